@@ -1,0 +1,278 @@
+"""Typed records passed between pipeline stages.
+
+read (RawDocument) -> metadata (Notice) -> structure (Notice.clauses)
+-> enrich (themes, references, goals, targets) -> write (pages, index).
+
+Each stage returns new data in these types and never reaches into another
+stage's module.  All ids are ASCII; all user-facing labels are Chinese.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+NATIONAL_CODE = "100000"  # GB/T 2260 code conventionally used for 全国
+
+
+@dataclass
+class Region:
+    """An administrative region with its GB/T 2260 code and parent chain.
+
+    ``chain`` runs from the top (province) down to this region and includes
+    it, e.g. 昆明市: [("云南省", "530000"), ("昆明市", "530100")].
+    National documents: name "全国", code NATIONAL_CODE, chain [("全国", ...)].
+    """
+
+    name: str
+    code: str
+    chain: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n, _ in self.chain] or [self.name]
+
+    @property
+    def is_national(self) -> bool:
+        return self.code == NATIONAL_CODE
+
+
+@dataclass
+class Stripped:
+    """A line removed from the body (web furniture, footer), kept visibly."""
+
+    line: int  # 1-based line in the decoded source
+    text: str
+    reason: str  # e.g. "furniture", "footer:来源", "markup"
+
+
+@dataclass
+class Problem:
+    """A problem found while reading/checking; never an exception for the user."""
+
+    file: str
+    line: Optional[int]
+    level: str  # "error" | "warning"
+    message: str  # Chinese or English; names what is wrong
+
+    def __str__(self) -> str:
+        loc = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{loc}: {self.level}: {self.message}"
+
+
+@dataclass
+class RawDocument:
+    """Output of the read stage: decoded, de-furnished text of one file.
+
+    ``lines`` are the body lines after furniture removal and normalisation,
+    each paired with its 1-based line number in ``text``.  ``header`` holds
+    metadata the source format printed outside the body (HTML metadata
+    table, lawrefbook title/dates, 来源/标题/地址 footers, 发布时间 bars).
+    """
+
+    path: Path
+    format: str  # "text" | "html" | "lawmd"
+    encoding: str
+    text: str  # whole decoded text (before furniture removal)
+    lines: list[tuple[int, str]]
+    header: dict[str, str] = field(default_factory=dict)
+    stripped: list[Stripped] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return "\n".join(t for _, t in self.lines)
+
+
+@dataclass
+class Forwarded:
+    """The document a 转发/印发 wrapper notice forwards."""
+
+    title: str
+    issuer: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Clause:
+    """One numbered (or unnumbered) unit of a document.
+
+    ``text`` is this clause's own text only (its heading line and any
+    paragraphs before its first child); children carry the rest, so the
+    pre-order concatenation of all ``text`` equals the body (conservation).
+
+    id:    ASCII anchor, unique in the document (``s2-3``, ``art-82-p2``).
+    label: how people cite it in Chinese (``二（三）``, ``第八十二条之一``).
+    kind:  "section" | "item" | "subitem" | "point" | "ordinal" | "enum" |
+           "paragraph" | "heading" | "bullet" | "attachment" | "preamble" |
+           "part" | "chapter" | "subchapter" | "article" | "law-item" | "wrapper"
+    """
+
+    id: str
+    label: str
+    level: int
+    kind: str
+    text: str
+    number: Optional[int] = None
+    line: Optional[int] = None  # 1-based line in the decoded source, if known
+    children: list["Clause"] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+
+    def walk(self) -> Iterator["Clause"]:
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+    def to_dict(self) -> dict:
+        d = {
+            "id": self.id,
+            "label": self.label,
+            "level": self.level,
+            "kind": self.kind,
+            "text": self.text,
+        }
+        if self.themes:
+            d["themes"] = list(self.themes)
+        d["children"] = [c.to_dict() for c in self.children]
+        return d
+
+
+@dataclass
+class Reference:
+    """A reference in clause text to another document (or a clause of it)."""
+
+    clause_id: str
+    text: str  # as printed: 《…》, 国办发〔2014〕64号, 《…》第二十条
+    title: Optional[str] = None  # normalised title, if a 《》 title
+    doc_number: Optional[str] = None  # normalised 文号, if any
+    article: Optional[str] = None  # target clause id in the cited doc (art-20)
+    target_id: Optional[str] = None  # resolved archive document id
+    target_clause: Optional[str] = None  # resolved clause anchor
+    external_key: Optional[str] = None  # slug for an unresolved external doc page
+
+
+@dataclass
+class Goal:
+    """A dated goal or work phase found in a clause (到2025年…, 2023年3月—4月)."""
+
+    clause_id: str
+    text: str  # the sentence
+    start: str  # ISO-ish: "2025", "2025-04"
+    end: Optional[str] = None
+    kind: str = "goal"  # "goal" | "phase"
+
+
+@dataclass
+class Target:
+    """A quantitative target (每万人口高价值发明专利拥有量达到12件)."""
+
+    clause_id: str
+    indicator: str
+    value: float
+    unit: str
+    year: Optional[str]
+    text: str
+    qualifier: str = ""  # 以上 / 左右 …
+
+
+@dataclass
+class Notice:
+    """One document of the archive with its metadata and clause tree.
+
+    ``basis`` says where each metadata field came from: "printed" (found in
+    the source), "inferred" (guessed, e.g. year from context) or "sidecar"
+    (curated by a human in the sidecar file).
+    """
+
+    id: str
+    title: str
+    source_file: str
+    body: str
+    kind: str = "notice"  # "notice" | "law"
+    issuer: list[str] = field(default_factory=list)
+    doc_number: Optional[str] = None
+    date_written: Optional[str] = None  # YYYY-MM-DD
+    date_published: Optional[str] = None
+    year: Optional[int] = None
+    region: Optional[Region] = None
+    doc_type: Optional[str] = None
+    status: str = "正式"
+    source_url: Optional[str] = None
+    format: str = "text"
+    encoding: str = "utf-8"
+    forwarded: Optional[Forwarded] = None
+    basis: dict[str, str] = field(default_factory=dict)
+    stripped: list[Stripped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # sidecar corrections, shown
+    clauses: list[Clause] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    # body line number -> source line number (1-based), for messages
+    line_map: list[int] = field(default_factory=list)
+
+    @property
+    def date(self) -> Optional[str]:
+        return self.date_written or self.date_published
+
+    @property
+    def date_basis(self) -> str:
+        key = "date_written" if self.date_written else "date_published"
+        if not self.date:
+            return "missing"
+        return self.basis.get(key, "printed")
+
+    def walk(self) -> Iterator[Clause]:
+        for c in self.clauses:
+            yield from c.walk()
+
+    def clause(self, clause_id: str) -> Optional[Clause]:
+        for c in self.walk():
+            if c.id == clause_id:
+                return c
+        return None
+
+    def citation(self, clause: Optional[Clause] = None) -> str:
+        """《title》（文号）label — the string users paste into memos."""
+        s = f"《{self.title}》"
+        if self.doc_number:
+            s += f"（{self.doc_number}）"
+        if clause is not None:
+            s += clause.label
+        return s
+
+    def metadata_dict(self) -> dict:
+        """Metadata only (no body/clauses), JSON-ready."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "issuer": list(self.issuer),
+            "doc_number": self.doc_number,
+            "date_written": self.date_written,
+            "date_published": self.date_published,
+            "date_basis": self.date_basis,
+            "year": self.year,
+            "region": None
+            if self.region is None
+            else {
+                "name": self.region.name,
+                "code": self.region.code,
+                "chain": [{"name": n, "code": c} for n, c in self.region.chain],
+            },
+            "doc_type": self.doc_type,
+            "status": self.status,
+            "source_url": self.source_url,
+            "source_file": self.source_file,
+            "format": self.format,
+            "encoding": self.encoding,
+            "forwarded": None if self.forwarded is None else asdict(self.forwarded),
+            "basis": dict(self.basis),
+            "notes": list(self.notes),
+            "stripped": [asdict(s) for s in self.stripped],
+        }
+
+    def to_dict(self) -> dict:
+        d = self.metadata_dict()
+        d["body"] = self.body
+        d["clauses"] = [c.to_dict() for c in self.clauses]
+        return d

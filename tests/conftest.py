@@ -1,0 +1,45 @@
+"""Shared fixtures: paths to the real seed documents and corpora."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("IPARCHIVE_SHARED", ROOT.parent / "shared"))
+SEEDS = ROOT / "source_texts"
+GOVCN = SHARED / "corpus" / "govcn2019"
+LAWREF = SHARED / "corpus" / "lawrefbook"
+
+SEED_FILES = {
+    "000": SEEDS / "000_3ca0ceb9a8207693.txt",  # 云南 知识产权保护 解读
+    "001": SEEDS / "001_66fb874b3fbac559.txt",  # 吉林 强省建设实施意见
+    "002": SEEDS / "002_f819ad9b31b3e7a6.txt",  # 昆明 强市示范城市工作方案
+    "003": SEEDS / "003_cbca3011c27dd6ad.txt",  # 云南 2015 战略行动计划实施意见
+    "004": SEEDS / "004_8429dd0dfc029dc1.txt",  # 成都 保护示范区 征求意见稿
+}
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def seed_files() -> dict[str, Path]:
+    return dict(SEED_FILES)
+
+
+@pytest.fixture(scope="session")
+def govcn_dir() -> Path:
+    if not GOVCN.is_dir():
+        pytest.fail(f"real corpus missing: {GOVCN}")
+    return GOVCN
+
+
+@pytest.fixture(scope="session")
+def lawref_dir() -> Path:
+    if not LAWREF.is_dir():
+        pytest.fail(f"real corpus missing: {LAWREF}")
+    return LAWREF
