@@ -88,7 +88,9 @@ class Forwarded:
     """The document a 转发/印发 wrapper notice forwards."""
 
     title: str
-    issuer: list[str] = field(default_factory=list)
+    doc_type: Optional[str] = None  # type of the forwarded document (工作方案)
+    wrapper_type: Optional[str] = None  # type of the wrapper (通知)
+    action: str = "印发"  # 印发 | 转发 | 批转 | 征求意见
 
 
 @dataclass
@@ -218,7 +220,7 @@ class Notice:
     def date_basis(self) -> str:
         key = "date_written" if self.date_written else "date_published"
         if not self.date:
-            return "missing"
+            return self.basis.get("year", "missing") if self.year else "missing"
         return self.basis.get(key, "printed")
 
     def walk(self) -> Iterator[Clause]:

@@ -1,0 +1,249 @@
+"""The pipeline: read -> structure -> enrich -> write (pages, index).
+
+Each stage lives in its own module; this one only wires them together and
+keeps the rules of the build:
+
+* one bad document never stops the others: it is reported (file:line) and
+  left out, unless it was already published (it is in anchors.lock), in which
+  case the build fails rather than silently removing its pages;
+* a document whose clauses do not conserve its body is never published;
+* the site is built into a temporary directory and swapped in only when
+  ``mkdocs build --strict`` succeeded, so a failed build never destroys the
+  last good site.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from .models import Notice, Problem
+
+SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
+CACHE_VERSION = "1"
+
+
+@dataclass
+class Paths:
+    root: Path
+    sources: Path
+    docs: Path
+    site: Path
+    index: Path
+    cache: Path
+
+    @classmethod
+    def at(cls, root: Path, **over) -> "Paths":
+        root = Path(root)
+        base = dict(root=root, sources=root / "source_texts", docs=root / "docs", site=root / "site",
+                    index=root / "search" / "index", cache=root / "build" / "cache")
+        base.update({k: Path(v) for k, v in over.items() if v is not None})
+        return cls(**base)
+
+
+@dataclass
+class LoadResult:
+    notices: list[Notice]
+    problems: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+def source_files(directory: Path) -> list[Path]:
+    """Raw documents in a source directory (sidecars, lock files and README excluded)."""
+    out = []
+    for p in sorted(Path(directory).rglob("*")):
+        if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES and p.name != "_index.md" and not p.name.startswith(("README", ".")):
+            out.append(p)
+    return out
+
+
+def _structure(notice: Notice) -> list[Problem]:
+    from .structure import conserves, parse_structure
+
+    res = parse_structure(notice.body, notice.kind, notice.title)
+    clauses = getattr(res, "clauses", res)
+    warnings = getattr(res, "warnings", [])
+    notice.clauses = clauses
+    probs = []
+    for line, msg in warnings:
+        src_line = notice.line_map[line - 1] if line and 0 < line <= len(notice.line_map) else line
+        probs.append(Problem(notice.source_file, src_line, "warning", msg))
+    ok = conserves(notice.body, clauses)
+    if ok is not True and ok is not None and not (isinstance(ok, bool)):
+        ok = False
+    if ok is False:
+        probs.append(Problem(notice.source_file, None, "error", "条款切分丢失或重复了正文文字（守恒检查失败），该文件不予发布"))
+    return probs
+
+
+def _cache_key(path: Path) -> str:
+    h = hashlib.sha1(CACHE_VERSION.encode())
+    h.update(path.read_bytes())
+    side = path.with_suffix(".yml")
+    if side.exists():
+        h.update(side.read_bytes())
+    for mod in ("read", "metadata", "sidecar", "structure", "regions"):
+        f = Path(__file__).with_name(f"{mod}.py")
+        if f.exists():
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cache_dir: Optional[Path] = None,
+                   progress: bool = False, structure: bool = True) -> LoadResult:
+    """read + metadata + structure for each file; problems collected, never raised."""
+    from .metadata import load_notice
+    from .read import ReadError
+    from .sidecar import SidecarError
+
+    paths = list(paths)
+    notices: list[Notice] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    t_read = t_struct = 0.0
+    it = paths
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(paths, desc="读取与切分", unit="件", file=sys.stderr)
+    for path in it:
+        key = _cache_key(path) if cache_dir else None
+        cached = None
+        if key:
+            cf = Path(cache_dir) / f"{key}.pickle"
+            if cf.exists():
+                try:
+                    cached = pickle.loads(cf.read_bytes())
+                except Exception:
+                    cached = None
+        if cached is not None:
+            notice, probs = cached
+        else:
+            t0 = time.perf_counter()
+            probs = []
+            try:
+                if require_sidecar and not path.with_suffix(".yml").exists():
+                    raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
+                notice = load_notice(path)
+            except (ReadError, SidecarError) as e:
+                problems.append(Problem(e.path, e.line, "error", e.message))
+                continue
+            except Exception as e:  # a parser bug must not stop the other documents
+                problems.append(Problem(str(path), None, "error", f"内部错误：{type(e).__name__}: {e}"))
+                continue
+            t1 = time.perf_counter()
+            t_read += t1 - t0
+            if structure:
+                try:
+                    probs = _structure(notice)
+                except Exception as e:
+                    probs = [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
+            t_struct += time.perf_counter() - t1
+            if key:
+                Path(cache_dir).mkdir(parents=True, exist_ok=True)
+                (Path(cache_dir) / f"{key}.pickle").write_bytes(pickle.dumps((notice, probs)))
+        for p in probs:
+            if p.file == notice.source_file:
+                p.file = str(path)
+        problems.extend(probs)
+        if any(p.level == "error" for p in probs):
+            continue
+        if notice.id in seen:
+            problems.append(Problem(str(path), None, "error", f"id {notice.id!r} 与 {seen[notice.id]} 重复：每个文件的 id 必须唯一，请修改其中一个 sidecar"))
+            continue
+        seen[notice.id] = str(path)
+        notices.append(notice)
+    return LoadResult(notices, problems, {"read": t_read, "structure": t_struct})
+
+
+# ------------------------------------------------------------------ site
+
+def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, docs_dir: Optional[Path] = None) -> None:
+    """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with mkdocs' output)."""
+    cfg = config or root / "mkdocs.yml"
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(cfg), "-d", str(site_dir)]
+    env = dict(os.environ)
+    if docs_dir is not None:
+        env["IPARCHIVE_DOCS_DIR"] = str(docs_dir)
+    r = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"mkdocs build 失败：\n{r.stdout}\n{r.stderr}")
+
+
+def swap_in(tmp: Path, final: Path) -> None:
+    """Replace ``final`` by ``tmp`` with the old one kept until the new one is in place."""
+    old = final.with_name(final.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def check_archive(root: Path) -> list[Problem]:
+    """Everything ``iparchive check`` reports: sources, sidecars, ids, anchors."""
+    from .sidecar import Sidecar, SidecarError, validate
+    import yaml
+
+    paths = Paths.at(root)
+    problems: list[Problem] = []
+    files = source_files(paths.sources)
+    # sidecars: report every error (not only the first) with its line
+    for side in sorted(paths.sources.glob("*.yml")):
+        if side.name == "redirects.yml":
+            continue
+        if not any(f.with_suffix(".yml") == side for f in files):
+            problems.append(Problem(str(side), None, "warning", "sidecar 没有对应的原始文件"))
+            continue
+        try:
+            text = side.read_text(encoding="utf-8")
+            node = yaml.compose(text)
+            values = yaml.safe_load(text)
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue  # load_documents reports it with its line
+        if isinstance(values, dict) and isinstance(node, yaml.MappingNode):
+            lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+            for line, msg in validate(Sidecar(side, values, lines))[1:]:
+                problems.append(Problem(str(side), line, "error", msg))
+    res = load_documents(files, require_sidecar=True)
+    problems.extend(res.problems)
+    problems.extend(_anchor_problems(paths, res, update=False))
+    return problems
+
+
+def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Problem]:
+    try:
+        from . import anchors
+    except ImportError:
+        return []
+    lock_path = paths.sources / "anchors.lock"
+    redirects_path = paths.sources / "redirects.yml"
+    probs: list[Problem] = []
+    try:
+        lock = anchors.load_lock(lock_path)
+        redirects = anchors.load_redirects(redirects_path)
+    except Exception as e:  # anchors raises with file:line in its message
+        return [Problem(str(getattr(e, "path", redirects_path)), getattr(e, "line", None), "error", str(getattr(e, "message", e)))]
+    failed_files = {Path(p.file).name for p in res.errors}
+    report = anchors.check_anchors(res.notices, lock, redirects)
+    for item in report.errors:
+        probs.append(Problem(str(lock_path), None, "error", str(item)))
+    for item in report.warnings:
+        probs.append(Problem(str(lock_path), None, "warning", str(item)))
+    if update and not report.errors:
+        anchors.update_lock(lock_path, res.notices, report)
+    return probs
