@@ -134,9 +134,9 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
             t0 = time.perf_counter()
             probs = []
             try:
+                notice = load_notice(path)
                 if require_sidecar and not path.with_suffix(".yml").exists():
                     raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
-                notice = load_notice(path)
             except (ReadError, SidecarError) as e:
                 problems.append(Problem(e.path, e.line, "error", e.message))
                 continue
@@ -161,7 +161,10 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
         if any(p.level == "error" for p in probs):
             continue
         if notice.id in seen:
-            problems.append(Problem(str(path), None, "error", f"id {notice.id!r} 与 {seen[notice.id]} 重复：每个文件的 id 必须唯一，请修改其中一个 sidecar"))
+            if notice.basis.get("id") == "auto" and Path(seen[notice.id]).read_bytes() == path.read_bytes():
+                problems.append(Problem(str(path), None, "warning", f"与 {seen[notice.id]} 内容完全相同（重复文件），只收录一份"))
+            else:
+                problems.append(Problem(str(path), None, "error", f"id {notice.id!r} 与 {seen[notice.id]} 重复：每个文件的 id 必须唯一，请修改其中一个 sidecar"))
             continue
         seen[notice.id] = str(path)
         notices.append(notice)

@@ -51,7 +51,10 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data[3:], "utf-8", path), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _strict(data, "utf-16", path), "utf-16"
+        text = _strict(data, "utf-16", path)
+        if _looks_binary(text) or not _plausible(text, "utf-16"):
+            raise ReadError(path, "文件以 UTF-16 标记开头，但内容无法按 UTF-16 解码为可读文本")
+        return text, "utf-16"
     if b"\x00" in data[:4096]:
         # UTF-16 without BOM shows NULs in every other byte of ASCII text
         even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
@@ -62,8 +65,14 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
         raise ReadError(path, "二进制文件（含 NUL 字节），不是文本公文")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        first_bad = e.start
+    # mostly valid UTF-8 with a few broken bytes: refuse rather than drop characters
+    lossy = data.decode("utf-8", errors="replace")
+    good_cjk = len(re.findall(r"[\u3400-\u9fff]", lossy))
+    if good_cjk > 20 and lossy.count("\ufffd") * 10 < good_cjk:
+        line = data[:first_bad].count(b"\n") + 1
+        raise ReadError(path, f"UTF-8 文本中含无效字节（第 {first_bad} 字节），无法无损解码；请取得完好的原件", line)
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(data).best()
@@ -76,9 +85,18 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
         text = data.decode(enc)
     except (UnicodeDecodeError, LookupError):
         raise ReadError(path, f"按 {enc} 解码失败，文件可能已损坏")
-    if _looks_binary(text):
-        raise ReadError(path, "二进制文件或编码错误：解码后控制字符过多")
+    if _looks_binary(text) or not _plausible(text, enc):
+        raise ReadError(path, f"无法可靠解码：按 {enc} 解码得到的不是中文或可读文本")
     return text, enc
+
+
+def _plausible(text: str, enc: str) -> bool:
+    """A non-CJK codec must give mostly ASCII text; a CJK one some Chinese."""
+    if not text:
+        return False
+    high = sum(1 for ch in text if ord(ch) > 127)
+    cjk = len(re.findall(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]", text))
+    return high == 0 or cjk / high > 0.5
 
 
 def _strict(data: bytes, enc: str, path) -> str:

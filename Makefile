@@ -1,0 +1,47 @@
+# 知识产权政策文库 — everything a newcomer needs: `make site` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: site test test-fast bench search serve check clean sysdeps
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+## Build the whole site (site/) and the offline search index (search/index/).
+site: $(STAMP)
+	$(PY) -m build_tools.cli build
+
+## Run the whole test suite (installs Chromium and CJK fonts for the browser tests if missing).
+test: $(STAMP) sysdeps
+	$(PY) -m pytest -q -p no:cacheprovider
+
+## Tests without the browser and whole-corpus tests.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not browser and not slow"
+
+sysdeps:
+	bash scripts/install-system-deps.sh
+
+## Validate every source and sidecar.
+check: $(STAMP)
+	$(PY) -m build_tools.cli check
+
+## Search the offline index: make search Q=惩罚性赔偿
+search: $(STAMP)
+	$(PY) -m build_tools.cli search "$(Q)"
+
+## Serve site/ on localhost.
+serve: $(STAMP)
+	$(PY) -m build_tools.cli serve
+
+## Benchmark on the real corpora (not a test).
+bench: $(STAMP)
+	$(PY) -m build_tools.bench
+
+clean:
+	rm -rf site site.tmp site.old build docs/notices docs/tags docs/data docs/generated docs/index.md search/index
