@@ -140,7 +140,10 @@ def cmd_check(args) -> int:
 def cmd_build(args) -> int:
     from .pipeline import build_site
 
-    return build_site(_root(args), progress=not args.quiet)
+    rep = build_site(_root(args), progress=not args.quiet)
+    if not rep.ok:
+        return 2
+    return 1 if any(p.level == "error" for p in rep.problems) else 0
 
 
 def main(argv=None) -> int:

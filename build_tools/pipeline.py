@@ -39,12 +39,13 @@ class Paths:
     site: Path
     index: Path
     cache: Path
+    config: Path
 
     @classmethod
     def at(cls, root: Path, **over) -> "Paths":
         root = Path(root)
         base = dict(root=root, sources=root / "source_texts", docs=root / "docs", site=root / "site",
-                    index=root / "search" / "index", cache=root / "build" / "cache")
+                    index=root / "search" / "index", cache=root / "build" / "cache", config=root / "mkdocs.yml")
         base.update({k: Path(v) for k, v in over.items() if v is not None})
         return cls(**base)
 
@@ -173,14 +174,37 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
 
 # ------------------------------------------------------------------ site
 
-def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, docs_dir: Optional[Path] = None) -> None:
+def staged_paths(root: Path, work: Path) -> Paths:
+    """Paths for a build outside the project (benchmarks, tests): copies the
+    hand-written docs into ``work/docs`` and writes ``work/mkdocs.yml`` with
+    absolute paths back into the project for the theme overrides."""
+    import yaml
+    from .write import GENERATED_DIRS, GENERATED_FILES
+
+    root, work = Path(root).resolve(), Path(work).resolve()
+    docs = work / "docs"
+    if docs.exists():
+        shutil.rmtree(docs)
+    skip = set(GENERATED_DIRS) | set(GENERATED_FILES)
+    shutil.copytree(root / "docs", docs, ignore=lambda d, names: [n for n in names if Path(d) == root / "docs" and n in skip])
+    cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    cfg["docs_dir"] = str(docs)
+    cfg["site_dir"] = str(work / "site")
+    cfg["theme"]["custom_dir"] = str(root / cfg["theme"].get("custom_dir", "overrides"))
+    for plugin in cfg.get("plugins", []):
+        if isinstance(plugin, dict) and isinstance(plugin.get("search"), dict) and plugin["search"].get("jieba_dict_user"):
+            plugin["search"]["jieba_dict_user"] = str(root / plugin["search"]["jieba_dict_user"])
+    config = work / "mkdocs.yml"
+    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return Paths(root=root, sources=work / "source_texts", docs=docs, site=work / "site",
+                 index=work / "index", cache=work / "cache", config=config)
+
+
+def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None) -> None:
     """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with mkdocs' output)."""
     cfg = config or root / "mkdocs.yml"
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(cfg), "-d", str(site_dir)]
-    env = dict(os.environ)
-    if docs_dir is not None:
-        env["IPARCHIVE_DOCS_DIR"] = str(docs_dir)
-    r = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+    r = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"mkdocs build 失败：\n{r.stdout}\n{r.stderr}")
 
@@ -250,3 +274,113 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
     if update and not report.errors:
         anchors.update_lock(lock_path, res.notices, report)
     return probs
+
+
+@dataclass
+class BuildReport:
+    notices: int = 0
+    clauses: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    ok: bool = False
+
+
+def enrich_stage(notices: list[Notice]) -> tuple[dict[str, float], dict]:
+    """Themes, references, goals, targets, related documents."""
+    from .enrich import enrich, related_documents
+
+    timings = enrich(notices)
+    t0 = time.perf_counter()
+    related = related_documents(notices)
+    timings["related"] = time.perf_counter() - t0
+    return timings, related
+
+
+def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = True, index: bool = True,
+               site_url: str = "", files: Optional[list[Path]] = None, require_sidecar: bool = True,
+               update_lock: bool = True, log: Callable[[str], None] | None = None) -> BuildReport:
+    """The whole build: load -> anchors -> enrich -> write docs -> mkdocs -> swap -> index."""
+    from . import anchors
+    from .write import linkcheck, write_docs
+
+    say = log or (lambda s: print(s, file=sys.stderr))
+    paths = paths or Paths.at(root)
+    rep = BuildReport()
+    t_all = time.perf_counter()
+    res = load_documents(files if files is not None else source_files(paths.sources),
+                         require_sidecar=require_sidecar, cache_dir=paths.cache, progress=progress)
+    rep.timings.update(res.timings)
+    rep.problems.extend(res.problems)
+    notices = res.notices
+
+    # permanence: a published clause id may never silently disappear
+    lock_path = paths.sources / "anchors.lock"
+    redirects_path = paths.sources / "redirects.yml"
+    try:
+        lock = anchors.load_lock(lock_path) if update_lock else {}
+        redirects = anchors.load_redirects(redirects_path) if update_lock else {}
+    except Exception as e:
+        rep.problems.append(Problem(str(getattr(e, "path", redirects_path)), getattr(e, "line", None), "error", getattr(e, "message", str(e))))
+        return _finish(rep, say, "锚点文件无法读取，未构建")
+    report = anchors.check_anchors(notices, lock, redirects)
+    for item in report.warnings:
+        rep.problems.append(Problem(str(lock_path), None, "warning", str(item)))
+    if report.errors:
+        for item in report.errors:
+            rep.problems.append(Problem(str(lock_path), None, "error", str(item)))
+        return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变")
+
+    t0 = time.perf_counter()
+    timings, related = enrich_stage(notices)
+    rep.timings["enrich"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects)
+    rep.timings["write"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    tmp = paths.site.with_name(paths.site.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        run_mkdocs(paths.root, tmp, config=paths.config)
+    except RuntimeError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
+        return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变")
+    rep.timings["mkdocs"] = time.perf_counter() - t0
+    broken = linkcheck(tmp)
+    if broken:
+        for b in broken[:50]:
+            rep.problems.append(Problem(str(tmp), None, "error", f"站内链接失效：{b}"))
+        shutil.rmtree(tmp, ignore_errors=True)
+        return _finish(rep, say, f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变")
+    swap_in(tmp, paths.site)
+    if update_lock:
+        anchors.update_lock(lock_path, notices, report)
+
+    if index:
+        from search.index import build_index
+
+        t0 = time.perf_counter()
+        istats = build_index(notices, paths.index, progress=progress)
+        rep.timings["index"] = time.perf_counter() - t0
+        say(f"检索索引：{istats.summary()}")
+    rep.notices = len(notices)
+    rep.clauses = sum(1 for n in notices for _ in n.walk())
+    rep.timings["total"] = time.perf_counter() - t_all
+    rep.ok = True
+    say(f"网站已生成：{paths.site}（{stats}）")
+    return _finish(rep, say, None)
+
+
+def _finish(rep: BuildReport, say, failure: Optional[str]) -> BuildReport:
+    for p in rep.problems:
+        say(str(p))
+    if failure:
+        say(f"构建失败：{failure}")
+        rep.ok = False
+    errors = sum(1 for p in rep.problems if p.level == "error")
+    if errors and rep.ok:
+        say(f"注意：{errors} 个文件有错误，未收录（见上）")
+    return rep
