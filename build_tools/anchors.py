@@ -1,0 +1,257 @@
+"""Anchor permanence: published clause ids never silently disappear.
+
+``source_texts/anchors.lock`` — plain text, sorted, one line per published
+clause::
+
+    doc_id<TAB>clause_id<TAB>fingerprint     # live clause, 8 hex of sha1
+    doc_id<TAB>old_id<TAB>>new_id            # retired id, redirected
+
+``#`` lines are comments.  The fingerprint is the first 8 hex digits of the
+sha1 of the clause's own text with all whitespace removed.  The lock records
+the text *last published*: a changed clause warns once (at the build that
+publishes the change) and the new fingerprint is written; the diff of the
+lock shows it in review.  Redirected ids stay in the lock (``>new_id``) so
+that deleting their redirect later is caught.
+
+``source_texts/redirects.yml`` — ``doc_id: {old_clause_id: new_clause_id}``.
+
+Rules checked by :func:`check_anchors` (messages in Chinese):
+
+* a locked id missing from the build without a redirect -> error naming the
+  document, the id, its fingerprint and what happened;
+* a locked id whose text changed -> warning;
+* a redirect whose target does not exist, or whose old id still exists -> error;
+* a locked document that was not built at all (failed to parse, removed) ->
+  one error for the document, listed in ``missing_documents`` — never a
+  deletion error for each of its clauses.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+import yaml
+
+from .models import Notice
+
+__all__ = [
+    "AnchorError", "AnchorIssue", "AnchorReport", "Redirects", "fingerprint", "current_anchors",
+    "load_lock", "load_redirects", "check_anchors", "update_lock", "format_lock",
+]
+
+LOCK_HEADER = (
+    "# anchors.lock — 已发布的条款锚点，由 iparchive build 自动维护，请勿手工删除行。\n"
+    "# 格式：文件id<TAB>条款id<TAB>指纹（正文去空白后 sha1 前 8 位；以 > 开头表示已重定向到的新条款）\n"
+)
+
+
+class AnchorError(Exception):
+    """A malformed lock or redirects file; carries path, line and a Chinese message."""
+
+    def __init__(self, path: Path | str, line: Optional[int], message: str):
+        self.path, self.line, self.message = str(path), line, message
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+@dataclass
+class AnchorIssue:
+    doc_id: str
+    clause_id: Optional[str]
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.doc_id}#{self.clause_id}" if self.clause_id else self.doc_id
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class AnchorReport:
+    errors: list[AnchorIssue] = field(default_factory=list)
+    warnings: list[AnchorIssue] = field(default_factory=list)
+    new: dict[str, dict[str, str]] = field(default_factory=dict)  # doc -> {id: fp} to add
+    changed: dict[str, dict[str, str]] = field(default_factory=dict)  # doc -> {id: new fp}
+    missing_documents: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class Redirects(dict):
+    """``{doc_id: {old: new}}`` plus ``lines[(doc_id, old)]`` for messages."""
+
+    def __init__(self, *a, path: str = "", **kw):
+        super().__init__(*a, **kw)
+        self.path = path
+        self.lines: dict[tuple[str, str], int] = {}
+
+
+def fingerprint(text: str) -> str:
+    """First 8 hex digits of sha1 of the text with all whitespace removed."""
+    return hashlib.sha1(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()[:8]
+
+
+def current_anchors(notice: Notice) -> dict[str, str]:
+    """``{clause_id: fingerprint}`` of one built document."""
+    return {c.id: fingerprint(c.text) for c in notice.walk()}
+
+
+def load_lock(path: Path | str) -> dict[str, dict[str, str]]:
+    """Read anchors.lock (missing file: empty).  Raises AnchorError with the line."""
+    path = Path(path)
+    out: dict[str, dict[str, str]] = {}
+    if not path.exists():
+        return out
+    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not all(parts):
+            raise AnchorError(path, no, f"锚点锁文件格式错误，应为“文件id<TAB>条款id<TAB>指纹”：{line!r}")
+        doc, cid, fp = parts
+        if cid in out.get(doc, {}):
+            raise AnchorError(path, no, f"锚点 {doc}#{cid} 重复出现")
+        out.setdefault(doc, {})[cid] = fp
+    return out
+
+
+def load_redirects(path: Path | str) -> Redirects:
+    """Read redirects.yml (missing file: empty).  YAML or shape errors raise
+    AnchorError with file and line; target existence is checked by check_anchors."""
+    path = Path(path)
+    red = Redirects(path=str(path))
+    if not path.exists():
+        return red
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise AnchorError(path, mark.line + 1 if mark else None, f"YAML 语法错误：{e.problem or e}") from None
+    if root is None:
+        return red
+    if not isinstance(root, yaml.MappingNode):
+        raise AnchorError(path, root.start_mark.line + 1, "redirects.yml 顶层应为“文件id: {旧条款id: 新条款id}”的映射")
+    for knode, vnode in root.value:
+        doc = str(knode.value)
+        if not isinstance(vnode, yaml.MappingNode):
+            raise AnchorError(path, vnode.start_mark.line + 1, f"{doc} 下应为“旧条款id: 新条款id”的映射")
+        entries = red.setdefault(doc, {})
+        for ok, nv in vnode.value:
+            line = ok.start_mark.line + 1
+            if not isinstance(ok, yaml.ScalarNode) or not isinstance(nv, yaml.ScalarNode) or not ok.value or not nv.value:
+                raise AnchorError(path, line, f"{doc} 下的重定向应为“旧条款id: 新条款id”（两个非空字符串）")
+            if ok.value in entries:
+                raise AnchorError(path, line, f"{doc} 的旧条款 {ok.value} 重复出现")
+            if ok.value == nv.value:
+                raise AnchorError(path, line, f"{doc} 的条款 {ok.value} 重定向到自身")
+            entries[str(ok.value)] = str(nv.value)
+            red.lines[(doc, str(ok.value))] = line
+    return red
+
+
+def _resolve(doc_red: dict[str, str], cid: str) -> Optional[str]:
+    seen = {cid}
+    while cid in doc_red:
+        cid = doc_red[cid]
+        if cid in seen:
+            return None  # cycle
+        seen.add(cid)
+    return cid
+
+
+def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
+                  redirects: dict[str, dict[str, str]], built: Optional[Iterable[str]] = None) -> AnchorReport:
+    """Compare the built documents with the lock and the redirects.
+
+    ``built``: ids of the documents this build produced (default: those in
+    ``notices``).  A locked document not among them is reported once in
+    ``missing_documents`` (and as one error), not as deletions of its clauses.
+    """
+    cur = {n.id: current_anchors(n) for n in notices}
+    built_ids = set(cur) if built is None else set(built)
+    rep = AnchorReport()
+    rpath = getattr(redirects, "path", "source_texts/redirects.yml") or "source_texts/redirects.yml"
+    rlines = getattr(redirects, "lines", {})
+
+    def where(doc: str, old: str) -> str:
+        line = rlines.get((doc, old))
+        return f"{rpath}:{line}" if line else rpath
+
+    for doc in sorted(lock):
+        if doc not in built_ids or doc not in cur:
+            rep.missing_documents.append(doc)
+            rep.errors.append(AnchorIssue(doc, None, (
+                f"该文件已发布（anchors.lock 中有 {len(lock[doc])} 个锚点），但本次没有构建出来；"
+                "请修正该文件的问题，而不是让已发布的页面消失")))
+    for doc in sorted(built_ids & set(cur)):
+        now = cur[doc]
+        red = redirects.get(doc, {})
+        for old, new in sorted(red.items()):
+            target = _resolve(red, old)
+            if target is None:
+                rep.errors.append(AnchorIssue(doc, old, f"重定向形成循环（{where(doc, old)}）"))
+            elif target not in now:
+                rep.errors.append(AnchorIssue(doc, old, f"重定向目标条款 {new} 不存在（{where(doc, old)}）"))
+            if old in now:
+                rep.errors.append(AnchorIssue(doc, old, f"条款 {old} 仍然存在，不能再重定向到 {new}（{where(doc, old)}）"))
+        for cid, fp in sorted(lock.get(doc, {}).items()):
+            if fp.startswith(">"):
+                if cid not in red and cid not in now:
+                    rep.errors.append(AnchorIssue(doc, cid, (
+                        f"条款 {cid} 已重定向到 {fp[1:]}，但 source_texts/redirects.yml 中的这条映射被删除了；"
+                        "已发布的锚点必须保留重定向")))
+                continue
+            if cid in now:
+                if now[cid] != fp:
+                    rep.warnings.append(AnchorIssue(doc, cid, f"条款 {cid} 的文字已变化：备忘录中引用的原文可能已过时"
+                                                              f"（原文指纹 {fp}，现为 {now[cid]}）"))
+                    rep.changed.setdefault(doc, {})[cid] = now[cid]
+            elif cid not in red:
+                rep.errors.append(AnchorIssue(doc, cid, (
+                    f"条款 {cid} 已不存在（原文指纹 {fp}）；如系有意删除或改号，"
+                    "请在 source_texts/redirects.yml 中把它映射到新的条款")))
+        locked = lock.get(doc, {})
+        added = {cid: fp for cid, fp in now.items() if cid not in locked}
+        if added:
+            rep.new[doc] = added
+    return rep
+
+
+def format_lock(lock: dict[str, dict[str, str]]) -> str:
+    rows = sorted(f"{doc}\t{cid}\t{fp}" for doc, ids in lock.items() for cid, fp in ids.items())
+    return LOCK_HEADER + "".join(r + "\n" for r in rows)
+
+
+def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[AnchorReport] = None,
+                redirects: Optional[dict[str, dict[str, str]]] = None) -> dict[str, dict[str, str]]:
+    """Write the lock: every built document's current ids and fingerprints,
+    retired ids kept as ``>new_id``, documents not built kept unchanged.
+    Deterministic (sorted) output; returns the written mapping."""
+    path = Path(path)
+    old = load_lock(path)
+    if redirects is None:
+        redirects = load_redirects(path.with_name("redirects.yml"))
+    notices = list(notices)
+    built = {n.id for n in notices}
+    if report is not None:
+        built -= set(report.missing_documents)
+    out: dict[str, dict[str, str]] = {d: dict(ids) for d, ids in old.items() if d not in built}
+    for n in notices:
+        if n.id not in built:
+            continue
+        now = current_anchors(n)
+        ids = dict(now)
+        red = redirects.get(n.id, {})
+        for cid, fp in old.get(n.id, {}).items():
+            if cid not in now:
+                # never drop a published id: retired ones point to their target
+                ids[cid] = ">" + (red.get(cid) or fp[1:]) if (cid in red or fp.startswith(">")) else fp
+        out[n.id] = ids
+    text = format_lock(out)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return out

@@ -1,0 +1,140 @@
+"""Anchor permanence on the real seeds: lock, fingerprints, redirects."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from build_tools import anchors
+from build_tools.metadata import load_notice
+from build_tools.structure import parse_structure
+
+
+def _build(path, edit=None):
+    n = load_notice(path)
+    if edit is not None:
+        n.body = edit(n.body)
+    n.clauses = parse_structure(n.body, n.kind, n.title).clauses
+    return n
+
+
+@pytest.fixture()
+def seeds(seed_files):
+    return [_build(p) for p in seed_files.values()]
+
+
+def _kunming(seed_files, edit=None):
+    return _build(seed_files["002"], edit)
+
+
+def test_fingerprint():
+    assert anchors.fingerprint("一、 甲\n乙") == anchors.fingerprint("一、甲乙")
+    assert anchors.fingerprint("一、甲乙") != anchors.fingerprint("一、甲丙")
+    assert len(anchors.fingerprint("x")) == 8
+
+
+def test_lock_is_deterministic(tmp_path, seeds, seed_files):
+    a, b = tmp_path / "a" / "anchors.lock", tmp_path / "b" / "anchors.lock"
+    for lock, notices in ((a, seeds), (b, [_build(p) for p in seed_files.values()])):
+        lock.parent.mkdir()
+        rep = anchors.check_anchors(notices, anchors.load_lock(lock), anchors.load_redirects(lock.with_name("redirects.yml")))
+        assert rep.ok and not rep.warnings
+        anchors.update_lock(lock, notices, rep)
+    assert a.read_bytes() == b.read_bytes()
+    rows = [l for l in a.read_text(encoding="utf-8").splitlines() if not l.startswith("#")]
+    assert rows == sorted(rows)
+    assert len(rows) == sum(1 for n in seeds for _ in n.walk())
+    kun = seeds[2]
+    assert f"{kun.id}\ts2-3\t{anchors.fingerprint(kun.clause('s2-3').text)}" in rows
+    # a second build against its own lock: nothing new, nothing changed
+    lock = anchors.load_lock(a)
+    rep = anchors.check_anchors(seeds, lock, {})
+    assert rep.ok and not rep.warnings and not rep.new
+
+
+def _locked(tmp_path, notices):
+    lock_path = tmp_path / "anchors.lock"
+    anchors.update_lock(lock_path, notices, anchors.check_anchors(notices, {}, {}), redirects={})
+    return lock_path, anchors.load_lock(lock_path)
+
+
+def test_changed_wording_keeps_id_and_warns(tmp_path, seed_files):
+    kun = _kunming(seed_files)
+    _, lock = _locked(tmp_path, [kun])
+    edited = _kunming(seed_files, lambda b: b.replace("持续加强知识产权行政司法保护", "持续强化知识产权行政司法保护"))
+    assert edited.clause("s2-3").text.startswith("（三）持续强化")
+    rep = anchors.check_anchors([edited], lock, {})
+    assert rep.ok
+    assert [(w.doc_id, w.clause_id) for w in rep.warnings] == [(kun.id, "s2-3")]
+    assert "文字已变化" in str(rep.warnings[0])
+
+
+def _drop_item3(body: str) -> str:
+    return "\n".join(l for l in body.split("\n") if not l.startswith("（三）持续加强知识产权行政司法保护"))
+
+
+def test_deleted_clause_is_an_error(tmp_path, seed_files):
+    kun = _kunming(seed_files)
+    _, lock = _locked(tmp_path, [kun])
+    rep = anchors.check_anchors([_kunming(seed_files, _drop_item3)], lock, {})
+    errs = [e for e in rep.errors if e.clause_id == "s2-3"]
+    assert errs and errs[0].doc_id == kun.id
+    msg = str(errs[0])
+    assert kun.id in msg and "s2-3" in msg and lock[kun.id]["s2-3"] in msg and "redirects.yml" in msg
+
+
+def test_deleted_clause_with_redirect_passes(tmp_path, seed_files):
+    kun = _kunming(seed_files)
+    lock_path, lock = _locked(tmp_path, [kun])
+    (tmp_path / "redirects.yml").write_text(f"{kun.id}:\n  s2-3: s2-4\n", encoding="utf-8")
+    red = anchors.load_redirects(tmp_path / "redirects.yml")
+    assert red == {kun.id: {"s2-3": "s2-4"}}
+    changed = _kunming(seed_files, _drop_item3)
+    rep = anchors.check_anchors([changed], lock, red)
+    assert rep.ok, [str(e) for e in rep.errors]
+    anchors.update_lock(lock_path, [changed], rep)
+    assert anchors.load_lock(lock_path)[kun.id]["s2-3"] == ">s2-4"
+    # dropping the redirect later is caught
+    rep = anchors.check_anchors([changed], anchors.load_lock(lock_path), {})
+    assert [e.clause_id for e in rep.errors] == ["s2-3"]
+
+
+def test_redirect_target_must_exist(tmp_path, seed_files):
+    kun = _kunming(seed_files)
+    _, lock = _locked(tmp_path, [kun])
+    (tmp_path / "redirects.yml").write_text(f"{kun.id}:\n  s2-3: s9-9\n", encoding="utf-8")
+    red = anchors.load_redirects(tmp_path / "redirects.yml")
+    rep = anchors.check_anchors([_kunming(seed_files, _drop_item3)], lock, red)
+    assert any(e.clause_id == "s2-3" and "s9-9" in e.message and "redirects.yml:2" in e.message for e in rep.errors)
+
+
+def test_redirects_yaml_error_has_line(tmp_path):
+    p = tmp_path / "redirects.yml"
+    p.write_text("doc-a:\n  s1: s2\n  s3: [oops\n", encoding="utf-8")
+    with pytest.raises(anchors.AnchorError) as ei:
+        anchors.load_redirects(p)
+    assert ei.value.line is not None and ei.value.line >= 3 and str(p) in str(ei.value)
+    p.write_text("doc-a:\n  - s1\n", encoding="utf-8")
+    with pytest.raises(anchors.AnchorError) as ei:
+        anchors.load_redirects(p)
+    assert ei.value.line == 2
+
+
+def test_document_not_built_is_reported_once(tmp_path, seeds):
+    _, lock = _locked(tmp_path, seeds)
+    rep = anchors.check_anchors(seeds[:2] + seeds[3:], lock, {})
+    assert rep.missing_documents == [seeds[2].id]
+    assert [(e.doc_id, e.clause_id) for e in rep.errors] == [(seeds[2].id, None)]
+    # the lock keeps the missing document untouched
+    lock_path = tmp_path / "anchors.lock"
+    before = {k: v for k, v in anchors.load_lock(lock_path).items()}
+    anchors.update_lock(lock_path, seeds[:2] + seeds[3:], rep, redirects={})
+    assert anchors.load_lock(lock_path) == before
+
+
+def test_bad_lock_line(tmp_path):
+    p = tmp_path / "anchors.lock"
+    p.write_text("# c\ndoc\ts1\n", encoding="utf-8")
+    with pytest.raises(anchors.AnchorError) as ei:
+        anchors.load_lock(p)
+    assert ei.value.line == 2
