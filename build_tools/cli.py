@@ -146,6 +146,25 @@ def cmd_build(args) -> int:
     return 1 if any(p.level == "error" for p in rep.problems) else 0
 
 
+def cmd_serve(args) -> int:
+    """Serve site/ on localhost only (a downloaded copy of a large archive searches this way)."""
+    import functools
+    import http.server
+
+    site = _root(args) / "site"
+    if not (site / "index.html").exists():
+        print(f"{site}: 网站尚未构建，请先运行 make site", file=sys.stderr)
+        return 1
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
+        print(f"文库已在 http://127.0.0.1:{httpd.server_address[1]}/ 提供（仅本机可访问），Ctrl-C 结束")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="iparchive", description="知识产权政策文库：读取、检查、构建与检索")
     ap.add_argument("--root", help="项目根目录（默认为本仓库）")
@@ -167,6 +186,10 @@ def main(argv=None) -> int:
     p = sub.add_parser("build", help="构建整个网站与检索索引")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("serve", help="在本机 127.0.0.1 上提供已构建的网站")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
 
     try:
         from search import cli as search_cli
