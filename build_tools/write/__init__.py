@@ -1,0 +1,134 @@
+"""Write stage: Notices -> generated Markdown/JSON/XML under docs/.
+
+Generated locations (git-ignored, cleaned on every run): ``docs/index.md``,
+``docs/notices/``, ``docs/tags/``, ``docs/data/``, ``docs/generated/``.
+Hand-written pages (docs/cite.md, docs/about.md, docs/data.md) and vendored
+assets (docs/assets/) are never touched.
+
+Usage::
+
+    stats = write_docs(notices, Path("docs"), site_url=..., cited_by=...,
+                       external_docs=..., related=..., redirects=..., vocab=...)
+    # then: mkdocs build --strict -d <tmp>; problems = linkcheck(<tmp>)
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from ..models import Notice
+from .common import ThemeIndex
+from .exports import SCHEMA_VERSION, write_exports
+from .feed import write_feed
+from .home import home_page
+from .linkcheck import linkcheck
+from .pages import render_notice
+from .tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
+                   year_pages)
+from .timeline import targets_page, timeline_pages
+from .xrefs import cited_by_map, external_map, related_map
+
+GENERATED_DIRS = ("notices", "tags", "data", "generated")
+GENERATED_FILES = ("index.md",)
+
+__all__ = ["write_docs", "WriteStats", "linkcheck", "clean_generated", "SCHEMA_VERSION",
+           "GENERATED_DIRS", "GENERATED_FILES"]
+
+
+@dataclass
+class WriteStats:
+    notices: int = 0
+    clauses: int = 0
+    pages: int = 0
+    themes: int = 0
+    external: int = 0
+    seconds: float = 0.0
+    files: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
+                f"{self.themes} 个主题，{self.external} 件文库外被引文件（{self.seconds:.1f} 秒）")
+
+
+def clean_generated(docs_dir: Path) -> None:
+    """Remove generated output only (hand-written pages stay)."""
+    for d in GENERATED_DIRS:
+        shutil.rmtree(docs_dir / d, ignore_errors=True)
+    for f in GENERATED_FILES:
+        (docs_dir / f).unlink(missing_ok=True)
+
+
+def _themes(vocab: Any) -> list[tuple[str, str, str]]:
+    """(slug, name, description) from Theme objects / dicts; loads the
+    project vocabulary (build_tools.enrich.themes.load_vocabulary) if None."""
+    if vocab is None:
+        try:
+            from ..enrich.themes import load_vocabulary  # type: ignore
+        except ImportError:
+            return []
+        vocab = load_vocabulary()
+    if isinstance(vocab, dict):
+        vocab = list(vocab.values())
+    out = []
+    for t in vocab:
+        get = (lambda k: t.get(k)) if isinstance(t, dict) else (lambda k: getattr(t, k, None))
+        desc = get("description") or get("note") or ""
+        out.append((str(get("slug")), str(get("name")), str(desc) if isinstance(desc, str) else ""))
+    return out
+
+
+def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: str = "",
+               cited_by: Optional[dict] = None, external_docs: Optional[dict] = None,
+               related: Optional[dict] = None,
+               redirects: Optional[dict[str, dict[str, str]]] = None,
+               vocab: Any = None) -> WriteStats:
+    """Write every generated page of the site into ``docs_dir``.
+
+    ``cited_by``/``external_docs`` are derived from ``Notice.references`` when
+    None (see ``xrefs`` for the accepted shapes); ``related`` maps a doc id
+    to related doc ids; ``redirects`` maps doc id -> {old clause id: new id}.
+    """
+    t0 = time.perf_counter()
+    docs_dir = Path(docs_dir)
+    ids = [n.id for n in notices]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"duplicate document ids: {dup}")
+    clean_generated(docs_dir)
+    byid = {n.id: n for n in notices}
+    cites = cited_by_map(notices, cited_by)
+    external = external_map(notices, external_docs)
+    rel_map = related_map(related)
+    themes = ThemeIndex(_themes(vocab))
+
+    pages: dict[str, str] = {}
+    for n in notices:
+        pages[f"notices/{n.id}.md"] = render_notice(
+            n, site_url=site_url, notices=byid, cited_by=cites, external=external,
+            related=rel_map, redirects=(redirects or {}).get(n.id, {}), themes=themes)
+    pages.update(notices_index(notices))
+    pages.update(region_pages(notices))
+    pages.update(year_pages(notices))
+    pages.update(type_pages(notices))
+    theme_md = theme_pages(notices, themes)
+    pages.update(theme_md)
+    pages.update(cited_pages(notices, external))
+    pages.update(timeline_pages(notices))
+    pages.update(targets_page(notices))
+    pages["index.md"] = home_page(notices, len(theme_md) - 1, len(external))
+
+    stats = WriteStats(notices=len(notices), clauses=sum(1 for n in notices for _ in n.walk()),
+                       themes=len(theme_md) - 1, external=len(external))
+    for rel_path, text in pages.items():
+        path = docs_dir / rel_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        stats.files.append(rel_path)
+    for p in write_exports(notices, docs_dir, site_url, cites, themes) + [write_feed(notices, docs_dir, site_url, themes)]:
+        stats.files.append(str(p.relative_to(docs_dir)))
+    stats.pages = len(pages)
+    stats.seconds = time.perf_counter() - t0
+    return stats

@@ -1,0 +1,209 @@
+"""Shared helpers for the write stage: escaping, slugs, URLs, grouping.
+
+Escaping regimes (source text is data, never markup):
+
+* ``esc(text)`` — for text placed inside raw HTML blocks (notice pages,
+  clause lists).  ``html.escape`` plus ``\\n`` folding; Markdown does not
+  process raw HTML blocks, so ``*``, ``|``, ``[``, ``#`` and ``{#x}`` stay
+  literal.
+* ``md_text(text)`` — for text placed in Markdown (listing pages, tables):
+  HTML-escapes ``<>&`` and backslash-escapes every Markdown-active ASCII
+  character, so ``*x*``, ``[a](b)``, ``|``, ``# h`` and ``{#x}`` print as
+  typed.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+from typing import Iterable, Optional
+
+from pypinyin import lazy_pinyin
+
+from ..models import NATIONAL_CODE, Notice, Region
+
+# Python-Markdown's ESCAPED_CHARS plus "|" (added by the tables extension).
+# A backslash before any other character would print, so escape only these.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+UNKNOWN_YEAR = "unknown"
+
+
+def esc(text: Optional[str]) -> str:
+    """HTML-escape ``text`` (quotes too) for raw HTML; None -> ''."""
+    if not text:
+        return ""
+    return html.escape(text, quote=True)
+
+
+def md_text(text: Optional[str]) -> str:
+    """Escape ``text`` for inline Markdown: markup characters become literal.
+
+    Handles ``<script>`` (-> entities), ``*``/``_`` emphasis, ``[..](..)``
+    links, ``|`` table cells, ``#`` headings, ``{#x}`` attribute lists, and
+    newlines (folded to spaces so a title cannot start a new block).
+    """
+    if not text:
+        return ""
+    text = " ".join(text.split())
+    text = html.escape(text, quote=False)
+    # html.escape produced "&...;" entities; escape markup chars afterwards
+    # but keep the entities' own "#" (none are produced for quote=False).
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def slug(name: str) -> str:
+    """ASCII slug for a Chinese label: 工作方案 -> gong-zuo-fang-an.
+
+    Non-Chinese runs are kept (lower-cased); anything else becomes '-'.
+    """
+    parts = lazy_pinyin(name, errors=lambda s: [s])
+    out = "-".join(p for p in parts if p)
+    out = re.sub(r"[^0-9a-zA-Z]+", "-", out).strip("-").lower()
+    return out or "x"
+
+
+def notice_path(doc_id: str) -> str:
+    """Site-relative path of a notice page (use_directory_urls: false)."""
+    return f"notices/{doc_id}.html"
+
+
+def rel(from_path: str, to_path: str) -> str:
+    """Relative URL from site page ``from_path`` to site path ``to_path``.
+
+    Both are site-relative, POSIX, e.g. ``tags/theme/x.html`` ->
+    ``notices/002.html`` gives ``../../notices/002.html``.
+    """
+    depth = from_path.count("/")
+    return "../" * depth + to_path
+
+
+def permanent_url(site_url: str, path: str) -> str:
+    """Absolute URL if ``site_url`` is set, else the site-relative path."""
+    if site_url:
+        return site_url.rstrip("/") + "/" + path
+    return path
+
+
+def year_key(n: Notice) -> str:
+    """Year used for grouping: the year of the document's date, else n.year."""
+    if n.date:
+        return n.date[:4]
+    if n.year:
+        return str(n.year)
+    return UNKNOWN_YEAR
+
+
+def region_chain(n: Notice) -> list[tuple[str, str]]:
+    """The region chain of a notice; [] when the region is unknown."""
+    r: Optional[Region] = n.region
+    if r is None:
+        return []
+    return list(r.chain) or [(r.name, r.code)]
+
+
+def region_label(n: Notice) -> str:
+    """'云南省 昆明市' style label, '全国' for national, '未知地区' if none."""
+    chain = region_chain(n)
+    if not chain:
+        return "未知地区"
+    return " ".join(name for name, _ in chain)
+
+
+def region_tree(notices: Iterable[Notice]) -> dict[str, dict]:
+    """code -> {name, parent, children: set, docs: [ids] (own), all: [ids]}."""
+    tree: dict[str, dict] = {}
+    for n in notices:
+        chain = region_chain(n)
+        parent = None
+        for name, code in chain:
+            node = tree.setdefault(
+                code, {"name": name, "code": code, "parent": parent,
+                       "children": set(), "docs": [], "all": []})
+            node["all"].append(n.id)
+            if parent:
+                tree[parent]["children"].add(code)
+            parent = code
+        if chain:
+            tree[chain[-1][1]]["docs"].append(n.id)
+    return tree
+
+
+def region_sort_key(code: str) -> tuple:
+    """National first, then by GB/T 2260 code."""
+    return (code != NATIONAL_CODE, code)
+
+
+def by_date_desc(notices: Iterable[Notice]) -> list[Notice]:
+    """Newest first; undated last; ties by id."""
+    return sorted(notices, key=lambda n: (n.date or "", n.id), reverse=True)
+
+
+def by_date_asc(notices: Iterable[Notice]) -> list[Notice]:
+    return sorted(notices, key=lambda n: (n.date or "9999", n.id))
+
+
+def group(items: Iterable, key) -> dict:
+    out: dict = defaultdict(list)
+    for it in items:
+        out[key(it)].append(it)
+    return out
+
+
+def date_html(n: Notice) -> str:
+    """Date with an 推定 marker when inferred (raw HTML)."""
+    if not n.date:
+        return '<span class="date date--missing">日期不详</span>'
+    if n.date_basis == "inferred":
+        return (f'<span class="date date--inferred" title="日期为推定">'
+                f'{esc(n.date)}（推定）</span>')
+    return f'<span class="date">{esc(n.date)}</span>'
+
+
+def date_md(n: Notice) -> str:
+    """Date for Markdown text, with （推定） when inferred."""
+    if not n.date:
+        return "日期不详"
+    return n.date + ("（推定）" if n.date_basis == "inferred" else "")
+
+
+class ThemeIndex:
+    """Theme vocabulary lookup: clause.themes may hold slugs or Chinese names.
+
+    ``themes``: (slug, Chinese name, description) in vocabulary order.
+    Unknown values get an ASCII slug (pinyin) and are shown as they are.
+    """
+
+    def __init__(self, themes: list[tuple[str, str, str]]):
+        self.themes = list(themes)
+        self._by: dict[str, tuple[str, str]] = {}
+        for s, name, _ in self.themes:
+            self._by[s] = (s, name)
+            self._by[name] = (s, name)
+
+    def resolve(self, value: str) -> tuple[str, str]:
+        """(slug, name) for a slug or a name."""
+        if value in self._by:
+            return self._by[value]
+        s = value if re.fullmatch(r"[a-z0-9-]+", value) else slug(value)
+        return (s, value)
+
+    def name(self, value: str) -> str:
+        return self.resolve(value)[1]
+
+    def slug(self, value: str) -> str:
+        return self.resolve(value)[0]
+
+    def path(self, value: str) -> str:
+        return f"tags/theme/{self.slug(value)}.html"
+
+    def doc_themes(self, n: Notice) -> list[tuple[str, str]]:
+        """Distinct (slug, name) of a notice and its clauses, first-seen order."""
+        seen = dict.fromkeys(self.resolve(t) for t in n.themes + [t for c in n.walk() for t in c.themes])
+        return list(seen)

@@ -1,0 +1,115 @@
+"""``data/archive.json``: the whole archive for reuse, schema-versioned.
+
+Schema (documented in docs/data.md, machine-readable in
+``data/archive.schema.json``), version ``SCHEMA_VERSION``::
+
+    {"schema": "iparchive-archive", "schema_version": "1.0", "site_url": "...",
+     "count": N, "themes": [{"slug", "name", "description"}], "documents": [
+        {<Notice.metadata_dict()>, "url": "...", "themes": [...],
+         "clauses": [{"id","label","level","kind","text","themes","url",
+                      "references": [...], "children": [...]}],
+         "references": [...], "cited_by": [...], "goals": [...], "targets": [...]}]}
+
+URLs are absolute when ``site_url`` is given, else site-relative.
+Output is deterministic (sorted by id, no timestamps).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from ..models import Clause, Notice
+from .common import ThemeIndex, notice_path, permanent_url
+from .xrefs import Citing
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_NAME = "iparchive-archive"
+
+
+def _clause(n: Notice, c: Clause, site_url: str, refs: dict, themes: ThemeIndex) -> dict:
+    return {
+        "id": c.id,
+        "label": c.label,
+        "level": c.level,
+        "kind": c.kind,
+        "text": c.text,
+        "themes": [themes.slug(t) for t in c.themes],
+        "citation": n.citation(c),
+        "url": permanent_url(site_url, notice_path(n.id)) + "#" + c.id,
+        "references": refs.get(c.id, []),
+        "children": [_clause(n, ch, site_url, refs, themes) for ch in c.children],
+    }
+
+
+def document(n: Notice, site_url: str, cited_by: list[Citing], themes: ThemeIndex) -> dict:
+    refs: dict[str, list] = {}
+    for r in n.references:
+        refs.setdefault(r.clause_id, []).append(asdict(r))
+    d = n.metadata_dict()
+    d["url"] = permanent_url(site_url, notice_path(n.id))
+    d["citation"] = n.citation(None)
+    d["themes"] = [s for s, _ in themes.doc_themes(n)]
+    d["clauses"] = [_clause(n, c, site_url, refs, themes) for c in n.clauses]
+    d["references"] = [asdict(r) for r in n.references]
+    d["cited_by"] = [{"source_id": c.source_id, "clause_id": c.clause_id,
+                      "target_clause": c.target_clause, "text": c.text} for c in cited_by]
+    d["goals"] = [asdict(g) for g in n.goals]
+    d["targets"] = [asdict(t) for t in n.targets]
+    return d
+
+
+def archive(notices: list[Notice], site_url: str, cited_by: dict[str, list[Citing]],
+            themes: ThemeIndex) -> dict:
+    docs = [document(n, site_url, cited_by.get(n.id, []), themes) for n in sorted(notices, key=lambda n: n.id)]
+    used = dict.fromkeys(st for n in notices for st in themes.doc_themes(n))
+    vocab = {s: {"slug": s, "name": name, "description": desc} for s, name, desc in themes.themes}
+    for s, name in used:
+        vocab.setdefault(s, {"slug": s, "name": name, "description": ""})
+    return {"schema": SCHEMA_NAME, "schema_version": SCHEMA_VERSION,
+            "schema_url": permanent_url(site_url, "data/archive.schema.json"),
+            "site_url": site_url or None, "count": len(docs), "themes": list(vocab.values()),
+            "documents": docs}
+
+
+def json_schema() -> dict:
+    """JSON Schema (draft 2020-12) of archive.json, version SCHEMA_VERSION."""
+    s, ns, arr = {"type": "string"}, {"type": ["string", "null"]}, {"type": "array"}
+    ref = {"type": "object", "required": ["clause_id", "text"], "properties": {
+        "clause_id": s, "text": s, "title": ns, "doc_number": ns, "article": ns,
+        "target_id": ns, "target_clause": ns, "external_key": ns}}
+    clause = {"type": "object", "required": ["id", "label", "level", "kind", "text", "url", "children"],
+              "properties": {"id": s, "label": s, "level": {"type": "integer"}, "kind": s, "text": s,
+                             "themes": {"type": "array", "items": s}, "citation": s, "url": s,
+                             "references": {"type": "array", "items": {"$ref": "#/$defs/reference"}},
+                             "children": {"type": "array", "items": {"$ref": "#/$defs/clause"}}}}
+    doc = {"type": "object",
+           "required": ["id", "title", "url", "clauses", "date_basis", "status", "source_file"],
+           "properties": {"id": s, "title": s, "kind": s, "issuer": {"type": "array", "items": s},
+                          "doc_number": ns, "date_written": ns, "date_published": ns,
+                          "date_basis": {"enum": ["printed", "inferred", "sidecar", "missing"]},
+                          "year": {"type": ["integer", "null"]}, "region": {"type": ["object", "null"]},
+                          "doc_type": ns, "status": s, "source_url": ns, "source_file": s,
+                          "url": s, "citation": s, "themes": arr,
+                          "clauses": {"type": "array", "items": {"$ref": "#/$defs/clause"}},
+                          "references": {"type": "array", "items": {"$ref": "#/$defs/reference"}},
+                          "cited_by": arr, "goals": arr, "targets": arr}}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"{SCHEMA_NAME}/{SCHEMA_VERSION}", "title": "知识产权政策文库 archive.json",
+            "type": "object", "required": ["schema", "schema_version", "documents"],
+            "properties": {"schema": {"const": SCHEMA_NAME}, "schema_version": {"const": SCHEMA_VERSION},
+                           "count": {"type": "integer"}, "themes": arr,
+                           "documents": {"type": "array", "items": {"$ref": "#/$defs/document"}}},
+            "$defs": {"document": doc, "clause": clause, "reference": ref}}
+
+
+def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
+                  cited_by: dict[str, list[Citing]], themes: ThemeIndex) -> list[Path]:
+    out = docs_dir / "data"
+    out.mkdir(parents=True, exist_ok=True)
+    a = out / "archive.json"
+    a.write_text(json.dumps(archive(notices, site_url, cited_by, themes), ensure_ascii=False, indent=1) + "\n",
+                 encoding="utf-8")
+    s = out / "archive.schema.json"
+    s.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return [a, s]

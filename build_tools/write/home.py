@@ -1,0 +1,42 @@
+"""Home page ``docs/index.md``: holdings, newest documents, search and cite."""
+from __future__ import annotations
+
+from ..models import Notice
+from .common import md_text
+from .tags import counts, doc_list, front
+
+
+def home_page(notices: list[Notice], n_themes: int, n_external: int) -> str:
+    page = "index.md"
+    c = counts(notices)
+    n_clauses = sum(1 for n in notices for _ in n.walk())
+    lines = [front("首页"), "# 知识产权政策文库 {#home}", "",
+             f"本文库收录各地知识产权政策文件 **{len(notices)}** 件，拆分为 **{n_clauses}** 个可引用的条款，"
+             f"按 {n_themes} 个主题逐条标注；另有 {n_external} 件文库外文件被引用。"
+             "每个条款都有永久链接，可直接引用到“二（三）”一级。", "",
+             "## 馆藏概况 {#holdings}", ""]
+    for key, title, link in (("region", "按地区", "tags/region/index.md"),
+                             ("year", "按年份", "tags/year/index.md"),
+                             ("type", "按文种", "tags/type/index.md")):
+        if key == "year":
+            rows = sorted(c[key].items(), key=lambda kv: kv[0], reverse=True)
+        else:
+            rows = sorted(c[key].items(), key=lambda kv: (-kv[1], kv[0]))
+        lines += [f"**[{title}]({link})**", "", "| 项目 | 件数 |", "| --- | --- |"]
+        lines += [f"| {md_text('年份不详' if k == 'unknown' else k)} | {v} |" for k, v in rows]
+        lines.append("")
+    lines += ["## 最新文件 {#newest}", ""] + doc_list(page, notices)[:10] + [
+        "", "[全部文件](notices/index.md) · [时间线](generated/timeline.md) · [指标对照](generated/targets.md) · "
+        "[主题](tags/theme/index.md) · [文库外被引文件](tags/cited/index.md)", "",
+        "## 如何检索 {#how-to-search}", "",
+        "点击页面顶部的搜索框（或按 <kbd>/</kbd>）输入中文词语，例如“惩罚性赔偿”“地理标志”。"
+        "检索按词语切分（结巴分词），结果直接指向条款，点击后跳到该条并高亮显示。"
+        "离线打开本站（`file://`）时检索同样可用。也可按[地区](tags/region/index.md)、"
+        "[年份](tags/year/index.md)、[主题](tags/theme/index.md)和[文种](tags/type/index.md)浏览。", "",
+        "## 如何引用 {#how-to-cite}", "",
+        "鼠标移到条款上，点击“复制引用”得到引用文字和永久链接，例如“《…》（文号）二（三） 链接”；"
+        "点击“GB/T 7714”得到符合 GB/T 7714-2015 的电子资源著录格式。详见[如何引用](cite.md)。", "",
+        "## 数据下载 {#data}", "",
+        "全部文件及条款树可下载为 [archive.json](data/archive.json)（格式说明见[数据与格式](data.md)），"
+        "最新文件订阅：[Atom](data/feed.xml)。", ""]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,237 @@
+"""Listing pages under ``docs/tags/`` and the document list ``notices/index.md``.
+
+Region (hierarchy 云南省 → 昆明市, 全国), year, theme (clauses grouped by
+document), document type, status, and one page per unresolved external
+document listing every clause that cites it.  Lists are Markdown with
+``md_text`` escaping; clause text is a raw HTML block with ``esc``.
+Listing pages are excluded from search so results land on notice pages.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable, Iterable
+
+from ..models import NATIONAL_CODE, Notice
+from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, group, md_text,
+                     notice_path, region_label, region_sort_key, region_tree, rel,
+                     slug, yaml_str, year_key)
+from .xrefs import External
+
+Pages = dict[str, str]  # docs-relative .md path -> Markdown
+
+
+def front(title: str, search: bool = False) -> str:
+    lines = ["---", f"title: {yaml_str(title)}"]
+    if not search:
+        lines += ["search:", "  exclude: true"]
+    return "\n".join(lines + ["---", ""]) + "\n"
+
+
+def md_link(page_md: str, target_md: str) -> str:
+    """Relative Markdown link target between two docs-relative .md paths."""
+    return rel(page_md, target_md)
+
+
+def doc_item(page_md: str, n: Notice) -> str:
+    """``- [title](../notices/x.md) — 地区 · 日期 · 文种 · 状态``."""
+    bits = [region_label(n), date_md(n)]
+    if n.doc_type:
+        bits.append(n.doc_type)
+    if n.status != "正式":
+        bits.append(f"**{md_text(n.status)}**")
+    meta = " · ".join(b if b.startswith("**") else md_text(b) for b in bits)
+    return f"- [{md_text(n.title)}]({md_link(page_md, f'notices/{n.id}.md')}) — {meta}"
+
+
+def doc_list(page_md: str, notices: Iterable[Notice]) -> list[str]:
+    return [doc_item(page_md, n) for n in by_date_desc(notices)]
+
+
+def notices_index(notices: list[Notice]) -> Pages:
+    page = "notices/index.md"
+    out = [front("文件列表"), "# 文件列表 {#notices}", "",
+           f"文库共收录 {len(notices)} 件文件，按日期由新到旧排列。日期后标“（推定）”者为根据上下文推定的日期。", "",
+           "| 日期 | 地区 | 标题 | 文种 | 状态 |", "| --- | --- | --- | --- | --- |"]
+    for n in by_date_desc(notices):
+        out.append(f"| {md_text(date_md(n))} | {md_text(region_label(n))} | "
+                   f"[{md_text(n.title)}]({n.id}.md) | {md_text(n.doc_type or '—')} | {md_text(n.status)} |")
+    return {page: "\n".join(out) + "\n"}
+
+
+def region_pages(notices: list[Notice]) -> Pages:
+    tree = region_tree(notices)
+    byid = {n.id: n for n in notices}
+    pages: Pages = {}
+    roots = sorted((c for c, v in tree.items() if v["parent"] is None), key=region_sort_key)
+
+    def tree_lines(page: str, code: str, depth: int) -> list[str]:
+        node = tree[code]
+        line = ("    " * depth + f"- [{md_text(node['name'])}]({md_link(page, f'tags/region/{code}.md')})"
+                f"（{len(node['all'])} 件）")
+        out = [line]
+        for ch in sorted(node["children"], key=region_sort_key):
+            out += tree_lines(page, ch, depth + 1)
+        return out
+
+    idx = "tags/region/index.md"
+    lines = [front("按地区"), "# 按地区浏览 {#regions}", "",
+             "地区按行政层级排列：省级文件列在省下，市级文件既列在本市，也计入所属省。", ""]
+    for r in roots:
+        lines += tree_lines(idx, r, 0)
+    unknown = [n for n in notices if n.region is None]
+    if unknown:
+        lines += ["", "## 地区不详 {#unknown}", ""] + doc_list(idx, unknown)
+    pages[idx] = "\n".join(lines) + "\n"
+
+    for code, node in tree.items():
+        page = f"tags/region/{code}.md"
+        crumbs, p = [], node["parent"]
+        while p:
+            crumbs.insert(0, f"[{md_text(tree[p]['name'])}]({md_link(page, f'tags/region/{p}.md')})")
+            p = tree[p]["parent"]
+        lines = [front(node["name"]), f"# {md_text(node['name'])} {{#region-{code}}}", ""]
+        lines.append(f"[全部地区]({md_link(page, 'tags/region/index.md')})"
+                     + "".join(f" → {c}" for c in crumbs) + f" → {md_text(node['name'])}")
+        lines += ["", f"行政区划代码 `{code}`；共 {len(node['all'])} 件文件。"
+                  f"[本地区时间线]({md_link(page, f'generated/timeline/{code}.md')})", ""]
+        if node["docs"]:
+            lines += [f"## 本级文件 {{#own}}", ""] + doc_list(page, (byid[i] for i in node["docs"])) + [""]
+        for ch in sorted(node["children"], key=region_sort_key):
+            sub = tree[ch]
+            lines += [f"## {md_text(sub['name'])} {{#sub-{ch}}}", "",
+                      f"[{md_text(sub['name'])}专页]({md_link(page, f'tags/region/{ch}.md')})", ""]
+            lines += doc_list(page, (byid[i] for i in sub["all"])) + [""]
+        pages[page] = "\n".join(lines) + "\n"
+    return pages
+
+
+def simple_facet(notices: list[Notice], *, folder: str, title: str, anchor: str,
+                 key: Callable[[Notice], str], name: Callable[[str], str],
+                 file_of: Callable[[str], str], intro: str, order=None) -> Pages:
+    """Index page plus one page per value for a single-valued facet."""
+    groups = group(notices, key)
+    keys = sorted(groups, key=order) if order else sorted(groups)
+    idx = f"tags/{folder}/index.md"
+    lines = [front(title), f"# {title} {{#{anchor}}}", "", intro, ""]
+    for k in keys:
+        lines.append(f"- [{md_text(name(k))}]({file_of(k)}.md)（{len(groups[k])} 件）")
+    pages = {idx: "\n".join(lines) + "\n"}
+    for k in keys:
+        page = f"tags/{folder}/{file_of(k)}.md"
+        body = [front(name(k)), f"# {md_text(name(k))} {{#{anchor}-{file_of(k)}}}", "",
+                f"[{title}]({md_link(page, idx)}) · 共 {len(groups[k])} 件", ""]
+        body += doc_list(page, groups[k])
+        pages[page] = "\n".join(body) + "\n"
+    return pages
+
+
+def year_pages(notices: list[Notice]) -> Pages:
+    return simple_facet(
+        notices, folder="year", title="按年份", anchor="years", key=year_key,
+        name=lambda y: "年份不详" if y == UNKNOWN_YEAR else f"{y}年", file_of=lambda y: y,
+        intro="按成文日期（无成文日期时按发布日期）归年；推定日期的文件也计入，并在列表中标注。",
+        order=lambda y: (y == UNKNOWN_YEAR, -int(y) if y.isdigit() else 0))
+
+
+def type_pages(notices: list[Notice]) -> Pages:
+    pages = simple_facet(
+        notices, folder="type", title="按文种", anchor="types", key=lambda n: n.doc_type or "未分类",
+        name=lambda t: t, file_of=slug, intro="按文件类型（文种）浏览。另见[按状态](../status/index.md)。")
+    pages.update(simple_facet(
+        notices, folder="status", title="按状态", anchor="statuses", key=lambda n: n.status or "正式",
+        name=lambda s: s, file_of=slug, intro="正式文件与征求意见稿分开列出。"))
+    return pages
+
+
+def clause_block(page: str, n: Notice, clause_ids: list[str]) -> str:
+    """Raw HTML: one document's matching clauses, each linking to its anchor."""
+    href = rel(page.replace(".md", ".html"), notice_path(n.id))
+    items = []
+    for cid in clause_ids:
+        c = n.clause(cid)
+        if c is None:
+            continue
+        text = esc(" ".join(c.text.split()))
+        items.append(f'<li class="clause-hit"><a class="clause-hit-label" href="{esc(href)}#{esc(c.id)}">'
+                     f'{esc(c.label) or esc(c.id)}</a> <span class="clause-hit-text">{text}</span></li>')
+    return (f'<div class="doc-clauses" data-region="{esc(region_label(n))}">'
+            f'<p class="doc-clauses-title"><a href="{esc(href)}">{esc(n.title)}</a> '
+            f'<span class="doc-meta">{esc(region_label(n))} · {esc(date_md(n))}</span></p>'
+            f'<ul>{"".join(items)}</ul></div>')
+
+
+def theme_pages(notices: list[Notice], themes: ThemeIndex) -> Pages:
+    """Index plus one page per theme listing matching clauses by region/document."""
+    idx = "tags/theme/index.md"
+    hits: dict[str, dict[str, list[str]]] = {s: {} for s, _, _ in themes.themes}
+    names = {s: (name, desc) for s, name, desc in themes.themes}
+    for n in notices:
+        for c in n.walk():
+            for t in c.themes:
+                s, name = themes.resolve(t)
+                names.setdefault(s, (name, ""))
+                hits.setdefault(s, {}).setdefault(n.id, []).append(c.id)
+    byid = {n.id: n for n in notices}
+    lines = [front("按主题"), "# 按主题浏览 {#themes}", "",
+             "主题来自受控词表，按关键词逐条标注到条款上。主题页并列展示各地区文件中涉及该主题的条款。", "",
+             "| 主题 | 条款数 | 文件数 |", "| --- | --- | --- |"]
+    pages: Pages = {}
+    for s, (name, desc) in names.items():
+        docs = hits.get(s, {})
+        n_clauses = sum(len(v) for v in docs.values())
+        lines.append(f"| [{md_text(name)}]({s}.md) | {n_clauses} | {len(docs)} |")
+        page = f"tags/theme/{s}.md"
+        body = [front(name), f"# {md_text(name)} {{#theme-{s}}}", ""]
+        if desc:
+            body += [md_text(desc), ""]
+        body += [f"[全部主题]({md_link(page, idx)}) · {len(docs)} 件文件中的 {n_clauses} 个条款，按地区、日期排列。", ""]
+        ordered = sorted((byid[d] for d in docs), key=lambda n: (region_label(n), n.date or "", n.id))
+        for region, group_docs in group(ordered, region_label).items():
+            body += [f"## {md_text(region)} {{#r-{slug(region)}}}", "", '<div class="theme-region">']
+            body += [clause_block(page, n, docs[n.id]) for n in group_docs]
+            body += ["</div>", ""]
+        if not docs:
+            body += ["文库中暂无条款涉及该主题。", ""]
+        pages[page] = "\n".join(body) + "\n"
+    pages[idx] = "\n".join(lines) + "\n"
+    return pages
+
+
+def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
+    """One page per unresolved external document, listing citing clauses."""
+    idx = "tags/cited/index.md"
+    byid = {n.id: n for n in notices}
+    lines = [front("文库外被引文件"), "# 文库外被引文件 {#cited}", "",
+             "文库中的文件引用了以下尚未收录的文件。每页列出引用该文件的全部条款。", "",
+             "| 被引文件 | 文号 | 引用条款数 |", "| --- | --- | --- |"]
+    pages: Pages = {}
+    for key, ext in sorted(external.items(), key=lambda kv: (-len(kv[1].citing), kv[0])):
+        lines.append(f"| [{md_text(ext.title)}]({key}.md) | {md_text(ext.doc_number or '—')} | {len(ext.citing)} |")
+        page = f"tags/cited/{key}.md"
+        body = [front(ext.title), f"# {md_text(ext.title)} {{#ext}}", ""]
+        if ext.doc_number:
+            body += [f"文号：{md_text(ext.doc_number)}", ""]
+        body += [f"[文库外被引文件]({md_link(page, idx)}) · 本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。", ""]
+        per_doc: dict[str, list[str]] = {}
+        for c in ext.citing:
+            if c.source_id in byid:
+                per_doc.setdefault(c.source_id, []).append(c.clause_id)
+        body.append('<div class="theme-region">')
+        body += [clause_block(page, byid[d], list(dict.fromkeys(cids))) for d, cids in per_doc.items()]
+        body += ["</div>", ""]
+        pages[page] = "\n".join(body) + "\n"
+    pages[idx] = "\n".join(lines) + "\n"
+    return pages
+
+
+def counts(notices: list[Notice]) -> dict[str, Counter]:
+    """Counts by top-level region, year and document type (for the home page)."""
+    return {
+        "region": Counter(region_label(n).split(" ")[0] for n in notices),
+        "year": Counter(year_key(n) for n in notices),
+        "type": Counter(n.doc_type or "未分类" for n in notices),
+    }
+
+
+__all__ = ["notices_index", "region_pages", "year_pages", "type_pages", "theme_pages",
+           "cited_pages", "counts", "front", "doc_list", "NATIONAL_CODE"]

@@ -1,0 +1,134 @@
+"""时间线 (all documents by date, grouped by year, filterable by region,
+with dated goals/phases), per-region timelines and the 指标 page.
+
+Dates: written date, else published date; inferred dates are marked
+（推定）.  Goals (``Goal.start``/``end`` like "2025" or "2023-03") are
+placed in the year of their end (or start) and link to their clause.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Optional
+
+from ..models import Goal, Notice, Target
+from .common import (UNKNOWN_YEAR, by_date_asc, date_html, esc, md_text, notice_path,
+                     region_chain, region_label, region_sort_key, region_tree, rel,
+                     slug, year_key)
+from .tags import Pages, front
+
+
+def _goal_year(g: Goal) -> Optional[str]:
+    s = (g.end or g.start or "")[:4]
+    return s if s.isdigit() else None
+
+
+def _entries(notices: list[Notice], page: str) -> dict[str, list[tuple[str, str]]]:
+    """year -> [(sort key, raw HTML <li>)] for documents and goals."""
+    years: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for n in by_date_asc(notices):
+        codes = " ".join(code for _, code in region_chain(n))
+        href = rel(page, notice_path(n.id))
+        draft = ' <span class="tag tag--draft">征求意见稿</span>' if "征求意见" in n.status else ""
+        years[year_key(n)].append((n.date or "", (
+            f'<li class="tl-doc" data-regions="{esc(codes)}">{date_html(n)} '
+            f'<span class="tl-region">{esc(region_label(n))}</span> '
+            f'<a href="{esc(href)}">{esc(n.title)}</a>{draft}</li>')))
+        for g in n.goals:
+            y = _goal_year(g)
+            if not y:
+                continue
+            c = n.clause(g.clause_id)
+            span = g.start + (f"—{g.end}" if g.end and g.end != g.start else "")
+            kind = "阶段" if g.kind == "phase" else "目标"
+            years[y].append(((g.end or g.start), (
+                f'<li class="tl-goal tl-goal--{esc(g.kind)}" data-regions="{esc(codes)}">'
+                f'<span class="tag tag--goal">{kind} {esc(span)}</span> '
+                f'<span class="tl-region">{esc(region_label(n))}</span> '
+                f'<a href="{esc(href)}#{esc(g.clause_id)}">{esc(n.citation(c))}</a>'
+                f'：{esc(g.text)}</li>')))
+    return years
+
+
+def _timeline_body(notices: list[Notice], page: str, with_filter: bool) -> list[str]:
+    years = _entries(notices, page)
+    out: list[str] = []
+    if with_filter:
+        tree = region_tree(notices)
+        opts = "".join(
+            f'<option value="{esc(code)}">{"　" * (len(_depth(tree, code)) - 1)}{esc(tree[code]["name"])}</option>'
+            for code in sorted(tree, key=lambda c: [region_sort_key(x) for x in _depth(tree, c)]))
+        out += ['<div class="tl-filter" data-search-exclude><label>按地区筛选：'
+                f'<select id="tl-region"><option value="">全部地区</option>{opts}</select></label>'
+                '<span class="tl-count"></span></div>', ""]
+    order = sorted(years, key=lambda y: (y == UNKNOWN_YEAR, y))
+    for y in order:
+        title = "年份不详" if y == UNKNOWN_YEAR else f"{y}年"
+        items = "".join(li for _, li in sorted(years[y], key=lambda t: t[0]))
+        out += [f"## {title} {{#y{y}}}", "", f'<ul class="timeline" data-year="{esc(y)}">{items}</ul>', ""]
+    return out
+
+
+def _depth(tree: dict, code: str) -> list[str]:
+    chain = [code]
+    while tree[chain[0]]["parent"]:
+        chain.insert(0, tree[chain[0]]["parent"])
+    return chain
+
+
+def timeline_pages(notices: list[Notice]) -> Pages:
+    page = "generated/timeline.md"
+    tree = region_tree(notices)
+    lines = [front("时间线"), "# 时间线 {#timeline}", "",
+             "全部文件按日期（成文日期，无则发布日期）排列并按年分组；标“（推定）”的日期为推定日期。"
+             "文件中写明年份的目标和工作阶段也列在对应年份下，点击可跳到条款。", ""]
+    links = " · ".join(f"[{md_text(tree[c]['name'])}](timeline/{c}.md)"
+                       for c in sorted(tree, key=region_sort_key))
+    if links:
+        lines += [f"分地区时间线：{links}", ""]
+    lines += _timeline_body(notices, page, with_filter=True)
+    pages: Pages = {page: "\n".join(lines) + "\n"}
+    byid = {n.id: n for n in notices}
+    for code, node in tree.items():
+        p = f"generated/timeline/{code}.md"
+        docs = [byid[i] for i in node["all"]]
+        body = [front(f"{node['name']}时间线"), f"# {md_text(node['name'])}时间线 {{#timeline-{code}}}", "",
+                f"[全部时间线](../timeline.md) · [{md_text(node['name'])}文件](../../tags/region/{code}.md)", ""]
+        body += _timeline_body(docs, p, with_filter=False)
+        pages[p] = "\n".join(body) + "\n"
+    return pages
+
+
+def _fmt_value(t: Target) -> str:
+    v = int(t.value) if float(t.value).is_integer() else t.value
+    return f"{v}{t.unit}{t.qualifier}"
+
+
+def targets_page(notices: list[Notice]) -> Pages:
+    page = "generated/targets.md"
+    by_ind: dict[str, list[tuple[Notice, Target]]] = defaultdict(list)
+    for n in notices:
+        for t in n.targets:
+            by_ind[t.indicator].append((n, t))
+    lines = [front("指标"), "# 指标对照 {#targets}", "",
+             "各地文件中的量化目标，按指标并列，便于跨地区、跨年份比较。点击条款可跳到原文。", ""]
+    if not by_ind:
+        lines += ["文库中暂未识别出量化目标。", ""]
+    used: set[str] = set()
+    for ind in sorted(by_ind, key=lambda k: (-len(by_ind[k]), k)):
+        anchor = "ind-" + slug(ind)[:60]
+        while anchor in used:
+            anchor += "-x"
+        used.add(anchor)
+        rows = sorted(by_ind[ind], key=lambda nt: (region_label(nt[0]), nt[1].year or "", nt[0].id))
+        trs = []
+        for n, t in rows:
+            c = n.clause(t.clause_id)
+            href = rel(page, notice_path(n.id)) + f"#{t.clause_id}"
+            trs.append(f"<tr><td>{esc(region_label(n))}</td><td>{esc(t.year or '—')}</td>"
+                       f"<td class=\"tv\">{esc(_fmt_value(t))}</td>"
+                       f'<td><a href="{esc(href)}">{esc(n.citation(c))}</a></td>'
+                       f"<td>{esc(t.text)}</td></tr>")
+        lines += [f"## {md_text(ind)} {{#{anchor}}}", "",
+                  '<table class="targets"><thead><tr><th>地区</th><th>目标年份</th><th>目标值</th>'
+                  f'<th>条款</th><th>原文</th></tr></thead><tbody>{"".join(trs)}</tbody></table>', ""]
+    return {page: "\n".join(lines) + "\n"}

@@ -1,0 +1,123 @@
+"""The built site (write_docs + mkdocs build --strict): escaping, anchors,
+navigation size, search index, link check.  Shares one build with
+test_browser.py (scripts/site_build.shared_site)."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from build_tools.write import linkcheck  # noqa: E402
+from scripts.site_build import PROBE_TEXT, shared_site  # noqa: E402
+
+pytestmark = pytest.mark.slow  # one mkdocs build, ~10 s
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return shared_site(tmp_path_factory.getbasetemp() / "site-build")
+
+
+def _page(site: Path, rel: str):
+    return lxml_html.fromstring((site / rel).read_bytes())
+
+
+def test_strict_build_and_links(built):
+    site = built["site"]
+    assert (site / "index.html").is_file()
+    assert linkcheck(site) == []
+
+
+def test_linkcheck_finds_broken_links(built, tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(built["site"], copy)
+    page = next((copy / "notices").glob("*-*.html"))
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("</body>", '<a href="nowhere.html">x</a><a href="#no-such-clause">y</a></body>'),
+                    encoding="utf-8")
+    problems = linkcheck(copy)
+    assert any("nowhere.html -> missing file" in p for p in problems)
+    assert any("#no-such-clause -> missing anchor" in p for p in problems)
+
+
+def test_source_text_is_shown_as_text(built):
+    doc = _page(built["site"], "notices/zz-escape-probe.html")
+    box = doc.xpath('//*[@id="s1-1"]/following-sibling::div[@class="clause-text"]')[0]
+    assert box.text_content() == PROBE_TEXT
+    assert not doc.xpath('//script[contains(., "__pwned")]')
+    assert not box.xpath(".//*[not(self::p)]")  # no em/strong/code/a/h1 made from the text
+    assert not doc.xpath('//a[@href="http://x.invalid"]')
+    assert not doc.xpath('//*[@id="x"]')
+
+
+def test_every_clause_has_its_anchor(built):
+    for n in built["notices"]:
+        doc = _page(built["site"], f"notices/{n.id}.html")
+        ids = set(doc.xpath("//@id"))
+        missing = [c.id for c in n.walk() if c.id not in ids]
+        assert not missing, (n.id, missing[:5])
+        # no positional MkDocs ids like _1 on any heading
+        assert not [i for i in doc.xpath("//h1/@id|//h2/@id|//h3/@id|//h4/@id|//h5/@id|//h6/@id")
+                    if i.startswith("_")]
+
+
+def test_redirect_target_exists(built):
+    n = built["notices"][0]
+    doc = _page(built["site"], f"notices/{n.id}.html")
+    assert doc.xpath('//*[@id="old-anchor"]')
+    assert "old-anchor" in doc.xpath('//*[@class="notice"]/@data-redirects')[0]
+
+
+def test_nav_does_not_list_documents(built):
+    site = built["site"]
+    notices = built["notices"]
+    doc = _page(site, f"notices/{notices[0].id}.html")
+    nav_links = doc.xpath('//nav[contains(@class,"md-nav--primary")]//a/@href')
+    assert 0 < len(nav_links) <= 20
+    assert not [h for h in nav_links if any(n.id in h for n in notices)]
+
+
+def test_search_index_segments_words_and_points_at_clauses(built):
+    index = json.loads((built["site"] / "search" / "search_index.json").read_text(encoding="utf-8"))
+    texts = [d["text"] for d in index["docs"]]
+    assert any("\u200b地理标志\u200b" in t for t in texts)
+    assert any("惩罚性赔偿" in t for t in texts)
+    locs = [d["location"] for d in index["docs"]]
+    clause_locs = [loc for loc in locs if loc.startswith("notices/") and "#" in loc]
+    assert len(clause_locs) >= sum(1 for n in built["notices"] for _ in n.walk())
+    assert not [loc for loc in locs if loc.startswith("tags/")]  # listings excluded
+    assert (built["site"] / "search" / "search_index.js").is_file()  # offline plugin
+
+
+def test_offline_assets_are_local(built):
+    site = built["site"]
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "assets/vendor/iframe-worker/shim.js" in html
+    assert "unpkg.com" not in html and "fonts.googleapis.com" not in html
+    assert (site / "assets" / "vendor" / "iframe-worker" / "shim.js").is_file()
+
+
+def test_exports_in_site(built):
+    site = built["site"]
+    data = json.loads((site / "data" / "archive.json").read_text(encoding="utf-8"))
+    assert data["count"] == len(built["notices"])
+    assert (site / "data" / "feed.xml").read_bytes().startswith(b"<?xml")
+
+
+def test_theme_page_has_clauses_from_three_documents(built):
+    site = built["site"]
+    best = 0
+    for page in (site / "tags" / "theme").glob("*.html"):
+        if page.name == "index.html":
+            continue
+        doc = lxml_html.fromstring(page.read_bytes())
+        hrefs = doc.xpath('//li[@class="clause-hit"]/a/@href')
+        best = max(best, len({h.split("#")[0] for h in hrefs}))
+    assert best >= 3
