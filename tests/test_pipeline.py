@@ -1,0 +1,89 @@
+"""The whole build as `make site` runs it, in a scratch copy of the archive."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from build_tools.pipeline import build_site, staged_paths
+from conftest import ROOT
+
+
+@pytest.fixture()
+def archive(tmp_path):
+    """A scratch archive: the real seeds, sidecars and lock; docs/mkdocs staged."""
+    paths = staged_paths(ROOT, tmp_path)
+    shutil.copytree(ROOT / "source_texts", paths.sources)
+    return paths
+
+
+def _build(paths, **kw):
+    return build_site(ROOT, paths=paths, progress=False, log=lambda s: None, **kw)
+
+
+def _kunming(paths) -> Path:
+    return paths.sources / "002_f819ad9b31b3e7a6.txt"
+
+
+@pytest.mark.slow
+def test_build_publishes_every_seed_and_keeps_ids(archive):
+    lock_before = (archive.sources / "anchors.lock").read_text(encoding="utf-8")
+    rep = _build(archive)
+    assert rep.ok, [str(p) for p in rep.problems]
+    assert rep.notices == 5
+    page = (archive.site / "notices" / "kunming-2022-4dd4de.html").read_text(encoding="utf-8")
+    assert 'id="s2-3"' in page and "持续加强知识产权行政司法保护" in page
+    assert (archive.index).is_dir() and any(archive.index.iterdir())
+    # the committed lock already holds every id: a rebuild adds nothing
+    assert (archive.sources / "anchors.lock").read_text(encoding="utf-8") == lock_before
+    rep2 = _build(archive)
+    assert rep2.ok and (archive.sources / "anchors.lock").read_text(encoding="utf-8") == lock_before
+
+
+@pytest.mark.slow
+def test_dropping_a_published_clause_fails_and_keeps_the_last_good_site(archive):
+    assert _build(archive).ok
+    good = (archive.site / "notices" / "kunming-2022-4dd4de.html").read_bytes()
+    km = _kunming(archive)
+    text = km.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    lines = [l for l in lines if not l.startswith("(三)持续加强知识产权行政司法保护")]
+    assert len(lines) < len(text.split("\n"))
+    km.write_text("\n".join(lines), encoding="utf-8")
+    msgs = []
+    rep = build_site(ROOT, paths=archive, progress=False, log=msgs.append)
+    assert not rep.ok
+    joined = "\n".join(msgs)
+    assert "kunming-2022-4dd4de" in joined and "s2-3" in joined and "redirects.yml" in joined
+    assert (archive.site / "notices" / "kunming-2022-4dd4de.html").read_bytes() == good
+    # a redirect to the next item lets it through; the old anchor still lands somewhere
+    (archive.sources / "redirects.yml").write_text(
+        "kunming-2022-4dd4de:\n  s2-3: s2-4\n", encoding="utf-8")
+    rep = _build(archive)
+    assert rep.ok, [str(p) for p in rep.problems]
+    page = (archive.site / "notices" / "kunming-2022-4dd4de.html").read_text(encoding="utf-8")
+    assert 'id="s2-3"' in page  # placeholder for the old anchor
+    assert "s2-4" in page
+
+
+@pytest.mark.slow
+def test_a_bad_new_document_does_not_stop_the_others(archive):
+    (archive.sources / "broken.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (archive.sources / "broken.yml").write_text("id: broken-doc\n", encoding="utf-8")
+    msgs = []
+    rep = build_site(ROOT, paths=archive, progress=False, log=msgs.append)
+    assert rep.ok and rep.notices == 5
+    assert any("broken.txt" in m and "二进制" in m for m in msgs)
+
+
+@pytest.mark.slow
+def test_a_failing_mkdocs_build_keeps_the_last_good_site(archive):
+    assert _build(archive).ok
+    before = sorted(p.relative_to(archive.site) for p in archive.site.rglob("*"))
+    cfg = archive.config.read_text(encoding="utf-8")
+    archive.config.write_text(cfg + "\nnot_a_real_option: [\n", encoding="utf-8")
+    rep = _build(archive)
+    assert not rep.ok and any("mkdocs" in str(p) for p in rep.problems)
+    assert sorted(p.relative_to(archive.site) for p in archive.site.rglob("*")) == before
+    assert not archive.site.with_name("site.tmp").exists()
