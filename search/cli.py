@@ -1,0 +1,172 @@
+"""``iparchive search``: query the clause index from the command line.
+
+Forms handled::
+
+    iparchive search 惩罚性赔偿
+    iparchive search 惩罚性赔偿 --region 云南省 --year 2015..2023 \\
+        --theme 司法保护 --type 实施意见 --status 正式 --limit 20 --json
+    iparchive search '"三合一" OR 技术调查官' --index search/index
+    python -m search.cli 惩罚性赔偿 --index DIR
+
+``--year`` takes ``2020``, ``2015..2023``, ``2015-2023``, ``2015..`` or
+``..2020``.  Several words after ``search`` are joined with spaces (AND).
+Exit status: 0 on success (also with no hits), 2 on a bad query, a
+missing index or bad options.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Optional, Sequence, TextIO
+
+DEFAULT_INDEX = Path(__file__).resolve().parent / "index"  # search/index/
+JSON_SCHEMA = "iparchive-search/1"
+
+ANSI_HL = ("\x1b[1;31m", "\x1b[0m")
+ANSI_BOLD = ("\x1b[1m", "\x1b[0m")
+ANSI_DIM = ("\x1b[2m", "\x1b[0m")
+PLAIN_HL = ("【", "】")
+
+
+def parse_years(s: Optional[str]) -> Optional[tuple[int, int]]:
+    """``2020`` -> (2020, 2020); ``2015..2023``/``2015-2023``; open ends ok."""
+    if s is None or not s.strip():
+        return None
+    s = s.strip().replace("—", "-").replace("–", "-").replace("～", "..").replace("~", "..")
+    m = re.fullmatch(r"(\d{4})?\s*(?:\.\.|-)\s*(\d{4})?", s)
+    if m and (m.group(1) or m.group(2)):
+        lo = int(m.group(1)) if m.group(1) else 0
+        hi = int(m.group(2)) if m.group(2) else 9999
+    elif re.fullmatch(r"\d{4}", s):
+        lo = hi = int(s)
+    else:
+        raise ValueError(f"年份应写作 2020、2015..2023 或 2015..：{s}")
+    if lo > hi:
+        raise ValueError(f"年份范围颠倒：{s}")
+    return lo, hi
+
+
+def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    p.add_argument("query", nargs="+", help="检索式（支持 AND/OR/NOT、引号短语、字段:值）")
+    p.add_argument("--region", help="地区（含下级），如 云南省 或 530000")
+    p.add_argument("--year", help="年份或范围，如 2020、2015..2023")
+    p.add_argument("--theme", help="主题，如 司法保护")
+    p.add_argument("--type", dest="doc_type", help="文种，如 实施意见")
+    p.add_argument("--status", help="状态，如 正式、征求意见稿")
+    p.add_argument("--limit", type=int, default=20, help="最多显示条数（默认 20）")
+    p.add_argument("--json", action="store_true", help="输出 JSON（格式见 docs/search-json.md）")
+    p.add_argument("--index", type=Path, default=None,
+                   help="索引目录（默认 search/index，或环境变量 IPARCHIVE_INDEX）")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="高亮颜色（默认：终端上用颜色，否则用【】）")
+    p.set_defaults(func=run)
+    return p
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``search`` subcommand to an argparse ``subparsers`` object."""
+    p = subparsers.add_parser("search", help="检索条款", description="检索条款（离线索引）")
+    return configure(p)
+
+
+def _use_color(mode: str, out: TextIO) -> bool:
+    if mode == "always":
+        return True
+    if mode == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(out, "isatty") and out.isatty()
+
+
+def _index_dir(args) -> Path:
+    if args.index is not None:
+        return args.index
+    env = os.environ.get("IPARCHIVE_INDEX")
+    return Path(env) if env else DEFAULT_INDEX
+
+
+def results_json(res, filters: dict, limit: int) -> dict:
+    """The stable ``--json`` document (schema iparchive-search/1)."""
+    return {
+        "schema": JSON_SCHEMA,
+        "query": res.query,
+        "filters": filters,
+        "limit": limit,
+        "total": res.total,
+        "returned": len(res.hits),
+        "hits": [dict(rank=i, **h.to_dict()) for i, h in enumerate(res.hits, 1)],
+    }
+
+
+def format_hit(i: int, h, color: bool) -> str:
+    hl = ANSI_HL if color else PLAIN_HL
+    bold = ANSI_BOLD if color else ("", "")
+    dim = ANSI_DIM if color else ("", "")
+    meta = " · ".join(
+        str(v) for v in ((h.region[-2] if len(h.region) >= 2 else (h.region or [""])[0]),
+                         h.year, h.doc_type) if v
+    )
+    frag = h.marked(*hl).replace("\n", " ")
+    if h.fragment_start > 0:
+        frag = "…" + frag
+    if h.fragment_start + len(h.fragment) < h.text_length:
+        frag += "…"
+    head = f"{i:>2}. {bold[0]}{h.citation}{bold[1]}"
+    if meta:
+        head += f"  {dim[0]}[{meta}]{dim[1]}"
+    return f"{head}\n    {frag}\n    {dim[0]}{h.url}{dim[1]}"
+
+
+def run(args, out: TextIO = None, err: TextIO = None) -> int:
+    """Handler for the parsed ``search`` arguments; returns the exit status."""
+    from .query import SearchError, run_search
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    q = " ".join(args.query)
+    filters = {
+        "region": args.region,
+        "years": None,
+        "theme": args.theme,
+        "doc_type": args.doc_type,
+        "status": args.status,
+    }
+    try:
+        years = parse_years(args.year)
+        filters["years"] = list(years) if years else None
+        res = run_search(
+            _index_dir(args), q, region=args.region, years=years,
+            theme=args.theme, doc_type=args.doc_type, status=args.status,
+            limit=args.limit,
+        )
+    except (SearchError, ValueError) as e:
+        if args.json:
+            json.dump({"schema": JSON_SCHEMA, "query": q, "filters": filters,
+                       "error": str(e)}, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+        else:
+            print(f"iparchive search: {e}", file=err)
+        return 2
+    if args.json:
+        json.dump(results_json(res, filters, args.limit), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    color = _use_color(args.color, out)
+    for i, h in enumerate(res.hits, 1):
+        print(format_hit(i, h, color), file=out)
+    shown = f"，显示前 {len(res.hits)} 条" if res.total > len(res.hits) else ""
+    print(f"共 {res.total} 条{shown}（{res.seconds:.3f} 秒）", file=out)
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    p = configure(argparse.ArgumentParser(prog="iparchive search", description="检索条款（离线索引）"))
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
