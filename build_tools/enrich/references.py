@@ -1,0 +1,507 @@
+"""Cross-references between documents: find them in clause text, resolve them.
+
+Input forms handled by :func:`find_references` (all seen in the seeds, the
+govcn2019 pages or lawrefbook):
+
+Titles
+    ``《国家知识产权战略纲要》``; nested ``《关于修改〈中华人民共和国专利法〉的决定》``,
+    ``《关于修改《中华人民共和国专利法》的决定》`` (inner 《》 as printed by some
+    sites), ``《山东省实施<中华人民共和国水法>办法》`` and ``＜…＞`` inside
+    《》 — inner brackets are normalised to 〈〉.  Junk titles such as
+    ``《十四五》`` or ``《2020-2021年》`` (seed 001) are kept but never resolve
+    and get no external page (``external_key`` stays None); so are bare
+    short names like ``《解释》``/``《条例》`` (a 以下简称 of the text) and
+    certificates or forms (``《医疗机构执业许可证》``, ``《行政处罚决定书》``).
+发文字号 (normalised to ``机关代字〔年份〕序号号`` without spaces)
+    ``国办发〔2014〕64号``, ``厅函[2020]6号``, ``粤高法［2020］108号``,
+    ``温国土资发（2018）366号``, ``国办发(1985)49号``, ``京政发【1985】167号``,
+    ``豫政〔 2008〕59号``, ``〔2019〕第56号``, ``法（研）发〔2002〕7号``;
+    the issuing-organ prefix is cut after words such as 的/了/按/根据/政府
+    (``总体实现了云政发〔2009〕118号文件`` → ``云政发〔2009〕118号``;
+    ``北京市人民政府京政发〔1985〕167号`` → ``京政发〔1985〕167号``).
+Orders (令)
+    ``中华人民共和国国务院令第706号``, ``国务院令第706号``, ``国令第706号``
+    → ``国务院令第706号``; ``公安部令第123号``, ``国家市场监督管理总局令第45号``,
+    ``原国家工商行政管理总局令第56号`` (原 dropped), ``北京市人民政府第14号令``
+    → ``北京市人民政府令第14号``.
+A title with its 文号
+    ``《…》（国办发〔2014〕64号）`` or ``《…》(中办发〔2019〕56号)`` is ONE
+    reference carrying both title and doc_number.
+Omnibus decisions
+    ``2019年3月2日《国务院关于修改部分行政法规的决定》`` — the date printed
+    before the title is kept in ``text`` (it tells these same-titled
+    documents apart; see :func:`external_key`).
+Clauses of another document
+    ``《…》第二十条`` → article ``art-20``; ``《…》第二十条第二款`` →
+    ``art-20-p2``; ``《…》第十条之一`` → ``art-10-1``; ``第五条第三项`` →
+    ``art-5-i3``; ``第八条第二款第一项`` → ``art-8-p2-i1`` (ids as in structure.py); ``《…》（法释〔2020〕26号）
+    第三条`` and ``《…》（以下简称民事诉讼法）第五条`` also work.  Only the first
+    article of a list (``第十条、第十二条``) is taken.  ``第一次修订`` is not an
+    article.
+
+Not cross-references: ``本意见``/``本方案``/``本法第X条`` (never matched), a
+title equal to the document's own title or forwarded title (also ignoring
+bracketed parts such as ``(2023-2025年)(征求意见稿)``), a title the own
+title announces (``关于印发《X》的通知``, ``关于对《X》公开征求意见的通知``),
+and the document's own 文号.  Within one clause a repeated reference to the
+same document/article is kept once.  Bare law names without 《》
+(``依照专利法第十条``) are not detected.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+import cn2an
+import yaml
+
+from ..models import Notice, Reference
+
+DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml"
+
+_FW_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_CN_NUM = "零〇一二三四五六七八九十百千两"
+
+# 文号: organ prefix, bracketed year, number
+_DOCNO = re.compile(
+    r"(?P<org>[\u4e00-\u9fa5]+(?:[（(][\u4e00-\u9fa5]{1,3}[)）][\u4e00-\u9fa5]*)?)"
+    r"\s*[〔\[［（(【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］）)】]"
+    r"\s*第?\s*(?P<num>\d{1,5})\s*号"
+)
+# orders: 国务院令第706号 / 国令第706号 / 市人民政府第14号令
+_ORDER = re.compile(
+    rf"(?P<org>[\u4e00-\u9fa5、]+?)(?:令\s*第\s*(?P<n1>\d+|[{_CN_NUM}]+)\s*号"
+    rf"|第\s*(?P<n2>\d+|[{_CN_NUM}]+)\s*号令)"
+)
+# the organ part of a 文号/令 ends after the last of these
+_ORG_CUT = re.compile(
+    r".*(?:根据|依据|依照|按照|参照|印发|转发|文件|通知|复函|精神|规定|决定|人民政府|政府|作出|"
+    r"下发|我院|本院|[的了和及与按据照于是为在将对由以即见并或等称之第日月年])"
+)
+# orders name the full organ (住房和城乡建设部, 对外贸易经济合作部): fewer cuts
+_ORDER_CUT = re.compile(
+    r".*(?:根据|依据|依照|按照|参照|公布|发布|修订|修正|废止|文件|通知|精神|"
+    r"[的了及按据照是为在由即见并或等称之第日月年])"
+)
+_ORDER_ORG_END = re.compile(r"(?:国务院|部|委|委员会|总局|总署|局|署|银行|院|办|会|厅|府|国)$")
+_ARTICLE = re.compile(
+    rf"\s*(?:[（(][^（()）\n]{{1,40}}[)）]\s*)?"
+    rf"第(?P<art>[{_CN_NUM}\d]+)条(?:之(?P<sub>[{_CN_NUM}\d]+))?"
+    rf"(?:第(?P<para>[{_CN_NUM}\d]+)款)?(?:第(?P<item>[{_CN_NUM}\d]+)项)?"
+)
+_PAREN_DOCNO = re.compile(r"\s*[（(]\s*")
+_JUNK_TITLE = re.compile(
+    r"^[\d\s\-—–－~～至年和、]*$|^十[一二三四五六七八九]五$"
+    r"|^(?:本|该|上述|此|原)?(?:解释|办法|规定|条例|意见|通知|决定|方案|规则|细则|纲要|规划|实施意见|"
+    r"实施方案|实施细则|通告|公告|批复|决议|准则|目录|合同|协议|章程|公约|条约|修正案|决定书|证书)$"
+    # certificates and forms: 《医疗机构执业许可证》, 《企业法人营业执照》, 《行政处罚决定书》
+    r"|.*(?:许可证|执业证|营业执照|执照|居住证|证书|登记证|工作证|身份证|通知书|决定书|裁定书|判决书|"
+    r"申请书|申请表|登记表|审批表|报告表|证明书|证明)$"
+)
+# omnibus amendment decisions share one title across years and legislatures
+_OMNIBUS = re.compile(r"(?:修改|废止)(?:和(?:修改|废止))?(?:本市|本省|本自治区)?部分")
+_DATE_BEFORE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日\s*$")
+_DATE_IN = re.compile(r"^((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日")
+_KEY_DROP = re.compile(r"[\s\u3000〈〉<>＜＞《》“”\"'‘’「」『』·•・、，,。:：;；!！?？]")
+_YEAR_SUFFIX = re.compile(r"\(\d{4}-\d{1,2}-\d{1,2}\)$")
+_DASH = re.compile(r"[—–－~～]+")
+_PARENS = re.compile(r"\([^()]*\)")
+
+
+def _num(s: str) -> int:
+    s = s.translate(_FW_DIGITS)
+    return int(s) if s.isdigit() else int(cn2an.cn2an(s.replace("〇", "零"), "smart"))
+
+
+def _cut_org(org: str, cut: re.Pattern = _ORG_CUT) -> str:
+    org = org.replace("中华人民共和国", "\0")
+    m = cut.match(org)
+    org = org[m.end():] if m else org
+    org = org.replace("\0", "中华人民共和国")
+    if org.startswith("原") and len(org) > 2:
+        org = org[1:]
+    return org
+
+
+def normalise_doc_number(text: str) -> Optional[str]:
+    """``厅函[2020]6号`` → ``厅函〔2020〕6号``; ``国令第706号`` → ``国务院令第706号``."""
+    text = text.translate(_FW_DIGITS)
+    m = _DOCNO.search(text)
+    if m:
+        org = _cut_org(m["org"]).replace("(", "（").replace(")", "）")
+        if len(org) >= 2:
+            return f"{org}〔{m['year']}〕{int(m['num'])}号"
+    m = _ORDER.search(text)
+    if m:
+        return _order_number(m)
+    return None
+
+
+def _order_number(m: re.Match) -> Optional[str]:
+    org = _cut_org(m["org"].lstrip("、"), _ORDER_CUT).replace("中华人民共和国", "")
+    if org in ("国", "") or org.endswith("国务院"):
+        org = "国务院" if org in ("国", "", "国务院") else org
+    if not _ORDER_ORG_END.search(org) or len(org) < 2 and org != "国":
+        return None
+    return f"{org}令第{_num(m['n1'] or m['n2'])}号"
+
+
+def display_title(inner: str) -> str:
+    """Title as shown: inner 《》/<>/＜＞ become 〈〉, spaces dropped."""
+    t = re.sub(r"[\s\u3000]+", "", inner)
+    return t.translate(str.maketrans("《》<>＜＞", "〈〉〈〉〈〉"))
+
+
+def title_key(title: str) -> str:
+    """Matching key: width/brackets/punctuation folded, 中华人民共和国 dropped,
+    lawrefbook date suffix dropped (``专利法(2020-10-17)`` → ``专利法``)."""
+    t = unicodedata.normalize("NFKC", title)
+    t = _KEY_DROP.sub("", t)
+    t = _DASH.sub("-", t)
+    t = _YEAR_SUFFIX.sub("", t)
+    if t.startswith("中华人民共和国") and len(t) > 7:
+        t = t[len("中华人民共和国"):]
+    return t
+
+
+def _loose_key(title: str) -> str:
+    t = title_key(title)
+    prev = None
+    while prev != t:
+        prev, t = t, _PARENS.sub("", t)
+    return t.replace("征求意见稿", "")
+
+
+def is_junk_title(title: str) -> bool:
+    """``《十四五》``, ``《2020-2021年》``: not a document."""
+    return bool(_JUNK_TITLE.match(title))
+
+
+def _iter_titles(text: str) -> Iterable[tuple[int, int, str]]:
+    """(start, end, inner) for every balanced 《…》 on one line."""
+    i = 0
+    while True:
+        s = text.find("《", i)
+        if s < 0:
+            return
+        depth, j, n = 0, s, len(text)
+        while j < n and j - s < 250:
+            ch = text[j]
+            if ch == "《":
+                depth += 1
+            elif ch == "》":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif ch == "\n":
+                break
+            j += 1
+        if j < n and depth == 0 and text[j] == "》":
+            yield s, j + 1, text[s + 1 : j]
+            i = j + 1
+        else:
+            i = s + 1
+
+
+def _article_id(m: re.Match) -> str:
+    art = f"art-{_num(m['art'])}"
+    if m["sub"]:
+        art += f"-{_num(m['sub'])}"
+    if m["para"] and _num(m["para"]) > 1:
+        art += f"-p{_num(m['para'])}"  # the first 款 is the article itself
+    if m["item"]:
+        art += f"-i{_num(m['item'])}"
+    return art
+
+
+class _Self:
+    """What counts as the citing document itself."""
+
+    def __init__(self, notice: Notice):
+        titles = [notice.title] + ([notice.forwarded.title] if notice.forwarded else [])
+        self.keys = {title_key(t) for t in titles if t}
+        self.loose = {_loose_key(t) for t in titles if t}
+        self.own = title_key(notice.title or "")
+        self.doc_number = notice.doc_number and normalise_doc_number(notice.doc_number)
+
+    def title(self, title: str) -> bool:
+        k = title_key(title)
+        if not k:
+            return False
+        if k in self.keys or (len(k) >= 6 and _loose_key(title) in self.loose):
+            return True
+        verbs = ("印发", "转发", "发布", "公布") + (("对",) if "征求意见" in self.own else ())
+        if any(v + k in self.own for v in verbs):
+            return True
+        # 转发 wrapper whose own title embeds the forwarded title
+        return len(k) >= 8 and k in self.own and any(v in self.own for v in verbs)
+
+    def number(self, docno: Optional[str]) -> bool:
+        return bool(docno and docno == self.doc_number)
+
+
+def find_references(notice: Notice) -> list[Reference]:
+    """All references in the clause texts of ``notice`` (see module doc)."""
+    me = _Self(notice)
+    out: list[Reference] = []
+    for clause in notice.walk():
+        text = clause.text
+        if not text or not ("《" in text or "号" in text):
+            continue
+        text = text.translate(_FW_DIGITS)
+        seen: set[tuple] = set()
+        taken: list[tuple[int, int]] = []
+        refs: list[tuple[int, Reference]] = []
+
+        def add(pos: int, ref: Reference) -> None:
+            idents = [x for x in (ref.doc_number, ref.title and title_key(ref.title)) if x]
+            if any((i, ref.article) in seen for i in idents):
+                return
+            seen.update((i, ref.article) for i in idents)
+            refs.append((pos, ref))
+
+        for s, e, inner in _iter_titles(text) if "《" in text else ():
+            title = display_title(inner)
+            docno = None
+            m = _PAREN_DOCNO.match(text, e)
+            if m:
+                close = re.compile(r"\s*[)）]")
+                dm = _DOCNO.match(text, m.end()) or _ORDER.match(text, m.end())
+                if dm:
+                    cm = close.match(text, dm.end())
+                    if cm:
+                        docno = (
+                            normalise_doc_number(dm.group(0))
+                            if dm.re is _DOCNO
+                            else _order_number(dm)
+                        )
+                        if docno:
+                            e = cm.end()
+            article = None
+            am = _ARTICLE.match(text, e)
+            if am:
+                try:
+                    article = _article_id(am)
+                    e = am.end()
+                except (ValueError, TypeError):
+                    article = None
+            taken.append((s, e))
+            if me.title(title) or me.number(docno):
+                continue
+            if _OMNIBUS.search(title):
+                dm = _DATE_BEFORE.search(text, max(0, s - 16), s)
+                if dm:
+                    s = dm.start()  # 2019年3月2日《国务院关于修改部分行政法规的决定》
+            add(s, Reference(clause.id, text[s:e], title=title, doc_number=docno, article=article))
+
+        def free(s: int, e: int) -> bool:
+            return not any(a <= s < b or a < e <= b for a, b in taken)
+
+        if "号" in text:
+            for rx in (_DOCNO, _ORDER):
+                for m in rx.finditer(text):
+                    if not free(m.start(), m.end()):
+                        continue
+                    docno = (
+                        normalise_doc_number(m.group(0)) if rx is _DOCNO else _order_number(m)
+                    )
+                    if not docno:
+                        continue
+                    cut = (_ORG_CUT if rx is _DOCNO else _ORDER_CUT).match(
+                        m["org"].replace("中华人民共和国", "\0")
+                    )
+                    start = m.start("org") + (cut.end() if cut else 0)
+                    e = m.end()
+                    article = None
+                    am = _ARTICLE.match(text, e)
+                    if am and not am.group(0).lstrip().startswith(("(", "（")):
+                        article, e = _article_id(am), am.end()
+                    taken.append((m.start(), e))
+                    if me.number(docno):
+                        continue
+                    add(start, Reference(clause.id, text[start:e].strip(), doc_number=docno, article=article))
+        refs.sort(key=lambda p: p[0])
+        out.extend(r for _, r in refs)
+    return out
+
+
+# ---------------------------------------------------------------- resolving
+
+
+@dataclass
+class ExternalDoc:
+    """A cited document that is not in the archive (one site page each)."""
+
+    key: str
+    title: Optional[str] = None
+    doc_number: Optional[str] = None
+    citing: list[tuple[str, str, Reference]] = field(default_factory=list)
+
+
+def load_aliases(path: Optional[Path | str] = None) -> list[list[str]]:
+    """Groups of equivalent titles from data/aliases.yml.
+
+    Format: a list of ``{title: 正式标题, aliases: [简称, …]}``."""
+    path = Path(path) if path else DEFAULT_ALIASES
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise ValueError(f"{path}:{mark.line + 1 if mark else 0}: YAML 格式错误: {e}") from e
+    groups = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict) or not item.get("title"):
+            raise ValueError(f"{path}: 第 {i + 1} 项缺少 title")
+        groups.append([str(item["title"])] + [str(a) for a in item.get("aliases") or []])
+    return groups
+
+
+def external_key(ref: Reference, citing_id: Optional[str] = None) -> Optional[str]:
+    """``ext-<8 hex of sha1(文号 or title key)>``; None for junk titles.
+
+    Omnibus decisions (``关于修改部分地方性法规的决定``, one title for many
+    documents) are keyed by title and the date printed before them
+    (``2019年3月2日《…》``), else by title and the citing document."""
+    if ref.doc_number:
+        basis = ref.doc_number
+    elif ref.title and not is_junk_title(ref.title) and title_key(ref.title):
+        basis = title_key(ref.title)
+        if _OMNIBUS.search(ref.title):
+            dm = _DATE_IN.match(ref.text)
+            if dm:
+                basis += "@" + "-".join(f"{int(x):02d}" for x in dm.groups())
+            elif citing_id:
+                basis += "#" + citing_id
+    else:
+        return None
+    return "ext-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:8]
+
+
+def _pick(cands: list[Notice], citing: Notice) -> Optional[Notice]:
+    """Version in force at the citing date: latest not after it, else earliest."""
+    cands = [c for c in cands if c.id != citing.id]
+    if not cands:
+        return None
+    if len(cands) == 1:
+        return cands[0]
+    dated = sorted(cands, key=lambda n: (n.date or "", n.id))
+    when = citing.date
+    if when:
+        before = [n for n in dated if n.date and n.date <= when]
+        if before:
+            return before[-1]
+        return dated[0] if dated[0].date else dated[-1]
+    return dated[-1]
+
+
+def _clause_target(target: Notice, article: Optional[str]) -> Optional[str]:
+    if not article:
+        return None
+    ids = {c.id for c in target.walk()}
+    art = article
+    while art:
+        if art in ids:
+            return art
+        if "-" not in art[4:]:
+            return None
+        art = art.rsplit("-", 1)[0]
+    return None
+
+
+def resolve_references(
+    notices: list[Notice], aliases: Optional[list[list[str]]] = None
+) -> None:
+    """Set target_id/target_clause (or external_key) on every notice.references.
+
+    Order: 文号 → exact title key → alias group → title learned from another
+    reference carrying the same 文号.  ``aliases`` defaults to data/aliases.yml.
+    """
+    if aliases is None:
+        aliases = load_aliases() if DEFAULT_ALIASES.exists() else []
+    by_no: dict[str, list[Notice]] = {}
+    by_title: dict[str, list[Notice]] = {}
+    for n in notices:
+        if n.doc_number:
+            no = normalise_doc_number(n.doc_number) or n.doc_number
+            by_no.setdefault(no, []).append(n)
+        keys = {title_key(n.title)} if n.title else set()
+        if n.forwarded and n.forwarded.title:
+            keys.add(title_key(n.forwarded.title))
+        if n.source_file and n.kind == "law":
+            keys.add(title_key(Path(n.source_file).stem))
+        for k in keys:
+            if k:
+                by_title.setdefault(k, []).append(n)
+    alias_of: dict[str, list[str]] = {}
+    for group in aliases:
+        keys = [title_key(t) for t in group]
+        for k in keys:
+            alias_of.setdefault(k, []).extend(x for x in keys if x != k)
+    # 文号 <-> title learned from references that print both
+    no2title: dict[str, str] = {}
+    title2no: dict[str, str] = {}
+    for n in notices:
+        for r in n.references:
+            if r.title and r.doc_number:
+                no2title.setdefault(r.doc_number, r.title)
+                title2no.setdefault(title_key(r.title), r.doc_number)
+
+    def by_key(k: str) -> list[Notice]:
+        if k in by_title:
+            return by_title[k]
+        for a in alias_of.get(k, ()):
+            if a in by_title:
+                return by_title[a]
+        return []
+
+    for n in notices:
+        for r in n.references:
+            r.target_id = r.target_clause = r.external_key = None
+            cands: list[Notice] = []
+            if r.doc_number:
+                cands = by_no.get(r.doc_number, [])
+            if not cands and r.title and not is_junk_title(r.title):
+                cands = by_key(title_key(r.title))
+            if not cands and r.doc_number and r.doc_number in no2title:
+                cands = by_key(title_key(no2title[r.doc_number]))
+            if not cands and r.title and title_key(r.title) in title2no:
+                cands = by_no.get(title2no[title_key(r.title)], [])
+            target = _pick(cands, n)
+            if target is not None:
+                r.target_id = target.id
+                r.target_clause = _clause_target(target, r.article)
+                continue
+            proxy = r
+            if not r.doc_number and r.title and title_key(r.title) in title2no:
+                proxy = Reference(r.clause_id, r.text, r.title, title2no[title_key(r.title)])
+            r.external_key = external_key(proxy, n.id)
+
+
+def cited_by(notices: list[Notice]) -> dict[str, list[tuple[str, str, Reference]]]:
+    """Archive doc id → [(citing doc id, citing clause id, reference)]."""
+    out: dict[str, list[tuple[str, str, Reference]]] = {}
+    for n in notices:
+        for r in n.references:
+            if r.target_id:
+                out.setdefault(r.target_id, []).append((n.id, r.clause_id, r))
+    return out
+
+
+def external_documents(notices: list[Notice]) -> dict[str, ExternalDoc]:
+    """external_key → ExternalDoc (best title and 文号 seen, every citing clause)."""
+    out: dict[str, ExternalDoc] = {}
+    for n in notices:
+        for r in n.references:
+            if not r.external_key:
+                continue
+            d = out.setdefault(r.external_key, ExternalDoc(r.external_key))
+            if r.title and (d.title is None or (r.doc_number and not d.doc_number)):
+                d.title = r.title
+            if r.doc_number and not d.doc_number:
+                d.doc_number = r.doc_number
+            d.citing.append((n.id, r.clause_id, r))
+    return out

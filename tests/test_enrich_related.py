@@ -1,0 +1,67 @@
+"""Related documents on the seeds plus a few real laws."""
+from __future__ import annotations
+
+import pytest
+
+from build_tools.enrich.related import SAME_REGION, SIMILAR, related_documents
+from test_enrich_common import load
+
+
+@pytest.fixture(scope="module")
+def docs(seed_files, lawref_dir):
+    seeds = {k: load(p) for k, p in seed_files.items()}
+    laws = [load(lawref_dir / n) for n in (
+        "民法商法/专利法(2020-10-17).md", "民法商法/商标法(2019-04-23).md",
+        "民法商法/著作权法(2020-11-11).md", "民法商法/公司法(2018-10-26).md",
+        "经济法/反不正当竞争法(2019-04-23).md", "民法商法/票据法(2004-08-28).md",
+    )]
+    return seeds, laws
+
+
+def test_region_chain(docs):
+    seeds, laws = docs
+    rel = related_documents(list(seeds.values()) + laws, k=5)
+    km = rel[seeds["002"].id]
+    same = {d for d, _, r in km if r == SAME_REGION}
+    assert same == {seeds["000"].id, seeds["003"].id}  # 云南省 documents
+    # and the other way round: Yunnan sees Kunming
+    assert seeds["002"].id in {d for d, _, r in rel[seeds["003"].id] if r == SAME_REGION}
+    # Jilin and national laws have no region relatives here
+    assert not [d for d, _, r in rel[seeds["001"].id] if r == SAME_REGION]
+    assert not [d for d, _, r in rel[laws[0].id] if r == SAME_REGION]
+
+
+def test_lists_are_ordered_and_unique(docs):
+    seeds, laws = docs
+    rel = related_documents(list(seeds.values()) + laws, k=2)
+    for lst in rel.values():
+        for reason in (SAME_REGION, SIMILAR):
+            scores = [s for _, s, r in lst if r == reason]
+            assert scores == sorted(scores, reverse=True) and len(scores) <= 2
+        assert len({d for d, _, _ in lst}) == len(lst)
+
+
+@pytest.mark.slow
+def test_similar_text_on_800_laws(seed_files, lawref_dir):
+    docs = [load(p) for p in seed_files.values()]
+    for folder in ("民法商法", "经济法", "行政法规"):
+        docs += [load(p) for p in sorted((lawref_dir / folder).glob("*.md")) if p.name != "_index.md"]
+    rel = related_documents(docs, k=5)
+    titles = {d.id: d.title for d in docs}
+    by_title = {d.title: d.id for d in docs}
+
+    def similar(title, n=3):
+        return [titles[d] for d, _, r in rel[by_title[title]] if r == SIMILAR][:n]
+
+    assert all("著作权" in t for t in similar("中华人民共和国著作权法"))
+    assert all("专利" in t for t in similar("中华人民共和国专利法", 2))
+    # the IP policy seeds find each other
+    km = next(d for d in docs if d.id.startswith("kunming"))
+    assert {titles[d] for d, _, r in rel[km.id] if r == SIMILAR} & {
+        "关于推进知识产权强省建设的实施意见", docs[4].title}
+
+
+def test_bigram_tokenizer_agrees_on_region(docs):
+    seeds, laws = docs
+    rel = related_documents(list(seeds.values()) + laws, tokenizer="bigram")
+    assert {seeds["000"].id, seeds["003"].id} == {d for d, _, r in rel[seeds["002"].id] if r == SAME_REGION}
