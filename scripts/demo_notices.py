@@ -158,18 +158,13 @@ def demo_notices(seed_dir: Path = SEEDS) -> list[Notice]:
     return out
 
 
-def real_notices(seed_dir: Path = SEEDS) -> Optional[list[Notice]]:
-    """Notices from the real pipeline (read -> metadata -> structure -> enrich),
-    or None while one of its stages does not exist yet."""
-    try:
-        from build_tools.enrich import enrich  # type: ignore
-        from build_tools.metadata import load_notice  # type: ignore
-        from build_tools.structure import parse_structure  # type: ignore
-    except ImportError:
-        return None
-    notices = [load_notice(p) for p in sorted(seed_dir.glob("*.txt"))]
-    for n in notices:
-        res = parse_structure(n.body, n.kind, n.title)
-        n.clauses = getattr(res, "clauses", res)
-    enrich(notices)
-    return notices
+def real_notices(source_dir: Path = SEEDS) -> list[Notice]:
+    """The archive's documents through the real pipeline (read -> metadata ->
+    structure -> enrich), as ``make site`` builds them."""
+    from build_tools.pipeline import enrich_stage, load_documents, source_files
+
+    res = load_documents(source_files(source_dir), require_sidecar=True)
+    if res.errors:
+        raise RuntimeError("\n".join(map(str, res.errors)))
+    enrich_stage(res.notices)
+    return res.notices

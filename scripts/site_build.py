@@ -1,73 +1,45 @@
 """Build a throw-away copy of the site (for tests and benchmarks).
 
-Copies the hand-written docs and the vendored assets into ``work/docs``,
-writes the generated pages with ``build_tools.write.write_docs``, stages a
-copy of mkdocs.yml pointing at absolute paths, and runs
+Stages the docs with ``build_tools.pipeline.staged_paths``, writes the
+generated pages with ``build_tools.write.write_docs`` and runs
 ``mkdocs build --strict``.  The real ``docs/`` and ``site/`` are untouched.
+Adds an escape probe and a redirect so the tests can check both.
 
-    python scripts/site_build.py /tmp/x        # demo notices from the seeds
+    python scripts/site_build.py /tmp/x        # the archive's own documents
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from build_tools.write import GENERATED_DIRS, GENERATED_FILES, write_docs  # noqa: E402
-
-
-def stage(work: Path) -> Path:
-    """Copy hand-written docs + a patched mkdocs.yml into ``work``; return the config."""
-    docs = work / "docs"
-    if docs.exists():
-        shutil.rmtree(docs)
-    skip = set(GENERATED_DIRS) | set(GENERATED_FILES)
-    shutil.copytree(ROOT / "docs", docs, ignore=lambda d, names: [
-        n for n in names if Path(d) == ROOT / "docs" and n in skip])
-    cfg = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    cfg["docs_dir"] = str(docs)
-    cfg["site_dir"] = str(work / "site")
-    cfg["theme"]["custom_dir"] = str(ROOT / "overrides")
-    for plugin in cfg["plugins"]:
-        if isinstance(plugin, dict) and "search" in plugin:
-            plugin["search"]["jieba_dict_user"] = str(ROOT / plugin["search"]["jieba_dict_user"])
-    path = work / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+from build_tools.write import write_docs  # noqa: E402
 
 
 def build(work: Path, notices, *, site_url: str = "", **kw) -> dict:
-    """Write + mkdocs build into ``work/site``; returns timings and logs."""
+    """Write + mkdocs build into ``work/site``; returns timings."""
+    from build_tools.pipeline import run_mkdocs, staged_paths
+
     work.mkdir(parents=True, exist_ok=True)
-    cfg = stage(work)
+    paths = staged_paths(ROOT, work)
     t0 = time.perf_counter()
-    stats = write_docs(notices, work / "docs", site_url=site_url, **kw)
+    stats = write_docs(notices, paths.docs, site_url=site_url, **kw)
     t1 = time.perf_counter()
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "mkdocs"), "build", "--strict", "-q",
-                           "-f", str(cfg), "-d", str(work / "site")],
-                          cwd=ROOT, capture_output=True, text=True)
+    run_mkdocs(ROOT, paths.site, config=paths.config)
     t2 = time.perf_counter()
-    if proc.returncode != 0:
-        raise RuntimeError(f"mkdocs build failed:\n{proc.stdout}\n{proc.stderr}")
-    return {"stats": stats, "write_s": t1 - t0, "mkdocs_s": t2 - t1, "log": proc.stderr,
-            "site": work / "site", "docs": work / "docs"}
+    return {"stats": stats, "write_s": t1 - t0, "mkdocs_s": t2 - t1, "site": paths.site, "docs": paths.docs}
 
 
 if __name__ == "__main__":
-    from scripts.demo_notices import demo_notices, real_notices
+    from scripts.demo_notices import real_notices
 
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/iparchive-demo")
-    notices = real_notices() or demo_notices()
+    notices = real_notices()
     res = build(out, notices)
     print(res["stats"], f"write {res['write_s']:.2f}s, mkdocs {res['mkdocs_s']:.2f}s -> {res['site']}")
-    print(res["log"])
 
 
 _SHARED: dict[str, dict] = {}
@@ -89,20 +61,14 @@ def escape_probe():
 def shared_site(work: Path) -> dict:
     """Build once per process (tests in several modules share it).
 
-    Uses the real pipeline when present, else the hand-built demo notices;
-    ``result["pipeline"]`` says which.
+    Uses the real pipeline on the archive's own source_texts/.
     """
     key = str(work)
     if key not in _SHARED:
-        from scripts.demo_notices import demo_notices, real_notices
+        from scripts.demo_notices import real_notices
 
-        notices = real_notices()
-        pipeline = "real" if notices is not None else "demo"
-        if notices is None:
-            notices = demo_notices()
-        notices = notices + [escape_probe()]
+        notices = real_notices() + [escape_probe()]
         res = build(work, notices, redirects={notices[0].id: {"old-anchor": next(notices[0].walk()).id}})
         res["notices"] = notices
-        res["pipeline"] = pipeline
         _SHARED[key] = res
     return _SHARED[key]

@@ -223,3 +223,19 @@ def test_timeline_filter(built, page):
     assert visible.count() == expect
     page.select_option("#tl-region", "")
     assert page.locator("li.tl-doc:visible").count() == len(built["notices"])
+
+
+def test_reference_link_reaches_cited_clause(built, page):
+    """The 2022 judicial interpretation cites 反不正当竞争法第六条 by name; the
+    link opens the law's page at that article, scrolled into view."""
+    citing = next(n for n in built["notices"] if n.title.startswith("最高人民法院关于适用《中华人民共和国反不正当竞争法》"))
+    law = next(n for n in built["notices"] if n.title == "中华人民共和国反不正当竞争法")
+    page.goto(_file_url(built["site"], f"notices/{citing.id}.html") + "#art-4")
+    link = page.locator('[id="art-4"]').locator("xpath=ancestor::*[contains(@class,'clause')][1]") \
+        .locator("a.ref", has_text="反不正当竞争法第六条").first
+    link.click()
+    page.wait_for_url(re.compile(rf"{law.id}\.html#art-6$"))
+    _check_target(page, "art-6")
+    assert "有一定影响" in page.locator('[id="art-6"]').locator("xpath=ancestor::*[contains(@class,'clause')][1]").inner_text()
+    # and the law's page lists the interpretation's clause under 被引用
+    assert page.locator(f'a[href*="{citing.id}.html#art-4"]').count() >= 1

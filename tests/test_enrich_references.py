@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -220,3 +221,45 @@ def test_omnibus_decisions_keyed_by_date():
 def test_title_key():
     assert title_key("专利法(2020-10-17)") == title_key("中华人民共和国专利法") == "专利法"
     assert title_key("昆明市…方案（2022—2025年）") == title_key("昆明市…方案(2022-2025年)")
+
+
+# ---- law names without 《》 and the version an article number belongs to
+
+def _load(*paths):
+    from build_tools.pipeline import load_documents
+
+    res = load_documents([Path(p) for p in paths])
+    assert not res.errors, res.errors
+    for n in res.notices:
+        n.references = find_references(n)
+    return res.notices
+
+
+def test_bare_law_names_with_articles_resolve_to_clauses():
+    from conftest import ROOT
+
+    src = ROOT / "source_texts"
+    interp, law, tm = _load(src / "最高人民法院关于适用《反不正当竞争法》若干问题的解释(2022-03-16).md",
+                            src / "反不正当竞争法(2019-04-23).md", src / "商标法(2019-04-23).md")
+    resolve_references([interp, law, tm])
+    got = {(r.clause_id, r.text, r.target_id, r.target_clause) for r in interp.references if r.target_clause}
+    assert ("art-4", "反不正当竞争法第六条", law.id, "art-6") in got
+    assert ("art-7", "商标法第十条第一款", tm.id, "art-10") in got
+    assert ("art-9", "反不正当竞争法第六条第二项", law.id, "art-6-i2") in got
+    assert ("art-21", "反不正当竞争法第十二条第二款第一项", law.id, "art-12-p2-i1") in got
+    # "第二章" is not an article; 本法第X条 inside the law itself is not a cross-reference
+    assert not any("第二章" in r.text for r in interp.references)
+    assert not any(r.target_id == law.id for r in law.references)
+
+
+def test_article_links_only_into_the_version_in_force(lawref_dir):
+    from conftest import ROOT
+
+    soft = lawref_dir / "行政法规" / "计算机软件保护条例(2013-01-30).md"
+    (cr,) = _load(ROOT / "source_texts" / "著作权法(2020-11-11).md")
+    (sw,) = _load(soft)
+    resolve_references([sw, cr])
+    r = next(r for r in sw.references if r.text.startswith("《中华人民共和国著作权法》第四十九条"))
+    # the 2013 regulation cites the 2010 著作权法: the document links, the article does not,
+    # because the archive only holds the 2020 text, where 第四十九条 is another article
+    assert r.target_id == cr.id and r.article == "art-49" and r.target_clause is None

@@ -412,6 +412,58 @@ def _clause_target(target: Notice, article: Optional[str]) -> Optional[str]:
     return None
 
 
+_BARE_END = re.compile(rf"(?:法|条例|规定|办法|细则|规则|解释)(?=第[{_CN_NUM}\d]+条)")
+
+
+def add_bare_law_references(notices: list[Notice]) -> int:
+    """References to an archive law named without 《》, followed by an article.
+
+    Real forms: ``人民法院可以适用反不正当竞争法第二条予以认定``,
+    ``依照专利法第十条``, ``中华人民共和国著作权法第四十九条``.  Only the names
+    of laws in the archive count (full title, and without 中华人民共和国), so
+    ordinary words never become references; ``本法第X条`` and a law naming
+    itself are not cross-references.  Returns how many were added.
+    """
+    names: dict[str, Notice] = {}
+    for n in notices:
+        if n.kind == "law" and n.title:
+            for nm in {n.title, n.title.removeprefix("中华人民共和国")}:
+                if len(nm) >= 3:
+                    names[nm] = n
+    if not names:
+        return 0
+    longest = max(map(len, names))
+    added = 0
+    for n in notices:
+        have = {(r.clause_id, r.title and title_key(r.title), r.article) for r in n.references}
+        for clause in n.walk():
+            text = clause.text
+            if "条" not in text:
+                continue
+            for m in _BARE_END.finditer(text):
+                end = m.end()
+                name = next((text[end - k:end] for k in range(min(longest, end), 2, -1) if text[end - k:end] in names), None)
+                if not name or names[name].id == n.id:
+                    continue
+                start = end - len(name)
+                if start > 0 and text[start - 1] in "《〈<":
+                    continue  # already found as a 《title》
+                am = _ARTICLE.match(text, end)
+                if not am:
+                    continue
+                try:
+                    article = _article_id(am)
+                except (ValueError, TypeError):
+                    continue
+                key = (clause.id, title_key(names[name].title), article)
+                if key in have:
+                    continue
+                have.add(key)
+                n.references.append(Reference(clause.id, text[start:am.end()].strip(), title=names[name].title, article=article))
+                added += 1
+    return added
+
+
 def resolve_references(
     notices: list[Notice], aliases: Optional[list[list[str]]] = None
 ) -> None:
@@ -422,6 +474,7 @@ def resolve_references(
     """
     if aliases is None:
         aliases = load_aliases() if DEFAULT_ALIASES.exists() else []
+    add_bare_law_references(notices)
     by_no: dict[str, list[Notice]] = {}
     by_title: dict[str, list[Notice]] = {}
     for n in notices:
@@ -473,7 +526,10 @@ def resolve_references(
             target = _pick(cands, n)
             if target is not None:
                 r.target_id = target.id
-                r.target_clause = _clause_target(target, r.article)
+                # an article number points into the version in force when the
+                # citing document was written; a later version may renumber it
+                later = bool(n.date and target.date and target.date > n.date)
+                r.target_clause = None if later else _clause_target(target, r.article)
                 continue
             proxy = r
             if not r.doc_number and r.title and title_key(r.title) in title2no:
