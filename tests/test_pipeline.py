@@ -31,7 +31,7 @@ def test_build_publishes_every_seed_and_keeps_ids(archive):
     lock_before = (archive.sources / "anchors.lock").read_text(encoding="utf-8")
     rep = _build(archive)
     assert rep.ok, [str(p) for p in rep.problems]
-    assert rep.notices == len(source_files(ROOT / "source_texts")) == 10  # 5 seeds + 5 cited laws
+    assert rep.notices == len(source_files(ROOT / "source_texts")) >= 10  # 5 seeds + the laws they cite
     page = (archive.site / "notices" / "kunming-2022-4dd4de.html").read_text(encoding="utf-8")
     assert 'id="s2-3"' in page and "持续加强知识产权行政司法保护" in page
     assert (archive.index).is_dir() and any(archive.index.iterdir())
@@ -73,7 +73,7 @@ def test_a_bad_new_document_does_not_stop_the_others(archive):
     (archive.sources / "broken.yml").write_text("id: broken-doc\n", encoding="utf-8")
     msgs = []
     rep = build_site(ROOT, paths=archive, progress=False, log=msgs.append)
-    assert rep.ok and rep.notices == 10
+    assert rep.ok and rep.notices == len(source_files(ROOT / "source_texts"))
     assert any("broken.txt" in m and "二进制" in m for m in msgs)
 
 
