@@ -233,9 +233,29 @@ class Notice:
                 return c
         return None
 
+    def in_forwarded(self, clause: Clause) -> bool:
+        """Is ``clause`` part of the document a 印发/转发 wrapper forwards?
+
+        The forwarded document starts at its title heading (id ``title``);
+        for a 征求意见 notice it is the attached draft (``att…``)."""
+        if self.forwarded is None or self.forwarded.title == self.title:
+            return False
+        top = clause.id.split("-", 1)[0]
+        if self.forwarded.action == "征求意见":
+            return top.startswith("att")
+        ids = [c.id for c in self.clauses]
+        return "title" in ids and top in ids and ids.index(top) >= ids.index("title")
+
     def citation(self, clause: Optional[Clause] = None) -> str:
-        """《title》（文号）label — the string users paste into memos."""
-        s = f"《{self.title}》"
+        """《title》（文号）label — the string users paste into memos.
+
+        A clause of a forwarded plan is cited by the plan's own title (people
+        write 《昆明市…工作方案（2022—2025年）》二（三）, not the wrapper's);
+        the wrapper's 文号 is kept, since the plan was issued under it."""
+        title = self.title
+        if clause is not None and self.in_forwarded(clause):
+            title = self.forwarded.title
+        s = "《" + title.replace("《", "〈").replace("》", "〉") + "》"  # nested titles take 〈〉
         if self.doc_number:
             s += f"（{self.doc_number}）"
         if clause is not None:
