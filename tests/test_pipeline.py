@@ -87,3 +87,38 @@ def test_a_failing_mkdocs_build_keeps_the_last_good_site(archive):
     assert not rep.ok and any("mkdocs" in str(p) for p in rep.problems)
     assert sorted(p.relative_to(archive.site) for p in archive.site.rglob("*")) == before
     assert not archive.site.with_name("site.tmp").exists()
+
+
+def test_a_document_that_loses_text_is_not_published(monkeypatch):
+    """The conservation gate: a clause tree that drops characters is refused."""
+    import build_tools.structure as structure
+    from build_tools.pipeline import load_documents
+    from conftest import SEED_FILES
+
+    real = structure.parse_structure
+
+    def lossy(body, kind="notice", title=None):
+        res = real(body, kind, title)
+        res.clauses[-1].text = res.clauses[-1].text[:-3]  # lose the last three characters
+        return res
+
+    monkeypatch.setattr(structure, "parse_structure", lossy)
+    res = load_documents([SEED_FILES["002"], SEED_FILES["003"]], require_sidecar=True)
+    assert res.notices == []
+    assert all("守恒" in p.message for p in res.errors) and len(res.errors) == 2
+
+
+def test_parse_json_carries_the_clause_tree():
+    import json
+    import subprocess
+    import sys
+    from conftest import SEED_FILES
+
+    out = subprocess.run([sys.executable, "-m", "build_tools.cli", "parse", "--json", str(SEED_FILES["002"])],
+                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    rec = json.loads(out)
+    s2 = next(c for c in rec["clauses"] if c["id"] == "s2")
+    s23 = next(c for c in s2["children"] if c["id"] == "s2-3")
+    assert s23["label"] == "二（三）" and s23["level"] == 2
+    assert s23["text"].startswith("（三）持续加强知识产权行政司法保护")
+    assert set(s23) >= {"id", "label", "level", "kind", "text", "children"}
