@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .pipeline import Paths, build_site, load_documents, run_mkdocs, source_files, staged_paths
+from .pipeline import build_site, run_mkdocs, source_files, staged_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +64,6 @@ def _split_query(q: str) -> tuple[str, list[str]]:
 
 
 def search_latency(index_dir: Path) -> dict:
-    from search.cli import main as search_main  # noqa: F401  (import cost is part of start-up)
     from search.query import search
 
     lat = []

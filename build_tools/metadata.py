@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import regions
+from .docnumber import DOCNO_RE, ORDER_RE, display_doc_number
 from .models import Forwarded, Notice, RawDocument
 from .read import TITLE_END_RE, read_file
 
@@ -70,24 +71,6 @@ def parse_date(s: str) -> Optional[str]:
 DATE_LINE_RE = re.compile(rf"^{DATE_RE.pattern}$")
 
 # ------------------------------------------------------------ 文号 / types
-
-DOC_NUMBER_RE = re.compile(
-    r"([\u4e00-\u9fa5]{1,16}?)\s*[〔\[［【（(]\s*((?:19|20)\d{2})\s*[〕\]］】）)]\s*(第?\s*\d{1,5})\s*号"
-)
-ORDER_NUMBER_RE = re.compile(r"((?:中华人民共和国)?(?:国务院|国|主席|国家[\u4e00-\u9fa5]{1,10})令)\s*第?\s*(\d{1,5})\s*号")
-
-
-def normalise_doc_number(s: str) -> Optional[str]:
-    """``豫政 [2008] 59号`` / ``厅函[2020]6号`` / ``国发（2014）6号`` -> ``豫政〔2008〕59号``;
-    ``国务院令 第706号`` -> ``国务院令第706号``."""
-    m = DOC_NUMBER_RE.search(s)
-    if m:
-        return f"{m.group(1)}〔{m.group(2)}〕{m.group(3).replace(' ', '').lstrip('第')}号"
-    m = ORDER_NUMBER_RE.search(s)
-    if m:
-        return f"{m.group(1)}第{m.group(2)}号"
-    return None
-
 
 DOC_TYPES = ["实施意见", "指导意见", "若干意见", "意见", "工作方案", "实施方案", "行动方案", "方案",
              "行动计划", "工作计划", "计划", "发展规划", "规划", "纲要", "实施细则", "细则", "实施办法", "办法",
@@ -157,15 +140,13 @@ def extract(raw: RawDocument) -> Notice:
     h = raw.header
     basis: dict[str, str] = {}
     title = None
-    title_idx = None
 
     if raw.format in {"html", "lawmd"} and h.get("title"):
         title = re.sub(r"\s+", "", h["title"]) if raw.format == "html" else h["title"]
     elif h.get("page_title"):
         title = h["page_title"]
-        title_idx = 0 if lines and lines[0] == title else None
     elif lines and _looks_like_title(lines[0]):
-        title, title_idx = lines[0], 0
+        title = lines[0]
     elif h.get("title"):
         title = re.sub(r"^[（(][^）)]{1,6}[）)]", "", h["title"]).strip()  # （民生） column tag
     if title:
@@ -215,11 +196,11 @@ def extract(raw: RawDocument) -> Notice:
     # 文号
     doc_number = None
     if h.get("doc_number"):
-        doc_number = normalise_doc_number(h["doc_number"]) or h["doc_number"].replace(" ", "")
+        doc_number = display_doc_number(h["doc_number"]) or h["doc_number"].replace(" ", "")
     else:
         for s in lines[:6]:
-            if len(s) <= 30 and (DOC_NUMBER_RE.fullmatch(s) or ORDER_NUMBER_RE.fullmatch(s)):
-                doc_number = normalise_doc_number(s)
+            if len(s) <= 30 and (DOCNO_RE.fullmatch(s) or ORDER_RE.fullmatch(s)):
+                doc_number = display_doc_number(s)
                 break
 
     # dates

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.metadata import load_notice, missing_fields, normalise_doc_number, parse_date
+from build_tools.docnumber import display_doc_number, normalise_doc_number
+from build_tools.metadata import load_notice, missing_fields, parse_date
 from build_tools.pipeline import load_documents, source_files
 from build_tools.read import ReadError, normalise_line, read_file
 from conftest import ROOT, SEED_FILES, SHARED
@@ -103,7 +104,10 @@ def test_doc_numbers_and_dates():
     assert normalise_doc_number("厅函[2020]6号") == "厅函〔2020〕6号"
     assert normalise_doc_number("国发（2014）6号") == "国发〔2014〕6号"
     assert normalise_doc_number("国办发〔 1988〕 12号") == "国办发〔1988〕12号"
-    assert normalise_doc_number("中华人民共和国国务院令 第706号") == "中华人民共和国国务院令第706号"
+    assert normalise_doc_number("中华人民共和国国务院令 第706号") == "国务院令第706号"
+    assert normalise_doc_number("国令第706号") == "国务院令第706号"  # the key references match on
+    assert display_doc_number("国令第707号") == "国令第707号"  # shown as printed
+    assert display_doc_number("豫政 [2008] 59号") == "豫政〔2008〕59号"
     assert parse_date("二〇一五年十月九日") == "2015-10-09"
     assert parse_date("2019年01月27日") == "2019-01-27"
     assert parse_date("发布时间: 2023-03-22") == "2023-03-22"
