@@ -14,8 +14,6 @@ keeps the rules of the build:
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import pickle
 import shutil
 import subprocess
@@ -223,7 +221,7 @@ def swap_in(tmp: Path, final: Path) -> None:
 
 def check_archive(root: Path) -> list[Problem]:
     """Everything ``iparchive check`` reports: sources, sidecars, ids, anchors."""
-    from .sidecar import Sidecar, SidecarError, validate
+    from .sidecar import Sidecar, validate
     import yaml
 
     paths = Paths.at(root)
@@ -265,7 +263,6 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
         redirects = anchors.load_redirects(redirects_path)
     except Exception as e:  # anchors raises with file:line in its message
         return [Problem(str(getattr(e, "path", redirects_path)), getattr(e, "line", None), "error", str(getattr(e, "message", e)))]
-    failed_files = {Path(p.file).name for p in res.errors}
     report = anchors.check_anchors(res.notices, lock, redirects)
     for item in report.errors:
         probs.append(Problem(str(lock_path), None, "error", str(item)))
