@@ -14,6 +14,7 @@ keeps the rules of the build:
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import shutil
 import subprocess
@@ -93,80 +94,108 @@ def _cache_key(path: Path) -> str:
     side = path.with_suffix(".yml")
     if side.exists():
         h.update(side.read_bytes())
-    for mod in ("read", "metadata", "sidecar", "structure", "regions"):
+    for mod in ("models", "read", "metadata", "sidecar", "docnumber", "structure", "regions"):
         f = Path(__file__).with_name(f"{mod}.py")
         if f.exists():
             h.update(f.read_bytes())
     return h.hexdigest()
 
 
-def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cache_dir: Optional[Path] = None,
-                   progress: bool = False, structure: bool = True) -> LoadResult:
-    """read + metadata + structure for each file; problems collected, never raised."""
+def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], structure: bool):
+    """read + metadata + structure of one file -> (notice | None, problems, seconds read, seconds structure).
+
+    Runs in a worker process for large batches; results are cached by the
+    content hash of the file, its sidecar and the stage modules."""
     from .metadata import load_notice
     from .read import ReadError
     from .sidecar import SidecarError
 
-    paths = list(paths)
+    key = _cache_key(path) if cache_dir else None
+    if key:
+        cf = Path(cache_dir) / f"{key}.pickle"
+        if cf.exists():
+            try:
+                notice, probs = pickle.loads(cf.read_bytes())
+                return notice, probs, 0.0, 0.0
+            except Exception:
+                pass
+    t0 = time.perf_counter()
+    try:
+        notice = load_notice(path)
+        if require_sidecar and not path.with_suffix(".yml").exists():
+            raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
+    except (ReadError, SidecarError) as e:
+        return None, [Problem(e.path, e.line, "error", e.message)], time.perf_counter() - t0, 0.0
+    except Exception as e:  # a parser bug must not stop the other documents
+        return None, [Problem(str(path), None, "error", f"内部错误：{type(e).__name__}: {e}")], time.perf_counter() - t0, 0.0
+    t1 = time.perf_counter()
+    probs: list[Problem] = []
+    if structure:
+        try:
+            probs = _structure(notice)
+        except Exception as e:
+            probs = [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
+    for p in probs:
+        if p.file == notice.source_file:
+            p.file = str(path)
+    t2 = time.perf_counter()
+    if key:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        tmp = Path(cache_dir) / f"{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps((notice, probs)))
+        tmp.replace(Path(cache_dir) / f"{key}.pickle")
+    return notice, probs, t1 - t0, t2 - t1
+
+
+PARALLEL_MIN = 1000  # documents; below this a worker pool costs more than it saves
+
+
+def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cache_dir: Optional[Path] = None,
+                   progress: bool = False, structure: bool = True, workers: Optional[int] = None) -> LoadResult:
+    """read + metadata + structure for each file; problems collected, never raised.
+
+    Large batches run on all cores (``workers``, default os.cpu_count()).
+    Results keep the order of ``paths``; the first of two documents with the
+    same id wins and the second is reported.
+    """
+    paths = [Path(p) for p in paths]
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(paths) >= PARALLEL_MIN:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(workers)
+        results = pool.map(_load_one, paths, [require_sidecar] * len(paths), [cache_dir] * len(paths),
+                           [structure] * len(paths), chunksize=16)
+    else:
+        pool = None
+        results = (_load_one(p, require_sidecar, cache_dir, structure) for p in paths)
+    if progress:
+        from tqdm import tqdm
+
+        results = tqdm(results, total=len(paths), desc="读取与切分", unit="件", file=sys.stderr)
     notices: list[Notice] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     t_read = t_struct = 0.0
-    it = paths
-    if progress:
-        from tqdm import tqdm
-
-        it = tqdm(paths, desc="读取与切分", unit="件", file=sys.stderr)
-    for path in it:
-        key = _cache_key(path) if cache_dir else None
-        cached = None
-        if key:
-            cf = Path(cache_dir) / f"{key}.pickle"
-            if cf.exists():
-                try:
-                    cached = pickle.loads(cf.read_bytes())
-                except Exception:
-                    cached = None
-        if cached is not None:
-            notice, probs = cached
-        else:
-            t0 = time.perf_counter()
-            probs = []
-            try:
-                notice = load_notice(path)
-                if require_sidecar and not path.with_suffix(".yml").exists():
-                    raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
-            except (ReadError, SidecarError) as e:
-                problems.append(Problem(e.path, e.line, "error", e.message))
+    try:
+        for path, (notice, probs, tr, ts) in zip(paths, results):
+            t_read += tr
+            t_struct += ts
+            problems.extend(probs)
+            if notice is None or any(p.level == "error" for p in probs):
                 continue
-            except Exception as e:  # a parser bug must not stop the other documents
-                problems.append(Problem(str(path), None, "error", f"内部错误：{type(e).__name__}: {e}"))
+            if notice.id in seen:
+                if notice.basis.get("id") == "auto" and Path(seen[notice.id]).read_bytes() == path.read_bytes():
+                    problems.append(Problem(str(path), None, "warning", f"与 {seen[notice.id]} 内容完全相同（重复文件），只收录一份"))
+                else:
+                    problems.append(Problem(str(path), None, "error", f"id {notice.id!r} 与 {seen[notice.id]} 重复：每个文件的 id 必须唯一，请修改其中一个 sidecar"))
                 continue
-            t1 = time.perf_counter()
-            t_read += t1 - t0
-            if structure:
-                try:
-                    probs = _structure(notice)
-                except Exception as e:
-                    probs = [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
-            t_struct += time.perf_counter() - t1
-            if key:
-                Path(cache_dir).mkdir(parents=True, exist_ok=True)
-                (Path(cache_dir) / f"{key}.pickle").write_bytes(pickle.dumps((notice, probs)))
-        for p in probs:
-            if p.file == notice.source_file:
-                p.file = str(path)
-        problems.extend(probs)
-        if any(p.level == "error" for p in probs):
-            continue
-        if notice.id in seen:
-            if notice.basis.get("id") == "auto" and Path(seen[notice.id]).read_bytes() == path.read_bytes():
-                problems.append(Problem(str(path), None, "warning", f"与 {seen[notice.id]} 内容完全相同（重复文件），只收录一份"))
-            else:
-                problems.append(Problem(str(path), None, "error", f"id {notice.id!r} 与 {seen[notice.id]} 重复：每个文件的 id 必须唯一，请修改其中一个 sidecar"))
-            continue
-        seen[notice.id] = str(path)
-        notices.append(notice)
+            seen[notice.id] = str(path)
+            notices.append(notice)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    # with a pool, per-file seconds add up across cores: report CPU seconds
     return LoadResult(notices, problems, {"read": t_read, "structure": t_struct})
 
 
@@ -282,13 +311,27 @@ class BuildReport:
     ok: bool = False
 
 
-def enrich_stage(notices: list[Notice]) -> tuple[dict[str, float], dict]:
-    """Themes, references, goals, targets, related documents."""
+def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None) -> tuple[dict[str, float], dict]:
+    """Themes, references, goals, targets, related documents.
+
+    The term vectors of ``related_documents`` (jieba, the slow part) are kept
+    in ``cache_dir/related-terms.pickle`` between builds."""
     from .enrich import enrich, related_documents
 
     timings = enrich(notices)
     t0 = time.perf_counter()
-    related = related_documents(notices)
+    cache_file = Path(cache_dir) / "related-terms.pickle" if cache_dir else None
+    cache: dict = {}
+    if cache_file and cache_file.exists():
+        try:
+            cache = pickle.loads(cache_file.read_bytes())
+        except Exception:
+            cache = {}
+    size = len(cache)
+    related = related_documents(notices, cache=cache)
+    if cache_file and len(cache) != size:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        cache_file.write_bytes(pickle.dumps(cache))
     timings["related"] = time.perf_counter() - t0
     return timings, related
 
@@ -328,7 +371,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变")
 
     t0 = time.perf_counter()
-    timings, related = enrich_stage(notices)
+    timings, related = enrich_stage(notices, paths.cache)
     rep.timings["enrich"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
