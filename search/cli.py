@@ -97,6 +97,7 @@ def results_json(res, filters: dict, limit: int) -> dict:
         "limit": limit,
         "total": res.total,
         "returned": len(res.hits),
+        "backend": res.backend,
         "hits": [dict(rank=i, **h.to_dict()) for i, h in enumerate(res.hits, 1)],
     }
 

@@ -1,50 +1,51 @@
-"""Build and incrementally update the Whoosh index of clauses.
+"""Build and incrementally update the clause index (Whoosh or tantivy).
 
-One Whoosh document per clause (``kind="clause"``) and one per document
-title (``kind="title"``, whose ``text`` is the title).  Fields:
+One record per clause (``kind="clause"``) and one per document title
+(``kind="title"``, whose ``text`` is the title); the fields are listed in
+``search.whoosh_backend`` and ``search.tantivy_backend``.
 
-=========  ===============================  ===================================
-field      content                          analysis
-=========  ===============================  ===================================
-key        ``doc_id#clause_id`` (unique)    ID
-kind       ``clause`` | ``title``           ID
-doc_id     Notice.id                        ID
-clause_id  Clause.id (``""`` for titles)    stored
-label      Clause.label (``标题``)           stored
-citation   Notice.citation(clause)          stored
-doc_title  Notice.title                     stored
-title      Notice.title, title record only  char grams (``title:`` queries
-                                            reach clauses through doc_id)
-text       Clause.text (or the title)       char grams, stored
-words      same text                        jieba words (ranking)
-region     names and codes of region.chain  KEYWORD (``云南省,530000,昆明市``)
-year       Notice.year                      NUMERIC (one term)
-themes     Clause.themes (title: doc)       KEYWORD
-doc_themes Notice.themes                    KEYWORD
-doc_type   Notice.doc_type                  ID
-status     Notice.status                    ID
-url        permanent URL                    stored
-order      clause order in the document     stored
-=========  ===============================  ===================================
+Backends (``backend=``):
 
-Incremental: ``index_dir/iparchive-meta.json`` keeps one content hash per
-document (of every record indexed for it).  A rebuild deletes and re-adds
-only documents whose hash changed and deletes documents that disappeared.
-jieba segmentations are cached by text hash in ``index_dir/jieba-cache.pkl``
-and survive schema rebuilds.
+``whoosh``   pure Python, the project's default for small archives.
+``tantivy``  Rust (PyPI ``tantivy``), for large ones: the same character-gram
+             and jieba terms, fed pre-tokenised (joined by spaces).
+``auto``     tantivy above ``AUTO_THRESHOLD`` records, else Whoosh; the
+             environment variable ``IPARCHIVE_SEARCH_BACKEND`` (whoosh,
+             tantivy) overrides it.
+
+The threshold, measured on lawrefbook slices (2 cores, shared machine):
+
+=========  =====================  =====================
+records    Whoosh build / p95     tantivy build / p95
+=========  =====================  =====================
+5,000      11 s / 26 ms           1.6 s / 10 ms
+10,000     24 s / 46 ms           2.4 s / 5 ms
+19,000     40 s / 72 ms           2.7 s / 11 ms
+40,327     111 s / 212 ms         10 s / 10 ms
+=========  =====================  =====================
+
+Whoosh meets the 50 ms p95 target up to about 10,000 records (a few
+hundred notices), so it keeps those archives; above, tantivy.
+
+Incremental: ``index_dir/iparchive-meta.json`` keeps the backend and one
+content hash per document (of every record indexed for it).  A rebuild
+deletes and re-adds only documents whose hash changed and deletes documents
+that disappeared.  The index is recreated when its schema version,
+segmentation or backend changed.  (No segmentation cache: rjieba cuts a
+text faster than the cache could look it up.)
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import sys
+import pickle
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
-
-from whoosh import fields, index as windex
 
 from build_tools.models import Notice
 
@@ -52,39 +53,14 @@ from . import tokenizer as tk
 
 SCHEMA_VERSION = 2
 META_FILE = "iparchive-meta.json"
-CACHE_FILE = "jieba-cache.pkl"
-INDEX_NAME = "MAIN"
+CACHE_FILE = "jieba-cache.pkl"  # written by older versions; removed on rebuild
+INDEX_NAME = "MAIN"  # Whoosh's index name (kept here for older callers)
+BACKENDS = ("whoosh", "tantivy")
+AUTO_THRESHOLD = 10_000  # records; above it backend="auto" picks tantivy
+BACKEND_ENV = "IPARCHIVE_SEARCH_BACKEND"
+TANTIVY_DIR = "tantivy"  # the tantivy index lives in index_dir/tantivy/
 NATIONAL_NAME = "全国"
 TITLE_LABEL = "标题"
-
-
-def make_schema(userdict: bool = True) -> fields.Schema:
-    grams = tk.CharGramTokenizer()
-    return fields.Schema(
-        key=fields.ID(stored=True, unique=True),
-        kind=fields.ID(stored=True),
-        doc_id=fields.ID(stored=True),
-        clause_id=fields.STORED(),
-        label=fields.STORED(),
-        citation=fields.STORED(),
-        doc_title=fields.STORED(),
-        title=fields.TEXT(analyzer=grams, phrase=True, multitoken_query="phrase"),
-        text=fields.TEXT(
-            analyzer=grams, stored=True, phrase=True, multitoken_query="phrase"
-        ),
-        words=fields.TEXT(
-            analyzer=tk.JiebaTokenizer(userdict), phrase=True,
-            multitoken_query="phrase",
-        ),
-        region=fields.KEYWORD(stored=True, commas=True),
-        year=fields.NUMERIC(int, bits=32, stored=True, signed=False, shift_step=0),
-        themes=fields.KEYWORD(stored=True, commas=True),
-        doc_themes=fields.KEYWORD(commas=True),
-        doc_type=fields.ID(stored=True),
-        status=fields.ID(stored=True),
-        url=fields.STORED(),
-        order=fields.STORED(),
-    )
 
 
 @dataclass
@@ -98,15 +74,16 @@ class IndexStats:
     removed: list[str] = field(default_factory=list)  # deleted doc ids
     unchanged: int = 0
     rebuilt: bool = False  # index recreated from scratch
-    segmented: int = 0  # texts run through jieba (cache misses)
+    segmented: int = 0  # texts run through jieba (records of changed documents)
     seconds: float = 0.0
+    backend: str = ""  # whoosh | tantivy
 
     def summary(self) -> str:
         return (
             f"索引：{self.documents} 篇文件，{self.records} 条记录；"
             f"新增 {len(self.added)}，更新 {len(self.updated)}，"
             f"删除 {len(self.removed)}，未变 {self.unchanged}"
-            f"{'（重建）' if self.rebuilt else ''}；"
+            f"{'（重建）' if self.rebuilt else ''}；{self.backend}；"
             f"分词 {self.segmented} 段，用时 {self.seconds:.1f} 秒"
         )
 
@@ -184,10 +161,17 @@ def notice_records(notice: Notice, base_url: str = "") -> list[dict]:
 
 
 def records_hash(records: list[dict]) -> str:
-    blob = json.dumps(
-        [SCHEMA_VERSION, records], ensure_ascii=False, sort_keys=True
-    ).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()
+    """Content hash of a document's records (values, keys and their order).
+
+    Pickled without memo ("fast" mode), so equal values always give equal
+    bytes whatever objects they share; 4x faster than sorted JSON (0.9 s
+    instead of 3.2 s for the 361,536 records of the whole corpus).
+    """
+    buf = io.BytesIO()
+    p = pickle.Pickler(buf, protocol=5)
+    p.fast = True
+    p.dump((SCHEMA_VERSION, records))
+    return hashlib.sha256(buf.getvalue()).hexdigest()
 
 
 def _read_meta(index_dir: Path) -> Optional[dict]:
@@ -203,15 +187,31 @@ def _write_meta(index_dir: Path, meta: dict) -> None:
     os.replace(tmp, index_dir / META_FILE)
 
 
-def _clear_whoosh_files(index_dir: Path) -> None:
-    """Remove Whoosh's own files (``MAIN_*``, ``_MAIN_*``) and our meta."""
-    for p in index_dir.iterdir():
-        if p.is_file() and (
-            p.name.startswith(INDEX_NAME + "_")
-            or p.name.startswith("_" + INDEX_NAME + "_")
-            or p.name == META_FILE
-        ):
-            p.unlink()
+def backend_module(name: str):
+    """The backend module for ``name`` (imports Whoosh or tantivy lazily)."""
+    if name == "whoosh":
+        from . import whoosh_backend as mod
+    elif name == "tantivy":
+        from . import tantivy_backend as mod
+    else:
+        raise ValueError(f"未知的检索后端：{name}（可用：whoosh、tantivy、auto）")
+    return mod
+
+
+def choose_backend(backend: str, records: int, current: Optional[str] = None) -> str:
+    """Resolve ``auto``: the environment override, else the record threshold.
+
+    An existing tantivy index stays tantivy down to 80 % of the threshold,
+    so an archive hovering around it is not rebuilt back and forth.
+    """
+    if backend == "auto":
+        backend = os.environ.get(BACKEND_ENV, "").strip().lower() or "auto"
+    if backend != "auto":
+        if backend not in BACKENDS:
+            raise ValueError(f"未知的检索后端：{backend}（可用：whoosh、tantivy、auto）")
+        return backend
+    limit = AUTO_THRESHOLD * (0.8 if current == "tantivy" else 1.0)
+    return "tantivy" if records > limit else "whoosh"
 
 
 def build_index(
@@ -220,15 +220,18 @@ def build_index(
     *,
     base_url: str = "",
     progress: bool = False,
+    backend: str = "auto",
     userdict: bool = True,
-    workers: Optional[int] = None,
+    workers: Optional[int] = None,  # accepted for older callers; unused
 ) -> IndexStats:
     """Create or update the index in ``index_dir`` from ``notices``.
 
-    Only documents whose indexed content changed are deleted and re-added;
-    documents absent from ``notices`` are deleted.  The index is recreated
-    from scratch when its schema version or segmentation changed.  Raises
-    ValueError on duplicate notice ids.
+    ``backend`` is ``auto`` (see the module docstring), ``whoosh`` or
+    ``tantivy``.  Only documents whose indexed content changed are deleted
+    and re-added; documents absent from ``notices`` are deleted.  The index
+    is recreated from scratch when its schema version, segmentation or
+    backend changed.  Raises ValueError on duplicate notice ids or an
+    unknown backend.
     """
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -244,19 +247,22 @@ def build_index(
         new[n.id] = (records_hash(recs), recs)
 
     meta = _read_meta(index_dir)
+    current = (meta or {}).get("backend", "whoosh") if meta else None
+    name = choose_backend(backend, sum(len(r) for _, r in new.values()), current)
+    mod = backend_module(name)
+    stats.backend = name
     fresh = (
         meta is None
         or meta.get("schema") != SCHEMA_VERSION
         or meta.get("tokenizer") != tid
-        or not windex.exists_in(str(index_dir), indexname=INDEX_NAME)
+        or current != name
+        or not mod.exists(index_dir)
     )
     if fresh:
-        _clear_whoosh_files(index_dir)
-        ix = windex.create_in(str(index_dir), make_schema(userdict), INDEX_NAME)
+        clear_index(index_dir)
         old: dict[str, str] = {}
         stats.rebuilt = True
     else:
-        ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
         old = dict(meta.get("docs", {}))
 
     changed = [d for d, (h, _) in new.items() if old.get(d) != h]
@@ -266,41 +272,41 @@ def build_index(
     stats.unchanged = len(new) - len(changed)
 
     if changed or stats.removed or fresh:
-        cache_path = index_dir / CACHE_FILE
-        tk.load_cache(cache_path, tid)
-        texts = [r["words"] for d in changed for r in new[d][1]]
-        nproc = workers if workers is not None else (os.cpu_count() or 1)
-        stats.segmented = tk.fill_cache(texts, userdict, workers=nproc)
-        # (Whoosh's procs=N writer measured no faster on 2 CPUs: one process)
-        writer = ix.writer(limitmb=256)
-        try:
-            for d in stats.removed + stats.updated:
-                writer.delete_by_term("doc_id", d)
-            for i, d in enumerate(changed, 1):
-                for r in new[d][1]:
-                    writer.add_document(**r)
-                if progress and (i % 200 == 0 or i == len(changed)):
-                    print(f"\r索引 {i}/{len(changed)}", end="", file=sys.stderr)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        if progress and changed:
-            print(file=sys.stderr)
-        if stats.segmented or fresh:
-            keep = {tk.text_key(r["words"], userdict) for _, recs in new.values() for r in recs}
-            tk.save_cache(cache_path, tid, keep)
+        stats.segmented = sum(len(new[d][1]) for d in changed)
+        stats.records = mod.write(
+            index_dir,
+            fresh=fresh,
+            delete=stats.removed + stats.updated,
+            add=[new[d][1] for d in changed],
+            userdict=userdict,
+            progress=progress,
+        )
         _write_meta(
             index_dir,
             {
                 "schema": SCHEMA_VERSION,
                 "tokenizer": tid,
+                "backend": name,
+                "records": stats.records,
                 "base_url": base_url,
                 "docs": {d: h for d, (h, _) in sorted(new.items())},
             },
         )
-    with ix.searcher() as s:
-        stats.records = s.doc_count()
+    else:  # nothing to do: neither Whoosh nor tantivy is imported
+        stats.records = meta["records"] if "records" in meta else mod.count(index_dir)
     stats.documents = len(new)
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def clear_index(index_dir: Path) -> None:
+    """Remove both backends' files, the meta file and an old token cache."""
+    index_dir = Path(index_dir)
+    for p in index_dir.iterdir():
+        if p.is_file() and (
+            p.name.startswith(INDEX_NAME + "_")
+            or p.name.startswith("_" + INDEX_NAME + "_")
+            or p.name in (META_FILE, CACHE_FILE)
+        ):
+            p.unlink()
+    shutil.rmtree(index_dir / TANTIVY_DIR, ignore_errors=True)

@@ -17,6 +17,10 @@ Chinese in the ``text`` field is matched on character grams; hits that
 also match jieba words (segmented here by forward maximum matching over the
 index's own ``words`` vocabulary, so jieba is never loaded at query time)
 get that field's score on top.
+
+The backend (Whoosh or tantivy) is the one recorded in the index
+directory's meta file; only that backend's library is imported.  Both see
+the same query tree checks (``search.qparse``), so errors read the same.
 """
 from __future__ import annotations
 
@@ -26,15 +30,10 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
-
-from whoosh import index as windex
-from whoosh import query as Q
-from whoosh.qparser import FieldAliasPlugin, QueryParser
-from whoosh.qparser.plugins import SingleQuotePlugin
+from typing import Callable, Optional
 
 from . import tokenizer as tk
-from .index import INDEX_NAME, META_FILE, SCHEMA_VERSION, TITLE_LABEL, _read_meta
+from .index import META_FILE, SCHEMA_VERSION, TITLE_LABEL, _read_meta, backend_module
 
 THEMES_YML = Path(__file__).resolve().parent.parent / "build_tools" / "data" / "themes.yml"
 MISSING_INDEX = "索引不存在：请先运行 make site 或 iparchive index"
@@ -43,7 +42,6 @@ EMPTY_INDEX = "索引为空：请先运行 make site 或 iparchive index"
 
 FRAGMENT_CHARS = 160  # longest fragment cut from a clause
 CONTEXT_CHARS = 40  # context kept before the first highlight
-WORDS_BOOST = 1.0
 MAX_WORD = 8  # longest word tried when segmenting queries
 
 FIELD_ALIASES = {
@@ -124,7 +122,8 @@ class Results:
     total: int  # all matching records (after filters)
     hits: list[Hit]
     seconds: float
-    parsed: str = ""  # Whoosh's reading of the query, for debugging
+    parsed: str = ""  # the backend's reading of the query, for debugging
+    backend: str = ""  # whoosh | tantivy
 
 
 # ------------------------------------------------------------------ index
@@ -133,31 +132,34 @@ _OPEN: dict[str, tuple] = {}
 
 
 def _searcher(index_dir: Path):
-    """Open (once per process) and refresh the searcher for ``index_dir``."""
+    """(backend module, searcher) for ``index_dir``, opened once per process
+    and reopened whenever build_index has committed since."""
     key = str(Path(index_dir).resolve())
     stamp = _stamp(key)
     got = _OPEN.get(key)
     if got is not None:
-        ix, s, old = got
-        if old == stamp and s.up_to_date():
-            return s
-        s.close()
+        mod, s, old = got
+        if old == stamp and mod.up_to_date(s):
+            return mod, s
+        mod.close(s)
         del _OPEN[key]
-    if not Path(key).is_dir() or not windex.exists_in(key, indexname=INDEX_NAME):
+    if not Path(key).is_dir():
         raise SearchError(MISSING_INDEX)
-    try:
-        ix = windex.open_dir(key, indexname=INDEX_NAME)
-    except Exception as e:  # corrupt or foreign files
-        raise SearchError(f"{MISSING_INDEX}（无法打开：{e}）") from e
     meta = _read_meta(Path(key))
-    if meta is not None and meta.get("schema") != SCHEMA_VERSION:
+    if meta is None:
+        raise SearchError(MISSING_INDEX)
+    if meta.get("schema") != SCHEMA_VERSION:
         raise SearchError(OLD_INDEX)
-    s = ix.searcher()
-    if s.doc_count() == 0:
-        s.close()
+    try:
+        mod = backend_module(meta.get("backend", "whoosh"))
+    except ValueError as e:
+        raise SearchError(f"{OLD_INDEX}（{e}）") from e
+    s = mod.open_searcher(Path(key))
+    if mod.doc_count(s) == 0:
+        mod.close(s)
         raise SearchError(EMPTY_INDEX)
-    _OPEN[key] = (ix, s, stamp)
-    return s
+    _OPEN[key] = (mod, s, stamp)
+    return mod, s
 
 
 def _stamp(index_dir: str) -> tuple:
@@ -170,8 +172,8 @@ def _stamp(index_dir: str) -> tuple:
 
 
 def close_all() -> None:
-    for _, s, _ in _OPEN.values():
-        s.close()
+    for mod, s, _ in _OPEN.values():
+        mod.close(s)
     _OPEN.clear()
 
 
@@ -184,50 +186,6 @@ def fold_query(q: str) -> str:
     """Fold full-width forms (（）：ＡＮＤ) and Chinese quotes to ASCII syntax."""
     q = unicodedata.normalize("NFKC", q).translate(_QUOTES)
     return re.sub(r"\s+", " ", q).strip()
-
-
-def _parser(schema) -> QueryParser:
-    p = QueryParser("text", schema)
-    p.remove_plugin_class(SingleQuotePlugin)  # 'x' would skip analysis
-    p.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
-    return p
-
-
-def _walk(q: Q.Query):
-    yield q
-    for c in q.children():
-        yield from _walk(c)
-
-
-GRAM_FIELDS = ("text", "title")
-
-
-def _gram_query(field: str, tok: str, boost: float = 1.0) -> Q.Query:
-    if tok.endswith(tk.PREFIX):
-        return Q.Prefix(field, tok[:-1], boost=boost)
-    return Q.Term(field, tok, boost=boost)
-
-
-def expand_grams(q: Q.Query) -> Q.Query:
-    """Turn analyzer output with ``X*`` tokens into Prefix/Sequence queries."""
-    if q.__class__ is Q.Term and q.fieldname in GRAM_FIELDS:
-        return _gram_query(q.fieldname, q.text, q.boost)
-    if q.__class__ is Q.Phrase and q.fieldname in GRAM_FIELDS:
-        words = list(q.words)
-        if len(words) == 1:
-            return _gram_query(q.fieldname, words[0], q.boost)
-        if any(w.endswith(tk.PREFIX) for w in words):
-            return Q.Sequence([_gram_query(q.fieldname, w) for w in words], boost=q.boost)
-        return q
-    return q.apply(expand_grams)
-
-
-def _leaf_token(q) -> Optional[str]:
-    if q.__class__ is Q.Term:
-        return q.text
-    if q.__class__ is Q.Prefix:
-        return q.text + tk.PREFIX
-    return None
 
 
 def _gram_slots(tokens: tuple[str, ...]) -> list[str]:
@@ -245,70 +203,25 @@ def _gram_slots(tokens: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _segment(slots: list[str], reader) -> Optional[list[str]]:
-    """Forward maximum matching of ``slots`` over the ``words`` vocabulary."""
+def segment_words(tokens: tuple[str, ...], has_word: Callable[[str], bool]) -> Optional[list[str]]:
+    """Forward maximum matching of a literal's slots over the ``words``
+    vocabulary (``has_word``); None if some character is not a word."""
+    slots = _gram_slots(tokens)
     out, i = [], 0
     while i < len(slots):
         for j in range(min(len(slots), i + MAX_WORD), i, -1):
             w = "".join(slots[i:j])
-            if (j - i == 1) or ("words", w) in reader:
-                if j - i == 1 and ("words", w) not in reader:
+            if j - i == 1:
+                if not has_word(w):
                     return None
                 out.append(w)
                 i = j
                 break
+            if has_word(w):
+                out.append(w)
+                i = j
+                break
     return out
-
-
-class _Rewriter:
-    """Adds the jieba-words score to text matches; collects highlight literals."""
-
-    def __init__(self, reader):
-        self.reader = reader
-        self.literals: list[tuple[str, ...]] = []
-
-    def literal_of(self, q) -> Optional[tuple[str, ...]]:
-        """Query tokens of a text-field leaf, phrase or sequence."""
-        if q.__class__ is Q.Phrase and q.fieldname == "text":
-            return tuple(q.words)
-        if q.__class__ in (Q.Term, Q.Prefix) and q.fieldname == "text":
-            return (_leaf_token(q),)
-        if q.__class__ is Q.Sequence:
-            subs = q.subqueries
-            if subs and all(getattr(x, "fieldname", None) == "text" for x in subs):
-                toks = tuple(_leaf_token(x) for x in subs)
-                if None not in toks:
-                    return toks
-        return None
-
-    def collect(self, q) -> None:
-        """Literals to highlight: every text leaf not under NOT."""
-        if isinstance(q, Q.Not):
-            return
-        if isinstance(q, Q.AndNot):
-            self.collect(q.a)
-            return
-        lit = self.literal_of(q)
-        if lit is not None:
-            if lit not in self.literals:
-                self.literals.append(lit)
-            return
-        for c in q.children():
-            self.collect(c)
-
-    def boost(self, q):
-        lit = self.literal_of(q)
-        if lit is not None and not (len(lit) == 1 and lit[0].endswith(tk.PREFIX)):
-            words = _segment(_gram_slots(lit), self.reader)
-            if words:
-                wq = (
-                    Q.Term("words", words[0], boost=WORDS_BOOST)
-                    if len(words) == 1
-                    else Q.Phrase("words", words, boost=WORDS_BOOST)
-                )
-                return Q.AndMaybe(q, wq)  # words only add to the score
-            return q
-        return q.apply(self.boost)
 
 
 _OPS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
@@ -329,49 +242,21 @@ def _dangling_operator(text: str) -> Optional[str]:
     return None
 
 
-def _is_title_leaf(q) -> bool:
-    if q.__class__ is Q.Sequence:
-        return all(getattr(x, "fieldname", None) == "title" for x in q.subqueries)
-    return getattr(q, "fieldname", None) == "title"
+def check_query(q: str):
+    """Fold and check ``q``; returns (folded text, query tree) or raises
+    SearchError (the same messages for every backend)."""
+    from . import qparse
 
-
-def _titles_to_docs(q: Q.Query, searcher) -> Q.Query:
-    """``title:`` parts -> the doc ids whose title matches (titles are indexed
-    on title records only, so this is how clauses are reached)."""
-    if _is_title_leaf(q):
-        docs = sorted(
-            {searcher.stored_fields(n)["doc_id"] for n in q.docs(searcher)}
-        )
-        if not docs:
-            return Q.NullQuery
-        return Q.Or([Q.Term("doc_id", d) for d in docs], boost=q.boost)
-    return q.apply(lambda c: _titles_to_docs(c, searcher))
-
-
-def parse(q: str, searcher) -> tuple[Q.Query, list[tuple[str, ...]]]:
-    """Parse ``q`` into a Whoosh query and the literals to highlight."""
     text = fold_query(q)
     if not text:
         raise SearchError("请输入检索词")
     dangling = _dangling_operator(text)
     if dangling:
         raise SearchError(f"检索式“{q}”不完整：{dangling}")
-    if text in ("*", "*:*"):  # everything (use with filters)
-        return Q.Every(), []
-    try:
-        parsed = _parser(searcher.schema).parse(text)
-    except Exception as e:  # whoosh rarely raises, but may
-        raise SearchError(f"无法解析检索式“{q}”：{e}") from e
-    errs = [getattr(p, "error", None) for p in _walk(parsed)]
-    errs = [str(e) for e in errs if e]
-    if errs:
-        raise SearchError(f"无法解析检索式“{q}”：{'；'.join(errs)}")
-    parsed = _titles_to_docs(_theme_terms(expand_grams(parsed)), searcher).normalize()
-    if parsed is Q.NullQuery or isinstance(parsed, type(Q.NullQuery)):
+    tree = qparse.parse(q, text)
+    if tree is None:
         raise SearchError(f"检索式“{q}”中没有可检索的字词")
-    rw = _Rewriter(searcher.reader())
-    rw.collect(parsed)
-    return rw.boost(parsed), rw.literals
+    return text, tree
 
 
 _THEMES: Optional[dict[str, str]] = None
@@ -392,35 +277,21 @@ def theme_slug(theme: str) -> str:
     return _THEMES.get(t, t)
 
 
-def _theme_terms(q: Q.Query) -> Q.Query:
-    """``theme:司法保护`` in a query string -> the slug, clause or document."""
-    if q.__class__ is Q.Term and q.fieldname in ("themes", "doc_themes"):
-        slug = theme_slug(q.text)
-        return Q.Or([Q.Term("themes", slug), Q.Term("doc_themes", slug)], boost=q.boost)
-    return q.apply(_theme_terms)
+@dataclass
+class Filters:
+    """Normalised filter values (region folded, theme as its slug)."""
 
+    region: Optional[str] = None
+    years: Optional[tuple[int, int]] = None
+    theme: Optional[str] = None
+    doc_type: Optional[str] = None
+    status: Optional[str] = None
 
-def _filters(region, years, theme, doc_type, status) -> Optional[Q.Query]:
-    fs: list[Q.Query] = []
-    if region:
-        r = unicodedata.normalize("NFKC", region).strip()
-        if r.isdigit():
-            fs.append(Q.Term("region", r))
-        else:
-            fs.append(Q.Or([Q.Term("region", r), Q.Prefix("region", r)]))
-    if years:
-        lo, hi = years
-        fs.append(Q.NumericRange("year", lo, hi))
-    if theme:
-        slug = theme_slug(theme)
-        fs.append(Q.Or([Q.Term("themes", slug), Q.Term("doc_themes", slug)]))
-    if doc_type:
-        fs.append(Q.Term("doc_type", doc_type))
-    if status:
-        fs.append(Q.Term("status", status))
-    if not fs:
-        return None
-    return fs[0] if len(fs) == 1 else Q.And(fs)
+    @classmethod
+    def of(cls, region, years, theme, doc_type, status) -> "Filters":
+        r = unicodedata.normalize("NFKC", region).strip() if region else None
+        return cls(r or None, tuple(years) if years else None,
+                   theme_slug(theme) if theme else None, doc_type or None, status or None)
 
 
 # ------------------------------------------------------------- highlighting
@@ -496,13 +367,12 @@ def run_search(
 ) -> Results:
     """Search and return ranked hits plus the total number of matches."""
     t0 = time.perf_counter()
-    s = _searcher(index_dir)
-    query, literals = parse(q, s)
-    flt = _filters(region, years, theme, doc_type, status)
-    res = s.search(query, filter=flt, limit=max(1, limit), terms=False)
+    mod, s = _searcher(index_dir)
+    text, tree = check_query(q)
+    flt = Filters.of(region, years, theme, doc_type, status)
+    total, rows, parsed, literals = mod.run(s, q, text, tree, flt, max(1, limit))
     hits = []
-    for r in res:
-        f = r.fields()
+    for score, f in rows:
         text = f.get("text", "")
         spans = find_literals(text, literals)
         frag, start, rel = cut_fragment(text, spans)
@@ -515,28 +385,26 @@ def run_search(
                 title=f.get("doc_title", ""),
                 citation=f.get("citation", ""),
                 url=f.get("url", ""),
-                score=round(float(r.score), 4),
+                score=round(float(score), 4),
                 fragment=frag,
                 highlights=rel,
                 kind=kind,
                 fragment_start=start,
                 text_length=len(text),
-                region=[v for v in f.get("region", "").split(",") if v],
+                region=[v for v in (f.get("region") or "").split(",") if v],
                 year=f.get("year"),
                 doc_type=f.get("doc_type") or None,
                 status=f.get("status") or None,
-                themes=[v for v in f.get("themes", "").split(",") if v],
+                themes=[v for v in (f.get("themes") or "").split(",") if v],
             )
         )
-    total = res.scored_length()
-    if total >= max(1, limit):  # Whoosh's len() ignores the filter: count
-        total = s.search(query, filter=flt, limit=None, scored=False, terms=False).scored_length()
     return Results(
         query=q,
         total=total,
         hits=hits[:limit] if limit > 0 else [],
         seconds=time.perf_counter() - t0,
-        parsed=str(query),
+        parsed=parsed,
+        backend=mod.NAME,
     )
 
 

@@ -1,5 +1,8 @@
 """Offline search (issue 6): tokenisers, incremental index, queries, CLI.
 
+Every index test runs on both backends (Whoosh and tantivy, issue 7): the
+same pinned results must come out of each.
+
 Seed notices come from build_tools.metadata.load_notice (sidecar metadata,
 normalised body) and build_tools.structure.parse_structure (clause tree;
 paragraphs p1..pN if it is missing).  Expected sets are computed from the
@@ -72,10 +75,19 @@ def ids(notices) -> dict[str, str]:
     return {Path(n.source_file).name[:3]: n.id for n in notices}
 
 
+BACKENDS = ["whoosh", "tantivy"]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory, notices) -> Path:
-    d = tmp_path_factory.mktemp("ix")
-    build_index(notices, d, base_url="https://example.org/")
+def index_dir(tmp_path_factory, notices, backend) -> Path:
+    d = tmp_path_factory.mktemp(f"ix-{backend}")
+    st = build_index(notices, d, base_url="https://example.org/", backend=backend)
+    assert st.backend == backend
     return d
 
 
@@ -304,36 +316,36 @@ def test_star_with_filters_lists_a_region(index_dir, notices):
     assert got == {n.id for n in notices if "云南省" in n.region.names}
 
 
-def test_missing_and_empty_index(tmp_path):
+def test_missing_and_empty_index(tmp_path, backend):
     with pytest.raises(SearchError, match="make site"):
         search(tmp_path / "nope", "税")
-    build_index([], tmp_path / "empty")
+    build_index([], tmp_path / "empty", backend=backend)
     with pytest.raises(SearchError, match="make site"):
         search(tmp_path / "empty", "税")
 
 
-def test_index_of_an_older_schema_is_refused(tmp_path, notices):
+def test_index_of_an_older_schema_is_refused(tmp_path, notices, backend):
     import search.index as sindex
 
     d = tmp_path / "old"
-    build_index(notices[:1], d)
+    build_index(notices[:1], d, backend=backend)
     meta = json.loads((d / sindex.META_FILE).read_text("utf-8"))
     meta["schema"] = sindex.SCHEMA_VERSION - 1
     (d / sindex.META_FILE).write_text(json.dumps(meta), "utf-8")
     with pytest.raises(SearchError, match="重新运行"):
         search(d, "知识产权")
-    st = build_index(notices[:1], d)  # and the next build recreates it
+    st = build_index(notices[:1], d, backend=backend)  # and the next build recreates it
     assert st.rebuilt and search(d, "知识产权")
 
 
 # ------------------------------------------------------------ incremental
 
 
-def test_incremental_touches_only_the_changed_document(tmp_path, notices):
+def test_incremental_touches_only_the_changed_document(tmp_path, notices, backend):
     d = tmp_path / "ix"
-    first = build_index(notices, d)
+    first = build_index(notices, d, backend=backend)
     assert first.rebuilt and len(first.added) == len(notices)
-    again = build_index(notices, d)
+    again = build_index(notices, d, backend=backend)
     assert (again.added, again.updated, again.removed) == ([], [], [])
     assert again.unchanged == len(notices) and again.segmented == 0
 
@@ -341,12 +353,13 @@ def test_incremental_touches_only_the_changed_document(tmp_path, notices):
     target = changed[3]
     c = next(iter(target.walk()))
     c.text = c.text + "新增的独角兽条款"
-    st = build_index(changed, d)
+    st = build_index(changed, d, backend=backend)
     assert st.updated == [target.id] and not st.added and not st.removed
-    assert st.segmented == 1  # only the edited clause went through jieba
+    # only the edited document went through jieba again
+    assert st.segmented == len(notice_records(target))
     assert {h.doc_id for h in search(d, "独角兽")} == {target.id}
 
-    st = build_index(changed[:-1], d)
+    st = build_index(changed[:-1], d, backend=backend)
     assert st.removed == [changed[-1].id]
     assert changed[-1].id not in {h.doc_id for h in search(d, "知识产权", limit=1000)}
     assert st.records == sum(len(notice_records(n)) for n in changed[:-1])

@@ -1,0 +1,214 @@
+"""Whoosh and tantivy behind one search interface (issue 7).
+
+The same notices (seeds + govcn2019 paragraphs) are indexed by both
+backends; every benchmark query (build_tools/bench.py QUERIES) and a set of
+syntax cases must give the same matches, totals and highlights, and bad
+queries the same Chinese messages.  Tantivy's pre-tokenised strings are
+checked against the Whoosh analyzers' terms on real text.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from build_tools.bench import QUERIES, _split_query
+from search import index as sindex
+from search import tokenizer as tk
+from search.index import build_index, choose_backend
+from search.query import SearchError, run_search, search
+from test_search import seed_notices
+from test_search_corpus import _govcn_notices
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SYNTAX = [
+    "地理标志 商业秘密 OR 植物新品种", "商业秘密 OR 地理标志 知识产权", "NOT 知识产权",
+    "知识产权 ANDNOT 专利", "知识产权 ANDMAYBE 专利", "(专利 OR 商标) NOT (外观设计 OR 注册)",
+    "税*", '"营商 环境"', "营商，环境", "企业^2 税", "year:[2015 TO 2020] 专利", "year:{2015 TO 2021}",
+    "year:2021", "region:云南*", "region:530000 专利", "地区:四川省", "title:昆明", "标题:意见 专利",
+    "theme:司法保护", "kind:title", "到2025年", "gb/t", "三合一 审判", "“三合一”审判", "foo:bar",
+    "(地理标志 OR 商业秘密", "地理标志)", "title:不存在的标题", "title:昆明 OR 企业",
+]
+
+
+@pytest.fixture(scope="module", params=["seeds", pytest.param("govcn", marks=pytest.mark.slow)])
+def notices(request, govcn_dir):
+    """The seeds (fast), and the seeds with the govcn2019 pages (slow: ~15 s)."""
+    ns = seed_notices()
+    return ns + _govcn_notices(govcn_dir) if request.param == "govcn" else ns
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory, notices) -> dict[str, Path]:
+    out = {}
+    for b in ("whoosh", "tantivy"):
+        d = tmp_path_factory.mktemp(b)
+        assert build_index(notices, d, base_url="https://example.org/", backend=b).backend == b
+        out[b] = d
+    return out
+
+
+def _kwargs(args: list[str]) -> dict:
+    kw = {}
+    for k, v in zip(args[::2], args[1::2]):
+        if k == "--year":
+            a, b = v.split("..")
+            kw["years"] = (int(a), int(b))
+        else:
+            kw[{"--region": "region", "--theme": "theme", "--type": "doc_type"}[k]] = v
+    return kw
+
+
+def _matches(d: Path, q: str, **kw) -> tuple[int, dict]:
+    res = run_search(d, q, limit=100000, **kw)
+    return res.total, {(h.kind, h.doc_id, h.clause_id): (h.fragment, h.highlights) for h in res.hits}
+
+
+# ------------------------------------------------------------ tokens
+
+
+def test_fast_gram_and_word_strings_equal_the_analyzers(notices):
+    texts = [c.text for n in notices for c in n.walk()] + [n.title for n in notices]
+    texts += ["ＧＢ／Ｔ 2260—2007", "到2025年，①纳税人_id", "营商，环境 abc123 〇〇"]
+    for t in texts:
+        assert tk.gram_string(t).split() == [g[0] for g in tk.index_grams(t)], t
+        assert tk.word_string(t).split() == [w for w, _, _ in tk.jieba_words(t)], t
+
+
+def test_gram_string_positions_are_slots():
+    # one term per slot: the n-th term starts with the n-th slot's text
+    t = "“三合一”审判，2025年GB/T"
+    terms = tk.gram_string(t).split()
+    assert terms == ["三合", "合一", "一", "审判", "判", "2025", "年", "gb", "t"]
+    assert [s[0] for s in tk.slots(t)] == [x[: len(s[0])] for x, s in zip(terms, tk.slots(t))]
+
+
+# ------------------------------------------------------------ same results
+
+
+@pytest.mark.parametrize("q", QUERIES + SYNTAX)
+def test_backends_agree(both, q):
+    text, args = _split_query(q)
+    kw = _kwargs(args)
+    tw, hw = _matches(both["whoosh"], text, **kw)
+    tt, ht = _matches(both["tantivy"], text, **kw)
+    assert tw == len(hw) and tt == len(ht)
+    assert set(hw) == set(ht), (q, len(hw), len(ht))
+    assert hw == ht  # same fragments and highlights
+
+
+@pytest.mark.parametrize("q", ["惩罚性赔偿", "知识产权", "专利 AND 赔偿", '"三合一"'])
+def test_rankings_broadly_agree(both, q):
+    """BM25 (tantivy) vs BM25F (Whoosh): the top ten share most records."""
+    top = {b: [(h.doc_id, h.clause_id) for h in search(d, q, limit=10)] for b, d in both.items()}
+    assert len(top["whoosh"]) == len(top["tantivy"])
+    shared = set(top["whoosh"]) & set(top["tantivy"])
+    assert len(shared) >= 0.6 * len(top["whoosh"]), top
+
+
+@pytest.mark.parametrize("q", ["", "   ", "，。、", "year:abc", "year:>2015", "year:[2015 TO x]",
+                               "税 OR", "AND 税", "(税 OR) 企业", "税 NOT", "region:[1 TO 2]"])
+def test_bad_queries_same_message(both, q):
+    msgs = []
+    for d in both.values():
+        with pytest.raises(SearchError) as e:
+            search(d, q)
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1], msgs
+    assert ("检索式" in msgs[0] or "检索词" in msgs[0]) and "valid" not in msgs[0], msgs
+
+
+def test_title_without_match_is_no_hits(both):
+    for d in both.values():
+        res = run_search(d, "title:不存在的标题 专利")
+        assert res.total == 0 and res.hits == []
+
+
+# ------------------------------------------------------------ choosing
+
+
+def test_auto_threshold_and_environment(monkeypatch):
+    monkeypatch.delenv(sindex.BACKEND_ENV, raising=False)
+    t = sindex.AUTO_THRESHOLD
+    assert choose_backend("auto", t) == "whoosh"
+    assert choose_backend("auto", t + 1) == "tantivy"
+    assert choose_backend("auto", int(t * 0.9), current="tantivy") == "tantivy"  # hysteresis
+    assert choose_backend("auto", int(t * 0.9), current="whoosh") == "whoosh"
+    assert choose_backend("whoosh", 10 * t) == "whoosh"
+    monkeypatch.setenv(sindex.BACKEND_ENV, "tantivy")
+    assert choose_backend("auto", 1) == "tantivy"
+    with pytest.raises(ValueError):
+        choose_backend("lucene", 1)
+
+
+def test_auto_switches_backend_and_cleans_up(tmp_path, monkeypatch):
+    monkeypatch.delenv(sindex.BACKEND_ENV, raising=False)
+    ns = seed_notices()
+    n_records = sum(len(sindex.notice_records(n)) for n in ns)
+    d = tmp_path / "ix"
+    monkeypatch.setattr(sindex, "AUTO_THRESHOLD", n_records - 1)
+    st = build_index(ns, d)
+    assert st.backend == "tantivy" and st.rebuilt
+    assert (d / "tantivy").is_dir() and not list(d.glob("MAIN_*"))
+    assert json.loads((d / sindex.META_FILE).read_text("utf-8"))["backend"] == "tantivy"
+    hits_t = {(h.doc_id, h.clause_id) for h in search(d, "惩罚性赔偿", limit=1000)}
+    assert build_index(ns, d).unchanged == len(ns)  # no switch back and forth
+    monkeypatch.setattr(sindex, "AUTO_THRESHOLD", n_records * 10)
+    st = build_index(ns, d)
+    assert st.backend == "whoosh" and st.rebuilt
+    assert not (d / "tantivy").exists() and list(d.glob("MAIN_*"))
+    assert {(h.doc_id, h.clause_id) for h in search(d, "惩罚性赔偿", limit=1000)} == hits_t
+
+
+@pytest.mark.parametrize("backend,other", [("whoosh", "tantivy"), ("tantivy", "whoosh")])
+def test_command_imports_only_its_backend(tmp_path, backend, other):
+    d = tmp_path / backend
+    build_index(seed_notices(), d, backend=backend)
+    code = (
+        "import sys; from search.cli import main; "
+        f"rc = main(['惩罚性赔偿', '--index', {str(d)!r}, '--json']); "
+        f"assert {other!r} not in sys.modules and 'jieba' not in sys.modules "
+        "and 'rjieba' not in sys.modules, 'imported'; sys.exit(rc)"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["backend"] == backend and data["total"] > 0
+
+
+# ------------------------------------------------------------ incremental, real laws
+
+
+@pytest.mark.slow
+def test_tantivy_incremental_on_laws(tmp_path, lawref_dir):
+    """Change, add and remove real laws: only those are re-indexed."""
+    import copy
+
+    from build_tools.pipeline import load_documents
+
+    files = sorted(p for p in lawref_dir.rglob("*.md") if p.name != "_index.md")[:40]
+    ns = load_documents(files).notices
+    assert len(ns) >= 30
+    d = tmp_path / "laws"
+    first = build_index(ns[:-1], d, backend="tantivy")
+    assert first.rebuilt and first.records == sum(len(sindex.notice_records(n)) for n in ns[:-1])
+    changed = copy.deepcopy(ns)
+    c = next(c for c in changed[0].walk() if len(c.text) > 15)
+    old = c.text[:12]
+    assert old in {x.text[:12] for x in ns[0].walk()}
+    c.text = "本条已改为独角兽条款。"
+    st = build_index(changed, d, backend="tantivy")
+    assert (st.updated, st.added, st.removed) == ([ns[0].id], [ns[-1].id], [])
+    assert st.segmented == len(sindex.notice_records(changed[0])) + len(sindex.notice_records(ns[-1]))
+    assert {(h.doc_id, h.clause_id) for h in search(d, "独角兽条款")} == {(ns[0].id, c.id)}
+    assert ns[-1].id in {h.doc_id for h in search(d, f"doc:{ns[-1].id}", limit=5)}
+
+    st = build_index(changed[1:], d, backend="tantivy")
+    assert st.removed == [ns[0].id] and not st.updated and not st.added
+    assert search(d, "独角兽条款") == []
+    assert ns[0].id not in {h.doc_id for h in search(d, f'"{old}"', limit=1000)}
+    assert st.records == sum(len(sindex.notice_records(n)) for n in changed[1:])
