@@ -93,6 +93,105 @@ def search_latency(index_dir: Path) -> dict:
             "command_median_s": statistics.median(cmd_times)}
 
 
+# ---------------------------------------------------------------- site (browser)
+
+BROWSER_QUERIES = ("惩罚性赔偿", "地理标志", "商业秘密")
+CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
+
+
+def serve_site(site: Path):
+    """(http.server, base URL) serving ``site`` on 127.0.0.1 in a thread."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def first_result(browser, url: str, query: str, mode: str, *, settle: bool = False) -> dict:
+    """Open ``url`` in a fresh (cold-cache) context, type ``query`` as soon as
+    the page has loaded (``settle``: once the network is idle, as a reader
+    who clicks the box and types would), wait for the first clause result.
+
+    ``seconds``: from typing to the first result link in the DOM (timed in the
+    page).  ``bytes``: every response body + headers since navigation
+    (python's http.server does not compress: Material's JSON index would
+    shrink ~4x gzipped; Pagefind's chunks are stored gzipped already)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    sizes: list[int] = []
+
+    def done(req):
+        try:
+            z = req.sizes()
+            sizes.append(z["responseBodySize"] + z["responseHeadersSize"])
+        except Exception:
+            pass
+
+    pg.on("requestfinished", done)
+    sel = "a.ipa-hit__clause[href*='#']" if mode == "pagefind" else "a.md-search-result__link[href*='#']"
+    try:
+        pg.goto(url, wait_until="networkidle" if settle else "load")
+        pg.evaluate("""sel => { window.__t1 = null;
+            new MutationObserver((_, obs) => { if (document.querySelector(sel)) {
+                window.__t1 = performance.now(); obs.disconnect(); } })
+              .observe(document.body, {childList: true, subtree: true});
+            window.__t0 = performance.now(); }""", sel)
+        if mode == "pagefind":
+            pg.locator("input.ipa-search__input").fill(query)
+        else:
+            box = pg.locator("input.md-search__input")
+            box.click()
+            box.fill(query)
+            box.press("End")
+        pg.wait_for_selector(sel, state="attached", timeout=180_000)
+        seconds = pg.evaluate("window.__t1 - window.__t0") / 1000
+        href = pg.locator(sel).first.get_attribute("href")
+        pg.wait_for_timeout(300)  # let the responses of the first render finish
+        return {"query": query, "settle": settle, "seconds": round(seconds, 3), "bytes": sum(sizes),
+                "requests": len(sizes), "first_href": href}
+    finally:
+        ctx.close()
+
+
+def browser_search(site: Path, mode: str, queries=BROWSER_QUERIES) -> dict:
+    """Time to the first search result and bytes fetched, in headless
+    Chromium over http on 127.0.0.1 (``mode``: 'pagefind' or 'material')."""
+    if not CHROMIUM.exists():
+        return {"error": f"{CHROMIUM} missing"}
+    from playwright.sync_api import sync_playwright
+
+    httpd, base = serve_site(site)
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+            try:
+                runs = [first_result(b, f"{base}/index.html", q, mode) for q in queries]
+                idle = [first_result(b, f"{base}/index.html", q, mode, settle=True) for q in queries]
+            finally:
+                b.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    return {"mode": mode, "runs": runs + idle, "median_s": statistics.median(r["seconds"] for r in runs),
+            "median_idle_s": statistics.median(r["seconds"] for r in idle),
+            "max_bytes": max(r["bytes"] for r in runs + idle)}
+
+
+def page_sizes(site: Path) -> dict:
+    """Largest HTML pages (a page must not grow with the corpus)."""
+    sizes = sorted(((f.stat().st_size, f.relative_to(site).as_posix()) for f in site.rglob("*.html")), reverse=True)
+    return {"largest": [{"page": p, "kb": round(b / 1024)} for b, p in sizes[:5]],
+            "largest_listing": next(({"page": p, "kb": round(b / 1024)} for b, p in sizes
+                                     if not p.startswith("notices/") or p == "notices/index.html"), None)}
+
+
 def run(limit: int | None, keep: bool) -> dict:
     shared = Path(os.environ.get("IPARCHIVE_SHARED", ROOT.parent / "shared"))
     work = Path(tempfile.mkdtemp(prefix="iparchive-bench-"))
@@ -110,11 +209,20 @@ def run(limit: int | None, keep: bool) -> dict:
         out["stages_s"] = {k: round(v, 2) for k, v in rep.timings.items()}
         ours = sum(rep.timings.get(k, 0) for k in ("read", "structure", "enrich", "write"))
         out["site_mb"] = _dir_size(paths.site) / 1e6
-        out["browser_index_mb"] = _dir_size(paths.site / "search") / 1e6
+        out["browser_index_mb"] = (_dir_size(paths.site / "search") + _dir_size(paths.site / "pagefind")) / 1e6
+        from .write.mkbuild import read_stamp
+
+        mode = read_stamp(paths.site).get("search", "material")
+        out["search_mode"] = mode
+        out["pages"] = page_sizes(paths.site)
+        try:
+            out["browser"] = browser_search(paths.site, mode)
+        except Exception as e:  # a benchmark: report, do not stop
+            out["browser"] = {"error": f"{type(e).__name__}: {e}"}
         out["whoosh_index_mb"] = _dir_size(paths.index) / 1e6
         # mkdocs alone on the same generated Markdown
         t0 = time.perf_counter()
-        run_mkdocs(ROOT, work / "site-again", config=paths.config)
+        run_mkdocs(ROOT, work / "site-again", config=paths.config, search=mode)
         out["mkdocs_alone_s"] = time.perf_counter() - t0
         out["ours_over_mkdocs"] = ours / out["mkdocs_alone_s"]
         shutil.rmtree(work / "site-again", ignore_errors=True)
@@ -128,6 +236,7 @@ def run(limit: int | None, keep: bool) -> dict:
         rep2 = build_site(ROOT, paths=paths, files=files2, require_sidecar=False, update_lock=False, progress=False)
         out["rebuild_one_changed_s"] = time.perf_counter() - t0
         out["rebuild_stages_s"] = {k: round(v, 2) for k, v in rep2.timings.items()}
+        out["rebuild_dirty"] = bool(read_stamp(paths.site).get("dirty"))
         out["search"] = search_latency(paths.index)
         me, kids = _peak_mb()
         out["peak_rss_mb"] = {"build_process": round(me), "children_mkdocs": round(kids)}
@@ -148,10 +257,27 @@ def table(r: dict) -> str:
              ("峰值内存（构建进程 / mkdocs 子进程）", f"{r['peak_rss_mb']['build_process']} / {r['peak_rss_mb']['children_mkdocs']} MB"),
              ("网站大小", f"{r['site_mb']:.1f} MB"), ("浏览器检索索引", f"{r['browser_index_mb']:.1f} MB"),
              ("Whoosh 索引", f"{r['whoosh_index_mb']:.1f} MB"),
+             ("网页检索方式", r.get("search_mode", "material")),
+             ("最大页面 / 最大列表页", _largest(r)),
+             ("浏览器首个结果 中位数（Chromium）", _browser(r)),
              ("检索延迟（进程内）中位数 / p95", f"{r['search']['median_ms']:.1f} / {r['search']['p95_ms']:.1f} ms"),
              ("iparchive search 整条命令 中位数", f"{r['search']['command_median_s']:.2f} s")]
     w = max(len(a) for a, _ in rows) + 2
     return "\n".join(f"{a:<{w}}{b}" for a, b in rows)
+
+
+def _largest(r: dict) -> str:
+    pages = r.get("pages") or {}
+    top, listing = (pages.get("largest") or [{}])[0], pages.get("largest_listing") or {}
+    return f"{top.get('kb', 0)} KB（{top.get('page', '—')}）/ {listing.get('kb', 0)} KB（{listing.get('page', '—')}）"
+
+
+def _browser(r: dict) -> str:
+    b = r.get("browser") or {}
+    if "error" in b or not b:
+        return b.get("error", "—")
+    return (f"{b['median_s']:.2f} s（页面空闲后输入 {b['median_idle_s']:.2f} s），"
+            f"最多下载 {b['max_bytes'] / 1e6:.2f} MB")
 
 
 def main(argv=None) -> int:

@@ -204,34 +204,54 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
 def staged_paths(root: Path, work: Path) -> Paths:
     """Paths for a build outside the project (benchmarks, tests): copies the
     hand-written docs into ``work/docs`` and writes ``work/mkdocs.yml`` with
-    absolute paths back into the project for the theme overrides."""
+    absolute paths back into the project for the theme overrides and hooks.
+
+    Generated pages already in ``work/docs`` are kept (with their mtimes), so
+    a second staging does not defeat incremental rebuilds."""
     import yaml
     from .write import GENERATED_DIRS, GENERATED_FILES
 
     root, work = Path(root).resolve(), Path(work).resolve()
     docs = work / "docs"
-    if docs.exists():
-        shutil.rmtree(docs)
     skip = set(GENERATED_DIRS) | set(GENERATED_FILES)
-    shutil.copytree(root / "docs", docs, ignore=lambda d, names: [n for n in names if Path(d) == root / "docs" and n in skip])
+    if docs.exists():
+        for child in docs.iterdir():
+            if child.name not in skip:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    docs.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(root / "docs", docs, dirs_exist_ok=True,
+                    ignore=lambda d, names: [n for n in names if Path(d) == root / "docs" and n in skip])
     cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     cfg["docs_dir"] = str(docs)
     cfg["site_dir"] = str(work / "site")
     cfg["theme"]["custom_dir"] = str(root / cfg["theme"].get("custom_dir", "overrides"))
+    cfg["hooks"] = [str(root / h) for h in cfg.get("hooks", [])]
     for plugin in cfg.get("plugins", []):
         if isinstance(plugin, dict) and isinstance(plugin.get("search"), dict) and plugin["search"].get("jieba_dict_user"):
             plugin["search"]["jieba_dict_user"] = str(root / plugin["search"]["jieba_dict_user"])
     config = work / "mkdocs.yml"
-    config.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False)
+    if not config.is_file() or config.read_text(encoding="utf-8") != text:
+        config.write_text(text, encoding="utf-8")
     return Paths(root=root, sources=work / "source_texts", docs=docs, site=work / "site",
                  index=work / "index", cache=work / "cache", config=config)
 
 
-def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None) -> None:
-    """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with mkdocs' output)."""
+def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",
+               dirty: bool = False) -> None:
+    """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with
+    mkdocs' output), through ``build_tools.write.mkbuild``: ``search`` is
+    'material' (Material's search + offline plugins, works from file://) or
+    'pagefind' (large archives: those plugins off, our Pagefind search box;
+    index it with ``mkbuild.pagefind_start``); ``dirty`` renders only pages
+    whose Markdown is newer than their HTML already in ``site_dir``."""
     cfg = config or root / "mkdocs.yml"
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(cfg), "-d", str(site_dir)]
-    r = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    cmd = [sys.executable, "-m", "build_tools.write.mkbuild", "-f", str(cfg), "-d", str(site_dir), "--search", search]
+    if dirty:
+        cmd.append("--dirty")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
+                                                                  os.environ.get("PYTHONPATH")])))
+    r = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError(f"mkdocs build 失败：\n{r.stdout}\n{r.stderr}")
 
@@ -378,23 +398,62 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects)
     rep.timings["write"] = time.perf_counter() - t0
 
+    from .write import GENERATED_DIRS, mkbuild
+    from .write.search_pages import write_search_pages
+
     t0 = time.perf_counter()
+    mode = stats.search
     tmp = paths.site.with_name(paths.site.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    bundle = paths.site.with_name(paths.site.name + ".pagefind.tmp")
+    for d in (tmp, bundle):
+        if d.exists():
+            shutil.rmtree(d)
+    # large archives: Pagefind indexes minimal pages written from the notices
+    # while MkDocs builds (it does not need the built site)
+    indexer = None
+    if mode == "pagefind":
+        write_search_pages(notices, paths.cache / "pagefind-src")
+        indexer = mkbuild.pagefind_start(paths.cache / "pagefind-src", bundle)
+    # ... and re-renders only changed pages, on a hard-linked copy of the
+    # last good site (MkDocs replaces files, never writes through links)
+    key = mkbuild.stamp_key(paths.config, mode)
+    dirty = mode == "pagefind" and paths.site.is_dir() and mkbuild.read_stamp(paths.site).get("key") == key
+    if dirty:
+        mkbuild.link_copy(paths.site, tmp)
+        (tmp / mkbuild.STAMP).unlink(missing_ok=True)
+        mkbuild.prune_stale(tmp, paths.docs, GENERATED_DIRS)
     try:
-        run_mkdocs(paths.root, tmp, config=paths.config)
+        run_mkdocs(paths.root, tmp, config=paths.config, search=mode, dirty=dirty)
     except RuntimeError as e:
+        if indexer:
+            indexer.kill()
+            indexer.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(bundle, ignore_errors=True)
         rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
         return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变")
     rep.timings["mkdocs"] = time.perf_counter() - t0
-    broken = linkcheck(tmp)
+    t1 = time.perf_counter()
+    broken = linkcheck(tmp, cache=paths.cache / "linkcheck.pickle")
+    rep.timings["linkcheck"] = time.perf_counter() - t1
+    failure = None
+    if indexer:
+        try:
+            mkbuild.pagefind_wait(indexer, bundle)
+            mkbuild.pagefind_install(bundle, tmp)
+        except RuntimeError as e:
+            rep.problems.append(Problem(str(bundle), None, "error", str(e)))
+            failure = "Pagefind 检索索引构建失败；现有网站保持不变"
+        rep.timings["pagefind"] = time.perf_counter() - t0  # ran beside mkdocs and the link check
     if broken:
         for b in broken[:50]:
             rep.problems.append(Problem(str(tmp), None, "error", f"站内链接失效：{b}"))
+        failure = f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变"
+    if failure:
         shutil.rmtree(tmp, ignore_errors=True)
-        return _finish(rep, say, f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变")
+        shutil.rmtree(bundle, ignore_errors=True)
+        return _finish(rep, say, failure)
+    mkbuild.write_stamp(tmp, key=key, search=mode, dirty=dirty, documents=len(notices))
     swap_in(tmp, paths.site)
     if update_lock:
         anchors.update_lock(lock_path, notices, report)

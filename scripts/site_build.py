@@ -19,18 +19,30 @@ sys.path.insert(0, str(ROOT))
 from build_tools.write import write_docs  # noqa: E402
 
 
-def build(work: Path, notices, *, site_url: str = "", **kw) -> dict:
-    """Write + mkdocs build into ``work/site``; returns timings."""
+def build(work: Path, notices, *, site_url: str = "", search: str | None = None, **kw) -> dict:
+    """Write + mkdocs build into ``work/site``; returns timings.
+
+    ``search``: 'material', 'pagefind' (also runs Pagefind on the site) or
+    None (by size, ``build_tools.write.search_mode``)."""
     from build_tools.pipeline import run_mkdocs, staged_paths
+    from build_tools.write import mkbuild
 
     work.mkdir(parents=True, exist_ok=True)
     paths = staged_paths(ROOT, work)
     t0 = time.perf_counter()
-    stats = write_docs(notices, paths.docs, site_url=site_url, **kw)
+    stats = write_docs(notices, paths.docs, site_url=site_url, search=search, **kw)
     t1 = time.perf_counter()
-    run_mkdocs(ROOT, paths.site, config=paths.config)
+    run_mkdocs(ROOT, paths.site, config=paths.config, search=stats.search)
     t2 = time.perf_counter()
-    return {"stats": stats, "write_s": t1 - t0, "mkdocs_s": t2 - t1, "site": paths.site, "docs": paths.docs}
+    if stats.search == "pagefind":
+        from build_tools.write.search_pages import write_search_pages
+
+        write_search_pages(notices, work / "pagefind-src")
+        mkbuild.pagefind_wait(mkbuild.pagefind_start(work / "pagefind-src", work / "bundle"), work / "bundle")
+        mkbuild.pagefind_install(work / "bundle", paths.site)
+    t3 = time.perf_counter()
+    return {"stats": stats, "write_s": t1 - t0, "mkdocs_s": t2 - t1, "pagefind_s": t3 - t2,
+            "site": paths.site, "docs": paths.docs, "paths": paths}
 
 
 if __name__ == "__main__":

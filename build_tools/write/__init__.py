@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..models import Notice
-from .common import ThemeIndex
+from .common import ThemeIndex, clear_clause_cache, write_if_changed
 from .exports import SCHEMA_VERSION, write_exports
 from .feed import write_feed
 from .home import home_page
 from .linkcheck import linkcheck
 from .pages import render_notice
+from .site_mode import search_mode
 from .tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
                    year_pages)
 from .timeline import targets_page, timeline_pages
@@ -35,7 +36,7 @@ GENERATED_DIRS = ("notices", "tags", "data", "generated")
 GENERATED_FILES = ("index.md",)
 
 __all__ = ["write_docs", "WriteStats", "linkcheck", "clean_generated", "SCHEMA_VERSION",
-           "GENERATED_DIRS", "GENERATED_FILES"]
+           "GENERATED_DIRS", "GENERATED_FILES", "search_mode", "generated_files"]
 
 
 @dataclass
@@ -46,11 +47,23 @@ class WriteStats:
     themes: int = 0
     external: int = 0
     seconds: float = 0.0
+    search: str = "material"
     files: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # written this run (others kept, mtime too)
+    removed: list[str] = field(default_factory=list)  # stale generated files deleted
 
     def __str__(self) -> str:
         return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
                 f"{self.themes} 个主题，{self.external} 件文库外被引文件（{self.seconds:.1f} 秒）")
+
+
+def generated_files(docs_dir: Path) -> set[str]:
+    """docs-relative POSIX paths of every generated file now under ``docs_dir``."""
+    out = {f for f in GENERATED_FILES if (docs_dir / f).is_file()}
+    for d in GENERATED_DIRS:
+        if (docs_dir / d).is_dir():
+            out |= {p.relative_to(docs_dir).as_posix() for p in (docs_dir / d).rglob("*") if p.is_file()}
+    return out
 
 
 def clean_generated(docs_dir: Path) -> None:
@@ -84,12 +97,17 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: str = "",
                cited_by: Optional[dict] = None, external_docs: Optional[dict] = None,
                related: Optional[dict] = None,
                redirects: Optional[dict[str, dict[str, str]]] = None,
-               vocab: Any = None) -> WriteStats:
+               vocab: Any = None, search: Optional[str] = None) -> WriteStats:
     """Write every generated page of the site into ``docs_dir``.
 
     ``cited_by``/``external_docs`` are derived from ``Notice.references`` when
     None (see ``xrefs`` for the accepted shapes); ``related`` maps a doc id
-    to related doc ids; ``redirects`` maps doc id -> {old clause id: new id}.
+    to related doc ids; ``redirects`` maps doc id -> {old clause id: new id};
+    ``search`` is 'material' or 'pagefind' (None: ``search_mode(notices)``).
+
+    Only files whose content changed are rewritten (the others keep their
+    mtime, so ``mkdocs build --dirty`` can skip them); generated files that
+    are no longer produced are removed.
     """
     t0 = time.perf_counter()
     docs_dir = Path(docs_dir)
@@ -97,7 +115,9 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: str = "",
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise ValueError(f"duplicate document ids: {dup}")
-    clean_generated(docs_dir)
+    mode = search or search_mode(notices)
+    clear_clause_cache()
+    before = generated_files(docs_dir)
     byid = {n.id: n for n in notices}
     cites = cited_by_map(notices, cited_by)
     external = external_map(notices, external_docs)
@@ -118,17 +138,25 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: str = "",
     pages.update(cited_pages(notices, external))
     pages.update(timeline_pages(notices))
     pages.update(targets_page(notices))
-    pages["index.md"] = home_page(notices, len(theme_md) - 1, len(external))
+    n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
+    pages["index.md"] = home_page(notices, n_themes, len(external), search=mode)
 
     stats = WriteStats(notices=len(notices), clauses=sum(1 for n in notices for _ in n.walk()),
-                       themes=len(theme_md) - 1, external=len(external))
+                       themes=n_themes, external=len(external), search=mode)
     for rel_path, text in pages.items():
-        path = docs_dir / rel_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if write_if_changed(docs_dir / rel_path, text):
+            stats.changed.append(rel_path)
         stats.files.append(rel_path)
     for p in write_exports(notices, docs_dir, site_url, cites, themes) + [write_feed(notices, docs_dir, site_url, themes)]:
-        stats.files.append(str(p.relative_to(docs_dir)))
+        stats.files.append(p.relative_to(docs_dir).as_posix())
+    for stale in sorted(before - set(stats.files)):
+        (docs_dir / stale).unlink()
+        stats.removed.append(stale)
+    for d in GENERATED_DIRS:  # drop directories left empty
+        for sub in sorted((docs_dir / d).rglob("*"), reverse=True) if (docs_dir / d).is_dir() else []:
+            if sub.is_dir() and not any(sub.iterdir()):
+                sub.rmdir()
     stats.pages = len(pages)
+    clear_clause_cache()
     stats.seconds = time.perf_counter() - t0
     return stats

@@ -207,3 +207,49 @@ class ThemeIndex:
         """Distinct (slug, name) of a notice and its clauses, first-seen order."""
         seen = dict.fromkeys(self.resolve(t) for t in n.themes + [t for c in n.walk() for t in c.themes])
         return list(seen)
+
+
+RAW_OPEN, RAW_CLOSE = "<!--ipa:raw-->", "<!--/ipa:raw-->"
+
+
+def raw_block(lines: list[str]) -> list[str]:
+    """Wrap raw HTML lines (no blank line inside) in the markers that
+    ``mkdocs_hooks`` passes through without Markdown parsing; surrounded by
+    blank lines so the block stands on its own."""
+    return ["", RAW_OPEN, *lines, RAW_CLOSE, ""]
+
+
+def write_if_changed(path, data: bytes | str) -> bool:
+    """Write ``data`` unless ``path`` already holds exactly it (its mtime is
+    then kept, so ``mkdocs build --dirty`` skips the page).  True if written."""
+    from pathlib import Path
+
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.stat().st_size == len(raw) and path.read_bytes() == raw:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(raw)
+    return True
+
+
+_CLAUSES: dict[int, tuple[Notice, dict]] = {}
+
+
+def find_clause(n: Notice, clause_id: Optional[str]):
+    """``n.clause(clause_id)`` through a per-notice map (``Notice.clause``
+    walks the tree: quadratic on theme pages of a large archive).  The map is
+    built on first use; ``write_docs`` clears it with ``clear_clause_cache``."""
+    if not clause_id:
+        return None
+    hit = _CLAUSES.get(id(n))
+    if hit is None or hit[0] is not n:
+        hit = (n, {c.id: c for c in n.walk()})
+        _CLAUSES[id(n)] = hit
+    return hit[1].get(clause_id)
+
+
+def clear_clause_cache() -> None:
+    _CLAUSES.clear()

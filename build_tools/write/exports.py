@@ -20,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..models import Clause, Notice
-from .common import ThemeIndex, notice_path, permanent_url
+from .common import ThemeIndex, notice_path, permanent_url, write_if_changed
 from .xrefs import Citing
 
 SCHEMA_VERSION = "1.0"
@@ -103,13 +103,21 @@ def json_schema() -> dict:
             "$defs": {"document": doc, "clause": clause, "reference": ref}}
 
 
+def dump_archive(data: dict) -> str:
+    """JSON text of ``archive()``: the header fields, then one document per
+    line (diff-friendly; json's C encoder, ~5x faster than ``indent=``)."""
+    head = {k: v for k, v in data.items() if k != "documents"}
+    docs = ",\n".join(json.dumps(d, ensure_ascii=False) for d in data["documents"])
+    text = json.dumps(head, ensure_ascii=False, indent=1)
+    return text[:-2] + ',\n "documents": [\n' + docs + "\n ]\n}\n"
+
+
 def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
                   cited_by: dict[str, list[Citing]], themes: ThemeIndex) -> list[Path]:
     out = docs_dir / "data"
     out.mkdir(parents=True, exist_ok=True)
     a = out / "archive.json"
-    a.write_text(json.dumps(archive(notices, site_url, cited_by, themes), ensure_ascii=False, indent=1) + "\n",
-                 encoding="utf-8")
+    write_if_changed(a, dump_archive(archive(notices, site_url, cited_by, themes)))
     s = out / "archive.schema.json"
-    s.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_if_changed(s, json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n")
     return [a, s]

@@ -10,7 +10,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from ..models import Notice
-from .common import ThemeIndex, by_date_desc, region_label
+from .common import ThemeIndex, by_date_desc, region_label, write_if_changed
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -53,5 +53,5 @@ def write_feed(notices: list[Notice], docs_dir: Path, site_url: str,
                themes: ThemeIndex | None = None) -> Path:
     path = docs_dir / "data" / "feed.xml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(atom(notices, site_url, themes))
+    write_if_changed(path, atom(notices, site_url, themes))
     return path

@@ -6,7 +6,16 @@ from .common import md_text
 from .tags import counts, doc_list, front
 
 
-def home_page(notices: list[Notice], n_themes: int, n_external: int) -> str:
+SEARCH_HELP = {
+    "material": "离线打开本站（`file://`）时检索同样可用。",
+    "pagefind": ("本文库规模较大，检索索引分块按需加载，须通过网页服务器访问："
+                 "下载到本机的副本请在文库目录运行 `iparchive serve`（只在本机 127.0.0.1 提供），"
+                 "再用浏览器打开它显示的地址（只有网站文件时：在网站目录运行 "
+                 "`python3 -m http.server --bind 127.0.0.1 8000`）；直接打开 `file://` 时可以浏览和引用，但不能检索。"),
+}
+
+
+def home_page(notices: list[Notice], n_themes: int, n_external: int, search: str = "material") -> str:
     page = "index.md"
     c = counts(notices)
     n_clauses = sum(1 for n in notices for _ in n.walk())
@@ -31,7 +40,7 @@ def home_page(notices: list[Notice], n_themes: int, n_external: int) -> str:
         "## 如何检索 {#how-to-search}", "",
         "点击页面顶部的搜索框（或按 <kbd>/</kbd>）输入中文词语，例如“惩罚性赔偿”“地理标志”。"
         "检索按词语切分（结巴分词），结果直接指向条款，点击后跳到该条并高亮显示。"
-        "离线打开本站（`file://`）时检索同样可用。也可按[地区](tags/region/index.md)、"
+        + SEARCH_HELP[search] + "也可按[地区](tags/region/index.md)、"
         "[年份](tags/year/index.md)、[主题](tags/theme/index.md)和[文种](tags/type/index.md)浏览。", "",
         "## 如何引用 {#how-to-cite}", "",
         "鼠标移到条款上，点击“复制引用”得到引用文字和永久链接，例如“《…》（文号）二（三） 链接”；"

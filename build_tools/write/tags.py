@@ -12,8 +12,8 @@ from collections import Counter
 from typing import Callable, Iterable
 
 from ..models import NATIONAL_CODE, Notice
-from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, group, md_text,
-                     notice_path, region_label, region_sort_key, region_tree, rel,
+from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, find_clause, group, md_text,
+                     notice_path, raw_block, region_label, region_sort_key, region_tree, rel,
                      slug, yaml_str, year_key)
 from .xrefs import External
 
@@ -148,7 +148,7 @@ def clause_block(page: str, n: Notice, clause_ids: list[str]) -> str:
     href = rel(page.replace(".md", ".html"), notice_path(n.id))
     items = []
     for cid in clause_ids:
-        c = n.clause(cid)
+        c = find_clause(n, cid)
         if c is None:
             continue
         text = esc(" ".join(c.text.split()))
@@ -160,9 +160,10 @@ def clause_block(page: str, n: Notice, clause_ids: list[str]) -> str:
             f'<ul>{"".join(items)}</ul></div>')
 
 
-def theme_pages(notices: list[Notice], themes: ThemeIndex) -> Pages:
-    """Index plus one page per theme listing matching clauses by region/document."""
-    idx = "tags/theme/index.md"
+THEME_PAGE_BUDGET = 400_000  # bytes of clause HTML per theme page (the page stays < ~1 MB)
+
+
+def _theme_hits(notices: list[Notice], themes: ThemeIndex):
     hits: dict[str, dict[str, list[str]]] = {s: {} for s, _, _ in themes.themes}
     names = {s: (name, desc) for s, name, desc in themes.themes}
     for n in notices:
@@ -171,6 +172,20 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex) -> Pages:
                 s, name = themes.resolve(t)
                 names.setdefault(s, (name, ""))
                 hits.setdefault(s, {}).setdefault(n.id, []).append(c.id)
+    return hits, names
+
+
+def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEME_PAGE_BUDGET) -> Pages:
+    """Index plus one page per theme listing matching clauses by region/document.
+
+    A theme whose clause lists exceed ``budget`` bytes is split: its page
+    ``tags/theme/<slug>.md`` lists the regions and the pages
+    ``tags/theme/<slug>/<k>.md`` that hold them, whole documents per page in
+    (region, date) order, so every clause stays reachable and no page grows
+    with the corpus.
+    """
+    idx = "tags/theme/index.md"
+    hits, names = _theme_hits(notices, themes)
     byid = {n.id: n for n in notices}
     lines = [front("按主题"), "# 按主题浏览 {#themes}", "",
              "主题来自受控词表，按关键词逐条标注到条款上。主题页并列展示各地区文件中涉及该主题的条款。", "",
@@ -186,15 +201,65 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex) -> Pages:
             body += [md_text(desc), ""]
         body += [f"[全部主题]({md_link(page, idx)}) · {len(docs)} 件文件中的 {n_clauses} 个条款，按地区、日期排列。", ""]
         ordered = sorted((byid[d] for d in docs), key=lambda n: (region_label(n), n.date or "", n.id))
-        for region, group_docs in group(ordered, region_label).items():
-            body += [f"## {md_text(region)} {{#r-{slug(region)}}}", "", '<div class="theme-region">']
-            body += [clause_block(page, n, docs[n.id]) for n in group_docs]
-            body += ["</div>", ""]
+        blocks = {n.id: clause_block(page, n, docs[n.id]) for n in ordered}
         if not docs:
             body += ["文库中暂无条款涉及该主题。", ""]
+        elif sum(map(len, blocks.values())) <= budget:
+            body += _region_sections(ordered, blocks)
+        else:
+            body += _split_theme(pages, s, name, page, ordered, docs, budget)
         pages[page] = "\n".join(body) + "\n"
     pages[idx] = "\n".join(lines) + "\n"
     return pages
+
+
+def _region_sections(ordered: list[Notice], blocks: dict[str, str],
+                     continued: set[str] = frozenset()) -> list[str]:
+    out: list[str] = []
+    for region, group_docs in group(ordered, region_label).items():
+        more = "（续）" if region in continued else ""
+        out += [f"## {md_text(region)}{more} {{#r-{slug(region)}}}"]
+        out += raw_block(['<div class="theme-region">', *(blocks[n.id] for n in group_docs), "</div>"])
+    return out
+
+
+def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notice],
+                 docs: dict[str, list[str]], budget: int) -> list[str]:
+    """Fill ``tags/theme/<s>/<k>.md`` with whole documents up to ``budget``;
+    returns the landing page's table of regions and pages."""
+    chunks: list[list[Notice]] = [[]]
+    size = 0
+    blocks = {n.id: clause_block(f"tags/theme/{s}/1.md", n, docs[n.id]) for n in ordered}  # same depth for every k
+    for n in ordered:
+        b = len(blocks[n.id])
+        if chunks[-1] and size + b > budget:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(n)
+        size += b
+    first_page: dict[str, int] = {}
+    seen: set[str] = set()
+    for k, chunk in enumerate(chunks, 1):
+        sub = f"tags/theme/{s}/{k}.md"
+        regions = list(dict.fromkeys(region_label(n) for n in chunk))
+        for r in regions:
+            first_page.setdefault(r, k)
+        nav = " · ".join(f"**{i}**" if i == k else f"[{i}]({md_link(sub, f'tags/theme/{s}/{i}.md')})"
+                         for i in range(1, len(chunks) + 1))
+        body = [front(f"{name}（第 {k} 页）"), f"# {md_text(name)}（第 {k}/{len(chunks)} 页） {{#theme-{s}-{k}}}", "",
+                f"[{md_text(name)}]({md_link(sub, page)}) · 页码：{nav}", ""]
+        body += _region_sections(chunk, blocks, continued=seen & set(regions))
+        body += ["", f"页码：{nav}", ""]
+        seen |= set(regions)
+        pages[sub] = "\n".join(body) + "\n"
+    out = ["该主题条款较多，按地区分页列出：", "", "| 地区 | 文件数 | 条款数 | 起始页 |", "| --- | --- | --- | --- |"]
+    for region, group_docs in group(ordered, region_label).items():
+        k = first_page[region]
+        out.append(f"| {md_text(region)} | {len(group_docs)} | {sum(len(docs[n.id]) for n in group_docs)} | "
+                   f"[第 {k} 页]({md_link(page, f'tags/theme/{s}/{k}.md')}#r-{slug(region)}) |")
+    out += ["", "全部页面：" + " · ".join(f"[{k}]({md_link(page, f'tags/theme/{s}/{k}.md')})"
+                                     for k in range(1, len(chunks) + 1)), ""]
+    return out
 
 
 def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
@@ -216,9 +281,9 @@ def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
         for c in ext.citing:
             if c.source_id in byid:
                 per_doc.setdefault(c.source_id, []).append(c.clause_id)
-        body.append('<div class="theme-region">')
-        body += [clause_block(page, byid[d], list(dict.fromkeys(cids))) for d, cids in per_doc.items()]
-        body += ["</div>", ""]
+        body += raw_block(['<div class="theme-region">',
+                           *(clause_block(page, byid[d], list(dict.fromkeys(cids))) for d, cids in per_doc.items()),
+                           "</div>"])
         pages[page] = "\n".join(body) + "\n"
     pages[idx] = "\n".join(lines) + "\n"
     return pages

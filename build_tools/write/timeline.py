@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Optional
 
 from ..models import Goal, Notice, Target
-from .common import (UNKNOWN_YEAR, by_date_asc, date_html, esc, md_text, notice_path,
+from .common import (UNKNOWN_YEAR, by_date_asc, date_html, esc, find_clause, md_text, notice_path, raw_block,
                      region_chain, region_label, region_sort_key, region_tree, rel,
                      slug, year_key)
 from .tags import Pages, front
@@ -37,7 +37,7 @@ def _entries(notices: list[Notice], page: str) -> dict[str, list[tuple[str, str]
             y = _goal_year(g)
             if not y:
                 continue
-            c = n.clause(g.clause_id)
+            c = find_clause(n, g.clause_id)
             span = g.start + (f"—{g.end}" if g.end and g.end != g.start else "")
             kind = "阶段" if g.kind == "phase" else "目标"
             years[y].append(((g.end or g.start), (
@@ -64,7 +64,7 @@ def _timeline_body(notices: list[Notice], page: str, with_filter: bool) -> list[
     for y in order:
         title = "年份不详" if y == UNKNOWN_YEAR else f"{y}年"
         items = "".join(li for _, li in sorted(years[y], key=lambda t: t[0]))
-        out += [f"## {title} {{#y{y}}}", "", f'<ul class="timeline" data-year="{esc(y)}">{items}</ul>', ""]
+        out += [f"## {title} {{#y{y}}}", *raw_block([f'<ul class="timeline" data-year="{esc(y)}">{items}</ul>'])]
     return out
 
 
@@ -122,13 +122,13 @@ def targets_page(notices: list[Notice]) -> Pages:
         rows = sorted(by_ind[ind], key=lambda nt: (region_label(nt[0]), nt[1].year or "", nt[0].id))
         trs = []
         for n, t in rows:
-            c = n.clause(t.clause_id)
+            c = find_clause(n, t.clause_id)
             href = rel(page, notice_path(n.id)) + f"#{t.clause_id}"
             trs.append(f"<tr><td>{esc(region_label(n))}</td><td>{esc(t.year or '—')}</td>"
                        f"<td class=\"tv\">{esc(_fmt_value(t))}</td>"
                        f'<td><a href="{esc(href)}">{esc(n.citation(c))}</a></td>'
                        f"<td>{esc(t.text)}</td></tr>")
-        lines += [f"## {md_text(ind)} {{#{anchor}}}", "",
+        lines += [f"## {md_text(ind)} {{#{anchor}}}", *raw_block([
                   '<table class="targets"><thead><tr><th>地区</th><th>目标年份</th><th>目标值</th>'
-                  f'<th>条款</th><th>原文</th></tr></thead><tbody>{"".join(trs)}</tbody></table>', ""]
+                  f'<th>条款</th><th>原文</th></tr></thead><tbody>{"".join(trs)}</tbody></table>'])]
     return {page: "\n".join(lines) + "\n"}
