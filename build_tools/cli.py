@@ -151,13 +151,14 @@ def cmd_serve(args) -> int:
     import functools
     import http.server
 
-    site = _root(args) / "site"
+    site = Path(args.site).resolve() if args.site else _root(args) / "site"
     if not (site / "index.html").exists():
-        print(f"{site}: 网站尚未构建，请先运行 make site", file=sys.stderr)
+        hint = "不是已构建的文库网站（缺少 index.html）" if args.site else "网站尚未构建，请先运行 make site"
+        print(f"{site}: {hint}", file=sys.stderr)
         return 1
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
-        print(f"文库已在 http://127.0.0.1:{httpd.server_address[1]}/ 提供（仅本机可访问），Ctrl-C 结束")
+        print(f"文库已在 http://127.0.0.1:{httpd.server_address[1]}/ 提供（仅本机可访问），Ctrl-C 结束", flush=True)
         try:
             httpd.serve_forever()
         except KeyboardInterrupt:
@@ -189,6 +190,7 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("serve", help="在本机 127.0.0.1 上提供已构建的网站")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--site", help="要提供的网站目录（如下载的文库副本；默认为本项目的 site/）")
     p.set_defaults(func=cmd_serve)
 
     try:

@@ -239,3 +239,32 @@ def test_reference_link_reaches_cited_clause(built, page):
     assert "有一定影响" in page.locator('[id="art-6"]').locator("xpath=ancestor::*[contains(@class,'clause')][1]").inner_text()
     # and the law's page lists the interpretation's clause under 被引用
     assert page.locator(f'a[href*="{citing.id}.html#art-4"]').count() >= 1
+
+
+def test_serve_a_downloaded_copy_on_localhost_only(built, tmp_path):
+    """`iparchive serve --site DIR` serves a copied site (a reader's download)
+    on 127.0.0.1; a directory that is not a built site is refused by name."""
+    import shutil
+    import subprocess
+    import urllib.request
+
+    copy = tmp_path / "下载的文库"
+    shutil.copytree(built["site"], copy)
+    (copy / "copy-marker.txt").write_text("副本", encoding="utf-8")  # proves this copy is what is served
+    n = built["notices"][0]
+    proc = subprocess.Popen([sys.executable, "-m", "build_tools.cli", "serve", "--site", str(copy), "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert m, line
+        html = urllib.request.urlopen(f"http://127.0.0.1:{m.group(1)}/notices/{n.id}.html", timeout=10).read().decode()
+        assert n.title[:10] in html and f'id="{next(n.walk()).id}"' in html
+        marker = urllib.request.urlopen(f"http://127.0.0.1:{m.group(1)}/copy-marker.txt", timeout=10).read()
+        assert marker.decode() == "副本"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    bad = subprocess.run([sys.executable, "-m", "build_tools.cli", "serve", "--site", str(tmp_path / "nothing")],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 1 and "nothing" in bad.stderr and "index.html" in bad.stderr

@@ -95,7 +95,7 @@ def region_pages(notices: list[Notice]) -> Pages:
         lines += ["", f"行政区划代码 `{code}`；共 {len(node['all'])} 件文件。"
                   f"[本地区时间线]({md_link(page, f'generated/timeline/{code}.md')})", ""]
         if node["docs"]:
-            lines += [f"## 本级文件 {{#own}}", ""] + doc_list(page, (byid[i] for i in node["docs"])) + [""]
+            lines += ["## 本级文件 {#own}", ""] + doc_list(page, (byid[i] for i in node["docs"])) + [""]
         for ch in sorted(node["children"], key=region_sort_key):
             sub = tree[ch]
             lines += [f"## {md_text(sub['name'])} {{#sub-{ch}}}", "",
