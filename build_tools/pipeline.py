@@ -110,13 +110,16 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     from .read import ReadError
     from .sidecar import SidecarError
 
-    key = _cache_key(path) if cache_dir else None
+    try:
+        key = _cache_key(path) if cache_dir else None
+    except OSError:  # unreadable: load_notice reports it
+        key = None
     if key:
         cf = Path(cache_dir) / f"{key}.pickle"
         if cf.exists():
             try:
                 notice, probs = pickle.loads(cf.read_bytes())
-                return notice, probs, 0.0, 0.0
+                return notice, probs, 0.0, 0.0, key
             except Exception:
                 pass
     t0 = time.perf_counter()
@@ -125,9 +128,9 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
         if require_sidecar and not path.with_suffix(".yml").exists():
             raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
     except (ReadError, SidecarError) as e:
-        return None, [Problem(e.path, e.line, "error", e.message)], time.perf_counter() - t0, 0.0
+        return None, [Problem(e.path, e.line, "error", e.message)], time.perf_counter() - t0, 0.0, key
     except Exception as e:  # a parser bug must not stop the other documents
-        return None, [Problem(str(path), None, "error", f"内部错误：{type(e).__name__}: {e}")], time.perf_counter() - t0, 0.0
+        return None, [Problem(str(path), None, "error", f"内部错误：{type(e).__name__}: {e}")], time.perf_counter() - t0, 0.0, key
     t1 = time.perf_counter()
     probs: list[Problem] = []
     if structure:
@@ -144,19 +147,33 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
         tmp = Path(cache_dir) / f"{key}.{os.getpid()}.tmp"
         tmp.write_bytes(pickle.dumps((notice, probs)))
         tmp.replace(Path(cache_dir) / f"{key}.pickle")
-    return notice, probs, t1 - t0, t2 - t1
+    return notice, probs, t1 - t0, t2 - t1, key
+
+
+def _prune_cache(cache_dir: Path, keep: set[str]) -> int:
+    """Delete cached documents this build did not use (edited or removed
+    files); the cache then holds one entry per current file."""
+    n = 0
+    for f in Path(cache_dir).glob("*.pickle"):
+        if f.stem not in keep:
+            f.unlink(missing_ok=True)
+            n += 1
+    return n
 
 
 PARALLEL_MIN = 1000  # documents; below this a worker pool costs more than it saves
 
 
 def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cache_dir: Optional[Path] = None,
-                   progress: bool = False, structure: bool = True, workers: Optional[int] = None) -> LoadResult:
+                   progress: bool = False, structure: bool = True, workers: Optional[int] = None,
+                   prune_cache: bool = False) -> LoadResult:
     """read + metadata + structure for each file; problems collected, never raised.
 
     Large batches run on all cores (``workers``, default os.cpu_count()).
     Results keep the order of ``paths``; the first of two documents with the
-    same id wins and the second is reported.
+    same id wins and the second is reported.  Parsed documents are cached in
+    ``cache_dir`` by content hash; ``prune_cache`` (a whole-archive build)
+    then drops the entries no current file uses.
     """
     paths = [Path(p) for p in paths]
     workers = workers or os.cpu_count() or 1
@@ -177,8 +194,11 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     t_read = t_struct = 0.0
+    used: set[str] = set()
     try:
-        for path, (notice, probs, tr, ts) in zip(paths, results):
+        for path, (notice, probs, tr, ts, key) in zip(paths, results):
+            if key:
+                used.add(key)
             t_read += tr
             t_struct += ts
             problems.extend(probs)
@@ -195,6 +215,8 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     finally:
         if pool is not None:
             pool.shutdown()
+    if cache_dir and prune_cache:
+        _prune_cache(cache_dir, used)
     # with a pool, per-file seconds add up across cores: report CPU seconds
     return LoadResult(notices, problems, {"read": t_read, "structure": t_struct})
 
@@ -347,9 +369,9 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None) -> tup
             cache = pickle.loads(cache_file.read_bytes())
         except Exception:
             cache = {}
-    size = len(cache)
+    before = set(cache)
     related = related_documents(notices, cache=cache)
-    if cache_file and len(cache) != size:
+    if cache_file and set(cache) != before:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         cache_file.write_bytes(pickle.dumps(cache))
     timings["related"] = time.perf_counter() - t0
@@ -368,7 +390,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     rep = BuildReport()
     t_all = time.perf_counter()
     res = load_documents(files if files is not None else source_files(paths.sources),
-                         require_sidecar=require_sidecar, cache_dir=paths.cache, progress=progress)
+                         require_sidecar=require_sidecar, cache_dir=paths.cache / "docs",
+                         progress=progress, prune_cache=True)
     rep.timings.update(res.timings)
     rep.problems.extend(res.problems)
     notices = res.notices
@@ -390,10 +413,13 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             rep.problems.append(Problem(str(lock_path), None, "error", str(item)))
         return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变")
 
+    step = (lambda s: say(f"[{time.perf_counter() - t_all:6.1f} s] {s}")) if progress else (lambda s: None)
+    step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
     t0 = time.perf_counter()
     timings, related = enrich_stage(notices, paths.cache)
     rep.timings["enrich"] = time.perf_counter() - t0
 
+    step("写出 Markdown 页面…")
     t0 = time.perf_counter()
     stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects)
     rep.timings["write"] = time.perf_counter() - t0
@@ -422,6 +448,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         mkbuild.link_copy(paths.site, tmp)
         (tmp / mkbuild.STAMP).unlink(missing_ok=True)
         mkbuild.prune_stale(tmp, paths.docs, GENERATED_DIRS)
+    step(f"mkdocs build（{'只重新生成改动的页面' if dirty else '全部页面'}"
+         f"{'；Pagefind 同时建网页检索索引' if indexer else ''}）…")
     try:
         run_mkdocs(paths.root, tmp, config=paths.config, search=mode, dirty=dirty)
     except RuntimeError as e:
@@ -433,11 +461,13 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
         return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变")
     rep.timings["mkdocs"] = time.perf_counter() - t0
+    step("检查站内链接与锚点…")
     t1 = time.perf_counter()
     broken = linkcheck(tmp, cache=paths.cache / "linkcheck.pickle")
     rep.timings["linkcheck"] = time.perf_counter() - t1
     failure = None
     if indexer:
+        step("等待 Pagefind 索引完成…")
         try:
             mkbuild.pagefind_wait(indexer, bundle)
             mkbuild.pagefind_install(bundle, tmp)
@@ -464,7 +494,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         t0 = time.perf_counter()
         istats = build_index(notices, paths.index, progress=progress)
         rep.timings["index"] = time.perf_counter() - t0
-        say(f"检索索引：{istats.summary()}")
+        say(f"命令行检索{istats.summary()}")
     rep.notices = len(notices)
     rep.clauses = sum(1 for n in notices for _ in n.walk())
     rep.timings["total"] = time.perf_counter() - t_all

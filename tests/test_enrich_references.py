@@ -263,3 +263,26 @@ def test_article_links_only_into_the_version_in_force(lawref_dir):
     # the 2013 regulation cites the 2010 著作权法: the document links, the article does not,
     # because the archive only holds the 2020 text, where 第四十九条 is another article
     assert r.target_id == cr.id and r.article == "art-49" and r.target_clause is None
+
+
+def test_article_lists_and_ranges_give_one_link_per_article(lawref_dir):
+    """Real lists: 广东省失业保险条例 cites 《劳动合同法》第三十九条、第四十条、第四十一条;
+    浙江省国防教育条例 cites 《国防教育法》第三十三条至第三十七条."""
+    gd, ldht, zj, gfjy = _load(
+        lawref_dir / "DLC/广东地方法规/地方性法规/广东/广东省失业保险条例(2022-06-01).md",
+        lawref_dir / "社会法/劳动合同法(2012-12-28).md",
+        lawref_dir / "DLC/浙江地方法规/地方性法规/浙江/浙江省国防教育条例(2020-09-24).md",
+        lawref_dir / "行政法/国防教育法(2018-04-27).md",
+    )
+    resolve_references([gd, ldht, zj, gfjy])
+    to_ldht = [(r.text, r.target_clause) for r in gd.references if r.target_id == ldht.id]
+    assert ("《中华人民共和国劳动合同法》第三十九条", "art-39") in to_ldht
+    assert ("第四十条", "art-40") in to_ldht and ("第四十一条", "art-41") in to_ldht
+    to_gfjy = {(r.text, r.target_clause) for r in zj.references if r.target_id == gfjy.id}
+    assert {("《中华人民共和国国防教育法》第三十三条", "art-33"), ("第三十七条", "art-37")} <= to_gfjy
+    # each later article is printed once in its clause, so its link cannot land elsewhere
+    for n in (gd, zj):
+        for r in n.references:
+            if r.text.startswith("第"):
+                clause = next(c for c in n.walk() if c.id == r.clause_id)
+                assert clause.text.count(r.text) == 1

@@ -65,3 +65,15 @@ def test_bigram_tokenizer_agrees_on_region(docs):
     seeds, laws = docs
     rel = related_documents(list(seeds.values()) + laws, tokenizer="bigram")
     assert {seeds["000"].id, seeds["003"].id} == {d for d, _, r in rel[seeds["002"].id] if r == SAME_REGION}
+
+
+def test_term_cache_keeps_only_current_documents(docs):
+    seeds, laws = docs
+    everything = list(seeds.values()) + laws
+    cache: dict = {}
+    full = related_documents(everything, cache=cache)
+    assert len(cache) == len(everything)
+    again = related_documents(everything, cache=cache)  # served from the cache, same answer
+    assert again == full
+    related_documents(laws, cache=cache)
+    assert len(cache) == len(laws)

@@ -122,3 +122,26 @@ def test_parse_json_carries_the_clause_tree():
     assert s23["label"] == "二（三）" and s23["level"] == 2
     assert s23["text"].startswith("（三）持续加强知识产权行政司法保护")
     assert set(s23) >= {"id", "label", "level", "kind", "text", "children"}
+
+
+def test_parse_cache_holds_one_entry_per_current_file(tmp_path):
+    """Parsed documents are cached by content hash; a whole-archive load drops
+    the entries of edited and removed files, so the cache does not grow."""
+    from build_tools.pipeline import load_documents
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "source_texts", src)
+    files = source_files(src)
+    cache = tmp_path / "cache"
+    first = load_documents(files, cache_dir=cache, prune_cache=True)
+    assert len(list(cache.glob("*.pickle"))) == len(files) == len(first.notices)
+    before = {f.name for f in cache.glob("*.pickle")}
+    kunming = src / "002_f819ad9b31b3e7a6.txt"
+    kunming.write_bytes(kunming.read_bytes() + "\n附：修改后补充的一句。\n".encode())
+    files[-1].unlink()
+    files[-1].with_suffix(".yml").unlink(missing_ok=True)
+    second = load_documents(source_files(src), cache_dir=cache, prune_cache=True)
+    after = {f.name for f in cache.glob("*.pickle")}
+    assert len(after) == len(files) - 1 == len(second.notices)
+    assert len(before - after) == 2 and len(after - before) == 1  # edited + removed gone, edited re-cached
+    assert any("修改后补充的一句" in n.body for n in second.notices)

@@ -127,7 +127,7 @@ def large(tmp_path_factory):
     finally:
         os.environ.pop(ENV) if old is None else os.environ.__setitem__(ENV, old)
     assert rep.ok, [str(p) for p in rep.problems if p.level == "error"][:5]
-    notices = load_documents(files, cache_dir=paths.cache).notices
+    notices = load_documents(files, cache_dir=paths.cache / "docs").notices
     return {"paths": paths, "files": files, "work": work, "notices": notices}
 
 

@@ -35,9 +35,11 @@ Clauses of another document
     ``《…》第二十条`` → article ``art-20``; ``《…》第二十条第二款`` →
     ``art-20-p2``; ``《…》第十条之一`` → ``art-10-1``; ``第五条第三项`` →
     ``art-5-i3``; ``第八条第二款第一项`` → ``art-8-p2-i1`` (ids as in structure.py); ``《…》（法释〔2020〕26号）
-    第三条`` and ``《…》（以下简称民事诉讼法）第五条`` also work.  Only the first
-    article of a list (``第十条、第十二条``) is taken.  ``第一次修订`` is not an
-    article.
+    第三条`` and ``《…》（以下简称民事诉讼法）第五条`` also work.  Lists and
+    ranges (``第十条、第十二条``, ``第三十三条至第三十七条``, ``第四条第二款、第五条``)
+    give one reference per printed article, the later ones with the article
+    alone as ``text`` (only when it occurs once in the clause, so the link
+    lands on the right words).  ``第一次修订`` is not an article.
 
 Not cross-references: ``本意见``/``本方案``/``本法第X条`` (never matched), a
 title equal to the document's own title or forwarded title (also ignoring
@@ -70,6 +72,9 @@ _ARTICLE = re.compile(
     rf"\s*(?:[（(][^（()）\n]{{1,40}}[)）]\s*)?"
     rf"第(?P<art>[{_CN_NUM}\d]+)条(?:之(?P<sub>[{_CN_NUM}\d]+))?"
     rf"(?:第(?P<para>[{_CN_NUM}\d]+)款)?(?:第(?P<item>[{_CN_NUM}\d]+)项)?"
+)
+_NEXT_ARTICLE = re.compile(
+    rf"\s*(?:、|和|及|以及|或者|或|至|到)\s*(?=第[{_CN_NUM}\d]+条)"
 )
 _PAREN_DOCNO = re.compile(r"\s*[（(]\s*")
 _JUNK_TITLE = re.compile(
@@ -145,6 +150,24 @@ def _iter_titles(text: str) -> Iterable[tuple[int, int, str]]:
             i = j + 1
         else:
             i = s + 1
+
+
+def _more_articles(text: str, end: int) -> list[tuple[str, str]]:
+    """(printed text, article id) for ``、第十二条``/``至第三十七条`` after ``end``."""
+    out = []
+    while True:
+        sep = _NEXT_ARTICLE.match(text, end)
+        am = _ARTICLE.match(text, sep.end()) if sep else None
+        if not am or am.group(0)[:1] in "（(":
+            return out
+        try:
+            art = _article_id(am)
+        except (ValueError, TypeError):
+            return out
+        printed = am.group(0).strip()
+        if text.count(printed) == 1:
+            out.append((printed, art))
+        end = am.end()
 
 
 def _article_id(m: re.Match) -> str:
@@ -237,6 +260,9 @@ def find_references(notice: Notice) -> list[Reference]:
                 if dm:
                     s = dm.start()  # 2019年3月2日《国务院关于修改部分行政法规的决定》
             add(s, Reference(clause.id, text[s:e], title=title, doc_number=docno, article=article))
+            if article:
+                for printed, art in _more_articles(text, e):
+                    add(s, Reference(clause.id, printed, title=title, doc_number=docno, article=art))
 
         def free(s: int, e: int) -> bool:
             return not any(a <= s < b or a < e <= b for a, b in taken)
@@ -321,6 +347,15 @@ def external_key(ref: Reference, citing_id: Optional[str] = None) -> Optional[st
     return "ext-" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:8]
 
 
+def _text_date(n: Notice) -> Optional[str]:
+    """Date of the text as held: a law's version date (its last amendment,
+    ``date_published``; ``date_written`` is when it was adopted), else the
+    document's date."""
+    if n.kind == "law" and n.date_published:
+        return n.date_published
+    return n.date
+
+
 def _pick(cands: list[Notice], citing: Notice) -> Optional[Notice]:
     """Version in force at the citing date: latest not after it, else earliest."""
     cands = [c for c in cands if c.id != citing.id]
@@ -328,13 +363,13 @@ def _pick(cands: list[Notice], citing: Notice) -> Optional[Notice]:
         return None
     if len(cands) == 1:
         return cands[0]
-    dated = sorted(cands, key=lambda n: (n.date or "", n.id))
-    when = citing.date
+    dated = sorted(cands, key=lambda n: (_text_date(n) or "", n.id))
+    when = _text_date(citing)
     if when:
-        before = [n for n in dated if n.date and n.date <= when]
+        before = [n for n in dated if _text_date(n) and _text_date(n) <= when]
         if before:
             return before[-1]
-        return dated[0] if dated[0].date else dated[-1]
+        return dated[0] if _text_date(dated[0]) else dated[-1]
     return dated[-1]
 
 
@@ -401,6 +436,12 @@ def add_bare_law_references(notices: list[Notice]) -> int:
                 have.add(key)
                 n.references.append(Reference(clause.id, text[start:am.end()].strip(), title=names[name].title, article=article))
                 added += 1
+                for printed, art in _more_articles(text, am.end()):
+                    key = (clause.id, title_key(names[name].title), art)
+                    if key not in have:
+                        have.add(key)
+                        n.references.append(Reference(clause.id, printed, title=names[name].title, article=art))
+                        added += 1
     return added
 
 
@@ -466,9 +507,10 @@ def resolve_references(
             target = _pick(cands, n)
             if target is not None:
                 r.target_id = target.id
-                # an article number points into the version in force when the
-                # citing document was written; a later version may renumber it
-                later = bool(n.date and target.date and target.date > n.date)
+                # an article number points into the version in force at the date
+                # of the citing text (_text_date); a later version may renumber it
+                when, version = _text_date(n), _text_date(target)
+                later = bool(when and version and version > when)
                 r.target_clause = None if later else _clause_target(target, r.article)
                 continue
             proxy = r

@@ -68,18 +68,24 @@ def vectors(
     """One L2-normalised TF-IDF dict per notice (same order).
 
     ``cache`` (any dict, e.g. one the caller pickles between builds) maps
-    sha1(tokenizer, text) → token counts, so unchanged documents skip jieba.
+    sha1(tokenizer, text) → token counts, so unchanged documents skip jieba;
+    afterwards it holds exactly the entries of ``notices`` (stale ones go).
     """
     counts = []
+    used = set()
     for n in notices:
         text = (n.title or "") + "\n" + n.body[:max_chars]
         key = hashlib.sha1(f"{tokenizer}\0{text}".encode("utf-8")).hexdigest()
+        used.add(key)
         c = cache.get(key) if cache is not None else None
         if c is None:
             c = Counter(_tokens(text, tokenizer))
             if cache is not None:
                 cache[key] = c
         counts.append(c)
+    if cache is not None:
+        for stale in set(cache) - used:
+            del cache[stale]
     df: Counter = Counter()
     for c in counts:
         df.update(c.keys())
