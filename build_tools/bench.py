@@ -45,13 +45,19 @@ def _peak_mb() -> tuple[float, float]:
 
 
 def corpus_files(shared: Path, limit: int | None) -> list[Path]:
+    """lawrefbook (or a fixed random slice of ``limit`` files), govcn2019 and
+    this archive's source_texts; a lawrefbook file that source_texts already
+    holds (the laws the seeds cite, added with ``iparchive add``) is taken
+    once, from source_texts with its sidecar."""
+    own = source_files(ROOT / "source_texts")
+    have = {f.read_bytes() for f in own}
     files = sorted(p for p in (shared / "corpus" / "lawrefbook").rglob("*.md") if p.name != "_index.md")
     if limit:
         random.Random(7).shuffle(files)
         files = sorted(files[:limit])
+    files = [f for f in files if f.read_bytes() not in have]
     files += sorted((shared / "corpus" / "govcn2019").glob("*.html"))
-    files += source_files(ROOT / "source_texts")
-    return files
+    return files + own
 
 
 def _split_query(q: str) -> tuple[str, list[str]]:

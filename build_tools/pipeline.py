@@ -404,14 +404,14 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         redirects = anchors.load_redirects(redirects_path) if update_lock else {}
     except Exception as e:
         rep.problems.append(Problem(str(getattr(e, "path", redirects_path)), getattr(e, "line", None), "error", getattr(e, "message", str(e))))
-        return _finish(rep, say, "锚点文件无法读取，未构建")
+        return _finish(rep, say, "锚点文件无法读取，未构建", paths.cache / "problems.txt")
     report = anchors.check_anchors(notices, lock, redirects)
     for item in report.warnings:
         rep.problems.append(Problem(str(lock_path), None, "warning", str(item)))
     if report.errors:
         for item in report.errors:
             rep.problems.append(Problem(str(lock_path), None, "error", str(item)))
-        return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变")
+        return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变", paths.cache / "problems.txt")
 
     step = (lambda s: say(f"[{time.perf_counter() - t_all:6.1f} s] {s}")) if progress else (lambda s: None)
     step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
@@ -459,7 +459,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(bundle, ignore_errors=True)
         rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
-        return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变")
+        return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.cache / "problems.txt")
     rep.timings["mkdocs"] = time.perf_counter() - t0
     step("检查站内链接与锚点…")
     t1 = time.perf_counter()
@@ -482,7 +482,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     if failure:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(bundle, ignore_errors=True)
-        return _finish(rep, say, failure)
+        return _finish(rep, say, failure, paths.cache / "problems.txt")
     mkbuild.write_stamp(tmp, key=key, search=mode, dirty=dirty, documents=len(notices))
     swap_in(tmp, paths.site)
     if update_lock:
@@ -500,12 +500,28 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     rep.timings["total"] = time.perf_counter() - t_all
     rep.ok = True
     say(f"网站已生成：{paths.site}（{stats}）")
-    return _finish(rep, say, None)
+    return _finish(rep, say, None, paths.cache / "problems.txt")
 
 
-def _finish(rep: BuildReport, say, failure: Optional[str]) -> BuildReport:
+MAX_WARNINGS_SHOWN = 30
+
+
+def _finish(rep: BuildReport, say, failure: Optional[str], report_file: Optional[Path] = None) -> BuildReport:
+    """Print the problems: every error; warnings up to MAX_WARNINGS_SHOWN,
+    all of them in ``report_file`` (a large corpus has thousands)."""
+    warnings = [p for p in rep.problems if p.level != "error"]
     for p in rep.problems:
-        say(str(p))
+        if p.level == "error" or len(warnings) <= MAX_WARNINGS_SHOWN or p in warnings[:MAX_WARNINGS_SHOWN]:
+            say(str(p))
+    if report_file is not None:
+        try:
+            report_file.parent.mkdir(parents=True, exist_ok=True)
+            report_file.write_text("".join(f"{p}\n" for p in rep.problems), encoding="utf-8")
+        except OSError:
+            report_file = None
+    if len(warnings) > MAX_WARNINGS_SHOWN:
+        where = f"，全部问题见 {report_file}" if report_file else ""
+        say(f"……另有 {len(warnings) - MAX_WARNINGS_SHOWN} 条警告未显示{where}")
     if failure:
         say(f"构建失败：{failure}")
         rep.ok = False

@@ -286,3 +286,20 @@ def test_article_lists_and_ranges_give_one_link_per_article(lawref_dir):
             if r.text.startswith("第"):
                 clause = next(c for c in n.walk() if c.id == r.clause_id)
                 assert clause.text.count(r.text) == 1
+
+
+def test_short_names_a_document_defines_cite_the_full_title(lawref_dir):
+    """（以下简称《管制清单》）/（以下简称专利法）: later uses cite the full title,
+    with or without 《》; 本条例第X条 stays the document itself."""
+    missile = load(lawref_dir / "行政法规" / "导弹及相关物项和技术出口管制条例(2002-08-22).md")
+    refs = find_references(missile)
+    full = "导弹及相关物项和技术出口管制清单"
+    assert {r.clause_id for r in refs if r.title == full} >= {"art-2", "art-3", "art-5", "art-15"}
+    assert not any(r.title == "管制清单" for r in refs)
+    assert not any(r.title and "出口管制条例" in r.title and r.article for r in refs)  # 本条例第七条
+
+    patent = load(lawref_dir / "司法解释" / "最高人民法院关于审理专利纠纷案件适用法律问题的若干规定(2015-01-29).md")
+    got = {(r.text, r.title, r.article) for r in find_references(patent)}
+    assert ("专利法第六十三条", "中华人民共和国专利法", "art-63") in got
+    assert ("专利法第十一条", "中华人民共和国专利法", "art-11") in got and ("第六十九条", "中华人民共和国专利法", "art-69") in got
+    assert ("民法通则第一百三十四条第三款", "中华人民共和国民法通则", "art-134-p3") in got

@@ -145,3 +145,25 @@ def test_parse_cache_holds_one_entry_per_current_file(tmp_path):
     assert len(after) == len(files) - 1 == len(second.notices)
     assert len(before - after) == 2 and len(after - before) == 1  # edited + removed gone, edited re-cached
     assert any("修改后补充的一句" in n.body for n in second.notices)
+
+
+def test_thousands_of_warnings_are_summarised_and_kept_in_full(tmp_path, lawref_dir, monkeypatch):
+    """Real files with duplicate numbers (公安部 rules): the console shows every
+    error, the first warnings and a count; problems.txt holds them all."""
+    from build_tools.models import Problem
+    from build_tools import pipeline
+    from build_tools.pipeline import BuildReport, _finish, load_documents
+
+    MAX_WARNINGS_SHOWN = 8
+    monkeypatch.setattr(pipeline, "MAX_WARNINGS_SHOWN", MAX_WARNINGS_SHOWN)
+    res = load_documents([lawref_dir / "部门规章/公安部/交通警察道路执勤执法工作规范(2018-01-25).md"])
+    assert len(res.problems) > MAX_WARNINGS_SHOWN
+    rep = BuildReport(problems=res.problems + [Problem("x.txt", 3, "error", "坏文件")], ok=True)
+    lines: list[str] = []
+    _finish(rep, lines.append, None, tmp_path / "problems.txt")
+    assert "x.txt:3: error: 坏文件" in lines
+    shown = [x for x in lines if ": warning: " in x]
+    assert shown == [str(p) for p in res.problems[:MAX_WARNINGS_SHOWN]]
+    assert any(f"另有 {len(res.problems) - MAX_WARNINGS_SHOWN} 条警告" in x and "problems.txt" in x for x in lines)
+    kept = (tmp_path / "problems.txt").read_text(encoding="utf-8").splitlines()
+    assert len(kept) == len(res.problems) + 1

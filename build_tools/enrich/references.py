@@ -41,6 +41,12 @@ Clauses of another document
     alone as ``text`` (only when it occurs once in the clause, so the link
     lands on the right words).  ``第一次修订`` is not an article.
 
+Short names a document defines
+    ``《中华人民共和国民事诉讼法》（以下简称民事诉讼法）``, ``《…管制清单》(以下简称
+    《管制清单》)``, ``（下称《条例》）``: later ``《管制清单》`` and bare
+    ``条例第十条`` in the same document cite the full title (``本条例第十条``
+    stays the document itself).
+
 Not cross-references: ``本意见``/``本方案``/``本法第X条`` (never matched), a
 title equal to the document's own title or forwarded title (also ignoring
 bracketed parts such as ``(2023-2025年)(征求意见稿)``), a title the own
@@ -152,6 +158,44 @@ def _iter_titles(text: str) -> Iterable[tuple[int, int, str]]:
             i = s + 1
 
 
+_SHORT_DEF = re.compile(
+    r"\s*[（(]\s*(?:以下简称|以下称|下称|简称)\s*[“\"《]?"
+    r"(?P<short>[^“”\"《》〈〉（）()，,。；;、\s]{2,20}?)[”\"》]?\s*[）)]"
+)
+
+
+def short_names(notice: Notice) -> dict[str, str]:
+    """Short name → full display title, from ``《全称》（以下简称《简称》）`` and
+    ``《全称》（以下简称简称）`` anywhere in ``notice`` (first definition wins)."""
+    out: dict[str, str] = {}
+    for clause in notice.walk():
+        text = clause.text
+        if "《" not in text or not ("简称" in text or "下称" in text):
+            continue
+        for _, e, inner in _iter_titles(text):
+            m = _SHORT_DEF.match(text, e)
+            full = display_title(inner)
+            if m and m["short"] != full and not is_junk_title(full):
+                out.setdefault(m["short"], full)
+    return out
+
+
+def _find_all(text: str, sub: str) -> list[int]:
+    out, i = [], text.find(sub)
+    while i >= 0:
+        out.append(i)
+        i = text.find(sub, i + 1)
+    return out
+
+
+def _bare_pattern(shorts: dict[str, str]) -> Optional[re.Pattern]:
+    """Short names used without 《》 and followed by an article number."""
+    names = sorted(shorts, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile("|".join(re.escape(x) for x in names) + rf"(?=\s*第[{_CN_NUM}\d]+条)")
+
+
 def _more_articles(text: str, end: int) -> list[tuple[str, str]]:
     """(printed text, article id) for ``、第十二条``/``至第三十七条`` after ``end``."""
     out = []
@@ -210,10 +254,12 @@ class _Self:
 def find_references(notice: Notice) -> list[Reference]:
     """All references in the clause texts of ``notice`` (see module doc)."""
     me = _Self(notice)
+    shorts = short_names(notice)
+    bare = _bare_pattern(shorts)
     out: list[Reference] = []
     for clause in notice.walk():
         text = clause.text
-        if not text or not ("《" in text or "号" in text):
+        if not text or not ("《" in text or "号" in text or (bare and bare.search(text))):
             continue
         text = text.translate(_FW_DIGITS)
         seen: set[tuple] = set()
@@ -229,6 +275,7 @@ def find_references(notice: Notice) -> list[Reference]:
 
         for s, e, inner in _iter_titles(text) if "《" in text else ():
             title = display_title(inner)
+            title = shorts.get(title, title)
             docno = None
             m = _PAREN_DOCNO.match(text, e)
             if m:
@@ -266,6 +313,23 @@ def find_references(notice: Notice) -> list[Reference]:
 
         def free(s: int, e: int) -> bool:
             return not any(a <= s < b or a < e <= b for a, b in taken)
+
+        for m in bare.finditer(text) if bare else ():
+            am = _ARTICLE.match(text, m.end())
+            if not am or not free(m.start(), am.end()) or text[max(0, m.start() - 1):m.start()] in ("本", "该", "《", "〈"):
+                continue
+            printed = text[m.start():am.end()].strip()
+            try:
+                article = _article_id(am)
+            except (ValueError, TypeError):
+                continue
+            if me.title(shorts[m.group(0)]) or any(
+                    text[max(0, i - 1):i] in ("本", "该", "《", "〈") for i in _find_all(text, printed)):
+                continue  # 本条例第十条 elsewhere in the clause: the link would land there too
+            taken.append((m.start(), am.end()))
+            add(m.start(), Reference(clause.id, printed, title=shorts[m.group(0)], article=article))
+            for more, art in _more_articles(text, am.end()):
+                add(m.start(), Reference(clause.id, more, title=shorts[m.group(0)], article=art))
 
         if "号" in text:
             for rx in (_DOCNO, _ORDER):
