@@ -7,9 +7,9 @@ For each document the list holds
    most similar first — with reason ``同一地区``;
 2. then up to ``k`` further documents by text similarity, reason ``内容相近``.
 
-Text: jieba tokens (HMM off, 2+ Chinese characters, stop words dropped) of the
-title and the first ``max_chars`` (1200) characters of the body — jieba runs
-at ~0.3 M characters/s, so the whole body of 3,500 laws would take minutes; TF-IDF with
+Text: jieba tokens (HMM off, 2+ Chinese characters, stop words dropped; cut
+by rjieba, jieba's dictionary and algorithm in Rust) of the title and the
+first ``max_chars`` (1200) characters of the body; TF-IDF with
 ``log(1+tf) * log(N/df)``, each document keeps its ``max_terms`` heaviest
 terms (L2-normalised sparse dict), and cosine scores are accumulated through
 an inverted index walked from each document's ``max_query`` (30) heaviest
@@ -46,10 +46,9 @@ def _tokens(text: str, tokenizer: str = "jieba") -> list[str]:
     """jieba words (2+ Chinese characters, no stop words) or character bigrams."""
     if tokenizer == "bigram":
         return [r[i : i + 2] for r in _RUN.findall(text) for i in range(len(r) - 1)]
-    import jieba  # imported lazily: ~1 s, only needed here
+    import rjieba  # jieba-rs: jieba's dictionary and algorithm, ~25x faster
 
-    jieba.setLogLevel(60)
-    return [w for w in jieba.lcut(text, HMM=False) if len(w) > 1 and w not in _STOP and _CJK2.match(w)]
+    return [w for w in rjieba.cut(text, False) if len(w) > 1 and w not in _STOP and _CJK2.match(w)]
 
 
 def _chain(n: Notice) -> set[str]:
@@ -75,7 +74,7 @@ def vectors(
     used = set()
     for n in notices:
         text = (n.title or "") + "\n" + n.body[:max_chars]
-        key = hashlib.sha1(f"{tokenizer}\0{text}".encode("utf-8")).hexdigest()
+        key = hashlib.sha1(f"{tokenizer}-rs\0{text}".encode("utf-8")).hexdigest()
         used.add(key)
         c = cache.get(key) if cache is not None else None
         if c is None:
