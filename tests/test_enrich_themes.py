@@ -108,3 +108,21 @@ def test_threshold_for_long_documents(vocab):
     n = notice_with("\n".join(lines[:10]))
     tag_clauses(n, vocab)
     assert n.themes == ["trademark"]
+
+
+def test_organisation_lists_say_who_acts_not_what_about(seeds, vocab):
+    """Seed 003's addressee line names 省法院、省检察院、昆明海关: not 司法保护;
+    its own text on 司法保护 still is.  A list of courts as the subject of a
+    sentence (联席会议) keeps the theme."""
+    from build_tools.enrich.themes import strip_org_lists
+
+    yn = seeds["003"]
+    for cid in ("title-p1", "p2"):
+        c = next(c for c in yn.walk() if c.id == cid)
+        assert "省法院" in c.text and "judicial-protection" not in c.themes, cid
+    assert "judicial-protection" in themes_of(yn, "s2-3-p2")  # 加强知识产权司法保护
+    assert "judicial-protection" in yn.themes
+    kept = "建立法院、检察院、公安机关联席会议制度"
+    assert strip_org_lists(kept) == kept
+    note = "(市中级人民法院、市检察院负责)"
+    assert "法院" not in strip_org_lists(note)

@@ -7,7 +7,11 @@ after the theme's ``exclude`` phrases are removed, e.g.
 - ``加强著作权相关知识的宣传`` / ``推进软件正版化`` → 版权;
 - ``[市市场监管局、市新闻出版(版权)局按职责分工负责。]`` → not 版权
   (the department name is excluded);
-- ``综合运用法律、行政、经济…手段`` → not 转化运用.
+- ``综合运用法律、行政、经济…手段`` → not 转化运用;
+- lists of organisations (five or more; or two or more as addressees ``省知识产权局、…、省法院、
+  省检察院、昆明海关：``, responsibility notes ``（市市场监管局、市司法局按职责
+  分工负责。）``) say who acts, not what about: ``省法院`` there is not
+  司法保护 (:func:`strip_org_lists`).
 
 A document's themes are the vocabulary themes tagged on at least
 ``doc_threshold(n)`` of its ``n`` clauses: 1 clause for documents with up to
@@ -51,9 +55,71 @@ class Theme:
         self._ex = re.compile("|".join(map(re.escape, exs))) if exs else None
 
     def matches(self, text: str) -> bool:
+        text = strip_org_lists(text)
         if self._ex is not None:
             text = self._ex.sub("\u3000", text)
         return self._kw.search(text) is not None
+
+
+_ORG_SUFFIX = ("局|厅|委|院|办|会|部|署|关|行|室|处|所|中心|公司|集团|社|馆|台|站|队|团|政府|"
+               "机关|分院|法院|检察院|委员会|办公室|管委会|研究院")
+_ORG_END = re.compile(rf"(?:{_ORG_SUFFIX})[）)]?$")
+_ORG_HEAD = re.compile(rf"[\u4e00-\u9fa5（）()]{{1,24}}(?:{_ORG_SUFFIX})")
+_HAN_ORG = re.compile(r"[\u4e00-\u9fa5（）()]{1,24}")
+_PHRASE = re.compile(r"[^，。；：:,;\s]+")
+_NOTE = re.compile(r"\s*(?:按职责分工|按照职责分工|分别|共同|等)?(?:负责|牵头|配合)|\s*[：:]\s*$")
+
+
+def _is_org(item: str) -> bool:
+    return bool(_HAN_ORG.fullmatch(item) and _ORG_END.search(item))
+
+
+def _org_lists(text: str):
+    """(start, end) of each list of organisation names (see strip_org_lists)."""
+    for m in _PHRASE.finditer(text):
+        if "、" not in m.group(0):
+            continue
+        items, pos = m.group(0).split("、"), m.start()
+        starts = []
+        for it in items:
+            starts.append(pos)
+            pos += len(it) + 1
+        # first item: its tail may be a name (由省法院 → 省法院); last: its head
+        first = items[0]
+        tail = None
+        if _ORG_END.search(first):
+            tail = next((k for k in range(max(0, len(first) - 24), len(first)) if _HAN_ORG.fullmatch(first[k:])), None)
+        head = _ORG_HEAD.match(items[-1])
+        ok = [tail is not None] + [_is_org(it) for it in items[1:-1]] + [head is not None]
+        i = 0
+        while i < len(items):
+            if not ok[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < len(items) and ok[j + 1]:
+                j += 1
+            s = starts[i] + (tail if i == 0 else 0)
+            e = starts[j] + (head.end() if j == len(items) - 1 else len(items[j]))
+            if j - i + 1 >= 5 or (j > i and _NOTE.match(text, e)):
+                yield s, e
+            i = j + 1
+
+
+def strip_org_lists(text: str) -> str:
+    """Blank out lists of organisation names that say who acts: five or more
+    names, or two or more before 负责/牵头/配合 or ending an addressee line
+    (``省新闻办、省法院、省检察院、…：``) → ideographic spaces."""
+    if "、" not in text:
+        return text
+    spans = list(_org_lists(text))
+    if not spans:
+        return text
+    out, pos = [], 0
+    for s, e in spans:
+        out += [text[pos:s], "\u3000" * (e - s)]
+        pos = e
+    return "".join(out) + text[pos:]
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -170,7 +236,7 @@ def tag_clauses(notice: Notice, vocab: Optional[list[Theme]] = None) -> None:
     n = 0
     for clause in notice.walk():
         n += 1
-        found = matcher.themes(clause.text) if clause.text else ()
+        found = matcher.themes(strip_org_lists(clause.text)) if clause.text else ()
         for i in found:
             counts[i] += 1
         clause.themes = [vocab[i].slug for i in sorted(found)]
