@@ -44,6 +44,15 @@ def _peak_mb() -> tuple[float, float]:
     return me, kids
 
 
+def _index_backend(index_dir: Path) -> str:
+    from search.index import META_FILE
+
+    try:
+        return json.loads((index_dir / META_FILE).read_text(encoding="utf-8")).get("backend", "whoosh")
+    except (OSError, ValueError):
+        return "?"
+
+
 def corpus_files(shared: Path, limit: int | None) -> list[Path]:
     """lawrefbook (or a fixed random slice of ``limit`` files), govcn2019 and
     this archive's source_texts; a lawrefbook file that source_texts already
@@ -208,6 +217,11 @@ def run(limit: int | None, keep: bool) -> dict:
         t0 = time.perf_counter()
         rep = build_site(ROOT, paths=paths, files=files, require_sidecar=False, update_lock=False, progress=True)
         out["full_build_s"] = time.perf_counter() - t0
+        problems = paths.cache / "problems.txt"
+        if problems.exists():  # the work directory goes at the end
+            (ROOT / "build").mkdir(exist_ok=True)
+            shutil.copyfile(problems, ROOT / "build" / "bench-problems.txt")
+            out["problems_file"] = str(ROOT / "build" / "bench-problems.txt")
         if not rep.ok:
             out["error"] = [str(p) for p in rep.problems if p.level == "error"][:20]
             return out
@@ -225,7 +239,8 @@ def run(limit: int | None, keep: bool) -> dict:
             out["browser"] = browser_search(paths.site, mode)
         except Exception as e:  # a benchmark: report, do not stop
             out["browser"] = {"error": f"{type(e).__name__}: {e}"}
-        out["whoosh_index_mb"] = _dir_size(paths.index) / 1e6
+        out["whoosh_index_mb"] = _dir_size(paths.index) / 1e6  # name kept for older bench.json readers
+        out["cli_index_backend"] = _index_backend(paths.index)
         # mkdocs alone on the same generated Markdown
         t0 = time.perf_counter()
         run_mkdocs(ROOT, work / "site-again", config=paths.config, search=mode)
@@ -262,7 +277,7 @@ def table(r: dict) -> str:
              ("改动一个文件后重建", f"{r['rebuild_one_changed_s']:.1f} s"),
              ("峰值内存（构建进程 / mkdocs 子进程）", f"{r['peak_rss_mb']['build_process']} / {r['peak_rss_mb']['children_mkdocs']} MB"),
              ("网站大小", f"{r['site_mb']:.1f} MB"), ("浏览器检索索引", f"{r['browser_index_mb']:.1f} MB"),
-             ("Whoosh 索引", f"{r['whoosh_index_mb']:.1f} MB"),
+             (f"命令行检索索引（{r.get('cli_index_backend', 'whoosh')}）", f"{r['whoosh_index_mb']:.1f} MB"),
              ("网页检索方式", r.get("search_mode", "material")),
              ("最大页面 / 最大列表页", _largest(r)),
              ("浏览器首个结果 中位数（Chromium）", _browser(r)),
