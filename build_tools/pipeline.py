@@ -419,27 +419,39 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     timings, related = enrich_stage(notices, paths.cache)
     rep.timings["enrich"] = time.perf_counter() - t0
 
-    step("写出 Markdown 页面…")
-    t0 = time.perf_counter()
-    stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects)
-    rep.timings["write"] = time.perf_counter() - t0
-
-    from .write import GENERATED_DIRS, mkbuild
+    from .write import GENERATED_DIRS, mkbuild, search_mode
     from .write.search_pages import write_search_pages
 
-    t0 = time.perf_counter()
-    mode = stats.search
+    try:
+        mode = search_mode(notices)
+    except ValueError as e:
+        rep.problems.append(Problem("环境变量", None, "error", str(e)))
+        return _finish(rep, say, "网页检索方式设置有误，未构建", paths.cache / "problems.txt")
     tmp = paths.site.with_name(paths.site.name + ".tmp")
     bundle = paths.site.with_name(paths.site.name + ".pagefind.tmp")
     for d in (tmp, bundle):
         if d.exists():
             shutil.rmtree(d)
     # large archives: Pagefind indexes minimal pages written from the notices
-    # while MkDocs builds (it does not need the built site)
+    # while we write the Markdown and MkDocs builds (it needs neither)
     indexer = None
+    t_index = time.perf_counter()
     if mode == "pagefind":
         write_search_pages(notices, paths.cache / "pagefind-src")
         indexer = mkbuild.pagefind_start(paths.cache / "pagefind-src", bundle)
+
+    step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if indexer else ""))
+    t0 = time.perf_counter()
+    try:
+        stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects, search=mode)
+    except BaseException:
+        if indexer:
+            indexer.kill()
+            indexer.wait()
+        raise
+    rep.timings["write"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     # ... and re-renders only changed pages, on a hard-linked copy of the
     # last good site (MkDocs replaces files, never writes through links)
     key = mkbuild.stamp_key(paths.config, mode)
@@ -448,8 +460,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         mkbuild.link_copy(paths.site, tmp)
         (tmp / mkbuild.STAMP).unlink(missing_ok=True)
         mkbuild.prune_stale(tmp, paths.docs, GENERATED_DIRS)
-    step(f"mkdocs build（{'只重新生成改动的页面' if dirty else '全部页面'}"
-         f"{'；Pagefind 同时建网页检索索引' if indexer else ''}）…")
+    step(f"mkdocs build（{'只重新生成改动的页面' if dirty else '全部页面'}）…")
     try:
         run_mkdocs(paths.root, tmp, config=paths.config, search=mode, dirty=dirty)
     except RuntimeError as e:
@@ -474,7 +485,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         except RuntimeError as e:
             rep.problems.append(Problem(str(bundle), None, "error", str(e)))
             failure = "Pagefind 检索索引构建失败；现有网站保持不变"
-        rep.timings["pagefind"] = time.perf_counter() - t0  # ran beside mkdocs and the link check
+        rep.timings["pagefind"] = time.perf_counter() - t_index  # ran beside write, mkdocs and the link check
     if broken:
         for b in broken[:50]:
             rep.problems.append(Problem(str(tmp), None, "error", f"站内链接失效：{b}"))
