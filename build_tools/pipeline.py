@@ -14,6 +14,7 @@ keeps the rules of the build:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import shutil
@@ -278,6 +279,63 @@ def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, sea
         raise RuntimeError(f"mkdocs build 失败：\n{r.stdout}\n{r.stderr}")
 
 
+FORK_INDEX_MIN = 1000  # documents; smaller archives index in-process after the site
+
+
+def _index_child(notices: list[Notice], index_dir: Path, out: Path) -> None:
+    """Forked child: build the command-line index, leave its summary in ``out``."""
+    from search.index import build_index
+
+    t0 = time.perf_counter()
+    stats = build_index(notices, index_dir, progress=False)
+    out.write_text(json.dumps({"summary": stats.summary(), "seconds": time.perf_counter() - t0},
+                              ensure_ascii=False), encoding="utf-8")
+
+
+class _IndexJob:
+    """The command-line index built beside MkDocs in a forked process, into a
+    copy of the current index that replaces it only if the site build
+    succeeds (a failed build leaves site and index as they were)."""
+
+    def __init__(self, notices: list[Notice], index_dir: Path):
+        import multiprocessing
+
+        self.final = index_dir
+        self.tmp = index_dir.with_name(index_dir.name + ".tmp")
+        self.out = index_dir.with_name(index_dir.name + ".result.json")
+        for d in (self.tmp, self.out):
+            if d.is_dir():
+                shutil.rmtree(d)
+            elif d.exists():
+                d.unlink()
+        if index_dir.is_dir():
+            shutil.copytree(index_dir, self.tmp)
+        self.proc = multiprocessing.get_context("fork").Process(
+            target=_index_child, args=(notices, self.tmp, self.out), daemon=True)
+        self.proc.start()
+
+    def cancel(self) -> None:
+        self.proc.kill()
+        self.proc.join()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.out.unlink(missing_ok=True)
+
+    def finish(self) -> dict:
+        """Wait, swap the new index in; raises RuntimeError if the child failed."""
+        self.proc.join()
+        try:
+            if self.proc.exitcode != 0 or not self.out.exists():
+                raise RuntimeError(f"命令行检索索引构建失败（子进程退出码 {self.proc.exitcode}）；原索引保持不变")
+            res = json.loads(self.out.read_text(encoding="utf-8"))
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
+        finally:
+            self.out.unlink(missing_ok=True)
+        swap_in(self.tmp, self.final)
+        return res
+
+
 def swap_in(tmp: Path, final: Path) -> None:
     """Replace ``final`` by ``tmp`` with the old one kept until the new one is in place."""
     old = final.with_name(final.name + ".old")
@@ -451,6 +509,12 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         raise
     rep.timings["write"] = time.perf_counter() - t0
 
+    # large archives: the command-line index is built beside MkDocs
+    job = None
+    if index and len(notices) >= FORK_INDEX_MIN:
+        t_job = time.perf_counter()
+        job = _IndexJob(notices, paths.index)
+
     t0 = time.perf_counter()
     # ... and re-renders only changed pages, on a hard-linked copy of the
     # last good site (MkDocs replaces files, never writes through links)
@@ -469,6 +533,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             indexer.wait()
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(bundle, ignore_errors=True)
+        if job:
+            job.cancel()
         rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
         return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.cache / "problems.txt")
     rep.timings["mkdocs"] = time.perf_counter() - t0
@@ -491,6 +557,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             rep.problems.append(Problem(str(tmp), None, "error", f"站内链接失效：{b}"))
         failure = f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变"
     if failure:
+        if job:
+            job.cancel()
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(bundle, ignore_errors=True)
         return _finish(rep, say, failure, paths.cache / "problems.txt")
@@ -499,7 +567,15 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     if update_lock:
         anchors.update_lock(lock_path, notices, report)
 
-    if index:
+    if job:
+        step("等待命令行检索索引完成…")
+        try:
+            res = job.finish()
+            rep.timings["index"] = time.perf_counter() - t_job  # ran beside MkDocs
+            say(f"命令行检索{res['summary']}")
+        except RuntimeError as e:
+            rep.problems.append(Problem(str(paths.index), None, "error", str(e)))
+    elif index:
         from search.index import build_index
 
         t0 = time.perf_counter()

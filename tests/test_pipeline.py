@@ -167,3 +167,39 @@ def test_thousands_of_warnings_are_summarised_and_kept_in_full(tmp_path, lawref_
     assert any(f"另有 {len(res.problems) - MAX_WARNINGS_SHOWN} 条警告" in x and "problems.txt" in x for x in lines)
     kept = (tmp_path / "problems.txt").read_text(encoding="utf-8").splitlines()
     assert len(kept) == len(res.problems) + 1
+
+
+@pytest.mark.slow
+def test_large_archives_index_beside_mkdocs_and_a_failed_build_keeps_the_old_index(archive, monkeypatch):
+    """Above FORK_INDEX_MIN documents the command-line index is built in a
+    forked process into a copy; it replaces the index only with a good site."""
+    import hashlib
+
+    from build_tools import pipeline
+    from search.query import search
+
+    monkeypatch.setattr(pipeline, "FORK_INDEX_MIN", 1)
+    lines: list[str] = []
+    rep = build_site(ROOT, paths=archive, progress=True, log=lines.append)
+    assert rep.ok and "index" in rep.timings
+    assert any("命令行检索索引" in x for x in lines)
+    hits = search(archive.index, "惩罚性赔偿", limit=50)
+    assert "kunming-2022-4dd4de" in {h.doc_id for h in hits}
+
+    def snapshot():
+        return {p.relative_to(archive.index): hashlib.sha1(p.read_bytes()).hexdigest()
+                for p in archive.index.rglob("*") if p.is_file()}
+
+    before = snapshot()
+    k = _kunming(archive)
+    k.write_bytes(k.read_bytes() + "\n附：新增一句关于植物新品种权质押融资的话。\n".encode())
+    cfg = archive.config.read_text(encoding="utf-8")
+    archive.config.write_text(cfg + "\nnot_a_real_option: [\n", encoding="utf-8")
+    rep = build_site(ROOT, paths=archive, progress=False, log=lambda s: None)
+    assert not rep.ok
+    assert snapshot() == before
+    assert not archive.index.with_name(archive.index.name + ".tmp").exists()
+    archive.config.write_text(cfg, encoding="utf-8")
+    rep = build_site(ROOT, paths=archive, progress=False, log=lambda s: None)
+    assert rep.ok and snapshot() != before
+    assert any(h.doc_id == "kunming-2022-4dd4de" for h in search(archive.index, "植物新品种权质押融资", limit=5))
