@@ -217,10 +217,9 @@ def run(limit: int | None, keep: bool) -> dict:
         t0 = time.perf_counter()
         rep = build_site(ROOT, paths=paths, files=files, require_sidecar=False, update_lock=False, progress=True)
         out["full_build_s"] = time.perf_counter() - t0
-        problems = paths.cache / "problems.txt"
-        if problems.exists():  # the work directory goes at the end
+        if paths.problems.exists():  # the work directory goes at the end
             (ROOT / "build").mkdir(exist_ok=True)
-            shutil.copyfile(problems, ROOT / "build" / "bench-problems.txt")
+            shutil.copyfile(paths.problems, ROOT / "build" / "bench-problems.txt")
             out["problems_file"] = str(ROOT / "build" / "bench-problems.txt")
         if not rep.ok:
             out["error"] = [str(p) for p in rep.problems if p.level == "error"][:20]

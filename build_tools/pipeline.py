@@ -13,6 +13,7 @@ keeps the rules of the build:
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -40,6 +41,11 @@ class Paths:
     index: Path
     cache: Path
     config: Path
+
+    @property
+    def problems(self) -> Path:
+        """Every problem of the last build (the console shows the first warnings)."""
+        return self.cache / "problems.txt"
 
     @classmethod
     def at(cls, root: Path, **over) -> "Paths":
@@ -89,16 +95,23 @@ def _structure(notice: Notice) -> list[Problem]:
     return probs
 
 
-def _cache_key(path: Path) -> str:
+@functools.lru_cache(maxsize=1)
+def _stage_digest() -> bytes:
+    """The read/structure stage modules: a change to any of them invalidates the cache."""
     h = hashlib.sha1(CACHE_VERSION.encode())
-    h.update(path.read_bytes())
-    side = path.with_suffix(".yml")
-    if side.exists():
-        h.update(side.read_bytes())
     for mod in ("models", "read", "metadata", "sidecar", "docnumber", "structure", "regions"):
         f = Path(__file__).with_name(f"{mod}.py")
         if f.exists():
             h.update(f.read_bytes())
+    return h.digest()
+
+
+def _cache_key(path: Path) -> str:
+    h = hashlib.sha1(_stage_digest())
+    h.update(path.read_bytes())
+    side = path.with_suffix(".yml")
+    if side.exists():
+        h.update(side.read_bytes())
     return h.hexdigest()
 
 
@@ -151,15 +164,12 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     return notice, probs, t1 - t0, t2 - t1, key
 
 
-def _prune_cache(cache_dir: Path, keep: set[str]) -> int:
+def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
     """Delete cached documents this build did not use (edited or removed
     files); the cache then holds one entry per current file."""
-    n = 0
     for f in Path(cache_dir).glob("*.pickle"):
         if f.stem not in keep:
             f.unlink(missing_ok=True)
-            n += 1
-    return n
 
 
 PARALLEL_MIN = 1000  # documents; below this a worker pool costs more than it saves
@@ -462,14 +472,14 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         redirects = anchors.load_redirects(redirects_path) if update_lock else {}
     except Exception as e:
         rep.problems.append(Problem(str(getattr(e, "path", redirects_path)), getattr(e, "line", None), "error", getattr(e, "message", str(e))))
-        return _finish(rep, say, "锚点文件无法读取，未构建", paths.cache / "problems.txt")
+        return _finish(rep, say, "锚点文件无法读取，未构建", paths.problems)
     report = anchors.check_anchors(notices, lock, redirects)
     for item in report.warnings:
         rep.problems.append(Problem(str(lock_path), None, "warning", str(item)))
     if report.errors:
         for item in report.errors:
             rep.problems.append(Problem(str(lock_path), None, "error", str(item)))
-        return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变", paths.cache / "problems.txt")
+        return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变", paths.problems)
 
     step = (lambda s: say(f"[{time.perf_counter() - t_all:6.1f} s] {s}")) if progress else (lambda s: None)
     step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
@@ -484,7 +494,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         mode = search_mode(notices)
     except ValueError as e:
         rep.problems.append(Problem("环境变量", None, "error", str(e)))
-        return _finish(rep, say, "网页检索方式设置有误，未构建", paths.cache / "problems.txt")
+        return _finish(rep, say, "网页检索方式设置有误，未构建", paths.problems)
     tmp = paths.site.with_name(paths.site.name + ".tmp")
     bundle = paths.site.with_name(paths.site.name + ".pagefind.tmp")
     for d in (tmp, bundle):
@@ -498,19 +508,28 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         write_search_pages(notices, paths.cache / "pagefind-src")
         indexer = mkbuild.pagefind_start(paths.cache / "pagefind-src", bundle)
 
+    job = None
+
+    def abandon() -> None:
+        """Stop the side jobs and drop the half-built site: the last good one stays."""
+        if indexer and indexer.poll() is None:
+            indexer.kill()
+            indexer.wait()
+        if job:
+            job.cancel()
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(bundle, ignore_errors=True)
+
     step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if indexer else ""))
     t0 = time.perf_counter()
     try:
         stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects, search=mode)
     except BaseException:
-        if indexer:
-            indexer.kill()
-            indexer.wait()
+        abandon()
         raise
     rep.timings["write"] = time.perf_counter() - t0
 
     # large archives: the command-line index is built beside MkDocs
-    job = None
     if index and len(notices) >= FORK_INDEX_MIN:
         t_job = time.perf_counter()
         job = _IndexJob(notices, paths.index)
@@ -528,15 +547,9 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     try:
         run_mkdocs(paths.root, tmp, config=paths.config, search=mode, dirty=dirty)
     except RuntimeError as e:
-        if indexer:
-            indexer.kill()
-            indexer.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(bundle, ignore_errors=True)
-        if job:
-            job.cancel()
+        abandon()
         rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
-        return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.cache / "problems.txt")
+        return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.problems)
     rep.timings["mkdocs"] = time.perf_counter() - t0
     step("检查站内链接与锚点…")
     t1 = time.perf_counter()
@@ -557,11 +570,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             rep.problems.append(Problem(str(tmp), None, "error", f"站内链接失效：{b}"))
         failure = f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变"
     if failure:
-        if job:
-            job.cancel()
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(bundle, ignore_errors=True)
-        return _finish(rep, say, failure, paths.cache / "problems.txt")
+        abandon()
+        return _finish(rep, say, failure, paths.problems)
     mkbuild.write_stamp(tmp, key=key, search=mode, dirty=dirty, documents=len(notices))
     swap_in(tmp, paths.site)
     if update_lock:
@@ -587,7 +597,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     rep.timings["total"] = time.perf_counter() - t_all
     rep.ok = True
     say(f"网站已生成：{paths.site}（{stats}）")
-    return _finish(rep, say, None, paths.cache / "problems.txt")
+    return _finish(rep, say, None, paths.problems)
 
 
 MAX_WARNINGS_SHOWN = 30
@@ -596,19 +606,22 @@ MAX_WARNINGS_SHOWN = 30
 def _finish(rep: BuildReport, say, failure: Optional[str], report_file: Optional[Path] = None) -> BuildReport:
     """Print the problems: every error; warnings up to MAX_WARNINGS_SHOWN,
     all of them in ``report_file`` (a large corpus has thousands)."""
-    warnings = [p for p in rep.problems if p.level != "error"]
+    warnings = 0
     for p in rep.problems:
-        if p.level == "error" or len(warnings) <= MAX_WARNINGS_SHOWN or p in warnings[:MAX_WARNINGS_SHOWN]:
-            say(str(p))
+        if p.level != "error":
+            warnings += 1
+            if warnings > MAX_WARNINGS_SHOWN:
+                continue
+        say(str(p))
     if report_file is not None:
         try:
             report_file.parent.mkdir(parents=True, exist_ok=True)
             report_file.write_text("".join(f"{p}\n" for p in rep.problems), encoding="utf-8")
         except OSError:
             report_file = None
-    if len(warnings) > MAX_WARNINGS_SHOWN:
+    if warnings > MAX_WARNINGS_SHOWN:
         where = f"，全部问题见 {report_file}" if report_file else ""
-        say(f"……另有 {len(warnings) - MAX_WARNINGS_SHOWN} 条警告未显示{where}")
+        say(f"……另有 {warnings - MAX_WARNINGS_SHOWN} 条警告未显示{where}")
     if failure:
         say(f"构建失败：{failure}")
         rep.ok = False

@@ -206,7 +206,6 @@ def write(
     else:
         ix = windex.open_dir(str(index_dir), indexname=INDEX_NAME)
     if delete or add or fresh:
-        # (Whoosh's procs=N writer measured no faster on 2 CPUs: one process)
         writer = ix.writer(limitmb=256)
         try:
             for d in delete:

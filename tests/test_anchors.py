@@ -1,7 +1,6 @@
 """Anchor permanence on the real seeds: lock, fingerprints, redirects."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

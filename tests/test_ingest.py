@@ -14,7 +14,7 @@ import pytest
 from build_tools.docnumber import display_doc_number, normalise_doc_number
 from build_tools.metadata import load_notice, missing_fields, parse_date
 from build_tools.pipeline import load_documents, source_files
-from build_tools.read import ReadError, normalise_line, read_file
+from build_tools.read import normalise_line, read_file
 from conftest import ROOT, SEED_FILES, SHARED
 
 IPARCHIVE = [sys.executable, "-m", "build_tools.cli"]

@@ -202,7 +202,7 @@ def _more_articles(text: str, end: int) -> list[tuple[str, str]]:
     while True:
         sep = _NEXT_ARTICLE.match(text, end)
         am = _ARTICLE.match(text, sep.end()) if sep else None
-        if not am or am.group(0)[:1] in "（(":
+        if not am:
             return out
         try:
             art = _article_id(am)
@@ -316,16 +316,17 @@ def find_references(notice: Notice) -> list[Reference]:
 
         for m in bare.finditer(text) if bare else ():
             am = _ARTICLE.match(text, m.end())
-            if not am or not free(m.start(), am.end()) or text[max(0, m.start() - 1):m.start()] in ("本", "该", "《", "〈"):
+            if not am or not free(m.start(), am.end()):
                 continue
             printed = text[m.start():am.end()].strip()
             try:
                 article = _article_id(am)
             except (ValueError, TypeError):
                 continue
+            # 本条例第十条 here or anywhere in the clause: the link would land there too
             if me.title(shorts[m.group(0)]) or any(
                     text[max(0, i - 1):i] in ("本", "该", "《", "〈") for i in _find_all(text, printed)):
-                continue  # 本条例第十条 elsewhere in the clause: the link would land there too
+                continue
             taken.append((m.start(), am.end()))
             add(m.start(), Reference(clause.id, printed, title=shorts[m.group(0)], article=article))
             for more, art in _more_articles(text, am.end()):
