@@ -35,6 +35,7 @@ from typing import Iterable, Optional
 
 import yaml
 
+from .errors import SourceError
 from .models import Notice
 
 __all__ = [
@@ -48,12 +49,8 @@ LOCK_HEADER = (
 )
 
 
-class AnchorError(Exception):
+class AnchorError(SourceError):
     """A malformed lock or redirects file; carries path, line and a Chinese message."""
-
-    def __init__(self, path: Path | str, line: Optional[int], message: str):
-        self.path, self.line, self.message = str(path), line, message
-        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
 
 
 @dataclass
@@ -110,10 +107,10 @@ def load_lock(path: Path | str) -> dict[str, dict[str, str]]:
             continue
         parts = line.split("\t")
         if len(parts) != 3 or not all(parts):
-            raise AnchorError(path, no, f"锚点锁文件格式错误，应为“文件id<TAB>条款id<TAB>指纹”：{line!r}")
+            raise AnchorError(path, f"锚点锁文件格式错误，应为“文件id<TAB>条款id<TAB>指纹”：{line!r}", no)
         doc, cid, fp = parts
         if cid in out.get(doc, {}):
-            raise AnchorError(path, no, f"锚点 {doc}#{cid} 重复出现")
+            raise AnchorError(path, f"锚点 {doc}#{cid} 重复出现", no)
         out.setdefault(doc, {})[cid] = fp
     return out
 
@@ -130,24 +127,24 @@ def load_redirects(path: Path | str) -> Redirects:
         root = yaml.compose(text)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        raise AnchorError(path, mark.line + 1 if mark else None, f"YAML 语法错误：{e.problem or e}") from None
+        raise AnchorError(path, f"YAML 语法错误：{e.problem or e}", mark.line + 1 if mark else None) from None
     if root is None:
         return red
     if not isinstance(root, yaml.MappingNode):
-        raise AnchorError(path, root.start_mark.line + 1, "redirects.yml 顶层应为“文件id: {旧条款id: 新条款id}”的映射")
+        raise AnchorError(path, "redirects.yml 顶层应为“文件id: {旧条款id: 新条款id}”的映射", root.start_mark.line + 1)
     for knode, vnode in root.value:
         doc = str(knode.value)
         if not isinstance(vnode, yaml.MappingNode):
-            raise AnchorError(path, vnode.start_mark.line + 1, f"{doc} 下应为“旧条款id: 新条款id”的映射")
+            raise AnchorError(path, f"{doc} 下应为“旧条款id: 新条款id”的映射", vnode.start_mark.line + 1)
         entries = red.setdefault(doc, {})
         for ok, nv in vnode.value:
             line = ok.start_mark.line + 1
             if not isinstance(ok, yaml.ScalarNode) or not isinstance(nv, yaml.ScalarNode) or not ok.value or not nv.value:
-                raise AnchorError(path, line, f"{doc} 下的重定向应为“旧条款id: 新条款id”（两个非空字符串）")
+                raise AnchorError(path, f"{doc} 下的重定向应为“旧条款id: 新条款id”（两个非空字符串）", line)
             if ok.value in entries:
-                raise AnchorError(path, line, f"{doc} 的旧条款 {ok.value} 重复出现")
+                raise AnchorError(path, f"{doc} 的旧条款 {ok.value} 重复出现", line)
             if ok.value == nv.value:
-                raise AnchorError(path, line, f"{doc} 的条款 {ok.value} 重定向到自身")
+                raise AnchorError(path, f"{doc} 的条款 {ok.value} 重定向到自身", line)
             entries[str(ok.value)] = str(nv.value)
             red.lines[(doc, str(ok.value))] = line
     return red

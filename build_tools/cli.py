@@ -43,7 +43,8 @@ def cmd_parse(args) -> int:
 
 
 def _print_record(n) -> None:
-    from .metadata import MISSING_LABELS, missing_fields
+    from .doctypes import MISSING_LABELS
+    from .metadata import missing_fields
 
     def basis(field):
         b = n.basis.get(field)
@@ -78,7 +79,8 @@ def _print_record(n) -> None:
 # -------------------------------------------------------------------- add
 
 def cmd_add(args) -> int:
-    from .metadata import load_notice, missing_fields, MISSING_LABELS
+    from .doctypes import MISSING_LABELS
+    from .metadata import load_notice, missing_fields
     from .read import ReadError
     from .sidecar import dump_sidecar
 

@@ -11,43 +11,36 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-import cn2an
+from .numerals import cn_int
 
-_FW_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_CN_NUM = "零〇一二三四五六七八九十百千两"
+FW_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+CN_NUM = "零〇一二三四五六七八九十百千两"
 
 # 文号: organ prefix, bracketed year, number
-_DOCNO = re.compile(
+DOCNO_RE = re.compile(
     r"(?P<org>[\u4e00-\u9fa5]+(?:[（(][\u4e00-\u9fa5]{1,3}[)）][\u4e00-\u9fa5]*)?)"
     r"\s*[〔\[［（(【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］）)】]"
     r"\s*第?\s*(?P<num>\d{1,5})\s*号"
 )
 # orders: 国务院令第706号 / 国令第706号 / 市人民政府第14号令
-_ORDER = re.compile(
-    rf"(?P<org>[\u4e00-\u9fa5、]+?)(?:令\s*第\s*(?P<n1>\d+|[{_CN_NUM}]+)\s*号"
-    rf"|第\s*(?P<n2>\d+|[{_CN_NUM}]+)\s*号令)"
+ORDER_RE = re.compile(
+    rf"(?P<org>[\u4e00-\u9fa5、]+?)(?:令\s*第\s*(?P<n1>\d+|[{CN_NUM}]+)\s*号"
+    rf"|第\s*(?P<n2>\d+|[{CN_NUM}]+)\s*号令)"
 )
-_ORG_CUT = re.compile(
+ORG_CUT = re.compile(
     r".*(?:根据|依据|依照|按照|参照|印发|转发|文件|通知|复函|精神|规定|决定|人民政府|政府|作出|"
     r"下发|我院|本院|[的了和及与按据照于是为在将对由以即见并或等称之第日月年])"
 )
 # orders name the full organ (住房和城乡建设部, 对外贸易经济合作部): fewer cuts
-_ORDER_CUT = re.compile(
+ORDER_CUT = re.compile(
     r".*(?:根据|依据|依照|按照|参照|公布|发布|修订|修正|废止|文件|通知|精神|"
     r"[的了及按据照是为在由即见并或等称之第日月年])"
 )
 _ORDER_ORG_END = re.compile(r"(?:国务院|部|委|委员会|总局|总署|局|署|银行|院|办|会|厅|府|国)$")
 
-DOCNO_RE = _DOCNO
-ORDER_RE = _ORDER
 
 
-def cn_num(s: str) -> int:
-    s = s.translate(_FW_DIGITS)
-    return int(s) if s.isdigit() else int(cn2an.cn2an(s.replace("〇", "零"), "smart"))
-
-
-def _cut_org(org: str, cut: re.Pattern = _ORG_CUT) -> str:
+def _cut_org(org: str, cut: re.Pattern = ORG_CUT) -> str:
     org = org.replace("中华人民共和国", "\0")
     m = cut.match(org)
     org = org[m.end():] if m else org
@@ -59,25 +52,25 @@ def _cut_org(org: str, cut: re.Pattern = _ORG_CUT) -> str:
 
 def normalise_doc_number(text: str) -> Optional[str]:
     """``厅函[2020]6号`` → ``厅函〔2020〕6号``; ``国令第706号`` → ``国务院令第706号``."""
-    text = text.translate(_FW_DIGITS)
-    m = _DOCNO.search(text)
+    text = text.translate(FW_DIGITS)
+    m = DOCNO_RE.search(text)
     if m:
         org = _cut_org(m["org"]).replace("(", "（").replace(")", "）")
         if len(org) >= 2:
             return f"{org}〔{m['year']}〕{int(m['num'])}号"
-    m = _ORDER.search(text)
+    m = ORDER_RE.search(text)
     if m:
-        return _order_number(m)
+        return order_number(m)
     return None
 
 
-def _order_number(m: re.Match) -> Optional[str]:
-    org = _cut_org(m["org"].lstrip("、"), _ORDER_CUT).replace("中华人民共和国", "")
+def order_number(m: re.Match) -> Optional[str]:
+    org = _cut_org(m["org"].lstrip("、"), ORDER_CUT).replace("中华人民共和国", "")
     if org in ("国", "") or org.endswith("国务院"):
         org = "国务院" if org in ("国", "", "国务院") else org
     if not _ORDER_ORG_END.search(org) or len(org) < 2 and org != "国":
         return None
-    return f"{org}令第{cn_num(m['n1'] or m['n2'])}号"
+    return f"{org}令第{cn_int(m['n1'] or m['n2'])}号"
 
 
 def display_doc_number(text: str) -> Optional[str]:
@@ -85,10 +78,10 @@ def display_doc_number(text: str) -> Optional[str]:
     and spaces removed (``豫政 [2008] 59号`` -> ``豫政〔2008〕59号``); orders are
     kept as printed (``国令第707号`` stays, spaces dropped).  Matching uses
     ``normalise_doc_number``, which also maps 国令 to 国务院令."""
-    compact = re.sub(r"[\s\u3000]+", "", text.translate(_FW_DIGITS))
-    m = _DOCNO.fullmatch(compact)
+    compact = re.sub(r"[\s\u3000]+", "", text.translate(FW_DIGITS))
+    m = DOCNO_RE.fullmatch(compact)
     if m:
         return normalise_doc_number(compact)
-    if _ORDER.fullmatch(compact):
+    if ORDER_RE.fullmatch(compact):
         return compact
     return normalise_doc_number(compact)

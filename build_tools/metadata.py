@@ -29,7 +29,10 @@ from pathlib import Path
 from typing import Optional
 
 from . import regions
+from . import sidecar as sc
 from .docnumber import DOCNO_RE, ORDER_RE, display_doc_number
+from .doctypes import doc_type_of
+from .numerals import cn_int
 from .models import Forwarded, Notice, RawDocument
 from .read import TITLE_END_RE, read_file
 
@@ -41,21 +44,13 @@ DATE_RE = re.compile(r"([12]\d{3}|[一二][〇○零Ｏ一二三四五六七八�
 ISO_RE = re.compile(r"([12]\d{3})[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})日?")
 
 
-def _cn_int(s: str) -> int:
-    if s.isdigit():
-        return int(s)
-    import cn2an
-
-    return int(cn2an.cn2an(s, "smart"))
-
-
 def parse_date(s: str) -> Optional[str]:
     """``2022年9月29日``, ``二〇一五年十月九日``, ``2023-03-22``, ``2019年01月27日`` -> ISO."""
     m = DATE_RE.search(s)
     if m:
         y = "".join(_CN_DIGITS.get(c, c) for c in m.group(1))
         try:
-            mo, d = _cn_int(m.group(2)), _cn_int(m.group(3))
+            mo, d = cn_int(m.group(2)), cn_int(m.group(3))
         except (ValueError, TypeError):
             return None
     else:
@@ -71,25 +66,6 @@ def parse_date(s: str) -> Optional[str]:
 DATE_LINE_RE = re.compile(rf"^{DATE_RE.pattern}$")
 
 # ------------------------------------------------------------ 文号 / types
-
-DOC_TYPES = ["实施意见", "指导意见", "若干意见", "意见", "工作方案", "实施方案", "行动方案", "方案",
-             "行动计划", "工作计划", "计划", "发展规划", "规划", "纲要", "实施细则", "细则", "实施办法", "办法",
-             "若干规定", "规定", "条例", "司法解释", "解释", "批复", "复函", "函", "决定", "决议", "公告", "通告",
-             "通知", "解读", "指南", "措施", "规则", "报告", "法"]
-
-
-def doc_type_of(title: str) -> Optional[str]:
-    t = re.sub(r"（[^（）]*(征求意见稿|试行|草案|暂行|修订|\d{4})[^（）]*）$", "", title.strip())
-    t = re.sub(r"（[^（）]*）$", "", t)
-    for dt in DOC_TYPES:
-        if t.endswith(dt):
-            if dt == "法" and not re.search(r"[\u4e00-\u9fa5]{2,}法$", t):
-                continue
-            return dt
-    if "解读" in title:
-        return "解读"
-    return None
-
 
 WRAPPER_RE = re.compile(r"(现|特)?(印发|转发|予以印发|予印发|予以转发|批转)给你们|现予(印发|公布)|现印发|现转发")
 FORWARD_TITLE_RE = re.compile(r"关于(印发|转发|批转)(.+?)的(通知|函)$")
@@ -305,9 +281,6 @@ def _region_by_mentions(body: str) -> Optional[object]:
     return regions.lookup(best[0]) if best[1] >= 2 else None
 
 
-MISSING_LABELS = {"title": "标题", "issuer": "发文机关", "date_written": "成文日期", "year": "年份",
-                  "region": "地区", "doc_type": "文件类型"}
-
 
 def missing_fields(notice: Notice) -> list[str]:
     """Fields a human must supply (not printed and not in the sidecar)."""
@@ -351,8 +324,6 @@ def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_s
 
     Raises read.ReadError or sidecar.SidecarError with file and line.
     """
-    from . import sidecar as sc
-
     path = Path(path)
     raw = read_file(path)
     notice = extract(raw)

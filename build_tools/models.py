@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
+
+if TYPE_CHECKING:  # annotations only: errors is a leaf module
+    from .errors import SourceError
 
 NATIONAL_CODE = "100000"  # GB/T 2260 code conventionally used for 全国
 
@@ -58,6 +61,11 @@ class Problem:
     def __str__(self) -> str:
         loc = f"{self.file}:{self.line}" if self.line else self.file
         return f"{loc}: {self.level}: {self.message}"
+
+    @classmethod
+    def from_error(cls, error: "SourceError", level: str = "error") -> "Problem":
+        """The report row of an ``errors.SourceError`` (file, line and message kept)."""
+        return cls(error.path, error.line, level, error.message)
 
 
 @dataclass

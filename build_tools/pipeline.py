@@ -26,7 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from . import anchors
+from .errors import SourceError
+from .metadata import load_notice
 from .models import Notice, Problem
+from .sidecar import SidecarError
+from .structure import conservation_error, parse_structure
 
 SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
 CACHE_VERSION = "1"
@@ -77,21 +82,17 @@ def source_files(directory: Path) -> list[Path]:
 
 
 def _structure(notice: Notice) -> list[Problem]:
-    from .structure import conserves, parse_structure
-
     res = parse_structure(notice.body, notice.kind, notice.title)
-    clauses = getattr(res, "clauses", res)
-    warnings = getattr(res, "warnings", [])
-    notice.clauses = clauses
-    probs = []
-    for line, msg in warnings:
-        src_line = notice.line_map[line - 1] if line and 0 < line <= len(notice.line_map) else line
-        probs.append(Problem(notice.source_file, src_line, "warning", msg))
-    ok = conserves(notice.body, clauses)
-    if ok is not True and ok is not None and not (isinstance(ok, bool)):
-        ok = False
-    if ok is False:
-        probs.append(Problem(notice.source_file, None, "error", "条款切分丢失或重复了正文文字（守恒检查失败），该文件不予发布"))
+    notice.clauses = res.clauses
+
+    def src_line(line: Optional[int]) -> Optional[int]:
+        return notice.line_map[line - 1] if line and 0 < line <= len(notice.line_map) else line
+
+    probs = [Problem(notice.source_file, src_line(line), "warning", msg) for line, msg in res.warnings]
+    lost = conservation_error(notice.body, res.clauses)
+    if lost is not None:
+        probs.append(Problem(notice.source_file, src_line(lost.line), "error",
+                             f"条款切分丢失或重复了正文文字（守恒检查失败：{lost.message}），该文件不予发布"))
     return probs
 
 
@@ -120,10 +121,6 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
 
     Runs in a worker process for large batches; results are cached by the
     content hash of the file, its sidecar and the stage modules."""
-    from .metadata import load_notice
-    from .read import ReadError
-    from .sidecar import SidecarError
-
     try:
         key = _cache_key(path) if cache_dir else None
     except OSError:  # unreadable: load_notice reports it
@@ -141,8 +138,8 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
         notice = load_notice(path)
         if require_sidecar and not path.with_suffix(".yml").exists():
             raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
-    except (ReadError, SidecarError) as e:
-        return None, [Problem(e.path, e.line, "error", e.message)], time.perf_counter() - t0, 0.0, key
+    except SourceError as e:
+        return None, [Problem.from_error(e)], time.perf_counter() - t0, 0.0, key
     except Exception as e:  # a parser bug must not stop the other documents
         return None, [Problem(str(path), None, "error", f"内部错误：{type(e).__name__}: {e}")], time.perf_counter() - t0, 0.0, key
     t1 = time.perf_counter()
@@ -390,18 +387,14 @@ def check_archive(root: Path) -> list[Problem]:
 
 
 def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Problem]:
-    try:
-        from . import anchors
-    except ImportError:
-        return []
     lock_path = paths.sources / "anchors.lock"
     redirects_path = paths.sources / "redirects.yml"
     probs: list[Problem] = []
     try:
         lock = anchors.load_lock(lock_path)
         redirects = anchors.load_redirects(redirects_path)
-    except Exception as e:  # anchors raises with file:line in its message
-        return [Problem(str(getattr(e, "path", redirects_path)), getattr(e, "line", None), "error", str(getattr(e, "message", e)))]
+    except anchors.AnchorError as e:
+        return [Problem.from_error(e)]
     report = anchors.check_anchors(res.notices, lock, redirects)
     for item in report.errors:
         probs.append(Problem(str(lock_path), None, "error", str(item)))
@@ -450,7 +443,6 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
                site_url: str = "", files: Optional[list[Path]] = None, require_sidecar: bool = True,
                update_lock: bool = True, log: Callable[[str], None] | None = None) -> BuildReport:
     """The whole build: load -> anchors -> enrich -> write docs -> mkdocs -> swap -> index."""
-    from . import anchors
     from .write import linkcheck, write_docs
 
     say = log or (lambda s: print(s, file=sys.stderr))
@@ -470,8 +462,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     try:
         lock = anchors.load_lock(lock_path) if update_lock else {}
         redirects = anchors.load_redirects(redirects_path) if update_lock else {}
-    except Exception as e:
-        rep.problems.append(Problem(str(getattr(e, "path", redirects_path)), getattr(e, "line", None), "error", getattr(e, "message", str(e))))
+    except anchors.AnchorError as e:
+        rep.problems.append(Problem.from_error(e))
         return _finish(rep, say, "锚点文件无法读取，未构建", paths.problems)
     report = anchors.check_anchors(notices, lock, redirects)
     for item in report.warnings:

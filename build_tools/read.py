@@ -24,20 +24,14 @@ import re
 import unicodedata
 from pathlib import Path
 
+from .errors import SourceError
 from .models import RawDocument, Stripped
 
 MAX_BYTES = 10 * 1024 * 1024  # larger files are refused with a clear message
 
 
-class ReadError(Exception):
+class ReadError(SourceError):
     """A source file that cannot be read as a document (message in Chinese)."""
-
-    def __init__(self, path: Path | str, message: str, line: int | None = None):
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        loc = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{loc}: {message}")
 
 
 # ---------------------------------------------------------------- decoding

@@ -25,20 +25,18 @@ from typing import Any, Optional
 import yaml
 
 from . import regions
+from .errors import SourceError
+from .doctypes import MISSING_LABELS, STATUSES, doc_type_of
 from .models import Forwarded, Notice
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FIELDS = {"id", "title", "issuer", "doc_number", "date_written", "date_published", "year", "region",
           "doc_type", "status", "source_url", "forwarded_title", "kind", "basis", "notes"}
 BASIS_VALUES = {"printed", "inferred", "sidecar"}
-STATUSES = {"正式", "征求意见稿", "解读", "草案", "试行", "已废止", "已失效", "已修改"}
 
 
-class SidecarError(Exception):
-    def __init__(self, path: Path | str, message: str, line: Optional[int] = None):
-        self.path, self.line, self.message = str(path), line, message
-        loc = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{loc}: {message}")
+class SidecarError(SourceError):
+    """A bad sidecar value or syntax, with the sidecar's path and line."""
 
 
 @dataclass
@@ -135,8 +133,6 @@ def apply_sidecar(notice: Notice, side: Sidecar, path: Path | str | None = None)
             notice.region = r
             notice.basis["region"] = explicit.get("region", "sidecar")
     if v.get("forwarded_title"):
-        from .metadata import doc_type_of
-
         ft = str(v["forwarded_title"])
         if notice.forwarded is None or notice.forwarded.title != ft:
             notice.forwarded = Forwarded(title=ft, doc_type=doc_type_of(ft))
@@ -152,8 +148,6 @@ def apply_sidecar(notice: Notice, side: Sidecar, path: Path | str | None = None)
 
 def dump_sidecar(notice: Notice, missing: list[str]) -> str:
     """Sidecar text for ``iparchive add``: every extracted field, gaps marked."""
-    from .metadata import MISSING_LABELS
-
     def q(x):
         return yaml.safe_dump(x, allow_unicode=True, default_flow_style=True, width=10**6).strip().removesuffix("...").strip()
 

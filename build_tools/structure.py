@@ -45,14 +45,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Optional
 
-import cn2an
-
 from .models import Clause
+from .numerals import cn_int, int_cn
 
-__all__ = ["StructureResult", "parse_structure", "conserves", "conservation_error", "cn_int"]
+__all__ = ["StructureResult", "ConservationError", "parse_structure", "conserves", "conservation_error"]
 
 _CN = "零〇一二三四五六七八九十百千两"
 RE_ART = re.compile(rf"^第([{_CN}]+|\d+)(\s?)条(?:之([{_CN}]+))?")
@@ -89,30 +87,6 @@ class StructureResult:
     def walk(self):
         for c in self.clauses:
             yield from c.walk()
-
-
-@lru_cache(maxsize=4096)
-def cn_int(s: str) -> int:
-    """``八十二`` -> 82, ``一百零五`` -> 105, ``12`` -> 12 (cn2an, cached)."""
-    if s.isdigit():
-        return int(s)
-    try:
-        return int(cn2an.cn2an(s, "smart"))
-    except Exception:  # malformed numeral: best effort
-        digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
-        digits.update({"〇": 0, "两": 2})
-        total, cur = 0, 0
-        for ch in s:
-            if ch in digits:
-                cur = digits[ch]
-            elif ch in "十百千":
-                total += (cur or 1) * {"十": 10, "百": 100, "千": 1000}[ch]
-                cur = 0
-        return total + cur
-
-
-def _int_cn(n: int) -> str:
-    return cn2an.an2cn(n) if n > 0 else str(n)
 
 
 def _strip_ws(s: str) -> str:
@@ -277,8 +251,8 @@ class _Parser:
             self._pop_to(art)
             art.pcount += 1
             k = art.pcount
-            cid = self._uid(f"{art.clause.id}-p{k}", lineno, f"{art.label_prefix}第{_int_cn(k)}款")
-            c = Clause(cid, f"{art.label_prefix}第{_int_cn(k)}款", self._level(art), "paragraph", text, k, lineno)
+            cid = self._uid(f"{art.clause.id}-p{k}", lineno, f"{art.label_prefix}第{int_cn(k)}款")
+            c = Clause(cid, f"{art.label_prefix}第{int_cn(k)}款", self._level(art), "paragraph", text, k, lineno)
             self._add(art, c)
             self.stack.append(_Frame(c, "kuan", label_prefix=c.label, id_prefix=cid))
             return c
@@ -667,9 +641,23 @@ def parse_structure(body: str, kind: str = "notice", title: Optional[str] = None
     return _Parser(body, kind, title).run()
 
 
-def conservation_error(body: str, clauses: list[Clause]) -> Optional[str]:
+@dataclass
+class ConservationError:
+    """Where the clause texts first differ from the body: 1-based body line and a Chinese message."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.message
+
+
+def conservation_error(body: str, clauses: list[Clause]) -> Optional[ConservationError]:
     """None if the pre-order clause texts rebuild the body (whitespace ignored),
-    else a Chinese message naming the first body line where they differ."""
+    else the first body line where they differ, with a Chinese message."""
     got = "".join(_strip_ws(c.text) for top in clauses for c in top.walk())
     want = _strip_ws(body)
     if got == want:
@@ -681,7 +669,7 @@ def conservation_error(body: str, clauses: list[Clause]) -> Optional[str]:
         count += len(_strip_ws(line))
         if count > k:
             break
-    return f"第{line_no}行附近条款文字与正文不一致（正文 {len(want)} 字，条款合计 {len(got)} 字）"
+    return ConservationError(line_no, f"第{line_no}行附近条款文字与正文不一致（正文 {len(want)} 字，条款合计 {len(got)} 字）")
 
 
 def conserves(body: str, clauses: list[Clause]) -> bool:

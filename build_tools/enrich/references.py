@@ -70,17 +70,17 @@ from ..models import Notice, Reference
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml"
 
-from ..docnumber import (_CN_NUM, _DOCNO, _FW_DIGITS, _ORDER, _ORDER_CUT, _ORG_CUT, _order_number,
+from ..docnumber import (CN_NUM, DOCNO_RE, FW_DIGITS, ORDER_RE, ORDER_CUT, ORG_CUT, order_number,
                          normalise_doc_number)
-from ..docnumber import cn_num as _num
+from ..numerals import cn_int as _num
 
 _ARTICLE = re.compile(
     rf"\s*(?:[（(][^（()）\n]{{1,40}}[)）]\s*)?"
-    rf"第(?P<art>[{_CN_NUM}\d]+)条(?:之(?P<sub>[{_CN_NUM}\d]+))?"
-    rf"(?:第(?P<para>[{_CN_NUM}\d]+)款)?(?:第(?P<item>[{_CN_NUM}\d]+)项)?"
+    rf"第(?P<art>[{CN_NUM}\d]+)条(?:之(?P<sub>[{CN_NUM}\d]+))?"
+    rf"(?:第(?P<para>[{CN_NUM}\d]+)款)?(?:第(?P<item>[{CN_NUM}\d]+)项)?"
 )
 _NEXT_ARTICLE = re.compile(
-    rf"\s*(?:、|和|及|以及|或者|或|至|到)\s*(?=第[{_CN_NUM}\d]+条)"
+    rf"\s*(?:、|和|及|以及|或者|或|至|到)\s*(?=第[{CN_NUM}\d]+条)"
 )
 _PAREN_DOCNO = re.compile(r"\s*[（(]\s*")
 _JUNK_TITLE = re.compile(
@@ -193,7 +193,7 @@ def _bare_pattern(shorts: dict[str, str]) -> Optional[re.Pattern]:
     names = sorted(shorts, key=len, reverse=True)
     if not names:
         return None
-    return re.compile("|".join(re.escape(x) for x in names) + rf"(?=\s*第[{_CN_NUM}\d]+条)")
+    return re.compile("|".join(re.escape(x) for x in names) + rf"(?=\s*第[{CN_NUM}\d]+条)")
 
 
 def _more_articles(text: str, end: int) -> list[tuple[str, str]]:
@@ -261,7 +261,7 @@ def find_references(notice: Notice) -> list[Reference]:
         text = clause.text
         if not text or not ("《" in text or "号" in text or (bare and bare.search(text))):
             continue
-        text = text.translate(_FW_DIGITS)
+        text = text.translate(FW_DIGITS)
         seen: set[tuple] = set()
         taken: list[tuple[int, int]] = []
         refs: list[tuple[int, Reference]] = []
@@ -280,14 +280,14 @@ def find_references(notice: Notice) -> list[Reference]:
             m = _PAREN_DOCNO.match(text, e)
             if m:
                 close = re.compile(r"\s*[)）]")
-                dm = _DOCNO.match(text, m.end()) or _ORDER.match(text, m.end())
+                dm = DOCNO_RE.match(text, m.end()) or ORDER_RE.match(text, m.end())
                 if dm:
                     cm = close.match(text, dm.end())
                     if cm:
                         docno = (
                             normalise_doc_number(dm.group(0))
-                            if dm.re is _DOCNO
-                            else _order_number(dm)
+                            if dm.re is DOCNO_RE
+                            else order_number(dm)
                         )
                         if docno:
                             e = cm.end()
@@ -333,16 +333,16 @@ def find_references(notice: Notice) -> list[Reference]:
                 add(m.start(), Reference(clause.id, more, title=shorts[m.group(0)], article=art))
 
         if "号" in text:
-            for rx in (_DOCNO, _ORDER):
+            for rx in (DOCNO_RE, ORDER_RE):
                 for m in rx.finditer(text):
                     if not free(m.start(), m.end()):
                         continue
                     docno = (
-                        normalise_doc_number(m.group(0)) if rx is _DOCNO else _order_number(m)
+                        normalise_doc_number(m.group(0)) if rx is DOCNO_RE else order_number(m)
                     )
                     if not docno:
                         continue
-                    cut = (_ORG_CUT if rx is _DOCNO else _ORDER_CUT).match(
+                    cut = (ORG_CUT if rx is DOCNO_RE else ORDER_CUT).match(
                         m["org"].replace("中华人民共和国", "\0")
                     )
                     start = m.start("org") + (cut.end() if cut else 0)
@@ -452,7 +452,7 @@ def _clause_target(target: Notice, article: Optional[str]) -> Optional[str]:
     return None
 
 
-_BARE_END = re.compile(rf"(?:法|条例|规定|办法|细则|规则|解释)(?=第[{_CN_NUM}\d]+条)")
+_BARE_END = re.compile(rf"(?:法|条例|规定|办法|细则|规则|解释)(?=第[{CN_NUM}\d]+条)")
 
 
 def add_bare_law_references(notices: list[Notice]) -> int:

@@ -28,14 +28,15 @@ from typing import Optional
 
 import yaml
 
+from ..errors import SourceError
 from ..models import Notice
 
 DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "themes.yml"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-class VocabularyError(ValueError):
-    """Bad themes.yml; the message starts with ``file:line:``."""
+class VocabularyError(SourceError, ValueError):
+    """Bad themes.yml; ``str()`` starts with ``file:line:``."""
 
 
 @dataclass
@@ -145,36 +146,33 @@ def load_vocabulary(path: Optional[Path | str] = None) -> list[Theme]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        raise VocabularyError(f"{path}:{line}: YAML 格式错误: {e}") from e
+        raise VocabularyError(path, f"YAML 格式错误: {e}", line) from e
     if not isinstance(data, list):
-        raise VocabularyError(f"{path}:1: 应为主题列表 (a list of themes)")
+        raise VocabularyError(path, "应为主题列表 (a list of themes)", 1)
     themes: list[Theme] = []
     seen: dict[str, int] = {}
     for item in data:
         if not isinstance(item, dict):
-            raise VocabularyError(f"{path}:1: 列表项应为映射 (mapping): {item!r}")
+            raise VocabularyError(path, f"列表项应为映射 (mapping): {item!r}", 1)
         line = item.pop("__line__", 0)
-        where = f"{path}:{line}"
         for key in ("slug", "name", "keywords"):
             if not item.get(key):
-                raise VocabularyError(f"{where}: 缺少字段 {key}")
+                raise VocabularyError(path, f"缺少字段 {key}", line)
         unknown = set(item) - {"slug", "name", "description", "keywords", "exclude"}
         if unknown:
-            raise VocabularyError(f"{where}: 未知字段 {sorted(unknown)}")
+            raise VocabularyError(path, f"未知字段 {sorted(unknown)}", line)
         slug, name = str(item["slug"]), str(item["name"])
         if not _SLUG.match(slug):
-            raise VocabularyError(f"{where}: slug 须为小写 ASCII 加连字符: {slug!r}")
+            raise VocabularyError(path, f"slug 须为小写 ASCII 加连字符: {slug!r}", line)
         for key in (slug, name):
             if key in seen:
-                raise VocabularyError(
-                    f"{where}: 重复的主题 {key!r}（第 {seen[key]} 行已定义）"
-                )
+                raise VocabularyError(path, f"重复的主题 {key!r}（第 {seen[key]} 行已定义）", line)
             seen[key] = line
         kws, exs = item["keywords"], item.get("exclude") or []
         if not isinstance(kws, list) or not isinstance(exs, list):
-            raise VocabularyError(f"{where}: keywords/exclude 须为列表")
+            raise VocabularyError(path, "keywords/exclude 须为列表", line)
         if not all(isinstance(k, str) and k for k in kws + exs):
-            raise VocabularyError(f"{where}: 关键词须为非空字符串")
+            raise VocabularyError(path, "关键词须为非空字符串", line)
         themes.append(
             Theme(slug, name, str(item.get("description") or ""), list(kws), list(exs))
         )

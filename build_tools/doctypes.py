@@ -1,0 +1,44 @@
+"""Shared vocabulary of document kinds: 文种, statuses, field labels.
+
+A leaf module (imports nothing of the project) so that metadata, sidecar,
+write and search can all use it without import cycles.
+
+``doc_type_of`` reads the 文种 from how a title ends, as printed:
+``…实施意见`` (seed 001), ``…工作方案（2022—2025年）`` (seed 002, the year
+range is dropped), ``…（征求意见稿）`` (seed 004), ``…若干问题的解释``
+(lawrefbook 司法解释), ``中华人民共和国专利法`` (a law: ``法`` after two or
+more Chinese characters), ``…政策解读`` (seed 000).
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+__all__ = ["DOC_TYPES", "doc_type_of", "MISSING_LABELS", "STATUSES"]
+
+# longest first: the first that ends a title wins
+DOC_TYPES = ["实施意见", "指导意见", "若干意见", "意见", "工作方案", "实施方案", "行动方案", "方案",
+             "行动计划", "工作计划", "计划", "发展规划", "规划", "纲要", "实施细则", "细则", "实施办法", "办法",
+             "若干规定", "规定", "条例", "司法解释", "解释", "批复", "复函", "函", "决定", "决议", "公告", "通告",
+             "通知", "解读", "指南", "措施", "规则", "报告", "法"]
+
+# values a sidecar may give for ``status``
+STATUSES = {"正式", "征求意见稿", "解读", "草案", "试行", "已废止", "已失效", "已修改"}
+
+# the fields a human must supply when the source does not print them
+MISSING_LABELS = {"title": "标题", "issuer": "发文机关", "date_written": "成文日期", "year": "年份",
+                  "region": "地区", "doc_type": "文件类型"}
+
+
+def doc_type_of(title: str) -> Optional[str]:
+    """The 文种 a title ends with (see module docstring), or None."""
+    t = re.sub(r"（[^（）]*(征求意见稿|试行|草案|暂行|修订|\d{4})[^（）]*）$", "", title.strip())
+    t = re.sub(r"（[^（）]*）$", "", t)
+    for dt in DOC_TYPES:
+        if t.endswith(dt):
+            if dt == "法" and not re.search(r"[\u4e00-\u9fa5]{2,}法$", t):
+                continue
+            return dt
+    if "解读" in title:
+        return "解读"
+    return None
