@@ -22,44 +22,13 @@ passing mention.  Both lists follow the vocabulary order.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Optional
 
-import yaml
-
-from ..errors import SourceError
 from ..models import Notice
+from ..vocabulary import Theme, VocabularyError, load_vocabulary
 
-DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "themes.yml"
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class VocabularyError(SourceError, ValueError):
-    """Bad themes.yml; ``str()`` starts with ``file:line:``."""
-
-
-@dataclass
-class Theme:
-    slug: str  # ASCII, for URLs
-    name: str  # Chinese label
-    description: str
-    keywords: list[str]
-    exclude: list[str] = field(default_factory=list)
-    _kw: Optional[re.Pattern] = field(default=None, repr=False, compare=False)
-    _ex: Optional[re.Pattern] = field(default=None, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        kws = sorted(set(self.keywords), key=len, reverse=True)
-        self._kw = re.compile("|".join(map(re.escape, kws)))
-        exs = sorted(set(self.exclude), key=len, reverse=True)
-        self._ex = re.compile("|".join(map(re.escape, exs))) if exs else None
-
-    def matches(self, text: str) -> bool:
-        text = strip_org_lists(text)
-        if self._ex is not None:
-            text = self._ex.sub("\u3000", text)
-        return self._kw.search(text) is not None
+# the vocabulary lives in build_tools/vocabulary.py; its names are re-exported here
+__all__ = ["Theme", "VocabularyError", "doc_threshold", "load_vocabulary", "strip_org_lists", "tag_clauses"]
 
 
 _ORG_SUFFIX = ("局|厅|委|院|办|会|部|署|关|行|室|处|所|中心|公司|集团|社|馆|台|站|队|团|政府|"
@@ -121,62 +90,6 @@ def strip_org_lists(text: str) -> str:
         out += [text[pos:s], "\u3000" * (e - s)]
         pos = e
     return "".join(out) + text[pos:]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records the 1-based line of every mapping."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    d = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
-    d["__line__"] = node.start_mark.line + 1
-    return d
-
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
-
-
-def load_vocabulary(path: Optional[Path | str] = None) -> list[Theme]:
-    """Read and validate the vocabulary; errors name ``file:line``."""
-    path = Path(path) if path else DEFAULT_VOCABULARY
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise VocabularyError(path, f"YAML 格式错误: {e}", line) from e
-    if not isinstance(data, list):
-        raise VocabularyError(path, "应为主题列表 (a list of themes)", 1)
-    themes: list[Theme] = []
-    seen: dict[str, int] = {}
-    for item in data:
-        if not isinstance(item, dict):
-            raise VocabularyError(path, f"列表项应为映射 (mapping): {item!r}", 1)
-        line = item.pop("__line__", 0)
-        for key in ("slug", "name", "keywords"):
-            if not item.get(key):
-                raise VocabularyError(path, f"缺少字段 {key}", line)
-        unknown = set(item) - {"slug", "name", "description", "keywords", "exclude"}
-        if unknown:
-            raise VocabularyError(path, f"未知字段 {sorted(unknown)}", line)
-        slug, name = str(item["slug"]), str(item["name"])
-        if not _SLUG.match(slug):
-            raise VocabularyError(path, f"slug 须为小写 ASCII 加连字符: {slug!r}", line)
-        for key in (slug, name):
-            if key in seen:
-                raise VocabularyError(path, f"重复的主题 {key!r}（第 {seen[key]} 行已定义）", line)
-            seen[key] = line
-        kws, exs = item["keywords"], item.get("exclude") or []
-        if not isinstance(kws, list) or not isinstance(exs, list):
-            raise VocabularyError(path, "keywords/exclude 须为列表", line)
-        if not all(isinstance(k, str) and k for k in kws + exs):
-            raise VocabularyError(path, "关键词须为非空字符串", line)
-        themes.append(
-            Theme(slug, name, str(item.get("description") or ""), list(kws), list(exs))
-        )
-    return themes
 
 
 def doc_threshold(n_clauses: int) -> int:
