@@ -36,6 +36,7 @@ from typing import Iterable, Optional
 import yaml
 
 from .errors import SourceError
+from .fsutil import atomic_write_text
 from .models import Notice
 
 __all__ = [
@@ -250,5 +251,5 @@ def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[An
         out[n.id] = ids
     text = format_lock(out)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+        atomic_write_text(path, text)  # a kill or a full disk never truncates the lock
     return out
