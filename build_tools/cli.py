@@ -168,6 +168,13 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def search_unavailable(reason: str) -> int:
+    """``iparchive search`` when the search package cannot be imported: say so, exit 2."""
+    print(f"iparchive search 无法使用：检索模块 search/ 加载失败（{reason}）。"
+          "请检查安装（make site 会安装依赖）或 search/ 下的改动。", file=sys.stderr)
+    return 2
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="iparchive", description="知识产权政策文库：读取、检查、构建与检索")
     ap.add_argument("--root", help="项目根目录（默认为本仓库）")
@@ -196,11 +203,15 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_serve)
 
     try:
+        # imported here so that a broken search package leaves the other commands working
         from search import cli as search_cli
 
         search_cli.add_parser(sub)
-    except (ImportError, AttributeError):
-        pass
+    except Exception as e:  # any failure (ImportError, SyntaxError, a missing add_parser)
+        broken = f"{type(e).__name__}: {e}"
+        p = sub.add_parser("search", help="检索条款（检索模块无法加载，运行时报告原因）", add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(func=lambda args: search_unavailable(broken))
 
     args = ap.parse_args(argv)
     return args.func(args)
