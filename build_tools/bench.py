@@ -8,6 +8,8 @@ the seeds.  Output: one table on stdout, the same figures as JSON in
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import json
 import os
 import random
@@ -17,10 +19,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+from playwright.sync_api import sync_playwright
+from search.index import META_FILE
+from search.query import search
+
 from .pipeline import build_site, run_mkdocs, source_files, staged_paths
+from .write.mkbuild import read_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,8 +53,6 @@ def _peak_mb() -> tuple[float, float]:
 
 
 def _index_backend(index_dir: Path) -> str:
-    from search.index import META_FILE
-
     try:
         return json.loads((index_dir / META_FILE).read_text(encoding="utf-8")).get("backend", "whoosh")
     except (OSError, ValueError):
@@ -79,8 +85,6 @@ def _split_query(q: str) -> tuple[str, list[str]]:
 
 
 def search_latency(index_dir: Path) -> dict:
-    from search.query import search
-
     lat = []
     for q in QUERIES:
         text, args = _split_query(q)
@@ -116,10 +120,6 @@ CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
 
 def serve_site(site: Path):
     """(http.server, base URL) serving ``site`` on 127.0.0.1 in a thread."""
-    import functools
-    import http.server
-    import threading
-
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -180,8 +180,6 @@ def browser_search(site: Path, mode: str, queries=BROWSER_QUERIES) -> dict:
     Chromium over http on 127.0.0.1 (``mode``: 'pagefind' or 'material')."""
     if not CHROMIUM.exists():
         return {"error": f"{CHROMIUM} missing"}
-    from playwright.sync_api import sync_playwright
-
     httpd, base = serve_site(site)
     try:
         with sync_playwright() as p:
@@ -229,8 +227,6 @@ def run(limit: int | None, keep: bool) -> dict:
         ours = sum(rep.timings.get(k, 0) for k in ("read", "structure", "enrich", "write"))
         out["site_mb"] = _dir_size(paths.site) / 1e6
         out["browser_index_mb"] = (_dir_size(paths.site / "search") + _dir_size(paths.site / "pagefind")) / 1e6
-        from .write.mkbuild import read_stamp
-
         mode = read_stamp(paths.site).get("search", "material")
         out["search_mode"] = mode
         out["pages"] = page_sizes(paths.site)

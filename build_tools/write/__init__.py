@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..models import Notice
+from ..vocabulary import load_vocabulary
 from .common import ThemeIndex, clear_clause_cache, write_if_changed
 from .exports import SCHEMA_VERSION, write_exports
 from .feed import write_feed
@@ -76,12 +77,8 @@ def clean_generated(docs_dir: Path) -> None:
 
 def _themes(vocab: Any) -> list[tuple[str, str, str]]:
     """(slug, name, description) from Theme objects / dicts; loads the
-    project vocabulary (build_tools.enrich.themes.load_vocabulary) if None."""
+    project vocabulary (build_tools.vocabulary.load_vocabulary) if None."""
     if vocab is None:
-        try:
-            from ..enrich.themes import load_vocabulary  # type: ignore
-        except ImportError:
-            return []
         vocab = load_vocabulary()
     if isinstance(vocab, dict):
         vocab = list(vocab.values())
