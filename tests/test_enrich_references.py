@@ -17,7 +17,8 @@ from build_tools.enrich.references import (
     title_key,
 )
 from build_tools.models import Reference
-from test_enrich_common import load, notice_with
+from factories import notice_with
+from support.loaders import load
 
 LAWS_003 = [
     "中华人民共和国专利法",

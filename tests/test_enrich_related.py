@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from build_tools.enrich.related import SAME_REGION, SIMILAR, related_documents
-from test_enrich_common import load
+from support.loaders import load
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,9 @@ def docs(seed_files, lawref_dir):
     return seeds, laws
 
 
-def test_region_chain(docs):
+def test_same_region_follows_the_region_chain(docs):
+    """Seed 002 (昆明市) is related to 000 and 003 (云南省) and back; 001
+    (吉林省) and national laws have no same-region relatives here."""
     seeds, laws = docs
     rel = related_documents(list(seeds.values()) + laws, k=5)
     km = rel[seeds["002"].id]
@@ -32,6 +34,7 @@ def test_region_chain(docs):
 
 
 def test_lists_are_ordered_and_unique(docs):
+    """Seeds + six lawrefbook laws: each reason's scores descend, k per reason, no repeats."""
     seeds, laws = docs
     rel = related_documents(list(seeds.values()) + laws, k=2)
     for lst in rel.values():
@@ -43,6 +46,8 @@ def test_lists_are_ordered_and_unique(docs):
 
 @pytest.mark.slow
 def test_similar_text_on_800_laws(seed_files, lawref_dir):
+    """lawrefbook 民法商法/经济法/行政法规 + seeds: 著作权法's nearest texts are about
+    著作权, 专利法's about 专利; seed 002 finds 001 or 004."""
     docs = [load(p) for p in seed_files.values()]
     for folder in ("民法商法", "经济法", "行政法规"):
         docs += [load(p) for p in sorted((lawref_dir / folder).glob("*.md")) if p.name != "_index.md"]
@@ -62,12 +67,14 @@ def test_similar_text_on_800_laws(seed_files, lawref_dir):
 
 
 def test_bigram_tokenizer_agrees_on_region(docs):
+    """Seed 002: the bigram tokenizer gives the same same-region relatives as jieba."""
     seeds, laws = docs
     rel = related_documents(list(seeds.values()) + laws, tokenizer="bigram")
     assert {seeds["000"].id, seeds["003"].id} == {d for d, _, r in rel[seeds["002"].id] if r == SAME_REGION}
 
 
 def test_term_cache_keeps_only_current_documents(docs):
+    """Seeds + laws: a warm cache gives the same answer; a smaller batch prunes it."""
     seeds, laws = docs
     everything = list(seeds.values()) + laws
     cache: dict = {}

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from build_tools.enrich.targets import find_targets, normalise_indicator
-from test_enrich_common import load, notice_with
+from factories import notice_with
+from support.loaders import load
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,8 @@ def rows(notice):
     return [(t.clause_id, t.indicator, t.value, t.unit, t.year, t.qualifier) for t in find_targets(notice)]
 
 
-def test_kunming(seeds):
+def test_target_indicator_value_unit_and_goal_year(seeds):
+    """Seed 002 (昆明): five targets under 到2025年, 万 multiplied out (32万件)."""
     assert rows(seeds["002"]) == [
         ("s1-1", "每万人口高价值发明专利拥有量", 12.0, "件", "2025", ""),
         ("s1-1", "有效注册商标", 320000.0, "件", "2025", ""),
@@ -28,7 +30,8 @@ def test_kunming(seeds):
     assert t.text == "有效注册商标拥有量达到32万件"
 
 
-def test_jilin(seeds):
+def test_targets_of_one_sentence_share_its_year(seeds):
+    """Seed 001 (吉林): five targets in the 到2022年 sentence, units 所/家/件."""
     assert rows(seeds["001"]) == [
         ("s1-p2", "知识产权示范学校", 100.0, "所", "2022", ""),
         ("s1-p2", "知识产权优势示范企业", 500.0, "家", "2022", ""),
@@ -38,7 +41,8 @@ def test_jilin(seeds):
     ]
 
 
-def test_yunnan_2015(seeds):
+def test_qualifiers_and_yearly_targets_without_a_year(seeds):
+    """Seed 003 (云南 2015): 以上 qualifiers, 年均/每年 targets carry no year."""
     got = rows(seeds["003"])
     assert got[:10] == [
         ("s1-2-2-p1", "年专利申请量", 20000.0, "件", "2020", "以上"),
@@ -59,12 +63,15 @@ def test_yunnan_2015(seeds):
     assert len(rest) == 6
 
 
-def test_no_targets_in_chengdu_and_000(seeds):
+def test_view_counts_dates_and_addresses_are_no_targets(seeds):
+    """Seeds 004 and 000 state no targets."""
     # 004 carries 2111 次浏览, 2023年3月22日, 820559323@qq.com, 致民东路6号
     assert rows(seeds["004"]) == [] and rows(seeds["000"]) == []
 
 
-def test_negatives():
+def test_numbers_in_a_goal_context_that_are_no_targets():
+    """Phone numbers, order numbers, fines, past statistics and e-mail addresses
+    beside 到2025年 are not targets; a bare number without a goal context neither."""
     # every line has a 到2025年 context, only the last states a target
     n = notice_with(
         "到2025年，2111 次浏览，联系电话：028-61881234，地址：成都市武侯区致民东路6号。\n"
@@ -80,11 +87,13 @@ def test_negatives():
 
 
 def test_laws_state_no_targets(lawref_dir):
+    """lawrefbook 刑法: thresholds (数额…以上, 罚金) are not targets."""
     # 刑法 is full of 数额…以上 / 罚金 thresholds
     assert find_targets(load(lawref_dir / "刑法/刑法.md")) == []
 
 
 def test_normalise_indicator_groups_regions(seeds):
+    """Seeds 002 and 001 name 有效注册商标 differently; one indicator."""
     assert normalise_indicator("每万人发明专利拥有量达到") == "每万人口发明专利拥有量"
     assert normalise_indicator("全省年专利申请量") == "年专利申请量"
     assert normalise_indicator("培育知识产权示范学校") == "知识产权示范学校"

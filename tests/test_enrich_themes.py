@@ -6,7 +6,8 @@ import re
 import pytest
 
 from build_tools.enrich.themes import VocabularyError, doc_threshold, load_vocabulary, tag_clauses
-from test_enrich_common import load, notice_with
+from factories import notice_with
+from support.loaders import load
 
 REQUIRED = ["专利", "商标", "版权", "地理标志", "植物新品种", "商业秘密", "司法保护", "行政执法", "海关",
             "国际合作", "转化运用", "金融", "公共服务", "人才", "宣传", "信用", "纠纷解决与维权援助", "组织保障"]

@@ -1,21 +1,18 @@
 """The built site (write_docs + mkdocs build --strict): escaping, anchors,
 navigation size, search index, link check.  Shares one build with
-test_browser.py (scripts/site_build.shared_site)."""
+test_browser.py (tests/support/site_build.shared_site)."""
 from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from build_tools.write import linkcheck  # noqa: E402
-from scripts.site_build import PROBE_TEXT, shared_site  # noqa: E402
+from support.site_build import PROBE_TEXT, shared_site  # noqa: E402
 
 pytestmark = pytest.mark.slow  # one mkdocs build, ~10 s
 

@@ -5,7 +5,7 @@ generated pages with ``build_tools.write.write_docs`` and runs
 ``mkdocs build --strict``.  The real ``docs/`` and ``site/`` are untouched.
 Adds an escape probe and a redirect so the tests can check both.
 
-    python scripts/site_build.py /tmp/x        # the archive's own documents
+    .venv/bin/python -m support.site_build /tmp/x   # from tests/: the archive's own documents
 """
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from build_tools.pipeline import run_mkdocs, staged_paths
+from build_tools.write import mkbuild, write_docs
+from build_tools.write.search_pages import write_search_pages
 
-from build_tools.write import write_docs  # noqa: E402
+from factories import clause, notice
+
+from .loaders import real_notices
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+PROBE_TEXT = "<script>window.__pwned=1</script> *星* | [链接](http://x.invalid) # 标题 {#x} _下_ `码`"
 
 
 def build(work: Path, notices, *, site_url: str = "", search: str | None = None, **kw) -> dict:
@@ -24,9 +31,6 @@ def build(work: Path, notices, *, site_url: str = "", search: str | None = None,
 
     ``search``: 'material', 'pagefind' (also runs Pagefind on the site) or
     None (by size, ``build_tools.write.search_mode``)."""
-    from build_tools.pipeline import run_mkdocs, staged_paths
-    from build_tools.write import mkbuild
-
     work.mkdir(parents=True, exist_ok=True)
     paths = staged_paths(ROOT, work)
     t0 = time.perf_counter()
@@ -35,8 +39,6 @@ def build(work: Path, notices, *, site_url: str = "", search: str | None = None,
     run_mkdocs(ROOT, paths.site, config=paths.config, search=stats.search)
     t2 = time.perf_counter()
     if stats.search == "pagefind":
-        from build_tools.write.search_pages import write_search_pages
-
         write_search_pages(notices, work / "pagefind-src")
         mkbuild.pagefind_wait(mkbuild.pagefind_start(work / "pagefind-src", work / "bundle"), work / "bundle")
         mkbuild.pagefind_install(work / "bundle", paths.site)
@@ -45,29 +47,13 @@ def build(work: Path, notices, *, site_url: str = "", search: str | None = None,
             "site": paths.site, "docs": paths.docs, "paths": paths}
 
 
-if __name__ == "__main__":
-    from scripts.demo_notices import real_notices
-
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/iparchive-demo")
-    notices = real_notices()
-    res = build(out, notices)
-    print(res["stats"], f"write {res['write_s']:.2f}s, mkdocs {res['mkdocs_s']:.2f}s -> {res['site']}")
-
-
-_SHARED: dict[str, dict] = {}
-
-PROBE_TEXT = "<script>window.__pwned=1</script> *星* | [链接](http://x.invalid) # 标题 {#x} _下_ `码`"
-
-
 def escape_probe():
     """A document whose text is full of markup, to prove it is shown as text."""
-    from build_tools.models import Clause, Notice, Region
+    return notice("zz-escape-probe", title="转义测试文件", issuer=["测试"], date_written="2001-01-01",
+                  region="全国", clauses=[clause("s1", "一、转义测试", children=[clause("s1-1", PROBE_TEXT)])])
 
-    inner = Clause("s1-1", "一（一）", 2, "item", PROBE_TEXT, number=1)
-    outer = Clause("s1", "一", 1, "section", "一、转义测试", number=1, children=[inner])
-    return Notice(id="zz-escape-probe", title="转义测试文件", source_file="probe.txt",
-                  body="一、转义测试\n" + PROBE_TEXT, issuer=["测试"], date_written="2001-01-01",
-                  region=Region("全国", "100000", [("全国", "100000")]), clauses=[outer])
+
+SHARED: dict[str, dict] = {}
 
 
 def shared_site(work: Path) -> dict:
@@ -76,11 +62,18 @@ def shared_site(work: Path) -> dict:
     Uses the real pipeline on the archive's own source_texts/.
     """
     key = str(work)
-    if key not in _SHARED:
-        from scripts.demo_notices import real_notices
-
-        notices = real_notices() + [escape_probe()]
-        res = build(work, notices, redirects={notices[0].id: {"old-anchor": next(notices[0].walk()).id}})
+    if key not in SHARED:
+        notices, _ = real_notices()  # the shared site has no related-documents lists
+        notices = notices + [escape_probe()]
+        res = build(work, notices,
+                    redirects={notices[0].id: {"old-anchor": next(notices[0].walk()).id}})
         res["notices"] = notices
-        _SHARED[key] = res
-    return _SHARED[key]
+        SHARED[key] = res
+    return SHARED[key]
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/iparchive-demo")
+    notices, related = real_notices()
+    res = build(out, notices, related=related)
+    print(res["stats"], f"write {res['write_s']:.2f}s, mkdocs {res['mkdocs_s']:.2f}s -> {res['site']}")

@@ -1,0 +1,35 @@
+"""Real documents through the real stages, for tests.
+
+``load(path)``: read + metadata + structure of one file, as the pipeline does
+for each document (no enrich).  ``real_notices()``: the archive's own
+``source_texts/`` through read -> metadata -> structure -> enrich, as
+``make site`` builds them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from build_tools.metadata import load_notice
+from build_tools.models import Notice
+from build_tools.pipeline import enrich_stage, load_documents, source_files
+from build_tools.structure import parse_structure
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SOURCES = ROOT / "source_texts"
+
+
+def load(path: Path | str) -> Notice:
+    """read + metadata + structure, as the pipeline does."""
+    n = load_notice(path)
+    n.clauses = parse_structure(n.body, n.kind, n.title).clauses
+    return n
+
+
+def real_notices(source_dir: Path = SOURCES) -> tuple[list[Notice], dict]:
+    """(notices, related documents) of ``source_dir`` through the whole
+    pipeline up to the write stage; a document with an error fails the test."""
+    res = load_documents(source_files(source_dir), require_sidecar=True)
+    if res.errors:
+        raise RuntimeError("\n".join(map(str, res.errors)))
+    _, related = enrich_stage(res.notices)
+    return res.notices, related
