@@ -31,6 +31,7 @@ from typing import Optional
 from . import regions
 from . import sidecar as sc
 from .docnumber import DOCNO_RE, ORDER_RE, display_doc_number
+from .lawdates import law_dates
 from .doctypes import doc_type_of
 from .numerals import cn_int
 from .models import Forwarded, Notice, RawDocument
@@ -182,16 +183,12 @@ def extract(raw: RawDocument) -> Notice:
     # dates
     date_written = parse_date(h["date_written"]) if h.get("date_written") else None
     date_published = parse_date(h["date_published"]) if h.get("date_published") else None
+    law = None
     if raw.format == "lawmd":
-        info_dates = [d for d in (parse_date(x) for x in h.get("info", "").split("\n")) if d]
-        if info_dates:
-            date_written = max(info_dates)
-        m = re.search(r"\((\d{4}-\d{2}-\d{2})\)", raw.path.name)
-        if m:
-            date_published = m.group(1)
-            if not date_written:
-                date_written = m.group(1)
-                basis["date_written"] = "filename"
+        # dated lines as events (lawdates.py): 通过/修正 -> 成文, 公布 -> 发布, never 施行 -> 成文
+        law = law_dates(raw)
+        date_written, date_published = law.date_written, law.date_published
+        basis.update({k: v for k, v in law.basis.items() if k != "date_effective" and v != "filename"})
     elif not date_written and sig_date:
         date_written = sig_date
     year = int((date_written or date_published)[:4]) if (date_written or date_published) else None
@@ -256,6 +253,9 @@ def extract(raw: RawDocument) -> Notice:
     for f in ("doc_number", "date_written", "date_published", "year", "doc_type", "source_url"):
         if getattr(notice, f) and f not in basis:
             basis[f] = "printed"
+    if law is not None:  # lawdates: 施行日期, events, amendments, the line of each date
+        notice.date_effective, notice.events, notice.amendments = law.date_effective, law.events, law.amendments
+        notice.date_lines = dict(law.lines)
     return notice
 
 

@@ -69,6 +69,19 @@ class Problem:
 
 
 @dataclass
+class Declared:
+    """A metadata value the source declares, with where it was seen.
+
+    ``source`` is Chinese and names the place: ``元数据表“文号”``,
+    ``meta ArticleTitle``, ``<title>``, ``正文第12行（居中）``, ``front matter``."""
+
+    field: str  # title, issuer, doc_number, date_written, date_published, source_url, …
+    value: str
+    source: str
+    line: Optional[int] = None
+
+
+@dataclass
 class RawDocument:
     """Output of the read stage: decoded, de-furnished text of one file.
 
@@ -85,6 +98,8 @@ class RawDocument:
     lines: list[tuple[int, str]]
     header: dict[str, str] = field(default_factory=dict)
     stripped: list[Stripped] = field(default_factory=list)
+    # metadata candidates the page declares (tables, meta tags, headings), for metadata.extract
+    declared: list[Declared] = field(default_factory=list)
 
     @property
     def body(self) -> str:
@@ -157,6 +172,33 @@ class Reference:
     target_id: Optional[str] = None  # resolved archive document id
     target_clause: Optional[str] = None  # resolved clause anchor
     external_key: Optional[str] = None  # slug for an unresolved external doc page
+    target_work: Optional[str] = None  # work id when the target is a law/regulation with versions
+    missing_version: Optional[str] = None  # 引用时有效的版本 not in the archive: its label (2008年修正)
+    date: Optional[str] = None  # YYYY-MM-DD printed before a decision's title (tells same-titled ones apart)
+
+
+@dataclass
+class LawEvent:
+    """A dated line of a law's history (lawrefbook info lines, see lawdates.py).
+
+    kind: 通过 | 批准 | 公布 | 施行 | 修正 | 修订 | 废止."""
+
+    kind: str
+    date: str  # YYYY-MM-DD
+    line: Optional[int] = None  # 1-based line in the source
+    text: str = ""  # the line as printed
+    ordinal: Optional[int] = None  # 第二次修正 -> 2
+    decision: Optional[str] = None  # 《关于修改〈…〉的决定》 named on the line
+
+
+@dataclass
+class ClauseChange:
+    """An earlier text of a published clause (anchors history, see anchors.py)."""
+
+    clause_id: str
+    date: str  # YYYY-MM-DD: the build that first published the new text
+    old_fingerprint: str
+    old_text: Optional[str] = None  # from source_texts/clause-history.yml, if kept
 
 
 @dataclass
@@ -219,6 +261,18 @@ class Notice:
     targets: list[Target] = field(default_factory=list)
     # body line number -> source line number (1-based), for messages
     line_map: list[int] = field(default_factory=list)
+    # field -> where its value came from, in Chinese (元数据表“文号” 第5行, meta PubDate, 落款, sidecar …)
+    provenance: dict[str, str] = field(default_factory=dict)
+    # metadata disagreements and doubts found while reading: (source line or None, Chinese message)
+    warnings: list[tuple[Optional[int], str]] = field(default_factory=list)
+    date_effective: Optional[str] = None  # 施行日期 YYYY-MM-DD
+    events: list[LawEvent] = field(default_factory=list)  # every dated line of a law
+    amendments: list[LawEvent] = field(default_factory=list)  # 修正/修订 events, oldest first
+    date_lines: dict[str, int] = field(default_factory=dict)  # date field -> source line it came from
+    work_id: Optional[str] = None  # permanent id of the work this text is a version of
+    version_label: Optional[str] = None  # 2020年修正 (only when the archive has 2+ versions)
+    validity: Optional[str] = None  # 现行有效 / 已被修改（由 2023 年版取代）/ 已废止 / 尚未生效 / 已失效 …
+    clause_changes: dict[str, list[ClauseChange]] = field(default_factory=dict)  # clause id -> history
 
     @property
     def date(self) -> Optional[str]:
@@ -264,11 +318,18 @@ class Notice:
         if clause is not None and self.in_forwarded(clause):
             title = self.forwarded.title
         s = "《" + title.replace("《", "〈").replace("》", "〉") + "》"  # nested titles take 〈〉
+        if self.version_label:  # 《中华人民共和国专利法》（2020年修正）第二十条
+            s += f"（{self.version_label}）"
         if self.doc_number:
             s += f"（{self.doc_number}）"
         if clause is not None:
             s += clause.label
         return s
+
+    @property
+    def versioned_title(self) -> str:
+        """Title with the version when the archive holds several (GB/T 7714 题名)."""
+        return f"{self.title}（{self.version_label}）" if self.version_label else self.title
 
     def metadata_dict(self) -> dict:
         """Metadata only (no body/clauses), JSON-ready."""
@@ -299,6 +360,11 @@ class Notice:
             "basis": dict(self.basis),
             "notes": list(self.notes),
             "stripped": [asdict(s) for s in self.stripped],
+            "date_effective": self.date_effective,
+            "amendments": [asdict(a) for a in self.amendments],
+            "work_id": self.work_id,
+            "version": self.version_label,
+            "validity": self.validity,
         }
 
     def to_dict(self) -> dict:
@@ -306,3 +372,99 @@ class Notice:
         d["body"] = self.body
         d["clauses"] = [c.to_dict() for c in self.clauses]
         return d
+
+
+# ------------------------------------------------------------- enrich -> write
+
+
+@dataclass(frozen=True)
+class CitedBy:
+    """One clause of the archive that cites a document (or a clause of it).
+
+    ``version``: label of the version the citing text meant (``2008年修正``),
+    set when the cited work has versions; ``via_work``: the archive lacks that
+    version, the link goes to the work page."""
+
+    source_id: str
+    clause_id: str
+    target_clause: Optional[str] = None
+    text: str = ""
+    version: Optional[str] = None
+    via_work: bool = False
+
+
+@dataclass
+class ExternalDocument:
+    """A cited instrument that is not in the archive: one page each.
+
+    Keyed by title + 文号 + date where printed; ``ambiguous`` when references
+    with the same title and neither 文号 nor date were grouped (they may be
+    several documents)."""
+
+    key: str
+    title: str  # as shown, with 《》
+    doc_number: Optional[str] = None
+    date: Optional[str] = None  # YYYY-MM-DD printed with the reference
+    citing: list[CitedBy] = field(default_factory=list)
+    ambiguous: bool = False
+
+
+@dataclass
+class Version:
+    """One text of a work, as held in the archive."""
+
+    doc_id: str
+    work_id: str
+    label: str  # 2020年修正 / 2017年修订 / 1984年通过 / 2022年公布
+    date: Optional[str]  # version date (the adoption of this text)
+    date_published: Optional[str] = None
+    date_effective: Optional[str] = None
+    validity: str = "现行有效"
+    previous: Optional[str] = None  # doc ids in the archive
+    next: Optional[str] = None
+    current: Optional[str] = None  # the version in force (None: none in the archive)
+
+
+@dataclass
+class Work:
+    """An instrument with its dated versions (``works/<id>.html``).
+
+    ``history``: every version the latest text's dated lines name (also those
+    not in the archive), as (label, date, doc id or None)."""
+
+    id: str
+    title: str
+    versions: list[str] = field(default_factory=list)  # doc ids, oldest first
+    current: Optional[str] = None
+    history: list[tuple[str, str, Optional[str]]] = field(default_factory=list)
+    confirmed: bool = False  # a later version's dated lines name an earlier one's date
+
+    @property
+    def has_page(self) -> bool:
+        return len(self.versions) > 1 or any(d is None for _, _, d in self.history)
+
+    def in_force(self, when: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+        """(label, doc id or None) of the version a text dated ``when`` meant:
+        the last one adopted on or before ``when``; the current one without a
+        date; the first one if ``when`` is before all.  doc id None: the
+        archive lacks that version."""
+        if not when or not self.history:
+            cur = self.current or (self.versions[-1] if self.versions else None)
+            return next((lab for lab, _, d in self.history if d == cur), None), cur
+        before = [h for h in self.history if h[1] <= when]
+        label, _, doc = before[-1] if before else self.history[0]
+        return label, doc
+
+
+@dataclass
+class Enrichment:
+    """Everything enrich computes across documents, taken as-is by write."""
+
+    cited_by: dict[str, list[CitedBy]] = field(default_factory=dict)  # target doc id -> citing
+    external: dict[str, ExternalDocument] = field(default_factory=dict)  # key -> document
+    related: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # doc id -> [(doc id, reason)]
+    works: dict[str, Work] = field(default_factory=dict)  # work id -> work
+    versions: dict[str, Version] = field(default_factory=dict)  # doc id -> its version record
+    comparisons: list[tuple[str, str]] = field(default_factory=list)  # (older id, newer id) consecutive pairs
+    problems: list[Problem] = field(default_factory=list)  # warnings (dates, works)
+    timings: dict[str, float] = field(default_factory=dict)

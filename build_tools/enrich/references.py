@@ -66,7 +66,7 @@ from typing import Iterable, Optional
 
 import yaml
 
-from ..models import Notice, Reference
+from ..models import Notice, Reference, Work
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml"
 
@@ -119,7 +119,8 @@ def title_key(title: str) -> str:
     return t
 
 
-def _loose_key(title: str) -> str:
+def loose_title_key(title: str) -> str:
+    """title_key without bracketed parts and 征求意见稿 (a draft and its final text)."""
     t = title_key(title)
     prev = None
     while prev != t:
@@ -180,6 +181,28 @@ def short_names(notice: Notice) -> dict[str, str]:
     return out
 
 
+_DECISION = re.compile(r"(?:决定|决议)$")
+_DATE_ANY = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日")
+
+
+def decision_date(text: str, start: int, title: str) -> Optional[str]:
+    """The date printed before a decision's title on the same line, as in
+    ``2019年3月2日《国务院关于修改部分行政法规的决定》`` and in lawrefbook's dated lines
+    ``1992年9月4日 第七届全国人民代表大会常务委员会第二十七次会议《关于修改〈中华人民共和国
+    专利法〉的决定》第一次修正`` (专利法): it tells apart decisions that share a title
+    (the four 专利法 amendments).  Only within 60 characters, with no sentence
+    break or other title between."""
+    if not _DECISION.search(title):
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    window = text[max(line_start, start - 60):start]
+    dates = list(_DATE_ANY.finditer(window))
+    if not dates or re.search(r"[。；;《》]", window[dates[-1].end():]):
+        return None
+    y, mo, d = (int(x) for x in dates[-1].groups())
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
 def _find_all(text: str, sub: str) -> list[int]:
     out, i = [], text.find(sub)
     while i >= 0:
@@ -231,7 +254,7 @@ class _Self:
     def __init__(self, notice: Notice):
         titles = [notice.title] + ([notice.forwarded.title] if notice.forwarded else [])
         self.keys = {title_key(t) for t in titles if t}
-        self.loose = {_loose_key(t) for t in titles if t}
+        self.loose = {loose_title_key(t) for t in titles if t}
         self.own = title_key(notice.title or "")
         self.doc_number = notice.doc_number and normalise_doc_number(notice.doc_number)
 
@@ -239,7 +262,7 @@ class _Self:
         k = title_key(title)
         if not k:
             return False
-        if k in self.keys or (len(k) >= 6 and _loose_key(title) in self.loose):
+        if k in self.keys or (len(k) >= 6 and loose_title_key(title) in self.loose):
             return True
         verbs = ("印发", "转发", "发布", "公布") + (("对",) if "征求意见" in self.own else ())
         if any(v + k in self.own for v in verbs):
@@ -268,9 +291,9 @@ def find_references(notice: Notice) -> list[Reference]:
 
         def add(pos: int, ref: Reference) -> None:
             idents = [x for x in (ref.doc_number, ref.title and title_key(ref.title)) if x]
-            if any((i, ref.article) in seen for i in idents):
+            if any((i, ref.article, ref.date) in seen for i in idents):
                 return
-            seen.update((i, ref.article) for i in idents)
+            seen.update((i, ref.article, ref.date) for i in idents)
             refs.append((pos, ref))
 
         for s, e, inner in _iter_titles(text) if "《" in text else ():
@@ -302,11 +325,12 @@ def find_references(notice: Notice) -> list[Reference]:
             taken.append((s, e))
             if me.title(title) or me.number(docno):
                 continue
+            date = decision_date(text, s, title)
             if _OMNIBUS.search(title):
                 dm = _DATE_BEFORE.search(text, max(0, s - 16), s)
                 if dm:
                     s = dm.start()  # 2019年3月2日《国务院关于修改部分行政法规的决定》
-            add(s, Reference(clause.id, text[s:e], title=title, doc_number=docno, article=article))
+            add(s, Reference(clause.id, text[s:e], title=title, doc_number=docno, article=article, date=date))
             if article:
                 for printed, art in _more_articles(text, e):
                     add(s, Reference(clause.id, printed, title=title, doc_number=docno, article=art))
@@ -401,8 +425,10 @@ def external_key(ref: Reference, citing_id: Optional[str] = None) -> Optional[st
         basis = ref.doc_number
     elif ref.title and not is_junk_title(ref.title) and title_key(ref.title):
         basis = title_key(ref.title)
-        if _OMNIBUS.search(ref.title):
-            dm = _DATE_IN.match(ref.text)
+        dm = _DATE_IN.match(ref.text)
+        if ref.date:  # the four 专利法修正决定 are four documents
+            basis += "@" + ref.date
+        elif _OMNIBUS.search(ref.title):
             if dm:
                 basis += "@" + "-".join(f"{int(x):02d}" for x in dm.groups())
             elif citing_id:
@@ -511,13 +537,24 @@ def add_bare_law_references(notices: list[Notice]) -> int:
 
 
 def resolve_references(
-    notices: list[Notice], aliases: Optional[list[list[str]]] = None
+    notices: list[Notice], aliases: Optional[list[list[str]]] = None,
+    works: Optional[dict[str, Work]] = None,
 ) -> None:
     """Set target_id/target_clause (or external_key) on every notice.references.
 
     Order: 文号 → exact title key → alias group → title learned from another
     reference carrying the same 文号.  ``aliases`` defaults to data/aliases.yml.
+
+    ``works`` (versions.build_works): a reference to a law with versions goes
+    to the version in force at the citing text's date (its 成文 or 发布 date,
+    ``models.Work.in_force``); when the archive lacks that version the
+    reference keeps ``target_work`` and ``missing_version`` (its label, e.g.
+    ``2008年修正``) and no ``target_id`` — never silently a later text.  Seed
+    003 (2015-10-09) citing 《中华人民共和国专利法》 with only the 2020 text in
+    the archive means the 2008 text.
     """
+    works = works or {}
+    byid = {n.id: n for n in notices}
     if aliases is None:
         aliases = load_aliases() if DEFAULT_ALIASES.exists() else []
     add_bare_law_references(notices)
@@ -560,6 +597,7 @@ def resolve_references(
     for n in notices:
         for r in n.references:
             r.target_id = r.target_clause = r.external_key = None
+            r.target_work = r.missing_version = None
             cands: list[Notice] = []
             if r.doc_number:
                 cands = by_no.get(r.doc_number, [])
@@ -570,6 +608,14 @@ def resolve_references(
             if not cands and r.title and title_key(r.title) in title2no:
                 cands = by_no.get(title2no[title_key(r.title)], [])
             target = _pick(cands, n)
+            work = works.get(target.work_id) if target is not None and target.kind == "law" else None
+            if work is not None and n.id not in work.versions:
+                label, doc_id = work.in_force(_text_date(n))
+                r.target_work = work.id
+                if doc_id is None:
+                    r.missing_version = label
+                    continue
+                target = byid[doc_id]
             if target is not None:
                 r.target_id = target.id
                 # an article number points into the version in force at the date

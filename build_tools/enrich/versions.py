@@ -1,0 +1,272 @@
+"""Works, versions and legal validity.
+
+A *work* is one instrument; each text of it held in the archive is a *version*
+with its own page and permanent id.  Rules (issue 13):
+
+Laws, regulations, interpretations (``kind == "law"``)
+    versions share the normalised title (``references.title_key``: 中华人民共和国
+    and brackets folded, e.g. 行政复议法(2017-09-01) and 行政复议法(2023-09-01)
+    in lawrefbook) and the issuing level (region code); two texts with the same
+    version date are not versions of one another (the eight parts of 民法典
+    share one title and one date) — the later id forms its own work.  A work is
+    ``confirmed`` when a later version's dated lines name the earlier version's
+    date (行政复议法 2023 prints ``2017年9月1日 …第二次修正``).
+    ``Work.history`` lists every version the latest text's dated lines name
+    (专利法 2020: 1984年通过, 1992/2000/2008/2020年修正), with the archive's
+    document where it holds that text.
+Notices
+    a 征求意见稿 and a final text with the same title (征求意见稿 and brackets
+    dropped) and region form a work: the draft is 已被正式文本取代.  A notice
+    printing ``有效期至2020年12月31日`` / ``有效期5年`` / ``有效期为三年`` that has
+    ended at the build date is 已失效.
+
+Validity (``Version.validity``, also ``Notice.validity``): 现行有效 /
+已被修改（由 YYYY 年版取代） / 已废止 (a 废止 line) / 尚未生效 (施行日期 after the
+build date) / 已被正式文本取代 / 已失效.
+
+Work ids are permanent: ``w-`` + 10 hex of sha1(title key | region code) when
+first seen, then kept in ``source_texts/works.lock`` (``doc_id<TAB>work_id``);
+a work with any locked member keeps that member's id, whatever the title
+normalisation becomes later.
+
+``models.Work.in_force(date)`` answers "which version did a text dated D mean".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Iterable, Optional
+
+from ..errors import SourceError
+from ..lawdates import ADOPTION, AMENDMENT, version_label
+from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
+from ..numerals import cn_int
+from .references import loose_title_key, title_key
+
+__all__ = ["WorksLockError", "build_works", "load_works_lock", "format_works_lock", "update_works_lock",
+           "version_date", "expiry_date", "LOCK_NAME"]
+
+LOCK_NAME = "works.lock"
+LOCK_HEADER = ("# works.lock — 作品（同一法律文件的各个版本）的永久编号，由 iparchive build 维护，请勿手工删除行。\n"
+               "# 格式：文件id<TAB>作品id\n")
+_EXPIRY_UNTIL = re.compile(r"有效期(?:至|到)\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_EXPIRY_YEARS = re.compile(r"有效期(?:为|暂定为?)?\s*([一二三四五六七八九十\d]{1,3})\s*年")
+
+
+class WorksLockError(SourceError):
+    """A malformed works.lock line (file, line, Chinese message)."""
+
+
+def version_date(n: Notice) -> Optional[str]:
+    """The date of the text as held: its adoption (成文), else its 发布日期."""
+    return n.date_written or n.date_published
+
+
+def _region_code(n: Notice) -> str:
+    return n.region.code if n.region else NATIONAL_CODE
+
+
+def _derive_id(key: str, code: str) -> str:
+    return "w-" + hashlib.sha1(f"{key}|{code}".encode("utf-8")).hexdigest()[:10]
+
+
+def load_works_lock(path: Path | str) -> dict[str, str]:
+    """doc id -> work id (missing file: empty); bad lines raise WorksLockError."""
+    path = Path(path)
+    out: dict[str, str] = {}
+    if not path.exists():
+        return out
+    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not all(parts) or not parts[1].startswith("w-"):
+            raise WorksLockError(path, f"作品锁文件格式错误，应为“文件id<TAB>作品id（w-…）”：{line!r}", no)
+        if parts[0] in out:
+            raise WorksLockError(path, f"文件 {parts[0]} 重复出现", no)
+        out[parts[0]] = parts[1]
+    return out
+
+
+def format_works_lock(lock: dict[str, str]) -> str:
+    return LOCK_HEADER + "".join(f"{d}\t{w}\n" for d, w in sorted(lock.items()))
+
+
+def write_text(path: Path, text: str) -> None:
+    """The one place this module writes a file (swap for an atomic write)."""
+    path.write_text(text, encoding="utf-8")
+
+
+def update_works_lock(path: Path | str, notices: Iterable[Notice]) -> dict[str, str]:
+    """Add the work id of every built document that has one; keep the rest."""
+    path = Path(path)
+    lock = load_works_lock(path)
+    for n in notices:
+        if n.work_id:
+            lock.setdefault(n.id, n.work_id)
+    text = format_works_lock(lock)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        write_text(path, text)
+    return lock
+
+
+def expiry_date(n: Notice) -> Optional[str]:
+    """End of a printed 有效期 (至YYYY年M月D日, or N年 from the document's date)."""
+    body = n.body
+    if "有效期" not in body:
+        return None
+    m = _EXPIRY_UNTIL.search(body)
+    if m:
+        y, mo, d = (int(x) for x in m.groups())
+        try:
+            return dt.date(y, mo, d).isoformat()
+        except ValueError:
+            return None
+    m = _EXPIRY_YEARS.search(body)
+    start = n.date_effective or n.date
+    if m and start:
+        try:
+            years = cn_int(m.group(1))
+            d0 = dt.date.fromisoformat(start)
+            return d0.replace(year=d0.year + years).isoformat()
+        except (ValueError, TypeError):
+            return None
+    return None
+
+
+def _history(latest: Notice, members: list[Notice]) -> list[tuple[str, str, Optional[str]]]:
+    """(label, date, doc id or None) for each version the latest text's lines name."""
+    by_date = {version_date(m): m.id for m in members if version_date(m)}
+    seen: dict[str, tuple[str, str, Optional[str]]] = {}
+    for e in sorted(latest.events, key=lambda e: e.date):
+        if e.kind not in ADOPTION + AMENDMENT or e.date in seen:
+            continue
+        kind = "通过" if e.kind == "批准" else e.kind
+        seen[e.date] = (f"{e.date[:4]}年{kind}", e.date, by_date.get(e.date))
+    for m in members:  # archive versions the lines do not name (a 令 公布 only)
+        d = version_date(m)
+        if d and d not in seen:
+            seen[d] = (version_label(m.events, d) or f"{d[:4]}年版", d, m.id)
+    return [seen[d] for d in sorted(seen)]
+
+
+def _validity_of_law(n: Notice, nxt: Optional[Notice], today: str) -> str:
+    if any(e.kind == "废止" for e in n.events):
+        return "已废止"
+    if n.date_effective and n.date_effective > today:
+        return "尚未生效"
+    if nxt is not None and not (nxt.date_effective and nxt.date_effective > today):
+        year = (version_date(nxt) or "")[:4]
+        return f"已被修改（由 {year} 年版取代）"
+    return "现行有效"
+
+
+def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
+                today: Optional[str] = None) -> tuple[dict[str, Work], dict[str, Version], list[Problem]]:
+    """Group ``notices`` into works; set ``work_id``/``version_label``/``validity``
+    on each notice it concerns.  Returns (works, versions by doc id, problems)."""
+    lock = lock or {}
+    today = today or dt.date.today().isoformat()
+    groups: dict[tuple[str, str, str], list[Notice]] = {}
+    for n in notices:
+        if not n.title:
+            continue
+        if n.kind == "law":
+            key = ("law", title_key(n.title), _region_code(n))
+        elif n.status in ("征求意见稿", "正式"):
+            key = ("notice", loose_title_key(n.title), _region_code(n))
+        else:
+            continue
+        if key[1]:
+            groups.setdefault(key, []).append(n)
+    works: dict[str, Work] = {}
+    versions: dict[str, Version] = {}
+    problems: list[Problem] = []
+    for (family, key, code), members in sorted(groups.items()):
+        if family == "law":
+            chains: list[list[Notice]] = [[]]
+            for m in sorted(members, key=lambda m: (version_date(m) or "", m.id)):
+                # same version date: not a version of the other (民法典 parts)
+                if chains[0] and version_date(chains[0][-1]) == version_date(m):
+                    chains.append([m])
+                else:
+                    chains[0].append(m)
+            for chain in chains:
+                _law_work(chain, key, code, lock, today, works, versions, problems)
+        else:
+            drafts = [m for m in members if m.status == "征求意见稿"]
+            finals = [m for m in members if m.status == "正式"]
+            if drafts and finals:
+                _draft_work(drafts, finals, key, code, lock, works, versions)
+    for n in notices:
+        if n.validity is None and n.kind != "law":
+            end = expiry_date(n)
+            if end and end < today:
+                n.validity = "已失效"
+            elif end:
+                n.validity = "现行有效"
+    return works, versions, problems
+
+
+def _work_id(chain: list[Notice], key: str, code: str, lock: dict[str, str],
+             works: dict[str, Work], problems: list[Problem]) -> str:
+    locked = [lock[m.id] for m in chain if m.id in lock]
+    if locked:
+        if len(set(locked)) > 1:
+            problems.append(Problem(LOCK_NAME, None, "warning",
+                                    f"《{chain[-1].title}》的各版本在 works.lock 中有不同的作品编号 {sorted(set(locked))}，"
+                                    f"沿用最早版本的 {locked[0]}"))
+        return locked[0]
+    wid = _derive_id(key, code)
+    n = 2
+    while wid in works:  # a same-title chain split off (same version date)
+        wid = _derive_id(f"{key}#{n}", code)
+        n += 1
+    return wid
+
+
+def _law_work(chain: list[Notice], key: str, code: str, lock: dict[str, str], today: str,
+              works: dict[str, Work], versions: dict[str, Version], problems: list[Problem]) -> None:
+    wid = _work_id(chain, key, code, lock, works, problems)
+    latest = chain[-1]
+    work = Work(wid, latest.title, [m.id for m in chain], history=_history(latest, chain))
+    dates = {e.date for e in latest.events}
+    work.confirmed = len(chain) > 1 and all(version_date(m) in dates for m in chain[:-1])
+    multi = len(chain) > 1
+    for i, m in enumerate(chain):
+        nxt = chain[i + 1] if i + 1 < len(chain) else None
+        label = version_label(m.events, version_date(m)) or "现行文本"
+        v = Version(m.id, wid, label, version_date(m), m.date_published, m.date_effective,
+                    _validity_of_law(m, nxt, today),
+                    previous=chain[i - 1].id if i else None, next=nxt.id if nxt else None)
+        versions[m.id] = v
+        m.work_id, m.validity = wid, v.validity
+        m.version_label = label if multi else None
+    current = next((m.id for m in reversed(chain) if versions[m.id].validity == "现行有效"), None)
+    work.current = current
+    for m in chain:
+        versions[m.id].current = current
+    works[wid] = work
+
+
+def _draft_work(drafts: list[Notice], finals: list[Notice], key: str, code: str, lock: dict[str, str],
+                works: dict[str, Work], versions: dict[str, Version]) -> None:
+    final = max(finals, key=lambda m: (version_date(m) or "", m.id))
+    chain = sorted(drafts, key=lambda m: (version_date(m) or "", m.id)) + [final]
+    locked = [lock[m.id] for m in chain if m.id in lock]
+    wid = locked[0] if locked else _derive_id("notice|" + key, code)
+    work = Work(wid, final.title, [m.id for m in chain], current=final.id,
+                history=[("征求意见稿" if m is not final else "正式文本", version_date(m) or "", m.id) for m in chain])
+    for i, m in enumerate(chain):
+        is_final = m is final
+        v = Version(m.id, wid, "正式文本" if is_final else "征求意见稿", version_date(m), m.date_published,
+                    m.date_effective, "现行有效" if is_final else "已被正式文本取代",
+                    previous=chain[i - 1].id if i else None,
+                    next=chain[i + 1].id if i + 1 < len(chain) else None, current=final.id)
+        versions[m.id] = v
+        m.work_id = wid
+        if not is_final:
+            m.validity = v.validity
+    works[wid] = work

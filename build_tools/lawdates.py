@@ -1,0 +1,183 @@
+"""Dated lines of laws, regulations and interpretations, read as legal events.
+
+A lawrefbook file prints its history between the title and ``<!-- INFO END -->``
+(``read._read_lawmd`` keeps them as the first ``header["info_lines"]`` body
+lines).  Forms handled by :func:`line_events`, all seen in
+``../shared/corpus/lawrefbook``:
+
+通过 / 批准 (adopted; a city regulation is 通过 then 批准 by the province)
+    ``1984年3月12日 第六届全国人民代表大会常务委员会第四次会议通过`` (专利法);
+    ``2022年1月29日 最高人民法院审判委员会第1862次会议通过`` (反不正当竞争法解释);
+    ``2019年11月29日 山东省第十三届人民代表大会常务委员会第十五次会议批准``.
+公布 / 发布 / 公告 (promulgated)
+    ``2022年6月6日 中华人民共和国国家安全部令第2号公布``,
+    ``1993年12月13日 中华人民共和国国务院令第135号发布``, ``1987年4月1日 国务院发布``,
+    ``2019年1月20日 河南省第十三届人民代表大会第二次会议主席团公告``.
+施行 / 实施 (in force from)
+    ``2022年3月20日 施行`` (反不正当竞争法解释), ``1999年12月20日 实施``.
+修正 / 修订 (amended by a decision of that date; ordinal if printed)
+    ``1992年9月4日 第七届…第二十七次会议《关于修改〈中华人民共和国专利法〉的决定》第一次修正``;
+    ``2011年1月8日 《国务院关于废止和修改部分行政法规的决定》第一次修订`` (废止 inside the
+    decision's title is no event); ``1997年3月14日 第八届全国人民代表大会第五次会议修订``.
+Several events on one line (Guangdong files)
+    ``2018年11月29日 …《…的决定》第二次修正  2020年11月27日…会议修订 根据`` — split at
+    each date.  Joint interpretations print two meetings before one 通过
+    (``2008年2月18日 最高人民法院…第1444次会议、2008年5月8日最高人民检察院…通过``): the
+    later date is the event.
+废止 (repealed) outside a 《》 title.
+
+:func:`law_dates` turns the events into the record's dates:
+``date_written`` (成文: the adoption of this text — the last 通过/批准/修正/修订,
+never a 施行 date), ``date_published`` (the last 公布/发布 not before it, else the
+``(YYYY-MM-DD)`` of the file name), ``date_effective`` (施行), and the amendments.
+:func:`date_order_problem` warns when 成文日期 is after 发布日期, naming both lines.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .models import LawEvent, Notice, Problem, RawDocument
+from .numerals import cn_int
+
+__all__ = ["LawDates", "line_events", "law_events", "law_dates", "version_label", "date_order_problem",
+           "ADOPTION", "AMENDMENT"]
+
+ADOPTION = ("通过", "批准")
+AMENDMENT = ("修正", "修订")
+_DATE = re.compile(r"((?:1[89]|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
+_VERB = re.compile(r"修正|修订|修改|废止|施行|实施|公布|发布|公告|通过|批准")
+_VERB_KIND = {"修改": "修正", "实施": "施行", "发布": "公布", "公告": "公布"}
+_ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)次(?:修正|修订)")
+_FILE_DATE = re.compile(r"\((\d{4}-\d{2}-\d{2})\)")
+
+
+@dataclass
+class LawDates:
+    """The dates of one law as read from its dated lines and file name."""
+
+    events: list[LawEvent] = field(default_factory=list)
+    date_written: Optional[str] = None
+    date_published: Optional[str] = None
+    date_effective: Optional[str] = None
+    amendments: list[LawEvent] = field(default_factory=list)
+    basis: dict[str, str] = field(default_factory=dict)  # field -> printed | filename
+    lines: dict[str, int] = field(default_factory=dict)  # field -> source line
+
+
+def _strip_titles(s: str) -> str:
+    """The line without its 《…》 (nested, or cut off at the line's end)."""
+    out, depth = [], 0
+    for ch in s:
+        if ch in "《<＜〈":
+            depth += 1
+        elif ch in "》>＞〉" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(ch)
+    return "".join(out)
+
+
+def _iso(m: re.Match) -> Optional[str]:
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def line_events(text: str, line: Optional[int] = None) -> list[LawEvent]:
+    """Events on one dated line (see module doc); [] for a line without a date."""
+    dates = list(_DATE.finditer(text))
+    out: list[LawEvent] = []
+    pending: Optional[str] = None  # a date whose segment named no event (joint meetings)
+    for i, m in enumerate(dates):
+        seg = text[m.end(): dates[i + 1].start() if i + 1 < len(dates) else len(text)]
+        date = _iso(m)
+        if date is None:
+            continue
+        verbs = _VERB.findall(_strip_titles(seg)) or _VERB.findall(seg)
+        if not verbs:
+            pending = date
+            continue
+        kind = _VERB_KIND.get(verbs[-1], verbs[-1])
+        if pending and kind in ADOPTION:
+            date = max(date, pending)
+        pending = None
+        om = _ORDINAL.search(seg)
+        ordinal = None
+        if om:
+            try:
+                ordinal = cn_int(om.group(1))
+            except (ValueError, TypeError):
+                ordinal = None
+        dm = re.search(r"《(.+)》", seg)
+        out.append(LawEvent(kind, date, line, text.strip(), ordinal,
+                            f"《{dm.group(1)}》" if dm and kind in AMENDMENT else None))
+    return out
+
+
+def law_events(raw: RawDocument) -> list[LawEvent]:
+    """Every event of the dated lines of a lawrefbook file, in printed order."""
+    n = int(raw.header.get("info_lines", "0") or 0)
+    out: list[LawEvent] = []
+    for no, text in raw.lines[:n]:
+        out.extend(line_events(text, no))
+    return out
+
+
+def law_dates(raw: RawDocument) -> LawDates:
+    """Dates of a lawrefbook file from its events and file name (module doc)."""
+    res = LawDates(events=law_events(raw))
+    ev = res.events
+    adopted = [e for e in ev if e.kind in ADOPTION + AMENDMENT]
+    if adopted:
+        last = max(adopted, key=lambda e: e.date)
+        res.date_written, res.basis["date_written"] = last.date, "printed"
+        res.lines["date_written"] = last.line
+    res.amendments = sorted((e for e in ev if e.kind in AMENDMENT), key=lambda e: e.date)
+    published = [e for e in ev if e.kind == "公布" and (not res.date_written or e.date >= res.date_written)]
+    m = _FILE_DATE.search(Path(raw.path).name)
+    if published:
+        p = max(published, key=lambda e: e.date)
+        res.date_published, res.basis["date_published"] = p.date, "printed"
+        res.lines["date_published"] = p.line
+    elif m:
+        res.date_published, res.basis["date_published"] = m.group(1), "filename"
+    effective = [e for e in ev if e.kind == "施行"]
+    if effective:
+        e = max(effective, key=lambda e: e.date)
+        res.date_effective, res.basis["date_effective"] = e.date, "printed"
+        res.lines["date_effective"] = e.line
+    return res
+
+
+def version_label(events: list[LawEvent], fallback: Optional[str] = None) -> Optional[str]:
+    """``2020年修正`` / ``2017年修订`` / ``1984年通过`` / ``2022年公布``: the text's version."""
+    adopted = [e for e in events if e.kind in ADOPTION + AMENDMENT]
+    if adopted:
+        last = max(adopted, key=lambda e: (e.date, e.kind in AMENDMENT))
+        kind = "通过" if last.kind == "批准" else last.kind
+        return f"{last.date[:4]}年{kind}"
+    published = [e for e in events if e.kind == "公布"]
+    if published:
+        return f"{max(e.date for e in published)[:4]}年公布"
+    return f"{fallback[:4]}年版" if fallback else None
+
+
+def date_order_problem(n: Notice) -> Optional[Problem]:
+    """A warning when 成文日期 is after 发布日期, showing both and where each came from."""
+    if not (n.date_written and n.date_published and n.date_written > n.date_published):
+        return None
+
+    def where(key: str) -> str:
+        basis = n.basis.get(key, "printed")
+        if key in n.date_lines:
+            return f"第 {n.date_lines[key]} 行"
+        return {"sidecar": "sidecar", "filename": "文件名"}.get(basis, "原文")
+
+    line = n.date_lines.get("date_written") or n.date_lines.get("date_published")
+    return Problem(n.source_file, line, "warning",
+                   f"成文日期 {n.date_written}（{where('date_written')}）晚于发布日期 {n.date_published}"
+                   f"（{where('date_published')}），请核对；施行日期不应记为成文日期")
