@@ -6,12 +6,20 @@ Forms handled::
     iparchive search 惩罚性赔偿 --region 云南省 --year 2015..2023 \\
         --theme 司法保护 --type 实施意见 --status 正式 --limit 20 --json
     iparchive search '"三合一" OR 技术调查官' --index search/index
+    iparchive search 专利 --limit 10 --page 3 --site-url https://ip.example.org
+    iparchive search 专利 --json | head -1          (no BrokenPipeError traceback)
     python -m search.cli 惩罚性赔偿 --index DIR
 
 ``--year`` takes ``2020``, ``2015..2023``, ``2015-2023``, ``2015..`` or
 ``..2020``.  Several words after ``search`` are joined with spaces (AND).
-Exit status: 0 on success (also with no hits), 2 on a bad query, a
-missing index or bad options.
+Hits link to ``<site_url>/notices/<id>.html#<clause>``; the address comes from
+``--site-url``, else the environment variable IPARCHIVE_SITE_URL, else
+``site_url`` in mkdocs.yml (the build's rule, ``write.common.site_url_setting``);
+without one the links are site-relative and the CLI says so once (on stderr).
+Control characters in stored text (an ESC of a terminal sequence in a
+scraped page) are shown as U+FFFD, never sent raw to the terminal.
+Exit status: 0 on success (also with no hits, and when the reader of a pipe
+stops early), 2 on a bad query, a missing index or bad options.
 """
 from __future__ import annotations
 
@@ -23,8 +31,14 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
-DEFAULT_INDEX = Path(__file__).resolve().parent / "index"  # search/index/
+from .schema import SearchError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INDEX = ROOT / "search" / "index"
+MKDOCS_YML = ROOT / "mkdocs.yml"
 JSON_SCHEMA = "iparchive-search/1"
+RELATIVE_NOTE = ("未设置网站公开地址（site_url）：以下链接为相对网站根目录的路径。"
+                 "可用 --site-url URL、环境变量 IPARCHIVE_SITE_URL 或 mkdocs.yml 的 site_url 设置")
 
 ANSI_HL = ("\x1b[1;31m", "\x1b[0m")
 ANSI_BOLD = ("\x1b[1m", "\x1b[0m")
@@ -57,7 +71,10 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--theme", help="主题，如 司法保护")
     p.add_argument("--type", dest="doc_type", help="文种，如 实施意见")
     p.add_argument("--status", help="状态，如 正式、征求意见稿")
-    p.add_argument("--limit", type=int, default=20, help="最多显示条数（默认 20）")
+    p.add_argument("--limit", type=int, default=20, help="每页条数（默认 20）")
+    p.add_argument("--page", type=int, default=1, help="第几页（从 1 起，默认 1）")
+    p.add_argument("--site-url", default=None,
+                   help="网站公开地址（默认：环境变量 IPARCHIVE_SITE_URL 或 mkdocs.yml 的 site_url）")
     p.add_argument("--json", action="store_true", help="输出 JSON（格式见 docs/search-json.md）")
     p.add_argument("--index", type=Path, default=None,
                    help="索引目录（默认 search/index，或环境变量 IPARCHIVE_INDEX）")
@@ -88,17 +105,38 @@ def _index_dir(args) -> Path:
     return Path(env) if env else DEFAULT_INDEX
 
 
-def results_json(res, filters: dict, limit: int) -> dict:
+def site_url_of(args) -> str:
+    """--site-url, else the build's rule (IPARCHIVE_SITE_URL, mkdocs.yml)."""
+    if args.site_url is not None:
+        return args.site_url.strip().rstrip("/")
+    # the write stage owns the canonical-address rule; imported only here (pypinyin)
+    from build_tools.write.common import site_url_setting
+
+    return site_url_setting(MKDOCS_YML)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """Stored text fit for a terminal: control characters (ESC, CR, bidi
+    overrides) become U+FFFD; newlines become spaces."""
+    return _CONTROL.sub("\ufffd", str(text).replace("\n", " "))
+
+
+def results_json(res, filters: dict, limit: int, page: int = 1, site_url: str = "") -> dict:
     """The stable ``--json`` document (schema iparchive-search/1)."""
     return {
         "schema": JSON_SCHEMA,
         "query": res.query,
         "filters": filters,
         "limit": limit,
+        "page": page,
+        "site_url": site_url or None,
         "total": res.total,
         "returned": len(res.hits),
         "backend": res.backend,
-        "hits": [dict(rank=i, **h.to_dict()) for i, h in enumerate(res.hits, 1)],
+        "hits": [dict(rank=res.offset + i, **h.to_dict()) for i, h in enumerate(res.hits, 1)],
     }
 
 
@@ -110,23 +148,33 @@ def format_hit(i: int, h, color: bool) -> str:
         str(v) for v in ((h.region[-2] if len(h.region) >= 2 else (h.region or [""])[0]),
                          h.year, h.doc_type) if v
     )
-    frag = h.marked(*hl).replace("\n", " ")
+    frag = safe(h.marked("\ue000", "\ue001")).replace("\ue000", hl[0]).replace("\ue001", hl[1])
     if h.fragment_start > 0:
         frag = "…" + frag
     if h.fragment_start + len(h.fragment) < h.text_length:
         frag += "…"
-    head = f"{i:>2}. {bold[0]}{h.citation}{bold[1]}"
+    head = f"{i:>2}. {bold[0]}{safe(h.citation)}{bold[1]}"
     if meta:
-        head += f"  {dim[0]}[{meta}]{dim[1]}"
-    return f"{head}\n    {frag}\n    {dim[0]}{h.url}{dim[1]}"
+        head += f"  {dim[0]}[{safe(meta)}]{dim[1]}"
+    return f"{head}\n    {frag}\n    {dim[0]}{safe(h.url)}{dim[1]}"
 
 
 def run(args, out: TextIO = None, err: TextIO = None) -> int:
-    """Handler for the parsed ``search`` arguments; returns the exit status."""
-    from .query import SearchError, run_search
-
+    """Handler for the parsed ``search`` arguments; returns the exit status.
+    A closed pipe (``| head``) ends the output quietly with status 0."""
     out = out or sys.stdout
     err = err or sys.stderr
+    try:
+        return _run(args, out, err)
+    except BrokenPipeError:
+        if out is sys.stdout:  # no "Exception ignored" at exit either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _run(args, out: TextIO, err: TextIO) -> int:
+    from .query import run_search  # the query machinery loads only when a search runs
+
     q = " ".join(args.query)
     filters = {
         "region": args.region,
@@ -135,13 +183,17 @@ def run(args, out: TextIO = None, err: TextIO = None) -> int:
         "doc_type": args.doc_type,
         "status": args.status,
     }
+    page = getattr(args, "page", 1) or 1
     try:
+        if page < 1 or args.limit < 1:
+            raise ValueError("--page 和 --limit 应为正整数")
         years = parse_years(args.year)
         filters["years"] = list(years) if years else None
+        site_url = site_url_of(args)
         res = run_search(
             _index_dir(args), q, region=args.region, years=years,
             theme=args.theme, doc_type=args.doc_type, status=args.status,
-            limit=args.limit,
+            limit=args.limit, offset=(page - 1) * args.limit, site_url=site_url,
         )
     except (SearchError, ValueError) as e:
         if args.json:
@@ -152,14 +204,25 @@ def run(args, out: TextIO = None, err: TextIO = None) -> int:
             print(f"iparchive search: {e}", file=err)
         return 2
     if args.json:
-        json.dump(results_json(res, filters, args.limit), out, ensure_ascii=False, indent=2)
+        json.dump(results_json(res, filters, args.limit, page, site_url), out, ensure_ascii=False, indent=2)
         out.write("\n")
+        out.flush()
         return 0
+    if not site_url and res.hits:
+        print(RELATIVE_NOTE, file=err)
     color = _use_color(args.color, out)
-    for i, h in enumerate(res.hits, 1):
+    for i, h in enumerate(res.hits, res.offset + 1):
         print(format_hit(i, h, color), file=out)
-    shown = f"，显示前 {len(res.hits)} 条" if res.total > len(res.hits) else ""
+    first, last = res.offset + 1, res.offset + len(res.hits)
+    if not res.hits:
+        shown = f"，第 {page} 页没有结果" if res.total else ""
+    elif res.total > len(res.hits):
+        more = f"；下一页：--page {page + 1}" if last < res.total else ""
+        shown = f"，显示第 {first}–{last} 条{more}"
+    else:
+        shown = ""
     print(f"共 {res.total} 条{shown}（{res.seconds:.3f} 秒）", file=out)
+    out.flush()
     return 0
 
 

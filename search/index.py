@@ -1,8 +1,9 @@
 """Build and incrementally update the clause index (Whoosh or tantivy).
 
-One record per clause (``kind="clause"``) and one per document title
-(``kind="title"``, whose ``text`` is the title); the fields are listed in
-``search.whoosh_backend`` and ``search.tantivy_backend``.
+One typed ``schema.IndexRecord`` per clause (``kind="clause"``) and one per
+document title (``kind="title"``, whose ``text`` is the title); how each
+backend indexes the fields is listed in ``search.whoosh_backend`` and
+``search.tantivy_backend``.
 
 Backends (``backend=``):
 
@@ -41,7 +42,6 @@ import io
 import json
 import os
 import pickle
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,17 +50,14 @@ from typing import Iterable, Optional
 from build_tools.models import Notice
 
 from . import tokenizer as tk
+from .schema import META_FILE, NATIONAL_NAME, SCHEMA_VERSION, TITLE_LABEL, Backend, IndexRecord, read_meta
 
-SCHEMA_VERSION = 2
-META_FILE = "iparchive-meta.json"
-CACHE_FILE = "jieba-cache.pkl"  # written by older versions; removed on rebuild
-INDEX_NAME = "MAIN"  # Whoosh's index name (kept here for older callers)
+__all__ = ["build_index", "clear_index", "notice_records", "region_terms", "records_hash", "backend_module",
+           "choose_backend", "IndexStats", "META_FILE", "SCHEMA_VERSION", "BACKENDS", "AUTO_THRESHOLD"]
+
 BACKENDS = ("whoosh", "tantivy")
 AUTO_THRESHOLD = 10_000  # records; above it backend="auto" picks tantivy
 BACKEND_ENV = "IPARCHIVE_SEARCH_BACKEND"
-TANTIVY_DIR = "tantivy"  # the tantivy index lives in index_dir/tantivy/
-NATIONAL_NAME = "全国"
-TITLE_LABEL = "标题"
 
 
 @dataclass
@@ -106,61 +103,28 @@ def region_terms(notice: Notice) -> list[str]:
     return out
 
 
-def _kw(values: Iterable[str]) -> str:
-    return ",".join(v.replace(",", " ") for v in values if v)
-
-
-def notice_records(notice: Notice, base_url: str = "") -> list[dict]:
-    """The Whoosh documents for one notice: its title record, then clauses."""
-    common = dict(
-        doc_id=notice.id,
-        doc_title=notice.title,
-        region=_kw(region_terms(notice)),
-        doc_themes=_kw(notice.themes),
-        doc_type=notice.doc_type or "",
-        status=notice.status or "",
-    )
-    if notice.year is not None:
-        common["year"] = int(notice.year)
+def notice_records(notice: Notice, base_url: str = "") -> list[IndexRecord]:
+    """The index records of one notice: its title record, then its clauses."""
+    region = tuple(region_terms(notice))
+    themes = tuple(t for t in notice.themes if t)
+    year = int(notice.year) if notice.year is not None else None
+    common = dict(doc_id=notice.id, doc_title=notice.title, region=region, doc_themes=themes,
+                  doc_type=notice.doc_type or "", status=notice.status or "", year=year)
     page = f"{base_url}notices/{notice.id}.html"
-    recs = [
-        dict(
-            common,
-            key=f"{notice.id}#",
-            kind="title",
-            clause_id="",
-            title=notice.title,
-            label=TITLE_LABEL,
-            citation=notice.citation(),
-            text=notice.title,
-            words=notice.title,
-            themes=_kw(notice.themes),
-            url=page,
-            order=0,
-        )
-    ]
+    recs = [IndexRecord(key=f"{notice.id}#", kind="title", clause_id="", title=notice.title,
+                        label=TITLE_LABEL, citation=notice.citation(), text=notice.title,
+                        themes=themes, url=page, order=0, **common)]
     for i, c in enumerate(notice.walk(), start=1):
         if not c.text.strip():
             continue
-        recs.append(
-            dict(
-                common,
-                key=f"{notice.id}#{c.id}",
-                kind="clause",
-                clause_id=c.id,
-                label=c.label,
-                citation=notice.citation(c),
-                text=c.text,
-                words=c.text,
-                themes=_kw(c.themes),
-                url=f"{page}#{c.id}",
-                order=i,
-            )
-        )
+        recs.append(IndexRecord(key=f"{notice.id}#{c.id}", kind="clause", clause_id=c.id, label=c.label,
+                                citation=notice.citation(c), text=c.text,
+                                themes=tuple(t for t in c.themes if t), url=f"{page}#{c.id}", order=i,
+                                **common))
     return recs
 
 
-def records_hash(records: list[dict]) -> str:
+def records_hash(records: list[IndexRecord]) -> str:
     """Content hash of a document's records (values, keys and their order).
 
     Pickled without memo ("fast" mode), so equal values always give equal
@@ -174,25 +138,18 @@ def records_hash(records: list[dict]) -> str:
     return hashlib.sha256(buf.getvalue()).hexdigest()
 
 
-def _read_meta(index_dir: Path) -> Optional[dict]:
-    try:
-        return json.loads((index_dir / META_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def _write_meta(index_dir: Path, meta: dict) -> None:
     tmp = index_dir / (META_FILE + ".tmp")
     tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=0), "utf-8")
     os.replace(tmp, index_dir / META_FILE)
 
 
-def backend_module(name: str):
+def backend_module(name: str) -> Backend:
     """The backend module for ``name`` (imports Whoosh or tantivy lazily)."""
     if name == "whoosh":
-        from . import whoosh_backend as mod
+        from . import whoosh_backend as mod  # lazily: a tantivy index never pays Whoosh's import
     elif name == "tantivy":
-        from . import tantivy_backend as mod
+        from . import tantivy_backend as mod  # lazily: a Whoosh index never loads tantivy
     else:
         raise ValueError(f"未知的检索后端：{name}（可用：whoosh、tantivy、auto）")
     return mod
@@ -222,7 +179,6 @@ def build_index(
     progress: bool = False,
     backend: str = "auto",
     userdict: bool = True,
-    workers: Optional[int] = None,  # accepted for older callers; unused
 ) -> IndexStats:
     """Create or update the index in ``index_dir`` from ``notices``.
 
@@ -239,14 +195,14 @@ def build_index(
     stats = IndexStats()
     tid = tk.tokenizer_id(userdict)
 
-    new: dict[str, tuple[str, list[dict]]] = {}
+    new: dict[str, tuple[str, list[IndexRecord]]] = {}
     for n in notices:
         if n.id in new:
             raise ValueError(f"重复的文件编号：{n.id}")
         recs = notice_records(n, base_url)
         new[n.id] = (records_hash(recs), recs)
 
-    meta = _read_meta(index_dir)
+    meta = read_meta(index_dir)
     current = (meta or {}).get("backend", "whoosh") if meta else None
     name = choose_backend(backend, sum(len(r) for _, r in new.values()), current)
     mod = backend_module(name)
@@ -300,13 +256,8 @@ def build_index(
 
 
 def clear_index(index_dir: Path) -> None:
-    """Remove both backends' files, the meta file and an old token cache."""
+    """Remove the meta file and both backends' files (each backend's ``clear``)."""
     index_dir = Path(index_dir)
-    for p in index_dir.iterdir():
-        if p.is_file() and (
-            p.name.startswith(INDEX_NAME + "_")
-            or p.name.startswith("_" + INDEX_NAME + "_")
-            or p.name in (META_FILE, CACHE_FILE)
-        ):
-            p.unlink()
-    shutil.rmtree(index_dir / TANTIVY_DIR, ignore_errors=True)
+    (index_dir / META_FILE).unlink(missing_ok=True)
+    for name in BACKENDS:
+        backend_module(name).clear(index_dir)

@@ -26,11 +26,9 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from . import tokenizer as tk
+from .schema import GRAM_FIELDS, SearchError, field_names
 
 OPS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-FIELDS = ("text", "title", "region", "year", "themes", "doc_themes", "doc_type",
-          "status", "doc_id", "kind")
-GRAM_FIELDS = ("text", "title")
 
 
 @dataclass
@@ -108,21 +106,8 @@ class AndMaybe:
 Node = Union[Lit, Range, Every, Not, And, Or, AndMaybe]
 
 
-def _error(q: str, detail: str):
-    from .query import SearchError
-
+def _error(q: str, detail: str) -> SearchError:
     return SearchError(f"无法解析检索式“{q}”：{detail}")
-
-
-def field_names() -> dict[str, str]:
-    """Field name or alias -> field."""
-    from .query import FIELD_ALIASES
-
-    out = {f: f for f in FIELDS}
-    for f, aliases in FIELD_ALIASES.items():
-        for a in aliases:
-            out[a] = f
-    return out
 
 
 _FIELD_RE = re.compile(r"([^\s():\"]+):")

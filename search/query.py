@@ -21,6 +21,8 @@ get that field's score on top.
 The backend (Whoosh or tantivy) is the one recorded in the index
 directory's meta file; only that backend's library is imported.  Both see
 the same query tree checks (``search.qparse``), so errors read the same.
+Fields, messages, ``SearchError`` and the typed records live in
+``search.schema`` (a leaf: the backends never import this module).
 """
 from __future__ import annotations
 
@@ -30,35 +32,19 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
+from . import qparse
 from . import tokenizer as tk
-from .index import META_FILE, SCHEMA_VERSION, TITLE_LABEL, _read_meta, backend_module
+from .index import backend_module
+from .schema import (EMPTY_INDEX, META_FILE, MISSING_INDEX, OLD_INDEX, SCHEMA_VERSION, TITLE_LABEL, Backend,
+                     Filters, SearchError, read_meta)
 
-THEMES_YML = Path(__file__).resolve().parent.parent / "build_tools" / "data" / "themes.yml"
-MISSING_INDEX = "索引不存在：请先运行 make site 或 iparchive index"
-OLD_INDEX = "索引格式已过时：请重新运行 make site 或 iparchive index"
-EMPTY_INDEX = "索引为空：请先运行 make site 或 iparchive index"
+__all__ = ["Hit", "Results", "SearchError", "Filters", "run_search", "search", "check_query", "fold_query",
+           "find_literals", "cut_fragment", "close_all", "MISSING_INDEX"]
 
 FRAGMENT_CHARS = 160  # longest fragment cut from a clause
 CONTEXT_CHARS = 40  # context kept before the first highlight
-MAX_WORD = 8  # longest word tried when segmenting queries
-
-FIELD_ALIASES = {
-    "text": ["正文", "内容"],
-    "title": ["标题"],
-    "region": ["地区", "地域"],
-    "year": ["年份", "年度"],
-    "themes": ["theme", "主题"],
-    "doc_type": ["type", "类型", "文种"],
-    "status": ["状态"],
-    "doc_id": ["doc", "id"],
-    "kind": ["类别"],
-}
-
-
-class SearchError(Exception):
-    """A user-facing problem (Chinese message): bad query, missing index."""
 
 
 @dataclass
@@ -124,6 +110,7 @@ class Results:
     seconds: float
     parsed: str = ""  # the backend's reading of the query, for debugging
     backend: str = ""  # whoosh | tantivy
+    offset: int = 0  # hits skipped before the first returned one (--page)
 
 
 # ------------------------------------------------------------------ index
@@ -131,7 +118,7 @@ class Results:
 _OPEN: dict[str, tuple] = {}
 
 
-def _searcher(index_dir: Path):
+def _searcher(index_dir: Path) -> tuple[Backend, object]:
     """(backend module, searcher) for ``index_dir``, opened once per process
     and reopened whenever build_index has committed since."""
     key = str(Path(index_dir).resolve())
@@ -145,7 +132,7 @@ def _searcher(index_dir: Path):
         del _OPEN[key]
     if not Path(key).is_dir():
         raise SearchError(MISSING_INDEX)
-    meta = _read_meta(Path(key))
+    meta = read_meta(Path(key))
     if meta is None:
         raise SearchError(MISSING_INDEX)
     if meta.get("schema") != SCHEMA_VERSION:
@@ -188,42 +175,6 @@ def fold_query(q: str) -> str:
     return re.sub(r"\s+", " ", q).strip()
 
 
-def _gram_slots(tokens: tuple[str, ...]) -> list[str]:
-    """Query tokens (see tokenizer.query_grams) back to their slots."""
-    out = []
-    for i, w in enumerate(tokens):
-        if w.endswith(tk.PREFIX):
-            out.append(w[:-1])
-        elif len(w) == 2 and tk.is_han(w[0]) and tk.is_han(w[1]):
-            out.append(w[0])
-            if i == len(tokens) - 1:
-                out.append(w[1])
-        else:
-            out.append(w)
-    return out
-
-
-def segment_words(tokens: tuple[str, ...], has_word: Callable[[str], bool]) -> Optional[list[str]]:
-    """Forward maximum matching of a literal's slots over the ``words``
-    vocabulary (``has_word``); None if some character is not a word."""
-    slots = _gram_slots(tokens)
-    out, i = [], 0
-    while i < len(slots):
-        for j in range(min(len(slots), i + MAX_WORD), i, -1):
-            w = "".join(slots[i:j])
-            if j - i == 1:
-                if not has_word(w):
-                    return None
-                out.append(w)
-                i = j
-                break
-            if has_word(w):
-                out.append(w)
-                i = j
-                break
-    return out
-
-
 _OPS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 
 
@@ -245,8 +196,6 @@ def _dangling_operator(text: str) -> Optional[str]:
 def check_query(q: str):
     """Fold and check ``q``; returns (folded text, query tree) or raises
     SearchError (the same messages for every backend)."""
-    from . import qparse
-
     text = fold_query(q)
     if not text:
         raise SearchError("请输入检索词")
@@ -257,41 +206,6 @@ def check_query(q: str):
     if tree is None:
         raise SearchError(f"检索式“{q}”中没有可检索的字词")
     return text, tree
-
-
-_THEMES: Optional[dict[str, str]] = None
-
-
-def theme_slug(theme: str) -> str:
-    """Chinese theme name (司法保护) -> its slug (judicial-protection); slugs pass."""
-    global _THEMES
-    if _THEMES is None:
-        try:  # read the YAML directly: build_tools.enrich imports jieba
-            import yaml
-
-            data = yaml.safe_load(THEMES_YML.read_text("utf-8")) or []
-            _THEMES = {d["name"]: d["slug"] for d in data if "name" in d and "slug" in d}
-        except Exception:  # vocabulary missing or invalid: match as typed
-            _THEMES = {}
-    t = theme.strip()
-    return _THEMES.get(t, t)
-
-
-@dataclass
-class Filters:
-    """Normalised filter values (region folded, theme as its slug)."""
-
-    region: Optional[str] = None
-    years: Optional[tuple[int, int]] = None
-    theme: Optional[str] = None
-    doc_type: Optional[str] = None
-    status: Optional[str] = None
-
-    @classmethod
-    def of(cls, region, years, theme, doc_type, status) -> "Filters":
-        r = unicodedata.normalize("NFKC", region).strip() if region else None
-        return cls(r or None, tuple(years) if years else None,
-                   theme_slug(theme) if theme else None, doc_type or None, status or None)
 
 
 # ------------------------------------------------------------- highlighting
@@ -364,47 +278,51 @@ def run_search(
     doc_type: Optional[str] = None,
     status: Optional[str] = None,
     limit: int = 20,
+    offset: int = 0,
+    site_url: str = "",
 ) -> Results:
-    """Search and return ranked hits plus the total number of matches."""
+    """Search; the hits ranked ``offset+1``..``offset+limit`` plus the total
+    number of matches.  ``site_url`` (no trailing slash) is put before each
+    hit's site-relative ``notices/<id>.html#<clause>``."""
     t0 = time.perf_counter()
     mod, s = _searcher(index_dir)
     text, tree = check_query(q)
     flt = Filters.of(region, years, theme, doc_type, status)
-    total, rows, parsed, literals = mod.run(s, q, text, tree, flt, max(1, limit))
+    got = mod.run(s, q, text, tree, flt, max(1, limit), max(0, offset))
+    prefix = site_url.rstrip("/") + "/" if site_url else ""
     hits = []
-    for score, f in rows:
-        text = f.get("text", "")
-        spans = find_literals(text, literals)
-        frag, start, rel = cut_fragment(text, spans)
-        kind = f.get("kind", "clause")
+    for score, r in got.rows:
+        spans = find_literals(r.text, got.literals)
+        frag, start, rel = cut_fragment(r.text, spans)
         hits.append(
             Hit(
-                doc_id=f["doc_id"],
-                clause_id=f.get("clause_id") or None,
-                label=f.get("label", TITLE_LABEL),
-                title=f.get("doc_title", ""),
-                citation=f.get("citation", ""),
-                url=f.get("url", ""),
+                doc_id=r.doc_id,
+                clause_id=r.clause_id or None,
+                label=r.label or TITLE_LABEL,
+                title=r.doc_title,
+                citation=r.citation,
+                url=prefix + r.url if prefix and "://" not in r.url else r.url,
                 score=round(float(score), 4),
                 fragment=frag,
                 highlights=rel,
-                kind=kind,
+                kind=r.kind or "clause",
                 fragment_start=start,
-                text_length=len(text),
-                region=[v for v in (f.get("region") or "").split(",") if v],
-                year=f.get("year"),
-                doc_type=f.get("doc_type") or None,
-                status=f.get("status") or None,
-                themes=[v for v in (f.get("themes") or "").split(",") if v],
+                text_length=len(r.text),
+                region=list(r.region),
+                year=r.year,
+                doc_type=r.doc_type or None,
+                status=r.status or None,
+                themes=list(r.themes),
             )
         )
     return Results(
         query=q,
-        total=total,
+        total=got.total,
         hits=hits[:limit] if limit > 0 else [],
         seconds=time.perf_counter() - t0,
-        parsed=parsed,
+        parsed=got.parsed,
         backend=mod.NAME,
+        offset=max(0, offset),
     )
 
 
@@ -418,9 +336,10 @@ def search(
     doc_type: Optional[str] = None,
     status: Optional[str] = None,
     limit: int = 20,
+    offset: int = 0,
 ) -> list[Hit]:
     """Ranked hits for ``q`` (see module docstring for the syntax)."""
     return run_search(
         index_dir, q, region=region, years=years, theme=theme,
-        doc_type=doc_type, status=status, limit=limit,
+        doc_type=doc_type, status=status, limit=limit, offset=offset,
     ).hits

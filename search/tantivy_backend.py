@@ -30,6 +30,7 @@ data        the stored fields as JSON          stored bytes only
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -37,15 +38,14 @@ import tantivy
 
 from . import qparse
 from . import tokenizer as tk
+from .schema import GRAM_FIELDS, MISSING_INDEX, BackendRows, Filters, IndexRecord, SearchError, theme_slug
 
 NAME = "tantivy"
 SUBDIR = "tantivy"
 HEAP = 256_000_000  # writer memory (split between threads)
 WORDS_BOOST = 1.0
 THREADED_RECORDS = 20_000  # tantivy indexes with one thread per core above this
-STORED = ("kind", "doc_id", "clause_id", "label", "citation", "doc_title", "text",
-          "region", "year", "themes", "doc_type", "status", "url", "order")
-KEYWORDS = ("region", "themes", "doc_themes")  # comma lists in the records
+KEYWORDS = ("region", "themes", "doc_themes")  # one raw term per value
 _RAW = ("key", "kind", "doc_id", "doc_type", "status")
 Occur = tantivy.Occur
 Q = tantivy.Query
@@ -72,8 +72,6 @@ def exists(index_dir: Path) -> bool:
 
 
 def clear(index_dir: Path) -> None:
-    import shutil
-
     shutil.rmtree(_dir(index_dir), ignore_errors=True)
 
 
@@ -86,26 +84,26 @@ def _open(index_dir: Path, create: bool = False) -> tantivy.Index:
     return tantivy.Index.open(str(d))
 
 
-def record_fields(r: dict, title_grams: str, userdict: bool = True) -> dict:
+def record_fields(r: IndexRecord, title_grams: str, userdict: bool = True) -> dict:
     """The tantivy field values of one record (``search.index.notice_records``)."""
-    d: dict = {f: r[f] for f in _RAW if r.get(f)}
+    d: dict = {f: getattr(r, f) for f in _RAW if getattr(r, f)}
     for f in KEYWORDS:
-        vals = [v for v in (r.get(f) or "").split(",") if v]
+        vals = [v for v in getattr(r, f) if v]
         if vals:
             d[f] = vals
     d["title"] = title_grams
-    norm = tk.normalize(r["text"])
-    d["text"] = tk.gram_string(r["text"], norm)
-    d["words"] = tk.word_string(r["words"], userdict)
-    if r.get("year") is not None:
-        d["year"] = int(r["year"])
-    d["data"] = json.dumps({k: r.get(k) for k in STORED}, ensure_ascii=False).encode("utf-8")
+    norm = tk.normalize(r.text)
+    d["text"] = tk.gram_string(r.text, norm)
+    d["words"] = tk.word_string(r.text, userdict)
+    if r.year is not None:
+        d["year"] = int(r.year)
+    d["data"] = r.to_json()
     return d
 
 
-def doc_fields(recs: list[dict], userdict: bool = True) -> list[dict]:
+def doc_fields(recs: list[IndexRecord], userdict: bool = True) -> list[dict]:
     """Field values of every record of one document (title grams computed once)."""
-    title_grams = tk.gram_string(recs[0]["doc_title"]) if recs else ""
+    title_grams = tk.gram_string(recs[0].doc_title) if recs else ""
     return [record_fields(r, title_grams, userdict) for r in recs]
 
 
@@ -114,7 +112,7 @@ def write(
     *,
     fresh: bool,
     delete: list[str],
-    add: list[list[dict]],
+    add: list[list[IndexRecord]],
     userdict: bool = True,
     progress: bool = False,
 ) -> int:
@@ -172,8 +170,6 @@ class Searcher:
 
 
 def open_searcher(index_dir: Path) -> Searcher:
-    from .query import MISSING_INDEX, SearchError
-
     if not exists(index_dir):
         raise SearchError(MISSING_INDEX)
     try:
@@ -220,11 +216,9 @@ def _gram_query(s: Searcher, fld: str, toks: tuple[str, ...]):
 
 def _words_query(s: Searcher, toks: tuple[str, ...]):
     """The jieba-words query that adds to a text literal's score (or None)."""
-    from .query import segment_words
-
     if len(toks) == 1 and toks[0].endswith(tk.PREFIX):
         return None
-    words = segment_words(toks, s.has_word)
+    words = tk.segment_words(toks, s.has_word)
     if not words:
         return None
     if len(words) == 1:
@@ -241,9 +235,7 @@ def _or(qs: list):
 
 
 def _lit(s: Searcher, n: qparse.Lit):
-    from .query import theme_slug
-
-    if n.field in qparse.GRAM_FIELDS:
+    if n.field in GRAM_FIELDS:
         toks = n.tokens()
         q = _gram_query(s, n.field, toks)
         if n.field == "text":
@@ -288,7 +280,7 @@ def compile_query(s: Searcher, n) -> "tantivy.Query":
     raise TypeError(n)
 
 
-def _filters(s: Searcher, flt) -> list:
+def _filters(s: Searcher, flt: Filters) -> list:
     fs = []
     if flt.region:
         r = flt.region
@@ -306,17 +298,17 @@ def _filters(s: Searcher, flt) -> list:
     return fs
 
 
-def run(s: Searcher, q: str, text: str, tree, flt, limit: int):
-    """(total, [(score, stored fields)], parsed, literals) for one query."""
+def run(s: Searcher, q: str, text: str, tree, flt: Filters, limit: int, offset: int = 0) -> BackendRows:
+    """Ranked records ``offset``..``offset+limit`` and the total for one query."""
     query = compile_query(s, tree)
     fs = _filters(s, flt)
     if fs:  # filters select, they do not score
         query = Q.boolean_query(
             [(Occur.Must, query)] + [(Occur.Must, Q.const_score_query(f, 0.0)) for f in fs]
         )
-    res = s.s.search(query, limit, count=True)
+    res = s.s.search(query, max(1, limit), count=True, offset=max(0, offset))
     rows = []
     for score, addr in res.hits:
         data = s.s.doc(addr).to_dict()["data"][0]
-        rows.append((score, json.loads(bytes(data))))
-    return res.count, rows, str(tree), qparse.literals(tree)
+        rows.append((score, IndexRecord.from_stored(json.loads(bytes(data)))))
+    return BackendRows(res.count, rows, str(tree), qparse.literals(tree))

@@ -38,11 +38,12 @@ original: ``ＧＢ／Ｔ`` -> ``gb/t``, ``①`` -> ``1``.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 USERDICT = Path(__file__).with_name("ip_userdict.txt")
 
@@ -219,10 +220,8 @@ _ALNUM = re.compile(r"[^\W_]")
 
 def tokenizer_id(userdict: bool = True) -> str:
     """Identifies the segmentation (segmenter version + user dictionary)."""
-    import importlib.metadata as md
-
     h = hashlib.blake2b(digest_size=8)
-    h.update(f"{SEGMENTER}=={md.version(SEGMENTER)}".encode())
+    h.update(f"{SEGMENTER}=={importlib.metadata.version(SEGMENTER)}".encode())
     if userdict and USERDICT.exists():
         h.update(USERDICT.read_bytes())
     return h.hexdigest()
@@ -244,7 +243,7 @@ def read_userdict(path: Path = USERDICT) -> list[tuple[str, Optional[int], Optio
 def get_jieba(userdict: bool = True):
     """A private rjieba.Jieba (jieba's dictionary; our user dictionary added)."""
     if userdict not in _JIEBA:
-        import rjieba
+        import rjieba  # loaded only when indexing: jieba stays out of the query process
 
         seg = rjieba.Jieba()
         if userdict and USERDICT.exists():
@@ -283,12 +282,43 @@ def word_string(text: str, userdict: bool = True) -> str:
     return " ".join(_KEPT_WORD.findall(normalize(cut)))
 
 
-def __getattr__(name: str):
-    """``CharGramTokenizer``/``JiebaTokenizer`` moved to search.whoosh_backend
-    (Whoosh is imported only for a Whoosh index); older pickled schemas and
-    callers still find them here."""
-    if name in ("CharGramTokenizer", "JiebaTokenizer"):
-        from . import whoosh_backend
+# ------------------------------------------------------- query segmentation
 
-        return getattr(whoosh_backend, name)
-    raise AttributeError(name)
+MAX_WORD = 8  # longest word tried when segmenting queries
+
+
+def gram_slots(tokens: tuple[str, ...]) -> list[str]:
+    """Query tokens (``query_grams``: bigrams, ``X*``) back to their slots."""
+    out = []
+    for i, w in enumerate(tokens):
+        if w.endswith(PREFIX):
+            out.append(w[:-1])
+        elif len(w) == 2 and is_han(w[0]) and is_han(w[1]):
+            out.append(w[0])
+            if i == len(tokens) - 1:
+                out.append(w[1])
+        else:
+            out.append(w)
+    return out
+
+
+def segment_words(tokens: tuple[str, ...], has_word: Callable[[str], bool]) -> Optional[list[str]]:
+    """Forward maximum matching of a literal's slots over the index's own
+    ``words`` vocabulary (``has_word``), so the query process needs no jieba;
+    None if some character is not a word."""
+    slots_ = gram_slots(tokens)
+    out, i = [], 0
+    while i < len(slots_):
+        for j in range(min(len(slots_), i + MAX_WORD), i, -1):
+            w = "".join(slots_[i:j])
+            if j - i == 1:
+                if not has_word(w):
+                    return None
+                out.append(w)
+                i = j
+                break
+            if has_word(w):
+                out.append(w)
+                i = j
+                break
+    return out

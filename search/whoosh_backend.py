@@ -43,6 +43,8 @@ from whoosh.qparser import FieldAliasPlugin, QueryParser
 from whoosh.qparser.plugins import SingleQuotePlugin
 
 from . import tokenizer as tk
+from .schema import (FIELD_ALIASES, GRAM_FIELDS, MISSING_INDEX, BackendRows, Filters, IndexRecord, SearchError,
+                     theme_slug)
 
 NAME = "whoosh"
 INDEX_NAME = "MAIN"
@@ -189,12 +191,26 @@ def clear(index_dir: Path) -> None:
             p.unlink()
 
 
+KEYWORDS = ("region", "themes", "doc_themes")  # comma-joined KEYWORD fields
+
+
+def document(r: IndexRecord) -> dict:
+    """Whoosh's field values for one record (``words`` is the text again,
+    segmented by JiebaTokenizer; KEYWORD lists joined by commas)."""
+    d = {k: v for k, v in r.stored().items() if v is not None and k not in KEYWORDS}
+    for k in KEYWORDS:
+        d[k] = ",".join(v.replace(",", " ") for v in getattr(r, k) if v)
+    d["title"] = r.title
+    d["words"] = r.text
+    return d
+
+
 def write(
     index_dir: Path,
     *,
     fresh: bool,
     delete: list[str],
-    add: list[list[dict]],
+    add: list[list[IndexRecord]],
     userdict: bool = True,
     progress: bool = False,
 ) -> int:
@@ -212,7 +228,7 @@ def write(
                 writer.delete_by_term("doc_id", d)
             for i, recs in enumerate(add, 1):
                 for r in recs:
-                    writer.add_document(**r)
+                    writer.add_document(**document(r))
                 if progress and (i % 200 == 0 or i == len(add)):
                     print(f"\r索引 {i}/{len(add)}", end="", file=sys.stderr)
             writer.commit()
@@ -235,8 +251,6 @@ def count(index_dir: Path) -> int:
 
 def open_searcher(index_dir: Path):
     """A Whoosh searcher; raises (SearchError with MISSING_INDEX) when absent."""
-    from .query import MISSING_INDEX, SearchError
-
     key = str(index_dir)
     if not exists(index_dir):
         raise SearchError(MISSING_INDEX)
@@ -260,8 +274,6 @@ def close(s) -> None:
 
 
 def _parser(schema) -> QueryParser:
-    from .query import FIELD_ALIASES
-
     p = QueryParser("text", schema)
     p.remove_plugin_class(SingleQuotePlugin)  # 'x' would skip analysis
     p.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
@@ -272,9 +284,6 @@ def _walk(q: Q.Query):
     yield q
     for c in q.children():
         yield from _walk(c)
-
-
-GRAM_FIELDS = ("text", "title")
 
 
 def _gram_query(field: str, tok: str, boost: float = 1.0) -> Q.Query:
@@ -342,11 +351,9 @@ class _Rewriter:
             self.collect(c)
 
     def boost(self, q):
-        from .query import segment_words
-
         lit = self.literal_of(q)
         if lit is not None and not (len(lit) == 1 and lit[0].endswith(tk.PREFIX)):
-            words = segment_words(lit, lambda w: ("words", w) in self.reader)
+            words = tk.segment_words(lit, lambda w: ("words", w) in self.reader)
             if words:
                 wq = (
                     Q.Term("words", words[0], boost=WORDS_BOOST)
@@ -379,8 +386,6 @@ def _titles_to_docs(q: Q.Query, searcher) -> Q.Query:
 
 def _theme_terms(q: Q.Query) -> Q.Query:
     """``theme:司法保护`` in a query string -> the slug, clause or document."""
-    from .query import theme_slug
-
     if q.__class__ is Q.Term and q.fieldname in ("themes", "doc_themes"):
         slug = theme_slug(q.text)
         return Q.Or([Q.Term("themes", slug), Q.Term("doc_themes", slug)], boost=q.boost)
@@ -390,8 +395,6 @@ def _theme_terms(q: Q.Query) -> Q.Query:
 def parse(q: str, text: str, searcher) -> tuple[Q.Query, list[tuple[str, ...]]]:
     """Parse the folded query ``text`` into a Whoosh query and highlight
     literals; the query is NullQuery when a ``title:`` part matched no title."""
-    from .query import SearchError
-
     if text in ("*", "*:*"):  # everything (use with filters)
         return Q.Every(), []
     try:
@@ -417,7 +420,7 @@ def _is_null(q) -> bool:
     return q is Q.NullQuery or isinstance(q, type(Q.NullQuery))
 
 
-def _filters(flt) -> Optional[Q.Query]:
+def _filters(flt: Filters) -> Optional[Q.Query]:
     fs: list[Q.Query] = []
     if flt.region:
         r = flt.region
@@ -439,16 +442,17 @@ def _filters(flt) -> Optional[Q.Query]:
     return fs[0] if len(fs) == 1 else Q.And(fs)
 
 
-def run(s, q: str, text: str, tree, flt, limit: int):
-    """(total, [(score, stored fields)], parsed, literals) for one query
+def run(s, q: str, text: str, tree, flt: Filters, limit: int, offset: int = 0) -> BackendRows:
+    """Ranked records ``offset``..``offset+limit`` and the total for one query
     (``tree``, search.qparse's reading, is not needed: Whoosh parses)."""
     query, literals = parse(q, text, s)
     if _is_null(query):
-        return 0, [], str(query), []
+        return BackendRows(0, [], str(query), [])
     f = _filters(flt)
-    res = s.search(query, filter=f, limit=max(1, limit), terms=False)
-    rows = [(float(r.score), r.fields()) for r in res]
+    want = max(1, limit) + max(0, offset)
+    res = s.search(query, filter=f, limit=want, terms=False)
+    rows = [(float(r.score), IndexRecord.from_stored(r.fields())) for r in res][offset:]
     total = res.scored_length()
-    if total >= max(1, limit):  # Whoosh's len() ignores the filter: count
+    if total >= want:  # Whoosh's len() ignores the filter: count
         total = s.search(query, filter=f, limit=None, scored=False, terms=False).scored_length()
-    return total, rows, str(query), literals
+    return BackendRows(total, rows, str(query), literals)

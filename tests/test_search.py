@@ -25,6 +25,7 @@ from search import tokenizer as tk
 from search.cli import parse_years
 from search.index import build_index, notice_records
 from search.query import SearchError, find_literals, search
+from search.whoosh_backend import JiebaTokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "source_texts").glob("*.txt"))
@@ -169,7 +170,7 @@ def test_jieba_positions_are_sequential(notices):
     text = notices[1].body[:800]
     toks = [
         (t.text, t.pos, t.startchar, t.endchar)
-        for t in tk.JiebaTokenizer()(text, positions=True, chars=True)
+        for t in JiebaTokenizer()(text, positions=True, chars=True)
     ]
     assert [p for _, p, _, _ in toks] == list(range(len(toks)))
     for w, _, s, e in toks:
