@@ -1,25 +1,81 @@
 """``iparchive``: the command line of the archive.
 
 Subcommands: parse, add, check, build, index, search, serve.
+
+Exit codes (README "Rules of the build"): 0 ok; 1 some documents had errors
+(the others were published / checked); 2 nothing done (build: nothing
+published, the last good site kept; add: refused; serve: no site); 3 usage
+error (bad arguments, a missing file).  Input errors print a Chinese
+``file:line`` message, never a traceback.  Everything printed goes through
+``SafeStream``: control characters and terminal escape sequences from a
+document (``\x1b[2J``) are shown as ``\u001b`` instead of driving the terminal.
 """
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
+import http.server
+import io
 import json
-import shutil
+import os
+import re
 import sys
 from pathlib import Path
 
+from .errors import SourceError
+from .fsutil import atomic_write_bytes, atomic_write_text
+
 ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_SOME_ERRORS, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2, 3
+UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str) -> str:
+    """Control characters (ESC, CSI, BEL, bidi overrides) as visible ``\\uXXXX``
+    (also a valid JSON escape, so ``parse --json`` output stays JSON)."""
+    return UNSAFE_CHARS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+class SafeStream(io.TextIOBase):
+    """A text stream that writes ``safe_text`` of everything to ``raw``."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        self.raw.write(safe_text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        return self.raw.isatty()
+
+    @property
+    def encoding(self):
+        return getattr(self.raw, "encoding", "utf-8")
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+
+class ArgParser(argparse.ArgumentParser):
+    """argparse with exit code 3 for usage errors (2 means nothing published)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{message}\n")
 
 
 def _root(args) -> Path:
     return Path(getattr(args, "root", None) or ROOT)
 
 
-def _print_problems(problems, stream=sys.stderr) -> None:
+def _print_problems(problems, stream=None) -> None:
     for p in problems:
-        print(str(p), file=stream)
+        print(safe_text(str(p)), file=stream or sys.stderr)
 
 
 # ------------------------------------------------------------------ parse
@@ -79,40 +135,58 @@ def _print_record(n) -> None:
 # -------------------------------------------------------------------- add
 
 def cmd_add(args) -> int:
+    """Copy a raw file into source_texts/ with a new permanent id and its sidecar.
+
+    Refused (exit 2, nothing written): a name with a newline or control
+    characters, a symlink or special file given as a name inside the
+    archive, a file byte-identical to one already in the archive (named),
+    an existing sidecar, a different file of the same name."""
     from .doctypes import MISSING_LABELS
     from .metadata import load_notice, missing_fields
-    from .read import ReadError
+    from .pipeline import CONTROL_CHARS, IDS_LOCK, load_documents, load_owners, source_files
     from .sidecar import dump_sidecar
 
     src_dir = _root(args) / "source_texts"
     src = Path(args.file)
+    if CONTROL_CHARS.search(src.name):
+        print(f"{src.name!r}: 文件名含换行或控制字符，未添加：请先改名", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    if not src.exists():
+        print(f"{src}: 文件不存在", file=sys.stderr)
+        return EXIT_USAGE
+    if not src.is_file():
+        print(f"{src}: 不是普通文件（目录、设备或管道），未添加", file=sys.stderr)
+        return EXIT_NOTHING_DONE
     dest = src_dir / src.name
     side = dest.with_suffix(".yml")
+    if dest.is_symlink():
+        print(f"{dest}: 是符号链接，不予收录；请放入普通文件", file=sys.stderr)
+        return EXIT_NOTHING_DONE
     if side.exists():
         print(f"{side}: 已存在 sidecar（id 不可更改），未做任何修改", file=sys.stderr)
-        return 1
-    if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != src.read_bytes():
+        return EXIT_NOTHING_DONE
+    data = src.read_bytes()
+    if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != data:
         print(f"{dest}: 已存在同名但内容不同的文件，请改名后再添加", file=sys.stderr)
-        return 1
-    try:
-        notice = load_notice(src, use_sidecar=False)
-    except ReadError as e:
-        print(str(e), file=sys.stderr)
-        return 1
-    from .pipeline import load_documents, source_files
-
-    others = [f for f in source_files(src_dir) if f.resolve() != dest.resolve()]
+        return EXIT_NOTHING_DONE
+    others = [f for f in source_files(src_dir) if f.resolve() != dest.resolve()] if src_dir.is_dir() else []
+    digest = hashlib.sha256(data).digest()
+    twin = next((f for f in others if f.stat().st_size == len(data) and hashlib.sha256(f.read_bytes()).digest() == digest), None)
+    if twin is not None:
+        print(f"{src}: 与已收录的 {twin} 内容完全相同，未添加（同一文件只收录一份）", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    notice = load_notice(src, use_sidecar=False)
     taken = {n.id for n in load_documents(others, structure=False).notices}
+    taken |= set(load_owners(src_dir / IDS_LOCK))  # published ids stay with their files
     base, k = notice.id, 2
     while notice.id in taken:
         notice.id = f"{base}-{k}"
         k += 1
-    src_dir.mkdir(parents=True, exist_ok=True)
     if dest.resolve() != src.resolve():
-        shutil.copyfile(src, dest)
+        atomic_write_bytes(dest, data)
     notice.source_file = dest.name
     miss = missing_fields(notice)
-    side.write_text(dump_sidecar(notice, miss), encoding="utf-8")
+    atomic_write_text(side, dump_sidecar(notice, miss))
     print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
     inferred = [k for k, b in notice.basis.items() if b == "inferred"]
     if miss:
@@ -121,7 +195,7 @@ def cmd_add(args) -> int:
         print("自动推定、请核对：" + "、".join(inferred))
     if not miss and not inferred:
         print("所有字段均已从原文取得。")
-    return 0
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------ check
@@ -134,38 +208,62 @@ def cmd_check(args) -> int:
     errors = sum(1 for p in problems if p.level == "error")
     warnings = len(problems) - errors
     print(f"检查完毕：{errors} 个错误，{warnings} 个警告")
-    return 1 if errors else 0
+    return EXIT_SOME_ERRORS if errors else EXIT_OK
 
 
 # ------------------------------------------------------------------ build
 
 def cmd_build(args) -> int:
     from .pipeline import build_site
+    from .publish import BuildBusy
 
-    rep = build_site(_root(args), progress=not args.quiet)
+    try:
+        rep = build_site(_root(args), progress=not args.quiet, wait=not args.no_wait)
+    except BuildBusy as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_NOTHING_DONE
     if not rep.ok:
-        return 2
-    return 1 if any(p.level == "error" for p in rep.problems) else 0
+        return EXIT_NOTHING_DONE
+    return EXIT_SOME_ERRORS if any(p.level == "error" for p in rep.problems) else EXIT_OK
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files of one site tree only: a path that resolves outside the
+    tree (a symlink in a downloaded copy pointing at /etc) and a directory
+    without index.html are 404 — never a directory listing."""
+
+    def translate_path(self, path: str) -> str:
+        local = super().translate_path(path)
+        root = os.path.realpath(self.directory)
+        real = os.path.realpath(local)
+        if real != root and not real.startswith(root + os.sep):
+            return os.path.join(root, ".iparchive-outside-the-site")  # does not exist: 404
+        return local
+
+    def list_directory(self, path):
+        self.send_error(404, "File not found")
+        return None
+
+    def log_message(self, format: str, *args) -> None:
+        sys.stderr.write(safe_text(f"{self.address_string()} - {format % args}\n"))
 
 
 def cmd_serve(args) -> int:
     """Serve site/ on localhost only (a downloaded copy of a large archive searches this way)."""
-    import functools
-    import http.server
-
     site = Path(args.site).resolve() if args.site else _root(args) / "site"
     if not (site / "index.html").exists():
         hint = "不是已构建的文库网站（缺少 index.html）" if args.site else "网站尚未构建，请先运行 make site"
         print(f"{site}: {hint}", file=sys.stderr)
-        return 1
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+        return EXIT_NOTHING_DONE
+    # site/ may be swapped by a build while we serve: serve the path, not an open directory
+    handler = functools.partial(SiteHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
         print(f"文库已在 http://127.0.0.1:{httpd.server_address[1]}/ 提供（仅本机可访问），Ctrl-C 结束", flush=True)
         try:
             httpd.serve_forever()
         except KeyboardInterrupt:
             pass
-    return 0
+    return EXIT_OK
 
 
 def search_unavailable(reason: str) -> int:
@@ -176,7 +274,8 @@ def search_unavailable(reason: str) -> int:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="iparchive", description="知识产权政策文库：读取、检查、构建与检索")
+    ap = ArgParser(prog="iparchive", description="知识产权政策文库：读取、检查、构建与检索",
+                   epilog="退出码：0 成功；1 部分文件有错误（其余已发布）；2 未做任何发布或修改（保留上次的网站）；3 用法错误")
     ap.add_argument("--root", help="项目根目录（默认为本仓库）")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
@@ -195,6 +294,7 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("build", help="构建整个网站与检索索引")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--no-wait", action="store_true", help="另一个构建正在进行时立即退出（退出码 2），而不是等待")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="在本机 127.0.0.1 上提供已构建的网站")
@@ -214,7 +314,24 @@ def main(argv=None) -> int:
         p.set_defaults(func=lambda args: search_unavailable(broken))
 
     args = ap.parse_args(argv)
-    return args.func(args)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    try:
+        return args.func(args)
+    except SourceError as e:  # an input error: file:line and a Chinese message, no traceback
+        print(str(e), file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as e:
+        print(f"{e.filename}: 找不到文件或目录（{e.strerror}）", file=sys.stderr)
+        return EXIT_USAGE
+    except PermissionError as e:
+        print(f"{e.filename}: 没有权限（{e.strerror}）", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -28,9 +29,11 @@ from typing import Callable, Iterable, Optional
 
 from . import anchors
 from .errors import SourceError
+from .fsutil import atomic_write_text, pause_point
 from .metadata import load_notice
 from .models import Notice, Problem
-from .sidecar import SidecarError
+from .sidecar import SidecarError, parse_sidecar
+from .sidecar import validate as validate_sidecar
 from .structure import conservation_error, parse_structure
 
 SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
@@ -66,6 +69,7 @@ class LoadResult:
     notices: list[Notice]
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)  # id -> the file it was read from
 
     @property
     def errors(self) -> list[Problem]:
@@ -73,12 +77,88 @@ class LoadResult:
 
 
 def source_files(directory: Path) -> list[Path]:
-    """Raw documents in a source directory (sidecars, lock files and README excluded)."""
+    """Raw documents in a source directory (sidecars, lock files and README
+    excluded).  Only regular files inside the directory: symlinks (a link to
+    /etc/passwd was published, issue 11) and special files are left out and
+    reported by ``refused_sources``."""
     out = []
-    for p in sorted(Path(directory).rglob("*")):
-        if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES and p.name != "_index.md" and not p.name.startswith(("README", ".")):
-            out.append(p)
+    for d, dnames, fnames in os.walk(directory):  # never follows symlinked directories
+        dnames[:] = sorted(x for x in dnames if not x.startswith("."))
+        for name in fnames:
+            p = Path(d) / name
+            if (p.suffix.lower() in SOURCE_SUFFIXES and name != "_index.md" and not name.startswith(("README", "."))
+                    and not p.is_symlink() and p.is_file() and not CONTROL_CHARS.search(name)):
+                out.append(p)
+    return sorted(out)
+
+
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def refused_sources(directory: Path) -> list[Problem]:
+    """Entries of the source directory that are never read: symlinks (to
+    files or directories), special files (FIFOs, devices, sockets) and names
+    with control characters (a newline in a name broke its sidecar)."""
+    probs = []
+    for d, dnames, fnames in os.walk(directory):
+        dnames[:] = sorted(x for x in dnames if not x.startswith("."))
+        for name in sorted(fnames) + [x for x in dnames if (Path(d) / x).is_symlink()]:
+            p = Path(d) / name
+            if name.startswith("."):
+                continue
+            if p.is_symlink():
+                probs.append(Problem(str(p), None, "error", f"是符号链接（指向 {os.readlink(p)}），不予收录：原始文件必须是 source_texts/ 内的普通文件"))
+            elif not p.is_file():
+                probs.append(Problem(str(p), None, "error", "不是普通文件（设备、管道或套接字），不予收录"))
+            elif CONTROL_CHARS.search(name):
+                probs.append(Problem(repr(str(p)), None, "error", "文件名含换行或控制字符，不予收录：请改名"))
+    return probs
+
+
+# ------------------------------------------------------------------ id owners
+
+IDS_LOCK = "ids.lock"
+IDS_HEADER = ("# ids.lock — 每个已发布 id 归哪个原始文件所有，由 iparchive build 自动维护。\n"
+              "# 另一个文件声称同一 id 是错误：已发布的文件保留其页面。格式：id<TAB>文件名\n")
+
+
+def load_owners(path: Path) -> dict[str, str]:
+    """id -> source file name (relative to source_texts/) from ``ids.lock``; {} if absent."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and "\t" in line:
+            doc, name = line.split("\t", 1)
+            out[doc] = name
     return out
+
+
+def write_owners(path: Path, built: dict[str, Path], sources: Path, old: dict[str, str]) -> None:
+    """Record the owner file of every published id (``built``: id -> path;
+    entries of documents not built this time are kept)."""
+    owners = dict(old)
+    for doc_id, src in built.items():
+        try:
+            owners[doc_id] = Path(src).resolve().relative_to(Path(sources).resolve()).as_posix()
+        except ValueError:
+            owners[doc_id] = Path(src).name
+    text = IDS_HEADER + "".join(f"{k}\t{v}\n" for k, v in sorted(owners.items()))
+    if not Path(path).exists() or Path(path).read_text(encoding="utf-8") != text:
+        atomic_write_text(path, text)
+
+
+def date_problems(notice: Notice, path: Path) -> list[Problem]:
+    """成文日期 after 发布日期 is a warning (a typo in either)."""
+    dw, dp = notice.date_written, notice.date_published
+    if dw and dp and dw > dp:
+        side = path.with_suffix(".yml")
+        where = side if notice.basis.get("date_written") == "sidecar" and side.exists() else path
+        return [Problem(str(where), notice.date_lines.get("date_written") if where == path else None, "warning",
+                        f"成文日期 {dw} 晚于发布日期 {dp}，请核对")]
+    return []
 
 
 def _structure(notice: Notice) -> list[Problem]:
@@ -143,12 +223,12 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     except Exception as e:  # a parser bug must not stop the other documents
         return None, [Problem(str(path), None, "error", f"内部错误：{type(e).__name__}: {e}")], time.perf_counter() - t0, 0.0, key
     t1 = time.perf_counter()
-    probs: list[Problem] = []
+    probs: list[Problem] = date_problems(notice, path)
     if structure:
         try:
-            probs = _structure(notice)
+            probs += _structure(notice)
         except Exception as e:
-            probs = [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
+            probs += [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
     for p in probs:
         if p.file == notice.source_file:
             p.file = str(path)
@@ -169,17 +249,38 @@ def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
             f.unlink(missing_ok=True)
 
 
+def _owner_of(doc_id: str, claimants: list[tuple[Path, Notice]], owners: dict[str, str],
+              sources: Optional[Path]) -> int:
+    """Index of the claimant that keeps ``doc_id``: the file ``ids.lock``
+    names, else the first (issue 11: a new file sorting first took over a
+    published page); -1 when the owner still exists but is not among them
+    (it failed this build: nobody else may take its id meanwhile)."""
+    name = owners.get(doc_id)
+    if not name:
+        return 0
+    for k, (path, _) in enumerate(claimants):
+        try:
+            rel = path.resolve().relative_to(Path(sources).resolve()).as_posix() if sources else path.name
+        except ValueError:
+            rel = path.name
+        if rel == name:
+            return k
+    return -1 if sources and (Path(sources) / name).is_file() else 0
+
+
 PARALLEL_MIN = 1000  # documents; below this a worker pool costs more than it saves
 
 
 def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cache_dir: Optional[Path] = None,
                    progress: bool = False, structure: bool = True, workers: Optional[int] = None,
-                   prune_cache: bool = False) -> LoadResult:
+                   prune_cache: bool = False, owners: Optional[dict[str, str]] = None,
+                   sources: Optional[Path] = None) -> LoadResult:
     """read + metadata + structure for each file; problems collected, never raised.
 
     Large batches run on all cores (``workers``, default os.cpu_count()).
-    Results keep the order of ``paths``; the first of two documents with the
-    same id wins and the second is reported.  Parsed documents are cached in
+    Results keep the order of ``paths``.  Of two documents with the same id
+    the owner named in ``owners`` (``ids.lock``: id -> file name under
+    ``sources``) wins wherever it sorts, else the first; the other is reported.  Parsed documents are cached in
     ``cache_dir`` by content hash; ``prune_cache`` (a whole-archive build)
     then drops the entries no current file uses.
     """
@@ -198,9 +299,8 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
         from tqdm import tqdm
 
         results = tqdm(results, total=len(paths), desc="读取与切分", unit="件", file=sys.stderr)
-    notices: list[Notice] = []
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
+    claims: dict[str, list[tuple[Path, Notice]]] = {}
     t_read = t_struct = 0.0
     used: set[str] = set()
     try:
@@ -212,21 +312,36 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
             problems.extend(probs)
             if notice is None or any(p.level == "error" for p in probs):
                 continue
-            if notice.id in seen:
-                if notice.basis.get("id") == "auto" and Path(seen[notice.id]).read_bytes() == path.read_bytes():
-                    problems.append(Problem(str(path), None, "warning", f"与 {seen[notice.id]} 内容完全相同（重复文件），只收录一份"))
-                else:
-                    problems.append(Problem(str(path), None, "error", f"id {notice.id!r} 与 {seen[notice.id]} 重复：每个文件的 id 必须唯一，请修改其中一个 sidecar"))
-                continue
-            seen[notice.id] = str(path)
-            notices.append(notice)
+            claims.setdefault(notice.id, []).append((path, notice))
     finally:
         if pool is not None:
             pool.shutdown()
+    notices: list[Notice] = []
+    where: dict[str, Path] = {}
+    for doc_id, claimants in claims.items():
+        owner = _owner_of(doc_id, claimants, owners or {}, sources)
+        if owner < 0:
+            for path, _ in claimants:
+                problems.append(Problem(str(path), None, "error", f"id {doc_id!r} 属于已发布的 {owners[doc_id]}（ids.lock 记载其归属）：本文件不予发布，请为它另取一个 id"))
+            continue
+        first_path, first = claimants[owner]
+        notices.append(first)
+        where[doc_id] = first_path
+        for k, (path, notice) in enumerate(claimants):
+            if k == owner:
+                continue
+            if notice.basis.get("id") == "auto" and first_path.read_bytes() == path.read_bytes():
+                problems.append(Problem(str(path), None, "warning", f"与 {first_path} 内容完全相同（重复文件），只收录一份"))
+            elif owners and doc_id in owners:
+                problems.append(Problem(str(path), None, "error", f"id {doc_id!r} 已由 {first_path} 发布（ids.lock 记载其归属）：本文件不予发布，请为它另取一个 id"))
+            else:
+                problems.append(Problem(str(path), None, "error", f"id {doc_id!r} 与 {first_path} 重复：每个文件的 id 必须唯一，请修改其中一个 sidecar"))
+    order = {p: k for k, p in enumerate(paths)}
+    notices.sort(key=lambda n: order[where[n.id]])
     if cache_dir and prune_cache:
         _prune_cache(cache_dir, used)
     # with a pool, per-file seconds add up across cores: report CPU seconds
-    return LoadResult(notices, problems, {"read": t_read, "structure": t_struct})
+    return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where)
 
 
 # ------------------------------------------------------------------ site
@@ -269,118 +384,33 @@ def staged_paths(root: Path, work: Path) -> Paths:
 
 def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",
                dirty: bool = False) -> None:
-    """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with
-    mkdocs' output), through ``build_tools.write.mkbuild``: ``search`` is
-    'material' (Material's search + offline plugins, works from file://) or
-    'pagefind' (large archives: those plugins off, our Pagefind search box;
-    index it with ``mkbuild.pagefind_start``); ``dirty`` renders only pages
-    whose Markdown is newer than their HTML already in ``site_dir``."""
-    cfg = config or root / "mkdocs.yml"
-    cmd = [sys.executable, "-m", "build_tools.write.mkbuild", "-f", str(cfg), "-d", str(site_dir), "--search", search]
-    if dirty:
-        cmd.append("--dirty")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
-                                                                  os.environ.get("PYTHONPATH")])))
-    r = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        raise RuntimeError(f"mkdocs build 失败：\n{r.stdout}\n{r.stderr}")
+    """``publish.run_mkdocs`` (kept here for scripts/site_build.py)."""
+    from . import publish  # the write stage and search backends load only when a site is built
 
-
-FORK_INDEX_MIN = 1000  # documents; smaller archives index in-process after the site
-
-
-def _index_child(notices: list[Notice], index_dir: Path, out: Path) -> None:
-    """Forked child: build the command-line index, leave its summary in ``out``."""
-    from search.index import build_index
-
-    t0 = time.perf_counter()
-    stats = build_index(notices, index_dir, progress=False)
-    out.write_text(json.dumps({"summary": stats.summary(), "seconds": time.perf_counter() - t0},
-                              ensure_ascii=False), encoding="utf-8")
-
-
-class _IndexJob:
-    """The command-line index built beside MkDocs in a forked process, into a
-    copy of the current index that replaces it only if the site build
-    succeeds (a failed build leaves site and index as they were)."""
-
-    def __init__(self, notices: list[Notice], index_dir: Path):
-        import multiprocessing
-
-        self.final = index_dir
-        self.tmp = index_dir.with_name(index_dir.name + ".tmp")
-        self.out = index_dir.with_name(index_dir.name + ".result.json")
-        for d in (self.tmp, self.out):
-            if d.is_dir():
-                shutil.rmtree(d)
-            elif d.exists():
-                d.unlink()
-        if index_dir.is_dir():
-            shutil.copytree(index_dir, self.tmp)
-        self.proc = multiprocessing.get_context("fork").Process(
-            target=_index_child, args=(notices, self.tmp, self.out), daemon=True)
-        self.proc.start()
-
-    def cancel(self) -> None:
-        self.proc.kill()
-        self.proc.join()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.out.unlink(missing_ok=True)
-
-    def finish(self) -> dict:
-        """Wait, swap the new index in; raises RuntimeError if the child failed."""
-        self.proc.join()
-        try:
-            if self.proc.exitcode != 0 or not self.out.exists():
-                raise RuntimeError(f"命令行检索索引构建失败（子进程退出码 {self.proc.exitcode}）；原索引保持不变")
-            res = json.loads(self.out.read_text(encoding="utf-8"))
-        except BaseException:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            raise
-        finally:
-            self.out.unlink(missing_ok=True)
-        swap_in(self.tmp, self.final)
-        return res
-
-
-def swap_in(tmp: Path, final: Path) -> None:
-    """Replace ``final`` by ``tmp`` with the old one kept until the new one is in place."""
-    old = final.with_name(final.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
+    publish.run_mkdocs(root, site_dir, config=config, search=search, dirty=dirty)
 
 
 def check_archive(root: Path) -> list[Problem]:
-    """Everything ``iparchive check`` reports: sources, sidecars, ids, anchors."""
-    from .sidecar import Sidecar, validate
-    import yaml
-
+    """Everything ``iparchive check`` reports: sources, sidecars (every
+    problem of each, with its line), ids and their owners, anchors.  Never
+    raises for bad input: an unexpected failure is one more problem."""
     paths = Paths.at(root)
-    problems: list[Problem] = []
+    problems: list[Problem] = refused_sources(paths.sources)
     files = source_files(paths.sources)
-    # sidecars: report every error (not only the first) with its line
+    stems = {f.with_suffix(".yml") for f in files}
     for side in sorted(paths.sources.glob("*.yml")):
-        if side.name == "redirects.yml":
+        if side.name == "redirects.yml" or side.is_symlink():
             continue
-        if not any(f.with_suffix(".yml") == side for f in files):
+        if side not in stems:
             problems.append(Problem(str(side), None, "warning", "sidecar 没有对应的原始文件"))
             continue
         try:
-            text = side.read_text(encoding="utf-8")
-            node = yaml.compose(text)
-            values = yaml.safe_load(text)
-        except (yaml.YAMLError, UnicodeDecodeError):
+            parsed = parse_sidecar(side, side.read_text(encoding="utf-8"))
+        except (SourceError, UnicodeDecodeError, OSError):
             continue  # load_documents reports it with its line
-        if isinstance(values, dict) and isinstance(node, yaml.MappingNode):
-            lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-            for line, msg in validate(Sidecar(side, values, lines))[1:]:
-                problems.append(Problem(str(side), line, "error", msg))
-    res = load_documents(files, require_sidecar=True)
+        problems.extend(Problem(str(side), line, "error", msg) for line, msg in validate_sidecar(parsed)[1:])
+    res = load_documents(files, require_sidecar=True, owners=load_owners(paths.sources / IDS_LOCK),
+                         sources=paths.sources)
     problems.extend(res.problems)
     problems.extend(_anchor_problems(paths, res, update=False))
     return problems
@@ -441,155 +471,103 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None) -> tup
 
 def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = True, index: bool = True,
                site_url: str = "", files: Optional[list[Path]] = None, require_sidecar: bool = True,
-               update_lock: bool = True, log: Callable[[str], None] | None = None) -> BuildReport:
-    """The whole build: load -> anchors -> enrich -> write docs -> mkdocs -> swap -> index."""
-    from .write import linkcheck, write_docs
+               update_lock: bool = True, log: Callable[[str], None] | None = None,
+               wait: bool = True) -> BuildReport:
+    """The whole build, one phase after the other (the publish protocol is
+    ``publish.SiteBuild``): lock -> load -> anchors -> enrich -> write ->
+    render -> check links -> commit (site, locks, index).
+
+    ``rep.ok`` False means nothing was published (the last good site, index
+    and locks are as they were); ``wait=False`` refuses instead of waiting
+    when another build holds the build lock (publish.BuildBusy)."""
+    from . import publish  # the write stage and search backends load only when a site is built
+    from .write import search_mode, write_docs
 
     say = log or (lambda s: print(s, file=sys.stderr))
     paths = paths or Paths.at(root)
     rep = BuildReport()
     t_all = time.perf_counter()
-    res = load_documents(files if files is not None else source_files(paths.sources),
-                         require_sidecar=require_sidecar, cache_dir=paths.cache / "docs",
-                         progress=progress, prune_cache=True)
-    rep.timings.update(res.timings)
-    rep.problems.extend(res.problems)
-    notices = res.notices
-
-    # permanence: a published clause id may never silently disappear
-    lock_path = paths.sources / "anchors.lock"
-    redirects_path = paths.sources / "redirects.yml"
-    try:
-        lock = anchors.load_lock(lock_path) if update_lock else {}
-        redirects = anchors.load_redirects(redirects_path) if update_lock else {}
-    except anchors.AnchorError as e:
-        rep.problems.append(Problem.from_error(e))
-        return _finish(rep, say, "锚点文件无法读取，未构建", paths.problems)
-    report = anchors.check_anchors(notices, lock, redirects)
-    for item in report.warnings:
-        rep.problems.append(Problem(str(lock_path), None, "warning", str(item)))
-    if report.errors:
-        for item in report.errors:
-            rep.problems.append(Problem(str(lock_path), None, "error", str(item)))
-        return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变", paths.problems)
-
     step = (lambda s: say(f"[{time.perf_counter() - t_all:6.1f} s] {s}")) if progress else (lambda s: None)
-    step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
-    t0 = time.perf_counter()
-    timings, related = enrich_stage(notices, paths.cache)
-    rep.timings["enrich"] = time.perf_counter() - t0
+    lock_path = paths.sources / "anchors.lock"
+    owners_path = paths.sources / IDS_LOCK
 
-    from .write import GENERATED_DIRS, mkbuild, search_mode
-    from .write.search_pages import write_search_pages
+    with publish.BuildLock(paths.cache, say, wait=wait):
+        # load: read + structure every source; bad ones reported and left out
+        owners = load_owners(owners_path) if update_lock else {}
+        rep.problems.extend(refused_sources(paths.sources) if files is None else [])
+        res = load_documents(files if files is not None else source_files(paths.sources),
+                             require_sidecar=require_sidecar, cache_dir=paths.cache / "docs",
+                             progress=progress, prune_cache=True, owners=owners, sources=paths.sources)
+        rep.timings.update(res.timings)
+        rep.problems.extend(res.problems)
+        notices = res.notices
+        pause_point("loaded")
 
-    try:
-        mode = search_mode(notices)
-    except ValueError as e:
-        rep.problems.append(Problem("环境变量", None, "error", str(e)))
-        return _finish(rep, say, "网页检索方式设置有误，未构建", paths.problems)
-    tmp = paths.site.with_name(paths.site.name + ".tmp")
-    bundle = paths.site.with_name(paths.site.name + ".pagefind.tmp")
-    for d in (tmp, bundle):
-        if d.exists():
-            shutil.rmtree(d)
-    # large archives: Pagefind indexes minimal pages written from the notices
-    # while we write the Markdown and MkDocs builds (it needs neither)
-    indexer = None
-    t_index = time.perf_counter()
-    if mode == "pagefind":
-        write_search_pages(notices, paths.cache / "pagefind-src")
-        indexer = mkbuild.pagefind_start(paths.cache / "pagefind-src", bundle)
-
-    job = None
-
-    def abandon() -> None:
-        """Stop the side jobs and drop the half-built site: the last good one stays."""
-        if indexer and indexer.poll() is None:
-            indexer.kill()
-            indexer.wait()
-        if job:
-            job.cancel()
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(bundle, ignore_errors=True)
-
-    step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if indexer else ""))
-    t0 = time.perf_counter()
-    try:
-        stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects, search=mode)
-    except BaseException:
-        abandon()
-        raise
-    rep.timings["write"] = time.perf_counter() - t0
-
-    # large archives: the command-line index is built beside MkDocs
-    if index and len(notices) >= FORK_INDEX_MIN:
-        t_job = time.perf_counter()
-        job = _IndexJob(notices, paths.index)
-
-    t0 = time.perf_counter()
-    # ... and re-renders only changed pages, on a hard-linked copy of the
-    # last good site (MkDocs replaces files, never writes through links)
-    key = mkbuild.stamp_key(paths.config, mode)
-    dirty = mode == "pagefind" and paths.site.is_dir() and mkbuild.read_stamp(paths.site).get("key") == key
-    if dirty:
-        mkbuild.link_copy(paths.site, tmp)
-        (tmp / mkbuild.STAMP).unlink(missing_ok=True)
-        mkbuild.prune_stale(tmp, paths.docs, GENERATED_DIRS)
-    step(f"mkdocs build（{'只重新生成改动的页面' if dirty else '全部页面'}）…")
-    try:
-        run_mkdocs(paths.root, tmp, config=paths.config, search=mode, dirty=dirty)
-    except RuntimeError as e:
-        abandon()
-        rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
-        return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.problems)
-    rep.timings["mkdocs"] = time.perf_counter() - t0
-    step("检查站内链接与锚点…")
-    t1 = time.perf_counter()
-    broken = linkcheck(tmp, cache=paths.cache / "linkcheck.pickle")
-    rep.timings["linkcheck"] = time.perf_counter() - t1
-    failure = None
-    if indexer:
-        step("等待 Pagefind 索引完成…")
+        # anchors: a published clause id may never silently disappear
         try:
-            mkbuild.pagefind_wait(indexer, bundle)
-            mkbuild.pagefind_install(bundle, tmp)
-        except RuntimeError as e:
-            rep.problems.append(Problem(str(bundle), None, "error", str(e)))
-            failure = "Pagefind 检索索引构建失败；现有网站保持不变"
-        rep.timings["pagefind"] = time.perf_counter() - t_index  # ran beside write, mkdocs and the link check
-    if broken:
-        for b in broken[:50]:
-            rep.problems.append(Problem(str(tmp), None, "error", f"站内链接失效：{b}"))
-        failure = f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变"
-    if failure:
-        abandon()
-        return _finish(rep, say, failure, paths.problems)
-    mkbuild.write_stamp(tmp, key=key, search=mode, dirty=dirty, documents=len(notices))
-    swap_in(tmp, paths.site)
-    if update_lock:
-        anchors.update_lock(lock_path, notices, report)
+            lock = anchors.load_lock(lock_path) if update_lock else {}
+            redirects = anchors.load_redirects(paths.sources / "redirects.yml") if update_lock else {}
+        except anchors.AnchorError as e:
+            rep.problems.append(Problem.from_error(e))
+            return _finish(rep, say, "锚点文件无法读取，未构建", paths.problems)
+        report = anchors.check_anchors(notices, lock, redirects)
+        rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
+        if report.errors:
+            rep.problems.extend(Problem(str(lock_path), None, "error", str(i)) for i in report.errors)
+            return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变", paths.problems)
 
-    if job:
-        step("等待命令行检索索引完成…")
-        try:
-            res = job.finish()
-            rep.timings["index"] = time.perf_counter() - t_job  # ran beside MkDocs
-            say(f"命令行检索{res['summary']}")
-        except RuntimeError as e:
-            rep.problems.append(Problem(str(paths.index), None, "error", str(e)))
-    elif index:
-        from search.index import build_index
-
+        # enrich
+        step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
         t0 = time.perf_counter()
-        istats = build_index(notices, paths.index, progress=progress)
-        rep.timings["index"] = time.perf_counter() - t0
-        say(f"命令行检索{istats.summary()}")
-    rep.notices = len(notices)
-    rep.clauses = sum(1 for n in notices for _ in n.walk())
-    rep.timings["total"] = time.perf_counter() - t_all
-    rep.ok = True
-    say(f"网站已生成：{paths.site}（{stats}）")
-    return _finish(rep, say, None, paths.problems)
+        _, related = enrich_stage(notices, paths.cache)
+        rep.timings["enrich"] = time.perf_counter() - t0
+        pause_point("enriched")
+        try:
+            mode = search_mode(notices)
+        except ValueError as e:
+            rep.problems.append(Problem("环境变量", None, "error", str(e)))
+            return _finish(rep, say, "网页检索方式设置有误，未构建", paths.problems)
+
+        def write_locks() -> None:
+            if update_lock:
+                anchors.update_lock(lock_path, notices, report)
+                write_owners(owners_path, res.paths, paths.sources, owners)
+
+        with publish.SiteBuild(paths, mode, say=say, step=step, index=index, documents=len(notices)) as sb:
+            beside = sb.start_browser_index(notices)
+            step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
+            t0 = time.perf_counter()
+            stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects, search=mode)
+            rep.timings["write"] = time.perf_counter() - t0
+            pause_point("written")
+            sb.start_cli_index(notices)
+            try:
+                sb.render()
+            except RuntimeError as e:
+                rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
+                return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.problems)
+            broken = sb.check_links()
+            failure = None
+            try:
+                sb.finish_browser_index()
+            except RuntimeError as e:
+                rep.problems.append(Problem(str(sb.bundle), None, "error", str(e)))
+                failure = "Pagefind 检索索引构建失败；现有网站保持不变"
+            if broken:
+                rep.problems.extend(Problem(str(sb.tmp), None, "error", f"站内链接失效：{b}") for b in broken[:50])
+                failure = f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变"
+            if failure:
+                rep.timings.update(sb.timings)
+                return _finish(rep, say, failure, paths.problems)
+            index_errors = sb.commit(notices, after_swap=write_locks, progress=progress)
+        rep.timings.update(sb.timings)
+        rep.problems.extend(Problem(str(paths.index), None, "error", e) for e in index_errors)
+        rep.notices = len(notices)
+        rep.clauses = sum(1 for n in notices for _ in n.walk())
+        rep.timings["total"] = time.perf_counter() - t_all
+        rep.ok = True
+        say(f"网站已生成：{paths.site}（{stats}）")
+        return _finish(rep, say, None, paths.problems)
 
 
 MAX_WARNINGS_SHOWN = 30
@@ -607,8 +585,7 @@ def _finish(rep: BuildReport, say, failure: Optional[str], report_file: Optional
         say(str(p))
     if report_file is not None:
         try:
-            report_file.parent.mkdir(parents=True, exist_ok=True)
-            report_file.write_text("".join(f"{p}\n" for p in rep.problems), encoding="utf-8")
+            atomic_write_text(report_file, "".join(f"{p}\n" for p in rep.problems))
         except OSError:
             report_file = None
     if warnings > MAX_WARNINGS_SHOWN:

@@ -13,10 +13,22 @@ field set here overrides what the extractor found, and the page says so
       - 原文未载明标题与日期，由编辑据正文推定。
 
 Errors carry the file and line: YAML syntax, unknown keys, an id that is
-not ``[a-z0-9-]`` (``../x``), bad dates, unknown regions.
+not ``[a-z0-9-]`` (``../x``), bad dates, unknown regions.  Validated like a
+schema (issue 11, each case a test in tests/test_security.py):
+
+* types: text fields must be strings (``title: {x: 1}`` was published as a
+  Python repr), ``issuer`` a string or a list of strings, ``year`` an int;
+* dates are real calendar dates written YYYY-MM-DD: YAML timestamps are
+  not resolved (unquoted ``2023-13-45`` crashed ``iparchive check``), so
+  ``2023-13-45`` and ``'0000-00-00'`` are both reported, never published;
+* ``source_url`` is http(s) only (``javascript:…`` became a live link;
+  ``source_url: 12`` failed the whole site's link check);
+* text fields hold no control characters (terminal escapes);
+* ``date_written`` after ``date_published`` is a warning (``date_order``).
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +45,22 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FIELDS = {"id", "title", "issuer", "doc_number", "date_written", "date_published", "year", "region",
           "doc_type", "status", "source_url", "forwarded_title", "kind", "basis", "notes"}
 BASIS_VALUES = {"printed", "inferred", "sidecar"}
+TEXT_FIELDS = ("title", "doc_number", "doc_type", "source_url", "forwarded_title", "kind", "status")
+KINDS = {"notice", "law"}
+URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class Loader(yaml.SafeLoader):
+    """SafeLoader without implicit timestamps: dates stay the strings the
+    editor typed, so an impossible unquoted date is a validation error
+    with its line instead of a ValueError from the YAML library."""
+
+
+Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 class SidecarError(SourceError):
@@ -54,23 +82,55 @@ def load_sidecar(path: Path | str) -> Sidecar:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise SidecarError(path, "sidecar 必须是 UTF-8 编码")
-    try:
-        node = yaml.compose(text)
-        values = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise SidecarError(path, f"YAML 语法错误：{e.problem or e}", mark.line + 1 if mark else None)
-    if values is None:
-        raise SidecarError(path, "sidecar 为空：至少需要 id")
-    if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
-        raise SidecarError(path, "sidecar 顶层必须是键值映射", 1)
-    lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
-    side = Sidecar(path, values, lines)
+    side = parse_sidecar(path, text)
     errors = validate(side)
     if errors:
         line, msg = errors[0]
         raise SidecarError(path, msg, line)
     return side
+
+
+def parse_sidecar(path: Path, text: str) -> Sidecar:
+    """YAML -> Sidecar (values and the line of each key), not yet validated;
+    SidecarError with the line for syntax errors and a non-mapping top level."""
+    try:
+        node = yaml.compose(text, Loader=Loader)
+        values = yaml.load(text, Loader=Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise SidecarError(path, f"YAML 语法错误：{e.problem or e}", mark.line + 1 if mark else None)
+    except (yaml.YAMLError, ValueError, TypeError) as e:  # e.g. a bad !!binary value
+        raise SidecarError(path, f"YAML 无法解析：{e}")
+    if values is None:
+        raise SidecarError(path, "sidecar 为空：至少需要 id")
+    if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
+        raise SidecarError(path, "sidecar 顶层必须是键值映射", 1)
+    lines = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    return Sidecar(path, values, lines)
+
+
+def check_date(value: Any) -> Optional[str]:
+    """Why ``value`` is not a YYYY-MM-DD calendar date (None if it is)."""
+    if isinstance(value, datetime.date):
+        value = value.isoformat()
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"应写成 YYYY-MM-DD，实为 {value!r}"
+    try:
+        d = datetime.date.fromisoformat(value)
+    except ValueError:
+        return f"{value} 不是真实的日期"
+    if not 1900 <= d.year <= 2100:
+        return f"{value} 的年份不在 1900–2100 之间"
+    return None
+
+
+def check_url(value: Any) -> Optional[str]:
+    """Why ``value`` is not an acceptable source URL (None if it is)."""
+    if not isinstance(value, str):
+        return f"应为 http(s) 网址字符串，实为 {type(value).__name__} {value!r}"
+    if not URL_RE.match(value.strip()):
+        return f"只接受 http:// 或 https:// 网址，实为 {value!r}"
+    return None
 
 
 def validate(side: Sidecar) -> list[tuple[Optional[int], str]]:
@@ -84,29 +144,58 @@ def validate(side: Sidecar) -> list[tuple[Optional[int], str]]:
         errs.append((1, "缺少 id"))
     elif not isinstance(v["id"], str) or not ID_RE.match(v["id"]) or len(v["id"]) > 80:
         errs.append((ln.get("id"), f"id {v['id']!r} 不合法：只能用小写字母、数字和连字符 [a-z0-9-]"))
+    for key in TEXT_FIELDS:
+        val = v.get(key)
+        if val is None:
+            continue
+        if key == "doc_number" and isinstance(val, int) and not isinstance(val, bool):
+            continue
+        if not isinstance(val, str):
+            errs.append((ln.get(key), f"{key} 应为字符串，实为 {type(val).__name__} {val!r}"))
+        elif CONTROL_RE.search(val) or (key != "source_url" and "\n" in val.strip()):
+            errs.append((ln.get(key), f"{key} 含换行或控制字符：{val!r}"))
+    if isinstance(v.get("source_url"), str):
+        why = check_url(v["source_url"])
+        if why:
+            errs.append((ln.get("source_url"), f"source_url {why}"))
+    if isinstance(v.get("kind"), str) and v["kind"] not in KINDS:
+        errs.append((ln.get("kind"), f"kind 只能是 {'/'.join(sorted(KINDS))}，实为 {v['kind']!r}"))
     for key in ("date_written", "date_published"):
         val = v.get(key)
-        if val is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(val)):
-            errs.append((ln.get(key), f"{key} 应写成 YYYY-MM-DD，实为 {val!r}"))
-    if v.get("year") is not None and not (isinstance(v["year"], int) and 1949 <= v["year"] <= 2100):
+        if val is not None:
+            why = check_date(val)
+            if why:
+                errs.append((ln.get(key), f"{key} {why}"))
+    dw, dp = v.get("date_written"), v.get("date_published")
+    if dw and dp and not check_date(dw) and not check_date(dp) and str(dw) > str(dp):
+        side.warnings.append((ln.get("date_written"), f"成文日期 {dw} 晚于发布日期 {dp}，请核对"))
+    if v.get("year") is not None and not (isinstance(v["year"], int) and not isinstance(v["year"], bool)
+                                          and 1900 <= v["year"] <= 2100):
         errs.append((ln.get("year"), f"year 应为四位年份，实为 {v['year']!r}"))
     if v.get("region") is not None and regions.lookup(str(v["region"])) is None:
         errs.append((ln.get("region"), f"未知地区 {v['region']!r}（用 GB/T 2260 名称或代码，或 全国）"))
     if v.get("status") is not None and v["status"] not in STATUSES:
         errs.append((ln.get("status"), f"未知状态 {v['status']!r}（可用：{'、'.join(sorted(STATUSES))}）"))
-    if v.get("issuer") is not None and not isinstance(v["issuer"], (str, list)):
-        errs.append((ln.get("issuer"), "issuer 应为字符串或列表"))
+    iss = v.get("issuer")
+    if iss is not None and not (isinstance(iss, str) or (isinstance(iss, list) and all(isinstance(x, str) for x in iss))):
+        errs.append((ln.get("issuer"), f"issuer 应为字符串或字符串列表，实为 {iss!r}"))
+    elif isinstance(iss, (str, list)) and any(CONTROL_RE.search(x) for x in ([iss] if isinstance(iss, str) else iss)):
+        errs.append((ln.get("issuer"), "issuer 含控制字符"))
     basis = v.get("basis")
     if basis is not None:
         if not isinstance(basis, dict):
             errs.append((ln.get("basis"), "basis 应为映射，如 {year: inferred}"))
         else:
             for k, b in basis.items():
-                if b not in BASIS_VALUES:
+                if k not in FIELDS:
+                    errs.append((ln.get("basis"), f"basis 中的未知字段 {k!r}"))
+                elif b not in BASIS_VALUES:
                     errs.append((ln.get("basis"), f"basis.{k} 只能是 {'/'.join(sorted(BASIS_VALUES))}"))
     notes = v.get("notes")
     if notes is not None and not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
         errs.append((ln.get("notes"), "notes 应为字符串列表"))
+    elif notes and any(CONTROL_RE.search(n) for n in notes):
+        errs.append((ln.get("notes"), "notes 含控制字符"))
     return errs
 
 

@@ -92,6 +92,7 @@ def test_a_failing_mkdocs_build_keeps_the_last_good_site(archive):
 def test_a_document_that_loses_text_is_not_published(monkeypatch):
     """The conservation gate: a clause tree that drops characters is refused."""
     import build_tools.structure as structure
+    from build_tools import pipeline
     from build_tools.pipeline import load_documents
     from conftest import SEED_FILES
 
@@ -103,6 +104,7 @@ def test_a_document_that_loses_text_is_not_published(monkeypatch):
         return res
 
     monkeypatch.setattr(structure, "parse_structure", lossy)
+    monkeypatch.setattr(pipeline, "parse_structure", lossy)  # pipeline holds its own reference
     res = load_documents([SEED_FILES["002"], SEED_FILES["003"]], require_sidecar=True)
     assert res.notices == []
     assert all("守恒" in p.message for p in res.errors) and len(res.errors) == 2
@@ -175,10 +177,10 @@ def test_large_archives_index_beside_mkdocs_and_a_failed_build_keeps_the_old_ind
     forked process into a copy; it replaces the index only with a good site."""
     import hashlib
 
-    from build_tools import pipeline
+    from build_tools import publish
     from search.query import search
 
-    monkeypatch.setattr(pipeline, "FORK_INDEX_MIN", 1)
+    monkeypatch.setattr(publish, "FORK_INDEX_MIN", 1)
     lines: list[str] = []
     rep = build_site(ROOT, paths=archive, progress=True, log=lines.append)
     assert rep.ok and "index" in rep.timings

@@ -34,6 +34,8 @@ from typing import Optional
 
 import yaml
 
+from ..fsutil import atomic_write_text
+
 STAMP = ".iparchive-site.json"   # in the built site: what it was built with
 PAGEFIND_DIR = "pagefind"
 
@@ -135,7 +137,7 @@ def read_stamp(site: Path) -> dict:
 
 
 def write_stamp(site: Path, **data) -> None:
-    (site / STAMP).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    atomic_write_text(site / STAMP, json.dumps(data, ensure_ascii=False))
 
 
 def link_copy(src: Path, dst: Path, *, skip: tuple[str, ...] = (PAGEFIND_DIR,)) -> int:

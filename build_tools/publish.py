@@ -1,0 +1,350 @@
+"""The publish protocol: how a built site and index replace the last good ones.
+
+``pipeline.build_site`` reads as its phases; this module owns everything
+between "the Markdown is written" and "the new site is live"::
+
+    with BuildLock(paths, say):                      # one build at a time
+        ...load, check anchors, enrich...
+        with SiteBuild(paths, mode, say=say) as sb:  # prepare: stale dirs gone
+            sb.start_browser_index(notices)          # Pagefind beside the write (large archives)
+            ...write the Markdown...
+            sb.start_cli_index(notices)              # forked beside MkDocs (large archives)
+            sb.render()                              # mkdocs build into site.tmp/
+            broken = sb.check_links()
+            sb.finish_browser_index()
+            sb.commit(notices, after_swap=...)       # stamp, swap site, lock, index swap
+        # any exception (or no commit) inside the block: abandon()
+
+Guarantees (tests/test_pipeline.py, tests/test_faults.py):
+
+* ``site/`` always exists once built: the new tree is built in
+  ``site.tmp/`` and traded with ``site/`` in one ``renameat2(RENAME_EXCHANGE)``
+  (``fsutil.swap_dir``); a failed, killed or abandoned build leaves the last
+  good site as it was.  ``site/`` stays a real directory (``file://`` users
+  open ``site/index.html``; ``iparchive serve`` serves it).
+* the command-line index is updated in a copy (``index.tmp/``: a
+  from-scratch rebuild starts there from empty) and swapped the same way, so
+  ``iparchive search`` answers at every instant.
+* ``anchors.lock`` and ``ids.lock`` are written atomically after the swap
+  (a kill leaves them byte-identical or fully updated).
+* children (MkDocs, Pagefind, the forked indexer) die with the build
+  (``PR_SET_PDEATHSIG``) and are killed on abandon.
+* ``BuildLock``: a second build on the same archive waits for the first
+  (it says so) instead of racing it; the lock is an ``flock`` on
+  ``<cache>/build.lock``, released by the kernel if the build is killed.
+* ``IPARCHIVE_PAUSE_AT=<step>`` (test hook, ``fsutil.pause_point``) stops
+  the build at a named step: ``locked``, ``loaded``, ``enriched``,
+  ``written``, ``mkdocs`` (MkDocs child running), ``linkchecked``,
+  ``commit`` (before the swap), ``swapped:site``, ``write:anchors.lock``,
+  ``write:ids.lock``, ``index`` (index built, not swapped), ``swapped:index``.
+"""
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+from search.index import build_index
+
+from .fsutil import atomic_write_text, pause_point, remove_tree, stale_temp_files, swap_dir
+from .models import Notice
+from .write import GENERATED_DIRS, linkcheck, mkbuild
+from .write.search_pages import write_search_pages
+
+FORK_INDEX_MIN = 1000  # documents; smaller archives index in-process after the site
+PR_SET_PDEATHSIG = 1
+LOCK_NAME = "build.lock"
+
+
+def die_with_parent() -> None:
+    """In a child: get SIGKILL when the build process dies (Linux), so a
+    killed build never leaves MkDocs or Pagefind running."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def run_child(cmd: list[str], *, cwd: Optional[Path] = None, env: Optional[dict] = None,
+              pause: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Run a child that dies with us; ``pause``: pause point while it runs."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=die_with_parent)
+    try:
+        if pause:
+            pause_point(pause)
+        out, err = proc.communicate()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",
+               dirty: bool = False) -> None:
+    """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with
+    mkdocs' output), through ``build_tools.write.mkbuild``: ``search`` is
+    'material' (Material's search + offline plugins, works from file://) or
+    'pagefind' (large archives); ``dirty`` renders only pages whose Markdown
+    is newer than their HTML already in ``site_dir``."""
+    cfg = config or root / "mkdocs.yml"
+    cmd = [sys.executable, "-m", "build_tools.write.mkbuild", "-f", str(cfg), "-d", str(site_dir), "--search", search]
+    if dirty:
+        cmd.append("--dirty")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
+                                                                  os.environ.get("PYTHONPATH")])))
+    r = run_child(cmd, cwd=root, env=env, pause="mkdocs")
+    if r.returncode != 0:
+        raise RuntimeError(f"mkdocs build 失败：\n{r.stdout}\n{r.stderr}")
+
+
+class BuildBusy(RuntimeError):
+    """Another build holds the lock and we were told not to wait."""
+
+
+class BuildLock:
+    """One build at a time per archive: ``flock`` on ``<cache>/build.lock``.
+
+    ``wait=True`` (the default) blocks, after saying so in Chinese;
+    ``wait=False`` raises BuildBusy.  The kernel releases the lock when the
+    process dies, so a killed build never leaves a stale lock."""
+
+    def __init__(self, cache_dir: Path, say: Callable[[str], None], *, wait: bool = True):
+        self.path = Path(cache_dir) / LOCK_NAME
+        self.say, self.wait, self.fd = say, wait, None
+
+    def __enter__(self) -> "BuildLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self.fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            if not self.wait:
+                os.close(self.fd)
+                raise BuildBusy(f"另一个构建（进程 {holder}）正在进行：{self.path}；请等它结束后再试")
+            self.say(f"另一个构建（进程 {holder}）正在进行，等待它结束……")
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        pause_point("locked")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _index_child(notices: list[Notice], index_dir: Path, out: Path) -> None:
+    """Forked child: build the command-line index, leave its summary in ``out``."""
+    die_with_parent()
+    t0 = time.perf_counter()
+    stats = build_index(notices, index_dir, progress=False)
+    atomic_write_text(out, json.dumps({"summary": stats.summary(), "seconds": time.perf_counter() - t0},
+                                      ensure_ascii=False))
+
+
+def prepare_index_copy(final: Path) -> Path:
+    """``index.tmp/``: a copy of the current index to update (the backend
+    rebuilds it from scratch there when it must; the live one is untouched)."""
+    tmp = final.with_name(final.name + ".tmp")
+    remove_tree(tmp)
+    if final.is_dir():
+        shutil.copytree(final, tmp, symlinks=True)
+    return tmp
+
+
+class IndexJob:
+    """The command-line index built beside MkDocs in a forked process (large
+    archives), into ``index.tmp/``; swapped in only after a good site."""
+
+    def __init__(self, notices: list[Notice], index_dir: Path):
+        self.final = index_dir
+        self.out = index_dir.with_name(index_dir.name + ".result.json")
+        remove_tree(self.out)
+        self.tmp = prepare_index_copy(index_dir)
+        self.proc = multiprocessing.get_context("fork").Process(
+            target=_index_child, args=(notices, self.tmp, self.out), daemon=True)
+        self.proc.start()
+
+    def cancel(self) -> None:
+        self.proc.kill()
+        self.proc.join()
+        remove_tree(self.tmp)
+        remove_tree(self.out)
+
+    def finish(self) -> dict:
+        """Wait, swap the new index in; raises RuntimeError if the child failed."""
+        self.proc.join()
+        try:
+            if self.proc.exitcode != 0 or not self.out.exists():
+                raise RuntimeError(f"命令行检索索引构建失败（子进程退出码 {self.proc.exitcode}）；原索引保持不变")
+            res = json.loads(self.out.read_text(encoding="utf-8"))
+        except BaseException:
+            remove_tree(self.tmp)
+            raise
+        finally:
+            remove_tree(self.out)
+        pause_point("index")
+        swap_dir(self.tmp, self.final)
+        return res
+
+
+def build_index_swapped(notices: list[Notice], index_dir: Path, *, progress: bool = False):
+    """In-process index update into ``index.tmp/``, then swapped in."""
+    tmp = prepare_index_copy(index_dir)
+    try:
+        stats = build_index(notices, tmp, progress=progress)
+        pause_point("index")
+    except BaseException:
+        remove_tree(tmp)
+        raise
+    swap_dir(tmp, index_dir)
+    return stats
+
+
+class SiteBuild:
+    """prepare -> render -> check links -> commit; ``abandon`` on any
+    exception or when the block ends without ``commit``."""
+
+    def __init__(self, paths, mode: str, *, say: Callable[[str], None], step: Callable[[str], None],
+                 index: bool, documents: int):
+        self.paths, self.mode, self.say, self.step = paths, mode, say, step
+        self.index, self.documents = index, documents
+        self.site: Path = paths.site
+        self.tmp = self.site.with_name(self.site.name + ".tmp")
+        self.bundle = self.site.with_name(self.site.name + ".pagefind.tmp")
+        self.indexer: Optional[subprocess.Popen] = None
+        self.job: Optional[IndexJob] = None
+        self.key = ""
+        self.dirty = False
+        self.committed = False
+        self.timings: dict[str, float] = {}
+        self._t_browser = self._t_job = 0.0
+
+    # ------------------------------------------------------------ prepare
+    def __enter__(self) -> "SiteBuild":
+        """Drop what a killed build left (we hold the build lock)."""
+        index = self.paths.index
+        for d in (self.tmp, self.bundle, self.site.with_name(self.site.name + ".tmp.swap"),
+                  self.site.with_name(self.site.name + ".old"), index.with_name(index.name + ".tmp"),
+                  index.with_name(index.name + ".tmp.swap"), index.with_name(index.name + ".old"),
+                  index.with_name(index.name + ".result.json")):
+            remove_tree(d)
+        if self.paths.sources.is_dir():
+            for f in stale_temp_files(self.paths.sources):
+                f.unlink(missing_ok=True)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self.committed:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Stop the side jobs and drop the half-built site: the last good one stays."""
+        if self.indexer and self.indexer.poll() is None:
+            self.indexer.kill()
+            self.indexer.wait()
+        if self.job:
+            self.job.cancel()
+            self.job = None
+        remove_tree(self.tmp)
+        remove_tree(self.bundle)
+
+    # ----------------------------------------------------- side indexes
+    def start_browser_index(self, notices: list[Notice]) -> bool:
+        """Large archives: Pagefind indexes minimal pages written from the
+        notices while the Markdown is written and MkDocs runs."""
+        if self.mode != "pagefind":
+            return False
+        self._t_browser = time.perf_counter()
+        src = self.paths.cache / "pagefind-src"
+        write_search_pages(notices, src)
+        remove_tree(self.bundle)
+        self.indexer = subprocess.Popen(mkbuild.pagefind_command(src, self.bundle), stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, preexec_fn=die_with_parent)
+        return True
+
+    def start_cli_index(self, notices: list[Notice]) -> None:
+        """Large archives: the command-line index is built beside MkDocs."""
+        if self.index and len(notices) >= FORK_INDEX_MIN:
+            self._t_job = time.perf_counter()
+            self.job = IndexJob(notices, self.paths.index)
+
+    def finish_browser_index(self) -> None:
+        """Wait for Pagefind and put its bundle in the new site (RuntimeError on failure)."""
+        if not self.indexer:
+            return
+        self.step("等待 Pagefind 索引完成…")
+        try:
+            mkbuild.pagefind_wait(self.indexer, self.bundle)
+            mkbuild.pagefind_install(self.bundle, self.tmp)
+        finally:
+            self.timings["pagefind"] = time.perf_counter() - self._t_browser
+
+    # ------------------------------------------------------------- render
+    def render(self) -> None:
+        """mkdocs build into ``site.tmp/``; large archives re-render only
+        changed pages on a hard-linked copy of the last good site (MkDocs
+        replaces files, never writes through links).  RuntimeError on failure."""
+        t0 = time.perf_counter()
+        self.key = mkbuild.stamp_key(self.paths.config, self.mode)
+        self.dirty = (self.mode == "pagefind" and self.site.is_dir()
+                      and mkbuild.read_stamp(self.site).get("key") == self.key)
+        if self.dirty:
+            mkbuild.link_copy(self.site, self.tmp)
+            (self.tmp / mkbuild.STAMP).unlink(missing_ok=True)
+            mkbuild.prune_stale(self.tmp, self.paths.docs, GENERATED_DIRS)
+        self.step(f"mkdocs build（{'只重新生成改动的页面' if self.dirty else '全部页面'}）…")
+        run_mkdocs(self.paths.root, self.tmp, config=self.paths.config, search=self.mode, dirty=self.dirty)
+        self.timings["mkdocs"] = time.perf_counter() - t0
+
+    def check_links(self) -> list[str]:
+        self.step("检查站内链接与锚点…")
+        t0 = time.perf_counter()
+        broken = linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.pickle")
+        self.timings["linkcheck"] = time.perf_counter() - t0
+        pause_point("linkchecked")
+        return broken
+
+    # ------------------------------------------------------------- commit
+    def commit(self, notices: list[Notice], *, after_swap: Callable[[], None] = lambda: None,
+               progress: bool = False) -> list[str]:
+        """Stamp and swap the site in, run ``after_swap`` (the lock files),
+        then swap the command-line index in.  Returns index errors (the site
+        is already live then: they are reported, not fatal)."""
+        mkbuild.write_stamp(self.tmp, key=self.key, search=self.mode, dirty=self.dirty, documents=len(notices))
+        pause_point("commit")
+        swap_dir(self.tmp, self.site)
+        self.committed = True
+        after_swap()
+        errors: list[str] = []
+        if self.job:
+            self.step("等待命令行检索索引完成…")
+            try:
+                res = self.job.finish()
+                self.timings["index"] = time.perf_counter() - self._t_job  # ran beside MkDocs
+                self.say(f"命令行检索{res['summary']}")
+            except RuntimeError as e:
+                errors.append(str(e))
+        elif self.index:
+            t0 = time.perf_counter()
+            try:
+                stats = build_index_swapped(notices, self.paths.index, progress=progress)
+                self.say(f"命令行检索{stats.summary()}")
+            except (ValueError, OSError) as e:
+                errors.append(f"命令行检索索引构建失败：{e}；原索引保持不变")
+            self.timings["index"] = time.perf_counter() - t0
+        return errors
