@@ -21,7 +21,8 @@ from typing import Any, Optional
 
 from ..models import Notice
 from ..vocabulary import load_vocabulary
-from .common import ThemeIndex, clear_clause_cache, write_if_changed
+from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, clear_clause_cache, site_url_setting, write_if_changed
+from .downloads import write_downloads
 from .exports import SCHEMA_VERSION, write_exports
 from .feed import write_feed
 from .home import home_page
@@ -52,10 +53,12 @@ class WriteStats:
     files: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # written this run (others kept, mtime too)
     removed: list[str] = field(default_factory=list)  # stale generated files deleted
+    site_url: str = ""  # the public address the pages were written with ('' = local copies)
 
     def __str__(self) -> str:
-        return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
-                f"{self.themes} 个主题，{self.external} 件文库外被引文件（{self.seconds:.1f} 秒）")
+        s = (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
+             f"{self.themes} 个主题，{self.external} 件文库外被引文件（{self.seconds:.1f} 秒）")
+        return s if self.site_url else s + "\n" + LOCAL_COPY_BUILD_NOTE  # said once per build
 
 
 def generated_files(docs_dir: Path) -> set[str]:
@@ -90,7 +93,7 @@ def _themes(vocab: Any) -> list[tuple[str, str, str]]:
     return out
 
 
-def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: str = "",
+def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str] = None,
                cited_by: Optional[dict] = None, external_docs: Optional[dict] = None,
                related: Optional[dict] = None,
                redirects: Optional[dict[str, dict[str, str]]] = None,
@@ -100,7 +103,9 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: str = "",
     ``cited_by``/``external_docs`` are derived from ``Notice.references`` when
     None (see ``xrefs`` for the accepted shapes); ``related`` maps a doc id
     to related doc ids; ``redirects`` maps doc id -> {old clause id: new id};
-    ``search`` is 'material' or 'pagefind' (None: ``search_mode(notices)``).
+    ``search`` is 'material' or 'pagefind' (None: ``search_mode(notices)``);
+    ``site_url`` None or '': ``site_url_setting`` (IPARCHIVE_SITE_URL, then
+    ``site_url`` in the mkdocs.yml beside ``docs_dir``).
 
     Only files whose content changed are rewritten (the others keep their
     mtime, so ``mkdocs build --dirty`` can skip them); generated files that
@@ -108,6 +113,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: str = "",
     """
     t0 = time.perf_counter()
     docs_dir = Path(docs_dir)
+    site_url = (site_url or site_url_setting(docs_dir.parent / "mkdocs.yml")).rstrip("/")
     ids = [n.id for n in notices]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
@@ -139,12 +145,13 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: str = "",
     pages["index.md"] = home_page(notices, n_themes, len(external), search=mode)
 
     stats = WriteStats(notices=len(notices), clauses=sum(1 for n in notices for _ in n.walk()),
-                       themes=n_themes, external=len(external), search=mode)
+                       themes=n_themes, external=len(external), search=mode, site_url=site_url)
     for rel_path, text in pages.items():
         if write_if_changed(docs_dir / rel_path, text):
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
-    for p in write_exports(notices, docs_dir, site_url, cites, themes) + [write_feed(notices, docs_dir, site_url, themes)]:
+    for p in (write_exports(notices, docs_dir, site_url, cites, themes) + [write_feed(notices, docs_dir, site_url, themes)]
+              + write_downloads(notices, docs_dir, site_url, cites, themes)):
         stats.files.append(p.relative_to(docs_dir).as_posix())
     for stale in sorted(before - set(stats.files)):
         (docs_dir / stale).unlink()

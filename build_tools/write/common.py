@@ -14,10 +14,14 @@ Escaping regimes (source text is data, never markup):
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Iterable, Optional
 
+import yaml
 from pypinyin import lazy_pinyin
 
 from ..models import NATIONAL_CODE, Notice, Region
@@ -253,3 +257,65 @@ def find_clause(n: Notice, clause_id: Optional[str]):
 
 def clear_clause_cache() -> None:
     _CLAUSES.clear()
+
+
+# ------------------------------------------------------------------ site address
+
+SITE_URL_ENV = "IPARCHIVE_SITE_URL"
+LOCAL_COPY_NOTE = "本地副本链接，仅本机可用"
+LOCAL_COPY_BUILD_NOTE = (f"未设置网站公开地址（site_url）：复制的引用链接为{LOCAL_COPY_NOTE}。"
+                         f"请在 mkdocs.yml 设置 site_url，或用 iparchive build --site-url URL、环境变量 {SITE_URL_ENV}")
+
+
+def site_url_setting(config: Optional[Path] = None, override: Optional[str] = None) -> str:
+    """The archive's public address, without a trailing slash; '' if none.
+
+    Precedence: ``override`` (``iparchive build --site-url``), the
+    environment variable IPARCHIVE_SITE_URL, ``site_url`` in ``config``
+    (mkdocs.yml).  The same rule runs inside MkDocs (``site_hooks``), so the
+    pages, canonical links and sitemap agree with archive.json and the feed.
+    """
+    for value in (override, os.environ.get(SITE_URL_ENV)):
+        if value and value.strip():
+            return value.strip().rstrip("/")
+    if config is not None and Path(config).is_file():
+        try:
+            raw = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:  # mkdocs reports it
+            raw = {}
+        value = raw.get("site_url") if isinstance(raw, dict) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip().rstrip("/")
+    return ""
+
+
+def clause_url(site_url: str, doc_id: str, clause_id: Optional[str] = None) -> str:
+    """``<site_url>/notices/<id>.html#<clause>`` (site-relative without site_url)."""
+    url = permanent_url(site_url, notice_path(doc_id))
+    return url + ("#" + clause_id if clause_id else "")
+
+
+def json_for_script(data) -> str:
+    """JSON for a ``<script type="application/ld+json">`` block: ``<``, ``>``
+    and ``&`` as \\u escapes, so ``</script>`` or ``<!--`` in a title cannot
+    end or change the block (the JSON value is unchanged)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+# ------------------------------------------------------------------ 文种 vocabulary
+
+# printed 文种 -> the one value listings use (公文种类 of 党政机关公文处理工作条例):
+# 若干规定 (lawrefbook 最高人民法院…若干规定), 若干意见/指导意见 (govcn2019
+# 国务院…指导意见), 复函 (govcn2019 国务院办公厅…复函) fold into their kind
+TYPE_FAMILY = {"若干规定": "规定", "若干意见": "意见", "指导意见": "意见", "复函": "函"}
+UNTYPED = "未分类"
+
+
+def type_family(doc_type: Optional[str]) -> str:
+    """The normalised 文种 of a printed one (``指导意见`` -> ``意见``)."""
+    if not doc_type:
+        return UNTYPED
+    return TYPE_FAMILY.get(doc_type, doc_type)
+NOT_FOUND_PAGE = "404.html"  # in the built site: what a missing path is answered with (iparchive serve)

@@ -20,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..models import Clause, Notice
-from .common import ThemeIndex, notice_path, permanent_url, write_if_changed
+from .common import ThemeIndex, notice_path, permanent_url, type_family, write_if_changed
 from .xrefs import Citing
 
 SCHEMA_VERSION = "1.0"
@@ -48,6 +48,7 @@ def document(n: Notice, site_url: str, cited_by: list[Citing], themes: ThemeInde
         refs.setdefault(r.clause_id, []).append(asdict(r))
     d = n.metadata_dict()
     d["url"] = permanent_url(site_url, notice_path(n.id))
+    d["doc_type_normalised"] = type_family(n.doc_type) if n.doc_type else None
     d["citation"] = n.citation(None)
     d["themes"] = [s for s, _ in themes.doc_themes(n)]
     d["clauses"] = [_clause(n, c, site_url, refs, themes) for c in n.clauses]
@@ -89,7 +90,7 @@ def json_schema() -> dict:
                           "doc_number": ns, "date_written": ns, "date_published": ns,
                           "date_basis": {"enum": ["printed", "inferred", "sidecar", "missing"]},
                           "year": {"type": ["integer", "null"]}, "region": {"type": ["object", "null"]},
-                          "doc_type": ns, "status": s, "source_url": ns, "source_file": s,
+                          "doc_type": ns, "doc_type_normalised": ns, "status": s, "source_url": ns, "source_file": s,
                           "url": s, "citation": s, "themes": arr,
                           "clauses": {"type": "array", "items": {"$ref": "#/$defs/clause"}},
                           "references": {"type": "array", "items": {"$ref": "#/$defs/reference"}},

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 from ..models import Clause, Notice, Reference
-from .common import (ThemeIndex, esc, find_clause, notice_path, permanent_url, raw_block, region_chain,
-                     rel, slug, yaml_str, year_key)
+from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
+                     raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
+from .downloads import download_files
 from .xrefs import Citing, External
 
-BASIS_ZH = {"printed": "原文", "inferred": "推定", "sidecar": "人工校订", "missing": "缺失"}
 
 
 def gbt_prefix(n: Notice) -> str:
@@ -115,56 +116,116 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
     return out
 
 
-def _card(n: Notice, ctx: dict) -> str:
+FORMAT_ZH = {"text": "纯文本", "html": "网页", "lawmd": "Markdown（法律法规库）"}
+BASIS_MARK = {"inferred": "推定", "sidecar": "校订"}
+BASIS_HINT = {"inferred": "原文未载明，系根据上下文推定，引用时请核对原文",
+              "sidecar": "原文缺失或有误，由编辑在 sidecar 文件中校订"}
+FIELD_ZH = {"title": "标题", "issuer": "发文机关", "doc_number": "发文字号", "date_written": "成文日期",
+            "date_published": "发布日期", "year": "年份", "region": "地区", "doc_type": "文种",
+            "status": "状态", "source_url": "来源"}
+# stripped lines that are source markup, not web furniture (lawrefbook's
+# ``<!-- INFO END -->`` after a law's info lines)
+MARKUP_COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
+
+
+def basis_of(n: Notice, key: str) -> str:
+    """'printed' | 'inferred' | 'sidecar' for one metadata field."""
+    if key == "year" and n.date:
+        key = "date_written" if n.date_written else "date_published"
+    return n.basis.get(key, "printed")
+
+
+def _mark(n: Notice, key: str) -> str:
+    """（推定）/（校订） after an inferred or corrected value, the note on hover."""
+    b = basis_of(n, key)
+    if b not in BASIS_MARK:
+        return ""
+    return (f'<a class="basis basis--{b}" href="#notes" title="{esc(BASIS_HINT[b])}">'
+            f'（{BASIS_MARK[b]}）</a>')
+
+
+def marked_fields(n: Notice, shown: list[str]) -> list[tuple[str, str]]:
+    """(field key, basis) of the shown fields whose value is not printed."""
+    return [(k, basis_of(n, k)) for k in shown if basis_of(n, k) in BASIS_MARK]
+
+
+def _card(n: Notice, ctx: dict) -> tuple[str, list[str]]:
+    """The metadata card and the keys of the fields it shows."""
     page = ctx["page"]
     rows: list[tuple[str, str]] = []
-    rows.append(("发文机关", "，".join(esc(i) for i in n.issuer) or "—"))
-    rows.append(("发文字号", esc(n.doc_number) or "—"))
+    shown: list[str] = []
+
+    def row(label: str, value: str, key: Optional[str] = None) -> None:
+        if key:
+            shown.append(key)
+            value += _mark(n, key)
+        rows.append((label, value))
+
+    if basis_of(n, "title") in BASIS_MARK:
+        row("标题", esc(n.title), "title")
+    row("发文机关", "，".join(esc(i) for i in n.issuer) or "—", "issuer" if n.issuer else None)
+    row("发文字号", esc(n.doc_number) or "—", "doc_number" if n.doc_number else None)
     for key, label in (("date_written", "成文日期"), ("date_published", "发布日期")):
         val = getattr(n, key)
         if val:
-            basis = n.basis.get(key, "printed")
-            mark = "" if basis == "printed" else f'<span class="basis basis--{esc(basis)}">（{BASIS_ZH.get(basis, esc(basis))}）</span>'
-            rows.append((label, f"{esc(val)}{mark}"))
+            row(label, esc(val), key)
     if not n.date:
         rows.append(("日期", "不详"))
     chain = region_chain(n)
     if chain:
-        rows.append(("地区", " → ".join(
+        row("地区", " → ".join(
             f'<a href="{esc(rel(page, f"tags/region/{code}.html"))}">{esc(name)}</a>'
-            for name, code in chain)))
+            for name, code in chain), "region")
     year = year_key(n)
-    rows.append(("年份", f'<a href="{esc(rel(page, f"tags/year/{year}.html"))}">{esc(year if year != "unknown" else "不详")}</a>'))
+    row("年份", f'<a href="{esc(rel(page, f"tags/year/{year}.html"))}">{esc(year if year != "unknown" else "不详")}</a>',
+        "year" if year != "unknown" else None)
+    family = type_family(n.doc_type)
     if n.doc_type:
-        rows.append(("文种", f'<a href="{esc(rel(page, f"tags/type/{slug(n.doc_type)}.html"))}">{esc(n.doc_type)}</a>'))
-    rows.append(("状态", f'<a href="{esc(rel(page, f"tags/status/{slug(n.status)}.html"))}">{esc(n.status)}</a>'))
+        printed = f'<span class="detail">（原文作“{esc(n.doc_type)}”）</span>' if family != n.doc_type else ""
+        row("文种", f'<a href="{esc(rel(page, f"tags/type/{slug(family)}.html"))}">{esc(family)}</a>{printed}',
+            "doc_type")
+    if n.status and n.status not in (n.doc_type, family):  # 解读 is a 文种, not a second 状态
+        row("状态", f'<a href="{esc(rel(page, f"tags/status/{slug(n.status)}.html"))}">{esc(n.status)}</a>', "status")
     themes = ctx["themes"].doc_themes(n)
     if themes:
         rows.append(("主题", "、".join(
             f'<a href="{esc(rel(page, f"tags/theme/{s}.html"))}">{esc(name)}</a>' for s, name in themes)))
-    if n.forwarded:
+    if n.forwarded and n.forwarded.title != n.title:
         rows.append(("印发/转发", esc(n.forwarded.title)))
     if n.source_url:
-        rows.append(("来源", f'<a class="source-link" href="{esc(n.source_url)}" rel="nofollow noopener">{esc(n.source_url)}</a>'))
-    rows.append(("原始文件", f"<code>{esc(n.source_file)}</code>（{esc(n.format)}，{esc(n.encoding)}）"))
+        row("来源", f'<a class="source-link" href="{esc(n.source_url)}" rel="nofollow noopener">{esc(n.source_url)}</a>',
+            "source_url")
+    rows.append(("原始文件", f"<code>{esc(n.source_file)}</code>（{FORMAT_ZH.get(n.format, '其他格式')}）"))
     rows.append(("文库编号", f"<code>{esc(n.id)}</code>"))
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="meta-card" data-search-exclude><tbody>{body}</tbody></table>'
+    return f'<table class="meta-card" data-search-exclude><tbody>{body}</tbody></table>', shown
 
 
-def _banners(n: Notice) -> list[str]:
+def _banners(n: Notice, shown: list[str]) -> list[str]:
+    """The draft warning, and one 说明 box: every inferred or corrected
+    value with what it means, the date caveat and the sidecar notes."""
     out = []
     if "征求意见" in (n.status or ""):
         out.append('<div class="admonition warning banner banner--draft"><p class="admonition-title">征求意见稿</p>'
                    "<p>本文件为征求意见稿，不是正式生效文本，内容可能与最终发布版本不同。</p></div>")
-    if n.date and n.date_basis == "inferred":
-        out.append('<div class="admonition note banner banner--inferred"><p class="admonition-title">日期为推定</p>'
-                   f"<p>原文未载明日期，{esc(n.date)} 系根据上下文推定，引用时请核对原文。</p></div>")
+    items = []
+    inferred = bool(n.date) and n.date_basis == "inferred"
+    if inferred:
+        items.append(f"<li>原文未载明日期，{esc(n.date)} 系根据上下文推定，引用时请核对原文。</li>")
     elif not n.date:
-        out.append('<div class="admonition note banner banner--inferred"><p class="admonition-title">日期不详</p>'
-                   "<p>原文未载明成文或发布日期。</p></div>")
-    for note in n.notes:
-        out.append(f'<div class="admonition info banner"><p class="admonition-title">校订说明</p><p>{esc(note)}</p></div>')
+        items.append("<li>原文未载明成文或发布日期。</li>")
+    marked = marked_fields(n, shown)
+    for key, b in marked:
+        if inferred and key in ("date_written", "date_published", "year"):
+            continue
+        items.append(f'<li class="basis-note basis-note--{b}">{FIELD_ZH.get(key, key)}（{BASIS_MARK[b]}）：'
+                     f"{BASIS_HINT[b]}。</li>")
+    items += [f'<li class="sidecar-note">校订说明：{esc(note)}</li>' for note in n.notes]
+    if not items:
+        return out
+    cls = "banner--inferred" if (inferred or not n.date or any(b == "inferred" for _, b in marked)) else "banner--sidecar"
+    out.append(f'<div class="admonition note banner notes-box {cls}" id="notes">'
+               f'<p class="admonition-title">说明</p><ul>{"".join(items)}</ul></div>')
     return out
 
 
@@ -230,11 +291,153 @@ def _related(n: Notice, ctx: dict) -> str:
 
 
 def _stripped(n: Notice) -> str:
-    if not n.stripped:
+    shown = [s for s in n.stripped if not MARKUP_COMMENT.match(s.text)]
+    if not shown:
         return ""
-    rows = "".join(f"<li>第 {s.line} 行（{esc(s.reason)}）：{esc(s.text)}</li>" for s in n.stripped)
-    return (f'<details class="stripped" data-search-exclude><summary>已从正文剔除的网页杂项 {len(n.stripped)} 行</summary>'
+    rows = "".join(f"<li>第 {s.line} 行（{esc(s.reason)}）：{esc(s.text)}</li>" for s in shown)
+    return (f'<details class="stripped" data-search-exclude><summary>已从正文剔除的网页杂项 {len(shown)} 行</summary>'
             f"<ul>{rows}</ul></details>")
+
+
+# ------------------------------------------------------------------ outline
+
+LAW_OUTLINE = {"part", "chapter", "subchapter", "article"}
+NOTICE_OUTLINE = {"heading", "section", "item", "ordinal", "attachment"}
+NOTICE_OUTLINE_DEPTH = 3  # 一、 / （一） / 1. (seed 004's attached plan nests 附件 → 一、 → （一）)
+OPEN_OUTLINE = 40  # entries: a shorter outline is shown expanded
+LAZY_OUTLINE = 300  # entries: a longer one lists a chapter's articles only when opened (site.js)
+_HEAD_CUT = re.compile(r"[。；;：:，,]")
+
+
+def outline_title(c: Clause) -> str:
+    """The heading words of a clause without its number: ``第一章总则`` ->
+    ``总则``, ``一、一般要求`` -> ``一般要求``, ``（1）完善…建设。制定…`` ->
+    ``完善…建设``; '' for an article (laws' articles have no headings)."""
+    if c.kind == "article":
+        return ""
+    line = c.text.strip().split("\n", 1)[0]
+    line = re.sub(r"^(第[一二三四五六七八九十百零〇\d]+[编章节]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[)）]"
+                  r"|\d+[.．、]|第[一二三四五六七八九十]+[，,、])\s*", "", line)
+    if c.kind not in ("heading", "attachment", "part", "chapter", "subchapter"):
+        line = _HEAD_CUT.split(line, 1)[0]
+    return line[:28] + ("…" if len(line) > 28 else "")
+
+
+@dataclass
+class OutlineEntry:
+    clause: Clause
+    children: list["OutlineEntry"]
+
+    def count(self) -> int:
+        return 1 + sum(e.count() for e in self.children)
+
+
+def outline_entries(n: Notice) -> list[OutlineEntry]:
+    """The structure a reader navigates by: 编/章/节/条 of a law, the
+    numbered headings (一、/（一）/1.) and titles of a notice."""
+    kinds = LAW_OUTLINE if n.kind == "law" else NOTICE_OUTLINE
+    limit = 99 if n.kind == "law" else NOTICE_OUTLINE_DEPTH
+
+    def walk(clauses: list[Clause], depth: int) -> list[OutlineEntry]:
+        out = []
+        for c in clauses:
+            if c.kind in kinds and depth <= limit:
+                out.append(OutlineEntry(c, walk(c.children, depth + 1)))
+        return out
+
+    return walk(n.clauses, 1)
+
+
+def _outline_link(c: Clause) -> str:
+    title = outline_title(c)
+    label = esc(c.label) or esc(c.id)
+    return (f'<a href="#{esc(c.id)}"><span class="outline-label">{label}</span>'
+            + (f' <span class="outline-title">{esc(title)}</span>' if title else "") + "</a>")
+
+
+def _outline_list(entries: list[OutlineEntry], expand: bool, lazy: bool) -> str:
+    items = []
+    for e in entries:
+        if not e.children:
+            items.append(f"<li>{_outline_link(e.clause)}</li>")
+            continue
+        leaves = all(not ch.children for ch in e.children)
+        first, last = e.children[0].clause.label, e.children[-1].clause.label
+        span = f"{esc(first)}至{esc(last)}" if len(e.children) > 1 else esc(first)
+        if leaves and e.children[0].clause.kind == "article":
+            if lazy:
+                inner = ""
+                attrs = f' data-lazy="{esc(e.clause.id)}"'
+            else:
+                inner, attrs = _outline_list(e.children, expand, lazy), ""
+            items.append(f"<li>{_outline_link(e.clause)}"
+                         f'<details class="outline-sub"{attrs}><summary>{span}（{len(e.children)} 条）</summary>'
+                         f"{inner}</details></li>")
+        else:
+            items.append(f"<li>{_outline_link(e.clause)}"
+                         f'<details class="outline-sub"{" open" if expand else ""}>'
+                         f"<summary>{len(e.children)} 项</summary>{_outline_list(e.children, expand, lazy)}</details></li>")
+    return f'<ol class="outline-list">{"".join(items)}</ol>'
+
+
+def outline_html(n: Notice) -> str:
+    """Collapsible outline with working anchors (``#outline``)."""
+    entries = outline_entries(n)
+    if not entries:
+        return ""
+    total = sum(e.count() for e in entries)
+    articles = sum(1 for c in n.walk() if c.kind == "article")
+    what = f"{articles} 条" if articles else f"{total} 项"
+    top_open = " open" if len(entries) <= OPEN_OUTLINE and total <= LAZY_OUTLINE else ""
+    body = _outline_list(entries, expand=total <= OPEN_OUTLINE, lazy=total > LAZY_OUTLINE)
+    return (f'<nav class="outline" id="outline" aria-label="本文件目录" data-search-exclude>'
+            f'<details class="outline-box"{top_open}><summary>目录（{what}）</summary>{body}</details></nav>')
+
+
+# ------------------------------------------------------------------ page head
+
+LEGAL_FORCE = {"征求意见稿": "NotInForce", "草案": "NotInForce", "已废止": "NotInForce", "已失效": "NotInForce"}
+
+
+def jurisdiction(n: Notice) -> Optional[str]:
+    """The jurisdiction a document belongs to: 中华人民共和国 for national
+    ones, else its region chain (云南省昆明市)."""
+    if n.region is None:
+        return None
+    if n.region.is_national:
+        return "中华人民共和国"
+    return "".join(n.region.names)
+
+
+def legislation_jsonld(n: Notice, url: Optional[str]) -> dict:
+    """schema.org ``Legislation`` of a document (fields only when known)."""
+    d: dict = {"@context": "https://schema.org", "@type": "Legislation", "name": n.title, "inLanguage": "zh-CN"}
+    if url:
+        d["url"] = url
+    if n.doc_number:
+        d["legislationIdentifier"] = n.doc_number
+    if n.date:
+        d["legislationDate"] = n.date
+    if n.date_published:
+        d["datePublished"] = n.date_published
+    where = jurisdiction(n)
+    if where:
+        d["legislationJurisdiction"] = where
+    if n.doc_type:
+        d["legislationType"] = type_family(n.doc_type)
+    if n.status in LEGAL_FORCE:
+        d["legislationLegalForce"] = LEGAL_FORCE[n.status]
+    if n.issuer:
+        d["legislationPassedBy"] = [{"@type": "GovernmentOrganization", "name": i} for i in n.issuer]
+    return d
+
+
+def downloads_html(n: Notice, page: str) -> str:
+    """Links to this document's files under ``data/notices/`` (``downloads``)."""
+    links = []
+    for rel_path, name, label in download_files(n.id):
+        links.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
+    return f'<p class="downloads" data-search-exclude>下载本文件：{" · ".join(links)}</p>'
 
 
 class _Titles:
@@ -275,11 +478,19 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     front = ["---", f"title: {yaml_str(n.title)}", "---", ""]
     notice_attrs = (f'class="notice" data-doc="{esc(n.id)}" data-url="{esc(url)}" '
                     f'data-cite-prefix="{esc(ctx["cite_prefix"])}" data-gbt="{esc(gbt_prefix(n))}"')
+    if not site_url:
+        notice_attrs += f' data-local-copy="{esc(LOCAL_COPY_NOTE)}"'
     if redirects:
         notice_attrs += f" data-redirects='{esc(json.dumps(redirects, ensure_ascii=False))}'"
+    card, shown = _card(n, ctx)
+    ld = json_for_script(legislation_jsonld(n, permanent_url(site_url, page) if site_url else None))
     head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>',
-            _card(n, ctx), *_banners(n), _stripped(n), "</div>"]
-    # no blank line may fall inside a raw HTML block
+            f'<script type="application/ld+json">{ld}</script>',
+            card, *_banners(n, shown), downloads_html(n, page), outline_html(n), _stripped(n),
+            '<p class="print-footer" data-search-exclude>本页永久地址：'
+            f'<span class="print-url">{esc(url) if site_url else ""}</span>'
+            '　获取日期：<span class="print-date"></span></p>',
+            "</div>"]
     out = front + [h for h in head if h] + ["", "## 正文 {#sec-text}"]
     tree = ['<div class="clauses">']
     for c in n.clauses:

@@ -13,8 +13,8 @@ from typing import Callable, Iterable
 
 from ..models import NATIONAL_CODE, Notice
 from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, find_clause, group, md_text,
-                     notice_path, raw_block, region_label, region_sort_key, region_tree, rel,
-                     slug, yaml_str, year_key)
+                     notice_path, raw_block, region_chain, region_label, region_sort_key, region_tree, rel,
+                     slug, type_family, yaml_str, year_key)
 from .xrefs import External
 
 Pages = dict[str, str]  # docs-relative .md path -> Markdown
@@ -36,8 +36,8 @@ def doc_item(page_md: str, n: Notice) -> str:
     """``- [title](../notices/x.md) — 地区 · 日期 · 文种 · 状态``."""
     bits = [region_label(n), date_md(n)]
     if n.doc_type:
-        bits.append(n.doc_type)
-    if n.status != "正式":
+        bits.append(type_family(n.doc_type))
+    if n.status != "正式" and n.status != type_family(n.doc_type):
         bits.append(f"**{md_text(n.status)}**")
     meta = " · ".join(b if b.startswith("**") else md_text(b) for b in bits)
     return f"- [{md_text(n.title)}]({md_link(page_md, f'notices/{n.id}.md')}) — {meta}"
@@ -47,15 +47,56 @@ def doc_list(page_md: str, notices: Iterable[Notice]) -> list[str]:
     return [doc_item(page_md, n) for n in by_date_desc(notices)]
 
 
+def _options(pairs: Iterable[tuple[str, str]]) -> str:
+    return "".join(f'<option value="{esc(v)}">{esc(label)}</option>' for v, label in pairs)
+
+
 def notices_index(notices: list[Notice]) -> Pages:
+    """The document list: one table row per document carrying its region
+    codes, year, 文种, status and date, filtered and sorted in the page by
+    site.js (``#doc-filter``; works from file://, the table alone without JS)."""
     page = "notices/index.md"
+    ordered = by_date_desc(notices)
+    tree = region_tree(notices)
+    regions = sorted(tree, key=lambda c: [region_sort_key(x) for x in _region_path(tree, c)])
+    years = sorted({year_key(n) for n in notices}, key=lambda y: (y == UNKNOWN_YEAR, -int(y) if y.isdigit() else 0))
+    types = Counter(type_family(n.doc_type) for n in notices)
+    statuses = Counter(n.status or "正式" for n in notices)
+    form = ('<form id="doc-filter" class="doc-filter" hidden data-search-exclude>'
+            '<label>地区 <select data-key="regions"><option value="">全部</option>'
+            + _options((c, "　" * (len(_region_path(tree, c)) - 1) + tree[c]["name"]) for c in regions)
+            + '</select></label><label>年份 <select data-key="year"><option value="">全部</option>'
+            + _options((y, "年份不详" if y == UNKNOWN_YEAR else y) for y in years)
+            + '</select></label><label>文种 <select data-key="type"><option value="">全部</option>'
+            + _options((slug(t), f"{t}（{k}）") for t, k in sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))
+            + '</select></label><label>状态 <select data-key="status"><option value="">全部</option>'
+            + _options((slug(t), f"{t}（{k}）") for t, k in sorted(statuses.items(), key=lambda kv: (-kv[1], kv[0])))
+            + '</select></label><label>排序 <select name="sort"><option value="desc">日期由新到旧</option>'
+            '<option value="asc">日期由旧到新</option></select></label>'
+            '<button type="reset">清除筛选</button> <span class="doc-count"></span></form>')
+    rows = []
+    for n in ordered:
+        codes = " ".join(code for _, code in region_chain(n))
+        rows.append(f'<tr data-regions="{esc(codes)}" data-year="{esc(year_key(n))}" '
+                    f'data-type="{esc(slug(type_family(n.doc_type)))}" data-status="{esc(slug(n.status or "正式"))}" '
+                    f'data-date="{esc(n.date or "")}">'
+                    f'<td data-label="日期">{esc(date_md(n))}</td><td data-label="地区">{esc(region_label(n))}</td>'
+                    f'<td data-label="标题"><a href="{esc(n.id)}.html">{esc(n.title)}</a></td>'
+                    f'<td data-label="文种">{esc(type_family(n.doc_type))}</td><td data-label="状态">{esc(n.status)}</td></tr>')
+    table = ('<table class="doc-table"><thead><tr><th>日期</th><th>地区</th><th>标题</th><th>文种</th><th>状态</th>'
+             f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
     out = [front("文件列表"), "# 文件列表 {#notices}", "",
-           f"文库共收录 {len(notices)} 件文件，按日期由新到旧排列。日期后标“（推定）”者为根据上下文推定的日期。", "",
-           "| 日期 | 地区 | 标题 | 文种 | 状态 |", "| --- | --- | --- | --- | --- |"]
-    for n in by_date_desc(notices):
-        out.append(f"| {md_text(date_md(n))} | {md_text(region_label(n))} | "
-                   f"[{md_text(n.title)}]({n.id}.md) | {md_text(n.doc_type or '—')} | {md_text(n.status)} |")
+           f"文库共收录 {len(notices)} 件文件，默认按日期由新到旧排列，可按地区、年份、文种和状态筛选。"
+           "日期后标“（推定）”者为根据上下文推定的日期。", ""]
+    out += raw_block([form, table])
     return {page: "\n".join(out) + "\n"}
+
+
+def _region_path(tree: dict, code: str) -> list[str]:
+    chain = [code]
+    while tree[chain[0]]["parent"]:
+        chain.insert(0, tree[chain[0]]["parent"])
+    return chain
 
 
 def region_pages(notices: list[Notice]) -> Pages:
@@ -135,8 +176,10 @@ def year_pages(notices: list[Notice]) -> Pages:
 
 def type_pages(notices: list[Notice]) -> Pages:
     pages = simple_facet(
-        notices, folder="type", title="按文种", anchor="types", key=lambda n: n.doc_type or "未分类",
-        name=lambda t: t, file_of=slug, intro="按文件类型（文种）浏览。另见[按状态](../status/index.md)。")
+        notices, folder="type", title="按文种", anchor="types", key=lambda n: type_family(n.doc_type),
+        name=lambda t: t, file_of=slug,
+        intro="按文件类型（文种）浏览。同类文种合为一项：若干规定计入规定，若干意见、指导意见计入意见，复函计入函；"
+              "各文件页上保留原文的写法。另见[按状态](../status/index.md)。")
     pages.update(simple_facet(
         notices, folder="status", title="按状态", anchor="statuses", key=lambda n: n.status or "正式",
         name=lambda s: s, file_of=slug, intro="正式文件与征求意见稿分开列出。"))
@@ -294,7 +337,7 @@ def counts(notices: list[Notice]) -> dict[str, Counter]:
     return {
         "region": Counter(region_label(n).split(" ")[0] for n in notices),
         "year": Counter(year_key(n) for n in notices),
-        "type": Counter(n.doc_type or "未分类" for n in notices),
+        "type": Counter(type_family(n.doc_type) for n in notices),
     }
 
 

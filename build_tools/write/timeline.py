@@ -124,10 +124,12 @@ def targets_page(notices: list[Notice]) -> Pages:
         for n, t in rows:
             c = find_clause(n, t.clause_id)
             href = rel(page, notice_path(n.id)) + f"#{t.clause_id}"
-            trs.append(f"<tr><td>{esc(region_label(n))}</td><td>{esc(t.year or '—')}</td>"
-                       f"<td class=\"tv\">{esc(_fmt_value(t))}</td>"
-                       f'<td><a href="{esc(href)}">{esc(n.citation(c))}</a></td>'
-                       f"<td>{esc(t.text)}</td></tr>")
+            # data-label: the column name shown beside each cell on narrow screens
+            trs.append(f'<tr><td data-label="地区">{esc(region_label(n))}</td>'
+                       f'<td data-label="目标年份">{esc(t.year or "—")}</td>'
+                       f'<td class="tv" data-label="目标值">{esc(_fmt_value(t))}</td>'
+                       f'<td data-label="条款"><a href="{esc(href)}">{esc(n.citation(c))}</a></td>'
+                       f'<td data-label="原文">{esc(t.text)}</td></tr>')
         lines += [f"## {md_text(ind)} {{#{anchor}}}", *raw_block([
                   '<table class="targets"><thead><tr><th>地区</th><th>目标年份</th><th>目标值</th>'
                   f'<th>条款</th><th>原文</th></tr></thead><tbody>{"".join(trs)}</tbody></table>'])]

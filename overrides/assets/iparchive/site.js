@@ -4,6 +4,12 @@
  * 2. 复制引用 / GB/T 7714 buttons: copy citation + permanent URL
  *    (navigator.clipboard, falling back to execCommand for file://).
  * 3. 时间线: filter entries by region (#tl-region).
+ * 4. A clause id the page does not have: 「本文件没有条款 #s9-9」 with a link
+ *    to the outline (#outline), which opens; long outlines list a chapter's
+ *    articles when it is opened (details[data-lazy]).
+ * 5. Without a public address (data-local-copy on .notice) a copied link is
+ *    said to be a local copy; the print footer gets the address and today's date.
+ * 6. 文件列表: filter by region, year, type, status; sort by date (#doc-filter).
  */
 (function () {
   "use strict";
@@ -28,13 +34,79 @@
       history.replaceState(null, "", "#" + encodeURIComponent(id));
     }
     var el = document.getElementById(id);
+    missing(el ? null : id);
     if (!el) return;
+    if (id === "outline") {
+      var box = el.querySelector("details.outline-box");
+      if (box) box.open = true;
+    }
     var clause = el.closest(".clause");
     if (clause) {
       clause.classList.add("is-target");
       var head = clause.querySelector(".clause-head");
       (head || el).scrollIntoView({ block: "start" });
     }
+  }
+
+  function missing(id) {
+    var n = notice(), old = document.querySelector(".anchor-missing");
+    if (old) old.remove();
+    if (!n || !id) return;
+    var p = document.createElement("div");
+    p.className = "admonition warning anchor-missing";
+    p.setAttribute("role", "alert");
+    var t = document.createElement("p");
+    t.textContent = "本文件没有条款 #" + id + "。";
+    var a = document.createElement("a");
+    a.href = "#outline";
+    a.textContent = "查看本文件目录";
+    t.appendChild(a);
+    p.appendChild(t);
+    n.insertBefore(p, n.querySelector("table.meta-card"));
+    p.scrollIntoView({ block: "center" });
+  }
+
+  function lazyOutline() {
+    document.querySelectorAll("details[data-lazy]").forEach(function (d) {
+      d.addEventListener("toggle", function () {
+        if (!d.open || d.querySelector("ol")) return;
+        var head = document.getElementById(d.dataset.lazy);
+        var clause = head && head.closest(".clause");
+        if (!clause) return;
+        var ol = document.createElement("ol");
+        ol.className = "outline-list";
+        clause.querySelectorAll(":scope > .clause--article > .clause-head").forEach(function (h) {
+          var li = document.createElement("li"), a = document.createElement("a");
+          var label = h.querySelector(".clause-label");
+          a.href = "#" + h.id;
+          a.textContent = label ? label.textContent : h.id;
+          li.appendChild(a);
+          ol.appendChild(li);
+        });
+        d.appendChild(ol);
+      });
+    });
+  }
+
+  function printFooter() {
+    var url = document.querySelector(".print-footer .print-url");
+    if (url && !url.textContent) url.textContent = location.href.split("#")[0];
+    var date = document.querySelector(".print-footer .print-date");
+    if (date) date.textContent = today();
+  }
+
+  function toast(text) {
+    var t = document.querySelector(".ipa-toast");
+    if (!t) {
+      t = document.createElement("div");
+      t.className = "ipa-toast";
+      t.setAttribute("role", "status");
+      document.body.appendChild(t);
+    }
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(t.timer);
+    t.timer = setTimeout(function () { t.hidden = true; }, 6000);
   }
 
   function today() {
@@ -89,6 +161,9 @@
     var text = citation(button);
     document.documentElement.dataset.lastCitation = text;
     copy(text).then(function (ok) {
+      var n = notice(), local = n && n.dataset.localCopy;
+      if (ok) toast(local ? "已复制引用。" + local + "：" + text.split(" ").pop() : "已复制引用：" + text);
+      else toast("复制失败，请手动复制：" + text);
       var old = button.dataset.text || button.textContent;
       button.dataset.text = old;
       button.textContent = ok ? "已复制" : "复制失败";
@@ -123,7 +198,43 @@
     apply();
   }
 
+  function docFilter() {
+    var form = document.getElementById("doc-filter");
+    var table = document.querySelector("table.doc-table");
+    if (!form || !table) return;
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    function apply() {
+      var want = {}, shown = 0;
+      form.querySelectorAll("select[data-key]").forEach(function (s) { want[s.dataset.key] = s.value; });
+      rows.forEach(function (tr) {
+        var on = Object.keys(want).every(function (k) {
+          return !want[k] || (" " + (tr.dataset[k] || "") + " ").indexOf(" " + want[k] + " ") >= 0;
+        });
+        tr.hidden = !on;
+        if (on) shown++;
+      });
+      var order = form.querySelector("select[name=sort]").value;
+      rows.slice().sort(function (a, b) {
+        var x = a.dataset.date || "", y = b.dataset.date || "";
+        if (x === y) return 0;
+        if (order === "asc") return (x || "9999") < (y || "9999") ? -1 : 1;
+        return x < y ? 1 : -1;
+      }).forEach(function (tr) { body.appendChild(tr); });
+      var count = form.querySelector(".doc-count");
+      if (count) count.textContent = "显示 " + shown + " / " + rows.length + " 件";
+    }
+    form.addEventListener("change", apply);
+    form.addEventListener("reset", function () { setTimeout(apply, 0); });
+    form.hidden = false;
+    apply();
+  }
+
   window.addEventListener("hashchange", highlight);
   highlight();
   timelineFilter();
+  lazyOutline();
+  printFooter();
+  docFilter();
+  window.addEventListener("beforeprint", printFooter);
 })();
