@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .errors import SourceError
 from .fsutil import atomic_write_bytes, atomic_write_text
+from .siteurl import SiteUrlAction
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_SOME_ERRORS, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2, 3
@@ -295,6 +296,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("build", help="构建整个网站与检索索引")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--no-wait", action="store_true", help="另一个构建正在进行时立即退出（退出码 2），而不是等待")
+    p.add_argument("--site-url", action=SiteUrlAction, help="网站公开地址（覆盖 mkdocs.yml 的 site_url 与环境变量 IPARCHIVE_SITE_URL），用于引用链接")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="在本机 127.0.0.1 上提供已构建的网站")

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Iterable, Optional
 
-import yaml
 from pypinyin import lazy_pinyin
 
 from ..models import NATIONAL_CODE, Notice, Region
+from ..siteurl import SITE_URL_ENV, site_url_setting
 
 # Python-Markdown's ESCAPED_CHARS plus "|" (added by the tables extension).
 # A backslash before any other character would print, so escape only these.
@@ -261,32 +259,9 @@ def clear_clause_cache() -> None:
 
 # ------------------------------------------------------------------ site address
 
-SITE_URL_ENV = "IPARCHIVE_SITE_URL"
 LOCAL_COPY_NOTE = "本地副本链接，仅本机可用"
 LOCAL_COPY_BUILD_NOTE = (f"未设置网站公开地址（site_url）：复制的引用链接为{LOCAL_COPY_NOTE}。"
                          f"请在 mkdocs.yml 设置 site_url，或用 iparchive build --site-url URL、环境变量 {SITE_URL_ENV}")
-
-
-def site_url_setting(config: Optional[Path] = None, override: Optional[str] = None) -> str:
-    """The archive's public address, without a trailing slash; '' if none.
-
-    Precedence: ``override`` (``iparchive build --site-url``), the
-    environment variable IPARCHIVE_SITE_URL, ``site_url`` in ``config``
-    (mkdocs.yml).  The same rule runs inside MkDocs (``site_hooks``), so the
-    pages, canonical links and sitemap agree with archive.json and the feed.
-    """
-    for value in (override, os.environ.get(SITE_URL_ENV)):
-        if value and value.strip():
-            return value.strip().rstrip("/")
-    if config is not None and Path(config).is_file():
-        try:
-            raw = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:  # mkdocs reports it
-            raw = {}
-        value = raw.get("site_url") if isinstance(raw, dict) else None
-        if isinstance(value, str) and value.strip():
-            return value.strip().rstrip("/")
-    return ""
 
 
 def clause_url(site_url: str, doc_id: str, clause_id: Optional[str] = None) -> str:

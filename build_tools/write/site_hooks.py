@@ -3,14 +3,14 @@
 ``on_config``: the public address.  ``site_url`` in mkdocs.yml is
 overridden by the environment variable IPARCHIVE_SITE_URL (which
 ``iparchive build --site-url URL`` sets for the build), by the same rule as
-``common.site_url_setting``; MkDocs then writes ``<link rel="canonical">``
+``siteurl.site_url_setting``; MkDocs then writes ``<link rel="canonical">``
 into every page and absolute ``<loc>`` addresses into ``sitemap.xml``.
 Without any address both are left out (MkDocs' own behaviour), and the
 pages say their copied links are local (``LOCAL_COPY_NOTE``).
 """
 from __future__ import annotations
 
-from build_tools.write.common import site_url_setting
+from build_tools.siteurl import site_url_setting
 
 
 def on_config(config, **kwargs):
