@@ -1,0 +1,453 @@
+"""The import graph of build_tools/ and search/, read with the stdlib ``ast``.
+
+Rules pinned here (issue 17, "a house a newcomer can change"):
+
+- no import cycle between modules, counting imports at module level AND
+  inside functions (an import hidden in a function still makes a cycle);
+  ``if TYPE_CHECKING:`` imports are not run and do not count;
+- no underscored name imported from another module (``from .index import
+  _read_meta``); dunder names (``__version__``) are fine;
+- every import inside a function carries a one-line comment saying why, on
+  its line or on the line above (``# jieba stays out of the query process``);
+  ``noqa`` / ``type: ignore`` markers are not reasons;
+- no ``sys.path.insert`` in tests (pyproject's pytest ``pythonpath`` and the
+  installed package make the project importable).
+
+``ALLOWED`` lists the violations that were in the tree when this test was
+written and whose files belonged to someone else then: one entry each, with its
+owner.  The list may only shrink: a violation not in it fails, and so does an
+entry that is no longer a violation (delete it).
+"""
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("build_tools", "search")
+# a comment that is only a tool marker is not a reason
+MARKER = re.compile(r"^(?:noqa(?::[\sA-Z0-9,]*)?|type:\s*ignore(?:\[[^\]]*\])?|pragma:.*|nosec|pylint:.*)$", re.I)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One import statement of a project module by a project module."""
+
+    source: str  # importing module, dotted
+    target: str  # imported module, dotted
+    path: str  # file of the importing module, relative to ROOT
+    line: int
+    function: str | None  # enclosing function (qualified) or None at module level
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str  # "cycle" | "private" | "function-import"
+    key: tuple  # stable across line shifts (no line numbers)
+    where: str  # file:line for the message
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.rule}: {self.detail}"
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def project_files(root: Path = ROOT, packages=PACKAGES) -> dict[str, Path]:
+    """Dotted module name -> file, for every .py under the packages."""
+    out = {}
+    for pkg in packages:
+        for p in sorted((root / pkg).rglob("*.py")):
+            if ".venv" not in p.parts:
+                out[module_name(p, root)] = p
+    return out
+
+
+def resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    """Absolute dotted name of ``from <node.module> import …`` in ``module``."""
+    if not node.level:
+        return node.module or ""
+    base = module.split(".")
+    if not is_package:
+        base = base[:-1]
+    if node.level > 1:
+        base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def comments(source: str) -> dict[int, str]:
+    """Line -> comment text (without ``#``) of every comment in ``source``."""
+    out = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            out[tok.start[0]] = tok.string.lstrip("#").strip()
+    return out
+
+
+def has_reason(text: str | None) -> bool:
+    """A comment that says something, not only ``noqa`` / ``type: ignore``."""
+    if not text:
+        return False
+    parts = [p.strip() for p in re.split(r"[;#]", text) if p.strip()]
+    return any(not MARKER.match(p) and re.search(r"\w{2,}", p) for p in parts)
+
+
+class Walker(ast.NodeVisitor):
+    """Collects every import with its enclosing function; skips TYPE_CHECKING blocks."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.imports: list[tuple[ast.AST, str | None]] = []
+
+    def visit_FunctionDef(self, node) -> None:
+        self.stack.append(node.name)
+        self.generic_visit(node)
+        self.stack.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node) -> None:
+        self.stack.append(node.name)
+        self.generic_visit(node)
+        self.stack.pop()
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        name = test.id if isinstance(test, ast.Name) else test.attr if isinstance(test, ast.Attribute) else None
+        if name == "TYPE_CHECKING":
+            for child in node.orelse:
+                self.visit(child)
+            return
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self.imports.append((node, ".".join(self.stack) or None))
+
+    visit_ImportFrom = visit_Import
+
+
+@dataclass
+class Graph:
+    edges: list[Edge]
+    violations: list[Violation]
+
+
+def analyse(root: Path = ROOT, packages=PACKAGES) -> Graph:
+    files = project_files(root, packages)
+    edges: list[Edge] = []
+    found: list[Violation] = []
+    for module, path in files.items():
+        source = path.read_text(encoding="utf-8")
+        rel = path.relative_to(root).as_posix()
+        tree = ast.parse(source, filename=rel)
+        notes = comments(source)
+        walker = Walker()
+        walker.visit(tree)
+        modules: dict[str, str] = {}  # local name -> project module it is bound to
+        # a function-level import is inside a def: the innermost def names it
+        defs = {n.lineno: n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for node, scope in walker.imports:
+            in_function = scope is not None and any(
+                d.lineno <= node.lineno <= d.end_lineno for d in defs.values()
+            )
+            if isinstance(node, ast.Import):
+                targets = [(a.name, None) for a in node.names]
+            else:
+                base = resolve(node, module, path.name == "__init__.py")
+                targets = []
+                for a in node.names:
+                    sub = f"{base}.{a.name}" if base else a.name
+                    # ``from . import tokenizer``: the target is the submodule
+                    targets.append((sub if sub in files else base, a.name))
+                    if a.name.startswith("_") and not a.name.startswith("__") and base != "__future__":
+                        found.append(Violation(
+                            "private", (rel, base, a.name), f"{rel}:{node.lineno}",
+                            f"imports the underscored name {a.name} from {base}: make it public there"))
+            for (target, name), alias in zip(targets, node.names):
+                if target in files and target != module and (name is None or target.endswith("." + name)):
+                    # a module bound to a name: ``from . import tokenizer as tk``, ``import search.index as si``
+                    if name is not None or alias.asname:
+                        modules[alias.asname or name] = target
+            for target, _ in targets:
+                if target.split(".")[0] in packages and target != module:
+                    # ``import build_tools.x.y`` names the module itself
+                    while target not in files and "." in target:
+                        target = target.rsplit(".", 1)[0]
+                    if target in files and target != module:
+                        edges.append(Edge(module, target, rel, node.lineno, scope if in_function else None))
+            if in_function:
+                reason = notes.get(node.lineno) or notes.get(node.lineno - 1)
+                # the line above may be code with its own trailing comment: only a comment line counts
+                if reason is not None and node.lineno - 1 in notes and node.lineno not in notes:
+                    above = source.splitlines()[node.lineno - 2].lstrip()
+                    if not above.startswith("#"):
+                        reason = None
+                if not has_reason(reason):
+                    names = ", ".join(a.name for a in node.names)
+                    what = names if isinstance(node, ast.Import) else f"{names} from {'.' * node.level}{node.module or ''}"
+                    found.append(Violation(
+                        "function-import", (rel, scope, what), f"{rel}:{node.lineno}",
+                        f"import inside {scope}() without a comment saying why: {what} "
+                        "(hoist it to the top of the module, or add '# <reason>' on its line)"))
+        for node in ast.walk(tree):  # ``tk._private`` on an imported project module
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                target = modules[node.value.id]
+                found.append(Violation(
+                    "private", (rel, target, node.attr), f"{rel}:{node.lineno}",
+                    f"uses the underscored name {node.value.id}.{node.attr} of {target}: make it public there"))
+    for comp, cycle in cycles(edges):
+        ring = " -> ".join(cycle + [cycle[0]])
+        lines = []
+        for a, b in zip(cycle, cycle[1:] + cycle[:1]):
+            e = next(e for e in edges if e.source == a and e.target == b)
+            lines.append(f"{e.path}:{e.line}" + (f" (in {e.function}())" if e.function else ""))
+        found.append(Violation("cycle", tuple(comp), lines[0],
+                               f"import cycle {ring}; edges at " + ", ".join(lines)
+                               + (f" (tangle of {len(comp)} modules: {', '.join(comp)})" if len(comp) > len(cycle) else "")))
+    return Graph(edges, found)
+
+
+def cycles(edges: list[Edge]) -> list[tuple[list[str], list[str]]]:
+    """(modules, one shortest cycle) per strongly connected component (Tarjan),
+    so each tangle is reported once with a path a reader can follow."""
+    graph: dict[str, set[str]] = {}
+    for e in edges:
+        graph.setdefault(e.source, set()).add(e.target)
+        graph.setdefault(e.target, set())
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    comps: list[list[str]] = []
+
+    def strong(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                comps.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            strong(v)
+    out = []
+    for comp in comps:
+        members = set(comp)
+        best: list[str] | None = None
+        for start in comp:  # breadth-first: shortest way back to start
+            prev = {start: None}
+            queue = [start]
+            done = None
+            while queue and done is None:
+                nxt = []
+                for v in queue:
+                    for w in sorted(graph[v] & members):
+                        if w == start:
+                            done = v
+                            break
+                        if w not in prev:
+                            prev[w] = v
+                            nxt.append(w)
+                    if done is not None:
+                        break
+                queue = nxt
+            if done is not None:
+                path = [done]
+                while prev[path[-1]] is not None:
+                    path.append(prev[path[-1]])
+                path.reverse()
+                if best is None or len(path) < len(best):
+                    best = path
+        out.append((comp, best))
+    return out
+
+
+# Violations in the tree on 2026-12-01, in files owned by other helpers then:
+# (rule, *Violation.key), with the owner in the comment.  Only shrinks: fix
+# one (hoist the import, or add its one-line reason) and delete its entry.
+ALLOWED: set[tuple] = {
+    ('function-import', 'build_tools/cli.py', '_print_record', 'MISSING_LABELS from .doctypes'),  # safety helper
+    ('function-import', 'build_tools/cli.py', '_print_record', 'missing_fields from .metadata'),  # safety helper
+    ('function-import', 'build_tools/cli.py', 'cmd_add', 'CONTROL_CHARS, IDS_LOCK, load_documents, load_owners, source_files from .pipeline'),  # safety helper
+    ('function-import', 'build_tools/cli.py', 'cmd_add', 'MISSING_LABELS from .doctypes'),  # safety helper
+    ('function-import', 'build_tools/cli.py', 'cmd_add', 'dump_sidecar from .sidecar'),  # safety helper
+    ('function-import', 'build_tools/cli.py', 'cmd_add', 'load_notice, missing_fields from .metadata'),  # safety helper
+    ('function-import', 'build_tools/cli.py', 'cmd_build', 'BuildBusy from .publish'),  # safety helper
+    ('function-import', 'build_tools/cli.py', 'cmd_build', 'build_site from .pipeline'),  # safety helper
+    ('function-import', 'build_tools/cli.py', 'cmd_check', 'check_archive from .pipeline'),  # safety helper
+    ('function-import', 'build_tools/cli.py', 'cmd_parse', 'load_documents from .pipeline'),  # safety helper
+    ('function-import', 'build_tools/metadata.py', 'auto_id', 'lazy_pinyin from pypinyin'),  # reading helper
+    ('function-import', 'build_tools/pipeline.py', 'build_site', 'search_mode, write_docs from .write'),  # safety helper
+    ('function-import', 'build_tools/pipeline.py', 'enrich_stage', 'enrich, related_documents from .enrich'),  # safety helper
+    ('function-import', 'build_tools/pipeline.py', 'load_documents', 'ProcessPoolExecutor from concurrent.futures'),  # safety helper
+    ('function-import', 'build_tools/pipeline.py', 'load_documents', 'tqdm from tqdm'),  # safety helper
+    ('function-import', 'build_tools/pipeline.py', 'staged_paths', 'GENERATED_DIRS, GENERATED_FILES from .write'),  # safety helper
+    ('function-import', 'build_tools/pipeline.py', 'staged_paths', 'yaml'),  # safety helper
+    ('function-import', 'build_tools/write/common.py', 'write_if_changed', 'Path from pathlib'),  # page helper
+    ('function-import', 'build_tools/write/common.py', 'yaml_str', 'json'),  # page helper
+    ('function-import', 'build_tools/write/mkbuild.py', '_safe_writes', 'File from mkdocs.structure.files'),  # safety helper
+    ('function-import', 'build_tools/write/mkbuild.py', '_safe_writes', 'utils from mkdocs'),  # safety helper
+    ('function-import', 'build_tools/write/mkbuild.py', 'build', 'build from mkdocs.commands'),  # safety helper
+    ('function-import', 'build_tools/write/mkbuild.py', 'build', 'load_config from mkdocs.config'),  # safety helper
+    ('function-import', 'build_tools/write/mkbuild.py', 'stamp_key', 'version from importlib.metadata'),  # safety helper
+}
+
+
+def test_every_import_rule_holds_or_is_allowed():
+    """No new cycle, underscored import or unexplained function-level import
+    anywhere in build_tools/ and search/ (the list of old ones only shrinks)."""
+    graph = analyse()
+    new = [v for v in graph.violations if (v.rule, *v.key) not in ALLOWED]
+    stale = ALLOWED - {(v.rule, *v.key) for v in graph.violations}
+    msg = []
+    if new:
+        msg.append(f"{len(new)} import rule violation(s):\n" + "\n".join(map(str, new)))
+    if stale:
+        msg.append("fixed, delete from ALLOWED in tests/test_imports.py:\n" + "\n".join(map(repr, sorted(stale))))
+    assert not msg, "\n\n".join(msg)
+
+
+def test_the_graph_sees_the_real_package():
+    """The analysis reads the real modules: the enrich stage imports the
+    vocabulary leaf, the CLI imports the pipeline, and there are imports inside
+    functions (the search CLI keeps jieba out of the query process)."""
+    graph = analyse()
+    pairs = {(e.source, e.target) for e in graph.edges}
+    assert ("build_tools.enrich.themes", "build_tools.vocabulary") in pairs
+    assert ("build_tools.cli", "build_tools.pipeline") in pairs
+    assert any(e.function for e in graph.edges)
+    assert len({e.source for e in graph.edges}) >= 30
+
+
+def write_tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def rules(root: Path) -> dict[str, list[Violation]]:
+    out: dict[str, list[Violation]] = {}
+    for v in analyse(root, ("pkg",)).violations:
+        out.setdefault(v.rule, []).append(v)
+    return out
+
+
+def test_a_cycle_through_a_function_import_fails(tmp_path):
+    """a imports b at module level, b imports a inside a function (with a
+    reason): still a cycle, reported with both edges."""
+    root = write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "from .b import g\n",
+        "pkg/b.py": "def g():\n    from .a import x  # late: a imports b\n    return x\n",
+        "pkg/c.py": "from pkg import a\n",
+    })
+    got = rules(root)
+    assert set(got) == {"cycle"}
+    (v,) = got["cycle"]
+    assert v.key == ("pkg.a", "pkg.b")
+    assert "pkg/a.py:1" in v.detail and "pkg/b.py:2 (in g())" in v.detail
+
+
+def test_type_checking_imports_make_no_cycle(tmp_path):
+    """``if TYPE_CHECKING:`` imports (models.py -> errors.py) are never run."""
+    root = write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import B\n",
+        "pkg/b.py": "from .a import A\n",
+    })
+    assert rules(root) == {}
+
+
+def test_an_underscored_import_fails(tmp_path):
+    """``from .index import _read_meta`` (search/query.py before issue 17)."""
+    root = write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/index.py": "def _read_meta():\n    pass\n",
+        "pkg/query.py": "from .index import __doc__, _read_meta\n",
+    })
+    got = rules(root)
+    assert [v.key for v in got["private"]] == [("pkg/query.py", "pkg.index", "_read_meta")]
+
+
+def test_an_underscored_attribute_of_an_imported_module_fails(tmp_path):
+    """``tk._segment(...)`` after ``from . import tokenizer as tk`` is the same
+    reach into another module's private name."""
+    root = write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/tokenizer.py": "def _segment(s):\n    return s\n",
+        "pkg/query.py": "from . import tokenizer as tk\n\ndef q(s):\n    return tk._segment(s), tk.__name__\n",
+    })
+    got = rules(root)
+    assert [(v.key, v.where) for v in got["private"]] == [(("pkg/query.py", "pkg.tokenizer", "_segment"), "pkg/query.py:4")]
+
+
+def test_a_function_import_needs_a_reason(tmp_path):
+    """A comment on the line or the line above is a reason; ``noqa`` alone,
+    or a comment ending the code line above, is not."""
+    root = write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/leaf.py": "X = 1\n",
+        "pkg/a.py": (
+            "def ok():\n    import json  # only the export needs json\n"
+            "def ok_above():\n    # jieba stays out of the query process\n    from . import leaf\n"
+            "def bare():\n    from .leaf import X\n"
+            "def marker():\n    import json  # noqa: F401\n"
+            "def code_above():\n    y = 1  # one\n    import json\n"
+            "class K:\n    def m(self):\n        import os\n"
+        ),
+    })
+    got = rules(root)
+    assert set(got) == {"function-import"}
+    assert sorted(v.key[1] for v in got["function-import"]) == ["K.m", "bare", "code_above", "marker"]
+
+
+def test_tests_do_not_touch_sys_path():
+    """Tests import the installed package (pyproject ``pythonpath``), never
+    ``sys.path.insert``."""
+    offenders = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in sorted((ROOT / "tests").rglob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"sys\.path\.(insert|append)", line) and p.name != "test_imports.py"
+    ]
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("jieba stays out of the query process", True),
+    ("noqa: E402", False),
+    ("type: ignore", False),
+    ("type: ignore  # optional dependency", True),
+    ("", False),
+])
+def test_what_counts_as_a_reason(text, ok):
+    """The reason test used by the function-import rule."""
+    assert has_reason(text) is ok
