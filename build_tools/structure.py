@@ -5,76 +5,123 @@ full-width CJK punctuation, half-width digits).  Output:
 ``StructureResult(clauses, warnings)``; ``warnings`` are
 ``(body_line, 中文说明)`` with 1-based body line numbers.
 
-Real forms handled (all seen in the seeds, govcn2019 or lawrefbook):
+How it works: every line form that opens a clause is one declared
+``MarkerStyle`` in ``STYLES`` (below, "MARKER STYLES" — the one place to
+edit for a new form): its pattern, how it nests (``rank``: under the law
+units it names; ``sequence``: by expected-next-number; ``path``: under the
+clause whose printed number is its prefix), which styles it continues, its
+id rule and its label rule.  One placement engine (``_Engine``) classifies
+each line by the first style (in priority order) whose pattern and guards
+accept it, and places it by the style's nesting rule, in the manner of
+Python-Markdown's registered block processors.  Unnumbered lines,
+attachments, 转发/印发 cover notes, a leading title line and tables of
+contents are document-level forms handled by the engine itself.
+
+Real forms handled (all seen in the seeds, govcn2019, provincial or lawrefbook):
 
 * notice numbering ``一、`` / ``四.`` / ``四．`` > ``（一）`` > ``1.`` ``1．``
-  ``1、`` > ``（1）``; ordinal paragraphs ``第一，`` ``第一、`` (also after a
-  short lead-in: ``重点内容：第一，…``); enumerations ``一是…二是…`` at the
-  start of lines or inline in a paragraph (split when they start at 一是 and
-  increase); ``⎯⎯⎯`` / ``--`` / ``——`` bullets; ``【资料背景】`` headings;
+  ``1、`` > ``（1）``; ordinal paragraphs ``第一，`` ``第一、`` (seed 000; also
+  after a short lead-in: ``重点内容：第一，…``); enumerations ``一是…二是…``
+  at the start of lines or inline in a paragraph (seed 000, govcn-025,
+  govcn-049; split when they start at 一是 and increase), also in the
+  paragraphs of a cover note; ``⎯⎯⎯`` (seed 004) / ``--`` (seed 003) /
+  ``——`` bullets; ``【资料背景】`` headings (seed 000);
 * mixed styles read as the author meant, by *expected-next-number*: seed 001
   numbers items ``(1) (二) (3) … (十六)`` continuously across sections and
   writes sections as ``二是推进…`` / ``四.提高…``; a number that continues an
   open sequence wins over opening a new level, and a new level may start at
   the number that continues the same level of the previous section;
+* decimal numbering ``1 总则`` / ``1.1 编制目的及依据`` / ``1.2.1 国家级…``
+  (govcn-041, 国家粮食应急预案, after its table of contents) and ``5.1　颅脑、
+  脊髓`` / ``5.1.1 重伤一级`` (lawrefbook 其他/人体损伤程度鉴定标准, whose
+  ``5`` headings the source dropped): a number followed by a space, only in
+  a document with at least two ``a.b`` lines (so ``1．1—苯基—2—丙酮``, a
+  chemical name in 易制毒化学品管理条例, stays text); ``a.b`` nests under the
+  open ``a`` (a decimal ``a`` or a section ``一、`` numbered a), ``a.b.c``
+  under ``a.b``;
 * attachments ``附件`` / ``附件1`` / ``附件：标题`` (a titled 附件 line only
   starts an attachment when its title follows, or when an attachment has
   already started; otherwise it is a listing paragraph, as are ``2.标题``
-  lines continuing a ``附件：1.标题`` listing);
-* 转发/印发 wrappers: the wrapper lines become top-level ``p1…`` (kind
-  "wrapper"), the forwarded title line is clause ``title`` (kind "heading"),
-  the paragraphs before its first numbered clause are ``title-p1…``, and the
-  forwarded document's numbering stays at top level (``s2-3``);
+  lines continuing a ``附件：1.标题`` listing, seed 004, provincial-009);
+  ``附件1：标题`` with its number and title on one line followed by body text
+  and later ``附件2…`` starts attachment 1;
+* 转发/印发 wrappers (seed 002, seed 003, govcn-041): the cover-note lines
+  become top-level ``p1…`` (kind "wrapper"), numbered lines inside a cover
+  note (``一是…`` / ``1.…`` / ``（一）…`` after a plain line) are items of the
+  line before them, the forwarded title line is clause ``title`` (kind
+  "heading"), the paragraphs before its first numbered clause are
+  ``title-p1…``, and the forwarded document's numbering stays at top level
+  (``s2-3``);
 * laws: ``第X编`` / ``第X分编`` / ``第X部分`` / ``第X章`` / ``第X节``, articles
   ``第X条`` and ``第X条之一``, 款 (every further line of an article), 项
-  ``（一）`` (also inside a 款); lines opening with a quotation mark are text.
+  ``（一）`` (also inside a 款); lines opening with a quotation mark are text;
+  a run of 章/节 headings repeated later is a table of contents (text).
 
-Ids (ASCII, from printed numbers, unique in the document):
+Ids (ASCII, from printed numbers, unique in the document; published ids are
+permanent — ``source_texts/anchors.lock`` and tests/test_structure.py hold
+them):
 
 * ``s2``, ``s2-3``, ``s2-3-1``, ``s2-3-1-2``; an ordinal or 一是 one level
   down: ``s2-1``, ``s2-1-1``; unnumbered lines ``p1`` / ``s2-p1``;
+* decimal numbers: ``d`` and the printed path, wherever the clause nests
+  (``1.2.1`` -> ``d1-2-1``, ``5.1`` -> ``d5-1``; inside an attachment
+  ``att1-d5-1``), so they never meet an ``s…`` id; items under a decimal
+  clause take ``-i``: ``（1）`` under ``1.4`` -> ``d1-4-i1``;
 * attachments ``att1``, ``att1-s2-3``, ``att1-p1``; wrapper title ``title``,
   ``title-p1``; a leading line repeating the document title: ``doc-title``;
+  items inside a cover-note line ``p2-1``;
 * ``part-1``, ``ch-3`` (``part-2-ch-1`` inside a 编), ``ch-3-sec-2``,
   ``part-3-sub-1`` (分编); ``art-82``, ``art-82-1`` (之一), ``art-82-p2``
   (second 款), ``art-82-i3`` (项（三）; ``i`` keeps it apart from 之三),
   ``art-82-p2-i3`` (项 of the second 款); inside an attachment ``att1-art-5``;
 * a repeated printed number gets ``-b``, ``-c`` … and a warning.
+
+Labels (how a person cites the clause; not part of the lock, so they may
+improve): the printed markers joined as written — ``二（三）``,
+``一（二）1``, ``二、第四，二是``, ``附件1 三（二）``, ``1.2.1``; laws
+``第八十二条第二款``, ``第二条第（一）项`` (``第二条第一款第（一）项`` when the
+article has several 款), ``第一章第二节``; unnumbered lines ``第二段`` after
+their clause (``二（三）第二段``), the lines before the first numbered clause
+``前言`` (``前言第二段``); the lines of a cover note and the closing lines
+by their GB/T 9704 element: ``发文字号`` (国办函〔2005〕57号, govcn-041),
+``主送机关``, ``发文机关署名``, ``成文日期``, ``附注`` (（此件公开发布）),
+``附件说明``, ``抄送机关``, the rest ``通知正文`` (the cover note's own type
+from the title: 通知/函/决定…), ``正文标题``.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
+from .docnumber import normalise_doc_number
 from .models import Clause
 from .numerals import cn_int, int_cn
 
-__all__ = ["StructureResult", "ConservationError", "parse_structure", "conserves", "conservation_error"]
+__all__ = [
+    "StructureResult", "ConservationError", "MarkerStyle", "STYLES", "parse_structure", "conserves",
+    "conservation_error", "classify",
+]
 
-_CN = "零〇一二三四五六七八九十百千两"
-RE_ART = re.compile(rf"^第([{_CN}]+|\d+)(\s?)条(?:之([{_CN}]+))?")
+CN = "零〇一二三四五六七八九十百千两"
+QUOTES = ("“", "‘", "「", "『", '"')
+SENT_PUNCT = re.compile(r"[。；;]")
+HEAD_PUNCT = re.compile(r"[。；;，,：:]")
+INLINE_BEFORE = set("。；！？：，;:!?")
 ART_REF_NEXT = tuple("，、的第至和或及款项") + ("规定", "之规", "所称", "所列", "所指", "所规", "中的", "中规", "中“")
-RE_STRUCT = re.compile(rf"^第([{_CN}]+)(分编|编|部分|章|节)")
-RE_CN = re.compile(r"^([一二三四五六七八九十百]+)\s*[、．.]\s*")
-RE_PCN = re.compile(r"^[（(]\s*([一二三四五六七八九十百]+)\s*[）)]\s*")
-RE_PAR = re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*")
-RE_AR = re.compile(r"^(\d{1,3})\s*[.．、](?![\d.．])\s*")
-RE_ORD = re.compile(r"^第([一二三四五六七八九十]+)[，、,：:]")
-RE_SHI = re.compile(r"^([一二三四五六七八九十]+)是")
 RE_LEADIN = re.compile(r"^([^，。；：:]{1,12}[：:])(?=第一[，、,])")
 RE_ATT = re.compile(r"^附件\s*(\d*)\s*([：:]?)\s*(.*)$")
 RE_BULLET = re.compile(r"^(⎯+|-{2,}|—+|－{2,}|[•●■◆▪·])")
 RE_BRACKET_HEAD = re.compile(r"^【[^】]{1,20}】$")
 RE_INLINE_SHI = re.compile(r"([一二三四五六七八九十]{1,2})是")
-QUOTES = ("“", "‘", "「", "『", '"')
-SENT_PUNCT = re.compile(r"[。；;]")
-HEAD_PUNCT = re.compile(r"[。；;，,：:]")
-INLINE_BEFORE = set("。；！？：，;:!?")
-
-# marker families: cn 一、 | pcn （一） | ar 1. | par （1） | ord 第一， | shi 一是
-_GROUP = {"cn": "top", "pcn": "paren", "par": "paren", "ar": "ar", "ord": "ord", "shi": "shi"}
-_STRUCT_KIND = {"编": "part", "部分": "part", "分编": "subpart", "章": "chapter", "节": "subchapter"}
+RE_DEC_LINE = re.compile(r"^\d{1,2}[.．]\d{1,2}(?:[.．]\d{1,2})*[ 　\t]")
+RE_DATE = re.compile(rf"^(?:\d{{4}}|[{CN}○]{{4}})\s*年\s*(?:\d{{1,2}}|[{CN}]{{1,3}})\s*月"
+                     rf"\s*(?:\d{{1,2}}|[{CN}]{{1,3}})\s*日$")
+RE_NOTE = re.compile(r"^[（(]此件[^）)]{0,12}[）)]$")
+RE_ADDRESSEE = re.compile(r"^[^。；;]{2,80}[：:]$")
+RE_TOP_PARA = re.compile(r"^p\d+(?:-[b-z])?$")
+RE_PARA_NO = re.compile(r"(?:^|-)p(\d+)(?:-[b-z])?$")
+RE_WRAPPER_TYPE = re.compile(r"的(通知|决定|函|批复|通报|公告|通告)$")
 
 
 @dataclass
@@ -89,99 +136,336 @@ class StructureResult:
             yield from c.walk()
 
 
-def _strip_ws(s: str) -> str:
+def strip_ws(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-def _norm_title(s: str) -> str:
-    s = _strip_ws(s).strip("《》")
+def norm_title(s: str) -> str:
+    s = strip_ws(s).strip("《》")
     s = s.replace("(", "（").replace(")", "）").replace("—", "-").replace("–", "-").replace("－", "-")
     return s.replace("《", "").replace("》", "")
 
 
-def _heading_like(s: str, limit: int = 40) -> bool:
+def para_number(c: Clause) -> int:
+    """K of an unnumbered clause ``…pK`` (its place among its parent's unnumbered lines)."""
+    return int(RE_PARA_NO.search(c.id).group(1))
+
+
+def heading_like(s: str, limit: int = 40) -> bool:
     return len(s) <= limit and not SENT_PUNCT.search(s)
 
 
-def _title_like(s: str) -> bool:
+def title_like(s: str) -> bool:
     return len(s) <= 50 and not HEAD_PUNCT.search(s) and not s.startswith(QUOTES)
 
 
+# ---------------------------------------------------------------- records
+
 @dataclass
-class _Marker:
-    fam: str  # cn pcn par ar ord shi | art | part subpart chapter subchapter
+class Marker:
+    """A numbering marker at the start of a line, as one style read it."""
+
+    style: "MarkerStyle"
     n: int
-    printed: str  # numeral as printed: 三 / 3
-    weak: bool = False  # only accepted when it continues a sequence (or is 1)
-    heading: bool = False  # short heading-like line (for 二是… sections)
+    printed: str  # numeral as printed: 三 / 3 / 5.1.2
+    weak: bool = False  # only accepted where it continues a sequence (or is 1)
+    heading: bool = False  # short heading-like line (二是推进… as a section)
     sub: int = 0  # 之一 -> 1
     sub_printed: str = ""
-
-
-def _classify(text: str) -> Optional[_Marker]:
-    """The numbering marker a line starts with, if any."""
-    if not text or text.startswith(QUOTES):
-        return None
-    c0 = text[0]
-    if c0 == "第":
-        m = RE_ART.match(text)
-        if m:
-            # the reader drops the space after 第X条, so a sentence that merely
-            # starts with a reference (第十条规定的…, 第二条、第三条…) is "weak":
-            # accepted only where it continues the article sequence
-            after = text[m.end():m.end() + 2]
-            weak = bool(m.group(2)) or after.startswith(ART_REF_NEXT) or (after[:1] == "之" and not m.group(3))
-            return _Marker("art", cn_int(m.group(1)), m.group(1), weak=weak,
-                           sub=cn_int(m.group(3)) if m.group(3) else 0, sub_printed=m.group(3) or "")
-        m = RE_STRUCT.match(text)
-        if m and _heading_like(text) and not HEAD_PUNCT.search(text):
-            return _Marker(_STRUCT_KIND[m.group(2)], cn_int(m.group(1)), m.group(1))
-        m = RE_ORD.match(text)
-        if m:
-            return _Marker("ord", cn_int(m.group(1)), m.group(1))
-        return None
-    if c0 in "（(":
-        m = RE_PCN.match(text)
-        if m:
-            return _Marker("pcn", cn_int(m.group(1)), m.group(1))
-        m = RE_PAR.match(text)
-        if m:
-            return _Marker("par", int(m.group(1)), m.group(1))
-        return None
-    if c0.isdigit():
-        m = RE_AR.match(text)
-        if m:
-            return _Marker("ar", int(m.group(1)), m.group(1))
-        return None
-    if c0 in "一二三四五六七八九十":
-        m = RE_CN.match(text)
-        if m:
-            return _Marker("cn", cn_int(m.group(1)), m.group(1))
-        m = RE_SHI.match(text)
-        if m:
-            return _Marker("shi", cn_int(m.group(1)), m.group(1), heading=_heading_like(text, 30) and "，" not in text)
-    return None
+    path: tuple[int, ...] = ()  # decimal numbers: (5, 1, 2)
 
 
 @dataclass
-class _Frame:
+class Frame:
+    """An open clause on the engine's stack."""
+
     clause: Optional[Clause]  # None: the document root
-    ctx: str  # root att title part subpart chapter subchapter art kuan num
-    fams: set = field(default_factory=set)
+    ctx: str  # root att title cover part subpart chapter subchapter art kuan num dec
+    style: str = ""  # the marker style that opened a num/dec frame
     last: int = 0
     label_prefix: str = ""  # what children's labels start with
     id_prefix: str = ""  # what children's ids start with ("" at root)
     pcount: int = 0  # unnumbered children so far
+    path: tuple[int, ...] = ()
 
 
-class _Parser:
+@dataclass
+class Place:
+    """What an id or label rule sees: the engine, the parent frame, the marker."""
+
+    engine: "_Engine"
+    parent: Frame
+    marker: Marker
+    text: str
+
+    def nearest(self, ctx: str) -> Optional[Frame]:
+        return next((f for f in reversed(self.engine.stack) if f.ctx == ctx), None)
+
+    @property
+    def base(self) -> str:
+        """``att1-`` inside an attachment, else ""."""
+        b = self.engine.base(self.parent).id_prefix
+        return b + "-" if b else ""
+
+    @property
+    def in_article(self) -> bool:
+        return self.parent.ctx in ("art", "kuan") or (self.parent.ctx == "num" and self.engine.in_article())
+
+
+@dataclass(frozen=True)
+class MarkerStyle:
+    """One line form that opens a clause (see the module docstring).
+
+    ``nest``: "rank" (pops to the innermost open frame whose ctx is in
+    ``under``: law units and articles), "sequence" (continues the open or
+    closed sequence expecting this number, else opens a level under the
+    innermost clause) or "path" (decimal numbers, under the open clause whose
+    printed number is the prefix).  ``group``: styles of one group continue
+    each other's sequence (（1） after （一）).  ``continues``: styles whose
+    open sequence this one continues when the line is a heading (二是推进…
+    after 一、).  ``ident`` / ``label`` / ``kind``: rules of a Place.
+    """
+
+    name: str
+    pattern: re.Pattern
+    nest: str
+    ident: Callable[[Place], str]
+    label: Callable[[Place], str]
+    kind: Callable[[Place], str]
+    number: Callable[[re.Match], Marker]
+    group: str = ""
+    under: frozenset = frozenset()
+    continues: tuple[str, ...] = ()
+    accept: Callable[[str, re.Match], bool] = lambda text, m: True
+    toc: bool = False  # may form a table of contents
+    gate: Optional[re.Pattern] = None  # active only in a document with ≥2 lines matching this
+
+
+# ------------------------------------------------------- id and label rules
+
+def seq_id(p: Place) -> str:
+    """Notice numbering: under an article or 款 ``art-2-i1``; under the root, an
+    attachment or a law unit ``s3`` / ``att1-s3``; under a decimal clause
+    ``d1-4-i1``; else the parent's id and the number (``s2-3``)."""
+    pf, n = p.parent, p.marker.n
+    if pf.ctx in ("art", "kuan", "dec"):
+        return f"{pf.id_prefix}-i{n}"
+    if pf.clause is None or pf.ctx in ("att", "part", "subpart", "chapter", "subchapter"):
+        return f"{pf.id_prefix + '-' if pf.id_prefix else ''}s{n}"
+    return f"{pf.clause.id}-{n}"
+
+
+def seq_label(piece: Callable[[Marker], str]) -> Callable[[Place], str]:
+    def rule(p: Place) -> str:
+        pc = piece(p.marker)
+        if p.parent.ctx in ("art", "kuan") and p.marker.style.name in ("pcn", "par"):
+            return f"{p.parent.label_prefix}第{pc}项"
+        return join_label(p.parent.label_prefix, pc)
+    return rule
+
+
+def item_kind(p: Place) -> str:
+    if p.in_article:
+        return "law-item"
+    pstyle = STYLES.get(p.parent.style) if p.parent.ctx == "num" else None
+    return "point" if pstyle is not None and pstyle.group in ("paren", "ar") else "item"
+
+
+def join_label(prefix: str, piece: str) -> str:
+    """Join cited pieces as a person writes them: ``二（三）``, ``二（三）第二段``,
+    ``二、第四``, ``第四，二是``, ``一（二）1 第二段``, ``附件1 三（二）``."""
+    if not prefix:
+        return piece
+    if piece.startswith("（") or prefix.endswith(("）", "条", "款", "项", "章", "节", "编", "分编", "部分")):
+        return prefix + piece
+    if re.search(r"附件\d*$", prefix) or prefix[-1].isdigit():
+        return f"{prefix} {piece}"
+    if re.fullmatch(rf"[{CN}]是", piece[-2:]) and len(piece) <= 3:
+        return f"{prefix}，{piece}"
+    if prefix[-1] in CN:
+        return f"{prefix}、{piece}"
+    return prefix + piece
+
+
+def law_unit_id(p: Place) -> str:
+    m, name = p.marker, p.marker.style.name
+    if name == "part":
+        return f"{p.base}part-{m.n}"
+    if name in ("subpart", "chapter"):
+        part = p.nearest("part")
+        unit = "sub" if name == "subpart" else "ch"
+        return f"{part.clause.id}-{unit}-{m.n}" if part else f"{p.base}{unit}-{m.n}"
+    ch = p.nearest("chapter")
+    return f"{ch.clause.id}-sec-{m.n}" if ch else f"{p.base}sec-{m.n}"
+
+
+def law_unit_label(p: Place) -> str:
+    m, name = p.marker, p.marker.style.name
+    if name == "part":
+        return f"第{m.printed}{'部分' if p.text[len(m.printed) + 1:].startswith('部分') else '编'}"
+    if name == "subpart":
+        part = p.nearest("part")
+        return f"{part.label_prefix if part else ''}第{m.printed}分编"
+    if name == "chapter":
+        return f"第{m.printed}章"
+    ch = p.nearest("chapter")
+    return f"{ch.clause.label if ch else ''}第{m.printed}节"
+
+
+def article_marker(m: re.Match) -> Marker:
+    # the reader drops the space after 第X条, so a sentence that merely starts
+    # with a reference (第十条规定的…, 第二条、第三条…) is "weak": accepted only
+    # where it continues the article sequence
+    text = m.string
+    after = text[m.end():m.end() + 2]
+    weak = bool(m.group(2)) or after.startswith(ART_REF_NEXT) or (after[:1] == "之" and not m.group(3))
+    return Marker(STYLES["art"], cn_int(m.group(1)), m.group(1), weak=weak,
+                  sub=cn_int(m.group(3)) if m.group(3) else 0, sub_printed=m.group(3) or "")
+
+
+def cn_marker(name: str, **kw) -> Callable[[re.Match], Marker]:
+    return lambda m: Marker(STYLES[name], cn_int(m.group(1)), m.group(1), **kw)
+
+
+def ar_marker(name: str) -> Callable[[re.Match], Marker]:
+    return lambda m: Marker(STYLES[name], int(m.group(1)), m.group(1))
+
+
+def shi_marker(m: re.Match) -> Marker:
+    text = m.string
+    return Marker(STYLES["shi"], cn_int(m.group(1)), m.group(1), heading=heading_like(text, 30) and "，" not in text)
+
+
+def decimal_marker(m: re.Match) -> Marker:
+    path = tuple(int(x) for x in re.split(r"[.．]", m.group(1)))
+    return Marker(STYLES["dec"], path[-1], ".".join(map(str, path)), path=path)
+
+
+def law_heading(text: str, m: re.Match) -> bool:
+    return heading_like(text) and not HEAD_PUNCT.search(text)
+
+
+def dec_heading(text: str, m: re.Match) -> bool:
+    rest = text[m.end():]
+    return len(rest) <= 20 and not HEAD_PUNCT.search(rest) and not rest[:1].isdigit()
+
+
+LAW_UNITS = ("root", "att", "part", "subpart", "chapter", "subchapter")
+
+
+def _registry(*styles: MarkerStyle) -> dict[str, MarkerStyle]:
+    return {s.name: s for s in styles}
+
+
+# ============================================================ MARKER STYLES
+# The one place to edit for a new line form: add one MarkerStyle here.  The
+# order is the priority: the first style whose pattern and ``accept`` take a
+# line wins (第X条 before 第X章 before 第一，; （一） before （1）; 一、 before 一是).
+STYLES: dict[str, MarkerStyle] = _registry(
+    # laws: 第八十二条 / 第八十二条之一 (every lawrefbook law)
+    MarkerStyle("art", re.compile(rf"^第([{CN}]+|\d+)(\s?)条(?:之([{CN}]+))?"), "rank",
+                ident=lambda p: f"{p.base}art-{p.marker.n}" + (f"-{p.marker.sub}" if p.marker.sub else ""),
+                label=lambda p: f"第{p.marker.printed}条" + (f"之{p.marker.sub_printed}" if p.marker.sub else ""),
+                kind=lambda p: "article", number=article_marker, under=frozenset(LAW_UNITS)),
+    # 第一编 / 第二部分 (民法典; provincial-014), 第一分编 (民法典), 第一章, 第一节 (著作权法)
+    MarkerStyle("part", re.compile(rf"^第([{CN}]+)(?:编|部分)"), "rank", ident=law_unit_id, label=law_unit_label,
+                kind=lambda p: "part", number=cn_marker("part"), under=frozenset(("root", "att")),
+                accept=law_heading, toc=True),
+    MarkerStyle("subpart", re.compile(rf"^第([{CN}]+)分编"), "rank", ident=law_unit_id, label=law_unit_label,
+                kind=lambda p: "part", number=cn_marker("subpart"), under=frozenset(("root", "att", "part")),
+                accept=law_heading, toc=True),
+    MarkerStyle("chapter", re.compile(rf"^第([{CN}]+)章"), "rank", ident=law_unit_id, label=law_unit_label,
+                kind=lambda p: "chapter", number=cn_marker("chapter"),
+                under=frozenset(("root", "att", "part", "subpart")), accept=law_heading, toc=True),
+    MarkerStyle("subchapter", re.compile(rf"^第([{CN}]+)节"), "rank", ident=law_unit_id, label=law_unit_label,
+                kind=lambda p: "subchapter", number=cn_marker("subchapter"),
+                under=frozenset(("root", "att", "part", "subpart", "chapter")), accept=law_heading, toc=True),
+    # 第一，/ 第一、(seed 000)
+    MarkerStyle("ord", re.compile(r"^第([一二三四五六七八九十]+)[，、,：:]"), "sequence", ident=seq_id,
+                label=seq_label(lambda m: f"第{m.printed}"), kind=lambda p: "ordinal",
+                number=cn_marker("ord"), group="ord"),
+    # （一） (every seed), （1） (seed 001, govcn-041)
+    MarkerStyle("pcn", re.compile(r"^[（(]\s*([一二三四五六七八九十百]+)\s*[）)]\s*"), "sequence", ident=seq_id,
+                label=seq_label(lambda m: f"（{m.printed}）"), kind=item_kind, number=cn_marker("pcn"),
+                group="paren"),
+    MarkerStyle("par", re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*"), "sequence", ident=seq_id,
+                label=seq_label(lambda m: f"（{m.printed}）"), kind=item_kind, number=ar_marker("par"),
+                group="paren"),
+    # 5.1 / 5.1.2 / 1.2.1 (人体损伤程度鉴定标准, govcn-041) before 1. (seed 003)
+    MarkerStyle("dec", re.compile(r"^(\d{1,2}(?:[.．]\d{1,2})+)(?=[ 　\t])"), "path",
+                ident=lambda p: f"{p.base}d" + "-".join(map(str, p.marker.path)),
+                label=lambda p: join_label(p.engine.base(p.parent).label_prefix, p.marker.printed),
+                kind=lambda p: "decimal", number=decimal_marker, toc=True, gate=RE_DEC_LINE),
+    # 1 总则 (govcn-041): a decimal heading's top level, in the same documents only
+    MarkerStyle("dec1", re.compile(r"^(\d{1,2})[ 　]+(?=[^\s.．、\d])"), "path",
+                ident=lambda p: f"{p.base}d{p.marker.n}",
+                label=lambda p: join_label(p.engine.base(p.parent).label_prefix, p.marker.printed),
+                kind=lambda p: "decimal", number=lambda m: Marker(STYLES["dec1"], int(m.group(1)), m.group(1),
+                                                                   path=(int(m.group(1)),)),
+                accept=dec_heading, toc=True, gate=RE_DEC_LINE),
+    MarkerStyle("ar", re.compile(r"^(\d{1,3})\s*[.．、](?![\d.．])\s*"), "sequence", ident=seq_id,
+                label=seq_label(lambda m: m.printed), kind=lambda p: "subitem", number=ar_marker("ar"), group="ar"),
+    # 一、/ 四. / 四．(seed 001)
+    MarkerStyle("cn", re.compile(r"^([一二三四五六七八九十百]+)\s*[、．.]\s*"), "sequence", ident=seq_id,
+                label=seq_label(lambda m: m.printed), kind=lambda p: "section", number=cn_marker("cn"), group="top"),
+    # 一是 (seed 000; 二是推进… as a section heading in seed 001)
+    MarkerStyle("shi", re.compile(r"^([一二三四五六七八九十]+)是"), "sequence", ident=seq_id,
+                label=seq_label(lambda m: f"{m.printed}是"), kind=lambda p: "enum", number=shi_marker,
+                group="shi", continues=("cn",)),
+)
+# ======================================================================
+
+
+def classify(text: str, active: Optional[set[str]] = None) -> Optional[Marker]:
+    """The numbering marker a line starts with, if any (styles in priority
+    order; ``active``: the gated styles this document enables)."""
+    if not text or text.startswith(QUOTES):
+        return None
+    for st in STYLES.values():
+        if st.gate is not None and (active is None or st.name not in active):
+            continue
+        m = st.pattern.match(text)
+        if m and st.accept(text, m):
+            return st.number(m)
+    return None
+
+
+def role_of(text: str, following: list[str]) -> Optional[str]:
+    """The GB/T 9704 element an unnumbered top-level line is (发文字号, 成文日期,
+    附注, 附件说明, 抄送机关, 发文机关署名), or None for body text (主送机关
+    is decided by position, in label_lines).
+    ``following``: the next lines (a 署名 is a short line before a date)."""
+    t = strip_ws(text)
+    if RE_DATE.match(t):
+        return "成文日期"
+    if RE_NOTE.match(t):
+        return "附注"
+    if t.startswith("抄送"):
+        return "抄送机关"
+    if RE_ATT.match(t) and t[2:3] in ("：", ":") or re.match(r"^附件\d+[：:]", t):
+        return "附件说明"
+    if len(t) <= 30 and not HEAD_PUNCT.search(t) and normalise_doc_number(t) and re.search(r"\d号$", t):
+        return "发文字号"
+    nxt = [strip_ws(x) for x in following[:2]]
+    if len(t) <= 30 and not HEAD_PUNCT.search(t) and not t.startswith("（") and any(RE_DATE.match(x) for x in nxt):
+        return "发文机关署名"
+    if re.fullmatch(r"[（(][^（）()]{2,30}代章[）)]", t):
+        return "发文机关署名"
+    return None
+
+
+# ------------------------------------------------------------------ engine
+
+class _Engine:
+    """The one placement engine: lines in, clause tree out."""
+
     def __init__(self, body: str, kind: str, title: Optional[str]):
         self.kind = kind
         self.title = title or ""
         self.lines = body.split("\n")
         self.top: list[Clause] = []
-        self.root = _Frame(None, "root")
-        self.stack: list[_Frame] = [self.root]
+        self.root = Frame(None, "root")
+        self.stack: list[Frame] = [self.root]
         self.used: set[str] = set()
         self.warnings: list[tuple[int, str]] = []
         self.closed: dict[tuple, int] = {}  # (base id, depth, group) -> last number of a closed level
@@ -189,9 +473,13 @@ class _Parser:
         self.article_last = 0
         self.seen_structure = False
         self.listing = False  # inside an 附件：1.… listing
+        self.active = {s.name for s in STYLES.values()
+                       if s.gate is not None and sum(1 for ln in self.lines if s.gate.match(ln.strip())) >= 2}
+        self.cover_type = (RE_WRAPPER_TYPE.search(self.title).group(1)
+                           if RE_WRAPPER_TYPE.search(self.title) else "通知")
 
     # -- tree helpers -------------------------------------------------
-    def _uid(self, cid: str, line: int, label: str) -> str:
+    def uid(self, cid: str, line: int, label: str) -> str:
         if cid not in self.used:
             self.used.add(cid)
             return cid
@@ -203,58 +491,58 @@ class _Parser:
                 return alt
         raise ValueError(cid)
 
-    def _add(self, parent: _Frame, clause: Clause) -> None:
+    def add(self, parent: Frame, clause: Clause) -> None:
         (parent.clause.children if parent.clause is not None else self.top).append(clause)
 
-    def _level(self, parent: _Frame) -> int:
+    @staticmethod
+    def level(parent: Frame) -> int:
         return parent.clause.level + 1 if parent.clause is not None else 1
 
-    def _pop_to(self, frame: _Frame) -> None:
+    def pop_to(self, frame: Frame) -> None:
         while self.stack[-1] is not frame:
-            self._close(self.stack.pop())
+            self.close(self.stack.pop())
 
-    def _close(self, fr: _Frame) -> None:
+    def close(self, fr: Frame) -> None:
         if fr.ctx == "num" and fr.last:
-            self.closed[self._closed_key(self._parent_of(fr), _GROUP[min(fr.fams)])] = fr.last
+            self.closed[self.closed_key(self.parent_of(fr), STYLES[fr.style].group)] = fr.last
 
-    def _closed_key(self, parent: _Frame, group: str) -> tuple:
+    def closed_key(self, parent: Frame, group: str) -> tuple:
         """Where a closed level's last number is remembered: per parent inside
         articles, per depth elsewhere (seed 001 numbers items across sections)."""
-        if parent.ctx in ("art", "kuan") or (parent.ctx == "num" and self._in_article()):
+        if parent.ctx in ("art", "kuan") or (parent.ctx == "num" and self.in_article()):
             return (id(parent.clause), group)
-        return (self._base(parent).id_prefix, self._level(parent), group)
+        return (self.base(parent).id_prefix, self.level(parent), group)
 
-    def _parent_of(self, fr: _Frame) -> _Frame:
+    def parent_of(self, fr: Frame) -> Frame:
         i = self.stack.index(fr) if fr in self.stack else len(self.stack)
         return self.stack[i - 1] if i > 0 else self.root
 
-    def _base(self, fr: _Frame) -> _Frame:
+    def base(self, fr: Frame) -> Frame:
         for f in reversed(self.stack[: self.stack.index(fr) + 1] if fr in self.stack else self.stack):
             if f.ctx in ("root", "att"):
                 return f
         return self.root
 
-    @staticmethod
-    def _join(prefix: str, piece: str) -> str:
-        if not prefix:
-            return piece
-        if piece.startswith("（") or prefix.endswith("）") or prefix.endswith("附件"):
-            return prefix + piece
-        return f"{prefix} {piece}"
+    def in_article(self) -> bool:
+        return any(f.ctx == "art" for f in self.stack)
+
+    def group_of(self, f: Frame) -> str:
+        return STYLES[f.style].group if f.ctx == "num" else ""
 
     # -- paragraphs ---------------------------------------------------
-    def _para(self, lineno: int, text: str, kind: Optional[str] = None) -> Clause:
+    def para(self, lineno: int, text: str, kind: Optional[str] = None) -> Clause:
         parent = self.stack[-1]
-        if parent.ctx in ("art", "kuan", "num") and self._in_article():
+        if parent.ctx in ("art", "kuan", "num") and self.in_article():
             # laws: every further line of an article is a new 款
             art = next(f for f in reversed(self.stack) if f.ctx == "art")
-            self._pop_to(art)
+            self.pop_to(art)
             art.pcount += 1
             k = art.pcount
-            cid = self._uid(f"{art.clause.id}-p{k}", lineno, f"{art.label_prefix}第{int_cn(k)}款")
-            c = Clause(cid, f"{art.label_prefix}第{int_cn(k)}款", self._level(art), "paragraph", text, k, lineno)
-            self._add(art, c)
-            self.stack.append(_Frame(c, "kuan", label_prefix=c.label, id_prefix=cid))
+            label = f"{art.label_prefix}第{int_cn(k)}款"
+            c = Clause(self.uid(f"{art.clause.id}-p{k}", lineno, label), label, self.level(art), "paragraph",
+                       text, k, lineno)
+            self.add(art, c)
+            self.stack.append(Frame(c, "kuan", label_prefix=c.label, id_prefix=c.id))
             return c
         parent.pcount += 1
         k = parent.pcount
@@ -263,165 +551,132 @@ class _Parser:
             kind = "bullet" if RE_BULLET.match(text) else (
                 "heading" if RE_BRACKET_HEAD.match(text) else (
                     "preamble" if parent is self.root and not self.seen_structure else "paragraph"))
-        label = self._join(parent.label_prefix, f"第{k}段")
-        c = Clause(self._uid(f"{pre}p{k}", lineno, label), label, self._level(parent), kind, text, None, lineno)
-        self._add(parent, c)
+        c = Clause(self.uid(f"{pre}p{k}", lineno, f"第{k}段"), "", self.level(parent), kind, text, None, lineno)
+        self.add(parent, c)
         return c
 
-    def _in_article(self) -> bool:
-        return any(f.ctx == "art" for f in self.stack)
+    # -- the placement engine -------------------------------------------
+    def place(self, lineno: int, text: str, m: Marker) -> bool:
+        """Place a marker by its style's nesting rule; False: the line is text."""
+        st = m.style
+        if st.nest == "rank":
+            parent = self.place_rank(m)
+        elif st.nest == "path":
+            parent = self.place_path(m)
+        else:
+            parent = self.place_sequence(lineno, m)
+        if parent is None:
+            return False
+        st = m.style  # a sequence may have read 二是 as the section 二
+        p = Place(self, parent, m, text)
+        label = st.label(p)
+        c = Clause(self.uid(st.ident(p), lineno, label), label, self.level(parent), st.kind(p), text, m.n, lineno)
+        self.add(parent, c)
+        if st.name == "art":
+            self.stack.append(Frame(c, "art", label_prefix=label, id_prefix=c.id, pcount=1))
+            self.article_last = m.n
+        elif st.nest == "rank":
+            self.stack.append(Frame(c, st.name, label_prefix=label, id_prefix=c.id))
+        elif st.nest == "path":
+            self.stack.append(Frame(c, "dec", st.name, m.n, label_prefix=label, id_prefix=c.id, path=m.path))
+        else:
+            self.stack.append(Frame(c, "num", st.name, m.n, label_prefix=label, id_prefix=c.id))
+        self.seen_structure = True
+        return True
 
-    # -- numbered clauses ---------------------------------------------
-    def _numbered(self, lineno: int, text: str, m: _Marker) -> bool:
-        """Place a notice-style marker by expected-next-number; False: treat as text."""
-        group = _GROUP[m.fam]
+    def place_rank(self, m: Marker) -> Optional[Frame]:
+        """Law units and articles: close frames down to one the style may open under."""
+        if m.style.name == "art" and m.weak:
+            # 第一条根据…: only when it starts or continues the article sequence
+            if not (m.n == self.article_last + 1 or (m.n == 1 and not m.sub) or (m.sub and m.n == self.article_last)):
+                return None
+        while self.stack[-1].ctx not in m.style.under:
+            self.close(self.stack.pop())
+        return self.stack[-1]
+
+    def place_path(self, m: Marker) -> Optional[Frame]:
+        """Decimal numbers: under the open clause numbered by the prefix (a
+        decimal ``a.b`` or, for ``a.b``, a section ``一、`` numbered a); else
+        where the outermost open decimal clause is; else under the innermost clause."""
+        prefix = m.path[:-1]
+        target = None
+        if prefix:
+            for f in reversed(self.stack):
+                if (f.ctx == "dec" and f.path == prefix) or (
+                        len(prefix) == 1 and f.ctx == "num" and f.style == "cn" and f.last == prefix[0]):
+                    target = f
+                    break
+        if target is None:
+            outer = next((f for f in self.stack if f.ctx == "dec"), None)
+            target = self.parent_of(outer) if outer is not None else self.stack[-1]
+            if target.ctx == "title":
+                target = self.parent_of(target)
+        self.pop_to(target)
+        return target
+
+    def place_sequence(self, lineno: int, m: Marker) -> Optional[Frame]:
+        """Notice numbering by expected-next-number (see the module docstring)."""
+        group = m.style.group
         # search range: inside an article only its own frames
         lo = 0
         for i, f in enumerate(self.stack):
             if f.ctx in ("art", "att"):
                 lo = i
         frames = self.stack[lo:]
-        target: Optional[_Frame] = None
-        gap = False
-        if m.fam == "shi" and m.heading:
+        target: Optional[Frame] = None
+        if m.style.continues and m.heading:
             # 二是推进… as a section heading when it continues the section sequence
             for f in reversed(frames):
-                if f.ctx == "num" and "cn" in {x for x in f.fams} and f.last + 1 == m.n:
-                    target, m = f, _Marker("cn", m.n, m.printed)
-                    group = "top"
+                if f.ctx == "num" and f.style in m.style.continues and f.last + 1 == m.n:
+                    target, m.style = f, STYLES[f.style]
+                    group = m.style.group
                     break
         if target is None:
-            for f in reversed(frames):  # exact family continues
-                if f.ctx == "num" and m.fam in f.fams and f.last + 1 == m.n:
+            for f in reversed(frames):  # exact style continues
+                if f.ctx == "num" and f.style == m.style.name and f.last + 1 == m.n:
                     target = f
                     break
         if target is None:
             for f in reversed(frames):  # same group continues (（1）after（一）)
-                if f.ctx == "num" and group in {_GROUP[x] for x in f.fams} and f.last + 1 == m.n:
+                if f.ctx == "num" and self.group_of(f) == group and f.last + 1 == m.n:
                     target = f
                     break
         if target is not None:
-            self._pop_to(target)
-            parent = self._parent_of(target)
-            self._close(self.stack.pop())
-        else:
+            self.pop_to(target)
+            parent = self.parent_of(target)
+            self.close(self.stack.pop())
+            return parent
+        parent = self.stack[-1]
+        if parent.ctx == "title":
+            self.stack.pop()
             parent = self.stack[-1]
-            if parent.ctx == "title":
-                self.stack.pop()
-                parent = self.stack[-1]
-            expected_new = m.n == 1
-            if not expected_new:
-                # a new level continuing a closed one (（六） under 三 after （五） under 二;
-                # 项（三） after a 款 line that interrupted （一）（二）)
-                span = self.stack[max(lo, 1):] if len(self.stack) > 1 else []
-                for f in reversed([self.root] * (lo == 0) + span):
-                    if self.closed.get(self._closed_key(f, group), -1) + 1 == m.n:
-                        self._pop_to(f)
-                        parent, expected_new = f, True
-                        break
-                    if f.ctx in ("art", "att"):
-                        break
-            if not expected_new:
-                if m.fam == "shi" or m.weak:
-                    return False
-                same = [f for f in frames if f.ctx == "num" and group in {_GROUP[x] for x in f.fams}]
-                if same:
-                    target = same[-1]
-                    self._pop_to(target)
-                    parent = self._parent_of(target)
-                    self._close(self.stack.pop())
-                    gap = m.n > target.last
-                    if gap:
-                        self.warnings.append((lineno, f"编号不连续：应为 {target.last + 1}，实为 {m.printed}"))
-                else:
-                    self.warnings.append((lineno, f"编号 {m.printed} 没有从一开始"))
-        # build the clause
-        pfams = set()
-        pf = parent
-        if pf.ctx == "num":
-            pfams = {_GROUP[x] for x in pf.fams}
-        in_art = pf.ctx in ("art", "kuan") or (pf.ctx == "num" and self._in_article())
-        if m.fam == "cn":
-            kind, piece = "section", m.printed
-        elif m.fam in ("pcn", "par"):
-            kind = "law-item" if in_art else ("point" if pfams & {"paren", "ar"} else "item")
-            piece = f"（{m.printed}）"
-        elif m.fam == "ar":
-            kind, piece = "subitem", m.printed
-        elif m.fam == "ord":
-            kind, piece = "ordinal", f"第{m.printed}"
-        else:
-            kind, piece = "enum", f"{m.printed}是"
-        if pf.ctx in ("art", "kuan"):
-            cid = f"{pf.id_prefix}-i{m.n}"
-            label = f"{pf.label_prefix}第{piece}项" if kind == "law-item" else pf.label_prefix + piece
-        elif pf.clause is None or pf.ctx in ("att", "part", "subpart", "chapter", "subchapter"):
-            base = pf.id_prefix + "-" if pf.id_prefix else ""
-            cid = f"{base}s{m.n}"
-            label = self._join(pf.label_prefix, piece)
-        else:
-            cid = f"{pf.clause.id}-{m.n}"
-            label = self._join(pf.label_prefix, piece)
-        c = Clause(self._uid(cid, lineno, label), label, self._level(pf), kind, text, m.n, lineno)
-        self._add(pf, c)
-        fr = _Frame(c, "num", {m.fam}, m.n, label_prefix=label, id_prefix=c.id)
-        self.stack.append(fr)
-        self.seen_structure = True
-        return True
-
-    def _article(self, lineno: int, text: str, m: _Marker) -> bool:
-        if m.weak:  # 第一条根据…: only when it starts or continues the article sequence
-            if not (m.n == self.article_last + 1 or (m.n == 1 and not m.sub) or (m.sub and m.n == self.article_last)):
-                return False
-        while self.stack[-1].ctx not in ("root", "att", "part", "subpart", "chapter", "subchapter"):
-            self._close(self.stack.pop())
-        parent = self.stack[-1]
-        base = self._base(parent)
-        pre = base.id_prefix + "-" if base.id_prefix else ""
-        cid = f"{pre}art-{m.n}" + (f"-{m.sub}" if m.sub else "")
-        label = f"第{m.printed}条" + (f"之{m.sub_printed}" if m.sub else "")
-        c = Clause(self._uid(cid, lineno, label), label, self._level(parent), "article", text, m.n, lineno)
-        self._add(parent, c)
-        self.stack.append(_Frame(c, "art", label_prefix=label, id_prefix=c.id, pcount=1))
-        self.article_last = m.n
-        self.seen_structure = True
-        return True
-
-    def _struct(self, lineno: int, text: str, m: _Marker) -> None:
-        order = ["part", "subpart", "chapter", "subchapter"]
-        rank = order.index(m.fam)
-        while True:
-            top = self.stack[-1]
-            if top.ctx in ("root", "att") or (top.ctx in order and order.index(top.ctx) < rank):
+        if m.n == 1:
+            return parent
+        # a new level continuing a closed one (（六） under 三 after （五） under 二;
+        # 项（三） after a 款 line that interrupted （一）（二）)
+        span = self.stack[max(lo, 1):] if len(self.stack) > 1 else []
+        for f in reversed([self.root] * (lo == 0) + span):
+            if self.closed.get(self.closed_key(f, group), -1) + 1 == m.n:
+                self.pop_to(f)
+                return f
+            if f.ctx in ("art", "att"):
                 break
-            self._close(self.stack.pop())
-        parent = self.stack[-1]
-        base = self._base(parent)
-        pre = base.id_prefix + "-" if base.id_prefix else ""
-        unit = {"part": "编", "subpart": "分编", "chapter": "章", "subchapter": "节"}[m.fam]
-        unit = "部分" if text[len(m.printed) + 1:].startswith("部分") else unit
-        if m.fam == "part":
-            cid, label = f"{pre}part-{m.n}", f"第{m.printed}{unit}"
-        elif m.fam == "subpart":
-            part = next((f for f in reversed(self.stack) if f.ctx == "part"), None)
-            cid = f"{part.clause.id}-sub-{m.n}" if part else f"{pre}sub-{m.n}"
-            label = f"{part.label_prefix}第{m.printed}分编" if part else f"第{m.printed}分编"
-        elif m.fam == "chapter":
-            part = next((f for f in reversed(self.stack) if f.ctx == "part"), None)
-            cid = f"{part.clause.id}-ch-{m.n}" if part else f"{pre}ch-{m.n}"
-            label = f"第{m.printed}章"
+        if m.style.name == "shi" or m.weak:
+            return None
+        same = [f for f in frames if f.ctx == "num" and self.group_of(f) == group]
+        if same:
+            target = same[-1]
+            self.pop_to(target)
+            parent = self.parent_of(target)
+            self.close(self.stack.pop())
+            if m.n > target.last:
+                self.warnings.append((lineno, f"编号不连续：应为 {target.last + 1}，实为 {m.printed}"))
         else:
-            ch = next((f for f in reversed(self.stack) if f.ctx == "chapter"), None)
-            cid = f"{ch.clause.id}-sec-{m.n}" if ch else f"{pre}sec-{m.n}"
-            label = f"{ch.clause.label}第{m.printed}节" if ch else f"第{m.printed}节"
-        kind = "part" if m.fam in ("part", "subpart") else m.fam
-        c = Clause(self._uid(cid, lineno, label), label, self._level(parent), kind, text, m.n, lineno)
-        self._add(parent, c)
-        self.stack.append(_Frame(c, m.fam, label_prefix=label, id_prefix=c.id))
-        self.seen_structure = True
+            self.warnings.append((lineno, f"编号 {m.printed} 没有从一开始"))
+        return parent
 
     # -- attachments and wrappers ------------------------------------------
-    def _attachment_at(self, i: int, items: list[tuple[int, str]]) -> Optional[tuple[int, int]]:
+    def attachment_at(self, i: int, items: list[tuple[int, str]]) -> Optional[tuple[int, int]]:
         """(number, lines used) if items[i] starts an attachment."""
         text = items[i][1]
         m = RE_ATT.match(text)
@@ -434,58 +689,63 @@ class _Parser:
         nxt = [t for _, t in items[i + 1:i + 4]]
         if not rest:
             # bare 附件 / 附件1: a listing if 1.… lines follow and 附件1 comes later
-            if nxt and RE_AR.match(nxt[0]) and not num and any(
+            if nxt and STYLES["ar"].pattern.match(nxt[0]) and not num and any(
                     re.match(r"^附件\s*1\s*$", t) for _, t in items[i + 1:]):
                 return None
             used = 1
             for t in nxt:
-                if _title_like(t) and _classify(t) is None and not RE_ATT.match(t) and used < 4:
+                if title_like(t) and classify(t, self.active) is None and not RE_ATT.match(t) and used < 4:
                     used += 1
                 else:
                     break
             return n, used
-        title = _norm_title(re.sub(r"^\d+[.．、]", "", rest))
+        title = norm_title(re.sub(r"^\d+[.．、]", "", rest))
         used = 1
         for t in nxt:
-            nt = _norm_title(t)
-            if _title_like(t) and _classify(t) is None and len(nt) >= 6 and (nt in title or title in nt):
+            nt = norm_title(t)
+            if title_like(t) and classify(t, self.active) is None and len(nt) >= 6 and (nt in title or title in nt):
                 used += 1
             else:
                 break
         if used > 1 or self.att_count > 0:
             return n, used
+        if num and colon and nxt and not RE_ATT.match(nxt[0]) and not STYLES["ar"].pattern.match(nxt[0]) \
+                and role_of(nxt[0], nxt[1:]) is None \
+                and any(re.match(rf"^附件\s*{int(num) + 1}(?!\d)", t) for _, t in items[i + 2:]):
+            return n, 1  # 附件1：标题 then its text, 附件2… later
         return None
 
-    def _start_attachment(self, lineno: int, text: str, n: int) -> None:
+    def start_attachment(self, lineno: int, text: str, n: int) -> None:
         while len(self.stack) > 1:
-            self._close(self.stack.pop())
+            self.close(self.stack.pop())
         self.att_count = max(self.att_count + 1, n)
         label = f"附件{n}"
-        c = Clause(self._uid(f"att{n}", lineno, label), label, 1, "attachment", text, n, lineno)
+        c = Clause(self.uid(f"att{n}", lineno, label), label, 1, "attachment", text, n, lineno)
         self.top.append(c)
-        self.stack.append(_Frame(c, "att", label_prefix=label, id_prefix=c.id))
+        self.stack.append(Frame(c, "att", label_prefix=label, id_prefix=c.id))
         self.article_last = 0
         self.seen_structure = True
 
-    def _find_wrapper(self, items: list[tuple[int, str]], start: int) -> Optional[int]:
+    def find_wrapper(self, items: list[tuple[int, str]], start: int) -> Optional[int]:
         """Index of the forwarded document's title line in a 转发/印发 wrapper."""
         first_marker = next((i for i, (_, t) in enumerate(items)
-                             if (mk := _classify(t)) and mk.fam in ("cn", "pcn", "art", "chapter", "part")), len(items))
+                             if (mk := classify(t)) and mk.style.name in ("cn", "pcn", "art", "chapter", "part")),
+                            len(items))
         cands: list[str] = []
         mt = re.search(r"(?:印发|转发|发布)(.+?)的(?:通知|决定|函)", self.title)
         if mt:
-            cands.append(_norm_title(mt.group(1)))
+            cands.append(norm_title(mt.group(1)))
         wrap_seen = -1
         for i, (_, t) in enumerate(items[:first_marker]):
             if i < start:
                 continue
             if re.search(r"印发|转发|发布|印送", t):
                 for q in re.findall(r"《([^《》]+)》", t):
-                    cands.append(_norm_title(q))
+                    cands.append(norm_title(q))
                 if re.search(r"给你们|如下|贯彻执行|贯彻落实|遵照执行", t) or i == start:
                     wrap_seen = i if wrap_seen < 0 else wrap_seen
-            nt = _norm_title(t)
-            if wrap_seen >= 0 and i > wrap_seen and _title_like(t) and len(nt) >= 6:
+            nt = norm_title(t)
+            if wrap_seen >= 0 and i > wrap_seen and title_like(t) and len(nt) >= 6:
                 for c in cands:
                     if c and (nt == c or (len(nt) >= 8 and c.startswith(nt))
                               or (nt.startswith(c) and nt[len(c):].startswith("（"))):
@@ -494,6 +754,23 @@ class _Parser:
                             return None
                         return i
         return None
+
+    def cover_note(self, lines: list[tuple[int, str]]) -> None:
+        """The lines of a 转发/印发 cover note: wrapper paragraphs, with numbered
+        items (一是…, 1.…, （一）… starting at 1) under the line before them."""
+        closed = dict(self.closed)
+        for no, t in lines:
+            m = classify(t, self.active)
+            if m is not None and m.style.nest == "sequence" and len(self.stack) > 1 and (
+                    m.n == 1 or any(f.ctx == "num" and f.style == m.style.name and f.last + 1 == m.n
+                                    for f in self.stack)) and self.place(no, t, m):
+                continue
+            self.pop_to(self.root)
+            c = self.para(no, t, "wrapper")
+            c.label = f"{self.cover_type}正文"  # provisional: label_lines names the line
+            self.stack.append(Frame(c, "cover", label_prefix=f"{self.cover_type}正文", id_prefix=c.id))
+        self.pop_to(self.root)
+        self.closed = closed
 
     # -- main loop ----------------------------------------------------
     def run(self) -> StructureResult:
@@ -508,105 +785,151 @@ class _Parser:
                 items.append((no, t[lead.end():]))
             else:
                 items.append((no, t))
-        toc = self._toc(items)
+        toc = self.toc(items)
         i = 0
         # a leading line (or lines) repeating the document title
         if self.title and items:
-            nt, acc, j = _norm_title(self.title), "", 0
+            nt, acc, j = norm_title(self.title), "", 0
             while j < min(3, len(items)):
-                acc += _norm_title(items[j][1])
+                acc += norm_title(items[j][1])
                 if not acc or not nt.startswith(acc):
                     break
                 j += 1
                 if acc == nt:
-                    c = Clause(self._uid("doc-title", items[0][0], "标题"), "标题", 1, "heading",
+                    c = Clause(self.uid("doc-title", items[0][0], "标题"), "标题", 1, "heading",
                                "\n".join(t for _, t in items[:j]), None, items[0][0])
                     self.top.append(c)
                     i = j
                     break
-        wrap = self._find_wrapper(items, i) if self.kind != "law" else None
+        wrap = self.find_wrapper(items, i) if self.kind != "law" else None
         if wrap is not None and wrap >= i:
-            for no, t in items[i:wrap]:
-                self._para(no, t, "wrapper")
+            self.cover_note(items[i:wrap])
             no, t = items[wrap]
-            c = Clause(self._uid("title", no, "正文标题"), "正文标题", 1, "heading", t, None, no)
+            c = Clause(self.uid("title", no, "正文标题"), "正文标题", 1, "heading", t, None, no)
             self.top.append(c)
-            self.stack.append(_Frame(c, "title", label_prefix="正文", id_prefix="title"))
+            self.stack.append(Frame(c, "title", label_prefix="正文", id_prefix="title"))
             self.seen_structure = True
             i = wrap + 1
         while i < len(items):
             no, t = items[i]
-            if self.listing and RE_AR.match(t) and _title_like(t):
-                self._para(no, t)
+            if self.listing and STYLES["ar"].pattern.match(t) and title_like(t):
+                self.para(no, t)
                 i += 1
                 continue
             self.listing = False
             if t.startswith("附件"):
-                att = self._attachment_at(i, items)
+                att = self.attachment_at(i, items)
                 if att is not None:
                     n, used = att
-                    self._start_attachment(no, "\n".join(x for _, x in items[i:i + used]), n)
+                    self.start_attachment(no, "\n".join(x for _, x in items[i:i + used]), n)
                     i += used
                     continue
                 if RE_ATT.match(t):
                     # a listing 附件：… line belongs to the notice itself, not to its last item
-                    base = next(f for f in reversed(self.stack) if f.ctx in ("root", "att"))
-                    self._pop_to(base)
-                    self._para(no, t)
+                    self.pop_to(next(f for f in reversed(self.stack) if f.ctx in ("root", "att")))
+                    self.para(no, t)
                     self.listing = bool(re.match(r"^附件\s*[：:]?\s*1?\s*[.．、]?", t))
                     i += 1
                     continue
-            m = _classify(t) if i not in toc else None
-            done = False
-            if m is not None:
-                if m.fam == "art":
-                    done = self._article(no, t, m)
-                elif m.fam in _STRUCT_KIND.values() or m.fam == "subpart":
-                    if not self._in_article() or True:
-                        self._struct(no, t, m)
-                        done = True
-                else:
-                    done = self._numbered(no, t, m)
-            if not done:
-                self._para(no, t)
+            m = classify(t, self.active) if i not in toc else None
+            if m is None or not self.place(no, t, m):
+                self.para(no, t)
             i += 1
         while len(self.stack) > 1:
-            self._close(self.stack.pop())
+            self.close(self.stack.pop())
+        self.label_lines()
         if self.kind != "law":
-            for c in list(self._all()):
-                self._split_inline(c)
+            for c in list(self.all()):
+                self.split_inline(c)
         return StructureResult(self.top, self.warnings)
 
-    @staticmethod
-    def _toc(items: list[tuple[int, str]]) -> set[int]:
-        """Indices of a table of contents: a run of ≥2 章/节/编 headings with
-        nothing between them whose first heading appears again later."""
+    def toc(self, items: list[tuple[int, str]]) -> set[int]:
+        """Indices of a table of contents: a run of ≥2 headings of a ``toc``
+        style (章/节/编, decimal) with nothing between them whose first heading
+        appears again later (著作权法, govcn-041)."""
         out: set[int] = set()
         i = 0
         while i < len(items):
             j = i
-            while j < len(items) and (mk := _classify(items[j][1])) is not None and mk.fam in (
-                    "part", "subpart", "chapter", "subchapter") and (j == i or items[j][1] != items[i][1]):
+            while j < len(items) and (mk := classify(items[j][1], self.active)) is not None and mk.style.toc and (
+                    j == i or items[j][1] != items[i][1]):
                 j += 1
             if j - i >= 2:
-                first = _strip_ws(items[i][1])
-                if any(_strip_ws(t) == first for _, t in items[j:]):
+                first = strip_ws(items[i][1])
+                if any(strip_ws(t) == first for _, t in items[j:]):
                     out.update(range(i, j))
             i = max(j, i + 1)
         return out
 
-    def _all(self):
+    def all(self):
         for c in self.top:
             yield from c.walk()
 
-    def _split_inline(self, c: Clause) -> None:
+    # -- labels of unnumbered lines --------------------------------------
+    def label_lines(self) -> None:
+        """Labels of unnumbered lines (module docstring): GB/T 9704 elements and
+        前言 at the top, 第N段 inside a clause; 款 names in articles with several 款."""
+        top = self.top
+        texts = [c.text for c in top]
+        body_kinds = ("wrapper", "preamble", "paragraph", "bullet", "heading")
+        first = True
+        groups: dict[str, list[Clause]] = {}
+        for k, c in enumerate(top):
+            if not RE_TOP_PARA.match(c.id) or c.kind not in body_kinds:
+                first = first and c.kind == "heading"
+                continue
+            role = role_of(c.text, texts[k + 1:k + 3])
+            if first and role is None and RE_ADDRESSEE.match(strip_ws(c.text)):
+                role = "主送机关"
+            first = first and role == "发文字号"
+            if role is not None:
+                self.relabel(c, role)
+            else:
+                name = f"{self.cover_type}正文" if c.kind == "wrapper" else (
+                    "前言" if c.kind == "preamble" else f"第{int_cn(para_number(c))}段")
+                groups.setdefault(name, []).append(c)
+        for name, cs in groups.items():
+            for k, c in enumerate(cs, 1):
+                self.relabel(c, name if len(cs) == 1 or name.startswith("第") else f"{name}第{int_cn(k)}段")
+        for c in top:
+            self.label_children(c)
+
+    def label_children(self, c: Clause) -> None:
+        if c.kind == "article" and any(ch.kind == "paragraph" and ch.id.startswith(c.id + "-p") for ch in c.children):
+            for ch in c.children:
+                if ch.kind == "law-item" and ch.label.startswith(c.label + "第（"):
+                    self.relabel(ch, c.label + "第一款" + ch.label[len(c.label):])
+        prefix = "前言" if c.id == "title" else c.label
+        paras = [ch for ch in c.children if not ch.label]
+        for ch in paras:
+            k = para_number(ch)
+            if c.id == "title":
+                self.relabel(ch, prefix if len(paras) == 1 else f"{prefix}第{int_cn(k)}段")
+            else:
+                self.relabel(ch, join_label(prefix, f"第{int_cn(k)}段"))
+        for ch in c.children:
+            self.label_children(ch)
+
+    @staticmethod
+    def relabel(c: Clause, label: str) -> None:
+        """Give c a label; descendants that cited c's old label follow."""
+        old = c.label
+        c.label = label
+        if not old:
+            return
+        for d in c.walk():
+            if d is not c and d.label.startswith(old):
+                rest = d.label[len(old):]
+                d.label = label + rest if rest[:1] in ("（", "第", "，", "、", " ") else join_label(label, rest)
+
+    def split_inline(self, c: Clause) -> None:
         """一是…二是… inside one clause's text -> enum children (text before stays)."""
-        if c.kind in ("heading", "attachment", "article", "wrapper", "enum") or "一是" not in c.text:
+        if c.kind in ("heading", "attachment", "article", "enum") or "一是" not in c.text:
             return
         if any(ch.number is not None and ch.kind != "paragraph" for ch in c.children):
             return
         text = c.text
-        start = 2 if c.kind != "paragraph" else 0  # never split at the clause's own marker
+        start = 2 if c.kind not in ("paragraph", "wrapper") else 0  # never split at the clause's own marker
         cuts: list[tuple[int, int, str]] = []
         want = 1
         for mm in RE_INLINE_SHI.finditer(text):
@@ -619,14 +942,14 @@ class _Parser:
             if n == want:
                 cuts.append((pos, n, mm.group(1)))
                 want += 1
-        if len(cuts) < 2 or (cuts[0][0] == 0 and c.kind == "paragraph" and False):
+        if len(cuts) < 2:
             return
         kids = []
         for k, (pos, n, printed) in enumerate(cuts):
             end = cuts[k + 1][0] if k + 1 < len(cuts) else len(text)
-            label = self._join(c.label if c.kind != "paragraph" or c.level > 0 else c.label, f"{printed}是")
-            cid = self._uid(f"{c.id}-{n}", c.line or 0, label)
-            kids.append(Clause(cid, label, c.level + 1, "enum", text[pos:end], n, c.line))
+            label = join_label(c.label, f"{printed}是")
+            kids.append(Clause(self.uid(f"{c.id}-{n}", c.line or 0, label), label, c.level + 1, "enum",
+                               text[pos:end], n, c.line))
         c.text = text[:cuts[0][0]]
         c.children[:0] = kids
 
@@ -638,7 +961,7 @@ def parse_structure(body: str, kind: str = "notice", title: Optional[str] = None
     detection).  ``title``: the document title, used to recognise a leading
     title line and the forwarded title of a 转发/印发 wrapper.
     """
-    return _Parser(body, kind, title).run()
+    return _Engine(body, kind, title).run()
 
 
 @dataclass
@@ -658,15 +981,15 @@ class ConservationError:
 def conservation_error(body: str, clauses: list[Clause]) -> Optional[ConservationError]:
     """None if the pre-order clause texts rebuild the body (whitespace ignored),
     else the first body line where they differ, with a Chinese message."""
-    got = "".join(_strip_ws(c.text) for top in clauses for c in top.walk())
-    want = _strip_ws(body)
+    got = "".join(strip_ws(c.text) for top in clauses for c in top.walk())
+    want = strip_ws(body)
     if got == want:
         return None
     k = next((j for j, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
     # map offset k in the stripped body back to a body line
     count, line_no = 0, 1
     for line_no, line in enumerate(body.split("\n"), 1):
-        count += len(_strip_ws(line))
+        count += len(strip_ws(line))
         if count > k:
             break
     return ConservationError(line_no, f"第{line_no}行附近条款文字与正文不一致（正文 {len(want)} 字，条款合计 {len(got)} 字）")
