@@ -278,7 +278,7 @@ def join_label(prefix: str, piece: str) -> str:
         return piece
     if piece.startswith("（") or prefix.endswith(("）", "条", "款", "项", "章", "节", "编", "分编", "部分")):
         return prefix + piece
-    if re.search(r"附件\d*$", prefix) or prefix[-1].isdigit():
+    if re.search(r"附件\d*$", prefix) or prefix[-1].isdigit() or (piece.isdigit() and prefix[-1] not in CN):
         return f"{prefix} {piece}"
     if re.fullmatch(rf"[{CN}]是", piece[-2:]) and len(piece) <= 3:
         return f"{prefix}，{piece}"

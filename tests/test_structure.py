@@ -10,8 +10,10 @@ import time
 
 import pytest
 
+from build_tools.anchors import fingerprint, load_lock
 from build_tools.metadata import load_notice
-from build_tools.structure import conservation_error, conserves, parse_structure
+from build_tools.pipeline import source_files
+from build_tools.structure import STYLES, classify, conservation_error, conserves, parse_structure
 
 # (id, label, kind, first 10 characters of the clause's own text)
 EXPECTED = {
@@ -273,6 +275,143 @@ def test_ids_unique_ascii(seed_files, govcn_dir):
         ids = [c.id for c in _parse(p)[1].walk()]
         assert len(ids) == len(set(ids)), p
         assert all(re.fullmatch(r"[a-z0-9-]+", i) for i in ids), p
+
+
+def test_every_locked_id_is_still_produced(root):
+    """Published ids never change: every id in source_texts/anchors.lock (5
+    seeds, 6 laws) is produced again by parsing source_texts/, with the
+    fingerprint of the text that was published."""
+    lock = load_lock(root / "source_texts" / "anchors.lock")
+    docs = {}
+    for p in source_files(root / "source_texts"):
+        n, res = _parse(p)
+        docs[n.id] = {c.id: fingerprint(c.text) for c in res.walk()}
+    assert len(lock) == 11 and set(lock) <= set(docs)
+    checked = 0
+    for doc, ids in lock.items():
+        for cid, fp in ids.items():
+            if fp.startswith(">"):
+                continue
+            assert docs[doc].get(cid) == fp, (doc, cid, fp, docs[doc].get(cid))
+            checked += 1
+    assert checked == 1021
+
+
+def test_decimal_numbering_nests_by_printed_path(lawref_dir):
+    """人体损伤程度鉴定标准 (lawrefbook 其他): 5.1 / 5.1.1 headings nest by their
+    printed path (it parsed to 510 flat paragraphs before); ids d5-1-1."""
+    path = next(lawref_dir.glob("其他/人体损伤程度鉴定标准*.md"))
+    n, res = _parse(path)
+    top = [c for c in res.clauses if c.kind == "decimal"]
+    assert [c.id for c in top[:3]] == ["d5-1", "d5-2", "d5-3"]
+    d511 = _find(res, "d5-1-1")
+    assert d511.label == "5.1.1" and d511.text.startswith("5.1.1 重伤一级")
+    assert d511 in _find(res, "d5-1").children
+    assert _find(res, "d5-1-1-p1").text.startswith("a）植物生存状态")
+    decs = [c for c in res.walk() if c.kind == "decimal"]
+    assert len(decs) == 90
+    for c in decs:  # every decimal clause's children that are decimals extend its path
+        for ch in c.children:
+            if ch.kind == "decimal":
+                assert ch.id.startswith(c.id + "-"), (c.id, ch.id)
+    assert conserves(n.body, res.clauses)
+
+
+def test_decimal_under_top_level_and_toc(govcn_dir):
+    """govcn-041 (国家粮食应急预案): its table of contents (1 总则 … 7 附则) stays
+    text; the body's 1 总则 > 1.1 > 1.2.1 nest; （1） under 1.4 is d1-4-i1."""
+    n, res = _parse(govcn_dir / "govcn-041.html")
+    assert _find(res, "title-p2").text == "1 总则"  # the table of contents
+    d1 = _find(res, "d1")
+    assert d1.text == "1 总则" and [c.id for c in d1.children] == ["d1-1", "d1-2", "d1-3", "d1-4"]
+    assert [c.id for c in _find(res, "d1-2").children][-3:] == ["d1-2-1", "d1-2-2", "d1-2-3"]
+    assert _find(res, "d1-4-i1").label == "1.4（1）"
+    assert [c.id for c in res.clauses if c.kind == "decimal"] == [f"d{k}" for k in range(1, 8)]
+    assert conserves(n.body, res.clauses)
+
+
+def test_decimal_style_needs_two_decimal_lines(lawref_dir):
+    """易制毒化学品管理条例: ``1．1—苯基—2—丙酮`` is a chemical name, not 1.1."""
+    path = next(lawref_dir.glob("行政法规/易制毒化学品管理条例*.md"))
+    _, res = _parse(path)
+    assert not any(c.kind == "decimal" for c in res.walk())
+    assert classify("1.1 编制目的", {"dec"}).style.name == "dec"
+    assert classify("1.1 编制目的") is None  # gated: not active unless the document enables it
+
+
+def test_numbered_attachments_on_one_line(lawref_dir):
+    """交通警察道路执勤执法工作规范: ``附件1：查处酒后驾驶操作规程`` (number and
+    title on one line, then its text, 附件2… later) starts attachment 1."""
+    path = next(lawref_dir.glob("部门规章/公安部/交通警察道路执勤执法工作规范*.md"))
+    _, res = _parse(path)
+    atts = [c for c in res.clauses if c.kind == "attachment"]
+    assert [c.id for c in atts][:2] == ["att1", "att2"]
+    assert atts[0].text == "附件1：查处酒后驾驶操作规程"
+    assert _find(res, "att1-s2-1").label == "附件1 二（一）"
+
+
+def test_cover_note_items_and_enumerations(seed_files):
+    """Seed 002's cover note, varied in a copy of its real text: numbered lines
+    after its body line become items of that line (p2-1, p2-2); an inline
+    一是…二是… in that line is split the same way; every other id is unchanged."""
+    n = load_notice(seed_files["002"])
+    base_ids = [c.id for c in parse_structure(n.body, n.kind, n.title).walk()]
+    lines = n.body.split("\n")
+    k = next(i for i, t in enumerate(lines) if t.startswith("《昆明市国家知识产权"))
+    numbered = lines[:k + 1] + ["1.各地要认真组织实施。", "2.请于每年底报送进展情况。"] + lines[k + 1:]
+    inline = lines[:k] + [lines[k] + "一是明确责任。二是加强督查。"] + lines[k + 1:]
+    for body, kind, first in ((numbered, "subitem", "1.各地要认真组织实施。"), (inline, "enum", "一是明确责任。")):
+        body = "\n".join(body)
+        res = parse_structure(body, n.kind, n.title)
+        got = {c.id: c for c in res.walk()}
+        assert [c.id for c in got["p2"].children] == ["p2-1", "p2-2"]
+        assert got["p2-1"].kind == kind and got["p2-1"].text == first
+        assert got["p2-1"].label in ("通知正文 1", "通知正文，一是")
+        assert got["p3"].label == "发文机关署名" and got["p4"].label == "成文日期"
+        assert [i for i in got if i not in ("p2-1", "p2-2")] == base_ids
+        assert conserves(body, res.clauses)
+
+
+def test_labels_people_write(seed_files, root):
+    """Labels as cited: 二（三）; 二、第四，二是 (seed 000); 第八十二条第二款 and
+    第……条第一款第（一）项 (专利法); cover-note and closing lines by GB/T 9704
+    element, never 第N段 (seeds 002, 003, 004; govcn-041's 文号 line)."""
+    _, kun = _parse(seed_files["002"])
+    assert [(c.id, c.label) for c in kun.clauses[:6]] == [
+        ("doc-title", "标题"), ("p1", "主送机关"), ("p2", "通知正文"), ("p3", "发文机关署名"),
+        ("p4", "成文日期"), ("p5", "附注")]
+    assert _find(kun, "title-p1").label == "前言"
+    _, yn = _parse(seed_files["000"])
+    assert _find(yn, "s2-4-2").label == "二、第四，二是"
+    _, cd = _parse(seed_files["004"])
+    assert [_find(cd, f"p{k}").label for k in range(1, 7)] == [
+        "前言", "附件说明", "发文机关署名", "发文机关署名", "成文日期", "附件说明"]
+    law = next(p for p in source_files(root / "source_texts") if p.name.startswith("专利法"))
+    _, pat = _parse(law)
+    assert _find(pat, "art-82").label == "第八十二条"
+    multi = next(c for c in pat.walk() if c.kind == "article" and any(ch.kind == "law-item" for ch in c.children)
+                 and any(ch.id.startswith(c.id + "-p") for ch in c.children))
+    item = next(ch for ch in multi.children if ch.kind == "law-item")
+    assert item.label.startswith(multi.label + "第一款第（")
+    for p in list(seed_files.values()):
+        for c in _parse(p)[1].walk():
+            assert c.label and not re.search(r"\d段", c.label), (p.name, c.id, c.label)
+            assert not re.search(r"[一二三四五六七八九十] [第一二三四五六七八九十]", c.label), c.label
+
+
+def test_marker_table_is_declared_once():
+    """Every style names its nesting rule; rank styles say what they nest under;
+    sequence styles a group; the table order puts 第X条 before 第X章 and （一） before （1）."""
+    names = list(STYLES)
+    assert names.index("art") < names.index("chapter") and names.index("pcn") < names.index("par")
+    assert names.index("dec") < names.index("ar") and names.index("cn") < names.index("shi")
+    for st in STYLES.values():
+        assert st.nest in ("rank", "sequence", "path"), st.name
+        assert (st.nest == "rank") == bool(st.under), st.name
+        assert (st.nest == "sequence") == bool(st.group), st.name
+    assert classify("第八十二条为了保护…").style.name == "art"
+    assert classify("（十一）加强区域知识产权").n == 11
+    assert classify("“第三条引用的条文") is None
 
 
 # --- small synthetic cases for rules the seeds do not all show -------------
