@@ -34,8 +34,10 @@ from .docnumber import DOCNO_RE, ORDER_RE, display_doc_number
 from .lawdates import law_dates
 from .doctypes import doc_type_of
 from .numerals import cn_int
-from .models import Forwarded, Notice, RawDocument
-from .read import TITLE_END_RE, read_file
+from .clean import looks_like_title, normalise_line
+from .docnumber import normalise_doc_number
+from .models import Declared, Forwarded, Notice, RawDocument
+from .read import read_file
 
 # ------------------------------------------------------------------ dates
 
@@ -77,21 +79,29 @@ ISSUER_SPLIT_RE = re.compile(r"[、，,\s]+")
 
 
 def _looks_like_title(s: str) -> bool:
-    return (6 <= len(s) <= 120 and "。" not in s and not s.endswith(("：", "；", "，"))
-            and TITLE_END_RE.search(s) is not None)
+    return looks_like_title(s)
+
+
+_TITLE_CUT = re.compile(r"^(.+?)(?:关于|印发|转发|批转)")
 
 
 def _issuers_from_title(title: str) -> list[str]:
-    m = re.match(r"^(.+?)关于", title)
+    """``江西省人民政府办公厅印发关于…`` / ``X、Y关于…`` -> the organs before 关于/印发/转发."""
+    m = _TITLE_CUT.match(title)
     if not m or len(m.group(1)) > 80:
         return []
     head = m.group(1)
     parts = [p for p in ISSUER_SPLIT_RE.split(head) if p]
-    return parts if all(len(p) >= 2 for p in parts) else []
+    ok = all(len(p) >= 2 and ORGAN_END_RE.search(p) for p in parts)
+    return parts if ok else []
+
+
+ORGAN_END_RE = re.compile(r"(政府|办公厅|办公室|委员会|局|厅|部|院|署|委|会|中心|小组|组织|公司|办|处|所|站|队|社|联)$")
 
 
 def _signature(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str]]:
-    """(index of the date line, issuer lines above it, ISO date) of the first signature."""
+    """(index of the date line, issuer lines above it, ISO date) of the first signature:
+    organ line(s), then ``2022年9月29日`` / ``二〇一五年十月九日`` (a seal note between is skipped)."""
     for i, s in enumerate(lines[:60]):
         if DATE_LINE_RE.match(s):
             orgs = []
@@ -101,7 +111,7 @@ def _signature(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str
                 if re.fullmatch(r"[（(].*(代章|盖章|印章)[）)]", t):
                     j -= 1
                     continue
-                if len(t) <= 30 and not re.search(r"[。，；：！？]", t) and re.search(r"(政府|办公厅|办公室|委员会|局|厅|部|院|署|委|会|中心|小组|组织|公司)$", t):
+                if len(t) <= 30 and not re.search(r"[。，；：！？]", t) and ORGAN_END_RE.search(t) and not _CLAUSE_START.match(t):
                     orgs.insert(0, t)
                     j -= 1
                     continue
@@ -111,23 +121,159 @@ def _signature(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str
     return None, [], None
 
 
+def _closing(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str]]:
+    """The signature block among the last lines: organ line(s), the date, then
+    optionally （此件公开发布）/（此件主动公开）/附件 lines (provincial 009, 018)."""
+    n = len(lines)
+    for i in range(n - 1, max(-1, n - 12), -1):
+        if DATE_LINE_RE.match(lines[i]):
+            orgs = []
+            j = i - 1
+            while j >= 0 and len(orgs) < 4:
+                t = lines[j]
+                if len(t) <= 30 and not re.search(r"[。，；：！？]", t) and ORGAN_END_RE.search(t) and not _CLAUSE_START.match(t):
+                    orgs.insert(0, t)
+                    j -= 1
+                    continue
+                break
+            return i, orgs, parse_date(lines[i])
+    return None, [], None
+
+
+_CLAUSE_START = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十百]+[条章节])")
+_KIND_RANK = {"table": 0, "format": 0, "meta": 1, "heading": 2, "body": 3, "footer": 4, "title-tag": 5}
+
+
+def _kind(d: Declared) -> str:
+    src = d.source
+    if src.startswith("元数据表"):
+        return "table"
+    if src.startswith(("Markdown", "front matter")):
+        return "format"
+    if src.startswith("meta"):
+        return "meta"
+    if src.startswith("<title>"):
+        return "title-tag"
+    if src.startswith("页脚"):
+        return "footer"
+    if src.endswith(("（标题样式）", "（居中）", "（加粗）")):
+        return "heading"
+    return "body"
+
+
+def _title_key(s: str) -> str:
+    return re.sub(r"[\s\u3000]+", "", normalise_line(s))
+
+
+def _title_parts(page_title: str) -> list[str]:
+    """``江西省人民政府 工作动态 江西省人民政府办公厅印发…的通知`` -> its parts (site, column, title)."""
+    parts = [p for p in re.split(r"\s*(?:[_|｜]|——|--|\s-\s|-(?=\S*$)|\s+)\s*", page_title) if p]
+    return [page_title] + [p for p in parts if p != page_title]
+
+
+def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str], str]:
+    """(title, where it came from) by agreement of the candidates a page declares.
+
+    A metadata-table 标题 row or a format's own title wins; otherwise the value
+    most kinds of source agree on (meta ArticleTitle, a heading in the content,
+    a line above a 来源 bar, a 标题 footer, a part of ``<title>``).  ``<title>``
+    alone never decides: the page is then reported with every candidate seen."""
+    cands: list[tuple[str, str, Declared]] = []  # (key, kind, declared)
+    for d in declared:
+        if d.field == "title" and d.value.strip():
+            value = d.value
+            if _kind(d) == "footer":
+                value = re.sub(r"^[（(][^）)]{1,6}[）)]", "", value).strip()  # （民生） column tag
+            cands.append((_title_key(value), _kind(d), Declared("title", normalise_line(value), d.source, d.line)))
+        elif d.field == "page_title" and d.value.strip():
+            for part in _title_parts(d.value):
+                cands.append((_title_key(part), "title-tag", Declared("title", normalise_line(part), d.source, d.line)))
+    cands = [c for c in cands if len(c[0]) >= 4]
+    if not cands:
+        return None, ""
+    for kind in ("table", "format"):
+        fixed = [c for c in cands if c[1] == kind]
+        if fixed:
+            key, _, d = fixed[0]
+            others = {c[0] for c in cands if c[1] in {"meta", "heading"} and c[0] != key}
+            if others:
+                warnings.append((d.line, f"标题与页面其他来源不一致：采用{d.source}“{d.value}”，另见“{'”“'.join(sorted(others))}”"))
+            agree = [c[2].source for c in cands if c[0] == key and c[1] != kind]
+            return re.sub(r"\s+", "", d.value) if kind == "table" else d.value, "、".join([d.source] + sorted(set(agree)))
+    groups: dict[str, list[tuple[str, Declared]]] = {}
+    for key, kind, d in cands:
+        groups.setdefault(key, []).append((kind, d))
+
+    def score(item):
+        key, members = item
+        kinds = {k for k, _ in members}
+        best = min(_KIND_RANK[k] for k in kinds)
+        first = min((d.line or 10**9) for _, d in members)
+        return (-len(kinds - {"title-tag"}) - (1 if "title-tag" in kinds and len(kinds) > 1 else 0), best, first)
+
+    key, members = min(groups.items(), key=score)
+    kinds = {k for k, _ in members}
+    if kinds == {"title-tag"}:
+        seen = sorted({d.value for _, d in (m for g in groups.values() for m in g)})
+        warnings.append((None, "无法确定标题：只有网页 <title>，正文中没有与之一致的标题；候选："
+                         + "、".join(f"“{v}”" for v in seen[:6]) + "。请在 sidecar 中填写 title"))
+        return None, ""
+    chosen = min(members, key=lambda m: (_KIND_RANK[m[0]], m[1].line or 10**9))[1]
+    rivals = [g for k, g in groups.items() if k != key and len({kk for kk, _ in g} - {"title-tag"}) >= len(kinds - {"title-tag"}) >= 1
+              and any(kk in {"meta", "heading"} for kk, _ in g)]
+    if rivals and len(kinds) < 2:
+        warnings.append((chosen.line, f"标题候选不一致：采用“{chosen.value}”（{chosen.source}），另有“{rivals[0][0][1].value}”（{rivals[0][0][1].source}）"))
+    sources = []
+    for _, d in sorted(members, key=lambda m: (_KIND_RANK[m[0]], m[1].line or 10**9)):
+        if d.source not in sources:
+            sources.append(d.source)
+    return chosen.value, "、".join(sources) + ("（一致）" if len(kinds) > 1 else "")
+
+
+def same_organ(a: str, b: str) -> bool:
+    """Short and full forms of one organ: 省政府办公厅 / 江西省人民政府办公厅,
+    江西省市场监管局 / 江西省市场监督管理局 (the short one is the full one with
+    characters left out, and both end alike); 江西省市场监管局办公室 is not 江西省市场监督管理局."""
+    if a == b:
+        return True
+    short, full = sorted((a, b), key=len)
+    if not short or short[-1] != full[-1] or len(short) * 5 < len(full) * 2:
+        return False
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def _where(d: Declared) -> str:
+    return f"{d.source}（第{d.line}行）" if d.line else d.source
+
+
+def _declared(raw: RawDocument) -> list[Declared]:
+    """What the page declares, plus the text readers' bars and footers."""
+    out = list(raw.declared)
+    h = raw.header
+    for key, field, src in (("title", "title", "页脚“标题”"), ("date_published", "date_published", "来源栏“发布时间”"),
+                            ("source_url", "source_url", "页脚“地址”"), ("source", "source", "来源栏“来源”")):
+        if h.get(key):
+            out.append(Declared(field, h[key], src, None))
+    return out
+
+
 def extract(raw: RawDocument) -> Notice:
     """Metadata as printed in the source (no sidecar)."""
     lines = [t for _, t in raw.lines]
     h = raw.header
     basis: dict[str, str] = {}
-    title = None
+    prov: dict[str, str] = {}
+    warnings: list[tuple[Optional[int], str]] = []
+    decl = _declared(raw)
 
-    if raw.format in {"html", "lawmd"} and h.get("title"):
-        title = re.sub(r"\s+", "", h["title"]) if raw.format == "html" else h["title"]
-    elif h.get("page_title"):
-        title = h["page_title"]
-    elif lines and _looks_like_title(lines[0]):
-        title = lines[0]
-    elif h.get("title"):
-        title = re.sub(r"^[（(][^）)]{1,6}[）)]", "", h["title"]).strip()  # （民生） column tag
+    def first(field: str, kinds: tuple[str, ...] = ()) -> Optional[Declared]:
+        return next((d for d in decl if d.field == field and (not kinds or _kind(d) in kinds)), None)
+
+    title, title_src = choose_title(decl, warnings)
     if title:
         basis["title"] = "printed"
+        prov["title"] = title_src
 
     # wrapper notice
     forwarded = None
@@ -156,33 +302,85 @@ def extract(raw: RawDocument) -> Notice:
     if not title and forwarded:
         title = forwarded.title
         basis["title"] = "printed"
+        prov["title"] = "所印发/转发文件的标题（正文）"
 
-    # issuer
+    # issuer: table > title prefix > signature > law lines > meta ContentSource
     issuer: list[str] = []
-    if raw.format == "html" and h.get("issuer"):
-        issuer = [p for p in ISSUER_SPLIT_RE.split(h["issuer"]) if p]
-    if not issuer and title:
-        issuer = _issuers_from_title(title)
-    if not issuer and sig_orgs:
-        issuer = sig_orgs
-    if not issuer and raw.format == "lawmd":
+    table_issuer = first("issuer", ("table",))
+    from_title = _issuers_from_title(title) if title else []
+    closing_i, closing_orgs, closing_date = _closing(lines)
+    signed = sig_orgs or closing_orgs
+    if table_issuer and table_issuer.value:
+        issuer = [p for p in ISSUER_SPLIT_RE.split(table_issuer.value) if p]
+        prov["issuer"] = _where(table_issuer)
+        printed_elsewhere = [(o, "标题") for o in from_title] + [(o, "落款") for o in signed]
+        if len(issuer) == 1:
+            fuller = [(o, w) for o, w in printed_elsewhere if same_organ(issuer[0], o) and len(o) > len(issuer[0])]
+            differ = [(o, w) for o, w in printed_elsewhere if not same_organ(issuer[0], o)]
+            if fuller:
+                o, w = max(fuller, key=lambda x: len(x[0]))
+                warnings.append((table_issuer.line, f"元数据表发文机关“{issuer[0]}”是{w}“{o}”的简称：显示较完整的写法"))
+                prov["issuer"] += f"；显示{w}中的全称“{o}”"
+                issuer = [o]
+            elif differ and not any(same_organ(issuer[0], o) for o, _ in printed_elsewhere):
+                o, w = differ[0]
+                warnings.append((table_issuer.line, f"元数据表发文机关“{issuer[0]}”与{w}“{o}”不一致：采用元数据表的值"))
+    elif from_title:
+        issuer = from_title
+        prov["issuer"] = "标题中“关于”之前的机关名"
+    elif signed:
+        issuer = signed
+        prov["issuer"] = "落款（正文末尾）" if not sig_orgs else "落款（正文中的签署行）"
+    elif raw.format == "lawmd":
         issuer = _law_issuer(h.get("info", ""))
+        if issuer:
+            prov["issuer"] = "法律题注（通过/公布行）"
+    if not issuer:
+        src = first("issuer", ("meta", "format"))
+        if src is not None:
+            issuer = [p for p in ISSUER_SPLIT_RE.split(src.value) if p]
+            prov["issuer"] = _where(src)
     if issuer:
         basis["issuer"] = "printed"
 
-    # 文号
+    # 文号: table (无 = none printed) > a 文号 line at the top of the body
     doc_number = None
-    if h.get("doc_number"):
-        doc_number = display_doc_number(h["doc_number"]) or h["doc_number"].replace(" ", "")
-    else:
-        for s in lines[:6]:
-            if len(s) <= 30 and (DOCNO_RE.fullmatch(s) or ORDER_RE.fullmatch(s)):
-                doc_number = display_doc_number(s)
-                break
+    table_no = first("doc_number", ("table", "format"))
+    body_no = None
+    for k, s in enumerate(lines[:6]):
+        if len(s) <= 30 and (DOCNO_RE.fullmatch(s) or ORDER_RE.fullmatch(s)):
+            body_no = (display_doc_number(s), raw.lines[k][0])
+            break
+    if table_no is not None and table_no.value:
+        doc_number = display_doc_number(table_no.value) or re.sub(r"\s+", "", table_no.value)
+        prov["doc_number"] = _where(table_no)
+        if body_no and normalise_doc_number(body_no[0] or "") != normalise_doc_number(doc_number):
+            warnings.append((body_no[1], f"两个不同的文号：元数据表“{doc_number}”，正文第{body_no[1]}行“{body_no[0]}”；采用元数据表的值"))
+    elif body_no and body_no[0]:
+        doc_number = body_no[0]
+        prov["doc_number"] = f"正文第{body_no[1]}行"
+    elif table_no is not None:
+        prov["doc_number"] = f"{table_no.source}：未编文号"
 
-    # dates
-    date_written = parse_date(h["date_written"]) if h.get("date_written") else None
-    date_published = parse_date(h["date_published"]) if h.get("date_published") else None
+    # dates as printed: tables, meta PubDate, bars; 成文日期 else from the signature
+    date_lines: dict[str, int] = {}
+    date_written = date_published = None
+    for field, kinds in (("date_written", ("table", "format")), ("date_published", ("table", "format", "meta", "body"))):
+        for d in decl:
+            if d.field == field and _kind(d) in kinds and parse_date(d.value):
+                value = parse_date(d.value)
+                if field == "date_written":
+                    date_written = value
+                else:
+                    date_published = value
+                prov[field] = _where(d)
+                if d.line:
+                    date_lines[field] = d.line
+                break
+    signed_date = sig_date or closing_date
+    if date_written and signed_date and signed_date != date_written and raw.format != "lawmd":
+        warnings.append((None, f"元数据表成文日期 {date_written} 与落款日期 {signed_date} 不一致：采用元数据表的值"))
+    sig_date = sig_date or closing_date
     law = None
     if raw.format == "lawmd":
         # dated lines as events (lawdates.py): 通过/修正 -> 成文, 公布 -> 发布, never 施行 -> 成文
@@ -213,10 +411,18 @@ def extract(raw: RawDocument) -> Notice:
             region = next((regions.lookup(n) for n, p in regions.find_regions(title) if p == 0), None)
         if region is not None:
             basis["region"] = "printed"
+            prov["region"] = "发文机关名称" if issuer and regions.region_from_org(issuer[0]) else "标题"
         else:
-            region = _region_by_mentions(raw.body)
+            site = first("site")
+            region = regions.region_from_org(site.value) if site is not None else None
+            prov["region"] = f"推定：{site.source}“{site.value}”" if region is not None else ""
+            if region is None:
+                region = _region_by_mentions(raw.body)
+                prov["region"] = "推定：正文中提到最多的地区"
             if region is not None:
                 basis["region"] = "inferred"
+            else:
+                del prov["region"]
 
     doc_type = (forwarded.doc_type if forwarded and forwarded.doc_type else None) or (doc_type_of(title) if title else None)
     status = "正式"
@@ -228,6 +434,15 @@ def extract(raw: RawDocument) -> Notice:
     elif doc_type == "解读":
         status = "解读"
 
+    url = first("source_url", ("meta", "format")) or first("source_url")
+    url = next((d for d in decl if d.field == "source_url" and d.source == "link canonical"), url)
+    if url is not None:
+        prov["source_url"] = _where(url)
+    if date_written and "date_written" not in prov and raw.format != "lawmd":
+        prov["date_written"] = "落款日期"
+    for d in decl:
+        if d.field in {"index_number", "topic", "validity"} and d.value and d.field not in prov:
+            prov[d.field] = f"{d.value}　← {_where(d)}"
     notice = Notice(
         id="",
         title=title or "",
@@ -242,7 +457,7 @@ def extract(raw: RawDocument) -> Notice:
         region=region,
         doc_type=doc_type,
         status=status,
-        source_url=h.get("source_url"),
+        source_url=url.value if url is not None else None,
         format=raw.format,
         encoding=raw.encoding,
         forwarded=forwarded,
@@ -253,6 +468,10 @@ def extract(raw: RawDocument) -> Notice:
     for f in ("doc_number", "date_written", "date_published", "year", "doc_type", "source_url"):
         if getattr(notice, f) and f not in basis:
             basis[f] = "printed"
+    notice.provenance = prov
+    notice.warnings = warnings
+    if date_lines:
+        notice.date_lines = date_lines
     if law is not None:  # lawdates: 施行日期, events, amendments, the line of each date
         notice.date_effective, notice.events, notice.amendments = law.date_effective, law.events, law.amendments
         notice.date_lines = dict(law.lines)

@@ -1,19 +1,29 @@
 """Read stage: raw bytes of one source file -> RawDocument.
 
-Handles the real input forms found in ../shared:
+Readers only turn bytes into source lines (``clean.SourceLine``: line
+number, text, a style hint from the markup) plus what the format itself
+declares; ``clean.clean`` then removes furniture, bars, footers and debris
+the same way for every reader.  Real input forms handled:
 
-* plain-text notices scraped from web pages (the seeds): page furniture
-  (在线留言, 返回首页, 热点资讯, 分享到, ``2111 次浏览``), a
-  ``来源:… | 作者:… | 发布时间: 2023-03-22`` bar, footers ``来源:/标题:/地址:``,
-  stray markup like ``[/s2/]``, ideographic-space indentation, mixed
-  full/half-width punctuation;
-* whole government web pages (govcn2019): a metadata table
-  (索引号/发文机关/成文日期/标题/发文字号/发布日期) and the body in ``<p>``
-  inside ``#UCAP-CONTENT``; other HTML falls back to block-level text;
+* plain text (the seeds): one line per line, CRLF or LF;
+* HTML: whole government pages (govcn2019: body in ``<p>`` inside
+  ``#UCAP-CONTENT``, a metadata table ``<td>发文机关：</td><td>国务院</td>``;
+  provincial jiangxi.gov.cn Hanweb pages: body in ``#zoom``, a metadata table
+  with ``<td><b>文号:</b> 赣府厅字〔2020〕14号</td>`` cells, the heading in a
+  ``<p class="sp_title">``, ``</br>`` written for ``<br>``); lines are
+  ``<p>``/``<div>``/``<li>``/``<h1>``… blocks and ``<br>``/``<br/>``/``</br>``
+  breaks, a table row is one line (cells joined), a ``<dt>`` label with its
+  ``<dd>``; declared: ``<meta name=ArticleTitle|PubDate|ContentSource|
+  ColumnName|Url|Keywords|SiteName>`` (provincial, 政府网站发展指引),
+  ``og:title``/``og:url``, ``<link rel="canonical">``, ``<title>``;
+  text outside the main content container (``CONTENT_CONTAINERS``) is kept
+  as lines marked ``outside`` (stripped, never lost);
 * lawrefbook Markdown: ``# 标题``, dated lines, ``<!-- INFO END -->``,
-  ``##`` headings, body;
-* encodings: UTF-8 (with or without BOM), UTF-16 (BOM), GB18030/GBK/GB2312
-  and anything charset-normalizer can identify.
+  ``##`` headings, body, Hugo front matter (``_index.md``);
+* other Markdown: ``#`` headings, ``**bold**`` lines, ``**发文字号**：…`` and
+  ``- 公布日期：…`` field blocks, front matter ``title:``/``date:``;
+* encodings: UTF-8 (with or without BOM), UTF-16 LE/BE with or without BOM,
+  GB18030/GBK/GB2312 and anything charset-normalizer can identify.
 
 Nothing is dropped silently: every removed line is listed in
 ``RawDocument.stripped`` with its source line and a reason.
@@ -24,8 +34,16 @@ import re
 import unicodedata
 from pathlib import Path
 
+import charset_normalizer
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from .clean import (FIELD_LABELS, TITLE_END_RE, SourceLine, clean, is_furniture, looks_like_title,
+                    normalise_line, parse_bar)
 from .errors import SourceError
-from .models import RawDocument, Stripped
+from .models import Declared, RawDocument, Stripped
+
+__all__ = ["ReadError", "decode", "detect_format", "read_file", "normalise_line", "is_furniture", "parse_bar",
+           "TITLE_END_RE", "looks_like_title", "CONTENT_CONTAINERS"]
 
 MAX_BYTES = 10 * 1024 * 1024  # larger files are refused with a clear message
 
@@ -50,12 +68,18 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
             raise ReadError(path, "文件以 UTF-16 标记开头，但内容无法按 UTF-16 解码为可读文本")
         return text, "utf-16"
     if b"\x00" in data[:4096]:
-        # UTF-16 without BOM shows NULs in every other byte of ASCII text
-        even, odd = data[0:4096:2].count(0), data[1:4096:2].count(0)
-        if odd > len(data[:4096]) // 4 and even == 0:
-            return _strict(data, "utf-16-le", path), "utf-16-le"
-        if even > len(data[:4096]) // 4 and odd == 0:
-            return _strict(data, "utf-16-be", path), "utf-16-be"
+        # UTF-16 without BOM: NULs (high bytes of ASCII such as line breaks and digits)
+        # all on one side of each code unit; Chinese text may have few of them
+        head = data[:4096 - 4096 % 2]
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        for enc, ok in (("utf-16-le", odd and even * 20 <= odd), ("utf-16-be", even and odd * 20 <= even)):
+            if ok and len(data) % 2 == 0:
+                try:
+                    text = data.decode(enc)
+                except UnicodeDecodeError:
+                    continue
+                if not _looks_binary(text) and _plausible(text, enc):
+                    return text, enc
         raise ReadError(path, "二进制文件（含 NUL 字节），不是文本公文")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -67,8 +91,6 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
     if good_cjk > 20 and lossy.count("\ufffd") * 10 < good_cjk:
         line = data[:first_bad].count(b"\n") + 1
         raise ReadError(path, f"UTF-8 文本中含无效字节（第 {first_bad} 字节），无法无损解码；请取得完好的原件", line)
-    import charset_normalizer
-
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         raise ReadError(path, "无法识别文件编码，无法解码（不是 UTF-8/GB18030/UTF-16 文本）")
@@ -103,80 +125,8 @@ def _strict(data: bytes, enc: str, path) -> str:
 
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
-    bad = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t\f")
+    bad = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t\f\x1b")
     return bad > len(sample) * 0.05
-
-
-# ---------------------------------------------------------- normalisation
-
-_CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e\u2014\u2026\u201c\u201d\u2018\u2019"
-_FULLWIDTH_ALNUM = {c: chr(c - 0xFEE0) for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
-_HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
-_PUNCT_RE = re.compile(rf"(?<=[{_CJK}])[,:;!?]|[,:;!?](?=[{_CJK}])")
-_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff08\uff09\u3001\uff0c\uff1a\u300a\u300b])[ \t\u00a0\u3000]+(?=[\u3400-\u9fff\u300a\uff08])")
-_MARKUP_RE = re.compile(r"\[/?[a-z]{1,3}\d{0,2}/?\]")  # [/s2/], [b], [/b]
-
-
-def normalise_line(line: str) -> str:
-    """One body line as the pipeline sees it.
-
-    * strips ASCII, NBSP and ideographic (U+3000) spaces at both ends;
-    * full-width digits/letters -> half-width (１２ -> 12, ＰＣＴ -> PCT);
-    * half-width ``, : ; ! ?`` touching Chinese -> full-width;
-    * ``(`` ``)`` -> ``（`` ``）`` in lines with Chinese text;
-    * spaces between Chinese characters removed (``二、 工作目标`` -> ``二、工作目标``).
-    """
-    line = line.translate(_FULLWIDTH_ALNUM).strip(" \t\r\n\u00a0\u3000\ufeff\u200b")
-    if not line:
-        return ""
-    if re.search(r"[\u3400-\u9fff]", line):
-        line = _PUNCT_RE.sub(lambda m: _HALF_TO_FULL[m.group()], line)
-        if "://" not in line:
-            line = line.replace("(", "（").replace(")", "）")
-        line = _SPACE_BETWEEN_CJK.sub("", line)
-    return line
-
-
-# ---------------------------------------------------------------- furniture
-
-_FURNITURE_EXACT = {
-    "在线留言", "返回首页", "热点资讯", "资讯分类", "分享到", "分享到：", "打印", "关闭",
-    "打印本页", "关闭窗口", "【打印本页】", "【关闭窗口】", "首页", "上一篇", "下一篇", "相关阅读",
-    "相关链接", "扫一扫在手机打开当前页", "字号：大中小", "【字体：大中小】",
-}
-_FURNITURE_RE = [
-    re.compile(r"^\d+\s*次浏览$"),
-    re.compile(r"^(浏览次数|阅读次数|点击数|访问量)[:：]?\s*\d*$"),
-    re.compile(r"^分享到[:：]?\s*$"),
-    re.compile(r"^[A-Za-z][A-Za-z ,.'’-]{8,}$"),  # English slogan lines on Chinese pages
-]
-_BAR_RE = re.compile(r"(来源|作者|发布时间|发布日期|时间|浏览次数)\s*[:：]")
-_FOOTER_RE = re.compile(r"^(来源|标题|地址|原文链接|原文地址|链接)\s*[:：]\s*(.*)$")
-_HEADER_KEYS = {"来源": "source", "作者": "author", "发布时间": "date_published",
-                "发布日期": "date_published", "时间": "date_published",
-                "标题": "title", "地址": "source_url", "原文链接": "source_url",
-                "原文地址": "source_url", "链接": "source_url"}
-TITLE_END_RE = re.compile(
-    r"(通知|意见|方案|规划|计划|办法|细则|规定|条例|决定|解释|批复|复函|函|公告|通告|纲要|指南|解读|措施|规则|报告|(?<!本)法)"
-    r"[）)]?(（[^（）]*(征求意见稿|试行|草案|暂行)[^（）]*）)?$"
-)
-
-
-def is_furniture(line: str) -> bool:
-    s = line.strip()
-    return s in _FURNITURE_EXACT or any(r.match(s) for r in _FURNITURE_RE)
-
-
-def parse_bar(line: str) -> dict[str, str] | None:
-    """``来源:成都市市场监督管理局 | 作者:… | 发布时间: 2023-03-22 | 2111 次浏览 | 分享到:``"""
-    if "|" not in line or len(_BAR_RE.findall(line)) < 2:
-        return None
-    out: dict[str, str] = {}
-    for part in line.split("|"):
-        m = re.match(r"\s*(来源|作者|发布时间|发布日期|时间)\s*[:：]\s*(.*?)\s*$", part)
-        if m and m.group(2):
-            out[_HEADER_KEYS[m.group(1)]] = m.group(2)
-    return out
 
 
 # ---------------------------------------------------------------- formats
@@ -186,10 +136,11 @@ def detect_format(path: Path, text: str) -> str:
     head = text.lstrip()[:2000].lower()
     if suffix in {".html", ".htm", ".shtml", ".xhtml"} or head.startswith(("<!doctype", "<html", "<div", "<table")) or ("<p" in head and "</p>" in head):
         return "html"
-    if suffix in {".md", ".markdown"} and ("<!-- INFO END -->" in text or text.lstrip().startswith(("# ", "---"))):
-        return "lawmd"
     if "<!-- INFO END -->" in text:
         return "lawmd"
+    if suffix in {".md", ".markdown"}:
+        # lawrefbook section indexes are front matter only
+        return "lawmd" if path.name == "_index.md" else "markdown"
     return "text"
 
 
@@ -208,7 +159,7 @@ def read_file(path: Path | str) -> RawDocument:
     elif fmt == "lawmd":
         doc = _read_lawmd(path, text)
     else:
-        doc = _read_text(path, text)
+        doc = _read_plain(path, text, fmt)
     doc.encoding = encoding
     if not doc.lines and fmt == "lawmd" and "title" not in doc.header:
         raise ReadError(path, "栏目索引文件（只有 front matter，没有标题和正文），不是一件文件，已跳过")
@@ -217,126 +168,57 @@ def read_file(path: Path | str) -> RawDocument:
     return doc
 
 
-def _read_text(path: Path, text: str) -> RawDocument:
+def _finish(path: Path, fmt: str, text: str, lines: list[SourceLine], declared: list[Declared],
+            header: dict[str, str] | None = None, stripped: list[Stripped] | None = None) -> RawDocument:
+    c = clean(lines, fmt)
+    head = dict(header or {})
+    for k, v in c.header.items():
+        head.setdefault(k, v)
+    return RawDocument(path=path, format=fmt, encoding="", text=text, lines=c.lines, header=head,
+                       stripped=list(stripped or []) + c.stripped, declared=declared + c.declared)
+
+
+# ---------------------------------------------------------------- plain text and Markdown
+
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_BOLD = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*$")
+
+
+def _read_plain(path: Path, text: str, fmt: str) -> RawDocument:
     raw = text.split("\n")
-    header: dict[str, str] = {}
+    lines: list[SourceLine] = []
+    declared: list[Declared] = []
     stripped: list[Stripped] = []
-    kept: list[tuple[int, str]] = []
-    # A 来源/作者/发布时间 bar marks the end of the page header: every line
-    # above it that is not the title (the line just before the bar) is furniture.
-    bar_at = None
-    for i, line in enumerate(raw[:80]):
-        bar = parse_bar(normalise_line(line))
-        if bar:
-            bar_at = i
-            header.update(bar)
-            break
-    title_line = None
-    if bar_at is not None:
-        for j in range(bar_at - 1, -1, -1):
-            if normalise_line(raw[j]):
-                title_line = j
-                break
-    pending_label = None  # "来源:" with its value on the next line
-    for i, line in enumerate(raw):
-        no = i + 1
-        s = normalise_line(line)
-        if not s:
-            continue
-        if bar_at is not None and i < bar_at and i != title_line:
-            stripped.append(Stripped(no, s, "页面页眉"))
-            continue
-        if i == bar_at:
-            stripped.append(Stripped(no, s, "来源栏"))
-            continue
-        if pending_label:
-            if s in {"来源", "来源："} or _FOOTER_RE.match(s):
-                pending_label = None
-            else:
-                header.setdefault(pending_label, s)
-                stripped.append(Stripped(no, s, f"来源栏：{pending_label}"))
-                pending_label = None
-                continue
-        if is_furniture(s):
-            stripped.append(Stripped(no, s, "网页框架"))
-            continue
-        m = _FOOTER_RE.match(s)
-        if m and (m.group(1) != "来源" or not kept or i > len(raw) - 6 or not m.group(2)):
-            key = _HEADER_KEYS[m.group(1)]
-            if m.group(2):
-                header.setdefault(key if key != "source" else "source", m.group(2))
-                stripped.append(Stripped(no, s, f"页脚：{m.group(1)}"))
-            else:
-                pending_label = key
-                stripped.append(Stripped(no, s, f"来源栏：{m.group(1)}"))
-            continue
-        s2 = _MARKUP_RE.sub("", s)
-        if s2 != s:
-            for mm in _MARKUP_RE.finditer(s):
-                stripped.append(Stripped(no, mm.group(), "残留标记"))
-            s = s2.strip()
-            if not s:
-                continue
-        kept.append((no, s))
-    if title_line is not None:
-        header.setdefault("page_title", normalise_line(raw[title_line]))
-    return RawDocument(path=path, format="text", encoding="", text=text, lines=kept, header=header, stripped=stripped)
-
-
-_HTML_LABELS = {"索引号": "index_number", "主题分类": "topic", "发文机关": "issuer", "成文日期": "date_written",
-                "标题": "title", "发文字号": "doc_number", "发布日期": "date_published", "主题词": "keywords"}
-_BLOCK_TAGS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "pre", "blockquote"]
-
-
-def _read_html(path: Path, text: str) -> RawDocument:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(text, "html.parser")
-    for bad in soup(["script", "style", "noscript"]):
-        bad.decompose()
-    header: dict[str, str] = {}
-    # metadata table: <td><b>发文机关：</b></td><td>国务院</td>
-    for td in soup.find_all("td"):
-        label = re.sub(r"[\s\u3000:：]", "", td.get_text())
-        if label in _HTML_LABELS:
-            val = td.find_next_sibling("td")
-            if val is not None:
-                v = " ".join(val.get_text(" ").split())
-                if v:
-                    header.setdefault(_HTML_LABELS[label], v)
-    if soup.title and soup.title.string:
-        header.setdefault("page_title", soup.title.string.strip())
-    content = soup.find(id="UCAP-CONTENT") or soup.find(class_=re.compile("(TRS_Editor|article|content)", re.I)) or soup.body or soup
-    for br in content.find_all("br"):
-        br.replace_with("")  # title lines broken with <br> belong together
-    lines: list[tuple[int, str]] = []
-    stripped: list[Stripped] = []
-    blocks = content.find_all(_BLOCK_TAGS)
-    # innermost blocks only (a <tr> inside a <p> etc. is read once)
-    blocks = [b for b in blocks if not b.find(_BLOCK_TAGS)]
-    if not blocks:
-        blocks = [content]
-    for b in blocks:
-        no = b.sourceline or 1
-        if b.name == "tr":
-            s = "　".join(normalise_line(td.get_text("")) for td in b.find_all(["td", "th"]))
-            s = normalise_line(s)
-        else:
-            s = normalise_line(" ".join(b.get_text("").split()))
-        if not s:
-            continue
-        if is_furniture(s):
-            stripped.append(Stripped(no, s, "网页框架"))
-            continue
-        lines.append((no, s))
-    return RawDocument(path=path, format="html", encoding="", text=text, lines=lines, header=header, stripped=stripped)
+    start = 0
+    if fmt == "markdown" and raw and raw[0].strip() == "---":  # front matter
+        end = next((j for j in range(1, len(raw)) if raw[j].strip() == "---"), None)
+        if end is not None:
+            for k in range(1, end):
+                m = re.match(r"\s*(title|date|source|url)\s*:\s*(.+)", raw[k])
+                if m:
+                    key = {"title": "title", "date": "date_published", "source": "issuer", "url": "source_url"}[m.group(1)]
+                    declared.append(Declared(key, m.group(2).strip().strip("\"'"), "front matter", k + 1))
+                stripped.append(Stripped(k + 1, raw[k].strip(), "front matter"))
+            start = end + 1
+    for i in range(start, len(raw)):
+        s, style = raw[i], ""
+        if fmt == "markdown":
+            m = _MD_HEADING.match(s)
+            if m:
+                s, style = m.group(2), "heading" if len(m.group(1)) <= 3 else ""
+            m = _MD_BOLD.match(s)
+            if m:
+                s, style = m.group(2), style or "bold"
+            s = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", s)  # inline bold
+        lines.append(SourceLine(i + 1, s, style))
+    return _finish(path, fmt, text, lines, declared, stripped=stripped)
 
 
 def _read_lawmd(path: Path, text: str) -> RawDocument:
     raw = text.split("\n")
     header: dict[str, str] = {}
     stripped: list[Stripped] = []
-    lines: list[tuple[int, str]] = []
+    lines: list[SourceLine] = []
     start = 0
     if raw and raw[0].strip() == "---":  # Hugo front matter
         for j in range(1, len(raw)):
@@ -365,14 +247,207 @@ def _read_lawmd(path: Path, text: str) -> RawDocument:
             continue
         if end_info is not None and i < end_info:
             info.append(normalise_line(s))
-            lines.append((no, normalise_line(s)))
+            lines.append(SourceLine(no, s))
             continue
         if m:
             s = m.group(2)
-        s = normalise_line(s)
-        if s:
-            lines.append((no, s))
+        lines.append(SourceLine(no, s))
     if info:
         header["info"] = "\n".join(info)
         header["info_lines"] = str(len(info))
-    return RawDocument(path=path, format="lawmd", encoding="", text=text, lines=lines, header=header, stripped=stripped)
+    declared = [Declared("title", header["title"], f"Markdown 一级标题（第{header['title_line']}行）"
+                         if "title_line" in header else "front matter", int(header.get("title_line", 0)) or None)] \
+        if header.get("title") else []
+    return _finish(path, "lawmd", text, lines, declared, header, stripped)
+
+
+# ---------------------------------------------------------------- HTML
+
+# Main-content containers, most specific first (the one place to add a site's layout):
+# (attribute, pattern, where seen).  Text outside the first match is kept as ``outside`` lines.
+CONTENT_CONTAINERS: list[tuple[str, re.Pattern, str]] = [
+    ("id", re.compile(r"^UCAP-CONTENT$"), "govcn2019"),
+    ("id", re.compile(r"^zoom$", re.I), "provincial (Hanweb: doZoom font-size box)"),
+    ("class", re.compile(r"^(TRS_Editor|TRS_UEDITOR|Custom_UnionStyle|pages_content|article-content|article_content|"
+                         r"art_con|con_text|news_content|detail-content|zw|content)$", re.I), "TRS/Hanweb CMS"),
+    ("id", re.compile(r"^(content|article|zhengwen|main-content|mainText|text)$", re.I), "common CMS ids"),
+    ("name", re.compile(r"^(article|main)$"), "HTML5 <article>/<main>"),
+]
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "tbody",
+           "thead", "tfoot", "section", "article", "main", "header", "footer", "nav", "aside", "blockquote", "pre",
+           "center", "form", "address", "figure", "figcaption", "caption", "hr", "body", "td", "th", "fieldset"}
+_SKIP = {"script", "style", "noscript", "template", "iframe", "object", "svg", "head", "select", "option", "button"}
+_META_FIELDS = {"articletitle": "title", "pubdate": "date_published", "contentsource": "issuer", "columnname": "column",
+                "url": "source_url", "keywords": "keywords", "sitename": "site", "og:title": "title", "og:url": "source_url"}
+
+
+def _container(soup: BeautifulSoup) -> Tag | None:
+    for attr, pat, _seen in CONTENT_CONTAINERS:
+        if attr == "name":
+            el = soup.find(pat)
+        else:
+            el = soup.find(attrs={attr: pat}) if attr == "id" else soup.find(class_=pat)
+        if el is not None and len(el.get_text(strip=True)) >= 2:
+            return el
+    return None
+
+
+def _style_of(el: Tag) -> str:
+    if el.name in {"h1", "h2", "h3"}:
+        return "heading"
+    cls = " ".join(el.get("class") or []) + " " + (el.get("id") or "")
+    if re.search(r"title|biaoti|bt\b", cls, re.I) and el.name not in {"table", "tr", "td"}:
+        return "heading"
+    st = (el.get("style") or "").replace(" ", "").lower()
+    if "text-align:center" in st or (el.get("align") or "").lower() == "center" or el.name == "center":
+        return "center"
+    return ""
+
+
+class _Lines:
+    """Linearises a parsed page into SourceLines: blocks and <br> end lines."""
+
+    def __init__(self, container: Tag | None):
+        self.container = container
+        self.out: list[SourceLine] = []
+        self.buf: list[str] = []
+        self.buf_no = None
+        self.line = 1
+        self.bold_chars = 0
+        self.inside = container is None
+        self.block = 0  # serial number of the current block element (lines split by <br> share it)
+        self.blocks = 0
+
+    def flush(self, style: str = "") -> None:
+        text = " ".join("".join(self.buf).split())  # HTML collapses white space (as the reader always did)
+        if text:
+            plain = re.sub(r"\s", "", text)
+            if style != "heading" and plain and self.bold_chars >= len(plain):
+                style = "bold"
+            self.out.append(SourceLine(self.buf_no or self.line, text, style, outside=not self.inside, block=self.block))
+        self.buf, self.buf_no, self.bold_chars = [], None, 0
+
+    def text(self, s: str, bold: bool) -> None:
+        if s.strip() and self.buf_no is None:
+            self.buf_no = self.line + s[: len(s) - len(s.lstrip())].count("\n")
+        self.buf.append(s.replace("\n", " "))
+        if bold:
+            self.bold_chars += len(re.sub(r"\s", "", s))
+        self.line += s.count("\n")
+
+    def walk(self, el: Tag, style: str = "", bold: bool = False) -> None:
+        for ch in el.children:
+            if isinstance(ch, Comment):
+                continue
+            if isinstance(ch, NavigableString):
+                if type(ch) is NavigableString:
+                    self.text(str(ch), bold)
+                continue
+            if not isinstance(ch, Tag) or ch.name in _SKIP:
+                continue
+            if ch.sourceline:
+                self.line = ch.sourceline
+            entering = ch is self.container
+            if entering:
+                self.flush(style)
+                self.inside = True
+            if ch.name == "br":
+                self.flush(style)
+            elif ch.name == "tr" and not ch.find(["p", "div", "br", "table", "li"]):
+                self.flush(style)
+                self.row(ch)
+            elif ch.name == "dt" and ch.find_next_sibling("dd") is not None:
+                self.flush(style)
+                self.definition(ch)
+            elif ch.name in _BLOCKS:
+                self.flush(style)
+                outer = self.block
+                self.blocks += 1
+                self.block = self.blocks
+                own = _style_of(ch) or style
+                self.walk(ch, own, bold)
+                self.flush(own)
+                self.block = outer
+            else:
+                weight = re.search(r"font-weight:\s*(bold|[6-9]00)", ch.get("style") or "", re.I)
+                self.walk(ch, style, bold or ch.name in {"b", "strong"} or weight is not None)
+            if entering:
+                self.flush(style)
+                self.inside = False
+
+    def row(self, tr: Tag) -> None:
+        cells = [c for c in tr.find_all(["td", "th"]) if not c.find(["td", "th"])]
+        parts = []
+        for c in cells:
+            t = " ".join(c.get_text("").split())
+            if re.sub(r"[\s\u3000:：]", "", t) in FIELD_LABELS:  # a label cell: 发文机关 | 国务院
+                t = re.sub(r"[\s\u3000:：]", "", t) + "："
+            parts.append(t)
+        text = "\u3000".join(p for p in parts if p)
+        if text.strip():
+            self.out.append(SourceLine(tr.sourceline or self.line, text, "", outside=not self.inside))
+
+    def definition(self, dt: Tag) -> None:
+        dd = dt.find_next_sibling("dd")
+        label = " ".join(dt.get_text("").split())
+        key = re.sub(r"[\s\u3000:：]", "", label)
+        value = " ".join(dd.get_text("").split())
+        if key in FIELD_LABELS:
+            self.out.append(SourceLine(dt.sourceline or self.line, f"{key}：{value}", "", outside=not self.inside))
+            dd.extract()
+        else:
+            self.out.append(SourceLine(dt.sourceline or self.line, label, "", outside=not self.inside))
+
+
+def _read_html(path: Path, text: str) -> RawDocument:
+    soup = BeautifulSoup(text, "html.parser")
+    declared: list[Declared] = []
+    for m in soup.find_all("meta"):
+        name = (m.get("name") or m.get("property") or "").strip().lower()
+        value = " ".join((m.get("content") or "").split())
+        if name in _META_FIELDS and value:
+            declared.append(Declared(_META_FIELDS[name], value, f"meta {m.get('name') or m.get('property')}", m.sourceline))
+    for link in soup.find_all("link"):
+        if "canonical" in [r.lower() for r in (link.get("rel") or [])] and link.get("href"):
+            declared.append(Declared("source_url", link["href"].strip(), "link canonical", link.sourceline))
+    if soup.title and soup.title.get_text(strip=True):
+        declared.append(Declared("page_title", " ".join(soup.title.get_text().split()), "<title>", soup.title.sourceline))
+    for bad in soup(list(_SKIP - {"head"})):
+        bad.decompose()
+    header: dict[str, str] = {}
+    title_tag = next((d.value for d in declared if d.field == "page_title"), None)
+    if title_tag:
+        header["html_title"] = title_tag
+    root = soup.body or soup
+    lin = _Lines(_container(soup))
+    if soup.head is not None and root is not soup:
+        soup.head.decompose()
+    lin.walk(root)
+    lin.flush()
+    lines = _join_heading_breaks(lin.out)
+    return _finish(path, "html", text, lines, declared, header)
+
+
+def _join_heading_breaks(lines: list[SourceLine]) -> list[SourceLine]:
+    """A centred or bold title broken with <br> inside one block is one heading
+    (govcn2019 ``国务院办公厅、中央军委办公厅<br>关于…<br>…的通知``): the parts
+    of a styled block are joined when together they read as a title."""
+    out: list[SourceLine] = []
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        while j < len(lines) and lines[i].block and lines[j].block == lines[i].block:
+            j += 1
+        group = lines[i:j]
+        parts = [normalise_line(sl.text) for sl in group]
+        heading = all(sl.style in {"heading", "bold"} for sl in group) and not any(
+            re.search(r"[。；：]|\d+年\d+月\d+日", p) for p in parts)
+        if (len(group) > 1 and all(sl.style for sl in group) and all(len(p) <= 40 for p in parts)
+                and not any(TITLE_END_RE.search(p) for p in parts[:-1])
+                and (heading or looks_like_title("".join(parts)))):
+            first = group[0]
+            out.append(SourceLine(first.no, "".join(sl.text for sl in group), first.style, first.outside, first.block))
+        else:
+            out.extend(group)
+        i = j
+    return out

@@ -1,0 +1,376 @@
+"""Cleaning stage: the source lines of ANY reader -> body lines, stripped lines, declared fields.
+
+Readers (``read.py``: text, HTML, Markdown) only turn bytes into
+``SourceLine`` rows (source line number, text, the markup's style hint, and
+whether the line lies outside the page's main content) plus what the format
+itself declares (meta tags, front matter).  Everything else is decided here,
+once, for every format:
+
+* control characters and terminal escapes (``ESC[31m``) -> stripped, 控制字符;
+* markup debris left in copied text: ``[/s2/]`` (seed 001), HTML comments and
+  Hanweb CMS tags ``<!--<$[标题]>begin-->`` (jiangxi.gov.cn pages copied as
+  text), ``&nbsp;`` -> stripped, 残留标记;
+* web furniture, one declared table ``FURNITURE`` (one place to add a rule):
+  breadcrumbs ``当前位置：首页 > …`` (provincial), ``扫一扫在手机打开当前页``,
+  ``字体：[大 中 小]``, ``打印本页``/``关闭窗口``, ``分享到``, ``上一篇``/``下一篇``,
+  visit counters ``2111 次浏览`` (seed 004), footers (主办单位, 网站标识码,
+  ICP备, 公网安备, 版权所有, 联系我们, 网站地图), ``在线留言``/``返回首页``/``热点资讯``
+  (seed 004), English slogans (seed 004);
+* ``相关阅读``/``相关链接`` lists of other articles with dates (provincial);
+* ``来源:… | 作者:… | 发布时间: 2023-03-22`` bars (seed 004) and
+  ``发布日期：2020-02-13 浏览次数： 字体：[大 中 小]`` lines (provincial 解读
+  pages): the values go to ``header``, the lines above the bar except the
+  title are the page header;
+* ``来源:``/``标题:``/``地址:`` footers (seed 001), ``来源:`` with its value on
+  the next line (seed 002);
+* metadata field lines of any layout once linearised: ``索引号：… 发文机关：…
+  文号：…`` several pairs on one line (provincial ``<td>`` cells), label and
+  value in two cells (govcn2019 ``<td>发文机关：</td><td>国务院</td>``),
+  ``**发文字号**：…`` / ``- 公布日期：…`` Markdown field blocks -> ``declared``
+  and stripped, reason 元数据表;
+* title candidates: heading-styled lines (``h1``–``h3``, centred, bold, a
+  ``title`` class) and lines ending like a title, possibly over two lines.
+
+Every removed line is kept in ``stripped`` with its source line and reason.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .models import Declared, Stripped
+
+# ---------------------------------------------------------- normalisation
+
+_CJK = r"\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e\u2014\u2026\u201c\u201d\u2018\u2019"
+_FULLWIDTH_ALNUM = {c: chr(c - 0xFEE0) for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+_HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
+_PUNCT_RE = re.compile(rf"(?<=[{_CJK}])[,:;!?]|[,:;!?](?=[{_CJK}])")
+_SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff08\uff09\u3001\uff0c\uff1a\u300a\u300b])[ \t\u00a0\u3000]+(?=[\u3400-\u9fff\u300a\uff08])")
+
+
+def normalise_line(line: str) -> str:
+    """One body line as the pipeline sees it.
+
+    * strips ASCII, NBSP and ideographic (U+3000) spaces at both ends;
+    * full-width digits/letters -> half-width (１２ -> 12, ＰＣＴ -> PCT);
+    * half-width ``, : ; ! ?`` touching Chinese -> full-width;
+    * ``(`` ``)`` -> ``（`` ``）`` in lines with Chinese text;
+    * spaces between Chinese characters removed (``二、 工作目标`` -> ``二、工作目标``).
+    """
+    line = line.translate(_FULLWIDTH_ALNUM).strip(" \t\r\n\u00a0\u3000\ufeff\u200b")
+    if not line:
+        return ""
+    if re.search(r"[\u3400-\u9fff]", line):
+        line = _PUNCT_RE.sub(lambda m: _HALF_TO_FULL[m.group()], line)
+        if "://" not in line:
+            line = line.replace("(", "（").replace(")", "）")
+        line = _SPACE_BETWEEN_CJK.sub("", line)
+    return line
+
+
+TITLE_END_RE = re.compile(
+    r"(通知|意见|方案|规划|计划|办法|细则|规定|条例|决定|解释|批复|复函|答复|函|公告|通告|通报|公报|公示|纲要|指南|解读|措施|规则|报告|要点|预算|决算|预案|(?<!本)法)"
+    r"[）)]?(（[^（）]*(征求意见稿|试行|草案|暂行|第.{1,4}[批期号]|\d{4}年.{0,6})[^（）]*）)?$"
+)
+
+
+def looks_like_title(s: str) -> bool:
+    """A line that reads as a document title (no sentence punctuation, a title ending)."""
+    return (6 <= len(s) <= 120 and "。" not in s and not s.endswith(("：", "；", "，"))
+            and not re.search(r"[：:]\S", s[:12]) and TITLE_END_RE.search(s) is not None)
+
+
+# ---------------------------------------------------------- source lines
+
+@dataclass
+class SourceLine:
+    """One line as a reader saw it, before cleaning."""
+
+    no: int  # 1-based line in the decoded source
+    text: str
+    style: str = ""  # "heading" (h1-h3, title class), "center", "bold" or ""
+    outside: bool = False  # HTML text outside the page's main content
+    block: int = 0  # HTML block element the line belongs to (lines split by <br> share it)
+
+
+@dataclass
+class Cleaned:
+    """Output of ``clean``: what the body is and what was removed or declared."""
+
+    lines: list[tuple[int, str]]
+    stripped: list[Stripped] = field(default_factory=list)
+    header: dict[str, str] = field(default_factory=dict)
+    declared: list[Declared] = field(default_factory=list)
+
+
+# ---------------------------------------------------------- debris
+
+_ESCAPE_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_MARKUP_RE = re.compile(r"\[/?[a-z]{1,3}\d{0,2}/?\]|<!--.*?-->|<\$\[[^\]]{1,20}\]>(?:begin|end)?|&(?:nbsp|ensp|emsp|amp|lt|gt|quot);")
+
+
+def strip_controls(text: str) -> tuple[str, list[str]]:
+    """(text without terminal escapes and control characters, what was removed)."""
+    removed = [m.group() for m in _ESCAPE_RE.finditer(text)]
+    text = _ESCAPE_RE.sub("", text)
+    out = []
+    for ch in text:
+        if ch not in "\t\n\r" and unicodedata.category(ch) == "Cc":
+            removed.append(ch)
+        else:
+            out.append(ch)
+    return "".join(out), removed
+
+
+# ---------------------------------------------------------- furniture table
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of web furniture: a whole normalised line matching ``pattern``."""
+
+    reason: str  # shown in ``stripped``
+    pattern: re.Pattern
+    seen: str  # where the form was seen
+    max_len: int = 60  # longer lines are text, not furniture
+
+
+def _rule(reason: str, pattern: str, seen: str, max_len: int = 60) -> Rule:
+    return Rule(reason, re.compile(pattern), seen, max_len)
+
+
+# The one place to add a furniture rule: (reason, whole-line pattern, where seen).
+FURNITURE: list[Rule] = [
+    _rule("网页框架", r"(在线留言|返回首页|热点资讯|资讯分类|首页|返回|返回顶部|收藏本页|加入收藏|设为首页|无障碍|繁体|简体|English|登录|注册)", "seed 004"),
+    _rule("网页框架", r"[【\[]?(打印本页|打印|关闭窗口|关闭|打印本页\s*关闭窗口|打印\s*关闭)[】\]]?(\s*[【\[]?(打印本页|打印|关闭窗口|关闭)[】\]]?)*", "provincial 打印本页 关闭窗口"),
+    _rule("网页框架：导航", r"(当前位置|您当前的位置|您现在的位置|现在位置|当前所在位置|所在位置)\s*[：:].*", "provincial 当前位置：首页 > 政府信息公开目录", 200),
+    _rule("网页框架：导航", r"首页\s*[>＞›»/|].*", "provincial breadcrumb", 200),
+    _rule("网页框架：二维码", r"(扫一扫|手机扫一扫|扫描二维码|微信扫一扫).{0,20}", "provincial 扫一扫在手机打开当前页"),
+    _rule("网页框架：字号", r"[【\[]?(字体|字号)\s*[：:]?\s*[【\[]?\s*大\s*中\s*小\s*[】\]]?.*", "provincial 字体：[大 中 小]"),
+    _rule("网页框架：分享", r"分享到\s*[：:]?.{0,30}", "seed 004, provincial 分享到"),
+    _rule("网页框架：翻页", r"(上一篇|下一篇|上一个|下一个|上一条|下一条|上一页|下一页)\s*[：:]?.*", "provincial 上一篇/下一篇", 120),
+    _rule("网页框架：计数", r"\d+\s*次(浏览|阅读|点击)|(浏览次数|阅读次数|点击数|点击量|访问量|浏览量|阅读量|访问次数)\s*[：:]?\s*\d*\s*次?", "seed 004 2111 次浏览"),
+    _rule("网页框架：页脚", r"(主办单位|主办|承办单位|承办|协办单位|协办|维护单位|运维单位|技术支持|网站标识码|网站识别码|网站编号)\s*[：:].*", "footers of gov sites", 160),
+    _rule("网页框架：页脚", r".*(ICP备|ICP证|公网安备|版权所有|Copyright|©|建议使用.{0,20}浏览器|分辨率\s*\d+).*", "footers of gov sites", 160),
+    _rule("网页框架：页脚", r"(联系我们|网站地图|网站声明|隐私声明|关于我们|帮助中心|纠错|意见建议)([\s|｜丨]*(联系我们|网站地图|网站声明|隐私声明|关于我们|帮助中心|纠错|意见建议))*", "footers of gov sites"),
+    _rule("网页框架", r"[A-Za-z][A-Za-z ,.'’-]{8,}", "seed 004 English slogan"),
+]
+
+# 相关阅读 lists: the heading line, then its items (short lines, often ending in a date)
+_RELATED_HEAD = re.compile(r"[【\[]?(相关阅读|相关链接|相关文章|相关新闻|相关推荐|推荐阅读|热点新闻|热门文章|最新文章|延伸阅读)[】\]]?\s*[：:]?")
+_RELATED_ITEM = re.compile(r".{2,80}?\s*[\[(（]?\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\])）]?")
+
+
+def furniture_reason(line: str) -> Optional[str]:
+    """The reason of the first FURNITURE rule the whole line matches, else None."""
+    s = line.strip()
+    for r in FURNITURE:
+        if len(s) <= r.max_len and r.pattern.fullmatch(s):
+            return r.reason
+    return None
+
+
+def is_furniture(line: str) -> bool:
+    return furniture_reason(line) is not None
+
+
+# ---------------------------------------------------------- bars and footers
+
+_BAR_LABELS = r"(来源|信息来源|文章来源|作者|发布时间|发布日期|时间|浏览次数|阅读次数|点击数|字体|字号|编辑|责任编辑)"
+_BAR_RE = re.compile(_BAR_LABELS + r"\s*[:：]")
+_BAR_PART = re.compile(r"(?P<k>来源|信息来源|文章来源|作者|发布时间|发布日期|时间)\s*[:：]\s*(?P<v>.*?)\s*(?=(?:\||" + _BAR_LABELS + r"\s*[:：]|\d+\s*次浏览|$))")
+_FOOTER_RE = re.compile(r"^(来源|标题|地址|原文链接|原文地址|链接)\s*[:：]\s*(.*)$")
+_HEADER_KEYS = {"来源": "source", "信息来源": "source", "文章来源": "source", "作者": "author",
+                "发布时间": "date_published", "发布日期": "date_published", "时间": "date_published",
+                "标题": "title", "地址": "source_url", "原文链接": "source_url", "原文地址": "source_url", "链接": "source_url"}
+
+
+def parse_bar(line: str) -> dict[str, str] | None:
+    """``来源:成都市市场监督管理局 | 作者:… | 发布时间: 2023-03-22 | 2111 次浏览 | 分享到:`` (seed 004),
+    ``发布日期：2020-02-13 浏览次数： 字体：[大 中 小]`` (provincial 解读 pages)."""
+    labels = _BAR_RE.findall(line)
+    if len(labels) < 2 or len(line) > 200 or "。" in line:
+        return None
+    out: dict[str, str] = {}
+    for m in _BAR_PART.finditer(line):
+        v = m.group("v").strip(" |")
+        if v:
+            out.setdefault(_HEADER_KEYS[m.group("k")], v)
+    return out
+
+
+# ---------------------------------------------------------- metadata fields
+
+# label synonyms -> field (values of fields not used are still metadata: ``other``)
+FIELD_LABELS: dict[str, str] = {
+    "索引号": "index_number",
+    "主题分类": "topic", "分类": "topic", "组配分类": "other", "体裁分类": "other", "服务对象": "other",
+    "发文机关": "issuer", "发布机构": "issuer", "发文单位": "issuer", "制发机关": "issuer", "发布单位": "issuer",
+    "文号": "doc_number", "发文字号": "doc_number",
+    "成文日期": "date_written", "成文时间": "date_written", "印发日期": "date_written",
+    "发布日期": "date_published", "发布时间": "date_published", "公开日期": "date_published", "公布日期": "date_published",
+    "标题": "title", "名称": "title", "文件名称": "title",
+    "有效性": "validity", "时效性": "validity", "主题词": "keywords", "关键词": "keywords",
+    "实施日期": "other", "生成日期": "other", "废止日期": "other", "公文种类": "other",
+}
+_LABEL_ALT = "|".join(sorted(map(re.escape, FIELD_LABELS), key=len, reverse=True))
+# a label at the start of a line or a cell, with a colon or followed by a cell gap
+_FIELD_RE = re.compile(rf"(?:\*\*)?(?P<label>{_LABEL_ALT})(?:\*\*)?\s*[:：]\s*(?:\*\*)?"
+                       rf"|(?:^|(?<=[\s\u3000|]))(?P<label2>{_LABEL_ALT})[\s\u3000]+(?=\S)")
+
+
+def field_pairs(line: str) -> list[tuple[str, str]]:
+    """``索引号：014500815/2020-01518　发文机关：省政府办公厅`` -> [(label, value), …] when the line
+    starts with a field label (Markdown ``**发文字号**：`` and ``- 公布日期：`` bullets too), else []."""
+    s = re.sub(r"^[-*+]\s+", "", line.strip())
+    matches = list(_FIELD_RE.finditer(s))
+    if not matches or matches[0].start() != 0:
+        return []
+    if not re.search(r"[:：]", s[: matches[0].end()]) and "\u3000" not in s[: matches[0].end()]:
+        return []  # "名称 …" without a colon or a cell gap is prose
+    out = []
+    for m, nxt in zip(matches, matches[1:] + [None]):
+        value = s[m.end(): nxt.start() if nxt else len(s)].strip(" \u3000|*")
+        out.append((m.group("label") or m.group("label2"), value))
+    # a long sentence after a label is prose ("标题" of a footer is handled elsewhere)
+    if any(len(v) > 150 or "。" in v for _, v in out):
+        return []
+    return out
+
+
+# ---------------------------------------------------------- the stage
+
+_TITLE_SCAN = 15  # kept lines searched for a heading
+
+
+def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
+    """Run every cleaning rule on the lines of one document (any reader)."""
+    out = Cleaned(lines=[])
+    rows: list[tuple[SourceLine, str]] = []
+    for sl in lines:
+        text, removed = strip_controls(sl.text)
+        if removed:
+            out.stripped.append(Stripped(sl.no, "".join(removed).encode("unicode_escape").decode("ascii"), "控制字符"))
+        debris = [m.group() for m in _MARKUP_RE.finditer(text)]
+        if debris:
+            text = _MARKUP_RE.sub("", text)
+        s = normalise_line(text)
+        for d in debris:
+            out.stripped.append(Stripped(sl.no, d, "残留标记"))
+        if s:
+            rows.append((sl, s))
+    if fmt == "lawmd":  # laws carry no furniture: only control characters and debris
+        out.lines = [(sl.no, s) for sl, s in rows]
+        return out
+
+    body = [i for i, (sl, _) in enumerate(rows) if not sl.outside]
+    first_body = body[0] if body else len(rows)
+    last_body = body[-1] if body else -1
+    # a 来源/发布时间 bar near the top marks the end of the page header
+    bar_at = None
+    for i in body[:80]:
+        bar = parse_bar(rows[i][1])
+        if bar:
+            bar_at = i
+            out.header.update(bar)
+            break
+    title_at = None
+    if bar_at is not None:
+        title_at = next((j for j in range(bar_at - 1, -1, -1) if not rows[j][0].outside), None)
+    kept: list[tuple[SourceLine, str]] = []
+    pending_label = None  # "来源:" with its value on the next line
+    related = False
+    for i, (sl, s) in enumerate(rows):
+        no = sl.no
+
+        def drop(reason: str) -> None:
+            out.stripped.append(Stripped(no, s, reason))
+
+        pairs = field_pairs(s)
+        if pairs and not (len(pairs) == 1 and pairs[0][0] == "标题" and not sl.outside and i > first_body + 3):
+            for label, value in pairs:
+                if value and value not in {"无", "—", "-", "暂无"}:
+                    out.declared.append(Declared(FIELD_LABELS[label], value, f"元数据表“{label}”", no))
+                elif value in {"无", "暂无"}:
+                    out.declared.append(Declared(FIELD_LABELS[label], "", f"元数据表“{label}”（{value}）", no))
+            drop("元数据表")
+            continue
+        if sl.outside:
+            if sl.style or looks_like_title(s):
+                out.declared.append(Declared("title", s, f"正文区外第{no}行{_STYLE_ZH.get(sl.style, '')}", no))
+            drop(furniture_reason(s) or "正文区外")
+            continue
+        if bar_at is not None and i < bar_at and i != title_at:
+            drop("页面页眉")
+            continue
+        if i == bar_at:
+            drop("来源栏")
+            continue
+        if pending_label:
+            if s in {"来源", "来源："} or _FOOTER_RE.match(s):
+                pending_label = None
+            else:
+                out.header.setdefault(pending_label, s)
+                drop(f"来源栏：{pending_label}")
+                pending_label = None
+                continue
+        if related:
+            if _RELATED_ITEM.fullmatch(s) or (len(s) <= 60 and i > last_body - 12 and not re.search(r"[。；]", s)):
+                drop("相关阅读")
+                continue
+            related = False
+        if _RELATED_HEAD.fullmatch(s):
+            related = True
+            drop("相关阅读")
+            continue
+        reason = furniture_reason(s)
+        if reason:
+            drop(reason)
+            continue
+        bar = parse_bar(s) if i > last_body - 8 or i < first_body + 8 else None
+        if bar is not None and len(s) <= 80:
+            for k, v in bar.items():
+                out.header.setdefault(k, v)
+            drop("来源栏")
+            continue
+        m = _FOOTER_RE.match(s)
+        if m and (m.group(1) != "来源" or not kept or i > last_body - 6 or not m.group(2)):
+            key = _HEADER_KEYS[m.group(1)]
+            if m.group(2):
+                out.header.setdefault(key, m.group(2))
+                drop(f"页脚：{m.group(1)}")
+            else:
+                pending_label = key
+                drop(f"来源栏：{m.group(1)}")
+            continue
+        kept.append((sl, s))
+    out.lines = [(sl.no, s) for sl, s in kept]
+    if title_at is not None:
+        out.header.setdefault("page_title", rows[title_at][1])
+        out.declared.append(Declared("title", rows[title_at][1], f"来源栏上方第{rows[title_at][0].no}行", rows[title_at][0].no))
+    out.declared.extend(_heading_candidates(kept))
+    return out
+
+
+_STYLE_ZH = {"heading": "（标题样式）", "center": "（居中）", "bold": "（加粗）"}
+
+
+def _heading_candidates(kept: list[tuple[SourceLine, str]]) -> list[Declared]:
+    """Title candidates among the first body lines: styled headings and title-like lines,
+    a heading broken over two lines joined."""
+    out: list[Declared] = []
+    head = kept[:_TITLE_SCAN]
+    for k, (sl, s) in enumerate(head):
+        styled = sl.style in {"heading", "center", "bold"}
+        if looks_like_title(s) or (styled and 4 <= len(s) <= 120 and "。" not in s):
+            out.append(Declared("title", s, f"正文第{sl.no}行{_STYLE_ZH.get(sl.style, '')}", sl.no))
+        if k + 1 < len(head):
+            sl2, s2 = head[k + 1]
+            joined = s + s2
+            if (len(s) <= 40 and len(s2) <= 60 and not TITLE_END_RE.search(s) and looks_like_title(joined)
+                    and not re.search(r"[：。；，]", s) and not s.startswith(("（", "(", "《"))
+                    and not re.search(r"\d+年\d+月\d+日|[〇○]", s)):
+                out.append(Declared("title", joined, f"正文第{sl.no}–{sl2.no}行（分两行）", sl.no))
+    return out
