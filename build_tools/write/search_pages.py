@@ -4,38 +4,101 @@ Pagefind's time goes into segmenting and indexing the text, not into the
 page markup, so it does not need the built site: it indexes these pages,
 written straight from the Notices, *while* MkDocs builds (two cores).  Each
 page has the document's permanent path (``notices/<id>.html``) and one
-heading per clause with the clause's permanent id, so Pagefind's
-sub-results link to ``notices/<id>.html#s2-3`` on the real site::
+heading per clause with the clause's permanent id, so Pagefind's anchors
+point at ``notices/<id>.html#s2-3`` on the real site::
 
     <html lang="zh"><body data-pagefind-body>
-    <h1>题名</h1><p>文号 · 发文机关 · 日期</p>
-    <h3 id="s2-3">二（三）</h3><p>条款文字…</p> …
+    <span data-pagefind-filter="region[data-v]" data-v="云南省"></span> …
+    <h1 data-pagefind-meta="title[data-title]" data-title="题名">题 名</h1>
+    <h3 id="s2-3">二 （ 三 ）</h3><p>（ 三 ） 持 续 加 强 …</p> …
+
+Two choices, both measured by ``make bench-search`` (build_tools/bench_search.py):
+
+* **Pre-segmented text, one Han character (or punctuation mark, or run of
+  letters, or of digits) per word, split by spaces.**  Pagefind 1.5 segments
+  Chinese with its own dictionary, and not the same way when indexing and
+  when querying (Pagefind issues #1237, #659, #987): 惩罚性赔偿 or 著作权 can
+  miss pages that hold them, and our domain dictionary (地理标志, 惩罚性赔偿)
+  cannot be given to it.  Spaced characters make Pagefind a character index:
+  the search box sends the query spaced the same way, every page holding
+  the query's characters is a candidate, and the box keeps only the clauses
+  whose text holds the query exactly (``pagefind-search.js``) -- the CLI's
+  semantics, with the same segmentation everywhere (none to disagree).
+  Everything on the page is spaced (title, labels, text): Pagefind counts
+  anchor locations in its own segmented words but hands the browser the
+  text without its segment marks (U+200B), so only text it has nothing
+  left to segment keeps the two counts equal -- the box cuts each clause's
+  text out of the page by those locations.
+* **Filters** ``region`` (the region and every parent: 云南省 finds 昆明市's
+  documents; 全国 for national ones), ``year``, ``type`` (文种), ``status``
+  and ``theme`` (theme names of the document and of its clauses), the CLI's
+  ``--region/--year/--type/--status/--theme``.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Iterable
 
 from ..models import Notice
+from ..vocabulary import load_vocabulary
 from .common import esc, write_if_changed
 
+NATIONAL = "全国"
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# a Han character, a punctuation mark or symbol, a run of letters, a run of digits
+_WORD_RE = re.compile(f"[{_HAN}]|[^\\w\\s]|_|(?:(?![{_HAN}])[^\\W\\d_])+|\\d+")
 
-def search_page(n: Notice) -> str:
+
+def spaced(text: str) -> str:
+    """Pagefind's words, split by spaces: ``加强“三合一”GB/T7714`` ->
+    ``加 强 “ 三 合 一 ” GB / T 7714``."""
+    return " ".join(_WORD_RE.findall(text))
+
+
+def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]]:
+    """Pagefind filter values of one document (same meaning as the CLI flags)."""
+    out: dict[str, list[str]] = {}
+    r = n.region
+    if r is not None:
+        out["region"] = [NATIONAL] if r.is_national else list(dict.fromkeys(
+            [name for name, _ in (r.chain or [])] + [r.name]))
+    if n.year is not None:
+        out["year"] = [str(n.year)]
+    if n.doc_type:
+        out["type"] = [n.doc_type]
+    if n.status:
+        out["status"] = [n.status]
+    slugs = list(dict.fromkeys(list(n.themes) + [t for c in n.walk() for t in c.themes]))
+    if slugs:
+        out["theme"] = [theme_names.get(s, s) for s in slugs]
+    return out
+
+
+def search_page(n: Notice, theme_names: dict[str, str] | None = None) -> str:
     meta = " · ".join(x for x in (n.doc_number, "，".join(n.issuer), n.date or "") if x)
     parts = ['<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">',
-             f"<title>{esc(n.title)}</title></head><body data-pagefind-body>",
-             f'<h1 data-pagefind-meta="title">{esc(n.title)}</h1>']
+             f"<title>{esc(n.title)}</title></head><body data-pagefind-body>"]
+    for key, values in filter_values(n, theme_names or {}).items():
+        parts += [f'<span data-pagefind-filter="{key}[data-v]" data-v="{esc(v)}"></span>' for v in values if v]
+    parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}">{esc(spaced(n.title))}</h1>')
     if meta:
-        parts.append(f"<p>{esc(meta)}</p>")
+        parts.append(f"<p>{esc(spaced(meta))}</p>")
     for c in n.walk():
-        parts.append(f'<h3 id="{esc(c.id)}">{esc(c.label) or esc(c.id)}</h3>')
-        parts += [f"<p>{esc(line)}</p>" for line in c.text.split("\n") if line.strip()]
+        parts.append(f'<h3 id="{esc(c.id)}">{esc(spaced(c.label)) or esc(c.id)}</h3>')
+        parts += [f"<p>{esc(spaced(line))}</p>" for line in c.text.split("\n") if line.strip()]
     if not n.clauses and n.body:
-        parts += [f"<p>{esc(line)}</p>" for line in n.body.split("\n") if line.strip()]
+        parts += [f"<p>{esc(spaced(line))}</p>" for line in n.body.split("\n") if line.strip()]
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def write_search_pages(notices: list[Notice], out: Path) -> list[str]:
+def theme_name_map() -> dict[str, str]:
+    """slug -> Chinese name from the theme vocabulary."""
+    return {t.slug: t.name for t in load_vocabulary()}
+
+
+def write_search_pages(notices: Iterable[Notice], out: Path) -> list[str]:
     """Write ``out/notices/<id>.html`` for every notice (unchanged files are
     kept) and remove pages of documents no longer in the archive.  Returns
     the paths written."""
@@ -46,4 +109,6 @@ def write_search_pages(notices: list[Notice], out: Path) -> list[str]:
     for old in folder.glob("*.html"):
         if old.name not in want:
             old.unlink()
-    return [f"notices/{name}" for name, n in want.items() if write_if_changed(folder / name, search_page(n))]
+    names = theme_name_map()
+    return [f"notices/{name}" for name, n in want.items()
+            if write_if_changed(folder / name, search_page(n, names))]

@@ -1,148 +1,496 @@
-/* 知识产权政策文库: header search for large archives (Pagefind).
- * Loads pagefind/pagefind.js on first use; the index comes in chunks, so a
- * query downloads only what it needs.  Results link to the clause anchor
- * (notices/<id>.html#s2-3).  Pagefind needs http: from file:// the box
- * explains how to start `iparchive serve`.
+/* 知识产权政策文库: clause search in the browser, exact like `iparchive search`.
+ *
+ * A clause is a hit when its text holds every query term exactly (after the
+ * CLI's folding: NFKC, lower case, any run of punctuation/space is one
+ * separator), so 三合一 never matches 三是 or （三）, and a highlight covers
+ * the term, never its characters one by one.  Terms: words separated by
+ * spaces (all must occur), "quoted phrases" or “引号短语”.
+ *
+ * Small archives (Material's search, works from file://): Material's own
+ * index (search/search_index.json, or search_index.js from file://) is read
+ * as a list of clauses; our results replace Material's list in the same
+ * search panel; only document pages are searched (help pages never rank).
+ *
+ * Large archives (meta iparchive-search=pagefind, over http): Pagefind
+ * indexes one Han character per word (build_tools/write/search_pages.py), the
+ * query is sent spaced the same way, so every page holding the characters is
+ * a candidate; candidate pages are checked in Pagefind's order, clause by
+ * clause (the anchors of the page fragment), 10 at a time: 加载更多 reaches
+ * every hit.  Filters (地区 including sub-regions, 年份 range, 文种, 主题,
+ * 状态) are Pagefind filters, combinable, as the CLI's flags.
  */
 (function () {
   "use strict";
-  var MAX_DOCS = 8, MAX_CLAUSES = 3;
+  if (window.__ipaSearch) return;
+  window.__ipaSearch = true;
+
+  var PAGE = 20, PER_DOC = 3, BATCH = 10, SNIPPET = 110, BEFORE = 24;
   var cfg = {};
   try { cfg = JSON.parse(document.getElementById("__config").textContent); } catch (e) { cfg = {}; }
   var base = new URL((cfg.base || ".") + "/", location.href);
-  var inner = document.querySelector(".md-header__inner");
-  if (!inner) return;
+  var PAGEFIND = !!document.querySelector('meta[name="iparchive-search"][content="pagefind"]');
 
-  var form = document.createElement("form");
-  form.className = "ipa-search";
-  form.setAttribute("role", "search");
-  form.innerHTML = '<input type="search" class="ipa-search__input" placeholder="检索条款" ' +
-    'aria-label="检索条款" autocomplete="off" spellcheck="false">' +
-    '<div class="ipa-search__panel" hidden><p class="ipa-search__status"></p>' +
-    '<ol class="ipa-search__results"></ol></div>';
-  var source = inner.querySelector(".md-header__source");
-  inner.insertBefore(form, source || null);
-  var input = form.querySelector("input"), panel = form.querySelector(".ipa-search__panel");
-  var status = form.querySelector(".ipa-search__status"), list = form.querySelector("ol");
-  var pagefind = null, loading = null, seq = 0;
+  // ------------------------------------------------------------ matching
+  var SEP = "|", WORD = /[\p{L}\p{N}]/u;
 
-  function load() {
-    if (!loading) {
-      loading = import(new URL("pagefind/pagefind.js", base).href).then(function (pf) {
-        pagefind = pf;
-        return pf.options({ baseUrl: base.pathname, excerptLength: 40 }).then(function () {
-          pf.init();
-          return pf;
+  // normalised key of a text + map from key offsets to text offsets
+  function keyed(text) {
+    var key = [], map = [], i = 0;
+    for (var ch of text) {
+      var n = ch.normalize("NFKC");
+      if ([...n].length !== 1) n = ch;
+      n = n.toLowerCase();
+      if (WORD.test(n)) { key.push(n); map.push(i); }
+      else if (key.length && key[key.length - 1] !== SEP) { key.push(SEP); map.push(i); }
+      i += ch.length;
+    }
+    map.push(i);
+    return { key: key.join(""), map: map, text: text };
+  }
+
+  function esc(s) { return s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&"); }
+
+  // query -> terms: {re, chars} ("quoted phrases" are one term)
+  function terms(q) {
+    var out = [], m, rx = /"([^"]*)"|“([^”]*)”|「([^」]*)」|(\S+)/g;
+    while ((m = rx.exec(q))) {
+      var raw = m[1] !== undefined ? m[1] : m[2] !== undefined ? m[2] : m[3] !== undefined ? m[3] : m[4];
+      if (!m[1] && !m[2] && !m[3] && /^(AND|&&)$/.test(raw)) continue;
+      var k = keyed(raw).key.split(SEP).filter(Boolean);
+      if (!k.length) continue;
+      out.push({ raw: raw, key: k.join(""), re: new RegExp(k.map(esc).join("\\|?"), "g") });
+    }
+    return out;
+  }
+
+  // spans [start, end) in the text where the terms occur, or null if one is missing
+  function spans(kt, ts) {
+    var out = [];
+    for (var t of ts) {
+      t.re.lastIndex = 0;
+      var m, found = false;
+      while ((m = t.re.exec(kt.key))) {
+        found = true;
+        out.push([kt.map[m.index], kt.map[m.index + m[0].length - 1] + 1]);
+        if (!m[0].length) t.re.lastIndex++;
+      }
+      if (!found) return null;
+    }
+    out.sort(function (a, b) { return a[0] - b[0]; });
+    var merged = [];
+    out.forEach(function (s) {
+      var last = merged[merged.length - 1];
+      if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+      else merged.push(s.slice());
+    });
+    return merged;
+  }
+
+  var PUNCT = /[\s，。；：、！？,.;:!?（）()《》〈〉“”"「」【】〔〕]/;
+
+  // a snippet that starts at a word (after punctuation, or at the hit itself)
+  function snippet(text, sp) {
+    var first = sp[0][0], start = first;
+    for (var i = first - 1; i >= Math.max(0, first - BEFORE); i--) {
+      if (PUNCT.test(text[i])) { start = i + 1; break; }
+      if (i === 0) start = 0;
+    }
+    while (start < first && /\s/.test(text[start])) start++;
+    var end = Math.min(text.length, start + SNIPPET);
+    sp.forEach(function (s) { if (s[0] < end && s[1] > end) end = s[1]; });
+    var frag = document.createDocumentFragment(), pos = start;
+    if (start > 0) frag.appendChild(document.createTextNode("…"));
+    sp.forEach(function (s) {
+      if (s[1] <= start || s[0] >= end) return;
+      var a = Math.max(s[0], start), b = Math.min(s[1], end);
+      frag.appendChild(document.createTextNode(text.slice(pos, a)));
+      var mk = document.createElement("mark");
+      mk.textContent = text.slice(a, b);
+      frag.appendChild(mk);
+      pos = b;
+    });
+    frag.appendChild(document.createTextNode(text.slice(pos, end)));
+    if (end < text.length) frag.appendChild(document.createTextNode("…"));
+    return frag;
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function debounce(f, ms) {
+    var t = null;
+    return function () { clearTimeout(t); t = setTimeout(f, ms); };
+  }
+
+  if (PAGEFIND) pagefindMode(); else materialMode();
+
+  // ------------------------------------------------------------ Material
+  function materialMode() {
+    var input = document.querySelector("input.md-search__input");
+    var output = document.querySelector(".md-search-result");
+    if (!input || !output) return;
+    // our counter and list follow Material's, which are hidden (Material
+    // finds its own first in the panel and keeps rendering there, unseen)
+    Array.prototype.forEach.call(output.querySelectorAll(".md-search-result__meta, .md-search-result__list"),
+      function (e) { e.style.display = "none"; });
+    var meta = el("div", "md-search-result__meta ipa-meta", "输入检索词");
+    var list = el("ol", "md-search-result__list ipa-results");
+    var more = el("button", "md-button ipa-more", "显示更多");
+    more.type = "button";
+    more.hidden = true;
+    output.appendChild(meta);
+    output.appendChild(list);
+    output.appendChild(more);
+
+    var clauses = null, loading = null, hits = [], shown = 0, seq = 0;
+
+    function load() {
+      if (!loading) {
+        loading = (location.protocol === "file:" ? new Promise(function (ok, fail) {
+          if (window.__index) return ok(window.__index);
+          var s = document.createElement("script");
+          s.src = new URL("search/search_index.js", base).href;
+          s.onload = function () { ok(window.__index); };
+          s.onerror = fail;
+          document.head.appendChild(s);
+        }) : fetch(new URL("search/search_index.json", base)).then(function (r) { return r.json(); }))
+          .then(function (idx) { clauses = fromMaterial(idx); return clauses; });
+      }
+      return loading;
+    }
+
+    function plain(html) {
+      var t = String(html || "").replace(/\u200b/g, "").replace(/<\/(p|li|h\d|td|tr)>/g, "\n").replace(/<[^>]*>/g, "");
+      return t.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#0?39;/g, "'")
+        .replace(/&amp;/g, "&").replace(/\n+$/, "");
+    }
+
+    // Material's index: one entry per heading; clause headings carry the
+    // clause id (notices/<id>.html#s2-3), the page entry the document title
+    function fromMaterial(idx) {
+      var titles = {}, out = [];
+      (idx.docs || []).forEach(function (d) {
+        var loc = d.location || "";
+        if (!/^notices\/[^/#]+\.html/.test(loc) || /^notices\/index\.html/.test(loc)) return;
+        var page = loc.split("#")[0], id = loc.split("#")[1];
+        if (!id) { titles[page] = plain(d.title); return; }
+        if (id === "iparchive-title" || /^sec-/.test(id)) return;
+        var text = plain(d.text);
+        if (!text) return;
+        out.push({ page: page, id: id, label: plain(d.title), kt: keyed(text), order: out.length });
+      });
+      out.forEach(function (c) { c.title = titles[c.page] || c.page; });
+      return out;
+    }
+
+    function render() {
+      var upto = Math.min(hits.length, shown + PAGE);
+      for (; shown < upto; shown++) {
+        var h = hits[shown], c = h.c;
+        var li = el("li", "md-search-result__item");
+        var a = el("a", "md-search-result__link");
+        a.href = new URL(c.page + "#" + c.id, base).href;
+        var art = el("article", "md-search-result__article md-typeset");
+        var head = el("h2", "ipa-hit__head");
+        head.appendChild(el("span", "ipa-hit__label", c.label));
+        head.appendChild(el("span", "ipa-hit__title", " · " + c.title));
+        art.appendChild(head);
+        var p = el("p", "ipa-hit__text");
+        p.appendChild(snippet(c.kt.text, h.sp));
+        art.appendChild(p);
+        a.appendChild(art);
+        li.appendChild(a);
+        list.appendChild(li);
+      }
+      more.hidden = shown >= hits.length;
+      more.textContent = "显示更多（还有 " + (hits.length - shown) + " 条）";
+    }
+
+    function run() {
+      var q = input.value.trim(), mine = ++seq;
+      list.textContent = "";
+      more.hidden = true;
+      if (!q) { meta.textContent = "输入检索词"; return; }
+      var ts = terms(q);
+      if (!ts.length) { meta.textContent = "检索式中没有可检索的字词"; return; }
+      meta.textContent = "正在检索…";
+      load().then(function (cs) {
+        if (mine !== seq) return;
+        hits = [];
+        cs.forEach(function (c) {
+          var sp = spans(c.kt, ts);
+          if (sp) hits.push({ c: c, sp: sp, n: sp.length });
+        });
+        // documents whose title holds the query first, then clauses with most occurrences
+        hits.sort(function (x, y) {
+          var tx = ts.every(function (t) { return keyed(x.c.title).key.indexOf(t.key) >= 0; }) ? 1 : 0;
+          var ty = ts.every(function (t) { return keyed(y.c.title).key.indexOf(t.key) >= 0; }) ? 1 : 0;
+          return (ty - tx) || (y.n - x.n) || (x.c.order - y.c.order);
+        });
+        var docs = new Set(hits.map(function (h) { return h.c.page; })).size;
+        meta.textContent = hits.length ? "共 " + hits.length + " 条条款，" + docs + " 个文件" : "没有找到匹配的条款";
+        shown = 0;
+        render();
+      }).catch(function (e) { meta.textContent = "检索索引加载失败：" + e; });
+    }
+
+    more.addEventListener("click", function (ev) { ev.preventDefault(); render(); });
+    var later = debounce(run, 120);
+    input.addEventListener("input", later);
+    input.addEventListener("keyup", later);
+    input.addEventListener("focus", function () { load().catch(function () {}); });
+  }
+
+  // ------------------------------------------------------------ Pagefind
+  function pagefindMode() {
+    var inner = document.querySelector(".md-header__inner");
+    if (!inner) return;
+    var form = el("form", "ipa-search");
+    form.setAttribute("role", "search");
+    form.innerHTML = '<input type="search" class="ipa-search__input" placeholder="检索条款" ' +
+      'aria-label="检索条款" autocomplete="off" spellcheck="false">' +
+      '<div class="ipa-search__panel" hidden><div class="ipa-search__filters"></div>' +
+      '<p class="ipa-search__status"></p><ol class="ipa-search__results"></ol>' +
+      '<button type="button" class="ipa-search__more" hidden>加载更多</button></div>';
+    var source = inner.querySelector(".md-header__source");
+    inner.insertBefore(form, source || null);
+    var input = form.querySelector("input"), panel = form.querySelector(".ipa-search__panel");
+    var status = form.querySelector(".ipa-search__status"), list = form.querySelector("ol");
+    var more = form.querySelector(".ipa-search__more"), fbox = form.querySelector(".ipa-search__filters");
+    var pagefind = null, loading = null, seq = 0, state = null, selects = {};
+
+    function load() {
+      if (!loading) {
+        loading = import(new URL("pagefind/pagefind.js", base).href).then(function (pf) {
+          pagefind = pf;
+          return pf.options({ baseUrl: base.pathname, excerptLength: 0 }).then(function () {
+            pf.init();
+            return pf;
+          });
+        });
+      }
+      return loading;
+    }
+
+    var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"]];
+
+    function buildFilters(pf) {
+      return pf.filters().then(function (all) {
+        fbox.textContent = "";
+        FILTERS.forEach(function (f) {
+          var values = Object.keys((all || {})[f[0]] || {});
+          if (!values.length) return;
+          var counts = all[f[0]];
+          values.sort(f[0] === "year" ? function (a, b) { return b.localeCompare(a); }
+                                      : function (a, b) { return counts[b] - counts[a] || a.localeCompare(b, "zh"); });
+          var names = f[0] === "year" ? [["year", "年份从"], ["year_to", "至"]] : [[f[0], f[1]]];
+          names.forEach(function (nm) {
+            var s = el("select", "ipa-search__filter");
+            s.name = nm[0];
+            s.setAttribute("aria-label", nm[1]);
+            s.appendChild(new Option(nm[1] + "：全部", ""));
+            values.forEach(function (v) { s.appendChild(new Option(v + "（" + counts[v] + "）", v)); });
+            s.addEventListener("change", run);
+            selects[nm[0]] = s;
+            fbox.appendChild(s);
+          });
         });
       });
     }
-    return loading;
-  }
 
-  function excerpt(html) {  // Pagefind escapes text; keep only its <mark>
-    var span = document.createElement("span");
-    span.className = "ipa-hit__text";
-    span.innerHTML = String(html || "").replace(/<(?!\/?mark>)/g, "&lt;");
-    return span;
-  }
-
-  function link(cls, href, text) {
-    var a = document.createElement("a");
-    a.className = cls;
-    a.href = href;
-    a.textContent = text;
-    return a;
-  }
-
-  function plain(html) { return String(html || "").replace(/<[^>]*>/g, "").replace(/\s+/g, ""); }
-
-  // Pagefind lists a page's matching sections in page order; put first the
-  // clauses whose excerpt holds the whole query, then those with most matches
-  function ranked(d, q) {
-    var whole = q.replace(/\s+/g, "");
-    return (d.sub_results || []).filter(function (s) {
-      return s.url.indexOf("#") > 0 && s.url.indexOf("#iparchive-title") < 0;
-    }).map(function (s, i) {
-      return { s: s, i: i, full: plain(s.excerpt).indexOf(whole) >= 0 ? 1 : 0, n: (s.locations || []).length };
-    }).sort(function (a, b) {
-      return (b.full - a.full) || (b.n - a.n) || (a.i - b.i);
-    }).map(function (x) { return x.s; });
-  }
-
-  function hit(d, q) {
-    var li = document.createElement("li");
-    li.className = "ipa-hit";
-    li.appendChild(link("ipa-hit__doc", d.url, (d.meta && d.meta.title) || d.url));
-    var subs = ranked(d, q).slice(0, MAX_CLAUSES);
-    var ul = document.createElement("ul");
-    subs.forEach(function (s) {
-      var item = document.createElement("li");
-      item.appendChild(link("ipa-hit__clause", s.url, s.title || "条款"));
-      item.appendChild(document.createTextNode(" "));
-      item.appendChild(excerpt(s.excerpt));
-      ul.appendChild(item);
-    });
-    if (!subs.length) ul.appendChild(document.createElement("li")).appendChild(excerpt(d.excerpt));
-    li.appendChild(ul);
-    return li;
-  }
-
-  // one slot per result, filled as soon as its fragment arrives (in order)
-  function render(results, mine, q) {
-    list.textContent = "";
-    var total = results.length;
-    status.textContent = total ? "共 " + total + " 个文件命中" + (total > MAX_DOCS ? "，显示前 " + MAX_DOCS + " 个" : "")
-                               : "没有找到匹配的条款";
-    results.slice(0, MAX_DOCS).forEach(function (r) {
-      var slot = list.appendChild(document.createElement("li"));
-      slot.className = "ipa-hit ipa-hit--loading";
-      r.data().then(function (d) {
-        if (mine === seq) list.replaceChild(hit(d, q), slot);
+    function chosenFilters() {
+      var out = {};
+      FILTERS.forEach(function (f) {
+        var s = selects[f[0]];
+        if (!s || !s.value) return;
+        out[f[0]] = s.value;
       });
-    });
-  }
+      var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
+      if (lo || hi) {
+        var years = Array.prototype.map.call(selects.year.options, function (o) { return o.value; })
+          .filter(function (y) { return y && (!lo || y >= lo) && (!hi || y <= hi); });
+        out.year = { any: years.length ? years : ["-"] };
+      }
+      return out;
+    }
 
-  function run() {
-    var q = input.value.trim(), mine = ++seq;
-    panel.hidden = !q;
-    if (!q) return;
-    if (location.protocol === "file:") {
-      status.textContent = "本文库规模较大，检索须通过本机网页服务器：在文库目录运行 iparchive serve" +
-        "（只有网站文件时，在网站目录运行 python3 -m http.server --bind 127.0.0.1 8000），再打开它显示的地址。";
+    // the text of each anchored section of a page fragment, minus its
+    // heading: the page's words (one Han character or mark each, spaces
+    // between them, search_pages.py) between two anchor locations
+    var ALNUM = /^[\p{L}\p{N}]+$/u, HANW = /\p{Script=Han}/u;
+    function joinWords(ws) {
+      var out = "", prev = "";
+      ws.forEach(function (w) {
+        // two letter runs (or two digit runs) were two words of the text
+        if (prev && ALNUM.test(prev) && ALNUM.test(w) && !HANW.test(prev) && !HANW.test(w) &&
+            /\d/.test(prev.slice(-1)) === /\d/.test(w[0])) out += " ";
+        out += w;
+        prev = w;
+      });
+      return out;
+    }
+
+    function sections(d) {
+      // Pagefind's "." closing a block is a word of its own in its count
+      var words = [];
+      String(d.content || "").split(/\s+/).forEach(function (w) {
+        if (!w) return;
+        if (w.length > 1 && w[w.length - 1] === ".") words.push(w.slice(0, -1), ".");
+        else words.push(w);
+      });
+      var anchors = (d.anchors || []).filter(function (a) { return a.id; });
+      return anchors.map(function (a, i) {
+        var stop = i + 1 < anchors.length ? anchors[i + 1].location : words.length;
+        var text = joinWords(words.slice(a.location, stop));
+        var label = String(a.text || "").replace(/\s+/g, "");
+        if (label && text.replace(/\s+/g, "").indexOf(label) === 0) {
+          // drop the heading (its characters, whatever spaces joinWords kept)
+          var k = 0, j = 0;
+          while (j < text.length && k < label.length) { if (text[j] === label[k]) k++; j++; }
+          text = text.slice(j).replace(/^\./, "");
+        }
+        // Pagefind ends each block with "." when it has no full stop of its own
+        text = text.replace(/([\p{Script=Han}）)」”》])\.(?=.)/gu, "$1 ").replace(/\.$/, "");
+        return { id: a.id, label: label, text: text };
+      });
+    }
+
+    function docHits(d, ts) {
+      var out = [];
+      sections(d).forEach(function (s) {
+        if (!s.text) return;
+        var kt = keyed(s.text), sp = spans(kt, ts);
+        if (sp) out.push({ s: s, kt: kt, sp: sp });
+      });
+      return out;
+    }
+
+    function clauseItem(d, h) {
+      var item = el("li", "ipa-hit__item");
+      var a = el("a", "ipa-hit__clause", h.s.label || "条款");
+      a.href = d.url + "#" + h.s.id;
+      item.appendChild(a);
+      item.appendChild(document.createTextNode(" "));
+      var span = el("span", "ipa-hit__text");
+      span.appendChild(snippet(h.kt.text, h.sp));
+      item.appendChild(span);
+      return item;
+    }
+
+    function docItem(d, hs) {
+      var li = el("li", "ipa-hit");
+      var a = el("a", "ipa-hit__doc", (d.meta && d.meta.title) || d.url);
+      a.href = d.url;
+      li.appendChild(a);
+      li.appendChild(el("span", "ipa-hit__count", "（" + hs.length + " 条）"));
+      var ul = el("ul");
+      hs.slice(0, PER_DOC).forEach(function (h) { ul.appendChild(clauseItem(d, h)); });
+      li.appendChild(ul);
+      if (hs.length > PER_DOC) {
+        var b = el("button", "ipa-hit__rest", "该文件另有 " + (hs.length - PER_DOC) + " 条");
+        b.type = "button";
+        b.addEventListener("click", function (ev) {
+          ev.preventDefault();
+          ev.stopPropagation();
+          hs.slice(PER_DOC).forEach(function (h) { ul.appendChild(clauseItem(d, h)); });
+          b.remove();
+        });
+        li.appendChild(b);
+      }
+      return li;
+    }
+
+    function showStatus() {
+      var left = state.results.length - state.next;
+      var s = state.clauses ? "共 " + state.clauses + " 条条款，" + state.docs + " 个文件" : (left ? "" : "没有找到匹配的条款");
+      if (left) s += (s ? "；" : "") + "还有 " + left + " 个候选文件未检查";
+      status.textContent = s || "正在检索…";
+      more.hidden = !left;
+      more.textContent = "加载更多（还有 " + left + " 个候选文件）";
+    }
+
+    // check the next BATCH candidate pages; keep going until something shows
+    function step(mine) {
+      var batch = state.results.slice(state.next, state.next + BATCH);
+      state.next += batch.length;
+      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (ds) {
+        if (mine !== seq) return;
+        ds.forEach(function (d) {
+          var hs = docHits(d, state.ts);
+          if (!hs.length) return;
+          state.clauses += hs.length;
+          state.docs += 1;
+          list.appendChild(docItem(d, hs));
+        });
+        showStatus();
+        if (state.docs < 5 && state.next < state.results.length) return step(mine);
+      });
+    }
+
+    function run() {
+      var q = input.value.trim(), mine = ++seq;
+      panel.hidden = !q;
+      if (!q) return;
+      if (location.protocol === "file:") {
+        status.textContent = "本文库规模较大，检索须通过本机网页服务器：在文库目录运行 iparchive serve" +
+          "（只有网站文件时，在网站目录运行 python3 -m http.server --bind 127.0.0.1 8000），再打开它显示的地址。";
+        list.textContent = "";
+        return;
+      }
+      var ts = terms(q);
       list.textContent = "";
-      return;
+      more.hidden = true;
+      if (!ts.length) { status.textContent = "检索式中没有可检索的字词"; return; }
+      status.textContent = "正在检索…";
+      // Pagefind holds one Han character per word: send the terms spaced alike
+      var spacedQ = ts.map(function (t) { return t.key.replace(/\|/g, " ").replace(/(\p{Script=Han})/gu, " $1 "); })
+        .join(" ").replace(/\s+/g, " ").trim();
+      load().then(function (pf) {
+        var f = chosenFilters();
+        return pf.search(spacedQ, Object.keys(f).length ? { filters: f } : {});
+      }).then(function (res) {
+        if (!res || mine !== seq) return;
+        state = { results: res.results || [], next: 0, ts: ts, clauses: 0, docs: 0 };
+        return step(mine);
+      }).catch(function (e) {
+        status.textContent = "检索索引加载失败：" + e;
+      });
     }
-    status.textContent = "正在检索…";
-    load().then(function (pf) {
-      return pf.debouncedSearch(q, {}, 60);
-    }).then(function (res) {
-      if (res && mine === seq) render(res.results, mine, q);
-    }).catch(function (e) {
-      status.textContent = "检索索引加载失败：" + e;
+
+    more.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      if (state) step(seq);
+    });
+
+    // fetch the search runtime (pagefind.js, its wasm, the page list and
+    // the filter values) once the page is idle, so the first query only
+    // loads the index chunks and fragments it needs
+    if (location.protocol !== "file:") {
+      var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 200); };
+      window.addEventListener("load", function () {
+        idle(function () { load().then(buildFilters).catch(function () {}); });
+      });
+    }
+
+    input.addEventListener("input", debounce(run, 80));
+    input.addEventListener("focus", function () { if (input.value.trim()) panel.hidden = false; load(); });
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "/" && document.activeElement !== input && !/input|textarea|select/i.test(ev.target.tagName)) {
+        ev.preventDefault();
+        input.focus();
+      } else if (ev.key === "Escape" && document.activeElement === input) {
+        panel.hidden = true;
+        input.blur();
+      }
+    });
+    document.addEventListener("click", function (ev) {
+      if (!form.contains(ev.target)) panel.hidden = true;
     });
   }
-
-  // fetch the search runtime (pagefind.js, its wasm and the ~4 KB page
-  // list, ~120 KB) once the page is idle, so the first query only loads
-  // the index chunks and fragments it needs
-  if (location.protocol !== "file:") {
-    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 200); };
-    window.addEventListener("load", function () { idle(function () { load().catch(function () {}); }); });
-  }
-
-  input.addEventListener("input", run);
-  input.addEventListener("focus", function () { if (input.value.trim()) panel.hidden = false; load(); });
-  form.addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
-  document.addEventListener("keydown", function (ev) {
-    if (ev.key === "/" && document.activeElement !== input && !/input|textarea|select/i.test(ev.target.tagName)) {
-      ev.preventDefault();
-      input.focus();
-    } else if (ev.key === "Escape" && document.activeElement === input) {
-      panel.hidden = true;
-      input.blur();
-    }
-  });
-  document.addEventListener("click", function (ev) {
-    if (!form.contains(ev.target)) panel.hidden = true;
-  });
 })();
