@@ -31,7 +31,7 @@ from . import anchors
 from .errors import SourceError
 from .fsutil import atomic_write_text, pause_point
 from .metadata import load_notice
-from .models import Notice, Problem
+from .models import Enrichment, Notice, Problem
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .structure import conservation_error, parse_structure
@@ -150,17 +150,6 @@ def write_owners(path: Path, built: dict[str, Path], sources: Path, old: dict[st
         atomic_write_text(path, text)
 
 
-def date_problems(notice: Notice, path: Path) -> list[Problem]:
-    """成文日期 after 发布日期 is a warning (a typo in either)."""
-    dw, dp = notice.date_written, notice.date_published
-    if dw and dp and dw > dp:
-        side = path.with_suffix(".yml")
-        where = side if notice.basis.get("date_written") == "sidecar" and side.exists() else path
-        return [Problem(str(where), notice.date_lines.get("date_written") if where == path else None, "warning",
-                        f"成文日期 {dw} 晚于发布日期 {dp}，请核对")]
-    return []
-
-
 def _structure(notice: Notice) -> list[Problem]:
     res = parse_structure(notice.body, notice.kind, notice.title)
     notice.clauses = res.clauses
@@ -223,7 +212,7 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     except Exception as e:  # a parser bug must not stop the other documents
         return None, [Problem(str(path), None, "error", f"内部错误：{type(e).__name__}: {e}")], time.perf_counter() - t0, 0.0, key
     t1 = time.perf_counter()
-    probs: list[Problem] = date_problems(notice, path)
+    probs: list[Problem] = []
     if structure:
         try:
             probs += _structure(notice)
@@ -444,15 +433,16 @@ class BuildReport:
     ok: bool = False
 
 
-def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None) -> tuple[dict[str, float], dict]:
-    """Themes, references, goals, targets, related documents.
+def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
+                 works_lock: Optional[Path] = None) -> tuple[dict[str, float], Enrichment]:
+    """Themes, references, goals, targets, works and versions, related documents:
+    one typed ``Enrichment`` (``enrich.enrich_all``) that write takes as it is.
 
     The term vectors of ``related_documents`` (jieba, the slow part) are kept
-    in ``cache_dir/related-terms.pickle`` between builds."""
-    from .enrich import enrich, related_documents
+    in ``cache_dir/related-terms.pickle`` between builds; ``works_lock`` is
+    ``source_texts/works.lock`` (permanent work ids)."""
+    from .enrich import enrich_all  # jieba and the vocabularies load only when enriching
 
-    timings = enrich(notices)
-    t0 = time.perf_counter()
     cache_file = Path(cache_dir) / "related-terms.pickle" if cache_dir else None
     cache: dict = {}
     if cache_file and cache_file.exists():
@@ -461,12 +451,11 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None) -> tup
         except Exception:
             cache = {}
     before = set(cache)
-    related = related_documents(notices, cache=cache)
+    enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache)
     if cache_file and set(cache) != before:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         cache_file.write_bytes(pickle.dumps(cache))
-    timings["related"] = time.perf_counter() - t0
-    return timings, related
+    return dict(enrichment.timings), enrichment
 
 
 def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = True, index: bool = True,
@@ -481,6 +470,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     and locks are as they were); ``wait=False`` refuses instead of waiting
     when another build holds the build lock (publish.BuildBusy)."""
     from . import publish  # the write stage and search backends load only when a site is built
+    from .enrich import versions  # works.lock: the enrich stage loads only when a site is built
     from .write import search_mode, write_docs
 
     say = log or (lambda s: print(s, file=sys.stderr))
@@ -519,7 +509,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         # enrich
         step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
         t0 = time.perf_counter()
-        _, related = enrich_stage(notices, paths.cache)
+        _, enrichment = enrich_stage(notices, paths.cache, works_lock=paths.sources / versions.LOCK_NAME)
+        rep.problems.extend(enrichment.problems)  # 成文日期 after 发布日期, works.lock
         rep.timings["enrich"] = time.perf_counter() - t0
         pause_point("enriched")
         try:
@@ -531,13 +522,14 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         def write_locks() -> None:
             if update_lock:
                 anchors.update_lock(lock_path, notices, report)
+                versions.update_works_lock(paths.sources / versions.LOCK_NAME, notices)
                 write_owners(owners_path, res.paths, paths.sources, owners)
 
         with publish.SiteBuild(paths, mode, say=say, step=step, index=index, documents=len(notices)) as sb:
             beside = sb.start_browser_index(notices)
             step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
             t0 = time.perf_counter()
-            stats = write_docs(notices, paths.docs, site_url=site_url, related=related, redirects=redirects, search=mode)
+            stats = write_docs(notices, paths.docs, site_url=site_url, enrichment=enrichment, redirects=redirects, search=mode)
             rep.timings["write"] = time.perf_counter() - t0
             pause_point("written")
             sb.start_cli_index(notices)
