@@ -1,10 +1,13 @@
 """Theme tagging with a controlled vocabulary (build_tools/data/themes.yml).
 
-A clause gets a theme when its own text contains one of the theme's keywords
-after the theme's ``exclude`` phrases are removed, e.g.
+Themes must discriminate: a theme page lists the clauses that are about the
+theme, and a document's themes say what the document is about.  A keyword
+somewhere in the text is not enough (seed 002, the Kunming plan, used to
+carry all 18 themes).
 
-- ``加强地理标志商标专用权保护`` → 商标 and 地理标志 (both keywords occur);
-- ``加强著作权相关知识的宣传`` / ``推进软件正版化`` → 版权;
+**Keywords** are found in a clause's own text after the theme's ``exclude``
+phrases and lists of organisations are removed:
+
 - ``[市市场监管局、市新闻出版(版权)局按职责分工负责。]`` → not 版权
   (the department name is excluded);
 - ``综合运用法律、行政、经济…手段`` → not 转化运用;
@@ -13,22 +16,49 @@ after the theme's ``exclude`` phrases are removed, e.g.
   分工负责。）``) say who acts, not what about: ``省法院`` there is not
   司法保护 (:func:`strip_org_lists`).
 
-A document's themes are the vocabulary themes tagged on at least
-``doc_threshold(n)`` of its ``n`` clauses: 1 clause for documents with up to
-49 clauses, then ``round(3 % of n)`` capped at 3.  So a short notice keeps
-every theme it mentions, while a long law does not get 商标 from one
-passing mention.  Both lists follow the vocabulary order.
+**Clause rule.**  A clause is about a theme when the theme's keywords
+
+1. occur in the clause's *topic*: its first sentence, when that sentence is a
+   heading of at most ``TOPIC_CHARS`` characters (``（三）持续加强知识产权行政
+   司法保护。…`` → 司法保护; seed 003 ``加强版权保护。…`` → 版权); or
+2. occur at least ``MENTIONS`` (2) times in the clause (seed 003 s2-2-p3
+   ``加强对知识产权运用的金融支持、搭建知识产权融资对接平台…`` → 金融); or
+3. occur once in a clause that is a single short sentence (at most
+   ``TOPIC_CHARS`` characters: the whole clause states it).
+
+A single mention inside a longer clause is a keyword in passing: seed 002
+s1-p1 ``紧扣昆明市建设区域性国际中心城市目标…打造成为面向南亚东南亚的知识产权
+强市`` is not 国际合作, s2-1 ``优化知识产权发展政策体系…鼓励企业建立商业秘密
+保护制度…`` is not 商业秘密.
+
+**Document rule.**  A document's themes are
+
+1. the themes of its title (``植物新品种保护条例`` → 植物新品种);
+2. the themes carried by its headings: the topics of its structural clauses
+   (``HEADING_KINDS``: 一、 sections, （一） items, 第一 ordinals, 编/章/节,
+   titles and attachments) — seed 002 ``（八）积极促进知识产权对外交流合作`` →
+   国际合作, ``（一）加强组织领导`` → 组织保障;
+3. the themes of a substantial share of its clauses: at least
+   ``doc_threshold(n)`` of its ``n`` clauses with text (10 %, at least 2);
+4. if none of these, the themes of the most clauses (ties kept), so a
+   document tagged anywhere has a theme.
+
+Both lists follow the vocabulary order.  Measured before/after: README of
+issue 14's report (seeds, govcn2019, a lawrefbook sample).
 """
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from typing import Optional
 
 from ..models import Notice
 from ..vocabulary import Theme, VocabularyError, load_vocabulary
 
 # the vocabulary lives in build_tools/vocabulary.py; its names are re-exported here
-__all__ = ["Theme", "VocabularyError", "doc_threshold", "load_vocabulary", "strip_org_lists", "tag_clauses"]
+__all__ = ["Theme", "VocabularyError", "clause_themes", "doc_threshold", "load_vocabulary", "strip_org_lists",
+           "tag_clauses", "topic"]
 
 
 _ORG_SUFFIX = ("局|厅|委|院|办|会|部|署|关|行|室|处|所|中心|公司|集团|社|馆|台|站|队|团|政府|"
@@ -92,11 +122,23 @@ def strip_org_lists(text: str) -> str:
     return "".join(out) + text[pos:]
 
 
+TOPIC_CHARS = 40  # a first sentence this short is a heading (run-in or on its own line)
+MENTIONS = 2  # keyword occurrences that make a longer clause about a theme
+DOC_SHARE = 0.10  # share of a document's clauses that makes a theme the document's
+HEADING_KINDS = {"section", "item", "ordinal", "enum", "chapter", "part", "subchapter", "heading", "attachment"}
+_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
+
+
 def doc_threshold(n_clauses: int) -> int:
-    """Clauses a theme needs to become a document theme (see module doc)."""
-    if n_clauses < 50:
-        return 1
-    return min(3, max(1, round(0.03 * n_clauses)))
+    """Clauses a theme needs to become a document theme by share (rule 3)."""
+    return max(2, math.ceil(DOC_SHARE * n_clauses))
+
+
+def topic(text: str) -> str:
+    """The first sentence of ``text`` if it is a heading (at most
+    TOPIC_CHARS characters), else ''."""
+    first = _SENTENCE_END.split(text.strip(), 1)[0]
+    return first if len(first) <= TOPIC_CHARS else ""
 
 
 class _Matcher:
@@ -127,6 +169,13 @@ class _Matcher:
             out.update(self.hits[w])
         return out
 
+    def mentions(self, text: str) -> Counter:
+        """theme index -> keyword occurrences in ``text``."""
+        out: Counter = Counter()
+        for w in self.rx.findall(text):
+            out.update(self.hits[w])
+        return out
+
 
 _MATCHERS: dict[int, tuple[list[Theme], _Matcher]] = {}
 
@@ -139,17 +188,38 @@ def _matcher(vocab: list[Theme]) -> _Matcher:
     return hit[1]
 
 
+def clause_themes(matcher: "_Matcher", text: str) -> tuple[set[int], set[int]]:
+    """(themes the clause is about, themes of its topic) by the clause rule."""
+    if not text:
+        return set(), set()
+    text = strip_org_lists(text)
+    head = topic(text)
+    in_topic = matcher.themes(head) if head else set()
+    body = text.strip().rstrip("。；;！!？?")
+    whole = len(body) <= TOPIC_CHARS and not _SENTENCE_END.search(body)  # one short sentence (rule 3)
+    about = {i for i, k in matcher.mentions(text).items() if i in in_topic or k >= MENTIONS or whole}
+    return about, in_topic
+
+
 def tag_clauses(notice: Notice, vocab: Optional[list[Theme]] = None) -> None:
-    """Set ``clause.themes`` (slugs) on every clause and ``notice.themes``."""
+    """Set ``clause.themes`` (slugs) on every clause and ``notice.themes``
+    by the clause and document rules of the module docstring."""
     vocab = vocab if vocab is not None else load_vocabulary()
     matcher = _matcher(vocab)
-    counts = [0] * len(vocab)
+    counts: Counter = Counter()
+    headings: set[int] = set()
     n = 0
     for clause in notice.walk():
-        n += 1
-        found = matcher.themes(strip_org_lists(clause.text)) if clause.text else ()
-        for i in found:
-            counts[i] += 1
-        clause.themes = [vocab[i].slug for i in sorted(found)]
+        about, in_topic = clause_themes(matcher, clause.text)
+        if clause.text.strip():
+            n += 1
+        if clause.kind in HEADING_KINDS:
+            headings |= in_topic
+        counts.update(about)
+        clause.themes = [vocab[i].slug for i in sorted(about)]
     need = doc_threshold(n)
-    notice.themes = [t.slug for t, c in zip(vocab, counts) if c >= need]
+    doc = matcher.themes(strip_org_lists(notice.title)) | headings | {i for i, k in counts.items() if k >= need}
+    if not doc and counts:
+        top = max(counts.values())
+        doc = {i for i, k in counts.items() if k == top}
+    notice.themes = [vocab[i].slug for i in sorted(doc)]

@@ -206,9 +206,11 @@ class ThemeIndex:
         return f"tags/theme/{self.slug(value)}.html"
 
     def doc_themes(self, n: Notice) -> list[tuple[str, str]]:
-        """Distinct (slug, name) of a notice and its clauses, first-seen order."""
-        seen = dict.fromkeys(self.resolve(t) for t in n.themes + [t for c in n.walk() for t in c.themes])
-        return list(seen)
+        """(slug, name) of what a notice is about: ``n.themes`` (the enrich
+        stage's document rule, enrich/themes.py); only a notice without
+        them (not enriched) falls back to its clauses' themes."""
+        values = n.themes or [t for c in n.walk() for t in c.themes]
+        return list(dict.fromkeys(self.resolve(t) for t in values))
 
 
 RAW_OPEN, RAW_CLOSE = "<!--ipa:raw-->", "<!--/ipa:raw-->"
