@@ -267,6 +267,26 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_redirects(args) -> int:
+    """``redirects --suggest``: redirects.yml entries proposed for the locked ids
+    that vanished (build_tools/renumber.py), printed as YAML; changes nothing."""
+    # imported when run, like the other commands, so that --help stays fast
+    from .anchors import load_lock, load_redirects
+    from .pipeline import load_documents, source_files
+    from .renumber import committed_texts, format_suggestions, suggest_redirects
+
+    if not args.suggest:
+        print("用法：iparchive redirects --suggest（列出建议的 redirects.yml 条目，不修改任何文件）", file=sys.stderr)
+        return EXIT_USAGE
+    src = _root(args) / "source_texts"
+    res = load_documents(source_files(src))
+    _print_problems(res.problems)
+    suggestions = suggest_redirects(res.notices, load_lock(src / "anchors.lock"),
+                                    load_redirects(src / "redirects.yml"), committed_texts(_root(args)))
+    print(format_suggestions(suggestions), end="")
+    return EXIT_OK
+
+
 def search_unavailable(reason: str) -> int:
     """``iparchive search`` when the search package cannot be imported: say so, exit 2."""
     print(f"iparchive search 无法使用：检索模块 search/ 加载失败（{reason}）。"
@@ -303,6 +323,10 @@ def main(argv=None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--site", help="要提供的网站目录（如下载的文库副本；默认为本项目的 site/）")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("redirects", help="条款改号后：按指纹与文字相似度建议 redirects.yml 条目")
+    p.add_argument("--suggest", action="store_true", help="列出建议的重定向（YAML，可直接粘贴），不修改任何文件")
+    p.set_defaults(func=cmd_redirects)
 
     try:
         # imported here so that a broken search package leaves the other commands working
