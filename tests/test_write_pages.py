@@ -1,164 +1,241 @@
-"""Write stage: generated Markdown/JSON/XML, checked without running MkDocs."""
+"""Write stage: generated Markdown/JSON/XML, checked without running MkDocs.
+
+The archive's own ``source_texts/`` (5 seeds + 6 laws) go through the real
+pipeline (read -> metadata -> structure -> enrich, ``support.loaders``) and
+the real theme vocabulary; edge cases the seeds lack (markup in a title, a
+reference to a given clause, two provinces with one indicator) are built with
+``tests/factories.py``.
+"""
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from build_tools.models import Goal, Reference, Target
+from build_tools.vocabulary import load_vocabulary
+from build_tools.write import GENERATED_DIRS, write_docs
+from build_tools.write.common import md_text
+from build_tools.write.exports import SCHEMA_VERSION
+from factories import clause, notice
+from support.loaders import real_notices
 
-from build_tools.models import Clause, Goal, Notice, Reference, Region, Target  # noqa: E402
-from build_tools.write import GENERATED_DIRS, write_docs  # noqa: E402
-from build_tools.write.common import md_text  # noqa: E402
-from build_tools.write.exports import SCHEMA_VERSION  # noqa: E402
-from scripts.demo_notices import DEMO_THEMES, demo_notices  # noqa: E402
-
+SITE = "https://example.org/ip/"
 NASTY = "<script>alert(1)</script> *星* | [链接](http://x) # 标题 {#x} _下_ `码`"
 
 
-def _nasty_notice() -> Notice:
-    c2 = Clause("s1-1", "一（一）", 2, "item", NASTY, number=1)
-    c1 = Clause("s1", "一", 1, "section", "一、总则", number=1, children=[c2])
-    return Notice(id="nasty", title="测试<b>标题</b>*强调*", source_file="nasty.txt", body="一、总则\n" + NASTY,
-                  issuer=["测试局"], date_written="2021-05-06",
-                  region=Region("昆明市", "530100", [("云南省", "530000"), ("昆明市", "530100")]),
-                  clauses=[c1])
+def nasty_notice():
+    return notice("nasty", title="测试<b>标题</b>*强调*", issuer=["测试局"], date_written="2021-05-06",
+                  region="昆明市", clauses=[clause("s1", "一、总则", children=[clause("s1-1", NASTY)])])
+
+
+def by_seed(notices, seed: str):
+    """The notice of seed file ``seed`` (``002`` → 002_f819ad9b31b3e7a6.txt)."""
+    return next(n for n in notices if n.source_file.startswith(seed + "_"))
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    notices = demo_notices()
+def real():
+    """(notices, Enrichment) of source_texts/, as the build makes them."""
+    return real_notices()
+
+
+@pytest.fixture(scope="module")
+def site(real, tmp_path_factory):
+    notices, enrichment = real
     docs = tmp_path_factory.mktemp("docs")
     (docs / "cite.md").write_text("hand-written", encoding="utf-8")
-    stats = write_docs(notices, docs, site_url="https://example.org/ip/", vocab=DEMO_THEMES,
-                       redirects={"002": {"s9-9": "s2-3"}})
+    km = by_seed(notices, "002")
+    stats = write_docs(notices, docs, site_url=SITE, enrichment=enrichment, redirects={km.id: {"s9-9": "s2-3"}})
     return notices, docs, stats
 
 
-def test_md_text_neutralises_markdown():
+def page(docs, n) -> str:
+    return (docs / "notices" / f"{n.id}.md").read_text(encoding="utf-8")
+
+
+def test_markdown_specials_in_text_are_escaped():
+    """md_text turns every Markdown special of a scraped line into text."""
     out = md_text(NASTY)
     assert "<script>" not in out and "&lt;script&gt;" in out
     for ch in "*[]#{}|_`":
         assert f"\\{ch}" in out, ch
 
 
-def test_clean_keeps_hand_written(tmp_path):
-    notices = demo_notices()
+def test_rewrite_keeps_hand_written_pages_and_drops_stale_generated_ones(real, tmp_path):
+    """source_texts/: docs/cite.md survives two writes; a generated page no
+    document produces any more is removed; every generated folder exists."""
+    notices, enrichment = real
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "cite.md").write_text("hand-written", encoding="utf-8")
-    write_docs(notices, docs, vocab=DEMO_THEMES)
+    first = write_docs(notices, docs, enrichment=enrichment)
     assert (docs / "cite.md").read_text(encoding="utf-8") == "hand-written"
     stale = docs / "notices" / "stale.md"
     stale.write_text("x", encoding="utf-8")
-    write_docs(notices, docs, vocab=DEMO_THEMES)
-    assert not stale.exists()
+    again = write_docs(notices, docs, enrichment=enrichment)
+    assert not stale.exists() and again.removed == ["notices/stale.md"]
+    assert again.changed == [] and sorted(again.files) == sorted(first.files)  # nothing rewritten
     assert (docs / "cite.md").exists()
     assert all((docs / d).is_dir() for d in GENERATED_DIRS)
 
 
-def test_one_page_per_notice_with_clause_anchors(demo):
-    notices, docs, stats = demo
-    assert stats.notices == len(notices) == 5
+def test_one_page_per_document_with_every_clause_anchor(site):
+    """All 11 documents of source_texts/ (1,021 clauses): one page each, every
+    clause with its id, its ¶ link and one copy button."""
+    notices, docs, stats = site
+    assert stats.notices == len(notices) == 11
+    assert stats.clauses == sum(1 for n in notices for _ in n.walk()) == 1021
     for n in notices:
-        md = (docs / "notices" / f"{n.id}.md").read_text(encoding="utf-8")
+        md = page(docs, n)
         for c in n.walk():
             assert f'id="{c.id}"' in md, (n.id, c.id)
-            assert f'href="#{c.id}"' in md  # ¶ link
-        assert md.count("复制引用</button>") == sum(1 for _ in n.walk())
+            assert f'href="#{c.id}"' in md, (n.id, c.id)
+        assert md.count("复制引用</button>") == sum(1 for _ in n.walk()), n.id
 
 
-def test_clause_text_escaped_in_raw_html(tmp_path):
+def test_markup_in_clause_text_and_title_is_shown_as_text(tmp_path):
+    """A scraped line full of HTML/Markdown, and a title with tags, never become markup."""
     docs = tmp_path / "docs"
-    write_docs([_nasty_notice()], docs, vocab=[])
+    write_docs([nasty_notice()], docs, vocab=[])
     md = (docs / "notices" / "nasty.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
     assert "<script>" not in md
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
     assert "<b>标题</b>" not in md
-    # the title also shows up in listings, escaped for Markdown
+    # the document list is a raw HTML table (Markdown leaves * alone inside it): escaped once
     listing = (docs / "notices" / "index.md").read_text(encoding="utf-8")
-    assert "<b>" not in listing and "\\*强调\\*" in listing
+    cell = '<a href="nasty.html">测试&lt;b&gt;标题&lt;/b&gt;*强调*</a>'
+    assert "<b>" not in listing and cell in listing
+    raw = listing[listing.index("<!--ipa:raw-->"):listing.index("<!--/ipa:raw-->")]
+    assert cell in raw
 
 
-def test_metadata_card_and_banners(demo):
-    notices, docs, _ = demo
-    km = (docs / "notices" / "002.md").read_text(encoding="utf-8")
+def test_metadata_card_links_the_region_chain_and_the_source_file(site):
+    """Seed 002 (昆明): the card's rows, both levels of 云南省 → 昆明市, the raw file."""
+    notices, docs, _ = site
+    md = page(docs, by_seed(notices, "002"))
     for label in ("发文机关", "发文字号", "成文日期", "地区", "状态", "主题", "原始文件"):
-        assert f"<th>{label}</th>" in km
-    assert "002_f819ad9b31b3e7a6.txt" in km
-    assert "tags/region/530000.html" in km and "tags/region/530100.html" in km
-    assert "banner--draft" not in km
-    cd = (docs / "notices" / "004.md").read_text(encoding="utf-8")
-    assert "banner--draft" in cd
-    jl = (docs / "notices" / "001.md").read_text(encoding="utf-8")
-    assert "banner--inferred" in jl and "推定" in jl
+        assert f"<th>{label}</th>" in md, label
+    assert "002_f819ad9b31b3e7a6.txt" in md
+    assert "tags/region/530000.html" in md and "tags/region/530100.html" in md
 
 
-def test_citation_data_and_permanent_url(demo):
-    notices, docs, _ = demo
-    km = next(n for n in notices if n.id == "002")
-    md = (docs / "notices" / "002.md").read_text(encoding="utf-8")
-    assert 'data-url="https://example.org/ip/notices/002.html"' in md
+def test_banners_for_drafts_and_inferred_metadata(site):
+    """A 征求意见稿 (seed 004) gets the draft banner, metadata guessed from
+    context (seeds 000 and 001: region, year) the inferred one; over all 11
+    documents the banners follow status and basis exactly."""
+    notices, docs, _ = site
+    drafts = {n.id for n in notices if "banner--draft" in page(docs, n)}
+    inferred = {n.id for n in notices if "banner--inferred" in page(docs, n)}
+    assert drafts == {n.id for n in notices if n.status == "征求意见稿"} == {by_seed(notices, "004").id}
+    assert inferred == {n.id for n in notices if "inferred" in n.basis.values()}
+    assert inferred == {by_seed(notices, "000").id, by_seed(notices, "001").id}
+    assert "推定" in page(docs, by_seed(notices, "001"))
+
+
+def test_citation_data_and_permanent_url(site):
+    """Seed 002: the permanent URL, the GB/T 7714 prefix with the date, and a
+    clause of the forwarded plan cited by the plan's own title."""
+    notices, docs, _ = site
+    km = by_seed(notices, "002")
+    md = page(docs, km)
+    assert f'data-url="{SITE}notices/{km.id}.html"' in md
     assert f'data-cite-prefix="{km.citation(None)}"' in md
-    assert "[EB/OL]. (2022-09-29)" in md  # GB/T 7714 prefix
-    assert 'data-label="二（三）"' in md
+    assert "[EB/OL]. (2022-09-29)" in md
+    s23 = km.clause("s2-3")
+    assert f'data-label="{s23.label}"' in md and s23.label == "二（三）"
+    assert f'data-cite="{km.citation(s23)}"' in md
+    assert km.citation(s23) == "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》二（三）"
 
 
-def test_redirect_old_anchor(demo):
-    _, docs, _ = demo
-    md = (docs / "notices" / "002.md").read_text(encoding="utf-8")
+def test_redirect_keeps_an_old_anchor(site):
+    """redirects.yml maps seed 002's old s9-9 to s2-3: the old id stays on the page."""
+    notices, docs, _ = site
+    md = page(docs, by_seed(notices, "002"))
     assert '<span class="clause-redirect" id="s9-9"></span>' in md
     assert "data-redirects=" in md and "s9-9" in md
 
 
-def test_region_year_type_status_pages(demo):
-    notices, docs, _ = demo
+def test_related_documents_are_listed_with_their_reason(site, real):
+    """Seed 002 lists the two 云南省 documents (000, 003) as 同一地区, as enrich found them."""
+    notices, docs, _ = site
+    related = real[1].related
+    km = by_seed(notices, "002")
+    md = page(docs, km)
+    same = [d for d, reason in related[km.id] if reason == "同一地区"]
+    assert set(same) == {by_seed(notices, "000").id, by_seed(notices, "003").id}
+    block = md[md.index('<ul class="related">'):]
+    block = block[:block.index("</ul>")]
+    for doc_id, reason in related[km.id]:
+        assert f'href="../notices/{doc_id}.html"' in block and f"（{reason}）" in block
+
+
+def test_region_year_type_and_status_pages(site):
+    """Region pages nest 昆明市 under 云南省 and list the province's documents
+    on its page; one year page per year; the draft on its status page."""
+    notices, docs, _ = site
     yn = (docs / "tags" / "region" / "530000.md").read_text(encoding="utf-8")
-    assert "昆明市" in yn and "(../../notices/002.md)" in yn and "(../../notices/003.md)" in yn
+    for seed in ("000", "002", "003"):
+        assert f"(../../notices/{by_seed(notices, seed).id}.md)" in yn, seed
+    assert "昆明市" in yn
     idx = (docs / "tags" / "region" / "index.md").read_text(encoding="utf-8")
     assert idx.index("云南省") < idx.index("昆明市")
     assert "    - [昆明市]" in idx  # nested under 云南省
-    assert (docs / "tags" / "year" / "2022.md").read_text(encoding="utf-8").count("notices/002.md") == 1
-    status = list((docs / "tags" / "status").glob("*.md"))
-    assert any("notices/004.md" in p.read_text(encoding="utf-8") for p in status if p.name != "index.md")
-    assert list((docs / "tags" / "type").glob("*.md"))
+    km = by_seed(notices, "002")
+    assert (docs / "tags" / "year" / "2022.md").read_text(encoding="utf-8").count(f"notices/{km.id}.md") == 1
+    years = {p.stem for p in (docs / "tags" / "year").glob("*.md")} - {"index"}
+    assert years == {str(n.year) for n in notices if n.year}
+    draft = by_seed(notices, "004")
+    status = [p for p in (docs / "tags" / "status").glob("*.md") if p.name != "index.md"]
+    assert [p.name for p in status if f"notices/{draft.id}.md" in p.read_text(encoding="utf-8")]
+    assert len([p for p in (docs / "tags" / "type").glob("*.md") if p.name != "index.md"]) == len(
+        {n.doc_type for n in notices if n.doc_type})
 
 
-def test_theme_page_lists_clauses_from_several_documents(demo):
-    notices, docs, _ = demo
-    md = (docs / "tags" / "theme" / "geographical-indications.md").read_text(encoding="utf-8")
-    docs_with = {n.id for n in notices for c in n.walk() if "地理标志" in c.themes}
-    assert len(docs_with) >= 3
-    for n in notices:
-        for c in n.walk():
-            if "地理标志" in c.themes:
-                assert f"notices/{n.id}.html#{c.id}" in md
+def test_theme_pages_list_every_tagged_clause(site):
+    """Real vocabulary (data/themes.yml): each theme page links every clause
+    tagged with it; 地理标志 clauses come from at least three documents."""
+    notices, docs, _ = site
+    vocab = {t.slug: t for t in load_vocabulary()}
+    tagged = {slug for n in notices for c in n.walk() for slug in c.themes}
+    assert tagged <= set(vocab) and "geographical-indication" in tagged
+    for slug in tagged:
+        md = (docs / "tags" / "theme" / f"{slug}.md").read_text(encoding="utf-8")
+        for n in notices:
+            for c in n.walk():
+                if slug in c.themes:
+                    assert f"notices/{n.id}.html#{c.id}" in md, (slug, n.id, c.id)
+    gi = {n.id for n in notices for c in n.walk() if "geographical-indication" in c.themes}
+    assert len(gi) >= 3
 
 
-def test_external_document_pages(demo):
-    notices, docs, stats = demo
+def test_external_document_pages_list_every_citing_clause(site):
+    """Every document the archive cites but does not hold (43 here) has a page
+    listing each citing clause."""
+    notices, docs, stats = site
     keys = {r.external_key for n in notices for r in n.references if r.external_key and not r.target_id}
-    assert stats.external == len(keys) > 0
+    assert stats.external == len(keys) == 43
     for key in keys:
-        page = (docs / "tags" / "cited" / f"{key}.md").read_text(encoding="utf-8")
-        citing = [(n.id, r.clause_id) for n in notices for r in n.references if r.external_key == key]
-        for doc_id, cid in citing:
-            assert f"notices/{doc_id}.html#{cid}" in page
+        text = (docs / "tags" / "cited" / f"{key}.md").read_text(encoding="utf-8")
+        for n in notices:
+            for r in n.references:
+                if r.external_key == key:
+                    assert f"notices/{n.id}.html#{r.clause_id}" in text, (key, n.id, r.clause_id)
 
 
-def test_references_link_to_target_and_cited_by(tmp_path):
-    a = _nasty_notice()
-    b = Notice(id="b", title="引用方", source_file="b.txt", body="x", issuer=["乙"], date_written="2022-01-01",
-               clauses=[Clause("s1", "一", 1, "section", "根据《测试》第一条执行。")])
-    b.references = [Reference("s1", "《测试》", title="测试", target_id="nasty", target_clause="s1-1")]
+def test_a_reference_links_to_the_cited_clause_and_back(tmp_path):
+    """b's 《测试》第一条 resolves to nasty's s1-1: b links there, nasty lists b
+    as citing it, the export records it; relative URLs without a site_url."""
+    a = nasty_notice()
+    b = notice("b", title="引用方", issuer=["乙"], date_written="2022-01-01",
+               clauses=[clause("s1", "根据《测试》第一条执行。")],
+               references=[Reference("s1", "《测试》", title="测试", target_id="nasty", target_clause="s1-1")])
     docs = tmp_path / "docs"
     write_docs([a, b], docs, vocab=[], related={"b": [("nasty", 0.5, "同地区")]})
     bmd = (docs / "notices" / "b.md").read_text(encoding="utf-8")
     assert '<a class="ref" href="../notices/nasty.html#s1-1">《测试》</a>' in bmd
-    assert 'data-url="b.html"' in bmd  # relative to the page when there is no site_url
+    assert 'data-url="b.html"' in bmd
     assert "同地区" in bmd and 'href="../notices/nasty.html"' in bmd
     amd = (docs / "notices" / "nasty.md").read_text(encoding="utf-8")
     assert 'href="../notices/b.html#s1"' in amd  # 被引用
@@ -167,8 +244,10 @@ def test_references_link_to_target_and_cited_by(tmp_path):
     assert nasty["cited_by"][0]["source_id"] == "b"
 
 
-def test_archive_json_export(demo):
-    notices, docs, _ = demo
+def test_archive_json_export_follows_its_schema(site):
+    """All 11 documents: clause ids in reading order, permanent clause URLs,
+    the schema's required keys, every reference exported."""
+    notices, docs, _ = site
     data = json.loads((docs / "data" / "archive.json").read_text(encoding="utf-8"))
     assert data["schema_version"] == SCHEMA_VERSION and data["count"] == len(notices)
     schema = json.loads((docs / "data" / "archive.schema.json").read_text(encoding="utf-8"))
@@ -179,12 +258,13 @@ def test_archive_json_export(demo):
             yield c
             yield from walk(c["children"])
 
+    assert {d["id"] for d in data["documents"]} == {n.id for n in notices}
     for d in data["documents"]:
         n = next(x for x in notices if x.id == d["id"])
         got = list(walk(d["clauses"]))
         assert [c["id"] for c in got] == [c.id for c in n.walk()]
         for c in got:
-            assert c["url"] == f"https://example.org/ip/notices/{n.id}.html#{c['id']}"
+            assert c["url"] == f"{SITE}notices/{n.id}.html#{c['id']}"
             for key in schema["$defs"]["clause"]["required"]:
                 assert key in c
         for key in schema["$defs"]["document"]["required"]:
@@ -192,43 +272,53 @@ def test_archive_json_export(demo):
         assert len(d["references"]) == len(n.references)
 
 
-def test_atom_feed(demo):
-    notices, docs, _ = demo
+def test_atom_feed_has_every_document_newest_first(site):
+    """One entry per document; the first is the newest dated one (seed 004, 2023-03-22)."""
+    notices, docs, _ = site
     root = ET.parse(docs / "data" / "feed.xml").getroot()
     ns = {"a": "http://www.w3.org/2005/Atom"}
     entries = root.findall("a:entry", ns)
     assert len(entries) == len(notices)
     first = entries[0].find("a:link", ns).get("href")
     newest = max((n for n in notices if n.date), key=lambda n: n.date)
-    assert first == f"https://example.org/ip/notices/{newest.id}.html"
+    assert newest is by_seed(notices, "004")
+    assert first == f"{SITE}notices/{newest.id}.html"
 
 
-def test_timeline_and_targets(demo):
-    notices, docs, _ = demo
+def test_timeline_and_targets_link_every_goal_and_target(site):
+    """Every document on the timeline (inferred dates marked 推定), every goal
+    and target linked to its clause; per-region timelines hold only their
+    region's documents (云南省: 002, not 004)."""
+    notices, docs, _ = site
     tl = (docs / "generated" / "timeline.md").read_text(encoding="utf-8")
     for n in notices:
-        assert f"notices/{n.id}.html" in tl
-    assert "（推定）" in tl and 'id="tl-region"' in tl
-    for n in notices:
+        assert f"notices/{n.id}.html" in tl, n.id
         for g in n.goals:
             assert f"notices/{n.id}.html#{g.clause_id}" in tl
-    assert (docs / "generated" / "timeline" / "530000.md").exists()
+    assert "（推定）" in tl and 'id="tl-region"' in tl
+    codes = {p.stem for p in (docs / "generated" / "timeline").glob("*.md")}
+    assert codes == {code for n in notices if n.region for _, code in n.region.chain}
     yn = (docs / "generated" / "timeline" / "530000.md").read_text(encoding="utf-8")
-    assert "notices/002.html" in yn and "notices/004.html" not in yn
+    assert f"notices/{by_seed(notices, '002').id}.html" in yn
+    assert f"notices/{by_seed(notices, '004').id}.html" not in yn
     tg = (docs / "generated" / "targets.md").read_text(encoding="utf-8")
+    assert sum(len(n.targets) for n in notices) == 26  # 002: 5, 001: 5, 003: 16
     for n in notices:
         for t in n.targets:
             assert f"notices/{n.id}.html#{t.clause_id}" in tg
 
 
-def test_targets_side_by_side(tmp_path):
-    mk = lambda i, code, name, year, v: Notice(  # noqa: E731
-        id=i, title=f"{name}方案", source_file=f"{i}.txt", body="x", date_written=f"{year}-01-01",
-        region=Region(name, code, [(name, code)]), clauses=[Clause("s1", "一", 1, "section", "x")],
-        targets=[Target("s1", "每万人口高价值发明专利拥有量", v, "件", str(year + 3), "…")],
-        goals=[Goal("s1", "到2025年…", str(year + 3))])
+def test_one_indicator_of_two_provinces_shares_a_section(tmp_path):
+    """Two provinces with the same indicator: one 目标 section with both values,
+    and the goal years on the timeline."""
+    def plan(doc_id, region, year, value):
+        return notice(doc_id, title=f"{region}方案", date_written=f"{year}-01-01", region=region,
+                      clauses=[clause("s1", "一、目标")],
+                      targets=[Target("s1", "每万人口高价值发明专利拥有量", value, "件", str(year + 3), "…")],
+                      goals=[Goal("s1", "到2025年…", str(year + 3))])
+
     docs = tmp_path / "docs"
-    write_docs([mk("a", "530000", "云南省", 2022, 12), mk("b", "510000", "四川省", 2021, 15.5)], docs, vocab=[])
+    write_docs([plan("a", "云南省", 2022, 12), plan("b", "四川省", 2021, 15.5)], docs, vocab=[])
     tg = (docs / "generated" / "targets.md").read_text(encoding="utf-8")
     assert tg.count("## 每万人口高价值发明专利拥有量") == 1
     assert "12件" in tg and "15.5件" in tg

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from build_tools.enrich.versions import LOCK_NAME
 from build_tools.metadata import load_notice
-from build_tools.models import Notice
+from build_tools.models import Enrichment, Notice
 from build_tools.pipeline import enrich_stage, load_documents, source_files
 from build_tools.structure import parse_structure
 
@@ -25,11 +26,12 @@ def load(path: Path | str) -> Notice:
     return n
 
 
-def real_notices(source_dir: Path = SOURCES) -> tuple[list[Notice], dict]:
-    """(notices, related documents) of ``source_dir`` through the whole
-    pipeline up to the write stage; a document with an error fails the test."""
+def real_notices(source_dir: Path = SOURCES) -> tuple[list[Notice], Enrichment]:
+    """(notices, the enrich stage's ``Enrichment``) of ``source_dir`` through
+    the pipeline up to the write stage, as ``build_site`` runs it (with the
+    archive's ``works.lock``); a document with an error fails the test."""
     res = load_documents(source_files(source_dir), require_sidecar=True)
     if res.errors:
         raise RuntimeError("\n".join(map(str, res.errors)))
-    _, related = enrich_stage(res.notices)
-    return res.notices, related
+    _, enrichment = enrich_stage(res.notices, works_lock=source_dir / LOCK_NAME)
+    return res.notices, enrichment
