@@ -94,6 +94,8 @@ def cmd_parse(args) -> int:
         if args.json:
             d = n.to_dict() if not args.no_clauses else {**n.metadata_dict(), "body": n.body}
             print(json.dumps(d, ensure_ascii=False))
+        elif args.explain:
+            _print_explain(n)
         else:
             _print_record(n)
     return 1 if res.errors else 0
@@ -121,6 +123,8 @@ def _print_record(n) -> None:
         print(f"{n.forwarded.action}      《{n.forwarded.title}》（{n.forwarded.doc_type or '?'}，由{n.forwarded.wrapper_type or '?'}{n.forwarded.action}）")
     if n.source_url:
         print(f"来源网址  {n.source_url}")
+    for line, msg in n.warnings:
+        print(f"警告      {'第' + str(line) + '行 ' if line else ''}{msg}")
     for s in n.stripped:
         print(f"已去除    第{s.line}行 [{s.reason}] {s.text[:60]}")
     miss = missing_fields(n)
@@ -130,6 +134,37 @@ def _print_record(n) -> None:
         print(f"条款      {sum(1 for _ in n.walk())} 个")
     print("---- 正文 ----")
     print(n.body)
+    print()
+
+
+EXPLAIN_FIELDS = [("title", "标题"), ("issuer", "发文机关"), ("doc_number", "发文字号"), ("date_written", "成文日期"),
+                  ("date_published", "发布日期"), ("year", "年份"), ("region", "地区"), ("doc_type", "类型"),
+                  ("source_url", "来源网址"), ("index_number", "索引号"), ("topic", "主题分类"), ("validity", "有效性")]
+
+
+def _print_explain(n) -> None:
+    """``parse --explain``: every metadata field, its value and where it came from."""
+    basis_zh = {"printed": "原文", "inferred": "推定", "sidecar": "人工核定（sidecar）", "filename": "据文件名", "auto": "自动生成"}
+    print(f"== {n.source_file}  ({n.format}, {n.encoding})")
+    for key, label in EXPLAIN_FIELDS:
+        if key in {"index_number", "topic", "validity"}:
+            if key in n.provenance:
+                value, _, where = n.provenance[key].partition("　← ")
+                print(f"{label:<6}{value}\n{'':8}← {where}")
+            continue
+        value = getattr(n, key)
+        if key == "issuer":
+            value = "、".join(value)
+        elif key == "region" and value is not None:
+            value = " → ".join(name for name, _ in value.chain)
+        where = n.provenance.get(key) or ("由成文/发布日期得出" if key == "year" and value else "")
+        if key == "doc_type" and value:
+            where = where or "由标题（或所印发文件的标题）的文种词得出"
+        b = n.basis.get(key)
+        tag = f"［{basis_zh.get(b, b)}］" if b and b != "printed" else ""
+        print(f"{label:<6}{value or '（缺）'}{tag}\n{'':8}← {where or ('原文未载明' if not value else '原文')}")
+    for line, msg in n.warnings:
+        print(f"警告    {'第' + str(line) + '行 ' if line else ''}{msg}")
     print()
 
 
@@ -304,6 +339,7 @@ def main(argv=None) -> int:
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--no-clauses", action="store_true", help="不切分条款")
+    p.add_argument("--explain", action="store_true", help="逐项列出元数据字段的值及其来源（元数据表、meta 标签、正文第几行、落款、文件名、sidecar）")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("add", help="把新文件加入 source_texts/，分配永久 id 并写 sidecar")

@@ -538,6 +538,10 @@ def auto_id(notice: Notice, data: bytes) -> str:
     return f"{slug}-{year}-{hashlib.sha1(data).hexdigest()[:6]}"
 
 
+SIDECAR_FIELDS = ("title", "issuer", "doc_number", "date_written", "date_published", "year", "region", "doc_type",
+                  "status", "source_url")
+
+
 def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_sidecar: bool = True) -> Notice:
     """read -> extract -> apply sidecar (``<stem>.yml`` beside the file if present).
 
@@ -549,7 +553,11 @@ def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_s
     side_path = Path(sidecar) if sidecar else path.with_suffix(".yml")
     if use_sidecar and side_path.exists():
         data = sc.load_sidecar(side_path)
+        before = {f: getattr(notice, f, None) for f in SIDECAR_FIELDS}
         sc.apply_sidecar(notice, data, side_path)
+        for f in SIDECAR_FIELDS:
+            if getattr(notice, f, None) != before[f] or notice.basis.get(f) == "sidecar":
+                notice.provenance[f] = f"sidecar {side_path.name}" + (f"（原文：{before[f]}）" if before[f] not in (None, "", []) and f != "region" else "")
     if not notice.id:
         notice.id = auto_id(notice, path.read_bytes())
         notice.basis["id"] = "auto"

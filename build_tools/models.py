@@ -360,6 +360,8 @@ class Notice:
             "basis": dict(self.basis),
             "notes": list(self.notes),
             "stripped": [asdict(s) for s in self.stripped],
+            "provenance": dict(self.provenance),
+            "warnings": [{"line": line, "message": msg} for line, msg in self.warnings],
             "date_effective": self.date_effective,
             "amendments": [asdict(a) for a in self.amendments],
             "work_id": self.work_id,

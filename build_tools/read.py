@@ -70,16 +70,20 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
     if b"\x00" in data[:4096]:
         # UTF-16 without BOM: NULs (high bytes of ASCII such as line breaks and digits)
         # all on one side of each code unit; Chinese text may have few of them
-        head = data[:4096 - 4096 % 2]
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        for enc, ok in (("utf-16-le", odd and even * 20 <= odd), ("utf-16-be", even and odd * 20 <= even)):
-            if ok and len(data) % 2 == 0:
+        # (一 U+4E00 has a NUL low byte too): the side with more NULs decides the byte order
+        # (一 U+4E00 has a NUL low byte too): the byte order whose text reads as Chinese wins
+        if len(data) % 2 == 0:
+            best = None
+            for enc in ("utf-16-le", "utf-16-be"):
                 try:
                     text = data.decode(enc)
                 except UnicodeDecodeError:
                     continue
-                if not _looks_binary(text) and _plausible(text, enc):
-                    return text, enc
+                score = _readable_share(text)
+                if not _looks_binary(text) and score >= 0.95 and (best is None or score > best[0]):
+                    best = (score, text, enc)
+            if best is not None:
+                return best[1], best[2]
         raise ReadError(path, "二进制文件（含 NUL 字节），不是文本公文")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -93,6 +97,13 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
         raise ReadError(path, f"UTF-8 文本中含无效字节（第 {first_bad} 字节），无法无损解码；请取得完好的原件", line)
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
+        # charset-normalizer gives up on some GB18030 texts (govcn-037 saved as GB18030)
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            text = ""
+        if text and not _looks_binary(text) and _readable(text):
+            return text, "gb18030"
         raise ReadError(path, "无法识别文件编码，无法解码（不是 UTF-8/GB18030/UTF-16 文本）")
     enc = best.encoding.lower().replace("_", "-")
     if enc in {"gb2312", "gbk", "gb18030", "hz", "cp936"}:
@@ -113,6 +124,18 @@ def _plausible(text: str, enc: str) -> bool:
     high = sum(1 for ch in text if ord(ch) > 127)
     cjk = len(re.findall(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]", text))
     return high == 0 or cjk / high > 0.5
+
+
+def _readable_share(text: str) -> float:
+    """Share of Chinese, ASCII and CJK punctuation in decoded text (mojibake scores low)."""
+    sample = text[:4096]
+    good = sum(1 for ch in sample if ch.isascii() or "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+               or ch in "\u2014\u2026\u201c\u201d\u2018\u2019\u00b7")
+    return good / max(1, len(sample))
+
+
+def _readable(text: str) -> bool:
+    return _readable_share(text) >= 0.95
 
 
 def _strict(data: bytes, enc: str, path) -> str:
@@ -400,7 +423,8 @@ class _Lines:
 
 
 def _read_html(path: Path, text: str) -> RawDocument:
-    soup = BeautifulSoup(text, "html.parser")
+    # browsers read </br> (provincial pages) as <br>; html.parser would drop it
+    soup = BeautifulSoup(re.sub(r"</br\s*>", "<br>", text, flags=re.I), "html.parser")
     declared: list[Declared] = []
     for m in soup.find_all("meta"):
         name = (m.get("name") or m.get("property") or "").strip().lower()

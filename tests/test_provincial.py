@@ -1,0 +1,126 @@
+"""Issue 12: real pages of a site the pipeline was not tuned for (../shared/corpus/provincial,
+20 jiangxi.gov.cn Hanweb pages).  Ground truth is manifest.tsv, taken from each page's own metadata."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from build_tools.metadata import load_notice, same_organ
+from build_tools.read import read_file
+from conftest import ROOT, SHARED
+
+PROVINCIAL = SHARED / "corpus" / "provincial"
+FIELDS = ("title", "issuer", "doc_number", "date_written", "date_published")
+
+
+@pytest.fixture(scope="module")
+def rows():
+    if not PROVINCIAL.is_dir():
+        pytest.fail(f"real corpus missing: {PROVINCIAL}")
+    rows = list(csv.DictReader(open(PROVINCIAL / "manifest.tsv", encoding="utf-8"), delimiter="\t"))
+    assert len(rows) == 20
+    return rows
+
+
+@pytest.fixture(scope="module")
+def notices(rows):
+    return {r["file"]: load_notice(PROVINCIAL / r["file"], use_sidecar=False) for r in rows}
+
+
+def _agrees(field: str, got, want: str) -> bool:
+    if field == "issuer":  # short or full form of the same organ (省政府办公厅 / 江西省人民政府办公厅)
+        got = "、".join(got)
+        return got == want or (bool(got) and bool(want) and same_organ(got, want))
+    return (got or "") == want
+
+
+def test_metadata_against_manifest(rows, notices, capsys):
+    score = dict.fromkeys(FIELDS, 0)
+    table = []
+    for r in rows:
+        n = notices[r["file"]]
+        marks = []
+        for f in FIELDS:
+            ok = _agrees(f, getattr(n, f), r[f])
+            score[f] += ok
+            marks.append("✓" if ok else f"✗ {getattr(n, f)!r} ≠ {r[f]!r}")
+        table.append(f"{r['file']}: " + " | ".join(marks))
+    with capsys.disabled():
+        print("\nprovincial (jiangxi.gov.cn) metadata against manifest.tsv:")
+        print("\n".join(table))
+        print("  ".join(f"{f} {score[f]}/20" for f in FIELDS))
+    for f in FIELDS:
+        assert score[f] >= 19, (f, score[f], table)
+
+
+def test_every_page_is_江西_with_its_url(rows, notices):
+    for r in rows:
+        n = notices[r["file"]]
+        assert n.region is not None and n.region.name == "江西省", r["file"]
+        # source_url from <meta name="Url"> (the page's own address)
+        assert n.source_url and n.source_url.startswith("http://www.jiangxi.gov.cn/art/2020/"), r["file"]
+        assert r["file"] and n.provenance["title"].startswith("meta ArticleTitle")
+
+
+def test_table_leaves_the_body_and_fills_the_record(rows, notices):
+    with_table = [r for r in rows if r["index_number"]]
+    assert len(with_table) == 17
+    for r in with_table:
+        n = notices[r["file"]]
+        assert "索引号" not in n.body and "组配分类" not in n.body, r["file"]
+        assert any(s.reason == "元数据表" and r["index_number"] in s.text for s in n.stripped), r["file"]
+        assert n.provenance["index_number"].startswith(r["index_number"])
+        # furniture of every page is gone from the body but listed
+        for junk in ("扫一扫在手机打开当前页", "打印本页", "当前位置"):
+            assert junk not in n.body, (r["file"], junk)
+    first = notices["provincial-001.html"]
+    assert first.issuer == ["江西省人民政府办公厅"]  # the fuller form printed in the title is shown
+    assert any("省政府办公厅" in m and "简称" in m for _, m in first.warnings)
+    assert first.provenance["doc_number"].startswith("元数据表“文号”")
+    assert first.body.startswith("各市、县（区）人民政府，省政府各部门：")
+
+
+def test_printed_disagreements_are_kept_and_reported(notices):
+    # provincial-006: 成文日期 (2020-03-13) after PubDate (2020-03-10), both kept as printed
+    n = notices["provincial-006.html"]
+    assert (n.date_written, n.date_published) == ("2020-03-13", "2020-03-10")
+    assert n.doc_number == "省政府令第223号"
+    assert n.date_lines["date_written"] and n.date_lines["date_published"]
+    # 解读 pages without a table: no 成文日期 invented, 发布日期 from PubDate
+    for f in ("provincial-015.html", "provincial-016.html", "provincial-017.html"):
+        m = notices[f]
+        assert m.date_written is None and m.issuer == [] and m.doc_type == "解读"
+        assert m.provenance["date_published"].startswith("meta PubDate")
+        assert m.basis.get("region") == "inferred"  # 江西省 from the site name, not printed in the text
+
+
+def test_breaks_written_as_close_tags_split_lines(tmp_path):
+    # provincial pages write </br>; the same text with <br/> and </br> reads the same
+    page = (PROVINCIAL / "provincial-007.html").read_text(encoding="utf-8")
+    ref = read_file(PROVINCIAL / "provincial-007.html")
+    assert "（此件主动公开）" in ref.body.split("\n")
+    body = "<br>".join(t for _, t in ref.lines)
+    for br in ("<br>", "<br/>", "</br>", "<BR />"):
+        f = tmp_path / f"p{len(br)}.html"
+        f.write_text(page.replace(page[page.index("<meta name=\"ContentStart\">"):page.index("<meta name=\"ContentEnd\">")],
+                                  "<p>" + body.replace("<br>", br) + "</p>"), encoding="utf-8")
+        assert read_file(f).body == ref.body, br
+
+
+def test_parse_explain_names_every_source(rows):
+    f = PROVINCIAL / "provincial-001.html"
+    r = subprocess.run([sys.executable, "-m", "build_tools.cli", "parse", "--explain", str(f)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "meta ArticleTitle" in out and "元数据表“文号”" in out and "元数据表“成文日期”" in out
+    assert "meta PubDate" in out and "meta Url" in out
+    assert "赣府厅字〔2020〕14号" in out
+    j = subprocess.run([sys.executable, "-m", "build_tools.cli", "parse", "--json", "--no-clauses", str(f)],
+                       capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    rec = json.loads(j.splitlines()[0])
+    assert rec["doc_number"] == "赣府厅字〔2020〕14号" and rec["date_published"] == "2020-02-09"
