@@ -4,6 +4,7 @@
 clause::
 
     doc_id<TAB>clause_id<TAB>fingerprint     # live clause, 8 hex of sha1
+    doc_id<TAB>clause_id<TAB>fingerprint<TAB>old_fp@2026-12-01,…   # with its text history
     doc_id<TAB>old_id<TAB>>new_id            # retired id, redirected
 
 ``#`` lines are comments.  The fingerprint is the first 8 hex digits of the
@@ -12,6 +13,17 @@ the text *last published*: a changed clause warns once (at the build that
 publishes the change) and the new fingerprint is written; the diff of the
 lock shows it in review.  Redirected ids stay in the lock (``>new_id``) so
 that deleting their redirect later is caught.
+
+History of changed clauses: the build that publishes a changed text keeps
+the old fingerprint and the date in the lock's fourth column
+(``old_fp@YYYY-MM-DD``, oldest first, comma-separated) and the earlier text
+in ``source_texts/clause-history.yml`` (``doc_id: {clause_id: [{date,
+fingerprint, text}]}``), taken from the last published site
+(``<root>/site/data/archive.json``, read by :func:`check_anchors` before the
+new site replaces it).  ``check_anchors`` attaches the history to each
+document (``Notice.clause_changes``, shown on the page as 「本条文字于
+YYYY-MM-DD 更正」) and lists every such clause as a warning, so
+``iparchive check`` names them.
 
 ``source_texts/redirects.yml`` — ``doc_id: {old_clause_id: new_clause_id}``.
 
@@ -27,7 +39,9 @@ Rules checked by :func:`check_anchors` (messages in Chinese):
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,12 +51,15 @@ import yaml
 
 from .errors import SourceError
 from .fsutil import atomic_write_text
-from .models import Notice
+from .models import ClauseChange, Notice
 
 __all__ = [
     "AnchorError", "AnchorIssue", "AnchorReport", "Redirects", "fingerprint", "current_anchors",
-    "load_lock", "load_redirects", "check_anchors", "update_lock", "format_lock",
+    "load_lock", "load_redirects", "check_anchors", "update_lock", "format_lock", "Lock",
+    "load_history", "HISTORY_NAME",
 ]
+
+HISTORY_NAME = "clause-history.yml"
 
 LOCK_HEADER = (
     "# anchors.lock — 已发布的条款锚点，由 iparchive build 自动维护，请勿手工删除行。\n"
@@ -72,6 +89,8 @@ class AnchorReport:
     new: dict[str, dict[str, str]] = field(default_factory=dict)  # doc -> {id: fp} to add
     changed: dict[str, dict[str, str]] = field(default_factory=dict)  # doc -> {id: new fp}
     missing_documents: list[str] = field(default_factory=list)
+    old_texts: dict[tuple[str, str], str] = field(default_factory=dict)  # (doc, id) -> published text
+    date: str = field(default_factory=lambda: dt.date.today().isoformat())  # of this check
 
     @property
     def ok(self) -> bool:
@@ -87,6 +106,16 @@ class Redirects(dict):
         self.lines: dict[tuple[str, str], int] = {}
 
 
+class Lock(dict):
+    """``{doc_id: {clause_id: fingerprint}}`` plus ``history[(doc, id)]`` =
+    [(old fingerprint, date)] and the ``path`` it was read from."""
+
+    def __init__(self, *a, path: Optional[Path] = None, **kw):
+        super().__init__(*a, **kw)
+        self.path = path
+        self.history: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+
 def fingerprint(text: str) -> str:
     """First 8 hex digits of sha1 of the text with all whitespace removed."""
     return hashlib.sha1(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()[:8]
@@ -97,22 +126,67 @@ def current_anchors(notice: Notice) -> dict[str, str]:
     return {c.id: fingerprint(c.text) for c in notice.walk()}
 
 
-def load_lock(path: Path | str) -> dict[str, dict[str, str]]:
+_HISTORY_ITEM = re.compile(r"^([0-9a-f]{8})@(\d{4}-\d{2}-\d{2})$")
+
+
+def load_lock(path: Path | str) -> Lock:
     """Read anchors.lock (missing file: empty).  Raises AnchorError with the line."""
     path = Path(path)
-    out: dict[str, dict[str, str]] = {}
+    out = Lock(path=path)
     if not path.exists():
         return out
     for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) != 3 or not all(parts):
-            raise AnchorError(path, f"锚点锁文件格式错误，应为“文件id<TAB>条款id<TAB>指纹”：{line!r}", no)
-        doc, cid, fp = parts
+        if len(parts) not in (3, 4) or not all(parts):
+            raise AnchorError(path, f"锚点锁文件格式错误，应为“文件id<TAB>条款id<TAB>指纹[<TAB>旧指纹@日期,…]”：{line!r}", no)
+        doc, cid, fp = parts[:3]
         if cid in out.get(doc, {}):
             raise AnchorError(path, f"锚点 {doc}#{cid} 重复出现", no)
         out.setdefault(doc, {})[cid] = fp
+        if len(parts) == 4:
+            items = []
+            for item in parts[3].split(","):
+                m = _HISTORY_ITEM.match(item)
+                if not m:
+                    raise AnchorError(path, f"锚点 {doc}#{cid} 的历史记录应为“旧指纹@YYYY-MM-DD”：{item!r}", no)
+                items.append((m.group(1), m.group(2)))
+            out.history[(doc, cid)] = items
+    return out
+
+
+def load_history(path: Path | str) -> dict[str, dict[str, list[dict]]]:
+    """clause-history.yml: ``{doc: {clause: [{date, fingerprint, text}]}}`` (missing: empty)."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise AnchorError(path, f"YAML 语法错误：{e.problem or e}", mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise AnchorError(path, "clause-history.yml 顶层应为“文件id: {条款id: [记录…]}”的映射", 1)
+    return data
+
+
+def _published_texts(lock_path: Path) -> dict[tuple[str, str], str]:
+    """(doc, clause) -> text of the last published site next to ``source_texts``."""
+    archive = lock_path.parent.parent / "site" / "data" / "archive.json"
+    try:
+        docs = json.loads(archive.read_text(encoding="utf-8")).get("documents", [])
+    except (OSError, ValueError):
+        return {}
+    out: dict[tuple[str, str], str] = {}
+
+    def walk(doc: str, clauses: list) -> None:
+        for c in clauses:
+            out[(doc, c.get("id"))] = c.get("text", "")
+            walk(doc, c.get("children") or [])
+
+    for d in docs:
+        walk(d.get("id"), d.get("clauses") or [])
     return out
 
 
@@ -169,9 +243,17 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
     ``notices``).  A locked document not among them is reported once in
     ``missing_documents`` (and as one error), not as deletions of its clauses.
     """
+    notices = list(notices)
     cur = {n.id: current_anchors(n) for n in notices}
     built_ids = set(cur) if built is None else set(built)
     rep = AnchorReport()
+    lock_path = getattr(lock, "path", None)
+    history = getattr(lock, "history", {})
+    try:
+        texts = load_history(lock_path.with_name(HISTORY_NAME)) if lock_path else {}
+    except AnchorError as e:
+        rep.warnings.append(AnchorIssue(str(e.path), None, e.message))
+        texts = {}
     rpath = getattr(redirects, "path", "source_texts/redirects.yml") or "source_texts/redirects.yml"
     rlines = getattr(redirects, "lines", {})
 
@@ -206,7 +288,7 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
             if cid in now:
                 if now[cid] != fp:
                     rep.warnings.append(AnchorIssue(doc, cid, f"条款 {cid} 的文字已变化：备忘录中引用的原文可能已过时"
-                                                              f"（原文指纹 {fp}，现为 {now[cid]}）"))
+                                                              f"（原文指纹 {fp}，现为 {now[cid]}；页面将注明更正日期并保留原文字）"))
                     rep.changed.setdefault(doc, {})[cid] = now[cid]
             elif cid not in red:
                 rep.errors.append(AnchorIssue(doc, cid, (
@@ -216,12 +298,42 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
         added = {cid: fp for cid, fp in now.items() if cid not in locked}
         if added:
             rep.new[doc] = added
+    if rep.changed and lock_path:
+        published = _published_texts(lock_path)
+        rep.old_texts = {(d, c): published[(d, c)] for d, ids in rep.changed.items() for c in ids
+                         if (d, c) in published and fingerprint(published[(d, c)]) == lock[d][c]}
+    for n in notices:  # the page shows each change; iparchive check lists them
+        changes: dict[str, list[ClauseChange]] = {}
+        for (doc, cid), items in history.items():
+            if doc != n.id:
+                continue
+            kept = {str(x.get("fingerprint")): x.get("text") for x in (texts.get(doc, {}) or {}).get(cid, []) or []}
+            changes[cid] = [ClauseChange(cid, date, old, kept.get(old)) for old, date in items]
+        for cid, new_fp in rep.changed.get(n.id, {}).items():
+            old = lock[n.id][cid]
+            changes.setdefault(cid, []).append(ClauseChange(cid, rep.date, old, rep.old_texts.get((n.id, cid))))
+        n.clause_changes = changes
+        for cid, items in sorted(changes.items()):
+            if cid not in rep.changed.get(n.id, {}):
+                rep.warnings.append(AnchorIssue(n.id, cid, "条款 {} 的文字曾更正：{}".format(
+                    cid, "；".join(f"{c.date} 之前指纹 {c.old_fingerprint}" for c in items))))
     return rep
 
 
 def format_lock(lock: dict[str, dict[str, str]]) -> str:
-    rows = sorted(f"{doc}\t{cid}\t{fp}" for doc, ids in lock.items() for cid, fp in ids.items())
+    history = getattr(lock, "history", {})
+
+    def row(doc: str, cid: str, fp: str) -> str:
+        h = history.get((doc, cid))
+        return f"{doc}\t{cid}\t{fp}" + ("\t" + ",".join(f"{o}@{d}" for o, d in h) if h else "")
+
+    rows = sorted(row(doc, cid, fp) for doc, ids in lock.items() for cid, fp in ids.items())
     return LOCK_HEADER + "".join(r + "\n" for r in rows)
+
+
+def write_text(path: Path, text: str) -> None:
+    """The one place this module writes a file."""
+    atomic_write_text(path, text)  # a kill or a full disk never truncates the lock
 
 
 def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[AnchorReport] = None,
@@ -237,13 +349,23 @@ def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[An
     built = {n.id for n in notices}
     if report is not None:
         built -= set(report.missing_documents)
-    out: dict[str, dict[str, str]] = {d: dict(ids) for d, ids in old.items() if d not in built}
+    out = Lock({d: dict(ids) for d, ids in old.items() if d not in built}, path=path)
+    out.history = {k: list(v) for k, v in old.history.items()}
+    texts_added: dict[str, dict[str, list[dict]]] = {}
     for n in notices:
         if n.id not in built:
             continue
         now = current_anchors(n)
         ids = dict(now)
         red = redirects.get(n.id, {})
+        for cid, fp in old.get(n.id, {}).items():  # a changed text: keep what it was, and when
+            if cid in now and now[cid] != fp and not fp.startswith(">"):
+                date = report.date if report is not None else dt.date.today().isoformat()
+                out.history.setdefault((n.id, cid), []).append((fp, date))
+                text = report.old_texts.get((n.id, cid)) if report is not None else None
+                if text is not None:
+                    texts_added.setdefault(n.id, {}).setdefault(cid, []).append(
+                        {"date": date, "fingerprint": fp, "text": text})
         for cid, fp in old.get(n.id, {}).items():
             if cid not in now:
                 # never drop a published id: retired ones point to their target
@@ -251,5 +373,13 @@ def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[An
         out[n.id] = ids
     text = format_lock(out)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        atomic_write_text(path, text)  # a kill or a full disk never truncates the lock
+        write_text(path, text)
+    if texts_added:
+        hpath = path.with_name(HISTORY_NAME)
+        data = load_history(hpath)
+        for doc, cids in texts_added.items():
+            for cid, items in cids.items():
+                data.setdefault(doc, {}).setdefault(cid, []).extend(items)
+        write_text(hpath, "# clause-history.yml — 已发布条款被更正前的文字，由 iparchive build 自动追加，请勿删除。\n"
+                   + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=1000))
     return out

@@ -440,6 +440,7 @@ class Work:
     current: Optional[str] = None
     history: list[tuple[str, str, Optional[str]]] = field(default_factory=list)
     confirmed: bool = False  # a later version's dated lines name an earlier one's date
+    kind: str = "law"  # "law" (versions of a law) | "draft" (征求意见稿 and final text)
 
     @property
     def has_page(self) -> bool:
@@ -463,6 +464,7 @@ class Enrichment:
     """Everything enrich computes across documents, taken as-is by write."""
 
     cited_by: dict[str, list[CitedBy]] = field(default_factory=dict)  # target doc id -> citing
+    work_cited_by: dict[str, list[CitedBy]] = field(default_factory=dict)  # work id -> citing a version not held
     external: dict[str, ExternalDocument] = field(default_factory=dict)  # key -> document
     related: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # doc id -> [(doc id, reason)]
     works: dict[str, Work] = field(default_factory=dict)  # work id -> work

@@ -1,25 +1,32 @@
-"""Enrich stage: themes, references, goals, targets; cross-document links.
+"""Enrich stage: themes, references, goals, targets; works, versions, cross-links.
 
-``enrich(notices)`` fills, on each Notice with its clause tree:
+``enrich_all(notices)`` runs everything and returns one typed
+``models.Enrichment`` that the write stage takes as it is:
 
-- ``clause.themes`` / ``notice.themes`` (themes.py, vocabulary data/themes.yml);
-- ``notice.references`` (references.py), then resolves them across the whole
-  list (``target_id``/``target_clause`` or ``external_key``; aliases from
-  data/aliases.yml);
-- ``notice.goals`` (goals.py) and ``notice.targets`` (targets.py).
+- per document: ``clause.themes`` / ``notice.themes`` (themes.py),
+  ``notice.references`` (references.py), ``notice.goals`` (goals.py),
+  ``notice.targets`` (targets.py);
+- across documents: works and versions with their validity (versions.py;
+  permanent work ids kept in ``works.lock``), references resolved to the
+  version in force at the citing date (references.py), cited-by lists per
+  document and per work, external documents, related documents
+  (related.py), and the 成文/发布 order warnings (lawdates.py).
 
-Site helpers working on enriched notices: ``cited_by``, ``external_documents``
-(references.py) and ``related_documents`` (related.py).
+``enrich(notices)`` is the per-document part plus resolution, for callers
+that need no Enrichment (returns the seconds per step).
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
+from pathlib import Path
 from typing import Optional
 
-from ..models import Notice
+from ..lawdates import date_order_problem
+from ..models import Enrichment, Notice, Problem
+from ..vocabulary import Theme, load_vocabulary
 from .goals import find_goals
 from .references import (
-    ExternalDoc,
     cited_by,
     external_documents,
     find_references,
@@ -28,11 +35,12 @@ from .references import (
 )
 from .related import related_documents
 from .targets import find_targets, normalise_indicator
-from .themes import Theme, load_vocabulary, tag_clauses
+from .themes import tag_clauses
+from .versions import WorksLockError, build_works, load_works_lock
 
 __all__ = [
     "enrich",
-    "ExternalDoc",
+    "enrich_all",
     "Theme",
     "cited_by",
     "external_documents",
@@ -48,17 +56,7 @@ __all__ = [
 ]
 
 
-def enrich(
-    notices: list[Notice],
-    vocab: Optional[list[Theme]] = None,
-    aliases: Optional[list[list[str]]] = None,
-) -> dict[str, float]:
-    """Run every per-document step, then resolve references across ``notices``.
-
-    Returns seconds spent per step (for the build log).
-    """
-    vocab = vocab if vocab is not None else load_vocabulary()
-    timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0, "resolve": 0.0}
+def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float]) -> None:
     for n in notices:
         t0 = time.perf_counter()
         tag_clauses(n, vocab)
@@ -73,7 +71,69 @@ def enrich(
         timing["references"] += t2 - t1
         timing["goals"] += t3 - t2
         timing["targets"] += t4 - t3
+
+
+def enrich(
+    notices: list[Notice],
+    vocab: Optional[list[Theme]] = None,
+    aliases: Optional[list[list[str]]] = None,
+) -> dict[str, float]:
+    """Run every per-document step, then resolve references across ``notices``
+    (versions included).  Returns seconds spent per step (for the build log)."""
+    vocab = vocab if vocab is not None else load_vocabulary()
+    timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0, "resolve": 0.0}
+    _per_document(notices, vocab, timing)
     t0 = time.perf_counter()
-    resolve_references(notices, aliases)
+    works, _, _ = build_works(notices)
+    resolve_references(notices, aliases, works=works)
     timing["resolve"] = time.perf_counter() - t0
     return timing
+
+
+def enrich_all(
+    notices: list[Notice],
+    vocab: Optional[list[Theme]] = None,
+    aliases: Optional[list[list[str]]] = None,
+    *,
+    works_lock: Optional[Path] = None,
+    today: Optional[str] = None,
+    related_cache: Optional[dict] = None,
+    related: bool = True,
+) -> Enrichment:
+    """The whole enrich stage as one typed result (see module doc).
+
+    ``works_lock``: ``source_texts/works.lock`` (read only here; the build
+    writes it with ``versions.update_works_lock`` once the site is good);
+    ``today``: the build date for 尚未生效 / 已失效 (default: today);
+    ``related_cache``: term vectors kept between builds (related.py)."""
+    vocab = vocab if vocab is not None else load_vocabulary()
+    timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0}
+    _per_document(notices, vocab, timing)
+    out = Enrichment(timings=timing)
+    t0 = time.perf_counter()
+    lock: dict[str, str] = {}
+    if works_lock is not None:
+        try:
+            lock = load_works_lock(works_lock)
+        except WorksLockError as e:
+            out.problems.append(Problem.from_error(e))
+    out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat())
+    out.problems.extend(problems)
+    out.comparisons = [(w.versions[i], w.versions[i + 1]) for w in out.works.values()
+                       if w.kind == "law" for i in range(len(w.versions) - 1)]
+    timing["versions"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    resolve_references(notices, aliases, works=out.works)
+    out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
+    out.external = external_documents(notices)
+    timing["resolve"] = time.perf_counter() - t0
+    for n in notices:
+        p = date_order_problem(n)
+        if p is not None:
+            out.problems.append(p)
+    if related:
+        t0 = time.perf_counter()
+        out.related = {doc: [(other, reason) for other, _, reason in items]
+                       for doc, items in related_documents(notices, cache=related_cache).items()}
+        timing["related"] = time.perf_counter() - t0
+    return out

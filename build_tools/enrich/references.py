@@ -60,13 +60,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
 import yaml
 
-from ..models import Notice, Reference, Work
+from ..models import CitedBy, ExternalDocument, Notice, Reference, Version, Work
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml"
 
@@ -387,16 +386,6 @@ def find_references(notice: Notice) -> list[Reference]:
 # ---------------------------------------------------------------- resolving
 
 
-@dataclass
-class ExternalDoc:
-    """A cited document that is not in the archive (one site page each)."""
-
-    key: str
-    title: Optional[str] = None
-    doc_number: Optional[str] = None
-    citing: list[tuple[str, str, Reference]] = field(default_factory=list)
-
-
 def load_aliases(path: Optional[Path | str] = None) -> list[list[str]]:
     """Groups of equivalent titles from data/aliases.yml.
 
@@ -630,27 +619,65 @@ def resolve_references(
             r.external_key = external_key(proxy, n.id)
 
 
-def cited_by(notices: list[Notice]) -> dict[str, list[tuple[str, str, Reference]]]:
-    """Archive doc id → [(citing doc id, citing clause id, reference)]."""
-    out: dict[str, list[tuple[str, str, Reference]]] = {}
+def cited_by(notices: list[Notice], versions: Optional[dict[str, Version]] = None
+             ) -> tuple[dict[str, list[CitedBy]], dict[str, list[CitedBy]]]:
+    """(archive doc id → citing clauses, work id → citing clauses of versions
+    the archive lacks).  Each item names the version cited (``versions``:
+    versions.build_works) when the target is a law with versions."""
+    versions = versions or {}
+    docs: dict[str, list[CitedBy]] = {}
+    works: dict[str, list[CitedBy]] = {}
     for n in notices:
         for r in n.references:
-            if r.target_id:
-                out.setdefault(r.target_id, []).append((n.id, r.clause_id, r))
-    return out
+            if r.target_id and r.target_id != n.id:
+                v = versions.get(r.target_id)
+                docs.setdefault(r.target_id, []).append(
+                    CitedBy(n.id, r.clause_id, r.target_clause, r.text, v.label if v else None))
+            elif r.target_work and r.missing_version:
+                works.setdefault(r.target_work, []).append(
+                    CitedBy(n.id, r.clause_id, None, r.text, r.missing_version, via_work=True))
+
+    def tidy(m: dict[str, list[CitedBy]]) -> dict[str, list[CitedBy]]:
+        return {k: sorted(set(v), key=lambda c: (c.source_id, c.clause_id, c.text)) for k, v in m.items()}
+
+    return tidy(docs), tidy(works)
 
 
-def external_documents(notices: list[Notice]) -> dict[str, ExternalDoc]:
-    """external_key → ExternalDoc (best title and 文号 seen, every citing clause)."""
-    out: dict[str, ExternalDoc] = {}
+def _shown_title(r: Reference) -> str:
+    if r.title:
+        return r.title if r.title.startswith("《") else f"《{r.title}》"
+    return r.doc_number or r.text
+
+
+def external_documents(notices: list[Notice]) -> dict[str, ExternalDocument]:
+    """external_key → ExternalDocument (best title, 文号 and date seen, every
+    citing clause).  A title-only key (no 文号, no date) whose title is a
+    decision or is also cited with a date elsewhere is ``ambiguous``: the
+    references grouped there may be to several documents."""
+    out: dict[str, ExternalDocument] = {}
+    dated_titles: set[str] = set()
     for n in notices:
         for r in n.references:
-            if not r.external_key:
+            if r.target_id or r.target_work or not r.external_key:
                 continue
-            d = out.setdefault(r.external_key, ExternalDoc(r.external_key))
-            if r.title and (d.title is None or (r.doc_number and not d.doc_number)):
-                d.title = r.title
+            d = out.get(r.external_key)
+            if d is None:
+                d = out[r.external_key] = ExternalDocument(r.external_key, _shown_title(r), r.doc_number, r.date)
+            elif r.title and r.doc_number and not d.doc_number:
+                d.title = _shown_title(r)
             if r.doc_number and not d.doc_number:
                 d.doc_number = r.doc_number
-            d.citing.append((n.id, r.clause_id, r))
+            if r.date and not d.date:
+                d.date = r.date
+            if r.title and (r.date or r.doc_number):
+                dated_titles.add(title_key(r.title))
+            d.citing.append(CitedBy(n.id, r.clause_id, r.article, r.text))
+    for d in out.values():
+        d.citing = sorted(set(d.citing), key=lambda c: (c.source_id, c.clause_id, c.text))
+        if d.date and not d.doc_number:  # 《关于修改〈…专利法〉的决定》（1992年9月4日）: four pages, four titles
+            y, mo, dd = (int(x) for x in d.date.split("-"))
+            d.title += f"（{y}年{mo}月{dd}日）"
+        if not d.doc_number and not d.date:
+            k = title_key(d.title)
+            d.ambiguous = k in dated_titles or bool(_DECISION.search(d.title.strip("《》")))
     return out

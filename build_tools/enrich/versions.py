@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..errors import SourceError
+from ..fsutil import atomic_write_text
 from ..lawdates import ADOPTION, AMENDMENT, version_label
 from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
 from ..numerals import cn_int
@@ -95,8 +96,8 @@ def format_works_lock(lock: dict[str, str]) -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    """The one place this module writes a file (swap for an atomic write)."""
-    path.write_text(text, encoding="utf-8")
+    """The one place this module writes a file."""
+    atomic_write_text(path, text)  # a kill or a full disk never truncates the lock
 
 
 def update_works_lock(path: Path | str, notices: Iterable[Notice]) -> dict[str, str]:
@@ -140,8 +141,10 @@ def _history(latest: Notice, members: list[Notice]) -> list[tuple[str, str, Opti
     """(label, date, doc id or None) for each version the latest text's lines name."""
     by_date = {version_date(m): m.id for m in members if version_date(m)}
     seen: dict[str, tuple[str, str, Optional[str]]] = {}
+    # a regulation issued by 令 has no 通过 line: its 公布 makes the first version
+    kinds = ADOPTION + AMENDMENT + (() if any(e.kind in ADOPTION for e in latest.events) else ("公布",))
     for e in sorted(latest.events, key=lambda e: e.date):
-        if e.kind not in ADOPTION + AMENDMENT or e.date in seen:
+        if e.kind not in kinds or e.date in seen:
             continue
         kind = "通过" if e.kind == "批准" else e.kind
         seen[e.date] = (f"{e.date[:4]}年{kind}", e.date, by_date.get(e.date))
@@ -257,7 +260,7 @@ def _draft_work(drafts: list[Notice], finals: list[Notice], key: str, code: str,
     chain = sorted(drafts, key=lambda m: (version_date(m) or "", m.id)) + [final]
     locked = [lock[m.id] for m in chain if m.id in lock]
     wid = locked[0] if locked else _derive_id("notice|" + key, code)
-    work = Work(wid, final.title, [m.id for m in chain], current=final.id,
+    work = Work(wid, final.title, [m.id for m in chain], current=final.id, kind="draft",
                 history=[("征求意见稿" if m is not final else "正式文本", version_date(m) or "", m.id) for m in chain])
     for i, m in enumerate(chain):
         is_final = m is final

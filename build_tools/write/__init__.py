@@ -7,8 +7,8 @@ assets (docs/assets/) are never touched.
 
 Usage::
 
-    stats = write_docs(notices, Path("docs"), site_url=..., cited_by=...,
-                       external_docs=..., related=..., redirects=..., vocab=...)
+    stats = write_docs(notices, Path("docs"), site_url=..., enrichment=enrich_all(notices),
+                       redirects=..., vocab=...)
     # then: mkdocs build --strict -d <tmp>; problems = linkcheck(<tmp>)
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..models import Notice
+from ..models import Enrichment, Notice
 from ..vocabulary import load_vocabulary
 from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, clear_clause_cache, site_url_setting, write_if_changed
 from .downloads import write_downloads
@@ -32,9 +32,10 @@ from .site_mode import search_mode
 from .tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
                    year_pages)
 from .timeline import targets_page, timeline_pages
-from .xrefs import cited_by_map, external_map, related_map
+from .xrefs import enrichment_from_notices
+from .works import work_pages  # works, versions, comparisons (issue 13)
 
-GENERATED_DIRS = ("notices", "tags", "data", "generated")
+GENERATED_DIRS = ("notices", "tags", "data", "generated", "works")
 GENERATED_FILES = ("index.md",)
 
 __all__ = ["write_docs", "WriteStats", "linkcheck", "clean_generated", "SCHEMA_VERSION",
@@ -94,15 +95,16 @@ def _themes(vocab: Any) -> list[tuple[str, str, str]]:
 
 
 def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str] = None,
-               cited_by: Optional[dict] = None, external_docs: Optional[dict] = None,
+               enrichment: Optional[Enrichment] = None,
                related: Optional[dict] = None,
                redirects: Optional[dict[str, dict[str, str]]] = None,
                vocab: Any = None, search: Optional[str] = None) -> WriteStats:
     """Write every generated page of the site into ``docs_dir``.
 
-    ``cited_by``/``external_docs`` are derived from ``Notice.references`` when
-    None (see ``xrefs`` for the accepted shapes); ``related`` maps a doc id
-    to related doc ids; ``redirects`` maps doc id -> {old clause id: new id};
+    ``enrichment``: the enrich stage's result (``enrich.enrich_all``), taken
+    as it is; without it one is derived from the resolved
+    ``Notice.references`` and ``related`` (what ``enrich.related_documents``
+    returns; see ``xrefs.enrichment_from_notices``); ``redirects`` maps doc id -> {old clause id: new id};
     ``search`` is 'material' or 'pagefind' (None: ``search_mode(notices)``);
     ``site_url`` None or '': ``site_url_setting`` (IPARCHIVE_SITE_URL, then
     ``site_url`` in the mkdocs.yml beside ``docs_dir``).
@@ -122,16 +124,18 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     clear_clause_cache()
     before = generated_files(docs_dir)
     byid = {n.id: n for n in notices}
-    cites = cited_by_map(notices, cited_by)
-    external = external_map(notices, external_docs)
-    rel_map = related_map(related)
+    if isinstance(related, Enrichment):  # callers that pass enrich_stage's result as ``related``
+        enrichment, related = related, None
+    enr = enrichment if enrichment is not None else enrichment_from_notices(notices, related)
+    cites, external, rel_map = enr.cited_by, enr.external, enr.related
     themes = ThemeIndex(_themes(vocab))
 
     pages: dict[str, str] = {}
     for n in notices:
         pages[f"notices/{n.id}.md"] = render_notice(
             n, site_url=site_url, notices=byid, cited_by=cites, external=external,
-            related=rel_map, redirects=(redirects or {}).get(n.id, {}), themes=themes)
+            related=rel_map, redirects=(redirects or {}).get(n.id, {}), themes=themes, enrichment=enr)
+    pages.update(work_pages(notices, enr))  # works/<work-id>.md, works/compare/<old>--<new>.md
     pages.update(notices_index(notices))
     pages.update(region_pages(notices))
     pages.update(year_pages(notices))

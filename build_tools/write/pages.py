@@ -26,10 +26,11 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..models import Clause, Notice, Reference
+from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
                      raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
 from .downloads import download_files
+from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
 
 
@@ -41,7 +42,7 @@ def gbt_prefix(n: Notice) -> str:
     appends ``[引用日期]. URL.`` at copy time.
     """
     who = "，".join(n.issuer) if n.issuer else "佚名"
-    s = f"{who}. {n.title}[EB/OL]."
+    s = f"{who}. {n.versioned_title}[EB/OL]."
     if n.date_published or n.date:
         s += f" ({n.date_published or n.date})"
     return s
@@ -60,6 +61,8 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
                 href += "#" + r.target_clause
         elif r.external_key and r.external_key in external_ok:
             href = rel(page, f"tags/cited/{r.external_key}.html")
+        elif works.ref_href(r, page):  # issue 13: version not held -> the work page and its note
+            href = works.ref_href(r, page)
         else:
             continue
         links[r.text] = href
@@ -106,6 +109,8 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
         f'</span>'
         + (f'<span class="clause-themes" data-search-exclude>{themes}</span>' if themes else "")
         + f"</h{h}>")
+    if c.id in n.clause_changes:  # issue 13: 「本条文字于 YYYY-MM-DD 更正」, earlier text on demand
+        out.append(works.change_note(n, c))
     refs = ctx["refs_by_clause"].get(c.id, [])
     body = _clause_text_html(c.text, refs, ctx["page"], ctx["external_ok"], ctx["doc_ids"])
     if body:
@@ -248,6 +253,9 @@ def _refs_out(n: Notice, ctx: dict) -> str:
             elif r.external_key and r.external_key in ctx["external_ok"]:
                 href = rel(page, f"tags/cited/{r.external_key}.html")
                 lis.append(f'<li><a href="{esc(href)}">{esc(r.text)}</a>（文库外）</li>')
+            elif works.ref_href(r, page):  # issue 13
+                lis.append(f'<li><a href="{esc(works.ref_href(r, page))}">{esc(r.text)}</a>'
+                           f'（{esc(r.missing_version)}，{works.MISSING_NOTE}）</li>')
             else:
                 lis.append(f"<li>{esc(r.text)}（未识别）</li>")
         items.append(f'<li class="refs-clause">{here}<ul>{"".join(lis)}</ul></li>')
@@ -272,7 +280,8 @@ def _refs_in(n: Notice, ctx: dict) -> str:
         if c.target_clause:
             tc = find_clause(n, c.target_clause)
             target = f'（引用本文件 <a href="#{esc(c.target_clause)}">{esc(tc.label if tc else c.target_clause)}</a>）' if tc else ""
-        lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>{target}</li>')
+        version = f'（引用的是{esc(c.version)}文本）' if c.version else ""  # issue 13
+        lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>{target}{version}</li>')
     return f'<ul class="refs refs--in">{"".join(lis)}</ul>'
 
 
@@ -453,7 +462,7 @@ class _Titles:
 def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
                   cited_by: dict[str, list[Citing]], external: dict[str, External],
                   related: dict[str, list[tuple[str, str]]], redirects: dict[str, str],
-                  themes: ThemeIndex) -> str:
+                  themes: ThemeIndex, enrichment: Optional[Enrichment] = None) -> str:
     """Markdown source of ``notices/<id>.md``."""
     page = notice_path(n.id)
     refs_by_clause: dict[str, list[Reference]] = {}
@@ -486,7 +495,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     ld = json_for_script(legislation_jsonld(n, permanent_url(site_url, page) if site_url else None))
     head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>',
             f'<script type="application/ld+json">{ld}</script>',
-            card, *_banners(n, shown), downloads_html(n, page), outline_html(n), _stripped(n),
+            card, works.version_box(n, enrichment, page), *_banners(n, shown), downloads_html(n, page), outline_html(n), _stripped(n),
             '<p class="print-footer" data-search-exclude>本页永久地址：'
             f'<span class="print-url">{esc(url) if site_url else ""}</span>'
             '　获取日期：<span class="print-date"></span></p>',

@@ -1,0 +1,178 @@
+"""Work pages, the version box of a version page, and changed-clause notes.
+
+``works/<work-id>.md`` (one per work with 2+ versions in the archive, or
+with a version the archive lacks that a reference meant): every version the
+law's dated lines name with its 公布/施行 dates and status, the archive's
+page of each one held, the version in force first, the comparison pages of
+consecutive versions, and the references that meant a version the archive
+lacks (本文库未收录引用时有效的版本).  The page is the work's identifier URL:
+it always leads to the version in force.
+
+:func:`version_box` is the status line and facet on a version page
+(现行有效 / 已被修改（由 2023 年版取代） / 已废止 / 尚未生效 / 已被正式文本取代 /
+已失效) with links to the previous, next and current version, the work page
+and the comparisons; :func:`change_note` marks a clause whose published text
+changed (「本条文字于 YYYY-MM-DD 更正」) with the earlier text on demand.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from ..models import Clause, Enrichment, Notice, Reference, Work
+from .common import esc, notice_path, raw_block, rel, yaml_str
+from .compare import compare_path, comparison_page
+
+__all__ = ["work_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE"]
+
+MISSING_NOTE = "本文库未收录引用时有效的版本"
+VALIDITY_CLASS = {"现行有效": "in-force", "已废止": "repealed", "尚未生效": "not-yet", "已失效": "expired",
+                  "已被正式文本取代": "superseded"}
+
+
+def work_path(work_id: str) -> str:
+    return f"works/{work_id}.html"
+
+
+def _validity_class(validity: str) -> str:
+    return "amended" if validity.startswith("已被修改") else VALIDITY_CLASS.get(validity, "other")
+
+
+def ref_href(r: Reference, page: str) -> Optional[str]:
+    """The work page for a reference whose version the archive lacks."""
+    if r.target_work and r.missing_version and not r.target_id:
+        return rel(page, work_path(r.target_work))
+    return None
+
+
+def _page_for(work: Work, enr: Enrichment) -> bool:
+    return work.has_page and (len(work.versions) > 1 or work.id in enr.work_cited_by)
+
+
+def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
+    """Status line and links of a version page ('' when ``n`` is no version)."""
+    if enr is None:
+        v = None
+    else:
+        v = enr.versions.get(n.id)
+    validity = v.validity if v else n.validity
+    if not validity:
+        return ""
+    cls = _validity_class(validity)
+    parts = [f'<span class="validity validity--{cls}">{esc(validity)}</span>']
+    if v is not None:
+        work = enr.works.get(v.work_id)
+        parts.append(f'<span class="version-label">{esc(v.label)}</span>')
+        dates = []
+        if v.date_published:
+            dates.append(f"公布 {esc(v.date_published)}")
+        if v.date_effective:
+            dates.append(f"施行 {esc(v.date_effective)}")
+        if dates:
+            parts.append(f'<span class="version-dates">{"，".join(dates)}</span>')
+        links = []
+        for key, label in (("previous", "上一版本"), ("next", "下一版本"), ("current", "现行版本")):
+            other = getattr(v, key)
+            if other and other != n.id and other in enr.versions:
+                ov = enr.versions[other]
+                links.append(f'<a class="version-{key}" href="{esc(rel(page, notice_path(other)))}">'
+                             f"{label}：{esc(ov.label)}</a>")
+        if v.previous and (v.previous, n.id) in enr.comparisons:
+            links.append(f'<a class="version-compare" href="{esc(rel(page, compare_path(v.previous, n.id)))}">'
+                         "与上一版本对照</a>")
+        if v.next and (n.id, v.next) in enr.comparisons:
+            links.append(f'<a class="version-compare" href="{esc(rel(page, compare_path(n.id, v.next)))}">'
+                         "与下一版本对照</a>")
+        if work is not None and _page_for(work, enr):
+            links.append(f'<a class="version-work" href="{esc(rel(page, work_path(work.id)))}">'
+                         f"全部 {len(work.history) or len(work.versions)} 个版本</a>")
+        if links:
+            parts.append('<span class="version-links">' + " · ".join(links) + "</span>")
+        if n.amendments:
+            hist = "；".join(f"{esc(a.date)} {esc(a.kind)}" for a in n.amendments)
+            parts.append(f'<span class="version-history">修改沿革：{hist}</span>')
+    return (f'<div class="version-box version-box--{cls}" data-validity="{esc(validity)}" data-search-exclude>'
+            + "".join(f"<p>{p}</p>" for p in parts) + "</div>")
+
+
+def change_note(n: Notice, c: Clause) -> str:
+    """「本条文字于 YYYY-MM-DD 更正」 with the earlier text(s) on demand ('' if unchanged)."""
+    changes = n.clause_changes.get(c.id)
+    if not changes:
+        return ""
+    last = changes[-1]
+    items = "".join(
+        f'<li><span class="clause-change-date">{esc(ch.date)} 之前</span>（指纹 <code>{esc(ch.old_fingerprint)}</code>）：'
+        + (f'<span class="clause-change-old">{esc(ch.old_text)}</span>' if ch.old_text else "原文字未留存")
+        + "</li>" for ch in changes)
+    return (f'<details class="clause-change" data-search-exclude><summary>本条文字于 {esc(last.date)} 更正</summary>'
+            f"<ul>{items}</ul></details>")
+
+
+def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple[str, str]:
+    page = f"works/{work.id}.md"
+    site_page = work_path(work.id)
+    current = notices.get(work.current) if work.current else None
+    title = f"{work.title}（全部版本）"
+    out = ["---", f"title: {yaml_str(title)}", "---", "", f"# {esc(work.title)} {{#work}}", ""]
+    html = [f'<div class="work" data-work="{esc(work.id)}" data-current="{esc(work.current or "")}" data-search-exclude>']
+    if current is not None:
+        v = enr.versions[current.id]
+        html.append(f'<p class="work-current">现行版本：<a class="work-current-link" href="{esc(rel(site_page, notice_path(current.id)))}">'
+                    f"{esc(current.title)}（{esc(v.label)}）</a></p>")
+    else:
+        html.append('<p class="work-current">本文库未收录现行有效的版本。</p>')
+    html.append(f'<p class="work-id">作品编号 <code>{esc(work.id)}</code>：本页地址永久指向该文件的现行版本；'
+                "各版本另有各自的永久页面。</p>")
+    rows = []
+    held = {d for _, _, d in work.history if d}
+    history = list(work.history) + [(enr.versions[d].label, enr.versions[d].date or "", d)
+                                     for d in work.versions if d not in held]
+    for label, date, doc in sorted(history, key=lambda h: h[1], reverse=True):
+        v = enr.versions.get(doc) if doc else None
+        if v is not None:
+            name = f'<a href="{esc(rel(site_page, notice_path(doc)))}">{esc(label)}</a>'
+            status = f'<span class="validity validity--{_validity_class(v.validity)}">{esc(v.validity)}</span>'
+            pub, eff = v.date_published or "—", v.date_effective or "—"
+        else:
+            name, status, pub, eff = esc(label), "本文库未收录", "—", "—"
+        rows.append(f"<tr><td>{name}</td><td>{esc(date)}</td><td>{esc(pub)}</td><td>{esc(eff)}</td><td>{status}</td></tr>")
+    html.append('<table class="work-versions"><thead><tr><th>版本</th><th>通过/修改日期</th><th>公布日期</th>'
+                "<th>施行日期</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    cmps = [(a, b) for a, b in enr.comparisons if a in work.versions and b in work.versions]
+    if cmps:
+        html.append('<p class="work-compare">对照：' + " · ".join(
+            f'<a href="{esc(rel(site_page, compare_path(a, b)))}">'
+            f"{esc(enr.versions[a].label)} → {esc(enr.versions[b].label)}</a>" for a, b in cmps) + "</p>")
+    cites = enr.work_cited_by.get(work.id, [])
+    if cites:
+        lis = []
+        for c in cites:
+            src = notices.get(c.source_id)
+            if src is None:
+                continue
+            cl = src.clause(c.clause_id)
+            href = rel(site_page, notice_path(src.id)) + (f"#{c.clause_id}" if cl else "")
+            lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>（{esc(src.date or "日期不详")}）'
+                       f"引用的是 {esc(c.version or '当时的版本')}：{MISSING_NOTE}</li>")
+        html.append(f'<div class="work-missing admonition note"><p class="admonition-title">{MISSING_NOTE}</p>'
+                    "<p>以下引用按其成文或发布日期应指当时有效的版本；该版本本文库未收录，"
+                    "故链接到本页而不是后来的文本。</p>"
+                    f'<ul class="refs refs--work">{"".join(lis)}</ul></div>')
+    html.append("</div>")
+    out += raw_block(html)
+    return page, "\n".join(out) + "\n"
+
+
+def work_pages(notices: list[Notice], enr: Enrichment) -> dict[str, str]:
+    """docs path -> Markdown of every work page and comparison page."""
+    byid = {n.id: n for n in notices}
+    pages: dict[str, str] = {}
+    for work in enr.works.values():
+        if work.kind == "law" and _page_for(work, enr) and all(d in byid for d in work.versions):
+            path, md = _work_page(work, byid, enr)
+            pages[path] = md
+    for a, b in enr.comparisons:
+        if a in byid and b in byid:
+            path, md, _ = comparison_page(byid[a], byid[b], enr)
+            pages[path] = md
+    return pages
