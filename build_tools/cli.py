@@ -290,7 +290,7 @@ def cmd_serve(args) -> int:
     if not (site / "index.html").exists():
         hint = "不是已构建的文库网站（缺少 index.html）" if args.site else "网站尚未构建，请先运行 make site"
         print(f"{site}: {hint}", file=sys.stderr)
-        return EXIT_NOTHING_DONE
+        return EXIT_SOME_ERRORS  # no site to serve (tests/test_browser.py pins 1)
     # site/ may be swapped by a build while we serve: serve the path, not an open directory
     handler = functools.partial(SiteHandler, directory=str(site))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:

@@ -10,6 +10,12 @@ Escaping regimes (source text is data, never markup):
   HTML-escapes ``<>&`` and backslash-escapes every Markdown-active ASCII
   character, so ``*x*``, ``[a](b)``, ``|``, ``# h`` and ``{#x}`` print as
   typed.
+* ``safe_url(url)`` / ``link_or_text`` — every URL from metadata that may
+  become an ``href``: http(s) and relative only (``javascript:`` is text).
+* page titles (front matter ``title:`` via ``yaml_str``, or a ``# …``
+  heading) stay raw text here: MkDocs' templates do not autoescape, so
+  ``escape_hooks`` escapes ``page.title``/``page.meta.title`` once, at the
+  MkDocs boundary, for ``<title>``, the header, the nav and the search index.
 """
 from __future__ import annotations
 
@@ -51,6 +57,33 @@ def md_text(text: Optional[str]) -> str:
     # html.escape produced "&...;" entities; escape markup chars afterwards
     # but keep the entities' own "#" (none are produced for quote=False).
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+SAFE_SCHEMES = ("http://", "https://")
+
+
+def safe_url(url: Optional[str]) -> Optional[str]:
+    """``url`` if it may become an ``href``: http(s) or relative (no scheme,
+    not ``//host``); else None and the caller prints it as text
+    (``javascript:alert(1)`` from a sidecar or a scraped page's meta Url)."""
+    if not url or not isinstance(url, str):
+        return None
+    u = url.strip()
+    if re.search(r"[\x00-\x20\x7f]", u):
+        return None
+    low = u.lower()
+    if low.startswith(SAFE_SCHEMES):
+        return u
+    if re.match(r"^[a-z][a-z0-9+.-]*:", low) or u.startswith(("//", "\\")):
+        return None
+    return u
+
+
+def link_or_text(url: Optional[str], label: Optional[str] = None, attrs: str = "") -> str:
+    """``<a href>`` for a safe URL, else the escaped text (raw HTML)."""
+    href = safe_url(url)
+    text = esc(label if label is not None else url)
+    return f'<a href="{esc(href)}"{attrs}>{text}</a>' if href else f'<span class="unsafe-url">{text}</span>'
 
 
 def yaml_str(text: str) -> str:

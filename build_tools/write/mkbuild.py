@@ -40,17 +40,23 @@ STAMP = ".iparchive-site.json"   # in the built site: what it was built with
 PAGEFIND_DIR = "pagefind"
 
 
+ESCAPE_HOOKS = Path(__file__).with_name("escape_hooks.py")
+
+
 def _mkdocs_options(config: Path, search: str) -> dict:
-    """load_config overrides for ``search`` ('material' or 'pagefind')."""
-    if search != "pagefind":
-        return {}
+    """load_config overrides: our escape hook always (page titles are text);
+    for ``search`` 'pagefind' the plugins and extra below."""
     raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    base = config.parent
+    hooks = [str(h if Path(h).is_absolute() else base / h) for h in raw.get("hooks", [])] + [str(ESCAPE_HOOKS)]
+    if search != "pagefind":
+        return {"hooks": hooks}
     plugins = [p for p in raw.get("plugins", [])
                if (p if isinstance(p, str) else next(iter(p))) not in ("search", "offline", "material/search",
                                                                        "material/offline")]
     extra = dict(raw.get("extra") or {})
     extra["iparchive_search"] = "pagefind"
-    return {"plugins": plugins, "extra": extra}
+    return {"plugins": plugins, "extra": extra, "hooks": hooks}
 
 
 class _DropDirtyWarning(logging.Filter):
@@ -119,7 +125,7 @@ def stamp_key(config: Path, search: str) -> str:
         raw = {}
     base = config.parent
     custom = (raw.get("theme") or {}).get("custom_dir")
-    extra_files = [base / h_ for h_ in raw.get("hooks", [])] + [Path(__file__)]
+    extra_files = [base / h_ for h_ in raw.get("hooks", [])] + [Path(__file__), ESCAPE_HOOKS]
     if custom:
         extra_files += sorted(p for p in (base / custom).rglob("*") if p.is_file())
     for f in extra_files:

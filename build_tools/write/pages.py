@@ -28,7 +28,7 @@ from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
-                     raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
+                     link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
 from .downloads import download_files
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -198,7 +198,7 @@ def _card(n: Notice, ctx: dict) -> tuple[str, list[str]]:
     if n.forwarded and n.forwarded.title != n.title:
         rows.append(("印发/转发", esc(n.forwarded.title)))
     if n.source_url:
-        row("来源", f'<a class="source-link" href="{esc(n.source_url)}" rel="nofollow noopener">{esc(n.source_url)}</a>',
+        row("来源", link_or_text(n.source_url, attrs=' class="source-link" rel="nofollow noopener"'),
             "source_url")
     rows.append(("原始文件", f"<code>{esc(n.source_file)}</code>（{FORMAT_ZH.get(n.format, '其他格式')}）"))
     rows.append(("文库编号", f"<code>{esc(n.id)}</code>"))
