@@ -94,6 +94,7 @@ class SourceLine:
     style: str = ""  # "heading" (h1-h3, title class), "center", "bold" or ""
     outside: bool = False  # HTML text outside the page's main content
     block: int = 0  # HTML block element the line belongs to (lines split by <br> share it)
+    cell: bool = False  # a row of a data table (two or more cells)
 
 
 @dataclass
@@ -104,6 +105,7 @@ class Cleaned:
     stripped: list[Stripped] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
     declared: list[Declared] = field(default_factory=list)
+    table_rows: list[int] = field(default_factory=list)  # indices in ``lines`` of data-table rows
 
 
 # ---------------------------------------------------------- debris
@@ -298,9 +300,10 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             drop("元数据表")
             continue
         if sl.outside:
-            if sl.style or looks_like_title(s):
+            reason = furniture_reason(s)
+            if not reason and (looks_like_title(s) or (sl.style and 4 <= len(s) <= 120 and not re.search(r"[。：:]", s))):
                 out.declared.append(Declared("title", s, f"正文区外第{no}行{_STYLE_ZH.get(sl.style, '')}", no))
-            drop(furniture_reason(s) or "正文区外")
+            drop(reason or "正文区外")
             continue
         if bar_at is not None and i < bar_at and i != title_at:
             drop("页面页眉")
@@ -347,6 +350,7 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             continue
         kept.append((sl, s))
     out.lines = [(sl.no, s) for sl, s in kept]
+    out.table_rows = [k for k, (sl, _) in enumerate(kept) if sl.cell]
     if title_at is not None:
         out.header.setdefault("page_title", rows[title_at][1])
         out.declared.append(Declared("title", rows[title_at][1], f"来源栏上方第{rows[title_at][0].no}行", rows[title_at][0].no))

@@ -243,6 +243,22 @@ def same_organ(a: str, b: str) -> bool:
     return all(ch in it for ch in short)
 
 
+_NUMBER_PARTS = re.compile(r"^(?P<org>.*?)(?:〔(?P<year>\d{4})〕(?P<num>\d+)号|令第(?P<order>\d+)号)$")
+
+
+def same_doc_number(a: str, b: str) -> bool:
+    """One 文号 in two spellings: equal matching keys (赣府厅字[2020]14号 / 赣府厅字〔2020〕14号),
+    or an order under short and full forms of its organ (省政府令第223号 / 江西省人民政府令第223号)."""
+    ka, kb = normalise_doc_number(a) or a, normalise_doc_number(b) or b
+    if ka == kb:
+        return True
+    ma, mb = _NUMBER_PARTS.match(ka), _NUMBER_PARTS.match(kb)
+    if not (ma and mb) or (ma["year"], ma["num"], ma["order"]) != (mb["year"], mb["num"], mb["order"]):
+        return False
+    # 赣府字 and 赣府厅字 are different series: only an order's organ may be abbreviated
+    return bool(ma["order"]) and same_organ(ma["org"] + "令", mb["org"] + "令")
+
+
 def _where(d: Declared) -> str:
     return f"{d.source}（第{d.line}行）" if d.line else d.source
 
@@ -277,7 +293,10 @@ def extract(raw: RawDocument) -> Notice:
 
     # wrapper notice
     forwarded = None
-    sig_i, sig_orgs, sig_date = _signature(lines)
+    # a date is never taken from a table cell of the body content
+    rows = set(raw.table_rows)
+    sig_lines = ["" if k in rows else t for k, t in enumerate(lines)]
+    sig_i, sig_orgs, sig_date = _signature(sig_lines)
     head = lines[: (sig_i if sig_i is not None else 12) + 1]
     wrap_line = next((s for s in head if WRAPPER_RE.search(s)), None)
     if wrap_line or (title and FORWARD_TITLE_RE.search(title)):
@@ -308,7 +327,7 @@ def extract(raw: RawDocument) -> Notice:
     issuer: list[str] = []
     table_issuer = first("issuer", ("table",))
     from_title = _issuers_from_title(title) if title else []
-    closing_i, closing_orgs, closing_date = _closing(lines)
+    closing_i, closing_orgs, closing_date = _closing(sig_lines)
     signed = sig_orgs or closing_orgs
     if table_issuer and table_issuer.value:
         issuer = [p for p in ISSUER_SPLIT_RE.split(table_issuer.value) if p]
@@ -347,17 +366,24 @@ def extract(raw: RawDocument) -> Notice:
     doc_number = None
     table_no = first("doc_number", ("table", "format"))
     body_no = None
+    printed = None
     for k, s in enumerate(lines[:6]):
-        if len(s) <= 30 and (DOCNO_RE.fullmatch(s) or ORDER_RE.fullmatch(s)):
-            body_no = (display_doc_number(s), raw.lines[k][0])
+        # 江西省人民政府令 / 第223号 printed on two lines (provincial-006)
+        two = s + lines[k + 1] if s.endswith("令") and k + 1 < len(lines) and re.fullmatch(r"第\s*\d+\s*号", lines[k + 1]) else None
+        for cand in filter(None, (s, two)):
+            if len(cand) <= 30 and (DOCNO_RE.fullmatch(cand) or ORDER_RE.fullmatch(cand)):
+                body_no = (display_doc_number(cand), raw.lines[k][0], cand)
+                break
+        if body_no:
             break
     if table_no is not None and table_no.value:
         doc_number = display_doc_number(table_no.value) or re.sub(r"\s+", "", table_no.value)
+        printed = table_no.value.strip()
         prov["doc_number"] = _where(table_no)
-        if body_no and normalise_doc_number(body_no[0] or "") != normalise_doc_number(doc_number):
+        if body_no and not same_doc_number(body_no[0] or "", doc_number):
             warnings.append((body_no[1], f"两个不同的文号：元数据表“{doc_number}”，正文第{body_no[1]}行“{body_no[0]}”；采用元数据表的值"))
     elif body_no and body_no[0]:
-        doc_number = body_no[0]
+        doc_number, printed = body_no[0], body_no[2]
         prov["doc_number"] = f"正文第{body_no[1]}行"
     elif table_no is not None:
         prov["doc_number"] = f"{table_no.source}：未编文号"
@@ -451,6 +477,7 @@ def extract(raw: RawDocument) -> Notice:
         kind="law" if raw.format == "lawmd" else "notice",
         issuer=issuer,
         doc_number=doc_number,
+        doc_number_printed=printed,
         date_written=date_written,
         date_published=date_published,
         year=year,

@@ -100,6 +100,7 @@ class RawDocument:
     stripped: list[Stripped] = field(default_factory=list)
     # metadata candidates the page declares (tables, meta tags, headings), for metadata.extract
     declared: list[Declared] = field(default_factory=list)
+    table_rows: list[int] = field(default_factory=list)  # indices in ``lines`` that are rows of a data table
 
     @property
     def body(self) -> str:
@@ -261,6 +262,7 @@ class Notice:
     targets: list[Target] = field(default_factory=list)
     # body line number -> source line number (1-based), for messages
     line_map: list[int] = field(default_factory=list)
+    doc_number_printed: Optional[str] = None  # 文号 as printed (赣府厅字[2020]14号), for matching; doc_number is the 〔〕 display form
     # field -> where its value came from, in Chinese (元数据表“文号” 第5行, meta PubDate, 落款, sidecar …)
     provenance: dict[str, str] = field(default_factory=dict)
     # metadata disagreements and doubts found while reading: (source line or None, Chinese message)

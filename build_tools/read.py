@@ -198,7 +198,8 @@ def _finish(path: Path, fmt: str, text: str, lines: list[SourceLine], declared: 
     for k, v in c.header.items():
         head.setdefault(k, v)
     return RawDocument(path=path, format=fmt, encoding="", text=text, lines=c.lines, header=head,
-                       stripped=list(stripped or []) + c.stripped, declared=declared + c.declared)
+                       stripped=list(stripped or []) + c.stripped, declared=declared + c.declared,
+                       table_rows=c.table_rows)
 
 
 # ---------------------------------------------------------------- plain text and Markdown
@@ -319,7 +320,7 @@ def _style_of(el: Tag) -> str:
     if el.name in {"h1", "h2", "h3"}:
         return "heading"
     cls = " ".join(el.get("class") or []) + " " + (el.get("id") or "")
-    if re.search(r"title|biaoti|bt\b", cls, re.I) and el.name not in {"table", "tr", "td"}:
+    if re.search(r"title|biaoti", cls, re.I) and el.name not in {"table", "tr", "td"}:
         return "heading"
     st = (el.get("style") or "").replace(" ", "").lower()
     if "text-align:center" in st or (el.get("align") or "").lower() == "center" or el.name == "center":
@@ -407,8 +408,9 @@ class _Lines:
                 t = re.sub(r"[\s\u3000:：]", "", t) + "："
             parts.append(t)
         text = "\u3000".join(p for p in parts if p)
-        if text.strip():
-            self.out.append(SourceLine(tr.sourceline or self.line, text, "", outside=not self.inside))
+        if text.strip():  # a row of two or more cells is data; one cell per row only frames the page
+            self.out.append(SourceLine(tr.sourceline or self.line, text, "", outside=not self.inside,
+                                       cell=sum(1 for p in parts if p) >= 2))
 
     def definition(self, dt: Tag) -> None:
         dd = dt.find_next_sibling("dd")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from build_tools.cli import EXIT_NOTHING_DONE
 from build_tools.docnumber import display_doc_number, normalise_doc_number
-from build_tools.metadata import load_notice, missing_fields, parse_date
+from build_tools.metadata import load_notice, missing_fields, parse_date, same_doc_number
 from build_tools.pipeline import load_documents, source_files
 from build_tools.read import normalise_line, read_file
 from conftest import ROOT, SEED_FILES, SHARED
@@ -267,7 +268,7 @@ def test_add_assigns_id_writes_sidecar_and_lists_gaps(tmp_path):
     # a second add never changes the permanent id
     again = subprocess.run(IPARCHIVE + ["--root", str(tmp_path), "add", str(SEED_FILES["000"])],
                            capture_output=True, text=True, cwd=ROOT)
-    assert again.returncode == 1 and dest.with_suffix(".yml").read_text(encoding="utf-8") == side
+    assert again.returncode == EXIT_NOTHING_DONE and dest.with_suffix(".yml").read_text(encoding="utf-8") == side
 
 
 def test_parse_works_outside_source_texts_without_sidecar(tmp_path):
@@ -294,3 +295,47 @@ def test_sources_are_never_modified(tmp_path):
     assert digest() == before
     for key, path in SEED_FILES.items():  # byte-identical to the shared seeds
         assert path.read_bytes() == (SHARED / "seeds" / path.name).read_bytes()
+
+
+# ------------------------------------------------- issue 12: real forms
+
+def test_doc_number_forms_seen_in_real_documents():
+    # display form with 〔〕 (GB/T 9704); the printed spelling stays matchable
+    for printed, shown in [("赣府厅字〔2020〕14号", "赣府厅字〔2020〕14号"), ("赣府厅明〔2020〕20号", "赣府厅明〔2020〕20号"),
+                           ("国知发运字〔2022〕33号", "国知发运字〔2022〕33号"), ("法（经）复〔1988〕22号", "法（经）复〔1988〕22号"),
+                           ("法(经)复[1988]22号", "法（经）复〔1988〕22号"), ("法释〔2001〕1号", "法释〔2001〕1号"),
+                           ("赣府厅字[2020]14号", "赣府厅字〔2020〕14号"), ("赣府厅字(2020)14号", "赣府厅字〔2020〕14号"),
+                           ("赣府厅字【2020】14号", "赣府厅字〔2020〕14号"), ("省政府令第232号", "省政府令第232号"),
+                           ("国务院令第708号", "国务院令第708号")]:
+        assert display_doc_number(printed) == shown, printed
+        assert normalise_doc_number(printed) == normalise_doc_number(shown), printed
+    assert same_doc_number("省政府令第223号", "江西省人民政府令第223号")
+    assert not same_doc_number("赣府字〔2020〕8号", "赣府厅字〔2020〕8号")  # another series
+
+
+def test_printed_doc_number_is_kept(tmp_path):
+    page = (SHARED / "corpus/provincial/provincial-001.html").read_text(encoding="utf-8")
+    f = tmp_path / "square.html"
+    f.write_text(page.replace("赣府厅字〔2020〕14号", "赣府厅字[2020]14号"), encoding="utf-8")
+    n = load_notice(f, use_sidecar=False)
+    assert n.doc_number == "赣府厅字〔2020〕14号" and n.doc_number_printed == "赣府厅字[2020]14号"
+
+
+def test_control_characters_and_escapes_are_stripped_visibly(tmp_path):
+    lines = SEED_FILES["002"].read_text(encoding="utf-8").split("\n")
+    lines[0] = "\x1b[31m" + lines[0] + "\x1b[0m\x07"
+    f = tmp_path / "escapes.txt"
+    f.write_text("\n".join(lines), encoding="utf-8")
+    got, ref = read_file(f), read_file(SEED_FILES["002"])
+    assert got.body == ref.body
+    ctl = [s for s in got.stripped if s.reason == "控制字符"]
+    assert [s.line for s in ctl] == [1] and "\\x1b[31m" in ctl[0].text and "\\x07" in ctl[0].text
+
+
+@pytest.mark.parametrize("key", sorted(SEED_FILES))
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_text_not_binary(tmp_path, key, encoding):
+    f = tmp_path / f"{key}.txt"
+    f.write_bytes(SEED_FILES[key].read_text(encoding="utf-8").encode(encoding))
+    got = read_file(f)
+    assert got.encoding == encoding and got.body == read_file(SEED_FILES[key]).body

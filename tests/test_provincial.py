@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import re
 import json
 import subprocess
 import sys
 
 import pytest
 
-from build_tools.metadata import load_notice, same_organ
+from build_tools.metadata import load_notice, missing_fields, same_organ
 from build_tools.read import read_file
 from conftest import ROOT, SHARED
 
@@ -124,3 +125,77 @@ def test_parse_explain_names_every_source(rows):
                        capture_output=True, text=True, cwd=ROOT, check=True).stdout
     rec = json.loads(j.splitlines()[0])
     assert rec["doc_number"] == "赣府厅字〔2020〕14号" and rec["date_published"] == "2020-02-09"
+
+
+# ------------------------------------------------------- table layouts
+
+def _layouts(r: dict) -> dict[str, str]:
+    """The metadata block of a real page in the layouts other sites use (label synonyms included)."""
+    pairs = [("索引号", r["index_number"]), ("发布机构", r["issuer"]), ("发文字号", r["doc_number"]),
+             ("成文时间", r["date_written"])]
+    return {
+        "th-td": "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in pairs) + "</table>",
+        "td-td": "<table><tr>" + "".join(f"<td><b>{k}：</b></td><td>{v}</td>" for k, v in pairs) + "</tr></table>",
+        "dl": "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>",
+        "li-span": "<ul>" + "".join(f"<li><span>{k}：</span><span>{v}</span></li>" for k, v in pairs) + "</ul>",
+        "one-line": "<div>" + "　".join(f"{k}：{v}" for k, v in pairs) + "</div>",
+    }
+
+
+@pytest.mark.parametrize("name", ["provincial-001.html", "provincial-006.html", "provincial-010.html"])
+def test_metadata_blocks_of_any_layout(rows, name, tmp_path):
+    r = next(r for r in rows if r["file"] == name)
+    page = (PROVINCIAL / name).read_text(encoding="utf-8")
+    start = page.index('<div  class="screen xxgkTitle">')
+    end = page.index("</div>", start) + len("</div>")
+    ref = load_notice(PROVINCIAL / name, use_sidecar=False)
+    for layout, block in _layouts(r).items():
+        f = tmp_path / f"{layout}.html"
+        f.write_text(page[:start] + block + page[end:], encoding="utf-8")
+        n = load_notice(f, use_sidecar=False)
+        assert (n.title, n.issuer, n.doc_number, n.date_written, n.date_published) == \
+               (ref.title, ref.issuer, ref.doc_number, ref.date_written, ref.date_published), layout
+        assert n.body == ref.body, layout
+        assert n.provenance["index_number"].startswith(r["index_number"]), layout
+        assert any(s.reason == "元数据表" for s in n.stripped), layout
+
+
+def test_markdown_field_blocks(rows, tmp_path):
+    r = next(r for r in rows if r["file"] == "provincial-003.html")
+    ref = load_notice(PROVINCIAL / r["file"], use_sidecar=False)
+    md = [f"# {r['title']}", "", f"**发文字号**：{r['doc_number']}", f"- 发文机关：{r['issuer']}",
+          f"- 成文日期：{r['date_written']}", f"- 公布日期：{r['date_published']}", ""]
+    md += [t + "\n" for t in ref.body.split("\n")]
+    f = tmp_path / "notice.md"
+    f.write_text("\n".join(md), encoding="utf-8")
+    n = load_notice(f, use_sidecar=False)
+    assert n.format == "markdown" and n.kind == "notice"
+    assert (n.title, n.doc_number, n.date_written, n.date_published) == \
+           (r["title"], r["doc_number"], r["date_written"], r["date_published"])
+    assert n.issuer == ref.issuer == ["江西省人民政府办公厅"]
+    assert n.body == r["title"] + "\n" + ref.body  # the heading is the first body line, as in plain text
+    assert {s.line for s in n.stripped if s.reason == "元数据表"} == {3, 4, 5, 6}
+
+
+def test_title_never_from_the_title_tag_alone(tmp_path):
+    # the same page without meta tags and heading: <title> alone does not decide
+    page = (PROVINCIAL / "provincial-007.html").read_text(encoding="utf-8")
+    page = re.sub(r"<meta name=\"ArticleTitle\"[^>]*>", "", page)
+    page = re.sub(r"<!--<\$\[标题\]>begin-->.*?<!--<\$\[标题\]>end-->", "", page, flags=re.S)
+    f = tmp_path / "no-heading.html"
+    f.write_text(page, encoding="utf-8")
+    n = load_notice(f, use_sidecar=False)
+    assert n.title == ""
+    msg = next(m for _, m in n.warnings if "无法确定标题" in m)
+    assert "只有网页 <title>" in msg and "“江西省人民政府关于袁红林等同志任职的通知”" in msg
+    assert "title" in missing_fields(n)  # iparchive add asks for it
+
+
+def test_two_conflicting_doc_numbers_are_both_named(tmp_path):
+    page = (PROVINCIAL / "provincial-007.html").read_text(encoding="utf-8")
+    page = page.replace('<meta name="ContentStart">', '<meta name="ContentStart"><p>赣府字〔2020〕9号</p>')
+    f = tmp_path / "two.html"
+    f.write_text(page, encoding="utf-8")
+    n = load_notice(f, use_sidecar=False)
+    assert n.doc_number == "赣府字〔2020〕8号"
+    assert any("赣府字〔2020〕8号" in m and "赣府字〔2020〕9号" in m for _, m in n.warnings)
