@@ -92,11 +92,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Optional
 
 from .docnumber import normalise_doc_number
 from .models import Clause
-from .numerals import cn_int, int_cn
+from .numerals import cn_int, int_cn as numeral
+
+int_cn = lru_cache(maxsize=4096)(numeral)  # 第二段, 第三款: the same few numbers over and over
 
 __all__ = [
     "StructureResult", "ConservationError", "MarkerStyle", "STYLES", "parse_structure", "conserves",
@@ -161,7 +164,7 @@ def title_like(s: str) -> bool:
 
 # ---------------------------------------------------------------- records
 
-@dataclass
+@dataclass(eq=False)
 class Marker:
     """A numbering marker at the start of a line, as one style read it."""
 
@@ -175,7 +178,7 @@ class Marker:
     path: tuple[int, ...] = ()  # decimal numbers: (5, 1, 2)
 
 
-@dataclass
+@dataclass(eq=False)
 class Frame:
     """An open clause on the engine's stack."""
 
@@ -189,7 +192,7 @@ class Frame:
     path: tuple[int, ...] = ()
 
 
-@dataclass
+@dataclass(eq=False)
 class Place:
     """What an id or label rule sees: the engine, the parent frame, the marker."""
 
@@ -239,6 +242,7 @@ class MarkerStyle:
     accept: Callable[[str, re.Match], bool] = lambda text, m: True
     toc: bool = False  # may form a table of contents
     gate: Optional[re.Pattern] = None  # active only in a document with ≥2 lines matching this
+    starts: str = ""  # the characters a matching line can start with (a fast pre-check; "" = any)
 
 
 # ------------------------------------------------------- id and label rules
@@ -258,8 +262,10 @@ def seq_id(p: Place) -> str:
 def seq_label(piece: Callable[[Marker], str]) -> Callable[[Place], str]:
     def rule(p: Place) -> str:
         pc = piece(p.marker)
-        if p.parent.ctx in ("art", "kuan") and p.marker.style.name in ("pcn", "par"):
-            return f"{p.parent.label_prefix}第{pc}项"
+        if p.parent.ctx in ("art", "kuan"):  # 项 of an article or 款: 第二条第（一）项, 第十二条第二项
+            return f"{p.parent.label_prefix}第{pc.rstrip('.')}项"
+        if p.parent.ctx == "num" and p.in_article and p.parent.label_prefix.endswith("项"):  # 目 under a 项
+            return f"{p.parent.label_prefix}第{pc}目"
         return join_label(p.parent.label_prefix, pc)
     return rule
 
@@ -276,10 +282,12 @@ def join_label(prefix: str, piece: str) -> str:
     ``二、第四``, ``第四，二是``, ``一（二）1 第二段``, ``附件1 三（二）``."""
     if not prefix:
         return piece
-    if piece.startswith("（") or prefix.endswith(("）", "条", "款", "项", "章", "节", "编", "分编", "部分")):
+    if piece.startswith("（") or prefix.endswith("）"):
         return prefix + piece
     if re.search(r"附件\d*$", prefix) or prefix[-1].isdigit() or (piece.isdigit() and prefix[-1] not in CN):
         return f"{prefix} {piece}"
+    if prefix.endswith(("条", "款", "项", "章", "节", "编", "部分")):
+        return prefix + piece
     if re.fullmatch(rf"[{CN}]是", piece[-2:]) and len(piece) <= 3:
         return f"{prefix}，{piece}"
     if prefix[-1] in CN:
@@ -351,6 +359,8 @@ def dec_heading(text: str, m: re.Match) -> bool:
 
 
 LAW_UNITS = ("root", "att", "part", "subpart", "chapter", "subchapter")
+DIGITS = "0123456789"
+CN_DIGITS = "一二三四五六七八九十百"
 
 
 def _registry(*styles: MarkerStyle) -> dict[str, MarkerStyle]:
@@ -366,54 +376,60 @@ STYLES: dict[str, MarkerStyle] = _registry(
     MarkerStyle("art", re.compile(rf"^第([{CN}]+|\d+)(\s?)条(?:之([{CN}]+))?"), "rank",
                 ident=lambda p: f"{p.base}art-{p.marker.n}" + (f"-{p.marker.sub}" if p.marker.sub else ""),
                 label=lambda p: f"第{p.marker.printed}条" + (f"之{p.marker.sub_printed}" if p.marker.sub else ""),
-                kind=lambda p: "article", number=article_marker, under=frozenset(LAW_UNITS)),
+                kind=lambda p: "article", number=article_marker, under=frozenset(LAW_UNITS), starts="第"),
     # 第一编 / 第二部分 (民法典; provincial-014), 第一分编 (民法典), 第一章, 第一节 (著作权法)
     MarkerStyle("part", re.compile(rf"^第([{CN}]+)(?:编|部分)"), "rank", ident=law_unit_id, label=law_unit_label,
                 kind=lambda p: "part", number=cn_marker("part"), under=frozenset(("root", "att")),
-                accept=law_heading, toc=True),
+                accept=law_heading, toc=True, starts="第"),
     MarkerStyle("subpart", re.compile(rf"^第([{CN}]+)分编"), "rank", ident=law_unit_id, label=law_unit_label,
                 kind=lambda p: "part", number=cn_marker("subpart"), under=frozenset(("root", "att", "part")),
-                accept=law_heading, toc=True),
+                accept=law_heading, toc=True, starts="第"),
     MarkerStyle("chapter", re.compile(rf"^第([{CN}]+)章"), "rank", ident=law_unit_id, label=law_unit_label,
                 kind=lambda p: "chapter", number=cn_marker("chapter"),
-                under=frozenset(("root", "att", "part", "subpart")), accept=law_heading, toc=True),
+                under=frozenset(("root", "att", "part", "subpart")), accept=law_heading, toc=True, starts="第"),
     MarkerStyle("subchapter", re.compile(rf"^第([{CN}]+)节"), "rank", ident=law_unit_id, label=law_unit_label,
                 kind=lambda p: "subchapter", number=cn_marker("subchapter"),
-                under=frozenset(("root", "att", "part", "subpart", "chapter")), accept=law_heading, toc=True),
+                under=frozenset(("root", "att", "part", "subpart", "chapter")), accept=law_heading, toc=True, starts="第"),
     # 第一，/ 第一、(seed 000)
     MarkerStyle("ord", re.compile(r"^第([一二三四五六七八九十]+)[，、,：:]"), "sequence", ident=seq_id,
                 label=seq_label(lambda m: f"第{m.printed}"), kind=lambda p: "ordinal",
-                number=cn_marker("ord"), group="ord"),
+                number=cn_marker("ord"), group="ord", starts="第"),
     # （一） (every seed), （1） (seed 001, govcn-041)
     MarkerStyle("pcn", re.compile(r"^[（(]\s*([一二三四五六七八九十百]+)\s*[）)]\s*"), "sequence", ident=seq_id,
                 label=seq_label(lambda m: f"（{m.printed}）"), kind=item_kind, number=cn_marker("pcn"),
-                group="paren"),
+                group="paren", starts="（("),
     MarkerStyle("par", re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*"), "sequence", ident=seq_id,
                 label=seq_label(lambda m: f"（{m.printed}）"), kind=item_kind, number=ar_marker("par"),
-                group="paren"),
+                group="paren", starts="（("),
     # 5.1 / 5.1.2 / 1.2.1 (人体损伤程度鉴定标准, govcn-041) before 1. (seed 003)
     MarkerStyle("dec", re.compile(r"^(\d{1,2}(?:[.．]\d{1,2})+)(?=[ 　\t])"), "path",
                 ident=lambda p: f"{p.base}d" + "-".join(map(str, p.marker.path)),
                 label=lambda p: join_label(p.engine.base(p.parent).label_prefix, p.marker.printed),
-                kind=lambda p: "decimal", number=decimal_marker, toc=True, gate=RE_DEC_LINE),
+                kind=lambda p: "decimal", number=decimal_marker, toc=True, gate=RE_DEC_LINE, starts=DIGITS),
     # 1 总则 (govcn-041): a decimal heading's top level, in the same documents only
     MarkerStyle("dec1", re.compile(r"^(\d{1,2})[ 　]+(?=[^\s.．、\d])"), "path",
                 ident=lambda p: f"{p.base}d{p.marker.n}",
                 label=lambda p: join_label(p.engine.base(p.parent).label_prefix, p.marker.printed),
                 kind=lambda p: "decimal", number=lambda m: Marker(STYLES["dec1"], int(m.group(1)), m.group(1),
                                                                    path=(int(m.group(1)),)),
-                accept=dec_heading, toc=True, gate=RE_DEC_LINE),
+                accept=dec_heading, toc=True, gate=RE_DEC_LINE, starts=DIGITS),
     MarkerStyle("ar", re.compile(r"^(\d{1,3})\s*[.．、](?![\d.．])\s*"), "sequence", ident=seq_id,
-                label=seq_label(lambda m: m.printed), kind=lambda p: "subitem", number=ar_marker("ar"), group="ar"),
+                label=seq_label(lambda m: m.printed), kind=lambda p: "subitem", number=ar_marker("ar"), group="ar", starts=DIGITS),
     # 一、/ 四. / 四．(seed 001)
     MarkerStyle("cn", re.compile(r"^([一二三四五六七八九十百]+)\s*[、．.]\s*"), "sequence", ident=seq_id,
-                label=seq_label(lambda m: m.printed), kind=lambda p: "section", number=cn_marker("cn"), group="top"),
+                label=seq_label(lambda m: m.printed), kind=lambda p: "section", number=cn_marker("cn"), group="top", starts=CN_DIGITS),
     # 一是 (seed 000; 二是推进… as a section heading in seed 001)
     MarkerStyle("shi", re.compile(r"^([一二三四五六七八九十]+)是"), "sequence", ident=seq_id,
                 label=seq_label(lambda m: f"{m.printed}是"), kind=lambda p: "enum", number=shi_marker,
-                group="shi", continues=("cn",)),
+                group="shi", continues=("cn",), starts=CN_DIGITS),
 )
 # ======================================================================
+
+
+@lru_cache(maxsize=None)
+def styles_for(first: str) -> tuple[MarkerStyle, ...]:
+    """The styles, in priority order, that a line starting with ``first`` may match."""
+    return tuple(st for st in STYLES.values() if not st.starts or first in st.starts)
 
 
 def classify(text: str, active: Optional[set[str]] = None) -> Optional[Marker]:
@@ -421,7 +437,7 @@ def classify(text: str, active: Optional[set[str]] = None) -> Optional[Marker]:
     order; ``active``: the gated styles this document enables)."""
     if not text or text.startswith(QUOTES):
         return None
-    for st in STYLES.values():
+    for st in styles_for(text[0]):
         if st.gate is not None and (active is None or st.name not in active):
             continue
         m = st.pattern.match(text)
@@ -897,7 +913,7 @@ class _Engine:
     def label_children(self, c: Clause) -> None:
         if c.kind == "article" and any(ch.kind == "paragraph" and ch.id.startswith(c.id + "-p") for ch in c.children):
             for ch in c.children:
-                if ch.kind == "law-item" and ch.label.startswith(c.label + "第（"):
+                if ch.number is not None and not RE_PARA_NO.search(ch.id) and ch.label.startswith(c.label + "第"):
                     self.relabel(ch, c.label + "第一款" + ch.label[len(c.label):])
         prefix = "前言" if c.id == "title" else c.label
         paras = [ch for ch in c.children if not ch.label]
