@@ -427,6 +427,7 @@ class Version:
     previous: Optional[str] = None  # doc ids in the archive
     next: Optional[str] = None
     current: Optional[str] = None  # the version in force (None: none in the archive)
+    duplicate_of: Optional[str] = None  # another copy of the same text (lawrefbook files it in two folders)
 
 
 @dataclass
@@ -443,6 +444,7 @@ class Work:
     history: list[tuple[str, str, Optional[str]]] = field(default_factory=list)
     confirmed: bool = False  # a later version's dated lines name an earlier one's date
     kind: str = "law"  # "law" (versions of a law) | "draft" (征求意见稿 and final text)
+    others: list[str] = field(default_factory=list)  # copies of a version and undated texts, not in the chain
 
     @property
     def has_page(self) -> bool:

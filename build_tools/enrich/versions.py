@@ -7,8 +7,11 @@ Laws, regulations, interpretations (``kind == "law"``)
     versions share the normalised title (``references.title_key``: 中华人民共和国
     and brackets folded, e.g. 行政复议法(2017-09-01) and 行政复议法(2023-09-01)
     in lawrefbook) and the issuing level (region code); two texts with the same
-    version date are not versions of one another (the eight parts of 民法典
-    share one title and one date) — the later id forms its own work.  A work is
+    version date and different texts are not versions of one another (the
+    eight parts of 民法典 share one title and one date) — the later id forms
+    its own work; the same text filed twice (广告法(2021-04-29) under 行政法 and
+    经济法) and undated files join the work outside the chain
+    (``Work.others``).  A work is
     ``confirmed`` when a later version's dated lines name the earlier version's
     date (行政复议法 2023 prints ``2017年9月1日 …第二次修正``).
     ``Work.history`` lists every version the latest text's dated lines name
@@ -190,14 +193,19 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
     for (family, key, code), members in sorted(groups.items()):
         if family == "law":
             chains: list[list[Notice]] = [[]]
-            for m in sorted(members, key=lambda m: (version_date(m) or "", m.id)):
-                # same version date: not a version of the other (民法典 parts)
-                if chains[0] and version_date(chains[0][-1]) == version_date(m):
-                    chains.append([m])
+            others: list[Notice] = []
+            for m in sorted(members, key=lambda m: (version_date(m) is None, version_date(m) or "", m.id)):
+                last = chains[0][-1] if chains[0] else None
+                if last is None:
+                    chains[0].append(m)
+                elif version_date(m) is None or (version_date(last) == version_date(m) and same_text(last, m)):
+                    others.append(m)  # undated, or the same text filed twice
+                elif version_date(last) == version_date(m):
+                    chains.append([m])  # same date, other text: not a version of it (民法典 parts)
                 else:
                     chains[0].append(m)
-            for chain in chains:
-                _law_work(chain, key, code, lock, today, works, versions, problems)
+            for i, chain in enumerate(chains):
+                _law_work(chain, others if i == 0 else [], key, code, lock, today, works, versions, problems)
         else:
             drafts = [m for m in members if m.status == "征求意见稿"]
             finals = [m for m in members if m.status == "正式"]
@@ -230,9 +238,16 @@ def _work_id(chain: list[Notice], key: str, code: str, lock: dict[str, str],
     return wid
 
 
-def _law_work(chain: list[Notice], key: str, code: str, lock: dict[str, str], today: str,
+def same_text(a: Notice, b: Notice) -> bool:
+    """Two files of one text (lawrefbook files 广告法(2021-04-29) under 行政法 and
+    经济法): nine in ten of their distinct lines are the same."""
+    la, lb = set(a.body.split("\n")), set(b.body.split("\n"))
+    return len(la & lb) >= 0.9 * max(len(la), len(lb), 1)
+
+
+def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lock: dict[str, str], today: str,
               works: dict[str, Work], versions: dict[str, Version], problems: list[Problem]) -> None:
-    wid = _work_id(chain, key, code, lock, works, problems)
+    wid = _work_id(chain + others, key, code, lock, works, problems)
     latest = chain[-1]
     work = Work(wid, latest.title, [m.id for m in chain], history=_history(latest, chain))
     dates = {e.date for e in latest.events}
@@ -251,6 +266,18 @@ def _law_work(chain: list[Notice], key: str, code: str, lock: dict[str, str], to
     work.current = current
     for m in chain:
         versions[m.id].current = current
+    for m in others:
+        twin = next((c for c in chain if version_date(c) and version_date(c) == version_date(m)), None)
+        if twin is not None:
+            v = versions[twin.id]
+            versions[m.id] = Version(m.id, wid, v.label, v.date, m.date_published, m.date_effective, v.validity,
+                                     current=current, duplicate_of=twin.id)
+        else:
+            versions[m.id] = Version(m.id, wid, "日期不详的文本", None, m.date_published, m.date_effective,
+                                     "版本日期不详", current=current)
+        m.work_id, m.validity = wid, versions[m.id].validity
+        m.version_label = versions[m.id].label if len(chain) > 1 else None
+        work.others.append(m.id)
     works[wid] = work
 
 

@@ -136,6 +136,12 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
         else:
             name, status, pub, eff = esc(label), "本文库未收录", "—", "—"
         rows.append(f"<tr><td>{name}</td><td>{esc(date)}</td><td>{esc(pub)}</td><td>{esc(eff)}</td><td>{status}</td></tr>")
+    for doc in work.others:
+        v = enr.versions[doc]
+        what = f"与 {v.label} 相同的另一份文本" if v.duplicate_of else "日期不详的文本"
+        rows.append(f'<tr><td><a href="{esc(rel(site_page, notice_path(doc)))}">{esc(what)}</a></td><td>—</td>'
+                    f'<td>{esc(v.date_published or "—")}</td><td>{esc(v.date_effective or "—")}</td>'
+                    f'<td>{esc(v.validity)}</td></tr>')
     html.append('<table class="work-versions"><thead><tr><th>版本</th><th>通过/修改日期</th><th>公布日期</th>'
                 "<th>施行日期</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
     cmps = [(a, b) for a, b in enr.comparisons if a in work.versions and b in work.versions]
