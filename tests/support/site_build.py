@@ -59,13 +59,14 @@ SHARED: dict[str, dict] = {}
 def shared_site(work: Path) -> dict:
     """Build once per process (tests in several modules share it).
 
-    Uses the real pipeline on the archive's own source_texts/.
+    Uses the real pipeline on the archive's own source_texts/ (with its
+    Enrichment, as ``make site``), plus the escape probe and one redirect.
     """
     key = str(work)
     if key not in SHARED:
-        notices, _ = real_notices()  # the shared site has no related-documents lists
+        notices, enrichment = real_notices()
         notices = notices + [escape_probe()]
-        res = build(work, notices,
+        res = build(work, notices, enrichment=enrichment,
                     redirects={notices[0].id: {"old-anchor": next(notices[0].walk()).id}})
         res["notices"] = notices
         SHARED[key] = res
@@ -74,6 +75,6 @@ def shared_site(work: Path) -> dict:
 
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/iparchive-demo")
-    notices, related = real_notices()
-    res = build(out, notices, related=related)
+    notices, enrichment = real_notices()
+    res = build(out, notices, enrichment=enrichment)
     print(res["stats"], f"write {res['write_s']:.2f}s, mkdocs {res['mkdocs_s']:.2f}s -> {res['site']}")
