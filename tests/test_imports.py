@@ -23,6 +23,8 @@ from __future__ import annotations
 import ast
 import io
 import re
+import subprocess
+import sys
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -451,3 +453,27 @@ def test_tests_do_not_touch_sys_path():
 def test_what_counts_as_a_reason(text, ok):
     """The reason test used by the function-import rule."""
     assert has_reason(text) is ok
+
+
+def test_a_search_package_that_fails_to_import_is_a_clear_error(tmp_path):
+    """``iparchive`` with a broken ``search`` package (here one that raises
+    ImportError, first on the path): ``--help`` and the other commands still
+    work, ``iparchive search`` says why in Chinese and exits 2 — the command is
+    never silently missing."""
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "__init__.py").write_text("raise ImportError('模拟的损坏')\n", encoding="utf-8")
+
+    def iparchive(*args: str) -> subprocess.CompletedProcess:
+        code = f"import sys; from build_tools.cli import main; sys.exit(main({list(args)!r}))"
+        return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+
+    broken = iparchive("search", "专利")
+    assert broken.returncode == 2
+    assert "iparchive search 无法使用" in broken.stderr and "ImportError: 模拟的损坏" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    helped = iparchive("--help")
+    assert helped.returncode == 0 and "search" in helped.stdout and "检索模块无法加载" in helped.stdout
+    assert iparchive("parse", "--help").returncode == 0
+    real = subprocess.run([sys.executable, "-m", "build_tools.cli", "search", "--help"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert real.returncode == 0 and "--region" in real.stdout  # the real one is there
