@@ -305,10 +305,9 @@ def cmd_serve(args) -> int:
 def cmd_redirects(args) -> int:
     """``redirects --suggest``: redirects.yml entries proposed for the locked ids
     that vanished (build_tools/renumber.py), printed as YAML; changes nothing."""
-    # imported when run, like the other commands, so that --help stays fast
-    from .anchors import load_lock, load_redirects
-    from .pipeline import load_documents, source_files
-    from .renumber import committed_texts, format_suggestions, suggest_redirects
+    from .anchors import load_lock, load_redirects  # imported when run, like the other commands: --help stays fast
+    from .pipeline import load_documents, source_files  # the whole pipeline only for this command
+    from .renumber import committed_texts, format_suggestions, suggest_redirects  # rapidfuzz only for this command
 
     if not args.suggest:
         print("用法：iparchive redirects --suggest（列出建议的 redirects.yml 条目，不修改任何文件）", file=sys.stderr)
