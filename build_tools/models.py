@@ -1,10 +1,27 @@
 """Typed records passed between pipeline stages.
 
-read (RawDocument) -> metadata (Notice) -> structure (Notice.clauses)
--> enrich (themes, references, goals, targets) -> write (pages, index).
+read + clean return a new ``RawDocument``; metadata returns a new ``Notice``;
+from then on the stages fill that one ``Notice`` in place, in this order
+(a field keeps its default until its stage has run; ARCHITECTURE.md has the
+full table):
 
-Each stage returns new data in these types and never reaches into another
-stage's module.  All ids are ASCII; all user-facing labels are Chinese.
+1. metadata (``metadata.load_notice``, with ``sidecar.apply_sidecar`` and
+   ``lawdates``): ``id``, ``title``, ``source_file``, ``body``, ``kind``,
+   ``issuer``, ``doc_number``, the dates, ``year``, ``region``, ``doc_type``,
+   ``status``, ``source_url``, ``format``, ``encoding``, ``forwarded``,
+   ``basis``, ``provenance``, ``stripped``, ``notes``, ``line_map``,
+   ``warnings``; laws also ``date_effective``, ``events``, ``amendments``,
+   ``date_lines``;
+2. structure (``pipeline.load_documents`` -> ``structure.parse_structure``):
+   ``clauses``;
+3. anchors (``anchors.check_anchors``): ``clause_changes``;
+4. enrich (``enrich.enrich_all``): ``Clause.themes``, ``themes``,
+   ``references`` (resolved across documents), ``goals``, ``targets``,
+   ``work_id``, ``version_label``, ``validity``; what spans documents is
+   returned as a new ``Enrichment``;
+5. write and search only read.
+
+All ids are ASCII; all user-facing labels are Chinese.
 """
 from __future__ import annotations
 
