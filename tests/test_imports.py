@@ -306,7 +306,6 @@ ALLOWED: set[tuple] = {
     ('function-import', 'build_tools/cli.py', 'cmd_parse', 'load_documents from .pipeline'),  # safety helper
     ('function-import', 'build_tools/metadata.py', 'auto_id', 'lazy_pinyin from pypinyin'),  # reading helper
     ('function-import', 'build_tools/pipeline.py', 'build_site', 'search_mode, write_docs from .write'),  # safety helper
-    ('function-import', 'build_tools/pipeline.py', 'enrich_stage', 'enrich, related_documents from .enrich'),  # safety helper
     ('function-import', 'build_tools/pipeline.py', 'load_documents', 'ProcessPoolExecutor from concurrent.futures'),  # safety helper
     ('function-import', 'build_tools/pipeline.py', 'load_documents', 'tqdm from tqdm'),  # safety helper
     ('function-import', 'build_tools/pipeline.py', 'staged_paths', 'GENERATED_DIRS, GENERATED_FILES from .write'),  # safety helper
