@@ -1,0 +1,113 @@
+"""Real-browser tests for issue 13 (Playwright + Debian's Chromium, fixtures as in
+test_browser.py): a 2015 citation lands where the version rule says, and a changed
+clause shows its change note and earlier text.
+
+The site is the archive's own source_texts/ through the real stages
+(``enrich.enrich_all``), built into a temporary directory; the clause change is
+recorded the way a build records it (``anchors.check_anchors`` against a lock and
+the last published site's archive.json in a temporary root)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from build_tools import anchors
+from build_tools.enrich import enrich_all
+from build_tools.pipeline import load_documents, source_files
+from support.site_build import build
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHANGE_DATE = "2026-11-30"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    work = tmp_path_factory.mktemp("versions-site")
+    res = load_documents(source_files(ROOT / "source_texts"), require_sidecar=True)
+    assert not res.errors, res.errors
+    notices = res.notices
+    patent = next(n for n in notices if n.title == "中华人民共和国专利法")
+    # a published lock and site, then a corrected text of 第二十条
+    (work / "root" / "source_texts").mkdir(parents=True)
+    (work / "root" / "site" / "data").mkdir(parents=True)
+    lock_path = work / "root" / "source_texts" / "anchors.lock"
+    anchors.update_lock(lock_path, notices, redirects={})
+    art = patent.clause("art-20")
+    before = art.text
+    (work / "root" / "site" / "data" / "archive.json").write_text(json.dumps(
+        {"documents": [{"id": patent.id, "clauses": [art.to_dict()]}]}, ensure_ascii=False), encoding="utf-8")
+    art.text = before.replace("申请专利", "申请发明专利", 1)
+    report = anchors.check_anchors(notices, anchors.load_lock(lock_path), {})
+    report.date = CHANGE_DATE
+    anchors.update_lock(lock_path, notices, report, redirects={})
+    anchors.check_anchors(notices, anchors.load_lock(lock_path), {})  # the next build: history attached
+    enr = enrich_all(notices, today="2026-12-01", related=False)
+    out = build(work, notices, enrichment=enr)
+    out.update(notices=notices, enrichment=enr, patent=patent, before=before)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh (installs chromium, fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    ctx.close()
+
+
+def test_a_2015_citation_of_the_patent_law_lands_on_the_work_page(built, page):
+    """Seed 003 (2015-10-09) cites 《中华人民共和国专利法》: the 2008 text was in force,
+    the archive holds only the 2020 one -> the work page, with the note, not the 2020 text."""
+    yn = next(n for n in built["notices"] if n.source_file == "003_cbca3011c27dd6ad.txt")
+    patent = built["patent"]
+    page.goto((built["site"] / "notices" / f"{yn.id}.html").as_uri() + "#s3-4-p1")
+    link = page.locator('[id="s3-4-p1"]').locator("xpath=..").locator("a.ref", has_text="《中华人民共和国专利法》")
+    link.first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"works/{patent.work_id}.html")
+    body = page.locator("article").inner_text()
+    assert "本文库未收录引用时有效的版本" in body and "2008年修正" in body
+    assert "2015-10-09" in body
+    current = page.locator("a.work-current-link")
+    assert "2020年修正" in current.inner_text()
+    current.click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"notices/{patent.id}.html")
+    assert "现行有效" in page.locator(".version-box").inner_text()
+    assert not page.errors
+
+
+def test_a_changed_clause_shows_its_note_and_earlier_text(built, page):
+    patent = built["patent"]
+    page.goto((built["site"] / "notices" / f"{patent.id}.html").as_uri() + "#art-20")
+    note = page.locator('[id="art-20"]').locator("xpath=..").locator("details.clause-change")
+    assert note.locator("summary").inner_text() == f"本条文字于 {CHANGE_DATE} 更正"
+    earlier = note.locator(".clause-change-old")
+    assert not earlier.is_visible()  # on demand
+    note.locator("summary").click()
+    assert earlier.is_visible() and earlier.inner_text() == built["before"]
+    assert "申请发明专利" in page.locator('[id="art-20"]').locator("xpath=..").inner_text()
+    assert not page.errors
