@@ -78,7 +78,8 @@ def json_schema() -> dict:
     s, ns, arr = {"type": "string"}, {"type": ["string", "null"]}, {"type": "array"}
     ref = {"type": "object", "required": ["clause_id", "text"], "properties": {
         "clause_id": s, "text": s, "title": ns, "doc_number": ns, "article": ns,
-        "target_id": ns, "target_clause": ns, "external_key": ns}}
+        "target_id": ns, "target_clause": ns, "external_key": ns,
+        "target_work": ns, "missing_version": ns, "date": ns}}  # issue 13: version-aware references
     clause = {"type": "object", "required": ["id", "label", "level", "kind", "text", "url", "children"],
               "properties": {"id": s, "label": s, "level": {"type": "integer"}, "kind": s, "text": s,
                              "themes": {"type": "array", "items": s}, "citation": s, "url": s,
@@ -94,7 +95,9 @@ def json_schema() -> dict:
                           "url": s, "citation": s, "themes": arr,
                           "clauses": {"type": "array", "items": {"$ref": "#/$defs/clause"}},
                           "references": {"type": "array", "items": {"$ref": "#/$defs/reference"}},
-                          "cited_by": arr, "goals": arr, "targets": arr}}
+                          "cited_by": arr, "goals": arr, "targets": arr,
+                          # issue 13: 施行日期, amendments, the work and version, validity
+                          "date_effective": ns, "amendments": arr, "work_id": ns, "version": ns, "validity": ns}}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{SCHEMA_NAME}/{SCHEMA_VERSION}", "title": "知识产权政策文库 archive.json",
             "type": "object", "required": ["schema", "schema_version", "documents"],

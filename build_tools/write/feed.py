@@ -46,6 +46,11 @@ def atom(notices: list[Notice], site_url: str = "", themes: ThemeIndex | None = 
         ET.SubElement(e, f"{{{ATOM}}}summary").text = " ".join(b for b in bits if b)
         for s, name in themes.doc_themes(n):
             ET.SubElement(e, f"{{{ATOM}}}category", {"term": s, "label": name})
+        if n.work_id:  # issue 13: the work, the version and its validity
+            ET.SubElement(e, f"{{{ATOM}}}category", {"scheme": "tag:iparchive,2024:work", "term": n.work_id,
+                                                   "label": n.version_label or ""})
+        if n.validity:
+            ET.SubElement(e, f"{{{ATOM}}}category", {"scheme": "tag:iparchive,2024:validity", "term": n.validity})
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 

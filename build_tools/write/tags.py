@@ -319,6 +319,8 @@ def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
         body = [front(ext.title), f"# {md_text(ext.title)} {{#ext}}", ""]
         if ext.doc_number:
             body += [f"文号：{md_text(ext.doc_number)}", ""]
+        if ext.ambiguous:  # issue 13: same title, no 文号 or date printed
+            body += ["!!! note \"可能不止一件文件\"", "    以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。", ""]
         body += [f"[文库外被引文件]({md_link(page, idx)}) · 本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。", ""]
         per_doc: dict[str, list[str]] = {}
         for c in ext.citing:
