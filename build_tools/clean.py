@@ -80,7 +80,8 @@ TITLE_END_RE = re.compile(
 def looks_like_title(s: str) -> bool:
     """A line that reads as a document title (no sentence punctuation, a title ending)."""
     return (6 <= len(s) <= 120 and "。" not in s and not s.endswith(("：", "；", "，"))
-            and not re.search(r"[：:]\S", s[:12]) and TITLE_END_RE.search(s) is not None)
+            and not re.search(r"[：:]\S", s[:12])
+            and (TITLE_END_RE.search(s) is not None or re.fullmatch(r"(解读|图解)《[^》]+》", s) is not None))
 
 
 # ---------------------------------------------------------- source lines
@@ -149,6 +150,8 @@ FURNITURE: list[Rule] = [
     _rule("网页框架", r"[【\[]?(打印本页|打印|关闭窗口|关闭|打印本页\s*关闭窗口|打印\s*关闭)[】\]]?(\s*[【\[]?(打印本页|打印|关闭窗口|关闭)[】\]]?)*", "provincial 打印本页 关闭窗口"),
     _rule("网页框架：导航", r"(当前位置|您当前的位置|您现在的位置|现在位置|当前所在位置|所在位置)\s*[：:].*", "provincial 当前位置：首页 > 政府信息公开目录", 200),
     _rule("网页框架：导航", r"首页\s*[>＞›»/|].*", "provincial breadcrumb", 200),
+    _rule("网页框架：导航", r"[>＞›»]?\s*[^>＞›»。，；]{1,20}(\s*[>＞›»]\s*[^>＞›»。，；]{1,20}){1,}\s*[>＞›»]?|[>＞›»]\s*[^>＞›»。，；]{1,20}",
+          "provincial breadcrumb copied as text: > 政府信息公开目录 > 省政府办公厅 > 工作动态", 200),
     _rule("网页框架：二维码", r"(扫一扫|手机扫一扫|扫描二维码|微信扫一扫).{0,20}", "provincial 扫一扫在手机打开当前页"),
     _rule("网页框架：字号", r"[【\[]?(字体|字号)\s*[：:]?\s*[【\[]?\s*大\s*中\s*小\s*[】\]]?.*", "provincial 字体：[大 中 小]"),
     _rule("网页框架：分享", r"分享到\s*[：:]?.{0,30}", "seed 004, provincial 分享到"),
@@ -306,6 +309,8 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             drop(reason or "正文区外")
             continue
         if bar_at is not None and i < bar_at and i != title_at:
+            if looks_like_title(s) and not furniture_reason(s):  # a heading above a subtitle stays a candidate
+                out.declared.append(Declared("title", s, f"页眉第{no}行", no))
             drop("页面页眉")
             continue
         if i == bar_at:
@@ -374,7 +379,7 @@ def _heading_candidates(kept: list[tuple[SourceLine, str]]) -> list[Declared]:
             sl2, s2 = head[k + 1]
             joined = s + s2
             if (len(s) <= 40 and len(s2) <= 60 and not TITLE_END_RE.search(s) and looks_like_title(joined)
-                    and not re.search(r"[：。；，]", s) and not s.startswith(("（", "(", "《"))
+                    and not re.search(r"[：。；，>＞|]", s) and not s.startswith(("（", "(", "《"))
                     and not re.search(r"\d+年\d+月\d+日|[〇○]", s)):
                 out.append(Declared("title", joined, f"正文第{sl.no}–{sl2.no}行（分两行）", sl.no))
     return out

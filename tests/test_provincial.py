@@ -199,3 +199,23 @@ def test_two_conflicting_doc_numbers_are_both_named(tmp_path):
     n = load_notice(f, use_sidecar=False)
     assert n.doc_number == "赣府字〔2020〕8号"
     assert any("赣府字〔2020〕8号" in m and "赣府字〔2020〕9号" in m for _, m in n.warnings)
+
+
+def test_a_page_copied_as_text_reads_the_same(rows, notices, tmp_path):
+    """Every line of the page in page order (what a browser copy gives, navigation, table and
+    footer included), saved as plain text: the one cleaning stage must find the same record
+    without the HTML markup, meta tags or content container (发布日期 lives only in a meta tag)."""
+    for r in rows:
+        page = PROVINCIAL / r["file"]
+        raw = read_file(page)
+        everything = sorted([(s.line, s.text) for s in raw.stripped if s.reason != "控制字符"] + list(raw.lines),
+                            key=lambda x: x[0])
+        f = tmp_path / (page.stem + ".txt")
+        f.write_text("\n".join(t for _, t in everything), encoding="utf-8")
+        n, ref = load_notice(f, use_sidecar=False), notices[r["file"]]
+        assert (n.title, n.issuer, n.doc_number, n.date_written) == \
+               (ref.title, ref.issuer, ref.doc_number, ref.date_written), r["file"]
+        got = n.body.split("\n")
+        assert [t for t in got if t in set(ref.body.split("\n"))] == ref.body.split("\n"), r["file"]
+        outside = {s.text for s in raw.stripped if s.reason == "正文区外"}
+        assert set(got) - set(ref.body.split("\n")) <= outside, r["file"]  # only the page's heading lines
