@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from build_tools import cli
-from build_tools.anchors import check_anchors, load_lock, load_redirects
+from build_tools.anchors import check_anchors, fingerprint, load_lock, load_redirects
 from build_tools.pipeline import load_documents, source_files
 from build_tools.renumber import suggest_redirects
 
@@ -74,3 +74,22 @@ def test_nothing_to_suggest_on_the_archive(root, capsys):
     assert cli.main(["--root", str(root), "redirects", "--suggest"]) == 0
     out = capsys.readouterr().out
     assert "无需重定向" in out and yaml.safe_load(out) is None
+
+
+def test_parser_change_maps_by_fingerprint(govcn_dir):
+    """govcn-041 (国家粮食应急预案): before decimal numbering was declared, its
+    （1）（2）（3） under 1.4 工作原则 were published as s1, s2, s3 and its heading
+    1.1 as title-p31; the same texts are now d1-4-i1 … and d1-1.  (All 124
+    vanished ids of that document map this way, measured with the old parser.)"""
+    n = load_documents([govcn_dir / "govcn-041.html"]).notices[0]
+    now = {c.id: c.text for c in n.walk()}
+    assert now["d1-1"] == "1.1 编制目的及依据"
+    lock = {n.id: {"s1": fingerprint(now["d1-4-i1"]), "s2": fingerprint(now["d1-4-i2"]),
+                   "s3": fingerprint(now["d1-4-i3"]), "title-p31": fingerprint(now["d1-1"]),
+                   "title-p3": fingerprint(now["title-p3"])}}
+    # title-p3 is 1.1 编制目的及依据 in the table of contents: the same text, still
+    # published under its own id, so it is not a candidate
+    got = suggest_redirects([n], lock, {})
+    assert [(s.old, s.new, s.reason) for s in got] == [
+        ("s1", "d1-4-i1", "指纹相同"), ("s2", "d1-4-i2", "指纹相同"), ("s3", "d1-4-i3", "指纹相同"),
+        ("title-p31", "d1-1", "指纹相同")]

@@ -477,6 +477,17 @@ def test_govcn_conservation(govcn_dir):
     assert total > 1000
 
 
+def test_provincial_conservation(govcn_dir):
+    """The 20 jiangxi.gov.cn pages of ../shared/corpus/provincial conserve their bodies."""
+    files = sorted((govcn_dir.parent / "provincial").glob("*.html"))
+    assert len(files) == 20
+    for p in files:
+        n, res = _parse(p)
+        assert conservation_error(n.body, res.clauses) is None, p
+        ids = [c.id for c in res.walk()]
+        assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[a-z0-9-]+", i) for i in ids), p
+
+
 ART_SRC = re.compile(r"^第[一二三四五六七八九十百千零〇两]+条(之[一二三四五六七八九十]+)?[ 　]")
 
 
