@@ -38,7 +38,8 @@ Real forms handled (all seen in the seeds, govcn2019, provincial or lawrefbook):
   a document with at least two ``a.b`` lines (so ``1．1—苯基—2—丙酮``, a
   chemical name in 易制毒化学品管理条例, stays text); ``a.b`` nests under the
   open ``a`` (a decimal ``a`` or a section ``一、`` numbered a), ``a.b.c``
-  under ``a.b``;
+  under ``a.b``; in the same documents ``a）`` ``b）`` items (人体损伤程度鉴定标准
+  ``5.1.1 重伤一级`` > ``a）植物生存状态。``);
 * attachments ``附件`` / ``附件1`` / ``附件：标题`` (a titled 附件 line only
   starts an attachment when its title follows, or when an attachment has
   already started; otherwise it is a listing paragraph, as are ``2.标题``
@@ -66,7 +67,8 @@ them):
 * decimal numbers: ``d`` and the printed path, wherever the clause nests
   (``1.2.1`` -> ``d1-2-1``, ``5.1`` -> ``d5-1``; inside an attachment
   ``att1-d5-1``), so they never meet an ``s…`` id; items under a decimal
-  clause take ``-i``: ``（1）`` under ``1.4`` -> ``d1-4-i1``;
+  clause take ``-i``: ``（1）`` under ``1.4`` -> ``d1-4-i1``, ``a）`` under
+  ``5.1.1`` -> ``d5-1-1-i1``;
 * attachments ``att1``, ``att1-s2-3``, ``att1-p1``; wrapper title ``title``,
   ``title-p1``; a leading line repeating the document title: ``doc-title``;
   items inside a cover-note line ``p2-1``;
@@ -413,6 +415,11 @@ STYLES: dict[str, MarkerStyle] = _registry(
                 kind=lambda p: "decimal", number=lambda m: Marker(STYLES["dec1"], int(m.group(1)), m.group(1),
                                                                    path=(int(m.group(1)),)),
                 accept=dec_heading, toc=True, gate=RE_DEC_LINE, starts=DIGITS),
+    # a）b） items, in the same documents (人体损伤程度鉴定标准: 5.1.1 重伤一级 > a）植物生存状态。)
+    MarkerStyle("alpha", re.compile(r"^([a-z])[)）]"), "sequence", ident=seq_id,
+                label=seq_label(lambda m: f"{m.printed}）"), kind=lambda p: "item",
+                number=lambda m: Marker(STYLES["alpha"], ord(m.group(1)) - 96, m.group(1)),
+                group="alpha", gate=RE_DEC_LINE, starts="abcdefghijklmnopqrstuvwxyz"),
     MarkerStyle("ar", re.compile(r"^(\d{1,3})\s*[.．、](?![\d.．])\s*"), "sequence", ident=seq_id,
                 label=seq_label(lambda m: m.printed), kind=lambda p: "subitem", number=ar_marker("ar"), group="ar", starts=DIGITS),
     # 一、/ 四. / 四．(seed 001)

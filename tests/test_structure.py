@@ -307,7 +307,9 @@ def test_decimal_numbering_nests_by_printed_path(lawref_dir):
     d511 = _find(res, "d5-1-1")
     assert d511.label == "5.1.1" and d511.text.startswith("5.1.1 重伤一级")
     assert d511 in _find(res, "d5-1").children
-    assert _find(res, "d5-1-1-p1").text.startswith("a）植物生存状态")
+    a = _find(res, "d5-1-1-i1")
+    assert a.text.startswith("a）植物生存状态") and a.label == "5.1.1 a）" and a.kind == "item"
+    assert [c.id for c in d511.children] == [f"d5-1-1-i{k}" for k in range(1, 6)]
     decs = [c for c in res.walk() if c.kind == "decimal"]
     assert len(decs) == 90
     for c in decs:  # every decimal clause's children that are decimals extend its path
