@@ -2,7 +2,7 @@
 
 Generated locations (git-ignored, cleaned on every run): ``docs/index.md``,
 ``docs/notices/``, ``docs/tags/``, ``docs/data/``, ``docs/generated/``.
-Hand-written pages (docs/cite.md, docs/about.md, docs/data.md) and vendored
+Hand-written pages (docs/about.md, docs/data.md, docs/search-json.md) and vendored
 assets (docs/assets/) are never touched.
 
 Usage::
@@ -25,9 +25,10 @@ from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, clear_clause_cache, site_
 from .downloads import write_downloads
 from .exports import SCHEMA_VERSION, write_exports
 from .feed import write_feed
+from .cite import cite_page
 from .home import home_page
 from .linkcheck import linkcheck
-from .pages import render_notice
+from .pages import gbt_prefix, render_notice
 from .site_mode import search_mode
 from .tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
                    year_pages)
@@ -145,6 +146,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     pages.update(cited_pages(notices, external))
     pages.update(timeline_pages(notices))
     pages.update(targets_page(notices))
+    pages.update(cite_page(notices, site_url, gbt_prefix))  # 如何引用, examples from these pages
     n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
     pages["index.md"] = home_page(notices, n_themes, len(external), search=mode)
 

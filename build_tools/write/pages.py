@@ -316,6 +316,7 @@ NOTICE_OUTLINE_DEPTH = 3  # 一、 / （一） / 1. (seed 004's attached plan ne
 OPEN_OUTLINE = 40  # entries: a shorter outline is shown expanded
 LAZY_OUTLINE = 300  # entries: a longer one lists a chapter's articles only when opened (site.js)
 _HEAD_CUT = re.compile(r"[。；;：:，,]")
+OUTLINE_UNIT = {"part": "编", "chapter": "章", "subchapter": "节", "article": "条"}  # else 项
 
 
 def outline_title(c: Clause) -> str:
@@ -342,15 +343,17 @@ class OutlineEntry:
 
 
 def outline_entries(n: Notice) -> list[OutlineEntry]:
-    """The structure a reader navigates by: 编/章/节/条 of a law, the
-    numbered headings (一、/（一）/1.) and titles of a notice."""
-    kinds = LAW_OUTLINE if n.kind == "law" else NOTICE_OUTLINE
-    limit = 99 if n.kind == "law" else NOTICE_OUTLINE_DEPTH
+    """The structure a reader navigates by: 编/章/节/条 (laws, and notices
+    that print them: govcn2019 国务院…条例 issued by a 通知), and the
+    numbered headings (一、/（一）/1.) and titles of a notice, down to
+    NOTICE_OUTLINE_DEPTH numbered levels."""
 
     def walk(clauses: list[Clause], depth: int) -> list[OutlineEntry]:
         out = []
         for c in clauses:
-            if c.kind in kinds and depth <= limit:
+            if c.kind in LAW_OUTLINE:
+                out.append(OutlineEntry(c, walk(c.children, depth)))
+            elif n.kind != "law" and c.kind in NOTICE_OUTLINE and depth <= NOTICE_OUTLINE_DEPTH:
                 out.append(OutlineEntry(c, walk(c.children, depth + 1)))
         return out
 
@@ -385,7 +388,8 @@ def _outline_list(entries: list[OutlineEntry], expand: bool, lazy: bool) -> str:
         else:
             items.append(f"<li>{_outline_link(e.clause)}"
                          f'<details class="outline-sub"{" open" if expand else ""}>'
-                         f"<summary>{len(e.children)} 项</summary>{_outline_list(e.children, expand, lazy)}</details></li>")
+                         f"<summary>{len(e.children)} {OUTLINE_UNIT.get(e.children[0].clause.kind, '项')}</summary>"
+                         f"{_outline_list(e.children, expand, lazy)}</details></li>")
     return f'<ol class="outline-list">{"".join(items)}</ol>'
 
 
