@@ -96,6 +96,7 @@ class SourceLine:
     outside: bool = False  # HTML text outside the page's main content
     block: int = 0  # HTML block element the line belongs to (lines split by <br> share it)
     cell: bool = False  # a row of a data table (two or more cells)
+    link: bool = False  # the whole line is link text (<a href>)
 
 
 @dataclass
@@ -284,6 +285,7 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
     title_at = None
     if bar_at is not None:
         title_at = next((j for j in range(bar_at - 1, -1, -1) if not rows[j][0].outside), None)
+    nav = _nav_menus(rows, body)
     kept: list[tuple[SourceLine, str]] = []
     pending_label = None  # "来源:" with its value on the next line
     related = False
@@ -307,6 +309,9 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             if not reason and (looks_like_title(s) or (sl.style and 4 <= len(s) <= 120 and not re.search(r"[。：:]", s))):
                 out.declared.append(Declared("title", s, f"正文区外第{no}行{_STYLE_ZH.get(sl.style, '')}", no))
             drop(reason or "正文区外")
+            continue
+        if i in nav:
+            drop("网页框架：导航菜单")
             continue
         if bar_at is not None and i < bar_at and i != title_at:
             if looks_like_title(s) and not furniture_reason(s):  # a heading above a subtitle stays a candidate
@@ -360,6 +365,37 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
         out.header.setdefault("page_title", rows[title_at][1])
         out.declared.append(Declared("title", rows[title_at][1], f"来源栏上方第{rows[title_at][0].no}行", rows[title_at][0].no))
     out.declared.extend(_heading_candidates(kept))
+    return out
+
+
+_FILE_LINK = re.compile(r"\.(docx?|xlsx?|pdf|wps|et|zip|rar|7z|txt|jpe?g|png|ofd|ceb)\s*$", re.I)
+_NAV_RUN = 3  # consecutive short link lines
+
+
+def _nav_menus(rows: list[tuple[SourceLine, str]], body: list[int]) -> set[int]:
+    """Navigation menus: runs of three or more short lines that are wholly links, above the
+    first or below the last line of running text (attachment links are text, not menus)."""
+    text = [i for i in body if len(rows[i][1]) >= 40 and not rows[i][0].link and not furniture_reason(rows[i][1])]
+    first, last = (text[0], text[-1]) if text else (len(rows), -1)
+
+    def menu_item(i: int) -> bool:
+        sl, s = rows[i]
+        return sl.link and len(s) <= 30 and not _FILE_LINK.search(s) and not s.startswith("附件")
+
+    out: set[int] = set()
+    run: list[int] = []
+    for i in body + [-1]:
+        if i >= 0 and menu_item(i) and (not run or i == run[-1] + 1):
+            run.append(i)
+            continue
+        if len(run) >= _NAV_RUN and (run[-1] < first or run[0] > last):
+            out.update(run)
+        run = [i] if i >= 0 and menu_item(i) else []
+    for i in body:  # a whole menu on one line: 首页 | 机构概况 | 新闻中心 | 政务公开
+        sl, s = rows[i]
+        if sl.link and len(re.split(r"[\s|｜丨]+", s)) >= 4 and all(len(x) <= 8 for x in re.split(r"[\s|｜丨]+", s)) \
+                and (i < first or i > last):
+            out.add(i)
     return out
 
 

@@ -338,6 +338,8 @@ class _Lines:
         self.buf_no = None
         self.line = 1
         self.bold_chars = 0
+        self.link_chars = 0  # text inside <a href>: navigation menus are runs of such lines
+        self.links = 0
         self.inside = container is None
         self.block = 0  # serial number of the current block element (lines split by <br> share it)
         self.blocks = 0
@@ -348,8 +350,9 @@ class _Lines:
             plain = re.sub(r"\s", "", text)
             if style != "heading" and plain and self.bold_chars >= len(plain):
                 style = "bold"
-            self.out.append(SourceLine(self.buf_no or self.line, text, style, outside=not self.inside, block=self.block))
-        self.buf, self.buf_no, self.bold_chars = [], None, 0
+            self.out.append(SourceLine(self.buf_no or self.line, text, style, outside=not self.inside, block=self.block,
+                                       link=bool(plain) and self.link_chars >= 0.9 * len(plain)))
+        self.buf, self.buf_no, self.bold_chars, self.link_chars = [], None, 0, 0
 
     def text(self, s: str, bold: bool) -> None:
         if s.strip() and self.buf_no is None:
@@ -357,6 +360,8 @@ class _Lines:
         self.buf.append(s.replace("\n", " "))
         if bold:
             self.bold_chars += len(re.sub(r"\s", "", s))
+        if self.links:
+            self.link_chars += len(re.sub(r"\s", "", s))
         self.line += s.count("\n")
 
     def walk(self, el: Tag, style: str = "", bold: bool = False) -> None:
@@ -394,7 +399,10 @@ class _Lines:
                 self.block = outer
             else:
                 weight = re.search(r"font-weight:\s*(bold|[6-9]00)", ch.get("style") or "", re.I)
+                link = ch.name == "a" and bool(ch.get("href"))
+                self.links += link
                 self.walk(ch, style, bold or ch.name in {"b", "strong"} or weight is not None)
+                self.links -= link
             if entering:
                 self.flush(style)
                 self.inside = False
@@ -409,8 +417,10 @@ class _Lines:
             parts.append(t)
         text = "\u3000".join(p for p in parts if p)
         if text.strip():  # a row of two or more cells is data; one cell per row only frames the page
+            plain = re.sub(r"\s", "", text)
+            linked = sum(len(re.sub(r"\s", "", a.get_text())) for a in tr.find_all("a", href=True))
             self.out.append(SourceLine(tr.sourceline or self.line, text, "", outside=not self.inside,
-                                       cell=sum(1 for p in parts if p) >= 2))
+                                       cell=sum(1 for p in parts if p) >= 2, link=linked >= 0.9 * len(plain)))
 
     def definition(self, dt: Tag) -> None:
         dd = dt.find_next_sibling("dd")

@@ -219,3 +219,24 @@ def test_a_page_copied_as_text_reads_the_same(rows, notices, tmp_path):
         assert [t for t in got if t in set(ref.body.split("\n"))] == ref.body.split("\n"), r["file"]
         outside = {s.text for s in raw.stripped if s.reason == "正文区外"}
         assert set(got) - set(ref.body.split("\n")) <= outside, r["file"]  # only the page's heading lines
+
+
+def test_without_a_known_content_container(rows, notices, tmp_path):
+    """A site whose content box is not in read.CONTENT_CONTAINERS: the whole page is read and the
+    cleaning rules alone give the same record (the heading then opens the body, as in plain text)."""
+    for r in rows:
+        page = (PROVINCIAL / r["file"]).read_text(encoding="utf-8").replace('id="zoom"', "")
+        # the page's own breadcrumb links again as a menu bar above the content
+        crumbs = re.findall(r'class="bt_link">([^<]+)</a>', page)
+        assert len(crumbs) >= 3
+        menu = "<ul class=\"nav\">" + "".join(f'<li><a href="/c{k}">{c}</a></li>' for k, c in enumerate(crumbs)) + "</ul>"
+        page = page.replace('<div class="wapHeader">', menu + '<div class="wapHeader">', 1)
+        f = tmp_path / r["file"]
+        f.write_text(page, encoding="utf-8")
+        n, ref = load_notice(f, use_sidecar=False), notices[r["file"]]
+        assert (n.title, n.issuer, n.doc_number, n.date_written, n.date_published) == \
+               (ref.title, ref.issuer, ref.doc_number, ref.date_written, ref.date_published), r["file"]
+        got, want = n.body.split("\n"), ref.body.split("\n")
+        assert [t for t in got if t in set(want)] == want, r["file"]
+        assert set(got) - set(want) <= {s.text for s in ref.stripped if s.reason == "正文区外"}, r["file"]
+        assert sum(s.reason == "网页框架：导航菜单" for s in n.stripped) == len(crumbs), r["file"]
