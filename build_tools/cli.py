@@ -325,7 +325,7 @@ def search_unavailable(reason: str) -> int:
     """``iparchive search`` when the search package cannot be imported: say so, exit 2."""
     print(f"iparchive search 无法使用：检索模块 search/ 加载失败（{reason}）。"
           "请检查安装（make site 会安装依赖）或 search/ 下的改动。", file=sys.stderr)
-    return 2
+    return EXIT_NOTHING_DONE
 
 
 def main(argv=None) -> int:
