@@ -189,12 +189,12 @@ def analyse(root: Path = ROOT, packages=PACKAGES) -> Graph:
                     if target in files and target != module:
                         edges.append(Edge(module, target, rel, node.lineno, scope if in_function else None))
             if in_function:
-                reason = notes.get(node.lineno) or notes.get(node.lineno - 1)
-                # the line above may be code with its own trailing comment: only a comment line counts
-                if reason is not None and node.lineno - 1 in notes and node.lineno not in notes:
+                # a comment on the import's own line(s), or a comment line just above it
+                own = [notes[i] for i in range(node.lineno, (node.end_lineno or node.lineno) + 1) if i in notes]
+                reason = " ".join(own) or None
+                if reason is None and node.lineno - 1 in notes:
                     above = source.splitlines()[node.lineno - 2].lstrip()
-                    if not above.startswith("#"):
-                        reason = None
+                    reason = notes[node.lineno - 1] if above.startswith("#") else None
                 if not has_reason(reason):
                     names = ", ".join(a.name for a in node.names)
                     what = names if isinstance(node, ast.Import) else f"{names} from {'.' * node.level}{node.module or ''}"
@@ -422,6 +422,7 @@ def test_a_function_import_needs_a_reason(tmp_path):
             "def bare():\n    from .leaf import X\n"
             "def marker():\n    import json  # noqa: F401\n"
             "def code_above():\n    y = 1  # one\n    import json\n"
+            "def multi_line():\n    from .leaf import (\n        X,\n    )  # only this function needs X\n"
             "class K:\n    def m(self):\n        import os\n"
         ),
     })
