@@ -124,6 +124,8 @@ RE_DATE = re.compile(rf"^(?:\d{{4}}|[{CN}○]{{4}})\s*年\s*(?:\d{{1,2}}|[{CN}]{
                      rf"\s*(?:\d{{1,2}}|[{CN}]{{1,3}})\s*日$")
 RE_NOTE = re.compile(r"^[（(]此件[^）)]{0,12}[）)]$")
 RE_ADDRESSEE = re.compile(r"^[^。；;]{2,80}[：:]$")
+RE_SEAL = re.compile(r"[（(][^（）()]{2,30}代章[）)]")
+RE_FILE = re.compile(r"\.(?:docx?|xlsx?|pdf|wps|zip|rar|ofd)$", re.I)  # an attached file's name (provincial-019)
 RE_TOP_PARA = re.compile(r"^p\d+(?:-[b-z])?$")
 RE_PARA_NO = re.compile(r"(?:^|-)p(\d+)(?:-[b-z])?$")
 RE_WRAPPER_TYPE = re.compile(r"的(通知|决定|函|批复|通报|公告|通告)$")
@@ -470,10 +472,12 @@ def role_of(text: str, following: list[str]) -> Optional[str]:
     if len(t) <= 30 and not HEAD_PUNCT.search(t) and normalise_doc_number(t) and re.search(r"\d号$", t):
         return "发文字号"
     nxt = [strip_ws(x) for x in following[:2]]
-    if len(t) <= 30 and not HEAD_PUNCT.search(t) and not t.startswith("（") and any(RE_DATE.match(x) for x in nxt):
+    if RE_SEAL.fullmatch(t):
         return "发文机关署名"
-    if re.fullmatch(r"[（(][^（）()]{2,30}代章[）)]", t):
-        return "发文机关署名"
+    if len(t) <= 30 and not HEAD_PUNCT.search(t) and not t.startswith("（") and not t[0].isdigit() \
+            and not RE_FILE.search(t) and nxt and (
+                RE_DATE.match(nxt[0]) or (RE_SEAL.fullmatch(nxt[0]) and len(nxt) > 1 and RE_DATE.match(nxt[1]))):
+        return "发文机关署名"  # the organ line right above the date (or above its 代章 line, seed 004)
     return None
 
 
@@ -895,13 +899,16 @@ class _Engine:
         top = self.top
         texts = [c.text for c in top]
         body_kinds = ("wrapper", "preamble", "paragraph", "bullet", "heading")
-        first = True
+        first, listing = True, False
         groups: dict[str, list[Clause]] = {}
         for k, c in enumerate(top):
             if not RE_TOP_PARA.match(c.id) or c.kind not in body_kinds:
                 first = first and c.kind == "heading"
                 continue
             role = role_of(c.text, texts[k + 1:k + 3])
+            if role is None and listing and (STYLES["ar"].pattern.match(c.text) or RE_FILE.search(c.text)):
+                role = "附件说明"  # 2.标题 continuing 附件：1.标题 (govcn-023)
+            listing = role == "附件说明"
             if first and role is None and RE_ADDRESSEE.match(strip_ws(c.text)):
                 role = "主送机关"
             first = first and role == "发文字号"

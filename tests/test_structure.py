@@ -416,6 +416,27 @@ def test_marker_table_is_declared_once():
     assert classify("“第三条引用的条文") is None
 
 
+def test_labels_on_every_govcn_page(govcn_dir):
+    """On all 43 gov.cn pages: every clause has a label; cover-note lines and
+    文号 lines are never 第N段; a 文号 line (国发〔2019〕5号) is 发文字号 and the
+    date under the signature is 成文日期; no label writes Arabic 第2段."""
+    n_roles = 0
+    for p in sorted(govcn_dir.glob("*.html")):
+        _, res = _parse(p)
+        for c in res.walk():
+            assert c.label, (p.name, c.id)
+            assert not re.search(r"第\d+段", c.label), (p.name, c.id, c.label)
+            if c.kind == "wrapper":
+                assert not re.fullmatch(r"第.+段", c.label), (p.name, c.id, c.label)
+        for c in res.clauses:
+            if re.fullmatch(r"p\d+", c.id) and re.fullmatch(r"国[办]?[发函]〔\d{4}〕\d+号", c.text):
+                assert c.label == "发文字号", (p.name, c.id)
+                n_roles += 1
+            if re.fullmatch(r"p\d+", c.id) and re.fullmatch(r"(\d{4}|[〇一二三四五六七八九○]{4})年.+日", c.text):
+                assert c.label == "成文日期", (p.name, c.id)
+    assert n_roles >= 20
+
+
 # --- small synthetic cases for rules the seeds do not all show -------------
 
 def test_repeated_number_suffix_and_warning():
