@@ -233,13 +233,17 @@ def comparison_page(old: Notice, new: Notice, enrichment: Enrichment) -> tuple[s
         if m.kind == "unchanged":
             continue
         a, b = (m.old.text if m.old else ""), (m.new.text if m.new else "")
-        left, right = inline_diff(a, b)
+        if m.kind == "renumbered":  # same words: the number alone moved
+            left = right = "（文字未变）"
+        else:
+            left, right = inline_diff(a, b)
         rows.append(f'<tr class="compare-row compare-row--{m.kind}"><td>{link(old, m.old) if m.old else "—"}'
                     f'<div class="compare-text">{left}</div></td>'
                     f'<td>{link(new, m.new) if m.new else "—"}<div class="compare-text">{right}</div></td>'
                     f'<td>{KIND_ZH[m.kind]}</td></tr>')
-    table = ('<table class="compare-table"><thead><tr><th>' + esc(lo) + "</th><th>" + esc(ln)
-             + "</th><th>变化</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    # no class on the table itself: Material styles only plain tables
+    table = ('<div class="compare-table"><table><thead><tr><th>' + esc(lo) + "</th><th>" + esc(ln)
+             + "</th><th>变化</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
     md = ["---", f"title: {yaml_str(title)}", "---", "", f"# {esc(title)} {{#compare}}", ""]
     md += raw_block(head + lists + [table, "</div>"])
     return page[: -len(".html")] + ".md", "\n".join(md) + "\n", cmp

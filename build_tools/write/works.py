@@ -27,6 +27,9 @@ __all__ = ["work_path", "work_pages", "version_box", "change_note", "ref_href", 
 MISSING_NOTE = "本文库未收录引用时有效的版本"
 VALIDITY_CLASS = {"现行有效": "in-force", "已废止": "repealed", "尚未生效": "not-yet", "已失效": "expired",
                   "已被正式文本取代": "superseded"}
+# Material's admonition colours, so the box reads without extra CSS
+ADMONITION = {"in-force": "success", "amended": "warning", "superseded": "warning", "repealed": "failure",
+              "expired": "failure", "not-yet": "info"}
 
 
 def work_path(work_id: str) -> str:
@@ -58,10 +61,11 @@ def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
     if not validity:
         return ""
     cls = _validity_class(validity)
-    parts = [f'<span class="validity validity--{cls}">{esc(validity)}</span>']
+    title = f'<span class="validity validity--{cls}">{esc(validity)}</span>'
+    parts = []
     if v is not None:
         work = enr.works.get(v.work_id)
-        parts.append(f'<span class="version-label">{esc(v.label)}</span>')
+        title += f' · <span class="version-label">{esc(v.label)}文本</span>'
         dates = []
         if v.date_published:
             dates.append(f"公布 {esc(v.date_published)}")
@@ -90,7 +94,8 @@ def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
         if n.amendments:
             hist = "；".join(f"{esc(a.date)} {esc(a.kind)}" for a in n.amendments)
             parts.append(f'<span class="version-history">修改沿革：{hist}</span>')
-    return (f'<div class="version-box version-box--{cls}" data-validity="{esc(validity)}" data-search-exclude>'
+    return (f'<div class="admonition {ADMONITION.get(cls, "note")} version-box version-box--{cls}" '
+            f'data-validity="{esc(validity)}" data-search-exclude><p class="admonition-title">{title}</p>'
             + "".join(f"<p>{p}</p>" for p in parts) + "</div>")
 
 
@@ -142,8 +147,9 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
         rows.append(f'<tr><td><a href="{esc(rel(site_page, notice_path(doc)))}">{esc(what)}</a></td><td>—</td>'
                     f'<td>{esc(v.date_published or "—")}</td><td>{esc(v.date_effective or "—")}</td>'
                     f'<td>{esc(v.validity)}</td></tr>')
-    html.append('<table class="work-versions"><thead><tr><th>版本</th><th>通过/修改日期</th><th>公布日期</th>'
-                "<th>施行日期</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    # no class on the table itself: Material styles only plain tables
+    html.append('<div class="work-versions"><table><thead><tr><th>版本</th><th>通过/修改日期</th><th>公布日期</th>'
+                "<th>施行日期</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
     cmps = [(a, b) for a, b in enr.comparisons if a in work.versions and b in work.versions]
     if cmps:
         html.append('<p class="work-compare">对照：' + " · ".join(
