@@ -73,7 +73,8 @@ def suggest_redirects(notices: list[Notice], lock: dict[str, dict[str, str]],
             by_fp.setdefault(fps[cid], []).append(cid)
         vanished = {cid: fp for cid, fp in locked.items()
                     if not fp.startswith(">") and cid not in now and cid not in red}
-        moved = [Suggestion(n.id, cid, None, f"原文（指纹 {fp}）现在在 {'、'.join(by)}；该条款仍存在，不能重定向", True)
+        moved = [Suggestion(n.id, cid, None, f"原文（指纹 {fp}）现在在 {'、'.join(by)}；该条款仍存在，不能重定向",
+                            True)
                  for cid, fp in sorted(locked.items(), key=lambda kv: _id_order(kv[0]))
                  if cid in now and fps[cid] != fp and (by := [c for c in by_fp.get(fp, []) if c != cid])]
         out.extend(moved)
