@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: site test test-fast bench search serve check clean sysdeps
+.PHONY: site test test-fast bench bench-search search serve check clean sysdeps
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ serve: $(STAMP)
 ## Benchmark on the real corpora (not a test).
 bench: $(STAMP)
 	$(PY) -m build_tools.bench
+	$(PY) -m build_tools.bench_search
+
+## Search quality: recall and precision@10 of the CLI and the browser (not a test).
+bench-search: $(STAMP)
+	$(PY) -m build_tools.bench_search
 
 clean:
 	rm -rf site site.tmp site.old build docs/notices docs/tags docs/data docs/generated docs/index.md search/index

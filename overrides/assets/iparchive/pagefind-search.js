@@ -214,9 +214,10 @@
       var q = input.value.trim(), mine = ++seq;
       list.textContent = "";
       more.hidden = true;
-      if (!q) { meta.textContent = "输入检索词"; return; }
+      list.dataset.state = "busy";  // "idle" once the results are shown (tests, bench)
+      if (!q) { meta.textContent = "输入检索词"; list.dataset.state = "idle"; return; }
       var ts = terms(q);
-      if (!ts.length) { meta.textContent = "检索式中没有可检索的字词"; return; }
+      if (!ts.length) { meta.textContent = "检索式中没有可检索的字词"; list.dataset.state = "idle"; return; }
       meta.textContent = "正在检索…";
       load().then(function (cs) {
         if (mine !== seq) return;
@@ -235,7 +236,8 @@
         meta.textContent = hits.length ? "共 " + hits.length + " 条条款，" + docs + " 个文件" : "没有找到匹配的条款";
         shown = 0;
         render();
-      }).catch(function (e) { meta.textContent = "检索索引加载失败：" + e; });
+        list.dataset.state = "idle";
+      }).catch(function (e) { meta.textContent = "检索索引加载失败：" + e; list.dataset.state = "idle"; });
     }
 
     more.addEventListener("click", function (ev) { ev.preventDefault(); render(); });
@@ -299,6 +301,7 @@
             fbox.appendChild(s);
           });
         });
+        fbox.dataset.ready = "1";
       });
     }
 
@@ -415,6 +418,7 @@
 
     // check the next BATCH candidate pages; keep going until something shows
     function step(mine) {
+      list.dataset.state = "busy";  // "idle" once this batch is shown (tests, bench)
       var batch = state.results.slice(state.next, state.next + BATCH);
       state.next += batch.length;
       return Promise.all(batch.map(function (r) { return r.data(); })).then(function (ds) {
@@ -428,6 +432,7 @@
         });
         showStatus();
         if (state.docs < 5 && state.next < state.results.length) return step(mine);
+        list.dataset.state = "idle";
       });
     }
 
@@ -444,7 +449,8 @@
       var ts = terms(q);
       list.textContent = "";
       more.hidden = true;
-      if (!ts.length) { status.textContent = "检索式中没有可检索的字词"; return; }
+      list.dataset.state = "busy";
+      if (!ts.length) { status.textContent = "检索式中没有可检索的字词"; list.dataset.state = "idle"; return; }
       status.textContent = "正在检索…";
       // Pagefind holds one Han character per word: send the terms spaced alike
       var spacedQ = ts.map(function (t) { return t.key.replace(/\|/g, " ").replace(/(\p{Script=Han})/gu, " $1 "); })
@@ -458,6 +464,7 @@
         return step(mine);
       }).catch(function (e) {
         status.textContent = "检索索引加载失败：" + e;
+        list.dataset.state = "idle";
       });
     }
 

@@ -1,0 +1,494 @@
+"""``make bench-search``: does search find exactly what the text says?
+
+A benchmark, not a test: nothing is asserted.  Two archives are built into a
+temporary directory with the real pipeline (``pipeline.build_site``):
+
+* **seeds**: ``source_texts/`` (Material's search on the site, Whoosh CLI index);
+* **corpus**: ``../shared/corpus`` govcn2019 (43 pages), provincial (20) and a
+  fixed slice of lawrefbook (the IP laws first, then a seeded random sample),
+  ``CORPUS_DOCS`` documents in all (Pagefind on the site).
+
+Queries (``queries()``, at least 80 per archive): single terms (专利, 商标),
+compounds (惩罚性赔偿, 地理标志, 知识产权质押融资), quoted phrases ("三合一"),
+sub-words (赔偿), organ names, the 文号 and article references (专利法第二十条)
+found in the archive's own text, and queries with filters (region including
+sub-regions, year range, type, status, theme).  Ground truth of a query: the
+clauses whose normalised text (``search.tokenizer.normalize``, line breaks
+dropped) contains it and whose document passes the filters with the CLI's
+meaning -- computed here from the index records, never by an engine.
+
+Engines: the CLI (``search.query.run_search``, every hit), and the browser
+search of each site in headless Chromium over http, typed into the box as a
+reader would (``fill``: an IME commits the whole word), then 加载更多 /
+显示更多 / 该文件另有 clicked until every result is on the page.  Measured:
+recall (hits found / ground truth), precision@10 (of the first 10 clause
+results, those in the ground truth), first-result latency and bytes fetched
+from a cold page (``COLD`` queries each).  Table on stdout, figures in
+``build/bench.json`` under ``search_quality`` (other keys kept).
+
+    .venv/bin/python -m build_tools.bench_search [--keep] [--docs N]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from playwright.sync_api import sync_playwright
+
+from search import qparse
+from search.index import backend_module
+from search.query import run_search
+from search.schema import Filters, IndexRecord, read_meta, theme_slug
+from search.tokenizer import normalize
+
+from .bench import CHROMIUM, serve_site
+from .pipeline import build_site, source_files, staged_paths
+from .write.mkbuild import read_stamp
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS_DOCS = 160
+COLD = 12  # queries timed from a cold page (latency, bytes)
+IP_LAWS = ("专利法", "商标法", "著作权法", "反不正当竞争法", "种子法", "科学技术进步法", "促进科技成果转化法",
+           "民法典", "电子商务法", "对外贸易法", "海关法", "刑法", "广告法", "产品质量法", "农业技术推广法",
+           "中医药法", "标准化法", "行政处罚法", "行政诉讼法", "民事诉讼法")
+
+WORDS = ["专利", "商标", "著作权", "版权", "知识产权", "商业秘密", "植物新品种", "集成电路", "海关", "专利权",
+         "商标权", "侵权", "保护", "人才", "信用", "标准", "数据", "企业", "高校", "金融"]
+COMPOUNDS = ["惩罚性赔偿", "地理标志", "知识产权质押融资", "技术调查官", "快速维权中心", "维权援助", "侵权假冒",
+             "高价值发明专利", "营商环境", "行政裁决", "知识产权保护中心", "知识产权证券化", "专利导航", "驰名商标",
+             "专利密集型产业", "海外维权", "知识产权强国", "知识产权强省", "纠纷多元化解", "质押融资",
+             "法定赔偿", "举证责任", "外观设计", "实用新型", "强制许可"]
+PHRASES = ['"三合一"', '"放管服"', '"一站式"', '"知识产权保护"', '"营商环境"', '"打击侵权假冒"']
+SUBWORDS = ["赔偿", "标志", "融资", "调查", "审判", "税", "奖励", "许可", "执法", "仲裁"]
+ORGANS = ["国家知识产权局", "最高人民法院", "最高人民检察院", "国务院", "市场监管总局", "市场监督管理局",
+          "海关总署", "公安部", "司法部", "版权局", "人民政府办公厅", "科学技术厅"]
+FILTERED = [("专利", {"region": "云南省"}), ("知识产权", {"region": "昆明市"}), ("商标", {"years": (2019, 2021)}),
+            ("专利", {"years": (2015, 2020)}), ("保护", {"doc_type": "实施意见"}), ("知识产权", {"status": "征求意见稿"}),
+            ("侵权", {"region": "全国", "years": (2019, 2023)}), ("惩罚性赔偿", {"region": "云南省", "years": (2015, 2023)}),
+            ("赔偿", {"doc_type": "法"}), ("知识产权", {"theme": "司法保护"}), ("商标", {"region": "江西省"}),
+            ("专利", {"region": "全国", "doc_type": "通知"})]
+_CN_NUM = "零〇一二三四五六七八九十百千"
+_DOCNO = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号")
+_ARTICLE = re.compile(f"([\u4e00-\u9fff]{{2,10}}法)第([{_CN_NUM}]{{1,6}})条")
+
+
+@dataclass
+class Query:
+    text: str  # as typed (quotes kept)
+    kind: str  # word | compound | phrase | subword | organ | docno | article | filtered
+    filters: dict = field(default_factory=dict)
+
+    @property
+    def needle(self) -> str:
+        return normalize(self.text.strip('"“”'))
+
+
+# ------------------------------------------------------------------ archives
+
+
+def corpus_files(n: int = CORPUS_DOCS) -> list[Path]:
+    """govcn2019 + provincial + lawrefbook (IP laws, then a seeded sample) = ``n``."""
+    corpus = SHARED / "corpus"
+    pages = sorted((corpus / "govcn2019").glob("*.html")) + sorted((corpus / "provincial").glob("*.html"))
+    laws = sorted(p for p in (corpus / "lawrefbook").rglob("*.md") if p.name != "_index.md")
+    first = [p for p in laws if any(p.name.startswith(t + "(") for t in IP_LAWS)]
+    rest = [p for p in laws if p not in first]
+    random.Random(15).shuffle(rest)
+    return pages + (first + rest)[: max(0, n - len(pages))]
+
+
+def build(work: Path, files: list[Path], mode: Optional[str]) -> dict:
+    """The real build of ``files`` into ``work`` (site, CLI index)."""
+    paths = staged_paths(ROOT, work)
+    old = os.environ.get("IPARCHIVE_SEARCH")
+    if mode:
+        os.environ["IPARCHIVE_SEARCH"] = mode
+    try:
+        t0 = time.perf_counter()
+        rep = build_site(ROOT, paths=paths, files=files, require_sidecar=False, update_lock=False, progress=False)
+    finally:
+        if old is None:
+            os.environ.pop("IPARCHIVE_SEARCH", None)
+        else:
+            os.environ["IPARCHIVE_SEARCH"] = old
+    if not rep.ok:
+        raise RuntimeError("构建失败：" + "; ".join(str(p) for p in rep.problems if p.level == "error")[:2000])
+    return {"paths": paths, "documents": rep.notices, "clauses": rep.clauses, "build_s": time.perf_counter() - t0,
+            "mode": read_stamp(paths.site).get("search", "material"),
+            "backend": (read_meta(paths.index) or {}).get("backend", "?")}
+
+
+def index_records(index_dir: Path) -> list[IndexRecord]:
+    """Every record of a CLI index (the ground truth's source)."""
+    mod = backend_module((read_meta(index_dir) or {}).get("backend", "whoosh"))
+    s = mod.open_searcher(index_dir)
+    try:
+        return [r for _, r in mod.run(s, "*", "*", qparse.Every(), Filters(), mod.doc_count(s)).rows]
+    finally:
+        mod.close(s)
+
+
+# ------------------------------------------------------------------ queries
+
+
+def queries(records: list[IndexRecord]) -> list[Query]:
+    """The fixed vocabulary plus the 文号 and article references that occur in
+    this archive's text (most frequent first)."""
+    texts = [r.text.replace("\n", "") for r in records if r.kind == "clause"]
+    docnos = Counter(m for t in texts for m in _DOCNO.findall(t))
+    arts = Counter("".join(m) for t in texts for m in _ARTICLE.findall(t))
+    arts = Counter({a: c for a, c in arts.items() if not a.startswith(("本法", "该法", "上述"))})
+    out = [Query(q, "word") for q in WORDS] + [Query(q, "compound") for q in COMPOUNDS]
+    out += [Query(q, "phrase") for q in PHRASES] + [Query(q, "subword") for q in SUBWORDS]
+    out += [Query(q, "organ") for q in ORGANS]
+    out += [Query(q, "docno") for q, _ in docnos.most_common(8)]
+    if "国办发〔2014〕64号" not in docnos:
+        out.append(Query("国办发〔2014〕64号", "docno"))
+    out += [Query(q, "article") for q, _ in arts.most_common(8)]
+    if "专利法第二十条" not in arts:
+        out.append(Query("专利法第二十条", "article"))
+    out += [Query(q, "filtered", f) for q, f in FILTERED]
+    return out
+
+
+def passes(r: IndexRecord, doc_themes: dict[str, tuple], f: dict) -> bool:
+    """The CLI's filter semantics on one record."""
+    if f.get("region") and not any(v == f["region"] or v.startswith(f["region"]) for v in r.region):
+        return False
+    if f.get("years") and not (r.year is not None and f["years"][0] <= r.year <= f["years"][1]):
+        return False
+    if f.get("doc_type") and r.doc_type != f["doc_type"]:
+        return False
+    if f.get("status") and r.status != f["status"]:
+        return False
+    if f.get("theme"):
+        slug = theme_slug(f["theme"])
+        if slug not in r.themes and slug not in doc_themes.get(r.doc_id, ()):
+            return False
+    return True
+
+
+def truth(records: list[IndexRecord], q: Query) -> set[tuple[str, str]]:
+    doc_themes = {r.doc_id: r.themes for r in records if r.kind == "title"}
+    needle = q.needle
+    return {(r.doc_id, r.clause_id) for r in records if r.kind == "clause"
+            and needle in normalize(r.text.replace("\n", "")) and passes(r, doc_themes, q.filters)}
+
+
+def score(found: list[tuple[str, str]], gt: set) -> tuple[float, float]:
+    """(recall, precision@10) of ranked clause hits against the ground truth."""
+    top = found[:10]
+    recall = len(set(found) & gt) / len(gt) if gt else 1.0
+    precision = sum(1 for h in top if h in gt) / len(top) if top else (1.0 if not gt else 0.0)
+    return recall, precision
+
+
+# ------------------------------------------------------------------ engines
+
+
+def cli_engine(index_dir: Path, q: Query) -> tuple[list[tuple[str, str]], float]:
+    f = dict(q.filters)
+    t0 = time.perf_counter()
+    res = run_search(index_dir, q.text, region=f.get("region"), years=f.get("years"), theme=f.get("theme"),
+                     doc_type=f.get("doc_type"), status=f.get("status"), limit=100_000)
+    secs = time.perf_counter() - t0
+    return [(h.doc_id, h.clause_id) for h in res.hits if h.kind == "clause"], secs
+
+
+_HREF = re.compile(r"notices/([^/?#]+)\.html#(.+)$")
+
+
+def _pairs(hrefs: list[str]) -> list[tuple[str, str]]:
+    out = []
+    for h in hrefs:
+        m = _HREF.search(h or "")
+        if m and m.groups() not in out:
+            out.append(m.groups())
+    return out
+
+
+class Browser:
+    """One site in Chromium: ``mode`` material (Material's panel, our list) or pagefind."""
+
+    def __init__(self, pw, site: Path, mode: str):
+        self.mode = mode
+        self.site = Path(site)
+        self._gz: dict[str, int] = {}
+        self.httpd, self.base = serve_site(site)
+        self.browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        self.page = None
+
+    def close(self):
+        self.browser.close()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    @property
+    def box(self) -> str:
+        return "input.ipa-search__input" if self.mode == "pagefind" else "input.md-search__input"
+
+    @property
+    def results(self) -> str:
+        return ".ipa-search__results" if self.mode == "pagefind" else "ol.ipa-results"
+
+    @property
+    def link(self) -> str:
+        return (".ipa-search__results a.ipa-hit__clause" if self.mode == "pagefind"
+                else "ol.ipa-results a.md-search-result__link")
+
+    def open(self, pg) -> None:
+        pg.goto(f"{self.base}/index.html", wait_until="load")
+        if self.mode == "material":
+            pg.locator(self.box).click()
+
+    def set_filters(self, pg, f: dict) -> None:
+        """Choose the filter values in the panel (Pagefind only)."""
+        pg.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+        want = {"region": f.get("region") or "", "type": f.get("doc_type") or "", "status": f.get("status") or "",
+                "theme": f.get("theme") or "", "year": str(f["years"][0]) if f.get("years") else "",
+                "year_to": str(f["years"][1]) if f.get("years") else ""}
+        for name, value in want.items():
+            sel = pg.locator(f"select.ipa-search__filter[name='{name}']")
+            if sel.count():
+                values = sel.evaluate("s => Array.from(s.options).map(o => o.value)")
+                if name.startswith("year") and value and value not in values:  # nearest year inside the range
+                    years = sorted(v for v in values if v)
+                    inside = [y for y in years if f["years"][0] <= int(y) <= f["years"][1]]
+                    value = (inside[0] if name == "year" else inside[-1]) if inside else years[0]
+                sel.select_option(value if value in values else "")
+
+    def search_all(self, q: Query) -> list[tuple[str, str]]:
+        """Type the query, reveal every hit, return the clause hits in page order."""
+        pg = self.page
+        if pg is None:
+            pg = self.page = self.browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            self.open(pg)
+        if self.mode == "pagefind":
+            self.set_filters(pg, q.filters)
+        pg.locator(self.box).fill("")
+        pg.locator(self.box).fill(q.text)
+        self._idle(pg)
+        more = ".ipa-search__more" if self.mode == "pagefind" else "button.ipa-more"
+        for _ in range(10_000):
+            b = pg.locator(more)
+            if not b.is_visible():
+                break
+            b.click()
+            self._idle(pg)
+        if self.mode == "pagefind":
+            pg.evaluate("() => document.querySelectorAll('.ipa-hit__rest').forEach(b => b.click())")
+        return _pairs(pg.locator(self.link).evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+
+    def _idle(self, pg) -> None:
+        pg.wait_for_timeout(150)  # past the input debounce
+        pg.wait_for_selector(f"{self.results}[data-state='idle']", state="attached", timeout=120_000)
+
+    def gzip_size(self, url: str) -> int:
+        """What a compressing web server would send for ``url`` (Pagefind's
+        chunks are gzip files already; python's http.server compresses nothing)."""
+        if url not in self._gz:
+            rel = urllib.parse.unquote(urllib.parse.urlsplit(url).path).lstrip("/")
+            f = self.site / rel
+            data = f.read_bytes() if rel and f.is_file() else b""
+            self._gz[url] = len(gzip.compress(data, 6)) if data[:2] != b"\x1f\x8b" else len(data)
+        return self._gz[url]
+
+    def cold(self, q: Query) -> dict:
+        """First result after typing into a freshly loaded page: seconds, bytes."""
+        ctx = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        pg = ctx.new_page()
+        sizes: list[int] = []
+
+        def done(req):
+            try:
+                z = req.sizes()
+                sizes.append(z["responseBodySize"] + z["responseHeadersSize"])
+            except Exception:  # a request that failed has no sizes
+                pass
+
+        pg.on("requestfinished", done)
+        urls: list[str] = []
+        pg.on("request", lambda req: urls.append(req.url))
+        try:
+            self.open(pg)
+            pg.evaluate("""sel => { window.__t1 = null;
+                new MutationObserver((_, obs) => { if (document.querySelector(sel)) {
+                    window.__t1 = performance.now(); obs.disconnect(); } })
+                  .observe(document.body, {childList: true, subtree: true});
+                window.__t0 = performance.now(); }""", self.link)
+            pg.locator(self.box).fill(q.text)
+            pg.wait_for_selector(self.link, state="attached", timeout=120_000)
+            seconds = pg.evaluate("window.__t1 - window.__t0") / 1000
+            pg.wait_for_timeout(300)  # the responses of the first render
+            return {"query": q.text, "seconds": round(seconds, 3), "bytes": sum(sizes), "requests": len(sizes),
+                    "bytes_gzip": sum(self.gzip_size(u) for u in dict.fromkeys(urls))}
+        finally:
+            ctx.close()
+
+
+# ------------------------------------------------------------------ run
+
+
+def evaluate(name: str, built: dict) -> dict:
+    paths = built["paths"]
+    records = index_records(paths.index)
+    qs = queries(records)
+    rows = []
+    with sync_playwright() as pw:
+        br = Browser(pw, paths.site, built["mode"]) if CHROMIUM.exists() else None
+        try:
+            for q in qs:
+                gt = truth(records, q)
+                found, secs = cli_engine(paths.index, q)
+                row = {"query": q.text, "kind": q.kind, "filters": {k: list(v) if isinstance(v, tuple) else v
+                                                                     for k, v in q.filters.items()},
+                       "truth": len(gt), "cli": dict(zip(("recall", "p10"), score(found, gt)), hits=len(found),
+                                                     ms=round(secs * 1000, 1))}
+                if br is not None and (not q.filters or built["mode"] == "pagefind"):
+                    t0 = time.perf_counter()
+                    got = br.search_all(q)
+                    row["browser"] = dict(zip(("recall", "p10"), score(got, gt)), hits=len(got),
+                                          s=round(time.perf_counter() - t0, 2))
+                rows.append(row)
+            hit = [q for q, r in zip(qs, rows) if r["truth"] and not q.filters]
+            cold = [br.cold(q) for q in hit if q.kind in ("word", "compound", "phrase")][:COLD] if br else []
+        finally:
+            if br is not None:
+                br.close()
+    return {"archive": name, "documents": built["documents"], "clauses": built["clauses"], "mode": built["mode"],
+            "cli_backend": built["backend"], "build_s": round(built["build_s"], 1), "queries": rows,
+            "cold": cold, "summary": summarise(rows, cold)}
+
+
+def _mean(xs: list[float]) -> Optional[float]:
+    return round(statistics.mean(xs), 4) if xs else None
+
+
+def summarise(rows: list[dict], cold: list[dict]) -> dict:
+    """Means over the queries with ground truth (word/phrase: every kind
+    without filters; filtered separately)."""
+    out: dict = {"queries": len(rows), "with_truth": sum(1 for r in rows if r["truth"])}
+    for eng in ("cli", "browser"):
+        have = [r for r in rows if eng in r and r["truth"]]
+        plain = [r for r in have if r["kind"] != "filtered"]
+        filt = [r for r in have if r["kind"] == "filtered"]
+        out[eng] = {"n": len(have), "recall": _mean([r[eng]["recall"] for r in have]),
+                    "p10": _mean([r[eng]["p10"] for r in have]),
+                    "p10_word_phrase": _mean([r[eng]["p10"] for r in plain]),
+                    "recall_filtered": _mean([r[eng]["recall"] for r in filt]),
+                    "p10_filtered": _mean([r[eng]["p10"] for r in filt]),
+                    "n_filtered": len(filt)}
+    if cold:
+        out["first_result_s"] = {"median": statistics.median(c["seconds"] for c in cold),
+                                 "max": max(c["seconds"] for c in cold)}
+        out["first_result_bytes"] = {"median": statistics.median(c["bytes"] for c in cold),
+                                     "max": max(c["bytes"] for c in cold),
+                                     "max_gzip": max(c["bytes_gzip"] for c in cold)}
+    cli_ms = sorted(r["cli"]["ms"] for r in rows)
+    out["cli_ms"] = {"median": statistics.median(cli_ms), "p95": cli_ms[max(0, int(len(cli_ms) * 0.95) - 1)]}
+    return out
+
+
+def _pct(v: Optional[float]) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
+
+
+def table(results: list[dict]) -> str:
+    head = ("| 文库 | 引擎 | 查询（有结果） | 召回率 | 前10准确率 | 词/短语 前10准确率 | 带筛选 召回/前10 | 首个结果 中位/最大 "
+            "| 下载量 最大（未压缩 / gzip） |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    lines = [head]
+    for r in results:
+        s = r["summary"]
+        name = f"{r['archive']}（{r['documents']} 篇，{r['clauses']} 条）"
+        c = s["cli"]
+        lines.append(f"| {name} | 命令行（{r['cli_backend']}） | {s['queries']}（{c['n']}） | {_pct(c['recall'])} | "
+                     f"{_pct(c['p10'])} | {_pct(c['p10_word_phrase'])} | "
+                     f"{_pct(c['recall_filtered'])} / {_pct(c['p10_filtered'])} | "
+                     f"{s['cli_ms']['median']:.0f} / p95 {s['cli_ms']['p95']:.0f} ms（进程内） | — |")
+        b = s.get("browser") or {}
+        if b.get("n"):
+            eng = "浏览器（Pagefind）" if r["mode"] == "pagefind" else "浏览器（Material 页面）"
+            fr, fb = s.get("first_result_s", {}), s.get("first_result_bytes", {})
+            lines.append(f"| {name} | {eng} | {b['n']} 条有结果 | {_pct(b['recall'])} | {_pct(b['p10'])} | "
+                         f"{_pct(b['p10_word_phrase'])} | {_pct(b['recall_filtered'])} / {_pct(b['p10_filtered'])} | "
+                         f"{fr.get('median', 0):.2f} / {fr.get('max', 0):.2f} s | "
+                         f"{fb.get('max', 0) / 1e6:.2f} / {fb.get('max_gzip', 0) / 1e6:.2f} MB |")
+    return "\n".join(lines)
+
+
+def worst(results: list[dict], k: int = 5) -> str:
+    """The queries where the browser is furthest below the CLI."""
+    out = []
+    for r in results:
+        rows = [q for q in r["queries"] if "browser" in q and q["truth"]]
+        rows.sort(key=lambda q: q["browser"]["recall"] - q["cli"]["recall"])
+        for q in rows[:k]:
+            out.append(f"  {r['archive']} {q['query']} {q['filters'] or ''}: 标准 {q['truth']}，命令行 "
+                       f"{q['cli']['hits']}（召回 {_pct(q['cli']['recall'])}），浏览器 {q['browser']['hits']}"
+                       f"（召回 {_pct(q['browser']['recall'])}，前10 {_pct(q['browser']['p10'])}）")
+    return "\n".join(out)
+
+
+def merge_json(key: str, value) -> Path:
+    """Put ``value`` under ``key`` in build/bench.json, keeping the other keys."""
+    out = ROOT / "build" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    try:
+        data = json.loads(out.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    data[key] = value
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=CORPUS_DOCS, help="corpus archive size (documents)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--only", choices=("seeds", "corpus"), help="one archive only")
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="iparchive-bench-search-"))
+    results = []
+    try:
+        plan = [("seeds", source_files(ROOT / "source_texts"), None),
+                ("corpus", corpus_files(args.docs), "pagefind")]
+        for name, files, mode in plan:
+            if args.only and name != args.only:
+                continue
+            print(f"构建 {name}：{len(files)} 个文件…", file=sys.stderr)
+            built = build(work / name, files, mode)
+            print(f"  {built['documents']} 篇，{built['clauses']} 条，{built['build_s']:.0f} s；检索评测…", file=sys.stderr)
+            results.append(evaluate(name, built))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"工作目录：{work}", file=sys.stderr)
+    print(table(results))
+    print("浏览器与命令行召回差距最大的查询：")
+    print(worst(results))
+    path = merge_json("search_quality", {"when": time.strftime("%Y-%m-%d %H:%M"), "archives": results})
+    print(f"（详见 {path.relative_to(ROOT)} 的 search_quality）")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
