@@ -8,13 +8,15 @@ reference to a given clause, two provinces with one indicator) are built with
 """
 from __future__ import annotations
 
+import copy
 import json
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from build_tools.models import Goal, Reference, Target
-from build_tools.vocabulary import load_vocabulary
+from build_tools.enrich.themes import tag_clauses
+from build_tools.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
 from build_tools.write import GENERATED_DIRS, write_docs
 from build_tools.write.common import md_text
 from build_tools.write.exports import SCHEMA_VERSION
@@ -324,3 +326,30 @@ def test_one_indicator_of_two_provinces_shares_a_section(tmp_path):
     assert "12件" in tg and "15.5件" in tg
     tl = (docs / "generated" / "timeline.md").read_text(encoding="utf-8")
     assert "## 2025年 {#y2025}" in tl and "## 2024年 {#y2024}" in tl
+
+
+def test_a_new_theme_needs_only_its_vocabulary_entry(real, tmp_path):
+    """ARCHITECTURE.md's exercise: one entry appended to themes.yml gives the
+    clauses their tag, the documents their theme and the theme its page.
+    示范 (示范城市, 示范区): seeds 002 and 004 name it in their titles."""
+    notices, enrichment = real
+    yml = tmp_path / "themes.yml"
+    yml.write_text(DEFAULT_VOCABULARY.read_text(encoding="utf-8") + (
+        "\n- slug: demonstration\n  name: 示范创建\n"
+        "  description: 知识产权示范城市、示范区与示范企业的创建。\n  keywords: [示范]\n"), encoding="utf-8")
+    vocab = load_vocabulary(yml)
+    assert vocab[-1].slug == "demonstration" and len(vocab) == len(load_vocabulary()) + 1
+    copies = copy.deepcopy(notices)
+    for n in copies:
+        tag_clauses(n, vocab)
+    docs = tmp_path / "docs"
+    write_docs(copies, docs, vocab=vocab, enrichment=enrichment)
+    md = (docs / "tags" / "theme" / "demonstration.md").read_text(encoding="utf-8")
+    assert "示范创建" in md
+    tagged = [(n, c) for n in copies for c in n.walk() if "demonstration" in c.themes]
+    assert tagged and all("示范" in c.text for _, c in tagged)
+    for n, c in tagged:
+        assert f"notices/{n.id}.html#{c.id}" in md, (n.id, c.id)
+    with_theme = {n.id for n in copies if "demonstration" in n.themes}
+    assert {by_seed(copies, "002").id, by_seed(copies, "004").id} <= with_theme
+    assert "demonstration" in (docs / "tags" / "theme" / "index.md").read_text(encoding="utf-8")
