@@ -4,7 +4,11 @@ Shared by the metadata stage (a notice's own 文号) and the enrich stage
 (文号 cited in clause text), so both spell a number the same way.  Real
 forms: ``国发〔2019〕5号``, ``厅函[2020]6号``, ``国办发（2014）64号``,
 ``豫政 [2008] 59号``, ``〔 1988〕``, ``国务院令第706号``, ``国令第706号``,
-``中华人民共和国国务院令 第706号``, ``市人民政府第14号令``.
+``中华人民共和国国务院令 第706号``, ``市人民政府第14号令``; provincial pages:
+``赣府厅字〔2020〕14号``, ``赣府厅明〔2020〕20号``, ``赣市监办〔2020〕5号``,
+``省政府令第223号``; ``国知发运字〔2022〕33号``, ``法（经）复〔1988〕22号``,
+``法释〔2001〕1号`` and ``[2020]``/``(2020)``/``【2020】`` for ``〔2020〕``
+(tests/test_ingest.py pins each).
 """
 from __future__ import annotations
 

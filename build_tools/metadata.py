@@ -1,25 +1,40 @@
 """Metadata stage: RawDocument (+ sidecar) -> Notice.
 
-Extracts, from the real forms in ../shared:
+The readers and ``clean.py`` hand over what the page declares (``RawDocument.declared``:
+metadata-table rows, meta tags, headings, ``<title>``, bars and footers) and the body
+lines; this stage decides each field and records where it came from
+(``Notice.provenance``, shown by ``iparchive parse --explain``) and every
+disagreement (``Notice.warnings``).  Real forms in ../shared:
 
-* title: HTML 标题 cell; lawrefbook ``# 标题``; the title line just above a
-  ``来源:…|发布时间:…`` bar (seed 004); a first line ending in 通知/意见/方案…
-  (seed 002); a ``标题:（民生）关于…`` footer (seed 001, column tag dropped);
-  the forwarded document's title for a 转发 wrapper with no title of its own
-  (seed 003);
-* issuer (发文机关): HTML cell (``国务院 国家发展改革委``), ``X关于…`` title
-  prefix, the signature line above a date line, lawrefbook ``…人民代表大会常务
-  委员会第…次会议通过`` lines;
-* 发文字号 in 〔〕/[]/（）/【】 spellings, normalised to ``豫政〔2008〕59号``;
-* dates: ``2022年9月29日``/``二〇一五年十月九日`` signature lines (成文日期),
-  ``发布时间: 2023-03-22`` bars and HTML cells (发布日期), lawrefbook
-  adoption/amendment lines and ``(YYYY-MM-DD)`` file names;
-* region (GB/T 2260 with parents), doc_type, status (正式/征求意见稿/解读),
-  and a 转发/印发 wrapper with the document it forwards.
+* title, by agreement of candidates: a metadata-table 标题 row (govcn2019); lawrefbook
+  ``# 标题``; ``<meta name="ArticleTitle">`` + the ``sp_title`` heading + a part of
+  ``<title>`` ``江西省人民政府 工作动态 …`` (provincial, all three agree); the line
+  above a ``来源:…|发布时间:…`` bar (seed 004); a first line ending in 通知/意见/方案…
+  (seed 002); a ``标题:（民生）关于…`` footer (seed 001, column tag dropped); the
+  forwarded document's title for a 转发 wrapper (seed 003).  ``<title>`` alone never
+  decides: the page is reported with the candidates seen;
+* issuer (发文机关): a table row (``国务院 国家发展改革委`` govcn2019; the short
+  ``省政府办公厅`` of provincial pages is shown in the fuller form its title prints,
+  ``江西省人民政府办公厅``, with a warning), ``X关于…``/``X印发关于…`` title
+  prefixes, the signature line above a date line, lawrefbook ``…人民代表大会常务
+  委员会第…次会议通过`` lines, ``<meta name="ContentSource">`` last;
+* 发文字号 from a table row (``无`` = none), else a 文号 line at the top of the body
+  (``江西省人民政府令`` / ``第223号`` over two lines, provincial-006), in 〔〕/[]/（）/【】
+  spellings, shown as ``赣府厅字〔2020〕14号`` (``doc_number_printed`` keeps the
+  printed one); two different 文号 are both named in a warning;
+* dates: table 成文日期 (``2020-02-09``), else the signature date (``2022年9月29日``,
+  ``二〇一五年十月九日``, a date then ``（此件主动公开）`` without an organ line,
+  provincial-001), never from a data-table row of the body; 发布日期 from a table
+  row, ``<meta name="PubDate">`` (provincial) or a ``发布时间: 2023-03-22`` bar
+  (seed 004); lawrefbook dated lines (lawdates.py); 成文 after 发布 is warned, both kept;
+* source_url: ``<link rel="canonical">``, ``og:url``, ``<meta name="Url">``, a ``地址:`` footer;
+* region (GB/T 2260 with parents; ``<meta name="SiteName">`` only as an inferred
+  fallback), doc_type, status (正式/征求意见稿/解读), and a 转发/印发 wrapper with the
+  document it forwards.
 
 A field not printed in the source is left empty and listed by
 ``missing_fields``; the sidecar (``<name>.yml`` beside the source) supplies
-curated values, and ``Notice.basis`` records where each value came from.
+curated values, and ``Notice.basis`` records printed/inferred/sidecar for each.
 """
 from __future__ import annotations
 
@@ -118,7 +133,12 @@ def _signature(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str
                 break
             if orgs:
                 return i, orgs, parse_date(s)
+            if i + 1 < len(lines) and PUBLIC_NOTE_RE.fullmatch(lines[i + 1]):
+                return i, [], parse_date(s)  # sealed, organ not printed: 2020年2月9日 /（此件主动公开）(provincial-001)
     return None, [], None
+
+
+PUBLIC_NOTE_RE = re.compile(r"[（(]此件[^（）()]{0,12}(公开|发布|公布)[^（）()]{0,6}[）)]")
 
 
 def _closing(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str]]:
@@ -466,6 +486,9 @@ def extract(raw: RawDocument) -> Notice:
         prov["source_url"] = _where(url)
     if date_written and "date_written" not in prov and raw.format != "lawmd":
         prov["date_written"] = "落款日期"
+    if raw.format != "lawmd" and date_written and date_published and date_written > date_published:
+        warnings.append((date_lines.get("date_written"), f"成文日期 {date_written}（{prov.get('date_written', '原文')}）晚于发布日期 "
+                         f"{date_published}（{prov.get('date_published', '原文')}）：两者均按原文保留，请核对"))
     for d in decl:
         if d.field in {"index_number", "topic", "validity"} and d.value and d.field not in prov:
             prov[d.field] = f"{d.value}　← {_where(d)}"

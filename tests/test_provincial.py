@@ -240,3 +240,23 @@ def test_without_a_known_content_container(rows, notices, tmp_path):
         assert [t for t in got if t in set(want)] == want, r["file"]
         assert set(got) - set(want) <= {s.text for s in ref.stripped if s.reason == "正文区外"}, r["file"]
         assert sum(s.reason == "网页框架：导航菜单" for s in n.stripped) == len(crumbs), r["file"]
+
+
+def test_signature_blocks_without_the_table(rows, tmp_path):
+    """The metadata table removed: 成文日期 comes from the signature block (organ line(s), date,
+    （此件主动公开）), and wherever the text is signed it is the table's date."""
+    signed = 0
+    for r in rows:
+        page = (PROVINCIAL / r["file"]).read_text(encoding="utf-8")
+        if 'class="screen xxgkTitle"' not in page:
+            continue
+        start = page.index('<div  class="screen xxgkTitle">')
+        f = tmp_path / r["file"]
+        f.write_text(page[:start] + page[page.index("</div>", start) + 6:], encoding="utf-8")
+        n = load_notice(f, use_sidecar=False)
+        assert not any(s.reason == "元数据表" for s in n.stripped)
+        if n.date_written is not None:
+            signed += 1
+            assert n.date_written == r["date_written"] and n.provenance["date_written"] == "落款日期", r["file"]
+        assert n.issuer and (same_organ(n.issuer[0], r["issuer"]) or n.issuer[0].startswith(r["issuer"][:5])), r["file"]
+    assert signed == 13  # 001 and 003 are sealed cover notes: a date then （此件主动公开）, no organ line
