@@ -875,15 +875,25 @@ class _Engine:
         return StructureResult(self.top, self.warnings)
 
     def toc(self, items: list[tuple[int, str]]) -> set[int]:
-        """Indices of a table of contents: a run of ≥2 headings of a ``toc``
-        style (章/节/编, decimal) with nothing between them whose first heading
-        appears again later (著作权法, govcn-041)."""
+        """Indices of a table of contents: the lines after a ``目录`` line up to
+        the repetition of its first entry (provincial-014, whose entries mix
+        第一部分 and 一、), and any run of ≥2 headings of a ``toc`` style (章/节/编,
+        decimal) with nothing between them whose first heading appears again
+        later (著作权法, govcn-041)."""
         out: set[int] = set()
+        for i, (_, t) in enumerate(items[:-1]):
+            # 目录 then entries of any numbering, up to the body's first heading (provincial-014)
+            if strip_ws(t) == "目录" and classify(items[i + 1][1], self.active) is not None:
+                first = strip_ws(items[i + 1][1])
+                end = next((j for j in range(i + 2, len(items)) if strip_ws(items[j][1]) == first), None)
+                if end is not None and end - i - 1 >= 2:
+                    out.update(range(i + 1, end))
+        listed = set(out)
         i = 0
         while i < len(items):
             j = i
-            while j < len(items) and (mk := classify(items[j][1], self.active)) is not None and mk.style.toc and (
-                    j == i or items[j][1] != items[i][1]):
+            while j < len(items) and j not in listed and (mk := classify(items[j][1], self.active)) is not None \
+                    and mk.style.toc and (j == i or items[j][1] != items[i][1]):
                 j += 1
             if j - i >= 2:
                 first = strip_ws(items[i][1])

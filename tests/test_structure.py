@@ -341,6 +341,17 @@ def test_decimal_style_needs_two_decimal_lines(lawref_dir):
     assert classify("1.1 编制目的") is None  # gated: not active unless the document enables it
 
 
+def test_table_of_contents_after_mulu(govcn_dir):
+    """provincial-014 (江西省市场监督管理局2020年部门预算): the lines after 目录,
+    mixing 第一部分 and 一、 entries, are text up to the body's 第一部分; the body
+    then has its four parts once each (the TOC used to swallow part 1 and
+    repeat parts 2 and 3 as part-2-b, part-3-b)."""
+    n, res = _parse(govcn_dir.parent / "provincial" / "provincial-014.html")
+    assert [c.id for c in res.clauses if c.kind == "part"] == ["part-1", "part-2", "part-3", "part-4"]
+    assert _find(res, "part-1-s1").text == "一、部门主要职责"
+    assert res.warnings == [] and conserves(n.body, res.clauses)
+
+
 def test_numbered_attachments_on_one_line(lawref_dir):
     """交通警察道路执勤执法工作规范: ``附件1：查处酒后驾驶操作规程`` (number and
     title on one line, then its text, 附件2… later) starts attachment 1."""
