@@ -56,7 +56,10 @@ Real forms handled (all seen in the seeds, govcn2019, provincial or lawrefbook):
 * laws: ``第X编`` / ``第X分编`` / ``第X部分`` / ``第X章`` / ``第X节``, articles
   ``第X条`` and ``第X条之一``, 款 (every further line of an article), 项
   ``（一）`` (also inside a 款); lines opening with a quotation mark are text;
-  a run of 章/节 headings repeated later is a table of contents (text).
+  a run of 章/节 headings repeated later is a table of contents (text);
+* tables of contents: the lines after ``目录`` up to the repetition of its
+  first entry (provincial-014, entries 第一部分 / 一、 mixed; govcn-041), and
+  runs of 章/节/编 or decimal headings whose first heading comes again later.
 
 Ids (ASCII, from printed numbers, unique in the document; published ids are
 permanent — ``source_texts/anchors.lock`` and tests/test_structure.py hold
