@@ -330,7 +330,7 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
                 pending_label = None
                 continue
         if related:
-            if _RELATED_ITEM.fullmatch(s) or (len(s) <= 60 and i > last_body - 12 and not re.search(r"[。；]", s)):
+            if _RELATED_ITEM.fullmatch(s) or (sl.link and len(s) <= 80):
                 drop("相关阅读")
                 continue
             related = False

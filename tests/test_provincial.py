@@ -260,3 +260,18 @@ def test_signature_blocks_without_the_table(rows, tmp_path):
             assert n.date_written == r["date_written"] and n.provenance["date_written"] == "落款日期", r["file"]
         assert n.issuer and (same_organ(n.issuer[0], r["issuer"]) or n.issuer[0].startswith(r["issuer"][:5])), r["file"]
     assert signed == 13  # 001 and 003 are sealed cover notes: a date then （此件主动公开）, no organ line
+
+
+def test_related_reading_lists_are_furniture(rows, notices, tmp_path):
+    """A 相关阅读 list (other articles with their dates, here the real titles and PubDates of
+    the other pages) placed inside the content box is stripped, the text is not."""
+    items = [(r["title"], r["date_published"]) for r in rows[1:6]]
+    block = "<div>相关阅读</div><ul>" + "".join(
+        f'<li><a href="/a{k}.html">{t}</a><span class="sp2">{d}</span></li>' for k, (t, d) in enumerate(items)) + "</ul>"
+    for name in ("provincial-007.html", "provincial-013.html"):
+        page = (PROVINCIAL / name).read_text(encoding="utf-8").replace('<meta name="ContentEnd">', block + '<meta name="ContentEnd">')
+        f = tmp_path / name
+        f.write_text(page, encoding="utf-8")
+        n, ref = load_notice(f, use_sidecar=False), notices[name]
+        assert n.body == ref.body and n.date_written == ref.date_written and n.issuer == ref.issuer
+        assert [s.text for s in n.stripped if s.reason == "相关阅读"] == ["相关阅读"] + [f"{t}{d}" for t, d in items]
