@@ -204,6 +204,10 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
                 pass
     t0 = time.perf_counter()
     try:
+        size = path.stat().st_size if path.is_file() else 0  # unreadable: load_notice reports it
+        if size > MAX_SOURCE_BYTES:
+            raise SourceError(path, f"文件过大（{size / 1e6:.1f} MB，上限 {MAX_SOURCE_BYTES / 1e6:.0f} MB；文库中最大的法律约 0.3 MB）："
+                                    "每个条款的页面带锚点与引用按钮，这样的文件会生成近十倍大的页面，不予发布；请确认文件是否正确或拆分后再添加")
         notice = load_notice(path)
         if require_sidecar and not path.with_suffix(".yml").exists():
             raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
@@ -256,6 +260,11 @@ def _owner_of(doc_id: str, claimants: list[tuple[Path, Notice]], owners: dict[st
             return k
     return -1 if sources and (Path(sources) / name).is_file() else 0
 
+
+# A page carries ~650 bytes of anchors and citation buttons per clause: a
+# 9 MB text of short paragraphs became a 96 MB page (issue 11).  The largest
+# real document (人民检察院刑事诉讼规则, lawrefbook) is 0.31 MB.
+MAX_SOURCE_BYTES = 2_000_000
 
 PARALLEL_MIN = 1000  # documents; below this a worker pool costs more than it saves
 

@@ -1,0 +1,458 @@
+"""Hostile input (issue 11 "Why"): script injection through every metadata
+field and route, ids taken over, symlinks, bad sidecar values, terminal
+escapes, huge files, exit codes.  Real builds on a copy of source_texts/ plus
+documents derived from real ones (seed 002's body, a jiangxi.gov.cn page, a
+lawrefbook law) carrying the classic payloads; the browser part runs in
+Chromium (Playwright, as tests/test_browser.py).
+"""
+from __future__ import annotations
+
+import functools
+import html
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from build_tools.cli import safe_text
+from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
+from build_tools.write.common import safe_url
+from conftest import LAWREF, ROOT, SHARED
+
+# every classic payload in one string: each sets a flag if it ever runs
+P = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+     '<svg onload="window.__pwned=3">"><b>{{ 7*7 }}{% if 1 %}X{% endif %} '
+     '{: onclick="window.__pwned=4" } --8<-- "/etc/passwd" [点我](javascript:window.__pwned=5)')
+TITLE = f"关于{P}加强知识产权保护的通知"
+URL = 'https://example.invalid/a?b="><script>window.__pwned=8</script><img/src=x/onerror=window.__pwned=8>'
+KUNMING = "002_f819ad9b31b3e7a6.txt"
+PROVINCIAL = SHARED / "corpus" / "provincial" / "provincial-001.html"
+PROVINCIAL_TITLE = "江西省人民政府办公厅印发关于金融支持防控疫情稳定经济增长若干措施的通知"
+LAW = LAWREF / "宪法" / "宪法修正案（1988年）.md"
+IDS = {"sidecar": "yunnan-2023-xss001", "firstline": "yunnan-2023-xss002", "html": "jiangxi-2020-xss003",
+       "lawmd": "cn-1988-xss004"}
+CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _yaml(v) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+def hostile_sources(src: Path) -> None:
+    """Add four documents whose every field carries the payloads, each by another route."""
+    kunming = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8").split("\n")
+    body = "\n".join(kunming[1:])
+    # 1. sidecar route: title, issuer, doc_number, notes, source_url (http but with quotes)
+    (src / "xss_sidecar.txt").write_text(f"{TITLE}\n{body}\n（一）{P}正文中的载荷。\n", encoding="utf-8")
+    (src / "xss_sidecar.yml").write_text(
+        f"id: {IDS['sidecar']}\ntitle: {_yaml(TITLE)}\nissuer: [{_yaml(P)}]\n"
+        f"doc_number: {_yaml('云政办发〔2023〕1号' + P)}\ndate_written: '2023-05-06'\nyear: 2023\nregion: 云南省\n"
+        f"doc_type: 通知\nstatus: 正式\nsource_url: {_yaml(URL)}\n"
+        f"notes: [{_yaml(P)}]\n", encoding="utf-8")
+    # 2. first line of a .txt (no title in the sidecar), payloads in the clauses too
+    (src / "xss_firstline.txt").write_text(
+        '关于<script>window.__pwned=6</script>做好<img src=x onerror="window.__pwned=7">知识产权工作的通知\n'
+        "各县（市、区）人民政府：\n"
+        f"　　一、总体要求\n　　（一）切实加强知识产权保护工作，{P}。\n　　二、保障措施\n"
+        "　　本通知自印发之日起施行。\n云南省人民政府办公厅\n2023年5月6日\n", encoding="utf-8")
+    (src / "xss_firstline.yml").write_text(f"id: {IDS['firstline']}\nregion: 云南省\n", encoding="utf-8")
+    # 3. a scraped page: entity-encoded payload in <title>, ArticleTitle, the heading; javascript: in meta Url
+    page = PROVINCIAL.read_text(encoding="utf-8").replace(PROVINCIAL_TITLE, html.escape(TITLE))
+    page = re.sub(r'<meta name="Url" content="[^"]*">', '<meta name="Url" content="javascript:window.__pwned=9">', page)
+    (src / "xss_page.html").write_text(page, encoding="utf-8")
+    (src / "xss_page.yml").write_text(f"id: {IDS['html']}\n", encoding="utf-8")
+    # 4. a lawrefbook law whose "# heading" carries the payload
+    law = LAW.read_text(encoding="utf-8").split("\n")
+    law = [f"# 宪法修正案{P}" if line.startswith("# ") else line for line in law]
+    (src / "xss_law.md").write_text("\n".join(law), encoding="utf-8")
+    (src / "xss_law.yml").write_text(f"id: {IDS['lawmd']}\n", encoding="utf-8")
+
+
+def _archive(work: Path):
+    paths = staged_paths(ROOT, work)
+    shutil.copytree(ROOT / "source_texts", paths.sources)
+    return paths
+
+
+def _build(paths, **kw):
+    msgs: list[str] = []
+    rep = build_site(ROOT, paths=paths, progress=False, log=msgs.append, **kw)
+    return rep, msgs
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    paths = _archive(tmp_path_factory.mktemp("hostile") / "w")
+    hostile_sources(paths.sources)
+    rep, msgs = _build(paths)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    return paths
+
+
+# ------------------------------------------------------------ escaping, static
+
+def test_safe_url_allows_http_and_relative_only():
+    for ok in ("http://www.gov.cn/x.htm", "HTTPS://a.b/c?d=1#e", "../notices/x.html", "x.html#s2-3", "#s1"):
+        assert safe_url(ok) == ok
+    for bad in ("javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)", "data:text/html,<b>",
+                "vbscript:x", "//evil.example/x", "file:///etc/passwd", "\\\\evil\\x", "", None, 12):
+        assert safe_url(bad) is None, bad
+
+
+def test_every_payload_is_text_in_every_generated_html_page(hostile):
+    """No payload survives as markup anywhere in the built HTML; the notice
+    pages show the title literally in <title>, the header and the h1."""
+    site = hostile.site
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 100
+    leaks = []
+    for p in pages:
+        doc = lxml_html.fromstring(p.read_bytes())
+        data = doc.xpath('//script[@type="application/ld+json"]')  # JSON-LD: a data block, <>& as \\u escapes
+        assert not any("<" in (el.text or "") for el in data)
+        live = (doc.xpath('//script[not(contains(@type, "json"))][contains(., "__pwned")]')
+                + doc.xpath("//img[@src='x'] | //svg[@onload]")
+                + doc.xpath('//a[starts-with(normalize-space(@href), "javascript")]')
+                + [el for el in doc.iter() if isinstance(el.tag, str)
+                   and any(k.startswith("on") and "__pwned" in v for k, v in el.attrib.items())])
+        if live:
+            leaks.append(p.relative_to(site).as_posix())
+    assert leaks == []
+    assert sum("__pwned" in p.read_text(encoding="utf-8") for p in pages) >= 12  # the payloads are there, as text
+    for key, doc_id in IDS.items():
+        doc = lxml_html.fromstring((site / "notices" / f"{doc_id}.html").read_bytes())
+        title = doc.findtext(".//title")
+        header = " ".join(doc.xpath('string(//*[@data-md-component="header-topic"])').split())
+        h1 = doc.xpath('string(//h1[@id="iparchive-title"])')
+        assert "<script>window.__pwned=" in title and "<img src=x" in title, (key, title)
+        assert "<script>window.__pwned=" in header, (key, header)
+        assert "<script>window.__pwned=" in h1, (key, h1)
+        assert not doc.xpath('//script[not(contains(@type, "json"))][contains(., "__pwned")]')
+        assert not doc.xpath("//img[@src='x']")
+    # javascript: from a scraped page's meta Url is shown as text, never a link
+    doc = lxml_html.fromstring((site / "notices" / f"{IDS['html']}.html").read_bytes())
+    assert not doc.xpath('//a[starts-with(@href, "javascript")]')
+    # Material's search index holds the titles escaped
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    titles = [d["title"] for d in index["docs"] if "__pwned" in d["title"]]
+    assert titles and not any("<script" in t or "<img" in t for t in titles)
+
+
+def test_the_built_site_has_a_content_security_policy_without_unsafe_inline(hostile):
+    doc = lxml_html.fromstring((hostile.site / "notices" / f"{IDS['sidecar']}.html").read_bytes())
+    csp = doc.xpath('string(//meta[@http-equiv="Content-Security-Policy"]/@content)')
+    assert "script-src" in csp and "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";")[0]
+
+
+# ------------------------------------------------------------ browser
+
+def _file_url(site: Path, rel: str) -> str:
+    return (site / rel).resolve().as_uri()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh")
+    from playwright.sync_api import sync_playwright  # only the browser tests need Playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def _guarded_page(browser):
+    """A page where any script run by a payload or any dialog is recorded."""
+    pg = browser.new_page()
+    events: list[str] = []
+    pg.on("dialog", lambda d: (events.append(f"dialog {d.message}"), d.dismiss()))
+    pg.on("console", lambda m: events.append(f"console {m.text}") if "__pwned" in m.text else None)
+    pg.add_init_script("window.__pwned = 0;")
+    return pg, events
+
+
+def _assert_clean(pg, events):
+    pg.wait_for_timeout(300)
+    assert pg.evaluate("window.__pwned") == 0
+    assert not [e for e in events if e.startswith("dialog")]
+
+
+def _hostile_pages(paths) -> list[str]:
+    site = paths.site
+    found = []
+    for rel in ["index.html", "notices/index.html", "generated/timeline.html", "generated/targets.html",
+                "tags/region/530000.html", "tags/year/2023.html"]:
+        if (site / rel).is_file():
+            found.append(rel)
+    found += [f"notices/{i}.html" for i in IDS.values()]
+    # every tag page that lists a hostile document (themes, types, status, regions, years)
+    for p in sorted((site / "tags").rglob("*.html")):
+        rel = p.relative_to(site).as_posix()
+        if rel not in found and "__pwned" in p.read_text(encoding="utf-8"):
+            found.append(rel)
+    return found
+
+
+@pytest.mark.browser
+def test_no_payload_runs_in_chromium_on_any_page_and_text_shows_literally(hostile, browser):
+    pg, events = _guarded_page(browser)
+    pages = _hostile_pages(hostile)
+    assert len(pages) >= 12 and "generated/timeline.html" in pages
+    for rel in pages:
+        pg.goto(_file_url(hostile.site, rel))
+        _assert_clean(pg, events)
+    pg.goto(_file_url(hostile.site, f"notices/{IDS['sidecar']}.html"))
+    assert "<script>window.__pwned=1</script>" in pg.title()
+    assert "<img src=x onerror=" in pg.locator("h1#iparchive-title").inner_text()
+    assert "{{ 7*7 }}" in pg.locator("h1#iparchive-title").inner_text()  # no template ran
+    pg.goto(_file_url(hostile.site, "notices/index.html"))
+    assert "<script>window.__pwned=6</script>" in pg.locator("article").inner_text()
+    # the feed is XML: opened directly, nothing runs either
+    feeds = sorted(hostile.site.rglob("*.xml"))
+    for f in feeds:
+        pg.goto(f.resolve().as_uri())
+        _assert_clean(pg, events)
+    pg.close()
+
+
+def _material_search(pg, query: str):
+    box = pg.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(query, delay=30)
+    box.press("End")
+    pg.wait_for_selector(".md-search-result__item", timeout=20000)
+    return pg.locator(".md-search-result__item")
+
+
+@pytest.mark.browser
+def test_material_search_results_show_payload_titles_as_text(hostile, browser):
+    pg, events = _guarded_page(browser)
+    pg.goto(_file_url(hostile.site, "index.html"))
+    results = _material_search(pg, "pwned")
+    assert results.count() >= 1
+    _assert_clean(pg, events)
+    text = pg.locator(".md-search-result").inner_text()
+    assert "<script>" in text.replace("\u200b", "") or "<img" in text.replace("\u200b", "")
+    pg.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_pagefind(tmp_path_factory, hostile):
+    paths = _archive(tmp_path_factory.mktemp("hostile-pf") / "w")
+    hostile_sources(paths.sources)
+    old = os.environ.get("IPARCHIVE_SEARCH")
+    os.environ["IPARCHIVE_SEARCH"] = "pagefind"
+    try:
+        rep, msgs = _build(paths)
+    finally:
+        os.environ.pop("IPARCHIVE_SEARCH") if old is None else os.environ.__setitem__("IPARCHIVE_SEARCH", old)
+    assert rep.ok, msgs
+    assert (paths.site / "pagefind" / "pagefind.js").is_file()
+    handler = functools.partial(_Quiet, directory=str(paths.site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield paths, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.browser
+def test_pagefind_search_results_show_payload_titles_as_text(hostile_pagefind, browser):
+    paths, server = hostile_pagefind
+    pg, events = _guarded_page(browser)
+    pg.goto(f"{server}/notices/{IDS['sidecar']}.html")
+    _assert_clean(pg, events)
+    pg.goto(f"{server}/index.html")
+    box = pg.locator("input.ipa-search__input")
+    box.click()
+    box.press_sequentially("加强知识产权保护", delay=30)
+    box.press("End")
+    results = pg.locator("ol.ipa-search__results")
+    pg.wait_for_function("(document.querySelector('ol.ipa-search__results') || {}).innerText"
+                         "?.includes('__pwned')", timeout=30000)
+    _assert_clean(pg, events)
+    assert "<script>window.__pwned" in results.inner_text().replace("\u200b", "")
+    pg.close()
+
+
+# ------------------------------------------------------------ ids, sources, sidecars
+
+@pytest.fixture()
+def archive(tmp_path):
+    return _archive(tmp_path / "w")
+
+
+def test_a_new_file_cannot_take_over_a_published_id(archive):
+    """Issue 11 case 3: a file sorting first with the same sidecar id."""
+    assert _build(archive)[0].ok
+    page = archive.site / "notices" / "kunming-2022-4dd4de.html"
+    good = page.read_bytes()
+    lock = (archive.sources / "anchors.lock").read_bytes()
+    owners = (archive.sources / "ids.lock").read_text(encoding="utf-8")
+    assert "kunming-2022-4dd4de\t002_f819ad9b31b3e7a6.txt\n" in owners
+    impostor = archive.sources / "000_000_impostor.txt"
+    impostor.write_text("关于冒名顶替的通知\n一、这是另一个文件的正文。\n", encoding="utf-8")
+    impostor.with_suffix(".yml").write_text("id: kunming-2022-4dd4de\n", encoding="utf-8")
+    assert sorted(source_files(archive.sources))[0] == impostor
+    rep, msgs = _build(archive)
+    assert rep.ok
+    errors = [p for p in rep.problems if p.level == "error"]
+    assert [Path(p.file).name for p in errors] == [impostor.name]
+    assert "002_f819ad9b31b3e7a6.txt" in errors[0].message
+    assert page.read_bytes() == good and (archive.sources / "anchors.lock").read_bytes() == lock
+    assert "这是另一个文件的正文" not in page.read_text(encoding="utf-8")
+    problems = check_archive_at(archive)
+    assert any(Path(p.file).name == impostor.name and p.level == "error" for p in problems)
+
+
+def check_archive_at(paths):
+    """``iparchive check`` on a staged archive (its root holds source_texts/)."""
+    return check_archive(paths.sources.parent)
+
+
+def test_symlinks_and_special_files_in_source_texts_are_refused(archive):
+    (archive.sources / "passwd.txt").symlink_to("/etc/passwd")
+    (archive.sources / "passwd.yml").write_text("id: leak-passwd\n", encoding="utf-8")
+    (archive.sources / "linked-dir").symlink_to("/etc", target_is_directory=True)
+    os.mkfifo(archive.sources / "fifo.txt")
+    rep, msgs = _build(archive)
+    assert rep.ok
+    joined = "\n".join(msgs)
+    assert "passwd.txt" in joined and "符号链接" in joined and "fifo.txt" in joined and "linked-dir" in joined
+    assert not (archive.site / "notices" / "leak-passwd.html").exists()
+    assert "root:x:0:0" not in "".join(p.read_text(encoding="utf-8", errors="replace")
+                                        for p in (archive.site / "data").rglob("*.json"))
+
+
+def test_one_bad_sidecar_value_fails_one_document_and_the_rest_publish(archive):
+    """Issue 11 cases 6 and 7: each bad value is that document's error, with
+    its line; a good new document beside them is published; check never crashes."""
+    src = archive.sources
+    body = (src / KUNMING).read_text(encoding="utf-8")
+    bad = {
+        "url-int": "source_url: 12",
+        "url-js": "source_url: javascript:alert(1)",
+        "title-map": "title: {x: 1}",
+        "date-unquoted": "date_written: 2023-13-45",
+        "date-quoted": "date_written: '2023-13-45'",
+        "date-zero": "date_published: '0000-00-00'",
+        "issuer-map": "issuer: [{a: 1}]",
+        "ctrl": 'title: "关于\\e[2J的通知"',
+    }
+    for k, (name, line) in enumerate(bad.items()):
+        (src / f"bad-{name}.txt").write_text(body.replace("昆明", f"测试{k}", 3), encoding="utf-8")
+        (src / f"bad-{name}.yml").write_text(f"id: bad-{name}\nregion: 云南省\n{line}\n", encoding="utf-8")
+    (src / "good-new.txt").write_text(body.replace("昆明", "玉溪", 3), encoding="utf-8")
+    (src / "good-new.yml").write_text("id: good-new\nregion: 云南省\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "build_tools.cli", "--root", str(archive.sources.parent), "check"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr
+    for name in bad:
+        assert re.search(rf"bad-{name}\.yml:3: error: ", r.stdout), (name, r.stdout)
+    rep, msgs = _build(archive)
+    assert rep.ok
+    assert {Path(p.file).stem for p in rep.problems if p.level == "error"} == {f"bad-{n}" for n in bad}
+    assert (archive.site / "notices" / "good-new.html").is_file()
+    assert not any((archive.site / "notices" / f"bad-{n}.html").exists() for n in bad)
+
+
+# ------------------------------------------------------------ add, CLI, serve
+
+def _cli(*args, root=None, **kw):
+    pre = ["--root", str(root)] if root else []
+    return subprocess.run([sys.executable, "-m", "build_tools.cli", *pre, *args], cwd=ROOT,
+                          capture_output=True, text=True, **kw)
+
+
+def test_add_refuses_control_character_names_and_identical_files(archive, tmp_path):
+    root = archive.sources.parent
+    weird = tmp_path / "通知\n第二行.txt"
+    weird.write_bytes((ROOT / "source_texts" / KUNMING).read_bytes() + "补充".encode())
+    r = _cli("add", str(weird), root=root)
+    assert r.returncode == 2 and "控制字符" in r.stderr and not list(archive.sources.glob("通知*"))
+    twin = tmp_path / "昆明副本.txt"
+    shutil.copyfile(ROOT / "source_texts" / KUNMING, twin)
+    r = _cli("add", str(twin), root=root)
+    assert r.returncode == 2 and KUNMING in r.stderr and "内容完全相同" in r.stderr
+    assert not (archive.sources / "昆明副本.txt").exists() and not (archive.sources / "昆明副本.yml").exists()
+    r = _cli("add", str(LAW), root=root)
+    assert r.returncode == 0, r.stderr
+    side = archive.sources / (LAW.stem + ".yml")
+    assert side.is_file() and not [p for p in archive.sources.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_exit_codes_are_distinct_and_input_errors_have_no_traceback(archive, tmp_path):
+    assert _cli("build", "--bogus").returncode == 3
+    assert _cli("no-such-command").returncode == 3
+    r = _cli("add", str(tmp_path / "missing.txt"), root=archive.sources.parent)
+    assert r.returncode == 3 and "Traceback" not in r.stderr
+
+
+def test_terminal_escapes_never_reach_the_terminal(tmp_path):
+    text = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8")
+    f = tmp_path / "esc.txt"
+    f.write_text(text.replace("持续加强", "持续\x1b[2J\x1b]0;pwned\x07\x9b31m加强", 1), encoding="utf-8")
+    for args in (["parse", str(f)], ["parse", "--json", str(f)]):
+        r = _cli(*args)
+        assert not re.search(r"[\x1b\x07\x9b]", r.stdout + r.stderr), args
+        assert "持续" in r.stdout
+    json.loads(_cli("parse", "--json", str(f)).stdout)  # still JSON
+    assert safe_text("a\x1b[2Jb\x9bc") == "a\\u001b[2Jb\\u009bc"
+
+
+def test_serve_refuses_symlinks_out_of_the_tree_and_lists_no_directories(tmp_path):
+    site = tmp_path / "site"
+    (site / "notices").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>文库</h1>", encoding="utf-8")
+    (site / "notices" / "a.html").write_text("<p>甲</p>", encoding="utf-8")
+    (site / "passwd.html").symlink_to("/etc/passwd")
+    (site / "etc").symlink_to("/etc", target_is_directory=True)
+    (site / "inside.html").symlink_to(site / "notices" / "a.html")
+    proc = subprocess.Popen([sys.executable, "-m", "build_tools.cli", "serve", "--site", str(site), "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = re.search(r"127\.0\.0\.1:(\d+)/", proc.stdout.readline()).group(1)
+
+        def status(path):
+            try:
+                return urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=10).status
+            except urllib.error.HTTPError as e:
+                return e.code
+
+        assert status("index.html") == 200 and status("notices/a.html") == 200 and status("inside.html") == 200
+        assert status("passwd.html") == 404 and status("etc/passwd") == 404 and status("etc/") == 404
+        assert status("notices/") == 404  # no listing
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_9_mb_text_is_refused_with_a_clear_message_and_the_rest_publish(archive):
+    """A 9 MB text became a 96 MB page (per-clause anchors and buttons)."""
+    text = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8")
+    big = archive.sources / "huge.txt"
+    big.write_text(text * (9_000_000 // len(text.encode()) + 1), encoding="utf-8")
+    big.with_suffix(".yml").write_text("id: huge-doc\n", encoding="utf-8")
+    assert big.stat().st_size > 9_000_000
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and rep.notices == len(source_files(ROOT / "source_texts"))
+    assert any("huge.txt" in m and "文件过大" in m for m in msgs)
+    assert not (archive.site / "notices" / "huge-doc.html").exists()
