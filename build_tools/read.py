@@ -380,6 +380,11 @@ class _Lines:
             if entering:
                 self.flush(style)
                 self.inside = True
+            # text the page hides (display:none copies for other devices) is listed, never body
+            hidden = self.inside and not entering and "display:none" in (ch.get("style") or "").replace(" ", "").lower()
+            if hidden:
+                self.flush(style)
+                self.inside = False
             if ch.name == "br":
                 self.flush(style)
             elif ch.name == "tr" and not ch.find(["p", "div", "br", "table", "li"]):
@@ -406,6 +411,9 @@ class _Lines:
             if entering:
                 self.flush(style)
                 self.inside = False
+            if hidden:
+                self.flush(style)
+                self.inside = True
 
     def row(self, tr: Tag) -> None:
         cells = [c for c in tr.find_all(["td", "th"]) if not c.find(["td", "th"])]

@@ -339,3 +339,11 @@ def test_utf16_without_bom_is_text_not_binary(tmp_path, key, encoding):
     f.write_bytes(SEED_FILES[key].read_text(encoding="utf-8").encode(encoding))
     got = read_file(f)
     assert got.encoding == encoding and got.body == read_file(SEED_FILES[key]).body
+
+
+def test_signature_dates_as_printed():
+    assert parse_date("二〇二〇年三月十一日") == "2020-03-11"
+    assert parse_date("2020 年 3 月 11 日") == "2020-03-11"
+    assert parse_date(normalise_line("２０２０年２月９日")) == "2020-02-09"  # full-width digits, as the body sees them
+    assert parse_date("二〇一九年十二月三十一日") == "2019-12-31"
+    assert parse_date("2020-02-09 21:14") == "2020-02-09"  # <meta name="PubDate">
