@@ -19,21 +19,28 @@ from __future__ import annotations
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
-from .common import esc, notice_path, raw_block, rel, yaml_str
+from .common import esc, md_text, notice_path, raw_block, rel, yaml_str
 from .compare import compare_path, comparison_page
 
-__all__ = ["work_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE"]
+__all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE"]
 
 MISSING_NOTE = "本文库未收录引用时有效的版本"
 VALIDITY_CLASS = {"现行有效": "in-force", "已废止": "repealed", "尚未生效": "not-yet", "已失效": "expired",
                   "已被正式文本取代": "superseded"}
 # Material's admonition colours, so the box reads without extra CSS
+FACET_NAME = {"in-force": "现行有效", "amended": "已被修改", "repealed": "已废止", "not-yet": "尚未生效",
+              "superseded": "已被正式文本取代", "expired": "已失效", "other": "版本日期不详"}
 ADMONITION = {"in-force": "success", "amended": "warning", "superseded": "warning", "repealed": "failure",
               "expired": "failure", "not-yet": "info"}
 
 
 def work_path(work_id: str) -> str:
     return f"works/{work_id}.html"
+
+
+def facet_path(cls: str) -> str:
+    """The page listing every document of one validity (``works/validity/amended.html``)."""
+    return f"works/validity/{cls}.html"
 
 
 def _validity_class(validity: str) -> str:
@@ -61,7 +68,8 @@ def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
     if not validity:
         return ""
     cls = _validity_class(validity)
-    title = f'<span class="validity validity--{cls}">{esc(validity)}</span>'
+    title = (f'<a class="validity validity--{cls}" href="{esc(rel(page, facet_path(cls)))}" '
+             f'title="按效力状态浏览">{esc(validity)}</a>')
     parts = []
     if v is not None:
         work = enr.works.get(v.work_id)
@@ -175,8 +183,40 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
     return page, "\n".join(out) + "\n"
 
 
+def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work]) -> dict[str, str]:
+    """``works/index.md`` (works with several versions) and one page per validity."""
+    by_cls: dict[str, list[Notice]] = {}
+    for n in notices:
+        v = enr.versions.get(n.id)
+        validity = v.validity if v else n.validity
+        if validity:
+            by_cls.setdefault(_validity_class(validity), []).append(n)
+    pages: dict[str, str] = {}
+    idx = ["---", 'title: "法律文件的版本与效力"', "---", "", "# 法律文件的版本与效力 {#works}", "",
+           "按效力状态：" + " · ".join(f"[{FACET_NAME[c]}（{len(by_cls[c])}）](validity/{c}.md)"
+                                    for c in FACET_NAME if c in by_cls), "",
+           f"本文库收录了两个以上版本的法律文件（{len(works_listed)} 件）：", ""]
+    for w in sorted(works_listed, key=lambda w: w.title):
+        labels = "、".join(enr.versions[d].label for d in w.versions)
+        idx.append(f"- [{md_text(w.title)}]({w.id}.md)：{md_text(labels)}")
+    pages["works/index.md"] = "\n".join(idx) + "\n"
+    for cls, docs in by_cls.items():
+        page = f"works/validity/{cls}.md"
+        lines = ["---", f"title: {yaml_str(FACET_NAME[cls])}", "---", "", f"# {FACET_NAME[cls]} {{#validity}}", "",
+                 f"[全部效力状态](../index.md) · 共 {len(docs)} 件。", ""]
+        rows = []
+        for n in sorted(docs, key=lambda n: (n.title, n.date or "")):
+            v = enr.versions.get(n.id)
+            label = f"（{esc(v.label)}）" if v else ""
+            rows.append(f'<li><a href="{esc(rel(facet_path(cls), notice_path(n.id)))}">{esc(n.title)}</a>{label} '
+                        f'<span class="doc-meta">{esc(v.validity if v else n.validity)}</span></li>')
+        lines += raw_block([f'<ul class="validity-list">{"".join(rows)}</ul>'])
+        pages[page] = "\n".join(lines) + "\n"
+    return pages
+
+
 def work_pages(notices: list[Notice], enr: Enrichment) -> dict[str, str]:
-    """docs path -> Markdown of every work page and comparison page."""
+    """docs path -> Markdown of every work page, comparison page and validity page."""
     byid = {n.id: n for n in notices}
     pages: dict[str, str] = {}
     for work in enr.works.values():
@@ -187,4 +227,7 @@ def work_pages(notices: list[Notice], enr: Enrichment) -> dict[str, str]:
         if a in byid and b in byid:
             path, md, _ = comparison_page(byid[a], byid[b], enr)
             pages[path] = md
+    listed = [w for w in enr.works.values() if w.kind == "law" and len(w.versions) > 1
+              and all(d in byid for d in w.versions)]
+    pages.update(_facet_pages(notices, enr, listed))
     return pages
