@@ -414,6 +414,19 @@ def check_archive(root: Path) -> list[Problem]:
     return problems
 
 
+def lock_gaps(owners: dict[str, str], lock: dict[str, dict[str, str]], lock_path: Path) -> list[Problem]:
+    """Published documents (ids.lock) without their clause ids in anchors.lock:
+    the lock was truncated or edited (issue 11: a 0-byte lock made ``check``
+    silent and let a build delete published clauses)."""
+    gone = sorted(d for d in owners if d not in lock)
+    if not gone:
+        return []
+    shown = "、".join(gone[:5]) + (f" 等 {len(gone)} 件" if len(gone) > 5 else "")
+    return [Problem(str(lock_path), None, "error",
+                    f"缺少已发布文件 {shown} 的条款记录（ids.lock 记载它们已发布）：锚点文件可能被截断或误删，"
+                    "请从版本库恢复 anchors.lock")]
+
+
 def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Problem]:
     lock_path = paths.sources / "anchors.lock"
     redirects_path = paths.sources / "redirects.yml"
@@ -423,6 +436,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
         redirects = anchors.load_redirects(redirects_path)
     except anchors.AnchorError as e:
         return [Problem.from_error(e)]
+    probs.extend(lock_gaps(load_owners(paths.sources / IDS_LOCK), lock, lock_path))
     report = anchors.check_anchors(res.notices, lock, redirects)
     for item in report.errors:
         probs.append(Problem(str(lock_path), None, "error", str(item)))
@@ -509,6 +523,10 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         except anchors.AnchorError as e:
             rep.problems.append(Problem.from_error(e))
             return _finish(rep, say, "锚点文件无法读取，未构建", paths.problems)
+        gaps = lock_gaps(owners, lock, lock_path)
+        if gaps:
+            rep.problems.extend(gaps)
+            return _finish(rep, say, "锚点文件不完整，构建中止；现有网站保持不变", paths.problems)
         report = anchors.check_anchors(notices, lock, redirects)
         rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
         if report.errors:

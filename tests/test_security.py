@@ -456,3 +456,36 @@ def test_a_9_mb_text_is_refused_with_a_clear_message_and_the_rest_publish(archiv
     assert rep.ok and rep.notices == len(source_files(ROOT / "source_texts"))
     assert any("huge.txt" in m and "文件过大" in m for m in msgs)
     assert not (archive.site / "notices" / "huge-doc.html").exists()
+
+
+# ------------------------------------------------------------ the lock
+
+def test_a_truncated_lock_is_an_error_in_check_and_build(archive):
+    """Issue 11 case 2: a 0-byte anchors.lock made check silent and let a
+    build delete published clauses; ids.lock says which documents were published."""
+    assert _build(archive)[0].ok
+    good = (archive.site / "notices" / "kunming-2022-4dd4de.html").read_bytes()
+    (archive.sources / "anchors.lock").write_bytes(b"")
+    problems = check_archive_at(archive)
+    assert any(p.level == "error" and "anchors.lock" in p.file and "截断" in p.message for p in problems)
+    rep, msgs = _build(archive)
+    assert not rep.ok and (archive.site / "notices" / "kunming-2022-4dd4de.html").read_bytes() == good
+    assert (archive.sources / "anchors.lock").read_bytes() == b""  # nothing rewritten over the evidence
+
+
+def test_a_full_disk_during_the_lock_write_leaves_the_old_lock(archive, monkeypatch):
+    import errno
+
+    from build_tools import anchors, fsutil
+
+    lock = archive.sources / "anchors.lock"
+    before = lock.read_bytes()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fsutil.os, "fsync", full)
+    with pytest.raises(OSError):
+        fsutil.atomic_write_text(lock, anchors.format_lock({"x": {"s1": "00000000"}}))
+    assert lock.read_bytes() == before
+    assert not [p for p in archive.sources.iterdir() if p.name.endswith(".tmp")]
