@@ -133,6 +133,16 @@ def build(work: Path, files: list[Path], mode: Optional[str]) -> dict:
             "backend": (read_meta(paths.index) or {}).get("backend", "?")}
 
 
+def reuse(work: Path) -> dict:
+    """An archive ``build`` left in ``work`` (``--keep``), without building it again."""
+    paths = staged_paths(ROOT, work)
+    recs = index_records(paths.index)
+    return {"paths": paths, "documents": sum(1 for r in recs if r.kind == "title"),
+            "clauses": sum(1 for r in recs if r.kind == "clause"), "build_s": 0.0,
+            "mode": read_stamp(paths.site).get("search", "material"),
+            "backend": (read_meta(paths.index) or {}).get("backend", "?")}
+
+
 def index_records(index_dir: Path) -> list[IndexRecord]:
     """Every record of a CLI index (the ground truth's source)."""
     mod = backend_module((read_meta(index_dir) or {}).get("backend", "whoosh"))
@@ -270,7 +280,10 @@ class Browser:
                     years = sorted(v for v in values if v)
                     inside = [y for y in years if f["years"][0] <= int(y) <= f["years"][1]]
                     value = (inside[0] if name == "year" else inside[-1]) if inside else years[0]
-                sel.select_option(value if value in values else "")
+                value = value if value in values else ""
+                if sel.input_value() != value:
+                    sel.select_option(value)
+                    self._idle(pg)
 
     def search_all(self, q: Query) -> list[tuple[str, str]]:
         """Type the query, reveal every hit, return the clause hits in page order."""
@@ -278,11 +291,11 @@ class Browser:
         if pg is None:
             pg = self.page = self.browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
             self.open(pg)
-        if self.mode == "pagefind":
-            self.set_filters(pg, q.filters)
         pg.locator(self.box).fill("")
         pg.locator(self.box).fill(q.text)
         self._idle(pg)
+        if self.mode == "pagefind":  # a reader picks filters in the open panel
+            self.set_filters(pg, q.filters)
         more = ".ipa-search__more" if self.mode == "pagefind" else "button.ipa-more"
         for _ in range(10_000):
             b = pg.locator(more)
@@ -365,6 +378,9 @@ def evaluate(name: str, built: dict) -> dict:
                     row["browser"] = dict(zip(("recall", "p10"), score(got, gt)), hits=len(got),
                                           s=round(time.perf_counter() - t0, 2))
                 rows.append(row)
+                b = row.get("browser")
+                print(f"  {q.text} {row['filters'] or ''}: 标准 {len(gt)}，命令行 {len(found)}"
+                      + (f"，浏览器 {b['hits']}（{b['s']} s）" if b else ""), file=sys.stderr)
             hit = [q for q, r in zip(qs, rows) if r["truth"] and not q.filters]
             cold = [br.cold(q) for q in hit if q.kind in ("word", "compound", "phrase")][:COLD] if br else []
         finally:
@@ -464,8 +480,9 @@ def main(argv=None) -> int:
     ap.add_argument("--docs", type=int, default=CORPUS_DOCS, help="corpus archive size (documents)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--only", choices=("seeds", "corpus"), help="one archive only")
+    ap.add_argument("--reuse", type=Path, help="a --keep work directory: evaluate its built archives again")
     args = ap.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="iparchive-bench-search-"))
+    work = args.reuse or Path(tempfile.mkdtemp(prefix="iparchive-bench-search-"))
     results = []
     try:
         plan = [("seeds", source_files(ROOT / "source_texts"), None),
@@ -473,12 +490,15 @@ def main(argv=None) -> int:
         for name, files, mode in plan:
             if args.only and name != args.only:
                 continue
-            print(f"构建 {name}：{len(files)} 个文件…", file=sys.stderr)
-            built = build(work / name, files, mode)
+            if args.reuse:
+                built = reuse(work / name)
+            else:
+                print(f"构建 {name}：{len(files)} 个文件…", file=sys.stderr)
+                built = build(work / name, files, mode)
             print(f"  {built['documents']} 篇，{built['clauses']} 条，{built['build_s']:.0f} s；检索评测…", file=sys.stderr)
             results.append(evaluate(name, built))
     finally:
-        if not args.keep:
+        if not args.keep and not args.reuse:
             shutil.rmtree(work, ignore_errors=True)
         else:
             print(f"工作目录：{work}", file=sys.stderr)

@@ -30,6 +30,7 @@ from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
 from .downloads import download_files
+from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
 
@@ -497,7 +498,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
         notice_attrs += f" data-redirects='{esc(json.dumps(redirects, ensure_ascii=False))}'"
     card, shown = _card(n, ctx)
     ld = json_for_script(legislation_jsonld(n, permanent_url(site_url, page) if site_url else None))
-    head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>',
+    head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>', facets_html(n),
             f'<script type="application/ld+json">{ld}</script>',
             card, works.version_box(n, enrichment, page), *_banners(n, shown), downloads_html(n, page), outline_html(n), _stripped(n),
             '<p class="print-footer" data-search-exclude>本页永久地址：'

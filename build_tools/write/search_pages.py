@@ -32,11 +32,14 @@ Two choices, both measured by ``make bench-search`` (build_tools/bench_search.py
 * **Filters** ``region`` (the region and every parent: 云南省 finds 昆明市's
   documents; 全国 for national ones), ``year``, ``type`` (文种), ``status``
   and ``theme`` (theme names of the document and of its clauses), the CLI's
-  ``--region/--year/--type/--status/--theme``.
+  ``--region/--year/--type/--status/--theme``.  The same values go, hidden,
+  into each real notice page (``facets_html``), where Material's search index
+  picks them up for the small archive's facets.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -93,9 +96,20 @@ def search_page(n: Notice, theme_names: dict[str, str] | None = None) -> str:
     return "\n".join(parts)
 
 
+@lru_cache(maxsize=1)
 def theme_name_map() -> dict[str, str]:
     """slug -> Chinese name from the theme vocabulary."""
     return {t.slug: t.name for t in load_vocabulary()}
+
+
+def facets_html(n: Notice) -> str:
+    """The document's filter values inside its real page (``pages.render_notice``),
+    hidden: Pagefind filter attributes, and text (``region:云南省 year:2022 …``)
+    that Material's search index keeps, from which the small archive's search
+    box builds its facets (works from file://, like the rest of that box)."""
+    spans = [f'<span data-pagefind-filter="{k}[data-v]" data-v="{esc(v)}">{k}:{esc(v.replace(" ", "_"))}</span>'
+             for k, vs in filter_values(n, theme_name_map()).items() for v in vs if v]
+    return f'<p class="ipa-facets" hidden data-pagefind-ignore>{" ".join(spans)}</p>' if spans else ""
 
 
 def write_search_pages(notices: Iterable[Notice], out: Path) -> list[str]:

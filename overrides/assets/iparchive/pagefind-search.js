@@ -10,6 +10,8 @@
  * index (search/search_index.json, or search_index.js from file://) is read
  * as a list of clauses; our results replace Material's list in the same
  * search panel; only document pages are searched (help pages never rank).
+ * Facets (the same five filters) come from each page's hidden filter values
+ * (search_pages.facets_html), which Material's index keeps as text.
  *
  * Large archives (meta iparchive-search=pagefind, over http): Pagefind
  * indexes one Han character per word (build_tools/write/search_pages.py), the
@@ -121,6 +123,8 @@
     return e;
   }
 
+  var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"]];
+
   function debounce(f, ms) {
     var t = null;
     return function () { clearTimeout(t); t = setTimeout(f, ms); };
@@ -146,7 +150,49 @@
     output.appendChild(list);
     output.appendChild(more);
 
-    var clauses = null, loading = null, hits = [], shown = 0, seq = 0;
+    var clauses = null, loading = null, hits = [], shown = 0, seq = 0, facets = {}, selects = {};
+    var fbox = el("div", "ipa-search__filters ipa-facets-box");
+    meta.before(fbox);
+
+    // facets: 地区 (with sub-regions: a document lists its whole chain),
+    // 年份 range, 文种, 主题, 状态 -- the CLI's --region/--year/--type/--theme/--status
+    function buildFacets() {
+      fbox.textContent = "";
+      FILTERS.forEach(function (f) {
+        var counts = {};
+        Object.keys(facets).forEach(function (p) {
+          (facets[p][f[0]] || []).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+        });
+        var values = Object.keys(counts);
+        if (!values.length) return;
+        values.sort(f[0] === "year" ? function (a, b) { return b.localeCompare(a); }
+                                    : function (a, b) { return counts[b] - counts[a] || a.localeCompare(b, "zh"); });
+        (f[0] === "year" ? [["year", "年份从"], ["year_to", "至"]] : [[f[0], f[1]]]).forEach(function (nm) {
+          var s = el("select", "ipa-search__filter");
+          s.name = nm[0];
+          s.setAttribute("aria-label", nm[1]);
+          s.appendChild(new Option(nm[1] + "：全部", ""));
+          values.forEach(function (v) { s.appendChild(new Option(v + "（" + counts[v] + "）", v)); });
+          s.addEventListener("change", run);
+          selects[nm[0]] = s;
+          fbox.appendChild(s);
+        });
+      });
+      fbox.dataset.ready = "1";
+    }
+
+    function passes(c) {
+      for (var k of ["region", "type", "status", "theme"]) {
+        var s = selects[k];
+        if (s && s.value && (c.f[k] || []).indexOf(s.value) < 0) return false;
+      }
+      var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
+      if (lo || hi) {
+        var y = (c.f.year || [])[0];
+        if (!y || (lo && y < lo) || (hi && y > hi)) return false;
+      }
+      return true;
+    }
 
     function load() {
       if (!loading) {
@@ -173,17 +219,25 @@
     // clause id (notices/<id>.html#s2-3), the page entry the document title
     function fromMaterial(idx) {
       var titles = {}, out = [];
+      facets = {};
       (idx.docs || []).forEach(function (d) {
         var loc = d.location || "";
         if (!/^notices\/[^/#]+\.html/.test(loc) || /^notices\/index\.html/.test(loc)) return;
         var page = loc.split("#")[0], id = loc.split("#")[1];
         if (!id) { titles[page] = plain(d.title); return; }
-        if (id === "iparchive-title" || /^sec-/.test(id)) return;
+        if (id === "iparchive-title") {  // the hidden filter values (search_pages.facets_html)
+          var f = {}, m, rx = /(region|year|type|status|theme):(\S+)/g, t = plain(d.text);
+          while ((m = rx.exec(t))) (f[m[1]] = f[m[1]] || []).push(m[2].replace(/_/g, " "));
+          facets[page] = f;
+          return;
+        }
+        if (/^sec-/.test(id)) return;
         var text = plain(d.text);
         if (!text) return;
         out.push({ page: page, id: id, label: plain(d.title), kt: keyed(text), order: out.length });
       });
-      out.forEach(function (c) { c.title = titles[c.page] || c.page; });
+      out.forEach(function (c) { c.title = titles[c.page] || c.page; c.f = facets[c.page] || {}; });
+      buildFacets();
       return out;
     }
 
@@ -223,6 +277,7 @@
         if (mine !== seq) return;
         hits = [];
         cs.forEach(function (c) {
+          if (!passes(c)) return;
           var sp = spans(c.kt, ts);
           if (sp) hits.push({ c: c, sp: sp, n: sp.length });
         });
@@ -277,8 +332,6 @@
       }
       return loading;
     }
-
-    var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"]];
 
     function buildFilters(pf) {
       return pf.filters().then(function (all) {
