@@ -14,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,9 +59,8 @@ class WriteStats:
     site_url: str = ""  # the public address the pages were written with ('' = local copies)
 
     def __str__(self) -> str:
-        s = (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
-             f"{self.themes} 个主题，{self.external} 件文库外被引文件（{self.seconds:.1f} 秒）")
-        return s if self.site_url else s + "\n" + LOCAL_COPY_BUILD_NOTE  # said once per build
+        return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
+                f"{self.themes} 个主题，{self.external} 件文库外被引文件（{self.seconds:.1f} 秒）")
 
 
 def generated_files(docs_dir: Path) -> set[str]:
@@ -117,6 +117,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     t0 = time.perf_counter()
     docs_dir = Path(docs_dir)
     site_url = (site_url or site_url_setting(docs_dir.parent / "mkdocs.yml")).rstrip("/")
+    if not site_url:  # said once per build: copied links will only work on this machine
+        print(LOCAL_COPY_BUILD_NOTE, file=sys.stderr)
     ids = [n.id for n in notices]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})

@@ -231,7 +231,9 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEM
     hits, names = _theme_hits(notices, themes)
     byid = {n.id: n for n in notices}
     lines = [front("按主题"), "# 按主题浏览 {#themes}", "",
-             "主题来自受控词表，按关键词逐条标注到条款上。主题页并列展示各地区文件中涉及该主题的条款。", "",
+             "主题来自受控词表。一个条款只有在真正谈到该主题时才标注：主题词出现在条款的标题句中，"
+             "或在条款中出现两次以上，或条款本身就是一句含主题词的短句；一笔带过的词（如“面向南亚东南亚”）不算。"
+             "文件的主题取自其标题、各级标题和一成以上的条款。主题页并列展示各地区文件中涉及该主题的条款。", "",
              "| 主题 | 条款数 | 文件数 |", "| --- | --- | --- |"]
     pages: Pages = {}
     for s, (name, desc) in names.items():
