@@ -404,18 +404,32 @@ _STYLE_ZH = {"heading": "（标题样式）", "center": "（居中）", "bold": 
 
 def _heading_candidates(kept: list[tuple[SourceLine, str]]) -> list[Declared]:
     """Title candidates among the first body lines: styled headings and title-like lines,
-    a heading broken over two lines joined."""
+    a heading broken over two or three lines joined (govcn2019 ``国务院办公厅关于有效发挥政府性``
+    / ``融资担保基金作用切实支持小微企业和`` / ``“三农”发展的指导意见``)."""
     out: list[Declared] = []
     head = kept[:_TITLE_SCAN]
+
+    def opens(s: str) -> bool:  # a line that can start or continue a broken heading
+        return (len(s) <= 40 and not TITLE_END_RE.search(s) and not re.search(r"[：。；，>＞|]", s)
+                and not re.search(r"\d+年\d+月\d+日|[〇○]", s))
+
     for k, (sl, s) in enumerate(head):
         styled = sl.style in {"heading", "center", "bold"}
-        if looks_like_title(s) or (styled and 4 <= len(s) <= 120 and "。" not in s):
+        joined = None
+        if opens(s) and not s.startswith(("（", "(", "《")):
+            text = s
+            for m in range(k + 1, min(k + 3, len(head))):
+                sl2, s2 = head[m]
+                text += s2
+                if len(s2) <= 60 and looks_like_title(text):
+                    same = all(x.style == sl.style for x, _ in head[k:m + 1]) and styled
+                    style = _STYLE_ZH.get(sl.style, "（").rstrip("）") + "，" if same else "（"
+                    joined = Declared("title", text, f"正文第{sl.no}–{sl2.no}行{style}分{m - k + 1}行）", sl.no)
+                    break
+                if not opens(s2):
+                    break
+        if looks_like_title(s) or (styled and joined is None and 4 <= len(s) <= 120 and "。" not in s):
             out.append(Declared("title", s, f"正文第{sl.no}行{_STYLE_ZH.get(sl.style, '')}", sl.no))
-        if k + 1 < len(head):
-            sl2, s2 = head[k + 1]
-            joined = s + s2
-            if (len(s) <= 40 and len(s2) <= 60 and not TITLE_END_RE.search(s) and looks_like_title(joined)
-                    and not re.search(r"[：。；，>＞|]", s) and not s.startswith(("（", "(", "《"))
-                    and not re.search(r"\d+年\d+月\d+日|[〇○]", s)):
-                out.append(Declared("title", joined, f"正文第{sl.no}–{sl2.no}行（分两行）", sl.no))
+        if joined is not None:
+            out.append(joined)
     return out

@@ -176,7 +176,7 @@ def _kind(d: Declared) -> str:
         return "title-tag"
     if src.startswith("页脚"):
         return "footer"
-    if src.endswith(("（标题样式）", "（居中）", "（加粗）")):
+    if re.search(r"（(标题样式|居中|加粗)[），]", src):
         return "heading"
     return "body"
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from build_tools.cli import EXIT_NOTHING_DONE
 from build_tools.docnumber import display_doc_number, normalise_doc_number
@@ -347,3 +348,28 @@ def test_signature_dates_as_printed():
     assert parse_date(normalise_line("２０２０年２月９日")) == "2020-02-09"  # full-width digits, as the body sees them
     assert parse_date("二〇一九年十二月三十一日") == "2019-12-31"
     assert parse_date("2020-02-09 21:14") == "2020-02-09"  # <meta name="PubDate">
+
+
+def test_govcn_pages_without_their_metadata_table(govcn_dir, tmp_path, capsys):
+    """Only the content box of each gov.cn page (no table, no meta tags): title from the centred
+    bold heading broken over lines, issuer from the title, 文号 from the line under it,
+    成文日期 from the signature."""
+    rows = list(csv.DictReader(open(govcn_dir / "manifest.tsv", encoding="utf-8"), delimiter="\t"))
+    score = {"title": 0, "issuer": 0, "doc_number": 0, "date_written": 0}
+    misses = []
+    for r in rows:
+        page = (govcn_dir / r["file"]).read_text(encoding="utf-8")
+        box = BeautifulSoup(page, "html.parser").find(id="UCAP-CONTENT")
+        f = tmp_path / r["file"]
+        f.write_text(f"<html><body>{box.decode_contents()}</body></html>", encoding="utf-8")
+        n = load_notice(f, use_sidecar=False)
+        got = {"title": n.title, "issuer": "、".join(n.issuer), "doc_number": n.doc_number or "",
+               "date_written": n.date_written or ""}
+        want = {"title": r["title"], "issuer": r["issuer"], "doc_number": r["doc_number"], "date_written": r["written"]}
+        for k in score:
+            score[k] += got[k] == want[k]
+        if got != want:
+            misses.append(r["file"])
+    with capsys.disabled():
+        print(f"\ngovcn2019 content box only: " + "  ".join(f"{k} {v}/43" for k, v in score.items()) + f"; misses {misses}")
+    assert all(v >= 42 for v in score.values()), (score, misses)  # govcn-033: a 国务院令 publishing a 条例
