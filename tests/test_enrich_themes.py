@@ -208,7 +208,9 @@ def test_rules_hold_on_every_govcn2019_document(govcn_dir, vocab):
         tag_clauses(n, vocab)
         _justified(n, vocab)
         sizes.append(len(n.themes))
-    assert max(sizes) <= 5 and sum(sizes) == 57  # 3.40 -> 1.33 per document (146 -> 57)
+    # 146 document themes before the rules (3.40 per document), 57 after on 2026-12-01;
+    # a range, so a change of clause boundaries in structure.py does not break it
+    assert max(sizes) <= 5 and 50 <= sum(sizes) <= 62
 
 
 def test_rules_hold_on_the_seeds(seeds, vocab):
