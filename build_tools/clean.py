@@ -77,10 +77,13 @@ TITLE_END_RE = re.compile(
 )
 
 
+CLAUSE_START_RE = re.compile(r"([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[.、．\s]|第[一二三四五六七八九十百]+[条章节])")
+
+
 def looks_like_title(s: str) -> bool:
     """A line that reads as a document title (no sentence punctuation, a title ending)."""
     return (6 <= len(s) <= 120 and "。" not in s and not s.endswith(("：", "；", "，"))
-            and not re.search(r"[：:]\S", s[:12])
+            and not re.search(r"[：:]\S", s[:12]) and not CLAUSE_START_RE.match(s)
             and (TITLE_END_RE.search(s) is not None or re.fullmatch(r"(解读|图解)《[^》]+》", s) is not None))
 
 
@@ -428,7 +431,8 @@ def _heading_candidates(kept: list[tuple[SourceLine, str]]) -> list[Declared]:
                     break
                 if not opens(s2):
                     break
-        if looks_like_title(s) or (styled and joined is None and 4 <= len(s) <= 120 and "。" not in s):
+        if looks_like_title(s) or (sl.style == "heading" and joined is None and 4 <= len(s) <= 120 and "。" not in s
+                                   and not CLAUSE_START_RE.match(s)):
             out.append(Declared("title", s, f"正文第{sl.no}行{_STYLE_ZH.get(sl.style, '')}", sl.no))
         if joined is not None:
             out.append(joined)

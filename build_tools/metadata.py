@@ -191,6 +191,9 @@ def _title_parts(page_title: str) -> list[str]:
     return [page_title] + [p for p in parts if p != page_title]
 
 
+SITE_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,24}(人民政府|政府|办公厅|办公室|委员会|局|厅|部|院|署|网|门户网站|网站|政务网|信息网)")
+
+
 def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str], str]:
     """(title, where it came from) by agreement of the candidates a page declares.
 
@@ -208,14 +211,17 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
         elif d.field == "page_title" and d.value.strip():
             for part in _title_parts(d.value):
                 cands.append((_title_key(part), "title-tag", Declared("title", normalise_line(part), d.source, d.line)))
-    cands = [c for c in cands if len(c[0]) >= 4]
+    # the site's or column's own name (a logo in <h1>, <title> parts) is never a title
+    names = {_title_key(d.value) for d in declared if d.field in {"site", "column"}}
+    cands = [c for c in cands if len(c[0]) >= 4 and c[0] not in names
+             and (c[1] in {"table", "format"} or not SITE_NAME_RE.fullmatch(c[0]))]
     if not cands:
         return None, ""
     for kind in ("table", "format"):
         fixed = [c for c in cands if c[1] == kind]
         if fixed:
             key, _, d = fixed[0]
-            others = {c[0] for c in cands if c[1] in {"meta", "heading"} and c[0] != key}
+            others = {c[2].value for c in cands if c[1] == "meta" and c[0] != key}
             if others:
                 warnings.append((d.line, f"标题与页面其他来源不一致：采用{d.source}“{d.value}”，另见“{'”“'.join(sorted(others))}”"))
             agree = [c[2].source for c in cands if c[0] == key and c[1] != kind]
@@ -229,7 +235,8 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
         kinds = {k for k, _ in members}
         best = min(_KIND_RANK[k] for k in kinds)
         first = min((d.line or 10**9) for _, d in members)
-        return (-len(kinds - {"title-tag"}) - (1 if "title-tag" in kinds and len(kinds) > 1 else 0), best, first)
+        titled = 0 if looks_like_title(members[0][1].value) else 1
+        return (-len(kinds - {"title-tag"}) - (1 if "title-tag" in kinds and len(kinds) > 1 else 0), titled, best, first)
 
     key, members = min(groups.items(), key=score)
     kinds = {k for k, _ in members}

@@ -275,3 +275,17 @@ def test_related_reading_lists_are_furniture(rows, notices, tmp_path):
         n, ref = load_notice(f, use_sidecar=False), notices[name]
         assert n.body == ref.body and n.date_written == ref.date_written and n.issuer == ref.issuer
         assert [s.text for s in n.stripped if s.reason == "相关阅读"] == ["相关阅读"] + [f"{t}{d}" for t, d in items]
+
+
+def test_a_site_logo_heading_is_not_the_title(rows, notices, tmp_path):
+    # no ArticleTitle meta, the site's name in an <h1> logo: the content heading and the matching
+    # part of <title> agree on the real title; the logo (= meta SiteName, an organ name) never wins
+    for r in rows[:8]:
+        page = (PROVINCIAL / r["file"]).read_text(encoding="utf-8")
+        page = re.sub(r"<meta name=\"ArticleTitle\"[^>]*>", "", page)
+        page = page.replace('<div class="screen">', '<div class="screen"><h1 class="logo">江西省人民政府</h1>', 1)
+        f = tmp_path / r["file"]
+        f.write_text(page, encoding="utf-8")
+        n = load_notice(f, use_sidecar=False)
+        assert n.title == r["title"], r["file"]
+        assert "<title>" in n.provenance["title"] and "正文区外" in n.provenance["title"]
