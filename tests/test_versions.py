@@ -195,6 +195,15 @@ def test_draft_superseded_and_expiry(archive):
     # 有效期 of a real page that is no period (在有效期内): nothing expires
     for f in ("govcn-057.html",):
         assert expiry_date(load_notice(GOVCN / f, use_sidecar=False)) is None
+    # the 昆明 plan (2022-09-29) with a printed period: 3 years -> ended 2025-09-29 -> 已失效
+    km = load(SRC / "002_f819ad9b31b3e7a6.txt")
+    km.body += "\n本方案自印发之日起施行，有效期3年。"
+    assert expiry_date(km) == "2025-09-29"
+    build_works([km], today=TODAY)
+    assert km.validity == "已失效"
+    km.validity = None
+    build_works([km], today="2024-01-01")
+    assert km.validity == "现行有效"
 
 
 # ------------------------------------------------- 3. version-aware references
