@@ -284,6 +284,9 @@ def test_downloads_of_every_seed(seed_docs):
         paras = [p.text for p in doc.paragraphs]
         assert paras[0] == n.title and paras[1] == "引用信息" and paras[2] == f"引用：{n.citation(None)}"
         assert paras[3] == f"永久链接：{URL}/notices/{n.id}.html"
+        assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[1].style.name == "Heading 2"
+        assert doc.core_properties.title == n.title
+        assert Path(f"{base}.docx").stat().st_size < 40_000 + 60 * len(n.body)  # trimmed styles: ~10 KB + text
         assert json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))["url"] == f"{URL}/notices/{n.id}.html"
         page = _page(docs, n.id)
         for ext, name in ((".txt", "txt"), (".md.txt", "md"), (".json", "json"), (".docx", "docx")):

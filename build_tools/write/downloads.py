@@ -10,7 +10,7 @@ For every document, four files a lawyer can take away:
   docs/ as a page, hence the served name);
 * ``<id>.json`` — the document's record, the same object as in
   ``data/archive.json`` (``exports.document``);
-* ``<id>.docx`` — a Word file (python-docx) opening with the citation block
+* ``<id>.docx`` — a Word file (python-docx's package) opening with the citation block
   (plain citation, permanent address, GB/T 7714-2015 form), then the
   metadata and the text, since memos are written in Word.
 
@@ -21,14 +21,17 @@ package, so equal bytes cannot be compared).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
-from docx.shared import Pt
+from lxml import etree
 
 from ..models import Notice
 from .common import ThemeIndex, clause_url, region_label, type_family, write_if_changed
@@ -94,37 +97,92 @@ def markdown_file(n: Notice, site_url: str) -> str:
     return "\n".join(out)
 
 
+# python-docx builds the package (styles, relationships, content types) once;
+# the body is written as WordprocessingML text: python-docx's add_paragraph
+# costs 1.1 s per 1,000 clauses (measured on 200 lawrefbook laws), ~400 s on
+# the 358,046 clauses of the whole corpus, against ~2 s this way.
+_DROP = ("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg")
+_KEEP_STYLES = {"Normal", "Title", "Heading1", "Heading2", "Heading3", "Heading4", "Heading5", "Heading6",
+                "DefaultParagraphFont", "TableNormal", "NoList", "TitleChar", "Heading1Char", "Heading2Char",
+                "Heading3Char", "Heading4Char", "Heading5Char", "Heading6Char"}
+_NS_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+@functools.cache
+def docx_package() -> tuple[dict[str, bytes], str, str]:
+    """(parts of python-docx's default package, trimmed to what these files
+    use; document.xml text before the body content; the final sectPr)."""
+    buf = io.BytesIO()
+    Document().save(buf)
+    with zipfile.ZipFile(buf) as z:
+        parts = {name: z.read(name) for name in z.namelist() if name not in _DROP}
+    styles = etree.fromstring(parts["word/styles.xml"])
+    for st in styles.findall(f"{{{_NS_W}}}style"):
+        if st.get(f"{{{_NS_W}}}styleId") not in _KEEP_STYLES:
+            styles.remove(st)
+    parts["word/styles.xml"] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
+    for rels in ("_rels/.rels", "word/_rels/document.xml.rels"):
+        tree = etree.fromstring(parts[rels])
+        for rel in list(tree):
+            if any(rel.get("Target", "").endswith(d.split("/")[-1]) for d in _DROP):
+                tree.remove(rel)
+        parts[rels] = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
+    types = etree.fromstring(parts["[Content_Types].xml"])
+    for o in list(types):
+        if o.get("PartName", "").lstrip("/") in _DROP:
+            types.remove(o)
+    parts["[Content_Types].xml"] = etree.tostring(types, xml_declaration=True, encoding="UTF-8", standalone=True)
+    doc = parts.pop("word/document.xml").decode("utf-8")
+    head, rest = doc.split("<w:body>", 1)
+    sect = rest[rest.index("<w:sectPr"):]
+    return parts, head + "<w:body>", sect
+
+
+def _xml(text: str) -> str:
+    return xml_escape(_XML_BAD.sub("", text))
+
+
+def _para(text: str, style: str = "", bold: str = "") -> str:
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    lead = f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{_xml(bold)}</w:t></w:r>' if bold else ""
+    return f'<w:p>{ppr}{lead}<w:r><w:t xml:space="preserve">{_xml(text)}</w:t></w:r></w:p>'
+
+
+def _core(n: Notice) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:title>{_xml(n.title)}</dc:title><dc:creator>知识产权政策文库</dc:creator>"
+            "<dc:language>zh-CN</dc:language></cp:coreProperties>").encode("utf-8")
+
+
 def docx_bytes(n: Notice, site_url: str, accessed: str) -> bytes:
     """The Word file: title, 引用信息 block, metadata, text."""
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.size = Pt(11)
-    doc.core_properties.title = n.title
-    doc.core_properties.language = "zh-CN"
-    doc.add_heading(n.title, level=0)
+    parts, head, sect = docx_package()
     url = clause_url(site_url, n.id)
-    doc.add_heading("引用信息", level=2)
+    body = [_para(n.title, "Title"), _para("引用信息", "Heading2")]
     for label, value in (("引用", n.citation(None)), ("永久链接", url + ("" if site_url else "（本地副本链接，仅本机可用）")),
                          ("GB/T 7714", gbt_citation(n, url, accessed))):
-        p = doc.add_paragraph()
-        p.add_run(label + "：").bold = True
-        p.add_run(value)
-    for line in header_lines(n, site_url)[2:]:
-        doc.add_paragraph(line)
-    doc.add_heading("正文", level=2)
+        body.append(_para(value, bold=label + "："))
+    body += [_para(line) for line in header_lines(n, site_url)[2:]]
+    body.append(_para("正文", "Heading2"))
     for c in n.walk():
-        text = c.text.strip()
-        if not text:
-            continue
-        lines = text.split("\n")
-        if c.kind in DOCX_HEADINGS:
-            doc.add_heading(lines[0], level=min(DOCX_HEADINGS[c.kind] + 2, 9))
+        lines = c.text.strip().split("\n") if c.text.strip() else []
+        if lines and c.kind in DOCX_HEADINGS:
+            body.append(_para(lines[0], f"Heading{min(DOCX_HEADINGS[c.kind] + 2, 6)}"))
             lines = lines[1:]
-        for line in lines:
-            doc.add_paragraph(line)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+        body += [_para(line) for line in lines]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in [("[Content_Types].xml", parts["[Content_Types].xml"]),
+                           ("word/document.xml", (head + "".join(body) + sect).encode("utf-8")),
+                           ("docProps/core.xml", _core(n))] + \
+                [(k, v) for k, v in parts.items() if k not in ("[Content_Types].xml", "docProps/core.xml")]:
+            z.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _docx_digest(n: Notice, site_url: str, record: str) -> str:
@@ -156,7 +214,8 @@ def write_downloads(notices: list[Notice], docs_dir: Path, site_url: str,
     for n in notices:
         paths = [Path(docs_dir) / p for p, _, _ in download_files(n.id)]
         txt, md, js, docx = paths
-        record = json.dumps(document(n, site_url, cited_by.get(n.id, []), themes), ensure_ascii=False, indent=1)
+        # one line, json's C encoder (indent= takes the pure-Python one: 6 of 8 s on 200 laws)
+        record = json.dumps(document(n, site_url, cited_by.get(n.id, []), themes), ensure_ascii=False)
         write_if_changed(txt, text_file(n, site_url))
         write_if_changed(md, markdown_file(n, site_url))
         write_if_changed(js, record + "\n")
