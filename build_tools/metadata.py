@@ -187,7 +187,7 @@ def _title_key(s: str) -> str:
 
 def _title_parts(page_title: str) -> list[str]:
     """``江西省人民政府 工作动态 江西省人民政府办公厅印发…的通知`` -> its parts (site, column, title)."""
-    parts = [p for p in re.split(r"\s*(?:[_|｜]|——|--|\s-\s|-(?=\S*$)|\s+)\s*", page_title) if p]
+    parts = [p for p in re.split(r"\s*(?:[_|｜]|——|--|\s-\s|(?<!\d)-(?!\d)|\s+)\s*", page_title) if p]
     return [page_title] + [p for p in parts if p != page_title]
 
 

@@ -294,6 +294,8 @@ CONTENT_CONTAINERS: list[tuple[str, re.Pattern, str]] = [
     ("id", re.compile(r"^zoom$", re.I), "provincial (Hanweb: doZoom font-size box)"),
     ("class", re.compile(r"^(TRS_Editor|TRS_UEDITOR|Custom_UnionStyle|pages_content|article-content|article_content|"
                          r"art_con|con_text|news_content|detail-content|zw|content)$", re.I), "TRS/Hanweb CMS"),
+    ("id", re.compile(r"^(js_content|p_content|fontzoom|zoomcon|BodyLabel|ozoom)$"), "WeChat articles, news-site CMSs"),
+    ("class", re.compile(r"^(rich_media_content|rm_txt_con|article-body|articleBody)$"), "WeChat articles, news-site CMSs"),
     ("id", re.compile(r"^(content|article|zhengwen|main-content|mainText|text)$", re.I), "common CMS ids"),
     ("name", re.compile(r"^(article|main)$"), "HTML5 <article>/<main>"),
 ]

@@ -16,6 +16,7 @@ from build_tools.cli import EXIT_NOTHING_DONE
 from build_tools.docnumber import display_doc_number, normalise_doc_number
 from build_tools.metadata import load_notice, missing_fields, parse_date, same_doc_number
 from build_tools.pipeline import load_documents, source_files
+from build_tools.clean import furniture_reason
 from build_tools.read import normalise_line, read_file
 from conftest import ROOT, SEED_FILES, SHARED
 
@@ -373,3 +374,15 @@ def test_govcn_pages_without_their_metadata_table(govcn_dir, tmp_path, capsys):
     with capsys.disabled():
         print(f"\ngovcn2019 content box only: " + "  ".join(f"{k} {v}/43" for k, v in score.items()) + f"; misses {misses}")
     assert all(v >= 42 for v in score.values()), (score, misses)  # govcn-033: a 国务院令 publishing a 条例
+
+
+@pytest.mark.slow
+def test_no_line_of_any_law_is_furniture(lawref_dir):
+    """The furniture table never matches real text: every line of the 3,472 lawrefbook files."""
+    hits = []
+    for f in sorted(lawref_dir.rglob("*.md")):
+        for line in f.read_text(encoding="utf-8").split("\n"):
+            s = normalise_line(line.lstrip("#").strip())
+            if s and furniture_reason(s):
+                hits.append((f.name, s[:60], furniture_reason(s)))
+    assert hits == []
