@@ -11,7 +11,9 @@ import sys
 import pytest
 
 from build_tools.metadata import load_notice, missing_fields, same_organ
-from build_tools.read import read_file
+from bs4 import BeautifulSoup, Comment
+
+from build_tools.read import normalise_line, read_file
 from conftest import ROOT, SHARED
 
 PROVINCIAL = SHARED / "corpus" / "provincial"
@@ -289,3 +291,21 @@ def test_a_site_logo_heading_is_not_the_title(rows, notices, tmp_path):
         n = load_notice(f, use_sidecar=False)
         assert n.title == r["title"], r["file"]
         assert "<title>" in n.provenance["title"] and "正文区外" in n.provenance["title"]
+
+
+@pytest.mark.parametrize("corpus", ["provincial", "govcn2019"])
+def test_every_text_of_a_page_is_body_or_stripped(corpus):
+    """Lossless line accounting: every piece of visible text in <body> is in a body line or in
+    ``stripped`` (furniture, table, outside the content box), nothing vanishes."""
+    for page in sorted((SHARED / "corpus" / corpus).glob("*.html")):
+        raw = read_file(page)
+        # compared on letters, digits and Chinese only: punctuation is normalised by its context
+        kept = re.sub(r"\W", "", "".join([t for _, t in raw.lines] + [s.text for s in raw.stripped]))
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for bad in soup(["script", "style", "noscript", "template", "iframe", "head", "select", "option", "button"]):
+            bad.decompose()
+        for node in (soup.body or soup).find_all(string=True):
+            if isinstance(node, Comment):
+                continue
+            text = re.sub(r"\W", "", normalise_line(" ".join(node.split())))
+            assert text in kept, (page.name, text[:60])
