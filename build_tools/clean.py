@@ -269,7 +269,8 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
         text, removed = strip_controls(sl.text)
         if removed:
             out.stripped.append(Stripped(sl.no, "".join(removed).encode("unicode_escape").decode("ascii"), "控制字符"))
-        debris = [m.group() for m in _MARKUP_RE.finditer(text)]
+        # laws (lawrefbook Markdown) keep their lines as before: control characters only
+        debris = [m.group() for m in _MARKUP_RE.finditer(text)] if fmt != "lawmd" else []
         if debris:
             text = _MARKUP_RE.sub("", text)
         s = normalise_line(text)
