@@ -38,8 +38,24 @@ def _scan(path: Path) -> tuple[frozenset[str], tuple[str, ...]]:
     return ids, urls
 
 
+def site_url_of(site: Path) -> str:
+    """The public address a built site was made for, '' if none: MkDocs
+    writes it into ``sitemap.xml`` (``<loc>https://…/archive/index.html</loc>``)."""
+    try:
+        text = (Path(site) / "sitemap.xml").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    m = re.search(r"<loc>\s*(https?://[^<\s]*?)index\.html\s*</loc>", text)
+    return m.group(1).rstrip("/") if m else ""
+
+
 def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path] = None) -> list[str]:
     """Problems as ``page: href -> what is wrong``; [] when every link resolves.
+
+    ``site_url`` defaults to the address the site was built for
+    (``site_url_of``); root-relative links under its path (MkDocs' 404 page
+    uses ``/archive/assets/…`` for ``site_url: https://host/archive/``) are
+    checked against the site root.
 
     Paths are resolved as strings against the set of files in the site (no
     per-link filesystem calls).  With ``cache`` (a pickle file), pages whose
@@ -47,6 +63,8 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
     (a ``--dirty`` rebuild keeps the mtimes of the pages it did not rebuild).
     """
     site = Path(site_dir).resolve()
+    site_url = site_url or site_url_of(site)
+    prefix = urlsplit(site_url).path.rstrip("/") + "/" if site_url else "/"
     files: set[str] = set()
     dirs: set[str] = {""}
     for d, dnames, fnames in os.walk(site):
@@ -82,6 +100,8 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
             page = "index.html"
         elif not url or _SKIP.match(url):
             return None
+        elif prefix != "/" and url.startswith(prefix):
+            url = "/" + url[len(prefix):]
         parts = urlsplit(url)
         path, frag = unquote(parts.path), unquote(parts.fragment)
         if not path:
