@@ -29,13 +29,16 @@ from .siteurl import SiteUrlAction
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_SOME_ERRORS, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2, 3
-UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# SGR colour codes (search highlights) pass; every other control character does not
+UNSAFE_CHARS = re.compile(r"(\x1b\[[0-9;]{0,12}m)|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe_text(text: str) -> str:
     """Control characters (ESC, CSI, BEL, bidi overrides) as visible ``\\uXXXX``
-    (also a valid JSON escape, so ``parse --json`` output stays JSON)."""
-    return UNSAFE_CHARS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    (also a valid JSON escape, so ``parse --json`` output stays JSON); only
+    colour codes (``ESC[1;31m``) pass: they cannot move the cursor, clear the
+    screen or retitle the terminal."""
+    return UNSAFE_CHARS.sub(lambda m: m.group(1) or f"\\u{ord(m.group(0)):04x}", text)
 
 
 class SafeStream(io.TextIOBase):
@@ -139,7 +142,8 @@ def _print_record(n) -> None:
 
 EXPLAIN_FIELDS = [("title", "标题"), ("issuer", "发文机关"), ("doc_number", "发文字号"), ("date_written", "成文日期"),
                   ("date_published", "发布日期"), ("year", "年份"), ("region", "地区"), ("doc_type", "类型"),
-                  ("source_url", "来源网址"), ("index_number", "索引号"), ("topic", "主题分类"), ("validity", "有效性")]
+                  ("status", "状态"), ("source_url", "来源网址"), ("index_number", "索引号"), ("topic", "主题分类"),
+                  ("validity", "有效性"), ("keywords", "关键词")]
 
 
 def _print_explain(n) -> None:
@@ -147,7 +151,7 @@ def _print_explain(n) -> None:
     basis_zh = {"printed": "原文", "inferred": "推定", "sidecar": "人工核定（sidecar）", "filename": "据文件名", "auto": "自动生成"}
     print(f"== {n.source_file}  ({n.format}, {n.encoding})")
     for key, label in EXPLAIN_FIELDS:
-        if key in {"index_number", "topic", "validity"}:
+        if key in {"index_number", "topic", "validity", "keywords"}:
             if key in n.provenance:
                 value, _, where = n.provenance[key].partition("　← ")
                 print(f"{label:<6}{value}\n{'':8}← {where}")
