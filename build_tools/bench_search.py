@@ -81,10 +81,12 @@ FILTERED = [("专利", {"region": "云南省"}), ("知识产权", {"region": "�
             ("专利", {"years": (2015, 2020)}), ("保护", {"doc_type": "实施意见"}), ("知识产权", {"status": "征求意见稿"}),
             ("侵权", {"region": "全国", "years": (2019, 2023)}), ("惩罚性赔偿", {"region": "云南省", "years": (2015, 2023)}),
             ("赔偿", {"doc_type": "法"}), ("知识产权", {"theme": "司法保护"}), ("商标", {"region": "江西省"}),
-            ("专利", {"region": "全国", "doc_type": "通知"})]
+            ("专利", {"region": "全国", "doc_type": "通知"}), ("知识产权", {"region": "山东省"}),
+            ("保护", {"region": "浙江省"}), ("专利", {"doc_type": "条例"}), ("知识产权", {"status": "解读"}),
+            ("商标", {"region": "山东省", "years": (2015, 2022)}), ("保护", {"theme": "行政执法"}),
+            ("专利", {"theme": "转化运用", "region": "全国"})]
 _CN_NUM = "零〇一二三四五六七八九十百千"
 _DOCNO = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号")
-_ARTICLE = re.compile(f"([\u4e00-\u9fff]{{2,10}}法)第([{_CN_NUM}]{{1,6}})条")
 
 
 @dataclass
@@ -161,8 +163,12 @@ def queries(records: list[IndexRecord]) -> list[Query]:
     this archive's text (most frequent first)."""
     texts = [r.text.replace("\n", "") for r in records if r.kind == "clause"]
     docnos = Counter(m for t in texts for m in _DOCNO.findall(t))
-    arts = Counter("".join(m) for t in texts for m in _ARTICLE.findall(t))
-    arts = Counter({a: c for a, c in arts.items() if not a.startswith(("本法", "该法", "上述"))})
+    # 专利法第二十条: a law of the archive (its title less 中华人民共和国) or an IP law, then 第…条
+    laws = {re.sub(r"^中华人民共和国|（.*$|\(.*$", "", r.doc_title) for r in records if r.kind == "title"}
+    laws = {x for x in laws if x.endswith("法") and len(x) <= 12} | set(IP_LAWS)
+    article = re.compile("(?:" + "|".join(map(re.escape, sorted(laws, key=len, reverse=True)))
+                         + f")第[{_CN_NUM}]{{1,6}}条")
+    arts = Counter(m for t in texts for m in article.findall(t))
     out = [Query(q, "word") for q in WORDS] + [Query(q, "compound") for q in COMPOUNDS]
     out += [Query(q, "phrase") for q in PHRASES] + [Query(q, "subword") for q in SUBWORDS]
     out += [Query(q, "organ") for q in ORGANS]
@@ -267,7 +273,7 @@ class Browser:
             pg.locator(self.box).click()
 
     def set_filters(self, pg, f: dict) -> None:
-        """Choose the filter values in the panel (Pagefind only)."""
+        """Choose the filter values in the panel (every select; "" = 全部)."""
         pg.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
         want = {"region": f.get("region") or "", "type": f.get("doc_type") or "", "status": f.get("status") or "",
                 "theme": f.get("theme") or "", "year": str(f["years"][0]) if f.get("years") else "",
@@ -279,8 +285,11 @@ class Browser:
                 if name.startswith("year") and value and value not in values:  # nearest year inside the range
                     years = sorted(v for v in values if v)
                     inside = [y for y in years if f["years"][0] <= int(y) <= f["years"][1]]
-                    value = (inside[0] if name == "year" else inside[-1]) if inside else years[0]
-                value = value if value in values else ""
+                    if not inside:
+                        raise LookupError(f"{name}={value}")
+                    value = inside[0] if name == "year" else inside[-1]
+                if value and value not in values:
+                    raise LookupError(f"{name}={value}")
                 if sel.input_value() != value:
                     sel.select_option(value)
                     self._idle(pg)
@@ -294,8 +303,7 @@ class Browser:
         pg.locator(self.box).fill("")
         pg.locator(self.box).fill(q.text)
         self._idle(pg)
-        if self.mode == "pagefind":  # a reader picks filters in the open panel
-            self.set_filters(pg, q.filters)
+        self.set_filters(pg, q.filters)  # a reader picks filters in the open panel
         more = ".ipa-search__more" if self.mode == "pagefind" else "button.ipa-more"
         for _ in range(10_000):
             b = pg.locator(more)
@@ -372,11 +380,15 @@ def evaluate(name: str, built: dict) -> dict:
                                                                      for k, v in q.filters.items()},
                        "truth": len(gt), "cli": dict(zip(("recall", "p10"), score(found, gt)), hits=len(found),
                                                      ms=round(secs * 1000, 1))}
-                if br is not None and (not q.filters or built["mode"] == "pagefind"):
+                if br is not None:
                     t0 = time.perf_counter()
-                    got = br.search_all(q)
-                    row["browser"] = dict(zip(("recall", "p10"), score(got, gt)), hits=len(got),
-                                          s=round(time.perf_counter() - t0, 2))
+                    try:
+                        got = br.search_all(q)
+                    except LookupError as e:  # no document has this value: nothing to pick
+                        row["browser_unavailable"] = str(e)
+                    else:
+                        row["browser"] = dict(zip(("recall", "p10"), score(got, gt)), hits=len(got),
+                                              s=round(time.perf_counter() - t0, 2))
                 rows.append(row)
                 b = row.get("browser")
                 print(f"  {q.text} {row['filters'] or ''}: 标准 {len(gt)}，命令行 {len(found)}"

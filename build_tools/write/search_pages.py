@@ -78,12 +78,27 @@ def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]
     return out
 
 
+def clause_themes(n: Notice, theme_names: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(the document's theme names, ``<clause id>=<name>`` for each clause theme
+    the document does not have): the CLI's ``--theme`` takes a clause when
+    the clause or its document has the theme, so a page passing the
+    ``theme`` filter keeps only those clauses."""
+    doc = [theme_names.get(t, t) for t in n.themes]
+    extra = [f"{c.id}={theme_names.get(t, t)}" for c in n.walk() for t in c.themes if t not in n.themes]
+    return doc, extra
+
+
 def search_page(n: Notice, theme_names: dict[str, str] | None = None) -> str:
+    names = theme_names or {}
     meta = " · ".join(x for x in (n.doc_number, "，".join(n.issuer), n.date or "") if x)
     parts = ['<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">',
              f"<title>{esc(n.title)}</title></head><body data-pagefind-body>"]
-    for key, values in filter_values(n, theme_names or {}).items():
+    for key, values in filter_values(n, names).items():
         parts += [f'<span data-pagefind-filter="{key}[data-v]" data-v="{esc(v)}"></span>' for v in values if v]
+    doc_themes, extra = clause_themes(n, names)
+    if doc_themes or extra:
+        parts.append(f'<span data-pagefind-meta="dtheme[data-v]" data-v="{esc("、".join(doc_themes))}"></span>'
+                     f'<span data-pagefind-meta="ctheme[data-v]" data-v="{esc(" ".join(extra))}"></span>')
     parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}">{esc(spaced(n.title))}</h1>')
     if meta:
         parts.append(f"<p>{esc(spaced(meta))}</p>")
@@ -107,8 +122,11 @@ def facets_html(n: Notice) -> str:
     hidden: Pagefind filter attributes, and text (``region:云南省 year:2022 …``)
     that Material's search index keeps, from which the small archive's search
     box builds its facets (works from file://, like the rest of that box)."""
+    names = theme_name_map()
     spans = [f'<span data-pagefind-filter="{k}[data-v]" data-v="{esc(v)}">{k}:{esc(v.replace(" ", "_"))}</span>'
-             for k, vs in filter_values(n, theme_name_map()).items() for v in vs if v]
+             for k, vs in filter_values(n, names).items() for v in vs if v]
+    doc_themes, extra = clause_themes(n, names)
+    spans += [f"<span>dtheme:{esc(v)}</span>" for v in doc_themes] + [f"<span>ctheme:{esc(v)}</span>" for v in extra]
     return f'<p class="ipa-facets" hidden data-pagefind-ignore>{" ".join(spans)}</p>' if spans else ""
 
 

@@ -125,6 +125,11 @@
 
   var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"]];
 
+  // the CLI's --theme: the clause has the theme, or its document has it
+  function themed(docThemes, extra, id, theme) {
+    return docThemes.indexOf(theme) >= 0 || extra.indexOf(id + "=" + theme) >= 0;
+  }
+
   function debounce(f, ms) {
     var t = null;
     return function () { clearTimeout(t); t = setTimeout(f, ms); };
@@ -182,10 +187,12 @@
     }
 
     function passes(c) {
-      for (var k of ["region", "type", "status", "theme"]) {
+      for (var k of ["region", "type", "status"]) {
         var s = selects[k];
         if (s && s.value && (c.f[k] || []).indexOf(s.value) < 0) return false;
       }
+      var th = selects.theme && selects.theme.value;
+      if (th && !themed(c.f.dtheme || [], c.f.ctheme || [], c.id, th)) return false;
       var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
       if (lo || hi) {
         var y = (c.f.year || [])[0];
@@ -226,7 +233,7 @@
         var page = loc.split("#")[0], id = loc.split("#")[1];
         if (!id) { titles[page] = plain(d.title); return; }
         if (id === "iparchive-title") {  // the hidden filter values (search_pages.facets_html)
-          var f = {}, m, rx = /(region|year|type|status|theme):(\S+)/g, t = plain(d.text);
+          var f = {}, m, rx = /(region|year|type|status|theme|dtheme|ctheme):(\S+)/g, t = plain(d.text);
           while ((m = rx.exec(t))) (f[m[1]] = f[m[1]] || []).push(m[2].replace(/_/g, " "));
           facets[page] = f;
           return;
@@ -416,9 +423,12 @@
     }
 
     function docHits(d, ts) {
-      var out = [];
+      var out = [], th = selects.theme && selects.theme.value;
+      var dt = String((d.meta || {}).dtheme || "").split("、").filter(Boolean);
+      var ct = String((d.meta || {}).ctheme || "").split(" ").filter(Boolean);
       sections(d).forEach(function (s) {
         if (!s.text) return;
+        if (th && !themed(dt, ct, s.id, th)) return;
         var kt = keyed(s.text), sp = spans(kt, ts);
         if (sp) out.push({ s: s, kt: kt, sp: sp });
       });
