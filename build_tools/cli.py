@@ -21,6 +21,7 @@ import json
 import os
 import re
 import sys
+import traceback
 from pathlib import Path
 
 from .errors import SourceError
@@ -395,6 +396,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except Exception:  # a bug, not bad input: keep the traceback for the report, never exit 1
+        traceback.print_exc()
+        print("内部错误（程序缺陷，请附上以上信息报告）；未发布任何内容", file=sys.stderr)
+        return EXIT_NOTHING_DONE
     finally:
         sys.stdout, sys.stderr = out, err
 
