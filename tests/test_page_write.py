@@ -4,6 +4,7 @@ vocabulary, the home page and the document list — on the real seeds, the
 43 gov.cn pages and lawrefbook laws."""
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import re
@@ -18,7 +19,7 @@ from build_tools.pipeline import load_documents
 from build_tools.siteurl import SITE_URL_ENV, SiteUrlAction, site_url_setting
 from build_tools.write import write_docs
 from build_tools.write.common import LOCAL_COPY_BUILD_NOTE, type_family
-from build_tools.write.pages import outline_entries
+from build_tools.write.pages import gbt_prefix, outline_entries
 from factories import clause, notice
 from support.loaders import real_notices
 
@@ -285,6 +286,8 @@ def test_downloads_of_every_seed(seed_docs):
         assert paras[0] == n.title and paras[1] == "引用信息" and paras[2] == f"引用：{n.citation(None)}"
         assert paras[3] == f"永久链接：{URL}/notices/{n.id}.html"
         assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[1].style.name == "Heading 2"
+        # the same GB/T 7714 form as the page button, dated the day the file was written
+        assert paras[4] == f"GB/T 7714：{gbt_prefix(n)}[{datetime.date.today().isoformat()}]. {URL}/notices/{n.id}.html."
         assert doc.core_properties.title == n.title
         assert Path(f"{base}.docx").stat().st_size < 40_000 + 60 * len(n.body)  # trimmed styles: ~10 KB + text
         assert json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))["url"] == f"{URL}/notices/{n.id}.html"

@@ -159,7 +159,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
     for p in (write_exports(notices, docs_dir, site_url, cites, themes) + [write_feed(notices, docs_dir, site_url, themes)]
-              + write_downloads(notices, docs_dir, site_url, cites, themes)):
+              + write_downloads(notices, docs_dir, site_url, cites, themes, gbt_prefix)):
         stats.files.append(p.relative_to(docs_dir).as_posix())
     for stale in sorted(before - set(stats.files)):
         (docs_dir / stale).unlink()

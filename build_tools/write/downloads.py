@@ -28,6 +28,7 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from typing import Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
@@ -53,13 +54,10 @@ def download_files(doc_id: str) -> list[tuple[str, str, str]]:
             (f"{base}.docx", f"{doc_id}.docx", "Word 文档（含引用信息）")]
 
 
-def gbt_citation(n: Notice, url: str, accessed: str) -> str:
-    """GB/T 7714-2015 electronic resource: ``机关. 题名[EB/OL]. (日期)[引用日期]. URL.``"""
-    who = "，".join(n.issuer) if n.issuer else "佚名"
-    s = f"{who}. {n.title}[EB/OL]."
-    if n.date_published or n.date:
-        s += f" ({n.date_published or n.date})"
-    return s + f"[{accessed}]. {url}."
+def gbt_citation(prefix: str, url: str, accessed: str) -> str:
+    """GB/T 7714-2015 electronic resource: ``机关. 题名[EB/OL]. (日期)[引用日期]. URL.``
+    (``prefix``: ``pages.gbt_prefix``, the form the page buttons copy)."""
+    return prefix + f"[{accessed}]. {url}."
 
 
 def header_lines(n: Notice, site_url: str) -> list[str]:
@@ -159,13 +157,13 @@ def _core(n: Notice) -> bytes:
             "<dc:language>zh-CN</dc:language></cp:coreProperties>").encode("utf-8")
 
 
-def docx_bytes(n: Notice, site_url: str, accessed: str) -> bytes:
+def docx_bytes(n: Notice, site_url: str, accessed: str, gbt: str) -> bytes:
     """The Word file: title, 引用信息 block, metadata, text."""
     parts, head, sect = docx_package()
     url = clause_url(site_url, n.id)
     body = [_para(n.title, "Title"), _para("引用信息", "Heading2")]
     for label, value in (("引用", n.citation(None)), ("永久链接", url + ("" if site_url else "（本地副本链接，仅本机可用）")),
-                         ("GB/T 7714", gbt_citation(n, url, accessed))):
+                         ("GB/T 7714", gbt_citation(gbt, url, accessed))):
         body.append(_para(value, bold=label + "："))
     body += [_para(line) for line in header_lines(n, site_url)[2:]]
     body.append(_para("正文", "Heading2"))
@@ -189,16 +187,16 @@ def _docx_digest(n: Notice, site_url: str, record: str) -> str:
     return hashlib.sha1(f"{DOCX_VERSION}|{site_url}|{record}".encode()).hexdigest()
 
 
-def write_docx(path: Path, n: Notice, site_url: str, record: str) -> bool:
+def write_docx(path: Path, n: Notice, site_url: str, record: str, gbt: str) -> bool:
     """Write ``path`` unless it already holds this content (zip comment digest)."""
-    digest = _docx_digest(n, site_url, record).encode()
+    digest = _docx_digest(n, site_url, record + gbt).encode()
     try:
         with zipfile.ZipFile(path) as z:
             if z.comment == digest:
                 return False
     except (OSError, zipfile.BadZipFile):
         pass
-    data = docx_bytes(n, site_url, dt.date.today().isoformat())
+    data = docx_bytes(n, site_url, dt.date.today().isoformat(), gbt)
     buf = io.BytesIO(data)
     with zipfile.ZipFile(buf, "a") as z:
         z.comment = digest
@@ -208,8 +206,10 @@ def write_docx(path: Path, n: Notice, site_url: str, record: str) -> bool:
 
 
 def write_downloads(notices: list[Notice], docs_dir: Path, site_url: str,
-                    cited_by: dict[str, list[Citing]], themes: ThemeIndex) -> list[Path]:
-    """Every document's four downloads; returns the paths (all of them)."""
+                    cited_by: dict[str, list[Citing]], themes: ThemeIndex,
+                    gbt_of: Callable[[Notice], str]) -> list[Path]:
+    """Every document's four downloads; returns the paths (all of them).
+    ``gbt_of(n)``: the GB/T 7714 prefix of the page buttons (``pages.gbt_prefix``)."""
     out: list[Path] = []
     for n in notices:
         paths = [Path(docs_dir) / p for p, _, _ in download_files(n.id)]
@@ -219,6 +219,6 @@ def write_downloads(notices: list[Notice], docs_dir: Path, site_url: str,
         write_if_changed(txt, text_file(n, site_url))
         write_if_changed(md, markdown_file(n, site_url))
         write_if_changed(js, record + "\n")
-        write_docx(docx, n, site_url, record)
+        write_docx(docx, n, site_url, record, gbt_of(n))
         out += paths
     return out
