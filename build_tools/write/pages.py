@@ -18,6 +18,24 @@ Each clause becomes::
 
 The heading carries the id so Material's search indexes each clause as its
 own section and a result links to ``notices/<id>.html#s2-3``.
+
+Above the text (issue 14):
+
+* the metadata card: a value the source did not print is marked
+  （推定）(``basis`` "inferred": seed 000's title, region and year) or
+  （校订）(``basis`` "sidecar": seed 000's 文种 解读), the note on hover and
+  in one 说明 box with the sidecar notes; 状态 is left out when it repeats
+  the 文种 (seed 000: 解读/解读); the 文种 is the normalised one
+  (``common.type_family``: govcn2019 指导意见 → 意见, with the printed form);
+  no internal format names (``lawmd`` → Markdown（法律法规库）);
+* schema.org ``Legislation`` JSON-LD (``legislation_jsonld``), escaped by
+  ``common.json_for_script`` so a title holding ``</script>`` stays data;
+* the downloads (``downloads.download_files``) and the outline
+  (``outline_html``: 编/章/节/条 of lawrefbook laws, 一、/（一）/1. of
+  notices; collapsed, and lazy above LAZY_OUTLINE entries: 民法典合同编);
+* stripped lines, except source markup comments (lawrefbook's
+  ``<!-- INFO END -->`` is not 网页杂项), and the print footer (permanent
+  address and retrieval date, filled by site.js when there is no site_url).
 """
 from __future__ import annotations
 
