@@ -216,6 +216,7 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
     cands = [c for c in cands if len(c[0]) >= 4 and c[0] not in names
              and (c[1] in {"table", "format"} or not SITE_NAME_RE.fullmatch(c[0]))]
     if not cands:
+        warnings.append((None, "无法确定标题：页面中没有标题候选（元数据表、meta 标签、正文标题行均无）。请在 sidecar 中填写 title"))
         return None, ""
     for kind in ("table", "format"):
         fixed = [c for c in cands if c[1] == kind]
@@ -482,10 +483,15 @@ def extract(raw: RawDocument) -> Notice:
     probe = " ".join([title or "", h.get("page_title", "")] + lines[:3])
     if "征求意见稿" in probe:
         status = "征求意见稿"
+        prov["status"] = "标题或正文开头写有“征求意见稿”"
     elif "草案" in (title or ""):
         status = "草案"
+        prov["status"] = "标题写有“草案”"
     elif doc_type == "解读":
         status = "解读"
+        prov["status"] = "文种为解读"
+    else:
+        prov["status"] = "默认（未见征求意见稿、草案、解读字样）"
 
     url = first("source_url", ("meta", "format")) or first("source_url")
     url = next((d for d in decl if d.field == "source_url" and d.source == "link canonical"), url)
@@ -497,7 +503,7 @@ def extract(raw: RawDocument) -> Notice:
         warnings.append((date_lines.get("date_written"), f"成文日期 {date_written}（{prov.get('date_written', '原文')}）晚于发布日期 "
                          f"{date_published}（{prov.get('date_published', '原文')}）：两者均按原文保留，请核对"))
     for d in decl:
-        if d.field in {"index_number", "topic", "validity"} and d.value and d.field not in prov:
+        if d.field in {"index_number", "topic", "validity", "keywords"} and d.value and d.field not in prov:
             prov[d.field] = f"{d.value}　← {_where(d)}"
     notice = Notice(
         id="",

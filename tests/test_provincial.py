@@ -309,3 +309,18 @@ def test_every_text_of_a_page_is_body_or_stripped(corpus):
                 continue
             text = re.sub(r"\W", "", normalise_line(" ".join(node.split())))
             assert text in kept, (page.name, text[:60])
+
+
+def test_source_url_prefers_the_canonical_link(tmp_path):
+    page = (PROVINCIAL / "provincial-002.html").read_text(encoding="utf-8")
+    url = "http://www.jiangxi.gov.cn/art/2020/2/17/art_4969_1506197.html"
+    assert load_notice(PROVINCIAL / "provincial-002.html", use_sidecar=False).source_url == url  # meta Url
+    for tag in ('<link rel="canonical" href="https://www.jiangxi.gov.cn/c/1506197.html">',
+                '<meta property="og:url" content="https://www.jiangxi.gov.cn/c/1506197.html">'):
+        f = tmp_path / "p.html"
+        f.write_text(page.replace("</head>", tag + "</head>", 1).replace(f'<meta name="Url" content="{url}">', ""), encoding="utf-8")
+        n = load_notice(f, use_sidecar=False)
+        assert n.source_url == "https://www.jiangxi.gov.cn/c/1506197.html", tag
+    f.write_text(page.replace("</head>", '<link rel="canonical" href="https://www.jiangxi.gov.cn/c/1.html"></head>', 1), encoding="utf-8")
+    n = load_notice(f, use_sidecar=False)
+    assert n.source_url == "https://www.jiangxi.gov.cn/c/1.html" and n.provenance["source_url"].startswith("link canonical")
