@@ -307,7 +307,9 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             out.stripped.append(Stripped(no, s, reason))
 
         pairs = field_pairs(s)
-        if pairs and not (len(pairs) == 1 and pairs[0][0] == "标题" and not sl.outside and i > first_body + 3):
+        # a lone "名称：…" deep in the body is a form field of an attachment, not the page's metadata
+        edge = sl.outside or i < first_body + 12 or i > last_body - 8 or len(pairs) >= 2
+        if pairs and edge and not (len(pairs) == 1 and pairs[0][0] == "标题" and not sl.outside and i > first_body + 3):
             for label, value in pairs:
                 if value and value not in {"无", "—", "-", "暂无"}:
                     out.declared.append(Declared(FIELD_LABELS[label], value, f"元数据表“{label}”", no))

@@ -324,3 +324,16 @@ def test_source_url_prefers_the_canonical_link(tmp_path):
     f.write_text(page.replace("</head>", '<link rel="canonical" href="https://www.jiangxi.gov.cn/c/1.html"></head>', 1), encoding="utf-8")
     n = load_notice(f, use_sidecar=False)
     assert n.source_url == "https://www.jiangxi.gov.cn/c/1.html" and n.provenance["source_url"].startswith("link canonical")
+
+
+def test_a_form_field_deep_in_the_body_is_text(notices, tmp_path):
+    # provincial-003 (49 body lines): an attachment-style form line in the middle stays body text
+    page = (PROVINCIAL / "provincial-003.html").read_text(encoding="utf-8")
+    ref = notices["provincial-003.html"]
+    at = page.index("推进部门协调")  # body line 25 of 49
+    at = page.rindex("<p", 0, at)
+    page = page[:at] + "<p>名称：江西省示范性托育机构申报表</p>" + page[at:]
+    f = tmp_path / "form.html"
+    f.write_text(page, encoding="utf-8")
+    n = load_notice(f, use_sidecar=False)
+    assert n.title == ref.title and "名称：江西省示范性托育机构申报表" in n.body.split("\n")
