@@ -297,7 +297,7 @@ def _declared(raw: RawDocument) -> list[Declared]:
     h = raw.header
     for key, field, src in (("title", "title", "页脚“标题”"), ("date_published", "date_published", "来源栏“发布时间”"),
                             ("source_url", "source_url", "页脚“地址”"), ("source", "source", "来源栏“来源”")):
-        if h.get(key):
+        if h.get(key) and not (raw.format == "lawmd" and key == "title"):  # a law's header title is its # heading
             out.append(Declared(field, h[key], src, None))
     return out
 
@@ -531,6 +531,12 @@ def extract(raw: RawDocument) -> Notice:
     for f in ("doc_number", "date_written", "date_published", "year", "doc_type", "source_url"):
         if getattr(notice, f) and f not in basis:
             basis[f] = "printed"
+    if law is not None:  # where lawdates.py found each date
+        for f in ("date_written", "date_published", "date_effective"):
+            if f in law.lines:
+                prov[f] = f"法律题注第{law.lines[f]}行"
+            elif law.basis.get(f) == "filename":
+                prov[f] = f"文件名 {raw.path.name}"
     notice.provenance = prov
     notice.warnings = warnings
     if date_lines:

@@ -386,3 +386,12 @@ def test_no_line_of_any_law_is_furniture(lawref_dir):
             if s and furniture_reason(s):
                 hits.append((f.name, s[:60], furniture_reason(s)))
     assert hits == []
+
+
+def test_parse_explain_names_sources_for_a_law_and_a_seed():
+    law = ROOT / "source_texts" / "专利法(2020-10-17).md"
+    out = subprocess.run(IPARCHIVE + ["parse", "--explain", str(law), str(SEED_FILES["004"])],
+                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert "Markdown 一级标题（第1行）" in out and "法律题注第" in out and "文件名 专利法(2020-10-17).md" in out
+    # seed 004: the title is the line above the 来源 bar, 发布日期 comes from the bar
+    assert "← 来源栏上方第8行、正文第8行" in out and "← 来源栏“发布时间”" in out
