@@ -103,12 +103,21 @@ class Query:
 # ------------------------------------------------------------------ archives
 
 
+def topical_laws(term: str = "惩罚性赔偿", limit: int = 20) -> list[Path]:
+    """lawrefbook files (not 案例) whose text holds ``term``, in path order."""
+    laws = sorted(p for p in (SHARED / "corpus" / "lawrefbook").rglob("*.md")
+                  if p.name != "_index.md" and "案例" not in p.parts)
+    return [p for p in laws if term in p.read_text(encoding="utf-8", errors="replace")][:limit]
+
+
 def corpus_files(n: int = CORPUS_DOCS) -> list[Path]:
-    """govcn2019 + provincial + lawrefbook (IP laws, then a seeded sample) = ``n``."""
+    """govcn2019 + provincial + lawrefbook (the IP laws, the laws that speak of
+    惩罚性赔偿 -- the issue's "14 documents" case --, then a seeded sample) = ``n``."""
     corpus = SHARED / "corpus"
     pages = sorted((corpus / "govcn2019").glob("*.html")) + sorted((corpus / "provincial").glob("*.html"))
     laws = sorted(p for p in (corpus / "lawrefbook").rglob("*.md") if p.name != "_index.md")
     first = [p for p in laws if any(p.name.startswith(t + "(") for t in IP_LAWS)]
+    first += [p for p in topical_laws() if p not in first]
     rest = [p for p in laws if p not in first]
     random.Random(15).shuffle(rest)
     return pages + (first + rest)[: max(0, n - len(pages))]

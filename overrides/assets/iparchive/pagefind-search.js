@@ -82,7 +82,7 @@
     var merged = [];
     out.forEach(function (s) {
       var last = merged[merged.length - 1];
-      if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+      if (last && s[0] < last[1]) last[1] = Math.max(last[1], s[1]);  // overlapping; touching hits stay two marks
       else merged.push(s.slice());
     });
     return merged;
@@ -548,7 +548,10 @@
     }
 
     input.addEventListener("input", debounce(run, 80));
-    input.addEventListener("focus", function () { if (input.value.trim()) panel.hidden = false; load(); });
+    input.addEventListener("focus", function () {
+      if (input.value.trim()) panel.hidden = false;
+      if (location.protocol !== "file:") load().catch(function () {});
+    });
     form.addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
     document.addEventListener("keydown", function (ev) {
       if (ev.key === "/" && document.activeElement !== input && !/input|textarea|select/i.test(ev.target.tagName)) {
