@@ -65,6 +65,13 @@ def test_spc_interpretation_dates():
     assert "2022-03-20" in load_notice(SPC).notes[0]  # the sidecar says what was corrected
 
 
+def test_spc_interpretation_page_shows_the_three_dates(archive):
+    byid, enr = archive
+    spc = next(n for n in byid.values() if n.source_file == SPC.name)
+    box = version_box(spc, enr, f"notices/{spc.id}.html")
+    assert "通过 2022-01-29，公布 2022-03-16，施行 2022-03-20" in box and "现行有效" in box
+
+
 def test_patent_law_amendments_and_events():
     n = load_notice(SRC / "专利法(2020-10-17).md")
     assert [(a.kind, a.date, a.ordinal) for a in n.amendments] == [

@@ -75,6 +75,8 @@ def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
         work = enr.works.get(v.work_id)
         title += f' · <span class="version-label">{esc(v.label)}文本</span>'
         dates = []
+        if v.date and v.label[-2:] in ("通过", "修正", "修订"):  # the adoption of this text
+            dates.append(f"{esc(v.label[-2:])} {esc(v.date)}")
         if v.date_published:
             dates.append(f"公布 {esc(v.date_published)}")
         if v.date_effective:
