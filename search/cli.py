@@ -183,7 +183,8 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         "doc_type": args.doc_type,
         "status": args.status,
     }
-    page = getattr(args, "page", 1) or 1
+    page = getattr(args, "page", 1)
+    page = 1 if page is None else page
     try:
         if page < 1 or args.limit < 1:
             raise ValueError("--page 和 --limit 应为正整数")

@@ -14,6 +14,7 @@ import copy
 import io
 import json
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -427,3 +428,91 @@ def test_query_process_never_loads_jieba(index_dir):
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["total"] > 0
+
+
+# ------------------------------------------------------------ CLI: pages, addresses, pipes (issue 14 item 9, 15)
+
+
+@pytest.fixture(scope="module")
+def plain_index(tmp_path_factory, notices) -> Path:
+    """The seeds indexed as the build does (site-relative URLs), plus a copy of
+    one seed whose clause text carries terminal escapes (a hostile page)."""
+    hostile = copy.deepcopy(notices[0])
+    hostile.id = "zz-escapes"
+    first = next(c for c in hostile.walk() if c.text.strip())
+    first.text = "\x1b[2J\x1b]0;pwned\x07惩罚性赔偿\u202e反向\r覆盖" + first.text
+    d = tmp_path_factory.mktemp("ix-plain")
+    build_index(notices + [hostile], d, backend="whoosh")
+    return d
+
+
+def test_cli_pages_walk_the_same_ranking(plain_index):
+    """--limit N --page K shows ranks (K-1)*N+1 .. K*N of the one ranking; the
+    count line says which ones and how to get the next page."""
+    _, out, _ = _cli("专利", "--index", str(plain_index), "--json", "--limit", "6")
+    six = json.loads(out)["hits"]
+    _, out, _ = _cli("专利", "--index", str(plain_index), "--json", "--limit", "3", "--page", "2")
+    page2 = json.loads(out)
+    assert page2["page"] == 2 and [h["rank"] for h in page2["hits"]] == [4, 5, 6]
+    assert [h["url"] for h in page2["hits"]] == [h["url"] for h in six[3:6]]
+    total = page2["total"]
+    assert total > 6
+    _, text, _ = _cli("专利", "--index", str(plain_index), "--limit", "3", "--page", "2", "--color", "never")
+    assert f"共 {total} 条，显示第 4–6 条；下一页：--page 3" in text
+    assert text.splitlines()[0].startswith(" 4. ")
+    rc, _, err = _cli("专利", "--index", str(plain_index), "--page", "0")
+    assert rc == 2 and "--page" in err
+
+
+def test_cli_prints_full_urls_from_the_site_url_setting(plain_index, monkeypatch, tmp_path):
+    """--site-url, else IPARCHIVE_SITE_URL, else mkdocs.yml's site_url; with
+    none, site-relative paths and one note on stderr."""
+    from search import cli
+
+    monkeypatch.delenv("IPARCHIVE_SITE_URL", raising=False)
+    monkeypatch.setattr(cli, "MKDOCS_YML", tmp_path / "none.yml")
+    _, out, err = _cli("三合一", "--index", str(plain_index), "--color", "never")
+    urls = re.findall(r"^    (notices/\S+)$", out, re.M)
+    assert urls and all(re.fullmatch(r"notices/[a-z0-9-]+\.html#[a-z0-9-]+", u) for u in urls)
+    assert err.count("未设置网站公开地址") == 1 and err.count("\n") == 1
+    _, out, err = _cli("三合一", "--index", str(plain_index), "--site-url", "https://ip.example.org/", "--json")
+    data = json.loads(out)
+    assert data["site_url"] == "https://ip.example.org" and not err
+    assert {h["url"] for h in data["hits"]} == {f"https://ip.example.org/{u}" for u in urls}
+    monkeypatch.setenv("IPARCHIVE_SITE_URL", "https://env.example.org")
+    _, out, _ = _cli("三合一", "--index", str(plain_index), "--color", "never")
+    assert "https://env.example.org/notices/" in out
+    monkeypatch.delenv("IPARCHIVE_SITE_URL")
+    yml = tmp_path / "mkdocs.yml"
+    yml.write_text('site_name: x\nsite_url: "https://yml.example.org/"\n', encoding="utf-8")
+    monkeypatch.setattr(cli, "MKDOCS_YML", yml)
+    _, out, _ = _cli("三合一", "--index", str(plain_index), "--color", "never")
+    assert "https://yml.example.org/notices/" in out
+
+
+def test_cli_never_prints_terminal_escapes_from_stored_text(plain_index):
+    """ESC, BEL, CR and bidi overrides in a clause are shown as U+FFFD; the
+    JSON keeps the text, escaped by the JSON encoder."""
+    _, out, _ = _cli("惩罚性赔偿", "--index", str(plain_index), "--color", "never", "--limit", "50")
+    assert "zz-escapes" in out
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", out)
+    assert "\ufffd[2J" in out
+    _, out, _ = _cli("惩罚性赔偿", "--index", str(plain_index), "--color", "always", "--limit", "50")
+    assert set(re.findall(r"\x1b\[[0-9;]*m", out)) <= {"\x1b[1;31m", "\x1b[0m", "\x1b[1m", "\x1b[2m"}
+    assert "\x1b[2J" not in out and "\x07" not in out
+    _, out, _ = _cli("惩罚性赔偿", "--index", str(plain_index), "--json", "--limit", "50")
+    assert "\x1b" not in out and "\\u001b[2J" in out
+
+
+def test_cli_output_survives_a_closed_pipe(plain_index):
+    """``iparchive search 专利 --json | head -1``: the reader stops after one
+    line; no BrokenPipeError traceback, exit status 0."""
+    code = "import sys; from search.cli import main; sys.exit(main(sys.argv[1:]))"
+    for fmt in (["--json"], ["--color", "never"]):
+        p = subprocess.Popen([sys.executable, "-c", code, "专利", "--index", str(plain_index), "--limit", "500", *fmt],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = p.stdout.readline()
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        assert p.wait() == 0, err
+        assert first.strip() and "Traceback" not in err and "BrokenPipe" not in err, err

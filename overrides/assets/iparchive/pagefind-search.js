@@ -142,12 +142,20 @@
     var input = document.querySelector("input.md-search__input");
     var output = document.querySelector(".md-search-result");
     if (!input || !output) return;
-    // our counter and list follow Material's, which are hidden (Material
-    // finds its own first in the panel and keeps rendering there, unseen)
-    Array.prototype.forEach.call(output.querySelectorAll(".md-search-result__meta, .md-search-result__list"),
-      function (e) { e.style.display = "none"; });
-    var meta = el("div", "md-search-result__meta ipa-meta", "输入检索词");
-    var list = el("ol", "md-search-result__list ipa-results");
+    // our counter and list take the place of Material's, which leave the
+    // page once Material holds them (it keeps rendering into them, unseen);
+    // ours have their own classes so Material never finds them
+    var theirs = Array.prototype.slice.call(output.querySelectorAll(".md-search-result__meta, .md-search-result__list"));
+    theirs.forEach(function (e) { e.style.display = "none"; });
+    function detach() { theirs.forEach(function (e) { if (e.isConnected) e.remove(); }); }
+    var css = document.createElement("style");
+    css.textContent = ".ipa-meta{color:var(--md-default-fg-color--light);background-color:var(--md-default-fg-color--lightest);" +
+      "font-size:.64rem;line-height:1.8rem;padding:0 .8rem}.ipa-results{list-style:none;margin:0;padding:0}" +
+      ".ipa-facets-box{padding:.3rem .8rem}.ipa-facets-box select{margin:0 .3rem .2rem 0;font-size:.64rem}" +
+      ".ipa-hit__head{font-size:.8rem;margin:.4rem 0}.ipa-more{margin:.4rem .8rem}";
+    document.head.appendChild(css);
+    var meta = el("div", "ipa-meta", "输入检索词");
+    var list = el("ol", "ipa-results");
     var more = el("button", "md-button ipa-more", "显示更多");
     more.type = "button";
     more.hidden = true;
@@ -273,6 +281,7 @@
 
     function run() {
       var q = input.value.trim(), mine = ++seq;
+      detach();
       list.textContent = "";
       more.hidden = true;
       list.dataset.state = "busy";  // "idle" once the results are shown (tests, bench)
@@ -306,7 +315,7 @@
     var later = debounce(run, 120);
     input.addEventListener("input", later);
     input.addEventListener("keyup", later);
-    input.addEventListener("focus", function () { load().catch(function () {}); });
+    input.addEventListener("focus", function () { detach(); load().catch(function () {}); });
   }
 
   // ------------------------------------------------------------ Pagefind
