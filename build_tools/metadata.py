@@ -480,7 +480,7 @@ def extract(raw: RawDocument) -> Notice:
 
     doc_type = (forwarded.doc_type if forwarded and forwarded.doc_type else None) or (doc_type_of(title) if title else None)
     status = "正式"
-    probe = " ".join([title or "", h.get("page_title", "")] + lines[:3])
+    probe = " ".join([title or "", h.get("page_title", ""), h.get("html_title", "")] + lines[:3])
     if "征求意见稿" in probe:
         status = "征求意见稿"
         prov["status"] = "标题或正文开头写有“征求意见稿”"

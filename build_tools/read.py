@@ -345,6 +345,7 @@ class _Lines:
         self.inside = container is None
         self.block = 0  # serial number of the current block element (lines split by <br> share it)
         self.blocks = 0
+        self.pre = 0  # inside <pre>: a newline ends a line
 
     def flush(self, style: str = "") -> None:
         text = " ".join("".join(self.buf).split())  # HTML collapses white space (as the reader always did)
@@ -357,6 +358,13 @@ class _Lines:
         self.buf, self.buf_no, self.bold_chars, self.link_chars = [], None, 0, 0
 
     def text(self, s: str, bold: bool) -> None:
+        if self.pre and "\n" in s:
+            first, _, rest = s.partition("\n")
+            self.text(first, bold)
+            self.flush()
+            self.line += 1
+            self.text(rest, bold)
+            return
         if s.strip() and self.buf_no is None:
             self.buf_no = self.line + s[: len(s) - len(s.lstrip())].count("\n")
         self.buf.append(s.replace("\n", " "))
@@ -401,7 +409,9 @@ class _Lines:
                 self.blocks += 1
                 self.block = self.blocks
                 own = _style_of(ch) or style
+                self.pre += ch.name == "pre"
                 self.walk(ch, own, bold)
+                self.pre -= ch.name == "pre"
                 self.flush(own)
                 self.block = outer
             else:

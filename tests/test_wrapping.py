@@ -4,7 +4,7 @@ Every seed (its raw text, furniture included) and every govcn2019 page (its
 metadata table rows and body lines) is rewrapped as plain text, CRLF text,
 GB18030, UTF-16 (LE with BOM, LE and BE without BOM), HTML with ``<p>`` per
 line, ``<br>``/``<br/>``/``</br>`` breaks, ``<div>`` per line, a table-framed
-page and Markdown; each wrapping must give the same title, issuer, 文号, dates,
+page, ``<pre>`` and Markdown; each wrapping must give the same title, issuer, 文号, dates,
 body and clause ids as the plain-text one (and, for govcn2019, as the page itself).
 """
 from __future__ import annotations
@@ -40,6 +40,7 @@ WRAPPINGS = {
     "div": (".html", lambda ls: PAGE.format("\n".join(f"<div>{s}</div>" for s in _esc(ls))).encode("utf-8")),
     "table": (".html", lambda ls: PAGE.format("<table width=\"100%\"><tbody>\n" + "\n".join(
         f"<tr><td>{s}</td></tr>" for s in _esc(ls)) + "\n</tbody></table>").encode("utf-8")),
+    "pre": (".html", lambda ls: PAGE.format("<pre>" + "\n".join(html.escape(s) for s in ls) + "</pre>").encode("utf-8")),
     "markdown": (".md", lambda ls: "\n\n".join(s for s in ls if s.strip()).encode("utf-8")),
 }
 
