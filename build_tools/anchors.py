@@ -17,8 +17,9 @@ that deleting their redirect later is caught.
 History of changed clauses: the build that publishes a changed text keeps
 the old fingerprint and the date in the lock's fourth column
 (``old_fp@YYYY-MM-DD``, oldest first, comma-separated) and the earlier text
-in ``source_texts/clause-history.yml`` (``doc_id: {clause_id: [{date,
-fingerprint, text}]}``), taken from the last published site
+in ``source_texts/clause-history.lock`` (YAML: ``doc_id: {clause_id: [{date,
+fingerprint, text}]}``; not ``.yml``, which would read as a sidecar), taken
+from the last published site
 (``<root>/site/data/archive.json``, read by :func:`check_anchors` before the
 new site replaces it).  ``check_anchors`` attaches the history to each
 document (``Notice.clause_changes``, shown on the page as 「本条文字于
@@ -59,7 +60,7 @@ __all__ = [
     "load_history", "HISTORY_NAME",
 ]
 
-HISTORY_NAME = "clause-history.yml"
+HISTORY_NAME = "clause-history.lock"
 
 LOCK_HEADER = (
     "# anchors.lock — 已发布的条款锚点，由 iparchive build 自动维护，请勿手工删除行。\n"
@@ -157,7 +158,7 @@ def load_lock(path: Path | str) -> Lock:
 
 
 def load_history(path: Path | str) -> dict[str, dict[str, list[dict]]]:
-    """clause-history.yml: ``{doc: {clause: [{date, fingerprint, text}]}}`` (missing: empty)."""
+    """clause-history.lock: ``{doc: {clause: [{date, fingerprint, text}]}}`` (missing: empty)."""
     path = Path(path)
     if not path.exists():
         return {}
@@ -167,7 +168,7 @@ def load_history(path: Path | str) -> dict[str, dict[str, list[dict]]]:
         mark = e.problem_mark or e.context_mark
         raise AnchorError(path, f"YAML 语法错误：{e.problem or e}", mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
-        raise AnchorError(path, "clause-history.yml 顶层应为“文件id: {条款id: [记录…]}”的映射", 1)
+        raise AnchorError(path, "clause-history.lock 顶层应为“文件id: {条款id: [记录…]}”的映射", 1)
     return data
 
 
@@ -380,6 +381,6 @@ def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[An
         for doc, cids in texts_added.items():
             for cid, items in cids.items():
                 data.setdefault(doc, {}).setdefault(cid, []).extend(items)
-        write_text(hpath, "# clause-history.yml — 已发布条款被更正前的文字，由 iparchive build 自动追加，请勿删除。\n"
+        write_text(hpath, "# clause-history.lock — 已发布条款被更正前的文字，由 iparchive build 自动追加，请勿删除。\n"
                    + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=1000))
     return out

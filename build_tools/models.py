@@ -216,7 +216,7 @@ class ClauseChange:
     clause_id: str
     date: str  # YYYY-MM-DD: the build that first published the new text
     old_fingerprint: str
-    old_text: Optional[str] = None  # from source_texts/clause-history.yml, if kept
+    old_text: Optional[str] = None  # from source_texts/clause-history.lock, if kept
 
 
 @dataclass

@@ -3,6 +3,7 @@ version-aware references, comparisons, external instruments, changed clauses."""
 from __future__ import annotations
 
 import json
+import shutil
 import re
 from pathlib import Path
 
@@ -360,3 +361,22 @@ def test_changed_clause_keeps_history_and_says_so(tmp_path):
     assert (ch.date, ch.old_text) == ("2026-12-01", before)
     note = change_note(n, art)
     assert "本条文字于 2026-12-01 更正" in note and "<details" in note and before[:20] in note
+
+
+def test_iparchive_check_lists_changed_clauses(tmp_path):
+    """``iparchive check`` (pipeline.check_archive) on a copy of the archive whose lock
+    records that 专利法 第二十条 was corrected: listed as a warning, nothing else."""
+    from build_tools.pipeline import check_archive
+
+    root = tmp_path / "root"
+    shutil.copytree(SRC, root / "source_texts")
+    lock = root / "source_texts" / "anchors.lock"
+    (pat,) = _docs(SRC / "专利法(2020-10-17).md")
+    lines = lock.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, l in enumerate(lines) if l.startswith(f"{pat.id}\tart-20\t"))
+    lines[i] += "\t0123abcd@2026-11-30"
+    lock.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = check_archive(root)
+    changed = [p for p in problems if "曾更正" in p.message]
+    assert len(changed) == 1 and "art-20" in changed[0].message and "2026-11-30 之前指纹 0123abcd" in changed[0].message
+    assert changed[0].level == "warning" and not [p for p in problems if p.level == "error"]
