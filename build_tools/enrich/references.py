@@ -31,6 +31,11 @@ Omnibus decisions
     ``2019年3月2日《国务院关于修改部分行政法规的决定》`` — the date printed
     before the title is kept in ``text`` (it tells these same-titled
     documents apart; see :func:`external_key`).
+Dated decisions
+    a decision's title with a date before it on the same line keeps that date
+    (``Reference.date``, :func:`decision_date`): lawrefbook's 专利法 prints
+    ``1992年9月4日 第七届…会议《关于修改〈中华人民共和国专利法〉的决定》第一次修正``
+    and three more such lines — four decisions, four external documents.
 Clauses of another document
     ``《…》第二十条`` → article ``art-20``; ``《…》第二十条第二款`` →
     ``art-20-p2``; ``《…》第十条之一`` → ``art-10-1``; ``第五条第三项`` →
