@@ -304,7 +304,10 @@ _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl
            "center", "form", "address", "figure", "figcaption", "caption", "hr", "body", "td", "th", "fieldset"}
 _SKIP = {"script", "style", "noscript", "template", "iframe", "object", "svg", "head", "select", "option", "button"}
 _META_FIELDS = {"articletitle": "title", "pubdate": "date_published", "contentsource": "issuer", "columnname": "column",
-                "url": "source_url", "keywords": "keywords", "sitename": "site", "og:title": "title", "og:url": "source_url"}
+                "url": "source_url", "keywords": "keywords", "sitename": "site", "og:title": "title", "og:url": "source_url",
+                # gov.cn pages after 2019, Open Graph articles
+                "firstpublishedtime": "date_published", "publishdate": "date_published",
+                "article:published_time": "date_published", "og:site_name": "site"}
 
 
 def _container(soup: BeautifulSoup) -> Tag | None:

@@ -141,6 +141,8 @@ def _layouts(r: dict) -> dict[str, str]:
         "dl": "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>",
         "li-span": "<ul>" + "".join(f"<li><span>{k}：</span><span>{v}</span></li>" for k, v in pairs) + "</ul>",
         "one-line": "<div>" + "　".join(f"{k}：{v}" for k, v in pairs) + "</div>",
+        "other-labels": "<div>" + "　".join(f"{k}：{v}" for k, v in [("索引号", r["index_number"]), ("发布机关", r["issuer"]),
+                                                                    ("文件编号", r["doc_number"]), ("发文日期", r["date_written"])]) + "</div>",
     }
 
 
@@ -337,3 +339,15 @@ def test_a_form_field_deep_in_the_body_is_text(notices, tmp_path):
     f.write_text(page, encoding="utf-8")
     n = load_notice(f, use_sidecar=False)
     assert n.title == ref.title and "名称：江西省示范性托育机构申报表" in n.body.split("\n")
+
+
+def test_publication_date_meta_tags(rows, tmp_path):
+    # gov.cn pages after 2019 write <meta name="firstpublishedtime" content="2020-02-09-21:14:00">
+    for r in rows[:5]:
+        page = (PROVINCIAL / r["file"]).read_text(encoding="utf-8")
+        pub = re.search(r'<meta name="PubDate" content="([^"]+)">', page)
+        stamp = pub.group(1).replace(" ", "-") + ":00"
+        f = tmp_path / r["file"]
+        f.write_text(page.replace(pub.group(0), f'<meta name="firstpublishedtime" content="{stamp}">'), encoding="utf-8")
+        n = load_notice(f, use_sidecar=False)
+        assert n.date_published == r["date_published"] and n.provenance["date_published"].startswith("meta firstpublishedtime")
