@@ -150,7 +150,7 @@ def test_parse_cache_holds_one_entry_per_current_file(tmp_path):
 
 
 def test_thousands_of_warnings_are_summarised_and_kept_in_full(tmp_path, lawref_dir, monkeypatch):
-    """Real files with duplicate numbers (公安部 rules): the console shows every
+    """A real file with 19 structure warnings (商丘市 regulation): the console shows every
     error, the first warnings and a count; problems.txt holds them all."""
     from build_tools.models import Problem
     from build_tools import pipeline
@@ -158,7 +158,7 @@ def test_thousands_of_warnings_are_summarised_and_kept_in_full(tmp_path, lawref_
 
     MAX_WARNINGS_SHOWN = 8
     monkeypatch.setattr(pipeline, "MAX_WARNINGS_SHOWN", MAX_WARNINGS_SHOWN)
-    res = load_documents([lawref_dir / "部门规章/公安部/交通警察道路执勤执法工作规范(2018-01-25).md"])
+    res = load_documents([lawref_dir / "DLC/河南地方法规/地方性法规/河南/商丘市市区饮用水水源保护条例(2018-09-03).md"])
     assert len(res.problems) > MAX_WARNINGS_SHOWN
     rep = BuildReport(problems=res.problems + [Problem("x.txt", 3, "error", "坏文件")], ok=True)
     lines: list[str] = []

@@ -70,6 +70,9 @@ def hostile_sources(src: Path) -> None:
     (src / "xss_firstline.yml").write_text(f"id: {IDS['firstline']}\nregion: 云南省\n", encoding="utf-8")
     # 3. a scraped page: entity-encoded payload in <title>, ArticleTitle, the heading; javascript: in meta Url
     page = PROVINCIAL.read_text(encoding="utf-8").replace(PROVINCIAL_TITLE, html.escape(TITLE))
+    # the forwarded plan's title, in the cover note and in its heading (split across spans)
+    page = re.sub(r"关于金融支持防控疫情(?:<span[^>]*>)?稳定经济增长的若干措施", html.escape(f"关于{P}的若干措施").replace("\\", "\\\\"),
+                  page)
     page = re.sub(r'<meta name="Url" content="[^"]*">', '<meta name="Url" content="javascript:window.__pwned=9">', page)
     (src / "xss_page.html").write_text(page, encoding="utf-8")
     (src / "xss_page.yml").write_text(f"id: {IDS['html']}\n", encoding="utf-8")
