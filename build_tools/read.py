@@ -349,6 +349,7 @@ class _Lines:
         self.block = 0  # serial number of the current block element (lines split by <br> share it)
         self.blocks = 0
         self.pre = 0  # inside <pre>: a newline ends a line
+        self.consumed: set[int] = set()  # ids of value rows already read with their header row
 
     def flush(self, style: str = "") -> None:
         text = " ".join("".join(self.buf).split())  # HTML collapses white space (as the reader always did)
@@ -431,6 +432,8 @@ class _Lines:
                 self.inside = True
 
     def row(self, tr: Tag) -> None:
+        if id(tr) in self.consumed:
+            return
         cells = [c for c in tr.find_all(["td", "th"]) if not c.find(["td", "th"])]
         parts = []
         for c in cells:
@@ -438,6 +441,13 @@ class _Lines:
             if re.sub(r"[\s\u3000:：]", "", t) in FIELD_LABELS:  # a label cell: 发文机关 | 国务院
                 t = re.sub(r"[\s\u3000:：]", "", t) + "："
             parts.append(t)
+        # a header row of labels over a row of values: 索引号 | 发文机关 … / 000014349 | 国务院 …
+        below = tr.find_next_sibling("tr")
+        if len(parts) >= 2 and all(p.endswith("：") and p[:-1] in FIELD_LABELS for p in parts) and below is not None:
+            values = [" ".join(c.get_text("").split()) for c in below.find_all(["td", "th"]) if not c.find(["td", "th"])]
+            if len(values) == len(parts) and not any(re.sub(r"[\s\u3000:：]", "", v) in FIELD_LABELS for v in values):
+                parts = [p + v for p, v in zip(parts, values)]
+                self.consumed.add(id(below))
         text = "\u3000".join(p for p in parts if p)
         if text.strip():  # a row of two or more cells is data; one cell per row only frames the page
             plain = re.sub(r"\s", "", text)

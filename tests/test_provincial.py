@@ -138,6 +138,8 @@ def _layouts(r: dict) -> dict[str, str]:
     return {
         "th-td": "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in pairs) + "</table>",
         "td-td": "<table><tr>" + "".join(f"<td><b>{k}：</b></td><td>{v}</td>" for k, v in pairs) + "</tr></table>",
+        "columns": "<table><tr>" + "".join(f"<th>{k}</th>" for k, _ in pairs) + "</tr><tr>"
+                   + "".join(f"<td>{v}</td>" for _, v in pairs) + "</tr></table>",
         "dl": "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in pairs) + "</dl>",
         "li-span": "<ul>" + "".join(f"<li><span>{k}：</span><span>{v}</span></li>" for k, v in pairs) + "</ul>",
         "one-line": "<div>" + "　".join(f"{k}：{v}" for k, v in pairs) + "</div>",
