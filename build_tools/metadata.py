@@ -384,11 +384,12 @@ def extract(raw: RawDocument) -> Notice:
             prov["issuer"] = "法律题注（通过/公布行）"
     if not issuer:
         src = first("issuer", ("meta", "format"))
-        if src is not None:
+        if src is not None and ORGAN_END_RE.search(src.value):
             issuer = [p for p in ISSUER_SPLIT_RE.split(src.value) if p]
-            prov["issuer"] = _where(src)
+            # ContentSource names who published the page, not who issued the text
+            prov["issuer"] = _where(src) + ("（推定：页面来源，正文未署发文机关）" if _kind(src) == "meta" else "")
     if issuer:
-        basis["issuer"] = "printed"
+        basis["issuer"] = "inferred" if prov.get("issuer", "").endswith("正文未署发文机关）") else "printed"
 
     # 文号: table (无 = none printed) > a 文号 line at the top of the body
     doc_number = None
