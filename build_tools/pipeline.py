@@ -7,9 +7,14 @@ keeps the rules of the build:
   left out, unless it was already published (it is in anchors.lock), in which
   case the build fails rather than silently removing its pages;
 * a document whose clauses do not conserve its body is never published;
-* the site is built into a temporary directory and swapped in only when
-  ``mkdocs build --strict`` succeeded, so a failed build never destroys the
-  last good site.
+* sources are regular files inside source_texts/ (``source_files`` /
+  ``refused_sources``: symlinks, FIFOs and control-character names refused),
+  at most ``MAX_SOURCE_BYTES``;
+* an id belongs to the file ``ids.lock`` names (``load_owners``): another
+  file claiming it is the error, wherever it sorts;
+* publishing (site, locks, index; the build lock; killing children) is
+  ``publish.SiteBuild``: a failed or killed build never destroys the last
+  good site or index.
 """
 from __future__ import annotations
 
