@@ -271,6 +271,30 @@ def _owner_of(doc_id: str, claimants: list[tuple[Path, Notice]], owners: dict[st
 # real document (人民检察院刑事诉讼规则, lawrefbook) is 0.31 MB.
 MAX_SOURCE_BYTES = 2_000_000
 
+def identical_sources(files: list[Path]) -> list[Problem]:
+    """A warning for each file byte-identical to an earlier one (two ids, two
+    pages of one text; ``iparchive add`` refuses the second).  Only files of
+    equal size are hashed."""
+    by_size: dict[int, list[Path]] = {}
+    for f in files:
+        try:
+            by_size.setdefault(f.stat().st_size, []).append(f)
+        except OSError:
+            continue
+    probs = []
+    for same in by_size.values():
+        if len(same) < 2:
+            continue
+        first: dict[bytes, Path] = {}
+        for f in same:
+            digest = hashlib.sha256(f.read_bytes()).digest()
+            if digest in first:
+                probs.append(Problem(str(f), None, "warning", f"与 {first[digest]} 内容完全相同（重复文件）：同一文本有两个 id、两个页面，请删去其一"))
+            else:
+                first[digest] = f
+    return probs
+
+
 PARALLEL_MIN = 1000  # documents; below this a worker pool costs more than it saves
 
 
@@ -341,6 +365,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
                 problems.append(Problem(str(path), None, "error", f"id {doc_id!r} 与 {first_path} 重复：每个文件的 id 必须唯一，请修改其中一个 sidecar"))
     order = {p: k for k, p in enumerate(paths)}
     notices.sort(key=lambda n: order[where[n.id]])
+    problems.extend(identical_sources([where[n.id] for n in notices]))
     if cache_dir and prune_cache:
         _prune_cache(cache_dir, used)
     # with a pool, per-file seconds add up across cores: report CPU seconds

@@ -492,3 +492,12 @@ def test_a_full_disk_during_the_lock_write_leaves_the_old_lock(archive, monkeypa
         fsutil.atomic_write_text(lock, anchors.format_lock({"x": {"s1": "00000000"}}))
     assert lock.read_bytes() == before
     assert not [p for p in archive.sources.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_two_byte_identical_sources_with_their_own_ids_are_reported(archive):
+    twin = archive.sources / "kunming-copy.txt"
+    shutil.copyfile(archive.sources / KUNMING, twin)
+    twin.with_suffix(".yml").write_text("id: kunming-copy\nregion: 昆明市\n", encoding="utf-8")
+    problems = check_archive_at(archive)
+    dup = [p for p in problems if Path(p.file).name == twin.name and "内容完全相同" in p.message]
+    assert len(dup) == 1 and KUNMING in dup[0].message
