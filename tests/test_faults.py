@@ -29,8 +29,7 @@ from build_tools.write import linkcheck
 from build_tools.write.mkbuild import STAMP
 from conftest import LAWREF, ROOT
 
-pytestmark = pytest.mark.slow
-
+# not marked slow: each case is one or two builds of the 11-document archive (seconds)
 KUNMING = "002_f819ad9b31b3e7a6.txt"
 NEW_SENTENCE = "附：新增一句关于植物新品种权质押融资的话。"
 NEW_QUERY = "植物新品种权质押融资"
