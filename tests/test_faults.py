@@ -12,6 +12,7 @@ After every case (issue 11 "Done when"):
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -27,6 +28,7 @@ from build_tools.fsutil import PAUSE_ENV, PAUSE_MARK
 from build_tools.pipeline import staged_paths
 from build_tools.write import linkcheck
 from build_tools.write.mkbuild import STAMP
+from search.schema import META_FILE
 from conftest import LAWREF, ROOT
 
 # not marked slow: each case is one or two builds of the 11-document archive (seconds)
@@ -237,3 +239,37 @@ def test_a_second_build_told_not_to_wait_refuses_with_a_message(states, tmp_path
     _assert_same(_state(work), before)  # nothing happened
     r = _build(work)  # the kernel released the dead build's lock
     assert r.returncode == 0, r.stderr
+
+
+# a from-scratch rebuild of the command-line index (schema change): build_index
+# clears the index first, so it must run in the copy (issue 11 case 8)
+REBUILD = """
+import sys
+from pathlib import Path
+import search.index as si
+si.SCHEMA_VERSION = "forced-rebuild"  # the copy now looks stale: build_index starts it from empty
+from build_tools.pipeline import load_documents, source_files
+from build_tools.publish import build_index_swapped
+work = Path(sys.argv[1])
+build_index_swapped(load_documents(source_files(work / "source_texts")).notices, work / "index")
+"""
+
+
+def test_a_killed_from_scratch_index_rebuild_leaves_the_index_answering(states, tmp_path):
+    base, before, after = states
+    work = _copy(base, tmp_path / "d")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **{PAUSE_ENV: "index"})
+    proc = subprocess.Popen([sys.executable, "-c", REBUILD, str(work)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_marker(proc, "index")
+    meta = json.loads((work / "index.tmp" / META_FILE).read_text(encoding="utf-8"))
+    assert meta["schema"] == "forced-rebuild"  # rebuilt from empty, in the copy
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    proc.stdout.close()
+    assert "kunming-2022-4dd4de" in _search(work, "惩罚性赔偿")
+    r = _build(work)
+    assert r.returncode == 0, r.stderr
+    _assert_same(_state(work), after)
+    assert not (work / "index.tmp").exists()
