@@ -23,8 +23,12 @@ reader would (``fill``: an IME commits the whole word), then 加载更多 /
 显示更多 / 该文件另有 clicked until every result is on the page.  Measured:
 recall (hits found / ground truth), precision@10 (of the first 10 clause
 results, those in the ground truth), first-result latency and bytes fetched
-from a cold page (``COLD`` queries each).  Table on stdout, figures in
-``build/bench.json`` under ``search_quality`` (other keys kept).
+from a cold page (``COLD`` queries each).  On the Pagefind archive, for
+comparison, the same documents are also indexed with Pagefind 1.5.2's own
+Chinese segmentation (``native_bundle``, unsegmented pages) and queried with
+Pagefind's own matching: what the box relied on before (Pagefind issues
+#1237, #659, #987).  Table on stdout, figures in ``build/bench.json`` under
+``search_quality`` (other keys kept; ``--only`` keeps the other archive's).
 
     .venv/bin/python -m build_tools.bench_search [--keep] [--docs N]
 """
@@ -56,8 +60,10 @@ from search.schema import Filters, IndexRecord, read_meta, theme_slug
 from search.tokenizer import normalize
 
 from .bench import CHROMIUM, serve_site
-from .pipeline import build_site, source_files, staged_paths
+from .pipeline import build_site, load_documents, source_files, staged_paths
+from .write import mkbuild
 from .write.mkbuild import read_stamp
+from .write.search_pages import write_search_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -139,16 +145,38 @@ def build(work: Path, files: list[Path], mode: Optional[str]) -> dict:
             os.environ["IPARCHIVE_SEARCH"] = old
     if not rep.ok:
         raise RuntimeError("构建失败：" + "; ".join(str(p) for p in rep.problems if p.level == "error")[:2000])
+    (work / "files.txt").write_text("\n".join(map(str, files)), encoding="utf-8")
     return {"paths": paths, "documents": rep.notices, "clauses": rep.clauses, "build_s": time.perf_counter() - t0,
             "mode": read_stamp(paths.site).get("search", "material"),
-            "backend": (read_meta(paths.index) or {}).get("backend", "?")}
+            "backend": (read_meta(paths.index) or {}).get("backend", "?"), "files": files}
+
+
+NATIVE = "pagefind-native"  # Pagefind on the unsegmented text, beside the site's own bundle
+
+
+def native_bundle(built: dict) -> float:
+    """Index the same documents with Pagefind's own Chinese segmentation into
+    ``site/pagefind-native/`` (what search_pages did before pre-segmenting);
+    returns the bundle's size in MB."""
+    paths = built["paths"]
+    res = load_documents(built["files"], require_sidecar=False, cache_dir=paths.cache / "docs")
+    src = paths.cache / "pagefind-native-src"
+    write_search_pages(res.notices, src, presegment=False)
+    out = paths.site / NATIVE
+    mkbuild.pagefind_wait(mkbuild.pagefind_start(src, out), out)
+    return _size(out) / 1e6
+
+
+def _size(p: Path) -> int:
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
 
 
 def reuse(work: Path) -> dict:
     """An archive ``build`` left in ``work`` (``--keep``), without building it again."""
     paths = staged_paths(ROOT, work)
     recs = index_records(paths.index)
-    return {"paths": paths, "documents": sum(1 for r in recs if r.kind == "title"),
+    files = [Path(x) for x in (work / "files.txt").read_text(encoding="utf-8").splitlines() if x]
+    return {"paths": paths, "files": files, "documents": sum(1 for r in recs if r.kind == "title"),
             "clauses": sum(1 for r in recs if r.kind == "clause"), "build_s": 0.0,
             "mode": read_stamp(paths.site).get("search", "material"),
             "backend": (read_meta(paths.index) or {}).get("backend", "?")}
@@ -324,6 +352,25 @@ class Browser:
             pg.evaluate("() => document.querySelectorAll('.ipa-hit__rest').forEach(b => b.click())")
         return _pairs(pg.locator(self.link).evaluate_all("els => els.map(e => e.getAttribute('href'))"))
 
+    def native(self, q: Query) -> list[tuple[str, str]]:
+        """Pagefind's own matching on its own segmentation (the bundle of
+        ``native_bundle``): every sub-result of every page, in rank order."""
+        pg = self.page
+        hrefs = pg.evaluate("""async q => {
+            if (!window.__nativePf) {
+              window.__nativePf = await import('/%s/pagefind.js');
+              await window.__nativePf.options({baseUrl: '/'});
+              window.__nativePf.init();
+            }
+            const res = await window.__nativePf.search(q);
+            const out = [];
+            for (const r of res.results) {
+              const d = await r.data();
+              (d.sub_results || []).forEach(s => { if (s.url.indexOf('#') > 0) out.push(s.url); });
+            }
+            return out; }""" % NATIVE, q.text)
+        return _pairs(hrefs)
+
     def _idle(self, pg) -> None:
         pg.wait_for_timeout(150)  # past the input debounce
         pg.wait_for_selector(f"{self.results}[data-state='idle']", state="attached", timeout=120_000)
@@ -342,18 +389,8 @@ class Browser:
         """First result after typing into a freshly loaded page: seconds, bytes."""
         ctx = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         pg = ctx.new_page()
-        sizes: list[int] = []
-
-        def done(req):
-            try:
-                z = req.sizes()
-                sizes.append(z["responseBodySize"] + z["responseHeadersSize"])
-            except Exception:  # a request that failed has no sizes
-                pass
-
-        pg.on("requestfinished", done)
-        urls: list[str] = []
-        pg.on("request", lambda req: urls.append(req.url))
+        finished: list = []  # sizes are asked for afterwards: no protocol call inside a handler
+        pg.on("requestfinished", lambda req: finished.append(req))
         try:
             self.open(pg)
             pg.evaluate("""sel => { window.__t1 = null;
@@ -363,10 +400,17 @@ class Browser:
                 window.__t0 = performance.now(); }""", self.link)
             pg.locator(self.box).fill(q.text)
             pg.wait_for_selector(self.link, state="attached", timeout=120_000)
+            at_first = len(finished)  # what was fetched when the first result showed
             seconds = pg.evaluate("window.__t1 - window.__t0") / 1000
-            pg.wait_for_timeout(300)  # the responses of the first render
+            sizes = []
+            for req in finished[:at_first]:
+                try:
+                    z = req.sizes()
+                    sizes.append(z["responseBodySize"] + z["responseHeadersSize"])
+                except Exception:  # a request that failed has no sizes
+                    pass
             return {"query": q.text, "seconds": round(seconds, 3), "bytes": sum(sizes), "requests": len(sizes),
-                    "bytes_gzip": sum(self.gzip_size(u) for u in dict.fromkeys(urls))}
+                    "bytes_gzip": sum(self.gzip_size(r.url) for r in finished[:at_first])}
         finally:
             ctx.close()
 
@@ -379,6 +423,7 @@ def evaluate(name: str, built: dict) -> dict:
     records = index_records(paths.index)
     qs = queries(records)
     rows = []
+    native_mb = native_bundle(built) if built["mode"] == "pagefind" and CHROMIUM.exists() else None
     with sync_playwright() as pw:
         br = Browser(pw, paths.site, built["mode"]) if CHROMIUM.exists() else None
         try:
@@ -398,6 +443,9 @@ def evaluate(name: str, built: dict) -> dict:
                     else:
                         row["browser"] = dict(zip(("recall", "p10"), score(got, gt)), hits=len(got),
                                               s=round(time.perf_counter() - t0, 2))
+                    if native_mb is not None and not q.filters:
+                        nat = br.native(q)
+                        row["native"] = dict(zip(("recall", "p10"), score(nat, gt)), hits=len(nat))
                 rows.append(row)
                 b = row.get("browser")
                 print(f"  {q.text} {row['filters'] or ''}: 标准 {len(gt)}，命令行 {len(found)}"
@@ -409,7 +457,11 @@ def evaluate(name: str, built: dict) -> dict:
                 br.close()
     return {"archive": name, "documents": built["documents"], "clauses": built["clauses"], "mode": built["mode"],
             "cli_backend": built["backend"], "build_s": round(built["build_s"], 1), "queries": rows,
-            "cold": cold, "summary": summarise(rows, cold)}
+            "cold": cold, "summary": summarise(rows, cold),
+            "index_mb": {"browser": round(_size(paths.site / "pagefind") / 1e6, 2) if built["mode"] == "pagefind"
+                         else round(_size(paths.site / "search") / 1e6, 2),
+                         "pagefind_native": round(native_mb, 2) if native_mb is not None else None,
+                         "cli": round(_size(paths.index) / 1e6, 2)}}
 
 
 def _mean(xs: list[float]) -> Optional[float]:
@@ -420,7 +472,7 @@ def summarise(rows: list[dict], cold: list[dict]) -> dict:
     """Means over the queries with ground truth (word/phrase: every kind
     without filters; filtered separately)."""
     out: dict = {"queries": len(rows), "with_truth": sum(1 for r in rows if r["truth"])}
-    for eng in ("cli", "browser"):
+    for eng in ("cli", "browser", "native"):
         have = [r for r in rows if eng in r and r["truth"]]
         plain = [r for r in have if r["kind"] != "filtered"]
         filt = [r for r in have if r["kind"] == "filtered"]
@@ -465,6 +517,12 @@ def table(results: list[dict]) -> str:
                          f"{_pct(b['p10_word_phrase'])} | {_pct(b['recall_filtered'])} / {_pct(b['p10_filtered'])} | "
                          f"{fr.get('median', 0):.2f} / {fr.get('max', 0):.2f} s | "
                          f"{fb.get('max', 0) / 1e6:.2f} / {fb.get('max_gzip', 0) / 1e6:.2f} MB |")
+        n = s.get("native") or {}
+        if n.get("n"):
+            ix = r.get("index_mb", {})
+            lines.append(f"| {name} | Pagefind 1.5.2 自带分词（对照，不分词的旧页面） | {n['n']} 条有结果 | "
+                         f"{_pct(n['recall'])} | {_pct(n['p10'])} | {_pct(n['p10_word_phrase'])} | — | — | "
+                         f"索引 {ix.get('pagefind_native')} MB（逐字索引 {ix.get('browser')} MB） |")
     return "\n".join(lines)
 
 
@@ -491,6 +549,11 @@ def merge_json(key: str, value) -> Path:
             data = {}
     except (OSError, ValueError):
         data = {}
+    old = data.get(key) if isinstance(data.get(key), dict) else {}
+    if key == "search_quality" and old.get("archives"):  # one archive re-run: keep the others
+        names = {a["archive"] for a in value["archives"]}
+        value = dict(value, archives=[a for a in old["archives"] if a.get("archive") not in names]
+                     + value["archives"])
     data[key] = value
     out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     return out
@@ -527,6 +590,8 @@ def main(argv=None) -> int:
     print("浏览器与命令行召回差距最大的查询：")
     print(worst(results))
     path = merge_json("search_quality", {"when": time.strftime("%Y-%m-%d %H:%M"), "archives": results})
+    if args.only:  # keep the other archive's last figures
+        print("（只评测了一个文库；另一文库沿用上次的数据）", file=sys.stderr)
     print(f"（详见 {path.relative_to(ROOT)} 的 search_quality）")
     return 0
 

@@ -88,8 +88,11 @@ def clause_themes(n: Notice, theme_names: dict[str, str]) -> tuple[list[str], li
     return doc, extra
 
 
-def search_page(n: Notice, theme_names: dict[str, str] | None = None) -> str:
+def search_page(n: Notice, theme_names: dict[str, str] | None = None, presegment: bool = True) -> str:
+    """The Pagefind page of ``n``; ``presegment=False`` leaves the text to
+    Pagefind's own segmenter (only ``make bench-search`` does, to measure it)."""
     names = theme_names or {}
+    seg = spaced if presegment else str
     meta = " · ".join(x for x in (n.doc_number, "，".join(n.issuer), n.date or "") if x)
     parts = ['<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">',
              f"<title>{esc(n.title)}</title></head><body data-pagefind-body>"]
@@ -99,14 +102,14 @@ def search_page(n: Notice, theme_names: dict[str, str] | None = None) -> str:
     if doc_themes or extra:
         parts.append(f'<span data-pagefind-meta="dtheme[data-v]" data-v="{esc("、".join(doc_themes))}"></span>'
                      f'<span data-pagefind-meta="ctheme[data-v]" data-v="{esc(" ".join(extra))}"></span>')
-    parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}">{esc(spaced(n.title))}</h1>')
+    parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}">{esc(seg(n.title))}</h1>')
     if meta:
-        parts.append(f"<p>{esc(spaced(meta))}</p>")
+        parts.append(f"<p>{esc(seg(meta))}</p>")
     for c in n.walk():
-        parts.append(f'<h3 id="{esc(c.id)}">{esc(spaced(c.label)) or esc(c.id)}</h3>')
-        parts += [f"<p>{esc(spaced(line))}</p>" for line in c.text.split("\n") if line.strip()]
+        parts.append(f'<h3 id="{esc(c.id)}">{esc(seg(c.label)) or esc(c.id)}</h3>')
+        parts += [f"<p>{esc(seg(line))}</p>" for line in c.text.split("\n") if line.strip()]
     if not n.clauses and n.body:
-        parts += [f"<p>{esc(spaced(line))}</p>" for line in n.body.split("\n") if line.strip()]
+        parts += [f"<p>{esc(seg(line))}</p>" for line in n.body.split("\n") if line.strip()]
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -130,7 +133,7 @@ def facets_html(n: Notice) -> str:
     return f'<p class="ipa-facets" hidden data-pagefind-ignore>{" ".join(spans)}</p>' if spans else ""
 
 
-def write_search_pages(notices: Iterable[Notice], out: Path) -> list[str]:
+def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = True) -> list[str]:
     """Write ``out/notices/<id>.html`` for every notice (unchanged files are
     kept) and remove pages of documents no longer in the archive.  Returns
     the paths written."""
@@ -143,4 +146,4 @@ def write_search_pages(notices: Iterable[Notice], out: Path) -> list[str]:
             old.unlink()
     names = theme_name_map()
     return [f"notices/{name}" for name, n in want.items()
-            if write_if_changed(folder / name, search_page(n, names))]
+            if write_if_changed(folder / name, search_page(n, names, presegment))]

@@ -26,7 +26,7 @@
   if (window.__ipaSearch) return;
   window.__ipaSearch = true;
 
-  var PAGE = 20, PER_DOC = 3, BATCH = 10, SNIPPET = 110, BEFORE = 24;
+  var PAGE = 20, PER_DOC = 3, BATCH = 10, AUTO = 3, SNIPPET = 110, BEFORE = 24;
   var cfg = {};
   try { cfg = JSON.parse(document.getElementById("__config").textContent); } catch (e) { cfg = {}; }
   var base = new URL((cfg.base || ".") + "/", location.href);
@@ -334,7 +334,7 @@
     var input = form.querySelector("input"), panel = form.querySelector(".ipa-search__panel");
     var status = form.querySelector(".ipa-search__status"), list = form.querySelector("ol");
     var more = form.querySelector(".ipa-search__more"), fbox = form.querySelector(".ipa-search__filters");
-    var pagefind = null, loading = null, seq = 0, state = null, selects = {};
+    var pagefind = null, loading = null, seq = 0, state = null, selects = {}, filtersBuilt = false;
 
     function load() {
       if (!loading) {
@@ -484,27 +484,36 @@
       var s = state.clauses ? "共 " + state.clauses + " 条条款，" + state.docs + " 个文件" : (left ? "" : "没有找到匹配的条款");
       if (left) s += (s ? "；" : "") + "还有 " + left + " 个候选文件未检查";
       status.textContent = s || "正在检索…";
-      more.hidden = !left;
+      more.hidden = !left || list.dataset.state === "busy";
       more.textContent = "加载更多（还有 " + left + " 个候选文件）";
     }
 
     // check the next BATCH candidate pages; keep going until something shows
-    function step(mine) {
+    // check the next BATCH candidate pages, each shown (in rank order, one
+    // slot per page) as soon as its fragment arrives; keep going until
+    // something shows
+    function step(mine, round) {
+      round = round || 1;
       list.dataset.state = "busy";  // "idle" once this batch is shown (tests, bench)
       var batch = state.results.slice(state.next, state.next + BATCH);
       state.next += batch.length;
-      return Promise.all(batch.map(function (r) { return r.data(); })).then(function (ds) {
-        if (mine !== seq) return;
-        ds.forEach(function (d) {
+      return Promise.all(batch.map(function (r) {
+        var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
+        return r.data().then(function (d) {
+          if (mine !== seq) return;
           var hs = docHits(d, state.ts);
-          if (!hs.length) return;
+          if (!hs.length) { slot.remove(); return; }
           state.clauses += hs.length;
           state.docs += 1;
-          list.appendChild(docItem(d, hs));
-        });
-        showStatus();
-        if (state.docs < 5 && state.next < state.results.length) return step(mine);
+          list.replaceChild(docItem(d, hs), slot);
+          showStatus();
+        }, function () { slot.remove(); });
+      })).then(function () {
+        if (mine !== seq) return;
+        // on by itself until a few documents show (at most AUTO batches); then 加载更多
+        if (state.docs < 3 && round < AUTO && state.next < state.results.length) return step(mine, round + 1);
         list.dataset.state = "idle";
+        showStatus();
       });
     }
 
@@ -533,7 +542,10 @@
       }).then(function (res) {
         if (!res || mine !== seq) return;
         state = { results: res.results || [], next: 0, ts: ts, clauses: 0, docs: 0 };
-        return step(mine);
+        return step(mine).then(function () {
+          // the filter values load after the first results, not before them
+          if (!filtersBuilt) { filtersBuilt = true; return buildFilters(pagefind); }
+        });
       }).catch(function (e) {
         status.textContent = "检索索引加载失败：" + e;
         list.dataset.state = "idle";
@@ -543,7 +555,7 @@
     more.addEventListener("click", function (ev) {
       ev.preventDefault();
       ev.stopPropagation();
-      if (state) step(seq);
+      if (state && list.dataset.state !== "busy") step(seq, AUTO);
     });
 
     // fetch the search runtime (pagefind.js, its wasm, the page list and
@@ -552,7 +564,7 @@
     if (location.protocol !== "file:") {
       var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 200); };
       window.addEventListener("load", function () {
-        idle(function () { load().then(buildFilters).catch(function () {}); });
+        idle(function () { load().catch(function () {}); });
       });
     }
 
