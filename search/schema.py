@@ -117,11 +117,10 @@ class IndexRecord:
 
     @classmethod
     def from_stored(cls, d: dict[str, Any]) -> "IndexRecord":
-        """Back from ``stored()`` (or a backend's stored fields)."""
+        """Back from ``stored()`` (lists for the tuple fields; missing fields default)."""
         kw = {k: d[k] for k in cls.STORED if k in d and d[k] is not None}
         for k in ("region", "themes", "doc_themes"):
-            v = kw.get(k, ())
-            kw[k] = tuple(v.split(",") if isinstance(v, str) else v) if v else ()
+            kw[k] = tuple(kw.get(k) or ())
         kw.setdefault("order", 0)
         for k in ("key", "kind", "doc_id", "clause_id", "label", "citation", "doc_title", "text", "url"):
             kw.setdefault(k, "")

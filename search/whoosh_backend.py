@@ -205,6 +205,14 @@ def document(r: IndexRecord) -> dict:
     return d
 
 
+def record(stored: dict) -> IndexRecord:
+    """An IndexRecord from Whoosh's stored fields (KEYWORD lists split again)."""
+    d = dict(stored)
+    for k in KEYWORDS:
+        d[k] = [v for v in (d.get(k) or "").split(",") if v]
+    return IndexRecord.from_stored(d)
+
+
 def write(
     index_dir: Path,
     *,
@@ -451,7 +459,7 @@ def run(s, q: str, text: str, tree, flt: Filters, limit: int, offset: int = 0) -
     f = _filters(flt)
     want = max(1, limit) + max(0, offset)
     res = s.search(query, filter=f, limit=want, terms=False)
-    rows = [(float(r.score), IndexRecord.from_stored(r.fields())) for r in res][offset:]
+    rows = [(float(r.score), record(r.fields())) for r in res][offset:]
     total = res.scored_length()
     if total >= want:  # Whoosh's len() ignores the filter: count
         total = s.search(query, filter=f, limit=None, scored=False, terms=False).scored_length()

@@ -9,6 +9,7 @@ checked against the Whoosh analyzers' terms on real text.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -212,3 +213,49 @@ def test_tantivy_incremental_on_laws(tmp_path, lawref_dir):
     assert search(d, "独角兽条款") == []
     assert ns[0].id not in {h.doc_id for h in search(d, f'"{old}"', limit=1000)}
     assert st.records == sum(len(sindex.notice_records(n)) for n in changed[1:])
+
+
+# ------------------------------------------------------------ package shape (issue 17 item 3)
+
+
+def test_both_backends_implement_the_protocol_and_own_their_clear(tmp_path):
+    """whoosh_backend and tantivy_backend satisfy schema.Backend; clear_index
+    leaves nothing of either backend (each clears its own files)."""
+    from search.schema import Backend, META_FILE
+
+    ns = seed_notices()[:2]
+    for name in sindex.BACKENDS:
+        mod = sindex.backend_module(name)
+        assert isinstance(mod, Backend), name
+        d = tmp_path / name
+        build_index(ns, d, backend=name)
+        assert mod.exists(d) and (d / META_FILE).is_file()
+        sindex.clear_index(d)
+        assert not mod.exists(d) and list(d.iterdir()) == [], list(d.iterdir())
+
+
+def test_records_are_typed_not_comma_strings():
+    """notice_records gives schema.IndexRecord with tuples (a region chain of
+    names and codes, themes as slugs), the same that comes back from a search."""
+    from search.schema import IndexRecord
+
+    n = next(x for x in seed_notices() if x.region and x.region.code == "530100")
+    recs = sindex.notice_records(n)
+    assert all(isinstance(r, IndexRecord) for r in recs)
+    assert recs[0].kind == "title" and recs[0].region == ("云南省", "530000", "昆明市", "530100")
+    assert all(isinstance(r.themes, tuple) and all("," not in t for t in r.themes) for r in recs)
+    assert IndexRecord.from_stored(json.loads(recs[1].to_json())) == recs[1]
+
+
+def test_schema_is_a_leaf_without_engines():
+    """search/schema.py imports nothing from search/ and loads neither Whoosh,
+    tantivy nor jieba; the backends never import search.query."""
+    src = (ROOT / "search" / "schema.py").read_text(encoding="utf-8")
+    assert "from ." not in src and "import search" not in src
+    code = ("import sys, search.schema; bad = [m for m in ('whoosh', 'tantivy', 'jieba', 'rjieba', 'search.query') "
+            "if m in sys.modules]; assert not bad, bad")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for b in ("whoosh_backend", "tantivy_backend", "qparse", "tokenizer"):
+        text = (ROOT / "search" / f"{b}.py").read_text(encoding="utf-8")
+        assert not re.search(r"^\s*from \.query import|^\s*from \. import query|search\.query", text, re.M), b
