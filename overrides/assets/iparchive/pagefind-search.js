@@ -17,9 +17,12 @@
  * indexes one Han character per word (build_tools/write/search_pages.py), the
  * query is sent spaced the same way, so every page holding the characters is
  * a candidate; candidate pages are checked in Pagefind's order, clause by
- * clause (the anchors of the page fragment), 10 at a time: 加载更多 reaches
- * every hit.  Filters (地区 including sub-regions, 年份 range, 文种, 主题,
- * 状态) are Pagefind filters, combinable, as the CLI's flags.
+ * clause (the anchors of the page fragment), 10 at a time, each page shown
+ * as soon as its fragment arrives; up to 3 batches run by themselves, then
+ * 加载更多 reaches every other hit (and 该文件另有 the rest of a page's).
+ * Filters (地区 including sub-regions, 年份 range, 文种, 主题 with the CLI's
+ * clause-or-document meaning, 状态) are Pagefind filters, combinable, as the
+ * CLI's flags.
  */
 (function () {
   "use strict";
