@@ -268,6 +268,9 @@ def cmd_build(args) -> int:
     return EXIT_SOME_ERRORS if any(p.level == "error" for p in rep.problems) else EXIT_OK
 
 
+NOT_FOUND_PAGE = "404.html"  # MkDocs writes the theme's Chinese 404 page (overrides/404.html) there
+
+
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Static files of one site tree only: a path that resolves outside the
     tree (a symlink in a downloaded copy pointing at /etc) and a directory
@@ -284,6 +287,19 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def list_directory(self, path):
         self.send_error(404, "File not found")
         return None
+
+    def send_error(self, code: int, message=None, explain=None) -> None:
+        """A missing path gets the site's own Chinese 404 page (status 404), not http.server's English one."""
+        page = Path(self.directory) / NOT_FOUND_PAGE
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args) -> None:
         sys.stderr.write(safe_text(f"{self.address_string()} - {format % args}\n"))

@@ -180,4 +180,4 @@ def date_order_problem(n: Notice) -> Optional[Problem]:
     line = n.date_lines.get("date_written") or n.date_lines.get("date_published")
     return Problem(n.source_file, line, "warning",
                    f"成文日期 {n.date_written}（{where('date_written')}）晚于发布日期 {n.date_published}"
-                   f"（{where('date_published')}），请核对；施行日期不应记为成文日期")
+                   f"（{where('date_published')}），请核对" + ("；施行日期不应记为成文日期" if n.kind == "law" else ""))

@@ -500,9 +500,6 @@ def extract(raw: RawDocument) -> Notice:
         prov["source_url"] = _where(url)
     if date_written and "date_written" not in prov and raw.format != "lawmd":
         prov["date_written"] = "落款日期"
-    if raw.format != "lawmd" and date_written and date_published and date_written > date_published:
-        warnings.append((date_lines.get("date_written"), f"成文日期 {date_written}（{prov.get('date_written', '原文')}）晚于发布日期 "
-                         f"{date_published}（{prov.get('date_published', '原文')}）：两者均按原文保留，请核对"))
     for d in decl:
         if d.field in {"index_number", "topic", "validity", "keywords"} and d.value and d.field not in prov:
             prov[d.field] = f"{d.value}　← {_where(d)}"
@@ -628,6 +625,8 @@ def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_s
         for f in SIDECAR_FIELDS:
             if getattr(notice, f, None) != before[f] or notice.basis.get(f) == "sidecar":
                 notice.provenance[f] = f"sidecar {side_path.name}" + (f"（原文：{before[f]}）" if before[f] not in (None, "", []) and f != "region" else "")
+        if notice.title and "title" in data.values:  # the sidecar answers the missing-title warning
+            notice.warnings = [(ln, m) for ln, m in notice.warnings if not m.startswith("无法确定标题")]
     if not notice.id:
         notice.id = auto_id(notice, path.read_bytes())
         notice.basis["id"] = "auto"

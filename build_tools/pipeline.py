@@ -18,6 +18,7 @@ keeps the rules of the build:
 """
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import json
@@ -34,6 +35,7 @@ from typing import Callable, Iterable, Optional
 
 from . import anchors
 from .errors import SourceError
+from .lawdates import date_order_problem
 from .fsutil import atomic_write_text, pause_point
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
@@ -174,11 +176,27 @@ def _structure(notice: Notice) -> list[Problem]:
 def _stage_digest() -> bytes:
     """The read/structure stage modules: a change to any of them invalidates the cache."""
     h = hashlib.sha1(CACHE_VERSION.encode())
-    for mod in ("models", "read", "metadata", "sidecar", "docnumber", "structure", "regions"):
-        f = Path(__file__).with_name(f"{mod}.py")
-        if f.exists():
-            h.update(f.read_bytes())
+    for f in _stage_modules(("metadata", "structure", "lawdates")):
+        h.update(f.read_bytes())
     return h.digest()
+
+
+def _stage_modules(roots: tuple[str, ...]) -> list[Path]:
+    """The package's top-level modules that ``roots`` import, transitively
+    (``from .x import`` / ``from . import x``): every module a parse depends on."""
+    here = Path(__file__).parent
+    seen: dict[str, Path] = {}
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        f = here / f"{name}.py"
+        if name in seen or not f.is_file():
+            continue
+        seen[name] = f
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                todo += [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
+    return [seen[k] for k in sorted(seen)]
 
 
 def _cache_key(path: Path) -> str:
@@ -227,6 +245,10 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
             probs += _structure(notice)
         except Exception as e:
             probs += [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
+    probs += [Problem(str(path), line, "warning", msg) for line, msg in notice.warnings]
+    order = date_order_problem(notice)
+    if order is not None:
+        probs.append(order)
     for p in probs:
         if p.file == notice.source_file:
             p.file = str(path)

@@ -583,9 +583,6 @@ def test_screenshots_law_page_and_150_document_home(built, big, page):
     assert re.search(r"tags/region/\d{6}\.html$", page.url)
 
 
-@pytest.mark.xfail(reason="iparchive serve (build_tools/cli.py SiteHandler, the safety helper's) still answers "
-                          "missing paths with http.server's English error; it should send site/404.html "
-                          "(build_tools.write.common.NOT_FOUND_PAGE) with status 404", strict=False)
 def test_serve_answers_missing_paths_with_the_chinese_404(built):
     import subprocess
     import urllib.error

@@ -10,7 +10,8 @@
   permanent work ids kept in ``works.lock``), references resolved to the
   version in force at the citing date (references.py), cited-by lists per
   document and per work, external documents, related documents
-  (related.py), and the 成文/发布 order warnings (lawdates.py).
+  (related.py).  The 成文/发布 order warning (lawdates.date_order_problem)
+  is reported at load time by the pipeline, after the sidecar is applied.
 
 ``enrich(notices)`` is the per-document part plus resolution, for callers
 that need no Enrichment (returns the seconds per step).
@@ -22,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from ..lawdates import date_order_problem
 from ..models import Enrichment, Notice, Problem
 from ..vocabulary import Theme, load_vocabulary
 from .goals import find_goals
@@ -127,10 +127,6 @@ def enrich_all(
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)
     timing["resolve"] = time.perf_counter() - t0
-    for n in notices:
-        p = date_order_problem(n)
-        if p is not None:
-            out.problems.append(p)
     if related:
         t0 = time.perf_counter()
         out.related = {doc: [(other, reason) for other, _, reason in items]

@@ -328,4 +328,3 @@ def type_family(doc_type: Optional[str]) -> str:
     if not doc_type:
         return UNTYPED
     return TYPE_FAMILY.get(doc_type, doc_type)
-NOT_FOUND_PAGE = "404.html"  # in the built site: what a missing path is answered with (iparchive serve)

@@ -35,6 +35,7 @@ from typing import Optional
 import yaml
 
 from ..fsutil import atomic_write_text
+from ..siteurl import site_url_setting
 
 STAMP = ".iparchive-site.json"   # in the built site: what it was built with
 PAGEFIND_DIR = "pagefind"
@@ -113,11 +114,12 @@ def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool
 
 
 def stamp_key(config: Path, search: str) -> str:
-    """What a dirty rebuild depends on besides the docs: config, theme
-    overrides, hooks, MkDocs/Material versions, search mode."""
+    """What a dirty rebuild depends on besides the docs: config, public
+    address, theme overrides, hooks, MkDocs/Material versions, search mode."""
     from importlib.metadata import version
 
-    h = hashlib.sha1(f"{search}|{version('mkdocs')}|{version('mkdocs-material')}".encode())
+    # the public address (environment or --site-url) is in every page's canonical link
+    h = hashlib.sha1(f"{search}|{version('mkdocs')}|{version('mkdocs-material')}|{site_url_setting(config)}".encode())
     h.update(config.read_bytes())
     try:
         raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
