@@ -77,6 +77,7 @@ class LoadResult:
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # id -> the file it was read from
+    keys: dict[str, str] = field(default_factory=dict)  # id -> load cache key (content hash), when cached
 
     @property
     def errors(self) -> list[Problem]:
@@ -352,10 +353,12 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     claims: dict[str, list[tuple[Path, Notice]]] = {}
     t_read = t_struct = 0.0
     used: set[str] = set()
+    key_of: dict[Path, str] = {}
     try:
         for path, (notice, probs, tr, ts, key) in zip(paths, results):
             if key:
                 used.add(key)
+                key_of[path] = key
             t_read += tr
             t_struct += ts
             problems.extend(probs)
@@ -391,7 +394,8 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     if cache_dir and prune_cache:
         _prune_cache(cache_dir, used)
     # with a pool, per-file seconds add up across cores: report CPU seconds
-    return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where)
+    keys = {n.id: key_of[where[n.id]] for n in notices if where[n.id] in key_of}
+    return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys)
 
 
 # ------------------------------------------------------------------ site
@@ -509,13 +513,16 @@ class BuildReport:
 
 
 def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
-                 works_lock: Optional[Path] = None) -> tuple[dict[str, float], Enrichment]:
+                 works_lock: Optional[Path] = None,
+                 keys: Optional[dict[str, str]] = None) -> tuple[dict[str, float], Enrichment]:
     """Themes, references, goals, targets, works and versions, related documents:
     one typed ``Enrichment`` (``enrich.enrich_all``) that write takes as it is.
 
     The term vectors of ``related_documents`` (jieba, the slow part) are kept
     in ``cache_dir/related-terms.pickle`` between builds; ``works_lock`` is
-    ``source_texts/works.lock`` (permanent work ids)."""
+    ``source_texts/works.lock`` (permanent work ids); with ``keys`` (id ->
+    load key, ``LoadResult.keys``) each document's themes, references,
+    goals and targets are kept in ``cache_dir/enrich/`` (enrich.doccache)."""
     from .enrich import enrich_all  # jieba and the vocabularies load only when enriching
 
     cache_file = Path(cache_dir) / "related-terms.pickle" if cache_dir else None
@@ -526,7 +533,8 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
         except Exception:
             cache = {}
     before = set(cache)
-    enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache)
+    enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache,
+                            doc_cache_dir=Path(cache_dir) / "enrich" if cache_dir and keys else None, doc_keys=keys)
     if cache_file and set(cache) != before:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         cache_file.write_bytes(pickle.dumps(cache))
@@ -588,7 +596,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         # enrich
         step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
         t0 = time.perf_counter()
-        _, enrichment = enrich_stage(notices, paths.cache, works_lock=paths.sources / versions.LOCK_NAME)
+        _, enrichment = enrich_stage(notices, paths.cache, works_lock=paths.sources / versions.LOCK_NAME,
+                                     keys=res.keys)
         rep.problems.extend(enrichment.problems)  # 成文日期 after 发布日期, works.lock
         rep.timings["enrich"] = time.perf_counter() - t0
         pause_point("enriched")

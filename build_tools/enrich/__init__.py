@@ -19,12 +19,15 @@ that need no Enrichment (returns the seconds per step).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import pickle
 import time
 from pathlib import Path
 from typing import Optional
 
 from ..models import Enrichment, Notice, Problem
 from ..vocabulary import Theme, load_vocabulary
+from .doccache import DocCache, DocEnrichment, compute_all
 from .goals import find_goals
 from .references import (
     cited_by,
@@ -56,21 +59,44 @@ __all__ = [
 ]
 
 
-def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float]) -> None:
+def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
+    """The per-document steps on one notice (sets its themes, references,
+    goals, targets) and what they found, with the seconds of each step."""
+    t0 = time.perf_counter()
+    tag_clauses(notice, vocab)
+    t1 = time.perf_counter()
+    notice.references = find_references(notice)
+    t2 = time.perf_counter()
+    notice.goals = find_goals(notice)
+    t3 = time.perf_counter()
+    notice.targets = find_targets(notice)
+    t4 = time.perf_counter()
+    return DocEnrichment([list(c.themes) for c in notice.walk()], list(notice.themes),
+                         pickle.loads(pickle.dumps(notice.references)), list(notice.goals), list(notice.targets),
+                         (t1 - t0, t2 - t1, t3 - t2, t4 - t3))
+
+
+def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float],
+                  cache: Optional[DocCache] = None) -> None:
+    """Per-document steps: cached entries applied, the rest computed (on all
+    cores for large batches, doccache.compute_all) and cached."""
+    todo = []
     for n in notices:
-        t0 = time.perf_counter()
-        tag_clauses(n, vocab)
-        t1 = time.perf_counter()
-        n.references = find_references(n)
-        t2 = time.perf_counter()
-        n.goals = find_goals(n)
-        t3 = time.perf_counter()
-        n.targets = find_targets(n)
-        t4 = time.perf_counter()
-        timing["themes"] += t1 - t0
-        timing["references"] += t2 - t1
-        timing["goals"] += t3 - t2
-        timing["targets"] += t4 - t3
+        entry = cache.get(n) if cache else None
+        if entry is None:
+            todo.append(n)
+        else:
+            entry.apply(n)
+    results = compute_all(todo, functools.partial(enrich_one, vocab=vocab))
+    for n, entry in zip(todo, results):
+        entry.apply(n)  # a forked worker set them on its own copy
+        for k, sec in zip(("themes", "references", "goals", "targets"), entry.seconds):
+            timing[k] += sec
+        if cache:
+            cache.put(n, entry)
+    if cache:
+        cache.hits, cache.misses = len(notices) - len(todo), len(todo)
+        cache.prune()
 
 
 def enrich(
@@ -99,16 +125,21 @@ def enrich_all(
     today: Optional[str] = None,
     related_cache: Optional[dict] = None,
     related: bool = True,
+    doc_cache_dir: Optional[Path] = None,
+    doc_keys: Optional[dict[str, str]] = None,
 ) -> Enrichment:
     """The whole enrich stage as one typed result (see module doc).
 
     ``works_lock``: ``source_texts/works.lock`` (read only here; the build
     writes it with ``versions.update_works_lock`` once the site is good);
     ``today``: the build date for 尚未生效 / 已失效 (default: today);
-    ``related_cache``: term vectors kept between builds (related.py)."""
+    ``related_cache``: term vectors kept between builds (related.py);
+    ``doc_cache_dir`` + ``doc_keys`` (document id -> load key): the
+    per-document results kept between builds (doccache.py)."""
     vocab = vocab if vocab is not None else load_vocabulary()
     timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0}
-    _per_document(notices, vocab, timing)
+    cache = DocCache(doc_cache_dir, doc_keys or {}, repr(vocab).encode()) if doc_cache_dir else None
+    _per_document(notices, vocab, timing, cache)
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
     lock: dict[str, str] = {}

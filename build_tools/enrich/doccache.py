@@ -1,0 +1,131 @@
+"""Per-document enrichment, cached between builds and run on every core.
+
+What one document's enrichment is (``DocEnrichment``): the themes of each of
+its clauses (in ``Notice.walk()`` order) and of the document, its references
+as found (before ``resolve_references`` fills the targets), its goals and
+its targets.  None of it depends on another document, so:
+
+* ``DocCache`` keeps one pickle per document in ``<cache>/enrich/``, named
+  by a key made of the document's load key (``pipeline.load_documents``:
+  the hash of its file, its sidecar and the read/structure modules), the
+  theme vocabulary and the source of the modules listed in
+  ``MODULES``; a changed document, vocabulary or rule misses, the others
+  hit (issue 16: a one-document rebuild re-enriched all 3,490 documents,
+  15 s).  Entries no current document uses are deleted by ``prune``.
+* ``compute_all`` enriches the documents the cache missed in forked worker
+  processes when there are at least ``PARALLEL_MIN`` of them (a cold build
+  of the whole corpus); the workers read the notices from the parent's
+  memory (fork) and send back only the small ``DocEnrichment`` records.
+
+Cross-document work (versions, resolution, cited-by, related documents)
+stays in ``enrich_all``: it is recomputed on every build.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..models import Goal, Notice, Reference, Target
+
+CACHE_VERSION = "1"  # bump when DocEnrichment changes shape
+PARALLEL_MIN = 400  # documents to enrich; below this forking costs more than it saves
+HERE = Path(__file__).resolve().parent
+# every module whose rules decide a DocEnrichment (themes, references, goals, targets and what they import)
+MODULES = [HERE / f"{m}.py" for m in ("__init__", "doccache", "themes", "references", "goals", "targets")] + [
+    HERE.parent / f"{m}.py" for m in ("models", "vocabulary", "docnumber", "numerals")]
+
+
+@dataclass
+class DocEnrichment:
+    clause_themes: list[list[str]] = field(default_factory=list)  # one list per clause, walk order
+    themes: list[str] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    seconds: tuple[float, ...] = ()  # themes, references, goals, targets (when computed)
+
+    def apply(self, notice: Notice) -> None:
+        """Set what the per-document steps set (fresh lists: the resolution step
+        fills the references in place)."""
+        for clause, themes in zip(notice.walk(), self.clause_themes):
+            clause.themes = list(themes)
+        notice.themes = list(self.themes)
+        notice.references = pickle.loads(pickle.dumps(self.references))
+        notice.goals = list(self.goals)
+        notice.targets = list(self.targets)
+
+
+def rules_digest(vocab_fingerprint: bytes) -> bytes:
+    h = hashlib.sha1(CACHE_VERSION.encode())
+    h.update(vocab_fingerprint)
+    for f in MODULES:
+        if f.is_file():
+            h.update(f.read_bytes())
+    return h.digest()
+
+
+class DocCache:
+    """``<cache>/enrich/<key>.pickle`` per document (see module doc);
+    ``keys``: document id -> load key (documents without one are never cached)."""
+
+    def __init__(self, directory: Path, keys: dict[str, str], vocab_fingerprint: bytes):
+        self.dir = Path(directory)
+        digest = rules_digest(vocab_fingerprint)
+        self.keys = {doc: hashlib.sha1(digest + k.encode()).hexdigest() for doc, k in keys.items() if k}
+        self.hits = self.misses = 0
+
+    def get(self, notice: Notice) -> Optional[DocEnrichment]:
+        key = self.keys.get(notice.id)
+        if not key:
+            return None
+        try:
+            entry = pickle.loads((self.dir / f"{key}.pickle").read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+            return None
+        return entry if isinstance(entry, DocEnrichment) else None
+
+    def put(self, notice: Notice, entry: DocEnrichment) -> None:
+        key = self.keys.get(notice.id)
+        if not key:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / f"{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps(entry))
+        tmp.replace(self.dir / f"{key}.pickle")
+
+    def prune(self) -> None:
+        """Delete entries no current document uses (edited or removed documents)."""
+        keep = set(self.keys.values())
+        if self.dir.is_dir():
+            for f in self.dir.glob("*.pickle"):
+                if f.stem not in keep:
+                    f.unlink(missing_ok=True)
+
+
+# the documents a forked worker enriches: set in the parent just before the fork
+_FORK_NOTICES: list[Notice] = []
+_FORK_STEP: Optional[Callable[[Notice], DocEnrichment]] = None
+
+
+def _fork_worker(index: int) -> DocEnrichment:
+    return _FORK_STEP(_FORK_NOTICES[index])
+
+
+def compute_all(notices: list[Notice], step: Callable[[Notice], DocEnrichment],
+                workers: Optional[int] = None) -> list[DocEnrichment]:
+    """``step`` for each notice, in order; on all cores (fork) for large batches."""
+    global _FORK_NOTICES, _FORK_STEP
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(notices) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return [step(n) for n in notices]
+    _FORK_NOTICES, _FORK_STEP = notices, step
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_fork_worker, range(len(notices)), chunksize=8)
+    finally:
+        _FORK_NOTICES, _FORK_STEP = [], None

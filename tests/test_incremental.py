@@ -1,0 +1,82 @@
+"""Issue 16: the cached / parallel paths give what a cold serial run gives.
+
+Real documents: the archive's seeds (source_texts/), the 43 govcn2019 pages
+and a fixed slice of lawrefbook laws, enough (>= doccache.PARALLEL_MIN) for
+the per-document enrichment to run in forked workers.
+"""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from build_tools.enrich import doccache, enrich_all
+from build_tools.pipeline import load_documents, source_files
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+
+
+def _files() -> list[Path]:
+    laws = sorted(p for p in (SHARED / "lawrefbook").rglob("*.md") if p.name != "_index.md")
+    random.Random(16).shuffle(laws)
+    return sorted(laws[:380]) + sorted((SHARED / "govcn2019").glob("*.html")) + source_files(ROOT / "source_texts")
+
+
+def _findings(notices) -> list:
+    """Everything the enrich stage sets on the documents, after resolution."""
+    return [(n.id, [(c.id, c.themes) for c in n.walk()], n.themes, n.references, n.goals, n.targets)
+            for n in notices]
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("parse")
+    res = load_documents(_files(), cache_dir=cache / "docs")
+    assert len(res.notices) >= doccache.PARALLEL_MIN
+    assert set(res.keys) == {n.id for n in res.notices}  # every document has a load key
+    return res, cache
+
+
+def test_cached_and_forked_enrichment_equal_a_cold_serial_run(loaded, tmp_path, monkeypatch):
+    res, cache = loaded
+    docs = res.notices
+    enr_cold = None
+    monkeypatch.setattr(doccache, "PARALLEL_MIN", 10 ** 9)  # serial, no cache
+    enr_cold = enrich_all(docs, today="2026-12-01", related=False)
+    cold = _findings(docs)
+    monkeypatch.setattr(doccache, "PARALLEL_MIN", 400)
+    d = tmp_path / "enrich"
+    first = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)  # forked
+    assert _findings(docs) == cold
+    assert len(list(d.glob("*.pickle"))) == len(docs)
+    for n in docs:  # wipe what the stage sets: the cache alone must bring it back
+        n.references, n.goals, n.targets, n.themes = [], [], [], []
+        for c in n.walk():
+            c.themes = []
+    second = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
+    assert _findings(docs) == cold
+    for enr in (first, second):
+        assert enr.cited_by == enr_cold.cited_by and enr.external == enr_cold.external
+        assert list(enr.works) == list(enr_cold.works)
+    # a real corpus has findings of each kind (the comparison is not vacuous)
+    assert sum(len(n.references) for n in docs) > 1000
+    assert sum(1 for n in docs for c in n.walk() if c.themes) > 1000
+    assert any(n.goals for n in docs) and any(n.targets for n in docs)
+
+
+def test_one_changed_document_misses_only_itself(loaded, tmp_path):
+    res, _ = loaded
+    docs = res.notices
+    d = tmp_path / "enrich"
+    enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
+    before = {f.name for f in d.glob("*.pickle")}
+    keys = dict(res.keys)
+    victim = docs[7].id
+    keys[victim] = "changed-" + keys[victim]
+    cache = doccache.DocCache(d, keys, b"")
+    assert sum(cache.get(n) is None for n in docs) == len(docs)  # another vocabulary: every entry misses
+    enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=keys)
+    after = {f.name for f in d.glob("*.pickle")}
+    assert len(after) == len(docs) and len(after - before) == 1  # one new entry, the old one pruned
