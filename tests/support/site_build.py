@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from build_tools.pipeline import run_mkdocs, staged_paths
+from build_tools.pipeline import staged_paths
+from build_tools.publish import run_mkdocs
 from build_tools.write import mkbuild, write_docs
 from build_tools.write.search_pages import write_search_pages
 
