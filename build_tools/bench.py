@@ -27,7 +27,8 @@ from playwright.sync_api import sync_playwright
 from search.index import META_FILE
 from search.query import search
 
-from .pipeline import build_site, run_mkdocs, source_files, staged_paths
+from .pipeline import build_site, source_files, staged_paths
+from .publish import run_mkdocs
 from .write.mkbuild import read_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
