@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from build_tools import write
 from build_tools.enrich import doccache, enrich_all
 from build_tools.pipeline import load_documents, source_files
 
@@ -80,3 +81,26 @@ def test_one_changed_document_misses_only_itself(loaded, tmp_path):
     enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=keys)
     after = {f.name for f in d.glob("*.pickle")}
     assert len(after) == len(docs) and len(after - before) == 1  # one new entry, the old one pruned
+
+
+def _tree(d: Path) -> dict[str, bytes]:
+    return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_forked_write_gives_the_serial_docs_tree_and_a_rerun_rewrites_nothing(loaded, tmp_path, monkeypatch):
+    res, _ = loaded
+    docs = res.notices
+    enr = enrich_all(docs, today="2026-12-01", related=False)
+    url = "https://ip.example.org"
+    monkeypatch.setattr(write, "PARALLEL_MIN", 10 ** 9)
+    serial = write.write_docs(docs, tmp_path / "a", site_url=url, enrichment=enr, search="pagefind")
+    monkeypatch.setattr(write, "PARALLEL_MIN", 400)
+    forked = write.write_docs(docs, tmp_path / "b", site_url=url, enrichment=enr, search="pagefind")
+    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert len(a) > 5 * len(docs)  # a page and four downloads per document, and the listings
+    assert a.keys() == b.keys()
+    assert all(f"notices/{n.id}.md" in a for n in docs)
+    assert [k for k in a if a[k] != b[k]] == []
+    assert serial.files == forked.files and serial.changed == forked.changed and serial.pages == forked.pages
+    again = write.write_docs(docs, tmp_path / "b", site_url=url, enrichment=enr, search="pagefind")
+    assert again.changed == [] and _tree(tmp_path / "b") == b

@@ -13,6 +13,9 @@ Usage::
 """
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
 import shutil
 import sys
 import time
@@ -23,8 +26,8 @@ from typing import Any, Optional
 from ..models import Enrichment, Notice
 from ..vocabulary import load_vocabulary
 from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, clear_clause_cache, site_url_setting, write_if_changed
-from .downloads import write_downloads
-from .exports import SCHEMA_VERSION, write_exports
+from .downloads import download_files, write_document_downloads
+from .exports import SCHEMA_VERSION, document, write_exports
 from .feed import write_feed
 from .cite import cite_page
 from .home import home_page
@@ -95,6 +98,60 @@ def _themes(vocab: Any) -> list[tuple[str, str, str]]:
     return out
 
 
+PARALLEL_MIN = 400  # documents; below this forking the writers costs more than it saves
+
+
+class DocumentJob:
+    """Everything ``write_docs`` makes per document: its page
+    (``notices/<id>.md``), its one-line JSON record (archive.json and the
+    .json download) and its four downloads.  ``run`` returns, per document,
+    (page rewritten?, record); pages and downloads go straight to disk.
+
+    On large archives the documents are split over forked workers (both
+    cores: issue 16): they read the notices and the enrichment from the
+    parent's memory and send back only the records; each file is written
+    by exactly one worker, with the same bytes a serial run writes."""
+
+    def __init__(self, docs_dir: Path, site_url: str, byid: dict[str, Notice], cites, external, rel_map,
+                 redirects: dict, themes: ThemeIndex, enr: Enrichment):
+        self.docs_dir, self.site_url, self.byid = docs_dir, site_url, byid
+        self.cites, self.external, self.rel_map = cites, external, rel_map
+        self.redirects, self.themes, self.enr = redirects, themes, enr
+        self.notices: list[Notice] = []
+
+    def one(self, n: Notice) -> tuple[bool, str]:
+        text = render_notice(n, site_url=self.site_url, notices=self.byid, cited_by=self.cites,
+                             external=self.external, related=self.rel_map, redirects=self.redirects.get(n.id, {}),
+                             themes=self.themes, enrichment=self.enr)
+        changed = write_if_changed(self.docs_dir / f"notices/{n.id}.md", text)
+        # one line, json's C encoder (indent= takes the pure-Python one)
+        record = json.dumps(document(n, self.site_url, self.cites.get(n.id, []), self.themes), ensure_ascii=False)
+        write_document_downloads(n, self.docs_dir, self.site_url, record, gbt_prefix(n))
+        return changed, record
+
+    def download_paths(self, n: Notice) -> list[Path]:
+        return [self.docs_dir / p for p, _, _ in download_files(n.id)]
+
+    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, str]]:
+        global _JOB
+        workers = workers or os.cpu_count() or 1
+        if workers < 2 or len(notices) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+            return [self.one(n) for n in notices]
+        self.notices, _JOB = notices, self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return pool.map(_job_one, range(len(notices)), chunksize=8)
+        finally:
+            self.notices, _JOB = [], None
+
+
+_JOB: Optional[DocumentJob] = None  # the job a forked writer runs: set in the parent just before the fork
+
+
+def _job_one(index: int) -> tuple[bool, str]:
+    return _JOB.one(_JOB.notices[index])
+
+
 def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str] = None,
                enrichment: Optional[Enrichment] = None,
                related: Optional[dict] = None,
@@ -133,11 +190,11 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     cites, external, rel_map = enr.cited_by, enr.external, enr.related
     themes = ThemeIndex(_themes(vocab))
 
+    # each document's page, record and downloads: written as they are made
+    # (never all held at once), in forked workers on large archives
+    job = DocumentJob(docs_dir, site_url, byid, cites, external, rel_map, redirects or {}, themes, enr)
+    done = job.run(notices)
     pages: dict[str, str] = {}
-    for n in notices:
-        pages[f"notices/{n.id}.md"] = render_notice(
-            n, site_url=site_url, notices=byid, cited_by=cites, external=external,
-            related=rel_map, redirects=(redirects or {}).get(n.id, {}), themes=themes, enrichment=enr)
     pages.update(work_pages(notices, enr))  # works/<work-id>.md, works/compare/<old>--<new>.md
     pages.update(notices_index(notices))
     pages.update(region_pages(notices))
@@ -154,12 +211,20 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
 
     stats = WriteStats(notices=len(notices), clauses=sum(1 for n in notices for _ in n.walk()),
                        themes=n_themes, external=len(external), search=mode, site_url=site_url)
+    for n, (changed, _) in zip(notices, done):
+        rel_path = f"notices/{n.id}.md"
+        if changed:
+            stats.changed.append(rel_path)
+        stats.files.append(rel_path)
     for rel_path, text in pages.items():
         if write_if_changed(docs_dir / rel_path, text):
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
-    for p in (write_exports(notices, docs_dir, site_url, cites, themes) + [write_feed(notices, docs_dir, site_url, themes)]
-              + write_downloads(notices, docs_dir, site_url, cites, themes, gbt_prefix)):
+    records = {n.id: record for n, (_, record) in zip(notices, done)}
+    del done
+    for p in (write_exports(notices, docs_dir, site_url, cites, themes, records)
+              + [write_feed(notices, docs_dir, site_url, themes)]
+              + [p for n in notices for p in job.download_paths(n)]):
         stats.files.append(p.relative_to(docs_dir).as_posix())
     for stale in sorted(before - set(stats.files)):
         (docs_dir / stale).unlink()
@@ -168,7 +233,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
         for sub in sorted((docs_dir / d).rglob("*"), reverse=True) if (docs_dir / d).is_dir() else []:
             if sub.is_dir() and not any(sub.iterdir()):
                 sub.rmdir()
-    stats.pages = len(pages)
+    stats.pages = len(pages) + len(notices)
     clear_clause_cache()
     stats.seconds = time.perf_counter() - t0
     return stats

@@ -212,13 +212,20 @@ def write_downloads(notices: list[Notice], docs_dir: Path, site_url: str,
     ``gbt_of(n)``: the GB/T 7714 prefix of the page buttons (``pages.gbt_prefix``)."""
     out: list[Path] = []
     for n in notices:
-        paths = [Path(docs_dir) / p for p, _, _ in download_files(n.id)]
-        txt, md, js, docx = paths
         # one line, json's C encoder (indent= takes the pure-Python one: 6 of 8 s on 200 laws)
         record = json.dumps(document(n, site_url, cited_by.get(n.id, []), themes), ensure_ascii=False)
-        write_if_changed(txt, text_file(n, site_url))
-        write_if_changed(md, markdown_file(n, site_url))
-        write_if_changed(js, record + "\n")
-        write_docx(docx, n, site_url, record, gbt_of(n))
-        out += paths
+        out += write_document_downloads(n, docs_dir, site_url, record, gbt_of(n))
     return out
+
+
+def write_document_downloads(n: Notice, docs_dir: Path, site_url: str, record: str, gbt: str) -> list[Path]:
+    """One document's four downloads (``record``: its one-line JSON record,
+    ``exports.document``); the write stage calls it per document, in worker
+    processes on large archives."""
+    paths = [Path(docs_dir) / p for p, _, _ in download_files(n.id)]
+    txt, md, js, docx = paths
+    write_if_changed(txt, text_file(n, site_url))
+    write_if_changed(md, markdown_file(n, site_url))
+    write_if_changed(js, record + "\n")
+    write_docx(docx, n, site_url, record, gbt)
+    return paths

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Optional
 
 from ..models import Clause, Notice
 from .common import ThemeIndex, notice_path, permanent_url, type_family, write_if_changed
@@ -61,15 +62,17 @@ def document(n: Notice, site_url: str, cited_by: list[Citing], themes: ThemeInde
 
 
 def archive(notices: list[Notice], site_url: str, cited_by: dict[str, list[Citing]],
-            themes: ThemeIndex) -> dict:
-    docs = [document(n, site_url, cited_by.get(n.id, []), themes) for n in sorted(notices, key=lambda n: n.id)]
+            themes: ThemeIndex, *, documents: bool = True) -> dict:
+    """``documents=False``: the header only (``documents`` empty)."""
+    docs = [document(n, site_url, cited_by.get(n.id, []), themes)
+            for n in sorted(notices, key=lambda n: n.id)] if documents else []
     used = dict.fromkeys(st for n in notices for st in themes.doc_themes(n))
     vocab = {s: {"slug": s, "name": name, "description": desc} for s, name, desc in themes.themes}
     for s, name in used:
         vocab.setdefault(s, {"slug": s, "name": name, "description": ""})
     return {"schema": SCHEMA_NAME, "schema_version": SCHEMA_VERSION,
             "schema_url": permanent_url(site_url, "data/archive.schema.json"),
-            "site_url": site_url or None, "count": len(docs), "themes": list(vocab.values()),
+            "site_url": site_url or None, "count": len(notices), "themes": list(vocab.values()),
             "documents": docs}
 
 
@@ -111,17 +114,31 @@ def dump_archive(data: dict) -> str:
     """JSON text of ``archive()``: the header fields, then one document per
     line (diff-friendly; json's C encoder, ~5x faster than ``indent=``)."""
     head = {k: v for k, v in data.items() if k != "documents"}
-    docs = ",\n".join(json.dumps(d, ensure_ascii=False) for d in data["documents"])
+    return dump_records(head, [json.dumps(d, ensure_ascii=False) for d in data["documents"]])
+
+
+def dump_records(head: dict, records: list[str]) -> str:
+    """``dump_archive`` from the header and each document's one-line JSON
+    (the write stage makes those once per document, for the downloads too)."""
+    docs = ",\n".join(records)
     text = json.dumps(head, ensure_ascii=False, indent=1)
     return text[:-2] + ',\n "documents": [\n' + docs + "\n ]\n}\n"
 
 
 def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
-                  cited_by: dict[str, list[Citing]], themes: ThemeIndex) -> list[Path]:
+                  cited_by: dict[str, list[Citing]], themes: ThemeIndex,
+                  records: Optional[dict[str, str]] = None) -> list[Path]:
+    """archive.json and its schema; ``records``: doc id -> its one-line JSON
+    (``json.dumps(document(...))``) when the caller has made them already."""
     out = docs_dir / "data"
     out.mkdir(parents=True, exist_ok=True)
     a = out / "archive.json"
-    write_if_changed(a, dump_archive(archive(notices, site_url, cited_by, themes)))
+    if records is None:
+        write_if_changed(a, dump_archive(archive(notices, site_url, cited_by, themes)))
+    else:
+        head = {k: v for k, v in archive(notices, site_url, cited_by, themes, documents=False).items()
+                if k != "documents"}
+        write_if_changed(a, dump_records(head, [records[n.id] for n in sorted(notices, key=lambda n: n.id)]))
     s = out / "archive.schema.json"
     write_if_changed(s, json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n")
     return [a, s]
