@@ -14,7 +14,7 @@ Forms handled::
 ``..2020``.  Several words after ``search`` are joined with spaces (AND).
 Hits link to ``<site_url>/notices/<id>.html#<clause>``; the address comes from
 ``--site-url``, else the environment variable IPARCHIVE_SITE_URL, else
-``site_url`` in mkdocs.yml (the build's rule, ``write.common.site_url_setting``);
+``site_url`` in mkdocs.yml (the build's rule, ``build_tools.siteurl.site_url_setting``);
 without one the links are site-relative and the CLI says so once (on stderr).
 Control characters in stored text (an ESC of a terminal sequence in a
 scraped page) are shown as U+FFFD, never sent raw to the terminal.
@@ -30,6 +30,8 @@ import re
 import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
+
+from build_tools.siteurl import site_url_setting
 
 from .schema import SearchError
 
@@ -109,9 +111,6 @@ def site_url_of(args) -> str:
     """--site-url, else the build's rule (IPARCHIVE_SITE_URL, mkdocs.yml)."""
     if args.site_url is not None:
         return args.site_url.strip().rstrip("/")
-    # the write stage owns the canonical-address rule; imported only here (pypinyin)
-    from build_tools.write.common import site_url_setting
-
     return site_url_setting(MKDOCS_YML)
 
 
