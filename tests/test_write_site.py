@@ -93,6 +93,17 @@ def test_search_index_segments_words_and_points_at_clauses(built):
     assert (built["site"] / "search" / "search_index.js").is_file()  # offline plugin
 
 
+def test_search_index_carries_chinese_as_utf8(built):
+    """mkdocs_hooks.on_post_build: the index a first search downloads has no \\uXXXX escapes,
+    in the JSON and in the offline plugin's copy, and still parses to the same documents."""
+    raw = (built["site"] / "search" / "search_index.json").read_bytes()
+    js = (built["site"] / "search" / "search_index.js").read_bytes()
+    docs = raw[raw.index(b'"docs":'):]  # the config's separator regex legitimately spells \\u3000
+    assert b"\\u" not in docs and "惩罚性赔偿".encode() in docs
+    assert "惩罚性赔偿".encode() in js and js.startswith(b"var __index = ")
+    assert json.loads(js[len(b"var __index = "):]) == json.loads(raw)
+
+
 def test_offline_assets_are_local(built):
     site = built["site"]
     html = (site / "index.html").read_text(encoding="utf-8")
