@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -22,11 +21,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Optional
 
 from playwright.sync_api import sync_playwright
 from search.index import META_FILE
 from search.query import search
 
+from .metadata import load_notice
 from .pipeline import build_site, source_files, staged_paths
 from .publish import run_mkdocs
 from .write.mkbuild import read_stamp
@@ -45,12 +46,6 @@ QUERIES = [
 
 def _dir_size(p: Path) -> int:
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.exists() else 0
-
-
-def _peak_mb() -> tuple[float, float]:
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return me, kids
 
 
 def _index_backend(index_dir: Path) -> str:
@@ -206,79 +201,267 @@ def page_sizes(site: Path) -> dict:
                                      if not p.startswith("notices/") or p == "notices/index.html"), None)}
 
 
-def run(limit: int | None, keep: bool) -> dict:
+class PeakSampler:
+    """Peak resident memory of every process of the build, per process:
+    polls VmHWM in /proc for this process and its descendants (MkDocs,
+    Pagefind, the forked indexer and workers) every ``interval`` seconds.
+    ``peaks``: name -> MB, where name is 'build' or the child's command."""
+
+    def __init__(self, interval: float = 0.25):
+        self.interval, self.peaks = interval, {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+
+    def __enter__(self) -> "PeakSampler":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+
+    def loop(self) -> None:
+        while not self.stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        for pid, name in _descendants(os.getpid()):
+            mb = _hwm_mb(pid)
+            if mb > self.peaks.get(name, 0.0):
+                self.peaks[name] = mb
+
+
+def _hwm_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
+def _descendants(root: int) -> list[tuple[int, str]]:
+    """(pid, short name) of ``root`` and every process below it."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            cmd = (d / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(d.name))
+        words = [w.decode(errors="replace") for w in cmd if w]
+        names[int(d.name)] = _short(words)
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append((pid, "build" if pid == root else names.get(pid, "?")))
+        todo += children.get(pid, [])
+    return out
+
+
+def _short(words: list[str]) -> str:
+    if not words:
+        return "?"
+    if "build_tools.write.mkbuild" in words:
+        return "mkdocs"
+    if "pagefind" in words[0]:
+        return "pagefind"
+    if "build_tools.cli" in words:
+        return "cli"
+    return "fork:" + Path(words[0]).name  # forked workers and the index job keep our command line
+
+
+def changed_copy(victim: Path, where: Path, round_no: int) -> Path:
+    """A copy of ``victim`` with one sentence added, under ``where``, keeping
+    its id (its sidecar copied, or one naming the id it was read with)."""
+    where.mkdir(parents=True, exist_ok=True)
+    out = where / victim.name
+    data = victim.read_bytes()
+    extra = f"附则修改后的一句话（第 {round_no + 1} 次）。".encode()
+    if victim.suffix.lower() in (".html", ".htm") and b"</p>" in data:
+        k = data.rfind(b"</p>")
+        data = data[:k] + extra + data[k:]
+    else:
+        data = data + b"\n\n" + extra + b"\n"
+    side = victim.with_suffix(".yml")
+    if side.is_file():
+        shutil.copyfile(side, out.with_suffix(".yml"))
+    else:
+        out.with_suffix(".yml").write_text(f"id: {load_notice(victim).id}\n", encoding="utf-8")
+    out.write_bytes(data)
+    return out
+
+
+def scaled_files(files: list[Path], work: Path, scale: int) -> list[Path]:
+    """``files`` plus, ``scale - 1`` times, each lawrefbook file again under
+    another id (a copy differing by a trailing newline: its own auto id)."""
+    out = list(files)
+    for k in range(1, scale):
+        for f in files:
+            if "lawrefbook" not in f.parts:
+                continue
+            dest = work / f"scale-{k}" / f.relative_to(f.parents[1])
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(f.read_bytes() + b"\n" * k)
+            out.append(dest)
+    return out
+
+
+def most_cited(docs: Path, files: list[Path]) -> Optional[Path]:
+    """The source file of the document with the most citing clauses, read
+    line by line from ``data/archive.json`` (one document per line)."""
+    best, best_n = None, -1
+    by_name = {f.resolve().as_posix(): f for f in files}
+    with open(docs / "data" / "archive.json", encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip().rstrip(",")
+            if not line.startswith('{"id"'):
+                continue
+            d = json.loads(line)
+            if len(d.get("cited_by") or []) > best_n:
+                src = d.get("source_file") or ""
+                hit = by_name.get(Path(src).resolve().as_posix()) or next(
+                    (f for f in files if f.name == Path(src).name), None)
+                if hit is not None:
+                    best, best_n = hit, len(d["cited_by"])
+    return best
+
+
+def spread(values: list[float]) -> dict:
+    return {"runs": [round(v, 2) for v in values], "median": round(statistics.median(values), 2),
+            "min": round(min(values), 2), "max": round(max(values), 2)}
+
+
+def clean_build_dirs(work: Path) -> None:
+    for d in ("site", "docs", "cache", "index", "site-again"):
+        shutil.rmtree(work / d, ignore_errors=True)
+
+
+def run(limit: int | None, keep: bool, *, repeat: int = 1, scale: int = 1, browser: bool = True,
+        rebuilds: bool = True) -> dict:
     shared = Path(os.environ.get("IPARCHIVE_SHARED", ROOT.parent / "shared"))
     work = Path(tempfile.mkdtemp(prefix="iparchive-bench-"))
-    out: dict = {"corpus": str(shared / "corpus"), "work": str(work)}
+    out: dict = {"corpus": str(shared / "corpus"), "work": str(work), "repeat": repeat, "scale": scale,
+                 "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count()}
     try:
-        files = corpus_files(shared, limit)
-        paths = staged_paths(ROOT, work)
-        t0 = time.perf_counter()
-        rep = build_site(ROOT, paths=paths, files=files, require_sidecar=False, update_lock=False, progress=True)
-        out["full_build_s"] = time.perf_counter() - t0
-        if paths.problems.exists():  # the work directory goes at the end
-            (ROOT / "build").mkdir(exist_ok=True)
-            shutil.copyfile(paths.problems, ROOT / "build" / "bench-problems.txt")
-            out["problems_file"] = str(ROOT / "build" / "bench-problems.txt")
-        if not rep.ok:
-            out["error"] = [str(p) for p in rep.problems if p.level == "error"][:20]
-            return out
+        files = scaled_files(corpus_files(shared, limit), work, scale)
+        fulls, stage_runs = [], []
+        for r in range(repeat):
+            clean_build_dirs(work)
+            paths = staged_paths(ROOT, work)
+            with PeakSampler() as peaks:
+                t0 = time.perf_counter()
+                rep = build_site(ROOT, paths=paths, files=files, require_sidecar=False, update_lock=False,
+                                 progress=r == 0)
+                fulls.append(time.perf_counter() - t0)
+            stage_runs.append(rep.timings)
+            if r == 0:
+                out["peak_rss_mb"] = {k: round(v) for k, v in sorted(peaks.peaks.items())}
+                out["build_peak_by_phase_mb"] = {k: round(v) for k, v in rep.peak_mb.items()}
+            if paths.problems.exists():  # the work directory goes at the end
+                (ROOT / "build").mkdir(exist_ok=True)
+                shutil.copyfile(paths.problems, ROOT / "build" / "bench-problems.txt")
+                out["problems_file"] = str(ROOT / "build" / "bench-problems.txt")
+            if not rep.ok:
+                out["error"] = [str(p) for p in rep.problems if p.level == "error"][:20]
+                return out
+        out["full_build_s"] = spread(fulls)
         out.update(documents=rep.notices, clauses=rep.clauses, files=len(files))
-        out["stages_s"] = {k: round(v, 2) for k, v in rep.timings.items()}
-        ours = sum(rep.timings.get(k, 0) for k in ("read", "structure", "enrich", "write"))
+        out["stages_s"] = {k: round(statistics.median(t.get(k, 0) for t in stage_runs), 2) for k in rep.timings}
+        ours = sum(out["stages_s"].get(k, 0) for k in ("read", "structure", "enrich", "write"))
         out["site_mb"] = _dir_size(paths.site) / 1e6
         out["browser_index_mb"] = (_dir_size(paths.site / "search") + _dir_size(paths.site / "pagefind")) / 1e6
         mode = read_stamp(paths.site).get("search", "material")
         out["search_mode"] = mode
         out["pages"] = page_sizes(paths.site)
-        try:
-            out["browser"] = browser_search(paths.site, mode)
-        except Exception as e:  # a benchmark: report, do not stop
-            out["browser"] = {"error": f"{type(e).__name__}: {e}"}
+        if browser:
+            try:
+                out["browser"] = browser_search(paths.site, mode)
+            except Exception as e:  # a benchmark: report, do not stop
+                out["browser"] = {"error": f"{type(e).__name__}: {e}"}
         out["whoosh_index_mb"] = _dir_size(paths.index) / 1e6  # name kept for older bench.json readers
         out["cli_index_backend"] = _index_backend(paths.index)
         # mkdocs alone on the same generated Markdown
-        t0 = time.perf_counter()
-        run_mkdocs(ROOT, work / "site-again", config=paths.config, search=mode)
-        out["mkdocs_alone_s"] = time.perf_counter() - t0
-        out["ours_over_mkdocs"] = ours / out["mkdocs_alone_s"]
-        shutil.rmtree(work / "site-again", ignore_errors=True)
-        # rebuild after one document changes
-        victim = next(f for f in files if "lawrefbook" in str(f))
-        changed = work / "changed" / victim.name
-        changed.parent.mkdir(parents=True, exist_ok=True)
-        changed.write_bytes(victim.read_bytes() + "\n\n附则修改后的一句话。\n".encode())
-        files2 = [changed if f == victim else f for f in files]
-        t0 = time.perf_counter()
-        rep2 = build_site(ROOT, paths=paths, files=files2, require_sidecar=False, update_lock=False, progress=False)
-        out["rebuild_one_changed_s"] = time.perf_counter() - t0
-        out["rebuild_stages_s"] = {k: round(v, 2) for k, v in rep2.timings.items()}
-        out["rebuild_dirty"] = bool(read_stamp(paths.site).get("dirty"))
+        alone = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            run_mkdocs(ROOT, work / "site-again", config=paths.config, search=mode)
+            alone.append(time.perf_counter() - t0)
+            shutil.rmtree(work / "site-again", ignore_errors=True)
+        out["mkdocs_alone_s"] = spread(alone)
+        out["ours_over_mkdocs"] = ours / out["mkdocs_alone_s"]["median"]
+        if rebuilds:
+            out["rebuild"] = rebuild_rounds(paths, files, work, repeat)
         out["search"] = search_latency(paths.index)
-        me, kids = _peak_mb()
-        out["peak_rss_mb"] = {"build_process": round(me), "children_mkdocs": round(kids)}
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
     return out
 
 
+def rebuild_rounds(paths, files: list[Path], work: Path, repeat: int) -> dict:
+    """Rebuild after one changed document, for a notice (govcn2019), a law
+    (lawrefbook) and the most-cited document, ``repeat`` times each; each
+    rebuild follows the last one with exactly one more changed file."""
+    victims = {"notice": next((f for f in files if "govcn2019" in f.parts), None),
+               "law": next((f for f in files if "lawrefbook" in f.parts and "scale-1" not in f.parts), None),
+               "most_cited": most_cited(paths.docs, files)}
+    current = list(files)
+    runs: dict[str, list[float]] = {}
+    stages: dict[str, dict] = {}
+    for r in range(repeat):
+        for kind, victim in victims.items():
+            if victim is None:
+                continue
+            changed = changed_copy(victim, work / "changed" / f"{kind}-{r}", r)
+            current = [changed if (f == victim or f.name == victim.name and "changed" in f.parts) else f
+                       for f in current]
+            t0 = time.perf_counter()
+            rep = build_site(ROOT, paths=paths, files=current, require_sidecar=False, update_lock=False,
+                             progress=False)
+            runs.setdefault(kind, []).append(time.perf_counter() - t0)
+            stages.setdefault(kind, {k: round(v, 2) for k, v in rep.timings.items()})
+            if not rep.ok:
+                stages[kind]["error"] = [str(p) for p in rep.problems if p.level == "error"][:5]
+    every = [v for vs in runs.values() for v in vs]
+    return {"victims": {k: str(v) for k, v in victims.items()}, "by_document": {k: spread(v) for k, v in runs.items()},
+            "all": spread(every) if every else None, "stages_s": stages,
+            "dirty": bool(read_stamp(paths.site).get("dirty"))}
+
+
 def table(r: dict) -> str:
     if "error" in r:
         return "构建失败：\n" + "\n".join(r["error"])
-    rows = [("文件数", r["documents"]), ("条款数", r["clauses"])]
-    rows += [(f"阶段 {k}", f"{v:.1f} s") for k, v in r["stages_s"].items()]
-    rows += [("全量构建（端到端）", f"{r['full_build_s']:.1f} s"), ("mkdocs build 单独", f"{r['mkdocs_alone_s']:.1f} s"),
-             ("本项目各阶段 / mkdocs", f"{r['ours_over_mkdocs']:.2f}"),
-             ("改动一个文件后重建", f"{r['rebuild_one_changed_s']:.1f} s"),
-             ("峰值内存（构建进程 / mkdocs 子进程）", f"{r['peak_rss_mb']['build_process']} / {r['peak_rss_mb']['children_mkdocs']} MB"),
+
+    def fig(d: dict) -> str:
+        return f"{d['median']:.1f} s（{d['min']:.1f}–{d['max']:.1f}，{len(d['runs'])} 次）"
+
+    rows = [("文件数", r["documents"]), ("条款数", r["clauses"]), ("重复次数 / 规模", f"{r['repeat']} / {r['scale']}×")]
+    rows += [(f"阶段 {k}（中位数）", f"{v:.1f} s") for k, v in r["stages_s"].items()]
+    rows += [("全量构建（端到端）", fig(r["full_build_s"])), ("mkdocs build 单独", fig(r["mkdocs_alone_s"])),
+             ("本项目各阶段 / mkdocs", f"{r['ours_over_mkdocs']:.2f}")]
+    reb = r.get("rebuild") or {}
+    for kind, d in (reb.get("by_document") or {}).items():
+        rows.append((f"改动一个文件后重建（{kind}）", fig(d)))
+    if reb.get("all"):
+        rows.append(("改动一个文件后重建（全部）", fig(reb["all"])))
+    rows += [("峰值内存（每个进程）", "，".join(f"{k} {v} MB" for k, v in r["peak_rss_mb"].items())),
+             ("构建进程峰值（各阶段后）", "，".join(f"{k} {v}" for k, v in r["build_peak_by_phase_mb"].items())),
              ("网站大小", f"{r['site_mb']:.1f} MB"), ("浏览器检索索引", f"{r['browser_index_mb']:.1f} MB"),
              (f"命令行检索索引（{r.get('cli_index_backend', 'whoosh')}）", f"{r['whoosh_index_mb']:.1f} MB"),
              ("网页检索方式", r.get("search_mode", "material")),
              ("最大页面 / 最大列表页", _largest(r)),
-             ("浏览器首个结果 中位数（Chromium）", _browser(r)),
-             ("检索延迟（进程内）中位数 / p95", f"{r['search']['median_ms']:.1f} / {r['search']['p95_ms']:.1f} ms"),
-             ("iparchive search 整条命令 中位数", f"{r['search']['command_median_s']:.2f} s")]
+             ("浏览器首个结果 中位数（Chromium）", _browser(r))]
+    if "search" in r:
+        rows += [("检索延迟（进程内）中位数 / p95", f"{r['search']['median_ms']:.1f} / {r['search']['p95_ms']:.1f} ms"),
+                 ("iparchive search 整条命令 中位数", f"{r['search']['command_median_s']:.2f} s")]
     w = max(len(a) for a, _ in rows) + 2
     return "\n".join(f"{a:<{w}}{b}" for a, b in rows)
 
@@ -301,10 +484,16 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="知识产权政策文库规模基准")
     ap.add_argument("--limit", type=int, help="只取 lawrefbook 的 N 个文件")
     ap.add_argument("--keep", action="store_true", help="保留临时构建目录")
+    ap.add_argument("--repeat", type=int, default=3, help="每项测量重复次数（报告中位数与范围；默认 3）")
+    ap.add_argument("--scale", type=int, default=1, help="语料规模倍数：2 = 每个 lawrefbook 文件以另一个 id 再收录一次")
+    ap.add_argument("--no-browser", action="store_true", help="不测浏览器检索")
+    ap.add_argument("--no-rebuild", action="store_true", help="不测改动一个文件后的重建")
+    ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json", help="JSON 结果文件")
     args = ap.parse_args(argv)
-    r = run(args.limit, args.keep)
-    (ROOT / "build").mkdir(exist_ok=True)
-    (ROOT / "build" / "bench.json").write_text(json.dumps(r, ensure_ascii=False, indent=2), encoding="utf-8")
+    r = run(args.limit, args.keep, repeat=max(1, args.repeat), scale=max(1, args.scale),
+            browser=not args.no_browser, rebuilds=not args.no_rebuild)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(r, ensure_ascii=False, indent=2), encoding="utf-8")
     print(table(r))
     return 0 if "error" not in r else 1
 

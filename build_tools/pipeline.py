@@ -262,6 +262,23 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     return notice, probs, t1 - t0, t2 - t1, key
 
 
+def _cached_load(path: Path, cache_dir: Path):
+    """``_load_one``'s result for a file whose parse is cached, else None."""
+    try:
+        key = _cache_key(path)
+        notice, probs = pickle.loads((Path(cache_dir) / f"{key}.pickle").read_bytes())
+    except Exception:  # missing, unreadable or stale entry: parse it
+        return None
+    return notice, probs, 0.0, 0.0, key
+
+
+def _merge_loads(paths: list[Path], cached: dict, fresh: Iterable):
+    """The results in the order of ``paths``: cached ones as they are, the others from ``fresh``."""
+    fresh = iter(fresh)
+    for p in paths:
+        yield cached[p] if p in cached else next(fresh)
+
+
 def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
     """Delete cached documents this build did not use (edited or removed
     files); the cache then holds one entry per current file."""
@@ -336,15 +353,20 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     """
     paths = [Path(p) for p in paths]
     workers = workers or os.cpu_count() or 1
-    if workers > 1 and len(paths) >= PARALLEL_MIN:
+    # cached documents are unpickled here, once: through a worker they were
+    # unpickled, pickled again and sent (10 s of a one-document rebuild)
+    cached = {p: hit for p in paths if (hit := _cached_load(p, cache_dir)) is not None} if cache_dir else {}
+    todo = [p for p in paths if p not in cached]
+    if workers > 1 and len(todo) >= PARALLEL_MIN:
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(workers)
-        results = pool.map(_load_one, paths, [require_sidecar] * len(paths), [cache_dir] * len(paths),
-                           [structure] * len(paths), chunksize=16)
+        fresh = pool.map(_load_one, todo, [require_sidecar] * len(todo), [cache_dir] * len(todo),
+                         [structure] * len(todo), chunksize=16)
     else:
         pool = None
-        results = (_load_one(p, require_sidecar, cache_dir, structure) for p in paths)
+        fresh = (_load_one(p, require_sidecar, cache_dir, structure) for p in todo)
+    results = _merge_loads(paths, cached, fresh)
     if progress:
         from tqdm import tqdm
 
@@ -510,6 +532,19 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     ok: bool = False
+    peak_mb: dict[str, float] = field(default_factory=dict)  # this process's peak RSS after each phase
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (VmHWM, Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
@@ -575,6 +610,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         rep.problems.extend(res.problems)
         notices = res.notices
         pause_point("loaded")
+        rep.peak_mb["load"] = peak_rss_mb()
 
         # anchors: a published clause id may never silently disappear
         try:
@@ -601,6 +637,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         rep.problems.extend(enrichment.problems)  # 成文日期 after 发布日期, works.lock
         rep.timings["enrich"] = time.perf_counter() - t0
         pause_point("enriched")
+        rep.peak_mb["enrich"] = peak_rss_mb()
         try:
             mode = search_mode(notices)
         except ValueError as e:
@@ -620,13 +657,16 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             stats = write_docs(notices, paths.docs, site_url=site_url, enrichment=enrichment, redirects=redirects, search=mode)
             rep.timings["write"] = time.perf_counter() - t0
             pause_point("written")
+            rep.peak_mb["write"] = peak_rss_mb()
             sb.start_cli_index(notices)
             try:
                 sb.render()
             except RuntimeError as e:
                 rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
                 return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.problems)
+            rep.peak_mb["mkdocs"] = peak_rss_mb()
             broken = sb.check_links()
+            rep.peak_mb["linkcheck"] = peak_rss_mb()
             failure = None
             try:
                 sb.finish_browser_index()
@@ -641,6 +681,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
                 return _finish(rep, say, failure, paths.problems)
             index_errors = sb.commit(notices, after_swap=write_locks, progress=progress)
         rep.timings.update(sb.timings)
+        rep.peak_mb["commit"] = peak_rss_mb()
         rep.problems.extend(Problem(str(paths.index), None, "error", e) for e in index_errors)
         rep.notices = len(notices)
         rep.clauses = sum(1 for n in notices for _ in n.walk())

@@ -33,7 +33,9 @@ CACHE_VERSION = 2
 def _scan(path: Path) -> tuple[frozenset[str], tuple[str, ...]]:
     """(ids and <a name>s, every checked URL) of one HTML file."""
     doc = lxml_html.fromstring(path.read_bytes())
-    ids = frozenset(doc.xpath("//@id") + doc.xpath("//a/@name"))
+    # plain strings: lxml's default "smart" strings keep their whole tree alive
+    # (every page's tree held at once: 1.1 GB more on 1,053 documents, issue 16)
+    ids = frozenset(doc.xpath("//@id", smart_strings=False) + doc.xpath("//a/@name", smart_strings=False))
     urls = tuple(u.strip() for el in doc.iter(*_ATTRS) if (u := el.get(_ATTRS[el.tag])) is not None)
     return ids, urls
 
