@@ -533,6 +533,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     ok: bool = False
     peak_mb: dict[str, float] = field(default_factory=dict)  # this process's peak RSS after each phase
+    pages_written: int = 0  # generated files the write stage rewrote (the others kept, mtime too)
 
 
 def peak_rss_mb() -> float:
@@ -656,6 +657,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             t0 = time.perf_counter()
             stats = write_docs(notices, paths.docs, site_url=site_url, enrichment=enrichment, redirects=redirects, search=mode)
             rep.timings["write"] = time.perf_counter() - t0
+            rep.pages_written = len(stats.changed)
             pause_point("written")
             rep.peak_mb["write"] = peak_rss_mb()
             sb.start_cli_index(notices)

@@ -13,7 +13,7 @@ import pytest
 
 from build_tools import write
 from build_tools.enrich import doccache, enrich_all
-from build_tools.pipeline import load_documents, source_files
+from build_tools.pipeline import enrich_stage, load_documents, source_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -104,3 +104,32 @@ def test_forked_write_gives_the_serial_docs_tree_and_a_rerun_rewrites_nothing(lo
     assert serial.files == forked.files and serial.changed == forked.changed and serial.pages == forked.pages
     again = write.write_docs(docs, tmp_path / "b", site_url=url, enrichment=enr, search="pagefind")
     assert again.changed == [] and _tree(tmp_path / "b") == b
+
+
+def test_a_rebuild_after_one_change_writes_the_docs_tree_of_a_cold_build(tmp_path):
+    """load (parse cache) -> enrich (per-document cache, related-terms cache)
+    -> write into the last build's docs/, after one document changed, gives
+    the tree a cold build of the same files gives, and rewrites few files."""
+    files = _files()[:200] + source_files(ROOT / "source_texts")
+    url = "https://ip.example.org"
+
+    def build(files, cache: Path, docs: Path):
+        res = load_documents(files, cache_dir=cache / "docs", prune_cache=True)
+        _, enr = enrich_stage(res.notices, cache, keys=res.keys)
+        return write.write_docs(res.notices, docs, site_url=url, enrichment=enr, search="pagefind")
+
+    build(files, tmp_path / "cache", tmp_path / "warm")
+    victim = next(f for f in files if "lawrefbook" in f.parts)
+    changed = tmp_path / "changed" / victim.name
+    changed.parent.mkdir()
+    changed.write_bytes(victim.read_bytes() + "\n\n附则修改后的一句话。\n".encode())
+    changed.with_suffix(".yml").write_text(f"id: {load_documents([victim]).notices[0].id}\n", encoding="utf-8")
+    files2 = [changed if f == victim else f for f in files]
+    warm = build(files2, tmp_path / "cache", tmp_path / "warm")
+    build(files2, tmp_path / "cold-cache", tmp_path / "cold")
+    a, b = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
+    assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
+    page = f"notices/{load_documents([changed]).notices[0].id}.md"
+    assert page in warm.changed and "附则修改后的一句话" in a[page].decode()
+    assert len(warm.changed) < len(warm.files) / 4  # the rest kept (and their mtimes: MkDocs' dirty build skips them)
+    assert len(list((tmp_path / "cache" / "enrich").glob("*.pickle"))) == warm.notices  # the old entry pruned
