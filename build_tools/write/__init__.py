@@ -104,12 +104,13 @@ PARALLEL_MIN = 400  # documents; below this forking the writers costs more than 
 class DocumentJob:
     """Everything ``write_docs`` makes per document: its page
     (``notices/<id>.md``), its one-line JSON record (archive.json and the
-    .json download) and its four downloads.  ``run`` returns, per document,
-    (page rewritten?, record); pages and downloads go straight to disk.
+    .json download, from which archive.json is streamed) and its four
+    downloads.  ``run`` returns, per document, whether its page was
+    rewritten; pages and downloads go straight to disk.
 
     On large archives the documents are split over forked workers (both
     cores: issue 16): they read the notices and the enrichment from the
-    parent's memory and send back only the records; each file is written
+    parent's memory and send back one boolean per document; each file is written
     by exactly one worker, with the same bytes a serial run writes."""
 
     def __init__(self, docs_dir: Path, site_url: str, byid: dict[str, Notice], cites, external, rel_map,
@@ -119,7 +120,7 @@ class DocumentJob:
         self.redirects, self.themes, self.enr = redirects, themes, enr
         self.notices: list[Notice] = []
 
-    def one(self, n: Notice) -> tuple[bool, str]:
+    def one(self, n: Notice) -> bool:
         text = render_notice(n, site_url=self.site_url, notices=self.byid, cited_by=self.cites,
                              external=self.external, related=self.rel_map, redirects=self.redirects.get(n.id, {}),
                              themes=self.themes, enrichment=self.enr)
@@ -127,12 +128,12 @@ class DocumentJob:
         # one line, json's C encoder (indent= takes the pure-Python one)
         record = json.dumps(document(n, self.site_url, self.cites.get(n.id, []), self.themes), ensure_ascii=False)
         write_document_downloads(n, self.docs_dir, self.site_url, record, gbt_prefix(n))
-        return changed, record
+        return changed
 
     def download_paths(self, n: Notice) -> list[Path]:
         return [self.docs_dir / p for p, _, _ in download_files(n.id)]
 
-    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, str]]:
+    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[bool]:
         global _JOB
         workers = workers or os.cpu_count() or 1
         if workers < 2 or len(notices) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
@@ -148,7 +149,7 @@ class DocumentJob:
 _JOB: Optional[DocumentJob] = None  # the job a forked writer runs: set in the parent just before the fork
 
 
-def _job_one(index: int) -> tuple[bool, str]:
+def _job_one(index: int) -> bool:
     return _JOB.one(_JOB.notices[index])
 
 
@@ -211,7 +212,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
 
     stats = WriteStats(notices=len(notices), clauses=sum(1 for n in notices for _ in n.walk()),
                        themes=n_themes, external=len(external), search=mode, site_url=site_url)
-    for n, (changed, _) in zip(notices, done):
+    for n, changed in zip(notices, done):
         rel_path = f"notices/{n.id}.md"
         if changed:
             stats.changed.append(rel_path)
@@ -220,8 +221,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
         if write_if_changed(docs_dir / rel_path, text):
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
-    records = {n.id: record for n, (_, record) in zip(notices, done)}
-    del done
+    # the .json download of each document holds its one-line record
+    records = {n.id: next(p for p in job.download_paths(n) if p.suffix == ".json") for n in notices}
     for p in (write_exports(notices, docs_dir, site_url, cites, themes, records)
               + [write_feed(notices, docs_dir, site_url, themes)]
               + [p for n in notices for p in job.download_paths(n)]):

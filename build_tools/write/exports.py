@@ -15,7 +15,9 @@ Output is deterministic (sorted by id, no timestamps).
 """
 from __future__ import annotations
 
+import filecmp
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
@@ -125,20 +127,42 @@ def dump_records(head: dict, records: list[str]) -> str:
     return text[:-2] + ',\n "documents": [\n' + docs + "\n ]\n}\n"
 
 
+def stream_archive(dest: Path, head: dict, record_files: list[Path]) -> bool:
+    """``dump_records`` written piece by piece from files holding one
+    document's JSON line each (the .json downloads): the archive (175 MB on
+    the whole corpus) is never held in memory.  ``dest`` is replaced only
+    when its bytes change (its mtime kept otherwise); True if written."""
+    text = json.dumps(head, ensure_ascii=False, indent=1)
+    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as out:
+        out.write((text[:-2] + ',\n "documents": [\n').encode("utf-8"))
+        for k, f in enumerate(record_files):
+            if k:
+                out.write(b",\n")
+            out.write(f.read_bytes().rstrip(b"\n"))
+        out.write(b"\n ]\n}\n")
+    if dest.is_file() and filecmp.cmp(tmp, dest, shallow=False):
+        tmp.unlink()
+        return False
+    tmp.replace(dest)
+    return True
+
+
 def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
                   cited_by: dict[str, list[Citing]], themes: ThemeIndex,
-                  records: Optional[dict[str, str]] = None) -> list[Path]:
-    """archive.json and its schema; ``records``: doc id -> its one-line JSON
-    (``json.dumps(document(...))``) when the caller has made them already."""
+                  record_files: Optional[dict[str, Path]] = None) -> list[Path]:
+    """archive.json and its schema; ``record_files``: doc id -> the file
+    holding its one-line JSON (``json.dumps(document(...))``, the .json
+    download) when the caller has written them already (``stream_archive``)."""
     out = docs_dir / "data"
     out.mkdir(parents=True, exist_ok=True)
     a = out / "archive.json"
-    if records is None:
+    if record_files is None:
         write_if_changed(a, dump_archive(archive(notices, site_url, cited_by, themes)))
     else:
         head = {k: v for k, v in archive(notices, site_url, cited_by, themes, documents=False).items()
                 if k != "documents"}
-        write_if_changed(a, dump_records(head, [records[n.id] for n in sorted(notices, key=lambda n: n.id)]))
+        stream_archive(a, head, [record_files[n.id] for n in sorted(notices, key=lambda n: n.id)])
     s = out / "archive.schema.json"
     write_if_changed(s, json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n")
     return [a, s]
