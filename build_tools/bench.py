@@ -228,7 +228,7 @@ class PeakSampler:
     def sample(self) -> None:
         for pid, name in _descendants(os.getpid()):
             mb = _hwm_mb(pid)
-            if mb > self.peaks.get(name, 0.0):
+            if mb > self.peaks.get(name, 0.0) and name != "?":  # "?": gone before it was read
                 self.peaks[name] = mb
 
 
