@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("IPARCHIVE_SHARED", ROOT.parent / "shared"))
 SEEDS = ROOT / "source_texts"
@@ -43,3 +47,17 @@ def lawref_dir() -> Path:
     if not LAWREF.is_dir():
         pytest.fail(f"real corpus missing: {LAWREF}")
     return LAWREF
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run: Playwright's sync API allows one
+    running instance per thread, so every browser test module shares this one."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh (installs chromium, fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright  # only browser tests need Playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

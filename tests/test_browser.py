@@ -21,27 +21,12 @@ from support.site_build import shared_site  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = ROOT / "build" / "screenshots"
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     return shared_site(tmp_path_factory.getbasetemp() / "site-build")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh (installs chromium, fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ the last published site's archive.json in a temporary root)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -22,9 +21,6 @@ from support.site_build import build
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 CHANGE_DATE = "2026-11-30"
 
 
@@ -53,18 +49,6 @@ def built(tmp_path_factory):
     out = build(work, notices, enrichment=enr)
     out.update(notices=notices, enrichment=enr, patent=patent, before=before)
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh (installs chromium, fonts-noto-cjk)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

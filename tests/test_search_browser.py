@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.bench import CHROMIUM, serve_site
+from build_tools.bench import serve_site
 from build_tools.bench_search import Query, build, index_records, topical_laws, truth
 from build_tools.pipeline import source_files
 from build_tools.write.search_pages import spaced, theme_name_map
@@ -48,18 +48,6 @@ def large(tmp_path_factory):
     assert b["mode"] == "pagefind" and b["documents"] >= 80
     b["records"] = index_records(b["paths"].index)
     return b
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 @pytest.fixture()

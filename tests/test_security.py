@@ -41,9 +41,6 @@ PROVINCIAL_TITLE = "江西省人民政府办公厅印发关于金融支持防控
 LAW = LAWREF / "宪法" / "宪法修正案（1988年）.md"
 IDS = {"sidecar": "yunnan-2023-xss001", "firstline": "yunnan-2023-xss002", "html": "jiangxi-2020-xss003",
        "lawmd": "cn-1988-xss004"}
-CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def _yaml(v) -> str:
@@ -168,18 +165,6 @@ def _file_url(site: Path, rel: str) -> str:
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh")
-    from playwright.sync_api import sync_playwright  # only the browser tests need Playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def _guarded_page(browser):

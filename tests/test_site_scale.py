@@ -250,7 +250,8 @@ def _search_and_follow(large, query: str) -> dict:
                 # from file:// the box says how to search instead of failing silently
                 pg.goto((site / "index.html").resolve().as_uri())
                 pg.locator("input.ipa-search__input").fill(query)
-                assert "iparchive serve" in pg.locator(".ipa-search__status").inner_text()
+                pg.wait_for_function("() => document.querySelector('.ipa-search__status').innerText"
+                                     ".includes('iparchive serve')", timeout=10000)
                 return probe
             finally:
                 b.close()
