@@ -43,13 +43,19 @@ def safe_text(text: str) -> str:
 
 
 class SafeStream(io.TextIOBase):
-    """A text stream that writes ``safe_text`` of everything to ``raw``."""
+    """A text stream that writes ``safe_text`` of everything to ``raw``;
+    ``progress`` (stderr) lets carriage returns through for the progress bars
+    (document text never carries one: the reader folds CR/CRLF into newlines)."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, progress: bool = False):
         self.raw = raw
+        self.progress = progress
 
     def write(self, text: str) -> int:
-        self.raw.write(safe_text(text))
+        if self.progress:
+            self.raw.write("\r".join(safe_text(part) for part in text.split("\r")))
+        else:
+            self.raw.write(safe_text(text))
         return len(text)
 
     def flush(self) -> None:
@@ -397,7 +403,7 @@ def main(argv=None) -> int:
 
     args = ap.parse_args(argv)
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err, progress=True)
     try:
         return args.func(args)
     except SourceError as e:  # an input error: file:line and a Chinese message, no traceback
