@@ -1,6 +1,6 @@
 """``iparchive``: the command line of the archive.
 
-Subcommands: parse, add, check, build, index, search, serve.
+Subcommands: parse (``--explain``), add, check, build, search, serve, redirects (``--suggest``).
 
 Exit codes (README "Rules of the build"): 0 ok; 1 some documents had errors
 (the others were published / checked); 2 nothing done (build: nothing

@@ -8,7 +8,7 @@ so callers never guess attribute names.
 Subclasses keep their names for readers of tracebacks and tests:
 ``read.ReadError`` (bytes that are not a document), ``sidecar.SidecarError``
 (a bad ``<name>.yml``), ``anchors.AnchorError`` (a bad lock/redirects file),
-``enrich.themes.VocabularyError`` (a bad ``themes.yml``).
+``vocabulary.VocabularyError`` (a bad ``themes.yml``).
 """
 from __future__ import annotations
 
