@@ -61,3 +61,15 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    """A fresh desktop-sized zh-CN page; ``page.errors`` collects its script errors."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    ctx.close()

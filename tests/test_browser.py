@@ -45,17 +45,6 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture()
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
-    yield pg
-    ctx.close()
-
-
 def _kunming(built):
     """The 昆明市 notice (region code 530100) and a second-level clause of it."""
     n = next(x for x in built["notices"] if x.region and x.region.code == "530100")

@@ -51,17 +51,6 @@ def built(tmp_path_factory):
     return out
 
 
-@pytest.fixture()
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
-    yield pg
-    ctx.close()
-
-
 def test_a_2015_citation_of_the_patent_law_lands_on_the_work_page(built, page):
     """Seed 003 (2015-10-09) cites 《中华人民共和国专利法》: the 2008 text was in force,
     the archive holds only the 2020 one -> the work page, with the note, not the 2020 text."""
