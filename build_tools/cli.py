@@ -24,6 +24,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from .doctypes import MISSING_LABELS
 from .errors import SourceError
 from .fsutil import atomic_write_bytes, atomic_write_text
 from .siteurl import SiteUrlAction
@@ -92,7 +93,7 @@ def _print_problems(problems, stream=None) -> None:
 # ------------------------------------------------------------------ parse
 
 def cmd_parse(args) -> int:
-    from .pipeline import load_documents
+    from .pipeline import load_documents  # the pipeline loads only when its command runs: --help and search stay fast
 
     res = load_documents([Path(f) for f in args.files], structure=not args.no_clauses)
     _print_problems(res.problems)
@@ -112,8 +113,7 @@ def cmd_parse(args) -> int:
 
 
 def _print_record(n) -> None:
-    from .doctypes import MISSING_LABELS
-    from .metadata import missing_fields
+    from .metadata import missing_fields  # the pipeline loads only when its command runs: --help and search stay fast
 
     def basis(field):
         b = n.basis.get(field)
@@ -188,10 +188,9 @@ def cmd_add(args) -> int:
     characters, a symlink or special file given as a name inside the
     archive, a file byte-identical to one already in the archive (named),
     an existing sidecar, a different file of the same name."""
-    from .doctypes import MISSING_LABELS
-    from .metadata import load_notice, missing_fields
-    from .pipeline import CONTROL_CHARS, IDS_LOCK, load_documents, load_owners, source_files
-    from .sidecar import dump_sidecar
+    from .metadata import load_notice, missing_fields  # the pipeline loads only when its command runs: --help and search stay fast
+    from .pipeline import CONTROL_CHARS, IDS_LOCK, load_documents, load_owners, source_files  # the pipeline loads only when its command runs: --help and search stay fast
+    from .sidecar import dump_sidecar  # the pipeline loads only when its command runs: --help and search stay fast
 
     src_dir = _root(args) / "source_texts"
     src = Path(args.file)
@@ -248,7 +247,7 @@ def cmd_add(args) -> int:
 # ------------------------------------------------------------------ check
 
 def cmd_check(args) -> int:
-    from .pipeline import check_archive
+    from .pipeline import check_archive  # the pipeline loads only when its command runs: --help and search stay fast
 
     problems = check_archive(_root(args))
     _print_problems(problems, sys.stdout)
@@ -261,8 +260,8 @@ def cmd_check(args) -> int:
 # ------------------------------------------------------------------ build
 
 def cmd_build(args) -> int:
-    from .pipeline import build_site
-    from .publish import BuildBusy
+    from .pipeline import build_site  # the pipeline loads only when its command runs: --help and search stay fast
+    from .publish import BuildBusy  # the pipeline loads only when its command runs: --help and search stay fast
 
     try:
         rep = build_site(_root(args), progress=not args.quiet, wait=not args.no_wait)

@@ -592,7 +592,7 @@ def auto_id(notice: Notice, data: bytes) -> str:
     Only used when no sidecar holds an id; ``iparchive add`` stores it in the
     sidecar so that later changes to this function never change a URL.
     """
-    from pypinyin import lazy_pinyin
+    from pypinyin import lazy_pinyin  # its dictionaries load only when a new id is assigned (add, unsaved ids)
 
     if notice.region is None:
         slug = "xx"

@@ -23,6 +23,7 @@ import html
 import json
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import Iterable, Optional
 
 from pypinyin import lazy_pinyin
@@ -88,8 +89,6 @@ def link_or_text(url: Optional[str], label: Optional[str] = None, attrs: str = "
 
 def yaml_str(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
-    import json
-
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -259,7 +258,6 @@ def raw_block(lines: list[str]) -> list[str]:
 def write_if_changed(path, data: bytes | str) -> bool:
     """Write ``data`` unless ``path`` already holds exactly it (its mtime is
     then kept, so ``mkdocs build --dirty`` skips the page).  True if written."""
-    from pathlib import Path
 
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
