@@ -29,9 +29,13 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
+
+import yaml
+from tqdm import tqdm
 
 from . import anchors
 from .errors import SourceError
@@ -358,8 +362,6 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     cached = {p: hit for p in paths if (hit := _cached_load(p, cache_dir)) is not None} if cache_dir else {}
     todo = [p for p in paths if p not in cached]
     if workers > 1 and len(todo) >= PARALLEL_MIN:
-        from concurrent.futures import ProcessPoolExecutor
-
         pool = ProcessPoolExecutor(workers)
         fresh = pool.map(_load_one, todo, [require_sidecar] * len(todo), [cache_dir] * len(todo),
                          [structure] * len(todo), chunksize=16)
@@ -368,8 +370,6 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
         fresh = (_load_one(p, require_sidecar, cache_dir, structure) for p in todo)
     results = _merge_loads(paths, cached, fresh)
     if progress:
-        from tqdm import tqdm
-
         results = tqdm(results, total=len(paths), desc="读取与切分", unit="件", file=sys.stderr)
     problems: list[Problem] = []
     claims: dict[str, list[tuple[Path, Notice]]] = {}
@@ -429,8 +429,7 @@ def staged_paths(root: Path, work: Path) -> Paths:
 
     Generated pages already in ``work/docs`` are kept (with their mtimes), so
     a second staging does not defeat incremental rebuilds."""
-    import yaml
-    from .write import GENERATED_DIRS, GENERATED_FILES
+    from .write import GENERATED_DIRS, GENERATED_FILES  # the write stage loads only when a site is built
 
     root, work = Path(root).resolve(), Path(work).resolve()
     docs = work / "docs"
@@ -590,7 +589,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     when another build holds the build lock (publish.BuildBusy)."""
     from . import publish  # the write stage and search backends load only when a site is built
     from .enrich import versions  # works.lock: the enrich stage loads only when a site is built
-    from .write import search_mode, write_docs
+    from .write import search_mode, write_docs  # the write stage loads only when a site is built
 
     say = log or (lambda s: print(s, file=sys.stderr))
     paths = paths or Paths.at(root)

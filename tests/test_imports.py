@@ -13,10 +13,8 @@ Rules pinned here (issue 17, "a house a newcomer can change"):
 - no ``sys.path.insert`` in tests (pyproject's pytest ``pythonpath`` and the
   installed package make the project importable).
 
-``ALLOWED`` lists the violations that were in the tree when this test was
-written and whose files belonged to someone else then: one entry each, with its
-owner.  The list may only shrink: a violation not in it fails, and so does an
-entry that is no longer a violation (delete it).
+``ALLOWED`` would list known violations (it is empty): a violation not in it
+fails, and so does an entry that is no longer a violation.
 """
 from __future__ import annotations
 
@@ -290,21 +288,9 @@ def cycles(edges: list[Edge]) -> list[tuple[list[str], list[str]]]:
     return out
 
 
-# Violations in the tree on 2026-12-01, in files owned by other helpers then:
-# (rule, *Violation.key), with the owner in the comment.  Only shrinks: fix
-# one (hoist the import, or add its one-line reason) and delete its entry.
-ALLOWED: set[tuple] = {
-    ('function-import', 'build_tools/pipeline.py', 'build_site', 'search_mode, write_docs from .write'),  # safety helper
-    ('function-import', 'build_tools/pipeline.py', 'load_documents', 'ProcessPoolExecutor from concurrent.futures'),  # safety helper
-    ('function-import', 'build_tools/pipeline.py', 'load_documents', 'tqdm from tqdm'),  # safety helper
-    ('function-import', 'build_tools/pipeline.py', 'staged_paths', 'GENERATED_DIRS, GENERATED_FILES from .write'),  # safety helper
-    ('function-import', 'build_tools/pipeline.py', 'staged_paths', 'yaml'),  # safety helper
-    ('function-import', 'build_tools/write/mkbuild.py', '_safe_writes', 'File from mkdocs.structure.files'),  # safety helper
-    ('function-import', 'build_tools/write/mkbuild.py', '_safe_writes', 'utils from mkdocs'),  # safety helper
-    ('function-import', 'build_tools/write/mkbuild.py', 'build', 'build from mkdocs.commands'),  # safety helper
-    ('function-import', 'build_tools/write/mkbuild.py', 'build', 'load_config from mkdocs.config'),  # safety helper
-    ('function-import', 'build_tools/write/mkbuild.py', 'stamp_key', 'version from importlib.metadata'),  # safety helper
-}
+# Known violations as (rule, *Violation.key): empty since 2026-12-01, when the
+# last function-level imports got their reason.  Keep it empty.
+ALLOWED: set[tuple] = set()
 
 
 def test_every_import_rule_holds_or_is_allowed():

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Optional
 
@@ -74,8 +75,8 @@ def _unlink(path: str) -> None:
 
 def _safe_writes() -> None:
     """Make MkDocs replace files instead of writing into them (hard links)."""
-    from mkdocs import utils
-    from mkdocs.structure.files import File
+    from mkdocs import utils  # MkDocs loads only in the process that runs it
+    from mkdocs.structure.files import File  # (ditto)
 
     write_file, copy_file, file_copy = utils.write_file, utils.copy_file, File.copy_file
 
@@ -98,8 +99,8 @@ def _safe_writes() -> None:
 
 def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool = False) -> None:
     """In-process ``mkdocs build --strict`` (raises on failure)."""
-    from mkdocs.commands import build as mk_build
-    from mkdocs.config import load_config
+    from mkdocs.commands import build as mk_build  # MkDocs loads only in the process that runs it
+    from mkdocs.config import load_config  # (ditto)
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
@@ -116,8 +117,6 @@ def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool
 def stamp_key(config: Path, search: str) -> str:
     """What a dirty rebuild depends on besides the docs: config, public
     address, theme overrides, hooks, MkDocs/Material versions, search mode."""
-    from importlib.metadata import version
-
     # the public address (environment or --site-url) is in every page's canonical link
     h = hashlib.sha1(f"{search}|{version('mkdocs')}|{version('mkdocs-material')}|{site_url_setting(config)}".encode())
     h.update(config.read_bytes())
