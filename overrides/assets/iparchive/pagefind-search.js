@@ -128,6 +128,24 @@
 
   var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"]];
 
+  // one facet's <select>s (年份: a from/to pair), values by count (years newest first), into fbox
+  function addSelects(fbox, selects, f, counts, onChange) {
+    var values = Object.keys(counts);
+    if (!values.length) return;
+    values.sort(f[0] === "year" ? function (a, b) { return b.localeCompare(a); }
+                                : function (a, b) { return counts[b] - counts[a] || a.localeCompare(b, "zh"); });
+    (f[0] === "year" ? [["year", "年份从"], ["year_to", "至"]] : [[f[0], f[1]]]).forEach(function (nm) {
+      var s = el("select", "ipa-search__filter");
+      s.name = nm[0];
+      s.setAttribute("aria-label", nm[1]);
+      s.appendChild(new Option(nm[1] + "：全部", ""));
+      values.forEach(function (v) { s.appendChild(new Option(v + "（" + counts[v] + "）", v)); });
+      s.addEventListener("change", onChange);
+      selects[nm[0]] = s;
+      fbox.appendChild(s);
+    });
+  }
+
   // the CLI's --theme: the clause has the theme, or its document has it
   function themed(docThemes, extra, id, theme) {
     return docThemes.indexOf(theme) >= 0 || extra.indexOf(id + "=" + theme) >= 0;
@@ -179,20 +197,7 @@
         Object.keys(facets).forEach(function (p) {
           (facets[p][f[0]] || []).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
         });
-        var values = Object.keys(counts);
-        if (!values.length) return;
-        values.sort(f[0] === "year" ? function (a, b) { return b.localeCompare(a); }
-                                    : function (a, b) { return counts[b] - counts[a] || a.localeCompare(b, "zh"); });
-        (f[0] === "year" ? [["year", "年份从"], ["year_to", "至"]] : [[f[0], f[1]]]).forEach(function (nm) {
-          var s = el("select", "ipa-search__filter");
-          s.name = nm[0];
-          s.setAttribute("aria-label", nm[1]);
-          s.appendChild(new Option(nm[1] + "：全部", ""));
-          values.forEach(function (v) { s.appendChild(new Option(v + "（" + counts[v] + "）", v)); });
-          s.addEventListener("change", run);
-          selects[nm[0]] = s;
-          fbox.appendChild(s);
-        });
+        addSelects(fbox, selects, f, counts, run);
       });
       fbox.dataset.ready = "1";
     }
@@ -356,22 +361,7 @@
       return pf.filters().then(function (all) {
         fbox.textContent = "";
         FILTERS.forEach(function (f) {
-          var values = Object.keys((all || {})[f[0]] || {});
-          if (!values.length) return;
-          var counts = all[f[0]];
-          values.sort(f[0] === "year" ? function (a, b) { return b.localeCompare(a); }
-                                      : function (a, b) { return counts[b] - counts[a] || a.localeCompare(b, "zh"); });
-          var names = f[0] === "year" ? [["year", "年份从"], ["year_to", "至"]] : [[f[0], f[1]]];
-          names.forEach(function (nm) {
-            var s = el("select", "ipa-search__filter");
-            s.name = nm[0];
-            s.setAttribute("aria-label", nm[1]);
-            s.appendChild(new Option(nm[1] + "：全部", ""));
-            values.forEach(function (v) { s.appendChild(new Option(v + "（" + counts[v] + "）", v)); });
-            s.addEventListener("change", run);
-            selects[nm[0]] = s;
-            fbox.appendChild(s);
-          });
+          addSelects(fbox, selects, f, (all || {})[f[0]] || {}, run);
         });
         fbox.dataset.ready = "1";
       });
