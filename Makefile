@@ -49,4 +49,4 @@ bench-search: $(STAMP)
 	$(PY) -m build_tools.bench_search
 
 clean:
-	rm -rf site site.tmp site.old build docs/notices docs/tags docs/data docs/generated docs/index.md search/index
+	rm -rf site site.tmp site.old build docs/notices docs/tags docs/data docs/generated docs/works docs/index.md search/index search/index.tmp

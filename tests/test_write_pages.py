@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -17,7 +19,7 @@ import pytest
 from build_tools.models import Goal, Reference, Target
 from build_tools.enrich.themes import tag_clauses
 from build_tools.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
-from build_tools.write import GENERATED_DIRS, write_docs
+from build_tools.write import GENERATED_DIRS, GENERATED_FILES, write_docs
 from build_tools.write.common import md_text
 from build_tools.write.exports import SCHEMA_VERSION
 from factories import clause, notice
@@ -353,3 +355,11 @@ def test_a_new_theme_needs_only_its_vocabulary_entry(real, tmp_path):
     with_theme = {n.id for n in copies if "demonstration" in n.themes}
     assert {by_seed(copies, "002").id, by_seed(copies, "004").id} <= with_theme
     assert "demonstration" in (docs / "tags" / "theme" / "index.md").read_text(encoding="utf-8")
+
+
+def test_every_generated_location_is_git_ignored():
+    """Generated docs are never committed: each of write.GENERATED_DIRS / GENERATED_FILES
+    is ignored by git (docs/works/ was not, when the versions stage added it)."""
+    paths = [f"docs/{d}/probe.md" for d in GENERATED_DIRS] + [f"docs/{f}" for f in GENERATED_FILES]
+    r = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
+    assert sorted(r.stdout.split()) == sorted(paths)
