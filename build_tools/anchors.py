@@ -51,7 +51,7 @@ from typing import Iterable, Optional
 import yaml
 
 from .errors import SourceError
-from .fsutil import atomic_write_text
+from .fsutil import atomic_write_text, lock_rows
 from .models import ClauseChange, Notice
 
 __all__ = [
@@ -134,12 +134,7 @@ def load_lock(path: Path | str) -> Lock:
     """Read anchors.lock (missing file: empty).  Raises AnchorError with the line."""
     path = Path(path)
     out = Lock(path=path)
-    if not path.exists():
-        return out
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
+    for no, line, parts in lock_rows(path):
         if len(parts) not in (3, 4) or not all(parts):
             raise AnchorError(path, f"锚点锁文件格式错误，应为“文件id<TAB>条款id<TAB>指纹[<TAB>旧指纹@日期,…]”：{line!r}", no)
         doc, cid, fp = parts[:3]

@@ -13,6 +13,9 @@ and the test hook that pauses a build at a named step.
   places in one step, so ``site/`` never stops existing; the old tree is
   then at ``b`` and deleted.  Where the call is unavailable it falls back to
   two renames (a window of one rename without ``site/``).
+* ``lock_rows(path)`` — the tab-separated rows of a lock file
+  (``anchors.lock``, ``works.lock``) with their 1-based line numbers,
+  blank and ``#`` comment lines skipped; a missing file has none.
 * ``pause_point(step)`` — when ``IPARCHIVE_PAUSE_AT`` equals ``step``, print
   ``IPARCHIVE_PAUSED <step>`` on stderr and sleep, so ``tests/test_faults.py``
   can ``kill -9`` the build at exactly that step.
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 PAUSE_ENV = "IPARCHIVE_PAUSE_AT"
 PAUSE_MARK = "IPARCHIVE_PAUSED"
@@ -146,3 +150,12 @@ def pause_point(step: str) -> None:
         return
     print(f"{PAUSE_MARK} {step}", file=sys.stderr, flush=True)
     time.sleep(float(os.environ.get("IPARCHIVE_PAUSE_SECONDS", "600")))
+
+
+def lock_rows(path: Path) -> Iterator[tuple[int, str, list[str]]]:
+    """(line number, line, tab-separated fields) of each data line of a lock file."""
+    if not path.exists():
+        return
+    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            yield no, line, line.split("\t")

@@ -51,16 +51,12 @@ def large(tmp_path_factory):
 
 
 @pytest.fixture()
-def page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    ctx.close()
+def page(page):
+    """conftest's page, which must end without script errors."""
+    yield page
     # Material's own search worker (hidden behind our list) rejects a message
     # it does not know on these builds; not raised by pagefind-search.js
-    errors = [e for e in errors if "Invalid message type" not in e]
+    errors = [e for e in page.errors if "Invalid message type" not in e]
     assert not errors, errors
 
 

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..errors import SourceError
-from ..fsutil import atomic_write_text
+from ..fsutil import atomic_write_text, lock_rows
 from ..lawdates import ADOPTION, AMENDMENT, version_label
 from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
 from ..numerals import cn_int
@@ -80,12 +80,7 @@ def load_works_lock(path: Path | str) -> dict[str, str]:
     """doc id -> work id (missing file: empty); bad lines raise WorksLockError."""
     path = Path(path)
     out: dict[str, str] = {}
-    if not path.exists():
-        return out
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
+    for no, line, parts in lock_rows(path):
         if len(parts) != 2 or not all(parts) or not parts[1].startswith("w-"):
             raise WorksLockError(path, f"作品锁文件格式错误，应为“文件id<TAB>作品id（w-…）”：{line!r}", no)
         if parts[0] in out:
