@@ -533,6 +533,7 @@ class BuildReport:
     ok: bool = False
     peak_mb: dict[str, float] = field(default_factory=dict)  # this process's peak RSS after each phase
     pages_written: int = 0  # generated files the write stage rewrote (the others kept, mtime too)
+    documents_made: int = 0  # documents whose page the write stage made again (write.pagecache)
 
 
 def peak_rss_mb() -> float:
@@ -654,9 +655,11 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             beside = sb.start_browser_index(notices)
             step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
             t0 = time.perf_counter()
-            stats = write_docs(notices, paths.docs, site_url=site_url, enrichment=enrichment, redirects=redirects, search=mode)
+            stats = write_docs(notices, paths.docs, site_url=site_url, enrichment=enrichment, redirects=redirects,
+                               search=mode, cache_dir=paths.cache)
             rep.timings["write"] = time.perf_counter() - t0
             rep.pages_written = len(stats.changed)
+            rep.documents_made = stats.made
             pause_point("written")
             rep.peak_mb["write"] = peak_rss_mb()
             sb.start_cli_index(notices)

@@ -106,30 +106,66 @@ def test_forked_write_gives_the_serial_docs_tree_and_a_rerun_rewrites_nothing(lo
     assert again.changed == [] and _tree(tmp_path / "b") == b
 
 
+def _build(files, cache: Path, docs: Path, url: str = "https://ip.example.org"):
+    """load (parse cache) -> enrich (per-document caches) -> write (page cache), as ``build_site`` does."""
+    res = load_documents(files, cache_dir=cache / "docs", prune_cache=True)
+    _, enr = enrich_stage(res.notices, cache, keys=res.keys)
+    return write.write_docs(res.notices, docs, site_url=url, enrichment=enr, search="pagefind", cache_dir=cache), res, enr
+
+
+def _edited(victim: Path, where: Path, *, append: str = "", title: str = "") -> Path:
+    """A copy of ``victim`` under ``where`` keeping its id (a sidecar naming it), edited."""
+    changed = where / victim.name
+    changed.parent.mkdir(exist_ok=True)
+    changed.write_bytes(victim.read_bytes() + append.encode())
+    side = f"id: {load_documents([victim]).notices[0].id}\n" + (f"title: {title}\n" if title else "")
+    changed.with_suffix(".yml").write_text(side, encoding="utf-8")
+    return changed
+
+
 def test_a_rebuild_after_one_change_writes_the_docs_tree_of_a_cold_build(tmp_path):
     """load (parse cache) -> enrich (per-document cache, related-terms cache)
-    -> write into the last build's docs/, after one document changed, gives
-    the tree a cold build of the same files gives, and rewrites few files."""
+    -> write (page cache) into the last build's docs/, after one document
+    changed, gives the tree a cold build of the same files gives, and
+    re-makes few documents."""
     files = _files()[:200] + source_files(ROOT / "source_texts")
-    url = "https://ip.example.org"
-
-    def build(files, cache: Path, docs: Path):
-        res = load_documents(files, cache_dir=cache / "docs", prune_cache=True)
-        _, enr = enrich_stage(res.notices, cache, keys=res.keys)
-        return write.write_docs(res.notices, docs, site_url=url, enrichment=enr, search="pagefind")
-
-    build(files, tmp_path / "cache", tmp_path / "warm")
+    _build(files, tmp_path / "cache", tmp_path / "warm")
     victim = next(f for f in files if "lawrefbook" in f.parts)
-    changed = tmp_path / "changed" / victim.name
-    changed.parent.mkdir()
-    changed.write_bytes(victim.read_bytes() + "\n\n附则修改后的一句话。\n".encode())
-    changed.with_suffix(".yml").write_text(f"id: {load_documents([victim]).notices[0].id}\n", encoding="utf-8")
+    changed = _edited(victim, tmp_path / "changed", append="\n\n附则修改后的一句话。\n")
     files2 = [changed if f == victim else f for f in files]
-    warm = build(files2, tmp_path / "cache", tmp_path / "warm")
-    build(files2, tmp_path / "cold-cache", tmp_path / "cold")
+    warm, _, _ = _build(files2, tmp_path / "cache", tmp_path / "warm")
+    _build(files2, tmp_path / "cold-cache", tmp_path / "cold")
     a, b = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
     assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
     page = f"notices/{load_documents([changed]).notices[0].id}.md"
     assert page in warm.changed and "附则修改后的一句话" in a[page].decode()
     assert len(warm.changed) < len(warm.files) / 4  # the rest kept (and their mtimes: MkDocs' dirty build skips them)
+    assert warm.made < warm.notices / 10 and warm.kept == warm.notices - warm.made
     assert len(list((tmp_path / "cache" / "enrich").glob("*.pickle"))) == warm.notices  # the old entry pruned
+
+
+def test_a_renamed_cited_document_remakes_the_pages_that_cite_it(tmp_path):
+    """The page cache follows what each page read from other documents: the
+    most-cited document of the slice gets another title (its sidecar), and
+    every page naming it -- cited-by lists, reference links, related lists --
+    is made again, exactly as a cold build makes it; the rest are kept."""
+    files = _files()[:200] + source_files(ROOT / "source_texts")
+    first, res, enr = _build(files, tmp_path / "cache", tmp_path / "warm")
+    assert first.made == first.notices and first.kept == 0
+    cited = {d: {c.source_id for c in cs} - {d} for d, cs in enr.cited_by.items()}
+    target = max((d for d in cited if d in res.paths), key=lambda d: len(cited[d]))
+    citing = cited[target]
+    assert len(citing) >= 2  # the slice has a document cited by several others
+    victim = res.paths[target]
+    changed = _edited(victim, tmp_path / "changed", title="改名后的题名测试条例")
+    files2 = [changed if f == victim else f for f in files]
+    again, _, _ = _build(files, tmp_path / "cache", tmp_path / "warm")
+    assert again.made == 0 and again.changed == []  # nothing changed: nothing made
+    warm, _, _ = _build(files2, tmp_path / "cache", tmp_path / "warm")
+    _build(files2, tmp_path / "cold-cache", tmp_path / "cold")
+    a, b = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
+    assert a.keys() == b.keys() and [k for k in a if a[k] != b[k]] == []
+    remade = {f"notices/{d}.md" for d in citing} & set(warm.changed)
+    assert remade, "no citing page was made again"
+    assert all("改名后的题名测试条例" in a[p].decode() for p in remade)
+    assert warm.made < warm.notices / 4

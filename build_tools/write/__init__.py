@@ -32,6 +32,7 @@ from .feed import write_feed
 from .cite import cite_page
 from .home import home_page
 from .linkcheck import linkcheck
+from .pagecache import CACHE_NAME, PageCache, ReadLog, Tracked, code_digest, digest, tracked_enrichment
 from .pages import gbt_prefix, render_notice
 from .site_mode import search_mode
 from .tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
@@ -60,6 +61,8 @@ class WriteStats:
     changed: list[str] = field(default_factory=list)  # written this run (others kept, mtime too)
     removed: list[str] = field(default_factory=list)  # stale generated files deleted
     site_url: str = ""  # the public address the pages were written with ('' = local copies)
+    made: int = 0  # documents whose page, record and downloads were made this run
+    kept: int = 0  # documents the page cache found unchanged (pagecache)
 
     def __str__(self) -> str:
         return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
@@ -120,20 +123,27 @@ class DocumentJob:
         self.redirects, self.themes, self.enr = redirects, themes, enr
         self.notices: list[Notice] = []
 
-    def one(self, n: Notice) -> bool:
-        text = render_notice(n, site_url=self.site_url, notices=self.byid, cited_by=self.cites,
-                             external=self.external, related=self.rel_map, redirects=self.redirects.get(n.id, {}),
-                             themes=self.themes, enrichment=self.enr)
+    def one(self, n: Notice) -> tuple[bool, set]:
+        """Write ``n``'s page, record and downloads; returns (page rewritten,
+        the cross-document reads they were made from: ``pagecache``)."""
+        log = ReadLog()
+        enr = tracked_enrichment(self.enr, log)
+        text = render_notice(n, site_url=self.site_url, notices=Tracked(self.byid, "notices", log),
+                             cited_by=enr.cited_by, external=enr.external, related=enr.related,
+                             redirects=self.redirects.get(n.id, {}), themes=self.themes, enrichment=enr)
         changed = write_if_changed(self.docs_dir / f"notices/{n.id}.md", text)
         # one line, json's C encoder (indent= takes the pure-Python one)
-        record = json.dumps(document(n, self.site_url, self.cites.get(n.id, []), self.themes), ensure_ascii=False)
+        record = json.dumps(document(n, self.site_url, enr.cited_by.get(n.id, []), self.themes), ensure_ascii=False)
         write_document_downloads(n, self.docs_dir, self.site_url, record, gbt_prefix(n))
-        return changed
+        return changed, log.reads
+
+    def outputs(self, n: Notice) -> list[Path]:
+        return [self.docs_dir / f"notices/{n.id}.md"] + self.download_paths(n)
 
     def download_paths(self, n: Notice) -> list[Path]:
         return [self.docs_dir / p for p, _, _ in download_files(n.id)]
 
-    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[bool]:
+    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set]]:
         global _JOB
         workers = workers or os.cpu_count() or 1
         if workers < 2 or len(notices) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
@@ -149,7 +159,7 @@ class DocumentJob:
 _JOB: Optional[DocumentJob] = None  # the job a forked writer runs: set in the parent just before the fork
 
 
-def _job_one(index: int) -> bool:
+def _job_one(index: int) -> tuple[bool, set]:
     return _JOB.one(_JOB.notices[index])
 
 
@@ -157,7 +167,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
                enrichment: Optional[Enrichment] = None,
                related: Optional[dict] = None,
                redirects: Optional[dict[str, dict[str, str]]] = None,
-               vocab: Any = None, search: Optional[str] = None) -> WriteStats:
+               vocab: Any = None, search: Optional[str] = None,
+               cache_dir: Optional[Path] = None) -> WriteStats:
     """Write every generated page of the site into ``docs_dir``.
 
     ``enrichment``: the enrich stage's result (``enrich.enrich_all``), taken
@@ -170,7 +181,10 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
 
     Only files whose content changed are rewritten (the others keep their
     mtime, so ``mkdocs build --dirty`` can skip them); generated files that
-    are no longer produced are removed.
+    are no longer produced are removed.  With ``cache_dir`` a document whose
+    page, record and downloads were made from what is unchanged now is not
+    made again (``pagecache``: one changed document re-makes itself and the
+    pages that read it, not 3,490).
     """
     t0 = time.perf_counter()
     docs_dir = Path(docs_dir)
@@ -194,7 +208,16 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     # each document's page, record and downloads: written as they are made
     # (never all held at once), in forked workers on large archives
     job = DocumentJob(docs_dir, site_url, byid, cites, external, rel_map, redirects or {}, themes, enr)
-    done = job.run(notices)
+    maps = {"notices": byid, **{f"enr.{k}": v for k, v in vars(enr).items() if isinstance(v, (dict, list))}}
+    cache = PageCache(Path(cache_dir) / CACHE_NAME if cache_dir else None,
+                      digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps)
+    todo = [n for n in notices if not cache.fresh(n, job.redirects.get(n.id, {}), job.outputs(n))]
+    cache.save({n.id for n in notices} - {n.id for n in todo})  # a killed write never leaves an entry for a page it changed
+    made = dict(zip((n.id for n in todo), job.run(todo)))
+    for n in todo:
+        cache.record(n, job.redirects.get(n.id, {}), made[n.id][1])
+    cache.save({n.id for n in notices})
+    done = [made[n.id][0] if n.id in made else False for n in notices]
     pages: dict[str, str] = {}
     pages.update(work_pages(notices, enr))  # works/<work-id>.md, works/compare/<old>--<new>.md
     pages.update(notices_index(notices))
@@ -235,6 +258,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
             if sub.is_dir() and not any(sub.iterdir()):
                 sub.rmdir()
     stats.pages = len(pages) + len(notices)
+    stats.made, stats.kept = cache.misses, cache.hits
     clear_clause_cache()
     stats.seconds = time.perf_counter() - t0
     return stats
