@@ -29,6 +29,10 @@ Guarantees (tests/test_pipeline.py, tests/test_faults.py):
   (a kill leaves them byte-identical or fully updated).
 * children (MkDocs, Pagefind, the forked indexer) die with the build
   (``PR_SET_PDEATHSIG``) and are killed on abandon.
+* Pagefind runs in shards (``mkbuild.PagefindShards``), each bundle cached in
+  ``<cache>/pagefind/<k>/`` with the digest of its pages, written last and
+  swapped in whole: a killed or failed shard leaves no bundle a later build
+  trusts, and the live site keeps its own (hard-linked) copy.
 * ``BuildLock``: a second build on the same archive waits for the first
   (it says so) instead of racing it; the lock is an ``flock`` on
   ``<cache>/build.lock``, released by the kernel if the build is killed.
@@ -36,7 +40,8 @@ Guarantees (tests/test_pipeline.py, tests/test_faults.py):
   the build at a named step: ``locked``, ``loaded``, ``enriched``,
   ``written``, ``mkdocs`` (MkDocs child running), ``linkchecked``,
   ``commit`` (before the swap), ``swapped:site``, ``write:anchors.lock``,
-  ``write:ids.lock``, ``index`` (index built, not swapped), ``swapped:index``.
+  ``write:ids.lock``, ``index`` (index built, not swapped), ``swapped:index``;
+  ``pagefind:<k>`` (shard k's Pagefind running, in its thread).
 """
 from __future__ import annotations
 
@@ -58,7 +63,7 @@ from search.index import build_index
 from .fsutil import atomic_write_text, pause_point, remove_tree, stale_temp_files, swap_dir
 from .models import Notice
 from .write import GENERATED_DIRS, linkcheck, mkbuild
-from .write.search_pages import write_search_pages
+from .write.search_pages import shard_count, write_shard_pages
 
 FORK_INDEX_MIN = 1000  # documents; smaller archives index in-process after the site
 PR_SET_PDEATHSIG = 1
@@ -225,8 +230,8 @@ class SiteBuild:
         self.index, self.documents = index, documents
         self.site: Path = paths.site
         self.tmp = self.site.with_name(self.site.name + ".tmp")
-        self.bundle = self.site.with_name(self.site.name + ".pagefind.tmp")
-        self.indexer: Optional[subprocess.Popen] = None
+        self.bundle = paths.cache / mkbuild.PAGEFIND_DIR  # the cached shard bundles, <k>/
+        self.shards: Optional[mkbuild.PagefindShards] = None
         self.job: Optional[IndexJob] = None
         self.key = ""
         self.dirty = False
@@ -238,7 +243,9 @@ class SiteBuild:
     def __enter__(self) -> "SiteBuild":
         """Drop what a killed build left (we hold the build lock)."""
         index = self.paths.index
-        for d in (self.tmp, self.bundle, self.site.with_name(self.site.name + ".tmp.swap"),
+        # site.pagefind.tmp: the single bundle of builds before the shards
+        for d in (self.tmp, self.site.with_name(self.site.name + ".pagefind.tmp"),
+                  self.site.with_name(self.site.name + ".tmp.swap"),
                   self.site.with_name(self.site.name + ".old"), index.with_name(index.name + ".tmp"),
                   index.with_name(index.name + ".tmp.swap"), index.with_name(index.name + ".old"),
                   index.with_name(index.name + ".result.json")):
@@ -254,27 +261,27 @@ class SiteBuild:
 
     def abandon(self) -> None:
         """Stop the side jobs and drop the half-built site: the last good one stays."""
-        if self.indexer and self.indexer.poll() is None:
-            self.indexer.kill()
-            self.indexer.wait()
+        if self.shards:
+            self.shards.cancel()  # bundles already finished stay cached: their digests are true
+            self.shards = None
         if self.job:
             self.job.cancel()
             self.job = None
         remove_tree(self.tmp)
-        remove_tree(self.bundle)
 
     # ----------------------------------------------------- side indexes
     def start_browser_index(self, notices: list[Notice]) -> bool:
         """Large archives: Pagefind indexes minimal pages written from the
-        notices while the Markdown is written and MkDocs runs."""
+        notices, in shards (``search_pages.write_shard_pages``), while the
+        Markdown is written and MkDocs runs; only shards whose pages changed
+        are re-indexed, one after another (``mkbuild.PagefindShards``)."""
         if self.mode != "pagefind":
             return False
         self._t_browser = time.perf_counter()
         src = self.paths.cache / "pagefind-src"
-        write_search_pages(notices, src)
-        remove_tree(self.bundle)
-        self.indexer = subprocess.Popen(mkbuild.pagefind_command(src, self.bundle), stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, preexec_fn=die_with_parent)
+        n = shard_count(len(notices))
+        write_shard_pages(notices, src, n)
+        self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent).start()
         return True
 
     def start_cli_index(self, notices: list[Notice]) -> None:
@@ -284,15 +291,20 @@ class SiteBuild:
             self.job = IndexJob(notices, self.paths.index)
 
     def finish_browser_index(self) -> None:
-        """Wait for Pagefind and put its bundle in the new site (RuntimeError on failure)."""
-        if not self.indexer:
+        """Wait for the shards and put them in the new site (RuntimeError with
+        Pagefind's output on failure).  ``timings``: ``pagefind`` (s),
+        ``pagefind_shards`` (total) and ``pagefind_reindexed`` (this build)."""
+        if not self.shards:
             return
         self.step("等待 Pagefind 索引完成…")
+        job = self.shards
         try:
-            mkbuild.pagefind_wait(self.indexer, self.bundle)
-            mkbuild.pagefind_install(self.bundle, self.tmp)
+            job.wait()
+            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp)
         finally:
             self.timings["pagefind"] = time.perf_counter() - self._t_browser
+            self.timings["pagefind_shards"] = job.shards
+            self.timings["pagefind_reindexed"] = len(job.reindexed)
 
     # ------------------------------------------------------------- render
     def render(self) -> None:

@@ -5,9 +5,12 @@ is ``mkdocs build --strict -q`` with two additions:
 
 * ``--search pagefind`` (large archives, see ``site_mode``): the ``search``
   and ``offline`` plugins are left out and ``extra.iparchive_search`` is set,
-  so the theme loads our Pagefind search box (overrides/main.html); the
-  Pagefind index is built beside it (``pagefind_start``) from
-  ``search_pages.write_search_pages`` and put in with ``pagefind_install``.
+  so the theme loads our Pagefind search box (overrides/main.html).  The
+  Pagefind index is built beside it in shards (``PagefindShards``: only the
+  shards whose pages changed, one after another, cached in ``<cache>/pagefind/<k>/``)
+  from ``search_pages.write_shard_pages`` and put in with
+  ``pagefind_install_shards`` (``pagefind_start`` / ``pagefind_install``: one
+  unsharded bundle, for the benchmarks and test support).
 * ``--dirty``: MkDocs 1.6.1 then renders only pages whose Markdown is newer
   than their HTML in SITE.  ``mkdocs build --dirty --strict`` always aborts
   (MkDocs warns that a dirty build is being performed), so this runner drops
@@ -28,14 +31,15 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import yaml
 
-from ..fsutil import atomic_write_text
+from ..fsutil import atomic_write_text, pause_point, remove_tree, swap_dir
 from ..siteurl import site_url_setting
 
 STAMP = ".iparchive-site.json"   # in the built site: what it was built with
@@ -214,6 +218,157 @@ def pagefind_install(output: Path, site: Path) -> None:
     dest = Path(site) / PAGEFIND_DIR
     shutil.rmtree(dest, ignore_errors=True)
     shutil.move(str(output), str(dest))
+
+
+# ------------------------------------------------------------ Pagefind shards
+SHARD_MANIFEST = "iparchive-shards.json"  # in site/pagefind/: the other shards, for pagefind-search.js
+SHARD_DIGEST = ".iparchive-digest"        # in each cached bundle, written last
+# what the browser reads from a merged (non-primary) shard: the runtime and
+# its wasm come from the primary bundle
+SHARD_INDEX_FILES = ("pagefind-entry.json", "index", "filter", "fragment")
+
+
+def shard_digest(source: Path, command: Optional[Callable[[Path, Path], list[str]]] = None) -> str:
+    """What a shard's bundle depends on: Pagefind's version, its command line
+    (``command``, default ``pagefind_command``, without the paths) and every
+    source page (name and bytes)."""
+    source = Path(source)
+    cmd = (command or pagefind_command)(Path("SRC"), Path("OUT"))
+    h = hashlib.sha1(f"{version('pagefind')}|{json.dumps(cmd)}".encode())
+    for f in sorted(source.rglob("*.html")):
+        h.update(f.relative_to(source).as_posix().encode() + b"\0")
+        h.update(hashlib.sha1(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def cached_digest(bundle: Path) -> Optional[str]:
+    """The digest a cached bundle was built from; None when it has none (a
+    bundle without its digest is never trusted)."""
+    try:
+        return (Path(bundle) / SHARD_DIGEST).read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+class PagefindShards:
+    """Index the shards ``<src>/<k>/`` into ``<cache>/<k>/`` beside the
+    write stage and MkDocs, in one background thread that runs Pagefind for
+    the shards whose digest changed, ONE AFTER ANOTHER (peak memory: one
+    shard).  Each bundle is built in ``<k>.tmp/``, its digest written last,
+    then swapped in (``fsutil.swap_dir``), so a killed build never leaves a
+    bundle a later build would trust.  Cache entries of shards no longer
+    needed are removed.
+
+    ``preexec``: run in each child before it execs (``publish.die_with_parent``:
+    the thread that starts a child waits for it, so the child's death signal
+    fires only when the build dies).  ``cancel`` kills the running child and
+    stops; ``wait`` raises RuntimeError with Pagefind's output if a shard failed.
+    Test hook: ``IPARCHIVE_PAUSE_AT=pagefind:<k>`` pauses while shard k's
+    Pagefind runs."""
+
+    def __init__(self, src: Path, cache: Path, shards: int, *,
+                 command: Optional[Callable[[Path, Path], list[str]]] = None,
+                 preexec: Optional[Callable[[], None]] = None):
+        self.src, self.cache, self.shards = Path(src), Path(cache), shards
+        self.command = command or pagefind_command  # looked up now: tests replace the module's
+        self.preexec = preexec
+        self.reindexed: list[int] = []
+        self.error: Optional[str] = None
+        self.seconds: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._proc: Optional[subprocess.Popen] = None
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._run, name="pagefind-shards", daemon=True)
+
+    def start(self) -> "PagefindShards":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.cache.mkdir(parents=True, exist_ok=True)
+            keep = {str(k) for k in range(self.shards)}
+            for old in self.cache.iterdir():  # shards beyond N, half-built <k>.tmp/
+                if old.name not in keep:
+                    remove_tree(old)
+            for k in range(self.shards):
+                src, bundle = self.src / str(k), self.cache / str(k)
+                if not any(src.glob("notices/*.html")):  # Pagefind refuses an empty site: no bundle
+                    remove_tree(bundle)
+                    continue
+                digest = shard_digest(src, self.command)
+                if cached_digest(bundle) == digest and (bundle / "pagefind.js").is_file():
+                    continue
+                if not self._index(k, src, bundle, digest):
+                    return
+        except Exception as e:  # reported by wait(), like a failed Pagefind
+            self.error = f"Pagefind 分片索引失败：{type(e).__name__}: {e}"
+
+    def _index(self, k: int, src: Path, bundle: Path, digest: str) -> bool:
+        tmp = bundle.with_name(bundle.name + ".tmp")
+        remove_tree(tmp)
+        t0 = time.perf_counter()
+        with self._lock:
+            if self._cancelled:
+                return False
+            self._proc = subprocess.Popen(self.command(src, tmp), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                          text=True, preexec_fn=self.preexec)
+        pause_point(f"pagefind:{k}")
+        out, _ = self._proc.communicate()
+        code = self._proc.returncode
+        with self._lock:
+            self._proc = None
+        if code != 0 or not (tmp / "pagefind.js").is_file():
+            remove_tree(tmp)
+            if not self._cancelled:
+                self.error = f"Pagefind 索引失败（分片 {k}/{self.shards}，退出码 {code}）：\n{out[-20000:]}"
+            return False
+        atomic_write_text(tmp / SHARD_DIGEST, digest + "\n")
+        swap_dir(tmp, bundle)
+        self.reindexed.append(k)
+        self.seconds[k] = time.perf_counter() - t0
+        return True
+
+    def cancel(self) -> None:
+        """Kill the running Pagefind (if any), stop, drop the half-built bundle."""
+        with self._lock:
+            self._cancelled = True
+            if self._proc and self._proc.poll() is None:
+                self._proc.kill()
+        if self._thread.is_alive():
+            self._thread.join()
+        for tmp in self.cache.glob("*.tmp"):
+            remove_tree(tmp)
+
+    def wait(self) -> None:
+        """Until every shard is indexed; RuntimeError if one failed."""
+        self._thread.join()
+        if self.error or self._cancelled:
+            raise RuntimeError(self.error or "Pagefind 分片索引已取消")
+
+
+def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
+    """Put the cached bundles in the new site, hard-linked (copied across
+    filesystems): the first shard whole at ``site/pagefind/`` (pagefind.js,
+    the wasm, the worker), each other shard k's index files at
+    ``site/pagefind/s<k>/``, and ``site/pagefind/iparchive-shards.json``
+    (``{"shards": ["s1/", …]}``) for the browser to merge them.  A shard
+    without pages has no bundle and is left out.  Returns the number of files."""
+    cache, dest = Path(cache), Path(site) / PAGEFIND_DIR
+    shutil.rmtree(dest, ignore_errors=True)
+    ks = [k for k in range(shards) if (cache / str(k) / "pagefind.js").is_file()]
+    if not ks:
+        return 0
+    n = link_copy(cache / str(ks[0]), dest, skip=(SHARD_DIGEST,))
+    others = []
+    for k in ks[1:]:
+        bundle = cache / str(k)
+        skip = tuple(x.name for x in bundle.iterdir()
+                     if x.name not in SHARD_INDEX_FILES and not x.name.endswith(".pf_meta"))
+        n += link_copy(bundle, dest / f"s{k}", skip=skip)
+        others.append(f"s{k}/")
+    atomic_write_text(dest / SHARD_MANIFEST, json.dumps({"shards": others}))
+    return n + 1
 
 
 def main(argv: Optional[list[str]] = None) -> int:

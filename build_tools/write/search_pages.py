@@ -35,10 +35,24 @@ Two choices, both measured by ``make bench-search`` (build_tools/bench_search.py
   ``--region/--year/--type/--status/--theme``.  The same values go, hidden,
   into each real notice page (``facets_html``), where Material's search index
   picks them up for the small archive's facets.
+
+**Shards** (issue 16): Pagefind has no incremental mode, so the pages are
+split by a stable hash of the document id (``shard_of``: sha1(id) mod N) into
+``N = shard_count(documents)`` folders, ``<cache>/pagefind-src/<k>/notices/<id>.html``;
+``mkbuild.PagefindShards`` indexes only the shards whose pages changed, one
+after another, and the browser merges them (``pagefind-search.js``).  N grows
+with the archive, ``SHARD_DOCS`` documents a shard (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
+overrides it; the tests use 3-4 to get several shards from the seeds)::
+
+    shard_count(3490) == 12      # SHARD_DOCS 300: ~3 s and ~280 MB a shard
+    shard_of("govcn-041", 12) == 10   # the same on every build and machine
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
@@ -48,6 +62,11 @@ from ..vocabulary import load_vocabulary
 from .common import esc, write_if_changed
 
 NATIONAL = "全国"
+# documents a Pagefind shard, by measurement on the whole corpus (BENCHMARKS.md,
+# "Pagefind shards"): ~300 keeps one shard at ~3 s and ~300 MB while the
+# merged index stays under 1 MB for a first result
+SHARD_DOCS = 300
+SHARD_ENV = "IPARCHIVE_PAGEFIND_SHARD_DOCS"
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
 _WORD_RE = re.compile(f"[{_HAN}]|[^\\w\\s]|_|(?:(?![{_HAN}])[^\\W\\d_])+|\\d+")
@@ -147,3 +166,46 @@ def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = 
     names = theme_name_map()
     return [f"notices/{name}" for name, n in want.items()
             if write_if_changed(folder / name, search_page(n, names, presegment))]
+
+
+def shard_docs() -> int:
+    """Documents a shard: ``SHARD_DOCS``, or ``IPARCHIVE_PAGEFIND_SHARD_DOCS``
+    (a positive integer; ValueError in Chinese otherwise)."""
+    raw = os.environ.get(SHARD_ENV, "").strip()
+    if not raw:
+        return SHARD_DOCS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"环境变量 {SHARD_ENV} 须为正整数（每个 Pagefind 分片的文件数），现为 {raw!r}")
+    return int(raw)
+
+
+def shard_count(documents: int) -> int:
+    """How many shards for an archive of ``documents`` (at least 1)."""
+    return max(1, -(-documents // shard_docs()))
+
+
+def shard_of(doc_id: str, shards: int) -> int:
+    """The shard of a document: sha1 of its id mod ``shards`` (stable across
+    builds and machines, unlike ``hash()``)."""
+    return int.from_bytes(hashlib.sha1(doc_id.encode("utf-8")).digest()[:8], "big") % shards
+
+
+def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int) -> dict[int, list[str]]:
+    """``out/<k>/notices/<id>.html`` for every notice, ``k = shard_of(id)``
+    (unchanged files kept, so an untouched shard keeps its digest); removes
+    pages that left a shard and everything else in ``out`` (shards beyond
+    ``shards``, the single-index ``out/notices/`` of older builds).  Returns
+    the paths written, by shard."""
+    out = Path(out)
+    groups: dict[int, list[Notice]] = {k: [] for k in range(shards)}
+    for n in notices:
+        groups[shard_of(n.id, shards)].append(n)
+    keep = {str(k) for k in groups}
+    if out.is_dir():
+        for old in out.iterdir():
+            if old.name not in keep:
+                if old.is_dir() and not old.is_symlink():
+                    shutil.rmtree(old, ignore_errors=True)
+                else:
+                    old.unlink(missing_ok=True)
+    return {k: write_search_pages(group, out / str(k)) for k, group in groups.items()}

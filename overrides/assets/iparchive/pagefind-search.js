@@ -22,7 +22,9 @@
  * 加载更多 reaches every other hit (and 该文件另有 the rest of a page's).
  * Filters (地区 including sub-regions, 年份 range, 文种, 主题 with the CLI's
  * clause-or-document meaning, 状态) are Pagefind filters, combinable, as the
- * CLI's flags.
+ * CLI's flags.  The index comes in shards by document id (pagefind/ and
+ * pagefind/s1/ …, listed in pagefind/iparchive-shards.json), merged with
+ * Pagefind's mergeIndex before the first search.
  */
 (function () {
   "use strict";
@@ -344,14 +346,24 @@
     var more = form.querySelector(".ipa-search__more"), fbox = form.querySelector(".ipa-search__filters");
     var pagefind = null, loading = null, seq = 0, state = null, selects = {}, filtersBuilt = false;
 
+    // the index is in shards (build_tools/write/mkbuild.py): pagefind/ is
+    // shard 0 with the runtime; pagefind/iparchive-shards.json lists the
+    // others, merged before the first search (they reuse shard 0's wasm;
+    // filters() sums their counts).  No manifest: one index.
     function load() {
       if (!loading) {
+        var opts = { baseUrl: base.pathname, excerptLength: 0 };
         loading = import(new URL("pagefind/pagefind.js", base).href).then(function (pf) {
           pagefind = pf;
-          return pf.options({ baseUrl: base.pathname, excerptLength: 0 }).then(function () {
+          return pf.options(opts).then(function () {
             pf.init();
-            return pf;
-          });
+            return fetch(new URL("pagefind/iparchive-shards.json", base))
+              .then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; });
+          }).then(function (m) {
+            return Promise.all(((m && m.shards) || []).map(function (s) {
+              return pf.mergeIndex(new URL("pagefind/" + s, base).href, opts);
+            }));
+          }).then(function () { return pf; });
         });
       }
       return loading;

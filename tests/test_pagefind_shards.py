@@ -1,0 +1,304 @@
+"""The Pagefind index in shards (issue 16): documents go to shards by a hash
+of their id, only shards whose pages changed are re-indexed, the browser
+merges them, and a failed shard keeps the last good site.
+
+Real builds of the archive's own ``source_texts/`` (11 documents) forced to
+Pagefind with ``IPARCHIVE_PAGEFIND_SHARD_DOCS=3`` (4 shards), searched in
+Chromium over http; expected clause sets come from the CLI index's records
+by plain substring search (``bench_search.truth``), so every check can fail.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from build_tools.bench import changed_copy, serve_site
+from build_tools.bench_search import Query, build, index_records, truth
+from build_tools.pipeline import build_site, source_files, staged_paths
+from build_tools.write import mkbuild, search_pages
+from build_tools.write.search_pages import SHARD_ENV, shard_count, shard_of
+
+ROOT = Path(__file__).resolve().parent.parent
+HREF = re.compile(r"notices/([^/?#]+)\.html#(.+)$")
+SHARD_DOCS = "3"
+NEW_SENTENCE = "附则修改后的一句话"  # what bench.changed_copy adds
+
+
+@pytest.fixture(scope="module")
+def sharded_env():
+    old = {k: os.environ.get(k) for k in (SHARD_ENV, "IPARCHIVE_SEARCH")}
+    os.environ[SHARD_ENV] = SHARD_DOCS
+    os.environ["IPARCHIVE_SEARCH"] = "pagefind"
+    yield
+    for k, v in old.items():
+        os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory, sharded_env):
+    files = source_files(ROOT / "source_texts")
+    b = build(tmp_path_factory.mktemp("sharded"), files, None)
+    assert b["mode"] == "pagefind"
+    b["shards"] = shard_count(b["documents"])
+    assert b["shards"] >= 3
+    b["records"] = index_records(b["paths"].index)
+    httpd, b["base"] = serve_site(b["paths"].site)
+    yield b
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture()
+def page(page):
+    """conftest's page, which must end without script errors."""
+    yield page
+    assert not page.errors, page.errors
+
+
+def _idle(pg):
+    pg.wait_for_timeout(150)
+    pg.wait_for_selector(".ipa-search__results[data-state='idle']", state="attached", timeout=60_000)
+
+
+def pagefind_search(pg, base: str, q: str, filters: dict | None = None) -> list[tuple[str, str]]:
+    """Type ``q`` into the Pagefind box, pick ``filters``, reveal every hit."""
+    pg.goto(f"{base}/index.html")
+    pg.locator("input.ipa-search__input").fill(q)
+    _idle(pg)
+    if filters:
+        pg.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+        for name, value in filters.items():
+            pg.locator(f"select.ipa-search__filter[name='{name}']").select_option(value)
+            _idle(pg)
+    while pg.locator(".ipa-search__more").is_visible():
+        pg.locator(".ipa-search__more").click()
+        _idle(pg)
+    pg.evaluate("() => document.querySelectorAll('.ipa-hit__rest').forEach(b => b.click())")
+    hrefs = pg.locator(".ipa-search__results a.ipa-hit__clause").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")
+    return [HREF.search(h).groups() for h in hrefs if HREF.search(h or "")]
+
+
+def _files(d: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime_ns) of every file under ``d``."""
+    return {p.relative_to(d).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in d.rglob("*") if p.is_file()}
+
+
+def _doc_id(source: Path) -> str:
+    return yaml.safe_load(source.with_suffix(".yml").read_text(encoding="utf-8"))["id"]
+
+
+def _tree(d: Path) -> dict[str, str]:
+    return {p.relative_to(d).as_posix(): hashlib.sha1(p.read_bytes()).hexdigest()
+            for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+# ------------------------------------------------------------------ no browser
+
+def test_shards_follow_a_stable_hash_of_the_id_and_the_archive_size(monkeypatch):
+    monkeypatch.delenv(SHARD_ENV, raising=False)
+    assert shard_count(1) == 1 and shard_count(search_pages.SHARD_DOCS) == 1
+    assert shard_count(3490) == -(-3490 // search_pages.SHARD_DOCS)
+    assert shard_of("govcn-041", 12) == 10  # sha1, not Python's per-process hash()
+    assert {shard_of(f"doc-{i}", 4) for i in range(40)} == {0, 1, 2, 3}
+    monkeypatch.setenv(SHARD_ENV, "3")
+    assert shard_count(11) == 4
+    monkeypatch.setenv(SHARD_ENV, "0")
+    with pytest.raises(ValueError, match=SHARD_ENV):
+        shard_count(11)
+
+
+def test_site_has_primary_bundle_index_only_shards_and_a_manifest(sharded):
+    site, cache, n = sharded["paths"].site / "pagefind", sharded["paths"].cache, sharded["shards"]
+    assert (site / "pagefind.js").is_file() and list(site.glob("wasm.*.pagefind"))
+    assert (site / mkbuild.SHARD_MANIFEST).read_text() == '{"shards": [%s]}' % ", ".join(
+        f'"s{k}/"' for k in range(1, n))
+    for k in range(1, n):
+        names = {p.name for p in (site / f"s{k}").iterdir()}
+        assert names == {"pagefind-entry.json", "index", "filter", "fragment"} | {
+            p.name for p in (site / f"s{k}").glob("*.pf_meta")}
+    assert not (site / mkbuild.SHARD_DIGEST).exists()
+    # every document's page is in its shard's source folder, and only there
+    ids = {r.doc_id for r in sharded["records"] if r.kind == "title"}
+    src = cache / "pagefind-src"
+    assert {(p.parent.parent.name, p.stem) for p in src.glob("*/notices/*.html")} == {
+        (str(shard_of(i, n)), i) for i in ids}
+    # the site's files are the cached bundles' files, hard-linked
+    prim = site / "pagefind.js"
+    assert prim.stat().st_ino == (cache / "pagefind" / "0" / "pagefind.js").stat().st_ino
+
+
+# ------------------------------------------------------------------ browser
+
+@pytest.mark.browser
+def test_one_query_finds_clauses_of_documents_in_every_shard(sharded, page):
+    q = Query("知识产权", "word")
+    want = truth(sharded["records"], q)
+    assert {shard_of(d, sharded["shards"]) for d, _ in want} == set(range(sharded["shards"]))
+    got = pagefind_search(page, sharded["base"], q.text)
+    assert len(got) == len(set(got)) and set(got) == want
+
+
+@pytest.mark.browser
+def test_a_filter_works_across_shards_and_counts_every_shard(sharded, page):
+    recs, n = sharded["records"], sharded["shards"]
+    by_type: dict[str, set[str]] = {}
+    for r in recs:
+        if r.kind == "title" and r.doc_type:
+            by_type.setdefault(r.doc_type, set()).add(r.doc_id)
+    # a type whose documents lie in two shards or more
+    doc_type, docs = max(by_type.items(), key=lambda kv: (len({shard_of(d, n) for d in kv[1]}), len(kv[1])))
+    assert len({shard_of(d, n) for d in docs}) >= 2
+    q = Query("保护", "filtered", {"doc_type": doc_type})
+    want = truth(recs, q)
+    assert {d for d, _ in want} and len({shard_of(d, n) for d, _ in want}) >= 2
+    got = pagefind_search(page, sharded["base"], q.text, {"type": doc_type})
+    assert set(got) == want
+    # the menu's count is the sum over the shards
+    label = page.locator(f"select.ipa-search__filter[name='type'] option[value='{doc_type}']").inner_text()
+    assert label == f"{doc_type}（{len(docs)}）"
+
+
+# ------------------------------------------------------------------ rebuilds
+
+def _rebuild(paths, files, **kw):
+    return build_site(ROOT, paths=paths, files=files, require_sidecar=False, update_lock=False, progress=False,
+                      index=False, log=lambda s: None, **kw)
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory, sharded_env):
+    """A first build, then one document changed: (paths, files, reports, cache before)."""
+    work = tmp_path_factory.mktemp("rebuild")
+    paths = staged_paths(ROOT, work)
+    files = source_files(ROOT / "source_texts")
+    first = _rebuild(paths, files)
+    assert first.ok and first.timings["pagefind_reindexed"] == first.timings["pagefind_shards"] >= 3
+    n = int(first.timings["pagefind_shards"])
+    before = {k: _files(paths.cache / "pagefind" / str(k)) for k in range(n)}
+    same = _rebuild(paths, files)
+    assert same.ok and same.timings["pagefind_reindexed"] == 0
+    victim = next(f for f in files if f.suffix == ".txt")
+    changed = changed_copy(victim, work / "changed", 0)
+    files2 = [changed if f == victim else f for f in files]
+    second = _rebuild(paths, files2)
+    return {"paths": paths, "files": files2, "first": first, "second": second, "before": before, "n": n,
+            "victim_id": _doc_id(victim)}
+
+
+def test_a_rebuild_after_one_change_reindexes_exactly_one_shard(rebuilt):
+    second, n, cache = rebuilt["second"], rebuilt["n"], rebuilt["paths"].cache / "pagefind"
+    assert second.ok, [str(p) for p in second.problems if p.level == "error"]
+    assert second.timings["pagefind_shards"] == n and second.timings["pagefind_reindexed"] == 1
+    k = shard_of(rebuilt["victim_id"], n)
+    for j in range(n):
+        now = _files(cache / str(j))
+        if j == k:
+            assert now != rebuilt["before"][j]
+        else:  # not rebuilt: the same files, the same inodes and times
+            assert now == rebuilt["before"][j]
+    assert sorted(p.name for p in cache.iterdir()) == sorted(str(j) for j in range(n))
+
+
+@pytest.mark.browser
+def test_the_changed_text_is_found_after_the_rebuild(rebuilt, page):
+    httpd, base = serve_site(rebuilt["paths"].site)
+    try:
+        got = pagefind_search(page, base, NEW_SENTENCE)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert {d for d, _ in got} == {rebuilt["victim_id"]}
+
+
+def test_fewer_shards_remove_the_cache_of_the_others_and_an_empty_shard_has_no_bundle(tmp_path):
+    src, cache, site = tmp_path / "src", tmp_path / "cache", tmp_path / "site"
+    notices = _notices(12)
+    assert {shard_of(n.id, 3) for n in notices} == {0, 1, 2}
+    search_pages.write_shard_pages(notices, src, 3)
+    mkbuild.PagefindShards(src, cache, 3).start().wait()
+    assert sorted(p.name for p in cache.iterdir()) == ["0", "1", "2"]
+    search_pages.write_shard_pages(notices, src, 2)
+    job = mkbuild.PagefindShards(src, cache, 2).start()
+    job.wait()
+    assert sorted(p.name for p in cache.iterdir()) == ["0", "1"] == sorted(p.name for p in src.iterdir())
+    assert job.reindexed == [0, 1]
+    # shard-doc-8 and -9 alone: shard 1 of 3 empty, shard 2 primary
+    search_pages.write_shard_pages(notices[8:10], src, 3)
+    assert not list((src / "1" / "notices").iterdir())
+    mkbuild.PagefindShards(src, cache, 3).start().wait()
+    assert sorted(p.name for p in cache.iterdir()) == ["2"]
+    mkbuild.pagefind_install_shards(cache, 3, site)
+    assert (site / "pagefind" / "pagefind.js").is_file()
+    assert (site / "pagefind" / mkbuild.SHARD_MANIFEST).read_text() == '{"shards": []}'
+
+
+def _notices(k: int):
+    from factories import clause, notice  # test-support module, only these unit tests need it
+
+    return [notice(f"shard-doc-{i}", title=f"分片测试文件{i}", issuer=["测试"], date_written="2001-01-01",
+                   region="全国", clauses=[clause("s1", f"一、第{i}号文件的知识产权条款")]) for i in range(k)]
+
+
+FAIL = [sys.executable, "-c", "import sys; print('假 Pagefind：索引出错'); sys.exit(3)"]
+
+
+def test_a_failing_pagefind_keeps_the_cached_bundle_untrusted_nowhere(tmp_path):
+    """Unit: a fake Pagefind that fails -> RuntimeError with its output; no
+    half-built bundle is left, the cached one keeps its digest."""
+    src, cache = tmp_path / "src", tmp_path / "cache"
+    notices = _notices(4)
+    search_pages.write_shard_pages(notices, src, 2)
+    mkbuild.PagefindShards(src, cache, 2).start().wait()
+    digests = {k: mkbuild.cached_digest(cache / str(k)) for k in (0, 1)}
+    (src / "1" / "notices" / "extra.html").write_text("<html><body>新页</body></html>", encoding="utf-8")
+    job = mkbuild.PagefindShards(src, cache, 2, command=lambda s, o: FAIL if Path(s).name == "1"
+                                 else mkbuild.pagefind_command(s, o)).start()
+    with pytest.raises(RuntimeError, match="假 Pagefind：索引出错") as e:
+        job.wait()
+    assert "分片 1/2" in str(e.value) and job.reindexed == []
+    assert sorted(p.name for p in cache.iterdir()) == ["0", "1"]
+    assert {k: mkbuild.cached_digest(cache / str(k)) for k in (0, 1)} == digests
+    assert mkbuild.shard_digest(src / "1") != digests[1]  # so the next build re-indexes it
+
+
+@pytest.mark.browser
+def test_a_failed_shard_fails_the_build_and_the_last_good_site_still_searches(tmp_path, sharded_env, monkeypatch,
+                                                                               page):
+    paths = staged_paths(ROOT, tmp_path / "w")
+    files = source_files(ROOT / "source_texts")
+    assert _rebuild(paths, files).ok
+    n = shard_count(len(files))
+    old_site = _tree(paths.site)
+    victim = next(f for f in files if f.suffix == ".txt")
+    vid = _doc_id(victim)
+    k = shard_of(vid, n)
+    files2 = [changed_copy(victim, tmp_path / "changed", 0) if f == victim else f for f in files]
+    real = mkbuild.pagefind_command
+    monkeypatch.setattr(mkbuild, "pagefind_command",
+                        lambda s, o: FAIL if Path(s).name == str(k) else real(s, o))
+    rep = _rebuild(paths, files2)
+    assert not rep.ok
+    assert any("假 Pagefind：索引出错" in p.message for p in rep.problems if p.level == "error")
+    assert _tree(paths.site) == old_site
+    assert not list(paths.site.parent.glob("site.tmp*"))
+    # the last good site's search answers, from every shard
+    httpd, base = serve_site(paths.site)
+    try:
+        got = pagefind_search(page, base, "知识产权")
+        assert len({shard_of(d, n) for d, _ in got}) == n
+        assert pagefind_search(page, base, NEW_SENTENCE) == []
+        # the next build (Pagefind working again) re-indexes only that shard
+        monkeypatch.setattr(mkbuild, "pagefind_command", real)
+        rep = _rebuild(paths, files2)
+        assert rep.ok and rep.timings["pagefind_reindexed"] == 1
+        assert {d for d, _ in pagefind_search(page, base, NEW_SENTENCE)} == {vid}
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
