@@ -560,6 +560,7 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
     load key, ``LoadResult.keys``) each document's themes, references,
     goals and targets are kept in ``cache_dir/enrich/`` (enrich.doccache)."""
     from .enrich import enrich_all  # jieba and the vocabularies load only when enriching
+    from .enrich.related import RESULT_KEY as RELATED_RESULT  # with enrich_all, when enriching
 
     cache_file = Path(cache_dir) / "related-terms.pickle" if cache_dir else None
     cache: dict = {}
@@ -568,10 +569,10 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
             cache = pickle.loads(cache_file.read_bytes())
         except Exception:
             cache = {}
-    before = set(cache)
+    before, before_result = set(cache), cache.get(RELATED_RESULT)
     enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache,
                             doc_cache_dir=Path(cache_dir) / "enrich" if cache_dir and keys else None, doc_keys=keys)
-    if cache_file and set(cache) != before:
+    if cache_file and (set(cache) != before or cache.get(RELATED_RESULT) is not before_result):
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         cache_file.write_bytes(pickle.dumps(cache))
     return dict(enrichment.timings), enrichment

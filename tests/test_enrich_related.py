@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from build_tools.enrich.related import SAME_REGION, SIMILAR, related_documents
+from build_tools.enrich.related import RESULT_KEY, SAME_REGION, SIMILAR, related_documents
 from support.loaders import load
 
 
@@ -79,8 +79,30 @@ def test_term_cache_keeps_only_current_documents(docs):
     everything = list(seeds.values()) + laws
     cache: dict = {}
     full = related_documents(everything, cache=cache)
-    assert len(cache) == len(everything)
+    assert len(set(cache) - {RESULT_KEY}) == len(everything)
     again = related_documents(everything, cache=cache)  # served from the cache, same answer
     assert again == full
     related_documents(laws, cache=cache)
-    assert len(cache) == len(laws)
+    assert len(set(cache) - {RESULT_KEY}) == len(laws)
+
+
+def test_the_last_result_is_reused_only_when_its_inputs_are_unchanged(docs):
+    """An edit past the first 1,200 characters cannot change the scores: the
+    last result is served; a changed title can: it is computed again, and
+    equals a computation without any cache."""
+    seeds, laws = docs
+    everything = list(seeds.values()) + laws
+    cache: dict = {}
+    full = related_documents(everything, cache=cache)
+    stamp = cache[RESULT_KEY]
+    long_doc = next(n for n in laws if len(n.body) > 5000)
+    body, title = long_doc.body, long_doc.title
+    try:
+        long_doc.body += "\n附则修改后的一句话。"
+        assert related_documents(everything, cache=cache) == full and cache[RESULT_KEY] is stamp
+        long_doc.title = "植物新品种和集成电路布图设计保护条例"
+        renamed = related_documents(everything, cache=cache)
+        assert cache[RESULT_KEY] is not stamp
+        assert renamed == related_documents(everything)
+    finally:
+        long_doc.body, long_doc.title = body, title

@@ -31,6 +31,7 @@ from .exports import SCHEMA_VERSION, document, write_exports
 from .feed import write_feed
 from .cite import cite_page
 from .home import home_page
+from .compare import compare_path, comparison_page
 from .linkcheck import linkcheck
 from .pagecache import CACHE_NAME, PageCache, ReadLog, Tracked, code_digest, digest, tracked_enrichment
 from .pages import gbt_prefix, render_notice
@@ -156,6 +157,22 @@ class DocumentJob:
             self.notices, _JOB = [], None
 
 
+def cached_comparison(cache: PageCache, docs_dir: Path):
+    """``compare.comparison_page`` through the page cache: a comparison of two
+    unchanged versions (93 pairs of the whole corpus, 2.5 s of rapidfuzz) is
+    not made again; its page stays as it is (the path with ``None``)."""
+    def make(old: Notice, new: Notice, enr: Enrichment):
+        path = compare_path(old.id, new.id)
+        key, own = f"compare:{path}", digest((cache.doc_digest(old), cache.doc_digest(new)))
+        if cache.fresh(key, own, [docs_dir / path]):
+            return path, None, None
+        log = ReadLog()
+        out = comparison_page(old, new, tracked_enrichment(enr, log))
+        cache.record(key, own, log.reads)
+        return out
+    return make
+
+
 _JOB: Optional[DocumentJob] = None  # the job a forked writer runs: set in the parent just before the fork
 
 
@@ -211,15 +228,16 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     maps = {"notices": byid, **{f"enr.{k}": v for k, v in vars(enr).items() if isinstance(v, (dict, list))}}
     cache = PageCache(Path(cache_dir) / CACHE_NAME if cache_dir else None,
                       digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps)
-    todo = [n for n in notices if not cache.fresh(n, job.redirects.get(n.id, {}), job.outputs(n))]
-    cache.save({n.id for n in notices} - {n.id for n in todo})  # a killed write never leaves an entry for a page it changed
+    own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
+    todo = [n for n in notices if not cache.fresh(n.id, own[n.id], job.outputs(n))]
+    cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
     made = dict(zip((n.id for n in todo), job.run(todo)))
     for n in todo:
-        cache.record(n, job.redirects.get(n.id, {}), made[n.id][1])
-    cache.save({n.id for n in notices})
+        cache.record(n.id, own[n.id], made[n.id][1])
     done = [made[n.id][0] if n.id in made else False for n in notices]
     pages: dict[str, str] = {}
-    pages.update(work_pages(notices, enr))  # works/<work-id>.md, works/compare/<old>--<new>.md
+    # works/<work-id>.md, works/compare/<old>--<new>.md (comparisons through the page cache)
+    pages.update(work_pages(notices, enr, comparison=cached_comparison(cache, docs_dir)))
     pages.update(notices_index(notices))
     pages.update(region_pages(notices))
     pages.update(year_pages(notices))
@@ -241,7 +259,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
     for rel_path, text in pages.items():
-        if write_if_changed(docs_dir / rel_path, text):
+        if text is not None and write_if_changed(docs_dir / rel_path, text):  # None: kept (page cache)
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
     # the .json download of each document holds its one-line record
@@ -258,7 +276,9 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
             if sub.is_dir() and not any(sub.iterdir()):
                 sub.rmdir()
     stats.pages = len(pages) + len(notices)
-    stats.made, stats.kept = cache.misses, cache.hits
+    cache.save()
+    stats.made = sum(1 for n in notices if n.id in made)
+    stats.kept = len(notices) - stats.made
     clear_clause_cache()
     stats.seconds = time.perf_counter() - t0
     return stats

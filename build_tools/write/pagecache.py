@@ -195,27 +195,30 @@ class PageCache:
         return digest(key in (data or []))  # a list: membership
 
     # ---------------------------------------------------------------- use
-    def fresh(self, n: Notice, extra: Any, outputs: list[Path]) -> bool:
-        """True when ``n``'s outputs exist and nothing they were made from changed."""
-        entry = self.entries.get(n.id)
-        ok = (entry is not None and entry[0] == self.own_digest(n, extra)
-              and all(self.value_digest(name, key) == d for name, key, d in entry[1])
+    def fresh(self, key: str, own: bytes, outputs: list[Path]) -> bool:
+        """True when the outputs of ``key`` (a document id, or ``compare:<path>``)
+        exist and nothing they were made from changed (``own``: the digest of
+        what the maker was given directly, e.g. ``own_digest``)."""
+        entry = self.entries.get(key)
+        ok = (entry is not None and entry[0] == own
+              and all(self.value_digest(name, k) == d for name, k, d in entry[1])
               and all(p.is_file() for p in outputs))
         if ok:
             self.hits += 1
         else:
             self.misses += 1
+            self.entries.pop(key, None)
         return ok
 
-    def record(self, n: Notice, extra: Any, reads: set[tuple[str, Any]]) -> None:
-        deps = tuple(sorted(((name, key, self.value_digest(name, key)) for name, key in reads), key=repr))
-        self.entries[n.id] = (self.own_digest(n, extra), deps)
+    def record(self, key: str, own: bytes, reads: set[tuple[str, Any]]) -> None:
+        deps = tuple(sorted(((name, k, self.value_digest(name, k)) for name, k in reads), key=repr))
+        self.entries[key] = (own, deps)
 
-    def save(self, keep: set[str]) -> None:
-        """Write the cache (entries of documents in ``keep`` only)."""
+    def save(self, keep: Optional[set[str]] = None) -> None:
+        """Write the cache (only the entries in ``keep``, if given)."""
         if not self.path:
             return
-        docs = {k: v for k, v in self.entries.items() if k in keep}
+        docs = {k: v for k, v in self.entries.items() if keep is None or k in keep}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path, pickle.dumps({"key": self.build_key, "docs": docs}, protocol=5))
 

@@ -217,8 +217,12 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
     return pages
 
 
-def work_pages(notices: list[Notice], enr: Enrichment) -> dict[str, str]:
-    """docs path -> Markdown of every work page, comparison page and validity page."""
+def work_pages(notices: list[Notice], enr: Enrichment, *, comparison=comparison_page) -> dict[str, Optional[str]]:
+    """docs path -> Markdown of every work page, comparison page and validity page.
+
+    ``comparison``: makes a comparison page, as ``compare.comparison_page``
+    (the write stage passes it through its page cache: Markdown ``None``
+    means the page on disk is kept)."""
     byid = {n.id: n for n in notices}
     pages: dict[str, str] = {}
     for work in enr.works.values():
@@ -227,7 +231,7 @@ def work_pages(notices: list[Notice], enr: Enrichment) -> dict[str, str]:
             pages[path] = md
     for a, b in enr.comparisons:
         if a in byid and b in byid:
-            path, md, _ = comparison_page(byid[a], byid[b], enr)
+            path, md, _ = comparison(byid[a], byid[b], enr)
             pages[path] = md
     listed = [w for w in enr.works.values() if w.kind == "law" and len(w.versions) > 1
               and all(d in byid for d in w.versions)]
