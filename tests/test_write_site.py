@@ -44,6 +44,34 @@ def test_linkcheck_finds_broken_links(built, tmp_path):
     assert any("#no-such-clause -> missing anchor" in p for p in problems)
 
 
+def test_cached_linkcheck_sees_anchors_removed_from_an_unchanged_page_s_target(built, tmp_path):
+    """With the cache only changed pages and the pages linking to a page whose
+    anchors changed are checked again: the answer is still the cold check's.
+    A clause anchor removed from one page breaks the links of the *unchanged*
+    pages citing it; a removed file breaks every link to it."""
+    copy = tmp_path / "site"
+    shutil.copytree(built["site"], copy)
+    cache = tmp_path / "linkcheck.pickle"
+    assert linkcheck(copy, cache=cache) == [] and linkcheck(copy, cache=cache) == []
+    # a clause some other page links to with #anchor
+    links = [(p.relative_to(copy).as_posix(), h) for p in sorted((copy / "notices").glob("*.html"))
+             for h in _page(copy, p.relative_to(copy).as_posix()).xpath("//a/@href")
+             if ".html#" in h and not h.startswith(("http", "#")) and Path(h.split("#")[0]).name != p.name]
+    src, href = links[0]
+    target = (copy / src).parent / href.split("#")[0]
+    anchor = href.split("#")[1]
+    html = target.read_text(encoding="utf-8")
+    assert f'id="{anchor}"' in html
+    target.write_text(html.replace(f'id="{anchor}"', 'id="renamed-anchor"'), encoding="utf-8")
+    warm = linkcheck(copy, cache=cache)
+    assert sorted(warm) == sorted(linkcheck(copy))  # the cold check
+    assert any(p.startswith(f"{src}: {href} -> missing anchor") for p in warm)
+    target.unlink()
+    gone = linkcheck(copy, cache=cache)
+    assert any(p.startswith(f"{src}: {href} -> missing file") for p in gone)
+    assert sorted(gone) == sorted(linkcheck(copy))
+
+
 def test_source_text_is_shown_as_text(built):
     doc = _page(built["site"], "notices/zz-escape-probe.html")
     box = doc.xpath('//*[@id="s1-1"]/following-sibling::div[@class="clause-text"]')[0]

@@ -8,11 +8,16 @@ search result lands on an existing anchor).  External URLs (``http:``,
 unless they start with ``site_url``, which is then mapped to the local site.
 Fast enough for large sites: one lxml parse per page (cached by size and
 mtime with ``cache=``) and string path resolution (350 documents: ~3 s).
+With the cache a rebuild re-checks only the pages that changed and the
+pages linking to a page whose anchors changed (the same files, the same
+anchors, the same links: the same answer); when a file was added or
+removed, every page is checked again.
 
 Usage: ``python -m build_tools.write.linkcheck site/ [site_url]``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -25,9 +30,11 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import html as lxml_html
 
+from ..fsutil import atomic_write_bytes
+
 _SKIP = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src"}
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def _scan(path: Path) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -74,26 +81,30 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
         rel = "" if rel == "." else rel.replace(os.sep, "/")
         dirs.update(posixpath.join(rel, n) if rel else n for n in dnames)
         files.update(posixpath.join(rel, n) if rel else n for n in fnames)
+    layout = hashlib.sha1("\0".join(sorted(files) + ["/"] + sorted(dirs)).encode("utf-8")).hexdigest()
     old: dict = {}
+    old_results: dict = {}
     if cache and Path(cache).is_file():
         try:
             data = pickle.loads(Path(cache).read_bytes())
-            old = data["pages"] if data.get("version") == CACHE_VERSION and data.get("site") == str(site) else {}
+            if data.get("version") == CACHE_VERSION and data.get("site") == str(site):
+                old = data["pages"]
+                if data.get("layout") == layout and data.get("site_url") == site_url:
+                    old_results = data["results"]
         except Exception:
-            old = {}
+            old, old_results = {}, {}
     pages: dict[str, tuple] = {}
     for rel in sorted(f for f in files if f.endswith(".html")):
         st = (site / rel).stat()
         key = (st.st_size, st.st_mtime_ns)
         hit = old.get(rel)
         pages[rel] = hit if hit and hit[0] == key else (key, *_scan(site / rel))
-    if cache:
-        Path(cache).parent.mkdir(parents=True, exist_ok=True)
-        Path(cache).write_bytes(pickle.dumps({"version": CACHE_VERSION, "site": str(site), "pages": pages}))
+    # pages whose anchors differ from the last check: whoever links to them is checked again
+    moved = {rel for rel, v in pages.items() if rel not in old or old[rel][1] != v[1]}
 
     resolved: dict[tuple[str, str], str] = {}
 
-    def check(page: str, url: str) -> Optional[str]:
+    def check(page: str, url: str, targets: Optional[set] = None) -> Optional[str]:
         if url[:1] == "#":  # most links: pilcrows and clause links on the same page
             frag = unquote(url[1:])
             return None if not frag or frag in pages[page][1] else f"missing anchor #{frag}"
@@ -122,16 +133,28 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
             target = posixpath.join(target, "index.html") if target else "index.html"
         if target not in files:
             return "missing file"
-        if frag and target.endswith(".html") and frag not in pages[target][1]:
-            return f"missing anchor #{frag}"
+        if frag and target.endswith(".html"):
+            if targets is not None:
+                targets.add(target)
+            if frag not in pages[target][1]:
+                return f"missing anchor #{frag}"
         return None
 
     problems: list[str] = []
-    for rel, (_, _, urls) in pages.items():
-        for url in urls:
-            problem = check(rel, url)
-            if problem:
-                problems.append(f"{rel}: {url} -> {problem}")
+    results: dict[str, tuple[tuple[str, ...], frozenset]] = {}
+    for rel, (key, _, urls) in pages.items():
+        last = old_results.get(rel)
+        if last is not None and rel not in moved and old[rel][0] == key and not (last[1] & moved):
+            results[rel] = last  # same page, same anchors wherever it points
+        else:
+            targets: set[str] = set()
+            found = tuple(f"{rel}: {url} -> {p}" for url in urls if (p := check(rel, url, targets)))
+            results[rel] = (found, frozenset(targets))
+        problems.extend(results[rel][0])
+    if cache:
+        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(cache, pickle.dumps({"version": CACHE_VERSION, "site": str(site), "layout": layout,
+                                                "site_url": site_url, "pages": pages, "results": results}))
 
     index = site / "search" / "search_index.json"
     if index.is_file():
