@@ -148,8 +148,10 @@ def test_a_renamed_cited_document_remakes_the_pages_that_cite_it(tmp_path):
     """The page cache follows what each page read from other documents: the
     most-cited document of the slice gets another title (its sidecar), and
     every page naming it -- cited-by lists, reference links, related lists --
-    is made again, exactly as a cold build makes it; the rest are kept."""
-    files = _files()[:200] + source_files(ROOT / "source_texts")
+    is made again, exactly as a cold build makes it; the rest are kept.
+    Two real two-version works make comparison pages, kept when unchanged."""
+    versions = sorted((SHARED / "lawrefbook").rglob("对外贸易法(*).md")) + sorted((SHARED / "lawrefbook").rglob("行政复议法(*).md"))
+    files = [f for f in _files()[:200] if f not in versions] + versions + source_files(ROOT / "source_texts")
     first, res, enr = _build(files, tmp_path / "cache", tmp_path / "warm")
     assert first.made == first.notices and first.kept == 0
     cited = {d: {c.source_id for c in cs} - {d} for d, cs in enr.cited_by.items()}
@@ -161,6 +163,7 @@ def test_a_renamed_cited_document_remakes_the_pages_that_cite_it(tmp_path):
     files2 = [changed if f == victim else f for f in files]
     again, _, _ = _build(files, tmp_path / "cache", tmp_path / "warm")
     assert again.made == 0 and again.changed == []  # nothing changed: nothing made
+    assert first.compared == len(enr.comparisons) > 0 and again.compared == 0  # comparison pages too
     warm, _, _ = _build(files2, tmp_path / "cache", tmp_path / "warm")
     _build(files2, tmp_path / "cold-cache", tmp_path / "cold")
     a, b = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")

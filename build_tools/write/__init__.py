@@ -64,6 +64,7 @@ class WriteStats:
     site_url: str = ""  # the public address the pages were written with ('' = local copies)
     made: int = 0  # documents whose page, record and downloads were made this run
     kept: int = 0  # documents the page cache found unchanged (pagecache)
+    compared: int = 0  # comparison pages made this run (the others kept: pagecache)
 
     def __str__(self) -> str:
         return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
@@ -161,15 +162,19 @@ def cached_comparison(cache: PageCache, docs_dir: Path):
     """``compare.comparison_page`` through the page cache: a comparison of two
     unchanged versions (93 pairs of the whole corpus, 2.5 s of rapidfuzz) is
     not made again; its page stays as it is (the path with ``None``)."""
+    made: list[str] = []
+
     def make(old: Notice, new: Notice, enr: Enrichment):
-        path = compare_path(old.id, new.id)
+        path = compare_path(old.id, new.id)[: -len(".html")] + ".md"  # its Markdown
         key, own = f"compare:{path}", digest((cache.doc_digest(old), cache.doc_digest(new)))
         if cache.fresh(key, own, [docs_dir / path]):
             return path, None, None
         log = ReadLog()
         out = comparison_page(old, new, tracked_enrichment(enr, log))
         cache.record(key, own, log.reads)
+        made.append(path)
         return out
+    make.made = made
     return make
 
 
@@ -237,7 +242,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     done = [made[n.id][0] if n.id in made else False for n in notices]
     pages: dict[str, str] = {}
     # works/<work-id>.md, works/compare/<old>--<new>.md (comparisons through the page cache)
-    pages.update(work_pages(notices, enr, comparison=cached_comparison(cache, docs_dir)))
+    comparison = cached_comparison(cache, docs_dir)
+    pages.update(work_pages(notices, enr, comparison=comparison))
     pages.update(notices_index(notices))
     pages.update(region_pages(notices))
     pages.update(year_pages(notices))
@@ -279,6 +285,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     cache.save()
     stats.made = sum(1 for n in notices if n.id in made)
     stats.kept = len(notices) - stats.made
+    stats.compared = len(comparison.made)
     clear_clause_cache()
     stats.seconds = time.perf_counter() - t0
     return stats
