@@ -19,6 +19,7 @@ Escaping regimes (source text is data, never markup):
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -92,6 +93,7 @@ def yaml_str(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+@functools.lru_cache(maxsize=None)  # pure; 8,476 calls of pypinyin on the whole corpus' listings
 def slug(name: str) -> str:
     """ASCII slug for a Chinese label: 工作方案 -> gong-zuo-fang-an.
 

@@ -246,13 +246,14 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEM
             body += [md_text(desc), ""]
         body += [f"[全部主题]({md_link(page, idx)}) · {len(docs)} 件文件中的 {n_clauses} 个条款，按地区、日期排列。", ""]
         ordered = sorted((byid[d] for d in docs), key=lambda n: (region_label(n), n.date or "", n.id))
-        blocks = {n.id: clause_block(page, n, docs[n.id]) for n in ordered}
+        # sized at the depth of a split page (the same bytes but for "../"), made once
+        blocks = {n.id: clause_block(f"tags/theme/{s}/1.md", n, docs[n.id]) for n in ordered}
         if not docs:
             body += ["文库中暂无条款涉及该主题。", ""]
-        elif sum(map(len, blocks.values())) <= budget:
-            body += _region_sections(ordered, blocks)
+        elif sum(len(b) - 3 * b.count('href="') for b in blocks.values()) <= budget:  # its size on this page
+            body += _region_sections(ordered, {n.id: clause_block(page, n, docs[n.id]) for n in ordered})
         else:
-            body += _split_theme(pages, s, name, page, ordered, docs, budget)
+            body += _split_theme(pages, s, name, page, ordered, docs, blocks, budget)
         pages[page] = "\n".join(body) + "\n"
     pages[idx] = "\n".join(lines) + "\n"
     return pages
@@ -269,12 +270,12 @@ def _region_sections(ordered: list[Notice], blocks: dict[str, str],
 
 
 def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notice],
-                 docs: dict[str, list[str]], budget: int) -> list[str]:
-    """Fill ``tags/theme/<s>/<k>.md`` with whole documents up to ``budget``;
-    returns the landing page's table of regions and pages."""
+                 docs: dict[str, list[str]], blocks: dict[str, str], budget: int) -> list[str]:
+    """Fill ``tags/theme/<s>/<k>.md`` with whole documents up to ``budget``
+    (``blocks``: each document's clause block made for ``tags/theme/<s>/1.md``,
+    the same depth as every k); returns the landing page's table of regions and pages."""
     chunks: list[list[Notice]] = [[]]
     size = 0
-    blocks = {n.id: clause_block(f"tags/theme/{s}/1.md", n, docs[n.id]) for n in ordered}  # same depth for every k
     for n in ordered:
         b = len(blocks[n.id])
         if chunks[-1] and size + b > budget:
