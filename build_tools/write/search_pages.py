@@ -44,8 +44,8 @@ after another, and the browser merges them (``pagefind-search.js``).  N grows
 with the archive, ``SHARD_DOCS`` documents a shard (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
 overrides it; the tests use 3-4 to get several shards from the seeds)::
 
-    shard_count(3490) == 12      # SHARD_DOCS 300: ~3 s and ~280 MB a shard
-    shard_of("govcn-041", 12) == 10   # the same on every build and machine
+    shard_count(3490) == 6           # SHARD_DOCS 600: ~5 s and ~600 MB a shard
+    shard_of("govcn-041", 6) == 4    # the same on every build and machine
 """
 from __future__ import annotations
 
@@ -62,10 +62,12 @@ from ..vocabulary import load_vocabulary
 from .common import esc, write_if_changed
 
 NATIONAL = "全国"
-# documents a Pagefind shard, by measurement on the whole corpus (BENCHMARKS.md,
-# "Pagefind shards"): ~300 keeps one shard at ~3 s and ~300 MB while the
-# merged index stays under 1 MB for a first result
-SHARD_DOCS = 300
+# documents a Pagefind shard, chosen by measurement on the whole corpus
+# (BENCHMARKS.md, "Pagefind shards"): one shard of 600 indexes in ~5 s at
+# ~600 MB and the 6 merged shards give a first result in ~0.9 s; 300 (12
+# shards) doubles the bytes of a first query (2.5 MB) and its time (1.5 s),
+# 1,200 (3 shards, 1.2 MB) takes 11-18 s a shard, beyond a 10 s rebuild
+SHARD_DOCS = 600
 SHARD_ENV = "IPARCHIVE_PAGEFIND_SHARD_DOCS"
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
