@@ -22,6 +22,7 @@ from build_tools.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
 from build_tools.write import GENERATED_DIRS, GENERATED_FILES, write_docs
 from build_tools.write.common import md_text
 from build_tools.write.exports import SCHEMA_VERSION
+from build_tools.write.mkdocs_hooks import RAW
 from factories import clause, notice
 from support.loaders import real_notices
 
@@ -363,3 +364,19 @@ def test_every_generated_location_is_git_ignored():
     paths = [f"docs/{d}/probe.md" for d in GENERATED_DIRS] + [f"docs/{f}" for f in GENERATED_FILES]
     r = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True)
     assert sorted(r.stdout.split()) == sorted(paths)
+
+
+def test_notice_pages_hand_markdown_no_html_to_parse(real, tmp_path):
+    """Every line of HTML on a notice page is inside a raw block, which the
+    MkDocs hook passes through unparsed: Python-Markdown's and MkDocs' HTML
+    parsers spent half of MkDocs' time on cards, outlines and reference lists
+    (issue 16).  What is left for Markdown is headings and plain text."""
+    notices, enr = real
+    write_docs(notices, tmp_path, site_url=SITE, enrichment=enr)
+    pages = [p for p in (tmp_path / "notices").glob("*.md") if p.name != "index.md"]
+    assert len(pages) == len(notices)
+    for p in pages:
+        text = p.read_text(encoding="utf-8")
+        assert RAW.search(text)
+        left = RAW.sub("", text)
+        assert "<" not in left, f"{p.name}: {left[left.index('<') - 80:left.index('<') + 80]!r}"
