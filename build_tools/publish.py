@@ -280,8 +280,9 @@ class SiteBuild:
         self._t_browser = time.perf_counter()
         src = self.paths.cache / "pagefind-src"
         n = shard_count(len(notices))
-        write_shard_pages(notices, src, n)
-        self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent).start()
+        # the pages are written in the job's thread, beside the write stage (which only reads the notices)
+        self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent,
+                                             prepare=lambda: write_shard_pages(notices, src, n)).start()
         return True
 
     def start_cli_index(self, notices: list[Notice]) -> None:

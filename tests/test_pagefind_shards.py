@@ -12,13 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from build_tools.bench import changed_copy, serve_site
+from build_tools.fsutil import PAUSE_ENV, PAUSE_MARK
 from build_tools.bench_search import Query, build, index_records, truth
 from build_tools.pipeline import build_site, source_files, staged_paths
 from build_tools.write import mkbuild, search_pages
@@ -302,3 +307,78 @@ def test_a_failed_shard_fails_the_build_and_the_last_good_site_still_searches(tm
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# ------------------------------------------------------------------ kill -9 while a shard indexes
+
+DRIVER = """
+import sys
+from pathlib import Path
+from build_tools.pipeline import build_site, staged_paths
+rep = build_site(Path(sys.argv[1]), paths=staged_paths(Path(sys.argv[1]), Path(sys.argv[2])), progress=False,
+                 index=False)
+print("REINDEXED", rep.timings.get("pagefind_reindexed"))
+sys.exit(0 if rep.ok and not any(p.level == "error" for p in rep.problems) else 1)
+"""
+
+
+def _driver(work: Path, pause: str | None = None) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), IPARCHIVE_SEARCH="pagefind")
+    env[SHARD_ENV] = SHARD_DOCS
+    env.pop(PAUSE_ENV, None)
+    if pause:
+        env[PAUSE_ENV] = pause
+    return subprocess.Popen([sys.executable, "-c", DRIVER, str(ROOT), str(work)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _pagefind_children(work: Path) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                cmd = (d / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if any(b"pagefind" in c for c in cmd[:1]) and any(str(work).encode() in c for c in cmd):
+                out.append(int(d.name))
+    return out
+
+
+def test_a_build_killed_while_a_shard_indexes_leaves_no_child_no_trusted_bundle_and_the_old_site(tmp_path,
+                                                                                                monkeypatch):
+    monkeypatch.setenv(SHARD_ENV, SHARD_DOCS)  # as the driver's
+    work = tmp_path / "w"
+    paths = staged_paths(ROOT, work)
+    shutil.copytree(ROOT / "source_texts", paths.sources)
+    out, err = _driver(work).communicate(timeout=600)
+    assert "REINDEXED" in out, err[-3000:]
+    old_site = _tree(paths.site)
+    victim = next(f for f in sorted(paths.sources.glob("*.txt")))
+    n = shard_count(len(source_files(paths.sources)))
+    k = shard_of(_doc_id(victim), n)
+    digest = mkbuild.cached_digest(paths.cache / "pagefind" / str(k))
+    victim.write_bytes(victim.read_bytes() + f"\n{NEW_SENTENCE}。\n".encode())
+    p = _driver(work, pause=f"pagefind:{k}")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = p.stderr.readline()
+        if not line or line.strip() == f"{PAUSE_MARK} pagefind:{k}":
+            break
+    assert line, "the build never reached shard %d's Pagefind: %s" % (k, p.communicate()[1][-3000:])
+    # shard k's Pagefind started (a shard of 3 pages may already have finished: not yet swapped in)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    for _ in range(50):  # a running child gets SIGKILL from the kernel (PR_SET_PDEATHSIG)
+        if not _pagefind_children(work):
+            break
+        time.sleep(0.1)
+    assert _pagefind_children(work) == []
+    assert _tree(paths.site) == old_site
+    # the shard's cached bundle is still the old one; the half-built one is never trusted
+    assert mkbuild.cached_digest(paths.cache / "pagefind" / str(k)) == digest
+    assert mkbuild.cached_digest(paths.cache / "pagefind" / f"{k}.tmp") is None
+    out, err = _driver(work).communicate(timeout=600)
+    assert "REINDEXED 1" in out, err[-3000:]
+    assert not (paths.cache / "pagefind" / f"{k}.tmp").exists()
+    assert _tree(paths.site) != old_site

@@ -259,7 +259,9 @@ class PagefindShards:
     bundle a later build would trust.  Cache entries of shards no longer
     needed are removed.
 
-    ``preexec``: run in each child before it execs (``publish.die_with_parent``:
+    ``prepare``: run first in the thread (``SiteBuild`` writes the shards'
+    pages there: 4 s on the whole corpus even when none changed, off the
+    rebuild's critical path).  ``preexec``: run in each child before it execs (``publish.die_with_parent``:
     the thread that starts a child waits for it, so the child's death signal
     fires only when the build dies).  ``cancel`` kills the running child and
     stops; ``wait`` raises RuntimeError with Pagefind's output if a shard failed.
@@ -268,8 +270,9 @@ class PagefindShards:
 
     def __init__(self, src: Path, cache: Path, shards: int, *,
                  command: Optional[Callable[[Path, Path], list[str]]] = None,
-                 preexec: Optional[Callable[[], None]] = None):
+                 preexec: Optional[Callable[[], None]] = None, prepare: Optional[Callable[[], object]] = None):
         self.src, self.cache, self.shards = Path(src), Path(cache), shards
+        self.prepare = prepare
         self.command = command or pagefind_command  # looked up now: tests replace the module's
         self.preexec = preexec
         self.reindexed: list[int] = []
@@ -286,6 +289,8 @@ class PagefindShards:
 
     def _run(self) -> None:
         try:
+            if self.prepare:
+                self.prepare()
             self.cache.mkdir(parents=True, exist_ok=True)
             keep = {str(k) for k in range(self.shards)}
             for old in self.cache.iterdir():  # shards beyond N, half-built <k>.tmp/

@@ -44,8 +44,8 @@ after another, and the browser merges them (``pagefind-search.js``).  N grows
 with the archive, ``SHARD_DOCS`` documents a shard (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
 overrides it; the tests use 3-4 to get several shards from the seeds)::
 
-    shard_count(3490) == 6           # SHARD_DOCS 600: ~5 s and ~600 MB a shard
-    shard_of("govcn-041", 6) == 4    # the same on every build and machine
+    shard_count(3490) == 12          # SHARD_DOCS 300: 3-5 s and ~340 MB a shard
+    shard_of("govcn-041", 12) == 10  # the same on every build and machine
 """
 from __future__ import annotations
 
@@ -63,11 +63,12 @@ from .common import esc, write_if_changed
 
 NATIONAL = "全国"
 # documents a Pagefind shard, chosen by measurement on the whole corpus
-# (BENCHMARKS.md, "Pagefind shards"): one shard of 600 indexes in ~5 s at
-# ~600 MB and the 6 merged shards give a first result in ~0.9 s; 300 (12
-# shards) doubles the bytes of a first query (2.5 MB) and its time (1.5 s),
-# 1,200 (3 shards, 1.2 MB) takes 11-18 s a shard, beyond a 10 s rebuild
-SHARD_DOCS = 600
+# (BENCHMARKS.md, "Pagefind shards"): a shard of 300 indexes in 3-5 s at
+# ~340 MB, so writing the pages (4 s) and re-indexing one shard stay beside a
+# 10 s rebuild; the price is the browser's first query, which fetches index
+# chunks from every shard: 12 shards 2.5 MB / ~1.5 s, 6 shards of 600 (5-11 s
+# a shard) 1.7 MB, one index 1.0 MB
+SHARD_DOCS = 300
 SHARD_ENV = "IPARCHIVE_PAGEFIND_SHARD_DOCS"
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
