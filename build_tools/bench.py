@@ -429,6 +429,7 @@ def rebuild_rounds(paths, files: list[Path], work: Path, repeat: int) -> dict:
             runs.setdefault(kind, []).append(time.perf_counter() - t0)
             stages.setdefault(kind, {k: round(v, 2) for k, v in rep.timings.items()})
             stages[kind].setdefault("pages_written", rep.pages_written)
+            stages[kind].setdefault("documents_made", rep.documents_made)  # write.pagecache misses
             if not rep.ok:
                 stages[kind]["error"] = [str(p) for p in rep.problems if p.level == "error"][:5]
     every = [v for vs in runs.values() for v in vs]
