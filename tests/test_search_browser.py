@@ -125,7 +125,8 @@ def test_pagefind_locations_count_the_words_the_browser_sees(large):
     browser (U+200B removed, a closing "." counted apart) -- what
     pagefind-search.js relies on to cut a clause out of the page."""
     titles = {r.doc_id: r for r in large["records"] if r.kind == "title"}
-    frags = sorted((large["paths"].site / "pagefind" / "fragment").glob("*.pf_fragment"))
+    # every shard's fragments (site/pagefind/fragment/, site/pagefind/s<k>/fragment/)
+    frags = sorted((large["paths"].site / "pagefind").glob("**/fragment/*.pf_fragment"))
     assert len(frags) == large["documents"]
     for f in frags:
         d = json.loads(gzip.decompress(f.read_bytes())[12:])

@@ -144,10 +144,11 @@ def test_pagefind_site_layout(large):
     assert "iparchive serve" in home  # downloaded copies are told how to search
     # Pagefind indexed one page per document, with every clause as a section
     # whose id is the clause's permanent anchor on the real page
-    src = large["paths"].cache / "pagefind-src" / "notices"
-    assert {p.stem for p in src.glob("*.html")} == {n.id for n in large["notices"]}
+    # (in its shard's folder, pagefind-src/<k>/notices/: search_pages.write_shard_pages)
+    pages = {p.stem: p for p in (large["paths"].cache / "pagefind-src").glob("*/notices/*.html")}
+    assert set(pages) == {n.id for n in large["notices"]}
     n = max(large["notices"], key=lambda x: sum(1 for _ in x.walk()))
-    light = lxml_html.fromstring((src / f"{n.id}.html").read_bytes())
+    light = lxml_html.fromstring(pages[n.id].read_bytes())
     real = lxml_html.fromstring((site / f"notices/{n.id}.html").read_bytes())
     assert set(light.xpath("//h3/@id")) == {c.id for c in n.walk()} <= set(real.xpath("//@id"))
 

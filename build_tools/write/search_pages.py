@@ -44,8 +44,8 @@ after another, and the browser merges them (``pagefind-search.js``).  N grows
 with the archive, ``SHARD_DOCS`` documents a shard (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
 overrides it; the tests use 3-4 to get several shards from the seeds)::
 
-    shard_count(3490) == 12          # SHARD_DOCS 300: 3-5 s and ~340 MB a shard
-    shard_of("govcn-041", 12) == 10  # the same on every build and machine
+    shard_count(3490) == 3           # SHARD_DOCS 1,200: ~1.1 GB a shard
+    shard_of("govcn-041", 3) == 1    # the same on every build and machine
 """
 from __future__ import annotations
 
@@ -63,12 +63,14 @@ from .common import esc, write_if_changed
 
 NATIONAL = "全国"
 # documents a Pagefind shard, chosen by measurement on the whole corpus
-# (BENCHMARKS.md, "Pagefind shards"): a shard of 300 indexes in 3-5 s at
-# ~340 MB, so writing the pages (4 s) and re-indexing one shard stay beside a
-# 10 s rebuild; the price is the browser's first query, which fetches index
-# chunks from every shard: 12 shards 2.5 MB / ~1.5 s, 6 shards of 600 (5-11 s
-# a shard) 1.7 MB, one index 1.0 MB
-SHARD_DOCS = 300
+# (BENCHMARKS.md, "Pagefind shards"): the browser's first query fetches index
+# chunks from every shard (one index 1.0 MB; 3 shards 1.24 MB / 0.76 s; 6
+# shards 1.75 MB; 12 shards of 300 2.5 MB / ~1.5 s), while a shard's memory
+# and time grow with its size (300: 3-5 s, ~340 MB; 1,200: 11-35 s, ~1.1 GB;
+# one index of 3,490: 65 s, 3.3 GB).  1,200 keeps every Pagefind process
+# under 1.5 GB and the query near 1 MB; re-indexing one shard (~17 s) runs
+# beside the rest of a rebuild.
+SHARD_DOCS = 1200
 SHARD_ENV = "IPARCHIVE_PAGEFIND_SHARD_DOCS"
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
