@@ -157,6 +157,7 @@ class PageCache:
         self.hits = self.misses = 0
         self._docs: dict[str, bytes] = {}
         self._whole: dict[str, bytes] = {}
+        self._values: dict[tuple[str, Any], bytes] = {}
         if self.path and self.path.is_file():
             try:
                 data = pickle.loads(self.path.read_bytes())
@@ -187,12 +188,19 @@ class PageCache:
                 else:
                     self._whole[name] = digest(list(data or []))
             return self._whole[name]
+        memo = self._values.get((name, key))
+        if memo is not None:
+            return memo
         if isinstance(data, Mapping):
             if key not in data:
-                return digest(_MISSING)
-            v = data[key]
-            return self.doc_digest(v) if isinstance(v, Notice) and v.id == key else digest(v)
-        return digest(key in (data or []))  # a list: membership
+                d = digest(_MISSING)
+            else:
+                v = data[key]
+                d = self.doc_digest(v) if isinstance(v, Notice) and v.id == key else digest(v)
+        else:
+            d = digest(key in (data or []))  # a list: membership
+        self._values[(name, key)] = d  # the maps do not change during a write
+        return d
 
     # ---------------------------------------------------------------- use
     def fresh(self, key: str, own: bytes, outputs: list[Path]) -> bool:
