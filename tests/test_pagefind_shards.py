@@ -232,7 +232,7 @@ def test_fewer_shards_remove_the_cache_of_the_others_and_an_empty_shard_has_no_b
     search_pages.write_shard_pages(notices, src, 2)
     job = mkbuild.PagefindShards(src, cache, 2).start()
     job.wait()
-    assert sorted(p.name for p in cache.iterdir()) == ["0", "1"] == sorted(p.name for p in src.iterdir())
+    assert sorted(p.name for p in cache.iterdir()) == ["0", "1"] == sorted(p.name for p in src.iterdir() if p.is_dir())
     assert job.reindexed == [0, 1]
     # shard-doc-8 and -9 alone: shard 1 of 3 empty, shard 2 primary
     search_pages.write_shard_pages(notices[8:10], src, 3)
@@ -382,3 +382,25 @@ def test_a_build_killed_while_a_shard_indexes_leaves_no_child_no_trusted_bundle_
     assert "REINDEXED 1" in out, err[-3000:]
     assert not (paths.cache / "pagefind" / f"{k}.tmp").exists()
     assert _tree(paths.site) != old_site
+
+
+def test_search_pages_are_made_again_only_when_their_inputs_change(tmp_path):
+    """``write_shard_pages`` keeps each page's input digest: an unchanged
+    document's page is not made again (and keeps its mtime), a changed one is,
+    and what is on disk is what a fresh write makes."""
+    src, fresh = tmp_path / "src", tmp_path / "fresh"
+    notices = _notices(12)
+    search_pages.write_shard_pages(notices, src, 3)
+    pages = sorted(src.glob("*/notices/*.html"))
+    assert len(pages) == 12
+    before = {p: p.stat().st_mtime_ns for p in pages}
+    assert search_pages.write_shard_pages(notices, src, 3) == {0: [], 1: [], 2: []}
+    victim = notices[5]
+    victim.clauses[0].text += "补充的一句话。"
+    written = search_pages.write_shard_pages(notices, src, 3)
+    assert sum(written.values(), []) == [f"notices/{victim.id}.html"]
+    changed = [p for p in pages if p.stat().st_mtime_ns != before[p]]
+    assert [p.stem for p in changed] == [victim.id]
+    search_pages.write_shard_pages(notices, fresh, 3)
+    assert {p.relative_to(src).as_posix(): p.read_bytes() for p in src.glob("*/notices/*.html")} == \
+        {p.relative_to(fresh).as_posix(): p.read_bytes() for p in fresh.glob("*/notices/*.html")}

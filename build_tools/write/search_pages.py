@@ -51,14 +51,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import re
 import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 from ..models import Notice
 from ..vocabulary import load_vocabulary
+from ..fsutil import atomic_write_bytes
 from .common import esc, write_if_changed
 
 NATIONAL = "全国"
@@ -72,6 +74,7 @@ NATIONAL = "全国"
 # beside the rest of a rebuild.
 SHARD_DOCS = 1200
 SHARD_ENV = "IPARCHIVE_PAGEFIND_SHARD_DOCS"
+DIGESTS = "page-inputs.pickle"  # doc id -> page_inputs of its page on disk (write_shard_pages)
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
 _WORD_RE = re.compile(f"[{_HAN}]|[^\\w\\s]|_|(?:(?![{_HAN}])[^\\W\\d_])+|\\d+")
@@ -157,10 +160,30 @@ def facets_html(n: Notice) -> str:
     return f'<p class="ipa-facets" hidden data-pagefind-ignore>{" ".join(spans)}</p>' if spans else ""
 
 
-def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = True) -> list[str]:
+def page_inputs(n: Notice, presegment: bool = True) -> bytes:
+    """Digest of everything ``search_page`` reads of ``n`` (and of this
+    module and the theme names): equal digests, equal pages."""
+    h = hashlib.sha1(_code_digest())
+    h.update(pickle.dumps((presegment, n.title, n.doc_number, n.issuer, n.date, n.region, n.year, n.doc_type,
+                           n.status, n.themes, [(c.id, c.label, c.text, c.themes) for c in n.walk()],
+                           n.body if not n.clauses else ""), protocol=5))
+    return h.digest()
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    h = hashlib.sha1(Path(__file__).read_bytes())
+    h.update(repr(sorted(theme_name_map().items())).encode("utf-8"))
+    return h.digest()
+
+
+def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = True,
+                       known: Optional[dict[str, bytes]] = None) -> list[str]:
     """Write ``out/notices/<id>.html`` for every notice (unchanged files are
     kept) and remove pages of documents no longer in the archive.  Returns
-    the paths written."""
+    the paths written.  ``known`` (doc id -> ``page_inputs`` of the page on
+    disk, updated here): a page whose inputs are unchanged is not made again
+    (the 3,490 pages of the whole corpus: 4.4 s to make, 0.5 s to digest)."""
     out = Path(out)
     folder = out / "notices"
     folder.mkdir(parents=True, exist_ok=True)
@@ -169,8 +192,16 @@ def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = 
         if old.name not in want:
             old.unlink()
     names = theme_name_map()
-    return [f"notices/{name}" for name, n in want.items()
-            if write_if_changed(folder / name, search_page(n, names, presegment))]
+    written = []
+    for name, n in want.items():
+        d = page_inputs(n, presegment) if known is not None else None
+        if d is not None and known.get(n.id) == d and (folder / name).is_file():
+            continue
+        if write_if_changed(folder / name, search_page(n, names, presegment)):
+            written.append(f"notices/{name}")
+        if d is not None:
+            known[n.id] = d
+    return written
 
 
 def shard_docs() -> int:
@@ -205,7 +236,7 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int) -> dict
     groups: dict[int, list[Notice]] = {k: [] for k in range(shards)}
     for n in notices:
         groups[shard_of(n.id, shards)].append(n)
-    keep = {str(k) for k in groups}
+    keep = {str(k) for k in groups} | {DIGESTS}
     if out.is_dir():
         for old in out.iterdir():
             if old.name not in keep:
@@ -213,4 +244,13 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int) -> dict
                     shutil.rmtree(old, ignore_errors=True)
                 else:
                     old.unlink(missing_ok=True)
-    return {k: write_search_pages(group, out / str(k)) for k, group in groups.items()}
+    memo = out / DIGESTS
+    try:
+        known = pickle.loads(memo.read_bytes())
+    except Exception:  # none yet, or unreadable: every page is made
+        known = {}
+    memo.unlink(missing_ok=True)  # written back only once every page matches it
+    written = {k: write_search_pages(group, out / str(k), known=known) for k, group in groups.items()}
+    ids = {n.id for g in groups.values() for n in g}
+    atomic_write_bytes(memo, pickle.dumps({k: v for k, v in known.items() if k in ids}, protocol=5))
+    return written
