@@ -30,6 +30,7 @@ from build_tools.write import linkcheck
 from build_tools.write.mkbuild import STAMP
 from search.schema import META_FILE
 from conftest import LAWREF, ROOT
+from support.procs import children_of_build
 
 # not marked slow: each case is one or two builds of the 11-document archive (seconds)
 KUNMING = "002_f819ad9b31b3e7a6.txt"
@@ -116,16 +117,7 @@ def _search(work: Path, query: str) -> str:
 
 
 def _mkdocs_children(work: Path) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                cmd = (d / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"build_tools.write.mkbuild" in cmd and any(str(work).encode() in c for c in cmd):
-                out.append(int(d.name))
-    return out
+    return children_of_build(work, lambda cmd: b"build_tools.write.mkbuild" in cmd)
 
 
 def _copy(src: Path, dst: Path) -> Path:

@@ -28,6 +28,7 @@ from build_tools.bench_search import Query, build, index_records, truth
 from build_tools.pipeline import build_site, source_files, staged_paths
 from build_tools.write import mkbuild, search_pages
 from build_tools.write.search_pages import SHARD_ENV, shard_count, shard_of
+from support.procs import children_of_build
 
 ROOT = Path(__file__).resolve().parent.parent
 HREF = re.compile(r"notices/([^/?#]+)\.html#(.+)$")
@@ -333,16 +334,7 @@ def _driver(work: Path, pause: str | None = None) -> subprocess.Popen:
 
 
 def _pagefind_children(work: Path) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                cmd = (d / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if any(b"pagefind" in c for c in cmd[:1]) and any(str(work).encode() in c for c in cmd):
-                out.append(int(d.name))
-    return out
+    return children_of_build(work, lambda cmd: any(b"pagefind" in c for c in cmd[:1]))
 
 
 def test_a_build_killed_while_a_shard_indexes_leaves_no_child_no_trusted_bundle_and_the_old_site(tmp_path,

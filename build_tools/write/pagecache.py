@@ -82,38 +82,11 @@ class ReadLog:
         self.reads.add((name, key))
 
 
-class Tracked(Mapping):
-    """A read-only view of ``data`` that records every key it is asked for."""
-
-    def __init__(self, data: Mapping, name: str, log: ReadLog):
-        self._data, self._name, self._log = data, name, log
-
-    def __getitem__(self, key):
-        self._log.add(self._name, key)
-        return self._data[key]
-
-    def get(self, key, default=None):
-        self._log.add(self._name, key)
-        return self._data.get(key, default)
-
-    def __contains__(self, key) -> bool:
-        self._log.add(self._name, key)
-        return key in self._data
-
-    def __iter__(self) -> Iterator:
-        self._log.add(self._name, ALL)
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        self._log.add(self._name, ALL)
-        return len(self._data)
-
-
 class TrackedList:
     """A read-only view of a list (``Enrichment.comparisons``): membership
-    tests are recorded per item, iteration as the whole list."""
+    tests are recorded per item, iteration (and length) as the whole list."""
 
-    def __init__(self, data: list, name: str, log: ReadLog):
+    def __init__(self, data, name: str, log: ReadLog):
         self._data, self._name, self._log = data, name, log
 
     def __contains__(self, item) -> bool:
@@ -127,6 +100,18 @@ class TrackedList:
     def __len__(self) -> int:
         self._log.add(self._name, ALL)
         return len(self._data)
+
+
+class Tracked(TrackedList, Mapping):
+    """A read-only view of a mapping that records every key it is asked for."""
+
+    def __getitem__(self, key):
+        self._log.add(self._name, key)
+        return self._data[key]
+
+    def get(self, key, default=None):
+        self._log.add(self._name, key)
+        return self._data.get(key, default)
 
 
 def tracked_enrichment(enr: Enrichment, log: ReadLog) -> Enrichment:
