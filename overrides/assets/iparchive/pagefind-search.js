@@ -412,13 +412,10 @@
     }
 
     function sections(d) {
-      // Pagefind's "." closing a block is a word of its own in its count
-      var words = [];
-      String(d.content || "").split(/\s+/).forEach(function (w) {
-        if (!w) return;
-        if (w.length > 1 && w[w.length - 1] === ".") words.push(w.slice(0, -1), ".");
-        else words.push(w);
-      });
+      // the page's words as Pagefind counts them (indexed as "und",
+      // mkbuild.PAGEFIND_LANGUAGE): one per space-separated token, the "."
+      // closing a block kept on its token
+      var words = String(d.content || "").split(/\s+/).filter(function (w) { return w; });
       var anchors = (d.anchors || []).filter(function (a) { return a.id; });
       return anchors.map(function (a, i) {
         var stop = i + 1 < anchors.length ? anchors[i + 1].location : words.length;
