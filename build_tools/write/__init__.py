@@ -33,7 +33,8 @@ from .cite import cite_page
 from .home import home_page
 from .compare import compare_path, comparison_page
 from .linkcheck import linkcheck
-from .pagecache import CACHE_NAME, PageCache, ReadLog, Tracked, code_digest, digest, tracked_enrichment
+from .pagecache import (CACHE_NAME, PageCache, ReadLog, Tracked, code_digest, digest, enrichment_maps,
+                        tracked_enrichment)
 from .pages import gbt_prefix, render_notice
 from .site_mode import search_mode
 from .tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
@@ -111,17 +112,17 @@ class DocumentJob:
     (``notices/<id>.md``), its one-line JSON record (archive.json and the
     .json download, from which archive.json is streamed) and its four
     downloads.  ``run`` returns, per document, whether its page was
-    rewritten; pages and downloads go straight to disk.
+    rewritten and what it read of other documents (``pagecache``); pages
+    and downloads go straight to disk.
 
     On large archives the documents are split over forked workers (both
     cores: issue 16): they read the notices and the enrichment from the
-    parent's memory and send back one boolean per document; each file is written
+    parent's memory and send back only those two; each file is written
     by exactly one worker, with the same bytes a serial run writes."""
 
-    def __init__(self, docs_dir: Path, site_url: str, byid: dict[str, Notice], cites, external, rel_map,
-                 redirects: dict, themes: ThemeIndex, enr: Enrichment):
+    def __init__(self, docs_dir: Path, site_url: str, byid: dict[str, Notice], redirects: dict,
+                 themes: ThemeIndex, enr: Enrichment):
         self.docs_dir, self.site_url, self.byid = docs_dir, site_url, byid
-        self.cites, self.external, self.rel_map = cites, external, rel_map
         self.redirects, self.themes, self.enr = redirects, themes, enr
         self.notices: list[Notice] = []
 
@@ -224,13 +225,13 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     if isinstance(related, Enrichment):  # callers that pass enrich_stage's result as ``related``
         enrichment, related = related, None
     enr = enrichment if enrichment is not None else enrichment_from_notices(notices, related)
-    cites, external, rel_map = enr.cited_by, enr.external, enr.related
+    cites, external = enr.cited_by, enr.external
     themes = ThemeIndex(_themes(vocab))
 
     # each document's page, record and downloads: written as they are made
     # (never all held at once), in forked workers on large archives
-    job = DocumentJob(docs_dir, site_url, byid, cites, external, rel_map, redirects or {}, themes, enr)
-    maps = {"notices": byid, **{f"enr.{k}": v for k, v in vars(enr).items() if isinstance(v, (dict, list))}}
+    job = DocumentJob(docs_dir, site_url, byid, redirects or {}, themes, enr)
+    maps = {"notices": byid, **enrichment_maps(enr)}
     cache = PageCache(Path(cache_dir) / CACHE_NAME if cache_dir else None,
                       digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps)
     own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}

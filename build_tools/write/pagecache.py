@@ -114,15 +114,22 @@ class Tracked(TrackedList, Mapping):
         return self._data.get(key, default)
 
 
+def enrichment_maps(enr: Enrichment) -> dict[str, Any]:
+    """The maps and lists of ``enr`` by the names their reads are recorded
+    under (``enr.<field>``): what ``PageCache`` digests and
+    ``tracked_enrichment`` wraps."""
+    return {f"enr.{f.name}": v for f in fields(enr) if isinstance(v := getattr(enr, f.name), (dict, list))}
+
+
 def tracked_enrichment(enr: Enrichment, log: ReadLog) -> Enrichment:
     """A copy of ``enr`` whose maps and lists record their reads (``enr.<field>``)."""
     out = Enrichment.__new__(Enrichment)
+    maps = enrichment_maps(enr)
     for f in fields(enr):
         v = getattr(enr, f.name)
-        if isinstance(v, dict):
-            v = Tracked(v, f"enr.{f.name}", log)
-        elif isinstance(v, list):
-            v = TrackedList(v, f"enr.{f.name}", log)
+        name = f"enr.{f.name}"
+        if name in maps:
+            v = Tracked(v, name, log) if isinstance(v, dict) else TrackedList(v, name, log)
         object.__setattr__(out, f.name, v)
     return out
 

@@ -63,6 +63,7 @@ from ..models import Notice
 from ..vocabulary import load_vocabulary
 from ..fsutil import atomic_write_bytes
 from .common import esc, write_if_changed
+from .pagecache import code_digest, digest
 
 NATIONAL = "全国"
 # documents a Pagefind shard, chosen by measurement on the whole corpus
@@ -161,21 +162,13 @@ def facets_html(n: Notice) -> str:
     return f'<p class="ipa-facets" hidden data-pagefind-ignore>{" ".join(spans)}</p>' if spans else ""
 
 
-def page_inputs(n: Notice, presegment: bool = True) -> bytes:
-    """Digest of everything ``search_page`` reads of ``n`` (and of this
-    module and the theme names): equal digests, equal pages."""
-    h = hashlib.sha1(_code_digest())
-    h.update(pickle.dumps((presegment, n.title, n.doc_number, n.issuer, n.date, n.region, n.year, n.doc_type,
-                           n.status, n.themes, [(c.id, c.label, c.text, c.themes) for c in n.walk()],
-                           n.body if not n.clauses else ""), protocol=5))
-    return h.digest()
-
-
-@lru_cache(maxsize=1)
-def _code_digest() -> bytes:
-    h = hashlib.sha1(Path(__file__).read_bytes())
-    h.update(repr(sorted(theme_name_map().items())).encode("utf-8"))
-    return h.digest()
+def page_inputs(n: Notice, presegment: bool, code: bytes) -> bytes:
+    """Digest of everything ``search_page`` reads of ``n``, with ``code``
+    (``pagecache.code_digest``: the modules and the theme vocabulary):
+    equal digests, equal pages."""
+    return digest((code, presegment, n.title, n.doc_number, n.issuer, n.date, n.region, n.year, n.doc_type,
+                   n.status, n.themes, [(c.id, c.label, c.text, c.themes) for c in n.walk()],
+                   n.body if not n.clauses else ""))
 
 
 def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = True,
@@ -193,9 +186,10 @@ def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = 
         if old.name not in want:
             old.unlink()
     names = theme_name_map()
+    code = code_digest() if known is not None else b""
     written = []
     for name, n in want.items():
-        d = page_inputs(n, presegment) if known is not None else None
+        d = page_inputs(n, presegment, code) if known is not None else None
         if d is not None and known.get(n.id) == d and (folder / name).is_file():
             continue
         if write_if_changed(folder / name, search_page(n, names, presegment)):
