@@ -16,14 +16,21 @@ and the test hook that pauses a build at a named step.
 * ``lock_rows(path)`` — the tab-separated rows of a lock file
   (``anchors.lock``, ``works.lock``) with their 1-based line numbers,
   blank and ``#`` comment lines skipped; a missing file has none.
+* ``exclusive(path)`` — a blocking ``flock`` on ``path`` for a ``with``
+  block (the kernel drops it when the process dies).  ``staged_paths``
+  holds one while it re-stages a work directory: two builds of one staged
+  directory (tests/test_faults.py, CI 2026-12-02) had one deleting
+  ``docs/assets/vendor/iframe-worker`` while the other copied into it.
 * ``pause_point(step)`` — when ``IPARCHIVE_PAUSE_AT`` equals ``step``, print
   ``IPARCHIVE_PAUSED <step>`` on stderr and sleep, so ``tests/test_faults.py``
   can ``kill -9`` the build at exactly that step.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
+import fcntl
 import os
 import shutil
 import sys
@@ -141,6 +148,19 @@ def remove_tree(path: Path) -> None:
         path.unlink(missing_ok=True)
     elif path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def exclusive(path: Path | str) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the block."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
 
 
 def pause_point(step: str) -> None:

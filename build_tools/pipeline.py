@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import filecmp
 import functools
 import gc
 import hashlib
@@ -42,7 +43,7 @@ from tqdm import tqdm
 from . import anchors
 from .errors import SourceError
 from .lawdates import date_order_problem
-from .fsutil import atomic_write_text, pause_point
+from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, pause_point
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
 from .sidecar import SidecarError, parse_sidecar
@@ -436,13 +437,42 @@ def staged_paths(root: Path, work: Path) -> Paths:
     root, work = Path(root).resolve(), Path(work).resolve()
     docs = work / "docs"
     skip = set(GENERATED_DIRS) | set(GENERATED_FILES)
-    if docs.exists():
-        for child in docs.iterdir():
-            if child.name not in skip:
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
-    docs.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(root / "docs", docs, dirs_exist_ok=True,
-                    ignore=lambda d, names: [n for n in names if Path(d) == root / "docs" and n in skip])
+    with exclusive(work / "cache" / "stage.lock"):  # two builds may stage one work directory at once
+        _sync_tree(root / "docs", docs, skip)
+        config = _staged_config(root, work, docs)
+    return Paths(root=root, sources=work / "source_texts", docs=docs, site=work / "site",
+                 index=work / "index", cache=work / "cache", config=config)
+
+
+def _sync_tree(src: Path, dst: Path, skip: set[str]) -> None:
+    """Make ``dst`` hold exactly the files of ``src`` (top-level names in
+    ``skip`` left alone on both sides), touching only files that differ: a
+    build already reading ``dst`` sees the same bytes when nothing changed."""
+    want: dict[Path, Path] = {}
+    for path in src.rglob("*"):
+        rel = path.relative_to(src)
+        if rel.parts[0] not in skip and path.is_file():
+            want[rel] = path
+    if dst.exists():
+        for path in sorted(dst.rglob("*"), reverse=True):  # children before their directories
+            rel = path.relative_to(dst)
+            if rel.parts[0] in skip:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                if not any(w.parts[:len(rel.parts)] == rel.parts for w in want):
+                    shutil.rmtree(path, ignore_errors=True)
+            elif rel not in want:
+                path.unlink(missing_ok=True)
+    for rel, path in want.items():
+        out = dst / rel
+        if out.is_file() and not out.is_symlink() and filecmp.cmp(path, out, shallow=False):
+            continue
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(out, path.read_bytes())
+
+
+def _staged_config(root: Path, work: Path, docs: Path) -> Path:
+    """``work/mkdocs.yml``: the project's, with absolute paths back into it."""
     cfg = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     cfg["docs_dir"] = str(docs)
     cfg["site_dir"] = str(work / "site")
@@ -455,8 +485,7 @@ def staged_paths(root: Path, work: Path) -> Paths:
     text = yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False)
     if not config.is_file() or config.read_text(encoding="utf-8") != text:
         config.write_text(text, encoding="utf-8")
-    return Paths(root=root, sources=work / "source_texts", docs=docs, site=work / "site",
-                 index=work / "index", cache=work / "cache", config=config)
+    return config
 
 
 def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",

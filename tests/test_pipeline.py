@@ -205,3 +205,58 @@ def test_large_archives_index_beside_mkdocs_and_a_failed_build_keeps_the_old_ind
     rep = build_site(ROOT, paths=archive, progress=False, log=lambda s: None)
     assert rep.ok and snapshot() != before
     assert any(h.doc_id == "kunming-2022-4dd4de" for h in search(archive.index, "植物新品种权质押融资", limit=5))
+
+
+def _hand_written(docs: Path) -> dict[str, bytes]:
+    from build_tools.write import GENERATED_DIRS, GENERATED_FILES
+    skip = set(GENERATED_DIRS) | set(GENERATED_FILES)
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*"))
+            if p.is_file() and p.relative_to(docs).parts[0] not in skip}
+
+
+def test_restaging_touches_only_what_differs_and_drops_stale_files(tmp_path):
+    """CI 2026-12-02: two builds staging one work directory at once; one
+    deleted docs/assets/vendor/iframe-worker while the other copied into it.
+    Staging again now leaves unchanged files as they are (same inode), puts
+    back edited ones, drops files the project no longer has, and keeps the
+    generated pages."""
+    paths = staged_paths(ROOT, tmp_path)
+    want = _hand_written(ROOT / "docs")
+    assert _hand_written(paths.docs) == want and want
+    inodes = {p: p.stat().st_ino for p in paths.docs.rglob("*") if p.is_file()}
+    edited = paths.docs / next(iter(want))
+    edited.write_bytes(b"changed by hand")
+    (paths.docs / "assets" / "stale.js").write_text("old", encoding="utf-8")
+    (paths.docs / "gone" / "deep").mkdir(parents=True)
+    (paths.docs / "gone" / "deep" / "page.md").write_text("old", encoding="utf-8")
+    (paths.docs / "notices").mkdir(exist_ok=True)
+    (paths.docs / "notices" / "kept.md").write_text("generated", encoding="utf-8")
+    staged_paths(ROOT, tmp_path)
+    assert _hand_written(paths.docs) == want
+    assert not (paths.docs / "gone").exists()
+    assert (paths.docs / "notices" / "kept.md").read_text(encoding="utf-8") == "generated"
+    same = [p for p, ino in inodes.items() if p != edited and p.exists() and p.stat().st_ino == ino]
+    assert len(same) == len(inodes) - 1
+
+
+def test_concurrent_staging_never_leaves_a_file_missing(tmp_path):
+    import threading
+    staged_paths(ROOT, tmp_path)
+    want = _hand_written(ROOT / "docs")
+    errors, seen = [], []
+
+    def stage():
+        try:
+            for _ in range(5):
+                staged_paths(ROOT, tmp_path)
+        except Exception as e:  # noqa: BLE001 - the test reports it
+            errors.append(e)
+
+    threads = [threading.Thread(target=stage) for _ in range(3)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        seen.append(set(_hand_written(tmp_path / "docs")) == set(want))
+    for t in threads:
+        t.join()
+    assert errors == [] and all(seen) and seen
