@@ -446,9 +446,9 @@ def table(r: dict) -> str:
         return f"{d['median']:.1f} s（{d['min']:.1f}–{d['max']:.1f}，{len(d['runs'])} 次）"
 
     rows = [("文件数", r["documents"]), ("条款数", r["clauses"]), ("重复次数 / 规模", f"{r['repeat']} / {r['scale']}×")]
-    counts = ("pagefind_shards", "pagefind_reindexed")  # counts, not seconds
+    counts = ("pagefind_shards", "pagefind_reindexed", "pagefind_changes")  # counts, not seconds
     rows += [(f"阶段 {k}（中位数）", f"{v:.1f} s") for k, v in r["stages_s"].items() if k not in counts]
-    rows += [("Pagefind 分片 / 本次重建的分片", " / ".join(str(int(r["stages_s"].get(k, 0))) for k in counts))]
+    rows += [("Pagefind 分片 / 本次重建的分片 / 改动页", " / ".join(str(int(r["stages_s"].get(k, 0))) for k in counts))]
     rows += [("全量构建（端到端）", fig(r["full_build_s"])), ("mkdocs build 单独", fig(r["mkdocs_alone_s"])),
              ("本项目各阶段 / mkdocs", f"{r['ours_over_mkdocs']:.2f}")]
     reb = r.get("rebuild") or {}

@@ -32,7 +32,10 @@ Guarantees (tests/test_pipeline.py, tests/test_faults.py):
 * Pagefind runs in shards (``mkbuild.PagefindShards``), each bundle cached in
   ``<cache>/pagefind/<k>/`` with the digest of its pages, written last and
   swapped in whole: a killed or failed shard leaves no bundle a later build
-  trusts, and the live site keeps its own (hard-linked) copy.
+  trusts, and the live site keeps its own (hard-linked) copy.  A shard with
+  a few changed pages is patched (its changed pages indexed into
+  ``<cache>/pagefind/changes/``, the old versions dropped in the browser)
+  instead of indexed again.
 * ``BuildLock``: a second build on the same archive waits for the first
   (it says so) instead of racing it; the lock is an ``flock`` on
   ``<cache>/build.lock``, released by the kernel if the build is killed.
@@ -294,7 +297,8 @@ class SiteBuild:
     def finish_browser_index(self) -> None:
         """Wait for the shards and put them in the new site (RuntimeError with
         Pagefind's output on failure).  ``timings``: ``pagefind`` (s),
-        ``pagefind_shards`` (total) and ``pagefind_reindexed`` (this build)."""
+        ``pagefind_shards`` (total), ``pagefind_reindexed`` (this build) and
+        ``pagefind_changes`` (pages in the changes bundle)."""
         if not self.shards:
             return
         self.step("等待 Pagefind 索引完成…")
@@ -306,6 +310,7 @@ class SiteBuild:
             self.timings["pagefind"] = time.perf_counter() - self._t_browser
             self.timings["pagefind_shards"] = job.shards
             self.timings["pagefind_reindexed"] = len(job.reindexed)
+            self.timings["pagefind_changes"] = job.changes
 
     # ------------------------------------------------------------- render
     def render(self) -> None:

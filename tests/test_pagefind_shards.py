@@ -10,6 +10,7 @@ by plain substring search (``bench_search.truth``), so every check can fail.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -198,18 +199,82 @@ def rebuilt(tmp_path_factory, sharded_env):
             "victim_id": _doc_id(victim)}
 
 
-def test_a_rebuild_after_one_change_reindexes_exactly_one_shard(rebuilt):
+def test_a_rebuild_after_one_change_patches_its_shard_and_indexes_only_that_page(rebuilt):
+    """One changed page of a shard: no shard is indexed again; the page goes
+    to the changes bundle and patch.json names the old version's page id."""
     second, n, cache = rebuilt["second"], rebuilt["n"], rebuilt["paths"].cache / "pagefind"
     assert second.ok, [str(p) for p in second.problems if p.level == "error"]
-    assert second.timings["pagefind_shards"] == n and second.timings["pagefind_reindexed"] == 1
+    assert second.timings["pagefind_shards"] == n and second.timings["pagefind_reindexed"] == 0
+    assert second.timings["pagefind_changes"] == 1
     k = shard_of(rebuilt["victim_id"], n)
+    for j in range(n):  # not rebuilt: the same files, the same inodes and times
+        assert _files(cache / str(j)) == rebuilt["before"][j]
+    assert sorted(p.name for p in cache.iterdir()) == sorted([str(j) for j in range(n)] + ["changes", "patch.json"])
+    page = f"notices/{rebuilt['victim_id']}.html"
+    changes = mkbuild.shard_pages(cache / "changes", mkbuild.command_digest())
+    assert list(changes) == [page]
+    old = mkbuild.shard_pages(cache / str(k), mkbuild.command_digest())[page]
+    patch = json.loads((cache / "patch.json").read_text(encoding="utf-8"))
+    assert patch["drop"] == [old["id"]] and patch["changes"] is True
+    assert patch["discount"] == {f: {v: 1 for v in vs} for f, vs in old["filters"].items()}
+    assert changes[page]["id"] != old["id"]
+    manifest = json.loads((rebuilt["paths"].site / "pagefind" / mkbuild.SHARD_MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["shards"][-1] == "changes/" and manifest["drop"] == patch["drop"]
+
+
+def test_more_changed_pages_than_allowed_index_the_shard_again_and_leave_the_changes(tmp_path, monkeypatch):
+    """A shard of 20 pages carries at most one changed page (5 %); a second
+    one has it indexed again, its pages leave the changes bundle, and with
+    no page left there is no changes bundle and nothing to drop."""
+    src, cache = tmp_path / "src", tmp_path / "cache"
+    notices = _notices(40)
+    search_pages.write_shard_pages(notices, src, 2)
+    sizes = {k: len(list((src / str(k) / "notices").iterdir())) for k in (0, 1)}
+    assert min(sizes.values()) >= 10
+    mkbuild.PagefindShards(src, cache, 2).start().wait()
+    k = shard_of(notices[0].id, 2)
+    same = [n for n in notices if shard_of(n.id, 2) == k]
+    allowed = mkbuild.changes_allowed(sizes[k])
+    for i in range(allowed):
+        same[i].clauses[0].text += "补充。"
+    search_pages.write_shard_pages(notices, src, 2)
+    job = mkbuild.PagefindShards(src, cache, 2).start()
+    job.wait()
+    assert job.reindexed == [] and job.changes == allowed and job.patched == {k: allowed}
+    assert len(json.loads((cache / "patch.json").read_text())["drop"]) == allowed
+    same[allowed].clauses[0].text += "再补充。"
+    search_pages.write_shard_pages(notices, src, 2)
+    job = mkbuild.PagefindShards(src, cache, 2).start()
+    job.wait()
+    assert job.reindexed == [k] and job.changes == 0
+    assert not (cache / "changes").exists()
+    assert json.loads((cache / "patch.json").read_text()) == {"changes": False, "discount": {}, "drop": []}
+    # the re-indexed shard's record is its pages now
+    assert set(mkbuild.shard_pages(cache / str(k), mkbuild.command_digest())) == {
+        f"notices/{n.id}.html" for n in same}
+    monkeypatch.setenv(mkbuild.CHANGES_ENV, "0")
+    assert mkbuild.changes_allowed(1000) == 0
+    monkeypatch.setenv(mkbuild.CHANGES_ENV, "五")
+    with pytest.raises(ValueError, match=mkbuild.CHANGES_ENV):
+        mkbuild.changes_allowed(1000)
+
+
+def test_with_patching_off_a_rebuild_after_one_change_reindexes_exactly_one_shard(tmp_path, sharded_env,
+                                                                                  monkeypatch):
+    monkeypatch.setenv(mkbuild.CHANGES_ENV, "0")
+    paths = staged_paths(ROOT, tmp_path / "w")
+    files = source_files(ROOT / "source_texts")
+    first = _rebuild(paths, files)
+    n = int(first.timings["pagefind_shards"])
+    cache = paths.cache / "pagefind"
+    before = {k: _files(cache / str(k)) for k in range(n)}
+    victim = next(f for f in files if f.suffix == ".txt")
+    second = _rebuild(paths, [changed_copy(victim, tmp_path / "changed", 0) if f == victim else f for f in files])
+    assert second.ok and second.timings["pagefind_reindexed"] == 1 and second.timings["pagefind_changes"] == 0
+    k = shard_of(_doc_id(victim), n)
     for j in range(n):
-        now = _files(cache / str(j))
-        if j == k:
-            assert now != rebuilt["before"][j]
-        else:  # not rebuilt: the same files, the same inodes and times
-            assert now == rebuilt["before"][j]
-    assert sorted(p.name for p in cache.iterdir()) == sorted(str(j) for j in range(n))
+        assert (_files(cache / str(j)) != before[j]) == (j == k)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([str(j) for j in range(n)] + ["patch.json"])
 
 
 @pytest.mark.browser
@@ -223,23 +288,56 @@ def test_the_changed_text_is_found_after_the_rebuild(rebuilt, page):
     assert {d for d, _ in got} == {rebuilt["victim_id"]}
 
 
+def _filter_labels(pg, base: str) -> dict[str, list[str]]:
+    pg.goto(f"{base}/index.html")
+    pg.locator("input.ipa-search__input").fill("知识产权")
+    _idle(pg)
+    pg.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+    return pg.locator("select.ipa-search__filter").evaluate_all(
+        "els => Object.fromEntries(els.map(s => [s.name, Array.from(s.options).map(o => o.textContent)]))")
+
+
+@pytest.mark.browser
+def test_after_a_patch_the_old_version_is_never_shown_nor_counted(rebuilt, sharded, page):
+    """The changed document's old page is still in its shard's index: the
+    browser drops it, so each of its clauses shows once, and every filter
+    count is the cold build's (the sharded fixture: the same documents)."""
+    victim = rebuilt["victim_id"]
+    clauses = {(d, c) for d, c in truth(sharded["records"], Query("知识产权", "plain")) if d == victim}
+    assert clauses
+    httpd, base = serve_site(rebuilt["paths"].site)
+    try:
+        got = pagefind_search(page, base, "知识产权")
+        docs = page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        patched = _filter_labels(page, base)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert len(got) == len(set(got))
+    assert {x for x in got if x[0] == victim} == clauses
+    assert sum(1 for h in docs if h.endswith(f"notices/{victim}.html")) == 1
+    assert patched == _filter_labels(page, sharded["base"])
+
+
 def test_fewer_shards_remove_the_cache_of_the_others_and_an_empty_shard_has_no_bundle(tmp_path):
     src, cache, site = tmp_path / "src", tmp_path / "cache", tmp_path / "site"
     notices = _notices(12)
     assert {shard_of(n.id, 3) for n in notices} == {0, 1, 2}
     search_pages.write_shard_pages(notices, src, 3)
     mkbuild.PagefindShards(src, cache, 3).start().wait()
-    assert sorted(p.name for p in cache.iterdir()) == ["0", "1", "2"]
+    assert sorted(p.name for p in cache.iterdir()) == ["0", "1", "2", mkbuild.PATCH]
     search_pages.write_shard_pages(notices, src, 2)
     job = mkbuild.PagefindShards(src, cache, 2).start()
     job.wait()
-    assert sorted(p.name for p in cache.iterdir()) == ["0", "1"] == sorted(p.name for p in src.iterdir() if p.is_dir())
+    assert sorted(p.name for p in cache.iterdir()) == ["0", "1", mkbuild.PATCH]
+    assert ["0", "1"] == sorted(p.name for p in src.iterdir() if p.is_dir())
     assert job.reindexed == [0, 1]
     # shard-doc-8 and -9 alone: shard 1 of 3 empty, shard 2 primary
     search_pages.write_shard_pages(notices[8:10], src, 3)
     assert not list((src / "1" / "notices").iterdir())
     mkbuild.PagefindShards(src, cache, 3).start().wait()
-    assert sorted(p.name for p in cache.iterdir()) == ["2"]
+    assert sorted(p.name for p in cache.iterdir()) == ["2", mkbuild.PATCH]
     mkbuild.pagefind_install_shards(cache, 3, site)
     assert (site / "pagefind" / "pagefind.js").is_file()
     assert (site / "pagefind" / mkbuild.SHARD_MANIFEST).read_text() == '{"shards": []}'
@@ -255,28 +353,41 @@ def _notices(k: int):
 FAIL = [sys.executable, "-c", "import sys; print('假 Pagefind：索引出错'); sys.exit(3)"]
 
 
-def test_a_failing_pagefind_keeps_the_cached_bundle_untrusted_nowhere(tmp_path):
-    """Unit: a fake Pagefind that fails -> RuntimeError with its output; no
-    half-built bundle is left, the cached one keeps its digest."""
+@pytest.mark.parametrize("patching", [False, True])
+def test_a_failing_pagefind_keeps_the_cached_bundle_untrusted_nowhere(tmp_path, monkeypatch, patching):
+    """Unit: a fake Pagefind that fails (on the shard, or on the changes
+    bundle when the shard is patched) -> RuntimeError with its output; no
+    half-built bundle is left, the cached ones keep their digests and the
+    last patch.json stays."""
+    if not patching:
+        monkeypatch.setenv(mkbuild.CHANGES_ENV, "0")
     src, cache = tmp_path / "src", tmp_path / "cache"
     notices = _notices(4)
     search_pages.write_shard_pages(notices, src, 2)
     mkbuild.PagefindShards(src, cache, 2).start().wait()
     digests = {k: mkbuild.cached_digest(cache / str(k)) for k in (0, 1)}
+    patch = (cache / mkbuild.PATCH).read_bytes()
     (src / "1" / "notices" / "extra.html").write_text("<html><body>新页</body></html>", encoding="utf-8")
-    job = mkbuild.PagefindShards(src, cache, 2, command=lambda s, o: FAIL if Path(s).name == "1"
+    failing = mkbuild.CHANGES_SRC if patching else "1"
+    job = mkbuild.PagefindShards(src, cache, 2, command=lambda s, o: FAIL if Path(s).name == failing
                                  else mkbuild.pagefind_command(s, o)).start()
     with pytest.raises(RuntimeError, match="假 Pagefind：索引出错") as e:
         job.wait()
-    assert "分片 1/2" in str(e.value) and job.reindexed == []
-    assert sorted(p.name for p in cache.iterdir()) == ["0", "1"]
+    assert ("改动页" if patching else "分片 1/2") in str(e.value) and job.reindexed == []
+    assert sorted(p.name for p in cache.iterdir() if p.name != mkbuild.CHANGES_SRC) == ["0", "1", mkbuild.PATCH]
     assert {k: mkbuild.cached_digest(cache / str(k)) for k in (0, 1)} == digests
-    assert mkbuild.shard_digest(src / "1") != digests[1]  # so the next build re-indexes it
+    assert (cache / mkbuild.PATCH).read_bytes() == patch
+    assert mkbuild.shard_digest(src / "1") != digests[1]  # so the next build looks at it again
+    job = mkbuild.PagefindShards(src, cache, 2).start()
+    job.wait()
+    assert (job.reindexed, job.changes) == (([], 1) if patching else ([1], 0))
+    assert not (cache / mkbuild.CHANGES_SRC).exists()
 
 
 @pytest.mark.browser
 def test_a_failed_shard_fails_the_build_and_the_last_good_site_still_searches(tmp_path, sharded_env, monkeypatch,
                                                                                page):
+    monkeypatch.setenv(mkbuild.CHANGES_ENV, "0")  # the shard is indexed again (the patch: the unit test above)
     paths = staged_paths(ROOT, tmp_path / "w")
     files = source_files(ROOT / "source_texts")
     assert _rebuild(paths, files).ok
@@ -318,7 +429,7 @@ from pathlib import Path
 from build_tools.pipeline import build_site, staged_paths
 rep = build_site(Path(sys.argv[1]), paths=staged_paths(Path(sys.argv[1]), Path(sys.argv[2])), progress=False,
                  index=False)
-print("REINDEXED", rep.timings.get("pagefind_reindexed"))
+print("REINDEXED", rep.timings.get("pagefind_reindexed"), "CHANGES", rep.timings.get("pagefind_changes"))
 sys.exit(0 if rep.ok and not any(p.level == "error" for p in rep.problems) else 1)
 """
 
@@ -337,9 +448,14 @@ def _pagefind_children(work: Path) -> list[int]:
     return children_of_build(work, lambda cmd: any(b"pagefind" in c for c in cmd[:1]))
 
 
+@pytest.mark.parametrize("patching", [False, True])
 def test_a_build_killed_while_a_shard_indexes_leaves_no_child_no_trusted_bundle_and_the_old_site(tmp_path,
-                                                                                                monkeypatch):
+                                                                                                monkeypatch, patching):
+    """Killed while shard k is indexed again, or (patching) while the
+    changes bundle is made: the old site, no child left, no bundle trusted
+    that was not finished; the next build ends the job."""
     monkeypatch.setenv(SHARD_ENV, SHARD_DOCS)  # as the driver's
+    monkeypatch.setenv(mkbuild.CHANGES_ENV, "5" if patching else "0")
     work = tmp_path / "w"
     paths = staged_paths(ROOT, work)
     shutil.copytree(ROOT / "source_texts", paths.sources)
@@ -351,13 +467,14 @@ def test_a_build_killed_while_a_shard_indexes_leaves_no_child_no_trusted_bundle_
     k = shard_of(_doc_id(victim), n)
     digest = mkbuild.cached_digest(paths.cache / "pagefind" / str(k))
     victim.write_bytes(victim.read_bytes() + f"\n{NEW_SENTENCE}。\n".encode())
-    p = _driver(work, pause=f"pagefind:{k}")
+    step = f"pagefind:{mkbuild.CHANGES if patching else k}"
+    p = _driver(work, pause=step)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         line = p.stderr.readline()
-        if not line or line.strip() == f"{PAUSE_MARK} pagefind:{k}":
+        if not line or line.strip() == f"{PAUSE_MARK} {step}":
             break
-    assert line, "the build never reached shard %d's Pagefind: %s" % (k, p.communicate()[1][-3000:])
+    assert line, "the build never reached %s: %s" % (step, p.communicate()[1][-3000:])
     # shard k's Pagefind started (a shard of 3 pages may already have finished: not yet swapped in)
     p.send_signal(signal.SIGKILL)
     p.wait()
@@ -370,9 +487,11 @@ def test_a_build_killed_while_a_shard_indexes_leaves_no_child_no_trusted_bundle_
     # the shard's cached bundle is still the old one; the half-built one is never trusted
     assert mkbuild.cached_digest(paths.cache / "pagefind" / str(k)) == digest
     assert mkbuild.cached_digest(paths.cache / "pagefind" / f"{k}.tmp") is None
+    assert mkbuild.cached_digest(paths.cache / "pagefind" / f"{mkbuild.CHANGES}.tmp") is None
+    assert not (paths.cache / "pagefind" / mkbuild.CHANGES).exists()
     out, err = _driver(work).communicate(timeout=600)
-    assert "REINDEXED 1" in out, err[-3000:]
-    assert not (paths.cache / "pagefind" / f"{k}.tmp").exists()
+    assert f"REINDEXED {0 if patching else 1} CHANGES {1 if patching else 0}" in out, err[-3000:]
+    assert not list((paths.cache / "pagefind").glob("*.tmp"))
     assert _tree(paths.site) != old_site
 
 

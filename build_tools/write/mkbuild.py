@@ -24,6 +24,7 @@ Output: nothing on success; warnings/errors on stderr and exit status 1.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import logging
@@ -232,22 +233,43 @@ def pagefind_install(output: Path, site: Path) -> None:
 # ------------------------------------------------------------ Pagefind shards
 SHARD_MANIFEST = "iparchive-shards.json"  # in site/pagefind/: the other shards, for pagefind-search.js
 SHARD_DIGEST = ".iparchive-digest"        # in each cached bundle, written last
+SHARD_PAGES = "iparchive-pages.json"      # in each cached shard bundle: its pages as indexed
+CHANGES = "changes"                       # <cache>/pagefind/changes/: pages changed since their shard was indexed
+CHANGES_SRC = "changes-src"               # <cache>/pagefind/changes-src/: those pages, for Pagefind
+PATCH = "patch.json"                      # <cache>/pagefind/patch.json: what the browser drops from the shards
+CHANGES_ENV = "IPARCHIVE_PAGEFIND_CHANGES"  # pages per 100 of a shard patched before it is re-indexed
+CHANGES_PERCENT = 5
 # what the browser reads from a merged (non-primary) shard: the runtime and
 # its wasm come from the primary bundle
 SHARD_INDEX_FILES = ("pagefind-entry.json", "index", "filter", "fragment")
+
+
+def command_digest(command: Optional[Callable[[Path, Path], list[str]]] = None) -> str:
+    """Pagefind's version and command line (without the paths): a bundle made
+    with another one is never patched, only re-indexed."""
+    cmd = (command or pagefind_command)(Path("SRC"), Path("OUT"))
+    return hashlib.sha1(f"{version('pagefind')}|{json.dumps(cmd)}".encode()).hexdigest()
+
+
+def page_digests(source: Path) -> dict[str, str]:
+    """sha1 of every page under ``source`` (``notices/<id>.html`` -> hex)."""
+    source = Path(source)
+    return {f.relative_to(source).as_posix(): hashlib.sha1(f.read_bytes()).hexdigest()
+            for f in sorted(source.rglob("*.html"))}
+
+
+def combined_digest(config: str, pages: dict[str, str]) -> str:
+    h = hashlib.sha1(config.encode())
+    for rel, sha in sorted(pages.items()):
+        h.update(f"{rel}\0{sha}\0".encode())
+    return h.hexdigest()
 
 
 def shard_digest(source: Path, command: Optional[Callable[[Path, Path], list[str]]] = None) -> str:
     """What a shard's bundle depends on: Pagefind's version, its command line
     (``command``, default ``pagefind_command``, without the paths) and every
     source page (name and bytes)."""
-    source = Path(source)
-    cmd = (command or pagefind_command)(Path("SRC"), Path("OUT"))
-    h = hashlib.sha1(f"{version('pagefind')}|{json.dumps(cmd)}".encode())
-    for f in sorted(source.rglob("*.html")):
-        h.update(f.relative_to(source).as_posix().encode() + b"\0")
-        h.update(hashlib.sha1(f.read_bytes()).digest())
-    return h.hexdigest()
+    return combined_digest(command_digest(command), page_digests(source))
 
 
 def cached_digest(bundle: Path) -> Optional[str]:
@@ -259,23 +281,69 @@ def cached_digest(bundle: Path) -> Optional[str]:
         return None
 
 
+def fragment_pages(bundle: Path) -> dict[str, dict]:
+    """``/notices/<id>.html`` -> {"id": Pagefind's page id (its fragment's
+    name), "filters": the page's filter values}, read from the fragments of
+    a finished bundle (gzip, ``pagefind_dcd`` then JSON)."""
+    out = {}
+    for f in sorted((Path(bundle) / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(f.read_bytes())
+        data = json.loads(raw[len(b"pagefind_dcd"):] if raw.startswith(b"pagefind_dcd") else raw)
+        out[data["url"]] = {"id": f.name[:-len(".pf_fragment")], "filters": data.get("filters") or {}}
+    return out
+
+
+def shard_pages(bundle: Path, config: str) -> Optional[dict[str, dict]]:
+    """The pages a trusted cached bundle was indexed from (rel -> {"sha",
+    "id", "filters"}), or None when it has no record, no digest or another
+    Pagefind command made it."""
+    if cached_digest(bundle) is None or not (Path(bundle) / "pagefind-entry.json").is_file():
+        return None
+    try:
+        data = json.loads((Path(bundle) / SHARD_PAGES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get("pages") if data.get("config") == config else None
+
+
+def changes_allowed(pages: int) -> int:
+    """Changed pages of a shard the changes bundle may carry before the shard
+    is indexed again (``CHANGES_PERCENT`` of it, at least 1;
+    ``IPARCHIVE_PAGEFIND_CHANGES=0``: always re-index)."""
+    raw = os.environ.get(CHANGES_ENV, "").strip()
+    try:
+        percent = float(raw) if raw else CHANGES_PERCENT
+    except ValueError:
+        raise ValueError(f"环境变量 {CHANGES_ENV} 须为数字（每 100 页允许补丁的页数），现为 {raw!r}") from None
+    return 0 if percent <= 0 else max(1, int(pages * percent / 100))
+
+
 class PagefindShards:
     """Index the shards ``<src>/<k>/`` into ``<cache>/<k>/`` beside the
-    write stage and MkDocs, in one background thread that runs Pagefind for
-    the shards whose digest changed, ONE AFTER ANOTHER (peak memory: one
-    shard).  Each bundle is built in ``<k>.tmp/``, its digest written last,
-    then swapped in (``fsutil.swap_dir``), so a killed build never leaves a
-    bundle a later build would trust.  Cache entries of shards no longer
-    needed are removed.
+    write stage and MkDocs, in one background thread, ONE PAGEFIND AFTER
+    ANOTHER (peak memory: one shard).
+
+    A shard whose pages all equal those it was indexed from is kept.  A
+    shard with a few changed, new or removed pages (``changes_allowed``: 5 %)
+    is kept too and *patched*: the changed pages of every patched shard are
+    indexed together into ``<cache>/changes/`` (seconds, not a shard's
+    minute), and ``<cache>/patch.json`` lists the Pagefind page ids of their
+    old versions, with their filter values, for the browser to drop
+    (pagefind-search.js).  Any other shard is indexed again (its record
+    ``iparchive-pages.json``: page -> sha1, Pagefind id, filters).
+
+    Each bundle is built in ``<k>.tmp/``, its digest written last, then
+    swapped in (``fsutil.swap_dir``), so a killed build never leaves a bundle
+    a later build would trust.  Cache entries no longer needed are removed.
 
     ``prepare``: run first in the thread (``SiteBuild`` writes the shards'
-    pages there: 4 s on the whole corpus even when none changed, off the
-    rebuild's critical path).  ``preexec``: run in each child before it execs (``publish.die_with_parent``:
-    the thread that starts a child waits for it, so the child's death signal
-    fires only when the build dies).  ``cancel`` kills the running child and
-    stops; ``wait`` raises RuntimeError with Pagefind's output if a shard failed.
-    Test hook: ``IPARCHIVE_PAUSE_AT=pagefind:<k>`` pauses while shard k's
-    Pagefind runs."""
+    pages there, off the rebuild's critical path).  ``preexec``: run in each
+    child before it execs (``publish.die_with_parent``: the thread that
+    starts a child waits for it, so the child's death signal fires only when
+    the build dies).  ``cancel`` kills the running child and stops; ``wait``
+    raises RuntimeError with Pagefind's output if a shard failed.  Test
+    hook: ``IPARCHIVE_PAUSE_AT=pagefind:<k>`` (or ``pagefind:changes``)
+    pauses while that bundle's Pagefind runs."""
 
     def __init__(self, src: Path, cache: Path, shards: int, *,
                  command: Optional[Callable[[Path, Path], list[str]]] = None,
@@ -285,8 +353,10 @@ class PagefindShards:
         self.command = command or pagefind_command  # looked up now: tests replace the module's
         self.preexec = preexec
         self.reindexed: list[int] = []
+        self.patched: dict[int, int] = {}  # shard -> its pages in the changes bundle or dropped
+        self.changes = 0                   # pages in the changes bundle
         self.error: Optional[str] = None
-        self.seconds: dict[int, float] = {}
+        self.seconds: dict[str, float] = {}
         self._lock = threading.Lock()
         self._proc: Optional[subprocess.Popen] = None
         self._cancelled = False
@@ -301,24 +371,72 @@ class PagefindShards:
             if self.prepare:
                 self.prepare()
             self.cache.mkdir(parents=True, exist_ok=True)
-            keep = {str(k) for k in range(self.shards)}
-            for old in self.cache.iterdir():  # shards beyond N, half-built <k>.tmp/
+            keep = {str(k) for k in range(self.shards)} | {CHANGES, PATCH}
+            for old in self.cache.iterdir():  # shards beyond N, half-built <k>.tmp/, changes-src/
                 if old.name not in keep:
                     remove_tree(old)
+            config = command_digest(self.command)
+            patches: dict[int, tuple[dict[str, str], dict[str, dict], list[str]]] = {}
             for k in range(self.shards):
                 src, bundle = self.src / str(k), self.cache / str(k)
                 if not any(src.glob("notices/*.html")):  # Pagefind refuses an empty site: no bundle
                     remove_tree(bundle)
                     continue
-                digest = shard_digest(src, self.command)
+                pages = page_digests(src)
+                digest = combined_digest(config, pages)
                 if cached_digest(bundle) == digest and (bundle / "pagefind.js").is_file():
                     continue
-                if not self._index(k, src, bundle, digest):
+                base = shard_pages(bundle, config) if (bundle / "pagefind.js").is_file() else None
+                if base is not None:
+                    moved = [r for r in sorted(set(pages) | set(base)) if base.get(r, {}).get("sha") != pages.get(r)]
+                    if len(moved) <= changes_allowed(len(base)):
+                        patches[k] = (pages, base, moved)
+                        continue
+                if not self._index(str(k), src, bundle, digest, pages):
                     return
+                self.reindexed.append(k)
+            self._patch(config, patches)
         except Exception as e:  # reported by wait(), like a failed Pagefind
             self.error = f"Pagefind 分片索引失败：{type(e).__name__}: {e}"
 
-    def _index(self, k: int, src: Path, bundle: Path, digest: str) -> bool:
+    def _patch(self, config: str, patches: dict) -> None:
+        """The changes bundle and ``patch.json`` for the patched shards."""
+        drop: list[str] = []
+        discount: dict[str, dict[str, int]] = {}
+        changed: dict[str, str] = {}
+        tmp_src = self.cache / CHANGES_SRC
+        remove_tree(tmp_src)
+        for k, (pages, base, moved) in sorted(patches.items()):
+            self.patched[k] = len(moved)
+            for rel in moved:
+                old = base.get(rel)
+                if old and old.get("id"):
+                    drop.append(old["id"])
+                    for name, values in (old.get("filters") or {}).items():
+                        for v in values:
+                            discount.setdefault(name, {})[v] = discount.setdefault(name, {}).get(v, 0) + 1
+                if rel in pages:
+                    changed[rel] = pages[rel]
+                    out = tmp_src / rel
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    try:
+                        os.link(self.src / str(k) / rel, out)
+                    except OSError:
+                        shutil.copy2(self.src / str(k) / rel, out)
+        bundle = self.cache / CHANGES
+        if changed:
+            digest = combined_digest(config, changed)
+            if not (cached_digest(bundle) == digest and (bundle / "pagefind-entry.json").is_file()):
+                if not self._index(CHANGES, tmp_src, bundle, digest, changed):
+                    return
+        else:
+            remove_tree(bundle)
+        remove_tree(tmp_src)
+        self.changes = len(changed)
+        atomic_write_text(self.cache / PATCH, json.dumps(
+            {"changes": bool(changed), "drop": sorted(drop), "discount": discount}, ensure_ascii=False, sort_keys=True))
+
+    def _index(self, name: str, src: Path, bundle: Path, digest: str, pages: dict[str, str]) -> bool:
         tmp = bundle.with_name(bundle.name + ".tmp")
         remove_tree(tmp)
         t0 = time.perf_counter()
@@ -327,7 +445,7 @@ class PagefindShards:
                 return False
             self._proc = subprocess.Popen(self.command(src, tmp), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                           text=True, preexec_fn=self.preexec)
-        pause_point(f"pagefind:{k}")
+        pause_point(f"pagefind:{name}")
         out, _ = self._proc.communicate()
         code = self._proc.returncode
         with self._lock:
@@ -335,14 +453,17 @@ class PagefindShards:
         if code != 0 or not (tmp / "pagefind.js").is_file():
             remove_tree(tmp)
             if not self._cancelled:
-                self.error = f"Pagefind 索引失败（分片 {k}/{self.shards}，退出码 {code}）：\n{out[-20000:]}"
+                which = "改动页" if name == CHANGES else f"分片 {name}/{self.shards}"
+                self.error = f"Pagefind 索引失败（{which}，退出码 {code}）：\n{out[-20000:]}"
             return False
+        found = fragment_pages(tmp)
+        record = {rel: {"sha": sha, **found.get("/" + rel, {})} for rel, sha in pages.items()}
+        atomic_write_text(tmp / SHARD_PAGES, json.dumps({"config": command_digest(self.command),
+                                                         "pages": record}, ensure_ascii=False, sort_keys=True))
         atomic_write_text(tmp / SHARD_DIGEST, digest + "\n")
         swap_dir(tmp, bundle)
-        self.reindexed.append(k)
-        self.seconds[k] = time.perf_counter() - t0
+        self.seconds[name] = time.perf_counter() - t0
         return True
-
     def cancel(self) -> None:
         """Kill the running Pagefind (if any), stop, drop the half-built bundle."""
         with self._lock:
@@ -365,23 +486,34 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
     """Put the cached bundles in the new site, hard-linked (copied across
     filesystems): the first shard whole at ``site/pagefind/`` (pagefind.js,
     the wasm, the worker), each other shard k's index files at
-    ``site/pagefind/s<k>/``, and ``site/pagefind/iparchive-shards.json``
-    (``{"shards": ["s1/", …]}``) for the browser to merge them.  A shard
-    without pages has no bundle and is left out.  Returns the number of files."""
+    ``site/pagefind/s<k>/``, the changes bundle's at ``site/pagefind/changes/``,
+    and ``site/pagefind/iparchive-shards.json`` for the browser:
+    ``{"shards": ["s1/", …, "changes/"], "drop": [page ids], "discount":
+    {filter: {value: pages}}}`` (``PagefindShards._patch``).  A shard without
+    pages has no bundle and is left out.  Returns the number of files."""
     cache, dest = Path(cache), Path(site) / PAGEFIND_DIR
     shutil.rmtree(dest, ignore_errors=True)
     ks = [k for k in range(shards) if (cache / str(k) / "pagefind.js").is_file()]
     if not ks:
         return 0
-    n = link_copy(cache / str(ks[0]), dest, skip=(SHARD_DIGEST,))
+    n = link_copy(cache / str(ks[0]), dest, skip=(SHARD_DIGEST, SHARD_PAGES))
+    try:
+        patch = json.loads((cache / PATCH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        patch = {}
     others = []
-    for k in ks[1:]:
-        bundle = cache / str(k)
+    bundles = [(cache / str(k), f"s{k}") for k in ks[1:]]
+    if patch.get("changes") and (cache / CHANGES / "pagefind-entry.json").is_file():
+        bundles.append((cache / CHANGES, CHANGES))
+    for bundle, name in bundles:
         skip = tuple(x.name for x in bundle.iterdir()
                      if x.name not in SHARD_INDEX_FILES and not x.name.endswith(".pf_meta"))
-        n += link_copy(bundle, dest / f"s{k}", skip=skip)
-        others.append(f"s{k}/")
-    atomic_write_text(dest / SHARD_MANIFEST, json.dumps({"shards": others}))
+        n += link_copy(bundle, dest / name, skip=skip)
+        others.append(f"{name}/")
+    manifest = {"shards": others}
+    if patch.get("drop"):
+        manifest.update(drop=patch["drop"], discount=patch.get("discount") or {})
+    atomic_write_text(dest / SHARD_MANIFEST, json.dumps(manifest, ensure_ascii=False))
     return n + 1
 
 

@@ -24,7 +24,9 @@
  * clause-or-document meaning, 状态) are Pagefind filters, combinable, as the
  * CLI's flags.  The index comes in shards by document id (pagefind/ and
  * pagefind/s1/ …, listed in pagefind/iparchive-shards.json), merged with
- * Pagefind's mergeIndex before the first search.
+ * Pagefind's mergeIndex before the first search; after a small change, a
+ * "changes" shard holds the changed pages and the manifest names the page
+ * ids of their old versions, never shown (nor counted in the filters).
  */
 (function () {
   "use strict";
@@ -345,11 +347,15 @@
     var status = form.querySelector(".ipa-search__status"), list = form.querySelector("ol");
     var more = form.querySelector(".ipa-search__more"), fbox = form.querySelector(".ipa-search__filters");
     var pagefind = null, loading = null, seq = 0, state = null, selects = {}, filtersBuilt = false;
+    // pages changed since their shard was indexed: their new version is in
+    // the changes shard, the old one's page id in drop (its filter values in
+    // discount, taken off the counts)
+    var patch = { drop: new Set(), discount: {} };
 
     // the index is in shards (build_tools/write/mkbuild.py): pagefind/ is
     // shard 0 with the runtime; pagefind/iparchive-shards.json lists the
-    // others, merged before the first search (they reuse shard 0's wasm;
-    // filters() sums their counts).  No manifest: one index.
+    // others (and the changes shard), merged before the first search (they
+    // reuse shard 0's wasm; filters() sums their counts).  No manifest: one index.
     function load() {
       if (!loading) {
         var opts = { baseUrl: base.pathname, excerptLength: 0 };
@@ -360,6 +366,8 @@
             return fetch(new URL("pagefind/iparchive-shards.json", base))
               .then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; });
           }).then(function (m) {
+            patch.drop = new Set((m && m.drop) || []);
+            patch.discount = (m && m.discount) || {};
             return Promise.all(((m && m.shards) || []).map(function (s) {
               return pf.mergeIndex(new URL("pagefind/" + s, base).href, opts);
             }));
@@ -373,7 +381,12 @@
       return pf.filters().then(function (all) {
         fbox.textContent = "";
         FILTERS.forEach(function (f) {
-          addSelects(fbox, selects, f, (all || {})[f[0]] || {}, run);
+          var counts = {}, off = patch.discount[f[0]] || {}, have = (all || {})[f[0]] || {};
+          Object.keys(have).forEach(function (v) {
+            var c = have[v] - (off[v] || 0);
+            if (c > 0) counts[v] = c;
+          });
+          addSelects(fbox, selects, f, counts, run);
         });
         fbox.dataset.ready = "1";
       });
@@ -543,7 +556,8 @@
         return pf.search(spacedQ, Object.keys(f).length ? { filters: f } : {});
       }).then(function (res) {
         if (!res || mine !== seq) return;
-        state = { results: res.results || [], next: 0, ts: ts, clauses: 0, docs: 0 };
+        var results = (res.results || []).filter(function (r) { return !patch.drop.has(r.id); });
+        state = { results: results, next: 0, ts: ts, clauses: 0, docs: 0 };
         return step(mine).then(function () {
           // the filter values load after the first results, not before them
           if (!filtersBuilt) { filtersBuilt = true; return buildFilters(pagefind); }
