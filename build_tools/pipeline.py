@@ -133,6 +133,7 @@ def refused_sources(directory: Path) -> list[Problem]:
 # ------------------------------------------------------------------ id owners
 
 IDS_LOCK = "ids.lock"
+ANCHORS_CACHE = "anchors-current.pickle"  # <cache>/: each document's clause fingerprints by load key
 IDS_HEADER = ("# ids.lock — 每个已发布 id 归哪个原始文件所有，由 iparchive build 自动维护。\n"
               "# 另一个文件声称同一 id 是错误：已发布的文件保留其页面。格式：id<TAB>文件名\n")
 
@@ -678,7 +679,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         if gaps:
             rep.problems.extend(gaps)
             return _finish(rep, say, "锚点文件不完整，构建中止；现有网站保持不变", paths.problems)
-        report = anchors.check_anchors(notices, lock, redirects)
+        report = anchors.check_anchors(notices, lock, redirects, current=anchors.remembered_anchors(
+            notices, res.keys, paths.cache / ANCHORS_CACHE))
         rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
         if report.errors:
             rep.problems.extend(Problem(str(lock_path), None, "error", str(i)) for i in report.errors)

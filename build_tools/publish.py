@@ -311,6 +311,8 @@ class SiteBuild:
             self.timings["pagefind_shards"] = job.shards
             self.timings["pagefind_reindexed"] = len(job.reindexed)
             self.timings["pagefind_changes"] = job.changes
+            for name, sec in job.seconds.items():
+                self.timings[f"pagefind_seconds_{name}"] = sec
 
     # ------------------------------------------------------------- render
     def render(self) -> None:

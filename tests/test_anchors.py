@@ -137,3 +137,27 @@ def test_bad_lock_line(tmp_path):
     with pytest.raises(anchors.AnchorError) as ei:
         anchors.load_lock(p)
     assert ei.value.line == 2
+
+
+def test_remembered_anchors_equal_computed_ones_and_follow_the_load_key(tmp_path):
+    """The fingerprints kept between builds are those computed now, for
+    every seed; a document whose load key changed is computed again."""
+    from build_tools.anchors import current_anchors, remembered_anchors
+    from build_tools.pipeline import load_documents, source_files
+    from conftest import ROOT
+
+    res = load_documents(source_files(ROOT / "source_texts"), cache_dir=tmp_path / "docs")
+    assert len(res.keys) == len(res.notices) >= 10
+    want = {n.id: current_anchors(n) for n in res.notices}
+    path = tmp_path / "anchors.pickle"
+    assert remembered_anchors(res.notices, res.keys, path) == want
+    assert remembered_anchors(res.notices, res.keys, path) == want  # from the file now
+    victim = res.notices[0]
+    first = next(victim.walk())
+    first.text += "（改）"
+    assert remembered_anchors(res.notices, res.keys, path)[victim.id] == want[victim.id]  # same key: kept
+    keys = dict(res.keys, **{victim.id: "another key"})
+    got = remembered_anchors(res.notices, keys, path)
+    assert got[victim.id][first.id] != want[victim.id][first.id] and got[victim.id] == current_anchors(victim)
+    path.write_bytes(b"not a pickle")
+    assert remembered_anchors(res.notices, keys, path) == {n.id: current_anchors(n) for n in res.notices}

@@ -172,3 +172,30 @@ def test_a_renamed_cited_document_remakes_the_pages_that_cite_it(tmp_path):
     assert remade, "no citing page was made again"
     assert all("改名后的题名测试条例" in a[p].decode() for p in remade)
     assert warm.made < warm.notices / 4
+
+
+def test_generated_files_empty_dirs_and_stale_site_files(tmp_path):
+    """The file-system passes of a rebuild: what is generated under docs/
+    (hand-written pages are not), directories left empty go, and a built
+    file whose source left docs/ goes from the site (a page whose .md is
+    there, or a copied asset, stays)."""
+    from build_tools.write.mkbuild import prune_stale
+
+    docs, site = tmp_path / "docs", tmp_path / "site"
+    for rel in ("notices/a.md", "notices/a/a.json", "tags/theme/x/1.md", "about.md", "index.md"):
+        (docs / rel).parent.mkdir(parents=True, exist_ok=True)
+        (docs / rel).write_text("x", encoding="utf-8")
+    assert write.generated_files(docs) == {"notices/a.md", "notices/a/a.json", "tags/theme/x/1.md", "index.md"}
+    (docs / "tags" / "theme" / "x" / "1.md").unlink()
+    (docs / "works" / "compare" / "deep").mkdir(parents=True)
+    write.remove_empty_dirs(docs)
+    assert sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*")) == [
+        "about.md", "index.md", "notices", "notices/a", "notices/a.md", "notices/a/a.json", "tags", "works"]
+    for rel in ("notices/a.html", "notices/a/a.json", "notices/b.html", "notices/b/b.docx", "tags/theme/x/1.html",
+                "about.html"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text("x", encoding="utf-8")
+    gone = prune_stale(site, docs, write.GENERATED_DIRS)
+    assert sorted(gone) == ["notices/b.html", "notices/b/b.docx", "tags/theme/x/1.html"]
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()) == [
+        "about.html", "notices/a.html", "notices/a/a.json"]

@@ -177,20 +177,21 @@ def link_copy(src: Path, dst: Path, *, skip: tuple[str, ...] = (PAGEFIND_DIR,)) 
 def prune_stale(site: Path, docs: Path, generated: tuple[str, ...]) -> list[str]:
     """Delete built files whose source left ``docs`` (dirty builds keep them):
     ``x.html`` without ``x.md``, and any file under a generated directory
-    without its counterpart in ``docs``."""
+    without its counterpart in ``docs`` (``os.walk`` on strings: 25,000
+    files on the whole corpus)."""
     gone = []
+    site_s, docs_s = str(site), str(docs)
     for d in generated:
-        root = site / d
-        if not root.is_dir():
-            continue
-        for f in root.rglob("*"):
-            if not f.is_file():
-                continue
-            rel = f.relative_to(site)
-            src = docs / (rel.with_suffix(".md") if f.suffix == ".html" else rel)
-            if not src.exists() and not (docs / rel).exists():
-                f.unlink()
-                gone.append(rel.as_posix())
+        for base, _, names in os.walk(os.path.join(site_s, d)):
+            rel_dir = os.path.relpath(base, site_s)
+            src_dir = os.path.join(docs_s, rel_dir)
+            for name in names:
+                src = os.path.join(src_dir, name)
+                if name.endswith(".html") and os.path.exists(src[:-5] + ".md"):
+                    continue
+                if not os.path.exists(src):
+                    os.unlink(os.path.join(base, name))
+                    gone.append(f"{rel_dir}/{name}".replace(os.sep, "/"))
     return gone
 
 
@@ -368,8 +369,10 @@ class PagefindShards:
 
     def _run(self) -> None:
         try:
+            t0 = time.perf_counter()
             if self.prepare:
                 self.prepare()
+            self.seconds["prepare"] = time.perf_counter() - t0
             self.cache.mkdir(parents=True, exist_ok=True)
             keep = {str(k) for k in range(self.shards)} | {CHANGES, PATCH}
             for old in self.cache.iterdir():  # shards beyond N, half-built <k>.tmp/, changes-src/
@@ -382,7 +385,9 @@ class PagefindShards:
                 if not any(src.glob("notices/*.html")):  # Pagefind refuses an empty site: no bundle
                     remove_tree(bundle)
                     continue
+                t1 = time.perf_counter()
                 pages = page_digests(src)
+                self.seconds["digests"] = self.seconds.get("digests", 0) + time.perf_counter() - t1
                 digest = combined_digest(config, pages)
                 if cached_digest(bundle) == digest and (bundle / "pagefind.js").is_file():
                     continue

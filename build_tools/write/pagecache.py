@@ -222,3 +222,50 @@ class PageCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.path, pickle.dumps({"key": self.build_key, "docs": docs}, protocol=5))
 
+
+
+FRAGMENTS_NAME = "write-fragments.pickle"
+
+
+class FragmentMemo:
+    """Pieces of listing pages made from ONE document, kept between builds:
+    ``memo.get(key, n, make)`` returns what ``make()`` returned for ``key``
+    when ``n`` (its digest, ``PageCache.doc_digest``) and the build key are
+    unchanged, else calls it.  A piece may read only ``n`` and its ``key``
+    (e.g. ``tags.clause_block(page, n, clause_ids)``: the page and the ids
+    are in the key).  ``save`` keeps the pieces asked for in this build.
+    ``FragmentMemo(None, …)`` always calls ``make``."""
+
+    def __init__(self, path: Optional[Path], build_key: bytes, doc_digest):
+        self.path = Path(path) if path else None
+        self.build_key, self.doc_digest = build_key, doc_digest
+        self.old: dict = {}
+        self.new: dict = {}
+        self.hits = self.misses = 0
+        if self.path and self.path.is_file():
+            try:
+                data = pickle.loads(self.path.read_bytes())
+                if data.get("key") == build_key:
+                    self.old = data["pieces"]
+            except Exception:  # unreadable or old: every piece is made again
+                self.old = {}
+
+    def get(self, key: tuple, n: Notice, make):
+        if not self.path:
+            return make()
+        full = (n.id,) + key
+        d = self.doc_digest(n)
+        hit = self.old.get(full)
+        if hit is not None and hit[0] == d:
+            self.hits += 1
+            value = hit[1]
+        else:
+            self.misses += 1
+            value = make()
+        self.new[full] = (d, value)
+        return value
+
+    def save(self) -> None:
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(self.path, pickle.dumps({"key": self.build_key, "pieces": self.new}, protocol=5))

@@ -9,12 +9,13 @@ Listing pages are excluded from search so results land on notice pages.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Optional
 
 from ..models import NATIONAL_CODE, Notice
 from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, find_clause, group, md_text,
                      notice_path, raw_block, region_chain, region_label, region_sort_key, region_tree, rel,
                      slug, type_family, yaml_str, year_key)
+from .pagecache import FragmentMemo
 from .xrefs import External
 
 Pages = dict[str, str]  # docs-relative .md path -> Markdown
@@ -203,6 +204,10 @@ def clause_block(page: str, n: Notice, clause_ids: list[str]) -> str:
             f'<ul>{"".join(items)}</ul></div>')
 
 
+def _block(memo: FragmentMemo, page: str, n: Notice, clause_ids: list[str]) -> str:
+    return memo.get(("clause_block", page, tuple(clause_ids)), n, lambda: clause_block(page, n, clause_ids))
+
+
 THEME_PAGE_BUDGET = 400_000  # bytes of clause HTML per theme page (the page stays < ~1 MB)
 
 
@@ -218,15 +223,18 @@ def _theme_hits(notices: list[Notice], themes: ThemeIndex):
     return hits, names
 
 
-def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEME_PAGE_BUDGET) -> Pages:
+def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEME_PAGE_BUDGET,
+                memo: Optional[FragmentMemo] = None) -> Pages:
     """Index plus one page per theme listing matching clauses by region/document.
 
     A theme whose clause lists exceed ``budget`` bytes is split: its page
     ``tags/theme/<slug>.md`` lists the regions and the pages
     ``tags/theme/<slug>/<k>.md`` that hold them, whole documents per page in
     (region, date) order, so every clause stays reachable and no page grows
-    with the corpus.
+    with the corpus.  ``memo`` (``pagecache.FragmentMemo``) keeps each
+    document's clause blocks between builds.
     """
+    memo = memo or FragmentMemo(None, b"", None)
     idx = "tags/theme/index.md"
     hits, names = _theme_hits(notices, themes)
     byid = {n.id: n for n in notices}
@@ -247,11 +255,11 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEM
         body += [f"[全部主题]({md_link(page, idx)}) · {len(docs)} 件文件中的 {n_clauses} 个条款，按地区、日期排列。", ""]
         ordered = sorted((byid[d] for d in docs), key=lambda n: (region_label(n), n.date or "", n.id))
         # sized at the depth of a split page (the same bytes but for "../"), made once
-        blocks = {n.id: clause_block(f"tags/theme/{s}/1.md", n, docs[n.id]) for n in ordered}
+        blocks = {n.id: _block(memo, f"tags/theme/{s}/1.md", n, docs[n.id]) for n in ordered}
         if not docs:
             body += ["文库中暂无条款涉及该主题。", ""]
         elif sum(len(b) - 3 * b.count('href="') for b in blocks.values()) <= budget:  # its size on this page
-            body += _region_sections(ordered, {n.id: clause_block(page, n, docs[n.id]) for n in ordered})
+            body += _region_sections(ordered, {n.id: _block(memo, page, n, docs[n.id]) for n in ordered})
         else:
             body += _split_theme(pages, s, name, page, ordered, docs, blocks, budget)
         pages[page] = "\n".join(body) + "\n"
