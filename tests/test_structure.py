@@ -548,3 +548,27 @@ def test_lawrefbook_conservation_and_articles(lawref_dir):
         assert len(ids) == len(set(ids)), p
     print(f"lawrefbook: {len(files)} files, {n_clauses} clauses, {n_articles} articles, {time.time() - t0:.1f}s")
     assert n_articles > 140000
+
+
+def _walk_by_recursion(clauses):
+    for c in clauses:
+        yield c
+        yield from _walk_by_recursion(c.children)
+
+
+def test_walk_visits_every_clause_once_in_reading_order(govcn_dir, lawref_dir):
+    """``Notice.walk`` / ``Clause.walk`` (a stack, not a generator per level)
+    give exactly the depth-first reading order, for every govcn2019 page and
+    the lawrefbook laws of one folder (deep 编/章/节/条/款/项 trees)."""
+    from build_tools.pipeline import load_documents
+
+    files = sorted(govcn_dir.glob("*.htm*")) + sorted((lawref_dir / "宪法相关法").glob("*.md"))
+    res = load_documents(files, require_sidecar=False)
+    assert len(res.notices) >= 40
+    deep = 0
+    for n in res.notices:
+        assert [id(c) for c in n.walk()] == [id(c) for c in _walk_by_recursion(n.clauses)]
+        for c in n.clauses:
+            assert [id(x) for x in c.walk()] == [id(x) for x in _walk_by_recursion([c])]
+            deep += any(x.children for x in c.children)
+    assert deep  # some trees are three levels deep or more
