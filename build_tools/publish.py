@@ -155,6 +155,12 @@ class BuildLock:
             self.fd = None
 
 
+def _search_pages_child(notices: list[Notice], src: Path, shards: int) -> None:
+    """Forked child: the shards' search pages (``search_pages.write_shard_pages``)."""
+    die_with_parent()
+    write_shard_pages(notices, src, shards)
+
+
 def _index_child(notices: list[Notice], index_dir: Path, out: Path) -> None:
     """Forked child: build the command-line index, leave its summary in ``out``."""
     die_with_parent()
@@ -235,6 +241,7 @@ class SiteBuild:
         self.tmp = self.site.with_name(self.site.name + ".tmp")
         self.bundle = paths.cache / mkbuild.PAGEFIND_DIR  # the cached shard bundles, <k>/
         self.shards: Optional[mkbuild.PagefindShards] = None
+        self.pages_proc: Optional[multiprocessing.Process] = None
         self.job: Optional[IndexJob] = None
         self.key = ""
         self.dirty = False
@@ -264,6 +271,8 @@ class SiteBuild:
 
     def abandon(self) -> None:
         """Stop the side jobs and drop the half-built site: the last good one stays."""
+        if self.pages_proc is not None and self.pages_proc.is_alive():
+            self.pages_proc.kill()  # the search pages' writer: the next build checks every page again
         if self.shards:
             self.shards.cancel()  # bundles already finished stay cached: their digests are true
             self.shards = None
@@ -283,9 +292,18 @@ class SiteBuild:
         self._t_browser = time.perf_counter()
         src = self.paths.cache / "pagefind-src"
         n = shard_count(len(notices))
-        # the pages are written in the job's thread, beside the write stage (which only reads the notices)
-        self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent,
-                                             prepare=lambda: write_shard_pages(notices, src, n)).start()
+        # the pages are written by a forked child, beside the write stage (both only read the notices);
+        # in the job's thread they took the build process's lock on Python from the write stage
+        proc = self.pages_proc = multiprocessing.get_context("fork").Process(
+            target=_search_pages_child, args=(notices, src, n), daemon=True)
+        proc.start()
+
+        def prepare() -> None:
+            proc.join()
+            if proc.exitcode != 0:
+                raise RuntimeError(f"检索页写出失败（子进程退出码 {proc.exitcode}）")
+
+        self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent, prepare=prepare).start()
         return True
 
     def start_cli_index(self, notices: list[Notice]) -> None:

@@ -252,11 +252,23 @@ def command_digest(command: Optional[Callable[[Path, Path], list[str]]] = None) 
     return hashlib.sha1(f"{version('pagefind')}|{json.dumps(cmd)}".encode()).hexdigest()
 
 
-def page_digests(source: Path) -> dict[str, str]:
-    """sha1 of every page under ``source`` (``notices/<id>.html`` -> hex)."""
-    source = Path(source)
-    return {f.relative_to(source).as_posix(): hashlib.sha1(f.read_bytes()).hexdigest()
-            for f in sorted(source.rglob("*.html"))}
+def page_digests(source: Path, known: Optional[dict[str, dict]] = None) -> dict[str, str]:
+    """sha1 of every page under ``source`` (``notices/<id>.html`` -> hex).
+    ``known`` (a bundle's record, ``shard_pages``): a page with the size and
+    mtime recorded there keeps its recorded sha1 (the pages are rewritten
+    only when their bytes change, ``write_if_changed``), so an unchanged
+    shard of 35 MB is not read again."""
+    source, known = Path(source), known or {}
+    out = {}
+    for f in sorted(source.glob("notices/*.html")):
+        rel = f"notices/{f.name}"
+        st = f.stat()
+        rec = known.get(rel)
+        if rec and rec.get("size") == st.st_size and rec.get("mtime") == st.st_mtime_ns and rec.get("sha"):
+            out[rel] = rec["sha"]
+        else:
+            out[rel] = hashlib.sha1(f.read_bytes()).hexdigest()
+    return out
 
 
 def combined_digest(config: str, pages: dict[str, str]) -> str:
@@ -386,12 +398,12 @@ class PagefindShards:
                     remove_tree(bundle)
                     continue
                 t1 = time.perf_counter()
-                pages = page_digests(src)
+                base = shard_pages(bundle, config) if (bundle / "pagefind.js").is_file() else None
+                pages = page_digests(src, base)
                 self.seconds["digests"] = self.seconds.get("digests", 0) + time.perf_counter() - t1
                 digest = combined_digest(config, pages)
                 if cached_digest(bundle) == digest and (bundle / "pagefind.js").is_file():
                     continue
-                base = shard_pages(bundle, config) if (bundle / "pagefind.js").is_file() else None
                 if base is not None:
                     moved = [r for r in sorted(set(pages) | set(base)) if base.get(r, {}).get("sha") != pages.get(r)]
                     if len(moved) <= changes_allowed(len(base)):
@@ -462,7 +474,10 @@ class PagefindShards:
                 self.error = f"Pagefind 索引失败（{which}，退出码 {code}）：\n{out[-20000:]}"
             return False
         found = fragment_pages(tmp)
-        record = {rel: {"sha": sha, **found.get("/" + rel, {})} for rel, sha in pages.items()}
+        record = {}
+        for rel, sha in pages.items():
+            st = (src / rel).stat()
+            record[rel] = {"sha": sha, "size": st.st_size, "mtime": st.st_mtime_ns, **found.get("/" + rel, {})}
         atomic_write_text(tmp / SHARD_PAGES, json.dumps({"config": command_digest(self.command),
                                                          "pages": record}, ensure_ascii=False, sort_keys=True))
         atomic_write_text(tmp / SHARD_DIGEST, digest + "\n")
