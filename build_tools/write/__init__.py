@@ -203,7 +203,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
                related: Optional[dict] = None,
                redirects: Optional[dict[str, dict[str, str]]] = None,
                vocab: Any = None, search: Optional[str] = None,
-               cache_dir: Optional[Path] = None) -> WriteStats:
+               cache_dir: Optional[Path] = None,
+               load_keys: Optional[dict[str, str]] = None) -> WriteStats:
     """Write every generated page of the site into ``docs_dir``.
 
     ``enrichment``: the enrich stage's result (``enrich.enrich_all``), taken
@@ -219,7 +220,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     are no longer produced are removed.  With ``cache_dir`` a document whose
     page, record and downloads were made from what is unchanged now is not
     made again (``pagecache``: one changed document re-makes itself and the
-    pages that read it, not 3,490).
+    pages that read it, not 3,490); ``load_keys`` (``LoadResult.keys``)
+    make each document's digest cheap (``pagecache.loaded_digest``).
     """
     t0 = time.perf_counter()
     docs_dir = Path(docs_dir)
