@@ -710,7 +710,6 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
 
         with publish.SiteBuild(paths, mode, say=say, step=step, index=index, documents=len(notices)) as sb:
             beside = sb.start_browser_index(notices)
-            sb.start_cli_index(notices)  # forked now: the write stage only reads the notices
             step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
             t0 = time.perf_counter()
             stats = write_docs(notices, paths.docs, site_url=site_url, enrichment=enrichment, redirects=redirects,
@@ -720,6 +719,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             rep.documents_made = stats.made
             pause_point("written")
             rep.peak_mb["write"] = peak_rss_mb()
+            sb.start_cli_index(notices)  # after the write stage: beside it, both ran slower on two cores
             try:
                 sb.render()
             except RuntimeError as e:

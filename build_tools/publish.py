@@ -307,7 +307,7 @@ class SiteBuild:
         return True
 
     def start_cli_index(self, notices: list[Notice]) -> None:
-        """Large archives: the command-line index is built beside the write stage and MkDocs."""
+        """Large archives: the command-line index is built beside MkDocs."""
         if self.index and len(notices) >= FORK_INDEX_MIN:
             self._t_job = time.perf_counter()
             self.job = IndexJob(notices, self.paths.index)
