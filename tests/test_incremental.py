@@ -239,3 +239,17 @@ def test_enrich_changes_no_field_the_load_key_stands_for(tmp_path):
             assert [x.id for x in c.children] == [x.id for x in c0.children]
         changed_since += loaded_digest(n, res.keys[n.id]) != digests[n.id]
     assert changed_since  # what enrich sets does reach the digest
+
+
+def test_a_deleted_output_is_made_again(tmp_path):
+    """The page cache asks the write stage's listing of docs/ whether a
+    document's outputs are there: one deleted download has its document made
+    again (and only it), byte for byte as before."""
+    files = source_files(ROOT / "source_texts")
+    first, res, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
+    assert first.made == first.notices
+    victim = next(p for p in (tmp_path / "docs").rglob("*.docx"))
+    want = victim.read_bytes()
+    victim.unlink()
+    again, _, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
+    assert again.made == 1 and victim.read_bytes() == want

@@ -152,8 +152,9 @@ class DocumentJob:
         write_document_downloads(n, self.docs_dir, self.site_url, record, gbt_prefix(n))
         return changed, log.reads
 
-    def outputs(self, n: Notice) -> list[Path]:
-        return [self.docs_dir / f"notices/{n.id}.md"] + self.download_paths(n)
+    def outputs(self, n: Notice) -> list[str]:
+        """docs-relative paths of what ``one(n)`` writes."""
+        return [f"notices/{n.id}.md"] + [p for p, _, _ in download_files(n.id)]
 
     def download_paths(self, n: Notice) -> list[Path]:
         return [self.docs_dir / p for p, _, _ in download_files(n.id)]
@@ -249,7 +250,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     cache = PageCache(Path(cache_dir) / CACHE_NAME if cache_dir else None,
                       digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps)
     own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
-    todo = [n for n in notices if not cache.fresh(n.id, own[n.id], job.outputs(n))]
+    todo = [n for n in notices if not cache.fresh(n.id, own[n.id], job.outputs(n), before.__contains__)]
     cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
     made = dict(zip((n.id for n in todo), job.run(todo)))
     for n in todo:
@@ -285,11 +286,11 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
     # the .json download of each document holds its one-line record
-    records = {n.id: next(p for p in job.download_paths(n) if p.suffix == ".json") for n in notices}
+    records = {n.id: docs_dir / next(p for p, _, _ in download_files(n.id) if p.endswith(".json")) for n in notices}
     for p in (write_exports(notices, docs_dir, site_url, cites, themes, records)
-              + [write_feed(notices, docs_dir, site_url, themes)]
-              + [p for n in notices for p in job.download_paths(n)]):
+              + [write_feed(notices, docs_dir, site_url, themes)]):
         stats.files.append(p.relative_to(docs_dir).as_posix())
+    stats.files.extend(p for n in notices for p, _, _ in download_files(n.id))
     for stale in sorted(before - set(stats.files)):
         (docs_dir / stale).unlink()
         stats.removed.append(stale)
