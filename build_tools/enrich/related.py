@@ -124,8 +124,7 @@ def related_documents(
                        x.region.code if x.region else None)).encode("utf-8"))
     inputs = h.hexdigest()
     last = cache.get(RESULT_KEY) if cache is not None else None
-    if last and last[0] == inputs:
-        vectors(notices, max_chars, max_terms, tokenizer, cache)  # keeps the term cache to these documents
+    if last and last[0] == inputs:  # the same texts: the term cache holds exactly their entries already
         return {d: list(v) for d, v in last[1].items()}
     out = _related(notices, vectors(notices, max_chars, max_terms, tokenizer, cache), k, max_query)
     if cache is not None:
