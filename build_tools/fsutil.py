@@ -21,6 +21,9 @@ and the test hook that pauses a build at a named step.
   holds one while it re-stages a work directory: two builds of one staged
   directory (tests/test_faults.py, CI 2026-12-02) had one deleting
   ``docs/assets/vendor/iframe-worker`` while the other copied into it.
+* ``files_digest(root, patterns)`` — SHA-1 of the names and bytes of the
+  files under ``root`` matching ``patterns`` (the source a cache depends
+  on: ``pagecache.code_digest``, ``search.index``).
 * ``pause_point(step)`` — when ``IPARCHIVE_PAUSE_AT`` equals ``step``, print
   ``IPARCHIVE_PAUSED <step>`` on stderr and sleep, so ``tests/test_faults.py``
   can ``kill -9`` the build at exactly that step.
@@ -31,6 +34,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 import sys
@@ -148,6 +152,16 @@ def remove_tree(path: Path) -> None:
         path.unlink(missing_ok=True)
     elif path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
+
+
+def files_digest(root: Path | str, patterns: tuple[str, ...]) -> bytes:
+    """SHA-1 over (relative name, bytes) of every file under ``root`` matching one of ``patterns``."""
+    root = Path(root)
+    h = hashlib.sha1()
+    for f in sorted({f for pat in patterns for f in root.glob(pat) if f.is_file()}):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0")
+        h.update(f.read_bytes())
+    return h.digest()
 
 
 @contextlib.contextmanager

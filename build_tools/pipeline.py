@@ -719,7 +719,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             rep.documents_made = stats.made
             pause_point("written")
             rep.peak_mb["write"] = peak_rss_mb()
-            sb.start_cli_index(notices)  # after the write stage: beside it, both ran slower on two cores
+            sb.start_cli_index(notices, stats.doc_digests)  # after the write stage: beside it, both ran slower on two cores
             try:
                 sb.render()
             except RuntimeError as e:

@@ -161,11 +161,13 @@ def _search_pages_child(notices: list[Notice], src: Path, shards: int) -> None:
     write_shard_pages(notices, src, shards)
 
 
-def _index_child(notices: list[Notice], index_dir: Path, out: Path) -> None:
-    """Forked child: build the command-line index, leave its summary in ``out``."""
+def _index_child(notices: list[Notice], final: Path, out: Path, inputs: Optional[dict[str, str]]) -> None:
+    """Forked child: copy the index to ``index.tmp/`` (141 MB on the whole
+    corpus: off the build's main path), update it there, leave the summary
+    in ``out``."""
     die_with_parent()
     t0 = time.perf_counter()
-    stats = build_index(notices, index_dir, progress=False)
+    stats = build_index(notices, prepare_index_copy(final), progress=False, inputs=inputs)
     atomic_write_text(out, json.dumps({"summary": stats.summary(), "seconds": time.perf_counter() - t0},
                                       ensure_ascii=False))
 
@@ -184,13 +186,13 @@ class IndexJob:
     """The command-line index built beside MkDocs in a forked process (large
     archives), into ``index.tmp/``; swapped in only after a good site."""
 
-    def __init__(self, notices: list[Notice], index_dir: Path):
+    def __init__(self, notices: list[Notice], index_dir: Path, inputs: Optional[dict[str, str]] = None):
         self.final = index_dir
         self.out = index_dir.with_name(index_dir.name + ".result.json")
         remove_tree(self.out)
-        self.tmp = prepare_index_copy(index_dir)
+        self.tmp = index_dir.with_name(index_dir.name + ".tmp")  # the child's prepare_index_copy
         self.proc = multiprocessing.get_context("fork").Process(
-            target=_index_child, args=(notices, self.tmp, self.out), daemon=True)
+            target=_index_child, args=(notices, index_dir, self.out, inputs), daemon=True)
         self.proc.start()
 
     def cancel(self) -> None:
@@ -216,11 +218,12 @@ class IndexJob:
         return res
 
 
-def build_index_swapped(notices: list[Notice], index_dir: Path, *, progress: bool = False):
+def build_index_swapped(notices: list[Notice], index_dir: Path, *, progress: bool = False,
+                        inputs: Optional[dict[str, str]] = None):
     """In-process index update into ``index.tmp/``, then swapped in."""
     tmp = prepare_index_copy(index_dir)
     try:
-        stats = build_index(notices, tmp, progress=progress)
+        stats = build_index(notices, tmp, progress=progress, inputs=inputs)
         pause_point("index")
     except BaseException:
         remove_tree(tmp)
@@ -243,6 +246,7 @@ class SiteBuild:
         self.shards: Optional[mkbuild.PagefindShards] = None
         self.pages_proc: Optional[multiprocessing.Process] = None
         self.job: Optional[IndexJob] = None
+        self.index_inputs: Optional[dict[str, str]] = None  # start_cli_index
         self.key = ""
         self.dirty = False
         self.committed = False
@@ -306,11 +310,13 @@ class SiteBuild:
         self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent, prepare=prepare).start()
         return True
 
-    def start_cli_index(self, notices: list[Notice]) -> None:
-        """Large archives: the command-line index is built beside MkDocs."""
+    def start_cli_index(self, notices: list[Notice], inputs: Optional[dict[str, str]] = None) -> None:
+        """Large archives: the command-line index is built beside MkDocs
+        (``inputs``: ``WriteStats.doc_digests``, see ``search.index.build_index``)."""
+        self.index_inputs = inputs
         if self.index and len(notices) >= FORK_INDEX_MIN:
             self._t_job = time.perf_counter()
-            self.job = IndexJob(notices, self.paths.index)
+            self.job = IndexJob(notices, self.paths.index, inputs)
 
     def finish_browser_index(self) -> None:
         """Wait for the shards and put them in the new site (RuntimeError with
@@ -380,7 +386,8 @@ class SiteBuild:
         elif self.index:
             t0 = time.perf_counter()
             try:
-                stats = build_index_swapped(notices, self.paths.index, progress=progress)
+                stats = build_index_swapped(notices, self.paths.index, progress=progress,
+                                            inputs=self.index_inputs)
                 self.say(f"命令行检索{stats.summary()}")
             except (ValueError, OSError) as e:
                 errors.append(f"命令行检索索引构建失败：{e}；原索引保持不变")

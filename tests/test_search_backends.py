@@ -215,6 +215,44 @@ def test_tantivy_incremental_on_laws(tmp_path, lawref_dir):
     assert st.records == sum(len(sindex.notice_records(n)) for n in changed[1:])
 
 
+@pytest.mark.parametrize("backend", ["whoosh", "tantivy"])
+def test_documents_with_unchanged_inputs_keep_their_records_unmade(tmp_path, monkeypatch, backend):
+    """``build_index(inputs=…)``: a document whose input digest is the one
+    the index recorded is not turned into records again; a changed digest,
+    a fresh index (another backend) or another source makes them; the index
+    answers as one built without digests."""
+    import copy
+
+    ns = seed_notices()
+    inputs = {n.id: f"d-{n.id}" for n in ns}
+    made: list[str] = []
+    real = sindex.notice_records
+    monkeypatch.setattr(sindex, "notice_records", lambda n, base_url="": made.append(n.id) or real(n, base_url))
+    d, plain = tmp_path / "idx", tmp_path / "plain"
+    first = build_index(ns, d, backend=backend, inputs=inputs)
+    assert sorted(made) == sorted(n.id for n in ns) and first.rebuilt
+    made.clear()
+    again = build_index(ns, d, backend=backend, inputs=inputs)
+    assert made == [] and again.unchanged == len(ns) and again.records == first.records
+    changed = copy.deepcopy(ns)
+    c = next(c for c in changed[0].walk() if len(c.text) > 15)
+    c.text = "本条已改为独角兽条款。"
+    st = build_index(changed, d, backend=backend, inputs=dict(inputs, **{ns[0].id: "d-new"}))
+    assert made == [ns[0].id] and st.updated == [ns[0].id]
+    assert {(h.doc_id, h.clause_id) for h in search(d, "独角兽条款")} == {(ns[0].id, c.id)}
+    build_index(changed, plain, backend=backend)
+    for q in ("知识产权", "专利 商标", "独角兽条款"):
+        assert _matches(d, q) == _matches(plain, q)
+    made.clear()
+    other = "tantivy" if backend == "whoosh" else "whoosh"
+    st = build_index(changed, d, backend=other, inputs=dict(inputs, **{ns[0].id: "d-new"}))
+    assert st.rebuilt and sorted(made) == sorted(n.id for n in ns)  # fresh: every document's records
+    made.clear()
+    monkeypatch.setattr(sindex, "_code_key", lambda base_url: "another source")
+    build_index(changed, d, backend=other, inputs=dict(inputs, **{ns[0].id: "d-new"}))
+    assert sorted(made) == sorted(n.id for n in ns)
+
+
 # ------------------------------------------------------------ package shape (issue 17 item 3)
 
 

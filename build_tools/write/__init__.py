@@ -66,6 +66,7 @@ class WriteStats:
     made: int = 0  # documents whose page, record and downloads were made this run
     kept: int = 0  # documents the page cache found unchanged (pagecache)
     compared: int = 0  # comparison pages made this run (the others kept: pagecache)
+    doc_digests: dict[str, str] = field(default_factory=dict, repr=False)  # id -> pagecache digest (hex)
 
     def __str__(self) -> str:
         return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
@@ -248,7 +249,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     job = DocumentJob(docs_dir, site_url, byid, redirects or {}, themes, enr)
     maps = {"notices": byid, **enrichment_maps(enr)}
     cache = PageCache(Path(cache_dir) / CACHE_NAME if cache_dir else None,
-                      digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps)
+                      digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps, load_keys)
     own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
     todo = [n for n in notices if not cache.fresh(n.id, own[n.id], job.outputs(n), before.__contains__)]
     cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
@@ -301,6 +302,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     stats.made = sum(1 for n in notices if n.id in made)
     stats.kept = len(notices) - stats.made
     stats.compared = len(comparison.made)
+    stats.doc_digests = {n.id: cache.doc_digest(n).hex() for n in notices}
     clear_clause_cache()
     stats.seconds = time.perf_counter() - t0
     return stats

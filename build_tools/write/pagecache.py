@@ -41,7 +41,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, files_digest
 from ..models import Enrichment, Notice
 
 CACHE_VERSION = "1"
@@ -80,14 +80,7 @@ def digest(value: Any) -> bytes:
 
 def code_digest() -> bytes:
     """The source of every module of build_tools/: any change re-makes every page."""
-    h = hashlib.sha1(CACHE_VERSION.encode())
-    for f in sorted(PACKAGE.rglob("*.py")):
-        h.update(f.relative_to(PACKAGE).as_posix().encode())
-        h.update(f.read_bytes())
-    for f in sorted((PACKAGE / "data").glob("*")):
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.digest()
+    return hashlib.sha1(CACHE_VERSION.encode() + files_digest(PACKAGE, ("**/*.py", "data/*"))).digest()
 
 
 class ReadLog:
