@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from search.index import build_index
+from search.schema import read_meta
 
 from .fsutil import atomic_write_text, pause_point, remove_tree, stale_temp_files, swap_dir
 from .models import Notice
@@ -174,11 +175,18 @@ def _index_child(notices: list[Notice], final: Path, out: Path, inputs: Optional
 
 def prepare_index_copy(final: Path) -> Path:
     """``index.tmp/``: a copy of the current index to update (the backend
-    rebuilds it from scratch there when it must; the live one is untouched)."""
+    rebuilds it from scratch there when it must; the live one is untouched).
+    A tantivy index is hard-linked (141 MB on the whole corpus): tantivy
+    never writes into a file it made (segments and ``<segment>.<opstamp>.del``
+    are new files, ``meta.json`` is replaced by a rename), nor does our meta
+    file (``search.index``); Whoosh's files are copied."""
     tmp = final.with_name(final.name + ".tmp")
     remove_tree(tmp)
     if final.is_dir():
-        shutil.copytree(final, tmp, symlinks=True)
+        if (read_meta(final) or {}).get("backend") == "tantivy":
+            mkbuild.link_copy(final, tmp, skip=())
+        else:
+            shutil.copytree(final, tmp, symlinks=True)
     return tmp
 
 

@@ -297,3 +297,29 @@ def test_schema_is_a_leaf_without_engines():
     for b in ("whoosh_backend", "tantivy_backend", "qparse", "tokenizer"):
         text = (ROOT / "search" / f"{b}.py").read_text(encoding="utf-8")
         assert not re.search(r"^\s*from \.query import|^\s*from \. import query|search\.query", text, re.M), b
+
+
+def test_a_hard_linked_tantivy_copy_updated_leaves_the_live_index_as_it_was(tmp_path):
+    """``publish.prepare_index_copy`` hard-links a tantivy index: updating
+    the copy (one document changed, one removed) must not change one byte of
+    the live index, which still answers as before."""
+    import copy
+    import hashlib
+
+    from build_tools.publish import prepare_index_copy
+
+    ns = seed_notices()
+    live = tmp_path / "index"
+    build_index(ns, live, backend="tantivy")
+    before = {p: hashlib.sha1(p.read_bytes()).hexdigest() for p in live.rglob("*") if p.is_file()}
+    hits = _matches(live, "知识产权")
+    tmp = prepare_index_copy(live)
+    some = next(p for p in tmp.rglob("*") if p.is_file() and p.suffix == ".store")
+    assert some.stat().st_ino == (live / some.relative_to(tmp)).stat().st_ino  # linked, not copied
+    changed = copy.deepcopy(ns[1:])
+    next(c for c in changed[0].walk() if len(c.text) > 15).text = "本条已改为独角兽条款。"
+    st = build_index(changed, tmp, backend="tantivy")
+    assert st.updated and st.removed == [ns[0].id]
+    assert {p: hashlib.sha1(p.read_bytes()).hexdigest() for p in live.rglob("*") if p.is_file()} == before
+    assert _matches(live, "知识产权") == hits and search(live, "独角兽条款") == []
+    assert search(tmp, "独角兽条款")
