@@ -366,7 +366,7 @@ class SiteBuild:
     def check_links(self) -> list[str]:
         self.step("检查站内链接与锚点…")
         t0 = time.perf_counter()
-        broken = linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.pickle")
+        broken = linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.marshal")
         self.timings["linkcheck"] = time.perf_counter() - t0
         pause_point("linkchecked")
         return broken

@@ -51,7 +51,7 @@ def test_cached_linkcheck_sees_anchors_removed_from_an_unchanged_page_s_target(b
     pages citing it; a removed file breaks every link to it."""
     copy = tmp_path / "site"
     shutil.copytree(built["site"], copy)
-    cache = tmp_path / "linkcheck.pickle"
+    cache = tmp_path / "linkcheck.marshal"
     assert linkcheck(copy, cache=cache) == [] and linkcheck(copy, cache=cache) == []
     # a clause some other page links to with #anchor
     links = [(p.relative_to(copy).as_posix(), h) for p in sorted((copy / "notices").glob("*.html"))
