@@ -269,7 +269,7 @@ def _descendants(root: int) -> list[tuple[int, str]]:
 def _short(words: list[str]) -> str:
     if not words:
         return "?"
-    if "build_tools.write.mkbuild" in words:
+    if "build_tools.mkdocs_run" in words:
         return "mkdocs"
     if "pagefind" in words[0]:
         return "pagefind"

@@ -65,6 +65,7 @@ from search.index import build_index
 from search.schema import read_meta
 
 from .fsutil import atomic_write_text, pause_point, remove_tree, stale_temp_files, swap_dir
+from .mkdocs_run import JINJA_CACHE_ENV
 from .models import Notice
 from .write import GENERATED_DIRS, linkcheck, mkbuild
 from .write.search_pages import shard_count, write_shard_pages
@@ -100,18 +101,21 @@ def run_child(cmd: list[str], *, cwd: Optional[Path] = None, env: Optional[dict]
 
 
 def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",
-               dirty: bool = False) -> None:
+               dirty: bool = False, jinja_cache: Optional[Path] = None) -> None:
     """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with
-    mkdocs' output), through ``build_tools.write.mkbuild``: ``search`` is
+    mkdocs' output), through ``build_tools.mkdocs_run``: ``search`` is
     'material' (Material's search + offline plugins, works from file://) or
     'pagefind' (large archives); ``dirty`` renders only pages whose Markdown
-    is newer than their HTML already in ``site_dir``."""
+    is newer than their HTML already in ``site_dir``; ``jinja_cache``: where
+    the theme's compiled templates are kept between runs."""
     cfg = config or root / "mkdocs.yml"
-    cmd = [sys.executable, "-m", "build_tools.write.mkbuild", "-f", str(cfg), "-d", str(site_dir), "--search", search]
+    cmd = [sys.executable, "-m", "build_tools.mkdocs_run", "-f", str(cfg), "-d", str(site_dir), "--search", search]
     if dirty:
         cmd.append("--dirty")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
                                                                   os.environ.get("PYTHONPATH")])))
+    if jinja_cache:
+        env[JINJA_CACHE_ENV] = str(jinja_cache)
     r = run_child(cmd, cwd=root, env=env, pause="mkdocs")
     if r.returncode != 0:
         raise RuntimeError(f"mkdocs build 失败：\n{r.stdout}\n{r.stderr}")
@@ -360,7 +364,8 @@ class SiteBuild:
             (self.tmp / mkbuild.STAMP).unlink(missing_ok=True)
             mkbuild.prune_stale(self.tmp, self.paths.docs, GENERATED_DIRS)
         self.step(f"mkdocs build（{'只重新生成改动的页面' if self.dirty else '全部页面'}）…")
-        run_mkdocs(self.paths.root, self.tmp, config=self.paths.config, search=self.mode, dirty=self.dirty)
+        run_mkdocs(self.paths.root, self.tmp, config=self.paths.config, search=self.mode, dirty=self.dirty,
+                   jinja_cache=self.paths.cache / "jinja")
         self.timings["mkdocs"] = time.perf_counter() - t0
 
     def check_links(self) -> list[str]:

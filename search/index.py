@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
+from build_tools.fsutil import files_digest
 from build_tools.models import Notice
 
 from . import tokenizer as tk
@@ -285,8 +286,6 @@ def build_index(
 def _code_key(base_url: str) -> str:
     """What a document's records depend on besides the document: the
     source of build_tools/ (models, regions) and search/, and the base URL."""
-    from build_tools.fsutil import files_digest
-
     here = Path(__file__).resolve().parent
     return hashlib.sha1(base_url.encode() + files_digest(here.parent / "build_tools", ("**/*.py", "data/*"))
                         + files_digest(here, ("*.py", "*.txt"))).hexdigest()

@@ -117,7 +117,7 @@ def _search(work: Path, query: str) -> str:
 
 
 def _mkdocs_children(work: Path) -> list[int]:
-    return children_of_build(work, lambda cmd: b"build_tools.write.mkbuild" in cmd)
+    return children_of_build(work, lambda cmd: b"build_tools.mkdocs_run" in cmd)
 
 
 def _copy(src: Path, dst: Path) -> Path:

@@ -1,33 +1,24 @@
-"""Run ``mkdocs build`` for the archive: search mode, dirty rebuilds, Pagefind.
+"""The site's build products besides MkDocs' run: stamps, dirty rebuilds, Pagefind.
 
-``python -m build_tools.write.mkbuild -f mkdocs.yml -d SITE [--search pagefind] [--dirty]``
-is ``mkdocs build --strict -q`` with two additions:
+MkDocs itself runs in its own process, ``build_tools.mkdocs_run`` (which
+this package's import would slow by 0.7 s).  Here:
 
-* ``--search pagefind`` (large archives, see ``site_mode``): the ``search``
-  and ``offline`` plugins are left out and ``extra.iparchive_search`` is set,
-  so the theme loads our Pagefind search box (overrides/main.html).  The
-  Pagefind index is built beside it in shards (``PagefindShards``: only the
-  shards whose pages changed, one after another, cached in ``<cache>/pagefind/<k>/``)
-  from ``search_pages.write_shard_pages`` and put in with
-  ``pagefind_install_shards`` (``pagefind_start`` / ``pagefind_install``: one
-  unsharded bundle, for the benchmarks and test support).
-* ``--dirty``: MkDocs 1.6.1 then renders only pages whose Markdown is newer
-  than their HTML in SITE.  ``mkdocs build --dirty --strict`` always aborts
-  (MkDocs warns that a dirty build is being performed), so this runner drops
-  that one warning.  SITE is meant to be a hard-linked copy of the last good
-  site (``link_copy``): every file MkDocs writes is unlinked first, so the
-  old site's files are never written through.  The search plugin would
-  index only the rebuilt pages, so dirty builds are for Pagefind mode only.
-
-Output: nothing on success; warnings/errors on stderr and exit status 1.
+* ``stamp_key`` / ``read_stamp`` / ``write_stamp``: what a dirty rebuild
+  depends on, recorded in the built site.
+* ``link_copy``: the hard-linked copy of the last good site a dirty build
+  renders into; ``prune_stale``: built files whose source left docs/.
+* Pagefind (large archives) in shards (``PagefindShards``: only the shards
+  whose pages changed, one after another, cached in ``<cache>/pagefind/<k>/``,
+  a few changed pages patched through the changes bundle) from
+  ``search_pages.write_shard_pages``, put in with ``pagefind_install_shards``
+  (``pagefind_start`` / ``pagefind_install``: one unsharded bundle, for the
+  benchmarks and test support).
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -40,83 +31,13 @@ from typing import Callable, Optional
 
 import yaml
 
+from .. import mkdocs_run
 from ..fsutil import atomic_write_text, pause_point, remove_tree, swap_dir
+from ..mkdocs_run import ESCAPE_HOOKS
 from ..siteurl import site_url_setting
 
 STAMP = ".iparchive-site.json"   # in the built site: what it was built with
 PAGEFIND_DIR = "pagefind"
-
-
-ESCAPE_HOOKS = Path(__file__).with_name("escape_hooks.py")
-
-
-def _mkdocs_options(config: Path, search: str) -> dict:
-    """load_config overrides: our escape hook always (page titles are text);
-    for ``search`` 'pagefind' the plugins and extra below."""
-    raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    base = config.parent
-    hooks = [str(h if Path(h).is_absolute() else base / h) for h in raw.get("hooks", [])] + [str(ESCAPE_HOOKS)]
-    if search != "pagefind":
-        return {"hooks": hooks}
-    plugins = [p for p in raw.get("plugins", [])
-               if (p if isinstance(p, str) else next(iter(p))) not in ("search", "offline", "material/search",
-                                                                       "material/offline")]
-    extra = dict(raw.get("extra") or {})
-    extra["iparchive_search"] = "pagefind"
-    return {"plugins": plugins, "extra": extra, "hooks": hooks}
-
-
-class _DropDirtyWarning(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "'dirty' build is being performed" not in record.getMessage()
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
-def _safe_writes() -> None:
-    """Make MkDocs replace files instead of writing into them (hard links)."""
-    from mkdocs import utils  # MkDocs loads only in the process that runs it
-    from mkdocs.structure.files import File  # (ditto)
-
-    write_file, copy_file, file_copy = utils.write_file, utils.copy_file, File.copy_file
-
-    def safe_write(content: bytes, output_path: str) -> None:
-        _unlink(output_path)
-        write_file(content, output_path)
-
-    def safe_copy(source_path: str, output_path: str) -> None:
-        if not os.path.isdir(output_path):
-            _unlink(output_path)
-        copy_file(source_path, output_path)
-
-    def safe_file_copy(self, dirty: bool = False) -> None:
-        if not (dirty and not self.is_modified()):
-            _unlink(self.abs_dest_path)
-        file_copy(self, dirty)
-
-    utils.write_file, utils.copy_file, File.copy_file = safe_write, safe_copy, safe_file_copy
-
-
-def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool = False) -> None:
-    """In-process ``mkdocs build --strict`` (raises on failure)."""
-    from mkdocs.commands import build as mk_build  # MkDocs loads only in the process that runs it
-    from mkdocs.config import load_config  # (ditto)
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
-    log = logging.getLogger("mkdocs")
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    logging.getLogger("mkdocs.commands.build").addFilter(_DropDirtyWarning())
-    _safe_writes()
-    cfg = load_config(str(config), site_dir=str(site_dir), strict=True, **_mkdocs_options(config, search))
-    mk_build.build(cfg, dirty=dirty)
 
 
 def stamp_key(config: Path, search: str) -> str:
@@ -131,7 +52,7 @@ def stamp_key(config: Path, search: str) -> str:
         raw = {}
     base = config.parent
     custom = (raw.get("theme") or {}).get("custom_dir")
-    extra_files = [base / h_ for h_ in raw.get("hooks", [])] + [Path(__file__), ESCAPE_HOOKS]
+    extra_files = [base / h_ for h_ in raw.get("hooks", [])] + [Path(__file__), ESCAPE_HOOKS, Path(mkdocs_run.__file__)]
     if custom:
         extra_files += sorted(p for p in (base / custom).rglob("*") if p.is_file())
     for f in extra_files:
@@ -535,25 +456,3 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
         manifest.update(drop=patch["drop"], discount=patch.get("discount") or {})
     atomic_write_text(dest / SHARD_MANIFEST, json.dumps(manifest, ensure_ascii=False))
     return n + 1
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-f", "--config-file", required=True, type=Path)
-    ap.add_argument("-d", "--site-dir", required=True, type=Path)
-    ap.add_argument("--search", choices=("material", "pagefind"), default="material")
-    ap.add_argument("--dirty", action="store_true")
-    args = ap.parse_args(argv)
-    t0 = time.perf_counter()
-    try:
-        build(args.config_file, args.site_dir, search=args.search, dirty=args.dirty)
-    except Exception as e:  # mkdocs' Abort too
-        print(f"{type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    if os.environ.get("IPARCHIVE_MKBUILD_TIMING"):
-        print(f"mkdocs {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Run ``mkdocs build`` for the archive, in its own process:
+``python -m build_tools.mkdocs_run -f mkdocs.yml -d SITE [--search pagefind] [--dirty]``
+is ``mkdocs build --strict -q`` with these additions:
+
+* ``--search pagefind`` (large archives, see ``write.site_mode``): the
+  ``search`` and ``offline`` plugins are left out and
+  ``extra.iparchive_search`` is set, so the theme loads our Pagefind search
+  box (overrides/main.html).
+* ``--dirty``: MkDocs 1.6.1 then renders only pages whose Markdown is newer
+  than their HTML in SITE.  ``mkdocs build --dirty --strict`` always aborts
+  (MkDocs warns that a dirty build is being performed), so this runner drops
+  that one warning.  SITE is meant to be a hard-linked copy of the last good
+  site (``write.mkbuild.link_copy``): every file MkDocs writes is unlinked
+  first, so the old site's files are never written through.
+* ``IPARCHIVE_JINJA_CACHE=<dir>``: the theme's compiled templates are kept
+  there between runs (Jinja's bytecode cache: 0.3 s of every run).
+
+This module imports only MkDocs and leaf modules: it lived in
+``build_tools.write``, whose package import (the whole write stage, 0.7 s)
+every MkDocs run paid for.
+
+Output: nothing on success; warnings/errors on stderr and exit status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+JINJA_CACHE_ENV = "IPARCHIVE_JINJA_CACHE"
+
+
+ESCAPE_HOOKS = Path(__file__).parent / "write" / "escape_hooks.py"
+
+
+def _mkdocs_options(config: Path, search: str) -> dict:
+    """load_config overrides: our escape hook always (page titles are text);
+    for ``search`` 'pagefind' the plugins and extra below."""
+    raw = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    base = config.parent
+    hooks = [str(h if Path(h).is_absolute() else base / h) for h in raw.get("hooks", [])] + [str(ESCAPE_HOOKS)]
+    if search != "pagefind":
+        return {"hooks": hooks}
+    plugins = [p for p in raw.get("plugins", [])
+               if (p if isinstance(p, str) else next(iter(p))) not in ("search", "offline", "material/search",
+                                                                       "material/offline")]
+    extra = dict(raw.get("extra") or {})
+    extra["iparchive_search"] = "pagefind"
+    return {"plugins": plugins, "extra": extra, "hooks": hooks}
+
+
+class _DropDirtyWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build is being performed" not in record.getMessage()
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _safe_writes() -> None:
+    """Make MkDocs replace files instead of writing into them (hard links)."""
+    from mkdocs import utils  # MkDocs loads only in the process that runs it
+    from mkdocs.structure.files import File  # (ditto)
+
+    write_file, copy_file, file_copy = utils.write_file, utils.copy_file, File.copy_file
+
+    def safe_write(content: bytes, output_path: str) -> None:
+        _unlink(output_path)
+        write_file(content, output_path)
+
+    def safe_copy(source_path: str, output_path: str) -> None:
+        if not os.path.isdir(output_path):
+            _unlink(output_path)
+        copy_file(source_path, output_path)
+
+    def safe_file_copy(self, dirty: bool = False) -> None:
+        if dirty and not self.is_modified():  # asked once (MkDocs would ask again: 3 stats of 14,000 files)
+            return
+        _unlink(self.abs_dest_path)
+        file_copy(self, False)
+
+    utils.write_file, utils.copy_file, File.copy_file = safe_write, safe_copy, safe_file_copy
+
+
+def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool = False) -> None:
+    """In-process ``mkdocs build --strict`` (raises on failure)."""
+    from mkdocs.commands import build as mk_build  # MkDocs loads only in the process that runs it
+    from mkdocs.config import load_config  # (ditto)
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+    log = logging.getLogger("mkdocs")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    logging.getLogger("mkdocs.commands.build").addFilter(_DropDirtyWarning())
+    _safe_writes()
+    _cached_templates()
+    cfg = load_config(str(config), site_dir=str(site_dir), strict=True, **_mkdocs_options(config, search))
+    mk_build.build(cfg, dirty=dirty)
+
+
+def _cached_templates() -> None:
+    """With ``IPARCHIVE_JINJA_CACHE``: every Jinja environment MkDocs makes
+    keeps compiled templates in that directory (Jinja checks each template's
+    source before it trusts the cache)."""
+    where = os.environ.get(JINJA_CACHE_ENV, "").strip()
+    if not where:
+        return
+    import jinja2  # MkDocs' own dependency
+
+    Path(where).mkdir(parents=True, exist_ok=True)
+    cache = jinja2.FileSystemBytecodeCache(where)
+    init = jinja2.Environment.__init__
+
+    def with_cache(self, *a, **kw):
+        kw.setdefault("bytecode_cache", cache)
+        init(self, *a, **kw)
+
+    jinja2.Environment.__init__ = with_cache
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-f", "--config-file", required=True, type=Path)
+    ap.add_argument("-d", "--site-dir", required=True, type=Path)
+    ap.add_argument("--search", choices=("material", "pagefind"), default="material")
+    ap.add_argument("--dirty", action="store_true")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    try:
+        build(args.config_file, args.site_dir, search=args.search, dirty=args.dirty)
+    except Exception as e:  # mkdocs' Abort too
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    if os.environ.get("IPARCHIVE_MKBUILD_TIMING"):
+        print(f"mkdocs {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
