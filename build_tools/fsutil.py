@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 PAUSE_ENV = "IPARCHIVE_PAUSE_AT"
 PAUSE_MARK = "IPARCHIVE_PAUSED"
@@ -131,18 +131,22 @@ def exchange(a: Path | str, b: Path | str) -> bool:
     return False
 
 
-def swap_dir(new: Path, final: Path) -> None:
+def swap_dir(new: Path, final: Path, *, keep_old: bool = False) -> Optional[Path]:
     """Put directory ``new`` at ``final`` without a moment where ``final`` is
-    missing, then delete the previous tree."""
+    missing, then delete the previous tree (``keep_old``: return where it is
+    now, ``new``, for the caller to delete; None when there was none)."""
     new, final = Path(new), Path(final)
     if final.exists() or final.is_symlink():
         exchange(new, final)
         pause_point(f"swapped:{final.name}")
         _fsync_dir(final.parent)
+        if keep_old:
+            return new
         remove_tree(new)
     else:
         os.rename(new, final)
         _fsync_dir(final.parent)
+    return None
 
 
 def remove_tree(path: Path) -> None:

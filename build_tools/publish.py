@@ -57,6 +57,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -384,9 +385,20 @@ class SiteBuild:
         is already live then: they are reported, not fatal)."""
         mkbuild.write_stamp(self.tmp, key=self.key, search=self.mode, dirty=self.dirty, documents=len(notices))
         pause_point("commit")
-        swap_dir(self.tmp, self.site)
+        old = swap_dir(self.tmp, self.site, keep_old=True)
         self.committed = True
-        after_swap()
+        # the last site's tree (25,000 hard links on the whole corpus) goes while the index is awaited
+        remover = threading.Thread(target=remove_tree, args=(old,), daemon=True) if old else None
+        if remover:
+            remover.start()
+        try:
+            after_swap()
+            return self._commit_index(notices, progress)
+        finally:
+            if remover:
+                remover.join()
+
+    def _commit_index(self, notices: list[Notice], progress: bool) -> list[str]:
         errors: list[str] = []
         if self.job:
             self.step("等待命令行检索索引完成…")
