@@ -72,6 +72,16 @@ def loaded_digest(n: Notice, load_key: str) -> bytes:
     return hashlib.sha1(load_key.encode() + digest((rest, enriched))).digest()
 
 
+def load_keyed(path: Optional[Path], key: bytes, field: str) -> dict:
+    """``field`` of the pickle at ``path`` when it was saved with ``key``;
+    {} when missing, unreadable or made for another build (all made again)."""
+    try:
+        data = pickle.loads(path.read_bytes()) if path and path.is_file() else {}
+        return data[field] if data.get("key") == key else {}
+    except Exception:  # unreadable or old: made again
+        return {}
+
+
 def digest(value: Any) -> bytes:
     """SHA-1 of the memo-less pickle of ``value``."""
     buf = io.BytesIO()
@@ -161,18 +171,11 @@ class PageCache:
         self.build_key = build_key
         self.maps = maps
         self.load_keys = load_keys or {}
-        self.entries: dict[str, tuple[bytes, tuple]] = {}
+        self.entries: dict[str, tuple[bytes, tuple]] = load_keyed(self.path, build_key, "docs")
         self.hits = self.misses = 0
         self._docs: dict[str, bytes] = {}
         self._whole: dict[str, bytes] = {}
         self._values: dict[tuple[str, Any], bytes] = {}
-        if self.path and self.path.is_file():
-            try:
-                data = pickle.loads(self.path.read_bytes())
-                if data.get("key") == build_key:
-                    self.entries = data["docs"]
-            except Exception:  # unreadable or old: every page is made again
-                self.entries = {}
 
     # -------------------------------------------------------------- digests
     def doc_digest(self, n: Notice) -> bytes:
@@ -259,16 +262,9 @@ class FragmentMemo:
     def __init__(self, path: Optional[Path], build_key: bytes, doc_digest):
         self.path = Path(path) if path else None
         self.build_key, self.doc_digest = build_key, doc_digest
-        self.old: dict = {}
+        self.old: dict = load_keyed(self.path, build_key, "pieces")
         self.new: dict = {}
         self.hits = self.misses = 0
-        if self.path and self.path.is_file():
-            try:
-                data = pickle.loads(self.path.read_bytes())
-                if data.get("key") == build_key:
-                    self.old = data["pieces"]
-            except Exception:  # unreadable or old: every piece is made again
-                self.old = {}
 
     def get(self, key: tuple, n: Notice, make):
         if not self.path:
