@@ -4,6 +4,10 @@ report where the time goes.  A benchmark, not a test: nothing is asserted.
 Corpus: ../shared/corpus/lawrefbook (3,472 files), govcn2019 (43 pages) and
 the seeds.  Output: one table on stdout, the same figures as JSON in
 ``build/bench.json``.  ``--limit N`` builds a smaller slice (for a quick look).
+
+Every timed build starts after ``settle()``: the kernel has written out what
+the step before wrote (a full build or ``mkdocs build`` writes 1-2 GB; the
+rebuild that followed one ran 2-3 s slower while the kernel flushed it).
 """
 from __future__ import annotations
 
@@ -339,6 +343,11 @@ def spread(values: list[float]) -> dict:
             "min": round(min(values), 2), "max": round(max(values), 2)}
 
 
+def settle() -> None:
+    """Flush dirty pages to disk before a timed step (not timed itself)."""
+    os.sync()
+
+
 def clean_build_dirs(work: Path) -> None:
     for d in ("site", "docs", "cache", "index", "site-again"):
         shutil.rmtree(work / d, ignore_errors=True)
@@ -356,6 +365,7 @@ def run(limit: int | None, keep: bool, *, repeat: int = 1, scale: int = 1, brows
         for r in range(repeat):
             clean_build_dirs(work)
             paths = staged_paths(ROOT, work)
+            settle()
             with PeakSampler() as peaks:
                 t0 = time.perf_counter()
                 rep = build_site(ROOT, paths=paths, files=files, require_sidecar=False, update_lock=False,
@@ -391,6 +401,7 @@ def run(limit: int | None, keep: bool, *, repeat: int = 1, scale: int = 1, brows
         # mkdocs alone on the same generated Markdown
         alone = []
         for _ in range(repeat):
+            settle()
             t0 = time.perf_counter()
             run_mkdocs(ROOT, work / "site-again", config=paths.config, search=mode)
             alone.append(time.perf_counter() - t0)
@@ -423,6 +434,7 @@ def rebuild_rounds(paths, files: list[Path], work: Path, repeat: int) -> dict:
             changed = changed_copy(victim, work / "changed" / f"{kind}-{r}", r)
             current = [changed if (f == victim or f.name == victim.name and "changed" in f.parts) else f
                        for f in current]
+            settle()
             t0 = time.perf_counter()
             rep = build_site(ROOT, paths=paths, files=current, require_sidecar=False, update_lock=False,
                              progress=False)
