@@ -43,7 +43,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +51,7 @@ from typing import Iterable, Optional
 import yaml
 
 from .errors import SourceError
-from .fsutil import atomic_write_bytes, atomic_write_text, lock_rows
+from .fsutil import atomic_write_text, load_keyed, lock_rows, save_keyed
 from .models import ClauseChange, Notice
 
 __all__ = [
@@ -135,13 +134,7 @@ def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str], path: Op
     unchanged taken from ``path`` (a pickle of the last build's): 358,000
     fingerprints on the whole corpus cost 1.5 s, this costs 0.1 s."""
     code = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()  # how fingerprints are made
-    old: dict = {}
-    if path and Path(path).is_file():
-        try:
-            data = pickle.loads(Path(path).read_bytes())
-            old = data["docs"] if data.get("code") == code else {}
-        except Exception:  # unreadable: every fingerprint is computed again
-            old = {}
+    old = load_keyed(Path(path), code) if path else {}
     cur, keep = {}, {}
     for n in notices:
         key = keys.get(n.id)
@@ -150,7 +143,7 @@ def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str], path: Op
         if key:
             keep[n.id] = (key, cur[n.id])
     if path and keep != old:
-        atomic_write_bytes(Path(path), pickle.dumps({"code": code, "docs": keep}, protocol=5))
+        save_keyed(Path(path), code, keep)
     return cur
 
 

@@ -21,6 +21,10 @@ and the test hook that pauses a build at a named step.
   holds one while it re-stages a work directory: two builds of one staged
   directory (tests/test_faults.py, CI 2026-12-02) had one deleting
   ``docs/assets/vendor/iframe-worker`` while the other copied into it.
+* ``load_keyed(path, key)`` / ``save_keyed(path, key, value)`` — a cache
+  pickle that holds the key it was made for: what a build kept is used only
+  when the key matches (missing, unreadable or other key: ``{}``, made again).
+  The page cache, the fragment memo, the clause fingerprints.
 * ``files_digest(root, patterns)`` — SHA-1 of the names and bytes of the
   files under ``root`` matching ``patterns`` (the source a cache depends
   on: ``pagecache.code_digest``, ``search.index``).
@@ -36,6 +40,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -156,6 +161,22 @@ def remove_tree(path: Path) -> None:
         path.unlink(missing_ok=True)
     elif path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
+
+
+def load_keyed(path: Optional[Path], key) -> dict:
+    """The value ``save_keyed`` stored at ``path`` with ``key``; {} when the
+    file is missing, unreadable or was saved with another key."""
+    try:
+        data = pickle.loads(path.read_bytes()) if path and path.is_file() else {}
+        return data["value"] if data.get("key") == key else {}
+    except Exception:  # unreadable or of an older format: made again
+        return {}
+
+
+def save_keyed(path: Path, key, value) -> None:
+    """Pickle ``value`` with ``key`` to ``path`` atomically (``load_keyed``)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, pickle.dumps({"key": key, "value": value}, protocol=5))
 
 
 def files_digest(root: Path | str, patterns: tuple[str, ...]) -> bytes:

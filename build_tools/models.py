@@ -146,6 +146,7 @@ def _walk(roots: list["Clause"]) -> Iterator["Clause"]:
         if c.children:
             extend(reversed(c.children))
 
+
 @dataclass
 class Clause:
     """One numbered (or unnumbered) unit of a document.

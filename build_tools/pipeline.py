@@ -454,13 +454,14 @@ def _sync_tree(src: Path, dst: Path, skip: set[str]) -> None:
         rel = path.relative_to(src)
         if rel.parts[0] not in skip and path.is_file():
             want[rel] = path
+    dirs = {d for rel in want for d in rel.parents}
     if dst.exists():
         for path in sorted(dst.rglob("*"), reverse=True):  # children before their directories
             rel = path.relative_to(dst)
             if rel.parts[0] in skip:
                 continue
             if path.is_dir() and not path.is_symlink():
-                if not any(w.parts[:len(rel.parts)] == rel.parts for w in want):
+                if rel not in dirs:
                     shutil.rmtree(path, ignore_errors=True)
             elif rel not in want:
                 path.unlink(missing_ok=True)

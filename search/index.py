@@ -208,6 +208,11 @@ def build_index(
     known_in = dict((meta or {}).get("inputs", {})) if meta and meta.get("code") == code else {}
     known_docs, known_counts = dict((meta or {}).get("docs", {})), dict((meta or {}).get("counts", {}))
     new: dict[str, tuple[str, Optional[list[IndexRecord]]]] = {}
+
+    def hashed(n: Notice) -> tuple[str, list[IndexRecord]]:
+        recs = notice_records(n, base_url)
+        return records_hash(recs), recs
+
     byid: dict[str, Notice] = {}
     counts: dict[str, int] = {}
     keys: dict[str, str] = {}
@@ -221,8 +226,8 @@ def build_index(
         if key and known_in.get(n.id) == key and n.id in known_docs and n.id in known_counts:
             new[n.id], counts[n.id] = (known_docs[n.id], None), known_counts[n.id]
             continue
-        recs = notice_records(n, base_url)
-        new[n.id], counts[n.id] = (records_hash(recs), recs), len(recs)
+        new[n.id] = hashed(n)
+        counts[n.id] = len(new[n.id][1])
 
     current = (meta or {}).get("backend", "whoosh") if meta else None
     name = choose_backend(backend, sum(counts.values()), current)
@@ -241,8 +246,7 @@ def build_index(
         stats.rebuilt = True
         for n in byid.values():  # every document is added: none may keep only its hash
             if new[n.id][1] is None:
-                recs = notice_records(n, base_url)
-                new[n.id] = (records_hash(recs), recs)
+                new[n.id] = hashed(n)
     else:
         old = dict(meta.get("docs", {}))
 

@@ -458,19 +458,15 @@ def _pick(cands: list[Notice], citing: Notice) -> Optional[Notice]:
     return dated[-1]
 
 
-def _clause_target(target: Notice, article: Optional[str],
-                   ids_of: Optional[dict[str, set[str]]] = None) -> Optional[str]:
+def _clause_target(target: Notice, article: Optional[str], ids_of: dict[str, set[str]]) -> Optional[str]:
     """The clause of ``target`` an article id names (``art-82-2`` falls back
-    to ``art-82``); ``ids_of`` (doc id -> clause ids) saves walking a law
-    cited 500 times 500 times."""
+    to ``art-82``); ``ids_of`` (doc id -> clause ids, filled here) saves
+    walking a law cited 500 times 500 times."""
     if not article:
         return None
-    if ids_of is None:
-        ids = {c.id for c in target.walk()}
-    else:
-        ids = ids_of.get(target.id)
-        if ids is None:
-            ids = ids_of[target.id] = {c.id for c in target.walk()}
+    ids = ids_of.get(target.id)
+    if ids is None:
+        ids = ids_of[target.id] = {c.id for c in target.walk()}
     art = article
     while art:
         if art in ids:

@@ -157,9 +157,6 @@ class DocumentJob:
         """docs-relative paths of what ``one(n)`` writes."""
         return [f"notices/{n.id}.md"] + [p for p, _, _ in download_files(n.id)]
 
-    def download_paths(self, n: Notice) -> list[Path]:
-        return [self.docs_dir / p for p, _, _ in download_files(n.id)]
-
     def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set]]:
         global _JOB
         workers = workers or os.cpu_count() or 1
@@ -251,7 +248,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     cache = PageCache(Path(cache_dir) / CACHE_NAME if cache_dir else None,
                       digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps, load_keys)
     own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
-    todo = [n for n in notices if not cache.fresh(n.id, own[n.id], job.outputs(n), before.__contains__)]
+    outputs = {n.id: job.outputs(n) for n in notices}  # the page first, then the downloads
+    todo = [n for n in notices if not cache.fresh(n.id, own[n.id], outputs[n.id], before.__contains__)]
     cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
     made = dict(zip((n.id for n in todo), job.run(todo)))
     for n in todo:
@@ -287,11 +285,11 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
     # the .json download of each document holds its one-line record
-    records = {n.id: docs_dir / next(p for p, _, _ in download_files(n.id) if p.endswith(".json")) for n in notices}
+    records = {n.id: docs_dir / next(p for p in outputs[n.id][1:] if p.endswith(".json")) for n in notices}
     for p in (write_exports(notices, docs_dir, site_url, cites, themes, records)
               + [write_feed(notices, docs_dir, site_url, themes)]):
         stats.files.append(p.relative_to(docs_dir).as_posix())
-    stats.files.extend(p for n in notices for p, _, _ in download_files(n.id))
+    stats.files.extend(p for n in notices for p in outputs[n.id][1:])
     for stale in sorted(before - set(stats.files)):
         (docs_dir / stale).unlink()
         stats.removed.append(stale)

@@ -330,7 +330,7 @@ class PagefindShards:
                     if len(moved) <= changes_allowed(len(base)):
                         patches[k] = (pages, base, moved)
                         continue
-                if not self._index(str(k), src, bundle, digest, pages):
+                if not self._index(str(k), src, bundle, config, digest, pages):
                     return
                 self.reindexed.append(k)
             self._patch(config, patches)
@@ -351,8 +351,9 @@ class PagefindShards:
                 if old and old.get("id"):
                     drop.append(old["id"])
                     for name, values in (old.get("filters") or {}).items():
+                        counts = discount.setdefault(name, {})
                         for v in values:
-                            discount.setdefault(name, {})[v] = discount.setdefault(name, {}).get(v, 0) + 1
+                            counts[v] = counts.get(v, 0) + 1
                 if rel in pages:
                     changed[rel] = pages[rel]
                     out = tmp_src / rel
@@ -365,7 +366,7 @@ class PagefindShards:
         if changed:
             digest = combined_digest(config, changed)
             if not (cached_digest(bundle) == digest and (bundle / "pagefind-entry.json").is_file()):
-                if not self._index(CHANGES, tmp_src, bundle, digest, changed):
+                if not self._index(CHANGES, tmp_src, bundle, config, digest, changed):
                     return
         else:
             remove_tree(bundle)
@@ -374,7 +375,10 @@ class PagefindShards:
         atomic_write_text(self.cache / PATCH, json.dumps(
             {"changes": bool(changed), "drop": sorted(drop), "discount": discount}, ensure_ascii=False, sort_keys=True))
 
-    def _index(self, name: str, src: Path, bundle: Path, digest: str, pages: dict[str, str]) -> bool:
+    def _index(self, name: str, src: Path, bundle: Path, config: str, digest: str, pages: dict[str, str]) -> bool:
+        """Pagefind on ``src`` into ``bundle`` (via ``<bundle>.tmp``), with
+        its record (``config``: ``command_digest``; ``pages``: their sha1)
+        and ``digest`` written last."""
         tmp = bundle.with_name(bundle.name + ".tmp")
         remove_tree(tmp)
         t0 = time.perf_counter()
@@ -399,12 +403,13 @@ class PagefindShards:
         for rel, sha in pages.items():
             st = (src / rel).stat()
             record[rel] = {"sha": sha, "size": st.st_size, "mtime": st.st_mtime_ns, **found.get("/" + rel, {})}
-        atomic_write_text(tmp / SHARD_PAGES, json.dumps({"config": command_digest(self.command),
-                                                         "pages": record}, ensure_ascii=False, sort_keys=True))
+        atomic_write_text(tmp / SHARD_PAGES, json.dumps({"config": config, "pages": record},
+                                                        ensure_ascii=False, sort_keys=True))
         atomic_write_text(tmp / SHARD_DIGEST, digest + "\n")
         swap_dir(tmp, bundle)
         self.seconds[name] = time.perf_counter() - t0
         return True
+
     def cancel(self) -> None:
         """Kill the running Pagefind (if any), stop, drop the half-built bundle."""
         with self._lock:

@@ -42,7 +42,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from ..fsutil import atomic_write_bytes, files_digest
+from ..fsutil import files_digest, load_keyed, save_keyed
 from ..models import Enrichment, Notice
 
 CACHE_VERSION = "1"
@@ -70,16 +70,6 @@ def loaded_digest(n: Notice, load_key: str) -> bytes:
     get = _ENRICHED_OF
     enriched = [get(c) for c in n.walk()]
     return hashlib.sha1(load_key.encode() + digest((rest, enriched))).digest()
-
-
-def load_keyed(path: Optional[Path], key: bytes, field: str) -> dict:
-    """``field`` of the pickle at ``path`` when it was saved with ``key``;
-    {} when missing, unreadable or made for another build (all made again)."""
-    try:
-        data = pickle.loads(path.read_bytes()) if path and path.is_file() else {}
-        return data[field] if data.get("key") == key else {}
-    except Exception:  # unreadable or old: made again
-        return {}
 
 
 def digest(value: Any) -> bytes:
@@ -171,7 +161,7 @@ class PageCache:
         self.build_key = build_key
         self.maps = maps
         self.load_keys = load_keys or {}
-        self.entries: dict[str, tuple[bytes, tuple]] = load_keyed(self.path, build_key, "docs")
+        self.entries: dict[str, tuple[bytes, tuple]] = load_keyed(self.path, build_key)
         self.hits = self.misses = 0
         self._docs: dict[str, bytes] = {}
         self._whole: dict[str, bytes] = {}
@@ -241,9 +231,7 @@ class PageCache:
         """Write the cache (only the entries in ``keep``, if given)."""
         if not self.path:
             return
-        docs = {k: v for k, v in self.entries.items() if keep is None or k in keep}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(self.path, pickle.dumps({"key": self.build_key, "docs": docs}, protocol=5))
+        save_keyed(self.path, self.build_key, {k: v for k, v in self.entries.items() if keep is None or k in keep})
 
 
 
@@ -262,7 +250,7 @@ class FragmentMemo:
     def __init__(self, path: Optional[Path], build_key: bytes, doc_digest):
         self.path = Path(path) if path else None
         self.build_key, self.doc_digest = build_key, doc_digest
-        self.old: dict = load_keyed(self.path, build_key, "pieces")
+        self.old: dict = load_keyed(self.path, build_key)
         self.new: dict = {}
         self.hits = self.misses = 0
 
@@ -283,5 +271,4 @@ class FragmentMemo:
 
     def save(self) -> None:
         if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.path, pickle.dumps({"key": self.build_key, "pieces": self.new}, protocol=5))
+            save_keyed(self.path, self.build_key, self.new)
