@@ -139,10 +139,13 @@ def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str], path: Op
     for n in notices:
         key = keys.get(n.id)
         hit = old.get(n.id)
-        cur[n.id] = hit[1] if key and hit and hit[0] == key else current_anchors(n)
-        if key:
-            keep[n.id] = (key, cur[n.id])
-    if path and keep != old:
+        if key and hit and hit[0] == key:
+            cur[n.id], keep[n.id] = hit[1], hit  # the loaded entry itself: save_keyed appends only changes
+        else:
+            cur[n.id] = current_anchors(n)
+            if key:
+                keep[n.id] = (key, cur[n.id])
+    if path:
         save_keyed(Path(path), code, keep)
     return cur
 

@@ -698,7 +698,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         pause_point("enriched")
         rep.peak_mb["enrich"] = peak_rss_mb()
         try:
-            mode = search_mode(notices)
+            mode = search_mode(clauses=sum(1 for n in notices for _ in n.walk()))
         except ValueError as e:
             rep.problems.append(Problem("环境变量", None, "error", str(e)))
             return _finish(rep, say, "网页检索方式设置有误，未构建", paths.problems)
@@ -746,7 +746,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         rep.peak_mb["commit"] = peak_rss_mb()
         rep.problems.extend(Problem(str(paths.index), None, "error", e) for e in index_errors)
         rep.notices = len(notices)
-        rep.clauses = sum(1 for n in notices for _ in n.walk())
+        rep.clauses = stats.clauses
         rep.timings["total"] = time.perf_counter() - t_all
         rep.ok = True
         say(f"网站已生成：{paths.site}（{stats}）")

@@ -69,7 +69,7 @@ from .fsutil import atomic_write_text, pause_point, remove_tree, stale_temp_file
 from .mkdocs_run import JINJA_CACHE_ENV
 from .models import Notice
 from .write import GENERATED_DIRS, linkcheck, mkbuild
-from .write.search_pages import shard_count, write_shard_pages
+from .write.search_pages import read_common_chars, shard_count, write_shard_pages
 
 FORK_INDEX_MIN = 1000  # documents; smaller archives index in-process after the site
 PR_SET_PDEATHSIG = 1
@@ -113,6 +113,8 @@ def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, sea
     cmd = [sys.executable, "-m", "build_tools.mkdocs_run", "-f", str(cfg), "-d", str(site_dir), "--search", search]
     if dirty:
         cmd.append("--dirty")
+    for d in GENERATED_DIRS:  # their files are only ever replaced (fsutil.replace_bytes): linked, not copied
+        cmd += ["--link", d]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
                                                                   os.environ.get("PYTHONPATH")])))
     if jinja_cache:
@@ -263,6 +265,8 @@ class SiteBuild:
         self.key = ""
         self.dirty = False
         self.committed = False
+        self.copier: Optional[threading.Thread] = None  # _copy_site, started on entering
+        self.copy_error: Optional[BaseException] = None
         self.timings: dict[str, float] = {}
         self._t_browser = self._t_job = 0.0
 
@@ -280,7 +284,30 @@ class SiteBuild:
         if self.paths.sources.is_dir():
             for f in stale_temp_files(self.paths.sources):
                 f.unlink(missing_ok=True)
+        if self.mode == "pagefind" and self.site.is_dir():
+            # the hard-linked copy a dirty render starts from, made beside the write stage
+            # (25,000 links on the whole corpus: 0.5 s, mostly in the kernel, off the main path)
+            self.copier = threading.Thread(target=self._copy_site, daemon=True)
+            self.copier.start()
         return self
+
+    def _copy_site(self) -> None:
+        try:
+            self.key = mkbuild.stamp_key(self.paths.config, self.mode)
+            if mkbuild.read_stamp(self.site).get("key") == self.key:
+                mkbuild.link_copy(self.site, self.tmp)
+                (self.tmp / mkbuild.STAMP).unlink(missing_ok=True)
+                self.dirty = True
+        except BaseException as e:  # render() raises it in the main thread
+            self.copy_error = e
+
+    def _site_copied(self) -> None:
+        """Wait for ``_copy_site``; re-raise what it raised."""
+        if self.copier is not None:
+            self.copier.join()
+            self.copier = None
+        if self.copy_error is not None:
+            raise self.copy_error
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if not self.committed:
@@ -288,6 +315,8 @@ class SiteBuild:
 
     def abandon(self) -> None:
         """Stop the side jobs and drop the half-built site: the last good one stays."""
+        if self.copier is not None:
+            self.copier.join()  # still linking into site.tmp/
         if self.pages_proc is not None and self.pages_proc.is_alive():
             self.pages_proc.kill()  # the search pages' writer: the next build checks every page again
         if self.shards:
@@ -342,7 +371,8 @@ class SiteBuild:
         job = self.shards
         try:
             job.wait()
-            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp)
+            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp,
+                                            common=read_common_chars(self.paths.cache / "pagefind-src"))
         finally:
             self.timings["pagefind"] = time.perf_counter() - self._t_browser
             self.timings["pagefind_shards"] = job.shards
@@ -357,12 +387,10 @@ class SiteBuild:
         changed pages on a hard-linked copy of the last good site (MkDocs
         replaces files, never writes through links).  RuntimeError on failure."""
         t0 = time.perf_counter()
-        self.key = mkbuild.stamp_key(self.paths.config, self.mode)
-        self.dirty = (self.mode == "pagefind" and self.site.is_dir()
-                      and mkbuild.read_stamp(self.site).get("key") == self.key)
+        self._site_copied()  # sets key and dirty (large archives)
+        if not self.key:
+            self.key = mkbuild.stamp_key(self.paths.config, self.mode)
         if self.dirty:
-            mkbuild.link_copy(self.site, self.tmp)
-            (self.tmp / mkbuild.STAMP).unlink(missing_ok=True)
             mkbuild.prune_stale(self.tmp, self.paths.docs, GENERATED_DIRS)
         self.step(f"mkdocs build（{'只重新生成改动的页面' if self.dirty else '全部页面'}）…")
         run_mkdocs(self.paths.root, self.tmp, config=self.paths.config, search=self.mode, dirty=self.dirty,

@@ -124,8 +124,9 @@ def test_shards_follow_a_stable_hash_of_the_id_and_the_archive_size(monkeypatch)
 def test_site_has_primary_bundle_index_only_shards_and_a_manifest(sharded):
     site, cache, n = sharded["paths"].site / "pagefind", sharded["paths"].cache, sharded["shards"]
     assert (site / "pagefind.js").is_file() and list(site.glob("wasm.*.pagefind"))
-    assert (site / mkbuild.SHARD_MANIFEST).read_text() == '{"shards": [%s]}' % ", ".join(
-        f'"s{k}/"' for k in range(1, n))
+    manifest = json.loads((site / mkbuild.SHARD_MANIFEST).read_text())
+    assert manifest["shards"] == [f"s{k}/" for k in range(1, n)] and set(manifest) <= {"shards", "common"}
+    assert manifest.get("common", "") == search_pages.read_common_chars(cache / "pagefind-src")
     for k in range(1, n):
         names = {p.name for p in (site / f"s{k}").iterdir()}
         assert names == {"pagefind-entry.json", "index", "filter", "fragment"} | {
@@ -150,6 +151,13 @@ def test_one_query_finds_clauses_of_documents_in_every_shard(sharded, page):
     assert {shard_of(d, sharded["shards"]) for d, _ in want} == set(range(sharded["shards"]))
     got = pagefind_search(page, sharded["base"], q.text)
     assert len(got) == len(set(got)) and set(got) == want
+    # Pagefind was asked for the two rarest characters only (the manifest ranks them), and still every hit
+    common = json.loads((sharded["paths"].site / "pagefind" / mkbuild.SHARD_MANIFEST).read_text())["common"]
+    assert "权" in common
+    rank = {ch: (common.index(ch) if ch in common else len(common)) for ch in q.text}
+    rarest = sorted(q.text, key=lambda ch: (-rank[ch], q.text.index(ch)))[:2]
+    sent = page.locator(".ipa-search__results").get_attribute("data-pagefind-query")
+    assert sent.split() == sorted(rarest, key=q.text.index) and "权" not in sent
 
 
 @pytest.mark.browser
@@ -515,3 +523,28 @@ def test_search_pages_are_made_again_only_when_their_inputs_change(tmp_path):
     search_pages.write_shard_pages(notices, fresh, 3)
     assert {p.relative_to(src).as_posix(): p.read_bytes() for p in src.glob("*/notices/*.html")} == \
         {p.relative_to(fresh).as_posix(): p.read_bytes() for p in fresh.glob("*/notices/*.html")}
+
+
+def test_common_characters_after_changes_are_those_of_a_cold_count(tmp_path, monkeypatch):
+    """``common_chars`` keeps counts per document: after one document
+    changed and one left, the totals and the list equal a count from
+    scratch (the seeds and the 43 govcn2019 pages, real text)."""
+    from collections import Counter
+    from build_tools.pipeline import load_documents
+
+    monkeypatch.setattr(search_pages, "COMMON_MIN", 200)
+    files = sorted((ROOT.parent / "shared" / "corpus" / "govcn2019").glob("*.html")) + source_files(ROOT / "source_texts")
+    notices = load_documents(files).notices
+    src, cold = tmp_path / "src", tmp_path / "cold"
+    search_pages.write_shard_pages(notices, src, 2)
+    victim = notices[3]
+    victim.clauses[0].text += "知识产权惩罚性赔偿制度"
+    gone = notices.pop(7)
+    search_pages.write_shard_pages(notices, src, 2)
+    search_pages.write_shard_pages(notices, cold, 2)
+    total = Counter()
+    for n in notices:
+        total.update(search_pages.han_counts(n))
+    want = "".join(ch for ch, k in sorted(total.items(), key=lambda x: (-x[1], x[0])) if k >= 200)
+    assert len(want) > 100 and gone.id not in {p.stem for p in src.glob("*/notices/*.html")}
+    assert search_pages.read_common_chars(src) == search_pages.read_common_chars(cold) == want

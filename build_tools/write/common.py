@@ -29,6 +29,7 @@ from typing import Iterable, Optional
 
 from pypinyin import lazy_pinyin
 
+from ..fsutil import replace_bytes
 from ..models import NATIONAL_CODE, Notice, Region
 from ..siteurl import SITE_URL_ENV, site_url_setting
 
@@ -259,7 +260,9 @@ def raw_block(lines: list[str]) -> list[str]:
 
 def write_if_changed(path, data: bytes | str) -> bool:
     """Write ``data`` unless ``path`` already holds exactly it (its mtime is
-    then kept, so ``mkdocs build --dirty`` skips the page).  True if written."""
+    then kept, so ``mkdocs build --dirty`` skips the page).  True if written,
+    as a new file (``fsutil.replace_bytes``: the site may hold a hard link
+    to the old one)."""
 
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -267,8 +270,8 @@ def write_if_changed(path, data: bytes | str) -> bool:
         if path.stat().st_size == len(raw) and path.read_bytes() == raw:
             return False
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(raw)
+        pass
+    replace_bytes(path, raw)
     return True
 
 

@@ -34,6 +34,7 @@ from xml.sax.saxutils import escape as xml_escape
 from docx import Document
 from lxml import etree
 
+from ..fsutil import replace_bytes
 from ..models import Notice
 from .common import ThemeIndex, clause_url, region_label, type_family, write_if_changed
 from .exports import document
@@ -200,8 +201,7 @@ def write_docx(path: Path, n: Notice, site_url: str, record: str, gbt: str) -> b
     buf = io.BytesIO(data)
     with zipfile.ZipFile(buf, "a") as z:
         z.comment = digest
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buf.getvalue())
+    replace_bytes(path, buf.getvalue())  # a new file: the site may hold a hard link to the old one
     return True
 
 

@@ -16,6 +16,7 @@ Output is deterministic (sorted by id, no timestamps).
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import json
 import os
 from dataclasses import asdict
@@ -127,12 +128,36 @@ def dump_records(head: dict, records: list[str]) -> str:
     return text[:-2] + ',\n "documents": [\n' + docs + "\n ]\n}\n"
 
 
-def stream_archive(dest: Path, head: dict, record_files: list[Path]) -> bool:
+def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: Optional[Path] = None) -> bool:
     """``dump_records`` written piece by piece from files holding one
     document's JSON line each (the .json downloads): the archive (175 MB on
     the whole corpus) is never held in memory.  ``dest`` is replaced only
-    when its bytes change (its mtime kept otherwise); True if written."""
+    when its bytes change (its mtime kept otherwise); True if written.
+
+    ``key_file`` (in the build cache) keeps what the archive was made from:
+    the header and each record file's name, size, mtime and inode (the
+    write stage rewrites a record only when its bytes change).  The same
+    key and an untouched ``dest``: nothing is read or written; another key:
+    the archive is written without comparing 2 x 175 MB first."""
     text = json.dumps(head, ensure_ascii=False, indent=1)
+    h = hashlib.sha1(text.encode("utf-8"))
+    for f in record_files:
+        st = os.stat(f)
+        h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    key = h.hexdigest()
+    known = None
+    if key_file is not None:
+        try:
+            known = json.loads(key_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = None
+    try:
+        st = dest.stat()
+        here = [st.st_size, st.st_mtime_ns]
+    except FileNotFoundError:
+        here = None
+    if known and here and known.get("key") == key and known.get("dest") == here:
+        return False
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as out:
         out.write((text[:-2] + ',\n "documents": [\n').encode("utf-8"))
@@ -141,19 +166,29 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path]) -> bool:
                 out.write(b",\n")
             out.write(f.read_bytes().rstrip(b"\n"))
         out.write(b"\n ]\n}\n")
-    if dest.is_file() and filecmp.cmp(tmp, dest, shallow=False):
-        tmp.unlink()
-        return False
-    tmp.replace(dest)
-    return True
+    if here and not (known and known.get("dest") == here) and filecmp.cmp(tmp, dest, shallow=False):
+        tmp.unlink()  # no key for this archive yet: compared once
+        written = False
+    else:
+        # unlinked first, then renamed: a rename over an existing file makes ext4 flush the
+        # new one at once (auto_da_alloc: 0.3 s for 175 MB); docs/ is not the published site
+        dest.unlink(missing_ok=True)
+        os.rename(tmp, dest)
+        written = True
+    if key_file is not None:
+        st = dest.stat()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(json.dumps({"key": key, "dest": [st.st_size, st.st_mtime_ns]}), encoding="utf-8")
+    return written
 
 
 def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
                   cited_by: dict[str, list[Citing]], themes: ThemeIndex,
-                  record_files: Optional[dict[str, Path]] = None) -> list[Path]:
+                  record_files: Optional[dict[str, Path]] = None, key_file: Optional[Path] = None) -> list[Path]:
     """archive.json and its schema; ``record_files``: doc id -> the file
     holding its one-line JSON (``json.dumps(document(...))``, the .json
-    download) when the caller has written them already (``stream_archive``)."""
+    download) when the caller has written them already (``stream_archive``,
+    with ``key_file``)."""
     out = docs_dir / "data"
     out.mkdir(parents=True, exist_ok=True)
     a = out / "archive.json"
@@ -162,7 +197,7 @@ def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
     else:
         head = {k: v for k, v in archive(notices, site_url, cited_by, themes, documents=False).items()
                 if k != "documents"}
-        stream_archive(a, head, [record_files[n.id] for n in sorted(notices, key=lambda n: n.id)])
+        stream_archive(a, head, [record_files[n.id] for n in sorted(notices, key=lambda n: n.id)], key_file)
     s = out / "archive.schema.json"
     write_if_changed(s, json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n")
     return [a, s]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Optional
 
 from ..models import Notice
 from .common import UNKNOWN_YEAR, esc, raw_block, region_chain, slug, type_family, year_key
@@ -57,9 +58,12 @@ def holdings_html(notices: list[Notice], top: int = HOME_TOP) -> str:
     return f'<div class="holdings" data-search-exclude>{"".join(boxes)}</div>'
 
 
-def home_page(notices: list[Notice], n_themes: int, n_external: int, search: str = "material") -> str:
+def home_page(notices: list[Notice], n_themes: int, n_external: int, search: str = "material",
+              n_clauses: Optional[int] = None) -> str:
+    """The home page; ``n_clauses`` the clause count when the caller has it."""
     page = "index.md"
-    n_clauses = sum(1 for n in notices for _ in n.walk())
+    if n_clauses is None:
+        n_clauses = sum(1 for n in notices for _ in n.walk())
     lines = [front("首页"), "# 知识产权政策文库 {#home}", "",
              f"本文库收录各地知识产权政策文件 **{len(notices)}** 件，拆分为 **{n_clauses}** 个可引用的条款，"
              f"按 {n_themes} 个主题逐条标注；另有 {n_external} 件文库外文件被引用。"

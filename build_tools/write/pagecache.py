@@ -231,7 +231,9 @@ class PageCache:
         """Write the cache (only the entries in ``keep``, if given)."""
         if not self.path:
             return
-        save_keyed(self.path, self.build_key, {k: v for k, v in self.entries.items() if keep is None or k in keep})
+        # fsynced: an entry must never outlive (after a crash) the page it describes
+        save_keyed(self.path, self.build_key, {k: v for k, v in self.entries.items() if keep is None or k in keep},
+                   durable=True)
 
 
 
@@ -262,10 +264,10 @@ class FragmentMemo:
         hit = self.old.get(full)
         if hit is not None and hit[0] == d:
             self.hits += 1
-            value = hit[1]
-        else:
-            self.misses += 1
-            value = make()
+            self.new[full] = hit  # the loaded entry itself: save_keyed appends only changes
+            return hit[1]
+        self.misses += 1
+        value = make()
         self.new[full] = (d, value)
         return value
 

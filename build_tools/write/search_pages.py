@@ -51,17 +51,19 @@ overrides it; the tests use 3-4 to get several shards from the seeds)::
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import re
 import shutil
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
 from ..models import Notice
 from ..vocabulary import load_vocabulary
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, load_keyed, save_keyed
 from .common import esc, write_if_changed
 from .pagecache import code_digest, digest
 
@@ -77,8 +79,14 @@ NATIONAL = "全国"
 SHARD_DOCS = 1200
 SHARD_ENV = "IPARCHIVE_PAGEFIND_SHARD_DOCS"
 DIGESTS = "page-inputs.pickle"  # doc id -> page_inputs of its page on disk (write_shard_pages)
+CHAR_COUNTS = "char-counts.pickle"  # doc id -> (page_inputs, its Han characters' counts); "" -> the totals
+COMMON_CHARS = "common-chars.json"  # {"common": the most frequent Han characters, most frequent first}
+# a character occurring fewer times than this in the archive is not listed (its postings are
+# small; every unlisted character counts as rare in the browser)
+COMMON_MIN = 1000
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
+_HAN_ONE = re.compile(f"[{_HAN}]")
 _WORD_RE = re.compile(f"[{_HAN}]|[^\\w\\s]|_|(?:(?![{_HAN}])[^\\W\\d_])+|\\d+")
 
 
@@ -231,7 +239,7 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int) -> dict
     groups: dict[int, list[Notice]] = {k: [] for k in range(shards)}
     for n in notices:
         groups[shard_of(n.id, shards)].append(n)
-    keep = {str(k) for k in groups} | {DIGESTS}
+    keep = {str(k) for k in groups} | {DIGESTS, CHAR_COUNTS, COMMON_CHARS}
     if out.is_dir():
         for old in out.iterdir():
             if old.name not in keep:
@@ -248,4 +256,59 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int) -> dict
     written = {k: write_search_pages(group, out / str(k), known=known) for k, group in groups.items()}
     ids = {n.id for g in groups.values() for n in g}
     atomic_write_bytes(memo, pickle.dumps({k: v for k, v in known.items() if k in ids}, protocol=5))
+    common_chars([n for g in groups.values() for n in g], out, known)
     return written
+
+
+def han_counts(n: Notice) -> dict[str, int]:
+    """How often each Han character occurs in what ``search_page`` indexes of ``n``."""
+    text = "".join([n.title, *(x for c in n.walk() for x in (c.label, c.text)),
+                    n.body if not n.clauses else ""])
+    return {ch: k for ch, k in Counter(text).items() if _HAN_ONE.match(ch)}
+
+
+def common_chars(notices: list[Notice], out: Path, digests: dict[str, bytes]) -> str:
+    """The archive's frequent Han characters, most frequent first (at least
+    ``COMMON_MIN`` occurrences), into ``out/common-chars.json``; returned.
+
+    The browser sends Pagefind only the query's rarest characters
+    (``pagefind-search.js``): every index chunk of a word is fetched from
+    every shard, and a frequent character's chunk holds tens of thousands
+    of positions (惩罚性赔偿: 罚 26,907 and 性 29,112 times in the whole
+    corpus, 惩 1,049).  It still checks every clause for the whole query,
+    so fewer characters only widen the candidates, never lose a hit.
+
+    Counts are kept per document by ``page_inputs`` digest (``digests``,
+    as ``write_search_pages`` left them) in ``out/char-counts.pickle``:
+    a rebuild counts only the documents whose page changed."""
+    path = out / CHAR_COUNTS
+    memo = load_keyed(path, CHAR_COUNTS)
+    totals = Counter(memo.get("", (None, {}))[1])
+    keep: dict = {}
+    for n in notices:
+        d = digests.get(n.id)
+        hit = memo.get(n.id)
+        if hit is not None and d is not None and hit[0] == d:
+            keep[n.id] = hit
+            continue
+        if hit is not None:
+            totals.subtract(hit[1])
+        keep[n.id] = (d, han_counts(n))
+        totals.update(keep[n.id][1])
+    for doc_id, (_, counts) in memo.items():
+        if doc_id and doc_id not in keep:  # documents that left the archive
+            totals.subtract(counts)
+    totals = Counter({ch: k for ch, k in totals.items() if k > 0})
+    keep[""] = (None, dict(totals))
+    save_keyed(path, CHAR_COUNTS, keep)
+    common = "".join(ch for ch, k in sorted(totals.items(), key=lambda x: (-x[1], x[0])) if k >= COMMON_MIN)
+    write_if_changed(out / COMMON_CHARS, json.dumps({"common": common}, ensure_ascii=False))
+    return common
+
+
+def read_common_chars(src: Path) -> str:
+    """What ``common_chars`` last wrote under ``src`` ('' if nothing)."""
+    try:
+        return str(json.loads((Path(src) / COMMON_CHARS).read_text(encoding="utf-8")).get("common") or "")
+    except (OSError, ValueError, AttributeError):
+        return ""

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
-from .common import esc, md_text, notice_path, raw_block, rel, yaml_str
+from .common import esc, find_clause, md_text, notice_path, raw_block, rel, yaml_str
 from .compare import compare_path, comparison_page
 
 __all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE"]
@@ -172,7 +172,7 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
             src = notices.get(c.source_id)
             if src is None:
                 continue
-            cl = src.clause(c.clause_id)
+            cl = find_clause(src, c.clause_id)
             href = rel(site_page, notice_path(src.id)) + (f"#{c.clause_id}" if cl else "")
             lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>（{esc(src.date or "日期不详")}）'
                        f"引用的是 {esc(c.version or '当时的版本')}：{MISSING_NOTE}</li>")

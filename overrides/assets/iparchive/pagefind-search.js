@@ -24,7 +24,9 @@
  * clause-or-document meaning, 状态) are Pagefind filters, combinable, as the
  * CLI's flags.  The index comes in shards by document id (pagefind/ and
  * pagefind/s1/ …, listed in pagefind/iparchive-shards.json), merged with
- * Pagefind's mergeIndex before the first search; after a small change, a
+ * Pagefind's mergeIndex before the first search.  Only the query's rarest
+ * characters go to Pagefind (the manifest's "common" list ranks them): the
+ * bytes fetched are those words' index chunks, from every shard.  After a small change, a
  * "changes" shard holds the changed pages and the manifest names the page
  * ids of their old versions, never shown (nor counted in the filters).
  */
@@ -351,6 +353,8 @@
     // the changes shard, the old one's page id in drop (its filter values in
     // discount, taken off the counts)
     var patch = { drop: new Set(), discount: {} };
+    // the archive's frequent Han characters, most frequent first (manifest "common")
+    var common = "";
 
     // the index is in shards (build_tools/write/mkbuild.py): pagefind/ is
     // shard 0 with the runtime; pagefind/iparchive-shards.json lists the
@@ -367,6 +371,7 @@
               .then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; });
           }).then(function (m) {
             patch.drop = new Set((m && m.drop) || []);
+            common = (m && m.common) || "";
             patch.discount = (m && m.discount) || {};
             return Promise.all(((m && m.shards) || []).map(function (s) {
               return pf.mergeIndex(new URL("pagefind/" + s, base).href, opts);
@@ -532,6 +537,24 @@
       });
     }
 
+    // Pagefind holds one Han character per word: the terms spaced alike, and
+    // of them only the RAREST words (at most RARE; unlisted = rarer than any
+    // listed in common).  Every chunk of a word is fetched from every shard,
+    // and a frequent character's chunks are large; pages holding the rarest
+    // characters include every page holding the query, and the clauses are
+    // checked for the whole query (spans), so no hit is lost.
+    var RARE = 2;
+    function pagefindWords(ts) {
+      var words = ts.map(function (t) { return t.key.replace(/\|/g, " ").replace(/(\p{Script=Han})/gu, " $1 "); })
+        .join(" ").trim().split(/\s+/).filter(function (w, i, all) { return w && all.indexOf(w) === i; });
+      if (words.length <= RARE || !common) return words.join(" ");
+      var rank = function (w) { var k = common.indexOf(w); return k < 0 ? common.length : k; };
+      return words.map(function (w, i) { return [rank(w), i, w]; })
+        .sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; })  // rarest first, then as typed
+        .slice(0, RARE).sort(function (a, b) { return a[1] - b[1]; })
+        .map(function (x) { return x[2]; }).join(" ");
+    }
+
     function run() {
       var q = input.value.trim(), mine = ++seq;
       panel.hidden = !q;
@@ -548,12 +571,10 @@
       list.dataset.state = "busy";
       if (!ts.length) { status.textContent = "检索式中没有可检索的字词"; list.dataset.state = "idle"; return; }
       status.textContent = "正在检索…";
-      // Pagefind holds one Han character per word: send the terms spaced alike
-      var spacedQ = ts.map(function (t) { return t.key.replace(/\|/g, " ").replace(/(\p{Script=Han})/gu, " $1 "); })
-        .join(" ").replace(/\s+/g, " ").trim();
       load().then(function (pf) {
-        var f = chosenFilters();
-        return pf.search(spacedQ, Object.keys(f).length ? { filters: f } : {});
+        var f = chosenFilters(), words = pagefindWords(ts);
+        list.dataset.pagefindQuery = words;
+        return pf.search(words, Object.keys(f).length ? { filters: f } : {});
       }).then(function (res) {
         if (!res || mine !== seq) return;
         var results = (res.results || []).filter(function (r) { return !patch.drop.has(r.id); });

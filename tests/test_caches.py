@@ -1,0 +1,147 @@
+"""Issue 16: the build's caches are logs (fsutil.load_keyed / save_keyed):
+a save after a load appends only what changed, a log cut short reads as an
+earlier whole state, and what is read back is always what was saved.
+
+Real data: the clause fingerprints of the archive's seeds and of the 43
+govcn2019 pages (anchors.remembered_anchors, the cache a rebuild keeps
+them in), and the seeds' archive.json (exports.stream_archive).
+"""
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from build_tools import anchors, fsutil
+from build_tools.pipeline import load_documents, source_files
+from build_tools.write import exports
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    files = sorted((SHARED / "govcn2019").glob("*.html")) + source_files(ROOT / "source_texts")
+    res = load_documents(files, cache_dir=tmp_path_factory.mktemp("parse") / "docs")
+    assert len(res.notices) >= 48
+    return res
+
+
+def _fresh_read(path: Path, key, codec: str = "pickle") -> dict:
+    """What a new build process reads (this process's record of the file forgotten)."""
+    fsutil._KEYED.clear()
+    return fsutil.load_keyed(path, key, codec=codec)
+
+
+@pytest.mark.parametrize("codec", ["pickle", "marshal"])
+def test_a_save_after_a_load_appends_only_what_changed(loaded, tmp_path, codec):
+    fps = {n.id: (n.id, tuple(sorted(anchors.current_anchors(n).items()))) for n in loaded.notices}
+    path = tmp_path / "c"
+    fsutil.save_keyed(path, "k1", dict(fps), codec=codec)
+    whole = path.stat().st_size
+    ino = path.stat().st_ino
+    value = _fresh_read(path, "k1", codec)
+    assert value == fps
+    first = sorted(value)[0]
+    value[first] = (first, (("changed", "x"),))  # one changed entry, one dropped
+    del value[sorted(value)[1]]
+    fsutil.save_keyed(path, "k1", value, codec=codec)
+    assert path.stat().st_ino == ino and path.stat().st_size - whole < whole / 10  # appended
+    assert _fresh_read(path, "k1", codec) == value
+    assert _fresh_read(path, "other key", codec) == {}
+    # unchanged: nothing written
+    size = path.stat().st_size
+    again = fsutil.load_keyed(path, "k1", codec=codec)
+    fsutil.save_keyed(path, "k1", again, codec=codec)
+    assert path.stat().st_size == size
+    # most entries changed: written whole again
+    fsutil.save_keyed(path, "k1", {k: (k, ()) for k in again}, codec=codec)
+    assert path.stat().st_ino != ino
+    assert _fresh_read(path, "k1", codec) == {k: (k, ()) for k in again}
+
+
+def test_a_log_cut_short_reads_as_the_last_whole_state_and_is_written_again(loaded, tmp_path):
+    fps = {n.id: anchors.current_anchors(n) for n in loaded.notices}
+    path = tmp_path / "c.pickle"
+    fsutil.save_keyed(path, "k", dict(fps))
+    value = fsutil.load_keyed(path, "k")
+    for k in sorted(value)[:3]:
+        value[k] = {"s1": "0" * 12}
+    fsutil.save_keyed(path, "k", value)
+    state2 = dict(value)
+    value = fsutil.load_keyed(path, "k")
+    value[sorted(value)[5]] = {"s9": "1" * 12}
+    fsutil.save_keyed(path, "k", value)
+    data = path.read_bytes()
+    path.write_bytes(data[:-7])  # the last change cut short (a build killed while appending)
+    assert _fresh_read(path, "k") == state2
+    value = fsutil.load_keyed(path, "k")
+    value[sorted(value)[7]] = {"s8": "2" * 12}
+    fsutil.save_keyed(path, "k", value)  # the torn tail is not appended to
+    assert _fresh_read(path, "k") == value
+    path.write_bytes(b"garbage")
+    assert _fresh_read(path, "k") == {}
+
+
+def test_remembered_anchors_of_a_rebuild_equal_a_cold_computation(loaded, tmp_path):
+    """One document's load key changes: its fingerprints are computed again,
+    the cache grows by a small change record, and a new process reads back
+    exactly the fingerprints a cold computation gives."""
+    path = tmp_path / "anchors-current.pickle"
+    cold = {n.id: anchors.current_anchors(n) for n in loaded.notices}
+    assert anchors.remembered_anchors(loaded.notices, loaded.keys, path) == cold
+    size = path.stat().st_size
+    keys = dict(loaded.keys)
+    victim = loaded.notices[0].id
+    keys[victim] = "another load key"
+    fsutil._KEYED.clear()
+    assert anchors.remembered_anchors(loaded.notices, keys, path) == cold
+    assert size < path.stat().st_size < size * 1.2
+    fsutil._KEYED.clear()
+    stored = fsutil.load_keyed(path, hashlib.sha1(Path(anchors.__file__).read_bytes()).hexdigest())  # its key
+    assert stored[victim] == ("another load key", cold[victim])
+    assert {k: v[1] for k, v in stored.items()} == cold
+
+
+def test_the_archive_is_not_read_or_written_when_no_record_changed(tmp_path, monkeypatch):
+    """stream_archive with its key file: the same records (files untouched)
+    leave archive.json as it is, without reading it; one changed record
+    gives exactly dump_records of the records."""
+    recs = []
+    for i, n in enumerate(sorted(source_files(ROOT / "source_texts"))[:6]):
+        f = tmp_path / "rec" / f"{i}.json"
+        f.parent.mkdir(exist_ok=True)
+        f.write_text(json.dumps({"id": f"d{i}", "source": n.name, "text": n.read_text(encoding="utf-8")[:2000]},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+        recs.append(f)
+    head = {"schema_version": exports.SCHEMA_VERSION, "documents": []}
+    dest, key = tmp_path / "archive.json", tmp_path / "cache" / "archive-key.json"
+
+    def expected() -> str:
+        return exports.dump_records(head, [r.read_text(encoding="utf-8").rstrip("\n") for r in recs])
+
+    assert exports.stream_archive(dest, head, recs, key)
+    assert dest.read_text(encoding="utf-8") == expected()
+    json.loads(dest.read_text(encoding="utf-8"))
+    st = dest.stat()
+    with monkeypatch.context() as m:  # not read, not written
+        def refuse(*a, **kw):
+            raise AssertionError("read")
+        m.setattr(Path, "read_bytes", refuse)
+        m.setattr(filecmp, "cmp", refuse)
+        assert not exports.stream_archive(dest, head, recs, key)
+    assert (dest.stat().st_mtime_ns, dest.stat().st_ino) == (st.st_mtime_ns, st.st_ino)
+    recs[2].unlink()
+    recs[2].write_text('{"id": "d2", "changed": true}\n', encoding="utf-8")
+    assert exports.stream_archive(dest, head, recs, key)
+    assert dest.read_text(encoding="utf-8") == expected()
+    # no key yet (an archive of an older build): compared, kept when equal
+    key.unlink()
+    st = dest.stat()
+    assert not exports.stream_archive(dest, head, recs, key)
+    assert dest.stat().st_mtime_ns == st.st_mtime_ns and key.is_file()
