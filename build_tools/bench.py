@@ -343,6 +343,20 @@ def spread(values: list[float]) -> dict:
             "min": round(min(values), 2), "max": round(max(values), 2)}
 
 
+def calibration() -> float:
+    """Seconds of a fixed pure-Python loop (20 million additions; median of
+    3), so figures of machines (or hours) of unequal speed can be compared:
+    one machine read 2.8 s at 05:03 and 1.3 s at 05:45 on 2026-12-02 (the
+    host's load varies), and build figures scale with it."""
+    def once() -> float:
+        t0 = time.perf_counter()
+        s = 0
+        for i in range(20_000_000):
+            s += i
+        return time.perf_counter() - t0
+    return round(statistics.median(once() for _ in range(3)), 2)
+
+
 def settle() -> None:
     """Flush dirty pages to disk before a timed step (not timed itself)."""
     os.sync()
@@ -358,7 +372,8 @@ def run(limit: int | None, keep: bool, *, repeat: int = 1, scale: int = 1, brows
     shared = Path(os.environ.get("IPARCHIVE_SHARED", ROOT.parent / "shared"))
     work = Path(tempfile.mkdtemp(prefix="iparchive-bench-"))
     out: dict = {"corpus": str(shared / "corpus"), "work": str(work), "repeat": repeat, "scale": scale,
-                 "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count()}
+                 "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+                 "calibration_s": calibration()}
     try:
         files = scaled_files(corpus_files(shared, limit), work, scale)
         fulls, stage_runs = [], []
@@ -457,7 +472,8 @@ def table(r: dict) -> str:
     def fig(d: dict) -> str:
         return f"{d['median']:.1f} s（{d['min']:.1f}–{d['max']:.1f}，{len(d['runs'])} 次）"
 
-    rows = [("文件数", r["documents"]), ("条款数", r["clauses"]), ("重复次数 / 规模", f"{r['repeat']} / {r['scale']}×")]
+    rows = [("文件数", r["documents"]), ("条款数", r["clauses"]), ("重复次数 / 规模", f"{r['repeat']} / {r['scale']}×"),
+            ("本机速度（2000 万次加法，秒）", r.get("calibration_s", "—"))]
     counts = ("pagefind_shards", "pagefind_reindexed", "pagefind_changes")  # counts, not seconds
     rows += [(f"阶段 {k}（中位数）", f"{v:.1f} s") for k, v in r["stages_s"].items() if k not in counts]
     rows += [("Pagefind 分片 / 本次重建的分片 / 改动页", " / ".join(str(int(r["stages_s"].get(k, 0))) for k in counts))]
