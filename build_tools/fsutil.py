@@ -49,6 +49,7 @@ import marshal
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -282,12 +283,13 @@ def save_keyed(path: Path, key, value: dict, *, codec: str = "pickle", durable: 
     if durable:
         atomic_write_bytes(path, data)
     else:
-        _replace_quietly(path, data)
+        write_cache_bytes(path, data)
     _KEYED[str(path)] = (key, len(data), dict(value), len(data))
 
 
-def _replace_quietly(path: Path, data: bytes) -> None:
-    """Temp file + rename, no fsync: for caches (a torn file reads as none)."""
+def write_cache_bytes(path: Path, data: bytes) -> None:
+    """Temp file + rename, no fsync: for caches, whose readers take an
+    unreadable file for a missing one (thousands of fsyncs cost seconds)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
@@ -340,3 +342,15 @@ def lock_rows(path: Path) -> Iterator[tuple[int, str, list[str]]]:
     for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.startswith("#"):
             yield no, line, line.split("\t")
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child: get SIGKILL when the build process dies (Linux), so a
+    killed build never leaves MkDocs, Pagefind or a forked writer running."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass

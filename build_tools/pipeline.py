@@ -645,7 +645,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     when another build holds the build lock (publish.BuildBusy)."""
     from . import publish  # the write stage and search backends load only when a site is built
     from .enrich import versions  # works.lock: the enrich stage loads only when a site is built
-    from .write import search_mode, write_docs  # the write stage loads only when a site is built
+    from .write import document_digests, search_mode, write_docs  # the write stage loads only when a site is built
 
     say = log or (lambda s: print(s, file=sys.stderr))
     paths = paths or Paths.at(root)
@@ -698,7 +698,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         pause_point("enriched")
         rep.peak_mb["enrich"] = peak_rss_mb()
         try:
-            mode = search_mode(clauses=sum(1 for n in notices for _ in n.walk()))
+            mode = search_mode(notices)
         except ValueError as e:
             rep.problems.append(Problem("环境变量", None, "error", str(e)))
             return _finish(rep, say, "网页检索方式设置有误，未构建", paths.problems)
@@ -710,11 +710,12 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
                 write_owners(owners_path, res.paths, paths.sources, owners)
 
         with publish.SiteBuild(paths, mode, say=say, step=step, index=index, documents=len(notices)) as sb:
-            beside = sb.start_browser_index(notices)
+            digests = document_digests(notices, res.keys)  # once: the pages, the search pages, the listings
+            beside = sb.start_browser_index(notices, digests)
             step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
             t0 = time.perf_counter()
             stats = write_docs(notices, paths.docs, site_url=site_url, enrichment=enrichment, redirects=redirects,
-                               search=mode, cache_dir=paths.cache, load_keys=res.keys)
+                               search=mode, cache_dir=paths.cache, load_keys=res.keys, doc_digests=digests)
             rep.timings["write"] = time.perf_counter() - t0
             rep.pages_written = len(stats.changed)
             rep.documents_made = stats.made

@@ -48,13 +48,11 @@ Guarantees (tests/test_pipeline.py, tests/test_faults.py):
 """
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import multiprocessing
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -65,24 +63,14 @@ from typing import Callable, Optional
 from search.index import build_index
 from search.schema import read_meta
 
-from .fsutil import atomic_write_text, pause_point, remove_tree, stale_temp_files, swap_dir
+from .fsutil import atomic_write_text, die_with_parent, pause_point, remove_tree, stale_temp_files, swap_dir
 from .mkdocs_run import JINJA_CACHE_ENV
 from .models import Notice
 from .write import GENERATED_DIRS, linkcheck, mkbuild
 from .write.search_pages import read_common_chars, shard_count, write_shard_pages
 
 FORK_INDEX_MIN = 1000  # documents; smaller archives index in-process after the site
-PR_SET_PDEATHSIG = 1
 LOCK_NAME = "build.lock"
-
-
-def die_with_parent() -> None:
-    """In a child: get SIGKILL when the build process dies (Linux), so a
-    killed build never leaves MkDocs or Pagefind running."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 def run_child(cmd: list[str], *, cwd: Optional[Path] = None, env: Optional[dict] = None,
@@ -163,10 +151,10 @@ class BuildLock:
             self.fd = None
 
 
-def _search_pages_child(notices: list[Notice], src: Path, shards: int) -> None:
+def _search_pages_child(notices: list[Notice], src: Path, shards: int, digests: Optional[dict]) -> None:
     """Forked child: the shards' search pages (``search_pages.write_shard_pages``)."""
     die_with_parent()
-    write_shard_pages(notices, src, shards)
+    write_shard_pages(notices, src, shards, digests)
 
 
 def _index_child(notices: list[Notice], final: Path, out: Path, inputs: Optional[dict[str, str]]) -> None:
@@ -328,11 +316,12 @@ class SiteBuild:
         remove_tree(self.tmp)
 
     # ----------------------------------------------------- side indexes
-    def start_browser_index(self, notices: list[Notice]) -> bool:
+    def start_browser_index(self, notices: list[Notice], digests: Optional[dict[str, bytes]] = None) -> bool:
         """Large archives: Pagefind indexes minimal pages written from the
         notices, in shards (``search_pages.write_shard_pages``), while the
         Markdown is written and MkDocs runs; only shards whose pages changed
-        are re-indexed, one after another (``mkbuild.PagefindShards``)."""
+        are re-indexed, one after another (``mkbuild.PagefindShards``);
+        ``digests``: ``pagecache.document_digests``, which key the pages."""
         if self.mode != "pagefind":
             return False
         self._t_browser = time.perf_counter()
@@ -341,7 +330,7 @@ class SiteBuild:
         # the pages are written by a forked child, beside the write stage (both only read the notices);
         # in the job's thread they took the build process's lock on Python from the write stage
         proc = self.pages_proc = multiprocessing.get_context("fork").Process(
-            target=_search_pages_child, args=(notices, src, n), daemon=True)
+            target=_search_pages_child, args=(notices, src, n, digests), daemon=True)
         proc.start()
 
         def prepare() -> None:

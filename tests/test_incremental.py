@@ -253,3 +253,20 @@ def test_a_deleted_output_is_made_again(tmp_path):
     victim.unlink()
     again, _, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
     assert again.made == 1 and victim.read_bytes() == want
+
+
+def test_a_failing_listing_child_fails_the_write_stage_with_its_traceback(loaded, tmp_path, monkeypatch):
+    """The listing pages are written by a forked child on large archives
+    (``write.ListingJob``): an exception there is not lost, the write stage
+    raises it with the child's traceback."""
+    res, _ = loaded
+    enr = enrich_all(res.notices, today="2026-12-01", related=False)
+
+    def broken(*a, **kw):
+        raise ValueError("如何引用页出错（测试）")
+    monkeypatch.setattr(write, "cite_page", broken)
+    monkeypatch.setattr(write, "PARALLEL_MIN", 400)
+    with pytest.raises(RuntimeError) as e:
+        write.write_docs(res.notices, tmp_path / "docs", site_url="https://ip.example.org", enrichment=enr,
+                         search="pagefind")
+    assert "列表页写出失败" in str(e.value) and "如何引用页出错（测试）" in str(e.value) and "broken" in str(e.value)

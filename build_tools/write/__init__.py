@@ -19,10 +19,12 @@ import os
 import shutil
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from ..fsutil import die_with_parent
 from ..models import Enrichment, Notice
 from ..vocabulary import load_vocabulary
 from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, clear_clause_cache, site_url_setting, write_if_changed
@@ -34,6 +36,7 @@ from .home import home_page
 from .compare import compare_path, comparison_page
 from .linkcheck import linkcheck
 from .pagecache import (CACHE_NAME, FRAGMENTS_NAME, FragmentMemo, PageCache, ReadLog, Tracked, code_digest, digest,
+                        document_digests,
                         enrichment_maps, tracked_enrichment)
 from .pages import gbt_prefix, render_notice
 from .site_mode import search_mode
@@ -47,7 +50,7 @@ GENERATED_DIRS = ("notices", "tags", "data", "generated", "works")
 GENERATED_FILES = ("index.md",)
 ARCHIVE_KEY = "archive-key.json"  # in the build cache: what data/archive.json was made from (exports.stream_archive)
 
-__all__ = ["write_docs", "WriteStats", "linkcheck", "clean_generated", "SCHEMA_VERSION",
+__all__ = ["write_docs", "WriteStats", "document_digests", "linkcheck", "clean_generated", "SCHEMA_VERSION",
            "GENERATED_DIRS", "GENERATED_FILES", "search_mode", "generated_files"]
 
 
@@ -185,10 +188,106 @@ def cached_comparison(cache: PageCache, docs_dir: Path):
         log = ReadLog()
         out = comparison_page(old, new, tracked_enrichment(enr, log))
         cache.record(key, own, log.reads)
+        records.append((key, own, log.reads))
         made.append(path)
         return out
-    make.made = made
+    records: list[tuple] = []
+    make.made, make.records = made, records
     return make
+
+
+@dataclass
+class Listing:
+    """What ``listing_pages`` wrote: docs-relative paths changed and all
+    paths; the page-cache records of the comparison pages it made; their
+    count; the number of theme pages."""
+    changed: list[str]
+    files: list[str]
+    records: list[tuple]
+    compared: int
+    themes: int
+
+
+def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, site_url: str, mode: str,
+                  n_clauses: int, cache: PageCache, docs_dir: Path, cache_dir: Optional[Path]) -> Listing:
+    """Every page that lists documents (works and comparisons, the document
+    list, regions, years, types, themes, cited documents, timeline, targets,
+    如何引用, the home page), written; they read only the notices and the
+    enrichment (and, through the page cache, the documents' digests)."""
+    pages: dict[str, Optional[str]] = {}
+    comparison = cached_comparison(cache, docs_dir)  # works/compare/<old>--<new>.md through the page cache
+    pages.update(work_pages(notices, enr, comparison=comparison))
+    pages.update(notices_index(notices))
+    pages.update(region_pages(notices))
+    pages.update(year_pages(notices))
+    pages.update(type_pages(notices))
+    memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME if cache_dir else None, cache.build_key, cache.doc_digest)
+    theme_md = theme_pages(notices, themes, memo=memo)
+    pages.update(theme_md)
+    pages.update(cited_pages(notices, enr.external))
+    pages.update(timeline_pages(notices))
+    pages.update(targets_page(notices))
+    pages.update(cite_page(notices, site_url, gbt_prefix))  # 如何引用, examples from these pages
+    n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
+    pages["index.md"] = home_page(notices, n_themes, len(enr.external), search=mode, n_clauses=n_clauses)
+    memo.save()
+    changed = [rel_path for rel_path, text in pages.items()  # None: kept (page cache)
+               if text is not None and write_if_changed(docs_dir / rel_path, text)]
+    return Listing(changed, list(pages), comparison.records, len(comparison.made), n_themes)
+
+
+class ListingJob:
+    """``listing_pages`` in a forked child beside the rest of the write
+    stage (large archives: 1.3-2.5 s of a rebuild's main path), or inline.
+    The child writes the pages itself and sends back the ``Listing``; an
+    exception in it is raised again by ``result`` (RuntimeError with its
+    traceback)."""
+
+    def __init__(self, *args):
+        self.args = args
+        self.proc = self.conn = None
+        self.inline: Optional[Listing] = None
+
+    def start(self, beside: bool) -> None:
+        if not beside or "fork" not in multiprocessing.get_all_start_methods():
+            self.inline = listing_pages(*self.args)
+            return
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_listing_child, args=(child, self.args), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def cancel(self) -> None:
+        """Stop the child (the write stage failed): it never writes after this."""
+        if self.proc is not None and self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+
+    def result(self) -> Listing:
+        if self.inline is not None:
+            return self.inline
+        try:
+            kind, value = self.conn.recv()
+        except EOFError:
+            kind, value = "error", "子进程未返回结果"
+        finally:
+            self.proc.join()
+            self.conn.close()
+        if kind != "ok":
+            raise RuntimeError(f"列表页写出失败（子进程退出码 {self.proc.exitcode}）：{value}")
+        return value
+
+
+def _listing_child(conn, args) -> None:
+    die_with_parent()
+    try:
+        out = ("ok", listing_pages(*args))
+    except BaseException:
+        out = ("error", traceback.format_exc())
+    conn.send(out)
+    conn.close()
+    os._exit(0)  # no atexit handlers or cache flushes of the parent's objects
 
 
 _JOB: Optional[DocumentJob] = None  # the job a forked writer runs: set in the parent just before the fork
@@ -204,7 +303,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
                redirects: Optional[dict[str, dict[str, str]]] = None,
                vocab: Any = None, search: Optional[str] = None,
                cache_dir: Optional[Path] = None,
-               load_keys: Optional[dict[str, str]] = None) -> WriteStats:
+               load_keys: Optional[dict[str, str]] = None,
+               doc_digests: Optional[dict[str, bytes]] = None) -> WriteStats:
     """Write every generated page of the site into ``docs_dir``.
 
     ``enrichment``: the enrich stage's result (``enrich.enrich_all``), taken
@@ -221,7 +321,9 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     page, record and downloads were made from what is unchanged now is not
     made again (``pagecache``: one changed document re-makes itself and the
     pages that read it, not 3,490); ``load_keys`` (``LoadResult.keys``)
-    make each document's digest cheap (``pagecache.loaded_digest``).
+    make each document's digest cheap (``pagecache.loaded_digest``);
+    ``doc_digests`` (``pagecache.document_digests``) are those digests, when
+    the build computed them already.
     """
     t0 = time.perf_counter()
     docs_dir = Path(docs_dir)
@@ -248,32 +350,32 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     job = DocumentJob(docs_dir, site_url, byid, redirects or {}, themes, enr)
     maps = {"notices": byid, **enrichment_maps(enr)}
     cache = PageCache(Path(cache_dir) / CACHE_NAME if cache_dir else None,
-                      digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps, load_keys)
-    own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
-    outputs = {n.id: job.outputs(n) for n in notices}  # the page first, then the downloads
-    todo = [n for n in notices if not cache.fresh(n.id, own[n.id], outputs[n.id], before.__contains__)]
-    cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
-    made = dict(zip((n.id for n in todo), job.run(todo)))
-    for n in todo:
-        cache.record(n.id, own[n.id], made[n.id][1])
+                      digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps, load_keys,
+                      doc_digests)
+    # the listing pages first: beside everything below (both cores)
+    listing = ListingJob(notices, enr, themes, site_url, mode, n_clauses, cache, docs_dir, cache_dir)
+    listing.start(beside=len(notices) >= PARALLEL_MIN)
+    try:
+        own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
+        outputs = {n.id: job.outputs(n) for n in notices}  # the page first, then the downloads
+        todo = [n for n in notices if not cache.fresh(n.id, own[n.id], outputs[n.id], before.__contains__)]
+        cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
+        made = dict(zip((n.id for n in todo), job.run(todo)))
+        for n in todo:
+            cache.record(n.id, own[n.id], made[n.id][1])
+        # the .json download of each document holds its one-line record
+        records = {n.id: docs_dir / next(p for p in outputs[n.id][1:] if p.endswith(".json")) for n in notices}
+        exported = (write_exports(notices, docs_dir, site_url, cites, themes, records,
+                                  Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
+                    + [write_feed(notices, docs_dir, site_url, themes)])
+    except BaseException:
+        listing.cancel()
+        raise
+    lst = listing.result()
     done = [made[n.id][0] if n.id in made else False for n in notices]
-    pages: dict[str, str] = {}
-    # works/<work-id>.md, works/compare/<old>--<new>.md (comparisons through the page cache)
-    comparison = cached_comparison(cache, docs_dir)
-    pages.update(work_pages(notices, enr, comparison=comparison))
-    pages.update(notices_index(notices))
-    pages.update(region_pages(notices))
-    pages.update(year_pages(notices))
-    pages.update(type_pages(notices))
-    memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME if cache_dir else None, cache.build_key, cache.doc_digest)
-    theme_md = theme_pages(notices, themes, memo=memo)
-    pages.update(theme_md)
-    pages.update(cited_pages(notices, external))
-    pages.update(timeline_pages(notices))
-    pages.update(targets_page(notices))
-    pages.update(cite_page(notices, site_url, gbt_prefix))  # 如何引用, examples from these pages
-    n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
-    pages["index.md"] = home_page(notices, n_themes, len(external), search=mode, n_clauses=n_clauses)
+    for key, own_key, reads in lst.records:
+        cache.record(key, own_key, reads)
+    n_themes = lst.themes
 
     stats = WriteStats(notices=len(notices), clauses=n_clauses,
                        themes=n_themes, external=len(external), search=mode, site_url=site_url)
@@ -282,27 +384,19 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
         if changed:
             stats.changed.append(rel_path)
         stats.files.append(rel_path)
-    for rel_path, text in pages.items():
-        if text is not None and write_if_changed(docs_dir / rel_path, text):  # None: kept (page cache)
-            stats.changed.append(rel_path)
-        stats.files.append(rel_path)
-    # the .json download of each document holds its one-line record
-    records = {n.id: docs_dir / next(p for p in outputs[n.id][1:] if p.endswith(".json")) for n in notices}
-    for p in (write_exports(notices, docs_dir, site_url, cites, themes, records,
-                                Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
-              + [write_feed(notices, docs_dir, site_url, themes)]):
-        stats.files.append(p.relative_to(docs_dir).as_posix())
+    stats.changed.extend(lst.changed)
+    stats.files.extend(lst.files)
+    stats.files.extend(p.relative_to(docs_dir).as_posix() for p in exported)
     stats.files.extend(p for n in notices for p in outputs[n.id][1:])
     for stale in sorted(before - set(stats.files)):
         (docs_dir / stale).unlink()
         stats.removed.append(stale)
     remove_empty_dirs(docs_dir)
-    stats.pages = len(pages) + len(notices)
+    stats.pages = len(lst.files) + len(notices)
     cache.save()
-    memo.save()
     stats.made = sum(1 for n in notices if n.id in made)
     stats.kept = len(notices) - stats.made
-    stats.compared = len(comparison.made)
+    stats.compared = lst.compared
     stats.doc_digests = {n.id: cache.doc_digest(n).hex() for n in notices}
     clear_clause_cache()
     stats.seconds = time.perf_counter() - t0

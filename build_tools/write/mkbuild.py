@@ -272,7 +272,7 @@ class PagefindShards:
 
     ``prepare``: run first in the thread (``SiteBuild`` writes the shards'
     pages there, off the rebuild's critical path).  ``preexec``: run in each
-    child before it execs (``publish.die_with_parent``: the thread that
+    child before it execs (``fsutil.die_with_parent``: the thread that
     starts a child waits for it, so the child's death signal fires only when
     the build dies).  ``cancel`` kills the running child and stops; ``wait``
     raises RuntimeError with Pagefind's output if a shard failed.  Test

@@ -72,6 +72,13 @@ def loaded_digest(n: Notice, load_key: str) -> bytes:
     return hashlib.sha1(load_key.encode() + digest((rest, enriched))).digest()
 
 
+def document_digests(notices, load_keys: Optional[dict[str, str]] = None) -> dict[str, bytes]:
+    """``PageCache.doc_digest`` of every document, computed once for the
+    build: the write stage, the search pages and the listing pages use them."""
+    keys = load_keys or {}
+    return {n.id: loaded_digest(n, keys[n.id]) if keys.get(n.id) else digest(n) for n in notices}
+
+
 def digest(value: Any) -> bytes:
     """SHA-1 of the memo-less pickle of ``value``."""
     buf = io.BytesIO()
@@ -156,14 +163,14 @@ class PageCache:
     (their digests are memoised)."""
 
     def __init__(self, path: Optional[Path], build_key: bytes, maps: dict[str, Any],
-                 load_keys: Optional[dict[str, str]] = None):
+                 load_keys: Optional[dict[str, str]] = None, doc_digests: Optional[dict[str, bytes]] = None):
         self.path = Path(path) if path else None
         self.build_key = build_key
         self.maps = maps
         self.load_keys = load_keys or {}
         self.entries: dict[str, tuple[bytes, tuple]] = load_keyed(self.path, build_key)
         self.hits = self.misses = 0
-        self._docs: dict[str, bytes] = {}
+        self._docs: dict[str, bytes] = dict(doc_digests or {})  # ``document_digests``, when the build has them
         self._whole: dict[str, bytes] = {}
         self._values: dict[tuple[str, Any], bytes] = {}
 

@@ -63,7 +63,7 @@ from typing import Iterable, Optional
 
 from ..models import Notice
 from ..vocabulary import load_vocabulary
-from ..fsutil import atomic_write_bytes, load_keyed, save_keyed
+from ..fsutil import atomic_write_bytes, write_cache_bytes
 from .common import esc, write_if_changed
 from .pagecache import code_digest, digest
 
@@ -79,7 +79,8 @@ NATIONAL = "全国"
 SHARD_DOCS = 1200
 SHARD_ENV = "IPARCHIVE_PAGEFIND_SHARD_DOCS"
 DIGESTS = "page-inputs.pickle"  # doc id -> page_inputs of its page on disk (write_shard_pages)
-CHAR_COUNTS = "char-counts.pickle"  # doc id -> (page_inputs, its Han characters' counts); "" -> the totals
+CHAR_COUNTS = "char-counts.pickle"  # the totals of the Han characters' counts, and the page digests they sum
+CHAR_COUNTS_DIR = "char-counts"  # <page_inputs hex>: one document's counts
 COMMON_CHARS = "common-chars.json"  # {"common": the most frequent Han characters, most frequent first}
 # a character occurring fewer times than this in the archive is not listed (its postings are
 # small; every unlisted character counts as rare in the browser)
@@ -180,12 +181,15 @@ def page_inputs(n: Notice, presegment: bool, code: bytes) -> bytes:
 
 
 def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = True,
-                       known: Optional[dict[str, bytes]] = None) -> list[str]:
+                       known: Optional[dict[str, bytes]] = None,
+                       doc_digests: Optional[dict[str, bytes]] = None) -> list[str]:
     """Write ``out/notices/<id>.html`` for every notice (unchanged files are
     kept) and remove pages of documents no longer in the archive.  Returns
     the paths written.  ``known`` (doc id -> ``page_inputs`` of the page on
     disk, updated here): a page whose inputs are unchanged is not made again
-    (the 3,490 pages of the whole corpus: 4.4 s to make, 0.5 s to digest)."""
+    (the 3,490 pages of the whole corpus: 4.4 s to make, 0.5 s to digest).
+    ``doc_digests`` (``pagecache.document_digests``: every field of the
+    document) stand in for ``page_inputs`` when given: already computed."""
     out = Path(out)
     folder = out / "notices"
     folder.mkdir(parents=True, exist_ok=True)
@@ -197,7 +201,10 @@ def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = 
     code = code_digest() if known is not None else b""
     written = []
     for name, n in want.items():
-        d = page_inputs(n, presegment, code) if known is not None else None
+        d = None
+        if known is not None:
+            d = (digest((code, presegment, doc_digests[n.id])) if doc_digests and n.id in doc_digests
+                 else page_inputs(n, presegment, code))
         if d is not None and known.get(n.id) == d and (folder / name).is_file():
             continue
         if write_if_changed(folder / name, search_page(n, names, presegment)):
@@ -229,7 +236,8 @@ def shard_of(doc_id: str, shards: int) -> int:
     return int.from_bytes(hashlib.sha1(doc_id.encode("utf-8")).digest()[:8], "big") % shards
 
 
-def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int) -> dict[int, list[str]]:
+def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
+                      doc_digests: Optional[dict[str, bytes]] = None) -> dict[int, list[str]]:
     """``out/<k>/notices/<id>.html`` for every notice, ``k = shard_of(id)``
     (unchanged files kept, so an untouched shard keeps its digest); removes
     pages that left a shard and everything else in ``out`` (shards beyond
@@ -239,7 +247,7 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int) -> dict
     groups: dict[int, list[Notice]] = {k: [] for k in range(shards)}
     for n in notices:
         groups[shard_of(n.id, shards)].append(n)
-    keep = {str(k) for k in groups} | {DIGESTS, CHAR_COUNTS, COMMON_CHARS}
+    keep = {str(k) for k in groups} | {DIGESTS, CHAR_COUNTS, CHAR_COUNTS_DIR, COMMON_CHARS}
     if out.is_dir():
         for old in out.iterdir():
             if old.name not in keep:
@@ -253,7 +261,8 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int) -> dict
     except Exception:  # none yet, or unreadable: every page is made
         known = {}
     memo.unlink(missing_ok=True)  # written back only once every page matches it
-    written = {k: write_search_pages(group, out / str(k), known=known) for k, group in groups.items()}
+    written = {k: write_search_pages(group, out / str(k), known=known, doc_digests=doc_digests)
+               for k, group in groups.items()}
     ids = {n.id for g in groups.values() for n in g}
     atomic_write_bytes(memo, pickle.dumps({k: v for k, v in known.items() if k in ids}, protocol=5))
     common_chars([n for g in groups.values() for n in g], out, known)
@@ -278,29 +287,49 @@ def common_chars(notices: list[Notice], out: Path, digests: dict[str, bytes]) ->
     corpus, 惩 1,049).  It still checks every clause for the whole query,
     so fewer characters only widen the candidates, never lose a hit.
 
-    Counts are kept per document by ``page_inputs`` digest (``digests``,
-    as ``write_search_pages`` left them) in ``out/char-counts.pickle``:
-    a rebuild counts only the documents whose page changed."""
-    path = out / CHAR_COUNTS
-    memo = load_keyed(path, CHAR_COUNTS)
-    totals = Counter(memo.get("", (None, {}))[1])
-    keep: dict = {}
-    for n in notices:
-        d = digests.get(n.id)
-        hit = memo.get(n.id)
-        if hit is not None and d is not None and hit[0] == d:
-            keep[n.id] = hit
+    Each document's counts are kept in ``out/char-counts/<page digest>``
+    and the totals with the digests they sum in ``out/char-counts.pickle``:
+    a rebuild reads and counts only the documents whose page changed."""
+    folder, path = out / CHAR_COUNTS_DIR, out / CHAR_COUNTS
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        state = pickle.loads(path.read_bytes())
+        summed, totals = dict(state["docs"]), Counter(state["total"])
+    except Exception:  # none yet, or unreadable: every document counted
+        summed, totals = {}, Counter()
+    want = {n.id: (digests.get(n.id) or page_inputs(n, True, b"")).hex() for n in notices}
+
+    def counts_of(key: str) -> Optional[dict]:
+        try:
+            return pickle.loads((folder / key).read_bytes())
+        except Exception:
+            return None
+
+    for doc_id, key in list(summed.items()):
+        if want.get(doc_id) == key:
             continue
-        if hit is not None:
-            totals.subtract(hit[1])
-        keep[n.id] = (d, han_counts(n))
-        totals.update(keep[n.id][1])
-    for doc_id, (_, counts) in memo.items():
-        if doc_id and doc_id not in keep:  # documents that left the archive
-            totals.subtract(counts)
+        old = counts_of(key)
+        if old is None:  # a document's counts are gone: counted again from scratch
+            summed, totals = {}, Counter()
+            break
+        totals.subtract(old)
+        del summed[doc_id]
+    for n in notices:
+        key = want[n.id]
+        if summed.get(n.id) == key:
+            continue
+        counts = counts_of(key)
+        if counts is None:
+            counts = han_counts(n)
+            write_cache_bytes(folder / key, pickle.dumps(counts, protocol=5))
+        totals.update(counts)
+        summed[n.id] = key
     totals = Counter({ch: k for ch, k in totals.items() if k > 0})
-    keep[""] = (None, dict(totals))
-    save_keyed(path, CHAR_COUNTS, keep)
+    write_cache_bytes(path, pickle.dumps({"docs": summed, "total": dict(totals)}, protocol=5))
+    keep = set(summed.values())
+    for f in folder.iterdir():
+        if f.name not in keep:
+            f.unlink(missing_ok=True)
     common = "".join(ch for ch, k in sorted(totals.items(), key=lambda x: (-x[1], x[0])) if k >= COMMON_MIN)
     write_if_changed(out / COMMON_CHARS, json.dumps({"common": common}, ensure_ascii=False))
     return common

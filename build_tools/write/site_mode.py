@@ -10,6 +10,7 @@ unset: by size).
 """
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Iterable, Optional
 
@@ -32,6 +33,6 @@ def search_mode(notices: Optional[Iterable[Notice]] = None, *, clauses: Optional
         return want
     if want not in ("", "auto"):
         raise ValueError(f"{ENV} 应为 material、pagefind 或 auto，而不是 {want!r}")
-    if clauses is None:
-        clauses = sum(1 for n in (notices or []) for _ in n.walk())
+    if clauses is None:  # counted only as far as the threshold (a whole walk of 358,000 clauses: 0.2-0.5 s)
+        clauses = sum(1 for _ in itertools.islice((c for n in (notices or []) for c in n.walk()), LARGE_CLAUSES + 1))
     return "pagefind" if clauses > LARGE_CLAUSES else "material"
