@@ -27,6 +27,9 @@ and the test hook that pauses a build at a named step.
   ``{}``, made again).  A save after a load appends only the entries that
   changed (a rebuild rewrote 58 MB of caches for one document: 1 s).  The
   page cache, the fragment memo, the clause fingerprints, the link check.
+* ``write_cache_bytes(path, data)`` — temp file + rename without fsync,
+  for caches whose reader takes an unreadable file for a missing one.
+* ``die_with_parent()`` — in a child: SIGKILL when the build process dies.
 * ``replace_bytes(path, data)`` — write ``data`` as a new file at ``path``
   (the old one unlinked first, never written into): the write stage's
   files are hard-linked into the built site (``mkdocs_run --link``), so a
@@ -85,19 +88,21 @@ def replace_bytes(path: Path | str, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def atomic_write_bytes(path: Path | str, data: bytes, *, step: str | None = None) -> None:
+def atomic_write_bytes(path: Path | str, data: bytes, *, step: str | None = None, durable: bool = True) -> None:
     """Replace ``path`` by ``data`` atomically (temp file + fsync + rename).
 
     ``step``: the pause-point name checked between the fsync and the rename
-    (the test hook), default ``write:<file name>``."""
+    (the test hook), default ``write:<file name>``; ``durable=False``: no
+    fsync (``write_cache_bytes``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         try:
             os.chmod(tmp, 0o644)
         except OSError:
@@ -110,7 +115,8 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, step: str | None = None
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path | str, text: str, *, encoding: str = "utf-8", step: str | None = None) -> None:
@@ -288,19 +294,9 @@ def save_keyed(path: Path, key, value: dict, *, codec: str = "pickle", durable: 
 
 
 def write_cache_bytes(path: Path, data: bytes) -> None:
-    """Temp file + rename, no fsync: for caches, whose readers take an
-    unreadable file for a missing one (thousands of fsyncs cost seconds)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """``atomic_write_bytes`` without fsync: for caches, whose readers take
+    an unreadable file for a missing one (thousands of fsyncs cost seconds)."""
+    atomic_write_bytes(path, data, durable=False)
 
 
 def files_digest(root: Path | str, patterns: tuple[str, ...]) -> bytes:
