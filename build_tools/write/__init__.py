@@ -187,8 +187,7 @@ def cached_comparison(cache: PageCache, docs_dir: Path):
             return path, None, None
         log = ReadLog()
         out = comparison_page(old, new, tracked_enrichment(enr, log))
-        cache.record(key, own, log.reads)
-        records.append((key, own, log.reads))
+        records.append((key, own, log.reads))  # the caller records them (write_docs: in its own page cache)
         made.append(path)
         return out
     records: list[tuple] = []

@@ -23,6 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
+from ..fsutil import write_cache_bytes
 from ..models import Clause, Notice
 from .common import ThemeIndex, notice_path, permanent_url, type_family, write_if_changed
 from .xrefs import Citing
@@ -177,8 +178,7 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
         written = True
     if key_file is not None:
         st = dest.stat()
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(json.dumps({"key": key, "dest": [st.st_size, st.st_mtime_ns]}), encoding="utf-8")
+        write_cache_bytes(key_file, json.dumps({"key": key, "dest": [st.st_size, st.st_mtime_ns]}).encode())
     return written
 
 

@@ -76,7 +76,12 @@ def document_digests(notices, load_keys: Optional[dict[str, str]] = None) -> dic
     """``PageCache.doc_digest`` of every document, computed once for the
     build: the write stage, the search pages and the listing pages use them."""
     keys = load_keys or {}
-    return {n.id: loaded_digest(n, keys[n.id]) if keys.get(n.id) else digest(n) for n in notices}
+    return {n.id: document_digest(n, keys.get(n.id)) for n in notices}
+
+
+def document_digest(n: Notice, load_key: Optional[str]) -> bytes:
+    """``loaded_digest`` with a load key, else the digest of the whole document."""
+    return loaded_digest(n, load_key) if load_key else digest(n)
 
 
 def digest(value: Any) -> bytes:
@@ -178,8 +183,7 @@ class PageCache:
     def doc_digest(self, n: Notice) -> bytes:
         d = self._docs.get(n.id)
         if d is None:
-            key = self.load_keys.get(n.id)
-            d = self._docs[n.id] = loaded_digest(n, key) if key else digest(n)
+            d = self._docs[n.id] = document_digest(n, self.load_keys.get(n.id))
         return d
 
     def own_digest(self, n: Notice, extra: Any) -> bytes:
