@@ -13,9 +13,7 @@ document (``\x1b[2J``) are shown as ``\u001b`` instead of driving the terminal.
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
-import http.server
 import io
 import json
 import os
@@ -273,43 +271,6 @@ def cmd_build(args) -> int:
     return EXIT_SOME_ERRORS if any(p.level == "error" for p in rep.problems) else EXIT_OK
 
 
-NOT_FOUND_PAGE = "404.html"  # MkDocs writes the theme's Chinese 404 page (overrides/404.html) there
-
-
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files of one site tree only: a path that resolves outside the
-    tree (a symlink in a downloaded copy pointing at /etc) and a directory
-    without index.html are 404 — never a directory listing."""
-
-    def translate_path(self, path: str) -> str:
-        local = super().translate_path(path)
-        root = os.path.realpath(self.directory)
-        real = os.path.realpath(local)
-        if real != root and not real.startswith(root + os.sep):
-            return os.path.join(root, ".iparchive-outside-the-site")  # does not exist: 404
-        return local
-
-    def list_directory(self, path):
-        self.send_error(404, "File not found")
-        return None
-
-    def send_error(self, code: int, message=None, explain=None) -> None:
-        """A missing path gets the site's own Chinese 404 page (status 404), not http.server's English one."""
-        page = Path(self.directory) / NOT_FOUND_PAGE
-        if code != 404 or not page.is_file():
-            return super().send_error(code, message, explain)
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args) -> None:
-        sys.stderr.write(safe_text(f"{self.address_string()} - {format % args}\n"))
-
-
 def cmd_serve(args) -> int:
     """Serve site/ on localhost only (a downloaded copy of a large archive searches this way)."""
     site = Path(args.site).resolve() if args.site else _root(args) / "site"
@@ -317,14 +278,9 @@ def cmd_serve(args) -> int:
         hint = "不是已构建的文库网站（缺少 index.html）" if args.site else "网站尚未构建，请先运行 make site"
         print(f"{site}: {hint}", file=sys.stderr)
         return EXIT_SOME_ERRORS  # no site to serve (tests/test_browser.py pins 1)
-    # site/ may be swapped by a build while we serve: serve the path, not an open directory
-    handler = functools.partial(SiteHandler, directory=str(site))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as httpd:
-        print(f"文库已在 http://127.0.0.1:{httpd.server_address[1]}/ 提供（仅本机可访问），Ctrl-C 结束", flush=True)
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    from .serve import serve_site  # here: http.server costs every other command 60 ms of imports
+
+    serve_site(site, args.port)
     return EXIT_OK
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import cn2an
 
 __all__ = ["cn_int", "int_cn"]
 
@@ -29,6 +28,8 @@ def cn_int(s: str) -> int:
         return int(s)
     if not s or any(ch not in _DIGITS and ch not in _UNITS for ch in s):
         raise ValueError(f"不是中文数字：{s!r}")
+    import cn2an  # here: 0.1 s of imports that a build of cached documents never needs
+
     try:
         return int(cn2an.cn2an(s.replace("〇", "零").replace("○", "零"), "smart"))
     except Exception:  # malformed but readable (十〇, 一百〇五 in some pages)
@@ -44,4 +45,6 @@ def cn_int(s: str) -> int:
 
 def int_cn(n: int) -> str:
     """82 -> ``八十二`` (for labels such as 第二款)."""
+    import cn2an  # here, as in cn_int
+
     return cn2an.an2cn(n) if n > 0 else str(n)

@@ -145,3 +145,48 @@ def test_the_archive_is_not_read_or_written_when_no_record_changed(tmp_path, mon
     st = dest.stat()
     assert not exports.stream_archive(dest, head, recs, key)
     assert dest.stat().st_mtime_ns == st.st_mtime_ns and key.is_file()
+
+
+def test_written_files_skip_only_files_still_as_they_were_left(tmp_path, monkeypatch):
+    """write.common.WrittenFiles: a listing page still as the last build left
+    it is neither read back nor written; one edited by hand (same size, so
+    only its bytes tell) is written again; the memory survives the process
+    (a new build reads it from the cache file)."""
+    from build_tools.write.common import WrittenFiles
+
+    pages = {f"tags/{p.stem}.md": p.read_bytes() for p in sorted((SHARED / "govcn2019").glob("*.html"))[:12]}
+    docs, memo = tmp_path / "docs", tmp_path / "cache" / "written.marshal"
+    (docs / "tags").mkdir(parents=True)
+    first = WrittenFiles(memo)
+    assert all(first.write(docs / rel, raw) for rel, raw in pages.items())
+    first.save()
+    inodes = {rel: (docs / rel).stat().st_ino for rel in pages}
+
+    # a hand edit of the same length: the stat no longer matches the memory
+    victim = next(iter(pages))
+    edited = bytearray(pages[victim])
+    edited[100:103] = "改".encode("utf-8")
+    (docs / victim).write_bytes(bytes(edited))
+    assert (docs / victim).stat().st_size == len(pages[victim])
+
+    reads: list[str] = []
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or real_read(self))
+    fsutil._KEYED.clear()  # a new build process
+    again = WrittenFiles(memo)
+    written = [rel for rel, raw in pages.items() if again.write(docs / rel, raw)]
+    assert written == [victim]
+    assert reads == [Path(victim).name]  # only the edited one was compared
+    assert (docs / victim).read_bytes() == pages[victim]
+    assert all((docs / rel).stat().st_ino == inodes[rel] for rel in pages if rel != victim)
+
+    # new bytes for one page: written, and remembered as the new bytes
+    other = list(pages)[1]
+    assert again.write(docs / other, pages[other] + "补充".encode("utf-8"))
+    again.save()
+    fsutil._KEYED.clear()
+    third = WrittenFiles(memo)
+    reads.clear()
+    assert not third.write(docs / other, pages[other] + "补充".encode("utf-8"))
+    assert third.write(docs / other, pages[other])  # the old bytes are a change again
+    assert reads == []

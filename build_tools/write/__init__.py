@@ -20,6 +20,7 @@ import shutil
 import sys
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -27,7 +28,7 @@ from typing import Any, Optional
 from ..fsutil import die_with_parent
 from ..models import Enrichment, Notice
 from ..vocabulary import load_vocabulary
-from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, clear_clause_cache, site_url_setting, write_if_changed
+from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, site_url_setting, write_if_changed
 from .downloads import download_files, write_document_downloads
 from .exports import SCHEMA_VERSION, document, write_exports
 from .feed import write_feed
@@ -48,6 +49,7 @@ from .works import work_pages  # works, versions, comparisons (issue 13)
 
 GENERATED_DIRS = ("notices", "tags", "data", "generated", "works")
 GENERATED_FILES = ("index.md",)
+LISTING_WRITTEN = "listing-written.marshal"  # in the build cache: what the listing pages' files were left as (WrittenFiles)
 ARCHIVE_KEY = "archive-key.json"  # in the build cache: what data/archive.json was made from (exports.stream_archive)
 
 __all__ = ["write_docs", "WriteStats", "document_digests", "linkcheck", "clean_generated", "SCHEMA_VERSION",
@@ -230,8 +232,10 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
     n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
     pages["index.md"] = home_page(notices, n_themes, len(enr.external), search=mode, n_clauses=n_clauses)
     memo.save()
+    written = WrittenFiles(Path(cache_dir) / LISTING_WRITTEN if cache_dir else None)
     changed = [rel_path for rel_path, text in pages.items()  # None: kept (page cache)
-               if text is not None and write_if_changed(docs_dir / rel_path, text)]
+               if text is not None and written.write(docs_dir / rel_path, text)]
+    written.save()
     return Listing(changed, list(pages), comparison.records, len(comparison.made), n_themes)
 
 
@@ -354,6 +358,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     # the listing pages first: beside everything below (both cores)
     listing = ListingJob(notices, enr, themes, site_url, mode, n_clauses, cache, docs_dir, cache_dir)
     listing.start(beside=len(notices) >= PARALLEL_MIN)
+    pool = ThreadPoolExecutor(1)
     try:
         own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
         outputs = {n.id: job.outputs(n) for n in notices}  # the page first, then the downloads
@@ -364,13 +369,17 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
             cache.record(n.id, own[n.id], made[n.id][1])
         # the .json download of each document holds its one-line record
         records = {n.id: docs_dir / next(p for p in outputs[n.id][1:] if p.endswith(".json")) for n in notices}
-        exported = (write_exports(notices, docs_dir, site_url, cites, themes, records,
-                                  Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
-                    + [write_feed(notices, docs_dir, site_url, themes)])
+        # archive.json (175 MB, mostly file I/O: the GIL is free) in a thread beside the feed and the listing child
+        exports = pool.submit(write_exports, notices, docs_dir, site_url, cites, themes, records,
+                              Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
+        feed = write_feed(notices, docs_dir, site_url, themes)
+        lst = listing.result()
+        exported = exports.result() + [feed]
     except BaseException:
         listing.cancel()
         raise
-    lst = listing.result()
+    finally:
+        pool.shutdown(wait=True)  # never a thread still writing in docs/ after write_docs
     done = [made[n.id][0] if n.id in made else False for n in notices]
     for key, own_key, reads in lst.records:
         cache.record(key, own_key, reads)
