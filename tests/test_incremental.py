@@ -263,10 +263,38 @@ def test_a_failing_listing_child_fails_the_write_stage_with_its_traceback(loaded
     enr = enrich_all(res.notices, today="2026-12-01", related=False)
 
     def broken(*a, **kw):
-        raise ValueError("如何引用页出错（测试）")
-    monkeypatch.setattr(write, "cite_page", broken)
+        raise ValueError("首页出错（测试）")
+    monkeypatch.setattr(write, "home_page", broken)  # part 0: the child's
     monkeypatch.setattr(write, "PARALLEL_MIN", 400)
     with pytest.raises(RuntimeError) as e:
         write.write_docs(res.notices, tmp_path / "docs", site_url="https://ip.example.org", enrichment=enr,
                          search="pagefind")
-    assert "列表页写出失败" in str(e.value) and "如何引用页出错（测试）" in str(e.value) and "broken" in str(e.value)
+    assert "列表页写出失败" in str(e.value) and "首页出错（测试）" in str(e.value) and "broken" in str(e.value)
+
+    # part 1 is written by the build process itself: its exception is raised as it is
+    monkeypatch.undo()
+    monkeypatch.setattr(write, "PARALLEL_MIN", 400)
+
+    def broken_cite(*a, **kw):
+        raise ValueError("如何引用页出错（测试）")
+    monkeypatch.setattr(write, "cite_page", broken_cite)
+    with pytest.raises(ValueError, match="如何引用页出错"):
+        write.write_docs(res.notices, tmp_path / "docs2", site_url="https://ip.example.org", enrichment=enr,
+                         search="pagefind")
+
+
+def test_the_listing_pages_are_the_same_in_two_processes_and_in_one(loaded, tmp_path, monkeypatch):
+    """``write.ListingJob``: the two halves written by two processes at once
+    give every listing page byte for byte as one process writing all."""
+    res, _ = loaded
+    enr = enrich_all(res.notices, today="2026-12-01", related=False)
+    trees = {}
+    for name, parallel_min in (("one", 10**9), ("two", 1)):
+        monkeypatch.setattr(write, "PARALLEL_MIN", parallel_min)
+        docs = tmp_path / name
+        stats = write.write_docs(res.notices, docs, site_url="https://ip.example.org", enrichment=enr,
+                                 search="pagefind", cache_dir=tmp_path / f"cache-{name}")
+        trees[name] = {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*.md"))}
+        assert sorted(stats.files) == sorted(set(stats.files))
+    assert len(trees["one"]) > 100
+    assert trees["one"] == trees["two"]
