@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# our modules' bytecode, written even where PYTHONDONTWRITEBYTECODE is set (CI, containers): without it
+# every `iparchive search` compiles 18 modules again (40 ms of a 0.2-0.3 s command); stale files are ignored
+BYTECODE = $(PY) -m compileall -q build_tools search > /dev/null
 
 .PHONY: site test test-fast bench bench-search search serve check clean sysdeps
 
@@ -14,6 +17,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 ## Build the whole site (site/) and the offline search index (search/index/).
 site: $(STAMP)
+	$(BYTECODE)
 	$(PY) -m build_tools.cli build
 
 ## Run the whole test suite (installs Chromium and CJK fonts for the browser tests if missing).
@@ -41,6 +45,7 @@ serve: $(STAMP)
 
 ## Benchmark on the real corpora (not a test).
 bench: $(STAMP)
+	$(BYTECODE)
 	$(PY) -m build_tools.bench
 	$(PY) -m build_tools.bench_search
 

@@ -153,9 +153,12 @@ def law_dates(raw: RawDocument) -> LawDates:
     return res
 
 
+ADOPTED_OR_AMENDED = frozenset(ADOPTION + AMENDMENT)  # built once, not per event
+
+
 def version_label(events: list[LawEvent], fallback: Optional[str] = None) -> Optional[str]:
     """``2020年修正`` / ``2017年修订`` / ``1984年通过`` / ``2022年公布``: the text's version."""
-    adopted = [e for e in events if e.kind in ADOPTION + AMENDMENT]
+    adopted = [e for e in events if e.kind in ADOPTED_OR_AMENDED]
     if adopted:
         last = max(adopted, key=lambda e: (e.date, e.kind in AMENDMENT))
         kind = "通过" if last.kind == "批准" else last.kind
