@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from .. import collector
 from ..models import Enrichment, Notice, Problem
 from ..vocabulary import Theme, load_vocabulary
 from .doccache import DocCache, DocEnrichment, compute_all
@@ -81,12 +82,13 @@ def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, f
     """Per-document steps: cached entries applied, the rest computed (on all
     cores for large batches, doccache.compute_all) and cached."""
     todo = []
-    for n in notices:
-        entry = cache.get(n) if cache else None
-        if entry is None:
-            todo.append(n)
-        else:
-            entry.apply(n)
+    with collector.paused():  # unpickled entries only: no garbage to collect
+        for n in notices:
+            entry = cache.get(n) if cache else None
+            if entry is None:
+                todo.append(n)
+            else:
+                entry.apply(n, hand_over=True)
     results = compute_all(todo, functools.partial(enrich_one, vocab=vocab))
     for n, entry in zip(todo, results):
         entry.apply(n)  # a forked worker set them on its own copy

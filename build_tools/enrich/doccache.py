@@ -49,9 +49,18 @@ class DocEnrichment:
     targets: list[Target] = field(default_factory=list)
     seconds: tuple[float, ...] = ()  # themes, references, goals, targets (when computed)
 
-    def apply(self, notice: Notice) -> None:
+    def apply(self, notice: Notice, *, hand_over: bool = False) -> None:
         """Set what the per-document steps set (fresh lists: the resolution step
-        fills the references in place)."""
+        fills the references in place).  ``hand_over``: this entry was just
+        read from the cache and is used by nobody else, so its own lists are
+        given to the notice, not copies (a rebuild applies 3,490 of them)."""
+        if hand_over:
+            for clause, themes in zip(notice.walk(), self.clause_themes):
+                clause.themes = themes
+            notice.themes, notice.references = self.themes, self.references
+            notice.goals, notice.targets = self.goals, self.targets
+            self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
+            return
         for clause, themes in zip(notice.walk(), self.clause_themes):
             clause.themes = list(themes)
         notice.themes = list(self.themes)
