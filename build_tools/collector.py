@@ -3,8 +3,9 @@
 A build holds millions of long-lived objects (358,047 clauses on the whole
 corpus) and makes few cycles: with Python's default thresholds the
 collector walked the documents again and again.  ``tuned`` is the build's
-setting; ``paused`` is for a step that only makes objects that live on
-(unpickling the cached documents and their enrichment).
+setting (its end unfreezes); ``paused`` is for a step that only makes
+objects that live on (unpickling the cached documents and their
+enrichment).
 """
 from __future__ import annotations
 
@@ -18,13 +19,17 @@ GC_THRESHOLD = (100_000, 50, 100)  # Python's default (700, 10, 10)
 
 @contextlib.contextmanager
 def paused():
-    """No cyclic collection inside (it is put back as it was): for a step
-    that only builds objects that live on, such as unpickling documents."""
+    """No cyclic collection inside, for a step that only builds objects that
+    live on, such as unpickling documents; at the end every object is frozen
+    (``gc.freeze``) and the collector put back as it was.  Without the
+    freeze the first collection after it walked the 1.5 million objects made
+    inside (0.7 s of a rebuild), which was the time the pause had saved."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was:
             gc.enable()
 

@@ -18,7 +18,6 @@ import os
 from pathlib import Path
 from typing import Optional
 
-import yaml
 
 SITE_URL_ENV = "IPARCHIVE_SITE_URL"
 
@@ -29,6 +28,8 @@ def site_url_setting(config: Optional[Path] = None, override: Optional[str] = No
         if value and value.strip():
             return value.strip().rstrip("/")
     if config is not None and Path(config).is_file():
+        import yaml  # here: 40 ms of imports, paid only when no override or environment variable says it
+
         try:
             raw = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
         except yaml.YAMLError:  # mkdocs reports it

@@ -38,7 +38,6 @@ original: ``ＧＢ／Ｔ`` -> ``gb/t``, ``①`` -> ``1``.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import re
 import unicodedata
 from functools import lru_cache
@@ -220,6 +219,8 @@ _ALNUM = re.compile(r"[^\W_]")
 
 def tokenizer_id(userdict: bool = True) -> str:
     """Identifies the segmentation (segmenter version + user dictionary)."""
+    import importlib.metadata  # here: 55 ms of imports that a query never needs (only the index build asks)
+
     h = hashlib.blake2b(digest_size=8)
     h.update(f"{SEGMENTER}=={importlib.metadata.version(SEGMENTER)}".encode())
     if userdict and USERDICT.exists():

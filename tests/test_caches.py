@@ -190,3 +190,35 @@ def test_written_files_skip_only_files_still_as_they_were_left(tmp_path, monkeyp
     assert not third.write(docs / other, pages[other] + "补充".encode("utf-8"))
     assert third.write(docs / other, pages[other])  # the old bytes are a change again
     assert reads == []
+
+
+def test_the_collector_pause_puts_back_what_it_found(loaded):
+    """collector.paused (around unpickling the cached documents and their
+    enrichment): no collection inside, the collector as it was afterwards,
+    an exception inside included; a collector already off stays off."""
+    import gc
+    import pickle
+
+    from build_tools import collector
+
+    blob = pickle.dumps(loaded.notices[:5])
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with pytest.raises(ZeroDivisionError):
+        with collector.paused():
+            assert not gc.isenabled()
+            kept = pickle.loads(blob)
+            assert [n.id for n in kept] == [n.id for n in loaded.notices[:5]]
+            1 / 0
+    assert gc.isenabled()
+    # what was made inside is out of the collector's way: the next collection does not walk it
+    assert gc.get_freeze_count() >= frozen + sum(1 for n in kept for _ in n.walk())
+    assert gc.get_count()[0] < 1000
+    gc.unfreeze()
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
