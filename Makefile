@@ -10,7 +10,7 @@ BYTECODE = $(PY) -m compileall -q build_tools search > /dev/null
 .PHONY: site test test-fast bench bench-search search serve check clean sysdeps
 
 # the project installed editable in compat mode: a path in a .pth file, not setuptools' import
-# finder (pathlib, fnmatch, re at every Python start: 70 ms of each `iparchive search`)
+# finder, which every Python start (each `iparchive search`) would import and install first
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt

@@ -209,9 +209,6 @@ class Listing:
     themes: int
 
 
-LISTING_PARTS = 2  # the listing pages in two halves of about equal work on the whole corpus (0.9 and 0.6 s)
-
-
 def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, site_url: str, mode: str,
                   n_clauses: int, cache: PageCache, docs_dir: Path, cache_dir: Optional[Path],
                   part: Optional[int] = None) -> Listing:
@@ -222,9 +219,8 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
     targets, 如何引用; None: both.  Each part remembers its own files
     (``WrittenFiles``), so the two may run in two processes at once."""
     if part is None:
-        a, b = (listing_pages(notices, enr, themes, site_url, mode, n_clauses, cache, docs_dir, cache_dir, k)
-                for k in range(LISTING_PARTS))
-        return merge_listings(a, b)
+        args = (notices, enr, themes, site_url, mode, n_clauses, cache, docs_dir, cache_dir)
+        return merge_listings(listing_pages(*args, part=0), listing_pages(*args, part=1))
     pages: dict[str, Optional[str]] = {}
     comparison = cached_comparison(cache, docs_dir)  # works/compare/<old>--<new>.md through the page cache
     n_themes = 0

@@ -22,8 +22,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
-import os
 import json
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -277,6 +277,9 @@ def write_if_changed(path, data: bytes | str) -> bool:
     return True
 
 
+WRITTEN_KEY = "written-files-1"  # the key of WrittenFiles' cache file (another: the memory starts empty)
+
+
 class WrittenFiles:
     """``write_if_changed`` that remembers what it wrote, so that a file
     still as it was left is not read back to be compared: path -> (size,
@@ -318,9 +321,6 @@ class WrittenFiles:
         """Keep the entries of the files written or kept in this build."""
         if self.cache_file:
             save_keyed(self.cache_file, WRITTEN_KEY, self.new, codec="marshal")
-
-
-WRITTEN_KEY = "written-files-1"
 
 _CLAUSES: dict[int, tuple[Notice, dict]] = {}
 
