@@ -23,6 +23,7 @@ from build_tools.write.common import ThemeIndex, find_clause
 from build_tools.write.site_mode import ENV, LARGE_CLAUSES
 from build_tools.write.tags import theme_pages
 from conftest import LAWREF, ROOT
+from support.htmlscan import assert_scans_agree
 
 CHANGE = "附则修改后新增的一句话，用于检验增量构建。"
 
@@ -151,6 +152,7 @@ def test_pagefind_site_layout(large):
     light = lxml_html.fromstring(pages[n.id].read_bytes())
     real = lxml_html.fromstring((site / f"notices/{n.id}.html").read_bytes())
     assert set(light.xpath("//h3/@id")) == {c.id for c in n.walk()} <= set(real.xpath("//@id"))
+    assert assert_scans_agree(site) > 200  # the link check reads every page as lxml does
 
 
 @pytest.mark.slow

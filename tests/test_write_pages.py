@@ -22,7 +22,7 @@ from build_tools.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
 from build_tools.write import GENERATED_DIRS, GENERATED_FILES, write_docs
 from build_tools.write.common import md_text
 from build_tools.write.exports import SCHEMA_VERSION
-from build_tools.write.mkdocs_hooks import RAW
+from build_tools.write.mkdocs_hooks import RAW, split_raw
 from factories import clause, notice
 from support.loaders import real_notices
 
@@ -380,3 +380,31 @@ def test_notice_pages_hand_markdown_no_html_to_parse(real, tmp_path):
         assert RAW.search(text)
         left = RAW.sub("", text)
         assert "<" not in left, f"{p.name}: {left[left.index('<') - 80:left.index('<') + 80]!r}"
+    for p in tmp_path.rglob("*.md"):  # the hook's stash finds what the regex finds, on every page
+        text = p.read_text(encoding="utf-8")
+        assert split_raw(text) == _stash_by_regex(text), p
+
+
+def _stash_by_regex(markdown: str) -> tuple[str, list[str]]:
+    blocks: list[str] = []
+
+    def stash(m) -> str:
+        blocks.append(m.group(1))
+        return f"\n<!--ipa:raw:{len(blocks) - 1}-->\n"
+
+    return RAW.sub(stash, markdown), blocks
+
+
+def test_raw_stash_matches_the_regex_on_every_arrangement_of_markers():
+    """Markers that do not begin or end a line, empty blocks, unclosed ones,
+    nested openers: every string of up to 7 pieces (5^7 = 78,125)."""
+    import itertools
+
+    pieces = ["<!--ipa:raw-->", "<!--/ipa:raw-->", "\n", "a", "\n\n"]
+    n = 0
+    for k in range(8):
+        for combo in itertools.product(pieces, repeat=k):
+            text = "".join(combo)
+            assert split_raw(text) == _stash_by_regex(text), repr(text)
+            n += 1
+    assert n == sum(5 ** k for k in range(8))

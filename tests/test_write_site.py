@@ -12,6 +12,8 @@ from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
 from build_tools.write import linkcheck  # noqa: E402
+
+from support.htmlscan import assert_scans_agree, linkcheck_module, lxml_scan  # noqa: E402
 from support.site_build import PROBE_TEXT, shared_site  # noqa: E402
 
 pytestmark = pytest.mark.slow  # one mkdocs build, ~10 s
@@ -30,6 +32,20 @@ def test_strict_build_and_links(built):
     site = built["site"]
     assert (site / "index.html").is_file()
     assert linkcheck(site) == []
+
+
+def test_lexbor_scan_finds_what_lxml_finds_on_every_page(built):
+    assert assert_scans_agree(built["site"]) > 100
+
+
+def test_scan_reads_the_forms_pages_use():
+    data = ("<html><body><div id='a1'>x</div><a name=old>o</a><a href=\"x.html#k\">k</a>"
+            "<a href>bare</a><!-- <a href=\"c.html\"> --><script>var s='<a href=\"d.html\">';</script>"
+            "<img src=\" p.png \"><p id=\"&#x4e2d;\">中</p><a href=\"q.html?a=1&amp;b=2\">q</a></body></html>").encode()
+    ids, urls = linkcheck_module.scan_html(data)
+    assert ids == {"a1", "old", "中"}
+    assert urls == ("x.html#k", "p.png", "q.html?a=1&b=2")  # comments and script text are not links
+    assert (ids, urls) == lxml_scan(data)
 
 
 def test_linkcheck_finds_broken_links(built, tmp_path):
