@@ -173,3 +173,22 @@ def test_theme_page_has_clauses_from_three_documents(built):
         hrefs = doc.xpath('//li[@class="clause-hit"]/a/@href')
         best = max(best, len({h.split("#")[0] for h in hrefs}))
     assert best >= 3
+
+
+def test_memoised_navigation_renders_every_page_as_without_it(built, tmp_path, monkeypatch):
+    """mkdocs_hooks.on_env renders Material's navigation once per folder for
+    pages outside the nav: every page of the site is byte for byte the page
+    MkDocs renders with the memo off."""
+    from build_tools.publish import run_mkdocs
+    from build_tools.write.mkdocs_hooks import NAV_MEMO_ENV
+
+    monkeypatch.setenv(NAV_MEMO_ENV, "0")
+    plain = tmp_path / "site"
+    run_mkdocs(ROOT, plain, config=built["paths"].config, search=built["stats"].search)
+    memo = {p.relative_to(built["site"]).as_posix(): p.read_bytes() for p in built["site"].rglob("*.html")}
+    fresh = {p.relative_to(plain).as_posix(): p.read_bytes() for p in plain.rglob("*.html")}
+    assert set(memo) == set(fresh)
+    assert sum(k.startswith("notices/") for k in memo) > 10 and "index.html" in memo
+    assert [k for k in memo if memo[k] != fresh[k]] == []
+    nav = b'<nav class="md-nav md-nav--primary"'
+    assert all(nav in memo[k] for k in memo if k != "404.html")  # the memo's output is on every page

@@ -17,6 +17,14 @@ Without this hook the pages render the same (the markers stay as comments).
 Anchors inside these blocks are not seen by MkDocs' own anchor validation;
 ``build_tools.write.linkcheck`` checks them on the built site.
 
+``on_env`` memoises Material's primary navigation (``partials/nav.html``)
+for pages that are not in the nav (documents, tag, work and generated
+pages: 6,900 of the whole corpus's 6,987): no nav item is active on such a
+page, so the nav's HTML depends only on the page's folder (its relative
+links); it was rendered anew for every page, 15 % of ``mkdocs build``.
+Pages in the nav render it themselves.  ``IPARCHIVE_NAV_MEMO=0`` turns the
+memo off (tests/test_write_site.py builds both ways and compares every page).
+
 ``on_post_build`` rewrites Material's ``search/search_index.json`` with
 Chinese as UTF-8 instead of JSON backslash-u escapes (seeds: 858 KB -> 479 KB, the
 same JSON value), after the search plugin wrote it and before the offline
@@ -26,6 +34,8 @@ downloads half as much.
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 import re
 from pathlib import Path
 
@@ -35,6 +45,8 @@ RAW = re.compile(r"^<!--ipa:raw-->\n(.*?)\n<!--/ipa:raw-->$", re.S | re.M)  # wh
 PLACEHOLDER = re.compile(r"<!--ipa:raw:(\d+)-->")
 OPEN, CLOSE = "<!--ipa:raw-->\n", "\n<!--/ipa:raw-->"
 _STASH: dict[str, list[str]] = {}
+NAV_MEMO_ENV = "IPARCHIVE_NAV_MEMO"
+_NAV_PAGES: dict[str, set[int]] = {"ids": set()}
 
 
 def split_raw(markdown: str) -> tuple[str, list[str]]:
@@ -77,6 +89,33 @@ def on_page_content(html: str, page, **kwargs) -> str:
     if not blocks:
         return html
     return PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))], html)
+
+
+def on_nav(nav, config, files, **kwargs):
+    _NAV_PAGES["ids"] = {id(p) for p in nav.pages}
+    return nav
+
+
+def on_env(env, config, files, **kwargs):
+    if os.environ.get(NAV_MEMO_ENV, "1") == "0" or "toc.integrate" in (config.theme.get("features") or ()):
+        return env  # toc.integrate puts the page's own toc into the nav
+    template = env.get_template("partials/nav.html")
+    render = template.root_render_func
+    memo: dict[str, str] = {}
+    in_nav = _NAV_PAGES["ids"]
+
+    def memoised(context):
+        page = context.get("page")
+        if page is None or id(page) in in_nav or getattr(page, "url", None) is None:
+            yield from render(context)
+            return
+        key = posixpath.dirname(page.url)
+        if key not in memo:
+            memo[key] = "".join(render(context))
+        yield memo[key]
+
+    template.root_render_func = memoised  # base.html's include calls this on the cached template
+    return env
 
 
 @event_priority(-50)  # after Material's search plugin (0), before its offline plugin (-100)
