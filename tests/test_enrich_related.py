@@ -106,3 +106,29 @@ def test_the_last_result_is_reused_only_when_its_inputs_are_unchanged(docs):
         assert renamed == related_documents(everything)
     finally:
         long_doc.body, long_doc.title = body, title
+
+
+def test_related_documents_beside_the_per_document_steps_are_the_inline_ones(docs, monkeypatch):
+    """enrich_all computes related documents in a forked child (large
+    archives, ``RELATED_BESIDE_MIN``): the same lists and the same term cache
+    as inline, and a cache that already holds the result forks nothing."""
+    import copy
+
+    import build_tools.enrich as enrich
+    from build_tools.forked import Forked
+
+    seeds, laws = docs
+    notices = copy.deepcopy(list(seeds.values()) + laws)
+    want_cache: dict = {}
+    want = related_documents(copy.deepcopy(notices), cache=want_cache)
+    forks = []
+    start = Forked.start
+    monkeypatch.setattr(Forked, "start", lambda self, beside=True: forks.append(beside) or start(self, beside))
+    monkeypatch.setattr(enrich, "RELATED_BESIDE_MIN", 0)
+    cache: dict = {}
+    out = enrich.enrich_all(notices, related_cache=cache)
+    assert forks == [True]
+    assert out.related == {d: [(o, r) for o, _, r in v] for d, v in want.items()}
+    assert cache == want_cache
+    again = enrich.enrich_all(copy.deepcopy(notices), related_cache=cache)
+    assert forks == [True] and again.related == out.related  # from the cache, no child

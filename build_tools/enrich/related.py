@@ -116,13 +116,7 @@ def related_documents(
     :func:`vectors`.  On the 3,490 lawrefbook+govcn documents: ~25 s jieba,
     ~7 s scoring.
     """
-    # the whole result depends only on these: a rebuild after an edit past
-    # the first max_chars characters (or of another field) reuses it (4 s)
-    h = hashlib.sha1(repr((k, max_chars, max_terms, max_query, tokenizer)).encode())
-    for x in notices:
-        h.update(repr((x.id, x.title, x.body[:max_chars], sorted(_chain(x)),
-                       x.region.code if x.region else None)).encode("utf-8"))
-    inputs = h.hexdigest()
+    inputs = result_inputs(notices, k, max_chars, max_terms, max_query, tokenizer)
     last = cache.get(RESULT_KEY) if cache is not None else None
     if last and last[0] == inputs:  # the same texts: the term cache holds exactly their entries already
         return {d: list(v) for d, v in last[1].items()}
@@ -130,6 +124,27 @@ def related_documents(
     if cache is not None:
         cache[RESULT_KEY] = (inputs, {d: list(v) for d, v in out.items()})
     return out
+
+
+def result_inputs(notices: list[Notice], k: int = 5, max_chars: int = 1200, max_terms: int = 80,
+                  max_query: int = 30, tokenizer: str = "jieba") -> str:
+    """The digest of everything ``related_documents``' result depends on: a
+    rebuild after an edit past the first ``max_chars`` characters (or of
+    another field) reuses the last result (4 s)."""
+    h = hashlib.sha1(repr((k, max_chars, max_terms, max_query, tokenizer)).encode())
+    for x in notices:
+        h.update(repr((x.id, x.title, x.body[:max_chars], sorted(_chain(x)),
+                       x.region.code if x.region else None)).encode("utf-8"))
+    return h.hexdigest()
+
+
+def cached_result(notices: list[Notice], cache: Optional[dict]) -> Optional[dict[str, list[tuple[str, float, str]]]]:
+    """``related_documents(notices, cache=cache)`` if the cache holds it (the
+    same inputs, default settings), else None."""
+    last = cache.get(RESULT_KEY) if cache is not None else None
+    if last and last[0] == result_inputs(notices):
+        return {d: list(v) for d, v in last[1].items()}
+    return None
 
 
 def _related(notices: list[Notice], vecs: list[dict[str, float]], k: int,

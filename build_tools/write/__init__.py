@@ -19,13 +19,12 @@ import os
 import shutil
 import sys
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..fsutil import die_with_parent
+from ..forked import Forked
 from ..models import Enrichment, Notice
 from ..vocabulary import load_vocabulary
 from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, site_url_setting, write_if_changed
@@ -257,58 +256,33 @@ def merge_listings(a: Listing, b: Listing) -> Listing:
 class ListingJob:
     """``listing_pages`` beside the rest of the write stage (large archives:
     1.6 s of CPU on the whole corpus, which was 1.0-1.2 s of a rebuild's main
-    path): part 0 in a forked child started first, part 1 by ``result`` in
-    this process once its own work is done; small archives: both inline.
-    The child writes its pages itself and sends back its ``Listing``; an
-    exception in it is raised again by ``result`` (RuntimeError with its
-    traceback)."""
+    path): part 0 in a forked child started first (``forked.Forked``), part 1
+    by ``result`` in this process once its own work is done; small archives:
+    both inline.  The child writes its pages itself and sends back its
+    ``Listing``; an exception in it is raised again by ``result``
+    (RuntimeError with its traceback)."""
 
     def __init__(self, *args):
         self.args = args
-        self.proc = self.conn = None
+        self.child: Optional[Forked] = None
         self.inline: Optional[Listing] = None
 
     def start(self, beside: bool) -> None:
-        if not beside or "fork" not in multiprocessing.get_all_start_methods():
+        if not beside:
             self.inline = listing_pages(*self.args)
             return
-        ctx = multiprocessing.get_context("fork")
-        self.conn, child = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_listing_child, args=(child, self.args), daemon=True)
-        self.proc.start()
-        child.close()
+        self.child = Forked("列表页写出", listing_pages, *self.args, part=0).start()
 
     def cancel(self) -> None:
         """Stop the child (the write stage failed): it never writes after this."""
-        if self.proc is not None and self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
+        if self.child is not None:
+            self.child.cancel()
 
     def result(self) -> Listing:
         if self.inline is not None:
             return self.inline
         mine = listing_pages(*self.args, part=1)
-        try:
-            kind, value = self.conn.recv()
-        except EOFError:
-            kind, value = "error", "子进程未返回结果"
-        finally:
-            self.proc.join()
-            self.conn.close()
-        if kind != "ok":
-            raise RuntimeError(f"列表页写出失败（子进程退出码 {self.proc.exitcode}）：{value}")
-        return merge_listings(value, mine)
-
-
-def _listing_child(conn, args) -> None:
-    die_with_parent()
-    try:
-        out = ("ok", listing_pages(*args, part=0))
-    except BaseException:
-        out = ("error", traceback.format_exc())
-    conn.send(out)
-    conn.close()
-    os._exit(0)  # no atexit handlers or cache flushes of the parent's objects
+        return merge_listings(self.child.result(), mine)
 
 
 _JOB: Optional[DocumentJob] = None  # the job a forked writer runs: set in the parent just before the fork

@@ -1,0 +1,51 @@
+"""build_tools.forked: one call in a forked child, its value or its error back."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from build_tools.forked import Forked
+
+
+def _pid_and(x):
+    return os.getpid(), x * 2
+
+
+def _fails():
+    raise ValueError("坏输入（测试）")
+
+
+def _dies():
+    os._exit(3)
+
+
+def test_the_child_runs_the_call_in_another_process_and_returns_its_value():
+    pid, value = Forked("测试", _pid_and, 21).start().result()
+    assert value == 42 and pid != os.getpid()
+
+
+def test_inline_when_not_beside():
+    job = Forked("测试", _pid_and, 1).start(beside=False)
+    assert job.proc is None and job.result() == (os.getpid(), 2)
+
+
+def test_an_exception_in_the_child_comes_back_with_its_traceback():
+    with pytest.raises(RuntimeError) as e:
+        Forked("测试步骤", _fails).start().result()
+    assert "测试步骤失败" in str(e.value) and "坏输入（测试）" in str(e.value) and "Traceback" in str(e.value)
+
+
+def test_a_child_that_dies_without_a_word_is_reported_with_its_exit_status():
+    with pytest.raises(RuntimeError) as e:
+        Forked("测试步骤", _dies).start().result()
+    assert "子进程退出码 3" in str(e.value) and "未返回结果" in str(e.value)
+
+
+def test_cancel_stops_the_child():
+    import time
+
+    job = Forked("测试", time.sleep, 30).start()
+    t0 = time.perf_counter()
+    job.cancel()
+    assert not job.proc.is_alive() and time.perf_counter() - t0 < 5
