@@ -285,6 +285,15 @@ def test_records_are_typed_not_comma_strings():
     assert IndexRecord.from_stored(json.loads(recs[1].to_json())) == recs[1]
 
 
+def test_stored_json_is_the_json_of_stored_for_every_record_of_the_seeds():
+    """IndexRecord.to_json (one shared encoder, tuples as arrays) writes the
+    bytes json.dumps writes for stored(): the index's stored data is unchanged."""
+    recs = [r for n in seed_notices() for r in sindex.notice_records(n)]
+    assert len(recs) > 500
+    for r in recs:
+        assert r.to_json() == json.dumps(r.stored(), ensure_ascii=False).encode("utf-8"), r.key
+
+
 def test_schema_is_a_leaf_without_engines():
     """search/schema.py imports nothing from search/ and loads neither Whoosh,
     tantivy nor jieba; the backends never import search.query."""
