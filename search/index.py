@@ -51,7 +51,8 @@ from build_tools.fsutil import files_digest
 from build_tools.models import Notice
 
 from . import tokenizer as tk
-from .schema import META_FILE, NATIONAL_NAME, SCHEMA_VERSION, TITLE_LABEL, Backend, IndexRecord, read_meta
+from .schema import (META_FILE, NATIONAL_NAME, SCHEMA_VERSION, TITLE_LABEL, Backend, IndexRecord, RecordsToAdd,
+                     read_meta)
 
 __all__ = ["build_index", "clear_index", "notice_records", "region_terms", "records_hash", "backend_module",
            "choose_backend", "IndexStats", "META_FILE", "SCHEMA_VERSION", "BACKENDS", "AUTO_THRESHOLD"]
@@ -123,6 +124,12 @@ def notice_records(notice: Notice, base_url: str = "") -> list[IndexRecord]:
                                 themes=tuple(t for t in c.themes if t), url=f"{page}#{c.id}", order=i,
                                 **common))
     return recs
+
+
+def record_count(notice: Notice) -> int:
+    """``len(notice_records(notice))`` without making them: the title record
+    and one per clause with text."""
+    return 1 + sum(1 for c in notice.walk() if c.text.strip())
 
 
 def records_hash(records: list[IndexRecord]) -> str:
@@ -207,7 +214,7 @@ def build_index(
     code = _code_key(base_url) if inputs is not None else ""
     known_in = dict((meta or {}).get("inputs", {})) if meta and meta.get("code") == code else {}
     known_docs, known_counts = dict((meta or {}).get("docs", {})), dict((meta or {}).get("counts", {}))
-    new: dict[str, tuple[str, Optional[list[IndexRecord]]]] = {}
+    new: dict[str, tuple[str, Optional[list[IndexRecord]]]] = {}  # id -> (records hash, records still to write)
 
     def hashed(n: Notice) -> tuple[str, list[IndexRecord]]:
         recs = notice_records(n, base_url)
@@ -216,8 +223,9 @@ def build_index(
     byid: dict[str, Notice] = {}
     counts: dict[str, int] = {}
     keys: dict[str, str] = {}
+    todo: list[str] = []  # documents whose records must be made (and hashed)
     for n in notices:
-        if n.id in new:
+        if n.id in byid:
             raise ValueError(f"重复的文件编号：{n.id}")
         byid[n.id] = n
         key = (inputs or {}).get(n.id)
@@ -226,8 +234,8 @@ def build_index(
         if key and known_in.get(n.id) == key and n.id in known_docs and n.id in known_counts:
             new[n.id], counts[n.id] = (known_docs[n.id], None), known_counts[n.id]
             continue
-        new[n.id] = hashed(n)
-        counts[n.id] = len(new[n.id][1])
+        new[n.id], counts[n.id] = ("", None), record_count(n)
+        todo.append(n.id)
 
     current = (meta or {}).get("backend", "whoosh") if meta else None
     name = choose_backend(backend, sum(counts.values()), current)
@@ -244,25 +252,33 @@ def build_index(
         clear_index(index_dir)
         old: dict[str, str] = {}
         stats.rebuilt = True
-        for n in byid.values():  # every document is added: none may keep only its hash
-            if new[n.id][1] is None:
-                new[n.id] = hashed(n)
+        changed = list(new)  # every document is added, its records made when the backend reaches it
     else:
         old = dict(meta.get("docs", {}))
+        for d in todo:  # a document whose records hash as before is not written again
+            h, recs = hashed(byid[d])
+            new[d] = (h, recs if old.get(d) != h else None)
+        changed = [d for d, (h, _) in new.items() if old.get(d) != h]
 
-    changed = [d for d, (h, _) in new.items() if old.get(d) != h]
+    def make(d: str) -> list[IndexRecord]:
+        h, recs = new[d]
+        if recs is None:
+            h, recs = hashed(byid[d])
+        new[d] = (h, None)  # written: only the hash is kept
+        return recs
+
     stats.added = [d for d in changed if d not in old]
     stats.updated = [d for d in changed if d in old]
     stats.removed = sorted(d for d in old if d not in new)
     stats.unchanged = len(new) - len(changed)
 
     if changed or stats.removed or fresh:
-        stats.segmented = sum(len(new[d][1]) for d in changed)
+        stats.segmented = sum(counts[d] for d in changed)
         stats.records = mod.write(
             index_dir,
             fresh=fresh,
             delete=stats.removed + stats.updated,
-            add=[new[d][1] for d in changed],
+            add=RecordsToAdd(changed, make, stats.segmented),
             userdict=userdict,
             progress=progress,
         )

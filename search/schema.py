@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional, Protocol, runtime_checkable
+from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, runtime_checkable
 
 from build_tools.vocabulary import VocabularyError, load_vocabulary
 
@@ -167,7 +167,7 @@ class Backend(Protocol):
 
     def clear(self, index_dir: Path) -> None: ...
 
-    def write(self, index_dir: Path, *, fresh: bool, delete: list[str], add: list[list[IndexRecord]],
+    def write(self, index_dir: Path, *, fresh: bool, delete: list[str], add: Iterable[list[IndexRecord]],
               userdict: bool = True, progress: bool = False) -> int: ...
 
     def count(self, index_dir: Path) -> int: ...
@@ -190,6 +190,28 @@ def read_meta(index_dir: Path) -> Optional[dict]:
         return json.loads((Path(index_dir) / META_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return None
+
+
+class RecordsToAdd:
+    """The record lists a backend adds, one per document, made only when the
+    backend reaches each (``make(doc_id)``) and dropped once written: a
+    whole-corpus build held all 361,537 records before writing the first.
+    ``records``: how many there are, known beforehand (tantivy's thread
+    choice)."""
+
+    def __init__(self, ids: list[str], make: Callable[[str], list[IndexRecord]], records: int):
+        self.ids, self.make, self.records = ids, make, records
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[list[IndexRecord]]:
+        return (self.make(d) for d in self.ids)
+
+
+def record_total(add: Iterable[list[IndexRecord]]) -> int:
+    """Records in ``add`` (a ``RecordsToAdd`` or plain lists)."""
+    return add.records if isinstance(add, RecordsToAdd) else sum(len(a) for a in add)
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False) made one per call

@@ -33,12 +33,13 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Iterable
 
 import tantivy
 
 from . import qparse
 from . import tokenizer as tk
-from .schema import GRAM_FIELDS, MISSING_INDEX, BackendRows, Filters, IndexRecord, SearchError, theme_slug
+from .schema import GRAM_FIELDS, MISSING_INDEX, BackendRows, Filters, IndexRecord, SearchError, record_total, theme_slug
 
 NAME = "tantivy"
 SUBDIR = "tantivy"
@@ -112,7 +113,7 @@ def write(
     *,
     fresh: bool,
     delete: list[str],
-    add: list[list[IndexRecord]],
+    add: Iterable[list[IndexRecord]],  # lists, or a RecordsToAdd (made as they are reached; has len())
     userdict: bool = True,
     progress: bool = False,
 ) -> int:
@@ -124,7 +125,7 @@ def write(
     results' pickling and tantivy's threads eat the gain."""
     ix = _open(index_dir, create=fresh)
     schema = ix.schema
-    big = sum(len(a) for a in add) >= THREADED_RECORDS
+    big = record_total(add) >= THREADED_RECORDS
     # tantivy's own threads only pay for a large batch
     writer = ix.writer(HEAP, 0 if big else 1)
     try:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from whoosh import fields
 from whoosh import index as windex
@@ -218,7 +218,7 @@ def write(
     *,
     fresh: bool,
     delete: list[str],
-    add: list[list[IndexRecord]],
+    add: Iterable[list[IndexRecord]],  # lists, or a RecordsToAdd (made as they are reached; has len())
     userdict: bool = True,
     progress: bool = False,
 ) -> int:

@@ -253,6 +253,41 @@ def test_documents_with_unchanged_inputs_keep_their_records_unmade(tmp_path, mon
     assert sorted(made) == sorted(n.id for n in ns)
 
 
+@pytest.mark.parametrize("backend", ["whoosh", "tantivy"])
+def test_a_fresh_index_makes_each_document_s_records_only_when_it_writes_them(tmp_path, monkeypatch, backend):
+    """A whole-archive build holds one document's records at a time: the
+    backend gets a RecordsToAdd whose lists are made as it reaches them
+    (record_count gives the total beforehand), and the index and its meta
+    are those of the records made."""
+    from search.schema import RecordsToAdd
+
+    ns = seed_notices()
+    assert all(sindex.record_count(n) == len(sindex.notice_records(n)) for n in ns)
+    made: list[str] = []
+    real = sindex.notice_records
+    monkeypatch.setattr(sindex, "notice_records", lambda n, base_url="": made.append(n.id) or real(n, base_url))
+    mod = sindex.backend_module(backend)
+    write = mod.write
+    seen = []
+
+    def watched(index_dir, *, add, **kw):
+        assert isinstance(add, RecordsToAdd) and made == [] and len(add) == len(ns)
+        assert add.records == sum(sindex.record_count(n) for n in ns)
+        lists = []
+        for k, recs in enumerate(add, 1):
+            assert len(made) == k  # one document made, then written
+            lists.append(recs)
+        seen.extend(lists)
+        return write(index_dir, add=lists, **kw)
+
+    monkeypatch.setattr(mod, "write", watched)
+    st = build_index(ns, tmp_path / "idx", backend=backend)
+    assert st.rebuilt and st.records == sum(len(r) for r in seen) == st.segmented
+    meta = json.loads((tmp_path / "idx" / sindex.META_FILE).read_text(encoding="utf-8"))
+    assert meta["docs"] == {n.id: sindex.records_hash(real(n)) for n in ns}
+    assert meta["counts"] == {n.id: sindex.record_count(n) for n in ns}
+
+
 # ------------------------------------------------------------ package shape (issue 17 item 3)
 
 
