@@ -128,8 +128,8 @@ def test_doc_types_fold_into_one_vocabulary(govcn):
     assert "yi-jian" in pages and "han" in pages
     assert not {"zhi-dao-yi-jian", "ruo-gan-yi-jian", "fu-han"} & pages
     yj = (docs / "tags" / "type" / "yi-jian.md").read_text(encoding="utf-8")
-    assert yj.count("](../../notices/") == 11 and "共 11 件" in yj
-    assert (docs / "tags" / "type" / "han.md").read_text(encoding="utf-8").count("](../../notices/") == 8
+    assert yj.count('<li><a href="../../notices/') == 11 and "共 11 件" in yj
+    assert (docs / "tags" / "type" / "han.md").read_text(encoding="utf-8").count('<li><a href="../../notices/') == 8
     guide = next(n for n in notices if n.doc_type == "指导意见")
     assert _card(_page(docs, guide.id))["文种"] == "意见（原文作“指导意见”）"
     record = json.loads((docs / "data" / "notices" / f"{guide.id}.json").read_text(encoding="utf-8"))

@@ -70,7 +70,7 @@ def home_page(notices: list[Notice], n_themes: int, n_external: int, search: str
              "每个条款都有永久链接，可直接引用到“二（三）”一级。", "",
              "## 馆藏概况 {#holdings}", ""]
     lines += raw_block([holdings_html(notices)])
-    lines += ["## 最新文件 {#newest}", ""] + doc_list(page, notices)[:10] + [
+    lines += ["## 最新文件 {#newest}", ""] + doc_list(page, notices, limit=10) + [
         "", "[全部文件](notices/index.md) · [时间线](generated/timeline.md) · [指标对照](generated/targets.md) · "
         "[主题](tags/theme/index.md) · [文库外被引文件](tags/cited/index.md)", "",
         "## 如何检索 {#how-to-search}", "",
