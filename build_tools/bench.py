@@ -35,6 +35,7 @@ from search.query import search
 from .metadata import load_notice
 from .pipeline import build_site, source_files, staged_paths
 from .publish import run_mkdocs
+from .serve import SiteHandler
 from .write.mkbuild import read_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,8 +121,9 @@ CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
 
 
 def serve_site(site: Path):
-    """(http.server, base URL) serving ``site`` on 127.0.0.1 in a thread."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
+    """(http.server, base URL) serving ``site`` on 127.0.0.1 in a thread, as
+    ``iparchive serve`` serves it (``serve.SiteHandler``: text files gzipped)."""
+    class Quiet(SiteHandler):
         def log_message(self, *args):
             pass
 
@@ -137,8 +139,8 @@ def first_result(browser, url: str, query: str, mode: str, *, settle: bool = Fal
 
     ``seconds``: from typing to the first result link in the DOM (timed in the
     page).  ``bytes``: every response body + headers since navigation
-    (python's http.server does not compress: Material's JSON index would
-    shrink ~4x gzipped; Pagefind's chunks are stored gzipped already)."""
+    (the transferred bytes: ``serve.SiteHandler`` gzips text files as a web
+    server would; Pagefind's chunks are stored gzipped already)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     pg = ctx.new_page()
     sizes: list[int] = []

@@ -10,6 +10,7 @@ import functools
 import http.server
 import os
 import re
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -18,6 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 from support.site_build import shared_site  # noqa: E402
+
+from build_tools.serve import SiteHandler  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -587,3 +590,53 @@ def test_a_site_built_for_a_sub_path_passes_the_link_check(built_url):
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
     assert all(f"<loc>{SITE_URL}/notices/{n.id}.html</loc>" in sitemap for n in built_url["notices"])
     assert 'href="/archive/index.html"' in (site / "404.html").read_text(encoding="utf-8")
+
+
+def test_serve_sends_text_gzipped_to_browsers_that_accept_it(built, tmp_path):
+    """serve.SiteHandler (``iparchive serve``, and the bench's browser
+    measure): HTML, CSS and JS gzipped when the client accepts gzip, the same
+    bytes once unzipped; images, clients without gzip and missing paths as
+    before; a file changed on disk is sent anew."""
+    import gzip
+    import urllib.error
+    import urllib.request
+
+    site = tmp_path / "site"
+    shutil.copytree(built["site"], site)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietServe, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    def get(path, enc="gzip, deflate, br", method="GET"):
+        req = urllib.request.Request(base + path, headers={"Accept-Encoding": enc} if enc else {}, method=method)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.headers, r.read()
+
+    try:
+        css = next((site / "assets" / "stylesheets").glob("main.*.min.css"))
+        for rel in ("/index.html", "/notices/", f"/assets/stylesheets/{css.name}", "/assets/iparchive/site.js"):
+            want = (site / rel.lstrip("/") / ("index.html" if rel.endswith("/") else "")).read_bytes()
+            h, body = get(rel)
+            assert h["Content-Encoding"] == "gzip" and "Accept-Encoding" in h["Vary"], rel
+            assert gzip.decompress(body) == want and len(body) < len(want) / 2, rel
+            h, body = get(rel, enc=None)
+            assert h["Content-Encoding"] is None and body == want, rel
+            assert get(rel, enc="gzip;q=0")[0]["Content-Encoding"] is None
+        h, body = get("/index.html", method="HEAD")
+        assert h["Content-Encoding"] == "gzip" and body == b"" and int(h["Content-Length"]) > 0
+        h, body = get("/assets/images/favicon.png")
+        assert h["Content-Encoding"] is None and body == (site / "assets/images/favicon.png").read_bytes()
+        with pytest.raises(urllib.error.HTTPError) as err:
+            get("/notices/no-such-document.html")
+        assert err.value.code == 404 and "404：页面不存在" in err.value.read().decode("utf-8")
+        page = site / "about.html"
+        page.write_bytes(page.read_bytes().replace(b"</body>", b"<p>changed</p></body>"))
+        assert b"<p>changed</p>" in gzip.decompress(get("/about.html")[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class _QuietServe(SiteHandler):
+    def log_message(self, *args):
+        pass
