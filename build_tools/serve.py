@@ -19,6 +19,7 @@ import gzip
 import http.server
 import io
 import os
+import stat
 import sys
 import threading
 from collections import OrderedDict
@@ -98,10 +99,10 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             return super().send_head()
         try:
             st = os.stat(path)
-            body = _GZIPPED.get(path, st) if os.path.isfile(path) else None
-        except OSError:
-            body = None
-        if body is None:
+            if not stat.S_ISREG(st.st_mode):
+                return super().send_head()
+            body = _GZIPPED.get(path, st)
+        except OSError:  # gone meanwhile: http.server's answer (the 404 page)
             return super().send_head()
         self.send_response(200)
         self.send_header("Content-Type", self.guess_type(path))

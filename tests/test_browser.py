@@ -20,8 +20,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 from support.site_build import shared_site  # noqa: E402
 
-from build_tools.serve import SiteHandler  # noqa: E402
-
 pytestmark = pytest.mark.browser
 
 SHOTS = ROOT / "build" / "screenshots"
@@ -601,11 +599,11 @@ def test_serve_sends_text_gzipped_to_browsers_that_accept_it(built, tmp_path):
     import urllib.error
     import urllib.request
 
+    from build_tools.bench import serve_site
+
     site = tmp_path / "site"
     shutil.copytree(built["site"], site)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietServe, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd, base = serve_site(site)  # serve.SiteHandler, quiet
 
     def get(path, enc="gzip, deflate, br", method="GET"):
         req = urllib.request.Request(base + path, headers={"Accept-Encoding": enc} if enc else {}, method=method)
@@ -635,8 +633,3 @@ def test_serve_sends_text_gzipped_to_browsers_that_accept_it(built, tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-class _QuietServe(SiteHandler):
-    def log_message(self, *args):
-        pass

@@ -117,9 +117,9 @@ def related_documents(
     ~7 s scoring.
     """
     inputs = result_inputs(notices, k, max_chars, max_terms, max_query, tokenizer)
-    last = cache.get(RESULT_KEY) if cache is not None else None
-    if last and last[0] == inputs:  # the same texts: the term cache holds exactly their entries already
-        return {d: list(v) for d, v in last[1].items()}
+    last = _last_result(cache, inputs)
+    if last is not None:  # the same texts: the term cache holds exactly their entries already
+        return last
     out = _related(notices, vectors(notices, max_chars, max_terms, tokenizer, cache), k, max_query)
     if cache is not None:
         cache[RESULT_KEY] = (inputs, {d: list(v) for d, v in out.items()})
@@ -141,10 +141,13 @@ def result_inputs(notices: list[Notice], k: int = 5, max_chars: int = 1200, max_
 def cached_result(notices: list[Notice], cache: Optional[dict]) -> Optional[dict[str, list[tuple[str, float, str]]]]:
     """``related_documents(notices, cache=cache)`` if the cache holds it (the
     same inputs, default settings), else None."""
+    return _last_result(cache, result_inputs(notices)) if cache else None
+
+
+def _last_result(cache: Optional[dict], inputs: str) -> Optional[dict[str, list[tuple[str, float, str]]]]:
+    """A copy of the result the cache keeps, if it was made from ``inputs``."""
     last = cache.get(RESULT_KEY) if cache is not None else None
-    if last and last[0] == result_inputs(notices):
-        return {d: list(v) for d, v in last[1].items()}
-    return None
+    return {d: list(v) for d, v in last[1].items()} if last and last[0] == inputs else None
 
 
 def _related(notices: list[Notice], vecs: list[dict[str, float]], k: int,

@@ -322,6 +322,7 @@ class WrittenFiles:
         if self.cache_file:
             save_keyed(self.cache_file, WRITTEN_KEY, self.new, codec="marshal")
 
+
 _CLAUSES: dict[int, tuple[Notice, dict]] = {}
 
 
