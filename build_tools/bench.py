@@ -36,6 +36,7 @@ from .metadata import load_notice
 from .pipeline import build_site, source_files, staged_paths
 from .publish import run_mkdocs
 from .serve import SiteHandler
+from .settings import chromium, shared_dir
 from .write.mkbuild import read_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +118,7 @@ def search_latency(index_dir: Path) -> dict:
 # ---------------------------------------------------------------- site (browser)
 
 BROWSER_QUERIES = ("惩罚性赔偿", "地理标志", "商业秘密")
-CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = chromium()
 
 
 def serve_site(site: Path):
@@ -372,7 +373,7 @@ def clean_build_dirs(work: Path) -> None:
 
 def run(limit: int | None, keep: bool, *, repeat: int = 1, scale: int = 1, browser: bool = True,
         rebuilds: bool = True) -> dict:
-    shared = Path(os.environ.get("IPARCHIVE_SHARED", ROOT.parent / "shared"))
+    shared = shared_dir()
     work = Path(tempfile.mkdtemp(prefix="iparchive-bench-"))
     out: dict = {"corpus": str(shared / "corpus"), "work": str(work), "repeat": repeat, "scale": scale,
                  "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import random
 import re
 import shutil
@@ -60,6 +59,7 @@ from search.schema import Filters, IndexRecord, read_meta, theme_slug
 from search.tokenizer import normalize
 
 from .bench import CHROMIUM, serve_site
+from .settings import SEARCH_ENV, overridden
 from .pipeline import build_site, load_documents, source_files, staged_paths
 from .write import mkbuild
 from .write.mkbuild import read_stamp
@@ -132,17 +132,9 @@ def corpus_files(n: int = CORPUS_DOCS) -> list[Path]:
 def build(work: Path, files: list[Path], mode: Optional[str]) -> dict:
     """The real build of ``files`` into ``work`` (site, CLI index)."""
     paths = staged_paths(ROOT, work)
-    old = os.environ.get("IPARCHIVE_SEARCH")
-    if mode:
-        os.environ["IPARCHIVE_SEARCH"] = mode
-    try:
+    with overridden({SEARCH_ENV: mode or None}):
         t0 = time.perf_counter()
         rep = build_site(ROOT, paths=paths, files=files, require_sidecar=False, update_lock=False, progress=False)
-    finally:
-        if old is None:
-            os.environ.pop("IPARCHIVE_SEARCH", None)
-        else:
-            os.environ["IPARCHIVE_SEARCH"] = old
     if not rep.ok:
         raise RuntimeError("构建失败：" + "; ".join(str(p) for p in rep.problems if p.level == "error")[:2000])
     (work / "files.txt").write_text("\n".join(map(str, files)), encoding="utf-8")

@@ -58,7 +58,8 @@ import time
 from pathlib import Path
 from typing import Iterator, Optional
 
-PAUSE_ENV = "IPARCHIVE_PAUSE_AT"
+from .settings import PAUSE_ENV, PAUSE_SECONDS_ENV, env
+
 PAUSE_MARK = "IPARCHIVE_PAUSED"
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
@@ -328,10 +329,10 @@ def exclusive(path: Path | str) -> Iterator[None]:
 def pause_point(step: str) -> None:
     """Test hook: with ``IPARCHIVE_PAUSE_AT=<step>`` print a marker and sleep
     (``IPARCHIVE_PAUSE_SECONDS``, default 600) so a test can kill the build here."""
-    if os.environ.get(PAUSE_ENV) != step:
+    if env(PAUSE_ENV) != step:
         return
     print(f"{PAUSE_MARK} {step}", file=sys.stderr, flush=True)
-    time.sleep(float(os.environ.get("IPARCHIVE_PAUSE_SECONDS", "600")))
+    time.sleep(float(env(PAUSE_SECONDS_ENV, "600")))
 
 
 def lock_rows(path: Path) -> Iterator[tuple[int, str, list[str]]]:

@@ -39,7 +39,8 @@ from typing import Optional
 
 import yaml
 
-JINJA_CACHE_ENV = "IPARCHIVE_JINJA_CACHE"
+from .settings import JINJA_CACHE_ENV, TIMING_ENV, env
+
 
 
 ESCAPE_HOOKS = Path(__file__).parent / "write" / "escape_hooks.py"
@@ -129,7 +130,7 @@ def _cached_templates() -> None:
     """With ``IPARCHIVE_JINJA_CACHE``: every Jinja environment MkDocs makes
     keeps compiled templates in that directory (Jinja checks each template's
     source before it trusts the cache)."""
-    where = os.environ.get(JINJA_CACHE_ENV, "").strip()
+    where = env(JINJA_CACHE_ENV)
     if not where:
         return
     import jinja2  # MkDocs' own dependency
@@ -160,7 +161,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except Exception as e:  # mkdocs' Abort too
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 1
-    if os.environ.get("IPARCHIVE_MKBUILD_TIMING"):
+    if env(TIMING_ENV):
         print(f"mkdocs {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
 

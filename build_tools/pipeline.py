@@ -45,6 +45,7 @@ from .lawdates import date_order_problem
 from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, pause_point
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
+from .settings import LOAD_POOL_MIN, MAX_SOURCE_BYTES
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .structure import conservation_error, parse_structure
@@ -313,10 +314,6 @@ def _owner_of(doc_id: str, claimants: list[tuple[Path, Notice]], owners: dict[st
     return -1 if sources and (Path(sources) / name).is_file() else 0
 
 
-# A page carries ~650 bytes of anchors and citation buttons per clause: a
-# 9 MB text of short paragraphs became a 96 MB page (issue 11).  The largest
-# real document (人民检察院刑事诉讼规则, lawrefbook) is 0.31 MB.
-MAX_SOURCE_BYTES = 2_000_000
 
 def identical_sources(files: list[Path]) -> list[Problem]:
     """A warning for each file byte-identical to an earlier one (two ids, two
@@ -342,7 +339,6 @@ def identical_sources(files: list[Path]) -> list[Problem]:
     return probs
 
 
-PARALLEL_MIN = 1000  # documents; below this a worker pool costs more than it saves
 
 
 def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cache_dir: Optional[Path] = None,
@@ -365,7 +361,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     with collector.paused():  # unpickling 358,000 clauses makes no garbage to collect: 0.95 -> 0.67 s
         cached = {p: hit for p in paths if (hit := _cached_load(p, cache_dir)) is not None} if cache_dir else {}
     todo = [p for p in paths if p not in cached]
-    if workers > 1 and len(todo) >= PARALLEL_MIN:
+    if workers > 1 and len(todo) >= LOAD_POOL_MIN:
         pool = ProcessPoolExecutor(workers)
         fresh = pool.map(_load_one, todo, [require_sidecar] * len(todo), [cache_dir] * len(todo),
                          [structure] * len(todo), chunksize=16)

@@ -64,12 +64,11 @@ from search.index import build_index
 from search.schema import read_meta
 
 from .fsutil import atomic_write_text, die_with_parent, pause_point, remove_tree, stale_temp_files, swap_dir
-from .mkdocs_run import JINJA_CACHE_ENV
 from .models import Notice
+from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
 from .write import GENERATED_DIRS, linkcheck, mkbuild
 from .write.search_pages import read_common_chars, shard_count, write_shard_pages
 
-FORK_INDEX_MIN = 1000  # documents; smaller archives index in-process after the site
 LOCK_NAME = "build.lock"
 
 
@@ -103,8 +102,7 @@ def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, sea
         cmd.append("--dirty")
     for d in GENERATED_DIRS:  # their files are only ever replaced (fsutil.replace_bytes): linked, not copied
         cmd += ["--link", d]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
-                                                                  os.environ.get("PYTHONPATH")])))
+    env = child_environment()
     if jinja_cache:
         env[JINJA_CACHE_ENV] = str(jinja_cache)
     r = run_child(cmd, cwd=root, env=env, pause="mkdocs")

@@ -41,11 +41,12 @@ from .clean import (FIELD_LABELS, TITLE_END_RE, SourceLine, clean, is_furniture,
                     normalise_line, parse_bar)
 from .errors import SourceError
 from .models import Declared, RawDocument, Stripped
+from .settings import MAX_READ_BYTES
 
 __all__ = ["ReadError", "decode", "detect_format", "read_file", "normalise_line", "is_furniture", "parse_bar",
            "TITLE_END_RE", "looks_like_title", "CONTENT_CONTAINERS"]
 
-MAX_BYTES = 10 * 1024 * 1024  # larger files are refused with a clear message
+MAX_BYTES = MAX_READ_BYTES  # larger files are refused with a clear message
 
 
 class ReadError(SourceError):

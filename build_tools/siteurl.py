@@ -1,6 +1,6 @@
 """The archive's public address (``site_url``): one setting for every output.
 
-A leaf module (no project imports, cheap for the command line).  Forms of the
+A leaf module (imports only ``settings``, cheap for the command line).  Forms of the
 setting, highest precedence first:
 
 * ``iparchive build --site-url https://ipa.example.org/`` (``SiteUrlAction``
@@ -18,13 +18,12 @@ import os
 from pathlib import Path
 from typing import Optional
 
-
-SITE_URL_ENV = "IPARCHIVE_SITE_URL"
+from .settings import SITE_URL_ENV, env
 
 
 def site_url_setting(config: Optional[Path] = None, override: Optional[str] = None) -> str:
     """The public address without a trailing slash; '' if none is set."""
-    for value in (override, os.environ.get(SITE_URL_ENV)):
+    for value in (override, env(SITE_URL_ENV)):
         if value and value.strip():
             return value.strip().rstrip("/")
     if config is not None and Path(config).is_file():

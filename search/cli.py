@@ -31,6 +31,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
+from build_tools.settings import INDEX_ENV, NO_COLOR_ENV, env
 from build_tools.siteurl import site_url_setting
 
 from .schema import SearchError
@@ -95,7 +96,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _use_color(mode: str, out: TextIO) -> bool:
     if mode == "always":
         return True
-    if mode == "never" or os.environ.get("NO_COLOR"):
+    if mode == "never" or env(NO_COLOR_ENV):
         return False
     return hasattr(out, "isatty") and out.isatty()
 
@@ -103,8 +104,8 @@ def _use_color(mode: str, out: TextIO) -> bool:
 def _index_dir(args) -> Path:
     if args.index is not None:
         return args.index
-    env = os.environ.get("IPARCHIVE_INDEX")
-    return Path(env) if env else DEFAULT_INDEX
+    where = env(INDEX_ENV)
+    return Path(where) if where else DEFAULT_INDEX
 
 
 def site_url_of(args) -> str:

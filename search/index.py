@@ -49,6 +49,7 @@ from typing import Iterable, Optional
 
 from build_tools.fsutil import files_digest
 from build_tools.models import Notice
+from build_tools.settings import BACKEND_ENV, SEARCH_BACKEND_THRESHOLD, env
 
 from . import tokenizer as tk
 from .schema import (META_FILE, NATIONAL_NAME, SCHEMA_VERSION, TITLE_LABEL, Backend, IndexRecord, RecordsToAdd,
@@ -58,8 +59,7 @@ __all__ = ["build_index", "clear_index", "notice_records", "region_terms", "reco
            "choose_backend", "IndexStats", "META_FILE", "SCHEMA_VERSION", "BACKENDS", "AUTO_THRESHOLD"]
 
 BACKENDS = ("whoosh", "tantivy")
-AUTO_THRESHOLD = 10_000  # records; above it backend="auto" picks tantivy
-BACKEND_ENV = "IPARCHIVE_SEARCH_BACKEND"
+AUTO_THRESHOLD = SEARCH_BACKEND_THRESHOLD  # records; above it backend="auto" picks tantivy
 
 
 @dataclass
@@ -170,7 +170,7 @@ def choose_backend(backend: str, records: int, current: Optional[str] = None) ->
     so an archive hovering around it is not rebuilt back and forth.
     """
     if backend == "auto":
-        backend = os.environ.get(BACKEND_ENV, "").strip().lower() or "auto"
+        backend = env(BACKEND_ENV).lower() or "auto"
     if backend != "auto":
         if backend not in BACKENDS:
             raise ValueError(f"未知的检索后端：{backend}（可用：whoosh、tantivy、auto）")

@@ -1,17 +1,18 @@
 """Shared fixtures: paths to the real seed documents and corpora."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path(os.environ.get("IPARCHIVE_CHROMIUM", "/usr/bin/chromium"))
+from build_tools.settings import chromium, shared_dir
+
+CHROMIUM = chromium()
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("IPARCHIVE_SHARED", ROOT.parent / "shared"))
+SHARED = shared_dir()
 SEEDS = ROOT / "source_texts"
 GOVCN = SHARED / "corpus" / "govcn2019"
 LAWREF = SHARED / "corpus" / "lawrefbook"

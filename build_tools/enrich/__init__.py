@@ -28,6 +28,7 @@ from typing import Optional
 from .. import collector
 from ..forked import Forked
 from ..models import Enrichment, Notice, Problem
+from ..settings import RELATED_BESIDE_MIN
 from ..vocabulary import Theme, load_vocabulary
 from .doccache import DocCache, DocEnrichment, compute_all
 from .goals import find_goals
@@ -78,7 +79,6 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
                          (t1 - t0, t2 - t1, t3 - t2, t4 - t3))
 
 
-RELATED_BESIDE_MIN = 500  # documents: related documents in a forked child beside the per-document steps
 
 
 def _related_job(notices: list[Notice], cache: dict) -> tuple[dict, dict, float]:

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..models import Goal, Notice, Reference, Target
+from ..settings import PARALLEL_MIN
 
 CACHE_VERSION = "1"  # bump when DocEnrichment changes shape
-PARALLEL_MIN = 400  # documents to enrich; below this forking costs more than it saves
 HERE = Path(__file__).resolve().parent
 # every module whose rules decide a DocEnrichment (themes, references, goals, targets and what they import)
 MODULES = [HERE / f"{m}.py" for m in ("__init__", "doccache", "themes", "references", "goals", "targets")] + [

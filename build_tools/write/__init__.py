@@ -26,6 +26,7 @@ from typing import Any, Optional
 
 from ..forked import Forked
 from ..models import Enrichment, Notice
+from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
 from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, site_url_setting, write_if_changed
 from .downloads import download_files, write_document_downloads
@@ -122,7 +123,6 @@ def _themes(vocab: Any) -> list[tuple[str, str, str]]:
     return out
 
 
-PARALLEL_MIN = 400  # documents; below this forking the writers costs more than it saves
 
 
 class DocumentJob:

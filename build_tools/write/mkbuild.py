@@ -34,6 +34,7 @@ import yaml
 from .. import mkdocs_run
 from ..fsutil import atomic_write_text, pause_point, remove_tree, swap_dir
 from ..mkdocs_run import ESCAPE_HOOKS
+from ..settings import CHANGES_ENV, PAGEFIND_CHANGES_PERCENT, env
 from ..siteurl import site_url_setting
 
 STAMP = ".iparchive-site.json"   # in the built site: what it was built with
@@ -159,8 +160,7 @@ SHARD_PAGES = "iparchive-pages.json"      # in each cached shard bundle: its pag
 CHANGES = "changes"                       # <cache>/pagefind/changes/: pages changed since their shard was indexed
 CHANGES_SRC = "changes-src"               # <cache>/pagefind/changes-src/: those pages, for Pagefind
 PATCH = "patch.json"                      # <cache>/pagefind/patch.json: what the browser drops from the shards
-CHANGES_ENV = "IPARCHIVE_PAGEFIND_CHANGES"  # pages per 100 of a shard patched before it is re-indexed
-CHANGES_PERCENT = 5
+CHANGES_PERCENT = PAGEFIND_CHANGES_PERCENT  # pages per 100 of a shard patched before it is re-indexed
 # what the browser reads from a merged (non-primary) shard: the runtime and
 # its wasm come from the primary bundle
 SHARD_INDEX_FILES = ("pagefind-entry.json", "index", "filter", "fragment")
@@ -244,7 +244,7 @@ def changes_allowed(pages: int) -> int:
     """Changed pages of a shard the changes bundle may carry before the shard
     is indexed again (``CHANGES_PERCENT`` of it, at least 1;
     ``IPARCHIVE_PAGEFIND_CHANGES=0``: always re-index)."""
-    raw = os.environ.get(CHANGES_ENV, "").strip()
+    raw = env(CHANGES_ENV)
     try:
         percent = float(raw) if raw else CHANGES_PERCENT
     except ValueError:

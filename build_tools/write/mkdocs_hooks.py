@@ -34,18 +34,19 @@ downloads half as much.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
 
+from build_tools import settings  # absolute: MkDocs loads this file by its path
+
 RAW = re.compile(r"^<!--ipa:raw-->\n(.*?)\n<!--/ipa:raw-->$", re.S | re.M)  # what split_raw finds
 PLACEHOLDER = re.compile(r"<!--ipa:raw:(\d+)-->")
 OPEN, CLOSE = "<!--ipa:raw-->\n", "\n<!--/ipa:raw-->"
 _STASH: dict[str, list[str]] = {}
-NAV_MEMO_ENV = "IPARCHIVE_NAV_MEMO"
+NAV_MEMO_ENV = settings.NAV_MEMO_ENV
 _NAV_PAGES: dict[str, set[int]] = {"ids": set()}
 
 
@@ -97,7 +98,7 @@ def on_nav(nav, config, files, **kwargs):
 
 
 def on_env(env, config, files, **kwargs):
-    if os.environ.get(NAV_MEMO_ENV, "1") == "0" or "toc.integrate" in (config.theme.get("features") or ()):
+    if settings.env(settings.NAV_MEMO_ENV, "1") == "0" or "toc.integrate" in (config.theme.get("features") or ()):
         return env  # toc.integrate puts the page's own toc into the nav
     template = env.get_template("partials/nav.html")
     render = template.root_render_func

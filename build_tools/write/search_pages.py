@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 import re
 import shutil
@@ -64,6 +63,7 @@ from typing import Iterable, Optional
 from ..models import Notice
 from ..vocabulary import load_vocabulary
 from ..fsutil import atomic_write_bytes, write_cache_bytes
+from ..settings import PAGEFIND_SHARD_DOCS, SHARD_ENV, env
 from .common import esc, write_if_changed
 from .pagecache import code_digest, digest
 
@@ -76,8 +76,7 @@ NATIONAL = "全国"
 # one index of 3,490: 65 s, 3.3 GB).  1,200 keeps every Pagefind process
 # under 1.5 GB and the query near 1 MB; re-indexing one shard (~17 s) runs
 # beside the rest of a rebuild.
-SHARD_DOCS = 1200
-SHARD_ENV = "IPARCHIVE_PAGEFIND_SHARD_DOCS"
+SHARD_DOCS = PAGEFIND_SHARD_DOCS
 DIGESTS = "page-inputs.pickle"  # doc id -> page_inputs of its page on disk (write_shard_pages)
 CHAR_COUNTS = "char-counts.pickle"  # the totals of the Han characters' counts, and the page digests they sum
 CHAR_COUNTS_DIR = "char-counts"  # <page_inputs hex>: one document's counts
@@ -217,7 +216,7 @@ def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = 
 def shard_docs() -> int:
     """Documents a shard: ``SHARD_DOCS``, or ``IPARCHIVE_PAGEFIND_SHARD_DOCS``
     (a positive integer; ValueError in Chinese otherwise)."""
-    raw = os.environ.get(SHARD_ENV, "").strip()
+    raw = env(SHARD_ENV)
     if not raw:
         return SHARD_DOCS
     if not raw.isdigit() or int(raw) < 1:

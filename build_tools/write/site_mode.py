@@ -11,14 +11,13 @@ unset: by size).
 from __future__ import annotations
 
 import itertools
-import os
 from typing import Iterable, Optional
 
 from ..models import Notice
+from ..settings import LARGE_CLAUSES, SEARCH_ENV, env
 
-ENV = "IPARCHIVE_SEARCH"
+ENV = SEARCH_ENV
 MODES = ("material", "pagefind")
-LARGE_CLAUSES = 5000  # ≈ 7 MB of Material index, ~2 s before a first result
 
 
 def search_mode(notices: Optional[Iterable[Notice]] = None, *, clauses: Optional[int] = None,
@@ -28,7 +27,7 @@ def search_mode(notices: Optional[Iterable[Notice]] = None, *, clauses: Optional
     ``override`` (or $IPARCHIVE_SEARCH) of 'material'/'pagefind' wins; 'auto',
     '' or None decide by size.  Raises ValueError for anything else.
     """
-    want = (override if override is not None else os.environ.get(ENV, "")).strip().lower()
+    want = (override if override is not None else env(ENV)).strip().lower()
     if want in MODES:
         return want
     if want not in ("", "auto"):
