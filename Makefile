@@ -48,12 +48,12 @@ serve: $(STAMP)
 ## Benchmark on the real corpora (not a test).
 bench: $(STAMP)
 	$(BYTECODE)
-	$(PY) -m build_tools.bench
-	$(PY) -m build_tools.bench_search
+	$(PY) -m benchmarks.bench
+	$(PY) -m benchmarks.bench_search
 
 ## Search quality: recall and precision@10 of the CLI and the browser (not a test).
 bench-search: $(STAMP)
-	$(PY) -m build_tools.bench_search
+	$(PY) -m benchmarks.bench_search
 
 clean:
 	rm -rf site site.tmp site.old build docs/notices docs/tags docs/data docs/generated docs/works docs/index.md search/index search/index.tmp

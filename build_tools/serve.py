@@ -25,7 +25,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-__all__ = ["SiteHandler", "serve_site", "accepts_gzip", "NOT_FOUND_PAGE", "COMPRESSED"]
+__all__ = ["SiteHandler", "serve_site", "background_server", "accepts_gzip", "NOT_FOUND_PAGE", "COMPRESSED"]
 
 NOT_FOUND_PAGE = "404.html"  # MkDocs writes the theme's Chinese 404 page (overrides/404.html) there
 COMPRESSED = frozenset({".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map"})
@@ -144,3 +144,20 @@ def serve_site(site: Path, port: int) -> None:
             httpd.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+class QuietHandler(SiteHandler):
+    """``SiteHandler`` without the request log (tests, benchmarks)."""
+
+    def log_message(self, format: str, *args) -> None:
+        pass
+
+
+def background_server(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """(server, base URL) serving ``site`` on a free port of 127.0.0.1 from a
+    daemon thread, exactly as ``iparchive serve`` does (text files gzipped),
+    without its log: the browser tests and ``make bench`` measure through it.
+    The caller ends it with ``shutdown()``."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"

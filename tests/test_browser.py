@@ -599,7 +599,7 @@ def test_serve_sends_text_gzipped_to_browsers_that_accept_it(built, tmp_path):
     import urllib.error
     import urllib.request
 
-    from build_tools.bench import serve_site
+    from build_tools.serve import background_server as serve_site
 
     site = tmp_path / "site"
     shutil.copytree(built["site"], site)

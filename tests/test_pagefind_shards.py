@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from build_tools.bench import changed_copy, serve_site
+from benchmarks.bench import changed_copy
 from build_tools.fsutil import PAUSE_ENV, PAUSE_MARK
-from build_tools.bench_search import Query, build, index_records, truth
+from benchmarks.bench_search import Query, build, index_records, truth
+from build_tools.serve import background_server as serve_site
 from build_tools.pipeline import build_site, source_files, staged_paths
 from build_tools.write import mkbuild, search_pages
 from build_tools.write.search_pages import SHARD_ENV, shard_count, shard_of

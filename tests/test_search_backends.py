@@ -1,7 +1,7 @@
 """Whoosh and tantivy behind one search interface (issue 7).
 
 The same notices (seeds + govcn2019 paragraphs) are indexed by both
-backends; every benchmark query (build_tools/bench.py QUERIES) and a set of
+backends; every benchmark query (benchmarks/bench.py QUERIES) and a set of
 syntax cases must give the same matches, totals and highlights, and bad
 queries the same Chinese messages.  Tantivy's pre-tokenised strings are
 checked against the Whoosh analyzers' terms on real text.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.bench import QUERIES, _split_query
+from benchmarks.bench import QUERIES, split_query
 from search import index as sindex
 from search import tokenizer as tk
 from search.index import build_index, choose_backend
@@ -93,7 +93,7 @@ def test_gram_string_positions_are_slots():
 
 @pytest.mark.parametrize("q", QUERIES + SYNTAX)
 def test_backends_agree(both, q):
-    text, args = _split_query(q)
+    text, args = split_query(q)
     kw = _kwargs(args)
     tw, hw = _matches(both["whoosh"], text, **kw)
     tt, ht = _matches(both["tantivy"], text, **kw)

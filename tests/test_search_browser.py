@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.bench import serve_site
-from build_tools.bench_search import Query, build, index_records, topical_laws, truth
+from benchmarks.bench_search import Query, build, index_records, topical_laws, truth
 from build_tools.pipeline import source_files
+from build_tools.serve import background_server as serve_site
 from build_tools.write.search_pages import spaced, theme_name_map
 
 pytestmark = pytest.mark.browser

@@ -213,7 +213,7 @@ def _in_own_thread(fn):
 @pytest.mark.browser
 @pytest.mark.parametrize("query", ["惩罚性赔偿", "地理标志"])
 def test_pagefind_search_in_chromium_reaches_a_clause(large, query, record_property):
-    from build_tools.bench import CHROMIUM
+    from conftest import CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh")
@@ -226,7 +226,9 @@ def test_pagefind_search_in_chromium_reaches_a_clause(large, query, record_prope
 def _search_and_follow(large, query: str) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from build_tools.bench import CHROMIUM, first_result, serve_site
+    from benchmarks.bench import first_result
+    from build_tools.serve import background_server as serve_site
+    from conftest import CHROMIUM
 
     site = large["paths"].site
     httpd, base = serve_site(site)

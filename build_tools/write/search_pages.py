@@ -12,7 +12,7 @@ point at ``notices/<id>.html#s2-3`` on the real site::
     <h1 data-pagefind-meta="title[data-title]" data-title="题名">题 名</h1>
     <h3 id="s2-3">二 （ 三 ）</h3><p>（ 三 ） 持 续 加 强 …</p> …
 
-Two choices, both measured by ``make bench-search`` (build_tools/bench_search.py):
+Two choices, both measured by ``make bench-search`` (benchmarks/bench_search.py):
 
 * **Pre-segmented text, one Han character (or punctuation mark, or run of
   letters, or of digits) per word, split by spaces.**  Pagefind 1.5 segments

@@ -30,7 +30,7 @@ Pagefind's own matching: what the box relied on before (Pagefind issues
 #1237, #659, #987).  Table on stdout, figures in ``build/bench.json`` under
 ``search_quality`` (other keys kept; ``--only`` keeps the other archive's).
 
-    .venv/bin/python -m build_tools.bench_search [--keep] [--docs N]
+    .venv/bin/python -m benchmarks.bench_search [--keep] [--docs N]
 """
 from __future__ import annotations
 
@@ -58,15 +58,15 @@ from search.query import run_search
 from search.schema import Filters, IndexRecord, read_meta, theme_slug
 from search.tokenizer import normalize
 
-from .bench import CHROMIUM, serve_site
-from .settings import SEARCH_ENV, overridden
-from .pipeline import build_site, load_documents, source_files, staged_paths
-from .write import mkbuild
-from .write.mkbuild import read_stamp
-from .write.search_pages import write_search_pages
+from build_tools.pipeline import build_site, load_documents, source_files, staged_paths
+from build_tools.serve import background_server
+from build_tools.settings import ROOT, SEARCH_ENV, chromium, overridden, shared_dir
+from build_tools.write import mkbuild
+from build_tools.write.mkbuild import read_stamp
+from build_tools.write.search_pages import write_search_pages
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = shared_dir()
+CHROMIUM = chromium()
 CORPUS_DOCS = 160
 COLD = 12  # queries timed from a cold page (latency, bytes)
 IP_LAWS = ("专利法", "商标法", "著作权法", "反不正当竞争法", "种子法", "科学技术进步法", "促进科技成果转化法",
@@ -274,7 +274,7 @@ class Browser:
         self.mode = mode
         self.site = Path(site)
         self._gz: dict[str, int] = {}
-        self.httpd, self.base = serve_site(site)
+        self.httpd, self.base = background_server(site)
         self.browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         self.page = None
 

@@ -3,7 +3,7 @@ as a user's ``make site`` (``iparchive build``) runs one: the interpreter's
 start, the imports and the build, and nothing left in memory by the full
 build before it.  ``bench.rebuild_rounds`` times it from outside.
 
-Usage (by the bench only): ``python -m build_tools.bench_rebuild SPEC OUT``:
+Usage (by the bench only): ``python -m benchmarks.bench_rebuild SPEC OUT``:
 SPEC a pickle of {"root", "paths" (pipeline.Paths), "files"}; OUT gets the
 report as JSON (timings, pages written, documents made, errors).
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 def main(spec_file: str, out_file: str) -> int:
-    from .pipeline import build_site  # the same imports as iparchive build
+    from build_tools.pipeline import build_site  # the same imports as iparchive build
 
     spec = pickle.loads(Path(spec_file).read_bytes())
     rep = build_site(spec["root"], paths=spec["paths"], files=spec["files"], require_sidecar=False,

@@ -12,8 +12,6 @@ rebuild that followed one ran 2-3 s slower while the kernel flushed it).
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import os
 import pickle
@@ -31,15 +29,12 @@ from typing import Optional
 from playwright.sync_api import sync_playwright
 from search.index import META_FILE
 from search.query import search
-
-from .metadata import load_notice
-from .pipeline import build_site, source_files, staged_paths
-from .publish import run_mkdocs
-from .serve import SiteHandler
-from .settings import chromium, shared_dir
-from .write.mkbuild import read_stamp
-
-ROOT = Path(__file__).resolve().parent.parent
+from build_tools.metadata import load_notice
+from build_tools.pipeline import build_site, source_files, staged_paths
+from build_tools.publish import run_mkdocs
+from build_tools.serve import background_server
+from build_tools.settings import ROOT, chromium, shared_dir
+from build_tools.write.mkbuild import read_stamp
 
 QUERIES = [
     "惩罚性赔偿", "地理标志", "知识产权", "专利", "商标", "著作权", "商业秘密", "植物新品种", "税", "企业",
@@ -78,7 +73,7 @@ def corpus_files(shared: Path, limit: int | None) -> list[Path]:
     return files + own
 
 
-def _split_query(q: str) -> tuple[str, list[str]]:
+def split_query(q: str) -> tuple[str, list[str]]:
     parts = q.split(" --")
     args = []
     for extra in parts[1:]:
@@ -90,7 +85,7 @@ def _split_query(q: str) -> tuple[str, list[str]]:
 def search_latency(index_dir: Path) -> dict:
     lat = []
     for q in QUERIES:
-        text, args = _split_query(q)
+        text, args = split_query(q)
         kw = {}
         for k, v in zip(args[::2], args[1::2]):
             key = {"--region": "region", "--theme": "theme", "--type": "doc_type"}.get(k)
@@ -105,7 +100,7 @@ def search_latency(index_dir: Path) -> dict:
         lat.append((time.perf_counter() - t0) * 1000)
     cmd_times = []
     for q in QUERIES[:10]:
-        text, args = _split_query(q)
+        text, args = split_query(q)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "build_tools.cli", "search", text, "--index", str(index_dir), "--limit", "20", *args],
                        cwd=ROOT, capture_output=True, text=True)
@@ -119,18 +114,6 @@ def search_latency(index_dir: Path) -> dict:
 
 BROWSER_QUERIES = ("惩罚性赔偿", "地理标志", "商业秘密")
 CHROMIUM = chromium()
-
-
-def serve_site(site: Path):
-    """(http.server, base URL) serving ``site`` on 127.0.0.1 in a thread, as
-    ``iparchive serve`` serves it (``serve.SiteHandler``: text files gzipped)."""
-    class Quiet(SiteHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
 def first_result(browser, url: str, query: str, mode: str, *, settle: bool = False) -> dict:
@@ -184,7 +167,7 @@ def browser_search(site: Path, mode: str, queries=BROWSER_QUERIES) -> dict:
     Chromium over http on 127.0.0.1 (``mode``: 'pagefind' or 'material')."""
     if not CHROMIUM.exists():
         return {"error": f"{CHROMIUM} missing"}
-    httpd, base = serve_site(site)
+    httpd, base = background_server(site)
     try:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
@@ -464,7 +447,7 @@ def rebuild_rounds(paths, files: list[Path], work: Path, repeat: int) -> dict:
             spec.write_bytes(pickle.dumps({"root": ROOT, "paths": paths, "files": current}))
             settle()
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "build_tools.bench_rebuild", str(spec), str(result)],
+            subprocess.run([sys.executable, "-m", "benchmarks.bench_rebuild", str(spec), str(result)],
                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             runs.setdefault(kind, []).append(time.perf_counter() - t0)
             try:
