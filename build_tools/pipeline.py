@@ -486,14 +486,6 @@ def _staged_config(root: Path, work: Path, docs: Path) -> Path:
     return config
 
 
-def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",
-               dirty: bool = False) -> None:
-    """``publish.run_mkdocs`` (kept here for scripts/site_build.py)."""
-    from . import publish  # the write stage and search backends load only when a site is built
-
-    publish.run_mkdocs(root, site_dir, config=config, search=search, dirty=dirty)
-
-
 def check_archive(root: Path) -> list[Problem]:
     """Everything ``iparchive check`` reports: sources, sidecars (every
     problem of each, with its line), ids and their owners, anchors.  Never

@@ -285,7 +285,8 @@ def big(tmp_path_factory):
     these tests do not search)."""
     import random
 
-    from build_tools.pipeline import enrich_stage, load_documents, run_mkdocs, source_files, staged_paths
+    from build_tools.pipeline import enrich_stage, load_documents, source_files, staged_paths
+    from build_tools.publish import run_mkdocs
     from build_tools.write import write_docs
     from conftest import GOVCN, LAWREF
 

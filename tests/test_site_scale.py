@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from build_tools.pipeline import build_site, load_documents, run_mkdocs, source_files, staged_paths
+from build_tools.pipeline import build_site, load_documents, source_files, staged_paths
+from build_tools.publish import run_mkdocs
 from build_tools.write import _themes, mkbuild, search_mode, write_docs
 from build_tools.write.common import ThemeIndex, find_clause
 from build_tools.write.site_mode import ENV, LARGE_CLAUSES

@@ -24,11 +24,9 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import json
 import re
 import zipfile
 from pathlib import Path
-from typing import Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
@@ -36,9 +34,7 @@ from lxml import etree
 
 from ..fsutil import replace_bytes
 from ..models import Notice
-from .common import ThemeIndex, clause_url, region_label, type_family, write_if_changed
-from .exports import document
-from .xrefs import Citing
+from .common import clause_url, region_label, type_family, write_if_changed
 
 DOWNLOAD_DIR = "data/notices"
 DOCX_VERSION = "1"  # bump when the Word layout changes
@@ -203,19 +199,6 @@ def write_docx(path: Path, n: Notice, site_url: str, record: str, gbt: str) -> b
         z.comment = digest
     replace_bytes(path, buf.getvalue())  # a new file: the site may hold a hard link to the old one
     return True
-
-
-def write_downloads(notices: list[Notice], docs_dir: Path, site_url: str,
-                    cited_by: dict[str, list[Citing]], themes: ThemeIndex,
-                    gbt_of: Callable[[Notice], str]) -> list[Path]:
-    """Every document's four downloads; returns the paths (all of them).
-    ``gbt_of(n)``: the GB/T 7714 prefix of the page buttons (``pages.gbt_prefix``)."""
-    out: list[Path] = []
-    for n in notices:
-        # one line, json's C encoder (indent= takes the pure-Python one: 6 of 8 s on 200 laws)
-        record = json.dumps(document(n, site_url, cited_by.get(n.id, []), themes), ensure_ascii=False)
-        out += write_document_downloads(n, docs_dir, site_url, record, gbt_of(n))
-    return out
 
 
 def write_document_downloads(n: Notice, docs_dir: Path, site_url: str, record: str, gbt: str) -> list[Path]:

@@ -253,10 +253,6 @@ def _banners(n: Notice, shown: list[str]) -> list[str]:
     return out
 
 
-def _ref_item(ctx: dict, src_doc: str, clause_id: Optional[str], text: str, href: str, label: str) -> str:
-    return f'<li><a href="{esc(href)}">{label}</a>{("：" + esc(text)) if text else ""}</li>'
-
-
 def _refs_out(n: Notice, ctx: dict) -> str:
     """引用文件: what this document cites, clause by clause."""
     page, items = ctx["page"], []
@@ -266,7 +262,7 @@ def _refs_out(n: Notice, ctx: dict) -> str:
         lis = []
         for r in refs:
             if r.target_id and r.target_id in ctx["doc_ids"]:
-                t = ctx["titles"][r.target_id]
+                t = ctx["notices"][r.target_id].title
                 href = rel(page, notice_path(r.target_id)) + (f"#{r.target_clause}" if r.target_clause else "")
                 lis.append(f'<li><a href="{esc(href)}">{esc(t)}{(" " + esc(r.target_clause)) if r.target_clause else ""}</a>（文库内）— 原文：{esc(r.text)}</li>')
             elif r.external_key and r.external_key in ctx["external_ok"]:
@@ -472,16 +468,6 @@ def downloads_html(n: Notice, page: str) -> str:
     return f'<p class="downloads" data-search-exclude>下载本文件：{" · ".join(links)}</p>'
 
 
-class _Titles:
-    """doc id -> title, read through from the notices dict."""
-
-    def __init__(self, notices: dict[str, Notice]):
-        self.notices = notices
-
-    def __getitem__(self, doc_id: str) -> str:
-        return self.notices[doc_id].title
-
-
 def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
                   cited_by: dict[str, list[Citing]], external: dict[str, External],
                   related: dict[str, list[tuple[str, str]]], redirects: dict[str, str],
@@ -502,7 +488,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
         # the dicts themselves (membership, lookups): copying them for every
         # page was quadratic (9 s of 45 on 3,490 documents)
         "external_ok": external, "doc_ids": notices, "notices": notices,
-        "titles": _Titles(notices), "cited_by": cited_by,
+        "cited_by": cited_by,
         "related": related,
     }
     # absolute with site_url; else relative to this page (the script resolves it)
