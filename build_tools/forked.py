@@ -1,4 +1,4 @@
-"""One call run in a forked child beside the caller's own work.
+"""Forked children: one call beside the caller's own work, or a map over both cores.
 
 ``Forked(what, fn, *args, **kwargs).start(beside)`` forks a child that runs
 ``fn(*args, **kwargs)`` and sends its return value back through a pipe;
@@ -19,17 +19,26 @@ dies with its parent (``fsutil.die_with_parent``) and leaves with
 ``os._exit`` (no atexit handlers or cache flushes of the parent's objects).
 Without ``fork`` (or with ``beside`` false) the call runs inline at
 ``start`` and ``result()`` returns its value.
+
+``fork_map(fn, items, workers, at_least=N)`` is ``[fn(x) for x in items]``
+over a pool of forked workers (all cores) when there are at least ``N``
+items: the workers find ``fn`` and ``items`` in the parent's memory as it
+was at the fork (``MAPPED``, the one module global that hands data to
+children), only the results are pickled back, in order.  Used for each
+document's enrichment (``enrich.doccache.compute_all``) and each document's
+page, record and downloads (``write.DocumentJob.run``).
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Optional, Sequence
 
 from .fsutil import die_with_parent
 
 _PENDING = object()
+MAPPED: tuple = ()  # (fn, items) of the running fork_map: set just before its workers fork
 
 
 class Forked:
@@ -83,3 +92,24 @@ def _child(conn, fn, args, kwargs) -> None:
         conn.send(("error", traceback.format_exc()))
     conn.close()
     os._exit(0)
+
+
+def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: Optional[int] = None, *, at_least: int) -> list:
+    """``[fn(x) for x in items]``, on ``workers`` forked processes (default:
+    every core) when there are at least ``at_least`` items and ``fork``
+    exists; else inline."""
+    global MAPPED
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(items) < at_least or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(x) for x in items]
+    MAPPED = (fn, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_mapped, range(len(items)), chunksize=8)
+    finally:
+        MAPPED = ()
+
+
+def _mapped(index: int) -> Any:
+    fn, items = MAPPED
+    return fn(items[index])

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from build_tools import forked
 from build_tools.forked import Forked
 
 
@@ -49,3 +50,20 @@ def test_cancel_stops_the_child():
     t0 = time.perf_counter()
     job.cancel()
     assert not job.proc.is_alive() and time.perf_counter() - t0 < 5
+
+
+def _pid_of(x):
+    return os.getpid(), x
+
+
+def test_fork_map_runs_on_forked_workers_in_order_from_its_threshold():
+    """``fork_map``: the results in the items' order; at ``at_least`` items
+    they come from other processes (the workers read the items from the
+    parent's memory), below it from this one; nothing is left for the next
+    fork (``MAPPED`` is emptied)."""
+    items = list(range(40))
+    out = forked.fork_map(_pid_of, items, 2, at_least=40)
+    assert [x for _, x in out] == items
+    assert os.getpid() not in {pid for pid, _ in out} and forked.MAPPED == ()
+    inline = forked.fork_map(_pid_of, items, 2, at_least=41)
+    assert inline == [(os.getpid(), x) for x in items]

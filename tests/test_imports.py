@@ -1,4 +1,4 @@
-"""The import graph of build_tools/ and search/, read with the stdlib ``ast``.
+"""The import graph of build_tools/, search/ and benchmarks/, read with the stdlib ``ast``.
 
 Rules pinned here (issue 17, "a house a newcomer can change"):
 
@@ -13,6 +13,18 @@ Rules pinned here (issue 17, "a house a newcomer can change"):
 - no ``sys.path.insert`` in tests (pyproject's pytest ``pythonpath`` and the
   installed package make the project importable).
 
+And the house rules of issue 24, over build_tools/, search/ and benchmarks/:
+
+- the benchmarks live in benchmarks/, outside the package, and nothing in
+  build_tools/ or search/ imports them;
+- the environment is read in ``ENV_READERS`` only (``settings.py``: every
+  variable declared once, read when used); writing a variable for a child
+  process (``siteurl.SiteUrlAction``) is not a read;
+- processes and threads are started only at the sites of ``LAUNCHES``
+  (subprocess, multiprocessing, os.fork, threading, concurrent.futures),
+  a list that only shrinks: a new one goes through ``forked.py`` (a call
+  beside, ``fork_map``) or is added here with a reason in review.
+
 ``ALLOWED`` would list known violations (it is empty): a violation not in it
 fails, and so does an entry that is no longer a violation.
 """
@@ -24,13 +36,15 @@ import re
 import subprocess
 import sys
 import tokenize
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("build_tools", "search")
+PACKAGES = ("build_tools", "search", "benchmarks")
+PACKAGE = ("build_tools", "search")  # what is installed; the benchmarks stand beside it
 # a comment that is only a tool marker is not a reason
 MARKER = re.compile(r"^(?:noqa(?::[\sA-Z0-9,]*)?|type:\s*ignore(?:\[[^\]]*\])?|pragma:.*|nosec|pylint:.*)$", re.I)
 
@@ -295,7 +309,7 @@ ALLOWED: set[tuple] = set()
 
 def test_every_import_rule_holds_or_is_allowed():
     """No new cycle, underscored import or unexplained function-level import
-    anywhere in build_tools/ and search/ (the list of old ones only shrinks)."""
+    anywhere in build_tools/, search/ and benchmarks/ (the list of old ones only shrinks)."""
     graph = analyse()
     new = [v for v in graph.violations if (v.rule, *v.key) not in ALLOWED]
     stale = ALLOWED - {(v.rule, *v.key) for v in graph.violations}
@@ -450,3 +464,192 @@ def test_a_search_package_that_fails_to_import_is_a_clear_error(tmp_path):
     real = subprocess.run([sys.executable, "-m", "build_tools.cli", "search", "--help"], cwd=ROOT,
                           capture_output=True, text=True)
     assert real.returncode == 0 and "--region" in real.stdout  # the real one is there
+
+
+# --- issue 24: benchmarks outside the package, one reader of the environment, known launch sites ----------------
+
+def test_the_benchmarks_live_outside_the_package():
+    """bench.py, bench_search.py, bench_rebuild.py are in benchmarks/; no
+    module of build_tools/ or search/ is a benchmark or imports one (a
+    benchmark at the top of the package's import graph re-made every page
+    when its docstring changed)."""
+    assert {p.name for p in (ROOT / "benchmarks").glob("bench*.py")} == {"bench.py", "bench_search.py", "bench_rebuild.py"}
+    assert not [p for pkg in PACKAGE for p in (ROOT / pkg).rglob("bench*.py")]
+    graph = analyse()
+    assert any(e.source.startswith("benchmarks.") for e in graph.edges)  # the analysis reads them
+    into = [f"{e.path}:{e.line}" for e in graph.edges if e.target.startswith("benchmarks") and not e.source.startswith("benchmarks")]
+    assert not into, into
+
+
+def environment_reads(root: Path = ROOT, packages=PACKAGES) -> dict[str, list[int]]:
+    """File -> lines where it reads the environment: ``os.environ`` in any
+    use but the target of an assignment or ``del`` (``os.environ[k] = v``),
+    ``os.getenv``/``os.environb``, or ``from os import environ/getenv``."""
+    out: dict[str, list[int]] = {}
+    for pkg in packages:
+        for path in sorted((root / pkg).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            written = {id(t.value) for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AugAssign, ast.Delete))
+                       for t in (n.targets if isinstance(n, (ast.Assign, ast.Delete)) else [n.target])
+                       if isinstance(t, ast.Subscript)}
+            lines = []
+            for n in ast.walk(tree):
+                if (isinstance(n, ast.Attribute) and n.attr in ("environ", "environb", "getenv", "getenvb")
+                        and isinstance(n.value, ast.Name) and n.value.id == "os" and id(n) not in written):
+                    lines.append(n.lineno)
+                elif isinstance(n, ast.ImportFrom) and n.module == "os" and any(
+                        a.name in ("environ", "environb", "getenv", "getenvb") for a in n.names):
+                    lines.append(n.lineno)
+            if lines:
+                out[rel] = sorted(lines)
+    return out
+
+
+ENV_READERS = {"build_tools/settings.py"}  # at most two modules (issue 24); today one
+
+
+def test_the_environment_is_read_in_settings_only():
+    """Every environment variable is declared and read in settings.py (before
+    issue 24: 12 modules read os.environ); the others call settings.env."""
+    readers = environment_reads()
+    assert set(readers) == ENV_READERS, {k: v for k, v in readers.items() if k not in ENV_READERS}
+    assert len(ENV_READERS) <= 2
+
+
+def test_what_counts_as_reading_the_environment(tmp_path):
+    """Reads: .get, a subscript, a copy, ``in``, os.getenv, ``from os import
+    environ``; a write for a child process is not a read."""
+    root = write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/get.py": "import os\nX = os.environ.get('A')\n",
+        "pkg/sub.py": "import os\ndef f():\n    return os.environ['A']\n",
+        "pkg/copy.py": "import os\nENV = dict(os.environ, B='1')\n",
+        "pkg/has.py": "import os\nY = 'A' in os.environ\n",
+        "pkg/getenv.py": "import os\nZ = os.getenv('A')\n",
+        "pkg/named.py": "from os import environ\n",
+        "pkg/write.py": "import os\ndef f(url):\n    os.environ['A'] = url\n    del os.environ['B']\n",
+    })
+    assert set(environment_reads(root, ("pkg",))) == {f"pkg/{m}.py" for m in ("get", "sub", "copy", "has", "getenv", "named")}
+
+
+LAUNCHERS = {"Popen", "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput",  # subprocess
+             "Process", "Pool", "Thread", "Timer", "ThreadPoolExecutor", "ProcessPoolExecutor",  # pools and threads
+             "fork", "forkpty", "system", "posix_spawn", "posix_spawnp", "spawnv", "spawnvp", "popen"}  # os
+LAUNCH_MODULES = ("subprocess", "multiprocessing", "threading", "concurrent.futures", "os")
+
+
+def dotted(node: ast.AST) -> str:
+    """``a.b.c`` of a call's function; a call inside the chain is ``f()``."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    parts.append(node.id if isinstance(node, ast.Name) else dotted(node.func) + "()" if isinstance(node, ast.Call) else "?")
+    return ".".join(reversed(parts))
+
+
+def launch_sites(root: Path = ROOT, packages=PACKAGES) -> Counter:
+    """(file, enclosing function, what is launched) -> how many calls there.
+    A call counts when its name, with the file's imports resolved, is one
+    of ``LAUNCHERS`` under a launching module (``subprocess.Popen``,
+    ``multiprocessing.get_context("fork").Pool``, ``ThreadPoolExecutor``
+    imported by name), or a ``Process``/``Pool``/``Thread``/executor of a
+    context held in a variable (``ctx.Process``)."""
+    out: Counter = Counter()
+    for pkg in packages:
+        for path in sorted((root / pkg).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            names: dict[str, str] = {}
+            for n in ast.walk(tree):
+                if isinstance(n, ast.Import):
+                    for a in n.names:
+                        names[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+                elif isinstance(n, ast.ImportFrom) and n.module and not n.level:
+                    for a in n.names:
+                        names[a.asname or a.name] = f"{n.module}.{a.name}"
+
+            def visit(node: ast.AST, scope: list[str]) -> None:
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        visit(child, scope + [child.name])
+                        continue
+                    if isinstance(child, ast.Call):
+                        head, _, rest = dotted(child.func).partition(".")
+                        full = names.get(head, head) + ("." + rest if rest else "")
+                        last = full.rsplit(".", 1)[-1]
+                        if last in LAUNCHERS and (full.startswith(tuple(m + "." for m in LAUNCH_MODULES))
+                                                  or last in ("Process", "Pool", "Thread", "ThreadPoolExecutor",
+                                                              "ProcessPoolExecutor")):
+                            out[(rel, ".".join(scope) or "<module>", full)] += 1
+                    visit(child, scope)
+
+            visit(tree, [])
+    return out
+
+
+# Every place a process or thread is started, as (file, function, call): count.  It only shrinks.  forked.py
+# owns the forks that hand the build's objects to children (Forked: a call beside; fork_map: a map over both
+# cores, which replaced the pools of write.DocumentJob and enrich.doccache and their three module globals).
+# Left where they are (issue 24 moves them with publish/ and build/): the load stage's process pool, the
+# publish protocol's children (MkDocs, the index and search-page forks, the copy and removal threads),
+# Pagefind's processes and their thread, the archive.json thread, git for `redirects --suggest`, the server
+# thread of tests and benchmarks, and the benchmarks' own.
+LAUNCHES = {
+    ("build_tools/forked.py", "Forked.start", "ctx.Process"): 1,
+    ("build_tools/forked.py", "fork_map", "multiprocessing.get_context().Pool"): 1,
+    ("build_tools/pipeline.py", "load_documents", "concurrent.futures.ProcessPoolExecutor"): 1,
+    ("build_tools/publish.py", "run_child", "subprocess.Popen"): 1,
+    ("build_tools/publish.py", "IndexJob.__init__", "multiprocessing.get_context().Process"): 1,
+    ("build_tools/publish.py", "SiteBuild.__enter__", "threading.Thread"): 1,
+    ("build_tools/publish.py", "SiteBuild.start_browser_index", "multiprocessing.get_context().Process"): 1,
+    ("build_tools/publish.py", "SiteBuild.commit", "threading.Thread"): 1,
+    ("build_tools/renumber.py", "committed_texts.texts", "subprocess.run"): 1,
+    ("build_tools/serve.py", "background_server", "threading.Thread"): 1,
+    ("build_tools/write/__init__.py", "write_docs", "concurrent.futures.ThreadPoolExecutor"): 1,
+    ("build_tools/write/mkbuild.py", "pagefind_start", "subprocess.Popen"): 1,
+    ("build_tools/write/mkbuild.py", "PagefindShards.__init__", "threading.Thread"): 1,
+    ("build_tools/write/mkbuild.py", "PagefindShards._index", "subprocess.Popen"): 1,
+    ("benchmarks/bench.py", "search_latency", "subprocess.run"): 1,
+    ("benchmarks/bench.py", "PeakSampler.__init__", "threading.Thread"): 1,
+    ("benchmarks/bench.py", "rebuild_rounds", "subprocess.run"): 1,
+}
+
+
+def test_processes_and_threads_start_only_at_the_known_sites():
+    """No new launch site (a fork, pool, thread or child process) appears
+    outside ``LAUNCHES``, and a site that is gone is struck from it."""
+    found = launch_sites()
+    new = {k: v for k, v in found.items() if v > LAUNCHES.get(k, 0)}
+    gone = {k: v for k, v in LAUNCHES.items() if found.get(k, 0) < v}
+    assert not new, f"new launch sites (go through build_tools/forked.py, or list them with a reason): {new}"
+    assert not gone, f"fewer launches than listed: lower or delete these LAUNCHES entries: {gone}"
+
+
+def test_what_counts_as_a_launch(tmp_path):
+    """Module calls, a context's pool, a context in a variable, a name
+    imported from concurrent.futures, os.fork; not ``subprocess``'s
+    constants or a method that happens to be called ``run``."""
+    root = write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/a.py": (
+            "import multiprocessing, os, subprocess, threading\n"
+            "from concurrent.futures import ThreadPoolExecutor as TPE\n"
+            "def f(job):\n"
+            "    subprocess.run(['true'], stdout=subprocess.DEVNULL)\n"
+            "    multiprocessing.get_context('fork').Pool(2)\n"
+            "    ctx = multiprocessing.get_context('fork')\n"
+            "    ctx.Process(target=print)\n"
+            "    TPE(1)\n"
+            "    job.run()\n"
+            "    os.fork()\n"
+            "class K:\n"
+            "    def m(self):\n"
+            "        threading.Thread(target=print).start()\n"
+        ),
+    })
+    assert launch_sites(root, ("pkg",)) == Counter({
+        ("pkg/a.py", "f", "subprocess.run"): 1, ("pkg/a.py", "f", "multiprocessing.get_context().Pool"): 1,
+        ("pkg/a.py", "f", "ctx.Process"): 1, ("pkg/a.py", "f", "concurrent.futures.ThreadPoolExecutor"): 1,
+        ("pkg/a.py", "f", "os.fork"): 1, ("pkg/a.py", "K.m", "threading.Thread"): 1})

@@ -23,13 +23,13 @@ stays in ``enrich_all``: it is recomputed on every build.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..forked import fork_map
 from ..models import Goal, Notice, Reference, Target
 from ..settings import PARALLEL_MIN
 
@@ -116,25 +116,7 @@ class DocCache:
                     f.unlink(missing_ok=True)
 
 
-# the documents a forked worker enriches: set in the parent just before the fork
-_FORK_NOTICES: list[Notice] = []
-_FORK_STEP: Optional[Callable[[Notice], DocEnrichment]] = None
-
-
-def _fork_worker(index: int) -> DocEnrichment:
-    return _FORK_STEP(_FORK_NOTICES[index])
-
-
 def compute_all(notices: list[Notice], step: Callable[[Notice], DocEnrichment],
                 workers: Optional[int] = None) -> list[DocEnrichment]:
     """``step`` for each notice, in order; on all cores (fork) for large batches."""
-    global _FORK_NOTICES, _FORK_STEP
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(notices) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return [step(n) for n in notices]
-    _FORK_NOTICES, _FORK_STEP = notices, step
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_fork_worker, range(len(notices)), chunksize=8)
-    finally:
-        _FORK_NOTICES, _FORK_STEP = [], None
+    return fork_map(step, notices, workers, at_least=PARALLEL_MIN)

@@ -14,7 +14,6 @@ Usage::
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import sys
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..forked import Forked
+from ..forked import Forked, fork_map
 from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
@@ -142,7 +141,6 @@ class DocumentJob:
                  themes: ThemeIndex, enr: Enrichment):
         self.docs_dir, self.site_url, self.byid = docs_dir, site_url, byid
         self.redirects, self.themes, self.enr = redirects, themes, enr
-        self.notices: list[Notice] = []
 
     def one(self, n: Notice) -> tuple[bool, set]:
         """Write ``n``'s page, record and downloads; returns (page rewritten,
@@ -163,16 +161,7 @@ class DocumentJob:
         return [f"notices/{n.id}.md"] + [p for p, _, _ in download_files(n.id)]
 
     def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set]]:
-        global _JOB
-        workers = workers or os.cpu_count() or 1
-        if workers < 2 or len(notices) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-            return [self.one(n) for n in notices]
-        self.notices, _JOB = notices, self
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return pool.map(_job_one, range(len(notices)), chunksize=8)
-        finally:
-            self.notices, _JOB = [], None
+        return fork_map(self.one, notices, workers, at_least=PARALLEL_MIN)
 
 
 def cached_comparison(cache: PageCache, docs_dir: Path):
@@ -283,13 +272,6 @@ class ListingJob:
             return self.inline
         mine = listing_pages(*self.args, part=1)
         return merge_listings(self.child.result(), mine)
-
-
-_JOB: Optional[DocumentJob] = None  # the job a forked writer runs: set in the parent just before the fork
-
-
-def _job_one(index: int) -> tuple[bool, set]:
-    return _JOB.one(_JOB.notices[index])
 
 
 def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str] = None,
