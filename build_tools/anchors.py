@@ -50,13 +50,14 @@ from typing import Iterable, Optional
 
 import yaml
 
+from .codedigest import code_digest
 from .errors import SourceError
 from .fsutil import atomic_write_text, load_keyed, lock_rows, save_keyed
 from .models import ClauseChange, Notice
 
 __all__ = [
     "AnchorError", "AnchorIssue", "AnchorReport", "Redirects", "fingerprint", "current_anchors", "remembered_anchors",
-    "load_lock", "load_redirects", "check_anchors", "update_lock", "format_lock", "Lock",
+    "code_key", "load_lock", "load_redirects", "check_anchors", "update_lock", "format_lock", "Lock",
     "load_history", "HISTORY_NAME",
 ]
 
@@ -128,12 +129,18 @@ def current_anchors(notice: Notice) -> dict[str, str]:
     return {c.id: fingerprint(c.text) for c in notice.walk()}
 
 
+def code_key() -> str:
+    """How fingerprints are made: this module and what it imports
+    (``codedigest``); the key of the remembered fingerprints."""
+    return code_digest("build_tools.anchors").hex()
+
+
 def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str], path: Optional[Path]) -> dict[str, dict[str, str]]:
     """``current_anchors`` of every document, those of a document whose load
     key (``LoadResult.keys``: its source, sidecar and the parser) is
     unchanged taken from ``path`` (a pickle of the last build's): 358,000
     fingerprints on the whole corpus cost 1.5 s, this costs 0.1 s."""
-    code = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()  # how fingerprints are made
+    code = code_key()
     old = load_keyed(Path(path), code) if path else {}
     cur, keep = {}, {}
     for n in notices:

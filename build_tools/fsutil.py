@@ -34,9 +34,6 @@ and the test hook that pauses a build at a named step.
   (the old one unlinked first, never written into): the write stage's
   files are hard-linked into the built site (``mkdocs_run --link``), so a
   write into the old inode would change the published site.
-* ``files_digest(root, patterns)`` — SHA-1 of the names and bytes of the
-  files under ``root`` matching ``patterns`` (the source a cache depends
-  on: ``pagecache.code_digest``, ``search.index``).
 * ``pause_point(step)`` — when ``IPARCHIVE_PAUSE_AT`` equals ``step``, print
   ``IPARCHIVE_PAUSED <step>`` on stderr and sleep, so ``tests/test_faults.py``
   can ``kill -9`` the build at exactly that step.
@@ -46,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import marshal
 import os
 import pickle
@@ -301,16 +297,6 @@ def write_cache_bytes(path: Path, data: bytes) -> None:
     """``atomic_write_bytes`` without fsync: for caches, whose readers take
     an unreadable file for a missing one (thousands of fsyncs cost seconds)."""
     atomic_write_bytes(path, data, durable=False)
-
-
-def files_digest(root: Path | str, patterns: tuple[str, ...]) -> bytes:
-    """SHA-1 over (relative name, bytes) of every file under ``root`` matching one of ``patterns``."""
-    root = Path(root)
-    h = hashlib.sha1()
-    for f in sorted({f for pat in patterns for f in root.glob(pat) if f.is_file()}):
-        h.update(f.relative_to(root).as_posix().encode() + b"\0")
-        h.update(f.read_bytes())
-    return h.digest()
 
 
 @contextlib.contextmanager

@@ -18,7 +18,6 @@ keeps the rules of the build:
 """
 from __future__ import annotations
 
-import ast
 import filecmp
 import functools
 import gc
@@ -40,6 +39,7 @@ import yaml
 from tqdm import tqdm
 
 from . import anchors, collector
+from .codedigest import code_digest
 from .errors import SourceError
 from .lawdates import date_order_problem
 from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, pause_point
@@ -52,6 +52,7 @@ from .structure import conservation_error, parse_structure
 
 SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
 CACHE_VERSION = "1"
+LOAD_MODULES = ("build_tools.metadata", "build_tools.structure", "build_tools.lawdates")  # what a parse runs
 
 
 @dataclass
@@ -183,29 +184,9 @@ def _structure(notice: Notice) -> list[Problem]:
 
 @functools.lru_cache(maxsize=1)
 def _stage_digest() -> bytes:
-    """The read/structure stage modules: a change to any of them invalidates the cache."""
-    h = hashlib.sha1(CACHE_VERSION.encode())
-    for f in _stage_modules(("metadata", "structure", "lawdates")):
-        h.update(f.read_bytes())
-    return h.digest()
-
-
-def _stage_modules(roots: tuple[str, ...]) -> list[Path]:
-    """The package's top-level modules that ``roots`` import, transitively
-    (``from .x import`` / ``from . import x``): every module a parse depends on."""
-    here = Path(__file__).parent
-    seen: dict[str, Path] = {}
-    todo = list(roots)
-    while todo:
-        name = todo.pop()
-        f = here / f"{name}.py"
-        if name in seen or not f.is_file():
-            continue
-        seen[name] = f
-        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                todo += [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
-    return [seen[k] for k in sorted(seen)]
+    """The read/structure stage modules (``codedigest``: metadata, structure,
+    lawdates and what they import): a change to any of them invalidates the cache."""
+    return hashlib.sha1(CACHE_VERSION.encode() + code_digest(*LOAD_MODULES)).digest()
 
 
 def _cache_key(path: Path) -> str:

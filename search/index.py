@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-from build_tools.fsutil import files_digest
+from build_tools.codedigest import code_digest
 from build_tools.models import Notice
 from build_tools.settings import BACKEND_ENV, SEARCH_BACKEND_THRESHOLD, env
 
@@ -304,11 +304,11 @@ def build_index(
 
 
 def _code_key(base_url: str) -> str:
-    """What a document's records depend on besides the document: the
-    source of build_tools/ (models, regions) and search/, and the base URL."""
-    here = Path(__file__).resolve().parent
-    return hashlib.sha1(base_url.encode() + files_digest(here.parent / "build_tools", ("**/*.py", "data/*"))
-                        + files_digest(here, ("*.py", "*.txt"))).hexdigest()
+    """What a document's records depend on besides the document: this module
+    and what it imports (``codedigest``: models, schema, tokenizer, the
+    backends), the theme vocabulary and the dictionary, and the base URL."""
+    return hashlib.sha1(base_url.encode() + code_digest("search.index", data=("build_tools/data/*", "search/*.txt"))
+                        ).hexdigest()
 
 
 def clear_index(index_dir: Path) -> None:

@@ -5,20 +5,25 @@ earlier whole state, and what is read back is always what was saved.
 Real data: the clause fingerprints of the archive's seeds and of the 43
 govcn2019 pages (anchors.remembered_anchors, the cache a rebuild keeps
 them in), and the seeds' archive.json (exports.stream_archive).
+
+Issue 24: every cache keyed by code takes its digest from codedigest, the
+import closure of its entries, checked on a copy of the real tree.
 """
 from __future__ import annotations
 
+import ast
 import filecmp
-import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from build_tools import anchors, fsutil
+from build_tools import anchors, codedigest, fsutil, pipeline
+from build_tools.enrich import doccache
 from build_tools.pipeline import load_documents, source_files
-from build_tools.write import exports
+from build_tools.write import exports, pagecache
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -103,7 +108,7 @@ def test_remembered_anchors_of_a_rebuild_equal_a_cold_computation(loaded, tmp_pa
     assert anchors.remembered_anchors(loaded.notices, keys, path) == cold
     assert size < path.stat().st_size < size * 1.2
     fsutil._KEYED.clear()
-    stored = fsutil.load_keyed(path, hashlib.sha1(Path(anchors.__file__).read_bytes()).hexdigest())  # its key
+    stored = fsutil.load_keyed(path, anchors.code_key())  # its key
     assert stored[victim] == ("another load key", cold[victim])
     assert {k: v[1] for k, v in stored.items()} == cold
 
@@ -222,3 +227,89 @@ def test_the_collector_pause_puts_back_what_it_found(loaded):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --- the code digest (issue 24): one "did the code change?" for every cache ---------------------------------------
+
+def _tree(tmp_path: Path) -> Path:
+    """A copy of the project's code (build_tools/ with its data, search/, benchmarks/)."""
+    for pkg in ("build_tools", "search", "benchmarks"):
+        shutil.copytree(ROOT / pkg, tmp_path / pkg, ignore=shutil.ignore_patterns("__pycache__", "index", "*.pyc"))
+    return tmp_path
+
+
+def _digest(root: Path, *entries: str, data=()) -> bytes:
+    codedigest.code_digest.cache_clear()  # the files changed under this process
+    return codedigest.code_digest(*entries, data=tuple(data), root=root)
+
+
+def _touch_docstring(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"""', '"""(edited) ', 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("entries,data,outside,inside", [
+    # the pages' digest: a docstring edit in a benchmark or in the command line re-made every page (issue 24)
+    (("build_tools.write",), ("build_tools/data/*",), ["benchmarks/bench_search.py", "build_tools/cli.py",
+                                                     "build_tools/pipeline.py", "search/query.py"],
+     ["build_tools/models.py", "build_tools/write/pages.py", "build_tools/enrich/references.py",
+      "build_tools/data/themes.yml"]),
+    # parsed documents: not the write stage; the reader, through metadata
+    (pipeline.LOAD_MODULES, (), ["build_tools/write/pages.py", "build_tools/enrich/themes.py", "build_tools/cli.py"],
+     ["build_tools/read.py", "build_tools/structure.py", "build_tools/numerals.py"]),
+    # the CLI index: a backend imported inside a function counts; the query side does not
+    (("search.index",), ("search/*.txt",), ["search/query.py", "search/cli.py", "build_tools/write/pages.py"],
+     ["search/whoosh_backend.py", "search/tokenizer.py", "build_tools/models.py", "search/ip_userdict.txt"]),
+])
+def test_the_code_digest_changes_with_the_import_closure_and_only_with_it(tmp_path, entries, data, outside, inside):
+    """Editing a module its entries do not import leaves a digest as it was;
+    editing one they import (directly, through another module, inside a
+    function, or a package's ``__init__``), or one of its data files, changes it."""
+    root = _tree(tmp_path)
+    before = _digest(root, *entries, data=data)
+    for rel in outside:
+        _touch_docstring(root / rel)
+        assert _digest(root, *entries, data=data) == before, f"{rel} is outside {entries}"
+    for rel in inside:
+        path = root / rel
+        if path.suffix == ".py":
+            _touch_docstring(path)
+        else:
+            path.write_bytes(path.read_bytes() + b"\n")
+        after = _digest(root, *entries, data=data)
+        assert after != before, f"{rel} is inside {entries}"
+        before = after
+
+
+def test_the_import_reader_finds_every_import_a_full_parse_finds():
+    """``codedigest.import_statements`` parses only the lines that start an
+    import: on every module of build_tools/, search/ and benchmarks/ it finds
+    exactly the imports of the whole module's tree (nested, parenthesised,
+    inside functions and ``if TYPE_CHECKING``)."""
+    files = [f for pkg in ("build_tools", "search", "benchmarks") for f in sorted((ROOT / pkg).rglob("*.py"))]
+    assert len(files) > 60
+    nested = 0
+    for f in files:
+        source = f.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        full = sorted(ast.dump(n) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
+        fast = sorted(ast.dump(n) for n in codedigest.import_statements(source)
+                      if isinstance(n, (ast.Import, ast.ImportFrom)))
+        assert fast == full, f.relative_to(ROOT)
+        nested += sum(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree)) - sum(
+            isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body)
+    assert nested > 20  # imports inside functions were there to find
+
+
+def test_every_code_keyed_cache_names_its_entries_not_the_package():
+    """The five code digests (parses, anchors, enrichment, pages, CLI index)
+    come from ``codedigest`` over their entries: none of them covers the
+    command line, the pipeline or a benchmark, and each covers the records
+    (models.py) its values are made of."""
+    users = {"load": pipeline.LOAD_MODULES, "anchors": ("build_tools.anchors",), "enrich": doccache.MODULES,
+             "pages": pagecache.MODULES, "index": ("search.index",)}
+    for name, entries in users.items():
+        files = {f.relative_to(ROOT).as_posix() for f in codedigest.closure(entries)}
+        assert "build_tools/models.py" in files, name
+        assert not files & {"build_tools/cli.py", "build_tools/pipeline.py", "build_tools/publish.py"}, name
+        assert not any(f.startswith("benchmarks/") for f in files), name

@@ -8,9 +8,9 @@ its targets.  None of it depends on another document, so:
 * ``DocCache`` keeps one pickle per document in ``<cache>/enrich/``, named
   by a key made of the document's load key (``pipeline.load_documents``:
   the hash of its file, its sidecar and the read/structure modules), the
-  theme vocabulary and the source of the modules listed in
-  ``MODULES``; a changed document, vocabulary or rule misses, the others
-  hit (issue 16: a one-document rebuild re-enriched all 3,490 documents,
+  theme vocabulary and the code digest of the enrich package (``MODULES``,
+  ``codedigest``: what it imports too); a changed document, vocabulary or
+  rule misses, the others hit (issue 16: a one-document rebuild re-enriched all 3,490 documents,
   15 s).  Entries no current document uses are deleted by ``prune``.
 * ``compute_all`` enriches the documents the cache missed in forked worker
   processes when there are at least ``PARALLEL_MIN`` of them (a cold build
@@ -29,15 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..codedigest import code_digest
 from ..forked import fork_map
 from ..models import Goal, Notice, Reference, Target
 from ..settings import PARALLEL_MIN
 
 CACHE_VERSION = "1"  # bump when DocEnrichment changes shape
-HERE = Path(__file__).resolve().parent
-# every module whose rules decide a DocEnrichment (themes, references, goals, targets and what they import)
-MODULES = [HERE / f"{m}.py" for m in ("__init__", "doccache", "themes", "references", "goals", "targets")] + [
-    HERE.parent / f"{m}.py" for m in ("models", "vocabulary", "docnumber", "numerals")]
+# whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
+MODULES = ("build_tools.enrich",)
 
 
 @dataclass
@@ -72,9 +71,7 @@ class DocEnrichment:
 def rules_digest(vocab_fingerprint: bytes) -> bytes:
     h = hashlib.sha1(CACHE_VERSION.encode())
     h.update(vocab_fingerprint)
-    for f in MODULES:
-        if f.is_file():
-            h.update(f.read_bytes())
+    h.update(code_digest(*MODULES, data=("build_tools/data/*",)))  # the aliases of references too
     return h.digest()
 
 

@@ -42,14 +42,15 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from ..fsutil import files_digest, load_keyed, save_keyed
+from .. import codedigest
+from ..fsutil import load_keyed, save_keyed
 from ..models import Enrichment, Notice
 
 CACHE_VERSION = "1"
 CACHE_NAME = "write-pages.pickle"
 ALL = "*"  # the key recorded when a whole map was iterated
 _MISSING = ("<missing>",)
-PACKAGE = Path(__file__).resolve().parent.parent  # build_tools/
+MODULES = ("build_tools.write",)  # what renders pages, records, downloads and search pages
 
 
 # What may change in a Notice after it is loaded (enrich, anchors): every
@@ -94,8 +95,10 @@ def digest(value: Any) -> bytes:
 
 
 def code_digest() -> bytes:
-    """The source of every module of build_tools/: any change re-makes every page."""
-    return hashlib.sha1(CACHE_VERSION.encode() + files_digest(PACKAGE, ("**/*.py", "data/*"))).digest()
+    """The write stage's modules and what they import (``codedigest``), and the
+    data files (themes, aliases): a change to any of them re-makes every page;
+    one to the command line, the pipeline or a benchmark re-makes none."""
+    return hashlib.sha1(CACHE_VERSION.encode() + codedigest.code_digest(*MODULES, data=("build_tools/data/*",))).digest()
 
 
 class ReadLog:
