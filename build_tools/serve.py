@@ -25,11 +25,12 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from .settings import SERVE_CACHE_BYTES
+
 __all__ = ["SiteHandler", "serve_site", "background_server", "accepts_gzip", "NOT_FOUND_PAGE", "COMPRESSED"]
 
 NOT_FOUND_PAGE = "404.html"  # MkDocs writes the theme's Chinese 404 page (overrides/404.html) there
 COMPRESSED = frozenset({".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map"})
-CACHE_BYTES = 64 * 1024 * 1024  # compressed bodies kept in memory, least recently used dropped first
 
 
 def accepts_gzip(header: str) -> bool:
@@ -43,7 +44,7 @@ def accepts_gzip(header: str) -> bool:
 
 
 class _Gzipped:
-    """path -> ((size, mtime_ns, inode), gzip bytes), bounded by ``CACHE_BYTES``."""
+    """path -> ((size, mtime_ns, inode), gzip bytes), bounded by ``settings.SERVE_CACHE_BYTES``."""
 
     def __init__(self):
         self.items: OrderedDict[str, tuple[tuple[int, int, int], bytes]] = OrderedDict()
@@ -63,7 +64,7 @@ class _Gzipped:
             old = self.items.pop(path, None)
             self.size += len(body) - (len(old[1]) if old else 0)
             self.items[path] = (key, body)
-            while self.size > CACHE_BYTES and len(self.items) > 1:
+            while self.size > SERVE_CACHE_BYTES and len(self.items) > 1:
                 self.size -= len(self.items.popitem(last=False)[1][1])
         return body
 

@@ -44,6 +44,10 @@ LARGE_CLAUSES = 5000  # clauses: above it the site searches with Pagefind (≈ 7
 SEARCH_BACKEND_THRESHOLD = 10_000  # CLI index records: above it backend "auto" picks tantivy over Whoosh
 PAGEFIND_SHARD_DOCS = 1200  # documents a Pagefind shard (large archives)
 PAGEFIND_CHANGES_PERCENT = 5  # changed pages per 100 of a shard carried by the changes bundle before a re-index
+THEME_PAGE_BUDGET = 400_000  # bytes of clause HTML per theme page (the page stays < ~1 MB): longer themes split
+TANTIVY_HEAP_BYTES = 256_000_000  # the tantivy index writer's memory (split between its threads)
+TANTIVY_THREADED_RECORDS = 20_000  # records: tantivy indexes with one thread per core from here
+SERVE_CACHE_BYTES = 64 * 1024 * 1024  # gzipped bodies 'iparchive serve' keeps in memory (least recently used out)
 
 # --- environment variables ------------------------------------------------------------------------------------
 

@@ -37,15 +37,15 @@ from typing import Iterable
 
 import tantivy
 
+from build_tools.settings import TANTIVY_HEAP_BYTES, TANTIVY_THREADED_RECORDS
+
 from . import qparse
 from . import tokenizer as tk
 from .schema import GRAM_FIELDS, MISSING_INDEX, BackendRows, Filters, IndexRecord, SearchError, record_total, theme_slug
 
 NAME = "tantivy"
 SUBDIR = "tantivy"
-HEAP = 256_000_000  # writer memory (split between threads)
 WORDS_BOOST = 1.0
-THREADED_RECORDS = 20_000  # tantivy indexes with one thread per core above this
 KEYWORDS = ("region", "themes", "doc_themes")  # one raw term per value
 _RAW = ("key", "kind", "doc_id", "doc_type", "status")
 Occur = tantivy.Occur
@@ -125,9 +125,9 @@ def write(
     results' pickling and tantivy's threads eat the gain."""
     ix = _open(index_dir, create=fresh)
     schema = ix.schema
-    big = record_total(add) >= THREADED_RECORDS
+    big = record_total(add) >= TANTIVY_THREADED_RECORDS
     # tantivy's own threads only pay for a large batch
-    writer = ix.writer(HEAP, 0 if big else 1)
+    writer = ix.writer(TANTIVY_HEAP_BYTES, 0 if big else 1)
     try:
         for d in delete:
             writer.delete_documents_by_term("doc_id", d)

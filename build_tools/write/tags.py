@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Callable, Iterable, Optional
 
 from ..models import NATIONAL_CODE, Notice
+from ..settings import THEME_PAGE_BUDGET
 from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, find_clause, group, md_text,
                      notice_path, raw_block, region_chain, region_label, region_sort_key, region_tree, rel,
                      slug, type_family, yaml_str, year_key)
@@ -221,9 +222,6 @@ def clause_block(page: str, n: Notice, clause_ids: list[str]) -> str:
 
 def _block(memo: FragmentMemo, page: str, n: Notice, clause_ids: list[str]) -> str:
     return memo.get(("clause_block", page, tuple(clause_ids)), n, lambda: clause_block(page, n, clause_ids))
-
-
-THEME_PAGE_BUDGET = 400_000  # bytes of clause HTML per theme page (the page stays < ~1 MB)
 
 
 def _theme_hits(notices: list[Notice], themes: ThemeIndex):
