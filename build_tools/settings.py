@@ -9,12 +9,13 @@ module it exercises (``monkeypatch.setattr(write, "PARALLEL_MIN", 400)``).
 
 Environment variables are declared in ``ENVIRONMENT`` (name -> what it sets)
 and read only through ``env(name)`` (``child_environment`` for a child
-process, ``overridden`` for a block), at the moment of use, never at import: tests and ``iparchive build
---site-url`` set them while the process runs, and the MkDocs child reads what
-the build handed it.  ``tests/test_imports.py`` holds that no other module of
-build_tools/ or search/ reads ``os.environ``.  Writing one for a child process
-stays where it is done: ``siteurl.SiteUrlAction`` (``--site-url``) and
-``publish.mkdocs_build`` (the Jinja cache of the MkDocs run).
+process, ``overridden`` for a block), at the moment of use, never at import:
+tests and ``iparchive build --site-url`` set them while the process runs, and
+the MkDocs child reads what the build handed it.  ``tests/test_imports.py``
+holds that no other module of build_tools/, search/ or benchmarks/ reads
+``os.environ``.  Setting one for a child process stays where it is done:
+``siteurl.SiteUrlAction`` (``--site-url``) and ``publish.run_mkdocs`` (the
+Jinja cache of the MkDocs run, in the environment it hands the child).
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ FORK_INDEX_MIN = 1000  # documents: the CLI index is built in a forked child bes
 
 # A page carries ~650 bytes of anchors and citation buttons per clause: a 9 MB text of short paragraphs became a
 # 96 MB page (issue 11).  The largest real document (人民检察院刑事诉讼规则, lawrefbook) is 0.31 MB.
-MAX_SOURCE_BYTES = 2_000_000  # a source text (pipeline.check_sources)
+MAX_SOURCE_BYTES = 2_000_000  # a source text (pipeline.load_documents refuses a larger one)
 MAX_READ_BYTES = 10 * 1024 * 1024  # any file read.read_file is given: larger ones are refused with a clear message
 
 LARGE_CLAUSES = 5000  # clauses: above it the site searches with Pagefind (≈ 7 MB of Material index, ~2 s)
