@@ -21,6 +21,7 @@ import re
 import sys
 import traceback
 from pathlib import Path
+from typing import Optional
 
 from .doctypes import MISSING_LABELS
 from .errors import SourceError
@@ -77,6 +78,37 @@ class ArgParser(argparse.ArgumentParser):
     def error(self, message: str):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{message}\n")
+
+
+def find_archive(start: Path) -> Optional[Path]:
+    """The archive holding ``start``: ``start`` or its nearest parent with both
+    ``mkdocs.yml`` and ``source_texts/`` (as git and mkdocs find theirs); None
+    outside any archive."""
+    start = Path(start).resolve()
+    for d in (start, *start.parents):
+        if (d / "mkdocs.yml").is_file() and (d / "source_texts").is_dir():
+            return d
+    return None
+
+
+def archive_root(option: Optional[str], cwd: Optional[Path] = None) -> tuple[Path, str]:
+    """(the archive a command works on, how it was chosen): ``--root``, else the
+    archive the current directory is in, else the one this program was
+    installed from.  A ``--root`` that is not an archive is a usage error
+    (ValueError, Chinese message)."""
+    if option:
+        root = Path(option).expanduser().resolve()
+        if not (root / "mkdocs.yml").is_file() or not (root / "source_texts").is_dir():
+            raise ValueError(f"{root}: 不是文库目录（须含 mkdocs.yml 与 source_texts/）")
+        return root, "--root"
+    found = find_archive(cwd or Path.cwd())
+    if found is not None:
+        return found, "当前目录"
+    return ROOT, "安装位置"
+
+
+# commands that read or write an archive (parse reads files given by name only)
+ARCHIVE_COMMANDS = {"add", "check", "build", "serve", "redirects", "search", "memo"}
 
 
 def _root(args) -> Path:
@@ -313,7 +345,7 @@ def search_unavailable(reason: str) -> int:
 def main(argv=None) -> int:
     ap = ArgParser(prog="iparchive", description="知识产权政策文库：读取、检查、构建与检索",
                    epilog="退出码：0 成功；1 部分文件有错误（其余已发布）；2 未做任何发布或修改（保留上次的网站）；3 用法错误")
-    ap.add_argument("--root", help="项目根目录（默认为本仓库）")
+    ap.add_argument("--root", help="文库根目录（默认：当前目录或其最近的、含 mkdocs.yml 与 source_texts/ 的上级目录；都不是时为安装本程序的文库）")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     p = sub.add_parser("parse", help="解析原始文件，输出元数据与规范化正文")
@@ -357,6 +389,15 @@ def main(argv=None) -> int:
         p.set_defaults(func=lambda args: search_unavailable(broken))
 
     args = ap.parse_args(argv)
+    try:
+        root, how = archive_root(args.root)
+    except ValueError as e:
+        print(f"iparchive: 用法错误：{e}", file=sys.stderr)
+        return EXIT_USAGE
+    args.root = str(root)
+    if args.cmd in ARCHIVE_COMMANDS and root != ROOT.resolve():
+        # said on stderr: stdout stays the command's output (search --json, memo check --json)
+        print(f"文库：{root}（据{how}；不是安装本程序的 {ROOT}）", file=sys.stderr)
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(out), SafeStream(err, progress=True)
     try:
