@@ -1,6 +1,7 @@
 """``iparchive``: the command line of the archive.
 
-Subcommands: parse (``--explain``), add, check, build, search, serve, redirects (``--suggest``).
+Subcommands: parse (``--explain``), add, check, build, search, serve, redirects (``--suggest``),
+memo check (build_tools/memo.py; its own exit codes, 0/1/4/5 by the most severe citation).
 
 Exit codes (README "Rules of the build"): 0 ok; 1 some documents had errors
 (the others were published / checked); 2 nothing done (build: nothing
@@ -335,6 +336,41 @@ def cmd_redirects(args) -> int:
     return EXIT_OK
 
 
+def cmd_memo(args) -> int:
+    """``memo check FILE…``: every citation of the memos resolved against the
+    built archive (build_tools/memo.py); exit code by the most severe status."""
+    from . import memo  # the memo checker (python-docx's XML, the records) loads only for this command
+
+    if args.since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.since):
+        print(f"--since 应写作 YYYY-MM-DD：{args.since}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out and (len(args.files) != 1 or Path(args.files[0]).is_dir()):
+        print("--out 只能与一个文件同用", file=sys.stderr)
+        return EXIT_USAGE
+    missing = [f for f in args.files if not Path(f).exists()]
+    if missing:
+        print("找不到文件：" + "、".join(missing), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        archive = memo.Archive(_root(args))
+    except memo.MemoError as e:
+        print(str(e), file=sys.stderr)
+        return memo.EXIT_UNREADABLE
+    reports = memo.check_files([Path(f) for f in args.files], archive, since=args.since)
+    if args.fix:
+        for rep in reports:
+            if not rep.error:
+                memo.fix_copy(rep, Path(args.out) if args.out else None)
+    if args.json:
+        print(json.dumps(memo.report_json(reports, archive), ensure_ascii=False, indent=1))
+    else:
+        print(memo.format_table(reports, archive))
+        for rep in reports:
+            if rep.error:
+                print(rep.error, file=sys.stderr)
+    return memo.exit_code(reports)
+
+
 def search_unavailable(reason: str) -> int:
     """``iparchive search`` when the search package cannot be imported: say so, exit 2."""
     print(f"iparchive search 无法使用：检索模块 search/ 加载失败（{reason}）。"
@@ -376,6 +412,19 @@ def main(argv=None) -> int:
     p = sub.add_parser("redirects", help="条款改号后：按指纹与文字相似度建议 redirects.yml 条目")
     p.add_argument("--suggest", action="store_true", help="列出建议的重定向（YAML，可直接粘贴），不修改任何文件")
     p.set_defaults(func=cmd_redirects)
+
+    p = sub.add_parser("memo", help="核对备忘录中的引用：链接与《》条文、文号是否仍然有效",
+                       description="核对备忘录（.docx、.md、.txt、.html 或文件夹）中指向本文库的链接与文字引用",
+                       epilog="退出码：0 全部有效；1 有条款已移动（旧链接仍可跳转，--fix 可更正）；"
+                              "4 有条款文字已改或版本已被取代；5 有文件已废止或找不到条款；2 有文件无法读取或文库尚未构建；3 用法错误")
+    memo_sub = p.add_subparsers(dest="memo_cmd", required=True)
+    p = memo_sub.add_parser("check", help="逐条核对引用并列表")
+    p.add_argument("files", nargs="+", help="备忘录文件或文件夹")
+    p.add_argument("--since", help="备忘录日期 YYYY-MM-DD（默认取 Word 文档属性的修改/创建日期，其他文件取修改时间）")
+    p.add_argument("--json", action="store_true", help="输出 JSON（iparchive-memo/1）")
+    p.add_argument("--fix", action="store_true", help="另存一份更正了已移动链接的副本（<名>.checked.<扩展名>），不改动原文件")
+    p.add_argument("--out", help="与 --fix 同用：更正副本的路径（仅一个文件时）")
+    p.set_defaults(func=cmd_memo)
 
     try:
         # imported here so that a broken search package leaves the other commands working

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from build_tools.cli import archive_root, find_archive
 from conftest import GOVCN, ROOT
+from support.archive_copy import copy_archive
 
 SITE_URL = "https://second.example.org/ipa"
 
@@ -38,21 +38,15 @@ def _digests(root: Path) -> dict[str, str]:
 
 def _cli(*args, cwd: Path):
     env = {k: v for k, v in os.environ.items() if k not in ("IPARCHIVE_SITE_URL", "IPARCHIVE_INDEX")}
-    return subprocess.run([sys.executable, "-m", "build_tools.cli", *args], cwd=cwd, env=env,
+    # the installed command (as a user runs it), not ``python -m``, which would import the copy's own code
+    return subprocess.run([str(Path(sys.executable).parent / "iparchive"), *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=540)
 
 
 @pytest.fixture(scope="module")
 def second(tmp_path_factory) -> Path:
     """A second archive: this repository's tracked files, copied."""
-    dest = tmp_path_factory.mktemp("second") / "archive"
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
-    for name in filter(None, files):
-        src = ROOT / os.fsdecode(name)
-        if src.is_file():
-            (dest / os.fsdecode(name)).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / os.fsdecode(name))
-    return dest
+    return copy_archive(tmp_path_factory.mktemp("second") / "archive")
 
 
 def test_the_archive_is_found_from_any_folder_inside_it(second, tmp_path):
