@@ -5,8 +5,9 @@ The archive: a copy of this one (tests/support/archive_copy.py) with the
 two texts of 反垄断法 from lawrefbook (2007, 2022) added and built with a public
 address; then, as happens to an archive over time, 昆明 二（三） and 专利法
 第二十条 are corrected, 著作权法's last article leaves (its id redirected to
-第六十六条 in redirects.yml) and the archive is built again.  The memos,
-dated before that second build, cite 17 places in the archive and outside it
+第六十六条 in redirects.yml) and the archive is built again; a 达州 notice whose
+有效期 has ended (sites2-011) stands for a repealed document.  The memos,
+dated before that second build, cite 18 places in the archive and outside it
 by every form the checker reads; each citation's expected status follows from
 what was done to the archive, and ``memo check`` must give every one.
 """
@@ -29,7 +30,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from build_tools import memo as memo_mod
-from conftest import LAWREF
+from conftest import LAWREF, SHARED
 from support.archive_copy import copy_archive
 
 SITE = "https://memo.example.org/ipa"
@@ -59,6 +60,10 @@ def archive(tmp_path_factory) -> dict:
         add = _cli("add", str(LAWREF / "经济法" / name), cwd=root)
         assert add.returncode == 0, add.stderr
         ids[name[5:9]] = add.stdout.split("id: ")[1].split("）")[0]
+    # a notice whose 有效期 has ended (达州, sites2-011: 已失效)
+    add = _cli("add", str(SHARED / "corpus" / "sites2" / "sites2-011.html"), cwd=root)
+    assert add.returncode == 0, add.stderr
+    ids["expired"] = add.stdout.split("id: ")[1].split("）")[0]
     first = _cli("build", "--quiet", "--site-url", SITE, cwd=root)
     assert first.returncode in (0, 1), first.stderr[-3000:]
     # what happens next: two clauses corrected, one article gone with a redirect
@@ -72,7 +77,10 @@ def archive(tmp_path_factory) -> dict:
     (src / "redirects.yml").write_text(f"{COPYRIGHT}:\n  art-67: art-66\n", encoding="utf-8")
     second = _cli("build", "--quiet", "--site-url", SITE, cwd=root)
     assert second.returncode in (0, 1), second.stderr[-3000:]
-    return {"root": root, "old_2007": ids["2007"], "new_2022": ids["2022"], "kunming_old_text": kunming_s2_3}
+    expired = json.loads((root / "site/data/notices" / f"{ids['expired']}.json").read_text("utf-8"))
+    assert "失效" in expired["validity"]
+    return {"root": root, "old_2007": ids["2007"], "new_2022": ids["2022"], "kunming_old_text": kunming_s2_3,
+            "expired": ids["expired"], "expired_clause": expired["clauses"][-1]["id"]}
 
 
 def _find(clauses, cid):
@@ -96,6 +104,7 @@ def citations(a: dict) -> list[tuple[str, str, str]]:
         ("link", f"{SITE}/notices/{a['new_2022']}.html#art-10", "ok"),
         ("link", f"{SITE}/notices/{PATENT}.html#art-999", "not_found"),  # no such anchor
         ("link", f"{SITE}/notices/no-such-document.html#s1", "not_found"),
+        ("link", f"{SITE}/notices/{a['expired']}.html#{a['expired_clause']}", "repealed"),  # 有效期 over
         ("link", f"{site_copy}/notices/{JILIN}.html#s5-18", "ok"),  # a local copy
         ("link", f"notices/{YUNNAN15}.html#s3-4-p1", "ok"),  # relative
         ("link", f"http://127.0.0.1:8000/notices/{TRADEMARK}.html#art-73-p2", "ok"),  # iparchive serve
@@ -205,25 +214,35 @@ def test_a_memo_dated_after_the_change_is_not_told_of_it(archive, tmp_path):
     assert _statuses(out["files"][0]) == want
 
 
-def test_markdown_memo_and_folder(archive, tmp_path):
+def write_html_memo(path: Path, cites) -> None:
+    """As an e-mail client saves a message pasted from the clause buttons (text/html)."""
+    from html import escape
+
+    rows = [f'<p>{k}. 见<a href="{escape(t)}">依据条款{k}</a>。</p>' if how == "link" else f"<p>{k}. 根据{escape(t)}办理。</p>"
+            for k, (how, t, _) in enumerate(cites, 1)]
+    path.write_text("<!doctype html><html><body><h1>备忘录</h1>" + "".join(rows) + "</body></html>", encoding="utf-8")
+
+
+def test_markdown_and_html_memos_in_a_folder(archive, tmp_path):
     cites = citations(archive)
     folder = tmp_path / "memos"
     folder.mkdir()
     write_md_memo(folder / "note.md", cites)
+    write_html_memo(folder / "mail.html", cites)
     write_docx_memo(folder / "memo.docx", cites, YESTERDAY)
     (folder / "broken.docx").write_bytes(b"not a zip")
     code, out = _check(archive["root"], folder, extra=("--since", YESTERDAY))
     files = {Path(f["file"]).name: f for f in out["files"]}
-    assert set(files) == {"note.md", "memo.docx", "broken.docx"}
+    assert set(files) == {"note.md", "mail.html", "memo.docx", "broken.docx"}
     assert "不是可读取的 Word" in files["broken.docx"]["error"]
-    assert _statuses(files["note.md"]) == _statuses(files["memo.docx"]) == _expected(cites)
+    assert _statuses(files["note.md"]) == _statuses(files["mail.html"]) == _statuses(files["memo.docx"]) == _expected(cites)
     assert code == 5
 
 
 def test_exit_codes_by_severity(archive, tmp_path):
     cites = citations(archive)
     for keep, code in ((("ok", "external"), 0), (("ok", "moved"), 1), (("ok", "changed"), 4),
-                       (("ok", "superseded"), 4), (("ok", "not_found"), 5)):
+                       (("ok", "superseded"), 4), (("ok", "repealed"), 5), (("ok", "not_found"), 5)):
         memo = tmp_path / f"{keep[1]}.docx"
         write_docx_memo(memo, [c for c in cites if c[2] in keep], YESTERDAY)
         got, out = _check(archive["root"], memo)
