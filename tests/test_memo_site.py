@@ -7,7 +7,7 @@ the real pipeline), served by ``serve.SiteHandler`` (``bench.serve_site``).
 """
 from __future__ import annotations
 
-import io
+import datetime as dt
 import urllib.request
 from pathlib import Path
 
@@ -168,7 +168,7 @@ def test_copy_from_file_url_carries_both_types(built, page):
     assert _links(got["html"]) == [(url, n.citation(clause))]
 
 
-def test_excerpts_collect_clauses_across_pages_and_download_one_word_file(built, served, clip_page):
+def test_excerpts_collect_clauses_across_pages_and_download_one_word_file(built, served, clip_page, tmp_path):
     """「摘录」 on a law's article and on 昆明 二（三）, on two pages: the list
     (localStorage) holds both; 复制全部 copies both as links; 下载 Word gives a
     .docx, made in the browser, that python-docx opens with each citation a
@@ -207,8 +207,16 @@ def test_excerpts_collect_clauses_across_pages_and_download_one_word_file(built,
     text = "\n".join(p.text for p in doc.paragraphs)
     for n, c in picks:
         assert c.text.strip().split("\n")[0] in text
-    import datetime as dt
     assert doc.core_properties.created.date() >= dt.date.today() - dt.timedelta(days=1)
+    # the file is a memo `iparchive memo check` reads: both links (this local server) resolve, ok
+    from build_tools.memo import Archive, check_files
+
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    (rep,) = check_files([saved], Archive(built["site"].parent))
+    assert rep.error is None and rep.date == dt.date.today().isoformat()
+    # each clause twice: its heading and its 永久链接 line
+    assert [(c.doc_id, c.clause_id, c.status) for c in rep.citations] == [(n.id, c.id, "ok") for n, c in picks for _ in "12"]
     # one removed, then cleared: the toggle goes
     pg.locator(".ipa-excerpt-remove").first.click()
     assert toggle.inner_text() == "摘录（1）"
