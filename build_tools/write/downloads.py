@@ -211,12 +211,10 @@ def split_number(text: str) -> tuple[str, str, str]:
 
 def card_lines(n: Notice) -> list[tuple[str, str]]:
     """(label, value) rows of the card at the top of the Word file: validity,
-    施行日期, version, status where known."""
+    施行日期, version where known (状态 for a draft follows in ``header_lines``)."""
     rows = []
     if n.validity:
         rows.append(("效力", n.validity))
-    elif n.status and n.status != "正式":
-        rows.append(("效力", f"{n.status}（非正式生效文本）"))
     if n.date_effective:
         rows.append(("施行日期", n.date_effective))
     if n.version_label:
