@@ -12,7 +12,8 @@ folder of them) cites the archive two ways, and both are found:
   「摘录」 files write them; ``HYPERLINK`` field codes), and as URLs typed in
   the text of any format; Markdown ``[text](url)``; HTML ``<a href>``;
 * textual citations: ``《中华人民共和国专利法》第二十条``, with 款 and 项
-  (``第七十三条第二款``, ``第十条第一款第（三）项``), a version
+  (``第七十三条第二款``, ``第十条第一款第（三）项``), a notice's ``二（三）``
+  (seed 002, cited by the title of the plan it issues, as its page copies it), a version
   (``《…》（2007年通过）第十条``), the short title people write
   (``《专利法》第二十条``: the archive's title with 中华人民共和国 before
   it), and 文号 (``国知发保字〔2021〕7号``, ``docnumber.DOCNO_RE`` /
@@ -99,6 +100,7 @@ class DocRecord:
     date_effective: Optional[str]
     date: Optional[str]  # the version's date: last amendment, else published / written
     clauses: dict[str, tuple[str, str]]  # id -> (label, text)
+    forwarded_title: Optional[str] = None  # the plan a 印发 notice issues: cited by its own title
 
 
 class Archive:
@@ -129,7 +131,8 @@ class Archive:
             self.docs[d["id"]] = DocRecord(
                 d["id"], d.get("title") or "", d.get("citation") or d.get("title") or "", d.get("doc_number"),
                 d.get("work_id"), d.get("version"), d.get("validity"), d.get("date_effective"),
-                (max(amend) if amend else None) or d.get("date_published") or d.get("date_written"), clauses)
+                (max(amend) if amend else None) or d.get("date_published") or d.get("date_written"), clauses,
+                (d.get("forwarded") or {}).get("title"))
         self.redirects: dict[str, dict[str, str]] = {k: dict(v) for k, v in load_redirects(src / "redirects.yml").items()}
         lock = load_lock(src / "anchors.lock")
         for doc, ids in lock.items():  # retired ids the lock keeps as >new_id
@@ -148,6 +151,8 @@ class Archive:
         self.by_number: dict[str, list[DocRecord]] = {}
         for r in self.docs.values():
             self.by_title.setdefault(_title_key(r.title), []).append(r)
+            if r.forwarded_title and _title_key(r.forwarded_title) != _title_key(r.title):
+                self.by_title.setdefault(_title_key(r.forwarded_title), []).append(r)
             if r.doc_number:
                 key = normalise_doc_number(r.doc_number) or r.doc_number
                 self.by_number.setdefault(key, []).append(r)
@@ -397,8 +402,9 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 NUM = r"[一二三四五六七八九十百千零〇两\d]+"
 TEXT_CITE_RE = re.compile(
     r"《(?P<title>[^《》\n]{2,80})》(?:[（(](?P<version>\d{4}年[^）)\n]{1,8})[）)])?"
-    rf"(?:(?:[（(][^）)\n]{{1,30}}[）)])?(?P<art>第(?P<n>{NUM})条(?:之(?P<sub>[一二三四五六七八九十]+))?)"
-    rf"(?:第(?P<p>{NUM})款)?(?:第?[（(](?P<i>{NUM})[）)]项|第(?P<i2>{NUM})项)?)?")
+    rf"(?:(?:[（(][^）)\n]{{1,30}}[）)])?(?:(?P<art>第(?P<n>{NUM})条(?:之(?P<sub>[一二三四五六七八九十]+))?)"
+    rf"(?:第(?P<p>{NUM})款)?(?:第?[（(](?P<i>{NUM})[）)]项|第(?P<i2>{NUM})项)?"
+    r"|(?P<sec>[一二三四五六七八九十]+)[（(](?P<item>[一二三四五六七八九十]+)[）)]))?")
 
 
 def archive_link(url: str, archive: Archive) -> Optional[tuple[str, str]]:
@@ -419,6 +425,8 @@ def archive_link(url: str, archive: Archive) -> Optional[tuple[str, str]]:
 
 
 def _clause_id_of(m: re.Match) -> Optional[str]:
+    if m.group("sec"):  # a notice's 二（三）: s2-3
+        return f"s{cn_int(m.group('sec'))}-{cn_int(m.group('item'))}"
     if not m.group("art"):
         return None
     cid = f"art-{cn_int(m.group('n'))}"
@@ -460,7 +468,7 @@ def find_citations(memo: MemoFile, archive: Archive) -> list[Citation]:
             cands = archive.by_title.get(_title_key(m.group("title")), [])
             if cands and any(c.id in near for c in cands):
                 continue  # the paragraph links the document: the link is the citation
-            if not m.group("art") and not cands:
+            if not m.group("art") and not m.group("sec") and not cands:
                 continue  # a title alone that the archive does not hold: not a citation to check
             spans.append(m.span())
             out.append(Citation("text", where, m.group(0), doc_id=None, clause_id=_clause_id_of(m)))

@@ -7,7 +7,7 @@ address; then, as happens to an archive over time, 昆明 二（三） and 专�
 第二十条 are corrected, 著作权法's last article leaves (its id redirected to
 第六十六条 in redirects.yml) and the archive is built again; a 达州 notice whose
 有效期 has ended (sites2-011) stands for a repealed document.  The memos,
-dated before that second build, cite 18 places in the archive and outside it
+dated before that second build, cite 20 places in the archive and outside it
 by every form the checker reads; each citation's expected status follows from
 what was done to the archive, and ``memo check`` must give every one.
 """
@@ -108,6 +108,8 @@ def citations(a: dict) -> list[tuple[str, str, str]]:
         ("link", f"{site_copy}/notices/{JILIN}.html#s5-18", "ok"),  # a local copy
         ("link", f"notices/{YUNNAN15}.html#s3-4-p1", "ok"),  # relative
         ("link", f"http://127.0.0.1:8000/notices/{TRADEMARK}.html#art-73-p2", "ok"),  # iparchive serve
+        ("text", "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》二（三）", "changed"),  # as copied
+        ("text", "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》四（九）", "not_found"),
         ("text", "《中华人民共和国专利法》第二十条", "changed"),
         ("text", "《商标法》第七十三条第二款", "ok"),
         ("text", "《中华人民共和国反垄断法》（2007年通过）第十条", "superseded"),
