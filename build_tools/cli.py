@@ -95,12 +95,13 @@ def find_archive(start: Path) -> Optional[Path]:
 def archive_root(option: Optional[str], cwd: Optional[Path] = None) -> tuple[Path, str]:
     """(the archive a command works on, how it was chosen): ``--root``, else the
     archive the current directory is in, else the one this program was
-    installed from.  A ``--root`` that is not an archive is a usage error
-    (ValueError, Chinese message)."""
+    installed from.  A ``--root`` that is not a directory is a usage error
+    (ValueError, Chinese message); one without mkdocs.yml is taken as given (a
+    folder of sources only can be checked, added to, searched)."""
     if option:
         root = Path(option).expanduser().resolve()
-        if not (root / "mkdocs.yml").is_file() or not (root / "source_texts").is_dir():
-            raise ValueError(f"{root}: 不是文库目录（须含 mkdocs.yml 与 source_texts/）")
+        if not root.is_dir():
+            raise ValueError(f"{root}: 不是文库目录（目录不存在）")
         return root, "--root"
     found = find_archive(cwd or Path.cwd())
     if found is not None:

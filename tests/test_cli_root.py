@@ -57,8 +57,8 @@ def test_the_archive_is_found_from_any_folder_inside_it(second, tmp_path):
     assert archive_root(str(second), cwd=tmp_path)[0] == second.resolve()
     assert archive_root(None, cwd=tmp_path)[1] == "安装位置"
     with pytest.raises(ValueError, match="不是文库目录"):
-        archive_root(str(tmp_path))
-    rc = _cli("--root", str(tmp_path), "check", cwd=ROOT)
+        archive_root(str(tmp_path / "nowhere"))
+    rc = _cli("--root", str(tmp_path / "nowhere"), "check", cwd=ROOT)
     assert rc.returncode == 3 and "不是文库目录" in rc.stderr and "Traceback" not in rc.stderr
 
 
