@@ -213,6 +213,7 @@ class MemoFile:
     date: Optional[str]  # YYYY-MM-DD
     date_source: str  # 文档属性 modified / created, 文件修改时间, --since
     unit_name: str = "段"
+    places: list[str] = field(default_factory=list)  # each unit's place when not 第N{unit_name} (a .docx's footnotes)
 
 
 def _docx_date(z: zipfile.ZipFile) -> tuple[Optional[str], str]:
@@ -227,58 +228,85 @@ def _docx_date(z: zipfile.ZipFile) -> tuple[Optional[str], str]:
     return None, ""
 
 
+# the parts of a .docx that carry text, and how a place in each is named
+DOCX_PARTS = (("word/document.xml", "第{}段"), ("word/footnotes.xml", "脚注{}"), ("word/endnotes.xml", "尾注{}"))
+
+
+def _docx_paragraphs(root, where: str, w: str):
+    """(place, paragraph) in reading order: the body's numbered 第N段; a
+    note's paragraphs by the note's number (脚注1), separators left out."""
+    if where.startswith("第"):
+        for k, p in enumerate(root.iter(f"{w}p")):
+            yield where.format(k + 1), p
+        return
+    for note in root:
+        if note.get(f"{w}type") in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        for p in note.iter(f"{w}p"):
+            yield where.format(note.get(f"{w}id")), p
+
+
 def read_docx(path: Path) -> MemoFile:
-    """Paragraphs (body, tables, in order) with their hyperlinks: ``w:hyperlink``
-    (relationship target, ``w:anchor`` appended) and ``HYPERLINK`` field codes."""
+    """Paragraphs (body and tables in order, then footnotes and endnotes,
+    where legal memos put their citations) with their hyperlinks:
+    ``w:hyperlink`` (relationship target, ``w:anchor`` appended) and
+    ``HYPERLINK`` field codes."""
     from lxml import etree  # here: only .docx memos need the XML parser
 
+    parts: list[tuple[bytes, bytes, str]] = []
     try:
         with zipfile.ZipFile(path) as z:
-            xml = z.read("word/document.xml")
-            try:
-                rels_xml = z.read("word/_rels/document.xml.rels")
-            except KeyError:
-                rels_xml = b"<Relationships/>"
+            names = set(z.namelist())
+            if "word/document.xml" not in names:
+                raise KeyError("word/document.xml")
+            for name, where in DOCX_PARTS:
+                if name in names:
+                    rels_name = name.replace("word/", "word/_rels/") + ".rels"
+                    rels = z.read(rels_name) if rels_name in names else b"<Relationships/>"
+                    parts.append((z.read(name), rels, where))
             date, source = _docx_date(z)
     except (zipfile.BadZipFile, KeyError, OSError) as e:
         raise MemoError(path, f"不是可读取的 Word（.docx）文件：{e}") from None
-    try:
-        root = etree.fromstring(xml)
-        rels = {r.get("Id"): r.get("Target") for r in etree.fromstring(rels_xml)}
-    except etree.XMLSyntaxError as e:
-        raise MemoError(path, f"Word 文件内容损坏：{e}") from None
-    w = "{%s}" % NS["w"]
-    units, links = [], []
-    for k, p in enumerate(root.iter(f"{w}p")):
-        parts: list[str] = []
-        field_code = ""
-        for el in p.iter(f"{w}t", f"{w}tab", f"{w}br", f"{w}hyperlink", f"{w}instrText", f"{w}fldChar"):
-            tag = el.tag[len(w):]
-            if tag == "t":
-                parts.append(el.text or "")
-            elif tag in ("tab", "br"):
-                parts.append(" ")
-            elif tag == "instrText":
-                field_code += el.text or ""
-            elif tag == "fldChar" and el.get(f"{w}fldCharType") == "end":
-                m = re.search(r'HYPERLINK\s+"([^"]+)"(?:\s+\\l\s+"([^"]+)")?', field_code)
-                if m:
-                    links.append(Link(m.group(1) + (f"#{m.group(2)}" if m.group(2) else ""), "", f"第{k + 1}段", k))
-                field_code = ""
-            elif tag == "hyperlink":
-                target = rels.get(el.get("{%s}id" % NS["r"]), "") if el.get("{%s}id" % NS["r"]) else ""
-                anchor = el.get(f"{w}anchor")
-                if target or anchor:
-                    text = "".join(t.text or "" for t in el.iter(f"{w}t"))
-                    url = target + (f"#{anchor}" if anchor and target else "")
-                    if url:
-                        links.append(Link(url, text, f"第{k + 1}段", k))
-        units.append("".join(parts))
-    # the field code's display text follows it: give it the paragraph's text
+    w, r_id = "{%s}" % NS["w"], "{%s}id" % NS["r"]
+    units: list[str] = []
+    places: list[str] = []
+    links: list[Link] = []
+    for xml, rels_xml, where in parts:
+        try:
+            root = etree.fromstring(xml)
+            rels = {r.get("Id"): r.get("Target") for r in etree.fromstring(rels_xml)}
+        except etree.XMLSyntaxError as e:
+            raise MemoError(path, f"Word 文件内容损坏：{e}") from None
+        for place, p in _docx_paragraphs(root, where, w):
+            unit = len(units)
+            text: list[str] = []
+            field_code = ""
+            for el in p.iter(f"{w}t", f"{w}tab", f"{w}br", f"{w}hyperlink", f"{w}instrText", f"{w}fldChar"):
+                tag = el.tag[len(w):]
+                if tag == "t":
+                    text.append(el.text or "")
+                elif tag in ("tab", "br"):
+                    text.append(" ")
+                elif tag == "instrText":
+                    field_code += el.text or ""
+                elif tag == "fldChar" and el.get(f"{w}fldCharType") == "end":
+                    m = re.search(r'HYPERLINK\s+"([^"]+)"(?:\s+\\l\s+"([^"]+)")?', field_code)
+                    if m:
+                        links.append(Link(m.group(1) + (f"#{m.group(2)}" if m.group(2) else ""), "", place, unit))
+                    field_code = ""
+                elif tag == "hyperlink":
+                    target = rels.get(el.get(r_id), "") if el.get(r_id) else ""
+                    anchor = el.get(f"{w}anchor")
+                    if target:
+                        shown = "".join(t.text or "" for t in el.iter(f"{w}t"))
+                        links.append(Link(target + (f"#{anchor}" if anchor else ""), shown, place, unit))
+            units.append("".join(text))
+            places.append(place)
+    # a field code's display text follows it: give it the paragraph's text
     for link in links:
         if not link.text:
             link.text = units[link.unit]
-    return MemoFile(path, "docx", units, links, date, source)
+    return MemoFile(path, "docx", units, links, date, source, places=places)
 
 
 URL_RE = re.compile(r"(?:https?://|file:///?)[^\s<>\"'（）()，。；、\u3000]+|(?<![\w/.])(?:\.\./)*notices/[\w.-]+\.html(?:#[\w-]+)?")
@@ -346,7 +374,7 @@ def read_memo(path: Path) -> MemoFile:
             for m in URL_RE.finditer(text):
                 url = m.group(0).rstrip(".,;:>）)】")
                 if url not in have and not any(url == lk.text for lk in memo.links if lk.unit == k):  # typed, not linked
-                    memo.links.append(Link(url, url, f"第{k + 1}段", k))
+                    memo.links.append(Link(url, url, memo.places[k], k))
         if memo.date is None:
             memo.date, memo.date_source = _file_date(path)
         return memo
@@ -461,7 +489,7 @@ def find_citations(memo: MemoFile, archive: Archive) -> list[Citation]:
                             doc_id=hit[0], clause_id=hit[1]))
         linked_docs.setdefault(link.unit, set()).add(hit[0])
     for k, text in enumerate(memo.units):
-        where = f"第{k + 1}{memo.unit_name}"
+        where = memo.places[k] if memo.places else f"第{k + 1}{memo.unit_name}"
         near = linked_docs.get(k, set())
         spans: list[tuple[int, int]] = []
         for m in TEXT_CITE_RE.finditer(text):

@@ -306,3 +306,50 @@ def test_a_memo_saved_by_libreoffice(archive, tmp_path):
         assert b"LibreOffice" in z.read("docProps/app.xml")
     _, out = _check(archive["root"], saved, extra=("--since", YESTERDAY))
     assert _statuses(out["files"][0]) == _expected(cites)
+
+
+def _add_footnote(path: Path, url: str, text_after: str) -> None:
+    """Give the memo's first paragraph a footnote whose text links ``url`` (as
+    Word writes footnotes: word/footnotes.xml with its own relationships)."""
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    notes = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes xmlns:w="{w}" xmlns:r="{r}">'
+             '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+             '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+             '<w:footnote w:id="1"><w:p><w:r><w:t xml:space="preserve">见</w:t></w:r>'
+             '<w:hyperlink r:id="rIdF1"><w:r><w:t>著作权法的施行条款</w:t></w:r></w:hyperlink>'
+             f'<w:r><w:t xml:space="preserve">{text_after}</w:t></w:r></w:p></w:footnote></w:footnotes>')
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rIdF1" Type="{r}/hyperlink" Target="{url}" TargetMode="External"/></Relationships>')
+    with zipfile.ZipFile(path) as z:
+        items = {n: z.read(n) for n in z.namelist()}
+    items["word/footnotes.xml"] = notes.encode()
+    items["word/_rels/footnotes.xml.rels"] = rels.encode()
+    items["[Content_Types].xml"] = items["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'wordprocessingml.footnotes+xml"/></Types>'))
+    items["word/_rels/document.xml.rels"] = items["word/_rels/document.xml.rels"].replace(b"</Relationships>", (
+        f'<Relationship Id="rIdFN" Type="{r}/footnotes" Target="footnotes.xml"/></Relationships>').encode())
+    items["word/document.xml"] = items["word/document.xml"].replace(
+        b"</w:t></w:r></w:p>", b'</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r></w:p>', 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items.items():
+            z.writestr(name, data)
+
+
+def test_citations_in_footnotes(archive, tmp_path):
+    """Legal memos cite in footnotes: a link and a textual citation there are
+    checked (named by the note: 脚注1) and ``--fix`` corrects the footnote's link."""
+    memo = tmp_path / "footnoted.docx"
+    write_docx_memo(memo, [], YESTERDAY)
+    old = f"{SITE}/notices/{COPYRIGHT}.html#art-67"
+    _add_footnote(memo, old, "；又见《中华人民共和国专利法》第二十条。")
+    assert Document(str(memo)).paragraphs  # still a Word file python-docx opens
+    res = _cli("memo", "check", str(memo), "--json", "--fix", cwd=archive["root"])
+    (report,) = json.loads(res.stdout)["files"]
+    got = [(c["where"], c["kind"], c["status"]) for c in report["citations"]]
+    assert got == [("脚注1", "link", "moved"), ("脚注1", "text", "changed")]
+    with zipfile.ZipFile(tmp_path / "footnoted.checked.docx") as z:
+        rels = z.read("word/_rels/footnotes.xml.rels").decode()
+    assert f"{SITE}/notices/{COPYRIGHT}.html#art-66" in rels and old not in rels
