@@ -353,7 +353,9 @@ def read_html_memo(path: Path) -> MemoFile:
     tree = LexborHTMLParser(_decode(path))
     units: list[str] = []
     links: list[Link] = []
-    blocks = tree.css("p, li, td, th, h1, h2, h3, h4, h5, h6, blockquote, pre") or ([tree.body] if tree.body else [])
+    block = "p, li, td, th, h1, h2, h3, h4, h5, h6, blockquote, pre, div"
+    # the innermost blocks (a <p> inside an <li> or a mail client's <div>s): each link once
+    blocks = [n for n in tree.css(block) if len(n.css(block)) == 1] or ([tree.body] if tree.body else [])
     for k, node in enumerate(blocks):
         units.append(node.text(separator="", strip=False))
         for a in node.css("a[href]"):

@@ -353,3 +353,14 @@ def test_citations_in_footnotes(archive, tmp_path):
     with zipfile.ZipFile(tmp_path / "footnoted.checked.docx") as z:
         rels = z.read("word/_rels/footnotes.xml.rels").decode()
     assert f"{SITE}/notices/{COPYRIGHT}.html#art-66" in rels and old not in rels
+
+
+def test_html_links_in_nested_blocks_count_once(archive, tmp_path):
+    """A mail client nests blocks (<div><ul><li><p><a>): each link and each
+    textual citation is one citation, in its innermost block."""
+    page = tmp_path / "mail.html"
+    page.write_text(f'<html><body><div><ul><li><p>见 <a href="{SITE}/notices/{TRADEMARK}.html#art-73-p2">'
+                    "《中华人民共和国商标法》第七十三条第二款</a></p></li></ul>"
+                    "<div>又见《中华人民共和国专利法》第二十条</div></div></body></html>", encoding="utf-8")
+    _, out = _check(archive["root"], page, extra=("--since", YESTERDAY))
+    assert _statuses(out["files"][0]) == [(f"{TRADEMARK}#art-73-p2", "ok"), ("《中华人民共和国专利法》第二十条", "changed")]
