@@ -251,6 +251,10 @@ def test_exit_codes_by_severity(archive, tmp_path):
         assert got == code, (keep, out["summary"])
     rc = _cli("memo", "check", str(tmp_path / "none.docx"), cwd=archive["root"])
     assert rc.returncode == 3 and "找不到文件" in rc.stderr
+    empty = tmp_path / "unbuilt"
+    (empty / "source_texts").mkdir(parents=True)
+    rc = _cli("--root", str(empty), "memo", "check", str(memo), cwd=tmp_path)
+    assert rc.returncode == 2 and "文库尚未构建" in rc.stderr and "Traceback" not in rc.stderr
 
 
 def test_fix_writes_a_corrected_copy_and_never_touches_the_original(archive, tmp_path):
