@@ -420,7 +420,9 @@ class Citation:
     old_text: Optional[str] = None
     new_text: Optional[str] = None
     superseded_by: Optional[dict] = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # shown under the row
+    title: Optional[str] = None  # a textual citation's 《title》 and printed version
+    version: Optional[str] = None
 
     @property
     def label(self) -> str:
@@ -501,10 +503,8 @@ def find_citations(memo: MemoFile, archive: Archive) -> list[Citation]:
             if not m.group("art") and not m.group("sec") and not cands:
                 continue  # a title alone that the archive does not hold: not a citation to check
             spans.append(m.span())
-            out.append(Citation("text", where, m.group(0), doc_id=None, clause_id=_clause_id_of(m)))
-            out[-1].notes.append(f"title={m.group('title')}")
-            if m.group("version"):
-                out[-1].notes.append(f"version={m.group('version')}")
+            out.append(Citation("text", where, m.group(0), clause_id=_clause_id_of(m),
+                                title=m.group("title"), version=m.group("version")))
         for rx in (DOCNO_RE, ORDER_RE):
             for m in rx.finditer(text):
                 if any(a <= m.start() < b for a, b in spans):
@@ -548,16 +548,13 @@ def resolve(c: Citation, archive: Archive, day: Optional[str]) -> Citation:
             return c
         c.doc_id = archive.version_at(cands, day).id if len(cands) > 1 else cands[0].id
     elif c.kind == "text":
-        title = next(n[6:] for n in c.notes if n.startswith("title="))
-        version = next((n[8:] for n in c.notes if n.startswith("version=")), None)
-        c.notes = []
+        title, version = c.title or "", c.version
         cands = archive.by_title.get(_title_key(title), [])
         if not cands:
             c.status, c.message = "external", f"文库未收录《{title}》"
             return c
         cands = sorted(cands, key=lambda r: (r.date or "", r.id))
-        labelled = [r for r in cands if version and r.version and r.version.startswith(version[:5]) and
-                    (r.version == version or version in r.version)]
+        labelled = [r for r in cands if version and r.version and (version in r.version or r.version in version)]
         doc = labelled[0] if labelled else archive.version_at(cands, day)
         if version and not labelled:
             c.notes.append(f"文库没有“{version}”版本，按引用日期对应的 {doc.version or '现有'} 版本核对")
