@@ -1,6 +1,7 @@
 """``iparchive``: the command line of the archive.
 
-Subcommands: parse (``--explain``), add, check, build, search, serve, redirects (``--suggest``).
+Subcommands: parse (``--explain``), add, check, build, search, serve, redirects (``--suggest``),
+memo check (build_tools/memo.py; its own exit codes, 0/1/4/5 by the most severe citation).
 
 Exit codes (README "Rules of the build"): 0 ok; 1 some documents had errors
 (the others were published / checked); 2 nothing done (build: nothing
@@ -16,11 +17,11 @@ import argparse
 import hashlib
 import io
 import json
-import os
 import re
 import sys
 import traceback
 from pathlib import Path
+from typing import Optional
 
 from .doctypes import MISSING_LABELS
 from .errors import SourceError
@@ -77,6 +78,38 @@ class ArgParser(argparse.ArgumentParser):
     def error(self, message: str):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: 用法错误：{message}\n")
+
+
+def find_archive(start: Path) -> Optional[Path]:
+    """The archive holding ``start``: ``start`` or its nearest parent with both
+    ``mkdocs.yml`` and ``source_texts/`` (as git and mkdocs find theirs); None
+    outside any archive."""
+    start = Path(start).resolve()
+    for d in (start, *start.parents):
+        if (d / "mkdocs.yml").is_file() and (d / "source_texts").is_dir():
+            return d
+    return None
+
+
+def archive_root(option: Optional[str], cwd: Optional[Path] = None) -> tuple[Path, str]:
+    """(the archive a command works on, how it was chosen): ``--root``, else the
+    archive the current directory is in, else the one this program was
+    installed from.  A ``--root`` that is not a directory is a usage error
+    (ValueError, Chinese message); one without mkdocs.yml is taken as given (a
+    folder of sources only can be checked, added to, searched)."""
+    if option:
+        root = Path(option).expanduser().resolve()
+        if not root.is_dir():
+            raise ValueError(f"{root}: 不是文库目录（目录不存在）")
+        return root, "--root"
+    found = find_archive(cwd or Path.cwd())
+    if found is not None:
+        return found, "当前目录"
+    return ROOT, "安装位置"
+
+
+# commands that read or write an archive (parse reads files given by name only)
+ARCHIVE_COMMANDS = {"add", "check", "build", "serve", "redirects", "search", "memo"}
 
 
 def _root(args) -> Path:
@@ -303,6 +336,41 @@ def cmd_redirects(args) -> int:
     return EXIT_OK
 
 
+def cmd_memo(args) -> int:
+    """``memo check FILE…``: every citation of the memos resolved against the
+    built archive (build_tools/memo.py); exit code by the most severe status."""
+    from . import memo  # the memo checker (python-docx's XML, the records) loads only for this command
+
+    if args.since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.since):
+        print(f"--since 应写作 YYYY-MM-DD：{args.since}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out and (len(args.files) != 1 or Path(args.files[0]).is_dir()):
+        print("--out 只能与一个文件同用", file=sys.stderr)
+        return EXIT_USAGE
+    missing = [f for f in args.files if not Path(f).exists()]
+    if missing:
+        print("找不到文件：" + "、".join(missing), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        archive = memo.Archive(_root(args))
+    except memo.MemoError as e:
+        print(str(e), file=sys.stderr)
+        return memo.EXIT_UNREADABLE
+    reports = memo.check_files([Path(f) for f in args.files], archive, since=args.since)
+    if args.fix:
+        for rep in reports:
+            if not rep.error:
+                memo.fix_copy(rep, Path(args.out) if args.out else None)
+    if args.json:
+        print(json.dumps(memo.report_json(reports, archive), ensure_ascii=False, indent=1))
+    else:
+        print(memo.format_table(reports, archive))
+        for rep in reports:
+            if rep.error:
+                print(rep.error, file=sys.stderr)
+    return memo.exit_code(reports)
+
+
 def search_unavailable(reason: str) -> int:
     """``iparchive search`` when the search package cannot be imported: say so, exit 2."""
     print(f"iparchive search 无法使用：检索模块 search/ 加载失败（{reason}）。"
@@ -313,7 +381,7 @@ def search_unavailable(reason: str) -> int:
 def main(argv=None) -> int:
     ap = ArgParser(prog="iparchive", description="知识产权政策文库：读取、检查、构建与检索",
                    epilog="退出码：0 成功；1 部分文件有错误（其余已发布）；2 未做任何发布或修改（保留上次的网站）；3 用法错误")
-    ap.add_argument("--root", help="项目根目录（默认为本仓库）")
+    ap.add_argument("--root", help="文库根目录（默认：当前目录或其最近的、含 mkdocs.yml 与 source_texts/ 的上级目录；都不是时为安装本程序的文库）")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     p = sub.add_parser("parse", help="解析原始文件，输出元数据与规范化正文")
@@ -345,6 +413,19 @@ def main(argv=None) -> int:
     p.add_argument("--suggest", action="store_true", help="列出建议的重定向（YAML，可直接粘贴），不修改任何文件")
     p.set_defaults(func=cmd_redirects)
 
+    p = sub.add_parser("memo", help="核对备忘录中的引用：链接与《》条文、文号是否仍然有效",
+                       description="核对备忘录（.docx、.md、.txt、.html 或文件夹）中指向本文库的链接与文字引用",
+                       epilog="退出码：0 全部有效；1 有条款已移动（旧链接仍可跳转，--fix 可更正）；"
+                              "4 有条款文字已改或版本已被取代；5 有文件已废止或找不到条款；2 有文件无法读取或文库尚未构建；3 用法错误")
+    memo_sub = p.add_subparsers(dest="memo_cmd", required=True)
+    p = memo_sub.add_parser("check", help="逐条核对引用并列表")
+    p.add_argument("files", nargs="+", help="备忘录文件或文件夹")
+    p.add_argument("--since", help="备忘录日期 YYYY-MM-DD（默认取 Word 文档属性的修改/创建日期，其他文件取修改时间）")
+    p.add_argument("--json", action="store_true", help="输出 JSON（iparchive-memo/1）")
+    p.add_argument("--fix", action="store_true", help="另存一份更正了已移动链接的副本（<名>.checked.<扩展名>），不改动原文件")
+    p.add_argument("--out", help="与 --fix 同用：更正副本的路径（仅一个文件时）")
+    p.set_defaults(func=cmd_memo)
+
     try:
         # imported here so that a broken search package leaves the other commands working
         from search import cli as search_cli
@@ -357,6 +438,15 @@ def main(argv=None) -> int:
         p.set_defaults(func=lambda args: search_unavailable(broken))
 
     args = ap.parse_args(argv)
+    try:
+        root, how = archive_root(args.root)
+    except ValueError as e:
+        print(f"iparchive: 用法错误：{e}", file=sys.stderr)
+        return EXIT_USAGE
+    args.root = str(root)
+    if args.cmd in ARCHIVE_COMMANDS and root != ROOT.resolve():
+        # said on stderr: stdout stays the command's output (search --json, memo check --json)
+        print(f"文库：{root}（据{how}；不是安装本程序的 {ROOT}）", file=sys.stderr)
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(out), SafeStream(err, progress=True)
     try:

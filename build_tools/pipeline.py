@@ -48,6 +48,7 @@ from .models import Enrichment, Notice, Problem
 from .settings import LOAD_POOL_MIN, MAX_SOURCE_BYTES
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
+from .siteurl import record_site_url
 from .structure import conservation_error, parse_structure
 
 SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
@@ -694,6 +695,8 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         rep.timings.update(sb.timings)
         rep.peak_mb["commit"] = peak_rss_mb()
         rep.problems.extend(Problem(str(paths.index), None, "error", e) for e in index_errors)
+        if index and not index_errors:
+            record_site_url(paths.index, stats.site_url)  # iparchive search prints the site's own links
         rep.notices = len(notices)
         rep.clauses = stats.clauses
         rep.timings["total"] = time.perf_counter() - t_all

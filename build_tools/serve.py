@@ -10,6 +10,10 @@ script bundle (252 KB) uncompressed, a quarter of its bytes.  Pagefind's
 index files are compressed already and go as they are.  Compressed bodies
 are kept in memory per file, as long as its size, mtime and inode hold (a
 build swaps site/ in while we serve).
+
+Text files go with ``charset=utf-8`` (``TEXT_TYPES``): the downloads
+``data/notices/<id>.txt`` and ``<id>.md.txt`` were sent as bare
+``text/plain`` and a browser showed their Chinese as mojibake.
 """
 
 from __future__ import annotations
@@ -27,10 +31,15 @@ from pathlib import Path
 
 from .settings import SERVE_CACHE_BYTES
 
-__all__ = ["SiteHandler", "serve_site", "background_server", "accepts_gzip", "NOT_FOUND_PAGE", "COMPRESSED"]
+__all__ = ["SiteHandler", "serve_site", "background_server", "accepts_gzip", "NOT_FOUND_PAGE", "COMPRESSED",
+           "TEXT_TYPES"]
 
 NOT_FOUND_PAGE = "404.html"  # MkDocs writes the theme's Chinese 404 page (overrides/404.html) there
 COMPRESSED = frozenset({".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".map"})
+# every file the build writes as text is UTF-8; the type named here, with its charset
+TEXT_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".json": "application/json", ".html": "text/html",
+              ".htm": "text/html", ".css": "text/css", ".js": "text/javascript", ".mjs": "text/javascript",
+              ".csv": "text/csv", ".xml": "application/xml", ".svg": "image/svg+xml", ".map": "application/json"}
 
 
 def accepts_gzip(header: str) -> bool:
@@ -84,6 +93,11 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         if real != root and not real.startswith(root + os.sep):
             return os.path.join(root, ".iparchive-outside-the-site")  # does not exist: 404
         return local
+
+    def guess_type(self, path) -> str:
+        """Text files with ``charset=utf-8`` (module doc); others as ``http.server`` guesses."""
+        kind = TEXT_TYPES.get(os.path.splitext(str(path))[1].lower())
+        return f"{kind}; charset=utf-8" if kind else super().guess_type(path)
 
     def send_head(self):
         """A text file to a client that accepts gzip: compressed (module doc);

@@ -10,10 +10,16 @@ setting, highest precedence first:
 
 Used by ``write.write_docs`` (pages, archive.json, feed, downloads) and by
 ``write/site_hooks.py`` inside MkDocs (canonical links, sitemap.xml).
+
+The address a build used is recorded beside the command-line index
+(``record_site_url``, ``search/index/iparchive-site.json``) so that
+``iparchive search`` and ``iparchive memo check`` print the site's canonical
+links even when the build was given ``--site-url`` and mkdocs.yml says nothing.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 from typing import Optional
@@ -37,6 +43,28 @@ def site_url_setting(config: Optional[Path] = None, override: Optional[str] = No
         if isinstance(value, str) and value.strip():
             return value.strip().rstrip("/")
     return ""
+
+
+BUILT_SITE_URL_FILE = "iparchive-site.json"
+
+
+def record_site_url(index_dir: Path, url: str) -> None:
+    """Write the address the last build used into ``index_dir`` (atomic rename)."""
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir():
+        return
+    tmp = index_dir / (BUILT_SITE_URL_FILE + ".tmp")
+    tmp.write_text(json.dumps({"site_url": url.rstrip("/")}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, index_dir / BUILT_SITE_URL_FILE)
+
+
+def recorded_site_url(index_dir: Path) -> Optional[str]:
+    """The address the last build used ('' for none), None if no build recorded one."""
+    try:
+        value = json.loads((Path(index_dir) / BUILT_SITE_URL_FILE).read_text(encoding="utf-8")).get("site_url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value.rstrip("/") if isinstance(value, str) else None
 
 
 class SiteUrlAction(argparse.Action):

@@ -13,8 +13,9 @@ Forms handled::
 ``--year`` takes ``2020``, ``2015..2023``, ``2015-2023``, ``2015..`` or
 ``..2020``.  Several words after ``search`` are joined with spaces (AND).
 Hits link to ``<site_url>/notices/<id>.html#<clause>``; the address comes from
-``--site-url``, else the environment variable IPARCHIVE_SITE_URL, else
-``site_url`` in mkdocs.yml (the build's rule, ``build_tools.siteurl.site_url_setting``);
+``--site-url``, else the environment variable IPARCHIVE_SITE_URL, else the
+address the last build used (recorded beside the index,
+``build_tools.siteurl.recorded_site_url``), else ``site_url`` in mkdocs.yml;
 without one the links are site-relative and the CLI says so once (on stderr).
 Control characters in stored text (an ESC of a terminal sequence in a
 scraped page) are shown as U+FFFD, never sent raw to the terminal.
@@ -31,8 +32,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
-from build_tools.settings import INDEX_ENV, NO_COLOR_ENV, env
-from build_tools.siteurl import site_url_setting
+from build_tools.settings import INDEX_ENV, NO_COLOR_ENV, SITE_URL_ENV, env
+from build_tools.siteurl import recorded_site_url, site_url_setting
 
 from .schema import SearchError
 
@@ -105,14 +106,20 @@ def _index_dir(args) -> Path:
     if args.index is not None:
         return args.index
     where = env(INDEX_ENV)
-    return Path(where) if where else DEFAULT_INDEX
+    return Path(where) if where else (Path(args.root) / "search" / "index" if getattr(args, "root", None) else DEFAULT_INDEX)
 
 
 def site_url_of(args) -> str:
-    """--site-url, else the build's rule (IPARCHIVE_SITE_URL, mkdocs.yml)."""
+    """--site-url, else IPARCHIVE_SITE_URL, else the address the last build
+    used (recorded beside the index), else mkdocs.yml's site_url."""
     if args.site_url is not None:
         return args.site_url.strip().rstrip("/")
-    return site_url_setting(MKDOCS_YML)
+    if env(SITE_URL_ENV).strip():
+        return site_url_setting()
+    built = recorded_site_url(_index_dir(args))
+    if built is not None:
+        return built
+    return site_url_setting(Path(args.root) / "mkdocs.yml" if getattr(args, "root", None) else MKDOCS_YML)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -283,11 +283,13 @@ def test_downloads_of_every_seed(seed_docs):
         assert md.startswith(f"# {n.title}\n") and all(f'<a id="{c.id}"></a>' in md for c in n.walk())
         doc = Document(io.BytesIO(Path(f"{base}.docx").read_bytes()))
         paras = [p.text for p in doc.paragraphs]
-        assert paras[0] == n.title and paras[1] == "引用信息" and paras[2] == f"引用：{n.citation(None)}"
-        assert paras[3] == f"永久链接：{URL}/notices/{n.id}.html"
-        assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[1].style.name == "Heading 2"
-        # the same GB/T 7714 form as the page button, dated the day the file was written
-        assert paras[4] == f"GB/T 7714：{gbt_prefix(n)}[{datetime.date.today().isoformat()}]. {URL}/notices/{n.id}.html."
+        # issue 27: the card first, then 引用信息; a 生成日期, no frozen 引用日期
+        assert paras[0] == n.title and f"引用：{n.citation(None)}" in paras
+        assert f"永久链接：{URL}/notices/{n.id}.html" in paras
+        cite = paras.index("引用信息")
+        assert doc.paragraphs[0].style.name == "Title" and doc.paragraphs[cite].style.name == "Heading 1"
+        assert f"GB/T 7714：{gbt_prefix(n)}[引用日期]. {URL}/notices/{n.id}.html." in paras
+        assert any(p.startswith(f"生成日期：{datetime.date.today().isoformat()}") for p in paras)
         assert doc.core_properties.title == n.title
         assert Path(f"{base}.docx").stat().st_size < 40_000 + 60 * len(n.body)  # trimmed styles: ~10 KB + text
         assert json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))["url"] == f"{URL}/notices/{n.id}.html"

@@ -10,9 +10,16 @@ For every document, four files a lawyer can take away:
   docs/ as a page, hence the served name);
 * ``<id>.json`` — the document's record, the same object as in
   ``data/archive.json`` (``exports.document``);
-* ``<id>.docx`` — a Word file (python-docx's package) opening with the citation block
-  (plain citation, permanent address, GB/T 7714-2015 form), then the
-  metadata and the text, since memos are written in Word.
+* ``<id>.docx`` — a Word file (python-docx's package), since memos are
+  written in Word: the title, the card (效力, 施行日期, 版本 where known,
+  the metadata, the source as a link), 引用信息 (plain citation, permanent
+  address, the GB/T 7714-2015 form with its 引用日期 left for the reader,
+  生成日期: a date frozen at build time was wrongly printed as the
+  引用日期), then the text: chapters and sections as Word headings, each
+  clause a bookmark named by its id (``s2-3``, ``art-82``) whose printed
+  number links to the clause's canonical URL (a clause without one, a 款,
+  ends with a ¶ link), numbers apart from the text (「第一条　为了…」:
+  lawrefbook laws print 「第一条为了…」, ``split_number``).
 
 The Word file is rebuilt only when its content changes: the digest of its
 inputs is kept in the zip comment (python-docx stamps times into the
@@ -27,6 +34,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Optional
 from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
@@ -34,10 +42,10 @@ from lxml import etree
 
 from ..fsutil import replace_bytes
 from ..models import Notice
-from .common import clause_url, region_label, type_family, write_if_changed
+from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, write_if_changed
 
 DOWNLOAD_DIR = "data/notices"
-DOCX_VERSION = "1"  # bump when the Word layout changes
+DOCX_VERSION = "2"  # bump when the Word layout changes
 # clause kinds printed as headings in the Word file (一、 sections, 第一章, 标题)
 DOCX_HEADINGS = {"heading": 1, "part": 1, "chapter": 1, "section": 2, "subchapter": 2, "attachment": 1}
 
@@ -139,43 +147,149 @@ def _xml(text: str) -> str:
     return xml_escape(_XML_BAD.sub("", text))
 
 
+def _attr(text: str) -> str:
+    return xml_escape(_XML_BAD.sub("", text), {'"': "&quot;"})
+
+
+def _run(text: str, bold: bool = False, link: bool = False) -> str:
+    props = ("<w:b/>" if bold else "") + ('<w:color w:val="0563C1"/><w:u w:val="single"/>' if link else "")
+    return (f"<w:r>{f'<w:rPr>{props}</w:rPr>' if props else ''}"
+            f'<w:t xml:space="preserve">{_xml(text)}</w:t></w:r>')
+
+
 def _para(text: str, style: str = "", bold: str = "") -> str:
     ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
-    lead = f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{_xml(bold)}</w:t></w:r>' if bold else ""
-    return f'<w:p>{ppr}{lead}<w:r><w:t xml:space="preserve">{_xml(text)}</w:t></w:r></w:p>'
+    lead = _run(bold, bold=True) if bold else ""
+    return f"<w:p>{ppr}{lead}{_run(text) if text else ''}</w:p>"
 
 
-def _core(n: Notice) -> bytes:
+class Links:
+    """The hyperlink relationships of one Word file (``word/_rels/document.xml.rels``)."""
+
+    REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+
+    def __init__(self):
+        self.ids: dict[str, str] = {}
+
+    def link(self, url: str, text: str, bold: bool = False) -> str:
+        """A ``w:hyperlink`` to ``url`` showing ``text``."""
+        rid = self.ids.setdefault(url, f"rIdL{len(self.ids) + 1}")
+        return f'<w:hyperlink r:id="{rid}" w:history="1">{_run(text, bold=bold, link=True)}</w:hyperlink>'
+
+    def rels(self, base: bytes) -> bytes:
+        extra = "".join(f'<Relationship Id="{rid}" Type="{self.REL}" Target="{_attr(url)}" TargetMode="External"/>'
+                        for url, rid in self.ids.items())
+        return base.replace(b"</Relationships>", extra.encode("utf-8") + b"</Relationships>")
+
+
+# a clause's printed number at the start of its text: 第一条 第一章 第二节 第三款 (laws: the
+# words run on, 第一条为了…), 一、 （三） (3) 1. 1.2.1 (notices: their punctuation parts them)
+LAW_NUMBER_RE = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+(?:条(?:之[一二三四五六七八九十]+)?|章|节|编|分编|部分|款)")
+NUMBER_RE = re.compile(r"（[一二三四五六七八九十百零〇\d]+）|\([一二三四五六七八九十百\d]+\)|[一二三四五六七八九十百]+、"
+                       r"|\d+(?:\.\d+)+(?=\s)|\d+[.．、]")
+
+
+def split_number(text: str) -> tuple[str, str, str]:
+    """(printed number, what parts it from the text, the rest) of a clause's
+    first line: ``第一条为了…`` -> (``第一条``, ``\u3000``, ``为了…``) (lawrefbook
+    laws print no space); ``第一章　总则`` keeps its space; ``（三）加强…`` ->
+    (``（三）``, '', ``加强…``) (seed 002); no number: ('', '', text)."""
+    m = LAW_NUMBER_RE.match(text)
+    if m:
+        rest = text[m.end():]
+        gap = rest[:len(rest) - len(rest.lstrip())]
+        return m.group(0), (gap or "\u3000") if rest.strip() else "", rest.lstrip()
+    m = NUMBER_RE.match(text)
+    if m and m.end() < len(text):
+        rest = text[m.end():]
+        return m.group(0), rest[:len(rest) - len(rest.lstrip())], rest.lstrip()
+    return "", "", text
+
+
+def card_lines(n: Notice) -> list[tuple[str, str]]:
+    """(label, value) rows of the card at the top of the Word file: validity,
+    施行日期, version where known (状态 for a draft follows in ``header_lines``)."""
+    rows = []
+    if n.validity:
+        rows.append(("效力", n.validity))
+    if n.date_effective:
+        rows.append(("施行日期", n.date_effective))
+    if n.version_label:
+        rows.append(("版本", n.version_label))
+    elif n.amendments:
+        last = n.amendments[-1]
+        rows.append(("版本", f"{last.date[:4]}年{last.kind}"))
+    return rows
+
+
+def _core(n: Notice, generated: str) -> bytes:
+    stamp = f"{generated}T00:00:00Z"
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
             f"<dc:title>{_xml(n.title)}</dc:title><dc:creator>知识产权政策文库</dc:creator>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
             "<dc:language>zh-CN</dc:language></cp:coreProperties>").encode("utf-8")
 
 
-def docx_bytes(n: Notice, site_url: str, accessed: str, gbt: str) -> bytes:
-    """The Word file: title, 引用信息 block, metadata, text."""
+def docx_link(site_url: str, doc_id: str, clause_id: Optional[str] = None) -> str:
+    """The address a Word file links to: the canonical URL; without a
+    site_url, the page relative to the file's own place (``data/notices/``)."""
+    url = clause_url(site_url, doc_id, clause_id)
+    return url if site_url else "../../" + url
+
+
+def docx_bytes(n: Notice, site_url: str, generated: str, gbt: str) -> bytes:
+    """The Word file: title; the card (效力, 施行日期, 版本, metadata, source);
+    引用信息 (citation, permanent link, GB/T 7714 with the 引用日期 left to
+    the reader, 生成日期); the text, each clause a bookmark named by its id
+    whose printed number links to the clause's canonical URL, section and
+    chapter headings as Word headings."""
     parts, head, sect = docx_package()
+    links = Links()
     url = clause_url(site_url, n.id)
-    body = [_para(n.title, "Title"), _para("引用信息", "Heading2")]
-    for label, value in (("引用", n.citation(None)), ("永久链接", url + ("" if site_url else "（本地副本链接，仅本机可用）")),
-                         ("GB/T 7714", gbt_citation(gbt, url, accessed))):
+    local = "" if site_url else f"（{LOCAL_COPY_NOTE}）"
+    body = [_para(n.title, "Title")]
+    for label, value in card_lines(n):
         body.append(_para(value, bold=label + "："))
-    body += [_para(line) for line in header_lines(n, site_url)[2:]]
-    body.append(_para("正文", "Heading2"))
-    for c in n.walk():
+    for line in header_lines(n, site_url)[2:]:
+        label, _, value = line.partition("：")
+        if label == "来源" and value.startswith(("http://", "https://")):
+            body.append(f"<w:p>{_run('来源：', bold=True)}{links.link(value, value)}</w:p>")
+        else:
+            body.append(_para(value, bold=label + "："))
+    body.append(_para("引用信息", "Heading1"))
+    body.append(_para(n.citation(None), bold="引用："))
+    body.append(f"<w:p>{_run('永久链接：', bold=True)}{links.link(docx_link(site_url, n.id), url)}{_run(local)}</w:p>")
+    body.append(_para(gbt_citation(gbt, url, "引用日期"), bold="GB/T 7714："))
+    body.append(_para(f"{generated}（本文件由文库生成的日期；引用时请在方括号内填写您查阅的日期）", bold="生成日期："))
+    body.append(_para("正文", "Heading1"))
+    for k, c in enumerate(n.walk()):
         lines = c.text.strip().split("\n") if c.text.strip() else []
-        if lines and c.kind in DOCX_HEADINGS:
-            body.append(_para(lines[0], f"Heading{min(DOCX_HEADINGS[c.kind] + 2, 6)}"))
-            lines = lines[1:]
-        body += [_para(line) for line in lines]
+        target = docx_link(site_url, n.id, c.id)
+        mark = f'<w:bookmarkStart w:id="{k}" w:name="{_attr(c.id)}"/>'
+        first = lines[0] if lines else ""
+        number, gap, rest = split_number(first)
+        style = f"Heading{min(DOCX_HEADINGS[c.kind] + 1, 6)}" if c.kind in DOCX_HEADINGS and lines else ""
+        ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+        if number:  # the number is the clause's link, apart from its text
+            runs = links.link(target, number, bold=True) + _run(gap + rest)
+        elif first:  # a paragraph (款), preamble: its text, then a ¶ linking it
+            runs = _run(first) + links.link(target, "\u00b6")
+        else:
+            runs = links.link(target, f"（{c.label or c.id}）")
+        body.append(f"<w:p>{ppr}{mark}{runs}<w:bookmarkEnd w:id=\"{k}\"/></w:p>")
+        body += [_para(line) for line in lines[1:]]
     out = io.BytesIO()
+    rels = "word/_rels/document.xml.rels"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in [("[Content_Types].xml", parts["[Content_Types].xml"]),
                            ("word/document.xml", (head + "".join(body) + sect).encode("utf-8")),
-                           ("docProps/core.xml", _core(n))] + \
-                [(k, v) for k, v in parts.items() if k not in ("[Content_Types].xml", "docProps/core.xml")]:
+                           ("docProps/core.xml", _core(n, generated)),
+                           (rels, links.rels(parts[rels]))] + \
+                [(k, v) for k, v in parts.items() if k not in ("[Content_Types].xml", "docProps/core.xml", rels)]:
             z.writestr(zipfile.ZipInfo(name, _ZIP_TIME), data, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 

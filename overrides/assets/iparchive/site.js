@@ -1,8 +1,11 @@
 /* 知识产权政策文库 page behaviour (no framework, works from file://).
  * 1. #anchor: scroll the clause into view and highlight it; old clause ids
  *    (data-redirects on .notice) are rewritten to their new ids.
- * 2. 复制引用 / GB/T 7714 buttons: copy citation + permanent URL
- *    (navigator.clipboard, falling back to execCommand for file://).
+ * 2. 复制引用 / GB/T 7714 buttons: copy citation + permanent URL as text/plain
+ *    and as text/html (a link whose text is the citation, pasted into Word or
+ *    an e-mail it stays a link): execCommand's copy event, given both types,
+ *    else navigator.clipboard.write with a ClipboardItem.
+ *    window.IPArchiveClipboard.copy(text, html) is shared with memo.js (摘录).
  * 3. 时间线: filter entries by region (#tl-region).
  * 4. A clause id the page does not have: 「本文件没有条款 #s9-9」 with a link
  *    to the outline (#outline), which opens; long outlines list a chapter's
@@ -131,7 +134,33 @@
     return cite + " " + url;
   }
 
-  function fallbackCopy(text) {
+  /* ---- rich clipboard: text/plain beside text/html ---- */
+
+  function escapeHtml(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  }
+
+  // the citation as HTML: 复制引用 -> <a href=url>citation</a>; GB/T -> the text with its URL linked
+  function citationHtml(button, text) {
+    var url = text.split(" ").pop().replace(/\.$/, "");
+    if (button.dataset.format === "gbt") {
+      var at = text.lastIndexOf(url);
+      return escapeHtml(text.slice(0, at)) + '<a href="' + escapeHtml(url) + '">' + escapeHtml(url) + "</a>" +
+        escapeHtml(text.slice(at + url.length));
+    }
+    return '<a href="' + escapeHtml(url) + '">' + escapeHtml(text.slice(0, text.length - url.length).trim()) + "</a>";
+  }
+
+  // execCommand("copy") with a copy-event handler: works from file:// (no secure context), both types
+  function fallbackCopy(text, html) {
+    var ok = false;
+    function onCopy(e) {
+      if (!e.clipboardData) return;
+      e.clipboardData.setData("text/plain", text);
+      if (html) e.clipboardData.setData("text/html", html);
+      e.preventDefault();
+      ok = true;
+    }
     var ta = document.createElement("textarea");
     ta.value = text;
     ta.setAttribute("readonly", "");
@@ -139,28 +168,41 @@
     ta.style.opacity = "0";
     document.body.appendChild(ta);
     ta.select();
-    var ok = false;
-    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.addEventListener("copy", onCopy, true);
+    var done = false;
+    try { done = document.execCommand("copy"); } catch (e) { done = false; }
+    document.removeEventListener("copy", onCopy, true);
     ta.remove();
-    return ok;
+    return ok || (done && !html);
   }
 
-  function copy(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text).then(
-        function () { return true; },
-        function () { return fallbackCopy(text); });
+  // the copy event first: synchronous inside the click, both types, from file:// and http alike
+  // (navigator.clipboard.write can wait forever on a permission nobody is asked for); then the
+  // asynchronous API (ClipboardItem with both types), e.g. where execCommand is gone
+  function copy(text, html) {
+    if (fallbackCopy(text, html)) return Promise.resolve(true);
+    var clip = navigator.clipboard;
+    if (!clip || !window.isSecureContext) return Promise.resolve(false);
+    if (html && clip.write && window.ClipboardItem) {
+      var item = new ClipboardItem({
+        "text/plain": new Blob([text], { type: "text/plain" }),
+        "text/html": new Blob([html], { type: "text/html" })
+      });
+      return clip.write([item]).then(function () { return true; }, function () { return false; });
     }
-    return Promise.resolve(fallbackCopy(text));
+    return clip.writeText(text).then(function () { return true; }, function () { return false; });
   }
+
+  window.IPArchiveClipboard = { copy: copy, escapeHtml: escapeHtml, today: today, absolute: absolute };
 
   document.addEventListener("click", function (ev) {
     var button = ev.target.closest && ev.target.closest(".clause-copy");
     if (!button) return;
     ev.preventDefault();
-    var text = citation(button);
+    var text = citation(button), html = citationHtml(button, text);
     document.documentElement.dataset.lastCitation = text;
-    copy(text).then(function (ok) {
+    document.documentElement.dataset.lastCitationHtml = html;
+    copy(text, html).then(function (ok) {
       var n = notice(), local = n && n.dataset.localCopy;
       if (ok) toast(local ? "已复制引用。" + local + "：" + text.split(" ").pop() : "已复制引用：" + text);
       else toast("复制失败，请手动复制：" + text);
