@@ -49,8 +49,6 @@ Guarantees (tests/test_pipeline.py, tests/test_faults.py):
 from __future__ import annotations
 
 import fcntl
-import json
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -63,7 +61,8 @@ from typing import Callable, Optional
 from search.index import build_index
 from search.schema import read_meta
 
-from .fsutil import atomic_write_text, die_with_parent, pause_point, remove_tree, stale_temp_files, swap_dir
+from .forked import Forked
+from .fsutil import die_with_parent, pause_point, remove_tree, stale_temp_files, swap_dir
 from .models import Notice
 from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
 from .write import GENERATED_DIRS, linkcheck, mkbuild
@@ -149,21 +148,13 @@ class BuildLock:
             self.fd = None
 
 
-def _search_pages_child(notices: list[Notice], src: Path, shards: int, digests: Optional[dict]) -> None:
-    """Forked child: the shards' search pages (``search_pages.write_shard_pages``)."""
-    die_with_parent()
-    write_shard_pages(notices, src, shards, digests)
-
-
-def _index_child(notices: list[Notice], final: Path, out: Path, inputs: Optional[dict[str, str]]) -> None:
-    """Forked child: copy the index to ``index.tmp/`` (141 MB on the whole
-    corpus: off the build's main path), update it there, leave the summary
-    in ``out``."""
-    die_with_parent()
+def _index_child(notices: list[Notice], final: Path, inputs: Optional[dict[str, str]]) -> dict:
+    """In a forked child (``IndexJob``): copy the index to ``index.tmp/``
+    (141 MB on the whole corpus: off the build's main path), update it
+    there; returns the summary."""
     t0 = time.perf_counter()
     stats = build_index(notices, prepare_index_copy(final), progress=False, inputs=inputs)
-    atomic_write_text(out, json.dumps({"summary": stats.summary(), "seconds": time.perf_counter() - t0},
-                                      ensure_ascii=False))
+    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0}
 
 
 def prepare_index_copy(final: Path) -> Path:
@@ -189,31 +180,21 @@ class IndexJob:
 
     def __init__(self, notices: list[Notice], index_dir: Path, inputs: Optional[dict[str, str]] = None):
         self.final = index_dir
-        self.out = index_dir.with_name(index_dir.name + ".result.json")
-        remove_tree(self.out)
         self.tmp = index_dir.with_name(index_dir.name + ".tmp")  # the child's prepare_index_copy
-        self.proc = multiprocessing.get_context("fork").Process(
-            target=_index_child, args=(notices, index_dir, self.out, inputs), daemon=True)
-        self.proc.start()
+        self.child = Forked("命令行检索索引构建", _index_child, notices, index_dir, inputs).start()
 
     def cancel(self) -> None:
-        self.proc.kill()
-        self.proc.join()
+        self.child.cancel()
         remove_tree(self.tmp)
-        remove_tree(self.out)
 
     def finish(self) -> dict:
-        """Wait, swap the new index in; raises RuntimeError if the child failed."""
-        self.proc.join()
+        """Wait, swap the new index in; raises RuntimeError if the child
+        failed (the index in place stays as it was)."""
         try:
-            if self.proc.exitcode != 0 or not self.out.exists():
-                raise RuntimeError(f"命令行检索索引构建失败（子进程退出码 {self.proc.exitcode}）；原索引保持不变")
-            res = json.loads(self.out.read_text(encoding="utf-8"))
+            res = self.child.result()
         except BaseException:
             remove_tree(self.tmp)
             raise
-        finally:
-            remove_tree(self.out)
         pause_point("index")
         swap_dir(self.tmp, self.final)
         return res
@@ -245,7 +226,7 @@ class SiteBuild:
         self.tmp = self.site.with_name(self.site.name + ".tmp")
         self.bundle = paths.cache / mkbuild.PAGEFIND_DIR  # the cached shard bundles, <k>/
         self.shards: Optional[mkbuild.PagefindShards] = None
-        self.pages_proc: Optional[multiprocessing.Process] = None
+        self.pages: Optional[Forked] = None  # the search pages' writer (start_browser_index)
         self.job: Optional[IndexJob] = None
         self.index_inputs: Optional[dict[str, str]] = None  # start_cli_index
         self.key = ""
@@ -265,7 +246,7 @@ class SiteBuild:
                   self.site.with_name(self.site.name + ".tmp.swap"),
                   self.site.with_name(self.site.name + ".old"), index.with_name(index.name + ".tmp"),
                   index.with_name(index.name + ".tmp.swap"), index.with_name(index.name + ".old"),
-                  index.with_name(index.name + ".result.json")):
+                  index.with_name(index.name + ".result.json")):  # older builds' index job summary
             remove_tree(d)
         if self.paths.sources.is_dir():
             for f in stale_temp_files(self.paths.sources):
@@ -303,8 +284,8 @@ class SiteBuild:
         """Stop the side jobs and drop the half-built site: the last good one stays."""
         if self.copier is not None:
             self.copier.join()  # still linking into site.tmp/
-        if self.pages_proc is not None and self.pages_proc.is_alive():
-            self.pages_proc.kill()  # the search pages' writer: the next build checks every page again
+        if self.pages is not None:
+            self.pages.cancel()  # the search pages' writer: the next build checks every page again
         if self.shards:
             self.shards.cancel()  # bundles already finished stay cached: their digests are true
             self.shards = None
@@ -327,16 +308,9 @@ class SiteBuild:
         n = shard_count(len(notices))
         # the pages are written by a forked child, beside the write stage (both only read the notices);
         # in the job's thread they took the build process's lock on Python from the write stage
-        proc = self.pages_proc = multiprocessing.get_context("fork").Process(
-            target=_search_pages_child, args=(notices, src, n, digests), daemon=True)
-        proc.start()
-
-        def prepare() -> None:
-            proc.join()
-            if proc.exitcode != 0:
-                raise RuntimeError(f"检索页写出失败（子进程退出码 {proc.exitcode}）")
-
-        self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent, prepare=prepare).start()
+        self.pages = Forked("检索页写出", write_shard_pages, notices, src, n, digests).start()
+        self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent,
+                                             prepare=self.pages.result).start()
         return True
 
     def start_cli_index(self, notices: list[Notice], inputs: Optional[dict[str, str]] = None) -> None:

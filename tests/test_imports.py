@@ -590,20 +590,18 @@ def launch_sites(root: Path = ROOT, packages=PACKAGES) -> Counter:
 
 
 # Every place a process or thread is started, as (file, function, call): count.  It only shrinks.  forked.py
-# owns the forks that hand the build's objects to children (Forked: a call beside; fork_map: a map over both
-# cores, which replaced the pools of write.DocumentJob and enrich.doccache and their three module globals).
-# Left where they are (issue 24 moves them with publish/ and build/): the load stage's process pool, the
-# publish protocol's children (MkDocs, the index and search-page forks, the copy and removal threads),
-# Pagefind's processes and their thread, the archive.json thread, git for `redirects --suggest`, the server
-# thread of tests and benchmarks, and the benchmarks' own.
+# owns the forks that hand the build's objects to children (Forked: a call beside - related documents, the
+# listing half, the CLI index job, the search pages; fork_map: a map over both cores, which replaced the pools
+# of write.DocumentJob and enrich.doccache and their three module globals).  Left where they are (issue 24
+# moves them with publish/ and build/): the load stage's process pool, the MkDocs child, the site copy and
+# removal threads, Pagefind's processes and their thread, the archive.json thread, git for
+# `redirects --suggest`, the server thread of tests and benchmarks, and the benchmarks' own.
 LAUNCHES = {
     ("build_tools/forked.py", "Forked.start", "ctx.Process"): 1,
     ("build_tools/forked.py", "fork_map", "multiprocessing.get_context().Pool"): 1,
     ("build_tools/pipeline.py", "load_documents", "concurrent.futures.ProcessPoolExecutor"): 1,
     ("build_tools/publish.py", "run_child", "subprocess.Popen"): 1,
-    ("build_tools/publish.py", "IndexJob.__init__", "multiprocessing.get_context().Process"): 1,
     ("build_tools/publish.py", "SiteBuild.__enter__", "threading.Thread"): 1,
-    ("build_tools/publish.py", "SiteBuild.start_browser_index", "multiprocessing.get_context().Process"): 1,
     ("build_tools/publish.py", "SiteBuild.commit", "threading.Thread"): 1,
     ("build_tools/renumber.py", "committed_texts.texts", "subprocess.run"): 1,
     ("build_tools/serve.py", "background_server", "threading.Thread"): 1,
