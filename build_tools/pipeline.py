@@ -43,6 +43,7 @@ from . import anchors, collector
 from .errors import SourceError
 from .lawdates import date_order_problem
 from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, pause_point
+from .attachments import FILES_SUFFIX, attach, held_files
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
 from .sidecar import SidecarError, parse_sidecar
@@ -97,7 +98,8 @@ def source_files(directory: Path) -> list[Path]:
     reported by ``refused_sources``."""
     out = []
     for d, dnames, fnames in os.walk(directory):  # never follows symlinked directories
-        dnames[:] = sorted(x for x in dnames if not x.startswith("."))
+        # <stem>.files/ holds a document's attachment files (attachments.py), not documents
+        dnames[:] = sorted(x for x in dnames if not x.startswith(".") and not x.endswith(FILES_SUFFIX))
         for name in fnames:
             p = Path(d) / name
             if (p.suffix.lower() in SOURCE_SUFFIXES and name != "_index.md" and not name.startswith(("README", "."))
@@ -184,7 +186,7 @@ def _structure(notice: Notice) -> list[Problem]:
 def _stage_digest() -> bytes:
     """The read/structure stage modules: a change to any of them invalidates the cache."""
     h = hashlib.sha1(CACHE_VERSION.encode())
-    for f in _stage_modules(("metadata", "structure", "lawdates")):
+    for f in _stage_modules(("metadata", "structure", "lawdates", "attachments")):
         h.update(f.read_bytes())
     return h.digest()
 
@@ -213,6 +215,8 @@ def _cache_key(path: Path) -> str:
     side = path.with_suffix(".yml")
     if side.exists():
         h.update(side.read_bytes())
+    for f in held_files(path):  # the attachment files are part of the document
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
 
 
@@ -253,6 +257,11 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
             probs += _structure(notice)
         except Exception as e:
             probs += [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
+        if not any(p.level == "error" for p in probs):
+            try:  # the 附件 list, and each held attachment file as an 附件 section
+                probs += attach(notice, path)
+            except Exception as e:  # an attachment bug must not stop the document or the others
+                probs += [Problem(str(path), None, "warning", f"附件处理内部错误：{type(e).__name__}: {e}")]
     probs += [Problem(str(path), line, "warning", msg) for line, msg in notice.warnings]
     order = date_order_problem(notice)
     if order is not None:
