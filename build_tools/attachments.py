@@ -250,20 +250,18 @@ def attachment_list(html: Optional[str], body_lines: list[str]) -> list[Attachme
 
 # ------------------------------------------------------------- held files
 
-def _sidecar_map(source: Path) -> dict[str, int]:
-    """file name -> entry number from the sidecar's ``attachments:`` list (validated by sidecar.py)."""
+def sidecar_attachments(source: Path) -> list[dict]:
+    """The sidecar's ``attachments:`` entries ({number, file, title?}; validated by sidecar.py)."""
     side = source.with_suffix(".yml")
     if not side.is_file():
-        return {}
+        return []
     try:
         values = parse_sidecar(side, side.read_text(encoding="utf-8")).values
     except (SidecarError, OSError, UnicodeDecodeError):
-        return {}
-    out = {}
-    for item in values.get("attachments") or []:
-        if isinstance(item, dict) and isinstance(item.get("file"), str) and isinstance(item.get("number"), int):
-            out[item["file"]] = item["number"]
-    return out
+        return []
+    items = values.get("attachments")
+    return [x for x in items if isinstance(x, dict) and isinstance(x.get("file"), str)
+            and isinstance(x.get("number"), int)] if isinstance(items, list) else []
 
 
 def _first_text(path: Path) -> str:
@@ -348,8 +346,18 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
     entries = attachment_list(html, notice.body.split("\n"))
     files = held_files(source)
     probs: list[Problem] = []
-    mapping = match_files(entries, files, _sidecar_map(source)) if files else {}
+    curated = sidecar_attachments(source)
+    names = {f.name for f in files}
+    for item in curated:
+        if item["file"] not in names:
+            probs.append(Problem(str(source.with_suffix(".yml")), None, "warning",
+                                 f"sidecar 的 attachments 列出附件{item['number']}的文件 {item['file']}，"
+                                 f"但 {files_dir(source).name}/ 中没有此文件"))
+    mapping = match_files(entries, files, {x["file"]: x["number"] for x in curated}) if files else {}
     by_num = {e.number: e for e in entries}
+    for item in curated:  # a curated title replaces the printed one
+        if isinstance(item.get("title"), str) and item["number"] in by_num:
+            by_num[item["number"]] = replace(by_num[item["number"]], title=item["title"])
     for name, num in mapping.items():
         if num not in by_num:
             by_num[num] = Attachment(num, Path(name).stem, source="file")
@@ -362,7 +370,7 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
         if held is None:
             by_num[num] = replace(e, status="正文已载" if f"att{num}" in printed else "未收录", section=f"att{num}" if f"att{num}" in printed else None)
             continue
-        e = replace(e, held=f"{rel_dir}/{held.name}")
+        e = replace(e, held=f"{rel_dir}/{held.name}", path=str(held.resolve()))
         if f"att{num}" in printed:
             by_num[num] = replace(e, status="正文已载", section=f"att{num}")
             continue

@@ -179,27 +179,69 @@ def _print_explain(n) -> None:
 
 # -------------------------------------------------------------------- add
 
+def _add_inputs(names: list[str]) -> tuple[Path, list[Path]] | str:
+    """(the document, its attachment files) of ``iparchive add`` arguments, or a
+    Chinese refusal.  ``add page.html a.pdf b.docx``: the first file is the
+    document; ``add FOLDER``: the folder's one web page (else its one text
+    file) is the document and the other files its attachments."""
+    if len(names) == 1 and Path(names[0]).is_dir():
+        folder = Path(names[0])
+        files = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir())
+        for kinds in ((".html", ".htm"), (".txt", ".md", ".text")):
+            pages = [p for p in files if p.suffix.lower() in kinds]
+            if len(pages) == 1:
+                return pages[0], [p for p in files if p != pages[0]]
+            if len(pages) > 1:
+                return (f"{folder}: 含多个可作为正文的文件（{'、'.join(p.name for p in pages)}），"
+                        f"请用 iparchive add 页面 附件1 附件2… 指明哪个是正文")
+        return f"{folder}: 目录中没有网页或文本文件可作为正文；单独的附件文件请逐个添加"
+    return Path(names[0]), [Path(n) for n in names[1:]]
+
+
+def _refuse_file(src: Path) -> tuple[str, int] | None:
+    if CONTROL_NAME.search(src.name):
+        return f"{src.name!r}: 文件名含换行或控制字符，未添加：请先改名", EXIT_NOTHING_DONE
+    if not src.exists():
+        return f"{src}: 文件不存在", EXIT_USAGE
+    if not src.is_file():
+        return f"{src}: 不是普通文件（目录、设备或管道），未添加", EXIT_NOTHING_DONE
+    return None
+
+
+CONTROL_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def cmd_add(args) -> int:
-    """Copy a raw file into source_texts/ with a new permanent id and its sidecar.
+    """Copy a raw file into source_texts/ with a new permanent id and its sidecar,
+    with its attachment files (``<stem>.files/``, mapped in the sidecar's
+    ``attachments:``).
 
     Refused (exit 2, nothing written): a name with a newline or control
     characters, a symlink or special file given as a name inside the
     archive, a file byte-identical to one already in the archive (named),
-    an existing sidecar, a different file of the same name."""
+    an existing sidecar, a different file of the same name; an attachment
+    that is a symlink or special file, two attachments of one name, an
+    existing different ``<stem>.files/`` entry of the same name.  An
+    attachment file added alone is a document of its own."""
+    from .attachments import attachment_list, files_dir, match_files  # the pipeline loads only when its command runs: --help and search stay fast
     from .metadata import load_notice, missing_fields  # the pipeline loads only when its command runs: --help and search stay fast
-    from .pipeline import CONTROL_CHARS, IDS_LOCK, load_documents, load_owners, source_files  # the pipeline loads only when its command runs: --help and search stay fast
+    from .pipeline import IDS_LOCK, load_documents, load_owners, source_files  # the pipeline loads only when its command runs: --help and search stay fast
+    from .read import decode  # the pipeline loads only when its command runs: --help and search stay fast
     from .sidecar import dump_sidecar  # the pipeline loads only when its command runs: --help and search stay fast
 
     src_dir = _root(args) / "source_texts"
-    src = Path(args.file)
-    if CONTROL_CHARS.search(src.name):
-        print(f"{src.name!r}: 文件名含换行或控制字符，未添加：请先改名", file=sys.stderr)
+    inputs = _add_inputs(args.files)
+    if isinstance(inputs, str):
+        print(inputs, file=sys.stderr)
         return EXIT_NOTHING_DONE
-    if not src.exists():
-        print(f"{src}: 文件不存在", file=sys.stderr)
-        return EXIT_USAGE
-    if not src.is_file():
-        print(f"{src}: 不是普通文件（目录、设备或管道），未添加", file=sys.stderr)
+    src, extra = inputs
+    for f in [src, *extra]:
+        why = _refuse_file(f)
+        if why is not None:
+            print(why[0], file=sys.stderr)
+            return why[1]
+    if len({f.name for f in extra}) < len(extra):
+        print("附件中有同名文件，未添加：请先改名", file=sys.stderr)
         return EXIT_NOTHING_DONE
     dest = src_dir / src.name
     side = dest.with_suffix(".yml")
@@ -213,6 +255,12 @@ def cmd_add(args) -> int:
     if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != data:
         print(f"{dest}: 已存在同名但内容不同的文件，请改名后再添加", file=sys.stderr)
         return EXIT_NOTHING_DONE
+    att_dir = files_dir(dest)
+    for f in extra:
+        there = att_dir / f.name
+        if there.is_symlink() or (there.exists() and (not there.is_file() or there.read_bytes() != f.read_bytes())):
+            print(f"{there}: 已存在同名但内容不同的附件文件，未添加", file=sys.stderr)
+            return EXIT_NOTHING_DONE
     others = [f for f in source_files(src_dir) if f.resolve() != dest.resolve()] if src_dir.is_dir() else []
     digest = hashlib.sha256(data).digest()
     twin = next((f for f in others if f.stat().st_size == len(data) and hashlib.sha256(f.read_bytes()).digest() == digest), None)
@@ -226,12 +274,32 @@ def cmd_add(args) -> int:
     while notice.id in taken:
         notice.id = f"{base}-{k}"
         k += 1
+    listed = []
+    if extra:
+        html = decode(data, src)[0] if notice.format == "html" else None
+        listed = attachment_list(html, notice.body.split("\n"))
+    mapping = match_files(listed, extra) if extra else {}
+    for f in extra:  # the attachments first: the sidecar, written last, makes the document whole
+        if not (att_dir / f.name).exists():
+            atomic_write_bytes(att_dir / f.name, f.read_bytes())
     if dest.resolve() != src.resolve():
         atomic_write_bytes(dest, data)
     notice.source_file = dest.name
     miss = missing_fields(notice)
-    atomic_write_text(side, dump_sidecar(notice, miss))
+    text = dump_sidecar(notice, miss)
+    if extra:
+        titles = {e.number: e.title for e in listed}
+        text += "# 附件：每个文件对应页面附件列表中的序号（自动匹配，请核对）\nattachments:\n"
+        for name, num in sorted(mapping.items(), key=lambda x: x[1]):
+            text += f"  - {{number: {num}, file: {_yaml_scalar(name)}}}" + (f"  # {titles[num]}" if num in titles else "  # 页面未列出此文件") + "\n"
+    atomic_write_text(side, text)
     print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
+    for name, num in sorted(mapping.items(), key=lambda x: x[1]):
+        title = next((e.title for e in listed if e.number == num), None)
+        print(f"附件{num}：{title or '（页面未列出）'} ← {att_dir.name}/{name}")
+    for e in listed:
+        if e.number not in mapping.values():
+            print(f"附件{e.number}：{e.title}（未收录：未提供文件）")
     inferred = [k for k, b in notice.basis.items() if b == "inferred"]
     if miss:
         print("需要人工补充：" + "、".join(MISSING_LABELS[m] for m in miss))
@@ -240,6 +308,11 @@ def cmd_add(args) -> int:
     if not miss and not inferred:
         print("所有字段均已从原文取得。")
     return EXIT_OK
+
+
+def _yaml_scalar(text: str) -> str:
+    import yaml  # only add writes YAML here
+    return yaml.safe_dump(text, allow_unicode=True, default_flow_style=True, width=10**6).strip().removesuffix("...").strip()
 
 
 # ------------------------------------------------------------------ check
@@ -323,8 +396,9 @@ def main(argv=None) -> int:
     p.add_argument("--explain", action="store_true", help="逐项列出元数据字段的值及其来源（元数据表、meta 标签、正文第几行、落款、文件名、sidecar）")
     p.set_defaults(func=cmd_parse)
 
-    p = sub.add_parser("add", help="把新文件加入 source_texts/，分配永久 id 并写 sidecar")
-    p.add_argument("file")
+    p = sub.add_parser("add", help="把新文件加入 source_texts/，分配永久 id 并写 sidecar；"
+                                   "可连同附件：add 页面.html 附件1.pdf 附件2.docx，或 add 目录（网页及其附件）")
+    p.add_argument("files", nargs="+", metavar="FILE", help="正文文件，其后为它的附件文件；或一个含网页与附件的目录")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("check", help="检查所有原始文件与 sidecar")

@@ -278,6 +278,13 @@ class Attachment:
     held: Optional[str] = None
     section: Optional[str] = None
     status: str = "未收录"
+    path: Optional[str] = field(default=None, compare=False, repr=False)  # the held file's absolute path, for the write stage
+
+    def record(self) -> dict:
+        """JSON-ready, without the local path."""
+        d = asdict(self)
+        del d["path"]
+        return d
 
 
 @dataclass
@@ -424,7 +431,7 @@ class Notice:
             "work_id": self.work_id,
             "version": self.version_label,
             "validity": self.validity,
-            "attachments": [asdict(a) for a in self.attachments],
+            "attachments": [a.record() for a in self.attachments],
         }
 
     def to_dict(self) -> dict:

@@ -215,8 +215,8 @@ def _cache_key(path: Path) -> str:
     side = path.with_suffix(".yml")
     if side.exists():
         h.update(side.read_bytes())
-    for f in held_files(path):  # the attachment files are part of the document
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    for f in held_files(path):  # the attachment files are part of the document (and where they are: the write stage copies them)
+        h.update(str(f.resolve()).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
 
 
