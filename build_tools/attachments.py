@@ -89,7 +89,7 @@ class _Entry:
     line: Optional[int] = None
 
 
-def _key(s: str) -> str:
+def title_key(s: str) -> str:
     """A title for comparison: no extension, 附件/序号 prefix, spaces, quotes or brackets."""
     s = _EXT_RE.sub("", normalise_line(s or ""))
     s = _PREFIX.sub("", s)
@@ -133,7 +133,7 @@ def _link_entry(a: Tag, line: Optional[int]) -> Optional[_Entry]:
         if name is None or not href or href.startswith("#"):
             return None
     printed = [t for t in texts if t]
-    title = next((t for t in printed if not _GENERIC.match(_key(t))), printed[0] if printed else _EXT_RE.sub("", name))
+    title = next((t for t in printed if not _GENERIC.match(title_key(t))), printed[0] if printed else _EXT_RE.sub("", name))
     number, title = _split_prefix(normalise_line(title))
     return _Entry(number, _EXT_RE.sub("", title).strip() or title, href, name, "link", line)
 
@@ -173,7 +173,7 @@ def link_entries(html: str) -> list[_Entry]:
         have = out.get(k)
         if have is None:
             out[k] = e
-        elif _GENERIC.match(_key(have.title)) and not _GENERIC.match(_key(e.title)):
+        elif _GENERIC.match(title_key(have.title)) and not _GENERIC.match(title_key(e.title)):
             out[k] = replace(e, line=have.line)  # a named link to the file a button linked first
     return list(out.values())
 
@@ -213,7 +213,7 @@ def text_entries(lines: list[str]) -> list[_Entry]:
 
 
 def _same(a: str, b: str) -> bool:
-    ka, kb = _key(a), _key(b)
+    ka, kb = title_key(a), title_key(b)
     if not ka or not kb:
         return False
     if ka == kb or (min(len(ka), len(kb)) >= 6 and (ka in kb or kb in ka)):
@@ -239,6 +239,8 @@ def attachment_list(html: Optional[str], body_lines: list[str]) -> list[Attachme
             entries.append(link)
         else:
             twin.href, twin.file_name, twin.source = link.href, link.file_name, "link+text"
+            if not _GENERIC.match(title_key(link.title)):  # the file's own name as linked (sites2-033)
+                twin.title = link.title
     out: list[Attachment] = []
     used: set[int] = set()
     for e in entries:
@@ -291,13 +293,13 @@ def match_files(entries: list[Attachment], files: list[Path], fixed: Optional[di
         if e:
             take(f, e)
     for f in list(todo):
-        best = max(free, key=lambda e: fuzz.ratio(_key(e.title), _key(f.stem)), default=None)
+        best = max(free, key=lambda e: fuzz.ratio(title_key(e.title), title_key(f.stem)), default=None)
         if best is not None and _same(best.title, f.stem):
             take(f, best)
     for f in list(todo):
-        head = _key(_first_text(f)[:120])
-        best = max(free, key=lambda e: fuzz.partial_ratio(_key(e.title), head), default=None)
-        if best is not None and head and len(_key(best.title)) >= 4 and fuzz.partial_ratio(_key(best.title), head) >= 85:
+        head = title_key(_first_text(f)[:120])
+        best = max(free, key=lambda e: fuzz.partial_ratio(title_key(e.title), head), default=None)
+        if best is not None and head and len(title_key(best.title)) >= 4 and fuzz.partial_ratio(title_key(best.title), head) >= 85:
             take(f, best)
     for f in list(todo):
         ext = f.suffix.lower().lstrip(".")
@@ -386,7 +388,7 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
             probs.append(Problem(str(held), None, "warning", f"附件{num}读取出错（{type(err).__name__}），页面只提供原件下载"))
             by_num[num] = replace(e, status="无法读取")
             continue
-        title = e.title if not _GENERIC.match(_key(e.title)) else held.stem
+        title = e.title if not _GENERIC.match(title_key(e.title)) else held.stem
         heading = f"附件{num}：{title}"
         att_body = raw.body
         lead, rest = _own_label(att_body)
@@ -409,10 +411,10 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
 def _account_stripped(notice: Notice) -> None:
     """Stripped lines that are an attachment's link say so (they are in the list, not lost)."""
     for s in notice.stripped:
-        k = _key(s.text)
+        k = title_key(s.text)
         if not k or len(k) > 200:
             continue
-        e = next((e for e in notice.attachments if e.source != "text" and len(_key(e.title)) >= 4
-                  and (_key(e.title) in k or (e.file_name and _key(e.file_name) in k))), None)
+        e = next((e for e in notice.attachments if e.source != "text" and len(title_key(e.title)) >= 4
+                  and (title_key(e.title) in k or (e.file_name and title_key(e.file_name) in k))), None)
         if e is not None and not s.reason.startswith("附件"):
             s.reason = f"附件{e.number}的链接（已记入附件列表）；{s.reason}"
