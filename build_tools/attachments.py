@@ -77,6 +77,17 @@ def held_files(source: Path | str) -> list[Path]:
     return sorted(p for p in d.iterdir() if not p.name.startswith(".") and p.is_file() and not p.is_symlink())
 
 
+def orphan_folders(sources: Path, files: list[Path]) -> list[Problem]:
+    """``<stem>.files/`` folders with no source of that stem (``iparchive check``):
+    their attachments belong to no document."""
+    stems = {files_dir(f) for f in files}
+    out = []
+    for d in sorted(Path(sources).rglob("*" + FILES_SUFFIX)):
+        if d.is_dir() and d not in stems:
+            out.append(Problem(str(d), None, "warning", f"附件目录没有对应的原始文件（应有 {d.name[:-len(FILES_SUFFIX)]}.html 等）：其中的附件不属于任何文件"))
+    return out
+
+
 # ------------------------------------------------------------- the list
 
 @dataclass

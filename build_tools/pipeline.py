@@ -43,7 +43,7 @@ from . import anchors, collector
 from .errors import SourceError
 from .lawdates import date_order_problem
 from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, pause_point
-from .attachments import FILES_SUFFIX, attach, held_files
+from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
 from .sidecar import SidecarError, parse_sidecar
@@ -526,6 +526,7 @@ def check_archive(root: Path) -> list[Problem]:
         except (SourceError, UnicodeDecodeError, OSError):
             continue  # load_documents reports it with its line
         problems.extend(Problem(str(side), line, "error", msg) for line, msg in validate_sidecar(parsed)[1:])
+    problems.extend(orphan_folders(paths.sources, files))
     res = load_documents(files, require_sidecar=True, owners=load_owners(paths.sources / IDS_LOCK),
                          sources=paths.sources)
     problems.extend(res.problems)

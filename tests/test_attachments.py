@@ -281,3 +281,20 @@ def test_stripped_attachment_links_say_they_are_in_the_list():
         named = [s for s in n.stripped if s.reason.startswith("附件")]
         inside = any(title_key(n.attachments[0].title) in title_key(line) for line in n.body.split("\n"))
         assert named or inside, page
+
+
+def test_check_names_a_missing_held_file_and_an_orphan_folder(archive, tmp_path):
+    """Taking a held file away is caught by ``iparchive check``: the sidecar
+    names the missing file and the locked ``att1-`` ids are reported gone; a
+    ``<stem>.files/`` folder without its document is named too."""
+    work = tmp_path / "arch"
+    shutil.copytree(archive["paths"].sources, work / "source_texts")
+    src = work / "source_texts"
+    held_files(src / "012-page.html")[0].unlink()
+    (src / "ghost.files").mkdir()
+    (src / "ghost.files" / "x.pdf").write_bytes(b"%PDF-1.4\n")
+    probs = [str(p) for p in check_archive(work)]
+    assert any("012-page.yml" in p and archive["draft"].name in p and "没有此文件" in p for p in probs), probs
+    doc = archive["ids"]["012-page"]
+    assert any(doc in p and "att1-art-5" in p and "error" in p for p in probs), probs
+    assert any("ghost.files" in p and "没有对应的原始文件" in p for p in probs), probs
