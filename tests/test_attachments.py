@@ -298,3 +298,44 @@ def test_check_names_a_missing_held_file_and_an_orphan_folder(archive, tmp_path)
     doc = archive["ids"]["012-page"]
     assert any(doc in p and "att1-art-5" in p and "error" in p for p in probs), probs
     assert any("ghost.files" in p and "没有对应的原始文件" in p for p in probs), probs
+
+
+# ------------------------------------------------------------------ browser
+
+
+@pytest.fixture(scope="module")
+def pagefind_site(archive, tmp_path_factory):
+    """The scratch archive's documents built again with Pagefind (the browser
+    search of large archives), served over http."""
+    from build_tools.bench import serve_site  # browser tests only
+    from build_tools.bench_search import build, index_records  # browser tests only
+
+    b = build(tmp_path_factory.mktemp("attach-pf"), source_files(archive["paths"].sources), "pagefind")
+    assert b["mode"] == "pagefind"
+    b["records"] = index_records(b["paths"].index)
+    httpd, base = serve_site(b["paths"].site)
+    b["base"] = base
+    yield b
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("engine", ["material", "pagefind"])
+def test_browser_search_finds_the_attachment_clause(archive, pagefind_site, page, engine):
+    """In Chromium: a must_contain sentence of the 规定 (附件1 of the 南昌 公告)
+    is found in the browser's search box, Material's (file://) and Pagefind's
+    (http), exactly where the command-line index has it (``att1-…``)."""
+    from build_tools.bench_search import Query, index_records, truth  # browser tests only
+    from test_search_browser import material_search, pagefind_search  # the same box drivers
+
+    q = "税收征管"  # from 税务部门负责地下车位（库）税收征管工作。(must_contain)
+    doc = archive["ids"]["012-page"]
+    if engine == "material":
+        want = truth(index_records(archive["paths"].index), Query(q, "word"))
+        got = material_search(page, archive, q)
+    else:
+        want = truth(pagefind_site["records"], Query(q, "word"))
+        got = pagefind_search(page, pagefind_site["base"], q)
+    assert any(d == doc and c.startswith("att1-") for d, c in want)
+    assert set(got) == want, (got, want)
