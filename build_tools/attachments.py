@@ -54,7 +54,8 @@ from .structure import conservation_error, parse_structure
 FILE_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "txt", "html", "htm", "md")
 LINK_EXTS = frozenset(FILE_EXTS) - {"txt", "html", "htm", "md"}  # a page's links to these are attachments
 FILES_SUFFIX = ".files"
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a held file (scanned PDFs are large)
+MAX_TEXT_BYTES = 2_000_000  # its text, as pipeline.MAX_SOURCE_BYTES for a source: pages grow ~10x
 _EXT_RE = re.compile(r"\.(" + "|".join(sorted(LINK_EXTS, key=len, reverse=True)) + r")$", re.I)
 _GENERIC = re.compile(r"^(点击)?(此处)?(下载|查看|打开|浏览|预览)?(此|本)?(文件|附件|原文|原件|文档|全文)?(下载|查看)?$")
 _PREFIX = re.compile(r"^(?:附件\s*(\d{1,2})?\s*[：:、.．]?\s*|(\d{1,2})\s*[.．、]\s*)")
@@ -232,18 +233,20 @@ def _same(a: str, b: str) -> bool:
     return fuzz.ratio(ka, kb) >= 80
 
 
-def attachment_list(html: Optional[str], body_lines: list[str]) -> list[Attachment]:
+def attachment_list(html: Optional[str], body_lines: list[str], links: Optional[list[_Entry]] = None) -> list[Attachment]:
     """The document's 附件 list: body lines, then links not named by a line; numbered as printed, else in order.
 
     A later ``附件`` line naming an entry already listed is the heading of that
     attachment printed in the page (sites2-012, -027: ``附件：标题`` under the
-    text, then ``附件`` / the title over the attachment's text), not a new entry."""
+    text, then ``附件`` / the title over the attachment's text), not a new entry.
+    ``links``: ``link_entries(html)`` when the caller has them.  ``line``: the body
+    line of a text entry, the source line of a link."""
     entries: list[_Entry] = []
     for e in text_entries(body_lines):
         if not any(_same(x.title, e.title) and (x.number is None or e.number is None or x.number == e.number)
                    for x in entries):
             entries.append(e)
-    for link in (link_entries(html) if html else []):
+    for link in (links if links is not None else link_entries(html) if html else []):
         twin = next((e for e in entries if e.source == "text" and e.href is None and
                      (_same(e.title, link.title) or (link.file_name and _same(e.title, link.file_name)))), None)
         if twin is None:
@@ -356,7 +359,11 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
             html = decode(source.read_bytes(), source)[0]
         except (SourceError, OSError):
             html = None
-    entries = attachment_list(html, notice.body.split("\n"))
+    links = link_entries(html) if html else []
+    entries = attachment_list(None, notice.body.split("\n"), links)
+    lmap = notice.line_map
+    entries = [replace(e, line=lmap[e.line - 1]) if e.source != "link" and e.line and 0 < e.line <= len(lmap) else e
+               for e in entries]  # body line -> source line, as every other line of the record
     files = held_files(source)
     probs: list[Problem] = []
     curated = sidecar_attachments(source)
@@ -399,6 +406,11 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
             probs.append(Problem(str(held), None, "warning", f"附件{num}读取出错（{type(err).__name__}），页面只提供原件下载"))
             by_num[num] = replace(e, status="无法读取")
             continue
+        if len(raw.body.encode("utf-8")) > MAX_TEXT_BYTES:
+            probs.append(Problem(str(held), None, "warning", f"附件{num}正文过长（{len(raw.body.encode('utf-8')) / 1e6:.1f} MB，"
+                                                              f"上限 {MAX_TEXT_BYTES / 1e6:.0f} MB），页面只提供原件下载"))
+            by_num[num] = replace(e, status="无法读取：正文过长")
+            continue
         title = e.title if not _GENERIC.match(title_key(e.title)) else held.stem
         heading = f"附件{num}：{title}"
         att_body = raw.body
@@ -415,17 +427,21 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
         by_num[num] = replace(e, status="已收录", section=f"att{num}")
     notice.body, notice.clauses = body, clauses
     notice.attachments = [by_num[k] for k in sorted(by_num)]
-    _account_stripped(notice)
+    _account_stripped(notice, links)
     return probs
 
 
-def _account_stripped(notice: Notice) -> None:
-    """Stripped lines that are an attachment's link say so (they are in the list, not lost)."""
+def _account_stripped(notice: Notice, links: list[_Entry]) -> None:
+    """Stripped lines that are an attachment's link say so: the same source
+    line as the link, holding its text (they are in the list, not lost)."""
+    number = {e.file_name: e.number for e in notice.attachments if e.file_name}
+    at: dict[int, list[_Entry]] = {}
+    for link in links:
+        if link.line and link.file_name in number:
+            at.setdefault(link.line, []).append(link)
     for s in notice.stripped:
         k = title_key(s.text)
-        if not k or len(k) > 200:
-            continue
-        e = next((e for e in notice.attachments if e.source != "text" and len(title_key(e.title)) >= 4
-                  and (title_key(e.title) in k or (e.file_name and title_key(e.file_name) in k))), None)
-        if e is not None and not s.reason.startswith("附件"):
-            s.reason = f"附件{e.number}的链接（已记入附件列表）；{s.reason}"
+        near = [x for d in range(4) for x in at.get(s.line - d, [])]  # an <a> whose text starts a few lines below it
+        link = next((x for x in near if k and (title_key(x.title) in k or title_key(x.file_name) in k)), None)
+        if link is not None and not s.reason.startswith("附件"):
+            s.reason = f"附件{number[link.file_name]}的链接（已记入附件列表）；{s.reason}"
