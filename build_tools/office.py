@@ -608,14 +608,15 @@ def _page_lines(page, index: int) -> tuple[list[_PLine], bool]:
         raw = page.extract_text_lines(return_chars=True, strip=True)
     except Exception:  # a damaged content stream: the page is reported as unreadable below
         raw = []
+    rows = [[c for c in ln.get("chars", []) if c.get("text", "").strip()] for ln in raw]
+    rows = _merge_shifted([r for r in rows if r])
     out = []
-    for ln in raw:
-        chars = [c for c in ln.get("chars", []) if c.get("text", "").strip()]
-        if not chars:
-            continue
+    for chars in rows:
         sizes = sorted(float(c.get("size", 0)) for c in chars)
-        out.append(_PLine(index, ln["text"], float(ln["x0"]), float(ln["x1"]), float(ln["top"]), float(ln["bottom"]),
-                          sizes[len(sizes) // 2]))
+        size = sizes[len(sizes) // 2]
+        out.append(_PLine(index, _chars_text(chars, size), min(float(c["x0"]) for c in chars),
+                          max(float(c["x1"]) for c in chars), min(float(c["top"]) for c in chars),
+                          max(float(c["bottom"]) for c in chars), size))
     text_chars = sum(len(re.sub(r"\s", "", l.text)) for l in out)
     area = float(page.width) * float(page.height) or 1.0
     covered = 0.0
@@ -623,6 +624,40 @@ def _page_lines(page, index: int) -> tuple[list[_PLine], bool]:
         covered += max(0.0, float(im["x1"]) - float(im["x0"])) * max(0.0, float(im["bottom"]) - float(im["top"]))
     scanned = text_chars < 10 and covered > 0.3 * area
     return out, scanned
+
+
+def _chars_text(chars: list[dict], size: float) -> str:
+    """A line's text from its characters in reading order, a space where the layout leaves a gap."""
+    chars = sorted(chars, key=lambda c: float(c["x0"]))
+    out = ""
+    prev = None
+    for c in chars:
+        if prev is not None and float(c["x0"]) - float(prev["x1"]) > 0.3 * size:
+            out += " "
+        out += c["text"]
+        prev = c
+    return out
+
+
+def _merge_shifted(rows: list[list[dict]]) -> list[list[dict]]:
+    """Characters set a little off the line in another font are part of it (002: the year and number
+    of ``东公积金委〔2020〕2号`` sit 15 pt lower, inside the gaps the brackets leave)."""
+    out: list[list[dict]] = []
+    for row in rows:
+        if out:
+            prev = out[-1]
+            size = max(float(c.get("size", 0)) for c in prev + row)
+            top_prev = min(float(c["top"]) for c in prev)
+            top = min(float(c["top"]) for c in row)
+            fits = 0 <= top - top_prev < 1.0 * size and all(float(c["x1"]) <= float(p["x0"]) + 0.5 or float(c["x0"]) >= float(p["x1"]) - 0.5
+                       for c in row for p in prev)
+            inside = min(float(c["x0"]) for c in row) > min(float(p["x0"]) for p in prev) and \
+                max(float(c["x1"]) for c in row) < max(float(p["x1"]) for p in prev)
+            if 0 <= top - top_prev < 1.0 * size and fits and inside and len(row) < len(prev):
+                out[-1] = prev + row
+                continue
+        out.append(row)
+    return out
 
 
 def _mode(values: list[float]) -> Optional[float]:
@@ -657,7 +692,9 @@ def _mark_furniture(pages: list[list[_PLine]], widths: list[float], heights: lis
             where = "页眉" if ln in top and ln.top < heights[i] / 2 else "页脚"
             plain = re.sub(r"\s", "", ln.text.translate(_FULLWIDTH_DIGITS))
             if _PAGE_NO.fullmatch(plain) and re.search(r"\d|[ivxlcIVXLC]", plain):
-                if re.fullmatch(r"[ivxlcIVXLC]+", plain) and ln.size > 0 and len(inside) > 1 and ln not in bottom:
+                # a bare number or numeral is a page number only as the page's first or last line
+                # (005: the 序号 cell 2 of a form's last row is not)
+                if re.fullmatch(r"\d+|[ivxlcIVXLC]+", plain) and ln is not inside[0] and ln is not inside[-1]:
                     continue
                 ln.furniture = f"页码（第{i + 1}页）"
             elif len(text_pages) >= 2 and counts.get(key(ln.text), 0) >= need and len(plain) <= 60:
