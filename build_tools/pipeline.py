@@ -50,7 +50,7 @@ from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .structure import conservation_error, parse_structure
 
-SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
+SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text", ".pdf", ".docx", ".doc", ".wps", ".rtf"}  # office files: office.py
 CACHE_VERSION = "1"
 
 
