@@ -289,8 +289,10 @@ def _first_text(path: Path) -> str:
 
 def match_files(entries: list[Attachment], files: list[Path], fixed: Optional[dict[str, int]] = None) -> dict[str, int]:
     """file name -> entry number: ``fixed`` (the sidecar) first, then the link's
-    file name, then title similarity (file name, else the file's first lines),
-    then the remaining files to the remaining entries in order (same extension first).
+    file name, then title similarity with the file name, then the one file
+    and the one link of a type, then title similarity with the file's first
+    lines, then the remaining files to the remaining entries in order (same
+    extension first).
     Files left over get numbers after the list."""
     fixed = dict(fixed or {})
     out = {f.name: fixed[f.name] for f in files if f.name in fixed}
@@ -310,7 +312,12 @@ def match_files(entries: list[Attachment], files: list[Path], fixed: Optional[di
         best = max(free, key=lambda e: fuzz.ratio(title_key(e.title), title_key(f.stem)), default=None)
         if best is not None and _same(best.title, f.stem):
             take(f, best)
-    for f in list(todo):
+    for f in list(todo):  # the one file of a type and the one entry linking that type (004: .doc and .pdf)
+        ext = "." + f.suffix.lower().lstrip(".")
+        same = [e for e in free if e.file_name and e.file_name.lower().endswith(ext)]
+        if len(same) == 1 and sum(1 for g in todo if g.suffix.lower() == f.suffix.lower()) == 1:
+            take(f, same[0])
+    for f in list(todo):  # read only when names do not tell
         head = title_key(_first_text(f)[:120])
         best = max(free, key=lambda e: fuzz.partial_ratio(title_key(e.title), head), default=None)
         if best is not None and head and len(title_key(best.title)) >= 4 and fuzz.partial_ratio(title_key(best.title), head) >= 85:
