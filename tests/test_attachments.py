@@ -111,6 +111,47 @@ def test_a_held_file_named_as_the_link_is_matched_by_name_before_order(tmp_path)
     assert {n: mapping[n] for n in names} == {e.file_name: e.number for e in listed}
 
 
+def test_every_real_attachment_file_becomes_a_section_of_its_page(tmp_path):
+    """The 13 pages of attachments/ with their 14 files held (``<stem>.files/``,
+    matched without a sidecar): each file is the 附件 section of the entry
+    that links it; a file with text gives its first line and every
+    must_contain sentence inside that section (ids ``att<N>-…``), a scan the
+    「扫描件」 record; the whole document still passes the conservation gate."""
+    from build_tools.pipeline import load_documents  # the real load stage, without a site
+
+    by_page: dict[str, list[dict]] = {}
+    for r in _rows("attachments"):
+        if r["page"]:
+            by_page.setdefault(r["page"], []).append(r)
+    for page, rows in by_page.items():
+        shutil.copy(ATT / page, tmp_path / page)
+        for r in rows:
+            dest = files_dir(tmp_path / page) / r["file"]
+            dest.parent.mkdir(exist_ok=True)
+            shutil.copy(ATT / r["file"], dest)
+    res = load_documents(sorted(tmp_path.glob("*.html")))
+    assert not [p for p in res.problems if p.level == "error"], res.problems
+    assert len(res.notices) == len(by_page)
+    sections = sentences = 0
+    for n in res.notices:
+        for r in by_page[n.source_file]:
+            a = next(a for a in n.attachments if a.held and a.held.endswith("/" + r["file"]))
+            assert a.status == "已收录" and a.section == f"att{a.number}", (n.source_file, a)
+            sec = n.clause(a.section)
+            ids = [c.id for c in sec.walk()]
+            assert all(i == a.section or i.startswith(a.section + "-") for i in ids)
+            text = _squash("".join(c.text for c in sec.walk()))
+            sections += 1
+            if r["kind"] == "pdf-scan":
+                assert "扫描件" in text
+                continue
+            assert _squash(r["first_line"]) in text, (r["file"], r["first_line"])
+            for m in r["must_contain"].split("|"):
+                assert _squash(m) in text, (r["file"], m)
+                sentences += 1
+    print(f"attachments: {sections} files became 附件 sections, {sentences} must_contain sentences found in them")
+
+
 # ------------------------------------------------------------------ add + build
 
 
