@@ -497,7 +497,7 @@ def attachments_html(n: Notice, page: str) -> str:
             parts.append('<span class="attachment-missing">（未收录：本文库未保存此附件）</span>')
         elif a.status.startswith("无法") or a.status == "无法切分":
             parts.append(f'<span class="attachment-missing">（{esc(a.status)}；仅提供原件）</span>')
-        items.append(f'<li id="attachment-{a.number}">' + " ".join(parts) + "</li>")
+        items.append(f'<li id="attachment-{a.number}">' + parts[0] + "　" + " · ".join(parts[1:]) + "</li>")
     return f'<div class="attachments" data-search-exclude><p>附件：</p><ul>{"".join(items)}</ul></div>'
 
 
