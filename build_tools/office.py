@@ -716,11 +716,16 @@ def _layout(pages: list[list[_PLine]], widths: list[float]) -> list[list[_PLine]
             margins[i] = (_mode([ln.x0 for ln in full]) or doc_left, _mode([ln.x1 for ln in full]) or doc_right)
         else:
             margins[i] = (doc_left, doc_right)
+    # first-line indents (two characters, GB/T 9704) mark paragraph starts; where the document has them,
+    # a line ending up to 4 characters short of the margin (text set ragged, a Latin word or a closing
+    # quote carried over: LibreOffice's PDFs) still continues on an unindented next line
+    indented = sum(1 for ln in body if 1.2 * ln.size <= ln.x0 - margins[ln.page][0] <= 2.8 * ln.size)
+    slack = 4.0 if indented >= max(3, len(body) // 20) else 1.5
     for ln in body:
         left, right = margins[ln.page]
         if ln.size >= size * 1.2:
             ln.style = "heading"
-        elif ln.x0 - left > 1.5 * ln.size and abs((ln.x0 - left) - (right - ln.x1)) < 1.5 * ln.size:
+        elif ln.x0 - left > 2.5 * ln.size and abs((ln.x0 - left) - (right - ln.x1)) < 1.5 * ln.size:  # more than an indent
             ln.style = "center"
     groups: list[list[_PLine]] = []
     for ln in body:
@@ -738,8 +743,9 @@ def _layout(pages: list[list[_PLine]], widths: list[float]) -> list[list[_PLine]
                 joined = same_size and near and ln.page == prev.page and "。" not in prev.text
             else:
                 ended = re.search(r"[。！？；：]$", prev.text) is not None
+                short = (1.0 if ended else slack) * prev.size  # how far from the margin a full line may end
                 joined = (same_size and near and not prev.style and not ln.style == "heading"
-                          and prev.x1 >= prev_right - 0.6 * prev.size and ln.x0 <= left + 0.6 * ln.size
+                          and prev.x1 >= prev_right - short and ln.x0 <= left + 0.6 * ln.size
                           and not (ended and CLAUSE_START_RE.match(_pdf_line_text(ln.text))))
             if joined:
                 groups[-1].append(ln)
