@@ -248,10 +248,12 @@ def cmd_add(args) -> int:
     if dest.is_symlink():
         print(f"{dest}: 是符号链接，不予收录；请放入普通文件", file=sys.stderr)
         return EXIT_NOTHING_DONE
+    data = src.read_bytes()
+    if side.exists() and extra and dest.is_file() and dest.read_bytes() == data:
+        return _add_later(dest, side, extra)
     if side.exists():
         print(f"{side}: 已存在 sidecar（id 不可更改），未做任何修改", file=sys.stderr)
         return EXIT_NOTHING_DONE
-    data = src.read_bytes()
     if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != data:
         print(f"{dest}: 已存在同名但内容不同的文件，请改名后再添加", file=sys.stderr)
         return EXIT_NOTHING_DONE
@@ -274,11 +276,10 @@ def cmd_add(args) -> int:
     while notice.id in taken:
         notice.id = f"{base}-{k}"
         k += 1
-    listed = []
-    if extra:
-        html = decode(data, src)[0] if notice.format == "html" else None
-        listed = attachment_list(html, notice.body.split("\n"))
+    html = decode(data, src)[0] if notice.format == "html" else None
+    listed = attachment_list(html, notice.body.split("\n"))
     mapping = match_files(listed, extra) if extra else {}
+    _say_twins(extra, others)
     for f in extra:  # the attachments first: the sidecar, written last, makes the document whole
         if not (att_dir / f.name).exists():
             atomic_write_bytes(att_dir / f.name, f.read_bytes())
@@ -288,18 +289,10 @@ def cmd_add(args) -> int:
     miss = missing_fields(notice)
     text = dump_sidecar(notice, miss)
     if extra:
-        titles = {e.number: e.title for e in listed}
-        text += "# 附件：每个文件对应页面附件列表中的序号（自动匹配，请核对）\nattachments:\n"
-        for name, num in sorted(mapping.items(), key=lambda x: x[1]):
-            text += f"  - {{number: {num}, file: {_yaml_scalar(name)}}}" + (f"  # {titles[num]}" if num in titles else "  # 页面未列出此文件") + "\n"
+        text += "# 附件：每个文件对应页面附件列表中的序号（自动匹配，请核对）\nattachments:\n" + _mapping_lines(mapping, listed)
     atomic_write_text(side, text)
     print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
-    for name, num in sorted(mapping.items(), key=lambda x: x[1]):
-        title = next((e.title for e in listed if e.number == num), None)
-        print(f"附件{num}：{title or '（页面未列出）'} ← {att_dir.name}/{name}")
-    for e in listed:
-        if e.number not in mapping.values():
-            print(f"附件{e.number}：{e.title}（未收录：未提供文件）")
+    _say_attachments(mapping, listed, att_dir)
     inferred = [k for k, b in notice.basis.items() if b == "inferred"]
     if miss:
         print("需要人工补充：" + "、".join(MISSING_LABELS[m] for m in miss))
@@ -307,6 +300,80 @@ def cmd_add(args) -> int:
         print("自动推定、请核对：" + "、".join(inferred))
     if not miss and not inferred:
         print("所有字段均已从原文取得。")
+    return EXIT_OK
+
+
+def _mapping_lines(mapping: dict[str, int], listed) -> str:
+    titles = {e.number: e.title for e in listed}
+    return "".join(f"  - {{number: {num}, file: {_yaml_scalar(name)}}}"
+                   + (f"  # {titles[num]}" if num in titles else "  # 页面未列出此文件") + "\n"
+                   for name, num in sorted(mapping.items(), key=lambda x: x[1]))
+
+
+def _say_attachments(mapping: dict[str, int], listed, att_dir: Path, held: dict[str, int] | None = None) -> None:
+    for name, num in sorted(mapping.items(), key=lambda x: x[1]):
+        title = next((e.title for e in listed if e.number == num), None)
+        print(f"附件{num}：{title or '（页面未列出）'} ← {att_dir.name}/{name}")
+    taken = set(mapping.values()) | set((held or {}).values())
+    for e in listed:
+        if e.number not in taken:
+            print(f"附件{e.number}：{e.title}（未收录：未提供文件；可用 iparchive add 本文件 附件文件 补充）")
+
+
+def _say_twins(extra: list[Path], others: list[Path]) -> None:
+    """An attachment that is already a document of the archive (added alone before): said, not refused."""
+    sizes = {f.stat().st_size: f for f in others}
+    for f in extra:
+        twin = sizes.get(f.stat().st_size)
+        if twin is not None and twin.read_bytes() == f.read_bytes():
+            print(f"注意：附件 {f.name} 与已收录的文件 {twin} 内容相同（它也是一件单独的文件）")
+
+
+def _add_later(dest: Path, side: Path, extra: list[Path]) -> int:
+    """``iparchive add page.html more.pdf`` for a page already in the archive:
+    the files join ``<stem>.files/`` and the sidecar's ``attachments:`` list
+    (appended; the id and every other value stay)."""
+    from .attachments import attachment_list, files_dir, match_files, sidecar_attachments  # the pipeline loads only when its command runs
+    from .metadata import load_notice  # the pipeline loads only when its command runs
+    from .read import decode  # the pipeline loads only when its command runs
+    from .sidecar import parse_sidecar, validate  # the pipeline loads only when its command runs
+
+    att_dir = files_dir(dest)
+    held = {x["file"]: x["number"] for x in sidecar_attachments(dest)}
+    extra = [f for f in extra if not ((att_dir / f.name).is_file() and (att_dir / f.name).read_bytes() == f.read_bytes())]
+    if not extra:
+        print(f"{dest}: 这些附件均已收录，未做任何修改")
+        return EXIT_OK
+    clash = [f.name for f in extra if f.name in held or (att_dir / f.name).exists()]
+    if clash:
+        print(f"{att_dir}: 已有同名但内容不同的附件 {'、'.join(clash)}，未添加：请先改名", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    notice = load_notice(dest, use_sidecar=False)
+    html = decode(dest.read_bytes(), dest)[0] if notice.format == "html" else None
+    listed = attachment_list(html, notice.body.split("\n"))
+    free = [e for e in listed if e.number not in held.values()]
+    mapping = match_files(free, extra)
+    nxt = max(list(held.values()) + [e.number for e in listed], default=0)
+    for name in [n for n, k in mapping.items() if k in held.values()]:  # past the list: after every number in use
+        nxt += 1
+        mapping[name] = nxt
+    text = side.read_text(encoding="utf-8")
+    if not held and "attachments" not in (parse_sidecar(side, text).values or {}):
+        new = text.rstrip("\n") + "\n# 附件：每个文件对应页面附件列表中的序号（自动匹配，请核对）\nattachments:\n" + _mapping_lines(mapping, listed)
+    elif re.search(r"^attachments:\n(?:  - .*\n?)+\Z", text, re.M):  # the block list is the file's last key
+        new = text.rstrip("\n") + "\n" + _mapping_lines(mapping, listed)
+    else:
+        print(f"{side}: attachments 不在文件末尾，无法自动追加；请手工加入：\n" + _mapping_lines(mapping, listed), file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    errors = validate(parse_sidecar(side, new))
+    if errors:
+        print(f"{side}: 追加附件后 sidecar 无效（{errors[0][1]}），未做任何修改", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    for f in extra:  # the files first: the sidecar, written last, names them
+        atomic_write_bytes(att_dir / f.name, f.read_bytes())
+    atomic_write_text(side, new)
+    print(f"已为 {dest} 补充附件，映射写入 {side}")
+    _say_attachments(mapping, listed, att_dir, held)
     return EXIT_OK
 
 

@@ -392,3 +392,25 @@ def test_browser_search_finds_the_attachment_clause(archive, pagefind_site, page
         got = pagefind_search(page, pagefind_site["base"], q)
     assert any(d == doc and c.startswith("att1-") for d, c in want)
     assert set(got) == want, (got, want)
+
+
+def test_a_missing_attachment_can_be_added_later(archive, tmp_path, capsys):
+    """004 was added with its .doc only; ``iparchive add 004-page.html 004-att2.pdf``
+    later adds the .pdf as 附件2 (the sidecar's id and values stay, the list
+    grows by one line) and the document then holds both."""
+    from build_tools.pipeline import load_documents  # the real load stage, without a site
+
+    work = tmp_path / "arch"
+    shutil.copytree(archive["paths"].sources, work / "source_texts")
+    side = work / "source_texts" / "004-page.yml"
+    before = side.read_text(encoding="utf-8")
+    assert main(["--root", str(work), "add", str(ATT / "004-page.html"), str(ATT / "004-att2.pdf")]) == 0
+    after = side.read_text(encoding="utf-8")
+    assert after.startswith(before.rstrip("\n")) and "- {number: 2, file: 004-att2.pdf}" in after
+    n = load_documents([work / "source_texts" / "004-page.html"]).notices[0]
+    assert n.id == archive["ids"]["004-page"]
+    assert {a.number: a.status for a in n.attachments} == {1: "已收录", 2: "已收录"}
+    assert n.clause("att2") is not None
+    # the same again changes nothing
+    assert main(["--root", str(work), "add", str(ATT / "004-page.html"), str(ATT / "004-att2.pdf")]) == 0
+    assert side.read_text(encoding="utf-8") == after
