@@ -414,3 +414,25 @@ def test_a_missing_attachment_can_be_added_later(archive, tmp_path, capsys):
     # the same again changes nothing
     assert main(["--root", str(work), "add", str(ATT / "004-page.html"), str(ATT / "004-att2.pdf")]) == 0
     assert side.read_text(encoding="utf-8") == after
+
+
+def test_a_bad_held_file_is_named_and_the_page_still_published(tmp_path):
+    """A held 'PDF' that is not one (a truncated download) and an empty file:
+    each is a warning naming the file, its entry says 无法读取, the page and
+    its other clauses load, nothing is lost (the original stays held)."""
+    from build_tools.pipeline import load_documents  # the real load stage, without a site
+
+    page = Path(shutil.copy(ATT / "004-page.html", tmp_path / "004-page.html"))
+    d = files_dir(page)
+    d.mkdir()
+    (d / "购房人申明陈述书.doc").write_bytes(b"")
+    (d / "补充通知.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n")
+    res = load_documents([page])
+    assert len(res.notices) == 1
+    n = res.notices[0]
+    warned = [str(p) for p in res.problems if "附件" in p.message]
+    for name in ("购房人申明陈述书.doc", "补充通知.pdf"):
+        a = next(a for a in n.attachments if a.held and a.held.endswith(name))
+        assert a.status.startswith("无法读取") and a.section is None, a
+        assert any(name in w for w in warned), warned
+    assert n.clause("s1") is not None and n.clause("att1") is None
