@@ -150,6 +150,7 @@ def _link_entry(a: Tag, line: Optional[int]) -> Optional[_Entry]:
     return _Entry(number, _EXT_RE.sub("", title).strip() or title, href, name, "link", line)
 
 
+_ANY_FILE = re.compile(r"\.(?:" + "|".join(sorted(LINK_EXTS, key=len, reverse=True)) + r")\b", re.I)
 _SCRIPT_A = re.compile(r"<a\b[^>]*>.*?</a>", re.I | re.S)
 
 
@@ -166,6 +167,8 @@ def _in_article_list(a: Tag) -> bool:
 
 def link_entries(html: str) -> list[_Entry]:
     """Links to files in a page, in page order, one per file (see the module docstring)."""
+    if not _ANY_FILE.search(html):  # most pages link no file: no second parse of the page
+        return []
     soup = BeautifulSoup(html, "html.parser")
     found: list[_Entry] = []
     for a in soup.find_all("a"):
