@@ -430,6 +430,8 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
             probs.append(Problem(str(held), None, "warning", f"附件{num}的条款切分未能还原全文，页面只提供原件下载"))
             by_num[num] = replace(e, status="无法切分")
             continue
+        probs += [Problem(str(held), None, "warning", f"附件{num}" + (f"正文第{line + len(lead)}行" if line else "") + f"：{msg}")
+                  for line, msg in res.warnings]  # lines of the text read, not of the file's bytes
         for c in res.clauses:
             _prefix(c, num)
         clauses.append(Clause(f"att{num}", f"附件{num}", 1, "attachment", "\n".join([heading] + lead), num, None, res.clauses))
