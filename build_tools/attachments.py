@@ -286,7 +286,7 @@ def sidecar_attachments(source: Path) -> list[dict]:
 def _first_text(path: Path) -> str:
     try:
         return read_file(path).body[:300]
-    except (SourceError, Exception):  # an unreadable file is matched by name or order only
+    except Exception:  # any reader failure (SourceError or a reader bug): matched by name or order only
         return ""
 
 
