@@ -634,7 +634,8 @@ def _open_pdf(path: Path, data: bytes):
 
 
 def _page_lines(page, index: int) -> tuple[list[_PLine], int]:
-    """(text lines of one page, 0 or, for an image without text, the scan's own resolution in dpi)."""
+    """(text lines of one page, 0 or, for an image without text, the scan's own resolution in dpi;
+    -1 for a text layer that cannot be decoded)."""
     try:
         raw = page.extract_text_lines(return_chars=True, strip=True)
     except Exception:  # a damaged content stream: the page is reported as unreadable below
@@ -649,6 +650,11 @@ def _page_lines(page, index: int) -> tuple[list[_PLine], int]:
                           max(float(c["x1"]) for c in chars), min(float(c["top"]) for c in chars),
                           max(float(c["bottom"]) for c in chars), size))
     text_chars = sum(len(re.sub(r"\s", "", l.text)) for l in out)
+    # a text layer of glyph ids without a Unicode map reads as (cid:123) or private-use characters:
+    # no usable text, like a scan
+    garbled = sum(len(m) for l in out for m in re.findall(r"\(cid:\d+\)|[\ue000-\uf8ff]", l.text))
+    if text_chars and garbled > 0.3 * text_chars:
+        return [], -1
     area = float(page.width) * float(page.height) or 1.0
     covered, dpi = 0.0, 0
     for im in page.images:
@@ -804,6 +810,7 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
             declared.append(Declared("doc_title", title.strip(), "PDF 文档属性“标题”", None))
         pages: list[list[_PLine]] = []
         scanned: list[int] = []
+        garbled: list[int] = []  # pages whose text layer cannot be decoded (read as scans)
         dpis: dict[int, int] = {}
         widths, heights = [], []
         for i, page in enumerate(pdf.pages):
@@ -813,7 +820,9 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
             pages.append(lines)
             if dpi:
                 scanned.append(i)
-                dpis[i] = dpi
+                dpis[i] = dpi if dpi > 0 else 300
+                if dpi < 0:
+                    garbled.append(i)
     except OfficeError:
         raise
     except Exception as e:  # pdfminer fails in many ways on a broken file
@@ -839,13 +848,15 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
     if scanned and not ocr:
         if not text_pages:
             header["text_layer"] = "none"
-            out.append(SourceLine(1, f"【{SCAN_NOTE}：本 PDF 共 {len(pages)} 页，均为图像，没有可提取的文字。请查看原件；"
+            what = "文字层无法解码（字体缺少字符映射）" if garbled else "均为图像"
+            out.append(SourceLine(1, f"【{SCAN_NOTE}：本 PDF 共 {len(pages)} 页，{what}，没有可提取的文字。请查看原件；"
                                      f"如需文字，可开启 OCR（iparchive --ocr 或环境变量 {OCR_ENV}=1）识别。】", "center"))
         else:
             header["text_layer"] = "partial"
             header["pages_without_text"] = ",".join(str(i + 1) for i in scanned)
             for i in scanned:
-                notes_at[i] = f"【第{i + 1}页为扫描图像，无文字层，本页文字未能收录，请查看原件第{i + 1}页。】"
+                what = "文字层无法解码（字体缺少字符映射）" if i in garbled else "为扫描图像，无文字层"
+                notes_at[i] = f"【第{i + 1}页{what}，本页文字未能收录，请查看原件第{i + 1}页。】"
     elif ocr:
         header["ocr"] = ",".join(str(i + 1) for i in scanned)
         if len(scanned) == len(pages):
