@@ -47,6 +47,7 @@ from rapidfuzz import fuzz
 from .clean import normalise_line
 from .errors import SourceError
 from .models import Attachment, Clause, Notice, Problem
+from .office import size_limit
 from .read import decode, read_file
 from .sidecar import SidecarError, parse_sidecar
 from .structure import conservation_error, parse_structure
@@ -54,7 +55,6 @@ from .structure import conservation_error, parse_structure
 FILE_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "txt", "html", "htm", "md")
 LINK_EXTS = frozenset(FILE_EXTS) - {"txt", "html", "htm", "md"}  # a page's links to these are attachments
 FILES_SUFFIX = ".files"
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a held file (scanned PDFs are large)
 MAX_TEXT_BYTES = 2_000_000  # its text, as pipeline.MAX_SOURCE_BYTES for a source: pages grow ~10x
 _EXT_RE = re.compile(r"\.(" + "|".join(sorted(LINK_EXTS, key=len, reverse=True)) + r")$", re.I)
 _GENERIC = re.compile(r"^(点击)?(此处)?(下载|查看|打开|浏览|预览)?(此|本)?(文件|附件|原文|原件|文档|全文)?(下载|查看)?$")
@@ -405,8 +405,9 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
             by_num[num] = replace(e, status="正文已载", section=f"att{num}")
             continue
         try:
-            if held.stat().st_size > MAX_ATTACHMENT_BYTES:
-                raise SourceError(held, f"附件文件过大（{held.stat().st_size / 1048576:.1f} MB，上限 {MAX_ATTACHMENT_BYTES // 1048576} MB）")
+            limit = size_limit(held) or MAX_TEXT_BYTES  # office files: their own bounds (office.py); text as a source
+            if held.stat().st_size > limit:
+                raise SourceError(held, f"附件文件过大（{held.stat().st_size / 1048576:.1f} MB，上限 {limit / 1048576:.0f} MB）")
             raw = read_file(held)
         except SourceError as err:
             probs.append(Problem(str(held), err.line, "warning", f"附件{num}无法读取，页面只提供原件下载：{err.message}"))

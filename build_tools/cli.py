@@ -461,11 +461,13 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--no-clauses", action="store_true", help="不切分条款")
     p.add_argument("--explain", action="store_true", help="逐项列出元数据字段的值及其来源（元数据表、meta 标签、正文第几行、落款、文件名、sidecar）")
+    p.add_argument("--ocr", action="store_true", help="对无文字层的扫描 PDF 页面做 OCR 识别（tesseract 中文简体；结果标注“OCR 识别，未经校对”）")
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("add", help="把新文件加入 source_texts/，分配永久 id 并写 sidecar；"
                                    "可连同附件：add 页面.html 附件1.pdf 附件2.docx，或 add 目录（网页及其附件）")
     p.add_argument("files", nargs="+", metavar="FILE", help="正文文件，其后为它的附件文件；或一个含网页与附件的目录")
+    p.add_argument("--ocr", action="store_true", help="对无文字层的扫描 PDF 页面做 OCR 识别（tesseract 中文简体；结果标注“OCR 识别，未经校对”）")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("check", help="检查所有原始文件与 sidecar")
@@ -475,6 +477,7 @@ def main(argv=None) -> int:
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--no-wait", action="store_true", help="另一个构建正在进行时立即退出（退出码 2），而不是等待")
     p.add_argument("--site-url", action=SiteUrlAction, help="网站公开地址（覆盖 mkdocs.yml 的 site_url 与环境变量 IPARCHIVE_SITE_URL），用于引用链接")
+    p.add_argument("--ocr", action="store_true", help="对无文字层的扫描 PDF 页面做 OCR 识别（tesseract 中文简体；结果标注“OCR 识别，未经校对”）")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="在本机 127.0.0.1 上提供已构建的网站")
@@ -498,6 +501,8 @@ def main(argv=None) -> int:
         p.set_defaults(func=lambda args: search_unavailable(broken))
 
     args = ap.parse_args(argv)
+    if getattr(args, "ocr", False):
+        os.environ["IPARCHIVE_OCR"] = "1"  # office.OCR_ENV: read where the pages are read, workers included
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(out), SafeStream(err, progress=True)
     try:

@@ -35,7 +35,8 @@ like any other source.  Real input forms handled (../shared/corpus/attachments/)
 * DOC and WPS (OLE2 ``D0CF11E0``; 004, 016, 023 x3 written by WPS Office, 024-026 .wps; also such
   a file saved under an .html name) and RTF saved as .doc: converted to DOCX by LibreOffice
   headless in a temporary directory with a timeout, then read as DOCX.  Measured against antiword
-  on the 5 .doc and 3 .wps files: see ``OLE_CONVERTER``.
+  on the 5 .doc and 3 .wps files: see ``OLE_CONVERTER`` (LibreOffice 8/8 files with every manifest
+  line, antiword 7/8).
 
 Every failure is a ``ReadError`` in Chinese naming the file: encrypted, corrupt, too large
 (``MAX_BYTES`` per format, in one place), converter missing (what to install), converter timeout.
@@ -58,11 +59,14 @@ from .clean import CLAUSE_START_RE, SourceLine
 from .errors import SourceError
 from .models import Declared, Stripped
 
-__all__ = ["OfficeError", "OfficeRead", "sniff", "read_office", "MAX_BYTES", "OFFICE_SUFFIXES", "ocr_enabled",
+__all__ = ["OfficeError", "OfficeRead", "sniff", "read_office", "size_limit", "MAX_BYTES", "MAX_TEXT_BYTES", "OFFICE_SUFFIXES", "ocr_enabled",
            "SCAN_NOTE", "OCR_NOTE"]
 
-# Largest file read per format (bytes); a text source's limit is read.MAX_BYTES.
+# Size bounds, in one place: the largest file read per format (bytes; binary formats carry images and
+# fonts, so they may exceed a text source's 2 MB, pipeline.MAX_SOURCE_BYTES) and the most text taken
+# from one (MAX_TEXT_BYTES, the same 2 MB: a page is built from it).
 MAX_BYTES = {"pdf": 60 * 1024 * 1024, "docx": 40 * 1024 * 1024, "ole": 40 * 1024 * 1024, "rtf": 40 * 1024 * 1024}
+MAX_TEXT_BYTES = 2_000_000  # extracted text (UTF-8), as pipeline.MAX_SOURCE_BYTES bounds a text source
 MAX_PAGES = 800  # a PDF with more pages is refused (the 33-page 022 is the longest seen)
 MAX_DOCX_XML = 80 * 1024 * 1024  # uncompressed word/document.xml (a zip bomb is refused)
 CONVERT_TIMEOUT = 180  # seconds for one LibreOffice conversion
@@ -91,6 +95,24 @@ class OfficeRead:
     declared: list[Declared] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
     stripped: list[Stripped] = field(default_factory=list)
+
+
+def size_limit(path: Path) -> Optional[int]:
+    """The byte limit of an office file (by its first bytes), None for a text source."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return None
+    if b"%PDF-" in head:
+        return MAX_BYTES["pdf"]
+    if head.startswith(b"PK\x03\x04"):
+        return MAX_BYTES["docx"]
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return MAX_BYTES["ole"]
+    if head.startswith(b"{\\rtf"):
+        return MAX_BYTES["rtf"]
+    return None
 
 
 def ocr_enabled() -> bool:
@@ -129,12 +151,18 @@ def read_office(path: Path, data: bytes, kind: Optional[str]) -> OfficeRead:
         raise OfficeError(path, f"{FORMAT_NAMES[kind]} 文件过大（{len(data) / 1048576:.1f} MB，"
                                 f"上限 {limit // 1048576} MB），已跳过")
     if kind == "pdf":
-        return read_pdf(path, data)
-    if kind == "docx":
-        return read_docx(path, data)
-    if kind == "ole" and b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" not in data:
+        got = read_pdf(path, data)
+    elif kind == "docx":
+        got = read_docx(path, data)
+    elif kind == "ole" and b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" not in data:
         raise OfficeError(path, "OLE 复合文件但不是 Word 文档（可能是 Excel 或 PowerPoint 文件），无法作为公文读取")
-    return read_converted(path, data, kind)
+    else:
+        got = read_converted(path, data, kind)
+    size = sum(len(sl.text.encode("utf-8")) + 1 for sl in got.lines)
+    if size > MAX_TEXT_BYTES:
+        raise OfficeError(path, f"提取出的文字过多（{size / 1e6:.1f} MB，上限 {MAX_TEXT_BYTES / 1e6:.0f} MB）："
+                                "这样的文件会生成过大的页面，不予发布；请确认文件是否正确或拆分后再添加")
+    return got
 
 
 def _join(a: str, b: str) -> str:
@@ -500,9 +528,12 @@ def read_docx(path: Path, data: bytes, fmt: str = "docx") -> OfficeRead:
 
 # ------------------------------------------------------------------ DOC / WPS / RTF via LibreOffice
 
-# Measured on the 5 .doc and 3 .wps files of the corpus (title, first and last line, must_contain;
-# whitespace removed): LibreOffice 7.4 headless -> DOCX -> read_docx finds all (8/8, 24/24 sentences);
-# antiword 0.37 misses 004's 人才信息 row and 026's table cells.  LibreOffice is used.
+# Measured on the 5 .doc and 3 .wps files of the corpus (manifest title / first line / last line /
+# must_contain, whitespace removed, punctuation normalised): LibreOffice 7.4 headless -> DOCX ->
+# read_docx 8/8, 8/8, 8/8, 24/24; antiword 0.37.4 (-m UTF-8.txt) 8/8, 7/8, 8/8, 22/24 (it drops most
+# cells of 026's wide table and 004's 人才信息 row).  antiword takes ~0.01 s a file, LibreOffice 2-4 s
+# (a new process with a private profile each time); LibreOffice also keeps tables as rows and Word's
+# numbering labels.  LibreOffice is used.
 OLE_CONVERTER = "soffice"
 
 
@@ -602,8 +633,9 @@ def _open_pdf(path: Path, data: bytes):
     return pdf
 
 
-def _page_lines(page, index: int) -> tuple[list[_PLine], bool]:
-    """(text lines of one page, whether the page is an image without text)."""
+def _page_lines(page, index: int) -> tuple[list[_PLine], int]:
+    """(text lines of one page, 0 or, for an image without text, the scan's own resolution in dpi;
+    -1 for a text layer that cannot be decoded)."""
     try:
         raw = page.extract_text_lines(return_chars=True, strip=True)
     except Exception:  # a damaged content stream: the page is reported as unreadable below
@@ -618,12 +650,24 @@ def _page_lines(page, index: int) -> tuple[list[_PLine], bool]:
                           max(float(c["x1"]) for c in chars), min(float(c["top"]) for c in chars),
                           max(float(c["bottom"]) for c in chars), size))
     text_chars = sum(len(re.sub(r"\s", "", l.text)) for l in out)
+    # a text layer of glyph ids without a Unicode map reads as (cid:123) or private-use characters:
+    # no usable text, like a scan
+    garbled = sum(len(m) for l in out for m in re.findall(r"\(cid:\d+\)|[\ue000-\uf8ff]", l.text))
+    if text_chars and garbled > 0.3 * text_chars:
+        return [], -1
     area = float(page.width) * float(page.height) or 1.0
-    covered = 0.0
+    covered, dpi = 0.0, 0
     for im in page.images:
-        covered += max(0.0, float(im["x1"]) - float(im["x0"])) * max(0.0, float(im["bottom"]) - float(im["top"]))
-    scanned = text_chars < 10 and covered > 0.3 * area
-    return out, scanned
+        width = max(0.0, float(im["x1"]) - float(im["x0"]))
+        covered += width * max(0.0, float(im["bottom"]) - float(im["top"]))
+        try:
+            dpi = max(dpi, round(float(im["srcsize"][0]) / (width / 72.0))) if width else dpi
+        except (KeyError, TypeError, IndexError, ValueError, ZeroDivisionError):
+            pass
+    if text_chars < 10 and covered > 0.3 * area:
+        # OCR at the scan's own resolution: resampling a 200-dpi scan to 300 dpi lost a line of 004-att2
+        return out, min(max(dpi or 300, 200), 400)
+    return out, 0
 
 
 def _chars_text(chars: list[dict], size: float) -> str:
@@ -766,14 +810,19 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
             declared.append(Declared("doc_title", title.strip(), "PDF 文档属性“标题”", None))
         pages: list[list[_PLine]] = []
         scanned: list[int] = []
+        garbled: list[int] = []  # pages whose text layer cannot be decoded (read as scans)
+        dpis: dict[int, int] = {}
         widths, heights = [], []
         for i, page in enumerate(pdf.pages):
-            lines, image = _page_lines(page, i)
+            lines, dpi = _page_lines(page, i)
             widths.append(float(page.width))
             heights.append(float(page.height))
             pages.append(lines)
-            if image:
+            if dpi:
                 scanned.append(i)
+                dpis[i] = dpi if dpi > 0 else 300
+                if dpi < 0:
+                    garbled.append(i)
     except OfficeError:
         raise
     except Exception as e:  # pdfminer fails in many ways on a broken file
@@ -783,7 +832,7 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
     ocr = ocr_enabled() and bool(scanned)
     if ocr:
         for i in scanned:
-            pages[i] = _ocr_page(path, data, i, heights[i])
+            pages[i] = _ocr_page(path, data, i, dpis[i])
     _mark_furniture(pages, widths, heights)
     raw: list[str] = []
     for lines in pages:
@@ -799,17 +848,25 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
     if scanned and not ocr:
         if not text_pages:
             header["text_layer"] = "none"
-            out.append(SourceLine(1, f"【{SCAN_NOTE}：本 PDF 共 {len(pages)} 页，均为图像，没有可提取的文字。请查看原件；"
+            what = "文字层无法解码（字体缺少字符映射）" if garbled else "均为图像"
+            out.append(SourceLine(1, f"【{SCAN_NOTE}：本 PDF 共 {len(pages)} 页，{what}，没有可提取的文字。请查看原件；"
                                      f"如需文字，可开启 OCR（iparchive --ocr 或环境变量 {OCR_ENV}=1）识别。】", "center"))
         else:
             header["text_layer"] = "partial"
             header["pages_without_text"] = ",".join(str(i + 1) for i in scanned)
             for i in scanned:
-                notes_at[i] = f"【第{i + 1}页为扫描图像，无文字层，本页文字未能收录，请查看原件第{i + 1}页。】"
+                what = "文字层无法解码（字体缺少字符映射）" if i in garbled else "为扫描图像，无文字层"
+                notes_at[i] = f"【第{i + 1}页{what}，本页文字未能收录，请查看原件第{i + 1}页。】"
     elif ocr:
         header["ocr"] = ",".join(str(i + 1) for i in scanned)
-        for i in scanned:
-            notes_at[i] = f"【第{i + 1}页：{OCR_NOTE}。以下至本页末的文字由扫描图像识别得到，可能有误，请以原件为准。】"
+        if len(scanned) == len(pages):
+            header["text_layer"] = "none"
+            notes_at[0] = (f"【{OCR_NOTE}：本 PDF 为{SCAN_NOTE}，全部 {len(pages)} 页的文字由扫描图像识别得到，"
+                           f"可能有误，请以原件为准。】")
+        else:
+            header["text_layer"] = "partial"
+            for i in scanned:
+                notes_at[i] = f"【第{i + 1}页：{OCR_NOTE}。本页为扫描图像，以下至本页末的文字由图像识别得到，可能有误，请以原件为准。】"
     emitted: set[int] = set()
     for g in groups:
         for i in sorted(notes_at):
@@ -827,12 +884,11 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
     return OfficeRead("pdf", "\n".join(raw), out, declared, header, stripped)
 
 
-def _ocr_page(path: Path, data: bytes, index: int, height: float) -> list[_PLine]:
+def _ocr_page(path: Path, data: bytes, index: int, dpi: int) -> list[_PLine]:
     """One page rasterised by pdftoppm and read by tesseract chi_sim; lines in points, like the text layer's."""
     for tool, pkg in (("pdftoppm", "poppler-utils"), ("tesseract", "tesseract-ocr tesseract-ocr-chi-sim")):
         if shutil.which(tool) is None:
             raise OfficeError(path, f"OCR 需要 {tool}，但本机未安装：请运行 scripts/install-system-deps.sh（或 apt-get install {pkg}）")
-    dpi = 300
     with tempfile.TemporaryDirectory(prefix="iparchive-ocr-") as tmp:
         src = Path(tmp) / "source.pdf"
         src.write_bytes(data)

@@ -46,6 +46,7 @@ from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, pause_poin
 from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
+from .office import ocr_enabled, size_limit
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .structure import conservation_error, parse_structure
@@ -211,6 +212,7 @@ def _stage_modules(roots: tuple[str, ...]) -> list[Path]:
 
 def _cache_key(path: Path) -> str:
     h = hashlib.sha1(_stage_digest())
+    h.update(b"ocr" if ocr_enabled() else b"")  # a scan read with OCR on is another result
     h.update(path.read_bytes())
     side = path.with_suffix(".yml")
     if side.exists():
@@ -240,7 +242,7 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     t0 = time.perf_counter()
     try:
         size = path.stat().st_size if path.is_file() else 0  # unreadable: load_notice reports it
-        if size > MAX_SOURCE_BYTES:
+        if size > MAX_SOURCE_BYTES and size_limit(path) is None:  # office files: their own bounds (office.py)
             raise SourceError(path, f"文件过大（{size / 1e6:.1f} MB，上限 {MAX_SOURCE_BYTES / 1e6:.0f} MB；文库中最大的法律约 0.3 MB）："
                                     "每个条款的页面带锚点与引用按钮，这样的文件会生成近十倍大的页面，不予发布；请确认文件是否正确或拆分后再添加")
         notice = load_notice(path)

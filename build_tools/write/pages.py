@@ -141,7 +141,8 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
     return out
 
 
-FORMAT_ZH = {"text": "纯文本", "html": "网页", "lawmd": "Markdown（法律法规库）"}
+FORMAT_ZH = {"text": "纯文本", "html": "网页", "lawmd": "Markdown（法律法规库）", "markdown": "Markdown",
+             "pdf": "PDF", "docx": "Word（DOCX）", "doc": "Word 97（DOC/WPS，经 LibreOffice 转换）"}
 BASIS_MARK = {"inferred": "推定", "sidecar": "校订"}
 BASIS_HINT = {"inferred": "原文未载明，系根据上下文推定，引用时请核对原文",
               "sidecar": "原文缺失或有误，由编辑在 sidecar 文件中校订"}
