@@ -264,7 +264,8 @@ class Attachment:
     ``title`` as printed, without the 附件N/序号 prefix and file extension;
     ``href`` the link as printed (relative to the page); ``file_name`` the
     linked file's name; ``source``: "link", "text" (a 附件 line of the body),
-    "link+text" or "file" (a held file the list does not name); ``held``: the
+    "link+text" or "file" (a held file the list does not name); ``line``: the
+    source line of its 附件 line, else of its link; ``held``: the
     file kept in ``source_texts/`` (``<stem>.files/<name>``); ``section``: the
     clause id of its text in the document (``att1``); ``status``: 已收录 /
     正文已载 (printed in the page itself) / 未收录 / 无法读取…"""
