@@ -133,6 +133,8 @@ def _print_record(n) -> None:
         print(f"来源网址  {n.source_url}")
     for line, msg in n.warnings:
         print(f"警告      {'第' + str(line) + '行 ' if line else ''}{msg}")
+    for a in n.attachments:  # the 附件 list (attachments.py): held, printed in the page, or not held
+        print(f"附件{a.number:<6}{a.title} [{a.status}]" + (f" {a.held}" if a.held else f" {a.file_name}" if a.file_name else ""))
     for s in n.stripped:
         print(f"已去除    第{s.line}行 [{s.reason}] {s.text[:60]}")
     miss = missing_fields(n)

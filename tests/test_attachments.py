@@ -436,3 +436,17 @@ def test_a_bad_held_file_is_named_and_the_page_still_published(tmp_path):
         assert a.status.startswith("无法读取") and a.section is None, a
         assert any(name in w for w in warned), warned
     assert n.clause("s1") is not None and n.clause("att1") is None
+
+
+def test_parse_shows_the_attachment_list(capsys):
+    """``iparchive parse`` of sites2-018 lists its three linked files (two
+    forms and the original PDF) with their status; --json carries the list."""
+    page = CORPUS / "sites2" / "sites2-018.html"
+    assert main(["parse", str(page)]) == 0
+    out = capsys.readouterr().out
+    rows = re.findall(r"^附件(\d)\s+(.+) \[(.+?)\] (\S+)$", out, re.M)
+    assert [(int(n), st) for n, _, st, _ in rows] == [(1, "未收录"), (2, "未收录"), (3, "未收录")]
+    assert [f.rsplit(".", 1)[1] for *_, f in rows] == ["doc", "doc", "pdf"]
+    assert main(["parse", "--json", str(page)]) == 0
+    rec = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [a["title"] for a in rec["attachments"]] == [t for _, t, _, _ in rows]
