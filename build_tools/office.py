@@ -754,6 +754,13 @@ def _layout(pages: list[list[_PLine]], widths: list[float]) -> list[list[_PLine]
     margins: dict[int, tuple[float, float]] = {}
     doc_left = _mode([ln.x0 for ln in body if len(ln.text) >= 8]) or min(ln.x0 for ln in body)
     doc_right = _mode([ln.x1 for ln in body if len(ln.text) >= 8]) or max(ln.x1 for ln in body)
+    # line pitch per page: a wider gap between two lines is paragraph spacing (Word's "space after",
+    # LibreOffice's default body text), never a line broken by the layout
+    pitch: dict[int, Optional[float]] = {}
+    for i, lines in enumerate(pages):
+        kept = [ln for ln in lines if not ln.furniture]
+        steps = [b.top - a.top for a, b in zip(kept, kept[1:]) if abs(a.size - b.size) < 0.8]
+        pitch[i] = _mode([d for d in steps if 0.8 * size <= d <= 3 * size])
     for i, lines in enumerate(pages):
         full = [ln for ln in lines if not ln.furniture and len(ln.text) >= 8]
         if len(full) >= 4:
@@ -779,7 +786,9 @@ def _layout(pages: list[list[_PLine]], widths: list[float]) -> list[list[_PLine]
             _, prev_right = margins[prev.page]
             same_size = abs(prev.size - ln.size) < 0.8
             if ln.page == prev.page:
-                near = 0 <= ln.top - prev.bottom < 1.6 * ln.size
+                step = pitch[ln.page]
+                near = 0 <= ln.top - prev.bottom < 1.6 * ln.size and (
+                    step is None or ln.style == "heading" or ln.top - prev.top <= step * 1.25 + 1)
             else:
                 near = ln.page == prev.page + 1 and prev is [x for x in pages[prev.page] if not x.furniture][-1] \
                     and ln is [x for x in pages[ln.page] if not x.furniture][0]

@@ -146,6 +146,15 @@ def test_pdf_lines_are_paragraphs():
     assert raw.lines[0][1] == "达州市人民政府办公室关于印发达州市促进房地产市场良性循环健康发展十条措施的通知"
 
 
+@pytest.mark.parametrize("pair", ["017", "018", "019"])
+def test_same_text_as_docx_and_pdf_gives_the_same_lines(pair):
+    """017-019 hold one 规章 as DOCX and as typeset PDF (running header and footer, page numbers,
+    justified lines, 第X条 labels in 黑体): the PDF's paragraphs are the DOCX's, line for line."""
+    a = [t for _, t in read_file(ATTACH / f"{pair}-att1.docx").lines]
+    b = [t for _, t in read_file(ATTACH / f"{pair}-att2.pdf").lines]
+    assert len(a) > 40 and a == b
+
+
 @pytest.mark.parametrize("row", SCAN_ROWS)
 def test_scans_give_the_clear_record(row, monkeypatch):
     monkeypatch.delenv("IPARCHIVE_OCR", raising=False)
