@@ -46,6 +46,7 @@ from rapidfuzz import fuzz
 
 from .clean import normalise_line
 from .errors import SourceError
+from .metadata import extract
 from .models import Attachment, Clause, Notice, Problem
 from .office import size_limit
 from .read import decode, read_file
@@ -339,6 +340,15 @@ def match_files(entries: list[Attachment], files: list[Path], fixed: Optional[di
     return out
 
 
+def _own_title(raw) -> str:
+    """The title an attachment prints (the metadata stage's reading), for an
+    entry the page names only 点击下载此文件 (sites2-011, attachments/001)."""
+    try:
+        return extract(raw).title or ""
+    except Exception:  # a metadata bug must not cost the section: the file name then
+        return ""
+
+
 def _own_label(body: str) -> tuple[list[str], str]:
     """(leading lines, the rest): an attachment file's own ``附件`` / ``附件1`` /
     ``附件：`` line above its title (attachments/012 ``附件``) belongs to the
@@ -422,7 +432,7 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
                                                               f"上限 {MAX_TEXT_BYTES / 1e6:.0f} MB），页面只提供原件下载"))
             by_num[num] = replace(e, status="无法读取：正文过长")
             continue
-        title = e.title if not _GENERIC.match(title_key(e.title)) else held.stem
+        title = e.title if not _GENERIC.match(title_key(e.title)) else _own_title(raw) or held.stem
         heading = f"附件{num}：{title}"
         att_body = raw.body
         lead, rest = _own_label(att_body)
