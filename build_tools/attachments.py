@@ -447,7 +447,7 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
             _prefix(c, num)
         clauses.append(Clause(f"att{num}", f"附件{num}", 1, "attachment", "\n".join([heading] + lead), num, None, res.clauses))
         body = body + "\n" + heading + "\n" + att_body
-        by_num[num] = replace(e, status="已收录", section=f"att{num}")
+        by_num[num] = replace(e, title=title, status="已收录", section=f"att{num}")  # a button text gives way to the file's own title
     notice.body, notice.clauses = body, clauses
     notice.attachments = [by_num[k] for k in sorted(by_num)]
     _account_stripped(notice, links)
