@@ -192,8 +192,33 @@ def test_docx_table_rows_and_zero_width():
     assert load_notice(ATTACH / "019-att1.docx", use_sidecar=False).title == "北京市无线电管理规定"
 
 
-def test_office_suffixes_are_sources():
+def test_office_files_are_added_found_and_parsed(tmp_path):
+    """iparchive add f.pdf / f.docx / f.wps: the file is copied, an id assigned from its own text and a
+    sidecar written; the archive's source discovery finds them; parse --json reads them."""
+    import json  # only this test reads the CLI's JSON
+    import sys  # the CLI runs as the test's own interpreter
+
+    from build_tools.pipeline import load_documents, source_files  # the archive's own discovery and load
+
+    cli = [sys.executable, "-m", "build_tools.cli"]
+    (tmp_path / "source_texts").mkdir()
+    for name in ("001-att1.pdf", "013-att1.docx", "024-att1.wps"):
+        r = subprocess.run(cli + ["--root", str(tmp_path), "add", str(ATTACH / name)], capture_output=True,
+                           text=True, cwd=Path(__file__).resolve().parent.parent, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "source_texts" / name).read_bytes() == (ATTACH / name).read_bytes()
+        assert "id: " in (tmp_path / "source_texts" / name).with_suffix(".yml").read_text(encoding="utf-8")
+    found = source_files(tmp_path / "source_texts")
+    assert {f.name for f in found} == {"001-att1.pdf", "013-att1.docx", "024-att1.wps"}
     assert {".pdf", ".docx", ".doc", ".wps"} <= SOURCE_SUFFIXES
+    res = load_documents(found, require_sidecar=True)
+    assert not res.errors and len(res.notices) == 3
+    pdf = next(n for n in res.notices if n.source_file == "001-att1.pdf")
+    assert pdf.doc_number == "达市府办发〔2022〕25号" and pdf.date_written == "2022-04-28" and pdf.format == "pdf"
+    r = subprocess.run(cli + ["parse", "--json", str(ATTACH / "013-att1.docx")], capture_output=True, text=True,
+                       cwd=Path(__file__).resolve().parent.parent, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[0])["title"] == "关于印发进一步做好近期促进消费工作若干措施的通知"
 
 
 def test_sniffing_is_by_bytes(tmp_path):
@@ -205,6 +230,25 @@ def test_sniffing_is_by_bytes(tmp_path):
     f.write_bytes(src)
     raw = read_file(f)
     assert norm("太原市人民政府办公室关于加快发展保障性租赁住房的实施意见") in norm("".join(t for _, t in raw.lines))
+
+
+def test_office_files_have_their_own_size_bound(tmp_path, monkeypatch):
+    """A text source over pipeline.MAX_SOURCE_BYTES is refused; an office file is bounded by
+    office.MAX_BYTES for its format instead (images and fonts make PDFs large)."""
+    from build_tools import office, pipeline  # the bounds under test
+
+    monkeypatch.setattr(pipeline, "MAX_SOURCE_BYTES", 50_000)
+    pdf = tmp_path / "001-att1.pdf"
+    pdf.write_bytes((ATTACH / "001-att1.pdf").read_bytes())
+    txt = tmp_path / "big.txt"
+    txt.write_bytes(SEED_FILES["001"].read_bytes() * 10)
+    assert pdf.stat().st_size > 50_000 and txt.stat().st_size > 50_000
+    res = pipeline.load_documents([pdf, txt])
+    assert [n.source_file for n in res.notices] == ["001-att1.pdf"]
+    assert [p.file for p in res.errors] == [str(txt)]
+    monkeypatch.setitem(office.MAX_BYTES, "pdf", 50_000)
+    with pytest.raises(ReadError, match="上限"):
+        read_file(pdf)
 
 
 BAD = {
