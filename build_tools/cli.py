@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 import traceback
@@ -27,6 +28,7 @@ from .doctypes import MISSING_LABELS
 from .errors import SourceError
 from .fsutil import atomic_write_bytes, atomic_write_text
 from .siteurl import SiteUrlAction
+from . import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_SOME_ERRORS, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2, 3
@@ -166,6 +168,8 @@ def _print_record(n) -> None:
         print(f"来源网址  {n.source_url}")
     for line, msg in n.warnings:
         print(f"警告      {'第' + str(line) + '行 ' if line else ''}{msg}")
+    for a in n.attachments:  # the 附件 list (attachments.py): held, printed in the page, or not held
+        print(f"附件{a.number:<6}{a.title} [{a.status}]" + (f" {a.held}" if a.held else f" {a.file_name}" if a.file_name else ""))
     for s in n.stripped:
         print(f"已去除    第{s.line}行 [{s.reason}] {s.text[:60]}")
     miss = missing_fields(n)
@@ -212,40 +216,90 @@ def _print_explain(n) -> None:
 
 # -------------------------------------------------------------------- add
 
+def _add_inputs(names: list[str]) -> tuple[Path, list[Path]] | str:
+    """(the document, its attachment files) of ``iparchive add`` arguments, or a
+    Chinese refusal.  ``add page.html a.pdf b.docx``: the first file is the
+    document; ``add FOLDER``: the folder's one web page (else its one text
+    file) is the document and the other files its attachments."""
+    if len(names) == 1 and Path(names[0]).is_dir():
+        folder = Path(names[0])
+        files = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir())
+        for kinds in ((".html", ".htm"), (".txt", ".md", ".text")):
+            pages = [p for p in files if p.suffix.lower() in kinds]
+            if len(pages) == 1:
+                return pages[0], [p for p in files if p != pages[0]]
+            if len(pages) > 1:
+                return (f"{folder}: 含多个可作为正文的文件（{'、'.join(p.name for p in pages)}），"
+                        f"请用 iparchive add 页面 附件1 附件2… 指明哪个是正文")
+        return f"{folder}: 目录中没有网页或文本文件可作为正文；单独的附件文件请逐个添加"
+    return Path(names[0]), [Path(n) for n in names[1:]]
+
+
+def _refuse_file(src: Path) -> tuple[str, int] | None:
+    if CONTROL_NAME.search(src.name):
+        return f"{src.name!r}: 文件名含换行或控制字符，未添加：请先改名", EXIT_NOTHING_DONE
+    if not src.exists():
+        return f"{src}: 文件不存在", EXIT_USAGE
+    if not src.is_file():
+        return f"{src}: 不是普通文件（目录、设备或管道），未添加", EXIT_NOTHING_DONE
+    return None
+
+
+CONTROL_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def cmd_add(args) -> int:
-    """Copy a raw file into source_texts/ with a new permanent id and its sidecar.
+    """Copy a raw file into source_texts/ with a new permanent id and its sidecar,
+    with its attachment files (``<stem>.files/``, mapped in the sidecar's
+    ``attachments:``).
 
     Refused (exit 2, nothing written): a name with a newline or control
     characters, a symlink or special file given as a name inside the
     archive, a file byte-identical to one already in the archive (named),
-    an existing sidecar, a different file of the same name."""
+    an existing sidecar, a different file of the same name; an attachment
+    that is a symlink or special file, two attachments of one name, an
+    existing different ``<stem>.files/`` entry of the same name.  An
+    attachment file added alone is a document of its own."""
+    from .attachments import attachment_list, files_dir, match_files  # the pipeline loads only when its command runs: --help and search stay fast
     from .metadata import load_notice, missing_fields  # the pipeline loads only when its command runs: --help and search stay fast
-    from .pipeline import CONTROL_CHARS, IDS_LOCK, load_documents, load_owners, source_files  # the pipeline loads only when its command runs: --help and search stay fast
+    from .pipeline import IDS_LOCK, load_documents, load_owners, source_files  # the pipeline loads only when its command runs: --help and search stay fast
+    from .read import decode  # the pipeline loads only when its command runs: --help and search stay fast
     from .sidecar import dump_sidecar  # the pipeline loads only when its command runs: --help and search stay fast
 
     src_dir = _root(args) / "source_texts"
-    src = Path(args.file)
-    if CONTROL_CHARS.search(src.name):
-        print(f"{src.name!r}: 文件名含换行或控制字符，未添加：请先改名", file=sys.stderr)
+    inputs = _add_inputs(args.files)
+    if isinstance(inputs, str):
+        print(inputs, file=sys.stderr)
         return EXIT_NOTHING_DONE
-    if not src.exists():
-        print(f"{src}: 文件不存在", file=sys.stderr)
-        return EXIT_USAGE
-    if not src.is_file():
-        print(f"{src}: 不是普通文件（目录、设备或管道），未添加", file=sys.stderr)
+    src, extra = inputs
+    for f in [src, *extra]:
+        why = _refuse_file(f)
+        if why is not None:
+            print(why[0], file=sys.stderr)
+            return why[1]
+    if len({f.name for f in extra}) < len(extra):
+        print("附件中有同名文件，未添加：请先改名", file=sys.stderr)
         return EXIT_NOTHING_DONE
     dest = src_dir / src.name
     side = dest.with_suffix(".yml")
     if dest.is_symlink():
         print(f"{dest}: 是符号链接，不予收录；请放入普通文件", file=sys.stderr)
         return EXIT_NOTHING_DONE
+    data = src.read_bytes()
+    if side.exists() and extra and dest.is_file() and dest.read_bytes() == data:
+        return _add_later(dest, side, extra)
     if side.exists():
         print(f"{side}: 已存在 sidecar（id 不可更改），未做任何修改", file=sys.stderr)
         return EXIT_NOTHING_DONE
-    data = src.read_bytes()
     if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != data:
         print(f"{dest}: 已存在同名但内容不同的文件，请改名后再添加", file=sys.stderr)
         return EXIT_NOTHING_DONE
+    att_dir = files_dir(dest)
+    for f in extra:
+        there = att_dir / f.name
+        if there.is_symlink() or (there.exists() and (not there.is_file() or there.read_bytes() != f.read_bytes())):
+            print(f"{there}: 已存在同名但内容不同的附件文件，未添加", file=sys.stderr)
+            return EXIT_NOTHING_DONE
     others = [f for f in source_files(src_dir) if f.resolve() != dest.resolve()] if src_dir.is_dir() else []
     digest = hashlib.sha256(data).digest()
     twin = next((f for f in others if f.stat().st_size == len(data) and hashlib.sha256(f.read_bytes()).digest() == digest), None)
@@ -259,12 +313,23 @@ def cmd_add(args) -> int:
     while notice.id in taken:
         notice.id = f"{base}-{k}"
         k += 1
+    html = decode(data, src)[0] if notice.format == "html" else None
+    listed = attachment_list(html, notice.body.split("\n"))
+    mapping = match_files(listed, extra) if extra else {}
+    _say_twins(extra, others)
+    for f in extra:  # the attachments first: the sidecar, written last, makes the document whole
+        if not (att_dir / f.name).exists():
+            atomic_write_bytes(att_dir / f.name, f.read_bytes())
     if dest.resolve() != src.resolve():
         atomic_write_bytes(dest, data)
     notice.source_file = dest.name
     miss = missing_fields(notice)
-    atomic_write_text(side, dump_sidecar(notice, miss))
+    text = dump_sidecar(notice, miss)
+    if extra:
+        text += "# 附件：每个文件对应页面附件列表中的序号（自动匹配，请核对）\nattachments:\n" + _mapping_lines(mapping, listed)
+    atomic_write_text(side, text)
     print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
+    _say_attachments(mapping, listed, att_dir)
     inferred = [k for k, b in notice.basis.items() if b == "inferred"]
     if miss:
         print("需要人工补充：" + "、".join(MISSING_LABELS[m] for m in miss))
@@ -273,6 +338,85 @@ def cmd_add(args) -> int:
     if not miss and not inferred:
         print("所有字段均已从原文取得。")
     return EXIT_OK
+
+
+def _mapping_lines(mapping: dict[str, int], listed) -> str:
+    titles = {e.number: e.title for e in listed}
+    return "".join(f"  - {{number: {num}, file: {_yaml_scalar(name)}}}"
+                   + (f"  # {titles[num]}" if num in titles else "  # 页面未列出此文件") + "\n"
+                   for name, num in sorted(mapping.items(), key=lambda x: x[1]))
+
+
+def _say_attachments(mapping: dict[str, int], listed, att_dir: Path, held: dict[str, int] | None = None) -> None:
+    for name, num in sorted(mapping.items(), key=lambda x: x[1]):
+        title = next((e.title for e in listed if e.number == num), None)
+        print(f"附件{num}：{title or '（页面未列出）'} ← {att_dir.name}/{name}")
+    taken = set(mapping.values()) | set((held or {}).values())
+    for e in listed:
+        if e.number not in taken:
+            print(f"附件{e.number}：{e.title}（未收录：未提供文件；可用 iparchive add 本文件 附件文件 补充）")
+
+
+def _say_twins(extra: list[Path], others: list[Path]) -> None:
+    """An attachment that is already a document of the archive (added alone before): said, not refused."""
+    sizes = {f.stat().st_size: f for f in others}
+    for f in extra:
+        twin = sizes.get(f.stat().st_size)
+        if twin is not None and twin.read_bytes() == f.read_bytes():
+            print(f"注意：附件 {f.name} 与已收录的文件 {twin} 内容相同（它也是一件单独的文件）")
+
+
+def _add_later(dest: Path, side: Path, extra: list[Path]) -> int:
+    """``iparchive add page.html more.pdf`` for a page already in the archive:
+    the files join ``<stem>.files/`` and the sidecar's ``attachments:`` list
+    (appended; the id and every other value stay)."""
+    from .attachments import attachment_list, files_dir, match_files, sidecar_attachments  # the pipeline loads only when its command runs
+    from .metadata import load_notice  # the pipeline loads only when its command runs
+    from .read import decode  # the pipeline loads only when its command runs
+    from .sidecar import parse_sidecar, validate  # the pipeline loads only when its command runs
+
+    att_dir = files_dir(dest)
+    held = {x["file"]: x["number"] for x in sidecar_attachments(dest)}
+    extra = [f for f in extra if not ((att_dir / f.name).is_file() and (att_dir / f.name).read_bytes() == f.read_bytes())]
+    if not extra:
+        print(f"{dest}: 这些附件均已收录，未做任何修改")
+        return EXIT_OK
+    clash = [f.name for f in extra if f.name in held or (att_dir / f.name).exists()]
+    if clash:
+        print(f"{att_dir}: 已有同名但内容不同的附件 {'、'.join(clash)}，未添加：请先改名", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    notice = load_notice(dest, use_sidecar=False)
+    html = decode(dest.read_bytes(), dest)[0] if notice.format == "html" else None
+    listed = attachment_list(html, notice.body.split("\n"))
+    free = [e for e in listed if e.number not in held.values()]
+    mapping = match_files(free, extra)
+    nxt = max(list(held.values()) + [e.number for e in listed], default=0)
+    for name in [n for n, k in mapping.items() if k in held.values()]:  # past the list: after every number in use
+        nxt += 1
+        mapping[name] = nxt
+    text = side.read_text(encoding="utf-8")
+    if not held and "attachments" not in (parse_sidecar(side, text).values or {}):
+        new = text.rstrip("\n") + "\n# 附件：每个文件对应页面附件列表中的序号（自动匹配，请核对）\nattachments:\n" + _mapping_lines(mapping, listed)
+    elif re.search(r"^attachments:\n(?:  - .*\n?)+\Z", text, re.M):  # the block list is the file's last key
+        new = text.rstrip("\n") + "\n" + _mapping_lines(mapping, listed)
+    else:
+        print(f"{side}: attachments 不在文件末尾，无法自动追加；请手工加入：\n" + _mapping_lines(mapping, listed), file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    errors = validate(parse_sidecar(side, new))
+    if errors:
+        print(f"{side}: 追加附件后 sidecar 无效（{errors[0][1]}），未做任何修改", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    for f in extra:  # the files first: the sidecar, written last, names them
+        atomic_write_bytes(att_dir / f.name, f.read_bytes())
+    atomic_write_text(side, new)
+    print(f"已为 {dest} 补充附件，映射写入 {side}")
+    _say_attachments(mapping, listed, att_dir, held)
+    return EXIT_OK
+
+
+def _yaml_scalar(text: str) -> str:
+    import yaml  # only add writes YAML here
+    return yaml.safe_dump(text, allow_unicode=True, default_flow_style=True, width=10**6).strip().removesuffix("...").strip()
 
 
 # ------------------------------------------------------------------ check
@@ -389,10 +533,13 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--no-clauses", action="store_true", help="不切分条款")
     p.add_argument("--explain", action="store_true", help="逐项列出元数据字段的值及其来源（元数据表、meta 标签、正文第几行、落款、文件名、sidecar）")
+    p.add_argument("--ocr", action="store_true", help="对无文字层的扫描 PDF 页面做 OCR 识别（tesseract 中文简体；结果标注“OCR 识别，未经校对”）")
     p.set_defaults(func=cmd_parse)
 
-    p = sub.add_parser("add", help="把新文件加入 source_texts/，分配永久 id 并写 sidecar")
-    p.add_argument("file")
+    p = sub.add_parser("add", help="把新文件加入 source_texts/，分配永久 id 并写 sidecar；"
+                                   "可连同附件：add 页面.html 附件1.pdf 附件2.docx，或 add 目录（网页及其附件）")
+    p.add_argument("files", nargs="+", metavar="FILE", help="正文文件，其后为它的附件文件；或一个含网页与附件的目录")
+    p.add_argument("--ocr", action="store_true", help="对无文字层的扫描 PDF 页面做 OCR 识别（tesseract 中文简体；结果标注“OCR 识别，未经校对”）")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("check", help="检查所有原始文件与 sidecar")
@@ -402,6 +549,7 @@ def main(argv=None) -> int:
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--no-wait", action="store_true", help="另一个构建正在进行时立即退出（退出码 2），而不是等待")
     p.add_argument("--site-url", action=SiteUrlAction, help="网站公开地址（覆盖 mkdocs.yml 的 site_url 与环境变量 IPARCHIVE_SITE_URL），用于引用链接")
+    p.add_argument("--ocr", action="store_true", help="对无文字层的扫描 PDF 页面做 OCR 识别（tesseract 中文简体；结果标注“OCR 识别，未经校对”）")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="在本机 127.0.0.1 上提供已构建的网站")
@@ -447,6 +595,8 @@ def main(argv=None) -> int:
     if args.cmd in ARCHIVE_COMMANDS and root != ROOT.resolve():
         # said on stderr: stdout stays the command's output (search --json, memo check --json)
         print(f"文库：{root}（据{how}；不是安装本程序的 {ROOT}）", file=sys.stderr)
+    if getattr(args, "ocr", False):
+        os.environ[settings.OCR_ENV] = "1"  # settings.OCR_ENV: read where the pages are read, workers included
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(out), SafeStream(err, progress=True)
     try:

@@ -257,6 +257,37 @@ class Target:
     qualifier: str = ""  # 以上 / 左右 …
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """One entry of a document's 附件 list (``attachments.py``).
+
+    ``title`` as printed, without the 附件N/序号 prefix and file extension;
+    ``href`` the link as printed (relative to the page); ``file_name`` the
+    linked file's name; ``source``: "link", "text" (a 附件 line of the body),
+    "link+text" or "file" (a held file the list does not name); ``line``: the
+    source line of its 附件 line, else of its link; ``held``: the
+    file kept in ``source_texts/`` (``<stem>.files/<name>``); ``section``: the
+    clause id of its text in the document (``att1``); ``status``: 已收录 /
+    正文已载 (printed in the page itself) / 未收录 / 无法读取…"""
+
+    number: int
+    title: str
+    href: Optional[str] = None
+    file_name: Optional[str] = None
+    source: str = "text"
+    line: Optional[int] = None
+    held: Optional[str] = None
+    section: Optional[str] = None
+    status: str = "未收录"
+    path: Optional[str] = field(default=None, compare=False, repr=False)  # the held file's absolute path, for the write stage
+
+    def record(self) -> dict:
+        """JSON-ready, without the local path."""
+        d = asdict(self)
+        del d["path"]
+        return d
+
+
 @dataclass
 class Notice:
     """One document of the archive with its metadata and clause tree.
@@ -306,6 +337,7 @@ class Notice:
     version_label: Optional[str] = None  # 2020年修正 (only when the archive has 2+ versions)
     validity: Optional[str] = None  # 现行有效 / 已被修改（由 2023 年版取代）/ 已废止 / 尚未生效 / 已失效 …
     clause_changes: dict[str, list[ClauseChange]] = field(default_factory=dict)  # clause id -> history
+    attachments: list[Attachment] = field(default_factory=list)  # the 附件 list, held files and their sections
 
     @property
     def date(self) -> Optional[str]:
@@ -400,6 +432,7 @@ class Notice:
             "work_id": self.work_id,
             "version": self.version_label,
             "validity": self.validity,
+            "attachments": [a.record() for a in self.attachments],
         }
 
     def to_dict(self) -> dict:

@@ -22,12 +22,10 @@ import filecmp
 import functools
 import gc
 import hashlib
-import json
 import os
 import pickle
 import re
 import shutil
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -43,17 +41,20 @@ from .codedigest import code_digest
 from .errors import SourceError
 from .lawdates import date_order_problem
 from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, pause_point
+from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
+from .office import ocr_enabled, size_limit
 from .settings import LOAD_POOL_MIN, MAX_SOURCE_BYTES
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .siteurl import record_site_url
 from .structure import conservation_error, parse_structure
 
-SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text"}
+SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text", ".pdf", ".docx", ".doc", ".wps", ".rtf"}  # office files: office.py
 CACHE_VERSION = "1"
-LOAD_MODULES = ("build_tools.metadata", "build_tools.structure", "build_tools.lawdates")  # what a parse runs
+LOAD_MODULES = ("build_tools.metadata", "build_tools.structure", "build_tools.lawdates",
+                "build_tools.attachments")  # what a parse runs
 
 
 @dataclass
@@ -100,7 +101,8 @@ def source_files(directory: Path) -> list[Path]:
     reported by ``refused_sources``."""
     out = []
     for d, dnames, fnames in os.walk(directory):  # never follows symlinked directories
-        dnames[:] = sorted(x for x in dnames if not x.startswith("."))
+        # <stem>.files/ holds a document's attachment files (attachments.py), not documents
+        dnames[:] = sorted(x for x in dnames if not x.startswith(".") and not x.endswith(FILES_SUFFIX))
         for name in fnames:
             p = Path(d) / name
             if (p.suffix.lower() in SOURCE_SUFFIXES and name != "_index.md" and not name.startswith(("README", "."))
@@ -192,10 +194,13 @@ def _stage_digest() -> bytes:
 
 def _cache_key(path: Path) -> str:
     h = hashlib.sha1(_stage_digest())
+    h.update(b"ocr" if ocr_enabled() else b"")  # a scan read with OCR on is another result
     h.update(path.read_bytes())
     side = path.with_suffix(".yml")
     if side.exists():
         h.update(side.read_bytes())
+    for f in held_files(path):  # the attachment files are part of the document (and where they are: the write stage copies them)
+        h.update(str(f.resolve()).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
 
 
@@ -219,7 +224,7 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     t0 = time.perf_counter()
     try:
         size = path.stat().st_size if path.is_file() else 0  # unreadable: load_notice reports it
-        if size > MAX_SOURCE_BYTES:
+        if size > MAX_SOURCE_BYTES and size_limit(path) is None:  # office files: their own bounds (office.py)
             raise SourceError(path, f"文件过大（{size / 1e6:.1f} MB，上限 {MAX_SOURCE_BYTES / 1e6:.0f} MB；文库中最大的法律约 0.3 MB）："
                                     "每个条款的页面带锚点与引用按钮，这样的文件会生成近十倍大的页面，不予发布；请确认文件是否正确或拆分后再添加")
         notice = load_notice(path)
@@ -236,6 +241,11 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
             probs += _structure(notice)
         except Exception as e:
             probs += [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
+        if not any(p.level == "error" for p in probs):
+            try:  # the 附件 list, and each held attachment file as an 附件 section
+                probs += attach(notice, path)
+            except Exception as e:  # an attachment bug must not stop the document or the others
+                probs += [Problem(str(path), None, "warning", f"附件处理内部错误：{type(e).__name__}: {e}")]
     probs += [Problem(str(path), line, "warning", msg) for line, msg in notice.warnings]
     order = date_order_problem(notice)
     if order is not None:
@@ -487,6 +497,7 @@ def check_archive(root: Path) -> list[Problem]:
         except (SourceError, UnicodeDecodeError, OSError):
             continue  # load_documents reports it with its line
         problems.extend(Problem(str(side), line, "error", msg) for line, msg in validate_sidecar(parsed)[1:])
+    problems.extend(orphan_folders(paths.sources, files))
     res = load_documents(files, require_sidecar=True, owners=load_owners(paths.sources / IDS_LOCK),
                          sources=paths.sources)
     problems.extend(res.problems)

@@ -41,6 +41,7 @@ from .clean import (FIELD_LABELS, TITLE_END_RE, SourceLine, clean, is_furniture,
                     normalise_line, parse_bar)
 from .errors import SourceError
 from .models import Declared, RawDocument, Stripped
+from .office import OFFICE_SUFFIXES, OfficeError, read_office, sniff
 from .settings import MAX_READ_BYTES
 
 __all__ = ["ReadError", "decode", "detect_format", "read_file", "normalise_line", "is_furniture", "parse_bar",
@@ -175,6 +176,9 @@ def read_file(path: Path | str) -> RawDocument:
         data = path.read_bytes()
     except OSError as e:
         raise ReadError(path, f"无法读取文件：{e.strerror or e}")
+    kind = sniff(data)  # PDF / DOCX / DOC / WPS by their bytes, whatever the name (office.py)
+    if kind is not None or (path.suffix.lower() in OFFICE_SUFFIXES and data.strip() and b"\x00" in data[:4096]):
+        return _read_office(path, data, kind)
     text, encoding = decode(data, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     fmt = detect_format(path, text)
@@ -189,6 +193,18 @@ def read_file(path: Path | str) -> RawDocument:
         raise ReadError(path, "栏目索引文件（只有 front matter，没有标题和正文），不是一件文件，已跳过")
     if not doc.lines:
         raise ReadError(path, "去除网页框架后正文为空")
+    return doc
+
+
+def _read_office(path: Path, data: bytes, kind: str | None) -> RawDocument:
+    try:
+        got = read_office(path, data, kind)
+    except OfficeError as e:
+        raise ReadError(path, e.message, e.line) from None
+    doc = _finish(path, got.fmt, got.text, got.lines, got.declared, got.header, got.stripped)
+    doc.encoding = "binary"
+    if not doc.lines:
+        raise ReadError(path, "文件中没有可读的文字（全部为空白或页面框架）")
     return doc
 
 

@@ -66,6 +66,7 @@ TIMING_ENV = "IPARCHIVE_MKBUILD_TIMING"
 SHARED_ENV = "IPARCHIVE_SHARED"
 CHROMIUM_ENV = "IPARCHIVE_CHROMIUM"
 NO_COLOR_ENV = "NO_COLOR"
+OCR_ENV = "IPARCHIVE_OCR"
 
 ENVIRONMENT = {
     SEARCH_ENV: "the site's search: material, pagefind or auto (by LARGE_CLAUSES; write/site_mode.py)",
@@ -82,6 +83,7 @@ ENVIRONMENT = {
     SHARED_ENV: "the shared data (seeds, corpora) for tests and benchmarks; default ../shared",
     CHROMIUM_ENV: "the Chromium binary of the browser tests and benchmarks; default /usr/bin/chromium",
     NO_COLOR_ENV: "set: 'iparchive search' prints no colours (no-color.org; search/cli.py)",
+    OCR_ENV: "1: pages without a text layer are read by OCR (tesseract; office.py; the CLI's --ocr sets it)",
 }
 
 

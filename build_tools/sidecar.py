@@ -43,7 +43,7 @@ from .models import Forwarded, Notice
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FIELDS = {"id", "title", "issuer", "doc_number", "date_written", "date_published", "year", "region",
-          "doc_type", "status", "source_url", "forwarded_title", "kind", "basis", "notes"}
+          "doc_type", "status", "source_url", "forwarded_title", "kind", "basis", "notes", "attachments"}
 BASIS_VALUES = {"printed", "inferred", "sidecar"}
 TEXT_FIELDS = ("title", "doc_number", "doc_type", "source_url", "forwarded_title", "kind", "status")
 KINDS = {"notice", "law"}
@@ -191,11 +191,46 @@ def validate(side: Sidecar) -> list[tuple[Optional[int], str]]:
                     errs.append((ln.get("basis"), f"basis 中的未知字段 {k!r}"))
                 elif b not in BASIS_VALUES:
                     errs.append((ln.get("basis"), f"basis.{k} 只能是 {'/'.join(sorted(BASIS_VALUES))}"))
+    errs += check_attachments(v.get("attachments"), ln.get("attachments"))
     notes = v.get("notes")
     if notes is not None and not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
         errs.append((ln.get("notes"), "notes 应为字符串列表"))
     elif notes and any(CONTROL_RE.search(n) for n in notes):
         errs.append((ln.get("notes"), "notes 含控制字符"))
+    return errs
+
+
+def check_attachments(value: Any, line: Optional[int]) -> list[tuple[Optional[int], str]]:
+    """``attachments:`` maps each held file of ``<stem>.files/`` to its 附件
+    number (attachments.py), written by ``iparchive add``::
+
+        attachments:
+          - {number: 1, file: 征求意见稿.docx}
+          - {number: 2, file: 起草说明.wps, title: 起草说明}
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [(line, "attachments 应为列表，每项如 {number: 1, file: 文件名.pdf}")]
+    errs, numbers, files = [], set(), set()
+    for k, item in enumerate(value, 1):
+        if not isinstance(item, dict) or set(item) - {"number", "file", "title"}:
+            errs.append((line, f"attachments 第{k}项应为 {{number: 序号, file: 文件名, title: 标题（可选）}}，实为 {item!r}"))
+            continue
+        num, name, title = item.get("number"), item.get("file"), item.get("title")
+        if not isinstance(num, int) or isinstance(num, bool) or not 1 <= num <= 99:
+            errs.append((line, f"attachments 第{k}项的 number 应为 1–99 的整数，实为 {num!r}"))
+        elif num in numbers:
+            errs.append((line, f"attachments 中附件{num}出现两次"))
+        if not isinstance(name, str) or not name.strip() or "/" in name or "\\" in name or name.startswith(".") \
+                or CONTROL_RE.search(name):
+            errs.append((line, f"attachments 第{k}项的 file 应为 <名称>.files/ 中的文件名（不含路径），实为 {name!r}"))
+        elif name in files:
+            errs.append((line, f"attachments 中文件 {name} 出现两次"))
+        if title is not None and (not isinstance(title, str) or CONTROL_RE.search(title) or "\n" in title.strip()):
+            errs.append((line, f"attachments 第{k}项的 title 应为一行文字，实为 {title!r}"))
+        numbers.add(num)
+        files.add(name)
     return errs
 
 

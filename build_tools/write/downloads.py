@@ -41,7 +41,7 @@ from docx import Document
 from lxml import etree
 
 from ..fsutil import replace_bytes
-from ..models import Notice
+from ..models import Attachment, Notice
 from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, write_if_changed
 
 DOWNLOAD_DIR = "data/notices"
@@ -57,6 +57,37 @@ def download_files(doc_id: str) -> list[tuple[str, str, str]]:
             (f"{base}.md.txt", f"{doc_id}.md", "Markdown（含条款编号）"),
             (f"{base}.json", f"{doc_id}.json", "数据记录（JSON）"),
             (f"{base}.docx", f"{doc_id}.docx", "Word 文档（含引用信息）")]
+
+
+def attachment_files(n: Notice) -> list[tuple[str, str, Attachment]]:
+    """(site-relative path, file name to save as, entry) of each held attachment's
+    original file: ``data/notices/<id>.att<N>.<ext>`` (ids have no dots: no
+    clash with another document's downloads)."""
+    out = []
+    for a in n.attachments:
+        if a.held:
+            name = a.held.rsplit("/", 1)[-1]
+            ext = Path(name).suffix.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,5}", Path(name).suffix) else ""
+            out.append((f"{DOWNLOAD_DIR}/{n.id}.att{a.number}{ext}", name, a))
+    return out
+
+
+def write_attachment_files(n: Notice, docs_dir: Path) -> list[Path]:
+    """Copy each held attachment's original into the site (only when its bytes changed)."""
+    paths = []
+    for rel_path, _, a in attachment_files(n):
+        dest = Path(docs_dir) / rel_path
+        try:
+            data = Path(a.path).read_bytes() if a.path else None
+        except OSError:
+            data = None
+        if data is None:
+            continue
+        if not (dest.is_file() and dest.stat().st_size == len(data) and dest.read_bytes() == data):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            replace_bytes(dest, data)  # a new file: the site may hold a hard link to the old one
+        paths.append(dest)
+    return paths
 
 
 def gbt_citation(prefix: str, url: str, accessed: str) -> str:
@@ -325,4 +356,4 @@ def write_document_downloads(n: Notice, docs_dir: Path, site_url: str, record: s
     write_if_changed(md, markdown_file(n, site_url))
     write_if_changed(js, record + "\n")
     write_docx(docx, n, site_url, record, gbt)
-    return paths
+    return paths + write_attachment_files(n, docs_dir)

@@ -104,7 +104,13 @@ def json_schema() -> dict:
                           "references": {"type": "array", "items": {"$ref": "#/$defs/reference"}},
                           "cited_by": arr, "goals": arr, "targets": arr,
                           # issue 13: 施行日期, amendments, the work and version, validity
-                          "date_effective": ns, "amendments": arr, "work_id": ns, "version": ns, "validity": ns}}
+                          "date_effective": ns, "amendments": arr, "work_id": ns, "version": ns, "validity": ns,
+                          # issue 30: the 附件 list, each with its held file and section
+                          "attachments": {"type": "array", "items": {
+                              "type": "object", "required": ["number", "title", "status"],
+                              "properties": {"number": {"type": "integer"}, "title": s, "href": ns, "file_name": ns,
+                                             "source": s, "line": {"type": ["integer", "null"]}, "held": ns,
+                                             "section": ns, "status": s}}}}}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{SCHEMA_NAME}/{SCHEMA_VERSION}", "title": "知识产权政策文库 archive.json",
             "type": "object", "required": ["schema", "schema_version", "documents"],

@@ -42,12 +42,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import download_files
+from .downloads import attachment_files, download_files
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -140,7 +141,8 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
     return out
 
 
-FORMAT_ZH = {"text": "纯文本", "html": "网页", "lawmd": "Markdown（法律法规库）"}
+FORMAT_ZH = {"text": "纯文本", "html": "网页", "lawmd": "Markdown（法律法规库）", "markdown": "Markdown",
+             "pdf": "PDF", "docx": "Word（DOCX）", "doc": "Word 97（DOC/WPS，经 LibreOffice 转换）"}
 BASIS_MARK = {"inferred": "推定", "sidecar": "校订"}
 BASIS_HINT = {"inferred": "原文未载明，系根据上下文推定，引用时请核对原文",
               "sidecar": "原文缺失或有误，由编辑在 sidecar 文件中校订"}
@@ -468,6 +470,34 @@ def downloads_html(n: Notice, page: str) -> str:
     return f'<p class="downloads" data-search-exclude>下载本文件：{" · ".join(links)}</p>'
 
 
+ATT_KIND = {".pdf": "PDF", ".doc": "Word", ".docx": "Word", ".wps": "WPS", ".xls": "Excel", ".xlsx": "Excel",
+            ".et": "WPS 表格", ".ofd": "OFD", ".zip": "压缩包", ".rar": "压缩包", ".7z": "压缩包", ".txt": "文本"}
+
+
+def attachments_html(n: Notice, page: str) -> str:
+    """The document's 附件 list: each entry with a link to its section (``#att1``)
+    and the download of its original file, or 「未收录」 when the archive does not hold it."""
+    if not n.attachments:
+        return ""
+    files = {a.number: (path, name) for path, name, a in attachment_files(n)}
+    items = []
+    for a in n.attachments:
+        parts = [f'<span class="attachment-title">附件{a.number}：{esc(a.title)}</span>']
+        if a.section:
+            parts.append(f'<a class="attachment-section" href="#{esc(a.section)}">见正文</a>')
+        if a.number in files:
+            path, name = files[a.number]
+            kind = ATT_KIND.get(Path(name).suffix.lower(), "文件")
+            parts.append(f'<a class="attachment-file download" href="{esc(rel(page, path))}" download="{esc(name)}">'
+                         f'下载原件（{esc(kind)}）</a>')
+        if a.status == "未收录":
+            parts.append('<span class="attachment-missing">（未收录：本文库未保存此附件）</span>')
+        elif a.status.startswith("无法") or a.status == "无法切分":
+            parts.append(f'<span class="attachment-missing">（{esc(a.status)}；仅提供原件）</span>')
+        items.append(f'<li id="attachment-{a.number}">' + parts[0] + "　" + " · ".join(parts[1:]) + "</li>")
+    return f'<div class="attachments" data-search-exclude><p>附件：</p><ul>{"".join(items)}</ul></div>'
+
+
 def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
                   cited_by: dict[str, list[Citing]], external: dict[str, External],
                   related: dict[str, list[tuple[str, str]]], redirects: dict[str, str],
@@ -504,7 +534,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     ld = json_for_script(legislation_jsonld(n, permanent_url(site_url, page) if site_url else None))
     head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>', facets_html(n),
             f'<script type="application/ld+json">{ld}</script>',
-            card, works.version_box(n, enrichment, page), *_banners(n, shown), downloads_html(n, page), outline_html(n), _stripped(n),
+            card, works.version_box(n, enrichment, page), *_banners(n, shown), downloads_html(n, page), attachments_html(n, page), outline_html(n), _stripped(n),
             '<p class="print-footer" data-search-exclude>本页永久地址：'
             f'<span class="print-url">{esc(url) if site_url else ""}</span>'
             '　获取日期：<span class="print-date"></span></p>',
