@@ -364,8 +364,8 @@ def test_check_names_a_missing_held_file_and_an_orphan_folder(archive, tmp_path)
 def pagefind_site(archive, tmp_path_factory):
     """The scratch archive's documents built again with Pagefind (the browser
     search of large archives), served over http."""
-    from build_tools.bench import serve_site  # browser tests only
-    from build_tools.bench_search import build, index_records  # browser tests only
+    from build_tools.serve import background_server as serve_site  # browser tests only
+    from benchmarks.bench_search import build, index_records  # browser tests only
 
     b = build(tmp_path_factory.mktemp("attach-pf"), source_files(archive["paths"].sources), "pagefind")
     assert b["mode"] == "pagefind"
@@ -383,7 +383,7 @@ def test_browser_search_finds_the_attachment_clause(archive, pagefind_site, page
     """In Chromium: a must_contain sentence of the 规定 (附件1 of the 南昌 公告)
     is found in the browser's search box, Material's (file://) and Pagefind's
     (http), exactly where the command-line index has it (``att1-…``)."""
-    from build_tools.bench_search import Query, index_records, truth  # browser tests only
+    from benchmarks.bench_search import Query, index_records, truth  # browser tests only
     from test_search_browser import material_search, pagefind_search  # the same box drivers
 
     q = "税收征管"  # from 税务部门负责地下车位（库）税收征管工作。(must_contain)

@@ -15,7 +15,7 @@ import pytest
 
 from support.site_build import shared_site
 
-from build_tools.bench import serve_site
+from build_tools.serve import background_server as serve_site
 from build_tools.write.downloads import download_files
 
 pytestmark = pytest.mark.browser
