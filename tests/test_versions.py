@@ -78,7 +78,13 @@ def test_patent_law_amendments_and_events():
     assert [(a.kind, a.date, a.ordinal) for a in n.amendments] == [
         ("修正", "1992-09-04", 1), ("修正", "2000-08-25", 2), ("修正", "2008-12-27", 3), ("修正", "2020-10-17", 4)]
     assert all(a.decision == "《关于修改〈中华人民共和国专利法〉的决定》" for a in n.amendments)
-    assert n.date_written == "2020-10-17" and n.date_effective is None
+    # issue 25: the text prints no 施行 of its own (本法自1985年4月1日起施行 is the 1984 text's);
+    # the sidecar sets 2021-06-01 from the amendment decision, with a visible note
+    assert n.date_written == "2020-10-17" and n.date_effective == "2021-06-01" and n.basis["date_effective"] == "sidecar"
+    assert any("2021-06-01" in note for note in n.notes)
+    bare = load_notice(SRC / "专利法(2020-10-17).md", use_sidecar=False)
+    assert bare.date_effective is None
+    assert [(e.kind, e.date) for e in bare.events if e.kind == "施行"] == [("施行", "1985-04-01")]
 
 
 def test_line_forms():

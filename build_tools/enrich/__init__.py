@@ -29,6 +29,7 @@ from .. import collector
 from ..forked import Forked
 from ..models import Enrichment, Notice, Problem
 from ..vocabulary import Theme, load_vocabulary
+from .alignment import align_works, article_histories
 from .doccache import DocCache, DocEnrichment, compute_all
 from .goals import find_goals
 from .references import (
@@ -194,9 +195,11 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
     out.problems.extend(problems)
     out.comparisons = [(w.versions[i], w.versions[i + 1]) for w in out.works.values()
                        if w.kind == "law" for i in range(len(w.versions) - 1)]
+    aligned = align_works(out.works, {n.id: n for n in notices})  # issue 25: renumbered articles followed
+    out.article_history = article_histories(out.works, out.versions, aligned)
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    resolve_references(notices, aliases, works=out.works)
+    resolve_references(notices, aliases, works=out.works, aligned=aligned)
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)
     timing["resolve"] = time.perf_counter() - t0

@@ -71,6 +71,7 @@ from typing import Iterable, Optional
 import yaml
 
 from ..models import CitedBy, ExternalDocument, Notice, Reference, Version, Work
+from .alignment import Match, follow
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml"
 
@@ -538,6 +539,7 @@ def add_bare_law_references(notices: list[Notice]) -> int:
 def resolve_references(
     notices: list[Notice], aliases: Optional[list[list[str]]] = None,
     works: Optional[dict[str, Work]] = None,
+    aligned: Optional[dict[tuple[str, str], list[Match]]] = None,
 ) -> None:
     """Set target_id/target_clause (or external_key) on every notice.references.
 
@@ -550,8 +552,16 @@ def resolve_references(
     reference keeps ``target_work`` and ``missing_version`` (its label, e.g.
     ``2008年修正``) and no ``target_id`` — never silently a later text.  Seed
     003 (2015-10-09) citing 《中华人民共和国专利法》 with only the 2020 text in
-    the archive means the 2008 text.
+    the archive means the 2008 text.  In force means 施行 (issue 25): the 2020
+    专利法 was adopted 2020-10-17 but took effect 2021-06-01, so
+    侵犯专利权纠纷解释（二） (2020-12-29) 第二十七条's 专利法第六十五条第一款 is the
+    2008 text's damages rule.
+
+    ``aligned`` (alignment.align_works): when a newer held text renumbered or
+    deleted the cited article, the reference also names it there
+    (``now_id``/``now_clause``/``now_note``: 原第六十五条，现第七十一条).
     """
+    aligned = aligned or {}
     works = works or {}
     byid = {n.id: n for n in notices}
     clause_ids: dict[str, set[str]] = {}
@@ -598,6 +608,7 @@ def resolve_references(
         for r in n.references:
             r.target_id = r.target_clause = r.external_key = None
             r.target_work = r.missing_version = None
+            r.now_id = r.now_clause = r.now_note = None
             cands: list[Notice] = []
             if r.doc_number:
                 cands = by_no.get(r.doc_number, [])
@@ -623,11 +634,32 @@ def resolve_references(
                 when, version = _text_date(n), _text_date(target)
                 later = bool(when and version and version > when)
                 r.target_clause = None if later else _clause_target(target, r.article, clause_ids)
+                if work is not None and r.target_clause and not later:
+                    _follow_article(r, target.id, work, aligned, clause_ids, byid)
                 continue
             proxy = r
             if not r.doc_number and r.title and title_key(r.title) in title2no:
                 proxy = Reference(r.clause_id, r.text, r.title, title2no[title_key(r.title)])
             r.external_key = external_key(proxy, n.id)
+
+
+def _follow_article(r: Reference, doc_id: str, work: Work, aligned: dict[tuple[str, str], list[Match]],
+                    ids_of: dict[str, set[str]], byid: dict[str, Notice]) -> None:
+    """Name the cited article in the newest held text when it moved or went."""
+    found = follow(doc_id, r.target_clause, work, aligned)
+    if found is None:
+        return
+    now_doc, now, cited, _ = found
+    label = byid[now_doc].version_label or "现行"
+    r.now_id = now_doc
+    if now is None:
+        r.now_note = f"该条已于{label}时删除"
+        return
+    if now.id == cited.id:
+        return  # same number: nothing to say
+    suffix = r.target_clause[len(cited.id):]
+    r.now_clause = _clause_target(byid[now_doc], now.id + suffix, ids_of)
+    r.now_note = f"原{cited.label}，现{now.label}（{label}文本）"
 
 
 def cited_by(notices: list[Notice], versions: Optional[dict[str, Version]] = None

@@ -44,13 +44,13 @@ from typing import Iterable, Optional
 
 from ..errors import SourceError
 from ..fsutil import atomic_write_text, lock_rows
-from ..lawdates import ADOPTION, AMENDMENT, version_label
+from ..lawdates import ADOPTION, AMENDMENT, body_effective, version_label
 from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
 from ..numerals import cn_int
 from .references import loose_title_key, title_key
 
 __all__ = ["WorksLockError", "build_works", "load_works_lock", "format_works_lock", "update_works_lock",
-           "version_date", "expiry_date", "LOCK_NAME"]
+           "version_date", "expiry_date", "decision_effective", "LOCK_NAME"]
 
 LOCK_NAME = "works.lock"
 LOCK_HEADER = ("# works.lock — 作品（同一法律文件的各个版本）的永久编号，由 iparchive build 维护，请勿手工删除行。\n"
@@ -153,15 +153,61 @@ def _history(latest: Notice, members: list[Notice]) -> list[tuple[str, str, Opti
     return [seen[d] for d in sorted(seen)]
 
 
-def _validity_of_law(n: Notice, nxt: Optional[Notice], today: str) -> str:
+def _validity_of_law(n: Notice, nxt: Optional[Notice], today: str, nxt_start: Optional[str] = None) -> str:
     if any(e.kind == "废止" for e in n.events):
         return "已废止"
     if n.date_effective and n.date_effective > today:
         return "尚未生效"
-    if nxt is not None and not (nxt.date_effective and nxt.date_effective > today):
+    nxt_start = nxt_start or (nxt.date_effective if nxt is not None else None)
+    if nxt is not None and not (nxt_start and nxt_start > today):
         year = (version_date(nxt) or "")[:4]
         return f"已被修改（由 {year} 年版取代）"
     return "现行有效"
+
+
+def _decision_key(title: str) -> str:
+    """关于修改〈中华人民共和国专利法〉的决定, with or without its issuer, as one key."""
+    k = title_key(title.strip("《》"))
+    i = k.find("关于")
+    return k[i:] if i >= 0 else k
+
+
+def decision_effective(notices: list[Notice]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(decision key, adoption date) -> (施行 date, where) of the amendment decisions
+    the archive holds (``本决定自2021年6月1日起施行``, lawdates.body_effective)."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for n in notices:
+        if "决定" not in n.title or "修改" not in n.title:
+            continue
+        found = body_effective(list(enumerate(n.body.split("\n"), 1)))
+        date = found[0] if found else None
+        if found and date is None:
+            date = n.date_published
+        if date and n.date:
+            out[(_decision_key(n.title), n.date_written or n.date)] = (date, f"《{n.title}》：{found[2]}")
+    return out
+
+
+def _effective_dates(chain: list[Notice], decisions: dict[tuple[str, str], tuple[str, str]]) -> dict[str, str]:
+    """version date -> 施行 date: each held text's own 施行; an earlier 施行 line a text
+    prints (本法自1985年4月1日起施行) for the adoption it follows; a held amendment
+    decision's 施行 line for its amendment."""
+    out: dict[str, str] = {}
+    for m in chain:
+        d = version_date(m)
+        if d and m.date_effective and m.date_effective >= d:
+            out[d] = m.date_effective
+    for m in reversed(chain):
+        adopted = sorted(e.date for e in m.events if e.kind in ADOPTION + AMENDMENT)
+        for e in m.events:
+            if e.kind == "施行":
+                before = [d for d in adopted if d <= e.date]
+                if before:
+                    out.setdefault(before[-1], e.date)
+        for e in m.amendments:
+            if e.decision and (_decision_key(e.decision), e.date) in decisions:
+                out.setdefault(e.date, decisions[(_decision_key(e.decision), e.date)][0])
+    return out
 
 
 def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
@@ -169,6 +215,7 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
     """Group ``notices`` into works; set ``work_id``/``version_label``/``validity``
     on each notice it concerns.  Returns (works, versions by doc id, problems)."""
     lock = lock or {}
+    decisions = decision_effective(notices)
     today = today or dt.date.today().isoformat()
     groups: dict[tuple[str, str, str], list[Notice]] = {}
     for n in notices:
@@ -200,7 +247,8 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
                 else:
                     chains[0].append(m)
             for i, chain in enumerate(chains):
-                _law_work(chain, others if i == 0 else [], key, code, lock, today, works, versions, problems)
+                _law_work(chain, others if i == 0 else [], key, code, lock, today, works, versions, problems,
+                          decisions)
         else:
             drafts = [m for m in members if m.status == "征求意见稿"]
             finals = [m for m in members if m.status == "正式"]
@@ -241,18 +289,21 @@ def same_text(a: Notice, b: Notice) -> bool:
 
 
 def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lock: dict[str, str], today: str,
-              works: dict[str, Work], versions: dict[str, Version], problems: list[Problem]) -> None:
+              works: dict[str, Work], versions: dict[str, Version], problems: list[Problem],
+              decisions: Optional[dict[tuple[str, str], tuple[str, str]]] = None) -> None:
     wid = _work_id(chain + others, key, code, lock, works, problems)
     latest = chain[-1]
-    work = Work(wid, latest.title, [m.id for m in chain], history=_history(latest, chain))
+    work = Work(wid, latest.title, [m.id for m in chain], history=_history(latest, chain),
+                effective=_effective_dates(chain, decisions or {}))
     dates = {e.date for e in latest.events}
     work.confirmed = len(chain) > 1 and all(version_date(m) in dates for m in chain[:-1])
     multi = len(chain) > 1
     for i, m in enumerate(chain):
         nxt = chain[i + 1] if i + 1 < len(chain) else None
         label = version_label(m.events, version_date(m)) or "现行文本"
-        v = Version(m.id, wid, label, version_date(m), m.date_published, m.date_effective,
-                    _validity_of_law(m, nxt, today),
+        eff = work.effective.get(version_date(m) or "") or m.date_effective
+        v = Version(m.id, wid, label, version_date(m), m.date_published, eff,
+                    _validity_of_law(m, nxt, today, work.effective.get(version_date(nxt) or "") if nxt else None),
                     previous=chain[i - 1].id if i else None, next=nxt.id if nxt else None)
         versions[m.id] = v
         m.work_id, m.validity = wid, v.validity

@@ -86,7 +86,8 @@ def json_schema() -> dict:
     ref = {"type": "object", "required": ["clause_id", "text"], "properties": {
         "clause_id": s, "text": s, "title": ns, "doc_number": ns, "article": ns,
         "target_id": ns, "target_clause": ns, "external_key": ns,
-        "target_work": ns, "missing_version": ns, "date": ns}}  # issue 13: version-aware references
+        "target_work": ns, "missing_version": ns, "date": ns,  # issue 13: version-aware references
+        "now_id": ns, "now_clause": ns, "now_note": ns}}  # issue 25: the article in the newest held text
     clause = {"type": "object", "required": ["id", "label", "level", "kind", "text", "url", "children"],
               "properties": {"id": s, "label": s, "level": {"type": "integer"}, "kind": s, "text": s,
                              "themes": {"type": "array", "items": s}, "citation": s, "url": s,

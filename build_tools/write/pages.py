@@ -71,6 +71,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
                       external_ok: set[str], doc_ids: set[str]) -> str:
     """Escape clause text; turn printed references into links."""
     links: dict[str, str] = {}
+    extra: dict[str, str] = {}  # issue 25: a note after the link (version not held, renumbered article)
     for r in refs:
         if not r.text or r.text in links:
             continue
@@ -85,6 +86,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
         else:
             continue
         links[r.text] = href
+        extra[r.text] = works.ref_extra(r, page, doc_ids)
     paras = []
     pattern = (re.compile("|".join(re.escape(t) for t in sorted(links, key=len, reverse=True)))
                if links else None)
@@ -97,7 +99,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
         out, pos = [], 0
         for m in pattern.finditer(line):
             out.append(esc(line[pos:m.start()]))
-            out.append(f'<a class="ref" href="{esc(links[m.group(0)])}">{esc(m.group(0))}</a>')
+            out.append(f'<a class="ref" href="{esc(links[m.group(0)])}">{esc(m.group(0))}</a>{extra[m.group(0)]}')
             pos = m.end()
         out.append(esc(line[pos:]))
         paras.append("<p>" + "".join(out) + "</p>")
@@ -130,6 +132,9 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
         + f"</h{h}>")
     if c.id in n.clause_changes:  # issue 13: 「本条文字于 YYYY-MM-DD 更正」, earlier text on demand
         out.append(works.change_note(n, c))
+    hist = works.article_history(n, c, ctx["enr"], ctx["page"])  # issue 25: 本条经2020年修正，原第六十五条
+    if hist:
+        out.append(hist)
     refs = ctx["refs_by_clause"].get(c.id, [])
     body = _clause_text_html(c.text, refs, ctx["page"], ctx["external_ok"], ctx["doc_ids"])
     if body:
@@ -268,13 +273,14 @@ def _refs_out(n: Notice, ctx: dict) -> str:
             if r.target_id and r.target_id in ctx["doc_ids"]:
                 t = ctx["titles"][r.target_id]
                 href = rel(page, notice_path(r.target_id)) + (f"#{r.target_clause}" if r.target_clause else "")
-                lis.append(f'<li><a href="{esc(href)}">{esc(t)}{(" " + esc(r.target_clause)) if r.target_clause else ""}</a>（文库内）— 原文：{esc(r.text)}</li>')
+                lis.append(f'<li><a href="{esc(href)}">{esc(t)}{(" " + esc(r.target_clause)) if r.target_clause else ""}</a>（文库内）— 原文：{esc(r.text)}'
+                           f'{works.ref_extra(r, page, ctx["doc_ids"])}</li>')
             elif r.external_key and r.external_key in ctx["external_ok"]:
                 href = rel(page, f"tags/cited/{r.external_key}.html")
                 lis.append(f'<li><a href="{esc(href)}">{esc(r.text)}</a>（文库外）</li>')
             elif works.ref_href(r, page):  # issue 13
                 lis.append(f'<li><a href="{esc(works.ref_href(r, page))}">{esc(r.text)}</a>'
-                           f'（{esc(r.missing_version)}，{works.MISSING_NOTE}）</li>')
+                           f'（{esc(works.missing_note(r))}）</li>')
             else:
                 lis.append(f"<li>{esc(r.text)}（未识别）</li>")
         items.append(f'<li class="refs-clause">{here}<ul>{"".join(lis)}</ul></li>')
@@ -503,7 +509,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
         # page was quadratic (9 s of 45 on 3,490 documents)
         "external_ok": external, "doc_ids": notices, "notices": notices,
         "titles": _Titles(notices), "cited_by": cited_by,
-        "related": related,
+        "related": related, "enr": enrichment,
     }
     # absolute with site_url; else relative to this page (the script resolves it)
     url = permanent_url(site_url, page) if site_url else page.rsplit("/", 1)[1]

@@ -22,7 +22,8 @@ from ..models import Clause, Enrichment, Notice, Reference, Work
 from .common import esc, find_clause, md_text, notice_path, raw_block, rel, yaml_str
 from .compare import compare_path, comparison_page
 
-__all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE"]
+__all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE",
+           "missing_note", "ref_extra", "article_history"]
 
 MISSING_NOTE = "本文库未收录引用时有效的版本"
 VALIDITY_CLASS = {"现行有效": "in-force", "已废止": "repealed", "尚未生效": "not-yet", "已失效": "expired",
@@ -52,6 +53,45 @@ def ref_href(r: Reference, page: str) -> Optional[str]:
     if r.target_work and r.missing_version and not r.target_id:
         return rel(page, work_path(r.target_work))
     return None
+
+
+def missing_note(r: Reference) -> Optional[str]:
+    """「引用时有效的是2008年文本（本文库未收录）」 for a reference whose version is not held."""
+    if r.target_work and r.missing_version and not r.target_id:
+        return f"引用时有效的是{r.missing_version[:5]}文本（本文库未收录）"
+    return None
+
+
+def ref_extra(r: Reference, page: str, doc_ids) -> str:
+    """What follows a reference's link in the text (issue 25): the note of a version
+    not held, or 「原第六十五条，现第七十一条」 linking the article in the newest held text."""
+    note = missing_note(r)
+    if note:
+        return f'<span class="ref-note" data-search-exclude>（{esc(note)}）</span>'
+    if r.now_note and r.now_id and r.now_id in doc_ids:
+        href = rel(page, notice_path(r.now_id)) + (f"#{r.now_clause}" if r.now_clause else "")
+        return (f'<a class="ref-now" href="{esc(href)}" data-search-exclude>（{esc(r.now_note)}）</a>')
+    return ""
+
+
+def article_history(n: Notice, c: Clause, enr: Optional[Enrichment], page: str) -> str:
+    """The article's own history across the held versions (本条经2020年修正，原第六十五条 /
+    本条为2020年新增 / 本条2020年删除), '' when it has none."""
+    if enr is None or c.kind != "article":
+        return ""
+    steps = enr.article_history.get(n.id, {}).get(c.id)
+    if not steps:
+        return ""
+    parts = []
+    for text, doc, art in steps:
+        if doc and art:
+            href = rel(page, notice_path(doc)) + f"#{art}"
+            parts.append(f'<a href="{esc(href)}">{esc(text)}</a>')
+        elif doc:
+            parts.append(f'<a href="{esc(rel(page, notice_path(doc)))}">{esc(text)}</a>')
+        else:
+            parts.append(esc(text))
+    return f'<p class="clause-history" data-search-exclude>{"；".join(parts)}。</p>'
 
 
 def _page_for(work: Work, enr: Enrichment) -> bool:
@@ -175,7 +215,7 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
             cl = find_clause(src, c.clause_id)
             href = rel(site_page, notice_path(src.id)) + (f"#{c.clause_id}" if cl else "")
             lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>（{esc(src.date or "日期不详")}）'
-                       f"引用的是 {esc(c.version or '当时的版本')}：{MISSING_NOTE}</li>")
+                       f"：引用时有效的是{esc((c.version or '当时的版本')[:5])}文本（本文库未收录）</li>")
         html.append(f'<div class="work-missing admonition note"><p class="admonition-title">{MISSING_NOTE}</p>'
                     "<p>以下引用按其成文或发布日期应指当时有效的版本；该版本本文库未收录，"
                     "故链接到本页而不是后来的文本。</p>"

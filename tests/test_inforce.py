@@ -1,0 +1,197 @@
+"""Issue 25 on real texts: 施行 decides which version a reference means, renumbered
+articles are followed, each article shows its history across held versions.
+
+Real texts: the archive's 专利法 (2020, 施行 2021-06-01 set by its sidecar from the
+amendment decision), lawrefbook's 最高人民法院关于审理侵犯专利权纠纷案件应用法律若干问题
+的解释（二） (2020-12-29) whose 第二十七条 cites 专利法第六十五条第一款, lawrefbook's
+行政复议法 2017 and 2023, and the 2008 专利法 text in ``tests/data/laws`` (not in
+lawrefbook: the 2008 text in a temporary archive)."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from build_tools.enrich import enrich_all
+from build_tools.enrich.alignment import align_works, articles, follow
+from build_tools.lawdates import body_effective
+from build_tools.metadata import load_notice
+from build_tools.pipeline import load_documents, source_files
+from build_tools.sidecar import SidecarError, load_sidecar
+from build_tools.write.common import ThemeIndex
+from build_tools.write.pages import render_notice
+from build_tools.write.works import article_history, missing_note, ref_extra
+from conftest import LAWREF, ROOT
+
+SRC = ROOT / "source_texts"
+DATA = ROOT / "tests" / "data" / "laws"
+PATENT_2008 = DATA / "专利法(2008-12-27).md"
+JIESHI2 = LAWREF / "司法解释" / "最高人民法院关于审理侵犯专利权纠纷案件应用法律若干问题的解释（二）(2020-12-29).md"
+FUYI = (LAWREF / "诉讼与非诉讼程序法/行政复议法(2017-09-01).md", LAWREF / "诉讼与非诉讼程序法/行政复议法(2023-09-01).md")
+TODAY = "2026-12-01"
+
+
+def _archive(*extra: Path):
+    res = load_documents(source_files(SRC) + list(extra))
+    assert not res.errors, res.errors
+    enr = enrich_all(res.notices, today=TODAY, related=False)
+    return {n.id: n for n in res.notices}, enr
+
+
+def _by_title(byid, title: str, label=None):
+    return next(n for n in byid.values() if n.title == title and (label is None or n.version_label == label))
+
+
+def _ref_27(byid):
+    jie = next(n for n in byid.values() if n.source_file == JIESHI2.name)
+    return jie, next(r for r in jie.references if r.clause_id == "art-27" and "第六十五条" in r.text)
+
+
+@pytest.fixture(scope="module")
+def without_2008():
+    return _archive(JIESHI2)
+
+
+@pytest.fixture(scope="module")
+def with_2008(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("laws")
+    shutil.copy(PATENT_2008, tmp / PATENT_2008.name)
+    return _archive(JIESHI2, tmp / PATENT_2008.name, *FUYI)
+
+
+def test_effective_date_decides_not_adoption(without_2008):
+    """专利法 2020 adopted 2020-10-17, in force 2021-06-01: the interpretation of
+    2020-12-23/29 cites the 2008 text, which is not held -> the work page's note."""
+    byid, enr = without_2008
+    law = _by_title(byid, "中华人民共和国专利法")
+    work = enr.works[law.work_id]
+    assert work.effective["2020-10-17"] == "2021-06-01"
+    assert work.effective["1984-03-12"] == "1985-04-01"  # 本法自1985年4月1日起施行, the 1984 text's
+    assert work.in_force("2020-12-29") == ("2008年修正", None)
+    assert work.in_force("2021-06-01") == ("2020年修正", law.id)
+    jie, r = _ref_27(byid)
+    assert r.target_id is None and r.target_work == law.work_id and r.missing_version == "2008年修正"
+    assert missing_note(r) == "引用时有效的是2008年文本（本文库未收录）"
+    page = f"notices/{jie.id}.html"
+    extra = ref_extra(r, page, byid)
+    assert "引用时有效的是2008年文本（本文库未收录）" in extra
+    md = render_notice(jie, site_url="", notices=byid, cited_by=enr.cited_by, external={}, related={},
+                       redirects={}, themes=_themes(), enrichment=enr)
+    art27 = md[md.index('id="art-27"'):]
+    art27 = art27[:art27.index('id="art-28"')]
+    assert f'href="../works/{law.work_id}.html">专利法第六十五条第一款</a>' in art27
+    assert "引用时有效的是2008年文本（本文库未收录）" in art27
+    assert f"notices/{law.id}.html" not in art27  # never silently into the 2020 text
+
+
+def _themes():
+    return ThemeIndex([])
+
+
+def test_2008_text_held_gets_the_link_and_the_renumbering(with_2008):
+    """With the 2008 text held the link opens its 第六十五条 (the damages rule), and
+    says where the rule is now: 原第六十五条，现第七十一条."""
+    byid, enr = with_2008
+    old = _by_title(byid, "中华人民共和国专利法", "2008年修正")
+    new = _by_title(byid, "中华人民共和国专利法", "2020年修正")
+    jie, r = _ref_27(byid)
+    assert (r.target_id, r.target_clause) == (old.id, "art-65")
+    assert "赔偿数额" in old.clause("art-65").text and "赔偿数额" in new.clause("art-71").text
+    assert (r.now_id, r.now_clause) == (new.id, "art-71")
+    assert r.now_note.startswith("原第六十五条，现第七十一条")
+    extra = ref_extra(r, f"notices/{jie.id}.html", byid)
+    assert f'notices/{new.id}.html#art-71' in extra and "原第六十五条，现第七十一条" in extra
+    # 2008 text: superseded once the 2020 text is in force
+    assert enr.versions[old.id].validity.startswith("已被修改")
+
+
+def test_article_histories_of_real_articles(with_2008):
+    """Histories read from the alignment of the held versions (checked against the texts):
+    专利法 2008→2020 第六十五条→第七十一条 (damages, changed), 第十五条→第十四条 (same words),
+    第二十条 new (诚实信用), 第七十六条 new (药品专利纠纷); 行政复议法 2017→2023."""
+    byid, enr = with_2008
+    new = _by_title(byid, "中华人民共和国专利法", "2020年修正")
+    old = _by_title(byid, "中华人民共和国专利法", "2008年修正")
+    h = enr.article_history
+    assert h[new.id]["art-71"] == [("本条经2020年修正，原第六十五条", old.id, "art-65")]
+    assert h[new.id]["art-14"] == [("本条2020年修正时条号变动，原第十五条", old.id, "art-15")]
+    assert h[new.id]["art-20"] == [("本条为2020年新增", None, None)]
+    assert "诚实信用" in new.clause("art-20").text
+    assert h[new.id]["art-76"] == [("本条为2020年新增", None, None)]
+    assert "药品" in new.clause("art-76").text
+    assert h[old.id]["art-65"] == [("2020年修正后为第七十一条", new.id, "art-71")]
+    assert h[old.id]["art-76"] == [("2020年修正后为第八十二条", new.id, "art-82")]  # 本法自1985年4月1日起施行
+    f17 = _by_title(byid, "中华人民共和国行政复议法", "2017年修正")
+    f23 = _by_title(byid, "中华人民共和国行政复议法", "2023年修订")
+    assert h[f23.id]["art-1"] == [("本条经2023年修订", f17.id, "art-1")]
+    assert h[f17.id]["art-10"] == [("2023年修订后为第十四条", f23.id, "art-14")]
+    # every step of every history names a version and, where kept, an article that exists
+    n_steps = 0
+    for doc, arts in h.items():
+        for art, steps in arts.items():
+            assert byid[doc].clause(art) is not None
+            for text, other, other_art in steps:
+                n_steps += 1
+                assert re.search(r"\d{4}年", text)
+                if other_art:
+                    assert byid[other].clause(other_art) is not None
+    assert n_steps > 100
+    # the page shows it under the article
+    html = article_history(new, new.clause("art-71"), enr, f"notices/{new.id}.html")
+    assert f'{old.id}.html#art-65">本条经2020年修正，原第六十五条</a>' in html
+
+
+def test_follow_every_held_article_forward(with_2008):
+    """Invariant: every 2008 article that the alignment keeps lands on an article of the
+    2020 text with the same or similar words; deleted ones land on nothing."""
+    byid, enr = with_2008
+    old = _by_title(byid, "中华人民共和国专利法", "2008年修正")
+    work = enr.works[old.work_id]
+    aligned = align_works(enr.works, byid)
+    kept = 0
+    for a in articles(old):
+        found = follow(old.id, a.id, work, aligned)
+        assert found is not None
+        doc, now, cited, _ = found
+        assert cited.id == a.id
+        if now is not None:
+            kept += 1
+            assert byid[doc].clause(now.id) is not None
+    assert kept >= 70
+
+
+def test_body_effective_lines_on_real_laws():
+    """本法自…起施行 read from the body: this text's 施行 when not before its adoption
+    (行政复议法 2023 修订: 2024-01-01), the first text's otherwise (专利法)."""
+    n = load_notice(FUYI[1], use_sidecar=False)
+    assert n.date_written == "2023-09-01" and n.date_effective == "2024-01-01"
+    n17 = load_notice(FUYI[0], use_sidecar=False)
+    assert n17.date_effective is None and ("施行", "1999-10-01") in [(e.kind, e.date) for e in n17.events]
+    assert body_effective([(3, "第八十二条 本法自1985年4月1日起施行。")]) == ("1985-04-01", 3, "第八十二条 本法自1985年4月1日起施行。")
+    assert body_effective([(9, "本条例自公布之日起施行。")])[0] is None
+    assert body_effective([(9, "五、本决定自2018年11月24日起施行。")])[0] == "2018-11-24"
+    # over 200 real laws: a 施行 date read is never before the text's adoption
+    files = [f for d in ("民法商法", "行政法规") for f in sorted(LAWREF.glob(f"{d}/*(*).md"))[:120]]
+    seen = 0
+    for f in files:
+        n = load_notice(f, use_sidecar=False)
+        if n.date_effective and n.date_written:
+            seen += 1
+            assert n.date_effective >= n.date_written, f
+    assert seen >= 40
+
+
+def test_sidecar_effective_date_is_validated(tmp_path):
+    src = tmp_path / "x.txt"
+    src.write_text("关于某事的通知\n一、内容。\n", encoding="utf-8")
+    side = tmp_path / "x.yml"
+    side.write_text("id: x-1\ndate_effective: '2023-13-45'\n", encoding="utf-8")
+    with pytest.raises(SidecarError) as e:
+        load_sidecar(side)
+    assert "date_effective" in str(e.value) and ":2" in str(e.value)
+    side.write_text("id: x-1\ndate_effective: '2023-07-01'\n", encoding="utf-8")
+    n = load_notice(src)
+    assert n.date_effective == "2023-07-01" and n.basis["date_effective"] == "sidecar"
+    assert any("2023-07-01" in note for note in n.notes)  # the visible note
