@@ -45,6 +45,7 @@ belongs to an earlier text and stays an event), and the amendments.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,8 @@ _VERB = re.compile(r"修正|修订|修改|废止|施行|实施|公布|发布|公
 _VERB_KIND = {"修改": "修正", "实施": "施行", "发布": "公布", "公告": "公布"}
 _ORDINAL = re.compile(r"第([一二三四五六七八九十\d]+)次(?:修正|修订)")
 _FILE_DATE = re.compile(r"\((\d{4}-\d{2}-\d{2})\)")
+_PASSED_OTHER = re.compile(r"通过的\s*《")
+FILE_DATE_SLACK = 90  # days: a file named after its 公布 date, shortly after the last dated line
 _BODY_EFFECTIVE = re.compile(
     r"本(?:法|决定|条例|规定|解释|办法|细则|实施细则|规则|规程|意见|准则|通知|若干规定)"
     r"(?:（[^）\n]{0,20}）)?\s*自\s*(?:((?:1[89]|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|"
@@ -80,6 +83,7 @@ class LawDates:
     amendments: list[LawEvent] = field(default_factory=list)
     basis: dict[str, str] = field(default_factory=dict)  # field -> printed | filename
     lines: dict[str, int] = field(default_factory=dict)  # field -> source line
+    warnings: list[tuple[Optional[int], str]] = field(default_factory=list)  # (line, Chinese message)
 
 
 def _strip_titles(s: str) -> str:
@@ -117,6 +121,8 @@ def line_events(text: str, line: Optional[int] = None) -> list[LawEvent]:
             pending = date
             continue
         kind = _VERB_KIND.get(verbs[-1], verbs[-1])
+        if kind == "通过" and _PASSED_OTHER.search(seg):
+            kind = "修正"  # 通过的《刑法修正案（十二）》: another instrument amended this text
         if pending and kind in ADOPTION:
             date = max(date, pending)
         pending = None
@@ -154,15 +160,43 @@ def body_effective(lines: list[tuple[int, str]]) -> Optional[tuple[Optional[str]
     return None
 
 
+def _file_date_check(res: LawDates, name: str) -> None:
+    """The file name's date against the latest dated line (issue 25): it agrees when
+    on or up to ``FILE_DATE_SLACK`` days after it (its 公布); much later, the lines
+    omit a later revision the file is named after (专利法实施细则(2010-01-09).md
+    prints only 2001 and 2002; 印刷业管理条例(2020-11-29).md ends at 2017): the text
+    is taken as that revision, an event marked as read from the file name; earlier,
+    the lines win.  A disagreement is a warning naming both."""
+    m = _FILE_DATE.search(name)
+    dated = [e for e in res.events if e.kind in ADOPTION + AMENDMENT + ("公布",)]
+    if not m or not dated:
+        return
+    fd, last = m.group(1), max(dated, key=lambda e: e.date)
+    try:
+        gap = (dt.date.fromisoformat(fd) - dt.date.fromisoformat(last.date)).days
+    except ValueError:
+        return
+    if gap > FILE_DATE_SLACK:
+        kinds = [e.kind for e in sorted(res.events, key=lambda e: e.date) if e.kind in AMENDMENT]
+        res.events.append(LawEvent(kinds[-1] if kinds else "修订", fd, None, f"文件名 {name}"))
+        res.warnings.append((last.line, f"文件名日期 {fd} 晚于题注最后一个日期 {last.date}（第 {last.line} 行）："
+                                        f"题注可能漏记了后来的修改，本文本按文件名记为 {fd[:4]} 年文本，请核对"))
+    elif gap < 0:
+        res.warnings.append((last.line, f"文件名日期 {fd} 早于题注最后一个日期 {last.date}（第 {last.line} 行）："
+                                        "采用题注的日期，请核对"))
+
+
 def law_dates(raw: RawDocument) -> LawDates:
     """Dates of a lawrefbook file from its events and file name (module doc)."""
     res = LawDates(events=law_events(raw))
+    _file_date_check(res, Path(raw.path).name)
     ev = res.events
     adopted = [e for e in ev if e.kind in ADOPTION + AMENDMENT]
     if adopted:
         last = max(adopted, key=lambda e: e.date)
-        res.date_written, res.basis["date_written"] = last.date, "printed"
-        res.lines["date_written"] = last.line
+        res.date_written, res.basis["date_written"] = last.date, "printed" if last.line else "filename"
+        if last.line:
+            res.lines["date_written"] = last.line
     res.amendments = sorted((e for e in ev if e.kind in AMENDMENT), key=lambda e: e.date)
     published = [e for e in ev if e.kind == "公布" and (not res.date_written or e.date >= res.date_written)]
     m = _FILE_DATE.search(Path(raw.path).name)

@@ -309,6 +309,7 @@ class Notice:
     work_id: Optional[str] = None  # permanent id of the work this text is a version of
     version_label: Optional[str] = None  # 2020年修正 (only when the archive has 2+ versions)
     validity: Optional[str] = None  # 现行有效 / 已被修改（由 2023 年版取代）/ 已废止 / 尚未生效 / 已失效 …
+    validity_basis: Optional[str] = None  # why (issue 25): 本文库所收最新文本，未见废止记录 / 页面标注已废止 / 有效期至…（第十条）
     clause_changes: dict[str, list[ClauseChange]] = field(default_factory=dict)  # clause id -> history
 
     @property
@@ -404,6 +405,7 @@ class Notice:
             "work_id": self.work_id,
             "version": self.version_label,
             "validity": self.validity,
+            "validity_basis": self.validity_basis,
         }
 
     def to_dict(self) -> dict:

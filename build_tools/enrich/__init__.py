@@ -42,7 +42,7 @@ from .references import (
 from .related import cached_result, related_documents
 from .targets import find_targets, normalise_indicator
 from .themes import tag_clauses
-from .versions import WorksLockError, build_works, load_works_lock
+from .versions import WorksLockError, assign_validity, build_works, load_works_lock
 
 __all__ = [
     "enrich",
@@ -200,6 +200,7 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     resolve_references(notices, aliases, works=out.works, aligned=aligned)
+    assign_validity(notices, out.versions, today or dt.date.today().isoformat())  # issue 25: every document, with why
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)
     timing["resolve"] = time.perf_counter() - t0

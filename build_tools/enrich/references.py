@@ -478,6 +478,7 @@ def _clause_target(target: Notice, article: Optional[str], ids_of: dict[str, set
     return None
 
 
+PART_SUFFIX = re.compile(r"（(?:总则|附则|[^（）]{1,8}编)）$")  # a part of a code (read.py puts it in the title)
 _BARE_END = re.compile(rf"(?:法|条例|规定|办法|细则|规则|解释)(?=第[{CN_NUM}\d]+条)")
 
 
@@ -493,9 +494,10 @@ def add_bare_law_references(notices: list[Notice]) -> int:
     names: dict[str, Notice] = {}
     for n in notices:
         if n.kind == "law" and n.title:
-            for nm in {n.title, n.title.removeprefix("中华人民共和国")}:
+            whole = PART_SUFFIX.sub("", n.title)  # 民法典（侵权责任编）: named 民法典, resolved by article
+            for nm in {n.title, n.title.removeprefix("中华人民共和国"), whole, whole.removeprefix("中华人民共和国")}:
                 if len(nm) >= 3:
-                    names[nm] = n
+                    names.setdefault(nm, n)
     if not names:
         return 0
     longest = max(map(len, names))
@@ -521,17 +523,19 @@ def add_bare_law_references(notices: list[Notice]) -> int:
                     article = _article_id(am)
                 except (ValueError, TypeError):
                     continue
-                key = (clause.id, title_key(names[name].title), article)
+                key = (clause.id, title_key(PART_SUFFIX.sub("", names[name].title)), article)
                 if key in have:
                     continue
                 have.add(key)
-                n.references.append(Reference(clause.id, text[start:am.end()].strip(), title=names[name].title, article=article))
+                n.references.append(Reference(clause.id, text[start:am.end()].strip(),
+                                              title=PART_SUFFIX.sub("", names[name].title), article=article))
                 added += 1
                 for printed, art in _more_articles(text, am.end()):
-                    key = (clause.id, title_key(names[name].title), art)
+                    key = (clause.id, title_key(PART_SUFFIX.sub("", names[name].title)), art)
                     if key not in have:
                         have.add(key)
-                        n.references.append(Reference(clause.id, printed, title=names[name].title, article=art))
+                        n.references.append(Reference(clause.id, printed, title=PART_SUFFIX.sub("", names[name].title),
+                                                      article=art))
                         added += 1
     return added
 
@@ -579,6 +583,7 @@ def resolve_references(
             keys.add(title_key(n.forwarded.title))
         if n.source_file and n.kind == "law":
             keys.add(title_key(Path(n.source_file).stem))
+            keys.add(title_key(PART_SUFFIX.sub("", n.title)))  # 民法典（侵权责任编） is cited as 民法典
         for k in keys:
             if k:
                 by_title.setdefault(k, []).append(n)
@@ -618,6 +623,9 @@ def resolve_references(
                 cands = by_key(title_key(no2title[r.doc_number]))
             if not cands and r.title and title_key(r.title) in title2no:
                 cands = by_no.get(title2no[title_key(r.title)], [])
+            if r.article and len(cands) > 1:  # parts of one code: the one holding the article
+                holding = [c for c in cands if _clause_target(c, r.article, clause_ids)]
+                cands = holding or cands
             target = _pick(cands, n)
             work = works.get(target.work_id) if target is not None and target.kind == "law" else None
             if work is not None and n.id not in work.versions:

@@ -50,7 +50,7 @@ from ..numerals import cn_int
 from .references import loose_title_key, title_key
 
 __all__ = ["WorksLockError", "build_works", "load_works_lock", "format_works_lock", "update_works_lock",
-           "version_date", "expiry_date", "decision_effective", "LOCK_NAME"]
+           "version_date", "expiry_date", "decision_effective", "assign_validity", "LOCK_NAME"]
 
 LOCK_NAME = "works.lock"
 LOCK_HEADER = ("# works.lock — 作品（同一法律文件的各个版本）的永久编号，由 iparchive build 维护，请勿手工删除行。\n"
@@ -346,3 +346,142 @@ def _draft_work(drafts: list[Notice], finals: list[Notice], key: str, code: str,
         if not is_final:
             m.validity = v.validity
     works[wid] = work
+
+
+# ------------------------------------------------------------ validity with its basis (issue 25)
+
+DRAFT = "征求意见稿"
+_REPEAL_SELF = re.compile(r"本(?:办法|规定|通知|意见|方案|细则|规则|决定|条例|措施)自\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起(?:废止|失效|停止执行)")
+_TITLE_PERIOD = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*[-—–－~～至到]+\s*((?:19|20)\d{2})\s*年?\s*[)）]")
+_SENTENCE = re.compile(r"[^。；;\n]*")
+
+
+def _clause_of(n: Notice, text: str) -> Optional[str]:
+    """Label of the clause whose own text holds ``text`` (第十条 / 四、), if any."""
+    for c in n.walk():
+        if text in c.text and c.label:
+            return c.label
+    return None
+
+
+def _where(n: Notice, printed: str) -> str:
+    label = _clause_of(n, printed)
+    return f"（{label}）" if label else ""
+
+
+def _expiry_basis(n: Notice) -> Optional[tuple[str, str]]:
+    """(end date, basis) of a printed 有效期 or 自…起废止 (issue 25 forms, module doc)."""
+    m = _REPEAL_SELF.search(n.body)
+    if m:
+        try:
+            end = dt.date(*(int(x) for x in m.groups())).isoformat()
+            return end, f"{m.group(0)}{_where(n, m.group(0))}"
+        except ValueError:
+            pass
+    end = expiry_date(n)
+    if not end:
+        return None
+    m = _EXPIRY_UNTIL.search(n.body) or _EXPIRY_YEARS.search(n.body)
+    printed = m.group(0) if m else "有效期"
+    basis = f"{printed}{_where(n, printed)}"
+    if not _EXPIRY_UNTIL.match(printed):
+        basis += f"，至 {end}"
+    return end, basis
+
+
+def _declared(n: Notice) -> Optional[str]:
+    """The page's own 时效性/有效性 field (metadata table), as printed."""
+    v = n.provenance.get("validity")
+    return v.split("　←", 1)[0].strip() if v else None
+
+
+def _repeals(notices: list[Notice]) -> dict[str, str]:
+    """doc id -> basis, for held documents another held document repeals: a sentence of
+    its clause names the document (a resolved reference) and 废止 outside the title
+    (江西省居住证办法 ``…的《江西省暂住人口管理办法》同时废止``; ``…同时废止《X》``)."""
+    out: dict[str, str] = {}
+    for n in notices:
+        if "废止" not in n.body:
+            continue
+        texts = {c.id: c for c in n.walk()}
+        for r in n.references:
+            if not r.target_id or r.target_id == n.id or r.clause_id not in texts:
+                continue
+            c = texts[r.clause_id]
+            for sent in _SENTENCE.findall(c.text):
+                if r.text in sent and "废止" in sent.replace(r.text, "") and "关于废止" not in sent.replace(r.text, ""):
+                    verb = "同时废止" if "同时废止" in sent else "废止"
+                    out.setdefault(r.target_id, f"《{n.title}》{c.label}：{r.text}{verb}")
+                    break
+    return out
+
+
+def assign_validity(notices: list[Notice], versions: dict[str, Version], today: str) -> None:
+    """``validity`` and ``validity_basis`` of every document (issue 25): 现行有效 /
+    已被修改 / 已废止 / 已失效 / 尚未生效 / 征求意见稿, each with why.  Runs after the
+    references are resolved (a 同时废止 names a held document)."""
+    repealed = _repeals(notices)
+    byid = {n.id: n for n in notices}
+    for n in notices:
+        v = versions.get(n.id)
+        declared = _declared(n) or ""
+        if n.id in repealed:
+            n.validity, n.validity_basis = "已废止", repealed[n.id]
+        elif n.kind == "law":
+            _law_basis(n, v, byid, today)
+        elif n.status == DRAFT:
+            n.validity = DRAFT
+            final = byid.get(v.current) if v is not None and v.current else None
+            n.validity_basis = (f"已有正式文本《{final.title}》（{final.date or '日期不详'}）" if final is not None
+                                else "标题或正文写有“征求意见稿”，本文库未见正式文本")
+        elif "废止" in declared:
+            n.validity, n.validity_basis = "已废止", f"页面标注{declared}"
+        elif "失效" in declared:
+            n.validity, n.validity_basis = "已失效", f"页面标注{declared}"
+        else:
+            _notice_basis(n, declared, today)
+
+
+def _notice_basis(n: Notice, declared: str, today: str) -> None:
+    exp = _expiry_basis(n)
+    eff = body_effective(list(enumerate(n.body.split("\n"), 1)))
+    if exp is not None and exp[0] < today:
+        n.validity, n.validity_basis = "已失效", exp[1]
+        return
+    if eff is not None and eff[0] and eff[0] > today:
+        n.validity = "尚未生效"
+        n.validity_basis = f"{eff[2][:60]}{_where(n, eff[2][:20])}"
+        return
+    if exp is not None:
+        n.validity, n.validity_basis = "现行有效", exp[1]
+        return
+    if declared and "有效" in declared:
+        n.validity, n.validity_basis = "现行有效", f"页面标注{declared}"
+        return
+    m = _TITLE_PERIOD.search(n.title or "")
+    if m and f"{m.group(2)}-12-31" < today:
+        n.validity = "已失效"
+        n.validity_basis = f"标题所示期限（{m.group(1)}—{m.group(2)}年）已过（推定，原文未载有效期）"
+        return
+    n.validity = "现行有效"
+    n.validity_basis = "未见有效期、废止或失效的记载（推定）"
+
+
+def _law_basis(n: Notice, v: Optional[Version], byid: dict[str, Notice], today: str) -> None:
+    repeal = next((e for e in n.events if e.kind == "废止"), None)
+    if repeal is not None:
+        n.validity = "已废止"
+        n.validity_basis = f"题注第 {repeal.line} 行：{repeal.text[:60]}" if repeal.line else repeal.text[:60]
+        return
+    validity = (v.validity if v is not None else n.validity) or "现行有效"
+    n.validity = validity
+    eff = v.date_effective if v is not None else n.date_effective
+    if validity == "尚未生效":
+        n.validity_basis = f"施行日期 {eff or n.date_effective}，晚于本次构建日期 {today}"
+    elif validity.startswith("已被修改") and v is not None and v.next in byid:
+        nv = byid[v.next]
+        n.validity_basis = f"本文库收有后来的文本《{nv.title}》（{nv.version_label or nv.date}）"
+    elif validity == "版本日期不详":
+        n.validity_basis = "文本未载日期，无法确定是哪一版本"
+    else:
+        n.validity_basis = "本文库所收最新文本，未见废止记录" + (f"；施行于 {eff}" if eff else "")

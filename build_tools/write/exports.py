@@ -105,7 +105,8 @@ def json_schema() -> dict:
                           "references": {"type": "array", "items": {"$ref": "#/$defs/reference"}},
                           "cited_by": arr, "goals": arr, "targets": arr,
                           # issue 13: 施行日期, amendments, the work and version, validity
-                          "date_effective": ns, "amendments": arr, "work_id": ns, "version": ns, "validity": ns}}
+                          "date_effective": ns, "amendments": arr, "work_id": ns, "version": ns, "validity": ns,
+                          "validity_basis": ns}}  # issue 25: why the validity holds
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{SCHEMA_NAME}/{SCHEMA_VERSION}", "title": "知识产权政策文库 archive.json",
             "type": "object", "required": ["schema", "schema_version", "documents"],

@@ -151,7 +151,7 @@ BASIS_HINT = {"inferred": "原文未载明，系根据上下文推定，引用�
               "sidecar": "原文缺失或有误，由编辑在 sidecar 文件中校订"}
 FIELD_ZH = {"title": "标题", "issuer": "发文机关", "doc_number": "发文字号", "date_written": "成文日期",
             "date_published": "发布日期", "year": "年份", "region": "地区", "doc_type": "文种",
-            "status": "状态", "source_url": "来源"}
+            "status": "状态", "source_url": "来源", "date_effective": "施行日期"}
 # stripped lines that are source markup, not web furniture (lawrefbook's
 # ``<!-- INFO END -->`` after a law's info lines)
 MARKUP_COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
@@ -213,6 +213,13 @@ def _card(n: Notice, ctx: dict) -> tuple[str, list[str]]:
         printed = f'<span class="detail">（原文作“{esc(n.doc_type)}”）</span>' if family != n.doc_type else ""
         row("文种", f'<a href="{esc(rel(page, f"tags/type/{slug(family)}.html"))}">{esc(family)}</a>{printed}',
             "doc_type")
+    if n.date_effective:
+        row("施行日期", esc(n.date_effective), "date_effective")
+    if n.validity:  # issue 25: 时效性 with its basis, on every document
+        cls = works.validity_class(n.validity)
+        row("时效性", f'<a class="validity validity--{esc(cls)}" href="{esc(rel(page, works.facet_path(cls)))}">'
+                   f'{esc(n.validity)}</a>'
+                   + (f'<span class="detail validity-basis">（{esc(n.validity_basis)}）</span>' if n.validity_basis else ""))
     if n.status and n.status not in (n.doc_type, family):  # 解读 is a 文种, not a second 状态
         row("状态", f'<a href="{esc(rel(page, f"tags/status/{slug(n.status)}.html"))}">{esc(n.status)}</a>', "status")
     themes = ctx["themes"].doc_themes(n)

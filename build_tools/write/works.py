@@ -23,16 +23,16 @@ from .common import esc, find_clause, md_text, notice_path, raw_block, rel, yaml
 from .compare import compare_path, comparison_page
 
 __all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE",
-           "missing_note", "ref_extra", "article_history"]
+           "missing_note", "ref_extra", "article_history", "validity_class"]
 
 MISSING_NOTE = "本文库未收录引用时有效的版本"
 VALIDITY_CLASS = {"现行有效": "in-force", "已废止": "repealed", "尚未生效": "not-yet", "已失效": "expired",
-                  "已被正式文本取代": "superseded"}
+                  "已被正式文本取代": "superseded", "征求意见稿": "draft"}
 # Material's admonition colours, so the box reads without extra CSS
 FACET_NAME = {"in-force": "现行有效", "amended": "已被修改", "repealed": "已废止", "not-yet": "尚未生效",
-              "superseded": "已被正式文本取代", "expired": "已失效", "other": "版本日期不详"}
+              "superseded": "已被正式文本取代", "expired": "已失效", "draft": "征求意见稿", "other": "版本日期不详"}
 ADMONITION = {"in-force": "success", "amended": "warning", "superseded": "warning", "repealed": "failure",
-              "expired": "failure", "not-yet": "info"}
+              "expired": "failure", "not-yet": "info", "draft": "info"}
 
 
 def work_path(work_id: str) -> str:
@@ -42,6 +42,11 @@ def work_path(work_id: str) -> str:
 def facet_path(cls: str) -> str:
     """The page listing every document of one validity (``works/validity/amended.html``)."""
     return f"works/validity/{cls}.html"
+
+
+def validity_class(validity: str) -> str:
+    """The facet slug of a validity (amended, in-force …)."""
+    return _validity_class(validity)
 
 
 def _validity_class(validity: str) -> str:
@@ -104,7 +109,7 @@ def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
         v = None
     else:
         v = enr.versions.get(n.id)
-    validity = v.validity if v else n.validity
+    validity = n.validity or (v.validity if v else None)  # issue 25: every document has one, with its basis
     if not validity:
         return ""
     cls = _validity_class(validity)
@@ -144,6 +149,8 @@ def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
         if n.amendments:
             hist = "；".join(f"{esc(a.date)} {esc(a.kind)}" for a in n.amendments)
             parts.append(f'<span class="version-history">修改沿革：{hist}</span>')
+    if n.validity_basis:
+        parts.insert(0, f'<span class="validity-basis">依据：{esc(n.validity_basis)}</span>')
     return (f'<div class="admonition {ADMONITION.get(cls, "note")} version-box version-box--{cls}" '
             f'data-validity="{esc(validity)}" data-search-exclude><p class="admonition-title">{title}</p>'
             + "".join(f"<p>{p}</p>" for p in parts) + "</div>")
@@ -230,7 +237,7 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
     by_cls: dict[str, list[Notice]] = {}
     for n in notices:
         v = enr.versions.get(n.id)
-        validity = v.validity if v else n.validity
+        validity = n.validity or (v.validity if v else None)
         if validity:
             by_cls.setdefault(_validity_class(validity), []).append(n)
     pages: dict[str, str] = {}
@@ -251,7 +258,8 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
             v = enr.versions.get(n.id)
             label = f"（{esc(v.label)}）" if v else ""
             rows.append(f'<li><a href="{esc(rel(facet_path(cls), notice_path(n.id)))}">{esc(n.title)}</a>{label} '
-                        f'<span class="doc-meta">{esc(v.validity if v else n.validity)}</span></li>')
+                        f'<span class="doc-meta">{esc(n.validity or (v.validity if v else ""))}'
+                        f'{("：" + esc(n.validity_basis)) if n.validity_basis else ""}</span></li>')
         lines += raw_block([f'<ul class="validity-list">{"".join(rows)}</ul>'])
         pages[page] = "\n".join(lines) + "\n"
     return pages

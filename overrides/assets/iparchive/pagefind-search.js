@@ -132,7 +132,7 @@
     return e;
   }
 
-  var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"]];
+  var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"], ["validity", "时效性"]];
 
   // one facet's <select>s (年份: a from/to pair), values by count (years newest first), into fbox
   function addSelects(fbox, selects, f, counts, onChange) {
