@@ -360,9 +360,19 @@ class Notice:
             s += f"（{self.version_label}）"
         if self.doc_number:
             s += f"（{self.doc_number}）"
+        elif not self.version_label:  # issue 25: the text cited is always named (its date, when no 文号)
+            s += f"（{self.edition}）"
         if clause is not None:
             s += clause.label
         return s
+
+    @property
+    def edition(self) -> str:
+        """Which text, for a document without 文号 or version: 2022年9月29日 / 2021年 / 日期不详."""
+        if self.date:
+            y, m, d = self.date.split("-")
+            return f"{int(y)}年{int(m)}月{int(d)}日"
+        return f"{self.year}年" if self.year else "日期不详"
 
     @property
     def versioned_title(self) -> str:

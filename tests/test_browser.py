@@ -332,7 +332,7 @@ def test_copied_citation_uses_the_configured_site_url(built_url, browser):
         toast = pg.locator(".ipa-toast")
         assert "已复制引用" in toast.inner_text() and "本地副本" not in toast.inner_text()
         head.locator('button[data-format="gbt"]').click()
-        assert pg.evaluate("navigator.clipboard.readText()") == f"{gbt_prefix(n)}[{_today(pg)}]. {url}."
+        assert pg.evaluate("navigator.clipboard.readText()") == f"{gbt_prefix(n, clause)}[{_today(pg)}]. {url}."
         canonical = pg.locator('link[rel="canonical"]').get_attribute("href")
         assert canonical == f"{SITE_URL}/notices/{n.id}.html"
     finally:

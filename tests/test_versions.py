@@ -144,7 +144,8 @@ def test_fuyi_versions_status_and_links(with_pairs):
     assert new.citation(new.clause("art-1")) == "《中华人民共和国行政复议法》（2023年修订）第一条"
     assert "中华人民共和国行政复议法（2017年修正）[EB/OL]." in gbt_prefix(old)
     pat = next(n for n in byid.values() if n.title == "中华人民共和国专利法")
-    assert pat.citation(pat.clause("art-20")) == "《中华人民共和国专利法》第二十条"  # one version held
+    # issue 25: the version is named even when one text is held
+    assert pat.citation(pat.clause("art-20")) == "《中华人民共和国专利法》（2020年修正）第二十条"
     pages = work_pages(list(byid.values()), enr)
     assert f"works/{old.work_id}.md" in pages and f"works/compare/{old.id}--{new.id}.md" in pages
     page = pages[f"works/{old.work_id}.md"]

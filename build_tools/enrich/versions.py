@@ -307,7 +307,7 @@ def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lo
                     previous=chain[i - 1].id if i else None, next=nxt.id if nxt else None)
         versions[m.id] = v
         m.work_id, m.validity = wid, v.validity
-        m.version_label = label if multi else None
+        m.version_label = label if multi or re.match(r"\d{4}年", label) else None  # issue 25: cited by version
     current = next((m.id for m in reversed(chain) if versions[m.id].validity == "现行有效"), None)
     work.current = current
     for m in chain:
@@ -322,7 +322,7 @@ def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lo
             versions[m.id] = Version(m.id, wid, "日期不详的文本", None, m.date_published, m.date_effective,
                                      "版本日期不详", current=current)
         m.work_id, m.validity = wid, versions[m.id].validity
-        m.version_label = versions[m.id].label if len(chain) > 1 else None
+        m.version_label = versions[m.id].label if len(chain) > 1 or re.match(r"\d{4}年", versions[m.id].label) else None
         work.others.append(m.id)
     works[wid] = work
 

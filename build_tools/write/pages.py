@@ -54,14 +54,21 @@ from .xrefs import Citing, External
 
 
 
-def gbt_prefix(n: Notice) -> str:
+def gbt_prefix(n: Notice, clause: Optional[Clause] = None) -> str:
     """GB/T 7714-2015 electronic-resource citation without access date/URL.
 
     ``昆明市人民政府办公室. 题名[EB/OL]. (2022-09-29)`` — the page script
-    appends ``[引用日期]. URL.`` at copy time.
+    appends ``[引用日期]. URL.`` at copy time.  With a clause (issue 25) its label
+    follows the title (``中华人民共和国专利法（2020年修正）第七十一条[EB/OL]``), and a
+    clause of a forwarded plan names the plan, as the plain citation does; the
+    page script inserts the label itself (``data-gbt`` on a clause only where the
+    document differs).
     """
     who = "，".join(n.issuer) if n.issuer else "佚名"
-    s = f"{who}. {n.versioned_title}[EB/OL]."
+    title = n.versioned_title
+    if clause is not None and n.in_forwarded(clause):
+        title = n.forwarded.title
+    s = f"{who}. {title}{clause.label if clause is not None else ''}[EB/OL]."
     if n.date_published or n.date:
         s += f" ({n.date_published or n.date})"
     return s
@@ -112,6 +119,7 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
     attrs = f'class="clause clause--l{min(depth, 6)} clause--{esc(c.kind)}" data-label="{esc(c.label)}"'
     if cite != prefix + c.label:
         attrs += f' data-cite="{esc(cite)}"'
+        attrs += f' data-gbt="{esc(gbt_prefix(n, c))}"'  # issue 25: the GB/T form names the same document
     h = min(depth + 2, 6)
     out = [f"<div {attrs}>"]
     for old in ctx["redirect_to"].get(c.id, []):
