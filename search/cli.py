@@ -33,6 +33,7 @@ from typing import Optional, Sequence, TextIO
 
 from build_tools.siteurl import site_url_setting
 
+from .citation import load_table, resolve
 from .schema import SearchError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,6 +159,14 @@ def format_hit(i: int, h, color: bool) -> str:
     return f"{head}\n    {frag}\n    {dim[0]}{safe(h.url)}{dim[1]}"
 
 
+def format_citation(h, color: bool) -> str:
+    """A typed citation's article, above the text hits: 引用 《…》（2020年修正）第七十一条."""
+    bold = ANSI_BOLD if color else ("", "")
+    dim = ANSI_DIM if color else ("", "")
+    return (f" ➜ 引用 {bold[0]}{safe(h.citation)}{bold[1]}" + (f"  [{safe(h.validity)}]" if h.validity else "")
+            + f"\n    {dim[0]}{safe(h.url)}{dim[1]}")
+
+
 def run(args, out: TextIO = None, err: TextIO = None) -> int:
     """Handler for the parsed ``search`` arguments; returns the exit status.
     A closed pipe (``| head``) ends the output quietly with status 0."""
@@ -203,14 +212,19 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         else:
             print(f"iparchive search: {e}", file=err)
         return 2
+    cited = resolve(q, load_table(_index_dir(args)), site_url) if page == 1 else []  # issue 25: the cited article first
     if args.json:
-        json.dump(results_json(res, filters, args.limit, page, site_url), out, ensure_ascii=False, indent=2)
+        doc = results_json(res, filters, args.limit, page, site_url)
+        doc["citations"] = [h.to_dict() for h in cited]
+        json.dump(doc, out, ensure_ascii=False, indent=2)
         out.write("\n")
         out.flush()
         return 0
     if not site_url and res.hits:
         print(RELATIVE_NOTE, file=err)
     color = _use_color(args.color, out)
+    for h in cited:
+        print(format_citation(h, color), file=out)
     for i, h in enumerate(res.hits, res.offset + 1):
         print(format_hit(i, h, color), file=out)
     first, last = res.offset + 1, res.offset + len(res.hits)

@@ -51,6 +51,7 @@ from build_tools.fsutil import files_digest
 from build_tools.models import Notice
 
 from . import tokenizer as tk
+from .citation import TABLE_NAME, write_table
 from .schema import (META_FILE, NATIONAL_NAME, SCHEMA_VERSION, TITLE_LABEL, Backend, IndexRecord, RecordsToAdd,
                      read_meta)
 
@@ -298,6 +299,7 @@ def build_index(
         )
     else:  # nothing to do: neither Whoosh nor tantivy is imported
         stats.records = meta["records"] if "records" in meta else mod.count(index_dir)
+    write_table(byid.values(), index_dir / TABLE_NAME)  # issue 25: typed citations (search/citation.py)
     stats.documents = len(new)
     stats.seconds = time.perf_counter() - t0
     return stats

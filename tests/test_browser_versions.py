@@ -84,3 +84,23 @@ def test_a_changed_clause_shows_its_note_and_earlier_text(built, page):
     assert earlier.is_visible() and earlier.inner_text() == built["before"]
     assert "申请发明专利" in page.locator('[id="art-20"]').locator("xpath=..").inner_text()
     assert not page.errors
+
+
+@pytest.mark.parametrize("q,clause", [("专利法第七十一条", "art-71"), ("专利法71条", "art-71"),
+                                      ("商标法第六十三条第三款", "art-63-p3")])
+def test_typed_citation_lands_on_its_article(built, page, q, clause):
+    """Issue 25: 专利法第七十一条 typed into the site's search box (Material's, from file://)
+    shows the article above the text hits; Enter opens it at #art-71."""
+    page.goto((built["site"] / "index.html").as_uri())
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(q, delay=20)
+    hit = page.locator(".md-search-result .ipa-cite-hits a.ipa-cite-hit").first
+    hit.wait_for(state="visible", timeout=30_000)
+    assert "第" in hit.inner_text() and "条" in hit.inner_text()
+    # the box is the first thing of the results, above the text hits
+    assert page.evaluate("document.querySelector('.md-search-result').firstElementChild.className") == "ipa-cite-hits"
+    box.press("Enter")
+    page.wait_for_url(f"**#{clause}", timeout=30_000)
+    assert page.url.endswith(f".html#{clause}")
+    assert page.locator(f'[id="{clause}"]').is_visible()
