@@ -104,3 +104,20 @@ def test_typed_citation_lands_on_its_article(built, page, q, clause):
     page.wait_for_url(f"**#{clause}", timeout=30_000)
     assert page.url.endswith(f".html#{clause}")
     assert page.locator(f'[id="{clause}"]').is_visible()
+
+
+def test_work_page_gives_the_version_in_force_on_a_date(built, page):
+    """Issue 25: on the 专利法 work page, 2020-12-23 (解释（二）) -> the 2008 text, not held;
+    2021-06-01 -> the 2020 text, linked."""
+    patent = built["patent"]
+    page.goto((built["site"] / "works" / f"{patent.work_id}.html").as_uri())
+    date = page.locator("form.work-asof input.work-asof__date")
+    answer = page.locator("form.work-asof .work-asof__answer")
+    date.fill("2020-12-23")
+    date.dispatch_event("change")
+    assert answer.inner_text() == "2020-12-23 有效的是：2008年文本（本文库未收录）"
+    date.fill("2021-06-01")
+    date.dispatch_event("change")
+    assert answer.inner_text() == "2021-06-01 有效的是：2020年修正文本"
+    page.locator("a.work-asof__link").click()
+    page.wait_for_url(f"**/notices/{patent.id}.html")

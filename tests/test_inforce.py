@@ -332,3 +332,39 @@ def test_notice_expiry_lines_with_their_clause():
     assert by["sites2-030.html"].validity_basis == "有效期至2027年12月31日（四、第一段）"
     assert by["sites2-007.html"].validity_basis.startswith("有效期5年（第二十八条），至 ")
     assert by["sites2-021.html"].validity_basis == "页面标注有效"
+
+
+# ---------------------------------------------------------------- 5. point in time, any two versions
+
+
+def test_any_two_versions_and_the_version_on_a_date():
+    """道路运输条例 2019/2022/2023 (lawrefbook): every pair is compared, 2019→2023 too; the
+    work page gives each version's period in force and the data of the date picker."""
+    from build_tools.write.works import work_pages
+    files = sorted(LAWREF.glob("行政法规/道路运输条例(*).md"))
+    assert len(files) == 3
+    res = load_documents(files)
+    enr = enrich_all(res.notices, today=TODAY, related=False)
+    v = sorted(res.notices, key=lambda n: n.date)
+    assert set(enr.comparisons) == {(v[0].id, v[1].id), (v[1].id, v[2].id), (v[0].id, v[2].id)}
+    pages = work_pages(res.notices, enr)
+    assert f"works/compare/{v[0].id}--{v[2].id}.md" in pages
+    work = enr.works[v[0].work_id]
+    md = pages[f"works/{work.id}.md"]
+    assert 'class="work-pick"' in md and f"{v[0].id}|{v[2].id}" in md.replace("&quot;", '"')
+    assert 'class="work-asof"' in md
+    # the periods follow the 施行 dates (adoption where none is printed, and said so)
+    for a, b in zip(v, v[1:]):
+        assert f"{work.start(a.date)}" in md
+    assert work.in_force(v[2].date) == (enr.versions[v[2].id].label, v[2].id)
+
+
+def test_periods_of_the_patent_law(without_2008):
+    from build_tools.write.works import in_force_periods
+    byid, enr = without_2008
+    law = _by_title(byid, "中华人民共和国专利法")
+    work = enr.works[law.work_id]
+    p = in_force_periods(work, work.history)
+    assert p["1984-03-12"] == "1985-04-01 至 1992-09-03"
+    assert p["2008-12-27"] == "2008-12-27（按通过日期） 至 2021-05-31"
+    assert p["2020-10-17"] == "2021-06-01 起"

@@ -193,8 +193,10 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
             out.problems.append(Problem.from_error(e))
     out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat())
     out.problems.extend(problems)
-    out.comparisons = [(w.versions[i], w.versions[i + 1]) for w in out.works.values()
-                       if w.kind == "law" for i in range(len(w.versions) - 1)]
+    # any two held versions (issue 25), the consecutive ones first
+    out.comparisons = [(w.versions[i], w.versions[j]) for w in out.works.values() if w.kind == "law"
+                       for k in range(1, len(w.versions)) for i in range(len(w.versions) - k)
+                       for j in (i + k,)]
     aligned = align_works(out.works, {n.id: n for n in notices})  # issue 25: renumbered articles followed
     out.article_history = article_histories(out.works, out.versions, aligned)
     timing["versions"] = time.perf_counter() - t0

@@ -16,6 +16,8 @@ changed (「本条文字于 YYYY-MM-DD 更正」) with the earlier text on deman
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
@@ -170,6 +172,54 @@ def change_note(n: Notice, c: Clause) -> str:
             f"<ul>{items}</ul></details>")
 
 
+def _day_before(iso: str) -> str:
+    d = dt.date.fromisoformat(iso) - dt.timedelta(days=1)
+    return d.isoformat()
+
+
+def in_force_periods(work: Work, history: list[tuple[str, str, Optional[str]]]) -> dict[str, str]:
+    """version date -> 「2009-10-01 至 2021-05-31」: from its 施行 (its adoption date,
+    marked, where no 施行 date is known) to the day before the next one's."""
+    dated = sorted({d for _, d, _ in history if d})
+    out = {}
+    for i, d in enumerate(dated):
+        start = work.start(d)
+        mark = "" if d in work.effective else "（按通过日期）"
+        if i + 1 < len(dated):
+            try:
+                end = _day_before(work.start(dated[i + 1]))
+            except ValueError:
+                end = ""
+            out[d] = f"{start}{mark} 至 {end}" if end else f"{start}{mark} 起"
+        else:
+            out[d] = f"{start}{mark} 起"
+    return out
+
+
+def _as_of_form(work: Work, history: list[tuple[str, str, Optional[str]]], site_page: str) -> str:
+    """「某日有效的版本」: a date picker; works.js answers from the versions' 施行 dates
+    (the same rule as ``Work.in_force``; the table above says it without script)."""
+    data = [{"label": label, "start": work.start(date), "date": date,
+             "href": rel(site_page, notice_path(doc)) if doc else ""}
+            for label, date, doc in sorted(history, key=lambda h: h[1]) if date]
+    return ('<form class="work-asof" data-versions="' + esc(json.dumps(data, ensure_ascii=False)) + '">'
+            '<label>查询某日有效的版本：<input type="date" name="date" class="work-asof__date"></label> '
+            '<output class="work-asof__answer">（选择日期；未启用脚本时请看上表“有效期间”一栏）</output></form>')
+
+
+def _compare_form(work: Work, cmps: list[tuple[str, str]], enr: Enrichment, site_page: str) -> str:
+    """Any two held versions (issue 25): two lists and a button (works.js), and every pair as a link."""
+    opts = "".join(f'<option value="{esc(d)}">{esc(enr.versions[d].label)}</option>' for d in work.versions)
+    pairs = {f"{a}|{b}": rel(site_page, compare_path(a, b)) for a, b in cmps}
+    links = " · ".join(f'<a href="{esc(rel(site_page, compare_path(a, b)))}">'
+                       f"{esc(enr.versions[a].label)} → {esc(enr.versions[b].label)}</a>" for a, b in cmps)
+    return ('<form class="work-pick" data-pairs="' + esc(json.dumps(pairs, ensure_ascii=False)) + '">'
+            f'任选两个版本对照：<select name="a" class="work-pick__a">{opts}</select> → '
+            f'<select name="b" class="work-pick__b">{opts}</select> '
+            '<button type="submit" class="md-button work-pick__go">对照</button></form>'
+            f'<p class="work-compare">对照：{links}</p>')
+
+
 def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple[str, str]:
     page = f"works/{work.id}.md"
     site_page = work_path(work.id)
@@ -189,29 +239,31 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
     held = {d for _, _, d in work.history if d}
     history = list(work.history) + [(enr.versions[d].label, enr.versions[d].date or "", d)
                                      for d in work.versions if d not in held]
+    periods = in_force_periods(work, history)
     for label, date, doc in sorted(history, key=lambda h: h[1], reverse=True):
         v = enr.versions.get(doc) if doc else None
+        period = periods.get(date, "—")
         if v is not None:
             name = f'<a href="{esc(rel(site_page, notice_path(doc)))}">{esc(label)}</a>'
             status = f'<span class="validity validity--{_validity_class(v.validity)}">{esc(v.validity)}</span>'
             pub, eff = v.date_published or "—", v.date_effective or "—"
         else:
-            name, status, pub, eff = esc(label), "本文库未收录", "—", "—"
-        rows.append(f"<tr><td>{name}</td><td>{esc(date)}</td><td>{esc(pub)}</td><td>{esc(eff)}</td><td>{status}</td></tr>")
+            name, status, pub, eff = esc(label), "本文库未收录", "—", work.effective.get(date) or "—"
+        rows.append(f"<tr><td>{name}</td><td>{esc(date)}</td><td>{esc(pub)}</td><td>{esc(eff)}</td>"
+                    f"<td>{esc(period)}</td><td>{status}</td></tr>")
     for doc in work.others:
         v = enr.versions[doc]
         what = f"与 {v.label} 相同的另一份文本" if v.duplicate_of else "日期不详的文本"
         rows.append(f'<tr><td><a href="{esc(rel(site_page, notice_path(doc)))}">{esc(what)}</a></td><td>—</td>'
-                    f'<td>{esc(v.date_published or "—")}</td><td>{esc(v.date_effective or "—")}</td>'
+                    f'<td>{esc(v.date_published or "—")}</td><td>{esc(v.date_effective or "—")}</td><td>—</td>'
                     f'<td>{esc(v.validity)}</td></tr>')
     # no class on the table itself: Material styles only plain tables
     html.append('<div class="work-versions"><table><thead><tr><th>版本</th><th>通过/修改日期</th><th>公布日期</th>'
-                "<th>施行日期</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+                "<th>施行日期</th><th>有效期间</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+    html.append(_as_of_form(work, history, site_page))  # issue 25: the version in force on a chosen date
     cmps = [(a, b) for a, b in enr.comparisons if a in work.versions and b in work.versions]
     if cmps:
-        html.append('<p class="work-compare">对照：' + " · ".join(
-            f'<a href="{esc(rel(site_page, compare_path(a, b)))}">'
-            f"{esc(enr.versions[a].label)} → {esc(enr.versions[b].label)}</a>" for a, b in cmps) + "</p>")
+        html.append(_compare_form(work, cmps, enr, site_page))  # issue 25: any two held versions
     cites = enr.work_cited_by.get(work.id, [])
     if cites:
         lis = []
