@@ -25,6 +25,16 @@ Several events on one line (Guangdong files)
     (``2008年2月18日 最高人民法院…第1444次会议、2008年5月8日最高人民检察院…通过``): the
     later date is the event.
 废止 (repealed) outside a 《》 title.
+通过的《…》 (another instrument adopted that amended this text) is a 修正:
+    ``2023年12月29日 第十四届…会议通过的《中华人民共和国刑法修正案（十二）》`` (刑法: 2023年修正,
+    never 「2023年通过」).
+
+The file name's date against the lines (:func:`_file_date_check`, issue 25): on or
+up to ``FILE_DATE_SLACK`` days after the last dated line it agrees (its 公布); much
+later, the lines omit the revision the file is named after (专利法实施细则(2010-01-09).md
+prints only 2001 and 2002; 印刷业管理条例(2020-11-29).md ends at 2017; 367 lawrefbook files)
+and the text is that revision (an event read from the file name); earlier, the lines
+win.  Each disagreement is a warning naming both dates.
 
 The body's own 施行 line (:func:`body_effective`), read after the dated lines:
     ``第八十二条 本法自1985年4月1日起施行。`` (专利法 2020: the 1984 text's 施行, kept as

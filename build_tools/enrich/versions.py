@@ -32,7 +32,20 @@ first seen, then kept in ``source_texts/works.lock`` (``doc_id<TAB>work_id``);
 a work with any locked member keeps that member's id, whatever the title
 normalisation becomes later.
 
-``models.Work.in_force(date)`` answers "which version did a text dated D mean".
+``models.Work.in_force(date)`` answers "which version did a text dated D mean":
+the one in force on D, by 施行 (issue 25; ``Work.effective`` from each text's own
+施行 line, an earlier text's 施行 line it still prints — 专利法 本法自1985年4月1日起施行
+— and a held amendment decision's 本决定自…起施行; a sidecar's ``date_effective``).
+
+:func:`assign_validity` (after references are resolved) gives every document a
+validity and its basis (issue 25): laws from their versions (「本文库所收最新文本，未见
+废止记录」); a held later text that repeals it (促进个体工商户发展条例 第三十九条
+``《个体工商户条例》同时废止``; 外商投资法实施条例 第四十九条; 印花税法 第二十条;
+上海市绿色建筑条例 第四十六条); a page's own 有效性 field (sites2-016/021: 「页面标注有效」);
+有效期至…/有效期X年/本办法自…起废止 with its clause (sites2-011 第十条第二款
+``有效期至2022年12月31日``, sites2-030 四、 ``自2025年10月9日起施行，有效期至2027年12月31日``,
+sites2-007 ``有效期5年``); a 施行 date after the build date (尚未生效); a 征求意见稿; a
+plan whose title period has ended (seed 002 （2022—2025年）, marked 推定).
 """
 from __future__ import annotations
 

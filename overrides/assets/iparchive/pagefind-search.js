@@ -255,7 +255,7 @@
         var page = loc.split("#")[0], id = loc.split("#")[1];
         if (!id) { titles[page] = plain(d.title); return; }
         if (id === "iparchive-title") {  // the hidden filter values (search_pages.facets_html)
-          var f = {}, m, rx = /(region|year|type|status|theme|dtheme|ctheme):(\S+)/g, t = plain(d.text);
+          var f = {}, m, rx = /(region|year|type|status|validity|theme|dtheme|ctheme):(\S+)/g, t = plain(d.text);
           while ((m = rx.exec(t))) (f[m[1]] = f[m[1]] || []).push(m[2].replace(/_/g, " "));
           facets[page] = f;
           return;
