@@ -210,7 +210,7 @@ class Reference:
     # issue 25: the cited article in the newest held text when a later version renumbered or deleted it
     now_id: Optional[str] = None  # doc id of that newer text
     now_clause: Optional[str] = None  # its article (art-71), None when deleted
-    now_note: Optional[str] = None  # 原第六十五条，现第七十一条（2020年修正文本） / 该条2020年修正时删除
+    now_note: Optional[str] = None  # 原第六十五条，现第七十一条 / 该条已于2020年修正时删除
 
 
 @dataclass

@@ -77,7 +77,8 @@ def ref_extra(r: Reference, page: str, doc_ids) -> str:
         return f'<span class="ref-note" data-search-exclude>（{esc(note)}）</span>'
     if r.now_note and r.now_id and r.now_id in doc_ids:
         href = rel(page, notice_path(r.now_id)) + (f"#{r.now_clause}" if r.now_clause else "")
-        return (f'<a class="ref-now" href="{esc(href)}" data-search-exclude>（{esc(r.now_note)}）</a>')
+        return (f'<a class="ref-now" href="{esc(href)}" title="本文库所收最新文本中的对应条文" '
+                f'data-search-exclude>（{esc(r.now_note)}）</a>')
     return ""
 
 
