@@ -87,7 +87,9 @@ def test_a_changed_clause_shows_its_note_and_earlier_text(built, page):
 
 
 @pytest.mark.parametrize("q,clause", [("专利法第七十一条", "art-71"), ("专利法71条", "art-71"),
-                                      ("商标法第六十三条第三款", "art-63-p3")])
+                                      ("专利法 第 20 条", "art-20"), ("《中华人民共和国著作权法》第五十四条", "art-54"),
+                                      ("商标法第六十三条第一款", "art-63"), ("商标法第六十三条第三款", "art-63-p3"),
+                                      ("反不正当竞争法第二条", "art-2"), ("植物新品种保护条例第三十九条", "art-39")])
 def test_typed_citation_lands_on_its_article(built, page, q, clause):
     """Issue 25: 专利法第七十一条 typed into the site's search box (Material's, from file://)
     shows the article above the text hits; Enter opens it at #art-71."""

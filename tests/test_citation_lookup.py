@@ -72,6 +72,9 @@ def test_doc_numbers_as_printed_and_respelt(notices, table):
             assert hits and hits[0].doc_id == n.id and hits[0].clause_id == "", q
         checked += 1
     assert checked >= 5
+    # the issue's own example, as typed in its three spellings
+    for q in ("国知发保字〔2021〕7号", "国知发保字[2021]7号", "国知发保字（2021）7号", " 国知发保字〔2021〕第7号 "):
+        assert citation.parse(q).doc_number == "国知发保字〔2021〕7号", q
 
 
 def test_not_a_citation_is_no_hit(table):
