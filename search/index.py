@@ -314,8 +314,9 @@ def _code_key(base_url: str) -> str:
 
 
 def clear_index(index_dir: Path) -> None:
-    """Remove the meta file and both backends' files (each backend's ``clear``)."""
+    """Remove the meta file, the citation table and both backends' files (each backend's ``clear``)."""
     index_dir = Path(index_dir)
     (index_dir / META_FILE).unlink(missing_ok=True)
+    (index_dir / TABLE_NAME).unlink(missing_ok=True)  # the citation table (issue 25)
     for name in BACKENDS:
         backend_module(name).clear(index_dir)
