@@ -122,7 +122,8 @@ def test_copy_citation_http(built, server, browser):
         head.locator('button[data-format="gbt"]').click()
         gbt = pg.evaluate("navigator.clipboard.readText()")
         assert re.fullmatch(r".+\[EB/OL\]\..*\[\d{4}-\d\d-\d\d\]\. " + re.escape(url) + r"\.", gbt), gbt
-        assert n.title in gbt
+        # issue 25: a clause of the forwarded plan names the plan in both forms, with its label
+        assert f"{n.forwarded.title}{clause.label}[EB/OL]." in gbt and n.forwarded.title in text
     finally:
         ctx.close()
 
