@@ -317,6 +317,19 @@ def test_repealed_by_a_held_later_text():
         assert _state(n.validity) in STATES and n.validity_basis
 
 
+def test_repeal_words_name_the_title_they_repeal():
+    """Real lines (lawrefbook): the title the words repeal, never a title merely near 废止."""
+    from build_tools.enrich.versions import repeal_verb as verb
+    assert verb("1986年12月26日北京市第八届人民代表大会常务委员会第三十三次会议通过的《北京市关于游行示威的若干暂行规定》"
+                "自本办法施行之日起即行废止。", "《北京市关于游行示威的若干暂行规定》") == "废止"
+    assert verb("《上海市公民游行示威暂行条例》即行废止", "《上海市公民游行示威暂行条例》") == "废止"
+    line = ("第四十九条 本条例自2020年1月1日起施行。《中华人民共和国中外合资经营企业法实施条例》、《中外合资经营企业合营期限暂行规定》、"
+            "《中华人民共和国外资企业法实施细则》、《中华人民共和国中外合作经营企业法实施细则》同时废止。")
+    assert all(verb(line, t) == "同时废止" for t in re.findall(r"《[^》]+》", line))
+    assert verb("三、实施《北京市机构改革方案》需要制定、修改、废止地方性法规", "《北京市机构改革方案》") is None
+    assert verb("根据《国务院关于废止部分行政法规的决定》", "《国务院关于废止部分行政法规的决定》") is None
+
+
 def test_notice_expiry_lines_with_their_clause():
     """有效期至…（clause） on real pages: ended -> 已失效, running -> 现行有效; the page's own
     有效性 field; 有效期5年 counted from the date."""

@@ -63,7 +63,7 @@ from ..numerals import cn_int
 from .references import loose_title_key, title_key
 
 __all__ = ["WorksLockError", "build_works", "load_works_lock", "format_works_lock", "update_works_lock",
-           "version_date", "expiry_date", "decision_effective", "assign_validity", "LOCK_NAME"]
+           "version_date", "expiry_date", "decision_effective", "assign_validity", "repeal_verb", "LOCK_NAME"]
 
 LOCK_NAME = "works.lock"
 LOCK_HEADER = ("# works.lock — 作品（同一法律文件的各个版本）的永久编号，由 iparchive build 维护，请勿手工删除行。\n"
@@ -366,7 +366,6 @@ def _draft_work(drafts: list[Notice], finals: list[Notice], key: str, code: str,
 DRAFT = "征求意见稿"
 _REPEAL_SELF = re.compile(r"本(?:办法|规定|通知|意见|方案|细则|规则|决定|条例|措施)自\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起(?:废止|失效|停止执行)")
 _TITLE_PERIOD = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*[-—–－~～至到]+\s*((?:19|20)\d{2})\s*年?\s*[)）]")
-_SENTENCE = re.compile(r"[^。；;\n]*")
 
 
 def _clause_of(n: Notice, text: str) -> Optional[str]:
@@ -408,6 +407,26 @@ def _declared(n: Notice) -> Optional[str]:
     return v.split("　←", 1)[0].strip() if v else None
 
 
+_TITLES_AFTER = re.compile(r"(?:\s*[、，,和及与]\s*《[^》]{1,80}》)*\s*[，,]?\s*(?:自[^。；，]{1,24}起)?\s*"
+                           r"(同时废止|予以废止|即行废止|废止)")
+_TITLES_BEFORE = re.compile(r"(同时废止|废止)\s*(?:《[^》]{1,80}》\s*[、，,和及与]\s*)*$")
+
+
+def repeal_verb(text: str, printed: str) -> Optional[str]:
+    """同时废止 / 废止 when ``printed`` (a title) is what the words repeal: 《X》同时废止,
+    《A》、《X》同时废止, 同时废止《X》, 废止《A》和《X》, ``…通过的《北京市关于游行示威的若干
+    暂行规定》自本办法施行之日起即行废止``, ``《上海市公民游行示威暂行条例》即行废止`` (lawrefbook)
+    — not a title merely near the word (``实施《北京市机构改革方案》需要制定、修改、废止地方性法规``)."""
+    for m in re.finditer(re.escape(printed), text):
+        after = _TITLES_AFTER.match(text, m.end())
+        if after:
+            return "同时废止" if after.group(1) == "同时废止" else "废止"
+        before = _TITLES_BEFORE.search(text, 0, m.start())
+        if before and "关于" not in text[max(0, before.start() - 2):before.start()]:
+            return before.group(1)
+    return None
+
+
 def _repeals(notices: list[Notice]) -> dict[str, str]:
     """doc id -> basis, for held documents another held document repeals: a sentence of
     its clause names the document (a resolved reference) and 废止 outside the title
@@ -421,11 +440,9 @@ def _repeals(notices: list[Notice]) -> dict[str, str]:
             if not r.target_id or r.target_id == n.id or r.clause_id not in texts:
                 continue
             c = texts[r.clause_id]
-            for sent in _SENTENCE.findall(c.text):
-                if r.text in sent and "废止" in sent.replace(r.text, "") and "关于废止" not in sent.replace(r.text, ""):
-                    verb = "同时废止" if "同时废止" in sent else "废止"
-                    out.setdefault(r.target_id, f"《{n.title}》{c.label}：{r.text}{verb}")
-                    break
+            verb = repeal_verb(c.text, r.text)
+            if verb:
+                out.setdefault(r.target_id, f"《{n.title}》{c.label}：{r.text}{verb}")
     return out
 
 
