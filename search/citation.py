@@ -34,13 +34,13 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, TextIO
 
 from build_tools.docnumber import normalise_doc_number
-from build_tools.fsutil import replace_bytes
-from build_tools.siteurl import site_url_setting
-from build_tools.models import Notice
 from build_tools.numerals import cn_int, int_cn
+
+if TYPE_CHECKING:  # the query path (iparchive search) never loads the models
+    from build_tools.models import Notice
 
 __all__ = ["TABLE_NAME", "SCRIPT_NAME", "SCHEMA", "Cite", "Hit", "citation_table", "write_table", "write_script",
            "load_table", "parse",
@@ -133,6 +133,8 @@ def write_table(notices: Iterable[Notice], path: Path | str) -> Path:
     """Write ``citations.json`` (a new file, renamed into place: the site's copy is a hard link)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    from build_tools.fsutil import replace_bytes  # writers only: the query path stays light
+
     text = json.dumps(citation_table(notices), ensure_ascii=False, separators=(",", ":"))
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         replace_bytes(path, text.encode("utf-8"))
@@ -146,6 +148,8 @@ def write_script(notices: Iterable[Notice], path: Path | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "window.__ipaCitations=" + json.dumps(citation_table(notices), ensure_ascii=False,
                                                   separators=(",", ":")).replace("</", "<\\/") + ";\n"
+    from build_tools.fsutil import replace_bytes  # writers only: the query path stays light
+
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         replace_bytes(path, text.encode("utf-8"))
     return path
@@ -287,6 +291,8 @@ def site_url_of(args) -> str:
     """--site-url, else the build's rule (IPARCHIVE_SITE_URL, mkdocs.yml)."""
     if getattr(args, "site_url", None) is not None:
         return args.site_url.strip().rstrip("/")
+    from build_tools.siteurl import site_url_setting  # only when no --site-url is given (reads mkdocs.yml)
+
     return site_url_setting(ROOT / "mkdocs.yml")
 
 
