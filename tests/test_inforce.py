@@ -381,3 +381,21 @@ def test_periods_of_the_patent_law(without_2008):
     assert p["1984-03-12"] == "1985-04-01 至 1992-09-03"
     assert p["2008-12-27"] == "2008-12-27（按通过日期） 至 2021-05-31"
     assert p["2020-10-17"] == "2021-06-01 起"
+
+
+def test_a_held_amendment_decision_gives_the_effective_date():
+    """With the 2020 decision held (its real last line 本决定自2021年6月1日起施行。), the 2020
+    专利法 text without its sidecar gets 施行 2021-06-01 from it."""
+    from build_tools.enrich.versions import build_works
+    from build_tools.models import Notice
+    law = load_notice(SRC / "专利法(2020-10-17).md", use_sidecar=False)
+    law.id = "patent-2020"
+    assert law.date_effective is None
+    decision = Notice("npc-2020-decision", "全国人民代表大会常务委员会关于修改《中华人民共和国专利法》的决定", "d.txt",
+                      "第十三届全国人民代表大会常务委员会第二十二次会议决定对《中华人民共和国专利法》作如下修改：\n"
+                      "本决定自2021年6月1日起施行。", date_written="2020-10-17")
+    works, versions, _ = build_works([law, decision], today=TODAY)
+    work = works[law.work_id]
+    assert work.effective["2020-10-17"] == "2021-06-01"
+    assert versions[law.id].date_effective == "2021-06-01"
+    assert work.in_force("2020-12-29")[0] == "2008年修正"
