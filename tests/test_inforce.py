@@ -5,7 +5,10 @@ Real texts: the archive's 专利法 (2020, 施行 2021-06-01 set by its sidecar 
 amendment decision), lawrefbook's 最高人民法院关于审理侵犯专利权纠纷案件应用法律若干问题
 的解释（二） (2020-12-29) whose 第二十七条 cites 专利法第六十五条第一款, lawrefbook's
 行政复议法 2017 and 2023, and the 2008 专利法 text in ``tests/data/laws`` (not in
-lawrefbook: the 2008 text in a temporary archive)."""
+lawrefbook: the 2008 text in a temporary archive).  That file is the official text in
+lawrefbook's format as kept by the public repository Theonefkguy/Chinese-Laws
+(``民法商法/专利法(2008-12-27).md``), without the comment lines that repository adds
+(SOURCE/STATUS/EFFECTIVE_FROM); its dated lines and articles are as printed there."""
 from __future__ import annotations
 
 import re
