@@ -125,6 +125,14 @@ def test_article_histories_of_real_articles(with_2008):
     assert h[new.id]["art-76"] == [("本条为2020年新增", None, None)]
     assert "药品" in new.clause("art-76").text
     assert h[old.id]["art-65"] == [("2020年修正后为第七十一条", new.id, "art-71")]
+    # rewritten, opening as before: 诉前禁令 第六十六条 -> 第七十二条, 证据保全 第六十七条 -> 第七十三条,
+    # 专利权期限 第四十二条 (gained the term-extension paragraphs)
+    assert h[new.id]["art-72"] == [("本条经2020年修正，原第六十六条", old.id, "art-66")]
+    assert h[new.id]["art-73"] == [("本条经2020年修正，原第六十七条", old.id, "art-67")]
+    assert h[new.id]["art-42"] == [("本条经2020年修正", old.id, "art-42")]
+    # the one article the 2020 decision deletes: 第七十二条 (侵夺…专利申请权…给予行政处分)
+    assert [a for a, steps in h[old.id].items() if any(t.endswith("删除") for t, _, _ in steps)] == ["art-72"]
+    assert old.clause("art-72").text.startswith("第七十二条侵夺发明人")
     assert h[old.id]["art-76"] == [("2020年修正后为第八十二条", new.id, "art-82")]  # 本法自1985年4月1日起施行
     f17 = _by_title(byid, "中华人民共和国行政复议法", "2017年修正")
     f23 = _by_title(byid, "中华人民共和国行政复议法", "2023年修订")

@@ -12,7 +12,10 @@ Matching (:func:`match_articles`), on the article's whole text (its 款 and
    first, a pair with the same number (or the same offset as its
    neighbours' renumbering) preferred on ties, accepted from
    ``MIN_SIMILARITY`` up;
-3. what is left is deleted (old) or added (new).
+3. what is left, by its opening words (the first ``OPENING`` characters alike from
+   ``OPENING_SIMILARITY`` up: an article rewritten but still opening as before,
+   专利法 2008 第六十六条 诉前禁令 → 2020 第七十二条);
+4. what is left is deleted (old) or added (new).
 
 How the matching was checked: against what the amendment decisions say they
 change (对外贸易法 2022: ``删去第九条``; the other articles keep their text
@@ -36,9 +39,11 @@ from rapidfuzz import fuzz
 from ..models import Clause, Notice, Version, Work
 
 __all__ = ["Article", "Match", "Comparison", "articles", "match_articles", "compare", "MIN_SIMILARITY",
+           "OPENING", "OPENING_SIMILARITY",
            "align_works", "follow", "article_histories"]
 
 MIN_SIMILARITY = 55.0
+OPENING, OPENING_SIMILARITY = 60, 80.0  # characters, score (0-100): step 3 of the matching
 _NUMBER = re.compile(r"^\s*第[零〇一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十\d]+)?\s*")
 _SPACE = re.compile(r"\s+")
 
@@ -140,6 +145,25 @@ def match_articles(old: list[Article], new: list[Article]) -> list[Match]:
         if i in pairs or j in taken:
             continue
         pairs[i] = (j, s)
+        taken.add(j)
+    # 3. an article rewritten past MIN_SIMILARITY whose opening words stay (专利法 2008 第六十六条
+    # 诉前禁令 -> 2020 第七十二条, 第六十七条 -> 第七十三条; 第四十二条 gained its term-extension
+    # paragraphs): the first OPENING characters alike from OPENING_SIMILARITY up
+    opening = []
+    for i in range(len(old)):
+        if i in pairs:
+            continue
+        for j in range(len(new)):
+            if j in taken:
+                continue
+            s = fuzz.ratio(old[i].text[:OPENING], new[j].text[:OPENING], score_cutoff=OPENING_SIMILARITY)
+            if s >= OPENING_SIMILARITY:
+                opening.append((s, -abs(j - i), i, j))
+    opening.sort(reverse=True)
+    for _, _, i, j in opening:
+        if i in pairs or j in taken:
+            continue
+        pairs[i] = (j, fuzz.ratio(old[i].text, new[j].text))
         taken.add(j)
     out: list[Match] = []
     new_to_old = {j: i for i, (j, _) in pairs.items()}

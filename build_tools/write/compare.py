@@ -14,7 +14,8 @@ from __future__ import annotations
 import difflib
 from typing import Optional
 
-from ..enrich.alignment import MIN_SIMILARITY, Article, Comparison, Match, articles, compare, match_articles
+from ..enrich.alignment import (MIN_SIMILARITY, OPENING, Article, Comparison, Match, articles, compare,
+                                match_articles)
 from ..models import Enrichment, Notice
 from .common import esc, notice_path, raw_block, rel, yaml_str
 
@@ -68,7 +69,8 @@ def comparison_page(old: Notice, new: Notice, enrichment: Enrichment) -> tuple[s
             f'新：{link(new, None, f"{new.title}（{ln}）")}'
             + (f'<br>作品页：<a href="{esc(rel(page, f"works/{wid}.html"))}">全部版本</a>' if wid else "")
             + "</p>",
-            f'<p class="compare-summary">{esc(counts)}（按条号与文字相似度逐条匹配，相似度低于 {MIN_SIMILARITY:.0f}% 的视为删除与新增）。</p>']
+            f'<p class="compare-summary">{esc(counts)}（按条号与文字相似度逐条匹配，相似度低于 {MIN_SIMILARITY:.0f}% '
+            f'且开头 {OPENING} 字不相近的视为删除与新增）。</p>']
     lists = []
     for kinds, name in ((("added",), "新增条文"), (("deleted",), "删除条文"),
                         (("renumbered", "renumbered-changed"), "条号变动"),
