@@ -585,6 +585,14 @@ def main(argv=None) -> int:
         p.add_argument("rest", nargs=argparse.REMAINDER)
         p.set_defaults(func=lambda args: search_unavailable(broken))
 
+    try:
+        # imported here, as search above: a broken search package leaves the other commands working
+        from search import citation as citation_cli
+
+        citation_cli.add_parser(sub)  # iparchive cite 专利法第七十一条 (issue 25)
+    except Exception:  # the search entry already reports why the package does not load
+        pass
+
     args = ap.parse_args(argv)
     try:
         root, how = archive_root(args.root)

@@ -541,6 +541,7 @@ def extract(raw: RawDocument) -> Notice:
         notice.date_lines = date_lines
     if law is not None:  # lawdates: 施行日期, events, amendments, the line of each date
         notice.date_effective, notice.events, notice.amendments = law.date_effective, law.events, law.amendments
+        notice.warnings.extend(law.warnings)  # issue 25: the file name's date against the dated lines
         notice.date_lines = dict(law.lines)
     return notice
 

@@ -207,6 +207,10 @@ class Reference:
     target_work: Optional[str] = None  # work id when the target is a law/regulation with versions
     missing_version: Optional[str] = None  # 引用时有效的版本 not in the archive: its label (2008年修正)
     date: Optional[str] = None  # YYYY-MM-DD printed before a decision's title (tells same-titled ones apart)
+    # issue 25: the cited article in the newest held text when a later version renumbered or deleted it
+    now_id: Optional[str] = None  # doc id of that newer text
+    now_clause: Optional[str] = None  # its article (art-71), None when deleted
+    now_note: Optional[str] = None  # 原第六十五条，现第七十一条 / 该条已于2020年修正时删除
 
 
 @dataclass
@@ -336,6 +340,7 @@ class Notice:
     work_id: Optional[str] = None  # permanent id of the work this text is a version of
     version_label: Optional[str] = None  # 2020年修正 (only when the archive has 2+ versions)
     validity: Optional[str] = None  # 现行有效 / 已被修改（由 2023 年版取代）/ 已废止 / 尚未生效 / 已失效 …
+    validity_basis: Optional[str] = None  # why (issue 25): 本文库所收最新文本，未见废止记录 / 页面标注已废止 / 有效期至…（第十条）
     clause_changes: dict[str, list[ClauseChange]] = field(default_factory=dict)  # clause id -> history
     attachments: list[Attachment] = field(default_factory=list)  # the 附件 list, held files and their sections
 
@@ -387,9 +392,19 @@ class Notice:
             s += f"（{self.version_label}）"
         if self.doc_number:
             s += f"（{self.doc_number}）"
+        elif not self.version_label:  # issue 25: the text cited is always named (its date, when no 文号)
+            s += f"（{self.edition}）"
         if clause is not None:
             s += clause.label
         return s
+
+    @property
+    def edition(self) -> str:
+        """Which text, for a document without 文号 or version: 2022年9月29日 / 2021年 / 日期不详."""
+        if self.date:
+            y, m, d = self.date.split("-")
+            return f"{int(y)}年{int(m)}月{int(d)}日"
+        return f"{self.year}年" if self.year else "日期不详"
 
     @property
     def versioned_title(self) -> str:
@@ -433,6 +448,7 @@ class Notice:
             "version": self.version_label,
             "validity": self.validity,
             "attachments": [a.record() for a in self.attachments],
+            "validity_basis": self.validity_basis,
         }
 
     def to_dict(self) -> dict:
@@ -509,6 +525,7 @@ class Work:
     confirmed: bool = False  # a later version's dated lines name an earlier one's date
     kind: str = "law"  # "law" (versions of a law) | "draft" (征求意见稿 and final text)
     others: list[str] = field(default_factory=list)  # copies of a version and undated texts, not in the chain
+    effective: dict[str, str] = field(default_factory=dict)  # version date -> 施行 date, where known (issue 25)
 
     @property
     def has_page(self) -> bool:
@@ -516,15 +533,20 @@ class Work:
 
     def in_force(self, when: Optional[str]) -> tuple[Optional[str], Optional[str]]:
         """(label, doc id or None) of the version a text dated ``when`` meant:
-        the last one adopted on or before ``when``; the current one without a
+        the last one in force on ``when`` (its 施行 ≤ when, ``effective``; its
+        adoption date where no 施行 date is known); the current one without a
         date; the first one if ``when`` is before all.  doc id None: the
         archive lacks that version."""
         if not when or not self.history:
             cur = self.current or (self.versions[-1] if self.versions else None)
             return next((lab for lab, _, d in self.history if d == cur), None), cur
-        before = [h for h in self.history if h[1] <= when]
-        label, _, doc = before[-1] if before else self.history[0]
+        before = [h for h in self.history if self.start(h[1]) <= when]
+        label, _, doc = max(before, key=lambda h: (self.start(h[1]), h[1])) if before else self.history[0]
         return label, doc
+
+    def start(self, date: str) -> str:
+        """施行 date of the version adopted on ``date`` (the adoption date when unknown)."""
+        return self.effective.get(date) or date
 
 
 @dataclass
@@ -538,5 +560,7 @@ class Enrichment:
     works: dict[str, Work] = field(default_factory=dict)  # work id -> work
     versions: dict[str, Version] = field(default_factory=dict)  # doc id -> its version record
     comparisons: list[tuple[str, str]] = field(default_factory=list)  # (older id, newer id) consecutive pairs
+    # doc id -> article id -> its history across held versions: (text, doc id, article id to link) (issue 25)
+    article_history: dict[str, dict[str, list[tuple[str, Optional[str], Optional[str]]]]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # warnings (dates, works)
     timings: dict[str, float] = field(default_factory=dict)

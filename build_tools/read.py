@@ -286,6 +286,12 @@ def _read_lawmd(path: Path, text: str) -> RawDocument:
             header["title"] = normalise_line(m.group(2))
             header["title_line"] = str(no)
             continue
+        if m and m.group(1) == "#" and "part" not in header and end_info is not None and i < end_info:
+            # issue 25: a part printed under the shared title (民法典/侵权责任编.md: ``# 侵权责任编``)
+            header["part"] = normalise_line(m.group(2))
+            header["title"] = f"{header['title']}（{header['part']}）"
+            stripped.append(Stripped(no, s, "分编标题，已并入标题"))
+            continue
         if end_info is not None and i < end_info:
             info.append(normalise_line(s))
             lines.append(SourceLine(no, s))

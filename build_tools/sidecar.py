@@ -42,7 +42,7 @@ from .doctypes import MISSING_LABELS, STATUSES, doc_type_of
 from .models import Forwarded, Notice
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FIELDS = {"id", "title", "issuer", "doc_number", "date_written", "date_published", "year", "region",
+FIELDS = {"id", "title", "issuer", "doc_number", "date_written", "date_published", "date_effective", "year", "region",
           "doc_type", "status", "source_url", "forwarded_title", "kind", "basis", "notes", "attachments"}
 BASIS_VALUES = {"printed", "inferred", "sidecar"}
 TEXT_FIELDS = ("title", "doc_number", "doc_type", "source_url", "forwarded_title", "kind", "status")
@@ -160,7 +160,7 @@ def validate(side: Sidecar) -> list[tuple[Optional[int], str]]:
             errs.append((ln.get("source_url"), f"source_url {why}"))
     if isinstance(v.get("kind"), str) and v["kind"] not in KINDS:
         errs.append((ln.get("kind"), f"kind 只能是 {'/'.join(sorted(KINDS))}，实为 {v['kind']!r}"))
-    for key in ("date_written", "date_published"):
+    for key in ("date_written", "date_published", "date_effective"):
         val = v.get(key)
         if val is not None:
             why = check_date(val)
@@ -268,6 +268,18 @@ def apply_sidecar(notice: Notice, side: Sidecar, path: Path | str | None = None)
     elif notice.date and "year" not in v:
         notice.year = int(notice.date[:4])
     notice.notes = list(v.get("notes") or [])
+    _effective_note(notice, v.get("date_effective"), explicit.get("date_effective", "sidecar"))
+
+
+def _effective_note(notice: Notice, value: Any, basis: str) -> None:
+    """A sidecar's 施行日期 (issue 25): set, and said on the page unless a note names it."""
+    if value is None or notice.date_effective == str(value):
+        return
+    old, notice.date_effective = notice.date_effective, str(value)
+    notice.basis["date_effective"] = basis
+    if not any(str(value) in note for note in notice.notes):
+        notice.notes.append(f"施行日期 {value} 由编辑在 sidecar 中设定"
+                            + (f"（原文读出 {old}）" if old else "（原文未载明本文本的施行日期）"))
 
 
 def dump_sidecar(notice: Notice, missing: list[str]) -> str:

@@ -32,14 +32,12 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
-from build_tools.settings import INDEX_ENV, NO_COLOR_ENV, SITE_URL_ENV, env
-from build_tools.siteurl import recorded_site_url, site_url_setting
+from build_tools.settings import NO_COLOR_ENV, env
 
+from . import where
+from .citation import load_table, resolve
 from .schema import SearchError
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INDEX = ROOT / "search" / "index"
-MKDOCS_YML = ROOT / "mkdocs.yml"
 JSON_SCHEMA = "iparchive-search/1"
 RELATIVE_NOTE = ("未设置网站公开地址（site_url）：以下链接为相对网站根目录的路径。"
                  "可用 --site-url URL、环境变量 IPARCHIVE_SITE_URL 或 mkdocs.yml 的 site_url 设置")
@@ -103,23 +101,13 @@ def _use_color(mode: str, out: TextIO) -> bool:
 
 
 def _index_dir(args) -> Path:
-    if args.index is not None:
-        return args.index
-    where = env(INDEX_ENV)
-    return Path(where) if where else (Path(args.root) / "search" / "index" if getattr(args, "root", None) else DEFAULT_INDEX)
+    return where.index_dir(args)
 
 
 def site_url_of(args) -> str:
     """--site-url, else IPARCHIVE_SITE_URL, else the address the last build
-    used (recorded beside the index), else mkdocs.yml's site_url."""
-    if args.site_url is not None:
-        return args.site_url.strip().rstrip("/")
-    if env(SITE_URL_ENV).strip():
-        return site_url_setting()
-    built = recorded_site_url(_index_dir(args))
-    if built is not None:
-        return built
-    return site_url_setting(Path(args.root) / "mkdocs.yml" if getattr(args, "root", None) else MKDOCS_YML)
+    used (recorded beside the index), else mkdocs.yml's site_url (``where``)."""
+    return where.site_url(args)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -164,6 +152,14 @@ def format_hit(i: int, h, color: bool) -> str:
     if meta:
         head += f"  {dim[0]}[{safe(meta)}]{dim[1]}"
     return f"{head}\n    {frag}\n    {dim[0]}{safe(h.url)}{dim[1]}"
+
+
+def format_citation(h, color: bool) -> str:
+    """A typed citation's article, above the text hits: 引用 《…》（2020年修正）第七十一条."""
+    bold = ANSI_BOLD if color else ("", "")
+    dim = ANSI_DIM if color else ("", "")
+    return (f" ➜ 引用 {bold[0]}{safe(h.citation)}{bold[1]}" + (f"  [{safe(h.validity)}]" if h.validity else "")
+            + f"\n    {dim[0]}{safe(h.url)}{dim[1]}")
 
 
 def run(args, out: TextIO = None, err: TextIO = None) -> int:
@@ -211,14 +207,19 @@ def _run(args, out: TextIO, err: TextIO) -> int:
         else:
             print(f"iparchive search: {e}", file=err)
         return 2
+    cited = resolve(q, load_table(_index_dir(args)), site_url) if page == 1 else []  # issue 25: the cited article first
     if args.json:
-        json.dump(results_json(res, filters, args.limit, page, site_url), out, ensure_ascii=False, indent=2)
+        doc = results_json(res, filters, args.limit, page, site_url)
+        doc["citations"] = [h.to_dict() for h in cited]
+        json.dump(doc, out, ensure_ascii=False, indent=2)
         out.write("\n")
         out.flush()
         return 0
     if not site_url and res.hits:
         print(RELATIVE_NOTE, file=err)
     color = _use_color(args.color, out)
+    for h in cited:
+        print(format_citation(h, color), file=out)
     for i, h in enumerate(res.hits, res.offset + 1):
         print(format_hit(i, h, color), file=out)
     first, last = res.offset + 1, res.offset + len(res.hits)

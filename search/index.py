@@ -52,6 +52,7 @@ from build_tools.models import Notice
 from build_tools.settings import BACKEND_ENV, SEARCH_BACKEND_THRESHOLD, env
 
 from . import tokenizer as tk
+from .citation import TABLE_NAME, write_table
 from .schema import (META_FILE, NATIONAL_NAME, SCHEMA_VERSION, TITLE_LABEL, Backend, IndexRecord, RecordsToAdd,
                      read_meta)
 
@@ -298,6 +299,7 @@ def build_index(
         )
     else:  # nothing to do: neither Whoosh nor tantivy is imported
         stats.records = meta["records"] if "records" in meta else mod.count(index_dir)
+    write_table(byid.values(), index_dir / TABLE_NAME)  # issue 25: typed citations (search/citation.py)
     stats.documents = len(new)
     stats.seconds = time.perf_counter() - t0
     return stats
@@ -312,8 +314,9 @@ def _code_key(base_url: str) -> str:
 
 
 def clear_index(index_dir: Path) -> None:
-    """Remove the meta file and both backends' files (each backend's ``clear``)."""
+    """Remove the meta file, the citation table and both backends' files (each backend's ``clear``)."""
     index_dir = Path(index_dir)
     (index_dir / META_FILE).unlink(missing_ok=True)
+    (index_dir / TABLE_NAME).unlink(missing_ok=True)  # the citation table (issue 25)
     for name in BACKENDS:
         backend_module(name).clear(index_dir)

@@ -122,7 +122,8 @@ def test_copy_citation_http(built, server, browser):
         head.locator('button[data-format="gbt"]').click()
         gbt = pg.evaluate("navigator.clipboard.readText()")
         assert re.fullmatch(r".+\[EB/OL\]\..*\[\d{4}-\d\d-\d\d\]\. " + re.escape(url) + r"\.", gbt), gbt
-        assert n.title in gbt
+        # issue 25: a clause of the forwarded plan names the plan in both forms, with its label
+        assert f"{n.forwarded.title}{clause.label}[EB/OL]." in gbt and n.forwarded.title in text
     finally:
         ctx.close()
 
@@ -333,7 +334,7 @@ def test_copied_citation_uses_the_configured_site_url(built_url, browser):
         toast = pg.locator(".ipa-toast")
         assert "已复制引用" in toast.inner_text() and "本地副本" not in toast.inner_text()
         head.locator('button[data-format="gbt"]').click()
-        assert pg.evaluate("navigator.clipboard.readText()") == f"{gbt_prefix(n)}[{_today(pg)}]. {url}."
+        assert pg.evaluate("navigator.clipboard.readText()") == f"{gbt_prefix(n, clause)}[{_today(pg)}]. {url}."
         canonical = pg.locator('link[rel="canonical"]').get_attribute("href")
         assert canonical == f"{SITE_URL}/notices/{n.id}.html"
     finally:

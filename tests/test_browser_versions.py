@@ -84,3 +84,42 @@ def test_a_changed_clause_shows_its_note_and_earlier_text(built, page):
     assert earlier.is_visible() and earlier.inner_text() == built["before"]
     assert "申请发明专利" in page.locator('[id="art-20"]').locator("xpath=..").inner_text()
     assert not page.errors
+
+
+@pytest.mark.parametrize("q,clause", [("专利法第七十一条", "art-71"), ("专利法71条", "art-71"),
+                                      ("专利法 第 20 条", "art-20"), ("《中华人民共和国著作权法》第五十四条", "art-54"),
+                                      ("商标法第六十三条第一款", "art-63"), ("商标法第六十三条第三款", "art-63-p3"),
+                                      ("反不正当竞争法第二条", "art-2"), ("植物新品种保护条例第三十九条", "art-39")])
+def test_typed_citation_lands_on_its_article(built, page, q, clause):
+    """Issue 25: 专利法第七十一条 typed into the site's search box (Material's, from file://)
+    shows the article above the text hits; Enter opens it at #art-71."""
+    page.goto((built["site"] / "index.html").as_uri())
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(q, delay=20)
+    hit = page.locator(".md-search-result .ipa-cite-hits a.ipa-cite-hit").first
+    hit.wait_for(state="visible", timeout=30_000)
+    assert "第" in hit.inner_text() and "条" in hit.inner_text()
+    # the box is the first thing of the results, above the text hits
+    assert page.evaluate("document.querySelector('.md-search-result').firstElementChild.className") == "ipa-cite-hits"
+    box.press("Enter")
+    page.wait_for_url(f"**#{clause}", timeout=30_000)
+    assert page.url.endswith(f".html#{clause}")
+    assert page.locator(f'[id="{clause}"]').is_visible()
+
+
+def test_work_page_gives_the_version_in_force_on_a_date(built, page):
+    """Issue 25: on the 专利法 work page, 2020-12-23 (解释（二）) -> the 2008 text, not held;
+    2021-06-01 -> the 2020 text, linked."""
+    patent = built["patent"]
+    page.goto((built["site"] / "works" / f"{patent.work_id}.html").as_uri())
+    date = page.locator("form.work-asof input.work-asof__date")
+    answer = page.locator("form.work-asof .work-asof__answer")
+    date.fill("2020-12-23")
+    date.dispatch_event("change")
+    assert answer.inner_text() == "2020-12-23 有效的是：2008年文本（本文库未收录）"
+    date.fill("2021-06-01")
+    date.dispatch_event("change")
+    assert answer.inner_text() == "2021-06-01 有效的是：2020年修正文本"
+    page.locator("a.work-asof__link").click()
+    page.wait_for_url(f"**/notices/{patent.id}.html")

@@ -262,3 +262,18 @@ def test_first_result_fast_and_small(large, server, browser):
     sizes = [r.sizes()["responseBodySize"] for r in finished]
     ctx.close()
     assert secs < 3 and sum(sizes) < 1_500_000, (secs, sum(sizes))
+
+
+@pytest.mark.parametrize("q,anchor", [("专利法第七十一条", "#art-71"), ("国发〔2019〕5号", ".html")])
+def test_pagefind_box_puts_a_typed_citation_first(large, server, page, q, anchor):
+    """Issue 25 (citation.js): in the Pagefind panel a typed citation shows its article or
+    document above the hits; Enter opens it."""
+    page.goto(f"{server}/index.html")
+    box = page.locator("input.ipa-search__input")
+    box.click()
+    box.press_sequentially(q, delay=20)
+    hit = page.locator(".ipa-search__panel .ipa-cite-hits a.ipa-cite-hit").first
+    hit.wait_for(state="visible", timeout=30_000)
+    assert page.evaluate("document.querySelector('.ipa-search__panel').firstElementChild.className") == "ipa-cite-hits"
+    box.press("Enter")
+    page.wait_for_url(f"**/notices/*{anchor}", timeout=30_000)

@@ -78,7 +78,13 @@ def test_patent_law_amendments_and_events():
     assert [(a.kind, a.date, a.ordinal) for a in n.amendments] == [
         ("修正", "1992-09-04", 1), ("修正", "2000-08-25", 2), ("修正", "2008-12-27", 3), ("修正", "2020-10-17", 4)]
     assert all(a.decision == "《关于修改〈中华人民共和国专利法〉的决定》" for a in n.amendments)
-    assert n.date_written == "2020-10-17" and n.date_effective is None
+    # issue 25: the text prints no 施行 of its own (本法自1985年4月1日起施行 is the 1984 text's);
+    # the sidecar sets 2021-06-01 from the amendment decision, with a visible note
+    assert n.date_written == "2020-10-17" and n.date_effective == "2021-06-01" and n.basis["date_effective"] == "sidecar"
+    assert any("2021-06-01" in note for note in n.notes)
+    bare = load_notice(SRC / "专利法(2020-10-17).md", use_sidecar=False)
+    assert bare.date_effective is None
+    assert [(e.kind, e.date) for e in bare.events if e.kind == "施行"] == [("施行", "1985-04-01")]
 
 
 def test_line_forms():
@@ -138,7 +144,8 @@ def test_fuyi_versions_status_and_links(with_pairs):
     assert new.citation(new.clause("art-1")) == "《中华人民共和国行政复议法》（2023年修订）第一条"
     assert "中华人民共和国行政复议法（2017年修正）[EB/OL]." in gbt_prefix(old)
     pat = next(n for n in byid.values() if n.title == "中华人民共和国专利法")
-    assert pat.citation(pat.clause("art-20")) == "《中华人民共和国专利法》第二十条"  # one version held
+    # issue 25: the version is named even when one text is held
+    assert pat.citation(pat.clause("art-20")) == "《中华人民共和国专利法》（2020年修正）第二十条"
     pages = work_pages(list(byid.values()), enr)
     assert f"works/{old.work_id}.md" in pages and f"works/compare/{old.id}--{new.id}.md" in pages
     page = pages[f"works/{old.work_id}.md"]
@@ -170,9 +177,11 @@ def test_the_archive_works_lock_holds_every_law(archive):
 
 @pytest.mark.slow
 def test_every_lawrefbook_title_with_two_files_is_one_work():
-    """3,472 files: 105 titles (by title key and level) have 2+ files; each is one work, except
-    民法典, whose 8 parts share title and date and are 8 works.  92 works have 2+ dated
-    versions (185 texts), 82 of them confirmed by the later text's dated lines."""
+    """3,472 files: 104 titles (by title key and level) have 2+ files; each is one work
+    (民法典's 8 parts carry their part in the title since issue 25, so they are 8 titles).
+    93 works have 2+ dated versions (187 texts), 84 of them confirmed by the later text's
+    dated lines (issue 25: a file named after a revision its dated lines omit is that
+    revision's text, e.g. 专利法实施细则(2010-01-09))."""
     notices = [load_notice(p, use_sidecar=False) for p in LAWREF.rglob("*.md") if p.name != "_index.md"]
     works, versions, _ = build_works(notices, today=TODAY)
     groups: dict[tuple, list] = {}
@@ -181,9 +190,9 @@ def test_every_lawrefbook_title_with_two_files_is_one_work():
     multi = {k: v for k, v in groups.items() if len(v) > 1}
     split = {key: len({m.work_id for m in members}) for (key, _), members in multi.items()
              if len({m.work_id for m in members}) > 1}
-    assert (len(multi), split) == (105, {"民法典": 8})
+    assert (len(multi), split) == (104, {})
     chains = [w for w in works.values() if len(w.versions) > 1]
-    assert (len(chains), sum(len(w.versions) for w in chains), sum(w.confirmed for w in chains)) == (92, 185, 82)
+    assert (len(chains), sum(len(w.versions) for w in chains), sum(w.confirmed for w in chains)) == (93, 187, 84)
     for w in chains:  # each chain: dated, in order, one current at most, all others amended
         dates = [versions[d].date for d in w.versions]
         assert dates == sorted(dates) and len(set(dates)) == len(dates)
@@ -218,7 +227,7 @@ def test_draft_superseded_and_expiry(archive):
 
 def test_seed_003_references_resolve_by_the_version_in_force(archive):
     """Seed 003 is dated 2015-10-09: the laws it names were then in their 2008 / 2013 /
-    2010 / 1993 texts, none in the archive -> the work page with the note; the 2013
+    2010 / 1993 texts, none in the archive -> the work page with the note; the 2014
     revision of 植物新品种保护条例 is held -> its page."""
     byid, enr = archive
     yn = next(n for n in byid.values() if n.source_file == "003_cbca3011c27dd6ad.txt")

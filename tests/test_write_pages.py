@@ -151,7 +151,7 @@ def test_citation_data_and_permanent_url(site):
     s23 = km.clause("s2-3")
     assert f'data-label="{s23.label}"' in md and s23.label == "二（三）"
     assert f'data-cite="{km.citation(s23)}"' in md
-    assert km.citation(s23) == "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》二（三）"
+    assert km.citation(s23) == "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》（2022年9月29日）二（三）"  # issue 25: the text named
 
 
 def test_redirect_keeps_an_old_anchor(site):

@@ -30,6 +30,7 @@ from ..forked import Forked
 from ..models import Enrichment, Notice, Problem
 from ..settings import RELATED_BESIDE_MIN
 from ..vocabulary import Theme, load_vocabulary
+from .alignment import align_works, article_histories
 from .doccache import DocCache, DocEnrichment, compute_all
 from .goals import find_goals
 from .references import (
@@ -42,7 +43,7 @@ from .references import (
 from .related import cached_result, related_documents
 from .targets import find_targets, normalise_indicator
 from .themes import tag_clauses
-from .versions import WorksLockError, build_works, load_works_lock
+from .versions import WorksLockError, assign_validity, build_works, load_works_lock
 
 __all__ = [
     "enrich",
@@ -192,11 +193,16 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
             out.problems.append(Problem.from_error(e))
     out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat())
     out.problems.extend(problems)
-    out.comparisons = [(w.versions[i], w.versions[i + 1]) for w in out.works.values()
-                       if w.kind == "law" for i in range(len(w.versions) - 1)]
+    # any two held versions (issue 25), the consecutive ones first
+    out.comparisons = [(w.versions[i], w.versions[j]) for w in out.works.values() if w.kind == "law"
+                       for k in range(1, len(w.versions)) for i in range(len(w.versions) - k)
+                       for j in (i + k,)]
+    aligned = align_works(out.works, {n.id: n for n in notices})  # issue 25: renumbered articles followed
+    out.article_history = article_histories(out.works, out.versions, aligned)
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    resolve_references(notices, aliases, works=out.works)
+    resolve_references(notices, aliases, works=out.works, aligned=aligned)
+    assign_validity(notices, out.versions, today or dt.date.today().isoformat())  # issue 25: every document, with why
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)
     timing["resolve"] = time.perf_counter() - t0

@@ -71,6 +71,7 @@ from typing import Iterable, Optional
 import yaml
 
 from ..models import CitedBy, ExternalDocument, Notice, Reference, Version, Work
+from .alignment import Match, follow
 
 DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml"
 
@@ -477,6 +478,7 @@ def _clause_target(target: Notice, article: Optional[str], ids_of: dict[str, set
     return None
 
 
+PART_SUFFIX = re.compile(r"（(?:总则|附则|[^（）]{1,8}编)）$")  # a part of a code (read.py puts it in the title)
 _BARE_END = re.compile(rf"(?:法|条例|规定|办法|细则|规则|解释)(?=第[{CN_NUM}\d]+条)")
 
 
@@ -492,9 +494,10 @@ def add_bare_law_references(notices: list[Notice]) -> int:
     names: dict[str, Notice] = {}
     for n in notices:
         if n.kind == "law" and n.title:
-            for nm in {n.title, n.title.removeprefix("中华人民共和国")}:
+            whole = PART_SUFFIX.sub("", n.title)  # 民法典（侵权责任编）: named 民法典, resolved by article
+            for nm in {n.title, n.title.removeprefix("中华人民共和国"), whole, whole.removeprefix("中华人民共和国")}:
                 if len(nm) >= 3:
-                    names[nm] = n
+                    names.setdefault(nm, n)
     if not names:
         return 0
     longest = max(map(len, names))
@@ -520,17 +523,19 @@ def add_bare_law_references(notices: list[Notice]) -> int:
                     article = _article_id(am)
                 except (ValueError, TypeError):
                     continue
-                key = (clause.id, title_key(names[name].title), article)
+                key = (clause.id, title_key(PART_SUFFIX.sub("", names[name].title)), article)
                 if key in have:
                     continue
                 have.add(key)
-                n.references.append(Reference(clause.id, text[start:am.end()].strip(), title=names[name].title, article=article))
+                n.references.append(Reference(clause.id, text[start:am.end()].strip(),
+                                              title=PART_SUFFIX.sub("", names[name].title), article=article))
                 added += 1
                 for printed, art in _more_articles(text, am.end()):
-                    key = (clause.id, title_key(names[name].title), art)
+                    key = (clause.id, title_key(PART_SUFFIX.sub("", names[name].title)), art)
                     if key not in have:
                         have.add(key)
-                        n.references.append(Reference(clause.id, printed, title=names[name].title, article=art))
+                        n.references.append(Reference(clause.id, printed, title=PART_SUFFIX.sub("", names[name].title),
+                                                      article=art))
                         added += 1
     return added
 
@@ -538,6 +543,7 @@ def add_bare_law_references(notices: list[Notice]) -> int:
 def resolve_references(
     notices: list[Notice], aliases: Optional[list[list[str]]] = None,
     works: Optional[dict[str, Work]] = None,
+    aligned: Optional[dict[tuple[str, str], list[Match]]] = None,
 ) -> None:
     """Set target_id/target_clause (or external_key) on every notice.references.
 
@@ -550,8 +556,16 @@ def resolve_references(
     reference keeps ``target_work`` and ``missing_version`` (its label, e.g.
     ``2008年修正``) and no ``target_id`` — never silently a later text.  Seed
     003 (2015-10-09) citing 《中华人民共和国专利法》 with only the 2020 text in
-    the archive means the 2008 text.
+    the archive means the 2008 text.  In force means 施行 (issue 25): the 2020
+    专利法 was adopted 2020-10-17 but took effect 2021-06-01, so
+    侵犯专利权纠纷解释（二） (2020-12-29) 第二十七条's 专利法第六十五条第一款 is the
+    2008 text's damages rule.
+
+    ``aligned`` (alignment.align_works): when a newer held text renumbered or
+    deleted the cited article, the reference also names it there
+    (``now_id``/``now_clause``/``now_note``: 原第六十五条，现第七十一条).
     """
+    aligned = aligned or {}
     works = works or {}
     byid = {n.id: n for n in notices}
     clause_ids: dict[str, set[str]] = {}
@@ -569,6 +583,7 @@ def resolve_references(
             keys.add(title_key(n.forwarded.title))
         if n.source_file and n.kind == "law":
             keys.add(title_key(Path(n.source_file).stem))
+            keys.add(title_key(PART_SUFFIX.sub("", n.title)))  # 民法典（侵权责任编） is cited as 民法典
         for k in keys:
             if k:
                 by_title.setdefault(k, []).append(n)
@@ -598,6 +613,7 @@ def resolve_references(
         for r in n.references:
             r.target_id = r.target_clause = r.external_key = None
             r.target_work = r.missing_version = None
+            r.now_id = r.now_clause = r.now_note = None
             cands: list[Notice] = []
             if r.doc_number:
                 cands = by_no.get(r.doc_number, [])
@@ -607,6 +623,9 @@ def resolve_references(
                 cands = by_key(title_key(no2title[r.doc_number]))
             if not cands and r.title and title_key(r.title) in title2no:
                 cands = by_no.get(title2no[title_key(r.title)], [])
+            if r.article and len(cands) > 1:  # parts of one code: the one holding the article
+                holding = [c for c in cands if _clause_target(c, r.article, clause_ids)]
+                cands = holding or cands
             target = _pick(cands, n)
             work = works.get(target.work_id) if target is not None and target.kind == "law" else None
             if work is not None and n.id not in work.versions:
@@ -623,11 +642,32 @@ def resolve_references(
                 when, version = _text_date(n), _text_date(target)
                 later = bool(when and version and version > when)
                 r.target_clause = None if later else _clause_target(target, r.article, clause_ids)
+                if work is not None and r.target_clause and not later:
+                    _follow_article(r, target.id, work, aligned, clause_ids, byid)
                 continue
             proxy = r
             if not r.doc_number and r.title and title_key(r.title) in title2no:
                 proxy = Reference(r.clause_id, r.text, r.title, title2no[title_key(r.title)])
             r.external_key = external_key(proxy, n.id)
+
+
+def _follow_article(r: Reference, doc_id: str, work: Work, aligned: dict[tuple[str, str], list[Match]],
+                    ids_of: dict[str, set[str]], byid: dict[str, Notice]) -> None:
+    """Name the cited article in the newest held text when it moved or went."""
+    found = follow(doc_id, r.target_clause, work, aligned)
+    if found is None:
+        return
+    now_doc, now, cited, _ = found
+    label = byid[now_doc].version_label or "现行"
+    r.now_id = now_doc
+    if now is None:
+        r.now_note = f"该条已于{label}时删除"
+        return
+    if now.id == cited.id:
+        return  # same number: nothing to say
+    suffix = r.target_clause[len(cited.id):]
+    r.now_clause = _clause_target(byid[now_doc], now.id + suffix, ids_of)
+    r.now_note = f"原{cited.label}，现{now.label}"  # the link says which text (write/works.ref_extra)
 
 
 def cited_by(notices: list[Notice], versions: Optional[dict[str, Version]] = None

@@ -32,7 +32,20 @@ first seen, then kept in ``source_texts/works.lock`` (``doc_id<TAB>work_id``);
 a work with any locked member keeps that member's id, whatever the title
 normalisation becomes later.
 
-``models.Work.in_force(date)`` answers "which version did a text dated D mean".
+``models.Work.in_force(date)`` answers "which version did a text dated D mean":
+the one in force on D, by 施行 (issue 25; ``Work.effective`` from each text's own
+施行 line, an earlier text's 施行 line it still prints — 专利法 本法自1985年4月1日起施行
+— and a held amendment decision's 本决定自…起施行; a sidecar's ``date_effective``).
+
+:func:`assign_validity` (after references are resolved) gives every document a
+validity and its basis (issue 25): laws from their versions (「本文库所收最新文本，未见
+废止记录」); a held later text that repeals it (促进个体工商户发展条例 第三十九条
+``《个体工商户条例》同时废止``; 外商投资法实施条例 第四十九条; 印花税法 第二十条;
+上海市绿色建筑条例 第四十六条); a page's own 有效性 field (sites2-016/021: 「页面标注有效」);
+有效期至…/有效期X年/本办法自…起废止 with its clause (sites2-011 第十条第二款
+``有效期至2022年12月31日``, sites2-030 四、 ``自2025年10月9日起施行，有效期至2027年12月31日``,
+sites2-007 ``有效期5年``); a 施行 date after the build date (尚未生效); a 征求意见稿; a
+plan whose title period has ended (seed 002 （2022—2025年）, marked 推定).
 """
 from __future__ import annotations
 
@@ -44,13 +57,13 @@ from typing import Iterable, Optional
 
 from ..errors import SourceError
 from ..fsutil import atomic_write_text, lock_rows
-from ..lawdates import ADOPTION, AMENDMENT, version_label
+from ..lawdates import ADOPTION, AMENDMENT, body_effective, version_label
 from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
 from ..numerals import cn_int
 from .references import loose_title_key, title_key
 
 __all__ = ["WorksLockError", "build_works", "load_works_lock", "format_works_lock", "update_works_lock",
-           "version_date", "expiry_date", "LOCK_NAME"]
+           "version_date", "expiry_date", "decision_effective", "assign_validity", "repeal_verb", "LOCK_NAME"]
 
 LOCK_NAME = "works.lock"
 LOCK_HEADER = ("# works.lock — 作品（同一法律文件的各个版本）的永久编号，由 iparchive build 维护，请勿手工删除行。\n"
@@ -153,15 +166,61 @@ def _history(latest: Notice, members: list[Notice]) -> list[tuple[str, str, Opti
     return [seen[d] for d in sorted(seen)]
 
 
-def _validity_of_law(n: Notice, nxt: Optional[Notice], today: str) -> str:
+def _validity_of_law(n: Notice, nxt: Optional[Notice], today: str, nxt_start: Optional[str] = None) -> str:
     if any(e.kind == "废止" for e in n.events):
         return "已废止"
     if n.date_effective and n.date_effective > today:
         return "尚未生效"
-    if nxt is not None and not (nxt.date_effective and nxt.date_effective > today):
+    nxt_start = nxt_start or (nxt.date_effective if nxt is not None else None)
+    if nxt is not None and not (nxt_start and nxt_start > today):
         year = (version_date(nxt) or "")[:4]
         return f"已被修改（由 {year} 年版取代）"
     return "现行有效"
+
+
+def _decision_key(title: str) -> str:
+    """关于修改〈中华人民共和国专利法〉的决定, with or without its issuer, as one key."""
+    k = title_key(title.strip("《》"))
+    i = k.find("关于")
+    return k[i:] if i >= 0 else k
+
+
+def decision_effective(notices: list[Notice]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(decision key, adoption date) -> (施行 date, where) of the amendment decisions
+    the archive holds (``本决定自2021年6月1日起施行``, lawdates.body_effective)."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for n in notices:
+        if "决定" not in n.title or "修改" not in n.title:
+            continue
+        found = body_effective(list(enumerate(n.body.split("\n"), 1)))
+        date = found[0] if found else None
+        if found and date is None:
+            date = n.date_published
+        if date and n.date:
+            out[(_decision_key(n.title), n.date_written or n.date)] = (date, f"《{n.title}》：{found[2]}")
+    return out
+
+
+def _effective_dates(chain: list[Notice], decisions: dict[tuple[str, str], tuple[str, str]]) -> dict[str, str]:
+    """version date -> 施行 date: each held text's own 施行; an earlier 施行 line a text
+    prints (本法自1985年4月1日起施行) for the adoption it follows; a held amendment
+    decision's 施行 line for its amendment."""
+    out: dict[str, str] = {}
+    for m in chain:
+        d = version_date(m)
+        if d and m.date_effective and m.date_effective >= d:
+            out[d] = m.date_effective
+    for m in reversed(chain):
+        adopted = sorted(e.date for e in m.events if e.kind in ADOPTION + AMENDMENT)
+        for e in m.events:
+            if e.kind == "施行":
+                before = [d for d in adopted if d <= e.date]
+                if before:
+                    out.setdefault(before[-1], e.date)
+        for e in m.amendments:
+            if e.decision and (_decision_key(e.decision), e.date) in decisions:
+                out.setdefault(e.date, decisions[(_decision_key(e.decision), e.date)][0])
+    return out
 
 
 def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
@@ -169,6 +228,7 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
     """Group ``notices`` into works; set ``work_id``/``version_label``/``validity``
     on each notice it concerns.  Returns (works, versions by doc id, problems)."""
     lock = lock or {}
+    decisions = decision_effective(notices)
     today = today or dt.date.today().isoformat()
     groups: dict[tuple[str, str, str], list[Notice]] = {}
     for n in notices:
@@ -200,7 +260,8 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
                 else:
                     chains[0].append(m)
             for i, chain in enumerate(chains):
-                _law_work(chain, others if i == 0 else [], key, code, lock, today, works, versions, problems)
+                _law_work(chain, others if i == 0 else [], key, code, lock, today, works, versions, problems,
+                          decisions)
         else:
             drafts = [m for m in members if m.status == "征求意见稿"]
             finals = [m for m in members if m.status == "正式"]
@@ -241,22 +302,25 @@ def same_text(a: Notice, b: Notice) -> bool:
 
 
 def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lock: dict[str, str], today: str,
-              works: dict[str, Work], versions: dict[str, Version], problems: list[Problem]) -> None:
+              works: dict[str, Work], versions: dict[str, Version], problems: list[Problem],
+              decisions: Optional[dict[tuple[str, str], tuple[str, str]]] = None) -> None:
     wid = _work_id(chain + others, key, code, lock, works, problems)
     latest = chain[-1]
-    work = Work(wid, latest.title, [m.id for m in chain], history=_history(latest, chain))
+    work = Work(wid, latest.title, [m.id for m in chain], history=_history(latest, chain),
+                effective=_effective_dates(chain, decisions or {}))
     dates = {e.date for e in latest.events}
     work.confirmed = len(chain) > 1 and all(version_date(m) in dates for m in chain[:-1])
     multi = len(chain) > 1
     for i, m in enumerate(chain):
         nxt = chain[i + 1] if i + 1 < len(chain) else None
         label = version_label(m.events, version_date(m)) or "现行文本"
-        v = Version(m.id, wid, label, version_date(m), m.date_published, m.date_effective,
-                    _validity_of_law(m, nxt, today),
+        eff = work.effective.get(version_date(m) or "") or m.date_effective
+        v = Version(m.id, wid, label, version_date(m), m.date_published, eff,
+                    _validity_of_law(m, nxt, today, work.effective.get(version_date(nxt) or "") if nxt else None),
                     previous=chain[i - 1].id if i else None, next=nxt.id if nxt else None)
         versions[m.id] = v
         m.work_id, m.validity = wid, v.validity
-        m.version_label = label if multi else None
+        m.version_label = label if multi or re.match(r"\d{4}年", label) else None  # issue 25: cited by version
     current = next((m.id for m in reversed(chain) if versions[m.id].validity == "现行有效"), None)
     work.current = current
     for m in chain:
@@ -271,7 +335,7 @@ def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lo
             versions[m.id] = Version(m.id, wid, "日期不详的文本", None, m.date_published, m.date_effective,
                                      "版本日期不详", current=current)
         m.work_id, m.validity = wid, versions[m.id].validity
-        m.version_label = versions[m.id].label if len(chain) > 1 else None
+        m.version_label = versions[m.id].label if len(chain) > 1 or re.match(r"\d{4}年", versions[m.id].label) else None
         work.others.append(m.id)
     works[wid] = work
 
@@ -295,3 +359,159 @@ def _draft_work(drafts: list[Notice], finals: list[Notice], key: str, code: str,
         if not is_final:
             m.validity = v.validity
     works[wid] = work
+
+
+# ------------------------------------------------------------ validity with its basis (issue 25)
+
+DRAFT = "征求意见稿"
+_REPEAL_SELF = re.compile(r"本(?:办法|规定|通知|意见|方案|细则|规则|决定|条例|措施)自\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*起(?:废止|失效|停止执行)")
+_TITLE_PERIOD = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*[-—–－~～至到]+\s*((?:19|20)\d{2})\s*年?\s*[)）]")
+
+
+def _clause_of(n: Notice, text: str) -> Optional[str]:
+    """Label of the clause whose own text holds ``text`` (第十条 / 四、), if any."""
+    for c in n.walk():
+        if text in c.text and c.label:
+            return c.label
+    return None
+
+
+def _where(n: Notice, printed: str) -> str:
+    label = _clause_of(n, printed)
+    return f"（{label}）" if label else ""
+
+
+def _expiry_basis(n: Notice) -> Optional[tuple[str, str]]:
+    """(end date, basis) of a printed 有效期 or 自…起废止 (issue 25 forms, module doc)."""
+    m = _REPEAL_SELF.search(n.body)
+    if m:
+        try:
+            end = dt.date(*(int(x) for x in m.groups())).isoformat()
+            return end, f"{m.group(0)}{_where(n, m.group(0))}"
+        except ValueError:
+            pass
+    end = expiry_date(n)
+    if not end:
+        return None
+    m = _EXPIRY_UNTIL.search(n.body) or _EXPIRY_YEARS.search(n.body)
+    printed = m.group(0) if m else "有效期"
+    basis = f"{printed}{_where(n, printed)}"
+    if not _EXPIRY_UNTIL.match(printed):
+        basis += f"，至 {end}"
+    return end, basis
+
+
+def _declared(n: Notice) -> Optional[str]:
+    """The page's own 时效性/有效性 field (metadata table), as printed."""
+    v = n.provenance.get("validity")
+    return v.split("　←", 1)[0].strip() if v else None
+
+
+_TITLES_AFTER = re.compile(r"(?:\s*[、，,和及与]\s*《[^》]{1,80}》)*\s*[，,]?\s*(?:自[^。；，]{1,24}起)?\s*"
+                           r"(同时废止|予以废止|即行废止|废止)")
+_TITLES_BEFORE = re.compile(r"(同时废止|废止)\s*(?:《[^》]{1,80}》\s*[、，,和及与]\s*)*$")
+
+
+def repeal_verb(text: str, printed: str) -> Optional[str]:
+    """同时废止 / 废止 when ``printed`` (a title) is what the words repeal: 《X》同时废止,
+    《A》、《X》同时废止, 同时废止《X》, 废止《A》和《X》, ``…通过的《北京市关于游行示威的若干
+    暂行规定》自本办法施行之日起即行废止``, ``《上海市公民游行示威暂行条例》即行废止`` (lawrefbook)
+    — not a title merely near the word (``实施《北京市机构改革方案》需要制定、修改、废止地方性法规``)."""
+    for m in re.finditer(re.escape(printed), text):
+        after = _TITLES_AFTER.match(text, m.end())
+        if after:
+            return "同时废止" if after.group(1) == "同时废止" else "废止"
+        before = _TITLES_BEFORE.search(text, 0, m.start())
+        if before and "关于" not in text[max(0, before.start() - 2):before.start()]:
+            return before.group(1)
+    return None
+
+
+def _repeals(notices: list[Notice]) -> dict[str, str]:
+    """doc id -> basis, for held documents another held document repeals: a sentence of
+    its clause names the document (a resolved reference) and 废止 outside the title
+    (江西省居住证办法 ``…的《江西省暂住人口管理办法》同时废止``; ``…同时废止《X》``)."""
+    out: dict[str, str] = {}
+    for n in notices:
+        if "废止" not in n.body:
+            continue
+        texts = {c.id: c for c in n.walk()}
+        for r in n.references:
+            if not r.target_id or r.target_id == n.id or r.clause_id not in texts:
+                continue
+            c = texts[r.clause_id]
+            verb = repeal_verb(c.text, r.text)
+            if verb:
+                out.setdefault(r.target_id, f"《{n.title}》{c.label}：{r.text}{verb}")
+    return out
+
+
+def assign_validity(notices: list[Notice], versions: dict[str, Version], today: str) -> None:
+    """``validity`` and ``validity_basis`` of every document (issue 25): 现行有效 /
+    已被修改 / 已废止 / 已失效 / 尚未生效 / 征求意见稿, each with why.  Runs after the
+    references are resolved (a 同时废止 names a held document)."""
+    repealed = _repeals(notices)
+    byid = {n.id: n for n in notices}
+    for n in notices:
+        v = versions.get(n.id)
+        declared = _declared(n) or ""
+        if n.id in repealed:
+            n.validity, n.validity_basis = "已废止", repealed[n.id]
+        elif n.kind == "law":
+            _law_basis(n, v, byid, today)
+        elif n.status == DRAFT:
+            n.validity = DRAFT
+            final = byid.get(v.current) if v is not None and v.current else None
+            n.validity_basis = (f"已有正式文本《{final.title}》（{final.date or '日期不详'}）" if final is not None
+                                else "标题或正文写有“征求意见稿”，本文库未见正式文本")
+        elif "废止" in declared:
+            n.validity, n.validity_basis = "已废止", f"页面标注{declared}"
+        elif "失效" in declared:
+            n.validity, n.validity_basis = "已失效", f"页面标注{declared}"
+        else:
+            _notice_basis(n, declared, today)
+
+
+def _notice_basis(n: Notice, declared: str, today: str) -> None:
+    exp = _expiry_basis(n)
+    eff = body_effective(list(enumerate(n.body.split("\n"), 1)))
+    if exp is not None and exp[0] < today:
+        n.validity, n.validity_basis = "已失效", exp[1]
+        return
+    if eff is not None and eff[0] and eff[0] > today:
+        n.validity = "尚未生效"
+        n.validity_basis = f"{eff[2][:60]}{_where(n, eff[2][:20])}"
+        return
+    if exp is not None:
+        n.validity, n.validity_basis = "现行有效", exp[1]
+        return
+    if declared and "有效" in declared:
+        n.validity, n.validity_basis = "现行有效", f"页面标注{declared}"
+        return
+    m = _TITLE_PERIOD.search(n.title or "")
+    if m and f"{m.group(2)}-12-31" < today:
+        n.validity = "已失效"
+        n.validity_basis = f"标题所示期限（{m.group(1)}—{m.group(2)}年）已过（推定，原文未载有效期）"
+        return
+    n.validity = "现行有效"
+    n.validity_basis = "未见有效期、废止或失效的记载（推定）"
+
+
+def _law_basis(n: Notice, v: Optional[Version], byid: dict[str, Notice], today: str) -> None:
+    repeal = next((e for e in n.events if e.kind == "废止"), None)
+    if repeal is not None:
+        n.validity = "已废止"
+        n.validity_basis = f"题注第 {repeal.line} 行：{repeal.text[:60]}" if repeal.line else repeal.text[:60]
+        return
+    validity = (v.validity if v is not None else n.validity) or "现行有效"
+    n.validity = validity
+    eff = v.date_effective if v is not None else n.date_effective
+    if validity == "尚未生效":
+        n.validity_basis = f"施行日期 {eff or n.date_effective}，晚于本次构建日期 {today}"
+    elif validity.startswith("已被修改") and v is not None and v.next in byid:
+        nv = byid[v.next]
+        n.validity_basis = f"本文库收有后来的文本《{nv.title}》（{nv.version_label or nv.date}）"
+    elif validity == "版本日期不详":
+        n.validity_basis = "文本未载日期，无法确定是哪一版本"
+    else:
+        n.validity_basis = "本文库所收最新文本，未见废止记录" + (f"；施行于 {eff}" if eff else "")

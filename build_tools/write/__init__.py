@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from search.citation import SCRIPT_NAME, write_script
+
 from ..forked import Forked, fork_map
 from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
@@ -347,8 +349,9 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
         exports = pool.submit(write_exports, notices, docs_dir, site_url, cites, themes, records,
                               Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
         feed = write_feed(notices, docs_dir, site_url, themes)
+        cites_table = write_script(notices, docs_dir / "data" / SCRIPT_NAME)  # issue 25: the search box's citation lookup
         lst = listing.result()
-        exported = exports.result() + [feed]
+        exported = exports.result() + [feed, cites_table]
     except BaseException:
         listing.cancel()
         raise

@@ -7,8 +7,10 @@ Examples picked from the documents being written (first by id that has one):
   ``二（三）``), preferring one whose document has a 文号;
 * an article of a law with its paragraphs (lawrefbook ``art-…``);
 
-each shown as the plain citation (``Notice.citation`` + permanent URL), the
-GB/T 7714-2015 form (``pages.gbt_prefix`` + ``[引用日期]. URL.``) and its
+each shown as the plain citation (``Notice.citation`` + permanent URL: always
+the version and the clause, issue 25), the GB/T 7714-2015 form
+(``pages.gbt_prefix(n, clause)``, the clause label after the title, +
+``[引用日期]. URL.``) and its
 address ``<site_url>/notices/<id>.html#<clause>``.  Without a site_url the
 page says the links are local copies (``LOCAL_COPY_NOTE``).
 """
@@ -77,15 +79,16 @@ def cite_page(notices: list[Notice], site_url: str, gbt_of) -> Pages:
     out = [front("如何引用"), "# 如何引用 {#cite}", "",
            "本文库的每个文件、每个条款都有固定的网址，可以直接引用到“二（三）”“第八十二条第二款”一级。" + where, "",
            "## 引用一个条款 {#clause}", "",
-           "把鼠标移到条款上，条款标号旁会出现 ¶ 链接和两个按钮：“复制引用”复制“《标题》（发文字号）条款标号”和永久链接；"
-           "“GB/T 7714”按 GB/T 7714-2015《信息与文献 参考文献著录规则》的电子资源格式复制，方括号中的引用日期为复制当天的日期。"
-           "印发或转发的方案按方案自己的标题引用，文号用印发它的通知的文号。以下例子取自本文库的实际页面：", ""]
+           "把鼠标移到条款上，条款标号旁会出现 ¶ 链接和两个按钮：“复制引用”复制“《标题》（版本）条款标号”和永久链接——"
+           "版本是法律文件的文本（如“2020年修正”），通知等文件的发文字号，没有文号时为成文或发布日期；"
+           "“GB/T 7714”按 GB/T 7714-2015《信息与文献 参考文献著录规则》的电子资源格式复制，题名后写明条款标号，方括号中的引用日期为复制当天的日期。"
+           "印发或转发的方案按方案自己的标题引用（两种格式相同），文号用印发它的通知的文号。以下例子取自本文库的实际页面：", ""]
     for title, pick in (("通知、方案中的条款", example_notice_clause), ("法律中的条款", example_law_clause)):
         hit = pick(notices)
         if hit is None:
             continue
         n, c = hit
-        out += [f"**{title}**：{md_text(n.title)} {md_text(c.label)}", ""] + citation_lines(n, c, site_url, gbt_of(n)) + [""]
+        out += [f"**{title}**：{md_text(n.title)} {md_text(c.label)}", ""] + citation_lines(n, c, site_url, gbt_of(n, c)) + [""]
     out += ["## 链接的稳定性 {#stable}", "",
             "- 文件页地址为 `notices/<文库编号>.html`，在线访问和从本地文件系统（`file://`）打开时相同。",
             "- 条款锚点由条款标号生成（如 `#s2-3` 表示第二部分第（三）项，`#art-82` 表示第八十二条），不依赖页面上的先后位置。"

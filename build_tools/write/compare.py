@@ -5,163 +5,22 @@ matched by number and text, listed as added / deleted / renumbered / changed,
 each changed article with its character-level differences, both sides linked
 to their clause anchors (``notices/<id>.html#art-9``).
 
-Matching (:func:`match_articles`), on the article's whole text (its 款 and
-项 included) with its ``第X条`` number cut off:
-
-1. identical text → the same article (renumbered when the number differs:
-   对外贸易法 2016→2022 deletes 第九条, so old 第十条…第七十条 become 第九条…
-   第六十九条);
-2. the remaining pairs by rapidfuzz similarity (``fuzz.ratio``, 0–100), best
-   first, a pair with the same number (or the same offset as its
-   neighbours' renumbering) preferred on ties, accepted from
-   ``MIN_SIMILARITY`` up;
-3. what is left is deleted (old) or added (new).
-
-How the matching was checked: against what the amendment decisions say they
-change (对外贸易法 2022: ``删去第九条``; the other articles keep their text
-and move up by one) and by reading the 行政复议法 2017→2023 revision pairs the
-tests pin (tests/test_versions.py).
+The matching itself (:func:`match_articles`, the rules and how they were
+checked) lives in ``enrich/alignment.py``, shared with the enrich stage, which
+follows renumbered articles and writes each article's history from it.
 """
 from __future__ import annotations
 
 import difflib
-import re
-from dataclasses import dataclass, field
 from typing import Optional
 
-from rapidfuzz import fuzz
-
-from ..models import Clause, Enrichment, Notice
+from ..enrich.alignment import (MIN_SIMILARITY, OPENING, Article, Comparison, Match, articles, compare,
+                                match_articles)
+from ..models import Enrichment, Notice
 from .common import esc, notice_path, raw_block, rel, yaml_str
 
 __all__ = ["Article", "Match", "Comparison", "articles", "match_articles", "compare_path",
-           "comparison_page", "inline_diff", "MIN_SIMILARITY"]
-
-MIN_SIMILARITY = 55.0
-_NUMBER = re.compile(r"^\s*第[零〇一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十\d]+)?\s*")
-_SPACE = re.compile(r"\s+")
-
-
-@dataclass
-class Article:
-    id: str  # art-9, art-10-1
-    label: str  # 第九条
-    number: tuple[int, int]  # (9, 0); 第十条之一 -> (10, 1)
-    text: str  # whole text, number cut off, whitespace removed
-
-
-@dataclass
-class Match:
-    old: Optional[Article]
-    new: Optional[Article]
-    similarity: float = 100.0
-
-    @property
-    def kind(self) -> str:
-        """unchanged | renumbered | changed | renumbered-changed | added | deleted"""
-        if self.old is None:
-            return "added"
-        if self.new is None:
-            return "deleted"
-        same_text = self.old.text == self.new.text
-        same_no = self.old.number == self.new.number
-        if same_text:
-            return "unchanged" if same_no else "renumbered"
-        return "changed" if same_no else "renumbered-changed"
-
-
-@dataclass
-class Comparison:
-    old: Notice
-    new: Notice
-    matches: list[Match] = field(default_factory=list)
-
-    def of_kind(self, *kinds: str) -> list[Match]:
-        return [m for m in self.matches if m.kind in kinds]
-
-    def summary(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for m in self.matches:
-            out[m.kind] = out.get(m.kind, 0) + 1
-        return out
-
-
-def _article_text(c: Clause) -> str:
-    parts = [x.text for x in c.walk()]
-    parts[0] = _NUMBER.sub("", parts[0], count=1)
-    return _SPACE.sub("", "".join(parts))
-
-
-def articles(n: Notice) -> list[Article]:
-    """The articles of a law in order (attachments' articles left out)."""
-    out = []
-    for c in n.walk():
-        if c.kind == "article" and c.id.startswith("art-"):
-            m = re.fullmatch(r"art-(\d+)(?:-(\d+))?", c.id)
-            if m:
-                out.append(Article(c.id, c.label, (int(m.group(1)), int(m.group(2) or 0)), _article_text(c)))
-    return out
-
-
-def match_articles(old: list[Article], new: list[Article]) -> list[Match]:
-    """Pair the articles of two versions (module doc); in the new text's order,
-    deleted articles placed after their old predecessor's partner."""
-    pairs: dict[int, tuple[int, float]] = {}  # old index -> (new index, similarity)
-    taken: set[int] = set()
-    by_text: dict[str, list[int]] = {}
-    for j, a in enumerate(new):
-        by_text.setdefault(a.text, []).append(j)
-    for i, a in enumerate(old):
-        cands = [j for j in by_text.get(a.text, []) if j not in taken]
-        if cands:
-            j = min(cands, key=lambda j: abs(new[j].number[0] - a.number[0]))
-            pairs[i] = (j, 100.0)
-            taken.add(j)
-    rest_old = [i for i in range(len(old)) if i not in pairs]
-    rest_new = [j for j in range(len(new)) if j not in taken]
-    offsets = [j - i for i, (j, _) in pairs.items()]
-
-    def shift_at(i: int) -> Optional[int]:
-        """Renumbering offset of the nearest identical article before old[i]."""
-        before = [(k, pairs[k][0] - k) for k in pairs if k < i and pairs[k][1] == 100.0]
-        return max(before)[1] if before else (offsets[0] if offsets else None)
-
-    scored = []
-    for i in rest_old:
-        shift = shift_at(i)
-        for j in rest_new:
-            s = fuzz.ratio(old[i].text, new[j].text, score_cutoff=MIN_SIMILARITY - 1)
-            if s >= MIN_SIMILARITY:
-                bonus = (1 if old[i].number == new[j].number else 0) + (1 if shift is not None and j - i == shift else 0)
-                scored.append((s, bonus, -abs(j - i), i, j))
-    scored.sort(reverse=True)
-    for s, _, _, i, j in scored:
-        if i in pairs or j in taken:
-            continue
-        pairs[i] = (j, s)
-        taken.add(j)
-    out: list[Match] = []
-    new_to_old = {j: i for i, (j, _) in pairs.items()}
-    deleted_after: dict[int, list[int]] = {}  # new index (-1: start) -> deleted old indexes
-    for i in range(len(old)):
-        if i not in pairs:
-            prev = max((pairs[k][0] for k in pairs if k < i), default=-1)
-            deleted_after.setdefault(prev, []).append(i)
-    for i in deleted_after.get(-1, []):
-        out.append(Match(old[i], None, 0.0))
-    for j in range(len(new)):
-        if j in new_to_old:
-            i = new_to_old[j]
-            out.append(Match(old[i], new[j], pairs[i][1]))
-        else:
-            out.append(Match(None, new[j], 0.0))
-        for i in deleted_after.get(j, []):
-            out.append(Match(old[i], None, 0.0))
-    return out
-
-
-def compare(old: Notice, new: Notice) -> Comparison:
-    return Comparison(old, new, match_articles(articles(old), articles(new)))
+           "comparison_page", "inline_diff", "MIN_SIMILARITY", "compare"]
 
 
 def compare_path(old_id: str, new_id: str) -> str:
@@ -210,7 +69,8 @@ def comparison_page(old: Notice, new: Notice, enrichment: Enrichment) -> tuple[s
             f'新：{link(new, None, f"{new.title}（{ln}）")}'
             + (f'<br>作品页：<a href="{esc(rel(page, f"works/{wid}.html"))}">全部版本</a>' if wid else "")
             + "</p>",
-            f'<p class="compare-summary">{esc(counts)}（按条号与文字相似度逐条匹配，相似度低于 {MIN_SIMILARITY:.0f}% 的视为删除与新增）。</p>']
+            f'<p class="compare-summary">{esc(counts)}（按条号与文字相似度逐条匹配，相似度低于 {MIN_SIMILARITY:.0f}% '
+            f'且开头 {OPENING} 字不相近的视为删除与新增）。</p>']
     lists = []
     for kinds, name in ((("added",), "新增条文"), (("deleted",), "删除条文"),
                         (("renumbered", "renumbered-changed"), "条号变动"),

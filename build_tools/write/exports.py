@@ -86,7 +86,8 @@ def json_schema() -> dict:
     ref = {"type": "object", "required": ["clause_id", "text"], "properties": {
         "clause_id": s, "text": s, "title": ns, "doc_number": ns, "article": ns,
         "target_id": ns, "target_clause": ns, "external_key": ns,
-        "target_work": ns, "missing_version": ns, "date": ns}}  # issue 13: version-aware references
+        "target_work": ns, "missing_version": ns, "date": ns,  # issue 13: version-aware references
+        "now_id": ns, "now_clause": ns, "now_note": ns}}  # issue 25: the article in the newest held text
     clause = {"type": "object", "required": ["id", "label", "level", "kind", "text", "url", "children"],
               "properties": {"id": s, "label": s, "level": {"type": "integer"}, "kind": s, "text": s,
                              "themes": {"type": "array", "items": s}, "citation": s, "url": s,
@@ -110,7 +111,8 @@ def json_schema() -> dict:
                               "type": "object", "required": ["number", "title", "status"],
                               "properties": {"number": {"type": "integer"}, "title": s, "href": ns, "file_name": ns,
                                              "source": s, "line": {"type": ["integer", "null"]}, "held": ns,
-                                             "section": ns, "status": s}}}}}
+                                             "section": ns, "status": s}}},
+                          "validity_basis": ns}}  # issue 25: why the validity holds
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{SCHEMA_NAME}/{SCHEMA_VERSION}", "title": "知识产权政策文库 archive.json",
             "type": "object", "required": ["schema", "schema_version", "documents"],

@@ -50,7 +50,8 @@ def atom(notices: list[Notice], site_url: str = "", themes: ThemeIndex | None = 
             ET.SubElement(e, f"{{{ATOM}}}category", {"scheme": "tag:iparchive,2024:work", "term": n.work_id,
                                                    "label": n.version_label or ""})
         if n.validity:
-            ET.SubElement(e, f"{{{ATOM}}}category", {"scheme": "tag:iparchive,2024:validity", "term": n.validity})
+            ET.SubElement(e, f"{{{ATOM}}}category", {"scheme": "tag:iparchive,2024:validity", "term": n.validity,
+                                                   "label": f"{n.validity}：{n.validity_basis or ''}"})  # issue 25
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 

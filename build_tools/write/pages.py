@@ -55,14 +55,21 @@ from .xrefs import Citing, External
 
 
 
-def gbt_prefix(n: Notice) -> str:
+def gbt_prefix(n: Notice, clause: Optional[Clause] = None) -> str:
     """GB/T 7714-2015 electronic-resource citation without access date/URL.
 
     ``昆明市人民政府办公室. 题名[EB/OL]. (2022-09-29)`` — the page script
-    appends ``[引用日期]. URL.`` at copy time.
+    appends ``[引用日期]. URL.`` at copy time.  With a clause (issue 25) its label
+    follows the title (``中华人民共和国专利法（2020年修正）第七十一条[EB/OL]``), and a
+    clause of a forwarded plan names the plan, as the plain citation does; the
+    page script inserts the label itself (``data-gbt`` on a clause only where the
+    document differs).
     """
     who = "，".join(n.issuer) if n.issuer else "佚名"
-    s = f"{who}. {n.versioned_title}[EB/OL]."
+    title = n.versioned_title
+    if clause is not None and n.in_forwarded(clause):
+        title = n.forwarded.title
+    s = f"{who}. {title}{clause.label if clause is not None else ''}[EB/OL]."
     if n.date_published or n.date:
         s += f" ({n.date_published or n.date})"
     return s
@@ -72,6 +79,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
                       external_ok: set[str], doc_ids: set[str]) -> str:
     """Escape clause text; turn printed references into links."""
     links: dict[str, str] = {}
+    extra: dict[str, str] = {}  # issue 25: a note after the link (version not held, renumbered article)
     for r in refs:
         if not r.text or r.text in links:
             continue
@@ -86,6 +94,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
         else:
             continue
         links[r.text] = href
+        extra[r.text] = works.ref_extra(r, page, doc_ids)
     paras = []
     pattern = (re.compile("|".join(re.escape(t) for t in sorted(links, key=len, reverse=True)))
                if links else None)
@@ -98,7 +107,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
         out, pos = [], 0
         for m in pattern.finditer(line):
             out.append(esc(line[pos:m.start()]))
-            out.append(f'<a class="ref" href="{esc(links[m.group(0)])}">{esc(m.group(0))}</a>')
+            out.append(f'<a class="ref" href="{esc(links[m.group(0)])}">{esc(m.group(0))}</a>{extra[m.group(0)]}')
             pos = m.end()
         out.append(esc(line[pos:]))
         paras.append("<p>" + "".join(out) + "</p>")
@@ -111,6 +120,7 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
     attrs = f'class="clause clause--l{min(depth, 6)} clause--{esc(c.kind)}" data-label="{esc(c.label)}"'
     if cite != prefix + c.label:
         attrs += f' data-cite="{esc(cite)}"'
+        attrs += f' data-gbt="{esc(gbt_prefix(n, c))}"'  # issue 25: the GB/T form names the same document
     h = min(depth + 2, 6)
     out = [f"<div {attrs}>"]
     for old in ctx["redirect_to"].get(c.id, []):
@@ -131,6 +141,9 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
         + f"</h{h}>")
     if c.id in n.clause_changes:  # issue 13: 「本条文字于 YYYY-MM-DD 更正」, earlier text on demand
         out.append(works.change_note(n, c))
+    hist = works.article_history(n, c, ctx["enr"], ctx["page"])  # issue 25: 本条经2020年修正，原第六十五条
+    if hist:
+        out.append(hist)
     refs = ctx["refs_by_clause"].get(c.id, [])
     body = _clause_text_html(c.text, refs, ctx["page"], ctx["external_ok"], ctx["doc_ids"])
     if body:
@@ -148,7 +161,7 @@ BASIS_HINT = {"inferred": "原文未载明，系根据上下文推定，引用�
               "sidecar": "原文缺失或有误，由编辑在 sidecar 文件中校订"}
 FIELD_ZH = {"title": "标题", "issuer": "发文机关", "doc_number": "发文字号", "date_written": "成文日期",
             "date_published": "发布日期", "year": "年份", "region": "地区", "doc_type": "文种",
-            "status": "状态", "source_url": "来源"}
+            "status": "状态", "source_url": "来源", "date_effective": "施行日期"}
 # stripped lines that are source markup, not web furniture (lawrefbook's
 # ``<!-- INFO END -->`` after a law's info lines)
 MARKUP_COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
@@ -210,6 +223,13 @@ def _card(n: Notice, ctx: dict) -> tuple[str, list[str]]:
         printed = f'<span class="detail">（原文作“{esc(n.doc_type)}”）</span>' if family != n.doc_type else ""
         row("文种", f'<a href="{esc(rel(page, f"tags/type/{slug(family)}.html"))}">{esc(family)}</a>{printed}',
             "doc_type")
+    if n.date_effective:
+        row("施行日期", esc(n.date_effective), "date_effective")
+    if n.validity:  # issue 25: 时效性 with its basis, on every document
+        cls = works.validity_class(n.validity)
+        row("时效性", f'<a class="validity validity--{esc(cls)}" href="{esc(rel(page, works.facet_path(cls)))}">'
+                   f'{esc(n.validity)}</a>'
+                   + (f'<span class="detail validity-basis">（{esc(n.validity_basis)}）</span>' if n.validity_basis else ""))
     if n.status and n.status not in (n.doc_type, family):  # 解读 is a 文种, not a second 状态
         row("状态", f'<a href="{esc(rel(page, f"tags/status/{slug(n.status)}.html"))}">{esc(n.status)}</a>', "status")
     themes = ctx["themes"].doc_themes(n)
@@ -266,13 +286,14 @@ def _refs_out(n: Notice, ctx: dict) -> str:
             if r.target_id and r.target_id in ctx["doc_ids"]:
                 t = ctx["notices"][r.target_id].title
                 href = rel(page, notice_path(r.target_id)) + (f"#{r.target_clause}" if r.target_clause else "")
-                lis.append(f'<li><a href="{esc(href)}">{esc(t)}{(" " + esc(r.target_clause)) if r.target_clause else ""}</a>（文库内）— 原文：{esc(r.text)}</li>')
+                lis.append(f'<li><a href="{esc(href)}">{esc(t)}{(" " + esc(r.target_clause)) if r.target_clause else ""}</a>（文库内）— 原文：{esc(r.text)}'
+                           f'{works.ref_extra(r, page, ctx["doc_ids"])}</li>')
             elif r.external_key and r.external_key in ctx["external_ok"]:
                 href = rel(page, f"tags/cited/{r.external_key}.html")
                 lis.append(f'<li><a href="{esc(href)}">{esc(r.text)}</a>（文库外）</li>')
             elif works.ref_href(r, page):  # issue 13
                 lis.append(f'<li><a href="{esc(works.ref_href(r, page))}">{esc(r.text)}</a>'
-                           f'（{esc(r.missing_version)}，{works.MISSING_NOTE}）</li>')
+                           f'（{esc(works.missing_note(r))}）</li>')
             else:
                 lis.append(f"<li>{esc(r.text)}（未识别）</li>")
         items.append(f'<li class="refs-clause">{here}<ul>{"".join(lis)}</ul></li>')
@@ -519,7 +540,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
         # page was quadratic (9 s of 45 on 3,490 documents)
         "external_ok": external, "doc_ids": notices, "notices": notices,
         "cited_by": cited_by,
-        "related": related,
+        "related": related, "enr": enrichment,
     }
     # absolute with site_url; else relative to this page (the script resolves it)
     url = permanent_url(site_url, page) if site_url else page.rsplit("/", 1)[1]

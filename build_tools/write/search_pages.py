@@ -109,6 +109,8 @@ def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]
         out["type"] = [n.doc_type]
     if n.status:
         out["status"] = [n.status]
+    if n.validity:  # issue 25: 现行有效 / 已被修改 / 已废止 / 已失效 / 尚未生效 / 征求意见稿
+        out["validity"] = [n.validity.split("（", 1)[0]]
     slugs = list(dict.fromkeys(list(n.themes) + [t for c in n.walk() for t in c.themes]))
     if slugs:
         out["theme"] = [theme_names.get(s, s) for s in slugs]

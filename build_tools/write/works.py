@@ -16,22 +16,25 @@ changed (「本条文字于 YYYY-MM-DD 更正」) with the earlier text on deman
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
 from .common import esc, find_clause, md_text, notice_path, raw_block, rel, yaml_str
 from .compare import compare_path, comparison_page
 
-__all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE"]
+__all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE",
+           "missing_note", "ref_extra", "article_history", "validity_class"]
 
 MISSING_NOTE = "本文库未收录引用时有效的版本"
 VALIDITY_CLASS = {"现行有效": "in-force", "已废止": "repealed", "尚未生效": "not-yet", "已失效": "expired",
-                  "已被正式文本取代": "superseded"}
+                  "已被正式文本取代": "superseded", "征求意见稿": "draft"}
 # Material's admonition colours, so the box reads without extra CSS
 FACET_NAME = {"in-force": "现行有效", "amended": "已被修改", "repealed": "已废止", "not-yet": "尚未生效",
-              "superseded": "已被正式文本取代", "expired": "已失效", "other": "版本日期不详"}
+              "superseded": "已被正式文本取代", "expired": "已失效", "draft": "征求意见稿", "other": "版本日期不详"}
 ADMONITION = {"in-force": "success", "amended": "warning", "superseded": "warning", "repealed": "failure",
-              "expired": "failure", "not-yet": "info"}
+              "expired": "failure", "not-yet": "info", "draft": "info"}
 
 
 def work_path(work_id: str) -> str:
@@ -41,6 +44,11 @@ def work_path(work_id: str) -> str:
 def facet_path(cls: str) -> str:
     """The page listing every document of one validity (``works/validity/amended.html``)."""
     return f"works/validity/{cls}.html"
+
+
+def validity_class(validity: str) -> str:
+    """The facet slug of a validity (amended, in-force …)."""
+    return _validity_class(validity)
 
 
 def _validity_class(validity: str) -> str:
@@ -54,6 +62,46 @@ def ref_href(r: Reference, page: str) -> Optional[str]:
     return None
 
 
+def missing_note(r: Reference) -> Optional[str]:
+    """「引用时有效的是2008年文本（本文库未收录）」 for a reference whose version is not held."""
+    if r.target_work and r.missing_version and not r.target_id:
+        return f"引用时有效的是{r.missing_version[:5]}文本（本文库未收录）"
+    return None
+
+
+def ref_extra(r: Reference, page: str, doc_ids) -> str:
+    """What follows a reference's link in the text (issue 25): the note of a version
+    not held, or 「原第六十五条，现第七十一条」 linking the article in the newest held text."""
+    note = missing_note(r)
+    if note:
+        return f'<span class="ref-note" data-search-exclude>（{esc(note)}）</span>'
+    if r.now_note and r.now_id and r.now_id in doc_ids:
+        href = rel(page, notice_path(r.now_id)) + (f"#{r.now_clause}" if r.now_clause else "")
+        return (f'<a class="ref-now" href="{esc(href)}" title="本文库所收最新文本中的对应条文" '
+                f'data-search-exclude>（{esc(r.now_note)}）</a>')
+    return ""
+
+
+def article_history(n: Notice, c: Clause, enr: Optional[Enrichment], page: str) -> str:
+    """The article's own history across the held versions (本条经2020年修正，原第六十五条 /
+    本条为2020年新增 / 本条2020年删除), '' when it has none."""
+    if enr is None or c.kind != "article":
+        return ""
+    steps = enr.article_history.get(n.id, {}).get(c.id)
+    if not steps:
+        return ""
+    parts = []
+    for text, doc, art in steps:
+        if doc and art:
+            href = rel(page, notice_path(doc)) + f"#{art}"
+            parts.append(f'<a href="{esc(href)}">{esc(text)}</a>')
+        elif doc:
+            parts.append(f'<a href="{esc(rel(page, notice_path(doc)))}">{esc(text)}</a>')
+        else:
+            parts.append(esc(text))
+    return f'<p class="clause-history" data-search-exclude>{"；".join(parts)}。</p>'
+
+
 def _page_for(work: Work, enr: Enrichment) -> bool:
     return work.has_page and (len(work.versions) > 1 or work.id in enr.work_cited_by)
 
@@ -64,7 +112,7 @@ def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
         v = None
     else:
         v = enr.versions.get(n.id)
-    validity = v.validity if v else n.validity
+    validity = n.validity or (v.validity if v else None)  # issue 25: every document has one, with its basis
     if not validity:
         return ""
     cls = _validity_class(validity)
@@ -104,6 +152,8 @@ def version_box(n: Notice, enr: Optional[Enrichment], page: str) -> str:
         if n.amendments:
             hist = "；".join(f"{esc(a.date)} {esc(a.kind)}" for a in n.amendments)
             parts.append(f'<span class="version-history">修改沿革：{hist}</span>')
+    if n.validity_basis:
+        parts.insert(0, f'<span class="validity-basis">依据：{esc(n.validity_basis)}</span>')
     return (f'<div class="admonition {ADMONITION.get(cls, "note")} version-box version-box--{cls}" '
             f'data-validity="{esc(validity)}" data-search-exclude><p class="admonition-title">{title}</p>'
             + "".join(f"<p>{p}</p>" for p in parts) + "</div>")
@@ -121,6 +171,54 @@ def change_note(n: Notice, c: Clause) -> str:
         + "</li>" for ch in changes)
     return (f'<details class="clause-change" data-search-exclude><summary>本条文字于 {esc(last.date)} 更正</summary>'
             f"<ul>{items}</ul></details>")
+
+
+def _day_before(iso: str) -> str:
+    d = dt.date.fromisoformat(iso) - dt.timedelta(days=1)
+    return d.isoformat()
+
+
+def in_force_periods(work: Work, history: list[tuple[str, str, Optional[str]]]) -> dict[str, str]:
+    """version date -> 「2009-10-01 至 2021-05-31」: from its 施行 (its adoption date,
+    marked, where no 施行 date is known) to the day before the next one's."""
+    dated = sorted({d for _, d, _ in history if d})
+    out = {}
+    for i, d in enumerate(dated):
+        start = work.start(d)
+        mark = "" if d in work.effective else "（按通过日期）"
+        if i + 1 < len(dated):
+            try:
+                end = _day_before(work.start(dated[i + 1]))
+            except ValueError:
+                end = ""
+            out[d] = f"{start}{mark} 至 {end}" if end else f"{start}{mark} 起"
+        else:
+            out[d] = f"{start}{mark} 起"
+    return out
+
+
+def _as_of_form(work: Work, history: list[tuple[str, str, Optional[str]]], site_page: str) -> str:
+    """「某日有效的版本」: a date picker; works.js answers from the versions' 施行 dates
+    (the same rule as ``Work.in_force``; the table above says it without script)."""
+    data = [{"label": label, "start": work.start(date), "date": date,
+             "href": rel(site_page, notice_path(doc)) if doc else ""}
+            for label, date, doc in sorted(history, key=lambda h: h[1]) if date]
+    return ('<form class="work-asof" data-versions="' + esc(json.dumps(data, ensure_ascii=False)) + '">'
+            '<label>查询某日有效的版本：<input type="date" name="date" class="work-asof__date"></label> '
+            '<output class="work-asof__answer">（选择日期；未启用脚本时请看上表“有效期间”一栏）</output></form>')
+
+
+def _compare_form(work: Work, cmps: list[tuple[str, str]], enr: Enrichment, site_page: str) -> str:
+    """Any two held versions (issue 25): two lists and a button (works.js), and every pair as a link."""
+    opts = "".join(f'<option value="{esc(d)}">{esc(enr.versions[d].label)}</option>' for d in work.versions)
+    pairs = {f"{a}|{b}": rel(site_page, compare_path(a, b)) for a, b in cmps}
+    links = " · ".join(f'<a href="{esc(rel(site_page, compare_path(a, b)))}">'
+                       f"{esc(enr.versions[a].label)} → {esc(enr.versions[b].label)}</a>" for a, b in cmps)
+    return ('<form class="work-pick" data-pairs="' + esc(json.dumps(pairs, ensure_ascii=False)) + '">'
+            f'任选两个版本对照：<select name="a" class="work-pick__a">{opts}</select> → '
+            f'<select name="b" class="work-pick__b">{opts}</select> '
+            '<button type="submit" class="md-button work-pick__go">对照</button></form>'
+            f'<p class="work-compare">对照：{links}</p>')
 
 
 def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple[str, str]:
@@ -142,29 +240,31 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
     held = {d for _, _, d in work.history if d}
     history = list(work.history) + [(enr.versions[d].label, enr.versions[d].date or "", d)
                                      for d in work.versions if d not in held]
+    periods = in_force_periods(work, history)
     for label, date, doc in sorted(history, key=lambda h: h[1], reverse=True):
         v = enr.versions.get(doc) if doc else None
+        period = periods.get(date, "—")
         if v is not None:
             name = f'<a href="{esc(rel(site_page, notice_path(doc)))}">{esc(label)}</a>'
             status = f'<span class="validity validity--{_validity_class(v.validity)}">{esc(v.validity)}</span>'
             pub, eff = v.date_published or "—", v.date_effective or "—"
         else:
-            name, status, pub, eff = esc(label), "本文库未收录", "—", "—"
-        rows.append(f"<tr><td>{name}</td><td>{esc(date)}</td><td>{esc(pub)}</td><td>{esc(eff)}</td><td>{status}</td></tr>")
+            name, status, pub, eff = esc(label), "本文库未收录", "—", work.effective.get(date) or "—"
+        rows.append(f"<tr><td>{name}</td><td>{esc(date)}</td><td>{esc(pub)}</td><td>{esc(eff)}</td>"
+                    f"<td>{esc(period)}</td><td>{status}</td></tr>")
     for doc in work.others:
         v = enr.versions[doc]
         what = f"与 {v.label} 相同的另一份文本" if v.duplicate_of else "日期不详的文本"
         rows.append(f'<tr><td><a href="{esc(rel(site_page, notice_path(doc)))}">{esc(what)}</a></td><td>—</td>'
-                    f'<td>{esc(v.date_published or "—")}</td><td>{esc(v.date_effective or "—")}</td>'
+                    f'<td>{esc(v.date_published or "—")}</td><td>{esc(v.date_effective or "—")}</td><td>—</td>'
                     f'<td>{esc(v.validity)}</td></tr>')
     # no class on the table itself: Material styles only plain tables
     html.append('<div class="work-versions"><table><thead><tr><th>版本</th><th>通过/修改日期</th><th>公布日期</th>'
-                "<th>施行日期</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+                "<th>施行日期</th><th>有效期间</th><th>状态</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+    html.append(_as_of_form(work, history, site_page))  # issue 25: the version in force on a chosen date
     cmps = [(a, b) for a, b in enr.comparisons if a in work.versions and b in work.versions]
     if cmps:
-        html.append('<p class="work-compare">对照：' + " · ".join(
-            f'<a href="{esc(rel(site_page, compare_path(a, b)))}">'
-            f"{esc(enr.versions[a].label)} → {esc(enr.versions[b].label)}</a>" for a, b in cmps) + "</p>")
+        html.append(_compare_form(work, cmps, enr, site_page))  # issue 25: any two held versions
     cites = enr.work_cited_by.get(work.id, [])
     if cites:
         lis = []
@@ -175,7 +275,7 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
             cl = find_clause(src, c.clause_id)
             href = rel(site_page, notice_path(src.id)) + (f"#{c.clause_id}" if cl else "")
             lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>（{esc(src.date or "日期不详")}）'
-                       f"引用的是 {esc(c.version or '当时的版本')}：{MISSING_NOTE}</li>")
+                       f"：引用时有效的是{esc((c.version or '当时的版本')[:5])}文本（本文库未收录）</li>")
         html.append(f'<div class="work-missing admonition note"><p class="admonition-title">{MISSING_NOTE}</p>'
                     "<p>以下引用按其成文或发布日期应指当时有效的版本；该版本本文库未收录，"
                     "故链接到本页而不是后来的文本。</p>"
@@ -190,7 +290,7 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
     by_cls: dict[str, list[Notice]] = {}
     for n in notices:
         v = enr.versions.get(n.id)
-        validity = v.validity if v else n.validity
+        validity = n.validity or (v.validity if v else None)
         if validity:
             by_cls.setdefault(_validity_class(validity), []).append(n)
     pages: dict[str, str] = {}
@@ -211,7 +311,8 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
             v = enr.versions.get(n.id)
             label = f"（{esc(v.label)}）" if v else ""
             rows.append(f'<li><a href="{esc(rel(facet_path(cls), notice_path(n.id)))}">{esc(n.title)}</a>{label} '
-                        f'<span class="doc-meta">{esc(v.validity if v else n.validity)}</span></li>')
+                        f'<span class="doc-meta">{esc(n.validity or (v.validity if v else ""))}'
+                        f'{("：" + esc(n.validity_basis)) if n.validity_basis else ""}</span></li>')
         lines += raw_block([f'<ul class="validity-list">{"".join(rows)}</ul>'])
         pages[page] = "\n".join(lines) + "\n"
     return pages

@@ -35,5 +35,6 @@ def enrichment_from_notices(notices: list[Notice],
                       related={d: [(other, reason) for other, _, reason in items]
                                for d, items in (related or {}).items()},
                       works=works, versions=versions, problems=problems,
-                      comparisons=[(w.versions[i], w.versions[i + 1]) for w in works.values()
-                                   if w.kind == "law" for i in range(len(w.versions) - 1)])
+                      comparisons=[(w.versions[i], w.versions[j]) for w in works.values() if w.kind == "law"
+                                   for k in range(1, len(w.versions)) for i in range(len(w.versions) - k)
+                                   for j in (i + k,)])

@@ -132,7 +132,7 @@
     return e;
   }
 
-  var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"]];
+  var FILTERS = [["region", "地区"], ["year", "年份"], ["type", "文种"], ["theme", "主题"], ["status", "状态"], ["validity", "时效性"]];
 
   // one facet's <select>s (年份: a from/to pair), values by count (years newest first), into fbox
   function addSelects(fbox, selects, f, counts, onChange) {
@@ -255,7 +255,7 @@
         var page = loc.split("#")[0], id = loc.split("#")[1];
         if (!id) { titles[page] = plain(d.title); return; }
         if (id === "iparchive-title") {  // the hidden filter values (search_pages.facets_html)
-          var f = {}, m, rx = /(region|year|type|status|theme|dtheme|ctheme):(\S+)/g, t = plain(d.text);
+          var f = {}, m, rx = /(region|year|type|status|validity|theme|dtheme|ctheme):(\S+)/g, t = plain(d.text);
           while ((m = rx.exec(t))) (f[m[1]] = f[m[1]] || []).push(m[2].replace(/_/g, " "));
           facets[page] = f;
           return;

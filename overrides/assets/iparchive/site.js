@@ -128,7 +128,9 @@
     var head = clause.querySelector(".clause-head");
     var url = absolute(n.dataset.url) + "#" + head.id;
     if (button.dataset.format === "gbt") {
-      return n.dataset.gbt + "[" + today() + "]. " + url + ".";
+      // the clause label after the title (issue 25); a forwarded plan's clause carries its own
+      var g = clause.dataset.gbt || n.dataset.gbt.replace(/\[EB\/OL\]\.(?![\s\S]*\[EB\/OL\])/, clause.dataset.label + "[EB/OL].");
+      return g + "[" + today() + "]. " + url + ".";
     }
     var cite = clause.dataset.cite || (n.dataset.citePrefix + clause.dataset.label);
     return cite + " " + url;
