@@ -36,7 +36,7 @@ from ..fsutil import load_keyed, save_keyed
 _SKIP = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src"}
 _LINKING = ",".join(f"{tag}[{attr}]" for tag, attr in ATTRS.items())
-CACHE_VERSION = f"6-{sys.version_info[:2]}"  # marshal: tied to the Python version
+CACHE_VERSION = f"7-{sys.version_info[:2]}"  # marshal: tied to the Python version
 
 
 def scan_html(data: bytes) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -98,7 +98,9 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
     pages: dict[str, tuple] = {}
     for rel in sorted(f for f in files if f.endswith(".html")):
         st = (site / rel).stat()
-        key = (st.st_size, st.st_mtime_ns)
+        # a hint, not a proof: MkDocs writes every page it renders as a new file (new inode,
+        # new mtime); a page kept by a dirty render is the very file checked last time
+        key = (st.st_size, st.st_mtime_ns, st.st_ino)
         hit = old.get(rel)
         pages[rel] = hit if hit and hit[0] == key else (key, *_scan(site / rel))
     # pages whose anchors differ from the last check: whoever links to them is checked again
