@@ -486,3 +486,119 @@ def test_two_byte_identical_sources_with_their_own_ids_are_reported(archive):
     problems = check_archive_at(archive)
     dup = [p for p in problems if Path(p.file).name == twin.name and "内容完全相同" in p.message]
     assert len(dup) == 1 and KUNMING in dup[0].message
+
+
+# ============================================================ issue 28: hostile input II, by principle
+
+def _doc(src: Path, name: str, k: int, sidecar: str) -> Path:
+    """A new document derived from seed 002 (its places renamed, so it is not a near-duplicate)."""
+    body = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8")
+    f = src / name
+    f.write_text(body.replace("昆明", f"样{k}", 3).replace("持续加强", f"持续加强（第{k}稿）", 1), encoding="utf-8")
+    f.with_suffix(".yml").write_text(sidecar, encoding="utf-8")
+    return f
+
+
+def _check(root: Path) -> subprocess.CompletedProcess:
+    r = _cli("check", root=root, timeout=300)
+    assert "Traceback" not in r.stdout + r.stderr
+    return r
+
+
+# ---- 1. no traceback reaches a user
+
+SHAPES = {  # sidecar line 2 -> what the error must say
+    "status-list": ("status: [正式]", "未知状态"),
+    "status-map": ("status: {a: 1}", "未知状态"),
+    "basis-list": ("basis: {year: [1]}", "basis.year"),
+    "basis-keys": ("basis: [year]", "basis 应为映射"),
+    "region-map": ("region: {a: 1}", "未知地区"),
+    "year-float": ("year: 2020.5", "year"),
+    "year-nan": ("year: .nan", "year"),
+    "notes-map": ("notes: {a: 1}", "notes"),
+    "kind-list": ("kind: [law]", "kind"),
+    "binary": ("title: !!binary AAAA", "title 应为字符串"),
+    "python-tag": ("title: !!python/object:os.system ls", "YAML"),
+    "set-key": ("? [a, b]\n: 1", "YAML"),
+    # 2. bounded input: aliases, an alias bomb, 20,000 levels, a key twice
+    "alias": ("title: &a 标题\ndoc_type: *a", "锚点"),
+    "bomb": ('a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+             'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]', "锚点"),
+    "deep": ("notes: " + "[" * 20000 + "]" * 20000, "嵌套"),
+    "deep-map": ("notes: " + "{a: " * 5000 + "1" + "}" * 5000, "嵌套"),
+    "dup-key": ("title: 甲\ntitle: 乙", "第 2 行与第 3 行"),
+    # 3. bidi and invisible controls in metadata
+    "bidi-title": ('title: "关于\\u202e知识产权的通知"', "U+202E"),
+    "bidi-issuer": ('issuer: ["云南省\\u2067人民政府"]', "issuer"),
+    "bidi-notes": ('notes: ["更正\\u200f说明"]', "notes"),
+    "lsep-title": ('title: "关于\\u2028知识产权的通知"', "U+2028"),
+    # 7. names the site uses itself
+    "id-index": (None, "网站自身页面"),
+}
+
+
+def test_every_bad_sidecar_shape_is_one_error_with_its_line_never_a_traceback(archive):
+    """Issue 28: a list where a status was expected, a YAML alias bomb, a
+    20,000-deep list, a repeated key: each is its document's error with its
+    line in ``check`` (exit 1), never a traceback, and the build publishes the rest."""
+    src = archive.sources
+    for k, (name, (line, _)) in enumerate(SHAPES.items()):
+        side = f"id: s-{name}\n{line}\n" if line is not None else "id: index\n"
+        _doc(src, f"s-{name}.txt", k, side)
+    _doc(src, "good-new.txt", 99, "id: good-new\nregion: 云南省\n")
+    r = _check(archive.sources.parent)
+    assert r.returncode == 1
+    for name, (line, words) in SHAPES.items():
+        row = [x for x in r.stdout.splitlines() if f"s-{name}.yml:" in x]
+        assert row and words in row[0], (name, r.stdout[-3000:])
+        assert re.search(rf"s-{name}\.yml:[1-9]\d*: error: ", row[0]), row
+    assert sum(1 for x in r.stdout.splitlines() if x.startswith("检查完毕")) == 1
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok
+    assert {Path(p.file).stem for p in rep.problems if p.level == "error"} == {f"s-{n}" for n in SHAPES}
+    assert (archive.site / "notices" / "good-new.html").is_file()
+    assert not (archive.site / "notices" / "s-bomb.html").exists()
+    # the document list is still the site's own page (id: index was refused)
+    assert 'id="doc-filter"' in (archive.site / "notices" / "index.html").read_text(encoding="utf-8")
+
+
+BOOM = """
+import sys
+import build_tools.cli as cli
+def boom(args):
+    raise RuntimeError("a bug: " + "x" * 10)
+cli.cmd_check = boom
+sys.exit(cli.main(["--root", sys.argv[1], "check"]))
+"""
+
+
+def test_an_unexpected_failure_is_a_short_message_naming_the_log_not_a_traceback(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("IPARCHIVE_DEBUG", None)
+    r = subprocess.run([sys.executable, "-c", BOOM, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "内部错误" in r.stderr
+    log = tmp_path / "build" / "iparchive-error.log"
+    assert str(log) in r.stderr and "RuntimeError: a bug" in log.read_text(encoding="utf-8")
+    env["IPARCHIVE_DEBUG"] = "1"  # asked for: the traceback too
+    r = subprocess.run([sys.executable, "-c", BOOM, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "Traceback" in r.stderr
+
+
+@pytest.mark.parametrize("lock,data,words", [
+    ("anchors.lock", b"\xff\xfe\x00garbage", "UTF-8"),
+    ("anchors.lock", None, "不是普通文件"),
+    ("redirects.yml", b"- 1\n", "映射"),
+    ("clause-history.lock", b"a: [\n", "YAML"),
+])
+def test_a_broken_lock_is_a_message_in_check_and_build(archive, lock, data, words):
+    p = archive.sources / lock
+    p.unlink(missing_ok=True)
+    if data is None:
+        p.mkdir()
+    else:
+        p.write_bytes(data)
+    r = _check(archive.sources.parent)
+    assert r.returncode in (0, 1) and words in r.stdout + r.stderr, r.stdout + r.stderr
+    r = _cli("build", "--quiet", root=archive.sources.parent, timeout=600)
+    assert "Traceback" not in r.stdout + r.stderr
+    assert r.returncode in (0, 1, 2) and (r.returncode == 0 or words in r.stderr), r.stderr[-2000:]
