@@ -495,6 +495,17 @@ def published_owner(site: Optional[Path], doc_id: str) -> Optional[str]:
         return None
 
 
+def is_live(site: Optional[Path], doc_id: str) -> bool:
+    """Is ``doc_id`` published in the live site (its record is there)?  True
+    when there is no built site (a fresh clone: the locks alone say what was
+    published).  A build killed between writing its locks and swapping its
+    site in (publish.SiteBuild.commit) leaves lock rows of documents that are
+    not live yet: they are no gap."""
+    if not site or not (Path(site) / "index.html").is_file():
+        return True
+    return (Path(site) / "data" / "notices" / f"{doc_id}.json").is_file()
+
+
 def owner_gaps(owners: dict[str, str], lock: dict[str, dict[str, str]], ids_path: Path,
                site: Optional[Path] = None) -> list[tuple[str, str]]:
     """Published documents (their clause ids are in anchors.lock) that
@@ -502,7 +513,8 @@ def owner_gaps(owners: dict[str, str], lock: dict[str, dict[str, str]], ids_path
     (issue 28: then a new file took over a published page and id).  One
     (path, Chinese message) naming them and, from the live site's records,
     the files that own them."""
-    gone = sorted(d for d in lock if d not in owners and any(not fp.startswith(">") for fp in lock[d].values()))
+    gone = sorted(d for d in lock if d not in owners and any(not fp.startswith(">") for fp in lock[d].values())
+                  and is_live(site, d))
     if not gone:
         return []
     shown = "、".join(f"{d}（{published_owner(site, d) or '来源文件不详'}）" for d in gone[:5])

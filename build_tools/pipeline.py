@@ -596,7 +596,7 @@ def lock_gaps(owners: dict[str, str], lock: dict[str, dict[str, str]], lock_path
     published id), their owners named from the live site's records."""
     owner_probs = [Problem(path, None, "error", msg)
                    for path, msg in anchors.owner_gaps(owners, lock, lock_path.with_name(IDS_LOCK), site)]
-    gone = sorted(d for d in owners if d not in lock)
+    gone = sorted(d for d in owners if d not in lock and anchors.is_live(site, d))
     if not gone:
         return owner_probs
     shown = "、".join(gone[:5]) + (f" 等 {len(gone)} 件" if len(gone) > 5 else "")
@@ -731,7 +731,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         gaps = lock_gaps(owners, lock, lock_path, paths.site) if update_lock else []
         if gaps:
             rep.problems.extend(gaps)
-            return _finish(rep, say, "锚点文件不完整，构建中止；现有网站保持不变", paths.problems)
+            return _finish(rep, say, "锁文件（anchors.lock、ids.lock）不完整，构建中止；现有网站保持不变", paths.problems)
         report = anchors.check_anchors(notices, lock, redirects, current=anchors.remembered_anchors(
             notices, res.keys, paths.cache / ANCHORS_CACHE))
         rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
@@ -787,6 +787,11 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
                 return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.problems)
             rep.peak_mb["mkdocs"] = peak_rss_mb()
             broken = sb.check_links()
+            if broken:  # a document's own bad link is dropped from its page, the rest published (issue 28)
+                dropped, broken = sb.drop_broken_links(broken, {n.id for n in notices})
+                rep.problems.extend(Problem(str(res.paths.get(doc, doc)), None, "warning",
+                                            f"页面上的链接 {url} 指向站内不存在的位置（{why}），已从页面去除")
+                                    for doc, url, why in dropped)
             rep.peak_mb["linkcheck"] = peak_rss_mb()
             failure = None
             try:

@@ -75,6 +75,8 @@ from .fsutil import (atomic_write_text, die_with_parent, log_exception, pause_po
 from .mkdocs_run import JINJA_CACHE_ENV
 from .models import Notice
 from .write import GENERATED_DIRS, linkcheck, mkbuild
+from .write.linkcheck import split_problem as linkcheck_problem
+from .write.linkcheck import strip_links
 from .write.search_pages import read_common_chars, shard_count, write_shard_pages
 
 FORK_INDEX_MIN = 1000  # documents; smaller archives index in-process after the site
@@ -462,6 +464,25 @@ class SiteBuild:
         self.timings["linkcheck"] = time.perf_counter() - t0
         pause_point("linkchecked")
         return broken
+
+    def drop_broken_links(self, broken: list[str], doc_ids: set[str]) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """One scraped page never stops everyone (issue 28): broken links on a
+        document's own page (``notices/<id>.html``) are removed from that page
+        in the new site; returns ((doc id, url, what was wrong) removed, the
+        problems left after checking again: those of the site's own pages)."""
+        by_page: dict[str, list[tuple[str, str]]] = {}
+        for b in broken:
+            part = linkcheck_problem(b)
+            doc = part[0][len("notices/"):-len(".html")] if part and part[0].startswith("notices/") else None
+            if doc in doc_ids and "/" not in doc:
+                by_page.setdefault(part[0], []).append((part[1], part[2]))
+        if not by_page:
+            return [], broken
+        dropped = []
+        for page, items in by_page.items():
+            strip_links(self.tmp / page, {url for url, _ in items})
+            dropped += [(page[len("notices/"):-len(".html")], url, why) for url, why in items]
+        return dropped, linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.marshal")
 
     # ------------------------------------------------------------- commit
     def commit(self, notices: list[Notice], *, before_swap: Callable[[], None] = lambda: None,
