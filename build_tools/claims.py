@@ -107,6 +107,13 @@ def slug_conflicts(notices: list[Notice], where: dict[str, Path]) -> tuple[set[s
     return out, probs
 
 
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
 def near_duplicates(notices: list[Notice], where: dict[str, Path], digests: dict[str, str]) -> list[Problem]:
     """A warning for each document whose ``text_digest`` equals an earlier one's."""
     seen: dict[str, Notice] = {}
@@ -117,6 +124,8 @@ def near_duplicates(notices: list[Notice], where: dict[str, Path], digests: dict
             continue
         if d in seen:
             twin = seen[d]
+            if _same_bytes(where[n.id], where[twin.id]):
+                continue  # pipeline.identical_sources says so already
             probs.append(Problem(str(where[n.id]), None, "warning",
                                  f"正文与 {where[twin.id]}（{twin.id}）相同（只差换行、空格或格式）：同一文本有两个 id、两个页面，请删去其一"))
         else:

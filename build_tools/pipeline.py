@@ -9,7 +9,7 @@ keeps the rules of the build:
 * a document whose clauses do not conserve its body is never published;
 * sources are regular files inside source_texts/ (``source_files`` /
   ``refused_sources``: symlinks, FIFOs and control-character names refused),
-  at most ``MAX_SOURCE_BYTES``;
+  at most ``limits.max_source_bytes`` (one bound for add, parse and build);
 * an id belongs to the file ``ids.lock`` names (``load_owners``): another
   file claiming it is the error, wherever it sorts;
 * publishing (site, locks, index; the build lock; killing children) is
