@@ -194,7 +194,7 @@ def _index_child(notices: list[Notice], final: Path, out: Path, inputs: Optional
     _child_guard("命令行检索索引构建", None, run)
 
 
-def prepare_index_copy(final: Path) -> Path:
+def prepare_index_copy(final: Path, *, fresh: bool = False) -> Path:
     """``index.tmp/``: a copy of the current index to update (the backend
     rebuilds it from scratch there when it must; the live one is untouched).
     A tantivy index is hard-linked (141 MB on the whole corpus): tantivy
@@ -203,7 +203,7 @@ def prepare_index_copy(final: Path) -> Path:
     file (``search.index``); Whoosh's files are copied."""
     tmp = final.with_name(final.name + ".tmp")
     remove_tree(tmp)
-    if final.is_dir():
+    if final.is_dir() and not fresh:
         if (read_meta(final) or {}).get("backend") == "tantivy":
             mkbuild.link_copy(final, tmp, skip=())
         else:
@@ -248,9 +248,10 @@ class IndexJob:
 
 
 def build_index_swapped(notices: list[Notice], index_dir: Path, *, progress: bool = False,
-                        inputs: Optional[dict[str, str]] = None):
-    """In-process index update into ``index.tmp/``, then swapped in."""
-    tmp = prepare_index_copy(index_dir)
+                        inputs: Optional[dict[str, str]] = None, fresh: bool = False):
+    """In-process index update into ``index.tmp/``, then swapped in
+    (``fresh``: built from empty, not from a copy of the live index)."""
+    tmp = prepare_index_copy(index_dir, fresh=fresh)
     try:
         stats = build_index(notices, tmp, progress=progress, inputs=inputs)
         pause_point("index")
@@ -523,10 +524,14 @@ class SiteBuild:
         elif self.index:
             t0 = time.perf_counter()
             try:
-                stats = build_index_swapped(notices, self.paths.index, progress=progress,
-                                            inputs=self.index_inputs)
+                try:
+                    stats = build_index_swapped(notices, self.paths.index, progress=progress,
+                                                inputs=self.index_inputs)
+                except Exception:  # the live index is damaged (a truncated segment: EOFError): from empty, once
+                    self.say("命令行检索索引无法更新（原索引可能已损坏），从头重建…")
+                    stats = build_index_swapped(notices, self.paths.index, progress=progress, fresh=True)
                 self.say(f"命令行检索{stats.summary()}")
-            except (ValueError, OSError) as e:
-                errors.append(f"命令行检索索引构建失败：{e}；原索引保持不变")
+            except Exception as e:  # the site is live already: reported, never「未发布任何内容」
+                errors.append(f"命令行检索索引构建失败（{type(e).__name__}: {e}）；原索引保持不变")
             self.timings["index"] = time.perf_counter() - t0
         return errors

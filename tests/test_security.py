@@ -987,3 +987,17 @@ def test_a_broken_link_on_one_document_page_is_dropped_and_the_rest_published(ar
     page = (archive.site / "notices" / "rel-canon.html").read_text(encoding="utf-8")
     assert 'href="nowhere/page.html"' not in page and PROVINCIAL_TITLE in page
     assert linkcheck(archive.site) == [] and len(list((archive.site / "notices").glob("*.html"))) > 11
+
+
+def test_a_damaged_index_is_rebuilt_and_never_reported_as_nothing_published(archive):
+    """A truncated index segment (a kill, a disk): the update failed with
+    EOFError after the site was live and the build said 「未发布任何内容」."""
+    assert _build(archive)[0].ok
+    seg = next(p for p in archive.index.iterdir() if p.suffix in (".seg", ".toc") or p.name.endswith(".store"))
+    seg.write_bytes(seg.read_bytes()[:50])
+    k = archive.sources / KUNMING
+    k.write_bytes(k.read_bytes() + "\n附：索引损坏后新增的一句。\n".encode())
+    rep, msgs = _build(archive)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    r = _cli("search", "索引损坏后新增", "--index", str(archive.index), "--json")
+    assert r.returncode == 0 and "kunming-2022-4dd4de" in r.stdout, r.stderr
