@@ -201,7 +201,7 @@ def _structure(notice: Notice) -> list[Problem]:
     count = sum(1 for _ in notice.walk())
     if count > MAX_CLAUSES:  # a 1.999 MB file of one-line clauses made a 90 MB page (issue 28)
         probs.append(Problem(notice.source_file, None, "error",
-                             f"条款过多（{count} 个，上限 {MAX_CLAUSES} 个；文库中最多的法律约 2,000 个）：每个条款的页面带锚点与"
+                             f"条款过多（{count} 个，上限 {MAX_CLAUSES} 个；文库中最多的法律约 1,900 个）：每个条款的页面带锚点与"
                              "引用按钮，这样的文件会生成过大的页面，不予发布；请确认文件是否正确或拆分后再添加"))
         return probs
     lost = conservation_error(notice.body, res.clauses)

@@ -22,7 +22,7 @@ for a query past its bounds (issue 28: 300 nested parentheses, 5,000 × NOT
 or 2,000 × ``a AND (`` hit Python's recursion limit; a 5,000-word phrase
 took 40–53 s): at most ``MAX_QUERY_CHARS`` characters, ``MAX_TOKENS``
 tokens, ``MAX_DEPTH`` levels of parentheses and NOT, ``MAX_PHRASE_TERMS``
-terms in one phrase or word.
+terms in one phrase or word, ``MAX_PHRASE_PREFIXES`` space-cut Han words in a phrase.
 """
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ MAX_QUERY_CHARS = 1000  # a pasted clause of the archive is rarely over 300
 MAX_TOKENS = 200
 MAX_DEPTH = 20
 MAX_PHRASE_TERMS = 200
+# a Han word cut by a space inside quotes ends in a prefix term (``权*``), which the index expands:
+# "专利权 专利权 …" cost ~0.3 s per word on the 11-document archive (a 5,000-word phrase: 40–53 s)
+MAX_PHRASE_PREFIXES = 8
 
 
 @dataclass
@@ -273,8 +276,13 @@ class _Parser:
             y = _year(self.q, val)
             return Range("year", y, y, boost)
         prefix = not quoted and val.endswith("*") and len(val.rstrip("*")) > 0
-        if fld in GRAM_FIELDS and len(tk.query_grams(val)) > MAX_PHRASE_TERMS:
-            raise _error(_shown(self.q), f"一个词或短语中的字词过多（上限 {MAX_PHRASE_TERMS} 个）：请缩短后再检索")
+        if fld in GRAM_FIELDS:
+            grams = tk.query_grams(val)
+            if len(grams) > MAX_PHRASE_TERMS:
+                raise _error(_shown(self.q), f"一个词或短语中的字词过多（上限 {MAX_PHRASE_TERMS} 个）：请缩短后再检索")
+            if quoted and sum(1 for g in grams if g[0].endswith(tk.PREFIX)) > MAX_PHRASE_PREFIXES:
+                raise _error(_shown(self.q), f"引号内以空格分开的中文词过多（上限 {MAX_PHRASE_PREFIXES + 1} 个）："
+                                             "请去掉空格，或拆成几个词分别检索")
         if prefix:
             val = val.rstrip("*")
         return Lit(fld, val, quoted=quoted, prefix=prefix, boost=boost)

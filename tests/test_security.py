@@ -663,6 +663,7 @@ def test_every_real_document_is_under_the_clause_bound():
     "(" * 30 + "专利" + ")" * 30,
     "NOT " * 40 + "专利",
     '"' + "专利权人" * 240 + '"',
+    '"' + " ".join(["专利权"] * 12) + '"',  # space-cut words in quotes: each an expanded prefix term
 ])
 def test_a_query_past_its_bounds_is_a_chinese_message(q):
     from search.query import check_query
@@ -677,7 +678,8 @@ def test_queries_within_the_bounds_still_parse():
     from search.query import check_query
 
     for q in ['(专利 OR 商标) NOT 著作权 "惩罚性 赔偿"', "(" * 10 + "专利" + ")" * 10, "NOT NOT 专利 商标",
-              '"' + "知识产权保护" * 20 + '"', "title:昆明 year:[2015 TO 2023]"]:
+              '"' + "知识产权保护" * 20 + '"', "title:昆明 year:[2015 TO 2023]", '"' + " ".join(["专利权"] * 9) + '"',
+              " ".join(["专利权"] * 150)]:
         assert check_query(q)[1] is not None
 
 
