@@ -239,6 +239,9 @@ def _add(args, root: Path) -> int:
               file=sys.stderr)
         return EXIT_NOTHING_DONE
     data = read_regular(src)  # the build's size bound; never a FIFO or device
+    if (dest.exists() or dest.is_symlink()) and not dest.is_file():
+        print(f"{dest}: 已存在同名的目录、设备或管道，未添加", file=sys.stderr)
+        return EXIT_NOTHING_DONE
     if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != data:
         print(f"{dest}: 已存在同名但内容不同的文件，请改名后再添加", file=sys.stderr)
         return EXIT_NOTHING_DONE
@@ -421,6 +424,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+    except OSError as e:  # a full disk, an I/O error: said as such, not as a bug
+        done = "未发布任何内容，上次的网站保持不变" if getattr(args, "cmd", "") == "build" else "未完成"
+        print(f"{shown_name(str(e.filename or ''))}: 文件系统错误（{e.strerror or e}）；{done}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
     except RecursionError:  # input nested past what the code handles: never a traceback (issue 28)
         return _internal_error(args, "输入嵌套过深，无法处理")
     except MemoryError:

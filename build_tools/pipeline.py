@@ -11,7 +11,12 @@ keeps the rules of the build:
   ``refused_sources``: symlinks, FIFOs and control-character names refused),
   at most ``limits.max_source_bytes`` (one bound for add, parse and build);
 * an id belongs to the file ``ids.lock`` names (``load_owners``): another
-  file claiming it is the error, wherever it sorts;
+  file claiming it is the error, wherever it sorts; ``lock_gaps`` cross-checks
+  ids.lock and anchors.lock against each other and the live site;
+* a 文号, a page name, a text claimed twice (``claims.py``: errors naming
+  both files, near-duplicates a warning); at most ``limits.MAX_CLAUSES``
+  clauses a document; two sources sharing a sidecar (``shared_sidecars``);
+  whatever ``add`` accepts is read (``source_name_problem``);
 * publishing (site, locks, index; the build lock; killing children) is
   ``publish.SiteBuild``: a failed or killed build never destroys the last
   good site or index.
@@ -811,9 +816,9 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
                 if sb.committed:
                     raise
                 rep.problems.append(Problem(str(getattr(e, "filename", None) or paths.sources), None, "error",
-                                            f"锁文件无法写入（{e.strerror or e}）"))
+                                            f"无法写入（{e.strerror or e}）"))
                 rep.timings.update(sb.timings)
-                return _finish(rep, say, "锁文件无法写入，未发布任何内容；现有网站保持不变", paths.problems)
+                return _finish(rep, say, "锁文件或网站无法写入，未发布任何内容；现有网站保持不变", paths.problems)
         rep.timings.update(sb.timings)
         rep.peak_mb["commit"] = peak_rss_mb()
         rep.problems.extend(Problem(str(paths.index), None, "error", e) for e in index_errors)

@@ -25,6 +25,20 @@ schema (issue 11, each case a test in tests/test_security.py):
   ``source_url: 12`` failed the whole site's link check);
 * text fields hold no control characters (terminal escapes);
 * ``date_written`` after ``date_published`` is a warning (``date_order``).
+
+Issue 28 (each case a test in tests/test_security.py, ``SHAPES``):
+
+* ``SCHEMA`` is the one table of keys and their checks (a new key, such
+  as ``attachments`` or a 施行 date, is one row); ``validate`` never
+  raises, whatever the YAML value (``status: [正式]`` crashed ``check``);
+* ``Loader`` refuses anchors and aliases (a 316-byte alias bomb expanded to
+  351 MB), nesting past ``MAX_DEPTH`` (a 20,000-deep list crashed
+  ``check``) and a key given twice (the last won, silently), naming both lines;
+* bidi and invisible controls (``textsafe.INVISIBLE``: U+202E made a title
+  display as another) are refused in every text value;
+* ``id: index`` is refused (``RESERVED_IDS``: it replaced the document list);
+* the file is read through ``limits.read_regular`` (never a FIFO, at most
+  ``limits.SIDECAR_BYTES``).
 """
 from __future__ import annotations
 
