@@ -212,6 +212,28 @@ def test_kill_9_at_each_step_keeps_a_good_site_lock_and_index(states, tmp_path, 
     assert not any(p.name.endswith(".tmp") for p in (work / "source_texts").iterdir())
 
 
+def test_a_document_live_after_a_kill_right_after_the_swap_cannot_vanish_silently(states, tmp_path):
+    """Issue 28: the site swapped in before the locks were written; a kill
+    right after the swap left a live document with no lock rows, and deleting
+    it made its published clause ids vanish with no error."""
+    base, before, after = states
+    work = _copy(base, tmp_path / "g")
+    proc = _start(work, pause="swapped:site")
+    _wait_marker(proc, "swapped:site")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    proc.stdout.close()
+    assert _assert_consistent(work, before, after) == "new"
+    law = work / "source_texts" / NEW_LAW.name
+    assert law.is_file()
+    law.unlink()
+    law.with_suffix(".yml").unlink()
+    r = _build(work)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert _state(work)["site"] == after["site"]  # the live document stays published
+
+
 @pytest.mark.parametrize("lock", ["anchors.lock", "works.lock", "ids.lock"])
 def test_a_full_disk_while_writing_a_lock_publishes_nothing_and_says_so(states, tmp_path, lock):
     """Issue 28: anchors.lock written after the swap, a full disk there said

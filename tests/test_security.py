@@ -913,6 +913,9 @@ def test_the_same_notice_in_three_forms_is_reported(archive, tmp_path):
     near = [p for p in problems if "只差换行" in p.message]
     assert sorted(Path(p.file).name for p in near) == sorted([crlf.name, page.name])
     assert all(KUNMING in p.message for p in near)
+    rep, msgs = _build(archive, index=False)  # and at every build
+    assert rep.ok and sorted(Path(p.file).name for p in rep.problems if "只差换行" in p.message) == \
+        sorted([crlf.name, page.name])
 
 
 ADD_AT_ONCE = """
