@@ -261,11 +261,17 @@ def _add(args, root: Path) -> int:
         k += 1
     mine = text_digest(notice.body)
     near = next((n for n in loaded if n.body.strip() and text_digest(n.body) == mine), None)
-    if dest.resolve() != src.resolve():
+    copied = dest.resolve() != src.resolve()
+    if copied:
         atomic_write_bytes(dest, data)
     notice.source_file = dest.name
     miss = missing_fields(notice)
-    atomic_write_text(side, dump_sidecar(notice, miss))
+    try:
+        atomic_write_text(side, dump_sidecar(notice, miss))
+    except BaseException:  # a full disk: no source left without its sidecar (and id)
+        if copied:
+            dest.unlink(missing_ok=True)
+        raise
     print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
     if near is not None:
         print(f"警告：正文与已收录的 {near.source_file}（{near.id}）相同（只差换行、空格或格式），可能是同一文件的另一份；"
@@ -426,7 +432,8 @@ def main(argv=None) -> int:
         return 130
     except OSError as e:  # a full disk, an I/O error: said as such, not as a bug
         done = "未发布任何内容，上次的网站保持不变" if getattr(args, "cmd", "") == "build" else "未完成"
-        print(f"{shown_name(str(e.filename or ''))}: 文件系统错误（{e.strerror or e}）；{done}", file=sys.stderr)
+        where = f"{shown_name(str(e.filename))}: " if e.filename else ""
+        print(f"{where}文件系统错误（{e.strerror or e}）；{done}", file=sys.stderr)
         return EXIT_NOTHING_DONE
     except RecursionError:  # input nested past what the code handles: never a traceback (issue 28)
         return _internal_error(args, "输入嵌套过深，无法处理")

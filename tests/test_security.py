@@ -1006,3 +1006,24 @@ def test_a_damaged_index_is_rebuilt_and_never_reported_as_nothing_published(arch
     assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
     r = _cli("search", "索引损坏后新增", "--index", str(archive.index), "--json")
     assert r.returncode == 0 and "kunming-2022-4dd4de" in r.stdout, r.stderr
+
+
+FULL_ADD = """
+import errno, os, sys
+real = os.fsync
+def fsync(fd):
+    if ".yml." in os.readlink(f"/proc/self/fd/{fd}"):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real(fd)
+os.fsync = fsync
+from build_tools import cli
+sys.exit(cli.main(["--root", sys.argv[1], "add", sys.argv[2]]))
+"""
+
+
+def test_a_full_disk_during_add_leaves_nothing_half_added(archive):
+    r = subprocess.run([sys.executable, "-c", FULL_ADD, str(archive.sources.parent), str(LAW)], cwd=ROOT,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "No space left" in r.stderr, r.stderr
+    assert not (archive.sources / LAW.name).exists() and not (archive.sources / LAW.with_suffix(".yml").name).exists()
+    assert not [p for p in archive.sources.iterdir() if p.name.endswith(".tmp")]
