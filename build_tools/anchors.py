@@ -52,7 +52,8 @@ import yaml
 
 from .codedigest import code_digest
 from .errors import SourceError
-from .fsutil import atomic_write_text, load_keyed, lock_rows, save_keyed
+from .fsutil import atomic_write_text, load_keyed, save_keyed
+from .limits import read_regular
 from .models import ClauseChange, Notice
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
 ]
 
 HISTORY_NAME = "clause-history.lock"
+LOCK_BYTES = 512 * 1024 * 1024  # anchors.lock of the whole corpus is ~20 MB; a bound, not a budget
 
 LOCK_HEADER = (
     "# anchors.lock — 已发布的条款锚点，由 iparchive build 自动维护，请勿手工删除行。\n"
@@ -160,11 +162,35 @@ def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str], path: Op
 _HISTORY_ITEM = re.compile(r"^([0-9a-f]{8})@(\d{4}-\d{2}-\d{2})$")
 
 
+def _read_text(path: Path, limit: int = LOCK_BYTES) -> str:
+    """A lock or redirects file's text; AnchorError (never a traceback) when it is
+    not UTF-8, not a regular file (a directory, a FIFO: never blocks) or too large."""
+    try:
+        return read_regular(path, limit).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise AnchorError(path, f"不是 UTF-8 文本（第 {e.start} 字节）：请从版本库恢复") from None
+    except SourceError as e:
+        raise AnchorError(path, e.message) from None
+    except OSError as e:
+        raise AnchorError(path, f"无法读取（{e.strerror or e}）") from None
+
+
+def _rows(path: Path):
+    """``fsutil.lock_rows`` of the text ``_read_text`` gives (missing file: none)."""
+    if not path.exists() and not path.is_symlink():
+        return
+    text = _read_text(path)
+    for no, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
+        if line.strip() and not line.startswith("#"):
+            yield no, line, line.split("\t")
+
+
 def load_lock(path: Path | str) -> Lock:
     """Read anchors.lock (missing file: empty).  Raises AnchorError with the line."""
     path = Path(path)
     out = Lock(path=path)
-    for no, line, parts in lock_rows(path):
+    for no, line, parts in _rows(path):
         if len(parts) not in (3, 4) or not all(parts):
             raise AnchorError(path, f"锚点锁文件格式错误，应为“文件id<TAB>条款id<TAB>指纹[<TAB>旧指纹@日期,…]”：{line!r}", no)
         doc, cid, fp = parts[:3]
@@ -188,7 +214,9 @@ def load_history(path: Path | str) -> dict[str, dict[str, list[dict]]]:
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(_read_text(path)) or {}
+    except RecursionError:
+        raise AnchorError(path, "YAML 嵌套过深") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise AnchorError(path, f"YAML 语法错误：{e.problem or e}", mark.line + 1 if mark else None) from None
@@ -223,9 +251,11 @@ def load_redirects(path: Path | str) -> Redirects:
     red = Redirects(path=str(path))
     if not path.exists():
         return red
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path)
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise AnchorError(path, "YAML 嵌套过深") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise AnchorError(path, f"YAML 语法错误：{e.problem or e}", mark.line + 1 if mark else None) from None
@@ -412,3 +442,90 @@ def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[An
         write_text(hpath, "# clause-history.lock — 已发布条款被更正前的文字，由 iparchive build 自动追加，请勿删除。\n"
                    + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=1000))
     return out
+
+
+# ------------------------------------------------------------------ id owners (ids.lock)
+
+IDS_LOCK = "ids.lock"
+IDS_HEADER = ("# ids.lock — 每个已发布 id 归哪个原始文件所有，由 iparchive build 自动维护。\n"
+              "# 另一个文件声称同一 id 是错误：已发布的文件保留其页面。格式：id<TAB>文件名\n")
+# (a name holding a quote, a backslash or an invisible character is written as a JSON string: owner_row)
+_NAME_NEEDS_QUOTES = re.compile('["\\\\\x00-\x1f\x7f-\x9f\u0085\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+
+
+def owner_row(doc_id: str, name: str) -> str:
+    """One ids.lock row: the name as it is, or as a JSON string when it holds
+    a character a line-splitting reader (``str.splitlines``: U+2028, U+0085,
+    U+001C …) or a terminal would take apart (issue 28: a name holding U+2028
+    split its row and its id was taken over)."""
+    shown = json.dumps(name, ensure_ascii=True) if _NAME_NEEDS_QUOTES.search(name) or name.startswith('"') else name
+    return f"{doc_id}\t{shown}\n"
+
+
+def load_owners(path: Path | str) -> dict[str, str]:
+    """id -> source file name (relative to source_texts/) from ``ids.lock``;
+    {} if absent.  Rows are split on ``\\n`` only; a JSON-quoted name is
+    decoded (both the old plain rows and the quoted ones are read)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    out = {}
+    for line in text.split("\n"):
+        line = line.removesuffix("\r")
+        if line and not line.startswith("#") and "\t" in line:
+            doc, name = line.split("\t", 1)
+            if name.startswith('"') and name.endswith('"') and len(name) > 1:
+                try:
+                    name = json.loads(name)
+                except ValueError:
+                    pass
+            out[doc] = name
+    return out
+
+
+def format_owners(owners: dict[str, str]) -> str:
+    return IDS_HEADER + "".join(owner_row(k, v) for k, v in sorted(owners.items()))
+
+
+def published_owner(site: Optional[Path], doc_id: str) -> Optional[str]:
+    """The source file the live site says ``doc_id`` was built from (its
+    record ``data/notices/<id>.json``, field ``source_file``), or None."""
+    if not site:
+        return None
+    try:
+        with open(Path(site) / "data" / "notices" / f"{doc_id}.json", "rb") as f:
+            rec = json.loads(f.read(1 << 24))
+        name = rec.get("source_file") if isinstance(rec, dict) else None
+        return name if isinstance(name, str) else None
+    except (OSError, ValueError):
+        return None
+
+
+def is_live(site: Optional[Path], doc_id: str) -> bool:
+    """Is ``doc_id`` published in the live site (its record is there)?  True
+    when there is no built site (a fresh clone: the locks alone say what was
+    published).  A build killed between writing its locks and swapping its
+    site in (publish.SiteBuild.commit) leaves lock rows of documents that are
+    not live yet: they are no gap."""
+    if not site or not (Path(site) / "index.html").is_file():
+        return True
+    return (Path(site) / "data" / "notices" / f"{doc_id}.json").is_file()
+
+
+def owner_gaps(owners: dict[str, str], lock: dict[str, dict[str, str]], ids_path: Path,
+               site: Optional[Path] = None) -> list[tuple[str, str]]:
+    """Published documents (their clause ids are in anchors.lock) that
+    ``ids.lock`` names no owner for: the lock was emptied, deleted or edited
+    (issue 28: then a new file took over a published page and id).  One
+    (path, Chinese message) naming them and, from the live site's records,
+    the files that own them."""
+    gone = sorted(d for d in lock if d not in owners and any(not fp.startswith(">") for fp in lock[d].values())
+                  and is_live(site, d))
+    if not gone:
+        return []
+    shown = "、".join(f"{d}（{published_owner(site, d) or '来源文件不详'}）" for d in gone[:5])
+    more = f" 等 {len(gone)} 件" if len(gone) > 5 else ""
+    state = "不存在" if not Path(ids_path).exists() else "缺少它们的记录"
+    return [(str(ids_path), f"ids.lock {state}：已发布文件 {shown}{more} 的归属无从核对（anchors.lock 记载它们已发布）："
+                            "另一个文件可能冒用其 id；请从版本库恢复 ids.lock")]

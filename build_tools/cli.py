@@ -21,19 +21,23 @@ import os
 import re
 import sys
 import traceback
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Optional
 
 from .doctypes import MISSING_LABELS
 from .errors import SourceError
-from .fsutil import atomic_write_bytes, atomic_write_text
+from .fsutil import atomic_write_bytes, atomic_write_text, log_exception
+from .limits import read_regular
 from .siteurl import SiteUrlAction
 from . import settings
+from .textsafe import shown_name
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_SOME_ERRORS, EXIT_NOTHING_DONE, EXIT_USAGE = 0, 1, 2, 3
 # SGR colour codes (search highlights) pass; every other control character does not
-UNSAFE_CHARS = re.compile(r"(\x1b\[[0-9;]{0,12}m)|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+UNSAFE_CHARS = re.compile(r"(\x1b\[[0-9;]{0,12}m)|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                          r"\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def safe_text(text: str) -> str:
@@ -119,8 +123,10 @@ def _root(args) -> Path:
 
 
 def _print_problems(problems, stream=None) -> None:
+    """One line per problem: a newline in a file name is shown as ``\n``, so
+    a name cannot print a forged line (issue 28: 「检查完毕：0 个错误」)."""
     for p in problems:
-        print(safe_text(str(p)), file=stream or sys.stderr)
+        print(safe_text(shown_name(str(p))), file=stream or sys.stderr)
 
 
 # ------------------------------------------------------------------ parse
@@ -253,30 +259,50 @@ def cmd_add(args) -> int:
     with its attachment files (``<stem>.files/``, mapped in the sidecar's
     ``attachments:``).
 
-    Refused (exit 2, nothing written): a name with a newline or control
-    characters, a symlink or special file given as a name inside the
-    archive, a file byte-identical to one already in the archive (named),
-    an existing sidecar, a different file of the same name; an attachment
-    that is a symlink or special file, two attachments of one name, an
-    existing different ``<stem>.files/`` entry of the same name.  An
-    attachment file added alone is a document of its own."""
-    from .attachments import attachment_list, files_dir, match_files  # the pipeline loads only when its command runs: --help and search stay fast
-    from .metadata import load_notice, missing_fields  # the pipeline loads only when its command runs: --help and search stay fast
-    from .pipeline import IDS_LOCK, load_documents, load_owners, source_files  # the pipeline loads only when its command runs: --help and search stay fast
-    from .read import decode  # the pipeline loads only when its command runs: --help and search stay fast
-    from .sidecar import dump_sidecar  # the pipeline loads only when its command runs: --help and search stay fast
+    Refused (exit 2, nothing written): a name with a newline, control or
+    invisible characters, a name the build would never read (a suffix it
+    does not read, README*, dot files), a name whose sidecar would be one of
+    the archive's own files (``redirects.html`` -> ``redirects.yml``) or
+    another source's (``a.txt`` beside ``a.html``), a symlink or special
+    file, a file over the size bound (``limits.py``: the build's), a file
+    byte-identical to one already in the archive (named), an existing
+    sidecar, a different file of the same name; an attachment that is a
+    symlink or special file, two attachments of one name, an existing
+    different ``<stem>.files/`` entry of the same name.  The same text in
+    another form (LF/CRLF, HTML) is added with a warning naming the twin.
+    An attachment file added alone is a document of its own.  ``add`` holds
+    the build lock: two adds of one file at once cannot both get one id."""
+    from .publish import BuildLock  # the pipeline loads only when its command runs: --help and search stay fast
 
-    src_dir = _root(args) / "source_texts"
+    root = _root(args)
+    with BuildLock(root / "build" / "cache", lambda s: print(s, file=sys.stderr)):
+        return _add(args, root)
+
+
+def _add(args, root: Path) -> int:
+    from .attachments import attachment_list, files_dir, match_files  # the pipeline loads only when its command runs: --help and search stay fast
+    from .claims import text_digest  # (ditto)
+    from .metadata import load_notice, missing_fields  # (ditto)
+    from .pipeline import IDS_LOCK, load_documents, load_owners, source_files, source_name_problem  # (ditto)
+    from .read import decode  # (ditto)
+    from .sidecar import RESERVED_IDS, dump_sidecar  # (ditto)
+
+    src_dir = root / "source_texts"
     inputs = _add_inputs(args.files)
     if isinstance(inputs, str):
         print(inputs, file=sys.stderr)
         return EXIT_NOTHING_DONE
     src, extra = inputs
+    shown = shown_name(src.name)
+    why = source_name_problem(src.name)
+    if why:
+        print(f"{shown}: {why}，未添加", file=sys.stderr)
+        return EXIT_NOTHING_DONE
     for f in [src, *extra]:
-        why = _refuse_file(f)
-        if why is not None:
-            print(why[0], file=sys.stderr)
-            return why[1]
+        refused = _refuse_file(f)
+        if refused is not None:
+            print(refused[0], file=sys.stderr)
+            return refused[1]
     if len({f.name for f in extra}) < len(extra):
         print("附件中有同名文件，未添加：请先改名", file=sys.stderr)
         return EXIT_NOTHING_DONE
@@ -285,11 +311,20 @@ def cmd_add(args) -> int:
     if dest.is_symlink():
         print(f"{dest}: 是符号链接，不予收录；请放入普通文件", file=sys.stderr)
         return EXIT_NOTHING_DONE
-    data = src.read_bytes()
+    data = read_regular(src)  # the build's size bound; never a FIFO or device
     if side.exists() and extra and dest.is_file() and dest.read_bytes() == data:
         return _add_later(dest, side, extra)
     if side.exists():
         print(f"{side}: 已存在 sidecar（id 不可更改），未做任何修改", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    sharing = [f for f in src_dir.glob(f"{glob_escape(dest.stem)}.*")
+               if f.with_suffix(".yml") == side and f.name != dest.name and f.suffix.lower() != ".yml"] if src_dir.is_dir() else []
+    if sharing:
+        print(f"{shown}: 与已有的 {shown_name(sharing[0].name)} 同名（只差扩展名），两者会共用 sidecar {side.name}；请改名后再添加",
+              file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    if (dest.exists() or dest.is_symlink()) and not dest.is_file():
+        print(f"{dest}: 已存在同名的目录、设备或管道，未添加", file=sys.stderr)
         return EXIT_NOTHING_DONE
     if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != data:
         print(f"{dest}: 已存在同名但内容不同的文件，请改名后再添加", file=sys.stderr)
@@ -307,29 +342,41 @@ def cmd_add(args) -> int:
         print(f"{src}: 与已收录的 {twin} 内容完全相同，未添加（同一文件只收录一份）", file=sys.stderr)
         return EXIT_NOTHING_DONE
     notice = load_notice(src, use_sidecar=False)
-    taken = {n.id for n in load_documents(others, structure=False).notices}
+    loaded = load_documents(others, structure=False).notices
+    taken = {n.id for n in loaded} | set(RESERVED_IDS)
     taken |= set(load_owners(src_dir / IDS_LOCK))  # published ids stay with their files
     base, k = notice.id, 2
     while notice.id in taken:
         notice.id = f"{base}-{k}"
         k += 1
+    mine = text_digest(notice.body)
+    near = next((n for n in loaded if n.body.strip() and text_digest(n.body) == mine), None)
     html = decode(data, src)[0] if notice.format == "html" else None
     listed = attachment_list(html, notice.body.split("\n"))
     mapping = match_files(listed, extra) if extra else {}
     _say_twins(extra, others)
     for f in extra:  # the attachments first: the sidecar, written last, makes the document whole
         if not (att_dir / f.name).exists():
-            atomic_write_bytes(att_dir / f.name, f.read_bytes())
-    if dest.resolve() != src.resolve():
+            atomic_write_bytes(att_dir / f.name, read_regular(f))
+    copied = dest.resolve() != src.resolve()
+    if copied:
         atomic_write_bytes(dest, data)
     notice.source_file = dest.name
     miss = missing_fields(notice)
     text = dump_sidecar(notice, miss)
     if extra:
         text += "# 附件：每个文件对应页面附件列表中的序号（自动匹配，请核对）\nattachments:\n" + _mapping_lines(mapping, listed)
-    atomic_write_text(side, text)
+    try:
+        atomic_write_text(side, text)
+    except BaseException:  # a full disk: no source left without its sidecar (and id)
+        if copied:
+            dest.unlink(missing_ok=True)
+        raise
     print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
     _say_attachments(mapping, listed, att_dir)
+    if near is not None:
+        print(f"警告：正文与已收录的 {near.source_file}（{near.id}）相同（只差换行、空格或格式），可能是同一文件的另一份；"
+              "如是，请删去其一（构建时也会提示）")
     inferred = [k for k, b in notice.basis.items() if b == "inferred"]
     if miss:
         print("需要人工补充：" + "、".join(MISSING_LABELS[m] for m in miss))
@@ -522,6 +569,19 @@ def search_unavailable(reason: str) -> int:
     return EXIT_NOTHING_DONE
 
 
+def _internal_error(args, what: str) -> int:
+    """The short Chinese message of an unexpected failure: what happened, that
+    nothing was published or changed, and where the traceback is
+    (``IPARCHIVE_DEBUG=1``: printed too).  Exit 2."""
+    log = log_exception(_root(args) / "build" / "iparchive-error.log")
+    if settings.env(settings.DEBUG_ENV):
+        traceback.print_exc()
+    done = "未发布任何内容，上次的网站保持不变" if getattr(args, "cmd", "") == "build" else "未做任何修改"
+    where = f"；详细信息已记入 {log}，报告问题时请附上" if log else ""
+    print(f"iparchive {getattr(args, 'cmd', '')}：{what}，{done}{where}", file=sys.stderr)
+    return EXIT_NOTHING_DONE
+
+
 def main(argv=None) -> int:
     ap = ArgParser(prog="iparchive", description="知识产权政策文库：读取、检查、构建与检索",
                    epilog="退出码：0 成功；1 部分文件有错误（其余已发布）；2 未做任何发布或修改（保留上次的网站）；3 用法错误")
@@ -621,10 +681,17 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
-    except Exception:  # a bug, not bad input: keep the traceback for the report, never exit 1
-        traceback.print_exc()
-        print("内部错误（程序缺陷，请附上以上信息报告）；未发布任何内容", file=sys.stderr)
+    except OSError as e:  # a full disk, an I/O error: said as such, not as a bug
+        done = "未发布任何内容，上次的网站保持不变" if getattr(args, "cmd", "") == "build" else "未完成"
+        where = f"{shown_name(str(e.filename))}: " if e.filename else ""
+        print(f"{where}文件系统错误（{e.strerror or e}）；{done}", file=sys.stderr)
         return EXIT_NOTHING_DONE
+    except RecursionError:  # input nested past what the code handles: never a traceback (issue 28)
+        return _internal_error(args, "输入嵌套过深，无法处理")
+    except MemoryError:
+        return _internal_error(args, "内存不足，无法处理")
+    except Exception:  # a bug, not bad input: the traceback goes to a log, never to the user; never exit 1
+        return _internal_error(args, "内部错误（程序缺陷）")
     finally:
         sys.stdout, sys.stderr = out, err
 

@@ -34,6 +34,10 @@ and the test hook that pauses a build at a named step.
   (the old one unlinked first, never written into): the write stage's
   files are hard-linked into the built site (``mkdocs_run --link``), so a
   write into the old inode would change the published site.
+* ``log_exception(log)`` — the current exception's traceback appended to
+  ``log`` (else a file in the temp directory); returns where it went.  The
+  command line prints a short Chinese message naming that file instead of
+  a traceback (``IPARCHIVE_DEBUG=1`` prints it too).
 * ``pause_point(step)`` — when ``IPARCHIVE_PAUSE_AT`` equals ``step``, print
   ``IPARCHIVE_PAUSED <step>`` on stderr and sleep, so ``tests/test_faults.py``
   can ``kill -9`` the build at exactly that step.
@@ -312,6 +316,25 @@ def exclusive(path: Path | str) -> Iterator[None]:
         os.close(fd)  # closing the last descriptor releases the lock
 
 
+
+
+def log_exception(log: Optional[Path] = None) -> Optional[Path]:
+    """Append the current exception's traceback (with the time and pid) to
+    ``log``, or to ``<tmp>/iparchive-error.log`` when that cannot be written."""
+    import traceback  # only when something went wrong
+
+    text = f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()} argv {sys.argv!r}\n{traceback.format_exc()}\n"
+    for where in ([Path(log)] if log else []) + [Path(tempfile.gettempdir()) / "iparchive-error.log"]:
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            with open(where, "a", encoding="utf-8") as f:
+                f.write(text)
+            return where
+        except OSError:
+            continue
+    return None
+
+
 def pause_point(step: str) -> None:
     """Test hook: with ``IPARCHIVE_PAUSE_AT=<step>`` print a marker and sleep
     (``IPARCHIVE_PAUSE_SECONDS``, default 600) so a test can kill the build here."""
@@ -325,7 +348,9 @@ def lock_rows(path: Path) -> Iterator[tuple[int, str, list[str]]]:
     """(line number, line, tab-separated fields) of each data line of a lock file."""
     if not path.exists():
         return
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    # split on "\n" only: splitlines() also splits at U+2028, U+0085, U+001C … (issue 28)
+    for no, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+        line = line.removesuffix("\r")
         if line.strip() and not line.startswith("#"):
             yield no, line, line.split("\t")
 

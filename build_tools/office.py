@@ -58,16 +58,16 @@ from typing import Optional
 from .clean import CLAUSE_START_RE, SourceLine
 from .errors import SourceError
 from .models import Declared, Stripped
+from .limits import MAX_TEXT_BYTES, OFFICE_BYTES, office_bound
 from .settings import OCR_ENV, child_environment, env
 
 __all__ = ["OfficeError", "OfficeRead", "sniff", "read_office", "size_limit", "MAX_BYTES", "MAX_TEXT_BYTES", "OFFICE_SUFFIXES", "ocr_enabled",
            "SCAN_NOTE", "OCR_NOTE"]
 
-# Size bounds, in one place: the largest file read per format (bytes; binary formats carry images and
-# fonts, so they may exceed a text source's 2 MB, pipeline.MAX_SOURCE_BYTES) and the most text taken
+# Size bounds live in limits.py (the one place for add, parse and build): the largest file read per format
+# (binary formats carry images and fonts, so they may exceed a text source's 2 MB) and the most text taken
 # from one (MAX_TEXT_BYTES, the same 2 MB: a page is built from it).
-MAX_BYTES = {"pdf": 60 * 1024 * 1024, "docx": 40 * 1024 * 1024, "ole": 40 * 1024 * 1024, "rtf": 40 * 1024 * 1024}
-MAX_TEXT_BYTES = 2_000_000  # extracted text (UTF-8), as pipeline.MAX_SOURCE_BYTES bounds a text source
+MAX_BYTES = OFFICE_BYTES
 MAX_PAGES = 800  # a PDF with more pages is refused (the 33-page 022 is the longest seen)
 MAX_DOCX_XML = 80 * 1024 * 1024  # uncompressed word/document.xml (a zip bomb is refused)
 CONVERT_TIMEOUT = 180  # seconds for one LibreOffice conversion
@@ -98,21 +98,8 @@ class OfficeRead:
 
 
 def size_limit(path: Path) -> Optional[int]:
-    """The byte limit of an office file (by its first bytes), None for a text source."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1024)
-    except OSError:
-        return None
-    if b"%PDF-" in head:
-        return MAX_BYTES["pdf"]
-    if head.startswith(b"PK\x03\x04"):
-        return MAX_BYTES["docx"]
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return MAX_BYTES["ole"]
-    if head.startswith(b"{\\rtf"):
-        return MAX_BYTES["rtf"]
-    return None
+    """The byte limit of an office file (by its first bytes), None for a text source (``limits.office_bound``)."""
+    return office_bound(path)
 
 
 def ocr_enabled() -> bool:

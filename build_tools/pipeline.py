@@ -9,9 +9,14 @@ keeps the rules of the build:
 * a document whose clauses do not conserve its body is never published;
 * sources are regular files inside source_texts/ (``source_files`` /
   ``refused_sources``: symlinks, FIFOs and control-character names refused),
-  at most ``MAX_SOURCE_BYTES``;
+  at most ``limits.max_source_bytes`` (one bound for add, parse and build);
 * an id belongs to the file ``ids.lock`` names (``load_owners``): another
-  file claiming it is the error, wherever it sorts;
+  file claiming it is the error, wherever it sorts; ``lock_gaps`` cross-checks
+  ids.lock and anchors.lock against each other and the live site;
+* a 文号, a page name, a text claimed twice (``claims.py``: errors naming
+  both files, near-duplicates a warning); at most ``limits.MAX_CLAUSES``
+  clauses a document; two sources sharing a sidecar (``shared_sidecars``);
+  whatever ``add`` accepts is read (``source_name_problem``);
 * publishing (site, locks, index; the build lock; killing children) is
   ``publish.SiteBuild``: a failed or killed build never destroys the last
   good site or index.
@@ -37,21 +42,29 @@ import yaml
 from tqdm import tqdm
 
 from . import anchors, collector
+from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
+from .claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
 from .codedigest import code_digest
 from .errors import SourceError
 from .lawdates import date_order_problem
-from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, pause_point
-from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
+from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, too_large_message
+from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point, save_keyed
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
-from .office import ocr_enabled, size_limit
-from .settings import LOAD_POOL_MIN, MAX_SOURCE_BYTES
+from .office import ocr_enabled
+from .settings import LOAD_POOL_MIN
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .siteurl import record_site_url
 from .structure import conservation_error, parse_structure
+from .textsafe import INVISIBLE, shown_name
 
-SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".md", ".text", ".pdf", ".docx", ".doc", ".wps", ".rtf"}  # office files: office.py
+# every suffix the readers read (read.detect_format, office.py); ``add`` refuses any other (issue 28:
+# .shtml/.xhtml were accepted by add and never read by the build)
+SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".shtml", ".xhtml", ".md", ".markdown", ".text",
+                   ".pdf", ".docx", ".doc", ".wps", ".rtf"}
+# source names whose sidecar would be one of the archive's own files
+RESERVED_STEMS = {"redirects": "redirects.yml（条款重定向表）"}
 CACHE_VERSION = "1"
 LOAD_MODULES = ("build_tools.metadata", "build_tools.structure", "build_tools.lawdates",
                 "build_tools.attachments")  # what a parse runs
@@ -106,12 +119,42 @@ def source_files(directory: Path) -> list[Path]:
         for name in fnames:
             p = Path(d) / name
             if (p.suffix.lower() in SOURCE_SUFFIXES and name != "_index.md" and not name.startswith(("README", "."))
+                    and p.stem.lower() not in RESERVED_STEMS
                     and not p.is_symlink() and p.is_file() and not CONTROL_CHARS.search(name)):
                 out.append(p)
     return sorted(out)
 
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def source_name_problem(name: str) -> Optional[str]:
+    """Why ``iparchive add`` refuses a file of this name (None: it is read by
+    every build): the build must read whatever ``add`` accepts."""
+    suffix = Path(name).suffix.lower()
+    if CONTROL_CHARS.search(name) or INVISIBLE.search(name):
+        return "文件名含换行、控制字符或不可见的排版字符：请先改名"
+    if suffix not in SOURCE_SUFFIXES:
+        return f"扩展名 {suffix or '（无）'} 不是文库能读取的格式（可用：{'、'.join(sorted(SOURCE_SUFFIXES))}）"
+    if name == "_index.md" or name.startswith(("README", ".")):
+        return "这个名称的文件（README*、以 . 开头、_index.md）构建时不读取：请改名"
+    if Path(name).stem.lower() in RESERVED_STEMS:
+        return f"它的 sidecar 会与文库自身的 {RESERVED_STEMS[Path(name).stem.lower()]} 同名：请改名"
+    return None
+
+
+def shared_sidecars(files: list[Path]) -> list[Problem]:
+    """Sources that would share one sidecar (``a.txt`` beside ``a.html``): an error for each but the first."""
+    first: dict[Path, Path] = {}
+    probs = []
+    for f in files:
+        side = f.with_suffix(".yml")
+        if side in first:
+            probs.append(Problem(str(f), None, "error", f"与 {first[side]} 只差扩展名，两者共用 sidecar {side.name}："
+                                                        "本文件不予发布，请改名并运行 iparchive add"))
+        else:
+            first[side] = f
+    return probs
 
 
 def refused_sources(directory: Path) -> list[Problem]:
@@ -131,29 +174,17 @@ def refused_sources(directory: Path) -> list[Problem]:
                 probs.append(Problem(str(p), None, "error", "不是普通文件（设备、管道或套接字），不予收录"))
             elif CONTROL_CHARS.search(name):
                 probs.append(Problem(repr(str(p)), None, "error", "文件名含换行或控制字符，不予收录：请改名"))
+            elif p.suffix.lower() in SOURCE_SUFFIXES and p.stem.lower() in RESERVED_STEMS:
+                probs.append(Problem(str(p), None, "error", f"它的 sidecar 会与文库自身的 {RESERVED_STEMS[p.stem.lower()]} 同名，"
+                                                           "不予收录：请改名"))
     return probs
 
 
 # ------------------------------------------------------------------ id owners
 
-IDS_LOCK = "ids.lock"
+IDS_LOCK = anchors.IDS_LOCK
 ANCHORS_CACHE = "anchors-current.pickle"  # <cache>/: each document's clause fingerprints by load key
-IDS_HEADER = ("# ids.lock — 每个已发布 id 归哪个原始文件所有，由 iparchive build 自动维护。\n"
-              "# 另一个文件声称同一 id 是错误：已发布的文件保留其页面。格式：id<TAB>文件名\n")
-
-
-def load_owners(path: Path) -> dict[str, str]:
-    """id -> source file name (relative to source_texts/) from ``ids.lock``; {} if absent."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#") and "\t" in line:
-            doc, name = line.split("\t", 1)
-            out[doc] = name
-    return out
+load_owners = anchors.load_owners  # ids.lock rows: anchors.owner_row (any file name, issue 28)
 
 
 def write_owners(path: Path, built: dict[str, Path], sources: Path, old: dict[str, str]) -> None:
@@ -165,7 +196,7 @@ def write_owners(path: Path, built: dict[str, Path], sources: Path, old: dict[st
             owners[doc_id] = Path(src).resolve().relative_to(Path(sources).resolve()).as_posix()
         except ValueError:
             owners[doc_id] = Path(src).name
-    text = IDS_HEADER + "".join(f"{k}\t{v}\n" for k, v in sorted(owners.items()))
+    text = anchors.format_owners(owners)
     if not Path(path).exists() or Path(path).read_text(encoding="utf-8") != text:
         atomic_write_text(path, text)
 
@@ -178,6 +209,12 @@ def _structure(notice: Notice) -> list[Problem]:
         return notice.line_map[line - 1] if line and 0 < line <= len(notice.line_map) else line
 
     probs = [Problem(notice.source_file, src_line(line), "warning", msg) for line, msg in res.warnings]
+    count = sum(1 for _ in notice.walk())
+    if count > MAX_CLAUSES:  # a 1.999 MB file of one-line clauses made a 90 MB page (issue 28)
+        probs.append(Problem(notice.source_file, None, "error",
+                             f"条款过多（{count} 个，上限 {MAX_CLAUSES} 个；文库中最多的法律约 1,900 个）：每个条款的页面带锚点与"
+                             "引用按钮，这样的文件会生成过大的页面，不予发布；请确认文件是否正确或拆分后再添加"))
+        return probs
     lost = conservation_error(notice.body, res.clauses)
     if lost is not None:
         probs.append(Problem(notice.source_file, src_line(lost.line), "error",
@@ -195,12 +232,12 @@ def _stage_digest() -> bytes:
 def _cache_key(path: Path) -> str:
     h = hashlib.sha1(_stage_digest())
     h.update(b"ocr" if ocr_enabled() else b"")  # a scan read with OCR on is another result
-    h.update(path.read_bytes())
+    h.update(read_regular(path))  # bounded, never a FIFO (limits.py)
     side = path.with_suffix(".yml")
-    if side.exists():
-        h.update(side.read_bytes())
+    if side.is_file():
+        h.update(read_regular(side, SIDECAR_BYTES))
     for f in held_files(path):  # the attachment files are part of the document (and where they are: the write stage copies them)
-        h.update(str(f.resolve()).encode() + b"\0" + f.read_bytes())
+        h.update(str(f.resolve()).encode() + b"\0" + read_regular(f))
     return h.hexdigest()
 
 
@@ -211,7 +248,7 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     content hash of the file, its sidecar and the stage modules."""
     try:
         key = _cache_key(path) if cache_dir else None
-    except OSError:  # unreadable: load_notice reports it
+    except (OSError, SourceError):  # unreadable, too large, not a regular file: load_notice reports it
         key = None
     if key:
         cf = Path(cache_dir) / f"{key}.pickle"
@@ -224,9 +261,8 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     t0 = time.perf_counter()
     try:
         size = path.stat().st_size if path.is_file() else 0  # unreadable: load_notice reports it
-        if size > MAX_SOURCE_BYTES and size_limit(path) is None:  # office files: their own bounds (office.py)
-            raise SourceError(path, f"文件过大（{size / 1e6:.1f} MB，上限 {MAX_SOURCE_BYTES / 1e6:.0f} MB；文库中最大的法律约 0.3 MB）："
-                                    "每个条款的页面带锚点与引用按钮，这样的文件会生成近十倍大的页面，不予发布；请确认文件是否正确或拆分后再添加")
+        if size > max_source_bytes(path):
+            raise SourceError(path, too_large_message(size, max_source_bytes(path)))
         notice = load_notice(path)
         if require_sidecar and not path.with_suffix(".yml").exists():
             raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
@@ -405,11 +441,43 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     order = {p: k for k, p in enumerate(paths)}
     notices.sort(key=lambda n: order[where[n.id]])
     problems.extend(identical_sources([where[n.id] for n in notices]))
+    if owners is not None:  # check and build: what only one document may hold (claims.py)
+        left_out: set[str] = set()
+        for conflicts in (doc_number_conflicts(notices, where, owners), slug_conflicts(notices, where)):
+            left_out |= conflicts[0]
+            problems.extend(conflicts[1])
+        notices = [n for n in notices if n.id not in left_out]
+        problems.extend(near_duplicates(notices, where, _text_digests(notices, key_of, where, cache_dir)))
     if cache_dir and prune_cache:
         _prune_cache(cache_dir, used)
     # with a pool, per-file seconds add up across cores: report CPU seconds
     keys = {n.id: key_of[where[n.id]] for n in notices if where[n.id] in key_of}
     return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys)
+
+
+TEXT_DIGESTS = "text-digests.marshal"  # <cache>/: load key -> claims.text_digest
+
+
+def _text_digests(notices: list[Notice], key_of: dict[Path, str], where: dict[str, Path],
+                  cache_dir: Optional[Path]) -> dict[str, str]:
+    """id -> ``claims.text_digest`` of its body, kept by load key in the cache."""
+    cache_file = Path(cache_dir).parent / TEXT_DIGESTS if cache_dir else None
+    old = load_keyed(cache_file, CACHE_VERSION, codec="marshal") if cache_file else {}
+    new, out = {}, {}
+    for n in notices:
+        key = key_of.get(where[n.id])
+        d = old.get(key) if key else None
+        if d is None:
+            d = text_digest(n.body)
+        if key:
+            new[key] = d
+        out[n.id] = d
+    if cache_file:
+        try:
+            save_keyed(cache_file, CACHE_VERSION, new, codec="marshal")
+        except OSError:
+            pass
+    return out
 
 
 # ------------------------------------------------------------------ site
@@ -493,11 +561,14 @@ def check_archive(root: Path) -> list[Problem]:
             problems.append(Problem(str(side), None, "warning", "sidecar 没有对应的原始文件"))
             continue
         try:
-            parsed = parse_sidecar(side, side.read_text(encoding="utf-8"))
+            parsed = parse_sidecar(side, read_regular(side, SIDECAR_BYTES).decode("utf-8"))
         except (SourceError, UnicodeDecodeError, OSError):
             continue  # load_documents reports it with its line
         problems.extend(Problem(str(side), line, "error", msg) for line, msg in validate_sidecar(parsed)[1:])
     problems.extend(orphan_folders(paths.sources, files))
+    shared = shared_sidecars(files)
+    problems.extend(shared)
+    files = [f for f in files if str(f) not in {p.file for p in shared}]
     res = load_documents(files, require_sidecar=True, owners=load_owners(paths.sources / IDS_LOCK),
                          sources=paths.sources)
     problems.extend(res.problems)
@@ -505,17 +576,23 @@ def check_archive(root: Path) -> list[Problem]:
     return problems
 
 
-def lock_gaps(owners: dict[str, str], lock: dict[str, dict[str, str]], lock_path: Path) -> list[Problem]:
+def lock_gaps(owners: dict[str, str], lock: dict[str, dict[str, str]], lock_path: Path,
+              site: Optional[Path] = None) -> list[Problem]:
     """Published documents (ids.lock) without their clause ids in anchors.lock:
     the lock was truncated or edited (issue 11: a 0-byte lock made ``check``
-    silent and let a build delete published clauses)."""
-    gone = sorted(d for d in owners if d not in lock)
+    silent and let a build delete published clauses); and the other way
+    round, published documents (anchors.lock) without their owner in
+    ids.lock (issue 28: an emptied ids.lock let a new file take over a
+    published id), their owners named from the live site's records."""
+    owner_probs = [Problem(path, None, "error", msg)
+                   for path, msg in anchors.owner_gaps(owners, lock, lock_path.with_name(IDS_LOCK), site)]
+    gone = sorted(d for d in owners if d not in lock and anchors.is_live(site, d))
     if not gone:
-        return []
+        return owner_probs
     shown = "、".join(gone[:5]) + (f" 等 {len(gone)} 件" if len(gone) > 5 else "")
-    return [Problem(str(lock_path), None, "error",
-                    f"缺少已发布文件 {shown} 的条款记录（ids.lock 记载它们已发布）：锚点文件可能被截断或误删，"
-                    "请从版本库恢复 anchors.lock")]
+    return owner_probs + [Problem(str(lock_path), None, "error",
+                                  f"缺少已发布文件 {shown} 的条款记录（ids.lock 记载它们已发布）：锚点文件可能被截断或误删，"
+                                  "请从版本库恢复 anchors.lock")]
 
 
 def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Problem]:
@@ -527,7 +604,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
         redirects = anchors.load_redirects(redirects_path)
     except anchors.AnchorError as e:
         return [Problem.from_error(e)]
-    probs.extend(lock_gaps(load_owners(paths.sources / IDS_LOCK), lock, lock_path))
+    probs.extend(lock_gaps(load_owners(paths.sources / IDS_LOCK), lock, lock_path, paths.site))
     report = anchors.check_anchors(res.notices, lock, redirects)
     for item in report.errors:
         probs.append(Problem(str(lock_path), None, "error", str(item)))
@@ -619,7 +696,12 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         # load: read + structure every source; bad ones reported and left out
         owners = load_owners(owners_path) if update_lock else {}
         rep.problems.extend(refused_sources(paths.sources) if files is None else [])
-        res = load_documents(files if files is not None else source_files(paths.sources),
+        if files is None:
+            files = source_files(paths.sources)
+            shared = shared_sidecars(files)  # a.txt beside a.html: one sidecar, one id
+            rep.problems.extend(shared)
+            files = [f for f in files if str(f) not in {p.file for p in shared}]
+        res = load_documents(files,
                              require_sidecar=require_sidecar, cache_dir=paths.cache / "docs",
                              progress=progress, prune_cache=True, owners=owners, sources=paths.sources)
         gc.freeze()  # the documents live until the end: later collections (and forked workers) skip them
@@ -636,10 +718,10 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
         except anchors.AnchorError as e:
             rep.problems.append(Problem.from_error(e))
             return _finish(rep, say, "锚点文件无法读取，未构建", paths.problems)
-        gaps = lock_gaps(owners, lock, lock_path)
+        gaps = lock_gaps(owners, lock, lock_path, paths.site) if update_lock else []
         if gaps:
             rep.problems.extend(gaps)
-            return _finish(rep, say, "锚点文件不完整，构建中止；现有网站保持不变", paths.problems)
+            return _finish(rep, say, "锁文件（anchors.lock、ids.lock）不完整，构建中止；现有网站保持不变", paths.problems)
         report = anchors.check_anchors(notices, lock, redirects, current=anchors.remembered_anchors(
             notices, res.keys, paths.cache / ANCHORS_CACHE))
         rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
@@ -664,10 +746,16 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             return _finish(rep, say, "网页检索方式设置有误，未构建", paths.problems)
 
         def write_locks() -> None:
-            if update_lock:
-                anchors.update_lock(lock_path, notices, report)
-                versions.update_works_lock(paths.sources / versions.LOCK_NAME, notices)
-                write_owners(owners_path, res.paths, paths.sources, owners)
+            if not update_lock:
+                return
+            works_path = paths.sources / versions.LOCK_NAME
+            for path, write in ((lock_path, lambda: anchors.update_lock(lock_path, notices, report)),
+                                (works_path, lambda: versions.update_works_lock(works_path, notices)),
+                                (owners_path, lambda: write_owners(owners_path, res.paths, paths.sources, owners))):
+                try:
+                    write()
+                except OSError as e:  # named: a full disk says which lock
+                    raise OSError(e.errno, e.strerror or str(e), str(path)) from e
 
         with publish.SiteBuild(paths, mode, say=say, step=step, index=index, documents=len(notices)) as sb:
             digests = document_digests(notices, res.keys)  # once: the pages, the search pages, the listings
@@ -683,12 +771,17 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             rep.peak_mb["write"] = peak_rss_mb()
             sb.start_cli_index(notices, stats.doc_digests)  # after the write stage: beside it, both ran slower on two cores
             try:
-                sb.render()
+                sb.render(stats.changed)
             except RuntimeError as e:
                 rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
                 return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.problems)
             rep.peak_mb["mkdocs"] = peak_rss_mb()
             broken = sb.check_links()
+            if broken:  # a document's own bad link is dropped from its page, the rest published (issue 28)
+                dropped, broken = sb.drop_broken_links(broken, {n.id for n in notices})
+                rep.problems.extend(Problem(str(res.paths.get(doc, doc)), None, "warning",
+                                            f"页面上的链接 {url} 指向站内不存在的位置（{why}），已从页面去除")
+                                    for doc, url, why in dropped)
             rep.peak_mb["linkcheck"] = peak_rss_mb()
             failure = None
             try:
@@ -702,7 +795,15 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             if failure:
                 rep.timings.update(sb.timings)
                 return _finish(rep, say, failure, paths.problems)
-            index_errors = sb.commit(notices, after_swap=write_locks, progress=progress)
+            try:
+                index_errors = sb.commit(notices, before_swap=write_locks, progress=progress)
+            except OSError as e:  # a full disk while writing a lock: nothing was swapped in
+                if sb.committed:
+                    raise
+                rep.problems.append(Problem(str(getattr(e, "filename", None) or paths.sources), None, "error",
+                                            f"无法写入（{e.strerror or e}）"))
+                rep.timings.update(sb.timings)
+                return _finish(rep, say, "锁文件或网站无法写入，未发布任何内容；现有网站保持不变", paths.problems)
         rep.timings.update(sb.timings)
         rep.peak_mb["commit"] = peak_rss_mb()
         rep.problems.extend(Problem(str(paths.index), None, "error", e) for e in index_errors)
@@ -728,10 +829,10 @@ def _finish(rep: BuildReport, say, failure: Optional[str], report_file: Optional
             warnings += 1
             if warnings > MAX_WARNINGS_SHOWN:
                 continue
-        say(str(p))
+        say(shown_name(str(p)))  # one line each: a newline in a file name forges nothing
     if report_file is not None:
         try:
-            atomic_write_text(report_file, "".join(f"{p}\n" for p in rep.problems))
+            atomic_write_text(report_file, "".join(f"{shown_name(str(p))}\n" for p in rep.problems))
         except OSError:
             report_file = None
     if warnings > MAX_WARNINGS_SHOWN:

@@ -12,7 +12,7 @@ between "the Markdown is written" and "the new site is live"::
             sb.render()                              # mkdocs build into site.tmp/
             broken = sb.check_links()
             sb.finish_browser_index()
-            sb.commit(notices, after_swap=...)       # stamp, swap site, lock, index swap
+            sb.commit(notices, before_swap=...)      # stamp, locks (durable), swap site, index swap
         # any exception (or no commit) inside the block: abandon()
 
 Guarantees (tests/test_pipeline.py, tests/test_faults.py):
@@ -25,8 +25,13 @@ Guarantees (tests/test_pipeline.py, tests/test_faults.py):
 * the command-line index is updated in a copy (``index.tmp/``: a
   from-scratch rebuild starts there from empty) and swapped the same way, so
   ``iparchive search`` answers at every instant.
-* ``anchors.lock`` and ``ids.lock`` are written atomically after the swap
-  (a kill leaves them byte-identical or fully updated).
+* ``anchors.lock``, ``works.lock`` and ``ids.lock`` are written atomically
+  and fsynced *before* the swap (issue 28: written after it, a kill right
+  after the swap left a live document with no lock rows, and a full disk
+  while writing anchors.lock reported 「未发布任何内容」 with the new site
+  live).  A kill or a full disk before the swap leaves the last good site
+  and locks that may already record the new build: the next build finds
+  nothing to change in them.
 * children (MkDocs, Pagefind, the forked indexer) die with the build
   (``PR_SET_PDEATHSIG``) and are killed on abandon.
 * Pagefind runs in shards (``mkbuild.PagefindShards``), each bundle cached in
@@ -42,8 +47,10 @@ Guarantees (tests/test_pipeline.py, tests/test_faults.py):
 * ``IPARCHIVE_PAUSE_AT=<step>`` (test hook, ``fsutil.pause_point``) stops
   the build at a named step: ``locked``, ``loaded``, ``enriched``,
   ``written``, ``mkdocs`` (MkDocs child running), ``linkchecked``,
-  ``commit`` (before the swap), ``swapped:site``, ``write:anchors.lock``,
-  ``write:ids.lock``, ``index`` (index built, not swapped), ``swapped:index``;
+  ``commit`` (stamped), ``write:anchors.lock``, ``write:ids.lock``,
+  ``locks-written`` (locks durable, site not swapped), ``swapped:site``,
+  ``site-live`` (swapped and synced), ``index`` (index built, not swapped),
+  ``swapped:index``;
   ``pagefind:<k>`` (shard k's Pagefind running, in its thread).
 """
 from __future__ import annotations
@@ -56,7 +63,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 from search.index import build_index
 from search.schema import read_meta
@@ -66,6 +73,8 @@ from .fsutil import die_with_parent, pause_point, remove_tree, stale_temp_files,
 from .models import Notice
 from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
 from .write import GENERATED_DIRS, linkcheck, mkbuild
+from .write.linkcheck import split_problem as linkcheck_problem
+from .write.linkcheck import strip_links
 from .write.search_pages import read_common_chars, shard_count, write_shard_pages
 
 LOCK_NAME = "build.lock"
@@ -157,7 +166,7 @@ def _index_child(notices: list[Notice], final: Path, inputs: Optional[dict[str, 
     return {"summary": stats.summary(), "seconds": time.perf_counter() - t0}
 
 
-def prepare_index_copy(final: Path) -> Path:
+def prepare_index_copy(final: Path, *, fresh: bool = False) -> Path:
     """``index.tmp/``: a copy of the current index to update (the backend
     rebuilds it from scratch there when it must; the live one is untouched).
     A tantivy index is hard-linked (141 MB on the whole corpus): tantivy
@@ -166,7 +175,7 @@ def prepare_index_copy(final: Path) -> Path:
     file (``search.index``); Whoosh's files are copied."""
     tmp = final.with_name(final.name + ".tmp")
     remove_tree(tmp)
-    if final.is_dir():
+    if final.is_dir() and not fresh:
         if (read_meta(final) or {}).get("backend") == "tantivy":
             mkbuild.link_copy(final, tmp, skip=())
         else:
@@ -201,9 +210,10 @@ class IndexJob:
 
 
 def build_index_swapped(notices: list[Notice], index_dir: Path, *, progress: bool = False,
-                        inputs: Optional[dict[str, str]] = None):
-    """In-process index update into ``index.tmp/``, then swapped in."""
-    tmp = prepare_index_copy(index_dir)
+                        inputs: Optional[dict[str, str]] = None, fresh: bool = False):
+    """In-process index update into ``index.tmp/``, then swapped in
+    (``fresh``: built from empty, not from a copy of the live index)."""
+    tmp = prepare_index_copy(index_dir, fresh=fresh)
     try:
         stats = build_index(notices, tmp, progress=progress, inputs=inputs)
         pause_point("index")
@@ -212,6 +222,46 @@ def build_index_swapped(notices: list[Notice], index_dir: Path, *, progress: boo
         raise
     swap_dir(tmp, index_dir)
     return stats
+
+
+def drop_stale_outputs(site: Path, docs: Path, changed: Iterable[str]) -> list[str]:
+    """Before a dirty render into ``site`` (a hard-linked copy of the last
+    site): delete the outputs MkDocs would wrongly keep because it compares
+    mtimes (issue 28: with site/ files dated ahead, a changed 第一条 kept its
+    old page, archive.json and .txt on every later build).  Content decides:
+
+    * the page of every Markdown file in ``changed`` (the write stage
+      rewrote it because its bytes changed);
+    * every file under a generated directory that is not the very file of
+      ``docs`` (another inode: the write stage replaced it, so its content
+      changed; MkDocs links it again, ``mkdocs_run --link``).
+
+    Returns the site-relative paths deleted."""
+    gone = []
+    site_s, docs_s = str(site), str(docs)
+    for rel in changed:
+        if rel.endswith(".md"):
+            out = os.path.join(site_s, rel[:-3] + ".html")
+            try:
+                os.unlink(out)
+                gone.append(rel[:-3] + ".html")
+            except FileNotFoundError:
+                pass
+    for d in GENERATED_DIRS:
+        for base, _, names in os.walk(os.path.join(site_s, d)):
+            rel_dir = os.path.relpath(base, site_s)
+            for name in names:
+                if name.endswith(".html"):
+                    continue
+                out = os.path.join(base, name)
+                try:
+                    same = os.stat(out).st_ino == os.stat(os.path.join(docs_s, rel_dir, name)).st_ino
+                except FileNotFoundError:
+                    continue  # not a docs file (prune_stale's) or made by MkDocs
+                if not same:
+                    os.unlink(out)
+                    gone.append(f"{rel_dir}/{name}".replace(os.sep, "/"))
+    return gone
 
 
 class SiteBuild:
@@ -343,16 +393,21 @@ class SiteBuild:
                 self.timings[f"pagefind_seconds_{name}"] = sec
 
     # ------------------------------------------------------------- render
-    def render(self) -> None:
+    def render(self, changed: Iterable[str] = ()) -> None:
         """mkdocs build into ``site.tmp/``; large archives re-render only
         changed pages on a hard-linked copy of the last good site (MkDocs
-        replaces files, never writes through links).  RuntimeError on failure."""
+        replaces files, never writes through links).  ``changed``: the
+        docs-relative files the write stage rewrote (their content changed):
+        their outputs are dropped first, so MkDocs' own test (the Markdown
+        newer than the HTML) never keeps an old page (``drop_stale_outputs``).
+        RuntimeError on failure."""
         t0 = time.perf_counter()
         self._site_copied()  # sets key and dirty (large archives)
         if not self.key:
             self.key = mkbuild.stamp_key(self.paths.config, self.mode)
         if self.dirty:
             mkbuild.prune_stale(self.tmp, self.paths.docs, GENERATED_DIRS)
+            self.timings["stale_outputs"] = len(drop_stale_outputs(self.tmp, self.paths.docs, changed))
         self.step(f"mkdocs build（{'只重新生成改动的页面' if self.dirty else '全部页面'}）…")
         run_mkdocs(self.paths.root, self.tmp, config=self.paths.config, search=self.mode, dirty=self.dirty,
                    jinja_cache=self.paths.cache / "jinja")
@@ -366,14 +421,38 @@ class SiteBuild:
         pause_point("linkchecked")
         return broken
 
+    def drop_broken_links(self, broken: list[str], doc_ids: set[str]) -> tuple[list[tuple[str, str, str]], list[str]]:
+        """One scraped page never stops everyone (issue 28): broken links on a
+        document's own page (``notices/<id>.html``) are removed from that page
+        in the new site; returns ((doc id, url, what was wrong) removed, the
+        problems left after checking again: those of the site's own pages)."""
+        by_page: dict[str, list[tuple[str, str]]] = {}
+        for b in broken:
+            part = linkcheck_problem(b)
+            doc = part[0][len("notices/"):-len(".html")] if part and part[0].startswith("notices/") else None
+            if doc in doc_ids and "/" not in doc:
+                by_page.setdefault(part[0], []).append((part[1], part[2]))
+        if not by_page:
+            return [], broken
+        dropped = []
+        for page, items in by_page.items():
+            strip_links(self.tmp / page, {url for url, _ in items})
+            dropped += [(page[len("notices/"):-len(".html")], url, why) for url, why in items]
+        return dropped, linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.marshal")
+
     # ------------------------------------------------------------- commit
-    def commit(self, notices: list[Notice], *, after_swap: Callable[[], None] = lambda: None,
+    def commit(self, notices: list[Notice], *, before_swap: Callable[[], None] = lambda: None,
                progress: bool = False) -> list[str]:
-        """Stamp and swap the site in, run ``after_swap`` (the lock files),
-        then swap the command-line index in.  Returns index errors (the site
-        is already live then: they are reported, not fatal)."""
+        """Stamp the new site, run ``before_swap`` (the lock files, each
+        written atomically and fsynced: durable before the new site is
+        live), swap the site in, then the command-line index.  An exception
+        from ``before_swap`` (a full disk) leaves the last good site live and
+        is raised.  Returns index errors (the site is already live then:
+        they are reported, not fatal)."""
         mkbuild.write_stamp(self.tmp, key=self.key, search=self.mode, dirty=self.dirty, documents=len(notices))
         pause_point("commit")
+        before_swap()
+        pause_point("locks-written")
         old = swap_dir(self.tmp, self.site, keep_old=True)
         self.committed = True
         # the last site's tree (25,000 hard links on the whole corpus) goes while the index is awaited
@@ -381,7 +460,7 @@ class SiteBuild:
         if remover:
             remover.start()
         try:
-            after_swap()
+            pause_point("site-live")
             return self._commit_index(notices, progress)
         finally:
             if remover:
@@ -400,10 +479,14 @@ class SiteBuild:
         elif self.index:
             t0 = time.perf_counter()
             try:
-                stats = build_index_swapped(notices, self.paths.index, progress=progress,
-                                            inputs=self.index_inputs)
+                try:
+                    stats = build_index_swapped(notices, self.paths.index, progress=progress,
+                                                inputs=self.index_inputs)
+                except Exception:  # the live index is damaged (a truncated segment: EOFError): from empty, once
+                    self.say("命令行检索索引无法更新（原索引可能已损坏），从头重建…")
+                    stats = build_index_swapped(notices, self.paths.index, progress=progress, fresh=True)
                 self.say(f"命令行检索{stats.summary()}")
-            except (ValueError, OSError) as e:
-                errors.append(f"命令行检索索引构建失败：{e}；原索引保持不变")
+            except Exception as e:  # the site is live already: reported, never「未发布任何内容」
+                errors.append(f"命令行检索索引构建失败（{type(e).__name__}: {e}）；原索引保持不变")
             self.timings["index"] = time.perf_counter() - t0
         return errors

@@ -40,14 +40,14 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from .clean import (FIELD_LABELS, TITLE_END_RE, SourceLine, clean, is_furniture, looks_like_title,
                     normalise_line, parse_bar)
 from .errors import SourceError
+from .textsafe import INVISIBLE, neutralise
+from .limits import max_source_bytes, read_regular, too_large_message
 from .models import Declared, RawDocument, Stripped
 from .office import OFFICE_SUFFIXES, OfficeError, read_office, sniff
-from .settings import MAX_READ_BYTES
 
 __all__ = ["ReadError", "decode", "detect_format", "read_file", "normalise_line", "is_furniture", "parse_bar",
            "TITLE_END_RE", "looks_like_title", "CONTENT_CONTAINERS"]
 
-MAX_BYTES = MAX_READ_BYTES  # larger files are refused with a clear message
 
 
 class ReadError(SourceError):
@@ -60,8 +60,8 @@ def decode(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
     """Return (text, encoding name).  Raises ReadError for empty/binary/undecodable."""
     if not data.strip():
         raise ReadError(path, "文件为空")
-    if len(data) > MAX_BYTES:
-        raise ReadError(path, f"文件过大（{len(data) / 1048576:.1f} MB，上限 {MAX_BYTES // 1048576} MB），疑似非公文文件，已跳过")
+    if len(data) > max_source_bytes(path):  # the one bound of add, parse and build (limits.py)
+        raise ReadError(path, too_large_message(len(data), max_source_bytes(path)))
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data[3:], "utf-8", path), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -173,14 +173,16 @@ def read_file(path: Path | str) -> RawDocument:
     """Read one source file; raises ReadError with a Chinese message on bad input."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # no FIFO or device is read; at most the size bound
+    except SourceError as e:
+        raise ReadError(path, e.message)
     except OSError as e:
         raise ReadError(path, f"无法读取文件：{e.strerror or e}")
     kind = sniff(data)  # PDF / DOCX / DOC / WPS by their bytes, whatever the name (office.py)
     if kind is not None or (path.suffix.lower() in OFFICE_SUFFIXES and data.strip() and b"\x00" in data[:4096]):
         return _read_office(path, data, kind)
     text, encoding = decode(data, path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = neutralise(text.replace("\r\n", "\n").replace("\r", "\n"))  # no bidi override reverses a title (textsafe.py)
     fmt = detect_format(path, text)
     if fmt == "html":
         doc = _read_html(path, text)
@@ -208,14 +210,28 @@ def _read_office(path: Path, data: bytes, kind: str | None) -> RawDocument:
     return doc
 
 
+_ABSOLUTE_URL = re.compile(r"^https?://[^\s/?#]+", re.I)
+
+
 def _finish(path: Path, fmt: str, text: str, lines: list[SourceLine], declared: list[Declared],
             header: dict[str, str] | None = None, stripped: list[Stripped] | None = None) -> RawDocument:
+    for line in lines:  # HTML entities (&#x202E;) are decoded after read_file's pass
+        if INVISIBLE.search(line.text):
+            line.text = neutralise(line.text)
+    for d in declared:
+        d.value = neutralise(d.value)
+    # a source address is absolute http(s) or nothing: a relative canonical or meta Url became a
+    # link to a page the site does not have and failed every build's link check (issue 28)
+    declared = [d for d in declared if d.field != "source_url" or _ABSOLUTE_URL.match(d.value)]
     c = clean(lines, fmt)
-    head = dict(header or {})
+    head = {k: neutralise(v) for k, v in (header or {}).items()}
     for k, v in c.header.items():
         head.setdefault(k, v)
+    if "source_url" in head and not _ABSOLUTE_URL.match(head["source_url"]):
+        del head["source_url"]
     return RawDocument(path=path, format=fmt, encoding="", text=text, lines=c.lines, header=head,
-                       stripped=list(stripped or []) + c.stripped, declared=declared + c.declared,
+                       stripped=list(stripped or []) + c.stripped,
+                       declared=declared + [d for d in c.declared if d.field != "source_url" or _ABSOLUTE_URL.match(d.value)],
                        table_rows=c.table_rows)
 
 

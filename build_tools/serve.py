@@ -92,6 +92,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         real = os.path.realpath(local)
         if real != root and not real.startswith(root + os.sep):
             return os.path.join(root, ".iparchive-outside-the-site")  # does not exist: 404
+        try:
+            mode = os.stat(real).st_mode
+        except OSError:
+            return local
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # a FIFO or device: open() would block a thread for good
+            return os.path.join(root, ".iparchive-outside-the-site")
         return local
 
     def guess_type(self, path) -> str:

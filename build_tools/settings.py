@@ -38,8 +38,8 @@ FORK_INDEX_MIN = 1000  # documents: the CLI index is built in a forked child bes
 
 # A page carries ~650 bytes of anchors and citation buttons per clause: a 9 MB text of short paragraphs became a
 # 96 MB page (issue 11).  The largest real document (人民检察院刑事诉讼规则, lawrefbook) is 0.31 MB.
-MAX_SOURCE_BYTES = 2_000_000  # a source text (pipeline.load_documents refuses a larger one)
-MAX_READ_BYTES = 10 * 1024 * 1024  # any file read.read_file is given: larger ones are refused with a clear message
+# Size bounds of what one input may cost (source files by suffix or kind, sidecars, clauses per document) are
+# in limits.py, with the functions that enforce them (read_regular: never a FIFO, at most the bound).
 
 LARGE_CLAUSES = 5000  # clauses: above it the site searches with Pagefind (≈ 7 MB of Material index, ~2 s)
 SEARCH_BACKEND_THRESHOLD = 10_000  # CLI index records: above it backend "auto" picks tantivy over Whoosh
@@ -67,6 +67,7 @@ SHARED_ENV = "IPARCHIVE_SHARED"
 CHROMIUM_ENV = "IPARCHIVE_CHROMIUM"
 NO_COLOR_ENV = "NO_COLOR"
 OCR_ENV = "IPARCHIVE_OCR"
+DEBUG_ENV = "IPARCHIVE_DEBUG"
 
 ENVIRONMENT = {
     SEARCH_ENV: "the site's search: material, pagefind or auto (by LARGE_CLAUSES; write/site_mode.py)",
@@ -83,6 +84,7 @@ ENVIRONMENT = {
     SHARED_ENV: "the shared data (seeds, corpora) for tests and benchmarks; default ../shared",
     CHROMIUM_ENV: "the Chromium binary of the browser tests and benchmarks; default /usr/bin/chromium",
     NO_COLOR_ENV: "set: 'iparchive search' prints no colours (no-color.org; search/cli.py)",
+    DEBUG_ENV: "set: an unexpected failure prints its traceback too (it always goes to build/iparchive-error.log)",
     OCR_ENV: "1: pages without a text layer are read by OCR (tesseract; office.py; the CLI's --ocr sets it)",
 }
 

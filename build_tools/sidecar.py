@@ -25,6 +25,20 @@ schema (issue 11, each case a test in tests/test_security.py):
   ``source_url: 12`` failed the whole site's link check);
 * text fields hold no control characters (terminal escapes);
 * ``date_written`` after ``date_published`` is a warning (``date_order``).
+
+Issue 28 (each case a test in tests/test_security.py, ``SHAPES``):
+
+* ``SCHEMA`` is the one table of keys and their checks (a new key, such
+  as ``attachments`` or a 施行 date, is one row); ``validate`` never
+  raises, whatever the YAML value (``status: [正式]`` crashed ``check``);
+* ``Loader`` refuses anchors and aliases (a 316-byte alias bomb expanded to
+  351 MB), nesting past ``MAX_DEPTH`` (a 20,000-deep list crashed
+  ``check``) and a key given twice (the last won, silently), naming both lines;
+* bidi and invisible controls (``textsafe.INVISIBLE``: U+202E made a title
+  display as another) are refused in every text value;
+* ``id: index`` is refused (``RESERVED_IDS``: it replaced the document list);
+* the file is read through ``limits.read_regular`` (never a FIFO, at most
+  ``limits.SIDECAR_BYTES``).
 """
 from __future__ import annotations
 
@@ -32,35 +46,87 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import yaml
 
 from . import regions
 from .errors import SourceError
+from .limits import SIDECAR_BYTES, read_regular
+from .textsafe import invisible_in
 from .doctypes import MISSING_LABELS, STATUSES, doc_type_of
 from .models import Forwarded, Notice
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FIELDS = {"id", "title", "issuer", "doc_number", "date_written", "date_published", "date_effective", "year", "region",
-          "doc_type", "status", "source_url", "forwarded_title", "kind", "basis", "notes", "attachments"}
 BASIS_VALUES = {"printed", "inferred", "sidecar"}
-TEXT_FIELDS = ("title", "doc_number", "doc_type", "source_url", "forwarded_title", "kind", "status")
 KINDS = {"notice", "law"}
 URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+MAX_DEPTH = 16  # nesting of mappings/lists (the schema needs 2: basis, notes)
+
+
 class Loader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps: dates stay the strings the
-    editor typed, so an impossible unquoted date is a validation error
-    with its line instead of a ValueError from the YAML library."""
+    """SafeLoader for sidecars (issue 28: a 316-byte alias bomb made 351 MB
+    of output; a 20,000-deep list crashed ``check``; a repeated key silently
+    won over the first):
+
+    * no implicit timestamps: dates stay the strings the editor typed, so an
+      impossible unquoted date is a validation error with its line;
+    * anchors and aliases (``&a`` / ``*a``) refused: nothing is expanded;
+    * nesting deeper than ``MAX_DEPTH`` refused before it recurses;
+    * a key given twice is an error naming both lines."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "不允许使用 YAML 别名（*name）：sidecar 中每个值须直接写出",
+                                              event.start_mark)
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, "不允许使用 YAML 锚点（&name）：sidecar 中每个值须直接写出",
+                                              event.start_mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"嵌套超过 {MAX_DEPTH} 层", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = (key_node.tag, key_node.value)
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"键 {key_node.value!r} 重复（第 {seen[key]} 行与第 "
+                            f"{key_node.start_mark.line + 1} 行）：只能写一次", key_node.start_mark)
+                    seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 Loader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
     for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _compose_and_load(text: str):
+    """(node, value) of one YAML document with ``Loader``; one pass."""
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 class SidecarError(SourceError):
@@ -79,9 +145,11 @@ def load_sidecar(path: Path | str) -> Sidecar:
     """Parse and validate; raises SidecarError (first error) with file:line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, SIDECAR_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise SidecarError(path, "sidecar 必须是 UTF-8 编码")
+    except SourceError as e:  # a FIFO, a device, over SIDECAR_BYTES
+        raise SidecarError(path, e.message)
     side = parse_sidecar(path, text)
     errors = validate(side)
     if errors:
@@ -94,13 +162,14 @@ def parse_sidecar(path: Path, text: str) -> Sidecar:
     """YAML -> Sidecar (values and the line of each key), not yet validated;
     SidecarError with the line for syntax errors and a non-mapping top level."""
     try:
-        node = yaml.compose(text, Loader=Loader)
-        values = yaml.load(text, Loader=Loader)
+        node, values = _compose_and_load(text)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         raise SidecarError(path, f"YAML 语法错误：{e.problem or e}", mark.line + 1 if mark else None)
     except (yaml.YAMLError, ValueError, TypeError) as e:  # e.g. a bad !!binary value
         raise SidecarError(path, f"YAML 无法解析：{e}")
+    except RecursionError:  # the depth bound comes first; kept for any path that still recurses
+        raise SidecarError(path, f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）")
     if values is None:
         raise SidecarError(path, "sidecar 为空：至少需要 id")
     if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
@@ -133,70 +202,156 @@ def check_url(value: Any) -> Optional[str]:
     return None
 
 
+def _text(value: Any, key: str, *, multiline: bool = False) -> Optional[str]:
+    """Why ``value`` is not an acceptable text value (None if it is)."""
+    if not isinstance(value, str):
+        return f"{key} 应为字符串，实为 {type(value).__name__} {_short(value)}"
+    if CONTROL_RE.search(value) or (not multiline and "\n" in value.strip()):
+        return f"{key} 含换行或控制字符：{_short(value)}"
+    if invisible_in(value):
+        return (f"{key} 含不可见的排版控制字符 {invisible_in(value)}（如从右到左覆盖，会使文字显示为另一段文字）："
+                "请删去")
+    return None
+
+
+def _short(value: Any) -> str:
+    r = repr(value)
+    return r if len(r) <= 80 else r[:80] + "…"
+
+
+def _one_of(choices, label: str) -> Callable[[Any, str], Optional[str]]:
+    def check(value: Any, key: str) -> Optional[str]:
+        if not isinstance(value, str) or value not in choices:
+            return f"{label} {_short(value)}（可用：{'、'.join(sorted(choices))}）"
+        return None
+    return check
+
+
+def _check_id(value: Any, key: str) -> Optional[str]:
+    if not isinstance(value, str) or not ID_RE.match(value) or len(value) > 80:
+        return f"id {_short(value)} 不合法：只能用小写字母、数字和连字符 [a-z0-9-]"
+    if value in RESERVED_IDS:
+        return f"id {value!r} 是网站自身页面的名字（{RESERVED_IDS[value]}），不能用作文件 id：请另取一个"
+    return None
+
+
+def _check_text(value: Any, key: str) -> Optional[str]:
+    return _text(value, key)
+
+
+def _check_doc_number(value: Any, key: str) -> Optional[str]:
+    return None if isinstance(value, int) and not isinstance(value, bool) else _text(value, key)
+
+
+def _check_url(value: Any, key: str) -> Optional[str]:
+    why = check_url(value) or _text(value, key, multiline=True)
+    return f"source_url {why}" if why and not why.startswith(key) else why
+
+
+def _check_date(value: Any, key: str) -> Optional[str]:
+    why = check_date(value)
+    return f"{key} {why}" if why else None
+
+
+def _check_year(value: Any, key: str) -> Optional[str]:
+    if not (isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100):
+        return f"year 应为四位年份，实为 {_short(value)}"
+    return None
+
+
+def _check_region(value: Any, key: str) -> Optional[str]:
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or regions.lookup(str(value)) is None:
+        return f"未知地区 {_short(value)}（用 GB/T 2260 名称或代码，或 全国）"
+    return None
+
+
+def _check_issuer(value: Any, key: str) -> Optional[str]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        return f"issuer 应为字符串或字符串列表，实为 {_short(value)}"
+    for x in items:
+        why = _text(x, key)
+        if why:
+            return why
+    return None
+
+
+def _check_basis(value: Any, key: str) -> Optional[str]:
+    if not isinstance(value, dict):
+        return "basis 应为映射，如 {year: inferred}"
+    for k, b in value.items():
+        if not isinstance(k, str) or k not in SCHEMA:
+            return f"basis 中的未知字段 {_short(k)}"
+        if not isinstance(b, str) or b not in BASIS_VALUES:
+            return f"basis.{k} 只能是 {'/'.join(sorted(BASIS_VALUES))}"
+    return None
+
+
+def _check_notes(value: Any, key: str) -> Optional[str]:
+    if not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
+        return "notes 应为字符串列表"
+    for n in value:
+        why = _text(n, key, multiline=True)
+        if why:
+            return "notes 含控制字符或不可见的排版控制字符（如从右到左覆盖）"
+    return None
+
+
+def _check_attachments(value: Any, key: str) -> Optional[str]:
+    errs = check_attachments(value, None)
+    return "；".join(msg for _, msg in errs) if errs else None
+
+
+# THE SCHEMA: one row per sidecar key -> its check (value, key) -> message or None.
+# A new key (attachments, a 施行 date …) is one row here, plus its use in apply_sidecar.
+SCHEMA: dict[str, Callable[[Any, str], Optional[str]]] = {
+    "id": _check_id,
+    "title": _check_text,
+    "issuer": _check_issuer,
+    "doc_number": _check_doc_number,
+    "date_written": _check_date,
+    "date_published": _check_date,
+    "date_effective": _check_date,  # 施行日期 of this text (issue 25; apply_sidecar notes it on the page)
+    "year": _check_year,
+    "region": _check_region,
+    "doc_type": _check_text,  # its slug against the site's names: pipeline.name_problems
+    "status": _one_of(STATUSES, "未知状态"),
+    "source_url": _check_url,
+    "forwarded_title": _check_text,
+    "kind": _one_of(KINDS, "未知 kind"),
+    "basis": _check_basis,
+    "notes": _check_notes,
+    "attachments": _check_attachments,  # held files of <stem>.files/ -> 附件 numbers (issue 30)
+}
+FIELDS = set(SCHEMA)
+# names of the site's own pages that a document's id or slug would replace (issue 28:
+# id: index replaced the document list, doc_type: Index the 按文种 page)
+RESERVED_IDS = {"index": "文件列表 notices/index.html"}
+
+
 def validate(side: Sidecar) -> list[tuple[Optional[int], str]]:
-    """All problems as (line, Chinese message); errors only (warnings go to side.warnings)."""
+    """All problems as (line, Chinese message); errors only (warnings go to
+    side.warnings).  Never raises for any YAML value (issue 28: a list where
+    a status was expected crashed ``check``)."""
     v, ln = side.values, side.lines
     errs: list[tuple[Optional[int], str]] = []
     for key in v:
-        if key not in FIELDS:
-            errs.append((ln.get(key), f"未知字段 {key!r}（可用：{', '.join(sorted(FIELDS))}）"))
+        if not isinstance(key, str) or key not in SCHEMA:
+            errs.append((ln.get(key) if isinstance(key, str) else None,
+                         f"未知字段 {_short(key)}（可用：{', '.join(sorted(SCHEMA))}）"))
     if "id" not in v:
         errs.append((1, "缺少 id"))
-    elif not isinstance(v["id"], str) or not ID_RE.match(v["id"]) or len(v["id"]) > 80:
-        errs.append((ln.get("id"), f"id {v['id']!r} 不合法：只能用小写字母、数字和连字符 [a-z0-9-]"))
-    for key in TEXT_FIELDS:
-        val = v.get(key)
-        if val is None:
-            continue
-        if key == "doc_number" and isinstance(val, int) and not isinstance(val, bool):
-            continue
-        if not isinstance(val, str):
-            errs.append((ln.get(key), f"{key} 应为字符串，实为 {type(val).__name__} {val!r}"))
-        elif CONTROL_RE.search(val) or (key != "source_url" and "\n" in val.strip()):
-            errs.append((ln.get(key), f"{key} 含换行或控制字符：{val!r}"))
-    if isinstance(v.get("source_url"), str):
-        why = check_url(v["source_url"])
-        if why:
-            errs.append((ln.get("source_url"), f"source_url {why}"))
-    if isinstance(v.get("kind"), str) and v["kind"] not in KINDS:
-        errs.append((ln.get("kind"), f"kind 只能是 {'/'.join(sorted(KINDS))}，实为 {v['kind']!r}"))
-    for key in ("date_written", "date_published", "date_effective"):
-        val = v.get(key)
-        if val is not None:
-            why = check_date(val)
+    for key, check in SCHEMA.items():
+        if key in v and (v[key] is not None or key == "id"):
+            try:
+                why = check(v[key], key)
+            except Exception as e:  # a check that meets a shape it did not expect: still one error, with its line
+                why = f"{key} 的值无法校验（{type(e).__name__}）：{_short(v[key])}"
             if why:
-                errs.append((ln.get(key), f"{key} {why}"))
+                errs.append((ln.get(key), why))
     dw, dp = v.get("date_written"), v.get("date_published")
     if dw and dp and not check_date(dw) and not check_date(dp) and str(dw) > str(dp):
         side.warnings.append((ln.get("date_written"), f"成文日期 {dw} 晚于发布日期 {dp}，请核对"))
-    if v.get("year") is not None and not (isinstance(v["year"], int) and not isinstance(v["year"], bool)
-                                          and 1900 <= v["year"] <= 2100):
-        errs.append((ln.get("year"), f"year 应为四位年份，实为 {v['year']!r}"))
-    if v.get("region") is not None and regions.lookup(str(v["region"])) is None:
-        errs.append((ln.get("region"), f"未知地区 {v['region']!r}（用 GB/T 2260 名称或代码，或 全国）"))
-    if v.get("status") is not None and v["status"] not in STATUSES:
-        errs.append((ln.get("status"), f"未知状态 {v['status']!r}（可用：{'、'.join(sorted(STATUSES))}）"))
-    iss = v.get("issuer")
-    if iss is not None and not (isinstance(iss, str) or (isinstance(iss, list) and all(isinstance(x, str) for x in iss))):
-        errs.append((ln.get("issuer"), f"issuer 应为字符串或字符串列表，实为 {iss!r}"))
-    elif isinstance(iss, (str, list)) and any(CONTROL_RE.search(x) for x in ([iss] if isinstance(iss, str) else iss)):
-        errs.append((ln.get("issuer"), "issuer 含控制字符"))
-    basis = v.get("basis")
-    if basis is not None:
-        if not isinstance(basis, dict):
-            errs.append((ln.get("basis"), "basis 应为映射，如 {year: inferred}"))
-        else:
-            for k, b in basis.items():
-                if k not in FIELDS:
-                    errs.append((ln.get("basis"), f"basis 中的未知字段 {k!r}"))
-                elif b not in BASIS_VALUES:
-                    errs.append((ln.get("basis"), f"basis.{k} 只能是 {'/'.join(sorted(BASIS_VALUES))}"))
-    errs += check_attachments(v.get("attachments"), ln.get("attachments"))
-    notes = v.get("notes")
-    if notes is not None and not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
-        errs.append((ln.get("notes"), "notes 应为字符串列表"))
-    elif notes and any(CONTROL_RE.search(n) for n in notes):
-        errs.append((ln.get("notes"), "notes 含控制字符"))
     return errs
 
 

@@ -17,7 +17,12 @@ Forms handled (after ``query.fold_query``)::
     *  or  *:*                 -> Every()
     foo:bar (unknown field)    -> Lit(text, foo:bar)   (Whoosh reads it as text too)
 
-Raises ``SearchError`` with a Chinese message for a bad year or range.
+Raises ``SearchError`` with a Chinese message for a bad year or range, and
+for a query past its bounds (issue 28: 300 nested parentheses, 5,000 × NOT
+or 2,000 × ``a AND (`` hit Python's recursion limit; a 5,000-word phrase
+took 40–53 s): at most ``MAX_QUERY_CHARS`` characters, ``MAX_TOKENS``
+tokens, ``MAX_DEPTH`` levels of parentheses and NOT, ``MAX_PHRASE_TERMS``
+terms in one phrase or word, ``MAX_PHRASE_PREFIXES`` space-cut Han words in a phrase.
 """
 from __future__ import annotations
 
@@ -29,6 +34,13 @@ from . import tokenizer as tk
 from .schema import GRAM_FIELDS, SearchError, field_names
 
 OPS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+MAX_QUERY_CHARS = 1000  # a pasted clause of the archive is rarely over 300
+MAX_TOKENS = 200
+MAX_DEPTH = 20
+MAX_PHRASE_TERMS = 200
+# a Han word cut by a space inside quotes ends in a prefix term (``权*``), which the index expands:
+# "专利权 专利权 …" cost ~0.3 s per word on the 11-document archive (a 5,000-word phrase: 40–53 s)
+MAX_PHRASE_PREFIXES = 8
 
 
 @dataclass
@@ -264,6 +276,13 @@ class _Parser:
             y = _year(self.q, val)
             return Range("year", y, y, boost)
         prefix = not quoted and val.endswith("*") and len(val.rstrip("*")) > 0
+        if fld in GRAM_FIELDS:
+            grams = tk.query_grams(val)
+            if len(grams) > MAX_PHRASE_TERMS:
+                raise _error(_shown(self.q), f"一个词或短语中的字词过多（上限 {MAX_PHRASE_TERMS} 个）：请缩短后再检索")
+            if quoted and sum(1 for g in grams if g[0].endswith(tk.PREFIX)) > MAX_PHRASE_PREFIXES:
+                raise _error(_shown(self.q), f"引号内以空格分开的中文词过多（上限 {MAX_PHRASE_PREFIXES + 1} 个）："
+                                             "请去掉空格，或拆成几个词分别检索")
         if prefix:
             val = val.rstrip("*")
         return Lit(fld, val, quoted=quoted, prefix=prefix, boost=boost)
@@ -278,7 +297,41 @@ def parse(q: str, text: str) -> Optional[Node]:
     None when nothing searchable is left (``，。、``)."""
     if text in ("*", "*:*"):
         return Every()
-    return simplify(_Parser(q, lex(text)).parse_and(0, "text"))
+    if len(text) > MAX_QUERY_CHARS:
+        raise _error(_shown(q), f"检索式过长（{len(text)} 个字符，上限 {MAX_QUERY_CHARS}）：请缩短后再检索")
+    toks = lex(text)
+    if len(toks) > MAX_TOKENS:
+        raise _error(_shown(q), f"检索式的词和运算符过多（{len(toks)} 个，上限 {MAX_TOKENS}）：请拆成几次检索")
+    deepest = _nesting(toks)  # parentheses and NOT chains nest the tree (and the parser's recursion)
+    if deepest > MAX_DEPTH:
+        raise _error(_shown(q), f"括号或 NOT 嵌套过深（{deepest} 层，上限 {MAX_DEPTH}）")
+    return simplify(_Parser(q, toks).parse_and(0, "text"))
+
+
+def _shown(q: str) -> str:
+    """The query as a message quotes it: long ones cut."""
+    return q if len(q) <= 60 else q[:60] + "……"
+
+
+def _nesting(toks: list[tuple[str, str]]) -> int:
+    """Deepest nesting of the tree: open parentheses plus the NOTs in a row
+    that lead into each of them and into the operand."""
+    stack: list[int] = []  # the nesting outside each open parenthesis
+    level = nots = deepest = 0
+    for kind, val in toks:
+        if kind == "(":
+            stack.append(level)
+            level += nots + 1
+            nots = 0
+        elif kind == ")":
+            level = stack.pop() if stack else 0
+            nots = 0
+        elif (kind, val) == ("OP", "NOT"):
+            nots += 1
+        elif kind != "FIELD":
+            nots = 0
+        deepest = max(deepest, level + nots)
+    return deepest
 
 
 def simplify(node: Node) -> Optional[Node]:

@@ -39,8 +39,16 @@ NEW_QUERY = "植物新品种权质押融资"
 NEW_LAW = LAWREF / "宪法" / "宪法修正案（1988年）.md"
 # the build of `iparchive build`, on a staged work directory (exit codes as cmd_build)
 DRIVER = """
-import sys
+import errno, os, sys
 from pathlib import Path
+full = os.environ.get("IPARCHIVE_TEST_FULL_DISK")  # a full disk while writing this file (its fsync fails)
+if full:
+    real_fsync = os.fsync
+    def fsync(fd):
+        if "." + full + "." in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+    os.fsync = fsync
 from build_tools.pipeline import build_site, staged_paths
 from build_tools.publish import BuildBusy
 try:
@@ -51,15 +59,19 @@ except BuildBusy as e:
     sys.exit(2)
 sys.exit(0 if rep.ok and not any(p.level == "error" for p in rep.problems) else (1 if rep.ok else 2))
 """
-STEPS = ["locked", "loaded", "enriched", "written", "mkdocs", "linkchecked", "commit", "swapped:site",
-         "write:anchors.lock", "write:ids.lock", "index", "swapped:index"]
+STEPS = ["locked", "loaded", "enriched", "written", "mkdocs", "linkchecked", "commit", "write:anchors.lock",
+         "write:ids.lock", "locks-written", "swapped:site", "site-live", "index", "swapped:index"]
+# the steps after the swap: the new site is live (and its locks were made durable before it)
+LIVE_STEPS = ("swapped:site", "site-live", "index", "swapped:index")
 
 
-def _start(work: Path, *, pause: str | None = None, wait: bool = True) -> subprocess.Popen:
+def _start(work: Path, *, pause: str | None = None, wait: bool = True, full_disk: str | None = None) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop(PAUSE_ENV, None)
     if pause:
         env[PAUSE_ENV] = pause
+    if full_disk:
+        env["IPARCHIVE_TEST_FULL_DISK"] = full_disk
     return subprocess.Popen([sys.executable, "-c", DRIVER, str(ROOT), str(work), "wait" if wait else "fail"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -163,6 +175,8 @@ def _assert_consistent(work: Path, before: dict, after: dict) -> str:
     live = "old" if now["site"] == before["site"] else "new"
     if live == "new":
         assert now["site"] == after["site"], "a site that is neither the last good one nor the new one"
+        # issue 28: the locks are durable before the swap, so a live site never lacks its lock rows
+        assert now["lock"] == after["lock"] and now["ids"] == after["ids"], "a live site without its lock rows"
     assert linkcheck(work / "site") == []
     assert "kunming-2022-4dd4de" in _search(work, "惩罚性赔偿")
     return live
@@ -187,8 +201,7 @@ def test_kill_9_at_each_step_keeps_a_good_site_lock_and_index(states, tmp_path, 
         time.sleep(0.1)
     assert _mkdocs_children(work) == []
     live = _assert_consistent(work, before, after)
-    assert live == ("new" if step in ("swapped:site", "write:anchors.lock", "write:ids.lock", "index",
-                                      "swapped:index") else "old")
+    assert live == ("new" if step in LIVE_STEPS else "old")
     # the next build succeeds and ends exactly where an undisturbed one does
     r = _build(work)
     assert r.returncode == 0, r.stderr
@@ -197,6 +210,48 @@ def test_kill_9_at_each_step_keeps_a_good_site_lock_and_index(states, tmp_path, 
     leftovers = [p.name for p in work.iterdir() if p.name.endswith((".tmp", ".swap", ".old", ".result.json"))]
     assert leftovers == []
     assert not any(p.name.endswith(".tmp") for p in (work / "source_texts").iterdir())
+
+
+def test_a_document_live_after_a_kill_right_after_the_swap_cannot_vanish_silently(states, tmp_path):
+    """Issue 28: the site swapped in before the locks were written; a kill
+    right after the swap left a live document with no lock rows, and deleting
+    it made its published clause ids vanish with no error."""
+    base, before, after = states
+    work = _copy(base, tmp_path / "g")
+    proc = _start(work, pause="swapped:site")
+    _wait_marker(proc, "swapped:site")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    proc.stdout.close()
+    assert _assert_consistent(work, before, after) == "new"
+    law = work / "source_texts" / NEW_LAW.name
+    assert law.is_file()
+    law.unlink()
+    law.with_suffix(".yml").unlink()
+    r = _build(work)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert _state(work)["site"] == after["site"]  # the live document stays published
+
+
+@pytest.mark.parametrize("lock", ["anchors.lock", "works.lock", "ids.lock"])
+def test_a_full_disk_while_writing_a_lock_publishes_nothing_and_says_so(states, tmp_path, lock):
+    """Issue 28: anchors.lock written after the swap, a full disk there said
+    「未发布任何内容」 with the new site live.  Now the locks are written
+    before the swap: a full disk leaves the last good site, and says so truly."""
+    base, before, after = states
+    work = _copy(base, tmp_path / "f")
+    proc = _start(work, full_disk=lock)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 2, err
+    assert "未发布任何内容" in err and "Traceback" not in err and lock in err
+    now = _state(work)
+    assert now["site"] == before["site"]  # true: nothing was published
+    assert now["lock"] in (before["lock"], after["lock"]) and now["ids"] in (before["ids"], after["ids"])
+    assert not [p for p in (work / "source_texts").iterdir() if p.name.endswith(".tmp")]
+    r = _build(work)
+    assert r.returncode == 0, r.stderr
+    _assert_same(_state(work), after)
 
 
 def test_two_builds_at_once_both_succeed_and_site_never_vanishes(states, tmp_path):

@@ -233,11 +233,11 @@ def test_sniffing_is_by_bytes(tmp_path):
 
 
 def test_office_files_have_their_own_size_bound(tmp_path, monkeypatch):
-    """A text source over pipeline.MAX_SOURCE_BYTES is refused; an office file is bounded by
-    office.MAX_BYTES for its format instead (images and fonts make PDFs large)."""
-    from build_tools import office, pipeline  # the bounds under test
+    """A text source over its bound (limits.SOURCE_BYTES) is refused; an office file is bounded by
+    limits.OFFICE_BYTES for its format instead (images and fonts make PDFs large)."""
+    from build_tools import limits, office, pipeline  # the bounds under test
 
-    monkeypatch.setattr(pipeline, "MAX_SOURCE_BYTES", 50_000)
+    monkeypatch.setitem(limits.SOURCE_BYTES, ".txt", 50_000)
     pdf = tmp_path / "001-att1.pdf"
     pdf.write_bytes((ATTACH / "001-att1.pdf").read_bytes())
     txt = tmp_path / "big.txt"

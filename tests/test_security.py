@@ -27,6 +27,7 @@ from lxml import html as lxml_html
 from build_tools.cli import safe_text
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
 from build_tools.write.common import safe_url
+from build_tools.write.linkcheck import linkcheck
 from conftest import LAWREF, ROOT, SHARED
 
 # every classic payload in one string: each sets a flag if it ever runs
@@ -486,3 +487,543 @@ def test_two_byte_identical_sources_with_their_own_ids_are_reported(archive):
     problems = check_archive_at(archive)
     dup = [p for p in problems if Path(p.file).name == twin.name and "内容完全相同" in p.message]
     assert len(dup) == 1 and KUNMING in dup[0].message
+
+
+# ============================================================ issue 28: hostile input II, by principle
+
+def _doc(src: Path, name: str, k: int, sidecar: str) -> Path:
+    """A new document derived from seed 002 (its places renamed, so it is not a near-duplicate)."""
+    body = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8")
+    f = src / name
+    f.write_text(body.replace("昆明", f"样{k}", 3).replace("持续加强", f"持续加强（第{k}稿）", 1), encoding="utf-8")
+    f.with_suffix(".yml").write_text(sidecar, encoding="utf-8")
+    return f
+
+
+def _check(root: Path) -> subprocess.CompletedProcess:
+    r = _cli("check", root=root, timeout=300)
+    assert "Traceback" not in r.stdout + r.stderr
+    return r
+
+
+# ---- 1. no traceback reaches a user
+
+SHAPES = {  # sidecar line 2 -> what the error must say
+    "status-list": ("status: [正式]", "未知状态"),
+    "status-map": ("status: {a: 1}", "未知状态"),
+    "basis-list": ("basis: {year: [1]}", "basis.year"),
+    "basis-keys": ("basis: [year]", "basis 应为映射"),
+    "region-map": ("region: {a: 1}", "未知地区"),
+    "year-float": ("year: 2020.5", "year"),
+    "year-nan": ("year: .nan", "year"),
+    "notes-map": ("notes: {a: 1}", "notes"),
+    "kind-list": ("kind: [law]", "kind"),
+    "binary": ("title: !!binary AAAA", "title 应为字符串"),
+    "python-tag": ("title: !!python/object:os.system ls", "YAML"),
+    "set-key": ("? [a, b]\n: 1", "YAML"),
+    # 2. bounded input: aliases, an alias bomb, 20,000 levels, a key twice
+    "alias": ("title: &a 标题\ndoc_type: *a", "锚点"),
+    "bomb": ('a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+             'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]', "锚点"),
+    "deep": ("notes: " + "[" * 20000 + "]" * 20000, "嵌套"),
+    "deep-map": ("notes: " + "{a: " * 5000 + "1" + "}" * 5000, "嵌套"),
+    "dup-key": ("title: 甲\ntitle: 乙", "第 2 行与第 3 行"),
+    # 3. bidi and invisible controls in metadata
+    "bidi-title": ('title: "关于\\u202e知识产权的通知"', "U+202E"),
+    "bidi-issuer": ('issuer: ["云南省\\u2067人民政府"]', "issuer"),
+    "bidi-notes": ('notes: ["更正\\u200f说明"]', "notes"),
+    "lsep-title": ('title: "关于\\u2028知识产权的通知"', "U+2028"),
+    # 7. names the site uses itself
+    "id-index": (None, "网站自身页面"),
+}
+
+
+def test_every_bad_sidecar_shape_is_one_error_with_its_line_never_a_traceback(archive):
+    """Issue 28: a list where a status was expected, a YAML alias bomb, a
+    20,000-deep list, a repeated key: each is its document's error with its
+    line in ``check`` (exit 1), never a traceback, and the build publishes the rest."""
+    src = archive.sources
+    for k, (name, (line, _)) in enumerate(SHAPES.items()):
+        side = f"id: s-{name}\n{line}\n" if line is not None else "id: index\n"
+        _doc(src, f"s-{name}.txt", k, side)
+    _doc(src, "good-new.txt", 99, "id: good-new\nregion: 云南省\n")
+    r = _check(archive.sources.parent)
+    assert r.returncode == 1
+    for name, (line, words) in SHAPES.items():
+        row = [x for x in r.stdout.splitlines() if f"s-{name}.yml:" in x]
+        assert row and words in row[0], (name, r.stdout[-3000:])
+        assert re.search(rf"s-{name}\.yml:[1-9]\d*: error: ", row[0]), row
+    assert sum(1 for x in r.stdout.splitlines() if x.startswith("检查完毕")) == 1
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok
+    assert {Path(p.file).stem for p in rep.problems if p.level == "error"} == {f"s-{n}" for n in SHAPES}
+    assert (archive.site / "notices" / "good-new.html").is_file()
+    assert not (archive.site / "notices" / "s-bomb.html").exists()
+    # the document list is still the site's own page (id: index was refused)
+    assert 'id="doc-filter"' in (archive.site / "notices" / "index.html").read_text(encoding="utf-8")
+
+
+BOOM = """
+import sys
+import build_tools.cli as cli
+def boom(args):
+    raise RuntimeError("a bug: " + "x" * 10)
+cli.cmd_check = boom
+sys.exit(cli.main(["--root", sys.argv[1], "check"]))
+"""
+
+
+def test_an_unexpected_failure_is_a_short_message_naming_the_log_not_a_traceback(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("IPARCHIVE_DEBUG", None)
+    r = subprocess.run([sys.executable, "-c", BOOM, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "内部错误" in r.stderr
+    log = tmp_path / "build" / "iparchive-error.log"
+    assert str(log) in r.stderr and "RuntimeError: a bug" in log.read_text(encoding="utf-8")
+    env["IPARCHIVE_DEBUG"] = "1"  # asked for: the traceback too
+    r = subprocess.run([sys.executable, "-c", BOOM, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "Traceback" in r.stderr
+
+
+@pytest.mark.parametrize("lock,data,words", [
+    ("anchors.lock", b"\xff\xfe\x00garbage", "UTF-8"),
+    ("anchors.lock", None, "不是普通文件"),
+    ("redirects.yml", b"- 1\n", "映射"),
+    ("clause-history.lock", b"a: [\n", "YAML"),
+])
+def test_a_broken_lock_is_a_message_in_check_and_build(archive, lock, data, words):
+    p = archive.sources / lock
+    p.unlink(missing_ok=True)
+    if data is None:
+        p.mkdir()
+    else:
+        p.write_bytes(data)
+    r = _check(archive.sources.parent)
+    assert r.returncode in (0, 1) and words in r.stdout + r.stderr, r.stdout + r.stderr
+    r = _cli("build", "--quiet", root=archive.sources.parent, timeout=600)
+    assert "Traceback" not in r.stdout + r.stderr
+    assert r.returncode in (0, 1, 2) and (r.returncode == 0 or words in r.stderr), r.stderr[-2000:]
+
+
+# ---- 2. bounded input
+
+def test_one_size_bound_for_add_parse_and_build(archive, tmp_path):
+    """Issue 28: add said 10 MB, the build refused over 2 MB: a 5 MB file was
+    accepted and never published.  Now add, parse and build refuse it alike."""
+    from build_tools.limits import max_source_bytes
+
+    text = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8")
+    big = tmp_path / "五兆.txt"
+    big.write_text(text * (5_000_000 // len(text.encode()) + 1), encoding="utf-8")
+    assert 5_000_000 < big.stat().st_size and max_source_bytes(big) < big.stat().st_size
+    r = _cli("add", str(big), root=archive.sources.parent)
+    assert r.returncode == 2 and "文件过大" in r.stderr and "Traceback" not in r.stderr
+    assert not (archive.sources / big.name).exists() and not (archive.sources / "五兆.yml").exists()
+    r = _cli("parse", str(big))
+    assert r.returncode == 1 and "文件过大" in r.stderr
+    ok = tmp_path / "一兆.txt"  # under the bound: accepted by add, published by the build
+    ok.write_text(text.replace("昆明", "曲靖", 3) * (1_000_000 // len(text.encode())), encoding="utf-8")
+    assert _cli("add", str(ok), root=archive.sources.parent).returncode == 0
+
+
+def test_a_file_of_one_line_clauses_is_bounded_by_its_clause_count(archive):
+    """Issue 28: a 1.999 MB file of one-line clauses made a 90 MB page."""
+    from build_tools.limits import MAX_CLAUSES
+
+    lines = ["关于测试条款数量上限的通知"] + [f"第{k}条　本条为第{k}条。" for k in range(1, 60_000)]
+    f = archive.sources / "many.txt"
+    data = "\n".join(lines)
+    f.write_text(data[: 1_990_000 // 3], encoding="utf-8")
+    f.with_suffix(".yml").write_text("id: many-clauses\n", encoding="utf-8")
+    assert f.stat().st_size < 2_000_000
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok
+    err = [p for p in rep.problems if p.level == "error" and Path(p.file).name == "many.txt"]
+    assert err and "条款过多" in err[0].message and str(MAX_CLAUSES) in err[0].message
+    assert not (archive.site / "notices" / "many-clauses.html").exists()
+
+
+def test_every_real_document_is_under_the_clause_bound():
+    """The bound never refuses a real document: the seeds and the longest lawrefbook laws."""
+    from build_tools.limits import MAX_CLAUSES
+    from build_tools.pipeline import load_documents
+
+    laws = sorted(LAWREF.rglob("*.md"), key=lambda p: p.stat().st_size)[-12:]
+    res = load_documents(source_files(ROOT / "source_texts") + laws)
+    assert len(res.notices) >= 20 and not [p for p in res.problems if "条款过多" in p.message]
+    most = max(sum(1 for _ in n.walk()) for n in res.notices)
+    assert most * 2 < MAX_CLAUSES, most
+
+
+@pytest.mark.parametrize("q", [
+    "(" * 300 + "专利" + ")" * 300,
+    "专利 " + "NOT " * 5000 + "商标",
+    "a AND (" * 2000,
+    '"' + " ".join(["专利权"] * 5000) + '"',
+    "(" * 30 + "专利" + ")" * 30,
+    "NOT " * 40 + "专利",
+    '"' + "专利权人" * 240 + '"',
+    '"' + " ".join(["专利权"] * 12) + '"',  # space-cut words in quotes: each an expanded prefix term
+])
+def test_a_query_past_its_bounds_is_a_chinese_message(q):
+    from search.query import check_query
+    from search.schema import SearchError
+
+    with pytest.raises(SearchError) as e:
+        check_query(q)
+    assert "检索式" in str(e.value) and len(str(e.value)) < 300
+
+
+def test_queries_within_the_bounds_still_parse():
+    from search.query import check_query
+
+    for q in ['(专利 OR 商标) NOT 著作权 "惩罚性 赔偿"', "(" * 10 + "专利" + ")" * 10, "NOT NOT 专利 商标",
+              '"' + "知识产权保护" * 20 + '"', "title:昆明 year:[2015 TO 2023]", '"' + " ".join(["专利权"] * 9) + '"',
+              " ".join(["专利权"] * 150)]:
+        assert check_query(q)[1] is not None
+
+
+def test_no_read_from_a_fifo_or_a_device(tmp_path):
+    """Issue 28: ``parse /dev/zero`` read until memory ran out; a FIFO blocked."""
+    fifo = tmp_path / "管道.txt"
+    os.mkfifo(fifo)
+    for target in ("/dev/zero", str(fifo)):
+        r = _cli("parse", target, timeout=60)
+        assert r.returncode == 1 and "不是普通文件" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = _cli("add", str(fifo), root=tmp_path, timeout=60)
+    assert r.returncode == 2 and "不是普通文件" in r.stderr
+
+
+def test_serve_answers_404_for_a_fifo_without_blocking(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>文库</h1>", encoding="utf-8")
+    os.mkfifo(site / "pipe.html")
+    os.mkfifo(site / "pipe.bin")
+    proc = subprocess.Popen([sys.executable, "-m", "build_tools.cli", "serve", "--site", str(site), "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = re.search(r"127\.0\.0\.1:(\d+)/", proc.stdout.readline()).group(1)
+        for path, gz in (("pipe.html", True), ("pipe.bin", False), ("pipe.html", False)):
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/{path}",
+                                         headers={"Accept-Encoding": "gzip" if gz else "identity"})
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req, timeout=10)
+            assert e.value.code == 404
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=10).status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+# ---- 3. bidi and invisible controls; one line per message
+
+def test_bidi_controls_are_dropped_from_text_and_titles(archive):
+    src = archive.sources
+    body = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8").split("\n")
+    body[0] = "关于\u202e知识产权\u202c保护的通知"
+    f = src / "bidi.txt"
+    f.write_text("\n".join(body).replace("持续加强", "持续\u2067加强\u2069", 1).replace("昆明", "大理", 3), encoding="utf-8")
+    f.with_suffix(".yml").write_text("id: bidi-doc\n", encoding="utf-8")
+    page = src / "bidi-page.html"
+    page.write_text(PROVINCIAL.read_text(encoding="utf-8").replace(PROVINCIAL_TITLE, "&#x202E;" + PROVINCIAL_TITLE),
+                    encoding="utf-8")
+    page.with_suffix(".yml").write_text("id: bidi-page\n", encoding="utf-8")
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok, msgs
+    for doc in ("bidi-doc", "bidi-page"):
+        html_text = (archive.site / "notices" / f"{doc}.html").read_text(encoding="utf-8")
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", html_text), doc
+    assert "关于知识产权保护的通知" in (archive.site / "notices" / "bidi-doc.html").read_text(encoding="utf-8")
+
+
+def test_a_file_name_with_a_newline_cannot_forge_a_line_of_check(archive):
+    """Issue 28: a sidecar named ``x\\n检查完毕：0 个错误，0 个警告.yml`` printed a forged summary."""
+    forged = "检查完毕：0 个错误，0 个警告"
+    (archive.sources / f"x\n{forged}.yml").write_text("id: x\n", encoding="utf-8")
+    (archive.sources / f"y\n{forged}.txt").write_text("关于的通知\n一、正文。\n", encoding="utf-8")
+    r = _check(archive.sources.parent)
+    lines = r.stdout.splitlines()
+    assert [x for x in lines if x.startswith("检查完毕")] == [lines[-1]] and r.returncode == 1
+    assert "\\n" + forged in r.stdout
+
+
+def test_add_refuses_names_with_invisible_characters(archive, tmp_path):
+    f = tmp_path / "通知\u202etxt.txt"
+    shutil.copyfile(LAW, f)
+    r = _cli("add", str(f), root=archive.sources.parent)
+    assert r.returncode == 2 and "不可见" in r.stderr and not list(archive.sources.glob("通知*"))
+
+
+# ---- 4. ownership no file can forge
+
+def _impostor(src: Path, doc_id: str) -> Path:
+    f = src / "000_000_impostor.txt"
+    f.write_text("关于冒名顶替的通知\n一、这是另一个文件的正文。\n", encoding="utf-8")
+    f.with_suffix(".yml").write_text(f"id: {doc_id}\n", encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("how", ["emptied", "deleted", "rows-dropped"])
+def test_an_emptied_or_deleted_ids_lock_is_an_error_and_no_file_takes_a_published_id(archive, how):
+    """Issue 28: with ids.lock emptied or deleted, check said 0 errors and a
+    new file took over a published page and id."""
+    assert _build(archive, index=False)[0].ok
+    page = archive.site / "notices" / "kunming-2022-4dd4de.html"
+    good = page.read_bytes()
+    ids = archive.sources / "ids.lock"
+    if how == "emptied":
+        ids.write_bytes(b"")
+    elif how == "deleted":
+        ids.unlink()
+    else:
+        ids.write_text("".join(x + "\n" for x in ids.read_text(encoding="utf-8").split("\n") if "kunming" not in x and x),
+                       encoding="utf-8")
+    _impostor(archive.sources, "kunming-2022-4dd4de")
+    problems = check_archive_at(archive)
+    err = [p for p in problems if p.level == "error" and p.file.endswith("ids.lock")]
+    assert len(err) == 1 and "来源文件不详" not in err[0].message  # every owner named, from the live site's records
+    if how == "rows-dropped":
+        assert "kunming-2022-4dd4de" in err[0].message and KUNMING in err[0].message
+    else:
+        assert f"等 {len(source_files(ROOT / 'source_texts'))} 件" in err[0].message
+    rep, msgs = _build(archive, index=False)
+    assert not rep.ok and page.read_bytes() == good
+    assert "这是另一个文件的正文" not in page.read_text(encoding="utf-8")
+
+
+def test_a_published_name_holding_u2028_keeps_its_row_and_its_id(archive):
+    """Issue 28: ``splitlines()`` split the ids.lock row of a name holding
+    U+2028, and a new file took its id."""
+    src = archive.sources
+    name = "公告\u2028第二段.txt"
+    (src / KUNMING).rename(src / name)
+    (src / KUNMING).with_suffix(".yml").rename((src / name).with_suffix(".yml"))
+    assert _build(archive, index=False)[0].ok
+    from build_tools.anchors import load_owners
+
+    owners = load_owners(src / "ids.lock")
+    assert owners["kunming-2022-4dd4de"] == name
+    assert all(len(x.split("\t")) == 2 for x in (src / "ids.lock").read_text(encoding="utf-8").splitlines()
+               if x and not x.startswith("#"))  # even a splitlines() reader sees whole rows
+    good = (archive.site / "notices" / "kunming-2022-4dd4de.html").read_bytes()
+    imp = _impostor(src, "kunming-2022-4dd4de")
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok
+    assert [Path(p.file).name for p in rep.problems if p.level == "error"] == [imp.name]
+    assert (archive.site / "notices" / "kunming-2022-4dd4de.html").read_bytes() == good
+
+
+# ---- 7. names that cannot collide
+
+def test_a_doc_type_named_like_a_site_page_is_refused(archive):
+    """Issue 28: ``doc_type: Index`` replaced the 按文种 page."""
+    _doc(archive.sources, "type-index.txt", 1, "id: type-index\ndoc_type: Index\n")
+    _doc(archive.sources, "type-a.txt", 2, "id: type-a\ndoc_type: 工作方案\n")
+    _doc(archive.sources, "type-b.txt", 3, "id: type-b\ndoc_type: 工作-方案\n")  # the same page name
+    problems = check_archive_at(archive)
+    errs = {Path(p.file).name: p.message for p in problems if p.level == "error"}
+    assert set(errs) == {"type-index.txt", "type-b.txt"}, errs
+    assert "'工作方案'" in errs["type-b.txt"] and "gong-zuo-fang-an" in errs["type-b.txt"]
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and (archive.site / "tags" / "type" / "index.html").is_file()
+    assert "按文种" in (archive.site / "tags" / "type" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_doc_number_claimed_twice_is_an_error_naming_both(archive):
+    """Issue 28: a second document with the same 文号 (also in full-width
+    digits) silently took a third document's citation."""
+    first = _doc(archive.sources, "wenhao-a.txt", 1, "id: wenhao-a\ndoc_number: 云知发〔2023〕7号\n")
+    second = _doc(archive.sources, "wenhao-b.txt", 2, "id: wenhao-b\ndoc_number: 云知发［２０２３］７号\n")
+    problems = check_archive_at(archive)
+    errs = [p for p in problems if p.level == "error"]
+    assert [Path(p.file).name for p in errs] == [second.name] and first.name in errs[0].message
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and (archive.site / "notices" / "wenhao-a.html").is_file()
+    assert not (archive.site / "notices" / "wenhao-b.html").exists()
+
+
+def test_add_refuses_names_the_archive_uses_and_suffixes_the_build_never_reads(archive, tmp_path):
+    """Issue 28: ``add redirects.html`` wrote redirects.yml as its sidecar and
+    broke every later build; .shtml/.xhtml were accepted and never read."""
+    root = archive.sources.parent
+    red_before = (archive.sources / "redirects.yml").read_bytes() if (archive.sources / "redirects.yml").exists() else None
+    for name in ("redirects.html", "README.txt", "通知.pdf", "通知", ".hidden.txt"):
+        f = tmp_path / name
+        shutil.copyfile(PROVINCIAL, f)
+        r = _cli("add", str(f), root=root)
+        assert r.returncode == 2 and "未添加" in r.stderr and "Traceback" not in r.stderr, (name, r.stderr)
+    red_now = (archive.sources / "redirects.yml").read_bytes() if (archive.sources / "redirects.yml").exists() else None
+    assert red_now == red_before
+    # what add accepts, the build reads: a .shtml page is published
+    page = tmp_path / "江西措施.shtml"
+    shutil.copyfile(PROVINCIAL, page)
+    r = _cli("add", str(page), root=root)
+    assert r.returncode == 0, r.stderr
+    doc_id = re.search(r"id: ([a-z0-9-]+)", r.stdout).group(1)
+    # a second file of the same name but another suffix would share its sidecar
+    twin = tmp_path / "江西措施.html"
+    twin.write_text(PROVINCIAL.read_text(encoding="utf-8").replace("江西", "江右"), encoding="utf-8")
+    r = _cli("add", str(twin), root=root)
+    assert r.returncode == 2 and "sidecar" in r.stderr
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and (archive.site / "notices" / f"{doc_id}.html").is_file()
+    from build_tools.pipeline import SOURCE_SUFFIXES, source_name_problem
+
+    assert all(source_name_problem(f"a{s}") is None for s in SOURCE_SUFFIXES)
+
+
+# ---- 8. one scraped page never stops everyone
+
+def test_a_relative_canonical_or_meta_url_never_fails_the_link_check(archive):
+    """Issue 28: a relative ``<link rel=canonical>`` or ``meta Url`` pointing at
+    a missing page failed the site-wide link check (nothing published)."""
+    text = PROVINCIAL.read_text(encoding="utf-8")
+    a = re.sub(r'<meta name="Url" content="[^"]*">', '<meta name="Url" content="../missing/page.html">', text)
+    b = text.replace("<head>", '<head><link rel="canonical" href="nowhere.html">', 1).replace("江西", "江右")
+    (archive.sources / "rel-url.html").write_text(a, encoding="utf-8")
+    (archive.sources / "rel-url.yml").write_text("id: rel-url\n", encoding="utf-8")
+    (archive.sources / "rel-canon.html").write_text(b, encoding="utf-8")
+    (archive.sources / "rel-canon.yml").write_text("id: rel-canon\ndoc_number: 测试〔2099〕1号\n", encoding="utf-8")
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    for doc in ("rel-url", "rel-canon"):
+        assert (archive.site / "notices" / f"{doc}.html").is_file()
+    assert linkcheck(archive.site) == []
+
+
+# ---- 9. duplicates
+
+def test_the_same_notice_in_three_forms_is_reported(archive, tmp_path):
+    """Issue 28: LF, CRLF with trailing spaces, and HTML: published three times without a word."""
+    src = archive.sources
+    text = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8")
+    crlf = tmp_path / "昆明CRLF.txt"
+    crlf.write_bytes("\r\n".join(line + "  " for line in text.split("\n")).encode("utf-8"))
+    page = tmp_path / "昆明网页.html"
+    lines = text.split("\n")
+    page.write_text("<html><head><title>" + html.escape(lines[0]) + "</title></head><body><h1>" + html.escape(lines[0])
+                    + "</h1>" + "".join(f"<p>{html.escape(x)}</p>" for x in lines[1:] if x.strip()) + "</body></html>",
+                    encoding="utf-8")
+    root = archive.sources.parent
+    for f in (crlf, page):
+        r = _cli("add", str(f), root=root)
+        assert r.returncode == 0 and "警告" in r.stdout and KUNMING in r.stdout, (f, r.stdout, r.stderr)
+    problems = check_archive_at(archive)
+    near = [p for p in problems if "只差换行" in p.message]
+    assert sorted(Path(p.file).name for p in near) == sorted([crlf.name, page.name])
+    assert all(KUNMING in p.message for p in near)
+    rep, msgs = _build(archive, index=False)  # and at every build
+    assert rep.ok and sorted(Path(p.file).name for p in rep.problems if "只差换行" in p.message) == \
+        sorted([crlf.name, page.name])
+
+
+ADD_AT_ONCE = """
+import sys, time
+from build_tools import cli
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
+sys.exit(cli.main(["--root", sys.argv[1], "add", sys.argv[2]]))
+"""
+
+
+def test_two_adds_of_one_file_at_the_same_moment_give_one_id(archive, tmp_path):
+    import time
+
+    f = tmp_path / "同时添加.md"
+    shutil.copyfile(LAW, f)
+    at = str(time.time() + 3)
+    procs = [subprocess.Popen([sys.executable, "-c", ADD_AT_ONCE, str(archive.sources.parent), str(f), at], cwd=ROOT,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 2], outs
+    assert "内容完全相同" in "".join(err for _, err in outs) or "已存在 sidecar" in "".join(err for _, err in outs)
+    assert len(list(archive.sources.glob("同时添加*"))) == 2  # the file and one sidecar
+
+
+# ---- 6. content, never mtimes, decides what is rendered again
+
+def _date_ahead(tree: Path, seconds: float) -> None:
+    for p in tree.rglob("*"):
+        if p.is_file() and not p.is_symlink():
+            st = p.stat()
+            os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + int(seconds * 1e9)))
+
+
+@pytest.mark.parametrize("mode", ["pagefind", "material"])
+def test_files_dated_ahead_never_keep_old_text(archive, monkeypatch, mode):
+    """Issue 28: with site/ (and docs/) dated ahead (a clock set back), a
+    changed 第一条 built with exit 0 but the page, archive.json and the .txt
+    kept the old text, on every later build."""
+    monkeypatch.setenv("IPARCHIVE_SEARCH", mode)
+    assert _build(archive, index=False)[0].ok
+    assert _build(archive, index=False)[0].ok  # a second build: the dirty path of large archives
+    _date_ahead(archive.site, 365 * 86400)
+    _date_ahead(archive.docs, 365 * 86400)
+    law = archive.sources / "商标法(2019-04-23).md"
+    new = "第一条 为了加强商标管理（本句为更正后的文字），保护商标专用权"
+    law.write_text(law.read_text(encoding="utf-8").replace("第一条 为了加强商标管理，保护商标专用权", new), encoding="utf-8")
+    for _ in range(2):  # and stays right on the build after
+        rep, msgs = _build(archive, index=False)
+        assert rep.ok, msgs
+        doc = next(d for d in json.loads((archive.site / "data" / "archive.json").read_text(encoding="utf-8"))["documents"]
+                   if d["source_file"] == law.name)
+        assert "本句为更正后的文字" in (archive.site / "notices" / f"{doc['id']}.html").read_text(encoding="utf-8")
+        assert "本句为更正后的文字" in json.dumps(doc, ensure_ascii=False)
+        assert "本句为更正后的文字" in (archive.site / "data" / "notices" / f"{doc['id']}.txt").read_text(encoding="utf-8")
+
+
+def test_a_broken_link_on_one_document_page_is_dropped_and_the_rest_published(archive, monkeypatch):
+    """Isolation itself, whatever made the link: with the reader's URL rule
+    loosened (as a new reader might), the relative canonical reaches the page;
+    the link check drops it from that page, names the document, publishes all."""
+    from build_tools import read
+
+    monkeypatch.setattr(read, "_ABSOLUTE_URL", re.compile(r""))
+    text = PROVINCIAL.read_text(encoding="utf-8")
+    (archive.sources / "rel-canon.html").write_text(
+        text.replace("<head>", '<head><link rel="canonical" href="nowhere/page.html">', 1), encoding="utf-8")
+    (archive.sources / "rel-canon.yml").write_text("id: rel-canon\n", encoding="utf-8")
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    warned = [p for p in rep.problems if "已从页面去除" in p.message]
+    assert [Path(p.file).name for p in warned] == ["rel-canon.html"] and "nowhere/page.html" in warned[0].message
+    page = (archive.site / "notices" / "rel-canon.html").read_text(encoding="utf-8")
+    assert 'href="nowhere/page.html"' not in page and PROVINCIAL_TITLE in page
+    assert linkcheck(archive.site) == [] and len(list((archive.site / "notices").glob("*.html"))) > 11
+
+
+def test_a_damaged_index_is_rebuilt_and_never_reported_as_nothing_published(archive):
+    """A truncated index segment (a kill, a disk): the update failed with
+    EOFError after the site was live and the build said 「未发布任何内容」."""
+    assert _build(archive)[0].ok
+    seg = next(p for p in archive.index.iterdir() if p.suffix in (".seg", ".toc") or p.name.endswith(".store"))
+    seg.write_bytes(seg.read_bytes()[:50])
+    k = archive.sources / KUNMING
+    k.write_bytes(k.read_bytes() + "\n附：索引损坏后新增的一句。\n".encode())
+    rep, msgs = _build(archive)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    r = _cli("search", "索引损坏后新增", "--index", str(archive.index), "--json")
+    assert r.returncode == 0 and "kunming-2022-4dd4de" in r.stdout, r.stderr
+
+
+FULL_ADD = """
+import errno, os, sys
+real = os.fsync
+def fsync(fd):
+    if ".yml." in os.readlink(f"/proc/self/fd/{fd}"):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real(fd)
+os.fsync = fsync
+from build_tools import cli
+sys.exit(cli.main(["--root", sys.argv[1], "add", sys.argv[2]]))
+"""
+
+
+def test_a_full_disk_during_add_leaves_nothing_half_added(archive):
+    r = subprocess.run([sys.executable, "-c", FULL_ADD, str(archive.sources.parent), str(LAW)], cwd=ROOT,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "No space left" in r.stderr, r.stderr
+    assert not (archive.sources / LAW.name).exists() and not (archive.sources / LAW.with_suffix(".yml").name).exists()
+    assert not [p for p in archive.sources.iterdir() if p.name.endswith(".tmp")]

@@ -31,12 +31,12 @@ from urllib.parse import unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..fsutil import load_keyed, save_keyed
+from ..fsutil import load_keyed, replace_bytes, save_keyed
 
 _SKIP = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src"}
 _LINKING = ",".join(f"{tag}[{attr}]" for tag, attr in ATTRS.items())
-CACHE_VERSION = f"6-{sys.version_info[:2]}"  # marshal: tied to the Python version
+CACHE_VERSION = f"7-{sys.version_info[:2]}"  # marshal: tied to the Python version
 
 
 def scan_html(data: bytes) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -98,7 +98,9 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
     pages: dict[str, tuple] = {}
     for rel in sorted(f for f in files if f.endswith(".html")):
         st = (site / rel).stat()
-        key = (st.st_size, st.st_mtime_ns)
+        # a hint, not a proof: MkDocs writes every page it renders as a new file (new inode,
+        # new mtime); a page kept by a dirty render is the very file checked last time
+        key = (st.st_size, st.st_mtime_ns, st.st_ino)
         hit = old.get(rel)
         pages[rel] = hit if hit and hit[0] == key else (key, *_scan(site / rel))
     # pages whose anchors differ from the last check: whoever links to them is checked again
@@ -165,6 +167,36 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
             if problem:
                 problems.append(f"search_index.json: {loc} -> {problem}")
     return problems
+
+
+_PROBLEM = re.compile(r"^(?P<page>[^:]+\.html): (?P<url>.*) -> (?P<why>missing file|missing anchor #.*|points outside the site)$")
+
+
+def split_problem(problem: str) -> Optional[tuple[str, str, str]]:
+    """(page, url, what is wrong) of one ``linkcheck`` problem; None for the search index's."""
+    m = _PROBLEM.match(problem)
+    return (m["page"], m["url"], m["why"]) if m else None
+
+
+def strip_links(path: Path, urls: set[str]) -> int:
+    """Remove the links to ``urls`` from one built page (the link's text
+    stays; an element that only loads the URL goes), written as a new file
+    (the page may be a hard link into the live site).  Returns how many."""
+    tree = LexborHTMLParser(Path(path).read_bytes())
+    n = 0
+    for node in tree.css(_LINKING):
+        attr = ATTRS[node.tag]
+        value = node.attributes.get(attr)
+        if value is None or value.strip() not in urls:
+            continue
+        if node.tag == "a":
+            del node.attrs[attr]
+        else:
+            node.decompose()
+        n += 1
+    if n:
+        replace_bytes(path, tree.html.encode("utf-8"))
+    return n
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,127 @@
+"""Bounds on what one input may cost: the single place for size limits.
+
+Every command that reads a source (``iparchive add``, ``parse``, ``build``,
+``check``) asks ``max_source_bytes(path)`` and reads through
+``read_regular``; a sidecar through ``read_regular(path, SIDECAR_BYTES)``.
+Issue 28 found three limits that disagreed (``add`` said 10 MB, the build
+refused over 2 MB, so 5–9 MB files were accepted and then never published).
+
+* ``SOURCE_BYTES``: per-suffix table of text sources; ``DEFAULT_SOURCE_BYTES``
+  for the others.  Office files (PDF, DOCX, DOC/WPS, RTF) are bounded by
+  what their first bytes say they are (``OFFICE_BYTES``, ``office_bound``:
+  images and fonts make them large, a .doc may be saved under a .html name),
+  and the text taken out of one by ``MAX_TEXT_BYTES`` (office.py).
+  A page carries ~650 bytes of anchors and citation buttons per clause:
+  a 9 MB text of short paragraphs became a 96 MB page (issue 11).  The
+  largest real document (人民检察院刑事诉讼规则, lawrefbook) is 0.31 MB.
+* ``MAX_CLAUSES``: clauses of one document (a 1.999 MB file of one-line
+  clauses made a 90 MB page, issue 28).  The most in the real corpus:
+  see ``tests/test_security.py`` (every seed and lawrefbook law is under it).
+* ``read_regular(path, limit)``: opens without following a FIFO or device
+  (``O_NONBLOCK``, then ``fstat``): ``parse /dev/zero`` read until memory
+  ran out, a FIFO blocked forever (issue 28); reads at most ``limit`` bytes.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .errors import SourceError
+
+MB = 1_000_000
+DEFAULT_SOURCE_BYTES = 2 * MB
+SOURCE_BYTES: dict[str, int] = {
+    ".txt": 2 * MB, ".text": 2 * MB, ".md": 2 * MB, ".html": 2 * MB, ".htm": 2 * MB,
+}
+MIB = 1024 * 1024
+OFFICE_BYTES: dict[str, int] = {"pdf": 60 * MIB, "docx": 40 * MIB, "ole": 40 * MIB, "rtf": 40 * MIB}
+MAX_TEXT_BYTES = 2 * MB  # text taken out of an office file (UTF-8), as a text source's bound
+SIDECAR_BYTES = 256 * 1024  # a sidecar is a few hundred bytes; notes may be long
+MAX_CLAUSES = 6000  # the most of any real document: 人民检察院刑事诉讼规则, 1,876 with its items
+
+
+class TooLarge(SourceError):
+    """A file over its bound (message in Chinese, names the bound)."""
+
+
+class NotRegular(SourceError):
+    """A FIFO, device, socket or directory where a file was expected."""
+
+
+def office_kind(head: bytes) -> str | None:
+    """``pdf`` / ``docx`` / ``ole`` (Word 97 .doc, .wps) / ``rtf`` from a file's
+    first bytes (``office.size_limit`` and the bounds below), None for text."""
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    return None
+
+
+def office_bound(path: Path | str) -> int | None:
+    """The bound of an office file by its first bytes; None for a text source
+    (or a file that cannot be opened: the read reports it).  Never blocks on
+    a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        kind = office_kind(os.pread(fd, 1024, 0))
+    finally:
+        os.close(fd)
+    return OFFICE_BYTES[kind] if kind else None
+
+
+def max_source_bytes(path: Path | str) -> int:
+    """The size bound of a source file: an office file's by its bytes, else by its suffix."""
+    return office_bound(path) or SOURCE_BYTES.get(Path(path).suffix.lower(), DEFAULT_SOURCE_BYTES)
+
+
+def too_large_message(size: int, limit: int) -> str:
+    return (f"文件过大（{size / MB:.1f} MB，上限 {limit / MB:.0f} MB；文库中最大的法律约 0.3 MB）："
+            "每个条款的页面带锚点与引用按钮，这样的文件会生成近十倍大的页面，不予收录；请确认文件是否正确或拆分后再添加")
+
+
+def check_regular(path: Path | str) -> os.stat_result:
+    """``os.stat`` of ``path``; NotRegular unless it is a regular file (never opens it)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegular(path, "不是普通文件（目录、设备、管道或套接字），不予读取")
+    return st
+
+
+def read_regular(path: Path | str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (default: its
+    source bound).  NotRegular for FIFOs/devices (opened non-blocking, so a
+    FIFO never blocks), TooLarge past the bound (only ``limit + 1`` bytes
+    are ever read: a file growing while read is caught too)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular(path, "不是普通文件（目录、设备、管道或套接字），不予读取")
+        if limit is None:
+            kind = office_kind(os.pread(fd, 1024, 0))
+            limit = OFFICE_BYTES[kind] if kind else SOURCE_BYTES.get(Path(path).suffix.lower(), DEFAULT_SOURCE_BYTES)
+        if st.st_size > limit:
+            raise TooLarge(path, too_large_message(st.st_size, limit))
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise TooLarge(path, too_large_message(total, limit))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
