@@ -265,6 +265,33 @@ def cut_fragment(text: str, spans: list[tuple[int, int]]):
     return frag, frag_start, rel
 
 
+# ------------------------------------------------------------------ order
+
+RANK_ROWS = 3000  # records ranked by document (a query matching more: its backend's best RANK_ROWS)
+
+
+def rank_rows(rows: list, literals: list[tuple[str, ...]]) -> list[tuple[float, object, list]]:
+    """Relevance order, the browser's too (pagefind-search.js): documents
+    whose title holds every query literal first (中华人民共和国专利法 for
+    专利), then the documents with the most occurrences in their matching
+    clauses, then the newest (year), then by id; within a document its title
+    record, then its clauses in their order.  -> (score, record, spans)."""
+    docs: dict[str, list] = {}
+    out = []
+    for score, r in rows:
+        spans = find_literals(r.text, literals)
+        out.append((score, r, spans))
+        d = docs.get(r.doc_id)
+        if d is None:
+            title = bool(literals) and all(find_literals(r.doc_title, [lit]) for lit in literals)
+            d = docs[r.doc_id] = [title, 0, r.year or 0]
+        if r.kind != "title":
+            d[1] += len(spans)
+    out.sort(key=lambda x: (not docs[x[1].doc_id][0], -docs[x[1].doc_id][1], -docs[x[1].doc_id][2],
+                            x[1].doc_id, x[1].kind != "title", x[1].order))
+    return out
+
+
 # ------------------------------------------------------------------ search
 
 
@@ -288,11 +315,11 @@ def run_search(
     mod, s = _searcher(index_dir)
     text, tree = check_query(q)
     flt = Filters.of(region, years, theme, doc_type, status)
-    got = mod.run(s, q, text, tree, flt, max(1, limit), max(0, offset))
+    got = mod.run(s, q, text, tree, flt, max(RANK_ROWS, limit + max(0, offset)), 0)
+    rows = rank_rows(got.rows, got.literals)[max(0, offset):max(0, offset) + max(1, limit)]
     prefix = site_url.rstrip("/") + "/" if site_url else ""
     hits = []
-    for score, r in got.rows:
-        spans = find_literals(r.text, got.literals)
+    for score, r, spans in rows:
         frag, start, rel = cut_fragment(r.text, spans)
         hits.append(
             Hit(

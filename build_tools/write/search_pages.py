@@ -9,27 +9,40 @@ point at ``notices/<id>.html#s2-3`` on the real site::
 
     <html lang="zh"><body data-pagefind-body>
     <span data-pagefind-filter="region[data-v]" data-v="云南省"></span> …
-    <h1 data-pagefind-meta="title[data-title]" data-title="题名">题 名</h1>
-    <h3 id="s2-3">二 （ 三 ）</h3><p>（ 三 ） 持 续 加 强 …</p> …
+    <span data-pagefind-sort="date[data-v]" data-v="2022-03-01"></span>
+    <h1 data-pagefind-meta="title[data-title]" data-title="题名" data-pagefind-ignore>题名</h1>
+    <p>t题名 t名</p><p data-pagefind-ignore>云府发〔2022〕1号 · …</p>
+    <h3 id="s2-3">h二（三）</h3><p>（ 三 ） 持续 续加 加强 强 …</p> …
 
 Two choices, both measured by ``make bench-search`` (build_tools/bench_search.py):
 
-* **Pre-segmented text, one Han character (or punctuation mark, or run of
-  letters, or of digits) per word, split by spaces.**  Pagefind 1.5 segments
-  Chinese with its own dictionary, and not the same way when indexing and
-  when querying (Pagefind issues #1237, #659, #987): 惩罚性赔偿 or 著作权 can
-  miss pages that hold them, and our domain dictionary (地理标志, 惩罚性赔偿)
-  cannot be given to it.  Spaced characters make Pagefind a character index:
-  the search box sends the query spaced the same way, every page holding
-  the query's characters is a candidate, and the box keeps only the clauses
-  whose text holds the query exactly (``pagefind-search.js``) -- the CLI's
-  semantics, with the same segmentation everywhere (none to disagree).
-  Everything on the page is spaced (title, labels, text), and Pagefind
-  indexes it as language "und" (``mkbuild.PAGEFIND_LANGUAGE``): it splits on
-  the spaces only (its Chinese segmenter, with nothing left to split, had
-  taken 55 % of its time), so its anchor locations count exactly the
-  space-separated words it hands the browser -- the box cuts each clause's
-  text out of the page by those locations.
+* **Pre-segmented text, one word per Han character: the character and the
+  next one (an overlapping bigram, the approach of Lucene's CJK bigram
+  filter), or the character alone at the end of a run of Han characters;
+  a punctuation mark, a run of letters or of digits is one word, words are
+  split by spaces** (issue 26).  Pagefind 1.5 segments Chinese with its own
+  dictionary, and not the same way when indexing and when querying
+  (Pagefind issues #1237, #659, #987): 惩罚性赔偿 or 著作权 can miss pages
+  that hold them.  With one word per character position, a term's
+  occurrence is a chain of its bigrams at consecutive word positions
+  (三合一: 三合 at p, 合一 at p+1), which the browser reads from Pagefind's
+  word locations before fetching a single page fragment
+  (``pagefind-search.js``): for a query of Han characters the candidate
+  pages are exactly the pages holding it, counted on the first screen, and
+  the box still keeps only the clauses whose text holds the query exactly.
+  A single character finds every word it begins (Pagefind matches
+  prefixes).  Everything indexed is spaced so, and Pagefind indexes it as
+  language "und" (``mkbuild.PAGEFIND_LANGUAGE``): it splits on the spaces
+  only, so its anchor locations count exactly the space-separated words it
+  hands the browser -- the box cuts each clause's text out of the page by
+  those locations, taking the first character of each bigram.
+* **Not in the text index**: the title (``t`` before each of its words, at
+  the top of the page: 中华人民共和国专利法 ranks first for 专利 because
+  ``t专利`` is found in it), each clause heading (one word, ``h`` and the
+  label: ``h第八十二条``) and the line of 文号, issuer and date (ignored):
+  only clause text is a hit, as in the CLI.  ``date`` is a Pagefind sort
+  key (``0000-00-00`` when unknown: Pagefind leaves pages without the key
+  out of sorted results), the recency the box orders by.
 * **Filters** ``region`` (the region and every parent: 云南省 finds 昆明市's
   documents; 全国 for national ones), ``year``, ``type`` (文种), ``status``
   and ``theme`` (theme names of the document and of its clauses), the CLI's
@@ -56,6 +69,7 @@ import os
 import pickle
 import re
 import shutil
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +82,9 @@ from .common import esc, write_if_changed
 from .pagecache import code_digest, digest
 
 NATIONAL = "全国"
+TITLE_MARK = "t"  # before each title word (not a clause: found apart, ranks the document first)
+HEAD_MARK = "h"  # before a clause heading, one word (its label: never a hit, the clause text holds it)
+NO_DATE = "0000-00-00"  # the sort key of a document without a date
 # documents a Pagefind shard, chosen by measurement on the whole corpus
 # (BENCHMARKS.md, "Pagefind shards"): the browser's first query fetches index
 # chunks from every shard (one index 1.0 MB; 3 shards 1.24 MB / 0.76 s; 6
@@ -91,10 +108,49 @@ _HAN_ONE = re.compile(f"[{_HAN}]")
 _WORD_RE = re.compile(f"[{_HAN}]|[^\\w\\s]|_|(?:(?![{_HAN}])[^\\W\\d_])+|\\d+")
 
 
+class _Fold(dict):
+    """str.translate table, filled as characters are met: a character whose
+    NFKC form is one letter, digit or Han character becomes it (full-width
+    ＰＣＴ２０２５, Kangxi radical ⼈, compatibility ideographs), as the
+    browser folds the query (``keyed`` in pagefind-search.js); marks stay
+    as printed (，stays ，)."""
+
+    def __missing__(self, ch: int):
+        c = chr(ch)
+        n = unicodedata.normalize("NFKC", c)
+        out = n if len(n) == 1 and n != c and (n.isalnum() or _HAN_ONE.match(n)) else ch
+        self[ch] = out
+        return out
+
+
+_FOLD = _Fold()
+
+
+def words(text: str) -> list[str]:
+    """Pagefind's words of ``text``, one per character position of Han text:
+    ``加强“三合一”GB/T7714`` -> ``加强 强 “ 三合 合一 一 ” GB / T 7714``
+    (a Han character with the Han character right after it, or alone)."""
+    ms = list(_WORD_RE.finditer(text.translate(_FOLD)))
+    out = []
+    for i, m in enumerate(ms):
+        w = m.group()
+        if i + 1 < len(ms) and ms[i + 1].start() == m.end() and _HAN_ONE.fullmatch(w):
+            nxt = ms[i + 1].group()
+            if _HAN_ONE.fullmatch(nxt):
+                w += nxt
+        out.append(w)
+    return out
+
+
 def spaced(text: str) -> str:
-    """Pagefind's words, split by spaces: ``加强“三合一”GB/T7714`` ->
-    ``加 强 “ 三 合 一 ” GB / T 7714``."""
-    return " ".join(_WORD_RE.findall(text))
+    """``words`` split by spaces."""
+    return " ".join(words(text))
+
+
+def marked(text: str, mark: str) -> str:
+    """``words`` each behind ``mark`` (``t`` title words: ``t专利 t利法 t法``),
+    so that no query word finds them by accident."""
+    return " ".join(mark + w for w in words(text))
 
 
 def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]]:
@@ -140,11 +196,16 @@ def search_page(n: Notice, theme_names: dict[str, str] | None = None, presegment
     if doc_themes or extra:
         parts.append(f'<span data-pagefind-meta="dtheme[data-v]" data-v="{esc("、".join(doc_themes))}"></span>'
                      f'<span data-pagefind-meta="ctheme[data-v]" data-v="{esc(" ".join(extra))}"></span>')
-    parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}">{esc(seg(n.title))}</h1>')
+    parts.append(f'<span data-pagefind-sort="date[data-v]" data-v="{esc(n.date or NO_DATE)}"></span>')
+    parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}" '
+                 f'data-pagefind-ignore>{esc(n.title)}</h1>')
+    if presegment:
+        parts.append(f"<p>{esc(marked(n.title, TITLE_MARK))}</p>")
     if meta:
-        parts.append(f"<p>{esc(seg(meta))}</p>")
+        parts.append(f"<p data-pagefind-ignore>{esc(meta)}</p>")
     for c in n.walk():
-        parts.append(f'<h3 id="{esc(c.id)}">{esc(seg(c.label)) or esc(c.id)}</h3>')
+        label = re.sub(r"\s+", "", c.label or "") or c.id
+        parts.append(f'<h3 id="{esc(c.id)}">{esc(HEAD_MARK + label) if presegment else esc(label)}</h3>')
         parts += [f"<p>{esc(seg(line))}</p>" for line in c.text.split("\n") if line.strip()]
     if not n.clauses and n.body:
         parts += [f"<p>{esc(seg(line))}</p>" for line in n.body.split("\n") if line.strip()]
