@@ -270,26 +270,33 @@ def cut_fragment(text: str, spans: list[tuple[int, int]]):
 RANK_ROWS = 3000  # records ranked by document (a query matching more: its backend's best RANK_ROWS)
 
 
-def rank_rows(rows: list, literals: list[tuple[str, ...]]) -> list[tuple[float, object, list]]:
+def rank_rows(rows: list, literals: list[tuple[str, ...]]) -> list[tuple[float, object]]:
     """Relevance order, the browser's too (pagefind-search.js): documents
     whose title holds every query literal first (中华人民共和国专利法 for
     专利), then the documents with the most occurrences in their matching
     clauses, then the newest (year), then by id; within a document its title
-    record, then its clauses in their order.  -> (score, record, spans)."""
+    record, then its clauses in their order."""
     docs: dict[str, list] = {}
-    out = []
+    pats = [literal_pattern(lit) for lit in literals if lit]
     for score, r in rows:
-        spans = find_literals(r.text, literals)
-        out.append((score, r, spans))
         d = docs.get(r.doc_id)
         if d is None:
-            title = bool(literals) and all(find_literals(r.doc_title, [lit]) for lit in literals)
-            d = docs[r.doc_id] = [title, 0, r.year or 0]
+            title = "\x00" + "\x00".join(tk.gram_terms(r.doc_title)) + "\x00"
+            d = docs[r.doc_id] = [bool(pats) and all(p.search(title) for p in pats), 0, r.year or 0]
         if r.kind != "title":
-            d[1] += len(spans)
-    out.sort(key=lambda x: (not docs[x[1].doc_id][0], -docs[x[1].doc_id][1], -docs[x[1].doc_id][2],
-                            x[1].doc_id, x[1].kind != "title", x[1].order))
+            terms = "\x00" + "\x00".join(tk.gram_terms(r.text)) + "\x00"
+            d[1] += sum(len(p.findall(terms)) for p in pats)
+    out = sorted(rows, key=lambda x: (not docs[x[1].doc_id][0], -docs[x[1].doc_id][1], -docs[x[1].doc_id][2],
+                                      x[1].doc_id, x[1].kind != "title", x[1].order))
     return out
+
+
+def literal_pattern(lit: tuple[str, ...]) -> re.Pattern:
+    """A literal (query tokens, ``X*`` a prefix) as a pattern over index
+    terms joined and closed by NUL (``tk.gram_terms``): its occurrences,
+    overlapping ones too, as ``find_literals`` finds them."""
+    toks = [re.escape(t[:-1]) + "[^\\x00]*" if t.endswith(tk.PREFIX) else re.escape(t) for t in lit]
+    return re.compile("(?=\\x00" + "\\x00".join(toks) + "\\x00)")
 
 
 # ------------------------------------------------------------------ search
@@ -319,7 +326,8 @@ def run_search(
     rows = rank_rows(got.rows, got.literals)[max(0, offset):max(0, offset) + max(1, limit)]
     prefix = site_url.rstrip("/") + "/" if site_url else ""
     hits = []
-    for score, r, spans in rows:
+    for score, r in rows:
+        spans = find_literals(r.text, got.literals)
         frag, start, rel = cut_fragment(r.text, spans)
         hits.append(
             Hit(
