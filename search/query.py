@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from build_tools.doctypes import type_group
+
 from . import qparse
 from . import tokenizer as tk
 from .index import backend_module
@@ -321,7 +323,7 @@ def run_search(
     t0 = time.perf_counter()
     mod, s = _searcher(index_dir)
     text, tree = check_query(q)
-    flt = Filters.of(region, years, theme, doc_type, status)
+    flt = Filters.of(region, years, theme, type_group(doc_type), status)  # 指导意见 -> 意见, as the index
     got = mod.run(s, q, text, tree, flt, max(RANK_ROWS, limit + max(0, offset)), 0)
     rows = rank_rows(got.rows, got.literals)[max(0, offset):max(0, offset) + max(1, limit)]
     prefix = site_url.rstrip("/") + "/" if site_url else ""

@@ -75,6 +75,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..doctypes import type_group
 from ..models import Notice
 from ..vocabulary import load_vocabulary
 from ..fsutil import atomic_write_bytes, write_cache_bytes
@@ -163,7 +164,7 @@ def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]
     if n.year is not None:
         out["year"] = [str(n.year)]
     if n.doc_type:
-        out["type"] = [n.doc_type]
+        out["type"] = [type_group(n.doc_type)]  # the document list's 文种 (指导意见 -> 意见)
     if n.status:
         out["status"] = [n.status]
     slugs = list(dict.fromkeys(list(n.themes) + [t for c in n.walk() for t in c.themes]))

@@ -14,19 +14,30 @@
  * (search_pages.facets_html), which Material's index keeps as text.
  *
  * Large archives (meta iparchive-search=pagefind, over http): Pagefind
- * indexes one Han character per word (build_tools/write/search_pages.py), the
- * query is sent spaced the same way, so every page holding the characters is
- * a candidate; candidate pages are checked in Pagefind's order, clause by
- * clause (the anchors of the page fragment), 10 at a time, each page shown
- * as soon as its fragment arrives; up to 3 batches run by themselves, then
- * 加载更多 reaches every other hit (and 该文件另有 the rest of a page's).
+ * indexes one word per Han character position, the character and the next
+ * one (build_tools/write/search_pages.py).  A term of Han characters is asked
+ * for by the bigrams covering it (offsets 0, 2, 4 … and the last), one
+ * Pagefind search per word (locations are not told apart by word); a page
+ * holds the term where the bigrams sit at consecutive positions, so the
+ * first screen knows exactly which documents hold the query and how often,
+ * before any page fragment is fetched: 「共 N 个文件」 at once, the clause count
+ * exact once every document is on screen (「约 M 条」 before, with the reason).
+ * Other terms (letters, digits, marks inside), several terms (which must
+ * share a clause) and the theme filter give candidates, checked clause by
+ * clause, and the count says 「约」 with the reason until all are checked.
+ * Order (as `iparchive search`, search/query.rank_rows): documents whose
+ * title holds the query first (marked title words, t专利), then the most
+ * occurrences, then the newest (Pagefind's date sort).  Each screen shows 20
+ * documents holding a hit (加载更多: the next 20 hits, never empty
+ * candidates; 该文件另有: the rest of a page's clauses).  The query, filters
+ * and screens live in the URL (?q=&region=&year=2019..2021&type=&theme=
+ * &status=&page=), Back restores them.  window.iparchiveSearchLookups: hooks
+ * answered above the hits (a citation such as 专利法第七十一条).
  * Filters (地区 including sub-regions, 年份 range, 文种, 主题 with the CLI's
  * clause-or-document meaning, 状态) are Pagefind filters, combinable, as the
  * CLI's flags.  The index comes in shards by document id (pagefind/ and
  * pagefind/s1/ …, listed in pagefind/iparchive-shards.json), merged with
- * Pagefind's mergeIndex before the first search.  Only the query's rarest
- * characters go to Pagefind (the manifest's "common" list ranks them): the
- * bytes fetched are those words' index chunks, from every shard.  After a small change, a
+ * Pagefind's mergeIndex before the first search.  After a small change, a
  * "changes" shard holds the changed pages and the manifest names the page
  * ids of their old versions, never shown (nor counted in the filters).
  */
