@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from build_tools.doctypes import type_group
+from build_tools.doctypes import force_rank, type_group
 
 from . import qparse
 from . import tokenizer as tk
@@ -274,23 +274,23 @@ RANK_ROWS = 3000  # records ranked by document (a query matching more: its backe
 
 def rank_rows(rows: list, literals: list[tuple[str, ...]]) -> list[tuple[float, object]]:
     """Relevance order, the browser's too (pagefind-search.js): documents
-    whose title holds every query literal first (中华人民共和国专利法 for
-    专利), then the documents with the most occurrences in their matching
-    clauses, then the newest (year), then by id; within a document its title
-    record, then its clauses in their order."""
+    whose title holds every query literal first, by legal force
+    (``doctypes.force_rank``: 中华人民共和国专利法 before 专利法实施细则 for
+    专利), then the newest; then the other documents, most occurrences in
+    their matching clauses first, then the newest (year), then by id; within
+    a document its title record, then its clauses in their order."""
     docs: dict[str, list] = {}
     pats = [literal_pattern(lit) for lit in literals if lit]
     for score, r in rows:
         d = docs.get(r.doc_id)
         if d is None:
             title = "\x00" + "\x00".join(tk.gram_terms(r.doc_title)) + "\x00"
-            d = docs[r.doc_id] = [bool(pats) and all(p.search(title) for p in pats), 0, r.year or 0]
-        if r.kind != "title":
+            held = bool(pats) and all(p.search(title) for p in pats)
+            d = docs[r.doc_id] = [not held, force_rank(r.doc_type) if held else 0, 0, -(r.year or 0)]
+        if r.kind != "title" and d[0]:  # occurrences order the documents not held by their title
             terms = "\x00" + "\x00".join(tk.gram_terms(r.text)) + "\x00"
-            d[1] += sum(len(p.findall(terms)) for p in pats)
-    out = sorted(rows, key=lambda x: (not docs[x[1].doc_id][0], -docs[x[1].doc_id][1], -docs[x[1].doc_id][2],
-                                      x[1].doc_id, x[1].kind != "title", x[1].order))
-    return out
+            d[2] -= sum(len(p.findall(terms)) for p in pats)
+    return sorted(rows, key=lambda x: (*docs[x[1].doc_id], x[1].doc_id, x[1].kind != "title", x[1].order))
 
 
 def literal_pattern(lit: tuple[str, ...]) -> re.Pattern:

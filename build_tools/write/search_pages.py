@@ -42,7 +42,9 @@ Two choices, both measured by ``make bench-search`` (build_tools/bench_search.py
   label: ``h第八十二条``) and the line of 文号, issuer and date (ignored):
   only clause text is a hit, as in the CLI.  ``date`` is a Pagefind sort
   key (``0000-00-00`` when unknown: Pagefind leaves pages without the key
-  out of sorted results), the recency the box orders by.
+  out of sorted results), the recency the box orders by; ``force``
+  (``force_key``: legal force, then recency) orders the documents whose
+  title holds the query.
 * **Filters** ``region`` (the region and every parent: 云南省 finds 昆明市's
   documents; 全国 for national ones), ``year``, ``type`` (文种), ``status``
   and ``theme`` (theme names of the document and of its clauses), the CLI's
@@ -75,7 +77,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..doctypes import type_group
+from ..doctypes import force_rank, type_group
 from ..models import Notice
 from ..vocabulary import load_vocabulary
 from ..fsutil import atomic_write_bytes, write_cache_bytes
@@ -154,6 +156,15 @@ def marked(text: str, mark: str) -> str:
     return " ".join(mark + w for w in words(text))
 
 
+def force_key(n: Notice) -> str:
+    """The order of documents whose title holds the query (Pagefind sort key
+    ``force``, ascending): legal force (``doctypes.force_rank``: 法 first),
+    then the newest: ``02`` + the date's digits each as 9 - d
+    (2020-10-17 -> ``0279798982``; no date: last)."""
+    digits = re.sub(r"\D", "", n.date or NO_DATE)[:8].ljust(8, "0")
+    return f"{force_rank(n.doc_type):02d}" + "".join(str(9 - int(d)) for d in digits)
+
+
 def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]]:
     """Pagefind filter values of one document (same meaning as the CLI flags)."""
     out: dict[str, list[str]] = {}
@@ -197,7 +208,8 @@ def search_page(n: Notice, theme_names: dict[str, str] | None = None, presegment
     if doc_themes or extra:
         parts.append(f'<span data-pagefind-meta="dtheme[data-v]" data-v="{esc("、".join(doc_themes))}"></span>'
                      f'<span data-pagefind-meta="ctheme[data-v]" data-v="{esc(" ".join(extra))}"></span>')
-    parts.append(f'<span data-pagefind-sort="date[data-v]" data-v="{esc(n.date or NO_DATE)}"></span>')
+    parts.append(f'<span data-pagefind-sort="date[data-v]" data-v="{esc(n.date or NO_DATE)}"></span>'
+                 f'<span data-pagefind-sort="force[data-v]" data-v="{force_key(n)}"></span>')
     parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}" '
                  f'data-pagefind-ignore>{esc(n.title)}</h1>')
     if presegment:

@@ -26,8 +26,9 @@
  * share a clause) and the theme filter give candidates, checked clause by
  * clause, and the count says 「约」 with the reason until all are checked.
  * Order (as `iparchive search`, search/query.rank_rows): documents whose
- * title holds the query first (marked title words, t专利), then the most
- * occurrences, then the newest (Pagefind's date sort).  Each screen shows 20
+ * title holds the query first (marked title words, t专利), by legal force
+ * then newest (Pagefind's force sort: 专利法 before 专利法实施细则), then the
+ * others by occurrences, then newest (Pagefind's date sort).  Each screen shows 20
  * documents holding a hit (加载更多: the next 20 hits, never empty
  * candidates; 该文件另有: the rest of a page's clauses).  The query, filters
  * and screens live in the URL (?q=&region=&year=2019..2021&type=&theme=
@@ -46,7 +47,7 @@
   if (window.__ipaSearch) return;
   window.__ipaSearch = true;
 
-  var PAGE = 20, PER_DOC = 3, BATCH = 10, AUTO = 3, SNIPPET = 110, BEFORE = 24;
+  var PAGE = 20, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
   var cfg = {};
   try { cfg = JSON.parse(document.getElementById("__config").textContent); } catch (e) { cfg = {}; }
   var base = new URL((cfg.base || ".") + "/", location.href);
@@ -650,19 +651,25 @@
           if (t.plan.exact && need.indexOf("t" + w) < 0) need.push("t" + w);
         });
       });
-      var opts = { sort: { date: "desc" } };
-      if (Object.keys(filters).length) opts.filters = filters;
+      // body words newest first; title words by legal force, then newest
+      // (search_pages.force_key): the order of the documents their title holds
+      var opts = { sort: { date: "desc" } }, topts = { sort: { force: "asc" } };
+      if (Object.keys(filters).length) opts.filters = topts.filters = filters;
       var body = need.filter(function (w) { return w[0] !== "t" || !HANW.test(w[1] || ""); });
       list.dataset.pagefindQuery = body.join(" ");
-      return Promise.all(need.map(function (w) { return pf.search(w, opts); })).then(function (all) {
+      return Promise.all(need.map(function (w) {
+        return pf.search(w, body.indexOf(w) >= 0 ? opts : topts);
+      })).then(function (all) {
         var pages = new Map();
-        // a page's word locations, per word asked
+        // a page's word locations, per word asked; its rank by date and by force
         all.forEach(function (res, i) {
+          var titleWord = body.indexOf(need[i]) < 0;
           (res.results || []).forEach(function (r, rank) {
             if (patch.drop.has(r.id)) return;
             var p = pages.get(r.id);
-            if (!p) pages.set(r.id, p = { id: r.id, r: r, rank: rank, locs: {} });
-            p.rank = Math.min(p.rank, rank);
+            if (!p) pages.set(r.id, p = { id: r.id, r: r, rank: Infinity, trank: Infinity, locs: {} });
+            if (titleWord) p.trank = Math.min(p.trank, rank);
+            else p.rank = Math.min(p.rank, rank);
             p.locs[need[i]] = new Set(r.words || []);
           });
         });
@@ -681,7 +688,11 @@
           p.title = title;
           out.push(p);
         });
-        out.sort(function (a, b) { return (b.title - a.title) || (b.occ - a.occ) || (a.rank - b.rank); });
+        // as `iparchive search` (search/query.rank_rows): title holders by force, then newest;
+        // the others by occurrences, then newest
+        out.sort(function (a, b) {
+          return (b.title - a.title) || (a.title ? a.trank - b.trank : (b.occ - a.occ) || (a.rank - b.rank));
+        });
         return out;
       });
     }
@@ -737,8 +748,9 @@
     // to hold no clause is skipped and the next one taken
     function screen(mine) {
       list.dataset.state = "busy";
-      var shownNow = 0;
+      var shownNow = 0, rounds = 0;
       function batch() {
+        rounds += 1;
         var want = PAGE - shownNow, take = state.pages.slice(state.next, state.next + want);
         state.next += take.length;
         return Promise.all(take.map(function (p) {
@@ -754,7 +766,8 @@
           }, function () { slot.remove(); });
         })).then(function () {
           if (mine !== seq) return;
-          if (shownNow < PAGE && state.next < state.pages.length) return batch();
+          // candidates without a hit: try further, at most AUTO rounds a screen
+          if (shownNow < PAGE && state.next < state.pages.length && rounds < AUTO) return batch();
         });
       }
       return batch().then(function () {
