@@ -501,3 +501,16 @@ def test_material_search_accessible(small, browser, width):
         assert not stops, stops
     finally:
         ctx.close()
+
+
+def test_material_search_state_in_the_url(small, page):
+    """The small archive's box keeps the query in the address (file://), and
+    an address with ?q= opens the dialog with that search."""
+    want = truth(small["records"], Query("专利", "word"))
+    page.goto((small["paths"].site / "index.html").resolve().as_uri() + "?q=%E4%B8%93%E5%88%A9")
+    _idle(page, "ol.ipa-results")
+    assert page.locator("input.md-search__input").input_value() == "专利"
+    assert f"共 {len(want)} 条条款" in page.locator(".ipa-meta").inner_text()
+    page.locator("input.md-search__input").fill("侵权")
+    _idle(page, "ol.ipa-results")
+    assert "q=%E4%BE%B5%E6%9D%83" in page.url

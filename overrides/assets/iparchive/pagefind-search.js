@@ -314,8 +314,43 @@
       more.textContent = "显示更多（还有 " + (hits.length - shown) + " 条）";
     }
 
+    // the query and filters in the address (?q=…&region=…&year=…), as the
+    // Pagefind box; replaced, not added (Material's dialog keeps no history)
+    function writeUrl() {
+      try {
+        var p = new URLSearchParams(location.search), q = input.value.trim();
+        ["q", "region", "year", "type", "theme", "status"].forEach(function (k) { p.delete(k); });
+        if (q) {
+          p.set("q", q);
+          ["region", "type", "theme", "status"].forEach(function (k) {
+            if (selects[k] && selects[k].value) p.set(k, selects[k].value);
+          });
+          var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
+          if (lo || hi) p.set("year", lo === hi ? lo : (lo || "") + ".." + (hi || ""));
+        }
+        var str = p.toString();
+        history.replaceState(history.state, "", location.pathname + (str ? "?" + str : "") + location.hash);
+      } catch (e) { /* file:// may refuse: the search still runs */ }
+    }
+
+    function restore() {
+      var p = new URLSearchParams(location.search), q = p.get("q");
+      if (!q) return;
+      input.value = q;
+      var toggle = document.getElementById("__search");
+      if (toggle && !toggle.checked) { toggle.checked = true; toggle.dispatchEvent(new Event("change")); }
+      load().then(function () {
+        ["region", "type", "theme", "status"].forEach(function (k) { if (selects[k] && p.get(k)) selects[k].value = p.get(k); });
+        var y = (p.get("year") || "").split("..");
+        if (selects.year && y[0]) selects.year.value = y[0];
+        if (selects.year_to && (y.length > 1 ? y[1] : y[0])) selects.year_to.value = y.length > 1 ? y[1] : y[0];
+        run();
+      }).catch(function () {});
+    }
+
     function run() {
       var q = input.value.trim(), mine = ++seq;
+      writeUrl();
       detach();
       list.textContent = "";
       more.hidden = true;
@@ -364,6 +399,7 @@
     input.addEventListener("input", later);
     input.addEventListener("keyup", later);
     input.addEventListener("focus", function () { detach(); load().catch(function () {}); });
+    restore();
   }
 
   // ------------------------------------------------------------ Pagefind
@@ -784,7 +820,7 @@
       panel.hidden = !q;
       if (!how.url) writeUrl(!!how.push, 1);
       lookupList.textContent = "";
-      if (!q) return;
+      if (!q) { list.textContent = ""; list.dataset.state = "idle"; return; }
       if (location.protocol === "file:") {
         status.textContent = "本文库规模较大，检索须通过本机网页服务器：在文库目录运行 iparchive serve" +
           "（只有网站文件时，在网站目录运行 python3 -m http.server --bind 127.0.0.1 8000），再打开它显示的地址。";
