@@ -776,7 +776,7 @@
       status.dataset.final = s.final || !left ? "1" : "0";
       status.dataset.docs = String(s.final ? s.pages.length - s.empty : s.docs + left);
       more.hidden = !left || list.dataset.state === "busy";
-      more.textContent = "加载更多（还有 " + num(s.final ? left : left) + (s.final ? " 个文件" : " 个候选文件") + "）";
+      more.textContent = "加载更多（还有 " + num(left) + (s.final ? " 个文件" : " 个候选文件") + "）";
     }
 
     // show the next PAGE documents holding a hit (each fragment fetched at
