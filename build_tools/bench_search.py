@@ -344,8 +344,9 @@ class Browser:
             self._finished = []  # sizes asked for afterwards: no protocol call inside a handler
             pg.on("requestfinished", lambda req: self._finished.append(req))
             self.open(pg)
-        pg.locator(self.box).fill("")
-        self._idle(pg)
+        if pg.locator(self.box).input_value():
+            pg.locator(self.box).fill("")
+            self._idle(pg)
         n0, t0 = len(self._finished), time.perf_counter()
         pg.locator(self.box).fill(q.text)
         self._idle(pg)

@@ -415,7 +415,7 @@
       '<div class="ipa-search__filters" role="group" aria-label="筛选"></div>' +
       '<p class="ipa-search__status" role="status" aria-live="polite"></p>' +
       '<ol class="ipa-search__lookup" aria-label="直接命中"></ol>' +
-      '<ol class="ipa-search__results" aria-label="检索结果"></ol>' +
+      '<ol class="ipa-search__results" aria-label="检索结果" data-state="idle"></ol>' +
       '<button type="button" class="ipa-search__more" hidden>加载更多</button></div>';
     var source = inner.querySelector(".md-header__source");
     inner.insertBefore(form, source || null);
@@ -766,13 +766,13 @@
         txt = "共 " + num(docs) + " 个文件";
         if (!docs) txt = "没有找到匹配的条款";
         else if (!left) txt += "，" + num(s.clauses) + " 条条款";
-        else txt += "，约 " + num(s.clauses + unseen) + " 条条款（已核对 " + num(s.docs) + " 个文件的 " +
-          num(s.clauses) + " 条；其余按出现次数估计，加载时逐条核对）";
+        else txt += "，约 " + num(s.clauses + unseen) + " 条条款（" + (s.docs ? "已核对 " + num(s.docs) +
+          " 个文件的 " + num(s.clauses) + " 条；其余" : "") + "按出现次数估计，加载时逐条核对）";
       } else {
         txt = "约 " + num(s.docs + left) + " 个文件（已核对 " + num(s.docs) + " 个；其余 " + num(left) +
           " 个候选文件含全部检索词，" + s.why + "，加载时核对）";
       }
-      status.textContent = list.dataset.state === "busy" && !s.shown ? "正在检索…" : txt;
+      status.textContent = txt;  // the document count is known before any fragment arrives
       status.dataset.final = s.final || !left ? "1" : "0";
       status.dataset.docs = String(s.final ? s.pages.length - s.empty : s.docs + left);
       more.hidden = !left || list.dataset.state === "busy";
@@ -844,6 +844,7 @@
         state = { pages: pages, next: 0, ts: ts, clauses: 0, docs: 0, empty: 0, shown: 0,
                   final: exact && ts.length === 1 && !th,
                   why: !exact ? "检索词含字母、数字或标点" : ts.length > 1 ? "多个检索词须在同一条款中" : "主题按条款核对" };
+        showStatus();
         var screens = Math.max(1, how.pages || 1);
         function go(k) {
           return screen(mine).then(function () {
