@@ -11,7 +11,7 @@ point at ``notices/<id>.html#s2-3`` on the real site::
     <span data-pagefind-filter="region[data-v]" data-v="云南省"></span> …
     <span data-pagefind-sort="date[data-v]" data-v="2022-03-01"></span>
     <h1 data-pagefind-meta="title[data-title]" data-title="题名" data-pagefind-ignore>题名</h1>
-    <p>t题名 t名</p><p data-pagefind-ignore>云府发〔2022〕1号 · …</p>
+    <p>题名 名 㐀</p><p data-pagefind-ignore>云府发〔2022〕1号 · …</p>
     <h3 id="s2-3">h二（三）</h3><p>（ 三 ） 持续 续加 加强 强 …</p> …
 
 Two choices, both measured by ``make bench-search`` (build_tools/bench_search.py):
@@ -36,11 +36,15 @@ Two choices, both measured by ``make bench-search`` (build_tools/bench_search.py
   only, so its anchor locations count exactly the space-separated words it
   hands the browser -- the box cuts each clause's text out of the page by
   those locations, taking the first character of each bigram.
-* **Not in the text index**: the title (``t`` before each of its words, at
-  the top of the page: 中华人民共和国专利法 ranks first for 专利 because
-  ``t专利`` is found in it), each clause heading (one word, ``h`` and the
+* **Title apart**: the title's words open the page, then ``㐀`` (U+3400,
+  ``TITLE_END``): Pagefind's position of 㐀 on a page is where its title
+  ends, so an occurrence before it is in the title (中华人民共和国专利法
+  ranks first for 专利), after it in a clause.  A mark on each title word
+  (``t专利``, ``㐀专利``) did not do: Pagefind splits such a query word.
+* **Not in the text index**: each clause heading (one word, ``h`` and the
   label: ``h第八十二条``) and the line of 文号, issuer and date (ignored):
-  only clause text is a hit, as in the CLI.  ``date`` is a Pagefind sort
+  only clause text is a hit, as in the CLI (the title's words are told
+  apart by their position).  ``date`` is a Pagefind sort
   key (``0000-00-00`` when unknown: Pagefind leaves pages without the key
   out of sorted results), the recency the box orders by; ``force``
   (``force_key``: legal force, then recency) orders the documents whose
@@ -85,7 +89,8 @@ from .common import esc, write_if_changed
 from .pagecache import code_digest, digest
 
 NATIONAL = "全国"
-TITLE_MARK = "t"  # before each title word (not a clause: found apart, ranks the document first)
+TITLE_END = "\u3400"  # 㐀 after the title's words: a Han character nobody types, its position is
+# where the title ends (a mark on each title word does not do: Pagefind splits a query word at 㐀)
 HEAD_MARK = "h"  # before a clause heading, one word (its label: never a hit, the clause text holds it)
 NO_DATE = "0000-00-00"  # the sort key of a document without a date
 # documents a Pagefind shard, chosen by measurement on the whole corpus
@@ -150,12 +155,6 @@ def spaced(text: str) -> str:
     return " ".join(words(text))
 
 
-def marked(text: str, mark: str) -> str:
-    """``words`` each behind ``mark`` (``t`` title words: ``t专利 t利法 t法``),
-    so that no query word finds them by accident."""
-    return " ".join(mark + w for w in words(text))
-
-
 def force_key(n: Notice) -> str:
     """The order of documents whose title holds the query (Pagefind sort key
     ``force``, ascending): legal force (``doctypes.force_rank``: 法 first),
@@ -213,7 +212,7 @@ def search_page(n: Notice, theme_names: dict[str, str] | None = None, presegment
     parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}" '
                  f'data-pagefind-ignore>{esc(n.title)}</h1>')
     if presegment:
-        parts.append(f"<p>{esc(marked(n.title, TITLE_MARK))}</p>")
+        parts.append(f"<p>{esc(spaced(n.title))} {TITLE_END}</p>")
     if meta:
         parts.append(f"<p data-pagefind-ignore>{esc(meta)}</p>")
     for c in n.walk():

@@ -26,7 +26,7 @@
  * share a clause) and the theme filter give candidates, checked clause by
  * clause, and the count says 「约」 with the reason until all are checked.
  * Order (as `iparchive search`, search/query.rank_rows): documents whose
- * title holds the query first (marked title words, t专利), by legal force
+ * title holds the query first (before 㐀, the title's end), by legal force
  * then newest (Pagefind's force sort: 专利法 before 专利法实施细则), then the
  * others by occurrences, then newest (Pagefind's date sort).  Each screen shows 20
  * documents holding a hit (加载更多: the next 20 hits, never empty
@@ -637,6 +637,8 @@
     // (letters, digits, marks inside) asks for every word it is made of:
     // candidates, checked in the fragments.
     var HANS = /^\p{Script=Han}+$/u;
+    // after the title's words (search_pages.TITLE_END): where the title ends
+    var TITLE_END = "\u3400";
     var TOK = /\p{Script=Han}|(?:(?!\p{Script=Han})\p{L})+|\p{N}+/gu;
     function pageWords(piece) {
       var toks = piece.match(TOK) || [], out = [];
@@ -661,71 +663,72 @@
       return { exact: false, words: ws.filter(function (w, i) { return ws.indexOf(w) === i; }) };
     }
 
-    // occurrences of a chain in one page: positions p with cover word k at p + offset k
-    function chain(locs, cover, mark) {
-      var first = locs[mark + cover[0][1]];
-      if (!first) return 0;
-      var sets = cover.map(function (c) { return locs[mark + c[1]]; });
-      if (sets.some(function (s) { return !s; })) return 0;
-      var n = 0;
+    // occurrences of a chain in one page: positions p with cover word k at
+    // p + offset k; those ending before the title's end (end) are the
+    // title's, the others the clauses'
+    function chain(locs, cover, end) {
+      var out = { title: 0, body: 0 }, first = locs[cover[0][1]];
+      if (!first) return out;
+      var sets = cover.map(function (c) { return locs[c[1]]; });
+      if (sets.some(function (s) { return !s; })) return out;
+      var last = cover[cover.length - 1][0] + (cover.length > 1 || [...cover[0][1]].length > 1 ? 1 : 0);
       first.forEach(function (p) {
-        if (cover.every(function (c, k) { return sets[k].has(p + c[0]); })) n++;
+        if (!cover.every(function (c, k) { return sets[k].has(p + c[0]); })) return;
+        if (p + last < end) out.title++;
+        else if (p > end) out.body++;
       });
-      return n;
+      return out;
     }
 
     // Pagefind, one word at a time (its locations are not told apart by
-    // word), newest first (the date sort key); -> the pages holding every
-    // term, in relevance order: title holds the query, then occurrences,
-    // then the date
+    // word), newest first (the date sort key), and the title's end (㐀,
+    // search_pages.TITLE_END) of every page, by legal force then newest (the
+    // force sort key); -> the pages holding every term in a clause, in
+    // relevance order: title holders (by force, then newest), then the others
+    // by occurrences, then newest -- as `iparchive search` (search/query.rank_rows)
     function findPages(pf, ts, filters) {
       ts.forEach(function (t) { t.plan = t.plan || plan(t); });
       var need = [];
       ts.forEach(function (t) {
         (t.plan.exact ? t.plan.cover.map(function (c) { return c[1]; }) : t.plan.words).forEach(function (w) {
           if (need.indexOf(w) < 0) need.push(w);
-          if (t.plan.exact && need.indexOf("t" + w) < 0) need.push("t" + w);
         });
       });
-      // body words newest first; title words by legal force, then newest
-      // (search_pages.force_key): the order of the documents their title holds
-      var opts = { sort: { date: "desc" } }, topts = { sort: { force: "asc" } };
-      if (Object.keys(filters).length) opts.filters = topts.filters = filters;
-      var body = need.filter(function (w) { return w[0] !== "t" || !HANW.test(w[1] || ""); });
-      list.dataset.pagefindQuery = body.join(" ");
-      return Promise.all(need.map(function (w) {
-        return pf.search(w, body.indexOf(w) >= 0 ? opts : topts);
-      })).then(function (all) {
-        var pages = new Map();
-        // a page's word locations, per word asked; its rank by date and by force
+      var opts = { sort: { date: "desc" } };
+      if (Object.keys(filters).length) opts.filters = filters;
+      list.dataset.pagefindQuery = need.join(" ");
+      var asks = need.map(function (w) { return pf.search(w, opts); });
+      asks.push(pf.search(TITLE_END, { sort: { force: "asc" } }));
+      return Promise.all(asks).then(function (all) {
+        var pages = new Map(), ends = new Map();
+        all.pop().results.forEach(function (r, rank) {
+          ends.set(r.id, { at: Math.min.apply(null, r.words && r.words.length ? r.words : [-1]), rank: rank });
+        });
+        // a page's word locations, per word asked; its rank by date
         all.forEach(function (res, i) {
-          var titleWord = body.indexOf(need[i]) < 0;
           (res.results || []).forEach(function (r, rank) {
             if (patch.drop.has(r.id)) return;
             var p = pages.get(r.id);
-            if (!p) pages.set(r.id, p = { id: r.id, r: r, rank: Infinity, trank: Infinity, locs: {} });
-            if (titleWord) p.trank = Math.min(p.trank, rank);
-            else p.rank = Math.min(p.rank, rank);
+            if (!p) pages.set(r.id, p = { id: r.id, r: r, rank: rank, locs: {} });
             p.locs[need[i]] = new Set(r.words || []);
           });
         });
         var out = [];
         pages.forEach(function (p) {
-          if (!body.every(function (w) { return p.locs[w]; })) return;
-          var occ = 0, title = true;
+          if (!need.every(function (w) { return p.locs[w]; })) return;
+          var end = ends.get(p.id) || { at: -1, rank: Infinity }, occ = 0, title = true;
           for (var t of ts) {
             if (!t.plan.exact) { title = false; occ += 1; continue; }
-            var n = chain(p.locs, t.plan.cover, "");
-            if (!n) return;
-            occ += n;
-            if (!chain(p.locs, t.plan.cover, "t")) title = false;
+            var n = chain(p.locs, t.plan.cover, end.at);
+            if (!n.body) return;
+            occ += n.body;
+            if (!n.title) title = false;
           }
           p.occ = occ;
           p.title = title;
+          p.trank = end.rank;
           out.push(p);
         });
-        // as `iparchive search` (search/query.rank_rows): title holders by force, then newest;
-        // the others by occurrences, then newest
         out.sort(function (a, b) {
           return (b.title - a.title) || (a.title ? a.trank - b.trank : (b.occ - a.occ) || (a.rank - b.rank));
         });
