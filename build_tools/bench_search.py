@@ -493,7 +493,12 @@ def evaluate(name: str, built: dict) -> dict:
                 print(f"  {q.text} {row['filters'] or ''}: 标准 {len(gt)}，命令行 {len(found)}"
                       + (f"，浏览器 {b['hits']}（{b['s']} s）" if b else ""), file=sys.stderr)
             hit = [q for q, r in zip(qs, rows) if r["truth"] and not q.filters]
-            cold = [br.cold(q) for q in hit if q.kind in ("word", "compound", "phrase")][:COLD] if br else []
+            cold = []
+            for q in [q for q in hit if q.kind in ("word", "compound", "phrase")][:COLD] if br else []:
+                try:
+                    cold.append(br.cold(q))
+                except Exception as e:  # one query that never showed a result: said, the others measured
+                    print(f"  冷启动 {q.text}：{type(e).__name__} {str(e)[:200]}", file=sys.stderr)
         finally:
             if br is not None:
                 br.close()
