@@ -499,6 +499,9 @@ def test_material_search_accessible(small, browser, width):
         snap = page.locator(".md-search__output").aria_snapshot()
         assert snap.count("- link ") >= 10 and not _unnamed(snap), _unnamed(snap)[:5]
         assert page.locator(".ipa-facets-box select").count() >= 4
+        low, n = _low_contrast(page, ".md-search__output :is(.ipa-meta, .ipa-hit__label, .ipa-hit__title, "
+                                     ".ipa-hit__text, select, button)")
+        assert n > 20 and not low, low[:5]
         page.keyboard.press("Escape")
         page.wait_for_timeout(400)
         assert not page.evaluate("document.getElementById('__search').checked")

@@ -196,7 +196,7 @@
     theirs.forEach(function (e) { e.style.display = "none"; });
     function detach() { theirs.forEach(function (e) { if (e.isConnected) e.remove(); }); }
     var css = document.createElement("style");
-    css.textContent = ".ipa-meta{color:var(--md-default-fg-color--light);background-color:var(--md-default-fg-color--lightest);" +
+    css.textContent = ".ipa-meta{color:var(--md-default-fg-color);background-color:var(--md-default-fg-color--lightest);" +
       "font-size:.64rem;line-height:1.8rem;padding:0 .8rem}.ipa-results{list-style:none;margin:0;padding:0}" +
       ".ipa-facets-box{padding:.3rem .8rem}.ipa-facets-box select{margin:0 .3rem .2rem 0;font-size:.64rem}" +
       ".ipa-hit__head{font-size:.8rem;margin:.4rem 0}.ipa-more{margin:.4rem .8rem}";
