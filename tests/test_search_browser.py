@@ -522,3 +522,18 @@ def test_material_search_state_in_the_url(small, page):
     page.locator("input.md-search__input").fill("侵权")
     _idle(page, "ol.ipa-results")
     assert "q=%E4%BE%B5%E6%9D%83" in page.url
+
+
+@pytest.mark.parametrize("q", ["侵权", "著作权", "商业秘密", "海关", "维权援助", "质押融资"])
+def test_a_final_count_is_never_wrong(large, server, page, q):
+    """Pagefind segments some query words itself (侵权 became 侵 + 权 in the
+    160-document bench): the first screen then says 「约」 with the reason;
+    whenever it says the count is final, the count is the truth's."""
+    docs = _docs(truth(large["records"], Query(q, "word")))
+    _open_search(page, server, q)
+    status = page.locator(".ipa-search__status")
+    if status.get_attribute("data-final") == "1":
+        assert status.get_attribute("data-docs") == str(len(docs)), status.inner_text()
+    else:
+        assert "约" in status.inner_text() and "拆成了单字" in status.inner_text()
+        assert int(status.get_attribute("data-docs")) >= len(docs)
