@@ -47,7 +47,7 @@
   if (window.__ipaSearch) return;
   window.__ipaSearch = true;
 
-  var PAGE = 20, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
+  var PAGE = 20, WAVE = 10, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
   var cfg = {};
   try { cfg = JSON.parse(document.getElementById("__config").textContent); } catch (e) { cfg = {}; }
   var base = new URL((cfg.base || ".") + "/", location.href);
@@ -790,7 +790,9 @@
       var shownNow = 0, rounds = 0;
       function batch() {
         rounds += 1;
-        var want = PAGE - shownNow, take = state.pages.slice(state.next, state.next + want);
+        // in waves of WAVE fragments (a law's fragment is 40-80 KB): the first
+        // documents show before the rest of the screen is fetched
+        var want = Math.min(PAGE - shownNow, WAVE), take = state.pages.slice(state.next, state.next + want);
         state.next += take.length;
         return Promise.all(take.map(function (p) {
           var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
@@ -812,8 +814,8 @@
           }, function () { slot.remove(); });
         })).then(function () {
           if (mine !== seq) return;
-          // candidates without a hit: try further, at most AUTO rounds a screen
-          if (shownNow < PAGE && state.next < state.pages.length && rounds < AUTO) return batch();
+          // the next wave; candidates without a hit: a few more rounds at most
+          if (shownNow < PAGE && state.next < state.pages.length && rounds < AUTO + PAGE / WAVE - 1) return batch();
         });
       }
       return batch().then(function () {
