@@ -353,12 +353,11 @@ def common_chars(notices: list[Notice], out: Path, digests: dict[str, bytes]) ->
     """The archive's frequent Han characters, most frequent first (at least
     ``COMMON_MIN`` occurrences), into ``out/common-chars.json``; returned.
 
-    The browser sends Pagefind only the query's rarest characters
-    (``pagefind-search.js``): every index chunk of a word is fetched from
-    every shard, and a frequent character's chunk holds tens of thousands
-    of positions (惩罚性赔偿: 罚 26,907 and 性 29,112 times in the whole
-    corpus, 惩 1,049).  It still checks every clause for the whole query,
-    so fewer characters only widen the candidates, never lose a hit.
+    Until issue 26 the browser sent Pagefind only the query's rarest
+    characters, ranked by this list (惩罚性赔偿: 罚 26,907 and 性 29,112
+    times in the whole corpus, 惩 1,049); it now asks for the bigrams
+    covering the query and no longer reads the list, which the manifest
+    still carries (``mkbuild``) -- to drop with it.
 
     Each document's counts are kept in ``out/char-counts/<page digest>``
     and the totals with the digests they sum in ``out/char-counts.pickle``:
