@@ -17,6 +17,11 @@ clauses whose normalised text (``search.tokenizer.normalize``, line breaks
 dropped) contains it and whose document passes the filters with the CLI's
 meaning -- computed here from the index records, never by an engine.
 
+Per query, what a reader meets (issue 26): whether the first screen's
+document count is final (and equals the truth), the 加载更多 clicks to the
+last hit (and 该文件另有), the seconds to the first screen and to the last
+hit, and the bytes the query fetched (warm page: the runtime loaded).
+
 Engines: the CLI (``search.query.run_search``, every hit), and the browser
 search of each site in headless Chromium over http, typed into the box as a
 reader would (``fill``: an IME commits the whole word), then 加载更多 /
@@ -328,21 +333,57 @@ class Browser:
         pg = self.page
         if pg is None:
             pg = self.page = self.browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            self._finished = []  # sizes asked for afterwards: no protocol call inside a handler
+            pg.on("requestfinished", lambda req: self._finished.append(req))
             self.open(pg)
-        pg.locator(self.box).fill("")
+        if pg.locator(self.box).input_value():
+            pg.locator(self.box).fill("")
+            self._idle(pg)
+        n0, t0 = len(self._finished), time.perf_counter()
         pg.locator(self.box).fill(q.text)
         self._idle(pg)
         self.set_filters(pg, q.filters)  # a reader picks filters in the open panel
+        screen = self.first_screen(pg)
+        screen["first_s"] = round(time.perf_counter() - t0, 2)
         more = ".ipa-search__more" if self.mode == "pagefind" else "button.ipa-more"
+        clicks = 0
         for _ in range(10_000):
             b = pg.locator(more)
             if not b.is_visible():
                 break
             b.click()
+            clicks += 1
             self._idle(pg)
+        rest = 0
         if self.mode == "pagefind":
-            pg.evaluate("() => document.querySelectorAll('.ipa-hit__rest').forEach(b => b.click())")
+            rest = pg.evaluate("() => { const bs = document.querySelectorAll('.ipa-hit__rest');"
+                               " bs.forEach(b => b.click()); return bs.length; }")
+        screen.update(clicks=clicks, rest_clicks=rest, last_s=round(time.perf_counter() - t0, 2),
+                      bytes=self._bytes(self._finished[n0:]))
+        self.last = screen
         return _pairs(pg.locator(self.link).evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+
+    def first_screen(self, pg) -> dict:
+        """What the first screen says, before any click: is its document count
+        final (Pagefind: ``data-final`` of the status line; Material's list
+        is whole at once), how many documents, how many shown."""
+        if self.mode == "pagefind":
+            st = pg.locator(".ipa-search__status")
+            return {"final": st.get_attribute("data-final") == "1", "docs": int(st.get_attribute("data-docs") or 0),
+                    "shown_docs": pg.locator(".ipa-search__results .ipa-hit__doc").count()}
+        pairs = _pairs(pg.locator(self.link).evaluate_all("els => els.map(e => e.getAttribute('href'))"))
+        return {"final": True, "docs": len({d for d, _ in pairs}), "shown_docs": len({d for d, _ in pairs})}
+
+    @staticmethod
+    def _bytes(reqs) -> int:
+        total = 0
+        for req in reqs:
+            try:
+                z = req.sizes()
+                total += z["responseBodySize"] + z["responseHeadersSize"]
+            except Exception:  # a request that failed has no sizes
+                pass
+        return total
 
     def native(self, q: Query) -> list[tuple[str, str]]:
         """Pagefind's own matching on its own segmentation (the bundle of
@@ -434,7 +475,8 @@ def evaluate(name: str, built: dict) -> dict:
                         row["browser_unavailable"] = str(e)
                     else:
                         row["browser"] = dict(zip(("recall", "p10"), score(got, gt)), hits=len(got),
-                                              s=round(time.perf_counter() - t0, 2))
+                                              s=round(time.perf_counter() - t0, 2), truth_docs=len({d for d, _ in gt}),
+                                              **br.last)
                     if native_mb is not None and not q.filters:
                         nat = br.native(q)
                         row["native"] = dict(zip(("recall", "p10"), score(nat, gt)), hits=len(nat))
@@ -443,7 +485,12 @@ def evaluate(name: str, built: dict) -> dict:
                 print(f"  {q.text} {row['filters'] or ''}: 标准 {len(gt)}，命令行 {len(found)}"
                       + (f"，浏览器 {b['hits']}（{b['s']} s）" if b else ""), file=sys.stderr)
             hit = [q for q, r in zip(qs, rows) if r["truth"] and not q.filters]
-            cold = [br.cold(q) for q in hit if q.kind in ("word", "compound", "phrase")][:COLD] if br else []
+            cold = []
+            for q in [q for q in hit if q.kind in ("word", "compound", "phrase")][:COLD] if br else []:
+                try:
+                    cold.append(br.cold(q))
+                except Exception as e:  # one query that never showed a result: said, the others measured
+                    print(f"  冷启动 {q.text}：{type(e).__name__} {str(e)[:200]}", file=sys.stderr)
         finally:
             if br is not None:
                 br.close()
@@ -480,6 +527,17 @@ def summarise(rows: list[dict], cold: list[dict]) -> dict:
         out["first_result_bytes"] = {"median": statistics.median(c["bytes"] for c in cold),
                                      "max": max(c["bytes"] for c in cold),
                                      "max_gzip": max(c["bytes_gzip"] for c in cold)}
+    seen = [r["browser"] for r in rows if "browser" in r]
+    if seen:  # what a reader meets (issue 26)
+        small = [b for b in seen if b["truth_docs"] <= 20]
+        out["reader"] = {"queries": len(seen), "first_final": sum(1 for b in seen if b["final"]),
+                         "count_right": sum(1 for b in seen if b["final"] and b["docs"] == b["truth_docs"]),
+                         "small": len(small), "small_clicked": sum(1 for b in small if b["clicks"]),
+                         "clicks_max": max(b["clicks"] for b in seen),
+                         "first_s": {"median": statistics.median(b["first_s"] for b in seen),
+                                     "max": max(b["first_s"] for b in seen)},
+                         "bytes": {"median": statistics.median(b["bytes"] for b in seen),
+                                   "max": max(b["bytes"] for b in seen)}}
     cli_ms = sorted(r["cli"]["ms"] for r in rows)
     out["cli_ms"] = {"median": statistics.median(cli_ms), "p95": cli_ms[max(0, int(len(cli_ms) * 0.95) - 1)]}
     return out
@@ -515,7 +573,30 @@ def table(results: list[dict]) -> str:
             lines.append(f"| {name} | Pagefind 1.5.2 自带分词（对照，不分词的旧页面） | {n['n']} 条有结果 | "
                          f"{_pct(n['recall'])} | {_pct(n['p10'])} | {_pct(n['p10_word_phrase'])} | — | — | "
                          f"索引 {ix.get('pagefind_native')} MB（逐字索引 {ix.get('browser')} MB） |")
+    lines += ["", "| 文库 | 首屏计数为最终（且等于标准） | ≤20 个文件的查询中需点击的 | 加载更多 最多点击 | 首屏 中位/最大 "
+              "| 每次检索下载量 中位/最大 |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        rd = r["summary"].get("reader")
+        if rd:
+            lines.append(f"| {r['archive']} | {rd['first_final']}/{rd['queries']}（{rd['count_right']}） | "
+                         f"{rd['small_clicked']}/{rd['small']} | {rd['clicks_max']} | "
+                         f"{rd['first_s']['median']:.2f} / {rd['first_s']['max']:.2f} s | "
+                         f"{rd['bytes']['median'] / 1e6:.2f} / {rd['bytes']['max'] / 1e6:.2f} MB |")
     return "\n".join(lines)
+
+
+def per_query(results: list[dict]) -> str:
+    """Per query: the first screen's count (final?), clicks to the last hit, time, bytes."""
+    out = []
+    for r in results:
+        for q in r["queries"]:
+            b = q.get("browser")
+            if b:
+                out.append(f"  {r['archive']} {q['query']} {q['filters'] or ''}: 首屏 {b['docs']} 个文件"
+                           f"{'（最终）' if b['final'] else '（未定）'}，标准 {b['truth_docs']}；加载更多 {b['clicks']} 次，"
+                           f"该文件另有 {b['rest_clicks']} 次；首屏 {b['first_s']} s，全部 {b['last_s']} s，"
+                           f"{b['bytes'] / 1e6:.2f} MB")
+    return "\n".join(out)
 
 
 def worst(results: list[dict], k: int = 5) -> str:
@@ -579,6 +660,8 @@ def main(argv=None) -> int:
         else:
             print(f"工作目录：{work}", file=sys.stderr)
     print(table(results))
+    print("每个查询读者所见（首屏计数、点击、时间、下载量）：")
+    print(per_query(results))
     print("浏览器与命令行召回差距最大的查询：")
     print(worst(results))
     path = merge_json("search_quality", {"when": time.strftime("%Y-%m-%d %H:%M"), "archives": results})

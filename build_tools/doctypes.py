@@ -42,3 +42,30 @@ def doc_type_of(title: str) -> Optional[str]:
     if "解读" in title:
         return "解读"
     return None
+
+
+# ------------------------------------------------------------------ the 文种 of lists and filters
+__all__ += ["TYPE_FAMILY", "type_group"]
+
+# printed 文种 -> the one value the document list, the search filters (Pagefind's
+# ``type``) and ``iparchive search --type`` use (公文种类 of 党政机关公文处理工作条例):
+# 若干规定 (lawrefbook 最高人民法院…若干规定), 若干意见/指导意见 (govcn2019
+# 国务院…指导意见), 复函 (govcn2019 国务院办公厅…复函) fold into their kind
+TYPE_FAMILY = {"若干规定": "规定", "若干意见": "意见", "指导意见": "意见", "复函": "函"}
+
+
+def type_group(doc_type: Optional[str]) -> Optional[str]:
+    """The 文种 of lists and filters for a printed one (``指导意见`` -> ``意见``), or None."""
+    return TYPE_FAMILY.get(doc_type, doc_type) if doc_type else None
+
+# legal force, strongest first: among documents whose title holds the query, the law comes
+# before its regulations, judicial interpretations and rules (专利 on the whole corpus:
+# 中华人民共和国专利法, then 国防专利条例, then 专利法实施细则 …); any other 文种 after these
+FORCE_ORDER = ("法", "条例", "解释", "司法解释", "决定", "规定", "细则", "实施细则", "办法", "实施办法")
+__all__ += ["FORCE_ORDER", "force_rank"]
+
+
+def force_rank(doc_type: Optional[str]) -> int:
+    """0 for a law, 1 for 条例 …, ``len(FORCE_ORDER)`` for any other or no 文种."""
+    g = type_group(doc_type)
+    return FORCE_ORDER.index(g) if g in FORCE_ORDER else len(FORCE_ORDER)

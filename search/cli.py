@@ -71,7 +71,7 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--region", help="地区（含下级），如 云南省 或 530000")
     p.add_argument("--year", help="年份或范围，如 2020、2015..2023")
     p.add_argument("--theme", help="主题，如 司法保护")
-    p.add_argument("--type", dest="doc_type", help="文种，如 实施意见")
+    p.add_argument("--type", dest="doc_type", help="文种，如 实施意见、意见（含指导意见、若干意见，同文件列表）")
     p.add_argument("--status", help="状态，如 正式、征求意见稿")
     p.add_argument("--limit", type=int, default=20, help="每页条数（默认 20）")
     p.add_argument("--page", type=int, default=1, help="第几页（从 1 起，默认 1）")

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from build_tools.codedigest import code_digest
+from build_tools.doctypes import type_group
 from build_tools.models import Notice
 from build_tools.settings import BACKEND_ENV, SEARCH_BACKEND_THRESHOLD, env
 
@@ -112,7 +113,7 @@ def notice_records(notice: Notice, base_url: str = "") -> list[IndexRecord]:
     themes = tuple(t for t in notice.themes if t)
     year = int(notice.year) if notice.year is not None else None
     common = dict(doc_id=notice.id, doc_title=notice.title, region=region, doc_themes=themes,
-                  doc_type=notice.doc_type or "", status=notice.status or "", year=year)
+                  doc_type=type_group(notice.doc_type) or "", status=notice.status or "", year=year)
     page = f"{base_url}notices/{notice.id}.html"
     recs = [IndexRecord(key=f"{notice.id}#", kind="title", clause_id="", title=notice.title,
                         label=TITLE_LABEL, citation=notice.citation(), text=notice.title,

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from build_tools.doctypes import force_rank, type_group
+
 from . import qparse
 from . import tokenizer as tk
 from .index import backend_module
@@ -265,6 +267,60 @@ def cut_fragment(text: str, spans: list[tuple[int, int]]):
     return frag, frag_start, rel
 
 
+# ------------------------------------------------------------------ order
+
+RANK_ROWS = 1000  # records ranked by document (a query matching more: its backend's best RANK_ROWS)
+
+
+def rank_rows(rows: list, literals: list[tuple[str, ...]]) -> list[tuple[float, object]]:
+    """Relevance order, the browser's too (pagefind-search.js): documents
+    whose title holds every query literal first, by legal force
+    (``doctypes.force_rank``: 中华人民共和国专利法 before 专利法实施细则 for
+    专利), then the newest; then the other documents, most occurrences in
+    their matching clauses first, then the newest (year), then by id; within
+    a document its title record, then its clauses in their order."""
+    docs: dict[str, list] = {}
+    pats = [literal_pattern(lit) for lit in literals if lit]
+    plain = [han_string(lit) for lit in literals if lit]
+    fast = all(plain) and bool(plain)  # Han literals only: counted in the normalised text, no gram pass
+    for score, r in rows:
+        d = docs.get(r.doc_id)
+        if d is None:
+            title = "\x00" + "\x00".join(tk.gram_terms(r.doc_title)) + "\x00"
+            held = bool(pats) and all(p.search(title) for p in pats)
+            d = docs[r.doc_id] = [not held, force_rank(r.doc_type) if held else 0, 0, -(r.year or 0)]
+        if r.kind != "title" and d[0]:  # occurrences order the documents not held by their title
+            if fast:
+                norm = tk.normalize(r.text)
+                d[2] -= sum(norm.count(h) for h in plain)
+            else:
+                terms = "\x00" + "\x00".join(tk.gram_terms(r.text)) + "\x00"
+                d[2] -= sum(len(p.findall(terms)) for p in pats)
+    return sorted(rows, key=lambda x: (*docs[x[1].doc_id], x[1].doc_id, x[1].kind != "title", x[1].order))
+
+
+def han_string(lit: tuple[str, ...]) -> str:
+    """The text of a literal made of Han slots (``('惩罚', '罚性', '性赔', '赔偿')``
+    -> 惩罚性赔偿, ``('税*',)`` -> 税), else ''."""
+    toks = [t[:-1] if t.endswith(tk.PREFIX) else t for t in lit]
+    if not all(toks) or not all(tk.is_han(c) for t in toks for c in t):
+        return ""
+    out = toks[0]
+    for t in toks[1:]:
+        if len(t) != 2 or out[-1] != t[0]:
+            return ""
+        out += t[1]
+    return out
+
+
+def literal_pattern(lit: tuple[str, ...]) -> re.Pattern:
+    """A literal (query tokens, ``X*`` a prefix) as a pattern over index
+    terms joined and closed by NUL (``tk.gram_terms``): its occurrences,
+    overlapping ones too, as ``find_literals`` finds them."""
+    toks = [re.escape(t[:-1]) + "[^\\x00]*" if t.endswith(tk.PREFIX) else re.escape(t) for t in lit]
+    return re.compile("(?=\\x00" + "\\x00".join(toks) + "\\x00)")
+
+
 # ------------------------------------------------------------------ search
 
 
@@ -287,11 +343,12 @@ def run_search(
     t0 = time.perf_counter()
     mod, s = _searcher(index_dir)
     text, tree = check_query(q)
-    flt = Filters.of(region, years, theme, doc_type, status)
-    got = mod.run(s, q, text, tree, flt, max(1, limit), max(0, offset))
+    flt = Filters.of(region, years, theme, type_group(doc_type), status)  # 指导意见 -> 意见, as the index
+    got = mod.run(s, q, text, tree, flt, max(RANK_ROWS, limit + max(0, offset)), 0)
+    rows = rank_rows(got.rows, got.literals)[max(0, offset):max(0, offset) + max(1, limit)]
     prefix = site_url.rstrip("/") + "/" if site_url else ""
     hits = []
-    for score, r in got.rows:
+    for score, r in rows:
         spans = find_literals(r.text, got.literals)
         frag, start, rel = cut_fragment(r.text, spans)
         hits.append(

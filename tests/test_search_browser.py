@@ -22,7 +22,9 @@ import pytest
 from benchmarks.bench_search import Query, build, index_records, topical_laws, truth
 from build_tools.pipeline import source_files
 from build_tools.serve import background_server as serve_site
-from build_tools.write.search_pages import spaced, theme_name_map
+from build_tools.write.search_pages import spaced, theme_name_map, words
+from search.query import run_search
+from search.tokenizer import normalize
 
 pytestmark = pytest.mark.browser
 
@@ -112,34 +114,37 @@ def pagefind_search(pg, base: str, q: str, filters: dict | None = None) -> list[
 # ------------------------------------------------------------------ no browser
 
 
-def test_spaced_pages_give_pagefind_one_word_per_character():
-    """search_pages.spaced: Han characters and marks alone, letter and digit runs whole."""
-    assert spaced("加强“三合一”审判") == "加 强 “ 三 合 一 ” 审 判"
+def test_spaced_pages_give_pagefind_one_word_per_character_position():
+    """search_pages.spaced: a Han character with the Han character after it
+    (overlapping bigrams), alone at the end of a run; marks alone, letter and
+    digit runs whole; full-width letters and digits folded as the box folds
+    the query."""
+    assert spaced("加强“三合一”审判") == "加强 强 “ 三合 合一 一 ” 审判 判"
     assert spaced("GB/T7714，到2025年PCT") == "GB / T 7714 ， 到 2025 年 PCT"
-    assert spaced("（三）①项") == "（ 三 ） ① 项"
+    assert spaced("（三）①项") == "（ 三 ） 1 项"
+    assert spaced("ＰＣＴ申请") == "PCT 申请 请"
 
 
-def test_pagefind_locations_count_the_words_the_browser_sees(large):
-    """For every page of the 86-document archive, Pagefind's word count (the
-    basis of its anchor locations) equals the space-separated words of the
-    text it hands the browser (a closing "." kept on its word) -- what
-    pagefind-search.js relies on to cut a clause out of the page."""
-    titles = {r.doc_id: r for r in large["records"] if r.kind == "title"}
-    # every shard's fragments (site/pagefind/fragment/, site/pagefind/s<k>/fragment/)
-    frags = sorted((large["paths"].site / "pagefind").glob("**/fragment/*.pf_fragment"))
-    assert len(frags) == large["documents"]
-    for f in frags:
-        d = json.loads(gzip.decompress(f.read_bytes())[12:])
-        words = [w for w in re.split(r"\s+", d["content"]) if w]
-        assert "\u200b" not in d["content"], d["url"]  # nothing segmented again (indexed as "und")
-        assert d["word_count"] == len(words), d["url"]
-        # its filters say what the CLI's flags test: region chain, year, type, status
-        doc = titles[HREF_PAGE.search(d["url"]).group(1)]
-        fl = d["filters"]
-        assert set(fl.get("region", [])) <= set(doc.region) | {"全国"} and fl.get("region"), d["url"]
-        assert fl.get("year", []) == ([str(doc.year)] if doc.year is not None else [])
-        assert fl.get("type", []) == ([doc.doc_type] if doc.doc_type else [])
-        assert fl.get("status", []) == ([doc.status] if doc.status else [])
+def test_every_han_character_starts_exactly_one_word_on_every_real_page(large):
+    """On every document of the 86-document archive: the words of each clause
+    line are one per Han character (so Pagefind's locations are character
+    positions, what the box's bigram chains rely on), and the first
+    characters of the words give the text back."""
+    seen = 0
+    for r in large["records"]:
+        if r.kind != "clause":
+            continue
+        for line in r.text.split("\n"):
+            ws = words(line)
+            han = [w for w in ws if re.match(r"[\u4e00-\u9fff]", w)]
+            assert len(han) == len(re.findall(r"[\u4e00-\u9fff]", normalize(line))), line
+            assert all(len(w) <= 2 for w in han)
+            # each bigram's second character is the next word's first
+            for a, b in zip(ws, ws[1:]):
+                if len(a) == 2 and re.match(r"[\u4e00-\u9fff]{2}", a):
+                    assert b[0] == a[1], (line, a, b)
+            seen += 1
+    assert seen > 3000
 
 
 # ------------------------------------------------------------------ Material (small archive)
@@ -277,3 +282,273 @@ def test_pagefind_box_puts_a_typed_citation_first(large, server, page, q, anchor
     assert page.evaluate("document.querySelector('.ipa-search__panel').firstElementChild.className") == "ipa-cite-hits"
     box.press("Enter")
     page.wait_for_url(f"**/notices/*{anchor}", timeout=30_000)
+
+
+# ------------------------------------------------------------------ issue 26: the first screen is the answer
+
+
+def _open_search(pg, base: str, q: str, path: str = "index.html"):
+    pg.goto(f"{base}/{path}")
+    pg.locator("input.ipa-search__input").fill(q)
+    _idle(pg, ".ipa-search__results")
+
+
+def _docs(want) -> set[str]:
+    return {d for d, _ in want}
+
+
+@pytest.mark.parametrize("q", ["三合一", "惩罚性赔偿", "专利", "税", "地理标志", '"营商环境"', "知识产权"])
+def test_first_screen_shows_the_final_document_count(large, server, page, q):
+    """The first screen says how many documents hold the query, exactly (the
+    clause-text truth), before any click; with up to 20 documents every hit
+    is on it (加载更多 hidden: no click needed), and paging walks hits: each
+    screen adds 20 documents holding one, never an empty candidate."""
+    want = truth(large["records"], Query(q, "word"))
+    docs = _docs(want)
+    _open_search(page, server, q)
+    status = page.locator(".ipa-search__status")
+    assert status.get_attribute("data-final") == "1", status.inner_text()
+    assert status.get_attribute("data-docs") == str(len(docs)), status.inner_text()
+    assert f"共 {len(docs):,} 个文件" in status.inner_text()
+    shown = page.locator(".ipa-search__results .ipa-hit__doc").count()
+    assert shown == min(20, len(docs))
+    if len(docs) <= 20:
+        assert not page.locator(".ipa-search__more").is_visible()
+        assert f"{len(want):,} 条条款" in status.inner_text()
+        page.evaluate("() => document.querySelectorAll('.ipa-hit__rest').forEach(b => b.click())")
+        got = _pairs(page.locator(".ipa-search__results a.ipa-hit__clause").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"))
+        assert set(got) == want and len(got) == len(want)
+    else:
+        more = page.locator(".ipa-search__more")
+        assert more.is_visible() and more.evaluate("b => b.tagName") == "BUTTON"
+        more.click()
+        _idle(page, ".ipa-search__results")
+        assert page.locator(".ipa-search__results .ipa-hit__doc").count() == min(40, len(docs))
+
+
+def test_filtered_first_screen_is_final(large, server, page):
+    """A region filter is a Pagefind filter: the count stays exact."""
+    want = truth(large["records"], Query("知识产权", "filtered", {"region": "江西省"}))
+    _open_search(page, server, "知识产权")
+    page.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+    page.locator("select.ipa-search__filter[name='region']").select_option("江西省")
+    _idle(page, ".ipa-search__results")
+    status = page.locator(".ipa-search__status")
+    assert status.get_attribute("data-final") == "1"
+    assert status.get_attribute("data-docs") == str(len(_docs(want)))
+
+
+def test_title_holder_ranks_first_in_browser_and_cli(large, server, page):
+    """专利: 中华人民共和国专利法 (its title holds the query) first, in the box
+    and in `iparchive search`; then both list the documents in the same order
+    (occurrences in matching clauses, then recency)."""
+    _open_search(page, server, "专利")
+    titles = page.locator(".ipa-search__results .ipa-hit__doc").all_inner_texts()
+    assert titles[0] == "中华人民共和国专利法"
+    # the box marks exactly the documents whose title holds the query (found by Pagefind, not by the title text)
+    flags = page.locator(".ipa-search__results li.ipa-hit").evaluate_all(
+        "els => els.map(e => [e.querySelector('.ipa-hit__doc').textContent, e.dataset.title === '1'])")
+    assert len(flags) == len(titles) and any(f for _, f in flags) and not all(f for _, f in flags)
+    assert all(("专利" in t) == f for t, f in flags), flags
+    res = run_search(large["paths"].index, "专利", limit=1000)
+    cli_docs = list(dict.fromkeys(h.doc_id for h in res.hits))
+    assert res.hits[0].title == "中华人民共和国专利法"
+    hrefs = page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    box_docs = [HREF_PAGE.search(h).group(1) for h in hrefs]
+    # title holders first in both; then the same documents in the same order where occurrences differ
+    assert box_docs[:10] == cli_docs[:10]
+    titled = [d for d in cli_docs if "专利" in next(r.doc_title for r in large["records"] if r.doc_id == d)]
+    assert cli_docs[:len(titled)] == titled
+
+
+def test_search_state_lives_in_the_url_and_back_restores_it(large, server, page):
+    """?q=…&region=… after a search; a filter adds a history entry; opening a
+    hit and coming Back shows the same query, filter and results; Back again
+    drops the filter."""
+    _open_search(page, server, "知识产权")
+    assert "q=%E7%9F%A5%E8%AF%86%E4%BA%A7%E6%9D%83" in page.url
+    page.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+    page.locator("select.ipa-search__filter[name='region']").select_option("江西省")
+    _idle(page, ".ipa-search__results")
+    assert "region=%E6%B1%9F%E8%A5%BF%E7%9C%81" in page.url
+    first = page.locator(".ipa-search__results a.ipa-hit__doc").first.get_attribute("href")
+    count = page.locator(".ipa-search__status").get_attribute("data-docs")
+    page.goto(server + first if first.startswith("/") else first)
+    page.go_back()
+    page.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+    _idle(page, ".ipa-search__results")
+    assert page.locator("input.ipa-search__input").input_value() == "知识产权"
+    assert page.locator("select.ipa-search__filter[name='region']").input_value() == "江西省"
+    assert page.locator(".ipa-search__status").get_attribute("data-docs") == count
+    assert page.locator(".ipa-search__results a.ipa-hit__doc").first.get_attribute("href") == first
+    page.go_back()
+    _idle(page, ".ipa-search__results")
+    assert page.locator("select.ipa-search__filter[name='region']").input_value() == ""
+    assert "region=" not in page.url and "q=" in page.url
+    # a shared address opens the same search, year range and page included
+    page.goto(f"{server}/index.html?q=%E4%B8%93%E5%88%A9&year=2019..2021")
+    page.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+    _idle(page, ".ipa-search__results")
+    want = truth(large["records"], Query("专利", "filtered", {"years": (2019, 2021)}))
+    assert page.locator(".ipa-search__status").get_attribute("data-docs") == str(len(_docs(want)))
+    assert page.locator("select.ipa-search__filter[name='year']").input_value() == "2019"
+
+
+def _luminance(rgb) -> float:
+    def ch(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = rgb[:3]
+    return 0.2126 * ch(r) + 0.7152 * ch(g) + 0.0722 * ch(b)
+
+
+def _contrast(fg, bg) -> float:
+    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+# the element's text colour over the colours behind it (alpha composited), and its opacity
+COLOURS_JS = """els => els.filter(e => e.offsetParent !== null).map(e => {
+  const parse = s => { const m = s.match(/rgba?\\(([^)]+)\\)/); const v = m ? m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number) : [0,0,0,0];
+                       return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  let layers = [], n = e, opacity = 1;
+  while (n && n.nodeType === 1) { const cs = getComputedStyle(n); opacity *= Number(cs.opacity);
+    layers.push(parse(cs.backgroundColor)); n = n.parentElement; }
+  let bg = [255, 255, 255];
+  for (const l of layers.reverse()) bg = bg.map((c, i) => c * (1 - l[3]) + l[i] * l[3]);
+  const fg = parse(getComputedStyle(e).color);
+  const a = fg[3] * opacity;
+  return {text: (e.innerText || e.value || e.placeholder || "").slice(0, 30), cls: e.className,
+          fg: fg.slice(0, 3).map((c, i) => c * a + bg[i] * (1 - a)), bg: bg};
+})"""
+
+
+def _low_contrast(pg, selector: str) -> list:
+    rows = pg.locator(selector).evaluate_all(COLOURS_JS)
+    return [(r["text"], r["cls"], round(_contrast(r["fg"], r["bg"]), 2)) for r in rows
+            if _contrast(r["fg"], r["bg"]) < 4.5], len(rows)
+
+
+def _unnamed(snapshot: str) -> list[str]:
+    """Lines of an aria snapshot naming a control without an accessible name."""
+    return [ln for ln in snapshot.splitlines()
+            if re.match(r"\s*- (link|button|combobox|searchbox|textbox|listbox)\s*(\[|:|$)", ln)]
+
+
+def test_pagefind_panel_accessible(large, server, page):
+    """Every control of the open panel has an accessible name (aria snapshot),
+    the closed panel has no tab stops, text and buttons reach 4.5:1."""
+    page.goto(f"{server}/index.html")
+    closed = page.locator(".ipa-search__panel").evaluate(
+        "p => Array.from(p.querySelectorAll('a,button,select,input')).filter(e => e.getClientRects().length).length")
+    assert closed == 0
+    _open_search(page, server, "知识产权")
+    page.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+    snap = page.locator("form.ipa-search").aria_snapshot()
+    assert "- searchbox \"检索条款\"" in snap and "button \"加载更多" in snap
+    assert not _unnamed(snap), _unnamed(snap)
+    assert snap.count("- link ") >= 20
+    low, n = _low_contrast(page, ".ipa-search__panel :is(p, a, button, select, span, li)")
+    assert n > 40 and not low, low
+    page.keyboard.press("Escape")
+    assert page.locator(".ipa-search__panel").is_hidden()
+    low, n = _low_contrast(page, ".md-header :is(input)")
+    assert n and not low, low
+
+
+def test_copy_buttons_readable_before_hover(large, server, page):
+    """A document page's 复制引用 buttons at 4.5:1 without hovering (were 1.5:1)."""
+    page.goto(f"{server}/notices/kunming-2022-4dd4de.html")
+    page.mouse.move(0, 0)
+    low, n = _low_contrast(page, ".clause-copy")
+    assert n > 10 and not low, low[:5]
+
+
+def test_phone_panel_fits_390px(large, server, browser, tmp_path):
+    """At 390 px: the box is a usable height, the open panel and every element
+    in it stay inside the screen (no line cut at the right edge)."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=1)
+    pg = ctx.new_page()
+    try:
+        _open_search(pg, server, "知识产权")
+        box = pg.locator("input.ipa-search__input").bounding_box()
+        assert box["height"] >= 28 and box["width"] >= 120, box
+        over = pg.locator(".ipa-search__panel, .ipa-search__panel *").evaluate_all(
+            "els => els.filter(e => e.getClientRects().length).map(e => { const r = e.getBoundingClientRect();"
+            " return [e.className || e.tagName, Math.round(r.left), Math.round(r.right)]; })"
+            ".filter(x => x[1] < 0 || x[2] > 390)")
+        assert not over, over[:5]
+        width = pg.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        pg.screenshot(path=str(tmp_path / "phone.png"))
+        assert (tmp_path / "phone.png").stat().st_size > 10_000
+    finally:
+        ctx.close()
+
+
+HIDDEN_STOPS_JS = """() => Array.from(document.querySelectorAll(
+      '.md-search a[href], .md-search button, .md-search select, .md-search input'))
+    .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+    .filter(e => { const r = e.getBoundingClientRect(); let n = e, o = 1;
+                   while (n && n.nodeType === 1) { o *= Number(getComputedStyle(n).opacity); n = n.parentElement; }
+                   return o < 0.05 || r.width < 2 || r.height < 2; }).map(e => e.className || e.tagName)"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_material_search_accessible(small, browser, width):
+    """The small archive's box (Material): result links carry a name; once
+    the search dialog is closed (Escape) none of its inputs, filters, links or
+    buttons is an invisible tab stop (there were 6 filters, 20 links and
+    显示更多, at opacity 0)."""
+    ctx = browser.new_context(viewport={"width": width, "height": 844}, locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        page.goto((small["paths"].site / "index.html").resolve().as_uri())
+        if width < 960:
+            page.locator("label[for=__search]").first.click()
+        else:
+            page.locator("input.md-search__input").click()
+        page.locator("input.md-search__input").press_sequentially("专利", delay=20)
+        _idle(page, "ol.ipa-results")
+        snap = page.locator(".md-search__output").aria_snapshot()
+        assert snap.count("- link ") >= 10 and not _unnamed(snap), _unnamed(snap)[:5]
+        assert page.locator(".ipa-facets-box select").count() >= 4
+        low, n = _low_contrast(page, ".md-search__output :is(.ipa-meta, .ipa-hit__label, .ipa-hit__title, "
+                                     ".ipa-hit__text, select, button)")
+        assert n > 20 and not low, low[:5]
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(400)
+        assert not page.evaluate("document.getElementById('__search').checked")
+        stops = page.evaluate(HIDDEN_STOPS_JS)
+        assert not stops, stops
+    finally:
+        ctx.close()
+
+
+def test_material_search_state_in_the_url(small, page):
+    """The small archive's box keeps the query in the address (file://), and
+    an address with ?q= opens the dialog with that search."""
+    want = truth(small["records"], Query("专利", "word"))
+    page.goto((small["paths"].site / "index.html").resolve().as_uri() + "?q=%E4%B8%93%E5%88%A9")
+    _idle(page, "ol.ipa-results")
+    assert page.locator("input.md-search__input").input_value() == "专利"
+    assert f"共 {len(want)} 条条款" in page.locator(".ipa-meta").inner_text()
+    page.locator("input.md-search__input").fill("侵权")
+    _idle(page, "ol.ipa-results")
+    assert "q=%E4%BE%B5%E6%9D%83" in page.url
+
+
+@pytest.mark.parametrize("q", ["侵权", "著作权", "商业秘密", "海关", "维权援助", "质押融资"])
+def test_a_final_count_is_never_wrong(large, server, page, q):
+    """Pagefind segments some query words itself (侵权 became 侵 + 权 in the
+    160-document bench): the first screen then says 「约」 with the reason;
+    whenever it says the count is final, the count is the truth's."""
+    docs = _docs(truth(large["records"], Query(q, "word")))
+    _open_search(page, server, q)
+    status = page.locator(".ipa-search__status")
+    if status.get_attribute("data-final") == "1":
+        assert status.get_attribute("data-docs") == str(len(docs)), status.inner_text()
+    else:
+        assert "约" in status.inner_text() and "拆成了单字" in status.inner_text()
+        assert int(status.get_attribute("data-docs")) >= len(docs)

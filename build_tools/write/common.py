@@ -29,6 +29,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..doctypes import type_group
+
 from ..fsutil import load_keyed, replace_bytes, save_keyed
 from ..models import NATIONAL_CODE, Notice, Region
 from ..siteurl import SITE_URL_ENV, site_url_setting
@@ -367,15 +369,11 @@ def json_for_script(data) -> str:
 
 # ------------------------------------------------------------------ 文种 vocabulary
 
-# printed 文种 -> the one value listings use (公文种类 of 党政机关公文处理工作条例):
-# 若干规定 (lawrefbook 最高人民法院…若干规定), 若干意见/指导意见 (govcn2019
-# 国务院…指导意见), 复函 (govcn2019 国务院办公厅…复函) fold into their kind
-TYPE_FAMILY = {"若干规定": "规定", "若干意见": "意见", "指导意见": "意见", "复函": "函"}
+# printed 文种 -> the one value listings use: doctypes.type_group, shared with the
+# search filters and ``iparchive search --type``
 UNTYPED = "未分类"
 
 
 def type_family(doc_type: Optional[str]) -> str:
     """The normalised 文种 of a printed one (``指导意见`` -> ``意见``)."""
-    if not doc_type:
-        return UNTYPED
-    return TYPE_FAMILY.get(doc_type, doc_type)
+    return type_group(doc_type) or UNTYPED

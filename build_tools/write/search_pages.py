@@ -9,27 +9,46 @@ point at ``notices/<id>.html#s2-3`` on the real site::
 
     <html lang="zh"><body data-pagefind-body>
     <span data-pagefind-filter="region[data-v]" data-v="云南省"></span> …
-    <h1 data-pagefind-meta="title[data-title]" data-title="题名">题 名</h1>
-    <h3 id="s2-3">二 （ 三 ）</h3><p>（ 三 ） 持 续 加 强 …</p> …
+    <span data-pagefind-sort="date[data-v]" data-v="2022-03-01"></span>
+    <h1 data-pagefind-meta="title[data-title]" data-title="题名" data-pagefind-ignore>题名</h1>
+    <p>题名 名 㐀</p><p data-pagefind-ignore>云府发〔2022〕1号 · …</p>
+    <h3 id="s2-3">h二（三）</h3><p>（ 三 ） 持续 续加 加强 强 …</p> …
 
 Two choices, both measured by ``make bench-search`` (benchmarks/bench_search.py):
 
-* **Pre-segmented text, one Han character (or punctuation mark, or run of
-  letters, or of digits) per word, split by spaces.**  Pagefind 1.5 segments
-  Chinese with its own dictionary, and not the same way when indexing and
-  when querying (Pagefind issues #1237, #659, #987): 惩罚性赔偿 or 著作权 can
-  miss pages that hold them, and our domain dictionary (地理标志, 惩罚性赔偿)
-  cannot be given to it.  Spaced characters make Pagefind a character index:
-  the search box sends the query spaced the same way, every page holding
-  the query's characters is a candidate, and the box keeps only the clauses
-  whose text holds the query exactly (``pagefind-search.js``) -- the CLI's
-  semantics, with the same segmentation everywhere (none to disagree).
-  Everything on the page is spaced (title, labels, text), and Pagefind
-  indexes it as language "und" (``mkbuild.PAGEFIND_LANGUAGE``): it splits on
-  the spaces only (its Chinese segmenter, with nothing left to split, had
-  taken 55 % of its time), so its anchor locations count exactly the
-  space-separated words it hands the browser -- the box cuts each clause's
-  text out of the page by those locations.
+* **Pre-segmented text, one word per Han character: the character and the
+  next one (an overlapping bigram, the approach of Lucene's CJK bigram
+  filter), or the character alone at the end of a run of Han characters;
+  a punctuation mark, a run of letters or of digits is one word, words are
+  split by spaces** (issue 26).  Pagefind 1.5 segments Chinese with its own
+  dictionary, and not the same way when indexing and when querying
+  (Pagefind issues #1237, #659, #987): 惩罚性赔偿 or 著作权 can miss pages
+  that hold them.  With one word per character position, a term's
+  occurrence is a chain of its bigrams at consecutive word positions
+  (三合一: 三合 at p, 合一 at p+1), which the browser reads from Pagefind's
+  word locations before fetching a single page fragment
+  (``pagefind-search.js``): for a query of Han characters the candidate
+  pages are exactly the pages holding it, counted on the first screen, and
+  the box still keeps only the clauses whose text holds the query exactly.
+  A single character finds every word it begins (Pagefind matches
+  prefixes).  Everything indexed is spaced so, and Pagefind indexes it as
+  language "und" (``mkbuild.PAGEFIND_LANGUAGE``): it splits on the spaces
+  only, so its anchor locations count exactly the space-separated words it
+  hands the browser -- the box cuts each clause's text out of the page by
+  those locations, taking the first character of each bigram.
+* **Title apart**: the title's words open the page, then ``㐀`` (U+3400,
+  ``TITLE_END``): Pagefind's position of 㐀 on a page is where its title
+  ends, so an occurrence before it is in the title (中华人民共和国专利法
+  ranks first for 专利), after it in a clause.  A mark on each title word
+  (``t专利``, ``㐀专利``) did not do: Pagefind splits such a query word.
+* **Not in the text index**: each clause heading (one word, ``h`` and the
+  label: ``h第八十二条``) and the line of 文号, issuer and date (ignored):
+  only clause text is a hit, as in the CLI (the title's words are told
+  apart by their position).  ``date`` is a Pagefind sort
+  key (``0000-00-00`` when unknown: Pagefind leaves pages without the key
+  out of sorted results), the recency the box orders by; ``force``
+  (``force_key``: legal force, then recency) orders the documents whose
+  title holds the query.
 * **Filters** ``region`` (the region and every parent: 云南省 finds 昆明市's
   documents; 全国 for national ones), ``year``, ``type`` (文种), ``status``
   and ``theme`` (theme names of the document and of its clauses), the CLI's
@@ -55,11 +74,13 @@ import json
 import pickle
 import re
 import shutil
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..doctypes import force_rank, type_group
 from ..models import Notice
 from ..vocabulary import load_vocabulary
 from ..fsutil import atomic_write_bytes, write_cache_bytes
@@ -68,6 +89,10 @@ from .common import esc, write_if_changed
 from .pagecache import code_digest, digest
 
 NATIONAL = "全国"
+TITLE_END = "\u3400"  # 㐀 after the title's words: a Han character nobody types, its position is
+# where the title ends (a mark on each title word does not do: Pagefind splits a query word at 㐀)
+HEAD_MARK = "h"  # before a clause heading, one word (its label: never a hit, the clause text holds it)
+NO_DATE = "0000-00-00"  # the sort key of a document without a date
 # documents a Pagefind shard, chosen by measurement on the whole corpus
 # (BENCHMARKS.md, "Pagefind shards"): the browser's first query fetches index
 # chunks from every shard (one index 1.0 MB; 3 shards 1.24 MB / 0.76 s; 6
@@ -90,10 +115,52 @@ _HAN_ONE = re.compile(f"[{_HAN}]")
 _WORD_RE = re.compile(f"[{_HAN}]|[^\\w\\s]|_|(?:(?![{_HAN}])[^\\W\\d_])+|\\d+")
 
 
+class _Fold(dict):
+    """str.translate table, filled as characters are met: a character whose
+    NFKC form is one letter, digit or Han character becomes it (full-width
+    ＰＣＴ２０２５, Kangxi radical ⼈, compatibility ideographs), as the
+    browser folds the query (``keyed`` in pagefind-search.js); marks stay
+    as printed (，stays ，)."""
+
+    def __missing__(self, ch: int):
+        c = chr(ch)
+        n = unicodedata.normalize("NFKC", c)
+        out = n if len(n) == 1 and n != c and (n.isalnum() or _HAN_ONE.match(n)) else ch
+        self[ch] = out
+        return out
+
+
+_FOLD = _Fold()
+
+
+def words(text: str) -> list[str]:
+    """Pagefind's words of ``text``, one per character position of Han text:
+    ``加强“三合一”GB/T7714`` -> ``加强 强 “ 三合 合一 一 ” GB / T 7714``
+    (a Han character with the Han character right after it, or alone)."""
+    ms = list(_WORD_RE.finditer(text.translate(_FOLD)))
+    out = []
+    for i, m in enumerate(ms):
+        w = m.group()
+        if i + 1 < len(ms) and ms[i + 1].start() == m.end() and _HAN_ONE.fullmatch(w):
+            nxt = ms[i + 1].group()
+            if _HAN_ONE.fullmatch(nxt):
+                w += nxt
+        out.append(w)
+    return out
+
+
 def spaced(text: str) -> str:
-    """Pagefind's words, split by spaces: ``加强“三合一”GB/T7714`` ->
-    ``加 强 “ 三 合 一 ” GB / T 7714``."""
-    return " ".join(_WORD_RE.findall(text))
+    """``words`` split by spaces."""
+    return " ".join(words(text))
+
+
+def force_key(n: Notice) -> str:
+    """The order of documents whose title holds the query (Pagefind sort key
+    ``force``, ascending): legal force (``doctypes.force_rank``: 法 first),
+    then the newest: ``02`` + the date's digits each as 9 - d
+    (2020-10-17 -> ``0279798982``; no date: last)."""
+    digits = re.sub(r"\D", "", n.date or NO_DATE)[:8].ljust(8, "0")
+    return f"{force_rank(n.doc_type):02d}" + "".join(str(9 - int(d)) for d in digits)
 
 
 def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]]:
@@ -106,7 +173,7 @@ def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]
     if n.year is not None:
         out["year"] = [str(n.year)]
     if n.doc_type:
-        out["type"] = [n.doc_type]
+        out["type"] = [type_group(n.doc_type)]  # the document list's 文种 (指导意见 -> 意见)
     if n.status:
         out["status"] = [n.status]
     if n.validity:  # issue 25: 现行有效 / 已被修改 / 已废止 / 已失效 / 尚未生效 / 征求意见稿
@@ -141,11 +208,17 @@ def search_page(n: Notice, theme_names: dict[str, str] | None = None, presegment
     if doc_themes or extra:
         parts.append(f'<span data-pagefind-meta="dtheme[data-v]" data-v="{esc("、".join(doc_themes))}"></span>'
                      f'<span data-pagefind-meta="ctheme[data-v]" data-v="{esc(" ".join(extra))}"></span>')
-    parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}">{esc(seg(n.title))}</h1>')
+    parts.append(f'<span data-pagefind-sort="date[data-v]" data-v="{esc(n.date or NO_DATE)}"></span>'
+                 f'<span data-pagefind-sort="force[data-v]" data-v="{force_key(n)}"></span>')
+    parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}" '
+                 f'data-pagefind-ignore>{esc(n.title)}</h1>')
+    if presegment:
+        parts.append(f"<p>{esc(spaced(n.title))} {TITLE_END}</p>")
     if meta:
-        parts.append(f"<p>{esc(seg(meta))}</p>")
+        parts.append(f"<p data-pagefind-ignore>{esc(meta)}</p>")
     for c in n.walk():
-        parts.append(f'<h3 id="{esc(c.id)}">{esc(seg(c.label)) or esc(c.id)}</h3>')
+        label = re.sub(r"\s+", "", c.label or "") or c.id
+        parts.append(f'<h3 id="{esc(c.id)}">{esc(HEAD_MARK + label) if presegment else esc(label)}</h3>')
         parts += [f"<p>{esc(seg(line))}</p>" for line in c.text.split("\n") if line.strip()]
     if not n.clauses and n.body:
         parts += [f"<p>{esc(seg(line))}</p>" for line in n.body.split("\n") if line.strip()]
@@ -281,12 +354,11 @@ def common_chars(notices: list[Notice], out: Path, digests: dict[str, bytes]) ->
     """The archive's frequent Han characters, most frequent first (at least
     ``COMMON_MIN`` occurrences), into ``out/common-chars.json``; returned.
 
-    The browser sends Pagefind only the query's rarest characters
-    (``pagefind-search.js``): every index chunk of a word is fetched from
-    every shard, and a frequent character's chunk holds tens of thousands
-    of positions (惩罚性赔偿: 罚 26,907 and 性 29,112 times in the whole
-    corpus, 惩 1,049).  It still checks every clause for the whole query,
-    so fewer characters only widen the candidates, never lose a hit.
+    Until issue 26 the browser sent Pagefind only the query's rarest
+    characters, ranked by this list (惩罚性赔偿: 罚 26,907 and 性 29,112
+    times in the whole corpus, 惩 1,049); it now asks for the bigrams
+    covering the query and no longer reads the list, which the manifest
+    still carries (``mkbuild``) -- to drop with it.
 
     Each document's counts are kept in ``out/char-counts/<page digest>``
     and the totals with the digests they sum in ``out/char-counts.pickle``:

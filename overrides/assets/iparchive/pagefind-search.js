@@ -14,19 +14,31 @@
  * (search_pages.facets_html), which Material's index keeps as text.
  *
  * Large archives (meta iparchive-search=pagefind, over http): Pagefind
- * indexes one Han character per word (build_tools/write/search_pages.py), the
- * query is sent spaced the same way, so every page holding the characters is
- * a candidate; candidate pages are checked in Pagefind's order, clause by
- * clause (the anchors of the page fragment), 10 at a time, each page shown
- * as soon as its fragment arrives; up to 3 batches run by themselves, then
- * 加载更多 reaches every other hit (and 该文件另有 the rest of a page's).
+ * indexes one word per Han character position, the character and the next
+ * one (build_tools/write/search_pages.py).  A term of Han characters is asked
+ * for by the bigrams covering it (offsets 0, 2, 4 … and the last), one
+ * Pagefind search per word (locations are not told apart by word); a page
+ * holds the term where the bigrams sit at consecutive positions, so the
+ * first screen knows exactly which documents hold the query and how often,
+ * before any page fragment is fetched: 「共 N 个文件」 at once, the clause count
+ * exact once every document is on screen (「约 M 条」 before, with the reason).
+ * Other terms (letters, digits, marks inside), several terms (which must
+ * share a clause) and the theme filter give candidates, checked clause by
+ * clause, and the count says 「约」 with the reason until all are checked.
+ * Order (as `iparchive search`, search/query.rank_rows): documents whose
+ * title holds the query first (before 㐀, the title's end), by legal force
+ * then newest (Pagefind's force sort: 专利法 before 专利法实施细则), then the
+ * others by occurrences, then newest (Pagefind's date sort).  Each screen shows 20
+ * documents holding a hit (加载更多: the next 20 hits, never empty
+ * candidates; 该文件另有: the rest of a page's clauses).  The query, filters
+ * and screens live in the URL (?q=&region=&year=2019..2021&type=&theme=
+ * &status=&page=), Back restores them.  window.iparchiveSearchLookups: hooks
+ * answered above the hits (a citation such as 专利法第七十一条).
  * Filters (地区 including sub-regions, 年份 range, 文种, 主题 with the CLI's
  * clause-or-document meaning, 状态) are Pagefind filters, combinable, as the
  * CLI's flags.  The index comes in shards by document id (pagefind/ and
  * pagefind/s1/ …, listed in pagefind/iparchive-shards.json), merged with
- * Pagefind's mergeIndex before the first search.  Only the query's rarest
- * characters go to Pagefind (the manifest's "common" list ranks them): the
- * bytes fetched are those words' index chunks, from every shard.  After a small change, a
+ * Pagefind's mergeIndex before the first search.  After a small change, a
  * "changes" shard holds the changed pages and the manifest names the page
  * ids of their old versions, never shown (nor counted in the filters).
  */
@@ -35,7 +47,7 @@
   if (window.__ipaSearch) return;
   window.__ipaSearch = true;
 
-  var PAGE = 20, PER_DOC = 3, BATCH = 10, AUTO = 3, SNIPPET = 110, BEFORE = 24;
+  var PAGE = 20, WAVE = 10, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
   var cfg = {};
   try { cfg = JSON.parse(document.getElementById("__config").textContent); } catch (e) { cfg = {}; }
   var base = new URL((cfg.base || ".") + "/", location.href);
@@ -69,9 +81,17 @@
       if (!m[1] && !m[2] && !m[3] && /^(AND|&&)$/.test(raw)) continue;
       var k = keyed(raw).key.split(SEP).filter(Boolean);
       if (!k.length) continue;
-      out.push({ raw: raw, key: k.join(""), re: new RegExp(k.map(esc).join("\\|?"), "g") });
+      out.push({ raw: raw, key: k.join(""), pieces: k, re: new RegExp(k.map(esc).join("\\|?"), "g") });
     }
     return out;
+  }
+
+  // does the normalised key hold the term
+  function holds(key, t) {
+    t.re.lastIndex = 0;
+    var ok = t.re.test(key);
+    t.re.lastIndex = 0;
+    return ok;
   }
 
   // spans [start, end) in the text where the terms occur, or null if one is missing
@@ -176,7 +196,7 @@
     theirs.forEach(function (e) { e.style.display = "none"; });
     function detach() { theirs.forEach(function (e) { if (e.isConnected) e.remove(); }); }
     var css = document.createElement("style");
-    css.textContent = ".ipa-meta{color:var(--md-default-fg-color--light);background-color:var(--md-default-fg-color--lightest);" +
+    css.textContent = ".ipa-meta{color:var(--md-default-fg-color);background-color:var(--md-default-fg-color--lightest);" +
       "font-size:.64rem;line-height:1.8rem;padding:0 .8rem}.ipa-results{list-style:none;margin:0;padding:0}" +
       ".ipa-facets-box{padding:.3rem .8rem}.ipa-facets-box select{margin:0 .3rem .2rem 0;font-size:.64rem}" +
       ".ipa-hit__head{font-size:.8rem;margin:.4rem 0}.ipa-more{margin:.4rem .8rem}";
@@ -277,6 +297,7 @@
         var li = el("li", "md-search-result__item");
         var a = el("a", "md-search-result__link");
         a.href = new URL(c.page + "#" + c.id, base).href;
+        a.setAttribute("aria-label", c.title + " " + c.label);
         var art = el("article", "md-search-result__article md-typeset");
         var head = el("h2", "ipa-hit__head");
         head.appendChild(el("span", "ipa-hit__label", c.label));
@@ -293,8 +314,43 @@
       more.textContent = "显示更多（还有 " + (hits.length - shown) + " 条）";
     }
 
+    // the query and filters in the address (?q=…&region=…&year=…), as the
+    // Pagefind box; replaced, not added (Material's dialog keeps no history)
+    function writeUrl() {
+      try {
+        var p = new URLSearchParams(location.search), q = input.value.trim();
+        ["q", "region", "year", "type", "theme", "status"].forEach(function (k) { p.delete(k); });
+        if (q) {
+          p.set("q", q);
+          ["region", "type", "theme", "status"].forEach(function (k) {
+            if (selects[k] && selects[k].value) p.set(k, selects[k].value);
+          });
+          var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
+          if (lo || hi) p.set("year", lo === hi ? lo : (lo || "") + ".." + (hi || ""));
+        }
+        var str = p.toString();
+        history.replaceState(history.state, "", location.pathname + (str ? "?" + str : "") + location.hash);
+      } catch (e) { /* file:// may refuse: the search still runs */ }
+    }
+
+    function restore() {
+      var p = new URLSearchParams(location.search), q = p.get("q");
+      if (!q) return;
+      input.value = q;
+      var toggle = document.getElementById("__search");
+      if (toggle && !toggle.checked) { toggle.checked = true; toggle.dispatchEvent(new Event("change")); }
+      load().then(function () {
+        ["region", "type", "theme", "status"].forEach(function (k) { if (selects[k] && p.get(k)) selects[k].value = p.get(k); });
+        var y = (p.get("year") || "").split("..");
+        if (selects.year && y[0]) selects.year.value = y[0];
+        if (selects.year_to && (y.length > 1 ? y[1] : y[0])) selects.year_to.value = y.length > 1 ? y[1] : y[0];
+        run();
+      }).catch(function () {});
+    }
+
     function run() {
       var q = input.value.trim(), mine = ++seq;
+      writeUrl();
       detach();
       list.textContent = "";
       more.hidden = true;
@@ -311,11 +367,24 @@
           var sp = spans(c.kt, ts);
           if (sp) hits.push({ c: c, sp: sp, n: sp.length });
         });
-        // documents whose title holds the query first, then clauses with most occurrences
+        // relevance, as the CLI and the Pagefind box: documents whose title
+        // holds the query first, then the documents with the most
+        // occurrences in their matching clauses, then the newest; a
+        // document's clauses in their order
+        var byPage = {};
+        hits.forEach(function (h) {
+          var g = byPage[h.c.page];
+          if (!g) {
+            var tk = keyed(h.c.title).key;
+            g = byPage[h.c.page] = { occ: 0, year: ((h.c.f.year || [])[0]) || "",
+                                     title: ts.every(function (t) { return holds(tk, t); }) ? 1 : 0 };
+          }
+          g.occ += h.n;
+        });
         hits.sort(function (x, y) {
-          var tx = ts.every(function (t) { return keyed(x.c.title).key.indexOf(t.key) >= 0; }) ? 1 : 0;
-          var ty = ts.every(function (t) { return keyed(y.c.title).key.indexOf(t.key) >= 0; }) ? 1 : 0;
-          return (ty - tx) || (y.n - x.n) || (x.c.order - y.c.order);
+          var a = byPage[x.c.page], b = byPage[y.c.page];
+          return (b.title - a.title) || (b.occ - a.occ) || b.year.localeCompare(a.year) ||
+            x.c.page.localeCompare(y.c.page) || (x.c.order - y.c.order);
         });
         var docs = new Set(hits.map(function (h) { return h.c.page; })).size;
         meta.textContent = hits.length ? "共 " + hits.length + " 条条款，" + docs + " 个文件" : "没有找到匹配的条款";
@@ -330,6 +399,7 @@
     input.addEventListener("input", later);
     input.addEventListener("keyup", later);
     input.addEventListener("focus", function () { detach(); load().catch(function () {}); });
+    restore();
   }
 
   // ------------------------------------------------------------ Pagefind
@@ -338,23 +408,26 @@
     if (!inner) return;
     var form = el("form", "ipa-search");
     form.setAttribute("role", "search");
+    form.setAttribute("aria-label", "检索条款");
     form.innerHTML = '<input type="search" class="ipa-search__input" placeholder="检索条款" ' +
-      'aria-label="检索条款" autocomplete="off" spellcheck="false">' +
-      '<div class="ipa-search__panel" hidden><div class="ipa-search__filters"></div>' +
-      '<p class="ipa-search__status"></p><ol class="ipa-search__results"></ol>' +
+      'aria-label="检索条款" aria-controls="ipa-search-panel" autocomplete="off" spellcheck="false">' +
+      '<div class="ipa-search__panel" id="ipa-search-panel" role="region" aria-label="检索结果" hidden>' +
+      '<div class="ipa-search__filters" role="group" aria-label="筛选"></div>' +
+      '<p class="ipa-search__status" role="status" aria-live="polite"></p>' +
+      '<ol class="ipa-search__lookup" aria-label="直接命中"></ol>' +
+      '<ol class="ipa-search__results" aria-label="检索结果" data-state="idle"></ol>' +
       '<button type="button" class="ipa-search__more" hidden>加载更多</button></div>';
     var source = inner.querySelector(".md-header__source");
     inner.insertBefore(form, source || null);
     var input = form.querySelector("input"), panel = form.querySelector(".ipa-search__panel");
-    var status = form.querySelector(".ipa-search__status"), list = form.querySelector("ol");
+    var status = form.querySelector(".ipa-search__status"), list = form.querySelector(".ipa-search__results");
+    var lookupList = form.querySelector(".ipa-search__lookup");
     var more = form.querySelector(".ipa-search__more"), fbox = form.querySelector(".ipa-search__filters");
-    var pagefind = null, loading = null, seq = 0, state = null, selects = {}, filtersBuilt = false;
+    var pagefind = null, loading = null, seq = 0, state = null, selects = {}, filtersBuilt = null;
     // pages changed since their shard was indexed: their new version is in
     // the changes shard, the old one's page id in drop (its filter values in
     // discount, taken off the counts)
     var patch = { drop: new Set(), discount: {} };
-    // the archive's frequent Han characters, most frequent first (manifest "common")
-    var common = "";
 
     // the index is in shards (build_tools/write/mkbuild.py): pagefind/ is
     // shard 0 with the runtime; pagefind/iparchive-shards.json lists the
@@ -371,7 +444,6 @@
               .then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; });
           }).then(function (m) {
             patch.drop = new Set((m && m.drop) || []);
-            common = (m && m.common) || "";
             patch.discount = (m && m.discount) || {};
             return Promise.all(((m && m.shards) || []).map(function (s) {
               return pf.mergeIndex(new URL("pagefind/" + s, base).href, opts);
@@ -383,18 +455,21 @@
     }
 
     function buildFilters(pf) {
-      return pf.filters().then(function (all) {
-        fbox.textContent = "";
-        FILTERS.forEach(function (f) {
-          var counts = {}, off = patch.discount[f[0]] || {}, have = (all || {})[f[0]] || {};
-          Object.keys(have).forEach(function (v) {
-            var c = have[v] - (off[v] || 0);
-            if (c > 0) counts[v] = c;
+      if (!filtersBuilt) {
+        filtersBuilt = pf.filters().then(function (all) {
+          fbox.textContent = "";
+          FILTERS.forEach(function (f) {
+            var counts = {}, off = patch.discount[f[0]] || {}, have = (all || {})[f[0]] || {};
+            Object.keys(have).forEach(function (v) {
+              var c = have[v] - (off[v] || 0);
+              if (c > 0) counts[v] = c;
+            });
+            addSelects(fbox, selects, f, counts, function () { run({ push: true }); });
           });
-          addSelects(fbox, selects, f, counts, run);
+          fbox.dataset.ready = "1";
         });
-        fbox.dataset.ready = "1";
-      });
+      }
+      return filtersBuilt;
     }
 
     function chosenFilters() {
@@ -413,13 +488,68 @@
       return out;
     }
 
-    // the text of each anchored section of a page fragment, minus its
-    // heading: the page's words (one Han character or mark each, spaces
-    // between them, search_pages.py) between two anchor locations
-    var ALNUM = /^[\p{L}\p{N}]+$/u, HANW = /\p{Script=Han}/u;
+    // ---------------------------------------------------------- URL state
+    // ?q=专利&region=云南省&year=2019..2021&type=意见&theme=…&status=…&page=2
+    // (the CLI's flags); typing replaces the entry, a filter, 加载更多 or
+    // Enter adds one, so Back walks the searches and restores each.
+    function urlState() {
+      var p = new URLSearchParams(location.search), f = {};
+      ["region", "type", "theme", "status"].forEach(function (k) { if (p.get(k)) f[k] = p.get(k); });
+      var y = (p.get("year") || "").split("..");
+      if (y[0]) f.year = y[0];
+      if (y.length > 1 ? y[1] : y[0]) f.year_to = y.length > 1 ? y[1] : y[0];
+      return { q: p.get("q") || "", filters: f, page: Math.max(1, parseInt(p.get("page") || "1", 10) || 1) };
+    }
+
+    function writeUrl(push, pageNo) {
+      var p = new URLSearchParams(location.search);
+      ["q", "region", "year", "type", "theme", "status", "page"].forEach(function (k) { p.delete(k); });
+      var q = input.value.trim();
+      if (q) {
+        p.set("q", q);
+        ["region", "type", "theme", "status"].forEach(function (k) {
+          if (selects[k] && selects[k].value) p.set(k, selects[k].value);
+        });
+        var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
+        if (lo || hi) p.set("year", lo === hi ? lo : (lo || "") + ".." + (hi || ""));
+        if (pageNo > 1) p.set("page", String(pageNo));
+      }
+      var s = p.toString(), url = location.pathname + (s ? "?" + s : "") + location.hash;
+      if (url === location.pathname + location.search + location.hash) return;
+      history[push ? "pushState" : "replaceState"](history.state, "", url);
+    }
+
+    function setSelects(f) {
+      Object.keys(selects).forEach(function (k) {
+        var v = f[k] || "", s = selects[k];
+        if (v && !Array.prototype.some.call(s.options, function (o) { return o.value === v; })) s.appendChild(new Option(v + "（0）", v));
+        s.value = v;
+      });
+    }
+
+    function restore() {
+      var u = urlState();
+      input.value = u.q;
+      if (!u.q) { panel.hidden = true; return; }
+      panel.hidden = false;
+      if (location.protocol === "file:") return run({ url: true });
+      load().then(buildFilters).then(function () {
+        setSelects(u.filters);
+        run({ url: true, pages: u.page });
+      }).catch(function (e) { status.textContent = "检索索引加载失败：" + e; });
+    }
+
+    // ---------------------------------------------------------- fragments
+    // the text of each anchored section of a page fragment: the page's
+    // words (search_pages.words: one per character position, a Han
+    // character with the next one, spaces between) after the heading word
+    // (h + label) up to the next anchor; of a two-character Han word only
+    // the first character is the text's
+    var ALNUM = /^[\p{L}\p{N}]+$/u, HANW = /\p{Script=Han}/u, HAN2 = /^\p{Script=Han}{2}\.?$/u;
     function joinWords(ws) {
       var out = "", prev = "";
       ws.forEach(function (w) {
+        if (HAN2.test(w)) w = [...w][0];
         // two letter runs (or two digit runs) were two words of the text
         if (prev && ALNUM.test(prev) && ALNUM.test(w) && !HANW.test(prev) && !HANW.test(w) &&
             /\d/.test(prev.slice(-1)) === /\d/.test(w[0])) out += " ";
@@ -437,16 +567,10 @@
       var anchors = (d.anchors || []).filter(function (a) { return a.id; });
       return anchors.map(function (a, i) {
         var stop = i + 1 < anchors.length ? anchors[i + 1].location : words.length;
-        var text = joinWords(words.slice(a.location, stop));
-        var label = String(a.text || "").replace(/\s+/g, "");
-        if (label && text.replace(/\s+/g, "").indexOf(label) === 0) {
-          // drop the heading (its characters, whatever spaces joinWords kept)
-          var k = 0, j = 0;
-          while (j < text.length && k < label.length) { if (text[j] === label[k]) k++; j++; }
-          text = text.slice(j).replace(/^\./, "");
-        }
+        var text = joinWords(words.slice(a.location + 1, stop));
+        var label = String(a.text || "").replace(/\s+/g, "").replace(/^h/, "");
         // Pagefind ends each block with "." when it has no full stop of its own
-        text = text.replace(/([\p{Script=Han}）)」”》])\.(?=.)/gu, "$1 ").replace(/\.$/, "");
+        text = text.replace(/([\p{Script=Han}）)」”》])\.(?=.)/gu, "$1\n").replace(/\.$/, "");
         return { id: a.id, label: label, text: text };
       });
     }
@@ -466,8 +590,10 @@
 
     function clauseItem(d, h) {
       var item = el("li", "ipa-hit__item");
+      var title = (d.meta && d.meta.title) || d.url;
       var a = el("a", "ipa-hit__clause", h.s.label || "条款");
       a.href = d.url + "#" + h.s.id;
+      a.setAttribute("aria-label", title + " " + (h.s.label || "条款"));
       item.appendChild(a);
       item.appendChild(document.createTextNode(" "));
       var span = el("span", "ipa-hit__text");
@@ -476,12 +602,13 @@
       return item;
     }
 
-    function docItem(d, hs) {
+    function docItem(d, hs, p) {
       var li = el("li", "ipa-hit");
       var a = el("a", "ipa-hit__doc", (d.meta && d.meta.title) || d.url);
       a.href = d.url;
       li.appendChild(a);
       li.appendChild(el("span", "ipa-hit__count", "（" + hs.length + " 条）"));
+      if (p.title) li.dataset.title = "1";
       var ul = el("ul");
       hs.slice(0, PER_DOC).forEach(function (h) { ul.appendChild(clauseItem(d, h)); });
       li.appendChild(ul);
@@ -499,66 +626,213 @@
       return li;
     }
 
-    function showStatus() {
-      var left = state.results.length - state.next;
-      var s = state.clauses ? "共 " + state.clauses + " 条条款，" + state.docs + " 个文件" : (left ? "" : "没有找到匹配的条款");
-      if (left) s += (s ? "；" : "") + "还有 " + left + " 个候选文件未检查";
-      status.textContent = s || "正在检索…";
-      more.hidden = !left || list.dataset.state === "busy";
-      more.textContent = "加载更多（还有 " + left + " 个候选文件）";
+    // ---------------------------------------------------------- the query
+    // Han text is indexed one word per character position (a character
+    // with the next one, search_pages.words).  A term made of Han
+    // characters only is found by its bigrams at consecutive positions:
+    // the words at offsets 0, 2, 4 … and the last one cover every character
+    // (三合一: 三合@0 合一@1; a single character: itself, as a prefix), so
+    // the pages holding the chain are exactly the pages holding the term,
+    // with how often -- before any fragment is fetched.  Any other term
+    // (letters, digits, marks inside) asks for every word it is made of:
+    // candidates, checked in the fragments.
+    var HANS = /^\p{Script=Han}+$/u;
+    // after the title's words (search_pages.TITLE_END): where the title ends
+    var TITLE_END = "\u3400";
+    var TOK = /\p{Script=Han}|(?:(?!\p{Script=Han})\p{L})+|\p{N}+/gu;
+    function pageWords(piece) {
+      var toks = piece.match(TOK) || [], out = [];
+      toks.forEach(function (w, i) {
+        if (HANS.test(w) && i + 1 < toks.length && HANS.test(toks[i + 1])) w += toks[i + 1];
+        out.push(w);
+      });
+      return out;
     }
 
-    // check the next BATCH candidate pages; keep going until something shows
-    // check the next BATCH candidate pages, each shown (in rank order, one
-    // slot per page) as soon as its fragment arrives; keep going until
-    // something shows
-    function step(mine, round) {
-      round = round || 1;
-      list.dataset.state = "busy";  // "idle" once this batch is shown (tests, bench)
-      var batch = state.results.slice(state.next, state.next + BATCH);
-      state.next += batch.length;
-      return Promise.all(batch.map(function (r) {
-        var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
-        return r.data().then(function (d) {
+    function plan(t) {
+      var pieces = t.pieces;
+      if (pieces.length === 1 && HANS.test(pieces[0])) {
+        var cs = [...pieces[0]], L = cs.length, cover = [];
+        if (L === 1) cover.push([0, cs[0]]);
+        for (var o = 0; o + 1 < L; o += 2) cover.push([o, cs[o] + cs[o + 1]]);
+        if (L > 1 && L % 2) cover.push([L - 2, cs[L - 2] + cs[L - 1]]);
+        return { exact: true, cover: cover };
+      }
+      var ws = [];
+      pieces.forEach(function (p) { ws = ws.concat(pageWords(p)); });
+      return { exact: false, words: ws.filter(function (w, i) { return ws.indexOf(w) === i; }) };
+    }
+
+    // occurrences of a chain in one page: positions p with cover word k at
+    // p + offset k; those ending before the title's end (end) are the
+    // title's, the others the clauses'
+    function chain(locs, cover, end) {
+      var out = { title: 0, body: 0 }, first = locs[cover[0][1]];
+      if (!first) return out;
+      var sets = cover.map(function (c) { return locs[c[1]]; });
+      if (sets.some(function (s) { return !s; })) return out;
+      var last = cover[cover.length - 1][0] + (cover.length > 1 || [...cover[0][1]].length > 1 ? 1 : 0);
+      first.forEach(function (p) {
+        if (!cover.every(function (c, k) { return sets[k].has(p + c[0]); })) return;
+        if (p + last < end) out.title++;
+        else if (p > end) out.body++;
+      });
+      return out;
+    }
+
+    // Pagefind, one word at a time (its locations are not told apart by
+    // word), newest first (the date sort key), and the title's end (㐀,
+    // search_pages.TITLE_END) of every page, by legal force then newest (the
+    // force sort key); -> the pages holding every term in a clause, in
+    // relevance order: title holders (by force, then newest), then the others
+    // by occurrences, then newest -- as `iparchive search` (search/query.rank_rows)
+    function findPages(pf, ts, filters) {
+      ts.forEach(function (t) { t.plan = t.plan || plan(t); });
+      var need = [];
+      ts.forEach(function (t) {
+        (t.plan.exact ? t.plan.cover.map(function (c) { return c[1]; }) : t.plan.words).forEach(function (w) {
+          if (need.indexOf(w) < 0) need.push(w);
+        });
+      });
+      var opts = { sort: { date: "desc" } };
+      if (Object.keys(filters).length) opts.filters = filters;
+      list.dataset.pagefindQuery = need.join(" ");
+      var asks = need.map(function (w) { return pf.search(w, opts); });
+      asks.push(pf.search(TITLE_END, { sort: { force: "asc" } }));
+      return Promise.all(asks).then(function (all) {
+        var pages = new Map(), ends = new Map();
+        all.pop().results.forEach(function (r, rank) {
+          ends.set(r.id, { at: Math.min.apply(null, r.words && r.words.length ? r.words : [-1]), rank: rank });
+        });
+        // a page's word locations, per word asked; its rank by date
+        all.forEach(function (res, i) {
+          (res.results || []).forEach(function (r, rank) {
+            if (patch.drop.has(r.id)) return;
+            var p = pages.get(r.id);
+            if (!p) pages.set(r.id, p = { id: r.id, r: r, rank: rank, locs: {} });
+            p.locs[need[i]] = new Set(r.words || []);
+          });
+        });
+        var out = [];
+        pages.forEach(function (p) {
+          if (!need.every(function (w) { return p.locs[w]; })) return;
+          var end = ends.get(p.id) || { at: -1, rank: Infinity }, occ = 0, title = true;
+          for (var t of ts) {
+            if (!t.plan.exact) { title = false; occ += 1; continue; }
+            var n = chain(p.locs, t.plan.cover, end.at);
+            if (!n.body) return;
+            occ += n.body;
+            if (!n.title) title = false;
+          }
+          p.occ = occ;
+          p.title = title;
+          p.trank = end.rank;
+          out.push(p);
+        });
+        out.sort(function (a, b) {
+          return (b.title - a.title) || (a.title ? a.trank - b.trank : (b.occ - a.occ) || (a.rank - b.rank));
+        });
+        return out;
+      });
+    }
+
+    // a hook for lookups answered before the search (a citation such as
+    // 专利法第七十一条, a 文号): functions in window.iparchiveSearchLookups,
+    // each (query) -> [{href, title, text}] or a Promise of it, shown above
+    // the hits
+    function lookups(q) {
+      var fs = window.iparchiveSearchLookups || [];
+      return Promise.all(fs.map(function (f) {
+        try { return Promise.resolve(f(q)).catch(function () { return []; }); } catch (e) { return []; }
+      })).then(function (rs) { return [].concat.apply([], rs.map(function (r) { return r || []; })); });
+    }
+
+    function showLookups(items) {
+      lookupList.textContent = "";
+      items.forEach(function (it) {
+        var li = el("li", "ipa-hit ipa-hit--lookup"), a = el("a", "ipa-hit__doc", it.title || it.href);
+        a.href = it.href;
+        li.appendChild(a);
+        if (it.text) li.appendChild(el("span", "ipa-hit__text", " " + it.text));
+        lookupList.appendChild(li);
+      });
+    }
+
+    function num(n) { return n.toLocaleString("zh-CN"); }
+
+    function showStatus() {
+      var s = state, txt, left = s.pages.length - s.next;
+      var unseen = s.pages.slice(s.next).reduce(function (a, p) { return a + p.occ; }, 0);
+      if (!s.pages.length) txt = "没有找到匹配的条款";
+      else if (s.final || !left) {
+        var docs = s.final ? s.pages.length - s.empty : s.docs;
+        txt = "共 " + num(docs) + " 个文件";
+        if (!docs) txt = "没有找到匹配的条款";
+        else if (!left) txt += "，" + num(s.clauses) + " 条条款";
+        else txt += "，约 " + num(s.clauses + unseen) + " 条条款（" + (s.docs ? "已核对 " + num(s.docs) +
+          " 个文件的 " + num(s.clauses) + " 条；其余" : "") + "按出现次数估计，加载时逐条核对）";
+      } else {
+        txt = "约 " + num(s.docs + left) + " 个文件（已核对 " + num(s.docs) + " 个；其余 " + num(left) +
+          " 个候选文件含全部检索词，" + s.why + "，加载时核对）";
+      }
+      status.textContent = txt;  // the document count is known before any fragment arrives
+      status.dataset.final = s.final || !left ? "1" : "0";
+      status.dataset.docs = String(s.final ? s.pages.length - s.empty : s.docs + left);
+      more.hidden = !left || list.dataset.state === "busy";
+      more.textContent = "加载更多（还有 " + num(left) + (s.final ? " 个文件" : " 个候选文件") + "）";
+    }
+
+    // show the next PAGE documents holding a hit (each fragment fetched at
+    // once, shown in rank order as it arrives); a candidate that turns out
+    // to hold no clause is skipped and the next one taken
+    function screen(mine) {
+      list.dataset.state = "busy";
+      var shownNow = 0, rounds = 0;
+      function batch() {
+        rounds += 1;
+        // in waves of WAVE fragments (a law's fragment is 40-80 KB): the first
+        // documents show before the rest of the screen is fetched
+        var want = Math.min(PAGE - shownNow, WAVE), take = state.pages.slice(state.next, state.next + want);
+        state.next += take.length;
+        return Promise.all(take.map(function (p) {
+          var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
+          return p.r.data().then(function (d) {
+            if (mine !== seq) return;
+            var hs = docHits(d, state.ts);
+            // Pagefind segments some query words itself (侵权 -> 侵 权, both as
+            // prefixes): its locations are then not the bigram's, which shows as
+            // occurrences the page's clauses do not have; the count is an upper bound
+            if (state.final && hs.reduce(function (a, h) { return a + h.sp.length; }, 0) !== p.occ) {
+              state.final = false;
+              state.why = "检索服务把检索词拆成了单字";
+            }
+            if (!hs.length) { slot.remove(); state.empty += 1; return; }
+            state.clauses += hs.length;
+            state.docs += 1;
+            shownNow += 1;
+            list.replaceChild(docItem(d, hs, p), slot);
+          }, function () { slot.remove(); });
+        })).then(function () {
           if (mine !== seq) return;
-          var hs = docHits(d, state.ts);
-          if (!hs.length) { slot.remove(); return; }
-          state.clauses += hs.length;
-          state.docs += 1;
-          list.replaceChild(docItem(d, hs), slot);
-          showStatus();
-        }, function () { slot.remove(); });
-      })).then(function () {
+          // the next wave; candidates without a hit: a few more rounds at most
+          if (shownNow < PAGE && state.next < state.pages.length && rounds < AUTO + PAGE / WAVE - 1) return batch();
+        });
+      }
+      return batch().then(function () {
         if (mine !== seq) return;
-        // on by itself until a few documents show (at most AUTO batches); then 加载更多
-        if (state.docs < 3 && round < AUTO && state.next < state.results.length) return step(mine, round + 1);
+        state.shown += 1;
         list.dataset.state = "idle";
         showStatus();
       });
     }
 
-    // Pagefind holds one Han character per word: the terms spaced alike, and
-    // of them only the RAREST words (at most RARE; unlisted = rarer than any
-    // listed in common).  Every chunk of a word is fetched from every shard,
-    // and a frequent character's chunks are large; pages holding the rarest
-    // characters include every page holding the query, and the clauses are
-    // checked for the whole query (spans), so no hit is lost.
-    var RARE = 2;
-    function pagefindWords(ts) {
-      var words = ts.map(function (t) { return t.key.replace(/\|/g, " ").replace(/(\p{Script=Han})/gu, " $1 "); })
-        .join(" ").trim().split(/\s+/).filter(function (w, i, all) { return w && all.indexOf(w) === i; });
-      if (words.length <= RARE || !common) return words.join(" ");
-      var rank = function (w) { var k = common.indexOf(w); return k < 0 ? common.length : k; };
-      return words.map(function (w, i) { return [rank(w), i, w]; })
-        .sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; })  // rarest first, then as typed
-        .slice(0, RARE).sort(function (a, b) { return a[1] - b[1]; })
-        .map(function (x) { return x[2]; }).join(" ");
-    }
-
-    function run() {
+    function run(how) {
+      how = how || {};
       var q = input.value.trim(), mine = ++seq;
       panel.hidden = !q;
-      if (!q) return;
+      if (!how.url) writeUrl(!!how.push, 1);
+      lookupList.textContent = "";
+      if (!q) { list.textContent = ""; list.dataset.state = "idle"; return; }
       if (location.protocol === "file:") {
         status.textContent = "本文库规模较大，检索须通过本机网页服务器：在文库目录运行 iparchive serve" +
           "（只有网站文件时，在网站目录运行 python3 -m http.server --bind 127.0.0.1 8000），再打开它显示的地址。";
@@ -569,19 +843,29 @@
       list.textContent = "";
       more.hidden = true;
       list.dataset.state = "busy";
+      delete status.dataset.final;
       if (!ts.length) { status.textContent = "检索式中没有可检索的字词"; list.dataset.state = "idle"; return; }
       status.textContent = "正在检索…";
+      lookups(q).then(function (items) { if (mine === seq) showLookups(items); });
       load().then(function (pf) {
-        var f = chosenFilters(), words = pagefindWords(ts);
-        list.dataset.pagefindQuery = words;
-        return pf.search(words, Object.keys(f).length ? { filters: f } : {});
-      }).then(function (res) {
-        if (!res || mine !== seq) return;
-        var results = (res.results || []).filter(function (r) { return !patch.drop.has(r.id); });
-        state = { results: results, next: 0, ts: ts, clauses: 0, docs: 0 };
-        return step(mine).then(function () {
+        return findPages(pf, ts, chosenFilters());
+      }).then(function (pages) {
+        if (mine !== seq) return;
+        var th = selects.theme && selects.theme.value;
+        var exact = ts.every(function (t) { return t.plan.exact; });
+        state = { pages: pages, next: 0, ts: ts, clauses: 0, docs: 0, empty: 0, shown: 0,
+                  final: exact && ts.length === 1 && !th,
+                  why: !exact ? "检索词含字母、数字或标点" : ts.length > 1 ? "多个检索词须在同一条款中" : "主题按条款核对" };
+        showStatus();
+        var screens = Math.max(1, how.pages || 1);
+        function go(k) {
+          return screen(mine).then(function () {
+            if (mine === seq && k < screens && state.next < state.pages.length) return go(k + 1);
+          });
+        }
+        return go(1).then(function () {
           // the filter values load after the first results, not before them
-          if (!filtersBuilt) { filtersBuilt = true; return buildFilters(pagefind); }
+          return buildFilters(pagefind);
         });
       }).catch(function (e) {
         status.textContent = "检索索引加载失败：" + e;
@@ -592,7 +876,9 @@
     more.addEventListener("click", function (ev) {
       ev.preventDefault();
       ev.stopPropagation();
-      if (state && list.dataset.state !== "busy") step(seq, AUTO);
+      if (!state || list.dataset.state === "busy") return;
+      var mine = seq;
+      screen(mine).then(function () { if (mine === seq) writeUrl(true, state.shown); });
     });
 
     // fetch the search runtime (pagefind.js, its wasm, the page list and
@@ -605,23 +891,25 @@
       });
     }
 
-    input.addEventListener("input", debounce(run, 80));
+    input.addEventListener("input", debounce(function () { run({}); }, 80));
     input.addEventListener("focus", function () {
       if (input.value.trim()) panel.hidden = false;
       if (location.protocol !== "file:") load().catch(function () {});
     });
-    form.addEventListener("submit", function (ev) { ev.preventDefault(); run(); });
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); run({ push: true }); });
+    window.addEventListener("popstate", restore);
     document.addEventListener("keydown", function (ev) {
       if (ev.key === "/" && document.activeElement !== input && !/input|textarea|select/i.test(ev.target.tagName)) {
         ev.preventDefault();
         input.focus();
-      } else if (ev.key === "Escape" && document.activeElement === input) {
+      } else if (ev.key === "Escape" && form.contains(document.activeElement)) {
         panel.hidden = true;
-        input.blur();
+        input.focus();
       }
     });
     document.addEventListener("click", function (ev) {
       if (!form.contains(ev.target)) panel.hidden = true;
     });
+    if (new URLSearchParams(location.search).get("q")) restore();
   }
 })();
