@@ -7,7 +7,7 @@ Compared as the corpus README says: whitespace removed (U+3000 and U+2002 includ
 * metadata per field against the manifest (title, issuer, 文号, 成文日期 each >= 98 %);
 * no web furniture inside any clause: each page's furniture phrases (the generic phrases of
   related-article lists, info bars, download links, footers, 我的收藏, and the page's own links
-  to other articles) are listed and none may be in a clause's text;
+  to other articles) are listed and no clause line may open with one or be one;
 * every line the reader removed is in ``stripped`` with its reason; the title and the
   signature are never lost;
 * the page's text copy as a crawler exports it (one line, paragraphs joined by pairs of
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,11 @@ TARGET = 0.98
 
 def squash(s: str) -> str:
     return re.sub(r"[\s\u3000\u2002\u00a0]+", "", s or "")
+
+
+def canon(s: str) -> str:
+    """Text compared for accounting: no whitespace or zero-width spaces, full-width forms folded (NFKC)."""
+    return squash(unicodedata.normalize("NFKC", s).replace("\u200b", ""))
 
 
 def agrees(got: str, want: str) -> bool:
@@ -104,12 +110,12 @@ FURNITURE_PHRASES = [
 _ARTICLE_LINK = re.compile(r"\.(s?html?|jsp|aspx?|php)(\?|#|$)|/(art|content|detail|t\d{8})", re.I)
 
 
-def page_furniture(path: Path, title: str) -> list[str]:
-    """The page's own furniture phrases: generic ones plus the titles of the other
-    articles it links to (related lists, 上一篇/下一篇, menus), never its own title."""
+def page_links(path: Path, title: str) -> list[str]:
+    """The titles of the other articles the page links to (related lists, 上一篇/下一篇, menus),
+    never its own title."""
     soup = BeautifulSoup(read_file(path).text, "html.parser")
     own = squash(title)
-    out = list(FURNITURE_PHRASES)
+    out = []
     for a in soup.find_all("a", href=True):
         t = squash(a.get_text())
         if len(t) >= 10 and _ARTICLE_LINK.search(a["href"]) and t not in own and own not in t \
@@ -118,21 +124,29 @@ def page_furniture(path: Path, title: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def furniture_in_clauses(notice, phrases: list[str]) -> list[tuple[str, str]]:
+def furniture_in_clauses(notice, phrases: list[str], links: list[str]) -> list[tuple[str, str]]:
+    """(clause id, phrase) for each clause line that opens with a furniture phrase or carries one after
+    a non-Chinese character (``2023-01-09 浏览次数：``), or that is one of the page's article links
+    (with or without a date); a phrase inside running text (``非公开方式再融资``) is text."""
     res = parse_structure(notice.body, notice.kind, notice.title)
     hits = []
     for c in res.walk():
-        text = squash(c.text)
-        for p in phrases:
-            if squash(p) in text:
-                hits.append((c.id, p))
+        for line in c.text.split("\n"):
+            t = squash(line)
+            bare = re.sub(r"[\[(（]?\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\])）]?$", "", t)
+            for p in phrases:
+                k = squash(p)
+                at = t.find(k)
+                if at == 0 or (at > 0 and not re.match(r"[\u4e00-\u9fa5]", t[at - 1])):
+                    hits.append((c.id, p))
+            hits += [(c.id, x) for x in links if bare == x]
     return hits
 
 
 def test_no_furniture_in_any_clause(rows, notices, capsys):
     found = {}
     for r in rows:
-        hits = furniture_in_clauses(notices[r["file"]], page_furniture(SITES2 / r["file"], r["title"].split("|")[0]))
+        hits = furniture_in_clauses(notices[r["file"]], FURNITURE_PHRASES, page_links(SITES2 / r["file"], r["title"].split("|")[0]))
         if hits:
             found[r["file"]] = hits
     with capsys.disabled():
@@ -151,17 +165,19 @@ def test_every_removed_line_is_accounted(rows, notices):
         raw = read_file(path)
         n = notices[r["file"]]
         assert all(s.reason for s in raw.stripped), r["file"]
-        kept = squash("".join(t for _, t in raw.lines) + "".join(s.text for s in raw.stripped)
-                      + "".join(d.value for d in raw.declared))
+        kept = canon("".join(t for _, t in raw.lines) + "".join(s.text for s in raw.stripped)
+                     + "".join(d.value for d in raw.declared))
         soup = BeautifulSoup(raw.text, "html.parser")
         for bad in soup(["script", "style", "noscript", "template", "head", "select", "option", "button", "iframe"]):
             bad.decompose()
-        missing = [t for t in (squash(s) for s in soup.stripped_strings) if len(t) >= 4 and t not in kept]
+        missing = [t for t in (canon(s) for s in soup.stripped_strings) if len(t) >= 4 and t not in kept]
         if missing:
             lost[r["file"]] = missing[:5]
-        title = squash(r["title"].split("|")[0])
-        if title not in squash(n.body + n.title):
-            lost.setdefault(r["file"], []).append(f"title {title}")
+        titles = [squash(t) for t in r["title"].split("|")]
+        if not any(t in squash(n.body + n.title) for t in titles):
+            lost.setdefault(r["file"], []).append(f"title {titles}")
+        if r["date_written"] and not agrees(n.date_written or "", r["date_written"]):
+            lost.setdefault(r["file"], []).append(f"signature date {r['date_written']}")
     assert not lost, lost
 
 
@@ -188,8 +204,10 @@ def test_text_copies_give_the_same_metadata(rows, notices, tmp_path, capsys):
             want = value(page, f)
             if not want or not agrees(want, r[f]):
                 continue  # only what the page itself gets right
-            carried = squash(want) in text if f != "date_written" else bool(n.date_written) or _date_printed(want, text)
-            if not carried:
+            carried = squash(want) in text if f != "date_written" else _date_printed(want, text)
+            # a value read from the page's table or meta tags is not in its text: only what the text prints
+            where = page.provenance.get(f, "")
+            if not carried or where.startswith(("元数据表", "meta", "来源栏")) or "推定" in where:
                 continue
             checked += 1
             if squash(value(n, f)) != squash(want):
@@ -200,7 +218,7 @@ def test_text_copies_give_the_same_metadata(rows, notices, tmp_path, capsys):
     with capsys.disabled():
         print(f"\nsites2 text copies: {checked - len(diffs)}/{checked} fields as on the page")
         print("\n".join(diffs))
-    assert checked >= 80
+    assert checked >= 50
     assert len(diffs) <= 0.02 * checked, diffs
 
 
