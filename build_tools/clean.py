@@ -134,7 +134,7 @@ _MARKUP_RE = re.compile(r"\[/?[a-z]{1,3}\d{0,2}/?\]|<!--.*?-->|<\$\[[^\]]{1,20}\
 
 _PARA_GAP = re.compile(r"(?<=\S)[ \u00a0]*\u3000{2,}[ \u00a0\u3000]*(?=\S)")
 _CN_ORD = "一二三四五六七八九十"
-_RUN_MARKER = re.compile(rf"(?<=[。；！？])\s*(?=(?P<m>(?P<cn>[{_CN_ORD}]{{1,3}})、|[（(](?P<pcn>[{_CN_ORD}]{{1,3}})[）)]|第(?P<art>[{_CN_ORD}百]{{1,4}})条))")
+_RUN_MARKER = re.compile(rf"(?<=[。；！？：）)])\s*(?=(?P<m>(?P<cn>[{_CN_ORD}]{{1,3}})、|[（(](?P<pcn>[{_CN_ORD}]{{1,3}})[）)]|第(?P<art>[{_CN_ORD}百]{{1,4}})条))")
 _ORGAN_DATE = re.compile(r"^(?P<org>[\u4e00-\u9fa5（）()]{2,40}?(?:政府|办公厅|办公室|委员会|局|厅|委|会议|会|中心|小组|办))\s*"
                          r"(?P<date>(?:[12]\d{3}|[一二][〇○零一二三四五六七八九]{3})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日)(?P<rest>.*)$")
 _DATE_THEN = re.compile(r"^(?P<date>(?:[12]\d{3}|[一二][〇○零一二三四五六七八九]{3})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日)\s*(?P<rest>\S.*)$")
@@ -267,8 +267,10 @@ def info_bar(s: str) -> bool:
     """A line made only of dates, times, bar labels with short values, 大中小 and UI words."""
     if len(s) > 80 or "。" in s or not re.search(_INFO_LABELS + r"\s*[:：]", s):
         return False
-    if len(re.findall(_INFO_LABELS + r"\s*[:：]", s)) < 2 and not re.search(r"\d{4}[-/.年]\d{1,2}", s):
-        return False  # a lone 来源： has its value on the next line (seed 002)
+    labels = re.findall(_INFO_LABELS + r"\s*[:：]", s)
+    if len(labels) < 2 and not (re.search(r"\d{4}[-/.年]\d{1,2}", s) and re.search(
+            r"(发布时间|发布日期|发文日期|浏览次数|阅读次数|浏览量|阅读量|点击数|点击量|访问量|访问次数)\s*[:：]", s)):
+        return False  # a lone 来源： has its value on the next line (seed 002); 时间：2023年3月1日 is text
     rest = re.sub(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?", "", s)
     rest = re.sub(_INFO_LABELS + r"\s*[:：]\s*(\d+\s*次?|[^\s:：|｜]{0,16}(?=\s|$|[|｜]))?", "", rest)
     rest = re.sub(rf"[【\[]?[大中小][】\]]?|{_UI_WORDS}|[\s|｜丨【】\[\]()（）]", "", rest)
@@ -361,6 +363,8 @@ def field_pairs(line: str) -> list[tuple[str, str]]:
     out = []
     for m, nxt in zip(matches, matches[1:] + [None]):
         value = s[m.end(): nxt.start() if nxt else len(s)].strip(" \u3000|*")
+        # a one-line info bar: the value ends at its pipe or link label (发布机构：X | 查看更多属性)
+        value = re.split(r"\s*[|｜丨]\s*|\s*(?:查看更多属性|查看更多|更多属性|展开全部|收起)\s*", value)[0].strip()
         out.append((m.group("label") or m.group("label2"), value))
     # a long sentence after a label is prose ("标题" of a footer is handled elsewhere)
     if any(len(v) > 150 or "。" in v for _, v in out):
@@ -500,6 +504,9 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             drop("网页框架：下载栏")
             continue
         if info_bar(s) and (i < first_body + 15 or i > last_body - 15):
+            for m in _BAR_PART.finditer(s):
+                if m.group("v").strip(" |"):
+                    out.header.setdefault(_HEADER_KEYS[m.group("k")], m.group("v").strip(" |"))
             drop("来源栏")
             continue
         reason = furniture_reason(s)

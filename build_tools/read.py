@@ -333,23 +333,30 @@ def _container(soup: BeautifulSoup) -> Tag | None:
             break
     if total < 200:
         return None
+    # one pass: each passage's length counts for every element above it
+    held: dict[int, int] = {}
+    for t in _passages(soup):
+        for el in t.parents:
+            held[id(el)] = held.get(id(el), 0) + len(t.strip())
     best = None
     for el in soup.find_all(["div", "td", "article", "section", "main", "table"]):
-        if _prose(el) >= 0.8 * total:
+        if held.get(id(el), 0) >= 0.8 * total:
             best = el  # find_all is in document order: later matches lie inside earlier ones
     return best if best is not None and best.name != "body" else None
 
 
-def _prose(el: Tag) -> int:
-    """Characters of running text in ``el``: text outside links in passages with sentence punctuation."""
-    n = 0
+def _passages(el: Tag):
+    """Text nodes of running text: outside links, ten or more characters, with sentence punctuation."""
     for t in el.find_all(string=True):
-        if type(t) is not NavigableString or t.find_parent("a") is not None:
-            continue
-        s = t.strip()
-        if len(s) >= 10 and re.search(r"[。，；]", s):
-            n += len(s)
-    return n
+        if type(t) is NavigableString and t.find_parent("a") is None:
+            s = t.strip()
+            if len(s) >= 10 and re.search(r"[。，；]", s):
+                yield t
+
+
+def _prose(el: Tag) -> int:
+    """Characters of running text in ``el`` (``_passages``)."""
+    return sum(len(t.strip()) for t in _passages(el))
 
 
 def _shown_by_script(el: Tag, container: Tag | None) -> bool:

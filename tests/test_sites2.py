@@ -225,3 +225,74 @@ def test_text_copies_give_the_same_metadata(rows, notices, tmp_path, capsys):
 def _date_printed(iso: str, text: str) -> bool:
     y, m, d = iso.split("-")
     return f"{y}年{int(m)}月{int(d)}日" in text
+
+
+def test_issuers_are_organ_names(rows, notices):
+    """No info-bar debris (``|``, ``查看更多属性``, 登记日期…) and no glued joint issuers: every issuer
+    part ends like an organ and names one organ (a joint notice's organs are listed one by one)."""
+    for r in rows:
+        for organ in notices[r["file"]].issuer:
+            assert not re.search(r"[|｜:：\s]|查看更多属性|\d", organ), (r["file"], organ)
+            assert re.search(r"(政府|厅|局|委|会|会议|办|室|部|院|署|中心|组|联)$", organ), (r["file"], organ)
+
+
+def _variant(src: Path, tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
+    page = read_file(src).text
+    assert old in page, (src.name, old)
+    f = tmp_path / src.name
+    f.write_text(page.replace(old, new, count), encoding="utf-8")
+    return f
+
+
+def test_site_tags_and_title_docno_leave_the_title(notices, tmp_path):
+    """A real page with a site's status tag and its 文号 printed in the heading (the forms issue 30
+    saw): the title stays the document's own, the tag becomes the status with its source, the 文号
+    is read from the title."""
+    src = SITES2 / "sites2-035.html"
+    ref = notices[src.name]
+    assert ref.title and ref.status == "正式"
+    f = _variant(src, tmp_path, ref.title, f"[已废止]{ref.title}（安政办〔2022〕9号）", count=2)
+    n = load_notice(f, use_sidecar=False)
+    assert n.title == ref.title
+    assert n.status == "已废止" and "已废止" in n.provenance["status"]
+    assert "已废止" in n.provenance.get("site_tags", "")
+    assert n.doc_number == "安政办〔2022〕9号"
+
+
+def test_validity_shown_by_the_page_gives_the_status(notices):
+    """sites2-016 prints four 有效性 items and shows the one its template test selects (失效);
+    sites2-017 gives a 失效日期 already past: both are 已失效 with the source named."""
+    n = notices["sites2-016.html"]
+    assert n.status == "已失效" and "有效性" in n.provenance["status"]
+    assert sum(1 for s in n.stripped if s.text.startswith("有效性") and "隐藏" in s.reason) == 3
+    m = notices["sites2-017.html"]
+    assert m.status == "已失效" and "失效日期" in m.provenance["status"]
+
+
+def test_run_in_text_splits_into_the_same_sections(rows, notices, tmp_path):
+    """The body run together with no breaks at all after each sentence (一、…。二、…): the
+    top-level sections the page has are found again in the text copy."""
+    same = total = 0
+    for r in rows:
+        page = notices[r["file"]]
+        ids = [c.id for c in parse_structure(page.body, page.kind, page.title).clauses if re.fullmatch(r"s\d+", c.id)]
+        if len(ids) < 3:
+            continue
+        copy = tmp_path / (Path(r["file"]).stem + "-run.txt")
+        copy.write_text(page.title + "\u3000\u3000" + "".join(page.body.split("\n")), encoding="utf-8")
+        n = load_notice(copy, use_sidecar=False)
+        got = [c.id for c in parse_structure(n.body, n.kind, n.title).clauses if re.fullmatch(r"s\d+", c.id)]
+        total += 1
+        same += got == ids
+    assert total >= 10 and same >= 0.8 * total, (same, total)
+
+
+def test_info_bar_value_ends_at_its_pipe(notices, tmp_path):
+    """A one-line info bar read up to its pipe and link label never gives ``|`` or ``查看更多属性``
+    as an issuer (issue 30): sites2-016's 发布机构 cell with the bar's tail added."""
+    src = SITES2 / "sites2-016.html"
+    page = read_file(src).text
+    old = re.search(r"发布机构：\s*区政府", page).group()
+    f = _variant(src, tmp_path, old, "发布机构：区政府 | 查看更多属性")
+    n = load_notice(f, use_sidecar=False)
+    assert n.issuer == notices[src.name].issuer == ["三明市沙县区人民政府"]
