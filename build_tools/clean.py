@@ -263,6 +263,9 @@ _DOWNLOAD_HEAD = re.compile(r"[【\[]?(文件下载|附件下载|相关附件下
 _INFO_LABELS = r"(来源|信息来源|文章来源|作者|发布时间|发布日期|发文日期|时间|日期|浏览次数|阅读次数|浏览量|阅读量|点击数|点击量|访问量|访问次数|字号|字体|编辑|责任编辑|审核|分享到)"
 
 
+_BARE_DATE = re.compile(r"[\[(（【]?\s*\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*[\])）】]?")
+
+
 def info_bar(s: str) -> bool:
     """A line made only of dates, times, bar labels with short values, 大中小 and UI words."""
     if len(s) > 80 or "。" in s or not re.search(_INFO_LABELS + r"\s*[:：]", s):
@@ -301,12 +304,13 @@ def is_furniture(line: str) -> bool:
 
 # ---------------------------------------------------------- bars and footers
 
-_BAR_LABELS = r"(来源|信息来源|文章来源|作者|发布时间|发布日期|时间|浏览次数|阅读次数|点击数|字体|字号|编辑|责任编辑)"
+_BAR_LABELS = r"(来源|信息来源|文章来源|作者|发布时间|发布日期|时间|日期|浏览次数|阅读次数|点击数|字体|字号|编辑|责任编辑)"
 _BAR_RE = re.compile(_BAR_LABELS + r"\s*[:：]")
-_BAR_PART = re.compile(r"(?P<k>来源|信息来源|文章来源|作者|发布时间|发布日期|时间)\s*[:：]\s*(?P<v>.*?)\s*(?=(?:\||" + _BAR_LABELS + r"\s*[:：]|\d+\s*次浏览|$))")
+# 日期：2022-04-11 来源：证监会 (sites2-004)
+_BAR_PART = re.compile(r"(?P<k>来源|信息来源|文章来源|作者|发布时间|发布日期|时间|日期)\s*[:：]\s*(?P<v>.*?)\s*(?=(?:\||" + _BAR_LABELS + r"\s*[:：]|\d+\s*次浏览|$))")
 _FOOTER_RE = re.compile(r"^(来源|标题|地址|原文链接|原文地址|链接)\s*[:：]\s*(.*)$")
 _HEADER_KEYS = {"来源": "source", "信息来源": "source", "文章来源": "source", "作者": "author",
-                "发布时间": "date_published", "发布日期": "date_published", "时间": "date_published",
+                "发布时间": "date_published", "发布日期": "date_published", "时间": "date_published", "日期": "date_published",
                 "标题": "title", "地址": "source_url", "原文链接": "source_url", "原文地址": "source_url", "链接": "source_url"}
 
 
@@ -429,7 +433,7 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
         def drop(reason: str) -> None:
             out.stripped.append(Stripped(no, s, reason))
 
-        if DOCNO_LINE_RE.fullmatch(s) and (sl.outside or i < first_body + 15):
+        if DOCNO_LINE_RE.fullmatch(s) and first_body - 12 <= i < first_body + 15:
             # a 文号 printed on its own line: under the organ block, above or below the heading
             out.declared.append(Declared("doc_number", s, f"单独一行的文号（第{no}行{'，正文区外' if sl.outside else ''}）", no))
         pairs = field_pairs(s)
@@ -452,6 +456,11 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
                 # 来源：天津市规划和自然资源局 just above the content box (sites2-007)
                 out.header.setdefault("source", m.group(2).strip())
                 drop("来源栏")
+                continue
+            if _BARE_DATE.fullmatch(s) and first_body - 6 <= i < first_body:
+                # a date line under the heading, above the text (gjj.nanjing.gov.cn, sites2-030/031)
+                out.header.setdefault("date_published", s)
+                drop("来源栏：发布日期")
                 continue
             bar = parse_bar(s) if first_body - 10 <= i < first_body else None
             if bar:
@@ -507,6 +516,9 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             for m in _BAR_PART.finditer(s):
                 if m.group("v").strip(" |"):
                     out.header.setdefault(_HEADER_KEYS[m.group("k")], m.group("v").strip(" |"))
+            bare = re.match(r"\s*(\d{4}-\d{1,2}-\d{1,2})(?!\d)", s)
+            if bare:  # 2023-01-09 浏览次数： (sites2-025): the bar's unlabelled date is the page's
+                out.header.setdefault("date_published", bare.group(1))
             drop("来源栏")
             continue
         reason = furniture_reason(s)

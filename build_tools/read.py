@@ -554,6 +554,12 @@ def _read_html(path: Path, text: str) -> RawDocument:
         value = " ".join((m.get("content") or "").split())
         if name in _META_FIELDS and value:
             declared.append(Declared(_META_FIELDS[name], value, f"meta {m.get('name') or m.get('property')}", m.sourceline))
+    # 证监会 pages: PubDate is the page's build time, declared again as meta others 页面生成时间 (sites2-004/005)
+    built = [" ".join((m.get("content") or "").split()) for m in soup.find_all("meta", attrs={"name": "others"})]
+    built = [re.sub(r"^\D*", "", b) for b in built if "生成时间" in b]
+    for k, d in enumerate(declared):
+        if d.field == "date_published" and d.source.lower() == "meta pubdate" and d.value in built:
+            declared[k] = Declared("page_built", d.value, f"{d.source}（与 meta others 页面生成时间相同：网页生成时间，非发布日期）", d.line)
     for link in soup.find_all("link"):
         if "canonical" in [r.lower() for r in (link.get("rel") or [])] and link.get("href"):
             declared.append(Declared("source_url", link["href"].strip(), "link canonical", link.sourceline))
