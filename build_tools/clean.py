@@ -16,7 +16,14 @@ once, for every format:
   visit counters ``2111 次浏览`` (seed 004), footers (主办单位, 网站标识码,
   ICP备, 公网安备, 版权所有, 联系我们, 网站地图), ``在线留言``/``返回首页``/``热点资讯``
   (seed 004), English slogans (seed 004);
-* ``相关阅读``/``相关链接`` lists of other articles with dates (provincial);
+* ``相关阅读``/``相关链接`` lists of other articles with dates (provincial); sites2: heads
+  相关文档/关联稿件/相关解读/意见选登…, a head with its first item on the line
+  (``相关链接：《…》政策解读`` after the text), rows of 解读 tabs, download heads
+  (``文件下载``/``附件下载``), info bars of any layout (``2023-01-09 浏览次数：``), widget lines;
+* text without line breaks (``split_run_on``): paragraphs separated by pairs of U+3000,
+  markers run inline ``…。二、…``, a signature date run into the organ or the next heading;
+* a field label alone with its value on the next line (sites2-002 ``发文字号`` / value), a
+  文号 alone on a line (declared), a heading carrying its 文号 in front (sites2-036) split;
 * ``来源:… | 作者:… | 发布时间: 2023-03-22`` bars (seed 004) and
   ``发布日期：2020-02-13 浏览次数： 字体：[大 中 小]`` lines (provincial 解读
   pages): the values go to ``header``, the lines above the bar except the
@@ -40,7 +47,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .docnumber import ANNOUNCE_RE, DOCNO_RE, ORDER_RE
 from .models import Declared, Stripped
+from .numerals import cn_int
 
 # ---------------------------------------------------------- normalisation
 
@@ -100,6 +109,8 @@ class SourceLine:
     block: int = 0  # HTML block element the line belongs to (lines split by <br> share it)
     cell: bool = False  # a row of a data table (two or more cells)
     link: bool = False  # the whole line is link text (<a href>)
+    widget: bool = False  # inside a share / favourites / subscription / font-size widget (read.WIDGET_RE)
+    hidden: bool = False  # inside an element the page hides (display:none): listed, never metadata
 
 
 @dataclass
@@ -117,6 +128,68 @@ class Cleaned:
 
 _ESCAPE_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _MARKUP_RE = re.compile(r"\[/?[a-z]{1,3}\d{0,2}/?\]|<!--.*?-->|<\$\[[^\]]{1,20}\]>(?:begin|end)?|&(?:nbsp|ensp|emsp|amp|lt|gt|quot);")
+
+
+# ---------------------------------------------------------- text without line breaks
+
+_PARA_GAP = re.compile(r"(?<=\S)[ \u00a0]*\u3000{2,}[ \u00a0\u3000]*(?=\S)")
+_CN_ORD = "一二三四五六七八九十"
+_RUN_MARKER = re.compile(rf"(?<=[。；！？：）)])\s*(?=(?P<m>(?P<cn>[{_CN_ORD}]{{1,3}})、|[（(](?P<pcn>[{_CN_ORD}]{{1,3}})[）)]|第(?P<art>[{_CN_ORD}百]{{1,4}})条))")
+_ORGAN_DATE = re.compile(r"^(?P<org>[\u4e00-\u9fa5（）()]{2,40}?(?:政府|办公厅|办公室|委员会|局|厅|委|会议|会|中心|小组|办))\s*"
+                         r"(?P<date>(?:[12]\d{3}|[一二][〇○零一二三四五六七八九]{3})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日)(?P<rest>.*)$")
+_DATE_THEN = re.compile(r"^(?P<date>(?:[12]\d{3}|[一二][〇○零一二三四五六七八九]{3})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日)\s*(?P<rest>\S.*)$")
+
+
+def split_run_on(text: str, fmt: str) -> list[str]:
+    """One source line -> the lines it runs together (issue 30, text copies as crawler exports):
+
+    * paragraphs separated by pairs of U+3000 (the first-line indent) instead of line breaks, in text
+      and Markdown, and in a page line only when three or more such gaps show a pasted text;
+    * markers run inline after a sentence: ``…。二、…。三、…``, ``…；（二）…``, ``…。第五条…`` in sequence;
+    * a signature date run into the organ name or into the next heading: ``长沙市人民政府办公厅2018年6月25日``,
+      ``2022年1月26日进一步做好近期促进消费工作若干措施``."""
+    if fmt == "lawmd":
+        return [text]
+    gaps = len(_PARA_GAP.findall(text))
+    parts = _PARA_GAP.split(text) if gaps and (fmt != "html" or gaps >= 3) else [text]
+    out: list[str] = []
+    for p in parts:
+        run_in = len(parts) > 1 or (fmt != "html" and len(p) > 500)  # only in text that lost its line breaks
+        for q in _split_markers(p) if run_in and len(p) > 60 else [p]:
+            out.extend(_split_signature(q.strip()))
+    return out
+
+
+def _split_markers(p: str) -> list[str]:
+    cuts: list[int] = []
+    last: dict[str, int] = {}
+    first = re.match(rf"\s*(?:([{_CN_ORD}]{{1,3}})、|[（(]([{_CN_ORD}]{{1,3}})[）)]|第([{_CN_ORD}百]{{1,4}})条)", p)
+    if first:
+        for kind, g in zip(("cn", "pcn", "art"), first.groups()):
+            if g:
+                last[kind] = cn_int(g)
+    for m in _RUN_MARKER.finditer(p):
+        kind = next(k for k in ("cn", "pcn", "art") if m.group(k))
+        n = cn_int(m.group(kind))
+        if n == last.get(kind, 0) + 1 and (kind in last or n == 1):
+            cuts.append(m.end())
+            last[kind] = n
+    if not cuts:
+        return [p]
+    bounds = [0] + cuts + [len(p)]
+    return [p[a:b] for a, b in zip(bounds, bounds[1:]) if p[a:b].strip()]
+
+
+def _split_signature(q: str) -> list[str]:
+    m = _ORGAN_DATE.match(q)
+    if m and not re.search(r"[，。；：、]", m.group("org")):
+        rest = m.group("rest").strip()
+        if not rest or looks_like_title(rest) or re.match(r"[（(]此件", rest):
+            return [m.group("org"), m.group("date")] + ([rest] if rest else [])
+    m = _DATE_THEN.match(q)
+    if m and len(q) <= 140 and (looks_like_title(m.group("rest").strip()) or re.match(r"[（(]此件", m.group("rest"))):
+        return [m.group("date"), m.group("rest").strip()]
+    return [q]
 
 
 def strip_controls(text: str) -> tuple[str, list[str]]:
@@ -148,7 +221,8 @@ def _rule(reason: str, pattern: str, seen: str, max_len: int = 60) -> Rule:
     return Rule(reason, re.compile(pattern), seen, max_len)
 
 
-_UI_WORDS = "打印本页|打印此页|我要打印|打印|关闭窗口|关闭本页|关闭|返回顶部|返回列表|返回|收藏本页|加入收藏|收藏|我要纠错|纠错|保存本页"
+_UI_WORDS = ("打印本页|打印此页|我要打印|打印|关闭窗口|关闭本页|关闭|返回顶部|返回列表|返回|收藏本页|加入收藏|加入我的收藏|我的收藏|收藏|"
+             "我要纠错|纠错|保存本页|分享|订阅|语音播报[：:]?|朗读|听全文")
 _SHARE = "微信|微博|QQ空间|新浪微博|腾讯微博|朋友圈|复制链接|人人网|豆瓣"
 
 # The one place to add a furniture rule: (reason, whole-line pattern, where seen).
@@ -175,8 +249,44 @@ FURNITURE: list[Rule] = [
 ]
 
 # 相关阅读 lists: the heading line, then its items (short lines, often ending in a date)
-_RELATED_HEAD = re.compile(r"[【\[]?(相关阅读|相关链接|相关文章|相关新闻|相关推荐|推荐阅读|热点新闻|热门文章|最新文章|延伸阅读)[】\]]?\s*[：:]?")
+_RELATED_NAMES = ("相关阅读|相关链接|相关文章|相关新闻|相关推荐|推荐阅读|热点新闻|热门文章|最新文章|延伸阅读|相关文档|相关稿件|"
+                  "关联稿件|关联文件|相关文件|相关解读|政策解读|相关政策|最近新闻|最新新闻|图解|一图读懂|部门解读|视频解读|文字解读|"
+                  "图片解读|动漫解读|专家解读|媒体解读|意见选登|网民留言|留言选登")
+_RELATED_HEAD = re.compile(rf"[【\[]?({_RELATED_NAMES})[】\]]?\s*[：:]?")
+# the head with its first item on the same line: 相关链接：《…》政策解读 (sites2-020), 相关链接：关于…的通知 (sites2-029)
+_RELATED_HEAD_ITEM = re.compile(rf"[【\[]?({_RELATED_NAMES})[】\]]?\s*[：:]\s*(?P<item>[^。]{{2,80}})")
+# a row of 解读 tabs: 文字解读 图片解读 视频解读 (sites2-011)
+_TABS = re.compile(rf"(({_RELATED_NAMES})[\s|｜丨]*){{2,}}")
+# download blocks: 文件下载 / 附件下载 / 下载本信息公开文件 (sites2-016); their file links are listed
+_DOWNLOAD_HEAD = re.compile(r"[【\[]?(文件下载|附件下载|相关附件下载|下载附件|原文下载|原件下载|下载本信息公开文件|下载文件|点击下载)[】\]]?\s*[：:]?")
+# info bars of any layout: 2023-01-09 浏览次数： (sites2-025), 发布时间：… 来源：… 字号：大 中 小
+_INFO_LABELS = r"(来源|信息来源|文章来源|作者|发布时间|发布日期|发文日期|时间|日期|浏览次数|阅读次数|浏览量|阅读量|点击数|点击量|访问量|访问次数|字号|字体|编辑|责任编辑|审核|分享到)"
+
+
+_BARE_DATE = re.compile(r"[\[(（【]?\s*\d{4}-\d{1,2}-\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*[\])）】]?")
+
+
+def info_bar(s: str) -> bool:
+    """A line made only of dates, times, bar labels with short values, 大中小 and UI words."""
+    if len(s) > 80 or "。" in s or not re.search(_INFO_LABELS + r"\s*[:：]", s):
+        return False
+    labels = re.findall(_INFO_LABELS + r"\s*[:：]", s)
+    if len(labels) < 2 and not (re.search(r"\d{4}[-/.年]\d{1,2}", s) and re.search(
+            r"(发布时间|发布日期|发文日期|浏览次数|阅读次数|浏览量|阅读量|点击数|点击量|访问量|访问次数)\s*[:：]", s)):
+        return False  # a lone 来源： has its value on the next line (seed 002); 时间：2023年3月1日 is text
+    rest = re.sub(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(\s*\d{1,2}:\d{2}(:\d{2})?)?", "", s)
+    rest = re.sub(_INFO_LABELS + r"\s*[:：]\s*(\d+\s*次?|[^\s:：|｜]{0,16}(?=\s|$|[|｜]))?", "", rest)
+    rest = re.sub(rf"[【\[]?[大中小][】\]]?|{_UI_WORDS}|[\s|｜丨【】\[\]()（）]", "", rest)
+    return rest == ""
 _RELATED_ITEM = re.compile(r".{2,80}?\s*[\[(（]?\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?[\])）]?")
+
+
+def widget_reason(sl: "SourceLine", s: str) -> Optional[str]:
+    """A short line inside a page widget the markup names (share, favourites, subscription, font size,
+    read-aloud: ``<p class="share">``, ``<p class="collect">`` on fgk.chinatax.gov.cn, sites2-006)."""
+    if sl.widget and len(s) <= 80 and "。" not in s:
+        return "网页框架：分享收藏控件"
+    return None
 
 
 def furniture_reason(line: str) -> Optional[str]:
@@ -194,12 +304,13 @@ def is_furniture(line: str) -> bool:
 
 # ---------------------------------------------------------- bars and footers
 
-_BAR_LABELS = r"(来源|信息来源|文章来源|作者|发布时间|发布日期|时间|浏览次数|阅读次数|点击数|字体|字号|编辑|责任编辑)"
+_BAR_LABELS = r"(来源|信息来源|文章来源|作者|发布时间|发布日期|时间|日期|浏览次数|阅读次数|点击数|字体|字号|编辑|责任编辑)"
 _BAR_RE = re.compile(_BAR_LABELS + r"\s*[:：]")
-_BAR_PART = re.compile(r"(?P<k>来源|信息来源|文章来源|作者|发布时间|发布日期|时间)\s*[:：]\s*(?P<v>.*?)\s*(?=(?:\||" + _BAR_LABELS + r"\s*[:：]|\d+\s*次浏览|$))")
+# 日期：2022-04-11 来源：证监会 (sites2-004)
+_BAR_PART = re.compile(r"(?P<k>来源|信息来源|文章来源|作者|发布时间|发布日期|时间|日期)\s*[:：]\s*(?P<v>.*?)\s*(?=(?:\||" + _BAR_LABELS + r"\s*[:：]|\d+\s*次浏览|$))")
 _FOOTER_RE = re.compile(r"^(来源|标题|地址|原文链接|原文地址|链接)\s*[:：]\s*(.*)$")
 _HEADER_KEYS = {"来源": "source", "信息来源": "source", "文章来源": "source", "作者": "author",
-                "发布时间": "date_published", "发布日期": "date_published", "时间": "date_published",
+                "发布时间": "date_published", "发布日期": "date_published", "时间": "date_published", "日期": "date_published",
                 "标题": "title", "地址": "source_url", "原文链接": "source_url", "原文地址": "source_url", "链接": "source_url"}
 
 
@@ -230,7 +341,13 @@ FIELD_LABELS: dict[str, str] = {
     "发布日期": "date_published", "发布时间": "date_published", "公开日期": "date_published", "公布日期": "date_published",
     "标题": "title", "名称": "title", "文件名称": "title",
     "有效性": "validity", "时效性": "validity", "主题词": "keywords", "关键词": "keywords",
-    "实施日期": "other", "生成日期": "other", "废止日期": "other", "公文种类": "other",
+    "实施日期": "other", "生成日期": "date_written", "废止日期": "other", "公文种类": "other",
+    # sites2 grids: 统一登记号 (a registry number, not the 文号), 登记日期, 失效日期 (安化县),
+    # 备注/文号 and 公文生成日期 (沙县区), 信息时效期/生效日期/公开责任部门 (长沙), 体裁 (自然资源部)
+    "统一登记号": "other", "登记号": "other", "登记日期": "other", "失效日期": "expiry", "有效期至": "expiry",
+    "信息时效期": "expiry", "生效日期": "other", "公开责任部门": "other", "公开方式": "other", "公开范围": "other",
+    "公开时限": "other", "备注/文号": "doc_number", "公文生成日期": "date_written", "体裁": "other",
+    "效力状态": "validity", "时效状态": "validity", "是否有效": "validity", "所属主题": "topic", "发文时间": "date_written",
 }
 _LABEL_ALT = "|".join(sorted(map(re.escape, FIELD_LABELS), key=len, reverse=True))
 # a label at the start of a line or a cell, with a colon or followed by a cell gap
@@ -250,6 +367,8 @@ def field_pairs(line: str) -> list[tuple[str, str]]:
     out = []
     for m, nxt in zip(matches, matches[1:] + [None]):
         value = s[m.end(): nxt.start() if nxt else len(s)].strip(" \u3000|*")
+        # a one-line info bar: the value ends at its pipe or link label (发布机构：X | 查看更多属性)
+        value = re.split(r"\s*[|｜丨]\s*|\s*(?:查看更多属性|查看更多|更多属性|展开全部|收起)\s*", value)[0].strip()
         out.append((m.group("label") or m.group("label2"), value))
     # a long sentence after a label is prose ("标题" of a footer is handled elsewhere)
     if any(len(v) > 150 or "。" in v for _, v in out):
@@ -274,15 +393,17 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
         debris = [m.group() for m in _MARKUP_RE.finditer(text)] if fmt != "lawmd" else []
         if debris:
             text = _MARKUP_RE.sub("", text)
-        s = normalise_line(text)
         for d in debris:
             out.stripped.append(Stripped(sl.no, d, "残留标记"))
-        if s:
-            rows.append((sl, s))
+        for piece in split_run_on(text, fmt):
+            s = normalise_line(piece)
+            if s:
+                rows.append((sl, s))
     if fmt == "lawmd":  # laws carry no furniture: only control characters and debris
         out.lines = [(sl.no, s) for sl, s in rows]
         return out
 
+    rows = _split_run_ins(_pair_labels(rows))
     body = [i for i, (sl, _) in enumerate(rows) if not sl.outside]
     first_body = body[0] if body else len(rows)
     last_body = body[-1] if body else -1
@@ -290,6 +411,8 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
     bar_at = None
     for i in body[:80]:
         bar = parse_bar(rows[i][1])
+        if bar and sum(1 for j in body if j < i and "。" in rows[j][1] and len(rows[j][1]) >= 30) >= 2:
+            break  # a bar under the text (sites2-008 来源/发布时间 after the signature) heads nothing
         if bar:
             bar_at = i
             out.header.update(bar)
@@ -300,16 +423,25 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
     nav = _nav_menus(rows, body)
     kept: list[tuple[SourceLine, str]] = []
     pending_label = None  # "来源:" with its value on the next line
-    related = False
+    related = related_short = False
+    # the first line of running text: an infographic 解读 page's only line, 相关解读：…的通知, is its text (provincial-016)
+    prose = [i for i in body if "。" in rows[i][1] and len(rows[i][1]) >= 30 and not rows[i][0].link]
+    last_prose = prose[-1] if prose else len(rows)  # the head with its item stands after the text
     for i, (sl, s) in enumerate(rows):
         no = sl.no
 
         def drop(reason: str) -> None:
             out.stripped.append(Stripped(no, s, reason))
 
+        if DOCNO_LINE_RE.fullmatch(s) and first_body - 12 <= i < first_body + 15:
+            # a 文号 printed on its own line: under the organ block, above or below the heading
+            out.declared.append(Declared("doc_number", s, f"单独一行的文号（第{no}行{'，正文区外' if sl.outside else ''}）", no))
         pairs = field_pairs(s)
         # a lone "名称：…" deep in the body is a form field of an attachment, not the page's metadata
         edge = sl.outside or i < first_body + 12 or i > last_body - 8 or len(pairs) >= 2
+        if pairs and sl.hidden:
+            drop("元数据表（页面隐藏项）")
+            continue
         if pairs and edge and not (len(pairs) == 1 and pairs[0][0] == "标题" and not sl.outside and i > first_body + 3):
             for label, value in pairs:
                 if value and value not in {"无", "—", "-", "暂无"}:
@@ -319,6 +451,23 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             drop("元数据表")
             continue
         if sl.outside:
+            m = _FOOTER_RE.match(s)
+            if m and m.group(1) == "来源" and m.group(2) and first_body - 10 <= i < first_body:
+                # 来源：天津市规划和自然资源局 just above the content box (sites2-007)
+                out.header.setdefault("source", m.group(2).strip())
+                drop("来源栏")
+                continue
+            if _BARE_DATE.fullmatch(s) and first_body - 6 <= i < first_body:
+                # a date line under the heading, above the text (gjj.nanjing.gov.cn, sites2-030/031)
+                out.header.setdefault("date_published", s)
+                drop("来源栏：发布日期")
+                continue
+            bar = parse_bar(s) if first_body - 10 <= i < first_body else None
+            if bar:
+                for k, v in bar.items():
+                    out.header.setdefault(k, v)
+                drop("来源栏")
+                continue
             reason = furniture_reason(s)
             if not reason and (looks_like_title(s) or (sl.style and 4 <= len(s) <= 120 and not re.search(r"[。：:]", s))):
                 out.declared.append(Declared("title", s, f"正文区外第{no}行{_STYLE_ZH.get(sl.style, '')}", no))
@@ -343,14 +492,34 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
                 drop(f"来源栏：{pending_label}")
                 pending_label = None
                 continue
+        if widget_reason(sl, s):
+            drop(widget_reason(sl, s))
+            continue
         if related:
-            if _RELATED_ITEM.fullmatch(s) or (sl.link and len(s) <= 80):
+            if _RELATED_ITEM.fullmatch(s) or (sl.link and len(s) <= 80) or (
+                    related_short and len(s) <= 40 and not re.search(r"[。；]", s)):
                 drop("相关阅读")
                 continue
             related = False
-        if _RELATED_HEAD.fullmatch(s):
+        if _RELATED_HEAD.fullmatch(s) or _TABS.fullmatch(s) or (
+                (m := _RELATED_HEAD_ITEM.fullmatch(s)) and i > last_prose and (sl.link or "《" in m.group("item")
+                                                                                     or looks_like_title(m.group("item")))):
             related = True
+            # 意见选登 lists short comments (建议1：…) rather than linked titles (sites2-033)
+            related_short = bool(re.match(r"[【\[]?(意见选登|网民留言|留言选登)", s))
             drop("相关阅读")
+            continue
+        if _DOWNLOAD_HEAD.fullmatch(s):
+            drop("网页框架：下载栏")
+            continue
+        if info_bar(s) and (i < first_body + 15 or i > last_body - 15):
+            for m in _BAR_PART.finditer(s):
+                if m.group("v").strip(" |"):
+                    out.header.setdefault(_HEADER_KEYS[m.group("k")], m.group("v").strip(" |"))
+            bare = re.match(r"\s*(\d{4}-\d{1,2}-\d{1,2})(?!\d)", s)
+            if bare:  # 2023-01-09 浏览次数： (sites2-025): the bar's unlabelled date is the page's
+                out.header.setdefault("date_published", bare.group(1))
+            drop("来源栏")
             continue
         reason = furniture_reason(s)
         if reason:
@@ -382,6 +551,71 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
     return out
 
 
+# a 文号 alone on a line: 长府办发〔2017〕65号, 长府发〔2015〕6 号 (sites2-008/009), 财政部 税务总局公告2025年第17号
+# (sites2-006), 江西省人民政府令第223号; optional brackets around it
+DOCNO_LINE_RE = re.compile(
+    r"[（(【\[]?\s*(?:" + DOCNO_RE.pattern + "|" + ORDER_RE.pattern.replace("(?P<org>", "(?P<org2>").replace("(?P<n1>", "(?P<o1>")
+    .replace("(?P<n2>", "(?P<o2>") + r"|" + ANNOUNCE_RE.pattern.replace("(?P<org>", "(?P<org3>").replace("(?P<year>", "(?P<y3>")
+    .replace("(?P<num>", "(?P<n3>") + r")\s*[）)】\]]?")
+_LABEL_ONLY = re.compile(rf"(?P<label>{_LABEL_ALT})\s*[:：]?")
+
+
+def _pair_labels(rows: list[tuple[SourceLine, str]]) -> list[tuple[SourceLine, str]]:
+    """A field label alone on a line with its value on the next line -> one ``label：value`` line
+    (sites2-002/003 ``发文字号`` / ``自然资办函〔2021〕1432号`` in stacked cells, sites2-011 ``文号：`` /
+    ``达市府办发〔2022〕25号``)."""
+    out: list[tuple[SourceLine, str]] = []
+    i = 0
+    while i < len(rows):
+        sl, s = rows[i]
+        m = _LABEL_ONLY.fullmatch(s)
+        if m and i + 1 < len(rows) and (sl.block or sl.outside):  # cells of a page; a text's empty label stays
+            nsl, nxt = rows[i + 1]
+            if (not _LABEL_ONLY.fullmatch(nxt) and not field_pairs(nxt) and len(nxt) <= 60 and not re.search(r"[。:：]", nxt)
+                    and nsl.outside == sl.outside and nsl.no - sl.no <= 20
+                    # an empty 主题词： above the heading (govcn2019 copied as text) is not the heading's label
+                    and _value_fits(FIELD_LABELS[m.group("label")], nxt)):
+                out.append((sl, f"{m.group('label')}：{nxt}"))
+                i += 2
+                continue
+        out.append((sl, s))
+        i += 1
+    return out
+
+
+def _value_fits(field: str, v: str) -> bool:
+    """Whether ``v`` can be the value of a field whose label stands alone on the line above: an
+    empty ``主题词：`` over a heading (govcn2019 copied as ``<p>`` lines) is not that heading's label."""
+    if field == "doc_number":
+        return bool(DOCNO_LINE_RE.fullmatch(v)) or v in {"无", "暂无"}
+    if field.startswith("date") or field == "expiry":
+        return bool(re.search(r"\d{4}\s*[-/.年]", v))
+    if field == "index_number":
+        return bool(re.search(r"\d{3}", v))
+    if field == "title":
+        return looks_like_title(v)
+    if field == "validity":
+        return len(v) <= 8
+    if field == "issuer":
+        return len(v) <= 40 and re.search(r"(政府|厅|局|委|会|办|室|部|院|署|中心|组)$", v) is not None and "关于" not in v
+    return False  # topic, keywords and other fields: a lone label there is left as printed
+
+
+def _split_run_ins(rows: list[tuple[SourceLine, str]]) -> list[tuple[SourceLine, str]]:
+    """A heading line that carries its 文号 in front or behind (sites2-036 ``蚌房金〔2022〕18号关于实施…的通知``)
+    -> the 文号 line and the heading line."""
+    out: list[tuple[SourceLine, str]] = []
+    for sl, s in rows:
+        m = DOCNO_RE.match(s)
+        if m and m.start() == 0 and len(s) <= 120 and looks_like_title(s[m.end():].strip()) and _ORGANISH.fullmatch(m.group("org")):
+            out.append((sl, s[: m.end()]))
+            out.append((sl, s[m.end():].strip()))
+            continue
+        out.append((sl, s))
+    return out
+
+
+_ORGANISH = re.compile(r"[\u4e00-\u9fa5]{1,12}")
 _FILE_LINK = re.compile(r"\.(docx?|xlsx?|pdf|wps|et|zip|rar|7z|txt|jpe?g|png|ofd|ceb)\s*$", re.I)
 _NAV_RUN = 3  # consecutive short link lines
 

@@ -31,6 +31,8 @@ ORDER_RE = re.compile(
     rf"(?P<org>[\u4e00-\u9fa5、]+?)(?:令\s*第\s*(?P<n1>\d+|[{CN_NUM}]+)\s*号"
     rf"|第\s*(?P<n2>\d+|[{CN_NUM}]+)\s*号令)"
 )
+# announcements numbered by year: 财政部 税务总局公告2025年第17号 (sites2-006), 国家知识产权局公告第123号
+ANNOUNCE_RE = re.compile(r"(?P<org>[\u4e00-\u9fa5][\u4e00-\u9fa5 \u3000\u2002]{1,40}?)公告\s*(?:(?P<year>(?:19|20)\d{2})\s*年)?\s*第\s*(?P<num>\d{1,5})\s*号")
 ORG_CUT = re.compile(
     r".*(?:根据|依据|依照|按照|参照|印发|转发|文件|通知|复函|精神|规定|决定|人民政府|政府|作出|"
     r"下发|我院|本院|[的了和及与按据照于是为在将对由以即见并或等称之第日月年])"
@@ -83,6 +85,8 @@ def display_doc_number(text: str) -> Optional[str]:
     kept as printed (``国令第707号`` stays, spaces dropped).  Matching uses
     ``normalise_doc_number``, which also maps 国令 to 国务院令."""
     compact = re.sub(r"[\s\u3000]+", "", text.translate(FW_DIGITS))
+    if ANNOUNCE_RE.fullmatch(compact):
+        return compact
     m = DOCNO_RE.fullmatch(compact)
     if m:
         return normalise_doc_number(compact)

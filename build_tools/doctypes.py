@@ -7,7 +7,7 @@ write and search can all use it without import cycles.
 ``…实施意见`` (seed 001), ``…工作方案（2022—2025年）`` (seed 002, the year
 range is dropped), ``…（征求意见稿）`` (seed 004), ``…若干问题的解释``
 (lawrefbook 司法解释), ``中华人民共和国专利法`` (a law: ``法`` after two or
-more Chinese characters), ``…政策解读`` (seed 000).
+more Chinese characters), ``…政策解读`` (seed 000), ``…答记者问`` (sites2-005: a 解读).
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def doc_type_of(title: str) -> Optional[str]:
             if dt == "法" and not re.search(r"[\u4e00-\u9fa5]{2,}法$", t):
                 continue
             return dt
-    if "解读" in title:
+    if "解读" in title or re.search(r"(答记者问|答问|问答)$", t):  # 证监会新闻发言人就…答记者问 (sites2-005)
         return "解读"
     return None
 

@@ -28,9 +28,17 @@ disagreement (``Notice.warnings``).  Real forms in ../shared:
   row, ``<meta name="PubDate">`` (provincial) or a ``发布时间: 2023-03-22`` bar
   (seed 004); lawrefbook dated lines (lawdates.py); 成文 after 发布 is warned, both kept;
 * source_url: ``<link rel="canonical">``, ``og:url``, ``<meta name="Url">``, a ``地址:`` footer;
-* region (GB/T 2260 with parents; ``<meta name="SiteName">`` only as an inferred
-  fallback), doc_type, status (正式/征求意见稿/解读), and a 转发/印发 wrapper with the
-  document it forwards.
+* region (GB/T 2260 with parents, down to 区/县: 三明市沙县区人民政府 -> 沙县区;
+  ``<meta name="SiteName">`` or an organ in ``<title>`` only as an inferred fallback),
+  doc_type (a 印发 wrapper's own 《…》, not a title its text cites), status
+  (正式/征求意见稿/解读, 已失效/已废止 from a 有效性 field, a heading tag or a past
+  失效日期, the source named), and a 转发/印发 wrapper with the document it forwards;
+* sites2 (35 sites): site tags around the heading (``【稳经济大盘一揽子政策】``) and a
+  文号 before/after it go to ``provenance["site_tags"]`` and 文号; joint issuers printed
+  without separators are split by ``data/organs.txt`` and region names
+  (``证监会国资委全国工商联``); a table's 部委联合发文 or short 市住建局 is replaced by what
+  the title, signature or site name prints; a signature with ``（代章）`` and up to 12
+  organ lines; a table 发文日期 that differs from the signature date yields to it.
 
 A field not printed in the source is left empty and listed by
 ``missing_fields``; the sidecar (``<name>.yml`` beside the source) supplies
@@ -40,6 +48,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -100,18 +110,100 @@ def _looks_like_title(s: str) -> bool:
 _TITLE_CUT = re.compile(r"^(.+?)(?:关于|印发|转发|批转)")
 
 
+def _first_line_title(lines: list[str]) -> bool:
+    s = lines[0]
+    return (4 <= len(s) <= 60 and not re.search(r"[。，；：:！？]", s) and not _CLAUSE_START.match(s)
+            and not DATE_RE.search(s) and len(lines) >= 3)
+
+
 def _issuers_from_title(title: str) -> list[str]:
-    """``江西省人民政府办公厅印发关于…`` / ``X、Y关于…`` -> the organs before 关于/印发/转发."""
+    """``江西省人民政府办公厅印发关于…`` / ``X、Y关于…`` -> the organs before 关于/印发/转发;
+    ``X等九部门印发…`` (联合发文 under the lead organ, sites2-024) names only the lead: none."""
     m = _TITLE_CUT.match(title)
     if not m or len(m.group(1)) > 80:
         return []
     head = m.group(1)
-    parts = [p for p in ISSUER_SPLIT_RE.split(head) if p]
+    if JOINT_RE.search(head):
+        return []
+    parts = split_organs([p for p in ISSUER_SPLIT_RE.split(head) if p])
     ok = all(len(p) >= 2 and ORGAN_END_RE.search(p) for p in parts)
     return parts if ok else []
 
 
-ORGAN_END_RE = re.compile(r"(政府|办公厅|办公室|委员会|局|厅|部|院|署|委|会|中心|小组|组织|公司|办|处|所|站|队|社|联)$")
+# 联合发文: a table cell or title that names the joint issue, not the organs (sites2-003 发布机构 部委联合发文,
+# sites2-024 佛山市住房和城乡建设局等九部门)
+JOINT_RE = re.compile(r"联合发文|等[一二三四五六七八九十\d]{1,3}(个)?(部门|单位|部委)")
+
+
+@lru_cache(maxsize=1)
+def _organ_names() -> frozenset[str]:
+    text = (Path(__file__).parent / "data" / "organs.txt").read_text(encoding="utf-8")
+    return frozenset(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+def _organ_piece(p: str) -> bool:
+    """One organ's name: in the vocabulary (data/organs.txt), or a region name (or 省/市/区/县 for the
+    issuer's own one) then an organ ending (慈溪市财政局, 市房屋管理局), or a vocabulary name then a
+    region's organ (国家税务总局佛山市税务局)."""
+    if p in _organ_names():
+        return True
+    if len(p) < 4 or not ORGAN_END_RE.search(p):
+        return False
+    if re.match(r"[省市区县州]", p) and len(p) >= 5:
+        return True
+    if any(pos == 0 for _, pos in regions.find_regions(p)):
+        return True
+    return any(p.startswith(v) and any(pos == len(v) for _, pos in regions.find_regions(p)) for v in _organ_names())
+
+
+def split_organs(parts: list[str]) -> list[str]:
+    """Joint issuers printed without separators (spaces lost with U+2002, sites2-003/004/006/018):
+    ``证监会国资委全国工商联`` -> 证监会、国资委、全国工商联, ``慈溪市住房和城乡建设局慈溪市财政局`` ->
+    two organs; a part is split only when every piece is an organ name (``_organ_piece``)."""
+    out: list[str] = []
+    for part in parts:
+        n = len(part)
+        best: list[Optional[list[str]]] = [None] * (n + 1)
+        best[0] = []
+        for end in range(3, n + 1):
+            for start in range(0, end - 2):
+                if best[start] is not None and _organ_piece(part[start:end]):
+                    cand = best[start] + [part[start:end]]
+                    if best[end] is None or len(cand) > len(best[end]):
+                        best[end] = cand
+        pieces = best[n] if best[n] and len(best[n]) > 1 else [part]
+        merged: list[str] = []
+        for p in pieces:  # a national organ's local branch is one organ: 国家税务总局 + 佛山市税务局
+            if merged and merged[-1] in _organ_names() and _branch_of(merged[-1], p):
+                merged[-1] += p
+            else:
+                merged.append(p)
+        out.extend(merged)
+    return out
+
+
+def _branch_of(national: str, p: str) -> bool:
+    """``佛山市税务局`` under 国家税务总局, ``佛山监管分局`` under 国家金融监督管理总局 (sites2-024)."""
+    rest = next((p[len(n):] for n, pos in regions.find_regions(p) if pos == 0), None)
+    if not rest:
+        return False
+    return rest.endswith("分局") or rest[:2] in national
+
+
+ORGAN_END_RE = re.compile(r"(政府|办公厅|办公室|委员会|局|厅|部|院|署|委|会|会议|中心|小组|组织|公司|办|处|所|站|队|社|联)$")
+
+
+_SEAL_NOTE = re.compile(r"[（(][^（）()]{0,12}(代章|盖章|印章|章)[）)]$")
+MAX_SIGNERS = 12  # 佛山市住房和城乡建设局等九部门 sign on nine lines (sites2-024)
+
+
+def _organ_line(t: str) -> Optional[str]:
+    """An organ line of a signature block, without a seal note: ``省完善促进消费体制机制厅际联席会议（代章）``
+    (sites2-001) -> the organ; None for any other line."""
+    t = _SEAL_NOTE.sub("", t).strip()
+    if t and len(t) <= 30 and not re.search(r"[。，；：！？]", t) and ORGAN_END_RE.search(t) and not _CLAUSE_START.match(t):
+        return t
+    return None
 
 
 def _signature(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str]]:
@@ -121,13 +213,13 @@ def _signature(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str
         if DATE_LINE_RE.match(s):
             orgs = []
             j = i - 1
-            while j >= 0 and len(orgs) < 4:
+            while j >= 0 and len(orgs) < MAX_SIGNERS:
                 t = lines[j]
                 if re.fullmatch(r"[（(].*(代章|盖章|印章)[）)]", t):
                     j -= 1
                     continue
-                if len(t) <= 30 and not re.search(r"[。，；：！？]", t) and ORGAN_END_RE.search(t) and not _CLAUSE_START.match(t):
-                    orgs.insert(0, t)
+                if _organ_line(t):
+                    orgs.insert(0, _organ_line(t))
                     j -= 1
                     continue
                 break
@@ -149,10 +241,10 @@ def _closing(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str]]
         if DATE_LINE_RE.match(lines[i]):
             orgs = []
             j = i - 1
-            while j >= 0 and len(orgs) < 4:
+            while j >= 0 and len(orgs) < MAX_SIGNERS:
                 t = lines[j]
-                if len(t) <= 30 and not re.search(r"[。，；：！？]", t) and ORGAN_END_RE.search(t) and not _CLAUSE_START.match(t):
-                    orgs.insert(0, t)
+                if _organ_line(t):
+                    orgs.insert(0, _organ_line(t))
                     j -= 1
                     continue
                 break
@@ -161,11 +253,13 @@ def _closing(lines: list[str]) -> tuple[Optional[int], list[str], Optional[str]]
 
 
 _CLAUSE_START = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十百]+[条章节])")
-_KIND_RANK = {"table": 0, "format": 0, "meta": 1, "heading": 2, "body": 3, "footer": 4, "title-tag": 5}
+_KIND_RANK = {"table": 0, "format": 0, "meta": 1, "heading": 2, "body": 3, "outside": 3, "footer": 4, "title-tag": 5}
 
 
 def _kind(d: Declared) -> str:
     src = d.source
+    if src.startswith("正文区外"):
+        return "outside"
     if src.startswith("元数据表"):
         return "table"
     if src.startswith(("Markdown", "front matter")):
@@ -194,6 +288,34 @@ def _title_parts(page_title: str) -> list[str]:
 SITE_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,24}(人民政府|政府|办公厅|办公室|委员会|局|厅|部|院|署|网|门户网站|网站|政务网|信息网)")
 
 
+_TAG = r"[【\[]([^【】\[\]]{1,16})[】\]]"
+_DATE_SUFFIX = re.compile(r"\s*[（(]\s*\d{4}\s*[-年.]\s*\d{1,2}\s*[-月.]\s*\d{1,2}\s*日?\s*[）)]$")
+
+
+def split_title(value: str) -> tuple[str, list[str], Optional[str]]:
+    """(title, site tags, 文号) of a printed title: column and status tags a site puts around the
+    heading (``【稳经济大盘一揽子政策】…`` sites2-001, ``【市级相关政策】`` sites2-013, ``[已废止]``, ``【贷款】``),
+    a posting date behind it (``…的通知（ 2021年07月23日 ）`` sites2-023) and a 文号 before or
+    after it (``蚌房金〔2022〕18号关于…`` sites2-036, ``…的通知（沪建房管联〔2021〕476号）``)."""
+    t = value.strip()
+    tags: list[str] = []
+    docno = None
+    while True:
+        m = re.match(_TAG + r"\s*", t) or re.search(r"\s*" + _TAG + r"$", t)
+        if not m or DOCNO_RE.fullmatch(m.group(1)) or len(t) - len(m.group()) < 4:
+            break
+        tags.append(m.group(1).strip())
+        t = (t[: m.start()] + t[m.end():]).strip()
+    t = _DATE_SUFFIX.sub("", t).strip()
+    m = DOCNO_RE.match(t)
+    if m and looks_like_title(t[m.end():].strip()):
+        docno, t = m.group().strip(), t[m.end():].strip()
+    m = re.search(r"[（(]?\s*(" + DOCNO_RE.pattern + r")\s*[）)]?$", t)
+    if m and m.start() > 0 and looks_like_title(t[: m.start()].strip()):
+        docno, t = m.group(1).strip(), t[: m.start()].strip()
+    return t, tags, docno
+
+
 def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str], str]:
     """(title, where it came from) by agreement of the candidates a page declares.
 
@@ -207,9 +329,11 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
             value = d.value
             if _kind(d) == "footer":
                 value = re.sub(r"^[（(][^）)]{1,6}[）)]", "", value).strip()  # （民生） column tag
+            value = split_title(value)[0]
             cands.append((_title_key(value), _kind(d), Declared("title", normalise_line(value), d.source, d.line)))
         elif d.field == "page_title" and d.value.strip():
             for part in _title_parts(d.value):
+                part = split_title(part)[0]
                 cands.append((_title_key(part), "title-tag", Declared("title", normalise_line(part), d.source, d.line)))
     # the site's or column's own name (a logo in <h1>, <title> parts) is never a title
     names = {_title_key(d.value) for d in declared if d.field in {"site", "column"}}
@@ -256,6 +380,33 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
         if d.source not in sources:
             sources.append(d.source)
     return chosen.value, "、".join(sources) + ("（一致）" if len(kinds) > 1 else "")
+
+
+_GENERIC_SHORT = re.compile(r"(?:[省市区县州]|本[省市区县])(?:人民)?政府(?:办公厅|办公室)?")
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """A page's generic short form of its own government: 区政府 for 三明市沙县区人民政府 (sites2-016)."""
+    if not _GENERIC_SHORT.fullmatch(short):
+        return False
+    tail = short.lstrip("本")[1:].replace("人民", "")
+    return full.replace("人民", "").endswith(tail) and short.lstrip("本")[0] in full
+
+
+def _short_of(short: str, full: str) -> bool:
+    """A table's short form without the page's own region: 市住建局 for 慈溪市住房和城乡建设局 (sites2-018),
+    市住保房管局 for 杭州市住房保障和房产管理局 (sites2-021): the rest of the full name after its region
+    holds the short one's characters in order, with the same ending."""
+    if not re.match(r"[省市区县州]", short) or len(short) < 4:
+        return False
+    region = next((n for n, pos in regions.find_regions(full) if pos == 0), None)
+    if not region:
+        return False
+    s, f = short[1:], full[len(region):]
+    if not s or not f or s[-1] != f[-1] or len(s) * 3 < len(f):
+        return False
+    it = iter(f)
+    return all(ch in it for ch in s)
 
 
 def same_organ(a: str, b: str) -> bool:
@@ -315,9 +466,26 @@ def extract(raw: RawDocument) -> Notice:
         return next((d for d in decl if d.field == field and (not kinds or _kind(d) in kinds)), None)
 
     title, title_src = choose_title(decl, warnings)
+    if not title and raw.format in {"text", "markdown"} and lines and _first_line_title(lines):
+        # a text copy opens with its heading even when the heading has no 文种 ending
+        # (证监会新闻发言人就…答记者问 sites2-005, 泉州洛江实施购房补贴 sites2-038)
+        title, title_src = lines[0], f"正文第{raw.lines[0][0]}行（首行，无其他标题候选）"
+        warnings = [w for w in warnings if not w[1].startswith("无法确定标题")]
     if title:
         basis["title"] = "printed"
         prov["title"] = title_src
+    # site tags and a 文号 printed around the heading, kept out of the title
+    tags: list[str] = []
+    title_no = None
+    for d in decl:
+        if d.field in {"title", "page_title"} and title:
+            for part in ([d.value] if d.field == "title" else _title_parts(d.value)):
+                t, tg, no = split_title(normalise_line(part))
+                if _title_key(t) == _title_key(title):
+                    tags += [x for x in tg if x not in tags]
+                    title_no = title_no or no
+    if tags:
+        prov["site_tags"] = "、".join(f"【{x}】" for x in tags) + "（网站加在标题上的标签，不属标题）"
 
     # wrapper notice
     forwarded = None
@@ -329,7 +497,12 @@ def extract(raw: RawDocument) -> Notice:
     wrap_line = next((s for s in head if WRAPPER_RE.search(s)), None)
     if wrap_line or (title and FORWARD_TITLE_RE.search(title)):
         ftitle = None
-        if wrap_line:
+        own = FORWARD_TITLE_RE.search(title) if title else None
+        if own and re.fullmatch(r"《[^《》]+》", own.group(2)):
+            # the document's own title names what it issues: 关于印发《…实施细则（试行）》的通知 (sites2-018),
+            # not the first title its text cites (根据《慈溪市…实施方案》)
+            ftitle = own.group(2)[1:-1]
+        if wrap_line and not ftitle:
             m = re.search(r"《(.+?)》", wrap_line)
             if m:
                 ftitle = m.group(1)
@@ -357,12 +530,27 @@ def extract(raw: RawDocument) -> Notice:
     from_title = _issuers_from_title(title) if title else []
     closing_i, closing_orgs, closing_date = _closing(sig_lines)
     signed = sig_orgs or closing_orgs
+    if table_issuer is not None and (JOINT_RE.search(table_issuer.value) or not ORGAN_END_RE.search(table_issuer.value)):
+        prov["issuer_table"] = f"{_where(table_issuer)}“{table_issuer.value}”不是机关名，改从标题或落款读取"
+        table_issuer = None
+    signed = split_organs(signed)
+    if from_title and signed:  # 市规划资源局 in the title, 天津市规划和自然资源局 signed (sites2-007)
+        from_title = [max((o for o in signed if same_organ(t, o) or _abbreviates(t, o)), key=len, default=t) for t in from_title]
     if table_issuer and table_issuer.value:
-        issuer = [p for p in ISSUER_SPLIT_RE.split(table_issuer.value) if p]
+        issuer = split_organs([p for p in ISSUER_SPLIT_RE.split(table_issuer.value) if p])
         prov["issuer"] = _where(table_issuer)
         printed_elsewhere = [(o, "标题") for o in from_title] + [(o, "落款") for o in signed]
+        site_names = [(d.value, "网站名称") for d in decl if d.field in {"site", "issuer"} and _kind(d) == "meta"
+                      and ORGAN_END_RE.search(d.value)]
+        if len(issuer) == 1 and len(from_title) > 1 and any(
+                same_organ(issuer[0], o) or _abbreviates(issuer[0], o) or _short_of(issuer[0], o) for o in from_title):
+            # the table names the lead organ of a joint notice (sites2-018 市住建局; the title prints both)
+            prov["issuer"] += f"；标题列出全部联合发文机关“{'、'.join(from_title)}”"
+            issuer = list(from_title)
         if len(issuer) == 1:
-            fuller = [(o, w) for o, w in printed_elsewhere if same_organ(issuer[0], o) and len(o) > len(issuer[0])]
+            fuller = [(o, w) for o, w in printed_elsewhere + site_names
+                      if (same_organ(issuer[0], o) or _abbreviates(issuer[0], o) or _short_of(issuer[0], o))
+                      and len(o) > len(issuer[0])]
             differ = [(o, w) for o, w in printed_elsewhere if not same_organ(issuer[0], o)]
             if fuller:
                 o, w = max(fuller, key=lambda x: len(x[0]))
@@ -376,12 +564,18 @@ def extract(raw: RawDocument) -> Notice:
         issuer = from_title
         prov["issuer"] = "标题中“关于”之前的机关名"
     elif signed:
-        issuer = signed
+        issuer = split_organs(signed)
         prov["issuer"] = "落款（正文末尾）" if not sig_orgs else "落款（正文中的签署行）"
     elif raw.format == "lawmd":
         issuer = _law_issuer(h.get("info", ""))
         if issuer:
             prov["issuer"] = "法律题注（通过/公布行）"
+    if not issuer:  # 来源：天津市规划和自然资源局 over a page without signature (sites2-007)
+        src = next((d for d in decl if d.field == "source" and ORGAN_END_RE.search(d.value) and len(d.value) <= 40
+                    and not re.search(r"[|｜:：\s]", d.value)), None)
+        if src is not None:
+            issuer = split_organs([src.value])
+            prov["issuer"] = _where(src) + "（推定：页面来源，正文未署发文机关）"
     if not issuer:
         src = first("issuer", ("meta", "format"))
         if src is not None and ORGAN_END_RE.search(src.value):
@@ -414,6 +608,14 @@ def extract(raw: RawDocument) -> Notice:
     elif body_no and body_no[0]:
         doc_number, printed = body_no[0], body_no[2]
         prov["doc_number"] = f"正文第{body_no[1]}行"
+    elif (line_no := next((d for d in decl if d.field == "doc_number" and d.source.startswith("单独一行的文号")
+                           and display_doc_number(d.value.strip("（()）【】[] "))), None)) is not None:
+        printed = line_no.value.strip("（()）【】[] ")
+        doc_number = display_doc_number(printed)
+        prov["doc_number"] = line_no.source
+    elif title_no:
+        doc_number, printed = display_doc_number(title_no), title_no
+        prov["doc_number"] = "标题前后所附的文号"
     elif table_no is not None:
         prov["doc_number"] = f"{table_no.source}：未编文号"
 
@@ -434,7 +636,16 @@ def extract(raw: RawDocument) -> Notice:
                 break
     signed_date = sig_date or closing_date
     if date_written and signed_date and signed_date != date_written and raw.format != "lawmd":
-        warnings.append((None, f"元数据表成文日期 {date_written} 与落款日期 {signed_date} 不一致：采用元数据表的值"))
+        label = re.search(r"“(.+?)”", prov.get("date_written", ""))
+        if label and label.group(1) not in {"成文日期", "成文时间", "生成日期", "公文生成日期"}:
+            # 发文日期/印发日期 of a site's table is often the day it was posted (sites2-017 发文日期
+            # 2022-10-12, signed 2022年9月27日): the 成文日期 is the date signed under the text
+            warnings.append((None, f"元数据表{label.group(1)} {date_written} 与落款日期 {signed_date} 不一致：成文日期采用落款日期"))
+            date_written = signed_date
+            prov["date_written"] = "落款日期"
+            date_lines.pop("date_written", None)
+        else:
+            warnings.append((None, f"元数据表成文日期 {date_written} 与落款日期 {signed_date} 不一致：采用元数据表的值"))
     sig_date = sig_date or closing_date
     law = None
     if raw.format == "lawmd":
@@ -463,12 +674,15 @@ def extract(raw: RawDocument) -> Notice:
             if region:
                 break
         if region is None and title:
-            region = next((regions.lookup(n) for n, p in regions.find_regions(title) if p == 0), None)
+            region = regions.region_at_start(title)
         if region is not None:
             basis["region"] = "printed"
             prov["region"] = "发文机关名称" if issuer and regions.region_from_org(issuer[0]) else "标题"
         else:
-            site = first("site")
+            # the site's name: meta SiteName, else an organ named in <title> (邯郸市成安县人民政府-…, sites2-020)
+            site = first("site") or next((Declared("site", p, d.source, d.line) for d in decl if d.field == "page_title"
+                                          for p in _title_parts(d.value)[1:] if SITE_NAME_RE.fullmatch(p)
+                                          and regions.region_from_org(p)), None)
             region = regions.region_from_org(site.value) if site is not None else None
             prov["region"] = f"推定：{site.source}“{site.value}”" if region is not None else ""
             if region is None:
@@ -491,6 +705,8 @@ def extract(raw: RawDocument) -> Notice:
     elif doc_type == "解读":
         status = "解读"
         prov["status"] = "文种为解读"
+    elif (ended := _ended(decl, tags)) is not None:
+        status, prov["status"] = ended
     else:
         prov["status"] = "默认（未见征求意见稿、草案、解读字样）"
 
@@ -544,6 +760,26 @@ def extract(raw: RawDocument) -> Notice:
         notice.warnings.extend(law.warnings)  # issue 25: the file name's date against the dated lines
         notice.date_lines = dict(law.lines)
     return notice
+
+
+_REPEALED = re.compile(r"(已)?(废止|失效|作废|停止执行)")
+
+
+def _ended(decl: list[Declared], tags: list[str]) -> Optional[tuple[str, str]]:
+    """(已废止/已失效, where it is printed) from the page's own markers: a 有效性/时效性 field
+    (``有效性：失效`` sites2-016, the item the page shows), a tag on the heading (``[已废止]``), or a
+    失效日期/信息时效期 already past (sites2-017 失效日期 2023-12-31)."""
+    for d in decl:
+        if d.field == "validity" and _kind(d) == "table" and _REPEALED.fullmatch(d.value.strip()):
+            return ("已废止" if "废止" in d.value else "已失效"), f"{_where(d)}“{d.value.strip()}”"
+    for tag in tags:
+        if _REPEALED.fullmatch(tag):
+            return ("已废止" if "废止" in tag else "已失效"), f"标题上的网站标签【{tag}】"
+    today = date.today().isoformat()
+    for d in decl:
+        if d.field == "expiry" and _kind(d) == "table" and (end := parse_date(d.value)) and end < today:
+            return "已失效", f"{_where(d)} {end} 已过"
+    return None
 
 
 def _law_issuer(info: str) -> list[str]:

@@ -17,7 +17,13 @@ the same way for every reader.  Real input forms handled:
   ColumnName|Url|Keywords|SiteName>`` (provincial, 政府网站发展指引),
   ``og:title``/``og:url``, ``<link rel="canonical">``, ``<title>``;
   text outside the main content container (``CONTENT_CONTAINERS``) is kept
-  as lines marked ``outside`` (stripped, never lost);
+  as lines marked ``outside`` (stripped, never lost); a named container that holds
+  less than half the page's running text is passed over for the smallest element
+  holding most of it (sites2-013/035: ``id=content`` on a chat list or an empty box);
+  a ``display:none`` block whose text is printed nowhere else is the content a script
+  reveals (sites2-008/009 ``#DOCHTMLCON``); template tests on two literals
+  (``ms-visible='"02"=="02"'``, sites2-016) decide which item shows; lines inside share,
+  favourites, subscription and font-size widgets (``WIDGET_RE``, sites2-006) are marked;
 * lawrefbook Markdown: ``# 标题``, dated lines, ``<!-- INFO END -->``,
   ``##`` headings, body, Hugo front matter (``_index.md``);
 * other Markdown: ``#`` headings, ``**bold**`` lines, ``**发文字号**：…`` and
@@ -350,14 +356,67 @@ _META_FIELDS = {"articletitle": "title", "pubdate": "date_published", "contentso
 
 
 def _container(soup: BeautifulSoup) -> Tag | None:
+    """The main content element: the first ``CONTENT_CONTAINERS`` match that holds most of the
+    page's prose; else the smallest element that does (a text-density signal, as readability,
+    trafilatura and jusText use): sites2-013/035 have an ``id=content`` chat list or empty box,
+    the notice sits in an unnamed ``<div>``."""
+    total = _prose(soup)
     for attr, pat, _seen in CONTENT_CONTAINERS:
         if attr == "name":
             el = soup.find(pat)
         else:
             el = soup.find(attrs={attr: pat}) if attr == "id" else soup.find(class_=pat)
         if el is not None and len(el.get_text(strip=True)) >= 2:
-            return el
-    return None
+            if total < 200 or _prose(el) >= 0.5 * total:
+                return el
+            break
+    if total < 200:
+        return None
+    # one pass: each passage's length counts for every element above it
+    held: dict[int, int] = {}
+    for t in _passages(soup):
+        for el in t.parents:
+            held[id(el)] = held.get(id(el), 0) + len(t.strip())
+    best = None
+    for el in soup.find_all(["div", "td", "article", "section", "main", "table"]):
+        if held.get(id(el), 0) >= 0.8 * total:
+            best = el  # find_all is in document order: later matches lie inside earlier ones
+    return best if best is not None and best.name != "body" else None
+
+
+def _passages(el: Tag):
+    """Text nodes of running text: outside links, ten or more characters, with sentence punctuation."""
+    for t in el.find_all(string=True):
+        if type(t) is NavigableString and t.find_parent("a") is None:
+            s = t.strip()
+            if len(s) >= 10 and re.search(r"[。，；]", s):
+                yield t
+
+
+def _prose(el: Tag) -> int:
+    """Characters of running text in ``el`` (``_passages``)."""
+    return sum(len(t.strip()) for t in _passages(el))
+
+
+def _shown_by_script(el: Tag, container: Tag | None) -> bool:
+    """A ``display:none`` block whose prose is printed nowhere else on the page is the content a
+    script reveals (sites2-008/009: the notice in ``<div id=DOCHTMLCON style="display:none">``),
+    not a copy for other devices."""
+    own = _prose(el)
+    if own < 200:
+        return False
+    sample = re.sub(r"\s", "", next((t for t in el.find_all(string=True) if len(t.strip()) >= 20 and re.search(r"[。，；]", t)), ""))[:20]
+    if not sample:
+        return False
+    root = container if container is not None else el.find_parent("body") or el
+    rest = re.sub(r"\s", "", root.get_text()).count(sample)
+    return rest <= 1
+
+
+# page widgets named by their markup: share rows, favourites, subscriptions, font size, read-aloud
+# (fgk.chinatax.gov.cn ``<p class="share">``/``<p class="collect">``/``<p class="fontsize">``, bdshare/jiathis buttons)
+WIDGET_RE = re.compile(r"(?:^|[-_\s])(share\w*|bdshare\w*|bdsharebuttonbox|jiathis\w*|fenxiang|collect|shoucang|favou?rites?|"
+                       r"subscribe|dingyue|fontsize|font-size|zihao|yybb|readnum|viewcount)(?:$|[-_\s])", re.I)
 
 
 def _style_of(el: Tag) -> str:
@@ -389,6 +448,8 @@ class _Lines:
         self.blocks = 0
         self.pre = 0  # inside <pre>: a newline ends a line
         self.consumed: set[int] = set()  # ids of value rows already read with their header row
+        self.widget = 0  # inside a WIDGET_RE element
+        self.hidden = 0  # inside a display:none element (anywhere on the page)
 
     def flush(self, style: str = "") -> None:
         text = " ".join("".join(self.buf).split())  # HTML collapses white space (as the reader always did)
@@ -397,7 +458,8 @@ class _Lines:
             if style != "heading" and plain and self.bold_chars >= len(plain):
                 style = "bold"
             self.out.append(SourceLine(self.buf_no or self.line, text, style, outside=not self.inside, block=self.block,
-                                       link=bool(plain) and self.link_chars >= 0.9 * len(plain)))
+                                       link=bool(plain) and self.link_chars >= 0.9 * len(plain), widget=self.widget > 0,
+                                       hidden=self.hidden > 0))
         self.buf, self.buf_no, self.bold_chars, self.link_chars = [], None, 0, 0
 
     def text(self, s: str, bold: bool) -> None:
@@ -434,10 +496,20 @@ class _Lines:
                 self.flush(style)
                 self.inside = True
             # text the page hides (display:none copies for other devices) is listed, never body
-            hidden = self.inside and not entering and "display:none" in (ch.get("style") or "").replace(" ", "").lower()
+            none = "display:none" in (ch.get("style") or "").replace(" ", "").lower() and not entering
+            hidden = self.inside and none and not _shown_by_script(ch, self.container)
+            concealed = none and (hidden or not self.inside)
+            if concealed:
+                self.flush(style)
+                self.hidden += 1
             if hidden:
                 self.flush(style)
                 self.inside = False
+            names = " ".join(ch.get("class") or []) + " " + (ch.get("id") or "")
+            widget = bool(WIDGET_RE.search(names)) and ch is not self.container
+            if widget:
+                self.flush(style)
+                self.widget += 1
             if ch.name == "br":
                 self.flush(style)
             elif ch.name == "tr" and not ch.find(["p", "div", "br", "table", "li"]):
@@ -463,12 +535,18 @@ class _Lines:
                 self.links += link
                 self.walk(ch, style, bold or ch.name in {"b", "strong"} or weight is not None)
                 self.links -= link
+            if widget:
+                self.flush(style)
+                self.widget -= 1
             if entering:
                 self.flush(style)
                 self.inside = False
             if hidden:
                 self.flush(style)
                 self.inside = True
+            if concealed:
+                self.flush(style)
+                self.hidden -= 1
 
     def row(self, tr: Tag) -> None:
         if id(tr) in self.consumed:
@@ -515,6 +593,12 @@ def _read_html(path: Path, text: str) -> RawDocument:
         value = " ".join((m.get("content") or "").split())
         if name in _META_FIELDS and value:
             declared.append(Declared(_META_FIELDS[name], value, f"meta {m.get('name') or m.get('property')}", m.sourceline))
+    # 证监会 pages: PubDate is the page's build time, declared again as meta others 页面生成时间 (sites2-004/005)
+    built = [" ".join((m.get("content") or "").split()) for m in soup.find_all("meta", attrs={"name": "others"})]
+    built = [re.sub(r"^\D*", "", b) for b in built if "生成时间" in b]
+    for k, d in enumerate(declared):
+        if d.field == "date_published" and d.source.lower() == "meta pubdate" and d.value in built:
+            declared[k] = Declared("page_built", d.value, f"{d.source}（与 meta others 页面生成时间相同：网页生成时间，非发布日期）", d.line)
     for link in soup.find_all("link"):
         if "canonical" in [r.lower() for r in (link.get("rel") or [])] and link.get("href"):
             declared.append(Declared("source_url", link["href"].strip(), "link canonical", link.sourceline))
@@ -522,6 +606,7 @@ def _read_html(path: Path, text: str) -> RawDocument:
         declared.append(Declared("page_title", " ".join(soup.title.get_text().split()), "<title>", soup.title.sourceline))
     for bad in soup(list(_SKIP - {"head"})):
         bad.decompose()
+    _resolve_visibility(soup)
     header: dict[str, str] = {}
     title_tag = next((d.value for d in declared if d.field == "page_title"), None)
     if title_tag:
@@ -534,6 +619,24 @@ def _read_html(path: Path, text: str) -> RawDocument:
     lin.flush()
     lines = _join_heading_breaks(lin.out)
     return _finish(path, "html", text, lines, declared, header)
+
+
+_VISIBLE_ATTRS = ("ms-visible", "v-show", "v-if", "ng-show", "ng-if", "x-show")
+_LITERAL_TEST = re.compile(r"""\s*(["'])(.*?)\1\s*(===?|!==?)\s*(["'])(.*?)\4\s*""")
+
+
+def _resolve_visibility(soup: BeautifulSoup) -> None:
+    """Items a template engine shows by a test on two literals (sites2-016 four ``有效性`` items with
+    ``ms-visible='"02"=="02"'``, only that one shown): the true one loses its ``display:none``, a false
+    one gets it (its text is then listed, never body or metadata)."""
+    for el in soup.find_all(lambda t: any(t.has_attr(a) for a in _VISIBLE_ATTRS)):
+        expr = next(el[a] for a in _VISIBLE_ATTRS if el.has_attr(a))
+        m = _LITERAL_TEST.fullmatch(expr if isinstance(expr, str) else "")
+        if not m:
+            continue
+        shown = (m.group(2) == m.group(5)) != m.group(3).startswith("!")
+        style = re.sub(r"display\s*:\s*none\s*;?", "", el.get("style") or "", flags=re.I)
+        el["style"] = style if shown else style + ";display:none"
 
 
 def _join_heading_breaks(lines: list[SourceLine]) -> list[SourceLine]:

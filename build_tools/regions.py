@@ -50,6 +50,10 @@ def _table() -> tuple[dict[str, str], dict[str, list[str]]]:
         short = short_name(name)
         if short != name and len(short) >= 2:
             by_name.setdefault(short, []).append(code)
+    for code, name in by_code.items():
+        common = common_name(name)
+        if common and common not in by_name:
+            by_name.setdefault(common, []).append(code)
     for codes in by_name.values():
         codes.sort(key=lambda c: (_level(c), c))  # provinces first
     return by_code, by_name
@@ -61,6 +65,19 @@ def _level(code: str) -> int:
     if code.endswith("00"):
         return 2
     return 3
+
+
+# ethnic names in autonomous prefectures and counties: 德宏傣族景颇族自治州 -> 德宏州 (sites2-015)
+_ETHNIC = ("蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|东乡|纳西|景颇|"
+           "柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|俄罗斯|鄂温克|德昂|保安|裕固|京|"
+           "塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺|各")
+_AUTONOMOUS = re.compile(rf"^(?P<base>[\u4e00-\u9fa5]{{2,4}}?)(?:(?:{_ETHNIC})族)+自治(?P<kind>州|县)$")
+
+
+def common_name(name: str) -> Optional[str]:
+    """The name an autonomous prefecture or county goes by: 德宏州, 红河州, 石林县 (None for others)."""
+    m = _AUTONOMOUS.match(name)
+    return m.group("base") + m.group("kind") if m else None
 
 
 def short_name(name: str) -> str:
@@ -122,7 +139,41 @@ def region_from_org(org: str) -> Optional[Region]:
     org = org.strip()
     if re.match(r"^(国务院|国家|中共中央|中央|全国|最高人民|财政部|商务部|教育部|科学技术部|科技部|工业和信息化部|公安部|司法部|农业农村部|文化和旅游部|海关总署|市场监管总局|国家市场监督管理总局|人力资源社会保障部|中国人民银行|银保监会|证监会|外交部|国防部|民政部|自然资源部|生态环境部|住房城乡建设部|交通运输部|水利部|商务部|卫生健康委|退役军人事务部|应急管理部|审计署|国资委|税务总局|广电总局|体育总局|统计局|知识产权局)", org):
         return NATIONAL
-    for name, pos in find_regions(org):
-        if pos == 0:
-            return lookup(name)
-    return None
+    return region_at_start(org)
+
+
+def region_at_start(text: str) -> Optional[Region]:
+    """The region named at the start of ``text``, as deep as it goes: 三明市沙县区人民政府 -> 沙县区
+    (not 三明市, sites2-016), 泉州洛江实施购房补贴 -> 洛江区 (a district's short name right after its
+    city, sites2-038), 邯郸市成安县人民政府 -> 成安县."""
+    found = [(n, p) for n, p in find_regions(text) if p == 0]
+    if not found:
+        return None
+    region = lookup(found[0][0])
+    end = len(found[0][0])
+    while region is not None and not region.is_national and _level(region.code) < 3:
+        child = _child_at(region.code, text[end:])
+        if child is None:
+            break
+        region, end = region_for_code(child[0]), end + child[1]
+        if region is not None and region.name.endswith("县") and text[end:end + 1] == "区" and region.name == text[end - len(region.name):end]:
+            # a county made a district after the code table was printed: 沙县 -> 沙县区 (sites2-016)
+            name = region.name + "区"
+            region, end = Region(name, region.code, region.chain[:-1] + [(name, region.code)]), end + 1
+    return region
+
+
+def _child_at(code: str, rest: str) -> Optional[tuple[str, int]]:
+    """(code, length) of a division under ``code`` named (full or short) at the start of ``rest``."""
+    by_code, _ = _table()
+    prefix = code[:2] if _level(code) == 1 else code[:4]
+    best = None
+    for c, name in by_code.items():
+        if c == code or not c.startswith(prefix) or _level(c) <= _level(code):
+            continue
+        if _level(code) == 1 and _level(c) == 3 and c[:4] + "00" in by_code:
+            continue  # a province's county is reached through its city
+        for form in (name, common_name(name), short_name(name)):
+            if form and len(form) >= 2 and rest.startswith(form) and (best is None or len(form) > best[1]):
+                best = (c, len(form))
+    return best
