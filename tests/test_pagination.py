@@ -24,7 +24,9 @@ from build_tools.publish import run_mkdocs
 from build_tools.settings import LIST_PAGE_BYTES, LIST_PAGE_ENV, overridden
 from build_tools.write import linkcheck, write_docs
 from build_tools.write.common import page_file, pager, split_pages
+from build_tools.write.tags import region_pages
 from conftest import GOVCN, LAWREF, ROOT
+from factories import clause, notice
 
 SMALL = 4  # entries a page in the paginated build
 LISTINGS = re.compile(r"^(notices/index|notices/page/\d+|tags/(region|year|type|status)/.*|generated/timeline.*)\.md$")
@@ -63,6 +65,23 @@ def test_pager_counts_and_links_in_chinese():
     last = "".join(pager("tags/year/2020.md", 7, 7, 25))
     assert '<span class="pager-off">下一页</span>' in last
     assert _targets(last, "tags/year/2020/page/7.html")["第1页"] == "tags/year/2020.html"
+
+
+def test_documents_without_a_region_go_on_pages_of_their_own_when_many(monkeypatch):
+    """The 地区不详 list of tags/region/index: in the index while it fits a
+    page, else on tags/region/unknown.html and its pages, every document once."""
+    docs = [notice(f"u{i:02d}", date_written=f"2020-01-{i + 1:02d}", clauses=[clause("s1", "一、条款")])
+            for i in range(11)] + [notice("k1", region="昆明市", clauses=[clause("s1", "一、条款")])]
+    monkeypatch.setenv(LIST_PAGE_ENV, "20")
+    whole = region_pages(docs)
+    assert "tags/region/unknown.md" not in whole and len(_links(whole["tags/region/index.md"])) == 11
+    monkeypatch.setenv(LIST_PAGE_ENV, "4")
+    paged = region_pages(docs)
+    pages = _pages_of("tags/region/unknown.md", paged)
+    assert len(pages) == 3 and _links(paged["tags/region/index.md"]) == []
+    assert "[地区不详的文件](../../tags/region/unknown.md)（11 件）" in paged["tags/region/index.md"]
+    assert Counter(i for p in pages for i, _ in _links(paged[p])) == Counter(f"u{i:02d}" for i in range(11))
+    assert "共 11 件，第 3/3 页" in paged[pages[-1]] and pages[-1] == "tags/region/unknown/page/3.md"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +129,8 @@ def test_every_listing_lists_the_same_documents_across_its_pages(written, archiv
     for first in firsts:
         pages = _pages_of(first, paged)
         covered |= set(pages)
-        links = Counter(m for p in pages for m in _links(paged[p]))
+        moved = _pages_of("tags/region/unknown.md", paged) if first == "tags/region/index.md" else []
+        links = Counter(m for p in pages + moved for m in _links(paged[p]))
         assert links == Counter(_links(whole[first])), first  # every entry once, nothing lost or added
         assert len(_links(whole[first])) <= SMALL or len(pages) > 1, first
         for k, p in enumerate(pages, 1):
@@ -118,6 +138,11 @@ def test_every_listing_lists_the_same_documents_across_its_pages(written, archiv
             assert items <= SMALL, (p, items)
             if len(pages) > 1:
                 assert f"第 {k}/{len(pages)} 页" in paged[p], p
+    # the 地区不详 list of the region index: on pages of its own once longer than a page
+    unknown = {n.id for n in archive[0] if n.region is None}
+    moved = _pages_of("tags/region/unknown.md", paged)
+    assert {i for p in moved for i, _ in _links(paged[p])} == (unknown if len(unknown) > SMALL else set())
+    covered |= set(moved)
     assert covered == set(paged)  # no stray page outside a listing's chain
     # the document list reaches every document
     listed = {i for p in _pages_of("notices/index.md", paged) for i, _ in _links(paged[p])}

@@ -152,9 +152,21 @@ def region_pages(notices: list[Notice]) -> Pages:
              "地区按行政层级排列：省级文件列在省下，市级文件既列在本市，也计入所属省。", ""]
     for r in roots:
         lines += tree_lines(idx, r, 0)
-    unknown = [n for n in notices if n.region is None]
-    if unknown:
+    unknown = by_date_desc(n for n in notices if n.region is None)
+    size = list_page_size()
+    if 0 < len(unknown) <= size:
         lines += ["", "## 地区不详 {#unknown}", ""] + doc_list(idx, unknown)
+    elif unknown:  # more than a page: on pages of their own, tags/region/unknown.html (codes are digits)
+        lines += ["", "## 地区不详 {#unknown}", "",
+                  f"[地区不详的文件]({md_link(idx, 'tags/region/unknown.md')})（{len(unknown)} 件）", ""]
+        first = "tags/region/unknown.md"
+        chunks = split_pages(unknown, size)
+        for k, chunk in enumerate(chunks, 1):
+            here = page_file(first, k)
+            nav = pager(first, k, len(chunks), len(unknown))
+            body = [front(page_title("地区不详", k)), "# 地区不详 {#region-unknown}", "",
+                    f"[全部地区]({md_link(here, idx)}) · 共 {len(unknown)} 件", ""]
+            pages[here] = "\n".join(body + nav + doc_list(here, chunk) + nav) + "\n"
     pages[idx] = "\n".join(lines) + "\n"
 
     for code, node in tree.items():
