@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # every `iparchive search` compiles 18 modules again (40 ms of a 0.2-0.3 s command); stale files are ignored
 BYTECODE = $(PY) -m compileall -q build_tools search > /dev/null
 
-.PHONY: site test test-fast bench bench-search search serve check clean sysdeps
+.PHONY: site test test-fast bench bench-5x bench-10x bench-search search serve check clean sysdeps
 
 # the project installed editable in compat mode: a path in a .pth file, not setuptools' import
 # finder, which every Python start (each `iparchive search`) would import and install first
@@ -50,6 +50,15 @@ bench: $(STAMP)
 	$(BYTECODE)
 	$(PY) -m benchmarks.bench
 	$(PY) -m benchmarks.bench_search
+
+## The same at 5x / 10x the corpus (issue 29; one run, no browser): build/bench-5x.json, build/bench-10x.json.
+bench-5x: $(STAMP)
+	$(BYTECODE)
+	$(PY) -m benchmarks.bench --scale 5 --repeat 1 --no-browser
+
+bench-10x: $(STAMP)
+	$(BYTECODE)
+	$(PY) -m benchmarks.bench --scale 10 --repeat 1 --no-browser
 
 ## Search quality: recall and precision@10 of the CLI and the browser (not a test).
 bench-search: $(STAMP)

@@ -33,7 +33,7 @@ from build_tools.metadata import load_notice
 from build_tools.pipeline import build_site, source_files, staged_paths
 from build_tools.publish import run_mkdocs
 from build_tools.serve import background_server
-from build_tools.settings import ROOT, chromium, shared_dir
+from build_tools.settings import LIST_PAGE_BYTES, ROOT, chromium, shared_dir
 from build_tools.write.mkbuild import read_stamp
 
 QUERIES = [
@@ -184,12 +184,58 @@ def browser_search(site: Path, mode: str, queries=BROWSER_QUERIES) -> dict:
             "max_bytes": max(r["bytes"] for r in runs + idle)}
 
 
-def page_sizes(site: Path) -> dict:
-    """Largest HTML pages (a page must not grow with the corpus)."""
-    sizes = sorted(((f.stat().st_size, f.relative_to(site).as_posix()) for f in site.rglob("*.html")), reverse=True)
-    return {"largest": [{"page": p, "kb": round(b / 1024)} for b, p in sizes[:5]],
-            "largest_listing": next(({"page": p, "kb": round(b / 1024)} for b, p in sizes
-                                     if not p.startswith("notices/") or p == "notices/index.html"), None)}
+def _kind(rel_path: str) -> str:
+    """What a site file is, for ``site_bytes``: a document's page, one of its
+    downloads (by extension), a listing page, Pagefind's index, the rest."""
+    parts = rel_path.split("/")
+    if parts[0] == "notices" and len(parts) == 2 and rel_path.endswith(".html") and parts[1] != "index.html":
+        return "document pages"
+    if parts[:2] == ["data", "notices"]:
+        name = parts[-1]
+        return "download " + (".md.txt" if name.endswith(".md.txt") else Path(name).suffix)
+    if parts[0] == "pagefind":
+        return "pagefind " + (parts[1] if len(parts) > 2 else "other")
+    if parts[0] == "search":
+        return "search index"
+    if parts[0] == "works" and len(parts) > 1 and parts[1] == "compare":
+        return "comparison pages"
+    if rel_path.endswith(".html"):
+        return "listing and other pages"
+    if parts[0] == "assets":
+        return "assets"
+    return "other"
+
+
+def page_sizes(site: Path, documents: int = 0) -> dict:
+    """Largest HTML pages (a page must not grow with the corpus), the largest
+    listing page (every page but a document's own and a comparison: the
+    document list and its pages, tags, timelines, works) against
+    ``LIST_PAGE_BYTES``, the largest document page, and the site's bytes by
+    kind (``site_bytes``) and per document (issue 29)."""
+    sizes, by_kind = [], {}
+    for f in site.rglob("*"):
+        if not f.is_file():
+            continue
+        rel_path, size = f.relative_to(site).as_posix(), f.stat().st_size
+        kind = _kind(rel_path)
+        by_kind[kind] = by_kind.get(kind, 0) + size
+        if rel_path.endswith(".html"):
+            sizes.append((size, rel_path, kind))
+    sizes.sort(reverse=True)
+
+    def top(kinds: tuple[str, ...]) -> Optional[dict]:
+        return next(({"page": p, "kb": round(b / 1024)} for b, p, k in sizes if k in kinds), None)
+
+    total = sum(by_kind.values())
+    out = {"largest": [{"page": p, "kb": round(b / 1024)} for b, p, _ in sizes[:5]],
+           "largest_listing": top(("listing and other pages",)),
+           "largest_document": top(("document pages",)),
+           "listing_bound_kb": round(LIST_PAGE_BYTES / 1024),
+           "site_bytes": dict(sorted(by_kind.items(), key=lambda kv: -kv[1]))}
+    if documents:
+        out["kb_per_document"] = round(total / documents / 1024, 1)
+        out["kb_per_document_by_kind"] = {k: round(v / documents / 1024, 1) for k, v in out["site_bytes"].items()}
+    return out
 
 
 class PeakSampler:
@@ -392,7 +438,7 @@ def run(limit: int | None, keep: bool, *, repeat: int = 1, scale: int = 1, brows
         out["browser_index_mb"] = (_dir_size(paths.site / "search") + _dir_size(paths.site / "pagefind")) / 1e6
         mode = read_stamp(paths.site).get("search", "material")
         out["search_mode"] = mode
-        out["pages"] = page_sizes(paths.site)
+        out["pages"] = page_sizes(paths.site, rep.notices)
         if browser:
             try:
                 out["browser"] = browser_search(paths.site, mode)
@@ -496,6 +542,7 @@ def table(r: dict) -> str:
              (f"命令行检索索引（{r.get('cli_index_backend', 'whoosh')}）", f"{r['whoosh_index_mb']:.1f} MB"),
              ("网页检索方式", r.get("search_mode", "material")),
              ("最大页面 / 最大列表页", _largest(r)),
+             ("最大文件页 / 每件文件占网站", _per_document(r)),
              ("浏览器首个结果 中位数（Chromium）", _browser(r))]
     if "search" in r:
         rows += [("检索延迟（进程内）中位数 / p95", f"{r['search']['median_ms']:.1f} / {r['search']['p95_ms']:.1f} ms"),
@@ -508,6 +555,15 @@ def _largest(r: dict) -> str:
     pages = r.get("pages") or {}
     top, listing = (pages.get("largest") or [{}])[0], pages.get("largest_listing") or {}
     return f"{top.get('kb', 0)} KB（{top.get('page', '—')}）/ {listing.get('kb', 0)} KB（{listing.get('page', '—')}）"
+
+
+def _per_document(r: dict) -> str:
+    pages = r.get("pages") or {}
+    doc = pages.get("largest_document") or {}
+    kinds = pages.get("kb_per_document_by_kind") or {}
+    parts = "，".join(f"{k} {v}" for k, v in list(kinds.items())[:6])
+    return (f"{doc.get('kb', 0)} KB（{doc.get('page', '—')}）/ {pages.get('kb_per_document', '—')} KB"
+            + (f"（{parts}）" if parts else ""))
 
 
 def _browser(r: dict) -> str:
@@ -526,8 +582,10 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=int, default=1, help="语料规模倍数：2 = 每个 lawrefbook 文件以另一个 id 再收录一次")
     ap.add_argument("--no-browser", action="store_true", help="不测浏览器检索")
     ap.add_argument("--no-rebuild", action="store_true", help="不测改动一个文件后的重建")
-    ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench.json", help="JSON 结果文件")
+    ap.add_argument("--out", type=Path, help="JSON 结果文件（默认 build/bench.json；--scale K 时 build/bench-Kx.json）")
     args = ap.parse_args(argv)
+    if args.out is None:  # the 5x row (make bench-5x) does not overwrite the 1x figures
+        args.out = ROOT / "build" / ("bench.json" if args.scale <= 1 else f"bench-{args.scale}x.json")
     r = run(args.limit, args.keep, repeat=max(1, args.repeat), scale=max(1, args.scale),
             browser=not args.no_browser, rebuilds=not args.no_rebuild)
     args.out.parent.mkdir(parents=True, exist_ok=True)

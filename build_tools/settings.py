@@ -45,6 +45,11 @@ LARGE_CLAUSES = 5000  # clauses: above it the site searches with Pagefind (≈ 7
 SEARCH_BACKEND_THRESHOLD = 10_000  # CLI index records: above it backend "auto" picks tantivy over Whoosh
 PAGEFIND_SHARD_DOCS = 1200  # documents a Pagefind shard (large archives)
 PAGEFIND_CHANGES_PERCENT = 5  # changed pages per 100 of a shard carried by the changes bundle before a re-index
+# Listing pages (document list, region/year/type/status pages, timelines) hold this many entries a page
+# (issue 29: one list of every document was 6.4 MB at 5x); page 1 keeps the listing's old URL.  An entry is
+# ~0.4-1.2 KB of HTML, so a page stays well under LIST_PAGE_BYTES with the site's chrome.
+LIST_PAGE_SIZE = 300
+LIST_PAGE_BYTES = 500_000  # the bound a listing page's HTML must stay under (tests, benchmarks)
 THEME_PAGE_BUDGET = 400_000  # bytes of clause HTML per theme page (the page stays < ~1 MB): longer themes split
 TANTIVY_HEAP_BYTES = 256_000_000  # the tantivy index writer's memory (split between its threads)
 TANTIVY_THREADED_RECORDS = 20_000  # records: tantivy indexes with one thread per core from here
@@ -68,6 +73,7 @@ CHROMIUM_ENV = "IPARCHIVE_CHROMIUM"
 NO_COLOR_ENV = "NO_COLOR"
 OCR_ENV = "IPARCHIVE_OCR"
 DEBUG_ENV = "IPARCHIVE_DEBUG"
+LIST_PAGE_ENV = "IPARCHIVE_LIST_PAGE_SIZE"
 
 ENVIRONMENT = {
     SEARCH_ENV: "the site's search: material, pagefind or auto (by LARGE_CLAUSES; write/site_mode.py)",
@@ -83,6 +89,7 @@ ENVIRONMENT = {
     TIMING_ENV: "set: the MkDocs child prints its seconds (mkdocs_run.py; benchmarks)",
     SHARED_ENV: "the shared data (seeds, corpora) for tests and benchmarks; default ../shared",
     CHROMIUM_ENV: "the Chromium binary of the browser tests and benchmarks; default /usr/bin/chromium",
+    LIST_PAGE_ENV: "entries a listing page instead of LIST_PAGE_SIZE (write/common.list_page_size; tests)",
     NO_COLOR_ENV: "set: 'iparchive search' prints no colours (no-color.org; search/cli.py)",
     DEBUG_ENV: "set: an unexpected failure prints its traceback too (it always goes to build/iparchive-error.log)",
     OCR_ENV: "1: pages without a text layer are read by OCR (tesseract; office.py; the CLI's --ocr sets it)",

@@ -33,6 +33,7 @@ from ..doctypes import type_group
 
 from ..fsutil import load_keyed, replace_bytes, save_keyed
 from ..models import NATIONAL_CODE, Notice, Region
+from ..settings import LIST_PAGE_ENV, LIST_PAGE_SIZE, env
 from ..siteurl import SITE_URL_ENV, site_url_setting
 
 # Python-Markdown's ESCAPED_CHARS plus "|" (added by the tables extension).
@@ -260,6 +261,74 @@ def raw_block(lines: list[str]) -> list[str]:
     ``mkdocs_hooks`` passes through without Markdown parsing; surrounded by
     blank lines so the block stands on its own."""
     return ["", RAW_OPEN, *lines, RAW_CLOSE, ""]
+
+
+# --- pagination of listing pages (issue 29) -------------------------------------------------------------------
+
+
+def list_page_size() -> int:
+    """Entries a listing page: ``IPARCHIVE_LIST_PAGE_SIZE`` (tests force many
+    pages), else ``settings.LIST_PAGE_SIZE``."""
+    value = env(LIST_PAGE_ENV)
+    return max(1, int(value)) if value.isdigit() else LIST_PAGE_SIZE
+
+
+def page_file(first: str, k: int) -> str:
+    """Docs path of page ``k`` of a listing whose page 1 is ``first`` (.md):
+    page 1 keeps its URL, so old links still work; the others are plain
+    files MkDocs serves as they are (``use_directory_urls: false``):
+    ``notices/index.md`` -> ``notices/page/2.md``,
+    ``tags/year/2020.md`` -> ``tags/year/2020/page/2.md``."""
+    if k == 1:
+        return first
+    stem = first[:-3]
+    base = stem[:-len("index")] if stem == "index" or stem.endswith("/index") else stem + "/"
+    return f"{base}page/{k}.md"
+
+
+def split_pages(items: list, size: int) -> list[list]:
+    """``items`` in pages of ``size`` (always at least one page, maybe empty)."""
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def runs(entries: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """Consecutive ``(section, item)`` entries of one page grouped by section."""
+    out: list[tuple[str, list[str]]] = []
+    for key, item in entries:
+        if not out or out[-1][0] != key:
+            out.append((key, []))
+        out[-1][1].append(item)
+    return out
+
+
+def pager(first: str, k: int, total: int, n_items: int, unit: str = "件") -> list[str]:
+    """Raw HTML navigation of page ``k`` of ``total`` (none for one page):
+    the count (``共 N 件，第 2/7 页``), 上一页/下一页 and the page numbers
+    (the first, the last and two either side of ``k``; ``…`` between)."""
+    if total <= 1:
+        return []
+    here = page_file(first, k)[:-3] + ".html"
+
+    def link(i: int, label: str, extra: str = "") -> str:
+        return f'<a href="{esc(rel(here, page_file(first, i)[:-3] + ".html"))}"{extra}>{label}</a>'
+
+    shown = sorted({1, total, *range(max(1, k - 2), min(total, k + 2) + 1)})
+    parts = [link(k - 1, "上一页", ' rel="prev"') if k > 1 else '<span class="pager-off">上一页</span>']
+    last = 0
+    for i in shown:
+        if i - last > 1:
+            parts.append('<span class="pager-gap">…</span>')
+        parts.append(f'<strong aria-current="page">第{i}页</strong>' if i == k else link(i, f"第{i}页"))
+        last = i
+    parts.append(link(k + 1, "下一页", ' rel="next"') if k < total else '<span class="pager-off">下一页</span>')
+    return raw_block([f'<nav class="pager" aria-label="分页" data-search-exclude>'
+                      f'<span class="pager-count">共 {n_items} {unit}，第 {k}/{total} 页</span> '
+                      + " ".join(parts) + "</nav>"])
+
+
+def page_title(title: str, k: int) -> str:
+    """A listing page's title: page 1 as it always was, then ``（第 k 页）``."""
+    return title if k == 1 else f"{title}（第 {k} 页）"
 
 
 def write_if_changed(path, data: bytes | str) -> bool:

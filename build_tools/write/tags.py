@@ -6,6 +6,9 @@ document listing every clause that cites it.  Headings and short lists are
 Markdown with ``md_text`` escaping; document lists (``doc_list``) and
 clause text are raw HTML blocks with ``esc``.
 Listing pages are excluded from search so results land on notice pages.
+Every list of documents is paginated (``common.page_file``/``pager``,
+``settings.LIST_PAGE_SIZE`` entries a page): page 1 keeps its URL, pages
+2.. are ``<page>/page/<k>.html`` (``notices/page/2.html``).
 """
 from __future__ import annotations
 
@@ -15,9 +18,9 @@ from typing import Callable, Iterable, Optional
 
 from ..models import NATIONAL_CODE, Notice
 from ..settings import THEME_PAGE_BUDGET
-from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, find_clause, group, md_text,
-                     notice_path, raw_block, region_chain, region_label, region_sort_key, region_tree, rel,
-                     slug, type_family, yaml_str, year_key)
+from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, find_clause, group, list_page_size,
+                     md_text, notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
+                     region_sort_key, region_tree, rel, runs, slug, split_pages, type_family, yaml_str, year_key)
 from .pagecache import FragmentMemo
 from .xrefs import External
 
@@ -91,22 +94,35 @@ def notices_index(notices: list[Notice]) -> Pages:
             + '</select></label><label>排序 <select name="sort"><option value="desc">日期由新到旧</option>'
             '<option value="asc">日期由旧到新</option></select></label>'
             '<button type="reset">清除筛选</button> <span class="doc-count"></span></form>')
-    rows = []
-    for n in ordered:
-        codes = " ".join(code for _, code in region_chain(n))
-        rows.append(f'<tr data-regions="{esc(codes)}" data-year="{esc(year_key(n))}" '
-                    f'data-type="{esc(slug(type_family(n.doc_type)))}" data-status="{esc(slug(n.status or "正式"))}" '
-                    f'data-date="{esc(n.date or "")}">'
-                    f'<td data-label="日期">{esc(date_md(n))}</td><td data-label="地区">{esc(region_label(n))}</td>'
-                    f'<td data-label="标题"><a href="{esc(n.id)}.html">{esc(n.title)}</a></td>'
-                    f'<td data-label="文种">{esc(type_family(n.doc_type))}</td><td data-label="状态">{esc(n.status)}</td></tr>')
-    table = ('<table class="doc-table"><thead><tr><th>日期</th><th>地区</th><th>标题</th><th>文种</th><th>状态</th>'
-             f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
-    out = [front("文件列表"), "# 文件列表 {#notices}", "",
-           f"文库共收录 {len(notices)} 件文件，默认按日期由新到旧排列，可按地区、年份、文种和状态筛选。"
-           "日期后标“（推定）”者为根据上下文推定的日期。", ""]
-    out += raw_block([form, table])
-    return {page: "\n".join(out) + "\n"}
+    size = list_page_size()
+    chunks = split_pages(ordered, size)
+    pages: Pages = {}
+    for k, chunk in enumerate(chunks, 1):
+        here = page_file(page, k)
+        up = "../" * (here.count("/") - 1)  # pages 2.. (notices/page/<k>.html) sit one folder down
+        rows = []
+        for n in chunk:
+            codes = " ".join(code for _, code in region_chain(n))
+            rows.append(f'<tr data-regions="{esc(codes)}" data-year="{esc(year_key(n))}" '
+                        f'data-type="{esc(slug(type_family(n.doc_type)))}" data-status="{esc(slug(n.status or "正式"))}" '
+                        f'data-date="{esc(n.date or "")}">'
+                        f'<td data-label="日期">{esc(date_md(n))}</td><td data-label="地区">{esc(region_label(n))}</td>'
+                        f'<td data-label="标题"><a href="{esc(up + n.id)}.html">{esc(n.title)}</a></td>'
+                        f'<td data-label="文种">{esc(type_family(n.doc_type))}</td><td data-label="状态">{esc(n.status)}</td></tr>')
+        table = ('<table class="doc-table"><thead><tr><th>日期</th><th>地区</th><th>标题</th><th>文种</th><th>状态</th>'
+                 f'</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+        if len(chunks) == 1:
+            intro = "默认按日期由新到旧排列，可按地区、年份、文种和状态筛选。"
+        else:
+            intro = (f"按日期由新到旧排列，每页 {size} 件；筛选和排序只作用于本页，全部文件可"
+                     f"[按地区]({md_link(here, 'tags/region/index.md')})、[按年份]({md_link(here, 'tags/year/index.md')})、"
+                     f"[按文种]({md_link(here, 'tags/type/index.md')})和[按状态]({md_link(here, 'tags/status/index.md')})浏览。")
+        out = [front(page_title("文件列表", k)), "# 文件列表 {#notices}", "",
+               f"文库共收录 {len(notices)} 件文件，{intro}日期后标“（推定）”者为根据上下文推定的日期。", ""]
+        nav = pager(page, k, len(chunks), len(notices))
+        out += nav + raw_block([form, table]) + nav
+        pages[here] = "\n".join(out) + "\n"
+    return pages
 
 
 def _region_path(tree: dict, code: str) -> list[str]:
@@ -136,9 +152,21 @@ def region_pages(notices: list[Notice]) -> Pages:
              "地区按行政层级排列：省级文件列在省下，市级文件既列在本市，也计入所属省。", ""]
     for r in roots:
         lines += tree_lines(idx, r, 0)
-    unknown = [n for n in notices if n.region is None]
-    if unknown:
+    unknown = by_date_desc(n for n in notices if n.region is None)
+    size = list_page_size()
+    if 0 < len(unknown) <= size:
         lines += ["", "## 地区不详 {#unknown}", ""] + doc_list(idx, unknown)
+    elif unknown:  # more than a page: on pages of their own, tags/region/unknown.html (codes are digits)
+        lines += ["", "## 地区不详 {#unknown}", "",
+                  f"[地区不详的文件]({md_link(idx, 'tags/region/unknown.md')})（{len(unknown)} 件）", ""]
+        first = "tags/region/unknown.md"
+        chunks = split_pages(unknown, size)
+        for k, chunk in enumerate(chunks, 1):
+            here = page_file(first, k)
+            nav = pager(first, k, len(chunks), len(unknown))
+            body = [front(page_title("地区不详", k)), "# 地区不详 {#region-unknown}", "",
+                    f"[全部地区]({md_link(here, idx)}) · 共 {len(unknown)} 件", ""]
+            pages[here] = "\n".join(body + nav + doc_list(here, chunk) + nav) + "\n"
     pages[idx] = "\n".join(lines) + "\n"
 
     for code, node in tree.items():
@@ -152,14 +180,31 @@ def region_pages(notices: list[Notice]) -> Pages:
                      + "".join(f" → {c}" for c in crumbs) + f" → {md_text(node['name'])}")
         lines += ["", f"行政区划代码 `{code}`；共 {len(node['all'])} 件文件。"
                   f"[本地区时间线]({md_link(page, f'generated/timeline/{code}.md')})", ""]
-        if node["docs"]:
-            lines += ["## 本级文件 {#own}", ""] + doc_list(page, (byid[i] for i in node["docs"])) + [""]
-        for ch in sorted(node["children"], key=region_sort_key):
-            sub = tree[ch]
-            lines += [f"## {md_text(sub['name'])} {{#sub-{ch}}}", "",
-                      f"[{md_text(sub['name'])}专页]({md_link(page, f'tags/region/{ch}.md')})", ""]
-            lines += doc_list(page, (byid[i] for i in sub["all"])) + [""]
-        pages[page] = "\n".join(lines) + "\n"
+        entries = [("", n) for n in by_date_desc(byid[i] for i in node["docs"])]
+        children = sorted(node["children"], key=region_sort_key)
+        for ch in children:
+            entries += [(ch, n) for n in by_date_desc(byid[i] for i in tree[ch]["all"])]
+        chunks = split_pages(entries, list_page_size())
+        seen: set[str] = set()
+        for k, chunk in enumerate(chunks, 1):
+            here = page_file(page, k)
+            body = list(lines) if k == 1 else [
+                front(page_title(node["name"], k)), f"# {md_text(node['name'])}（第 {k} 页） {{#region-{code}}}", "",
+                f"[{md_text(node['name'])}]({md_link(here, page)}) · 共 {len(node['all'])} 件文件", ""]
+            nav = pager(page, k, len(chunks), len(entries), unit="条")
+            body += nav
+            for key, group_entries in runs([(sec, doc_item(here, n)) for sec, n in chunk]):
+                more = "（续）" if key in seen else ""
+                seen.add(key)
+                if key == "":
+                    body += [f"## 本级文件{more} {{#own}}", ""]
+                else:
+                    sub = tree[key]
+                    body += [f"## {md_text(sub['name'])}{more} {{#sub-{key}}}", "",
+                             f"[{md_text(sub['name'])}专页]({md_link(here, f'tags/region/{key}.md')})", ""]
+                body += raw_block(["<ul>", *group_entries, "</ul>"]) + [""]
+            body += nav
+            pages[here] = "\n".join(body) + "\n"
     return pages
 
 
@@ -174,12 +219,17 @@ def simple_facet(notices: list[Notice], *, folder: str, title: str, anchor: str,
     for k in keys:
         lines.append(f"- [{md_text(name(k))}]({file_of(k)}.md)（{len(groups[k])} 件）")
     pages = {idx: "\n".join(lines) + "\n"}
+    size = list_page_size()
     for k in keys:
         page = f"tags/{folder}/{file_of(k)}.md"
-        body = [front(name(k)), f"# {md_text(name(k))} {{#{anchor}-{file_of(k)}}}", "",
-                f"[{title}]({md_link(page, idx)}) · 共 {len(groups[k])} 件", ""]
-        body += doc_list(page, groups[k])
-        pages[page] = "\n".join(body) + "\n"
+        chunks = split_pages(by_date_desc(groups[k]), size)
+        for i, chunk in enumerate(chunks, 1):
+            here = page_file(page, i)
+            nav = pager(page, i, len(chunks), len(groups[k]))
+            body = [front(page_title(name(k), i)), f"# {md_text(name(k))} {{#{anchor}-{file_of(k)}}}", "",
+                    f"[{title}]({md_link(here, idx)}) · 共 {len(groups[k])} 件", ""]
+            body += nav + doc_list(here, chunk) + nav
+            pages[here] = "\n".join(body) + "\n"
     return pages
 
 

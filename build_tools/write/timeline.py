@@ -8,12 +8,12 @@ placed in the year of their end (or start) and link to their clause.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Optional
+from typing import Callable, Optional
 
 from ..models import Goal, Notice, Target
-from .common import (UNKNOWN_YEAR, by_date_asc, date_html, esc, find_clause, md_text, notice_path, raw_block,
-                     region_chain, region_label, region_sort_key, region_tree, rel,
-                     slug, year_key)
+from .common import (UNKNOWN_YEAR, by_date_asc, date_html, esc, find_clause, list_page_size, md_text,
+                     notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
+                     region_sort_key, region_tree, rel, runs, slug, split_pages, year_key)
 from .tags import Pages, front
 
 
@@ -49,23 +49,45 @@ def _entries(notices: list[Notice], page: str) -> dict[str, list[tuple[str, str]
     return years
 
 
-def _timeline_body(notices: list[Notice], page: str, with_filter: bool) -> list[str]:
-    years = _entries(notices, page)
-    out: list[str] = []
-    if with_filter:
-        tree = region_tree(notices)
-        opts = "".join(
-            f'<option value="{esc(code)}">{"　" * (len(_depth(tree, code)) - 1)}{esc(tree[code]["name"])}</option>'
-            for code in sorted(tree, key=lambda c: [region_sort_key(x) for x in _depth(tree, c)]))
-        out += ['<div class="tl-filter" data-search-exclude><label>按地区筛选：'
-                f'<select id="tl-region"><option value="">全部地区</option>{opts}</select></label>'
-                '<span class="tl-count"></span></div>', ""]
+def _filter(notices: list[Notice]) -> list[str]:
+    tree = region_tree(notices)
+    opts = "".join(
+        f'<option value="{esc(code)}">{"　" * (len(_depth(tree, code)) - 1)}{esc(tree[code]["name"])}</option>'
+        for code in sorted(tree, key=lambda c: [region_sort_key(x) for x in _depth(tree, c)]))
+    return ['<div class="tl-filter" data-search-exclude><label>按地区筛选：'
+            f'<select id="tl-region"><option value="">全部地区</option>{opts}</select></label>'
+            '<span class="tl-count"></span></div>', ""]
+
+
+def _timeline_pages(notices: list[Notice], first: str, head: Callable[[str, int, int], list[str]],
+                    with_filter: bool) -> Pages:
+    """The timeline whose page 1 is ``first``, ``list_page_size()`` entries
+    (documents and goals) a page in date order, each page's years as
+    headings (``（续）`` where a year goes on from the page before);
+    ``head(here, k, total)`` the lines above the list."""
+    html_first = first[:-3] + ".html"
+    years = _entries(notices, html_first)
     order = sorted(years, key=lambda y: (y == UNKNOWN_YEAR, y))
-    for y in order:
-        title = "年份不详" if y == UNKNOWN_YEAR else f"{y}年"
-        items = "".join(li for _, li in sorted(years[y], key=lambda t: t[0]))
-        out += [f"## {title} {{#y{y}}}", *raw_block([f'<ul class="timeline" data-year="{esc(y)}">{items}</ul>'])]
-    return out
+    entries = [(y, li) for y in order for _, li in sorted(years[y], key=lambda t: t[0])]
+    chunks = split_pages(entries, list_page_size())
+    filter_html = _filter(notices) if with_filter else []
+    pages: Pages = {}
+    seen: set[str] = set()
+    for k, chunk in enumerate(chunks, 1):
+        here = page_file(first, k)
+        depth = here.count("/") - first.count("/")  # pages 2.. sit deeper than page 1
+        nav = pager(first, k, len(chunks), len(entries), unit="条")
+        out = head(here, k, len(chunks)) + nav + filter_html
+        for y, items in runs(chunk):
+            title = ("年份不详" if y == UNKNOWN_YEAR else f"{y}年") + ("（续）" if y in seen else "")
+            seen.add(y)
+            ul = f'<ul class="timeline" data-year="{esc(y)}">{"".join(items)}</ul>'
+            if depth:
+                ul = ul.replace(' href="', ' href="' + "../" * depth)
+            out += [f"## {title} {{#y{y}}}", *raw_block([ul])]
+        out += nav
+        pages[here] = "\n".join(out) + "\n"
+    return pages
 
 
 def _depth(tree: dict, code: str) -> list[str]:
@@ -78,23 +100,32 @@ def _depth(tree: dict, code: str) -> list[str]:
 def timeline_pages(notices: list[Notice]) -> Pages:
     page = "generated/timeline.md"
     tree = region_tree(notices)
-    lines = [front("时间线"), "# 时间线 {#timeline}", "",
-             "全部文件按日期（成文日期，无则发布日期）排列并按年分组；标“（推定）”的日期为推定日期。"
-             "文件中写明年份的目标和工作阶段也列在对应年份下，点击可跳到条款。", ""]
     links = " · ".join(f"[{md_text(tree[c]['name'])}](timeline/{c}.md)"
                        for c in sorted(tree, key=region_sort_key))
-    if links:
-        lines += [f"分地区时间线：{links}", ""]
-    lines += _timeline_body(notices, page, with_filter=True)
-    pages: Pages = {page: "\n".join(lines) + "\n"}
+
+    def head(here: str, k: int, total: int) -> list[str]:
+        lines = [front(page_title("时间线", k)), "# 时间线 {#timeline}", "",
+                 "全部文件按日期（成文日期，无则发布日期）排列并按年分组；标“（推定）”的日期为推定日期。"
+                 "文件中写明年份的目标和工作阶段也列在对应年份下，点击可跳到条款。"
+                 + ("按地区筛选只作用于本页；各地区另有分地区时间线。" if total > 1 else ""), ""]
+        if links and k == 1:
+            lines += [f"分地区时间线：{links}", ""]
+        elif links:
+            lines += [f"[分地区时间线]({rel(here, page)})", ""]
+        return lines
+
+    pages = _timeline_pages(notices, page, head, with_filter=True)
     byid = {n.id: n for n in notices}
     for code, node in tree.items():
         p = f"generated/timeline/{code}.md"
         docs = [byid[i] for i in node["all"]]
-        body = [front(f"{node['name']}时间线"), f"# {md_text(node['name'])}时间线 {{#timeline-{code}}}", "",
-                f"[全部时间线](../timeline.md) · [{md_text(node['name'])}文件](../../tags/region/{code}.md)", ""]
-        body += _timeline_body(docs, p, with_filter=False)
-        pages[p] = "\n".join(body) + "\n"
+
+        def region_head(here: str, k: int, total: int, node=node, code=code) -> list[str]:
+            return [front(page_title(f"{node['name']}时间线", k)),
+                    f"# {md_text(node['name'])}时间线 {{#timeline-{code}}}", "",
+                    f"[全部时间线]({rel(here, page)}) · [{md_text(node['name'])}文件]"
+                    f"({rel(here, f'tags/region/{code}.md')})", ""]
+        pages.update(_timeline_pages(docs, p, region_head, with_filter=False))
     return pages
 
 

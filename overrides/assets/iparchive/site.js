@@ -13,11 +13,41 @@
  * 5. Without a public address (data-local-copy on .notice) a copied link is
  *    said to be a local copy; the print footer gets the address and today's date.
  * 6. 文件列表: filter by region, year, type, status; sort by date (#doc-filter).
+ * 7. The copy buttons of item 2 are made here, once per clause heading
+ *    (.clause-head > .clause-tools, before memo.js adds 摘录 to it): written
+ *    into the page they were 300 bytes a clause (issue 29).
  */
 (function () {
   "use strict";
 
   function notice() { return document.querySelector(".notice[data-doc]"); }
+
+  function clauseTools() {
+    if (!notice()) return;
+    var proto = document.createElement("span");
+    proto.className = "clause-tools";
+    proto.setAttribute("data-search-exclude", "");
+    [["plain", "复制引用文字和永久链接", "复制引用"], ["gbt", "按 GB/T 7714-2015 格式复制", "GB/T 7714"]]
+      .forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "clause-copy";
+        button.dataset.format = b[0];
+        button.title = b[1];
+        button.textContent = b[2];
+        proto.appendChild(button);
+      });
+    document.querySelectorAll(".clause-head").forEach(function (head) {
+      var clause = head.parentNode, label = head.querySelector(":scope > .clause-label");
+      // the clause's label for the citations (site.js, memo.js): its heading's, not written twice
+      if (clause && clause.dataset && clause.dataset.label === undefined && label)
+        clause.dataset.label = label.textContent.replace(/^\u3000$/, "");
+      if (head.querySelector(":scope > .clause-tools")) return;
+      var pilcrow = head.querySelector(":scope > .headerlink");
+      if (pilcrow) pilcrow.title = "本条链接";
+      head.insertBefore(proto.cloneNode(true), pilcrow ? pilcrow.nextSibling : null);
+    });
+  }
 
   function redirects() {
     var n = notice();
@@ -274,6 +304,7 @@
     apply();
   }
 
+  clauseTools();
   window.addEventListener("hashchange", highlight);
   highlight();
   timelineFilter();
