@@ -185,6 +185,24 @@
   if (PAGEFIND) pagefindMode(); else materialMode();
 
   // ------------------------------------------------------------ Material
+  // the search state as address parameters (?q=…&region=…&year=2019..2021&page=2), the
+  // other parameters of the address kept; both boxes write through it
+  function stateParams(q, selects, pageNo) {
+    var p = new URLSearchParams(location.search);
+    ["q", "region", "year", "type", "theme", "status", "page"].forEach(function (k) { p.delete(k); });
+    if (q) {
+      p.set("q", q);
+      ["region", "type", "theme", "status"].forEach(function (k) {
+        if (selects[k] && selects[k].value) p.set(k, selects[k].value);
+      });
+      var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
+      if (lo || hi) p.set("year", lo === hi ? lo : (lo || "") + ".." + (hi || ""));
+      if (pageNo > 1) p.set("page", String(pageNo));
+    }
+    var str = p.toString();
+    return location.pathname + (str ? "?" + str : "") + location.hash;
+  }
+
   function materialMode() {
     var input = document.querySelector("input.md-search__input");
     var output = document.querySelector(".md-search-result");
@@ -318,18 +336,7 @@
     // Pagefind box; replaced, not added (Material's dialog keeps no history)
     function writeUrl() {
       try {
-        var p = new URLSearchParams(location.search), q = input.value.trim();
-        ["q", "region", "year", "type", "theme", "status"].forEach(function (k) { p.delete(k); });
-        if (q) {
-          p.set("q", q);
-          ["region", "type", "theme", "status"].forEach(function (k) {
-            if (selects[k] && selects[k].value) p.set(k, selects[k].value);
-          });
-          var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
-          if (lo || hi) p.set("year", lo === hi ? lo : (lo || "") + ".." + (hi || ""));
-        }
-        var str = p.toString();
-        history.replaceState(history.state, "", location.pathname + (str ? "?" + str : "") + location.hash);
+        history.replaceState(history.state, "", stateParams(input.value.trim(), selects, 0));
       } catch (e) { /* file:// may refuse: the search still runs */ }
     }
 
@@ -502,19 +509,7 @@
     }
 
     function writeUrl(push, pageNo) {
-      var p = new URLSearchParams(location.search);
-      ["q", "region", "year", "type", "theme", "status", "page"].forEach(function (k) { p.delete(k); });
-      var q = input.value.trim();
-      if (q) {
-        p.set("q", q);
-        ["region", "type", "theme", "status"].forEach(function (k) {
-          if (selects[k] && selects[k].value) p.set(k, selects[k].value);
-        });
-        var lo = selects.year && selects.year.value, hi = selects.year_to && selects.year_to.value;
-        if (lo || hi) p.set("year", lo === hi ? lo : (lo || "") + ".." + (hi || ""));
-        if (pageNo > 1) p.set("page", String(pageNo));
-      }
-      var s = p.toString(), url = location.pathname + (s ? "?" + s : "") + location.hash;
+      var url = stateParams(input.value.trim(), selects, pageNo);
       if (url === location.pathname + location.search + location.hash) return;
       history[push ? "pushState" : "replaceState"](history.state, "", url);
     }
