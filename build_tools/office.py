@@ -11,8 +11,11 @@ like any other source.  Real input forms handled (../shared/corpus/attachments/)
   (``北京市人民政府规章`` / ``北京市人民政府发布`` 017-019), text placed outside the page box (017's
   stray ``X``); lines broken by the layout are joined into paragraphs (a line that reaches the
   right margin continues on the next unless that one is indented, also across pages); title
-  lines set in a larger type one under the other are one heading (001's three-line title);
-  blank pages (005) give nothing.
+  lines set in a larger type one under the other are one heading (001's three-line title); a gap
+  wider than the page's line pitch is paragraph spacing (LibreOffice PDFs of unindented text);
+  characters set off the line in another font join it (002's 文号 digits); blank pages (005) give
+  nothing; a text layer of unmapped glyphs ((cid:N), private-use characters; not seen in the corpus)
+  is read as a scan.
   Library measured on the 13 pdf-text files (title, first/last line, 39 must_contain sentences,
   whitespace removed): pdfplumber 0.11.11, pdfminer.six 20260107 and pypdf 7.1.1 each find all;
   spaces inside Chinese words of justified lines (资 金的 75%留 存监 管, 001): pdfplumber 0,
@@ -28,8 +31,9 @@ like any other source.  Real input forms handled (../shared/corpus/attachments/)
   such pages are rasterised by pdftoppm and read by tesseract (chi_sim), marked
   「OCR 识别，未经校对」.
 * DOCX (a zip holding ``word/document.xml``; 012-014, 017-021): paragraphs in body order with
-  the labels Word generates from ``numPr`` (017's ``第%1章　`` chineseCounting starting at 五,
-  ``%1、`` / ``%1.`` / ``（%1）`` in converted DOC files), soft line breaks, tables as one line per
+  the labels Word generates from ``numPr`` (017's ``第%1章　`` chineseCounting starting at 五; the
+  DOCX LibreOffice makes of 004 (decimal) and 024 (chineseCountingThousand)), text boxes once (their
+  ``mc:Fallback`` copy skipped: 017's footer), soft line breaks, tables as one line per
   row with cells joined by U+3000 (merged cells once, 014), nested tables, headers/footers listed
   in ``stripped``; U+200B and other zero-width marks removed (a title beginning with U+200B).
 * DOC and WPS (OLE2 ``D0CF11E0``; 004, 016, 023 x3 written by WPS Office, 024-026 .wps; also such
@@ -548,6 +552,22 @@ def _soffice() -> Optional[str]:
     return None
 
 
+def _run_group(cmd: list[str], timeout: float, **kw) -> subprocess.CompletedProcess:
+    """Run a converter in its own process group; on timeout the whole group is killed (soffice starts
+    oosplash and soffice.bin under it, which a plain kill of the child would leave running)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **kw)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, 9)
+        except OSError:
+            pass
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 def read_converted(path: Path, data: bytes, kind: str) -> OfficeRead:
     """DOC/WPS (OLE Word 97) or RTF -> DOCX by LibreOffice headless, then the DOCX reader."""
     exe = _soffice()
@@ -563,8 +583,7 @@ def read_converted(path: Path, data: bytes, kind: str) -> OfficeRead:
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
                "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(Path(tmp) / "out"), str(src)]
         try:
-            res = subprocess.run(cmd, capture_output=True, timeout=CONVERT_TIMEOUT, cwd=tmp,
-                                 env={**os.environ, "HOME": tmp})
+            res = _run_group(cmd, CONVERT_TIMEOUT, cwd=tmp, env={**os.environ, "HOME": tmp})
         except subprocess.TimeoutExpired:
             raise OfficeError(path, f"LibreOffice 转换{what}超时（{CONVERT_TIMEOUT} 秒），文件可能已损坏或过于复杂")
         except OSError as e:
@@ -902,11 +921,12 @@ def _ocr_page(path: Path, data: bytes, index: int, dpi: int) -> list[_PLine]:
         src = Path(tmp) / "source.pdf"
         src.write_bytes(data)
         try:
-            subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", str(index + 1), "-l", str(index + 1),
-                            "-singlefile", str(src), str(Path(tmp) / "page")], check=True, capture_output=True,
-                           timeout=OCR_TIMEOUT)
-            res = subprocess.run(["tesseract", str(Path(tmp) / "page.png"), "-", "-l", "chi_sim", "--psm", "3", "tsv"],
-                                 check=True, capture_output=True, timeout=OCR_TIMEOUT)
+            for cmd in (["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", str(index + 1), "-l", str(index + 1),
+                         "-singlefile", str(src), str(Path(tmp) / "page")],
+                        ["tesseract", str(Path(tmp) / "page.png"), "-", "-l", "chi_sim", "--psm", "3", "tsv"]):
+                res = _run_group(cmd, OCR_TIMEOUT)
+                if res.returncode != 0:
+                    raise subprocess.CalledProcessError(res.returncode, cmd, res.stdout, res.stderr)
         except subprocess.TimeoutExpired:
             raise OfficeError(path, f"第{index + 1}页 OCR 超时（{OCR_TIMEOUT} 秒）")
         except subprocess.CalledProcessError as e:
