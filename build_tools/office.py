@@ -775,22 +775,27 @@ def _layout(pages: list[list[_PLine]], widths: list[float]) -> list[list[_PLine]
     doc_right = _mode([ln.x1 for ln in body if len(ln.text) >= 8]) or max(ln.x1 for ln in body)
     # line pitch per page: a wider gap between two lines is paragraph spacing (Word's "space after",
     # LibreOffice's default body text), never a line broken by the layout
-    pitch: dict[int, Optional[float]] = {}
-    for i, lines in enumerate(pages):
-        kept = [ln for ln in lines if not ln.furniture]
-        steps = [b.top - a.top for a, b in zip(kept, kept[1:]) if abs(a.size - b.size) < 0.8]
-        pitch[i] = _mode([d for d in steps if 0.8 * size <= d <= 3 * size])
+    # (the document's closest frequent step between body lines: a page of one-line paragraphs has
+    # only paragraph gaps)
+    steps = [b.top - a.top for lines in pages for a, b in zip([x for x in lines if not x.furniture],
+                                                              [x for x in lines if not x.furniture][1:])
+             if abs(a.size - size) < 0.8 and abs(b.size - size) < 0.8 and 0.8 * size <= b.top - a.top <= 3 * size]
+    low = min(steps) if steps else None
+    step_mode = _mode([d for d in steps if low is not None and d <= low * 1.15 + 0.5])
+    pitch: dict[int, Optional[float]] = {i: step_mode for i in range(len(pages))}
+    spaced = sum(1 for d in steps if step_mode and d > step_mode * 1.25 + 1)  # paragraph gaps seen
     for i, lines in enumerate(pages):
         full = [ln for ln in lines if not ln.furniture and len(ln.text) >= 8]
         if len(full) >= 4:
             margins[i] = (_mode([ln.x0 for ln in full]) or doc_left, _mode([ln.x1 for ln in full]) or doc_right)
         else:
             margins[i] = (doc_left, doc_right)
-    # first-line indents (two characters, GB/T 9704) mark paragraph starts; where the document has them,
+    # first-line indents (two characters, GB/T 9704) or paragraph spacing mark paragraph starts; where they do,
     # a line ending up to 4 characters short of the margin (text set ragged, a Latin word or a closing
     # quote carried over: LibreOffice's PDFs) still continues on an unindented next line
     indented = sum(1 for ln in body if 1.2 * ln.size <= ln.x0 - margins[ln.page][0] <= 2.8 * ln.size)
-    slack = 4.0 if indented >= max(3, len(body) // 20) else 1.5
+    indented_doc = indented >= max(3, len(body) // 20)
+    spaced_doc = spaced >= max(3, len(body) // 20)  # its evidence ends at a page break
     for ln in body:
         left, right = margins[ln.page]
         if ln.size >= size * 1.2:
@@ -815,6 +820,7 @@ def _layout(pages: list[list[_PLine]], widths: list[float]) -> list[list[_PLine]
                 joined = same_size and near and ln.page == prev.page and "。" not in prev.text
             else:
                 ended = re.search(r"[。！？；：]$", prev.text) is not None
+                slack = 4.0 if indented_doc or (spaced_doc and ln.page == prev.page) else 1.5
                 short = (1.0 if ended else slack) * prev.size  # how far from the margin a full line may end
                 joined = (same_size and near and not prev.style and not ln.style == "heading"
                           and prev.x1 >= prev_right - short and ln.x0 <= left + 0.6 * ln.size

@@ -367,7 +367,7 @@ def _record(path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def wrapped(tmp_path_factory) -> dict[str, dict[str, Path]]:
-    """Each seed as text, DOCX and (LibreOffice) PDF."""
+    """Each seed as text, DOCX and (LibreOffice) PDF, formatted and plain."""
     out: dict[str, dict[str, Path]] = {}
     tmp = tmp_path_factory.mktemp("wrapped")
     for key, seed in sorted(SEED_FILES.items()):
@@ -377,21 +377,29 @@ def wrapped(tmp_path_factory) -> dict[str, dict[str, Path]]:
         title = load_notice(txt, use_sidecar=False).title or ""
         docx_path = tmp / f"{key}.docx"
         _make_docx(lines, docx_path, next((s for s in lines if normalise_line(s) == title), ""))
-        out[key] = {"text": txt, "docx": docx_path}
+        plain = docx.Document()  # no formatting at all: no indents, python-docx's default spacing
+        for s in lines:
+            plain.add_paragraph(s.strip(" \u3000"))
+        plain.save(str(tmp / f"{key}-plain.docx"))
+        out[key] = {"text": txt, "docx": docx_path, "plain": tmp / f"{key}-plain.docx"}
     if SOFFICE:
         pdf_dir = tmp / "pdf"
         subprocess.run([SOFFICE, f"-env:UserInstallation={(tmp / 'lo-profile').as_uri()}", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(pdf_dir)] + [str(v["docx"]) for v in out.values()],
+                        "--convert-to", "pdf", "--outdir", str(pdf_dir)]
+                       + [str(v[k]) for v in out.values() for k in ("docx", "plain")],
                        check=True, capture_output=True, timeout=600)
         for key in out:
             out[key]["pdf"] = pdf_dir / f"{key}.pdf"
+            out[key]["pdf-plain"] = pdf_dir / f"{key}-plain.pdf"
     return out
 
 
 @pytest.mark.parametrize("key", sorted(SEED_FILES))
-@pytest.mark.parametrize("form", ["docx", "pdf"])
+@pytest.mark.parametrize("form", ["docx", "pdf", "pdf-plain"])
 def test_wrapping_invariant_docx_and_pdf(wrapped, key, form):
-    if form == "pdf" and not SOFFICE:
+    """pdf: set as an official document (indents, a larger centred title, page numbers); pdf-plain:
+    the unformatted DOCX as LibreOffice sets it (ragged lines, paragraph spacing, no indents)."""
+    if form.startswith("pdf") and not SOFFICE:
         pytest.skip("LibreOffice (soffice) missing: run scripts/install-system-deps.sh to make the PDFs")
     ref = _record(wrapped[key]["text"])
     assert ref["clause_ids"]
