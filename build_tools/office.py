@@ -477,6 +477,35 @@ class _DocxLines:
                 self.body(el)
 
 
+_ATTACHMENT_LABEL = re.compile(r"附件\s*[0-9一二三四五六七八九十]*\s*[:：]?")
+_QUALIFIER = re.compile(r"[（(][^（）()]{1,12}[）)]")  # （征求意见稿） （试行） （修订）
+
+
+def _join_title_paragraphs(lines: list[SourceLine]) -> list[SourceLine]:
+    """A title set as several centred (or heading/bold) paragraphs at the top is one line, as a
+    ``<br>``-broken heading is in HTML (016: 太原市人民政府办公室 / 关于…实施意见 / （征求意见稿）;
+    012, 025).  Only at the start (after an 附件 label), only short parts without sentence
+    punctuation, never a 文号 or a red-header ``…文件`` line."""
+    k = 0
+    while k < len(lines) and k < 2 and _ATTACHMENT_LABEL.fullmatch(lines[k].text.strip()):
+        k += 1
+    j = k
+    while (j < len(lines) and lines[j].style in {"center", "heading", "bold"} and not lines[j].cell
+           and len(lines[j].text.strip()) <= 40 and not re.search(r"[。；：:]|〔\d{4}〕|\d+号$|文件$", lines[j].text.strip())):
+        j += 1
+    group = lines[k:j]
+    if len(group) < 2:
+        return lines
+    parts = [g.text.strip() for g in group]
+    # a part may end like a title only if the rest is a qualifier: …实施意见 / （征求意见稿）
+    for n, part in enumerate(parts[:-1]):
+        if re.search(r"(通知|意见|方案|办法|规定|细则|决定|公告|通告|函|解读)$", part) and not all(
+                _QUALIFIER.fullmatch(p) for p in parts[n + 1:]):
+            return lines
+    first = group[0]
+    return lines[:k] + [SourceLine(first.no, "".join(parts), first.style, block=first.block)] + lines[j:]
+
+
 def _owner_table(tr):
     el = tr.getparent()
     while el is not None and el.tag != f"{_W}tbl":
@@ -505,6 +534,7 @@ def read_docx(path: Path, data: bytes, fmt: str = "docx") -> OfficeRead:
         pass
     out = _DocxLines(_Numbering(document), styles)
     out.body(document.element.body)
+    out.lines = _join_title_paragraphs(out.lines)
     stripped: list[Stripped] = []
     seen: set[str] = set()
     try:
