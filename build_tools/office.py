@@ -106,9 +106,11 @@ def size_limit(path: Path) -> Optional[int]:
     try:
         with open(path, "rb") as f:
             head = f.read(1024)
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 2048))
+            tail = f.read()
     except OSError:
         return None
-    if b"%PDF-" in head:
+    if sniff(head + tail if len(head) == 1024 else head) == "pdf":
         return MAX_BYTES["pdf"]
     if head.startswith(b"PK\x03\x04"):
         return MAX_BYTES["docx"]
@@ -128,7 +130,10 @@ def ocr_enabled() -> bool:
 
 def sniff(data: bytes) -> Optional[str]:
     """The office format of these bytes ("pdf", "docx", "ole", "rtf") or None: by content, never by name."""
-    if b"%PDF-" in data[:1024]:
+    head = data[:1024]
+    # the header may follow up to 1 KiB of junk (as readers allow) only in a file that ends like a PDF:
+    # a text that merely mentions %PDF- stays text
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-") or (b"%PDF-" in head and b"%%EOF" in data[-2048:]):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         try:

@@ -226,6 +226,7 @@ def test_sniffing_is_by_bytes(tmp_path):
     src = (ATTACH / "016-att1.doc").read_bytes()
     assert sniff(src) == "ole" and sniff((ATTACH / "001-att1.pdf").read_bytes()) == "pdf"
     assert sniff((ATTACH / "012-att1.docx").read_bytes()) == "docx"
+    assert sniff("通知正文提到 %PDF-1.4 格式的附件。\n".encode("utf-8") * 3) is None  # a text mentioning it
     f = tmp_path / "a7f5f906.html"
     f.write_bytes(src)
     raw = read_file(f)
