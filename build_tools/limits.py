@@ -49,10 +49,13 @@ class NotRegular(SourceError):
     """A FIFO, device, socket or directory where a file was expected."""
 
 
-def office_kind(head: bytes) -> str | None:
+def office_kind(head: bytes, tail: bytes = b"") -> str | None:
     """``pdf`` / ``docx`` / ``ole`` (Word 97 .doc, .wps) / ``rtf`` from a file's
-    first bytes (``office.size_limit`` and the bounds below), None for text."""
-    if b"%PDF-" in head[:1024]:
+    first 1 KiB and last 2 KiB (``office.size_limit`` and the bounds below),
+    None for text.  As ``office.sniff``: a PDF header may follow junk only in
+    a file that ends like a PDF (a text that mentions %PDF- stays text)."""
+    head = head[:1024]
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-") or (b"%PDF-" in head and b"%%EOF" in tail):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return "docx"
@@ -74,10 +77,16 @@ def office_bound(path: Path | str) -> int | None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        kind = office_kind(os.pread(fd, 1024, 0))
+        kind = office_kind(*_ends(fd))
     finally:
         os.close(fd)
     return OFFICE_BYTES[kind] if kind else None
+
+
+def _ends(fd: int) -> tuple[bytes, bytes]:
+    """The first 1 KiB and the last 2 KiB of an open regular file."""
+    size = os.fstat(fd).st_size
+    return os.pread(fd, 1024, 0), os.pread(fd, 2048, max(0, size - 2048))
 
 
 def max_source_bytes(path: Path | str) -> int:
@@ -109,7 +118,7 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise NotRegular(path, "不是普通文件（目录、设备、管道或套接字），不予读取")
         if limit is None:
-            kind = office_kind(os.pread(fd, 1024, 0))
+            kind = office_kind(*_ends(fd))
             limit = OFFICE_BYTES[kind] if kind else SOURCE_BYTES.get(Path(path).suffix.lower(), DEFAULT_SOURCE_BYTES)
         if st.st_size > limit:
             raise TooLarge(path, too_large_message(st.st_size, limit))

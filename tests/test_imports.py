@@ -605,8 +605,7 @@ LAUNCHES = {
     ("build_tools/publish.py", "SiteBuild.commit", "threading.Thread"): 1,
     # external converters of one office file, each under a timeout in a temporary directory (LibreOffice;
     # pdftoppm and tesseract for opt-in OCR): tools, not the build's parallelism
-    ("build_tools/office.py", "read_converted", "subprocess.run"): 1,
-    ("build_tools/office.py", "_ocr_page", "subprocess.run"): 2,
+    ("build_tools/office.py", "_run_group", "subprocess.Popen"): 1,
     ("build_tools/renumber.py", "committed_texts.texts", "subprocess.run"): 1,
     ("build_tools/serve.py", "background_server", "threading.Thread"): 1,
     ("build_tools/write/__init__.py", "write_docs", "concurrent.futures.ThreadPoolExecutor"): 1,

@@ -226,6 +226,7 @@ def test_sniffing_is_by_bytes(tmp_path):
     src = (ATTACH / "016-att1.doc").read_bytes()
     assert sniff(src) == "ole" and sniff((ATTACH / "001-att1.pdf").read_bytes()) == "pdf"
     assert sniff((ATTACH / "012-att1.docx").read_bytes()) == "docx"
+    assert sniff("通知正文提到 %PDF-1.4 格式的附件。\n".encode("utf-8") * 3) is None  # a text mentioning it
     f = tmp_path / "a7f5f906.html"
     f.write_bytes(src)
     raw = read_file(f)
@@ -281,18 +282,39 @@ def test_bad_office_file_is_a_clear_error(name, tmp_path):
     assert "Traceback" not in msg
 
 
-def test_encrypted_pdf_is_a_clear_error(tmp_path):
-    pypdfium2 = pytest.importorskip("pypdfium2")  # pdfplumber's own dependency; used only to confirm the page count
-    del pypdfium2
-    # an encrypted PDF: an /Encrypt dictionary the reader cannot open without the password
-    pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-           b"3 0 obj<</Filter/Standard/V 2/R 3/Length 128/O(" + b"a" * 32 + b")/U(" + b"b" * 32 + b")/P -4>>endobj\n"
-           b"trailer<</Root 1 0 R/Encrypt 3 0 R/ID[<00112233445566778899aabbccddeeff><00112233445566778899aabbccddeeff>]>>\n%%EOF\n")
-    f = tmp_path / "locked.pdf"
-    f.write_bytes(pdf)
+def test_missing_or_stuck_converter_is_a_clear_error(monkeypatch):
+    """No LibreOffice: the message names the file and what to install; a conversion past its
+    timeout is stopped (its whole process group) and reported."""
+    from build_tools import office  # the converter lookup and timeout under test
+
+    doc = ATTACH / "023-att1.doc"
+    monkeypatch.setattr(office, "_soffice", lambda: None)
     with pytest.raises(ReadError) as e:
-        read_file(f)
-    assert str(e.value).startswith(str(f)) and ("加密" in str(e.value) or "损坏" in str(e.value) or "没有页面" in str(e.value))
+        read_file(doc)
+    assert str(e.value).startswith(str(doc)) and "LibreOffice" in str(e.value) and "install-system-deps" in str(e.value)
+    monkeypatch.undo()
+    if not SOFFICE:
+        pytest.skip("LibreOffice (soffice) missing: run scripts/install-system-deps.sh")
+    monkeypatch.setattr(office, "CONVERT_TIMEOUT", 0.05)
+    with pytest.raises(ReadError, match="超时"):
+        read_file(doc)
+
+
+def test_encrypted_pdf_is_a_clear_error(tmp_path):
+    """A PDF with an open password (made by LibreOffice's PDF export) is named as encrypted."""
+    if not SOFFICE:
+        pytest.skip("LibreOffice (soffice) missing: run scripts/install-system-deps.sh to make the PDF")
+    src = tmp_path / "locked.docx"
+    src.write_bytes((ATTACH / "013-att1.docx").read_bytes())
+    export = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+              '"DocumentOpenPassword":{"type":"string","value":"secret"}}')
+    subprocess.run([SOFFICE, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+                    "--convert-to", export, "--outdir", str(tmp_path), str(src)], check=True, capture_output=True,
+                   timeout=300)
+    pdf = tmp_path / "locked.pdf"
+    with pytest.raises(ReadError) as e:
+        read_file(pdf)
+    assert str(e.value) == f"{pdf}: PDF 文件已加密，需要密码才能读取；请取得未加密的原件"
 
 
 def _coverage(sentence: str, text: str) -> float:
@@ -374,7 +396,7 @@ def _record(path: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def wrapped(tmp_path_factory) -> dict[str, dict[str, Path]]:
-    """Each seed as text, DOCX and (LibreOffice) PDF."""
+    """Each seed as text, DOCX and (LibreOffice) PDF, formatted and plain."""
     out: dict[str, dict[str, Path]] = {}
     tmp = tmp_path_factory.mktemp("wrapped")
     for key, seed in sorted(SEED_FILES.items()):
@@ -384,21 +406,29 @@ def wrapped(tmp_path_factory) -> dict[str, dict[str, Path]]:
         title = load_notice(txt, use_sidecar=False).title or ""
         docx_path = tmp / f"{key}.docx"
         _make_docx(lines, docx_path, next((s for s in lines if normalise_line(s) == title), ""))
-        out[key] = {"text": txt, "docx": docx_path}
+        plain = docx.Document()  # no formatting at all: no indents, python-docx's default spacing
+        for s in lines:
+            plain.add_paragraph(s.strip(" \u3000"))
+        plain.save(str(tmp / f"{key}-plain.docx"))
+        out[key] = {"text": txt, "docx": docx_path, "plain": tmp / f"{key}-plain.docx"}
     if SOFFICE:
         pdf_dir = tmp / "pdf"
         subprocess.run([SOFFICE, f"-env:UserInstallation={(tmp / 'lo-profile').as_uri()}", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(pdf_dir)] + [str(v["docx"]) for v in out.values()],
+                        "--convert-to", "pdf", "--outdir", str(pdf_dir)]
+                       + [str(v[k]) for v in out.values() for k in ("docx", "plain")],
                        check=True, capture_output=True, timeout=600)
         for key in out:
             out[key]["pdf"] = pdf_dir / f"{key}.pdf"
+            out[key]["pdf-plain"] = pdf_dir / f"{key}-plain.pdf"
     return out
 
 
 @pytest.mark.parametrize("key", sorted(SEED_FILES))
-@pytest.mark.parametrize("form", ["docx", "pdf"])
+@pytest.mark.parametrize("form", ["docx", "pdf", "pdf-plain"])
 def test_wrapping_invariant_docx_and_pdf(wrapped, key, form):
-    if form == "pdf" and not SOFFICE:
+    """pdf: set as an official document (indents, a larger centred title, page numbers); pdf-plain:
+    the unformatted DOCX as LibreOffice sets it (ragged lines, paragraph spacing, no indents)."""
+    if form.startswith("pdf") and not SOFFICE:
         pytest.skip("LibreOffice (soffice) missing: run scripts/install-system-deps.sh to make the PDFs")
     ref = _record(wrapped[key]["text"])
     assert ref["clause_ids"]
