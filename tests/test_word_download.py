@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from build_tools.write.downloads import DOCX_HEADINGS, write_document_downloads
+from build_tools.write.downloads import DOCX_HEADINGS, word_bookmark, write_document_downloads
 from build_tools.write.pages import gbt_prefix
 from support.loaders import real_notices
 
@@ -47,13 +47,13 @@ def test_every_clause_is_a_bookmark_with_a_link_to_its_canonical_url(written):
     checked = 0
     for n, doc in written[SITE].values():
         names = [b.get(qn("w:name")) for b in doc.element.body.iter(qn("w:bookmarkStart"))]
-        assert names == [c.id for c in n.walk()], n.id
+        assert names == [word_bookmark(c.id) for c in n.walk()], n.id
         starts = [b.get(qn("w:id")) for b in doc.element.body.iter(qn("w:bookmarkStart"))]
         ends = [b.get(qn("w:id")) for b in doc.element.body.iter(qn("w:bookmarkEnd"))]
         assert starts == ends and len(set(starts)) == len(starts)
         marks = _bookmarked(doc)
         for c in n.walk():
-            _, text, links = marks[c.id]
+            _, text, links = marks[word_bookmark(c.id)]
             assert links == [f"{SITE}/notices/{n.id}.html#{c.id}"], (n.id, c.id, links)
             checked += 1
     assert checked == sum(len(list(n.walk())) for n, _ in written[SITE].values()) > 900
@@ -63,7 +63,7 @@ def test_without_a_site_url_links_point_at_the_local_copy(written):
     for n, doc in written[""].values():
         marks = _bookmarked(doc)
         c = next(n.walk())
-        assert marks[c.id][2] == [f"../../notices/{n.id}.html#{c.id}"]
+        assert marks[word_bookmark(c.id)][2] == [f"../../notices/{n.id}.html#{c.id}"]
         assert any("本地副本链接" in p.text for p in doc.paragraphs[:20])
 
 
@@ -74,7 +74,7 @@ def test_headings_numbers_apart_and_text_kept(written):
     for n, doc in written[SITE].values():
         marks = _bookmarked(doc)
         for c in n.walk():
-            p, text, _ = marks[c.id]
+            p, text, _ = marks[word_bookmark(c.id)]
             first = c.text.strip().split("\n")[0] if c.text.strip() else ""
             style = p.find(qn("w:pPr"))
             style = style.find(qn("w:pStyle")).get(qn("w:val")) if style is not None and style.find(qn("w:pStyle")) is not None else ""

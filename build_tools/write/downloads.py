@@ -16,7 +16,7 @@ For every document, four files a lawyer can take away:
   address, the GB/T 7714-2015 form with its 引用日期 left for the reader,
   生成日期: a date frozen at build time was wrongly printed as the
   引用日期), then the text: chapters and sections as Word headings, each
-  clause a bookmark named by its id (``s2-3``, ``art-82``) whose printed
+  clause a bookmark named by its id in Word's form (``s2_3``, ``art_82``: word_bookmark) whose printed
   number links to the clause's canonical URL (a clause without one, a 款,
   ends with a ¶ link), numbers apart from the text (「第一条　为了…」:
   lawrefbook laws print 「第一条为了…」, ``split_number``).
@@ -45,9 +45,17 @@ from ..models import Attachment, Notice
 from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, write_if_changed
 
 DOWNLOAD_DIR = "data/notices"
-DOCX_VERSION = "2"  # bump when the Word layout changes
+DOCX_VERSION = "3"  # bump when the Word layout changes
 # clause kinds printed as headings in the Word file (一、 sections, 第一章, 标题)
 DOCX_HEADINGS = {"heading": 1, "part": 1, "chapter": 1, "section": 2, "subchapter": 2, "attachment": 1}
+
+
+def word_bookmark(clause_id: str) -> str:
+    """A clause id as a Word bookmark name: Word takes letters, digits and ``_``
+    only, a letter first, at most 40 characters (``s2-3`` -> ``s2_3``,
+    ``art-82-p2`` -> ``art_82_p2``; ids are ASCII and start with a letter)."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", clause_id)
+    return (name if name[:1].isalpha() else "c_" + name)[:40]
 
 
 def download_files(doc_id: str) -> list[tuple[str, str, str]]:
@@ -300,7 +308,7 @@ def docx_bytes(n: Notice, site_url: str, generated: str, gbt: str) -> bytes:
     for k, c in enumerate(n.walk()):
         lines = c.text.strip().split("\n") if c.text.strip() else []
         target = docx_link(site_url, n.id, c.id)
-        mark = f'<w:bookmarkStart w:id="{k}" w:name="{_attr(c.id)}"/>'
+        mark = f'<w:bookmarkStart w:id="{k}" w:name="{_attr(word_bookmark(c.id))}"/>'
         first = lines[0] if lines else ""
         number, gap, rest = split_number(first)
         style = f"Heading{min(DOCX_HEADINGS[c.kind] + 1, 6)}" if c.kind in DOCX_HEADINGS and lines else ""
