@@ -612,13 +612,20 @@ def _read_html(path: Path, text: str) -> RawDocument:
     if title_tag:
         header["html_title"] = title_tag
     root = soup.body or soup
-    lin = _Lines(_container(soup))
+    box = _container(soup)
     if soup.head is not None and root is not soup:
         soup.head.decompose()
-    lin.walk(root)
-    lin.flush()
-    lines = _join_heading_breaks(lin.out)
-    return _finish(path, "html", text, lines, declared, header)
+    doc = None
+    for container in dict.fromkeys([box, None]):
+        lin = _Lines(container)
+        lin.walk(root)
+        lin.flush()
+        doc = _finish(path, "html", text, _join_heading_breaks(lin.out), declared, header)
+        if doc.lines:
+            break
+        # an empty content box (the notice only as an attached PDF, attachments/011) is no content
+        # box: the page is read whole, the cleaning rules alone deciding what is furniture
+    return doc
 
 
 _VISIBLE_ATTRS = ("ms-visible", "v-show", "v-if", "ng-show", "ng-if", "x-show")

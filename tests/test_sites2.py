@@ -298,3 +298,15 @@ def test_info_bar_value_ends_at_its_pipe(notices, tmp_path):
     f = _variant(src, tmp_path, old, "发布机构：区政府 | 查看更多属性")
     n = load_notice(f, use_sidecar=False)
     assert n.issuer == notices[src.name].issuer == ["三明市沙县区人民政府"]
+
+
+def test_a_page_whose_content_box_is_empty_is_read_whole():
+    """attachments/011: the content box holds only the metadata table (the notice is an attached
+    PDF): the page is read whole rather than refused, its furniture removed by the cleaning rules."""
+    page = SHARED / "corpus" / "attachments" / "011-page.html"
+    if not page.exists():
+        pytest.fail(f"real corpus missing: {page}")
+    n = load_notice(page, use_sidecar=False)
+    assert n.doc_number == "长县住建发〔2022〕68号" and len(n.issuer) == 3
+    assert n.title.endswith("的通知") and n.region.name == "长沙县"
+    assert not [ln for ln in n.body.split("\n") if re.search(r"访问量|访客|技术支持|字体", ln)]
