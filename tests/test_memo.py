@@ -68,9 +68,11 @@ def archive(tmp_path_factory) -> dict:
     assert first.returncode in (0, 1), first.stderr[-3000:]
     # what happens next: two clauses corrected, one article gone with a redirect
     src = root / "source_texts"
-    old_kunming = json.loads((root / "site/data/notices" / f"{KUNMING}.json").read_text("utf-8"))
-    kunming_s2_3 = _find(old_kunming["clauses"], "s2-3")["text"]
+    old_jilin = json.loads((root / "site/data/notices" / f"{JILIN}.json").read_text("utf-8"))
+    jilin_s2_2 = _find(old_jilin["clauses"], "s2-2")["text"]
+    # 昆明's plan (2022—2025年) has ended: its clauses are 已失效 (推定) whatever else changed
     _edit(src / "002_f819ad9b31b3e7a6.txt", "持续加强知识产权行政司法保护", "持续加强知识产权行政司法保护（本句为更正后新增）")
+    _edit(src / "001_66fb874b3fbac559.txt", "严格实施侵权惩罚性赔偿制度", "严格实施侵权惩罚性赔偿制度（本句为更正后新增）")
     _edit(src / "专利法(2020-10-17).md", "第二十条 申请专利和行使专利权应当遵循诚实信用原则。",
           "第二十条 申请专利和行使专利权应当遵循诚实信用、公平原则。")
     _edit(src / "著作权法(2020-11-11).md", "\n\n第六十七条 本法自1991年6月1日起施行。", "")
@@ -79,7 +81,7 @@ def archive(tmp_path_factory) -> dict:
     assert second.returncode in (0, 1), second.stderr[-3000:]
     expired = json.loads((root / "site/data/notices" / f"{ids['expired']}.json").read_text("utf-8"))
     assert "失效" in expired["validity"]
-    return {"root": root, "old_2007": ids["2007"], "new_2022": ids["2022"], "kunming_old_text": kunming_s2_3,
+    return {"root": root, "old_2007": ids["2007"], "new_2022": ids["2022"], "jilin_old_text": jilin_s2_2,
             "expired": ids["expired"], "expired_clause": expired["clauses"][-1]["id"]}
 
 
@@ -97,8 +99,10 @@ def citations(a: dict) -> list[tuple[str, str, str]]:
     """(how it is written, the text or URL, the status the archive's history implies)."""
     site_copy = (a["root"] / "site").as_uri()
     return [
-        ("link", f"{SITE}/notices/{KUNMING}.html#s2-3", "changed"),  # corrected after the memo
-        ("link", f"{SITE}/notices/{KUNMING}.html#s4-3", "ok"),
+        ("link", f"{SITE}/notices/{JILIN}.html#s2-2", "changed"),  # corrected after the memo
+        ("link", f"{SITE}/notices/{JILIN}.html#s2-4", "ok"),
+        ("link", f"{SITE}/notices/{KUNMING}.html#s2-3", "repealed"),  # corrected too, but the plan's period is over
+        ("link", f"{SITE}/notices/{KUNMING}.html#s4-3", "repealed"),
         ("link", f"{SITE}/notices/{COPYRIGHT}.html#art-67", "moved"),  # redirected to art-66
         ("link", f"{SITE}/notices/{a['old_2007']}.html#art-10", "superseded"),  # 2007 text, 2022 in force
         ("link", f"{SITE}/notices/{a['new_2022']}.html#art-10", "ok"),
@@ -106,9 +110,9 @@ def citations(a: dict) -> list[tuple[str, str, str]]:
         ("link", f"{SITE}/notices/no-such-document.html#s1", "not_found"),
         ("link", f"{SITE}/notices/{a['expired']}.html#{a['expired_clause']}", "repealed"),  # 有效期 over
         ("link", f"{site_copy}/notices/{JILIN}.html#s5-18", "ok"),  # a local copy
-        ("link", f"notices/{YUNNAN15}.html#s3-4-p1", "ok"),  # relative
+        ("link", f"notices/{YUNNAN15}.html#s3-4-p1", "repealed"),  # relative; its period has ended (已失效, 推定)
         ("link", f"http://127.0.0.1:8000/notices/{TRADEMARK}.html#art-73-p2", "ok"),  # iparchive serve
-        ("text", "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》二（三）", "changed"),  # as copied
+        ("text", "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》二（三）", "repealed"),  # as copied; the plan (2022—2025年) has ended
         ("text", "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》四（九）", "not_found"),
         ("text", "《中华人民共和国专利法》第二十条", "changed"),
         ("text", "《商标法》第七十三条第二款", "ok"),
@@ -196,9 +200,9 @@ def test_every_citation_of_a_word_memo_is_classified(archive, tmp_path):
     by_url = {c["url"]: c for c in report["citations"]}
     moved = by_url[f"{SITE}/notices/{COPYRIGHT}.html#art-67"]
     assert moved["new_clause"] == "art-66" and moved["new_url"] == f"{SITE}/notices/{COPYRIGHT}.html#art-66"
-    changed = by_url[f"{SITE}/notices/{KUNMING}.html#s2-3"]
+    changed = by_url[f"{SITE}/notices/{JILIN}.html#s2-2"]
     assert changed["changed_on"] == dt.date.today().isoformat()
-    assert changed["old_text"] == archive["kunming_old_text"] and "本句为更正后新增" in changed["new_text"]
+    assert changed["old_text"] == archive["jilin_old_text"] and "本句为更正后新增" in changed["new_text"]
     sup = by_url[f"{SITE}/notices/{archive['old_2007']}.html#art-10"]["superseded_by"]
     assert sup["doc_id"] == archive["new_2022"] and sup["in_force_from"].startswith("2022")
     text_sup = next(c for c in report["citations"] if c["text"].startswith("《中华人民共和国反垄断法》（2007"))
@@ -290,7 +294,8 @@ def test_the_archive_s_own_word_downloads_check_clean(archive):
     for f in out["files"]:
         doc_id = Path(f["file"]).stem
         record = json.loads((folder / f"{doc_id}.json").read_text("utf-8"))
-        want = ("superseded" if doc_id == archive["old_2007"] else "repealed" if doc_id == archive["expired"] else "ok")
+        ended = any(w in (record.get("validity") or "") for w in ("废止", "失效"))  # 达州's 有效期, 昆明's plan period
+        want = "superseded" if doc_id == archive["old_2007"] else "repealed" if ended else "ok"
         links = [c for c in f["citations"] if c["kind"] == "link"]
         assert len(links) > sum(1 for _ in _walk(record["clauses"])), doc_id
         assert {(c["doc_id"], c["status"]) for c in links} == {(doc_id, want)}, doc_id

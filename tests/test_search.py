@@ -467,7 +467,7 @@ def test_cli_pages_walk_the_same_ranking(plain_index):
 def test_cli_prints_full_urls_from_the_site_url_setting(plain_index, monkeypatch, tmp_path):
     """--site-url, else IPARCHIVE_SITE_URL, else mkdocs.yml's site_url; with
     none, site-relative paths and one note on stderr."""
-    from search import cli
+    from search import where as cli  # where.MKDOCS_YML: the address rule of search and cite
 
     monkeypatch.delenv("IPARCHIVE_SITE_URL", raising=False)
     monkeypatch.setattr(cli, "MKDOCS_YML", tmp_path / "none.yml")

@@ -848,7 +848,7 @@ def test_add_refuses_names_the_archive_uses_and_suffixes_the_build_never_reads(a
     broke every later build; .shtml/.xhtml were accepted and never read."""
     root = archive.sources.parent
     red_before = (archive.sources / "redirects.yml").read_bytes() if (archive.sources / "redirects.yml").exists() else None
-    for name in ("redirects.html", "README.txt", "通知.pdf", "通知", ".hidden.txt"):
+    for name in ("redirects.html", "README.txt", "通知.xls", "通知", ".hidden.txt"):
         f = tmp_path / name
         shutil.copyfile(PROVINCIAL, f)
         r = _cli("add", str(f), root=root)
