@@ -8,6 +8,7 @@ the real pipeline), served by ``serve.SiteHandler`` (``bench.serve_site``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import urllib.request
 from pathlib import Path
 
@@ -148,7 +149,8 @@ def test_copy_puts_a_link_beside_the_plain_citation(built, served, clip_page):
         head.locator('button[data-format="gbt"]').click()
         pg.wait_for_function("url => document.documentElement.dataset.lastCitationHtml.indexOf(url + '</a>.') > 0", arg=url)
         got = pg.evaluate(_READ_CLIPBOARD)
-        assert got["text/plain"].endswith(f"]. {url}.") and n.title in got["text/plain"]
+        named = re.search(r"《(.+?)》", n.citation(clause)).group(1)  # both forms name one document (issue 25)
+        assert got["text/plain"].endswith(f"]. {url}.") and named in got["text/plain"]
         assert _links(got["text/html"]) == [(url, url)]
     assert not pg.errors
 
@@ -208,7 +210,8 @@ def test_excerpts_collect_clauses_across_pages_and_download_one_word_file(built,
     for n, c in picks:
         assert c.text.strip().split("\n")[0] in text
     assert doc.core_properties.created.date() >= dt.date.today() - dt.timedelta(days=1)
-    # the file is a memo `iparchive memo check` reads: both links (this local server) resolve, ok
+    # the file is a memo `iparchive memo check` reads: both links (this local server) resolve; ok, or
+    # repealed where the document is no longer in force (昆明's plan, 2022—2025年, has ended)
     from build_tools.memo import Archive, check_files
 
     saved = tmp_path / info.value.suggested_filename
@@ -216,7 +219,8 @@ def test_excerpts_collect_clauses_across_pages_and_download_one_word_file(built,
     (rep,) = check_files([saved], Archive(built["site"].parent))
     assert rep.error is None and rep.date == dt.date.today().isoformat()
     # each clause twice: its heading and its 永久链接 line
-    assert [(c.doc_id, c.clause_id, c.status) for c in rep.citations] == [(n.id, c.id, "ok") for n, c in picks for _ in "12"]
+    assert [(c.doc_id, c.clause_id, c.status) for c in rep.citations] == [(n.id, c.id, "repealed" if any(w in (n.validity or "") for w in ("废止", "失效")) else "ok")
+                                                                     for n, c in picks for _ in "12"]
     # one removed, then cleared: the toggle goes
     pg.locator(".ipa-excerpt-remove").first.click()
     assert toggle.inner_text() == "摘录（1）"

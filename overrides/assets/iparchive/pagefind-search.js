@@ -217,7 +217,8 @@
     css.textContent = ".ipa-meta{color:var(--md-default-fg-color);background-color:var(--md-default-fg-color--lightest);" +
       "font-size:.64rem;line-height:1.8rem;padding:0 .8rem}.ipa-results{list-style:none;margin:0;padding:0}" +
       ".ipa-facets-box{padding:.3rem .8rem}.ipa-facets-box select{margin:0 .3rem .2rem 0;font-size:.64rem}" +
-      ".ipa-hit__head{font-size:.8rem;margin:.4rem 0}.ipa-more{margin:.4rem .8rem}";
+      ".ipa-hit__head{font-size:.8rem;margin:.4rem 0}.ipa-more{margin:.4rem .8rem}" +
+      ".md-search-result .ipa-hit__text{color:var(--md-default-fg-color)}";  // ≥ 4.5:1 (Material's light grey is 4.4:1)
     document.head.appendChild(css);
     var meta = el("div", "ipa-meta", "输入检索词");
     var list = el("ol", "ipa-results");
