@@ -337,7 +337,9 @@ def test_stripped_attachment_links_say_they_are_in_the_list():
         assert all(s.reason.endswith(old[2]) for s, old in zip(n.stripped, before))
         named += len(changed)
     print(f"stripped attachment links named: {named} lines on {len(pages)} pages")
-    assert named >= 5
+    # the page reader keeps a link printed as the document's own 附件 line in the body (sites2 reading,
+    # issue 30); the links it strips as page furniture are the ones named here (3 on these pages)
+    assert named >= 3
 
 
 def test_check_names_a_missing_held_file_and_an_orphan_folder(archive, tmp_path):
