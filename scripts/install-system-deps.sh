@@ -6,7 +6,7 @@
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
-fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)  # fc-list's names vary with the locale
 office=()
 command -v soffice >/dev/null 2>&1 || office+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || office+=(poppler-utils)
