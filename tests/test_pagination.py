@@ -29,7 +29,7 @@ from conftest import GOVCN, LAWREF, ROOT
 from factories import clause, notice
 
 SMALL = 4  # entries a page in the paginated build
-LISTINGS = re.compile(r"^(notices/index|notices/page/\d+|tags/(region|year|type|status)/.*|generated/timeline.*)\.md$")
+LISTINGS = re.compile(r"^(notices/index|notices/page/\d+|tags/(region|year|type|status)/.*|generated/timeline.*|works/validity/.*)\.md$")
 # a document's link in a list (raw HTML; the document list links "<id>.html" from notices/)
 LINK = re.compile(r'href="(?:\.\./)*(?:notices/)?([^"#/]+)\.html(#[^"]*)?"')
 PAGER = re.compile(r'<nav class="pager".*?</nav>')
@@ -124,6 +124,7 @@ def _pages_of(first: str, pages: dict[str, str]) -> list[str]:
 def test_every_listing_lists_the_same_documents_across_its_pages(written, archive):
     whole, paged = written["whole"], written["paged"]
     assert len(paged) > len(whole)
+    assert any(p.startswith("works/validity/") and "/page/" in p for p in paged)  # validity lists too (772 KB at 1x)
     firsts = [p for p in whole if "/page/" not in p]
     covered = set()
     for first in firsts:

@@ -21,7 +21,8 @@ import json
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
-from .common import esc, find_clause, md_text, notice_path, raw_block, rel, yaml_str
+from .common import (esc, find_clause, list_page_size, md_text, notice_path, page_file, page_title, pager, raw_block,
+                     rel, split_pages, yaml_str)
 from .compare import compare_path, comparison_page
 
 __all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE",
@@ -303,18 +304,24 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
         idx.append(f"- [{md_text(w.title)}]({w.id}.md)：{md_text(labels)}")
     pages["works/index.md"] = "\n".join(idx) + "\n"
     for cls, docs in by_cls.items():
-        page = f"works/validity/{cls}.md"
-        lines = ["---", f"title: {yaml_str(FACET_NAME[cls])}", "---", "", f"# {FACET_NAME[cls]} {{#validity}}", "",
-                 f"[全部效力状态](../index.md) · 共 {len(docs)} 件。", ""]
-        rows = []
-        for n in sorted(docs, key=lambda n: (n.title, n.date or "")):
-            v = enr.versions.get(n.id)
-            label = f"（{esc(v.label)}）" if v else ""
-            rows.append(f'<li><a href="{esc(rel(facet_path(cls), notice_path(n.id)))}">{esc(n.title)}</a>{label} '
-                        f'<span class="doc-meta">{esc(n.validity or (v.validity if v else ""))}'
-                        f'{("：" + esc(n.validity_basis)) if n.validity_basis else ""}</span></li>')
-        lines += raw_block([f'<ul class="validity-list">{"".join(rows)}</ul>'])
-        pages[page] = "\n".join(lines) + "\n"
+        first = f"works/validity/{cls}.md"
+        chunks = split_pages(sorted(docs, key=lambda n: (n.title, n.date or "")), list_page_size())
+        for k, chunk in enumerate(chunks, 1):  # in pages, as every listing (issue 29: 772 KB at 1x)
+            here = page_file(first, k)
+            here_html = here[:-3] + ".html"
+            lines = ["---", f"title: {yaml_str(page_title(FACET_NAME[cls], k))}", "---", "",
+                     f"# {FACET_NAME[cls]} {{#validity}}", "",
+                     f"[全部效力状态]({rel(here, 'works/index.md')}) · 共 {len(docs)} 件。", ""]
+            rows = []
+            for n in chunk:
+                v = enr.versions.get(n.id)
+                label = f"（{esc(v.label)}）" if v else ""
+                rows.append(f'<li><a href="{esc(rel(here_html, notice_path(n.id)))}">{esc(n.title)}</a>{label} '
+                            f'<span class="doc-meta">{esc(n.validity or (v.validity if v else ""))}'
+                            f'{("：" + esc(n.validity_basis)) if n.validity_basis else ""}</span></li>')
+            nav = pager(first, k, len(chunks), len(docs))
+            lines += nav + raw_block([f'<ul class="validity-list">{"".join(rows)}</ul>']) + nav
+            pages[here] = "\n".join(lines) + "\n"
     return pages
 
 
