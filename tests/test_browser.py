@@ -284,24 +284,12 @@ def big(tmp_path_factory):
     (526 articles) and lawrefbook laws (a fixed sample) through the real
     pipeline; Material search left out (Pagefind mode, index not built:
     these tests do not search)."""
-    import random
-
-    from build_tools.pipeline import enrich_stage, load_documents, source_files, staged_paths
+    from build_tools.pipeline import enrich_stage, staged_paths
     from build_tools.publish import run_mkdocs
     from build_tools.write import write_docs
-    from conftest import GOVCN, LAWREF
+    from support.loaders import mixed_notices
 
-    laws = sorted(p for p in LAWREF.rglob("*.md") if p.name != "_index.md" and "民法典" not in p.parts)
-    random.Random(14).shuffle(laws)
-    files = (source_files(ROOT / "source_texts") + sorted(GOVCN.glob("*.html"))
-             + [LAWREF / "民法典" / "合同编.md"] + laws[:100])
-    res = load_documents(files, require_sidecar=False)
-    seen, notices = set(), []
-    for n in res.notices:  # source_texts already holds some laws
-        if n.title not in seen:
-            seen.add(n.title)
-            notices.append(n)
-    notices = notices[:150]
+    notices = mixed_notices(14, 100)[:150]
     _, enr = enrich_stage(notices)
     work = tmp_path_factory.getbasetemp() / "big-build"
     paths = staged_paths(ROOT, work)

@@ -11,22 +11,21 @@ built by MkDocs and link-checked.
 from __future__ import annotations
 
 import posixpath
-import random
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 
-from build_tools.pipeline import enrich_stage, load_documents, source_files, staged_paths
+from build_tools.pipeline import enrich_stage, staged_paths
 from build_tools.publish import run_mkdocs
 from build_tools.settings import LIST_PAGE_BYTES, LIST_PAGE_ENV, overridden
 from build_tools.write import linkcheck, write_docs
 from build_tools.write.common import page_file, pager, split_pages
 from build_tools.write.tags import region_pages
-from conftest import GOVCN, LAWREF, ROOT
+from conftest import ROOT
 from factories import clause, notice
+from support.loaders import mixed_notices
 
 SMALL = 4  # entries a page in the paginated build
 LISTINGS = re.compile(r"^(notices/index|notices/page/\d+|tags/(region|year|type|status)/.*|generated/timeline.*|works/validity/.*)\.md$")
@@ -86,16 +85,7 @@ def test_documents_without_a_region_go_on_pages_of_their_own_when_many(monkeypat
 
 @pytest.fixture(scope="module")
 def archive():
-    laws = sorted(p for p in LAWREF.rglob("*.md") if p.name != "_index.md" and "民法典" not in p.parts)
-    random.Random(29).shuffle(laws)
-    files = (source_files(ROOT / "source_texts") + sorted(GOVCN.glob("*.html"))
-             + [LAWREF / "民法典" / "合同编.md"] + laws[:20])
-    res = load_documents(files, require_sidecar=False)
-    seen, notices = set(), []
-    for n in res.notices:  # source_texts already holds some laws
-        if n.title not in seen:
-            seen.add(n.title)
-            notices.append(n)
+    notices = mixed_notices(29, 20)
     _, enr = enrich_stage(notices)
     return notices, enr
 

@@ -3,16 +3,20 @@
 ``load(path)``: read + metadata + structure of one file, as the pipeline does
 for each document (no enrich).  ``real_notices()``: the archive's own
 ``source_texts/`` through read -> metadata -> structure -> enrich, as
-``make site`` builds them.
+``make site`` builds them.  ``mixed_notices(seed, laws)``: the seeds, the
+43 gov.cn pages, 民法典合同编 and a fixed sample of lawrefbook laws, loaded,
+one document per title.
 """
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from build_tools.enrich.versions import LOCK_NAME
 from build_tools.metadata import load_notice
 from build_tools.models import Enrichment, Notice
 from build_tools.pipeline import enrich_stage, load_documents, source_files
+from build_tools.settings import shared_dir
 from build_tools.structure import parse_structure
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -35,3 +39,21 @@ def real_notices(source_dir: Path = SOURCES) -> tuple[list[Notice], Enrichment]:
         raise RuntimeError("\n".join(map(str, res.errors)))
     _, enrichment = enrich_stage(res.notices, works_lock=source_dir / LOCK_NAME)
     return res.notices, enrichment
+
+
+def mixed_notices(seed: int, laws: int) -> list[Notice]:
+    """The archive's ``source_texts/``, the gov.cn pages, 民法典合同编 (526
+    articles) and ``laws`` lawrefbook laws (shuffled with ``seed``), read and
+    parsed (not enriched); one document per title (source_texts already holds
+    some laws)."""
+    shared = shared_dir() / "corpus"  # the same rule as conftest.SHARED
+    lawref, govcn = shared / "lawrefbook", shared / "govcn2019"
+    pool = sorted(p for p in lawref.rglob("*.md") if p.name != "_index.md" and "民法典" not in p.parts)
+    random.Random(seed).shuffle(pool)
+    files = source_files(SOURCES) + sorted(govcn.glob("*.html")) + [lawref / "民法典" / "合同编.md"] + pool[:laws]
+    seen, out = set(), []
+    for n in load_documents(files, require_sidecar=False).notices:
+        if n.title not in seen:
+            seen.add(n.title)
+            out.append(n)
+    return out
