@@ -77,6 +77,7 @@ DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml
 
 from ..docnumber import (CN_NUM, DOCNO_RE, FW_DIGITS, ORDER_RE, ORDER_CUT, ORG_CUT, order_number,
                          normalise_doc_number)
+from ..clauseids import article_id, fallbacks
 from ..numerals import cn_int as _num
 
 _ARTICLE = re.compile(
@@ -243,14 +244,9 @@ def _more_articles(text: str, end: int) -> list[tuple[str, str]]:
 
 
 def _article_id(m: re.Match) -> str:
-    art = f"art-{_num(m['art'])}"
-    if m["sub"]:
-        art += f"-{_num(m['sub'])}"
-    if m["para"] and _num(m["para"]) > 1:
-        art += f"-p{_num(m['para'])}"  # the first 款 is the article itself
-    if m["item"]:
-        art += f"-i{_num(m['item'])}"
-    return art
+    para = _num(m["para"]) if m["para"] else 0
+    return article_id(_num(m["art"]), _num(m["sub"]) if m["sub"] else 0, para if para > 1 else 0,  # 第一款 is the article
+                      _num(m["item"]) if m["item"] else 0)
 
 
 class _Self:
@@ -485,14 +481,7 @@ def _clause_target(target: Notice, article: Optional[str], ids_of: dict[str, set
     ids = ids_of.get(target.id)
     if ids is None:
         ids = ids_of[target.id] = {c.id for c in target.walk()}
-    art = article
-    while art:
-        if art in ids:
-            return art
-        if "-" not in art[4:]:
-            return None
-        art = art.rsplit("-", 1)[0]
-    return None
+    return next((cid for cid in fallbacks(article) if cid in ids), None)
 
 
 PART_SUFFIX = re.compile(r"（(?:总则|附则|[^（）]{1,8}编)）$")  # a part of a code (read.py puts it in the title)
