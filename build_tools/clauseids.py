@@ -24,6 +24,7 @@ than patterns of their own.  Published ids are permanent
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple, Optional
 
 __all__ = ["PARTS", "DUPLICATES", "part", "join", "article_id", "parse_article", "article_base", "fallbacks",
@@ -60,6 +61,7 @@ class ArticleId(NamedTuple):
     item: int = 0
 
 
+@lru_cache(maxsize=8192)  # the same few parts (s1, p2, art-3 …) over and over
 def part(name: str, n: int = 0, sub: int = 0, path: tuple[int, ...] = ()) -> str:
     """One id part (``PARTS[name]``): ``part("section", 2)`` -> ``s2``,
     ``part("article", 10, sub=1)`` -> ``art-10-1``, ``part("decimal", path=(1, 2))`` -> ``d1-2``."""

@@ -199,7 +199,7 @@ class Frame:
     items: str = "section"  # id part of a numbered child (clauseids.PARTS): section / number / item
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Slot:
     """Where a clause's id comes from (``assign_ids`` reads it once the tree is finished)."""
 
@@ -547,25 +547,28 @@ class _Engine:
         """Every id in one pass over the finished tree, from the slots
         (clauseids grammar): scope id + own part, a repeat getting -b, -c …"""
         used: set[str] = set()
+        slots, ancestors = self.slots, []
 
-        def visit(c: Clause, ancestors: list[Clause]) -> None:
-            slot = self.slots[id(c)]
+        def visit(c: Clause) -> None:
+            slot = slots[id(c)]
             if slot.scope is None:
                 scope = ancestors[-1].id if ancestors else ""
             else:
                 kinds = slot.scope + ("att",)
-                scope = next((a.id for a in reversed(ancestors) if self.slots[id(a)].frame in kinds), "")
-            c.id = self.unique(ids.join(scope, slot.own), used, slot)
-            for ch in c.children:
-                visit(ch, ancestors + [c])
+                scope = next((a.id for a in reversed(ancestors) if slots[id(a)].frame in kinds), "")
+            cid = ids.join(scope, slot.own)
+            c.id = cid if cid not in used and not used.add(cid) else self.unique(cid, used, slot)
+            if c.children:
+                ancestors.append(c)
+                for ch in c.children:
+                    visit(ch)
+                ancestors.pop()
 
         for c in self.top:
-            visit(c, [])
+            visit(c)
 
     def unique(self, cid: str, used: set[str], slot: Slot) -> str:
-        if cid not in used:
-            used.add(cid)
-            return cid
+        """``cid`` is taken: the first free ``cid-b``, ``cid-c`` …, with a warning."""
         for suf in ids.DUPLICATES:
             alt = f"{cid}-{suf}"
             if alt not in used:
