@@ -49,6 +49,7 @@ PARTS: dict[str, str] = {
 DUPLICATES = "bcdefghijklmnopqrstuvwxyz"
 
 ARTICLE = re.compile(r"^art-(\d+)(?:-(\d+))?(?:-p(\d+))?(?:-i(\d+))?$")
+_TOKEN = re.compile(r"\d+|[^\d-]+")
 _BASE = re.compile(r"^(art-\d+(?:-\d+)?)((?:-[pi]\d+)*)$")
 
 
@@ -110,5 +111,6 @@ def fallbacks(cid: str) -> list[str]:
 
 
 def order_key(cid: str) -> list:
-    """Sort key in reading order: numbers compared as numbers (``s2-10`` after ``s2-9``)."""
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in cid.replace("-", " ").split()]
+    """Sort key in reading order: numbers compared as numbers, also inside a
+    part (``s2-10`` after ``s2-9``, ``s10`` after ``s2``)."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _TOKEN.findall(cid)]
