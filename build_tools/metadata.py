@@ -262,7 +262,7 @@ def _kind(d: Declared) -> str:
         return "outside"
     if src.startswith("元数据表"):
         return "table"
-    if src.startswith(("Markdown", "front matter")):
+    if src.startswith(("Markdown", "front matter", "版式标题")):  # 版式标题: an office file's printed heading (office.printed_title)
         return "format"
     if src.startswith("meta"):
         return "meta"
