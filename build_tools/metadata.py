@@ -741,6 +741,7 @@ def extract(raw: RawDocument) -> Notice:
         basis=basis,
         stripped=list(raw.stripped),
         line_map=[no for no, _ in raw.lines],
+        source_path=str(raw.path.resolve()) if raw.format in {"pdf", "docx", "doc"} else None,  # issue 30: its original
     )
     for f in ("doc_number", "date_written", "date_published", "year", "doc_type", "source_url"):
         if getattr(notice, f) and f not in basis:

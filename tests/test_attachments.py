@@ -189,10 +189,12 @@ def archive(tmp_path_factory):
     shutil.copy(ATT / "004-page.html", folder / "004-page.html")
     form = _held_copy(ATT / "004-att1.doc", folder)
     assert main(["--root", str(work), "add", str(folder)]) == 0
+    alone = Path(shutil.copy(ATT / "014-att1.docx", inbox / "014-att1.docx"))  # an office file added alone
+    assert main(["--root", str(work), "add", str(alone)]) == 0
     rep = build_site(ROOT, paths=paths, progress=False, log=lambda s: None)
     assert rep.ok, [str(p) for p in rep.problems if p.level == "error"]
-    ids = {n: yaml_id(paths.sources / f"{n}.yml") for n in ("012-page", "004-page")}
-    return {"paths": paths, "work": work, "ids": ids, "draft": draft, "form": form, "report": rep}
+    ids = {n: yaml_id(paths.sources / f"{n}.yml") for n in ("012-page", "004-page", "014-att1")}
+    return {"paths": paths, "work": work, "ids": ids, "draft": draft, "form": form, "alone": alone, "report": rep}
 
 
 def yaml_id(side: Path) -> str:
@@ -299,6 +301,21 @@ def test_an_attachment_file_added_alone_is_its_own_document(archive, tmp_path):
     n = load_notice(work / "source_texts" / "alone.txt")
     assert n.id and not held_files(work / "source_texts" / "alone.txt")
     assert not (work / "source_texts" / "alone.files").exists()
+
+
+def test_an_office_file_added_alone_links_its_original(archive):
+    """014 (a DOCX table added by itself): its own document, titled by its printed heading, whose page
+    offers the original file under the name it was added with; the bytes served are the file's."""
+    rec = _record(archive, "014-att1")
+    assert rec["title"] == "不动产登记费一览表" and not rec.get("attachments")
+    page = (archive["paths"].site / "notices" / f"{rec['id']}.html").read_text(encoding="utf-8")
+    orig = re.search(r'href="([^"]+\.original\.docx)" download="([^"]+)"[^>]*>原件（Word）', page)
+    assert orig and orig.group(2) == "014-att1.docx", re.findall(r'<p class="downloads".*?</p>', page, re.S)
+    served = (archive["paths"].site / "notices" / orig.group(1)).resolve()
+    assert served.read_bytes() == archive["alone"].read_bytes()
+    # a page read from HTML or text has no such link
+    other = (archive["paths"].site / "notices" / f"{archive['ids']['012-page']}.html").read_text(encoding="utf-8")
+    assert ".original." not in other
 
 
 def test_add_refuses_a_folder_with_two_pages(tmp_path, capsys):

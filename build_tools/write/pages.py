@@ -46,7 +46,7 @@ from typing import Optional
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import attachment_files, download_files
+from .downloads import attachment_files, download_files, original_file
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -484,6 +484,11 @@ def downloads_html(n: Notice, page: str) -> str:
     links = []
     for rel_path, name, label in download_files(n.id):
         links.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
+    orig = original_file(n)  # a document read from an office file: its original, under the name it was added with
+    if orig:
+        kind = ATT_KIND.get(Path(orig[1]).suffix.lower(), FORMAT_ZH.get(n.format, "文件"))
+        links.append(f'<a class="download original" href="{esc(rel(page, orig[0]))}" download="{esc(orig[1])}">'
+                     f'原件（{esc(kind)}）</a>')
     return f'<p class="downloads" data-search-exclude>下载本文件：{" · ".join(links)}</p>'
 
 
