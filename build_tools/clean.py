@@ -160,7 +160,18 @@ def split_run_on(text: str, fmt: str) -> list[str]:
     return out
 
 
+# a marker run into the text with no punctuation before it (…责任单位：县住建局二、优化…, …11月22日前二、意见…,
+# …83987138三、注意事项): taken only where it continues its sequence, never after 第 or an ordinal (第一、二批,
+# 十一、), never before another ordinal (一、二类人才), and never for 第X条 (…依照第二条…)
+_BARE_MARKER = re.compile(rf"(?<=[^\s{_CN_ORD}第、，,（(])(?=(?P<m>(?P<cn>[{_CN_ORD}]{{1,3}})、(?![{_CN_ORD}\d])|[（(](?P<pcn>[{_CN_ORD}]{{1,3}})[）)](?![{_CN_ORD}\d（(])))")
+_MIN_PART = 4  # characters between two cuts: an enumeration 一、二、 is not a sequence of paragraphs
+_LOWER = {"cn": ("pcn",), "pcn": (), "art": ()}  # （一） restarts in each 一、 section
+
+
 def _split_markers(p: str) -> list[str]:
+    """Cut a run-together paragraph before each marker that continues its sequence: after sentence
+    punctuation (``…。二、…``), or with none when the marker is the next of a sequence already begun
+    (``一、…工作二、加强…``; an unpunctuated ``一、`` counts when its ``二、`` follows)."""
     cuts: list[int] = []
     last: dict[str, int] = {}
     first = re.match(rf"\s*(?:([{_CN_ORD}]{{1,3}})、|[（(]([{_CN_ORD}]{{1,3}})[）)]|第([{_CN_ORD}百]{{1,4}})条)", p)
@@ -168,12 +179,30 @@ def _split_markers(p: str) -> list[str]:
         for kind, g in zip(("cn", "pcn", "art"), first.groups()):
             if g:
                 last[kind] = cn_int(g)
+    found: list[tuple[int, str, int, bool]] = []  # (position, kind, number, punctuated)
     for m in _RUN_MARKER.finditer(p):
         kind = next(k for k in ("cn", "pcn", "art") if m.group(k))
-        n = cn_int(m.group(kind))
-        if n == last.get(kind, 0) + 1 and (kind in last or n == 1):
-            cuts.append(m.end())
+        found.append((m.end(), kind, cn_int(m.group(kind)), True))
+    punct = {pos for pos, *_ in found}
+    for m in _BARE_MARKER.finditer(p):
+        if m.end() not in punct:
+            kind = "cn" if m.group("cn") else "pcn"
+            found.append((m.end(), kind, cn_int(m.group(kind)), False))
+    found.sort()
+    for k, (pos, kind, n, punctuated) in enumerate(found):
+        if n != last.get(kind, 0) + 1 or (cuts and pos - cuts[-1] < _MIN_PART) or pos < _MIN_PART and not punctuated:
+            continue
+        if punctuated:
+            ok = kind in last or n == 1
+        elif n == 1:  # a bare 一、 opens a sequence only if its 二、 follows
+            ok = kind == "cn" and any(k2 == kind and n2 == 2 for _, k2, n2, _ in found[k + 1:])
+        else:
+            ok = kind in last
+        if ok:
+            cuts.append(pos)
             last[kind] = n
+            for low in _LOWER[kind]:
+                last.pop(low, None)
     if not cuts:
         return [p]
     bounds = [0] + cuts + [len(p)]
