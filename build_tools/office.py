@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .clean import CLAUSE_START_RE, SourceLine, looks_like_title
+from .clean import ATTACHMENT_LABEL, CLAUSE_START_RE, SourceLine, looks_like_title
 from .docnumber import DOCNO_RE, ORDER_RE
 from .errors import SourceError
 from .models import Declared, Stripped
@@ -535,7 +535,6 @@ class _DocxLines:
                 self.body(el)
 
 
-_ATTACHMENT_LABEL = re.compile(r"附件\s*[0-9一二三四五六七八九十]*\s*[:：]?")
 _QUALIFIER = re.compile(r"[（(][^（）()]{1,12}[）)]")  # （征求意见稿） （试行） （修订）
 
 
@@ -545,7 +544,7 @@ def _join_title_paragraphs(lines: list[SourceLine]) -> list[SourceLine]:
     012, 025).  Only at the start (after an 附件 label), only short parts without sentence
     punctuation, never a 文号 or a red-header ``…文件`` line."""
     k = 0
-    while k < len(lines) and k < 2 and _ATTACHMENT_LABEL.fullmatch(lines[k].text.strip()):
+    while k < len(lines) and k < 2 and ATTACHMENT_LABEL.fullmatch(lines[k].text.strip()):
         k += 1
     j = k
     while (j < len(lines) and lines[j].style in {"center", "heading", "bold"} and not lines[j].cell
@@ -584,7 +583,7 @@ def printed_title(lines: list[SourceLine]) -> Optional[tuple[int, str]]:
     head: list[SourceLine] = []
     for sl in lines:
         t = sl.text.strip()
-        if sl.cell or CLAUSE_START_RE.match(t) or "。" in t or t.endswith(("：", ":")) and not _ATTACHMENT_LABEL.fullmatch(t):
+        if sl.cell or CLAUSE_START_RE.match(t) or "。" in t or t.endswith(("：", ":")) and not ATTACHMENT_LABEL.fullmatch(t):
             break
         head.append(sl)
         if len(head) >= 12:
@@ -592,7 +591,7 @@ def printed_title(lines: list[SourceLine]) -> Optional[tuple[int, str]]:
 
     def usable(t: str) -> bool:
         t = re.sub(r"\s+", "", t)
-        return (4 <= len(t) <= 120 and not _ATTACHMENT_LABEL.fullmatch(t) and not DOCNO_RE.fullmatch(t)
+        return (4 <= len(t) <= 120 and not ATTACHMENT_LABEL.fullmatch(t) and not DOCNO_RE.fullmatch(t)
                 and not ORDER_RE.fullmatch(t) and not _HEAD_SKIP.fullmatch(t))
 
     for styles in ({"heading"}, {"center"}, {"bold"}):
@@ -902,74 +901,90 @@ def _mark_furniture(pages: list[list[_PLine]], widths: list[float], heights: lis
                 ln.furniture = f"{where}：每页重复（第{i + 1}页）"
 
 
+@dataclass
+class _Measure:
+    """What the layout of a PDF's body lines says about its paragraphs (``_measure``)."""
+
+    size: float  # the body's type size
+    margins: dict[int, tuple[float, float]]  # page -> (left, right) of its full lines
+    pitch: Optional[float]  # the closest frequent step between body lines
+    indented_doc: bool  # paragraphs start with a first-line indent
+    spaced_doc: bool  # paragraphs are set apart by a wider gap
+
+
+def _measure(pages: list[list[_PLine]], body: list[_PLine]) -> _Measure:
+    size = statistics.median(ln.size for ln in body) or 10.0
+    doc_left = _mode([ln.x0 for ln in body if len(ln.text) >= 8]) or min(ln.x0 for ln in body)
+    doc_right = _mode([ln.x1 for ln in body if len(ln.text) >= 8]) or max(ln.x1 for ln in body)
+    # line pitch: a wider gap between two lines is paragraph spacing (Word's "space after", LibreOffice's
+    # default body text), never a line broken by the layout (the document's closest frequent step between
+    # body lines: a page of one-line paragraphs has only paragraph gaps)
+    kept = [[x for x in lines if not x.furniture] for lines in pages]
+    steps = [b.top - a.top for lines in kept for a, b in zip(lines, lines[1:])
+             if abs(a.size - size) < 0.8 and abs(b.size - size) < 0.8 and 0.8 * size <= b.top - a.top <= 3 * size]
+    low = min(steps) if steps else None
+    pitch = _mode([d for d in steps if low is not None and d <= low * 1.15 + 0.5])
+    spaced = sum(1 for d in steps if pitch and d > pitch * 1.25 + 1)  # paragraph gaps seen
+    margins: dict[int, tuple[float, float]] = {}
+    for i, lines in enumerate(kept):
+        full = [ln for ln in lines if len(ln.text) >= 8]
+        margins[i] = ((_mode([ln.x0 for ln in full]) or doc_left, _mode([ln.x1 for ln in full]) or doc_right)
+                      if len(full) >= 4 else (doc_left, doc_right))
+    # first-line indents (two characters, GB/T 9704) or paragraph spacing mark paragraph starts; where they do,
+    # a line ending up to 4 characters short of the margin (text set ragged, a Latin word or a closing
+    # quote carried over: LibreOffice's PDFs) still continues on an unindented next line
+    indented = sum(1 for ln in body if 1.2 * ln.size <= ln.x0 - margins[ln.page][0] <= 2.8 * ln.size)
+    return _Measure(size, margins, pitch, indented >= max(3, len(body) // 20), spaced >= max(3, len(body) // 20))
+
+
+def _mark_styles(body: list[_PLine], m: _Measure) -> None:
+    """Headings (a larger type) and centred lines."""
+    size = m.size
+    # above the first line of body text a smaller step up in type is the heading too (005: the title in
+    # 18 pt 小标宋 over 16 pt 仿宋, one line, flush left)
+    head = next((k for k, ln in enumerate(body) if abs(ln.size - size) < 0.8 and len(ln.text.strip()) >= 8), 0)
+    for k, ln in enumerate(body):
+        left, right = m.margins[ln.page]
+        if ln.size >= size * 1.2 or (k < head and ln.size >= size * 1.1 and ln.size - size >= 1.5):
+            ln.style = "heading"
+        elif ln.x0 - left > 2.5 * ln.size and abs((ln.x0 - left) - (right - ln.x1)) < 1.5 * ln.size:  # more than an indent
+            ln.style = "center"
+
+
+def _continues(prev: _PLine, ln: _PLine, pages: list[list[_PLine]], m: _Measure) -> bool:
+    """Whether ``ln`` continues the paragraph or heading ``prev`` ends."""
+    left, _ = m.margins[ln.page]
+    _, prev_right = m.margins[prev.page]
+    same_size = abs(prev.size - ln.size) < 0.8
+    if ln.page == prev.page:
+        near = 0 <= ln.top - prev.bottom < 1.6 * ln.size and (
+            m.pitch is None or ln.style == "heading" or ln.top - prev.top <= m.pitch * 1.25 + 1)
+    else:  # the last line of a page and the first of the next
+        near = ln.page == prev.page + 1 and prev is [x for x in pages[prev.page] if not x.furniture][-1] \
+            and ln is [x for x in pages[ln.page] if not x.furniture][0]
+    if prev.style == "heading" and ln.style == "heading":
+        return same_size and near and ln.page == prev.page and "。" not in prev.text
+    ended = re.search(r"[。！？；：]$", prev.text) is not None
+    slack = 4.0 if m.indented_doc or (m.spaced_doc and ln.page == prev.page) else 1.5
+    short = (1.0 if ended else slack) * prev.size  # how far from the margin a full line may end
+    return (same_size and near and not prev.style and not ln.style == "heading"
+            and prev.x1 >= prev_right - short and ln.x0 <= left + 0.6 * ln.size
+            and not (ended and CLAUSE_START_RE.match(_pdf_line_text(ln.text))))
+
+
 def _layout(pages: list[list[_PLine]], widths: list[float]) -> list[list[_PLine]]:
     """Body lines joined into paragraphs and headings; returns groups of lines (each group one output line)."""
     body = [ln for lines in pages for ln in lines if not ln.furniture]
     if not body:
         return []
-    size = statistics.median(ln.size for ln in body) or 10.0
-    margins: dict[int, tuple[float, float]] = {}
-    doc_left = _mode([ln.x0 for ln in body if len(ln.text) >= 8]) or min(ln.x0 for ln in body)
-    doc_right = _mode([ln.x1 for ln in body if len(ln.text) >= 8]) or max(ln.x1 for ln in body)
-    # line pitch per page: a wider gap between two lines is paragraph spacing (Word's "space after",
-    # LibreOffice's default body text), never a line broken by the layout
-    # (the document's closest frequent step between body lines: a page of one-line paragraphs has
-    # only paragraph gaps)
-    steps = [b.top - a.top for lines in pages for a, b in zip([x for x in lines if not x.furniture],
-                                                              [x for x in lines if not x.furniture][1:])
-             if abs(a.size - size) < 0.8 and abs(b.size - size) < 0.8 and 0.8 * size <= b.top - a.top <= 3 * size]
-    low = min(steps) if steps else None
-    step_mode = _mode([d for d in steps if low is not None and d <= low * 1.15 + 0.5])
-    pitch: dict[int, Optional[float]] = {i: step_mode for i in range(len(pages))}
-    spaced = sum(1 for d in steps if step_mode and d > step_mode * 1.25 + 1)  # paragraph gaps seen
-    for i, lines in enumerate(pages):
-        full = [ln for ln in lines if not ln.furniture and len(ln.text) >= 8]
-        if len(full) >= 4:
-            margins[i] = (_mode([ln.x0 for ln in full]) or doc_left, _mode([ln.x1 for ln in full]) or doc_right)
-        else:
-            margins[i] = (doc_left, doc_right)
-    # first-line indents (two characters, GB/T 9704) or paragraph spacing mark paragraph starts; where they do,
-    # a line ending up to 4 characters short of the margin (text set ragged, a Latin word or a closing
-    # quote carried over: LibreOffice's PDFs) still continues on an unindented next line
-    indented = sum(1 for ln in body if 1.2 * ln.size <= ln.x0 - margins[ln.page][0] <= 2.8 * ln.size)
-    indented_doc = indented >= max(3, len(body) // 20)
-    spaced_doc = spaced >= max(3, len(body) // 20)  # its evidence ends at a page break
-    # above the first line of body text a smaller step up in type is the heading too (005: the title in
-    # 18 pt 小标宋 over 16 pt 仿宋, one line, flush left)
-    head = next((k for k, ln in enumerate(body) if abs(ln.size - size) < 0.8 and len(ln.text.strip()) >= 8), 0)
-    for k, ln in enumerate(body):
-        left, right = margins[ln.page]
-        if ln.size >= size * 1.2 or (k < head and ln.size >= size * 1.1 and ln.size - size >= 1.5):
-            ln.style = "heading"
-        elif ln.x0 - left > 2.5 * ln.size and abs((ln.x0 - left) - (right - ln.x1)) < 1.5 * ln.size:  # more than an indent
-            ln.style = "center"
+    m = _measure(pages, body)
+    _mark_styles(body, m)
     groups: list[list[_PLine]] = []
     for ln in body:
-        if groups:
-            prev = groups[-1][-1]
-            left, right = margins[ln.page]
-            _, prev_right = margins[prev.page]
-            same_size = abs(prev.size - ln.size) < 0.8
-            if ln.page == prev.page:
-                step = pitch[ln.page]
-                near = 0 <= ln.top - prev.bottom < 1.6 * ln.size and (
-                    step is None or ln.style == "heading" or ln.top - prev.top <= step * 1.25 + 1)
-            else:
-                near = ln.page == prev.page + 1 and prev is [x for x in pages[prev.page] if not x.furniture][-1] \
-                    and ln is [x for x in pages[ln.page] if not x.furniture][0]
-            if prev.style == "heading" and ln.style == "heading":
-                joined = same_size and near and ln.page == prev.page and "。" not in prev.text
-            else:
-                ended = re.search(r"[。！？；：]$", prev.text) is not None
-                slack = 4.0 if indented_doc or (spaced_doc and ln.page == prev.page) else 1.5
-                short = (1.0 if ended else slack) * prev.size  # how far from the margin a full line may end
-                joined = (same_size and near and not prev.style and not ln.style == "heading"
-                          and prev.x1 >= prev_right - short and ln.x0 <= left + 0.6 * ln.size
-                          and not (ended and CLAUSE_START_RE.match(_pdf_line_text(ln.text))))
-            if joined:
-                groups[-1].append(ln)
-                continue
-        groups.append([ln])
+        if groups and _continues(groups[-1][-1], ln, pages, m):
+            groups[-1].append(ln)
+        else:
+            groups.append([ln])
     return groups
 
 
