@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from build_tools import regions
 from build_tools.clean import split_run_on
 from build_tools.metadata import extract, load_notice
 from build_tools.read import read_file
@@ -324,3 +325,12 @@ def test_a_page_whose_content_box_is_empty_is_read_whole():
     assert n.doc_number == "长县住建发〔2022〕68号" and len(n.issuer) == 3
     assert n.title.endswith("的通知") and n.region.name == "长沙县"
     assert not [ln for ln in n.body.split("\n") if re.search(r"访问量|访客|技术支持|字体", ln)]
+
+
+def test_a_city_made_a_district_is_named_as_printed():
+    """The code table predates 长乐市 -> 长乐区 (2017) as it does 沙县 -> 沙县区: the page of 福州市长乐区
+    (attachments/005, its SiteName 福州市长乐区人民政府门户网站) is in 长乐区 under 福州市, with the old code."""
+    page = load_notice(SHARED / "corpus" / "attachments" / "005-page.html", use_sidecar=False)
+    assert page.region.name == "长乐区" and [n for n, _ in page.region.chain] == ["福建省", "福州市", "长乐区"]
+    assert regions.region_at_start("三明市沙县区人民政府").name == "沙县区"
+    assert regions.region_at_start("长乐市人民政府").name == "长乐市"  # printed as the city: kept
