@@ -228,6 +228,9 @@ def _card(n: Notice, ctx: dict) -> tuple[str, list[str]]:
                    + (f'<span class="detail validity-basis">（{esc(n.validity_basis)}）</span>' if n.validity_basis else ""))
     if n.status and n.status not in (n.doc_type, family):  # 解读 is a 文种, not a second 状态
         row("状态", f'<a href="{esc(rel(page, f"tags/status/{slug(n.status)}.html"))}">{esc(n.status)}</a>', "status")
+    site_tags = re.findall(r"【[^【】]+】", n.provenance.get("site_tags", ""))  # issue 30: tags a site put on the title
+    if site_tags:
+        rows.append(("网站标签", esc("".join(site_tags)) + '<span class="detail">（网站加在标题上，不属标题）</span>'))
     themes = ctx["themes"].doc_themes(n)
     if themes:
         rows.append(("主题", "、".join(
