@@ -46,6 +46,14 @@ like any other source.  Real input forms handled (../shared/corpus/attachments/)
   on the 5 .doc and 3 .wps files: see ``OLE_CONVERTER`` (LibreOffice 8/8 files with every manifest
   line, antiword 7/8).
 
+The document title of an office file added alone (``printed_title``, declared as 版式标题, which
+metadata takes as a format's own title): the heading printed over the text, found by its type (a
+larger size: DOCX run sizes against the body's, 023-att1's 22 pt over 16 pt; a PDF's smaller step up
+above the first body line, 005's 18 pt over 16 pt), else centred, else bold; skipping 附件N labels
+(005, 023, 024, 026), 文号 lines, red headers ``…文件`` (002, 006) and ``公开`` marks (008); two
+heading lines in a row are one title (006); never a table row (004's form, 014's and 026's tables).
+Measured on the 29 files with text: 29/29 printed titles (24/29 before).
+
 Every failure is a ``ReadError`` in Chinese naming the file: encrypted, corrupt, too large
 (``MAX_BYTES`` per format, in one place), converter missing (what to install), converter timeout.
 """
