@@ -262,7 +262,7 @@ def _kind(d: Declared) -> str:
         return "outside"
     if src.startswith("元数据表"):
         return "table"
-    if src.startswith(("Markdown", "front matter")):
+    if src.startswith(("Markdown", "front matter", "版式标题")):  # 版式标题: an office file's printed heading (office.printed_title)
         return "format"
     if src.startswith("meta"):
         return "meta"
@@ -741,6 +741,7 @@ def extract(raw: RawDocument) -> Notice:
         basis=basis,
         stripped=list(raw.stripped),
         line_map=[no for no, _ in raw.lines],
+        source_path=str(raw.path.resolve()) if raw.format in {"pdf", "docx", "doc"} else None,  # issue 30: its original
     )
     for f in ("doc_number", "date_written", "date_published", "year", "doc_type", "source_url"):
         if getattr(notice, f) and f not in basis:

@@ -46,7 +46,7 @@ from typing import Optional
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import attachment_files, download_files
+from .downloads import attachment_files, download_files, original_file
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -228,6 +228,9 @@ def _card(n: Notice, ctx: dict) -> tuple[str, list[str]]:
                    + (f'<span class="detail validity-basis">（{esc(n.validity_basis)}）</span>' if n.validity_basis else ""))
     if n.status and n.status not in (n.doc_type, family):  # 解读 is a 文种, not a second 状态
         row("状态", f'<a href="{esc(rel(page, f"tags/status/{slug(n.status)}.html"))}">{esc(n.status)}</a>', "status")
+    site_tags = re.findall(r"【[^【】]+】", n.provenance.get("site_tags", ""))  # issue 30: tags a site put on the title
+    if site_tags:
+        rows.append(("网站标签", esc("".join(site_tags)) + '<span class="detail">（网站加在标题上，不属标题）</span>'))
     themes = ctx["themes"].doc_themes(n)
     if themes:
         rows.append(("主题", "、".join(
@@ -484,6 +487,11 @@ def downloads_html(n: Notice, page: str) -> str:
     links = []
     for rel_path, name, label in download_files(n.id):
         links.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
+    orig = original_file(n)  # a document read from an office file: its original, under the name it was added with
+    if orig:
+        kind = ATT_KIND.get(Path(orig[1]).suffix.lower(), FORMAT_ZH.get(n.format, "文件"))
+        links.append(f'<a class="download original" href="{esc(rel(page, orig[0]))}" download="{esc(orig[1])}">'
+                     f'原件（{esc(kind)}）</a>')
     return f'<p class="downloads" data-search-exclude>下载本文件：{" · ".join(links)}</p>'
 
 
