@@ -61,6 +61,7 @@ from .doctypes import doc_type_of
 from .numerals import cn_int
 from .clean import looks_like_title, normalise_line
 from .docnumber import normalise_doc_number
+from .model.fields import DECLARED_ONLY, FIELDS
 from .models import Declared, Forwarded, Notice, RawDocument
 from .read import read_file
 
@@ -717,7 +718,7 @@ def extract(raw: RawDocument) -> Notice:
     if date_written and "date_written" not in prov and raw.format != "lawmd":
         prov["date_written"] = "落款日期"
     for d in decl:
-        if d.field in {"index_number", "topic", "validity", "keywords"} and d.value and d.field not in prov:
+        if d.field in DECLARED_KEYS and d.value and d.field not in prov:
             prov[d.field] = f"{d.value}　← {_where(d)}"
     notice = Notice(
         id="",
@@ -805,6 +806,9 @@ def _region_by_mentions(body: str) -> Optional[object]:
 
 
 
+DECLARED_KEYS = frozenset(k for k, _ in DECLARED_ONLY)
+
+
 def missing_fields(notice: Notice) -> list[str]:
     """Fields a human must supply (not printed and not in the sidecar)."""
     out = []
@@ -842,10 +846,6 @@ def auto_id(notice: Notice, data: bytes) -> str:
     return f"{slug}-{year}-{hashlib.sha1(data).hexdigest()[:6]}"
 
 
-SIDECAR_FIELDS = ("title", "issuer", "doc_number", "date_written", "date_published", "year", "region", "doc_type",
-                  "status", "source_url")
-
-
 def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_sidecar: bool = True) -> Notice:
     """read -> extract -> apply sidecar (``<stem>.yml`` beside the file if present).
 
@@ -857,11 +857,13 @@ def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_s
     side_path = Path(sidecar) if sidecar else path.with_suffix(".yml")
     if use_sidecar and side_path.exists():
         data = sc.load_sidecar(side_path)
-        before = {f: getattr(notice, f, None) for f in SIDECAR_FIELDS}
+        before = {f.key: f.get(notice) for f in FIELDS if f.sidecar}
         sc.apply_sidecar(notice, data, side_path)
-        for f in SIDECAR_FIELDS:
-            if getattr(notice, f, None) != before[f] or notice.basis.get(f) == "sidecar":
-                notice.provenance[f] = f"sidecar {side_path.name}" + (f"（原文：{before[f]}）" if before[f] not in (None, "", []) and f != "region" else "")
+        for f in FIELDS:  # every value the sidecar set names it (explain, the card's provenance)
+            if f.sidecar and (f.get(notice) != before[f.key] or notice.basis.get(f.key) == "sidecar"):
+                old = before[f.key]
+                notice.provenance[f.key] = f"sidecar {side_path.name}" + (
+                    f"（原文：{f.show(old)}）" if old not in (None, "", []) and f.key != "region" else "")
         if notice.title and "title" in data.values:  # the sidecar answers the missing-title warning
             notice.warnings = [(ln, m) for ln, m in notice.warnings if not m.startswith("无法确定标题")]
     if not notice.id:
