@@ -317,14 +317,13 @@ def split_title(value: str) -> tuple[str, list[str], Optional[str]]:
     return t, tags, docno
 
 
-def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str], str]:
-    """(title, where it came from) by agreement of the candidates a page declares.
+TitleCandidate = tuple[str, str, Declared]  # (comparison key, kind of source, the candidate)
 
-    A metadata-table 标题 row or a format's own title wins; otherwise the value
-    most kinds of source agree on (meta ArticleTitle, a heading in the content,
-    a line above a 来源 bar, a 标题 footer, a part of ``<title>``).  ``<title>``
-    alone never decides: the page is then reported with every candidate seen."""
-    cands: list[tuple[str, str, Declared]] = []  # (key, kind, declared)
+
+def _title_candidates(declared: list[Declared]) -> list[TitleCandidate]:
+    """Every title a page declares (a 标题 footer without its column tag, each part of
+    ``<title>``), site tags and 文号 taken off; never the site's or column's own name."""
+    cands: list[TitleCandidate] = []
     for d in declared:
         if d.field == "title" and d.value.strip():
             value = d.value
@@ -338,11 +337,12 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
                 cands.append((_title_key(part), "title-tag", Declared("title", normalise_line(part), d.source, d.line)))
     # the site's or column's own name (a logo in <h1>, <title> parts) is never a title
     names = {_title_key(d.value) for d in declared if d.field in {"site", "column"}}
-    cands = [c for c in cands if len(c[0]) >= 4 and c[0] not in names
-             and (c[1] in {"table", "format"} or not SITE_NAME_RE.fullmatch(c[0]))]
-    if not cands:
-        warnings.append((None, "无法确定标题：页面中没有标题候选（元数据表、meta 标签、正文标题行均无）。请在 sidecar 中填写 title"))
-        return None, ""
+    return [c for c in cands if len(c[0]) >= 4 and c[0] not in names
+            and (c[1] in {"table", "format"} or not SITE_NAME_RE.fullmatch(c[0]))]
+
+
+def _fixed_title(cands: list[TitleCandidate], warnings: list) -> Optional[tuple[str, str]]:
+    """A metadata-table 标题 row or a format's own title decides (other meta titles warned)."""
     for kind in ("table", "format"):
         fixed = [c for c in cands if c[1] == kind]
         if fixed:
@@ -352,19 +352,38 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
                 warnings.append((d.line, f"标题与页面其他来源不一致：采用{d.source}“{d.value}”，另见“{'”“'.join(sorted(others))}”"))
             agree = [c[2].source for c in cands if c[0] == key and c[1] != kind]
             return re.sub(r"\s+", "", d.value) if kind == "table" else d.value, "、".join([d.source] + sorted(set(agree)))
+    return None
+
+
+def _agreement(item: tuple[str, list[tuple[str, Declared]]]) -> tuple:
+    """Sort key of a group of equal candidates: most kinds of source agreeing (``<title>`` counts
+    only beside another), a title-like value, the best kind, the earliest line."""
+    key, members = item
+    kinds = {k for k, _ in members}
+    best = min(_KIND_RANK[k] for k in kinds)
+    first = min((d.line or 10**9) for _, d in members)
+    titled = 0 if looks_like_title(members[0][1].value) else 1
+    return (-len(kinds - {"title-tag"}) - (1 if "title-tag" in kinds and len(kinds) > 1 else 0), titled, best, first)
+
+
+def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str], str]:
+    """(title, where it came from) by agreement of the candidates a page declares.
+
+    A metadata-table 标题 row or a format's own title wins; otherwise the value
+    most kinds of source agree on (meta ArticleTitle, a heading in the content,
+    a line above a 来源 bar, a 标题 footer, a part of ``<title>``).  ``<title>``
+    alone never decides: the page is then reported with every candidate seen."""
+    cands = _title_candidates(declared)
+    if not cands:
+        warnings.append((None, "无法确定标题：页面中没有标题候选（元数据表、meta 标签、正文标题行均无）。请在 sidecar 中填写 title"))
+        return None, ""
+    fixed = _fixed_title(cands, warnings)
+    if fixed is not None:
+        return fixed
     groups: dict[str, list[tuple[str, Declared]]] = {}
     for key, kind, d in cands:
         groups.setdefault(key, []).append((kind, d))
-
-    def score(item):
-        key, members = item
-        kinds = {k for k, _ in members}
-        best = min(_KIND_RANK[k] for k in kinds)
-        first = min((d.line or 10**9) for _, d in members)
-        titled = 0 if looks_like_title(members[0][1].value) else 1
-        return (-len(kinds - {"title-tag"}) - (1 if "title-tag" in kinds and len(kinds) > 1 else 0), titled, best, first)
-
-    key, members = min(groups.items(), key=score)
+    key, members = min(groups.items(), key=_agreement)
     kinds = {k for k, _ in members}
     if kinds == {"title-tag"}:
         seen = sorted({d.value for _, d in (m for g in groups.values() for m in g)})
@@ -791,8 +810,12 @@ def decide_region(r: Reading) -> None:
         m = re.search(r"DLC/([\u4e00-\u9fa5]+?)地方法规", r.raw.path.as_posix())
         folder = regions.lookup(m.group(1)) if m else None
         own = next((regions.lookup(n) for n, p in regions.find_regions(r.title or "") if p == 0), None)
-        region = own if own is not None and (folder is None or own.chain[0][1] == folder.chain[0][1]) \
-            else folder or regions.NATIONAL
+        if own is not None and (folder is None or own.chain[0][1] == folder.chain[0][1]):
+            region, r.prov["region"] = own, "法律名称开头的地区"
+        elif folder is not None:
+            region, r.prov["region"] = folder, f"法律法规库目录 {m.group()}"
+        else:
+            region, r.prov["region"] = regions.NATIONAL, "全国（法律法规库中的国家法律、法规、司法解释）"
         r.basis["region"] = "printed"
         r.decide("region", region)
         return
