@@ -40,6 +40,14 @@ disagreement (``Notice.warnings``).  Real forms in ../shared:
   the title, signature or site name prints; a signature with ``（代章）`` and up to 12
   organ lines; a table 发文日期 that differs from the signature date yields to it.
 
+Each field is decided by one function registered in ``DECIDERS`` (``@decider(key, priority)``,
+run in priority order, higher first, like Python-Markdown's processors): title, 印发/转发,
+issuer, 文号, 成文日期, 发布日期, year, region, 文种, status, source_url, 施行日期.  A decider
+reads the source through a ``Reading`` (what the page declares, the body lines, the signature
+and closing block, a law's dated lines, each found once) and the fields decided before it; the
+fields themselves (label, sidecar key, card, explain, exports) are declared in
+``model/fields.py``.
+
 A field not printed in the source is left empty and listed by
 ``missing_fields``; the sidecar (``<name>.yml`` beside the source) supplies
 curated values, and ``Notice.basis`` records printed/inferred/sidecar for each.
@@ -983,20 +991,20 @@ DECLARED_KEYS = frozenset(k for k, _ in DECLARED_ONLY)
 
 
 def missing_fields(notice: Notice) -> list[str]:
-    """Fields a human must supply (not printed and not in the sidecar)."""
+    """Fields a human must supply (declared ``missing=True``; not printed and not in the
+    sidecar): 成文日期 when the document has no date at all, 年份 when it has neither."""
     out = []
-    if not notice.title:
-        out.append("title")
-    if not notice.issuer:
-        out.append("issuer")
-    if not notice.date:
-        out.append("date_written")
-        if notice.year is None:
-            out.append("year")
-    if notice.region is None:
-        out.append("region")
-    if not notice.doc_type:
-        out.append("doc_type")
+    for f in FIELDS:
+        if not f.missing:
+            continue
+        if f.key == "date_written":
+            gone = not notice.date
+        elif f.key == "year":
+            gone = not notice.date and notice.year is None
+        else:
+            gone = f.get(notice) in (None, "", [])
+        if gone:
+            out.append(f.key)
     return out
 
 
