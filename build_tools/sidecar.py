@@ -28,9 +28,13 @@ schema (issue 11, each case a test in tests/test_security.py):
 
 Issue 28 (each case a test in tests/test_security.py, ``SHAPES``):
 
-* ``SCHEMA`` is the one table of keys and their checks (a new key, such
-  as ``attachments`` or a 施行 date, is one row); ``validate`` never
-  raises, whatever the YAML value (``status: [正式]`` crashed ``check``);
+* ``schema()`` is the one table of keys and their checks: the keys of metadata
+  fields come from their declarations (``model/fields.py``: a new field, such as
+  a 施行 date, is one row there, and ``apply_sidecar`` sets it and
+  ``metadata.load_notice`` reports it as the sidecar's with no other edit); the
+  keys about the file itself (``id``, ``basis``, ``notes``, ``attachments``) are
+  ``DOCUMENT_KEYS``; ``validate`` never raises, whatever the YAML value
+  (``status: [正式]`` crashed ``check``);
 * ``Loader`` refuses anchors and aliases (a 316-byte alias bomb expanded to
   351 MB), nesting past ``MAX_DEPTH`` (a 20,000-deep list crashed
   ``check``) and a key given twice (the last won, silently), naming both lines;
