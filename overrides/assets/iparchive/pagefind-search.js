@@ -431,6 +431,7 @@
     var status = form.querySelector(".ipa-search__status"), list = form.querySelector(".ipa-search__results");
     var lookupList = form.querySelector(".ipa-search__lookup");
     var more = form.querySelector(".ipa-search__more"), fbox = form.querySelector(".ipa-search__filters");
+    var UND = "und";  // the index's language (mkbuild.PAGEFIND_LANGUAGE)
     var pagefind = null, loading = null, seq = 0, state = null, selects = {}, filtersBuilt = null;
     // pages changed since their shard was indexed: their new version is in
     // the changes shard, the old one's page id in drop (its filter values in
@@ -447,14 +448,23 @@
         loading = import(new URL("pagefind/pagefind.js", base).href).then(function (pf) {
           pagefind = pf;
           return pf.options(opts).then(function () {
-            pf.init();
+            // Pagefind takes the query's language from <html lang>: for zh it
+            // splits a query word with the browser's word segmenter (侵权 ->
+            // 侵 权, both as prefixes), though the index has no such words
+            // (language "und", mkbuild.PAGEFIND_LANGUAGE).  The primary index
+            // reads lang once, here; each shard is told "und" itself.
+            var html = document.documentElement, lang = html.getAttribute("lang");
+            html.setAttribute("lang", UND);
+            try { pf.init(); } finally {
+              if (lang === null) html.removeAttribute("lang"); else html.setAttribute("lang", lang);
+            }
             return fetch(new URL("pagefind/iparchive-shards.json", base))
               .then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; });
           }).then(function (m) {
             patch.drop = new Set((m && m.drop) || []);
             patch.discount = (m && m.discount) || {};
             return Promise.all(((m && m.shards) || []).map(function (s) {
-              return pf.mergeIndex(new URL("pagefind/" + s, base).href, opts);
+              return pf.mergeIndex(new URL("pagefind/" + s, base).href, Object.assign({ language: UND }, opts));
             }));
           }).then(function () { return pf; });
         });
@@ -795,9 +805,10 @@
           return p.r.data().then(function (d) {
             if (mine !== seq) return;
             var hs = docHits(d, state.ts);
-            // Pagefind segments some query words itself (侵权 -> 侵 权, both as
-            // prefixes): its locations are then not the bigram's, which shows as
-            // occurrences the page's clauses do not have; the count is an upper bound
+            // a safety net: were Pagefind to split a query word itself (it did,
+            // 侵权 -> 侵 权, until load() gave it the index's language), its
+            // locations would not be the bigram's, which shows as occurrences
+            // the page's clauses do not have; the count is then an upper bound
             if (state.final && hs.reduce(function (a, h) { return a + h.sp.length; }, 0) !== p.occ) {
               state.final = false;
               state.why = "检索服务把检索词拆成了单字";
