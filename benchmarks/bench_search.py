@@ -547,32 +547,32 @@ def _pct(v: Optional[float]) -> str:
     return "—" if v is None else f"{v * 100:.1f}%"
 
 
+def engine_row(name: str, e: dict, engine: str, queries: str, filtered: bool, timing: str, download: str) -> str:
+    """One engine's row of ``table`` ('' when it answered no query with a truth)."""
+    if not e.get("n"):
+        return ""
+    flt = f"{_pct(e['recall_filtered'])} / {_pct(e['p10_filtered'])}" if filtered else "—"
+    return (f"| {name} | {engine} | {queries.format(n=e['n'])} | {_pct(e['recall'])} | {_pct(e['p10'])} | "
+            f"{_pct(e['p10_word_phrase'])} | {flt} | {timing} | {download} |")
+
+
 def table(results: list[dict]) -> str:
     head = ("| 文库 | 引擎 | 查询（有结果） | 召回率 | 前10准确率 | 词/短语 前10准确率 | 带筛选 召回/前10 | 首个结果 中位/最大 "
             "| 下载量 最大（未压缩 / gzip） |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     lines = [head]
     for r in results:
-        s = r["summary"]
+        s, ix = r["summary"], r.get("index_mb", {})
         name = f"{r['archive']}（{r['documents']} 篇，{r['clauses']} 条）"
-        c = s["cli"]
-        lines.append(f"| {name} | 命令行（{r['cli_backend']}） | {s['queries']}（{c['n']}） | {_pct(c['recall'])} | "
-                     f"{_pct(c['p10'])} | {_pct(c['p10_word_phrase'])} | "
-                     f"{_pct(c['recall_filtered'])} / {_pct(c['p10_filtered'])} | "
-                     f"{s['cli_ms']['median']:.0f} / p95 {s['cli_ms']['p95']:.0f} ms（进程内） | — |")
-        b = s.get("browser") or {}
-        if b.get("n"):
-            eng = "浏览器（Pagefind）" if r["mode"] == "pagefind" else "浏览器（Material 页面）"
-            fr, fb = s.get("first_result_s", {}), s.get("first_result_bytes", {})
-            lines.append(f"| {name} | {eng} | {b['n']} 条有结果 | {_pct(b['recall'])} | {_pct(b['p10'])} | "
-                         f"{_pct(b['p10_word_phrase'])} | {_pct(b['recall_filtered'])} / {_pct(b['p10_filtered'])} | "
-                         f"{fr.get('median', 0):.2f} / {fr.get('max', 0):.2f} s | "
-                         f"{fb.get('max', 0) / 1e6:.2f} / {fb.get('max_gzip', 0) / 1e6:.2f} MB |")
-        n = s.get("native") or {}
-        if n.get("n"):
-            ix = r.get("index_mb", {})
-            lines.append(f"| {name} | Pagefind 1.5.2 自带分词（对照，不分词的旧页面） | {n['n']} 条有结果 | "
-                         f"{_pct(n['recall'])} | {_pct(n['p10'])} | {_pct(n['p10_word_phrase'])} | — | — | "
-                         f"索引 {ix.get('pagefind_native')} MB（逐字索引 {ix.get('browser')} MB） |")
+        fr, fb = s.get("first_result_s", {}), s.get("first_result_bytes", {})
+        engines = [  # (summary key, engine, queries column, filtered?, timing, download)
+            ("cli", f"命令行（{r['cli_backend']}）", f"{s['queries']}（{s['cli']['n']}）", True,
+             f"{s['cli_ms']['median']:.0f} / p95 {s['cli_ms']['p95']:.0f} ms（进程内）", "—"),
+            ("browser", "浏览器（Pagefind）" if r["mode"] == "pagefind" else "浏览器（Material 页面）",
+             "{n} 条有结果", True, f"{fr.get('median', 0):.2f} / {fr.get('max', 0):.2f} s",
+             f"{fb.get('max', 0) / 1e6:.2f} / {fb.get('max_gzip', 0) / 1e6:.2f} MB"),
+            ("native", "Pagefind 1.5.2 自带分词（对照，不分词的旧页面）", "{n} 条有结果", False, "—",
+             f"索引 {ix.get('pagefind_native')} MB（逐字索引 {ix.get('browser')} MB）")]
+        lines += [row for key, *rest in engines if (row := engine_row(name, s.get(key) or {}, *rest))]
     lines += ["", "| 文库 | 首屏计数为最终（且等于标准） | ≤20 个文件的查询中需点击的 | 加载更多 最多点击 | 首屏 中位/最大 "
               "| 每次检索下载量 中位/最大 |", "| --- | --- | --- | --- | --- | --- |"]
     for r in results:
