@@ -75,7 +75,7 @@ from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
 from .write import GENERATED_DIRS, linkcheck, mkbuild
 from .write.linkcheck import split_problem as linkcheck_problem
 from .write.linkcheck import strip_links
-from .write.search_pages import read_common_chars, shard_count, write_shard_pages
+from .write.search_pages import shard_count, write_shard_pages
 
 LOCK_NAME = "build.lock"
 
@@ -382,8 +382,7 @@ class SiteBuild:
         job = self.shards
         try:
             job.wait()
-            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp,
-                                            common=read_common_chars(self.paths.cache / "pagefind-src"))
+            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp)
         finally:
             self.timings["pagefind"] = time.perf_counter() - self._t_browser
             self.timings["pagefind_shards"] = job.shards
