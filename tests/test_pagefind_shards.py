@@ -113,6 +113,8 @@ def test_shards_follow_a_stable_hash_of_the_id_and_the_archive_size(monkeypatch)
     monkeypatch.delenv(SHARD_ENV, raising=False)
     assert shard_count(1) == 1 and shard_count(search_pages.SHARD_DOCS) == 1
     assert shard_count(3490) == -(-3490 // search_pages.SHARD_DOCS)
+    # long texts get more shards: Pagefind's memory follows the text, not the count
+    assert shard_count(10, search_pages.SHARD_CHARS * 3 + 1) == 4 and shard_count(10, 100) == 1
     assert shard_of("govcn-041", 6) == 4 and shard_of("govcn-041", 12) == 10  # sha1, not the per-process hash()
     assert {shard_of(f"doc-{i}", 4) for i in range(40)} == {0, 1, 2, 3}
     monkeypatch.setenv(SHARD_ENV, "3")

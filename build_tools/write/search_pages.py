@@ -64,7 +64,7 @@ Two choices, both measured by ``make bench-search`` (benchmarks/bench_search.py)
 
 **Shards** (issue 16): Pagefind has no incremental mode, so the pages are
 split by a stable hash of the document id (``shard_of``: sha1(id) mod N) into
-``N = shard_count(documents)`` folders, ``<cache>/pagefind-src/<k>/notices/<id>.html``;
+``N = shard_count(documents, characters)`` folders, ``<cache>/pagefind-src/<k>/notices/<id>.html``;
 ``mkbuild.PagefindShards`` indexes only the shards whose pages changed, one
 after another, and the browser merges them (``pagefind-search.js``).  N grows
 with the archive, ``SHARD_DOCS`` documents a shard (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
@@ -108,6 +108,9 @@ NO_DATE = "0000-00-00"  # the sort key of a document without a date
 # 1.5 GB with a margin; the title slot (no 㐀 to ask for) saves one chunk a
 # shard.  Re-indexing one shard runs beside the rest of a rebuild.
 SHARD_DOCS = PAGEFIND_SHARD_DOCS
+# characters of indexed text a shard (search_chars): the whole corpus's 5
+# shards hold 3.5-4.0 M words each (one a character position) at 1.0-1.24 GB
+SHARD_CHARS = 4_500_000
 DIGESTS = "page-inputs.pickle"  # doc id -> page_inputs of its page on disk (write_shard_pages)
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
@@ -307,9 +310,19 @@ def shard_docs() -> int:
     return int(raw)
 
 
-def shard_count(documents: int) -> int:
-    """How many shards for an archive of ``documents`` (at least 1)."""
-    return max(1, -(-documents // shard_docs()))
+def search_chars(notices: Iterable[Notice]) -> int:
+    """Characters of what the search pages index: titles and clause texts
+    (a document's body when it has no clauses)."""
+    return sum(len(n.title or "") + sum(len(c.text) for c in n.walk()) + (0 if n.clauses else len(n.body or ""))
+               for n in notices)
+
+
+def shard_count(documents: int, characters: int = 0) -> int:
+    """How many shards for an archive of ``documents`` holding ``characters``
+    of indexed text (``search_chars``): at least one, at most ``shard_docs()``
+    documents and about ``SHARD_CHARS`` characters a shard (Pagefind's
+    memory follows the text, so an archive of long laws gets more shards)."""
+    return max(1, -(-documents // shard_docs()), -(-characters // SHARD_CHARS))
 
 
 def shard_of(doc_id: str, shards: int) -> int:
