@@ -67,8 +67,9 @@ split by a stable hash of the document id (``shard_of``: sha1(id) mod N) into
 ``N = shard_count(documents, characters)`` folders, ``<cache>/pagefind-src/<k>/notices/<id>.html``;
 ``mkbuild.PagefindShards`` indexes only the shards whose pages changed, one
 after another, and the browser merges them (``pagefind-search.js``).  N grows
-with the archive, ``SHARD_DOCS`` documents a shard (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
-overrides it; the tests use 3-4 to get several shards from the seeds)::
+with the archive: at most ``SHARD_DOCS`` documents (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
+overrides it; the tests use 3-4 to get several shards from the seeds) and
+about ``SHARD_CHARS`` characters of indexed text a shard::
 
     shard_count(3490) == 5           # SHARD_DOCS 700: 1.0-1.24 GB a shard
     shard_of("govcn-041", 3) == 1    # the same on every build and machine
