@@ -43,7 +43,7 @@ FORK_INDEX_MIN = 1000  # documents: the CLI index is built in a forked child bes
 
 LARGE_CLAUSES = 5000  # clauses: above it the site searches with Pagefind (≈ 7 MB of Material index, ~2 s)
 SEARCH_BACKEND_THRESHOLD = 10_000  # CLI index records: above it backend "auto" picks tantivy over Whoosh
-PAGEFIND_SHARD_DOCS = 1200  # documents a Pagefind shard (large archives)
+PAGEFIND_SHARD_DOCS = 700  # documents a Pagefind shard (large archives; write/search_pages.py says why 700)
 PAGEFIND_CHANGES_PERCENT = 5  # changed pages per 100 of a shard carried by the changes bundle before a re-index
 # Listing pages (document list, region/year/type/status pages, timelines) hold this many entries a page
 # (issue 29: one list of every document was 6.4 MB at 5x); page 1 keeps the listing's old URL.  An entry is

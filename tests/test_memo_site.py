@@ -118,15 +118,11 @@ def _links(html: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture()
-def clip_page(browser, served):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
-    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=served)
-    pg = ctx.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
-    yield pg
-    ctx.close()
+def clip_page(page, served):
+    """conftest's page, allowed to read and write the clipboard on the served
+    site (downloads are accepted by Playwright's default)."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served)
+    return page
 
 
 def test_copy_puts_a_link_beside_the_plain_citation(built, served, clip_page):
