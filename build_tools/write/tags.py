@@ -13,6 +13,7 @@ Every list of documents is paginated (``common.page_file``/``pager``,
 from __future__ import annotations
 
 import html
+import posixpath
 from collections import Counter
 from typing import Callable, Iterable, Optional
 
@@ -380,31 +381,48 @@ def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notic
 
 
 def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
-    """One page per unresolved external document, listing citing clauses."""
+    """The index of unresolved external documents (most cited first) and one
+    page per document listing its citing clauses; both in pages of
+    ``LIST_PAGE_SIZE`` entries (an external document, a citing document),
+    page 1 at its old URL (``tags/cited/<key>.html`` is linked from clauses)."""
     idx = "tags/cited/index.md"
     byid = {n.id: n for n in notices}
-    lines = [front("文库外被引文件"), "# 文库外被引文件 {#cited}", "",
-             "文库中的文件引用了以下尚未收录的文件。每页列出引用该文件的全部条款。", "",
-             "| 被引文件 | 文号 | 引用条款数 |", "| --- | --- | --- |"]
+    size = list_page_size()
     pages: Pages = {}
-    for key, ext in sorted(external.items(), key=lambda kv: (-len(kv[1].citing), kv[0])):
-        lines.append(f"| [{md_text(ext.title)}]({key}.md) | {md_text(ext.doc_number or '—')} | {len(ext.citing)} |")
+    ordered = sorted(external.items(), key=lambda kv: (-len(kv[1].citing), kv[0]))
+    chunks = split_pages(ordered, size)
+    for k, chunk in enumerate(chunks, 1):
+        here = page_file(idx, k)
+        rows = [f'<tr data-ext="{esc(key)}"><td><a href="{esc(posixpath.relpath(f"tags/cited/{key}.html", posixpath.dirname(here)))}">'
+                f'{_text(ext.title)}</a></td><td>{_text(ext.doc_number or "—")}</td><td>{len(ext.citing)}</td></tr>'
+                for key, ext in chunk]
+        nav = pager(idx, k, len(chunks), len(ordered))
+        lines = [front(page_title("文库外被引文件", k)), "# 文库外被引文件 {#cited}", "",
+                 "文库中的文件引用了以下尚未收录的文件。每页列出引用该文件的全部条款。", ""]
+        table = ["<table><thead><tr><th>被引文件</th><th>文号</th><th>引用条款数</th></tr></thead><tbody>",
+                 *rows, "</tbody></table>"]
+        lines += nav + (raw_block(table) if rows else ["（暂无）", ""]) + nav
+        pages[here] = "\n".join(lines) + "\n"
+    for key, ext in ordered:
         page = f"tags/cited/{key}.md"
-        body = [front(ext.title), f"# {md_text(ext.title)} {{#ext}}", ""]
-        if ext.doc_number:
-            body += [f"文号：{md_text(ext.doc_number)}", ""]
-        if ext.ambiguous:  # issue 13: same title, no 文号 or date printed
-            body += ["!!! note \"可能不止一件文件\"", "    以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。", ""]
-        body += [f"[文库外被引文件]({md_link(page, idx)}) · 本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。", ""]
         per_doc: dict[str, list[str]] = {}
         for c in ext.citing:
             if c.source_id in byid:
                 per_doc.setdefault(c.source_id, []).append(c.clause_id)
-        body += raw_block(['<div class="theme-region">',
-                           *(clause_block(page, byid[d], list(dict.fromkeys(cids))) for d, cids in per_doc.items()),
-                           "</div>"])
-        pages[page] = "\n".join(body) + "\n"
-    pages[idx] = "\n".join(lines) + "\n"
+        doc_chunks = split_pages(list(per_doc.items()), size)
+        for k, chunk in enumerate(doc_chunks, 1):
+            here = page_file(page, k)
+            body = [front(page_title(ext.title, k)), f"# {md_text(ext.title)} {{#ext}}", ""]
+            if ext.doc_number:
+                body += [f"文号：{md_text(ext.doc_number)}", ""]
+            if ext.ambiguous:  # issue 13: same title, no 文号 or date printed
+                body += ["!!! note \"可能不止一件文件\"", "    以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。", ""]
+            body += [f"[文库外被引文件]({md_link(here, idx)}) · 本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。", ""]
+            nav = pager(page, k, len(doc_chunks), len(per_doc))
+            body += nav + raw_block(['<div class="theme-region">',
+                                     *(clause_block(here, byid[d], list(dict.fromkeys(cids))) for d, cids in chunk),
+                                     "</div>"]) + nav
+            pages[here] = "\n".join(body) + "\n"
     return pages
 
 
