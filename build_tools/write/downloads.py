@@ -4,10 +4,8 @@ For every document, four files a lawyer can take away:
 
 * ``<id>.txt`` — the normalised text (``Notice.body``, as the clause tree
   reproduces it) under a header with the citation and permanent address;
-* ``<id>.md.txt`` — Markdown with every clause id as an anchor
-  (``<a id="s2-3"></a>``), so a link ``#s2-3`` works in the copy too; the
-  page's link saves it as ``<id>.md`` (MkDocs would render a ``.md`` under
-  docs/ as a page, hence the served name);
+* ``<id>.md`` — Markdown with every clause id as an anchor
+  (``<a id="s2-3"></a>``), so a link ``#s2-3`` works in the copy too;
 * ``<id>.json`` — the document's record, the same object as in
   ``data/archive.json`` (``exports.document``);
 * ``<id>.docx`` — a Word file (python-docx's package), since memos are
@@ -20,6 +18,16 @@ For every document, four files a lawyer can take away:
   number links to the clause's canonical URL (a clause without one, a 款,
   ends with a ¶ link), numbers apart from the text (「第一条　为了…」:
   lawrefbook laws print 「第一条为了…」, ``split_number``).
+
+Issue 29 (site bytes per document): the TXT and Markdown files are made in
+the browser from the JSON record (``site.js``, ``makeDownload``) with the
+same bytes as :func:`text_file` and :func:`markdown_file`; the page carries
+their header lines (``data-head``).  They were the clause text twice more
+(~32 KB a document).  Only a TXT the clauses do not give back byte for
+byte (run-in items split off one body line: 「…问题：一是…；二是…」,
+``cn-2005-89c3d8``, ``yunnan-nd-82fc80``; 3 of 115 documents) is still
+written as a file (:func:`text_on_demand`).  The Markdown is always made in
+the browser: it is built from the clauses alone.
 
 The Word file is rebuilt only when its content changes: the digest of its
 inputs is kept in the zip comment (python-docx stamps times into the
@@ -58,13 +66,49 @@ def word_bookmark(clause_id: str) -> str:
     return (name if name[:1].isalpha() else "c_" + name)[:40]
 
 
+# kinds of the downloads made in the browser, and the name each is saved as
+ON_DEMAND = {"txt": ".txt", "md": ".md"}
+# str.strip()'s whitespace (site.js strips the same characters: JS trim() differs on U+001C-U+001F, U+FEFF)
+PY_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
+           "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def record_path(doc_id: str) -> str:
+    """Site-relative path of a document's JSON record (the .json download)."""
+    return f"{DOWNLOAD_DIR}/{doc_id}.json"
+
+
 def download_files(doc_id: str) -> list[tuple[str, str, str]]:
-    """(site-relative path, file name to save as, Chinese label) per download."""
+    """(site-relative path, file name to save as, Chinese label) per download.
+    The TXT and Markdown are made in the browser from the JSON record (the
+    path given is the record's); :func:`written_files` says which are files."""
     base = f"{DOWNLOAD_DIR}/{doc_id}"
-    return [(f"{base}.txt", f"{doc_id}.txt", "纯文本（TXT）"),
-            (f"{base}.md.txt", f"{doc_id}.md", "Markdown（含条款编号）"),
-            (f"{base}.json", f"{doc_id}.json", "数据记录（JSON）"),
+    return [(record_path(doc_id), f"{doc_id}.txt", "纯文本（TXT）"),
+            (record_path(doc_id), f"{doc_id}.md", "Markdown（含条款编号）"),
+            (record_path(doc_id), f"{doc_id}.json", "数据记录（JSON）"),
             (f"{base}.docx", f"{doc_id}.docx", "Word 文档（含引用信息）")]
+
+
+def clause_text(n: Notice) -> str:
+    """The text as the browser makes it from the record: every clause's text
+    stripped, the empty ones left out, one per line."""
+    return "\n".join(t for t in (c.text.strip(PY_SPACE) for c in n.walk()) if t)
+
+
+def text_on_demand(n: Notice) -> bool:
+    """Does the browser's TXT (:func:`clause_text`) give :func:`text_file`'s bytes?"""
+    return clause_text(n) == n.body.strip()
+
+
+def text_path(doc_id: str) -> str:
+    """Where a TXT the browser cannot make is written."""
+    return f"{DOWNLOAD_DIR}/{doc_id}.txt"
+
+
+def written_files(n: Notice) -> list[str]:
+    """Site-relative paths of the download files written for ``n``: its JSON
+    record, its Word file and, when the browser cannot make it, its TXT."""
+    return [record_path(n.id), f"{DOWNLOAD_DIR}/{n.id}.docx"] + ([] if text_on_demand(n) else [text_path(n.id)])
 
 
 def attachment_files(n: Notice) -> list[tuple[str, str, Attachment]]:
@@ -355,13 +399,14 @@ def write_docx(path: Path, n: Notice, site_url: str, record: str, gbt: str) -> b
 
 
 def write_document_downloads(n: Notice, docs_dir: Path, site_url: str, record: str, gbt: str) -> list[Path]:
-    """One document's four downloads (``record``: its one-line JSON record,
-    ``exports.document``); the write stage calls it per document, in worker
-    processes on large archives."""
-    paths = [Path(docs_dir) / p for p, _, _ in download_files(n.id)]
-    txt, md, js, docx = paths
-    write_if_changed(txt, text_file(n, site_url))
-    write_if_changed(md, markdown_file(n, site_url))
+    """One document's download files (``record``: its one-line JSON record,
+    ``exports.document``; the TXT only when the browser cannot make it, the
+    Markdown always in the browser); the write stage calls it per document,
+    in worker processes on large archives."""
+    paths = [Path(docs_dir) / p for p in written_files(n)]
+    js, docx, *txt = paths
     write_if_changed(js, record + "\n")
     write_docx(docx, n, site_url, record, gbt)
+    if txt:
+        write_if_changed(txt[0], text_file(n, site_url))
     return paths + write_attachment_files(n, docs_dir)

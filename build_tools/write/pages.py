@@ -46,7 +46,7 @@ from typing import Optional
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import attachment_files, download_files
+from .downloads import ON_DEMAND, attachment_files, download_files, header_lines, text_on_demand, text_path
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -479,12 +479,25 @@ def legislation_jsonld(n: Notice, url: Optional[str]) -> dict:
     return d
 
 
-def downloads_html(n: Notice, page: str) -> str:
-    """Links to this document's files under ``data/notices/`` (``downloads``)."""
-    links = []
+def downloads_html(n: Notice, page: str, site_url: str) -> str:
+    """Links to this document's downloads (``downloads``): the JSON record
+    and the Word file are files under ``data/notices/``; the TXT and Markdown
+    are made by site.js from the record (``data-make``; hidden until it runs,
+    ``data-head``: their header lines), unless the TXT is a file of its own."""
+    files, made = [], []
+    on_demand = text_on_demand(n)
     for rel_path, name, label in download_files(n.id):
-        links.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
-    return f'<p class="downloads" data-search-exclude>下载本文件：{" · ".join(links)}</p>'
+        kind = name.rsplit(".", 1)[1]
+        if kind == "txt" and not on_demand:
+            rel_path = text_path(n.id)
+        elif kind in ON_DEMAND:
+            made.append(f' · <a class="download" href="{esc(rel(page, rel_path))}" data-make="{kind}" '
+                        f'download="{esc(name)}">{label}</a>')
+            continue
+        files.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
+    head = json.dumps(header_lines(n, site_url), ensure_ascii=False)
+    return (f'<p class="downloads" data-search-exclude data-head="{esc(head)}">下载本文件：{" · ".join(files)}'
+            f'<span class="downloads-made" hidden>{"".join(made)}</span><span class="download-note" hidden></span></p>')
 
 
 ATT_KIND = {".pdf": "PDF", ".doc": "Word", ".docx": "Word", ".wps": "WPS", ".xls": "Excel", ".xlsx": "Excel",
@@ -551,7 +564,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     ld = json_for_script(legislation_jsonld(n, permanent_url(site_url, page) if site_url else None))
     head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>', facets_html(n),
             f'<script type="application/ld+json">{ld}</script>',
-            card, works.version_box(n, enrichment, page), *_banners(n, shown), downloads_html(n, page), attachments_html(n, page), outline_html(n), _stripped(n),
+            card, works.version_box(n, enrichment, page), *_banners(n, shown), downloads_html(n, page, site_url), attachments_html(n, page), outline_html(n), _stripped(n),
             '<p class="print-footer" data-search-exclude>本页永久地址：'
             f'<span class="print-url">{esc(url) if site_url else ""}</span>'
             '　获取日期：<span class="print-date"></span></p>',

@@ -16,6 +16,11 @@
  * 7. The copy buttons of item 2 are made here, once per clause heading
  *    (.clause-head > .clause-tools, before memo.js adds 摘录 to it): written
  *    into the page they were 300 bytes a clause (issue 29).
+ * 8. 纯文本（TXT） and Markdown downloads made here from the document's JSON
+ *    record (.downloads[data-head]: their header lines), byte for byte what
+ *    write/downloads.text_file / markdown_file make; written as files they
+ *    were the text twice more (issue 29).  Hidden until this runs; from
+ *    file:// (no fetch) a note says to open the archive with iparchive serve.
  */
 (function () {
   "use strict";
@@ -304,6 +309,78 @@
     apply();
   }
 
+  // str.strip()'s whitespace (write/downloads.PY_SPACE); JS trim() differs on U+001C-U+001F and U+FEFF
+  var SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  var STRIP = new RegExp("^" + SPACE + "+|" + SPACE + "+$", "g");
+  // clause kinds whose first line is bold in the Markdown (write/downloads.DOCX_HEADINGS)
+  var HEADINGS = ["heading", "part", "chapter", "section", "subchapter", "attachment"];
+
+  function strip(s) { return (s || "").replace(STRIP, ""); }
+
+  function walk(clauses, out) {
+    (clauses || []).forEach(function (c) { out.push(c); walk(c.children, out); });
+    return out;
+  }
+
+  function textFile(rec, head) {
+    var body = walk(rec.clauses, []).map(function (c) { return strip(c.text); })
+      .filter(function (t) { return t; }).join("\n");
+    return [rec.title, ""].concat(head, ["", new Array(21).join("\u2014"), "", body, ""]).join("\n");
+  }
+
+  function markdownFile(rec, head) {
+    var out = ["# " + rec.title, ""].concat(head.map(function (l) { return "- " + l; }), [""]);
+    walk(rec.clauses, []).forEach(function (c) {
+      out.push('<a id="' + c.id + '"></a>');
+      var text = strip(c.text);
+      if (!text) out.push("\uff08" + c.label + "\uff09");
+      else text.split("\n").forEach(function (line, i) {
+        out.push(i === 0 && HEADINGS.indexOf(c.kind) >= 0 ? "**" + line + "**" : line);
+      });
+      out.push("");
+    });
+    return out.join("\n");
+  }
+
+  function save(name, text, type) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: type }));
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
+  }
+
+  function madeDownloads() {
+    var box = document.querySelector(".downloads[data-head]");
+    if (!box) return;
+    var head;
+    try { head = JSON.parse(box.dataset.head); } catch (e) { return; }
+    var made = box.querySelector(".downloads-made"), note = box.querySelector(".download-note");
+    if (made) made.hidden = false;
+    box.addEventListener("click", function (e) {
+      var a = e.target.closest ? e.target.closest("a[data-make]") : null;
+      if (!a) return;
+      e.preventDefault();
+      var md = a.dataset.make === "md";
+      fetch(a.href).then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      }).then(function (rec) {
+        save(a.getAttribute("download"), md ? markdownFile(rec, head) : textFile(rec, head),
+             md ? "text/markdown;charset=utf-8" : "text/plain;charset=utf-8");
+        if (note) note.hidden = true;
+      }).catch(function () {
+        if (!note) return;
+        note.hidden = false;
+        note.textContent = location.protocol === "file:"
+          ? "（本地副本中浏览器不能读取数据记录，无法生成该文件：请用 iparchive serve 打开本文库后下载，或下载 JSON 数据记录）"
+          : "（读取数据记录失败，请稍后重试）";
+      });
+    });
+  }
+
   clauseTools();
   window.addEventListener("hashchange", highlight);
   highlight();
@@ -311,5 +388,6 @@
   lazyOutline();
   printFooter();
   docFilter();
+  madeDownloads();
   window.addEventListener("beforeprint", printFooter);
 })();
