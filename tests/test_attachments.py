@@ -25,6 +25,7 @@ from build_tools.cli import main
 from build_tools.errors import SourceError
 from build_tools.metadata import load_notice
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
+from build_tools.write.downloads import read_record_file
 from build_tools.read import decode, read_file
 from conftest import ROOT
 
@@ -201,7 +202,7 @@ def yaml_id(side: Path) -> str:
 
 def _record(archive, key: str) -> dict:
     doc = archive["ids"][key]
-    return json.loads((archive["paths"].site / "data" / "notices" / f"{doc}.json").read_text(encoding="utf-8"))
+    return json.loads(read_record_file(archive["paths"].site / "data" / "notices" / f"{doc}.json.gz"))
 
 
 def test_add_stores_the_files_beside_the_page_and_maps_them_in_the_sidecar(archive):

@@ -19,7 +19,7 @@ from build_tools.pipeline import load_documents
 from build_tools.siteurl import SITE_URL_ENV, SiteUrlAction, site_url_setting
 from build_tools.write import write_docs
 from build_tools.write.common import LOCAL_COPY_BUILD_NOTE, type_family
-from build_tools.write.downloads import markdown_file, text_file, text_on_demand
+from build_tools.write.downloads import markdown_file, read_record_file, text_file, text_on_demand
 from build_tools.write.pages import gbt_prefix, outline_entries
 from factories import clause, notice
 from support.loaders import real_notices
@@ -133,7 +133,7 @@ def test_doc_types_fold_into_one_vocabulary(govcn):
     assert (docs / "tags" / "type" / "han.md").read_text(encoding="utf-8").count('<li><a href="../../notices/') == 8
     guide = next(n for n in notices if n.doc_type == "指导意见")
     assert _card(_page(docs, guide.id))["文种"] == "意见（原文作“指导意见”）"
-    record = json.loads((docs / "data" / "notices" / f"{guide.id}.json").read_text(encoding="utf-8"))
+    record = json.loads(read_record_file(docs / "data" / "notices" / f"{guide.id}.json.gz"))
     assert record["doc_type"] == "指导意见" and record["doc_type_normalised"] == "意见"
 
 
@@ -296,12 +296,12 @@ def test_downloads_of_every_seed(seed_docs):
         assert any(p.startswith(f"生成日期：{datetime.date.today().isoformat()}") for p in paras)
         assert doc.core_properties.title == n.title
         assert Path(f"{base}.docx").stat().st_size < 40_000 + 60 * len(n.body)  # trimmed styles: ~10 KB + text
-        assert json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))["url"] == f"{URL}/notices/{n.id}.html"
+        assert json.loads(read_record_file(f"{base}.json.gz"))["url"] == f"{URL}/notices/{n.id}.html"
         page = _page(docs, n.id)
-        for ext, name in ((".json", "json"), (".docx", "docx")) + (() if text_on_demand(n) else ((".txt", "txt"),)):
+        for ext, name in ((".docx", "docx"),) + (() if text_on_demand(n) else ((".txt", "txt"),)):
             assert f'href="../data/notices/{n.id}{ext}" download="{n.id}.{name}"' in page
-        for name in ("md",) + (("txt",) if text_on_demand(n) else ()):  # made by site.js from the record
-            assert f'href="../data/notices/{n.id}.json" data-make="{name}" download="{n.id}.{name}"' in page
+        for name in ("md", "json") + (("txt",) if text_on_demand(n) else ()):  # made by site.js from the record
+            assert f'href="../data/notices/{n.id}.json.gz" data-make="{name}" download="{n.id}.{name}"' in page
 
 
 def test_word_files_are_rewritten_only_when_their_content_changes(seeds, tmp_path):

@@ -169,7 +169,7 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
     issue 29); the JSON and Word files and a TXT kept as a file are the
     site's bytes.  From file:// the made links say to use iparchive serve."""
     from build_tools.serve import background_server
-    from build_tools.write.downloads import markdown_file, text_file, text_on_demand
+    from build_tools.write.downloads import markdown_file, read_record_file, text_file, text_on_demand
 
     site = built_site["site"]
     httpd, base = background_server(site)
@@ -180,7 +180,7 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
             box = page.locator("p.downloads")
             assert box.locator(".downloads-made").is_visible()
             want = {f"{n.id}.txt": text_file(n, "").encode("utf-8"), f"{n.id}.md": markdown_file(n, "").encode("utf-8"),
-                    f"{n.id}.json": (site / f"data/notices/{n.id}.json").read_bytes(),
+                    f"{n.id}.json": read_record_file(site / f"data/notices/{n.id}.json.gz"),
                     f"{n.id}.docx": (site / f"data/notices/{n.id}.docx").read_bytes()}
             links = box.locator("a.download")
             assert links.count() == 4, n.id
@@ -197,6 +197,9 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
         httpd.server_close()
     n = built_site["notices"][0]
     page.goto((site / f"notices/{n.id}.html").resolve().as_uri())
+    json_link = page.locator("p.downloads a.download", has_text="数据记录")
+    assert json_link.get_attribute("download") == f"{n.id}.json.gz"  # the record itself, compressed
+    assert _download(page, json_link) == (site / f"data/notices/{n.id}.json.gz").read_bytes()
     page.locator("a[data-make=md]").click()
     page.wait_for_function("() => !document.querySelector('.download-note').hidden")
     assert "iparchive serve" in page.locator(".download-note").inner_text()

@@ -25,6 +25,7 @@ from typing import Optional
 
 from ..fsutil import write_cache_bytes
 from ..models import Clause, Notice
+from .downloads import read_record_file
 from .common import ThemeIndex, notice_path, permanent_url, type_family, write_if_changed
 from .xrefs import Citing
 
@@ -173,7 +174,7 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
         for k, f in enumerate(record_files):
             if k:
                 out.write(b",\n")
-            out.write(f.read_bytes().rstrip(b"\n"))
+            out.write(read_record_file(f).rstrip(b"\n"))  # gzipped .json.gz (issue 29)
         out.write(b"\n ]\n}\n")
     if here and not (known and known.get("dest") == here) and filecmp.cmp(tmp, dest, shallow=False):
         tmp.unlink()  # no key for this archive yet: compared once

@@ -16,11 +16,13 @@
  * 7. The copy buttons of item 2 are made here, once per clause heading
  *    (.clause-head > .clause-tools, before memo.js adds 摘录 to it): written
  *    into the page they were 300 bytes a clause (issue 29).
- * 8. 纯文本（TXT） and Markdown downloads made here from the document's JSON
- *    record (.downloads[data-head]: their header lines), byte for byte what
+ * 8. JSON, 纯文本（TXT） and Markdown downloads made here from the document's
+ *    gzipped JSON record (data/notices/<id>.json.gz; .downloads[data-head]:
+ *    the header lines): the record's text, and byte for byte what
  *    write/downloads.text_file / markdown_file make; written as files they
- *    were the text twice more (issue 29).  Hidden until this runs; from
- *    file:// (no fetch) a note says to open the archive with iparchive serve.
+ *    were the text three times more (issue 29).  Hidden until this runs; from
+ *    file:// (no fetch) the JSON link gives the .json.gz itself and a note
+ *    says to open the archive with iparchive serve for the others.
  */
 (function () {
   "use strict";
@@ -352,30 +354,55 @@
     setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
   }
 
+  // the record's text: gzipped (data/notices/<id>.json.gz), unless a server already
+  // undid the gzip (Content-Encoding for .gz) or the file is plain JSON
+  function recordText(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.arrayBuffer();
+    }).then(function (buf) {
+      var b = new Uint8Array(buf);
+      if (b.length > 1 && b[0] === 0x1f && b[1] === 0x8b) {
+        var stream = new Blob([buf]).stream().pipeThrough(new DecompressionStream("gzip"));
+        return new Response(stream).text();
+      }
+      return new TextDecoder("utf-8").decode(b);
+    });
+  }
+
   function madeDownloads() {
     var box = document.querySelector(".downloads[data-head]");
     if (!box) return;
     var head;
     try { head = JSON.parse(box.dataset.head); } catch (e) { return; }
     var made = box.querySelector(".downloads-made"), note = box.querySelector(".download-note");
+    if (location.protocol === "file:") {  // no fetch here: the record itself, compressed
+      var js = box.querySelector("a[data-make=json]");
+      if (js) {
+        js.removeAttribute("data-make");
+        js.setAttribute("download", js.getAttribute("download") + ".gz");
+        js.textContent += "（gzip 压缩）";
+      }
+    }
     if (made) made.hidden = false;
     box.addEventListener("click", function (e) {
       var a = e.target.closest ? e.target.closest("a[data-make]") : null;
       if (!a) return;
       e.preventDefault();
-      var md = a.dataset.make === "md";
-      fetch(a.href).then(function (r) {
-        if (!r.ok) throw new Error(String(r.status));
-        return r.json();
-      }).then(function (rec) {
-        save(a.getAttribute("download"), md ? markdownFile(rec, head) : textFile(rec, head),
-             md ? "text/markdown;charset=utf-8" : "text/plain;charset=utf-8");
+      var kind = a.dataset.make;
+      recordText(a.href).then(function (text) {
+        if (kind === "json") save(a.getAttribute("download"), text, "application/json;charset=utf-8");
+        else {
+          var rec = JSON.parse(text);
+          save(a.getAttribute("download"), kind === "md" ? markdownFile(rec, head) : textFile(rec, head),
+               kind === "md" ? "text/markdown;charset=utf-8" : "text/plain;charset=utf-8");
+        }
         if (note) note.hidden = true;
       }).catch(function () {
         if (!note) return;
         note.hidden = false;
         note.textContent = location.protocol === "file:"
-          ? "（本地副本中浏览器不能读取数据记录，无法生成该文件：请用 iparchive serve 打开本文库后下载，或下载 JSON 数据记录）"
+          ? "（本地副本中浏览器不能读取数据记录，无法生成该文件：请用 iparchive serve 打开本文库后下载，或下载压缩的 JSON 数据记录）"
           : "（读取数据记录失败，请稍后重试）";
       });
     });
