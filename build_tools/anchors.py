@@ -226,12 +226,23 @@ def load_history(path: Path | str) -> dict[str, dict[str, list[dict]]]:
     return data
 
 
+def read_archive(data_dir: Path) -> Optional[dict]:
+    """A built site's ``data/archive.json.gz`` (gzipped since issue 29), else an
+    older site's ``archive.json``, parsed; None when neither is there.  Raises
+    OSError or ValueError (EOFError included) on a damaged file."""
+    for name in ("archive.json.gz", "archive.json"):
+        p = Path(data_dir) / name
+        if p.is_file():
+            raw = p.read_bytes()
+            return json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    return None
+
+
 def _published_texts(lock_path: Path) -> dict[tuple[str, str], str]:
     """(doc, clause) -> text of the last published site next to ``source_texts``."""
-    archive = lock_path.parent.parent / "site" / "data" / "archive.json"
     try:
-        docs = json.loads(archive.read_text(encoding="utf-8")).get("documents", [])
-    except (OSError, ValueError):
+        docs = (read_archive(lock_path.parent.parent / "site" / "data") or {}).get("documents", [])
+    except (OSError, ValueError, EOFError):
         return {}
     out: dict[tuple[str, str], str] = {}
 

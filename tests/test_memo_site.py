@@ -67,7 +67,7 @@ def test_serve_sends_every_text_download_as_utf8(built, served):
                 checked += 1
     css = next((site / "assets" / "stylesheets").glob("main.*.min.css")).relative_to(site)
     for rel, kind in (("index.html", "text/html"), (str(css), "text/css"), ("assets/iparchive/site.js", "text/javascript"),
-                      ("sitemap.xml", "application/xml"), ("data/archive.json", "application/json")):
+                      ("sitemap.xml", "application/xml")):
         h, _ = _get(f"{served}/{rel}", None)
         assert h["Content-Type"] == f"{kind}; charset=utf-8", rel
     h, _ = _get(f"{served}/assets/images/favicon.png", None)

@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from build_tools.enrich import enrich_all
 from build_tools.pipeline import load_documents
 from build_tools.siteurl import SITE_URL_ENV, SiteUrlAction, site_url_setting
+from build_tools.anchors import read_archive
 from build_tools.write import write_docs
 from build_tools.write.common import LOCAL_COPY_BUILD_NOTE, type_family
 from build_tools.write.downloads import markdown_file, read_record_file, text_file, text_on_demand
@@ -246,7 +247,7 @@ def test_site_url_reaches_pages_archive_feed_and_downloads(seed_docs):
     km = _by_source(byid, "002_")
     assert f'data-url="{URL}/notices/{km.id}.html"' in _page(docs, km.id)
     assert "data-local-copy" not in _page(docs, km.id) and stats.site_url == URL
-    archive = json.loads((docs / "data" / "archive.json").read_text(encoding="utf-8"))
+    archive = read_archive(docs / "data")
     assert archive["site_url"] == URL
     doc = next(d for d in archive["documents"] if d["id"] == km.id)
     def walk(cs):
@@ -270,7 +271,7 @@ def test_without_site_url_the_build_says_so_once(seeds, tmp_path, monkeypatch, c
     km = next(n for n in notices if n.source_file.startswith("002_"))
     md = _page(tmp_path / "docs", km.id)
     assert 'data-local-copy="本地副本链接，仅本机可用"' in md and f'data-url="{km.id}.html"' in md
-    assert json.loads((tmp_path / "docs" / "data" / "archive.json").read_text(encoding="utf-8"))["site_url"] is None
+    assert read_archive(tmp_path / "docs" / "data")["site_url"] is None
 
 
 # ------------------------------------------------------------------ downloads

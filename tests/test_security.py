@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
+from build_tools.anchors import read_archive
 from build_tools.cli import safe_text
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
 from build_tools.write.common import safe_url
@@ -967,7 +968,7 @@ def test_files_dated_ahead_never_keep_old_text(archive, monkeypatch, mode):
     for _ in range(2):  # and stays right on the build after
         rep, msgs = _build(archive, index=False)
         assert rep.ok, msgs
-        doc = next(d for d in json.loads((archive.site / "data" / "archive.json").read_text(encoding="utf-8"))["documents"]
+        doc = next(d for d in read_archive(archive.site / "data")["documents"]
                    if d["source_file"] == law.name)
         assert "本句为更正后的文字" in (archive.site / "notices" / f"{doc['id']}.html").read_text(encoding="utf-8")
         assert "本句为更正后的文字" in json.dumps(doc, ensure_ascii=False)

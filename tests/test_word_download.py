@@ -180,7 +180,7 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
             box = page.locator("p.downloads")
             assert box.locator(".downloads-made").is_visible()
             want = {f"{n.id}.txt": text_file(n, "").encode("utf-8"), f"{n.id}.md": markdown_file(n, "").encode("utf-8"),
-                    f"{n.id}.json": read_record_file(site / f"data/notices/{n.id}.json.gz"),
+                    f"{n.id}.json": read_record_file(site / f"data/notices/{n.id}.json.gz") + b"\n",
                     f"{n.id}.docx": (site / f"data/notices/{n.id}.docx").read_bytes()}
             links = box.locator("a.download")
             assert links.count() == 4, n.id

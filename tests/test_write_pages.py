@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from build_tools.anchors import read_archive
 from build_tools.models import Goal, Reference, Target
 from build_tools.enrich.themes import tag_clauses
 from build_tools.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
@@ -245,16 +246,43 @@ def test_a_reference_links_to_the_cited_clause_and_back(tmp_path):
     assert "同地区" in bmd and 'href="../notices/nasty.html"' in bmd
     amd = (docs / "notices" / "nasty.md").read_text(encoding="utf-8")
     assert 'href="../notices/b.html#s1"' in amd  # 被引用
-    data = json.loads((docs / "data" / "archive.json").read_text(encoding="utf-8"))
+    data = read_archive(docs / "data")
     nasty = next(d for d in data["documents"] if d["id"] == "nasty")
     assert nasty["cited_by"][0]["source_id"] == "b"
+
+
+def test_the_gzipped_archive_is_the_records_as_written_and_unzips_to_the_archive_json_of_before(site):
+    """Issue 29: data/archive.json.gz holds each record file's own gzip member
+    (no recompression) and unzips (gzip, as zcat does) to exactly what
+    ``exports.dump_archive`` writes; no uncompressed archive.json is left."""
+    import gzip
+
+    from build_tools.write.downloads import read_record_file
+    from build_tools.write.exports import ARCHIVE_NAME
+
+    notices, docs, _ = site
+    raw = (docs / "data" / ARCHIVE_NAME).read_bytes()
+    assert not (docs / "data" / "archive.json").exists()
+    records = sorted((docs / "data" / "notices").glob("*.json.gz"))
+    assert len(records) == len(notices)
+    for f in records:
+        assert f.read_bytes() in raw  # the member as written
+        assert not read_record_file(f).endswith(b"\n") and b"\n" not in read_record_file(f)  # one line
+    text = gzip.decompress(raw).decode("utf-8")
+    heads = json.loads(text)
+    assert [d["id"] for d in heads["documents"]] == sorted(n.id for n in notices)
+    # each record one line of the documents list, as archive.json had them
+    lines = text.split("\n")
+    assert all(read_record_file(f).decode("utf-8") in lines[lines.index(' "documents": [') + 1:] or
+               read_record_file(f).decode("utf-8") + "," in lines for f in records)
+    assert text.endswith("\n ]\n}\n") and len(raw) < len(text.encode("utf-8")) / 3
 
 
 def test_archive_json_export_follows_its_schema(site):
     """All 11 documents: clause ids in reading order, permanent clause URLs,
     the schema's required keys, every reference exported."""
     notices, docs, _ = site
-    data = json.loads((docs / "data" / "archive.json").read_text(encoding="utf-8"))
+    data = read_archive(docs / "data")
     assert data["schema_version"] == SCHEMA_VERSION and data["count"] == len(notices)
     schema = json.loads((docs / "data" / "archive.schema.json").read_text(encoding="utf-8"))
     assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION

@@ -11,6 +11,7 @@ import pytest
 from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
+from build_tools.anchors import read_archive  # noqa: E402
 from build_tools.write import linkcheck  # noqa: E402
 
 from support.htmlscan import assert_scans_agree, linkcheck_module, lxml_scan  # noqa: E402
@@ -158,7 +159,7 @@ def test_offline_assets_are_local(built):
 
 def test_exports_in_site(built):
     site = built["site"]
-    data = json.loads((site / "data" / "archive.json").read_text(encoding="utf-8"))
+    data = read_archive(site / "data")
     assert data["count"] == len(built["notices"])
     assert (site / "data" / "feed.xml").read_bytes().startswith(b"<?xml")
 

@@ -86,9 +86,11 @@ def record_path(doc_id: str) -> str:
 
 
 def record_bytes(record: str) -> bytes:
-    """The record file: ``record`` and a newline, gzipped with no name and no
-    time in its header (the same record gives the same bytes)."""
-    return gzip.compress((record + "\n").encode("utf-8"), RECORD_GZIP_LEVEL, mtime=0)
+    """The record file: ``record`` (one line, no newline: ``exports.stream_archive``
+    puts the file as it is into archive.json.gz), gzipped with no name and no
+    time in its header (the same record gives the same bytes).  The JSON
+    download is this text and a newline (site.js)."""
+    return gzip.compress(record.encode("utf-8"), RECORD_GZIP_LEVEL, mtime=0)
 
 
 def read_record_file(path: Path) -> bytes:

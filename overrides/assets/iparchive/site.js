@@ -391,7 +391,7 @@
       e.preventDefault();
       var kind = a.dataset.make;
       recordText(a.href).then(function (text) {
-        if (kind === "json") save(a.getAttribute("download"), text, "application/json;charset=utf-8");
+        if (kind === "json") save(a.getAttribute("download"), text + "\n", "application/json;charset=utf-8");
         else {
           var rec = JSON.parse(text);
           save(a.getAttribute("download"), kind === "md" ? markdownFile(rec, head) : textFile(rec, head),
