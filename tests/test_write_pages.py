@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -218,17 +219,27 @@ def test_theme_pages_list_every_tagged_clause(site):
 
 
 def test_external_document_pages_list_every_citing_clause(site):
-    """Every document the archive cites but does not hold (43 here) has a page
-    listing each citing clause."""
+    """Every document the archive cites but does not hold (43 here) has a
+    section (``#ext-…``) on the page of its key's group listing each citing
+    clause, linked from the cited list and from each citing clause; its old
+    page sends there (issue 29)."""
+    from build_tools.write.common import cited_group
+
     notices, docs, stats = site
     keys = {r.external_key for n in notices for r in n.references if r.external_key and not r.target_id}
     assert stats.external == len(keys) == 43
+    index = (docs / "tags" / "cited" / "index.md").read_text(encoding="utf-8")
     for key in keys:
-        text = (docs / "tags" / "cited" / f"{key}.md").read_text(encoding="utf-8")
+        text = (docs / "tags" / "cited" / f"{cited_group(key)}.md").read_text(encoding="utf-8")
+        section = re.search(f'<section class="cited-doc"><h2 id="{key}">.*?</section>', text, re.S).group(0)
+        assert f'href="{cited_group(key)}.html#{key}"' in index
+        stub = (docs / "tags" / "cited" / f"{key}.html").read_text(encoding="utf-8")
+        assert f'url={cited_group(key)}.html#{key}"' in stub
         for n in notices:
             for r in n.references:
                 if r.external_key == key:
-                    assert f"notices/{n.id}.html#{r.clause_id}" in text, (key, n.id, r.clause_id)
+                    assert f"notices/{n.id}.html#{r.clause_id}" in section, (key, n.id, r.clause_id)
+                    assert f'href="../tags/cited/{cited_group(key)}.html#{key}"' in page(docs, n)
 
 
 def test_a_reference_links_to_the_cited_clause_and_back(tmp_path):

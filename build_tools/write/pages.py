@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference
-from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
+from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
 from .downloads import ON_DEMAND, attachment_files, download_files, header_lines, text_on_demand, text_path
 from .search_pages import facets_html
@@ -86,7 +86,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
             if r.target_clause:
                 href += "#" + r.target_clause
         elif r.external_key and r.external_key in external_ok:
-            href = rel(page, f"tags/cited/{r.external_key}.html")
+            href = rel(page, cited_path(r.external_key))
         elif works.ref_href(r, page):  # issue 13: version not held -> the work page and its note
             href = works.ref_href(r, page)
         else:
@@ -285,7 +285,7 @@ def _refs_out(n: Notice, ctx: dict) -> str:
                 lis.append(f'<li><a href="{esc(href)}">{esc(t)}{(" " + esc(r.target_clause)) if r.target_clause else ""}</a>（文库内）— 原文：{esc(r.text)}'
                            f'{works.ref_extra(r, page, ctx["doc_ids"])}</li>')
             elif r.external_key and r.external_key in ctx["external_ok"]:
-                href = rel(page, f"tags/cited/{r.external_key}.html")
+                href = rel(page, cited_path(r.external_key))
                 lis.append(f'<li><a href="{esc(href)}">{esc(r.text)}</a>（文库外）</li>')
             elif works.ref_href(r, page):  # issue 13
                 lis.append(f'<li><a href="{esc(works.ref_href(r, page))}">{esc(r.text)}</a>'

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Optional
 
 from ..models import NATIONAL_CODE, Notice
 from ..settings import THEME_PAGE_BUDGET
-from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, find_clause, group, list_page_size,
+from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, cited_group, cited_path, date_md, esc, find_clause, group, list_page_size,
                      md_text, notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
                      region_sort_key, region_tree, rel, runs, slug, split_pages, type_family, yaml_str, year_key)
 from .pagecache import FragmentMemo
@@ -381,10 +381,14 @@ def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notic
 
 
 def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
-    """The index of unresolved external documents (most cited first) and one
-    page per document listing its citing clauses; both in pages of
-    ``LIST_PAGE_SIZE`` entries (an external document, a citing document),
-    page 1 at its old URL (``tags/cited/<key>.html`` is linked from clauses)."""
+    """The index of unresolved external documents (most cited first), in
+    pages of ``LIST_PAGE_SIZE``, and their citing clauses: each document a
+    section (``#ext-…``) of one of 256 pages by its key
+    (``common.cited_path``: ``tags/cited/02.html#ext-0256b635``), so its
+    address stays as documents come and go; its old page
+    (``tags/cited/<key>.html``) is a small static page sending there.
+    Issue 29: one MkDocs page each was ~13 KB, of which ~10 KB theme
+    chrome (613 pages, 17.7 KB a document on 354 real documents)."""
     idx = "tags/cited/index.md"
     byid = {n.id: n for n in notices}
     size = list_page_size()
@@ -393,36 +397,47 @@ def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
     chunks = split_pages(ordered, size)
     for k, chunk in enumerate(chunks, 1):
         here = page_file(idx, k)
-        rows = [f'<tr data-ext="{esc(key)}"><td><a href="{esc(posixpath.relpath(f"tags/cited/{key}.html", posixpath.dirname(here)))}">'
+        rows = [f'<tr data-ext="{esc(key)}"><td><a href="{esc(posixpath.relpath(cited_path(key), posixpath.dirname(here)))}">'
                 f'{_text(ext.title)}</a></td><td>{_text(ext.doc_number or "—")}</td><td>{len(ext.citing)}</td></tr>'
                 for key, ext in chunk]
         nav = pager(idx, k, len(chunks), len(ordered))
         lines = [front(page_title("文库外被引文件", k)), "# 文库外被引文件 {#cited}", "",
-                 "文库中的文件引用了以下尚未收录的文件。每页列出引用该文件的全部条款。", ""]
+                 "文库中的文件引用了以下尚未收录的文件。点击文件名查看引用它的全部条款。", ""]
         table = ["<table><thead><tr><th>被引文件</th><th>文号</th><th>引用条款数</th></tr></thead><tbody>",
                  *rows, "</tbody></table>"]
         lines += nav + (raw_block(table) if rows else ["（暂无）", ""]) + nav
         pages[here] = "\n".join(lines) + "\n"
-    for key, ext in ordered:
-        page = f"tags/cited/{key}.md"
-        per_doc: dict[str, list[str]] = {}
-        for c in ext.citing:
-            if c.source_id in byid:
-                per_doc.setdefault(c.source_id, []).append(c.clause_id)
-        doc_chunks = split_pages(list(per_doc.items()), size)
-        for k, chunk in enumerate(doc_chunks, 1):
-            here = page_file(page, k)
-            body = [front(page_title(ext.title, k)), f"# {md_text(ext.title)} {{#ext}}", ""]
+    groups: dict[str, list[tuple[str, External]]] = {}
+    for key, ext in sorted(external.items(), key=lambda kv: (kv[1].title, kv[0])):
+        groups.setdefault(cited_group(key), []).append((key, ext))
+    for g, members in sorted(groups.items()):
+        page = f"tags/cited/{g}.md"
+        html = ['<div class="cited-docs">']
+        for key, ext in members:
+            per_doc: dict[str, list[str]] = {}
+            for c in ext.citing:
+                if c.source_id in byid:
+                    per_doc.setdefault(c.source_id, []).append(c.clause_id)
+            html.append(f'<section class="cited-doc"><h2 id="{esc(key)}">{esc(ext.title)}</h2>')
             if ext.doc_number:
-                body += [f"文号：{md_text(ext.doc_number)}", ""]
+                html.append(f"<p>文号：{esc(ext.doc_number)}</p>")
             if ext.ambiguous:  # issue 13: same title, no 文号 or date printed
-                body += ["!!! note \"可能不止一件文件\"", "    以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。", ""]
-            body += [f"[文库外被引文件]({md_link(here, idx)}) · 本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。", ""]
-            nav = pager(page, k, len(doc_chunks), len(per_doc))
-            body += nav + raw_block(['<div class="theme-region">',
-                                     *(clause_block(here, byid[d], list(dict.fromkeys(cids))) for d, cids in chunk),
-                                     "</div>"]) + nav
-            pages[here] = "\n".join(body) + "\n"
+                html.append('<div class="admonition note"><p class="admonition-title">可能不止一件文件</p>'
+                            "<p>以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。</p></div>")
+            html.append(f"<p>本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。</p>")
+            html += [clause_block(page, byid[d], list(dict.fromkeys(cids))) for d, cids in per_doc.items()]
+            html.append("</section>")
+        html.append("</div>")
+        body = [front(f"文库外被引文件（{g} 组）"), f"# 文库外被引文件（{g} 组） {{#cited-{g}}}", "",
+                f"[文库外被引文件]({md_link(page, idx)}) · 本页 {len(members)} 件，按文件名排列。", ""]
+        pages[page] = "\n".join(body + raw_block(html)) + "\n"
+        for key, _ in members:  # the address each had before (issue 29)
+            target = posixpath.relpath(cited_path(key), "tags/cited")
+            pages[f"tags/cited/{key}.html"] = (
+                '<!doctype html>\n<html lang="zh"><head><meta charset="utf-8">'
+                f'<meta http-equiv="refresh" content="0; url={esc(target)}"><title>已移至新地址</title>'
+                f'<link rel="canonical" href="{esc(target)}"></head>\n'
+                f'<body><p>本页已移至 <a href="{esc(target)}">{esc(target)}</a>。</p></body></html>\n')
     return pages
 
 
