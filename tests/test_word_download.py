@@ -164,7 +164,7 @@ def _download(pg, link) -> bytes:
 
 @pytest.mark.browser
 def test_every_download_of_every_page_in_chromium(built_site, page):
-    """Each document's page over http: TXT and Markdown made by site.js are
+    """Each document's page over http: every clause's ¶ link (made by site.js); TXT and Markdown made by site.js are
     byte for byte text_file / markdown_file (what was written as files before
     issue 29); the JSON and Word files and a TXT kept as a file are the
     site's bytes.  From file:// the made links say to use iparchive serve."""
@@ -177,6 +177,12 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
         checked = set()
         for n in built_site["notices"]:
             page.goto(f"{base}/notices/{n.id}.html")
+            # the ¶ link of every clause, made by site.js (issue 29), right after its label
+            links_of = page.eval_on_selector_all(
+                ".clause-head", "hs => hs.map(h => [h.id, (h.querySelector(':scope > .clause-label + a.headerlink')"
+                                " || {}).getAttribute ? h.querySelector(':scope > .clause-label + a.headerlink')"
+                                ".getAttribute('href') : null])")
+            assert links_of == [[c.id, "#" + c.id] for c in n.walk()], n.id
             box = page.locator("p.downloads")
             assert box.locator(".downloads-made").is_visible()
             want = {f"{n.id}.txt": text_file(n, "").encode("utf-8"), f"{n.id}.md": markdown_file(n, "").encode("utf-8"),

@@ -90,7 +90,8 @@ def test_rewrite_keeps_hand_written_pages_and_drops_stale_generated_ones(real, t
 
 def test_one_page_per_document_with_every_clause_anchor(site):
     """All 11 documents of source_texts/ (1,021 clauses): one page each, every
-    clause with its id, its ¶ link and its heading."""
+    clause with its id and its heading (its ¶ link is made by site.js:
+    test_word_download clicks none but counts them in Chromium)."""
     notices, docs, stats = site
     assert stats.notices == len(notices) == 11
     assert stats.clauses == sum(1 for n in notices for _ in n.walk()) == 1021
@@ -98,7 +99,6 @@ def test_one_page_per_document_with_every_clause_anchor(site):
         md = page(docs, n)
         for c in n.walk():
             assert f'id="{c.id}"' in md, (n.id, c.id)
-            assert f'href="#{c.id}"' in md, (n.id, c.id)
         # the copy buttons are made in the page by site.js (tests/test_browser.py clicks them)
         assert md.count('class="clause-head"') == sum(1 for _ in n.walk()), n.id
 

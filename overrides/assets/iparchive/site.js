@@ -13,9 +13,9 @@
  * 5. Without a public address (data-local-copy on .notice) a copied link is
  *    said to be a local copy; the print footer gets the address and today's date.
  * 6. 文件列表: filter by region, year, type, status; sort by date (#doc-filter).
- * 7. The copy buttons of item 2 are made here, once per clause heading
- *    (.clause-head > .clause-tools, before memo.js adds 摘录 to it): written
- *    into the page they were 300 bytes a clause (issue 29).
+ * 7. The copy buttons of item 2 and the ¶ link are made here, once per clause
+ *    heading (.clause-head > .clause-tools, before memo.js adds 摘录 to it):
+ *    written into the page they were ~400 bytes a clause (issue 29).
  * 8. JSON, 纯文本（TXT） and Markdown downloads made here from the document's
  *    gzipped JSON record (data/notices/<id>.json.gz; .downloads[data-head]:
  *    the header lines): the record's text, and byte for byte what
@@ -51,6 +51,14 @@
         clause.dataset.label = label.textContent.replace(/^\u3000$/, "");
       if (head.querySelector(":scope > .clause-tools")) return;
       var pilcrow = head.querySelector(":scope > .headerlink");
+      if (!pilcrow && head.id) {  // the ¶ link, Material's headerlink, made here too (issue 29)
+        pilcrow = document.createElement("a");
+        pilcrow.className = "headerlink";
+        pilcrow.href = "#" + head.id;
+        pilcrow.textContent = "\u00b6";
+        var themes = head.querySelector(":scope > .clause-themes");
+        head.insertBefore(pilcrow, themes);
+      }
       if (pilcrow) pilcrow.title = "本条链接";
       head.insertBefore(proto.cloneNode(true), pilcrow ? pilcrow.nextSibling : null);
     });
