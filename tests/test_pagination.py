@@ -22,13 +22,14 @@ from build_tools.publish import run_mkdocs
 from build_tools.settings import LIST_PAGE_BYTES, LIST_PAGE_ENV, overridden
 from build_tools.write import linkcheck, write_docs
 from build_tools.write.common import page_file, pager, split_pages
+from build_tools.write import tags
 from build_tools.write.tags import region_pages
 from conftest import ROOT
 from factories import clause, notice
 from support.loaders import mixed_notices
 
 SMALL = 4  # entries a page in the paginated build
-LISTINGS = re.compile(r"^(notices/index|notices/page/\d+|tags/(region|year|type|status)/.*|tags/cited/(index|page/\d+)|generated/timeline.*"
+LISTINGS = re.compile(r"^(notices/index|notices/page/\d+|tags/(region|year|type|status)/.*|tags/cited/(index|page/\d+|ext-[^/]+(/page/\d+)?)|generated/timeline.*"
                       r"|works/(index|page/\d+)|works/validity/.*)\.md$")
 # a document's link in a list (raw HTML; the document list links "<id>.html" from notices/)
 LINK = re.compile(r'href="(?:\.\./)*(?:notices/)?([^"#/]+)\.html(#[^"]*)?"')
@@ -98,15 +99,19 @@ def written(archive, tmp_path_factory):
     out = {}
     for name, size in (("whole", 10 ** 6), ("paged", SMALL)):
         docs = tmp_path_factory.mktemp(f"docs-{name}")
-        with overridden({LIST_PAGE_ENV: str(size)}):
+        # an external document cited from more than 2 documents: its own pages (tags.CITED_INLINE)
+        with overridden({LIST_PAGE_ENV: str(size)}), pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tags, "CITED_INLINE", 2)
             stats = write_docs(notices, docs, related=enr, search="pagefind")
         out[name] = {f: (docs / f).read_text(encoding="utf-8") for f in stats.files if LISTINGS.match(f)}
     return out
 
 
 def _entries(page: str, md: str) -> int:
-    """Entries of a listing page: documents, works, external documents (a row)."""
-    return len(re.findall(r"<li[ >]|<tr data-", md))
+    """Entries of a listing page: documents, works, external documents (a row)
+    or, on the pages of an external document cited from many, the citing
+    documents (their clauses)."""
+    return len(re.findall(r'<div class="doc-clauses"' if page.startswith("tags/cited/ext-") else r"<li[ >]|<tr data-", md))
 
 
 def _pages_of(first: str, pages: dict[str, str]) -> list[str]:
@@ -122,6 +127,7 @@ def test_every_listing_lists_the_same_documents_across_its_pages(written, archiv
     assert len(paged) > len(whole)
     assert any(p.startswith("works/validity/") and "/page/" in p for p in paged)  # validity lists too (772 KB at 1x)
     assert len(_links(whole["tags/cited/index.md"])) > SMALL  # issue 29: the cited list and the work index too
+    assert any(re.fullmatch(r"tags/cited/ext-[^/]+\.md", p) for p in paged)  # cited from many: pages of its own
     assert page_file("tags/cited/index.md", 2) in paged and "works/index.md" in paged
     firsts = [p for p in whole if "/page/" not in p]
     covered = set()
@@ -152,7 +158,8 @@ def test_every_listing_lists_the_same_documents_across_its_pages(written, archiv
 def site(archive, tmp_path_factory):
     notices, enr = archive
     paths = staged_paths(ROOT, tmp_path_factory.mktemp("paged-site"))
-    with overridden({LIST_PAGE_ENV: str(SMALL)}):
+    with overridden({LIST_PAGE_ENV: str(SMALL)}), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tags, "CITED_INLINE", 2)  # the "all citing documents" links and pages are link-checked too
         write_docs(notices, paths.docs, related=enr, search="pagefind")
     run_mkdocs(ROOT, paths.site, config=paths.config, search="pagefind")
     return paths.site
