@@ -56,7 +56,7 @@ from ..models import Attachment, Notice
 from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, write_if_changed
 
 DOWNLOAD_DIR = "data/notices"
-DOCX_VERSION = "4"  # bump when the Word layout changes
+DOCX_VERSION = "5"  # bump when the Word layout changes
 # clause kinds printed as headings in the Word file (一、 sections, 第一章, 标题)
 DOCX_HEADINGS = {"heading": 1, "part": 1, "chapter": 1, "section": 2, "subchapter": 2, "attachment": 1}
 
@@ -209,10 +209,11 @@ def markdown_file(n: Notice, site_url: str) -> str:
 # the body is written as WordprocessingML text: python-docx's add_paragraph
 # costs 1.1 s per 1,000 clauses (measured on 200 lawrefbook laws), ~400 s on
 # the 358,046 clauses of the whole corpus, against ~2 s this way.
-# parts Word does without (issue 29: the custom XML sample, web settings and app
-# properties of python-docx's template, ~1.8 KB of every file)
+# parts Word does without (issue 29: the custom XML sample, web settings, app properties and
+# list numbering of python-docx's template, no style kept uses it; with styles.xml's latent
+# style table, ~4 KB of every file)
 _DROP = ("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg", "customXml/item1.xml", "customXml/_rels/item1.xml.rels",
-         "customXml/itemProps1.xml", "word/webSettings.xml", "docProps/app.xml")
+         "customXml/itemProps1.xml", "word/webSettings.xml", "docProps/app.xml", "word/numbering.xml")
 _KEEP_STYLES = {"Normal", "Title", "Heading1", "Heading2", "Heading3", "Heading4", "Heading5", "Heading6",
                 "DefaultParagraphFont", "TableNormal", "NoList", "TitleChar", "Heading1Char", "Heading2Char",
                 "Heading3Char", "Heading4Char", "Heading5Char", "Heading6Char"}
@@ -233,6 +234,8 @@ def docx_package() -> tuple[dict[str, bytes], str, str]:
     for st in styles.findall(f"{{{_NS_W}}}style"):
         if st.get(f"{{{_NS_W}}}styleId") not in _KEEP_STYLES:
             styles.remove(st)
+    for latent in styles.findall(f"{{{_NS_W}}}latentStyles"):  # optional: Word's defaults for styles not defined
+        styles.remove(latent)
     parts["word/styles.xml"] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
     for rels in ("_rels/.rels", "word/_rels/document.xml.rels"):
         tree = etree.fromstring(parts[rels])
