@@ -192,4 +192,5 @@ def test_memoised_navigation_renders_every_page_as_without_it(built, tmp_path, m
     assert sum(k.startswith("notices/") for k in memo) > 10 and "index.html" in memo
     assert [k for k in memo if memo[k] != fresh[k]] == []
     nav = b'<nav class="md-nav md-nav--primary"'
-    assert all(nav in memo[k] for k in memo if k != "404.html")  # the memo's output is on every page
+    # the memo's output is on every page (not the static pages sending old cited addresses on: issue 29)
+    assert all(nav in memo[k] for k in memo if k != "404.html" and not (built["docs"] / k).is_file())
