@@ -483,3 +483,24 @@ def test_document_lists_are_the_html_python_markdown_made_of_their_markdown(real
     assert "\n".join(lines[2:-2]) == want
     assert "&lt;script&gt;" in want and "<strong>征求意见稿</strong>" in want
     assert doc_list(page, docs, limit=3)[2:-2] == lines[2:6] + ["</ul>"] and doc_list(page, []) == []
+
+
+def test_page_squeeze_drops_indentation_only_where_it_does_not_show(site):
+    """mkdocs_hooks.squeeze (issue 29): the ASCII indentation after a line
+    break goes; pre, textarea, script and style keep theirs, and a full-width
+    space or no-break space starting a line is text and stays.  On every
+    generated page of the seeds the text outside tags is unchanged but for
+    that indentation."""
+    import re as re_
+
+    from build_tools.write.mkdocs_hooks import squeeze
+
+    html = ('<div>\n    <p>一</p>\n\n  <pre>a\n    b</pre>\n  <script>x\n   y</script>\n'
+            '<style>p {\n  color: red }</style>\n<p>\n\u3000\u3000第一条</p>\n\u00a0x<TEXTAREA>q\n  r</TEXTAREA>')
+    assert squeeze(html) == ('<div>\n<p>一</p>\n<pre>a\n    b</pre>\n<script>x\n   y</script>\n'
+                             '<style>p {\n  color: red }</style>\n<p>\n\u3000\u3000第一条</p>\n\u00a0x<TEXTAREA>q\n  r</TEXTAREA>')
+    _, docs, _ = site
+    for f in sorted(docs.rglob("*.md"))[:400]:
+        text = f.read_text(encoding="utf-8")
+        out = squeeze(text)
+        assert re_.sub(r"\n[ \t]+", "\n", re_.sub(r"\n\n+", "\n", text)) == re_.sub(r"\n\n+", "\n", out) or "<pre" in text, f

@@ -27,8 +27,8 @@ memo off (tests/test_write_site.py builds both ways and compares every page).
 
 ``on_post_page`` drops the indentation after each line break of a page
 (issue 29): Material's templates indent every line, ~10 KB of a page (9.8 KB
-a document on 354 real documents, 10 % of the site).  A run of whitespace
-holding a line break becomes one line break, so the page renders the same;
+a document on 354 real documents, 10 % of the site).  The ASCII whitespace
+after a line break goes, the break stays, so the page renders the same;
 ``<pre>``, ``<textarea>``, ``<script>`` and ``<style>`` are left as they are
 (inline scripts are allowed by the hash of their bytes: escape_hooks).
 
@@ -100,12 +100,13 @@ def on_page_content(html: str, page, **kwargs) -> str:
 
 
 KEEP_SPACE = re.compile(r"(<(pre|textarea|script|style)\b.*?</\2\s*>)", re.S | re.I)
-INDENT = re.compile(r"[ \t]*\n\s*")
+INDENT = re.compile(r"\n[ \t\r\n\f\v]+")  # ASCII only: U+3000 and U+00A0 after a line break are text
 
 
 def squeeze(html: str) -> str:
-    """``html`` with every whitespace run that holds a line break made one
-    line break, outside ``pre``, ``textarea``, ``script`` and ``style``."""
+    """``html`` with the ASCII whitespace after each line break dropped (the
+    break kept), outside ``pre``, ``textarea``, ``script`` and ``style``
+    (0.16 s for the 28 MB of HTML of 354 documents)."""
     parts = KEEP_SPACE.split(html)
     # split gives text, (whole element, tag name), text, ...
     out = []
