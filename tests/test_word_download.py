@@ -209,3 +209,16 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
     page.locator("a[data-make=md]").click()
     page.wait_for_function("() => !document.querySelector('.download-note').hidden")
     assert "iparchive serve" in page.locator(".download-note").inner_text()
+    # a browser without DecompressionStream: the record itself, and a note for the others
+    page.add_init_script("delete window.DecompressionStream")
+    httpd, base = background_server(site)
+    try:
+        page.goto(f"{base}/notices/{n.id}.html")
+        json_link = page.locator("p.downloads a.download", has_text="数据记录")
+        assert _download(page, json_link) == (site / f"data/notices/{n.id}.json.gz").read_bytes()
+        page.locator("a[data-make=md]").click()
+        page.wait_for_function("() => !document.querySelector('.download-note').hidden")
+        assert "较新的浏览器" in page.locator(".download-note").inner_text()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

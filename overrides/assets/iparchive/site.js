@@ -384,7 +384,8 @@
     var head;
     try { head = JSON.parse(box.dataset.head); } catch (e) { return; }
     var made = box.querySelector(".downloads-made"), note = box.querySelector(".download-note");
-    if (location.protocol === "file:") {  // no fetch here: the record itself, compressed
+    var unzip = typeof DecompressionStream === "function";  // Chromium 80, Firefox 113, Safari 16.4
+    if (location.protocol === "file:" || !unzip) {  // no fetch or no gunzip here: the record itself, compressed
       var js = box.querySelector("a[data-make=json]");
       if (js) {
         js.removeAttribute("data-make");
@@ -411,6 +412,7 @@
         note.hidden = false;
         note.textContent = location.protocol === "file:"
           ? "（本地副本中浏览器不能读取数据记录，无法生成该文件：请用 iparchive serve 打开本文库后下载，或下载压缩的 JSON 数据记录）"
+          : !unzip ? "（本浏览器不能解压数据记录，无法生成该文件：请换用较新的浏览器，或下载压缩的 JSON 数据记录）"
           : "（读取数据记录失败，请稍后重试）";
       });
     });
