@@ -59,7 +59,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from .anchors import HISTORY_NAME, load_history, load_lock, load_redirects
+from .anchors import HISTORY_NAME, load_history, load_lock, load_redirects, read_archive
 from .docnumber import DOCNO_RE, ORDER_RE, normalise_doc_number
 from .errors import SourceError
 from .siteurl import recorded_site_url
@@ -111,14 +111,15 @@ class Archive:
     def __init__(self, root: Path):
         self.root = Path(root)
         src = self.root / "source_texts"
-        archive = next((p for p in (self.root / "site" / "data" / "archive.json",
-                                    self.root / "docs" / "data" / "archive.json") if p.is_file()), None)
-        if archive is None:
-            raise MemoError(self.root / "site", "文库尚未构建（缺少 site/data/archive.json），请先运行 iparchive build")
+        # archive.json.gz since issue 29 (anchors.read_archive; an older site's archive.json too)
+        folder = next((p for p in (self.root / "site" / "data", self.root / "docs" / "data")
+                       if (p / "archive.json.gz").is_file() or (p / "archive.json").is_file()), None)
+        if folder is None:
+            raise MemoError(self.root / "site", "文库尚未构建（缺少 site/data/archive.json.gz），请先运行 iparchive build")
         try:
-            data = json.loads(archive.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise MemoError(archive, f"无法读取文库数据：{e}") from None
+            data = read_archive(folder)
+        except (OSError, ValueError, EOFError) as e:
+            raise MemoError(folder / "archive.json.gz", f"无法读取文库数据：{e}") from None
         built = recorded_site_url(self.root / "search" / "index")
         self.site_url = (data.get("site_url") or built or "").rstrip("/")
         self.docs: dict[str, DocRecord] = {}

@@ -50,7 +50,7 @@ PAGEFIND_CHANGES_PERCENT = 5  # changed pages per 100 of a shard carried by the 
 # ~0.4-1.2 KB of HTML, so a page stays well under LIST_PAGE_BYTES with the site's chrome.
 LIST_PAGE_SIZE = 300
 LIST_PAGE_BYTES = 500_000  # the bound a listing page's HTML must stay under (tests, benchmarks)
-THEME_PAGE_BUDGET = 400_000  # bytes of clause HTML per theme page (the page stays < ~1 MB): longer themes split
+THEME_PAGE_BUDGET = 400_000  # UTF-8 bytes of clause HTML per theme page (the page stays < LIST_PAGE_BYTES): longer themes split
 TANTIVY_HEAP_BYTES = 256_000_000  # the tantivy index writer's memory (split between its threads)
 TANTIVY_THREADED_RECORDS = 20_000  # records: tantivy indexes with one thread per core from here
 SERVE_CACHE_BYTES = 64 * 1024 * 1024  # gzipped bodies 'iparchive serve' keeps in memory (least recently used out)
