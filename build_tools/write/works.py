@@ -22,7 +22,7 @@ import posixpath
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
-from .common import (esc, find_clause, list_page_size, md_text, notice_path, page_file, page_title, pager, raw_block,
+from .common import (esc, find_clause, list_page_size, notice_path, page_file, page_title, pager, raw_block,
                      rel, split_pages, yaml_str)
 from .compare import compare_path, comparison_page
 
