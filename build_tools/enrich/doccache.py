@@ -2,8 +2,11 @@
 
 What one document's enrichment is (``DocEnrichment``): the themes of each of
 its clauses (in ``Notice.walk()`` order) and of the document, its references
-as found (before ``resolve_references`` fills the targets), its goals and
-its targets.  None of it depends on another document, so:
+as found (before ``resolve_references`` fills the targets), its goals, its
+targets and what validity reads of it alone (``versions.DocFacts``: its
+有效期, its body's 施行 line, an amendment decision's 施行, the clauses whose
+words repeal what they cite; issue 24: on a rebuild these were read again
+from all 3,489 bodies).  None of it depends on another document, so:
 
 * ``DocCache`` keeps one pickle per document in ``<cache>/enrich/``, named
   by a key made of the document's load key (``pipeline.load_documents``:
@@ -17,8 +20,8 @@ its targets.  None of it depends on another document, so:
   of the whole corpus); the workers read the notices from the parent's
   memory (fork) and send back only the small ``DocEnrichment`` records.
 
-Cross-document work (versions, resolution, cited-by, related documents)
-stays in ``enrich_all``: it is recomputed on every build.
+Cross-document work (versions, resolution, validity from the facts, cited-by,
+related documents) stays in ``enrich_all``: it is recomputed on every build.
 """
 from __future__ import annotations
 
@@ -33,8 +36,9 @@ from ..codedigest import code_digest
 from ..forked import fork_map
 from ..models import Goal, Notice, Reference, Target
 from ..settings import PARALLEL_MIN
+from .versions import DocFacts
 
-CACHE_VERSION = "1"  # bump when DocEnrichment changes shape
+CACHE_VERSION = "2"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
 MODULES = ("build_tools.enrich",)
 
@@ -46,7 +50,8 @@ class DocEnrichment:
     references: list[Reference] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
-    seconds: tuple[float, ...] = ()  # themes, references, goals, targets (when computed)
+    seconds: tuple[float, ...] = ()  # themes, references, goals, targets, facts (when computed)
+    facts: DocFacts = field(default_factory=DocFacts)  # what validity reads of this document (versions.doc_facts)
 
     def apply(self, notice: Notice, *, hand_over: bool = False) -> None:
         """Set what the per-document steps set (fresh lists: the resolution step
