@@ -145,6 +145,51 @@ def test_validity_facts_come_from_the_cache_and_a_changed_document_reads_its_own
     assert [x for x, y in zip(after, want) if x != y] == [x for x in after if x[0] == victim.id]
 
 
+def test_article_alignments_are_kept_by_pair_and_made_again_only_for_a_changed_version(tmp_path, monkeypatch):
+    """Issue 24: the article matches of two consecutive versions (rapidfuzz, the
+    largest cross-document cost of a rebuild) are kept by both versions' keys.
+    Real works: 道路运输条例 2019/2022/2023, 行政复议法 2017/2023, 专利法 2008/2020.
+    A warm run matches nothing and gives a cold run's article histories and
+    followed references; a changed middle version re-matches only its two pairs."""
+    import pickle
+
+    from build_tools.enrich import alignment
+
+    law = SHARED / "lawrefbook"
+    files = (sorted((law / "行政法规").glob("道路运输条例(*.md")) + sorted(law.rglob("行政复议法(*.md"))
+             + sorted(law.rglob("专利法(*.md")) + [ROOT / "tests" / "data" / "laws" / "专利法(2008-12-27).md"])
+    res = load_documents(files, cache_dir=tmp_path / "docs")
+    docs = res.notices
+    cold_docs = pickle.loads(pickle.dumps(docs))
+    cold = enrich_all(cold_docs, today="2026-12-01", related=False)
+    cold_refs = [r for n in cold_docs for r in n.references]
+    pairs = [(a, b) for w in cold.works.values() for a, b in zip(w.versions, w.versions[1:])]
+    assert len(pairs) >= 4 and cold.article_history
+    made: list[tuple[str, str]] = []
+    real = alignment.match_articles
+
+    def counted(old, new):
+        made.append((old[0].id if old else "", new[0].id if new else ""))
+        return real(old, new)
+
+    monkeypatch.setattr(alignment, "match_articles", counted)
+    d = tmp_path / "enrich"
+    for expect in (len(pairs), 0):
+        made.clear()
+        run = pickle.loads(pickle.dumps(docs))
+        enr = enrich_all(run, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
+        assert len(made) == expect
+        assert enr.article_history == cold.article_history
+        assert [r for n in run for r in n.references] == cold_refs
+    middle = next(w.versions[1] for w in cold.works.values() if len(w.versions) >= 3)
+    keys = dict(res.keys)
+    keys[middle] = "changed-" + keys[middle]
+    made.clear()
+    enr = enrich_all(pickle.loads(pickle.dumps(docs)), today="2026-12-01", related=False, doc_cache_dir=d,
+                     doc_keys=keys)
+    assert len(made) == 2 and enr.article_history == cold.article_history
+
+
 def _tree(d: Path) -> dict[str, bytes]:
     return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
 

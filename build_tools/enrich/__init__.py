@@ -31,7 +31,7 @@ from ..models import Enrichment, Notice, Problem
 from ..settings import RELATED_BESIDE_MIN
 from ..vocabulary import Theme, load_vocabulary
 from .alignment import align_works, article_histories
-from .doccache import DocCache, DocEnrichment, compute_all
+from .doccache import DocCache, DocEnrichment, PairMemo, compute_all
 from .goals import find_goals
 from .references import (
     cited_by,
@@ -169,7 +169,10 @@ def enrich_all(
         job.start(beside=len(notices) >= RELATED_BESIDE_MIN)
     try:
         facts = _per_document(notices, vocab, timing, cache)
-        out = _across_documents(notices, timing, works_lock, today, aliases, facts)
+        pairs = PairMemo(cache) if cache else None
+        out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs)
+        if pairs:
+            pairs.save()
         if related:
             t0 = time.perf_counter()
             timing["related"] = 0.0  # the cached result
@@ -189,7 +192,7 @@ def enrich_all(
 
 def _across_documents(notices: list[Notice], timing: dict[str, float], works_lock: Optional[Path],
                       today: Optional[str], aliases: Optional[list[list[str]]],
-                      facts: Optional[dict[str, DocFacts]] = None) -> Enrichment:
+                      facts: Optional[dict[str, DocFacts]] = None, pairs: Optional[PairMemo] = None) -> Enrichment:
     """Works and versions, then references resolved and cited-by lists."""
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
@@ -205,7 +208,7 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
     out.comparisons = [(w.versions[i], w.versions[j]) for w in out.works.values() if w.kind == "law"
                        for k in range(1, len(w.versions)) for i in range(len(w.versions) - k)
                        for j in (i + k,)]
-    aligned = align_works(out.works, {n.id: n for n in notices})  # issue 25: renumbered articles followed
+    aligned = align_works(out.works, {n.id: n for n in notices}, pairs)  # issue 25: renumbered articles followed
     out.article_history = article_histories(out.works, out.versions, aligned)
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()

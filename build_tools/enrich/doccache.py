@@ -118,6 +118,43 @@ class DocCache:
                     f.unlink(missing_ok=True)
 
 
+class PairMemo:
+    """A result per pair of documents (``alignment.align_works``: the article
+    matches of two consecutive versions, 94 pairs and 2-4 s of rapidfuzz on
+    the whole corpus), kept in ``<cache>/enrich/pairs.memo`` by both
+    documents' entry keys (``DocCache.keys``: their content, the vocabulary
+    and the enrich code): a rebuild re-aligns only the pairs a changed
+    document is in.  ``save`` keeps only the pairs this build asked for."""
+
+    def __init__(self, cache: DocCache):
+        self.keys, self.path = cache.keys, cache.dir / "pairs.memo"
+        try:
+            old = pickle.loads(self.path.read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, ValueError):
+            old = {}
+        self.old: dict = old if isinstance(old, dict) else {}
+        self.used: dict = {}
+        self.misses = 0
+
+    def __call__(self, a: str, b: str, make: Callable[[], object]):
+        key = (self.keys.get(a), self.keys.get(b))
+        if None in key:
+            return make()
+        if key not in self.old:
+            self.old[key] = make()
+            self.misses += 1
+        self.used[key] = self.old[key]
+        return self.used[key]
+
+    def save(self) -> None:
+        if self.misses == 0 and self.used.keys() == self.old.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"pairs.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(self.used))
+        tmp.replace(self.path)
+
+
 def compute_all(notices: list[Notice], step: Callable[[Notice], DocEnrichment],
                 workers: Optional[int] = None) -> list[DocEnrichment]:
     """``step`` for each notice, in order; on all cores (fork) for large batches."""
