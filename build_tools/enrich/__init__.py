@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Optional
 
 from .. import collector
-from ..forked import Forked
+from ..build.schedule import Forked
 from ..models import Enrichment, Notice, Problem
 from ..settings import RELATED_BESIDE_MIN
 from ..vocabulary import Theme, load_vocabulary

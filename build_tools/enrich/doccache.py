@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..codedigest import code_digest
-from ..forked import fork_map
+from ..build.schedule import fork_map
 from ..models import Goal, Notice, Reference, Target
 from ..settings import PARALLEL_MIN
 from .versions import DocFacts

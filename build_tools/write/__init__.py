@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 from search.citation import SCRIPT_NAME, write_script
 
-from ..forked import Forked, fork_map
+from ..build.schedule import Forked, fork_map, thread_beside
 from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary

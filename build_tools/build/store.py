@@ -1,0 +1,78 @@
+"""One store: the files a build keeps for the next one, under ``<cache>/``.
+
+Each is named here once (the table "What a rebuild keeps" in ARCHITECTURE.md
+says what each is keyed by); a key is made one way, ``task_key``: the task's
+name, its inputs (bytes, each length-prefixed so two inputs never run into
+each other) and the code digest of the modules that make it
+(``codedigest.code_digest``: their import closure and the data files named).
+A file that cannot be read is a miss ("make it again"), never an error.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..codedigest import code_digest
+from ..fsutil import atomic_write_bytes
+
+__all__ = ["Store"]
+
+
+@dataclass(frozen=True)
+class Store:
+    root: Path  # <cache>/
+
+    # ---- the files (one name each)
+    @property
+    def parses(self) -> Path:
+        """``<key>.pickle`` per source file: read + metadata + structure (pipeline.load_documents)."""
+        return self.root / "docs"
+
+    @property
+    def enrich(self) -> Path:
+        """``<key>.pickle`` per document and ``pairs.memo`` (enrich.doccache)."""
+        return self.root / "enrich"
+
+    @property
+    def related_terms(self) -> Path:
+        """The term vectors of related documents and their result (enrich.related)."""
+        return self.root / "related-terms.pickle"
+
+    @property
+    def anchors(self) -> Path:
+        """Each document's clause fingerprints by load key (anchors.remembered_anchors)."""
+        return self.root / "anchors-current.pickle"
+
+    @property
+    def jinja(self) -> Path:
+        """MkDocs' compiled templates (mkdocs_run.py)."""
+        return self.root / "jinja"
+
+    # ---- keys and values
+    @staticmethod
+    def task_key(name: str, *inputs: bytes, code: Sequence[str] = (), data: Sequence[str] = ()) -> str:
+        """The key of a task: its name, its inputs and the code that makes it."""
+        h = hashlib.sha1(name.encode())
+        if code or data:
+            h.update(code_digest(*code, data=tuple(data)))
+        for part in inputs:
+            h.update(len(part).to_bytes(8, "big"))
+            h.update(part)
+        return h.hexdigest()
+
+    @staticmethod
+    def load(path: Path, default: Any = None) -> Any:
+        """The pickled value at ``path``; ``default`` when missing or unreadable."""
+        try:
+            return pickle.loads(Path(path).read_bytes())
+        except Exception:  # missing, cut short, an old shape: made again
+            return default
+
+    @staticmethod
+    def save(path: Path, value: Any) -> None:
+        """``value`` pickled at ``path``, atomically (a killed build leaves the old file or the new)."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(Path(path), pickle.dumps(value), durable=False)  # a cache: a lost write is a miss
