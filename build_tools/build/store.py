@@ -13,12 +13,12 @@ import hashlib
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from ..codedigest import code_digest
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, load_keyed, save_keyed
 
-__all__ = ["Store"]
+__all__ = ["Store", "Memo"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,35 @@ class Store:
         """``value`` pickled at ``path``, atomically (a killed build leaves the old file or the new)."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(Path(path), pickle.dumps(value), durable=False)  # a cache: a lost write is a miss
+
+
+class Memo:
+    """A value per input key (a document's load key), kept in one marshal file
+    under the code digest of the modules that make it (``code``): a rebuild
+    makes the value again only for the keys it has not seen; ``save`` keeps the
+    keys this build asked for (``fsutil.save_keyed`` appends only what changed).
+    Values: what marshal stores (numbers, strings, tuples, lists, dicts, None)."""
+
+    def __init__(self, path: Optional[Path], code: Sequence[str]):
+        self.path, self.key = path, code_digest(*code).hex()
+        self.old = load_keyed(path, self.key, codec="marshal") if path else {}
+        self.new: dict = {}
+        self.made = 0
+
+    def get(self, key: Optional[str], make: Callable[[], Any]) -> Any:
+        if key is None:
+            return make()
+        if key in self.old:
+            value = self.old[key]
+        else:
+            value = make()
+            self.made += 1
+        self.new[key] = value
+        return value
+
+    def save(self) -> None:
+        if self.path is not None:
+            try:
+                save_keyed(self.path, self.key, self.new, codec="marshal")
+            except OSError:  # a cache: the next build makes the values again
+                pass

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from search.citation import SCRIPT_NAME, write_script
+from search.citation import SCRIPT_NAME, article_counts, write_script
 
 from ..build.schedule import Forked, fork_map, thread_beside
+from ..build.store import Memo
 from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
@@ -51,6 +52,7 @@ from .works import work_pages  # works, versions, comparisons (issue 13)
 GENERATED_DIRS = ("notices", "tags", "data", "generated", "works")
 GENERATED_FILES = ("index.md",)
 LISTING_WRITTEN = "listing-written-{part}.marshal"  # in the build cache: what the listing pages' files were left as (WrittenFiles)
+CITATION_ARTICLES = "citation-articles.marshal"  # in the build cache: each law's article counts by load key (build.store.Memo)
 ARCHIVE_KEY = "archive-key.json"  # in the build cache: what data/archive.json was made from (exports.stream_archive)
 
 __all__ = ["write_docs", "WriteStats", "document_digests", "linkcheck", "clean_generated", "SCHEMA_VERSION",
@@ -333,7 +335,10 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
         exports = _start_archive(job, notices, outputs, cache_dir)  # a thread, beside the rest
         try:
             feed = write_feed(notices, docs_dir, site_url, themes)
-            cites_table = write_script(notices, docs_dir / "data" / SCRIPT_NAME)  # issue 25: the box's citation lookup
+            memo = Memo(Path(cache_dir) / CITATION_ARTICLES if cache_dir and load_keys else None, ("search.citation",))
+            cites_table = write_script(notices, docs_dir / "data" / SCRIPT_NAME,  # issue 25: the box's citation lookup
+                                       lambda n: memo.get((load_keys or {}).get(n.id), lambda: article_counts(n)))
+            memo.save()
             lst = listing.result()
         finally:
             exports.exception()  # waits: never a thread still writing in docs/ after write_docs
