@@ -249,7 +249,7 @@ def merge_listings(a: Listing, b: Listing) -> Listing:
 class ListingJob:
     """``listing_pages`` beside the rest of the write stage (large archives:
     1.6 s of CPU on the whole corpus, which was 1.0-1.2 s of a rebuild's main
-    path): part 0 in a forked child started first (``forked.Forked``), part 1
+    path): part 0 in a forked child started first (``build.schedule.Forked``), part 1
     by ``result`` in this process once its own work is done; small archives:
     both inline.  The child writes its pages itself and sends back its
     ``Listing``; an exception in it is raised again by ``result``
