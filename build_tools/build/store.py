@@ -1,15 +1,13 @@
 """One store: the files a build keeps for the next one, under ``<cache>/``.
 
 Each is named here once (the table "What a rebuild keeps" in ARCHITECTURE.md
-says what each is keyed by); a key is made one way, ``task_key``: the task's
-name, its inputs (bytes, each length-prefixed so two inputs never run into
-each other) and the code digest of the modules that make it
-(``codedigest.code_digest``: their import closure and the data files named).
-A file that cannot be read is a miss ("make it again"), never an error.
+says what each is keyed by).  ``Memo`` is a task keyed by its input (a
+document's load key) and its code (``codedigest.code_digest`` of the modules
+that make it: their import closure).  A file that cannot be read is a miss
+("make it again"), never an error.
 """
 from __future__ import annotations
 
-import hashlib
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,23 +44,7 @@ class Store:
         """Each document's clause fingerprints by load key (anchors.remembered_anchors)."""
         return self.root / "anchors-current.pickle"
 
-    @property
-    def jinja(self) -> Path:
-        """MkDocs' compiled templates (mkdocs_run.py)."""
-        return self.root / "jinja"
-
-    # ---- keys and values
-    @staticmethod
-    def task_key(name: str, *inputs: bytes, code: Sequence[str] = (), data: Sequence[str] = ()) -> str:
-        """The key of a task: its name, its inputs and the code that makes it."""
-        h = hashlib.sha1(name.encode())
-        if code or data:
-            h.update(code_digest(*code, data=tuple(data)))
-        for part in inputs:
-            h.update(len(part).to_bytes(8, "big"))
-            h.update(part)
-        return h.hexdigest()
-
+    # ---- values
     @staticmethod
     def load(path: Path, default: Any = None) -> Any:
         """The pickled value at ``path``; ``default`` when missing or unreadable."""
