@@ -405,3 +405,20 @@ def test_the_listing_pages_are_the_same_in_two_processes_and_in_one(loaded, tmp_
         assert sorted(stats.files) == sorted(set(stats.files))
     assert len(trees["one"]) > 100
     assert trees["one"] == trees["two"]
+
+
+def test_a_docs_tree_of_an_older_release_is_written_over(tmp_path):
+    """docs/ left by a release before issue 29 holds ``data/archive.json``
+    and ``data/notices/<id>.json`` / ``.md.txt``; the export thread and the
+    stale-file sweep both remove such files, and neither may fail because
+    the other came first (it did: FileNotFoundError on the first build after
+    the upgrade)."""
+    files = source_files(ROOT / "source_texts")
+    first, res, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
+    data = tmp_path / "docs" / "data"
+    old = [data / "archive.json"] + [data / "notices" / f"{n.id}{ext}" for n in res.notices[:3] for ext in (".json", ".md.txt")]
+    for path in old:
+        path.write_text("{}\n", encoding="utf-8")
+    again, _, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
+    assert [p for p in old if p.exists()] == []
+    assert (data / "archive.json.gz").is_file()

@@ -391,8 +391,10 @@ def _start_archive(job: DocumentJob, notices: list[Notice], outputs: dict[str, l
 
 
 def _remove_stale(docs_dir: Path, stale: set[str]) -> list[str]:
-    """Delete generated files no longer produced (and the folders left empty)."""
+    """Delete generated files no longer produced (and the folders left empty);
+    one its own writer already removed (an older release's archive.json,
+    removed by write_exports in its thread) is not an error."""
     for rel_path in sorted(stale):
-        (docs_dir / rel_path).unlink()
+        (docs_dir / rel_path).unlink(missing_ok=True)
     remove_empty_dirs(docs_dir)
     return sorted(stale)
