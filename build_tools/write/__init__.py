@@ -32,7 +32,7 @@ from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
 from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, write_if_changed
 from ..siteurl import site_url_setting
-from .downloads import attachment_files, original_file, record_path, write_document_downloads, written_files
+from .downloads import output_files, output_names, record_path, write_document_downloads
 from .exports import SCHEMA_VERSION, document, write_exports
 from .feed import write_feed
 from .cite import cite_page
@@ -163,8 +163,7 @@ class DocumentJob:
 
     def outputs(self, n: Notice) -> list[str]:
         """docs-relative paths of what ``one(n)`` writes."""
-        orig = original_file(n)
-        return [f"notices/{n.id}.md"] + written_files(n) + [p for p, _, _ in attachment_files(n)] + ([orig[0]] if orig else [])
+        return [f"notices/{n.id}.md"] + output_files(n)
 
     def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set]]:
         return fork_map(self.one, notices, workers, at_least=PARALLEL_MIN)
@@ -371,7 +370,8 @@ def _documents(job: DocumentJob, notices: list[Notice], cache: PageCache, before
     """Each document's page, record and downloads, made again only when the page
     cache says so (forked workers on large archives): (id -> (page rewritten,
     reads) of those made, id -> its outputs, the page first)."""
-    own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
+    registry = output_names()  # the page links every registered output: one added or removed remakes it
+    own = {n.id: cache.own_digest(n, (job.redirects.get(n.id, {}), registry)) for n in notices}
     outputs = {n.id: job.outputs(n) for n in notices}  # the page first, then the downloads
     todo = [n for n in notices if not cache.fresh(n.id, own[n.id], outputs[n.id], before.__contains__)]
     cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed

@@ -44,6 +44,7 @@ import hashlib
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 from xml.sax.saxutils import escape as xml_escape
@@ -70,7 +71,7 @@ def word_bookmark(clause_id: str) -> str:
 
 
 # kinds of the downloads made in the browser, and the name each is saved as
-ON_DEMAND = {"txt": ".txt", "md": ".md", "json": ".json"}
+ON_DEMAND = {"txt": ".txt", "md": ".md", "json": ".json"}  # site.js madeDownloads: the kinds it makes from the record
 # str.strip()'s whitespace (site.js strips the same characters: JS trim() differs on U+001C-U+001F, U+FEFF)
 PY_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
            "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -97,18 +98,6 @@ def read_record_file(path: Path) -> bytes:
     """The JSON text of a record file (gzipped or, from older builds, plain)."""
     data = Path(path).read_bytes()
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-
-
-def download_files(doc_id: str) -> list[tuple[str, str, str]]:
-    """(site-relative path, file name to save as, Chinese label) per download.
-    The TXT, Markdown and JSON are made in the browser from the gzipped JSON
-    record (the path given is the record's); :func:`written_files` says which
-    are files."""
-    base = f"{DOWNLOAD_DIR}/{doc_id}"
-    return [(record_path(doc_id), f"{doc_id}.txt", "纯文本（TXT）"),
-            (record_path(doc_id), f"{doc_id}.md", "Markdown（含条款编号）"),
-            (record_path(doc_id), f"{doc_id}.json", "数据记录（JSON）"),
-            (f"{base}.docx", f"{doc_id}.docx", "Word 文档（含引用信息）")]
 
 
 def clause_text(n: Notice) -> str:
@@ -168,19 +157,6 @@ def _copy_if_changed(src: Optional[str], dest: Path) -> bool:
         dest.parent.mkdir(parents=True, exist_ok=True)
         replace_bytes(dest, data)  # a new file: the site may hold a hard link to the old one
     return True
-
-
-def write_attachment_files(n: Notice, docs_dir: Path) -> list[Path]:
-    """Copy each held attachment's original into the site (only when its bytes changed)."""
-    paths = []
-    for rel_path, _, a in attachment_files(n):
-        dest = Path(docs_dir) / rel_path
-        if _copy_if_changed(a.path, dest):
-            paths.append(dest)
-    orig = original_file(n)
-    if orig and _copy_if_changed(n.source_path, Path(docs_dir) / orig[0]):
-        paths.append(Path(docs_dir) / orig[0])
-    return paths
 
 
 def gbt_citation(prefix: str, url: str, accessed: str) -> str:
@@ -445,15 +421,165 @@ def write_docx(path: Path, n: Notice, site_url: str, record: str, gbt: str) -> b
     return True
 
 
+# ---------------------------------------------------------------- the registry of per-document outputs
+
+ATT_KIND = {".pdf": "PDF", ".doc": "Word", ".docx": "Word", ".wps": "WPS", ".xls": "Excel", ".xlsx": "Excel",
+            ".et": "WPS 表格", ".ofd": "OFD", ".zip": "压缩包", ".rar": "压缩包", ".7z": "压缩包", ".txt": "文本"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One link of a page's 下载本文件 line: ``href`` site-relative, saved as
+    ``name``; ``make``: the kind site.js makes from the record (``ON_DEMAND``),
+    "" for a file."""
+    href: str
+    name: str
+    label: str
+    make: str = ""
+    cls: str = "download"
+
+
+@dataclass(frozen=True)
+class Made:
+    """What an output is made from, besides the document: ``record`` its one-line
+    JSON record (``exports.document``), ``gbt`` the GB/T 7714 prefix (``pages.gbt_prefix``)."""
+    docs_dir: Path
+    site_url: str
+    record: str
+    gbt: str
+
+
+class Output:
+    """One per-document output (a download, a copied original ...): a new one is
+    one subclass registered in ``OUTPUTS`` (``register_output``).  The write stage
+    asks every output for ``files`` (the page cache checks they are there; a file
+    no output names any more is removed as stale), calls ``write`` per document
+    (in worker processes on large archives) and the page lists ``links``."""
+
+    def files(self, n: Notice) -> list[str]:
+        """docs-relative paths this output writes for ``n``."""
+        return []
+
+    def links(self, n: Notice) -> list[Link]:
+        """Its links on ``n``'s page (the 下载本文件 line)."""
+        return []
+
+    def write(self, n: Notice, made: Made) -> None:
+        """Write ``files(n)``, each only when its content changed."""
+
+
+class TextOutput(Output):
+    """The TXT: made in the browser, or a file where the clauses do not give it back."""
+
+    def files(self, n):
+        return [] if text_on_demand(n) else [text_path(n.id)]
+
+    def links(self, n):
+        if text_on_demand(n):
+            return [Link(record_path(n.id), f"{n.id}.txt", "纯文本（TXT）", make="txt")]
+        return [Link(text_path(n.id), f"{n.id}.txt", "纯文本（TXT）")]
+
+    def write(self, n, made):
+        for path in self.files(n):
+            write_if_changed(made.docs_dir / path, text_file(n, made.site_url))
+
+
+class MarkdownOutput(Output):
+    """The Markdown with clause anchors: always made in the browser from the record."""
+
+    def links(self, n):
+        return [Link(record_path(n.id), f"{n.id}.md", "Markdown（含条款编号）", make="md")]
+
+
+class RecordOutput(Output):
+    """The gzipped JSON record; the JSON download is made from it in the browser."""
+
+    def files(self, n):
+        return [record_path(n.id)]
+
+    def links(self, n):
+        return [Link(record_path(n.id), f"{n.id}.json", "数据记录（JSON）", make="json")]
+
+    def write(self, n, made):
+        write_if_changed(made.docs_dir / record_path(n.id), record_bytes(made.record))
+
+
+class WordOutput(Output):
+    """The Word file (made only when its content changed: ``write_docx``)."""
+
+    def files(self, n):
+        return [f"{DOWNLOAD_DIR}/{n.id}.docx"]
+
+    def links(self, n):
+        return [Link(f"{DOWNLOAD_DIR}/{n.id}.docx", f"{n.id}.docx", "Word 文档（含引用信息）")]
+
+    def write(self, n, made):
+        write_docx(made.docs_dir / self.files(n)[0], n, made.site_url, made.record, made.gbt)
+
+
+class OriginalOutput(Output):
+    """The original of a document read from an office file, under the name it was added with."""
+
+    def files(self, n):
+        orig = original_file(n)
+        return [orig[0]] if orig else []
+
+    def links(self, n):
+        orig = original_file(n)
+        if not orig:
+            return []
+        kind = ATT_KIND.get(Path(orig[1]).suffix.lower(), "文件")
+        return [Link(orig[0], orig[1], f"原件（{kind}）", cls="download original")]
+
+    def write(self, n, made):
+        for path in self.files(n):
+            _copy_if_changed(n.source_path, made.docs_dir / path)
+
+
+class AttachmentOutput(Output):
+    """Each held attachment's original (linked from the 附件 list, not the downloads line)."""
+
+    def files(self, n):
+        return [p for p, _, _ in attachment_files(n)]
+
+    def write(self, n, made):
+        for rel_path, _, a in attachment_files(n):
+            _copy_if_changed(a.path, made.docs_dir / rel_path)
+
+
+# in the order of the page's links (files first, then those made in the browser)
+OUTPUTS: list[Output] = [TextOutput(), MarkdownOutput(), RecordOutput(), WordOutput(), OriginalOutput(),
+                         AttachmentOutput()]
+
+
+def register_output(output: Output) -> None:
+    """Add a per-document output (its files written, cached and swept like the rest)."""
+    OUTPUTS.append(output)
+
+
+def unregister_output(output: Output) -> None:
+    OUTPUTS.remove(output)
+
+
+def output_names() -> list[str]:
+    """The registered outputs by class, in order (part of each page's cache key)."""
+    return [f"{type(o).__module__}.{type(o).__qualname__}" for o in OUTPUTS]
+
+
+def output_files(n: Notice) -> list[str]:
+    """docs-relative paths of every per-document file written for ``n`` (besides its page)."""
+    return [p for o in OUTPUTS for p in o.files(n)]
+
+
+def download_links(n: Notice) -> list[Link]:
+    """The links of ``n``'s 下载本文件 line, in order."""
+    return [link for o in OUTPUTS for link in o.links(n)]
+
+
 def write_document_downloads(n: Notice, docs_dir: Path, site_url: str, record: str, gbt: str) -> list[Path]:
-    """One document's download files (``record``: its one-line JSON record,
-    ``exports.document``; the TXT only when the browser cannot make it, the
-    Markdown always in the browser); the write stage calls it per document,
-    in worker processes on large archives."""
-    paths = [Path(docs_dir) / p for p in written_files(n)]
-    js, docx, *txt = paths
-    write_if_changed(js, record_bytes(record))
-    write_docx(docx, n, site_url, record, gbt)
-    if txt:
-        write_if_changed(txt[0], text_file(n, site_url))
-    return paths + write_attachment_files(n, docs_dir)
+    """Every output of one document (``OUTPUTS``); the write stage calls it per
+    document, in worker processes on large archives."""
+    made = Made(Path(docs_dir), site_url, record, gbt)
+    for output in OUTPUTS:
+        output.write(n, made)
+    return [made.docs_dir / p for p in output_files(n)]

@@ -28,7 +28,7 @@ Above the text (issue 14):
   no internal format names (``lawmd`` → Markdown（法律法规库）);
 * schema.org ``Legislation`` JSON-LD (``legislation_jsonld``), escaped by
   ``common.json_for_script`` so a title holding ``</script>`` stays data;
-* the downloads (``downloads.download_files``) and the outline
+* the downloads (``downloads.download_links``: the registered outputs) and the outline
   (``outline_html``: 编/章/节/条 of lawrefbook laws, 一、/（一）/1. of
   notices; collapsed, and lazy above LAZY_OUTLINE entries: 民法典合同编);
 * stripped lines, except source markup comments (lawrefbook's
@@ -47,7 +47,7 @@ from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import ON_DEMAND, attachment_files, download_files, header_lines, original_file, text_on_demand, text_path
+from .downloads import ATT_KIND, attachment_files, download_links, header_lines
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -536,33 +536,21 @@ def legislation_jsonld(n: Notice, url: Optional[str]) -> dict:
 
 
 def downloads_html(n: Notice, page: str, site_url: str) -> str:
-    """Links to this document's downloads (``downloads``): the JSON record
-    and the Word file are files under ``data/notices/``; the TXT and Markdown
-    are made by site.js from the record (``data-make``; hidden until it runs,
-    ``data-head``: their header lines), unless the TXT is a file of its own."""
+    """The 下载本文件 line: the links of every registered output (``downloads.OUTPUTS``).
+    Files first; those site.js makes from the record (``data-make``: TXT, Markdown,
+    JSON) are hidden until it runs; ``data-head``: their header lines."""
     files, made = [], []
-    on_demand = text_on_demand(n)
-    for rel_path, name, label in download_files(n.id):
-        kind = name.rsplit(".", 1)[1]
-        if kind == "txt" and not on_demand:
-            rel_path = text_path(n.id)
-        elif kind in ON_DEMAND:
-            made.append(f' · <a class="download" href="{esc(rel(page, rel_path))}" data-make="{kind}" '
-                        f'download="{esc(name)}">{label}</a>')
-            continue
-        files.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
-    orig = original_file(n)  # a document read from an office file: its original, under the name it was added with
-    if orig:
-        kind = ATT_KIND.get(Path(orig[1]).suffix.lower(), FORMAT_ZH.get(n.format, "文件"))
-        files.append(f'<a class="download original" href="{esc(rel(page, orig[0]))}" download="{esc(orig[1])}">'
-                     f'原件（{esc(kind)}）</a>')
+    for link in download_links(n):
+        make = f' data-make="{link.make}"' if link.make else ""
+        a = (f'<a class="{link.cls}" href="{esc(rel(page, link.href))}"{make} download="{esc(link.name)}">'
+             f'{esc(link.label)}</a>')
+        if link.make:
+            made.append(" · " + a)
+        else:
+            files.append(a)
     head = json.dumps(header_lines(n, site_url), ensure_ascii=False)
     return (f'<p class="downloads" data-search-exclude data-head="{esc(head)}">下载本文件：{" · ".join(files)}'
             f'<span class="downloads-made" hidden>{"".join(made)}</span><span class="download-note" hidden></span></p>')
-
-
-ATT_KIND = {".pdf": "PDF", ".doc": "Word", ".docx": "Word", ".wps": "WPS", ".xls": "Excel", ".xlsx": "Excel",
-            ".et": "WPS 表格", ".ofd": "OFD", ".zip": "压缩包", ".rar": "压缩包", ".7z": "压缩包", ".txt": "文本"}
 
 
 def attachments_html(n: Notice, page: str) -> str:
