@@ -573,6 +573,11 @@ def check_archive(root: Path) -> list[Problem]:
                          sources=paths.sources)
     problems.extend(res.problems)
     problems.extend(_anchor_problems(paths, res, update=False))
+    from .enrich.versions import LOCK_NAME, WorksLockError, load_works_lock  # the enrich package loads only when checked
+    try:
+        load_works_lock(paths.sources / LOCK_NAME)
+    except WorksLockError as e:
+        problems.append(Problem.from_error(e))
     return problems
 
 
@@ -729,6 +734,12 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             rep.problems.extend(Problem(str(lock_path), None, "error", str(i)) for i in report.errors)
             return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变", paths.problems)
 
+        try:  # works.lock: a garbage lock stops the build like anchors.lock (issue 28)
+            versions.load_works_lock(paths.sources / versions.LOCK_NAME)
+        except versions.WorksLockError as e:
+            rep.problems.append(Problem.from_error(e))
+            return _finish(rep, say, "作品锁文件 works.lock 无法读取，构建中止；现有网站保持不变", paths.problems)
+
         # enrich
         step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
         t0 = time.perf_counter()
@@ -777,11 +788,9 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
                 return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.problems)
             rep.peak_mb["mkdocs"] = peak_rss_mb()
             broken = sb.check_links()
-            if broken:  # a document's own bad link is dropped from its page, the rest published (issue 28)
+            if broken:  # a bad link is dropped from its page, the rest published (issue 28)
                 dropped, broken = sb.drop_broken_links(broken, {n.id for n in notices})
-                rep.problems.extend(Problem(str(res.paths.get(doc, doc)), None, "warning",
-                                            f"页面上的链接 {url} 指向站内不存在的位置（{why}），已从页面去除")
-                                    for doc, url, why in dropped)
+                rep.problems.extend(publish.broken_link_warnings(dropped, res.paths))
             rep.peak_mb["linkcheck"] = peak_rss_mb()
             failure = None
             try:

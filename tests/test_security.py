@@ -605,6 +605,63 @@ def test_a_broken_lock_is_a_message_in_check_and_build(archive, lock, data, word
     assert r.returncode in (0, 1, 2) and (r.returncode == 0 or words in r.stderr), r.stderr[-2000:]
 
 
+def _works_lock_variants(good: bytes) -> dict[str, tuple[bytes, int, str]]:
+    """Garbage works.locks made from the real one: name -> (bytes, the line to be named, words)."""
+    lines = good.decode("utf-8").split("\n")
+    first = next(k for k, x in enumerate(lines) if x and not x.startswith("#"))  # 0-based
+    row = lines[first]
+    doc, work = row.split("\t")
+
+    def with_row(new: str, at: int = first) -> bytes:
+        return "\n".join(lines[:at] + [new] + lines[at + 1:]).encode("utf-8")
+
+    return {
+        "binary": ("\n".join(lines[:first + 1] + [""]).encode("utf-8") + b"\x89PNG\r\n\x1a\n\x00\xff\xfe" + good,
+                   first + 2, "UTF-8"),
+        "truncated": (good[:-5], len(lines) - 1, "截断"),
+        "three columns": (with_row(f"{row}\textra"), first + 1, "格式错误"),
+        "swapped columns": (with_row(f"{work}\t{doc}"), first + 1, "格式错误"),
+        "short work id": (with_row(f"{doc}\tw-1"), first + 1, "格式错误"),
+        "duplicate id": (with_row(f"{doc}\tw-0123456789", first + 1) if lines[first + 1] else good, first + 2, "重复"),
+        "nul": (with_row(row[:4] + "\0" + row[4:]), first + 1, "NUL"),
+    }
+
+
+def test_every_garbage_works_lock_is_an_error_naming_file_and_line():
+    """Issue 28: a garbage works.lock (binary, truncated, wrong columns,
+    duplicate ids) was accepted silently; each is now WorksLockError with
+    the file and the line, and the real lock still loads."""
+    from build_tools.enrich.versions import WorksLockError, load_works_lock
+    import tempfile
+
+    real = ROOT / "source_texts" / "works.lock"
+    assert len(load_works_lock(real)) > 5
+    with tempfile.TemporaryDirectory() as d:
+        for name, (data, line, words) in _works_lock_variants(real.read_bytes()).items():
+            p = Path(d) / "works.lock"
+            p.write_bytes(data)
+            with pytest.raises(WorksLockError) as e:
+                load_works_lock(p)
+            assert (e.value.line, Path(e.value.path).name) == (line, "works.lock") and words in e.value.message, \
+                (name, e.value.line, e.value.message)
+
+
+def test_a_garbage_works_lock_stops_check_and_build_with_its_line(archive):
+    """The binary works.lock through ``check`` and ``build``: the file and line
+    named, exit 1/2 with no traceback, the last good site kept as it was."""
+    assert _build(archive, index=False)[0].ok
+    page = (archive.site / "index.html").read_bytes()
+    lock = archive.sources / "works.lock"
+    data, line, words = _works_lock_variants(lock.read_bytes())["binary"]
+    lock.write_bytes(data)
+    r = _check(archive.sources.parent)
+    assert r.returncode == 1 and f"works.lock:{line}" in r.stdout + r.stderr and words in r.stdout + r.stderr, r.stdout
+    r = _cli("build", "--quiet", root=archive.sources.parent, timeout=600)
+    assert r.returncode == 2 and "Traceback" not in r.stdout + r.stderr, r.stderr[-2000:]
+    assert f"works.lock:{line}" in r.stdout + r.stderr and "works.lock 无法读取" in r.stderr
+    assert (archive.site / "index.html").read_bytes() == page and lock.read_bytes() == data  # nothing rewritten
+
+
 # ---- 2. bounded input
 
 def test_one_size_bound_for_add_parse_and_build(archive, tmp_path):
@@ -992,6 +1049,60 @@ def test_a_broken_link_on_one_document_page_is_dropped_and_the_rest_published(ar
     page = (archive.site / "notices" / "rel-canon.html").read_text(encoding="utf-8")
     assert 'href="nowhere/page.html"' not in page and PROVINCIAL_TITLE in page
     assert linkcheck(archive.site) == [] and len(list((archive.site / "notices").glob("*.html"))) > 11
+
+
+def test_a_broken_link_on_a_listing_page_is_dropped_naming_its_document(archive, monkeypatch):
+    """Issue 28: a broken link outside document pages (the document list, the
+    region, year and type listings) stopped the build (exit 2, nothing
+    published).  A document whose listing entry carries a link to a missing
+    page (as a new metadata field shown in listings might): the link is made
+    plain text on every listing, each warning names that document's source
+    file, the rest is published and the site checks clean."""
+    from build_tools.write import tags
+
+    real = tags.doc_item
+
+    def item(page_md, n):
+        out = real(page_md, n)
+        return out.replace("</li>", ' · <a href="nowhere/来源.html">来源</a></li>') if n.id == "kunming-2022-4dd4de" else out
+
+    monkeypatch.setattr(tags, "doc_item", item)
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    warned = [p for p in rep.problems if "已从页面去除" in p.message]
+    assert warned and {Path(p.file).name for p in warned} == {KUNMING}, [(p.file, p.message) for p in warned]
+    pages = {re.search(r"页面 (\S+) 上", p.message)[1] for p in warned}
+    assert "index.html" in pages and {"tags/year/2022.html", "tags/region/530100.html"} <= pages, pages
+    for page in pages:
+        text = (archive.site / page).read_text(encoding="utf-8")
+        assert "nowhere/" not in text and "来源" in text  # the text stays, the link goes
+    assert linkcheck(archive.site) == [] and (archive.site / "notices" / "kunming-2022-4dd4de.html").is_file()
+
+
+def test_isolation_keeps_the_site_frame_s_own_broken_links_as_errors(archive):
+    """Only the site's own structure may stop a build: on a real built page, a
+    broken link in the content is removed (named after the document whose
+    entry holds it), one in the header or ``<head>`` stays and is reported."""
+    from build_tools.write.linkcheck import isolate
+
+    assert _build(archive, index=False)[0].ok
+    site = archive.site
+    page = site / "tags" / "year" / "2022.html"
+    text = page.read_text(encoding="utf-8")
+    assert "<header" in text and "</article>" in text
+    entry = re.search(r'<li><a href="\.\./\.\./notices/kunming-2022-4dd4de\.html">', text)
+    text = text.replace(entry[0], entry[0].replace("<li>", '<li><a href="lost.html">缺失</a>'), 1)
+    text = text.replace("<header", '<a href="frame-lost.html">框架</a><header', 1)
+    text = text.replace("</head>", '<link rel="stylesheet" href="assets/lost.css"></head>', 1)
+    page.unlink()
+    page.write_text(text, encoding="utf-8")
+    broken = linkcheck(site)
+    assert len(broken) == 3, broken
+    dropped = isolate(site, broken, {"kunming-2022-4dd4de", "jilin-2022-5f6c84"})
+    assert [(p, u, d) for p, u, _, d in dropped] == [("tags/year/2022.html", "lost.html", ("kunming-2022-4dd4de",))]
+    left = linkcheck(site)
+    assert sorted(b.split(": ", 1)[1].split(" ->")[0] for b in left) == ["assets/lost.css", "frame-lost.html"]
+    assert "缺失" in page.read_text(encoding="utf-8")
 
 
 def test_a_damaged_index_is_rebuilt_and_never_reported_as_nothing_published(archive):
