@@ -1031,6 +1031,40 @@ def test_files_dated_ahead_never_keep_old_text(archive, monkeypatch, mode):
         assert "本句为更正后的文字" in (archive.site / "data" / "notices" / f"{doc['id']}.txt").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("mode", ["pagefind", "material"])
+def test_a_same_size_same_mtime_edit_reaches_every_output(archive, monkeypatch, mode):
+    """Issue 28, principle 3 (content digests, never mtimes): 第一条 changed
+    in place to text of the same length, the source's mtime put back, and
+    every built file (site/, docs/, the build cache's files) dated ahead as
+    by a clock set back: the page, archive.json, the .txt download and the
+    CLI search index all hold the new words, on this build and the next."""
+    monkeypatch.setenv("IPARCHIVE_SEARCH", mode)
+    assert _build(archive)[0].ok
+    assert _build(archive)[0].ok  # a second build: the dirty path
+    law = archive.sources / "商标法(2019-04-23).md"
+    st = law.stat()
+    old, new = "第一条 为了加强商标管理，保护商标专用权", "第一条 为了整饬商标管理，保护商标专用权"
+    raw = law.read_bytes()
+    assert old.encode() in raw and len(old.encode()) == len(new.encode())
+    with open(law, "r+b") as f:  # in place: same inode, same size
+        f.write(raw.replace(old.encode(), new.encode(), 1))
+    os.utime(law, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (law.stat().st_size, law.stat().st_mtime_ns, law.stat().st_ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
+    for tree in (archive.site, archive.docs, archive.cache):
+        _date_ahead(tree, 365 * 86400)
+    for _ in range(2):
+        rep, msgs = _build(archive)
+        assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+        doc = next(d for d in json.loads((archive.site / "data" / "archive.json").read_text(encoding="utf-8"))["documents"]
+                   if d["source_file"] == law.name)
+        for text in ((archive.site / "notices" / f"{doc['id']}.html").read_text(encoding="utf-8"),
+                     json.dumps(doc, ensure_ascii=False),
+                     (archive.site / "data" / "notices" / f"{doc['id']}.txt").read_text(encoding="utf-8")):
+            assert "整饬商标管理" in text and "加强商标管理" not in text
+        r = _cli("search", "整饬", "--index", str(archive.index), "--json")
+        assert r.returncode == 0 and doc["id"] in r.stdout, (r.stdout[-2000:], r.stderr[-2000:])
+
+
 def test_a_broken_link_on_one_document_page_is_dropped_and_the_rest_published(archive, monkeypatch):
     """Isolation itself, whatever made the link: with the reader's URL rule
     loosened (as a new reader might), the relative canonical reaches the page;
