@@ -67,6 +67,8 @@ import xxhash
 from .settings import PAUSE_ENV, PAUSE_SECONDS_ENV, env
 
 PAUSE_MARK = "IPARCHIVE_PAUSED"
+NAME_MAX = 255  # bytes of one file name (ext4, xfs, btrfs)
+TEMP_NAME_EXTRA = len("..12345678.tmp")  # atomic_write_bytes' temp file: ".<name>.<8 random>.tmp"
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
 

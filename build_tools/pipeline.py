@@ -33,6 +33,7 @@ import re
 import shutil
 import sys
 import time
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,8 @@ from .codedigest import code_digest
 from .errors import SourceError
 from .lawdates import date_order_problem
 from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, too_large_message
-from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point, save_keyed
+from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point,
+                     save_keyed)
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
 from .office import ocr_enabled
@@ -132,14 +134,22 @@ def source_name_problem(name: str) -> Optional[str]:
     """Why ``iparchive add`` refuses a file of this name (None: it is read by
     every build): the build must read whatever ``add`` accepts."""
     suffix = Path(name).suffix.lower()
-    if CONTROL_CHARS.search(name) or INVISIBLE.search(name):
+    if CONTROL_CHARS.search(name) or INVISIBLE.search(name) or \
+            any(unicodedata.category(c) in ("Cf", "Co", "Cn", "Cs", "Zl", "Zp") for c in name):  # U+200B too
         return "文件名含换行、控制字符或不可见的排版字符：请先改名"
+    if Path(name).stem != Path(name).stem.strip():  # " 通知.txt" beside "通知.txt": two files that look one
+        return "文件名的开头或结尾（扩展名前）有空格：请先改名"
     if suffix not in SOURCE_SUFFIXES:
         return f"扩展名 {suffix or '（无）'} 不是文库能读取的格式（可用：{'、'.join(sorted(SOURCE_SUFFIXES))}）"
     if name == "_index.md" or name.startswith(("README", ".")):
         return "这个名称的文件（README*、以 . 开头、_index.md）构建时不读取：请改名"
     if Path(name).stem.lower() in RESERVED_STEMS:
         return f"它的 sidecar 会与文库自身的 {RESERVED_STEMS[Path(name).stem.lower()]} 同名：请改名"
+    stem = Path(name).stem
+    longest = max(len(n.encode("utf-8")) for n in (name, f"{stem}.yml", f"{stem}{FILES_SUFFIX}"))
+    if longest + TEMP_NAME_EXTRA > NAME_MAX:  # issue 28: add failed half-way on its sidecar's temp file
+        return (f"文件名过长（{len(name.encode('utf-8'))} 字节）：它的 sidecar、附件文件夹与临时文件的名字会超过"
+                f"文件系统 {NAME_MAX} 字节的上限；请缩短 {longest + TEMP_NAME_EXTRA - NAME_MAX} 字节以上后再添加")
     return None
 
 

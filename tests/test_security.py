@@ -388,6 +388,35 @@ def test_add_refuses_control_character_names_and_identical_files(archive, tmp_pa
     assert side.is_file() and not [p for p in archive.sources.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize("name,words", [
+    ("长" * 83 + ".txt", "文件名过长"),  # 253 bytes: its sidecar's temp file passed 255 and add failed half-way
+    ("通\u200b知.txt", "不可见"),  # a zero-width space: looks like 通知.txt
+    ("通知 .txt", "空格"),
+    ("\u3000通知.txt", "空格"),
+])
+def test_add_refuses_names_that_cannot_be_held_or_look_like_another(archive, tmp_path, name, words):
+    """Issue 28 tried again: a 253-byte name was copied in, then its sidecar's
+    temp file hit the 255-byte limit (「文件系统错误」 naming a temp file);
+    U+200B and edge spaces make two names that look one."""
+    f = tmp_path / name
+    f.write_bytes((ROOT / "source_texts" / KUNMING).read_bytes().replace("昆明".encode(), "昆阳".encode()))
+    before = sorted(p.name for p in archive.sources.iterdir())
+    r = _cli("add", str(f), root=archive.sources.parent)
+    assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert sorted(p.name for p in archive.sources.iterdir()) == before
+
+
+def test_every_real_name_is_accepted():
+    """The name rules refuse none of the corpus' files (the longest, a
+    lawrefbook interpretation, is 237 bytes)."""
+    from build_tools.pipeline import source_name_problem
+
+    names = [p.name for p in SHARED.rglob("*") if p.is_file() and p.suffix in (".md", ".txt", ".html", ".pdf", ".docx", ".doc")
+             and p.name not in ("README.md", "_index.md")]
+    assert len(names) > 3000 and max(len(n.encode()) for n in names) >= 237
+    assert [n for n in names if source_name_problem(n)] == []
+
+
 def test_exit_codes_are_distinct_and_input_errors_have_no_traceback(archive, tmp_path):
     assert _cli("build", "--bogus").returncode == 3
     assert _cli("no-such-command").returncode == 3
