@@ -117,11 +117,13 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, step: str | None = None
             pass
         pause_point(step or f"write:{path.name}")
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError) and not e.filename:  # a full disk names the file it hit, not the temp or nothing
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
         raise
     if durable:
         _fsync_dir(path.parent)

@@ -234,7 +234,7 @@ def test_a_document_live_after_a_kill_right_after_the_swap_cannot_vanish_silentl
     assert _state(work)["site"] == after["site"]  # the live document stays published
 
 
-@pytest.mark.parametrize("lock", ["anchors.lock", "works.lock", "ids.lock"])
+@pytest.mark.parametrize("lock", ["anchors.lock", "works.lock", "ids.lock", ".iparchive-site.json"])
 def test_a_full_disk_while_writing_a_lock_publishes_nothing_and_says_so(states, tmp_path, lock):
     """Issue 28: anchors.lock written after the swap, a full disk there said
     「未发布任何内容」 with the new site live.  Now the locks are written
