@@ -238,7 +238,9 @@ def test_a_document_live_after_a_kill_right_after_the_swap_cannot_vanish_silentl
 def test_a_full_disk_while_writing_a_lock_publishes_nothing_and_says_so(states, tmp_path, lock):
     """Issue 28: anchors.lock written after the swap, a full disk there said
     「未发布任何内容」 with the new site live.  Now the locks are written
-    before the swap: a full disk leaves the last good site, and says so truly."""
+    before the swap: a full disk leaves the last good site, and says so truly.
+    The site's stamp too (written into the new site before the swap): the
+    message named source_texts/ instead of the file the disk refused."""
     base, before, after = states
     work = _copy(base, tmp_path / "f")
     proc = _start(work, full_disk=lock)
