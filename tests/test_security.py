@@ -954,6 +954,35 @@ def test_a_doc_number_claimed_twice_is_an_error_naming_both(archive):
     assert not (archive.site / "notices" / "wenhao-b.html").exists()
 
 
+ODD_DOC_NUMBERS = ["云知发 〔2023〕 7 号", "云知发（2023）第7号", "云知发〔2023年〕07号", "云知发［2023］7號",
+                   "云知发\u30002023\u30007号", "云知发〈2023〉七号", "云知发【２０２３】第七号"]
+
+
+def test_a_doc_number_in_odd_spaces_and_brackets_is_one_number():
+    """Issue 28 tried again: the same 文号 with spaces, 第, 年 in the brackets,
+    號, a leading zero, full-width spaces instead of brackets, Chinese
+    numerals: each is the 文号 云知发〔2023〕7号 (so a second claim is caught);
+    other numbers and years stay apart, and the corpus' real 文号 keep their keys."""
+    import csv
+
+    from build_tools.claims import doc_number_key
+
+    assert {doc_number_key(x) for x in ODD_DOC_NUMBERS} == {"云知发〔2023〕7号"}
+    assert len({doc_number_key(x) for x in ("云知发〔2023〕7号", "云知发〔2023〕17号", "云知发〔2022〕7号",
+                                             "云知发〔2023〕七十号", "云知办发〔2023〕7号")}) == 5
+    real = {v for m in SHARED.glob("corpus/*/manifest.tsv")
+            for row in csv.DictReader(m.open(encoding="utf-8"), delimiter="\t")
+            for v in (row.get("doc_number") or "").split("|") if v.strip()}
+    assert len(real) > 60 and len({doc_number_key(v) for v in real}) == len(real)
+
+
+def test_a_doc_number_claimed_twice_in_an_odd_spelling_is_an_error(archive):
+    first = _doc(archive.sources, "wenhao-a.txt", 1, "id: wenhao-a\ndoc_number: 云知发〔2023〕7号\n")
+    second = _doc(archive.sources, "wenhao-b.txt", 2, f"id: wenhao-b\ndoc_number: {ODD_DOC_NUMBERS[-1]}\n")
+    errs = [p for p in check_archive_at(archive) if p.level == "error"]
+    assert [Path(p.file).name for p in errs] == [second.name] and first.name in errs[0].message
+
+
 def test_add_refuses_names_the_archive_uses_and_suffixes_the_build_never_reads(archive, tmp_path):
     """Issue 28: ``add redirects.html`` wrote redirects.yml as its sidecar and
     broke every later build; .shtml/.xhtml were accepted and never read."""
