@@ -17,6 +17,11 @@ refused over 2 MB, so 5–9 MB files were accepted and then never published).
 * ``MAX_CLAUSES``: clauses of one document (a 1.999 MB file of one-line
   clauses made a 90 MB page, issue 28).  The most in the real corpus:
   see ``tests/test_security.py`` (every seed and lawrefbook law is under it).
+* ``MAX_TITLE_CHARS``: a title (declared by a page, or in a sidecar) longer
+  than this is none: a 10,000-character ``<title>``/ArticleTitle took 30 s in
+  the title patterns (200,000: past five minutes), and a title is repeated
+  on every clause of its page (``data-cite``).  The longest real one is 86
+  characters (a lawrefbook interpretation).
 * ``MAX_NESTING`` / ``flatten_deep(root)``: elements of an HTML page nested
   deeper than the bound are unwrapped (their text kept, one level up)
   before the recursive reader walks it: 10,000 nested ``<div>``s ended in
@@ -141,6 +146,7 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
         os.close(fd)
 
 
+MAX_TITLE_CHARS = 200  # characters of a title; real titles: at most 86
 MAX_NESTING = 120  # element depth of an HTML page the reader walks (real pages: at most 21)
 
 

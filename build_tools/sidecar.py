@@ -52,7 +52,7 @@ import yaml
 
 from . import regions
 from .errors import SourceError
-from .limits import SIDECAR_BYTES, read_regular
+from .limits import MAX_TITLE_CHARS, SIDECAR_BYTES, read_regular
 from .textsafe import invisible_in
 from .doctypes import MISSING_LABELS, STATUSES, doc_type_of
 from .models import Forwarded, Notice
@@ -208,6 +208,8 @@ def _text(value: Any, key: str, *, multiline: bool = False) -> Optional[str]:
         return f"{key} 应为字符串，实为 {type(value).__name__} {_short(value)}"
     if CONTROL_RE.search(value) or (not multiline and "\n" in value.strip()):
         return f"{key} 含换行或控制字符：{_short(value)}"
+    if not multiline and len(value) > MAX_TITLE_CHARS:  # repeated on every clause of the page (issue 28)
+        return f"{key} 过长（{len(value)} 字，上限 {MAX_TITLE_CHARS} 字）：{_short(value)}"
     if invisible_in(value):
         return (f"{key} 含不可见的排版控制字符 {invisible_in(value)}（如从右到左覆盖，会使文字显示为另一段文字）："
                 "请删去")

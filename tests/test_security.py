@@ -693,6 +693,47 @@ def test_a_garbage_works_lock_stops_check_and_build_with_its_line(archive):
 
 # ---- 2. bounded input
 
+def test_a_sidecar_of_thousands_of_issuers_grows_its_page_linearly(archive):
+    """Issue 28 tried again: 12,000 issuers in a 234 KB sidecar were repeated
+    in every clause's GB/T 7714 citation (``data-gbt``): a 6.2 MB page.  Now
+    the citation names three and 「等」 (GB/T 7714-2015 8.1.2), the list
+    appears on the card and in the page's JSON-LD only."""
+    import yaml as pyyaml
+
+    issuers = [f"机构{i:05d}" for i in range(12000)]
+    _doc(archive.sources, "many-issuers.txt", 1, "id: many-issuers\nissuer: " + json.dumps(issuers, ensure_ascii=False) + "\n")
+    _doc(archive.sources, "one-issuer.txt", 2, "id: one-issuer\nissuer: [机构00000]\n")
+    side = (archive.sources / "many-issuers.yml").stat().st_size
+    assert len(pyyaml.safe_load((archive.sources / "many-issuers.yml").read_text(encoding="utf-8"))["issuer"]) == 12000
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    many = (archive.site / "notices" / "many-issuers.html").read_text(encoding="utf-8")
+    one = (archive.site / "notices" / "one-issuer.html").read_text(encoding="utf-8")
+    assert len(many.encode()) - len(one.encode()) < 6 * side, (len(many.encode()), side)
+    gbt = set(re.findall(r'data-gbt="([^"]*)"', many))
+    assert gbt and all(g.startswith("机构00000，机构00001，机构00002，等. ") for g in gbt), sorted(gbt)[:2]
+    assert "机构11999" in many  # the whole list is still on the card
+
+
+def test_a_title_past_its_bound_is_refused_and_never_slow(archive, tmp_path):
+    """A 200,000-character ``<title>``/ArticleTitle/``<h1>`` ran past five
+    minutes in the title patterns (10,000: 30 s); now no candidate past
+    limits.MAX_TITLE_CHARS is a title (the page asks for one in its sidecar),
+    and a sidecar title past it is an error with its line."""
+    from build_tools.limits import MAX_TITLE_CHARS
+    from build_tools.metadata import load_notice
+
+    long = "关于" + "加强保护" * 50_000 + "的通知"
+    page = tmp_path / "long.html"
+    page.write_text(f"<html><head><title>{long}</title><meta name=\"ArticleTitle\" content=\"{long}\"></head><body>"
+                    f"<h1>{long}</h1><p>各单位：</p><p>一、总体要求</p><p>（一）加强保护。</p></body></html>", encoding="utf-8")
+    n = load_notice(page, use_sidecar=False)
+    assert n.title in (None, "") and any("标题" in w for _, w in n.warnings)
+    _doc(archive.sources, "long-title.txt", 1, "id: long-title\ntitle: " + "长" * (MAX_TITLE_CHARS + 1) + "\n")
+    errs = [p for p in check_archive_at(archive) if p.level == "error"]
+    assert [(Path(p.file).name, p.line) for p in errs] == [("long-title.yml", 2)] and "过长" in errs[0].message
+
+
 @pytest.mark.parametrize("tag,levels", [("div", 10_000), ("span", 100_000)])
 def test_a_page_nested_thousands_deep_reads_like_the_page(tmp_path, tag, levels):
     """Issue 28 tried again: the jiangxi.gov.cn page with its body wrapped in
