@@ -583,9 +583,11 @@ def check_archive(root: Path) -> list[Problem]:
                          sources=paths.sources)
     problems.extend(res.problems)
     problems.extend(_anchor_problems(paths, res, update=False))
-    from .enrich.versions import LOCK_NAME, WorksLockError, load_works_lock  # the enrich package loads only when checked
+    from .enrich.versions import LOCK_NAME, WorksLockError, load_works_lock, works_lock_gaps  # enrich: only when checked
     try:
-        load_works_lock(paths.sources / LOCK_NAME)
+        gap = works_lock_gaps(paths.sources / LOCK_NAME, load_works_lock(paths.sources / LOCK_NAME),
+                              [n.id for n in res.notices], paths.site)
+        problems.extend([Problem.from_error(gap)] if gap is not None else [])
     except WorksLockError as e:
         problems.append(Problem.from_error(e))
     return problems
@@ -744,11 +746,15 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             rep.problems.extend(Problem(str(lock_path), None, "error", str(i)) for i in report.errors)
             return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变", paths.problems)
 
-        try:  # works.lock: a garbage lock stops the build like anchors.lock (issue 28)
-            versions.load_works_lock(paths.sources / versions.LOCK_NAME)
+        try:  # works.lock: a garbage or truncated lock stops the build like anchors.lock (issue 28)
+            works = versions.load_works_lock(paths.sources / versions.LOCK_NAME)
+            gap = versions.works_lock_gaps(paths.sources / versions.LOCK_NAME, works, [n.id for n in notices],
+                                           paths.site) if update_lock else None
+            if gap is not None:
+                raise gap
         except versions.WorksLockError as e:
             rep.problems.append(Problem.from_error(e))
-            return _finish(rep, say, "作品锁文件 works.lock 无法读取，构建中止；现有网站保持不变", paths.problems)
+            return _finish(rep, say, "作品锁文件 works.lock 无法读取或不完整，构建中止；现有网站保持不变", paths.problems)
 
         # enrich
         step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")

@@ -687,8 +687,28 @@ def test_a_garbage_works_lock_stops_check_and_build_with_its_line(archive):
     assert r.returncode == 1 and f"works.lock:{line}" in r.stdout + r.stderr and words in r.stdout + r.stderr, r.stdout
     r = _cli("build", "--quiet", root=archive.sources.parent, timeout=600)
     assert r.returncode == 2 and "Traceback" not in r.stdout + r.stderr, r.stderr[-2000:]
-    assert f"works.lock:{line}" in r.stdout + r.stderr and "works.lock 无法读取" in r.stderr
+    assert f"works.lock:{line}" in r.stdout + r.stderr and "works.lock 无法读取或不完整" in r.stderr
     assert (archive.site / "index.html").read_bytes() == page and lock.read_bytes() == data  # nothing rewritten
+
+
+def test_a_works_lock_cut_at_a_line_boundary_names_the_works_it_lost(archive):
+    """Rows deleted (``head -n``: every line whole, so the format holds): the
+    works published in the live site without their row are named, and
+    ``check`` and the build stop; the works would otherwise get new ids."""
+    assert _build(archive, index=False)[0].ok
+    lock = archive.sources / "works.lock"
+    good = lock.read_text(encoding="utf-8").split("\n")
+    rows = [x for x in good if x and not x.startswith("#")]
+    assert len(rows) >= 3
+    lock.write_text("\n".join(good[:good.index(rows[0]) + 1]) + "\n", encoding="utf-8")  # the first row only
+    page = (archive.site / "index.html").read_bytes()
+    errs = [p for p in check_archive_at(archive) if p.level == "error"]
+    assert [Path(p.file).name for p in errs] == ["works.lock"], errs
+    assert all(r.split("\t")[0] in errs[0].message or "等" in errs[0].message for r in rows[1:6])
+    assert rows[0].split("\t")[0] not in errs[0].message
+    rep, msgs = _build(archive, index=False)
+    assert not rep.ok and any("works.lock" in m and "不完整" in m for m in msgs), msgs
+    assert (archive.site / "index.html").read_bytes() == page
 
 
 # ---- 2. bounded input

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Iterable, Optional
@@ -63,7 +64,7 @@ from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
 from ..numerals import cn_int
 from .references import loose_title_key, title_key
 
-__all__ = ["WorksLockError", "build_works", "load_works_lock", "format_works_lock", "update_works_lock",
+__all__ = ["WorksLockError", "build_works", "load_works_lock", "works_lock_gaps", "format_works_lock", "update_works_lock",
            "version_date", "expiry_date", "decision_effective", "assign_validity", "repeal_verb", "LOCK_NAME"]
 
 LOCK_NAME = "works.lock"
@@ -141,6 +142,32 @@ def load_works_lock(path: Path | str) -> dict[str, str]:
             raise WorksLockError(path, f"文件 {parts[0]} 重复出现（另见第 {seen[parts[0]]} 行）", no)
         out[parts[0]], seen[parts[0]] = parts[1], no
     return out
+
+
+def works_lock_gaps(path: Path | str, lock: dict[str, str], doc_ids: Iterable[str],
+                    site: Optional[Path]) -> Optional[WorksLockError]:
+    """Documents of this build that the live site publishes with a work id
+    but ``lock`` (works.lock) lacks: the lock was truncated at a line or
+    rows were deleted (issue 28), and a work would silently get a new
+    permanent id.  Only the documents missing from the lock are looked up
+    (their record ``data/notices/<id>.json``), so a rebuild reads a few
+    files.  The locks are written before the site swap, so a live work id
+    always has its row; no live site (a fresh clone): no gap."""
+    if not site or not (Path(site) / "index.html").is_file():
+        return None
+    missing = []
+    for d in sorted(set(doc_ids) - lock.keys()):
+        try:
+            work = json.loads((Path(site) / "data" / "notices" / f"{d}.json").read_text(encoding="utf-8")).get("work_id")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(work, str) and work:
+            missing.append(f"{d}（{work}）")
+    if not missing:
+        return None
+    shown = "、".join(missing[:5]) + (f" 等 {len(missing)} 件" if len(missing) > 5 else "")
+    return WorksLockError(Path(path), f"缺少已发布文件 {shown} 的作品编号（现有网站记载它们）：works.lock 可能被截断或误删，"
+                                      "作品会得到新的永久编号；请从版本库恢复 works.lock")
 
 
 def format_works_lock(lock: dict[str, str]) -> str:
