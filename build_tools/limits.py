@@ -146,6 +146,7 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
         os.close(fd)
 
 
+MAX_URL_CHARS = 2048  # a source address (browsers and servers agree on ~2,000)
 MAX_TITLE_CHARS = 300  # characters of a title or other one-line field; real titles: at most 86
 MAX_NESTING = 120  # element depth of an HTML page the reader walks (real pages: at most 21)
 

@@ -52,7 +52,7 @@ import yaml
 
 from . import regions
 from .errors import SourceError
-from .limits import MAX_TITLE_CHARS, SIDECAR_BYTES, read_regular
+from .limits import MAX_TITLE_CHARS, MAX_URL_CHARS, SIDECAR_BYTES, read_regular
 from .textsafe import invisible_in
 from .doctypes import MISSING_LABELS, STATUSES, doc_type_of
 from .models import Forwarded, Notice
@@ -76,7 +76,9 @@ class Loader(yaml.SafeLoader):
       impossible unquoted date is a validation error with its line;
     * anchors and aliases (``&a`` / ``*a``) refused: nothing is expanded;
     * nesting deeper than ``MAX_DEPTH`` refused before it recurses;
-    * a key given twice is an error naming both lines."""
+    * a key given twice is an error naming both lines;
+    * merge keys (``<<: {title: …}``) refused: a merged key lost silently
+      to a written one (issue 28 tried again)."""
 
     def __init__(self, stream):
         super().__init__(stream)
@@ -103,6 +105,9 @@ class Loader(yaml.SafeLoader):
         if isinstance(node, yaml.MappingNode):
             seen: dict = {}
             for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # <<: {...}: keys from elsewhere, an existing one silently kept
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "不允许使用 YAML 合并键（<<）：sidecar 中每个键须直接写出", key_node.start_mark)
                 if isinstance(key_node, yaml.ScalarNode):
                     key = (key_node.tag, key_node.value)
                     if key in seen:
@@ -247,6 +252,8 @@ def _check_doc_number(value: Any, key: str) -> Optional[str]:
 
 def _check_url(value: Any, key: str) -> Optional[str]:
     why = check_url(value) or _text(value, key, multiline=True)
+    if not why and len(value) > MAX_URL_CHARS:  # issue 28: a 200,000-character address was accepted
+        why = f"{key} 过长（{len(value)} 字符，上限 {MAX_URL_CHARS}）"
     return f"source_url {why}" if why and not why.startswith(key) else why
 
 

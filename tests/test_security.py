@@ -735,6 +735,33 @@ def test_a_sidecar_of_thousands_of_issuers_grows_its_page_linearly(archive):
     assert "机构11999" in many  # the whole list is still on the card
 
 
+@pytest.mark.parametrize("key,value,words", [
+    ("source_url", "https://example.cn/" + "a" * 200_000, "过长"),
+    ("title", "长" * 301, "过长"),
+    ("doc_number", "云知发〔2023〕" + "1" * 400 + "号", "过长"),
+    ("issuer", ["机构" * 200], "过长"),
+])
+def test_a_sidecar_value_past_its_bound_is_an_error_with_its_line(tmp_path, key, value, words):
+    """One-line sidecar values are bounded (limits.MAX_TITLE_CHARS, MAX_URL_CHARS):
+    a 200,000-character source_url was accepted and shown on the card, in
+    archive.json and the .txt download."""
+    from build_tools.sidecar import parse_sidecar, validate
+
+    side = parse_sidecar(tmp_path / "x.yml", f"id: bounded\n{key}: {json.dumps(value, ensure_ascii=False)}\n")
+    errs = validate(side)
+    assert [line for line, _ in errs] == [2] and words in errs[0][1], errs
+
+
+def test_a_yaml_merge_key_in_a_sidecar_is_an_error_with_its_line(tmp_path):
+    """``<<: {title: B}`` beside ``title: A``: the merged title lost silently
+    (accepted, then ignored); merge keys are refused like aliases."""
+    from build_tools.sidecar import SidecarError, parse_sidecar
+
+    with pytest.raises(SidecarError) as e:
+        parse_sidecar(tmp_path / "m.yml", "id: merged\ntitle: 甲\n<<: {title: 乙}\n")
+    assert e.value.line == 3 and "合并键" in e.value.message
+
+
 def test_a_title_past_its_bound_is_refused_and_never_slow(archive, tmp_path):
     """A 200,000-character ``<title>``/ArticleTitle/``<h1>`` ran past five
     minutes in the title patterns (10,000: 30 s); now no candidate past
