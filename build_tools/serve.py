@@ -94,6 +94,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         local = super().translate_path(path)
         root = os.path.realpath(self.directory)
+        if "\0" in local:  # /notices/%00.html: realpath raised ValueError, a traceback and no answer
+            return os.path.join(root, ".iparchive-outside-the-site")
         real = os.path.realpath(local)
         if real != root and not real.startswith(root + os.sep):
             return os.path.join(root, ".iparchive-outside-the-site")  # does not exist: 404

@@ -915,6 +915,43 @@ def test_serve_answers_404_for_a_fifo_without_blocking(tmp_path):
         proc.wait(timeout=10)
 
 
+def test_serve_answers_a_nul_path_with_404_and_gzip_follows_same_size_edits(tmp_path):
+    """Issue 28 tried again: ``/notices/%00.html`` made ``serve`` print a
+    traceback and close the connection unanswered; and its gzip cache kept a
+    page's old bytes after a same-length edit with the mtime put back."""
+    import gzip
+
+    site = tmp_path / "site"
+    site.mkdir()
+    page = site / "index.html"
+    page.write_text("<h1>文库甲</h1>" + "正文" * 500, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "build_tools.cli", "serve", "--site", str(site), "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def get(path: str) -> bytes:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return gzip.decompress(r.read())
+
+    try:
+        port = re.search(r"127\.0\.0\.1:(\d+)/", proc.stdout.readline()).group(1)
+        for path in ("notices/%00.html", "index.html%00.txt", "%00"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=10)
+            assert e.value.code == 404
+        assert "文库甲" in get("index.html").decode("utf-8")
+        st = page.stat()
+        with open(page, "r+b") as f:
+            f.write(page.read_bytes().replace("文库甲".encode(), "文库乙".encode()))
+        os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert (page.stat().st_size, page.stat().st_mtime_ns, page.stat().st_ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
+        assert "文库乙" in get("index.html").decode("utf-8")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err and "ValueError" not in err, err
+
+
 # ---- 3. bidi and invisible controls; one line per message
 
 def test_bidi_controls_are_dropped_from_text_and_titles(archive):
