@@ -21,8 +21,9 @@ in ``source_texts/clause-history.lock`` (YAML: ``doc_id: {clause_id: [{date,
 fingerprint, text}]}``; not ``.yml``, which would read as a sidecar), taken
 from the last published site
 (``<root>/site/data/archive.json``, read by :func:`check_anchors` before the
-new site replaces it).  ``check_anchors`` attaches the history to each
-document (``Notice.clause_changes``, shown on the page as 「本条文字于
+new site replaces it).  ``check_anchors`` mutates nothing: it returns each
+document's history (``AnchorReport.clause_changes``; :func:`apply_changes`
+puts it on ``Notice.clause_changes``, shown on the page as 「本条文字于
 YYYY-MM-DD 更正」) and lists every such clause as a warning, so
 ``iparchive check`` names them.
 
@@ -58,7 +59,7 @@ from .models import ClauseChange, Notice
 
 __all__ = [
     "AnchorError", "AnchorIssue", "AnchorReport", "Redirects", "fingerprint", "current_anchors", "remembered_anchors",
-    "code_key", "load_lock", "load_redirects", "check_anchors", "update_lock", "format_lock", "Lock",
+    "code_key", "load_lock", "load_redirects", "check_anchors", "apply_changes", "update_lock", "format_lock", "Lock",
     "load_history", "HISTORY_NAME",
 ]
 
@@ -96,6 +97,7 @@ class AnchorReport:
     old_texts: dict[tuple[str, str], str] = field(default_factory=dict)  # (doc, id) -> published text
     date: str = field(default_factory=lambda: dt.date.today().isoformat())  # of this check
     current: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # doc -> current_anchors
+    clause_changes: dict[str, dict[str, list[ClauseChange]]] = field(default_factory=dict, repr=False)  # doc -> history
 
     @property
     def ok(self) -> bool:
@@ -294,32 +296,26 @@ def _resolve(doc_red: dict[str, str], cid: str) -> Optional[str]:
 def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
                   redirects: dict[str, dict[str, str]], built: Optional[Iterable[str]] = None,
                   current: Optional[dict[str, dict[str, str]]] = None) -> AnchorReport:
-    """Compare the built documents with the lock and the redirects.
+    """Compare the built documents with the lock and the redirects; mutates nothing.
 
     ``built``: ids of the documents this build produced (default: those in
     ``notices``).  A locked document not among them is reported once in
     ``missing_documents`` (and as one error), not as deletions of its clauses.
     ``current``: ``current_anchors`` of each document, if known already
-    (``remembered_anchors``).
+    (``remembered_anchors``).  The text history of each document is returned
+    in ``AnchorReport.clause_changes``; :func:`apply_changes` puts it on the
+    notices (the page shows it).
     """
     notices = list(notices)
     cur = current if current is not None else {n.id: current_anchors(n) for n in notices}
     built_ids = set(cur) if built is None else set(built)
     rep = AnchorReport(current=cur)
     lock_path = getattr(lock, "path", None)
-    history = getattr(lock, "history", {})
     try:
         texts = load_history(lock_path.with_name(HISTORY_NAME)) if lock_path else {}
     except AnchorError as e:
         rep.warnings.append(AnchorIssue(str(e.path), None, e.message))
         texts = {}
-    rpath = getattr(redirects, "path", "source_texts/redirects.yml") or "source_texts/redirects.yml"
-    rlines = getattr(redirects, "lines", {})
-
-    def where(doc: str, old: str) -> str:
-        line = rlines.get((doc, old))
-        return f"{rpath}:{line}" if line else rpath
-
     for doc in sorted(lock):
         if doc not in built_ids or doc not in cur:
             rep.missing_documents.append(doc)
@@ -327,56 +323,86 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
                 f"该文件已发布（anchors.lock 中有 {len(lock[doc])} 个锚点），但本次没有构建出来；"
                 "请修正该文件的问题，而不是让已发布的页面消失")))
     for doc in sorted(built_ids & set(cur)):
-        now = cur[doc]
-        red = redirects.get(doc, {})
-        for old, new in sorted(red.items()):
-            target = _resolve(red, old)
-            if target is None:
-                rep.errors.append(AnchorIssue(doc, old, f"重定向形成循环（{where(doc, old)}）"))
-            elif target not in now:
-                rep.errors.append(AnchorIssue(doc, old, f"重定向目标条款 {new} 不存在（{where(doc, old)}）"))
-            if old in now:
-                rep.errors.append(AnchorIssue(doc, old, f"条款 {old} 仍然存在，不能再重定向到 {new}（{where(doc, old)}）"))
-        for cid, fp in sorted(lock.get(doc, {}).items()):
-            if fp.startswith(">"):
-                if cid not in red and cid not in now:
-                    rep.errors.append(AnchorIssue(doc, cid, (
-                        f"条款 {cid} 已重定向到 {fp[1:]}，但 source_texts/redirects.yml 中的这条映射被删除了；"
-                        "已发布的锚点必须保留重定向")))
-                continue
-            if cid in now:
-                if now[cid] != fp:
-                    rep.warnings.append(AnchorIssue(doc, cid, f"条款 {cid} 的文字已变化：备忘录中引用的原文可能已过时"
-                                                              f"（原文指纹 {fp}，现为 {now[cid]}；页面将注明更正日期并保留原文字）"))
-                    rep.changed.setdefault(doc, {})[cid] = now[cid]
-            elif cid not in red:
-                rep.errors.append(AnchorIssue(doc, cid, (
-                    f"条款 {cid} 已不存在（原文指纹 {fp}）；如系有意删除或改号，"
-                    "请在 source_texts/redirects.yml 中把它映射到新的条款")))
-        locked = lock.get(doc, {})
-        added = {cid: fp for cid, fp in now.items() if cid not in locked}
-        if added:
-            rep.new[doc] = added
+        _check_redirects(rep, doc, cur[doc], redirects)
+        _check_locked(rep, doc, cur[doc], lock.get(doc, {}), redirects.get(doc, {}))
     if rep.changed and lock_path:
         published = _published_texts(lock_path)
         rep.old_texts = {(d, c): published[(d, c)] for d, ids in rep.changed.items() for c in ids
                          if (d, c) in published and fingerprint(published[(d, c)]) == lock[d][c]}
     for n in notices:  # the page shows each change; iparchive check lists them
-        changes: dict[str, list[ClauseChange]] = {}
-        for (doc, cid), items in history.items():
-            if doc != n.id:
-                continue
-            kept = {str(x.get("fingerprint")): x.get("text") for x in (texts.get(doc, {}) or {}).get(cid, []) or []}
-            changes[cid] = [ClauseChange(cid, date, old, kept.get(old)) for old, date in items]
-        for cid, new_fp in rep.changed.get(n.id, {}).items():
-            old = lock[n.id][cid]
-            changes.setdefault(cid, []).append(ClauseChange(cid, rep.date, old, rep.old_texts.get((n.id, cid))))
-        n.clause_changes = changes
+        rep.clause_changes[n.id] = changes = _changes_of(n.id, rep, lock, texts)
         for cid, items in sorted(changes.items()):
             if cid not in rep.changed.get(n.id, {}):
                 rep.warnings.append(AnchorIssue(n.id, cid, "条款 {} 的文字曾更正：{}".format(
                     cid, "；".join(f"{c.date} 之前指纹 {c.old_fingerprint}" for c in items))))
     return rep
+
+
+def apply_changes(notices: Iterable[Notice], report: AnchorReport) -> None:
+    """Put each document's clause text history (``report.clause_changes``) on it."""
+    for n in notices:
+        if n.id in report.clause_changes:
+            n.clause_changes = report.clause_changes[n.id]
+
+
+def _redirect_where(redirects: dict, doc: str, old: str) -> str:
+    rpath = getattr(redirects, "path", "source_texts/redirects.yml") or "source_texts/redirects.yml"
+    line = getattr(redirects, "lines", {}).get((doc, old))
+    return f"{rpath}:{line}" if line else rpath
+
+
+def _check_redirects(rep: AnchorReport, doc: str, now: dict[str, str], redirects: dict) -> None:
+    """A redirect must reach an existing clause and start from one that is gone."""
+    red = redirects.get(doc, {})
+    for old, new in sorted(red.items()):
+        where = _redirect_where(redirects, doc, old)
+        target = _resolve(red, old)
+        if target is None:
+            rep.errors.append(AnchorIssue(doc, old, f"重定向形成循环（{where}）"))
+        elif target not in now:
+            rep.errors.append(AnchorIssue(doc, old, f"重定向目标条款 {new} 不存在（{where}）"))
+        if old in now:
+            rep.errors.append(AnchorIssue(doc, old, f"条款 {old} 仍然存在，不能再重定向到 {new}（{where}）"))
+
+
+def _check_locked(rep: AnchorReport, doc: str, now: dict[str, str], locked: dict[str, str],
+                  red: dict[str, str]) -> None:
+    """Every locked id of a built document: kept (text changed: a warning),
+    redirected, or an error; new ids go to ``rep.new``."""
+    for cid, fp in sorted(locked.items()):
+        if fp.startswith(">"):
+            if cid not in red and cid not in now:
+                rep.errors.append(AnchorIssue(doc, cid, (
+                    f"条款 {cid} 已重定向到 {fp[1:]}，但 source_texts/redirects.yml 中的这条映射被删除了；"
+                    "已发布的锚点必须保留重定向")))
+        elif cid in now:
+            if now[cid] != fp:
+                rep.warnings.append(AnchorIssue(doc, cid, f"条款 {cid} 的文字已变化：备忘录中引用的原文可能已过时"
+                                                          f"（原文指纹 {fp}，现为 {now[cid]}；页面将注明更正日期并保留原文字）"))
+                rep.changed.setdefault(doc, {})[cid] = now[cid]
+        elif cid not in red:
+            rep.errors.append(AnchorIssue(doc, cid, (
+                f"条款 {cid} 已不存在（原文指纹 {fp}）；如系有意删除或改号，"
+                "请在 source_texts/redirects.yml 中把它映射到新的条款")))
+    added = {cid: fp for cid, fp in now.items() if cid not in locked}
+    if added:
+        rep.new[doc] = added
+
+
+def _changes_of(doc: str, rep: AnchorReport, lock: dict[str, dict[str, str]],
+                texts: dict) -> dict[str, list[ClauseChange]]:
+    """One document's clause history: the lock's earlier fingerprints (with the
+    texts kept in clause-history.lock) and this build's changes."""
+    changes: dict[str, list[ClauseChange]] = {}
+    for (d, cid), items in getattr(lock, "history", {}).items():
+        if d != doc:
+            continue
+        kept = {str(x.get("fingerprint")): x.get("text") for x in (texts.get(doc, {}) or {}).get(cid, []) or []}
+        changes[cid] = [ClauseChange(cid, date, old, kept.get(old)) for old, date in items]
+    for cid in rep.changed.get(doc, {}):
+        old = lock[doc][cid]
+        changes.setdefault(cid, []).append(ClauseChange(cid, rep.date, old, rep.old_texts.get((doc, cid))))
+    return changes
 
 
 def format_lock(lock: dict[str, dict[str, str]]) -> str:

@@ -160,7 +160,18 @@ def split_run_on(text: str, fmt: str) -> list[str]:
     return out
 
 
+# a marker run into the text with no punctuation before it (…责任单位：县住建局二、优化…, …11月22日前二、意见…,
+# …83987138三、注意事项): taken only where it continues its sequence, never after 第 or an ordinal (第一、二批,
+# 十一、), never before another ordinal (一、二类人才), and never for 第X条 (…依照第二条…)
+_BARE_MARKER = re.compile(rf"(?<=[^\s{_CN_ORD}第、，,（(])(?=(?P<m>(?P<cn>[{_CN_ORD}]{{1,3}})、(?![{_CN_ORD}\d])|[（(](?P<pcn>[{_CN_ORD}]{{1,3}})[）)](?![{_CN_ORD}\d（(])))")
+_MIN_PART = 4  # characters between two cuts: an enumeration 一、二、 is not a sequence of paragraphs
+_LOWER = {"cn": ("pcn",), "pcn": (), "art": ()}  # （一） restarts in each 一、 section
+
+
 def _split_markers(p: str) -> list[str]:
+    """Cut a run-together paragraph before each marker that continues its sequence: after sentence
+    punctuation (``…。二、…``), or with none when the marker is the next of a sequence already begun
+    (``一、…工作二、加强…``; an unpunctuated ``一、`` counts when its ``二、`` follows)."""
     cuts: list[int] = []
     last: dict[str, int] = {}
     first = re.match(rf"\s*(?:([{_CN_ORD}]{{1,3}})、|[（(]([{_CN_ORD}]{{1,3}})[）)]|第([{_CN_ORD}百]{{1,4}})条)", p)
@@ -168,12 +179,30 @@ def _split_markers(p: str) -> list[str]:
         for kind, g in zip(("cn", "pcn", "art"), first.groups()):
             if g:
                 last[kind] = cn_int(g)
+    found: list[tuple[int, str, int, bool]] = []  # (position, kind, number, punctuated)
     for m in _RUN_MARKER.finditer(p):
         kind = next(k for k in ("cn", "pcn", "art") if m.group(k))
-        n = cn_int(m.group(kind))
-        if n == last.get(kind, 0) + 1 and (kind in last or n == 1):
-            cuts.append(m.end())
+        found.append((m.end(), kind, cn_int(m.group(kind)), True))
+    punct = {pos for pos, *_ in found}
+    for m in _BARE_MARKER.finditer(p):
+        if m.end() not in punct:
+            kind = "cn" if m.group("cn") else "pcn"
+            found.append((m.end(), kind, cn_int(m.group(kind)), False))
+    found.sort()
+    for k, (pos, kind, n, punctuated) in enumerate(found):
+        if n != last.get(kind, 0) + 1 or (cuts and pos - cuts[-1] < _MIN_PART) or pos < _MIN_PART and not punctuated:
+            continue
+        if punctuated:
+            ok = kind in last or n == 1
+        elif n == 1:  # a bare 一、 opens a sequence only if its 二、 follows
+            ok = kind == "cn" and any(k2 == kind and n2 == 2 for _, k2, n2, _ in found[k + 1:])
+        else:
+            ok = kind in last
+        if ok:
+            cuts.append(pos)
             last[kind] = n
+            for low in _LOWER[kind]:
+                last.pop(low, None)
     if not cuts:
         return [p]
     bounds = [0] + cuts + [len(p)]
@@ -388,6 +417,15 @@ _TITLE_SCAN = 15  # kept lines searched for a heading
 def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
     """Run every cleaning rule on the lines of one document (any reader)."""
     out = Cleaned(lines=[])
+    rows = _source_rows(lines, fmt, out)
+    if fmt == "lawmd":  # laws carry no furniture: only control characters and debris
+        out.lines = [(sl.no, s) for sl, s in rows]
+        return out
+    return _Cleaner(_split_run_ins(_pair_labels(rows)), out).run()
+
+
+def _source_rows(lines: list[SourceLine], fmt: str, out: Cleaned) -> list[tuple[SourceLine, str]]:
+    """Control characters and markup debris out (into ``stripped``), run-on text split, lines normalised."""
     rows: list[tuple[SourceLine, str]] = []
     for sl in lines:
         text, removed = strip_controls(sl.text)
@@ -403,156 +441,176 @@ def clean(lines: list[SourceLine], fmt: str) -> Cleaned:
             s = normalise_line(piece)
             if s:
                 rows.append((sl, s))
-    if fmt == "lawmd":  # laws carry no furniture: only control characters and debris
-        out.lines = [(sl.no, s) for sl, s in rows]
+    return rows
+
+
+class _Cleaner:
+    """The furniture rules over one document's rows, in order: each rule either takes the line (its
+    reason goes to ``stripped``, a value it carries to the header or the declared fields) or passes it
+    on; a line no rule takes is kept."""
+
+    def __init__(self, rows: list[tuple[SourceLine, str]], out: Cleaned):
+        self.rows, self.out = rows, out
+        self.body = [i for i, (sl, _) in enumerate(rows) if not sl.outside]
+        self.first_body = self.body[0] if self.body else len(rows)
+        self.last_body = self.body[-1] if self.body else -1
+        self.bar_at = self._bar_at()
+        self.title_at = None
+        if self.bar_at is not None:
+            self.title_at = next((j for j in range(self.bar_at - 1, -1, -1) if not rows[j][0].outside), None)
+        self.nav = _nav_menus(rows, self.body)
+        self.kept: list[tuple[SourceLine, str]] = []
+        self.pending_label: Optional[str] = None  # "来源:" with its value on the next line
+        self.related = self.related_short = False
+        # the first line of running text: an infographic 解读 page's only line, 相关解读：…的通知, is its text (provincial-016)
+        prose = [i for i in self.body if "。" in rows[i][1] and len(rows[i][1]) >= 30 and not rows[i][0].link]
+        self.last_prose = prose[-1] if prose else len(rows)  # the head with its item stands after the text
+
+    def _bar_at(self) -> Optional[int]:
+        """A 来源/发布时间 bar near the top marks the end of the page header."""
+        for i in self.body[:80]:
+            bar = parse_bar(self.rows[i][1])
+            if bar and sum(1 for j in self.body if j < i and "。" in self.rows[j][1] and len(self.rows[j][1]) >= 30) >= 2:
+                return None  # a bar under the text (sites2-008 来源/发布时间 after the signature) heads nothing
+            if bar:
+                self.out.header.update(bar)
+                return i
+        return None
+
+    def run(self) -> Cleaned:
+        rules = (self._table, self._outside, self._page_head, self._pending, self._widget, self._related,
+                 self._download, self._info_bar, self._furniture, self._edge_bar, self._footer)
+        for i, (sl, s) in enumerate(self.rows):
+            self._docno(i, sl, s)
+            reason = next((r for r in (rule(i, sl, s) for rule in rules) if r is not None), None)
+            if reason is None:
+                self.kept.append((sl, s))
+            else:
+                self.out.stripped.append(Stripped(sl.no, s, reason))
+        out, rows = self.out, self.rows
+        out.lines = [(sl.no, s) for sl, s in self.kept]
+        out.table_rows = [k for k, (sl, _) in enumerate(self.kept) if sl.cell]
+        if self.title_at is not None:
+            out.header.setdefault("page_title", rows[self.title_at][1])
+            out.declared.append(Declared("title", rows[self.title_at][1], f"来源栏上方第{rows[self.title_at][0].no}行",
+                                         rows[self.title_at][0].no))
+        out.declared.extend(_heading_candidates(self.kept))
         return out
 
-    rows = _split_run_ins(_pair_labels(rows))
-    body = [i for i, (sl, _) in enumerate(rows) if not sl.outside]
-    first_body = body[0] if body else len(rows)
-    last_body = body[-1] if body else -1
-    # a 来源/发布时间 bar near the top marks the end of the page header
-    bar_at = None
-    for i in body[:80]:
-        bar = parse_bar(rows[i][1])
-        if bar and sum(1 for j in body if j < i and "。" in rows[j][1] and len(rows[j][1]) >= 30) >= 2:
-            break  # a bar under the text (sites2-008 来源/发布时间 after the signature) heads nothing
-        if bar:
-            bar_at = i
-            out.header.update(bar)
-            break
-    title_at = None
-    if bar_at is not None:
-        title_at = next((j for j in range(bar_at - 1, -1, -1) if not rows[j][0].outside), None)
-    nav = _nav_menus(rows, body)
-    kept: list[tuple[SourceLine, str]] = []
-    pending_label = None  # "来源:" with its value on the next line
-    related = related_short = False
-    # the first line of running text: an infographic 解读 page's only line, 相关解读：…的通知, is its text (provincial-016)
-    prose = [i for i in body if "。" in rows[i][1] and len(rows[i][1]) >= 30 and not rows[i][0].link]
-    last_prose = prose[-1] if prose else len(rows)  # the head with its item stands after the text
-    for i, (sl, s) in enumerate(rows):
-        no = sl.no
-
-        def drop(reason: str) -> None:
-            out.stripped.append(Stripped(no, s, reason))
-
-        if DOCNO_LINE_RE.fullmatch(s) and first_body - 12 <= i < first_body + 15:
+    def _docno(self, i: int, sl: SourceLine, s: str) -> None:
+        if DOCNO_LINE_RE.fullmatch(s) and self.first_body - 12 <= i < self.first_body + 15:
             # a 文号 printed on its own line: under the organ block, above or below the heading
-            out.declared.append(Declared("doc_number", s, f"单独一行的文号（第{no}行{'，正文区外' if sl.outside else ''}）", no))
+            self.out.declared.append(Declared("doc_number", s, f"单独一行的文号（第{sl.no}行{'，正文区外' if sl.outside else ''}）", sl.no))
+
+    def _table(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
         pairs = field_pairs(s)
+        if not pairs:
+            return None
+        if sl.hidden:
+            return "元数据表（页面隐藏项）"
         # a lone "名称：…" deep in the body is a form field of an attachment, not the page's metadata
-        edge = sl.outside or i < first_body + 12 or i > last_body - 8 or len(pairs) >= 2
-        if pairs and sl.hidden:
-            drop("元数据表（页面隐藏项）")
-            continue
-        if pairs and edge and not (len(pairs) == 1 and pairs[0][0] == "标题" and not sl.outside and i > first_body + 3):
-            for label, value in pairs:
-                if value and value not in {"无", "—", "-", "暂无"}:
-                    out.declared.append(Declared(FIELD_LABELS[label], value, f"元数据表“{label}”", no))
-                elif value in {"无", "暂无"}:
-                    out.declared.append(Declared(FIELD_LABELS[label], "", f"元数据表“{label}”（{value}）", no))
-            drop("元数据表")
-            continue
-        if sl.outside:
-            m = _FOOTER_RE.match(s)
-            if m and m.group(1) == "来源" and m.group(2) and first_body - 10 <= i < first_body:
-                # 来源：天津市规划和自然资源局 just above the content box (sites2-007)
-                out.header.setdefault("source", m.group(2).strip())
-                drop("来源栏")
-                continue
-            if _BARE_DATE.fullmatch(s) and first_body - 6 <= i < first_body:
-                # a date line under the heading, above the text (gjj.nanjing.gov.cn, sites2-030/031)
-                out.header.setdefault("date_published", s)
-                drop("来源栏：发布日期")
-                continue
-            bar = parse_bar(s) if first_body - 10 <= i < first_body else None
-            if bar:
-                for k, v in bar.items():
-                    out.header.setdefault(k, v)
-                drop("来源栏")
-                continue
-            reason = furniture_reason(s)
-            if not reason and (looks_like_title(s) or (sl.style and 4 <= len(s) <= 120 and not re.search(r"[。：:]", s))):
-                out.declared.append(Declared("title", s, f"正文区外第{no}行{_STYLE_ZH.get(sl.style, '')}", no))
-            drop(reason or "正文区外")
-            continue
-        if i in nav:
-            drop("网页框架：导航菜单")
-            continue
-        if bar_at is not None and i < bar_at and i != title_at:
-            if looks_like_title(s) and not furniture_reason(s):  # a heading above a subtitle stays a candidate
-                out.declared.append(Declared("title", s, f"页眉第{no}行", no))
-            drop("页面页眉")
-            continue
-        if i == bar_at:
-            drop("来源栏")
-            continue
-        if pending_label:
-            if s in {"来源", "来源："} or _FOOTER_RE.match(s):
-                pending_label = None
-            else:
-                out.header.setdefault(pending_label, s)
-                drop(f"来源栏：{pending_label}")
-                pending_label = None
-                continue
-        if widget_reason(sl, s):
-            drop(widget_reason(sl, s))
-            continue
-        if related:
-            if _RELATED_ITEM.fullmatch(s) or (sl.link and len(s) <= 80) or (
-                    related_short and len(s) <= 40 and not re.search(r"[。；]", s)):
-                drop("相关阅读")
-                continue
-            related = False
-        if _RELATED_HEAD.fullmatch(s) or _TABS.fullmatch(s) or (
-                (m := _RELATED_HEAD_ITEM.fullmatch(s)) and i > last_prose and (sl.link or "《" in m.group("item")
-                                                                                     or looks_like_title(m.group("item")))):
-            related = True
-            # 意见选登 lists short comments (建议1：…) rather than linked titles (sites2-033)
-            related_short = bool(re.match(r"[【\[]?(意见选登|网民留言|留言选登)", s))
-            drop("相关阅读")
-            continue
-        if _DOWNLOAD_HEAD.fullmatch(s):
-            drop("网页框架：下载栏")
-            continue
-        if info_bar(s) and (i < first_body + 15 or i > last_body - 15):
-            for m in _BAR_PART.finditer(s):
-                if m.group("v").strip(" |"):
-                    out.header.setdefault(_HEADER_KEYS[m.group("k")], m.group("v").strip(" |"))
-            bare = re.match(r"\s*(\d{4}-\d{1,2}-\d{1,2})(?!\d)", s)
-            if bare:  # 2023-01-09 浏览次数： (sites2-025): the bar's unlabelled date is the page's
-                out.header.setdefault("date_published", bare.group(1))
-            drop("来源栏")
-            continue
-        reason = furniture_reason(s)
-        if reason:
-            drop(reason)
-            continue
-        bar = parse_bar(s) if i > last_body - 8 or i < first_body + 8 else None
-        if bar is not None and len(s) <= 80:
-            for k, v in bar.items():
-                out.header.setdefault(k, v)
-            drop("来源栏")
-            continue
+        edge = sl.outside or i < self.first_body + 12 or i > self.last_body - 8 or len(pairs) >= 2
+        if not edge or (len(pairs) == 1 and pairs[0][0] == "标题" and not sl.outside and i > self.first_body + 3):
+            return None
+        for label, value in pairs:
+            if value and value not in {"无", "—", "-", "暂无"}:
+                self.out.declared.append(Declared(FIELD_LABELS[label], value, f"元数据表“{label}”", sl.no))
+            elif value in {"无", "暂无"}:
+                self.out.declared.append(Declared(FIELD_LABELS[label], "", f"元数据表“{label}”（{value}）", sl.no))
+        return "元数据表"
+
+    def _outside(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        if not sl.outside:
+            return "网页框架：导航菜单" if i in self.nav else None
+        header, first_body = self.out.header, self.first_body
         m = _FOOTER_RE.match(s)
-        if m and (m.group(1) != "来源" or not kept or i > last_body - 6 or not m.group(2)):
-            key = _HEADER_KEYS[m.group(1)]
-            if m.group(2):
-                out.header.setdefault(key, m.group(2))
-                drop(f"页脚：{m.group(1)}")
-            else:
-                pending_label = key
-                drop(f"来源栏：{m.group(1)}")
-            continue
-        kept.append((sl, s))
-    out.lines = [(sl.no, s) for sl, s in kept]
-    out.table_rows = [k for k, (sl, _) in enumerate(kept) if sl.cell]
-    if title_at is not None:
-        out.header.setdefault("page_title", rows[title_at][1])
-        out.declared.append(Declared("title", rows[title_at][1], f"来源栏上方第{rows[title_at][0].no}行", rows[title_at][0].no))
-    out.declared.extend(_heading_candidates(kept))
-    return out
+        if m and m.group(1) == "来源" and m.group(2) and first_body - 10 <= i < first_body:
+            # 来源：天津市规划和自然资源局 just above the content box (sites2-007)
+            header.setdefault("source", m.group(2).strip())
+            return "来源栏"
+        if _BARE_DATE.fullmatch(s) and first_body - 6 <= i < first_body:
+            # a date line under the heading, above the text (gjj.nanjing.gov.cn, sites2-030/031)
+            header.setdefault("date_published", s)
+            return "来源栏：发布日期"
+        bar = parse_bar(s) if first_body - 10 <= i < first_body else None
+        if bar:
+            for k, v in bar.items():
+                header.setdefault(k, v)
+            return "来源栏"
+        reason = furniture_reason(s)
+        if not reason and (looks_like_title(s) or (sl.style and 4 <= len(s) <= 120 and not re.search(r"[。：:]", s))):
+            self.out.declared.append(Declared("title", s, f"正文区外第{sl.no}行{_STYLE_ZH.get(sl.style, '')}", sl.no))
+        return reason or "正文区外"
+
+    def _page_head(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        if self.bar_at is None or i > self.bar_at or i == self.title_at:
+            return None
+        if i == self.bar_at:
+            return "来源栏"
+        if looks_like_title(s) and not furniture_reason(s):  # a heading above a subtitle stays a candidate
+            self.out.declared.append(Declared("title", s, f"页眉第{sl.no}行", sl.no))
+        return "页面页眉"
+
+    def _pending(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        label, self.pending_label = self.pending_label, None
+        if not label or s in {"来源", "来源："} or _FOOTER_RE.match(s):
+            return None
+        self.out.header.setdefault(label, s)
+        return f"来源栏：{label}"
+
+    def _widget(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        return widget_reason(sl, s)
+
+    def _related(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        if self.related:
+            if _RELATED_ITEM.fullmatch(s) or (sl.link and len(s) <= 80) or (
+                    self.related_short and len(s) <= 40 and not re.search(r"[。；]", s)):
+                return "相关阅读"
+            self.related = False
+        m = _RELATED_HEAD_ITEM.fullmatch(s)
+        if _RELATED_HEAD.fullmatch(s) or _TABS.fullmatch(s) or (
+                m and i > self.last_prose and (sl.link or "《" in m.group("item") or looks_like_title(m.group("item")))):
+            self.related = True
+            # 意见选登 lists short comments (建议1：…) rather than linked titles (sites2-033)
+            self.related_short = bool(re.match(r"[【\[]?(意见选登|网民留言|留言选登)", s))
+            return "相关阅读"
+        return None
+
+    def _download(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        return "网页框架：下载栏" if _DOWNLOAD_HEAD.fullmatch(s) else None
+
+    def _info_bar(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        if not info_bar(s) or self.first_body + 15 <= i <= self.last_body - 15:
+            return None
+        for m in _BAR_PART.finditer(s):
+            if m.group("v").strip(" |"):
+                self.out.header.setdefault(_HEADER_KEYS[m.group("k")], m.group("v").strip(" |"))
+        bare = re.match(r"\s*(\d{4}-\d{1,2}-\d{1,2})(?!\d)", s)
+        if bare:  # 2023-01-09 浏览次数： (sites2-025): the bar's unlabelled date is the page's
+            self.out.header.setdefault("date_published", bare.group(1))
+        return "来源栏"
+
+    def _furniture(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        return furniture_reason(s)
+
+    def _edge_bar(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        bar = parse_bar(s) if i > self.last_body - 8 or i < self.first_body + 8 else None
+        if bar is None or len(s) > 80:
+            return None
+        for k, v in bar.items():
+            self.out.header.setdefault(k, v)
+        return "来源栏"
+
+    def _footer(self, i: int, sl: SourceLine, s: str) -> Optional[str]:
+        m = _FOOTER_RE.match(s)
+        if not m or not (m.group(1) != "来源" or not self.kept or i > self.last_body - 6 or not m.group(2)):
+            return None
+        key = _HEADER_KEYS[m.group(1)]
+        if m.group(2):
+            self.out.header.setdefault(key, m.group(2))
+            return f"页脚：{m.group(1)}"
+        self.pending_label = key
+        return f"来源栏：{m.group(1)}"
 
 
 # a 文号 alone on a line: 长府办发〔2017〕65号, 长府发〔2015〕6 号 (sites2-008/009), 财政部 税务总局公告2025年第17号
@@ -652,6 +710,7 @@ def _nav_menus(rows: list[tuple[SourceLine, str]], body: list[int]) -> set[int]:
 
 
 _STYLE_ZH = {"heading": "（标题样式）", "center": "（居中）", "bold": "（加粗）"}
+ATTACHMENT_LABEL = re.compile(r"附件\s*[0-9一二三四五六七八九十]*\s*[:：]?")  # an 附件N label line (005, 023-att1 附件1, 024 附件：); office.py too
 
 
 def _heading_candidates(kept: list[tuple[SourceLine, str]]) -> list[Declared]:
@@ -661,17 +720,21 @@ def _heading_candidates(kept: list[tuple[SourceLine, str]]) -> list[Declared]:
     out: list[Declared] = []
     head = kept[:_TITLE_SCAN]
 
-    def opens(s: str) -> bool:  # a line that can start or continue a broken heading
+    def opens(s: str) -> bool:  # a line that can start or continue a broken heading (an 附件N label never does)
         return (len(s) <= 40 and not TITLE_END_RE.search(s) and not re.search(r"[：。；，>＞|]", s)
-                and not re.search(r"\d+年\d+月\d+日|[〇○]", s))
+                and not re.search(r"\d+年\d+月\d+日|[〇○]", s) and not ATTACHMENT_LABEL.fullmatch(s))
 
     for k, (sl, s) in enumerate(head):
+        if sl.cell:  # a table row is never a title
+            continue
         styled = sl.style in {"heading", "center", "bold"}
         joined = None
         if opens(s) and not s.startswith(("（", "(", "《")):
             text = s
             for m in range(k + 1, min(k + 3, len(head))):
                 sl2, s2 = head[m]
+                if sl2.cell:
+                    break
                 text += s2
                 if len(s2) <= 60 and looks_like_title(text):
                     same = all(x.style == sl.style for x, _ in head[k:m + 1]) and styled

@@ -25,7 +25,6 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Optional
 
-from .doctypes import MISSING_LABELS
 from .errors import SourceError
 from .fsutil import atomic_write_bytes, atomic_write_text, log_exception
 from .limits import read_regular
@@ -133,6 +132,7 @@ def _print_problems(problems, stream=None) -> None:
 
 def cmd_parse(args) -> int:
     from .pipeline import load_documents  # the pipeline loads only when its command runs: --help and search stay fast
+    from .model.fields import document_record, metadata_record  # as the pipeline: only when parse runs
 
     res = load_documents([Path(f) for f in args.files], structure=not args.no_clauses)
     _print_problems(res.problems)
@@ -142,7 +142,7 @@ def cmd_parse(args) -> int:
         if n is None:
             continue
         if args.json:
-            d = n.to_dict() if not args.no_clauses else {**n.metadata_dict(), "body": n.body}
+            d = document_record(n) if not args.no_clauses else {**metadata_record(n), "body": n.body}
             print(json.dumps(d, ensure_ascii=False))
         elif args.explain:
             _print_explain(n)
@@ -153,6 +153,7 @@ def cmd_parse(args) -> int:
 
 def _print_record(n) -> None:
     from .metadata import missing_fields  # the pipeline loads only when its command runs: --help and search stay fast
+    from .model.fields import missing_label  # as the pipeline: only when parse runs
 
     def basis(field):
         b = n.basis.get(field)
@@ -180,7 +181,7 @@ def _print_record(n) -> None:
         print(f"已去除    第{s.line}行 [{s.reason}] {s.text[:60]}")
     miss = missing_fields(n)
     if miss:
-        print(f"待补充    {'、'.join(MISSING_LABELS[m] for m in miss)}")
+        print(f"待补充    {'、'.join(missing_label(m) for m in miss)}")
     if n.clauses:
         print(f"条款      {sum(1 for _ in n.walk())} 个")
     print("---- 正文 ----")
@@ -188,33 +189,15 @@ def _print_record(n) -> None:
     print()
 
 
-EXPLAIN_FIELDS = [("title", "标题"), ("issuer", "发文机关"), ("doc_number", "发文字号"), ("date_written", "成文日期"),
-                  ("date_published", "发布日期"), ("year", "年份"), ("region", "地区"), ("doc_type", "类型"),
-                  ("status", "状态"), ("source_url", "来源网址"), ("index_number", "索引号"), ("topic", "主题分类"),
-                  ("validity", "有效性"), ("keywords", "关键词")]
-
-
 def _print_explain(n) -> None:
-    """``parse --explain``: every metadata field, its value and where it came from."""
-    basis_zh = {"printed": "原文", "inferred": "推定", "sidecar": "人工核定（sidecar）", "filename": "据文件名", "auto": "自动生成"}
+    """``parse --explain``: every declared metadata field (model/fields.py), its value, where it
+    came from (页面/正文/侧文件/推定/推算/文件名/默认) and the provenance text."""
+    from .model.fields import explain  # as the pipeline: only when parse runs
     print(f"== {n.source_file}  ({n.format}, {n.encoding})")
-    for key, label in EXPLAIN_FIELDS:
-        if key in {"index_number", "topic", "validity", "keywords"}:
-            if key in n.provenance:
-                value, _, where = n.provenance[key].partition("　← ")
-                print(f"{label:<6}{value}\n{'':8}← {where}")
-            continue
-        value = getattr(n, key)
-        if key == "issuer":
-            value = "、".join(value)
-        elif key == "region" and value is not None:
-            value = " → ".join(name for name, _ in value.chain)
-        where = n.provenance.get(key) or ("由成文/发布日期得出" if key == "year" and value else "")
-        if key == "doc_type" and value:
-            where = where or "由标题（或所印发文件的标题）的文种词得出"
-        b = n.basis.get(key)
-        tag = f"［{basis_zh.get(b, b)}］" if b and b != "printed" else ""
-        print(f"{label:<6}{value or '（缺）'}{tag}\n{'':8}← {where or ('原文未载明' if not value else '原文')}")
+    for e in explain(n):
+        tag = f"［{e.basis}］" if e.basis else ""
+        origin = f"　［来自{e.origin}］" if e.origin else ""
+        print(f"{e.label:<6}{e.value or '（缺）'}{tag}\n{'':8}← {e.where}{origin}")
     for line, msg in n.warnings:
         print(f"警告    {'第' + str(line) + '行 ' if line else ''}{msg}")
     print()
@@ -342,13 +325,15 @@ def _free_id(notice, loaded: list, src_dir: Path) -> None:
 
 
 def _say_added(dest: Path, side: Path, notice, miss: list, near) -> None:
+    from .model.fields import missing_label  # the pipeline loads only when its command runs: --help and search stay fast
+
     print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
     if near is not None:
         print(f"警告：正文与已收录的 {near.source_file}（{near.id}）相同（只差换行、空格或格式），可能是同一文件的另一份；"
               "如是，请删去其一（构建时也会提示）")
     inferred = [k for k, b in notice.basis.items() if b == "inferred"]
     if miss:
-        print("需要人工补充：" + "、".join(MISSING_LABELS[m] for m in miss))
+        print("需要人工补充：" + "、".join(missing_label(m) for m in miss))
     if inferred:
         print("自动推定、请核对：" + "、".join(inferred))
     if not miss and not inferred:

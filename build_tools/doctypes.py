@@ -1,4 +1,4 @@
-"""Shared vocabulary of document kinds: 文种, statuses, field labels.
+"""Shared vocabulary of document kinds: 文种 and statuses (field labels: model/fields.py).
 
 A leaf module (imports nothing of the project) so that metadata, sidecar,
 write and search can all use it without import cycles.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-__all__ = ["DOC_TYPES", "doc_type_of", "MISSING_LABELS", "STATUSES"]
+__all__ = ["DOC_TYPES", "doc_type_of", "STATUSES"]
 
 # longest first: the first that ends a title wins
 DOC_TYPES = ["实施意见", "指导意见", "若干意见", "意见", "工作方案", "实施方案", "行动方案", "方案",
@@ -24,10 +24,6 @@ DOC_TYPES = ["实施意见", "指导意见", "若干意见", "意见", "工作�
 
 # values a sidecar may give for ``status``
 STATUSES = {"正式", "征求意见稿", "解读", "草案", "试行", "已废止", "已失效", "已修改"}
-
-# the fields a human must supply when the source does not print them
-MISSING_LABELS = {"title": "标题", "issuer": "发文机关", "date_written": "成文日期", "year": "年份",
-                  "region": "地区", "doc_type": "文件类型"}
 
 
 def doc_type_of(title: str) -> Optional[str]:

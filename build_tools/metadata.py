@@ -40,6 +40,14 @@ disagreement (``Notice.warnings``).  Real forms in ../shared:
   the title, signature or site name prints; a signature with ``（代章）`` and up to 12
   organ lines; a table 发文日期 that differs from the signature date yields to it.
 
+Each field is decided by one function registered in ``DECIDERS`` (``@decider(key, priority)``,
+run in priority order, higher first, like Python-Markdown's processors): title, 印发/转发,
+issuer, 文号, 成文日期, 发布日期, year, region, 文种, status, source_url, 施行日期.  A decider
+reads the source through a ``Reading`` (what the page declares, the body lines, the signature
+and closing block, a law's dated lines, each found once) and the fields decided before it; the
+fields themselves (label, sidecar key, card, explain, exports) are declared in
+``model/fields.py``.
+
 A field not printed in the source is left empty and listed by
 ``missing_fields``; the sidecar (``<name>.yml`` beside the source) supplies
 curated values, and ``Notice.basis`` records printed/inferred/sidecar for each.
@@ -49,9 +57,9 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from . import regions
 from . import sidecar as sc
@@ -62,6 +70,7 @@ from .numerals import cn_int
 from .clean import looks_like_title, normalise_line
 from .limits import MAX_TITLE_CHARS
 from .docnumber import normalise_doc_number
+from .model.fields import DECLARED_ONLY, FIELDS, Registry
 from .models import Declared, Forwarded, Notice, RawDocument
 from .read import read_file
 
@@ -263,7 +272,7 @@ def _kind(d: Declared) -> str:
         return "outside"
     if src.startswith("元数据表"):
         return "table"
-    if src.startswith(("Markdown", "front matter")):
+    if src.startswith(("Markdown", "front matter", "版式标题")):  # 版式标题: an office file's printed heading (office.printed_title)
         return "format"
     if src.startswith("meta"):
         return "meta"
@@ -319,14 +328,13 @@ def split_title(value: str) -> tuple[str, list[str], Optional[str]]:
     return t, tags, docno
 
 
-def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str], str]:
-    """(title, where it came from) by agreement of the candidates a page declares.
+TitleCandidate = tuple[str, str, Declared]  # (comparison key, kind of source, the candidate)
 
-    A metadata-table 标题 row or a format's own title wins; otherwise the value
-    most kinds of source agree on (meta ArticleTitle, a heading in the content,
-    a line above a 来源 bar, a 标题 footer, a part of ``<title>``).  ``<title>``
-    alone never decides: the page is then reported with every candidate seen."""
-    cands: list[tuple[str, str, Declared]] = []  # (key, kind, declared)
+
+def _title_candidates(declared: list[Declared]) -> list[TitleCandidate]:
+    """Every title a page declares (a 标题 footer without its column tag, each part of
+    ``<title>``), site tags and 文号 taken off; never the site's or column's own name."""
+    cands: list[TitleCandidate] = []
     for d in declared:
         if d.field == "title" and d.value.strip():
             value = d.value
@@ -340,11 +348,12 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
                 cands.append((_title_key(part), "title-tag", Declared("title", normalise_line(part), d.source, d.line)))
     # the site's or column's own name (a logo in <h1>, <title> parts) is never a title
     names = {_title_key(d.value) for d in declared if d.field in {"site", "column"}}
-    cands = [c for c in cands if 4 <= len(c[0]) and len(c[2].value) <= MAX_TITLE_CHARS and c[0] not in names
-             and (c[1] in {"table", "format"} or not SITE_NAME_RE.fullmatch(c[0]))]
-    if not cands:
-        warnings.append((None, "无法确定标题：页面中没有标题候选（元数据表、meta 标签、正文标题行均无）。请在 sidecar 中填写 title"))
-        return None, ""
+    return [c for c in cands if 4 <= len(c[0]) and len(c[2].value) <= MAX_TITLE_CHARS and c[0] not in names
+            and (c[1] in {"table", "format"} or not SITE_NAME_RE.fullmatch(c[0]))]
+
+
+def _fixed_title(cands: list[TitleCandidate], warnings: list) -> Optional[tuple[str, str]]:
+    """A metadata-table 标题 row or a format's own title decides (other meta titles warned)."""
     for kind in ("table", "format"):
         fixed = [c for c in cands if c[1] == kind]
         if fixed:
@@ -354,19 +363,38 @@ def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str
                 warnings.append((d.line, f"标题与页面其他来源不一致：采用{d.source}“{d.value}”，另见“{'”“'.join(sorted(others))}”"))
             agree = [c[2].source for c in cands if c[0] == key and c[1] != kind]
             return re.sub(r"\s+", "", d.value) if kind == "table" else d.value, "、".join([d.source] + sorted(set(agree)))
+    return None
+
+
+def _agreement(item: tuple[str, list[tuple[str, Declared]]]) -> tuple:
+    """Sort key of a group of equal candidates: most kinds of source agreeing (``<title>`` counts
+    only beside another), a title-like value, the best kind, the earliest line."""
+    key, members = item
+    kinds = {k for k, _ in members}
+    best = min(_KIND_RANK[k] for k in kinds)
+    first = min((d.line or 10**9) for _, d in members)
+    titled = 0 if looks_like_title(members[0][1].value) else 1
+    return (-len(kinds - {"title-tag"}) - (1 if "title-tag" in kinds and len(kinds) > 1 else 0), titled, best, first)
+
+
+def choose_title(declared: list[Declared], warnings: list) -> tuple[Optional[str], str]:
+    """(title, where it came from) by agreement of the candidates a page declares.
+
+    A metadata-table 标题 row or a format's own title wins; otherwise the value
+    most kinds of source agree on (meta ArticleTitle, a heading in the content,
+    a line above a 来源 bar, a 标题 footer, a part of ``<title>``).  ``<title>``
+    alone never decides: the page is then reported with every candidate seen."""
+    cands = _title_candidates(declared)
+    if not cands:
+        warnings.append((None, "无法确定标题：页面中没有标题候选（元数据表、meta 标签、正文标题行均无）。请在 sidecar 中填写 title"))
+        return None, ""
+    fixed = _fixed_title(cands, warnings)
+    if fixed is not None:
+        return fixed
     groups: dict[str, list[tuple[str, Declared]]] = {}
     for key, kind, d in cands:
         groups.setdefault(key, []).append((kind, d))
-
-    def score(item):
-        key, members = item
-        kinds = {k for k, _ in members}
-        best = min(_KIND_RANK[k] for k in kinds)
-        first = min((d.line or 10**9) for _, d in members)
-        titled = 0 if looks_like_title(members[0][1].value) else 1
-        return (-len(kinds - {"title-tag"}) - (1 if "title-tag" in kinds and len(kinds) > 1 else 0), titled, best, first)
-
-    key, members = min(groups.items(), key=score)
+    key, members = min(groups.items(), key=_agreement)
     kinds = {k for k, _ in members}
     if kinds == {"title-tag"}:
         seen = sorted({d.value for _, d in (m for g in groups.values() for m in g)})
@@ -456,65 +484,117 @@ def _declared(raw: RawDocument) -> list[Declared]:
     return out
 
 
-def extract(raw: RawDocument) -> Notice:
-    """Metadata as printed in the source (no sidecar)."""
-    lines = [t for _, t in raw.lines]
-    h = raw.header
-    basis: dict[str, str] = {}
-    prov: dict[str, str] = {}
-    warnings: list[tuple[Optional[int], str]] = []
-    decl = _declared(raw)
+class Reading:
+    """One document while its fields are decided: the source and what it declares, the values
+    decided so far with their basis and provenance, the warnings, and what several deciders
+    read (the signature, the closing block, a law's dated lines, the marks around the title),
+    each found once."""
 
-    def first(field: str, kinds: tuple[str, ...] = ()) -> Optional[Declared]:
-        return next((d for d in decl if d.field == field and (not kinds or _kind(d) in kinds)), None)
+    def __init__(self, raw: RawDocument):
+        self.raw = raw
+        self.lines = [t for _, t in raw.lines]
+        self.header = raw.header
+        self.decl = _declared(raw)
+        self.values: dict[str, Any] = {}
+        self.basis: dict[str, str] = {}
+        self.prov: dict[str, str] = {}
+        self.warnings: list[tuple[Optional[int], str]] = []
+        self.date_lines: dict[str, int] = {}
+        self.printed: list[str] = []  # fields whose value, when set, is printed unless a basis says otherwise
+        self.tags: list[str] = []  # site tags around the heading (split_title)
+        self.title_no: Optional[str] = None  # a 文号 printed before or after the heading
 
-    title, title_src = choose_title(decl, warnings)
-    if not title and raw.format in {"text", "markdown"} and lines and _first_line_title(lines):
+    @property
+    def is_law(self) -> bool:
+        return self.raw.format == "lawmd"
+
+    @property
+    def title(self) -> Optional[str]:
+        return self.values.get("title") or None
+
+    def decide(self, key: str, value: Any, *, printed: bool = False) -> None:
+        """The value of field ``key``; ``printed``: its basis is 'printed' unless one is set."""
+        self.values[key] = value
+        if printed:
+            self.printed.append(key)
+
+    def first(self, field: str, kinds: tuple[str, ...] = ()) -> Optional[Declared]:
+        return next((d for d in self.decl if d.field == field and (not kinds or _kind(d) in kinds)), None)
+
+    @cached_property
+    def sig_lines(self) -> list[str]:
+        """The body lines, a data table's rows blanked: a date is never taken from a table cell."""
+        rows = set(self.raw.table_rows)
+        return ["" if k in rows else t for k, t in enumerate(self.lines)]
+
+    @cached_property
+    def signature(self) -> tuple[Optional[int], list[str], Optional[str]]:
+        return _signature(self.sig_lines)
+
+    @cached_property
+    def closing(self) -> tuple[Optional[int], list[str], Optional[str]]:
+        return _closing(self.sig_lines)
+
+    @cached_property
+    def law(self):
+        """lawdates.py's reading of a law's dated lines (None for other documents)."""
+        return law_dates(self.raw) if self.is_law else None
+
+
+Decider = Callable[[Reading], None]
+# THE DECIDERS: one per field, run in priority order (higher first); each reads the source and
+# the fields decided before it.  A new field: its declaration in model/fields.py and one
+# ``@decider(key, priority)`` here (ARCHITECTURE.md, "adding a metadata field").
+DECIDERS: Registry[Decider] = Registry()
+
+
+def decider(key: str, priority: float) -> Callable[[Decider], Decider]:
+    def register(fn: Decider) -> Decider:
+        return DECIDERS.register(fn, key, priority)
+    return register
+
+
+@decider("title", 100)
+def decide_title(r: Reading) -> None:
+    """choose_title over what the page declares; a text copy's first line when nothing else."""
+    title, title_src = choose_title(r.decl, r.warnings)
+    if not title and r.raw.format in {"text", "markdown"} and r.lines and _first_line_title(r.lines):
         # a text copy opens with its heading even when the heading has no 文种 ending
         # (证监会新闻发言人就…答记者问 sites2-005, 泉州洛江实施购房补贴 sites2-038)
-        title, title_src = lines[0], f"正文第{raw.lines[0][0]}行（首行，无其他标题候选）"
-        warnings = [w for w in warnings if not w[1].startswith("无法确定标题")]
+        title, title_src = r.lines[0], f"正文第{r.raw.lines[0][0]}行（首行，无其他标题候选）"
+        r.warnings[:] = [w for w in r.warnings if not w[1].startswith("无法确定标题")]
     if title:
-        basis["title"] = "printed"
-        prov["title"] = title_src
-    # site tags and a 文号 printed around the heading, kept out of the title
-    tags: list[str] = []
-    title_no = None
-    for d in decl:
+        r.basis["title"] = "printed"
+        r.prov["title"] = title_src
+    r.decide("title", title)
+    _title_marks(r)
+
+
+def _title_marks(r: Reading) -> None:
+    """Site tags and a 文号 printed around the heading, kept out of the title."""
+    title = r.title
+    for d in r.decl:
         if d.field in {"title", "page_title"} and title:
             for part in ([d.value] if d.field == "title" else _title_parts(d.value)):
                 t, tg, no = split_title(normalise_line(part))
                 if _title_key(t) == _title_key(title):
-                    tags += [x for x in tg if x not in tags]
-                    title_no = title_no or no
-    if tags:
-        prov["site_tags"] = "、".join(f"【{x}】" for x in tags) + "（网站加在标题上的标签，不属标题）"
+                    r.tags += [x for x in tg if x not in r.tags]
+                    r.title_no = r.title_no or no
+    if r.tags:
+        r.prov["site_tags"] = "、".join(f"【{x}】" for x in r.tags) + "（网站加在标题上的标签，不属标题）"
 
-    # wrapper notice
-    forwarded = None
-    # a date is never taken from a table cell of the body content
-    rows = set(raw.table_rows)
-    sig_lines = ["" if k in rows else t for k, t in enumerate(lines)]
-    sig_i, sig_orgs, sig_date = _signature(sig_lines)
-    head = lines[: (sig_i if sig_i is not None else 12) + 1]
+
+@decider("forwarded", 90)
+def decide_forwarded(r: Reading) -> None:
+    """A 印发/转发 wrapper and the document it issues (or the draft a 征求意见 notice asks about);
+    its title becomes the document's when the page prints no other."""
+    title = r.title
+    sig_i = r.signature[0]
+    head = r.lines[: (sig_i if sig_i is not None else 12) + 1]
     wrap_line = next((s for s in head if WRAPPER_RE.search(s)), None)
+    forwarded = None
     if wrap_line or (title and FORWARD_TITLE_RE.search(title)):
-        ftitle = None
-        own = FORWARD_TITLE_RE.search(title) if title else None
-        if own and re.fullmatch(r"《[^《》]+》", own.group(2)):
-            # the document's own title names what it issues: 关于印发《…实施细则（试行）》的通知 (sites2-018),
-            # not the first title its text cites (根据《慈溪市…实施方案》)
-            ftitle = own.group(2)[1:-1]
-        if wrap_line and not ftitle:
-            m = re.search(r"《(.+?)》", wrap_line)
-            if m:
-                ftitle = m.group(1)
-        if not ftitle and title:
-            m = FORWARD_TITLE_RE.search(title)
-            if m:
-                ftitle = re.sub(r"^《(.+)》$", r"\1", m.group(2))
-        if not ftitle and sig_i is not None:
-            ftitle = next((s for s in lines[sig_i + 1: sig_i + 6] if _looks_like_title(s)), None)
+        ftitle = _forwarded_title(r, wrap_line, sig_i)
         if ftitle:
             forwarded = Forwarded(title=ftitle, doc_type=doc_type_of(ftitle),
                                   wrapper_type=doc_type_of(title) if title else "通知",
@@ -523,245 +603,348 @@ def extract(raw: RawDocument) -> Notice:
         ftitle = CONSULT_TITLE_RE.search(title).group(1)
         forwarded = Forwarded(title=ftitle, doc_type=doc_type_of(ftitle), wrapper_type=doc_type_of(title), action="征求意见")
     if not title and forwarded:
-        title = forwarded.title
-        basis["title"] = "printed"
-        prov["title"] = "所印发/转发文件的标题（正文）"
+        r.decide("title", forwarded.title)
+        r.basis["title"] = "printed"
+        r.prov["title"] = "所印发/转发文件的标题（正文）"
+    r.decide("forwarded", forwarded)
 
-    # issuer: table > title prefix > signature > law lines > meta ContentSource
+
+def _forwarded_title(r: Reading, wrap_line: Optional[str], sig_i: Optional[int]) -> Optional[str]:
+    title = r.title
+    ftitle = None
+    own = FORWARD_TITLE_RE.search(title) if title else None
+    if own and re.fullmatch(r"《[^《》]+》", own.group(2)):
+        # the document's own title names what it issues: 关于印发《…实施细则（试行）》的通知 (sites2-018),
+        # not the first title its text cites (根据《慈溪市…实施方案》)
+        ftitle = own.group(2)[1:-1]
+    if wrap_line and not ftitle:
+        m = re.search(r"《(.+?)》", wrap_line)
+        if m:
+            ftitle = m.group(1)
+    if not ftitle and title:
+        m = FORWARD_TITLE_RE.search(title)
+        if m:
+            ftitle = re.sub(r"^《(.+)》$", r"\1", m.group(2))
+    if not ftitle and sig_i is not None:
+        ftitle = next((s for s in r.lines[sig_i + 1: sig_i + 6] if _looks_like_title(s)), None)
+    return ftitle
+
+
+@decider("issuer", 80)
+def decide_issuer(r: Reading) -> None:
+    """Table > title prefix > signature > law lines > the page's 来源 > meta ContentSource."""
     issuer: list[str] = []
-    table_issuer = first("issuer", ("table",))
+    title = r.title
+    table_issuer = r.first("issuer", ("table",))
     from_title = _issuers_from_title(title) if title else []
-    closing_i, closing_orgs, closing_date = _closing(sig_lines)
+    sig_orgs, closing_orgs = r.signature[1], r.closing[1]
     signed = sig_orgs or closing_orgs
     if table_issuer is not None and (JOINT_RE.search(table_issuer.value) or not ORGAN_END_RE.search(table_issuer.value)):
-        prov["issuer_table"] = f"{_where(table_issuer)}“{table_issuer.value}”不是机关名，改从标题或落款读取"
+        r.prov["issuer_table"] = f"{_where(table_issuer)}“{table_issuer.value}”不是机关名，改从标题或落款读取"
         table_issuer = None
     signed = split_organs(signed)
     if from_title and signed:  # 市规划资源局 in the title, 天津市规划和自然资源局 signed (sites2-007)
         from_title = [max((o for o in signed if same_organ(t, o) or _abbreviates(t, o)), key=len, default=t) for t in from_title]
     if table_issuer and table_issuer.value:
-        issuer = split_organs([p for p in ISSUER_SPLIT_RE.split(table_issuer.value) if p])
-        prov["issuer"] = _where(table_issuer)
-        printed_elsewhere = [(o, "标题") for o in from_title] + [(o, "落款") for o in signed]
-        site_names = [(d.value, "网站名称") for d in decl if d.field in {"site", "issuer"} and _kind(d) == "meta"
-                      and ORGAN_END_RE.search(d.value)]
-        if len(issuer) == 1 and len(from_title) > 1 and any(
-                same_organ(issuer[0], o) or _abbreviates(issuer[0], o) or _short_of(issuer[0], o) for o in from_title):
-            # the table names the lead organ of a joint notice (sites2-018 市住建局; the title prints both)
-            prov["issuer"] += f"；标题列出全部联合发文机关“{'、'.join(from_title)}”"
-            issuer = list(from_title)
-        if len(issuer) == 1:
-            fuller = [(o, w) for o, w in printed_elsewhere + site_names
-                      if (same_organ(issuer[0], o) or _abbreviates(issuer[0], o) or _short_of(issuer[0], o))
-                      and len(o) > len(issuer[0])]
-            differ = [(o, w) for o, w in printed_elsewhere if not same_organ(issuer[0], o)]
-            if fuller:
-                o, w = max(fuller, key=lambda x: len(x[0]))
-                warnings.append((table_issuer.line, f"元数据表发文机关“{issuer[0]}”是{w}“{o}”的简称：显示较完整的写法"))
-                prov["issuer"] += f"；显示{w}中的全称“{o}”"
-                issuer = [o]
-            elif differ and not any(same_organ(issuer[0], o) for o, _ in printed_elsewhere):
-                o, w = differ[0]
-                warnings.append((table_issuer.line, f"元数据表发文机关“{issuer[0]}”与{w}“{o}”不一致：采用元数据表的值"))
+        issuer = _table_issuer(r, table_issuer, from_title, signed)
     elif from_title:
         issuer = from_title
-        prov["issuer"] = "标题中“关于”之前的机关名"
+        r.prov["issuer"] = "标题中“关于”之前的机关名"
     elif signed:
         issuer = split_organs(signed)
-        prov["issuer"] = "落款（正文末尾）" if not sig_orgs else "落款（正文中的签署行）"
-    elif raw.format == "lawmd":
-        issuer = _law_issuer(h.get("info", ""))
+        r.prov["issuer"] = "落款（正文末尾）" if not sig_orgs else "落款（正文中的签署行）"
+    elif r.is_law:
+        issuer = _law_issuer(r.header.get("info", ""))
         if issuer:
-            prov["issuer"] = "法律题注（通过/公布行）"
-    if not issuer:  # 来源：天津市规划和自然资源局 over a page without signature (sites2-007)
-        src = next((d for d in decl if d.field == "source" and ORGAN_END_RE.search(d.value) and len(d.value) <= 40
-                    and not re.search(r"[|｜:：\s]", d.value)), None)
-        if src is not None:
-            issuer = split_organs([src.value])
-            prov["issuer"] = _where(src) + "（推定：页面来源，正文未署发文机关）"
+            r.prov["issuer"] = "法律题注（通过/公布行）"
     if not issuer:
-        src = first("issuer", ("meta", "format"))
-        if src is not None and ORGAN_END_RE.search(src.value):
-            issuer = [p for p in ISSUER_SPLIT_RE.split(src.value) if p]
-            # ContentSource names who published the page, not who issued the text
-            prov["issuer"] = _where(src) + ("（推定：页面来源，正文未署发文机关）" if _kind(src) == "meta" else "")
+        issuer = _page_issuer(r)
     if issuer:
-        basis["issuer"] = "inferred" if prov.get("issuer", "").endswith("正文未署发文机关）") else "printed"
+        r.basis["issuer"] = "inferred" if r.prov.get("issuer", "").endswith("正文未署发文机关）") else "printed"
+    r.decide("issuer", issuer)
 
-    # 文号: table (无 = none printed) > a 文号 line at the top of the body
-    doc_number = None
-    table_no = first("doc_number", ("table", "format"))
-    body_no = None
-    printed = None
+
+def _table_issuer(r: Reading, table_issuer: Declared, from_title: list[str], signed: list[str]) -> list[str]:
+    """A metadata table's 发文机关, shown in the fuller form the title, signature or site name prints."""
+    issuer = split_organs([p for p in ISSUER_SPLIT_RE.split(table_issuer.value) if p])
+    r.prov["issuer"] = _where(table_issuer)
+    printed_elsewhere = [(o, "标题") for o in from_title] + [(o, "落款") for o in signed]
+    site_names = [(d.value, "网站名称") for d in r.decl if d.field in {"site", "issuer"} and _kind(d) == "meta"
+                  and ORGAN_END_RE.search(d.value)]
+    if len(issuer) == 1 and len(from_title) > 1 and any(
+            same_organ(issuer[0], o) or _abbreviates(issuer[0], o) or _short_of(issuer[0], o) for o in from_title):
+        # the table names the lead organ of a joint notice (sites2-018 市住建局; the title prints both)
+        r.prov["issuer"] += f"；标题列出全部联合发文机关“{'、'.join(from_title)}”"
+        issuer = list(from_title)
+    if len(issuer) == 1:
+        fuller = [(o, w) for o, w in printed_elsewhere + site_names
+                  if (same_organ(issuer[0], o) or _abbreviates(issuer[0], o) or _short_of(issuer[0], o))
+                  and len(o) > len(issuer[0])]
+        differ = [(o, w) for o, w in printed_elsewhere if not same_organ(issuer[0], o)]
+        if fuller:
+            o, w = max(fuller, key=lambda x: len(x[0]))
+            r.warnings.append((table_issuer.line, f"元数据表发文机关“{issuer[0]}”是{w}“{o}”的简称：显示较完整的写法"))
+            r.prov["issuer"] += f"；显示{w}中的全称“{o}”"
+            issuer = [o]
+        elif differ and not any(same_organ(issuer[0], o) for o, _ in printed_elsewhere):
+            o, w = differ[0]
+            r.warnings.append((table_issuer.line, f"元数据表发文机关“{issuer[0]}”与{w}“{o}”不一致：采用元数据表的值"))
+    return issuer
+
+
+def _page_issuer(r: Reading) -> list[str]:
+    """No organ printed with the text: the page's 来源 (天津市规划和自然资源局 over a page without
+    signature, sites2-007), else meta ContentSource (who published the page), both inferred."""
+    src = next((d for d in r.decl if d.field == "source" and ORGAN_END_RE.search(d.value) and len(d.value) <= 40
+                and not re.search(r"[|｜:：\s]", d.value)), None)
+    if src is not None:
+        r.prov["issuer"] = _where(src) + "（推定：页面来源，正文未署发文机关）"
+        return split_organs([src.value])
+    src = r.first("issuer", ("meta", "format"))
+    if src is not None and ORGAN_END_RE.search(src.value):
+        r.prov["issuer"] = _where(src) + ("（推定：页面来源，正文未署发文机关）" if _kind(src) == "meta" else "")
+        return [p for p in ISSUER_SPLIT_RE.split(src.value) if p]
+    return []
+
+
+def _body_doc_number(r: Reading) -> Optional[tuple[Optional[str], int, str]]:
+    """(display form, source line, as printed) of a 文号 line at the top of the body."""
+    lines = r.lines
     for k, s in enumerate(lines[:6]):
         # 江西省人民政府令 / 第223号 printed on two lines (provincial-006)
         two = s + lines[k + 1] if s.endswith("令") and k + 1 < len(lines) and re.fullmatch(r"第\s*\d+\s*号", lines[k + 1]) else None
         for cand in filter(None, (s, two)):
             if len(cand) <= 30 and (DOCNO_RE.fullmatch(cand) or ORDER_RE.fullmatch(cand)):
-                body_no = (display_doc_number(cand), raw.lines[k][0], cand)
-                break
-        if body_no:
-            break
+                return display_doc_number(cand), r.raw.lines[k][0], cand
+    return None
+
+
+@decider("doc_number", 70)
+def decide_doc_number(r: Reading) -> None:
+    """Table (无 = none printed) > a 文号 line at the top of the body > a 文号 line of the page >
+    a 文号 printed around the heading."""
+    doc_number = printed = None
+    table_no = r.first("doc_number", ("table", "format"))
+    body_no = _body_doc_number(r)
     if table_no is not None and table_no.value:
         doc_number = display_doc_number(table_no.value) or re.sub(r"\s+", "", table_no.value)
         printed = table_no.value.strip()
-        prov["doc_number"] = _where(table_no)
+        r.prov["doc_number"] = _where(table_no)
         if body_no and not same_doc_number(body_no[0] or "", doc_number):
-            warnings.append((body_no[1], f"两个不同的文号：元数据表“{doc_number}”，正文第{body_no[1]}行“{body_no[0]}”；采用元数据表的值"))
+            r.warnings.append((body_no[1], f"两个不同的文号：元数据表“{doc_number}”，正文第{body_no[1]}行“{body_no[0]}”；采用元数据表的值"))
     elif body_no and body_no[0]:
         doc_number, printed = body_no[0], body_no[2]
-        prov["doc_number"] = f"正文第{body_no[1]}行"
-    elif (line_no := next((d for d in decl if d.field == "doc_number" and d.source.startswith("单独一行的文号")
+        r.prov["doc_number"] = f"正文第{body_no[1]}行"
+    elif (line_no := next((d for d in r.decl if d.field == "doc_number" and d.source.startswith("单独一行的文号")
                            and display_doc_number(d.value.strip("（()）【】[] "))), None)) is not None:
         printed = line_no.value.strip("（()）【】[] ")
         doc_number = display_doc_number(printed)
-        prov["doc_number"] = line_no.source
-    elif title_no:
-        doc_number, printed = display_doc_number(title_no), title_no
-        prov["doc_number"] = "标题前后所附的文号"
+        r.prov["doc_number"] = line_no.source
+    elif r.title_no:
+        doc_number, printed = display_doc_number(r.title_no), r.title_no
+        r.prov["doc_number"] = "标题前后所附的文号"
     elif table_no is not None:
-        prov["doc_number"] = f"{table_no.source}：未编文号"
+        r.prov["doc_number"] = f"{table_no.source}：未编文号"
+    r.decide("doc_number", doc_number, printed=True)
+    r.values["doc_number_printed"] = printed
 
-    # dates as printed: tables, meta PubDate, bars; 成文日期 else from the signature
-    date_lines: dict[str, int] = {}
-    date_written = date_published = None
-    for field, kinds in (("date_written", ("table", "format")), ("date_published", ("table", "format", "meta", "body"))):
-        for d in decl:
-            if d.field == field and _kind(d) in kinds and parse_date(d.value):
-                value = parse_date(d.value)
-                if field == "date_written":
-                    date_written = value
-                else:
-                    date_published = value
-                prov[field] = _where(d)
-                if d.line:
-                    date_lines[field] = d.line
-                break
-    signed_date = sig_date or closing_date
-    if date_written and signed_date and signed_date != date_written and raw.format != "lawmd":
-        label = re.search(r"“(.+?)”", prov.get("date_written", ""))
+
+def _declared_date(r: Reading, field: str, kinds: tuple[str, ...]) -> Optional[str]:
+    """The first date the page declares for ``field`` (tables, meta PubDate, bars)."""
+    for d in r.decl:
+        if d.field == field and _kind(d) in kinds and parse_date(d.value):
+            r.prov[field] = _where(d)
+            if d.line:
+                r.date_lines[field] = d.line
+            return parse_date(d.value)
+    return None
+
+
+def _law_provenance(r: Reading, field: str) -> None:
+    """Where lawdates.py found a law's date: its 题注 line, or the file name."""
+    if field in r.law.lines:
+        r.prov[field] = f"法律题注第{r.law.lines[field]}行"
+    elif r.law.basis.get(field) == "filename":
+        r.prov[field] = f"文件名 {r.raw.path.name}"
+
+
+@decider("date_written", 60)
+def decide_date_written(r: Reading) -> None:
+    """Table 成文日期, checked against the signature date (a site's 发文日期 yields to it), else the
+    signature date; a law's from its dated lines (通过/修正 -> 成文, never 施行)."""
+    date_written = _declared_date(r, "date_written", ("table", "format"))
+    signed_date = r.signature[2] or r.closing[2]
+    if date_written and signed_date and signed_date != date_written and not r.is_law:
+        label = re.search(r"“(.+?)”", r.prov.get("date_written", ""))
         if label and label.group(1) not in {"成文日期", "成文时间", "生成日期", "公文生成日期"}:
             # 发文日期/印发日期 of a site's table is often the day it was posted (sites2-017 发文日期
             # 2022-10-12, signed 2022年9月27日): the 成文日期 is the date signed under the text
-            warnings.append((None, f"元数据表{label.group(1)} {date_written} 与落款日期 {signed_date} 不一致：成文日期采用落款日期"))
+            r.warnings.append((None, f"元数据表{label.group(1)} {date_written} 与落款日期 {signed_date} 不一致：成文日期采用落款日期"))
             date_written = signed_date
-            prov["date_written"] = "落款日期"
-            date_lines.pop("date_written", None)
+            r.prov["date_written"] = "落款日期"
+            r.date_lines.pop("date_written", None)
         else:
-            warnings.append((None, f"元数据表成文日期 {date_written} 与落款日期 {signed_date} 不一致：采用元数据表的值"))
-    sig_date = sig_date or closing_date
-    law = None
-    if raw.format == "lawmd":
-        # dated lines as events (lawdates.py): 通过/修正 -> 成文, 公布 -> 发布, never 施行 -> 成文
-        law = law_dates(raw)
-        date_written, date_published = law.date_written, law.date_published
-        basis.update({k: v for k, v in law.basis.items() if k != "date_effective" and v != "filename"})
-    elif not date_written and sig_date:
-        date_written = sig_date
-    year = int((date_written or date_published)[:4]) if (date_written or date_published) else None
+            r.warnings.append((None, f"元数据表成文日期 {date_written} 与落款日期 {signed_date} 不一致：采用元数据表的值"))
+    if r.is_law:
+        date_written = r.law.date_written
+        _law_provenance(r, "date_written")
+    elif not date_written and signed_date:
+        date_written = signed_date
+    if date_written and "date_written" not in r.prov and not r.is_law:
+        r.prov["date_written"] = "落款日期"
+    r.decide("date_written", date_written, printed=True)
 
-    # region
-    region = None
-    if raw.format == "lawmd":
-        m = re.search(r"DLC/([\u4e00-\u9fa5]+?)地方法规", raw.path.as_posix())
+
+@decider("date_published", 59)
+def decide_date_published(r: Reading) -> None:
+    """Table, ``<meta name="PubDate">`` or a ``发布时间:`` bar; a law's 公布 line (or its file name)."""
+    date_published = _declared_date(r, "date_published", ("table", "format", "meta", "body"))
+    if r.is_law:
+        date_published = r.law.date_published
+        r.basis.update({k: v for k, v in r.law.basis.items() if k != "date_effective" and v != "filename"})
+        _law_provenance(r, "date_published")
+    r.decide("date_published", date_published, printed=True)
+
+
+@decider("year", 50)
+def decide_year(r: Reading) -> None:
+    """The year of 成文日期, else of 发布日期."""
+    date = r.values.get("date_written") or r.values.get("date_published")
+    r.decide("year", int(date[:4]) if date else None, printed=True)
+
+
+@decider("region", 40)
+def decide_region(r: Reading) -> None:
+    """A law: its own name's region, else its lawrefbook folder (DLC/<省>地方法规), else 全国;
+    a notice: the issuer's name, the title, else inferred from the site or the text."""
+    if r.is_law:
+        m = re.search(r"DLC/([\u4e00-\u9fa5]+?)地方法规", r.raw.path.as_posix())
         folder = regions.lookup(m.group(1)) if m else None
-        own = next((regions.lookup(n) for n, p in regions.find_regions(title or "") if p == 0), None)
+        own = next((regions.lookup(n) for n, p in regions.find_regions(r.title or "") if p == 0), None)
         if own is not None and (folder is None or own.chain[0][1] == folder.chain[0][1]):
-            region = own
+            region, r.prov["region"] = own, "法律名称开头的地区"
+        elif folder is not None:
+            region, r.prov["region"] = folder, f"法律法规库目录 {m.group()}"
         else:
-            region = folder or regions.NATIONAL
-        basis["region"] = "printed"
+            region, r.prov["region"] = regions.NATIONAL, "全国（法律法规库中的国家法律、法规、司法解释）"
+        r.basis["region"] = "printed"
+        r.decide("region", region)
+        return
+    issuer, title = r.values.get("issuer") or [], r.title
+    region = next((reg for reg in map(regions.region_from_org, issuer) if reg), None)
+    if region is None and title:
+        region = regions.region_at_start(title)
+    if region is not None:
+        r.basis["region"] = "printed"
+        r.prov["region"] = "发文机关名称" if issuer and regions.region_from_org(issuer[0]) else "标题"
     else:
-        for org in issuer:
-            region = regions.region_from_org(org)
-            if region:
-                break
-        if region is None and title:
-            region = regions.region_at_start(title)
-        if region is not None:
-            basis["region"] = "printed"
-            prov["region"] = "发文机关名称" if issuer and regions.region_from_org(issuer[0]) else "标题"
-        else:
-            # the site's name: meta SiteName, else an organ named in <title> (邯郸市成安县人民政府-…, sites2-020)
-            site = first("site") or next((Declared("site", p, d.source, d.line) for d in decl if d.field == "page_title"
-                                          for p in _title_parts(d.value)[1:] if SITE_NAME_RE.fullmatch(p)
-                                          and regions.region_from_org(p)), None)
-            region = regions.region_from_org(site.value) if site is not None else None
-            prov["region"] = f"推定：{site.source}“{site.value}”" if region is not None else ""
-            if region is None:
-                region = _region_by_mentions(raw.body)
-                prov["region"] = "推定：正文中提到最多的地区"
-            if region is not None:
-                basis["region"] = "inferred"
-            else:
-                del prov["region"]
+        region = _inferred_region(r)
+    r.decide("region", region)
 
+
+def _inferred_region(r: Reading):
+    """The site's name (meta SiteName, else an organ named in <title>: 邯郸市成安县人民政府-…,
+    sites2-020), else the region the text names most."""
+    site = r.first("site") or next((Declared("site", p, d.source, d.line) for d in r.decl if d.field == "page_title"
+                                    for p in _title_parts(d.value)[1:] if SITE_NAME_RE.fullmatch(p)
+                                    and regions.region_from_org(p)), None)
+    region = regions.region_from_org(site.value) if site is not None else None
+    r.prov["region"] = f"推定：{site.source}“{site.value}”" if region is not None else ""
+    if region is None:
+        region = _region_by_mentions(r.raw.body)
+        r.prov["region"] = "推定：正文中提到最多的地区"
+    if region is not None:
+        r.basis["region"] = "inferred"
+    else:
+        del r.prov["region"]
+    return region
+
+
+@decider("doc_type", 30)
+def decide_doc_type(r: Reading) -> None:
+    """A wrapper's forwarded document's 文种, else the title's (doctypes.doc_type_of)."""
+    forwarded, title = r.values.get("forwarded"), r.title
     doc_type = (forwarded.doc_type if forwarded and forwarded.doc_type else None) or (doc_type_of(title) if title else None)
+    r.decide("doc_type", doc_type, printed=True)
+
+
+@decider("status", 20)
+def decide_status(r: Reading) -> None:
+    """征求意见稿/草案/解读 from the title and the text's first lines, 已废止/已失效 from the page's
+    own markers (``_ended``), else 正式."""
+    title = r.title
+    probe = " ".join([title or "", r.header.get("page_title", ""), r.header.get("html_title", "")] + r.lines[:3])
     status = "正式"
-    probe = " ".join([title or "", h.get("page_title", ""), h.get("html_title", "")] + lines[:3])
     if "征求意见稿" in probe:
         status = "征求意见稿"
-        prov["status"] = "标题或正文开头写有“征求意见稿”"
+        r.prov["status"] = "标题或正文开头写有“征求意见稿”"
     elif "草案" in (title or ""):
         status = "草案"
-        prov["status"] = "标题写有“草案”"
-    elif doc_type == "解读":
+        r.prov["status"] = "标题写有“草案”"
+    elif r.values.get("doc_type") == "解读":
         status = "解读"
-        prov["status"] = "文种为解读"
-    elif (ended := _ended(decl, tags)) is not None:
-        status, prov["status"] = ended
+        r.prov["status"] = "文种为解读"
+    elif (ended := _ended(r.decl, r.tags)) is not None:
+        status, r.prov["status"] = ended
     else:
-        prov["status"] = "默认（未见征求意见稿、草案、解读字样）"
+        r.prov["status"] = "默认（未见征求意见稿、草案、解读字样）"
+    r.decide("status", status)
 
-    url = first("source_url", ("meta", "format")) or first("source_url")
-    url = next((d for d in decl if d.field == "source_url" and d.source == "link canonical"), url)
+
+@decider("source_url", 10)
+def decide_source_url(r: Reading) -> None:
+    """``<link rel="canonical">``, else meta/front matter, else any declared (a 地址: footer)."""
+    url = r.first("source_url", ("meta", "format")) or r.first("source_url")
+    url = next((d for d in r.decl if d.field == "source_url" and d.source == "link canonical"), url)
     if url is not None:
-        prov["source_url"] = _where(url)
-    if date_written and "date_written" not in prov and raw.format != "lawmd":
-        prov["date_written"] = "落款日期"
-    for d in decl:
-        if d.field in {"index_number", "topic", "validity", "keywords"} and d.value and d.field not in prov:
-            prov[d.field] = f"{d.value}　← {_where(d)}"
-    notice = Notice(
-        id="",
-        title=title or "",
-        source_file=raw.path.name,
-        body=raw.body,
-        kind="law" if raw.format == "lawmd" else "notice",
-        issuer=issuer,
-        doc_number=doc_number,
-        doc_number_printed=printed,
-        date_written=date_written,
-        date_published=date_published,
-        year=year,
-        region=region,
-        doc_type=doc_type,
-        status=status,
-        source_url=url.value if url is not None else None,
-        format=raw.format,
-        encoding=raw.encoding,
-        forwarded=forwarded,
-        basis=basis,
-        stripped=list(raw.stripped),
-        line_map=[no for no, _ in raw.lines],
-    )
-    for f in ("doc_number", "date_written", "date_published", "year", "doc_type", "source_url"):
-        if getattr(notice, f) and f not in basis:
-            basis[f] = "printed"
-    if law is not None:  # where lawdates.py found each date
-        for f in ("date_written", "date_published", "date_effective"):
-            if f in law.lines:
-                prov[f] = f"法律题注第{law.lines[f]}行"
-            elif law.basis.get(f) == "filename":
-                prov[f] = f"文件名 {raw.path.name}"
-    notice.provenance = prov
-    notice.warnings = warnings
-    if date_lines:
-        notice.date_lines = date_lines
-    if law is not None:  # lawdates: 施行日期, events, amendments, the line of each date
-        notice.date_effective, notice.events, notice.amendments = law.date_effective, law.events, law.amendments
-        notice.warnings.extend(law.warnings)  # issue 25: the file name's date against the dated lines
-        notice.date_lines = dict(law.lines)
+        r.prov["source_url"] = _where(url)
+    r.decide("source_url", url.value if url is not None else None, printed=True)
+
+
+@decider("date_effective", 5)
+def decide_date_effective(r: Reading) -> None:
+    """A law's 施行日期 from its dated lines (lawdates.py); other documents print none we read."""
+    if r.is_law:
+        r.decide("date_effective", r.law.date_effective)
+        _law_provenance(r, "date_effective")
+
+
+def extract(raw: RawDocument) -> Notice:
+    """Metadata as printed in the source (no sidecar): every decider of ``DECIDERS`` in order,
+    then the record."""
+    r = Reading(raw)
+    for decide in DECIDERS:
+        decide(r)
+    for d in r.decl:
+        if d.field in DECLARED_KEYS and d.value and d.field not in r.prov:
+            r.prov[d.field] = f"{d.value}　← {_where(d)}"
+    return _notice(r)
+
+
+def _notice(r: Reading) -> Notice:
+    """The Notice of what the deciders found."""
+    raw = r.raw
+    notice = Notice(id="", title="", source_file=raw.path.name, body=raw.body, kind="law" if r.is_law else "notice",
+                    format=raw.format, encoding=raw.encoding, basis=r.basis, stripped=list(raw.stripped),
+                    line_map=[no for no, _ in raw.lines],
+                    source_path=str(raw.path.resolve()) if raw.format in {"pdf", "docx", "doc"} else None)  # issue 30: its original
+    for key, value in r.values.items():
+        if key in FIELDS:
+            FIELDS[key].set(notice, value)
+        else:
+            setattr(notice, key, value)
+    notice.title = notice.title or ""
+    for key in r.printed:
+        if FIELDS[key].get(notice) and key not in r.basis:
+            r.basis[key] = "printed"
+    notice.provenance = r.prov
+    notice.warnings = r.warnings
+    if r.date_lines:
+        notice.date_lines = r.date_lines
+    if r.law is not None:  # lawdates: events, amendments, the line of each date
+        notice.events, notice.amendments = r.law.events, r.law.amendments
+        notice.warnings.extend(r.law.warnings)  # issue 25: the file name's date against the dated lines
+        notice.date_lines = dict(r.law.lines)
     return notice
 
 
@@ -808,21 +991,24 @@ def _region_by_mentions(body: str) -> Optional[object]:
 
 
 
+DECLARED_KEYS = frozenset(k for k, _ in DECLARED_ONLY)
+
+
 def missing_fields(notice: Notice) -> list[str]:
-    """Fields a human must supply (not printed and not in the sidecar)."""
+    """Fields a human must supply (declared ``missing=True``; not printed and not in the
+    sidecar): 成文日期 when the document has no date at all, 年份 when it has neither."""
     out = []
-    if not notice.title:
-        out.append("title")
-    if not notice.issuer:
-        out.append("issuer")
-    if not notice.date:
-        out.append("date_written")
-        if notice.year is None:
-            out.append("year")
-    if notice.region is None:
-        out.append("region")
-    if not notice.doc_type:
-        out.append("doc_type")
+    for f in FIELDS:
+        if not f.missing:
+            continue
+        if f.key == "date_written":
+            gone = not notice.date
+        elif f.key == "year":
+            gone = not notice.date and notice.year is None
+        else:
+            gone = f.get(notice) in (None, "", [])
+        if gone:
+            out.append(f.key)
     return out
 
 
@@ -845,10 +1031,6 @@ def auto_id(notice: Notice, data: bytes) -> str:
     return f"{slug}-{year}-{hashlib.sha1(data).hexdigest()[:6]}"
 
 
-SIDECAR_FIELDS = ("title", "issuer", "doc_number", "date_written", "date_published", "year", "region", "doc_type",
-                  "status", "source_url")
-
-
 def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_sidecar: bool = True) -> Notice:
     """read -> extract -> apply sidecar (``<stem>.yml`` beside the file if present).
 
@@ -860,11 +1042,13 @@ def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_s
     side_path = Path(sidecar) if sidecar else path.with_suffix(".yml")
     if use_sidecar and side_path.exists():
         data = sc.load_sidecar(side_path)
-        before = {f: getattr(notice, f, None) for f in SIDECAR_FIELDS}
+        before = {f.key: f.get(notice) for f in FIELDS if f.sidecar}
         sc.apply_sidecar(notice, data, side_path)
-        for f in SIDECAR_FIELDS:
-            if getattr(notice, f, None) != before[f] or notice.basis.get(f) == "sidecar":
-                notice.provenance[f] = f"sidecar {side_path.name}" + (f"（原文：{before[f]}）" if before[f] not in (None, "", []) and f != "region" else "")
+        for f in FIELDS:  # every value the sidecar set names it (explain, the card's provenance)
+            if f.sidecar and (f.get(notice) != before[f.key] or notice.basis.get(f.key) == "sidecar"):
+                old = before[f.key]
+                notice.provenance[f.key] = f"sidecar {side_path.name}" + (
+                    f"（原文：{f.show(old)}）" if old not in (None, "", []) and f.key != "region" else "")
         if notice.title and "title" in data.values:  # the sidecar answers the missing-title warning
             notice.warnings = [(ln, m) for ln, m in notice.warnings if not m.startswith("无法确定标题")]
     if not notice.id:

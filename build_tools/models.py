@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 if TYPE_CHECKING:  # annotations only: errors is a leaf module
     from .errors import SourceError
@@ -328,6 +328,8 @@ class Notice:
     targets: list[Target] = field(default_factory=list)
     # body line number -> source line number (1-based), for messages
     line_map: list[int] = field(default_factory=list)
+    # an office source's absolute path: the page offers the original file (write/downloads.original_file)
+    source_path: Optional[str] = field(default=None, compare=False, repr=False)
     doc_number_printed: Optional[str] = None  # 文号 as printed (赣府厅字[2020]14号), for matching; doc_number is the 〔〕 display form
     # field -> where its value came from, in Chinese (元数据表“文号” 第5行, meta PubDate, 落款, sidecar …)
     provenance: dict[str, str] = field(default_factory=dict)
@@ -343,6 +345,7 @@ class Notice:
     validity_basis: Optional[str] = None  # why (issue 25): 本文库所收最新文本，未见废止记录 / 页面标注已废止 / 有效期至…（第十条）
     clause_changes: dict[str, list[ClauseChange]] = field(default_factory=dict)  # clause id -> history
     attachments: list[Attachment] = field(default_factory=list)  # the 附件 list, held files and their sections
+    extra: dict[str, Any] = field(default_factory=dict)  # fields declared in model/fields.py that Notice does not name
 
     @property
     def date(self) -> Optional[str]:
@@ -411,51 +414,24 @@ class Notice:
         """Title with the version when the archive holds several (GB/T 7714 题名)."""
         return f"{self.title}（{self.version_label}）" if self.version_label else self.title
 
-    def metadata_dict(self) -> dict:
-        """Metadata only (no body/clauses), JSON-ready."""
+    def facts_dict(self) -> dict:
+        """What the record says besides its declared metadata fields (``model/fields.py``:
+        ``metadata_record`` puts the two together), JSON-ready."""
         return {
-            "id": self.id,
-            "title": self.title,
-            "kind": self.kind,
-            "issuer": list(self.issuer),
-            "doc_number": self.doc_number,
-            "date_written": self.date_written,
-            "date_published": self.date_published,
             "date_basis": self.date_basis,
-            "year": self.year,
-            "region": None
-            if self.region is None
-            else {
-                "name": self.region.name,
-                "code": self.region.code,
-                "chain": [{"name": n, "code": c} for n, c in self.region.chain],
-            },
-            "doc_type": self.doc_type,
-            "status": self.status,
-            "source_url": self.source_url,
             "source_file": self.source_file,
             "format": self.format,
             "encoding": self.encoding,
-            "forwarded": None if self.forwarded is None else asdict(self.forwarded),
             "basis": dict(self.basis),
             "notes": list(self.notes),
             "stripped": [asdict(s) for s in self.stripped],
             "provenance": dict(self.provenance),
             "warnings": [{"line": line, "message": msg} for line, msg in self.warnings],
-            "date_effective": self.date_effective,
             "amendments": [asdict(a) for a in self.amendments],
             "work_id": self.work_id,
-            "version": self.version_label,
-            "validity": self.validity,
             "attachments": [a.record() for a in self.attachments],
             "validity_basis": self.validity_basis,
         }
-
-    def to_dict(self) -> dict:
-        d = self.metadata_dict()
-        d["body"] = self.body
-        d["clauses"] = [c.to_dict() for c in self.clauses]
-        return d
 
 
 # ------------------------------------------------------------- enrich -> write

@@ -623,6 +623,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
         return [Problem.from_error(e)]
     probs.extend(lock_gaps(load_owners(paths.sources / IDS_LOCK), lock, lock_path, paths.site))
     report = anchors.check_anchors(res.notices, lock, redirects)
+    anchors.apply_changes(res.notices, report)
     for item in report.errors:
         probs.append(Problem(str(lock_path), None, "error", str(item)))
     for item in report.warnings:
@@ -741,6 +742,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
             return _finish(rep, say, "锁文件（anchors.lock、ids.lock）不完整，构建中止；现有网站保持不变", paths.problems)
         report = anchors.check_anchors(notices, lock, redirects, current=anchors.remembered_anchors(
             notices, res.keys, paths.cache / ANCHORS_CACHE))
+        anchors.apply_changes(notices, report)
         rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
         if report.errors:
             rep.problems.extend(Problem(str(lock_path), None, "error", str(i)) for i in report.errors)

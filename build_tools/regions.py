@@ -151,16 +151,26 @@ def region_at_start(text: str) -> Optional[Region]:
         return None
     region = lookup(found[0][0])
     end = len(found[0][0])
+    region, end = made_district(region, text, end, end)
     while region is not None and not region.is_national and _level(region.code) < 3:
         child = _child_at(region.code, text[end:])
         if child is None:
             break
-        region, end = region_for_code(child[0]), end + child[1]
-        if region is not None and region.name.endswith("县") and text[end:end + 1] == "区" and region.name == text[end - len(region.name):end]:
-            # a county made a district after the code table was printed: 沙县 -> 沙县区 (sites2-016)
-            name = region.name + "区"
-            region, end = Region(name, region.code, region.chain[:-1] + [(name, region.code)]), end + 1
+        region, end = made_district(region_for_code(child[0]), text, end + child[1], child[1])
     return region
+
+
+def made_district(region: Optional[Region], text: str, end: int, length: int) -> tuple[Optional[Region], int]:
+    """A county or county-level city made a district after the code table was printed, named as printed:
+    沙县 -> 沙县区 (sites2-016), 长乐市 -> 长乐区 (福州市长乐区, attachments 005); ``text[end - length:end]``
+    is the name matched, ``end`` moves past the 区."""
+    if region is None or region.is_national or _level(region.code) < 3 or text[end:end + 1] != "区":
+        return region, end
+    printed = text[end - length:end]
+    if not region.name.endswith(("县", "市")) or printed not in {region.name, short_name(region.name)}:
+        return region, end
+    name = printed + "区"
+    return Region(name, region.code, region.chain[:-1] + [(name, region.code)]), end + 1
 
 
 def _child_at(code: str, rest: str) -> Optional[tuple[str, int]]:

@@ -33,6 +33,7 @@ from typing import Callable, Optional
 from rapidfuzz import fuzz
 
 from .anchors import fingerprint
+from .clauseids import order_key
 from .errors import SourceError
 from .metadata import load_notice
 from .models import Notice
@@ -75,7 +76,7 @@ def suggest_redirects(notices: list[Notice], lock: dict[str, dict[str, str]],
                     if not fp.startswith(">") and cid not in now and cid not in red}
         moved = [Suggestion(n.id, cid, None, f"原文（指纹 {fp}）现在在 {'、'.join(by)}；该条款仍存在，不能重定向",
                             True)
-                 for cid, fp in sorted(locked.items(), key=lambda kv: _id_order(kv[0]))
+                 for cid, fp in sorted(locked.items(), key=lambda kv: order_key(kv[0]))
                  if cid in now and fps[cid] != fp and (by := [c for c in by_fp.get(fp, []) if c != cid])]
         out.extend(moved)
         if not vanished:
@@ -104,14 +105,10 @@ def suggest_redirects(notices: list[Notice], lock: dict[str, dict[str, str]],
                     continue
                 found[old] = Suggestion(n.id, old, cid, f"文字相似度 {-neg:.2f}")
                 free.discard(cid)
-        for old in sorted(vanished, key=_id_order):
+        for old in sorted(vanished, key=order_key):
             out.append(found.get(old) or Suggestion(
                 n.id, old, None, f"未找到对应条款（原指纹 {vanished[old]}），请人工确定"))
     return out
-
-
-def _id_order(cid: str) -> list:
-    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in cid.replace("-", " ").split()]
 
 
 def format_suggestions(suggestions: list[Suggestion]) -> str:

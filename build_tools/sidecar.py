@@ -28,9 +28,13 @@ schema (issue 11, each case a test in tests/test_security.py):
 
 Issue 28 (each case a test in tests/test_security.py, ``SHAPES``):
 
-* ``SCHEMA`` is the one table of keys and their checks (a new key, such
-  as ``attachments`` or a 施行 date, is one row); ``validate`` never
-  raises, whatever the YAML value (``status: [正式]`` crashed ``check``);
+* ``schema()`` is the one table of keys and their checks: the keys of metadata
+  fields come from their declarations (``model/fields.py``: a new field, such as
+  a 施行 date, is one row there, and ``apply_sidecar`` sets it and
+  ``metadata.load_notice`` reports it as the sidecar's with no other edit); the
+  keys about the file itself (``id``, ``basis``, ``notes``, ``attachments``) are
+  ``DOCUMENT_KEYS``; ``validate`` never raises, whatever the YAML value
+  (``status: [正式]`` crashed ``check``);
 * ``Loader`` refuses anchors and aliases (a 316-byte alias bomb expanded to
   351 MB), nesting past ``MAX_DEPTH`` (a 20,000-deep list crashed
   ``check``) and a key given twice (the last won, silently), naming both lines;
@@ -42,7 +46,6 @@ Issue 28 (each case a test in tests/test_security.py, ``SHAPES``):
 """
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,18 +53,14 @@ from typing import Any, Callable, Optional
 
 import yaml
 
-from . import regions
 from .errors import SourceError
-from .limits import MAX_TITLE_CHARS, MAX_URL_CHARS, SIDECAR_BYTES, read_regular
-from .textsafe import invisible_in
-from .doctypes import MISSING_LABELS, STATUSES, doc_type_of
-from .models import Forwarded, Notice
+from .limits import SIDECAR_BYTES, read_regular
+from .model.checks import CONTROL_RE, check_date, check_url, short, text_problem
+from .model.fields import FIELDS, missing_label
+from .models import Notice
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BASIS_VALUES = {"printed", "inferred", "sidecar"}
-KINDS = {"notice", "law"}
-URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 MAX_DEPTH = 16  # nesting of mappings/lists (the schema needs 2: basis, notes)
@@ -183,105 +182,11 @@ def parse_sidecar(path: Path, text: str) -> Sidecar:
     return Sidecar(path, values, lines)
 
 
-def check_date(value: Any) -> Optional[str]:
-    """Why ``value`` is not a YYYY-MM-DD calendar date (None if it is)."""
-    if isinstance(value, datetime.date):
-        value = value.isoformat()
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return f"应写成 YYYY-MM-DD，实为 {value!r}"
-    try:
-        d = datetime.date.fromisoformat(value)
-    except ValueError:
-        return f"{value} 不是真实的日期"
-    if not 1900 <= d.year <= 2100:
-        return f"{value} 的年份不在 1900–2100 之间"
-    return None
-
-
-def check_url(value: Any) -> Optional[str]:
-    """Why ``value`` is not an acceptable source URL (None if it is)."""
-    if not isinstance(value, str):
-        return f"应为 http(s) 网址字符串，实为 {type(value).__name__} {value!r}"
-    if not URL_RE.match(value.strip()):
-        return f"只接受 http:// 或 https:// 网址，实为 {value!r}"
-    return None
-
-
-def _text(value: Any, key: str, *, multiline: bool = False) -> Optional[str]:
-    """Why ``value`` is not an acceptable text value (None if it is)."""
-    if not isinstance(value, str):
-        return f"{key} 应为字符串，实为 {type(value).__name__} {_short(value)}"
-    if CONTROL_RE.search(value) or (not multiline and "\n" in value.strip()):
-        return f"{key} 含换行或控制字符：{_short(value)}"
-    if not multiline and len(value) > MAX_TITLE_CHARS:  # repeated on every clause of the page (issue 28)
-        return f"{key} 过长（{len(value)} 字，上限 {MAX_TITLE_CHARS} 字）：{_short(value)}"
-    if invisible_in(value):
-        return (f"{key} 含不可见的排版控制字符 {invisible_in(value)}（如从右到左覆盖，会使文字显示为另一段文字）："
-                "请删去")
-    return None
-
-
-def _short(value: Any) -> str:
-    r = repr(value)
-    return r if len(r) <= 80 else r[:80] + "…"
-
-
-def _one_of(choices, label: str) -> Callable[[Any, str], Optional[str]]:
-    def check(value: Any, key: str) -> Optional[str]:
-        if not isinstance(value, str) or value not in choices:
-            return f"{label} {_short(value)}（可用：{'、'.join(sorted(choices))}）"
-        return None
-    return check
-
-
 def _check_id(value: Any, key: str) -> Optional[str]:
     if not isinstance(value, str) or not ID_RE.match(value) or len(value) > 80:
-        return f"id {_short(value)} 不合法：只能用小写字母、数字和连字符 [a-z0-9-]"
+        return f"id {short(value)} 不合法：只能用小写字母、数字和连字符 [a-z0-9-]"
     if value in RESERVED_IDS:
         return f"id {value!r} 是网站自身页面的名字（{RESERVED_IDS[value]}），不能用作文件 id：请另取一个"
-    return None
-
-
-def _check_text(value: Any, key: str) -> Optional[str]:
-    return _text(value, key)
-
-
-def _check_doc_number(value: Any, key: str) -> Optional[str]:
-    return None if isinstance(value, int) and not isinstance(value, bool) else _text(value, key)
-
-
-def _check_url(value: Any, key: str) -> Optional[str]:
-    why = check_url(value) or _text(value, key, multiline=True)
-    if not why and len(value) > MAX_URL_CHARS:  # issue 28: a 200,000-character address was accepted
-        why = f"{key} 过长（{len(value)} 字符，上限 {MAX_URL_CHARS}）"
-    return f"source_url {why}" if why and not why.startswith(key) else why
-
-
-def _check_date(value: Any, key: str) -> Optional[str]:
-    why = check_date(value)
-    return f"{key} {why}" if why else None
-
-
-def _check_year(value: Any, key: str) -> Optional[str]:
-    if not (isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2100):
-        return f"year 应为四位年份，实为 {_short(value)}"
-    return None
-
-
-def _check_region(value: Any, key: str) -> Optional[str]:
-    if not isinstance(value, (str, int)) or isinstance(value, bool) or regions.lookup(str(value)) is None:
-        return f"未知地区 {_short(value)}（用 GB/T 2260 名称或代码，或 全国）"
-    return None
-
-
-def _check_issuer(value: Any, key: str) -> Optional[str]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
-        return f"issuer 应为字符串或字符串列表，实为 {_short(value)}"
-    for x in items:
-        why = _text(x, key)
-        if why:
-            return why
     return None
 
 
@@ -289,8 +194,8 @@ def _check_basis(value: Any, key: str) -> Optional[str]:
     if not isinstance(value, dict):
         return "basis 应为映射，如 {year: inferred}"
     for k, b in value.items():
-        if not isinstance(k, str) or k not in SCHEMA:
-            return f"basis 中的未知字段 {_short(k)}"
+        if not isinstance(k, str) or k not in schema():
+            return f"basis 中的未知字段 {short(k)}"
         if not isinstance(b, str) or b not in BASIS_VALUES:
             return f"basis.{k} 只能是 {'/'.join(sorted(BASIS_VALUES))}"
     return None
@@ -300,7 +205,7 @@ def _check_notes(value: Any, key: str) -> Optional[str]:
     if not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
         return "notes 应为字符串列表"
     for n in value:
-        why = _text(n, key, multiline=True)
+        why = text_problem(n, key, multiline=True)
         if why:
             return "notes 含控制字符或不可见的排版控制字符（如从右到左覆盖）"
     return None
@@ -311,28 +216,23 @@ def _check_attachments(value: Any, key: str) -> Optional[str]:
     return "；".join(msg for _, msg in errs) if errs else None
 
 
-# THE SCHEMA: one row per sidecar key -> its check (value, key) -> message or None.
-# A new key (attachments, a 施行 date …) is one row here, plus its use in apply_sidecar.
-SCHEMA: dict[str, Callable[[Any, str], Optional[str]]] = {
+# THE SCHEMA: one row per sidecar key -> its check (value, key) -> message or None.  The keys
+# of metadata fields come from their declarations (model/fields.py: a new field's sidecar key
+# is its ``sidecar`` and ``check`` there); these are the keys about the file itself.
+DOCUMENT_KEYS: dict[str, Callable[[Any, str], Optional[str]]] = {
     "id": _check_id,
-    "title": _check_text,
-    "issuer": _check_issuer,
-    "doc_number": _check_doc_number,
-    "date_written": _check_date,
-    "date_published": _check_date,
-    "date_effective": _check_date,  # 施行日期 of this text (issue 25; apply_sidecar notes it on the page)
-    "year": _check_year,
-    "region": _check_region,
-    "doc_type": _check_text,  # its slug against the site's names: pipeline.name_problems
-    "status": _one_of(STATUSES, "未知状态"),
-    "source_url": _check_url,
-    "forwarded_title": _check_text,
-    "kind": _one_of(KINDS, "未知 kind"),
     "basis": _check_basis,
     "notes": _check_notes,
     "attachments": _check_attachments,  # held files of <stem>.files/ -> 附件 numbers (issue 30)
 }
-FIELDS = set(SCHEMA)
+
+
+def schema() -> dict[str, Callable[[Any, str], Optional[str]]]:
+    """Every sidecar key and its check: the file's own keys, then each declared field's."""
+    return {"id": _check_id, **{f.sidecar: f.check for f in FIELDS if f.sidecar and f.check}, **DOCUMENT_KEYS}
+
+
+SCHEMA = schema()  # as declared at import; validate() reads schema() (a field declared later counts)
 # names of the site's own pages that a document's id or slug would replace (issue 28:
 # id: index replaced the document list, doc_type: Index the 按文种 page)
 RESERVED_IDS = {"index": "文件列表 notices/index.html"}
@@ -343,19 +243,20 @@ def validate(side: Sidecar) -> list[tuple[Optional[int], str]]:
     side.warnings).  Never raises for any YAML value (issue 28: a list where
     a status was expected crashed ``check``)."""
     v, ln = side.values, side.lines
+    keys = schema()
     errs: list[tuple[Optional[int], str]] = []
     for key in v:
-        if not isinstance(key, str) or key not in SCHEMA:
+        if not isinstance(key, str) or key not in keys:
             errs.append((ln.get(key) if isinstance(key, str) else None,
-                         f"未知字段 {_short(key)}（可用：{', '.join(sorted(SCHEMA))}）"))
+                         f"未知字段 {short(key)}（可用：{', '.join(sorted(keys))}）"))
     if "id" not in v:
         errs.append((1, "缺少 id"))
-    for key, check in SCHEMA.items():
+    for key, check in keys.items():
         if key in v and (v[key] is not None or key == "id"):
             try:
                 why = check(v[key], key)
             except Exception as e:  # a check that meets a shape it did not expect: still one error, with its line
-                why = f"{key} 的值无法校验（{type(e).__name__}）：{_short(v[key])}"
+                why = f"{key} 的值无法校验（{type(e).__name__}）：{short(v[key])}"
             if why:
                 errs.append((ln.get(key), why))
     dw, dp = v.get("date_written"), v.get("date_published")
@@ -399,32 +300,24 @@ def check_attachments(value: Any, line: Optional[int]) -> list[tuple[Optional[in
 
 
 def apply_sidecar(notice: Notice, side: Sidecar, path: Path | str | None = None) -> None:
-    """Override extracted fields with curated ones, recording the basis."""
+    """Override extracted fields with curated ones, recording the basis: every declared field
+    with a sidecar key (model/fields.py), in the table's order; a ``noted`` field's value is
+    also said in the page's 说明 box (施行日期, issue 25)."""
     v = side.values
     explicit = dict(v.get("basis") or {})
     notice.id = v["id"]
     notice.basis["id"] = "sidecar"
-    for key in ("title", "doc_number", "date_written", "date_published", "year", "doc_type", "status", "source_url", "kind"):
-        if key in v and v[key] is not None:
-            val = str(v[key]) if key != "year" else int(v[key])
-            if getattr(notice, key) != val:
-                setattr(notice, key, val)
-                notice.basis[key] = explicit.get(key, "sidecar")
-    if v.get("issuer") is not None:
-        iss = [v["issuer"]] if isinstance(v["issuer"], str) else [str(x) for x in v["issuer"]]
-        if iss != notice.issuer:
-            notice.issuer = iss
-            notice.basis["issuer"] = explicit.get("issuer", "sidecar")
-    if v.get("region") is not None:
-        r = regions.lookup(str(v["region"]))
-        if notice.region is None or r.code != notice.region.code:
-            notice.region = r
-            notice.basis["region"] = explicit.get("region", "sidecar")
-    if v.get("forwarded_title"):
-        ft = str(v["forwarded_title"])
-        if notice.forwarded is None or notice.forwarded.title != ft:
-            notice.forwarded = Forwarded(title=ft, doc_type=doc_type_of(ft))
-            notice.basis["forwarded"] = "sidecar"
+    noted = []
+    for f in FIELDS:
+        if not f.sidecar or v.get(f.sidecar) is None:
+            continue
+        old, new = f.get(notice), f.parse(v[f.sidecar])
+        if f.same(old, new):
+            continue
+        f.set(notice, new)
+        notice.basis[f.key] = explicit.get(f.sidecar, "sidecar")
+        if f.noted:
+            noted.append((f, new, old))
     for k, b in explicit.items():
         notice.basis[k] = b
     if notice.year is None and notice.date:
@@ -432,18 +325,20 @@ def apply_sidecar(notice: Notice, side: Sidecar, path: Path | str | None = None)
     elif notice.date and "year" not in v:
         notice.year = int(notice.date[:4])
     notice.notes = list(v.get("notes") or [])
-    _effective_note(notice, v.get("date_effective"), explicit.get("date_effective", "sidecar"))
+    for f, value, old in noted:
+        _note(notice, f.label, f.show(value), f.show(old) if old else None)
 
 
-def _effective_note(notice: Notice, value: Any, basis: str) -> None:
-    """A sidecar's 施行日期 (issue 25): set, and said on the page unless a note names it."""
-    if value is None or notice.date_effective == str(value):
-        return
-    old, notice.date_effective = notice.date_effective, str(value)
-    notice.basis["date_effective"] = basis
-    if not any(str(value) in note for note in notice.notes):
-        notice.notes.append(f"施行日期 {value} 由编辑在 sidecar 中设定"
-                            + (f"（原文读出 {old}）" if old else "（原文未载明本文本的施行日期）"))
+def _note(notice: Notice, label: str, value: str, old: Optional[str]) -> None:
+    """A sidecar value said on the page unless a note names it already."""
+    if not any(value in note for note in notice.notes):
+        notice.notes.append(f"{label} {value} 由编辑在 sidecar 中设定"
+                            + (f"（原文读出 {old}）" if old else f"（原文未载明本文本的{label}）"))
+
+
+# fields ``iparchive add`` does not write into a new sidecar: kind is the reader's, 施行日期 and
+# 印发/转发 are curated only when the text's own reading is wrong
+DUMP_SKIPS = {"kind", "date_effective", "forwarded"}
 
 
 def dump_sidecar(notice: Notice, missing: list[str]) -> str:
@@ -456,15 +351,15 @@ def dump_sidecar(notice: Notice, missing: list[str]) -> str:
         "# 本文件中的值优先于自动抽取的值；人工推定的值请在 basis 中标为 inferred，并在 notes 中说明。",
         f"id: {notice.id}",
     ]
-    fields = [("title", notice.title or None), ("issuer", notice.issuer or None), ("doc_number", notice.doc_number),
-              ("date_written", notice.date_written), ("date_published", notice.date_published),
-              ("year", notice.year), ("region", notice.region.name if notice.region else None),
-              ("doc_type", notice.doc_type), ("status", notice.status), ("source_url", notice.source_url)]
-    for key, val in fields:
-        line = f"{key}: {q(val)}"
-        label = MISSING_LABELS.get(key)
-        if key in missing and label:
-            line += f"  # 待人工补充：原文未载明{label}"
+    for f in FIELDS:
+        if not f.sidecar or f.key in DUMP_SKIPS:
+            continue
+        key, val = f.sidecar, f.get(notice)
+        if key == "region":
+            val = val.name if val else None
+        line = f"{key}: {q(val or None if isinstance(val, (str, list)) else val)}"
+        if key in missing and f.missing:
+            line += f"  # 待人工补充：原文未载明{missing_label(key)}"
         elif notice.basis.get(key) == "inferred":
             line += "  # 自动推定，请核对"
         out.append(line)

@@ -6,16 +6,22 @@ full-width CJK punctuation, half-width digits).  Output:
 ``(body_line, 中文说明)`` with 1-based body line numbers.
 
 How it works: every line form that opens a clause is one declared
-``MarkerStyle`` in ``STYLES`` (below, "MARKER STYLES" — the one place to
-edit for a new form): its pattern, how it nests (``rank``: under the law
-units it names; ``sequence``: by expected-next-number; ``path``: under the
-clause whose printed number is its prefix), which styles it continues, its
-id rule and its label rule.  One placement engine (``_Engine``) classifies
-each line by the first style (in priority order) whose pattern and guards
-accept it, and places it by the style's nesting rule, in the manner of
-Python-Markdown's registered block processors.  Unnumbered lines,
-attachments, 转发/印发 cover notes, a leading title line and tables of
-contents are document-level forms handled by the engine itself.
+``MarkerStyle`` row in ``STYLES`` (below, "MARKER STYLES" — the one place to
+edit for a new form, or ``register`` a row): its pattern, how it nests
+(``nest`` — ``rank``: under the law units it names; ``sequence``: by
+expected-next-number; ``path``: under the clause whose printed number is its
+prefix), the frame it opens, which rows it continues, its id part and scope,
+its label and kind rules and its flags (``new_level``, ``decimal_parent``,
+``body_start``, ``listing``).  One placement engine (``_Engine``) classifies
+each line by the first row (in priority order) whose pattern and guards
+accept it, and places it by the row's nesting rule, in the manner of
+Python-Markdown's registered block processors; it reads row attributes and
+never a row's name.  Unnumbered lines, attachments, 转发/印发 cover notes, a
+leading title line and tables of contents are document-level forms handled
+by the engine itself.  Placement records each clause's id part and scope
+(``Slot``); once the tree is finished — labels given, inline 一是 split —
+``assign_ids`` gives every id in one pass from ``clauseids``' grammar, as
+Laws.Africa's Bluebell does.
 
 Real forms handled (all seen in the seeds, govcn2019, provincial or lawrefbook):
 
@@ -63,7 +69,7 @@ Real forms handled (all seen in the seeds, govcn2019, provincial or lawrefbook):
 
 Ids (ASCII, from printed numbers, unique in the document; published ids are
 permanent — ``source_texts/anchors.lock`` and tests/test_structure.py hold
-them):
+them; the parts are declared in ``clauseids.PARTS``):
 
 * ``s2``, ``s2-3``, ``s2-3-1``, ``s2-3-1-2``; an ordinal or 一是 one level
   down: ``s2-1``, ``s2-1-1``; unnumbered lines ``p1`` / ``s2-p1``;
@@ -96,12 +102,13 @@ from the title: 通知/函/决定…), ``正文标题``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Callable, Optional
 
 from .docnumber import normalise_doc_number
 from .models import Clause
+from . import clauseids as ids
 from .numerals import cn_int, int_cn as numeral
 
 int_cn = lru_cache(maxsize=4096)(numeral)  # 第二段, 第三款: the same few numbers over and over
@@ -129,8 +136,6 @@ RE_NOTE = re.compile(r"^[（(]此件[^）)]{0,12}[）)]$")
 RE_ADDRESSEE = re.compile(r"^[^。；;]{2,80}[：:]$")
 RE_SEAL = re.compile(r"[（(][^（）()]{2,30}代章[）)]")
 RE_FILE = re.compile(r"\.(?:docx?|xlsx?|pdf|wps|zip|rar|ofd)$", re.I)  # an attached file's name (provincial-019)
-RE_TOP_PARA = re.compile(r"^p\d+(?:-[b-z])?$")
-RE_PARA_NO = re.compile(r"(?:^|-)p(\d+)(?:-[b-z])?$")
 RE_WRAPPER_TYPE = re.compile(r"的(通知|决定|函|批复|通报|公告|通告)$")
 
 
@@ -156,11 +161,6 @@ def norm_title(s: str) -> str:
     return s.replace("《", "").replace("》", "")
 
 
-def para_number(c: Clause) -> int:
-    """K of an unnumbered clause ``…pK`` (its place among its parent's unnumbered lines)."""
-    return int(RE_PARA_NO.search(c.id).group(1))
-
-
 def heading_like(s: str, limit: int = 40) -> bool:
     return len(s) <= limit and not SENT_PUNCT.search(s)
 
@@ -175,7 +175,6 @@ def title_like(s: str) -> bool:
 class Marker:
     """A numbering marker at the start of a line, as one style read it."""
 
-    style: "MarkerStyle"
     n: int
     printed: str  # numeral as printed: 三 / 3 / 5.1.2
     weak: bool = False  # only accepted where it continues a sequence (or is 1)
@@ -183,6 +182,7 @@ class Marker:
     sub: int = 0  # 之一 -> 1
     sub_printed: str = ""
     path: tuple[int, ...] = ()  # decimal numbers: (5, 1, 2)
+    style: Optional["MarkerStyle"] = None  # the row that read it (set by classify)
 
 
 @dataclass(eq=False)
@@ -190,18 +190,30 @@ class Frame:
     """An open clause on the engine's stack."""
 
     clause: Optional[Clause]  # None: the document root
-    ctx: str  # root att title cover part subpart chapter subchapter art kuan num dec
-    style: str = ""  # the marker style that opened a num/dec frame
+    ctx: str  # the engine's root att title cover kuan, or the opening row's ``frame`` (num dec art part …)
+    style: Optional["MarkerStyle"] = None  # the row that opened it
     last: int = 0
     label_prefix: str = ""  # what children's labels start with
-    id_prefix: str = ""  # what children's ids start with ("" at root)
     pcount: int = 0  # unnumbered children so far
     path: tuple[int, ...] = ()
+    items: str = "section"  # id part of a numbered child (clauseids.PARTS): section / number / item
+
+
+@dataclass(eq=False, slots=True)
+class Slot:
+    """Where a clause's id comes from (``assign_ids`` reads it once the tree is finished)."""
+
+    own: str  # its own id part: s3, 3, i2, p4, art-5, ch-2, d1-2, att1 …
+    scope: Optional[tuple[str, ...]]  # None: its parent's id; else the nearest ancestor opened as one of these
+    frame: str  # the frame it opened (att, part, chapter …; "" for a line that opens none)
+    warn: str  # its name in a duplicate-id warning
+    line: int
+    para: int = 0  # K of an unnumbered line or 款 (its id part is pK)
 
 
 @dataclass(eq=False)
 class Place:
-    """What an id or label rule sees: the engine, the parent frame, the marker."""
+    """What a label or kind rule sees: the engine, the parent frame, the marker."""
 
     engine: "_Engine"
     parent: Frame
@@ -212,37 +224,41 @@ class Place:
         return next((f for f in reversed(self.engine.stack) if f.ctx == ctx), None)
 
     @property
-    def base(self) -> str:
-        """``att1-`` inside an attachment, else ""."""
-        b = self.engine.base(self.parent).id_prefix
-        return b + "-" if b else ""
-
-    @property
     def in_article(self) -> bool:
         return self.parent.ctx in ("art", "kuan") or (self.parent.ctx == "num" and self.engine.in_article())
 
 
 @dataclass(frozen=True)
 class MarkerStyle:
-    """One line form that opens a clause (see the module docstring).
+    """One line form that opens a clause: one row of the marker table (see
+    the module docstring); the engine reads only these attributes.
 
-    ``nest``: "rank" (pops to the innermost open frame whose ctx is in
+    ``nest``: "rank" (pops to the innermost open frame whose kind is in
     ``under``: law units and articles), "sequence" (continues the open or
     closed sequence expecting this number, else opens a level under the
     innermost clause) or "path" (decimal numbers, under the open clause whose
-    printed number is the prefix).  ``group``: styles of one group continue
-    each other's sequence (（1） after （一）).  ``continues``: styles whose
-    open sequence this one continues when the line is a heading (二是推进…
-    after 一、).  ``ident`` / ``label`` / ``kind``: rules of a Place.
+    printed number is the prefix).  ``frame``: the kind of frame it opens
+    ("num" for sequences, "dec" for paths; "art" has 款 below it).
+    ``group``: styles of one group continue each other's sequence (（1） after
+    （一）).  ``continues``: rows whose open sequence this one continues when
+    the line is a heading (二是推进… after 一、).  ``label`` / ``kind``: rules
+    of a Place.  Ids: ``ident`` names its own id part in
+    ``clauseids.PARTS`` ("" = the part its parent frame gives numbered
+    children, its ``items``: s3 / 3 / i3), ``id_scope`` whose id it extends
+    (None: its parent's; a tuple: the nearest ancestor frame of those kinds,
+    else the attachment or document).
     """
 
     name: str
     pattern: re.Pattern
     nest: str
-    ident: Callable[[Place], str]
     label: Callable[[Place], str]
     kind: Callable[[Place], str]
     number: Callable[[re.Match], Marker]
+    frame: str = "num"
+    ident: str = ""
+    id_scope: Optional[tuple[str, ...]] = None
+    items: str = "number"  # id part of the numbered clauses under it
     group: str = ""
     under: frozenset = frozenset()
     continues: tuple[str, ...] = ()
@@ -250,21 +266,14 @@ class MarkerStyle:
     toc: bool = False  # may form a table of contents
     gate: Optional[re.Pattern] = None  # active only in a document with ≥2 lines matching this
     starts: str = ""  # the characters a matching line can start with (a fast pre-check; "" = any)
+    child_kind: str = ""  # kind of the sequence items right under it ("" = item)
+    new_level: bool = True  # may open a new level at a number other than 1 (一是 may not)
+    decimal_parent: bool = False  # a decimal a.b nests under it when it is numbered a (一、 > 1.1)
+    body_start: bool = False  # ends a 转发/印发 cover note: the forwarded text has begun
+    listing: bool = False  # continues an 附件：1.… listing (2.标题)
 
 
-# ------------------------------------------------------- id and label rules
-
-def seq_id(p: Place) -> str:
-    """Notice numbering: under an article or 款 ``art-2-i1``; under the root, an
-    attachment or a law unit ``s3`` / ``att1-s3``; under a decimal clause
-    ``d1-4-i1``; else the parent's id and the number (``s2-3``)."""
-    pf, n = p.parent, p.marker.n
-    if pf.ctx in ("art", "kuan", "dec"):
-        return f"{pf.id_prefix}-i{n}"
-    if pf.clause is None or pf.ctx in ("att", "part", "subpart", "chapter", "subchapter"):
-        return f"{pf.id_prefix + '-' if pf.id_prefix else ''}s{n}"
-    return f"{pf.clause.id}-{n}"
-
+# ------------------------------------------------------- label and kind rules
 
 def seq_label(piece: Callable[[Marker], str]) -> Callable[[Place], str]:
     def rule(p: Place) -> str:
@@ -280,8 +289,7 @@ def seq_label(piece: Callable[[Marker], str]) -> Callable[[Place], str]:
 def item_kind(p: Place) -> str:
     if p.in_article:
         return "law-item"
-    pstyle = STYLES.get(p.parent.style) if p.parent.ctx == "num" else None
-    return "point" if pstyle is not None and pstyle.group in ("paren", "ar") else "item"
+    return (p.parent.style.child_kind if p.parent.ctx == "num" else "") or "item"
 
 
 def join_label(prefix: str, piece: str) -> str:
@@ -302,29 +310,22 @@ def join_label(prefix: str, piece: str) -> str:
     return prefix + piece
 
 
-def law_unit_id(p: Place) -> str:
-    m, name = p.marker, p.marker.style.name
-    if name == "part":
-        return f"{p.base}part-{m.n}"
-    if name in ("subpart", "chapter"):
-        part = p.nearest("part")
-        unit = "sub" if name == "subpart" else "ch"
-        return f"{part.clause.id}-{unit}-{m.n}" if part else f"{p.base}{unit}-{m.n}"
-    ch = p.nearest("chapter")
-    return f"{ch.clause.id}-sec-{m.n}" if ch else f"{p.base}sec-{m.n}"
+def under_label(ctx: str, own: str) -> Callable[[Place], str]:
+    """A law unit's label after the label of the nearest open ``ctx`` frame (第一编第一分编)."""
+    def rule(p: Place) -> str:
+        f = p.nearest(ctx)
+        return f"{f.label_prefix if f else ''}{own.format(p.marker.printed)}"
+    return rule
 
 
-def law_unit_label(p: Place) -> str:
-    m, name = p.marker, p.marker.style.name
-    if name == "part":
-        return f"第{m.printed}{'部分' if p.text[len(m.printed) + 1:].startswith('部分') else '编'}"
-    if name == "subpart":
-        part = p.nearest("part")
-        return f"{part.label_prefix if part else ''}第{m.printed}分编"
-    if name == "chapter":
-        return f"第{m.printed}章"
-    ch = p.nearest("chapter")
-    return f"{ch.clause.label if ch else ''}第{m.printed}节"
+def part_label(p: Place) -> str:
+    m = p.marker
+    return f"第{m.printed}{'部分' if p.text[len(m.printed) + 1:].startswith('部分') else '编'}"
+
+
+def base_label(p: Place) -> str:
+    """A decimal number after its attachment's label (``附件1 5.1``)."""
+    return join_label(p.engine.base(p.parent).label_prefix, p.marker.printed)
 
 
 def article_marker(m: re.Match) -> Marker:
@@ -334,26 +335,26 @@ def article_marker(m: re.Match) -> Marker:
     text = m.string
     after = text[m.end():m.end() + 2]
     weak = bool(m.group(2)) or after.startswith(ART_REF_NEXT) or (after[:1] == "之" and not m.group(3))
-    return Marker(STYLES["art"], cn_int(m.group(1)), m.group(1), weak=weak,
+    return Marker(cn_int(m.group(1)), m.group(1), weak=weak,
                   sub=cn_int(m.group(3)) if m.group(3) else 0, sub_printed=m.group(3) or "")
 
 
-def cn_marker(name: str, **kw) -> Callable[[re.Match], Marker]:
-    return lambda m: Marker(STYLES[name], cn_int(m.group(1)), m.group(1), **kw)
+def cn_marker(m: re.Match) -> Marker:
+    return Marker(cn_int(m.group(1)), m.group(1))
 
 
-def ar_marker(name: str) -> Callable[[re.Match], Marker]:
-    return lambda m: Marker(STYLES[name], int(m.group(1)), m.group(1))
+def ar_marker(m: re.Match) -> Marker:
+    return Marker(int(m.group(1)), m.group(1))
 
 
 def shi_marker(m: re.Match) -> Marker:
     text = m.string
-    return Marker(STYLES["shi"], cn_int(m.group(1)), m.group(1), heading=heading_like(text, 30) and "，" not in text)
+    return Marker(cn_int(m.group(1)), m.group(1), heading=heading_like(text, 30) and "，" not in text)
 
 
 def decimal_marker(m: re.Match) -> Marker:
     path = tuple(int(x) for x in re.split(r"[.．]", m.group(1)))
-    return Marker(STYLES["dec"], path[-1], ".".join(map(str, path)), path=path)
+    return Marker(path[-1], ".".join(map(str, path)), path=path)
 
 
 def law_heading(text: str, m: re.Match) -> bool:
@@ -374,72 +375,87 @@ def _registry(*styles: MarkerStyle) -> dict[str, MarkerStyle]:
     return {s.name: s for s in styles}
 
 
+def _law_unit(name: str, pattern: str, kind: str, under: tuple[str, ...], label: Callable[[Place], str],
+              id_scope: tuple[str, ...] = ()) -> MarkerStyle:
+    return MarkerStyle(name, re.compile(pattern), "rank", label=label, kind=lambda p: kind, number=cn_marker,
+                       frame=name, ident=name, id_scope=id_scope, items="section", under=frozenset(under),
+                       accept=law_heading, toc=True, starts="第")
+
+
 # ============================================================ MARKER STYLES
-# The one place to edit for a new line form: add one MarkerStyle here.  The
-# order is the priority: the first style whose pattern and ``accept`` take a
-# line wins (第X条 before 第X章 before 第一，; （一） before （1）; 一、 before 一是).
+# The one place to edit for a new line form: add one MarkerStyle here (or
+# ``register`` it).  The order is the priority: the first style whose pattern
+# and ``accept`` take a line wins (第X条 before 第X章 before 第一，; （一）
+# before （1）; 一、 before 一是).
 STYLES: dict[str, MarkerStyle] = _registry(
     # laws: 第八十二条 / 第八十二条之一 (every lawrefbook law)
     MarkerStyle("art", re.compile(rf"^第([{CN}]+|\d+)(\s?)条(?:之([{CN}]+))?"), "rank",
-                ident=lambda p: f"{p.base}art-{p.marker.n}" + (f"-{p.marker.sub}" if p.marker.sub else ""),
                 label=lambda p: f"第{p.marker.printed}条" + (f"之{p.marker.sub_printed}" if p.marker.sub else ""),
-                kind=lambda p: "article", number=article_marker, under=frozenset(LAW_UNITS), starts="第"),
+                kind=lambda p: "article", number=article_marker, frame="art", ident="article", id_scope=(),
+                items="item", under=frozenset(LAW_UNITS), starts="第", body_start=True),
     # 第一编 / 第二部分 (民法典; provincial-014), 第一分编 (民法典), 第一章, 第一节 (著作权法)
-    MarkerStyle("part", re.compile(rf"^第([{CN}]+)(?:编|部分)"), "rank", ident=law_unit_id, label=law_unit_label,
-                kind=lambda p: "part", number=cn_marker("part"), under=frozenset(("root", "att")),
-                accept=law_heading, toc=True, starts="第"),
-    MarkerStyle("subpart", re.compile(rf"^第([{CN}]+)分编"), "rank", ident=law_unit_id, label=law_unit_label,
-                kind=lambda p: "part", number=cn_marker("subpart"), under=frozenset(("root", "att", "part")),
-                accept=law_heading, toc=True, starts="第"),
-    MarkerStyle("chapter", re.compile(rf"^第([{CN}]+)章"), "rank", ident=law_unit_id, label=law_unit_label,
-                kind=lambda p: "chapter", number=cn_marker("chapter"),
-                under=frozenset(("root", "att", "part", "subpart")),
-                accept=law_heading, toc=True, starts="第"),
-    MarkerStyle("subchapter", re.compile(rf"^第([{CN}]+)节"), "rank", ident=law_unit_id, label=law_unit_label,
-                kind=lambda p: "subchapter", number=cn_marker("subchapter"),
-                under=frozenset(("root", "att", "part", "subpart", "chapter")),
-                accept=law_heading, toc=True, starts="第"),
+    replace(_law_unit("part", rf"^第([{CN}]+)(?:编|部分)", "part", ("root", "att"), part_label), body_start=True),
+    _law_unit("subpart", rf"^第([{CN}]+)分编", "part", ("root", "att", "part"), under_label("part", "第{}分编"),
+              id_scope=("part",)),
+    replace(_law_unit("chapter", rf"^第([{CN}]+)章", "chapter", ("root", "att", "part", "subpart"),
+                      lambda p: f"第{p.marker.printed}章", id_scope=("part",)), body_start=True),
+    _law_unit("subchapter", rf"^第([{CN}]+)节", "subchapter", ("root", "att", "part", "subpart", "chapter"),
+              lambda p: f"{f.clause.label if (f := p.nearest('chapter')) else ''}第{p.marker.printed}节",
+              id_scope=("chapter",)),
     # 第一，/ 第一、(seed 000)
-    MarkerStyle("ord", re.compile(r"^第([一二三四五六七八九十]+)[，、,：:]"), "sequence", ident=seq_id,
+    MarkerStyle("ord", re.compile(r"^第([一二三四五六七八九十]+)[，、,：:]"), "sequence",
                 label=seq_label(lambda m: f"第{m.printed}"), kind=lambda p: "ordinal",
-                number=cn_marker("ord"), group="ord", starts="第"),
+                number=cn_marker, group="ord", starts="第"),
     # （一） (every seed), （1） (seed 001, govcn-041)
-    MarkerStyle("pcn", re.compile(r"^[（(]\s*([一二三四五六七八九十百]+)\s*[）)]\s*"), "sequence", ident=seq_id,
-                label=seq_label(lambda m: f"（{m.printed}）"), kind=item_kind, number=cn_marker("pcn"),
-                group="paren", starts="（("),
-    MarkerStyle("par", re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*"), "sequence", ident=seq_id,
-                label=seq_label(lambda m: f"（{m.printed}）"), kind=item_kind, number=ar_marker("par"),
-                group="paren", starts="（("),
+    MarkerStyle("pcn", re.compile(r"^[（(]\s*([一二三四五六七八九十百]+)\s*[）)]\s*"), "sequence",
+                label=seq_label(lambda m: f"（{m.printed}）"), kind=item_kind, number=cn_marker,
+                group="paren", starts="（(", child_kind="point", body_start=True),
+    MarkerStyle("par", re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*"), "sequence",
+                label=seq_label(lambda m: f"（{m.printed}）"), kind=item_kind, number=ar_marker,
+                group="paren", starts="（(", child_kind="point"),
     # 5.1 / 5.1.2 / 1.2.1 (人体损伤程度鉴定标准, govcn-041) before 1. (seed 003)
-    MarkerStyle("dec", re.compile(r"^(\d{1,2}(?:[.．]\d{1,2})+)(?=[ 　\t])"), "path",
-                ident=lambda p: f"{p.base}d" + "-".join(map(str, p.marker.path)),
-                label=lambda p: join_label(p.engine.base(p.parent).label_prefix, p.marker.printed),
-                kind=lambda p: "decimal", number=decimal_marker, toc=True, gate=RE_DEC_LINE, starts=DIGITS),
+    MarkerStyle("dec", re.compile(r"^(\d{1,2}(?:[.．]\d{1,2})+)(?=[ 　\t])"), "path", label=base_label,
+                kind=lambda p: "decimal", number=decimal_marker, frame="dec", ident="decimal", id_scope=(),
+                items="item", toc=True, gate=RE_DEC_LINE, starts=DIGITS),
     # 1 总则 (govcn-041): a decimal heading's top level, in the same documents only
-    MarkerStyle("dec1", re.compile(r"^(\d{1,2})[ 　]+(?=[^\s.．、\d])"), "path",
-                ident=lambda p: f"{p.base}d{p.marker.n}",
-                label=lambda p: join_label(p.engine.base(p.parent).label_prefix, p.marker.printed),
-                kind=lambda p: "decimal", number=lambda m: Marker(STYLES["dec1"], int(m.group(1)), m.group(1),
-                                                                   path=(int(m.group(1)),)),
-                accept=dec_heading, toc=True, gate=RE_DEC_LINE, starts=DIGITS),
+    MarkerStyle("dec1", re.compile(r"^(\d{1,2})[ 　]+(?=[^\s.．、\d])"), "path", label=base_label,
+                kind=lambda p: "decimal", number=decimal_marker, frame="dec", ident="decimal", id_scope=(),
+                items="item", accept=dec_heading, toc=True, gate=RE_DEC_LINE, starts=DIGITS),
     # a）b） items, in the same documents (人体损伤程度鉴定标准: 5.1.1 重伤一级 > a）植物生存状态。)
-    MarkerStyle("alpha", re.compile(r"^([a-z])[)）]"), "sequence", ident=seq_id,
+    MarkerStyle("alpha", re.compile(r"^([a-z])[)）]"), "sequence",
                 label=seq_label(lambda m: f"{m.printed}）"), kind=lambda p: "item",
-                number=lambda m: Marker(STYLES["alpha"], ord(m.group(1)) - 96, m.group(1)),
+                number=lambda m: Marker(ord(m.group(1)) - 96, m.group(1)),
                 group="alpha", gate=RE_DEC_LINE, starts="abcdefghijklmnopqrstuvwxyz"),
-    MarkerStyle("ar", re.compile(r"^(\d{1,3})\s*[.．、](?![\d.．])\s*"), "sequence", ident=seq_id,
-                label=seq_label(lambda m: m.printed), kind=lambda p: "subitem", number=ar_marker("ar"), group="ar",
-                starts=DIGITS),
+    MarkerStyle("ar", re.compile(r"^(\d{1,3})\s*[.．、](?![\d.．])\s*"), "sequence",
+                label=seq_label(lambda m: m.printed), kind=lambda p: "subitem", number=ar_marker, group="ar",
+                starts=DIGITS, child_kind="point", listing=True),
     # 一、/ 四. / 四．(seed 001)
-    MarkerStyle("cn", re.compile(r"^([一二三四五六七八九十百]+)\s*[、．.]\s*"), "sequence", ident=seq_id,
-                label=seq_label(lambda m: m.printed), kind=lambda p: "section", number=cn_marker("cn"), group="top",
-                starts=CN_DIGITS),
+    MarkerStyle("cn", re.compile(r"^([一二三四五六七八九十百]+)\s*[、．.]\s*"), "sequence",
+                label=seq_label(lambda m: m.printed), kind=lambda p: "section", number=cn_marker, group="top",
+                starts=CN_DIGITS, decimal_parent=True, body_start=True),
     # 一是 (seed 000; 二是推进… as a section heading in seed 001)
-    MarkerStyle("shi", re.compile(r"^([一二三四五六七八九十]+)是"), "sequence", ident=seq_id,
+    MarkerStyle("shi", re.compile(r"^([一二三四五六七八九十]+)是"), "sequence",
                 label=seq_label(lambda m: f"{m.printed}是"), kind=lambda p: "enum", number=shi_marker,
-                group="shi", continues=("cn",), starts=CN_DIGITS),
+                group="shi", continues=("cn",), starts=CN_DIGITS, new_level=False),
 )
 # ======================================================================
+
+
+def register(style: MarkerStyle, before: Optional[str] = None) -> None:
+    """Add a row to the marker table (before the row named ``before``, else last)."""
+    names = [name for name in STYLES if name != style.name]
+    at = names.index(before) if before in names else len(names)
+    rows = [STYLES.get(name) for name in names]
+    rows.insert(at, style)
+    STYLES.clear()
+    STYLES.update((s.name, s) for s in rows)
+    styles_for.cache_clear()
+
+
+def unregister(name: str) -> None:
+    """Take a row out of the marker table."""
+    STYLES.pop(name, None)
+    styles_for.cache_clear()
 
 
 @lru_cache(maxsize=None)
@@ -458,8 +474,15 @@ def classify(text: str, active: Optional[set[str]] = None) -> Optional[Marker]:
             continue
         m = st.pattern.match(text)
         if m and st.accept(text, m):
-            return st.number(m)
+            mk = st.number(m)
+            mk.style = st
+            return mk
     return None
+
+
+def listing_item(text: str) -> bool:
+    """Does the line continue an 附件：1.… listing (a row with ``listing``)?"""
+    return any(st.listing and st.pattern.match(text) for st in STYLES.values())
 
 
 def role_of(text: str, following: list[str]) -> Optional[str]:
@@ -500,7 +523,7 @@ class _Engine:
         self.top: list[Clause] = []
         self.root = Frame(None, "root")
         self.stack: list[Frame] = [self.root]
-        self.used: set[str] = set()
+        self.slots: dict[int, Slot] = {}  # id(clause) -> where its id comes from (assign_ids)
         self.warnings: list[tuple[int, str]] = []
         self.closed: dict[tuple, int] = {}  # (base id, depth, group) -> last number of a closed level
         self.att_count = 0
@@ -513,17 +536,50 @@ class _Engine:
                            if RE_WRAPPER_TYPE.search(self.title) else "通知")
 
     # -- tree helpers -------------------------------------------------
-    def uid(self, cid: str, line: int, label: str) -> str:
-        if cid not in self.used:
-            self.used.add(cid)
-            return cid
-        for suf in "bcdefghijklmnopqrstuvwxyz":
+    def new(self, slot: Slot, label: str, level: int, kind: str, text: str, number: Optional[int],
+            line: Optional[int]) -> Clause:
+        """A clause without its id yet (``assign_ids`` gives it from ``slot``)."""
+        c = Clause("", label, level, kind, text, number, line)
+        self.slots[id(c)] = slot
+        return c
+
+    def assign_ids(self) -> None:
+        """Every id in one pass over the finished tree, from the slots
+        (clauseids grammar): scope id + own part, a repeat getting -b, -c …"""
+        used: set[str] = set()
+        slots, ancestors = self.slots, []
+
+        def visit(c: Clause) -> None:
+            slot = slots[id(c)]
+            if slot.scope is None:
+                scope = ancestors[-1].id if ancestors else ""
+            else:
+                kinds = slot.scope + ("att",)
+                scope = next((a.id for a in reversed(ancestors) if slots[id(a)].frame in kinds), "")
+            cid = ids.join(scope, slot.own)
+            c.id = cid if cid not in used and not used.add(cid) else self.unique(cid, used, slot)
+            if c.children:
+                ancestors.append(c)
+                for ch in c.children:
+                    visit(ch)
+                ancestors.pop()
+
+        for c in self.top:
+            visit(c)
+
+    def unique(self, cid: str, used: set[str], slot: Slot) -> str:
+        """``cid`` is taken: the first free ``cid-b``, ``cid-c`` …, with a warning."""
+        for suf in ids.DUPLICATES:
             alt = f"{cid}-{suf}"
-            if alt not in self.used:
-                self.used.add(alt)
-                self.warnings.append((line, f"编号重复：{label}（{cid}）再次出现，改用锚点 {alt}"))
+            if alt not in used:
+                used.add(alt)
+                self.warnings.append((slot.line, f"编号重复：{slot.warn}（{cid}）再次出现，改用锚点 {alt}"))
                 return alt
         raise ValueError(cid)
+
+    def is_para(self, c: Clause) -> bool:
+        """An unnumbered line or 款 (its id part is pK)."""
+        return self.slots[id(c)].para > 0
 
     def add(self, parent: Frame, clause: Clause) -> None:
         (parent.clause.children if parent.clause is not None else self.top).append(clause)
@@ -538,14 +594,14 @@ class _Engine:
 
     def close(self, fr: Frame) -> None:
         if fr.ctx == "num" and fr.last:
-            self.closed[self.closed_key(self.parent_of(fr), STYLES[fr.style].group)] = fr.last
+            self.closed[self.closed_key(self.parent_of(fr), fr.style.group)] = fr.last
 
     def closed_key(self, parent: Frame, group: str) -> tuple:
         """Where a closed level's last number is remembered: per parent inside
         articles, per depth elsewhere (seed 001 numbers items across sections)."""
         if parent.ctx in ("art", "kuan") or (parent.ctx == "num" and self.in_article()):
             return (id(parent.clause), group)
-        return (self.base(parent).id_prefix, self.level(parent), group)
+        return (id(self.base(parent)), self.level(parent), group)
 
     def parent_of(self, fr: Frame) -> Frame:
         i = self.stack.index(fr) if fr in self.stack else len(self.stack)
@@ -561,7 +617,7 @@ class _Engine:
         return any(f.ctx == "art" for f in self.stack)
 
     def group_of(self, f: Frame) -> str:
-        return STYLES[f.style].group if f.ctx == "num" else ""
+        return f.style.group if f.ctx == "num" else ""
 
     # -- paragraphs ---------------------------------------------------
     def para(self, lineno: int, text: str, kind: Optional[str] = None) -> Clause:
@@ -573,19 +629,19 @@ class _Engine:
             art.pcount += 1
             k = art.pcount
             label = f"{art.label_prefix}第{int_cn(k)}款"
-            c = Clause(self.uid(f"{art.clause.id}-p{k}", lineno, label), label, self.level(art), "paragraph",
-                       text, k, lineno)
+            c = self.new(Slot(ids.part("paragraph", k), None, "kuan", label, lineno, para=k), label,
+                         self.level(art), "paragraph", text, k, lineno)
             self.add(art, c)
-            self.stack.append(Frame(c, "kuan", label_prefix=c.label, id_prefix=c.id))
+            self.stack.append(Frame(c, "kuan", label_prefix=c.label, items="item"))
             return c
         parent.pcount += 1
         k = parent.pcount
-        pre = parent.clause.id + "-" if parent.clause is not None else ""
         if kind is None:
             kind = "bullet" if RE_BULLET.match(text) else (
                 "heading" if RE_BRACKET_HEAD.match(text) else (
                     "preamble" if parent is self.root and not self.seen_structure else "paragraph"))
-        c = Clause(self.uid(f"{pre}p{k}", lineno, f"第{k}段"), "", self.level(parent), kind, text, None, lineno)
+        c = self.new(Slot(ids.part("paragraph", k), None, "", f"第{k}段", lineno, para=k), "", self.level(parent),
+                     kind, text, None, lineno)
         self.add(parent, c)
         return c
 
@@ -604,23 +660,21 @@ class _Engine:
         st = m.style  # a sequence may have read 二是 as the section 二
         p = Place(self, parent, m, text)
         label = st.label(p)
-        c = Clause(self.uid(st.ident(p), lineno, label), label, self.level(parent), st.kind(p), text, m.n, lineno)
+        own = ids.part(st.ident, m.n, sub=m.sub, path=m.path) if st.ident else ids.part(parent.items, m.n)
+        c = self.new(Slot(own, st.id_scope, st.frame, label, lineno), label, self.level(parent), st.kind(p), text,
+                     m.n, lineno)
         self.add(parent, c)
-        if st.name == "art":
-            self.stack.append(Frame(c, "art", label_prefix=label, id_prefix=c.id, pcount=1))
+        article = st.frame == "art"  # an article: its further lines are 款
+        self.stack.append(Frame(c, st.frame, st, 0 if st.nest == "rank" else m.n, label_prefix=label,
+                                pcount=int(article), path=m.path, items=st.items))
+        if article:
             self.article_last = m.n
-        elif st.nest == "rank":
-            self.stack.append(Frame(c, st.name, label_prefix=label, id_prefix=c.id))
-        elif st.nest == "path":
-            self.stack.append(Frame(c, "dec", st.name, m.n, label_prefix=label, id_prefix=c.id, path=m.path))
-        else:
-            self.stack.append(Frame(c, "num", st.name, m.n, label_prefix=label, id_prefix=c.id))
         self.seen_structure = True
         return True
 
     def place_rank(self, m: Marker) -> Optional[Frame]:
         """Law units and articles: close frames down to one the style may open under."""
-        if m.style.name == "art" and m.weak:
+        if m.weak:
             # 第一条根据…: only when it starts or continues the article sequence
             if not (m.n == self.article_last + 1 or (m.n == 1 and not m.sub) or (m.sub and m.n == self.article_last)):
                 return None
@@ -637,7 +691,7 @@ class _Engine:
         if prefix:
             for f in reversed(self.stack):
                 if (f.ctx == "dec" and f.path == prefix) or (
-                        len(prefix) == 1 and f.ctx == "num" and f.style == "cn" and f.last == prefix[0]):
+                        len(prefix) == 1 and f.ctx == "num" and f.style.decimal_parent and f.last == prefix[0]):
                     target = f
                     break
         if target is None:
@@ -661,13 +715,13 @@ class _Engine:
         if m.style.continues and m.heading:
             # 二是推进… as a section heading when it continues the section sequence
             for f in reversed(frames):
-                if f.ctx == "num" and f.style in m.style.continues and f.last + 1 == m.n:
-                    target, m.style = f, STYLES[f.style]
+                if f.ctx == "num" and f.style.name in m.style.continues and f.last + 1 == m.n:
+                    target, m.style = f, f.style
                     group = m.style.group
                     break
         if target is None:
             for f in reversed(frames):  # exact style continues
-                if f.ctx == "num" and f.style == m.style.name and f.last + 1 == m.n:
+                if f.ctx == "num" and f.style is m.style and f.last + 1 == m.n:
                     target = f
                     break
         if target is None:
@@ -695,7 +749,7 @@ class _Engine:
                 return f
             if f.ctx in ("art", "att"):
                 break
-        if m.style.name == "shi" or m.weak:
+        if not m.style.new_level or m.weak:
             return None
         same = [f for f in frames if f.ctx == "num" and self.group_of(f) == group]
         if same:
@@ -723,7 +777,7 @@ class _Engine:
         nxt = [t for _, t in items[i + 1:i + 4]]
         if not rest:
             # bare 附件 / 附件1: a listing if 1.… lines follow and 附件1 comes later
-            if nxt and STYLES["ar"].pattern.match(nxt[0]) and not num and any(
+            if nxt and listing_item(nxt[0]) and not num and any(
                     re.match(r"^附件\s*1\s*$", t) for _, t in items[i + 1:]):
                 return None
             used = 1
@@ -743,7 +797,7 @@ class _Engine:
                 break
         if used > 1 or self.att_count > 0:
             return n, used
-        if num and colon and nxt and not RE_ATT.match(nxt[0]) and not STYLES["ar"].pattern.match(nxt[0]) \
+        if num and colon and nxt and not RE_ATT.match(nxt[0]) and not listing_item(nxt[0]) \
                 and role_of(nxt[0], nxt[1:]) is None \
                 and any(re.match(rf"^附件\s*{int(num) + 1}(?!\d)", t) for _, t in items[i + 2:]):
             return n, 1  # 附件1：标题 then its text, 附件2… later
@@ -754,16 +808,17 @@ class _Engine:
             self.close(self.stack.pop())
         self.att_count = max(self.att_count + 1, n)
         label = f"附件{n}"
-        c = Clause(self.uid(f"att{n}", lineno, label), label, 1, "attachment", text, n, lineno)
+        c = self.new(Slot(ids.part("attachment", n), None, "att", label, lineno), label, 1, "attachment", text, n,
+                     lineno)
         self.top.append(c)
-        self.stack.append(Frame(c, "att", label_prefix=label, id_prefix=c.id))
+        self.stack.append(Frame(c, "att", label_prefix=label))
         self.article_last = 0
         self.seen_structure = True
 
     def find_wrapper(self, items: list[tuple[int, str]], start: int) -> Optional[int]:
         """Index of the forwarded document's title line in a 转发/印发 wrapper."""
         first_marker = next((i for i, (_, t) in enumerate(items)
-                             if (mk := classify(t)) and mk.style.name in ("cn", "pcn", "art", "chapter", "part")),
+                             if (mk := classify(t)) and mk.style.body_start),
                             len(items))
         cands: list[str] = []
         mt = re.search(r"(?:印发|转发|发布)(.+?)的(?:通知|决定|函)", self.title)
@@ -796,13 +851,13 @@ class _Engine:
         for no, t in lines:
             m = classify(t, self.active)
             if m is not None and m.style.nest == "sequence" and len(self.stack) > 1 and (
-                    m.n == 1 or any(f.ctx == "num" and f.style == m.style.name and f.last + 1 == m.n
+                    m.n == 1 or any(f.ctx == "num" and f.style is m.style and f.last + 1 == m.n
                                     for f in self.stack)) and self.place(no, t, m):
                 continue
             self.pop_to(self.root)
             c = self.para(no, t, "wrapper")
             c.label = f"{self.cover_type}正文"  # provisional: label_lines names the line
-            self.stack.append(Frame(c, "cover", label_prefix=f"{self.cover_type}正文", id_prefix=c.id))
+            self.stack.append(Frame(c, "cover", label_prefix=f"{self.cover_type}正文", items="number"))
         self.pop_to(self.root)
         self.closed = closed
 
@@ -830,8 +885,8 @@ class _Engine:
                     break
                 j += 1
                 if acc == nt:
-                    c = Clause(self.uid("doc-title", items[0][0], "标题"), "标题", 1, "heading",
-                               "\n".join(t for _, t in items[:j]), None, items[0][0])
+                    c = self.new(Slot(ids.part("doc-title"), None, "", "标题", items[0][0]), "标题", 1, "heading",
+                                 "\n".join(t for _, t in items[:j]), None, items[0][0])
                     self.top.append(c)
                     i = j
                     break
@@ -839,14 +894,14 @@ class _Engine:
         if wrap is not None and wrap >= i:
             self.cover_note(items[i:wrap])
             no, t = items[wrap]
-            c = Clause(self.uid("title", no, "正文标题"), "正文标题", 1, "heading", t, None, no)
+            c = self.new(Slot(ids.part("title"), None, "title", "正文标题", no), "正文标题", 1, "heading", t, None, no)
             self.top.append(c)
-            self.stack.append(Frame(c, "title", label_prefix="正文", id_prefix="title"))
+            self.stack.append(Frame(c, "title", label_prefix="正文", items="number"))
             self.seen_structure = True
             i = wrap + 1
         while i < len(items):
             no, t = items[i]
-            if self.listing and STYLES["ar"].pattern.match(t) and title_like(t):
+            if self.listing and listing_item(t) and title_like(t):
                 self.para(no, t)
                 i += 1
                 continue
@@ -875,6 +930,8 @@ class _Engine:
         if self.kind != "law":
             for c in list(self.all()):
                 self.split_inline(c)
+        self.assign_ids()
+        self.warnings.sort(key=lambda w: w[0])  # by line (a duplicate id is found after placement)
         return StructureResult(self.top, self.warnings)
 
     def toc(self, items: list[tuple[int, str]]) -> set[int]:
@@ -919,11 +976,11 @@ class _Engine:
         first, listing = True, False
         groups: dict[str, list[Clause]] = {}
         for k, c in enumerate(top):
-            if not RE_TOP_PARA.match(c.id) or c.kind not in body_kinds:
+            if not self.is_para(c) or c.kind not in body_kinds:
                 first = first and c.kind == "heading"
                 continue
             role = role_of(c.text, texts[k + 1:k + 3])
-            if role is None and listing and (STYLES["ar"].pattern.match(c.text) or RE_FILE.search(c.text)):
+            if role is None and listing and (listing_item(c.text) or RE_FILE.search(c.text)):
                 role = "附件说明"  # 2.标题 continuing 附件：1.标题 (govcn-023)
             listing = role == "附件说明"
             if first and role is None and RE_ADDRESSEE.match(strip_ws(c.text)):
@@ -933,7 +990,7 @@ class _Engine:
                 self.relabel(c, role)
             else:
                 name = f"{self.cover_type}正文" if c.kind == "wrapper" else (
-                    "前言" if c.kind == "preamble" else f"第{int_cn(para_number(c))}段")
+                    "前言" if c.kind == "preamble" else f"第{int_cn(self.slots[id(c)].para)}段")
                 groups.setdefault(name, []).append(c)
         for name, cs in groups.items():
             for k, c in enumerate(cs, 1):
@@ -942,15 +999,16 @@ class _Engine:
             self.label_children(c)
 
     def label_children(self, c: Clause) -> None:
-        if c.kind == "article" and any(ch.kind == "paragraph" and ch.id.startswith(c.id + "-p") for ch in c.children):
+        if c.kind == "article" and any(ch.kind == "paragraph" and self.is_para(ch) for ch in c.children):
             for ch in c.children:
-                if ch.number is not None and not RE_PARA_NO.search(ch.id) and ch.label.startswith(c.label + "第"):
+                if ch.number is not None and not self.is_para(ch) and ch.label.startswith(c.label + "第"):
                     self.relabel(ch, c.label + "第一款" + ch.label[len(c.label):])
-        prefix = "前言" if c.id == "title" else c.label
+        title = self.slots[id(c)].frame == "title"  # the forwarded title: its paragraphs are 前言
+        prefix = "前言" if title else c.label
         paras = [ch for ch in c.children if not ch.label]
         for ch in paras:
-            k = para_number(ch)
-            if c.id == "title":
+            k = self.slots[id(ch)].para
+            if title:
                 self.relabel(ch, prefix if len(paras) == 1 else f"{prefix}第{int_cn(k)}段")
             else:
                 self.relabel(ch, join_label(prefix, f"第{int_cn(k)}段"))
@@ -995,7 +1053,7 @@ class _Engine:
         for k, (pos, n, printed) in enumerate(cuts):
             end = cuts[k + 1][0] if k + 1 < len(cuts) else len(text)
             label = join_label(c.label, f"{printed}是")
-            kids.append(Clause(self.uid(f"{c.id}-{n}", c.line or 0, label), label, c.level + 1, "enum",
+            kids.append(self.new(Slot(ids.part("number", n), None, "", label, c.line or 0), label, c.level + 1, "enum",
                                text[pos:end], n, c.line))
         c.text = text[:cuts[0][0]]
         c.children[:0] = kids

@@ -1,6 +1,7 @@
 """Anchor permanence on the real seeds: lock, fingerprints, redirects."""
 from __future__ import annotations
 
+import pickle
 
 import pytest
 
@@ -66,6 +67,22 @@ def test_changed_wording_keeps_id_and_warns(tmp_path, seed_files):
     assert rep.ok
     assert [(w.doc_id, w.clause_id) for w in rep.warnings] == [(kun.id, "s2-3")]
     assert "文字已变化" in str(rep.warnings[0])
+
+
+
+def test_check_returns_changes_and_mutates_nothing(tmp_path, seed_files):
+    """check_anchors leaves every notice as it was (pickled bytes equal); the
+    change comes back in the report, and apply_changes puts it on the notice."""
+    kun = _kunming(seed_files)
+    _, lock = _locked(tmp_path, [kun])
+    edited = _kunming(seed_files, lambda b: b.replace("持续加强知识产权行政司法保护", "持续强化知识产权行政司法保护"))
+    before = pickle.dumps(edited)
+    rep = anchors.check_anchors([edited], lock, {})
+    assert pickle.dumps(edited) == before and edited.clause_changes == {}
+    (change,) = rep.clause_changes[edited.id]["s2-3"]
+    assert (change.old_fingerprint, change.date) == (lock[kun.id]["s2-3"], rep.date)
+    anchors.apply_changes([edited], rep)
+    assert list(edited.clause_changes) == ["s2-3"]
 
 
 def _drop_item3(body: str) -> str:

@@ -30,6 +30,7 @@ from conftest import ROOT
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 ATT = CORPUS / "attachments"
+SITES2 = CORPUS / "sites2"
 
 
 def _rows(folder: str) -> list[dict]:
@@ -189,10 +190,14 @@ def archive(tmp_path_factory):
     shutil.copy(ATT / "004-page.html", folder / "004-page.html")
     form = _held_copy(ATT / "004-att1.doc", folder)
     assert main(["--root", str(work), "add", str(folder)]) == 0
+    alone = Path(shutil.copy(ATT / "014-att1.docx", inbox / "014-att1.docx"))  # an office file added alone
+    assert main(["--root", str(work), "add", str(alone)]) == 0
+    tagged = Path(shutil.copy(SITES2 / "sites2-001.html", inbox / "sites2-001.html"))  # a site tag on its title
+    assert main(["--root", str(work), "add", str(tagged)]) == 0
     rep = build_site(ROOT, paths=paths, progress=False, log=lambda s: None)
     assert rep.ok, [str(p) for p in rep.problems if p.level == "error"]
-    ids = {n: yaml_id(paths.sources / f"{n}.yml") for n in ("012-page", "004-page")}
-    return {"paths": paths, "work": work, "ids": ids, "draft": draft, "form": form, "report": rep}
+    ids = {n: yaml_id(paths.sources / f"{n}.yml") for n in ("012-page", "004-page", "014-att1", "sites2-001")}
+    return {"paths": paths, "work": work, "ids": ids, "draft": draft, "form": form, "alone": alone, "report": rep}
 
 
 def yaml_id(side: Path) -> str:
@@ -299,6 +304,33 @@ def test_an_attachment_file_added_alone_is_its_own_document(archive, tmp_path):
     n = load_notice(work / "source_texts" / "alone.txt")
     assert n.id and not held_files(work / "source_texts" / "alone.txt")
     assert not (work / "source_texts" / "alone.files").exists()
+
+
+def test_an_office_file_added_alone_links_its_original(archive):
+    """014 (a DOCX table added by itself): its own document, titled by its printed heading, whose page
+    offers the original file under the name it was added with; the bytes served are the file's."""
+    rec = _record(archive, "014-att1")
+    assert rec["title"] == "不动产登记费一览表" and not rec.get("attachments")
+    page = (archive["paths"].site / "notices" / f"{rec['id']}.html").read_text(encoding="utf-8")
+    orig = re.search(r'href="([^"]+\.original\.docx)" download="([^"]+)"[^>]*>原件（Word）', page)
+    assert orig and orig.group(2) == "014-att1.docx", re.findall(r'<p class="downloads".*?</p>', page, re.S)
+    served = (archive["paths"].site / "notices" / orig.group(1)).resolve()
+    assert served.read_bytes() == archive["alone"].read_bytes()
+    # a page read from HTML or text has no such link
+    other = (archive["paths"].site / "notices" / f"{archive['ids']['012-page']}.html").read_text(encoding="utf-8")
+    assert ".original." not in other
+
+
+def test_site_tags_are_shown_on_the_card(archive):
+    """sites2-001's heading carries the site's column tag 【稳经济大盘一揽子政策】: out of the title, on the
+    card as 网站标签; a page without one has no such row."""
+    rec = _record(archive, "sites2-001")
+    assert "稳经济大盘" not in rec["title"]
+    page = (archive["paths"].site / "notices" / f"{rec['id']}.html").read_text(encoding="utf-8")
+    row = re.search(r"<tr><th>网站标签</th><td>(.*?)</td></tr>", page)
+    assert row and "【稳经济大盘一揽子政策】" in row.group(1)
+    other = (archive["paths"].site / "notices" / f"{archive['ids']['012-page']}.html").read_text(encoding="utf-8")
+    assert "<th>网站标签</th>" not in other
 
 
 def test_add_refuses_a_folder_with_two_pages(tmp_path, capsys):

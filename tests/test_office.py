@@ -25,9 +25,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from build_tools.clean import normalise_line
+from build_tools.clean import SourceLine, normalise_line
 from build_tools.metadata import load_notice
-from build_tools.office import OCR_NOTE, SCAN_NOTE, sniff
+from build_tools.office import OCR_NOTE, PRINTED_TITLE, SCAN_NOTE, printed_title, sniff
 from build_tools.pipeline import SOURCE_SUFFIXES
 from build_tools.read import ReadError, read_file
 from build_tools.structure import parse_structure
@@ -104,6 +104,28 @@ def test_clauses_hold_every_printed_line(row):
     assert not missing, (row["file"], missing)
     # the title is the document's title or printed in the clauses (a 附件 heading over a title)
     assert norm(title) == norm(notice.title or "") or norm(title) in text, (row["file"], notice.title)
+
+
+@pytest.mark.parametrize("row", TEXT_ROWS)
+def test_document_title_is_the_printed_heading(row):
+    """An office file added alone is its own document: its title is the heading printed over its text
+    (after an 附件N label, above a form's table), never the label, a red header or a table row."""
+    _, notice, _ = _read(row)
+    assert norm(notice.title or "") == norm(row["title"]), (row["file"], notice.title, notice.provenance.get("title"))
+    assert notice.provenance.get("title", "").startswith(PRINTED_TITLE), (row["file"], notice.provenance.get("title"))
+    assert not re.match(r"附件\s*\d", notice.title)
+
+
+def test_printed_title_skips_labels_and_tables():
+    """The principle on the reader's own lines: a label, a 文号 and a red header are skipped, a run of
+    heading lines is one title, and lines after the first table row or clause are never read."""
+    sl = SourceLine
+    assert printed_title([sl(1, "附件1", "center"), sl(2, "关于某事的通知", "heading"), sl(3, "一、总则")]) == (2, "关于某事的通知")
+    assert printed_title([sl(1, "某某市人民政府文件", "heading"), sl(2, "某政发〔2024〕3号", "center"),
+                          sl(3, "某某市人民政府", "heading"), sl(4, "关于印发某办法的通知", "heading")]) == (3, "某某市人民政府关于印发某办法的通知")
+    assert printed_title([sl(1, "附件：某某登记费一览表", "center"), sl(2, "序号\u3000项目", cell=True)]) == (1, "某某登记费一览表")
+    assert printed_title([sl(1, "序号\u3000项目名称", cell=True), sl(2, "一、弄却（油脂疗法）", "center")]) is None
+    assert printed_title([sl(1, "关于某事的通知"), sl(2, "各有关单位：")]) is None  # nothing printed as a heading
 
 
 # page numbers in every style seen (- 1 -, — 1 —, －1－, -1-, 第 1 页) and the 规章 running lines

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
 from build_tools.anchors import fingerprint, load_lock
 from build_tools.metadata import load_notice
 from build_tools.pipeline import source_files
-from build_tools.structure import STYLES, classify, conservation_error, conserves, parse_structure
+from build_tools import structure
+from build_tools.structure import (STYLES, Marker, MarkerStyle, classify, cn_marker, conservation_error, conserves,
+                                   parse_structure, register, seq_label, unregister)
 
 # (id, label, kind, first 10 characters of the clause's own text)
 EXPECTED = {
@@ -572,3 +575,63 @@ def test_walk_visits_every_clause_once_in_reading_order(govcn_dir, lawref_dir):
             assert [id(x) for x in c.walk()] == [id(x) for x in _walk_by_recursion([c])]
             deep += any(x.children for x in c.children)
     assert deep  # some trees are three levels deep or more
+
+
+# ---------------------------------------------------------------- a new row
+
+QI = MarkerStyle("qi", re.compile(r"^其([一二三四五六七八九十]+)[、，,]"), "sequence",
+                 label=seq_label(lambda m: f"其{m.printed}"), kind=lambda p: "item", number=cn_marker,
+                 group="qi", starts="其")
+ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
+ROMAN_ROW = MarkerStyle("roman", re.compile(rf"^([{ROMAN}])[.．、]\s*"), "sequence",
+                        label=seq_label(lambda m: m.printed), kind=lambda p: "section",
+                        number=lambda m: Marker(ROMAN.index(m.group(1)) + 1, m.group(1)), group="roman",
+                        starts=ROMAN)
+
+
+@pytest.fixture
+def new_rows():
+    register(QI, before="shi")
+    register(ROMAN_ROW)
+    yield
+    unregister("qi")
+    unregister("roman")
+
+
+def test_a_new_marker_style_is_one_row(new_rows, seed_files):
+    """「其一、其二」 and 「Ⅰ.」 rows, added to the table with no other edit, give
+    clauses with ids, labels and nesting from the rows' attributes alone."""
+    body = "\n".join([
+        "Ⅰ.总体要求", "坚持保护优先。", "其一、加强行政保护。", "其二、强化司法保护。", "（一）完善审判机制。",
+        "其三，推进协同保护。", "Ⅱ.保障措施", "一、加强组织领导。", "其一、明确分工。",
+    ])
+    res = parse_structure(body, "notice", "")
+    got = [(c.id, c.label, c.kind) for c in res.walk()]
+    assert got == [
+        ("s1", "Ⅰ", "section"), ("s1-p1", "Ⅰ第一段", "paragraph"),
+        ("s1-1", "Ⅰ其一", "item"), ("s1-2", "Ⅰ其二", "item"), ("s1-2-1", "Ⅰ其二（一）", "item"),
+        ("s1-3", "Ⅰ其三", "item"),
+        ("s2", "Ⅱ", "section"), ("s2-1", "Ⅱ一", "section"), ("s2-1-1", "Ⅱ一、其一", "item"),
+    ], got
+    assert conserves(body, res.clauses) and not res.warnings
+    # a real seed whose lines never start with the new markers parses as before
+    text = load_notice(seed_files["001"])
+    with_rows = [(c.id, c.label) for c in parse_structure(text.body, text.kind, text.title).walk()]
+    unregister("qi")
+    unregister("roman")
+    assert with_rows == [(c.id, c.label) for c in parse_structure(text.body, text.kind, text.title).walk()]
+
+
+def test_engine_names_no_style():
+    """Outside the marker table no code looks a row up or names one: the engine
+    reads row attributes.  (A rank row's name is also the kind of frame it opens,
+    ``frame``, which the engine knows as a frame kind: 款 lines belong to "art"
+    frames; those names are left out.)"""
+    src = Path(structure.__file__).read_text(encoding="utf-8")
+    start = src.index("# ============================================================ MARKER STYLES")
+    end = src.index("# ======================================================================", start)
+    outside = src[src.index('"""', 3):start] + src[end:]  # after the module docstring
+    assert "STYLES[" not in outside and ".name ==" not in outside
+    frames = {st.frame for st in STYLES.values()}
+    for name in set(STYLES) - frames:
+        assert not re.search(rf"""["']{name}["']""", outside), name

@@ -36,6 +36,7 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
+from ..clauseids import article_base, parse_article
 from ..models import Clause, Notice, Version, Work
 
 __all__ = ["Article", "Match", "Comparison", "articles", "match_articles", "compare", "MIN_SIMILARITY",
@@ -102,10 +103,9 @@ def articles(n: Notice) -> list[Article]:
     """The articles of a law in order (attachments' articles left out)."""
     out = []
     for c in n.walk():
-        if c.kind == "article" and c.id.startswith("art-"):
-            m = re.fullmatch(r"art-(\d+)(?:-(\d+))?", c.id)
-            if m:
-                out.append(Article(c.id, c.label, (int(m.group(1)), int(m.group(2) or 0)), _article_text(c)))
+        a = parse_article(c.id) if c.kind == "article" else None
+        if a and not a.para and not a.item:
+            out.append(Article(c.id, c.label, (a.article, a.sub), _article_text(c)))
     return out
 
 
@@ -201,19 +201,16 @@ def align_works(works: dict[str, Work], byid: dict[str, Notice]) -> dict[tuple[s
     return out
 
 
-_BASE = re.compile(r"^(art-\d+(?:-\d+)?)((?:-[pi]\d+)*)$")
-
-
 def follow(doc_id: str, article: str, work: Work, aligned: dict[tuple[str, str], list[Match]]
            ) -> Optional[tuple[str, Optional[Article], Article, str]]:
     """(newest held doc id, its article or None when deleted, the article as cited,
     the label of the version that deleted it or last moved it) for an article id
     (``art-65``, ``art-65-p1``) of an older held version; None when ``doc_id`` is
     the newest held text or the article is not in it."""
-    m = _BASE.match(article or "")
-    if not m or doc_id not in work.versions or doc_id == work.versions[-1]:
+    parts = article_base(article)
+    if not parts or doc_id not in work.versions or doc_id == work.versions[-1]:
         return None
-    base = m.group(1)
+    base = parts[0]
     i = work.versions.index(doc_id)
     cited: Optional[Article] = None
     cur: Optional[Article] = None

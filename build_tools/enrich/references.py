@@ -77,6 +77,7 @@ DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml
 
 from ..docnumber import (CN_NUM, DOCNO_RE, FW_DIGITS, ORDER_RE, ORDER_CUT, ORG_CUT, order_number,
                          normalise_doc_number)
+from ..clauseids import article_id, fallbacks
 from ..numerals import cn_int as _num
 
 _ARTICLE = re.compile(
@@ -243,14 +244,9 @@ def _more_articles(text: str, end: int) -> list[tuple[str, str]]:
 
 
 def _article_id(m: re.Match) -> str:
-    art = f"art-{_num(m['art'])}"
-    if m["sub"]:
-        art += f"-{_num(m['sub'])}"
-    if m["para"] and _num(m["para"]) > 1:
-        art += f"-p{_num(m['para'])}"  # the first 款 is the article itself
-    if m["item"]:
-        art += f"-i{_num(m['item'])}"
-    return art
+    para = _num(m["para"]) if m["para"] else 0
+    return article_id(_num(m["art"]), _num(m["sub"]) if m["sub"] else 0, para if para > 1 else 0,  # 第一款 is the article
+                      _num(m["item"]) if m["item"] else 0)
 
 
 class _Self:
@@ -289,104 +285,121 @@ def find_references(notice: Notice) -> list[Reference]:
         text = clause.text
         if not text or not ("《" in text or "号" in text or (bare and bare.search(text))):
             continue
-        text = text.translate(FW_DIGITS)
-        seen: set[tuple] = set()
-        taken: list[tuple[int, int]] = []
-        refs: list[tuple[int, Reference]] = []
+        found = _ClauseRefs(clause.id, text.translate(FW_DIGITS), me)
+        if "《" in found.text:
+            found.titles(shorts)
+        if bare:
+            found.bare_names(bare, shorts)
+        if "号" in found.text:
+            found.numbers()
+        out.extend(found.ordered())
+    return out
 
-        def add(pos: int, ref: Reference) -> None:
-            idents = [x for x in (ref.doc_number, ref.title and title_key(ref.title)) if x]
-            if any((i, ref.article, ref.date) in seen for i in idents):
-                return
-            seen.update((i, ref.article, ref.date) for i in idents)
-            refs.append((pos, ref))
 
-        for s, e, inner in _iter_titles(text) if "《" in text else ():
+class _ClauseRefs:
+    """The references of one clause's text, in three passes: 《titles》 (with
+    a 文号 in brackets and an article after), short names with an article,
+    free-standing 文号 and 令; a span taken by one pass is not read again."""
+
+    def __init__(self, clause_id: str, text: str, me: _Self):
+        self.clause_id, self.text, self.me = clause_id, text, me
+        self.seen: set[tuple] = set()
+        self.taken: list[tuple[int, int]] = []
+        self.refs: list[tuple[int, Reference]] = []
+
+    def add(self, pos: int, ref: Reference) -> None:
+        """Keep one reference per document/article/date in the clause."""
+        idents = [x for x in (ref.doc_number, ref.title and title_key(ref.title)) if x]
+        if any((i, ref.article, ref.date) in self.seen for i in idents):
+            return
+        self.seen.update((i, ref.article, ref.date) for i in idents)
+        self.refs.append((pos, ref))
+
+    def free(self, s: int, e: int) -> bool:
+        return not any(a <= s < b or a < e <= b for a, b in self.taken)
+
+    def ordered(self) -> list[Reference]:
+        return [r for _, r in sorted(self.refs, key=lambda p: p[0])]
+
+    def article_at(self, e: int) -> tuple[Optional[str], int]:
+        """(article id, end) of ``第X条…`` at ``e``; (None, e) when there is none."""
+        am = _ARTICLE.match(self.text, e)
+        if am:
+            try:
+                return _article_id(am), am.end()
+            except (ValueError, TypeError):
+                pass
+        return None, e
+
+    def bracket_number(self, e: int) -> tuple[Optional[str], int]:
+        """(文号, end) of ``（国办发〔2014〕64号）`` right after a title at ``e``."""
+        text = self.text
+        m = _PAREN_DOCNO.match(text, e)
+        dm = (DOCNO_RE.match(text, m.end()) or ORDER_RE.match(text, m.end())) if m else None
+        cm = re.compile(r"\s*[)）]").match(text, dm.end()) if dm else None
+        if not cm:
+            return None, e
+        docno = normalise_doc_number(dm.group(0)) if dm.re is DOCNO_RE else order_number(dm)
+        return (docno, cm.end()) if docno else (None, e)
+
+    def titles(self, shorts: dict[str, str]) -> None:
+        text = self.text
+        for s, e, inner in _iter_titles(text):
             title = display_title(inner)
             title = shorts.get(title, title)
-            docno = None
-            m = _PAREN_DOCNO.match(text, e)
-            if m:
-                close = re.compile(r"\s*[)）]")
-                dm = DOCNO_RE.match(text, m.end()) or ORDER_RE.match(text, m.end())
-                if dm:
-                    cm = close.match(text, dm.end())
-                    if cm:
-                        docno = (
-                            normalise_doc_number(dm.group(0))
-                            if dm.re is DOCNO_RE
-                            else order_number(dm)
-                        )
-                        if docno:
-                            e = cm.end()
-            article = None
-            am = _ARTICLE.match(text, e)
-            if am:
-                try:
-                    article = _article_id(am)
-                    e = am.end()
-                except (ValueError, TypeError):
-                    article = None
-            taken.append((s, e))
-            if me.title(title) or me.number(docno):
+            docno, e = self.bracket_number(e)
+            article, e = self.article_at(e)
+            self.taken.append((s, e))
+            if self.me.title(title) or self.me.number(docno):
                 continue
             date = decision_date(text, s, title)
             if _OMNIBUS.search(title):
                 dm = _DATE_BEFORE.search(text, max(0, s - 16), s)
                 if dm:
                     s = dm.start()  # 2019年3月2日《国务院关于修改部分行政法规的决定》
-            add(s, Reference(clause.id, text[s:e], title=title, doc_number=docno, article=article, date=date))
+            self.add(s, Reference(self.clause_id, text[s:e], title=title, doc_number=docno, article=article, date=date))
             if article:
                 for printed, art in _more_articles(text, e):
-                    add(s, Reference(clause.id, printed, title=title, doc_number=docno, article=art))
+                    self.add(s, Reference(self.clause_id, printed, title=title, doc_number=docno, article=art))
 
-        def free(s: int, e: int) -> bool:
-            return not any(a <= s < b or a < e <= b for a, b in taken)
-
-        for m in bare.finditer(text) if bare else ():
-            am = _ARTICLE.match(text, m.end())
-            if not am or not free(m.start(), am.end()):
+    def bare_names(self, bare: re.Pattern, shorts: dict[str, str]) -> None:
+        """``条例第十条`` where the document defined 条例 as a short name."""
+        text = self.text
+        for m in bare.finditer(text):
+            article, end = self.article_at(m.end())
+            if article is None or not self.free(m.start(), end):
                 continue
-            printed = text[m.start():am.end()].strip()
-            try:
-                article = _article_id(am)
-            except (ValueError, TypeError):
-                continue
+            printed = text[m.start():end].strip()
             # 本条例第十条 here or anywhere in the clause: the link would land there too
-            if me.title(shorts[m.group(0)]) or any(
+            if self.me.title(shorts[m.group(0)]) or any(
                     text[max(0, i - 1):i] in ("本", "该", "《", "〈") for i in _find_all(text, printed)):
                 continue
-            taken.append((m.start(), am.end()))
-            add(m.start(), Reference(clause.id, printed, title=shorts[m.group(0)], article=article))
-            for more, art in _more_articles(text, am.end()):
-                add(m.start(), Reference(clause.id, more, title=shorts[m.group(0)], article=art))
+            self.taken.append((m.start(), end))
+            self.add(m.start(), Reference(self.clause_id, printed, title=shorts[m.group(0)], article=article))
+            for more, art in _more_articles(text, end):
+                self.add(m.start(), Reference(self.clause_id, more, title=shorts[m.group(0)], article=art))
 
-        if "号" in text:
-            for rx in (DOCNO_RE, ORDER_RE):
-                for m in rx.finditer(text):
-                    if not free(m.start(), m.end()):
-                        continue
-                    docno = (
-                        normalise_doc_number(m.group(0)) if rx is DOCNO_RE else order_number(m)
-                    )
-                    if not docno:
-                        continue
-                    cut = (ORG_CUT if rx is DOCNO_RE else ORDER_CUT).match(
-                        m["org"].replace("中华人民共和国", "\0")
-                    )
-                    start = m.start("org") + (cut.end() if cut else 0)
-                    e = m.end()
-                    article = None
-                    am = _ARTICLE.match(text, e)
-                    if am and not am.group(0).lstrip().startswith(("(", "（")):
-                        article, e = _article_id(am), am.end()
-                    taken.append((m.start(), e))
-                    if me.number(docno):
-                        continue
-                    add(start, Reference(clause.id, text[start:e].strip(), doc_number=docno, article=article))
-        refs.sort(key=lambda p: p[0])
-        out.extend(r for _, r in refs)
-    return out
+    def numbers(self) -> None:
+        """Free-standing 文号 and 令, the issuing organ's words before them cut."""
+        text = self.text
+        for rx in (DOCNO_RE, ORDER_RE):
+            for m in rx.finditer(text):
+                if not self.free(m.start(), m.end()):
+                    continue
+                docno = normalise_doc_number(m.group(0)) if rx is DOCNO_RE else order_number(m)
+                if not docno:
+                    continue
+                cut = (ORG_CUT if rx is DOCNO_RE else ORDER_CUT).match(m["org"].replace("中华人民共和国", "\0"))
+                start = m.start("org") + (cut.end() if cut else 0)
+                e = m.end()
+                article = None
+                am = _ARTICLE.match(text, e)
+                if am and not am.group(0).lstrip().startswith(("(", "（")):
+                    article, e = _article_id(am), am.end()
+                self.taken.append((m.start(), e))
+                if self.me.number(docno):
+                    continue
+                self.add(start, Reference(self.clause_id, text[start:e].strip(), doc_number=docno, article=article))
 
 
 # ---------------------------------------------------------------- resolving
@@ -468,14 +481,7 @@ def _clause_target(target: Notice, article: Optional[str], ids_of: dict[str, set
     ids = ids_of.get(target.id)
     if ids is None:
         ids = ids_of[target.id] = {c.id for c in target.walk()}
-    art = article
-    while art:
-        if art in ids:
-            return art
-        if "-" not in art[4:]:
-            return None
-        art = art.rsplit("-", 1)[0]
-    return None
+    return next((cid for cid in fallbacks(article) if cid in ids), None)
 
 
 PART_SUFFIX = re.compile(r"（(?:总则|附则|[^（）]{1,8}编)）$")  # a part of a code (read.py puts it in the title)
@@ -565,90 +571,108 @@ def resolve_references(
     deleted the cited article, the reference also names it there
     (``now_id``/``now_clause``/``now_note``: 原第六十五条，现第七十一条).
     """
-    aligned = aligned or {}
-    works = works or {}
-    byid = {n.id: n for n in notices}
-    clause_ids: dict[str, set[str]] = {}
     if aliases is None:
         aliases = load_aliases() if DEFAULT_ALIASES.exists() else []
     add_bare_law_references(notices)
-    by_no: dict[str, list[Notice]] = {}
-    by_title: dict[str, list[Notice]] = {}
+    idx = _Targets(notices, aliases)
     for n in notices:
-        if n.doc_number:
-            no = normalise_doc_number(n.doc_number) or n.doc_number
-            by_no.setdefault(no, []).append(n)
+        for r in n.references:
+            _resolve_one(r, n, idx, works or {}, aligned or {})
+
+
+class _Targets:
+    """The archive indexed for resolving: by 文号, by title key (with the
+    alias groups), and the 文号 <-> title pairs references print together."""
+
+    def __init__(self, notices: list[Notice], aliases: list[list[str]]):
+        self.byid = {n.id: n for n in notices}
+        self.clause_ids: dict[str, set[str]] = {}
+        self.by_no: dict[str, list[Notice]] = {}
+        self.by_title: dict[str, list[Notice]] = {}
+        for n in notices:
+            if n.doc_number:
+                no = normalise_doc_number(n.doc_number) or n.doc_number
+                self.by_no.setdefault(no, []).append(n)
+            for k in self.keys_of(n):
+                if k:
+                    self.by_title.setdefault(k, []).append(n)
+        self.alias_of: dict[str, list[str]] = {}
+        for group in aliases:
+            keys = [title_key(t) for t in group]
+            for k in keys:
+                self.alias_of.setdefault(k, []).extend(x for x in keys if x != k)
+        self.no2title: dict[str, str] = {}
+        self.title2no: dict[str, str] = {}
+        for n in notices:
+            for r in n.references:
+                if r.title and r.doc_number:
+                    self.no2title.setdefault(r.doc_number, r.title)
+                    self.title2no.setdefault(title_key(r.title), r.doc_number)
+
+    @staticmethod
+    def keys_of(n: Notice) -> set[str]:
         keys = {title_key(n.title)} if n.title else set()
         if n.forwarded and n.forwarded.title:
             keys.add(title_key(n.forwarded.title))
         if n.source_file and n.kind == "law":
             keys.add(title_key(Path(n.source_file).stem))
             keys.add(title_key(PART_SUFFIX.sub("", n.title)))  # 民法典（侵权责任编） is cited as 民法典
-        for k in keys:
-            if k:
-                by_title.setdefault(k, []).append(n)
-    alias_of: dict[str, list[str]] = {}
-    for group in aliases:
-        keys = [title_key(t) for t in group]
-        for k in keys:
-            alias_of.setdefault(k, []).extend(x for x in keys if x != k)
-    # 文号 <-> title learned from references that print both
-    no2title: dict[str, str] = {}
-    title2no: dict[str, str] = {}
-    for n in notices:
-        for r in n.references:
-            if r.title and r.doc_number:
-                no2title.setdefault(r.doc_number, r.title)
-                title2no.setdefault(title_key(r.title), r.doc_number)
+        return keys
 
-    def by_key(k: str) -> list[Notice]:
-        if k in by_title:
-            return by_title[k]
-        for a in alias_of.get(k, ()):
-            if a in by_title:
-                return by_title[a]
+    def by_key(self, k: str) -> list[Notice]:
+        if k in self.by_title:
+            return self.by_title[k]
+        for a in self.alias_of.get(k, ()):
+            if a in self.by_title:
+                return self.by_title[a]
         return []
 
-    for n in notices:
-        for r in n.references:
-            r.target_id = r.target_clause = r.external_key = None
-            r.target_work = r.missing_version = None
-            r.now_id = r.now_clause = r.now_note = None
-            cands: list[Notice] = []
-            if r.doc_number:
-                cands = by_no.get(r.doc_number, [])
-            if not cands and r.title and not is_junk_title(r.title):
-                cands = by_key(title_key(r.title))
-            if not cands and r.doc_number and r.doc_number in no2title:
-                cands = by_key(title_key(no2title[r.doc_number]))
-            if not cands and r.title and title_key(r.title) in title2no:
-                cands = by_no.get(title2no[title_key(r.title)], [])
-            if r.article and len(cands) > 1:  # parts of one code: the one holding the article
-                holding = [c for c in cands if _clause_target(c, r.article, clause_ids)]
-                cands = holding or cands
-            target = _pick(cands, n)
-            work = works.get(target.work_id) if target is not None and target.kind == "law" else None
-            if work is not None and n.id not in work.versions:
-                label, doc_id = work.in_force(_text_date(n))
-                r.target_work = work.id
-                if doc_id is None:
-                    r.missing_version = label
-                    continue
-                target = byid[doc_id]
-            if target is not None:
-                r.target_id = target.id
-                # an article number points into the version in force at the date
-                # of the citing text (_text_date); a later version may renumber it
-                when, version = _text_date(n), _text_date(target)
-                later = bool(when and version and version > when)
-                r.target_clause = None if later else _clause_target(target, r.article, clause_ids)
-                if work is not None and r.target_clause and not later:
-                    _follow_article(r, target.id, work, aligned, clause_ids, byid)
-                continue
-            proxy = r
-            if not r.doc_number and r.title and title_key(r.title) in title2no:
-                proxy = Reference(r.clause_id, r.text, r.title, title2no[title_key(r.title)])
-            r.external_key = external_key(proxy, n.id)
+    def candidates(self, r: Reference) -> list[Notice]:
+        """文号 → title key → alias → the title or 文号 another reference pairs with it."""
+        cands: list[Notice] = []
+        if r.doc_number:
+            cands = self.by_no.get(r.doc_number, [])
+        if not cands and r.title and not is_junk_title(r.title):
+            cands = self.by_key(title_key(r.title))
+        if not cands and r.doc_number and r.doc_number in self.no2title:
+            cands = self.by_key(title_key(self.no2title[r.doc_number]))
+        if not cands and r.title and title_key(r.title) in self.title2no:
+            cands = self.by_no.get(self.title2no[title_key(r.title)], [])
+        if r.article and len(cands) > 1:  # parts of one code: the one holding the article
+            holding = [c for c in cands if _clause_target(c, r.article, self.clause_ids)]
+            cands = holding or cands
+        return cands
+
+
+def _resolve_one(r: Reference, n: Notice, idx: _Targets, works: dict[str, Work],
+                 aligned: dict[tuple[str, str], list[Match]]) -> None:
+    """Resolve one reference of ``n`` (see resolve_references)."""
+    r.target_id = r.target_clause = r.external_key = None
+    r.target_work = r.missing_version = None
+    r.now_id = r.now_clause = r.now_note = None
+    target = _pick(idx.candidates(r), n)
+    work = works.get(target.work_id) if target is not None and target.kind == "law" else None
+    if work is not None and n.id not in work.versions:
+        label, doc_id = work.in_force(_text_date(n))
+        r.target_work = work.id
+        if doc_id is None:
+            r.missing_version = label
+            return
+        target = idx.byid[doc_id]
+    if target is not None:
+        r.target_id = target.id
+        # an article number points into the version in force at the date
+        # of the citing text (_text_date); a later version may renumber it
+        when, version = _text_date(n), _text_date(target)
+        later = bool(when and version and version > when)
+        r.target_clause = None if later else _clause_target(target, r.article, idx.clause_ids)
+        if work is not None and r.target_clause and not later:
+            _follow_article(r, target.id, work, aligned, idx.clause_ids, idx.byid)
+        return
+    proxy = r
+    if not r.doc_number and r.title and title_key(r.title) in idx.title2no:
+        proxy = Reference(r.clause_id, r.text, r.title, idx.title2no[title_key(r.title)])
+    r.external_key = external_key(proxy, n.id)
 
 
 def _follow_article(r: Reference, doc_id: str, work: Work, aligned: dict[tuple[str, str], list[Match]],

@@ -30,7 +30,7 @@ from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
 from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, site_url_setting, write_if_changed
-from .downloads import attachment_files, download_files, write_document_downloads
+from .downloads import attachment_files, download_files, original_file, write_document_downloads
 from .exports import SCHEMA_VERSION, document, write_exports
 from .feed import write_feed
 from .cite import cite_page
@@ -160,7 +160,9 @@ class DocumentJob:
 
     def outputs(self, n: Notice) -> list[str]:
         """docs-relative paths of what ``one(n)`` writes."""
-        return [f"notices/{n.id}.md"] + [p for p, _, _ in download_files(n.id)] + [p for p, _, _ in attachment_files(n)]
+        orig = original_file(n)
+        return [f"notices/{n.id}.md"] + [p for p, _, _ in download_files(n.id)] + [p for p, _, _ in attachment_files(n)] \
+            + ([orig[0]] if orig else [])
 
     def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set]]:
         return fork_map(self.one, notices, workers, at_least=PARALLEL_MIN)

@@ -80,21 +80,40 @@ def attachment_files(n: Notice) -> list[tuple[str, str, Attachment]]:
     return out
 
 
+def original_file(n: Notice) -> Optional[tuple[str, str]]:
+    """(site-relative path, file name to save as) of the original of a document read from an office
+    file (PDF, DOCX, DOC/WPS added alone): ``data/notices/<id>.original.<ext>``, saved under the
+    name it was added with."""
+    if not n.source_path or n.format not in {"pdf", "docx", "doc"}:
+        return None
+    suffix = Path(n.source_file).suffix
+    ext = suffix.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,5}", suffix) else ""
+    return f"{DOWNLOAD_DIR}/{n.id}.original{ext}", n.source_file
+
+
+def _copy_if_changed(src: Optional[str], dest: Path) -> bool:
+    try:
+        data = Path(src).read_bytes() if src else None
+    except OSError:
+        data = None
+    if data is None:
+        return False
+    if not (dest.is_file() and dest.stat().st_size == len(data) and dest.read_bytes() == data):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        replace_bytes(dest, data)  # a new file: the site may hold a hard link to the old one
+    return True
+
+
 def write_attachment_files(n: Notice, docs_dir: Path) -> list[Path]:
     """Copy each held attachment's original into the site (only when its bytes changed)."""
     paths = []
     for rel_path, _, a in attachment_files(n):
         dest = Path(docs_dir) / rel_path
-        try:
-            data = Path(a.path).read_bytes() if a.path else None
-        except OSError:
-            data = None
-        if data is None:
-            continue
-        if not (dest.is_file() and dest.stat().st_size == len(data) and dest.read_bytes() == data):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            replace_bytes(dest, data)  # a new file: the site may hold a hard link to the old one
-        paths.append(dest)
+        if _copy_if_changed(a.path, dest):
+            paths.append(dest)
+    orig = original_file(n)
+    if orig and _copy_if_changed(n.source_path, Path(docs_dir) / orig[0]):
+        paths.append(Path(docs_dir) / orig[0])
     return paths
 
 

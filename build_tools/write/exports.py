@@ -5,12 +5,14 @@ Schema (documented in docs/data.md, machine-readable in
 
     {"schema": "iparchive-archive", "schema_version": "1.0", "site_url": "...",
      "count": N, "themes": [{"slug", "name", "description"}], "documents": [
-        {<Notice.metadata_dict()>, "url": "...", "themes": [...],
+        {<model.fields.metadata_record()>, "url": "...", "themes": [...],
          "clauses": [{"id","label","level","kind","text","themes","url",
                       "references": [...], "children": [...]}],
          "references": [...], "cited_by": [...], "goals": [...], "targets": [...]}]}
 
 URLs are absolute when ``site_url`` is given, else site-relative.
+The metadata fields and their JSON-schema types come from their declarations
+(``model/fields.py``: ``export_record``, ``export_schema``).
 Output is deterministic (sorted by id, no timestamps).
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Optional
 import xxhash
 
 from ..fsutil import file_digest, write_cache_bytes
+from ..model.fields import export_schema, metadata_record
 from ..models import Clause, Notice
 from .common import ThemeIndex, notice_path, permanent_url, type_family, write_if_changed
 from .xrefs import Citing
@@ -52,7 +55,7 @@ def document(n: Notice, site_url: str, cited_by: list[Citing], themes: ThemeInde
     refs: dict[str, list] = {}
     for r in n.references:
         refs.setdefault(r.clause_id, []).append(asdict(r))
-    d = n.metadata_dict()
+    d = metadata_record(n)
     d["url"] = permanent_url(site_url, notice_path(n.id))
     d["doc_type_normalised"] = type_family(n.doc_type) if n.doc_type else None
     d["citation"] = n.citation(None)
@@ -96,17 +99,15 @@ def json_schema() -> dict:
                              "children": {"type": "array", "items": {"$ref": "#/$defs/clause"}}}}
     doc = {"type": "object",
            "required": ["id", "title", "url", "clauses", "date_basis", "status", "source_file"],
-           "properties": {"id": s, "title": s, "kind": s, "issuer": {"type": "array", "items": s},
-                          "doc_number": ns, "date_written": ns, "date_published": ns,
+           "properties": {"id": s, **export_schema(),
                           "date_basis": {"enum": ["printed", "inferred", "sidecar", "missing"]},
-                          "year": {"type": ["integer", "null"]}, "region": {"type": ["object", "null"]},
-                          "doc_type": ns, "doc_type_normalised": ns, "status": s, "source_url": ns, "source_file": s,
+                          "doc_type_normalised": ns, "source_file": s,
                           "url": s, "citation": s, "themes": arr,
                           "clauses": {"type": "array", "items": {"$ref": "#/$defs/clause"}},
                           "references": {"type": "array", "items": {"$ref": "#/$defs/reference"}},
                           "cited_by": arr, "goals": arr, "targets": arr,
-                          # issue 13: 施行日期, amendments, the work and version, validity
-                          "date_effective": ns, "amendments": arr, "work_id": ns, "version": ns, "validity": ns,
+                          # issue 13: amendments, the work
+                          "amendments": arr, "work_id": ns,
                           # issue 30: the 附件 list, each with its held file and section
                           "attachments": {"type": "array", "items": {
                               "type": "object", "required": ["number", "title", "status"],

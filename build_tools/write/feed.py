@@ -2,13 +2,15 @@
 
 Entry ids are ``tag:iparchive,2024:notice/<id>`` (stable even without a
 site_url); links are absolute when ``site_url`` is set, else relative to
-the feed (``../notices/<id>.html``), which Atom resolves via xml:base.
+the feed (``../notices/<id>.html``), which Atom resolves via xml:base.  An entry's
+summary holds the fields declared with ``feed=True`` in ``model/fields.py``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from ..model.fields import feed_values
 from ..models import Notice
 from .common import ThemeIndex, by_date_desc, region_label, write_if_changed
 
@@ -41,8 +43,8 @@ def atom(notices: list[Notice], site_url: str = "", themes: ThemeIndex | None = 
         ET.SubElement(e, f"{{{ATOM}}}id").text = f"tag:iparchive,2024:notice/{n.id}"
         ET.SubElement(e, f"{{{ATOM}}}updated").text = _when(n)
         ET.SubElement(e, f"{{{ATOM}}}link", {"rel": "alternate", "href": f"{base}notices/{n.id}.html"})
-        bits = [region_label(n), "，".join(n.issuer), n.doc_number or "", n.date or "",
-                "（日期推定）" if n.date_basis == "inferred" else "", n.status]
+        # the region, each field declared with feed=True (model/fields.py: 发文机关, 发文字号, 状态), the date
+        bits = [region_label(n), *feed_values(n), n.date or "", "（日期推定）" if n.date_basis == "inferred" else ""]
         ET.SubElement(e, f"{{{ATOM}}}summary").text = " ".join(b for b in bits if b)
         for s, name in themes.doc_themes(n):
             ET.SubElement(e, f"{{{ATOM}}}category", {"term": s, "label": name})

@@ -43,10 +43,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import attachment_files, download_files
+from .downloads import attachment_files, download_files, original_file
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -157,9 +158,6 @@ FORMAT_ZH = {"text": "纯文本", "html": "网页", "lawmd": "Markdown（法律�
 BASIS_MARK = {"inferred": "推定", "sidecar": "校订"}
 BASIS_HINT = {"inferred": "原文未载明，系根据上下文推定，引用时请核对原文",
               "sidecar": "原文缺失或有误，由编辑在 sidecar 文件中校订"}
-FIELD_ZH = {"title": "标题", "issuer": "发文机关", "doc_number": "发文字号", "date_written": "成文日期",
-            "date_published": "发布日期", "year": "年份", "region": "地区", "doc_type": "文种",
-            "status": "状态", "source_url": "来源", "date_effective": "施行日期"}
 # stripped lines that are source markup, not web furniture (lawrefbook's
 # ``<!-- INFO END -->`` after a law's info lines)
 MARKUP_COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
@@ -186,59 +184,118 @@ def marked_fields(n: Notice, shown: list[str]) -> list[tuple[str, str]]:
     return [(k, basis_of(n, k)) for k in shown if basis_of(n, k) in BASIS_MARK]
 
 
+# A card row: (label, HTML, marked?) — marked rows get （推定）/（校订） from ``basis``.
+CardRow = tuple[str, str, bool]
+
+
+def _card_title(n: Notice, ctx: dict) -> list[CardRow]:
+    return [("标题", esc(n.title), True)] if basis_of(n, "title") in BASIS_MARK else []
+
+
+def _card_issuer(n: Notice, ctx: dict) -> list[CardRow]:
+    return [("发文机关", "，".join(esc(i) for i in n.issuer) or "—", bool(n.issuer))]
+
+
+def _card_doc_number(n: Notice, ctx: dict) -> list[CardRow]:
+    return [("发文字号", esc(n.doc_number) or "—", bool(n.doc_number))]
+
+
+def _card_date_published(n: Notice, ctx: dict) -> list[CardRow]:
+    rows = [("发布日期", esc(n.date_published), True)] if n.date_published else []
+    return rows + ([("日期", "不详", False)] if not n.date else [])
+
+
+def _card_region(n: Notice, ctx: dict) -> list[CardRow]:
+    chain = region_chain(n)
+    links = " → ".join(f'<a href="{esc(rel(ctx["page"], f"tags/region/{code}.html"))}">{esc(name)}</a>'
+                       for name, code in chain)
+    return [("地区", links, True)] if chain else []
+
+
+def _card_year(n: Notice, ctx: dict) -> list[CardRow]:
+    year = year_key(n)
+    link = f'<a href="{esc(rel(ctx["page"], f"tags/year/{year}.html"))}">{esc(year if year != "unknown" else "不详")}</a>'
+    return [("年份", link, year != "unknown")]
+
+
+def _card_doc_type(n: Notice, ctx: dict) -> list[CardRow]:
+    if not n.doc_type:
+        return []
+    family = type_family(n.doc_type)
+    printed = f'<span class="detail">（原文作“{esc(n.doc_type)}”）</span>' if family != n.doc_type else ""
+    return [("文种", f'<a href="{esc(rel(ctx["page"], f"tags/type/{slug(family)}.html"))}">{esc(family)}</a>{printed}',
+             True)]
+
+
+def _card_validity(n: Notice, ctx: dict) -> list[CardRow]:
+    if not n.validity:  # issue 25: 时效性 with its basis, on every document
+        return []
+    cls = works.validity_class(n.validity)
+    return [("时效性", f'<a class="validity validity--{esc(cls)}" href="{esc(rel(ctx["page"], works.facet_path(cls)))}">'
+                     f'{esc(n.validity)}</a>'
+             + (f'<span class="detail validity-basis">（{esc(n.validity_basis)}）</span>' if n.validity_basis else ""),
+             False)]
+
+
+def _card_status(n: Notice, ctx: dict) -> list[CardRow]:
+    if not n.status or n.status in (n.doc_type, type_family(n.doc_type)):  # 解读 is a 文种, not a second 状态
+        return []
+    return [("状态", f'<a href="{esc(rel(ctx["page"], f"tags/status/{slug(n.status)}.html"))}">{esc(n.status)}</a>', True)]
+
+
+def _card_themes(n: Notice, ctx: dict) -> list[CardRow]:
+    themes = ctx["themes"].doc_themes(n)
+    links = "、".join(f'<a href="{esc(rel(ctx["page"], f"tags/theme/{s}.html"))}">{esc(name)}</a>' for s, name in themes)
+    return [("主题", links, False)] if themes else []
+
+
+def _card_forwarded(n: Notice, ctx: dict) -> list[CardRow]:
+    return [("印发/转发", esc(n.forwarded.title), True)] if n.forwarded and n.forwarded.title != n.title else []
+
+
+def _card_source_url(n: Notice, ctx: dict) -> list[CardRow]:
+    if not n.source_url:
+        return []
+    return [("来源", link_or_text(n.source_url, attrs=' class="source-link" rel="nofollow noopener"'), True)]
+
+
+# fields whose card row is more than their plain value (links to their listing, 不详 rows);
+# any other field declared with card=True (model/fields.py) shows its value as text
+CARD_RENDERERS = {"title": _card_title, "issuer": _card_issuer, "doc_number": _card_doc_number,
+                  "date_published": _card_date_published, "region": _card_region, "year": _card_year,
+                  "doc_type": _card_doc_type, "validity": _card_validity, "status": _card_status,
+                  "themes": _card_themes, "forwarded": _card_forwarded, "source_url": _card_source_url}
+
+
+def card_rows(n: Notice, ctx: dict) -> list[tuple[str, str, Optional[str]]]:
+    """(label, HTML, the field key when the row is marked) of every card field, in the table's order."""
+    out = []
+    for f in FIELDS:
+        if not f.card:
+            continue
+        render = CARD_RENDERERS.get(f.key)
+        if render is not None:
+            rows = render(n, ctx)
+        else:
+            value = f.get(n)
+            rows = [(f.label, esc(f.show(value)), True)] if value not in (None, "", []) else []
+        out += [(label, html, f.key if marked else None) for label, html, marked in rows]
+    return out
+
+
 def _card(n: Notice, ctx: dict) -> tuple[str, list[str]]:
-    """The metadata card and the keys of the fields it shows."""
-    page = ctx["page"]
+    """The metadata card and the keys of the fields it marks (model/fields.py's card rows,
+    then the file and the archive id)."""
     rows: list[tuple[str, str]] = []
     shown: list[str] = []
-
-    def row(label: str, value: str, key: Optional[str] = None) -> None:
+    for label, html, key in card_rows(n, ctx):
         if key:
             shown.append(key)
-            value += _mark(n, key)
-        rows.append((label, value))
-
-    if basis_of(n, "title") in BASIS_MARK:
-        row("标题", esc(n.title), "title")
-    row("发文机关", "，".join(esc(i) for i in n.issuer) or "—", "issuer" if n.issuer else None)
-    row("发文字号", esc(n.doc_number) or "—", "doc_number" if n.doc_number else None)
-    for key, label in (("date_written", "成文日期"), ("date_published", "发布日期")):
-        val = getattr(n, key)
-        if val:
-            row(label, esc(val), key)
-    if not n.date:
-        rows.append(("日期", "不详"))
-    chain = region_chain(n)
-    if chain:
-        row("地区", " → ".join(
-            f'<a href="{esc(rel(page, f"tags/region/{code}.html"))}">{esc(name)}</a>'
-            for name, code in chain), "region")
-    year = year_key(n)
-    row("年份", f'<a href="{esc(rel(page, f"tags/year/{year}.html"))}">{esc(year if year != "unknown" else "不详")}</a>',
-        "year" if year != "unknown" else None)
-    family = type_family(n.doc_type)
-    if n.doc_type:
-        printed = f'<span class="detail">（原文作“{esc(n.doc_type)}”）</span>' if family != n.doc_type else ""
-        row("文种", f'<a href="{esc(rel(page, f"tags/type/{slug(family)}.html"))}">{esc(family)}</a>{printed}',
-            "doc_type")
-    if n.date_effective:
-        row("施行日期", esc(n.date_effective), "date_effective")
-    if n.validity:  # issue 25: 时效性 with its basis, on every document
-        cls = works.validity_class(n.validity)
-        row("时效性", f'<a class="validity validity--{esc(cls)}" href="{esc(rel(page, works.facet_path(cls)))}">'
-                   f'{esc(n.validity)}</a>'
-                   + (f'<span class="detail validity-basis">（{esc(n.validity_basis)}）</span>' if n.validity_basis else ""))
-    if n.status and n.status not in (n.doc_type, family):  # 解读 is a 文种, not a second 状态
-        row("状态", f'<a href="{esc(rel(page, f"tags/status/{slug(n.status)}.html"))}">{esc(n.status)}</a>', "status")
-    themes = ctx["themes"].doc_themes(n)
-    if themes:
-        rows.append(("主题", "、".join(
-            f'<a href="{esc(rel(page, f"tags/theme/{s}.html"))}">{esc(name)}</a>' for s, name in themes)))
-    if n.forwarded and n.forwarded.title != n.title:
-        rows.append(("印发/转发", esc(n.forwarded.title)))
-    if n.source_url:
-        row("来源", link_or_text(n.source_url, attrs=' class="source-link" rel="nofollow noopener"'),
-            "source_url")
+            html += _mark(n, key)
+        rows.append((label, html))
+    site_tags = re.findall(r"【[^【】]+】", n.provenance.get("site_tags", ""))  # issue 30: tags a site put on the title
+    if site_tags:
+        rows.append(("网站标签", esc("".join(site_tags)) + '<span class="detail">（网站加在标题上，不属标题）</span>'))
     rows.append(("原始文件", f"<code>{esc(n.source_file)}</code>（{FORMAT_ZH.get(n.format, '其他格式')}）"))
     rows.append(("文库编号", f"<code>{esc(n.id)}</code>"))
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
@@ -262,7 +319,7 @@ def _banners(n: Notice, shown: list[str]) -> list[str]:
     for key, b in marked:
         if inferred and key in ("date_written", "date_published", "year"):
             continue
-        items.append(f'<li class="basis-note basis-note--{b}">{FIELD_ZH.get(key, key)}（{BASIS_MARK[b]}）：'
+        items.append(f'<li class="basis-note basis-note--{b}">{(FIELDS[key].label if key in FIELDS else key)}（{BASIS_MARK[b]}）：'
                      f"{BASIS_HINT[b]}。</li>")
     items += [f'<li class="sidecar-note">校订说明：{esc(note)}</li>' for note in n.notes]
     if not items:
@@ -486,6 +543,11 @@ def downloads_html(n: Notice, page: str) -> str:
     links = []
     for rel_path, name, label in download_files(n.id):
         links.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
+    orig = original_file(n)  # a document read from an office file: its original, under the name it was added with
+    if orig:
+        kind = ATT_KIND.get(Path(orig[1]).suffix.lower(), FORMAT_ZH.get(n.format, "文件"))
+        links.append(f'<a class="download original" href="{esc(rel(page, orig[0]))}" download="{esc(orig[1])}">'
+                     f'原件（{esc(kind)}）</a>')
     return f'<p class="downloads" data-search-exclude>下载本文件：{" · ".join(links)}</p>'
 
 
