@@ -12,6 +12,7 @@ rebuild that followed one ran 2-3 s slower while the kernel flushed it).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import pickle
@@ -353,10 +354,13 @@ def scaled_files(files: list[Path], work: Path, scale: int) -> list[Path]:
 
 def most_cited(docs: Path, files: list[Path]) -> Optional[Path]:
     """The source file of the document with the most citing clauses, read
-    line by line from ``data/archive.json`` (one document per line)."""
+    line by line from ``data/archive.json.gz`` (one document per line; gzipped
+    since issue 29, an older build's ``archive.json`` too)."""
     best, best_n = None, -1
     by_name = {f.resolve().as_posix(): f for f in files}
-    with open(docs / "data" / "archive.json", encoding="utf-8") as fh:
+    gz = docs / "data" / "archive.json.gz"
+    with (gzip.open(gz, "rt", encoding="utf-8") if gz.is_file()
+          else open(docs / "data" / "archive.json", encoding="utf-8")) as fh:
         for line in fh:
             line = line.strip().rstrip(",")
             if not line.startswith('{"id"'):

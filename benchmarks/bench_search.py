@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import re
 import shutil
@@ -418,6 +419,17 @@ class Browser:
             self._gz[url] = len(gzip.compress(data, 6)) if data[:2] != b"\x1f\x8b" else len(data)
         return self._gz[url]
 
+    def cold_first(self, pg, text: str) -> float:
+        """Type ``text`` into the box of a loaded page: seconds to the first result."""
+        pg.evaluate("""sel => { window.__t1 = null;
+            new MutationObserver((_, obs) => { if (document.querySelector(sel)) {
+                window.__t1 = performance.now(); obs.disconnect(); } })
+              .observe(document.body, {childList: true, subtree: true});
+            window.__t0 = performance.now(); }""", self.link)
+        pg.locator(self.box).fill(text)
+        pg.wait_for_selector(self.link, state="attached", timeout=120_000)
+        return pg.evaluate("window.__t1 - window.__t0") / 1000
+
     def cold(self, q: Query) -> dict:
         """First result after typing into a freshly loaded page: seconds, bytes."""
         ctx = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -426,15 +438,8 @@ class Browser:
         pg.on("requestfinished", lambda req: finished.append(req))
         try:
             self.open(pg)
-            pg.evaluate("""sel => { window.__t1 = null;
-                new MutationObserver((_, obs) => { if (document.querySelector(sel)) {
-                    window.__t1 = performance.now(); obs.disconnect(); } })
-                  .observe(document.body, {childList: true, subtree: true});
-                window.__t0 = performance.now(); }""", self.link)
-            pg.locator(self.box).fill(q.text)
-            pg.wait_for_selector(self.link, state="attached", timeout=120_000)
+            seconds = self.cold_first(pg, q.text)
             at_first = len(finished)  # what was fetched when the first result showed
-            seconds = pg.evaluate("window.__t1 - window.__t0") / 1000
             sizes = []
             for req in finished[:at_first]:
                 try:
@@ -446,6 +451,71 @@ class Browser:
                     "bytes_gzip": sum(self.gzip_size(r.url) for r in finished[:at_first])}
         finally:
             ctx.close()
+
+
+# ------------------------------------------------------------------ a built site's first screens
+
+SCREEN_QUERIES = ("惩罚性赔偿", "地理标志", "知识产权", "专利", "商标", "著作权", "商业秘密", "植物新品种", "税", "企业",
+                  "侵权", "三合一", "行政执法", "技术调查官", "海关", "个人信息", "反垄断")
+
+
+def _kind_of(url: str) -> str:
+    path = urllib.parse.urlsplit(url).path
+    for k in ("fragment", "index", "filter"):
+        if f"/{k}/" in path:
+            return k
+    if path.endswith((".pf_meta", "pagefind-entry.json", "iparchive-shards.json")):
+        return "meta"
+    return "runtime" if "/pagefind/" in path else "page"
+
+
+def first_screens(site: Path, queries=SCREEN_QUERIES) -> list[dict]:
+    """Each query typed into a freshly loaded page of a built Pagefind site
+    (``--site``, e.g. a whole-corpus build kept by ``bench --keep``): seconds
+    and bytes (page and runtime included) to the first result, bytes of the
+    whole first screen (from typing until the box is idle) by kind, and
+    whether its document count is final."""
+    rows = []
+    with sync_playwright() as pw:
+        br = Browser(pw, site, "pagefind")
+        try:
+            for q in queries:
+                ctx = br.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+                pg, seen = ctx.new_page(), []
+                pg.on("requestfinished", lambda req: seen.append(req))
+                try:
+                    br.open(pg)
+                    pg.wait_for_timeout(300)  # the runtime loads once the page is idle, as for a reader
+                    typed = len(seen)
+                    first = br.cold_first(pg, q)
+                    at = len(seen)
+                    br._idle(pg)
+                    st = pg.locator(".ipa-search__status")
+                    by: dict[str, int] = {}
+                    for req in seen[typed:]:
+                        by[_kind_of(req.url)] = by.get(_kind_of(req.url), 0) + br._bytes([req])
+                    rows.append({"query": q, "first_s": first, "first_bytes": br._bytes(seen[:at]),
+                                 "screen_bytes": sum(by.values()), "screen_by_kind": by,
+                                 "final": st.get_attribute("data-final") == "1", "docs": int(st.get_attribute("data-docs") or 0)})
+                finally:
+                    ctx.close()
+                print(f"  {q}: {rows[-1]}", file=sys.stderr)
+        finally:
+            br.close()
+    return rows
+
+
+def screens_table(rows: list[dict]) -> str:
+    lines = ["| 查询 | 文件数（首屏最终） | 首个结果 | 首个结果前下载（含页面与检索程序） | 首屏下载 | 其中 索引 / 页面片段 / 筛选 / 其他 |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        k = r["screen_by_kind"]
+        other = r["screen_bytes"] - k.get("index", 0) - k.get("fragment", 0) - k.get("filter", 0)
+        lines.append(f"| {r['query']} | {r['docs']}（{'是' if r['final'] else '否'}） | {r['first_s']:.2f} s | "
+                     f"{r['first_bytes'] / 1e3:.0f} KB | {r['screen_bytes'] / 1e3:.0f} KB | "
+                     f"{k.get('index', 0) / 1e3:.0f} / {k.get('fragment', 0) / 1e3:.0f} / {k.get('filter', 0) / 1e3:.0f}"
+                     f" / {other / 1e3:.0f} KB |")
+    return "\n".join(lines)
 
 
 # ------------------------------------------------------------------ run
@@ -547,32 +617,32 @@ def _pct(v: Optional[float]) -> str:
     return "—" if v is None else f"{v * 100:.1f}%"
 
 
+def engine_row(name: str, e: dict, engine: str, queries: str, filtered: bool, timing: str, download: str) -> str:
+    """One engine's row of ``table`` ('' when it answered no query with a truth)."""
+    if not e.get("n"):
+        return ""
+    flt = f"{_pct(e['recall_filtered'])} / {_pct(e['p10_filtered'])}" if filtered else "—"
+    return (f"| {name} | {engine} | {queries.format(n=e['n'])} | {_pct(e['recall'])} | {_pct(e['p10'])} | "
+            f"{_pct(e['p10_word_phrase'])} | {flt} | {timing} | {download} |")
+
+
 def table(results: list[dict]) -> str:
     head = ("| 文库 | 引擎 | 查询（有结果） | 召回率 | 前10准确率 | 词/短语 前10准确率 | 带筛选 召回/前10 | 首个结果 中位/最大 "
             "| 下载量 最大（未压缩 / gzip） |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     lines = [head]
     for r in results:
-        s = r["summary"]
+        s, ix = r["summary"], r.get("index_mb", {})
         name = f"{r['archive']}（{r['documents']} 篇，{r['clauses']} 条）"
-        c = s["cli"]
-        lines.append(f"| {name} | 命令行（{r['cli_backend']}） | {s['queries']}（{c['n']}） | {_pct(c['recall'])} | "
-                     f"{_pct(c['p10'])} | {_pct(c['p10_word_phrase'])} | "
-                     f"{_pct(c['recall_filtered'])} / {_pct(c['p10_filtered'])} | "
-                     f"{s['cli_ms']['median']:.0f} / p95 {s['cli_ms']['p95']:.0f} ms（进程内） | — |")
-        b = s.get("browser") or {}
-        if b.get("n"):
-            eng = "浏览器（Pagefind）" if r["mode"] == "pagefind" else "浏览器（Material 页面）"
-            fr, fb = s.get("first_result_s", {}), s.get("first_result_bytes", {})
-            lines.append(f"| {name} | {eng} | {b['n']} 条有结果 | {_pct(b['recall'])} | {_pct(b['p10'])} | "
-                         f"{_pct(b['p10_word_phrase'])} | {_pct(b['recall_filtered'])} / {_pct(b['p10_filtered'])} | "
-                         f"{fr.get('median', 0):.2f} / {fr.get('max', 0):.2f} s | "
-                         f"{fb.get('max', 0) / 1e6:.2f} / {fb.get('max_gzip', 0) / 1e6:.2f} MB |")
-        n = s.get("native") or {}
-        if n.get("n"):
-            ix = r.get("index_mb", {})
-            lines.append(f"| {name} | Pagefind 1.5.2 自带分词（对照，不分词的旧页面） | {n['n']} 条有结果 | "
-                         f"{_pct(n['recall'])} | {_pct(n['p10'])} | {_pct(n['p10_word_phrase'])} | — | — | "
-                         f"索引 {ix.get('pagefind_native')} MB（逐字索引 {ix.get('browser')} MB） |")
+        fr, fb = s.get("first_result_s", {}), s.get("first_result_bytes", {})
+        engines = [  # (summary key, engine, queries column, filtered?, timing, download)
+            ("cli", f"命令行（{r['cli_backend']}）", f"{s['queries']}（{s['cli']['n']}）", True,
+             f"{s['cli_ms']['median']:.0f} / p95 {s['cli_ms']['p95']:.0f} ms（进程内）", "—"),
+            ("browser", "浏览器（Pagefind）" if r["mode"] == "pagefind" else "浏览器（Material 页面）",
+             "{n} 条有结果", True, f"{fr.get('median', 0):.2f} / {fr.get('max', 0):.2f} s",
+             f"{fb.get('max', 0) / 1e6:.2f} / {fb.get('max_gzip', 0) / 1e6:.2f} MB"),
+            ("native", "Pagefind 1.5.2 自带分词（对照，不分词的旧页面）", "{n} 条有结果", False, "—",
+             f"索引 {ix.get('pagefind_native')} MB（逐字索引 {ix.get('browser')} MB）")]
+        lines += [row for key, *rest in engines if (row := engine_row(name, s.get(key) or {}, *rest))]
     lines += ["", "| 文库 | 首屏计数为最终（且等于标准） | ≤20 个文件的查询中需点击的 | 加载更多 最多点击 | 首屏 中位/最大 "
               "| 每次检索下载量 中位/最大 |", "| --- | --- | --- | --- | --- | --- |"]
     for r in results:
@@ -638,7 +708,16 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--only", choices=("seeds", "corpus"), help="one archive only")
     ap.add_argument("--reuse", type=Path, help="a --keep work directory: evaluate its built archives again")
+    ap.add_argument("--site", type=Path, help="a built Pagefind site (e.g. the whole corpus): only the first "
+                                                "screens of SCREEN_QUERIES, from a cold page each")
     args = ap.parse_args(argv)
+    if args.site:
+        rows = first_screens(args.site)
+        print(screens_table(rows))
+        path = merge_json("search_screens", {"when": time.strftime("%Y-%m-%d %H:%M"), "site": str(args.site),
+                                             "load": list(os.getloadavg()), "queries": rows})
+        print(f"（详见 {path.relative_to(ROOT)} 的 search_screens）")
+        return 0
     work = args.reuse or Path(tempfile.mkdtemp(prefix="iparchive-bench-search-"))
     results = []
     try:

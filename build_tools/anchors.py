@@ -42,6 +42,7 @@ Rules checked by :func:`check_anchors` (messages in Chinese):
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import json
 import re
@@ -227,12 +228,23 @@ def load_history(path: Path | str) -> dict[str, dict[str, list[dict]]]:
     return data
 
 
+def read_archive(data_dir: Path) -> Optional[dict]:
+    """A built site's ``data/archive.json.gz`` (gzipped since issue 29), else an
+    older site's ``archive.json``, parsed; None when neither is there.  Raises
+    OSError or ValueError (EOFError included) on a damaged file."""
+    for name in ("archive.json.gz", "archive.json"):
+        p = Path(data_dir) / name
+        if p.is_file():
+            raw = p.read_bytes()
+            return json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+    return None
+
+
 def _published_texts(lock_path: Path) -> dict[tuple[str, str], str]:
     """(doc, clause) -> text of the last published site next to ``source_texts``."""
-    archive = lock_path.parent.parent / "site" / "data" / "archive.json"
     try:
-        docs = json.loads(archive.read_text(encoding="utf-8")).get("documents", [])
-    except (OSError, ValueError):
+        docs = (read_archive(lock_path.parent.parent / "site" / "data") or {}).get("documents", [])
+    except (OSError, ValueError, EOFError):
         return {}
     out: dict[tuple[str, str], str] = {}
 
@@ -516,15 +528,21 @@ def format_owners(owners: dict[str, str]) -> str:
 
 def published_owner(site: Optional[Path], doc_id: str) -> Optional[str]:
     """The source file the live site says ``doc_id`` was built from (its
-    record ``data/notices/<id>.json``, field ``source_file``), or None."""
+    record ``data/notices/<id>.json.gz``, gzipped since issue 29, or
+    ``<id>.json`` of an older site; field ``source_file``), or None."""
     if not site:
         return None
+    folder = Path(site) / "data" / "notices"
     try:
-        with open(Path(site) / "data" / "notices" / f"{doc_id}.json", "rb") as f:
-            rec = json.loads(f.read(1 << 24))
+        if (folder / f"{doc_id}.json.gz").is_file():
+            with gzip.open(folder / f"{doc_id}.json.gz", "rb") as f:
+                rec = json.loads(f.read(1 << 24))
+        else:
+            with open(folder / f"{doc_id}.json", "rb") as f:
+                rec = json.loads(f.read(1 << 24))
         name = rec.get("source_file") if isinstance(rec, dict) else None
         return name if isinstance(name, str) else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):  # EOFError: a gzip file cut short
         return None
 
 
@@ -536,7 +554,8 @@ def is_live(site: Optional[Path], doc_id: str) -> bool:
     not live yet: they are no gap."""
     if not site or not (Path(site) / "index.html").is_file():
         return True
-    return (Path(site) / "data" / "notices" / f"{doc_id}.json").is_file()
+    folder = Path(site) / "data" / "notices"
+    return (folder / f"{doc_id}.json.gz").is_file() or (folder / f"{doc_id}.json").is_file()  # .gz since issue 29
 
 
 def owner_gaps(owners: dict[str, str], lock: dict[str, dict[str, str]], ids_path: Path,

@@ -16,7 +16,8 @@ folder of them) cites the archive two ways, and both are found:
   (seed 002, cited by the title of the plan it issues, as its page copies it), a version
   (``《…》（2007年通过）第十条``), the short title people write
   (``《专利法》第二十条``: the archive's title with 中华人民共和国 before
-  it), and 文号 (``国知发保字〔2021〕7号``, ``docnumber.DOCNO_RE`` /
+  it) -- found and parsed by ``search.citation.find`` (the parser of the
+  search box's and ``iparchive cite``'s citations) -- and 文号 (``国知发保字〔2021〕7号``, ``docnumber.DOCNO_RE`` /
   ``ORDER_RE``, spelled as ``normalise_doc_number`` spells them).
 
 Each is resolved against the built archive: the records
@@ -58,11 +59,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from .anchors import HISTORY_NAME, load_history, load_lock, load_redirects
+from .anchors import HISTORY_NAME, load_history, load_lock, load_redirects, read_archive
 from .docnumber import DOCNO_RE, ORDER_RE, normalise_doc_number
 from .errors import SourceError
-from .numerals import cn_int
 from .siteurl import recorded_site_url
+from search import citation
+from search.citation import Cite
 
 __all__ = ["Archive", "Citation", "MemoFile", "STATUSES", "EXIT_BY_STATUS", "MEMO_SUFFIXES", "check_files",
            "read_memo", "find_citations", "fix_copy", "format_table", "report_json", "exit_code", "MemoError"]
@@ -109,14 +111,15 @@ class Archive:
     def __init__(self, root: Path):
         self.root = Path(root)
         src = self.root / "source_texts"
-        archive = next((p for p in (self.root / "site" / "data" / "archive.json",
-                                    self.root / "docs" / "data" / "archive.json") if p.is_file()), None)
-        if archive is None:
-            raise MemoError(self.root / "site", "文库尚未构建（缺少 site/data/archive.json），请先运行 iparchive build")
+        # archive.json.gz since issue 29 (anchors.read_archive; an older site's archive.json too)
+        folder = next((p for p in (self.root / "site" / "data", self.root / "docs" / "data")
+                       if (p / "archive.json.gz").is_file() or (p / "archive.json").is_file()), None)
+        if folder is None:
+            raise MemoError(self.root / "site", "文库尚未构建（缺少 site/data/archive.json.gz），请先运行 iparchive build")
         try:
-            data = json.loads(archive.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise MemoError(archive, f"无法读取文库数据：{e}") from None
+            data = read_archive(folder)
+        except (OSError, ValueError, EOFError) as e:
+            raise MemoError(folder / "archive.json.gz", f"无法读取文库数据：{e}") from None
         built = recorded_site_url(self.root / "search" / "index")
         self.site_url = (data.get("site_url") or built or "").rstrip("/")
         self.docs: dict[str, DocRecord] = {}
@@ -421,8 +424,7 @@ class Citation:
     new_text: Optional[str] = None
     superseded_by: Optional[dict] = None
     notes: list[str] = field(default_factory=list)  # shown under the row
-    title: Optional[str] = None  # a textual citation's 《title》 and printed version
-    version: Optional[str] = None
+    cite: Optional[Cite] = None  # a textual citation as parsed (search/citation.py): 《title》, version, clause
 
     @property
     def label(self) -> str:
@@ -431,13 +433,6 @@ class Citation:
 
 NOTICE_PATH_RE = re.compile(r"(?:^|/)notices/([A-Za-z0-9][\w.-]*?)\.html$")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
-NUM = r"[一二三四五六七八九十百千零〇两\d]+"
-TEXT_CITE_RE = re.compile(
-    r"《(?P<title>[^《》\n]{2,80})》(?:[（(](?P<version>\d{4}年[^）)\n]{1,8})[）)])?"
-    rf"(?:(?:[（(][^）)\n]{{1,30}}[）)])?(?:(?P<art>第(?P<n>{NUM})条(?:之(?P<sub>[一二三四五六七八九十]+))?)"
-    rf"(?:第(?P<p>{NUM})款)?(?:第?[（(](?P<i>{NUM})[）)]项|第(?P<i2>{NUM})项)?"
-    r"|(?P<sec>[一二三四五六七八九十]+)[（(](?P<item>[一二三四五六七八九十]+)[）)]))?")
-
 
 def archive_link(url: str, archive: Archive) -> Optional[tuple[str, str]]:
     """(doc id, clause id) if ``url`` points into the archive: its canonical
@@ -454,22 +449,6 @@ def archive_link(url: str, archive: Archive) -> Optional[tuple[str, str]]:
     if canonical or local or relative or doc_id in archive.docs:
         return doc_id, frag
     return None
-
-
-def _clause_id_of(m: re.Match) -> Optional[str]:
-    if m.group("sec"):  # a notice's 二（三）: s2-3
-        return f"s{cn_int(m.group('sec'))}-{cn_int(m.group('item'))}"
-    if not m.group("art"):
-        return None
-    cid = f"art-{cn_int(m.group('n'))}"
-    if m.group("sub"):
-        cid += f"-{cn_int(m.group('sub'))}"
-    if m.group("p"):
-        cid += f"-p{cn_int(m.group('p'))}"
-    item = m.group("i") or m.group("i2")
-    if item:
-        cid += f"-i{cn_int(item)}"
-    return cid
 
 
 def _clause_in(doc: DocRecord, cid: str) -> Optional[str]:
@@ -496,15 +475,15 @@ def find_citations(memo: MemoFile, archive: Archive) -> list[Citation]:
         where = memo.places[k] if memo.places else f"第{k + 1}{memo.unit_name}"
         near = linked_docs.get(k, set())
         spans: list[tuple[int, int]] = []
-        for m in TEXT_CITE_RE.finditer(text):
-            cands = archive.by_title.get(_title_key(m.group("title")), [])
+        for m, cite in citation.find(text):
+            cands = archive.by_title.get(_title_key(cite.title), [])
             if cands and any(c.id in near for c in cands):
                 continue  # the paragraph links the document: the link is the citation
-            if not m.group("art") and not m.group("sec") and not cands:
+            cid = cite.clause_id()
+            if not cid and not cands:
                 continue  # a title alone that the archive does not hold: not a citation to check
             spans.append(m.span())
-            out.append(Citation("text", where, m.group(0), clause_id=_clause_id_of(m),
-                                title=m.group("title"), version=m.group("version")))
+            out.append(Citation("text", where, m.group(0), clause_id=cid, cite=cite))
         for rx in (DOCNO_RE, ORDER_RE):
             for m in rx.finditer(text):
                 if any(a <= m.start() < b for a, b in spans):
@@ -548,7 +527,7 @@ def resolve(c: Citation, archive: Archive, day: Optional[str]) -> Citation:
             return c
         c.doc_id = archive.version_at(cands, day).id if len(cands) > 1 else cands[0].id
     elif c.kind == "text":
-        title, version = c.title or "", c.version
+        title, version = (c.cite.title, c.cite.version) if c.cite else ("", None)
         cands = archive.by_title.get(_title_key(title), [])
         if not cands:
             c.status, c.message = "external", f"文库未收录《{title}》"
@@ -715,7 +694,9 @@ def format_table(reports: list[FileReport], archive: Archive) -> str:
 def report_json(reports: list[FileReport], archive: Archive) -> dict:
     def cite(c: Citation) -> dict:
         d = asdict(c)
-        d["status_label"] = c.label
+        d.pop("cite")  # the JSON keeps its fields: a textual citation's 《title》 and printed version
+        d.update(title=c.cite.title if c.cite else None, version=c.cite.version if c.cite else None,
+                 status_label=c.label)
         return d
 
     return {"schema": JSON_SCHEMA, "archive": str(archive.root), "site_url": archive.site_url or None,

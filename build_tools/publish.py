@@ -74,7 +74,7 @@ from .models import Notice, Problem
 from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
 from .write import GENERATED_DIRS, linkcheck, mkbuild
 from .write.linkcheck import isolate
-from .write.search_pages import read_common_chars, shard_count, write_shard_pages
+from .write.search_pages import search_chars, shard_count, write_shard_pages
 
 LOCK_NAME = "build.lock"
 
@@ -367,7 +367,7 @@ class SiteBuild:
             return False
         self._t_browser = time.perf_counter()
         src = self.paths.cache / "pagefind-src"
-        n = shard_count(len(notices))
+        n = shard_count(len(notices), search_chars(notices))
         # the pages are written by a forked child, beside the write stage (both only read the notices);
         # in the job's thread they took the build process's lock on Python from the write stage
         self.pages = Forked("检索页写出", write_shard_pages, notices, src, n, digests).start()
@@ -394,8 +394,7 @@ class SiteBuild:
         job = self.shards
         try:
             job.wait()
-            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp,
-                                            common=read_common_chars(self.paths.cache / "pagefind-src"))
+            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp)
         finally:
             self.timings["pagefind"] = time.perf_counter() - self._t_browser
             self.timings["pagefind_shards"] = job.shards

@@ -43,14 +43,14 @@ FORK_INDEX_MIN = 1000  # documents: the CLI index is built in a forked child bes
 
 LARGE_CLAUSES = 5000  # clauses: above it the site searches with Pagefind (≈ 7 MB of Material index, ~2 s)
 SEARCH_BACKEND_THRESHOLD = 10_000  # CLI index records: above it backend "auto" picks tantivy over Whoosh
-PAGEFIND_SHARD_DOCS = 1200  # documents a Pagefind shard (large archives)
+PAGEFIND_SHARD_DOCS = 700  # documents a Pagefind shard (large archives; write/search_pages.py says why 700)
 PAGEFIND_CHANGES_PERCENT = 5  # changed pages per 100 of a shard carried by the changes bundle before a re-index
 # Listing pages (document list, region/year/type/status pages, timelines) hold this many entries a page
 # (issue 29: one list of every document was 6.4 MB at 5x); page 1 keeps the listing's old URL.  An entry is
 # ~0.4-1.2 KB of HTML, so a page stays well under LIST_PAGE_BYTES with the site's chrome.
 LIST_PAGE_SIZE = 300
 LIST_PAGE_BYTES = 500_000  # the bound a listing page's HTML must stay under (tests, benchmarks)
-THEME_PAGE_BUDGET = 400_000  # bytes of clause HTML per theme page (the page stays < ~1 MB): longer themes split
+THEME_PAGE_BUDGET = 400_000  # UTF-8 bytes of clause HTML per theme page (the page stays < LIST_PAGE_BYTES): longer themes split
 TANTIVY_HEAP_BYTES = 256_000_000  # the tantivy index writer's memory (split between its threads)
 TANTIVY_THREADED_RECORDS = 20_000  # records: tantivy indexes with one thread per core from here
 SERVE_CACHE_BYTES = 64 * 1024 * 1024  # gzipped bodies 'iparchive serve' keeps in memory (least recently used out)

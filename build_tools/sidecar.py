@@ -55,7 +55,7 @@ import yaml
 
 from .errors import SourceError
 from .limits import SIDECAR_BYTES, read_regular
-from .model.checks import CONTROL_RE, check_date, check_url, short, text_problem
+from .model.checks import CONTROL_RE, check_date, short, text_problem
 from .model.fields import FIELDS, missing_label
 from .models import Notice
 

@@ -33,7 +33,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, TextIO
 
 from build_tools.docnumber import normalise_doc_number
 from build_tools.numerals import cn_int, int_cn
@@ -43,8 +43,8 @@ from . import where
 if TYPE_CHECKING:  # the query path (iparchive search) never loads the models
     from build_tools.models import Notice
 
-__all__ = ["TABLE_NAME", "SCRIPT_NAME", "SCHEMA", "Cite", "Hit", "citation_table", "write_table", "write_script",
-           "load_table", "parse",
+__all__ = ["TABLE_NAME", "SCRIPT_NAME", "SCHEMA", "IN_TEXT", "Cite", "Hit", "citation_table", "write_table",
+           "write_script", "load_table", "parse", "find",
            "resolve", "add_parser", "main"]
 
 TABLE_NAME = "citations.json"
@@ -58,9 +58,22 @@ _PART = re.compile(r"（(?:总则|附则|[^（）]{1,8}编)）$")
 _ART_ID = re.compile(r"^art-(\d+)(?:-(\d+))?(?:-p(\d+))?")
 
 
+# a citation inside running text (a memo's paragraph, build_tools/memo.py):
+# 《中华人民共和国专利法》（2020年修正）第七十一条第二款第（三）项, 《…》第十条之一,
+# a notice's clause 《…》二（三）, or the 《title》 alone
+_NUM_RUN = r"[一二三四五六七八九十百千零〇两\d]+"
+IN_TEXT = re.compile(
+    r"《(?P<title>[^《》\n]{2,80})》(?:[（(](?P<version>\d{4}年[^）)\n]{1,8})[）)])?"
+    rf"(?:(?:[（(][^）)\n]{{1,30}}[）)])?(?:(?P<art>第(?P<n>{_NUM_RUN})条(?:之(?P<sub>[一二三四五六七八九十]+))?)"
+    rf"(?:第(?P<p>{_NUM_RUN})款)?(?:第?[（(](?P<i>{_NUM_RUN})[）)]项|第(?P<i2>{_NUM_RUN})项)?"
+    r"|(?P<sec>[一二三四五六七八九十]+)[（(](?P<item>[一二三四五六七八九十]+)[）)]))?")
+
+
 @dataclass
 class Cite:
-    """A parsed citation: a name with an article (numbers), or a 文号, or a name."""
+    """A parsed citation: a name with an article (numbers), or a 文号, or a
+    name; found in running text (``find``) also the title as printed, the
+    version printed after it and a notice's section (二（三） -> (2, 3))."""
 
     name: str = ""
     article: Optional[int] = None
@@ -68,6 +81,20 @@ class Cite:
     para: Optional[int] = None
     item: Optional[int] = None
     doc_number: Optional[str] = None
+    title: str = ""
+    version: Optional[str] = None
+    section: Optional[tuple[int, int]] = None
+
+    def clause_id(self) -> Optional[str]:
+        """The clause id it names as written (``art-63-p2-i3``, ``art-10-1``,
+        ``s2-3``), None for a document; whether the document has it is the
+        caller's to check (a 第一款 of a one-paragraph article is ``art-X``)."""
+        if self.section:
+            return f"s{self.section[0]}-{self.section[1]}"
+        if self.article is None:
+            return None
+        return (f"art-{self.article}" + (f"-{self.sub}" if self.sub else "") + (f"-p{self.para}" if self.para else "")
+                + (f"-i{self.item}" if self.item else ""))
 
 
 @dataclass
@@ -194,6 +221,15 @@ def parse(query: str) -> Optional[Cite]:
     if "《" in query or re.search(r"(?:法|条例|规定|办法|细则|解释|决定)$", q):
         return Cite(_fold(q))
     return None
+
+
+def find(text: str) -> Iterator[tuple[re.Match, Cite]]:
+    """Every 《…》 citation in running text (``IN_TEXT``), with what it names."""
+    for m in IN_TEXT.finditer(text):
+        sec = (_int(m.group("sec")), _int(m.group("item"))) if m.group("sec") else None
+        yield m, Cite(_fold(m.group("title")), _int(m.group("n")), _int(m.group("sub")), _int(m.group("p")),
+                      _int(m.group("i") or m.group("i2")), title=m.group("title"), version=m.group("version"),
+                      section=sec if sec and None not in sec else None)
 
 
 def _article_label(c: Cite) -> str:

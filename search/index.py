@@ -214,30 +214,12 @@ def build_index(
 
     meta = read_meta(index_dir)
     code = _code_key(base_url) if inputs is not None else ""
-    known_in = dict((meta or {}).get("inputs", {})) if meta and meta.get("code") == code else {}
-    known_docs, known_counts = dict((meta or {}).get("docs", {})), dict((meta or {}).get("counts", {}))
-    new: dict[str, tuple[str, Optional[list[IndexRecord]]]] = {}  # id -> (records hash, records still to write)
 
     def hashed(n: Notice) -> tuple[str, list[IndexRecord]]:
         recs = notice_records(n, base_url)
         return records_hash(recs), recs
 
-    byid: dict[str, Notice] = {}
-    counts: dict[str, int] = {}
-    keys: dict[str, str] = {}
-    todo: list[str] = []  # documents whose records must be made (and hashed)
-    for n in notices:
-        if n.id in byid:
-            raise ValueError(f"重复的文件编号：{n.id}")
-        byid[n.id] = n
-        key = (inputs or {}).get(n.id)
-        if key:
-            keys[n.id] = key
-        if key and known_in.get(n.id) == key and n.id in known_docs and n.id in known_counts:
-            new[n.id], counts[n.id] = (known_docs[n.id], None), known_counts[n.id]
-            continue
-        new[n.id], counts[n.id] = ("", None), record_count(n)
-        todo.append(n.id)
+    byid, new, counts, keys, todo = _sort_out(notices, inputs or {}, meta, code)
 
     current = (meta or {}).get("backend", "whoosh") if meta else None
     name = choose_backend(backend, sum(counts.values()), current)
@@ -284,26 +266,43 @@ def build_index(
             userdict=userdict,
             progress=progress,
         )
-        _write_meta(
-            index_dir,
-            {
-                "schema": SCHEMA_VERSION,
-                "tokenizer": tid,
-                "backend": name,
-                "records": stats.records,
-                "base_url": base_url,
-                "docs": {d: h for d, (h, _) in sorted(new.items())},
-                "counts": dict(sorted(counts.items())),
-                "code": code,
-                "inputs": dict(sorted(keys.items())),
-            },
-        )
+        _write_meta(index_dir, {"schema": SCHEMA_VERSION, "tokenizer": tid, "backend": name, "records": stats.records,
+                                "base_url": base_url, "docs": {d: h for d, (h, _) in sorted(new.items())},
+                                "counts": dict(sorted(counts.items())), "code": code,
+                                "inputs": dict(sorted(keys.items()))})
     else:  # nothing to do: neither Whoosh nor tantivy is imported
         stats.records = meta["records"] if "records" in meta else mod.count(index_dir)
     write_table(byid.values(), index_dir / TABLE_NAME)  # issue 25: typed citations (search/citation.py)
     stats.documents = len(new)
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def _sort_out(notices: Iterable[Notice], inputs: dict[str, str], meta: Optional[dict], code: str):
+    """Which documents' records must be made: -> (id -> notice, id -> (records
+    hash or "", None), id -> record count, id -> input digest, ids to make).
+    A document whose input digest and the code key equal those the index
+    recorded keeps its recorded hash and count.  ValueError on a repeated id."""
+    known_in = dict((meta or {}).get("inputs", {})) if meta and meta.get("code") == code else {}
+    known_docs, known_counts = dict((meta or {}).get("docs", {})), dict((meta or {}).get("counts", {}))
+    byid: dict[str, Notice] = {}
+    new: dict[str, tuple[str, Optional[list[IndexRecord]]]] = {}  # id -> (records hash, records still to write)
+    counts: dict[str, int] = {}
+    keys: dict[str, str] = {}
+    todo: list[str] = []
+    for n in notices:
+        if n.id in byid:
+            raise ValueError(f"重复的文件编号：{n.id}")
+        byid[n.id] = n
+        key = inputs.get(n.id)
+        if key:
+            keys[n.id] = key
+        if key and known_in.get(n.id) == key and n.id in known_docs and n.id in known_counts:
+            new[n.id], counts[n.id] = (known_docs[n.id], None), known_counts[n.id]
+            continue
+        new[n.id], counts[n.id] = ("", None), record_count(n)
+        todo.append(n.id)
+    return byid, new, counts, keys, todo
 
 
 def _code_key(base_url: str) -> str:

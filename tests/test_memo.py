@@ -30,6 +30,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from build_tools import memo as memo_mod
+from build_tools.write.downloads import read_record_file
 from conftest import LAWREF, SHARED
 from support.archive_copy import copy_archive
 
@@ -68,7 +69,7 @@ def archive(tmp_path_factory) -> dict:
     assert first.returncode in (0, 1), first.stderr[-3000:]
     # what happens next: two clauses corrected, one article gone with a redirect
     src = root / "source_texts"
-    old_jilin = json.loads((root / "site/data/notices" / f"{JILIN}.json").read_text("utf-8"))
+    old_jilin = json.loads(read_record_file(root / "site/data/notices" / f"{JILIN}.json.gz"))
     jilin_s2_2 = _find(old_jilin["clauses"], "s2-2")["text"]
     # 昆明's plan (2022—2025年) has ended: its clauses are 已失效 (推定) whatever else changed
     _edit(src / "002_f819ad9b31b3e7a6.txt", "持续加强知识产权行政司法保护", "持续加强知识产权行政司法保护（本句为更正后新增）")
@@ -79,7 +80,7 @@ def archive(tmp_path_factory) -> dict:
     (src / "redirects.yml").write_text(f"{COPYRIGHT}:\n  art-67: art-66\n", encoding="utf-8")
     second = _cli("build", "--quiet", "--site-url", SITE, cwd=root)
     assert second.returncode in (0, 1), second.stderr[-3000:]
-    expired = json.loads((root / "site/data/notices" / f"{ids['expired']}.json").read_text("utf-8"))
+    expired = json.loads(read_record_file(root / "site/data/notices" / f"{ids['expired']}.json.gz"))
     assert "失效" in expired["validity"]
     return {"root": root, "old_2007": ids["2007"], "new_2022": ids["2022"], "jilin_old_text": jilin_s2_2,
             "expired": ids["expired"], "expired_clause": expired["clauses"][-1]["id"]}
@@ -290,10 +291,10 @@ def test_the_archive_s_own_word_downloads_check_clean(archive):
     folder = archive["root"] / "site" / "data" / "notices"
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     _, out = _check(archive["root"], *sorted(folder.glob("*.docx")), extra=("--since", tomorrow))
-    assert len(out["files"]) == len(list(folder.glob("*.json")))
+    assert len(out["files"]) == len(list(folder.glob("*.json.gz")))  # one record each (gzipped: issue 29)
     for f in out["files"]:
         doc_id = Path(f["file"]).stem
-        record = json.loads((folder / f"{doc_id}.json").read_text("utf-8"))
+        record = json.loads(read_record_file(folder / f"{doc_id}.json.gz"))
         ended = any(w in (record.get("validity") or "") for w in ("废止", "失效"))  # 达州's 有效期, 昆明's plan period
         want = "superseded" if doc_id == archive["old_2007"] else "repealed" if ended else "ok"
         links = [c for c in f["citations"] if c["kind"] == "link"]

@@ -17,8 +17,10 @@ from lxml import html as lxml_html
 from build_tools.enrich import enrich_all
 from build_tools.pipeline import load_documents
 from build_tools.siteurl import SITE_URL_ENV, SiteUrlAction, site_url_setting
+from build_tools.anchors import read_archive
 from build_tools.write import write_docs
 from build_tools.write.common import LOCAL_COPY_BUILD_NOTE, type_family
+from build_tools.write.downloads import markdown_file, read_record_file, text_file, text_on_demand
 from build_tools.write.pages import gbt_prefix, outline_entries
 from factories import clause, notice
 from support.loaders import real_notices
@@ -132,7 +134,7 @@ def test_doc_types_fold_into_one_vocabulary(govcn):
     assert (docs / "tags" / "type" / "han.md").read_text(encoding="utf-8").count('<li><a href="../../notices/') == 8
     guide = next(n for n in notices if n.doc_type == "指导意见")
     assert _card(_page(docs, guide.id))["文种"] == "意见（原文作“指导意见”）"
-    record = json.loads((docs / "data" / "notices" / f"{guide.id}.json").read_text(encoding="utf-8"))
+    record = json.loads(read_record_file(docs / "data" / "notices" / f"{guide.id}.json.gz"))
     assert record["doc_type"] == "指导意见" and record["doc_type_normalised"] == "意见"
 
 
@@ -245,7 +247,7 @@ def test_site_url_reaches_pages_archive_feed_and_downloads(seed_docs):
     km = _by_source(byid, "002_")
     assert f'data-url="{URL}/notices/{km.id}.html"' in _page(docs, km.id)
     assert "data-local-copy" not in _page(docs, km.id) and stats.site_url == URL
-    archive = json.loads((docs / "data" / "archive.json").read_text(encoding="utf-8"))
+    archive = read_archive(docs / "data")
     assert archive["site_url"] == URL
     doc = next(d for d in archive["documents"] if d["id"] == km.id)
     def walk(cs):
@@ -257,7 +259,8 @@ def test_site_url_reaches_pages_archive_feed_and_downloads(seed_docs):
     assert s23["url"] == f"{URL}/notices/{km.id}.html#s2-3"
     feed = (docs / "data" / "feed.xml").read_text(encoding="utf-8")
     assert f'href="{URL}/notices/{km.id}.html"' in feed
-    assert f"永久链接：{URL}/notices/{km.id}.html" in (docs / "data" / "notices" / f"{km.id}.txt").read_text(encoding="utf-8")
+    # the TXT and Markdown downloads are made in the browser with the header lines the page carries (issue 29)
+    assert f"永久链接：{URL}/notices/{km.id}.html" in text_file(km, URL) and f"永久链接：{URL}/notices/{km.id}.html" in _page(docs, km.id)
 
 
 def test_without_site_url_the_build_says_so_once(seeds, tmp_path, monkeypatch, capsys):
@@ -268,7 +271,7 @@ def test_without_site_url_the_build_says_so_once(seeds, tmp_path, monkeypatch, c
     km = next(n for n in notices if n.source_file.startswith("002_"))
     md = _page(tmp_path / "docs", km.id)
     assert 'data-local-copy="本地副本链接，仅本机可用"' in md and f'data-url="{km.id}.html"' in md
-    assert json.loads((tmp_path / "docs" / "data" / "archive.json").read_text(encoding="utf-8"))["site_url"] is None
+    assert read_archive(tmp_path / "docs" / "data")["site_url"] is None
 
 
 # ------------------------------------------------------------------ downloads
@@ -277,9 +280,11 @@ def test_downloads_of_every_seed(seed_docs):
     byid, docs, _ = seed_docs
     for n in byid.values():
         base = docs / "data" / "notices" / n.id
-        txt = base.with_suffix(".txt").read_text(encoding="utf-8")
+        txt = text_file(n, URL)  # a file only when the browser cannot make it from the record (issue 29)
         assert n.body.strip() in txt and txt.startswith(n.title + "\n")
-        md = Path(f"{base}.md.txt").read_text(encoding="utf-8")
+        assert base.with_suffix(".txt").is_file() == (not text_on_demand(n))
+        assert not Path(f"{base}.md.txt").exists()
+        md = markdown_file(n, URL)
         assert md.startswith(f"# {n.title}\n") and all(f'<a id="{c.id}"></a>' in md for c in n.walk())
         doc = Document(io.BytesIO(Path(f"{base}.docx").read_bytes()))
         paras = [p.text for p in doc.paragraphs]
@@ -292,10 +297,12 @@ def test_downloads_of_every_seed(seed_docs):
         assert any(p.startswith(f"生成日期：{datetime.date.today().isoformat()}") for p in paras)
         assert doc.core_properties.title == n.title
         assert Path(f"{base}.docx").stat().st_size < 40_000 + 60 * len(n.body)  # trimmed styles: ~10 KB + text
-        assert json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))["url"] == f"{URL}/notices/{n.id}.html"
+        assert json.loads(read_record_file(f"{base}.json.gz"))["url"] == f"{URL}/notices/{n.id}.html"
         page = _page(docs, n.id)
-        for ext, name in ((".txt", "txt"), (".md.txt", "md"), (".json", "json"), (".docx", "docx")):
+        for ext, name in ((".docx", "docx"),) + (() if text_on_demand(n) else ((".txt", "txt"),)):
             assert f'href="../data/notices/{n.id}{ext}" download="{n.id}.{name}"' in page
+        for name in ("md", "json") + (("txt",) if text_on_demand(n) else ()):  # made by site.js from the record
+            assert f'href="../data/notices/{n.id}.json.gz" data-make="{name}" download="{n.id}.{name}"' in page
 
 
 def test_word_files_are_rewritten_only_when_their_content_changes(seeds, tmp_path):

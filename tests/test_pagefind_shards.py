@@ -113,6 +113,8 @@ def test_shards_follow_a_stable_hash_of_the_id_and_the_archive_size(monkeypatch)
     monkeypatch.delenv(SHARD_ENV, raising=False)
     assert shard_count(1) == 1 and shard_count(search_pages.SHARD_DOCS) == 1
     assert shard_count(3490) == -(-3490 // search_pages.SHARD_DOCS)
+    # long texts get more shards: Pagefind's memory follows the text, not the count
+    assert shard_count(10, search_pages.SHARD_CHARS * 3 + 1) == 4 and shard_count(10, 100) == 1
     assert shard_of("govcn-041", 6) == 4 and shard_of("govcn-041", 12) == 10  # sha1, not the per-process hash()
     assert {shard_of(f"doc-{i}", 4) for i in range(40)} == {0, 1, 2, 3}
     monkeypatch.setenv(SHARD_ENV, "3")
@@ -126,8 +128,7 @@ def test_site_has_primary_bundle_index_only_shards_and_a_manifest(sharded):
     site, cache, n = sharded["paths"].site / "pagefind", sharded["paths"].cache, sharded["shards"]
     assert (site / "pagefind.js").is_file() and list(site.glob("wasm.*.pagefind"))
     manifest = json.loads((site / mkbuild.SHARD_MANIFEST).read_text())
-    assert manifest["shards"] == [f"s{k}/" for k in range(1, n)] and set(manifest) <= {"shards", "common"}
-    assert manifest.get("common", "") == search_pages.read_common_chars(cache / "pagefind-src")
+    assert manifest["shards"] == [f"s{k}/" for k in range(1, n)] and set(manifest) == {"shards"}
     for k in range(1, n):
         names = {p.name for p in (site / f"s{k}").iterdir()}
         assert names == {"pagefind-entry.json", "index", "filter", "fragment"} | {
@@ -336,7 +337,7 @@ def test_fewer_shards_remove_the_cache_of_the_others_and_an_empty_shard_has_no_b
     job = mkbuild.PagefindShards(src, cache, 2).start()
     job.wait()
     assert sorted(p.name for p in cache.iterdir()) == ["0", "1", mkbuild.PATCH]
-    assert ["0", "1"] == sorted(p.name for p in src.iterdir() if p.is_dir() and p.name != search_pages.CHAR_COUNTS_DIR)
+    assert ["0", "1"] == sorted(p.name for p in src.iterdir() if p.is_dir())
     assert job.reindexed == [0, 1]
     # shard-doc-8 and -9 alone: shard 1 of 3 empty, shard 2 primary
     search_pages.write_shard_pages(notices[8:10], src, 3)
@@ -520,28 +521,3 @@ def test_search_pages_are_made_again_only_when_their_inputs_change(tmp_path):
     search_pages.write_shard_pages(notices, fresh, 3)
     assert {p.relative_to(src).as_posix(): p.read_bytes() for p in src.glob("*/notices/*.html")} == \
         {p.relative_to(fresh).as_posix(): p.read_bytes() for p in fresh.glob("*/notices/*.html")}
-
-
-def test_common_characters_after_changes_are_those_of_a_cold_count(tmp_path, monkeypatch):
-    """``common_chars`` keeps counts per document: after one document
-    changed and one left, the totals and the list equal a count from
-    scratch (the seeds and the 43 govcn2019 pages, real text)."""
-    from collections import Counter
-    from build_tools.pipeline import load_documents
-
-    monkeypatch.setattr(search_pages, "COMMON_MIN", 200)
-    files = sorted((ROOT.parent / "shared" / "corpus" / "govcn2019").glob("*.html")) + source_files(ROOT / "source_texts")
-    notices = load_documents(files).notices
-    src, cold = tmp_path / "src", tmp_path / "cold"
-    search_pages.write_shard_pages(notices, src, 2)
-    victim = notices[3]
-    victim.clauses[0].text += "知识产权惩罚性赔偿制度"
-    gone = notices.pop(7)
-    search_pages.write_shard_pages(notices, src, 2)
-    search_pages.write_shard_pages(notices, cold, 2)
-    total = Counter()
-    for n in notices:
-        total.update(search_pages.han_counts(n))
-    want = "".join(ch for ch, k in sorted(total.items(), key=lambda x: (-x[1], x[0])) if k >= 200)
-    assert len(want) > 100 and gone.id not in {p.stem for p in src.glob("*/notices/*.html")}
-    assert search_pages.read_common_chars(src) == search_pages.read_common_chars(cold) == want

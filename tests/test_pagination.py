@@ -22,13 +22,15 @@ from build_tools.publish import run_mkdocs
 from build_tools.settings import LIST_PAGE_BYTES, LIST_PAGE_ENV, overridden
 from build_tools.write import linkcheck, write_docs
 from build_tools.write.common import page_file, pager, split_pages
+from build_tools.write import tags
 from build_tools.write.tags import region_pages
 from conftest import ROOT
 from factories import clause, notice
 from support.loaders import mixed_notices
 
 SMALL = 4  # entries a page in the paginated build
-LISTINGS = re.compile(r"^(notices/index|notices/page/\d+|tags/(region|year|type|status)/.*|generated/timeline.*|works/validity/.*)\.md$")
+LISTINGS = re.compile(r"^(notices/index|notices/page/\d+|tags/(region|year|type|status)/.*|tags/cited/(index|page/\d+|ext-[^/]+(/page/\d+)?)|generated/timeline.*"
+                      r"|works/(index|page/\d+)|works/validity/.*)\.md$")
 # a document's link in a list (raw HTML; the document list links "<id>.html" from notices/)
 LINK = re.compile(r'href="(?:\.\./)*(?:notices/)?([^"#/]+)\.html(#[^"]*)?"')
 PAGER = re.compile(r'<nav class="pager".*?</nav>')
@@ -97,10 +99,19 @@ def written(archive, tmp_path_factory):
     out = {}
     for name, size in (("whole", 10 ** 6), ("paged", SMALL)):
         docs = tmp_path_factory.mktemp(f"docs-{name}")
-        with overridden({LIST_PAGE_ENV: str(size)}):
+        # an external document cited from more than 2 documents: its own pages (tags.CITED_INLINE)
+        with overridden({LIST_PAGE_ENV: str(size)}), pytest.MonkeyPatch.context() as mp:
+            mp.setattr(tags, "CITED_INLINE", 2)
             stats = write_docs(notices, docs, related=enr, search="pagefind")
         out[name] = {f: (docs / f).read_text(encoding="utf-8") for f in stats.files if LISTINGS.match(f)}
     return out
+
+
+def _entries(page: str, md: str) -> int:
+    """Entries of a listing page: documents, works, external documents (a row)
+    or, on the pages of an external document cited from many, the citing
+    documents (their clauses)."""
+    return len(re.findall(r'<div class="doc-clauses"' if page.startswith("tags/cited/ext-") else r"<li[ >]|<tr data-", md))
 
 
 def _pages_of(first: str, pages: dict[str, str]) -> list[str]:
@@ -115,6 +126,9 @@ def test_every_listing_lists_the_same_documents_across_its_pages(written, archiv
     whole, paged = written["whole"], written["paged"]
     assert len(paged) > len(whole)
     assert any(p.startswith("works/validity/") and "/page/" in p for p in paged)  # validity lists too (772 KB at 1x)
+    assert len(_links(whole["tags/cited/index.md"])) > SMALL  # issue 29: the cited list and the work index too
+    assert any(re.fullmatch(r"tags/cited/ext-[^/]+\.md", p) for p in paged)  # cited from many: pages of its own
+    assert page_file("tags/cited/index.md", 2) in paged and "works/index.md" in paged
     firsts = [p for p in whole if "/page/" not in p]
     covered = set()
     for first in firsts:
@@ -123,9 +137,9 @@ def test_every_listing_lists_the_same_documents_across_its_pages(written, archiv
         moved = _pages_of("tags/region/unknown.md", paged) if first == "tags/region/index.md" else []
         links = Counter(m for p in pages + moved for m in _links(paged[p]))
         assert links == Counter(_links(whole[first])), first  # every entry once, nothing lost or added
-        assert len(_links(whole[first])) <= SMALL or len(pages) > 1, first
+        assert _entries(first, whole[first]) <= SMALL or len(pages) > 1, first
         for k, p in enumerate(pages, 1):
-            items = len(re.findall(r"<li[ >]|<tr data-", paged[p]))
+            items = _entries(p, paged[p])
             assert items <= SMALL, (p, items)
             if len(pages) > 1:
                 assert f"第 {k}/{len(pages)} 页" in paged[p], p
@@ -144,7 +158,8 @@ def test_every_listing_lists_the_same_documents_across_its_pages(written, archiv
 def site(archive, tmp_path_factory):
     notices, enr = archive
     paths = staged_paths(ROOT, tmp_path_factory.mktemp("paged-site"))
-    with overridden({LIST_PAGE_ENV: str(SMALL)}):
+    with overridden({LIST_PAGE_ENV: str(SMALL)}), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tags, "CITED_INLINE", 2)  # the "all citing documents" links and pages are link-checked too
         write_docs(notices, paths.docs, related=enr, search="pagefind")
     run_mkdocs(ROOT, paths.site, config=paths.config, search="pagefind")
     return paths.site

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -15,6 +16,7 @@ from docx.oxml.ns import qn
 from build_tools.write.downloads import DOCX_HEADINGS, word_bookmark, write_document_downloads
 from build_tools.write.pages import gbt_prefix
 from support.loaders import real_notices
+from conftest import ROOT
 
 SITE = "https://ipa.example.org/archive"
 
@@ -113,3 +115,110 @@ def test_the_card_and_the_dates_on_top(written):
         assert headings[:2] == ["引用信息", "正文"]
     laws = [n for n, _ in written[SITE].values() if n.kind == "law"]
     assert any(n.date_effective for n in laws)  # the card shows at least one 施行日期
+
+
+# ------------------------------------------------------------------ TXT and Markdown made in the browser (issue 29)
+
+def test_python_whitespace_of_strip_is_the_one_site_js_strips():
+    """``clause_text`` and site.js strip str.strip()'s whitespace, no other
+    (JS trim() also strips U+FEFF and keeps U+001C-U+001F)."""
+    import sys
+
+    from build_tools.write.downloads import PY_SPACE
+
+    assert set(PY_SPACE) == {chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()}
+    js = (ROOT / "overrides/assets/iparchive/site.js").read_text(encoding="utf-8")
+    assert r'var SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";' in js
+    heads = re.search(r"var HEADINGS = \[([^\]]*)\]", js).group(1)
+    assert set(re.findall(r'"(\w+)"', heads)) == set(DOCX_HEADINGS)
+
+
+def test_text_is_a_file_only_where_the_clauses_do_not_give_it_back():
+    """On the mixed real archive: the browser's TXT is the clauses' text; where
+    that is not the body byte for byte (run-in items split off one line) the
+    TXT is written as a file; the Markdown never is."""
+    from build_tools.write.downloads import clause_text, text_on_demand, written_files
+    from support.loaders import mixed_notices
+
+    notices = mixed_notices(29, 40)
+    made = [n for n in notices if text_on_demand(n)]
+    assert len(made) >= 0.9 * len(notices)
+    for n in notices:
+        files = written_files(n)
+        assert not any(f.endswith((".md", ".md.txt")) for f in files)
+        assert (f"data/notices/{n.id}.txt" in files) == (clause_text(n) != n.body.strip())
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    from support.site_build import shared_site
+
+    return shared_site(tmp_path_factory.getbasetemp() / "site-build")
+
+
+def _download(pg, link) -> bytes:
+    with pg.expect_download(timeout=15000) as info:
+        link.click()
+    return Path(info.value.path()).read_bytes()
+
+
+@pytest.mark.browser
+def test_every_download_of_every_page_in_chromium(built_site, page):
+    """Each document's page over http: every clause's ¶ link (made by site.js); TXT and Markdown made by site.js are
+    byte for byte text_file / markdown_file (what was written as files before
+    issue 29); the JSON and Word files and a TXT kept as a file are the
+    site's bytes.  From file:// the made links say to use iparchive serve."""
+    from build_tools.serve import background_server
+    from build_tools.write.downloads import markdown_file, read_record_file, text_file, text_on_demand
+
+    site = built_site["site"]
+    httpd, base = background_server(site)
+    try:
+        checked = set()
+        for n in built_site["notices"]:
+            page.goto(f"{base}/notices/{n.id}.html")
+            # the ¶ link of every clause, made by site.js (issue 29), right after its label
+            links_of = page.eval_on_selector_all(
+                ".clause-head", "hs => hs.map(h => [h.id, (h.querySelector(':scope > .clause-label + a.headerlink')"
+                                " || {}).getAttribute ? h.querySelector(':scope > .clause-label + a.headerlink')"
+                                ".getAttribute('href') : null])")
+            assert links_of == [[c.id, "#" + c.id] for c in n.walk()], n.id
+            box = page.locator("p.downloads")
+            assert box.locator(".downloads-made").is_visible()
+            want = {f"{n.id}.txt": text_file(n, "").encode("utf-8"), f"{n.id}.md": markdown_file(n, "").encode("utf-8"),
+                    f"{n.id}.json": read_record_file(site / f"data/notices/{n.id}.json.gz") + b"\n",
+                    f"{n.id}.docx": (site / f"data/notices/{n.id}.docx").read_bytes()}
+            links = box.locator("a.download")
+            assert links.count() == 4, n.id
+            for k in range(4):
+                link = links.nth(k)
+                name = link.get_attribute("download")
+                assert (link.get_attribute("data-make") == "txt") == (name.endswith(".txt") and text_on_demand(n))
+                assert _download(page, link) == want[name], (n.id, name)
+                checked.add((n.id, name))
+        assert len(checked) == 4 * len(built_site["notices"])
+        assert not page.errors
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    n = built_site["notices"][0]
+    page.goto((site / f"notices/{n.id}.html").resolve().as_uri())
+    json_link = page.locator("p.downloads a.download", has_text="数据记录")
+    assert json_link.get_attribute("download") == f"{n.id}.json.gz"  # the record itself, compressed
+    assert _download(page, json_link) == (site / f"data/notices/{n.id}.json.gz").read_bytes()
+    page.locator("a[data-make=md]").click()
+    page.wait_for_function("() => !document.querySelector('.download-note').hidden")
+    assert "iparchive serve" in page.locator(".download-note").inner_text()
+    # a browser without DecompressionStream: the record itself, and a note for the others
+    page.add_init_script("delete window.DecompressionStream")
+    httpd, base = background_server(site)
+    try:
+        page.goto(f"{base}/notices/{n.id}.html")
+        json_link = page.locator("p.downloads a.download", has_text="数据记录")
+        assert _download(page, json_link) == (site / f"data/notices/{n.id}.json.gz").read_bytes()
+        page.locator("a[data-make=md]").click()
+        page.wait_for_function("() => !document.querySelector('.download-note').hidden")
+        assert "较新的浏览器" in page.locator(".download-note").inner_text()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
+from build_tools.anchors import read_archive
 from build_tools.models import Goal, Reference, Target
 from build_tools.enrich.themes import tag_clauses
 from build_tools.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
@@ -88,7 +90,8 @@ def test_rewrite_keeps_hand_written_pages_and_drops_stale_generated_ones(real, t
 
 def test_one_page_per_document_with_every_clause_anchor(site):
     """All 11 documents of source_texts/ (1,021 clauses): one page each, every
-    clause with its id, its ¶ link and its heading."""
+    clause with its id and its heading (its ¶ link is made by site.js:
+    test_word_download clicks none but counts them in Chromium)."""
     notices, docs, stats = site
     assert stats.notices == len(notices) == 11
     assert stats.clauses == sum(1 for n in notices for _ in n.walk()) == 1021
@@ -96,7 +99,6 @@ def test_one_page_per_document_with_every_clause_anchor(site):
         md = page(docs, n)
         for c in n.walk():
             assert f'id="{c.id}"' in md, (n.id, c.id)
-            assert f'href="#{c.id}"' in md, (n.id, c.id)
         # the copy buttons are made in the page by site.js (tests/test_browser.py clicks them)
         assert md.count('class="clause-head"') == sum(1 for _ in n.walk()), n.id
 
@@ -217,17 +219,27 @@ def test_theme_pages_list_every_tagged_clause(site):
 
 
 def test_external_document_pages_list_every_citing_clause(site):
-    """Every document the archive cites but does not hold (43 here) has a page
-    listing each citing clause."""
+    """Every document the archive cites but does not hold (43 here) has a
+    section (``#ext-…``) on the page of its key's group listing each citing
+    clause, linked from the cited list and from each citing clause; its old
+    page sends there (issue 29)."""
+    from build_tools.write.common import cited_group
+
     notices, docs, stats = site
     keys = {r.external_key for n in notices for r in n.references if r.external_key and not r.target_id}
     assert stats.external == len(keys) == 43
+    index = (docs / "tags" / "cited" / "index.md").read_text(encoding="utf-8")
     for key in keys:
-        text = (docs / "tags" / "cited" / f"{key}.md").read_text(encoding="utf-8")
+        text = (docs / "tags" / "cited" / f"{cited_group(key)}.md").read_text(encoding="utf-8")
+        section = re.search(f'<section class="cited-doc"><h2 id="{key}">.*?</section>', text, re.S).group(0)
+        assert f'href="{cited_group(key)}.html#{key}"' in index
+        stub = (docs / "tags" / "cited" / f"{key}.html").read_text(encoding="utf-8")
+        assert f'url={cited_group(key)}.html#{key}"' in stub
         for n in notices:
             for r in n.references:
                 if r.external_key == key:
-                    assert f"notices/{n.id}.html#{r.clause_id}" in text, (key, n.id, r.clause_id)
+                    assert f"notices/{n.id}.html#{r.clause_id}" in section, (key, n.id, r.clause_id)
+                    assert f'href="../tags/cited/{cited_group(key)}.html#{key}"' in page(docs, n)
 
 
 def test_a_reference_links_to_the_cited_clause_and_back(tmp_path):
@@ -245,16 +257,43 @@ def test_a_reference_links_to_the_cited_clause_and_back(tmp_path):
     assert "同地区" in bmd and 'href="../notices/nasty.html"' in bmd
     amd = (docs / "notices" / "nasty.md").read_text(encoding="utf-8")
     assert 'href="../notices/b.html#s1"' in amd  # 被引用
-    data = json.loads((docs / "data" / "archive.json").read_text(encoding="utf-8"))
+    data = read_archive(docs / "data")
     nasty = next(d for d in data["documents"] if d["id"] == "nasty")
     assert nasty["cited_by"][0]["source_id"] == "b"
+
+
+def test_the_gzipped_archive_is_the_records_as_written_and_unzips_to_the_archive_json_of_before(site):
+    """Issue 29: data/archive.json.gz holds each record file's own gzip member
+    (no recompression) and unzips (gzip, as zcat does) to exactly what
+    ``exports.dump_archive`` writes; no uncompressed archive.json is left."""
+    import gzip
+
+    from build_tools.write.downloads import read_record_file
+    from build_tools.write.exports import ARCHIVE_NAME
+
+    notices, docs, _ = site
+    raw = (docs / "data" / ARCHIVE_NAME).read_bytes()
+    assert not (docs / "data" / "archive.json").exists()
+    records = sorted((docs / "data" / "notices").glob("*.json.gz"))
+    assert len(records) == len(notices)
+    for f in records:
+        assert f.read_bytes() in raw  # the member as written
+        assert not read_record_file(f).endswith(b"\n") and b"\n" not in read_record_file(f)  # one line
+    text = gzip.decompress(raw).decode("utf-8")
+    heads = json.loads(text)
+    assert [d["id"] for d in heads["documents"]] == sorted(n.id for n in notices)
+    # each record one line of the documents list, as archive.json had them
+    lines = text.split("\n")
+    assert all(read_record_file(f).decode("utf-8") in lines[lines.index(' "documents": [') + 1:] or
+               read_record_file(f).decode("utf-8") + "," in lines for f in records)
+    assert text.endswith("\n ]\n}\n") and len(raw) < len(text.encode("utf-8")) / 3
 
 
 def test_archive_json_export_follows_its_schema(site):
     """All 11 documents: clause ids in reading order, permanent clause URLs,
     the schema's required keys, every reference exported."""
     notices, docs, _ = site
-    data = json.loads((docs / "data" / "archive.json").read_text(encoding="utf-8"))
+    data = read_archive(docs / "data")
     assert data["schema_version"] == SCHEMA_VERSION and data["count"] == len(notices)
     schema = json.loads((docs / "data" / "archive.schema.json").read_text(encoding="utf-8"))
     assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION
@@ -444,3 +483,24 @@ def test_document_lists_are_the_html_python_markdown_made_of_their_markdown(real
     assert "\n".join(lines[2:-2]) == want
     assert "&lt;script&gt;" in want and "<strong>征求意见稿</strong>" in want
     assert doc_list(page, docs, limit=3)[2:-2] == lines[2:6] + ["</ul>"] and doc_list(page, []) == []
+
+
+def test_page_squeeze_drops_indentation_only_where_it_does_not_show(site):
+    """mkdocs_hooks.squeeze (issue 29): the ASCII indentation after a line
+    break goes; pre, textarea, script and style keep theirs, and a full-width
+    space or no-break space starting a line is text and stays.  On every
+    generated page of the seeds the text outside tags is unchanged but for
+    that indentation."""
+    import re as re_
+
+    from build_tools.write.mkdocs_hooks import squeeze
+
+    html = ('<div>\n    <p>一</p>\n\n  <pre>a\n    b</pre>\n  <script>x\n   y</script>\n'
+            '<style>p {\n  color: red }</style>\n<p>\n\u3000\u3000第一条</p>\n\u00a0x<TEXTAREA>q\n  r</TEXTAREA>')
+    assert squeeze(html) == ('<div>\n<p>一</p>\n<pre>a\n    b</pre>\n<script>x\n   y</script>\n'
+                             '<style>p {\n  color: red }</style>\n<p>\n\u3000\u3000第一条</p>\n\u00a0x<TEXTAREA>q\n  r</TEXTAREA>')
+    _, docs, _ = site
+    for f in sorted(docs.rglob("*.md"))[:400]:
+        text = f.read_text(encoding="utf-8")
+        out = squeeze(text)
+        assert re_.sub(r"\n[ \t]+", "\n", re_.sub(r"\n\n+", "\n", text)) == re_.sub(r"\n\n+", "\n", out) or "<pre" in text, f

@@ -30,7 +30,7 @@ from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
 from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, site_url_setting, write_if_changed
-from .downloads import attachment_files, download_files, original_file, write_document_downloads
+from .downloads import attachment_files, original_file, record_path, write_document_downloads, written_files
 from .exports import SCHEMA_VERSION, document, write_exports
 from .feed import write_feed
 from .cite import cite_page
@@ -161,8 +161,7 @@ class DocumentJob:
     def outputs(self, n: Notice) -> list[str]:
         """docs-relative paths of what ``one(n)`` writes."""
         orig = original_file(n)
-        return [f"notices/{n.id}.md"] + [p for p, _, _ in download_files(n.id)] + [p for p, _, _ in attachment_files(n)] \
-            + ([orig[0]] if orig else [])
+        return [f"notices/{n.id}.md"] + written_files(n) + [p for p, _, _ in attachment_files(n)] + ([orig[0]] if orig else [])
 
     def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set]]:
         return fork_map(self.one, notices, workers, at_least=PARALLEL_MIN)
@@ -346,7 +345,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
         for n in todo:
             cache.record(n.id, own[n.id], made[n.id][1])
         # the .json download of each document holds its one-line record
-        records = {n.id: docs_dir / next(p for p in outputs[n.id][1:] if p.endswith(".json")) for n in notices}
+        records = {n.id: docs_dir / record_path(n.id) for n in notices}
         # archive.json (175 MB, mostly file I/O: the GIL is free) in a thread beside the feed and the listing child
         exports = pool.submit(write_exports, notices, docs_dir, site_url, cites, themes, records,
                               Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)

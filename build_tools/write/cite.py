@@ -101,5 +101,5 @@ def cite_page(notices: list[Notice], site_url: str, gbt_of) -> Pages:
             "- 每个文件页都可下载纯文本（TXT）、带条款编号的 Markdown、数据记录（JSON）和含引用信息的 Word 文档。",
             "- 打印文件页时不打印按钮和导航，保留条款标号，页脚印出本页永久地址和获取日期。", "",
             "## 批量引用与数据 {#data}", "",
-            "需要批量使用时，请下载 [archive.json](../data/archive.json)，格式说明见[数据与格式](../data.md)。", ""]
+            "需要批量使用时，请下载 [archive.json.gz](../data/archive.json.gz)（gzip 压缩，解压即 archive.json），格式说明见[数据与格式](../data.md)。", ""]
     return {CITE_PAGE: "\n".join(out) + "\n"}

@@ -115,6 +115,18 @@ def notice_path(doc_id: str) -> str:
     return f"notices/{doc_id}.html"
 
 
+def cited_group(key: str) -> str:
+    """The page (of 256) that holds an external document's section: the first
+    two hex digits of its key (``ext-0256b635`` -> ``02``), so its address
+    never moves (issue 29: one page each was ~10 KB of theme chrome a page)."""
+    return key[4:6] if re.fullmatch(r"ext-[0-9a-f]{8}", key) else "00"
+
+
+def cited_path(key: str) -> str:
+    """Site path and anchor of an external document (``tags/cited/02.html#ext-0256b635``)."""
+    return f"tags/cited/{cited_group(key)}.html#{key}"
+
+
 def rel(from_path: str, to_path: str) -> str:
     """Relative URL from site page ``from_path`` to site path ``to_path``.
 

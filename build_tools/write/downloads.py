@@ -4,10 +4,8 @@ For every document, four files a lawyer can take away:
 
 * ``<id>.txt`` — the normalised text (``Notice.body``, as the clause tree
   reproduces it) under a header with the citation and permanent address;
-* ``<id>.md.txt`` — Markdown with every clause id as an anchor
-  (``<a id="s2-3"></a>``), so a link ``#s2-3`` works in the copy too; the
-  page's link saves it as ``<id>.md`` (MkDocs would render a ``.md`` under
-  docs/ as a page, hence the served name);
+* ``<id>.md`` — Markdown with every clause id as an anchor
+  (``<a id="s2-3"></a>``), so a link ``#s2-3`` works in the copy too;
 * ``<id>.json`` — the document's record, the same object as in
   ``data/archive.json`` (``exports.document``);
 * ``<id>.docx`` — a Word file (python-docx's package), since memos are
@@ -21,6 +19,18 @@ For every document, four files a lawyer can take away:
   ends with a ¶ link), numbers apart from the text (「第一条　为了…」:
   lawrefbook laws print 「第一条为了…」, ``split_number``).
 
+Issue 29 (site bytes per document): the record is written gzipped
+(``<id>.json.gz``, 45 -> 9 KB a document on 354 real documents), and the
+JSON, TXT and Markdown downloads are made in the browser from it
+(``site.js``, ``madeDownloads``): the JSON is its text, the others the same
+bytes as :func:`text_file` and :func:`markdown_file`; the page carries
+their header lines (``data-head``).  The TXT and Markdown files were the
+clause text twice more (~32 KB a document).  Only a TXT the clauses do not give back byte for
+byte (run-in items split off one body line: 「…问题：一是…；二是…」,
+``cn-2005-89c3d8``, ``yunnan-nd-82fc80``; 3 of 115 documents) is still
+written as a file (:func:`text_on_demand`).  The Markdown is always made in
+the browser: it is built from the clauses alone.
+
 The Word file is rebuilt only when its content changes: the digest of its
 inputs is kept in the zip comment (python-docx stamps times into the
 package, so equal bytes cannot be compared).
@@ -29,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
 import hashlib
 import io
 import re
@@ -45,7 +56,7 @@ from ..models import Attachment, Notice
 from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, write_if_changed
 
 DOWNLOAD_DIR = "data/notices"
-DOCX_VERSION = "3"  # bump when the Word layout changes
+DOCX_VERSION = "5"  # bump when the Word layout changes
 # clause kinds printed as headings in the Word file (一、 sections, 第一章, 标题)
 DOCX_HEADINGS = {"heading": 1, "part": 1, "chapter": 1, "section": 2, "subchapter": 2, "attachment": 1}
 
@@ -58,13 +69,68 @@ def word_bookmark(clause_id: str) -> str:
     return (name if name[:1].isalpha() else "c_" + name)[:40]
 
 
+# kinds of the downloads made in the browser, and the name each is saved as
+ON_DEMAND = {"txt": ".txt", "md": ".md", "json": ".json"}
+# str.strip()'s whitespace (site.js strips the same characters: JS trim() differs on U+001C-U+001F, U+FEFF)
+PY_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
+           "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+RECORD_GZIP_LEVEL = 1  # 3.2 MB for 16 MB of records in 0.3 s; level 6: 2.8 MB in 1.1 s (354 real documents)
+
+
+def record_path(doc_id: str) -> str:
+    """Site-relative path of a document's JSON record, gzipped (the .json
+    download is made from it in the browser; archive.json is streamed from it)."""
+    return f"{DOWNLOAD_DIR}/{doc_id}.json.gz"
+
+
+def record_bytes(record: str) -> bytes:
+    """The record file: ``record`` (one line, no newline: ``exports.stream_archive``
+    puts the file as it is into archive.json.gz), gzipped with no name and no
+    time in its header (the same record gives the same bytes).  The JSON
+    download is this text and a newline (site.js)."""
+    return gzip.compress(record.encode("utf-8"), RECORD_GZIP_LEVEL, mtime=0)
+
+
+def read_record_file(path: Path) -> bytes:
+    """The JSON text of a record file (gzipped or, from older builds, plain)."""
+    data = Path(path).read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
 def download_files(doc_id: str) -> list[tuple[str, str, str]]:
-    """(site-relative path, file name to save as, Chinese label) per download."""
+    """(site-relative path, file name to save as, Chinese label) per download.
+    The TXT, Markdown and JSON are made in the browser from the gzipped JSON
+    record (the path given is the record's); :func:`written_files` says which
+    are files."""
     base = f"{DOWNLOAD_DIR}/{doc_id}"
-    return [(f"{base}.txt", f"{doc_id}.txt", "纯文本（TXT）"),
-            (f"{base}.md.txt", f"{doc_id}.md", "Markdown（含条款编号）"),
-            (f"{base}.json", f"{doc_id}.json", "数据记录（JSON）"),
+    return [(record_path(doc_id), f"{doc_id}.txt", "纯文本（TXT）"),
+            (record_path(doc_id), f"{doc_id}.md", "Markdown（含条款编号）"),
+            (record_path(doc_id), f"{doc_id}.json", "数据记录（JSON）"),
             (f"{base}.docx", f"{doc_id}.docx", "Word 文档（含引用信息）")]
+
+
+def clause_text(n: Notice) -> str:
+    """The text as the browser makes it from the record: every clause's text
+    stripped, the empty ones left out, one per line."""
+    return "\n".join(t for t in (c.text.strip(PY_SPACE) for c in n.walk()) if t)
+
+
+def text_on_demand(n: Notice) -> bool:
+    """Does the browser's TXT (:func:`clause_text`) give :func:`text_file`'s bytes?"""
+    return clause_text(n) == n.body.strip()
+
+
+def text_path(doc_id: str) -> str:
+    """Where a TXT the browser cannot make is written."""
+    return f"{DOWNLOAD_DIR}/{doc_id}.txt"
+
+
+def written_files(n: Notice) -> list[str]:
+    """Site-relative paths of the download files written for ``n``: its JSON
+    record, its Word file and, when the browser cannot make it, its TXT."""
+    return [record_path(n.id), f"{DOWNLOAD_DIR}/{n.id}.docx"] + ([] if text_on_demand(n) else [text_path(n.id)])
 
 
 def attachment_files(n: Notice) -> list[tuple[str, str, Attachment]]:
@@ -162,7 +228,11 @@ def markdown_file(n: Notice, site_url: str) -> str:
 # the body is written as WordprocessingML text: python-docx's add_paragraph
 # costs 1.1 s per 1,000 clauses (measured on 200 lawrefbook laws), ~400 s on
 # the 358,046 clauses of the whole corpus, against ~2 s this way.
-_DROP = ("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg")
+# parts Word does without (issue 29: the custom XML sample, web settings, app properties and
+# list numbering of python-docx's template, no style kept uses it; with styles.xml's latent
+# style table, ~4 KB of every file)
+_DROP = ("word/stylesWithEffects.xml", "docProps/thumbnail.jpeg", "customXml/item1.xml", "customXml/_rels/item1.xml.rels",
+         "customXml/itemProps1.xml", "word/webSettings.xml", "docProps/app.xml", "word/numbering.xml")
 _KEEP_STYLES = {"Normal", "Title", "Heading1", "Heading2", "Heading3", "Heading4", "Heading5", "Heading6",
                 "DefaultParagraphFont", "TableNormal", "NoList", "TitleChar", "Heading1Char", "Heading2Char",
                 "Heading3Char", "Heading4Char", "Heading5Char", "Heading6Char"}
@@ -183,6 +253,8 @@ def docx_package() -> tuple[dict[str, bytes], str, str]:
     for st in styles.findall(f"{{{_NS_W}}}style"):
         if st.get(f"{{{_NS_W}}}styleId") not in _KEEP_STYLES:
             styles.remove(st)
+    for latent in styles.findall(f"{{{_NS_W}}}latentStyles"):  # optional: Word's defaults for styles not defined
+        styles.remove(latent)
     parts["word/styles.xml"] = etree.tostring(styles, xml_declaration=True, encoding="UTF-8", standalone=True)
     for rels in ("_rels/.rels", "word/_rels/document.xml.rels"):
         tree = etree.fromstring(parts[rels])
@@ -374,13 +446,14 @@ def write_docx(path: Path, n: Notice, site_url: str, record: str, gbt: str) -> b
 
 
 def write_document_downloads(n: Notice, docs_dir: Path, site_url: str, record: str, gbt: str) -> list[Path]:
-    """One document's four downloads (``record``: its one-line JSON record,
-    ``exports.document``); the write stage calls it per document, in worker
-    processes on large archives."""
-    paths = [Path(docs_dir) / p for p, _, _ in download_files(n.id)]
-    txt, md, js, docx = paths
-    write_if_changed(txt, text_file(n, site_url))
-    write_if_changed(md, markdown_file(n, site_url))
-    write_if_changed(js, record + "\n")
+    """One document's download files (``record``: its one-line JSON record,
+    ``exports.document``; the TXT only when the browser cannot make it, the
+    Markdown always in the browser); the write stage calls it per document,
+    in worker processes on large archives."""
+    paths = [Path(docs_dir) / p for p in written_files(n)]
+    js, docx, *txt = paths
+    write_if_changed(js, record_bytes(record))
     write_docx(docx, n, site_url, record, gbt)
+    if txt:
+        write_if_changed(txt[0], text_file(n, site_url))
     return paths + write_attachment_files(n, docs_dir)

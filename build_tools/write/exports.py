@@ -1,4 +1,5 @@
-"""``data/archive.json``: the whole archive for reuse, schema-versioned.
+"""``data/archive.json.gz``: the whole archive for reuse, schema-versioned
+(gzipped since issue 29: ``ARCHIVE_NAME``; decompressed, the archive.json of before).
 
 Schema (documented in docs/data.md, machine-readable in
 ``data/archive.schema.json``), version ``SCHEMA_VERSION``::
@@ -17,6 +18,7 @@ Output is deterministic (sorted by id, no timestamps).
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -29,11 +31,15 @@ import xxhash
 from ..fsutil import file_digest, write_cache_bytes
 from ..model.fields import export_schema, metadata_record
 from ..models import Clause, Notice
+from .downloads import RECORD_GZIP_LEVEL, read_record_file
 from .common import ThemeIndex, notice_path, permanent_url, type_family, write_if_changed
 from .xrefs import Citing
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_NAME = "iparchive-archive"
+# issue 29: gzipped, one gzip member per record (the record files' own bytes, no recompression);
+# gunzip, zcat and Python's gzip read the members as one stream: the archive.json of before, byte for byte
+ARCHIVE_NAME = "archive.json.gz"
 
 
 def _clause(n: Notice, c: Clause, site_url: str, refs: dict, themes: ThemeIndex) -> dict:
@@ -176,12 +182,21 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
         def put(data: bytes) -> None:
             out.write(data)
             made.update(data)
-        put((text[:-2] + ',\n "documents": [\n').encode("utf-8"))
-        for k, f in enumerate(record_files):
-            if k:
-                put(b",\n")
-            put(f.read_bytes().rstrip(b"\n"))
-        put(b"\n ]\n}\n")
+        if dest.name.endswith(".gz"):  # issue 29: one gzip member per piece, the records' own as they are
+            put(_member(text[:-2] + ',\n "documents": [\n'))
+            comma = _member(",\n")
+            for k, f in enumerate(record_files):
+                if k:
+                    put(comma)
+                put(_record_member(f))
+            put(_member("\n ]\n}\n"))
+        else:
+            put((text[:-2] + ',\n "documents": [\n').encode("utf-8"))
+            for k, f in enumerate(record_files):
+                if k:
+                    put(b",\n")
+                put(read_record_file(f).rstrip(b"\n"))
+            put(b"\n ]\n}\n")
     if here and not (known and known.get("dest") == here) and here == made.hexdigest():
         tmp.unlink()  # dest already holds these bytes (no key for it yet, or edited back)
         written = False
@@ -196,6 +211,19 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
     return written
 
 
+def _member(text: str) -> bytes:
+    return gzip.compress(text.encode("utf-8"), RECORD_GZIP_LEVEL, mtime=0)
+
+
+def _record_member(f: Path) -> bytes:
+    """A record file as a gzip member holding its JSON line, no newline
+    (``downloads.record_bytes`` writes exactly that: its bytes are used as they are)."""
+    data = Path(f).read_bytes()
+    if data[:2] == b"\x1f\x8b" and not gzip.decompress(data).endswith(b"\n"):
+        return data
+    return gzip.compress(read_record_file(f).rstrip(b"\n"), RECORD_GZIP_LEVEL, mtime=0)
+
+
 def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
                   cited_by: dict[str, list[Citing]], themes: ThemeIndex,
                   record_files: Optional[dict[str, Path]] = None, key_file: Optional[Path] = None) -> list[Path]:
@@ -205,9 +233,10 @@ def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
     with ``key_file``)."""
     out = docs_dir / "data"
     out.mkdir(parents=True, exist_ok=True)
-    a = out / "archive.json"
+    a = out / ARCHIVE_NAME
+    (out / "archive.json").unlink(missing_ok=True)  # an older build's, uncompressed
     if record_files is None:
-        write_if_changed(a, dump_archive(archive(notices, site_url, cited_by, themes)))
+        write_if_changed(a, _member(dump_archive(archive(notices, site_url, cited_by, themes))))
     else:
         head = {k: v for k, v in archive(notices, site_url, cited_by, themes, documents=False).items()
                 if k != "documents"}

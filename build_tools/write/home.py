@@ -82,6 +82,6 @@ def home_page(notices: list[Notice], n_themes: int, n_external: int, search: str
         "鼠标移到条款上，点击“复制引用”得到引用文字和永久链接，例如“《…》（文号）二（三） 链接”；"
         "点击“GB/T 7714”得到符合 GB/T 7714-2015 的电子资源著录格式。详见[如何引用](generated/cite.md)。", "",
         "## 数据下载 {#data}", "",
-        "全部文件及条款树可下载为 [archive.json](data/archive.json)（格式说明见[数据与格式](data.md)），"
+        "全部文件及条款树可下载为 [archive.json.gz](data/archive.json.gz)（gzip 压缩，解压即 archive.json；格式说明见[数据与格式](data.md)），"
         "最新文件订阅：[Atom](data/feed.xml)。", ""]
     return "\n".join(lines) + "\n"

@@ -417,15 +417,14 @@ class PagefindShards:
             raise RuntimeError(self.error or "Pagefind 分片索引已取消")
 
 
-def pagefind_install_shards(cache: Path, shards: int, site: Path, common: str = "") -> int:
+def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
     """Put the cached bundles in the new site, hard-linked (copied across
     filesystems): the first shard whole at ``site/pagefind/`` (pagefind.js,
     the wasm, the worker), each other shard k's index files at
     ``site/pagefind/s<k>/``, the changes bundle's at ``site/pagefind/changes/``,
     and ``site/pagefind/iparchive-shards.json`` for the browser:
     ``{"shards": ["s1/", …, "changes/"], "drop": [page ids], "discount":
-    {filter: {value: pages}}, "common": "的人定…"}`` (``PagefindShards._patch``;
-    ``common``: ``search_pages.common_chars``).  A shard without pages has no
+    {filter: {value: pages}}}`` (``PagefindShards._patch``).  A shard without pages has no
     bundle and is left out.  Returns the number of files."""
     cache, dest = Path(cache), Path(site) / PAGEFIND_DIR
     shutil.rmtree(dest, ignore_errors=True)
@@ -447,8 +446,6 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path, common: str = 
         n += link_copy(bundle, dest / name, skip=skip)
         others.append(f"{name}/")
     manifest: dict = {"shards": others}
-    if common:
-        manifest["common"] = common
     if patch.get("drop"):
         manifest.update(drop=patch["drop"], discount=patch.get("discount") or {})
     atomic_write_text(dest / SHARD_MANIFEST, json.dumps(manifest, ensure_ascii=False))

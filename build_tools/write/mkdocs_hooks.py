@@ -25,6 +25,13 @@ links); it was rendered anew for every page, 15 % of ``mkdocs build``.
 Pages in the nav render it themselves.  ``IPARCHIVE_NAV_MEMO=0`` turns the
 memo off (tests/test_write_site.py builds both ways and compares every page).
 
+``on_post_page`` drops the indentation after each line break of a page
+(issue 29): Material's templates indent every line, ~10 KB of a page (9.8 KB
+a document on 354 real documents, 10 % of the site).  The ASCII whitespace
+after a line break goes, the break stays, so the page renders the same;
+``<pre>``, ``<textarea>``, ``<script>`` and ``<style>`` are left as they are
+(inline scripts are allowed by the hash of their bytes: escape_hooks).
+
 ``on_post_build`` rewrites Material's ``search/search_index.json`` with
 Chinese as UTF-8 instead of JSON backslash-u escapes (seeds: 858 KB -> 479 KB, the
 same JSON value), after the search plugin wrote it and before the offline
@@ -90,6 +97,29 @@ def on_page_content(html: str, page, **kwargs) -> str:
     if not blocks:
         return html
     return PLACEHOLDER.sub(lambda m: blocks[int(m.group(1))], html)
+
+
+KEEP_SPACE = re.compile(r"(<(pre|textarea|script|style)\b.*?</\2\s*>)", re.S | re.I)
+INDENT = re.compile(r"\n[ \t\r\n\f\v]+")  # ASCII only: U+3000 and U+00A0 after a line break are text
+
+
+def squeeze(html: str) -> str:
+    """``html`` with the ASCII whitespace after each line break dropped (the
+    break kept), outside ``pre``, ``textarea``, ``script`` and ``style``
+    (0.16 s for the 28 MB of HTML of 354 documents)."""
+    parts = KEEP_SPACE.split(html)
+    # split gives text, (whole element, tag name), text, ...
+    out = []
+    for k in range(0, len(parts), 3):
+        out.append(INDENT.sub("\n", parts[k]))
+        if k + 1 < len(parts):
+            out.append(parts[k + 1])
+    return "".join(out)
+
+
+@event_priority(-100)  # after every other hook's post_page (the CSP meta of escape_hooks)
+def on_post_page(output: str, page, config, **kwargs) -> str:
+    return squeeze(output)
 
 
 def on_nav(nav, config, files, **kwargs):

@@ -8,8 +8,8 @@ Markdown never processes the inside of those blocks, so ``<script>``,
 Each clause becomes::
 
     <div class="clause clause--item">
-    <h4 class="clause-head" id="s2-3"><span class="clause-label">二（三）</span>…
-      <a class="headerlink" href="#s2-3">¶</a></h4>
+    <h4 class="clause-head" id="s2-3"><span class="clause-label">二（三）</span>…</h4>
+    (site.js adds the ¶ link and the copy buttons to the heading)
     <div class="clause-text"><p>…</p></div>
     …children…
     </div>
@@ -45,9 +45,9 @@ from typing import Optional
 
 from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
-from .common import (LOCAL_COPY_NOTE, ThemeIndex, esc, find_clause, json_for_script, notice_path, permanent_url,
+from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import attachment_files, download_files, original_file
+from .downloads import ON_DEMAND, attachment_files, download_files, header_lines, original_file, text_on_demand, text_path
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -89,7 +89,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
             if r.target_clause:
                 href += "#" + r.target_clause
         elif r.external_key and r.external_key in external_ok:
-            href = rel(page, f"tags/cited/{r.external_key}.html")
+            href = rel(page, cited_path(r.external_key))
         elif works.ref_href(r, page):  # issue 13: version not held -> the work page and its note
             href = works.ref_href(r, page)
         else:
@@ -133,9 +133,8 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
     out.append(
         f'<h{h} class="clause-head" id="{esc(c.id)}">'
         f'<span class="clause-label">{esc(c.label) or "　"}</span>'
-        # the ¶ link as Material's "headerlink" (its search leaves it out of the title; its title set by
-        # site.js), and 复制引用 / GB/T 7714 made by site.js (clauseTools): 360 bytes a clause less (issue 29)
-        f'<a class="headerlink" href="#{esc(c.id)}">¶</a>'
+        # the ¶ link (Material's "headerlink") and 复制引用 / GB/T 7714 are made by site.js
+        # (clauseTools) from the heading's id: ~400 bytes a clause less (issue 29)
         + (f'<span class="clause-themes" data-search-exclude>{themes}</span>' if themes else "")
         + f"</h{h}>")
     if c.id in n.clause_changes:  # issue 13: 「本条文字于 YYYY-MM-DD 更正」, earlier text on demand
@@ -344,7 +343,7 @@ def _refs_out(n: Notice, ctx: dict) -> str:
                 lis.append(f'<li><a href="{esc(href)}">{esc(t)}{(" " + esc(r.target_clause)) if r.target_clause else ""}</a>（文库内）— 原文：{esc(r.text)}'
                            f'{works.ref_extra(r, page, ctx["doc_ids"])}</li>')
             elif r.external_key and r.external_key in ctx["external_ok"]:
-                href = rel(page, f"tags/cited/{r.external_key}.html")
+                href = rel(page, cited_path(r.external_key))
                 lis.append(f'<li><a href="{esc(href)}">{esc(r.text)}</a>（文库外）</li>')
             elif works.ref_href(r, page):  # issue 13
                 lis.append(f'<li><a href="{esc(works.ref_href(r, page))}">{esc(r.text)}</a>'
@@ -538,17 +537,30 @@ def legislation_jsonld(n: Notice, url: Optional[str]) -> dict:
     return d
 
 
-def downloads_html(n: Notice, page: str) -> str:
-    """Links to this document's files under ``data/notices/`` (``downloads``)."""
-    links = []
+def downloads_html(n: Notice, page: str, site_url: str) -> str:
+    """Links to this document's downloads (``downloads``): the JSON record
+    and the Word file are files under ``data/notices/``; the TXT and Markdown
+    are made by site.js from the record (``data-make``; hidden until it runs,
+    ``data-head``: their header lines), unless the TXT is a file of its own."""
+    files, made = [], []
+    on_demand = text_on_demand(n)
     for rel_path, name, label in download_files(n.id):
-        links.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
+        kind = name.rsplit(".", 1)[1]
+        if kind == "txt" and not on_demand:
+            rel_path = text_path(n.id)
+        elif kind in ON_DEMAND:
+            made.append(f' · <a class="download" href="{esc(rel(page, rel_path))}" data-make="{kind}" '
+                        f'download="{esc(name)}">{label}</a>')
+            continue
+        files.append(f'<a class="download" href="{esc(rel(page, rel_path))}" download="{esc(name)}">{label}</a>')
     orig = original_file(n)  # a document read from an office file: its original, under the name it was added with
     if orig:
         kind = ATT_KIND.get(Path(orig[1]).suffix.lower(), FORMAT_ZH.get(n.format, "文件"))
-        links.append(f'<a class="download original" href="{esc(rel(page, orig[0]))}" download="{esc(orig[1])}">'
+        files.append(f'<a class="download original" href="{esc(rel(page, orig[0]))}" download="{esc(orig[1])}">'
                      f'原件（{esc(kind)}）</a>')
-    return f'<p class="downloads" data-search-exclude>下载本文件：{" · ".join(links)}</p>'
+    head = json.dumps(header_lines(n, site_url), ensure_ascii=False)
+    return (f'<p class="downloads" data-search-exclude data-head="{esc(head)}">下载本文件：{" · ".join(files)}'
+            f'<span class="downloads-made" hidden>{"".join(made)}</span><span class="download-note" hidden></span></p>')
 
 
 ATT_KIND = {".pdf": "PDF", ".doc": "Word", ".docx": "Word", ".wps": "WPS", ".xls": "Excel", ".xlsx": "Excel",
@@ -615,7 +627,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     ld = json_for_script(legislation_jsonld(n, permanent_url(site_url, page) if site_url else None))
     head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>', facets_html(n),
             f'<script type="application/ld+json">{ld}</script>',
-            card, works.version_box(n, enrichment, page), *_banners(n, shown), downloads_html(n, page), attachments_html(n, page), outline_html(n), _stripped(n),
+            card, works.version_box(n, enrichment, page), *_banners(n, shown), downloads_html(n, page, site_url), attachments_html(n, page), outline_html(n), _stripped(n),
             '<p class="print-footer" data-search-exclude>本页永久地址：'
             f'<span class="print-url">{esc(url) if site_url else ""}</span>'
             '　获取日期：<span class="print-date"></span></p>',

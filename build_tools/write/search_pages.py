@@ -11,7 +11,7 @@ point at ``notices/<id>.html#s2-3`` on the real site::
     <span data-pagefind-filter="region[data-v]" data-v="云南省"></span> …
     <span data-pagefind-sort="date[data-v]" data-v="2022-03-01"></span>
     <h1 data-pagefind-meta="title[data-title]" data-title="题名" data-pagefind-ignore>题名</h1>
-    <p>题名 名 㐀</p><p data-pagefind-ignore>云府发〔2022〕1号 · …</p>
+    <p>题名 名 ， ， … ，</p><p data-pagefind-ignore>云府发〔2022〕1号 · …</p>
     <h3 id="s2-3">h二（三）</h3><p>（ 三 ） 持续 续加 加强 强 …</p> …
 
 Two choices, both measured by ``make bench-search`` (benchmarks/bench_search.py):
@@ -36,11 +36,17 @@ Two choices, both measured by ``make bench-search`` (benchmarks/bench_search.py)
   only, so its anchor locations count exactly the space-separated words it
   hands the browser -- the box cuts each clause's text out of the page by
   those locations, taking the first character of each bigram.
-* **Title apart**: the title's words open the page, then ``㐀`` (U+3400,
-  ``TITLE_END``): Pagefind's position of 㐀 on a page is where its title
-  ends, so an occurrence before it is in the title (中华人民共和国专利法
-  ranks first for 专利), after it in a clause.  A mark on each title word
-  (``t专利``, ``㐀专利``) did not do: Pagefind splits such a query word.
+* **Title apart, in a slot of fixed length**: the title's words open the
+  page, then ``，`` (``FILLER``, a mark: a word Pagefind counts but does not
+  index) up to word ``TITLE_SLOT`` (128), where the clause text starts on
+  every page; so an occurrence before word 128 is in the title
+  (中华人民共和国专利法 ranks first for 专利), from it on in a clause, told
+  by the query's own word locations.  (Before: a mark ``㐀`` after the
+  title, whose position the box asked Pagefind for on every query: one more
+  index chunk, ~34 KB gzipped, from every shard.)  A title has at most
+  ``TITLE_SLOT - 1`` words in the slot (the longest of the whole corpus has
+  74); a longer one's tail is not found as title.  A mark on each title word
+  (``t专利``) did not do: Pagefind splits such a query word.
 * **Not in the text index**: each clause heading (one word, ``h`` and the
   label: ``h第八十二条``) and the line of 文号, issuer and date (ignored):
   only clause text is a hit, as in the CLI (the title's words are told
@@ -58,24 +64,23 @@ Two choices, both measured by ``make bench-search`` (benchmarks/bench_search.py)
 
 **Shards** (issue 16): Pagefind has no incremental mode, so the pages are
 split by a stable hash of the document id (``shard_of``: sha1(id) mod N) into
-``N = shard_count(documents)`` folders, ``<cache>/pagefind-src/<k>/notices/<id>.html``;
+``N = shard_count(documents, characters)`` folders, ``<cache>/pagefind-src/<k>/notices/<id>.html``;
 ``mkbuild.PagefindShards`` indexes only the shards whose pages changed, one
 after another, and the browser merges them (``pagefind-search.js``).  N grows
-with the archive, ``SHARD_DOCS`` documents a shard (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
-overrides it; the tests use 3-4 to get several shards from the seeds)::
+with the archive: at most ``SHARD_DOCS`` documents (``IPARCHIVE_PAGEFIND_SHARD_DOCS``
+overrides it; the tests use 3-4 to get several shards from the seeds) and
+about ``SHARD_CHARS`` characters of indexed text a shard::
 
-    shard_count(3490) == 3           # SHARD_DOCS 1,200: ~1.1 GB a shard
+    shard_count(3490) == 5           # SHARD_DOCS 700: 1.0-1.24 GB a shard
     shard_of("govcn-041", 3) == 1    # the same on every build and machine
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import pickle
 import re
 import shutil
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
@@ -83,32 +88,31 @@ from typing import Iterable, Optional
 from ..doctypes import force_rank, type_group
 from ..models import Notice
 from ..vocabulary import load_vocabulary
-from ..fsutil import atomic_write_bytes, write_cache_bytes
+from ..fsutil import atomic_write_bytes
 from ..settings import PAGEFIND_SHARD_DOCS, SHARD_ENV, env
 from .common import esc, write_if_changed
 from .pagecache import code_digest, digest
 
 NATIONAL = "全国"
-TITLE_END = "\u3400"  # 㐀 after the title's words: a Han character nobody types, its position is
-# where the title ends (a mark on each title word does not do: Pagefind splits a query word at 㐀)
+TITLE_SLOT = 128  # words of the title slot: the clause text starts at this word on every page
+# (pagefind-search.js has the same number)
+FILLER = "，"  # fills the slot: a mark, counted by Pagefind as a word, not indexed
 HEAD_MARK = "h"  # before a clause heading, one word (its label: never a hit, the clause text holds it)
 NO_DATE = "0000-00-00"  # the sort key of a document without a date
 # documents a Pagefind shard, chosen by measurement on the whole corpus
-# (BENCHMARKS.md, "Pagefind shards"): the browser's first query fetches index
-# chunks from every shard (one index 1.0 MB; 3 shards 1.24 MB / 0.76 s; 6
-# shards 1.75 MB; 12 shards of 300 2.5 MB / ~1.5 s), while a shard's memory
-# and time grow with its size (300: 3-5 s, ~340 MB; 1,200: 11-35 s, ~1.1 GB;
-# one index of 3,490: 65 s, 3.3 GB).  1,200 keeps every Pagefind process
-# under 1.5 GB and the query near 1 MB; re-indexing one shard (~17 s) runs
-# beside the rest of a rebuild.
+# (3,489 documents, one bigram word per Han character position, issue 26):
+# Pagefind's peak memory follows a shard's text (1,150 documents, 49 MB of
+# search pages: 1,725 MB; 890 documents, 37.7 MB: 1,465 MB; 700 documents,
+# ~30 MB: 1.0-1.24 GB), while the first query fetches, from every shard, one
+# index chunk (~30 KB gzipped: Pagefind fills a chunk to 20,000 locations)
+# per bigram it asks for.  700 (5 shards) keeps every Pagefind process under
+# 1.5 GB with a margin; the title slot (no 㐀 to ask for) saves one chunk a
+# shard.  Re-indexing one shard runs beside the rest of a rebuild.
 SHARD_DOCS = PAGEFIND_SHARD_DOCS
+# characters of indexed text a shard (search_chars): the whole corpus's 5
+# shards hold 3.5-4.0 M words each (one a character position) at 1.0-1.24 GB
+SHARD_CHARS = 4_500_000
 DIGESTS = "page-inputs.pickle"  # doc id -> page_inputs of its page on disk (write_shard_pages)
-CHAR_COUNTS = "char-counts.pickle"  # the totals of the Han characters' counts, and the page digests they sum
-CHAR_COUNTS_DIR = "char-counts"  # <page_inputs hex>: one document's counts
-COMMON_CHARS = "common-chars.json"  # {"common": the most frequent Han characters, most frequent first}
-# a character occurring fewer times than this in the archive is not listed (its postings are
-# small; every unlisted character counts as rare in the browser)
-COMMON_MIN = 1000
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
 _HAN_ONE = re.compile(f"[{_HAN}]")
@@ -147,6 +151,14 @@ def words(text: str) -> list[str]:
                 w += nxt
         out.append(w)
     return out
+
+
+def title_slot(title: str) -> list[str]:
+    """The title's words (at most ``TITLE_SLOT - 1``), then ``FILLER`` up to
+    ``TITLE_SLOT`` words: at least one mark, so no chain runs from the
+    title into the text."""
+    ws = words(title)[:TITLE_SLOT - 1]
+    return ws + [FILLER] * (TITLE_SLOT - len(ws))
 
 
 def spaced(text: str) -> str:
@@ -213,7 +225,7 @@ def search_page(n: Notice, theme_names: dict[str, str] | None = None, presegment
     parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}" '
                  f'data-pagefind-ignore>{esc(n.title)}</h1>')
     if presegment:
-        parts.append(f"<p>{esc(spaced(n.title))} {TITLE_END}</p>")
+        parts.append(f"<p>{esc(' '.join(title_slot(n.title)))}</p>")
     if meta:
         parts.append(f"<p data-pagefind-ignore>{esc(meta)}</p>")
     for c in n.walk():
@@ -299,9 +311,19 @@ def shard_docs() -> int:
     return int(raw)
 
 
-def shard_count(documents: int) -> int:
-    """How many shards for an archive of ``documents`` (at least 1)."""
-    return max(1, -(-documents // shard_docs()))
+def search_chars(notices: Iterable[Notice]) -> int:
+    """Characters of what the search pages index: titles and clause texts
+    (a document's body when it has no clauses)."""
+    return sum(len(n.title or "") + sum(len(c.text) for c in n.walk()) + (0 if n.clauses else len(n.body or ""))
+               for n in notices)
+
+
+def shard_count(documents: int, characters: int = 0) -> int:
+    """How many shards for an archive of ``documents`` holding ``characters``
+    of indexed text (``search_chars``): at least one, at most ``shard_docs()``
+    documents and about ``SHARD_CHARS`` characters a shard (Pagefind's
+    memory follows the text, so an archive of long laws gets more shards)."""
+    return max(1, -(-documents // shard_docs()), -(-characters // SHARD_CHARS))
 
 
 def shard_of(doc_id: str, shards: int) -> int:
@@ -321,7 +343,7 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
     groups: dict[int, list[Notice]] = {k: [] for k in range(shards)}
     for n in notices:
         groups[shard_of(n.id, shards)].append(n)
-    keep = {str(k) for k in groups} | {DIGESTS, CHAR_COUNTS, CHAR_COUNTS_DIR, COMMON_CHARS}
+    keep = {str(k) for k in groups} | {DIGESTS}  # anything else goes (char-counts of older builds too)
     if out.is_dir():
         for old in out.iterdir():
             if old.name not in keep:
@@ -339,78 +361,4 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
                for k, group in groups.items()}
     ids = {n.id for g in groups.values() for n in g}
     atomic_write_bytes(memo, pickle.dumps({k: v for k, v in known.items() if k in ids}, protocol=5))
-    common_chars([n for g in groups.values() for n in g], out, known)
     return written
-
-
-def han_counts(n: Notice) -> dict[str, int]:
-    """How often each Han character occurs in what ``search_page`` indexes of ``n``."""
-    text = "".join([n.title, *(x for c in n.walk() for x in (c.label, c.text)),
-                    n.body if not n.clauses else ""])
-    return {ch: k for ch, k in Counter(text).items() if _HAN_ONE.match(ch)}
-
-
-def common_chars(notices: list[Notice], out: Path, digests: dict[str, bytes]) -> str:
-    """The archive's frequent Han characters, most frequent first (at least
-    ``COMMON_MIN`` occurrences), into ``out/common-chars.json``; returned.
-
-    Until issue 26 the browser sent Pagefind only the query's rarest
-    characters, ranked by this list (惩罚性赔偿: 罚 26,907 and 性 29,112
-    times in the whole corpus, 惩 1,049); it now asks for the bigrams
-    covering the query and no longer reads the list, which the manifest
-    still carries (``mkbuild``) -- to drop with it.
-
-    Each document's counts are kept in ``out/char-counts/<page digest>``
-    and the totals with the digests they sum in ``out/char-counts.pickle``:
-    a rebuild reads and counts only the documents whose page changed."""
-    folder, path = out / CHAR_COUNTS_DIR, out / CHAR_COUNTS
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        state = pickle.loads(path.read_bytes())
-        summed, totals = dict(state["docs"]), Counter(state["total"])
-    except Exception:  # none yet, or unreadable: every document counted
-        summed, totals = {}, Counter()
-    want = {n.id: (digests.get(n.id) or page_inputs(n, True, b"")).hex() for n in notices}
-
-    def counts_of(key: str) -> Optional[dict]:
-        try:
-            return pickle.loads((folder / key).read_bytes())
-        except Exception:
-            return None
-
-    for doc_id, key in list(summed.items()):
-        if want.get(doc_id) == key:
-            continue
-        old = counts_of(key)
-        if old is None:  # a document's counts are gone: counted again from scratch
-            summed, totals = {}, Counter()
-            break
-        totals.subtract(old)
-        del summed[doc_id]
-    for n in notices:
-        key = want[n.id]
-        if summed.get(n.id) == key:
-            continue
-        counts = counts_of(key)
-        if counts is None:
-            counts = han_counts(n)
-            write_cache_bytes(folder / key, pickle.dumps(counts, protocol=5))
-        totals.update(counts)
-        summed[n.id] = key
-    totals = Counter({ch: k for ch, k in totals.items() if k > 0})
-    write_cache_bytes(path, pickle.dumps({"docs": summed, "total": dict(totals)}, protocol=5))
-    keep = set(summed.values())
-    for f in folder.iterdir():
-        if f.name not in keep:
-            f.unlink(missing_ok=True)
-    common = "".join(ch for ch, k in sorted(totals.items(), key=lambda x: (-x[1], x[0])) if k >= COMMON_MIN)
-    write_if_changed(out / COMMON_CHARS, json.dumps({"common": common}, ensure_ascii=False))
-    return common
-
-
-def read_common_chars(src: Path) -> str:
-    """What ``common_chars`` last wrote under ``src`` ('' if nothing)."""
-    try:
-        return str(json.loads((Path(src) / COMMON_CHARS).read_text(encoding="utf-8")).get("common") or "")
-    except (OSError, ValueError, AttributeError):
-        return ""

@@ -13,18 +13,20 @@ Every list of documents is paginated (``common.page_file``/``pager``,
 from __future__ import annotations
 
 import html
+import posixpath
 from collections import Counter
 from typing import Callable, Iterable, Optional
 
 from ..models import NATIONAL_CODE, Notice
 from ..settings import THEME_PAGE_BUDGET
-from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, date_md, esc, find_clause, group, list_page_size,
+from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, cited_group, cited_path, date_md, esc, find_clause, group, list_page_size,
                      md_text, notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
                      region_sort_key, region_tree, rel, runs, slug, split_pages, type_family, yaml_str, year_key)
 from .pagecache import FragmentMemo
 from .xrefs import External
 
 Pages = dict[str, str]  # docs-relative .md path -> Markdown
+CITED_INLINE = 20  # citing documents shown in an external document's section; more: its own pages
 
 
 def front(title: str, search: bool = False) -> str:
@@ -321,13 +323,19 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEM
         blocks = {n.id: _block(memo, f"tags/theme/{s}/1.md", n, docs[n.id]) for n in ordered}
         if not docs:
             body += ["文库中暂无条款涉及该主题。", ""]
-        elif sum(len(b) - 3 * b.count('href="') for b in blocks.values()) <= budget:  # its size on this page
+        elif sum(_bytes(b) - 3 * b.count('href="') for b in blocks.values()) <= budget:  # its size on this page
             body += _region_sections(ordered, {n.id: _block(memo, page, n, docs[n.id]) for n in ordered})
         else:
             body += _split_theme(pages, s, name, page, ordered, docs, blocks, budget)
         pages[page] = "\n".join(body) + "\n"
     pages[idx] = "\n".join(lines) + "\n"
     return pages
+
+
+def _bytes(html_text: str) -> int:
+    """UTF-8 bytes of ``html_text`` (the budget is bytes: counted in characters,
+    a Chinese theme page reached 672 KB at 5x under a 400,000 budget)."""
+    return len(html_text.encode("utf-8"))
 
 
 def _region_sections(ordered: list[Notice], blocks: dict[str, str],
@@ -348,7 +356,7 @@ def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notic
     chunks: list[list[Notice]] = [[]]
     size = 0
     for n in ordered:
-        b = len(blocks[n.id])
+        b = _bytes(blocks[n.id])
         if chunks[-1] and size + b > budget:
             chunks.append([])
             size = 0
@@ -380,31 +388,97 @@ def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notic
 
 
 def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
-    """One page per unresolved external document, listing citing clauses."""
+    """The index of unresolved external documents (most cited first), in
+    pages of ``LIST_PAGE_SIZE``, and their citing clauses: each document a
+    section (``#ext-…``) of one of 256 pages by its key
+    (``common.cited_path``: ``tags/cited/02.html#ext-0256b635``), so its
+    address stays as documents come and go; its old page
+    (``tags/cited/<key>.html``) is a small static page sending there.
+    Issue 29: one MkDocs page each was ~13 KB, of which ~10 KB theme
+    chrome (613 pages, 17.7 KB a document on 354 real documents)."""
     idx = "tags/cited/index.md"
     byid = {n.id: n for n in notices}
-    lines = [front("文库外被引文件"), "# 文库外被引文件 {#cited}", "",
-             "文库中的文件引用了以下尚未收录的文件。每页列出引用该文件的全部条款。", "",
-             "| 被引文件 | 文号 | 引用条款数 |", "| --- | --- | --- |"]
+    size = list_page_size()
     pages: Pages = {}
-    for key, ext in sorted(external.items(), key=lambda kv: (-len(kv[1].citing), kv[0])):
-        lines.append(f"| [{md_text(ext.title)}]({key}.md) | {md_text(ext.doc_number or '—')} | {len(ext.citing)} |")
-        page = f"tags/cited/{key}.md"
-        body = [front(ext.title), f"# {md_text(ext.title)} {{#ext}}", ""]
+    ordered = sorted(external.items(), key=lambda kv: (-len(kv[1].citing), kv[0]))
+    chunks = split_pages(ordered, size)
+    for k, chunk in enumerate(chunks, 1):
+        here = page_file(idx, k)
+        rows = [f'<tr data-ext="{esc(key)}"><td><a href="{esc(posixpath.relpath(cited_path(key), posixpath.dirname(here)))}">'
+                f'{_text(ext.title)}</a></td><td>{_text(ext.doc_number or "—")}</td><td>{len(ext.citing)}</td></tr>'
+                for key, ext in chunk]
+        nav = pager(idx, k, len(chunks), len(ordered))
+        lines = [front(page_title("文库外被引文件", k)), "# 文库外被引文件 {#cited}", "",
+                 "文库中的文件引用了以下尚未收录的文件。点击文件名查看引用它的全部条款。", ""]
+        table = ["<table><thead><tr><th>被引文件</th><th>文号</th><th>引用条款数</th></tr></thead><tbody>",
+                 *rows, "</tbody></table>"]
+        lines += nav + (raw_block(table) if rows else ["（暂无）", ""]) + nav
+        pages[here] = "\n".join(lines) + "\n"
+    citing: dict[str, dict[str, list[str]]] = {}  # key -> citing document -> its clause ids
+    for key, ext in external.items():
+        per_doc = citing.setdefault(key, {})
+        for c in ext.citing:
+            if c.source_id in byid:
+                per_doc.setdefault(c.source_id, []).append(c.clause_id)
+    groups: dict[str, list[tuple[str, External]]] = {}
+    for key, ext in sorted(external.items(), key=lambda kv: (kv[1].title, kv[0])):
+        groups.setdefault(cited_group(key), []).append((key, ext))
+    for g, members in sorted(groups.items()):
+        page = f"tags/cited/{g}.md"
+        html = ['<div class="cited-docs">']
+        for key, ext in members:
+            per_doc = citing[key]
+            html.append(f'<section class="cited-doc"><h2 id="{esc(key)}">{esc(ext.title)}</h2>')
+            if ext.doc_number:
+                html.append(f"<p>文号：{esc(ext.doc_number)}</p>")
+            if ext.ambiguous:  # issue 13: same title, no 文号 or date printed
+                html.append('<div class="admonition note"><p class="admonition-title">可能不止一件文件</p>'
+                            "<p>以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。</p></div>")
+            html.append(f"<p>本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。</p>")
+            shown = list(per_doc.items())[:CITED_INLINE]
+            html += [clause_block(page, byid[d], list(dict.fromkeys(cids))) for d, cids in shown]
+            if len(per_doc) > len(shown):  # cited from many documents: all of them on its own pages
+                html.append(f'<p><a href="{esc(key)}.html">全部 {len(per_doc)} 件引用文件</a>（本页只列前 {len(shown)} 件）</p>')
+            html.append("</section>")
+        html.append("</div>")
+        body = [front(f"文库外被引文件（{g} 组）"), f"# 文库外被引文件（{g} 组） {{#cited-{g}}}", "",
+                f"[文库外被引文件]({md_link(page, idx)}) · 本页 {len(members)} 件，按文件名排列。", ""]
+        pages[page] = "\n".join(body + raw_block(html)) + "\n"
+        for key, ext in members:  # the address each had before (issue 29): its pages, or a page sending on
+            if len(citing[key]) > CITED_INLINE:
+                pages.update(_cited_doc_pages(key, ext, citing[key], byid, idx, size))
+                continue
+            target = posixpath.relpath(cited_path(key), "tags/cited")
+            pages[f"tags/cited/{key}.html"] = (
+                '<!doctype html>\n<html lang="zh"><head><meta charset="utf-8">'
+                f'<meta http-equiv="refresh" content="0; url={esc(target)}"><title>已移至新地址</title>'
+                f'<link rel="canonical" href="{esc(target)}"></head>\n'
+                f'<body><p>本页已移至 <a href="{esc(target)}">{esc(target)}</a>。</p></body></html>\n')
+    return pages
+
+
+def _cited_doc_pages(key: str, ext: External, per_doc: dict[str, list[str]], byid: dict[str, Notice],
+                     idx: str, size: int) -> Pages:
+    """``tags/cited/<key>.md`` of an external document cited from more than
+    ``CITED_INLINE`` documents: every citing document's clauses, in pages of
+    ``size`` documents."""
+    pages: Pages = {}
+    page = f"tags/cited/{key}.md"
+    doc_chunks = split_pages(list(per_doc.items()), size)
+    for k, chunk in enumerate(doc_chunks, 1):
+        here = page_file(page, k)
+        body = [front(page_title(ext.title, k)), f"# {md_text(ext.title)} {{#ext}}", ""]
         if ext.doc_number:
             body += [f"文号：{md_text(ext.doc_number)}", ""]
         if ext.ambiguous:  # issue 13: same title, no 文号 or date printed
             body += ["!!! note \"可能不止一件文件\"", "    以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。", ""]
-        body += [f"[文库外被引文件]({md_link(page, idx)}) · 本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。", ""]
-        per_doc: dict[str, list[str]] = {}
-        for c in ext.citing:
-            if c.source_id in byid:
-                per_doc.setdefault(c.source_id, []).append(c.clause_id)
-        body += raw_block(['<div class="theme-region">',
-                           *(clause_block(page, byid[d], list(dict.fromkeys(cids))) for d, cids in per_doc.items()),
-                           "</div>"])
-        pages[page] = "\n".join(body) + "\n"
-    pages[idx] = "\n".join(lines) + "\n"
+        body += [f"[文库外被引文件]({md_link(here, idx)}) · 本文件未收录于文库；{len(per_doc)} 件文件中的 "
+                 f"{len(ext.citing)} 个条款引用了它。", ""]
+        nav = pager(page, k, len(doc_chunks), len(per_doc))
+        body += nav + raw_block(['<div class="theme-region">',
+                                 *(clause_block(here, byid[d], list(dict.fromkeys(cids))) for d, cids in chunk),
+                                 "</div>"]) + nav
+        pages[here] = "\n".join(body) + "\n"
     return pages
 
 

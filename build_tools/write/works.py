@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import posixpath
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
-from .common import (esc, find_clause, list_page_size, md_text, notice_path, page_file, page_title, pager, raw_block,
+from .common import (esc, find_clause, list_page_size, notice_path, page_file, page_title, pager, raw_block,
                      rel, split_pages, yaml_str)
 from .compare import compare_path, comparison_page
 
@@ -295,14 +296,20 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
         if validity:
             by_cls.setdefault(_validity_class(validity), []).append(n)
     pages: dict[str, str] = {}
-    idx = ["---", 'title: "法律文件的版本与效力"', "---", "", "# 法律文件的版本与效力 {#works}", "",
-           "按效力状态：" + " · ".join(f"[{FACET_NAME[c]}（{len(by_cls[c])}）](validity/{c}.md)"
-                                    for c in FACET_NAME if c in by_cls), "",
-           f"本文库收录了两个以上版本的法律文件（{len(works_listed)} 件）：", ""]
-    for w in sorted(works_listed, key=lambda w: w.title):
-        labels = "、".join(enr.versions[d].label for d in w.versions)
-        idx.append(f"- [{md_text(w.title)}]({w.id}.md)：{md_text(labels)}")
-    pages["works/index.md"] = "\n".join(idx) + "\n"
+    listed = sorted(works_listed, key=lambda w: (w.title, w.id))
+    chunks = split_pages(listed, list_page_size())
+    for k, chunk in enumerate(chunks, 1):  # in pages, as every listing (issue 29)
+        here = page_file("works/index.md", k)
+        idx = ["---", f"title: {yaml_str(page_title('法律文件的版本与效力', k))}", "---", "",
+               "# 法律文件的版本与效力 {#works}", "",
+               "按效力状态：" + " · ".join(f"[{FACET_NAME[c]}（{len(by_cls[c])}）]({rel(here, f'works/validity/{c}.md')})"
+                                        for c in FACET_NAME if c in by_cls), "",
+               f"本文库收录了两个以上版本的法律文件（{len(works_listed)} 件）：", ""]
+        rows = [f'<li><a href="{esc(posixpath.relpath(work_path(w.id), posixpath.dirname(here)))}">{esc(w.title)}</a>：'
+                f'{esc("、".join(enr.versions[d].label for d in w.versions))}</li>' for w in chunk]
+        nav = pager("works/index.md", k, len(chunks), len(listed))
+        idx += nav + (raw_block([f'<ul class="works-list">{"".join(rows)}</ul>']) if rows else []) + nav
+        pages[here] = "\n".join(idx) + "\n"
     for cls, docs in by_cls.items():
         first = f"works/validity/{cls}.md"
         chunks = split_pages(sorted(docs, key=lambda n: (n.title, n.date or "")), list_page_size())

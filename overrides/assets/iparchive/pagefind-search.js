@@ -26,10 +26,11 @@
  * share a clause) and the theme filter give candidates, checked clause by
  * clause, and the count says 「约」 with the reason until all are checked.
  * Order (as `iparchive search`, search/query.rank_rows): documents whose
- * title holds the query first (before 㐀, the title's end), by legal force
+ * title holds the query first (in the title slot: search_pages.TITLE_SLOT), by legal force
  * then newest (Pagefind's force sort: 专利法 before 专利法实施细则), then the
  * others by occurrences, then newest (Pagefind's date sort).  Each screen shows 20
- * documents holding a hit (加载更多: the next 20 hits, never empty
+ * documents holding a hit (the first 10 when more than 20 hold one: their
+ * page fragments are the screen's bytes) (加载更多: the next 20 hits, never empty
  * candidates; 该文件另有: the rest of a page's clauses).  The query, filters
  * and screens live in the URL (?q=&region=&year=2019..2021&type=&theme=
  * &status=&page=), Back restores them.  window.iparchiveSearchLookups: hooks
@@ -47,7 +48,7 @@
   if (window.__ipaSearch) return;
   window.__ipaSearch = true;
 
-  var PAGE = 20, WAVE = 10, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
+  var PAGE = 20, FIRST = 10, WAVE = 10, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
   var cfg = {};
   try { cfg = JSON.parse(document.getElementById("__config").textContent); } catch (e) { cfg = {}; }
   var base = new URL((cfg.base || ".") + "/", location.href);
@@ -431,6 +432,7 @@
     var status = form.querySelector(".ipa-search__status"), list = form.querySelector(".ipa-search__results");
     var lookupList = form.querySelector(".ipa-search__lookup");
     var more = form.querySelector(".ipa-search__more"), fbox = form.querySelector(".ipa-search__filters");
+    var UND = "und";  // the index's language (mkbuild.PAGEFIND_LANGUAGE)
     var pagefind = null, loading = null, seq = 0, state = null, selects = {}, filtersBuilt = null;
     // pages changed since their shard was indexed: their new version is in
     // the changes shard, the old one's page id in drop (its filter values in
@@ -447,14 +449,23 @@
         loading = import(new URL("pagefind/pagefind.js", base).href).then(function (pf) {
           pagefind = pf;
           return pf.options(opts).then(function () {
-            pf.init();
+            // Pagefind takes the query's language from <html lang>: for zh it
+            // splits a query word with the browser's word segmenter (侵权 ->
+            // 侵 权, both as prefixes), though the index has no such words
+            // (language "und", mkbuild.PAGEFIND_LANGUAGE).  The primary index
+            // reads lang once, here; each shard is told "und" itself.
+            var html = document.documentElement, lang = html.getAttribute("lang");
+            html.setAttribute("lang", UND);
+            try { pf.init(); } finally {
+              if (lang === null) html.removeAttribute("lang"); else html.setAttribute("lang", lang);
+            }
             return fetch(new URL("pagefind/iparchive-shards.json", base))
               .then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; });
           }).then(function (m) {
             patch.drop = new Set((m && m.drop) || []);
             patch.discount = (m && m.discount) || {};
             return Promise.all(((m && m.shards) || []).map(function (s) {
-              return pf.mergeIndex(new URL("pagefind/" + s, base).href, opts);
+              return pf.mergeIndex(new URL("pagefind/" + s, base).href, Object.assign({ language: UND }, opts));
             }));
           }).then(function () { return pf; });
         });
@@ -633,8 +644,9 @@
     // (letters, digits, marks inside) asks for every word it is made of:
     // candidates, checked in the fragments.
     var HANS = /^\p{Script=Han}+$/u;
-    // after the title's words (search_pages.TITLE_END): where the title ends
-    var TITLE_END = "\u3400";
+    // the title's words, then marks, fill the first TITLE_SLOT words of every
+    // page; the clause text starts there (search_pages.TITLE_SLOT)
+    var TITLE_SLOT = 128;
     var TOK = /\p{Script=Han}|(?:(?!\p{Script=Han})\p{L})+|\p{N}+/gu;
     function pageWords(piece) {
       var toks = piece.match(TOK) || [], out = [];
@@ -660,9 +672,9 @@
     }
 
     // occurrences of a chain in one page: positions p with cover word k at
-    // p + offset k; those ending before the title's end (end) are the
+    // p + offset k; those in the title slot (before TITLE_SLOT) are the
     // title's, the others the clauses'
-    function chain(locs, cover, end) {
+    function chain(locs, cover) {
       var out = { title: 0, body: 0 }, first = locs[cover[0][1]];
       if (!first) return out;
       var sets = cover.map(function (c) { return locs[c[1]]; });
@@ -670,16 +682,15 @@
       var last = cover[cover.length - 1][0] + (cover.length > 1 || [...cover[0][1]].length > 1 ? 1 : 0);
       first.forEach(function (p) {
         if (!cover.every(function (c, k) { return sets[k].has(p + c[0]); })) return;
-        if (p + last < end) out.title++;
-        else if (p > end) out.body++;
+        if (p + last < TITLE_SLOT) out.title++;
+        else if (p >= TITLE_SLOT) out.body++;
       });
       return out;
     }
 
     // Pagefind, one word at a time (its locations are not told apart by
-    // word), newest first (the date sort key), and the title's end (㐀,
-    // search_pages.TITLE_END) of every page, by legal force then newest (the
-    // force sort key); -> the pages holding every term in a clause, in
+    // word), newest first (the date sort key), and the first word again by
+    // legal force then newest (the force sort key); -> the pages holding every term in a clause, in
     // relevance order: title holders (by force, then newest), then the others
     // by occurrences, then newest -- as `iparchive search` (search/query.rank_rows)
     function findPages(pf, ts, filters) {
@@ -694,12 +705,12 @@
       if (Object.keys(filters).length) opts.filters = filters;
       list.dataset.pagefindQuery = need.join(" ");
       var asks = need.map(function (w) { return pf.search(w, opts); });
-      asks.push(pf.search(TITLE_END, { sort: { force: "asc" } }));
+      // the first word again, by legal force then newest: its index chunk is
+      // loaded already, and every candidate page holds it
+      asks.push(pf.search(need[0], Object.assign({}, opts, { sort: { force: "asc" } })));
       return Promise.all(asks).then(function (all) {
-        var pages = new Map(), ends = new Map();
-        all.pop().results.forEach(function (r, rank) {
-          ends.set(r.id, { at: Math.min.apply(null, r.words && r.words.length ? r.words : [-1]), rank: rank });
-        });
+        var pages = new Map(), force = new Map();
+        all.pop().results.forEach(function (r, rank) { force.set(r.id, rank); });
         // a page's word locations, per word asked; its rank by date
         all.forEach(function (res, i) {
           (res.results || []).forEach(function (r, rank) {
@@ -712,17 +723,17 @@
         var out = [];
         pages.forEach(function (p) {
           if (!need.every(function (w) { return p.locs[w]; })) return;
-          var end = ends.get(p.id) || { at: -1, rank: Infinity }, occ = 0, title = true;
+          var occ = 0, title = true;
           for (var t of ts) {
             if (!t.plan.exact) { title = false; occ += 1; continue; }
-            var n = chain(p.locs, t.plan.cover, end.at);
+            var n = chain(p.locs, t.plan.cover);
             if (!n.body) return;
             occ += n.body;
             if (!n.title) title = false;
           }
           p.occ = occ;
           p.title = title;
-          p.trank = end.rank;
+          p.trank = force.has(p.id) ? force.get(p.id) : Infinity;
           out.push(p);
         });
         out.sort(function (a, b) {
@@ -784,20 +795,26 @@
     function screen(mine) {
       list.dataset.state = "busy";
       var shownNow = 0, rounds = 0;
+      // the first screen of a query held by more than PAGE documents shows
+      // FIRST of them: each is a page fragment of up to ~100 KB (a law's whole
+      // text), and 20 were 0.85 MB for 商业秘密 on the whole corpus; with at
+      // most PAGE documents the first screen shows every one (no click)
+      var size = !state.shown && state.pages.length > PAGE ? FIRST : PAGE;
       function batch() {
         rounds += 1;
         // in waves of WAVE fragments (a law's fragment is 40-80 KB): the first
         // documents show before the rest of the screen is fetched
-        var want = Math.min(PAGE - shownNow, WAVE), take = state.pages.slice(state.next, state.next + want);
+        var want = Math.min(size - shownNow, WAVE), take = state.pages.slice(state.next, state.next + want);
         state.next += take.length;
         return Promise.all(take.map(function (p) {
           var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
           return p.r.data().then(function (d) {
             if (mine !== seq) return;
             var hs = docHits(d, state.ts);
-            // Pagefind segments some query words itself (侵权 -> 侵 权, both as
-            // prefixes): its locations are then not the bigram's, which shows as
-            // occurrences the page's clauses do not have; the count is an upper bound
+            // a safety net: were Pagefind to split a query word itself (it did,
+            // 侵权 -> 侵 权, until load() gave it the index's language), its
+            // locations would not be the bigram's, which shows as occurrences
+            // the page's clauses do not have; the count is then an upper bound
             if (state.final && hs.reduce(function (a, h) { return a + h.sp.length; }, 0) !== p.occ) {
               state.final = false;
               state.why = "检索服务把检索词拆成了单字";
@@ -811,7 +828,7 @@
         })).then(function () {
           if (mine !== seq) return;
           // the next wave; candidates without a hit: a few more rounds at most
-          if (shownNow < PAGE && state.next < state.pages.length && rounds < AUTO + PAGE / WAVE - 1) return batch();
+          if (shownNow < size && state.next < state.pages.length && rounds < AUTO + size / WAVE - 1) return batch();
         });
       }
       return batch().then(function () {

@@ -13,9 +13,16 @@
  * 5. Without a public address (data-local-copy on .notice) a copied link is
  *    said to be a local copy; the print footer gets the address and today's date.
  * 6. 文件列表: filter by region, year, type, status; sort by date (#doc-filter).
- * 7. The copy buttons of item 2 are made here, once per clause heading
- *    (.clause-head > .clause-tools, before memo.js adds 摘录 to it): written
- *    into the page they were 300 bytes a clause (issue 29).
+ * 7. The copy buttons of item 2 and the ¶ link are made here, once per clause
+ *    heading (.clause-head > .clause-tools, before memo.js adds 摘录 to it):
+ *    written into the page they were ~400 bytes a clause (issue 29).
+ * 8. JSON, 纯文本（TXT） and Markdown downloads made here from the document's
+ *    gzipped JSON record (data/notices/<id>.json.gz; .downloads[data-head]:
+ *    the header lines): the record's text, and byte for byte what
+ *    write/downloads.text_file / markdown_file make; written as files they
+ *    were the text three times more (issue 29).  Hidden until this runs; from
+ *    file:// (no fetch) the JSON link gives the .json.gz itself and a note
+ *    says to open the archive with iparchive serve for the others.
  */
 (function () {
   "use strict";
@@ -44,6 +51,14 @@
         clause.dataset.label = label.textContent.replace(/^\u3000$/, "");
       if (head.querySelector(":scope > .clause-tools")) return;
       var pilcrow = head.querySelector(":scope > .headerlink");
+      if (!pilcrow && head.id) {  // the ¶ link, Material's headerlink, made here too (issue 29)
+        pilcrow = document.createElement("a");
+        pilcrow.className = "headerlink";
+        pilcrow.href = "#" + head.id;
+        pilcrow.textContent = "\u00b6";
+        var themes = head.querySelector(":scope > .clause-themes");
+        head.insertBefore(pilcrow, themes);
+      }
       if (pilcrow) pilcrow.title = "本条链接";
       head.insertBefore(proto.cloneNode(true), pilcrow ? pilcrow.nextSibling : null);
     });
@@ -304,6 +319,105 @@
     apply();
   }
 
+  // str.strip()'s whitespace (write/downloads.PY_SPACE); JS trim() differs on U+001C-U+001F and U+FEFF
+  var SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  var STRIP = new RegExp("^" + SPACE + "+|" + SPACE + "+$", "g");
+  // clause kinds whose first line is bold in the Markdown (write/downloads.DOCX_HEADINGS)
+  var HEADINGS = ["heading", "part", "chapter", "section", "subchapter", "attachment"];
+
+  function strip(s) { return (s || "").replace(STRIP, ""); }
+
+  function walk(clauses, out) {
+    (clauses || []).forEach(function (c) { out.push(c); walk(c.children, out); });
+    return out;
+  }
+
+  function textFile(rec, head) {
+    var body = walk(rec.clauses, []).map(function (c) { return strip(c.text); })
+      .filter(function (t) { return t; }).join("\n");
+    return [rec.title, ""].concat(head, ["", new Array(21).join("\u2014"), "", body, ""]).join("\n");
+  }
+
+  function markdownFile(rec, head) {
+    var out = ["# " + rec.title, ""].concat(head.map(function (l) { return "- " + l; }), [""]);
+    walk(rec.clauses, []).forEach(function (c) {
+      out.push('<a id="' + c.id + '"></a>');
+      var text = strip(c.text);
+      if (!text) out.push("\uff08" + c.label + "\uff09");
+      else text.split("\n").forEach(function (line, i) {
+        out.push(i === 0 && HEADINGS.indexOf(c.kind) >= 0 ? "**" + line + "**" : line);
+      });
+      out.push("");
+    });
+    return out.join("\n");
+  }
+
+  function save(name, text, type) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: type }));
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 60000);
+  }
+
+  // the record's text: gzipped (data/notices/<id>.json.gz), unless a server already
+  // undid the gzip (Content-Encoding for .gz) or the file is plain JSON
+  function recordText(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(String(r.status));
+      return r.arrayBuffer();
+    }).then(function (buf) {
+      var b = new Uint8Array(buf);
+      if (b.length > 1 && b[0] === 0x1f && b[1] === 0x8b) {
+        var stream = new Blob([buf]).stream().pipeThrough(new DecompressionStream("gzip"));
+        return new Response(stream).text();
+      }
+      return new TextDecoder("utf-8").decode(b);
+    });
+  }
+
+  function madeDownloads() {
+    var box = document.querySelector(".downloads[data-head]");
+    if (!box) return;
+    var head;
+    try { head = JSON.parse(box.dataset.head); } catch (e) { return; }
+    var made = box.querySelector(".downloads-made"), note = box.querySelector(".download-note");
+    var unzip = typeof DecompressionStream === "function";  // Chromium 80, Firefox 113, Safari 16.4
+    if (location.protocol === "file:" || !unzip) {  // no fetch or no gunzip here: the record itself, compressed
+      var js = box.querySelector("a[data-make=json]");
+      if (js) {
+        js.removeAttribute("data-make");
+        js.setAttribute("download", js.getAttribute("download") + ".gz");
+        js.textContent += "（gzip 压缩）";
+      }
+    }
+    if (made) made.hidden = false;
+    box.addEventListener("click", function (e) {
+      var a = e.target.closest ? e.target.closest("a[data-make]") : null;
+      if (!a) return;
+      e.preventDefault();
+      var kind = a.dataset.make;
+      recordText(a.href).then(function (text) {
+        if (kind === "json") save(a.getAttribute("download"), text + "\n", "application/json;charset=utf-8");
+        else {
+          var rec = JSON.parse(text);
+          save(a.getAttribute("download"), kind === "md" ? markdownFile(rec, head) : textFile(rec, head),
+               kind === "md" ? "text/markdown;charset=utf-8" : "text/plain;charset=utf-8");
+        }
+        if (note) note.hidden = true;
+      }).catch(function () {
+        if (!note) return;
+        note.hidden = false;
+        note.textContent = location.protocol === "file:"
+          ? "（本地副本中浏览器不能读取数据记录，无法生成该文件：请用 iparchive serve 打开本文库后下载，或下载压缩的 JSON 数据记录）"
+          : !unzip ? "（本浏览器不能解压数据记录，无法生成该文件：请换用较新的浏览器，或下载压缩的 JSON 数据记录）"
+          : "（读取数据记录失败，请稍后重试）";
+      });
+    });
+  }
+
   clauseTools();
   window.addEventListener("hashchange", highlight);
   highlight();
@@ -311,5 +425,6 @@
   lazyOutline();
   printFooter();
   docFilter();
+  madeDownloads();
   window.addEventListener("beforeprint", printFooter);
 })();
