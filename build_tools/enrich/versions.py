@@ -50,6 +50,7 @@ plan whose title period has ended (seed 002 （2022—2025年）, marked 推定)
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import json
 import re
@@ -150,16 +151,19 @@ def works_lock_gaps(path: Path | str, lock: dict[str, str], doc_ids: Iterable[st
     but ``lock`` (works.lock) lacks: the lock was truncated at a line or
     rows were deleted (issue 28), and a work would silently get a new
     permanent id.  Only the documents missing from the lock are looked up
-    (their record ``data/notices/<id>.json``), so a rebuild reads a few
+    (their record ``data/notices/<id>.json.gz``), so a rebuild reads a few
     files.  The locks are written before the site swap, so a live work id
     always has its row; no live site (a fresh clone): no gap."""
     if not site or not (Path(site) / "index.html").is_file():
         return None
     missing = []
+    folder = Path(site) / "data" / "notices"
     for d in sorted(set(doc_ids) - lock.keys()):
-        try:
-            work = json.loads((Path(site) / "data" / "notices" / f"{d}.json").read_text(encoding="utf-8")).get("work_id")
-        except (OSError, ValueError, AttributeError):
+        try:  # the record: <id>.json.gz since issue 29, <id>.json from older builds
+            rec = folder / f"{d}.json.gz"
+            raw = gzip.decompress(rec.read_bytes()) if rec.is_file() else (folder / f"{d}.json").read_bytes()
+            work = json.loads(raw.decode("utf-8")).get("work_id")
+        except (OSError, ValueError, EOFError, AttributeError):
             continue
         if isinstance(work, str) and work:
             missing.append(f"{d}（{work}）")
