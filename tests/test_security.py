@@ -1247,7 +1247,7 @@ def test_a_same_size_same_mtime_edit_reaches_every_output(archive, monkeypatch, 
     """Issue 28, principle 3 (content digests, never mtimes): 第一条 changed
     in place to text of the same length, the source's mtime put back, and
     every built file (site/, docs/, the build cache's files) dated ahead as
-    by a clock set back: the page, archive.json, the .txt download and the
+    by a clock set back: the page, archive.json, the record the downloads come from and the
     CLI search index all hold the new words, on this build and the next."""
     monkeypatch.setenv("IPARCHIVE_SEARCH", mode)
     assert _build(archive)[0].ok
