@@ -49,7 +49,6 @@ built (the other files are still checked); 3 usage error.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import unicodedata

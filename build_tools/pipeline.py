@@ -34,15 +34,17 @@ import shutil
 import sys
 import time
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import yaml
 from tqdm import tqdm
 
 from . import anchors, collector
+from .build.schedule import pool_map
+from .build.store import Store
 from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
 from .codedigest import code_digest
@@ -399,22 +401,20 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     with collector.paused():  # unpickling 358,000 clauses makes no garbage to collect: 0.95 -> 0.67 s
         cached = {p: hit for p in paths if (hit := _cached_load(p, cache_dir)) is not None} if cache_dir else {}
     todo = [p for p in paths if p not in cached]
-    if workers > 1 and len(todo) >= LOAD_POOL_MIN:
-        pool = ProcessPoolExecutor(workers)
-        fresh = pool.map(_load_one, todo, [require_sidecar] * len(todo), [cache_dir] * len(todo),
-                         [structure] * len(todo), chunksize=16)
-    else:
-        pool = None
-        fresh = (_load_one(p, require_sidecar, cache_dir, structure) for p in todo)
-    results = _merge_loads(paths, cached, fresh)
-    if progress:
-        results = tqdm(results, total=len(paths), desc="读取与切分", unit="件", file=sys.stderr)
     problems: list[Problem] = []
     claims: dict[str, list[tuple[Path, Notice]]] = {}
     t_read = t_struct = 0.0
     used: set[str] = set()
     key_of: dict[Path, str] = {}
-    try:
+    with ExitStack() as stack:
+        if workers > 1 and len(todo) >= LOAD_POOL_MIN:
+            fresh = stack.enter_context(pool_map(_load_one, todo, [require_sidecar] * len(todo),
+                                                 [cache_dir] * len(todo), [structure] * len(todo), workers=workers))
+        else:
+            fresh = (_load_one(p, require_sidecar, cache_dir, structure) for p in todo)
+        results = _merge_loads(paths, cached, fresh)
+        if progress:
+            results = tqdm(results, total=len(paths), desc="读取与切分", unit="件", file=sys.stderr)
         for path, (notice, probs, tr, ts, key) in zip(paths, results):
             if key:
                 used.add(key)
@@ -425,9 +425,6 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
             if notice is None or any(p.level == "error" for p in probs):
                 continue
             claims.setdefault(notice.id, []).append((path, notice))
-    finally:
-        if pool is not None:
-            pool.shutdown()
     notices: list[Notice] = []
     where: dict[str, Path] = {}
     for doc_id, claimants in claims.items():
@@ -671,177 +668,229 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
     from .enrich import enrich_all  # jieba and the vocabularies load only when enriching
     from .enrich.related import RESULT_KEY as RELATED_RESULT  # with enrich_all, when enriching
 
-    cache_file = Path(cache_dir) / "related-terms.pickle" if cache_dir else None
-    cache: dict = {}
-    if cache_file and cache_file.exists():
-        try:
-            cache = pickle.loads(cache_file.read_bytes())
-        except Exception:
-            cache = {}
+    store = Store(Path(cache_dir)) if cache_dir else None
+    cache = store.load(store.related_terms, {}) if store else {}
+    cache = cache if isinstance(cache, dict) else {}
     before, before_result = set(cache), cache.get(RELATED_RESULT)
     enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache,
-                            doc_cache_dir=Path(cache_dir) / "enrich" if cache_dir and keys else None, doc_keys=keys)
-    if cache_file and (set(cache) != before or cache.get(RELATED_RESULT) is not before_result):
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        cache_file.write_bytes(pickle.dumps(cache))
+                            doc_cache_dir=store.enrich if store and keys else None, doc_keys=keys)
+    if store and (set(cache) != before or cache.get(RELATED_RESULT) is not before_result):
+        store.save(store.related_terms, cache)
     return dict(enrichment.timings), enrichment
+
+
+@dataclass
+class Run:
+    """One build's state, handed from phase to phase (``build_site``)."""
+    paths: Paths
+    say: Callable[[str], None]
+    step: Callable[[str], None]
+    update_lock: bool
+    rep: BuildReport = field(default_factory=BuildReport)
+    failure: Optional[str] = None  # why nothing was published (the phase that stopped says it)
+    owners: dict[str, str] = field(default_factory=dict)
+    res: Optional[LoadResult] = None
+    redirects: dict = field(default_factory=dict)
+    anchors: Optional[anchors.AnchorReport] = None
+    enrichment: Optional[Enrichment] = None
+    mode: str = "material"
+    stats: Any = None  # write.WriteStats
+
+    @property
+    def notices(self) -> list[Notice]:
+        return self.res.notices if self.res else []
+
+    @property
+    def store(self) -> Store:
+        return Store(self.paths.cache)
+
+    def stop(self, why: str, problems: Iterable[Problem] = ()) -> bool:
+        self.rep.problems.extend(problems)
+        self.failure = why
+        return False
+
+    def mark(self, phase: str, t0: Optional[float] = None) -> None:
+        """After a phase: its seconds (when timed here), its pause point, this process's peak memory."""
+        if t0 is not None:
+            self.rep.timings[phase] = time.perf_counter() - t0
+        pause_point({"load": "loaded", "enrich": "enriched", "write": "written"}.get(phase, phase))
+        self.rep.peak_mb[phase] = peak_rss_mb()
 
 
 def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = True, index: bool = True,
                site_url: str = "", files: Optional[list[Path]] = None, require_sidecar: bool = True,
                update_lock: bool = True, log: Callable[[str], None] | None = None,
                wait: bool = True) -> BuildReport:
-    """The whole build, one phase after the other (the publish protocol is
-    ``publish.SiteBuild``): lock -> load -> anchors -> enrich -> write ->
-    render -> check links -> commit (site, locks, index).
+    """The whole build, one phase after the other: ingest -> clauses -> enrich
+    -> render -> publish (the publish protocol is ``publish.SiteBuild``).
 
     ``rep.ok`` False means nothing was published (the last good site, index
     and locks are as they were); ``wait=False`` refuses instead of waiting
     when another build holds the build lock (publish.BuildBusy)."""
     from . import publish  # the write stage and search backends load only when a site is built
-    from .enrich import versions  # works.lock: the enrich stage loads only when a site is built
-    from .write import document_digests, search_mode, write_docs  # the write stage loads only when a site is built
 
     say = log or (lambda s: print(s, file=sys.stderr))
-    paths = paths or Paths.at(root)
-    rep = BuildReport()
     t_all = time.perf_counter()
     step = (lambda s: say(f"[{time.perf_counter() - t_all:6.1f} s] {s}")) if progress else (lambda s: None)
-    lock_path = paths.sources / "anchors.lock"
-    owners_path = paths.sources / IDS_LOCK
+    run = Run(paths or Paths.at(root), say, step, update_lock)
+    with publish.BuildLock(run.paths.cache, say, wait=wait), collector.tuned():
+        if ingest_phase(run, files, require_sidecar, progress) and clauses_phase(run) and enrich_phase(run):
+            with publish.SiteBuild(run.paths, run.mode, say=say, step=step, index=index,
+                                   documents=len(run.notices)) as sb:
+                published = render_phase(run, sb, site_url) and publish_phase(run, sb, progress)
+                run.rep.timings.update(sb.timings)
+            if published:
+                run.rep.timings["total"] = time.perf_counter() - t_all
+                run.rep.ok = True
+                say(f"网站已生成：{run.paths.site}（{run.stats}）")
+    return _finish(run.rep, say, run.failure, run.paths.problems)
 
-    with publish.BuildLock(paths.cache, say, wait=wait), collector.tuned():
-        # load: read + structure every source; bad ones reported and left out
-        owners = load_owners(owners_path) if update_lock else {}
-        rep.problems.extend(refused_sources(paths.sources) if files is None else [])
-        if files is None:
-            files = source_files(paths.sources)
-            shared = shared_sidecars(files)  # a.txt beside a.html: one sidecar, one id
-            rep.problems.extend(shared)
-            files = [f for f in files if str(f) not in {p.file for p in shared}]
-        res = load_documents(files,
-                             require_sidecar=require_sidecar, cache_dir=paths.cache / "docs",
-                             progress=progress, prune_cache=True, owners=owners, sources=paths.sources)
-        gc.freeze()  # the documents live until the end: later collections (and forked workers) skip them
-        rep.timings.update(res.timings)
-        rep.problems.extend(res.problems)
-        notices = res.notices
-        pause_point("loaded")
-        rep.peak_mb["load"] = peak_rss_mb()
 
-        # anchors: a published clause id may never silently disappear
+def ingest_phase(run: Run, files: Optional[list[Path]], require_sidecar: bool, progress: bool) -> bool:
+    """Read, clean, metadata and structure of every source (cached by content);
+    bad ones are reported and left out."""
+    rep, sources = run.rep, run.paths.sources
+    run.owners = load_owners(sources / IDS_LOCK) if run.update_lock else {}
+    if files is None:
+        rep.problems.extend(refused_sources(sources))
+        files = source_files(sources)
+        shared = shared_sidecars(files)  # a.txt beside a.html: one sidecar, one id
+        rep.problems.extend(shared)
+        files = [f for f in files if str(f) not in {p.file for p in shared}]
+    run.res = load_documents(files, require_sidecar=require_sidecar, cache_dir=run.store.parses, progress=progress,
+                             prune_cache=True, owners=run.owners, sources=sources)
+    gc.freeze()  # the documents live until the end: later collections (and forked workers) skip them
+    rep.timings.update(run.res.timings)
+    rep.problems.extend(run.res.problems)
+    run.mark("load")
+    return True
+
+
+def clauses_phase(run: Run) -> bool:
+    """The published clause ids: none may silently disappear (anchors.lock,
+    redirects.yml, ids.lock cross-checked)."""
+    lock_path = run.paths.sources / "anchors.lock"
+    try:
+        lock = anchors.load_lock(lock_path) if run.update_lock else {}
+        run.redirects = anchors.load_redirects(run.paths.sources / "redirects.yml") if run.update_lock else {}
+    except anchors.AnchorError as e:
+        return run.stop("锚点文件无法读取，未构建", [Problem.from_error(e)])
+    gaps = lock_gaps(run.owners, lock, lock_path, run.paths.site) if run.update_lock else []
+    if gaps:
+        return run.stop("锁文件（anchors.lock、ids.lock）不完整，构建中止；现有网站保持不变", gaps)
+    report = run.anchors = anchors.check_anchors(run.notices, lock, run.redirects, current=anchors.remembered_anchors(
+        run.notices, run.res.keys, run.store.anchors))
+    anchors.apply_changes(run.notices, report)
+    run.rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
+    if report.errors:
+        return run.stop("已发布的条款锚点会丢失，构建中止；现有网站保持不变",
+                        [Problem(str(lock_path), None, "error", str(i)) for i in report.errors])
+    return True
+
+
+def enrich_phase(run: Run) -> bool:
+    """Per document (cached) and across documents: themes, references resolved,
+    works and versions, validity, cited-by, related documents; the search mode."""
+    from .enrich import versions  # works.lock: the enrich stage loads only when a site is built
+    from .write import search_mode  # the write stage loads only when a site is built
+
+    works_path = run.paths.sources / versions.LOCK_NAME
+    try:  # works.lock: a garbage or truncated lock stops the build like anchors.lock (issue 28)
+        gap = versions.works_lock_gaps(works_path, versions.load_works_lock(works_path), [n.id for n in run.notices],
+                                       run.paths.site) if run.update_lock else None
+        if gap is not None:
+            raise gap
+    except versions.WorksLockError as e:
+        return run.stop("作品锁文件 works.lock 无法读取或不完整，构建中止；现有网站保持不变", [Problem.from_error(e)])
+    run.step(f"丰富：主题、引用、目标与相关文件（{len(run.notices)} 件）…")
+    t0 = time.perf_counter()
+    _, run.enrichment = enrich_stage(run.notices, run.paths.cache, works_lock=run.paths.sources / versions.LOCK_NAME,
+                                     keys=run.res.keys)
+    run.rep.problems.extend(run.enrichment.problems)  # 成文日期 after 发布日期, works.lock
+    gc.freeze()
+    run.mark("enrich", t0)
+    try:
+        run.mode = search_mode(run.notices)
+    except ValueError as e:
+        return run.stop("网页检索方式设置有误，未构建", [Problem("环境变量", None, "error", str(e))])
+    return True
+
+
+def render_phase(run: Run, sb, site_url: str) -> bool:
+    """The Markdown of every page (only what changed is made again), then MkDocs
+    into the new site; the browser index beside, the CLI index after the Markdown."""
+    from .write import document_digests, write_docs  # the write stage loads only when a site is built
+
+    digests = document_digests(run.notices, run.res.keys)  # once: the pages, the search pages, the listings
+    beside = sb.start_browser_index(run.notices, digests)
+    run.step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
+    t0 = time.perf_counter()
+    run.stats = write_docs(run.notices, run.paths.docs, site_url=site_url, enrichment=run.enrichment,
+                           redirects=run.redirects, search=run.mode, cache_dir=run.paths.cache,
+                           load_keys=run.res.keys, doc_digests=digests)
+    run.rep.pages_written, run.rep.documents_made = len(run.stats.changed), run.stats.made
+    run.mark("write", t0)
+    sb.start_cli_index(run.notices, run.stats.doc_digests)  # after the write stage: beside it, both ran slower on two cores
+    try:
+        sb.render(run.stats.changed)
+    except RuntimeError as e:
+        return run.stop("mkdocs 构建失败；现有网站保持不变", [Problem("mkdocs.yml", None, "error", str(e))])
+    run.rep.peak_mb["mkdocs"] = peak_rss_mb()
+    return True
+
+
+def publish_phase(run: Run, sb, progress: bool) -> bool:
+    """Links checked (a bad link in any page's content dropped there, named after its document, issue 28),
+    the browser index put in, the locks written, the new site swapped in, the
+    CLI index committed."""
+    from .publish import broken_link_warnings  # publish loads only when a site is built
+
+    rep = run.rep
+    broken = sb.check_links()
+    if broken:
+        dropped, broken = sb.drop_broken_links(broken, {n.id for n in run.notices})
+        rep.problems.extend(broken_link_warnings(dropped, run.res.paths))
+    rep.peak_mb["linkcheck"] = peak_rss_mb()
+    try:
+        sb.finish_browser_index()
+    except RuntimeError as e:
+        run.stop("Pagefind 检索索引构建失败；现有网站保持不变", [Problem(str(sb.bundle), None, "error", str(e))])
+    if broken:
+        return run.stop(f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变",
+                        [Problem(str(sb.tmp), None, "error", f"站内链接失效：{b}") for b in broken[:50]])
+    if run.failure:
+        return False
+    try:
+        index_errors = sb.commit(run.notices, before_swap=lambda: _write_locks(run), progress=progress)
+    except OSError as e:  # a full disk while writing a lock: nothing was swapped in
+        if sb.committed:
+            raise
+        return run.stop("锁文件或网站无法写入，未发布任何内容；现有网站保持不变",
+                        [Problem(str(getattr(e, "filename", None) or run.paths.sources), None, "error",
+                                 f"无法写入（{e.strerror or e}）")])
+    rep.peak_mb["commit"] = peak_rss_mb()
+    rep.problems.extend(Problem(str(run.paths.index), None, "error", e) for e in index_errors)
+    if sb.index and not index_errors:
+        record_site_url(run.paths.index, run.stats.site_url)  # iparchive search prints the site's own links
+    rep.notices, rep.clauses = len(run.notices), run.stats.clauses
+    return True
+
+
+def _write_locks(run: Run) -> None:
+    """anchors.lock, works.lock and ids.lock, each named when it cannot be written."""
+    from .enrich import versions  # works.lock: loaded with the enrich stage
+
+    if not run.update_lock:
+        return
+    src = run.paths.sources
+    lock_path, works_path, owners_path = src / "anchors.lock", src / versions.LOCK_NAME, src / IDS_LOCK
+    for path, write in ((lock_path, lambda: anchors.update_lock(lock_path, run.notices, run.anchors)),
+                        (works_path, lambda: versions.update_works_lock(works_path, run.notices)),
+                        (owners_path, lambda: write_owners(owners_path, run.res.paths, src, run.owners))):
         try:
-            lock = anchors.load_lock(lock_path) if update_lock else {}
-            redirects = anchors.load_redirects(paths.sources / "redirects.yml") if update_lock else {}
-        except anchors.AnchorError as e:
-            rep.problems.append(Problem.from_error(e))
-            return _finish(rep, say, "锚点文件无法读取，未构建", paths.problems)
-        gaps = lock_gaps(owners, lock, lock_path, paths.site) if update_lock else []
-        if gaps:
-            rep.problems.extend(gaps)
-            return _finish(rep, say, "锁文件（anchors.lock、ids.lock）不完整，构建中止；现有网站保持不变", paths.problems)
-        report = anchors.check_anchors(notices, lock, redirects, current=anchors.remembered_anchors(
-            notices, res.keys, paths.cache / ANCHORS_CACHE))
-        anchors.apply_changes(notices, report)
-        rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
-        if report.errors:
-            rep.problems.extend(Problem(str(lock_path), None, "error", str(i)) for i in report.errors)
-            return _finish(rep, say, "已发布的条款锚点会丢失，构建中止；现有网站保持不变", paths.problems)
-
-        try:  # works.lock: a garbage or truncated lock stops the build like anchors.lock (issue 28)
-            works = versions.load_works_lock(paths.sources / versions.LOCK_NAME)
-            gap = versions.works_lock_gaps(paths.sources / versions.LOCK_NAME, works, [n.id for n in notices],
-                                           paths.site) if update_lock else None
-            if gap is not None:
-                raise gap
-        except versions.WorksLockError as e:
-            rep.problems.append(Problem.from_error(e))
-            return _finish(rep, say, "作品锁文件 works.lock 无法读取或不完整，构建中止；现有网站保持不变", paths.problems)
-
-        # enrich
-        step(f"丰富：主题、引用、目标与相关文件（{len(notices)} 件）…")
-        t0 = time.perf_counter()
-        _, enrichment = enrich_stage(notices, paths.cache, works_lock=paths.sources / versions.LOCK_NAME,
-                                     keys=res.keys)
-        rep.problems.extend(enrichment.problems)  # 成文日期 after 发布日期, works.lock
-        gc.freeze()
-        rep.timings["enrich"] = time.perf_counter() - t0
-        pause_point("enriched")
-        rep.peak_mb["enrich"] = peak_rss_mb()
-        try:
-            mode = search_mode(notices)
-        except ValueError as e:
-            rep.problems.append(Problem("环境变量", None, "error", str(e)))
-            return _finish(rep, say, "网页检索方式设置有误，未构建", paths.problems)
-
-        def write_locks() -> None:
-            if not update_lock:
-                return
-            works_path = paths.sources / versions.LOCK_NAME
-            for path, write in ((lock_path, lambda: anchors.update_lock(lock_path, notices, report)),
-                                (works_path, lambda: versions.update_works_lock(works_path, notices)),
-                                (owners_path, lambda: write_owners(owners_path, res.paths, paths.sources, owners))):
-                try:
-                    write()
-                except OSError as e:  # named: a full disk says which lock
-                    raise OSError(e.errno, e.strerror or str(e), str(path)) from e
-
-        with publish.SiteBuild(paths, mode, say=say, step=step, index=index, documents=len(notices)) as sb:
-            digests = document_digests(notices, res.keys)  # once: the pages, the search pages, the listings
-            beside = sb.start_browser_index(notices, digests)
-            step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
-            t0 = time.perf_counter()
-            stats = write_docs(notices, paths.docs, site_url=site_url, enrichment=enrichment, redirects=redirects,
-                               search=mode, cache_dir=paths.cache, load_keys=res.keys, doc_digests=digests)
-            rep.timings["write"] = time.perf_counter() - t0
-            rep.pages_written = len(stats.changed)
-            rep.documents_made = stats.made
-            pause_point("written")
-            rep.peak_mb["write"] = peak_rss_mb()
-            sb.start_cli_index(notices, stats.doc_digests)  # after the write stage: beside it, both ran slower on two cores
-            try:
-                sb.render(stats.changed)
-            except RuntimeError as e:
-                rep.problems.append(Problem("mkdocs.yml", None, "error", str(e)))
-                return _finish(rep, say, "mkdocs 构建失败；现有网站保持不变", paths.problems)
-            rep.peak_mb["mkdocs"] = peak_rss_mb()
-            broken = sb.check_links()
-            if broken:  # a bad link is dropped from its page, the rest published (issue 28)
-                dropped, broken = sb.drop_broken_links(broken, {n.id for n in notices})
-                rep.problems.extend(publish.broken_link_warnings(dropped, res.paths))
-            rep.peak_mb["linkcheck"] = peak_rss_mb()
-            failure = None
-            try:
-                sb.finish_browser_index()
-            except RuntimeError as e:
-                rep.problems.append(Problem(str(sb.bundle), None, "error", str(e)))
-                failure = "Pagefind 检索索引构建失败；现有网站保持不变"
-            if broken:
-                rep.problems.extend(Problem(str(sb.tmp), None, "error", f"站内链接失效：{b}") for b in broken[:50])
-                failure = f"{len(broken)} 个站内链接或锚点失效；现有网站保持不变"
-            if failure:
-                rep.timings.update(sb.timings)
-                return _finish(rep, say, failure, paths.problems)
-            try:
-                index_errors = sb.commit(notices, before_swap=write_locks, progress=progress)
-            except OSError as e:  # a full disk while writing a lock: nothing was swapped in
-                if sb.committed:
-                    raise
-                rep.problems.append(Problem(str(getattr(e, "filename", None) or paths.sources), None, "error",
-                                            f"无法写入（{e.strerror or e}）"))
-                rep.timings.update(sb.timings)
-                return _finish(rep, say, "锁文件或网站无法写入，未发布任何内容；现有网站保持不变", paths.problems)
-        rep.timings.update(sb.timings)
-        rep.peak_mb["commit"] = peak_rss_mb()
-        rep.problems.extend(Problem(str(paths.index), None, "error", e) for e in index_errors)
-        if index and not index_errors:
-            record_site_url(paths.index, stats.site_url)  # iparchive search prints the site's own links
-        rep.notices = len(notices)
-        rep.clauses = stats.clauses
-        rep.timings["total"] = time.perf_counter() - t_all
-        rep.ok = True
-        say(f"网站已生成：{paths.site}（{stats}）")
-        return _finish(rep, say, None, paths.problems)
+            write()
+        except OSError as e:  # named: a full disk says which lock
+            raise OSError(e.errno, e.strerror or str(e), str(path)) from e
 
 
 MAX_WARNINGS_SHOWN = 30

@@ -68,7 +68,7 @@ from typing import Callable, Iterable, Optional
 from search.index import build_index
 from search.schema import read_meta
 
-from .forked import Forked
+from .build.schedule import Forked
 from .fsutil import die_with_parent, pause_point, remove_tree, stale_temp_files, swap_dir
 from .models import Notice, Problem
 from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment

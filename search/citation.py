@@ -33,7 +33,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence, TextIO
 
 from build_tools.docnumber import normalise_doc_number
 from build_tools.numerals import cn_int, int_cn
@@ -131,8 +131,10 @@ def _docno(s: str) -> Optional[str]:
     return normalise_doc_number(unicodedata.normalize("NFKC", s).strip())
 
 
-def citation_table(notices: Iterable[Notice]) -> dict:
-    """The JSON-ready table of every document (module doc)."""
+def citation_table(notices: Iterable[Notice], articles: Optional[Callable[[Notice], Optional[tuple]]] = None) -> dict:
+    """The JSON-ready table of every document (module doc); ``articles``: the
+    build's memo of ``article_counts`` (the walk of every law's clauses, kept
+    by the law's load key between builds), when it has one."""
     docs = []
     for n in sorted(notices, key=lambda n: n.id):
         if not n.title:
@@ -143,18 +145,26 @@ def citation_table(notices: Iterable[Notice]) -> dict:
         d = {"id": n.id, "t": n.title, "n": names, "k": n.kind, "v": n.version_label or "",
              "s": n.validity or "", "d": n.date or "", "no": (_docno(n.doc_number) if n.doc_number else "") or "",
              "ed": "" if (n.version_label or n.doc_number) else n.edition}
-        if n.kind == "law":
-            counts: dict[int, int] = {}
-            for c in n.walk():
-                m = _ART_ID.match(c.id)
-                if m and c.kind in ("article", "paragraph") and not m.group(2):
-                    a = int(m.group(1))
-                    counts[a] = max(counts.get(a, 0), int(m.group(3) or 1))
-            if counts:
-                lo, hi = min(counts), max(counts)
-                d["a0"], d["p"] = lo, [counts.get(a, 0) for a in range(lo, hi + 1)]
+        got = (articles or article_counts)(n) if n.kind == "law" else None
+        if got:
+            d["a0"], d["p"] = got[0], list(got[1])
         docs.append(d)
     return {"schema": SCHEMA, "docs": docs}
+
+
+def article_counts(n: Notice) -> Optional[tuple[int, list[int]]]:
+    """(first article number, the paragraph count of each article from it, 0 where
+    there is none) of a law's clause tree; None when it has no articles."""
+    counts: dict[int, int] = {}
+    for c in n.walk():
+        m = _ART_ID.match(c.id)
+        if m and c.kind in ("article", "paragraph") and not m.group(2):
+            a = int(m.group(1))
+            counts[a] = max(counts.get(a, 0), int(m.group(3) or 1))
+    if not counts:
+        return None
+    lo, hi = min(counts), max(counts)
+    return lo, [counts.get(a, 0) for a in range(lo, hi + 1)]
 
 
 def write_table(notices: Iterable[Notice], path: Path | str) -> Path:
@@ -169,12 +179,13 @@ def write_table(notices: Iterable[Notice], path: Path | str) -> Path:
     return path
 
 
-def write_script(notices: Iterable[Notice], path: Path | str) -> Path:
+def write_script(notices: Iterable[Notice], path: Path | str,
+                 articles: Optional[Callable[[Notice], Optional[tuple]]] = None) -> Path:
     """The site's copy, ``data/citations.js`` (``window.__ipaCitations = …``): a script
     loads from file:// where fetch cannot (overrides/assets/iparchive/citation.js)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = "window.__ipaCitations=" + json.dumps(citation_table(notices), ensure_ascii=False,
+    text = "window.__ipaCitations=" + json.dumps(citation_table(notices, articles), ensure_ascii=False,
                                                   separators=(",", ":")).replace("</", "<\\/") + ";\n"
     from build_tools.fsutil import replace_bytes  # writers only: the query path stays light
 

@@ -315,3 +315,42 @@ def test_every_code_keyed_cache_names_its_entries_not_the_package():
         assert "build_tools/models.py" in files, name
         assert not files & {"build_tools/cli.py", "build_tools/pipeline.py", "build_tools/publish.py"}, name
         assert not any(f.startswith("benchmarks/") for f in files), name
+
+
+def test_the_citation_table_through_the_article_memo_is_the_table_made_afresh(loaded, tmp_path):
+    """Issue 24: each law's article counts (the walk of its clauses, 359,000 on
+    the whole corpus, on every rebuild) are kept by its load key
+    (``build.store.Memo``).  Over the seeds' laws and 40 lawrefbook laws: the
+    first build makes each once, a second makes none and gives the same
+    table, and a law whose key changed is made again, alone."""
+    from build_tools.build.store import Memo
+    from search.citation import article_counts, citation_table
+
+    laws = sorted(p for p in (SHARED / "lawrefbook").rglob("*.md") if p.name != "_index.md")[::80]
+    more = load_documents(laws, cache_dir=tmp_path / "docs")
+    notices = loaded.notices + more.notices
+    keys = {**loaded.keys, **more.keys}
+    want = citation_table(notices)
+    with_articles = sum(1 for d in want["docs"] if "p" in d)
+    assert with_articles >= 30
+    path = tmp_path / "articles.marshal"
+
+    def table(memo, make):
+        return citation_table(notices, lambda n: memo.get(keys.get(n.id), lambda: make(n)))
+
+    first = Memo(path, ("search.citation",))
+    assert table(first, article_counts) == want and first.made == sum(1 for n in notices if n.kind == "law")
+    first.save()
+
+    def fails(n):
+        raise AssertionError(f"{n.id} was walked again")
+
+    second = Memo(path, ("search.citation",))
+    assert table(second, fails) == want and second.made == 0
+    second.save()
+    victim = next(n for n in more.notices if n.kind == "law")
+    keys[victim.id] = "changed-" + keys[victim.id]
+    third = Memo(path, ("search.citation",))
+    assert table(third, article_counts) == want and third.made == 1
+    files = {f.relative_to(ROOT).as_posix() for f in codedigest.closure(("search.citation",))}
+    assert "search/citation.py" in files and "build_tools/pipeline.py" not in files

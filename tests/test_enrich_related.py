@@ -115,7 +115,7 @@ def test_related_documents_beside_the_per_document_steps_are_the_inline_ones(doc
     import copy
 
     import build_tools.enrich as enrich
-    from build_tools.forked import Forked
+    from build_tools.build.schedule import Forked
 
     seeds, laws = docs
     notices = copy.deepcopy(list(seeds.values()) + laws)

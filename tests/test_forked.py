@@ -1,12 +1,12 @@
-"""build_tools.forked: one call in a forked child, its value or its error back."""
+"""build_tools.build.schedule (was forked.py): one call in a forked child, its value or its error back."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from build_tools import forked
-from build_tools.forked import Forked
+from build_tools.build import schedule as forked
+from build_tools.build.schedule import Forked
 
 
 def _pid_and(x):

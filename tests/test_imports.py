@@ -22,8 +22,10 @@ And the house rules of issue 24, over build_tools/, search/ and benchmarks/:
   process (``siteurl.SiteUrlAction``) is not a read;
 - processes and threads are started only at the sites of ``LAUNCHES``
   (subprocess, multiprocessing, os.fork, threading, concurrent.futures),
-  a list that only shrinks: a new one goes through ``forked.py`` (a call
-  beside, ``fork_map``) or is added here with a reason in review.
+  a list that only shrinks: a new one goes through ``build/schedule.py``
+  (a call beside, ``fork_map``, ``pool_map``, ``thread_beside``) or is
+  added here with a reason in review; forks, pools and executors start in
+  ``build_tools/build/`` only.
 
 ``ALLOWED`` would list known violations (it is empty): a violation not in it
 fails, and so does an entry that is no longer a violation.
@@ -589,17 +591,17 @@ def launch_sites(root: Path = ROOT, packages=PACKAGES) -> Counter:
     return out
 
 
-# Every place a process or thread is started, as (file, function, call): count.  It only shrinks.  forked.py
-# owns the forks that hand the build's objects to children (Forked: a call beside - related documents, the
-# listing half, the CLI index job, the search pages; fork_map: a map over both cores, which replaced the pools
-# of write.DocumentJob and enrich.doccache and their three module globals).  Left where they are (issue 24
-# moves them with publish/ and build/): the load stage's process pool, the MkDocs child, the site copy and
-# removal threads, Pagefind's processes and their thread, the archive.json thread, git for
-# `redirects --suggest`, the server thread of tests and benchmarks, and the benchmarks' own.
+# Every place a process or thread is started, as (file, function, call): count.  It only shrinks.  The build's
+# own parallelism is build_tools/build/schedule.py (issue 24): Forked (a call beside: related documents, the
+# listing half, the CLI index job, the search pages), fork_map (a map over both cores: each document's
+# enrichment and pages), pool_map (the load stage's workers), thread_beside (archive.json).  Outside it: external
+# tools, each started by the module that owns the tool (MkDocs, Pagefind, LibreOffice/OCR, git), and the threads
+# of publishing (the site copy and removal, Pagefind's shard runner), the server and the benchmarks.
 LAUNCHES = {
-    ("build_tools/forked.py", "Forked.start", "ctx.Process"): 1,
-    ("build_tools/forked.py", "fork_map", "multiprocessing.get_context().Pool"): 1,
-    ("build_tools/pipeline.py", "load_documents", "concurrent.futures.ProcessPoolExecutor"): 1,
+    ("build_tools/build/schedule.py", "Forked.start", "ctx.Process"): 1,
+    ("build_tools/build/schedule.py", "fork_map", "multiprocessing.get_context().Pool"): 1,
+    ("build_tools/build/schedule.py", "pool_map", "concurrent.futures.ProcessPoolExecutor"): 1,
+    ("build_tools/build/schedule.py", "thread_beside", "concurrent.futures.ThreadPoolExecutor"): 1,
     ("build_tools/publish.py", "run_child", "subprocess.Popen"): 1,
     ("build_tools/publish.py", "SiteBuild.__enter__", "threading.Thread"): 1,
     ("build_tools/publish.py", "SiteBuild.commit", "threading.Thread"): 1,
@@ -608,7 +610,6 @@ LAUNCHES = {
     ("build_tools/office.py", "_run_group", "subprocess.Popen"): 1,
     ("build_tools/renumber.py", "committed_texts.texts", "subprocess.run"): 1,
     ("build_tools/serve.py", "background_server", "threading.Thread"): 1,
-    ("build_tools/write/__init__.py", "write_docs", "concurrent.futures.ThreadPoolExecutor"): 1,
     ("build_tools/write/mkbuild.py", "pagefind_start", "subprocess.Popen"): 1,
     ("build_tools/write/mkbuild.py", "PagefindShards.__init__", "threading.Thread"): 1,
     ("build_tools/write/mkbuild.py", "PagefindShards._index", "subprocess.Popen"): 1,
@@ -616,6 +617,7 @@ LAUNCHES = {
     ("benchmarks/bench.py", "PeakSampler.__init__", "threading.Thread"): 1,
     ("benchmarks/bench.py", "rebuild_rounds", "subprocess.run"): 1,
 }
+SCHEDULE = "build_tools/build/"  # where the build's own processes, pools and forks start
 
 
 def test_processes_and_threads_start_only_at_the_known_sites():
@@ -624,8 +626,26 @@ def test_processes_and_threads_start_only_at_the_known_sites():
     found = launch_sites()
     new = {k: v for k, v in found.items() if v > LAUNCHES.get(k, 0)}
     gone = {k: v for k, v in LAUNCHES.items() if found.get(k, 0) < v}
-    assert not new, f"new launch sites (go through build_tools/forked.py, or list them with a reason): {new}"
+    assert not new, f"new launch sites (go through build_tools/build/schedule.py, or list them with a reason): {new}"
     assert not gone, f"fewer launches than listed: lower or delete these LAUNCHES entries: {gone}"
+
+
+def test_the_build_forks_and_pools_only_in_the_build_package():
+    """Issue 24: a fork, a process pool, a ``multiprocessing`` process or an
+    executor is started only in ``build_tools/build/`` (the two-core
+    schedule); outside it only child processes of external tools
+    (``subprocess``) and the listed threads of publishing, serving and the
+    benchmarks, never a second scheduler.  The build package itself starts
+    no external tool."""
+    own = ("multiprocessing.", "concurrent.futures.", "os.fork", "ctx.")
+    outside = {k for k in launch_sites() if not k[0].startswith(SCHEDULE)
+               and (k[2].startswith(own) or k[2].endswith(("Pool", "Process", "Executor")))}
+    assert outside == set()
+    inside = {k for k in launch_sites() if k[0].startswith(SCHEDULE)}
+    assert inside and not {k for k in inside if k[2].startswith(("subprocess.", "os.system", "os.popen"))}
+    threads = {k for k in launch_sites() if k[2] == "threading.Thread" and not k[0].startswith(SCHEDULE)}
+    assert {k[0] for k in threads} <= {"build_tools/publish.py", "build_tools/write/mkbuild.py",
+                                        "build_tools/serve.py", "benchmarks/bench.py"}
 
 
 def test_what_counts_as_a_launch(tmp_path):

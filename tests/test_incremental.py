@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import build_tools.enrich as build_tools_enrich
 from build_tools import write
 from build_tools.enrich import doccache, enrich_all
 from build_tools.pipeline import enrich_stage, load_documents, source_files
@@ -81,6 +82,112 @@ def test_one_changed_document_misses_only_itself(loaded, tmp_path):
     enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=keys)
     after = {f.name for f in d.glob("*.pickle")}
     assert len(after) == len(docs) and len(after - before) == 1  # one new entry, the old one pruned
+
+
+def _validity(notices) -> list:
+    return [(n.id, n.work_id, n.version_label, n.validity, n.validity_basis) for n in notices]
+
+
+def test_validity_facts_come_from_the_cache_and_a_changed_document_reads_its_own(loaded, tmp_path, monkeypatch):
+    """Issue 24: what validity reads of one document (its 有效期, its 施行 line, an
+    amendment decision's 施行, the clauses that repeal what they cite) is kept with
+    its per-document enrichment.  A warm rebuild reads no body for it (the reader
+    is made to fail), yet every validity, basis and work equals a cold run's; a
+    document given an ended 有效期 is read again, alone, and turns 已失效."""
+    import pickle
+
+    from build_tools.enrich import versions
+
+    res, _ = loaded
+    monkeypatch.setattr(doccache, "PARALLEL_MIN", 10 ** 9)  # serial: the counters below see every call
+    docs = pickle.loads(pickle.dumps(res.notices))
+    cold = enrich_all(docs, today="2026-12-01", related=False)
+    want = _validity(docs)
+    d = tmp_path / "enrich"
+    enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
+    assert _validity(docs) == want
+    calls: list[str] = []
+    real = versions.doc_facts
+
+    def counted(n):
+        calls.append(n.id)
+        return real(n)
+
+    monkeypatch.setattr(versions, "doc_facts", counted)
+    monkeypatch.setattr(build_tools_enrich, "doc_facts", counted)
+    for n in docs:
+        n.validity = n.validity_basis = n.work_id = n.version_label = None
+    warm = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
+    assert calls == [] and _validity(docs) == want
+    assert warm.versions == cold.versions and list(warm.works) == list(cold.works)
+    # the real corpus has each kind of basis, so the comparison is not vacuous
+    kinds = {n.validity for n in docs}
+    assert {"现行有效", "已失效", "已废止", "征求意见稿"} <= kinds
+    assert sum(1 for n in docs if n.validity_basis and "有效期" in n.validity_basis) >= 1
+
+    # one notice gets an ended 有效期: its facts (only) are read again; the result is a cold run's
+    victim = next(n for n in docs if n.kind != "law" and n.validity == "现行有效" and "有效期" not in n.body)
+    line = "本办法有效期至2020年12月31日。"
+    victim.body += "\n" + line
+    last = list(victim.walk())[-1]
+    last.text += line
+    keys = dict(res.keys)
+    keys[victim.id] = "changed-" + keys[victim.id]
+    enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=keys)
+    assert calls == [victim.id]
+    assert victim.validity == "已失效" and victim.validity_basis.startswith("有效期至2020年12月31日")
+    after = _validity(docs)
+    monkeypatch.setattr(versions, "doc_facts", real)
+    monkeypatch.setattr(build_tools_enrich, "doc_facts", real)
+    again = pickle.loads(pickle.dumps(docs))
+    enrich_all(again, today="2026-12-01", related=False)  # cold, no cache
+    assert _validity(again) == after
+    assert [x for x, y in zip(after, want) if x != y] == [x for x in after if x[0] == victim.id]
+
+
+def test_article_alignments_are_kept_by_pair_and_made_again_only_for_a_changed_version(tmp_path, monkeypatch):
+    """Issue 24: the article matches of two consecutive versions (rapidfuzz, the
+    largest cross-document cost of a rebuild) are kept by both versions' keys.
+    Real works: 道路运输条例 2019/2022/2023, 行政复议法 2017/2023, 专利法 2008/2020.
+    A warm run matches nothing and gives a cold run's article histories and
+    followed references; a changed middle version re-matches only its two pairs."""
+    import pickle
+
+    from build_tools.enrich import alignment
+
+    law = SHARED / "lawrefbook"
+    files = (sorted((law / "行政法规").glob("道路运输条例(*.md")) + sorted(law.rglob("行政复议法(*.md"))
+             + sorted(law.rglob("专利法(*.md")) + [ROOT / "tests" / "data" / "laws" / "专利法(2008-12-27).md"])
+    res = load_documents(files, cache_dir=tmp_path / "docs")
+    docs = res.notices
+    cold_docs = pickle.loads(pickle.dumps(docs))
+    cold = enrich_all(cold_docs, today="2026-12-01", related=False)
+    cold_refs = [r for n in cold_docs for r in n.references]
+    pairs = [(a, b) for w in cold.works.values() for a, b in zip(w.versions, w.versions[1:])]
+    assert len(pairs) >= 4 and cold.article_history
+    made: list[tuple[str, str]] = []
+    real = alignment.match_articles
+
+    def counted(old, new):
+        made.append((old[0].id if old else "", new[0].id if new else ""))
+        return real(old, new)
+
+    monkeypatch.setattr(alignment, "match_articles", counted)
+    d = tmp_path / "enrich"
+    for expect in (len(pairs), 0):
+        made.clear()
+        run = pickle.loads(pickle.dumps(docs))
+        enr = enrich_all(run, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
+        assert len(made) == expect
+        assert enr.article_history == cold.article_history
+        assert [r for n in run for r in n.references] == cold_refs
+    middle = next(w.versions[1] for w in cold.works.values() if len(w.versions) >= 3)
+    keys = dict(res.keys)
+    keys[middle] = "changed-" + keys[middle]
+    made.clear()
+    enr = enrich_all(pickle.loads(pickle.dumps(docs)), today="2026-12-01", related=False, doc_cache_dir=d,
+                     doc_keys=keys)
+    assert len(made) == 2 and enr.article_history == cold.article_history
 
 
 def _tree(d: Path) -> dict[str, bytes]:
@@ -298,3 +405,20 @@ def test_the_listing_pages_are_the_same_in_two_processes_and_in_one(loaded, tmp_
         assert sorted(stats.files) == sorted(set(stats.files))
     assert len(trees["one"]) > 100
     assert trees["one"] == trees["two"]
+
+
+def test_a_docs_tree_of_an_older_release_is_written_over(tmp_path):
+    """docs/ left by a release before issue 29 holds ``data/archive.json``
+    and ``data/notices/<id>.json`` / ``.md.txt``; the export thread and the
+    stale-file sweep both remove such files, and neither may fail because
+    the other came first (it did: FileNotFoundError on the first build after
+    the upgrade)."""
+    files = source_files(ROOT / "source_texts")
+    first, res, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
+    data = tmp_path / "docs" / "data"
+    old = [data / "archive.json"] + [data / "notices" / f"{n.id}{ext}" for n in res.notices[:3] for ext in (".json", ".md.txt")]
+    for path in old:
+        path.write_text("{}\n", encoding="utf-8")
+    again, _, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
+    assert [p for p in old if p.exists()] == []
+    assert (data / "archive.json.gz").is_file()

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Optional
 
 from .. import collector
-from ..forked import Forked
+from ..build.schedule import Forked
 from ..models import Enrichment, Notice, Problem
 from ..settings import RELATED_BESIDE_MIN
 from ..vocabulary import Theme, load_vocabulary
 from .alignment import align_works, article_histories
-from .doccache import DocCache, DocEnrichment, compute_all
+from .doccache import DocCache, DocEnrichment, PairMemo, compute_all
 from .goals import find_goals
 from .references import (
     cited_by,
@@ -43,7 +43,7 @@ from .references import (
 from .related import cached_result, related_documents
 from .targets import find_targets, normalise_indicator
 from .themes import tag_clauses
-from .versions import WorksLockError, assign_validity, build_works, load_works_lock
+from .versions import DocFacts, WorksLockError, assign_validity, build_works, doc_facts, load_works_lock
 
 __all__ = [
     "enrich",
@@ -75,9 +75,11 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
     t3 = time.perf_counter()
     notice.targets = find_targets(notice)
     t4 = time.perf_counter()
+    facts = doc_facts(notice)
+    t5 = time.perf_counter()
     return DocEnrichment([list(c.themes) for c in notice.walk()], list(notice.themes),
                          pickle.loads(pickle.dumps(notice.references)), list(notice.goals), list(notice.targets),
-                         (t1 - t0, t2 - t1, t3 - t2, t4 - t3))
+                         (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts)
 
 
 
@@ -90,27 +92,32 @@ def _related_job(notices: list[Notice], cache: dict) -> tuple[dict, dict, float]
 
 
 def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float],
-                  cache: Optional[DocCache] = None) -> None:
+                  cache: Optional[DocCache] = None) -> dict[str, DocFacts]:
     """Per-document steps: cached entries applied, the rest computed (on all
-    cores for large batches, doccache.compute_all) and cached."""
+    cores for large batches, doccache.compute_all) and cached.  Returns each
+    document's ``DocFacts`` (validity reads them across documents)."""
     todo = []
+    facts: dict[str, DocFacts] = {}
     with collector.paused():  # unpickled entries only: no garbage to collect
         for n in notices:
             entry = cache.get(n) if cache else None
             if entry is None:
                 todo.append(n)
             else:
+                facts[n.id] = entry.facts
                 entry.apply(n, hand_over=True)
     results = compute_all(todo, functools.partial(enrich_one, vocab=vocab))
     for n, entry in zip(todo, results):
         entry.apply(n)  # a forked worker set them on its own copy
-        for k, sec in zip(("themes", "references", "goals", "targets"), entry.seconds):
-            timing[k] += sec
+        facts[n.id] = entry.facts
+        for k, sec in zip(("themes", "references", "goals", "targets", "facts"), entry.seconds):
+            timing[k] = timing.get(k, 0.0) + sec
         if cache:
             cache.put(n, entry)
     if cache:
         cache.hits, cache.misses = len(notices) - len(todo), len(todo)
         cache.prune()
+    return facts
 
 
 def enrich(
@@ -161,8 +168,11 @@ def enrich_all(
         job = Forked("相关文件计算", _related_job, notices, related_cache if related_cache is not None else {})
         job.start(beside=len(notices) >= RELATED_BESIDE_MIN)
     try:
-        _per_document(notices, vocab, timing, cache)
-        out = _across_documents(notices, timing, works_lock, today, aliases)
+        facts = _per_document(notices, vocab, timing, cache)
+        pairs = PairMemo(cache) if cache else None
+        out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs)
+        if pairs:
+            pairs.save()
         if related:
             t0 = time.perf_counter()
             timing["related"] = 0.0  # the cached result
@@ -181,7 +191,8 @@ def enrich_all(
 
 
 def _across_documents(notices: list[Notice], timing: dict[str, float], works_lock: Optional[Path],
-                      today: Optional[str], aliases: Optional[list[list[str]]]) -> Enrichment:
+                      today: Optional[str], aliases: Optional[list[list[str]]],
+                      facts: Optional[dict[str, DocFacts]] = None, pairs: Optional[PairMemo] = None) -> Enrichment:
     """Works and versions, then references resolved and cited-by lists."""
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
@@ -191,18 +202,18 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
             lock = load_works_lock(works_lock)
         except WorksLockError as e:
             out.problems.append(Problem.from_error(e))
-    out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat())
+    out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat(), facts)
     out.problems.extend(problems)
     # any two held versions (issue 25), the consecutive ones first
     out.comparisons = [(w.versions[i], w.versions[j]) for w in out.works.values() if w.kind == "law"
                        for k in range(1, len(w.versions)) for i in range(len(w.versions) - k)
                        for j in (i + k,)]
-    aligned = align_works(out.works, {n.id: n for n in notices})  # issue 25: renumbered articles followed
+    aligned = align_works(out.works, {n.id: n for n in notices}, pairs)  # issue 25: renumbered articles followed
     out.article_history = article_histories(out.works, out.versions, aligned)
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     resolve_references(notices, aliases, works=out.works, aligned=aligned)
-    assign_validity(notices, out.versions, today or dt.date.today().isoformat())  # issue 25: every document, with why
+    assign_validity(notices, out.versions, today or dt.date.today().isoformat(), facts)  # issue 25: every document, with why
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)
     timing["resolve"] = time.perf_counter() - t0

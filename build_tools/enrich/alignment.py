@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from rapidfuzz import fuzz
 
@@ -189,15 +189,21 @@ def compare(old: Notice, new: Notice) -> Comparison:
     return Comparison(old, new, match_articles(articles(old), articles(new)))
 
 
-def align_works(works: dict[str, Work], byid: dict[str, Notice]) -> dict[tuple[str, str], list[Match]]:
-    """(older id, newer id) -> the article matches of every two consecutive held versions."""
+def align_works(works: dict[str, Work], byid: dict[str, Notice],
+                memo: Optional[Callable[[str, str, Callable[[], list[Match]]], list[Match]]] = None
+                ) -> dict[tuple[str, str], list[Match]]:
+    """(older id, newer id) -> the article matches of every two consecutive held versions;
+    ``memo(old id, new id, make)``: a cache of pairs (``doccache.PairMemo``) that calls
+    ``make`` only for a pair it does not hold."""
     out: dict[tuple[str, str], list[Match]] = {}
     for w in works.values():
         if w.kind != "law":
             continue
         for a, b in zip(w.versions, w.versions[1:]):
             if a in byid and b in byid:
-                out[(a, b)] = match_articles(articles(byid[a]), articles(byid[b]))
+                def make(a=a, b=b) -> list[Match]:
+                    return match_articles(articles(byid[a]), articles(byid[b]))
+                out[(a, b)] = memo(a, b, make) if memo else make()
     return out
 
 

@@ -2,8 +2,11 @@
 
 What one document's enrichment is (``DocEnrichment``): the themes of each of
 its clauses (in ``Notice.walk()`` order) and of the document, its references
-as found (before ``resolve_references`` fills the targets), its goals and
-its targets.  None of it depends on another document, so:
+as found (before ``resolve_references`` fills the targets), its goals, its
+targets and what validity reads of it alone (``versions.DocFacts``: its
+有效期, its body's 施行 line, an amendment decision's 施行, the clauses whose
+words repeal what they cite; issue 24: on a rebuild these were read again
+from all 3,489 bodies).  None of it depends on another document, so:
 
 * ``DocCache`` keeps one pickle per document in ``<cache>/enrich/``, named
   by a key made of the document's load key (``pipeline.load_documents``:
@@ -17,8 +20,8 @@ its targets.  None of it depends on another document, so:
   of the whole corpus); the workers read the notices from the parent's
   memory (fork) and send back only the small ``DocEnrichment`` records.
 
-Cross-document work (versions, resolution, cited-by, related documents)
-stays in ``enrich_all``: it is recomputed on every build.
+Cross-document work (versions, resolution, validity from the facts, cited-by,
+related documents) stays in ``enrich_all``: it is recomputed on every build.
 """
 from __future__ import annotations
 
@@ -30,11 +33,12 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..codedigest import code_digest
-from ..forked import fork_map
+from ..build.schedule import fork_map
 from ..models import Goal, Notice, Reference, Target
 from ..settings import PARALLEL_MIN
+from .versions import DocFacts
 
-CACHE_VERSION = "1"  # bump when DocEnrichment changes shape
+CACHE_VERSION = "2"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
 MODULES = ("build_tools.enrich",)
 
@@ -46,7 +50,8 @@ class DocEnrichment:
     references: list[Reference] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
-    seconds: tuple[float, ...] = ()  # themes, references, goals, targets (when computed)
+    seconds: tuple[float, ...] = ()  # themes, references, goals, targets, facts (when computed)
+    facts: DocFacts = field(default_factory=DocFacts)  # what validity reads of this document (versions.doc_facts)
 
     def apply(self, notice: Notice, *, hand_over: bool = False) -> None:
         """Set what the per-document steps set (fresh lists: the resolution step
@@ -111,6 +116,43 @@ class DocCache:
             for f in self.dir.glob("*.pickle"):
                 if f.stem not in keep:
                     f.unlink(missing_ok=True)
+
+
+class PairMemo:
+    """A result per pair of documents (``alignment.align_works``: the article
+    matches of two consecutive versions, 94 pairs and 2-4 s of rapidfuzz on
+    the whole corpus), kept in ``<cache>/enrich/pairs.memo`` by both
+    documents' entry keys (``DocCache.keys``: their content, the vocabulary
+    and the enrich code): a rebuild re-aligns only the pairs a changed
+    document is in.  ``save`` keeps only the pairs this build asked for."""
+
+    def __init__(self, cache: DocCache):
+        self.keys, self.path = cache.keys, cache.dir / "pairs.memo"
+        try:
+            old = pickle.loads(self.path.read_bytes())
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, ValueError):
+            old = {}
+        self.old: dict = old if isinstance(old, dict) else {}
+        self.used: dict = {}
+        self.misses = 0
+
+    def __call__(self, a: str, b: str, make: Callable[[], object]):
+        key = (self.keys.get(a), self.keys.get(b))
+        if None in key:
+            return make()
+        if key not in self.old:
+            self.old[key] = make()
+            self.misses += 1
+        self.used[key] = self.old[key]
+        return self.used[key]
+
+    def save(self) -> None:
+        if self.misses == 0 and self.used.keys() == self.old.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"pairs.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(self.used))
+        tmp.replace(self.path)
 
 
 def compute_all(notices: list[Notice], step: Callable[[Notice], DocEnrichment],

@@ -54,6 +54,7 @@ import gzip
 import hashlib
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -66,7 +67,8 @@ from ..numerals import cn_int
 from .references import loose_title_key, title_key
 
 __all__ = ["WorksLockError", "build_works", "load_works_lock", "works_lock_gaps", "format_works_lock", "update_works_lock",
-           "version_date", "expiry_date", "decision_effective", "assign_validity", "repeal_verb", "LOCK_NAME"]
+           "version_date", "expiry_date", "decision_effective", "assign_validity", "repeal_verb", "LOCK_NAME",
+           "DocFacts", "doc_facts"]
 
 LOCK_NAME = "works.lock"
 LOCK_HEADER = ("# works.lock — 作品（同一法律文件的各个版本）的永久编号，由 iparchive build 维护，请勿手工删除行。\n"
@@ -257,20 +259,29 @@ def _decision_key(title: str) -> str:
     return k[i:] if i >= 0 else k
 
 
-def decision_effective(notices: list[Notice]) -> dict[tuple[str, str], tuple[str, str]]:
+def decision_effective(notices: list[Notice], facts: Optional[dict[str, "DocFacts"]] = None
+                       ) -> dict[tuple[str, str], tuple[str, str]]:
     """(decision key, adoption date) -> (施行 date, where) of the amendment decisions
-    the archive holds (``本决定自2021年6月1日起施行``, lawdates.body_effective)."""
+    the archive holds (``本决定自2021年6月1日起施行``, lawdates.body_effective);
+    ``facts``: each document's ``DocFacts`` where already known."""
     out: dict[tuple[str, str], tuple[str, str]] = {}
     for n in notices:
-        if "决定" not in n.title or "修改" not in n.title:
-            continue
-        found = body_effective(list(enumerate(n.body.split("\n"), 1)))
-        date = found[0] if found else None
-        if found and date is None:
-            date = n.date_published
-        if date and n.date:
-            out[(_decision_key(n.title), n.date_written or n.date)] = (date, f"《{n.title}》：{found[2]}")
+        entry = _facts(n, facts).decision
+        if entry is not None:
+            out[entry[0]] = entry[1]
     return out
+
+
+def _decision_entry(n: Notice) -> Optional[tuple[tuple[str, str], tuple[str, str]]]:
+    if "决定" not in n.title or "修改" not in n.title:
+        return None
+    found = body_effective(list(enumerate(n.body.split("\n"), 1)))
+    date = found[0] if found else None
+    if found and date is None:
+        date = n.date_published
+    if date and n.date:
+        return (_decision_key(n.title), n.date_written or n.date), (date, f"《{n.title}》：{found[2]}")
+    return None
 
 
 def _effective_dates(chain: list[Notice], decisions: dict[tuple[str, str], tuple[str, str]]) -> dict[str, str]:
@@ -296,11 +307,13 @@ def _effective_dates(chain: list[Notice], decisions: dict[tuple[str, str], tuple
 
 
 def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
-                today: Optional[str] = None) -> tuple[dict[str, Work], dict[str, Version], list[Problem]]:
+                today: Optional[str] = None, facts: Optional[dict[str, "DocFacts"]] = None
+                ) -> tuple[dict[str, Work], dict[str, Version], list[Problem]]:
     """Group ``notices`` into works; set ``work_id``/``version_label``/``validity``
-    on each notice it concerns.  Returns (works, versions by doc id, problems)."""
+    on each notice it concerns.  Returns (works, versions by doc id, problems).
+    ``facts``: each document's ``DocFacts`` where already known (the enrich cache)."""
     lock = lock or {}
-    decisions = decision_effective(notices)
+    decisions = decision_effective(notices, facts)
     today = today or dt.date.today().isoformat()
     groups: dict[tuple[str, str, str], list[Notice]] = {}
     for n in notices:
@@ -341,7 +354,7 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
                 _draft_work(drafts, finals, key, code, lock, works, versions)
     for n in notices:
         if n.validity is None and n.kind != "law":
-            end = expiry_date(n)
+            end = _facts(n, facts).expiry_end
             if end and end < today:
                 n.validity = "已失效"
             elif end:
@@ -499,30 +512,78 @@ def repeal_verb(text: str, printed: str) -> Optional[str]:
     return None
 
 
-def _repeals(notices: list[Notice]) -> dict[str, str]:
+def _repeal_words(n: Notice, refs: Iterable) -> dict[tuple[str, str], Optional[str]]:
+    """(clause id, printed reference) -> the basis when that clause's words repeal what
+    the reference names (``repeal_verb``), else None; for the references given."""
+    out: dict[tuple[str, str], Optional[str]] = {}
+    if "废止" not in n.body:
+        return out
+    texts = {c.id: c for c in n.walk()}
+    for r in refs:
+        c = texts.get(r.clause_id)
+        if c is not None and (r.clause_id, r.text) not in out:
+            verb = repeal_verb(c.text, r.text)
+            out[(r.clause_id, r.text)] = f"《{n.title}》{c.label}：{r.text}{verb}" if verb else None
+    return out
+
+
+def _repeals(notices: list[Notice], facts: Optional[dict[str, "DocFacts"]] = None) -> dict[str, str]:
     """doc id -> basis, for held documents another held document repeals: a sentence of
     its clause names the document (a resolved reference) and 废止 outside the title
-    (江西省居住证办法 ``…的《江西省暂住人口管理办法》同时废止``; ``…同时废止《X》``)."""
+    (江西省居住证办法 ``…的《江西省暂住人口管理办法》同时废止``; ``…同时废止《X》``).
+    The words are read once per document (``DocFacts.repeals``, for the references
+    as found); a reference added at resolution (a bare law name) is read here."""
     out: dict[str, str] = {}
     for n in notices:
         if "废止" not in n.body:
             continue
-        texts = {c.id: c for c in n.walk()}
+        known = _facts(n, facts).repeals
+        new = [r for r in n.references if (r.clause_id, r.text) not in known]
+        words = {**known, **_repeal_words(n, new)} if new else known
         for r in n.references:
-            if not r.target_id or r.target_id == n.id or r.clause_id not in texts:
+            if not r.target_id or r.target_id == n.id:
                 continue
-            c = texts[r.clause_id]
-            verb = repeal_verb(c.text, r.text)
-            if verb:
-                out.setdefault(r.target_id, f"《{n.title}》{c.label}：{r.text}{verb}")
+            basis = words.get((r.clause_id, r.text))
+            if basis:
+                out.setdefault(r.target_id, basis)
     return out
 
 
-def assign_validity(notices: list[Notice], versions: dict[str, Version], today: str) -> None:
+@dataclass(frozen=True)
+class DocFacts:
+    """What validity reads of one document alone (issue 24): none of it depends on
+    another document or on the build date, so it is computed with the document's
+    per-document enrichment and cached with it (``enrich.doccache``); a rebuild
+    then decides 3,489 validities without reading their bodies again."""
+    expiry_end: Optional[str] = None  # expiry_date (notices)
+    expiry: Optional[tuple[str, str]] = None  # _expiry_basis: (end, basis) (notices)
+    effective: Optional[tuple[Optional[str], str]] = None  # a notice's body 施行 line: (date, basis)
+    decision: Optional[tuple[tuple[str, str], tuple[str, str]]] = None  # decision_effective's entry
+    repeals: dict[tuple[str, str], Optional[str]] = field(default_factory=dict)  # _repeal_words of its references
+
+
+def doc_facts(n: Notice) -> DocFacts:
+    """``DocFacts`` of ``n`` (its references as found: ``find_references`` first)."""
+    if n.kind == "law":
+        return DocFacts(decision=_decision_entry(n), repeals=_repeal_words(n, n.references))
+    eff = body_effective(list(enumerate(n.body.split("\n"), 1)))
+    return DocFacts(expiry_end=expiry_date(n), expiry=_expiry_basis(n),
+                    effective=(eff[0], f"{eff[2][:60]}{_where(n, eff[2][:20])}") if eff is not None else None,
+                    decision=_decision_entry(n), repeals=_repeal_words(n, n.references))
+
+
+def _facts(n: Notice, facts: Optional[dict[str, DocFacts]]) -> DocFacts:
+    got = facts.get(n.id) if facts else None
+    return got if got is not None else doc_facts(n)
+
+
+def assign_validity(notices: list[Notice], versions: dict[str, Version], today: str,
+                    facts: Optional[dict[str, DocFacts]] = None) -> None:
     """``validity`` and ``validity_basis`` of every document (issue 25): 现行有效 /
     已被修改 / 已废止 / 已失效 / 尚未生效 / 征求意见稿, each with why.  Runs after the
-    references are resolved (a 同时废止 names a held document)."""
-    repealed = _repeals(notices)
+    references are resolved (a 同时废止 names a held document); ``facts``: each
+    document's ``DocFacts`` where already known (the enrich cache)."""
+    repealed = _repeals(notices, facts)
     byid = {n.id: n for n in notices}
     for n in notices:
         v = versions.get(n.id)
@@ -541,18 +602,16 @@ def assign_validity(notices: list[Notice], versions: dict[str, Version], today: 
         elif "失效" in declared:
             n.validity, n.validity_basis = "已失效", f"页面标注{declared}"
         else:
-            _notice_basis(n, declared, today)
+            _notice_basis(n, declared, today, _facts(n, facts))
 
 
-def _notice_basis(n: Notice, declared: str, today: str) -> None:
-    exp = _expiry_basis(n)
-    eff = body_effective(list(enumerate(n.body.split("\n"), 1)))
+def _notice_basis(n: Notice, declared: str, today: str, facts: DocFacts) -> None:
+    exp, eff = facts.expiry, facts.effective
     if exp is not None and exp[0] < today:
         n.validity, n.validity_basis = "已失效", exp[1]
         return
     if eff is not None and eff[0] and eff[0] > today:
-        n.validity = "尚未生效"
-        n.validity_basis = f"{eff[2][:60]}{_where(n, eff[2][:20])}"
+        n.validity, n.validity_basis = "尚未生效", eff[1]
         return
     if exp is not None:
         n.validity, n.validity_basis = "现行有效", exp[1]

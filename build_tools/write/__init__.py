@@ -18,18 +18,20 @@ import os
 import shutil
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from search.citation import SCRIPT_NAME, write_script
+from search.citation import SCRIPT_NAME, article_counts, write_script
 
-from ..forked import Forked, fork_map
+from ..build.schedule import Forked, fork_map, thread_beside
+from ..build.store import Memo
 from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
-from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, site_url_setting, write_if_changed
+from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, write_if_changed
+from ..siteurl import site_url_setting
 from .downloads import attachment_files, original_file, record_path, write_document_downloads, written_files
 from .exports import SCHEMA_VERSION, document, write_exports
 from .feed import write_feed
@@ -51,6 +53,7 @@ from .works import work_pages  # works, versions, comparisons (issue 13)
 GENERATED_DIRS = ("notices", "tags", "data", "generated", "works")
 GENERATED_FILES = ("index.md",)
 LISTING_WRITTEN = "listing-written-{part}.marshal"  # in the build cache: what the listing pages' files were left as (WrittenFiles)
+CITATION_ARTICLES = "citation-articles.marshal"  # in the build cache: each law's article counts by load key (build.store.Memo)
 ARCHIVE_KEY = "archive-key.json"  # in the build cache: what data/archive.json was made from (exports.stream_archive)
 
 __all__ = ["write_docs", "WriteStats", "document_digests", "linkcheck", "clean_generated", "SCHEMA_VERSION",
@@ -248,7 +251,7 @@ def merge_listings(a: Listing, b: Listing) -> Listing:
 class ListingJob:
     """``listing_pages`` beside the rest of the write stage (large archives:
     1.6 s of CPU on the whole corpus, which was 1.0-1.2 s of a rebuild's main
-    path): part 0 in a forked child started first (``forked.Forked``), part 1
+    path): part 0 in a forked child started first (``build.schedule.Forked``), part 1
     by ``result`` in this process once its own work is done; small archives:
     both inline.  The child writes its pages itself and sends back its
     ``Listing``; an exception in it is raised again by ``result``
@@ -318,72 +321,80 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     mode = search or search_mode(clauses=n_clauses)
     clear_clause_cache()
     before = generated_files(docs_dir)
-    byid = {n.id: n for n in notices}
     if isinstance(related, Enrichment):  # callers that pass enrich_stage's result as ``related``
         enrichment, related = related, None
     enr = enrichment if enrichment is not None else enrichment_from_notices(notices, related)
-    cites, external = enr.cited_by, enr.external
     themes = ThemeIndex(_themes(vocab))
-
-    # each document's page, record and downloads: written as they are made
-    # (never all held at once), in forked workers on large archives
-    job = DocumentJob(docs_dir, site_url, byid, redirects or {}, themes, enr)
-    maps = {"notices": byid, **enrichment_maps(enr)}
+    job = DocumentJob(docs_dir, site_url, {n.id: n for n in notices}, redirects or {}, themes, enr)
     cache = PageCache(Path(cache_dir) / CACHE_NAME if cache_dir else None,
-                      digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)), maps, load_keys,
-                      doc_digests)
+                      digest((code_digest(), site_url, themes.themes, SCHEMA_VERSION)),
+                      {"notices": job.byid, **enrichment_maps(enr)}, load_keys, doc_digests)
     # the listing pages first: beside everything below (both cores)
     listing = ListingJob(notices, enr, themes, site_url, mode, n_clauses, cache, docs_dir, cache_dir)
     listing.start(beside=len(notices) >= PARALLEL_MIN)
-    pool = ThreadPoolExecutor(1)
     try:
-        own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
-        outputs = {n.id: job.outputs(n) for n in notices}  # the page first, then the downloads
-        todo = [n for n in notices if not cache.fresh(n.id, own[n.id], outputs[n.id], before.__contains__)]
-        cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
-        made = dict(zip((n.id for n in todo), job.run(todo)))
-        for n in todo:
-            cache.record(n.id, own[n.id], made[n.id][1])
-        # the .json download of each document holds its one-line record
-        records = {n.id: docs_dir / record_path(n.id) for n in notices}
-        # archive.json (175 MB, mostly file I/O: the GIL is free) in a thread beside the feed and the listing child
-        exports = pool.submit(write_exports, notices, docs_dir, site_url, cites, themes, records,
-                              Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
-        feed = write_feed(notices, docs_dir, site_url, themes)
-        cites_table = write_script(notices, docs_dir / "data" / SCRIPT_NAME)  # issue 25: the search box's citation lookup
-        lst = listing.result()
+        made, outputs = _documents(job, notices, cache, before)
+        exports = _start_archive(job, notices, outputs, cache_dir)  # a thread, beside the rest
+        try:
+            feed = write_feed(notices, docs_dir, site_url, themes)
+            memo = Memo(Path(cache_dir) / CITATION_ARTICLES if cache_dir and load_keys else None, ("search.citation",))
+            cites_table = write_script(notices, docs_dir / "data" / SCRIPT_NAME,  # issue 25: the box's citation lookup
+                                       lambda n: memo.get((load_keys or {}).get(n.id), lambda: article_counts(n)))
+            memo.save()
+            lst = listing.result()
+        finally:
+            exports.exception()  # waits: never a thread still writing in docs/ after write_docs
         exported = exports.result() + [feed, cites_table]
     except BaseException:
         listing.cancel()
         raise
-    finally:
-        pool.shutdown(wait=True)  # never a thread still writing in docs/ after write_docs
-    done = [made[n.id][0] if n.id in made else False for n in notices]
     for key, own_key, reads in lst.records:
         cache.record(key, own_key, reads)
-    n_themes = lst.themes
-
-    stats = WriteStats(notices=len(notices), clauses=n_clauses,
-                       themes=n_themes, external=len(external), search=mode, site_url=site_url)
-    for n, changed in zip(notices, done):
-        rel_path = f"notices/{n.id}.md"
-        if changed:
-            stats.changed.append(rel_path)
-        stats.files.append(rel_path)
-    stats.changed.extend(lst.changed)
-    stats.files.extend(lst.files)
-    stats.files.extend(p.relative_to(docs_dir).as_posix() for p in exported)
-    stats.files.extend(p for n in notices for p in outputs[n.id][1:])
-    for stale in sorted(before - set(stats.files)):
-        (docs_dir / stale).unlink()
-        stats.removed.append(stale)
-    remove_empty_dirs(docs_dir)
+    stats = WriteStats(notices=len(notices), clauses=n_clauses, themes=lst.themes, external=len(enr.external),
+                       search=mode, site_url=site_url, made=len(made), kept=len(notices) - len(made),
+                       compared=lst.compared)
+    stats.changed = [f"notices/{n.id}.md" for n in notices if n.id in made and made[n.id][0]] + lst.changed
+    stats.files = ([f"notices/{n.id}.md" for n in notices] + lst.files
+                   + [p.relative_to(docs_dir).as_posix() for p in exported]
+                   + [p for n in notices for p in outputs[n.id][1:]])
+    stats.removed = _remove_stale(docs_dir, before - set(stats.files))
     stats.pages = len(lst.files) + len(notices)
     cache.save()
-    stats.made = sum(1 for n in notices if n.id in made)
-    stats.kept = len(notices) - stats.made
-    stats.compared = lst.compared
     stats.doc_digests = {n.id: cache.doc_digest(n).hex() for n in notices}
     clear_clause_cache()
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def _documents(job: DocumentJob, notices: list[Notice], cache: PageCache, before: set[str]
+               ) -> tuple[dict[str, tuple[bool, set]], dict[str, list[str]]]:
+    """Each document's page, record and downloads, made again only when the page
+    cache says so (forked workers on large archives): (id -> (page rewritten,
+    reads) of those made, id -> its outputs, the page first)."""
+    own = {n.id: cache.own_digest(n, job.redirects.get(n.id, {})) for n in notices}
+    outputs = {n.id: job.outputs(n) for n in notices}  # the page first, then the downloads
+    todo = [n for n in notices if not cache.fresh(n.id, own[n.id], outputs[n.id], before.__contains__)]
+    cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
+    made = dict(zip((n.id for n in todo), job.run(todo)))
+    for n in todo:
+        cache.record(n.id, own[n.id], made[n.id][1])
+    return made, outputs
+
+
+def _start_archive(job: DocumentJob, notices: list[Notice], outputs: dict[str, list[str]],
+                   cache_dir: Optional[Path]) -> Future:
+    """archive.json (175 MB, mostly file I/O: the GIL is free), streamed from each
+    document's gzipped one-line record (``downloads.record_path``), in a thread of its own."""
+    records = {n.id: job.docs_dir / record_path(n.id) for n in notices}
+    return thread_beside(write_exports, notices, job.docs_dir, job.site_url, job.enr.cited_by, job.themes, records,
+                         Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
+
+
+def _remove_stale(docs_dir: Path, stale: set[str]) -> list[str]:
+    """Delete generated files no longer produced (and the folders left empty);
+    one its own writer already removed (an older release's archive.json,
+    removed by write_exports in its thread) is not an error."""
+    for rel_path in sorted(stale):
+        (docs_dir / rel_path).unlink(missing_ok=True)
+    remove_empty_dirs(docs_dir)
+    return sorted(stale)

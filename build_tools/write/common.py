@@ -33,7 +33,7 @@ from ..doctypes import type_group
 from ..fsutil import content_digest, file_digest, load_keyed, replace_bytes, save_keyed
 from ..models import NATIONAL_CODE, Notice, Region
 from ..settings import LIST_PAGE_ENV, LIST_PAGE_SIZE, env
-from ..siteurl import SITE_URL_ENV, site_url_setting
+from ..siteurl import SITE_URL_ENV
 
 # Python-Markdown's ESCAPED_CHARS plus "|" (added by the tables extension).
 # A backslash before any other character would print, so escape only these.

@@ -1,4 +1,9 @@
-"""Forked children: one call beside the caller's own work, or a map over both cores.
+"""The two-core schedule: every process and thread the build starts for its
+own work is started here (tests/test_imports.py holds it; external tools —
+MkDocs, Pagefind, LibreOffice, git — are started by the modules that own
+them, each listed there).
+
+Forked children: one call beside the caller's own work, or a map over both cores.
 
 ``Forked(what, fn, *args, **kwargs).start(beside)`` forks a child that runs
 ``fn(*args, **kwargs)`` and sends its return value back through a pipe;
@@ -27,15 +32,26 @@ was at the fork (``MAPPED``, the one module global that hands data to
 children), only the results are pickled back, in order.  Used for each
 document's enrichment (``enrich.doccache.compute_all``) and each document's
 page, record and downloads (``write.DocumentJob.run``).
+
+``pool_map(fn, items, workers, chunksize)`` is a lazy ``map`` over a pool of
+worker processes whose arguments are pickled (the load stage: each worker
+reads and parses its own files; results come back in order as they are
+ready, so the caller merges them with the cached ones while the pool runs).
+
+``thread_beside(fn, *args)`` runs one call in a thread of this process and
+returns a future (``result()``): for work that mostly waits on files (the
+175 MB ``archive.json`` written beside the feed and the listings).
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import traceback
-from typing import Any, Callable, Optional, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional, Sequence
 
-from .fsutil import die_with_parent
+from ..fsutil import die_with_parent
 
 _PENDING = object()
 MAPPED: tuple = ()  # (fn, items) of the running fork_map: set just before its workers fork
@@ -113,3 +129,23 @@ def fork_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: Optional[i
 def _mapped(index: int) -> Any:
     fn, items = MAPPED
     return fn(items[index])
+
+
+@contextmanager
+def pool_map(fn: Callable[..., Any], *iterables: Sequence[Any], workers: int, chunksize: int = 16) -> Iterator:
+    """``map(fn, *iterables)`` on ``workers`` processes (arguments and results
+    pickled), lazily in order; the pool is shut down when the block ends."""
+    pool = ProcessPoolExecutor(workers)
+    try:
+        yield pool.map(fn, *iterables, chunksize=chunksize)
+    finally:
+        pool.shutdown()
+
+
+def thread_beside(fn: Callable[..., Any], *args: Any) -> Future:
+    """``fn(*args)`` in a thread of its own; ``result()`` waits (and raises what it raised)."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with the call; nothing more is submitted

@@ -1,0 +1,92 @@
+"""One store: the files a build keeps for the next one, under ``<cache>/``.
+
+Each is named here once (the table "What a rebuild keeps" in ARCHITECTURE.md
+says what each is keyed by).  ``Memo`` is a task keyed by its input (a
+document's load key) and its code (``codedigest.code_digest`` of the modules
+that make it: their import closure).  A file that cannot be read is a miss
+("make it again"), never an error.
+"""
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from ..codedigest import code_digest
+from ..fsutil import atomic_write_bytes, load_keyed, save_keyed
+
+__all__ = ["Store", "Memo"]
+
+
+@dataclass(frozen=True)
+class Store:
+    root: Path  # <cache>/
+
+    # ---- the files (one name each)
+    @property
+    def parses(self) -> Path:
+        """``<key>.pickle`` per source file: read + metadata + structure (pipeline.load_documents)."""
+        return self.root / "docs"
+
+    @property
+    def enrich(self) -> Path:
+        """``<key>.pickle`` per document and ``pairs.memo`` (enrich.doccache)."""
+        return self.root / "enrich"
+
+    @property
+    def related_terms(self) -> Path:
+        """The term vectors of related documents and their result (enrich.related)."""
+        return self.root / "related-terms.pickle"
+
+    @property
+    def anchors(self) -> Path:
+        """Each document's clause fingerprints by load key (anchors.remembered_anchors)."""
+        return self.root / "anchors-current.pickle"
+
+    # ---- values
+    @staticmethod
+    def load(path: Path, default: Any = None) -> Any:
+        """The pickled value at ``path``; ``default`` when missing or unreadable."""
+        try:
+            return pickle.loads(Path(path).read_bytes())
+        except Exception:  # missing, cut short, an old shape: made again
+            return default
+
+    @staticmethod
+    def save(path: Path, value: Any) -> None:
+        """``value`` pickled at ``path``, atomically (a killed build leaves the old file or the new)."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(Path(path), pickle.dumps(value), durable=False)  # a cache: a lost write is a miss
+
+
+class Memo:
+    """A value per input key (a document's load key), kept in one marshal file
+    under the code digest of the modules that make it (``code``): a rebuild
+    makes the value again only for the keys it has not seen; ``save`` keeps the
+    keys this build asked for (``fsutil.save_keyed`` appends only what changed).
+    Values: what marshal stores (numbers, strings, tuples, lists, dicts, None)."""
+
+    def __init__(self, path: Optional[Path], code: Sequence[str]):
+        self.path, self.key = path, code_digest(*code).hex()
+        self.old = load_keyed(path, self.key, codec="marshal") if path else {}
+        self.new: dict = {}
+        self.made = 0
+
+    def get(self, key: Optional[str], make: Callable[[], Any]) -> Any:
+        if key is None:
+            return make()
+        if key in self.old:
+            value = self.old[key]
+        else:
+            value = make()
+            self.made += 1
+        self.new[key] = value
+        return value
+
+    def save(self) -> None:
+        if self.path is not None:
+            try:
+                save_keyed(self.path, self.key, self.new, codec="marshal")
+            except OSError:  # a cache: the next build makes the values again
+                pass
