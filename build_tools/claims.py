@@ -29,21 +29,45 @@ from typing import Optional
 
 from .docnumber import normalise_doc_number
 from .models import Notice, Problem
+from .numerals import cn_int
 
 RESERVED_SLUGS = {"index"}  # tags/<facet>/index.html is the facet's own list
 EXEMPT_STATUSES = {"解读"}
 _SPACE = re.compile(r"\s+")
 
 
+# the printed forms one 文号 takes (issue 28 tried again): any bracket around the year, 年 inside
+# it, 號, a serial in Chinese numerals or with 第 / leading zeros, the year between spaces only
+_YEAR = re.compile(r"[\[(（〔［【﹝〈《<]\s*((?:19|20)\d{2})\s*年?\s*[\])）〕］】﹞〉》>]")
+_BARE_YEAR = re.compile(r"^(\D+?)\s+((?:19|20)\d{2})\s+(\S+号)$")
+_SERIAL = re.compile(r"〕\s*第?\s*([〇零一二三四五六七八九十百千两]+|\d+)\s*号")
+
+
+def _fold(text: str) -> str:
+    """One spelling of the forms ``_YEAR``, ``_BARE_YEAR`` and ``_SERIAL`` match."""
+    t = unicodedata.normalize("NFKC", text).replace("號", "号").strip()
+    t = _BARE_YEAR.sub(r"\1〔\2〕\3", t)
+    t = _YEAR.sub(r"〔\1〕", t)
+
+    def serial(m: re.Match) -> str:
+        try:
+            return f"〕{cn_int(m[1])}号"
+        except ValueError:  # 两两: not a numeral, kept as printed
+            return m[0]
+
+    return _SERIAL.sub(serial, t)
+
+
 def doc_number_key(text) -> Optional[str]:
-    """The 文号 as compared: normalised, else NFKC without spaces; None if empty."""
+    """The 文号 as compared: normalised (``docnumber``) after ``_fold``, else
+    NFKC without spaces; None if empty."""
     if text is None or text == "":
         return None
-    text = str(text)
+    text = _fold(str(text))
     norm = normalise_doc_number(text)
     if norm:
         return norm
-    flat = _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    flat = _SPACE.sub("", text)
     return flat or None
 
 

@@ -262,14 +262,91 @@ def cmd_add(args) -> int:
         return _add(args, root)
 
 
+def _refuse_inputs(src: Path, extra: list[Path]) -> tuple[str, int] | None:
+    """Why ``add`` refuses the files themselves (their names, kinds, sizes), with its exit code."""
+    from .pipeline import source_name_problem  # the pipeline loads only when its command runs: --help and search stay fast
+
+    why = source_name_problem(src.name)
+    if why:
+        return f"{shown_name(src.name)}: {why}，未添加", EXIT_NOTHING_DONE
+    for f in [src, *extra]:
+        refused = _refuse_file(f)
+        if refused is not None:
+            return refused
+    if len({f.name for f in extra}) < len(extra):
+        return "附件中有同名文件，未添加：请先改名", EXIT_NOTHING_DONE
+    return None
+
+
+def _refuse_destination(src: Path, extra: list[Path], dest: Path, data: bytes) -> str | None:
+    """Why ``add`` refuses to put ``src`` at ``dest``: a sidecar already there,
+    a name sharing the sidecar, something else or other bytes at ``dest`` or
+    at an attachment's place."""
+    from .attachments import files_dir  # the pipeline loads only when its command runs: --help and search stay fast
+
+    side, src_dir = dest.with_suffix(".yml"), dest.parent
+    if side.exists():
+        return f"{side}: 已存在 sidecar（id 不可更改），未做任何修改"
+    sharing = [f for f in src_dir.glob(f"{glob_escape(dest.stem)}.*")
+               if f.with_suffix(".yml") == side and f.name != dest.name and f.suffix.lower() != ".yml"] if src_dir.is_dir() else []
+    if sharing:
+        return (f"{shown_name(src.name)}: 与已有的 {shown_name(sharing[0].name)} 同名（只差扩展名），"
+                f"两者会共用 sidecar {side.name}；请改名后再添加")
+    if (dest.exists() or dest.is_symlink()) and not dest.is_file():
+        return f"{dest}: 已存在同名的目录、设备或管道，未添加"
+    if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != data:
+        return f"{dest}: 已存在同名但内容不同的文件，请改名后再添加"
+    att_dir = files_dir(dest)
+    for f in extra:
+        there = att_dir / f.name
+        if there.is_symlink() or (there.exists() and (not there.is_file() or there.read_bytes() != f.read_bytes())):
+            return f"{there}: 已存在同名但内容不同的附件文件，未添加"
+    return None
+
+
+def _identical(data: bytes, others: list[Path]) -> Optional[Path]:
+    """The held source with exactly these bytes, if any."""
+    digest = hashlib.sha256(data).digest()
+    return next((f for f in others if f.stat().st_size == len(data) and hashlib.sha256(f.read_bytes()).digest() == digest),
+                None)
+
+
+def _free_id(notice, loaded: list, src_dir: Path) -> None:
+    """Give ``notice`` an id no held document, reserved name or published id (ids.lock) has: ``<id>-2``, ``-3`` …"""
+    from .pipeline import IDS_LOCK, load_owners  # the pipeline loads only when its command runs: --help and search stay fast
+    from .sidecar import RESERVED_IDS  # (ditto)
+
+    taken = {n.id for n in loaded} | set(RESERVED_IDS)
+    taken |= set(load_owners(src_dir / IDS_LOCK))  # published ids stay with their files
+    base, k = notice.id, 2
+    while notice.id in taken:
+        notice.id = f"{base}-{k}"
+        k += 1
+
+
+def _say_added(dest: Path, side: Path, notice, miss: list, near) -> None:
+    from .model.fields import missing_label  # the pipeline loads only when its command runs: --help and search stay fast
+
+    print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
+    if near is not None:
+        print(f"警告：正文与已收录的 {near.source_file}（{near.id}）相同（只差换行、空格或格式），可能是同一文件的另一份；"
+              "如是，请删去其一（构建时也会提示）")
+    inferred = [k for k, b in notice.basis.items() if b == "inferred"]
+    if miss:
+        print("需要人工补充：" + "、".join(missing_label(m) for m in miss))
+    if inferred:
+        print("自动推定、请核对：" + "、".join(inferred))
+    if not miss and not inferred:
+        print("所有字段均已从原文取得。")
+
+
 def _add(args, root: Path) -> int:
     from .attachments import attachment_list, files_dir, match_files  # the pipeline loads only when its command runs: --help and search stay fast
     from .claims import text_digest  # (ditto)
     from .metadata import load_notice, missing_fields  # (ditto)
-    from .pipeline import IDS_LOCK, load_documents, load_owners, source_files, source_name_problem  # (ditto)
+    from .pipeline import load_documents, source_files  # (ditto)
     from .read import decode  # (ditto)
-    from .sidecar import RESERVED_IDS, dump_sidecar  # (ditto)
-    from .model.fields import missing_label  # (ditto)
+    from .sidecar import dump_sidecar  # (ditto)
 
     src_dir = root / "source_texts"
     inputs = _add_inputs(args.files)
@@ -277,19 +354,10 @@ def _add(args, root: Path) -> int:
         print(inputs, file=sys.stderr)
         return EXIT_NOTHING_DONE
     src, extra = inputs
-    shown = shown_name(src.name)
-    why = source_name_problem(src.name)
-    if why:
-        print(f"{shown}: {why}，未添加", file=sys.stderr)
-        return EXIT_NOTHING_DONE
-    for f in [src, *extra]:
-        refused = _refuse_file(f)
-        if refused is not None:
-            print(refused[0], file=sys.stderr)
-            return refused[1]
-    if len({f.name for f in extra}) < len(extra):
-        print("附件中有同名文件，未添加：请先改名", file=sys.stderr)
-        return EXIT_NOTHING_DONE
+    refused = _refuse_inputs(src, extra)
+    if refused is not None:
+        print(refused[0], file=sys.stderr)
+        return refused[1]
     dest = src_dir / src.name
     side = dest.with_suffix(".yml")
     if dest.is_symlink():
@@ -298,47 +366,24 @@ def _add(args, root: Path) -> int:
     data = read_regular(src)  # the build's size bound; never a FIFO or device
     if side.exists() and extra and dest.is_file() and dest.read_bytes() == data:
         return _add_later(dest, side, extra)
-    if side.exists():
-        print(f"{side}: 已存在 sidecar（id 不可更改），未做任何修改", file=sys.stderr)
-        return EXIT_NOTHING_DONE
-    sharing = [f for f in src_dir.glob(f"{glob_escape(dest.stem)}.*")
-               if f.with_suffix(".yml") == side and f.name != dest.name and f.suffix.lower() != ".yml"] if src_dir.is_dir() else []
-    if sharing:
-        print(f"{shown}: 与已有的 {shown_name(sharing[0].name)} 同名（只差扩展名），两者会共用 sidecar {side.name}；请改名后再添加",
-              file=sys.stderr)
-        return EXIT_NOTHING_DONE
-    if (dest.exists() or dest.is_symlink()) and not dest.is_file():
-        print(f"{dest}: 已存在同名的目录、设备或管道，未添加", file=sys.stderr)
-        return EXIT_NOTHING_DONE
-    if dest.exists() and dest.resolve() != src.resolve() and dest.read_bytes() != data:
-        print(f"{dest}: 已存在同名但内容不同的文件，请改名后再添加", file=sys.stderr)
-        return EXIT_NOTHING_DONE
-    att_dir = files_dir(dest)
-    for f in extra:
-        there = att_dir / f.name
-        if there.is_symlink() or (there.exists() and (not there.is_file() or there.read_bytes() != f.read_bytes())):
-            print(f"{there}: 已存在同名但内容不同的附件文件，未添加", file=sys.stderr)
-            return EXIT_NOTHING_DONE
     others = [f for f in source_files(src_dir) if f.resolve() != dest.resolve()] if src_dir.is_dir() else []
-    digest = hashlib.sha256(data).digest()
-    twin = next((f for f in others if f.stat().st_size == len(data) and hashlib.sha256(f.read_bytes()).digest() == digest), None)
+    why = _refuse_destination(src, extra, dest, data)
+    twin = None if why else _identical(data, others)
     if twin is not None:
-        print(f"{src}: 与已收录的 {twin} 内容完全相同，未添加（同一文件只收录一份）", file=sys.stderr)
+        why = f"{src}: 与已收录的 {twin} 内容完全相同，未添加（同一文件只收录一份）"
+    if why:
+        print(why, file=sys.stderr)
         return EXIT_NOTHING_DONE
     notice = load_notice(src, use_sidecar=False)
     loaded = load_documents(others, structure=False).notices
-    taken = {n.id for n in loaded} | set(RESERVED_IDS)
-    taken |= set(load_owners(src_dir / IDS_LOCK))  # published ids stay with their files
-    base, k = notice.id, 2
-    while notice.id in taken:
-        notice.id = f"{base}-{k}"
-        k += 1
+    _free_id(notice, loaded, src_dir)
     mine = text_digest(notice.body)
     near = next((n for n in loaded if n.body.strip() and text_digest(n.body) == mine), None)
     html = decode(data, src)[0] if notice.format == "html" else None
     listed = attachment_list(html, notice.body.split("\n"))
     mapping = match_files(listed, extra) if extra else {}
     _say_twins(extra, others)
+    att_dir = files_dir(dest)
     for f in extra:  # the attachments first: the sidecar, written last, makes the document whole
         if not (att_dir / f.name).exists():
             atomic_write_bytes(att_dir / f.name, read_regular(f))
@@ -356,18 +401,8 @@ def _add(args, root: Path) -> int:
         if copied:
             dest.unlink(missing_ok=True)
         raise
-    print(f"已添加 {dest}（id: {notice.id}），元数据写入 {side}")
+    _say_added(dest, side, notice, miss, near)
     _say_attachments(mapping, listed, att_dir)
-    if near is not None:
-        print(f"警告：正文与已收录的 {near.source_file}（{near.id}）相同（只差换行、空格或格式），可能是同一文件的另一份；"
-              "如是，请删去其一（构建时也会提示）")
-    inferred = [k for k, b in notice.basis.items() if b == "inferred"]
-    if miss:
-        print("需要人工补充：" + "、".join(missing_label(m) for m in miss))
-    if inferred:
-        print("自动推定、请核对：" + "、".join(inferred))
-    if not miss and not inferred:
-        print("所有字段均已从原文取得。")
     return EXIT_OK
 
 
@@ -566,7 +601,8 @@ def _internal_error(args, what: str) -> int:
     return EXIT_NOTHING_DONE
 
 
-def main(argv=None) -> int:
+def build_parser() -> ArgParser:
+    """``iparchive`` and its commands (search and cite from the search package, when it loads)."""
     ap = ArgParser(prog="iparchive", description="知识产权政策文库：读取、检查、构建与检索",
                    epilog="退出码：0 成功；1 部分文件有错误（其余已发布）；2 未做任何发布或修改（保留上次的网站）；3 用法错误")
     ap.add_argument("--root", help="文库根目录（默认：当前目录或其最近的、含 mkdocs.yml 与 source_texts/ 的上级目录；都不是时为安装本程序的文库）")
@@ -636,8 +672,11 @@ def main(argv=None) -> int:
         citation_cli.add_parser(sub)  # iparchive cite 专利法第七十一条 (issue 25)
     except Exception:  # the search entry already reports why the package does not load
         pass
+    return ap
 
-    args = ap.parse_args(argv)
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         root, how = archive_root(args.root)
     except ValueError as e:
@@ -651,6 +690,14 @@ def main(argv=None) -> int:
         os.environ[settings.OCR_ENV] = "1"  # settings.OCR_ENV: read where the pages are read, workers included
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = SafeStream(out), SafeStream(err, progress=True)
+    try:
+        return run(args)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def run(args) -> int:
+    """The command, with every failure said as one Chinese line and its exit code (never a traceback)."""
     try:
         return args.func(args)
     except SourceError as e:  # an input error: file:line and a Chinese message, no traceback
@@ -676,8 +723,6 @@ def main(argv=None) -> int:
         return _internal_error(args, "内存不足，无法处理")
     except Exception:  # a bug, not bad input: the traceback goes to a log, never to the user; never exit 1
         return _internal_error(args, "内部错误（程序缺陷）")
-    finally:
-        sys.stdout, sys.stderr = out, err
 
 
 if __name__ == "__main__":

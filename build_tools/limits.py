@@ -17,6 +17,16 @@ refused over 2 MB, so 5–9 MB files were accepted and then never published).
 * ``MAX_CLAUSES``: clauses of one document (a 1.999 MB file of one-line
   clauses made a 90 MB page, issue 28).  The most in the real corpus:
   see ``tests/test_security.py`` (every seed and lawrefbook law is under it).
+* ``MAX_TITLE_CHARS``: a title (declared by a page, or in a sidecar) longer
+  than this is none: a 10,000-character ``<title>``/ArticleTitle took 30 s in
+  the title patterns (200,000: past five minutes), and a title is repeated
+  on every clause of its page (``data-cite``).  The longest real one is 86
+  characters (a lawrefbook interpretation).
+* ``MAX_NESTING`` / ``flatten_deep(root)``: elements of an HTML page nested
+  deeper than the bound are unwrapped (their text kept, one level up)
+  before the recursive reader walks it: 10,000 nested ``<div>``s ended in
+  RecursionError (「内部错误」, the page refused).  The deepest real page
+  nests 21 levels (attachments/006-page.html; html.parser, as read.py).
 * ``read_regular(path, limit)``: opens without following a FIFO or device
   (``O_NONBLOCK``, then ``fstat``): ``parse /dev/zero`` read until memory
   ran out, a FIFO blocked forever (issue 28); reads at most ``limit`` bytes.
@@ -134,3 +144,55 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+MAX_URL_CHARS = 2048  # a source address (browsers and servers agree on ~2,000)
+MAX_TITLE_CHARS = 300  # characters of a title or other one-line field; real titles: at most 86
+MAX_NESTING = 120  # element depth of an HTML page the reader walks (real pages: at most 21)
+
+
+_LINE_BREAKING = {"p", "div", "br", "li", "tr", "table", "ul", "ol", "dl", "dt", "dd", "pre", "blockquote", "section",
+                  "article", "h1", "h2", "h3", "h4", "h5", "h6", "center", "form"}
+
+
+def _lines_of(el) -> list[str]:
+    """The text under ``el``, a new line at each element that breaks a line in a browser."""
+    lines, cur = [], []
+    for node in el.descendants:  # a generator: no recursion
+        if hasattr(node, "contents"):
+            if node.name in _LINE_BREAKING and cur:
+                lines.append("".join(cur))
+                cur = []
+        elif type(node).__name__ == "NavigableString":  # not comments, CDATA, declarations
+            cur.append(str(node))
+    if cur:
+        lines.append("".join(cur))
+    return [x for x in lines if x.strip()]
+
+
+def flatten_deep(soup, limit: int = MAX_NESTING) -> int:
+    """Replace the inside of every element of a BeautifulSoup tree that sits
+    at depth ``limit`` and has elements below it by its text, a ``<br>``
+    where a block began (nothing of the text is lost, only the markup below
+    the bound), walking without recursion; returns how many were flattened
+    (0 for every real page).  Unwrapping level by level instead took bs4
+    O(depth) per element: 100,000 nested ``<span>``s ran past five minutes."""
+    frontier = []
+    stack = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        for child in getattr(node, "contents", ()):
+            if not hasattr(child, "contents"):
+                continue
+            if depth + 1 < limit:
+                stack.append((child, depth + 1))
+            elif any(hasattr(c, "contents") for c in child.contents):
+                frontier.append(child)
+    for el in frontier:
+        lines = _lines_of(el)
+        el.clear()
+        for k, line in enumerate(lines):
+            if k:
+                el.append(soup.new_tag("br"))
+            el.append(line)
+    return len(frontier)

@@ -68,6 +68,7 @@ from .lawdates import law_dates
 from .doctypes import doc_type_of
 from .numerals import cn_int
 from .clean import looks_like_title, normalise_line
+from .limits import MAX_TITLE_CHARS
 from .docnumber import normalise_doc_number
 from .model.fields import DECLARED_ONLY, FIELDS, Registry
 from .models import Declared, Forwarded, Notice, RawDocument
@@ -307,6 +308,8 @@ def split_title(value: str) -> tuple[str, list[str], Optional[str]]:
     a posting date behind it (``…的通知（ 2021年07月23日 ）`` sites2-023) and a 文号 before or
     after it (``蚌房金〔2022〕18号关于…`` sites2-036, ``…的通知（沪建房管联〔2021〕476号）``)."""
     t = value.strip()
+    if len(t) > MAX_TITLE_CHARS:  # never a title (limits.MAX_TITLE_CHARS); the patterns below are quadratic on it
+        return t, [], None
     tags: list[str] = []
     docno = None
     while True:
@@ -345,7 +348,7 @@ def _title_candidates(declared: list[Declared]) -> list[TitleCandidate]:
                 cands.append((_title_key(part), "title-tag", Declared("title", normalise_line(part), d.source, d.line)))
     # the site's or column's own name (a logo in <h1>, <title> parts) is never a title
     names = {_title_key(d.value) for d in declared if d.field in {"site", "column"}}
-    return [c for c in cands if len(c[0]) >= 4 and c[0] not in names
+    return [c for c in cands if 4 <= len(c[0]) and len(c[2].value) <= MAX_TITLE_CHARS and c[0] not in names
             and (c[1] in {"table", "format"} or not SITE_NAME_RE.fullmatch(c[0]))]
 
 

@@ -33,6 +33,7 @@ import re
 import shutil
 import sys
 import time
+import unicodedata
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,8 @@ from .codedigest import code_digest
 from .errors import SourceError
 from .lawdates import date_order_problem
 from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, too_large_message
-from .fsutil import atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point, save_keyed
+from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point,
+                     save_keyed)
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
 from .office import ocr_enabled
@@ -134,14 +136,22 @@ def source_name_problem(name: str) -> Optional[str]:
     """Why ``iparchive add`` refuses a file of this name (None: it is read by
     every build): the build must read whatever ``add`` accepts."""
     suffix = Path(name).suffix.lower()
-    if CONTROL_CHARS.search(name) or INVISIBLE.search(name):
+    if CONTROL_CHARS.search(name) or INVISIBLE.search(name) or \
+            any(unicodedata.category(c) in ("Cf", "Co", "Cn", "Cs", "Zl", "Zp") for c in name):  # U+200B too
         return "文件名含换行、控制字符或不可见的排版字符：请先改名"
+    if Path(name).stem != Path(name).stem.strip():  # " 通知.txt" beside "通知.txt": two files that look one
+        return "文件名的开头或结尾（扩展名前）有空格：请先改名"
     if suffix not in SOURCE_SUFFIXES:
         return f"扩展名 {suffix or '（无）'} 不是文库能读取的格式（可用：{'、'.join(sorted(SOURCE_SUFFIXES))}）"
     if name == "_index.md" or name.startswith(("README", ".")):
         return "这个名称的文件（README*、以 . 开头、_index.md）构建时不读取：请改名"
     if Path(name).stem.lower() in RESERVED_STEMS:
         return f"它的 sidecar 会与文库自身的 {RESERVED_STEMS[Path(name).stem.lower()]} 同名：请改名"
+    stem = Path(name).stem
+    longest = max(len(n.encode("utf-8")) for n in (name, f"{stem}.yml", f"{stem}{FILES_SUFFIX}"))
+    if longest + TEMP_NAME_EXTRA > NAME_MAX:  # issue 28: add failed half-way on its sidecar's temp file
+        return (f"文件名过长（{len(name.encode('utf-8'))} 字节）：它的 sidecar、附件文件夹与临时文件的名字会超过"
+                f"文件系统 {NAME_MAX} 字节的上限；请缩短 {longest + TEMP_NAME_EXTRA - NAME_MAX} 字节以上后再添加")
     return None
 
 
@@ -570,6 +580,13 @@ def check_archive(root: Path) -> list[Problem]:
                          sources=paths.sources)
     problems.extend(res.problems)
     problems.extend(_anchor_problems(paths, res, update=False))
+    from .enrich.versions import LOCK_NAME, WorksLockError, load_works_lock, works_lock_gaps  # enrich: only when checked
+    try:
+        gap = works_lock_gaps(paths.sources / LOCK_NAME, load_works_lock(paths.sources / LOCK_NAME),
+                              [n.id for n in res.notices], paths.site)
+        problems.extend([Problem.from_error(gap)] if gap is not None else [])
+    except WorksLockError as e:
+        problems.append(Problem.from_error(e))
     return problems
 
 
@@ -777,6 +794,14 @@ def enrich_phase(run: Run) -> bool:
     from .enrich import versions  # works.lock: the enrich stage loads only when a site is built
     from .write import search_mode  # the write stage loads only when a site is built
 
+    works_path = run.paths.sources / versions.LOCK_NAME
+    try:  # works.lock: a garbage or truncated lock stops the build like anchors.lock (issue 28)
+        gap = versions.works_lock_gaps(works_path, versions.load_works_lock(works_path), [n.id for n in run.notices],
+                                       run.paths.site) if run.update_lock else None
+        if gap is not None:
+            raise gap
+    except versions.WorksLockError as e:
+        return run.stop("作品锁文件 works.lock 无法读取或不完整，构建中止；现有网站保持不变", [Problem.from_error(e)])
     run.step(f"丰富：主题、引用、目标与相关文件（{len(run.notices)} 件）…")
     t0 = time.perf_counter()
     _, run.enrichment = enrich_stage(run.notices, run.paths.cache, works_lock=run.paths.sources / versions.LOCK_NAME,
@@ -815,16 +840,16 @@ def render_phase(run: Run, sb, site_url: str) -> bool:
 
 
 def publish_phase(run: Run, sb, progress: bool) -> bool:
-    """Links checked (a document's own bad link dropped from its page, issue 28),
+    """Links checked (a bad link in any page's content dropped there, named after its document, issue 28),
     the browser index put in, the locks written, the new site swapped in, the
     CLI index committed."""
+    from .publish import broken_link_warnings  # publish loads only when a site is built
+
     rep = run.rep
     broken = sb.check_links()
     if broken:
         dropped, broken = sb.drop_broken_links(broken, {n.id for n in run.notices})
-        rep.problems.extend(Problem(str(run.res.paths.get(doc, doc)), None, "warning",
-                                    f"页面上的链接 {url} 指向站内不存在的位置（{why}），已从页面去除")
-                            for doc, url, why in dropped)
+        rep.problems.extend(broken_link_warnings(dropped, run.res.paths))
     rep.peak_mb["linkcheck"] = peak_rss_mb()
     try:
         sb.finish_browser_index()

@@ -70,11 +70,10 @@ from search.schema import read_meta
 
 from .build.schedule import Forked
 from .fsutil import die_with_parent, pause_point, remove_tree, stale_temp_files, swap_dir
-from .models import Notice
+from .models import Notice, Problem
 from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
 from .write import GENERATED_DIRS, linkcheck, mkbuild
-from .write.linkcheck import split_problem as linkcheck_problem
-from .write.linkcheck import strip_links
+from .write.linkcheck import isolate
 from .write.search_pages import search_chars, shard_count, write_shard_pages
 
 LOCK_NAME = "build.lock"
@@ -264,6 +263,19 @@ def drop_stale_outputs(site: Path, docs: Path, changed: Iterable[str]) -> list[s
     return gone
 
 
+def broken_link_warnings(dropped: list[tuple[str, str, str, tuple[str, ...]]],
+                         sources: dict[str, Path]) -> list[Problem]:
+    """One warning per removed link (``SiteBuild.drop_broken_links``), on the
+    source file of each document it came from (``sources``: id -> path),
+    else on the page, so the cause is named, never only the symptom."""
+    out = []
+    for page, url, why, docs in dropped:
+        where = f"页面 {page} 上的链接 {url} 指向站内不存在的位置（{why}），已从页面去除（链接文字保留）"
+        for doc in docs or (None,):
+            out.append(Problem(str(sources.get(doc, doc)) if doc else page, None, "warning", where))
+    return out
+
+
 class SiteBuild:
     """prepare -> render -> check links -> commit; ``abandon`` on any
     exception or when the block ends without ``commit``."""
@@ -420,23 +432,17 @@ class SiteBuild:
         pause_point("linkchecked")
         return broken
 
-    def drop_broken_links(self, broken: list[str], doc_ids: set[str]) -> tuple[list[tuple[str, str, str]], list[str]]:
-        """One scraped page never stops everyone (issue 28): broken links on a
-        document's own page (``notices/<id>.html``) are removed from that page
-        in the new site; returns ((doc id, url, what was wrong) removed, the
-        problems left after checking again: those of the site's own pages)."""
-        by_page: dict[str, list[tuple[str, str]]] = {}
-        for b in broken:
-            part = linkcheck_problem(b)
-            doc = part[0][len("notices/"):-len(".html")] if part and part[0].startswith("notices/") else None
-            if doc in doc_ids and "/" not in doc:
-                by_page.setdefault(part[0], []).append((part[1], part[2]))
-        if not by_page:
+    def drop_broken_links(self, broken: list[str], doc_ids: set[str]) \
+            -> tuple[list[tuple[str, str, str, tuple[str, ...]]], list[str]]:
+        """One scraped page never stops everyone (issue 28): broken links in
+        the content of any page (a document's own page, a listing, a tag,
+        works or search page) are removed from that page in the new site
+        (``linkcheck.isolate``); returns ((page, url, what was wrong, the
+        documents it came from) removed, the problems left after checking
+        again: those of the site's own frame, which stop the build)."""
+        dropped = isolate(self.tmp, broken, doc_ids)
+        if not dropped:
             return [], broken
-        dropped = []
-        for page, items in by_page.items():
-            strip_links(self.tmp / page, {url for url, _ in items})
-            dropped += [(page[len("notices/"):-len(".html")], url, why) for url, why in items]
         return dropped, linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.marshal")
 
     # ------------------------------------------------------------- commit

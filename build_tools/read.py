@@ -47,7 +47,7 @@ from .clean import (FIELD_LABELS, TITLE_END_RE, SourceLine, clean, is_furniture,
                     normalise_line, parse_bar)
 from .errors import SourceError
 from .textsafe import INVISIBLE, neutralise
-from .limits import max_source_bytes, read_regular, too_large_message
+from .limits import flatten_deep, max_source_bytes, read_regular, too_large_message
 from .models import Declared, RawDocument, Stripped
 from .office import OFFICE_SUFFIXES, OfficeError, read_office, sniff
 
@@ -587,6 +587,7 @@ class _Lines:
 def _read_html(path: Path, text: str) -> RawDocument:
     # browsers read </br> (provincial pages) as <br>; html.parser would drop it
     soup = BeautifulSoup(re.sub(r"</br\s*>", "<br>", text, flags=re.I), "html.parser")
+    flatten_deep(soup)  # 10,000 nested tags: the walk below recurses (issue 28; limits.MAX_NESTING)
     declared: list[Declared] = []
     for m in soup.find_all("meta"):
         name = (m.get("name") or m.get("property") or "").strip().lower()

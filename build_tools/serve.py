@@ -8,8 +8,8 @@ to a browser that accepts it, as any web server hosting the site would send
 them: a first search of a large archive fetched Material's stylesheet and
 script bundle (252 KB) uncompressed, a quarter of its bytes.  Pagefind's
 index files are compressed already and go as they are.  Compressed bodies
-are kept in memory per file, as long as its size, mtime and inode hold (a
-build swaps site/ in while we serve).
+are kept in memory per file, as long as its bytes hash the same (a build
+swaps site/ in while we serve; issue 28: never its size and mtime).
 
 Text files go with ``charset=utf-8`` (``TEXT_TYPES``): the downloads
 ``data/notices/<id>.txt`` and ``<id>.md.txt`` were sent as bare
@@ -29,6 +29,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from .fsutil import content_digest
 from .settings import SERVE_CACHE_BYTES
 
 __all__ = ["SiteHandler", "serve_site", "background_server", "accepts_gzip", "NOT_FOUND_PAGE", "COMPRESSED",
@@ -53,22 +54,26 @@ def accepts_gzip(header: str) -> bool:
 
 
 class _Gzipped:
-    """path -> ((size, mtime_ns, inode), gzip bytes), bounded by ``settings.SERVE_CACHE_BYTES``."""
+    """path -> (content digest, gzip bytes), bounded by ``settings.SERVE_CACHE_BYTES``.
+    The file is read on every request and its digest decides (issue 28:
+    never its size and mtime, which a same-length edit can keep); only the
+    compression is spared."""
 
     def __init__(self):
-        self.items: OrderedDict[str, tuple[tuple[int, int, int], bytes]] = OrderedDict()
+        self.items: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, path: str, st: os.stat_result) -> bytes:
-        key = (st.st_size, st.st_mtime_ns, st.st_ino)
+    def get(self, path: str) -> bytes:
+        with open(path, "rb") as f:
+            raw = f.read()
+        key = content_digest(raw)
         with self.lock:
             hit = self.items.get(path)
             if hit and hit[0] == key:
                 self.items.move_to_end(path)
                 return hit[1]
-        with open(path, "rb") as f:
-            body = gzip.compress(f.read(), compresslevel=6, mtime=0)
+        body = gzip.compress(raw, compresslevel=6, mtime=0)
         with self.lock:
             old = self.items.pop(path, None)
             self.size += len(body) - (len(old[1]) if old else 0)
@@ -89,6 +94,8 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         local = super().translate_path(path)
         root = os.path.realpath(self.directory)
+        if "\0" in local:  # /notices/%00.html: realpath raised ValueError, a traceback and no answer
+            return os.path.join(root, ".iparchive-outside-the-site")
         real = os.path.realpath(local)
         if real != root and not real.startswith(root + os.sep):
             return os.path.join(root, ".iparchive-outside-the-site")  # does not exist: 404
@@ -122,7 +129,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
             st = os.stat(path)
             if not stat.S_ISREG(st.st_mode):
                 return super().send_head()
-            body = _GZIPPED.get(path, st)
+            body = _GZIPPED.get(path)
         except OSError:  # gone meanwhile: http.server's answer (the 404 page)
             return super().send_head()
         self.send_response(200)

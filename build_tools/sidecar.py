@@ -75,7 +75,9 @@ class Loader(yaml.SafeLoader):
       impossible unquoted date is a validation error with its line;
     * anchors and aliases (``&a`` / ``*a``) refused: nothing is expanded;
     * nesting deeper than ``MAX_DEPTH`` refused before it recurses;
-    * a key given twice is an error naming both lines."""
+    * a key given twice is an error naming both lines;
+    * merge keys (``<<: {title: …}``) refused: a merged key lost silently
+      to a written one (issue 28 tried again)."""
 
     def __init__(self, stream):
         super().__init__(stream)
@@ -102,6 +104,9 @@ class Loader(yaml.SafeLoader):
         if isinstance(node, yaml.MappingNode):
             seen: dict = {}
             for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # <<: {...}: keys from elsewhere, an existing one silently kept
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "不允许使用 YAML 合并键（<<）：sidecar 中每个键须直接写出", key_node.start_mark)
                 if isinstance(key_node, yaml.ScalarNode):
                     key = (key_node.tag, key_node.value)
                     if key in seen:

@@ -60,7 +60,7 @@ except BuildBusy as e:
 sys.exit(0 if rep.ok and not any(p.level == "error" for p in rep.problems) else (1 if rep.ok else 2))
 """
 STEPS = ["locked", "loaded", "enriched", "written", "mkdocs", "linkchecked", "commit", "write:anchors.lock",
-         "write:ids.lock", "locks-written", "swapped:site", "site-live", "index", "swapped:index"]
+         "write:works.lock", "write:ids.lock", "locks-written", "swapped:site", "site-live", "index", "swapped:index"]
 # the steps after the swap: the new site is live (and its locks were made durable before it)
 LIVE_STEPS = ("swapped:site", "site-live", "index", "swapped:index")
 
@@ -118,7 +118,7 @@ def _digest(p: Path) -> str:
 def _state(work: Path) -> dict:
     src = work / "source_texts"
     return {"site": _tree(work / "site"), "lock": (src / "anchors.lock").read_bytes(),
-            "ids": (src / "ids.lock").read_bytes()}
+            "ids": (src / "ids.lock").read_bytes(), "works": (src / "works.lock").read_bytes()}
 
 
 def _search(work: Path, query: str) -> str:
@@ -158,11 +158,12 @@ def states(tmp_path_factory):
     assert r.returncode == 0, r.stderr
     after = _state(ref)
     assert after["lock"] != before["lock"] and after["site"] != before["site"]
+    assert after["works"] != before["works"]  # the new law is a new work: write:works.lock is reached
     return base, before, after
 
 
 def _assert_same(now: dict, want: dict) -> None:
-    assert now["lock"] == want["lock"] and now["ids"] == want["ids"]
+    assert now["lock"] == want["lock"] and now["ids"] == want["ids"] and now["works"] == want["works"]
     differ = sorted(k for k in set(now["site"]) | set(want["site"]) if now["site"].get(k) != want["site"].get(k))
     assert differ == []
 
@@ -172,11 +173,13 @@ def _assert_consistent(work: Path, before: dict, after: dict) -> str:
     now = _state(work)
     assert now["lock"] in (before["lock"], after["lock"])
     assert now["ids"] in (before["ids"], after["ids"])
+    assert now["works"] in (before["works"], after["works"])
     live = "old" if now["site"] == before["site"] else "new"
     if live == "new":
         assert now["site"] == after["site"], "a site that is neither the last good one nor the new one"
         # issue 28: the locks are durable before the swap, so a live site never lacks its lock rows
-        assert now["lock"] == after["lock"] and now["ids"] == after["ids"], "a live site without its lock rows"
+        assert now["lock"] == after["lock"] and now["ids"] == after["ids"] and now["works"] == after["works"], \
+            "a live site without its lock rows"
     assert linkcheck(work / "site") == []
     assert "kunming-2022-4dd4de" in _search(work, "惩罚性赔偿")
     return live
@@ -234,11 +237,13 @@ def test_a_document_live_after_a_kill_right_after_the_swap_cannot_vanish_silentl
     assert _state(work)["site"] == after["site"]  # the live document stays published
 
 
-@pytest.mark.parametrize("lock", ["anchors.lock", "works.lock", "ids.lock"])
+@pytest.mark.parametrize("lock", ["anchors.lock", "works.lock", "ids.lock", ".iparchive-site.json"])
 def test_a_full_disk_while_writing_a_lock_publishes_nothing_and_says_so(states, tmp_path, lock):
     """Issue 28: anchors.lock written after the swap, a full disk there said
     「未发布任何内容」 with the new site live.  Now the locks are written
-    before the swap: a full disk leaves the last good site, and says so truly."""
+    before the swap: a full disk leaves the last good site, and says so truly.
+    The site's stamp too (written into the new site before the swap): the
+    message named source_texts/ instead of the file the disk refused."""
     base, before, after = states
     work = _copy(base, tmp_path / "f")
     proc = _start(work, full_disk=lock)

@@ -390,6 +390,35 @@ def test_add_refuses_control_character_names_and_identical_files(archive, tmp_pa
     assert side.is_file() and not [p for p in archive.sources.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.parametrize("name,words", [
+    ("长" * 83 + ".txt", "文件名过长"),  # 253 bytes: its sidecar's temp file passed 255 and add failed half-way
+    ("通\u200b知.txt", "不可见"),  # a zero-width space: looks like 通知.txt
+    ("通知 .txt", "空格"),
+    ("\u3000通知.txt", "空格"),
+])
+def test_add_refuses_names_that_cannot_be_held_or_look_like_another(archive, tmp_path, name, words):
+    """Issue 28 tried again: a 253-byte name was copied in, then its sidecar's
+    temp file hit the 255-byte limit (「文件系统错误」 naming a temp file);
+    U+200B and edge spaces make two names that look one."""
+    f = tmp_path / name
+    f.write_bytes((ROOT / "source_texts" / KUNMING).read_bytes().replace("昆明".encode(), "昆阳".encode()))
+    before = sorted(p.name for p in archive.sources.iterdir())
+    r = _cli("add", str(f), root=archive.sources.parent)
+    assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert sorted(p.name for p in archive.sources.iterdir()) == before
+
+
+def test_every_real_name_is_accepted():
+    """The name rules refuse none of the corpus' files (the longest, a
+    lawrefbook interpretation, is 237 bytes)."""
+    from build_tools.pipeline import source_name_problem
+
+    names = [p.name for p in SHARED.rglob("*") if p.is_file() and p.suffix in (".md", ".txt", ".html", ".pdf", ".docx", ".doc")
+             and p.name not in ("README.md", "_index.md")]
+    assert len(names) > 3000 and max(len(n.encode()) for n in names) >= 237
+    assert [n for n in names if source_name_problem(n)] == []
+
+
 def test_exit_codes_are_distinct_and_input_errors_have_no_traceback(archive, tmp_path):
     assert _cli("build", "--bogus").returncode == 3
     assert _cli("no-such-command").returncode == 3
@@ -607,7 +636,177 @@ def test_a_broken_lock_is_a_message_in_check_and_build(archive, lock, data, word
     assert r.returncode in (0, 1, 2) and (r.returncode == 0 or words in r.stderr), r.stderr[-2000:]
 
 
+def _works_lock_variants(good: bytes) -> dict[str, tuple[bytes, int, str]]:
+    """Garbage works.locks made from the real one: name -> (bytes, the line to be named, words)."""
+    lines = good.decode("utf-8").split("\n")
+    first = next(k for k, x in enumerate(lines) if x and not x.startswith("#"))  # 0-based
+    row = lines[first]
+    doc, work = row.split("\t")
+
+    def with_row(new: str, at: int = first) -> bytes:
+        return "\n".join(lines[:at] + [new] + lines[at + 1:]).encode("utf-8")
+
+    return {
+        "binary": ("\n".join(lines[:first + 1] + [""]).encode("utf-8") + b"\x89PNG\r\n\x1a\n\x00\xff\xfe" + good,
+                   first + 2, "UTF-8"),
+        "truncated": (good[:-5], len(lines) - 1, "截断"),
+        "three columns": (with_row(f"{row}\textra"), first + 1, "格式错误"),
+        "swapped columns": (with_row(f"{work}\t{doc}"), first + 1, "格式错误"),
+        "short work id": (with_row(f"{doc}\tw-1"), first + 1, "格式错误"),
+        "duplicate id": (with_row(f"{doc}\tw-0123456789", first + 1) if lines[first + 1] else good, first + 2, "重复"),
+        "nul": (with_row(row[:4] + "\0" + row[4:]), first + 1, "NUL"),
+    }
+
+
+def test_every_garbage_works_lock_is_an_error_naming_file_and_line():
+    """Issue 28: a garbage works.lock (binary, truncated, wrong columns,
+    duplicate ids) was accepted silently; each is now WorksLockError with
+    the file and the line, and the real lock still loads."""
+    from build_tools.enrich.versions import WorksLockError, load_works_lock
+    import tempfile
+
+    real = ROOT / "source_texts" / "works.lock"
+    assert len(load_works_lock(real)) > 5
+    with tempfile.TemporaryDirectory() as d:
+        for name, (data, line, words) in _works_lock_variants(real.read_bytes()).items():
+            p = Path(d) / "works.lock"
+            p.write_bytes(data)
+            with pytest.raises(WorksLockError) as e:
+                load_works_lock(p)
+            assert (e.value.line, Path(e.value.path).name) == (line, "works.lock") and words in e.value.message, \
+                (name, e.value.line, e.value.message)
+
+
+def test_a_garbage_works_lock_stops_check_and_build_with_its_line(archive):
+    """The binary works.lock through ``check`` and ``build``: the file and line
+    named, exit 1/2 with no traceback, the last good site kept as it was."""
+    assert _build(archive, index=False)[0].ok
+    page = (archive.site / "index.html").read_bytes()
+    lock = archive.sources / "works.lock"
+    data, line, words = _works_lock_variants(lock.read_bytes())["binary"]
+    lock.write_bytes(data)
+    r = _check(archive.sources.parent)
+    assert r.returncode == 1 and f"works.lock:{line}" in r.stdout + r.stderr and words in r.stdout + r.stderr, r.stdout
+    r = _cli("build", "--quiet", root=archive.sources.parent, timeout=600)
+    assert r.returncode == 2 and "Traceback" not in r.stdout + r.stderr, r.stderr[-2000:]
+    assert f"works.lock:{line}" in r.stdout + r.stderr and "works.lock 无法读取或不完整" in r.stderr
+    assert (archive.site / "index.html").read_bytes() == page and lock.read_bytes() == data  # nothing rewritten
+
+
+def test_a_works_lock_cut_at_a_line_boundary_names_the_works_it_lost(archive):
+    """Rows deleted (``head -n``: every line whole, so the format holds): the
+    works published in the live site without their row are named, and
+    ``check`` and the build stop; the works would otherwise get new ids."""
+    assert _build(archive, index=False)[0].ok
+    lock = archive.sources / "works.lock"
+    good = lock.read_text(encoding="utf-8").split("\n")
+    rows = [x for x in good if x and not x.startswith("#")]
+    assert len(rows) >= 3
+    lock.write_text("\n".join(good[:good.index(rows[0]) + 1]) + "\n", encoding="utf-8")  # the first row only
+    page = (archive.site / "index.html").read_bytes()
+    errs = [p for p in check_archive_at(archive) if p.level == "error"]
+    assert [Path(p.file).name for p in errs] == ["works.lock"], errs
+    assert all(r.split("\t")[0] in errs[0].message or "等" in errs[0].message for r in rows[1:6])
+    assert rows[0].split("\t")[0] not in errs[0].message
+    rep, msgs = _build(archive, index=False)
+    assert not rep.ok and any("works.lock" in m and "不完整" in m for m in msgs), msgs
+    assert (archive.site / "index.html").read_bytes() == page
+
+
 # ---- 2. bounded input
+
+def test_a_sidecar_of_thousands_of_issuers_grows_its_page_linearly(archive):
+    """Issue 28 tried again: 12,000 issuers in a 234 KB sidecar were repeated
+    in every clause's GB/T 7714 citation (``data-gbt``): a 6.2 MB page.  Now
+    the citation names three and 「等」 (GB/T 7714-2015 8.1.2), the list
+    appears on the card and in the page's JSON-LD only."""
+    import yaml as pyyaml
+
+    issuers = [f"机构{i:05d}" for i in range(12000)]
+    _doc(archive.sources, "many-issuers.txt", 1, "id: many-issuers\nissuer: " + json.dumps(issuers, ensure_ascii=False) + "\n")
+    _doc(archive.sources, "one-issuer.txt", 2, "id: one-issuer\nissuer: [机构00000]\n")
+    side = (archive.sources / "many-issuers.yml").stat().st_size
+    assert len(pyyaml.safe_load((archive.sources / "many-issuers.yml").read_text(encoding="utf-8"))["issuer"]) == 12000
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    many = (archive.site / "notices" / "many-issuers.html").read_text(encoding="utf-8")
+    one = (archive.site / "notices" / "one-issuer.html").read_text(encoding="utf-8")
+    assert len(many.encode()) - len(one.encode()) < 6 * side, (len(many.encode()), side)
+    gbt = set(re.findall(r'data-gbt="([^"]*)"', many))
+    assert gbt and all(g.startswith("机构00000，机构00001，机构00002，等. ") for g in gbt), sorted(gbt)[:2]
+    assert "机构11999" in many  # the whole list is still on the card
+
+
+@pytest.mark.parametrize("key,value,words", [
+    ("source_url", "https://example.cn/" + "a" * 200_000, "过长"),
+    ("title", "长" * 301, "过长"),
+    ("doc_number", "云知发〔2023〕" + "1" * 400 + "号", "过长"),
+    ("issuer", ["机构" * 200], "过长"),
+])
+def test_a_sidecar_value_past_its_bound_is_an_error_with_its_line(tmp_path, key, value, words):
+    """One-line sidecar values are bounded (limits.MAX_TITLE_CHARS, MAX_URL_CHARS):
+    a 200,000-character source_url was accepted and shown on the card, in
+    archive.json and the .txt download."""
+    from build_tools.sidecar import parse_sidecar, validate
+
+    side = parse_sidecar(tmp_path / "x.yml", f"id: bounded\n{key}: {json.dumps(value, ensure_ascii=False)}\n")
+    errs = validate(side)
+    assert [line for line, _ in errs] == [2] and words in errs[0][1], errs
+
+
+def test_a_yaml_merge_key_in_a_sidecar_is_an_error_with_its_line(tmp_path):
+    """``<<: {title: B}`` beside ``title: A``: the merged title lost silently
+    (accepted, then ignored); merge keys are refused like aliases."""
+    from build_tools.sidecar import SidecarError, parse_sidecar
+
+    with pytest.raises(SidecarError) as e:
+        parse_sidecar(tmp_path / "m.yml", "id: merged\ntitle: 甲\n<<: {title: 乙}\n")
+    assert e.value.line == 3 and "合并键" in e.value.message
+
+
+def test_a_title_past_its_bound_is_refused_and_never_slow(archive, tmp_path):
+    """A 200,000-character ``<title>``/ArticleTitle/``<h1>`` ran past five
+    minutes in the title patterns (10,000: 30 s); now no candidate past
+    limits.MAX_TITLE_CHARS is a title (the page asks for one in its sidecar),
+    and a sidecar title past it is an error with its line."""
+    from build_tools.limits import MAX_TITLE_CHARS
+    from build_tools.metadata import load_notice
+
+    long = "关于" + "加强保护" * 50_000 + "的通知"
+    page = tmp_path / "long.html"
+    page.write_text(f"<html><head><title>{long}</title><meta name=\"ArticleTitle\" content=\"{long}\"></head><body>"
+                    f"<h1>{long}</h1><p>各单位：</p><p>一、总体要求</p><p>（一）加强保护。</p></body></html>", encoding="utf-8")
+    n = load_notice(page, use_sidecar=False)
+    assert n.title in (None, "") and any("标题" in w for _, w in n.warnings)
+    _doc(archive.sources, "long-title.txt", 1, "id: long-title\ntitle: " + "长" * (MAX_TITLE_CHARS + 1) + "\n")
+    errs = [p for p in check_archive_at(archive) if p.level == "error"]
+    assert [(Path(p.file).name, p.line) for p in errs] == [("long-title.yml", 2)] and "过长" in errs[0].message
+
+
+@pytest.mark.parametrize("tag,levels", [("div", 10_000), ("span", 100_000)])
+def test_a_page_nested_thousands_deep_reads_like_the_page(tmp_path, tag, levels):
+    """Issue 28 tried again: the jiangxi.gov.cn page with its body wrapped in
+    10,000 ``<div>``s (or 100,000 ``<span>``s) ended in RecursionError
+    (「内部错误」, the page refused).  Now the markup below limits.MAX_NESTING
+    is flattened: the same title, every character of the body, every clause id."""
+    from build_tools.metadata import load_notice
+    from build_tools.structure import parse_structure
+
+    text = PROVINCIAL.read_text(encoding="utf-8")
+    deep = re.sub(r"(<body[^>]*>)", lambda m: m[1] + f"<{tag}>" * levels, text, count=1)
+    deep = deep.replace("</body>", f"</{tag}>" * levels + "</body>", 1)
+    page = tmp_path / "deep.html"
+    page.write_text(deep, encoding="utf-8")
+    a, b = load_notice(PROVINCIAL, use_sidecar=False), load_notice(page, use_sidecar=False)
+    assert a.title == b.title == PROVINCIAL_TITLE
+
+    def squash(x: str) -> str:
+        return re.sub(r"\s+", "", x)
+
+    assert squash(a.body) in squash(b.body)
+    ids = lambda n: {c.id for c in parse_structure(n.body).clauses}  # noqa: E731
+    assert len(ids(a)) >= 8 and ids(a) <= ids(b)
+
 
 def test_one_size_bound_for_add_parse_and_build(archive, tmp_path):
     """Issue 28: add said 10 MB, the build refused over 2 MB: a 5 MB file was
@@ -716,6 +915,43 @@ def test_serve_answers_404_for_a_fifo_without_blocking(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_answers_a_nul_path_with_404_and_gzip_follows_same_size_edits(tmp_path):
+    """Issue 28 tried again: ``/notices/%00.html`` made ``serve`` print a
+    traceback and close the connection unanswered; and its gzip cache kept a
+    page's old bytes after a same-length edit with the mtime put back."""
+    import gzip
+
+    site = tmp_path / "site"
+    site.mkdir()
+    page = site / "index.html"
+    page.write_text("<h1>文库甲</h1>" + "正文" * 500, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "build_tools.cli", "serve", "--site", str(site), "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def get(path: str) -> bytes:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return gzip.decompress(r.read())
+
+    try:
+        port = re.search(r"127\.0\.0\.1:(\d+)/", proc.stdout.readline()).group(1)
+        for path in ("notices/%00.html", "index.html%00.txt", "%00"):
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=10)
+            assert e.value.code == 404
+        assert "文库甲" in get("index.html").decode("utf-8")
+        st = page.stat()
+        with open(page, "r+b") as f:
+            f.write(page.read_bytes().replace("文库甲".encode(), "文库乙".encode()))
+        os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert (page.stat().st_size, page.stat().st_mtime_ns, page.stat().st_ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
+        assert "文库乙" in get("index.html").decode("utf-8")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err and "ValueError" not in err, err
 
 
 # ---- 3. bidi and invisible controls; one line per message
@@ -843,6 +1079,35 @@ def test_a_doc_number_claimed_twice_is_an_error_naming_both(archive):
     rep, msgs = _build(archive, index=False)
     assert rep.ok and (archive.site / "notices" / "wenhao-a.html").is_file()
     assert not (archive.site / "notices" / "wenhao-b.html").exists()
+
+
+ODD_DOC_NUMBERS = ["云知发 〔2023〕 7 号", "云知发（2023）第7号", "云知发〔2023年〕07号", "云知发［2023］7號",
+                   "云知发\u30002023\u30007号", "云知发〈2023〉七号", "云知发【２０２３】第七号"]
+
+
+def test_a_doc_number_in_odd_spaces_and_brackets_is_one_number():
+    """Issue 28 tried again: the same 文号 with spaces, 第, 年 in the brackets,
+    號, a leading zero, full-width spaces instead of brackets, Chinese
+    numerals: each is the 文号 云知发〔2023〕7号 (so a second claim is caught);
+    other numbers and years stay apart, and the corpus' real 文号 keep their keys."""
+    import csv
+
+    from build_tools.claims import doc_number_key
+
+    assert {doc_number_key(x) for x in ODD_DOC_NUMBERS} == {"云知发〔2023〕7号"}
+    assert len({doc_number_key(x) for x in ("云知发〔2023〕7号", "云知发〔2023〕17号", "云知发〔2022〕7号",
+                                             "云知发〔2023〕七十号", "云知办发〔2023〕7号")}) == 5
+    real = {v for m in SHARED.glob("corpus/*/manifest.tsv")
+            for row in csv.DictReader(m.open(encoding="utf-8"), delimiter="\t")
+            for v in (row.get("doc_number") or "").split("|") if v.strip()}
+    assert len(real) > 60 and len({doc_number_key(v) for v in real}) == len(real)
+
+
+def test_a_doc_number_claimed_twice_in_an_odd_spelling_is_an_error(archive):
+    first = _doc(archive.sources, "wenhao-a.txt", 1, "id: wenhao-a\ndoc_number: 云知发〔2023〕7号\n")
+    second = _doc(archive.sources, "wenhao-b.txt", 2, f"id: wenhao-b\ndoc_number: {ODD_DOC_NUMBERS[-1]}\n")
+    errs = [p for p in check_archive_at(archive) if p.level == "error"]
+    assert [Path(p.file).name for p in errs] == [second.name] and first.name in errs[0].message
 
 
 def test_add_refuses_names_the_archive_uses_and_suffixes_the_build_never_reads(archive, tmp_path):
@@ -977,6 +1242,42 @@ def test_files_dated_ahead_never_keep_old_text(archive, monkeypatch, mode):
         assert "本句为更正后的文字" in read_record_file(archive.site / "data" / "notices" / f"{doc['id']}.json.gz").decode("utf-8")
 
 
+@pytest.mark.parametrize("mode", ["pagefind", "material"])
+def test_a_same_size_same_mtime_edit_reaches_every_output(archive, monkeypatch, mode):
+    """Issue 28, principle 3 (content digests, never mtimes): 第一条 changed
+    in place to text of the same length, the source's mtime put back, and
+    every built file (site/, docs/, the build cache's files) dated ahead as
+    by a clock set back: the page, archive.json, the record the downloads come from and the
+    CLI search index all hold the new words, on this build and the next."""
+    monkeypatch.setenv("IPARCHIVE_SEARCH", mode)
+    assert _build(archive)[0].ok
+    assert _build(archive)[0].ok  # a second build: the dirty path
+    law = archive.sources / "商标法(2019-04-23).md"
+    st = law.stat()
+    old, new = "第一条 为了加强商标管理，保护商标专用权", "第一条 为了整饬商标管理，保护商标专用权"
+    raw = law.read_bytes()
+    assert old.encode() in raw and len(old.encode()) == len(new.encode())
+    with open(law, "r+b") as f:  # in place: same inode, same size
+        f.write(raw.replace(old.encode(), new.encode(), 1))
+    os.utime(law, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (law.stat().st_size, law.stat().st_mtime_ns, law.stat().st_ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
+    for tree in (archive.site, archive.docs, archive.cache):
+        _date_ahead(tree, 365 * 86400)
+    for _ in range(2):
+        rep, msgs = _build(archive)
+        assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+        doc = next(d for d in read_archive(archive.site / "data")["documents"] if d["source_file"] == law.name)
+        page = (archive.site / "notices" / f"{doc['id']}.html").read_text(encoding="utf-8")
+        assert '<div class="clause-text"><p>第一条为了整饬商标管理' in page  # the old text only in the change note
+        assert "整饬商标管理" in json.dumps(doc, ensure_ascii=False)
+        # the record the TXT/Markdown/JSON downloads are made from in the browser (issue 29)
+        record = json.loads(read_record_file(archive.site / "data" / "notices" / f"{doc['id']}.json.gz"))
+        text = json.dumps(record, ensure_ascii=False)
+        assert "整饬商标管理" in text and "为了加强商标管理" not in text, list(record)
+        r = _cli("search", "整饬", "--index", str(archive.index), "--json")
+        assert r.returncode == 0 and doc["id"] in r.stdout, (r.stdout[-2000:], r.stderr[-2000:])
+
+
 def test_a_broken_link_on_one_document_page_is_dropped_and_the_rest_published(archive, monkeypatch):
     """Isolation itself, whatever made the link: with the reader's URL rule
     loosened (as a new reader might), the relative canonical reaches the page;
@@ -995,6 +1296,60 @@ def test_a_broken_link_on_one_document_page_is_dropped_and_the_rest_published(ar
     page = (archive.site / "notices" / "rel-canon.html").read_text(encoding="utf-8")
     assert 'href="nowhere/page.html"' not in page and PROVINCIAL_TITLE in page
     assert linkcheck(archive.site) == [] and len(list((archive.site / "notices").glob("*.html"))) > 11
+
+
+def test_a_broken_link_on_a_listing_page_is_dropped_naming_its_document(archive, monkeypatch):
+    """Issue 28: a broken link outside document pages (the document list, the
+    region, year and type listings) stopped the build (exit 2, nothing
+    published).  A document whose listing entry carries a link to a missing
+    page (as a new metadata field shown in listings might): the link is made
+    plain text on every listing, each warning names that document's source
+    file, the rest is published and the site checks clean."""
+    from build_tools.write import tags
+
+    real = tags.doc_item
+
+    def item(page_md, n):
+        out = real(page_md, n)
+        return out.replace("</li>", ' · <a href="nowhere/来源.html">来源</a></li>') if n.id == "kunming-2022-4dd4de" else out
+
+    monkeypatch.setattr(tags, "doc_item", item)
+    rep, msgs = _build(archive, index=False)
+    assert rep.ok and not [p for p in rep.problems if p.level == "error"], msgs
+    warned = [p for p in rep.problems if "已从页面去除" in p.message]
+    assert warned and {Path(p.file).name for p in warned} == {KUNMING}, [(p.file, p.message) for p in warned]
+    pages = {re.search(r"页面 (\S+) 上", p.message)[1] for p in warned}
+    assert "index.html" in pages and {"tags/year/2022.html", "tags/region/530100.html"} <= pages, pages
+    for page in pages:
+        text = (archive.site / page).read_text(encoding="utf-8")
+        assert "nowhere/" not in text and "来源" in text  # the text stays, the link goes
+    assert linkcheck(archive.site) == [] and (archive.site / "notices" / "kunming-2022-4dd4de.html").is_file()
+
+
+def test_isolation_keeps_the_site_frame_s_own_broken_links_as_errors(archive):
+    """Only the site's own structure may stop a build: on a real built page, a
+    broken link in the content is removed (named after the document whose
+    entry holds it), one in the header or ``<head>`` stays and is reported."""
+    from build_tools.write.linkcheck import isolate
+
+    assert _build(archive, index=False)[0].ok
+    site = archive.site
+    page = site / "tags" / "year" / "2022.html"
+    text = page.read_text(encoding="utf-8")
+    assert "<header" in text and "</article>" in text
+    entry = re.search(r'<li><a href="\.\./\.\./notices/kunming-2022-4dd4de\.html">', text)
+    text = text.replace(entry[0], entry[0].replace("<li>", '<li><a href="lost.html">缺失</a>'), 1)
+    text = text.replace("<header", '<a href="frame-lost.html">框架</a><header', 1)
+    text = text.replace("</head>", '<link rel="stylesheet" href="assets/lost.css"></head>', 1)
+    page.unlink()
+    page.write_text(text, encoding="utf-8")
+    broken = linkcheck(site)
+    assert len(broken) == 3, broken
+    dropped = isolate(site, broken, {"kunming-2022-4dd4de", "jilin-2022-5f6c84"})
+    assert [(p, u, d) for p, u, _, d in dropped] == [("tags/year/2022.html", "lost.html", ("kunming-2022-4dd4de",))]
+    left = linkcheck(site)
+    assert sorted(b.split(": ", 1)[1].split(" ->")[0] for b in left) == ["assets/lost.css", "frame-lost.html"]
+    assert "缺失" in page.read_text(encoding="utf-8")
 
 
 def test_a_damaged_index_is_rebuilt_and_never_reported_as_nothing_published(archive):

@@ -50,20 +50,23 @@ plan whose title period has ended (seed 002 （2022—2025年）, marked 推定)
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
 from ..errors import SourceError
-from ..fsutil import atomic_write_text, lock_rows
+from ..fsutil import atomic_write_text
+from ..limits import read_regular
 from ..lawdates import ADOPTION, AMENDMENT, body_effective, version_label
 from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
 from ..numerals import cn_int
 from .references import loose_title_key, title_key
 
-__all__ = ["WorksLockError", "build_works", "load_works_lock", "format_works_lock", "update_works_lock",
+__all__ = ["WorksLockError", "build_works", "load_works_lock", "works_lock_gaps", "format_works_lock", "update_works_lock",
            "version_date", "expiry_date", "decision_effective", "assign_validity", "repeal_verb", "LOCK_NAME",
            "DocFacts", "doc_facts"]
 
@@ -91,17 +94,86 @@ def _derive_id(key: str, code: str) -> str:
     return "w-" + hashlib.sha1(f"{key}|{code}".encode("utf-8")).hexdigest()[:10]
 
 
+WORKS_LOCK_BYTES = 64 * 1024 * 1024  # the whole corpus' works.lock is ~80 KB; a bound, not a budget
+_DOC_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # sidecar.ID_RE: what an id may be
+_WORK_ID = re.compile(r"w-[0-9a-f]{10}")  # _derive_id
+
+
+def _works_text(path: Path) -> Optional[str]:
+    """works.lock's text (None: no file); WorksLockError naming the file and
+    the line for what is not a lock: not a regular file (a FIFO never
+    blocks), too large, not UTF-8 (a binary file: its line), cut short (the
+    writer ends every row with a newline: a last row without one is a
+    truncated file)."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        data = read_regular(path, WORKS_LOCK_BYTES)
+    except SourceError as e:
+        raise WorksLockError(path, e.message) from None
+    except OSError as e:
+        raise WorksLockError(path, f"无法读取（{e.strerror or e}）") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise WorksLockError(path, "不是 UTF-8 文本（文件可能损坏或被二进制内容覆盖）：请从版本库恢复",
+                             data.count(b"\n", 0, e.start) + 1) from None
+    if "\0" in text:
+        raise WorksLockError(path, "含有 NUL 字节（文件可能损坏）：请从版本库恢复", text.count("\n", 0, text.index("\0")) + 1)
+    if text and not text.endswith("\n"):
+        raise WorksLockError(path, "末行不完整（文件可能被截断）：请从版本库恢复", text.count("\n") + 1)
+    return text
+
+
 def load_works_lock(path: Path | str) -> dict[str, str]:
-    """doc id -> work id (missing file: empty); bad lines raise WorksLockError."""
+    """doc id -> work id (missing file: empty).  Issue 28: a garbage lock
+    (binary, truncated, wrong columns, ids of the wrong form, a document
+    twice) raises WorksLockError with the file and line, never a traceback
+    and never a silently accepted row."""
     path = Path(path)
+    text = _works_text(path)
     out: dict[str, str] = {}
-    for no, line, parts in lock_rows(path):
-        if len(parts) != 2 or not all(parts) or not parts[1].startswith("w-"):
-            raise WorksLockError(path, f"作品锁文件格式错误，应为“文件id<TAB>作品id（w-…）”：{line!r}", no)
+    seen: dict[str, int] = {}
+    for no, line in enumerate((text or "").split("\n"), 1):
+        line = line.removesuffix("\r")
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not _DOC_ID.fullmatch(parts[0]) or len(parts[0]) > 80 or not _WORK_ID.fullmatch(parts[1]):
+            raise WorksLockError(path, f"作品锁文件格式错误，应为“文件id<TAB>作品id（w- 加 10 位十六进制）”：{line[:200]!r}", no)
         if parts[0] in out:
-            raise WorksLockError(path, f"文件 {parts[0]} 重复出现", no)
-        out[parts[0]] = parts[1]
+            raise WorksLockError(path, f"文件 {parts[0]} 重复出现（另见第 {seen[parts[0]]} 行）", no)
+        out[parts[0]], seen[parts[0]] = parts[1], no
     return out
+
+
+def works_lock_gaps(path: Path | str, lock: dict[str, str], doc_ids: Iterable[str],
+                    site: Optional[Path]) -> Optional[WorksLockError]:
+    """Documents of this build that the live site publishes with a work id
+    but ``lock`` (works.lock) lacks: the lock was truncated at a line or
+    rows were deleted (issue 28), and a work would silently get a new
+    permanent id.  Only the documents missing from the lock are looked up
+    (their record ``data/notices/<id>.json.gz``), so a rebuild reads a few
+    files.  The locks are written before the site swap, so a live work id
+    always has its row; no live site (a fresh clone): no gap."""
+    if not site or not (Path(site) / "index.html").is_file():
+        return None
+    missing = []
+    folder = Path(site) / "data" / "notices"
+    for d in sorted(set(doc_ids) - lock.keys()):
+        try:  # the record: <id>.json.gz since issue 29, <id>.json from older builds
+            rec = folder / f"{d}.json.gz"
+            raw = gzip.decompress(rec.read_bytes()) if rec.is_file() else (folder / f"{d}.json").read_bytes()
+            work = json.loads(raw.decode("utf-8")).get("work_id")
+        except (OSError, ValueError, EOFError, AttributeError):
+            continue
+        if isinstance(work, str) and work:
+            missing.append(f"{d}（{work}）")
+    if not missing:
+        return None
+    shown = "、".join(missing[:5]) + (f" 等 {len(missing)} 件" if len(missing) > 5 else "")
+    return WorksLockError(Path(path), f"缺少已发布文件 {shown} 的作品编号（现有网站记载它们）：works.lock 可能被截断或误删，"
+                                      "作品会得到新的永久编号；请从版本库恢复 works.lock")
 
 
 def format_works_lock(lock: dict[str, str]) -> str:

@@ -12,6 +12,7 @@ import re
 from typing import Any, Callable, Optional
 
 from .. import regions
+from ..limits import MAX_TITLE_CHARS, MAX_URL_CHARS
 from ..textsafe import invisible_in
 
 Check = Callable[[Any, str], Optional[str]]
@@ -46,6 +47,8 @@ def check_url(value: Any) -> Optional[str]:
         return f"应为 http(s) 网址字符串，实为 {type(value).__name__} {value!r}"
     if not URL_RE.match(value.strip()):
         return f"只接受 http:// 或 https:// 网址，实为 {value!r}"
+    if len(value) > MAX_URL_CHARS:  # issue 28: a 200,000-character address was accepted
+        return f"过长（{len(value)} 字符，上限 {MAX_URL_CHARS}）"
     return None
 
 
@@ -55,6 +58,8 @@ def text_problem(value: Any, key: str, *, multiline: bool = False) -> Optional[s
         return f"{key} 应为字符串，实为 {type(value).__name__} {short(value)}"
     if CONTROL_RE.search(value) or (not multiline and "\n" in value.strip()):
         return f"{key} 含换行或控制字符：{short(value)}"
+    if not multiline and len(value) > MAX_TITLE_CHARS:  # repeated on every clause of the page (issue 28)
+        return f"{key} 过长（{len(value)} 字，上限 {MAX_TITLE_CHARS} 字）：{short(value)}"
     if invisible_in(value):
         return (f"{key} 含不可见的排版控制字符 {invisible_in(value)}（如从右到左覆盖，会使文字显示为另一段文字）："
                 "请删去")

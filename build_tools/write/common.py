@@ -20,7 +20,6 @@ Escaping regimes (source text is data, never markup):
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import json
 import os
@@ -31,7 +30,7 @@ from typing import Iterable, Optional
 
 from ..doctypes import type_group
 
-from ..fsutil import load_keyed, replace_bytes, save_keyed
+from ..fsutil import content_digest, file_digest, load_keyed, replace_bytes, save_keyed
 from ..models import NATIONAL_CODE, Notice, Region
 from ..settings import LIST_PAGE_ENV, LIST_PAGE_SIZE, env
 from ..siteurl import SITE_URL_ENV
@@ -360,18 +359,20 @@ def write_if_changed(path, data: bytes | str) -> bool:
     return True
 
 
-WRITTEN_KEY = "written-files-1"  # the key of WrittenFiles' cache file (another: the memory starts empty)
+WRITTEN_KEY = "written-files-2"  # the key of WrittenFiles' cache file (another: the memory starts empty)
 
 
 class WrittenFiles:
-    """``write_if_changed`` that remembers what it wrote, so that a file
-    still as it was left is not read back to be compared: path -> (size,
-    mtime_ns, inode, blake2b of the bytes), kept in ``cache_file`` between
-    builds (``fsutil.save_keyed``).  The listing pages of the whole corpus
-    are 3,404 files and 45 MB: reading them back took 0.6 s of each rebuild,
-    hashing the new text takes 0.07 s.  A file whose stat differs from the
-    entry (edited, touched, restored from a backup) is compared as
-    ``write_if_changed`` does.  ``WrittenFiles(None)`` remembers nothing."""
+    """``write_if_changed`` that remembers what it wrote: path -> content
+    digest of the bytes (``fsutil.content_digest``), kept in ``cache_file``
+    between builds (``fsutil.save_keyed``).  The file is always read and
+    hashed (issue 28: its size, mtime and inode were trusted before, so a
+    same-length hand edit with its mtime put back, or a file dated ahead,
+    stayed): a file already holding the new bytes is not written (its
+    mtime kept for MkDocs' dirty build).  The memory keeps each file's
+    digest as written, for the cache file's log.  The listing pages of the
+    whole corpus are 3,404 files and 45 MB (~0.1 s to read and hash).
+    ``WrittenFiles(None)`` remembers nothing."""
 
     def __init__(self, cache_file: Optional[Path]):
         self.cache_file = Path(cache_file) if cache_file else None
@@ -385,20 +386,18 @@ class WrittenFiles:
         if not self.cache_file:
             return write_if_changed(path, raw)
         key = str(path)
-        mark = hashlib.blake2b(raw, digest_size=16).digest()
-        entry = self.old.get(key)
+        mark = content_digest(raw)
         try:
-            st = os.stat(path)
+            here = file_digest(path)
         except FileNotFoundError:
-            st = None
-        if st is not None and entry is not None and entry[3] == mark \
-                and entry[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
-            self.new[key] = entry  # the loaded entry itself: save_keyed appends only changes
+            here = None
+        entry = self.old.get(key)
+        if here == mark:
+            self.new[key] = entry if entry == mark else mark  # the loaded entry itself: save_keyed appends only changes
             return False
-        written = write_if_changed(path, raw)
-        st = os.stat(path)
-        self.new[key] = (st.st_size, st.st_mtime_ns, st.st_ino, mark)
-        return written
+        replace_bytes(path, raw)
+        self.new[key] = mark
+        return True
 
     def save(self) -> None:
         """Keep the entries of the files written or kept in this build."""

@@ -18,7 +18,6 @@ Output is deterministic (sorted by id, no timestamps).
 """
 from __future__ import annotations
 
-import filecmp
 import gzip
 import hashlib
 import json
@@ -27,7 +26,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
-from ..fsutil import write_cache_bytes
+import xxhash
+
+from ..fsutil import file_digest, write_cache_bytes
 from ..model.fields import export_schema, metadata_record
 from ..models import Clause, Notice
 from .downloads import RECORD_GZIP_LEVEL, read_record_file
@@ -151,15 +152,17 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
     when its bytes change (its mtime kept otherwise); True if written.
 
     ``key_file`` (in the build cache) keeps what the archive was made from:
-    the header and each record file's name, size, mtime and inode (the
-    write stage rewrites a record only when its bytes change).  The same
-    key and an untouched ``dest``: nothing is read or written; another key:
-    the archive is written without comparing 2 x 175 MB first."""
+    the header and each record file's name and content digest, with the
+    digest of ``dest`` as written.  The same key and ``dest`` still holding
+    those bytes: nothing is written; another key: the archive is written
+    without comparing 2 x 175 MB first.  Issue 28: the bytes decide, never
+    a size, mtime or inode (files dated ahead by a clock set back, or a
+    same-length edit with its mtime put back, kept old text in the archive
+    on every build); hashing every record and the archive costs ~0.2 s."""
     text = json.dumps(head, ensure_ascii=False, indent=1)
     h = hashlib.sha1(text.encode("utf-8"))
     for f in record_files:
-        st = os.stat(f)
-        h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+        h.update(f"{f}\0".encode() + file_digest(f))
     key = h.hexdigest()
     known = None
     if key_file is not None:
@@ -168,31 +171,34 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
         except (OSError, ValueError):
             known = None
     try:
-        st = dest.stat()
-        here = [st.st_size, st.st_mtime_ns]
+        here = file_digest(dest).hex()
     except FileNotFoundError:
         here = None
     if known and here and known.get("key") == key and known.get("dest") == here:
         return False
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
+    made = xxhash.xxh3_128()
     with open(tmp, "wb") as out:
+        def put(data: bytes) -> None:
+            out.write(data)
+            made.update(data)
         if dest.name.endswith(".gz"):  # issue 29: one gzip member per piece, the records' own as they are
-            out.write(_member(text[:-2] + ',\n "documents": [\n'))
+            put(_member(text[:-2] + ',\n "documents": [\n'))
             comma = _member(",\n")
             for k, f in enumerate(record_files):
                 if k:
-                    out.write(comma)
-                out.write(_record_member(f))
-            out.write(_member("\n ]\n}\n"))
+                    put(comma)
+                put(_record_member(f))
+            put(_member("\n ]\n}\n"))
         else:
-            out.write((text[:-2] + ',\n "documents": [\n').encode("utf-8"))
+            put((text[:-2] + ',\n "documents": [\n').encode("utf-8"))
             for k, f in enumerate(record_files):
                 if k:
-                    out.write(b",\n")
-                out.write(read_record_file(f).rstrip(b"\n"))
-            out.write(b"\n ]\n}\n")
-    if here and not (known and known.get("dest") == here) and filecmp.cmp(tmp, dest, shallow=False):
-        tmp.unlink()  # no key for this archive yet: compared once
+                    put(b",\n")
+                put(read_record_file(f).rstrip(b"\n"))
+            put(b"\n ]\n}\n")
+    if here and not (known and known.get("dest") == here) and here == made.hexdigest():
+        tmp.unlink()  # dest already holds these bytes (no key for it yet, or edited back)
         written = False
     else:
         # unlinked first, then renamed: a rename over an existing file makes ext4 flush the
@@ -201,8 +207,7 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
         os.rename(tmp, dest)
         written = True
     if key_file is not None:
-        st = dest.stat()
-        write_cache_bytes(key_file, json.dumps({"key": key, "dest": [st.st_size, st.st_mtime_ns]}).encode())
+        write_cache_bytes(key_file, json.dumps({"key": key, "dest": made.hexdigest()}).encode())
     return written
 
 

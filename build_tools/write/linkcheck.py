@@ -31,12 +31,12 @@ from urllib.parse import unquote, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..fsutil import load_keyed, replace_bytes, save_keyed
+from ..fsutil import content_digest, load_keyed, replace_bytes, save_keyed
 
 _SKIP = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src"}
 _LINKING = ",".join(f"{tag}[{attr}]" for tag, attr in ATTRS.items())
-CACHE_VERSION = f"7-{sys.version_info[:2]}"  # marshal: tied to the Python version
+CACHE_VERSION = f"8-{sys.version_info[:2]}"  # marshal: tied to the Python version
 
 
 def scan_html(data: bytes) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -50,10 +50,6 @@ def scan_html(data: bytes) -> tuple[frozenset[str], tuple[str, ...]]:
     return ids, urls
 
 
-def _scan(path: Path) -> tuple[frozenset[str], tuple[str, ...]]:
-    return scan_html(path.read_bytes())
-
-
 def site_url_of(site: Path) -> str:
     """The public address a built site was made for, '' if none: MkDocs
     writes it into ``sitemap.xml`` (``<loc>https://…/archive/index.html</loc>``)."""
@@ -63,6 +59,84 @@ def site_url_of(site: Path) -> str:
         return ""
     m = re.search(r"<loc>\s*(https?://[^<\s]*?)index\.html\s*</loc>", text)
     return m.group(1).rstrip("/") if m else ""
+
+
+def _site_files(site: Path) -> tuple[set[str], set[str]]:
+    """(files, folders) of the site, as '/'-separated paths relative to it ('' is the root)."""
+    files: set[str] = set()
+    dirs: set[str] = {""}
+    for d, dnames, fnames in os.walk(site):
+        rel = os.path.relpath(d, site)
+        rel = "" if rel == "." else rel.replace(os.sep, "/")
+        dirs.update(posixpath.join(rel, n) if rel else n for n in dnames)
+        files.update(posixpath.join(rel, n) if rel else n for n in fnames)
+    return files, dirs
+
+
+def _scan_pages(site: Path, files: set[str], old: dict) -> dict[str, tuple]:
+    """rel -> (content digest, ids, urls) of every page; a page whose bytes
+    hash as last time keeps its scan (issue 28: the bytes decide, never a
+    size, mtime or inode: a clock set back or a same-length edit with its
+    mtime put back would keep an old answer)."""
+    pages: dict[str, tuple] = {}
+    for rel in sorted(f for f in files if f.endswith(".html")):
+        data = (site / rel).read_bytes()
+        key = content_digest(data)
+        hit = old.get(rel)
+        pages[rel] = hit if hit and hit[0] == key else (key, *scan_html(data))
+    return pages
+
+
+class _Resolver:
+    """Where one URL of one page lands, and what is wrong with it (None: it resolves)."""
+
+    def __init__(self, files: set[str], dirs: set[str], pages: dict[str, tuple], site_url: str):
+        self.files, self.dirs, self.pages, self.site_url = files, dirs, pages, site_url
+        self.prefix = urlsplit(site_url).path.rstrip("/") + "/" if site_url else "/"
+        self.resolved: dict[tuple[str, str], str] = {}
+
+    def local(self, page: str, url: str) -> Optional[tuple[str, str]]:
+        """(page, url) as a site-relative link; None for an external one."""
+        if self.site_url and url.startswith(self.site_url):
+            return "index.html", url[len(self.site_url):].lstrip("/")
+        if not url or _SKIP.match(url):
+            return None
+        if self.prefix != "/" and url.startswith(self.prefix):
+            return page, "/" + url[len(self.prefix):]
+        return page, url
+
+    def target(self, page: str, path: str) -> str:
+        if not path:
+            return page
+        key = (posixpath.dirname(page), path)
+        target = self.resolved.get(key)
+        if target is None:
+            target = self.resolved[key] = posixpath.normpath(
+                path.lstrip("/") or "." if path.startswith("/") else posixpath.join(key[0], path))
+        return target
+
+    def check(self, page: str, url: str, targets: Optional[set] = None) -> Optional[str]:
+        if url[:1] == "#":  # most links: pilcrows and clause links on the same page
+            frag = unquote(url[1:])
+            return None if not frag or frag in self.pages[page][1] else f"missing anchor #{frag}"
+        link = self.local(page, url)
+        if link is None:
+            return None
+        parts = urlsplit(link[1])
+        target, frag = self.target(link[0], unquote(parts.path)), unquote(parts.fragment)
+        if target == ".." or target.startswith("../"):
+            return "points outside the site"
+        target = "" if target == "." else target
+        if target in self.dirs:
+            target = posixpath.join(target, "index.html") if target else "index.html"
+        if target not in self.files:
+            return "missing file"
+        if frag and target.endswith(".html"):
+            if targets is not None:
+                targets.add(target)
+            if frag not in self.pages[target][1]:
+                return f"missing anchor #{frag}"
+        return None
 
 
 def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path] = None) -> list[str]:
@@ -75,75 +149,22 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
 
     Paths are resolved as strings against the set of files in the site (no
     per-link filesystem calls).  With ``cache`` (``fsutil.save_keyed`` in
-    ``marshal``: only strings, tuples and frozensets, 40 % faster than
-    pickle; the results beside it in ``<name>-results``), pages whose
-    size and mtime did not change since the last check are not parsed again
-    (a ``--dirty`` rebuild keeps the mtimes of the pages it did not rebuild).
+    ``marshal``: only strings, bytes, tuples and frozensets, 40 % faster
+    than pickle; the results beside it in ``<name>-results``), pages whose
+    bytes hash as at the last check are not parsed again.
     """
     site = Path(site_dir).resolve()
     site_url = site_url or site_url_of(site)
-    prefix = urlsplit(site_url).path.rstrip("/") + "/" if site_url else "/"
-    files: set[str] = set()
-    dirs: set[str] = {""}
-    for d, dnames, fnames in os.walk(site):
-        rel = os.path.relpath(d, site)
-        rel = "" if rel == "." else rel.replace(os.sep, "/")
-        dirs.update(posixpath.join(rel, n) if rel else n for n in dnames)
-        files.update(posixpath.join(rel, n) if rel else n for n in fnames)
+    files, dirs = _site_files(site)
     layout = hashlib.sha1("\0".join(sorted(files) + ["/"] + sorted(dirs)).encode("utf-8")).hexdigest()
     pages_key, results_key = (CACHE_VERSION, str(site)), (CACHE_VERSION, str(site), layout, site_url)
     results_file = Path(cache).with_name(Path(cache).stem + "-results" + Path(cache).suffix) if cache else None
     old: dict = load_keyed(Path(cache), pages_key, codec="marshal") if cache else {}
     old_results: dict = load_keyed(results_file, results_key, codec="marshal") if cache and old else {}
-    pages: dict[str, tuple] = {}
-    for rel in sorted(f for f in files if f.endswith(".html")):
-        st = (site / rel).stat()
-        # a hint, not a proof: MkDocs writes every page it renders as a new file (new inode,
-        # new mtime); a page kept by a dirty render is the very file checked last time
-        key = (st.st_size, st.st_mtime_ns, st.st_ino)
-        hit = old.get(rel)
-        pages[rel] = hit if hit and hit[0] == key else (key, *_scan(site / rel))
+    pages = _scan_pages(site, files, old)
     # pages whose anchors differ from the last check: whoever links to them is checked again
     moved = {rel for rel, v in pages.items() if rel not in old or old[rel][1] != v[1]}
-
-    resolved: dict[tuple[str, str], str] = {}
-
-    def check(page: str, url: str, targets: Optional[set] = None) -> Optional[str]:
-        if url[:1] == "#":  # most links: pilcrows and clause links on the same page
-            frag = unquote(url[1:])
-            return None if not frag or frag in pages[page][1] else f"missing anchor #{frag}"
-        if site_url and url.startswith(site_url):
-            url = url[len(site_url):].lstrip("/")
-            page = "index.html"
-        elif not url or _SKIP.match(url):
-            return None
-        elif prefix != "/" and url.startswith(prefix):
-            url = "/" + url[len(prefix):]
-        parts = urlsplit(url)
-        path, frag = unquote(parts.path), unquote(parts.fragment)
-        if not path:
-            target = page
-        else:
-            key = (posixpath.dirname(page), path)
-            target = resolved.get(key)
-            if target is None:
-                target = resolved[key] = posixpath.normpath(
-                    path.lstrip("/") or "." if path.startswith("/") else posixpath.join(key[0], path))
-        if target == ".." or target.startswith("../"):
-            return "points outside the site"
-        if target == ".":
-            target = ""
-        if target in dirs:
-            target = posixpath.join(target, "index.html") if target else "index.html"
-        if target not in files:
-            return "missing file"
-        if frag and target.endswith(".html"):
-            if targets is not None:
-                targets.add(target)
-            if frag not in pages[target][1]:
-                return f"missing anchor #{frag}"
-        return None
-
+    resolver = _Resolver(files, dirs, pages, site_url)
     problems: list[str] = []
     results: dict[str, tuple[tuple[str, ...], frozenset]] = {}
     for rel, (key, _, urls) in pages.items():
@@ -152,7 +173,7 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
             results[rel] = last  # same page, same anchors wherever it points
         else:
             targets: set[str] = set()
-            found = tuple(f"{rel}: {url} -> {p}" for url in urls if (p := check(rel, url, targets)))
+            found = tuple(f"{rel}: {url} -> {p}" for url in urls if (p := resolver.check(rel, url, targets)))
             results[rel] = (found, frozenset(targets))
         problems.extend(results[rel][0])
     if cache:  # only what changed is appended (fsutil.save_keyed)
@@ -163,7 +184,7 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
     if index.is_file():
         for entry in json.loads(index.read_text(encoding="utf-8")).get("docs", []):
             loc = entry.get("location", "")
-            problem = check("index.html", loc)
+            problem = resolver.check("index.html", loc)
             if problem:
                 problems.append(f"search_index.json: {loc} -> {problem}")
     return problems
@@ -178,25 +199,70 @@ def split_problem(problem: str) -> Optional[tuple[str, str, str]]:
     return (m["page"], m["url"], m["why"]) if m else None
 
 
-def strip_links(path: Path, urls: set[str]) -> int:
-    """Remove the links to ``urls`` from one built page (the link's text
-    stays; an element that only loads the URL goes), written as a new file
-    (the page may be a hard link into the live site).  Returns how many."""
-    tree = LexborHTMLParser(Path(path).read_bytes())
-    n = 0
-    for node in tree.css(_LINKING):
-        attr = ATTRS[node.tag]
-        value = node.attributes.get(attr)
-        if value is None or value.strip() not in urls:
-            continue
-        if node.tag == "a":
-            del node.attrs[attr]
-        else:
-            node.decompose()
-        n += 1
-    if n:
-        replace_bytes(path, tree.html.encode("utf-8"))
-    return n
+_DOC_LINK = re.compile(r"(?:^|/)notices/([^/?#]+)\.html(?:#.*)?$")
+
+
+def _documents_near(node, ids: set[str]) -> tuple[str, ...]:
+    """The documents a broken link belongs to on a page listing many: the
+    nearest enclosing element inside the content (``<article>``) that also
+    links to ``notices/<id>.html`` (the list item, the table row, the card)."""
+    anc = node.parent
+    while anc is not None and anc.tag not in ("article", "body", "html"):
+        found = [m[1] for a in anc.css("a[href]") if a is not node
+                 and (m := _DOC_LINK.search((a.attributes.get("href") or "").strip())) and m[1] in ids]
+        if found:
+            return tuple(dict.fromkeys(found))
+        anc = anc.parent
+    return ()
+
+
+def _in_content(node) -> bool:
+    """Inside the page's own text (Material's ``<article>``), not the site's
+    header, navigation, footer or ``<head>``."""
+    anc = node.parent
+    while anc is not None:
+        if anc.tag == "article":
+            return True
+        anc = anc.parent
+    return False
+
+
+def isolate(site: Path, problems: list[str], doc_ids: set[str]) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Issue 28, one page never stops everyone: every broken link inside a
+    page's content (a document's page, a listing, a tag, works or search
+    page, the home page) is removed from that page (its text stays: a link
+    made plain text; an element that only loads the URL goes), the page
+    written as a new file (it may be a hard link into the live site).
+    Returns (page, url, what was wrong, the documents it came from) of each
+    removed link: on ``notices/<id>.html`` that document, elsewhere those
+    whose entry holds the link (``_documents_near``) and any whose id names
+    the missing file.  Links of the site's own frame (header, navigation,
+    footer, ``<head>``: structural) stay, for the check to report."""
+    by_page: dict[str, dict[str, str]] = {}
+    for b in problems:
+        part = split_problem(b)
+        if part:
+            by_page.setdefault(part[0], {})[part[1]] = part[2]
+    dropped = []
+    for page, urls in sorted(by_page.items()):
+        own = _DOC_LINK.fullmatch(page)
+        tree = LexborHTMLParser((site / page).read_bytes())
+        n = 0
+        for node in tree.css(_LINKING):
+            url = (node.attributes.get(ATTRS[node.tag]) or "").strip()
+            if url not in urls or not _in_content(node):
+                continue
+            docs = (own[1],) if own and own[1] in doc_ids else _documents_near(node, doc_ids)
+            named = tuple(d for d in doc_ids if f"/{d}." in f"/{url}")
+            dropped.append((page, url, urls[url], tuple(dict.fromkeys(docs + named))))
+            if node.tag == "a":
+                del node.attrs[ATTRS[node.tag]]
+            else:
+                node.decompose()
+            n += 1
+        if n:
+            replace_bytes(site / page, tree.html.encode("utf-8"))
+    return dropped
 
 
 def main(argv: list[str] | None = None) -> int:

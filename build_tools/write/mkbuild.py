@@ -32,7 +32,7 @@ from typing import Callable, Optional
 import yaml
 
 from .. import mkdocs_run
-from ..fsutil import atomic_write_text, pause_point, remove_tree, swap_dir
+from ..fsutil import atomic_write_text, file_digest, pause_point, remove_tree, swap_dir
 from ..mkdocs_run import ESCAPE_HOOKS
 from ..settings import CHANGES_ENV, PAGEFIND_CHANGES_PERCENT, env
 from ..siteurl import site_url_setting
@@ -173,23 +173,13 @@ def command_digest(command: Optional[Callable[[Path, Path], list[str]]] = None) 
     return hashlib.sha1(f"{version('pagefind')}|{json.dumps(cmd)}".encode()).hexdigest()
 
 
-def page_digests(source: Path, known: Optional[dict[str, dict]] = None) -> dict[str, str]:
-    """sha1 of every page under ``source`` (``notices/<id>.html`` -> hex).
-    ``known`` (a bundle's record, ``shard_pages``): a page with the size and
-    mtime recorded there keeps its recorded sha1 (the pages are rewritten
-    only when their bytes change, ``write_if_changed``), so an unchanged
-    shard of 35 MB is not read again."""
-    source, known = Path(source), known or {}
-    out = {}
-    for f in sorted(source.glob("notices/*.html")):
-        rel = f"notices/{f.name}"
-        st = f.stat()
-        rec = known.get(rel)
-        if rec and rec.get("size") == st.st_size and rec.get("mtime") == st.st_mtime_ns and rec.get("sha"):
-            out[rel] = rec["sha"]
-        else:
-            out[rel] = hashlib.sha1(f.read_bytes()).hexdigest()
-    return out
+def page_digests(source: Path) -> dict[str, str]:
+    """Content digest of every page under ``source`` (``notices/<id>.html``
+    -> hex), each page read and hashed (``fsutil.content_digest``, 9 GB/s).
+    Issue 28: the size and mtime once recorded in the bundle kept an old
+    index after a same-length edit whose mtime was put back, or with pages
+    dated ahead by a clock set back."""
+    return {f"notices/{f.name}": file_digest(f).hex() for f in sorted(Path(source).glob("notices/*.html"))}
 
 
 def combined_digest(config: str, pages: dict[str, str]) -> str:
@@ -320,7 +310,7 @@ class PagefindShards:
                     continue
                 t1 = time.perf_counter()
                 base = shard_pages(bundle, config) if (bundle / "pagefind.js").is_file() else None
-                pages = page_digests(src, base)
+                pages = page_digests(src)
                 self.seconds["digests"] = self.seconds.get("digests", 0) + time.perf_counter() - t1
                 digest = combined_digest(config, pages)
                 if cached_digest(bundle) == digest and (bundle / "pagefind.js").is_file():
@@ -401,8 +391,7 @@ class PagefindShards:
         found = fragment_pages(tmp)
         record = {}
         for rel, sha in pages.items():
-            st = (src / rel).stat()
-            record[rel] = {"sha": sha, "size": st.st_size, "mtime": st.st_mtime_ns, **found.get("/" + rel, {})}
+            record[rel] = {"sha": sha, **found.get("/" + rel, {})}
         atomic_write_text(tmp / SHARD_PAGES, json.dumps({"config": config, "pages": record},
                                                         ensure_ascii=False, sort_keys=True))
         atomic_write_text(tmp / SHARD_DIGEST, digest + "\n")
