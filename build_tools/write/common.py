@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-import os
 import re
 from collections import defaultdict
 from pathlib import Path
