@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Optional
 
 from build_tools.doctypes import force_rank, type_group
+from build_tools.fsutil import file_digest
 
 from . import qparse
 from . import tokenizer as tk
@@ -151,13 +152,14 @@ def _searcher(index_dir: Path) -> tuple[Backend, object]:
     return mod, s
 
 
-def _stamp(index_dir: str) -> tuple:
-    """Changes whenever build_index commits (it rewrites the meta file)."""
+def _stamp(index_dir: str) -> bytes:
+    """Changes whenever build_index commits a change: the meta file names every
+    document's record digest, so its bytes' digest (never its mtime or inode:
+    issue 28) tells an index that changed from one that did not."""
     try:
-        st = os.stat(os.path.join(index_dir, META_FILE))
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
+        return file_digest(os.path.join(index_dir, META_FILE))
     except OSError:
-        return ()
+        return b""
 
 
 def close_all() -> None:
