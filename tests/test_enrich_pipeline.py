@@ -28,7 +28,7 @@ def test_enrich_fills_every_field_and_resolves_references(seed_files, lawref_dir
     law = load(lawref_dir / "民法商法/专利法(2020-10-17).md")
     docs.append(law)
     timing = enrich(docs)
-    assert set(timing) == {"themes", "references", "goals", "targets", "resolve"}
+    assert set(timing) == {"themes", "references", "goals", "targets", "resolve", "facts"}
     yn = next(d for d in docs if d.doc_number is None and d.year == 2015)
     assert len(yn.references) == 16 and len(yn.goals) == 3 and len(yn.targets) == 16
     patent = [r for r in yn.references if r.title == "中华人民共和国专利法"][0]
