@@ -456,7 +456,9 @@ class Browser:
 # ------------------------------------------------------------------ a built site's first screens
 
 SCREEN_QUERIES = ("惩罚性赔偿", "地理标志", "知识产权", "专利", "商标", "著作权", "商业秘密", "植物新品种", "税", "企业",
-                  "侵权", "三合一", "行政执法", "技术调查官", "海关", "个人信息", "反垄断")
+                  "侵权", "三合一", "行政执法", "技术调查官", "海关", "个人信息", "反垄断",
+                  # longer queries: each two-character word more costs its index chunks in every shard
+                  "知识产权侵权纠纷", "专利侵权纠纷行政裁决", "知识产权保护中心建设")
 
 
 def _kind_of(url: str) -> str:
