@@ -14,7 +14,7 @@ from build_tools.metadata import load_notice, missing_fields, same_organ
 from bs4 import BeautifulSoup, Comment
 
 from build_tools.read import normalise_line, read_file
-from build_tools.structure import parse_structure
+from support.loaders import run_in_sections
 from conftest import ROOT, SHARED
 
 PROVINCIAL = SHARED / "corpus" / "provincial"
@@ -369,16 +369,5 @@ def test_run_in_text_splits_into_the_same_sections(rows, notices, tmp_path):
     """Each page's body run together with no breaks at all (headings such as 一、总体要求 end with no
     punctuation, so the next 二、 follows a Han character): the top-level sections the page has are
     found again in the text copy, on every page with three or more (issue 30)."""
-    same = total = 0
-    for r in rows:
-        page = notices[r["file"]]
-        ids = [c.id for c in parse_structure(page.body, page.kind, page.title).clauses if re.fullmatch(r"s\d+", c.id)]
-        if len(ids) < 3:
-            continue
-        copy = tmp_path / (r["file"].rsplit(".", 1)[0] + "-run.txt")
-        copy.write_text(page.title + "\u3000\u3000" + "".join(page.body.split("\n")), encoding="utf-8")
-        n = load_notice(copy, use_sidecar=False)
-        got = [c.id for c in parse_structure(n.body, n.kind, n.title).clauses if re.fullmatch(r"s\d+", c.id)]
-        total += 1
-        same += got == ids
+    same, total = run_in_sections([(r["file"], notices[r["file"]]) for r in rows], tmp_path)
     assert total >= 10 and same == total, (same, total)

@@ -28,6 +28,7 @@ from build_tools.clean import split_run_on
 from build_tools.metadata import extract, load_notice
 from build_tools.read import read_file
 from build_tools.structure import parse_structure
+from support.loaders import run_in_sections
 from conftest import SHARED
 
 SITES2 = SHARED / "corpus" / "sites2"
@@ -277,18 +278,7 @@ def test_run_in_text_splits_into_the_same_sections(rows, notices, tmp_path):
     """The body run together with no breaks at all (一、…。二、…, and with no punctuation before the
     marker: …责任单位：市财政局二、加大… sites2-035, …11月22日前二、意见反馈方式 sites2-034): the
     top-level sections the page has are found again in the text copy, on every page with three or more."""
-    same = total = 0
-    for r in rows:
-        page = notices[r["file"]]
-        ids = [c.id for c in parse_structure(page.body, page.kind, page.title).clauses if re.fullmatch(r"s\d+", c.id)]
-        if len(ids) < 3:
-            continue
-        copy = tmp_path / (Path(r["file"]).stem + "-run.txt")
-        copy.write_text(page.title + "\u3000\u3000" + "".join(page.body.split("\n")), encoding="utf-8")
-        n = load_notice(copy, use_sidecar=False)
-        got = [c.id for c in parse_structure(n.body, n.kind, n.title).clauses if re.fullmatch(r"s\d+", c.id)]
-        total += 1
-        same += got == ids
+    same, total = run_in_sections([(r["file"], notices[r["file"]]) for r in rows], tmp_path)
     assert total >= 25 and same == total, (same, total)
 
 

@@ -57,3 +57,24 @@ def mixed_notices(seed: int, laws: int) -> list[Notice]:
             seen.add(n.title)
             out.append(n)
     return out
+
+
+def run_in_sections(pages: list[tuple[str, Notice]], tmp_path: Path) -> tuple[int, int]:
+    """(same, total): of the pages with three or more top-level sections (``s<N>``), how many
+    give the same sections again when their body is run together into one line after the title
+    (no line breaks at all, as crawler exports and some pastes have: issue 30)."""
+    import re  # only this helper needs it
+
+    def top(n: Notice) -> list[str]:
+        return [c.id for c in parse_structure(n.body, n.kind, n.title).clauses if re.fullmatch(r"s\d+", c.id)]
+
+    same = total = 0
+    for name, page in pages:
+        ids = top(page)
+        if len(ids) < 3:
+            continue
+        copy = tmp_path / (Path(name).stem + "-run.txt")
+        copy.write_text(page.title + "\u3000\u3000" + "".join(page.body.split("\n")), encoding="utf-8")
+        total += 1
+        same += top(load_notice(copy, use_sidecar=False)) == ids
+    return same, total
