@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
@@ -27,6 +26,7 @@ from build_tools.metadata import load_notice
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
 from build_tools.write.downloads import read_record_file
 from build_tools.read import decode, read_file
+from support.loaders import manifest_rows
 from conftest import ROOT
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -35,8 +35,7 @@ SITES2 = CORPUS / "sites2"
 
 
 def _rows(folder: str) -> list[dict]:
-    with open(CORPUS / folder / "manifest.tsv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
+    return manifest_rows(CORPUS / folder)
 
 
 def page_list(path: Path):

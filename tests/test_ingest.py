@@ -1,7 +1,6 @@
 """Issue 2: reading raw notices into Notice records with trustworthy metadata."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import shutil
@@ -18,6 +17,7 @@ from build_tools.metadata import load_notice, missing_fields, parse_date, same_d
 from build_tools.pipeline import load_documents, source_files
 from build_tools.clean import furniture_reason
 from build_tools.read import normalise_line, read_file
+from support.loaders import manifest_rows
 from conftest import ROOT, SEED_FILES, SHARED
 
 IPARCHIVE = [sys.executable, "-m", "build_tools.cli"]
@@ -120,7 +120,7 @@ def test_doc_numbers_and_dates():
 # ----------------------------------------------------------- real corpora
 
 def test_govcn_metadata_matches_manifest(govcn_dir, capsys):
-    rows = list(csv.DictReader(open(govcn_dir / "manifest.tsv", encoding="utf-8"), delimiter="\t"))
+    rows = manifest_rows(govcn_dir)
     assert len(rows) == 43
     out = subprocess.run(IPARCHIVE + ["parse", "--json", "--no-clauses"] + [str(govcn_dir / r["file"]) for r in rows],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
@@ -355,7 +355,7 @@ def test_govcn_pages_without_their_metadata_table(govcn_dir, tmp_path, capsys):
     """Only the content box of each gov.cn page (no table, no meta tags): title from the centred
     bold heading broken over lines, issuer from the title, 文号 from the line under it,
     成文日期 from the signature."""
-    rows = list(csv.DictReader(open(govcn_dir / "manifest.tsv", encoding="utf-8"), delimiter="\t"))
+    rows = manifest_rows(govcn_dir)
     score = {"title": 0, "issuer": 0, "doc_number": 0, "date_written": 0}
     misses = []
     for r in rows:

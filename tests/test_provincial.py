@@ -2,7 +2,6 @@
 20 jiangxi.gov.cn Hanweb pages).  Ground truth is manifest.tsv, taken from each page's own metadata."""
 from __future__ import annotations
 
-import csv
 import re
 import json
 import subprocess
@@ -14,7 +13,7 @@ from build_tools.metadata import load_notice, missing_fields, same_organ
 from bs4 import BeautifulSoup, Comment
 
 from build_tools.read import normalise_line, read_file
-from support.loaders import run_in_sections
+from support.loaders import manifest_rows, run_in_sections
 from conftest import ROOT, SHARED
 
 PROVINCIAL = SHARED / "corpus" / "provincial"
@@ -25,7 +24,7 @@ FIELDS = ("title", "issuer", "doc_number", "date_written", "date_published")
 def rows():
     if not PROVINCIAL.is_dir():
         pytest.fail(f"real corpus missing: {PROVINCIAL}")
-    rows = list(csv.DictReader(open(PROVINCIAL / "manifest.tsv", encoding="utf-8"), delimiter="\t"))
+    rows = manifest_rows(PROVINCIAL)
     assert len(rows) == 20
     return rows
 

@@ -12,9 +12,7 @@ computed from the CLI index's records by plain substring search
 """
 from __future__ import annotations
 
-import gzip
 import html
-import json
 import re
 from pathlib import Path
 
@@ -316,13 +314,9 @@ def _docs(want) -> set[str]:
     return {d for d, _ in want}
 
 
-@pytest.mark.parametrize("q", ["三合一", "惩罚性赔偿", "专利", "税", "地理标志", '"营商环境"', "知识产权"])
-def test_first_screen_shows_the_final_document_count(large, server, page, q):
-    """The first screen says how many documents hold the query, exactly (the
-    clause-text truth), before any click; with up to 20 documents every hit
-    is on it (加载更多 hidden: no click needed); with more, the first 10 (each
-    document's page fragment is fetched for it), and paging walks hits: each
-    further screen adds 20 documents holding one, never an empty candidate."""
+def _final_count(large, server, page, q: str):
+    """Search ``q`` on the large archive: the first screen's count is final and is
+    the clause-text truth's document count; (the truth's hits, their documents, the status element)."""
     want = truth(large["records"], Query(q, "word"))
     docs = _docs(want)
     _open_search(page, server, q)
@@ -330,6 +324,17 @@ def test_first_screen_shows_the_final_document_count(large, server, page, q):
     assert status.get_attribute("data-final") == "1", status.inner_text()
     assert status.get_attribute("data-docs") == str(len(docs)), status.inner_text()
     assert f"共 {len(docs):,} 个文件" in status.inner_text()
+    return want, docs, status
+
+
+@pytest.mark.parametrize("q", ["三合一", "惩罚性赔偿", "专利", "税", "地理标志", '"营商环境"', "知识产权"])
+def test_first_screen_shows_the_final_document_count(large, server, page, q):
+    """The first screen says how many documents hold the query, exactly (the
+    clause-text truth), before any click; with up to 20 documents every hit
+    is on it (加载更多 hidden: no click needed); with more, the first 10 (each
+    document's page fragment is fetched for it), and paging walks hits: each
+    further screen adds 20 documents holding one, never an empty candidate."""
+    want, docs, status = _final_count(large, server, page, q)
     shown = page.locator(".ipa-search__results .ipa-hit__doc").count()
     assert shown == (len(docs) if len(docs) <= 20 else 10)  # the first 10 of more than 20: a fragment each
     if len(docs) <= 20:
@@ -565,11 +570,6 @@ def test_words_the_browser_would_split_get_a_final_count(large, server, page, q)
     Pagefind used it on a zh page, asking for 侵 and 权 as prefixes: the first
     screen said 「约」.  Pagefind is told the index's language ("und"), so
     every one is final at once and its count is the truth's."""
-    want = truth(large["records"], Query(q, "word"))
-    docs = _docs(want)
-    _open_search(page, server, q)
-    status = page.locator(".ipa-search__status")
-    assert status.get_attribute("data-final") == "1", status.inner_text()
-    assert status.get_attribute("data-docs") == str(len(docs)), status.inner_text()
-    assert f"共 {len(docs):,} 个文件" in status.inner_text() and "拆成了单字" not in status.inner_text()
+    _, _, status = _final_count(large, server, page, q)
+    assert "拆成了单字" not in status.inner_text()
     assert page.locator("html").get_attribute("lang").startswith("zh")  # the page's own, given back

@@ -15,7 +15,6 @@ Compared as the corpus README says: whitespace removed (U+3000 and U+2002 includ
 """
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from pathlib import Path
@@ -28,7 +27,7 @@ from build_tools.clean import split_run_on
 from build_tools.metadata import extract, load_notice
 from build_tools.read import read_file
 from build_tools.structure import parse_structure
-from support.loaders import run_in_sections
+from support.loaders import manifest_rows, run_in_sections
 from conftest import SHARED
 
 SITES2 = SHARED / "corpus" / "sites2"
@@ -66,7 +65,7 @@ def value(notice, field: str) -> str:
 def rows():
     if not SITES2.is_dir():
         pytest.fail(f"real corpus missing: {SITES2}")
-    rows = list(csv.DictReader(open(SITES2 / "manifest.tsv", encoding="utf-8"), delimiter="\t"))
+    rows = manifest_rows(SITES2)
     assert len(rows) == 40
     return rows
 

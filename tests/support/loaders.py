@@ -9,6 +9,7 @@ one document per title.
 """
 from __future__ import annotations
 
+import csv
 import random
 from pathlib import Path
 
@@ -78,3 +79,9 @@ def run_in_sections(pages: list[tuple[str, Notice]], tmp_path: Path) -> tuple[in
         total += 1
         same += top(load_notice(copy, use_sidecar=False)) == ids
     return same, total
+
+
+def manifest_rows(folder: Path) -> list[dict]:
+    """The ground-truth rows of a corpus folder (``<folder>/manifest.tsv``, tab-separated, a header row)."""
+    with open(Path(folder) / "manifest.tsv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
