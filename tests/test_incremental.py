@@ -409,10 +409,9 @@ def test_the_listing_pages_are_the_same_in_two_processes_and_in_one(loaded, tmp_
 
 def test_a_docs_tree_of_an_older_release_is_written_over(tmp_path):
     """docs/ left by a release before issue 29 holds ``data/archive.json``
-    and ``data/notices/<id>.json`` / ``.md.txt``; the export thread and the
-    stale-file sweep both remove such files, and neither may fail because
-    the other came first (it did: FileNotFoundError on the first build after
-    the upgrade)."""
+    and ``data/notices/<id>.json`` / ``.md.txt``: the stale-file sweep removes
+    them (the export thread once removed archive.json too, and the sweep then
+    failed with FileNotFoundError on the first build after the upgrade)."""
     files = source_files(ROOT / "source_texts")
     first, res, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
     data = tmp_path / "docs" / "data"

@@ -391,9 +391,9 @@ def _start_archive(job: DocumentJob, notices: list[Notice], outputs: dict[str, l
 
 
 def _remove_stale(docs_dir: Path, stale: set[str]) -> list[str]:
-    """Delete generated files no longer produced (and the folders left empty);
-    one its own writer already removed (an older release's archive.json,
-    removed by write_exports in its thread) is not an error."""
+    """Delete generated files no longer produced (and the folders left empty):
+    the one remover of stale outputs, an older release's data/archive.json
+    and uncompressed records included; one already gone is not an error."""
     for rel_path in sorted(stale):
         (docs_dir / rel_path).unlink(missing_ok=True)
     remove_empty_dirs(docs_dir)

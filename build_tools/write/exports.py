@@ -234,7 +234,6 @@ def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
     out = docs_dir / "data"
     out.mkdir(parents=True, exist_ok=True)
     a = out / ARCHIVE_NAME
-    (out / "archive.json").unlink(missing_ok=True)  # an older build's, uncompressed
     if record_files is None:
         write_if_changed(a, _member(dump_archive(archive(notices, site_url, cited_by, themes))))
     else:
