@@ -48,7 +48,7 @@ from .clean import normalise_line
 from .errors import SourceError
 from .metadata import extract
 from .models import Attachment, Clause, Notice, Problem
-from .office import size_limit
+from .office import ToolRunner, size_limit
 from .read import decode, read_file
 from .sidecar import SidecarError, parse_sidecar
 from .structure import conservation_error, parse_structure
@@ -284,20 +284,22 @@ def sidecar_attachments(source: Path) -> list[dict]:
             and isinstance(x.get("number"), int)] if isinstance(items, list) else []
 
 
-def _first_text(path: Path) -> str:
+def _first_text(path: Path, runner: Optional[ToolRunner] = None) -> str:
     try:
-        return read_file(path).body[:300]
+        return read_file(path, runner=runner).body[:300]
     except Exception:  # any reader failure (SourceError or a reader bug): matched by name or order only
         return ""
 
 
-def match_files(entries: list[Attachment], files: list[Path], fixed: Optional[dict[str, int]] = None) -> dict[str, int]:
+def match_files(entries: list[Attachment], files: list[Path], fixed: Optional[dict[str, int]] = None, *,
+                runner: Optional[ToolRunner] = None) -> dict[str, int]:
     """file name -> entry number: ``fixed`` (the sidecar) first, then the link's
     file name, then title similarity with the file name, then the one file
     and the one link of a type, then title similarity with the file's first
     lines, then the remaining files to the remaining entries in order (same
     extension first).
-    Files left over get numbers after the list."""
+    Files left over get numbers after the list.  ``runner``: as ``read.read_file``'s (a DOC's
+    first lines need LibreOffice)."""
     fixed = dict(fixed or {})
     out = {f.name: fixed[f.name] for f in files if f.name in fixed}
     free = [e for e in entries if e.number not in out.values()]
@@ -322,7 +324,7 @@ def match_files(entries: list[Attachment], files: list[Path], fixed: Optional[di
         if len(same) == 1 and sum(1 for g in todo if g.suffix.lower() == f.suffix.lower()) == 1:
             take(f, same[0])
     for f in list(todo):  # read only when names do not tell
-        head = title_key(_first_text(f)[:120])
+        head = title_key(_first_text(f, runner)[:120])
         best = max(free, key=lambda e: fuzz.partial_ratio(title_key(e.title), head), default=None)
         if best is not None and head and len(title_key(best.title)) >= 4 and fuzz.partial_ratio(title_key(best.title), head) >= 85:
             take(f, best)
@@ -366,13 +368,14 @@ def _prefix(c: Clause, n: int) -> None:
         x.level += 1
 
 
-def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Problem]:
+def attach(notice: Notice, source: Path, html: Optional[str] = None, *, runner: Optional[ToolRunner] = None) -> list[Problem]:
     """Record ``notice``'s attachment list and append each held file as an 附件 section.
 
     Run after the page's own clauses are made.  ``html``: the page's decoded
     text (read from ``source`` when the notice is an HTML page and it is None).
     Returns warnings naming a held file that cannot be read; the page is
-    published with that attachment offered as its original file only."""
+    published with that attachment offered as its original file only.
+    ``runner``: as ``read.read_file``'s, for DOC/WPS files and OCR (the build passes it)."""
     source = Path(source)
     if html is None and notice.format == "html":
         try:
@@ -393,7 +396,7 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
             probs.append(Problem(str(source.with_suffix(".yml")), None, "warning",
                                  f"sidecar 的 attachments 列出附件{item['number']}的文件 {item['file']}，"
                                  f"但 {files_dir(source).name}/ 中没有此文件"))
-    mapping = match_files(entries, files, {x["file"]: x["number"] for x in curated}) if files else {}
+    mapping = match_files(entries, files, {x["file"]: x["number"] for x in curated}, runner=runner) if files else {}
     by_num = {e.number: e for e in entries}
     for item in curated:  # a curated title replaces the printed one
         if isinstance(item.get("title"), str) and item["number"] in by_num:
@@ -418,7 +421,7 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None) -> list[Pro
             limit = size_limit(held) or MAX_TEXT_BYTES  # office files: their own bounds (office.py); text as a source
             if held.stat().st_size > limit:
                 raise SourceError(held, f"附件文件过大（{held.stat().st_size / 1048576:.1f} MB，上限 {limit / 1048576:.0f} MB）")
-            raw = read_file(held)
+            raw = read_file(held, runner=runner)
         except SourceError as err:
             probs.append(Problem(str(held), err.line, "warning", f"附件{num}无法读取，页面只提供原件下载：{err.message}"))
             by_num[num] = replace(e, status="无法读取：" + err.message)

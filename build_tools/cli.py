@@ -343,6 +343,7 @@ def _say_added(dest: Path, side: Path, notice, miss: list, near) -> None:
 def _add(args, root: Path) -> int:
     from .attachments import attachment_list, files_dir, match_files  # the pipeline loads only when its command runs: --help and search stay fast
     from .claims import text_digest  # (ditto)
+    from .build.tools import run_tool  # (ditto): the reader's runner for LibreOffice and OCR
     from .metadata import load_notice, missing_fields  # (ditto)
     from .pipeline import load_documents, source_files  # (ditto)
     from .read import decode  # (ditto)
@@ -374,14 +375,14 @@ def _add(args, root: Path) -> int:
     if why:
         print(why, file=sys.stderr)
         return EXIT_NOTHING_DONE
-    notice = load_notice(src, use_sidecar=False)
+    notice = load_notice(src, use_sidecar=False, runner=run_tool)
     loaded = load_documents(others, structure=False).notices
     _free_id(notice, loaded, src_dir)
     mine = text_digest(notice.body)
     near = next((n for n in loaded if n.body.strip() and text_digest(n.body) == mine), None)
     html = decode(data, src)[0] if notice.format == "html" else None
     listed = attachment_list(html, notice.body.split("\n"))
-    mapping = match_files(listed, extra) if extra else {}
+    mapping = match_files(listed, extra, runner=run_tool) if extra else {}
     _say_twins(extra, others)
     att_dir = files_dir(dest)
     for f in extra:  # the attachments first: the sidecar, written last, makes the document whole
@@ -437,6 +438,7 @@ def _add_later(dest: Path, side: Path, extra: list[Path]) -> int:
     the files join ``<stem>.files/`` and the sidecar's ``attachments:`` list
     (appended; the id and every other value stay)."""
     from .attachments import attachment_list, files_dir, match_files, sidecar_attachments  # the pipeline loads only when its command runs
+    from .build.tools import run_tool  # the reader's runner for LibreOffice and OCR, loaded with the command
     from .metadata import load_notice  # the pipeline loads only when its command runs
     from .read import decode  # the pipeline loads only when its command runs
     from .sidecar import parse_sidecar, validate  # the pipeline loads only when its command runs
@@ -451,11 +453,11 @@ def _add_later(dest: Path, side: Path, extra: list[Path]) -> int:
     if clash:
         print(f"{att_dir}: 已有同名但内容不同的附件 {'、'.join(clash)}，未添加：请先改名", file=sys.stderr)
         return EXIT_NOTHING_DONE
-    notice = load_notice(dest, use_sidecar=False)
+    notice = load_notice(dest, use_sidecar=False, runner=run_tool)
     html = decode(dest.read_bytes(), dest)[0] if notice.format == "html" else None
     listed = attachment_list(html, notice.body.split("\n"))
     free = [e for e in listed if e.number not in held.values()]
-    mapping = match_files(free, extra)
+    mapping = match_files(free, extra, runner=run_tool)
     nxt = max(list(held.values()) + [e.number for e in listed], default=0)
     for name in [n for n, k in mapping.items() if k in held.values()]:  # past the list: after every number in use
         nxt += 1
@@ -531,6 +533,7 @@ def cmd_redirects(args) -> int:
     """``redirects --suggest``: redirects.yml entries proposed for the locked ids
     that vanished (build_tools/renumber.py), printed as YAML; changes nothing."""
     from .anchors import load_lock, load_redirects  # imported when run, like the other commands: --help stays fast
+    from .build.tools import run_tool  # git (and LibreOffice for an old DOC) run by the build's runner
     from .pipeline import load_documents, source_files  # the whole pipeline only for this command
     from .renumber import committed_texts, format_suggestions, suggest_redirects  # rapidfuzz only for this command
 
@@ -541,7 +544,7 @@ def cmd_redirects(args) -> int:
     res = load_documents(source_files(src))
     _print_problems(res.problems)
     suggestions = suggest_redirects(res.notices, load_lock(src / "anchors.lock"),
-                                    load_redirects(src / "redirects.yml"), committed_texts(_root(args)))
+                                    load_redirects(src / "redirects.yml"), committed_texts(_root(args), run_tool))
     print(format_suggestions(suggestions), end="")
     return EXIT_OK
 

@@ -72,6 +72,7 @@ from .limits import MAX_TITLE_CHARS
 from .docnumber import normalise_doc_number
 from .model.fields import DECLARED_ONLY, FIELDS, Registry
 from .models import Declared, Forwarded, Notice, RawDocument
+from .office import ToolRunner
 from .read import read_file
 
 # ------------------------------------------------------------------ dates
@@ -1031,13 +1032,15 @@ def auto_id(notice: Notice, data: bytes) -> str:
     return f"{slug}-{year}-{hashlib.sha1(data).hexdigest()[:6]}"
 
 
-def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_sidecar: bool = True) -> Notice:
+def load_notice(path: Path | str, sidecar: Optional[Path | str] = None, *, use_sidecar: bool = True,
+                runner: Optional[ToolRunner] = None) -> Notice:
     """read -> extract -> apply sidecar (``<stem>.yml`` beside the file if present).
 
-    Raises read.ReadError or sidecar.SidecarError with file and line.
+    ``runner`` (``office.ToolRunner``): how the reader starts LibreOffice or OCR, passed in by
+    the build or the CLI.  Raises read.ReadError or sidecar.SidecarError with file and line.
     """
     path = Path(path)
-    raw = read_file(path)
+    raw = read_file(path, runner=runner)
     notice = extract(raw)
     side_path = Path(sidecar) if sidecar else path.with_suffix(".yml")
     if use_sidecar and side_path.exists():

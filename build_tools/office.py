@@ -55,7 +55,10 @@ heading lines in a row are one title (006); never a table row (004's form, 014's
 Measured on the 29 files with text: 29/29 printed titles (24/29 before).
 
 Every failure is a ``ReadError`` in Chinese naming the file: encrypted, corrupt, too large
-(``MAX_BYTES`` per format, in one place), converter missing (what to install), converter timeout.
+(``MAX_BYTES`` per format, in one place), converter missing (what to install), converter timeout,
+no runner given (``no_runner``).  This module starts no process: LibreOffice, pdftoppm and tesseract
+are run by the ``runner`` its caller passes (``ToolRunner``; the build and the CLI pass
+``build.tools.run_tool``, which kills the tool's whole process group past its timeout).
 """
 from __future__ import annotations
 
@@ -69,7 +72,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Protocol, Sequence
 
 from .clean import ATTACHMENT_LABEL, CLAUSE_START_RE, SourceLine, looks_like_title
 from .docnumber import DOCNO_RE, ORDER_RE
@@ -78,7 +81,7 @@ from .models import Declared, Stripped
 from .limits import MAX_TEXT_BYTES, OFFICE_BYTES, office_bound
 from .settings import OCR_ENV, child_environment, env
 
-__all__ = ["OfficeError", "OfficeRead", "sniff", "read_office", "printed_title", "PRINTED_TITLE", "size_limit", "MAX_BYTES", "MAX_TEXT_BYTES", "OFFICE_SUFFIXES", "ocr_enabled",
+__all__ = ["OfficeError", "OfficeRead", "ToolRunner", "no_runner", "sniff", "read_office", "printed_title", "PRINTED_TITLE", "size_limit", "MAX_BYTES", "MAX_TEXT_BYTES", "OFFICE_SUFFIXES", "ocr_enabled",
            "SCAN_NOTE", "OCR_NOTE"]
 
 # Size bounds live in limits.py (the one place for add, parse and build): the largest file read per format
@@ -100,6 +103,21 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), No
 
 class OfficeError(SourceError):
     """An office file that cannot be read (message in Chinese)."""
+
+
+class ToolRunner(Protocol):
+    """How a stage runs an external program: the build and the CLI pass ``build.tools.run_tool``
+    (its own process group, killed whole past ``timeout``: ``subprocess.TimeoutExpired``;
+    ``OSError`` when it cannot start).  The stages never start a process themselves."""
+
+    def __call__(self, argv: Sequence[str], *, timeout: Optional[float] = None, cwd=None, env=None,
+                 text: bool = False) -> subprocess.CompletedProcess: ...
+
+
+def no_runner(path: Path, what: str) -> OfficeError:
+    """The error for a file that needs an external program when the caller passed no runner."""
+    return OfficeError(path, f"读取此文件需要调用外部程序（{what}），但调用方没有提供运行外部程序的 runner："
+                             "请用 iparchive build / parse / add 读取，或在代码中传入 runner=build_tools.build.tools.run_tool")
 
 
 @dataclass
@@ -147,8 +165,9 @@ def sniff(data: bytes) -> Optional[str]:
     return None
 
 
-def read_office(path: Path, data: bytes, kind: Optional[str]) -> OfficeRead:
-    """Read one office file (``kind`` from ``sniff``); raises OfficeError in Chinese."""
+def read_office(path: Path, data: bytes, kind: Optional[str], runner: Optional[ToolRunner] = None) -> OfficeRead:
+    """Read one office file (``kind`` from ``sniff``); raises OfficeError in Chinese.  ``runner``
+    starts LibreOffice (DOC/WPS/RTF) and the OCR tools; without one such a file is an error."""
     if kind is None:
         raise OfficeError(path, f"扩展名为 {path.suffix}，但内容不是可识别的 PDF/Word 文件（二进制内容无法读取），可能已损坏或下载不完整")
     if kind == "docx-bad":
@@ -158,13 +177,13 @@ def read_office(path: Path, data: bytes, kind: Optional[str]) -> OfficeRead:
         raise OfficeError(path, f"{FORMAT_NAMES[kind]} 文件过大（{len(data) / 1048576:.1f} MB，"
                                 f"上限 {limit // 1048576} MB），已跳过")
     if kind == "pdf":
-        got = read_pdf(path, data)
+        got = read_pdf(path, data, runner)
     elif kind == "docx":
         got = read_docx(path, data)
     elif kind == "ole" and b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" not in data:
         raise OfficeError(path, "OLE 复合文件但不是 Word 文档（可能是 Excel 或 PowerPoint 文件），无法作为公文读取")
     else:
-        got = read_converted(path, data, kind)
+        got = read_converted(path, data, kind, runner)
     found = printed_title(got.lines)
     if found:
         got.declared.append(Declared("title", found[1], f"{PRINTED_TITLE}（第{found[0]}行）", found[0]))
@@ -697,26 +716,12 @@ def _soffice() -> Optional[str]:
     return None
 
 
-def _run_group(cmd: list[str], timeout: float, **kw) -> subprocess.CompletedProcess:
-    """Run a converter in its own process group; on timeout the whole group is killed (soffice starts
-    oosplash and soffice.bin under it, which a plain kill of the child would leave running)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **kw)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, 9)
-        except OSError:
-            pass
-        proc.communicate()
-        raise
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-
-
-def read_converted(path: Path, data: bytes, kind: str) -> OfficeRead:
-    """DOC/WPS (OLE Word 97) or RTF -> DOCX by LibreOffice headless, then the DOCX reader."""
-    exe = _soffice()
+def read_converted(path: Path, data: bytes, kind: str, runner: Optional[ToolRunner] = None) -> OfficeRead:
+    """DOC/WPS (OLE Word 97) or RTF -> DOCX by LibreOffice headless (started by ``runner``), then the DOCX reader."""
     what = "Word 97（DOC）或 WPS 文件" if kind == "ole" else "RTF 文件"
+    if runner is None:
+        raise no_runner(path, f"LibreOffice，转换{what}")
+    exe = _soffice()
     if exe is None:
         raise OfficeError(path, f"读取{what}需要 LibreOffice，但本机未安装：请运行 scripts/install-system-deps.sh"
                                 f"（或 apt-get install libreoffice-writer-nogui）后重试")
@@ -728,7 +733,7 @@ def read_converted(path: Path, data: bytes, kind: str) -> OfficeRead:
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
                "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(Path(tmp) / "out"), str(src)]
         try:
-            res = _run_group(cmd, CONVERT_TIMEOUT, cwd=tmp, env=child_environment(HOME=tmp))
+            res = runner(cmd, timeout=CONVERT_TIMEOUT, cwd=tmp, env=child_environment(HOME=tmp))
         except subprocess.TimeoutExpired:
             raise OfficeError(path, f"LibreOffice 转换{what}超时（{CONVERT_TIMEOUT} 秒），文件可能已损坏或过于复杂")
         except OSError as e:
@@ -996,7 +1001,7 @@ def _layout(pages: list[list[_PLine]], widths: list[float]) -> list[list[_PLine]
     return groups
 
 
-def read_pdf(path: Path, data: bytes) -> OfficeRead:
+def read_pdf(path: Path, data: bytes, runner: Optional[ToolRunner] = None) -> OfficeRead:
     pdf = _open_pdf(path, data)
     declared: list[Declared] = []
     try:
@@ -1030,7 +1035,7 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
     ocr = ocr_enabled() and bool(scanned)
     if ocr:
         for i in scanned:
-            pages[i] = _ocr_page(path, data, i, dpis[i])
+            pages[i] = _ocr_page(path, data, i, dpis[i], runner)
     _mark_furniture(pages, widths, heights)
     raw: list[str] = []
     for lines in pages:
@@ -1082,8 +1087,11 @@ def read_pdf(path: Path, data: bytes) -> OfficeRead:
     return OfficeRead("pdf", "\n".join(raw), out, declared, header, stripped)
 
 
-def _ocr_page(path: Path, data: bytes, index: int, dpi: int) -> list[_PLine]:
-    """One page rasterised by pdftoppm and read by tesseract chi_sim; lines in points, like the text layer's."""
+def _ocr_page(path: Path, data: bytes, index: int, dpi: int, runner: Optional[ToolRunner]) -> list[_PLine]:
+    """One page rasterised by pdftoppm and read by tesseract chi_sim (started by ``runner``); lines in points,
+    like the text layer's."""
+    if runner is None:
+        raise no_runner(path, "pdftoppm 与 tesseract，OCR 识别扫描页")
     for tool, pkg in (("pdftoppm", "poppler-utils"), ("tesseract", "tesseract-ocr tesseract-ocr-chi-sim")):
         if shutil.which(tool) is None:
             raise OfficeError(path, f"OCR 需要 {tool}，但本机未安装：请运行 scripts/install-system-deps.sh（或 apt-get install {pkg}）")
@@ -1094,7 +1102,7 @@ def _ocr_page(path: Path, data: bytes, index: int, dpi: int) -> list[_PLine]:
             for cmd in (["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", str(index + 1), "-l", str(index + 1),
                          "-singlefile", str(src), str(Path(tmp) / "page")],
                         ["tesseract", str(Path(tmp) / "page.png"), "-", "-l", "chi_sim", "--psm", "3", "tsv"]):
-                res = _run_group(cmd, OCR_TIMEOUT)
+                res = runner(cmd, timeout=OCR_TIMEOUT)
                 if res.returncode != 0:
                     raise subprocess.CalledProcessError(res.returncode, cmd, res.stdout, res.stderr)
         except subprocess.TimeoutExpired:

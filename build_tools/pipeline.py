@@ -44,6 +44,7 @@ from tqdm import tqdm
 
 from . import anchors, collector
 from .build.schedule import pool_map
+from .build.tools import run_tool
 from .build.store import Store
 from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
@@ -275,7 +276,7 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
         size = path.stat().st_size if path.is_file() else 0  # unreadable: load_notice reports it
         if size > max_source_bytes(path):
             raise SourceError(path, too_large_message(size, max_source_bytes(path)))
-        notice = load_notice(path)
+        notice = load_notice(path, runner=run_tool)  # the stages start no process: the build hands them its runner
         if require_sidecar and not path.with_suffix(".yml").exists():
             raise SidecarError(path.with_suffix(".yml"), f"缺少 sidecar：请运行 iparchive add {path} 为它分配永久 id")
     except SourceError as e:
@@ -291,7 +292,7 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
             probs += [Problem(str(path), None, "error", f"条款切分内部错误：{type(e).__name__}: {e}")]
         if not any(p.level == "error" for p in probs):
             try:  # the 附件 list, and each held attachment file as an 附件 section
-                probs += attach(notice, path)
+                probs += attach(notice, path, runner=run_tool)
             except Exception as e:  # an attachment bug must not stop the document or the others
                 probs += [Problem(str(path), None, "warning", f"附件处理内部错误：{type(e).__name__}: {e}")]
     probs += [Problem(str(path), line, "warning", msg) for line, msg in notice.warnings]

@@ -58,7 +58,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -68,7 +67,8 @@ from typing import Callable, Iterable, Optional
 from search.index import build_index
 from search.schema import read_meta
 
-from .build.schedule import Forked
+from .build.schedule import Forked, start_thread
+from .build.tools import run_tool
 from .fsutil import die_with_parent, pause_point, remove_tree, stale_temp_files, swap_dir
 from .models import Notice, Problem
 from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
@@ -77,22 +77,6 @@ from .write.linkcheck import isolate
 from .write.search_pages import search_chars, shard_count, write_shard_pages
 
 LOCK_NAME = "build.lock"
-
-
-def run_child(cmd: list[str], *, cwd: Optional[Path] = None, env: Optional[dict] = None,
-              pause: Optional[str] = None) -> subprocess.CompletedProcess:
-    """Run a child that dies with us; ``pause``: pause point while it runs."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=die_with_parent)
-    try:
-        if pause:
-            pause_point(pause)
-        out, err = proc.communicate()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",
@@ -112,7 +96,7 @@ def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, sea
     env = child_environment()
     if jinja_cache:
         env[JINJA_CACHE_ENV] = str(jinja_cache)
-    r = run_child(cmd, cwd=root, env=env, pause="mkdocs")
+    r = run_tool(cmd, cwd=root, env=env, text=True, pause="mkdocs")
     if r.returncode != 0:
         raise RuntimeError(f"mkdocs build 失败：\n{r.stdout}\n{r.stderr}")
 
@@ -316,8 +300,7 @@ class SiteBuild:
         if self.mode == "pagefind" and self.site.is_dir():
             # the hard-linked copy a dirty render starts from, made beside the write stage
             # (25,000 links on the whole corpus: 0.5 s, mostly in the kernel, off the main path)
-            self.copier = threading.Thread(target=self._copy_site, daemon=True)
-            self.copier.start()
+            self.copier = start_thread(self._copy_site, name="site-copy")
         return self
 
     def _copy_site(self) -> None:
@@ -461,9 +444,7 @@ class SiteBuild:
         old = swap_dir(self.tmp, self.site, keep_old=True)
         self.committed = True
         # the last site's tree (25,000 hard links on the whole corpus) goes while the index is awaited
-        remover = threading.Thread(target=remove_tree, args=(old,), daemon=True) if old else None
-        if remover:
-            remover.start()
+        remover = start_thread(remove_tree, old, name="old-site-removal") if old else None
         try:
             pause_point("site-live")
             return self._commit_index(notices, progress)

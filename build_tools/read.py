@@ -49,7 +49,7 @@ from .errors import SourceError
 from .textsafe import INVISIBLE, neutralise
 from .limits import flatten_deep, max_source_bytes, read_regular, too_large_message
 from .models import Declared, RawDocument, Stripped
-from .office import OFFICE_SUFFIXES, OfficeError, read_office, sniff
+from .office import OFFICE_SUFFIXES, OfficeError, ToolRunner, read_office, sniff
 
 __all__ = ["ReadError", "decode", "detect_format", "read_file", "normalise_line", "is_furniture", "parse_bar",
            "TITLE_END_RE", "looks_like_title", "CONTENT_CONTAINERS"]
@@ -175,8 +175,10 @@ def detect_format(path: Path, text: str) -> str:
     return "text"
 
 
-def read_file(path: Path | str) -> RawDocument:
-    """Read one source file; raises ReadError with a Chinese message on bad input."""
+def read_file(path: Path | str, *, runner: ToolRunner | None = None) -> RawDocument:
+    """Read one source file; raises ReadError with a Chinese message on bad input.  ``runner``
+    (``office.ToolRunner``, passed in by the build or the CLI) starts the converters a DOC/WPS/RTF
+    file or OCR needs; without one such a file is a ReadError saying so."""
     path = Path(path)
     try:
         data = read_regular(path)  # no FIFO or device is read; at most the size bound
@@ -186,7 +188,7 @@ def read_file(path: Path | str) -> RawDocument:
         raise ReadError(path, f"无法读取文件：{e.strerror or e}")
     kind = sniff(data)  # PDF / DOCX / DOC / WPS by their bytes, whatever the name (office.py)
     if kind is not None or (path.suffix.lower() in OFFICE_SUFFIXES and data.strip() and b"\x00" in data[:4096]):
-        return _read_office(path, data, kind)
+        return _read_office(path, data, kind, runner)
     text, encoding = decode(data, path)
     text = neutralise(text.replace("\r\n", "\n").replace("\r", "\n"))  # no bidi override reverses a title (textsafe.py)
     fmt = detect_format(path, text)
@@ -204,9 +206,9 @@ def read_file(path: Path | str) -> RawDocument:
     return doc
 
 
-def _read_office(path: Path, data: bytes, kind: str | None) -> RawDocument:
+def _read_office(path: Path, data: bytes, kind: str | None, runner: ToolRunner | None) -> RawDocument:
     try:
-        got = read_office(path, data, kind)
+        got = read_office(path, data, kind, runner)
     except OfficeError as e:
         raise ReadError(path, e.message, e.line) from None
     doc = _finish(path, got.fmt, got.text, got.lines, got.declared, got.header, got.stripped)

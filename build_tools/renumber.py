@@ -24,7 +24,7 @@ a redirect cannot start from an id that still exists (anchors.check_anchors).
 """
 from __future__ import annotations
 
-import subprocess
+import subprocess  # its TimeoutExpired only: the runner starts git
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +37,13 @@ from .clauseids import order_key
 from .errors import SourceError
 from .metadata import load_notice
 from .models import Notice
+from .office import ToolRunner
 from .structure import parse_structure
 
 __all__ = ["Suggestion", "suggest_redirects", "format_suggestions", "committed_texts", "MIN_SIMILARITY"]
 
 MIN_SIMILARITY = 0.6
+GIT_TIMEOUT = 60  # seconds for one ``git show`` of a committed source
 
 
 @dataclass
@@ -129,24 +131,29 @@ def format_suggestions(suggestions: list[Suggestion]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def committed_texts(root: Path) -> Callable[[Notice], dict[str, str]]:
+def committed_texts(root: Path, runner: ToolRunner) -> Callable[[Notice], dict[str, str]]:
     """``old_texts`` for suggest_redirects: each document's clause texts as
     committed at HEAD in the git repository at ``root`` (``{}`` when the file is
-    not committed or git is missing), parsed with its current sidecar."""
+    not committed or git is missing), parsed with its current sidecar.
+    ``runner`` (``office.ToolRunner``; the CLI passes ``build.tools.run_tool``)
+    starts git, and the converters an old DOC/WPS version needs."""
     root = Path(root)
 
     def texts(n: Notice) -> dict[str, str]:
         rel = f"source_texts/{n.source_file}"
         try:
-            old = subprocess.run(["git", "-C", str(root), "show", f"HEAD:{rel}"], capture_output=True, check=True).stdout
-        except (OSError, subprocess.CalledProcessError):
+            shown = runner(["git", "-C", str(root), "show", f"HEAD:{rel}"], timeout=GIT_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired):  # git missing or stuck
             return {}
+        if shown.returncode != 0:  # not committed, or not a repository
+            return {}
+        old = shown.stdout
         with tempfile.TemporaryDirectory() as tmp:
             copy = Path(tmp) / n.source_file
             copy.write_bytes(old)
             side = root / "source_texts" / Path(n.source_file).with_suffix(".yml")
             try:
-                old_n = load_notice(copy, side if side.exists() else None)
+                old_n = load_notice(copy, side if side.exists() else None, runner=runner)
             except SourceError:
                 return {}
         res = parse_structure(old_n.body, old_n.kind, old_n.title)

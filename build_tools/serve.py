@@ -29,6 +29,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from .build.schedule import start_thread
 from .fsutil import content_digest
 from .settings import SERVE_CACHE_BYTES
 
@@ -187,5 +188,5 @@ def background_server(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]
     without its log: the browser tests and ``make bench`` measure through it.
     The caller ends it with ``shutdown()``."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True).start()
+    start_thread(httpd.serve_forever, name="site-server")
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"

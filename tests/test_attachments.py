@@ -22,6 +22,7 @@ import pytest
 from build_tools.attachments import attachment_list, files_dir, held_files, match_files, title_key
 from build_tools.cli import main
 from build_tools.errors import SourceError
+from build_tools.build.tools import run_tool
 from build_tools.metadata import load_notice
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
 from build_tools.write.downloads import read_record_file
@@ -50,7 +51,7 @@ def _squash(s: str) -> str:
 def readable(path: Path) -> bool:
     """Does the project's reader take this file (PDF/Word readers: build_tools/office.py)?"""
     try:
-        return bool(read_file(path).body.strip())
+        return bool(read_file(path, runner=run_tool).body.strip())
     except SourceError:
         return False
 
@@ -91,7 +92,7 @@ def test_every_attachment_file_is_listed_by_its_page_and_matched_to_its_entry():
     files = 0
     for page, held in sorted(by_page.items()):
         listed = page_list(ATT / page)
-        mapping = match_files(listed, held)
+        mapping = match_files(listed, held, runner=run_tool)
         assert len(set(mapping.values())) == len(held), page
         for f in held:
             entry = next(e for e in listed if e.number == mapping[f.name])  # a listed entry, not an extra
@@ -297,7 +298,7 @@ def test_an_attachment_file_added_alone_is_its_own_document(archive, tmp_path):
     and clauses, no 附件 of anyone."""
     alone = tmp_path / "alone.txt"
     alone.write_text(archive["draft"].read_text(encoding="utf-8") if archive["draft"].suffix == ".txt"
-                     else read_file(archive["draft"]).body, encoding="utf-8")
+                     else read_file(archive["draft"], runner=run_tool).body, encoding="utf-8")
     work = tmp_path / "arch"
     shutil.copytree(archive["paths"].sources, work / "source_texts")
     assert main(["--root", str(work), "add", str(alone)]) == 0
@@ -357,7 +358,7 @@ def test_stripped_attachment_links_say_they_are_in_the_list():
     for path in pages:
         n = load_notice(path, use_sidecar=False)
         before = [(s.line, s.text, s.reason) for s in n.stripped]
-        attach(n, path)
+        attach(n, path, runner=run_tool)
         assert [(s.line, s.text) for s in n.stripped] == [(x[0], x[1]) for x in before]  # nothing lost or added
         by_file = {a.file_name: a.number for a in n.attachments if a.file_name}
         for link in link_entries(decode(path.read_bytes(), path)[0]):

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from build_tools.errors import SourceError
+from build_tools.build.tools import run_tool
 from build_tools.metadata import load_notice
 from build_tools.structure import parse_structure
 
@@ -85,7 +86,7 @@ def inputs() -> list[tuple[Path, tuple[str, str, str]]]:
     out = []
     for path in corpus_files():
         try:
-            n = load_notice(path)
+            n = load_notice(path, runner=run_tool)  # DOC/WPS through LibreOffice, as the build reads them
         except SourceError:
             continue  # scans without a text layer: nothing to parse
         out.append((path, (n.body, n.kind, n.title)))

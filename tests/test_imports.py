@@ -23,9 +23,11 @@ And the house rules of issue 24, over build_tools/, search/ and benchmarks/:
 - processes and threads are started only at the sites of ``LAUNCHES``
   (subprocess, multiprocessing, os.fork, threading, concurrent.futures),
   a list that only shrinks: a new one goes through ``build/schedule.py``
-  (a call beside, ``fork_map``, ``pool_map``, ``thread_beside``) or is
-  added here with a reason in review; forks, pools and executors start in
-  ``build_tools/build/`` only.
+  (a call beside, ``fork_map``, ``pool_map``, ``thread_beside``,
+  ``start_thread``) or ``build/tools.py`` (``run_tool``, every external
+  program), or is added here with a reason in review; forks, pools and
+  executors start in ``build_tools/build/`` only; a stage that needs an
+  external program receives the runner as a parameter.
 
 ``ALLOWED`` would list known violations (it is empty): a violation not in it
 fails, and so does an entry that is no longer a violation.
@@ -591,25 +593,21 @@ def launch_sites(root: Path = ROOT, packages=PACKAGES) -> Counter:
     return out
 
 
-# Every place a process or thread is started, as (file, function, call): count.  It only shrinks.  The build's
-# own parallelism is build_tools/build/schedule.py (issue 24): Forked (a call beside: related documents, the
-# listing half, the CLI index job, the search pages), fork_map (a map over both cores: each document's
-# enrichment and pages), pool_map (the load stage's workers), thread_beside (archive.json).  Outside it: external
-# tools, each started by the module that owns the tool (MkDocs, Pagefind, LibreOffice/OCR, git), and the threads
-# of publishing (the site copy and removal, Pagefind's shard runner), the server and the benchmarks.
+# Every place a process or thread is started, as (file, function, call): count.  It only shrinks.  Issue 24:
+# build_tools/build/ is the one package that starts processes and threads.  schedule.py is the build's own
+# parallelism: Forked (a call beside: related documents, the listing half, the CLI index job, the search pages),
+# fork_map (a map over both cores: each document's enrichment and pages), pool_map (the load stage's workers),
+# thread_beside (archive.json), start_thread (publishing's site copy and old-site removal, the preview server).
+# tools.py's run_tool starts every external program (LibreOffice, pdftoppm and tesseract for office.py, git for
+# renumber.py, MkDocs for publish.py); the stages receive it as a parameter and import nothing from build/.
+# Outside it: Pagefind in write/mkbuild.py (to move to run_tool / start_thread) and the benchmarks.
 LAUNCHES = {
     ("build_tools/build/schedule.py", "Forked.start", "ctx.Process"): 1,
     ("build_tools/build/schedule.py", "fork_map", "multiprocessing.get_context().Pool"): 1,
     ("build_tools/build/schedule.py", "pool_map", "concurrent.futures.ProcessPoolExecutor"): 1,
     ("build_tools/build/schedule.py", "thread_beside", "concurrent.futures.ThreadPoolExecutor"): 1,
-    ("build_tools/publish.py", "run_child", "subprocess.Popen"): 1,
-    ("build_tools/publish.py", "SiteBuild.__enter__", "threading.Thread"): 1,
-    ("build_tools/publish.py", "SiteBuild.commit", "threading.Thread"): 1,
-    # external converters of one office file, each under a timeout in a temporary directory (LibreOffice;
-    # pdftoppm and tesseract for opt-in OCR): tools, not the build's parallelism
-    ("build_tools/office.py", "_run_group", "subprocess.Popen"): 1,
-    ("build_tools/renumber.py", "committed_texts.texts", "subprocess.run"): 1,
-    ("build_tools/serve.py", "background_server", "threading.Thread"): 1,
+    ("build_tools/build/schedule.py", "start_thread", "threading.Thread"): 1,
+    ("build_tools/build/tools.py", "run_tool", "subprocess.Popen"): 1,
     ("build_tools/write/mkbuild.py", "pagefind_start", "subprocess.Popen"): 1,
     ("build_tools/write/mkbuild.py", "PagefindShards.__init__", "threading.Thread"): 1,
     ("build_tools/write/mkbuild.py", "PagefindShards._index", "subprocess.Popen"): 1,
@@ -633,19 +631,19 @@ def test_processes_and_threads_start_only_at_the_known_sites():
 def test_the_build_forks_and_pools_only_in_the_build_package():
     """Issue 24: a fork, a process pool, a ``multiprocessing`` process or an
     executor is started only in ``build_tools/build/`` (the two-core
-    schedule); outside it only child processes of external tools
-    (``subprocess``) and the listed threads of publishing, serving and the
-    benchmarks, never a second scheduler.  The build package itself starts
-    no external tool."""
+    schedule), never a second scheduler; inside it the schedule starts no
+    external program and every external program starts in ``build/tools.py``;
+    outside it only Pagefind's launches in write/mkbuild.py and the
+    benchmarks remain."""
     own = ("multiprocessing.", "concurrent.futures.", "os.fork", "ctx.")
     outside = {k for k in launch_sites() if not k[0].startswith(SCHEDULE)
                and (k[2].startswith(own) or k[2].endswith(("Pool", "Process", "Executor")))}
     assert outside == set()
     inside = {k for k in launch_sites() if k[0].startswith(SCHEDULE)}
-    assert inside and not {k for k in inside if k[2].startswith(("subprocess.", "os.system", "os.popen"))}
-    threads = {k for k in launch_sites() if k[2] == "threading.Thread" and not k[0].startswith(SCHEDULE)}
-    assert {k[0] for k in threads} <= {"build_tools/publish.py", "build_tools/write/mkbuild.py",
-                                        "build_tools/serve.py", "benchmarks/bench.py"}
+    programs = {k for k in inside if k[2].startswith(("subprocess.", "os.system", "os.popen"))}
+    assert inside and {k[0] for k in programs} == {SCHEDULE + "tools.py"}
+    rest = {k[0] for k in launch_sites() if not k[0].startswith(SCHEDULE)}
+    assert rest <= {"build_tools/write/mkbuild.py", "benchmarks/bench.py"}
 
 
 def test_what_counts_as_a_launch(tmp_path):

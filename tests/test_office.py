@@ -15,6 +15,7 @@ import io
 import re
 import shutil
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from build_tools.build.tools import run_tool
 from build_tools.clean import SourceLine, normalise_line
 from build_tools.metadata import load_notice
 from build_tools.office import OCR_NOTE, PRINTED_TITLE, SCAN_NOTE, printed_title, sniff
@@ -72,8 +74,8 @@ def _read(row: dict):
     name = row["file"]
     if name not in _DOCS:
         path = ATTACH / name
-        raw = read_file(path)
-        notice = load_notice(path, use_sidecar=False)
+        raw = read_file(path, runner=run_tool)
+        notice = load_notice(path, use_sidecar=False, runner=run_tool)
         clauses = list(parse_structure(notice.body, notice.kind, notice.title).walk())
         _DOCS[name] = (raw, notice, clauses)
     return _DOCS[name]
@@ -153,7 +155,7 @@ def test_no_page_furniture_in_clauses(row):
 
 
 def test_running_header_and_footer_removed_with_reason():
-    raw = read_file(ATTACH / "017-att2.pdf")
+    raw = read_file(ATTACH / "017-att2.pdf", runner=run_tool)
     reasons = {re.sub(r"\s", "", s.text): s.reason for s in raw.stripped}
     assert reasons["北京市人民政府规章"].startswith("页眉") and reasons["北京市人民政府发布"].startswith("页脚")
     pages = sum(1 for s in raw.stripped if s.reason.startswith("页码"))
@@ -162,7 +164,7 @@ def test_running_header_and_footer_removed_with_reason():
 
 def test_pdf_lines_are_paragraphs():
     """A PDF line is not a paragraph: 001's 第四条 is one line holding the spaced run 资金的75%留存监管."""
-    raw = read_file(ATTACH / "001-att1.pdf")
+    raw = read_file(ATTACH / "001-att1.pdf", runner=run_tool)
     art4 = [t for _, t in raw.lines if t.startswith("第四条")]
     assert len(art4) == 1 and "资金的75%留存监管资金" in art4[0] and art4[0].endswith("留存比例。")
     assert raw.lines[0][1] == "达州市人民政府办公室关于印发达州市促进房地产市场良性循环健康发展十条措施的通知"
@@ -172,15 +174,15 @@ def test_pdf_lines_are_paragraphs():
 def test_same_text_as_docx_and_pdf_gives_the_same_lines(pair):
     """017-019 hold one 规章 as DOCX and as typeset PDF (running header and footer, page numbers,
     justified lines, 第X条 labels in 黑体): the PDF's paragraphs are the DOCX's, line for line."""
-    a = [t for _, t in read_file(ATTACH / f"{pair}-att1.docx").lines]
-    b = [t for _, t in read_file(ATTACH / f"{pair}-att2.pdf").lines]
+    a = [t for _, t in read_file(ATTACH / f"{pair}-att1.docx", runner=run_tool).lines]
+    b = [t for _, t in read_file(ATTACH / f"{pair}-att2.pdf", runner=run_tool).lines]
     assert len(a) > 40 and a == b
 
 
 @pytest.mark.parametrize("row", SCAN_ROWS)
 def test_scans_give_the_clear_record(row, monkeypatch):
     monkeypatch.delenv("IPARCHIVE_OCR", raising=False)
-    raw = read_file(ATTACH / row["file"])
+    raw = read_file(ATTACH / row["file"], runner=run_tool)
     assert raw.header.get("text_layer") == "none"
     assert len(raw.lines) == 1 and SCAN_NOTE in raw.lines[0][1] and f"共 {row['pages']} 页" in raw.lines[0][1]
     assert OCR_NOTE not in raw.lines[0][1]
@@ -188,7 +190,7 @@ def test_scans_give_the_clear_record(row, monkeypatch):
 
 def test_mixed_pdf_notes_its_image_page(monkeypatch):
     monkeypatch.delenv("IPARCHIVE_OCR", raising=False)
-    raw = read_file(ATTACH / "002-att1.pdf")
+    raw = read_file(ATTACH / "002-att1.pdf", runner=run_tool)
     notes = [t for _, t in raw.lines if "无文字层" in t]
     assert len(notes) == 1 and "第2页" in notes[0]
     assert raw.header["pages_without_text"] == "2"
@@ -200,18 +202,18 @@ def test_mixed_pdf_notes_its_image_page(monkeypatch):
 
 def test_docx_numbering_labels_are_printed():
     """017-att1: chapters 五 and 六 are Word numbering (第%1章　 chineseCounting from 5)."""
-    raw = read_file(ATTACH / "017-att1.docx")
+    raw = read_file(ATTACH / "017-att1.docx", runner=run_tool)
     chapters = [t for _, t in raw.lines if re.match(r"第[一二三四五六七八九十]+章", t)]
     assert [c[:3] for c in chapters] == ["第一章", "第二章", "第三章", "第四章", "第五章", "第六章"]
 
 
 def test_docx_table_rows_and_zero_width():
-    raw = read_file(ATTACH / "014-att1.docx")
+    raw = read_file(ATTACH / "014-att1.docx", runner=run_tool)
     rows = [raw.lines[k][1] for k in raw.table_rows]
     assert rows and norm(rows[0]) == norm("序号 登记类别 收费标准及依据 减免情形及依据")
-    raw = read_file(ATTACH / "019-att1.docx")
+    raw = read_file(ATTACH / "019-att1.docx", runner=run_tool)
     assert all("\u200b" not in t for _, t in raw.lines)
-    assert load_notice(ATTACH / "019-att1.docx", use_sidecar=False).title == "北京市无线电管理规定"
+    assert load_notice(ATTACH / "019-att1.docx", use_sidecar=False, runner=run_tool).title == "北京市无线电管理规定"
 
 
 def test_office_files_are_added_found_and_parsed(tmp_path):
@@ -251,7 +253,7 @@ def test_sniffing_is_by_bytes(tmp_path):
     assert sniff("通知正文提到 %PDF-1.4 格式的附件。\n".encode("utf-8") * 3) is None  # a text mentioning it
     f = tmp_path / "a7f5f906.html"
     f.write_bytes(src)
-    raw = read_file(f)
+    raw = read_file(f, runner=run_tool)
     assert norm("太原市人民政府办公室关于加快发展保障性租赁住房的实施意见") in norm("".join(t for _, t in raw.lines))
 
 
@@ -271,7 +273,7 @@ def test_office_files_have_their_own_size_bound(tmp_path, monkeypatch):
     assert [p.file for p in res.errors] == [str(txt)]
     monkeypatch.setitem(office.MAX_BYTES, "pdf", 50_000)
     with pytest.raises(ReadError, match="上限"):
-        read_file(pdf)
+        read_file(pdf, runner=run_tool)
 
 
 BAD = {
@@ -298,28 +300,34 @@ def test_bad_office_file_is_a_clear_error(name, tmp_path):
     f = tmp_path / name
     f.write_bytes(BAD[name]())
     with pytest.raises(ReadError) as e:
-        read_file(f)
+        read_file(f, runner=run_tool)
     msg = str(e.value)
     assert msg.startswith(str(f)) and re.search(r"[\u4e00-\u9fff]{4}", msg), msg
     assert "Traceback" not in msg
 
 
 def test_missing_or_stuck_converter_is_a_clear_error(monkeypatch):
-    """No LibreOffice: the message names the file and what to install; a conversion past its
-    timeout is stopped (its whole process group) and reported."""
+    """No runner given (a caller that is not the build or the CLI): the message names the file
+    and the runner; no LibreOffice: the message names the file and what to install; a conversion
+    past its timeout is stopped (its whole process group) and reported."""
     from build_tools import office  # the converter lookup and timeout under test
 
     doc = ATTACH / "023-att1.doc"
+    for path in (doc, ATTACH / "024-att1.wps"):
+        with pytest.raises(ReadError) as e:
+            read_file(path)
+        assert str(e.value).startswith(f"{path}: ") and "runner" in str(e.value) and "LibreOffice" in str(e.value)
+        assert "Traceback" not in str(e.value)
     monkeypatch.setattr(office, "_soffice", lambda: None)
     with pytest.raises(ReadError) as e:
-        read_file(doc)
+        read_file(doc, runner=run_tool)
     assert str(e.value).startswith(str(doc)) and "LibreOffice" in str(e.value) and "install-system-deps" in str(e.value)
     monkeypatch.undo()
     if not SOFFICE:
         pytest.skip("LibreOffice (soffice) missing: run scripts/install-system-deps.sh")
     monkeypatch.setattr(office, "CONVERT_TIMEOUT", 0.05)
     with pytest.raises(ReadError, match="超时"):
-        read_file(doc)
+        read_file(doc, runner=run_tool)
 
 
 def test_encrypted_pdf_is_a_clear_error(tmp_path):
@@ -335,7 +343,7 @@ def test_encrypted_pdf_is_a_clear_error(tmp_path):
                    timeout=300)
     pdf = tmp_path / "locked.pdf"
     with pytest.raises(ReadError) as e:
-        read_file(pdf)
+        read_file(pdf, runner=run_tool)
     assert str(e.value) == f"{pdf}: PDF 文件已加密，需要密码才能读取；请取得未加密的原件"
 
 
@@ -410,7 +418,7 @@ def _make_docx(lines: list[str], path: Path, title: str) -> None:
 
 
 def _record(path: Path) -> dict:
-    n = load_notice(path, use_sidecar=False)
+    n = load_notice(path, use_sidecar=False, runner=run_tool)
     res = parse_structure(n.body, n.kind, n.title)
     return {"title": n.title, "doc_number": n.doc_number, "date_written": n.date_written,
             "date_published": n.date_published, "clause_ids": [c.id for c in res.walk()]}
@@ -425,7 +433,7 @@ def wrapped(tmp_path_factory) -> dict[str, dict[str, Path]]:
         lines = _seed_lines(seed)
         txt = tmp / f"{key}.txt"
         txt.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        title = load_notice(txt, use_sidecar=False).title or ""
+        title = load_notice(txt, use_sidecar=False, runner=run_tool).title or ""
         docx_path = tmp / f"{key}.docx"
         _make_docx(lines, docx_path, next((s for s in lines if normalise_line(s) == title), ""))
         plain = docx.Document()  # no formatting at all: no indents, python-docx's default spacing
@@ -457,3 +465,43 @@ def test_wrapping_invariant_docx_and_pdf(wrapped, key, form):
     got = _record(wrapped[key][form])
     for field in ref:
         assert got[field] == ref[field], (key, form, field, got[field], ref[field])
+
+
+# ------------------------------------------------------------------ the runner (issue 24: launches in build/)
+
+def test_the_runner_kills_the_whole_group_past_its_timeout(tmp_path):
+    """``build.tools.run_tool``, the runner the build hands the readers: a tool that started a
+    child of its own (as soffice starts soffice.bin) is killed with that child at the timeout,
+    and TimeoutExpired is raised; a tool that ends gives its output and exit status."""
+    pidfile = tmp_path / "grandchild.pid"
+    script = f"sleep 60 & echo $! > {pidfile}; wait"
+    t0 = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_tool(["sh", "-c", script], timeout=0.5)
+    assert time.monotonic() - t0 < 10
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and \
+            Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z":
+        time.sleep(0.05)
+    alive = Path(f"/proc/{pid}").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    assert not alive, "the tool's own child outlived the timeout"
+    done = run_tool(["sh", "-c", "echo 转换完成; echo 警告 >&2; exit 3"], timeout=30, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "转换完成\n", "警告\n")
+    with pytest.raises(OSError):
+        run_tool([str(tmp_path / "no-such-tool")], timeout=5)
+
+
+def test_the_readers_start_no_process_and_import_nothing_from_build():
+    """The stages that need external programs (office, read, metadata, attachments, renumber)
+    import nothing from build_tools/build/ and start nothing themselves: the runner comes in as
+    a parameter; the build (pipeline) and the CLI pass ``run_tool``."""
+    from test_imports import analyse, launch_sites  # the import graph and launch analysis of the package
+
+    stages = {f"build_tools.{m}" for m in ("office", "read", "metadata", "attachments", "renumber")}
+    edges = [e for e in analyse().edges if e.source in stages and e.target.startswith("build_tools.build")]
+    assert edges == []
+    launched = {k for k in launch_sites() if k[0].replace("/", ".").removesuffix(".py") in stages}
+    assert launched == set()
+    passed = {e.source for e in analyse().edges if e.target == "build_tools.build.tools"}
+    assert {"build_tools.pipeline", "build_tools.cli"} <= passed

@@ -41,11 +41,20 @@ ready, so the caller merges them with the cached ones while the pool runs).
 ``thread_beside(fn, *args)`` runs one call in a thread of this process and
 returns a future (``result()``): for work that mostly waits on files (the
 175 MB ``archive.json`` written beside the feed and the listings).
+
+``start_thread(fn, *args, name=…)`` starts a daemon thread and returns it
+(``join()``; the caller keeps what it raised, if it must): publishing's site
+copy beside the write stage and the old site's removal beside the index
+(``publish.SiteBuild``), the preview server of ``serve.background_server``.
+
+External programs (LibreOffice, OCR, git, MkDocs) are started by
+``build/tools.py`` (``run_tool``), the other launcher of this package.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -149,3 +158,10 @@ def thread_beside(fn: Callable[..., Any], *args: Any) -> Future:
         return pool.submit(fn, *args)
     finally:
         pool.shutdown(wait=False)  # the thread ends with the call; nothing more is submitted
+
+
+def start_thread(fn: Callable[..., Any], *args: Any, name: Optional[str] = None) -> threading.Thread:
+    """``fn(*args)`` in a daemon thread, started; the caller joins it (a daemon never holds the process open)."""
+    thread = threading.Thread(target=fn, args=args, name=name, daemon=True)
+    thread.start()
+    return thread
