@@ -18,17 +18,32 @@ first seen in:
 
 Readers of ids (references, alignment, renumber, memo) use ``article_id``,
 ``parse_article``, ``article_base``, ``fallbacks`` and ``order_key`` rather
-than patterns of their own.  Published ids are permanent
-(``source_texts/anchors.lock``): a part here never changes its spelling.
+than patterns of their own; writers of ids from printed numbers use
+``article_id``, ``section_id`` (二（三） -> ``s2-3``) and ``attachment_id``
+(an attachment file's clauses, ``att1-s2-3``, with ``attachment_label``).
+Published ids are permanent (``source_texts/anchors.lock``): a part here never
+changes its spelling.
+
+Clause kinds (``Clause.kind``, given by ``structure.py``'s rows and engine) are
+declared here too, once, with what each user does with them (``KINDS``): the
+page outline (``outline``, ``unit``, ``heading_line``: write/pages.py), the Word
+heading level of the DOCX download (``heading_level``: write/downloads.py), the
+headings theme matching reads (``theme_heading``: enrich/themes.py) and the
+numbered clauses below a notice's section the citation guide picks from
+(``notice_sub``: write/cite.py).  A new kind is one row; ``kinds_where(prop)``
+is the live view the users read (tests/test_clause_kinds.py).
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple, Optional
+from typing import Any, Iterator, NamedTuple, Optional
 
 __all__ = ["PARTS", "DUPLICATES", "part", "join", "article_id", "parse_article", "article_base", "fallbacks",
-           "order_key", "ArticleId", "ARTICLE"]
+           "order_key", "ArticleId", "ARTICLE", "section_id", "attachment_id", "attachment_label",
+           "ClauseKind", "KINDS", "kind_of", "kinds_where"]
 
 PARTS: dict[str, str] = {
     "section": "s{n}",
@@ -87,6 +102,22 @@ def article_id(article: int, sub: int = 0, para: int = 0, item: int = 0) -> str:
     return cid
 
 
+def section_id(section: int, item: int = 0) -> str:
+    """A notice's numbered clause from its printed numbers: 二 -> ``s2``, 二（三） -> ``s2-3``."""
+    cid = part("section", section)
+    return join(cid, part("number", item)) if item else cid
+
+
+def attachment_id(n: int, cid: str) -> str:
+    """The id of clause ``cid`` of attachment ``n`` read from its own file: ``att1-s2-3``."""
+    return join(part("attachment", n), cid)
+
+
+def attachment_label(n: int, label: str) -> str:
+    """Its label: ``附件1 三（二）`` (``structure.join_label``'s spacing after 附件N)."""
+    return f"附件{n} {label}"
+
+
 def parse_article(cid: str) -> Optional[ArticleId]:
     """``art-82-1-p2-i3`` -> ArticleId(82, 1, 2, 3); None for any other id."""
     m = ARTICLE.match(cid or "")
@@ -114,3 +145,84 @@ def order_key(cid: str) -> list:
     """Sort key in reading order: numbers compared as numbers, also inside a
     part (``s2-10`` after ``s2-9``, ``s10`` after ``s2``)."""
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _TOKEN.findall(cid)]
+
+
+# ------------------------------------------------------------------ clause kinds
+
+
+@dataclass(frozen=True)
+class ClauseKind:
+    """One clause kind and what the renderers and enrichment do with it (the module docstring)."""
+
+    name: str
+    outline: str = ""  # "law": an entry of the 编/章/节/条 outline (any document); "notice": of a notice's outline
+    unit: str = ""  # the outline's count word for a run of these (12 条); "" = 项
+    heading_line: bool = False  # its first line is all heading: the outline shows it uncut
+    heading_level: int = 0  # Word heading level in the DOCX download (Heading1 + level - 1); 0: body text
+    theme_heading: bool = False  # its first line is a heading for theme matching
+    notice_sub: bool = False  # a numbered clause below a notice's section (the citation guide's example)
+    seen: str = ""  # what it is, where first seen
+
+
+def _kinds(*rows: ClauseKind) -> dict[str, ClauseKind]:
+    return {k.name: k for k in rows}
+
+
+KINDS: dict[str, ClauseKind] = _kinds(
+    ClauseKind("part", "law", "编", True, 1, True, seen="第一编 / 第一分编 / 第二部分 (民法典, provincial-014)"),
+    ClauseKind("chapter", "law", "章", True, 1, True, seen="第一章 (every chaptered law)"),
+    ClauseKind("subchapter", "law", "节", True, 2, True, seen="第一节 (著作权法)"),
+    ClauseKind("article", "law", "条", seen="第八十二条 / 第八十二条之一 (every law)"),
+    ClauseKind("heading", "notice", "", True, 1, True, seen="the forwarded title (seed 002), 【资料背景】 (seed 000)"),
+    ClauseKind("attachment", "notice", "", True, 1, True, seen="附件1 (seed 004)"),
+    ClauseKind("section", "notice", "", False, 2, True, seen="一、 (every seed)"),
+    ClauseKind("item", "notice", "", False, 0, True, True, seen="（一） under 一、 (every seed), a）"),
+    ClauseKind("ordinal", "notice", "", False, 0, True, True, seen="第一， (seed 000)"),
+    ClauseKind("enum", theme_heading=True, notice_sub=True, seen="一是 (seed 000, govcn-025)"),
+    ClauseKind("subitem", notice_sub=True, seen="1. (seed 003)"),
+    ClauseKind("point", seen="（1） under （一） (seed 001)"),
+    ClauseKind("law-item", seen="项（一） of an article (every law)"),
+    ClauseKind("decimal", seen="1.2.1 (govcn-041, 人体损伤程度鉴定标准)"),
+    ClauseKind("paragraph", seen="an unnumbered line; an article's 款"),
+    ClauseKind("preamble", seen="a line before the first numbered clause"),
+    ClauseKind("bullet", seen="⎯⎯ / -- / —— lines (seeds 003, 004)"),
+    ClauseKind("wrapper", seen="a 转发/印发 cover note's line (seed 002)"),
+)
+
+
+def kind_of(name: str) -> ClauseKind:
+    """The declaration of kind ``name``; an undeclared one has no properties (plain text)."""
+    return KINDS.get(name) or ClauseKind(name)
+
+
+class KindView(Mapping):
+    """Live ``{kind: value}`` of the kinds whose ``prop`` is set, read from ``KINDS`` on every
+    use (a kind declared later is seen): ``c.kind in view``, ``view[c.kind]``, ``set(view)``."""
+
+    def __init__(self, prop: str):
+        self.prop = prop
+
+    def __getitem__(self, name: str) -> Any:
+        value = getattr(KINDS[name], self.prop) if name in KINDS else None
+        if not value:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k, v in KINDS.items() if getattr(v, self.prop)])
+
+    def __len__(self) -> int:
+        return sum(1 for v in KINDS.values() if getattr(v, self.prop))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in KINDS and bool(getattr(KINDS[name], self.prop))
+
+    def __repr__(self) -> str:
+        return f"KindView({self.prop!r}: {dict(self)!r})"
+
+
+def kinds_where(prop: str) -> KindView:
+    """The kinds with ``prop`` set (a ``ClauseKind`` field), as a live mapping to its value."""
+    if prop not in ClauseKind.__dataclass_fields__:
+        raise AttributeError(f"ClauseKind has no property {prop!r}")
+    return KindView(prop)

@@ -53,6 +53,7 @@ import re
 from collections import Counter
 from typing import Optional
 
+from ..clauseids import kinds_where
 from ..models import Notice
 from ..vocabulary import Theme, VocabularyError, load_vocabulary
 
@@ -125,7 +126,7 @@ def strip_org_lists(text: str) -> str:
 TOPIC_CHARS = 40  # a first sentence this short is a heading (run-in or on its own line)
 MENTIONS = 2  # keyword occurrences that make a longer clause about a theme
 DOC_SHARE = 0.10  # share of a document's clauses that makes a theme the document's
-HEADING_KINDS = {"section", "item", "ordinal", "enum", "chapter", "part", "subchapter", "heading", "attachment"}
+HEADING_KINDS = kinds_where("theme_heading")  # clauseids.KINDS
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 

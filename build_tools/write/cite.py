@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..clauseids import kinds_where
 from ..models import Clause, Notice
 from .common import LOCAL_COPY_NOTE, SITE_URL_ENV, clause_url, esc, md_text
 from .tags import Pages, front
 
 CITE_PAGE = "generated/cite.md"
-NOTICE_KINDS = ("item", "subitem", "ordinal", "enum")  # （三）/1./第一/一是 below a section
+NOTICE_KINDS = kinds_where("notice_sub")  # （三）/1./第一/一是 below a section (clauseids.KINDS)
 
 
 def example_notice_clause(notices: list[Notice]) -> Optional[tuple[Notice, Clause]]:

@@ -52,6 +52,7 @@ from xml.sax.saxutils import escape as xml_escape
 from docx import Document
 from lxml import etree
 
+from ..clauseids import kinds_where
 from ..fsutil import replace_bytes
 from ..models import Attachment, Notice
 from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, write_if_changed
@@ -59,7 +60,7 @@ from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, writ
 DOWNLOAD_DIR = "data/notices"
 DOCX_VERSION = "5"  # bump when the Word layout changes
 # clause kinds printed as headings in the Word file (一、 sections, 第一章, 标题)
-DOCX_HEADINGS = {"heading": 1, "part": 1, "chapter": 1, "section": 2, "subchapter": 2, "attachment": 1}
+DOCX_HEADINGS = kinds_where("heading_level")  # kind -> Word heading level (clauseids.KINDS)
 
 
 def word_bookmark(clause_id: str) -> str:

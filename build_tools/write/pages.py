@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..clauseids import kind_of
 from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, notice_path, permanent_url,
@@ -402,13 +403,11 @@ def _stripped(n: Notice) -> str:
 
 # ------------------------------------------------------------------ outline
 
-LAW_OUTLINE = {"part", "chapter", "subchapter", "article"}
-NOTICE_OUTLINE = {"heading", "section", "item", "ordinal", "attachment"}
+# which kinds are outline entries, their count words and whole-line headings: clauseids.KINDS
 NOTICE_OUTLINE_DEPTH = 3  # 一、 / （一） / 1. (seed 004's attached plan nests 附件 → 一、 → （一）)
 OPEN_OUTLINE = 40  # entries: a shorter outline is shown expanded
 LAZY_OUTLINE = 300  # entries: a longer one lists a chapter's articles only when opened (site.js)
 _HEAD_CUT = re.compile(r"[。；;：:，,]")
-OUTLINE_UNIT = {"part": "编", "chapter": "章", "subchapter": "节", "article": "条"}  # else 项
 
 
 def outline_title(c: Clause) -> str:
@@ -420,7 +419,7 @@ def outline_title(c: Clause) -> str:
     line = c.text.strip().split("\n", 1)[0]
     line = re.sub(r"^(第[一二三四五六七八九十百零〇\d]+[编章节]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十\d]+[)）]"
                   r"|\d+[.．、]|第[一二三四五六七八九十]+[，,、])\s*", "", line)
-    if c.kind not in ("heading", "attachment", "part", "chapter", "subchapter"):
+    if not kind_of(c.kind).heading_line:
         line = _HEAD_CUT.split(line, 1)[0]
     return line[:28] + ("…" if len(line) > 28 else "")
 
@@ -443,9 +442,10 @@ def outline_entries(n: Notice) -> list[OutlineEntry]:
     def walk(clauses: list[Clause], depth: int) -> list[OutlineEntry]:
         out = []
         for c in clauses:
-            if c.kind in LAW_OUTLINE:
+            outline = kind_of(c.kind).outline
+            if outline == "law":
                 out.append(OutlineEntry(c, walk(c.children, depth)))
-            elif n.kind != "law" and c.kind in NOTICE_OUTLINE and depth <= NOTICE_OUTLINE_DEPTH:
+            elif n.kind != "law" and outline == "notice" and depth <= NOTICE_OUTLINE_DEPTH:
                 out.append(OutlineEntry(c, walk(c.children, depth + 1)))
         return out
 
@@ -480,7 +480,7 @@ def _outline_list(entries: list[OutlineEntry], expand: bool, lazy: bool) -> str:
         else:
             items.append(f"<li>{_outline_link(e.clause)}"
                          f'<details class="outline-sub"{" open" if expand else ""}>'
-                         f"<summary>{len(e.children)} {OUTLINE_UNIT.get(e.children[0].clause.kind, '项')}</summary>"
+                         f"<summary>{len(e.children)} {kind_of(e.children[0].clause.kind).unit or '项'}</summary>"
                          f"{_outline_list(e.children, expand, lazy)}</details></li>")
     return f'<ol class="outline-list">{"".join(items)}</ol>'
 
