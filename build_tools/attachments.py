@@ -44,6 +44,7 @@ from typing import Optional
 from bs4 import BeautifulSoup, Tag
 from rapidfuzz import fuzz
 
+from .clauseids import attachment_id, attachment_label, part
 from .clean import normalise_line
 from .errors import SourceError
 from .metadata import extract
@@ -362,9 +363,11 @@ def _own_label(body: str) -> tuple[list[str], str]:
 
 
 def _prefix(c: Clause, n: int) -> None:
+    """Clause ``c`` of attachment ``n``'s own file, and everything under it, into the page's tree
+    (ids and labels by the id grammar: ``att1-s2-3``, ``附件1 三（二）``)."""
     for x in c.walk():
-        x.id = f"att{n}-{x.id}"
-        x.label = f"附件{n} {x.label}"
+        x.id = attachment_id(n, x.id)
+        x.label = attachment_label(n, x.label)
         x.level += 1
 
 
@@ -409,13 +412,14 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None, *, runner: 
     body, clauses = notice.body, list(notice.clauses)
     for num in sorted(by_num):
         e = by_num[num]
+        own = part("attachment", num)  # att1: the section of attachment 1 (clauseids)
         held = next((f for f in files if mapping.get(f.name) == num), None)
         if held is None:
-            by_num[num] = replace(e, status="正文已载" if f"att{num}" in printed else "未收录", section=f"att{num}" if f"att{num}" in printed else None)
+            by_num[num] = replace(e, status="正文已载" if own in printed else "未收录", section=own if own in printed else None)
             continue
         e = replace(e, held=f"{rel_dir}/{held.name}", path=str(held.resolve()))
-        if f"att{num}" in printed:
-            by_num[num] = replace(e, status="正文已载", section=f"att{num}")
+        if own in printed:
+            by_num[num] = replace(e, status="正文已载", section=own)
             continue
         try:
             limit = size_limit(held) or MAX_TEXT_BYTES  # office files: their own bounds (office.py); text as a source
@@ -448,9 +452,9 @@ def attach(notice: Notice, source: Path, html: Optional[str] = None, *, runner: 
                   for line, msg in res.warnings]  # lines of the text read, not of the file's bytes
         for c in res.clauses:
             _prefix(c, num)
-        clauses.append(Clause(f"att{num}", f"附件{num}", 1, "attachment", "\n".join([heading] + lead), num, None, res.clauses))
+        clauses.append(Clause(own, f"附件{num}", 1, "attachment", "\n".join([heading] + lead), num, None, res.clauses))
         body = body + "\n" + heading + "\n" + att_body
-        by_num[num] = replace(e, title=title, status="已收录", section=f"att{num}")  # a button text gives way to the file's own title
+        by_num[num] = replace(e, title=title, status="已收录", section=own)  # a button text gives way to the file's own title
     notice.body, notice.clauses = body, clauses
     notice.attachments = [by_num[k] for k in sorted(by_num)]
     _account_stripped(notice, links)

@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from .anchors import HISTORY_NAME, load_history, load_lock, load_redirects, read_archive
+from .clauseids import article_id, parse_article
 from .docnumber import DOCNO_RE, ORDER_RE, normalise_doc_number
 from .errors import SourceError
 from .siteurl import recorded_site_url
@@ -454,9 +455,11 @@ def _clause_in(doc: DocRecord, cid: str) -> Optional[str]:
     """A textual 第X条第一款 in a law: ``art-X-p1``, or ``art-X`` when the article has one 款."""
     if cid in doc.clauses:
         return cid
-    m = re.fullmatch(r"(art-\d+(?:-\d+)?)-p1(-i\d+)?", cid)
-    if m and (m.group(1) + (m.group(2) or "")) in doc.clauses:
-        return m.group(1) + (m.group(2) or "")
+    art = parse_article(cid)
+    if art and art.para == 1:
+        plain = article_id(art.article, art.sub, 0, art.item)  # the grammar's id without the 第一款
+        if plain in doc.clauses:
+            return plain
     return None
 
 

@@ -34,15 +34,15 @@ disagreement (``Notice.warnings``).  Real forms in ../shared:
   (正式/征求意见稿/解读, 已失效/已废止 from a 有效性 field, a heading tag or a past
   失效日期, the source named), and a 转发/印发 wrapper with the document it forwards;
 * sites2 (35 sites): site tags around the heading (``【稳经济大盘一揽子政策】``) and a
-  文号 before/after it go to ``provenance["site_tags"]`` and 文号; joint issuers printed
+  文号 before/after it go to the field 网站标签 (``site_tags``) and 文号; joint issuers printed
   without separators are split by ``data/organs.txt`` and region names
   (``证监会国资委全国工商联``); a table's 部委联合发文 or short 市住建局 is replaced by what
   the title, signature or site name prints; a signature with ``（代章）`` and up to 12
   organ lines; a table 发文日期 that differs from the signature date yields to it.
 
 Each field is decided by one function registered in ``DECIDERS`` (``@decider(key, priority)``,
-run in priority order, higher first, like Python-Markdown's processors): title, 印发/转发,
-issuer, 文号, 成文日期, 发布日期, year, region, 文种, status, source_url, 施行日期.  A decider
+run in priority order, higher first, like Python-Markdown's processors): title, 网站标签,
+印发/转发, issuer, 文号, 成文日期, 发布日期, year, region, 文种, status, source_url, 施行日期.  A decider
 reads the source through a ``Reading`` (what the page declares, the body lines, the signature
 and closing block, a law's dated lines, each found once) and the fields decided before it; the
 fields themselves (label, sidecar key, card, explain, exports) are declared in
@@ -568,21 +568,27 @@ def decide_title(r: Reading) -> None:
         r.basis["title"] = "printed"
         r.prov["title"] = title_src
     r.decide("title", title)
-    _title_marks(r)
 
 
-def _title_marks(r: Reading) -> None:
-    """Site tags and a 文号 printed around the heading, kept out of the title."""
+@decider("site_tags", 99)
+def decide_site_tags(r: Reading) -> None:
+    """The marks a site printed around the heading, kept out of the title: its tags (this field,
+    ``【稳经济大盘一揽子政策】`` sites2-001, ``[已废止]`` read by ``decide_status``) and a 文号
+    (``r.title_no``, read by ``decide_doc_number``)."""
     title = r.title
+    where: list[str] = []
     for d in r.decl:
         if d.field in {"title", "page_title"} and title:
             for part in ([d.value] if d.field == "title" else _title_parts(d.value)):
                 t, tg, no = split_title(normalise_line(part))
                 if _title_key(t) == _title_key(title):
+                    if any(x not in r.tags for x in tg):
+                        where.append(_where(d))
                     r.tags += [x for x in tg if x not in r.tags]
                     r.title_no = r.title_no or no
     if r.tags:
-        r.prov["site_tags"] = "、".join(f"【{x}】" for x in r.tags) + "（网站加在标题上的标签，不属标题）"
+        r.prov["site_tags"] = "、".join(where) + "中的标题（网站加在标题上的标签，不属标题）"
+        r.decide("site_tags", list(r.tags))
 
 
 @decider("forwarded", 90)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence, TextIO
 
+from build_tools.clauseids import article_id, parse_article, section_id
 from build_tools.docnumber import normalise_doc_number
 from build_tools.numerals import cn_int, int_cn
 
@@ -55,7 +56,6 @@ _ARTICLE = re.compile(
     rf"^(?P<name>.*?)\s*第?\s*(?P<art>[{_NUM}]+)\s*条(?:\s*之\s*(?P<sub>[{_NUM}]+))?"
     rf"(?:\s*第?\s*(?P<para>[{_NUM}]+)\s*款)?(?:\s*第?\s*(?P<item>[{_NUM}]+)\s*项)?\s*$")
 _PART = re.compile(r"（(?:总则|附则|[^（）]{1,8}编)）$")
-_ART_ID = re.compile(r"^art-(\d+)(?:-(\d+))?(?:-p(\d+))?")
 
 
 # a citation inside running text (a memo's paragraph, build_tools/memo.py):
@@ -90,11 +90,10 @@ class Cite:
         ``s2-3``), None for a document; whether the document has it is the
         caller's to check (a 第一款 of a one-paragraph article is ``art-X``)."""
         if self.section:
-            return f"s{self.section[0]}-{self.section[1]}"
+            return section_id(*self.section)
         if self.article is None:
             return None
-        return (f"art-{self.article}" + (f"-{self.sub}" if self.sub else "") + (f"-p{self.para}" if self.para else "")
-                + (f"-i{self.item}" if self.item else ""))
+        return article_id(self.article, self.sub or 0, self.para or 0, self.item or 0)
 
 
 @dataclass
@@ -157,10 +156,9 @@ def article_counts(n: Notice) -> Optional[tuple[int, list[int]]]:
     there is none) of a law's clause tree; None when it has no articles."""
     counts: dict[int, int] = {}
     for c in n.walk():
-        m = _ART_ID.match(c.id)
-        if m and c.kind in ("article", "paragraph") and not m.group(2):
-            a = int(m.group(1))
-            counts[a] = max(counts.get(a, 0), int(m.group(3) or 1))
+        a = parse_article(c.id) if c.kind in ("article", "paragraph") else None
+        if a and not a.sub:
+            counts[a.article] = max(counts.get(a.article, 0), a.para or 1)
     if not counts:
         return None
     lo, hi = min(counts), max(counts)
@@ -297,9 +295,8 @@ def resolve(query: str, table: Optional[dict], site_url: str = "") -> list[Hit]:
     out = []
     for d in sorted(holding, key=_rank, reverse=True)[:3]:
         paras = _has_article(d, c.article)
-        cid = f"art-{c.article}" + (f"-{c.sub}" if c.sub else "")
-        if c.para and 1 < c.para <= paras and not c.sub:
-            cid += f"-p{c.para}"
+        para = c.para if c.para and 1 < c.para <= paras and not c.sub else 0
+        cid = article_id(c.article, c.sub or 0, para)
         out.append(Hit(d["id"], cid, _citation(d, _article_label(c)), f"{base}notices/{d['id']}.html#{cid}",
                        d["t"], d.get("s", "")))
     return out

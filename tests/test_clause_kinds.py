@@ -126,3 +126,50 @@ def test_a_kind_declared_in_one_place_reaches_every_user(monkeypatch):
     monkeypatch.delitem(KINDS, "box")
     assert users(*with_box()) == before  # nothing kept a copy
     assert clauseids.kind_of("box").heading_level == 0
+
+
+# ------------------------------------------------------------------ ids through the one grammar (issue 24)
+
+ID_PART = re.compile(r"""f["'](?:art-|s|att|p|i|d)\{""")  # an f-string writing an id part by hand
+
+
+def test_no_module_writes_a_clause_id_by_hand():
+    """Clause ids made from numbers (attachments' ``att1-…``, memo's 第一款, the citation
+    lookup's ``art-63-p2`` and ``s2-3``) go through clauseids; no other module spells a part.
+    (write/mkbuild.py's ``s{k}`` names a Pagefind shard, not a clause.)"""
+    root = Path(__file__).resolve().parent.parent
+    hand = [f"{p.relative_to(root)}:{i}" for pkg in ("build_tools", "search") for p in sorted((root / pkg).rglob("*.py"))
+            if p.name != "clauseids.py"
+            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if ID_PART.search(line) and "shard" not in line and "bundles" not in line]
+    assert hand == []
+
+
+def test_ids_made_from_numbers_are_the_engines():
+    """On real documents: every article id the engine gave is ``article_id`` of its parsed
+    numbers, every 二（三） id ``section_id``, and an attachment file's clauses keep their id
+    and label after ``attachment_id`` / ``attachment_label`` (the locked ``att1-s2-3``)."""
+    from search.citation import Cite  # the citation lookup's ids under test
+
+    from build_tools.clauseids import attachment_id, attachment_label, article_id, parse_article, section_id
+
+    articles = sections = 0
+    for name in ("govcn-033.html", "govcn-047.html"):
+        n = load_notice(CORPUS / "govcn2019" / name)
+        for c in parse_structure(n.body, n.kind, n.title).walk():
+            a = parse_article(c.id)
+            if a:
+                assert article_id(*a) == c.id
+                assert Cite(article=a.article, sub=a.sub or None, para=a.para or None, item=a.item or None).clause_id() == c.id
+                articles += 1
+    for path in SEED_FILES.values():
+        n = load_notice(path)
+        for c in parse_structure(n.body, n.kind, n.title).walk():
+            m = re.fullmatch(r"s(\d+)(?:-(\d+))?", c.id)
+            if m:
+                assert section_id(int(m.group(1)), int(m.group(2) or 0)) == c.id
+                if m.group(2):
+                    assert Cite(section=(int(m.group(1)), int(m.group(2)))).clause_id() == c.id
+                sections += 1
+    assert articles > 50 and sections > 50
+    assert attachment_id(1, "s2-3") == "att1-s2-3" and attachment_label(2, "三（二）") == "附件2 三（二）"

@@ -135,6 +135,34 @@ def test_without_the_declaration_the_key_is_unknown(tmp_path):
     assert any("未知字段" in msg for _, msg in sidecar.validate(side))
 
 
+def test_site_tags_are_a_declared_field_on_the_real_pages():
+    """网站标签 (issue 30's tags a site puts on a heading) is a declared field with its decider: on
+    every golden document its value is the record's ``site_tags`` export, the card row, the
+    explain line (from the page) and the archive's schema follow from the declaration; a
+    document without tags has no row, a null export and an empty explain line."""
+    f = fields.FIELDS["site_tags"]
+    assert f.label == "网站标签" and f.sidecar is None and f.card and f.explain and f.export == "site_tags"
+    assert "site_tags" in metadata.DECIDERS
+    schema = exports.json_schema()["$defs"]["document"]["properties"]["site_tags"]
+    assert schema["type"] == ["array", "null"]
+    tagged = 0
+    for name, path, side in DOCS:
+        if not name.startswith(("sites2/", "attachments/", "govcn2019/", "provincial/")):
+            continue
+        n = extract(read_file(path))
+        tags = n.extra.get("site_tags")
+        row = [html for label, html, key in _card(n) if label == "网站标签"]
+        e = _explained(n)["网站标签"]
+        assert metadata_record(n)["site_tags"] == (tags or None) == GOLDEN[name]["site_tags"], name
+        if tags:
+            tagged += 1
+            assert all(f"【{t}】" in row[0] for t in tags) and e.value == f.show(tags) and e.origin == "页面", name
+            assert not any(t in n.title for t in tags), name
+        else:
+            assert row == [] and e.value == "", name
+    assert tagged == sum(1 for v in GOLDEN.values() if v.get("site_tags")) >= 3  # sites2-001, -013, attachments/013
+
+
 # ------------------------------- (b) every sidecar value is reported as the sidecar's
 
 # a value for every sidecar key of a declared field, each unlike what seed 001 prints

@@ -259,7 +259,7 @@ def test_site_tags_and_title_docno_leave_the_title(notices, tmp_path):
     n = load_notice(f, use_sidecar=False)
     assert n.title == ref.title
     assert n.status == "已废止" and "已废止" in n.provenance["status"]
-    assert "已废止" in n.provenance.get("site_tags", "")
+    assert "已废止" in n.extra.get("site_tags", []) and n.provenance["site_tags"]  # the field 网站标签 (model/fields.py)
     assert n.doc_number == "安政办〔2022〕9号"
 
 

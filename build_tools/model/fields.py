@@ -172,6 +172,11 @@ for _priority, _f in enumerate(reversed([
     Field("source_url", "来源", "source_url", checks.url, export="source_url"),
 ])):
     register(_f, float(_priority))
+# issue 30: the tags a site puts on a heading (【稳经济大盘一揽子政策】, [已废止]), out of the title; the
+# last card row; no sidecar key (a curated title simply has none)
+register(Field("site_tags", "网站标签", show=lambda tags: "".join(f"【{t}】" for t in tags or []), export="site_tags",
+               to_json=lambda tags: list(tags) if tags else None,
+               json_type={"type": ["array", "null"], "items": {"type": "string"}}), -1.0)
 
 # a missing 文种 is asked for as 文件类型 (iparchive add, parse)
 MISSING_LABEL = {"doc_type": "文件类型"}

@@ -253,6 +253,14 @@ def _card_forwarded(n: Notice, ctx: dict) -> list[CardRow]:
     return [("印发/转发", esc(n.forwarded.title), True)] if n.forwarded and n.forwarded.title != n.title else []
 
 
+def _card_site_tags(n: Notice, ctx: dict) -> list[CardRow]:
+    f = FIELDS["site_tags"]
+    tags = f.get(n)
+    if not tags:
+        return []
+    return [(f.label, esc(f.show(tags)) + '<span class="detail">（网站加在标题上，不属标题）</span>', True)]
+
+
 def _card_source_url(n: Notice, ctx: dict) -> list[CardRow]:
     if not n.source_url:
         return []
@@ -264,7 +272,8 @@ def _card_source_url(n: Notice, ctx: dict) -> list[CardRow]:
 CARD_RENDERERS = {"title": _card_title, "issuer": _card_issuer, "doc_number": _card_doc_number,
                   "date_published": _card_date_published, "region": _card_region, "year": _card_year,
                   "doc_type": _card_doc_type, "validity": _card_validity, "status": _card_status,
-                  "themes": _card_themes, "forwarded": _card_forwarded, "source_url": _card_source_url}
+                  "themes": _card_themes, "forwarded": _card_forwarded, "source_url": _card_source_url,
+                  "site_tags": _card_site_tags}
 
 
 def card_rows(n: Notice, ctx: dict) -> list[tuple[str, str, Optional[str]]]:
@@ -293,9 +302,6 @@ def _card(n: Notice, ctx: dict) -> tuple[str, list[str]]:
             shown.append(key)
             html += _mark(n, key)
         rows.append((label, html))
-    site_tags = re.findall(r"【[^【】]+】", n.provenance.get("site_tags", ""))  # issue 30: tags a site put on the title
-    if site_tags:
-        rows.append(("网站标签", esc("".join(site_tags)) + '<span class="detail">（网站加在标题上，不属标题）</span>'))
     rows.append(("原始文件", f"<code>{esc(n.source_file)}</code>（{FORMAT_ZH.get(n.format, '其他格式')}）"))
     rows.append(("文库编号", f"<code>{esc(n.id)}</code>"))
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
