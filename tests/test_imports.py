@@ -598,16 +598,17 @@ def launch_sites(root: Path = ROOT, packages=PACKAGES) -> Counter:
 # parallelism: Forked (a call beside: related documents, the listing half, the CLI index job, the search pages),
 # fork_map (a map over both cores: each document's enrichment and pages), pool_map (the load stage's workers),
 # thread_beside (archive.json), start_thread (publishing's site copy and old-site removal, the preview server).
-# tools.py's run_tool starts every external program (LibreOffice, pdftoppm and tesseract for office.py, git for
-# renumber.py, MkDocs for publish.py); the stages receive it as a parameter and import nothing from build/.
-# Outside it: Pagefind in write/mkbuild.py (to move to run_tool / start_thread) and the benchmarks.
+# tools.py's start_tool (and run_tool on it) starts every external program (LibreOffice, pdftoppm and tesseract
+# for office.py, git for renumber.py, MkDocs for publish.py); the stages receive run_tool as a parameter and
+# import nothing from build/.  Outside it: Pagefind in write/mkbuild.py (to move to start_tool / start_thread)
+# and the benchmarks.
 LAUNCHES = {
     ("build_tools/build/schedule.py", "Forked.start", "ctx.Process"): 1,
     ("build_tools/build/schedule.py", "fork_map", "multiprocessing.get_context().Pool"): 1,
     ("build_tools/build/schedule.py", "pool_map", "concurrent.futures.ProcessPoolExecutor"): 1,
     ("build_tools/build/schedule.py", "thread_beside", "concurrent.futures.ThreadPoolExecutor"): 1,
     ("build_tools/build/schedule.py", "start_thread", "threading.Thread"): 1,
-    ("build_tools/build/tools.py", "run_tool", "subprocess.Popen"): 1,
+    ("build_tools/build/tools.py", "start_tool", "subprocess.Popen"): 1,
     ("build_tools/write/mkbuild.py", "pagefind_start", "subprocess.Popen"): 1,
     ("build_tools/write/mkbuild.py", "PagefindShards.__init__", "threading.Thread"): 1,
     ("build_tools/write/mkbuild.py", "PagefindShards._index", "subprocess.Popen"): 1,

@@ -1,7 +1,8 @@
 """External tools: the one place a child process of another program is started (issue 24).
 
 ``run_tool(argv, *, timeout, cwd, env, text, pause)`` runs one program and returns its
-``subprocess.CompletedProcess`` (stdout and stderr captured).  Every tool the build uses goes
+``subprocess.CompletedProcess`` (stdout and stderr captured); ``start_tool`` starts one and
+returns its ``Popen`` at once, for a tool that runs beside other work (``kill_group`` stops it).  Every tool the build uses goes
 through it, each called by the module that knows the tool:
 
 * LibreOffice headless converting a DOC/WPS/RTF to DOCX (``office.read_converted``: soffice
@@ -31,14 +32,22 @@ from typing import Optional, Sequence
 
 from ..fsutil import die_with_parent, pause_point
 
-__all__ = ["run_tool"]
+__all__ = ["run_tool", "start_tool", "kill_group"]
+
+
+def start_tool(argv: Sequence[str], *, cwd: Optional[Path | str] = None, env: Optional[dict] = None,
+               text: bool = False, stderr: int = subprocess.PIPE) -> subprocess.Popen:
+    """Start ``argv`` and return at once (stdout piped; ``stderr``: ``subprocess.STDOUT`` merges it):
+    for a tool that runs beside other work (Pagefind beside MkDocs and the link check).  Its own
+    process group, dying with the calling thread; ``kill_group`` stops it and whatever it started."""
+    return subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=stderr, text=text,
+                            start_new_session=True, preexec_fn=die_with_parent)
 
 
 def run_tool(argv: Sequence[str], *, timeout: Optional[float] = None, cwd: Optional[Path | str] = None,
              env: Optional[dict] = None, text: bool = False, pause: Optional[str] = None) -> subprocess.CompletedProcess:
     """Run ``argv`` to its end (see the module docstring); ``pause``: ``fsutil.pause_point`` while it runs."""
-    proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=text, start_new_session=True, preexec_fn=die_with_parent)
+    proc = start_tool(argv, cwd=cwd, env=env, text=text)
     try:
         if pause:
             pause_point(pause)
