@@ -12,7 +12,8 @@ edit for a new form, or ``register`` a row): its pattern, how it nests
 expected-next-number; ``path``: under the clause whose printed number is its
 prefix), the frame it opens, which rows it continues, its id part and scope,
 its label and kind rules and its flags (``new_level``, ``decimal_parent``,
-``body_start``, ``listing``).  One placement engine (``_Engine``) classifies
+``body_start``, ``listing``).  Every kind a row or the engine gives is declared,
+with what the renderers do with it, in ``clauseids.KINDS``.  One placement engine (``_Engine``) classifies
 each line by the first row (in priority order) whose pattern and guards
 accept it, and places it by the row's nesting rule, in the manner of
 Python-Markdown's registered block processors; it reads row attributes and

@@ -330,6 +330,17 @@ def test_missing_or_stuck_converter_is_a_clear_error(monkeypatch):
         read_file(doc, runner=run_tool)
 
 
+def test_ocr_without_a_runner_is_a_clear_error(monkeypatch):
+    """OCR on, a scan read by a caller that passed no runner: a ReadError naming the file, the
+    tools and the runner, never a traceback or a silent empty page."""
+    monkeypatch.setenv("IPARCHIVE_OCR", "1")
+    scan = ATTACH / "010-att1.pdf"
+    with pytest.raises(ReadError) as e:
+        read_file(scan)
+    msg = str(e.value)
+    assert msg.startswith(f"{scan}: ") and "tesseract" in msg and "runner" in msg and "Traceback" not in msg
+
+
 def test_encrypted_pdf_is_a_clear_error(tmp_path):
     """A PDF with an open password (made by LibreOffice's PDF export) is named as encrypted."""
     if not SOFFICE:
