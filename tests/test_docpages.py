@@ -72,15 +72,18 @@ def on_post_build(config, **kwargs):
 '''
 
 
-def mkdocs(config: Path, site: Path, *, search: str, stock: bool = False, dirty: bool = False) -> None:
+def mkdocs(config: Path, site: Path, *, search: str, stock: bool = False, dirty: bool = False,
+           ok: bool = True) -> subprocess.CompletedProcess:
     """``build_tools.mkdocs_run`` as the build runs it (``publish.run_mkdocs``:
-    the generated folders hard-linked), streamed or MkDocs' own (``stock``)."""
+    the generated folders hard-linked), streamed or MkDocs' own (``stock``);
+    ``ok``: it must succeed."""
     cmd = [sys.executable, "-m", "build_tools.mkdocs_run", "-f", str(config), "-d", str(site), "--search", search]
     cmd += ["--stock"] * stock + ["--dirty"] * dirty
     for d in GENERATED_DIRS:
         cmd += ["--link", d]
     r = subprocess.run(cmd, cwd=ROOT, env=child_environment(), capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 or not ok, r.stderr
+    return r
 
 
 def files_of(site: Path) -> dict[str, bytes]:
@@ -188,6 +191,26 @@ def test_a_dirty_streamed_build_rewrites_only_the_changed_page_as_mkdocs_does(sa
         assert rewritten == [f"notices/{victim.id}.html"]
     finally:
         md.write_text(text, encoding="utf-8")
+
+
+def test_a_warning_on_a_streamed_page_fails_the_strict_build_as_in_mkdocs(sample, tmp_path):
+    """A Markdown link to a missing page on one document page: both builds
+    warn about that page with the same words and stop (``strict``)."""
+    paths = sample["paths"]
+    md = paths.docs / "notices" / f"{sample['notices'][-1].id}.md"
+    text = md.read_text(encoding="utf-8")
+    try:
+        md.write_text(text + "\n\n[不存在的页面](no-such-page.md)\n", encoding="utf-8")
+        runs = {name: mkdocs(paths.config, tmp_path / name, search="pagefind", stock=stock, ok=False)
+                for name, stock in (("stream", False), ("stock", True))}
+    finally:
+        md.write_text(text, encoding="utf-8")
+    warned = {}
+    for name, r in runs.items():
+        assert r.returncode == 1, r.stderr
+        warned[name] = [line for line in r.stderr.splitlines() if line.startswith("WARNING")]
+        assert "no-such-page.md" in r.stderr and "strict mode" in r.stderr, r.stderr
+    assert warned["stream"] == warned["stock"] and len(warned["stream"]) == 1
 
 
 @pytest.mark.parametrize("stock", [False, True], ids=["streamed", "mkdocs"])
