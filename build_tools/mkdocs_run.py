@@ -12,6 +12,11 @@ is ``mkdocs build --strict -q`` with these additions:
   that one warning.  SITE is meant to be a hard-linked copy of the last good
   site (``write.mkbuild.link_copy``): every file MkDocs writes is unlinked
   first, so the old site's files are never written through.
+* The build is ``docpages.build``: MkDocs' own steps with the pages
+  outside the nav (documents, tags, works: all but the dozen nav pages)
+  read, rendered, written and released one at a time, so MkDocs' memory
+  no longer grows with the pages (issue 29); ``--stock`` runs MkDocs' own
+  ``build`` instead (the same bytes: tests/test_docpages.py).
 * ``IPARCHIVE_JINJA_CACHE=<dir>``: the theme's compiled templates are kept
   there between runs (Jinja's bytecode cache: 0.3 s of every run).
 * ``--link DIR`` (repeatable): static files under these top-level docs
@@ -44,6 +49,7 @@ from .settings import JINJA_CACHE_ENV, TIMING_ENV, env
 
 
 ESCAPE_HOOKS = Path(__file__).parent / "write" / "escape_hooks.py"
+DOCPAGES = Path(__file__).with_name("docpages.py")  # the streamed build (its code is in the dirty stamp)
 
 
 def _mkdocs_options(config: Path, search: str) -> dict:
@@ -108,10 +114,13 @@ def _safe_writes(link_dirs: tuple[str, ...] = ()) -> None:
 
 
 def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool = False,
-          link_dirs: tuple[str, ...] = ()) -> None:
-    """In-process ``mkdocs build --strict`` (raises on failure)."""
+          link_dirs: tuple[str, ...] = (), stock: bool = False) -> None:
+    """In-process ``mkdocs build --strict`` (raises on failure): the
+    streamed build (``docpages.build``), or MkDocs' own with ``stock``."""
     from mkdocs.commands import build as mk_build  # MkDocs loads only in the process that runs it
     from mkdocs.config import load_config  # (ditto)
+
+    from . import docpages  # (ditto: it imports MkDocs)
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.WARNING)
@@ -123,7 +132,10 @@ def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool
     _safe_writes(tuple(link_dirs))
     _cached_templates()
     cfg = load_config(str(config), site_dir=str(site_dir), strict=True, **_mkdocs_options(config, search))
-    mk_build.build(cfg, dirty=dirty)
+    if stock:
+        mk_build.build(cfg, dirty=dirty)
+    else:
+        docpages.build(cfg, dirty=dirty)
 
 
 def _cached_templates() -> None:
@@ -154,10 +166,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--dirty", action="store_true")
     ap.add_argument("--link", action="append", default=[], metavar="DIR",
                     help="hard-link static files under this top-level docs folder")
+    ap.add_argument("--stock", action="store_true", help="MkDocs' own build (every page held to the end)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     try:
-        build(args.config_file, args.site_dir, search=args.search, dirty=args.dirty, link_dirs=tuple(args.link))
+        build(args.config_file, args.site_dir, search=args.search, dirty=args.dirty, link_dirs=tuple(args.link),
+              stock=args.stock)
     except Exception as e:  # mkdocs' Abort too
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 1

@@ -53,7 +53,8 @@ def stamp_key(config: Path, search: str) -> str:
         raw = {}
     base = config.parent
     custom = (raw.get("theme") or {}).get("custom_dir")
-    extra_files = [base / h_ for h_ in raw.get("hooks", [])] + [Path(__file__), ESCAPE_HOOKS, Path(mkdocs_run.__file__)]
+    extra_files = [base / h_ for h_ in raw.get("hooks", [])] + [Path(__file__), ESCAPE_HOOKS, Path(mkdocs_run.__file__),
+                                                                   mkdocs_run.DOCPAGES]
     if custom:
         extra_files += sorted(p for p in (base / custom).rglob("*") if p.is_file())
     for f in extra_files:
