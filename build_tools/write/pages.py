@@ -47,7 +47,7 @@ from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import ATT_KIND, attachment_files, download_links, header_lines
+from .downloads import ATT_KIND, attachment_files, card_lines, download_links, header_lines
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -550,9 +550,17 @@ def downloads_html(n: Notice, page: str, site_url: str) -> str:
             made.append(" · " + a)
         else:
             files.append(a)
-    head = json.dumps(header_lines(n, site_url), ensure_ascii=False)
-    return (f'<p class="downloads" data-search-exclude data-head="{esc(head)}">下载本文件：{" · ".join(files)}'
+    head = json_attr(header_lines(n, site_url))
+    card = json_attr(card_lines(n))  # the Word file's card rows (效力, 施行日期, 版本)
+    return (f"<p class=\"downloads\" data-search-exclude data-head={head} data-card={card}>下载本文件：{' · '.join(files)}"
             f'<span class="downloads-made" hidden>{"".join(made)}</span><span class="download-note" hidden></span></p>')
+
+
+def json_attr(value) -> str:
+    """``value`` as JSON in a single-quoted attribute, quotes included: only ``&``, ``'``, ``<``, ``>``
+    escaped (in double quotes every ``"`` of the JSON was ``&quot;``)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return "'" + text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;") + "'"
 
 
 def attachments_html(n: Notice, page: str) -> str:
@@ -610,7 +618,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     if not site_url:
         notice_attrs += f' data-local-copy="{esc(LOCAL_COPY_NOTE)}"'
     if redirects:
-        notice_attrs += f" data-redirects='{esc(json.dumps(redirects, ensure_ascii=False))}'"
+        notice_attrs += f" data-redirects={json_attr(redirects)}"
     card, shown = _card(n, ctx)
     ld = json_for_script(legislation_jsonld(n, permanent_url(site_url, page) if site_url else None))
     head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>', facets_html(n),
