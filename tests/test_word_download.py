@@ -170,7 +170,8 @@ def _download(pg, link) -> bytes:
 
 @pytest.mark.browser
 def test_every_download_of_every_page_in_chromium(built_site, page):
-    """Each document's page over http: every clause's ¶ link (made by site.js); TXT and Markdown made by site.js are
+    """Each document's page over http: every clause's ¶ link, label span and theme links (made by site.js);
+    TXT and Markdown made by site.js are
     byte for byte text_file / markdown_file (what was written as files before
     issue 29); the JSON and Word files and a TXT kept as a file are the
     site's bytes.  From file:// the made links say to use iparchive serve."""
@@ -180,6 +181,7 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
     site = built_site["site"]
     httpd, base = background_server(site)
     words: dict[str, bytes] = {}
+    themed = 0
     try:
         checked = set()
         for n in built_site["notices"]:
@@ -190,6 +192,17 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
                                 " || {}).getAttribute ? h.querySelector(':scope > .clause-label + a.headerlink')"
                                 ".getAttribute('href') : null])")
             assert links_of == [[c.id, "#" + c.id] for c in n.walk()], n.id
+            # the label's span and the theme links, made by site.js from the heading (issue 29)
+            heads = page.eval_on_selector_all(
+                ".clause-head", "hs => hs.map(h => [h.querySelector(':scope > .clause-label').textContent,"
+                                " Array.from(h.querySelectorAll(':scope > .clause-themes > a.clause-theme'))"
+                                ".map(a => [a.getAttribute('href'), a.textContent])])")
+            assert [label for label, _ in heads] == [c.label or "\u3000" for c in n.walk()], n.id
+            for c, (_, themes) in zip(n.walk(), heads):
+                assert len(themes) == len(set(c.themes)), (n.id, c.id)
+                for href, name in themes:
+                    assert name and (site / "notices" / href).resolve().is_file(), (n.id, href)
+                    themed += 1
             box = page.locator("p.downloads")
             assert box.locator(".downloads-made").is_visible()
             want = {f"{n.id}.txt": text_file(n, "").encode("utf-8"), f"{n.id}.md": markdown_file(n, "").encode("utf-8"),
@@ -210,6 +223,7 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
                     assert got == want[name], (n.id, name)
                 checked.add((n.id, name))
         assert len(checked) == 4 * len(built_site["notices"])
+        assert themed > 100
         assert not list(site.glob("data/notices/*.docx"))  # no Word file is written
         assert not page.errors
     finally:

@@ -8,9 +8,9 @@ Markdown never processes the inside of those blocks, so ``<script>``,
 Each clause becomes::
 
     <div class="clause clause--item">
-    <h4 class="clause-head" id="s2-3"><span class="clause-label">二（三）</span>…</h4>
-    (site.js adds the ¶ link and the copy buttons to the heading)
-    <div class="clause-text"><p>…</p></div>
+    <h4 class="clause-head" id="s2-3">二（三）…</h4>
+    (site.js wraps the label in span.clause-label and adds the ¶ link and the copy buttons)
+    <p class="clause-text">…</p>   (several lines: <div class="clause-text"><p>…</p><p>…</p></div>)
     …children…
     </div>
 
@@ -30,7 +30,8 @@ Above the text (issue 14):
   ``common.json_for_script`` so a title holding ``</script>`` stays data;
 * the downloads (``downloads.download_links``: the registered outputs) and the outline
   (``outline_html``: 编/章/节/条 of lawrefbook laws, 一、/（一）/1. of
-  notices; collapsed, and lazy above LAZY_OUTLINE entries: 民法典合同编);
+  notices; collapsed above LAZY_OUTLINE entries (民法典合同编); a chapter's articles
+  are listed by site.js when it is opened);
 * stripped lines, except source markup comments (lawrefbook's
   ``<!-- INFO END -->`` is not 网页杂项), and the print footer (permanent
   address and retrieval date, filled by site.js when there is no site_url).
@@ -78,7 +79,21 @@ def gbt_prefix(n: Notice, clause: Optional[Clause] = None) -> str:
 
 def _clause_text_html(text: str, refs: list[Reference], page: str,
                       external_ok: set[str], doc_ids: set[str]) -> str:
-    """Escape clause text; turn printed references into links."""
+    """Escape clause text; turn printed references into links: one ``<p>`` a line."""
+    return "".join(f"<p>{line}</p>" for line in _clause_lines(text, refs, page, external_ok, doc_ids))
+
+
+def clause_text_block(lines: list[str]) -> str:
+    """A clause's text: ``<p class="clause-text">`` for one line (most clauses), else
+    ``<div class="clause-text">`` of ``<p>`` (issue 29: 24 bytes a clause less)."""
+    if len(lines) == 1:
+        return f'<p class="clause-text">{lines[0]}</p>'
+    return '<div class="clause-text">' + "".join(f"<p>{line}</p>" for line in lines) + "</div>" if lines else ""
+
+
+def _clause_lines(text: str, refs: list[Reference], page: str,
+                  external_ok: set[str], doc_ids: set[str]) -> list[str]:
+    """Each non-blank line of a clause's text as HTML, its printed references linked."""
     links: dict[str, str] = {}
     extra: dict[str, str] = {}  # issue 25: a note after the link (version not held, renumbered article)
     for r in refs:
@@ -103,7 +118,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
         if not line.strip():
             continue
         if pattern is None:
-            paras.append(f"<p>{esc(line)}</p>")
+            paras.append(esc(line))
             continue
         out, pos = [], 0
         for m in pattern.finditer(line):
@@ -111,8 +126,8 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
             out.append(f'<a class="ref" href="{esc(links[m.group(0)])}">{esc(m.group(0))}</a>{extra[m.group(0)]}')
             pos = m.end()
         out.append(esc(line[pos:]))
-        paras.append("<p>" + "".join(out) + "</p>")
-    return "".join(paras)
+        paras.append("".join(out))
+    return paras
 
 
 def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
@@ -126,26 +141,24 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
     out = [f"<div {attrs}>"]
     for old in ctx["redirect_to"].get(c.id, []):
         out.append(f'<span class="clause-redirect" id="{esc(old)}"></span>')
-    ti = ctx["themes"]
-    themes = "".join(
-        f'<a class="clause-theme" href="{esc(rel(ctx["page"], ti.path(t)))}">{esc(ti.name(t))}</a>'
-        for t in c.themes)
-    out.append(
-        f'<h{h} class="clause-head" id="{esc(c.id)}">'
-        f'<span class="clause-label">{esc(c.label) or "　"}</span>'
-        # the ¶ link (Material's "headerlink") and 复制引用 / GB/T 7714 are made by site.js
-        # (clauseTools) from the heading's id: ~400 bytes a clause less (issue 29)
-        + (f'<span class="clause-themes" data-search-exclude>{themes}</span>' if themes else "")
-        + f"</h{h}>")
+    ti, used = ctx["themes"], ctx["used_themes"]
+    for t in c.themes:
+        used.setdefault(ti.slug(t), [ti.name(t), rel(ctx["page"], ti.path(t))])
+    themes = " ".join(dict.fromkeys(ti.slug(t) for t in c.themes))
+    # the label's span.clause-label, the ¶ link (Material's "headerlink"), 复制引用 / GB/T 7714 and
+    # the theme links (data-themes: slugs, named on .clauses) are made by site.js (clauseTools)
+    # from the heading: ~430 bytes a clause, and ~100 a theme link, less (issue 29)
+    out.append(f'<h{h} class="clause-head" id="{esc(c.id)}"' + (f' data-themes="{esc(themes)}"' if themes else "")
+               + f'>{esc(c.label) or "　"}</h{h}>')
     if c.id in n.clause_changes:  # issue 13: 「本条文字于 YYYY-MM-DD 更正」, earlier text on demand
         out.append(works.change_note(n, c))
     hist = works.article_history(n, c, ctx["enr"], ctx["page"])  # issue 25: 本条经2020年修正，原第六十五条
     if hist:
         out.append(hist)
     refs = ctx["refs_by_clause"].get(c.id, [])
-    body = _clause_text_html(c.text, refs, ctx["page"], ctx["external_ok"], ctx["doc_ids"])
+    body = clause_text_block(_clause_lines(c.text, refs, ctx["page"], ctx["external_ok"], ctx["doc_ids"]))
     if body:
-        out.append(f'<div class="clause-text">{body}</div>')
+        out.append(body)
     for child in c.children:
         out.extend(_clause_html(n, child, ctx, depth + 1))
     out.append("</div>")
@@ -406,7 +419,7 @@ LAW_OUTLINE = {"part", "chapter", "subchapter", "article"}
 NOTICE_OUTLINE = {"heading", "section", "item", "ordinal", "attachment"}
 NOTICE_OUTLINE_DEPTH = 3  # 一、 / （一） / 1. (seed 004's attached plan nests 附件 → 一、 → （一）)
 OPEN_OUTLINE = 40  # entries: a shorter outline is shown expanded
-LAZY_OUTLINE = 300  # entries: a longer one lists a chapter's articles only when opened (site.js)
+LAZY_OUTLINE = 300  # entries: a longer outline starts closed
 _HEAD_CUT = re.compile(r"[。；;：:，,]")
 OUTLINE_UNIT = {"part": "编", "chapter": "章", "subchapter": "节", "article": "条"}  # else 项
 
@@ -459,7 +472,7 @@ def _outline_link(c: Clause) -> str:
             + (f' <span class="outline-title">{esc(title)}</span>' if title else "") + "</a>")
 
 
-def _outline_list(entries: list[OutlineEntry], expand: bool, lazy: bool) -> str:
+def _outline_list(entries: list[OutlineEntry], expand: bool) -> str:
     items = []
     for e in entries:
         if not e.children:
@@ -469,19 +482,16 @@ def _outline_list(entries: list[OutlineEntry], expand: bool, lazy: bool) -> str:
         first, last = e.children[0].clause.label, e.children[-1].clause.label
         span = f"{esc(first)}至{esc(last)}" if len(e.children) > 1 else esc(first)
         if leaves and e.children[0].clause.kind == "article":
-            if lazy:
-                inner = ""
-                attrs = f' data-lazy="{esc(e.clause.id)}"'
-            else:
-                inner, attrs = _outline_list(e.children, expand, lazy), ""
+            # a chapter's articles (collapsed): listed by site.js when opened, from the clause headings
+            # (issue 29: written here they were 3.0 KB of the 4.4 KB outline of a page, whole corpus)
             items.append(f"<li>{_outline_link(e.clause)}"
-                         f'<details class="outline-sub"{attrs}><summary>{span}（{len(e.children)} 条）</summary>'
-                         f"{inner}</details></li>")
+                         f'<details class="outline-sub" data-lazy="{esc(e.clause.id)}"><summary>{span}'
+                         f"（{len(e.children)} 条）</summary></details></li>")
         else:
             items.append(f"<li>{_outline_link(e.clause)}"
                          f'<details class="outline-sub"{" open" if expand else ""}>'
                          f"<summary>{len(e.children)} {OUTLINE_UNIT.get(e.children[0].clause.kind, '项')}</summary>"
-                         f"{_outline_list(e.children, expand, lazy)}</details></li>")
+                         f"{_outline_list(e.children, expand)}</details></li>")
     return f'<ol class="outline-list">{"".join(items)}</ol>'
 
 
@@ -494,7 +504,7 @@ def outline_html(n: Notice) -> str:
     articles = sum(1 for c in n.walk() if c.kind == "article")
     what = f"{articles} 条" if articles else f"{total} 项"
     top_open = " open" if len(entries) <= OPEN_OUTLINE and total <= LAZY_OUTLINE else ""
-    body = _outline_list(entries, expand=total <= OPEN_OUTLINE, lazy=total > LAZY_OUTLINE)
+    body = _outline_list(entries, expand=total <= OPEN_OUTLINE)
     return (f'<nav class="outline" id="outline" aria-label="本文件目录" data-search-exclude>'
             f'<details class="outline-box"{top_open}><summary>目录（{what}）</summary>{body}</details></nav>')
 
@@ -608,7 +618,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
         # page was quadratic (9 s of 45 on 3,490 documents)
         "external_ok": external, "doc_ids": notices, "notices": notices,
         "cited_by": cited_by,
-        "related": related, "enr": enrichment,
+        "related": related, "enr": enrichment, "used_themes": {},
     }
     # absolute with site_url; else relative to this page (the script resolves it)
     url = permanent_url(site_url, page) if site_url else page.rsplit("/", 1)[1]
@@ -631,12 +641,14 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     # raw HTML, passed through unparsed (mkdocs_hooks): Python-Markdown's and
     # MkDocs' HTML parsers spent half of MkDocs' time on the outlines and cards
     out = front + raw_block([h for h in head if h]) + ["## 正文 {#sec-text}"]
-    tree = ['<div class="clauses">']
+    tree = []
     for c in n.clauses:
         tree.extend(_clause_html(n, c, ctx, 1))
     if not n.clauses and n.body:
         tree.append(f'<div class="clause-text">{_clause_text_html(n.body, [], page, set(), set())}</div>')
-    tree.append("</div>")
+    # the themes of the clauses: slug -> (name, link), for site.js's theme links
+    themes = f" data-themes={json_attr(ctx['used_themes'])}" if ctx["used_themes"] else ""
+    tree = [f'<div class="clauses"{themes}>', *tree, "</div>"]
     out += raw_block(tree)
     for heading, part in (("## 引用文件 {#sec-cites}", _refs_out(n, ctx)), ("## 被引用 {#sec-cited-by}", _refs_in(n, ctx)),
                           ("## 相关文件 {#sec-related}", _related(n, ctx))):

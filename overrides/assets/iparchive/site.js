@@ -14,8 +14,11 @@
  *    said to be a local copy; the print footer gets the address and today's date.
  * 6. 文件列表: filter by region, year, type, status; sort by date (#doc-filter).
  * 7. The copy buttons of item 2 and the ¶ link are made here, once per clause
- *    heading (.clause-head > .clause-tools, before memo.js adds 摘录 to it):
- *    written into the page they were ~400 bytes a clause (issue 29).
+ *    heading (.clause-head > .clause-tools, before memo.js adds 摘录 to it),
+ *    the label's span.clause-label around the heading's text, and the clause's
+ *    theme links (h[data-themes]: slugs; .clauses[data-themes]: slug -> [name,
+ *    link]): written into the page they were ~430 bytes a clause (issue 29).  A chapter's articles in
+ *    the outline are listed when it is opened (item 4).
  * 8. JSON, 纯文本（TXT）, Markdown and Word downloads made here from the document's
  *    gzipped JSON record (data/notices/<id>.json.gz; .downloads[data-head]:
  *    the header lines, [data-card]: the Word file's card rows): the record's text, and byte for byte what
@@ -46,8 +49,30 @@
         button.textContent = b[2];
         proto.appendChild(button);
       });
+    var names = {}, tree = document.querySelector(".clauses[data-themes]");
+    try { names = tree ? JSON.parse(tree.dataset.themes) : {}; } catch (e) { names = {}; }
     document.querySelectorAll(".clause-head").forEach(function (head) {
       var clause = head.parentNode, label = head.querySelector(":scope > .clause-label");
+      if (head.dataset.themes && !head.querySelector(":scope > .clause-themes")) {  // the clause's theme links
+        var span = document.createElement("span");
+        span.className = "clause-themes";
+        span.setAttribute("data-search-exclude", "");
+        head.dataset.themes.split(" ").forEach(function (slug) {
+          if (!names[slug]) return;
+          var a = document.createElement("a");
+          a.className = "clause-theme";
+          a.href = names[slug][1];
+          a.textContent = names[slug][0];
+          span.appendChild(a);
+        });
+        head.appendChild(span);
+      }
+      if (!label && head.firstChild && head.firstChild.nodeType === 3) {  // the label, the heading's text: its span made here (issue 29)
+        label = document.createElement("span");
+        label.className = "clause-label";
+        head.insertBefore(label, head.firstChild);
+        label.appendChild(label.nextSibling);
+      }
       // the clause's label for the citations (site.js, memo.js): its heading's, not written twice
       if (clause && clause.dataset && clause.dataset.label === undefined && label)
         clause.dataset.label = label.textContent.replace(/^\u3000$/, "");
