@@ -123,8 +123,8 @@ def text_path(doc_id: str) -> str:
 
 def written_files(n: Notice) -> list[str]:
     """Site-relative paths of the download files written for ``n``: its JSON
-    record, its Word file and, when the browser cannot make it, its TXT."""
-    return [record_path(n.id), f"{DOWNLOAD_DIR}/{n.id}.docx"] + ([] if text_on_demand(n) else [text_path(n.id)])
+    record and, when the browser cannot make it, its TXT (the Word file is made in the browser)."""
+    return [record_path(n.id)] + ([] if text_on_demand(n) else [text_path(n.id)])
 
 
 def attachment_files(n: Notice) -> list[tuple[str, str, Attachment]]:
