@@ -504,3 +504,29 @@ def test_page_squeeze_drops_indentation_only_where_it_does_not_show(site):
         text = f.read_text(encoding="utf-8")
         out = squeeze(text)
         assert re_.sub(r"\n[ \t]+", "\n", re_.sub(r"\n\n+", "\n", text)) == re_.sub(r"\n\n+", "\n", out) or "<pre" in text, f
+
+
+def test_cited_by_lists_every_citing_clause_once_per_citing_document(site, real):
+    """被引用 on every page of source_texts/: one entry a citing document (its citation once),
+    and in it a link to every citing clause and to every clause of this one it cites
+    (issue 29: grouped, not the citing title again on each line)."""
+    notices, enrichment = real
+    byid = {n.id: n for n in notices}
+    checked = 0
+    for n in notices:
+        md = page(site[1], n)
+        box = re.search(r'<ul class="refs refs--in">(.*?)</ul>', md, re.S)
+        cites = [c for c in enrichment.cited_by.get(n.id, []) if c.source_id in byid]
+        if not cites:
+            assert box is None, n.id
+            continue
+        items = re.findall(r"<li>(.*?)</li>", box.group(1))
+        assert len(items) == len({c.source_id for c in cites}), n.id  # one entry a citing document
+        for c in cites:
+            item = next(i for i in items if i.startswith(f'<a href="../notices/{c.source_id}.html">'))
+            if byid[c.source_id].clause(c.clause_id) is not None:
+                assert f'href="../notices/{c.source_id}.html#{c.clause_id}"' in item, (n.id, c)
+            if c.target_clause and n.clause(c.target_clause) is not None:
+                assert f'href="#{c.target_clause}"' in item, (n.id, c)
+            checked += 1
+    assert checked >= 20

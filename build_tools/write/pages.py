@@ -370,23 +370,38 @@ def _refs_out(n: Notice, ctx: dict) -> str:
 
 
 def _refs_in(n: Notice, ctx: dict) -> str:
-    """被引用: which clauses of which documents cite this one."""
+    """被引用: which clauses of which documents cite this one, one entry a citing document:
+    its citation once, then each citing clause (its label, the clause of this one it
+    cites), the version it cites once when all say the same (issue 29: 民事诉讼法's 442
+    citations were 126 KB, each with the citing document's title and version note again)."""
     page, cites = ctx["page"], ctx["cited_by"].get(n.id, [])
     if not cites:
         return '<p class="refs-none">文库中暂无文件引用本文件。</p>'
-    lis = []
+    groups: dict[str, list] = {}
     for c in cites:
         if c.source_id not in ctx["doc_ids"]:
             continue
         src = ctx["notices"][c.source_id]
         cl = find_clause(src, c.clause_id)
-        href = rel(page, notice_path(c.source_id)) + (f"#{c.clause_id}" if cl else "")
         target = ""
         if c.target_clause:
             tc = find_clause(n, c.target_clause)
             target = f'（引用本文件 <a href="#{esc(c.target_clause)}">{esc(tc.label if tc else c.target_clause)}</a>）' if tc else ""
-        version = f'（引用的是{esc(c.version)}文本）' if c.version else ""  # issue 13
-        lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>{target}{version}</li>')
+        link = ""
+        if cl is not None:
+            whole, cite = src.citation(None), src.citation(cl)
+            label = cite[len(whole):] if cite.startswith(whole) and len(cite) > len(whole) else cite
+            link = f'<a href="{esc(rel(page, notice_path(c.source_id)))}#{esc(c.clause_id)}">{esc(label)}</a>'
+        groups.setdefault(c.source_id, []).append((link + target, c.version))
+    lis = []
+    for source_id, parts in groups.items():
+        versions = {v for _, v in parts}
+        once = versions.pop() if len(versions) == 1 else ""
+        note = (lambda v: f"（引用的是{esc(v)}文本）" if v else "")  # issue 13
+        texts = [t + ("" if once else note(v)) for t, v in parts]
+        texts = [t for t in dict.fromkeys(texts) if t]
+        lis.append(f'<li><a href="{esc(rel(page, notice_path(source_id)))}">{esc(ctx["notices"][source_id].citation(None))}</a>'
+                   f'{note(once)}{"：" + "；".join(texts) if texts else ""}</li>')
     return f'<ul class="refs refs--in">{"".join(lis)}</ul>'
 
 
