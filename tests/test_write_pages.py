@@ -103,6 +103,33 @@ def test_one_page_per_document_with_every_clause_anchor(site):
         assert md.count('class="clause-head"') == sum(1 for _ in n.walk()), n.id
 
 
+def test_without_javascript_every_clause_has_its_label_and_text(site):
+    """What site.js does not make (issue 29): on every page of source_texts/ each clause's
+    heading holds its id and label, and the clause's own text block (p or div.clause-text
+    after it) holds its text, every line, as the reader sees it without a script."""
+    from lxml import html as lxml_html  # only this test parses the pages
+
+    notices, docs, _ = site
+    checked = 0
+    for n in notices:
+        tree = lxml_html.fromstring(page(docs, n))
+        for c in n.walk():
+            head = tree.get_element_by_id(c.id)
+            assert head.get("class") == "clause-head" and (head.text or "") == (c.label or "\u3000"), (n.id, c.id)
+            block = head.getnext()
+            while block is not None and "clause-text" not in (block.get("class") or ""):
+                block = block.getnext() if block.tag != "div" or "clause " not in f'{block.get("class")} ' else None
+            lines = [line.strip() for line in c.text.split("\n") if line.strip()]
+            if not lines:
+                continue
+            for note in block.xpath(".//*[@data-search-exclude]"):  # a reference's version note (issue 25)
+                note.drop_tree()
+            got = [p.text_content().strip() for p in ([block] if block.tag == "p" else block.findall("p"))]
+            assert got == lines, (n.id, c.id)
+            checked += 1
+    assert checked > 900
+
+
 def test_markup_in_clause_text_and_title_is_shown_as_text(tmp_path):
     """A scraped line full of HTML/Markdown, and a title with tags, never become markup."""
     docs = tmp_path / "docs"
