@@ -577,7 +577,8 @@ def downloads_html(n: Notice, page: str, site_url: str) -> str:
             files.append(a)
     head = json_attr(header_lines(n, site_url))
     card = json_attr(card_lines(n))  # the Word file's card rows (效力, 施行日期, 版本)
-    return (f"<p class=\"downloads\" data-search-exclude data-head={head} data-card={card}>下载本文件：{' · '.join(files)}"
+    hidden = "" if files else " hidden"  # only made links: the whole line waits for site.js
+    return (f"<p class=\"downloads\"{hidden} data-search-exclude data-head={head} data-card={card}>下载本文件：{' · '.join(files)}"
             f'<span class="downloads-made" hidden>{"".join(made)}</span><span class="download-note" hidden></span></p>')
 
 

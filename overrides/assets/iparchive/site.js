@@ -605,6 +605,7 @@
       }
     }
     if (made) made.hidden = false;
+    box.hidden = false;  // hidden in the page when every link is one made here
     box.addEventListener("click", function (e) {
       var a = e.target.closest ? e.target.closest("a[data-make]") : null;
       if (!a) return;
