@@ -8,6 +8,7 @@ import datetime
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ from build_tools.siteurl import SITE_URL_ENV, SiteUrlAction, site_url_setting
 from build_tools.anchors import read_archive
 from build_tools.write import write_docs
 from build_tools.write.common import LOCAL_COPY_BUILD_NOTE, type_family
-from build_tools.write.downloads import markdown_file, read_record_file, text_file, text_on_demand
+from build_tools.write.downloads import (WORD_TEMPLATE, docx_bytes, markdown_file, read_record_file, text_file,
+                                         text_on_demand, word_template)
 from build_tools.write.pages import gbt_prefix, outline_entries
 from factories import clause, notice
 from support.loaders import real_notices
@@ -286,7 +288,8 @@ def test_downloads_of_every_seed(seed_docs):
         assert not Path(f"{base}.md.txt").exists()
         md = markdown_file(n, URL)
         assert md.startswith(f"# {n.title}\n") and all(f'<a id="{c.id}"></a>' in md for c in n.walk())
-        doc = Document(io.BytesIO(Path(f"{base}.docx").read_bytes()))
+        word = docx_bytes(n, URL, datetime.date.today().isoformat(), gbt_prefix(n))  # made in the browser (issue 29)
+        doc = Document(io.BytesIO(word))
         paras = [p.text for p in doc.paragraphs]
         # issue 27: the card first, then 引用信息; a 生成日期, no frozen 引用日期
         assert paras[0] == n.title and f"引用：{n.citation(None)}" in paras
@@ -296,25 +299,30 @@ def test_downloads_of_every_seed(seed_docs):
         assert f"GB/T 7714：{gbt_prefix(n)}[引用日期]. {URL}/notices/{n.id}.html." in paras
         assert any(p.startswith(f"生成日期：{datetime.date.today().isoformat()}") for p in paras)
         assert doc.core_properties.title == n.title
-        assert Path(f"{base}.docx").stat().st_size < 40_000 + 60 * len(n.body)  # trimmed styles: ~10 KB + text
+        assert len(word) < 40_000 + 60 * len(n.body)  # trimmed styles: ~10 KB + text
+        assert not Path(f"{base}.docx").exists()
         assert json.loads(read_record_file(f"{base}.json.gz"))["url"] == f"{URL}/notices/{n.id}.html"
         page = _page(docs, n.id)
-        for ext, name in ((".docx", "docx"),) + (() if text_on_demand(n) else ((".txt", "txt"),)):
-            assert f'href="../data/notices/{n.id}{ext}" download="{n.id}.{name}"' in page
-        for name in ("md", "json") + (("txt",) if text_on_demand(n) else ()):  # made by site.js from the record
+        if not text_on_demand(n):
+            assert f'href="../data/notices/{n.id}.txt" download="{n.id}.txt"' in page
+        for name in ("md", "json", "docx") + (("txt",) if text_on_demand(n) else ()):  # made by site.js from the record
             assert f'href="../data/notices/{n.id}.json.gz" data-make="{name}" download="{n.id}.{name}"' in page
 
 
-def test_word_files_are_rewritten_only_when_their_content_changes(seeds, tmp_path):
-    notices, enr = seeds
-    docs = tmp_path / "docs"
-    write_docs(notices, docs, site_url=URL, related=enr)
-    files = sorted((docs / "data" / "notices").glob("*.docx"))
-    before = {p: p.stat().st_mtime_ns for p in files}
-    write_docs(notices, docs, site_url=URL, related=enr)
-    assert {p: p.stat().st_mtime_ns for p in files} == before
-    write_docs(notices, docs, site_url=URL + "2", related=enr)  # the address is in the citation block
-    assert all(p.stat().st_mtime_ns != before[p] for p in files)
+def test_the_word_template_is_one_file_for_the_site(seed_docs):
+    """The Word file's package parts (issue 29: site.js zips them with the document's part): one
+    ``data/word-template.json``, the parts docx_bytes puts beside word/document.xml."""
+    _, docs, _ = seed_docs
+    tpl = json.loads((docs / WORD_TEMPLATE).read_text(encoding="utf-8"))
+    assert (docs / WORD_TEMPLATE).read_text(encoding="utf-8") == word_template()
+    n = next(iter(seed_docs[0].values()))
+    with zipfile.ZipFile(io.BytesIO(docx_bytes(n, URL, "2026-12-07", gbt_prefix(n)))) as z:
+        fixed = {k: z.read(k) for k in z.namelist() if k not in ("word/document.xml", "docProps/core.xml",
+                                                                 "word/_rels/document.xml.rels")}
+        document = z.read("word/document.xml").decode("utf-8")
+    assert {k: v.encode("utf-8") for k, v in tpl["parts"].items() if k in fixed} == fixed
+    assert set(tpl["parts"]) - set(fixed) == {"docProps/core.xml", "word/_rels/document.xml.rels"}
+    assert document.startswith(tpl["head"]) and document.endswith(tpl["sect"])
 
 
 # ------------------------------------------------------------------ listings, 如何引用

@@ -2,18 +2,28 @@
 opened with python-docx for every document of source_texts/ (the five seed
 notices and the six laws): each clause a bookmark named by its id and a
 link to its canonical URL, headings as Word headings, the card on top,
-article numbers apart from their text, a 生成日期 instead of a frozen 引用日期."""
+article numbers apart from their text, a 生成日期 instead of a frozen 引用日期.
+
+Issue 29: the file is made in the browser (site.js ``wordFile``) from the
+record; Chromium's file is held to ``docx_bytes`` (every part, text for text)
+on every page of the seed site and, through the same function, on a corpus
+sample, and python-docx and LibreOffice open it."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import re
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from build_tools.write.downloads import DOCX_HEADINGS, word_bookmark, write_document_downloads
+from build_tools.write.downloads import DOCX_HEADINGS, docx_bytes, word_bookmark
 from build_tools.write.pages import gbt_prefix
 from support.loaders import real_notices
 from conftest import ROOT
@@ -24,13 +34,9 @@ SITE = "https://ipa.example.org/archive"
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     notices, _ = real_notices()
-    out = {}
-    for site_url in (SITE, ""):
-        docs = tmp_path_factory.mktemp("docs")
-        for n in notices:
-            write_document_downloads(n, docs, site_url, "{}", gbt_prefix(n))
-        out[site_url] = {n.id: (n, Document(str(docs / "data" / "notices" / f"{n.id}.docx"))) for n in notices}
-    return out
+    today = dt.date.today().isoformat()
+    return {site_url: {n.id: (n, Document(io.BytesIO(docx_bytes(n, site_url, today, gbt_prefix(n))))) for n in notices}
+            for site_url in (SITE, "")}
 
 
 def _bookmarked(doc):
@@ -129,8 +135,8 @@ def test_python_whitespace_of_strip_is_the_one_site_js_strips():
     assert set(PY_SPACE) == {chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()}
     js = (ROOT / "overrides/assets/iparchive/site.js").read_text(encoding="utf-8")
     assert r'var SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";' in js
-    heads = re.search(r"var HEADINGS = \[([^\]]*)\]", js).group(1)
-    assert set(re.findall(r'"(\w+)"', heads)) == set(DOCX_HEADINGS)
+    heads = re.search(r"var HEADINGS = (\{[^}]*\})", js).group(1)
+    assert json.loads(heads) == DOCX_HEADINGS
 
 
 def test_text_is_a_file_only_where_the_clauses_do_not_give_it_back():
@@ -164,7 +170,8 @@ def _download(pg, link) -> bytes:
 
 @pytest.mark.browser
 def test_every_download_of_every_page_in_chromium(built_site, page):
-    """Each document's page over http: every clause's ¶ link (made by site.js); TXT and Markdown made by site.js are
+    """Each document's page over http: every clause's ¶ link, label span and theme links (made by site.js);
+    TXT and Markdown made by site.js are
     byte for byte text_file / markdown_file (what was written as files before
     issue 29); the JSON and Word files and a TXT kept as a file are the
     site's bytes.  From file:// the made links say to use iparchive serve."""
@@ -173,6 +180,8 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
 
     site = built_site["site"]
     httpd, base = background_server(site)
+    words: dict[str, bytes] = {}
+    themed = 0
     try:
         checked = set()
         for n in built_site["notices"]:
@@ -183,24 +192,44 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
                                 " || {}).getAttribute ? h.querySelector(':scope > .clause-label + a.headerlink')"
                                 ".getAttribute('href') : null])")
             assert links_of == [[c.id, "#" + c.id] for c in n.walk()], n.id
+            # the label's span and the theme links, made by site.js from the heading (issue 29)
+            heads = page.eval_on_selector_all(
+                ".clause-head", "hs => hs.map(h => [h.querySelector(':scope > .clause-label').textContent,"
+                                " Array.from(h.querySelectorAll(':scope > .clause-themes > a.clause-theme'))"
+                                ".map(a => [a.getAttribute('href'), a.textContent])])")
+            assert [label for label, _ in heads] == [c.label or "\u3000" for c in n.walk()], n.id
+            for c, (_, themes) in zip(n.walk(), heads):
+                assert len(themes) == len(set(c.themes)), (n.id, c.id)
+                for href, name in themes:
+                    assert name and (site / "notices" / href).resolve().is_file(), (n.id, href)
+                    themed += 1
             box = page.locator("p.downloads")
             assert box.locator(".downloads-made").is_visible()
             want = {f"{n.id}.txt": text_file(n, "").encode("utf-8"), f"{n.id}.md": markdown_file(n, "").encode("utf-8"),
-                    f"{n.id}.json": read_record_file(site / f"data/notices/{n.id}.json.gz") + b"\n",
-                    f"{n.id}.docx": (site / f"data/notices/{n.id}.docx").read_bytes()}
+                    f"{n.id}.json": read_record_file(site / f"data/notices/{n.id}.json.gz") + b"\n"}
             links = box.locator("a.download")
             assert links.count() == 4, n.id
             for k in range(4):
                 link = links.nth(k)
                 name = link.get_attribute("download")
                 assert (link.get_attribute("data-make") == "txt") == (name.endswith(".txt") and text_on_demand(n))
-                assert _download(page, link) == want[name], (n.id, name)
+                got = _download(page, link)
+                if name.endswith(".docx"):  # made by site.js: each part as docx_bytes writes it (issue 29)
+                    assert link.get_attribute("data-make") == "docx"
+                    today = page.evaluate("() => window.IPArchiveClipboard.today()")
+                    assert _members(got) == _members(docx_bytes(n, "", today, gbt_prefix(n))), n.id
+                    words[n.id] = got
+                else:
+                    assert got == want[name], (n.id, name)
                 checked.add((n.id, name))
         assert len(checked) == 4 * len(built_site["notices"])
+        assert themed > 100
+        assert not list(site.glob("data/notices/*.docx"))  # no Word file is written
         assert not page.errors
     finally:
         httpd.shutdown()
         httpd.server_close()
+    _opened_by_python_docx_and_libreoffice(words, {n.id: n for n in built_site["notices"]}, site.parent / "word")
     n = built_site["notices"][0]
     page.goto((site / f"notices/{n.id}.html").resolve().as_uri())
     json_link = page.locator("p.downloads a.download", has_text="数据记录")
@@ -222,3 +251,63 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    """A zip's members by name (the bytes of each part; the compression may differ)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _opened_by_python_docx_and_libreoffice(words: dict[str, bytes], notices: dict, where: Path) -> None:
+    """Each browser-made file opens in python-docx (title, bookmarks); LibreOffice (one process for all)
+    reads each to text holding its title and its last clause's first line."""
+    where.mkdir(parents=True, exist_ok=True)
+    for doc_id, data in words.items():
+        n = notices[doc_id]
+        doc = Document(io.BytesIO(data))
+        assert doc.paragraphs[0].text == n.title and doc.core_properties.title == n.title
+        assert [b.get(qn("w:name")) for b in doc.element.body.iter(qn("w:bookmarkStart"))] == [word_bookmark(c.id) for c in n.walk()]
+        (where / f"{doc_id}.docx").write_bytes(data)
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) not installed: scripts/install-system-deps.sh installs it")
+    res = subprocess.run([soffice, f"-env:UserInstallation={(where / 'profile').as_uri()}", "--headless", "--norestore",
+                          "--convert-to", "txt:Text (encoded):UTF8", "--outdir", str(where / "txt"),
+                          *sorted(str(f) for f in where.glob("*.docx"))], capture_output=True, text=True, timeout=600)
+    for doc_id in words:
+        out = where / "txt" / f"{doc_id}.txt"
+        assert out.is_file(), (doc_id, res.stderr)
+        text = out.read_text(encoding="utf-8-sig")
+        last = [c for c in notices[doc_id].walk() if c.text.strip()][-1].text.strip().split("\n")[0]
+        assert notices[doc_id].title in text and last.replace("\u3000", "")[-12:] in text.replace("\u3000", ""), doc_id
+
+
+@pytest.mark.browser
+def test_the_browser_word_file_is_pythons_on_a_corpus_sample(built_site, page):
+    """site.js's Word parts (``IPArchiveWord.parts``, what a click zips) from each document's real
+    record, header and card lines, with and without a site address, on the seeds, the 43 gov.cn pages,
+    民法典合同编 and 40 lawrefbook laws: every part is docx_bytes' text, character for character."""
+    from build_tools.write.common import LOCAL_COPY_NOTE, ThemeIndex
+    from build_tools.write.downloads import card_lines, header_lines, word_template
+    from build_tools.write.exports import document
+    from support.loaders import mixed_notices
+
+    page.goto((built_site["site"] / "index.html").resolve().as_uri())
+    page.evaluate("tpl => { window.__tpl = JSON.parse(tpl); }", word_template())
+    themes, checked = ThemeIndex([]), 0
+    for n in mixed_notices(29, 40):
+        for site_url in (SITE, ""):
+            record = document(n, site_url, [], themes)
+            got = page.evaluate(
+                "([rec, head, card, local, gbt]) => window.IPArchiveWord.parts(rec, head, card, window.__tpl,"
+                " {dataset: local ? {localCopy: local, gbt: gbt} : {gbt: gbt}}, '2026-12-07')",
+                [record, header_lines(n, site_url), card_lines(n), "" if site_url else LOCAL_COPY_NOTE, gbt_prefix(n)])
+            want = _members(docx_bytes(n, site_url, "2026-12-07", gbt_prefix(n)))
+            assert [name for name, _ in got] == list(want), n.id
+            for name, text in got:
+                assert text.encode("utf-8") == want[name], (n.id, site_url, name)
+            checked += 1
+    assert checked > 2 * 90
+    assert not page.errors

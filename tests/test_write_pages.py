@@ -103,6 +103,33 @@ def test_one_page_per_document_with_every_clause_anchor(site):
         assert md.count('class="clause-head"') == sum(1 for _ in n.walk()), n.id
 
 
+def test_without_javascript_every_clause_has_its_label_and_text(site):
+    """What site.js does not make (issue 29): on every page of source_texts/ each clause's
+    heading holds its id and label, and the clause's own text block (p or div.clause-text
+    after it) holds its text, every line, as the reader sees it without a script."""
+    from lxml import html as lxml_html  # only this test parses the pages
+
+    notices, docs, _ = site
+    checked = 0
+    for n in notices:
+        tree = lxml_html.fromstring(page(docs, n))
+        for c in n.walk():
+            head = tree.get_element_by_id(c.id)
+            assert head.get("class") == "clause-head" and (head.text or "") == (c.label or "\u3000"), (n.id, c.id)
+            block = head.getnext()
+            while block is not None and "clause-text" not in (block.get("class") or ""):
+                block = block.getnext() if block.tag != "div" or "clause " not in f'{block.get("class")} ' else None
+            lines = [line.strip() for line in c.text.split("\n") if line.strip()]
+            if not lines:
+                continue
+            for note in block.xpath(".//*[@data-search-exclude]"):  # a reference's version note (issue 25)
+                note.drop_tree()
+            got = [p.text_content().strip() for p in ([block] if block.tag == "p" else block.findall("p"))]
+            assert got == lines, (n.id, c.id)
+            checked += 1
+    assert checked > 900
+
+
 def test_markup_in_clause_text_and_title_is_shown_as_text(tmp_path):
     """A scraped line full of HTML/Markdown, and a title with tags, never become markup."""
     docs = tmp_path / "docs"
@@ -152,7 +179,7 @@ def test_citation_data_and_permanent_url(site):
     assert f'data-cite-prefix="{km.citation(None)}"' in md
     assert "[EB/OL]. (2022-09-29)" in md
     s23 = km.clause("s2-3")
-    assert f'id="s2-3"><span class="clause-label">{s23.label}</span>' in md and s23.label == "二（三）"
+    assert re.search(f'id="s2-3"(?: data-themes="[^"]*")?>{s23.label}<', md) and s23.label == "二（三）"  # its span: site.js
     assert f'data-cite="{km.citation(s23)}"' in md
     assert km.citation(s23) == "《昆明市国家知识产权强市建设示范城市工作方案（2022—2025年）》（2022年9月29日）二（三）"  # issue 25: the text named
 
@@ -504,3 +531,29 @@ def test_page_squeeze_drops_indentation_only_where_it_does_not_show(site):
         text = f.read_text(encoding="utf-8")
         out = squeeze(text)
         assert re_.sub(r"\n[ \t]+", "\n", re_.sub(r"\n\n+", "\n", text)) == re_.sub(r"\n\n+", "\n", out) or "<pre" in text, f
+
+
+def test_cited_by_lists_every_citing_clause_once_per_citing_document(site, real):
+    """被引用 on every page of source_texts/: one entry a citing document (its citation once),
+    and in it a link to every citing clause and to every clause of this one it cites
+    (issue 29: grouped, not the citing title again on each line)."""
+    notices, enrichment = real
+    byid = {n.id: n for n in notices}
+    checked = 0
+    for n in notices:
+        md = page(site[1], n)
+        box = re.search(r'<ul class="refs refs--in">(.*?)</ul>', md, re.S)
+        cites = [c for c in enrichment.cited_by.get(n.id, []) if c.source_id in byid]
+        if not cites:
+            assert box is None, n.id
+            continue
+        items = re.findall(r"<li>(.*?)</li>", box.group(1))
+        assert len(items) == len({c.source_id for c in cites}), n.id  # one entry a citing document
+        for c in cites:
+            item = next(i for i in items if i.startswith(f'<a href="../notices/{c.source_id}.html">'))
+            if byid[c.source_id].clause(c.clause_id) is not None:
+                assert f'href="../notices/{c.source_id}.html#{c.clause_id}"' in item, (n.id, c)
+            if c.target_clause and n.clause(c.target_clause) is not None:
+                assert f'href="#{c.target_clause}"' in item, (n.id, c)
+            checked += 1
+    assert checked >= 20

@@ -31,17 +31,22 @@ byte (run-in items split off one body line: 「…问题：一是…；二是…
 written as a file (:func:`text_on_demand`).  The Markdown is always made in
 the browser: it is built from the clauses alone.
 
-The Word file is rebuilt only when its content changes: the digest of its
-inputs is kept in the zip comment (python-docx stamps times into the
-package, so equal bytes cannot be compared).
+The Word file is made in the browser too (issue 29: 15.6 KB a document on
+the whole corpus, the largest download left): site.js ``wordFile`` writes
+the same ``word/document.xml`` and hyperlink relationships as
+:func:`docx_bytes` (the reference, kept for tests and the CLI) from the record, the
+page's header lines (``data-head``) and card lines (``data-card``: :func:`card_lines`),
+and the package parts of :func:`word_template` (``data/word-template.json``,
+one file for the site: python-docx's template trimmed as below), zipped with
+the browser's ``CompressionStream("deflate-raw")`` (stored where it has none).
+Its 生成日期 is the day it is downloaded.
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import gzip
-import hashlib
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass
@@ -58,7 +63,7 @@ from ..models import Attachment, Notice
 from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, write_if_changed
 
 DOWNLOAD_DIR = "data/notices"
-DOCX_VERSION = "5"  # bump when the Word layout changes
+WORD_TEMPLATE = "data/word-template.json"  # the Word file's package parts, for site.js (word_template)
 # clause kinds printed as headings in the Word file (一、 sections, 第一章, 标题)
 DOCX_HEADINGS = kinds_where("heading_level")  # kind -> Word heading level (clauseids.KINDS)
 
@@ -72,7 +77,7 @@ def word_bookmark(clause_id: str) -> str:
 
 
 # kinds of the downloads made in the browser, and the name each is saved as
-ON_DEMAND = {"txt": ".txt", "md": ".md", "json": ".json"}  # site.js madeDownloads: the kinds it makes from the record
+ON_DEMAND = {"txt": ".txt", "md": ".md", "json": ".json", "docx": ".docx"}  # site.js madeDownloads: the kinds it makes from the record
 # str.strip()'s whitespace (site.js strips the same characters: JS trim() differs on U+001C-U+001F, U+FEFF)
 PY_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
            "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -119,8 +124,8 @@ def text_path(doc_id: str) -> str:
 
 def written_files(n: Notice) -> list[str]:
     """Site-relative paths of the download files written for ``n``: its JSON
-    record, its Word file and, when the browser cannot make it, its TXT."""
-    return [record_path(n.id), f"{DOWNLOAD_DIR}/{n.id}.docx"] + ([] if text_on_demand(n) else [text_path(n.id)])
+    record and, when the browser cannot make it, its TXT (the Word file is made in the browser)."""
+    return [record_path(n.id)] + ([] if text_on_demand(n) else [text_path(n.id)])
 
 
 def attachment_files(n: Notice) -> list[tuple[str, str, Attachment]]:
@@ -248,6 +253,15 @@ def docx_package() -> tuple[dict[str, bytes], str, str]:
     head, rest = doc.split("<w:body>", 1)
     sect = rest[rest.index("<w:sectPr"):]
     return parts, head + "<w:body>", sect
+
+
+def word_template() -> str:
+    """``data/word-template.json``: the parts site.js puts in every Word file it
+    makes (:func:`docx_package`'s, as text: each is XML), the text of
+    ``word/document.xml`` before the body and the final ``w:sectPr``."""
+    parts, head, sect = docx_package()
+    return json.dumps({"parts": {k: v.decode("utf-8") for k, v in parts.items()}, "head": head, "sect": sect},
+                      ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _xml(text: str) -> str:
@@ -401,27 +415,6 @@ def docx_bytes(n: Notice, site_url: str, generated: str, gbt: str) -> bytes:
     return out.getvalue()
 
 
-def _docx_digest(n: Notice, site_url: str, record: str) -> str:
-    return hashlib.sha1(f"{DOCX_VERSION}|{site_url}|{record}".encode()).hexdigest()
-
-
-def write_docx(path: Path, n: Notice, site_url: str, record: str, gbt: str) -> bool:
-    """Write ``path`` unless it already holds this content (zip comment digest)."""
-    digest = _docx_digest(n, site_url, record + gbt).encode()
-    try:
-        with zipfile.ZipFile(path) as z:
-            if z.comment == digest:
-                return False
-    except (OSError, zipfile.BadZipFile):
-        pass
-    data = docx_bytes(n, site_url, dt.date.today().isoformat(), gbt)
-    buf = io.BytesIO(data)
-    with zipfile.ZipFile(buf, "a") as z:
-        z.comment = digest
-    replace_bytes(path, buf.getvalue())  # a new file: the site may hold a hard link to the old one
-    return True
-
-
 # ---------------------------------------------------------------- the registry of per-document outputs
 
 ATT_KIND = {".pdf": "PDF", ".doc": "Word", ".docx": "Word", ".wps": "WPS", ".xls": "Excel", ".xlsx": "Excel",
@@ -506,16 +499,10 @@ class RecordOutput(Output):
 
 
 class WordOutput(Output):
-    """The Word file (made only when its content changed: ``write_docx``)."""
-
-    def files(self, n):
-        return [f"{DOWNLOAD_DIR}/{n.id}.docx"]
+    """The Word file: made in the browser from the record (site.js ``wordFile``; ``docx_bytes`` is its reference)."""
 
     def links(self, n):
-        return [Link(f"{DOWNLOAD_DIR}/{n.id}.docx", f"{n.id}.docx", "Word 文档（含引用信息）")]
-
-    def write(self, n, made):
-        write_docx(made.docs_dir / self.files(n)[0], n, made.site_url, made.record, made.gbt)
+        return [Link(record_path(n.id), f"{n.id}.docx", "Word 文档（含引用信息）", make="docx")]
 
 
 class OriginalOutput(Output):

@@ -31,7 +31,7 @@ import xxhash
 from ..fsutil import file_digest, write_cache_bytes
 from ..model.fields import export_schema, metadata_record
 from ..models import Clause, Notice
-from .downloads import RECORD_GZIP_LEVEL, read_record_file
+from .downloads import RECORD_GZIP_LEVEL, WORD_TEMPLATE, read_record_file, word_template
 from .common import ThemeIndex, notice_path, permanent_url, type_family, write_if_changed
 from .xrefs import Citing
 
@@ -227,7 +227,7 @@ def _record_member(f: Path) -> bytes:
 def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
                   cited_by: dict[str, list[Citing]], themes: ThemeIndex,
                   record_files: Optional[dict[str, Path]] = None, key_file: Optional[Path] = None) -> list[Path]:
-    """archive.json and its schema; ``record_files``: doc id -> the file
+    """archive.json, its schema and the Word files' package parts; ``record_files``: doc id -> the file
     holding its one-line JSON (``json.dumps(document(...))``, the .json
     download) when the caller has written them already (``stream_archive``,
     with ``key_file``)."""
@@ -242,4 +242,6 @@ def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
         stream_archive(a, head, [record_files[n.id] for n in sorted(notices, key=lambda n: n.id)], key_file)
     s = out / "archive.schema.json"
     write_if_changed(s, json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n")
-    return [a, s]
+    w = docs_dir / WORD_TEMPLATE  # the Word file's package parts, for site.js (downloads.word_template)
+    write_if_changed(w, word_template())
+    return [a, s, w]

@@ -8,9 +8,9 @@ Markdown never processes the inside of those blocks, so ``<script>``,
 Each clause becomes::
 
     <div class="clause clause--item">
-    <h4 class="clause-head" id="s2-3"><span class="clause-label">二（三）</span>…</h4>
-    (site.js adds the ¶ link and the copy buttons to the heading)
-    <div class="clause-text"><p>…</p></div>
+    <h4 class="clause-head" id="s2-3">二（三）…</h4>
+    (site.js wraps the label in span.clause-label and adds the ¶ link and the copy buttons)
+    <p class="clause-text">…</p>   (several lines: <div class="clause-text"><p>…</p><p>…</p></div>)
     …children…
     </div>
 
@@ -30,7 +30,8 @@ Above the text (issue 14):
   ``common.json_for_script`` so a title holding ``</script>`` stays data;
 * the downloads (``downloads.download_links``: the registered outputs) and the outline
   (``outline_html``: 编/章/节/条 of lawrefbook laws, 一、/（一）/1. of
-  notices; collapsed, and lazy above LAZY_OUTLINE entries: 民法典合同编);
+  notices; collapsed above LAZY_OUTLINE entries (民法典合同编); a chapter's articles
+  are listed by site.js when it is opened);
 * stripped lines, except source markup comments (lawrefbook's
   ``<!-- INFO END -->`` is not 网页杂项), and the print footer (permanent
   address and retrieval date, filled by site.js when there is no site_url).
@@ -48,7 +49,7 @@ from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
 from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, notice_path, permanent_url,
                      link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
-from .downloads import ATT_KIND, attachment_files, download_links, header_lines
+from .downloads import ATT_KIND, attachment_files, card_lines, download_links, header_lines
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
 from .xrefs import Citing, External
@@ -79,7 +80,21 @@ def gbt_prefix(n: Notice, clause: Optional[Clause] = None) -> str:
 
 def _clause_text_html(text: str, refs: list[Reference], page: str,
                       external_ok: set[str], doc_ids: set[str]) -> str:
-    """Escape clause text; turn printed references into links."""
+    """Escape clause text; turn printed references into links: one ``<p>`` a line."""
+    return "".join(f"<p>{line}</p>" for line in _clause_lines(text, refs, page, external_ok, doc_ids))
+
+
+def clause_text_block(lines: list[str]) -> str:
+    """A clause's text: ``<p class="clause-text">`` for one line (most clauses), else
+    ``<div class="clause-text">`` of ``<p>`` (issue 29: 24 bytes a clause less)."""
+    if len(lines) == 1:
+        return f'<p class="clause-text">{lines[0]}</p>'
+    return '<div class="clause-text">' + "".join(f"<p>{line}</p>" for line in lines) + "</div>" if lines else ""
+
+
+def _clause_lines(text: str, refs: list[Reference], page: str,
+                  external_ok: set[str], doc_ids: set[str]) -> list[str]:
+    """Each non-blank line of a clause's text as HTML, its printed references linked."""
     links: dict[str, str] = {}
     extra: dict[str, str] = {}  # issue 25: a note after the link (version not held, renumbered article)
     for r in refs:
@@ -104,7 +119,7 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
         if not line.strip():
             continue
         if pattern is None:
-            paras.append(f"<p>{esc(line)}</p>")
+            paras.append(esc(line))
             continue
         out, pos = [], 0
         for m in pattern.finditer(line):
@@ -112,8 +127,8 @@ def _clause_text_html(text: str, refs: list[Reference], page: str,
             out.append(f'<a class="ref" href="{esc(links[m.group(0)])}">{esc(m.group(0))}</a>{extra[m.group(0)]}')
             pos = m.end()
         out.append(esc(line[pos:]))
-        paras.append("<p>" + "".join(out) + "</p>")
-    return "".join(paras)
+        paras.append("".join(out))
+    return paras
 
 
 def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
@@ -127,26 +142,24 @@ def _clause_html(n: Notice, c: Clause, ctx: dict, depth: int) -> list[str]:
     out = [f"<div {attrs}>"]
     for old in ctx["redirect_to"].get(c.id, []):
         out.append(f'<span class="clause-redirect" id="{esc(old)}"></span>')
-    ti = ctx["themes"]
-    themes = "".join(
-        f'<a class="clause-theme" href="{esc(rel(ctx["page"], ti.path(t)))}">{esc(ti.name(t))}</a>'
-        for t in c.themes)
-    out.append(
-        f'<h{h} class="clause-head" id="{esc(c.id)}">'
-        f'<span class="clause-label">{esc(c.label) or "　"}</span>'
-        # the ¶ link (Material's "headerlink") and 复制引用 / GB/T 7714 are made by site.js
-        # (clauseTools) from the heading's id: ~400 bytes a clause less (issue 29)
-        + (f'<span class="clause-themes" data-search-exclude>{themes}</span>' if themes else "")
-        + f"</h{h}>")
+    ti, used = ctx["themes"], ctx["used_themes"]
+    for t in c.themes:
+        used.setdefault(ti.slug(t), [ti.name(t), rel(ctx["page"], ti.path(t))])
+    themes = " ".join(dict.fromkeys(ti.slug(t) for t in c.themes))
+    # the label's span.clause-label, the ¶ link (Material's "headerlink"), 复制引用 / GB/T 7714 and
+    # the theme links (data-themes: slugs, named on .clauses) are made by site.js (clauseTools)
+    # from the heading: ~430 bytes a clause, and ~100 a theme link, less (issue 29)
+    out.append(f'<h{h} class="clause-head" id="{esc(c.id)}"' + (f' data-themes="{esc(themes)}"' if themes else "")
+               + f'>{esc(c.label) or "　"}</h{h}>')
     if c.id in n.clause_changes:  # issue 13: 「本条文字于 YYYY-MM-DD 更正」, earlier text on demand
         out.append(works.change_note(n, c))
     hist = works.article_history(n, c, ctx["enr"], ctx["page"])  # issue 25: 本条经2020年修正，原第六十五条
     if hist:
         out.append(hist)
     refs = ctx["refs_by_clause"].get(c.id, [])
-    body = _clause_text_html(c.text, refs, ctx["page"], ctx["external_ok"], ctx["doc_ids"])
+    body = clause_text_block(_clause_lines(c.text, refs, ctx["page"], ctx["external_ok"], ctx["doc_ids"]))
     if body:
-        out.append(f'<div class="clause-text">{body}</div>')
+        out.append(body)
     for child in c.children:
         out.extend(_clause_html(n, child, ctx, depth + 1))
     out.append("</div>")
@@ -364,23 +377,38 @@ def _refs_out(n: Notice, ctx: dict) -> str:
 
 
 def _refs_in(n: Notice, ctx: dict) -> str:
-    """被引用: which clauses of which documents cite this one."""
+    """被引用: which clauses of which documents cite this one, one entry a citing document:
+    its citation once, then each citing clause (its label, the clause of this one it
+    cites), the version it cites once when all say the same (issue 29: 民事诉讼法's 442
+    citations were 126 KB, each with the citing document's title and version note again)."""
     page, cites = ctx["page"], ctx["cited_by"].get(n.id, [])
     if not cites:
         return '<p class="refs-none">文库中暂无文件引用本文件。</p>'
-    lis = []
+    groups: dict[str, list] = {}
     for c in cites:
         if c.source_id not in ctx["doc_ids"]:
             continue
         src = ctx["notices"][c.source_id]
         cl = find_clause(src, c.clause_id)
-        href = rel(page, notice_path(c.source_id)) + (f"#{c.clause_id}" if cl else "")
         target = ""
         if c.target_clause:
             tc = find_clause(n, c.target_clause)
             target = f'（引用本文件 <a href="#{esc(c.target_clause)}">{esc(tc.label if tc else c.target_clause)}</a>）' if tc else ""
-        version = f'（引用的是{esc(c.version)}文本）' if c.version else ""  # issue 13
-        lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>{target}{version}</li>')
+        link = ""
+        if cl is not None:
+            whole, cite = src.citation(None), src.citation(cl)
+            label = cite[len(whole):] if cite.startswith(whole) and len(cite) > len(whole) else cite
+            link = f'<a href="{esc(rel(page, notice_path(c.source_id)))}#{esc(c.clause_id)}">{esc(label)}</a>'
+        groups.setdefault(c.source_id, []).append((link + target, c.version))
+    lis = []
+    for source_id, parts in groups.items():
+        versions = {v for _, v in parts}
+        once = versions.pop() if len(versions) == 1 else ""
+        note = (lambda v: f"（引用的是{esc(v)}文本）" if v else "")  # issue 13
+        texts = [t + ("" if once else note(v)) for t, v in parts]
+        texts = [t for t in dict.fromkeys(texts) if t]
+        lis.append(f'<li><a href="{esc(rel(page, notice_path(source_id)))}">{esc(ctx["notices"][source_id].citation(None))}</a>'
+                   f'{note(once)}{"：" + "；".join(texts) if texts else ""}</li>')
     return f'<ul class="refs refs--in">{"".join(lis)}</ul>'
 
 
@@ -412,7 +440,7 @@ def _stripped(n: Notice) -> str:
 # which kinds are outline entries, their count words and whole-line headings: clauseids.KINDS
 NOTICE_OUTLINE_DEPTH = 3  # 一、 / （一） / 1. (seed 004's attached plan nests 附件 → 一、 → （一）)
 OPEN_OUTLINE = 40  # entries: a shorter outline is shown expanded
-LAZY_OUTLINE = 300  # entries: a longer one lists a chapter's articles only when opened (site.js)
+LAZY_OUTLINE = 300  # entries: a longer outline starts closed
 _HEAD_CUT = re.compile(r"[。；;：:，,]")
 
 
@@ -465,7 +493,7 @@ def _outline_link(c: Clause) -> str:
             + (f' <span class="outline-title">{esc(title)}</span>' if title else "") + "</a>")
 
 
-def _outline_list(entries: list[OutlineEntry], expand: bool, lazy: bool) -> str:
+def _outline_list(entries: list[OutlineEntry], expand: bool) -> str:
     items = []
     for e in entries:
         if not e.children:
@@ -475,19 +503,16 @@ def _outline_list(entries: list[OutlineEntry], expand: bool, lazy: bool) -> str:
         first, last = e.children[0].clause.label, e.children[-1].clause.label
         span = f"{esc(first)}至{esc(last)}" if len(e.children) > 1 else esc(first)
         if leaves and e.children[0].clause.kind == "article":
-            if lazy:
-                inner = ""
-                attrs = f' data-lazy="{esc(e.clause.id)}"'
-            else:
-                inner, attrs = _outline_list(e.children, expand, lazy), ""
+            # a chapter's articles (collapsed): listed by site.js when opened, from the clause headings
+            # (issue 29: written here they were 3.0 KB of the 4.4 KB outline of a page, whole corpus)
             items.append(f"<li>{_outline_link(e.clause)}"
-                         f'<details class="outline-sub"{attrs}><summary>{span}（{len(e.children)} 条）</summary>'
-                         f"{inner}</details></li>")
+                         f'<details class="outline-sub" data-lazy="{esc(e.clause.id)}"><summary>{span}'
+                         f"（{len(e.children)} 条）</summary></details></li>")
         else:
             items.append(f"<li>{_outline_link(e.clause)}"
                          f'<details class="outline-sub"{" open" if expand else ""}>'
                          f"<summary>{len(e.children)} {kind_of(e.children[0].clause.kind).unit or '项'}</summary>"
-                         f"{_outline_list(e.children, expand, lazy)}</details></li>")
+                         f"{_outline_list(e.children, expand)}</details></li>")
     return f'<ol class="outline-list">{"".join(items)}</ol>'
 
 
@@ -500,7 +525,7 @@ def outline_html(n: Notice) -> str:
     articles = sum(1 for c in n.walk() if c.kind == "article")
     what = f"{articles} 条" if articles else f"{total} 项"
     top_open = " open" if len(entries) <= OPEN_OUTLINE and total <= LAZY_OUTLINE else ""
-    body = _outline_list(entries, expand=total <= OPEN_OUTLINE, lazy=total > LAZY_OUTLINE)
+    body = _outline_list(entries, expand=total <= OPEN_OUTLINE)
     return (f'<nav class="outline" id="outline" aria-label="本文件目录" data-search-exclude>'
             f'<details class="outline-box"{top_open}><summary>目录（{what}）</summary>{body}</details></nav>')
 
@@ -556,9 +581,18 @@ def downloads_html(n: Notice, page: str, site_url: str) -> str:
             made.append(" · " + a)
         else:
             files.append(a)
-    head = json.dumps(header_lines(n, site_url), ensure_ascii=False)
-    return (f'<p class="downloads" data-search-exclude data-head="{esc(head)}">下载本文件：{" · ".join(files)}'
+    head = json_attr(header_lines(n, site_url))
+    card = json_attr(card_lines(n))  # the Word file's card rows (效力, 施行日期, 版本)
+    hidden = "" if files else " hidden"  # only made links: the whole line waits for site.js
+    return (f"<p class=\"downloads\"{hidden} data-search-exclude data-head={head} data-card={card}>下载本文件：{' · '.join(files)}"
             f'<span class="downloads-made" hidden>{"".join(made)}</span><span class="download-note" hidden></span></p>')
+
+
+def json_attr(value) -> str:
+    """``value`` as JSON in a single-quoted attribute, quotes included: only ``&``, ``'``, ``<``, ``>``
+    escaped (in double quotes every ``"`` of the JSON was ``&quot;``)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return "'" + text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;") + "'"
 
 
 def attachments_html(n: Notice, page: str) -> str:
@@ -606,7 +640,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
         # page was quadratic (9 s of 45 on 3,490 documents)
         "external_ok": external, "doc_ids": notices, "notices": notices,
         "cited_by": cited_by,
-        "related": related, "enr": enrichment,
+        "related": related, "enr": enrichment, "used_themes": {},
     }
     # absolute with site_url; else relative to this page (the script resolves it)
     url = permanent_url(site_url, page) if site_url else page.rsplit("/", 1)[1]
@@ -616,7 +650,7 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     if not site_url:
         notice_attrs += f' data-local-copy="{esc(LOCAL_COPY_NOTE)}"'
     if redirects:
-        notice_attrs += f" data-redirects='{esc(json.dumps(redirects, ensure_ascii=False))}'"
+        notice_attrs += f" data-redirects={json_attr(redirects)}"
     card, shown = _card(n, ctx)
     ld = json_for_script(legislation_jsonld(n, permanent_url(site_url, page) if site_url else None))
     head = [f'<div {notice_attrs}>', f'<h1 id="iparchive-title">{esc(n.title)}</h1>', facets_html(n),
@@ -629,12 +663,14 @@ def render_notice(n: Notice, *, site_url: str, notices: dict[str, Notice],
     # raw HTML, passed through unparsed (mkdocs_hooks): Python-Markdown's and
     # MkDocs' HTML parsers spent half of MkDocs' time on the outlines and cards
     out = front + raw_block([h for h in head if h]) + ["## 正文 {#sec-text}"]
-    tree = ['<div class="clauses">']
+    tree = []
     for c in n.clauses:
         tree.extend(_clause_html(n, c, ctx, 1))
     if not n.clauses and n.body:
         tree.append(f'<div class="clause-text">{_clause_text_html(n.body, [], page, set(), set())}</div>')
-    tree.append("</div>")
+    # the themes of the clauses: slug -> (name, link), for site.js's theme links
+    themes = f" data-themes={json_attr(ctx['used_themes'])}" if ctx["used_themes"] else ""
+    tree = [f'<div class="clauses"{themes}>', *tree, "</div>"]
     out += raw_block(tree)
     for heading, part in (("## 引用文件 {#sec-cites}", _refs_out(n, ctx)), ("## 被引用 {#sec-cited-by}", _refs_in(n, ctx)),
                           ("## 相关文件 {#sec-related}", _related(n, ctx))):

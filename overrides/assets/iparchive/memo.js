@@ -6,7 +6,7 @@
  * - The 「摘录（N）」 button (bottom right, shown while the list is not empty) opens the list:
  *   复制全部 puts every citation with its text on the clipboard as text/plain and as text/html
  *   (each citation a link: window.IPArchiveClipboard from site.js); 下载 Word writes one .docx
- *   made here, in the browser (a minimal WordprocessingML package in a stored zip: no library,
+ *   made here, in the browser (a minimal WordprocessingML package in a stored zip, site.js's zip: no library,
  *   no network, works from file:// and any static host), each citation a hyperlink to its clause
  *   and a bookmark, 生成日期 and the document's created date set to now; 清空 empties the list.
  */
@@ -256,51 +256,11 @@
             ["word/_rels/document.xml.rels", docRels], ["word/styles.xml", styles()], ["docProps/core.xml", core]];
   }
 
-  var CRC = (function () {
-    var t = new Uint32Array(256);
-    for (var n = 0; n < 256; n++) {
-      var c = n;
-      for (var k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      t[n] = c >>> 0;
-    }
-    return t;
-  })();
-
-  function crc32(bytes) {
-    var c = 0xffffffff;
-    for (var i = 0; i < bytes.length; i++) c = CRC[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  }
-
-  // a zip of stored (uncompressed) entries: what a .docx needs, in ~40 lines
-  function zip(files) {
-    var enc = new TextEncoder(), chunks = [], central = [], offset = 0;
-    function u16(v) { return [v & 0xff, (v >>> 8) & 0xff]; }
-    function u32(v) { return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]; }
-    var DOS_DATE = ((2020 - 1980) << 9) | (1 << 5) | 1;
-    files.forEach(function (f) {
-      var name = enc.encode(f[0]), data = enc.encode(f[1]), crc = crc32(data);
-      var common = [].concat(u16(20), u16(0x0800), u16(0), u16(0), u16(DOS_DATE), u32(crc),
-                             u32(data.length), u32(data.length), u16(name.length), u16(0));
-      var local = new Uint8Array([].concat(u32(0x04034b50), common));
-      chunks.push(local, name, data);
-      central.push(new Uint8Array([].concat(u32(0x02014b50), u16(20), common, u16(0), u16(0), u16(0),
-                                            u32(0), u32(offset))), name);
-      offset += local.length + name.length + data.length;
-    });
-    var size = central.reduce(function (s, c) { return s + c.length; }, 0);
-    var end = new Uint8Array([].concat(u32(0x06054b50), u16(0), u16(0), u16(files.length), u16(files.length),
-                                       u32(size), u32(offset), u16(0)));
-    return new Blob(chunks.concat(central, [end]), {
-      type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    });
-  }
-
   function download() {
     var items = list();
     if (!items.length) return;
     var now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    var blob = zip(docxParts(items, now));
+    var blob = window.IPArchiveZip.stored(docxParts(items, now));  // site.js: a zip of stored entries
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = "摘录-" + today() + ".docx";

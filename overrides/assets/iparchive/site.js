@@ -14,13 +14,18 @@
  *    said to be a local copy; the print footer gets the address and today's date.
  * 6. 文件列表: filter by region, year, type, status; sort by date (#doc-filter).
  * 7. The copy buttons of item 2 and the ¶ link are made here, once per clause
- *    heading (.clause-head > .clause-tools, before memo.js adds 摘录 to it):
- *    written into the page they were ~400 bytes a clause (issue 29).
- * 8. JSON, 纯文本（TXT） and Markdown downloads made here from the document's
+ *    heading (.clause-head > .clause-tools, before memo.js adds 摘录 to it),
+ *    the label's span.clause-label around the heading's text, and the clause's
+ *    theme links (h[data-themes]: slugs; .clauses[data-themes]: slug -> [name,
+ *    link]): written into the page they were ~430 bytes a clause (issue 29).  A chapter's articles in
+ *    the outline are listed when it is opened (item 4).
+ * 8. JSON, 纯文本（TXT）, Markdown and Word downloads made here from the document's
  *    gzipped JSON record (data/notices/<id>.json.gz; .downloads[data-head]:
- *    the header lines): the record's text, and byte for byte what
- *    write/downloads.text_file / markdown_file make; written as files they
- *    were the text three times more (issue 29).  Hidden until this runs; from
+ *    the header lines, [data-card]: the Word file's card rows): the record's text, and byte for byte what
+ *    write/downloads.text_file / markdown_file make; the Word file with the
+ *    word/document.xml and links of downloads.docx_bytes, its other parts from
+ *    data/word-template.json, zipped here (deflate-raw where the browser has it);
+ *    written as files they were the text four times more (issue 29).  Hidden until this runs; from
  *    file:// (no fetch) the JSON link gives the .json.gz itself and a note
  *    says to open the archive with iparchive serve for the others.
  */
@@ -44,8 +49,30 @@
         button.textContent = b[2];
         proto.appendChild(button);
       });
+    var names = {}, tree = document.querySelector(".clauses[data-themes]");
+    try { names = tree ? JSON.parse(tree.dataset.themes) : {}; } catch (e) { names = {}; }
     document.querySelectorAll(".clause-head").forEach(function (head) {
       var clause = head.parentNode, label = head.querySelector(":scope > .clause-label");
+      if (head.dataset.themes && !head.querySelector(":scope > .clause-themes")) {  // the clause's theme links
+        var span = document.createElement("span");
+        span.className = "clause-themes";
+        span.setAttribute("data-search-exclude", "");
+        head.dataset.themes.split(" ").forEach(function (slug) {
+          if (!names[slug]) return;
+          var a = document.createElement("a");
+          a.className = "clause-theme";
+          a.href = names[slug][1];
+          a.textContent = names[slug][0];
+          span.appendChild(a);
+        });
+        head.appendChild(span);
+      }
+      if (!label && head.firstChild && head.firstChild.nodeType === 3) {  // the label, the heading's text: its span made here (issue 29)
+        label = document.createElement("span");
+        label.className = "clause-label";
+        head.insertBefore(label, head.firstChild);
+        label.appendChild(label.nextSibling);
+      }
       // the clause's label for the citations (site.js, memo.js): its heading's, not written twice
       if (clause && clause.dataset && clause.dataset.label === undefined && label)
         clause.dataset.label = label.textContent.replace(/^\u3000$/, "");
@@ -322,8 +349,8 @@
   // str.strip()'s whitespace (write/downloads.PY_SPACE); JS trim() differs on U+001C-U+001F and U+FEFF
   var SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
   var STRIP = new RegExp("^" + SPACE + "+|" + SPACE + "+$", "g");
-  // clause kinds whose first line is bold in the Markdown (write/downloads.DOCX_HEADINGS)
-  var HEADINGS = ["heading", "part", "chapter", "section", "subchapter", "attachment"];
+  // clause kinds whose first line is bold in the Markdown, and their Word heading level (write/downloads.DOCX_HEADINGS)
+  var HEADINGS = {"heading": 1, "part": 1, "chapter": 1, "section": 2, "subchapter": 2, "attachment": 1};
 
   function strip(s) { return (s || "").replace(STRIP, ""); }
 
@@ -345,16 +372,200 @@
       var text = strip(c.text);
       if (!text) out.push("\uff08" + c.label + "\uff09");
       else text.split("\n").forEach(function (line, i) {
-        out.push(i === 0 && HEADINGS.indexOf(c.kind) >= 0 ? "**" + line + "**" : line);
+        out.push(i === 0 && HEADINGS.hasOwnProperty(c.kind) ? "**" + line + "**" : line);
       });
       out.push("");
     });
     return out.join("\n");
   }
 
+  /* ---- the Word file (write/downloads.docx_bytes, its reference: the same word/document.xml and links) ---- */
+
+  var LSTRIP = new RegExp("^" + SPACE + "+");
+  var NUM_HAN = "一二三四五六七八九十百";
+  // a clause's printed number at its start (downloads.LAW_NUMBER_RE, NUMBER_RE; \p{Nd} is Python's \d)
+  var LAW_NUMBER = new RegExp("^第[" + NUM_HAN + "千零〇两\\p{Nd}]+(?:条(?:之[一二三四五六七八九十]+)?|章|节|编|分编|部分|款)", "u");
+  var NUMBER = new RegExp("^(?:（[" + NUM_HAN + "零〇\\p{Nd}]+）|\\([" + NUM_HAN + "\\p{Nd}]+\\)|[" + NUM_HAN + "]+、" +
+                          "|\\p{Nd}+(?:\\.\\p{Nd}+)+(?=" + SPACE + ")|\\p{Nd}+[.．、])", "u");
+  var XML_BAD = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g;
+
+  // (number, what parts it from the text, the rest): downloads.split_number
+  function splitNumber(text) {
+    var m = LAW_NUMBER.exec(text), rest, r;
+    if (m) {
+      rest = text.slice(m[0].length);
+      r = rest.replace(LSTRIP, "");
+      return [m[0], strip(rest) ? (rest.slice(0, rest.length - r.length) || "\u3000") : "", r];
+    }
+    m = NUMBER.exec(text);
+    if (m && m[0].length < text.length) {
+      rest = text.slice(m[0].length);
+      r = rest.replace(LSTRIP, "");
+      return [m[0], rest.slice(0, rest.length - r.length), r];
+    }
+    return ["", "", text];
+  }
+
+  function wordBookmark(id) {  // downloads.word_bookmark
+    var name = id.replace(/[^A-Za-z0-9_]/gu, "_");
+    return (/^[A-Za-z]/.test(name) ? name : "c_" + name).slice(0, 40);
+  }
+
+  function xmlText(s) { return String(s).replace(XML_BAD, "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
+  function xmlAttr(s) { return xmlText(s).replace(/"/g, "&quot;"); }
+
+  function wRun(text, bold, link) {
+    var props = (bold ? "<w:b/>" : "") + (link ? '<w:color w:val="0563C1"/><w:u w:val="single"/>' : "");
+    return "<w:r>" + (props ? "<w:rPr>" + props + "</w:rPr>" : "") + '<w:t xml:space="preserve">' + xmlText(text) + "</w:t></w:r>";
+  }
+
+  function wPara(text, style, bold) {
+    return "<w:p>" + (style ? '<w:pPr><w:pStyle w:val="' + style + '"/></w:pPr>' : "") + (bold ? wRun(bold, true) : "") +
+      (text ? wRun(text) : "") + "</w:p>";
+  }
+
+  // word/document.xml and its hyperlink relationships: downloads.docx_bytes, line for line
+  function wordParts(rec, head, card, tpl, n, generated) {
+    var ids = {}, order = [];
+    function link(url, text, bold) {
+      if (!ids.hasOwnProperty(url)) { order.push(url); ids[url] = "rIdL" + order.length; }
+      return '<w:hyperlink r:id="' + ids[url] + '" w:history="1">' + wRun(text, bold, true) + "</w:hyperlink>";
+    }
+    var local = n.dataset.localCopy, url = rec.url;
+    function target(u) { return local ? "../../" + u : u; }
+    var body = [wPara(rec.title, "Title")];
+    card.forEach(function (row) { body.push(wPara(row[1], "", row[0] + "\uff1a")); });
+    head.slice(2).forEach(function (line) {
+      var at = line.indexOf("\uff1a"), label = at < 0 ? line : line.slice(0, at), value = at < 0 ? "" : line.slice(at + 1);
+      if (label === "来源" && /^https?:\/\//.test(value)) body.push("<w:p>" + wRun("来源：", true) + link(value, value) + "</w:p>");
+      else body.push(wPara(value, "", label + "\uff1a"));
+    });
+    body.push(wPara("引用信息", "Heading1"));
+    body.push(wPara(rec.citation, "", "引用："));
+    body.push("<w:p>" + wRun("永久链接：", true) + link(target(url), url) + wRun(local ? "\uff08" + local + "\uff09" : "") + "</w:p>");
+    body.push(wPara(n.dataset.gbt + "[引用日期]. " + url + ".", "", "GB/T 7714："));
+    body.push(wPara(generated + "（本文件由文库生成的日期；引用时请在方括号内填写您查阅的日期）", "", "生成日期："));
+    body.push(wPara("正文", "Heading1"));
+    walk(rec.clauses, []).forEach(function (c, k) {
+      var text = strip(c.text), lines = text ? text.split("\n") : [], first = lines.length ? lines[0] : "";
+      var to = target(url + "#" + c.id), num = splitNumber(first), runs;
+      var style = HEADINGS.hasOwnProperty(c.kind) && lines.length ? "Heading" + Math.min(HEADINGS[c.kind] + 1, 6) : "";
+      if (num[0]) runs = link(to, num[0], true) + wRun(num[1] + num[2]);
+      else if (first) runs = wRun(first) + link(to, "\u00b6");
+      else runs = link(to, "\uff08" + (c.label || c.id) + "\uff09");
+      body.push("<w:p>" + (style ? '<w:pPr><w:pStyle w:val="' + style + '"/></w:pPr>' : "") +
+        '<w:bookmarkStart w:id="' + k + '" w:name="' + xmlAttr(wordBookmark(c.id)) + '"/>' + runs +
+        '<w:bookmarkEnd w:id="' + k + '"/></w:p>');
+      lines.slice(1).forEach(function (line) { body.push(wPara(line)); });
+    });
+    var rels = order.map(function (u) {
+      return '<Relationship Id="' + ids[u] + '" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"' +
+        ' Target="' + xmlAttr(u) + '" TargetMode="External"/>';
+    }).join("");
+    var stamp = generated + "T00:00:00Z";
+    var core = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+      '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" ' +
+      'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" ' +
+      'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">' +
+      "<dc:title>" + xmlText(rec.title) + "</dc:title><dc:creator>知识产权政策文库</dc:creator>" +
+      '<dcterms:created xsi:type="dcterms:W3CDTF">' + stamp + "</dcterms:created>" +
+      '<dcterms:modified xsi:type="dcterms:W3CDTF">' + stamp + "</dcterms:modified>" +
+      "<dc:language>zh-CN</dc:language></cp:coreProperties>";
+    var RELS = "word/_rels/document.xml.rels", parts = tpl.parts;
+    var out = [["[Content_Types].xml", parts["[Content_Types].xml"]], ["word/document.xml", tpl.head + body.join("") + tpl.sect],
+               ["docProps/core.xml", core], [RELS, parts[RELS].replace("</Relationships>", rels + "</Relationships>")]];
+    Object.keys(parts).forEach(function (k) {
+      if (k !== "[Content_Types].xml" && k !== "docProps/core.xml" && k !== RELS) out.push([k, parts[k]]);
+    });
+    return out;
+  }
+
+  var template = null;
+  function wordTemplate(recordUrl) {  // data/word-template.json (downloads.word_template), fetched once
+    if (!template) {
+      template = fetch(new URL("../word-template.json", recordUrl).href).then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      });
+      template.catch(function () { template = null; });
+    }
+    return template;
+  }
+
+  /* ---- zip: a .docx is a zip of XML parts (memo.js's 摘录 file too) ---- */
+
+  var CRC = (function () {
+    var t = new Uint32Array(256);
+    for (var n = 0; n < 256; n++) {
+      var c = n;
+      for (var k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      t[n] = c >>> 0;
+    }
+    return t;
+  })();
+
+  function crc32(bytes) {
+    var c = 0xffffffff;
+    for (var i = 0; i < bytes.length; i++) c = CRC[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  }
+
+  var DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+  // entries: [name, data (Uint8Array), deflated data or null (stored)]
+  function zipBlob(entries, type) {
+    var enc = new TextEncoder(), chunks = [], central = [], offset = 0;
+    function u16(v) { return [v & 0xff, (v >>> 8) & 0xff]; }
+    function u32(v) { return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]; }
+    var DOS_DATE = ((2020 - 1980) << 9) | (1 << 5) | 1;  // downloads._ZIP_TIME
+    entries.forEach(function (f) {
+      var name = enc.encode(f[0]), data = f[2] || f[1];
+      var common = [].concat(u16(20), u16(0x0800), u16(f[2] ? 8 : 0), u16(0), u16(DOS_DATE), u32(crc32(f[1])),
+                             u32(data.length), u32(f[1].length), u16(name.length), u16(0));
+      var head = new Uint8Array([].concat(u32(0x04034b50), common));
+      chunks.push(head, name, data);
+      central.push(new Uint8Array([].concat(u32(0x02014b50), u16(20), common, u16(0), u16(0), u16(0),
+                                            u32(0), u32(offset))), name);
+      offset += head.length + name.length + data.length;
+    });
+    var size = central.reduce(function (s, c) { return s + c.length; }, 0);
+    var end = new Uint8Array([].concat(u32(0x06054b50), u16(0), u16(0), u16(entries.length), u16(entries.length),
+                                       u32(size), u32(offset), u16(0)));
+    return new Blob(chunks.concat(central, [end]), { type: type || DOCX_TYPE });
+  }
+
+  // files: [name, text]; a zip of stored entries (synchronous)
+  function zipStored(files, type) {
+    var enc = new TextEncoder();
+    return zipBlob(files.map(function (f) { return [f[0], enc.encode(f[1]), null]; }), type);
+  }
+
+  function deflate(bytes) {  // raw deflate where the browser has it (Chromium 103, Firefox 113, Safari 16.4), else null
+    var stream;
+    try { stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate-raw")); } catch (e) { return Promise.resolve(null); }
+    return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); }, function () { return null; });
+  }
+
+  // files: [name, text]; a zip of deflated entries where the browser can, else stored
+  function zipDeflated(files, type) {
+    var enc = new TextEncoder();
+    return Promise.all(files.map(function (f) {
+      var data = enc.encode(f[1]);
+      return deflate(data).then(function (z) { return [f[0], data, z]; });
+    })).then(function (entries) { return zipBlob(entries, type); });
+  }
+
+  window.IPArchiveZip = { stored: zipStored, deflated: zipDeflated };
+
+  function wordFile(rec, head, card, tpl, n, generated) {
+    return zipDeflated(wordParts(rec, head, card, tpl, n, generated));
+  }
+
+  window.IPArchiveWord = { parts: wordParts };
+
   function save(name, text, type) {
     var a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([text], { type: type }));
+    a.href = URL.createObjectURL(text instanceof Blob ? text : new Blob([text], { type: type }));
     a.download = name;
     document.body.appendChild(a);
     a.click();
@@ -394,18 +605,26 @@
       }
     }
     if (made) made.hidden = false;
+    box.hidden = false;  // hidden in the page when every link is one made here
     box.addEventListener("click", function (e) {
       var a = e.target.closest ? e.target.closest("a[data-make]") : null;
       if (!a) return;
       e.preventDefault();
       var kind = a.dataset.make;
       recordText(a.href).then(function (text) {
-        if (kind === "json") save(a.getAttribute("download"), text + "\n", "application/json;charset=utf-8");
-        else {
-          var rec = JSON.parse(text);
-          save(a.getAttribute("download"), kind === "md" ? markdownFile(rec, head) : textFile(rec, head),
-               kind === "md" ? "text/markdown;charset=utf-8" : "text/plain;charset=utf-8");
+        var name = a.getAttribute("download");
+        if (kind === "json") return save(name, text + "\n", "application/json;charset=utf-8");
+        var rec = JSON.parse(text);
+        if (kind === "docx") {
+          var card = [];
+          try { card = JSON.parse(box.dataset.card || "[]"); } catch (err) { card = []; }
+          return wordTemplate(a.href).then(function (tpl) {
+            return wordFile(rec, head, card, tpl, notice(), today());
+          }).then(function (blob) { save(name, blob); });
         }
+        save(name, kind === "md" ? markdownFile(rec, head) : textFile(rec, head),
+             kind === "md" ? "text/markdown;charset=utf-8" : "text/plain;charset=utf-8");
+      }).then(function () {
         if (note) note.hidden = true;
       }).catch(function () {
         if (!note) return;
