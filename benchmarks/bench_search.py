@@ -420,14 +420,17 @@ class Browser:
         return self._gz[url]
 
     def cold_first(self, pg, text: str) -> float:
-        """Type ``text`` into the box of a loaded page: seconds to the first result."""
+        """Type ``text`` into the box of a loaded page: seconds to the first
+        result (or to 「没有找到匹配的条款」 for a query nothing holds)."""
         pg.evaluate("""sel => { window.__t1 = null;
-            new MutationObserver((_, obs) => { if (document.querySelector(sel)) {
+            const none = () => Array.from(document.querySelectorAll('.ipa-search__status, .ipa-meta'))
+              .some(e => e.textContent.includes('没有找到匹配的条款'));
+            new MutationObserver((_, obs) => { if (document.querySelector(sel) || none()) {
                 window.__t1 = performance.now(); obs.disconnect(); } })
-              .observe(document.body, {childList: true, subtree: true});
+              .observe(document.body, {childList: true, subtree: true, characterData: true});
             window.__t0 = performance.now(); }""", self.link)
         pg.locator(self.box).fill(text)
-        pg.wait_for_selector(self.link, state="attached", timeout=120_000)
+        pg.wait_for_function("() => window.__t1 !== null", timeout=120_000)
         return pg.evaluate("window.__t1 - window.__t0") / 1000
 
     def cold(self, q: Query) -> dict:
