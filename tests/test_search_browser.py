@@ -671,3 +671,17 @@ def test_a_name_that_may_be_a_citation_loads_the_table_after_its_hits(large, ser
                            ".filter(e => e.name.includes('data/citations.js')).map(e => e.startTime)")
     hit = page.evaluate("window.__hit")
     assert hit is not None and len(starts) == 1 and starts[0] >= hit, (hit, starts)
+
+
+@pytest.mark.parametrize("q", ["知识产权镪", "惩罚性赔偿镪", "地理标志镪水"])
+def test_a_bigram_no_page_holds_is_not_backtracked_to_its_first_character(large, server, page, q):
+    """Pagefind backtracks a word no page holds to a shorter prefix (权镪 -> every
+    权… word): read as the bigram's locations, 知识产权 followed by any 权…
+    word would be a chain of 知识产权镪.  Nothing holds these: the first screen
+    says so, finally, with no candidate left."""
+    assert not truth(large["records"], Query(q, "word"))
+    _open_search(page, server, q)
+    status = page.locator(".ipa-search__status")
+    assert status.get_attribute("data-final") == "1" and status.get_attribute("data-docs") == "0", status.inner_text()
+    assert "没有找到匹配的条款" in status.inner_text()
+    assert page.locator(".ipa-search__results .ipa-hit__doc").count() == 0

@@ -54,7 +54,7 @@
   if (window.__ipaSearch) return;
   window.__ipaSearch = true;
 
-  var PAGE = 20, FIRST = 10, WAVE = 10, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
+  var PAGE = 20, FIRST = 10, WAVE = 10, LEAD = 4, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
   var cfg = {};
   try { cfg = JSON.parse(document.getElementById("__config").textContent); } catch (e) { cfg = {}; }
   var base = new URL((cfg.base || ".") + "/", location.href);
@@ -660,12 +660,13 @@
     // 建设@8, eight words apart); when at most PAGE pages hold them so, the
     // first screen fetches every one's fragment anyway and checks the query
     // in its clause texts, so the count is final once they are in; with
-    // more, the next word of the cover (the one farthest from those asked),
-    // then the rest: the chain is whole, exact before any fragment.  Letters
+    // more, the next word of the cover (the one farthest from those asked;
+    // with over 4 × PAGE, the rest at once), then the rest: the chain is
+    // whole, exact before any fragment.  Letters
     // and digits are asked by their words, the most telling first (29490
     // before GB before 2023 before T); several terms share a clause, checked
     // in the fragments.
-    var HANS = /^\p{Script=Han}+$/u;
+    var HANS = /^\p{Script=Han}+$/u, BIGRAM = /^\p{Script=Han}{2}$/u;
     // the title's words, then marks, fill the first TITLE_SLOT words of every
     // page; the clause text starts there (search_pages.TITLE_SLOT)
     var TITLE_SLOT = 128;
@@ -816,13 +817,20 @@
       if (!order.length) return Promise.resolve(Object.assign([], { exact: false, asked: 0 }));
       function ask(ws) {
         var jobs = ws.map(function (w) {
-          return pf.search(w, opts).then(function (res) {
-            var m = new Map();
-            (res.results || []).forEach(function (r, rank) {
-              if (!patch.drop.has(r.id)) m.set(r.id, { r: r, rank: rank, locs: new Set(r.words || []) });
+          // Pagefind backtracks a word no page of a shard holds to a shorter
+          // prefix (Pagefind issue #780: 查官 -> every 查… word of that shard),
+          // so a bigram is asked again as "查官" (an exact search: the same
+          // index chunk, no backtracking, but one location a page): its pages
+          // are the ones that hold it, and their locations are the bigram's
+          return Promise.all([pf.search(w, opts), BIGRAM.test(w) ? pf.search('"' + w + '"', opts) : null])
+            .then(function (two) {
+              var m = new Map(), held = two[1] && new Set((two[1].results || []).map(function (r) { return r.id; }));
+              (two[0].results || []).forEach(function (r, rank) {
+                if (patch.drop.has(r.id) || (held && !held.has(r.id))) return;
+                m.set(r.id, { r: r, rank: rank, locs: new Set(r.words || []) });
+              });
+              found.set(w, m);
             });
-            found.set(w, m);
-          });
         });
         if (!asked.length) {  // the first word's index chunk is loaded already
           jobs.push(pf.search(ws[0], Object.assign({}, opts, { sort: { force: "asc" } })).then(function (res) {
@@ -833,14 +841,18 @@
         list.dataset.pagefindQuery = asked.join(" ");
         return Promise.all(jobs);
       }
+      var many = 0;  // candidates after the last round
       function step() {
-        var size = round < ROUNDS.length ? ROUNDS[round] : Infinity;
+        // one word more only while it may bring the candidates to PAGE; far
+        // more (a long phrase held by hundreds): the rest of the cover at once
+        var size = round < ROUNDS.length && many <= 4 * PAGE ? ROUNDS[round] : Infinity;
         round += 1;
         return ask(order.slice(asked.length, Math.min(room, asked.length + size))).then(function () {
           var pages = candidates(ts, asked, found, force).sort(byRelevance);
           pages.exact = exact && asked.length === order.length;
           pages.asked = asked.length;
           if (pages.exact || pages.length <= PAGE || asked.length >= room) return pages;
+          many = pages.length;
           return step();
         });
       }
@@ -906,9 +918,10 @@
       var size = !state.shown && state.pages.length > PAGE ? FIRST : PAGE;
       function batch() {
         rounds += 1;
-        // in waves of WAVE fragments (a law's fragment is 40-80 KB): the first
-        // documents show before the rest of the screen is fetched
-        var want = Math.min(size - shownNow, WAVE), take = state.pages.slice(state.next, state.next + want);
+        // in waves of WAVE fragments (a law's fragment is 40-80 KB), the first
+        // of LEAD: the first documents show before the rest of the screen is
+        // fetched, and only their fragments before them
+        var want = Math.min(size - shownNow, rounds === 1 ? LEAD : WAVE), take = state.pages.slice(state.next, state.next + want);
         state.next += take.length;
         return Promise.all(take.map(function (p) {
           var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
@@ -938,7 +951,7 @@
         })).then(function () {
           if (mine !== seq) return;
           // the next wave; candidates without a hit: a few more rounds at most
-          if (shownNow < size && state.next < state.pages.length && rounds < AUTO + size / WAVE - 1) return batch();
+          if (shownNow < size && state.next < state.pages.length && rounds < AUTO + size / WAVE) return batch();
         });
       }
       return batch().then(function () {
