@@ -510,7 +510,10 @@ def first_screens(site: Path, queries=SCREEN_QUERIES) -> list[dict]:
                                  "screen_bytes": sum(by.values()), "screen_by_kind": by,
                                  "final": st.get_attribute("data-final") == "1", "docs": int(st.get_attribute("data-docs") or 0),
                                  # the words Pagefind was asked for (each: an index chunk in every shard)
-                                 "asked": pg.locator(br.results).get_attribute("data-pagefind-query") or ""})
+                                 "asked": pg.locator(br.results).get_attribute("data-pagefind-query") or "",
+                                 # documents on the first screen, and whether a click is needed for more
+                                 "shown": pg.locator(".ipa-search__results .ipa-hit__doc").count(),
+                                 "more": pg.locator(".ipa-search__more").is_visible()})
                 finally:
                     ctx.close()
                 print(f"  {q}: {rows[-1]}", file=sys.stderr)
@@ -520,12 +523,13 @@ def first_screens(site: Path, queries=SCREEN_QUERIES) -> list[dict]:
 
 
 def screens_table(rows: list[dict]) -> str:
-    lines = ["| 查询 | 文件数（首屏最终） | 首个结果 | 首个结果前下载（含页面与检索程序） | 首屏下载 | 其中 索引 / 页面片段 / 筛选 / 其他 | 所查词 |",
+    lines = ["| 查询 | 文件数（首屏最终；首屏显示，需点击？） | 首个结果 | 首个结果前下载（含页面与检索程序） | 首屏下载 | 其中 索引 / 页面片段 / 筛选 / 其他 | 所查词 |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         k = r["screen_by_kind"]
         other = r["screen_bytes"] - k.get("index", 0) - k.get("fragment", 0) - k.get("filter", 0)
-        lines.append(f"| {r['query']} | {r['docs']}（{'是' if r['final'] else '否'}） | {r['first_s']:.2f} s | "
+        click = "需点击" if r.get("more") else "无需点击"
+        lines.append(f"| {r['query']} | {r['docs']}（{'是' if r['final'] else '否'}；{r.get('shown', '?')}，{click}） | {r['first_s']:.2f} s | "
                      f"{r['first_bytes'] / 1e3:.0f} KB | {r['screen_bytes'] / 1e3:.0f} KB | "
                      f"{k.get('index', 0) / 1e3:.0f} / {k.get('fragment', 0) / 1e3:.0f} / {k.get('filter', 0) / 1e3:.0f}"
                      f" / {other / 1e3:.0f} KB | {r.get('asked', '')} |")

@@ -685,3 +685,32 @@ def test_a_bigram_no_page_holds_is_not_backtracked_to_its_first_character(large,
     assert status.get_attribute("data-final") == "1" and status.get_attribute("data-docs") == "0", status.inner_text()
     assert "没有找到匹配的条款" in status.inner_text()
     assert page.locator(".ipa-search__results .ipa-hit__doc").count() == 0
+
+
+def test_a_theme_filtered_first_screen_checks_every_candidate_and_is_final(large, server, page):
+    """A theme is decided clause by clause, so the index gives candidates (pages
+    with the theme somewhere that hold 保护); up to 40 of them, the first screen
+    checks every one: its count is final and the truth's, and with at most 20
+    documents no click is needed.  The case: the theme with the most candidates
+    that hold no hit."""
+    recs = large["records"]
+    best = None
+    for slug, name in theme_name_map().items():
+        docs = _docs(truth(recs, Query("保护", "filtered", {"theme": name})))
+        themed = {r.doc_id for r in recs if slug in r.themes}
+        cands = {r.doc_id for r in recs if r.kind == "clause" and r.doc_id in themed
+                 and "保护" in normalize(r.text.replace("\n", ""))}
+        if 1 <= len(docs) <= 20 and len(cands) <= 40 and (best is None or len(cands - docs) > best[0]):
+            best = (len(cands - docs), name, docs)
+    assert best and best[0] > 0
+    _open_search(page, server, "保护")
+    page.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+    page.locator("select.ipa-search__filter[name='theme']").select_option(best[1])
+    _idle(page, ".ipa-search__results")
+    status = page.locator(".ipa-search__status")
+    assert status.get_attribute("data-final") == "1", status.inner_text()
+    assert status.get_attribute("data-docs") == str(len(best[2])), status.inner_text()
+    assert not page.locator(".ipa-search__more").is_visible()
+    shown = {HREF_PAGE.search(h).group(1) for h in page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")}
+    assert shown == best[2]

@@ -914,8 +914,12 @@
       // the first screen of a query held by more than PAGE documents shows
       // FIRST of them: each is a page fragment of up to ~100 KB (a law's whole
       // text), and 20 were 0.85 MB for 商业秘密 on the whole corpus; with at
-      // most PAGE documents the first screen shows every one (no click)
-      var size = !state.shown && state.pages.length > PAGE ? FIRST : PAGE;
+      // most PAGE documents the first screen shows every one (no click); up to
+      // 2 × PAGE candidates the index could not prove (a theme, several
+      // terms, letters): the first screen checks them all, so its count is
+      // final and a query held by at most PAGE of them needs no click
+      var n = state.pages.length;
+      var size = state.shown || n <= PAGE ? PAGE : !state.final && n <= 2 * PAGE ? n : FIRST;
       function batch() {
         rounds += 1;
         // in waves of WAVE fragments (a law's fragment is 40-80 KB), the first
