@@ -307,6 +307,9 @@ def test_pagefind_box_puts_a_typed_citation_first(large, server, page, q, anchor
 def _open_search(pg, base: str, q: str, path: str = "index.html"):
     pg.goto(f"{base}/{path}")
     pg.locator("input.ipa-search__input").fill(q)
+    # the status has data-final once the search ran (a busy machine may fire the
+    # input's debounce after _idle's first look at the still idle list)
+    pg.wait_for_selector(".ipa-search__status[data-final]", state="attached", timeout=60_000)
     _idle(pg, ".ipa-search__results")
 
 
