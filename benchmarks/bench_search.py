@@ -420,14 +420,17 @@ class Browser:
         return self._gz[url]
 
     def cold_first(self, pg, text: str) -> float:
-        """Type ``text`` into the box of a loaded page: seconds to the first result."""
+        """Type ``text`` into the box of a loaded page: seconds to the first
+        result (or to 「没有找到匹配的条款」 for a query nothing holds)."""
         pg.evaluate("""sel => { window.__t1 = null;
-            new MutationObserver((_, obs) => { if (document.querySelector(sel)) {
+            const none = () => Array.from(document.querySelectorAll('.ipa-search__status, .ipa-meta'))
+              .some(e => e.textContent.includes('没有找到匹配的条款'));
+            new MutationObserver((_, obs) => { if (document.querySelector(sel) || none()) {
                 window.__t1 = performance.now(); obs.disconnect(); } })
-              .observe(document.body, {childList: true, subtree: true});
+              .observe(document.body, {childList: true, subtree: true, characterData: true});
             window.__t0 = performance.now(); }""", self.link)
         pg.locator(self.box).fill(text)
-        pg.wait_for_selector(self.link, state="attached", timeout=120_000)
+        pg.wait_for_function("() => window.__t1 !== null", timeout=120_000)
         return pg.evaluate("window.__t1 - window.__t0") / 1000
 
     def cold(self, q: Query) -> dict:
@@ -457,8 +460,15 @@ class Browser:
 
 SCREEN_QUERIES = ("惩罚性赔偿", "地理标志", "知识产权", "专利", "商标", "著作权", "商业秘密", "植物新品种", "税", "企业",
                   "侵权", "三合一", "行政执法", "技术调查官", "海关", "个人信息", "反垄断",
-                  # longer queries: each two-character word more costs its index chunks in every shard
-                  "知识产权侵权纠纷", "专利侵权纠纷行政裁决", "知识产权保护中心建设")
+                  # longer queries: each two-character word asked costs its index chunks in every
+                  # shard, so the box asks a long one sparsely (pagefind-search.js, findPages)
+                  "知识产权侵权纠纷", "专利侵权纠纷行政裁决", "知识产权保护中心建设",
+                  "知识产权战略实施联席会议制度", "依法追究刑事责任",  # 14 characters; 8, held by hundreds
+                  # a clause sentence pasted whole (26 characters), one with its punctuation
+                  "加强省人民政府知识产权战略实施联席会议制度的统筹协调职能",
+                  "研究制定云南省“十四五”知识产权发展规划和版权工作规划",
+                  # letters and digits, and several terms
+                  "GB/T 26341-2010", "GB/T 29490-2023", "知识产权 侵权纠纷", "专利 行政裁决")
 
 
 def _kind_of(url: str) -> str:
@@ -498,7 +508,12 @@ def first_screens(site: Path, queries=SCREEN_QUERIES) -> list[dict]:
                         by[_kind_of(req.url)] = by.get(_kind_of(req.url), 0) + br._bytes([req])
                     rows.append({"query": q, "first_s": first, "first_bytes": br._bytes(seen[:at]),
                                  "screen_bytes": sum(by.values()), "screen_by_kind": by,
-                                 "final": st.get_attribute("data-final") == "1", "docs": int(st.get_attribute("data-docs") or 0)})
+                                 "final": st.get_attribute("data-final") == "1", "docs": int(st.get_attribute("data-docs") or 0),
+                                 # the words Pagefind was asked for (each: an index chunk in every shard)
+                                 "asked": pg.locator(br.results).get_attribute("data-pagefind-query") or "",
+                                 # documents on the first screen, and whether a click is needed for more
+                                 "shown": pg.locator(".ipa-search__results .ipa-hit__doc").count(),
+                                 "more": pg.locator(".ipa-search__more").is_visible()})
                 finally:
                     ctx.close()
                 print(f"  {q}: {rows[-1]}", file=sys.stderr)
@@ -508,15 +523,16 @@ def first_screens(site: Path, queries=SCREEN_QUERIES) -> list[dict]:
 
 
 def screens_table(rows: list[dict]) -> str:
-    lines = ["| 查询 | 文件数（首屏最终） | 首个结果 | 首个结果前下载（含页面与检索程序） | 首屏下载 | 其中 索引 / 页面片段 / 筛选 / 其他 |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| 查询 | 文件数（首屏最终；首屏显示，需点击？） | 首个结果 | 首个结果前下载（含页面与检索程序） | 首屏下载 | 其中 索引 / 页面片段 / 筛选 / 其他 | 所查词 |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         k = r["screen_by_kind"]
         other = r["screen_bytes"] - k.get("index", 0) - k.get("fragment", 0) - k.get("filter", 0)
-        lines.append(f"| {r['query']} | {r['docs']}（{'是' if r['final'] else '否'}） | {r['first_s']:.2f} s | "
+        click = "需点击" if r.get("more") else "无需点击"
+        lines.append(f"| {r['query']} | {r['docs']}（{'是' if r['final'] else '否'}；{r.get('shown', '?')}，{click}） | {r['first_s']:.2f} s | "
                      f"{r['first_bytes'] / 1e3:.0f} KB | {r['screen_bytes'] / 1e3:.0f} KB | "
                      f"{k.get('index', 0) / 1e3:.0f} / {k.get('fragment', 0) / 1e3:.0f} / {k.get('filter', 0) / 1e3:.0f}"
-                     f" / {other / 1e3:.0f} KB |")
+                     f" / {other / 1e3:.0f} KB | {r.get('asked', '')} |")
     return "\n".join(lines)
 
 

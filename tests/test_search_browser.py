@@ -307,6 +307,9 @@ def test_pagefind_box_puts_a_typed_citation_first(large, server, page, q, anchor
 def _open_search(pg, base: str, q: str, path: str = "index.html"):
     pg.goto(f"{base}/{path}")
     pg.locator("input.ipa-search__input").fill(q)
+    # the status has data-final once the search ran (a busy machine may fire the
+    # input's debounce after _idle's first look at the still idle list)
+    pg.wait_for_selector(".ipa-search__status[data-final]", state="attached", timeout=60_000)
     _idle(pg, ".ipa-search__results")
 
 
@@ -573,3 +576,144 @@ def test_words_the_browser_would_split_get_a_final_count(large, server, page, q)
     _, _, status = _final_count(large, server, page, q)
     assert "拆成了单字" not in status.inner_text()
     assert page.locator("html").get_attribute("lang").startswith("zh")  # the page's own, given back
+
+
+# ------------------------------------------------------------------ issue 26: long and pasted queries, few words asked
+
+_RUN = re.compile(r"[\u4e00-\u9fff]{14,}")
+
+
+def _long_runs(records, n: int = 5, length: int = 18) -> list[str]:
+    """``n`` long queries from the archive's own clause texts: the first run of
+    14+ Han characters of every clause holding one (at most its first ``length``), taken at
+    even steps through the clauses in key order."""
+    runs = []
+    for r in sorted((r for r in records if r.kind == "clause"), key=lambda r: r.key):
+        m = _RUN.search(normalize(r.text.replace("\n", "")))
+        if m:
+            runs.append(m.group()[:length])
+    runs = list(dict.fromkeys(runs))
+    return runs[:: max(1, len(runs) // n)][:n]
+
+
+def _cover(q: str) -> int:
+    """Words of the full bigram cover of a run of Han characters (offsets 0, 2, … and the last)."""
+    return max(1, (len(q) + 1) // 2) if len(q) > 1 else 1
+
+
+def test_long_queries_ask_two_words_and_keep_the_count_final(large, server, page):
+    """Issue 26: a long query costs the index chunks of two of its bigrams (its
+    ends), not of its whole cover (7-9 for 14-18 characters); its candidates are
+    checked in the fragments the first screen fetches anyway, so the count is
+    final and is the truth's, and every hit is on the screen."""
+    qs = _long_runs(large["records"])
+    assert len(qs) == 5 and all(14 <= len(q) <= 18 for q in qs)
+    for q in qs:
+        want, docs, status = _final_count(large, server, page, q)
+        sent = page.locator(".ipa-search__results").get_attribute("data-pagefind-query").split()
+        assert len(docs) <= 20 and sent[0] == q[:2] and sent[1] == q[-2:] and len(sent) < _cover(q), (q, sent)
+        assert not page.locator(".ipa-search__more").is_visible()
+        page.evaluate("() => document.querySelectorAll('.ipa-hit__rest').forEach(b => b.click())")
+        got = _pairs(page.locator(".ipa-search__results a.ipa-hit__clause").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"))
+        assert set(got) == want and len(got) == len(want), q
+
+
+def _pasted(records) -> str:
+    """A clause sentence as a reader pastes it: 20-40 characters up to its first 。 with a ， inside."""
+    for r in sorted((r for r in records if r.kind == "clause"), key=lambda r: r.key):
+        for s in r.text.replace("\n", "").split("。"):
+            if 20 <= len(s) <= 40 and "，" in s and " " not in s:
+                return s + "。"
+    raise AssertionError("no sentence")
+
+
+def _mixed(records) -> str:
+    """Digits and marks inside Han text: the first 文号 of the clauses (国办发〔2014〕64号)."""
+    for r in sorted((r for r in records if r.kind == "clause"), key=lambda r: r.key):
+        m = re.search(r"[\u4e00-\u9fff]{2,8}〔\d{4}〕\d{1,4}号", r.text)
+        if m:
+            return m.group()
+    raise AssertionError("no mixed text")
+
+
+def test_pasted_sentence_mixed_text_and_two_terms_are_final_on_the_first_screen(large, server, page):
+    """A pasted sentence (its punctuation inside), text with digits, and two
+    terms: the box asks at most four words and, when at most 20 documents are
+    candidates, checks each in its fragment: the count is final and exact."""
+    recs = large["records"]
+    cases = [(q, truth(recs, Query(q, "word"))) for q in (_pasted(recs), _mixed(recs))]
+    cases.append(("知识产权 侵权纠纷", truth(recs, Query("知识产权", "word")) & truth(recs, Query("侵权纠纷", "word"))))
+    for q, want in cases:
+        docs = _docs(want)
+        assert 1 <= len(docs) <= 20, (q, len(docs))
+        _open_search(page, server, q)
+        status = page.locator(".ipa-search__status")
+        assert status.get_attribute("data-final") == "1", (q, status.inner_text())
+        assert status.get_attribute("data-docs") == str(len(docs)), (q, status.inner_text())
+        sent = page.locator(".ipa-search__results").get_attribute("data-pagefind-query").split()
+        assert 1 <= len(sent) <= 4, (q, sent)
+        page.evaluate("() => document.querySelectorAll('.ipa-hit__rest').forEach(b => b.click())")
+        got = _pairs(page.locator(".ipa-search__results a.ipa-hit__clause").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"))
+        assert set(got) == want, q
+
+
+def test_a_name_that_may_be_a_citation_loads_the_table_after_its_hits(large, server, page):
+    """专利法 (like 行政执法, it ends in 法) is a search first: the citation table
+    (data/citations.js) is fetched only once its text hits are on screen, then
+    the law is offered above them; 专利法第七十一条 is surely a citation and
+    fetches it at once (test_pagefind_box_puts_a_typed_citation_first)."""
+    page.goto(f"{server}/index.html")
+    page.evaluate("""() => new MutationObserver((_, o) => {
+        if (document.querySelector('a.ipa-hit__clause')) { window.__hit = performance.now(); o.disconnect(); }
+      }).observe(document.body, {childList: true, subtree: true})""")
+    page.locator("input.ipa-search__input").fill("专利法")
+    page.locator(".ipa-search__panel .ipa-cite-hits a.ipa-cite-hit").first.wait_for(state="visible", timeout=30_000)
+    starts = page.evaluate("() => performance.getEntriesByType('resource')"
+                           ".filter(e => e.name.includes('data/citations.js')).map(e => e.startTime)")
+    hit = page.evaluate("window.__hit")
+    assert hit is not None and len(starts) == 1 and starts[0] >= hit, (hit, starts)
+
+
+@pytest.mark.parametrize("q", ["知识产权镪", "惩罚性赔偿镪", "地理标志镪水"])
+def test_a_bigram_no_page_holds_is_not_backtracked_to_its_first_character(large, server, page, q):
+    """Pagefind backtracks a word no page holds to a shorter prefix (权镪 -> every
+    权… word): read as the bigram's locations, 知识产权 followed by any 权…
+    word would be a chain of 知识产权镪.  Nothing holds these: the first screen
+    says so, finally, with no candidate left."""
+    assert not truth(large["records"], Query(q, "word"))
+    _open_search(page, server, q)
+    status = page.locator(".ipa-search__status")
+    assert status.get_attribute("data-final") == "1" and status.get_attribute("data-docs") == "0", status.inner_text()
+    assert "没有找到匹配的条款" in status.inner_text()
+    assert page.locator(".ipa-search__results .ipa-hit__doc").count() == 0
+
+
+def test_a_theme_filtered_first_screen_checks_every_candidate_and_is_final(large, server, page):
+    """A theme is decided clause by clause, so the index gives candidates (pages
+    with the theme somewhere that hold 保护); up to 40 of them, the first screen
+    checks every one: its count is final and the truth's, and with at most 20
+    documents no click is needed.  The case: the theme with the most candidates
+    that hold no hit."""
+    recs = large["records"]
+    best = None
+    for slug, name in theme_name_map().items():
+        docs = _docs(truth(recs, Query("保护", "filtered", {"theme": name})))
+        themed = {r.doc_id for r in recs if slug in r.themes}
+        cands = {r.doc_id for r in recs if r.kind == "clause" and r.doc_id in themed
+                 and "保护" in normalize(r.text.replace("\n", ""))}
+        if 1 <= len(docs) <= 20 and len(cands) <= 40 and (best is None or len(cands - docs) > best[0]):
+            best = (len(cands - docs), name, docs)
+    assert best and best[0] > 0
+    _open_search(page, server, "保护")
+    page.wait_for_selector(".ipa-search__filters[data-ready='1']", state="attached", timeout=60_000)
+    page.locator("select.ipa-search__filter[name='theme']").select_option(best[1])
+    _idle(page, ".ipa-search__results")
+    status = page.locator(".ipa-search__status")
+    assert status.get_attribute("data-final") == "1", status.inner_text()
+    assert status.get_attribute("data-docs") == str(len(best[2])), status.inner_text()
+    assert not page.locator(".ipa-search__more").is_visible()
+    shown = {HREF_PAGE.search(h).group(1) for h in page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")}
+    assert shown == best[2]

@@ -30,7 +30,9 @@ Two choices, both measured by ``make bench-search`` (benchmarks/bench_search.py)
   (``pagefind-search.js``): for a query of Han characters the candidate
   pages are exactly the pages holding it, counted on the first screen, and
   the box still keeps only the clauses whose text holds the query exactly.
-  A single character finds every word it begins (Pagefind matches
+  (A long query is asked first by two of its bigrams, at their distance:
+  each word asked costs an index chunk in every shard; the few candidates
+  are then checked in their fragments.)  A single character finds every word it begins (Pagefind matches
   prefixes).  Everything indexed is spaced so, and Pagefind indexes it as
   language "und" (``mkbuild.PAGEFIND_LANGUAGE``): it splits on the spaces
   only, so its anchor locations count exactly the space-separated words it

@@ -6,7 +6,10 @@
  * (Material's on small archives, the Pagefind panel on large ones); Enter opens it.
  * The same rules as search/citation.py, on the same table (data/citations.js, a
  * script so that it loads from file:// too).  Hooks: it only adds one box at the top
- * of the results; the panels themselves are pagefind-search.js's.
+ * of the results; the panels themselves are pagefind-search.js's.  The table
+ * (~170 KB on the whole corpus) loads at once only for a query that is surely a
+ * citation (an article, a 文号, 《…》); a bare name (行政执法 ends in 法) waits for
+ * the box's "iparchive:results" event: its text hits come first.
  */
 (function () {
   "use strict";
@@ -149,12 +152,24 @@
     box.hidden = true;
     box.setAttribute("data-search-exclude", "");
     where(box);
-    var seq = 0;
+    var seq = 0, shownQ = null, waiting = null;
+    input.addEventListener("iparchive:results", function (ev) {
+      shownQ = ev.detail && ev.detail.q;
+      if (waiting && waiting.q === shownQ) { var ok = waiting.ok; waiting = null; ok(); }
+    });
+    // a query that is surely a citation (an article, a 文号, 《…》) loads the
+    // table at once; one that only may be (行政执法, ending in 法, is a name
+    // as much as a search) waits until its results are shown: the 168 KB
+    // table never delays them
+    function ready(q, c) {
+      if (table || c.no || c.art != null || q.indexOf("《") >= 0 || shownQ === q.trim()) return Promise.resolve();
+      return new Promise(function (ok) { waiting = { q: q.trim(), ok: ok }; });
+    }
     function show() {
-      var q = input.value, my = ++seq;
-      if (!parse(q)) { box.hidden = true; box.textContent = ""; return; }
-      load().then(function (t) {
-        if (my !== seq) return;
+      var q = input.value, my = ++seq, c = parse(q);
+      if (!c) { box.hidden = true; box.textContent = ""; return; }
+      ready(q, c).then(function () { return my === seq ? load() : null; }).then(function (t) {
+        if (!t || my !== seq) return;
         var hits = resolve(q, t);
         box.textContent = "";
         box.hidden = !hits.length;
@@ -165,7 +180,7 @@
           a.textContent = "引用 " + h.cite + (h.s ? "（" + h.s + "）" : "");
           box.appendChild(a);
         });
-      }, function () { box.hidden = true; });
+      }, function () { if (my === seq) box.hidden = true; });
     }
     input.addEventListener("input", show);
     input.addEventListener("keydown", function (ev) {

@@ -22,9 +22,15 @@
  * first screen knows exactly which documents hold the query and how often,
  * before any page fragment is fetched: 「共 N 个文件」 at once, the clause count
  * exact once every document is on screen (「约 M 条」 before, with the reason).
+ * Each word asked costs an index chunk in every shard, so a longer term is
+ * asked sparsely first (its two end bigrams, at their distance): when at
+ * most 20 pages are candidates, the first screen checks each in its
+ * fragment and the count is final once they are in; only with more are the
+ * other bigrams asked (findPages).
  * Other terms (letters, digits, marks inside), several terms (which must
  * share a clause) and the theme filter give candidates, checked clause by
- * clause, and the count says 「约」 with the reason until all are checked.
+ * clause, and the count says 「约」 with the reason until all are checked
+ * (final on the first screen when they are at most 20).
  * Order (as `iparchive search`, search/query.rank_rows): documents whose
  * title holds the query first (in the title slot: search_pages.TITLE_SLOT), by legal force
  * then newest (Pagefind's force sort: 专利法 before 专利法实施细则), then the
@@ -48,7 +54,7 @@
   if (window.__ipaSearch) return;
   window.__ipaSearch = true;
 
-  var PAGE = 20, FIRST = 10, WAVE = 10, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
+  var PAGE = 20, FIRST = 10, WAVE = 10, LEAD = 2, PER_DOC = 3, AUTO = 3, SNIPPET = 110, BEFORE = 24;
   var cfg = {};
   try { cfg = JSON.parse(document.getElementById("__config").textContent); } catch (e) { cfg = {}; }
   var base = new URL((cfg.base || ".") + "/", location.href);
@@ -176,6 +182,12 @@
   // the CLI's --theme: the clause has the theme, or its document has it
   function themed(docThemes, extra, id, theme) {
     return docThemes.indexOf(theme) >= 0 || extra.indexOf(id + "=" + theme) >= 0;
+  }
+
+  // the results of q are on screen: what waits for them (citation.js's
+  // table for a query that only may be a citation) may load now
+  function announce(input, q) {
+    input.dispatchEvent(new CustomEvent("iparchive:results", { detail: { q: q } }));
   }
 
   function debounce(f, ms) {
@@ -400,6 +412,7 @@
         shown = 0;
         render();
         list.dataset.state = "idle";
+        announce(input, q);
       }).catch(function (e) { meta.textContent = "检索索引加载失败：" + e; list.dataset.state = "idle"; });
     }
 
@@ -635,112 +648,217 @@
 
     // ---------------------------------------------------------- the query
     // Han text is indexed one word per character position (a character
-    // with the next one, search_pages.words).  A term made of Han
-    // characters only is found by its bigrams at consecutive positions:
-    // the words at offsets 0, 2, 4 … and the last one cover every character
-    // (三合一: 三合@0 合一@1; a single character: itself, as a prefix), so
-    // the pages holding the chain are exactly the pages holding the term,
-    // with how often -- before any fragment is fetched.  Any other term
-    // (letters, digits, marks inside) asks for every word it is made of:
-    // candidates, checked in the fragments.
-    var HANS = /^\p{Script=Han}+$/u;
+    // with the next one, search_pages.words).  A run of Han characters in
+    // the query is found by its bigrams at consecutive positions: its full
+    // cover, the words at offsets 0, 2, 4 … and the last one, holds every
+    // character (三合一: 三合@0 合一@1; a single character: itself, as a
+    // prefix), so the pages holding the chain are exactly the pages holding
+    // the run, with how often -- before any fragment is fetched.
+    // Each word asked costs one index chunk (~35-40 KB gzipped) in every
+    // shard, so a long query is asked sparsely (issue 26): first the two
+    // words at the ends of its longest run (知识产权保护中心建设: 知识@0 and
+    // 建设@8, eight words apart); when at most PAGE pages hold them so, the
+    // first screen fetches every one's fragment anyway and checks the query
+    // in its clause texts, so the count is final once they are in; with
+    // more, the next word of the cover (the one farthest from those asked;
+    // with over 4 × PAGE, the rest at once), then the rest: the chain is
+    // whole, exact before any fragment.  Letters
+    // and digits are asked by their words, the most telling first (29490
+    // before GB before 2023 before T); several terms share a clause, checked
+    // in the fragments.
+    var HANS = /^\p{Script=Han}+$/u, BIGRAM = /^\p{Script=Han}{2}$/u;
     // the title's words, then marks, fill the first TITLE_SLOT words of every
     // page; the clause text starts there (search_pages.TITLE_SLOT)
     var TITLE_SLOT = 128;
-    var TOK = /\p{Script=Han}|(?:(?!\p{Script=Han})\p{L})+|\p{N}+/gu;
-    function pageWords(piece) {
-      var toks = piece.match(TOK) || [], out = [];
-      toks.forEach(function (w, i) {
-        if (HANS.test(w) && i + 1 < toks.length && HANS.test(toks[i + 1])) w += toks[i + 1];
-        out.push(w);
-      });
+    var TOK = /\p{Script=Han}+|(?:(?!\p{Script=Han})\p{L})+|\p{N}+/gu;
+    // words asked in each round (then the rest), and at most LOOSE words for a
+    // query the index cannot prove (its candidates are checked in the fragments)
+    var ROUNDS = [2, 1], LOOSE = 4;
+
+    // the full cover of a run of Han characters: [offset, word] at 0, 2, 4 … and the last
+    function coverOf(cs) {
+      var L = cs.length, cover = [];
+      if (L === 1) return [[0, cs[0]]];
+      for (var o = 0; o + 1 < L; o += 2) cover.push([o, cs[o] + cs[o + 1]]);
+      if (L % 2) cover.push([L - 2, cs[L - 2] + cs[L - 1]]);
+      return cover;
+    }
+
+    // a cover in the order asked: both ends, then each time the word
+    // farthest from those already taken
+    function spread(cover) {
+      if (cover.length <= 2) return cover.slice();
+      var out = [cover[0], cover[cover.length - 1]], rest = cover.slice(1, -1);
+      while (rest.length) {
+        var best = 0, far = -1;
+        rest.forEach(function (c, i) {
+          var d = Math.min.apply(null, out.map(function (o) { return Math.abs(o[0] - c[0]); }));
+          if (d > far) { far = d; best = i; }
+        });
+        out.push(rest.splice(best, 1)[0]);
+      }
       return out;
     }
 
-    function plan(t) {
-      var pieces = t.pieces;
-      if (pieces.length === 1 && HANS.test(pieces[0])) {
-        var cs = [...pieces[0]], L = cs.length, cover = [];
-        if (L === 1) cover.push([0, cs[0]]);
-        for (var o = 0; o + 1 < L; o += 2) cover.push([o, cs[o] + cs[o + 1]]);
-        if (L > 1 && L % 2) cover.push([L - 2, cs[L - 2] + cs[L - 1]]);
-        return { exact: true, cover: cover };
-      }
-      var ws = [];
-      pieces.forEach(function (p) { ws = ws.concat(pageWords(p)); });
-      return { exact: false, words: ws.filter(function (w, i) { return ws.indexOf(w) === i; }) };
+    // how few pages a word of letters or digits is likely in: a number of
+    // 3+ digits that is not a year, then letter runs by length
+    function telling(w) {
+      if (/^\p{N}+$/u.test(w)) return w.length >= 3 ? (/^(19|20)\d\d$/.test(w) ? 1.5 : 4) : 0.5;
+      return w.length >= 3 ? 2.5 : w.length === 2 ? 1.2 : 0.3;
     }
 
-    // occurrences of a chain in one page: positions p with cover word k at
-    // p + offset k; those in the title slot (before TITLE_SLOT) are the
-    // title's, the others the clauses'
-    function chain(locs, cover) {
-      var out = { title: 0, body: 0 }, first = locs[cover[0][1]];
-      if (!first) return out;
-      var sets = cover.map(function (c) { return locs[c[1]]; });
-      if (sets.some(function (s) { return !s; })) return out;
-      var last = cover[cover.length - 1][0] + (cover.length > 1 || [...cover[0][1]].length > 1 ? 1 : 0);
-      first.forEach(function (p) {
+    // a term -> its runs of Han characters ({n, cover}) and its other words;
+    // exact: the term is one run (the index alone proves it)
+    function plan(t) {
+      var chains = [], loose = [];
+      t.pieces.forEach(function (piece) {
+        (piece.match(TOK) || []).forEach(function (tok) {
+          if (HANS.test(tok)) chains.push({ n: [...tok].length, cover: coverOf([...tok]) });
+          else if (loose.indexOf(tok) < 0) loose.push(tok);
+        });
+      });
+      return { exact: t.pieces.length === 1 && HANS.test(t.pieces[0]), chains: chains, loose: loose };
+    }
+
+    // every word of the query in the order asked: numbers and long letter
+    // runs (29490, GB…), the two ends of each run of 2+ Han characters (the
+    // longest run first), years and two-letter runs, the rest of each run's
+    // cover, then what Pagefind takes as a prefix of many words (a lone Han
+    // character, a short number, one letter)
+    function askOrder(ts) {
+      var tiers = [[], [], [], [], []], runs = [];
+      ts.forEach(function (t) {
+        t.plan = t.plan || plan(t);
+        t.plan.loose.forEach(function (w) {
+          var k = telling(w);
+          tiers[k >= 2.5 ? 0 : k >= 1.2 ? 2 : 4].push(w);
+        });
+        t.plan.chains.forEach(function (c) {
+          if (c.n === 1) tiers[4].push(c.cover[0][1]);
+          else runs.push({ n: c.n, ws: spread(c.cover).map(function (x) { return x[1]; }) });
+        });
+      });
+      var by = function (a, b) { return telling(b) - telling(a) || b.length - a.length; };
+      [0, 2, 4].forEach(function (k) { tiers[k].sort(by); });
+      runs.sort(function (a, b) { return b.n - a.n; }).forEach(function (r) {
+        tiers[1] = tiers[1].concat(r.ws.slice(0, 2));
+        tiers[3] = tiers[3].concat(r.ws.slice(2));
+      });
+      var out = [].concat.apply([], tiers);
+      return out.filter(function (w, i) { return out.indexOf(w) === i; });
+    }
+
+    // occurrences of a run of n characters in one page, from the cover
+    // words asked so far: positions p with each word at p + its offset;
+    // those in the title slot (before TITLE_SLOT) are the title's, the
+    // others the clauses'
+    function chain(locs, cover, n) {
+      var out = { title: 0, body: 0 }, sets = cover.map(function (c) { return locs[c[1]]; });
+      sets[0].forEach(function (q) {
+        var p = q - cover[0][0];
         if (!cover.every(function (c, k) { return sets[k].has(p + c[0]); })) return;
-        if (p + last < TITLE_SLOT) out.title++;
+        if (p + n - 1 < TITLE_SLOT) out.title++;
         else if (p >= TITLE_SLOT) out.body++;
       });
       return out;
     }
 
+    // the candidate pages from the words asked so far (found: word -> page
+    // id -> {r, rank, locs}): every word held, each run's chain of asked
+    // words in a clause; occ: the occurrences (exact once the cover is
+    // whole, an upper bound before), title: the title holds every term
+    function candidates(ts, asked, found, force) {
+      var out = [];
+      found.get(asked[0]).forEach(function (e, id) {
+        var locs = {};
+        for (var w of asked) {
+          var hit = found.get(w).get(id);
+          if (!hit) return;
+          locs[w] = hit.locs;
+        }
+        var occ = 0, title = true;
+        for (var t of ts) {
+          var least = Infinity, inTitle = !t.plan.loose.length;
+          for (var c of t.plan.chains) {
+            var cov = c.cover.filter(function (x) { return locs[x[1]]; });
+            if (!cov.length) { inTitle = false; continue; }
+            var n = chain(locs, cov, c.n);
+            if (!n.body) return;
+            least = Math.min(least, n.body);
+            if (!n.title) inTitle = false;
+          }
+          occ += least === Infinity ? 1 : least;
+          if (!inTitle) title = false;
+        }
+        out.push({ id: id, r: e.r, rank: e.rank, occ: occ, title: title,
+                   trank: force.has(id) ? force.get(id) : Infinity });
+      });
+      return out;
+    }
+
+    function byRelevance(a, b) {
+      return (b.title - a.title) || (a.title ? a.trank - b.trank : (b.occ - a.occ) || (a.rank - b.rank));
+    }
+
     // Pagefind, one word at a time (its locations are not told apart by
     // word), newest first (the date sort key), and the first word again by
-    // legal force then newest (the force sort key); -> the pages holding every term in a clause, in
-    // relevance order: title holders (by force, then newest), then the others
-    // by occurrences, then newest -- as `iparchive search` (search/query.rank_rows)
+    // legal force then newest (the force sort key), in rounds (ROUNDS words,
+    // then the rest) until at most PAGE pages are candidates or the cover is
+    // whole (or LOOSE words asked for a query the index cannot prove); -> the candidate pages in relevance order: title holders (by
+    // force, then newest), then the others by occurrences, then newest -- as
+    // `iparchive search` (search/query.rank_rows); .exact: the index proved
+    // every one (one run, its whole cover asked)
     function findPages(pf, ts, filters) {
-      ts.forEach(function (t) { t.plan = t.plan || plan(t); });
-      var need = [];
-      ts.forEach(function (t) {
-        (t.plan.exact ? t.plan.cover.map(function (c) { return c[1]; }) : t.plan.words).forEach(function (w) {
-          if (need.indexOf(w) < 0) need.push(w);
-        });
-      });
+      var order = askOrder(ts), exact = ts.length === 1 && ts[0].plan.exact;
+      var room = exact ? order.length : Math.min(order.length, LOOSE);
       var opts = { sort: { date: "desc" } };
       if (Object.keys(filters).length) opts.filters = filters;
-      list.dataset.pagefindQuery = need.join(" ");
-      var asks = need.map(function (w) { return pf.search(w, opts); });
-      // the first word again, by legal force then newest: its index chunk is
-      // loaded already, and every candidate page holds it
-      asks.push(pf.search(need[0], Object.assign({}, opts, { sort: { force: "asc" } })));
-      return Promise.all(asks).then(function (all) {
-        var pages = new Map(), force = new Map();
-        all.pop().results.forEach(function (r, rank) { force.set(r.id, rank); });
-        // a page's word locations, per word asked; its rank by date
-        all.forEach(function (res, i) {
-          (res.results || []).forEach(function (r, rank) {
-            if (patch.drop.has(r.id)) return;
-            var p = pages.get(r.id);
-            if (!p) pages.set(r.id, p = { id: r.id, r: r, rank: rank, locs: {} });
-            p.locs[need[i]] = new Set(r.words || []);
-          });
+      var asked = [], found = new Map(), force = new Map(), round = 0;
+      if (!order.length) return Promise.resolve(Object.assign([], { exact: false, asked: 0 }));
+      function ask(ws) {
+        var jobs = ws.map(function (w) {
+          // Pagefind backtracks a word no page of a shard holds to a shorter
+          // prefix (Pagefind issue #780: 查官 -> every 查… word of that shard),
+          // so a bigram is asked again as "查官" (an exact search: the same
+          // index chunk, no backtracking, but one location a page): its pages
+          // are the ones that hold it, and their locations are the bigram's
+          return Promise.all([pf.search(w, opts), BIGRAM.test(w) ? pf.search('"' + w + '"', opts) : null])
+            .then(function (two) {
+              var m = new Map(), held = two[1] && new Set((two[1].results || []).map(function (r) { return r.id; }));
+              (two[0].results || []).forEach(function (r, rank) {
+                if (patch.drop.has(r.id) || (held && !held.has(r.id))) return;
+                m.set(r.id, { r: r, rank: rank, locs: new Set(r.words || []) });
+              });
+              found.set(w, m);
+            });
         });
-        var out = [];
-        pages.forEach(function (p) {
-          if (!need.every(function (w) { return p.locs[w]; })) return;
-          var occ = 0, title = true;
-          for (var t of ts) {
-            if (!t.plan.exact) { title = false; occ += 1; continue; }
-            var n = chain(p.locs, t.plan.cover);
-            if (!n.body) return;
-            occ += n.body;
-            if (!n.title) title = false;
-          }
-          p.occ = occ;
-          p.title = title;
-          p.trank = force.has(p.id) ? force.get(p.id) : Infinity;
-          out.push(p);
+        if (!asked.length) {  // the first word's index chunk is loaded already
+          jobs.push(pf.search(ws[0], Object.assign({}, opts, { sort: { force: "asc" } })).then(function (res) {
+            (res.results || []).forEach(function (r, rank) { force.set(r.id, rank); });
+          }));
+        }
+        asked = asked.concat(ws);
+        list.dataset.pagefindQuery = asked.join(" ");
+        return Promise.all(jobs);
+      }
+      var many = 0;  // candidates after the last round
+      function step() {
+        // one word more only while it may bring the candidates to PAGE; far
+        // more (a long phrase held by hundreds): the rest of the cover at once
+        var size = round < ROUNDS.length && many <= 4 * PAGE ? ROUNDS[round] : Infinity;
+        round += 1;
+        return ask(order.slice(asked.length, Math.min(room, asked.length + size))).then(function () {
+          var pages = candidates(ts, asked, found, force).sort(byRelevance);
+          pages.exact = exact && asked.length === order.length;
+          pages.asked = asked.length;
+          // (a word more costs ~170 KB on the whole corpus; checking 20 more
+          // candidates in their fragments, as much or more: 专利 行政裁决)
+          if (pages.exact || pages.length <= PAGE || asked.length >= room) return pages;
+          many = pages.length;
+          return step();
         });
-        out.sort(function (a, b) {
-          return (b.title - a.title) || (a.title ? a.trank - b.trank : (b.occ - a.occ) || (a.rank - b.rank));
-        });
-        return out;
-      });
+      }
+      return step();
     }
 
     // a hook for lookups answered before the search (a citation such as
@@ -780,7 +898,7 @@
           " 个文件的 " + num(s.clauses) + " 条；其余" : "") + "按出现次数估计，加载时逐条核对）";
       } else {
         txt = "约 " + num(s.docs + left) + " 个文件（已核对 " + num(s.docs) + " 个；其余 " + num(left) +
-          " 个候选文件含全部检索词，" + s.why + "，加载时核对）";
+          " 个候选文件" + (s.sparse ? "，" : "含全部检索词，") + s.why + "，加载时核对）";
       }
       status.textContent = txt;  // the document count is known before any fragment arrives
       status.dataset.final = s.final || !left ? "1" : "0";
@@ -794,17 +912,22 @@
     // to hold no clause is skipped and the next one taken
     function screen(mine) {
       list.dataset.state = "busy";
-      var shownNow = 0, rounds = 0;
+      var shownNow = 0, rounds = 0, placed = [];
       // the first screen of a query held by more than PAGE documents shows
       // FIRST of them: each is a page fragment of up to ~100 KB (a law's whole
       // text), and 20 were 0.85 MB for 商业秘密 on the whole corpus; with at
-      // most PAGE documents the first screen shows every one (no click)
-      var size = !state.shown && state.pages.length > PAGE ? FIRST : PAGE;
+      // most PAGE documents the first screen shows every one (no click); up to
+      // 2 × PAGE candidates the index could not prove (a theme, several
+      // terms, letters): the first screen checks them all, so its count is
+      // final and a query held by at most PAGE of them needs no click
+      var n = state.pages.length;
+      var size = state.shown || n <= PAGE ? PAGE : !state.final && n <= 2 * PAGE ? n : FIRST;
       function batch() {
         rounds += 1;
-        // in waves of WAVE fragments (a law's fragment is 40-80 KB): the first
-        // documents show before the rest of the screen is fetched
-        var want = Math.min(size - shownNow, WAVE), take = state.pages.slice(state.next, state.next + want);
+        // in waves of WAVE fragments (a law's fragment is 40-80 KB), the first
+        // of LEAD: the first documents show before the rest of the screen is
+        // fetched, and only their fragments before them
+        var want = Math.min(size - shownNow, rounds === 1 ? LEAD : WAVE), take = state.pages.slice(state.next, state.next + want);
         state.next += take.length;
         return Promise.all(take.map(function (p) {
           var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
@@ -820,19 +943,31 @@
               state.why = "检索服务把检索词拆成了单字";
             }
             if (!hs.length) { slot.remove(); state.empty += 1; return; }
+            if (!state.final) {  // an estimate until now: the page's own clauses and title say
+              p.occ = hs.reduce(function (a, h) { return a + h.sp.length; }, 0);
+              var tk = keyed(String((d.meta || {}).title || "")).key;
+              p.title = state.ts.every(function (t) { return holds(tk, t); });
+            }
             state.clauses += hs.length;
             state.docs += 1;
             shownNow += 1;
-            list.replaceChild(docItem(d, hs, p), slot);
+            placed.push({ p: p, li: docItem(d, hs, p) });
+            list.replaceChild(placed[placed.length - 1].li, slot);
           }, function () { slot.remove(); });
         })).then(function () {
           if (mine !== seq) return;
           // the next wave; candidates without a hit: a few more rounds at most
-          if (shownNow < size && state.next < state.pages.length && rounds < AUTO + size / WAVE - 1) return batch();
+          if (shownNow < size && state.next < state.pages.length && rounds < AUTO + size / WAVE) return batch();
         });
       }
       return batch().then(function () {
         if (mine !== seq) return;
+        // ranked by estimates (a sparse or loose query): the screen's documents
+        // again in relevance order, by what their fragments proved
+        if (!state.final) {
+          placed.sort(function (a, b) { return byRelevance(a.p, b.p); });
+          placed.forEach(function (x) { list.appendChild(x.li); });
+        }
         state.shown += 1;
         list.dataset.state = "idle";
         showStatus();
@@ -867,8 +1002,9 @@
         var th = selects.theme && selects.theme.value;
         var exact = ts.every(function (t) { return t.plan.exact; });
         state = { pages: pages, next: 0, ts: ts, clauses: 0, docs: 0, empty: 0, shown: 0,
-                  final: exact && ts.length === 1 && !th,
-                  why: !exact ? "检索词含字母、数字或标点" : ts.length > 1 ? "多个检索词须在同一条款中" : "主题按条款核对" };
+                  final: pages.exact && !th, sparse: exact && ts.length === 1 && !pages.exact,
+                  why: !exact ? "检索词含字母、数字或标点" : ts.length > 1 ? "多个检索词须在同一条款中" :
+                    !pages.exact ? "长检索词先按其中 " + pages.asked + " 个双字词初筛" : "主题按条款核对" };
         showStatus();
         var screens = Math.max(1, how.pages || 1);
         function go(k) {
@@ -877,6 +1013,7 @@
           });
         }
         return go(1).then(function () {
+          if (mine === seq) announce(input, q);
           // the filter values load after the first results, not before them
           return buildFilters(pagefind);
         });
