@@ -602,17 +602,17 @@ LAUNCHES = {
     ("build_tools/build/schedule.py", "fork_map", "multiprocessing.get_context().Pool"): 1,
     ("build_tools/build/schedule.py", "pool_map", "concurrent.futures.ProcessPoolExecutor"): 1,
     ("build_tools/build/schedule.py", "thread_beside", "concurrent.futures.ThreadPoolExecutor"): 1,
-    ("build_tools/publish.py", "run_child", "subprocess.Popen"): 1,
-    ("build_tools/publish.py", "SiteBuild.__enter__", "threading.Thread"): 1,
-    ("build_tools/publish.py", "SiteBuild.commit", "threading.Thread"): 1,
+    ("build_tools/publish/site.py", "run_child", "subprocess.Popen"): 1,
+    ("build_tools/publish/site.py", "SiteBuild.__enter__", "threading.Thread"): 1,
+    ("build_tools/publish/site.py", "SiteBuild.commit", "threading.Thread"): 1,
     # external converters of one office file, each under a timeout in a temporary directory (LibreOffice;
     # pdftoppm and tesseract for opt-in OCR): tools, not the build's parallelism
     ("build_tools/office.py", "_run_group", "subprocess.Popen"): 1,
     ("build_tools/renumber.py", "committed_texts.texts", "subprocess.run"): 1,
-    ("build_tools/serve.py", "background_server", "threading.Thread"): 1,
-    ("build_tools/write/mkbuild.py", "pagefind_start", "subprocess.Popen"): 1,
-    ("build_tools/write/mkbuild.py", "PagefindShards.__init__", "threading.Thread"): 1,
-    ("build_tools/write/mkbuild.py", "PagefindShards._index", "subprocess.Popen"): 1,
+    ("build_tools/publish/serve.py", "background_server", "threading.Thread"): 1,
+    ("build_tools/publish/mkbuild.py", "pagefind_start", "subprocess.Popen"): 1,
+    ("build_tools/publish/mkbuild.py", "PagefindShards.__init__", "threading.Thread"): 1,
+    ("build_tools/publish/mkbuild.py", "PagefindShards._index", "subprocess.Popen"): 1,
     ("benchmarks/bench.py", "search_latency", "subprocess.run"): 1,
     ("benchmarks/bench.py", "PeakSampler.__init__", "threading.Thread"): 1,
     ("benchmarks/bench.py", "rebuild_rounds", "subprocess.run"): 1,
@@ -644,8 +644,8 @@ def test_the_build_forks_and_pools_only_in_the_build_package():
     inside = {k for k in launch_sites() if k[0].startswith(SCHEDULE)}
     assert inside and not {k for k in inside if k[2].startswith(("subprocess.", "os.system", "os.popen"))}
     threads = {k for k in launch_sites() if k[2] == "threading.Thread" and not k[0].startswith(SCHEDULE)}
-    assert {k[0] for k in threads} <= {"build_tools/publish.py", "build_tools/write/mkbuild.py",
-                                        "build_tools/serve.py", "benchmarks/bench.py"}
+    assert {k[0] for k in threads} <= {"build_tools/publish/site.py", "build_tools/publish/mkbuild.py",
+                                        "build_tools/publish/serve.py", "benchmarks/bench.py"}
 
 
 def test_what_counts_as_a_launch(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from build_tools import write
 from build_tools.pipeline import enrich_stage, load_documents, source_files
-from build_tools.write import downloads
+from build_tools.render import downloads
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
 """The site's build products besides MkDocs' run: stamps, dirty rebuilds, Pagefind.
 
-MkDocs itself runs in its own process, ``build_tools.mkdocs_run`` (which
+MkDocs itself runs in its own process, ``build_tools.publish.mkdocs_run`` (which
 this package's import would slow by 0.7 s).  Here:
 
 * ``stamp_key`` / ``read_stamp`` / ``write_stamp``: what a dirty rebuild
@@ -31,9 +31,9 @@ from typing import Callable, Optional
 
 import yaml
 
-from .. import mkdocs_run
+from . import mkdocs_run
 from ..fsutil import atomic_write_text, file_digest, pause_point, remove_tree, swap_dir
-from ..mkdocs_run import ESCAPE_HOOKS
+from .mkdocs_run import ESCAPE_HOOKS
 from ..settings import CHANGES_ENV, PAGEFIND_CHANGES_PERCENT, env
 from ..siteurl import site_url_setting
 
