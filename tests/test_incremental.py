@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import build_tools.enrich as build_tools_enrich
-from build_tools import write
+from build_tools.build import render as write  # the render orchestrator (was build_tools.write)
 from build_tools.enrich import doccache, enrich_all
 from build_tools.pipeline import enrich_stage, load_documents, source_files
 
