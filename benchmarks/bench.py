@@ -507,7 +507,7 @@ def rebuild_rounds(paths, files: list[Path], work: Path, repeat: int) -> dict:
             result.unlink(missing_ok=True)
             stages.setdefault(kind, dict(rep["timings"]))
             stages[kind].setdefault("pages_written", rep.get("pages_written"))
-            stages[kind].setdefault("documents_made", rep.get("documents_made"))  # write.pagecache misses
+            stages[kind].setdefault("documents_made", rep.get("documents_made"))  # build.pagecache misses
             if "total" in rep["timings"]:
                 builds.append(rep["timings"]["total"])
             if not rep["ok"]:

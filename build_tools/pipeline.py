@@ -639,7 +639,7 @@ class BuildReport:
     ok: bool = False
     peak_mb: dict[str, float] = field(default_factory=dict)  # this process's peak RSS after each phase
     pages_written: int = 0  # generated files the write stage rewrote (the others kept, mtime too)
-    documents_made: int = 0  # documents whose page the write stage made again (write.pagecache)
+    documents_made: int = 0  # documents whose page the write stage made again (build.pagecache)
 
 
 def peak_rss_mb() -> float:
@@ -694,7 +694,7 @@ class Run:
     anchors: Optional[anchors.AnchorReport] = None
     enrichment: Optional[Enrichment] = None
     mode: str = "material"
-    stats: Any = None  # write.WriteStats
+    stats: Any = None  # build.render.WriteStats
 
     @property
     def notices(self) -> list[Notice]:
