@@ -569,8 +569,7 @@ def test_serve_answers_missing_paths_with_the_chinese_404(built):
 def test_a_site_built_for_a_sub_path_passes_the_link_check(built_url):
     """site_url https://ipa.example.org/archive/: canonical links, sitemap and
     the 404 page's root-relative /archive/… links all resolve."""
-    from build_tools.publish.linkcheck import linkcheck
-    from build_tools.publish.linkcheck import site_url_of
+    from build_tools.publish.linkcheck import linkcheck, site_url_of
 
     site = built_url["site"]
     assert site_url_of(site) == SITE_URL
