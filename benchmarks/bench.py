@@ -32,10 +32,10 @@ from search.index import META_FILE
 from search.query import search
 from build_tools.metadata import load_notice
 from build_tools.pipeline import build_site, source_files, staged_paths
-from build_tools.publish import run_mkdocs
-from build_tools.serve import background_server
+from build_tools.publish.site import run_mkdocs
+from build_tools.publish.serve import background_server
 from build_tools.settings import LIST_PAGE_BYTES, ROOT, chromium, shared_dir
-from build_tools.write.mkbuild import read_stamp
+from build_tools.publish.mkbuild import read_stamp
 
 QUERIES = [
     "惩罚性赔偿", "地理标志", "知识产权", "专利", "商标", "著作权", "商业秘密", "植物新品种", "税", "企业",
@@ -307,7 +307,7 @@ def _descendants(root: int) -> list[tuple[int, str]]:
 def _short(words: list[str]) -> str:
     if not words:
         return "?"
-    if "build_tools.mkdocs_run" in words:
+    if "build_tools.publish.mkdocs_run" in words:
         return "mkdocs"
     if "pagefind" in words[0]:
         return "pagefind"
@@ -507,7 +507,7 @@ def rebuild_rounds(paths, files: list[Path], work: Path, repeat: int) -> dict:
             result.unlink(missing_ok=True)
             stages.setdefault(kind, dict(rep["timings"]))
             stages[kind].setdefault("pages_written", rep.get("pages_written"))
-            stages[kind].setdefault("documents_made", rep.get("documents_made"))  # write.pagecache misses
+            stages[kind].setdefault("documents_made", rep.get("documents_made"))  # build.pagecache misses
             if "total" in rep["timings"]:
                 builds.append(rep["timings"]["total"])
             if not rep["ok"]:

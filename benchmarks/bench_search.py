@@ -65,11 +65,11 @@ from search.schema import Filters, IndexRecord, read_meta, theme_slug
 from search.tokenizer import normalize
 
 from build_tools.pipeline import build_site, load_documents, source_files, staged_paths
-from build_tools.serve import background_server
+from build_tools.publish.serve import background_server
 from build_tools.settings import ROOT, SEARCH_ENV, chromium, overridden, shared_dir
-from build_tools.write import mkbuild
-from build_tools.write.mkbuild import read_stamp
-from build_tools.write.search_pages import write_search_pages
+from build_tools.publish import mkbuild
+from build_tools.publish.mkbuild import read_stamp
+from build_tools.render.search_pages import write_search_pages
 
 SHARED = shared_dir()
 CHROMIUM = chromium()

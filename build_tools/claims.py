@@ -107,7 +107,7 @@ def doc_number_conflicts(notices: list[Notice], where: dict[str, Path],
 
 def slug_conflicts(notices: list[Notice], where: dict[str, Path]) -> tuple[set[str], list[Problem]]:
     """(ids left out, errors) for document names that collide with the site's own or each other's."""
-    from .write.common import slug, type_family  # the write stage's names; loaded only by check and build
+    from .render.common import slug, type_family  # the render stage's names; loaded only by check and build
 
     out: set[str] = set()
     probs: list[Problem] = []

@@ -255,7 +255,7 @@ def cmd_add(args) -> int:
     another form (LF/CRLF, HTML) is added with a warning naming the twin.
     An attachment file added alone is a document of its own.  ``add`` holds
     the build lock: two adds of one file at once cannot both get one id."""
-    from .publish import BuildLock  # the pipeline loads only when its command runs: --help and search stay fast
+    from .publish.site import BuildLock  # the pipeline loads only when its command runs: --help and search stay fast
 
     root = _root(args)
     with BuildLock(root / "build" / "cache", lambda s: print(s, file=sys.stderr)):
@@ -504,7 +504,7 @@ def cmd_check(args) -> int:
 
 def cmd_build(args) -> int:
     from .pipeline import build_site  # the pipeline loads only when its command runs: --help and search stay fast
-    from .publish import BuildBusy  # the pipeline loads only when its command runs: --help and search stay fast
+    from .publish.site import BuildBusy  # the pipeline loads only when its command runs: --help and search stay fast
 
     try:
         rep = build_site(_root(args), progress=not args.quiet, wait=not args.no_wait)
@@ -523,7 +523,7 @@ def cmd_serve(args) -> int:
         hint = "不是已构建的文库网站（缺少 index.html）" if args.site else "网站尚未构建，请先运行 make site"
         print(f"{site}: {hint}", file=sys.stderr)
         return EXIT_SOME_ERRORS  # no site to serve (tests/test_browser.py pins 1)
-    from .serve import serve_site  # here: http.server costs every other command 60 ms of imports
+    from .publish.serve import serve_site  # here: http.server costs every other command 60 ms of imports
 
     serve_site(site, args.port)
     return EXIT_OK

@@ -1,7 +1,7 @@
 """One answer to "did the code change?": a digest of the modules an entry imports.
 
 A cache keyed by code must miss when code that decides its values changes,
-and only then.  ``code_digest("build_tools.write")`` is the SHA-1 of the
+and only then.  ``code_digest("build_tools.build.render")`` is the SHA-1 of the
 names and bytes of every module of build_tools/ and search/ that the entry
 imports, transitively (``closure``), plus the data files named by
 ``data`` (glob patterns from the project root).  Imports are read with
@@ -18,8 +18,10 @@ benchmark re-makes none of them; one in ``models.py`` re-makes all):
 * ``pipeline`` — parsed documents: metadata, structure, lawdates;
 * ``anchors.remembered_anchors`` — clause fingerprints: anchors;
 * ``enrich.doccache`` — per-document enrichment: the enrich package;
-* ``write.pagecache.code_digest`` — pages, records, downloads, search pages:
-  the write package and the theme vocabulary;
+* ``build.pagecache.code_digest`` — pages, records, downloads: the render
+  orchestrator (``build.render``, with render/) and the theme vocabulary;
+* ``render.search_pages.code_digest`` — Pagefind's input pages: that module
+  and the theme vocabulary;
 * ``search.index`` — CLI index records: search.index and its data.
 
 Computed once per process and entry set (the code does not change under a

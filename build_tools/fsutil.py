@@ -51,6 +51,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
+import io
 import marshal
 import os
 import pickle
@@ -310,6 +312,16 @@ def save_keyed(path: Path, key, value: dict, *, codec: str = "pickle", durable: 
 def content_digest(data: bytes) -> bytes:
     """16 bytes naming ``data`` (xxh3-128): equal digests, equal bytes."""
     return xxhash.xxh3_128_digest(data)
+
+
+def value_digest(value) -> bytes:
+    """SHA-1 of the memo-less pickle of ``value`` (a page's inputs: build.pagecache,
+    render.search_pages)."""
+    buf = io.BytesIO()
+    p = pickle.Pickler(buf, protocol=5)
+    p.fast = True
+    p.dump(value)
+    return hashlib.sha1(buf.getvalue()).digest()
 
 
 def file_digest(path: Path | str) -> bytes:

@@ -328,7 +328,7 @@ class Notice:
     targets: list[Target] = field(default_factory=list)
     # body line number -> source line number (1-based), for messages
     line_map: list[int] = field(default_factory=list)
-    # an office source's absolute path: the page offers the original file (write/downloads.original_file)
+    # an office source's absolute path: the page offers the original file (render/downloads.original_file)
     source_path: Optional[str] = field(default=None, compare=False, repr=False)
     doc_number_printed: Optional[str] = None  # 文号 as printed (赣府厅字[2020]14号), for matching; doc_number is the 〔〕 display form
     # field -> where its value came from, in Chinese (元数据表“文号” 第5行, meta PubDate, 落款, sidecar …)

@@ -497,7 +497,7 @@ def staged_paths(root: Path, work: Path) -> Paths:
 
     Generated pages already in ``work/docs`` are kept (with their mtimes), so
     a second staging does not defeat incremental rebuilds."""
-    from .write import GENERATED_DIRS, GENERATED_FILES  # the write stage loads only when a site is built
+    from .render.common import GENERATED_DIRS, GENERATED_FILES  # the render stage loads only when a site is built
 
     root, work = Path(root).resolve(), Path(work).resolve()
     docs = work / "docs"
@@ -640,7 +640,7 @@ class BuildReport:
     ok: bool = False
     peak_mb: dict[str, float] = field(default_factory=dict)  # this process's peak RSS after each phase
     pages_written: int = 0  # generated files the write stage rewrote (the others kept, mtime too)
-    documents_made: int = 0  # documents whose page the write stage made again (write.pagecache)
+    documents_made: int = 0  # documents whose page the write stage made again (build.pagecache)
 
 
 def peak_rss_mb() -> float:
@@ -695,7 +695,7 @@ class Run:
     anchors: Optional[anchors.AnchorReport] = None
     enrichment: Optional[Enrichment] = None
     mode: str = "material"
-    stats: Any = None  # write.WriteStats
+    stats: Any = None  # build.render.WriteStats
 
     @property
     def notices(self) -> list[Notice]:
@@ -728,7 +728,7 @@ def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = Tr
     ``rep.ok`` False means nothing was published (the last good site, index
     and locks are as they were); ``wait=False`` refuses instead of waiting
     when another build holds the build lock (publish.BuildBusy)."""
-    from . import publish  # the write stage and search backends load only when a site is built
+    from .publish import site as publish  # the render stage and search backends load only when a site is built
 
     say = log or (lambda s: print(s, file=sys.stderr))
     t_all = time.perf_counter()
@@ -793,7 +793,7 @@ def enrich_phase(run: Run) -> bool:
     """Per document (cached) and across documents: themes, references resolved,
     works and versions, validity, cited-by, related documents; the search mode."""
     from .enrich import versions  # works.lock: the enrich stage loads only when a site is built
-    from .write import search_mode  # the write stage loads only when a site is built
+    from .render.site_mode import search_mode  # the render stage loads only when a site is built
 
     works_path = run.paths.sources / versions.LOCK_NAME
     try:  # works.lock: a garbage or truncated lock stops the build like anchors.lock (issue 28)
@@ -820,7 +820,7 @@ def enrich_phase(run: Run) -> bool:
 def render_phase(run: Run, sb, site_url: str) -> bool:
     """The Markdown of every page (only what changed is made again), then MkDocs
     into the new site; the browser index beside, the CLI index after the Markdown."""
-    from .write import document_digests, write_docs  # the write stage loads only when a site is built
+    from .build.render import document_digests, write_docs  # the render orchestrator loads only when a site is built
 
     digests = document_digests(run.notices, run.res.keys)  # once: the pages, the search pages, the listings
     beside = sb.start_browser_index(run.notices, digests)
@@ -844,7 +844,7 @@ def publish_phase(run: Run, sb, progress: bool) -> bool:
     """Links checked (a bad link in any page's content dropped there, named after its document, issue 28),
     the browser index put in, the locks written, the new site swapped in, the
     CLI index committed."""
-    from .publish import broken_link_warnings  # publish loads only when a site is built
+    from .publish.site import broken_link_warnings  # publish loads only when a site is built
 
     rep = run.rep
     broken = sb.check_links()

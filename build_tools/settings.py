@@ -43,7 +43,7 @@ FORK_INDEX_MIN = 1000  # documents: the CLI index is built in a forked child bes
 
 LARGE_CLAUSES = 5000  # clauses: above it the site searches with Pagefind (≈ 7 MB of Material index, ~2 s)
 SEARCH_BACKEND_THRESHOLD = 10_000  # CLI index records: above it backend "auto" picks tantivy over Whoosh
-PAGEFIND_SHARD_DOCS = 700  # documents a Pagefind shard (large archives; write/search_pages.py says why 700)
+PAGEFIND_SHARD_DOCS = 700  # documents a Pagefind shard (large archives; render/search_pages.py says why 700)
 PAGEFIND_CHANGES_PERCENT = 5  # changed pages per 100 of a shard carried by the changes bundle before a re-index
 # Listing pages (document list, region/year/type/status pages, timelines) hold this many entries a page
 # (issue 29: one list of every document was 6.4 MB at 5x); page 1 keeps the listing's old URL.  An entry is
@@ -76,20 +76,20 @@ DEBUG_ENV = "IPARCHIVE_DEBUG"
 LIST_PAGE_ENV = "IPARCHIVE_LIST_PAGE_SIZE"
 
 ENVIRONMENT = {
-    SEARCH_ENV: "the site's search: material, pagefind or auto (by LARGE_CLAUSES; write/site_mode.py)",
+    SEARCH_ENV: "the site's search: material, pagefind or auto (by LARGE_CLAUSES; render/site_mode.py)",
     SITE_URL_ENV: "the public address, below --site-url and above mkdocs.yml's site_url (siteurl.py)",
     BACKEND_ENV: "the CLI index backend for 'auto': whoosh or tantivy (search/index.py)",
     INDEX_ENV: "the index directory 'iparchive search' reads without --index (search/cli.py)",
-    JINJA_CACHE_ENV: "set by the build for its MkDocs child: where compiled templates are kept (mkdocs_run.py)",
-    NAV_MEMO_ENV: "0: render Material's navigation for every page (write/mkdocs_hooks.py; tests compare)",
-    SHARD_ENV: "documents a Pagefind shard instead of PAGEFIND_SHARD_DOCS (write/search_pages.py; tests)",
-    CHANGES_ENV: "changed pages per 100 of a shard patched before a re-index; 0: always re-index (write/mkbuild.py)",
+    JINJA_CACHE_ENV: "set by the build for its MkDocs child: where compiled templates are kept (publish/mkdocs_run.py)",
+    NAV_MEMO_ENV: "0: render Material's navigation for every page (publish/mkdocs_hooks.py; tests compare)",
+    SHARD_ENV: "documents a Pagefind shard instead of PAGEFIND_SHARD_DOCS (render/search_pages.py; tests)",
+    CHANGES_ENV: "changed pages per 100 of a shard patched before a re-index; 0: always re-index (publish/mkbuild.py)",
     PAUSE_ENV: "test hook: the build step at which to pause so a test can kill it (fsutil.pause_point)",
     PAUSE_SECONDS_ENV: "test hook: how long that pause lasts, default 600 s (fsutil.pause_point)",
-    TIMING_ENV: "set: the MkDocs child prints its seconds (mkdocs_run.py; benchmarks)",
+    TIMING_ENV: "set: the MkDocs child prints its seconds (publish/mkdocs_run.py; benchmarks)",
     SHARED_ENV: "the shared data (seeds, corpora) for tests and benchmarks; default ../shared",
     CHROMIUM_ENV: "the Chromium binary of the browser tests and benchmarks; default /usr/bin/chromium",
-    LIST_PAGE_ENV: "entries a listing page instead of LIST_PAGE_SIZE (write/common.list_page_size; tests)",
+    LIST_PAGE_ENV: "entries a listing page instead of LIST_PAGE_SIZE (render/common.list_page_size; tests)",
     NO_COLOR_ENV: "set: 'iparchive search' prints no colours (no-color.org; search/cli.py)",
     DEBUG_ENV: "set: an unexpected failure prints its traceback too (it always goes to build/iparchive-error.log)",
     OCR_ENV: "1: pages without a text layer are read by OCR (tesseract; office.py; the CLI's --ocr sets it)",

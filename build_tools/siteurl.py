@@ -9,7 +9,7 @@ setting, highest precedence first:
 * ``site_url:`` in mkdocs.yml (``""`` or absent: no public address).
 
 Used by ``write.write_docs`` (pages, archive.json, feed, downloads) and by
-``write/site_hooks.py`` inside MkDocs (canonical links, sitemap.xml).
+``publish/site_hooks.py`` inside MkDocs (canonical links, sitemap.xml).
 
 The address a build used is recorded beside the command-line index
 (``record_site_url``, ``search/index/iparchive-site.json``) so that

@@ -25,7 +25,7 @@ from build_tools.errors import SourceError
 from build_tools.build.tools import run_tool
 from build_tools.metadata import load_notice
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
-from build_tools.write.downloads import read_record_file
+from build_tools.render.downloads import read_record_file
 from build_tools.read import decode, read_file
 from support.loaders import manifest_rows
 from conftest import ROOT
@@ -399,7 +399,7 @@ def test_check_names_a_missing_held_file_and_an_orphan_folder(archive, tmp_path)
 def pagefind_site(archive, tmp_path_factory):
     """The scratch archive's documents built again with Pagefind (the browser
     search of large archives), served over http."""
-    from build_tools.serve import background_server as serve_site  # browser tests only
+    from build_tools.publish.serve import background_server as serve_site  # browser tests only
     from benchmarks.bench_search import build, index_records  # browser tests only
 
     b = build(tmp_path_factory.mktemp("attach-pf"), source_files(archive["paths"].sources), "pagefind")

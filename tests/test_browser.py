@@ -285,8 +285,8 @@ def big(tmp_path_factory):
     pipeline; Material search left out (Pagefind mode, index not built:
     these tests do not search)."""
     from build_tools.pipeline import enrich_stage, staged_paths
-    from build_tools.publish import run_mkdocs
-    from build_tools.write import write_docs
+    from build_tools.publish.site import run_mkdocs
+    from build_tools.build.render import write_docs
     from support.loaders import mixed_notices
 
     notices = mixed_notices(14, 100)[:150]
@@ -306,7 +306,7 @@ def _today(pg) -> str:
 def test_copied_citation_uses_the_configured_site_url(built_url, browser):
     """Exact clipboard text, plain and GB/T 7714, with the public address;
     the page carries <link rel=canonical> and no local-copy warning."""
-    from build_tools.write.pages import gbt_prefix
+    from build_tools.render.pages import gbt_prefix
 
     n, clause = _kunming(built_url)
     url = f"{SITE_URL}/notices/{n.id}.html#{clause.id}"
@@ -569,8 +569,7 @@ def test_serve_answers_missing_paths_with_the_chinese_404(built):
 def test_a_site_built_for_a_sub_path_passes_the_link_check(built_url):
     """site_url https://ipa.example.org/archive/: canonical links, sitemap and
     the 404 page's root-relative /archive/… links all resolve."""
-    from build_tools.write import linkcheck
-    from build_tools.write.linkcheck import site_url_of
+    from build_tools.publish.linkcheck import linkcheck, site_url_of
 
     site = built_url["site"]
     assert site_url_of(site) == SITE_URL
@@ -589,7 +588,7 @@ def test_serve_sends_text_gzipped_to_browsers_that_accept_it(built, tmp_path):
     import urllib.error
     import urllib.request
 
-    from build_tools.serve import background_server as serve_site
+    from build_tools.publish.serve import background_server as serve_site
 
     site = tmp_path / "site"
     shutil.copytree(built["site"], site)

@@ -22,7 +22,8 @@ import pytest
 from build_tools import anchors, codedigest, fsutil, pipeline
 from build_tools.enrich import doccache
 from build_tools.pipeline import load_documents, source_files
-from build_tools.write import exports, pagecache
+from build_tools.build import pagecache
+from build_tools.render import exports
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -162,7 +163,7 @@ def test_written_files_write_only_what_changed_and_see_same_length_edits(tmp_pat
     it is not written (inode and mtime kept); one edited by hand (same size,
     its mtime put back, so only its bytes tell) is written again; the memory
     survives the process (a new build reads it from the cache file)."""
-    from build_tools.write.common import WrittenFiles
+    from build_tools.render.common import WrittenFiles
 
     pages = {f"tags/{p.stem}.md": p.read_bytes() for p in sorted((SHARED / "govcn2019").glob("*.html"))[:12]}
     docs, memo = tmp_path / "docs", tmp_path / "cache" / "written.marshal"
@@ -252,15 +253,15 @@ def _touch_docstring(path: Path) -> None:
 
 @pytest.mark.parametrize("entries,data,outside,inside", [
     # the pages' digest: a docstring edit in a benchmark or in the command line re-made every page (issue 24)
-    (("build_tools.write",), ("build_tools/data/*",), ["benchmarks/bench_search.py", "build_tools/cli.py",
+    (("build_tools.build.render",), ("build_tools/data/*",), ["benchmarks/bench_search.py", "build_tools/cli.py",
                                                      "build_tools/pipeline.py", "search/query.py"],
-     ["build_tools/models.py", "build_tools/write/pages.py", "build_tools/enrich/references.py",
+     ["build_tools/models.py", "build_tools/render/pages.py", "build_tools/enrich/references.py",
       "build_tools/data/themes.yml"]),
     # parsed documents: not the write stage; the reader, through metadata
-    (pipeline.LOAD_MODULES, (), ["build_tools/write/pages.py", "build_tools/enrich/themes.py", "build_tools/cli.py"],
+    (pipeline.LOAD_MODULES, (), ["build_tools/render/pages.py", "build_tools/enrich/themes.py", "build_tools/cli.py"],
      ["build_tools/read.py", "build_tools/structure.py", "build_tools/numerals.py"]),
     # the CLI index: a backend imported inside a function counts; the query side does not
-    (("search.index",), ("search/*.txt",), ["search/query.py", "search/cli.py", "build_tools/write/pages.py"],
+    (("search.index",), ("search/*.txt",), ["search/query.py", "search/cli.py", "build_tools/render/pages.py"],
      ["search/whoosh_backend.py", "search/tokenizer.py", "build_tools/models.py", "search/ip_userdict.txt"]),
 ])
 def test_the_code_digest_changes_with_the_import_closure_and_only_with_it(tmp_path, entries, data, outside, inside):
@@ -313,7 +314,7 @@ def test_every_code_keyed_cache_names_its_entries_not_the_package():
     for name, entries in users.items():
         files = {f.relative_to(ROOT).as_posix() for f in codedigest.closure(entries)}
         assert "build_tools/models.py" in files, name
-        assert not files & {"build_tools/cli.py", "build_tools/pipeline.py", "build_tools/publish.py"}, name
+        assert not files & {"build_tools/cli.py", "build_tools/pipeline.py", "build_tools/publish/site.py"}, name
         assert not any(f.startswith("benchmarks/") for f in files), name
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from build_tools.enrich import enrich_all
 from build_tools.pipeline import load_documents, source_files
-from build_tools.write.pages import gbt_prefix
+from build_tools.render.pages import gbt_prefix
 from conftest import ROOT, SEED_FILES
 
 

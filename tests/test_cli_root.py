@@ -51,7 +51,7 @@ def second(tmp_path_factory) -> Path:
 
 def test_the_archive_is_found_from_any_folder_inside_it(second, tmp_path):
     assert find_archive(second / "source_texts") == second.resolve()
-    assert find_archive(second / "build_tools" / "write") == second.resolve()
+    assert find_archive(second / "build_tools" / "render") == second.resolve()
     assert find_archive(tmp_path) is None
     assert archive_root(None, cwd=second / "docs") == (second.resolve(), "当前目录")
     assert archive_root(str(second), cwd=tmp_path)[0] == second.resolve()

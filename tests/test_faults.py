@@ -1,5 +1,5 @@
 """Fault injection: real build processes killed with SIGKILL at each named
-step of the publish protocol (``IPARCHIVE_PAUSE_AT``, see build_tools/publish.py),
+step of the publish protocol (``IPARCHIVE_PAUSE_AT``, see build_tools/publish/site.py),
 and two builds at once, on a copy of the 11-document source_texts archive.
 
 After every case (issue 11 "Done when"):
@@ -26,8 +26,8 @@ import pytest
 
 from build_tools.fsutil import PAUSE_ENV, PAUSE_MARK
 from build_tools.pipeline import staged_paths
-from build_tools.write import linkcheck
-from build_tools.write.mkbuild import STAMP
+from build_tools.publish.linkcheck import linkcheck
+from build_tools.publish.mkbuild import STAMP
 from search.schema import META_FILE
 from conftest import LAWREF, ROOT
 from support.procs import children_of_build
@@ -50,7 +50,7 @@ if full:
         return real_fsync(fd)
     os.fsync = fsync
 from build_tools.pipeline import build_site, staged_paths
-from build_tools.publish import BuildBusy
+from build_tools.publish.site import BuildBusy
 try:
     rep = build_site(Path(sys.argv[1]), paths=staged_paths(Path(sys.argv[1]), Path(sys.argv[2])),
                      progress=False, wait=sys.argv[3] == "wait")
@@ -129,7 +129,7 @@ def _search(work: Path, query: str) -> str:
 
 
 def _mkdocs_children(work: Path) -> list[int]:
-    return children_of_build(work, lambda cmd: b"build_tools.mkdocs_run" in cmd)
+    return children_of_build(work, lambda cmd: b"build_tools.publish.mkdocs_run" in cmd)
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -301,7 +301,7 @@ from pathlib import Path
 import search.index as si
 si.SCHEMA_VERSION = "forced-rebuild"  # the copy now looks stale: build_index starts it from empty
 from build_tools.pipeline import load_documents, source_files
-from build_tools.publish import build_index_swapped
+from build_tools.publish.site import build_index_swapped
 work = Path(sys.argv[1])
 build_index_swapped(load_documents(source_files(work / "source_texts")).notices, work / "index")
 """

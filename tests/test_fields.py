@@ -25,9 +25,9 @@ from build_tools.metadata import extract, load_notice
 from build_tools.model import checks, fields
 from build_tools.model.fields import explain, metadata_record
 from build_tools.read import read_file
-from build_tools.write import exports, feed
-from build_tools.write.common import ThemeIndex
-from build_tools.write.pages import card_rows
+from build_tools.render import exports, feed
+from build_tools.render.common import ThemeIndex
+from build_tools.render.pages import card_rows
 from support import fields_golden as golden
 
 ROOT = golden.ROOT

@@ -28,9 +28,17 @@ And the house rules of issue 24, over build_tools/, search/ and benchmarks/:
   program), or is added here with a reason in review; forks, pools and
   executors start in ``build_tools/build/`` only; a stage that needs an
   external program receives the runner as a parameter.
+- the layers (rule ``layer``): the stages (ingest and clauses modules,
+  enrich/, render/, model/, every leaf) and search/ import nothing from
+  ``build/`` (caches, cores) or ``publish/`` (MkDocs, Pagefind, link check,
+  swap); so no module of render/ imports publish/; publish/ takes from
+  build/ only its launchers (``PUBLISH_FROM_BUILD``); only the orchestrators
+  (``build/``, ``pipeline``, ``cli``) and the benchmarks import both;
+- the MkDocs child (``python -m build_tools.publish.mkdocs_run``) loads
+  neither render/, build/ nor search/; build_tools/write/ is gone.
 
-``ALLOWED`` would list known violations (it is empty): a violation not in it
-fails, and so does an entry that is no longer a violation.
+``ALLOWED`` lists known violations, each with its reason: a violation not in
+it fails, and so does an entry that is no longer a violation.
 """
 from __future__ import annotations
 
@@ -234,7 +242,43 @@ def analyse(root: Path = ROOT, packages=PACKAGES) -> Graph:
         found.append(Violation("cycle", tuple(comp), lines[0],
                                f"import cycle {ring}; edges at " + ", ".join(lines)
                                + (f" (tangle of {len(comp)} modules: {', '.join(comp)})" if len(comp) > len(cycle) else "")))
-    return Graph(edges, found)
+    return Graph(edges, found + layer_violations(edges, packages[0]))
+
+
+# --- issue 24: the layers ----------------------------------------------------------------------------------------
+# what may import build/ and publish/ (relative to the house package): they run the stages, the build and publishing
+ORCHESTRATORS = ("build", "pipeline", "cli")
+PUBLISH_FROM_BUILD = ("build.schedule", "build.tools")  # publish/ starts its children and threads beside the build through these
+
+
+def within(module: str, prefixes) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def layer_violations(edges: list[Edge], house: str = "build_tools") -> list[Violation]:
+    """One violation per (file, imported module) that crosses a layer (see
+    the module doc); the benchmarks stand outside the house."""
+    build, publish = f"{house}.build", f"{house}.publish"
+    orchestrators = tuple(f"{house}.{m}" for m in ORCHESTRATORS)
+    launchers = tuple(f"{house}.{m}" for m in PUBLISH_FROM_BUILD)
+    out: dict[tuple, Violation] = {}
+    for e in edges:
+        if e.source.startswith("benchmarks.") or within(e.source, orchestrators):
+            continue
+        if within(e.target, (build,)):
+            if within(e.source, (publish,)):
+                if within(e.target, launchers):
+                    continue
+                why = "publish/ takes from build/ only its launchers (PUBLISH_FROM_BUILD)"
+            else:
+                why = "a stage imports nothing from build/ (caches, forks): the build passes in what it needs"
+        elif within(e.target, (publish,)) and not within(e.source, (publish,)):
+            why = "a stage never publishes: only build/, pipeline and cli import publish/"
+        else:
+            continue
+        key = (e.path, e.target)
+        out.setdefault(key, Violation("layer", key, f"{e.path}:{e.line}", f"{e.source} imports {e.target}: {why}"))
+    return list(out.values())
 
 
 def cycles(edges: list[Edge]) -> list[tuple[list[str], list[str]]]:
@@ -306,9 +350,14 @@ def cycles(edges: list[Edge]) -> list[tuple[list[str], list[str]]]:
     return out
 
 
-# Known violations as (rule, *Violation.key): empty since 2026-12-01, when the
-# last function-level imports got their reason.  Keep it empty.
-ALLOWED: set[tuple] = set()
+# Known violations as (rule, *Violation.key) -> the reason it stands and what removes it.  The list only
+# shrinks: an entry that is no longer a violation fails the test too.
+ALLOWED: dict[tuple, str] = {
+    ("layer", "build_tools/enrich/__init__.py", "build_tools.build.schedule"):
+        "Forked: related documents beside the per-document pass; the build is to pass its launcher in",
+    ("layer", "build_tools/enrich/doccache.py", "build_tools.build.schedule"):
+        "fork_map over the documents; the build is to pass its mapper in",
+}
 
 
 def test_every_import_rule_holds_or_is_allowed():
@@ -316,7 +365,7 @@ def test_every_import_rule_holds_or_is_allowed():
     anywhere in build_tools/, search/ and benchmarks/ (the list of old ones only shrinks)."""
     graph = analyse()
     new = [v for v in graph.violations if (v.rule, *v.key) not in ALLOWED]
-    stale = ALLOWED - {(v.rule, *v.key) for v in graph.violations}
+    stale = set(ALLOWED) - {(v.rule, *v.key) for v in graph.violations}
     msg = []
     if new:
         msg.append(f"{len(new)} import rule violation(s):\n" + "\n".join(map(str, new)))
@@ -335,6 +384,11 @@ def test_the_graph_sees_the_real_package():
     assert ("build_tools.cli", "build_tools.pipeline") in pairs
     assert any(e.function for e in graph.edges)
     assert len({e.source for e in graph.edges}) >= 30
+    # issue 24's layers: the orchestrator runs render/, publishing writes Pagefind's pages with render/
+    assert ("build_tools.build.render", "build_tools.render.pages") in pairs
+    assert ("build_tools.publish.site", "build_tools.render.search_pages") in pairs
+    assert ("build_tools.publish.site", "build_tools.build.schedule") in pairs
+    assert all(ALLOWED.values())  # every known violation says why it stands
 
 
 def write_tree(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -420,6 +474,60 @@ def test_a_function_import_needs_a_reason(tmp_path):
     got = rules(root)
     assert set(got) == {"function-import"}
     assert sorted(v.key[1] for v in got["function-import"]) == ["K.m", "bare", "code_above", "marker"]
+
+
+def test_the_layers_hold_in_a_tree_that_crosses_them(tmp_path):
+    """A render module that takes the page cache from build/ or calls the link
+    check of publish/, an enrich module that forks inside a function, a leaf
+    that publishes and publish/ reaching into build/'s store each fail; the
+    orchestrators, publish/'s launcher, publish/ using render/, and an
+    ``if TYPE_CHECKING`` import do not."""
+    root = write_tree(tmp_path, {
+        "pkg/__init__.py": "", "pkg/models.py": "X = 1\n",
+        "pkg/build/__init__.py": "", "pkg/build/store.py": "M = 1\n", "pkg/build/schedule.py": "F = 1\n",
+        "pkg/build/render.py": "from ..render import pages\nfrom ..publish import site\nfrom .store import M\n",
+        "pkg/render/__init__.py": "",
+        "pkg/render/pages.py": ("from typing import TYPE_CHECKING\nfrom ..models import X\nfrom ..build.store import M\n"
+                                "from ..publish.linkcheck import L\nif TYPE_CHECKING:\n    from ..build.schedule import F\n"),
+        "pkg/enrich/__init__.py": "",
+        "pkg/enrich/doccache.py": "def run():\n    from ..build.schedule import F  # the fork\n    return F\n",
+        "pkg/publish/__init__.py": "", "pkg/publish/linkcheck.py": "L = 1\n",
+        "pkg/publish/site.py": "from ..build.schedule import F\nfrom ..build.store import M\nfrom ..render import pages\n",
+        "pkg/read.py": "from .publish import site\n",
+        "pkg/pipeline.py": "from .build import render\nfrom .publish import site\n",
+        "pkg/cli.py": "from .publish.linkcheck import L\n",
+    })
+    got = rules(root)
+    assert set(got) == {"layer"}
+    assert sorted(v.key for v in got["layer"]) == [
+        ("pkg/enrich/doccache.py", "pkg.build.schedule"), ("pkg/publish/site.py", "pkg.build.store"),
+        ("pkg/read.py", "pkg.publish.site"),
+        ("pkg/render/pages.py", "pkg.build.store"), ("pkg/render/pages.py", "pkg.publish.linkcheck")]
+    (fork,) = [v for v in got["layer"] if v.key[0] == "pkg/enrich/doccache.py"]
+    assert fork.where == "pkg/enrich/doccache.py:2" and "passes in" in fork.detail
+
+
+def test_the_mkdocs_child_loads_neither_render_build_nor_search():
+    """``python -m build_tools.publish.mkdocs_run`` runs in every build: its
+    import loads MkDocs' runner and leaf modules only (publish/__init__
+    imports nothing), never the render stage, the build or the search
+    backends (``build_tools.write``'s package import once cost it 0.7 s)."""
+    code = "import sys, build_tools.publish.mkdocs_run; print('\\n'.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = [m for m in out.stdout.split() if m.split(".")[0] in ("build_tools", "search", "mkdocs", "jieba")]
+    assert "build_tools.publish.mkdocs_run" in loaded
+    heavy = [m for m in loaded if within(m, ("build_tools.render", "build_tools.build", "search", "mkdocs", "jieba"))
+             or (within(m, ("build_tools.publish",)) and m not in ("build_tools.publish", "build_tools.publish.mkdocs_run"))]
+    assert not heavy, heavy
+
+
+def test_the_write_package_is_gone():
+    """Issue 24 split build_tools/write/ into render/ and publish/ (and the
+    orchestrator and page cache into build/): a module added there since, by
+    a branch merged later, has to move too."""
+    assert not list((ROOT / "build_tools" / "write").glob("*.py"))
+    assert (ROOT / "build_tools" / "render" / "pages.py").is_file()
+    assert (ROOT / "build_tools" / "publish" / "mkdocs_run.py").is_file()
 
 
 def test_tests_do_not_touch_sys_path():
@@ -609,9 +717,6 @@ LAUNCHES = {
     ("build_tools/build/schedule.py", "thread_beside", "concurrent.futures.ThreadPoolExecutor"): 1,
     ("build_tools/build/schedule.py", "start_thread", "threading.Thread"): 1,
     ("build_tools/build/tools.py", "start_tool", "subprocess.Popen"): 1,
-    ("build_tools/write/mkbuild.py", "pagefind_start", "subprocess.Popen"): 1,
-    ("build_tools/write/mkbuild.py", "PagefindShards.__init__", "threading.Thread"): 1,
-    ("build_tools/write/mkbuild.py", "PagefindShards._index", "subprocess.Popen"): 1,
     ("benchmarks/bench.py", "search_latency", "subprocess.run"): 1,
     ("benchmarks/bench.py", "PeakSampler.__init__", "threading.Thread"): 1,
     ("benchmarks/bench.py", "rebuild_rounds", "subprocess.run"): 1,
@@ -644,7 +749,7 @@ def test_the_build_forks_and_pools_only_in_the_build_package():
     programs = {k for k in inside if k[2].startswith(("subprocess.", "os.system", "os.popen"))}
     assert inside and {k[0] for k in programs} == {SCHEDULE + "tools.py"}
     rest = {k[0] for k in launch_sites() if not k[0].startswith(SCHEDULE)}
-    assert rest <= {"build_tools/write/mkbuild.py", "benchmarks/bench.py"}
+    assert rest <= {"benchmarks/bench.py"}
 
 
 def test_what_counts_as_a_launch(tmp_path):

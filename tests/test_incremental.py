@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import build_tools.enrich as build_tools_enrich
-from build_tools import write
+from build_tools.build import render as write  # the render orchestrator (was build_tools.write)
 from build_tools.enrich import doccache, enrich_all
 from build_tools.pipeline import enrich_stage, load_documents, source_files
 
@@ -287,7 +287,7 @@ def test_generated_files_empty_dirs_and_stale_site_files(tmp_path):
     (hand-written pages are not), directories left empty go, and a built
     file whose source left docs/ goes from the site (a page whose .md is
     there, or a copied asset, stays)."""
-    from build_tools.write.mkbuild import prune_stale
+    from build_tools.publish.mkbuild import prune_stale
 
     docs, site = tmp_path / "docs", tmp_path / "site"
     for rel in ("notices/a.md", "notices/a/a.json", "tags/theme/x/1.md", "about.md", "index.md"):
@@ -319,7 +319,7 @@ def test_enrich_changes_no_field_the_load_key_stands_for(tmp_path):
     import pickle
 
     from build_tools import anchors
-    from build_tools.write.pagecache import CLAUSE_ENRICHED, LOADED_ONLY, loaded_digest
+    from build_tools.build.pagecache import CLAUSE_ENRICHED, LOADED_ONLY, loaded_digest
 
     law = SHARED / "lawrefbook"
     files = (_files() + sorted((SHARED / "provincial").glob("*.htm*"))

@@ -23,9 +23,9 @@ from build_tools.lawdates import body_effective
 from build_tools.metadata import load_notice
 from build_tools.pipeline import load_documents, source_files
 from build_tools.sidecar import SidecarError, load_sidecar
-from build_tools.write.common import ThemeIndex
-from build_tools.write.pages import render_notice
-from build_tools.write.works import article_history, missing_note, ref_extra
+from build_tools.render.common import ThemeIndex
+from build_tools.render.pages import render_notice
+from build_tools.render.works import article_history, missing_note, ref_extra
 from conftest import LAWREF, ROOT
 
 SRC = ROOT / "source_texts"
@@ -364,7 +364,7 @@ def test_notice_expiry_lines_with_their_clause():
 def test_any_two_versions_and_the_version_on_a_date():
     """道路运输条例 2019/2022/2023 (lawrefbook): every pair is compared, 2019→2023 too; the
     work page gives each version's period in force and the data of the date picker."""
-    from build_tools.write.works import work_pages
+    from build_tools.render.works import work_pages
     files = sorted(LAWREF.glob("行政法规/道路运输条例(*).md"))
     assert len(files) == 3
     res = load_documents(files)
@@ -384,7 +384,7 @@ def test_any_two_versions_and_the_version_on_a_date():
 
 
 def test_periods_of_the_patent_law(without_2008):
-    from build_tools.write.works import in_force_periods
+    from build_tools.render.works import in_force_periods
     byid, enr = without_2008
     law = _by_title(byid, "中华人民共和国专利法")
     work = enr.works[law.work_id]

@@ -30,7 +30,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from build_tools import memo as memo_mod
-from build_tools.write.downloads import read_record_file
+from build_tools.render.downloads import read_record_file
 from conftest import LAWREF, SHARED
 from support.archive_copy import copy_archive
 

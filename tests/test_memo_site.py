@@ -16,8 +16,8 @@ import pytest
 
 from support.site_build import shared_site
 
-from build_tools.serve import background_server as serve_site
-from build_tools.write.downloads import written_files
+from build_tools.publish.serve import background_server as serve_site
+from build_tools.render.downloads import written_files
 
 pytestmark = pytest.mark.browser
 

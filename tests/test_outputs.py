@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from build_tools import write
+from build_tools.build import render as write  # the render orchestrator (was build_tools.write)
 from build_tools.pipeline import enrich_stage, load_documents, source_files
-from build_tools.write import downloads
+from build_tools.render import downloads
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,11 +19,11 @@ from build_tools.enrich import enrich_all
 from build_tools.pipeline import load_documents
 from build_tools.siteurl import SITE_URL_ENV, SiteUrlAction, site_url_setting
 from build_tools.anchors import read_archive
-from build_tools.write import write_docs
-from build_tools.write.common import LOCAL_COPY_BUILD_NOTE, type_family
-from build_tools.write.downloads import (WORD_TEMPLATE, docx_bytes, markdown_file, read_record_file, text_file,
-                                         text_on_demand, word_template)
-from build_tools.write.pages import gbt_prefix, outline_entries
+from build_tools.build.render import write_docs
+from build_tools.render.common import LOCAL_COPY_BUILD_NOTE, type_family
+from build_tools.render.downloads import (WORD_TEMPLATE, docx_bytes, markdown_file, read_record_file, text_file,
+                                          text_on_demand, word_template)
+from build_tools.render.pages import gbt_prefix, outline_entries
 from factories import clause, notice
 from support.loaders import real_notices
 

@@ -26,10 +26,11 @@ import yaml
 from benchmarks.bench import changed_copy
 from build_tools.fsutil import PAUSE_ENV, PAUSE_MARK
 from benchmarks.bench_search import Query, build, index_records, truth
-from build_tools.serve import background_server as serve_site
+from build_tools.publish.serve import background_server as serve_site
 from build_tools.pipeline import build_site, source_files, staged_paths
-from build_tools.write import mkbuild, search_pages
-from build_tools.write.search_pages import SHARD_ENV, shard_count, shard_of
+from build_tools.publish import mkbuild
+from build_tools.render import search_pages
+from build_tools.render.search_pages import SHARD_ENV, shard_count, shard_of
 from support.procs import children_of_build
 
 ROOT = Path(__file__).resolve().parent.parent

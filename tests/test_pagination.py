@@ -18,12 +18,13 @@ import pytest
 from lxml import html as lxml_html
 
 from build_tools.pipeline import enrich_stage, staged_paths
-from build_tools.publish import run_mkdocs
+from build_tools.publish.site import run_mkdocs
 from build_tools.settings import LIST_PAGE_BYTES, LIST_PAGE_ENV, overridden
-from build_tools.write import linkcheck, write_docs
-from build_tools.write.common import page_file, pager, split_pages
-from build_tools.write import tags
-from build_tools.write.tags import region_pages
+from build_tools.build.render import write_docs
+from build_tools.publish.linkcheck import linkcheck
+from build_tools.render.common import page_file, pager, split_pages
+from build_tools.render import tags
+from build_tools.render.tags import region_pages
 from conftest import ROOT
 from factories import clause, notice
 from support.loaders import mixed_notices

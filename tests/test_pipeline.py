@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.write.downloads import read_record_file
+from build_tools.render.downloads import read_record_file
 from build_tools.pipeline import build_site, source_files, staged_paths
 from conftest import ROOT
 
@@ -194,7 +194,7 @@ def test_large_archives_index_beside_mkdocs_and_a_failed_build_keeps_the_old_ind
     forked process into a copy; it replaces the index only with a good site."""
     import hashlib
 
-    from build_tools import publish
+    from build_tools.publish import site as publish
     from search.query import search
 
     monkeypatch.setattr(publish, "FORK_INDEX_MIN", 1)
@@ -225,7 +225,7 @@ def test_large_archives_index_beside_mkdocs_and_a_failed_build_keeps_the_old_ind
 
 
 def _hand_written(docs: Path) -> dict[str, bytes]:
-    from build_tools.write import GENERATED_DIRS, GENERATED_FILES
+    from build_tools.render.common import GENERATED_DIRS, GENERATED_FILES
     skip = set(GENERATED_DIRS) | set(GENERATED_FILES)
     return {p.relative_to(docs).as_posix(): p.read_bytes() for p in sorted(docs.rglob("*"))
             if p.is_file() and p.relative_to(docs).parts[0] not in skip}

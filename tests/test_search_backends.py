@@ -350,7 +350,7 @@ def test_a_hard_linked_tantivy_copy_updated_leaves_the_live_index_as_it_was(tmp_
     import copy
     import hashlib
 
-    from build_tools.publish import prepare_index_copy
+    from build_tools.publish.site import prepare_index_copy
 
     ns = seed_notices()
     live = tmp_path / "index"

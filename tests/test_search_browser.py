@@ -20,8 +20,8 @@ import pytest
 
 from benchmarks.bench_search import Query, build, index_records, topical_laws, truth
 from build_tools.pipeline import source_files
-from build_tools.serve import background_server as serve_site
-from build_tools.write.search_pages import FILLER, TITLE_SLOT, spaced, theme_name_map, title_slot, words
+from build_tools.publish.serve import background_server as serve_site
+from build_tools.render.search_pages import FILLER, TITLE_SLOT, spaced, theme_name_map, title_slot, words
 from search.query import run_search
 from search.tokenizer import normalize
 

@@ -25,11 +25,11 @@ import pytest
 from lxml import html as lxml_html
 
 from build_tools.anchors import read_archive
-from build_tools.write.downloads import read_record_file
+from build_tools.render.downloads import read_record_file
 from build_tools.cli import safe_text
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
-from build_tools.write.common import safe_url
-from build_tools.write.linkcheck import linkcheck
+from build_tools.render.common import safe_url
+from build_tools.publish.linkcheck import linkcheck
 from conftest import LAWREF, ROOT, SHARED
 
 # every classic payload in one string: each sets a flag if it ever runs
@@ -1305,7 +1305,7 @@ def test_a_broken_link_on_a_listing_page_is_dropped_naming_its_document(archive,
     page (as a new metadata field shown in listings might): the link is made
     plain text on every listing, each warning names that document's source
     file, the rest is published and the site checks clean."""
-    from build_tools.write import tags
+    from build_tools.render import tags
 
     real = tags.doc_item
 
@@ -1330,7 +1330,7 @@ def test_isolation_keeps_the_site_frame_s_own_broken_links_as_errors(archive):
     """Only the site's own structure may stop a build: on a real built page, a
     broken link in the content is removed (named after the document whose
     entry holds it), one in the header or ``<head>`` stays and is reported."""
-    from build_tools.write.linkcheck import isolate
+    from build_tools.publish.linkcheck import isolate
 
     assert _build(archive, index=False)[0].ok
     site = archive.site

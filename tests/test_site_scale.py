@@ -18,11 +18,12 @@ import pytest
 from lxml import html as lxml_html
 
 from build_tools.pipeline import build_site, load_documents, source_files, staged_paths
-from build_tools.publish import run_mkdocs
-from build_tools.write import _themes, mkbuild, search_mode, write_docs
-from build_tools.write.common import ThemeIndex, find_clause
-from build_tools.write.site_mode import ENV, LARGE_CLAUSES
-from build_tools.write.tags import theme_pages
+from build_tools.publish.site import run_mkdocs
+from build_tools.build.render import _themes, search_mode, write_docs
+from build_tools.publish import mkbuild
+from build_tools.render.common import ThemeIndex, find_clause
+from build_tools.render.site_mode import ENV, LARGE_CLAUSES
+from build_tools.render.tags import theme_pages
 from conftest import LAWREF, ROOT
 from support.htmlscan import assert_scans_agree
 
@@ -228,7 +229,7 @@ def _search_and_follow(large, query: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     from benchmarks.bench import first_result
-    from build_tools.serve import background_server as serve_site
+    from build_tools.publish.serve import background_server as serve_site
     from conftest import CHROMIUM
 
     site = large["paths"].site

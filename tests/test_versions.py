@@ -17,9 +17,9 @@ from build_tools.lawdates import date_order_problem, line_events
 from build_tools.metadata import load_notice
 from build_tools.models import Clause, Notice, Reference
 from build_tools.pipeline import load_documents, source_files
-from build_tools.write.compare import compare, inline_diff
-from build_tools.write.pages import gbt_prefix
-from build_tools.write.works import change_note, version_box, work_pages
+from build_tools.render.compare import compare, inline_diff
+from build_tools.render.pages import gbt_prefix
+from build_tools.render.works import change_note, version_box, work_pages
 from conftest import GOVCN, LAWREF, ROOT
 from support.loaders import load
 

@@ -23,8 +23,8 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from build_tools.write.downloads import DOCX_HEADINGS, docx_bytes, word_bookmark
-from build_tools.write.pages import gbt_prefix
+from build_tools.render.downloads import DOCX_HEADINGS, docx_bytes, word_bookmark
+from build_tools.render.pages import gbt_prefix
 from support.loaders import real_notices
 from conftest import ROOT
 
@@ -130,7 +130,7 @@ def test_python_whitespace_of_strip_is_the_one_site_js_strips():
     (JS trim() also strips U+FEFF and keeps U+001C-U+001F)."""
     import sys
 
-    from build_tools.write.downloads import PY_SPACE
+    from build_tools.render.downloads import PY_SPACE
 
     assert set(PY_SPACE) == {chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()}
     js = (ROOT / "overrides/assets/iparchive/site.js").read_text(encoding="utf-8")
@@ -143,7 +143,7 @@ def test_text_is_a_file_only_where_the_clauses_do_not_give_it_back():
     """On the mixed real archive: the browser's TXT is the clauses' text; where
     that is not the body byte for byte (run-in items split off one line) the
     TXT is written as a file; the Markdown never is."""
-    from build_tools.write.downloads import clause_text, text_on_demand, written_files
+    from build_tools.render.downloads import clause_text, text_on_demand, written_files
     from support.loaders import mixed_notices
 
     notices = mixed_notices(29, 40)
@@ -175,8 +175,8 @@ def test_every_download_of_every_page_in_chromium(built_site, page):
     byte for byte text_file / markdown_file (what was written as files before
     issue 29); the JSON and Word files and a TXT kept as a file are the
     site's bytes.  From file:// the made links say to use iparchive serve."""
-    from build_tools.serve import background_server
-    from build_tools.write.downloads import markdown_file, read_record_file, text_file, text_on_demand
+    from build_tools.publish.serve import background_server
+    from build_tools.render.downloads import markdown_file, read_record_file, text_file, text_on_demand
 
     site = built_site["site"]
     httpd, base = background_server(site)

@@ -21,10 +21,11 @@ from build_tools.anchors import read_archive
 from build_tools.models import Goal, Reference, Target
 from build_tools.enrich.themes import tag_clauses
 from build_tools.vocabulary import DEFAULT_VOCABULARY, load_vocabulary
-from build_tools.write import GENERATED_DIRS, GENERATED_FILES, write_docs
-from build_tools.write.common import md_text
-from build_tools.write.exports import SCHEMA_VERSION
-from build_tools.write.mkdocs_hooks import RAW, split_raw
+from build_tools.build.render import write_docs
+from build_tools.render.common import GENERATED_DIRS, GENERATED_FILES
+from build_tools.render.common import md_text
+from build_tools.render.exports import SCHEMA_VERSION
+from build_tools.publish.mkdocs_hooks import RAW, split_raw
 from factories import clause, notice
 from support.loaders import real_notices
 
@@ -250,7 +251,7 @@ def test_external_document_pages_list_every_citing_clause(site):
     section (``#ext-…``) on the page of its key's group listing each citing
     clause, linked from the cited list and from each citing clause; its old
     page sends there (issue 29)."""
-    from build_tools.write.common import cited_group
+    from build_tools.render.common import cited_group
 
     notices, docs, stats = site
     keys = {r.external_key for n in notices for r in n.references if r.external_key and not r.target_id}
@@ -295,8 +296,8 @@ def test_the_gzipped_archive_is_the_records_as_written_and_unzips_to_the_archive
     ``exports.dump_archive`` writes; no uncompressed archive.json is left."""
     import gzip
 
-    from build_tools.write.downloads import read_record_file
-    from build_tools.write.exports import ARCHIVE_NAME
+    from build_tools.render.downloads import read_record_file
+    from build_tools.render.exports import ARCHIVE_NAME
 
     notices, docs, _ = site
     raw = (docs / "data" / ARCHIVE_NAME).read_bytes()
@@ -485,8 +486,8 @@ def test_document_lists_are_the_html_python_markdown_made_of_their_markdown(real
     (``- [title](x.md) — 地区 · 日期 · 文种 · 状态``, md_text escaping)."""
     import markdown
 
-    from build_tools.write.common import RAW_CLOSE, RAW_OPEN, by_date_desc, date_md, region_label, type_family
-    from build_tools.write.tags import doc_list
+    from build_tools.render.common import RAW_CLOSE, RAW_OPEN, by_date_desc, date_md, region_label, type_family
+    from build_tools.render.tags import doc_list
 
     notices, _ = real
     odd = [notice("zz-odd", title='<script>x</script> *星* [a](b) "引号" & 符号 # {#id}  多  空格',
@@ -520,7 +521,7 @@ def test_page_squeeze_drops_indentation_only_where_it_does_not_show(site):
     that indentation."""
     import re as re_
 
-    from build_tools.write.mkdocs_hooks import squeeze
+    from build_tools.publish.mkdocs_hooks import squeeze
 
     html = ('<div>\n    <p>一</p>\n\n  <pre>a\n    b</pre>\n  <script>x\n   y</script>\n'
             '<style>p {\n  color: red }</style>\n<p>\n\u3000\u3000第一条</p>\n\u00a0x<TEXTAREA>q\n  r</TEXTAREA>')

@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
 from build_tools.anchors import read_archive  # noqa: E402
-from build_tools.write import linkcheck  # noqa: E402
+from build_tools.publish.linkcheck import linkcheck  # noqa: E402
 
 from support.htmlscan import assert_scans_agree, linkcheck_module, lxml_scan  # noqa: E402
 from support.site_build import PROBE_TEXT, shared_site  # noqa: E402
@@ -180,8 +180,8 @@ def test_memoised_navigation_renders_every_page_as_without_it(built, tmp_path, m
     """mkdocs_hooks.on_env renders Material's navigation once per folder for
     pages outside the nav: every page of the site is byte for byte the page
     MkDocs renders with the memo off."""
-    from build_tools.publish import run_mkdocs
-    from build_tools.write.mkdocs_hooks import NAV_MEMO_ENV
+    from build_tools.publish.site import run_mkdocs
+    from build_tools.publish.mkdocs_hooks import NAV_MEMO_ENV
 
     monkeypatch.setenv(NAV_MEMO_ENV, "0")
     plain = tmp_path / "site"

@@ -10,8 +10,13 @@
   workers with pickled arguments (``pool_map``, the load stage), a thread
   beside (``thread_beside``).  Every process and thread the build starts for
   its own work is started there (tests/test_imports.py).
+* ``render.py`` — the render orchestrator: runs the pure page families of
+  ``render/`` over the archive into docs/ (forked per document, memoized).
+* ``pagecache.py`` — the page cache: a document's page, record and downloads
+  are made again only when it or what its renderer read changed.
 
 ``pipeline.build_site`` reads as the phases ingest -> clauses -> enrich ->
 render -> publish, each a function of ``pipeline.Run`` (the build's state).
-This package imports no stage: stages may use it, never the other way round.
+The build runs the stages; a stage imports nothing from it, and publish/
+only its launchers (tests/test_imports.py, rule ``layer``).
 """

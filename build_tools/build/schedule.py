@@ -13,7 +13,7 @@ way back, so it should be small next to its inputs.  Used where a step only
 reads what the build already holds and the other core would idle:
 
 * the first half of the listing pages beside the rest of the write stage
-  (``write.ListingJob``; whole corpus: 1.6 s of CPU);
+  (``build.render.ListingJob``; whole corpus: 1.6 s of CPU);
 * related documents beside the per-document enrichment
   (``enrich.enrich_all``; whole corpus: 4.6 s, jieba and scoring).
 
@@ -31,7 +31,7 @@ items: the workers find ``fn`` and ``items`` in the parent's memory as it
 was at the fork (``MAPPED``, the one module global that hands data to
 children), only the results are pickled back, in order.  Used for each
 document's enrichment (``enrich.doccache.compute_all``) and each document's
-page, record and downloads (``write.DocumentJob.run``).
+page, record and downloads (``build.render.DocumentJob.run``).
 
 ``pool_map(fn, items, workers, chunksize)`` is a lazy ``map`` over a pool of
 worker processes whose arguments are pickled (the load stage: each worker

@@ -32,7 +32,7 @@ from typing import Optional, Sequence
 
 from ..fsutil import die_with_parent, pause_point
 
-__all__ = ["run_tool", "start_tool", "kill_group"]
+__all__ = ["run_tool", "start_tool", "kill_group", "signal_group"]
 
 
 def start_tool(argv: Sequence[str], *, cwd: Optional[Path | str] = None, env: Optional[dict] = None,
@@ -58,10 +58,15 @@ def run_tool(argv: Sequence[str], *, timeout: Optional[float] = None, cwd: Optio
     return subprocess.CompletedProcess(list(argv), proc.returncode, out, err)
 
 
-def kill_group(proc: subprocess.Popen) -> None:
-    """Kill ``proc``'s process group (it leads one: ``start_new_session``) and reap it."""
+def signal_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to ``proc``'s process group without reaping it (another thread waits on it)."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, sig)
     except OSError:  # already gone
         pass
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill ``proc``'s process group (it leads one: ``start_new_session``) and reap it."""
+    signal_group(proc)
     proc.communicate()

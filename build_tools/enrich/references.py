@@ -691,7 +691,7 @@ def _follow_article(r: Reference, doc_id: str, work: Work, aligned: dict[tuple[s
         return  # same number: nothing to say
     suffix = r.target_clause[len(cited.id):]
     r.now_clause = _clause_target(byid[now_doc], now.id + suffix, ids_of)
-    r.now_note = f"原{cited.label}，现{now.label}"  # the link says which text (write/works.ref_extra)
+    r.now_note = f"原{cited.label}，现{now.label}"  # the link says which text (render/works.ref_extra)
 
 
 def cited_by(notices: list[Notice], versions: Optional[dict[str, Version]] = None

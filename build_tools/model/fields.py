@@ -6,11 +6,11 @@ line of ``iparchive parse --explain`` and a key of the exports (archive.json and
 schema, the feed's summary).  Made from ``FIELDS``:
 
 * the sidecar schema and ``apply_sidecar`` (``sidecar.py``: ``SCHEMA``, one row per key);
-* the metadata card (``write/pages.py``: ``card_rows``; a field without a renderer of its own
+* the metadata card (``render/pages.py``: ``card_rows``; a field without a renderer of its own
   shows its plain value);
 * ``parse --explain`` (``explain``: value, origin 页面/正文/侧文件/推定/推算/文件名/默认, where);
-* the exports (``export_record``, ``export_schema`` in ``write/exports.py``, ``feed_summary``
-  in ``write/feed.py``).
+* the exports (``export_record``, ``export_schema`` in ``render/exports.py``, ``feed_summary``
+  in ``render/feed.py``).
 
 The value of each field is decided by one decider in ``metadata.py`` (``DECIDERS``).  A new
 field is one ``FIELDS.register(Field(...))`` and one decider (ARCHITECTURE.md, "adding a

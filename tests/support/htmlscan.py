@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-linkcheck_module = importlib.import_module("build_tools.write.linkcheck")  # the name is shadowed by the function
+linkcheck_module = importlib.import_module("build_tools.publish.linkcheck")  # the name is shadowed by the function
 
 
 def lxml_scan(data: bytes) -> tuple[frozenset[str], tuple[str, ...]]:

@@ -1,7 +1,7 @@
 """Build a throw-away copy of the site (for tests and benchmarks).
 
 Stages the docs with ``build_tools.pipeline.staged_paths``, writes the
-generated pages with ``build_tools.write.write_docs`` and runs
+generated pages with ``build_tools.build.render.write_docs`` and runs
 ``mkdocs build --strict``.  The real ``docs/`` and ``site/`` are untouched.
 Adds an escape probe and a redirect so the tests can check both.
 
@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 from build_tools.pipeline import staged_paths
-from build_tools.publish import run_mkdocs
-from build_tools.write import mkbuild, write_docs
-from build_tools.write.search_pages import write_search_pages
+from build_tools.publish.site import run_mkdocs
+from build_tools.build.render import write_docs
+from build_tools.publish import mkbuild
+from build_tools.render.search_pages import write_search_pages
 
 from factories import clause, notice
 
@@ -31,7 +32,7 @@ def build(work: Path, notices, *, site_url: str = "", search: str | None = None,
     """Write + mkdocs build into ``work/site``; returns timings.
 
     ``search``: 'material', 'pagefind' (also runs Pagefind on the site) or
-    None (by size, ``build_tools.write.search_mode``)."""
+    None (by size, ``build_tools.render.site_mode.search_mode``)."""
     work.mkdir(parents=True, exist_ok=True)
     paths = staged_paths(ROOT, work)
     t0 = time.perf_counter()

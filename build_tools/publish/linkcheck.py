@@ -15,7 +15,7 @@ pages linking to a page whose anchors changed (the same files, the same
 anchors, the same links: the same answer); when a file was added or
 removed, every page is checked again.
 
-Usage: ``python -m build_tools.write.linkcheck site/ [site_url]``.
+Usage: ``python -m build_tools.publish.linkcheck site/ [site_url]``.
 """
 from __future__ import annotations
 

@@ -90,10 +90,10 @@ from typing import Iterable, Optional
 from ..doctypes import force_rank, type_group
 from ..models import Notice
 from ..vocabulary import load_vocabulary
-from ..fsutil import atomic_write_bytes
+from .. import codedigest
+from ..fsutil import atomic_write_bytes, value_digest as digest
 from ..settings import PAGEFIND_SHARD_DOCS, SHARD_ENV, env
 from .common import esc, write_if_changed
-from .pagecache import code_digest, digest
 
 NATIONAL = "全国"
 TITLE_SLOT = 128  # words of the title slot: the clause text starts at this word on every page
@@ -259,9 +259,15 @@ def facets_html(n: Notice) -> str:
     return f'<p class="ipa-facets" hidden data-pagefind-ignore>{" ".join(spans)}</p>' if spans else ""
 
 
+def code_digest() -> bytes:
+    """This module, what it imports and the theme vocabulary (``codedigest``):
+    a change to any of them re-makes every search page."""
+    return codedigest.code_digest(__name__, data=("build_tools/data/*",))
+
+
 def page_inputs(n: Notice, presegment: bool, code: bytes) -> bytes:
     """Digest of everything ``search_page`` reads of ``n``, with ``code``
-    (``pagecache.code_digest``: the modules and the theme vocabulary):
+    (``code_digest``: the modules and the theme vocabulary):
     equal digests, equal pages."""
     return digest((code, presegment, n.title, n.doc_number, n.issuer, n.date, n.region, n.year, n.doc_type,
                    n.status, n.themes, [(c.id, c.label, c.text, c.themes) for c in n.walk()],

@@ -29,9 +29,9 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from .build.schedule import start_thread
-from .fsutil import content_digest
-from .settings import SERVE_CACHE_BYTES
+from ..build.schedule import start_thread
+from ..fsutil import content_digest
+from ..settings import SERVE_CACHE_BYTES
 
 __all__ = ["SiteHandler", "serve_site", "background_server", "accepts_gzip", "NOT_FOUND_PAGE", "COMPRESSED",
            "TEXT_TYPES"]

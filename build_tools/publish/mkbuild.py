@@ -1,6 +1,6 @@
 """The site's build products besides MkDocs' run: stamps, dirty rebuilds, Pagefind.
 
-MkDocs itself runs in its own process, ``build_tools.mkdocs_run`` (which
+MkDocs itself runs in its own process, ``build_tools.publish.mkdocs_run`` (which
 this package's import would slow by 0.7 s).  Here:
 
 * ``stamp_key`` / ``read_stamp`` / ``write_stamp``: what a dirty rebuild
@@ -31,9 +31,11 @@ from typing import Callable, Optional
 
 import yaml
 
-from .. import mkdocs_run
+from . import mkdocs_run
+from ..build.schedule import start_thread
+from ..build.tools import signal_group, start_tool
 from ..fsutil import atomic_write_text, file_digest, pause_point, remove_tree, swap_dir
-from ..mkdocs_run import ESCAPE_HOOKS
+from .mkdocs_run import ESCAPE_HOOKS
 from ..settings import CHANGES_ENV, PAGEFIND_CHANGES_PERCENT, env
 from ..siteurl import site_url_setting
 
@@ -137,8 +139,7 @@ def pagefind_command(source: Path, output: Path, language: str = PAGEFIND_LANGUA
 def pagefind_start(source: Path, output: Path, language: str = PAGEFIND_LANGUAGE) -> subprocess.Popen:
     """Start indexing (it runs beside MkDocs and the link check)."""
     shutil.rmtree(output, ignore_errors=True)
-    return subprocess.Popen(pagefind_command(source, output, language), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return start_tool(pagefind_command(source, output, language), text=True, stderr=subprocess.STDOUT)
 
 
 def pagefind_wait(proc: subprocess.Popen, output: Path) -> None:
@@ -262,21 +263,19 @@ class PagefindShards:
     a later build would trust.  Cache entries no longer needed are removed.
 
     ``prepare``: run first in the thread (``SiteBuild`` writes the shards'
-    pages there, off the rebuild's critical path).  ``preexec``: run in each
-    child before it execs (``fsutil.die_with_parent``: the thread that
-    starts a child waits for it, so the child's death signal fires only when
-    the build dies).  ``cancel`` kills the running child and stops; ``wait``
+    pages there, off the rebuild's critical path).  Each child is started by
+    ``build.tools.start_tool`` (its own process group, dying with the
+    build).  ``cancel`` kills the running child and stops; ``wait``
     raises RuntimeError with Pagefind's output if a shard failed.  Test
     hook: ``IPARCHIVE_PAUSE_AT=pagefind:<k>`` (or ``pagefind:changes``)
     pauses while that bundle's Pagefind runs."""
 
     def __init__(self, src: Path, cache: Path, shards: int, *,
                  command: Optional[Callable[[Path, Path], list[str]]] = None,
-                 preexec: Optional[Callable[[], None]] = None, prepare: Optional[Callable[[], object]] = None):
+                 prepare: Optional[Callable[[], object]] = None):
         self.src, self.cache, self.shards = Path(src), Path(cache), shards
         self.prepare = prepare
         self.command = command or pagefind_command  # looked up now: tests replace the module's
-        self.preexec = preexec
         self.reindexed: list[int] = []
         self.patched: dict[int, int] = {}  # shard -> its pages in the changes bundle or dropped
         self.changes = 0                   # pages in the changes bundle
@@ -285,10 +284,10 @@ class PagefindShards:
         self._lock = threading.Lock()
         self._proc: Optional[subprocess.Popen] = None
         self._cancelled = False
-        self._thread = threading.Thread(target=self._run, name="pagefind-shards", daemon=True)
+        self._thread: Optional[threading.Thread] = None
 
     def start(self) -> "PagefindShards":
-        self._thread.start()
+        self._thread = start_thread(self._run, name="pagefind-shards")
         return self
 
     def _run(self) -> None:
@@ -376,8 +375,7 @@ class PagefindShards:
         with self._lock:
             if self._cancelled:
                 return False
-            self._proc = subprocess.Popen(self.command(src, tmp), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                          text=True, preexec_fn=self.preexec)
+            self._proc = start_tool(self.command(src, tmp), text=True, stderr=subprocess.STDOUT)
         pause_point(f"pagefind:{name}")
         out, _ = self._proc.communicate()
         code = self._proc.returncode
@@ -405,8 +403,8 @@ class PagefindShards:
         with self._lock:
             self._cancelled = True
             if self._proc and self._proc.poll() is None:
-                self._proc.kill()
-        if self._thread.is_alive():
+                signal_group(self._proc)
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join()
         for tmp in self.cache.glob("*.tmp"):
             remove_tree(tmp)

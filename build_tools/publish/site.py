@@ -67,14 +67,15 @@ from typing import Callable, Iterable, Optional
 from search.index import build_index
 from search.schema import read_meta
 
-from .build.schedule import Forked, start_thread
-from .build.tools import run_tool
-from .fsutil import die_with_parent, pause_point, remove_tree, stale_temp_files, swap_dir
-from .models import Notice, Problem
-from .settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
-from .write import GENERATED_DIRS, linkcheck, mkbuild
-from .write.linkcheck import isolate
-from .write.search_pages import search_chars, shard_count, write_shard_pages
+from ..build.schedule import Forked, start_thread
+from ..build.tools import run_tool
+from ..fsutil import pause_point, remove_tree, stale_temp_files, swap_dir
+from ..models import Notice, Problem
+from ..settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
+from ..render.common import GENERATED_DIRS
+from . import mkbuild
+from .linkcheck import isolate, linkcheck
+from ..render.search_pages import search_chars, shard_count, write_shard_pages
 
 LOCK_NAME = "build.lock"
 
@@ -82,13 +83,13 @@ LOCK_NAME = "build.lock"
 def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",
                dirty: bool = False, jinja_cache: Optional[Path] = None) -> None:
     """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with
-    mkdocs' output), through ``build_tools.mkdocs_run``: ``search`` is
+    mkdocs' output), through ``build_tools.publish.mkdocs_run``: ``search`` is
     'material' (Material's search + offline plugins, works from file://) or
     'pagefind' (large archives); ``dirty`` renders only pages whose Markdown
     is newer than their HTML already in ``site_dir``; ``jinja_cache``: where
     the theme's compiled templates are kept between runs."""
     cfg = config or root / "mkdocs.yml"
-    cmd = [sys.executable, "-m", "build_tools.mkdocs_run", "-f", str(cfg), "-d", str(site_dir), "--search", search]
+    cmd = [sys.executable, "-m", "build_tools.publish.mkdocs_run", "-f", str(cfg), "-d", str(site_dir), "--search", search]
     if dirty:
         cmd.append("--dirty")
     for d in GENERATED_DIRS:  # their files are only ever replaced (fsutil.replace_bytes): linked, not copied
@@ -354,7 +355,7 @@ class SiteBuild:
         # the pages are written by a forked child, beside the write stage (both only read the notices);
         # in the job's thread they took the build process's lock on Python from the write stage
         self.pages = Forked("检索页写出", write_shard_pages, notices, src, n, digests).start()
-        self.shards = mkbuild.PagefindShards(src, self.bundle, n, preexec=die_with_parent,
+        self.shards = mkbuild.PagefindShards(src, self.bundle, n,
                                              prepare=self.pages.result).start()
         return True
 

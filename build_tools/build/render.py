@@ -25,38 +25,36 @@ from typing import Any, Optional
 
 from search.citation import SCRIPT_NAME, article_counts, write_script
 
-from ..build.schedule import Forked, fork_map, thread_beside
-from ..build.store import Memo
+from .schedule import Forked, fork_map, thread_beside
+from .store import Memo
 from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
-from .common import LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles, clear_clause_cache, write_if_changed
+from ..render.common import (GENERATED_DIRS, GENERATED_FILES, LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles,
+                             clear_clause_cache, write_if_changed)
 from ..siteurl import site_url_setting
-from .downloads import output_files, output_names, record_path, write_document_downloads
-from .exports import SCHEMA_VERSION, document, write_exports
-from .feed import write_feed
-from .cite import cite_page
-from .home import home_page
-from .compare import compare_path, comparison_page
-from .linkcheck import linkcheck
+from ..render.downloads import output_files, output_names, record_path, write_document_downloads
+from ..render.exports import SCHEMA_VERSION, document, write_exports
+from ..render.feed import write_feed
+from ..render.cite import cite_page
+from ..render.home import home_page
+from ..render.compare import compare_path, comparison_page
 from .pagecache import (CACHE_NAME, FRAGMENTS_NAME, FragmentMemo, PageCache, ReadLog, Tracked, code_digest, digest,
                         document_digests,
                         enrichment_maps, tracked_enrichment)
-from .pages import gbt_prefix, render_notice
-from .site_mode import search_mode
-from .tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
+from ..render.pages import gbt_prefix, render_notice
+from ..render.site_mode import search_mode
+from ..render.tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
                    year_pages)
-from .timeline import targets_page, timeline_pages
-from .xrefs import enrichment_from_notices
-from .works import work_pages  # works, versions, comparisons (issue 13)
+from ..render.timeline import targets_page, timeline_pages
+from ..enrich.resolved import enrichment_from_notices
+from ..render.works import work_pages  # works, versions, comparisons (issue 13)
 
-GENERATED_DIRS = ("notices", "tags", "data", "generated", "works")
-GENERATED_FILES = ("index.md",)
 LISTING_WRITTEN = "listing-written-{part}.marshal"  # in the build cache: what the listing pages' files were left as (WrittenFiles)
 CITATION_ARTICLES = "citation-articles.marshal"  # in the build cache: each law's article counts by load key (build.store.Memo)
 ARCHIVE_KEY = "archive-key.json"  # in the build cache: what data/archive.json was made from (exports.stream_archive)
 
-__all__ = ["write_docs", "WriteStats", "document_digests", "linkcheck", "clean_generated", "SCHEMA_VERSION",
+__all__ = ["write_docs", "WriteStats", "document_digests", "clean_generated", "SCHEMA_VERSION",
            "GENERATED_DIRS", "GENERATED_FILES", "search_mode", "generated_files"]
 
 
@@ -292,7 +290,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     ``enrichment``: the enrich stage's result (``enrich.enrich_all``), taken
     as it is; without it one is derived from the resolved
     ``Notice.references`` and ``related`` (what ``enrich.related_documents``
-    returns; see ``xrefs.enrichment_from_notices``); ``redirects`` maps doc id -> {old clause id: new id};
+    returns; see ``enrich.resolved.enrichment_from_notices``); ``redirects`` maps doc id -> {old clause id: new id};
     ``search`` is 'material' or 'pagefind' (None: ``search_mode(notices)``);
     ``site_url`` None or '': ``site_url_setting`` (IPARCHIVE_SITE_URL, then
     ``site_url`` in the mkdocs.yml beside ``docs_dir``).

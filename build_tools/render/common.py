@@ -25,7 +25,7 @@ import json
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, Protocol
 
 from ..doctypes import type_group
 
@@ -38,6 +38,22 @@ from ..siteurl import SITE_URL_ENV
 # A backslash before any other character would print, so escape only these.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 UNKNOWN_YEAR = "unknown"
+GENERATED_DIRS = ("notices", "tags", "data", "generated", "works")  # docs/ folders the render stage owns
+GENERATED_FILES = ("index.md",)
+
+
+class Fragments(Protocol):
+    """Pieces of listing pages kept between builds (``build.pagecache.FragmentMemo``):
+    ``get(key, n, make)`` returns ``make()`` or what it returned last time."""
+
+    def get(self, key: tuple, n: Notice, make: Callable[[], Any]) -> Any: ...
+
+
+class NoFragments:
+    """Keeps nothing: every piece is made (a listing rendered outside a build)."""
+
+    def get(self, key: tuple, n: Notice, make: Callable[[], Any]) -> Any:
+        return make()
 
 
 def esc(text: Optional[str]) -> str:

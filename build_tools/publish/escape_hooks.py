@@ -21,7 +21,7 @@ refused by the browser.  Works from ``file://`` and over http.
 ``'unsafe-eval'`` stays allowed (Pagefind's WebAssembly; Playwright's
 ``wait_for_function`` in the browser tests): it lets no injected markup run.
 
-Registered by ``build_tools.mkdocs_run`` for every archive build.
+Registered by ``build_tools.publish.mkdocs_run`` for every archive build.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ MkDocs' anchor collector): on a 350-document slice that was ~40 % of
 placeholder comment, ``on_page_content`` puts the HTML back, byte for byte.
 Without this hook the pages render the same (the markers stay as comments).
 Anchors inside these blocks are not seen by MkDocs' own anchor validation;
-``build_tools.write.linkcheck`` checks them on the built site.
+``build_tools.publish.linkcheck`` checks them on the built site.
 
 ``on_env`` memoises Material's primary navigation (``partials/nav.html``)
 for pages that are not in the nav (documents, tag, work and generated

@@ -1,8 +1,8 @@
 """Run ``mkdocs build`` for the archive, in its own process:
-``python -m build_tools.mkdocs_run -f mkdocs.yml -d SITE [--search pagefind] [--dirty]``
+``python -m build_tools.publish.mkdocs_run -f mkdocs.yml -d SITE [--search pagefind] [--dirty]``
 is ``mkdocs build --strict -q`` with these additions:
 
-* ``--search pagefind`` (large archives, see ``write.site_mode``): the
+* ``--search pagefind`` (large archives, see ``render.site_mode``): the
   ``search`` and ``offline`` plugins are left out and
   ``extra.iparchive_search`` is set, so the theme loads our Pagefind search
   box (overrides/main.html).
@@ -10,7 +10,7 @@ is ``mkdocs build --strict -q`` with these additions:
   than their HTML in SITE.  ``mkdocs build --dirty --strict`` always aborts
   (MkDocs warns that a dirty build is being performed), so this runner drops
   that one warning.  SITE is meant to be a hard-linked copy of the last good
-  site (``write.mkbuild.link_copy``): every file MkDocs writes is unlinked
+  site (``publish.mkbuild.link_copy``): every file MkDocs writes is unlinked
   first, so the old site's files are never written through.
 * The build is ``docpages.build``: MkDocs' own steps with the pages
   outside the nav (documents, tags, works: all but the dozen nav pages)
@@ -26,9 +26,9 @@ is ``mkdocs build --strict -q`` with these additions:
   writer makes a new file (``fsutil.replace_bytes``, renames), never writes
   into one: the published site's files are then never changed by a build.
 
-This module imports only MkDocs and leaf modules: it lived in
-``build_tools.write``, whose package import (the whole write stage, 0.7 s)
-every MkDocs run paid for.
+This module imports only MkDocs and leaf modules (``publish/__init__`` imports
+nothing): it once lived in ``build_tools.write``, whose package import (the whole
+write stage, 0.7 s) every MkDocs run paid for; tests/test_imports.py holds it.
 
 Output: nothing on success; warnings/errors on stderr and exit status 1.
 """
@@ -44,11 +44,11 @@ from typing import Optional
 
 import yaml
 
-from .settings import JINJA_CACHE_ENV, TIMING_ENV, env
+from ..settings import JINJA_CACHE_ENV, TIMING_ENV, env
 
 
 
-ESCAPE_HOOKS = Path(__file__).parent / "write" / "escape_hooks.py"
+ESCAPE_HOOKS = Path(__file__).parent / "escape_hooks.py"
 DOCPAGES = Path(__file__).with_name("docpages.py")  # the streamed build (its code is in the dirty stamp)
 
 

@@ -34,23 +34,21 @@ written atomically after the write stage.
 from __future__ import annotations
 
 import hashlib
-import io
 import operator
-import pickle
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from .. import codedigest
-from ..fsutil import load_keyed, save_keyed
+from ..fsutil import load_keyed, save_keyed, value_digest as digest
 from ..models import Enrichment, Notice
 
 CACHE_VERSION = "1"
 CACHE_NAME = "write-pages.pickle"
 ALL = "*"  # the key recorded when a whole map was iterated
 _MISSING = ("<missing>",)
-MODULES = ("build_tools.write",)  # what renders pages, records, downloads and search pages
+MODULES = ("build_tools.build.render",)  # what renders pages, records and downloads (it imports render/)
 
 
 # What may change in a Notice after it is loaded (enrich, anchors): every
@@ -83,15 +81,6 @@ def document_digests(notices, load_keys: Optional[dict[str, str]] = None) -> dic
 def document_digest(n: Notice, load_key: Optional[str]) -> bytes:
     """``loaded_digest`` with a load key, else the digest of the whole document."""
     return loaded_digest(n, load_key) if load_key else digest(n)
-
-
-def digest(value: Any) -> bytes:
-    """SHA-1 of the memo-less pickle of ``value``."""
-    buf = io.BytesIO()
-    p = pickle.Pickler(buf, protocol=5)
-    p.fast = True
-    p.dump(value)
-    return hashlib.sha1(buf.getvalue()).digest()
 
 
 def code_digest() -> bytes:

@@ -19,10 +19,9 @@ from typing import Callable, Iterable, Optional
 
 from ..models import NATIONAL_CODE, Notice
 from ..settings import THEME_PAGE_BUDGET
-from .common import (ThemeIndex, UNKNOWN_YEAR, by_date_desc, cited_group, cited_path, date_md, esc, find_clause, group, list_page_size,
+from .common import (Fragments, NoFragments, ThemeIndex, UNKNOWN_YEAR, by_date_desc, cited_group, cited_path, date_md, esc, find_clause, group, list_page_size,
                      md_text, notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
                      region_sort_key, region_tree, rel, runs, slug, split_pages, type_family, yaml_str, year_key)
-from .pagecache import FragmentMemo
 from .xrefs import External
 
 Pages = dict[str, str]  # docs-relative .md path -> Markdown
@@ -272,7 +271,7 @@ def clause_block(page: str, n: Notice, clause_ids: list[str]) -> str:
             f'<ul>{"".join(items)}</ul></div>')
 
 
-def _block(memo: FragmentMemo, page: str, n: Notice, clause_ids: list[str]) -> str:
+def _block(memo: Fragments, page: str, n: Notice, clause_ids: list[str]) -> str:
     return memo.get(("clause_block", page, tuple(clause_ids)), n, lambda: clause_block(page, n, clause_ids))
 
 
@@ -289,17 +288,17 @@ def _theme_hits(notices: list[Notice], themes: ThemeIndex):
 
 
 def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEME_PAGE_BUDGET,
-                memo: Optional[FragmentMemo] = None) -> Pages:
+                memo: Optional[Fragments] = None) -> Pages:
     """Index plus one page per theme listing matching clauses by region/document.
 
     A theme whose clause lists exceed ``budget`` bytes is split: its page
     ``tags/theme/<slug>.md`` lists the regions and the pages
     ``tags/theme/<slug>/<k>.md`` that hold them, whole documents per page in
     (region, date) order, so every clause stays reachable and no page grows
-    with the corpus.  ``memo`` (``pagecache.FragmentMemo``) keeps each
+    with the corpus.  ``memo`` (``build.pagecache.FragmentMemo``) keeps each
     document's clause blocks between builds.
     """
-    memo = memo or FragmentMemo(None, b"", None)
+    memo = memo or NoFragments()
     idx = "tags/theme/index.md"
     hits, names = _theme_hits(notices, themes)
     byid = {n.id: n for n in notices}
