@@ -59,8 +59,8 @@ def test_every_kind_the_engine_gives_is_declared_and_every_declared_kind_is_give
 def test_the_users_read_the_declarations():
     """The four old hand lists are views of KINDS, with the values they had."""
     from build_tools.enrich.themes import HEADING_KINDS  # the users under test
-    from build_tools.write.cite import NOTICE_KINDS
-    from build_tools.write.downloads import DOCX_HEADINGS
+    from build_tools.render.cite import NOTICE_KINDS
+    from build_tools.render.downloads import DOCX_HEADINGS
 
     assert dict(DOCX_HEADINGS) == {"heading": 1, "part": 1, "chapter": 1, "section": 2, "subchapter": 2, "attachment": 1}
     assert set(HEADING_KINDS) == {"section", "item", "ordinal", "enum", "chapter", "part", "subchapter", "heading",
@@ -79,9 +79,9 @@ def test_a_kind_declared_in_one_place_reaches_every_user(monkeypatch):
     it a heading of its level, theme matching reads its heading and the citation guide may pick
     it; undeclared, none of them does."""
     from build_tools.enrich.themes import tag_clauses  # the users under test
-    from build_tools.write.cite import example_notice_clause
-    from build_tools.write.downloads import docx_bytes, markdown_file, word_bookmark
-    from build_tools.write.pages import outline_entries, outline_title
+    from build_tools.render.cite import example_notice_clause
+    from build_tools.render.downloads import docx_bytes, markdown_file, word_bookmark
+    from build_tools.render.pages import outline_entries, outline_title
 
     base = load_notice(SEED_FILES["001"])
     base.clauses = parse_structure(base.body, base.kind, base.title).clauses

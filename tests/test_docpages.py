@@ -30,7 +30,9 @@ import pytest
 from build_tools.attachments import files_dir
 from build_tools.pipeline import enrich_stage, load_documents, staged_paths
 from build_tools.settings import child_environment, shared_dir
-from build_tools.write import GENERATED_DIRS, mkbuild, write_docs
+from build_tools.build.render import write_docs
+from build_tools.publish import mkbuild
+from build_tools.render.common import GENERATED_DIRS
 
 from support.site_build import shared_site
 
@@ -74,10 +76,10 @@ def on_post_build(config, **kwargs):
 
 def mkdocs(config: Path, site: Path, *, search: str, stock: bool = False, dirty: bool = False,
            ok: bool = True) -> subprocess.CompletedProcess:
-    """``build_tools.mkdocs_run`` as the build runs it (``publish.run_mkdocs``:
+    """``build_tools.publish.mkdocs_run`` as the build runs it (``publish.site.run_mkdocs``:
     the generated folders hard-linked), streamed or MkDocs' own (``stock``);
     ``ok``: it must succeed."""
-    cmd = [sys.executable, "-m", "build_tools.mkdocs_run", "-f", str(config), "-d", str(site), "--search", search]
+    cmd = [sys.executable, "-m", "build_tools.publish.mkdocs_run", "-f", str(config), "-d", str(site), "--search", search]
     cmd += ["--stock"] * stock + ["--dirty"] * dirty
     for d in GENERATED_DIRS:
         cmd += ["--link", d]

@@ -289,9 +289,9 @@ def test_the_browser_word_file_is_pythons_on_a_corpus_sample(built_site, page):
     """site.js's Word parts (``IPArchiveWord.parts``, what a click zips) from each document's real
     record, header and card lines, with and without a site address, on the seeds, the 43 gov.cn pages,
     民法典合同编 and 40 lawrefbook laws: every part is docx_bytes' text, character for character."""
-    from build_tools.write.common import LOCAL_COPY_NOTE, ThemeIndex
-    from build_tools.write.downloads import card_lines, header_lines, word_template
-    from build_tools.write.exports import document
+    from build_tools.render.common import LOCAL_COPY_NOTE, ThemeIndex
+    from build_tools.render.downloads import card_lines, header_lines, word_template
+    from build_tools.render.exports import document
     from support.loaders import mixed_notices
 
     page.goto((built_site["site"] / "index.html").resolve().as_uri())
