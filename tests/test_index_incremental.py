@@ -74,7 +74,7 @@ def _contents(d: Path, backend: str) -> dict:
 
 def _answers(d: Path) -> list:
     out = []
-    for q in QUERIES[:20] + ["独角兽条款", "道路运输", "行政复议", "对外贸易"]:
+    for q in QUERIES[:12] + ["独角兽条款", "道路运输"]:
         text, args = split_query(q)
         if args:
             continue
@@ -82,6 +82,7 @@ def _answers(d: Path) -> list:
     return out
 
 
+@pytest.mark.slow  # ten indexes of 20 real documents: ~1 min on a quiet machine
 @pytest.mark.parametrize("backend", ["whoosh", "tantivy"])
 def test_an_index_updated_by_difference_equals_one_built_from_empty(loaded, tmp_path, backend):
     res, newest = loaded
