@@ -132,12 +132,12 @@ class _Resolver:
         if target == ".." or target.startswith("../"):
             return "points outside the site"
         target = "" if target == "." else target
-        if deps is not None:
-            deps.add(target)
+        if deps is not None:  # interned: the cache's marshal then writes each path once (a reference after)
+            deps.add(sys.intern(target))
         if target in self.dirs:
             target = posixpath.join(target, "index.html") if target else "index.html"
             if deps is not None:
-                deps.add(target)
+                deps.add(sys.intern(target))
         if target not in self.files:
             return "missing file"
         if frag and target.endswith(".html") and frag not in self.pages[target][1]:
