@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import posixpath
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from build_tools.fsutil import replace_bytes  # noqa: E402
-from build_tools.write.linkcheck import linkcheck, scan_html  # noqa: E402
-from support.site_build import shared_site  # noqa: E402
+from build_tools.fsutil import replace_bytes
+from build_tools.write.linkcheck import linkcheck, scan_html
+from support.site_build import shared_site
 
 pytestmark = pytest.mark.slow  # one mkdocs build of the seeds, ~10 s
 
