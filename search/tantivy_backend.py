@@ -151,6 +151,15 @@ def count(index_dir: Path) -> int:
     return _open(index_dir).searcher().num_docs
 
 
+def stored_records(index_dir: Path) -> list[IndexRecord]:
+    """Every live record of the index (deleted ones left out), sorted by key:
+    what an index updated by difference must share with one built from empty."""
+    s = _open(index_dir).searcher()
+    hits = s.search(_every(), max(1, s.num_docs)).hits if s.num_docs else []
+    out = [IndexRecord.from_stored(json.loads(bytes(s.doc(addr).to_dict()["data"][0]))) for _, addr in hits]
+    return sorted(out, key=lambda r: r.key)
+
+
 # ------------------------------------------------------------------ search
 
 

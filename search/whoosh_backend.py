@@ -254,6 +254,13 @@ def count(index_dir: Path) -> int:
         return s.doc_count()
 
 
+def stored_records(index_dir: Path) -> list[IndexRecord]:
+    """Every live record of the index (deleted ones left out), sorted by key:
+    what an index updated by difference must share with one built from empty."""
+    with windex.open_dir(str(index_dir), indexname=INDEX_NAME).searcher() as s:
+        return sorted((record(f) for f in s.reader().all_stored_fields()), key=lambda r: r.key)
+
+
 # ------------------------------------------------------------------ search
 
 

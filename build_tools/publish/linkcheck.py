@@ -11,15 +11,17 @@ the whole corpus's 6,991 pages, 442 MB: 6.6 s against lxml's 19.4 s, the
 same ids and links on every page: tests/test_write_site.py), cached by size
 and mtime with ``cache=``, and string path resolution.
 With the cache a rebuild re-checks only the pages that changed and the
-pages linking to a page whose anchors changed (the same files, the same
-anchors, the same links: the same answer); when a file was added or
-removed, every page is checked again.
+pages linking to a target that changed (issue 29, by difference): each
+page's result is kept with every site path its links resolve to (found or
+not: ``deps``), and a page is checked again when its bytes changed or one
+of its deps was added, removed, or is a page whose anchors changed (the
+same files, the same anchors, the same links: the same answer).  The
+site's file list of the last check is kept beside (``<name>-layout``).
 
 Usage: ``python -m build_tools.publish.linkcheck site/ [site_url]``.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import posixpath
@@ -36,7 +38,7 @@ from ..fsutil import content_digest, load_keyed, replace_bytes, save_keyed
 _SKIP = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src"}
 _LINKING = ",".join(f"{tag}[{attr}]" for tag, attr in ATTRS.items())
-CACHE_VERSION = f"8-{sys.version_info[:2]}"  # marshal: tied to the Python version
+CACHE_VERSION = f"9-{sys.version_info[:2]}"  # marshal: tied to the Python version
 
 
 def scan_html(data: bytes) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -115,7 +117,10 @@ class _Resolver:
                 path.lstrip("/") or "." if path.startswith("/") else posixpath.join(key[0], path))
         return target
 
-    def check(self, page: str, url: str, targets: Optional[set] = None) -> Optional[str]:
+    def check(self, page: str, url: str, deps: Optional[set] = None) -> Optional[str]:
+        """What is wrong with ``url`` on ``page`` (None: it resolves); ``deps``
+        gets every site path the answer read (a folder and its index.html,
+        a missing file too: adding it changes the answer)."""
         if url[:1] == "#":  # most links: pilcrows and clause links on the same page
             frag = unquote(url[1:])
             return None if not frag or frag in self.pages[page][1] else f"missing anchor #{frag}"
@@ -127,19 +132,21 @@ class _Resolver:
         if target == ".." or target.startswith("../"):
             return "points outside the site"
         target = "" if target == "." else target
+        if deps is not None:  # interned: the cache's marshal then writes each path once (a reference after)
+            deps.add(sys.intern(target))
         if target in self.dirs:
             target = posixpath.join(target, "index.html") if target else "index.html"
+            if deps is not None:
+                deps.add(sys.intern(target))
         if target not in self.files:
             return "missing file"
-        if frag and target.endswith(".html"):
-            if targets is not None:
-                targets.add(target)
-            if frag not in self.pages[target][1]:
-                return f"missing anchor #{frag}"
+        if frag and target.endswith(".html") and frag not in self.pages[target][1]:
+            return f"missing anchor #{frag}"
         return None
 
 
-def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path] = None) -> list[str]:
+def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path] = None,
+              stats: Optional[dict] = None) -> list[str]:
     """Problems as ``page: href -> what is wrong``; [] when every link resolves.
 
     ``site_url`` defaults to the address the site was built for
@@ -150,35 +157,48 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
     Paths are resolved as strings against the set of files in the site (no
     per-link filesystem calls).  With ``cache`` (``fsutil.save_keyed`` in
     ``marshal``: only strings, bytes, tuples and frozensets, 40 % faster
-    than pickle; the results beside it in ``<name>-results``), pages whose
-    bytes hash as at the last check are not parsed again.
+    than pickle; the results beside it in ``<name>-results``, the file list
+    in ``<name>-layout``), pages whose bytes hash as at the last check are
+    not parsed again, and only pages whose bytes or deps changed are checked
+    again (module doc).  ``stats`` (a dict) gets ``pages``, ``parsed``
+    (pages scanned again) and ``checked`` (pages whose links were resolved).
     """
     site = Path(site_dir).resolve()
     site_url = site_url or site_url_of(site)
     files, dirs = _site_files(site)
-    layout = hashlib.sha1("\0".join(sorted(files) + ["/"] + sorted(dirs)).encode("utf-8")).hexdigest()
-    pages_key, results_key = (CACHE_VERSION, str(site)), (CACHE_VERSION, str(site), layout, site_url)
-    results_file = Path(cache).with_name(Path(cache).stem + "-results" + Path(cache).suffix) if cache else None
+    pages_key, results_key = (CACHE_VERSION, str(site)), (CACHE_VERSION, str(site), site_url)
+    results_file, layout_file = (_beside(Path(cache), "-results"), _beside(Path(cache), "-layout")) if cache \
+        else (None, None)
     old: dict = load_keyed(Path(cache), pages_key, codec="marshal") if cache else {}
     old_results: dict = load_keyed(results_file, results_key, codec="marshal") if cache and old else {}
+    last = load_keyed(layout_file, results_key, codec="marshal").get("layout") if old_results else None
     pages = _scan_pages(site, files, old)
-    # pages whose anchors differ from the last check: whoever links to them is checked again
-    moved = {rel for rel, v in pages.items() if rel not in old or old[rel][1] != v[1]}
+    # what changed under the links: pages whose anchors differ, and paths added or removed since the last check
+    changed = {rel for rel, v in pages.items() if rel in old and old[rel][1] != v[1]}
+    if last is not None:
+        changed |= files.symmetric_difference(last[0]) | dirs.symmetric_difference(last[1])
     resolver = _Resolver(files, dirs, pages, site_url)
     problems: list[str] = []
     results: dict[str, tuple[tuple[str, ...], frozenset]] = {}
+    checked = 0
     for rel, (key, _, urls) in pages.items():
-        last = old_results.get(rel)
-        if last is not None and rel not in moved and old[rel][0] == key and not (last[1] & moved):
-            results[rel] = last  # same page, same anchors wherever it points
+        kept = old_results.get(rel) if last is not None else None
+        if kept is not None and old.get(rel, ("",))[0] == key and kept[1].isdisjoint(changed):
+            results[rel] = kept  # same page, and nothing it points at changed
         else:
-            targets: set[str] = set()
-            found = tuple(f"{rel}: {url} -> {p}" for url in urls if (p := resolver.check(rel, url, targets)))
-            results[rel] = (found, frozenset(targets))
+            deps: set[str] = set()
+            found = tuple(f"{rel}: {url} -> {p}" for url in urls if (p := resolver.check(rel, url, deps)))
+            results[rel] = (found, frozenset(deps))
+            checked += 1
         problems.extend(results[rel][0])
     if cache:  # only what changed is appended (fsutil.save_keyed)
         save_keyed(Path(cache), pages_key, pages, codec="marshal")
         save_keyed(results_file, results_key, results, codec="marshal")
+        if last is None or last != (files, dirs):
+            save_keyed(layout_file, results_key, {"layout": (frozenset(files), frozenset(dirs))}, codec="marshal")
+    if stats is not None:
+        stats.update(pages=len(pages), parsed=sum(1 for rel, v in pages.items() if old.get(rel) is not v),
+                     checked=checked)
 
     index = site / "search" / "search_index.json"
     if index.is_file():
@@ -188,6 +208,11 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
             if problem:
                 problems.append(f"search_index.json: {loc} -> {problem}")
     return problems
+
+
+def _beside(cache: Path, suffix: str) -> Path:
+    """``linkcheck.marshal`` -> ``linkcheck<suffix>.marshal``."""
+    return cache.with_name(cache.stem + suffix + cache.suffix)
 
 
 _PROBLEM = re.compile(r"^(?P<page>[^:]+\.html): (?P<url>.*) -> (?P<why>missing file|missing anchor #.*|points outside the site)$")
