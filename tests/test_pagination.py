@@ -22,7 +22,7 @@ from build_tools.publish import run_mkdocs
 from build_tools.settings import LIST_PAGE_BYTES, LIST_PAGE_ENV, overridden
 from build_tools.write import linkcheck, write_docs
 from build_tools.write.common import page_file, pager, split_pages
-from build_tools.write import tags
+from build_tools.write import pages as document_pages, tags
 from build_tools.write.tags import region_pages
 from conftest import ROOT
 from factories import clause, notice
@@ -160,6 +160,7 @@ def site(archive, tmp_path_factory):
     paths = staged_paths(ROOT, tmp_path_factory.mktemp("paged-site"))
     with overridden({LIST_PAGE_ENV: str(SMALL)}), pytest.MonkeyPatch.context() as mp:
         mp.setattr(tags, "CITED_INLINE", 2)  # the "all citing documents" links and pages are link-checked too
+        mp.setattr(document_pages, "CITED_BY_SHOWN", 1)  # and a document's 被引用 pages (tags/cited-by/)
         write_docs(notices, paths.docs, related=enr, search="pagefind")
     run_mkdocs(ROOT, paths.site, config=paths.config, search="pagefind")
     return paths.site
@@ -167,6 +168,7 @@ def site(archive, tmp_path_factory):
 
 def test_paginated_site_links_resolve_and_next_walks_every_page(site, archive):
     assert linkcheck(site) == []
+    assert list((site / "tags/cited-by").glob("*.html"))  # made, built and checked
     pages, url = [], site / "notices/index.html"
     while url is not None:
         pages.append(url)
