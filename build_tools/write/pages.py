@@ -35,6 +35,11 @@ Above the text (issue 14):
 * stripped lines, except source markup comments (lawrefbook's
   ``<!-- INFO END -->`` is not 网页杂项), and the print footer (permanent
   address and retrieval date, filled by site.js when there is no site_url).
+
+Below the text, 被引用 (issue 29) lists the first CITED_BY_SHOWN citing documents
+(at most CITED_BY_SHOWN_BYTES); a document cited more (民事诉讼法: 2,142 citing
+documents, 627 KB of its page in the 5x benchmark) links 全部 N 件, all of them on
+``tags/cited-by/<id>.md`` and its pages (``cited_by_pages``).
 """
 from __future__ import annotations
 
