@@ -384,7 +384,9 @@ def _refs_out(n: Notice, ctx: dict) -> str:
 
 
 CITED_BY_SHOWN = 50  # citing documents on a document page; all of them on its 被引用 pages (issue 29)
-CITED_BY_SHOWN_BYTES = 30_000  # and at most this much of their HTML (the page's 60 KB beside its text)
+# and at most this much of their HTML: of the 60 KB a page has beside 3x its text,
+# the frame takes ~10 KB and a law's card and outline up to ~20 KB (民事诉讼法: 19 KB)
+CITED_BY_SHOWN_BYTES = 20_000
 
 
 def cited_by_path(doc_id: str) -> str:
