@@ -161,3 +161,25 @@ def test_citations_of_a_missing_version_first_part_and_pages(patent, scale, monk
     assert every[:WORK_CITED_SHOWN] == want and len(every) == total
     assert every == [posixpath.normpath(notice_path(c.source_id)) + (f"#{c.clause_id}" if "#" in h else "")
                      for c, h in zip(cites * scale, every)]
+
+
+@pytest.mark.browser
+def test_the_picker_opens_the_comparison_of_any_two_versions(tmp_path, page):
+    """In Chromium: a work of 4 versions (each with 2 copies); the picker opens the
+    comparison page of the older and the newer chosen, whichever list holds which."""
+    from support.site_build import build  # builds a site: only this browser test needs it
+
+    res = load_documents(_versions(tmp_path / "src", 4)[::COPIES] + _versions(tmp_path / "src", 4)[1::COPIES])
+    assert not res.errors, res.errors
+    enr = enrich_all(res.notices, today=TODAY, related=False)
+    (work,) = [w for w in enr.works.values() if len(w.versions) > 1]
+    assert len(work.versions) == 4 and len(work.others) == 4
+    out = build(tmp_path / "site", res.notices, enrichment=enr)
+    page.goto((out["site"] / work_path(work.id)).as_uri())
+    v = work.versions
+    page.select_option("form.work-pick select.work-pick__a", v[3])
+    page.select_option("form.work-pick select.work-pick__b", v[1])
+    page.click("form.work-pick button.work-pick__go")
+    page.wait_for_url(f"**/works/compare/{v[1]}--{v[3]}.html")
+    assert page.locator("h1").first.inner_text().startswith("中华人民共和国道路运输条例")
+    assert not page.errors
