@@ -23,7 +23,7 @@ from build_tools.settings import LIST_PAGE_BYTES, LIST_PAGE_ENV, overridden
 from build_tools.build.render import write_docs
 from build_tools.publish.linkcheck import linkcheck
 from build_tools.render.common import page_file, pager, split_pages
-from build_tools.render import tags
+from build_tools.render import pages as document_pages, tags
 from build_tools.render.tags import region_pages
 from conftest import ROOT
 from factories import clause, notice
@@ -161,6 +161,7 @@ def site(archive, tmp_path_factory):
     paths = staged_paths(ROOT, tmp_path_factory.mktemp("paged-site"))
     with overridden({LIST_PAGE_ENV: str(SMALL)}), pytest.MonkeyPatch.context() as mp:
         mp.setattr(tags, "CITED_INLINE", 2)  # the "all citing documents" links and pages are link-checked too
+        mp.setattr(document_pages, "CITED_BY_SHOWN", 1)  # and a document's 被引用 pages (tags/cited-by/)
         write_docs(notices, paths.docs, related=enr, search="pagefind")
     run_mkdocs(ROOT, paths.site, config=paths.config, search="pagefind")
     return paths.site
@@ -168,6 +169,7 @@ def site(archive, tmp_path_factory):
 
 def test_paginated_site_links_resolve_and_next_walks_every_page(site, archive):
     assert linkcheck(site) == []
+    assert list((site / "tags/cited-by").glob("*.html"))  # made, built and checked
     pages, url = [], site / "notices/index.html"
     while url is not None:
         pages.append(url)

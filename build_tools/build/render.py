@@ -42,7 +42,7 @@ from ..render.compare import compare_path, comparison_page
 from .pagecache import (CACHE_NAME, FRAGMENTS_NAME, FragmentMemo, PageCache, ReadLog, Tracked, code_digest, digest,
                         document_digests,
                         enrichment_maps, tracked_enrichment)
-from ..render.pages import gbt_prefix, render_notice
+from ..render.pages import cited_by_pages, gbt_prefix, render_notice
 from ..render.site_mode import search_mode
 from ..render.tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
                    year_pages)
@@ -223,6 +223,7 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
         memo.save()
         pages.update(theme_md)
         pages.update(cited_pages(notices, enr.external))
+        pages.update(cited_by_pages(notices, enr.cited_by))  # a document's whole 被引用 list (issue 29)
         n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
         pages["index.md"] = home_page(notices, n_themes, len(enr.external), search=mode, n_clauses=n_clauses)
     else:

@@ -317,6 +317,21 @@ def split_pages(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
+def split_by_bytes(items: list[str], size: int, budget: int) -> list[list[str]]:
+    """HTML ``items`` in pages of at most ``size`` entries and ``budget`` UTF-8 bytes
+    (an entry longer than the budget alone on its page); always one page, maybe empty."""
+    pages: list[list[str]] = [[]]
+    used = 0
+    for item in items:
+        n = len(item.encode())
+        if pages[-1] and (len(pages[-1]) >= size or used + n > budget):
+            pages.append([])
+            used = 0
+        pages[-1].append(item)
+        used += n
+    return pages
+
+
 def runs(entries: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
     """Consecutive ``(section, item)`` entries of one page grouped by section."""
     out: list[tuple[str, list[str]]] = []

@@ -35,6 +35,11 @@ Above the text (issue 14):
 * stripped lines, except source markup comments (lawrefbook's
   ``<!-- INFO END -->`` is not 网页杂项), and the print footer (permanent
   address and retrieval date, filled by site.js when there is no site_url).
+
+Below the text, 被引用 (issue 29) lists the first CITED_BY_SHOWN citing documents
+(at most CITED_BY_SHOWN_BYTES); a document cited more (民事诉讼法: 2,142 citing
+documents, 627 KB of its page in the 5x benchmark) links 全部 N 件, all of them on
+``tags/cited-by/<id>.md`` and its pages (``cited_by_pages``).
 """
 from __future__ import annotations
 
@@ -47,8 +52,10 @@ from typing import Optional
 from ..clauseids import kind_of
 from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
-from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, notice_path, permanent_url,
-                     link_or_text, raw_block, region_chain, rel, slug, type_family, yaml_str, year_key)
+from ..settings import THEME_PAGE_BUDGET
+from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, list_page_size, md_text,
+                     notice_path, page_file, page_title, pager, permanent_url, link_or_text, raw_block, region_chain,
+                     rel, slug, split_by_bytes, type_family, yaml_str, year_key)
 from .downloads import ATT_KIND, attachment_files, card_lines, download_links, header_lines
 from .search_pages import facets_html
 from . import works  # version box, work-page links, changed-clause notes (issue 13)
@@ -376,24 +383,35 @@ def _refs_out(n: Notice, ctx: dict) -> str:
     return f'<ul class="refs refs--out">{"".join(items)}</ul>'
 
 
-def _refs_in(n: Notice, ctx: dict) -> str:
-    """被引用: which clauses of which documents cite this one, one entry a citing document:
-    its citation once, then each citing clause (its label, the clause of this one it
-    cites), the version it cites once when all say the same (issue 29: 民事诉讼法's 442
-    citations were 126 KB, each with the citing document's title and version note again)."""
-    page, cites = ctx["page"], ctx["cited_by"].get(n.id, [])
-    if not cites:
-        return '<p class="refs-none">文库中暂无文件引用本文件。</p>'
+CITED_BY_SHOWN = 50  # citing documents on a document page; all of them on its 被引用 pages (issue 29)
+# and at most this much of their HTML: of the 60 KB a page has beside 3x its text,
+# the frame takes ~10 KB and a law's card and outline up to ~20 KB (民事诉讼法: 19 KB)
+CITED_BY_SHOWN_BYTES = 20_000
+
+
+def cited_by_path(doc_id: str) -> str:
+    """Page 1 of a document's whole 被引用 list (``tags/cited-by/<id>.html``)."""
+    return f"tags/cited-by/{doc_id}.html"
+
+
+def cited_by_items(n: Notice, cites: list[Citing], notices: dict[str, Notice], page: str) -> list[str]:
+    """被引用 entries, one ``<li>`` a citing document in the order of ``cites``: its
+    citation once, then each citing clause (its label, the clause of ``n`` it cites),
+    the version it cites once when all say the same (issue 29: 民事诉讼法's 442
+    citations were 126 KB, each with the citing document's title and version note
+    again).  ``page``: the site page they are on (``n``'s own or a 被引用 page)."""
+    own = "" if page == notice_path(n.id) else rel(page, notice_path(n.id))
     groups: dict[str, list] = {}
     for c in cites:
-        if c.source_id not in ctx["doc_ids"]:
+        if c.source_id not in notices:
             continue
-        src = ctx["notices"][c.source_id]
+        src = notices[c.source_id]
         cl = find_clause(src, c.clause_id)
         target = ""
         if c.target_clause:
             tc = find_clause(n, c.target_clause)
-            target = f'（引用本文件 <a href="#{esc(c.target_clause)}">{esc(tc.label if tc else c.target_clause)}</a>）' if tc else ""
+            target = (f'（引用本文件 <a href="{esc(own)}#{esc(c.target_clause)}">{esc(tc.label if tc else c.target_clause)}</a>）'
+                      if tc else "")
         link = ""
         if cl is not None:
             whole, cite = src.citation(None), src.citation(cl)
@@ -407,9 +425,63 @@ def _refs_in(n: Notice, ctx: dict) -> str:
         note = (lambda v: f"（引用的是{esc(v)}文本）" if v else "")  # issue 13
         texts = [t + ("" if once else note(v)) for t, v in parts]
         texts = [t for t in dict.fromkeys(texts) if t]
-        lis.append(f'<li><a href="{esc(rel(page, notice_path(source_id)))}">{esc(ctx["notices"][source_id].citation(None))}</a>'
+        lis.append(f'<li><a href="{esc(rel(page, notice_path(source_id)))}">{esc(notices[source_id].citation(None))}</a>'
                    f'{note(once)}{"：" + "；".join(texts) if texts else ""}</li>')
-    return f'<ul class="refs refs--in">{"".join(lis)}</ul>'
+    return lis
+
+
+def _refs_in(n: Notice, ctx: dict) -> str:
+    """被引用: the first CITED_BY_SHOWN citing documents (``cited_by_items``) and, when
+    there are more, a link to all of them on pages of their own (``cited_by_pages``)."""
+    page, cites = ctx["page"], ctx["cited_by"].get(n.id, [])
+    if not cites:
+        return '<p class="refs-none">文库中暂无文件引用本文件。</p>'
+    lis = cited_by_items(n, cites, ctx["notices"], page)
+    shown = split_by_bytes(lis, CITED_BY_SHOWN, CITED_BY_SHOWN_BYTES)[0]
+    more = ""
+    if len(shown) < len(lis):
+        more = (f'<p class="refs-more"><a href="{esc(rel(page, cited_by_path(n.id)))}">全部 {len(lis)} 件引用本文件的文件</a>'
+                f"（此处列出前 {len(shown)} 件）</p>")
+    return f'<ul class="refs refs--in">{"".join(shown)}</ul>{more}'
+
+
+def cited_by_pages(notices: list[Notice], cited_by: dict[str, list[Citing]]) -> dict[str, str]:
+    """docs path -> Markdown of the 被引用 pages of every document whose page shows only
+    the first part of its list (``tags/cited-by/<id>.md``, then ``…/<id>/page/2.md``):
+    every citing document with every citing clause, in the document page's order, in
+    pages of ``list_page_size()`` entries and at most THEME_PAGE_BUDGET bytes."""
+    byid = {n.id: n for n in notices}
+    pages: dict[str, str] = {}
+    for n in notices:
+        cites = cited_by.get(n.id)
+        if not cites:
+            continue
+        lis = cited_by_items(n, cites, byid, notice_path(n.id))
+        if len(split_by_bytes(lis, CITED_BY_SHOWN, CITED_BY_SHOWN_BYTES)[0]) == len(lis):
+            continue
+        first = cited_by_path(n.id)[: -len(".html")] + ".md"
+        # the bounds on the deepest page's entries (longest links); the same cut on every page
+        deep_page = page_file(first, 2)[:-3] + ".html"
+        deep = cited_by_items(n, cites, byid, deep_page)
+        cuts, at = [], 0
+        for chunk in split_by_bytes(deep, list_page_size(), THEME_PAGE_BUDGET):
+            cuts.append((at, at + len(chunk)))
+            at += len(chunk)
+        title = f"引用《{n.title}》的文件"
+        made: dict[int, list[str]] = {}  # entries by page depth: their links are relative
+        for k, (a, b) in enumerate(cuts, 1):
+            here = page_file(first, k)
+            html_path = here[:-3] + ".html"
+            d = html_path.count("/")
+            if d not in made:
+                made[d] = deep if d == deep_page.count("/") else cited_by_items(n, cites, byid, html_path)
+            nav = pager(first, k, len(cuts), len(lis))
+            lines = ["---", f"title: {yaml_str(page_title(title, k))}", "---", "",
+                     f"# {esc(title)} {{#cited-by}}", "",
+                     f"[返回《{md_text(n.title)}》]({rel(here, notice_path(n.id)[:-5] + '.md')}) · 共 {len(lis)} 件文件引用本文件。", ""]
+            lines += nav + raw_block([f'<ul class="refs refs--in">{"".join(made[d][a:b])}</ul>']) + nav
+            pages[here] = "\n".join(lines) + "\n"
+    return pages
 
 
 def _related(n: Notice, ctx: dict) -> str:

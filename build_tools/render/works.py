@@ -5,7 +5,10 @@ with a version the archive lacks that a reference meant): every version the
 law's dated lines name with its 公布/施行 dates and status, the archive's
 page of each one held, the version in force first, the comparison pages of
 consecutive versions, and the references that meant a version the archive
-lacks (本文库未收录引用时有效的版本).  The page is the work's identifier URL:
+lacks (本文库未收录引用时有效的版本: the first WORK_CITED_SHOWN there, all of them on
+``works/<id>/cited.md`` and its pages; 民事诉讼法 had 3,417 at 5x, 931 KB).  The
+page carries no per-pair data: works.js makes a comparison's address from the
+two versions chosen (issue 29).  The page is the work's identifier URL:
 it always leads to the version in force.
 
 :func:`version_box` is the status line and facet on a version page
@@ -26,7 +29,7 @@ from .common import (esc, find_clause, list_page_size, notice_path, page_file, p
                      rel, split_pages, yaml_str)
 from .compare import compare_path, comparison_page
 
-__all__ = ["work_path", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE",
+__all__ = ["work_path", "work_cited_path", "WORK_CITED_SHOWN", "facet_path", "work_pages", "version_box", "change_note", "ref_href", "MISSING_NOTE",
            "missing_note", "ref_extra", "article_history", "validity_class"]
 
 MISSING_NOTE = "本文库未收录引用时有效的版本"
@@ -211,16 +214,67 @@ def _as_of_form(work: Work, history: list[tuple[str, str, Optional[str]]], site_
 
 
 def _compare_form(work: Work, cmps: list[tuple[str, str]], enr: Enrichment, site_page: str) -> str:
-    """Any two held versions (issue 25): two lists and a button (works.js), and every pair as a link."""
-    opts = "".join(f'<option value="{esc(d)}">{esc(enr.versions[d].label)}</option>' for d in work.versions)
-    pairs = {f"{a}|{b}": rel(site_page, compare_path(a, b)) for a, b in cmps}
+    """Any two held versions (issue 25): two lists and a button.  works.js makes the
+    address from the two ids (older first, in the lists' order), so the page carries
+    no per-pair data (issue 29: O(n²) inline at 5x); the links without script are the
+    consecutive pairs.  Copies of one text (``work.others``) are no versions here."""
+    order = [d for d in work.versions if d in enr.versions]
+    opts = "".join(f'<option value="{esc(d)}">{esc(enr.versions[d].label)}</option>' for d in order)
+    have = set(cmps)
+    steps = [(a, b) for a, b in zip(order, order[1:]) if (a, b) in have]
     links = " · ".join(f'<a href="{esc(rel(site_page, compare_path(a, b)))}">'
-                       f"{esc(enr.versions[a].label)} → {esc(enr.versions[b].label)}</a>" for a, b in cmps)
-    return ('<form class="work-pick" data-pairs="' + esc(json.dumps(pairs, ensure_ascii=False)) + '">'
+                       f"{esc(enr.versions[a].label)} → {esc(enr.versions[b].label)}</a>" for a, b in steps)
+    base = rel(site_page, compare_path("A", "B"))[: -len("A--B.html")]
+    return (f'<form class="work-pick" data-compare-base="{esc(base)}">'
             f'任选两个版本对照：<select name="a" class="work-pick__a">{opts}</select> → '
             f'<select name="b" class="work-pick__b">{opts}</select> '
             '<button type="submit" class="md-button work-pick__go">对照</button></form>'
-            f'<p class="work-compare">对照：{links}</p>')
+            + (f'<p class="work-compare">相邻版本对照：{links}</p>' if links else ""))
+
+
+WORK_CITED_SHOWN = 50  # entries of the work page's 未收录版本 list; the whole list has pages of its own
+
+
+def work_cited_path(work_id: str) -> str:
+    """Page 1 of a work's whole 未收录版本 citing list (``works/<id>/cited.html``)."""
+    return f"works/{work_id}/cited.html"
+
+
+def _work_cited_items(cites: list, notices: dict[str, Notice], site_page: str) -> list[str]:
+    lis = []
+    for c in cites:
+        src = notices.get(c.source_id)
+        if src is None:
+            continue
+        cl = find_clause(src, c.clause_id)
+        href = rel(site_page, notice_path(src.id)) + (f"#{c.clause_id}" if cl else "")
+        lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>（{esc(src.date or "日期不详")}）'
+                   f"：引用时有效的是{esc((c.version or '当时的版本')[:5])}文本（本文库未收录）</li>")
+    return lis
+
+
+def _work_cited_pages(work: Work, notices: dict[str, Notice], enr: Enrichment) -> dict[str, str]:
+    """The whole 未收录版本 citing list of a work, in pages (issue 29: 3,417 entries,
+    931 KB on 民事诉讼法's work page at 5x); '' pages when the work page shows it all."""
+    first = work_cited_path(work.id)[:-5] + ".md"
+    cites = [c for c in enr.work_cited_by.get(work.id, []) if c.source_id in notices]
+    n_items = len(cites)
+    if n_items <= WORK_CITED_SHOWN:
+        return {}
+    pages = {}
+    chunks = split_pages(cites, list_page_size())
+    for k, chunk in enumerate(chunks, 1):
+        here = page_file(first, k)
+        lis = _work_cited_items(chunk, notices, here[:-3] + ".html")  # links relative to this page
+        title = f"{work.title}：{MISSING_NOTE}"
+        nav = pager(first, k, len(chunks), n_items)
+        lines = ["---", f"title: {yaml_str(page_title(title, k))}", "---", "",
+                 f"# {esc(title)} {{#work-cited}}", "",
+                 f"[全部版本]({rel(here, f'works/{work.id}.md')}) · 以下引用按其成文或发布日期应指当时有效的版本；"
+                 "该版本本文库未收录。", ""]
+        lines += nav + raw_block([f'<ul class="refs refs--work">{"".join(lis)}</ul>']) + nav
+        pages[here] = "\n".join(lines) + "\n"
+    return pages
 
 
 def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple[str, str]:
@@ -267,21 +321,16 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
     cmps = [(a, b) for a, b in enr.comparisons if a in work.versions and b in work.versions]
     if cmps:
         html.append(_compare_form(work, cmps, enr, site_page))  # issue 25: any two held versions
-    cites = enr.work_cited_by.get(work.id, [])
-    if cites:
-        lis = []
-        for c in cites:
-            src = notices.get(c.source_id)
-            if src is None:
-                continue
-            cl = find_clause(src, c.clause_id)
-            href = rel(site_page, notice_path(src.id)) + (f"#{c.clause_id}" if cl else "")
-            lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>（{esc(src.date or "日期不详")}）'
-                       f"：引用时有效的是{esc((c.version or '当时的版本')[:5])}文本（本文库未收录）</li>")
+    lis = _work_cited_items(enr.work_cited_by.get(work.id, []), notices, site_page)
+    if lis:
+        more = ""
+        if len(lis) > WORK_CITED_SHOWN:  # issue 29: the first part here, the whole list on pages of its own
+            more = (f'<p class="refs-more"><a href="{esc(rel(site_page, work_cited_path(work.id)))}">'
+                    f"全部 {len(lis)} 处引用</a>（此处列出前 {WORK_CITED_SHOWN} 处）</p>")
         html.append(f'<div class="work-missing admonition note"><p class="admonition-title">{MISSING_NOTE}</p>'
                     "<p>以下引用按其成文或发布日期应指当时有效的版本；该版本本文库未收录，"
                     "故链接到本页而不是后来的文本。</p>"
-                    f'<ul class="refs refs--work">{"".join(lis)}</ul></div>')
+                    f'<ul class="refs refs--work">{"".join(lis[:WORK_CITED_SHOWN])}</ul>{more}</div>')
     html.append("</div>")
     out += raw_block(html)
     return page, "\n".join(out) + "\n"
@@ -344,6 +393,7 @@ def work_pages(notices: list[Notice], enr: Enrichment, *, comparison=comparison_
         if work.kind == "law" and _page_for(work, enr) and all(d in byid for d in work.versions):
             path, md = _work_page(work, byid, enr)
             pages[path] = md
+            pages.update(_work_cited_pages(work, byid, enr))
     for a, b in enr.comparisons:
         if a in byid and b in byid:
             path, md, _ = comparison(byid[a], byid[b], enr)

@@ -30,13 +30,16 @@
     form.addEventListener("submit", function (ev) { ev.preventDefault(); answer(); });
   }
   function pick(form) {
-    var pairs = JSON.parse(form.dataset.pairs || "{}");
+    // the address is made from the two ids, older first in the lists' order (no per-pair data, issue 29)
+    var base = form.dataset.compareBase || "";
     var a = form.querySelector(".work-pick__a"), b = form.querySelector(".work-pick__b");
     if (b.options.length > 1) b.selectedIndex = b.options.length - 1;
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      var href = pairs[a.value + "|" + b.value] || pairs[b.value + "|" + a.value];
-      if (href) location.href = href;
+      var i = a.selectedIndex, j = b.selectedIndex;
+      if (i === j || i < 0 || j < 0) return;
+      var older = a.options[Math.min(i, j)].value, newer = a.options[Math.max(i, j)].value;
+      location.href = base + older + "--" + newer + ".html";
     });
   }
   function start() {
