@@ -43,7 +43,7 @@ import yaml
 from tqdm import tqdm
 
 from . import anchors, collector
-from .build.schedule import pool_map
+from .build.schedule import beside, mapper, pool_map
 from .build.store import Store
 from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
@@ -56,7 +56,7 @@ from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write
 from .metadata import load_notice
 from .models import Enrichment, Notice, Problem
 from .office import ocr_enabled
-from .settings import LOAD_POOL_MIN
+from .settings import LOAD_POOL_MIN, PARALLEL_MIN, RELATED_BESIDE_MIN
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .siteurl import record_site_url
@@ -672,8 +672,11 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
     cache = store.load(store.related_terms, {}) if store else {}
     cache = cache if isinstance(cache, dict) else {}
     before, before_result = set(cache), cache.get(RELATED_RESULT)
+    schedule = dict(map=mapper(PARALLEL_MIN))  # the stage starts no process: the build's schedule is passed in
+    if len(notices) >= RELATED_BESIDE_MIN:
+        schedule["beside"] = beside
     enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache,
-                            doc_cache_dir=store.enrich if store and keys else None, doc_keys=keys)
+                            doc_cache_dir=store.enrich if store and keys else None, doc_keys=keys, **schedule)
     if store and (set(cache) != before or cache.get(RELATED_RESULT) is not before_result):
         store.save(store.related_terms, cache)
     return dict(enrichment.timings), enrichment

@@ -67,3 +67,57 @@ def test_fork_map_runs_on_forked_workers_in_order_from_its_threshold():
     assert os.getpid() not in {pid for pid, _ in out} and forked.MAPPED == ()
     inline = forked.fork_map(_pid_of, items, 2, at_least=41)
     assert inline == [(os.getpid(), x) for x in items]
+
+
+# the build's own modules: its owner (build/), what publishes (publish), the render orchestrator (write/__init__,
+# moving to build/render.py), the pipeline and the commands that run it; every other module is a stage
+BUILD_SIDE = ("build_tools/build/", "build_tools/publish", "build_tools/pipeline.py", "build_tools/cli.py",
+              "build_tools/serve.py", "build_tools/mkdocs_run.py", "build_tools/write/__init__.py")
+
+
+def test_stages_import_nothing_from_build():
+    """Issue 24: the stages are pure, the build passes its schedule in
+    (``enrich_all(map=..., beside=...)``); an import of ``build/`` by a stage,
+    at module level or inside a function, fails here with its line."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for path in sorted((root / "build_tools").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(BUILD_SIDE):
+            continue
+        package = rel[: -len(".py")].replace("/", ".").removesuffix(".__init__")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + (rel.endswith("__init__.py"))] \
+                    if node.level else []
+                target = ".".join(base + ([node.module] if node.module else []))
+                names = [target] + [f"{target}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            if any(n == "build_tools.build" or n.startswith("build_tools.build.") for n in names):
+                found.append(f"{rel}:{node.lineno}")
+    assert not found, f"stages importing build/: {found}"
+    assert (root / "build_tools/enrich/__init__.py").is_file()  # the rule reads the real tree
+
+
+def _double(x):
+    return os.getpid(), x * 2
+
+
+def test_enrich_runs_its_per_document_step_through_the_mapper_it_is_given():
+    """The enrich stage forks nothing itself: serially by default, on forked
+    workers through the build's ``schedule.mapper`` (same results, in order)."""
+    from build_tools.enrich.doccache import compute_all, serial_map
+
+    items = list(range(60))
+    serial = compute_all(items, _double)
+    assert serial == serial_map(_double, items) and {pid for pid, _ in serial} == {os.getpid()}
+    forked_out = compute_all(items, _double, forked.mapper(at_least=40, workers=2))
+    assert [v for _, v in forked_out] == [v for _, v in serial]
+    assert os.getpid() not in {pid for pid, _ in forked_out}
+    assert compute_all(items, _double, forked.mapper(at_least=61, workers=2)) == serial

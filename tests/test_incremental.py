@@ -1,8 +1,9 @@
 """Issue 16: the cached / parallel paths give what a cold serial run gives.
 
 Real documents: the archive's seeds (source_texts/), the 43 govcn2019 pages
-and a fixed slice of lawrefbook laws, enough (>= doccache.PARALLEL_MIN) for
-the per-document enrichment to run in forked workers.
+and a fixed slice of lawrefbook laws, enough (>= settings.PARALLEL_MIN) for
+the per-document enrichment to run in forked workers (the build's
+``schedule.mapper``, passed in).
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import build_tools.enrich as build_tools_enrich
-from build_tools import write
+from build_tools import settings, write
+from build_tools.build import schedule
 from build_tools.enrich import doccache, enrich_all
 from build_tools.pipeline import enrich_stage, load_documents, source_files
 
@@ -36,7 +38,7 @@ def _findings(notices) -> list:
 def loaded(tmp_path_factory):
     cache = tmp_path_factory.mktemp("parse")
     res = load_documents(_files(), cache_dir=cache / "docs")
-    assert len(res.notices) >= doccache.PARALLEL_MIN
+    assert len(res.notices) >= settings.PARALLEL_MIN
     assert set(res.keys) == {n.id for n in res.notices}  # every document has a load key
     return res, cache
 
@@ -45,12 +47,11 @@ def test_cached_and_forked_enrichment_equal_a_cold_serial_run(loaded, tmp_path, 
     res, cache = loaded
     docs = res.notices
     enr_cold = None
-    monkeypatch.setattr(doccache, "PARALLEL_MIN", 10 ** 9)  # serial, no cache
-    enr_cold = enrich_all(docs, today="2026-12-01", related=False)
+    enr_cold = enrich_all(docs, today="2026-12-01", related=False)  # serial (the default mapper), no cache
     cold = _findings(docs)
-    monkeypatch.setattr(doccache, "PARALLEL_MIN", 400)
     d = tmp_path / "enrich"
-    first = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)  # forked
+    first = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys,
+                       map=schedule.mapper(settings.PARALLEL_MIN))  # forked, as the build passes it
     assert _findings(docs) == cold
     assert len(list(d.glob("*.pickle"))) == len(docs)
     for n in docs:  # wipe what the stage sets: the cache alone must bring it back
@@ -99,7 +100,7 @@ def test_validity_facts_come_from_the_cache_and_a_changed_document_reads_its_own
     from build_tools.enrich import versions
 
     res, _ = loaded
-    monkeypatch.setattr(doccache, "PARALLEL_MIN", 10 ** 9)  # serial: the counters below see every call
+    # serial (the default mapper): the counters below see every call
     docs = pickle.loads(pickle.dumps(res.notices))
     cold = enrich_all(docs, today="2026-12-01", related=False)
     want = _validity(docs)

@@ -15,10 +15,11 @@ from all 3,489 bodies).  None of it depends on another document, so:
   ``codedigest``: what it imports too); a changed document, vocabulary or
   rule misses, the others hit (issue 16: a one-document rebuild re-enriched all 3,490 documents,
   15 s).  Entries no current document uses are deleted by ``prune``.
-* ``compute_all`` enriches the documents the cache missed in forked worker
-  processes when there are at least ``PARALLEL_MIN`` of them (a cold build
-  of the whole corpus); the workers read the notices from the parent's
-  memory (fork) and send back only the small ``DocEnrichment`` records.
+* ``compute_all`` enriches the documents the cache missed through the
+  mapper the build passes in (``build.schedule.fork_map``: forked workers on
+  both cores from ``PARALLEL_MIN`` documents, a cold build of the whole
+  corpus; they read the notices from the parent's memory and send back only
+  the small ``DocEnrichment`` records); by default serially (``serial_map``).
 
 Cross-document work (versions, resolution, validity from the facts, cited-by,
 related documents) stays in ``enrich_all``: it is recomputed on every build.
@@ -30,13 +31,18 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..codedigest import code_digest
-from ..build.schedule import fork_map
 from ..models import Goal, Notice, Reference, Target
-from ..settings import PARALLEL_MIN
 from .versions import DocFacts
+
+Mapper = Callable[[Callable[[Any], Any], list], list]  # map(fn, items) -> [fn(x) for x in items], in order
+
+
+def serial_map(fn: Callable[[Any], Any], items: list) -> list:
+    """The serial mapper: ``[fn(x) for x in items]`` in this process."""
+    return [fn(x) for x in items]
 
 CACHE_VERSION = "2"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
@@ -156,6 +162,6 @@ class PairMemo:
 
 
 def compute_all(notices: list[Notice], step: Callable[[Notice], DocEnrichment],
-                workers: Optional[int] = None) -> list[DocEnrichment]:
-    """``step`` for each notice, in order; on all cores (fork) for large batches."""
-    return fork_map(step, notices, workers, at_least=PARALLEL_MIN)
+                map: Mapper = serial_map) -> list[DocEnrichment]:
+    """``step`` for each notice, in order, through ``map`` (the build's: on all cores for large batches)."""
+    return map(step, notices)
