@@ -44,7 +44,7 @@ from tqdm import tqdm
 
 from . import anchors, collector
 from .build.schedule import beside, mapper, pool_map
-from .build.store import Store
+from .build.store import Store, load_parse
 from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
 from .codedigest import code_digest
@@ -54,9 +54,9 @@ from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, 
 from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point,
                      save_keyed)
 from .metadata import load_notice
-from .models import Enrichment, Notice, Problem
+from .models import Enrichment, Notice, Problem, StoredNotice
 from .office import ocr_enabled
-from .settings import LOAD_POOL_MIN, PARALLEL_MIN, RELATED_BESIDE_MIN
+from .settings import LOAD_POOL_MIN, PARALLEL_MIN, RELATED_BESIDE_MIN, STORED_MIN
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .siteurl import record_site_url
@@ -384,7 +384,7 @@ def identical_sources(files: list[Path]) -> list[Problem]:
 def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cache_dir: Optional[Path] = None,
                    progress: bool = False, structure: bool = True, workers: Optional[int] = None,
                    prune_cache: bool = False, owners: Optional[dict[str, str]] = None,
-                   sources: Optional[Path] = None) -> LoadResult:
+                   sources: Optional[Path] = None, stored: bool = False) -> LoadResult:
     """read + metadata + structure for each file; problems collected, never raised.
 
     Large batches run on all cores (``workers``, default os.cpu_count()).
@@ -392,7 +392,10 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     the owner named in ``owners`` (``ids.lock``: id -> file name under
     ``sources``) wins wherever it sorts, else the first; the other is reported.  Parsed documents are cached in
     ``cache_dir`` by content hash; ``prune_cache`` (a whole-archive build)
-    then drops the entries no current file uses.
+    then drops the entries no current file uses.  ``stored`` (the build, with
+    ``cache_dir``): each document comes back as a ``models.StoredNotice``, its
+    body and clause tree left in its cached parse (issue 29: the build holds
+    ~9 KB a document, not ~67 KB).
     """
     paths = [Path(p) for p in paths]
     workers = workers or os.cpu_count() or 1
@@ -424,6 +427,8 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
             problems.extend(probs)
             if notice is None or any(p.level == "error" for p in probs):
                 continue
+            if stored and key and (kept := Path(cache_dir) / f"{key}.pickle").is_file():
+                notice = StoredNotice(notice, functools.partial(load_parse, kept))
             claims.setdefault(notice.id, []).append((path, notice))
     notices: list[Notice] = []
     where: dict[str, Path] = {}
@@ -620,7 +625,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
         return [Problem.from_error(e)]
     probs.extend(lock_gaps(load_owners(paths.sources / IDS_LOCK), lock, lock_path, paths.site))
     report = anchors.check_anchors(res.notices, lock, redirects)
-    anchors.apply_changes(res.notices, report)
+    res.notices = anchors.apply_changes(res.notices, report)
     for item in report.errors:
         probs.append(Problem(str(lock_path), None, "error", str(item)))
     for item in report.warnings:
@@ -761,7 +766,7 @@ def ingest_phase(run: Run, files: Optional[list[Path]], require_sidecar: bool, p
         rep.problems.extend(shared)
         files = [f for f in files if str(f) not in {p.file for p in shared}]
     run.res = load_documents(files, require_sidecar=require_sidecar, cache_dir=run.store.parses, progress=progress,
-                             prune_cache=True, owners=run.owners, sources=sources)
+                             prune_cache=True, owners=run.owners, sources=sources, stored=len(files) >= STORED_MIN)
     gc.freeze()  # the documents live until the end: later collections (and forked workers) skip them
     rep.timings.update(run.res.timings)
     rep.problems.extend(run.res.problems)
@@ -783,7 +788,7 @@ def clauses_phase(run: Run) -> bool:
         return run.stop("锁文件（anchors.lock、ids.lock）不完整，构建中止；现有网站保持不变", gaps)
     report = run.anchors = anchors.check_anchors(run.notices, lock, run.redirects, current=anchors.remembered_anchors(
         run.notices, run.res.keys, run.store.anchors))
-    anchors.apply_changes(run.notices, report)
+    run.res.notices = anchors.apply_changes(run.notices, report)  # new records where a history is found
     run.rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
     if report.errors:
         return run.stop("已发布的条款锚点会丢失，构建中止；现有网站保持不变",

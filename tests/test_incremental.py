@@ -214,9 +214,10 @@ def test_forked_write_gives_the_serial_docs_tree_and_a_rerun_rewrites_nothing(lo
     assert again.changed == [] and _tree(tmp_path / "b") == b
 
 
-def _build(files, cache: Path, docs: Path, url: str = "https://ip.example.org"):
-    """load (parse cache) -> enrich (per-document caches) -> write (page cache), as ``build_site`` does."""
-    res = load_documents(files, cache_dir=cache / "docs", prune_cache=True)
+def _build(files, cache: Path, docs: Path, url: str = "https://ip.example.org", stored: bool = False):
+    """load (parse cache) -> enrich (per-document caches) -> write (page cache), as ``build_site`` does
+    (``stored``: as it does from ``settings.STORED_MIN`` documents, bodies and trees left in the store)."""
+    res = load_documents(files, cache_dir=cache / "docs", prune_cache=True, stored=stored)
     _, enr = enrich_stage(res.notices, cache, keys=res.keys)
     return write.write_docs(res.notices, docs, site_url=url, enrichment=enr, search="pagefind", cache_dir=cache,
                             load_keys=res.keys), res, enr
@@ -422,3 +423,29 @@ def test_a_docs_tree_of_an_older_release_is_written_over(tmp_path):
     again, _, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
     assert [p for p in old if p.exists()] == []
     assert (data / "archive.json.gz").is_file()
+
+
+def test_stored_documents_write_the_docs_tree_of_whole_ones_cold_warm_and_forked(tmp_path, monkeypatch):
+    """Issue 29: with each body and clause tree left in the store (``StoredNotice``,
+    three kept in memory at once so they are read back again and again, the
+    write stage forked so its workers load them), the cold build and a rebuild
+    after one change write byte for byte the tree whole documents give."""
+    from build_tools import models
+
+    files = _files()[:120] + source_files(ROOT / "source_texts")
+    monkeypatch.setattr(models, "LOADED_KEEP", 3)
+    monkeypatch.setattr(write, "PARALLEL_MIN", 40)
+    whole, res, _ = _build(files, tmp_path / "c1", tmp_path / "a")
+    stored, res2, _ = _build(files, tmp_path / "c2", tmp_path / "b", stored=True)
+    assert all(isinstance(n, models.StoredNotice) for n in res2.notices) and len(res2.notices) > 100
+    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert len(a) > 5 * len(res.notices) and [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)] == []
+    assert stored.clauses == whole.clauses > 10_000
+    victim = next(f for f in files if f.suffix == ".md")
+    changed = _edited(victim, tmp_path / "edit", append="\n第九十九条　本条为测试所加。\n")
+    files2 = [changed if f == victim else f for f in files]
+    again, _, _ = _build(files2, tmp_path / "c2", tmp_path / "b", stored=True)
+    _build(files2, tmp_path / "c1", tmp_path / "a")
+    assert 1 <= again.made < len(files) // 4
+    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)] == []

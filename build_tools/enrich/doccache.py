@@ -44,7 +44,7 @@ def serial_map(fn: Callable[[Any], Any], items: list) -> list:
     """The serial mapper: ``[fn(x) for x in items]`` in this process."""
     return [fn(x) for x in items]
 
-CACHE_VERSION = "2"  # bump when DocEnrichment changes shape
+CACHE_VERSION = "3"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
 MODULES = ("build_tools.enrich",)
 
@@ -65,14 +65,12 @@ class DocEnrichment:
         read from the cache and is used by nobody else, so its own lists are
         given to the notice, not copies (a rebuild applies 3,490 of them)."""
         if hand_over:
-            for clause, themes in zip(notice.walk(), self.clause_themes):
-                clause.themes = themes
+            notice.set_clause_themes(self.clause_themes)
             notice.themes, notice.references = self.themes, self.references
             notice.goals, notice.targets = self.goals, self.targets
             self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
             return
-        for clause, themes in zip(notice.walk(), self.clause_themes):
-            clause.themes = list(themes)
+        notice.set_clause_themes([list(t) for t in self.clause_themes])
         notice.themes = list(self.themes)
         notice.references = pickle.loads(pickle.dumps(self.references))
         notice.goals = list(self.goals)
