@@ -405,6 +405,7 @@ class WrittenFiles:
 
 
 _CLAUSES: dict[int, tuple[Notice, dict]] = {}
+CLAUSE_MAPS_KEPT = 256  # documents whose clause map find_clause keeps at once
 
 
 def find_clause(n: Notice, clause_id: Optional[str]):
@@ -416,6 +417,8 @@ def find_clause(n: Notice, clause_id: Optional[str]):
     hit = _CLAUSES.get(id(n))
     if hit is None or hit[0] is not n:
         hit = (n, {c.id: c for c in n.walk()})
+        if len(_CLAUSES) >= CLAUSE_MAPS_KEPT:  # bounded: the maps hold clause trees (issue 29: a stored tree is not kept)
+            _CLAUSES.clear()
         _CLAUSES[id(n)] = hit
     return hit[1].get(clause_id)
 
