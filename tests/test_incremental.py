@@ -7,6 +7,7 @@ the per-document enrichment to run in forked workers (the build's
 """
 from __future__ import annotations
 
+import gc
 import random
 from pathlib import Path
 
@@ -435,12 +436,19 @@ def test_stored_documents_write_the_docs_tree_of_whole_ones_cold_warm_and_forked
     files = _files()[:120] + source_files(ROOT / "source_texts")
     monkeypatch.setattr(models, "LOADED_KEEP", 3)
     monkeypatch.setattr(write, "PARALLEL_MIN", 40)
+    gc.collect()
+    alive_before = sum(1 for o in gc.get_objects() if type(o) is models.Clause)  # other tests' documents
     whole, res, _ = _build(files, tmp_path / "c1", tmp_path / "a")
     stored, res2, _ = _build(files, tmp_path / "c2", tmp_path / "b", stored=True)
     assert all(isinstance(n, models.StoredNotice) for n in res2.notices) and len(res2.notices) > 100
     a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
     assert len(a) > 5 * len(res.notices) and [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)] == []
     assert stored.clauses == whole.clauses > 10_000
+    # what stays alive after the build: the trees of the few documents kept loaded, not the archive's
+    res = None  # the whole documents
+    gc.collect()
+    alive = sum(1 for o in gc.get_objects() if type(o) is models.Clause) - alive_before
+    assert alive < stored.clauses / 4, (alive, stored.clauses)
     victim = next(f for f in files if f.suffix == ".md")
     changed = _edited(victim, tmp_path / "edit", append="\n第九十九条　本条为测试所加。\n")
     files2 = [changed if f == victim else f for f in files]

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import pickle
 import time
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -98,7 +97,7 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
     facts = doc_facts(notice)
     t5 = time.perf_counter()
     return DocEnrichment([list(c.themes) for c in notice.walk()], list(notice.themes),
-                         pickle.loads(pickle.dumps(notice.references)), list(notice.goals), list(notice.targets),
+                         notice.references, list(notice.goals), list(notice.targets),  # written to the cache before resolution
                          (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts)
 
 
@@ -125,15 +124,15 @@ def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, f
                 todo.append(n)
             else:
                 facts[n.id] = entry.facts
-                entry.apply(n, hand_over=True)
+                entry.apply(n)
     results = compute_all(todo, functools.partial(enrich_one, vocab=vocab), map)
     for n, entry in zip(todo, results):
-        entry.apply(n)  # a forked worker set them on its own copy
         facts[n.id] = entry.facts
         for k, sec in zip(("themes", "references", "goals", "targets", "facts"), entry.seconds):
             timing[k] = timing.get(k, 0.0) + sec
         if cache:
-            cache.put(n, entry)
+            cache.put(n, entry)  # as found: written before resolution fills the references in place
+        entry.apply(n)  # a forked worker set them on its own copy
     if cache:
         cache.hits, cache.misses = len(notices) - len(todo), len(todo)
         cache.prune()

@@ -59,22 +59,15 @@ class DocEnrichment:
     seconds: tuple[float, ...] = ()  # themes, references, goals, targets, facts (when computed)
     facts: DocFacts = field(default_factory=DocFacts)  # what validity reads of this document (versions.doc_facts)
 
-    def apply(self, notice: Notice, *, hand_over: bool = False) -> None:
-        """Set what the per-document steps set (fresh lists: the resolution step
-        fills the references in place).  ``hand_over``: this entry was just
-        read from the cache and is used by nobody else, so its own lists are
-        given to the notice, not copies (a rebuild applies 3,490 of them)."""
-        if hand_over:
-            notice.set_clause_themes(self.clause_themes)
-            notice.themes, notice.references = self.themes, self.references
-            notice.goals, notice.targets = self.goals, self.targets
-            self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
-            return
-        notice.set_clause_themes([list(t) for t in self.clause_themes])
-        notice.themes = list(self.themes)
-        notice.references = pickle.loads(pickle.dumps(self.references))
-        notice.goals = list(self.goals)
-        notice.targets = list(self.targets)
+    def apply(self, notice: Notice) -> None:
+        """Give what the per-document steps found to the notice: this entry's own
+        lists, not copies (an entry is used once: read from the cache, or just
+        computed and already written to it; a rebuild applies 3,490 of them).
+        The entry is left empty."""
+        notice.set_clause_themes(self.clause_themes)
+        notice.themes, notice.references = self.themes, self.references
+        notice.goals, notice.targets = self.goals, self.targets
+        self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
 
 
 def rules_digest(vocab_fingerprint: bytes) -> bytes:
