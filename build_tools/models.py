@@ -381,10 +381,15 @@ class Notice:
         into another's record).  Body and clause tree are shared, not copied."""
         return replace(self, **changes)
 
-    def set_clause_themes(self, themes: list[list[str]]) -> None:
-        """The enrich stage's themes of each clause, in walk order (a ``StoredNotice`` keeps them beside its tree)."""
+    def set_clause_themes(self, themes: list[list[str]], ids: Optional[list[str]] = None) -> None:
+        """The enrich stage's themes of each clause, in walk order (a ``StoredNotice`` keeps them beside its
+        tree, with ``ids``: the ids of the clauses that have themes, in walk order)."""
         for clause, t in zip(self.walk(), themes):
             clause.themes = t
+
+    def themed_clauses(self) -> list[tuple[str, list[str]]]:
+        """(clause id, its themes) of every clause with themes, in walk order."""
+        return [(c.id, c.themes) for c in self.walk() if c.themes]
 
     def clause_enrichment(self) -> list:
         """What the enrich stage set on each clause (``Clause.themes``), in walk order."""
@@ -548,11 +553,18 @@ class StoredNotice(Notice):
         object.__setattr__(out, "__dict__", {**vars(self), **changes})  # the same store entry (token) and loader
         return out
 
-    def set_clause_themes(self, themes: list[list[str]]) -> None:
+    def set_clause_themes(self, themes: list[list[str]], ids: Optional[list[str]] = None) -> None:
         """The enrich stage's clause themes (walk order), joined to every later load."""
         self.clause_themes = tuple(tuple(t) for t in themes)
+        given = [t for t in self.clause_themes if t]
+        self.themed = tuple(zip(ids, given)) if ids is not None and len(ids) == len(given) else None
         with StoredNotice._lock:
             StoredNotice._loaded.pop(self.token, None)
+
+    def themed_clauses(self) -> list[tuple[str, list[str]]]:
+        if getattr(self, "themed", None) is None:
+            return super().themed_clauses()
+        return [(cid, list(t)) for cid, t in self.themed]
 
     def clause_enrichment(self) -> list:
         """What the enrich stage set on each clause (``Clause.themes``), without loading the tree."""

@@ -98,7 +98,8 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
     t5 = time.perf_counter()
     return DocEnrichment([list(c.themes) for c in notice.walk()], list(notice.themes),
                          notice.references, list(notice.goals), list(notice.targets),  # written to the cache before resolution
-                         (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts)
+                         (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts,
+                         [c.id for c in notice.walk() if c.themes])
 
 
 

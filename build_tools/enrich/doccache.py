@@ -44,7 +44,7 @@ def serial_map(fn: Callable[[Any], Any], items: list) -> list:
     """The serial mapper: ``[fn(x) for x in items]`` in this process."""
     return [fn(x) for x in items]
 
-CACHE_VERSION = "3"  # bump when DocEnrichment changes shape
+CACHE_VERSION = "4"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
 MODULES = ("build_tools.enrich",)
 
@@ -58,13 +58,14 @@ class DocEnrichment:
     targets: list[Target] = field(default_factory=list)
     seconds: tuple[float, ...] = ()  # themes, references, goals, targets, facts (when computed)
     facts: DocFacts = field(default_factory=DocFacts)  # what validity reads of this document (versions.doc_facts)
+    themed_ids: list[str] = field(default_factory=list)  # ids of the clauses with themes, walk order (theme pages)
 
     def apply(self, notice: Notice) -> None:
         """Give what the per-document steps found to the notice: this entry's own
         lists, not copies (an entry is used once: read from the cache, or just
         computed and already written to it; a rebuild applies 3,490 of them).
         The entry is left empty."""
-        notice.set_clause_themes(self.clause_themes)
+        notice.set_clause_themes(self.clause_themes, self.themed_ids)
         notice.themes, notice.references = self.themes, self.references
         notice.goals, notice.targets = self.goals, self.targets
         self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []

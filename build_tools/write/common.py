@@ -259,7 +259,7 @@ class ThemeIndex:
         """(slug, name) of what a notice is about: ``n.themes`` (the enrich
         stage's document rule, enrich/themes.py); only a notice without
         them (not enriched) falls back to its clauses' themes."""
-        values = n.themes or [t for c in n.walk() for t in c.themes]
+        values = n.themes or [t for _, ts in n.themed_clauses() for t in ts]
         return list(dict.fromkeys(self.resolve(t) for t in values))
 
 
