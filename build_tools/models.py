@@ -385,7 +385,7 @@ class Notice:
         """The enrich stage's themes of each clause, in walk order (a ``StoredNotice`` keeps them beside its
         tree, with ``ids``: the ids of the clauses that have themes, in walk order)."""
         for clause, t in zip(self.walk(), themes):
-            clause.themes = t
+            clause.themes = t if isinstance(t, list) else list(t)
 
     def themed_clauses(self) -> list[tuple[str, list[str]]]:
         """(clause id, its themes) of every clause with themes, in walk order."""

@@ -96,7 +96,7 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
     t4 = time.perf_counter()
     facts = doc_facts(notice)
     t5 = time.perf_counter()
-    return DocEnrichment([list(c.themes) for c in notice.walk()], list(notice.themes),
+    return DocEnrichment([tuple(c.themes) for c in notice.walk()], list(notice.themes),  # () shared: most clauses have none
                          notice.references, list(notice.goals), list(notice.targets),  # written to the cache before resolution
                          (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts,
                          [c.id for c in notice.walk() if c.themes])

@@ -44,14 +44,14 @@ def serial_map(fn: Callable[[Any], Any], items: list) -> list:
     """The serial mapper: ``[fn(x) for x in items]`` in this process."""
     return [fn(x) for x in items]
 
-CACHE_VERSION = "4"  # bump when DocEnrichment changes shape
+CACHE_VERSION = "5"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
 MODULES = ("build_tools.enrich",)
 
 
 @dataclass
 class DocEnrichment:
-    clause_themes: list[list[str]] = field(default_factory=list)  # one list per clause, walk order
+    clause_themes: list[tuple[str, ...]] = field(default_factory=list)  # one tuple per clause, walk order
     themes: list[str] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
