@@ -72,12 +72,20 @@ def test_clause_themes_set_by_enrich_are_joined_to_every_load(loads, monkeypatch
     monkeypatch.setattr(models, "LOADED_KEEP", 2)
     n = max(stored.notices, key=lambda d: d.n_clauses)
     themes = [[f"t{k % 3}"] if k % 2 else [] for k in range(n.n_clauses)]
-    n.set_clause_themes(themes)
+    ids = [c.id for c, t in zip(n.walk(), themes) if t]
+    n.set_clause_themes([tuple(t) for t in themes], ids)  # as the enrich cache gives them
     assert n.clause_enrichment() == themes
     for other in stored.notices[:5]:  # evicts n's tree
         other.body
     assert [c.themes for c in n.walk()] == themes
     assert n.clause_enrichment() == themes
+    # the theme pages read the themed clauses without loading the tree, and get what the tree says
+    loads = []
+    n.load = (lambda real: lambda: loads.append(1) or real())(n.load)
+    for other in stored.notices[:5]:
+        other.body
+    themed = n.themed_clauses()
+    assert loads == [] and themed == Notice.themed_clauses(n.full()) and len(themed) == len(ids)
 
 
 def _retained(make) -> int:
