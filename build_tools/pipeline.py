@@ -671,19 +671,17 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
     load key, ``LoadResult.keys``) each document's themes, references,
     goals and targets are kept in ``cache_dir/enrich/`` (enrich.doccache)."""
     from .enrich import enrich_all  # jieba and the vocabularies load only when enriching
-    from .enrich.related import RESULT_KEY as RELATED_RESULT  # with enrich_all, when enriching
 
     store = Store(Path(cache_dir)) if cache_dir else None
     cache = store.load(store.related_terms, {}) if store else {}
     cache = cache if isinstance(cache, dict) else {}
-    before, before_result = set(cache), cache.get(RELATED_RESULT)
     schedule = dict(map=mapper(PARALLEL_MIN))  # the stage starts no process: the build's schedule is passed in
     if len(notices) >= RELATED_BESIDE_MIN:
         schedule["beside"] = beside
-    enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache,
+    # the term cache is saved where it is made (a child at scale): written only when related documents ran
+    save = functools.partial(store.save, store.related_terms) if store else None
+    enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache, related_save=save,
                             doc_cache_dir=store.enrich if store and keys else None, doc_keys=keys, **schedule)
-    if store and (set(cache) != before or cache.get(RELATED_RESULT) is not before_result):
-        store.save(store.related_terms, cache)
     return dict(enrichment.timings), enrichment
 
 

@@ -104,10 +104,15 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
 
 
 
-def _related_job(notices: list[Notice], cache: dict) -> tuple[dict, dict, float]:
-    """related_documents, with the term cache it leaves and its seconds."""
+def _related_job(notices: list[Notice], cache: dict,
+                 save: Optional[Callable[[dict], None]] = None) -> tuple[dict, Optional[dict], float]:
+    """related_documents, with the term cache it leaves (None: ``save`` kept it, where it was made:
+    at 5x the term vectors of 17,000 documents are not sent back to the build) and its seconds."""
     t0 = time.perf_counter()
     out = related_documents(notices, cache=cache)
+    if save is not None:
+        save(cache)
+        cache = None
     return out, cache, time.perf_counter() - t0
 
 
@@ -171,6 +176,7 @@ def enrich_all(
     doc_keys: Optional[dict[str, str]] = None,
     map: Mapper = serial_map,
     beside: Callable[..., Any] = Inline,
+    related_save: Optional[Callable[[dict], None]] = None,
 ) -> Enrichment:
     """The whole enrich stage as one typed result (see module doc).
 
@@ -180,7 +186,9 @@ def enrich_all(
     ``related_cache``: term vectors kept between builds (related.py);
     ``doc_cache_dir`` + ``doc_keys`` (document id -> load key): the
     per-document results kept between builds (doccache.py); ``map`` and
-    ``beside``: the build's schedule (module doc)."""
+    ``beside``: the build's schedule (module doc); ``related_save``: keeps the
+    term cache where related documents were computed (the build's store), so
+    ``related_cache`` is then left as it was."""
     vocab = vocab if vocab is not None else load_vocabulary()
     timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0}
     cache = DocCache(doc_cache_dir, doc_keys or {}, repr(vocab).encode()) if doc_cache_dir else None
@@ -189,7 +197,8 @@ def enrich_all(
     ready = cached_result(notices, related_cache) if related else None
     job = None
     if related and ready is None:
-        job = beside("相关文件计算", _related_job, notices, related_cache if related_cache is not None else {})
+        job = beside("相关文件计算", _related_job, notices, related_cache if related_cache is not None else {},
+                     related_save)
     try:
         facts = _per_document(notices, vocab, timing, cache, map)
         pairs = PairMemo(cache) if cache else None
@@ -201,7 +210,7 @@ def enrich_all(
             timing["related"] = 0.0  # the cached result
             if job is not None:
                 ready, left, timing["related"] = job.result()
-                if related_cache is not None and left is not related_cache:  # the child's copy
+                if left is not None and related_cache is not None and left is not related_cache:  # the child's copy
                     related_cache.clear()
                     related_cache.update(left)
             timing["related_wait"] = time.perf_counter() - t0
