@@ -23,7 +23,7 @@ from the last published site
 (``<root>/site/data/archive.json``, read by :func:`check_anchors` before the
 new site replaces it).  ``check_anchors`` mutates nothing: it returns each
 document's history (``AnchorReport.clause_changes``; :func:`apply_changes`
-puts it on ``Notice.clause_changes``, shown on the page as 「本条文字于
+returns the documents with it in ``Notice.clause_changes``, shown on the page as 「本条文字于
 YYYY-MM-DD 更正」) and lists every such clause as a warning, so
 ``iparchive check`` names them.
 
@@ -315,8 +315,8 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
     ``missing_documents`` (and as one error), not as deletions of its clauses.
     ``current``: ``current_anchors`` of each document, if known already
     (``remembered_anchors``).  The text history of each document is returned
-    in ``AnchorReport.clause_changes``; :func:`apply_changes` puts it on the
-    notices (the page shows it).
+    in ``AnchorReport.clause_changes``; :func:`apply_changes` returns the
+    notices with it (the page shows it).
     """
     notices = list(notices)
     cur = current if current is not None else {n.id: current_anchors(n) for n in notices}
@@ -350,11 +350,15 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
     return rep
 
 
-def apply_changes(notices: Iterable[Notice], report: AnchorReport) -> None:
-    """Put each document's clause text history (``report.clause_changes``) on it."""
+def apply_changes(notices: Iterable[Notice], report: AnchorReport) -> list[Notice]:
+    """The documents with their clause text history (``report.clause_changes``):
+    a new record for each document whose history differs (``Notice.with_facts``),
+    the others as they are; the documents given are left unchanged (issue 24)."""
+    out = []
     for n in notices:
-        if n.id in report.clause_changes:
-            n.clause_changes = report.clause_changes[n.id]
+        changes = report.clause_changes.get(n.id)
+        out.append(n.with_facts(clause_changes=changes) if changes is not None and changes != n.clause_changes else n)
+    return out
 
 
 def _redirect_where(redirects: dict, doc: str, old: str) -> str:

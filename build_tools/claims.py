@@ -77,6 +77,9 @@ def text_digest(body: str) -> str:
     return hashlib.sha1(flat.encode("utf-8")).hexdigest()
 
 
+EMPTY_DIGEST = text_digest("")
+
+
 def _exempt(n: Notice) -> bool:
     return (n.status in EXEMPT_STATUSES) or bool(n.doc_type and "解读" in n.doc_type)
 
@@ -144,7 +147,7 @@ def near_duplicates(notices: list[Notice], where: dict[str, Path], digests: dict
     probs = []
     for n in notices:
         d = digests.get(n.id)
-        if not d or not n.body.strip():
+        if not d or d == EMPTY_DIGEST:  # an empty body (read from the digest: the build keeps no body, issue 29)
             continue
         if d in seen:
             twin = seen[d]

@@ -14,20 +14,29 @@ full table):
    ``date_lines``;
 2. structure (``pipeline.load_documents`` -> ``structure.parse_structure``):
    ``clauses``;
-3. anchors (``anchors.check_anchors``): ``clause_changes``;
+3. anchors (``anchors.check_anchors`` reports, ``anchors.apply_changes``
+   returns new records, ``Notice.with_facts``): ``clause_changes``;
 4. enrich (``enrich.enrich_all``): ``Clause.themes``, ``themes``,
    ``references`` (resolved across documents), ``goals``, ``targets``,
    ``work_id``, ``version_label``, ``validity``; what spans documents is
    returned as a new ``Enrichment``;
 5. write and search only read.
 
+In the build (``pipeline.load_documents(stored=True)``) each document is a
+``StoredNotice``: its metadata and facts in memory, its body and clause tree
+read back from the store (its cached parse) when asked for, read-only
+(issue 29: memory that does not grow with the archive's text).
+
 All ids are ASCII; all user-facing labels are Chinese.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 if TYPE_CHECKING:  # annotations only: errors is a leaf module
     from .errors import SourceError
@@ -57,7 +66,7 @@ class Region:
         return self.code == NATIONAL_CODE
 
 
-@dataclass
+@dataclass(slots=True)
 class Stripped:
     """A line removed from the body (web furniture, footer), kept visibly."""
 
@@ -85,7 +94,7 @@ class Problem:
         return cls(error.path, error.line, level, error.message)
 
 
-@dataclass
+@dataclass(slots=True)
 class Declared:
     """A metadata value the source declares, with where it was seen.
 
@@ -147,7 +156,7 @@ def _walk(roots: list["Clause"]) -> Iterator["Clause"]:
             extend(reversed(c.children))
 
 
-@dataclass
+@dataclass(slots=True)
 class Clause:
     """One numbered (or unnumbered) unit of a document.
 
@@ -192,7 +201,7 @@ class Clause:
         return d
 
 
-@dataclass
+@dataclass(slots=True)
 class Reference:
     """A reference in clause text to another document (or a clause of it)."""
 
@@ -213,7 +222,7 @@ class Reference:
     now_note: Optional[str] = None  # 原第六十五条，现第七十一条 / 该条已于2020年修正时删除
 
 
-@dataclass
+@dataclass(slots=True)
 class LawEvent:
     """A dated line of a law's history (lawrefbook info lines, see lawdates.py).
 
@@ -227,7 +236,7 @@ class LawEvent:
     decision: Optional[str] = None  # 《关于修改〈…〉的决定》 named on the line
 
 
-@dataclass
+@dataclass(slots=True)
 class ClauseChange:
     """An earlier text of a published clause (anchors history, see anchors.py)."""
 
@@ -237,7 +246,7 @@ class ClauseChange:
     old_text: Optional[str] = None  # from source_texts/clause-history.lock, if kept
 
 
-@dataclass
+@dataclass(slots=True)
 class Goal:
     """A dated goal or work phase found in a clause (到2025年…, 2023年3月—4月)."""
 
@@ -248,7 +257,7 @@ class Goal:
     kind: str = "goal"  # "goal" | "phase"
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     """A quantitative target (每万人口高价值发明专利拥有量达到12件)."""
 
@@ -362,6 +371,34 @@ class Notice:
         """Every clause, depth first, in reading order."""
         return _walk(self.clauses)
 
+    def head_key(self, chars: int) -> str:
+        """A digest of the body's first ``chars`` characters (the key of what reads only them: related documents)."""
+        return hashlib.sha1(self.body[:chars].encode("utf-8")).hexdigest()
+
+    def with_facts(self, **changes: Any) -> "Notice":
+        """A new record: this one with ``changes`` (facts a later stage found, e.g.
+        ``clause_changes``); this one is left as it is (issue 24: no stage writes
+        into another's record).  Body and clause tree are shared, not copied."""
+        return replace(self, **changes)
+
+    def set_clause_themes(self, themes: list[list[str]], ids: Optional[list[str]] = None) -> None:
+        """The enrich stage's themes of each clause, in walk order (a ``StoredNotice`` keeps them beside its
+        tree, with ``ids``: the ids of the clauses that have themes, in walk order)."""
+        for clause, t in zip(self.walk(), themes):
+            clause.themes = t if isinstance(t, list) else list(t)
+
+    def themed_clauses(self) -> list[tuple[str, list[str]]]:
+        """(clause id, its themes) of every clause with themes, in walk order."""
+        return [(c.id, c.themes) for c in self.walk() if c.themes]
+
+    def clause_enrichment(self) -> list:
+        """What the enrich stage set on each clause (``Clause.themes``), in walk order."""
+        return [c.themes for c in self.walk()]
+
+    @property
+    def n_clauses(self) -> int:
+        return getattr(self, "clause_count", None) or sum(1 for _ in self.walk())
+
     def clause(self, clause_id: str) -> Optional[Clause]:
         for c in self.walk():
             if c.id == clause_id:
@@ -434,10 +471,121 @@ class Notice:
         }
 
 
+# ------------------------------------------------------- the stored document (issue 29)
+
+STORED_FIELDS = ("body", "clauses")  # what a StoredNotice leaves in the store
+HEAD_CHARS = 1200  # the body's first characters whose digest a StoredNotice keeps (related.result_inputs)
+LOADED_KEEP = 64  # documents whose body and clause tree are held at once (StoredNotice._loaded)
+
+
+class StoredNotice(Notice):
+    """A ``Notice`` whose body and clause tree stay in the store (issue 29):
+    the build holds, per document, its metadata and the small per-document
+    facts (themes, references, goals, targets, validity …: ~9 KB a document
+    on the corpora, against ~67 KB with its clauses); ``body`` and ``clauses``
+    are read back from the store when asked for (``load``: the parse the
+    ingest stage wrote once, ``pipeline.load_documents``), the last
+    ``LOADED_KEEP`` documents' kept, so one page's many reads of its own
+    clauses load it once.
+
+    They are read-only: the clause themes the enrich stage finds are kept
+    here (``clause_themes``, one tuple per clause in walk order) and joined
+    to each tree as it is loaded; setting ``body`` or ``clauses`` is an
+    error.  Pickled (a forked worker's result, a digest), it is the whole
+    ``Notice``."""
+
+    _lock = threading.Lock()
+    _loaded: "OrderedDict[int, tuple[str, list[Clause]]]" = OrderedDict()
+    _made = 0
+
+    def __init__(self, notice: Notice, load: Callable[[], Notice]):
+        state = {f.name: getattr(notice, f.name) for f in fields(Notice) if f.name not in STORED_FIELDS}
+        object.__setattr__(self, "__dict__", state)
+        self.load = load
+        self.clause_count = sum(1 for _ in notice.walk())
+        self.head = (HEAD_CHARS, notice.head_key(HEAD_CHARS))
+        self.clause_themes: Optional[tuple] = None  # None: as loaded
+        with StoredNotice._lock:
+            StoredNotice._made += 1
+            self.token = StoredNotice._made
+
+    def _full(self) -> tuple[str, list[Clause]]:
+        with StoredNotice._lock:
+            got = StoredNotice._loaded.get(self.token)
+            if got is not None:
+                StoredNotice._loaded.move_to_end(self.token)
+                return got
+        n = self.load()
+        if self.clause_themes is not None:
+            for c, themes in zip(n.walk(), self.clause_themes):
+                c.themes = list(themes)
+        got = (n.body, n.clauses)
+        with StoredNotice._lock:
+            StoredNotice._loaded[self.token] = got
+            while len(StoredNotice._loaded) > LOADED_KEEP:
+                StoredNotice._loaded.popitem(last=False)
+        return got
+
+    @property
+    def body(self) -> str:  # type: ignore[override]
+        return self._full()[0]
+
+    @body.setter
+    def body(self, value: str) -> None:
+        raise AttributeError(f"{self.id}：正文在存储中，只读（issue 29）")
+
+    @property
+    def clauses(self) -> list[Clause]:  # type: ignore[override]
+        return self._full()[1]
+
+    @clauses.setter
+    def clauses(self, value: list[Clause]) -> None:
+        raise AttributeError(f"{self.id}：条款树在存储中，只读（issue 29）")
+
+    def head_key(self, chars: int) -> str:
+        return self.head[1] if chars == self.head[0] else super().head_key(chars)
+
+    def with_facts(self, **changes: Any) -> "StoredNotice":
+        bad = set(changes) & set(STORED_FIELDS)
+        if bad:
+            raise AttributeError(f"{self.id}：{'、'.join(sorted(bad))} 在存储中，只读（issue 29）")
+        out = object.__new__(StoredNotice)
+        object.__setattr__(out, "__dict__", {**vars(self), **changes})  # the same store entry (token) and loader
+        return out
+
+    def set_clause_themes(self, themes: list[list[str]], ids: Optional[list[str]] = None) -> None:
+        """The enrich stage's clause themes (walk order), joined to every later load."""
+        self.clause_themes = tuple(tuple(t) for t in themes)
+        given = [t for t in self.clause_themes if t]
+        self.themed = tuple(zip(ids, given)) if ids is not None and len(ids) == len(given) else None
+        with StoredNotice._lock:
+            StoredNotice._loaded.pop(self.token, None)
+
+    def themed_clauses(self) -> list[tuple[str, list[str]]]:
+        if getattr(self, "themed", None) is None:
+            return super().themed_clauses()
+        return [(cid, list(t)) for cid, t in self.themed]
+
+    def clause_enrichment(self) -> list:
+        """What the enrich stage set on each clause (``Clause.themes``), without loading the tree."""
+        if self.clause_themes is None:
+            return [c.themes for c in self.walk()]
+        return [list(t) for t in self.clause_themes]
+
+    def full(self) -> Notice:
+        """The whole document as a plain ``Notice`` (its clause themes joined)."""
+        body, clauses = self._full()
+        return Notice(**{f.name: getattr(self, f.name) for f in fields(Notice) if f.name not in STORED_FIELDS},
+                      body=body, clauses=clauses)
+
+    def __reduce__(self):
+        return self.full().__reduce__()
+
+
 # ------------------------------------------------------------- enrich -> write
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CitedBy:
     """One clause of the archive that cites a document (or a clause of it).
 

@@ -43,9 +43,9 @@ import yaml
 from tqdm import tqdm
 
 from . import anchors, collector
-from .build.schedule import pool_map
+from .build.schedule import beside, mapper, pool_map
 from .build.tools import run_tool
-from .build.store import Store
+from .build.store import Store, load_parse
 from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
 from .codedigest import code_digest
@@ -55,9 +55,9 @@ from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, 
 from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point,
                      save_keyed)
 from .metadata import load_notice
-from .models import Enrichment, Notice, Problem
+from .models import Enrichment, Notice, Problem, StoredNotice
 from .office import ocr_enabled
-from .settings import LOAD_POOL_MIN
+from .settings import LOAD_POOL_MIN, PARALLEL_MIN, RELATED_BESIDE_MIN, STORED_MIN
 from .sidecar import SidecarError, parse_sidecar
 from .sidecar import validate as validate_sidecar
 from .siteurl import record_site_url
@@ -385,7 +385,7 @@ def identical_sources(files: list[Path]) -> list[Problem]:
 def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cache_dir: Optional[Path] = None,
                    progress: bool = False, structure: bool = True, workers: Optional[int] = None,
                    prune_cache: bool = False, owners: Optional[dict[str, str]] = None,
-                   sources: Optional[Path] = None) -> LoadResult:
+                   sources: Optional[Path] = None, stored: bool = False) -> LoadResult:
     """read + metadata + structure for each file; problems collected, never raised.
 
     Large batches run on all cores (``workers``, default os.cpu_count()).
@@ -393,7 +393,10 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     the owner named in ``owners`` (``ids.lock``: id -> file name under
     ``sources``) wins wherever it sorts, else the first; the other is reported.  Parsed documents are cached in
     ``cache_dir`` by content hash; ``prune_cache`` (a whole-archive build)
-    then drops the entries no current file uses.
+    then drops the entries no current file uses.  ``stored`` (the build, with
+    ``cache_dir``): each document comes back as a ``models.StoredNotice``, its
+    body and clause tree left in its cached parse (issue 29: the build holds
+    ~9 KB a document, not ~67 KB).
     """
     paths = [Path(p) for p in paths]
     workers = workers or os.cpu_count() or 1
@@ -425,6 +428,8 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
             problems.extend(probs)
             if notice is None or any(p.level == "error" for p in probs):
                 continue
+            if stored and key and (kept := Path(cache_dir) / f"{key}.pickle").is_file():
+                notice = StoredNotice(notice, functools.partial(load_parse, kept))
             claims.setdefault(notice.id, []).append((path, notice))
     notices: list[Notice] = []
     where: dict[str, Path] = {}
@@ -621,7 +626,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
         return [Problem.from_error(e)]
     probs.extend(lock_gaps(load_owners(paths.sources / IDS_LOCK), lock, lock_path, paths.site))
     report = anchors.check_anchors(res.notices, lock, redirects)
-    anchors.apply_changes(res.notices, report)
+    res.notices = anchors.apply_changes(res.notices, report)
     for item in report.errors:
         probs.append(Problem(str(lock_path), None, "error", str(item)))
     for item in report.warnings:
@@ -667,16 +672,17 @@ def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
     load key, ``LoadResult.keys``) each document's themes, references,
     goals and targets are kept in ``cache_dir/enrich/`` (enrich.doccache)."""
     from .enrich import enrich_all  # jieba and the vocabularies load only when enriching
-    from .enrich.related import RESULT_KEY as RELATED_RESULT  # with enrich_all, when enriching
 
     store = Store(Path(cache_dir)) if cache_dir else None
     cache = store.load(store.related_terms, {}) if store else {}
     cache = cache if isinstance(cache, dict) else {}
-    before, before_result = set(cache), cache.get(RELATED_RESULT)
-    enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache,
-                            doc_cache_dir=store.enrich if store and keys else None, doc_keys=keys)
-    if store and (set(cache) != before or cache.get(RELATED_RESULT) is not before_result):
-        store.save(store.related_terms, cache)
+    schedule = dict(map=mapper(PARALLEL_MIN))  # the stage starts no process: the build's schedule is passed in
+    if len(notices) >= RELATED_BESIDE_MIN:
+        schedule["beside"] = beside
+    # the term cache is saved where it is made (a child at scale): written only when related documents ran
+    save = functools.partial(store.save, store.related_terms) if store else None
+    enrichment = enrich_all(notices, works_lock=works_lock, related_cache=cache, related_save=save,
+                            doc_cache_dir=store.enrich if store and keys else None, doc_keys=keys, **schedule)
     return dict(enrichment.timings), enrichment
 
 
@@ -759,7 +765,7 @@ def ingest_phase(run: Run, files: Optional[list[Path]], require_sidecar: bool, p
         rep.problems.extend(shared)
         files = [f for f in files if str(f) not in {p.file for p in shared}]
     run.res = load_documents(files, require_sidecar=require_sidecar, cache_dir=run.store.parses, progress=progress,
-                             prune_cache=True, owners=run.owners, sources=sources)
+                             prune_cache=True, owners=run.owners, sources=sources, stored=len(files) >= STORED_MIN)
     gc.freeze()  # the documents live until the end: later collections (and forked workers) skip them
     rep.timings.update(run.res.timings)
     rep.problems.extend(run.res.problems)
@@ -781,7 +787,7 @@ def clauses_phase(run: Run) -> bool:
         return run.stop("锁文件（anchors.lock、ids.lock）不完整，构建中止；现有网站保持不变", gaps)
     report = run.anchors = anchors.check_anchors(run.notices, lock, run.redirects, current=anchors.remembered_anchors(
         run.notices, run.res.keys, run.store.anchors))
-    anchors.apply_changes(run.notices, report)
+    run.res.notices = anchors.apply_changes(run.notices, report)  # new records where a history is found
     run.rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
     if report.errors:
         return run.stop("已发布的条款锚点会丢失，构建中止；现有网站保持不变",

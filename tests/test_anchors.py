@@ -72,7 +72,7 @@ def test_changed_wording_keeps_id_and_warns(tmp_path, seed_files):
 
 def test_check_returns_changes_and_mutates_nothing(tmp_path, seed_files):
     """check_anchors leaves every notice as it was (pickled bytes equal); the
-    change comes back in the report, and apply_changes puts it on the notice."""
+    change comes back in the report, and apply_changes returns the notice with it (a new record)."""
     kun = _kunming(seed_files)
     _, lock = _locked(tmp_path, [kun])
     edited = _kunming(seed_files, lambda b: b.replace("持续加强知识产权行政司法保护", "持续强化知识产权行政司法保护"))
@@ -81,8 +81,9 @@ def test_check_returns_changes_and_mutates_nothing(tmp_path, seed_files):
     assert pickle.dumps(edited) == before and edited.clause_changes == {}
     (change,) = rep.clause_changes[edited.id]["s2-3"]
     assert (change.old_fingerprint, change.date) == (lock[kun.id]["s2-3"], rep.date)
-    anchors.apply_changes([edited], rep)
-    assert list(edited.clause_changes) == ["s2-3"]
+    (joined,) = anchors.apply_changes([edited], rep)
+    assert list(joined.clause_changes) == ["s2-3"] and joined.clauses is edited.clauses
+    assert pickle.dumps(edited) == before and edited.clause_changes == {}  # a new record: the given one is unchanged
 
 
 def _drop_item3(body: str) -> str:

@@ -109,12 +109,13 @@ def test_the_last_result_is_reused_only_when_its_inputs_are_unchanged(docs):
 
 
 def test_related_documents_beside_the_per_document_steps_are_the_inline_ones(docs, monkeypatch):
-    """enrich_all computes related documents in a forked child (large
-    archives, ``RELATED_BESIDE_MIN``): the same lists and the same term cache
+    """enrich_all computes related documents in a forked child (the build
+    passes ``schedule.beside`` from ``RELATED_BESIDE_MIN`` documents): the same lists and the same term cache
     as inline, and a cache that already holds the result forks nothing."""
     import copy
 
     import build_tools.enrich as enrich
+    from build_tools.build import schedule
     from build_tools.build.schedule import Forked
 
     seeds, laws = docs
@@ -124,11 +125,10 @@ def test_related_documents_beside_the_per_document_steps_are_the_inline_ones(doc
     forks = []
     start = Forked.start
     monkeypatch.setattr(Forked, "start", lambda self, beside=True: forks.append(beside) or start(self, beside))
-    monkeypatch.setattr(enrich, "RELATED_BESIDE_MIN", 0)
     cache: dict = {}
-    out = enrich.enrich_all(notices, related_cache=cache)
+    out = enrich.enrich_all(notices, related_cache=cache, beside=schedule.beside)  # as the build passes it
     assert forks == [True]
     assert out.related == {d: [(o, r) for o, _, r in v] for d, v in want.items()}
     assert cache == want_cache
-    again = enrich.enrich_all(copy.deepcopy(notices), related_cache=cache)
+    again = enrich.enrich_all(copy.deepcopy(notices), related_cache=cache, beside=schedule.beside)
     assert forks == [True] and again.related == out.related  # from the cache, no child

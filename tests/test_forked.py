@@ -67,3 +67,24 @@ def test_fork_map_runs_on_forked_workers_in_order_from_its_threshold():
     assert os.getpid() not in {pid for pid, _ in out} and forked.MAPPED == ()
     inline = forked.fork_map(_pid_of, items, 2, at_least=41)
     assert inline == [(os.getpid(), x) for x in items]
+
+
+# That no stage imports build/ (the build passes enrich its schedule) is tests/test_imports.py's rule ``layer``.
+
+
+def _double(x):
+    return os.getpid(), x * 2
+
+
+def test_enrich_runs_its_per_document_step_through_the_mapper_it_is_given():
+    """The enrich stage forks nothing itself: serially by default, on forked
+    workers through the build's ``schedule.mapper`` (same results, in order)."""
+    from build_tools.enrich.doccache import compute_all, serial_map
+
+    items = list(range(60))
+    serial = compute_all(items, _double)
+    assert serial == serial_map(_double, items) and {pid for pid, _ in serial} == {os.getpid()}
+    forked_out = compute_all(items, _double, forked.mapper(at_least=40, workers=2))
+    assert [v for _, v in forked_out] == [v for _, v in serial]
+    assert os.getpid() not in {pid for pid, _ in forked_out}
+    assert compute_all(items, _double, forked.mapper(at_least=61, workers=2)) == serial

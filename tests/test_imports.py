@@ -352,12 +352,7 @@ def cycles(edges: list[Edge]) -> list[tuple[list[str], list[str]]]:
 
 # Known violations as (rule, *Violation.key) -> the reason it stands and what removes it.  The list only
 # shrinks: an entry that is no longer a violation fails the test too.
-ALLOWED: dict[tuple, str] = {
-    ("layer", "build_tools/enrich/__init__.py", "build_tools.build.schedule"):
-        "Forked: related documents beside the per-document pass; the build is to pass its launcher in",
-    ("layer", "build_tools/enrich/doccache.py", "build_tools.build.schedule"):
-        "fork_map over the documents; the build is to pass its mapper in",
-}
+ALLOWED: dict[tuple, str] = {}  # empty since the build passes enrich its schedule (issue 24)
 
 
 def test_every_import_rule_holds_or_is_allowed():

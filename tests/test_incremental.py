@@ -1,18 +1,22 @@
 """Issue 16: the cached / parallel paths give what a cold serial run gives.
 
 Real documents: the archive's seeds (source_texts/), the 43 govcn2019 pages
-and a fixed slice of lawrefbook laws, enough (>= doccache.PARALLEL_MIN) for
-the per-document enrichment to run in forked workers.
+and a fixed slice of lawrefbook laws, enough (>= settings.PARALLEL_MIN) for
+the per-document enrichment to run in forked workers (the build's
+``schedule.mapper``, passed in).
 """
 from __future__ import annotations
 
+import gc
 import random
 from pathlib import Path
 
 import pytest
 
 import build_tools.enrich as build_tools_enrich
+from build_tools import settings
 from build_tools.build import render as write  # the render orchestrator (was build_tools.write)
+from build_tools.build import schedule
 from build_tools.enrich import doccache, enrich_all
 from build_tools.pipeline import enrich_stage, load_documents, source_files
 
@@ -36,7 +40,7 @@ def _findings(notices) -> list:
 def loaded(tmp_path_factory):
     cache = tmp_path_factory.mktemp("parse")
     res = load_documents(_files(), cache_dir=cache / "docs")
-    assert len(res.notices) >= doccache.PARALLEL_MIN
+    assert len(res.notices) >= settings.PARALLEL_MIN
     assert set(res.keys) == {n.id for n in res.notices}  # every document has a load key
     return res, cache
 
@@ -45,12 +49,11 @@ def test_cached_and_forked_enrichment_equal_a_cold_serial_run(loaded, tmp_path, 
     res, cache = loaded
     docs = res.notices
     enr_cold = None
-    monkeypatch.setattr(doccache, "PARALLEL_MIN", 10 ** 9)  # serial, no cache
-    enr_cold = enrich_all(docs, today="2026-12-01", related=False)
+    enr_cold = enrich_all(docs, today="2026-12-01", related=False)  # serial (the default mapper), no cache
     cold = _findings(docs)
-    monkeypatch.setattr(doccache, "PARALLEL_MIN", 400)
     d = tmp_path / "enrich"
-    first = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)  # forked
+    first = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys,
+                       map=schedule.mapper(settings.PARALLEL_MIN))  # forked, as the build passes it
     assert _findings(docs) == cold
     assert len(list(d.glob("*.pickle"))) == len(docs)
     for n in docs:  # wipe what the stage sets: the cache alone must bring it back
@@ -99,7 +102,7 @@ def test_validity_facts_come_from_the_cache_and_a_changed_document_reads_its_own
     from build_tools.enrich import versions
 
     res, _ = loaded
-    monkeypatch.setattr(doccache, "PARALLEL_MIN", 10 ** 9)  # serial: the counters below see every call
+    # serial (the default mapper): the counters below see every call
     docs = pickle.loads(pickle.dumps(res.notices))
     cold = enrich_all(docs, today="2026-12-01", related=False)
     want = _validity(docs)
@@ -213,9 +216,10 @@ def test_forked_write_gives_the_serial_docs_tree_and_a_rerun_rewrites_nothing(lo
     assert again.changed == [] and _tree(tmp_path / "b") == b
 
 
-def _build(files, cache: Path, docs: Path, url: str = "https://ip.example.org"):
-    """load (parse cache) -> enrich (per-document caches) -> write (page cache), as ``build_site`` does."""
-    res = load_documents(files, cache_dir=cache / "docs", prune_cache=True)
+def _build(files, cache: Path, docs: Path, url: str = "https://ip.example.org", stored: bool = False):
+    """load (parse cache) -> enrich (per-document caches) -> write (page cache), as ``build_site`` does
+    (``stored``: as it does from ``settings.STORED_MIN`` documents, bodies and trees left in the store)."""
+    res = load_documents(files, cache_dir=cache / "docs", prune_cache=True, stored=stored)
     _, enr = enrich_stage(res.notices, cache, keys=res.keys)
     return write.write_docs(res.notices, docs, site_url=url, enrichment=enr, search="pagefind", cache_dir=cache,
                             load_keys=res.keys), res, enr
@@ -421,3 +425,36 @@ def test_a_docs_tree_of_an_older_release_is_written_over(tmp_path):
     again, _, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
     assert [p for p in old if p.exists()] == []
     assert (data / "archive.json.gz").is_file()
+
+
+def test_stored_documents_write_the_docs_tree_of_whole_ones_cold_warm_and_forked(tmp_path, monkeypatch):
+    """Issue 29: with each body and clause tree left in the store (``StoredNotice``,
+    three kept in memory at once so they are read back again and again, the
+    write stage forked so its workers load them), the cold build and a rebuild
+    after one change write byte for byte the tree whole documents give."""
+    from build_tools import models
+
+    files = _files()[:120] + source_files(ROOT / "source_texts")
+    monkeypatch.setattr(models, "LOADED_KEEP", 3)
+    monkeypatch.setattr(write, "PARALLEL_MIN", 40)
+    gc.collect()
+    alive_before = sum(1 for o in gc.get_objects() if type(o) is models.Clause)  # other tests' documents
+    whole, res, _ = _build(files, tmp_path / "c1", tmp_path / "a")
+    stored, res2, _ = _build(files, tmp_path / "c2", tmp_path / "b", stored=True)
+    assert all(isinstance(n, models.StoredNotice) for n in res2.notices) and len(res2.notices) > 100
+    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert len(a) > 5 * len(res.notices) and [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)] == []
+    assert stored.clauses == whole.clauses > 10_000
+    # what stays alive after the build: the trees of the few documents kept loaded, not the archive's
+    res = None  # the whole documents
+    gc.collect()
+    alive = sum(1 for o in gc.get_objects() if type(o) is models.Clause) - alive_before
+    assert alive < stored.clauses / 4, (alive, stored.clauses)
+    victim = next(f for f in files if f.suffix == ".md")
+    changed = _edited(victim, tmp_path / "edit", append="\n第九十九条　本条为测试所加。\n")
+    files2 = [changed if f == victim else f for f in files]
+    again, _, _ = _build(files2, tmp_path / "c2", tmp_path / "b", stored=True)
+    _build(files2, tmp_path / "c1", tmp_path / "a")
+    assert 1 <= again.made < len(files) // 4
+    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)] == []

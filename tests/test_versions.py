@@ -366,7 +366,7 @@ def test_changed_clause_keeps_history_and_says_so(tmp_path):
     rep2 = anchors.check_anchors([n], anchors.load_lock(lock_path), {})
     assert not rep2.changed
     assert not n.clause_changes  # the check mutates nothing: the caller applies its history
-    anchors.apply_changes([n], rep2)
+    (n,) = anchors.apply_changes([n], rep2)
     assert any(w.clause_id == "art-20" and "曾更正" in w.message for w in rep2.warnings)
     (ch,) = n.clause_changes["art-20"]
     assert (ch.date, ch.old_text) == ("2026-12-01", before)

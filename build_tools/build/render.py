@@ -315,7 +315,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise ValueError(f"duplicate document ids: {dup}")
-    n_clauses = sum(1 for n in notices for _ in n.walk())  # once: a walk of 358,000 clauses is 0.15 s
+    n_clauses = sum(n.n_clauses for n in notices)  # once; a stored document knows its count without loading its tree
     mode = search or search_mode(clauses=n_clauses)
     clear_clause_cache()
     before = generated_files(docs_dir)

@@ -105,6 +105,19 @@ class Forked:
         return value
 
 
+def beside(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Forked:
+    """``Forked(what, fn, *args, **kwargs)`` started: the handle a stage is
+    given for a call beside its own work (``enrich.enrich_all``'s ``beside``)."""
+    return Forked(what, fn, *args, **kwargs).start()
+
+
+def mapper(at_least: int, workers: Optional[int] = None) -> Callable[[Callable[[Any], Any], Sequence[Any]], list]:
+    """``map(fn, items)`` for a stage (``enrich.enrich_all``'s ``map``): ``fork_map`` from ``at_least`` items."""
+    def map_(fn: Callable[[Any], Any], items: Sequence[Any]) -> list:
+        return fork_map(fn, items, workers, at_least=at_least)
+    return map_
+
+
 def _child(conn, fn, args, kwargs) -> None:
     die_with_parent()
     try:

@@ -16,7 +16,14 @@ from typing import Any, Callable, Optional, Sequence
 from ..codedigest import code_digest
 from ..fsutil import atomic_write_bytes, load_keyed, save_keyed
 
-__all__ = ["Store", "Memo"]
+__all__ = ["Store", "Memo", "load_parse"]
+
+
+def load_parse(path: Path) -> Any:
+    """The document of the parse kept at ``path`` (``<cache>/docs/<key>.pickle``:
+    (notice, problems)), read back whole: what a ``models.StoredNotice`` loads."""
+    with open(path, "rb") as f:
+        return pickle.load(f)[0]
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,11 @@ class Store:
     def parses(self) -> Path:
         """``<key>.pickle`` per source file: read + metadata + structure (pipeline.load_documents)."""
         return self.root / "docs"
+
+    def parse(self, key: str) -> Path:
+        """The parse of one source by its load key: the document as ingested, written once, read back
+        one at a time by the build's ``StoredNotice`` documents (issue 29)."""
+        return self.parses / f"{key}.pickle"
 
     @property
     def enrich(self) -> Path:

@@ -15,23 +15,28 @@
 
 ``enrich(notices)`` is the per-document part plus resolution, for callers
 that need no Enrichment (returns the seconds per step).
+
+The stage starts no process: the build passes its schedule in (issue 24,
+stages import nothing from ``build/``).  ``map(fn, items)`` runs the
+per-document step over the documents the cache missed (default: serially,
+``serial_map``; the build passes ``build.schedule.fork_map``, both cores);
+``beside(what, fn, *args)`` starts the related documents beside it and
+returns a handle with ``result()`` and ``cancel()`` (default: ``Inline``,
+the call made at once; the build passes a forked child).
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import pickle
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from .. import collector
-from ..build.schedule import Forked
 from ..models import Enrichment, Notice, Problem
-from ..settings import RELATED_BESIDE_MIN
 from ..vocabulary import Theme, load_vocabulary
 from .alignment import align_works, article_histories
-from .doccache import DocCache, DocEnrichment, PairMemo, compute_all
+from .doccache import DocCache, DocEnrichment, Mapper, PairMemo, compute_all, serial_map
 from .goals import find_goals
 from .references import (
     cited_by,
@@ -63,6 +68,20 @@ __all__ = [
 ]
 
 
+class Inline:
+    """A call made where it is asked (the serial default of ``beside``): the
+    same handle as a forked child's, ``result()`` and ``cancel()``."""
+
+    def __init__(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any):
+        self.what, self.value = what, fn(*args, **kwargs)
+
+    def result(self) -> Any:
+        return self.value
+
+    def cancel(self) -> None:
+        pass
+
+
 def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
     """The per-document steps on one notice (sets its themes, references,
     goals, targets) and what they found, with the seconds of each step."""
@@ -77,22 +96,28 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
     t4 = time.perf_counter()
     facts = doc_facts(notice)
     t5 = time.perf_counter()
-    return DocEnrichment([list(c.themes) for c in notice.walk()], list(notice.themes),
-                         pickle.loads(pickle.dumps(notice.references)), list(notice.goals), list(notice.targets),
-                         (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts)
+    return DocEnrichment([tuple(c.themes) for c in notice.walk()], list(notice.themes),  # () shared: most clauses have none
+                         notice.references, list(notice.goals), list(notice.targets),  # written to the cache before resolution
+                         (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts,
+                         [c.id for c in notice.walk() if c.themes])
 
 
 
 
-def _related_job(notices: list[Notice], cache: dict) -> tuple[dict, dict, float]:
-    """related_documents, with the term cache it leaves and its seconds."""
+def _related_job(notices: list[Notice], cache: dict,
+                 save: Optional[Callable[[dict], None]] = None) -> tuple[dict, Optional[dict], float]:
+    """related_documents, with the term cache it leaves (None: ``save`` kept it, where it was made:
+    at 5x the term vectors of 17,000 documents are not sent back to the build) and its seconds."""
     t0 = time.perf_counter()
     out = related_documents(notices, cache=cache)
+    if save is not None:
+        save(cache)
+        cache = None
     return out, cache, time.perf_counter() - t0
 
 
 def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float],
-                  cache: Optional[DocCache] = None) -> dict[str, DocFacts]:
+                  cache: Optional[DocCache] = None, map: Mapper = serial_map) -> dict[str, DocFacts]:
     """Per-document steps: cached entries applied, the rest computed (on all
     cores for large batches, doccache.compute_all) and cached.  Returns each
     document's ``DocFacts`` (validity reads them across documents)."""
@@ -105,15 +130,15 @@ def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, f
                 todo.append(n)
             else:
                 facts[n.id] = entry.facts
-                entry.apply(n, hand_over=True)
-    results = compute_all(todo, functools.partial(enrich_one, vocab=vocab))
+                entry.apply(n)
+    results = compute_all(todo, functools.partial(enrich_one, vocab=vocab), map)
     for n, entry in zip(todo, results):
-        entry.apply(n)  # a forked worker set them on its own copy
         facts[n.id] = entry.facts
         for k, sec in zip(("themes", "references", "goals", "targets", "facts"), entry.seconds):
             timing[k] = timing.get(k, 0.0) + sec
         if cache:
-            cache.put(n, entry)
+            cache.put(n, entry)  # as found: written before resolution fills the references in place
+        entry.apply(n)  # a forked worker set them on its own copy
     if cache:
         cache.hits, cache.misses = len(notices) - len(todo), len(todo)
         cache.prune()
@@ -124,12 +149,13 @@ def enrich(
     notices: list[Notice],
     vocab: Optional[list[Theme]] = None,
     aliases: Optional[list[list[str]]] = None,
+    map: Mapper = serial_map,
 ) -> dict[str, float]:
     """Run every per-document step, then resolve references across ``notices``
     (versions included).  Returns seconds spent per step (for the build log)."""
     vocab = vocab if vocab is not None else load_vocabulary()
     timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0, "resolve": 0.0}
-    _per_document(notices, vocab, timing)
+    _per_document(notices, vocab, timing, map=map)
     t0 = time.perf_counter()
     works, _, _ = build_works(notices)
     resolve_references(notices, aliases, works=works)
@@ -148,6 +174,9 @@ def enrich_all(
     related: bool = True,
     doc_cache_dir: Optional[Path] = None,
     doc_keys: Optional[dict[str, str]] = None,
+    map: Mapper = serial_map,
+    beside: Callable[..., Any] = Inline,
+    related_save: Optional[Callable[[dict], None]] = None,
 ) -> Enrichment:
     """The whole enrich stage as one typed result (see module doc).
 
@@ -156,7 +185,10 @@ def enrich_all(
     ``today``: the build date for 尚未生效 / 已失效 (default: today);
     ``related_cache``: term vectors kept between builds (related.py);
     ``doc_cache_dir`` + ``doc_keys`` (document id -> load key): the
-    per-document results kept between builds (doccache.py)."""
+    per-document results kept between builds (doccache.py); ``map`` and
+    ``beside``: the build's schedule (module doc); ``related_save``: keeps the
+    term cache where related documents were computed (the build's store), so
+    ``related_cache`` is then left as it was."""
     vocab = vocab if vocab is not None else load_vocabulary()
     timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0}
     cache = DocCache(doc_cache_dir, doc_keys or {}, repr(vocab).encode()) if doc_cache_dir else None
@@ -165,10 +197,10 @@ def enrich_all(
     ready = cached_result(notices, related_cache) if related else None
     job = None
     if related and ready is None:
-        job = Forked("相关文件计算", _related_job, notices, related_cache if related_cache is not None else {})
-        job.start(beside=len(notices) >= RELATED_BESIDE_MIN)
+        job = beside("相关文件计算", _related_job, notices, related_cache if related_cache is not None else {},
+                     related_save)
     try:
-        facts = _per_document(notices, vocab, timing, cache)
+        facts = _per_document(notices, vocab, timing, cache, map)
         pairs = PairMemo(cache) if cache else None
         out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs)
         if pairs:
@@ -178,7 +210,7 @@ def enrich_all(
             timing["related"] = 0.0  # the cached result
             if job is not None:
                 ready, left, timing["related"] = job.result()
-                if related_cache is not None and left is not related_cache:  # the child's copy
+                if left is not None and related_cache is not None and left is not related_cache:  # the child's copy
                     related_cache.clear()
                     related_cache.update(left)
             timing["related_wait"] = time.perf_counter() - t0

@@ -15,10 +15,11 @@ from all 3,489 bodies).  None of it depends on another document, so:
   ``codedigest``: what it imports too); a changed document, vocabulary or
   rule misses, the others hit (issue 16: a one-document rebuild re-enriched all 3,490 documents,
   15 s).  Entries no current document uses are deleted by ``prune``.
-* ``compute_all`` enriches the documents the cache missed in forked worker
-  processes when there are at least ``PARALLEL_MIN`` of them (a cold build
-  of the whole corpus); the workers read the notices from the parent's
-  memory (fork) and send back only the small ``DocEnrichment`` records.
+* ``compute_all`` enriches the documents the cache missed through the
+  mapper the build passes in (``build.schedule.fork_map``: forked workers on
+  both cores from ``PARALLEL_MIN`` documents, a cold build of the whole
+  corpus; they read the notices from the parent's memory and send back only
+  the small ``DocEnrichment`` records); by default serially (``serial_map``).
 
 Cross-document work (versions, resolution, validity from the facts, cited-by,
 related documents) stays in ``enrich_all``: it is recomputed on every build.
@@ -30,47 +31,44 @@ import os
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from ..codedigest import code_digest
-from ..build.schedule import fork_map
 from ..models import Goal, Notice, Reference, Target
-from ..settings import PARALLEL_MIN
 from .versions import DocFacts
 
-CACHE_VERSION = "2"  # bump when DocEnrichment changes shape
+Mapper = Callable[[Callable[[Any], Any], list], list]  # map(fn, items) -> [fn(x) for x in items], in order
+
+
+def serial_map(fn: Callable[[Any], Any], items: list) -> list:
+    """The serial mapper: ``[fn(x) for x in items]`` in this process."""
+    return [fn(x) for x in items]
+
+CACHE_VERSION = "5"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
 MODULES = ("build_tools.enrich",)
 
 
 @dataclass
 class DocEnrichment:
-    clause_themes: list[list[str]] = field(default_factory=list)  # one list per clause, walk order
+    clause_themes: list[tuple[str, ...]] = field(default_factory=list)  # one tuple per clause, walk order
     themes: list[str] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     seconds: tuple[float, ...] = ()  # themes, references, goals, targets, facts (when computed)
     facts: DocFacts = field(default_factory=DocFacts)  # what validity reads of this document (versions.doc_facts)
+    themed_ids: list[str] = field(default_factory=list)  # ids of the clauses with themes, walk order (theme pages)
 
-    def apply(self, notice: Notice, *, hand_over: bool = False) -> None:
-        """Set what the per-document steps set (fresh lists: the resolution step
-        fills the references in place).  ``hand_over``: this entry was just
-        read from the cache and is used by nobody else, so its own lists are
-        given to the notice, not copies (a rebuild applies 3,490 of them)."""
-        if hand_over:
-            for clause, themes in zip(notice.walk(), self.clause_themes):
-                clause.themes = themes
-            notice.themes, notice.references = self.themes, self.references
-            notice.goals, notice.targets = self.goals, self.targets
-            self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
-            return
-        for clause, themes in zip(notice.walk(), self.clause_themes):
-            clause.themes = list(themes)
-        notice.themes = list(self.themes)
-        notice.references = pickle.loads(pickle.dumps(self.references))
-        notice.goals = list(self.goals)
-        notice.targets = list(self.targets)
+    def apply(self, notice: Notice) -> None:
+        """Give what the per-document steps found to the notice: this entry's own
+        lists, not copies (an entry is used once: read from the cache, or just
+        computed and already written to it; a rebuild applies 3,490 of them).
+        The entry is left empty."""
+        notice.set_clause_themes(self.clause_themes, self.themed_ids)
+        notice.themes, notice.references = self.themes, self.references
+        notice.goals, notice.targets = self.goals, self.targets
+        self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
 
 
 def rules_digest(vocab_fingerprint: bytes) -> bytes:
@@ -156,6 +154,6 @@ class PairMemo:
 
 
 def compute_all(notices: list[Notice], step: Callable[[Notice], DocEnrichment],
-                workers: Optional[int] = None) -> list[DocEnrichment]:
-    """``step`` for each notice, in order; on all cores (fork) for large batches."""
-    return fork_map(step, notices, workers, at_least=PARALLEL_MIN)
+                map: Mapper = serial_map) -> list[DocEnrichment]:
+    """``step`` for each notice, in order, through ``map`` (the build's: on all cores for large batches)."""
+    return map(step, notices)

@@ -133,7 +133,7 @@ def result_inputs(notices: list[Notice], k: int = 5, max_chars: int = 1200, max_
     another field) reuses the last result (4 s)."""
     h = hashlib.sha1(repr((k, max_chars, max_terms, max_query, tokenizer)).encode())
     for x in notices:
-        h.update(repr((x.id, x.title, x.body[:max_chars], sorted(_chain(x)),
+        h.update(repr((x.id, x.title, x.head_key(max_chars), sorted(_chain(x)),  # a stored document loads no body
                        x.region.code if x.region else None)).encode("utf-8"))
     return h.hexdigest()
 

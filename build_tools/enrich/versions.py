@@ -535,9 +535,10 @@ def _repeals(notices: list[Notice], facts: Optional[dict[str, "DocFacts"]] = Non
     as found); a reference added at resolution (a bare law name) is read here."""
     out: dict[str, str] = {}
     for n in notices:
-        if "废止" not in n.body:
+        got = facts.get(n.id) if facts else None
+        if not (got.repeal_word if got is not None else "废止" in n.body):
             continue
-        known = _facts(n, facts).repeals
+        known = (got or doc_facts(n)).repeals
         new = [r for r in n.references if (r.clause_id, r.text) not in known]
         words = {**known, **_repeal_words(n, new)} if new else known
         for r in n.references:
@@ -560,16 +561,18 @@ class DocFacts:
     effective: Optional[tuple[Optional[str], str]] = None  # a notice's body 施行 line: (date, basis)
     decision: Optional[tuple[tuple[str, str], tuple[str, str]]] = None  # decision_effective's entry
     repeals: dict[tuple[str, str], Optional[str]] = field(default_factory=dict)  # _repeal_words of its references
+    repeal_word: bool = True  # 废止 is in its body (_repeals reads no other body; issue 29: none is held)
 
 
 def doc_facts(n: Notice) -> DocFacts:
     """``DocFacts`` of ``n`` (its references as found: ``find_references`` first)."""
+    word = "废止" in n.body
     if n.kind == "law":
-        return DocFacts(decision=_decision_entry(n), repeals=_repeal_words(n, n.references))
+        return DocFacts(decision=_decision_entry(n), repeals=_repeal_words(n, n.references), repeal_word=word)
     eff = body_effective(list(enumerate(n.body.split("\n"), 1)))
     return DocFacts(expiry_end=expiry_date(n), expiry=_expiry_basis(n),
                     effective=(eff[0], f"{eff[2][:60]}{_where(n, eff[2][:20])}") if eff is not None else None,
-                    decision=_decision_entry(n), repeals=_repeal_words(n, n.references))
+                    decision=_decision_entry(n), repeals=_repeal_words(n, n.references), repeal_word=word)
 
 
 def _facts(n: Notice, facts: Optional[dict[str, DocFacts]]) -> DocFacts:

@@ -275,7 +275,7 @@ class ThemeIndex:
         """(slug, name) of what a notice is about: ``n.themes`` (the enrich
         stage's document rule, enrich/themes.py); only a notice without
         them (not enriched) falls back to its clauses' themes."""
-        values = n.themes or [t for c in n.walk() for t in c.themes]
+        values = n.themes or [t for _, ts in n.themed_clauses() for t in ts]
         return list(dict.fromkeys(self.resolve(t) for t in values))
 
 
@@ -436,6 +436,7 @@ class WrittenFiles:
 
 
 _CLAUSES: dict[int, tuple[Notice, dict]] = {}
+CLAUSE_MAPS_KEPT = 256  # documents whose clause map find_clause keeps at once
 
 
 def find_clause(n: Notice, clause_id: Optional[str]):
@@ -447,6 +448,8 @@ def find_clause(n: Notice, clause_id: Optional[str]):
     hit = _CLAUSES.get(id(n))
     if hit is None or hit[0] is not n:
         hit = (n, {c.id: c for c in n.walk()})
+        if len(_CLAUSES) >= CLAUSE_MAPS_KEPT:  # bounded: the maps hold clause trees (issue 29: a stored tree is not kept)
+            _CLAUSES.clear()
         _CLAUSES[id(n)] = hit
     return hit[1].get(clause_id)
 

@@ -279,11 +279,11 @@ def _theme_hits(notices: list[Notice], themes: ThemeIndex):
     hits: dict[str, dict[str, list[str]]] = {s: {} for s, _, _ in themes.themes}
     names = {s: (name, desc) for s, name, desc in themes.themes}
     for n in notices:
-        for c in n.walk():
-            for t in c.themes:
+        for cid, clause_themes in n.themed_clauses():  # a stored document answers without loading its tree
+            for t in clause_themes:
                 s, name = themes.resolve(t)
                 names.setdefault(s, (name, ""))
-                hits.setdefault(s, {}).setdefault(n.id, []).append(c.id)
+                hits.setdefault(s, {}).setdefault(n.id, []).append(cid)
     return hits, names
 
 
