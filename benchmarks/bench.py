@@ -30,7 +30,7 @@ from typing import Optional
 from playwright.sync_api import sync_playwright
 from search.index import META_FILE
 from search.query import search
-from build_tools.metadata import load_notice
+from build_tools.ingest.metadata import load_notice
 from build_tools.pipeline import build_site, source_files, staged_paths
 from build_tools.publish.site import run_mkdocs
 from build_tools.publish.serve import background_server

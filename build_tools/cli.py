@@ -152,7 +152,7 @@ def cmd_parse(args) -> int:
 
 
 def _print_record(n) -> None:
-    from .metadata import missing_fields  # the pipeline loads only when its command runs: --help and search stay fast
+    from .ingest.metadata import missing_fields  # the pipeline loads only when its command runs: --help and search stay fast
     from .model.fields import missing_label  # as the pipeline: only when parse runs
 
     def basis(field):
@@ -282,7 +282,7 @@ def _refuse_destination(src: Path, extra: list[Path], dest: Path, data: bytes) -
     """Why ``add`` refuses to put ``src`` at ``dest``: a sidecar already there,
     a name sharing the sidecar, something else or other bytes at ``dest`` or
     at an attachment's place."""
-    from .attachments import files_dir  # the pipeline loads only when its command runs: --help and search stay fast
+    from .ingest.attachments import files_dir  # the pipeline loads only when its command runs: --help and search stay fast
 
     side, src_dir = dest.with_suffix(".yml"), dest.parent
     if side.exists():
@@ -314,7 +314,7 @@ def _identical(data: bytes, others: list[Path]) -> Optional[Path]:
 def _free_id(notice, loaded: list, src_dir: Path) -> None:
     """Give ``notice`` an id no held document, reserved name or published id (ids.lock) has: ``<id>-2``, ``-3`` …"""
     from .pipeline import IDS_LOCK, load_owners  # the pipeline loads only when its command runs: --help and search stay fast
-    from .sidecar import RESERVED_IDS  # (ditto)
+    from .ingest.sidecar import RESERVED_IDS  # (ditto)
 
     taken = {n.id for n in loaded} | set(RESERVED_IDS)
     taken |= set(load_owners(src_dir / IDS_LOCK))  # published ids stay with their files
@@ -341,13 +341,13 @@ def _say_added(dest: Path, side: Path, notice, miss: list, near) -> None:
 
 
 def _add(args, root: Path) -> int:
-    from .attachments import attachment_list, files_dir, match_files  # the pipeline loads only when its command runs: --help and search stay fast
-    from .claims import text_digest  # (ditto)
+    from .ingest.attachments import attachment_list, files_dir, match_files  # the pipeline loads only when its command runs: --help and search stay fast
+    from .permanence.claims import text_digest  # (ditto)
     from .build.tools import run_tool  # (ditto): the reader's runner for LibreOffice and OCR
-    from .metadata import load_notice, missing_fields  # (ditto)
+    from .ingest.metadata import load_notice, missing_fields  # (ditto)
     from .pipeline import load_documents, source_files  # (ditto)
-    from .read import decode  # (ditto)
-    from .sidecar import dump_sidecar  # (ditto)
+    from .ingest.read import decode  # (ditto)
+    from .ingest.sidecar import dump_sidecar  # (ditto)
 
     src_dir = root / "source_texts"
     inputs = _add_inputs(args.files)
@@ -437,11 +437,11 @@ def _add_later(dest: Path, side: Path, extra: list[Path]) -> int:
     """``iparchive add page.html more.pdf`` for a page already in the archive:
     the files join ``<stem>.files/`` and the sidecar's ``attachments:`` list
     (appended; the id and every other value stay)."""
-    from .attachments import attachment_list, files_dir, match_files, sidecar_attachments  # the pipeline loads only when its command runs
+    from .ingest.attachments import attachment_list, files_dir, match_files, sidecar_attachments  # the pipeline loads only when its command runs
     from .build.tools import run_tool  # the reader's runner for LibreOffice and OCR, loaded with the command
-    from .metadata import load_notice  # the pipeline loads only when its command runs
-    from .read import decode  # the pipeline loads only when its command runs
-    from .sidecar import parse_sidecar, validate  # the pipeline loads only when its command runs
+    from .ingest.metadata import load_notice  # the pipeline loads only when its command runs
+    from .ingest.read import decode  # the pipeline loads only when its command runs
+    from .ingest.sidecar import parse_sidecar, validate  # the pipeline loads only when its command runs
 
     att_dir = files_dir(dest)
     held = {x["file"]: x["number"] for x in sidecar_attachments(dest)}
@@ -531,11 +531,11 @@ def cmd_serve(args) -> int:
 
 def cmd_redirects(args) -> int:
     """``redirects --suggest``: redirects.yml entries proposed for the locked ids
-    that vanished (build_tools/renumber.py), printed as YAML; changes nothing."""
-    from .anchors import load_lock, load_redirects  # imported when run, like the other commands: --help stays fast
+    that vanished (build_tools/permanence/renumber.py), printed as YAML; changes nothing."""
+    from .permanence.anchors import load_lock, load_redirects  # imported when run, like the other commands: --help stays fast
     from .build.tools import run_tool  # git (and LibreOffice for an old DOC) run by the build's runner
     from .pipeline import load_documents, source_files  # the whole pipeline only for this command
-    from .renumber import committed_texts, format_suggestions, suggest_redirects  # rapidfuzz only for this command
+    from .permanence.renumber import committed_texts, format_suggestions, suggest_redirects  # rapidfuzz only for this command
 
     if not args.suggest:
         print("用法：iparchive redirects --suggest（列出建议的 redirects.yml 条目，不修改任何文件）", file=sys.stderr)

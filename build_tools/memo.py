@@ -58,8 +58,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from .anchors import HISTORY_NAME, load_history, load_lock, load_redirects, read_archive
-from .clauseids import article_id, parse_article
+from .permanence.anchors import HISTORY_NAME, load_history, load_lock, load_redirects, read_archive
+from .clauses.clauseids import article_id, parse_article
 from .docnumber import DOCNO_RE, ORDER_RE, normalise_doc_number
 from .errors import SourceError
 from .siteurl import recorded_site_url

@@ -42,26 +42,27 @@ from typing import Any, Callable, Iterable, Optional
 import yaml
 from tqdm import tqdm
 
-from . import anchors, collector
+from .permanence import anchors
+from . import collector
 from .build.schedule import beside, mapper, pool_map
 from .build.tools import run_tool
 from .build.store import Store, load_parse
-from .attachments import FILES_SUFFIX, attach, held_files, orphan_folders
-from .claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
+from .ingest.attachments import FILES_SUFFIX, attach, held_files, orphan_folders
+from .permanence.claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
 from .codedigest import code_digest
 from .errors import SourceError
-from .lawdates import date_order_problem
+from .ingest.lawdates import date_order_problem
 from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, too_large_message
 from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point,
                      save_keyed)
-from .metadata import load_notice
+from .ingest.metadata import load_notice
 from .models import Enrichment, Notice, Problem, StoredNotice
-from .office import ocr_enabled
+from .ingest.office import ocr_enabled
 from .settings import LOAD_POOL_MIN, PARALLEL_MIN, RELATED_BESIDE_MIN, STORED_MIN
-from .sidecar import SidecarError, parse_sidecar
-from .sidecar import validate as validate_sidecar
+from .ingest.sidecar import SidecarError, parse_sidecar
+from .ingest.sidecar import validate as validate_sidecar
 from .siteurl import record_site_url
-from .structure import conservation_error, parse_structure
+from .clauses.structure import conservation_error, parse_structure
 from .textsafe import INVISIBLE, shown_name
 
 # every suffix the readers read (read.detect_format, office.py); ``add`` refuses any other (issue 28:
@@ -71,8 +72,8 @@ SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".shtml", ".xhtml", ".md", ".markdow
 # source names whose sidecar would be one of the archive's own files
 RESERVED_STEMS = {"redirects": "redirects.yml（条款重定向表）"}
 CACHE_VERSION = "1"
-LOAD_MODULES = ("build_tools.metadata", "build_tools.structure", "build_tools.lawdates",
-                "build_tools.attachments")  # what a parse runs
+LOAD_MODULES = ("build_tools.ingest.metadata", "build_tools.clauses.structure", "build_tools.ingest.lawdates",
+                "build_tools.ingest.attachments")  # what a parse runs
 
 
 @dataclass

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the project needs: Debian's Chromium and CJK fonts (browser tests);
-# LibreOffice Writer headless (DOC/WPS -> DOCX, build_tools/office.py; the tests also make PDFs with it),
+# LibreOffice Writer headless (DOC/WPS -> DOCX, build_tools/ingest/office.py; the tests also make PDFs with it),
 # poppler-utils (pdftoppm) and tesseract with Simplified Chinese (opt-in OCR of scanned PDFs).
 # Idempotent; does nothing when they are already there.
 set -euo pipefail

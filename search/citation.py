@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, Sequence, TextIO
 
-from build_tools.clauseids import article_id, parse_article, section_id
+from build_tools.clauses.clauseids import article_id, parse_article, section_id
 from build_tools.docnumber import normalise_doc_number
 from build_tools.numerals import cn_int, int_cn
 

@@ -4,7 +4,7 @@ Real documents come from the pipeline (``support.site_build.real_notices``);
 these are for the cases the seeds do not have (markup in a title, two
 provinces with the same indicator, a reference to a given clause).
 
-``clause(id, text)`` reads the clause-id grammar of ``build_tools.structure``
+``clause(id, text)`` reads the clause-id grammar of ``build_tools.clauses.structure``
 (the form the seeds use) for the label, kind and number:
 
 - ``s2`` → section ``二``;  ``s2-3`` → item ``二（三）`` (seed 002);

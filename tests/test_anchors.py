@@ -5,9 +5,9 @@ import pickle
 
 import pytest
 
-from build_tools import anchors
-from build_tools.metadata import load_notice
-from build_tools.structure import parse_structure
+from build_tools.permanence import anchors
+from build_tools.ingest.metadata import load_notice
+from build_tools.clauses.structure import parse_structure
 
 
 def _build(path, edit=None):
@@ -160,7 +160,7 @@ def test_bad_lock_line(tmp_path):
 def test_remembered_anchors_equal_computed_ones_and_follow_the_load_key(tmp_path):
     """The fingerprints kept between builds are those computed now, for
     every seed; a document whose load key changed is computed again."""
-    from build_tools.anchors import current_anchors, remembered_anchors
+    from build_tools.permanence.anchors import current_anchors, remembered_anchors
     from build_tools.pipeline import load_documents, source_files
     from conftest import ROOT
 

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.attachments import attachment_list, files_dir, held_files, match_files, title_key
+from build_tools.ingest.attachments import attachment_list, files_dir, held_files, match_files, title_key
 from build_tools.cli import main
 from build_tools.errors import SourceError
 from build_tools.build.tools import run_tool
-from build_tools.metadata import load_notice
+from build_tools.ingest.metadata import load_notice
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
 from build_tools.render.downloads import read_record_file
-from build_tools.read import decode, read_file
+from build_tools.ingest.read import decode, read_file
 from support.loaders import manifest_rows
 from conftest import ROOT
 
@@ -49,7 +49,7 @@ def _squash(s: str) -> str:
 
 
 def readable(path: Path) -> bool:
-    """Does the project's reader take this file (PDF/Word readers: build_tools/office.py)?"""
+    """Does the project's reader take this file (PDF/Word readers: build_tools/ingest/office.py)?"""
     try:
         return bool(read_file(path, runner=run_tool).body.strip())
     except SourceError:
@@ -351,7 +351,7 @@ def test_stripped_attachment_links_say_they_are_in_the_list():
     strips (outside the content box) is still a stripped line, and says which
     附件 it is (issue 30: such links were only 'outside the body'); the other
     stripped lines keep their reason."""
-    from build_tools.attachments import attach, link_entries  # the step the pipeline runs after structure
+    from build_tools.ingest.attachments import attach, link_entries  # the step the pipeline runs after structure
 
     named = 0
     pages = sorted(ATT.glob("*-page.html")) + sorted((CORPUS / "sites2").glob("*.html"))

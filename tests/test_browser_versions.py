@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools import anchors
+from build_tools.permanence import anchors
 from build_tools.enrich import enrich_all
 from build_tools.pipeline import load_documents, source_files
 from support.site_build import build

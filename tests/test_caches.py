@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from build_tools import anchors, codedigest, fsutil, pipeline
+from build_tools.permanence import anchors
+from build_tools import codedigest, fsutil, pipeline
 from build_tools.enrich import doccache
 from build_tools.pipeline import load_documents, source_files
 from build_tools.build import pagecache
@@ -259,7 +260,7 @@ def _touch_docstring(path: Path) -> None:
       "build_tools/data/themes.yml"]),
     # parsed documents: not the write stage; the reader, through metadata
     (pipeline.LOAD_MODULES, (), ["build_tools/render/pages.py", "build_tools/enrich/themes.py", "build_tools/cli.py"],
-     ["build_tools/read.py", "build_tools/structure.py", "build_tools/numerals.py"]),
+     ["build_tools/ingest/read.py", "build_tools/clauses/structure.py", "build_tools/numerals.py"]),
     # the CLI index: a backend imported inside a function counts; the query side does not
     (("search.index",), ("search/*.txt",), ["search/query.py", "search/cli.py", "build_tools/render/pages.py"],
      ["search/whoosh_backend.py", "search/tokenizer.py", "build_tools/models.py", "search/ip_userdict.txt"]),
@@ -309,7 +310,7 @@ def test_every_code_keyed_cache_names_its_entries_not_the_package():
     come from ``codedigest`` over their entries: none of them covers the
     command line, the pipeline or a benchmark, and each covers the records
     (models.py) its values are made of."""
-    users = {"load": pipeline.LOAD_MODULES, "anchors": ("build_tools.anchors",), "enrich": doccache.MODULES,
+    users = {"load": pipeline.LOAD_MODULES, "anchors": ("build_tools.permanence.anchors",), "enrich": doccache.MODULES,
              "pages": pagecache.MODULES, "index": ("search.index",)}
     for name, entries in users.items():
         files = {f.relative_to(ROOT).as_posix() for f in codedigest.closure(entries)}

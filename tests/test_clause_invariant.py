@@ -28,8 +28,8 @@ import pytest
 
 from build_tools.errors import SourceError
 from build_tools.build.tools import run_tool
-from build_tools.metadata import load_notice
-from build_tools.structure import parse_structure
+from build_tools.ingest.metadata import load_notice
+from build_tools.clauses.structure import parse_structure
 
 from conftest import LAWREF, ROOT, SEEDS, SHARED
 
@@ -54,7 +54,7 @@ parse_all = _ns["parse_all"]
 
 RUNNER = SERIALIZE + '''
 import pickle, sys
-from build_tools.structure import parse_structure
+from build_tools.clauses.structure import parse_structure
 inputs = pickle.load(open(sys.argv[1], "rb"))
 pickle.dump(parse_all(parse_structure, inputs), open(sys.argv[2], "wb"))
 '''

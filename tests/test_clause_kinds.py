@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from build_tools import clauseids
-from build_tools.clauseids import KINDS, ClauseKind, kind_of, kinds_where
+from build_tools.clauses import clauseids
+from build_tools.clauses.clauseids import KINDS, ClauseKind, kind_of, kinds_where
 from build_tools.errors import SourceError
-from build_tools.metadata import load_notice
-from build_tools.structure import parse_structure
+from build_tools.ingest.metadata import load_notice
+from build_tools.clauses.structure import parse_structure
 from build_tools.vocabulary import load_vocabulary
 from conftest import SEED_FILES, SHARED
 
@@ -151,7 +151,7 @@ def test_ids_made_from_numbers_are_the_engines():
     and label after ``attachment_id`` / ``attachment_label`` (the locked ``att1-s2-3``)."""
     from search.citation import Cite  # the citation lookup's ids under test
 
-    from build_tools.clauseids import attachment_id, attachment_label, article_id, parse_article, section_id
+    from build_tools.clauses.clauseids import attachment_id, attachment_label, article_id, parse_article, section_id
 
     articles = sections = 0
     for name in ("govcn-033.html", "govcn-047.html"):

@@ -1,4 +1,4 @@
-"""The id grammar (build_tools/clauseids.py) against every id the engine gives
+"""The id grammar (build_tools/clauses/clauseids.py) against every id the engine gives
 on real documents: the seeds, the 43 gov.cn pages, provincial and a fixed
 sample of lawrefbook laws."""
 from __future__ import annotations
@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from build_tools import clauseids as ids
-from build_tools.metadata import load_notice
+from build_tools.clauses import clauseids as ids
+from build_tools.ingest.metadata import load_notice
 from build_tools.pipeline import source_files
-from build_tools.structure import parse_structure
+from build_tools.clauses.structure import parse_structure
 
 from conftest import GOVCN, LAWREF, SEEDS, SHARED
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.attachments import files_dir
+from build_tools.ingest.attachments import files_dir
 from build_tools.pipeline import enrich_stage, load_documents, staged_paths
 from build_tools.settings import child_environment, shared_dir
 from build_tools.build.render import write_docs

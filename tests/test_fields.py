@@ -20,11 +20,11 @@ import sys
 import pytest
 import yaml
 
-from build_tools import metadata, sidecar
-from build_tools.metadata import extract, load_notice
+from build_tools.ingest import metadata, sidecar
+from build_tools.ingest.metadata import extract, load_notice
 from build_tools.model import checks, fields
 from build_tools.model.fields import explain, metadata_record
-from build_tools.read import read_file
+from build_tools.ingest.read import read_file
 from build_tools.render import exports, feed
 from build_tools.render.common import ThemeIndex
 from build_tools.render.pages import card_rows
@@ -229,7 +229,7 @@ def test_every_explained_value_names_a_known_origin(name, path, side):
 # ------------------------------------------------ no function too long to read
 
 LIMIT_LINES, LIMIT_BRANCHES = 100, 40
-MODULES = ("build_tools/metadata.py", "build_tools/sidecar.py", "build_tools/model/fields.py",
+MODULES = ("build_tools/ingest/metadata.py", "build_tools/ingest/sidecar.py", "build_tools/model/fields.py",
            "build_tools/model/checks.py")
 
 

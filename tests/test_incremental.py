@@ -322,7 +322,7 @@ def test_enrich_changes_no_field_the_load_key_stands_for(tmp_path):
     import dataclasses
     import pickle
 
-    from build_tools import anchors
+    from build_tools.permanence import anchors
     from build_tools.build.pagecache import CLAUSE_ENRICHED, LOADED_ONLY, loaded_digest
 
     law = SHARED / "lawrefbook"

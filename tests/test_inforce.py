@@ -19,10 +19,10 @@ import pytest
 
 from build_tools.enrich import enrich_all
 from build_tools.enrich.alignment import align_works, articles, follow
-from build_tools.lawdates import body_effective
-from build_tools.metadata import load_notice
+from build_tools.ingest.lawdates import body_effective
+from build_tools.ingest.metadata import load_notice
 from build_tools.pipeline import load_documents, source_files
-from build_tools.sidecar import SidecarError, load_sidecar
+from build_tools.ingest.sidecar import SidecarError, load_sidecar
 from build_tools.render.common import ThemeIndex
 from build_tools.render.pages import render_notice
 from build_tools.render.works import article_history, missing_note, ref_extra
@@ -215,7 +215,7 @@ def test_label_from_latest_event_and_file_name():
     """专利法实施细则(2010-01-09).md prints only 2001 and 2002: the file is the 2010 text
     (warning naming both); 印刷业管理条例(2020-11-29).md ends at 2017: 2020; 刑法's
     通过的《刑法修正案（十二）》 lines are amendments: 2023年修正, never 「2023年通过」."""
-    from build_tools.lawdates import version_label
+    from build_tools.ingest.lawdates import version_label
     n = load_notice(LAWREF / "行政法规/专利法实施细则(2010-01-09).md", use_sidecar=False)
     assert (n.year, n.date_written, version_label(n.events, n.date)) == (2010, "2010-01-09", "2010年修订")
     assert any("2010-01-09" in m and "2002-12-28" in m for _, m in n.warnings)

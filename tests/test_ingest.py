@@ -13,10 +13,10 @@ from bs4 import BeautifulSoup
 
 from build_tools.cli import EXIT_NOTHING_DONE
 from build_tools.docnumber import display_doc_number, normalise_doc_number
-from build_tools.metadata import load_notice, missing_fields, parse_date, same_doc_number
+from build_tools.ingest.metadata import load_notice, missing_fields, parse_date, same_doc_number
 from build_tools.pipeline import load_documents, source_files
-from build_tools.clean import furniture_reason
-from build_tools.read import normalise_line, read_file
+from build_tools.ingest.clean import furniture_reason
+from build_tools.ingest.read import normalise_line, read_file
 from support.loaders import manifest_rows
 from conftest import ROOT, SEED_FILES, SHARED
 

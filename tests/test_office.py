@@ -27,12 +27,12 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from build_tools.build.tools import run_tool
-from build_tools.clean import SourceLine, normalise_line
-from build_tools.metadata import load_notice
-from build_tools.office import OCR_NOTE, PRINTED_TITLE, SCAN_NOTE, printed_title, sniff
+from build_tools.ingest.clean import SourceLine, normalise_line
+from build_tools.ingest.metadata import load_notice
+from build_tools.ingest.office import OCR_NOTE, PRINTED_TITLE, SCAN_NOTE, printed_title, sniff
 from build_tools.pipeline import SOURCE_SUFFIXES
-from build_tools.read import ReadError, read_file
-from build_tools.structure import parse_structure
+from build_tools.ingest.read import ReadError, read_file
+from build_tools.clauses.structure import parse_structure
 from conftest import SEED_FILES, SHARED
 
 ATTACH = SHARED / "corpus" / "attachments"
@@ -260,7 +260,8 @@ def test_sniffing_is_by_bytes(tmp_path):
 def test_office_files_have_their_own_size_bound(tmp_path, monkeypatch):
     """A text source over its bound (limits.SOURCE_BYTES) is refused; an office file is bounded by
     limits.OFFICE_BYTES for its format instead (images and fonts make PDFs large)."""
-    from build_tools import limits, office, pipeline  # the bounds under test
+    from build_tools import limits, pipeline  # the bounds under test
+    from build_tools.ingest import office
 
     monkeypatch.setitem(limits.SOURCE_BYTES, ".txt", 50_000)
     pdf = tmp_path / "001-att1.pdf"
@@ -310,7 +311,7 @@ def test_missing_or_stuck_converter_is_a_clear_error(monkeypatch):
     """No runner given (a caller that is not the build or the CLI): the message names the file
     and the runner; no LibreOffice: the message names the file and what to install; a conversion
     past its timeout is stopped (its whole process group) and reported."""
-    from build_tools import office  # the converter lookup and timeout under test
+    from build_tools.ingest import office  # the converter lookup and timeout under test
 
     doc = ATTACH / "023-att1.doc"
     for path in (doc, ATTACH / "024-att1.wps"):

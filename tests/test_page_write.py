@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 from build_tools.enrich import enrich_all
 from build_tools.pipeline import load_documents
 from build_tools.siteurl import SITE_URL_ENV, SiteUrlAction, site_url_setting
-from build_tools.anchors import read_archive
+from build_tools.permanence.anchors import read_archive
 from build_tools.build.render import write_docs
 from build_tools.render.common import LOCAL_COPY_BUILD_NOTE, type_family
 from build_tools.render.downloads import (WORD_TEMPLATE, docx_bytes, markdown_file, read_record_file, text_file,

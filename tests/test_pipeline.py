@@ -108,7 +108,7 @@ def test_a_failing_mkdocs_build_keeps_the_last_good_site(archive):
 
 def test_a_document_that_loses_text_is_not_published(monkeypatch):
     """The conservation gate: a clause tree that drops characters is refused."""
-    import build_tools.structure as structure
+    import build_tools.clauses.structure as structure
     from build_tools import pipeline
     from build_tools.pipeline import load_documents
     from conftest import SEED_FILES

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from build_tools.metadata import load_notice, missing_fields, same_organ
+from build_tools.ingest.metadata import load_notice, missing_fields, same_organ
 from bs4 import BeautifulSoup, Comment
 
-from build_tools.read import normalise_line, read_file
+from build_tools.ingest.read import normalise_line, read_file
 from support.loaders import manifest_rows, run_in_sections
 from conftest import ROOT, SHARED
 

@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 from build_tools import cli
-from build_tools.anchors import check_anchors, fingerprint, load_lock, load_redirects
+from build_tools.permanence.anchors import check_anchors, fingerprint, load_lock, load_redirects
 from build_tools.pipeline import load_documents, source_files
-from build_tools.renumber import suggest_redirects
+from build_tools.permanence.renumber import suggest_redirects
 
 SEED = "002_f819ad9b31b3e7a6.txt"
 DOC = "kunming-2022-4dd4de"

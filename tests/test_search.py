@@ -3,8 +3,8 @@
 Every index test runs on both backends (Whoosh and tantivy, issue 7): the
 same pinned results must come out of each.
 
-Seed notices come from build_tools.metadata.load_notice (sidecar metadata,
-normalised body) and build_tools.structure.parse_structure (clause tree;
+Seed notices come from build_tools.ingest.metadata.load_notice (sidecar metadata,
+normalised body) and build_tools.clauses.structure.parse_structure (clause tree;
 paragraphs p1..pN if it is missing).  Expected sets are computed from the
 same clause texts by plain substring search, so every assertion can fail.
 """
@@ -41,12 +41,12 @@ def paragraph_clauses(body: str) -> list[Clause]:
 
 
 def load_seed(path: Path) -> Notice:
-    from build_tools.metadata import load_notice
+    from build_tools.ingest.metadata import load_notice
 
     n = load_notice(path)
     if not n.clauses:
         try:  # the real clause tree
-            from build_tools.structure import parse_structure
+            from build_tools.clauses.structure import parse_structure
 
             n.clauses = parse_structure(n.body, n.kind, n.title).clauses
         except ImportError:

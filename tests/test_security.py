@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from build_tools.anchors import read_archive
+from build_tools.permanence.anchors import read_archive
 from build_tools.render.downloads import read_record_file
 from build_tools.cli import safe_text
 from build_tools.pipeline import build_site, check_archive, source_files, staged_paths
@@ -496,7 +496,8 @@ def test_a_truncated_lock_is_an_error_in_check_and_build(archive):
 def test_a_full_disk_during_the_lock_write_leaves_the_old_lock(archive, monkeypatch):
     import errno
 
-    from build_tools import anchors, fsutil
+    from build_tools.permanence import anchors
+    from build_tools import fsutil
 
     lock = archive.sources / "anchors.lock"
     before = lock.read_bytes()
@@ -747,7 +748,7 @@ def test_a_sidecar_value_past_its_bound_is_an_error_with_its_line(tmp_path, key,
     """One-line sidecar values are bounded (limits.MAX_TITLE_CHARS, MAX_URL_CHARS):
     a 200,000-character source_url was accepted and shown on the card, in
     archive.json and the .txt download."""
-    from build_tools.sidecar import parse_sidecar, validate
+    from build_tools.ingest.sidecar import parse_sidecar, validate
 
     side = parse_sidecar(tmp_path / "x.yml", f"id: bounded\n{key}: {json.dumps(value, ensure_ascii=False)}\n")
     errs = validate(side)
@@ -757,7 +758,7 @@ def test_a_sidecar_value_past_its_bound_is_an_error_with_its_line(tmp_path, key,
 def test_a_yaml_merge_key_in_a_sidecar_is_an_error_with_its_line(tmp_path):
     """``<<: {title: B}`` beside ``title: A``: the merged title lost silently
     (accepted, then ignored); merge keys are refused like aliases."""
-    from build_tools.sidecar import SidecarError, parse_sidecar
+    from build_tools.ingest.sidecar import SidecarError, parse_sidecar
 
     with pytest.raises(SidecarError) as e:
         parse_sidecar(tmp_path / "m.yml", "id: merged\ntitle: 甲\n<<: {title: 乙}\n")
@@ -770,7 +771,7 @@ def test_a_title_past_its_bound_is_refused_and_never_slow(archive, tmp_path):
     limits.MAX_TITLE_CHARS is a title (the page asks for one in its sidecar),
     and a sidecar title past it is an error with its line."""
     from build_tools.limits import MAX_TITLE_CHARS
-    from build_tools.metadata import load_notice
+    from build_tools.ingest.metadata import load_notice
 
     long = "关于" + "加强保护" * 50_000 + "的通知"
     page = tmp_path / "long.html"
@@ -789,8 +790,8 @@ def test_a_page_nested_thousands_deep_reads_like_the_page(tmp_path, tag, levels)
     10,000 ``<div>``s (or 100,000 ``<span>``s) ended in RecursionError
     (「内部错误」, the page refused).  Now the markup below limits.MAX_NESTING
     is flattened: the same title, every character of the body, every clause id."""
-    from build_tools.metadata import load_notice
-    from build_tools.structure import parse_structure
+    from build_tools.ingest.metadata import load_notice
+    from build_tools.clauses.structure import parse_structure
 
     text = PROVINCIAL.read_text(encoding="utf-8")
     deep = re.sub(r"(<body[^>]*>)", lambda m: m[1] + f"<{tag}>" * levels, text, count=1)
@@ -1038,7 +1039,7 @@ def test_a_published_name_holding_u2028_keeps_its_row_and_its_id(archive):
     (src / KUNMING).rename(src / name)
     (src / KUNMING).with_suffix(".yml").rename((src / name).with_suffix(".yml"))
     assert _build(archive, index=False)[0].ok
-    from build_tools.anchors import load_owners
+    from build_tools.permanence.anchors import load_owners
 
     owners = load_owners(src / "ids.lock")
     assert owners["kunming-2022-4dd4de"] == name
@@ -1092,7 +1093,7 @@ def test_a_doc_number_in_odd_spaces_and_brackets_is_one_number():
     other numbers and years stay apart, and the corpus' real 文号 keep their keys."""
     import csv
 
-    from build_tools.claims import doc_number_key
+    from build_tools.permanence.claims import doc_number_key
 
     assert {doc_number_key(x) for x in ODD_DOC_NUMBERS} == {"云知发〔2023〕7号"}
     assert len({doc_number_key(x) for x in ("云知发〔2023〕7号", "云知发〔2023〕17号", "云知发〔2022〕7号",
@@ -1282,7 +1283,7 @@ def test_a_broken_link_on_one_document_page_is_dropped_and_the_rest_published(ar
     """Isolation itself, whatever made the link: with the reader's URL rule
     loosened (as a new reader might), the relative canonical reaches the page;
     the link check drops it from that page, names the document, publishes all."""
-    from build_tools import read
+    from build_tools.ingest import read
 
     monkeypatch.setattr(read, "_ABSOLUTE_URL", re.compile(r""))
     text = PROVINCIAL.read_text(encoding="utf-8")

@@ -23,10 +23,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from build_tools import regions
-from build_tools.clean import split_run_on
-from build_tools.metadata import extract, load_notice
-from build_tools.read import read_file
-from build_tools.structure import parse_structure
+from build_tools.ingest.clean import split_run_on
+from build_tools.ingest.metadata import extract, load_notice
+from build_tools.ingest.read import read_file
+from build_tools.clauses.structure import parse_structure
 from support.loaders import manifest_rows, run_in_sections
 from conftest import SHARED
 

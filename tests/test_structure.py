@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.anchors import fingerprint, load_lock
-from build_tools.metadata import load_notice
+from build_tools.permanence.anchors import fingerprint, load_lock
+from build_tools.ingest.metadata import load_notice
 from build_tools.pipeline import source_files
-from build_tools import structure
-from build_tools.structure import (STYLES, Marker, MarkerStyle, classify, cn_marker, conservation_error, conserves,
+from build_tools.clauses import structure
+from build_tools.clauses.structure import (STYLES, Marker, MarkerStyle, classify, cn_marker, conservation_error, conserves,
                                    parse_structure, register, seq_label, unregister)
 
 # (id, label, kind, first 10 characters of the clause's own text)

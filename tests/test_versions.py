@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from build_tools import anchors
+from build_tools.permanence import anchors
 from build_tools.enrich import enrich_all
 from build_tools.enrich.references import external_documents, find_references, resolve_references, title_key
 from build_tools.enrich.versions import build_works, expiry_date, load_works_lock, update_works_lock
-from build_tools.lawdates import date_order_problem, line_events
-from build_tools.metadata import load_notice
+from build_tools.ingest.lawdates import date_order_problem, line_events
+from build_tools.ingest.metadata import load_notice
 from build_tools.models import Clause, Notice, Reference
 from build_tools.pipeline import load_documents, source_files
 from build_tools.render.compare import compare, inline_diff

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from build_tools.metadata import load_notice
-from build_tools.read import read_file
-from build_tools.structure import parse_structure
+from build_tools.ingest.metadata import load_notice
+from build_tools.ingest.read import read_file
+from build_tools.clauses.structure import parse_structure
 from conftest import GOVCN, SEED_FILES
 
 PAGE = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>\n<body>\n{}\n</body></html>\n"

@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from build_tools.anchors import read_archive
+from build_tools.permanence.anchors import read_archive
 from build_tools.models import Goal, Reference, Target
 from build_tools.enrich.themes import tag_clauses
 from build_tools.vocabulary import DEFAULT_VOCABULARY, load_vocabulary

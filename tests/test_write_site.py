@@ -11,7 +11,7 @@ import pytest
 from lxml import html as lxml_html
 
 ROOT = Path(__file__).resolve().parent.parent
-from build_tools.anchors import read_archive  # noqa: E402
+from build_tools.permanence.anchors import read_archive  # noqa: E402
 from build_tools.publish.linkcheck import linkcheck  # noqa: E402
 
 from support.htmlscan import assert_scans_agree, linkcheck_module, lxml_scan  # noqa: E402

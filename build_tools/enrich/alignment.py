@@ -36,7 +36,7 @@ from typing import Callable, Optional
 
 from rapidfuzz import fuzz
 
-from ..clauseids import article_base, parse_article
+from ..clauses.clauseids import article_base, parse_article
 from ..models import Clause, Notice, Version, Work
 
 __all__ = ["Article", "Match", "Comparison", "articles", "match_articles", "compare", "MIN_SIMILARITY",

@@ -77,7 +77,7 @@ DEFAULT_ALIASES = Path(__file__).resolve().parent.parent / "data" / "aliases.yml
 
 from ..docnumber import (CN_NUM, DOCNO_RE, FW_DIGITS, ORDER_RE, ORDER_CUT, ORG_CUT, order_number,
                          normalise_doc_number)
-from ..clauseids import article_id, fallbacks
+from ..clauses.clauseids import article_id, fallbacks
 from ..numerals import cn_int as _num
 
 _ARTICLE = re.compile(

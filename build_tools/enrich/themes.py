@@ -53,7 +53,7 @@ import re
 from collections import Counter
 from typing import Optional
 
-from ..clauseids import kinds_where
+from ..clauses.clauseids import kinds_where
 from ..models import Notice
 from ..vocabulary import Theme, VocabularyError, load_vocabulary
 

@@ -61,7 +61,7 @@ from typing import Iterable, Optional
 from ..errors import SourceError
 from ..fsutil import atomic_write_text
 from ..limits import read_regular
-from ..lawdates import ADOPTION, AMENDMENT, body_effective, version_label
+from ..ingest.lawdates import ADOPTION, AMENDMENT, body_effective, version_label
 from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
 from ..numerals import cn_int
 from .references import loose_title_key, title_key

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..clauseids import kinds_where
+from ..clauses.clauseids import kinds_where
 from ..models import Clause, Notice
 from .common import LOCAL_COPY_NOTE, SITE_URL_ENV, clause_url, esc, md_text
 from .tags import Pages, front

@@ -57,7 +57,7 @@ from xml.sax.saxutils import escape as xml_escape
 from docx import Document
 from lxml import etree
 
-from ..clauseids import kinds_where
+from ..clauses.clauseids import kinds_where
 from ..fsutil import replace_bytes
 from ..models import Attachment, Notice
 from .common import LOCAL_COPY_NOTE, clause_url, region_label, type_family, write_if_changed

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ..clauseids import kind_of
+from ..clauses.clauseids import kind_of
 from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
 from ..settings import THEME_PAGE_BUDGET

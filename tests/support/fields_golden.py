@@ -16,9 +16,9 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from build_tools.metadata import extract, load_notice
+from build_tools.ingest.metadata import extract, load_notice
 from build_tools.model.fields import metadata_record
-from build_tools.read import read_file
+from build_tools.ingest.read import read_file
 from build_tools.settings import shared_dir
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -14,11 +14,11 @@ import random
 from pathlib import Path
 
 from build_tools.enrich.versions import LOCK_NAME
-from build_tools.metadata import load_notice
+from build_tools.ingest.metadata import load_notice
 from build_tools.models import Enrichment, Notice
 from build_tools.pipeline import enrich_stage, load_documents, source_files
 from build_tools.settings import shared_dir
-from build_tools.structure import parse_structure
+from build_tools.clauses.structure import parse_structure
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SOURCES = ROOT / "source_texts"

@@ -52,11 +52,11 @@ from typing import Iterable, Optional
 
 import yaml
 
-from .codedigest import code_digest
-from .errors import SourceError
-from .fsutil import atomic_write_text, load_keyed, save_keyed
-from .limits import read_regular
-from .models import ClauseChange, Notice
+from ..codedigest import code_digest
+from ..errors import SourceError
+from ..fsutil import atomic_write_text, load_keyed, save_keyed
+from ..limits import read_regular
+from ..models import ClauseChange, Notice
 
 __all__ = [
     "AnchorError", "AnchorIssue", "AnchorReport", "Redirects", "fingerprint", "current_anchors", "remembered_anchors",
@@ -137,7 +137,7 @@ def current_anchors(notice: Notice) -> dict[str, str]:
 def code_key() -> str:
     """How fingerprints are made: this module and what it imports
     (``codedigest``); the key of the remembered fingerprints."""
-    return code_digest("build_tools.anchors").hex()
+    return code_digest("build_tools.permanence.anchors").hex()
 
 
 def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str], path: Optional[Path]) -> dict[str, dict[str, str]]:

@@ -75,11 +75,11 @@ from pathlib import Path
 from typing import Optional, Protocol, Sequence
 
 from .clean import ATTACHMENT_LABEL, CLAUSE_START_RE, SourceLine, looks_like_title
-from .docnumber import DOCNO_RE, ORDER_RE
-from .errors import SourceError
-from .models import Declared, Stripped
-from .limits import MAX_TEXT_BYTES, OFFICE_BYTES, office_bound
-from .settings import OCR_ENV, child_environment, env
+from ..docnumber import DOCNO_RE, ORDER_RE
+from ..errors import SourceError
+from ..models import Declared, Stripped
+from ..limits import MAX_TEXT_BYTES, OFFICE_BYTES, office_bound
+from ..settings import OCR_ENV, child_environment, env
 
 __all__ = ["OfficeError", "OfficeRead", "ToolRunner", "no_runner", "sniff", "read_office", "printed_title", "PRINTED_TITLE", "size_limit", "MAX_BYTES", "MAX_TEXT_BYTES", "OFFICE_SUFFIXES", "ocr_enabled",
            "SCAN_NOTE", "OCR_NOTE"]

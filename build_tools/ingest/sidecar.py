@@ -53,11 +53,11 @@ from typing import Any, Callable, Optional
 
 import yaml
 
-from .errors import SourceError
-from .limits import SIDECAR_BYTES, read_regular
-from .model.checks import CONTROL_RE, check_date, short, text_problem
-from .model.fields import FIELDS, missing_label
-from .models import Notice
+from ..errors import SourceError
+from ..limits import SIDECAR_BYTES, read_regular
+from ..model.checks import CONTROL_RE, check_date, short, text_problem
+from ..model.fields import FIELDS, missing_label
+from ..models import Notice
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BASIS_VALUES = {"printed", "inferred", "sidecar"}

@@ -61,17 +61,17 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from . import regions
+from .. import regions
 from . import sidecar as sc
-from .docnumber import DOCNO_RE, ORDER_RE, display_doc_number
+from ..docnumber import DOCNO_RE, ORDER_RE, display_doc_number
 from .lawdates import law_dates
-from .doctypes import doc_type_of
-from .numerals import cn_int
+from ..doctypes import doc_type_of
+from ..numerals import cn_int
 from .clean import looks_like_title, normalise_line
-from .limits import MAX_TITLE_CHARS
-from .docnumber import normalise_doc_number
-from .model.fields import DECLARED_ONLY, FIELDS, Registry
-from .models import Declared, Forwarded, Notice, RawDocument
+from ..limits import MAX_TITLE_CHARS
+from ..docnumber import normalise_doc_number
+from ..model.fields import DECLARED_ONLY, FIELDS, Registry
+from ..models import Declared, Forwarded, Notice, RawDocument
 from .office import ToolRunner
 from .read import read_file
 
@@ -148,7 +148,7 @@ JOINT_RE = re.compile(r"联合发文|等[一二三四五六七八九十\d]{1,3}(
 
 @lru_cache(maxsize=1)
 def _organ_names() -> frozenset[str]:
-    text = (Path(__file__).parent / "data" / "organs.txt").read_text(encoding="utf-8")
+    text = (Path(__file__).parent.parent / "data" / "organs.txt").read_text(encoding="utf-8")
     return frozenset(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
 
 

@@ -33,12 +33,12 @@ from typing import Callable, Optional
 from rapidfuzz import fuzz
 
 from .anchors import fingerprint
-from .clauseids import order_key
-from .errors import SourceError
-from .metadata import load_notice
-from .models import Notice
-from .office import ToolRunner
-from .structure import parse_structure
+from ..clauses.clauseids import order_key
+from ..errors import SourceError
+from ..ingest.metadata import load_notice
+from ..models import Notice
+from ..ingest.office import ToolRunner
+from ..clauses.structure import parse_structure
 
 __all__ = ["Suggestion", "suggest_redirects", "format_suggestions", "committed_texts", "MIN_SIMILARITY"]
 

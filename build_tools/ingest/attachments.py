@@ -44,15 +44,15 @@ from typing import Optional
 from bs4 import BeautifulSoup, Tag
 from rapidfuzz import fuzz
 
-from .clauseids import attachment_id, attachment_label, part
+from ..clauses.clauseids import attachment_id, attachment_label, part
 from .clean import normalise_line
-from .errors import SourceError
+from ..errors import SourceError
 from .metadata import extract
-from .models import Attachment, Clause, Notice, Problem
+from ..models import Attachment, Clause, Notice, Problem
 from .office import ToolRunner, size_limit
 from .read import decode, read_file
 from .sidecar import SidecarError, parse_sidecar
-from .structure import conservation_error, parse_structure
+from ..clauses.structure import conservation_error, parse_structure
 
 FILE_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "txt", "html", "htm", "md")
 LINK_EXTS = frozenset(FILE_EXTS) - {"txt", "html", "htm", "md"}  # a page's links to these are attachments

@@ -107,10 +107,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Callable, Optional
 
-from .docnumber import normalise_doc_number
-from .models import Clause
+from ..docnumber import normalise_doc_number
+from ..models import Clause
 from . import clauseids as ids
-from .numerals import cn_int, int_cn as numeral
+from ..numerals import cn_int, int_cn as numeral
 
 int_cn = lru_cache(maxsize=4096)(numeral)  # 第二段, 第三款: the same few numbers over and over
 

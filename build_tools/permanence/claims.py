@@ -27,9 +27,9 @@ import unicodedata
 from pathlib import Path
 from typing import Optional
 
-from .docnumber import normalise_doc_number
-from .models import Notice, Problem
-from .numerals import cn_int
+from ..docnumber import normalise_doc_number
+from ..models import Notice, Problem
+from ..numerals import cn_int
 
 RESERVED_SLUGS = {"index"}  # tags/<facet>/index.html is the facet's own list
 EXEMPT_STATUSES = {"解读"}
@@ -110,7 +110,7 @@ def doc_number_conflicts(notices: list[Notice], where: dict[str, Path],
 
 def slug_conflicts(notices: list[Notice], where: dict[str, Path]) -> tuple[set[str], list[Problem]]:
     """(ids left out, errors) for document names that collide with the site's own or each other's."""
-    from .render.common import slug, type_family  # the render stage's names; loaded only by check and build
+    from ..render.common import slug, type_family  # the render stage's names; loaded only by check and build
 
     out: set[str] = set()
     probs: list[Problem] = []

@@ -47,9 +47,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .docnumber import ANNOUNCE_RE, DOCNO_RE, ORDER_RE
-from .models import Declared, Stripped
-from .numerals import cn_int
+from ..docnumber import ANNOUNCE_RE, DOCNO_RE, ORDER_RE
+from ..models import Declared, Stripped
+from ..numerals import cn_int
 
 # ---------------------------------------------------------- normalisation
 

@@ -45,10 +45,10 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from .clean import (FIELD_LABELS, TITLE_END_RE, SourceLine, clean, is_furniture, looks_like_title,
                     normalise_line, parse_bar)
-from .errors import SourceError
-from .textsafe import INVISIBLE, neutralise
-from .limits import flatten_deep, max_source_bytes, read_regular, too_large_message
-from .models import Declared, RawDocument, Stripped
+from ..errors import SourceError
+from ..textsafe import INVISIBLE, neutralise
+from ..limits import flatten_deep, max_source_bytes, read_regular, too_large_message
+from ..models import Declared, RawDocument, Stripped
 from .office import OFFICE_SUFFIXES, OfficeError, ToolRunner, read_office, sniff
 
 __all__ = ["ReadError", "decode", "detect_format", "read_file", "normalise_line", "is_furniture", "parse_bar",

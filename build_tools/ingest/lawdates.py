@@ -61,8 +61,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .models import LawEvent, Notice, Problem, RawDocument
-from .numerals import cn_int
+from ..models import LawEvent, Notice, Problem, RawDocument
+from ..numerals import cn_int
 
 __all__ = ["LawDates", "line_events", "law_events", "law_dates", "body_effective", "version_label", "date_order_problem",
            "ADOPTION", "AMENDMENT"]
