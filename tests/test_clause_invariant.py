@@ -54,7 +54,7 @@ parse_all = _ns["parse_all"]
 
 RUNNER = SERIALIZE + '''
 import pickle, sys
-from build_tools.clauses.structure import parse_structure
+from build_tools.structure import parse_structure  # the reference commit's path (before clauses/)
 inputs = pickle.load(open(sys.argv[1], "rb"))
 pickle.dump(parse_all(parse_structure, inputs), open(sys.argv[2], "wb"))
 '''
