@@ -208,6 +208,22 @@ def region_sort_key(code: str) -> tuple:
     return (code != NATIONAL_CODE, code)
 
 
+def region_path(tree: dict, code: str) -> list[str]:
+    """Codes from the root of ``region_tree`` down to ``code``."""
+    chain = [code]
+    while tree[chain[0]]["parent"]:
+        chain.insert(0, tree[chain[0]]["parent"])
+    return chain
+
+
+def region_options(tree: dict) -> str:
+    """The ``<option>``s of a region filter (document list, timeline): every region of
+    ``tree`` in tree order, indented by depth with U+3000."""
+    order = sorted(tree, key=lambda c: [region_sort_key(x) for x in region_path(tree, c)])
+    return "".join(f'<option value="{esc(c)}">{"　" * (len(region_path(tree, c)) - 1)}{esc(tree[c]["name"])}</option>'
+                   for c in order)
+
+
 def by_date_desc(notices: Iterable[Notice]) -> list[Notice]:
     """Newest first; undated last; ties by id."""
     return sorted(notices, key=lambda n: (n.date or "", n.id), reverse=True)

@@ -21,7 +21,8 @@ from ..models import NATIONAL_CODE, Notice
 from ..settings import THEME_PAGE_BUDGET
 from .common import (Fragments, NoFragments, ThemeIndex, UNKNOWN_YEAR, by_date_desc, cited_group, cited_path, date_md, esc, find_clause, group, list_page_size,
                      md_text, notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
-                     region_sort_key, region_tree, rel, runs, slug, split_pages, type_family, yaml_str, year_key)
+                     region_options, region_sort_key, region_tree, rel, runs, slug, split_pages, type_family, yaml_str,
+                     year_key)
 from .xrefs import External
 
 Pages = dict[str, str]  # docs-relative .md path -> Markdown
@@ -79,13 +80,12 @@ def notices_index(notices: list[Notice]) -> Pages:
     page = "notices/index.md"
     ordered = by_date_desc(notices)
     tree = region_tree(notices)
-    regions = sorted(tree, key=lambda c: [region_sort_key(x) for x in _region_path(tree, c)])
     years = sorted({year_key(n) for n in notices}, key=lambda y: (y == UNKNOWN_YEAR, -int(y) if y.isdigit() else 0))
     types = Counter(type_family(n.doc_type) for n in notices)
     statuses = Counter(n.status or "正式" for n in notices)
     form = ('<form id="doc-filter" class="doc-filter" hidden data-search-exclude>'
             '<label>地区 <select data-key="regions"><option value="">全部</option>'
-            + _options((c, "　" * (len(_region_path(tree, c)) - 1) + tree[c]["name"]) for c in regions)
+            + region_options(tree)
             + '</select></label><label>年份 <select data-key="year"><option value="">全部</option>'
             + _options((y, "年份不详" if y == UNKNOWN_YEAR else y) for y in years)
             + '</select></label><label>文种 <select data-key="type"><option value="">全部</option>'
@@ -124,13 +124,6 @@ def notices_index(notices: list[Notice]) -> Pages:
         out += nav + raw_block([form, table]) + nav
         pages[here] = "\n".join(out) + "\n"
     return pages
-
-
-def _region_path(tree: dict, code: str) -> list[str]:
-    chain = [code]
-    while tree[chain[0]]["parent"]:
-        chain.insert(0, tree[chain[0]]["parent"])
-    return chain
 
 
 def region_pages(notices: list[Notice]) -> Pages:

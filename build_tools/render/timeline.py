@@ -13,7 +13,7 @@ from typing import Callable, Optional
 from ..models import Goal, Notice, Target
 from .common import (UNKNOWN_YEAR, by_date_asc, date_html, esc, find_clause, list_page_size, md_text,
                      notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
-                     region_sort_key, region_tree, rel, runs, slug, split_pages, year_key)
+                     region_options, region_sort_key, region_tree, rel, runs, slug, split_pages, year_key)
 from .tags import Pages, front
 
 
@@ -51,9 +51,7 @@ def _entries(notices: list[Notice], page: str) -> dict[str, list[tuple[str, str]
 
 def _filter(notices: list[Notice]) -> list[str]:
     tree = region_tree(notices)
-    opts = "".join(
-        f'<option value="{esc(code)}">{"　" * (len(_depth(tree, code)) - 1)}{esc(tree[code]["name"])}</option>'
-        for code in sorted(tree, key=lambda c: [region_sort_key(x) for x in _depth(tree, c)]))
+    opts = region_options(tree)
     return ['<div class="tl-filter" data-search-exclude><label>按地区筛选：'
             f'<select id="tl-region"><option value="">全部地区</option>{opts}</select></label>'
             '<span class="tl-count"></span></div>', ""]
@@ -88,13 +86,6 @@ def _timeline_pages(notices: list[Notice], first: str, head: Callable[[str, int,
         out += nav
         pages[here] = "\n".join(out) + "\n"
     return pages
-
-
-def _depth(tree: dict, code: str) -> list[str]:
-    chain = [code]
-    while tree[chain[0]]["parent"]:
-        chain.insert(0, tree[chain[0]]["parent"])
-    return chain
 
 
 def timeline_pages(notices: list[Notice]) -> Pages:
