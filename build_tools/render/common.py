@@ -333,14 +333,16 @@ def split_pages(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
-def split_by_bytes(items: list[str], size: int, budget: int) -> list[list[str]]:
-    """HTML ``items`` in pages of at most ``size`` entries and ``budget`` UTF-8 bytes
-    (an entry longer than the budget alone on its page); always one page, maybe empty."""
-    pages: list[list[str]] = [[]]
+def split_by_bytes(items: list, size: Optional[int], budget: int,
+                   measure: Callable[[Any], int] = lambda item: len(item.encode())) -> list[list]:
+    """``items`` in pages of at most ``size`` entries (None: any number) and ``budget``
+    bytes, each item weighing ``measure(item)`` (an HTML string's UTF-8 bytes); an item
+    over the budget alone on its page; always one page, maybe empty."""
+    pages: list[list] = [[]]
     used = 0
     for item in items:
-        n = len(item.encode())
-        if pages[-1] and (len(pages[-1]) >= size or used + n > budget):
+        n = measure(item)
+        if pages[-1] and ((size is not None and len(pages[-1]) >= size) or used + n > budget):
             pages.append([])
             used = 0
         pages[-1].append(item)

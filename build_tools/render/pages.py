@@ -430,6 +430,12 @@ def cited_by_items(n: Notice, cites: list[Citing], notices: dict[str, Notice], p
     return lis
 
 
+def cited_by_shown(lis: list[str]) -> list[str]:
+    """The 被引用 entries a document page shows: the first CITED_BY_SHOWN, at most
+    CITED_BY_SHOWN_BYTES; the page links to ``cited_by_pages`` exactly when some are left."""
+    return split_by_bytes(lis, CITED_BY_SHOWN, CITED_BY_SHOWN_BYTES)[0]
+
+
 def _refs_in(n: Notice, ctx: dict) -> str:
     """被引用: the first CITED_BY_SHOWN citing documents (``cited_by_items``) and, when
     there are more, a link to all of them on pages of their own (``cited_by_pages``)."""
@@ -437,7 +443,7 @@ def _refs_in(n: Notice, ctx: dict) -> str:
     if not cites:
         return '<p class="refs-none">文库中暂无文件引用本文件。</p>'
     lis = cited_by_items(n, cites, ctx["notices"], page)
-    shown = split_by_bytes(lis, CITED_BY_SHOWN, CITED_BY_SHOWN_BYTES)[0]
+    shown = cited_by_shown(lis)
     more = ""
     if len(shown) < len(lis):
         more = (f'<p class="refs-more"><a href="{esc(rel(page, cited_by_path(n.id)))}">全部 {len(lis)} 件引用本文件的文件</a>'
@@ -457,7 +463,7 @@ def cited_by_pages(notices: list[Notice], cited_by: dict[str, list[Citing]]) -> 
         if not cites:
             continue
         lis = cited_by_items(n, cites, byid, notice_path(n.id))
-        if len(split_by_bytes(lis, CITED_BY_SHOWN, CITED_BY_SHOWN_BYTES)[0]) == len(lis):
+        if len(cited_by_shown(lis)) == len(lis):  # the page shows them all: no pages of their own
             continue
         first = cited_by_path(n.id)[: -len(".html")] + ".md"
         # the bounds on the deepest page's entries (longest links); the same cut on every page

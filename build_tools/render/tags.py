@@ -21,8 +21,8 @@ from ..models import NATIONAL_CODE, Notice
 from ..settings import THEME_PAGE_BUDGET
 from .common import (Fragments, NoFragments, ThemeIndex, UNKNOWN_YEAR, by_date_desc, cited_group, cited_path, date_md, esc, find_clause, group, list_page_size,
                      md_text, notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
-                     region_options, region_sort_key, region_tree, rel, runs, slug, split_pages, type_family, yaml_str,
-                     year_key)
+                     region_options, region_sort_key, region_tree, rel, runs, slug, split_by_bytes, split_pages,
+                     type_family, yaml_str, year_key)
 from .xrefs import External
 
 Pages = dict[str, str]  # docs-relative .md path -> Markdown
@@ -345,15 +345,7 @@ def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notic
     """Fill ``tags/theme/<s>/<k>.md`` with whole documents up to ``budget``
     (``blocks``: each document's clause block made for ``tags/theme/<s>/1.md``,
     the same depth as every k); returns the landing page's table of regions and pages."""
-    chunks: list[list[Notice]] = [[]]
-    size = 0
-    for n in ordered:
-        b = _bytes(blocks[n.id])
-        if chunks[-1] and size + b > budget:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(n)
-        size += b
+    chunks: list[list[Notice]] = split_by_bytes(ordered, None, budget, lambda n: _bytes(blocks[n.id]))
     first_page: dict[str, int] = {}
     seen: set[str] = set()
     for k, chunk in enumerate(chunks, 1):
