@@ -372,7 +372,7 @@ def test_govcn_pages_without_their_metadata_table(govcn_dir, tmp_path, capsys):
         if got != want:
             misses.append(r["file"])
     with capsys.disabled():
-        print(f"\ngovcn2019 content box only: " + "  ".join(f"{k} {v}/43" for k, v in score.items()) + f"; misses {misses}")
+        print("\ngovcn2019 content box only: " + "  ".join(f"{k} {v}/43" for k, v in score.items()) + f"; misses {misses}")
     assert all(v >= 42 for v in score.values()), (score, misses)  # govcn-033: a 国务院令 publishing a 条例
 
 

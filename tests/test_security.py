@@ -1164,7 +1164,6 @@ def test_a_relative_canonical_or_meta_url_never_fails_the_link_check(archive):
 
 def test_the_same_notice_in_three_forms_is_reported(archive, tmp_path):
     """Issue 28: LF, CRLF with trailing spaces, and HTML: published three times without a word."""
-    src = archive.sources
     text = (ROOT / "source_texts" / KUNMING).read_text(encoding="utf-8")
     crlf = tmp_path / "昆明CRLF.txt"
     crlf.write_bytes("\r\n".join(line + "  " for line in text.split("\n")).encode("utf-8"))
