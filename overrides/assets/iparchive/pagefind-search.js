@@ -724,8 +724,16 @@
     // runs (29490, GB…), the two ends of each run of 2+ Han characters (the
     // longest run first), years and two-letter runs, the rest of each run's
     // cover, then what Pagefind takes as a prefix of many words (a lone Han
-    // character, a short number, one letter)
-    function askOrder(ts) {
+    // character, a short number, one letter).  Several runs (知识产权
+    // 侵权纠纷): a longer run is rarer, but of two runs of about the same
+    // length (at most one character apart) which is rarer is not known
+    // before asking, and a common one (知识产权, in most pages) narrows
+    // nothing the rare one has not; so the first round asks one end of
+    // each of the two, and ``held`` (word asked -> pages holding it) then
+    // puts the run whose asked word is in fewest pages first: its other end
+    // next (.learn: alone), the common run's words only while the
+    // candidates are still many
+    function askOrder(ts, held) {
       var tiers = [[], [], [], [], []], runs = [];
       ts.forEach(function (t) {
         t.plan = t.plan || plan(t);
@@ -740,12 +748,20 @@
       });
       var by = function (a, b) { return telling(b) - telling(a) || b.length - a.length; };
       [0, 2, 4].forEach(function (k) { tiers[k].sort(by); });
-      runs.sort(function (a, b) { return b.n - a.n; }).forEach(function (r) {
+      held = held || new Map();
+      runs.forEach(function (r) {
+        r.df = Math.min.apply(null, r.ws.map(function (w) { return held.has(w) ? held.get(w) : Infinity; }));
+      });
+      runs.sort(function (a, b) { return (a.df - b.df) || (b.n - a.n); });
+      var learn = runs.length > 1 && runs[0].df === Infinity && runs[1].n >= runs[0].n - 1;
+      if (learn) tiers[1] = [runs[0].ws[0], runs[1].ws[0]];  // one end of each
+      runs.forEach(function (r) {
         tiers[1] = tiers[1].concat(r.ws.slice(0, 2));
         tiers[3] = tiers[3].concat(r.ws.slice(2));
       });
-      var out = [].concat.apply([], tiers);
-      return out.filter(function (w, i) { return out.indexOf(w) === i; });
+      var out = [].concat.apply([], tiers), runDf = new Map();
+      runs.forEach(function (r) { r.ws.forEach(function (w) { if (!runDf.has(w)) runDf.set(w, r.df); }); });
+      return Object.assign(out.filter(function (w, i) { return out.indexOf(w) === i; }), { learn: learn, runDf: runDf });
     }
 
     // occurrences of a run of n characters in one page, from the cover
@@ -808,8 +824,8 @@
     // force, then newest), then the others by occurrences, then newest -- as
     // `iparchive search` (search/query.rank_rows); .exact: the index proved
     // every one (one run, its whole cover asked)
-    function findPages(pf, ts, filters) {
-      var order = askOrder(ts), exact = ts.length === 1 && ts[0].plan.exact;
+    function findPages(pf, ts, filters, between) {
+      var order = askOrder(ts), exact = ts.length === 1 && ts[0].plan.exact, df = new Map(), learn = order.learn;
       var room = exact ? order.length : Math.min(order.length, LOOSE);
       var opts = { sort: { date: "desc" } };
       if (Object.keys(filters).length) opts.filters = filters;
@@ -830,6 +846,7 @@
                 m.set(r.id, { r: r, rank: rank, locs: new Set(r.words || []) });
               });
               found.set(w, m);
+              df.set(w, m.size);
             });
         });
         if (!asked.length) {  // the first word's index chunk is loaded already
@@ -845,17 +862,32 @@
       function step() {
         // one word more only while it may bring the candidates to PAGE; far
         // more (a long phrase held by hundreds): the rest of the cover at once
-        var size = round < ROUNDS.length && many <= 4 * PAGE ? ROUNDS[round] : Infinity;
+        // (several runs: after the first round, the rarer run's other end
+        // alone; a common phrase: one word, then the first result may show
+        // (between), then the rest)
+        var size = round === 1 && (learn || exact) ? 1 : round < ROUNDS.length && many <= 4 * PAGE ? ROUNDS[round] : Infinity;
         round += 1;
-        return ask(order.slice(asked.length, Math.min(room, asked.length + size))).then(function () {
+        var rest = order.filter(function (w) { return asked.indexOf(w) < 0; });
+        return ask(rest.slice(0, Math.min(room - asked.length, size))).then(function () {
+          order = askOrder(ts, df);
           var pages = candidates(ts, asked, found, force).sort(byRelevance);
           pages.exact = exact && asked.length === order.length;
           pages.asked = asked.length;
           // (a word more costs ~170 KB on the whole corpus; checking 20 more
-          // candidates in their fragments, as much or more: 专利 行政裁决)
-          if (pages.exact || pages.length <= PAGE || asked.length >= room) return pages;
+          // candidates in their fragments, as much or more: 专利 行政裁决);
+          // but a run whose word asked is in ten times as many pages as
+          // there are candidates (知识 of 知识产权 侵权纠纷: 1,235 pages)
+          // narrows them little: when every word left is of such a run, the
+          // first screen checks up to 2 × PAGE candidates (screen) instead
+          var rest = order.filter(function (w) { return asked.indexOf(w) < 0; });
+          var common = !exact && pages.length <= 2 * PAGE && rest.every(function (w) {
+            return order.runDf.has(w) && order.runDf.get(w) < Infinity && order.runDf.get(w) >= 10 * pages.length;
+          });
+          if (pages.exact || pages.length <= PAGE || common || asked.length >= room) return pages;
           many = pages.length;
-          return step();
+          // before the next round (the rest of a common phrase's cover: its
+          // chunks in every shard), the first result may show (firstEarly)
+          return Promise.resolve(between && asked.length >= 3 && between(pages, exact)).then(step);
         });
       }
       return step();
@@ -907,6 +939,41 @@
       more.textContent = "加载更多（还有 " + num(left) + (s.final ? " 个文件" : " 个候选文件") + "）";
     }
 
+    // a page's fragment, fetched once per query (the early first result's
+    // is used again by its screen)
+    function fragment(p) {
+      if (!state.data.has(p.id)) state.data.set(p.id, p.r.data());
+      return state.data.get(p.id);
+    }
+
+    // a common phrase (more than PAGE pages after its first words): the
+    // pages hold the rest of its cover at most where the words asked so far
+    // chain, so each candidate's place (title, occurrences) from them is an
+    // upper bound of its place once the cover is whole.  The first
+    // candidate's fragment is fetched and checked; when its true place is
+    // ahead of every other candidate's bound, it is the first result
+    // whatever the rest of the cover says, and it shows now: the rest of
+    // the cover (for 依法追究刑事责任, 2 words × 5 shards, ~380 KB) is fetched
+    // after the first paint, and the count is exact once it is in.
+    function firstEarly(mine, pages, exact) {
+      var th = selects.theme && selects.theme.value;
+      if (mine !== seq || !exact || th || !pages.length || state.early) return null;
+      var top = pages[0];
+      return fragment(top).then(function (d) {
+        if (mine !== seq) return;
+        var hs = docHits(d, state.ts);
+        if (!hs.length) return;
+        var tk = keyed(String((d.meta || {}).title || "")).key;
+        var mineNow = { title: state.ts.every(function (t) { return holds(tk, t); }), trank: top.trank,
+                        occ: hs.reduce(function (a, h) { return a + h.sp.length; }, 0), rank: top.rank };
+        for (var i = 1; i < pages.length; i++) if (byRelevance(pages[i], mineNow) < 0) return;
+        var li = docItem(d, hs, mineNow);
+        state.early = { id: top.id, li: li };
+        list.appendChild(li);
+        status.textContent = "正在统计全部文件…";
+      }, function () {});
+    }
+
     // show the next PAGE documents holding a hit (each fragment fetched at
     // once, shown in rank order as it arrives); a candidate that turns out
     // to hold no clause is skipped and the next one taken
@@ -931,7 +998,7 @@
         state.next += take.length;
         return Promise.all(take.map(function (p) {
           var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
-          return p.r.data().then(function (d) {
+          return fragment(p).then(function (d) {
             if (mine !== seq) return;
             var hs = docHits(d, state.ts);
             // a safety net: were Pagefind to split a query word itself (it did,
@@ -951,7 +1018,8 @@
             state.clauses += hs.length;
             state.docs += 1;
             shownNow += 1;
-            placed.push({ p: p, li: docItem(d, hs, p) });
+            var early = state.early && state.early.id === p.id && state.early.li;  // shown already: kept
+            placed.push({ p: p, li: early || docItem(d, hs, p) });
             list.replaceChild(placed[placed.length - 1].li, slot);
           }, function () { slot.remove(); });
         })).then(function () {
@@ -962,6 +1030,8 @@
       }
       return batch().then(function () {
         if (mine !== seq) return;
+        var early = state.early && state.early.li;
+        if (early && !placed.some(function (x) { return x.li === early; })) early.remove();  // not a hit after all
         // ranked by estimates (a sparse or loose query): the screen's documents
         // again in relevance order, by what their fragments proved
         if (!state.final) {
@@ -995,13 +1065,15 @@
       if (!ts.length) { status.textContent = "检索式中没有可检索的字词"; list.dataset.state = "idle"; return; }
       status.textContent = "正在检索…";
       lookups(q).then(function (items) { if (mine === seq) showLookups(items); });
+      state = { ts: ts, data: new Map(), early: null };
       load().then(function (pf) {
-        return findPages(pf, ts, chosenFilters());
+        return findPages(pf, ts, chosenFilters(), function (pages, exact) { return firstEarly(mine, pages, exact); });
       }).then(function (pages) {
         if (mine !== seq) return;
         var th = selects.theme && selects.theme.value;
         var exact = ts.every(function (t) { return t.plan.exact; });
         state = { pages: pages, next: 0, ts: ts, clauses: 0, docs: 0, empty: 0, shown: 0,
+                  data: state.data, early: state.early,
                   final: pages.exact && !th, sparse: exact && ts.length === 1 && !pages.exact,
                   why: !exact ? "检索词含字母、数字或标点" : ts.length > 1 ? "多个检索词须在同一条款中" :
                     !pages.exact ? "长检索词先按其中 " + pages.asked + " 个双字词初筛" : "主题按条款核对" };
