@@ -717,3 +717,74 @@ def test_a_theme_filtered_first_screen_checks_every_candidate_and_is_final(large
     shown = {HREF_PAGE.search(h).group(1) for h in page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
         "els => els.map(e => e.getAttribute('href'))")}
     assert shown == best[2]
+
+
+# ------------------------------------------------------------------ issue 26: a common phrase, several terms
+
+_HAN_RUN8 = re.compile(r"[\u4e00-\u9fff]{8,}")
+
+
+def _common_phrases(records, n: int = 2, length: int = 8) -> list[str]:
+    """The ``n`` runs of ``length`` Han characters held by the most documents
+    of the archive's clause texts (依法追究刑事责任 on the whole corpus: 1,931)."""
+    held: dict[str, set[str]] = {}
+    for r in records:
+        if r.kind != "clause":
+            continue
+        for m in _HAN_RUN8.finditer(normalize(r.text.replace("\n", ""))):
+            run = m.group()
+            for i in range(len(run) - length + 1):
+                held.setdefault(run[i:i + length], set()).add(r.doc_id)
+    return sorted(held, key=lambda k: (-len(held[k]), k))[:n]
+
+
+def test_a_common_phrase_shows_its_first_result_before_its_whole_cover(large, server, page):
+    """Issue 26: a phrase held by more than 20 documents needs its whole cover
+    (4 words for 8 characters, each an index chunk in every shard) for its
+    exact count.  Its first result shows after three of them: the first
+    candidate's fragment proves its place ahead of every other candidate's
+    bound, so it is the first result of the final order (the CLI's first too);
+    the last word comes after the first paint, and the count on the first
+    screen is final and the truth's."""
+    phrases = _common_phrases(large["records"])
+    for q in phrases:
+        want = truth(large["records"], Query(q, "word"))
+        assert len(_docs(want)) > 20, (q, len(_docs(want)))
+        page.goto(f"{server}/index.html")
+        page.evaluate("""() => { window.__first = null; new MutationObserver((_, o) => {
+            const a = document.querySelector('.ipa-search__results a.ipa-hit__doc');
+            if (a && document.querySelector('.ipa-search__results a.ipa-hit__clause')) {
+              window.__first = [a.getAttribute('href'),
+                document.querySelector('.ipa-search__results').dataset.pagefindQuery];
+              o.disconnect(); } }).observe(document.body, {childList: true, subtree: true}); }""")
+        page.locator("input.ipa-search__input").fill(q)
+        page.wait_for_selector(".ipa-search__status[data-final]", state="attached", timeout=60_000)
+        _idle(page, ".ipa-search__results")
+        status = page.locator(".ipa-search__status")
+        assert status.get_attribute("data-final") == "1", (q, status.inner_text())
+        assert status.get_attribute("data-docs") == str(len(_docs(want))), (q, status.inner_text())
+        first_href, asked_then = page.evaluate("window.__first")
+        asked_now = page.locator(".ipa-search__results").get_attribute("data-pagefind-query").split()
+        assert len(asked_now) == _cover(q) and len(asked_then.split()) < len(asked_now), (q, asked_then, asked_now)
+        hrefs = page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        assert hrefs[0] == first_href, q  # never moved: it was the first
+        res = run_search(large["paths"].index, q, limit=100_000)
+        cli_docs = list(dict.fromkeys(h.doc_id for h in res.hits))
+        assert HREF_PAGE.search(hrefs[0]).group(1) == cli_docs[0], q
+
+
+def test_two_terms_ask_one_end_of_each_then_the_rarer_term(large, server, page):
+    """知识产权 侵权纠纷: which term is rarer is not known before asking, so the
+    first round asks one end of each (知识, 侵权); the rarer one's other end
+    (纠纷) comes next when the candidates are still more than 20 (on the whole
+    corpus; here they are not), and 产权 is never asked: 知识 is in far more
+    pages than there are candidates, which the first screen checks in their
+    fragments.  The count is final and the truth's."""
+    recs = large["records"]
+    want = truth(recs, Query("知识产权", "word")) & truth(recs, Query("侵权纠纷", "word"))
+    _open_search(page, server, "知识产权 侵权纠纷")
+    status = page.locator(".ipa-search__status")
+    assert status.get_attribute("data-final") == "1" and status.get_attribute("data-docs") == str(len(_docs(want)))
+    sent = page.locator(".ipa-search__results").get_attribute("data-pagefind-query").split()
+    assert sent[:2] == ["知识", "侵权"] and set(sent) <= {"知识", "侵权", "纠纷"}, sent
