@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_search import Query, build, index_records, topical_laws, truth
+from benchmarks.bench_search import Query, build, index_records, queries, topical_laws, truth
 from build_tools.pipeline import source_files
 from build_tools.publish.serve import background_server as serve_site
 from build_tools.render.search_pages import FILLER, TITLE_SLOT, spaced, theme_name_map, title_slot, words
@@ -199,6 +199,36 @@ def test_small_archive_reaches_every_clause_and_only_documents(small, page, q):
     for text in page.locator("ol.ipa-results .ipa-hit__text").all_inner_texts()[:30]:
         body = text.lstrip("…")
         assert needle in text and (text.startswith("…") or body == text)
+
+
+def test_small_archive_first_screen_holds_every_hit_of_up_to_20_documents(small, page):
+    """Issue 26, Material mode: a screen is 20 documents with every hit of
+    each (before: 20 clauses, and 27 of the bench's 103 seed queries held by at
+    most 20 documents needed 显示更多).  Every bench query on the seeds whose
+    hits are more than 20 clauses: with at most 20 documents all its hits are
+    on the first screen and 显示更多 is hidden; with more, exactly 20
+    documents are, each with every hit."""
+    recs = small["records"]
+    cases = [(q, truth(recs, q)) for q in queries(recs) if not q.filters]
+    cases = [(q, want) for q, want in cases if len(want) > 20]
+    assert len(cases) >= 10, len(cases)
+    page.goto((small["paths"].site / "index.html").resolve().as_uri())
+    box = page.locator("input.md-search__input")
+    box.click()
+    for q, want in cases:
+        box.fill(q.text)
+        page.wait_for_timeout(300)  # past the debounce
+        _idle(page, "ol.ipa-results")
+        got = _pairs(page.locator("ol.ipa-results a.md-search-result__link").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"))
+        docs = _docs(want)
+        if len(docs) <= 20:
+            assert set(got) == want and len(got) == len(want), q.text
+            assert not page.locator("button.ipa-more").is_visible(), q.text
+        else:
+            shown = _docs(got)
+            assert len(shown) == 20 and set(got) == {h for h in want if h[0] in shown}, q.text
+            assert page.locator("button.ipa-more").is_visible(), q.text
 
 
 # ------------------------------------------------------------------ Pagefind (large archive)

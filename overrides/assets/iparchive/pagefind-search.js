@@ -322,8 +322,18 @@
       return out;
     }
 
+    // the hits of the next PAGE documents, every clause of each (a document's
+    // hits are together in the order): a query held by at most PAGE documents
+    // is whole on the first screen, no click (issue 26; before, PAGE clauses
+    // a screen, and 27 of 103 seed queries held by <= 20 documents needed
+    // 显示更多); 显示更多 shows the next PAGE documents
     function render() {
-      var upto = Math.min(hits.length, shown + PAGE);
+      var upto = shown, docs = new Set();
+      for (; upto < hits.length; upto++) {
+        var pg = hits[upto].c.page;
+        if (!docs.has(pg) && docs.size === PAGE) break;
+        docs.add(pg);
+      }
       for (; shown < upto; shown++) {
         var h = hits[shown], c = h.c;
         var li = el("li", "md-search-result__item");
@@ -343,7 +353,8 @@
         list.appendChild(li);
       }
       more.hidden = shown >= hits.length;
-      more.textContent = "显示更多（还有 " + (hits.length - shown) + " 条）";
+      var left = new Set(hits.slice(shown).map(function (h) { return h.c.page; })).size;
+      more.textContent = "显示更多（还有 " + left + " 个文件的 " + (hits.length - shown) + " 条）";
     }
 
     // the query and filters in the address (?q=…&region=…&year=…), as the
