@@ -431,7 +431,25 @@ class Browser:
             window.__t0 = performance.now(); }""", self.link)
         pg.locator(self.box).fill(text)
         pg.wait_for_function("() => window.__t1 !== null", timeout=120_000)
+        self.first_at = pg.evaluate("performance.timeOrigin + window.__t1")  # epoch ms (finished_by)
         return pg.evaluate("window.__t1 - window.__t0") / 1000
+
+    @staticmethod
+    def finished_by(reqs, epoch_ms: float) -> list:
+        """The requests of ``reqs`` whose response had ended at ``epoch_ms``
+        (the first result's paint): those fetched for it, not those the box
+        started after it and that ended while the harness noticed it."""
+        out = []
+        for req in reqs:
+            try:
+                t = req.timing()
+                end = t["startTime"] + t["responseEnd"]
+            except Exception:  # no timing: counted, as before
+                out.append(req)
+                continue
+            if t["responseEnd"] < 0 or end <= epoch_ms + 1:
+                out.append(req)
+        return out
 
     def cold(self, q: Query) -> dict:
         """First result after typing into a freshly loaded page: seconds, bytes."""
@@ -442,16 +460,16 @@ class Browser:
         try:
             self.open(pg)
             seconds = self.cold_first(pg, q.text)
-            at_first = len(finished)  # what was fetched when the first result showed
+            first = self.finished_by(list(finished), self.first_at)  # what was fetched when the first result showed
             sizes = []
-            for req in finished[:at_first]:
+            for req in first:
                 try:
                     z = req.sizes()
                     sizes.append(z["responseBodySize"] + z["responseHeadersSize"])
                 except Exception:  # a request that failed has no sizes
                     pass
             return {"query": q.text, "seconds": round(seconds, 3), "bytes": sum(sizes), "requests": len(sizes),
-                    "bytes_gzip": sum(self.gzip_size(r.url) for r in finished[:at_first])}
+                    "bytes_gzip": sum(self.gzip_size(r.url) for r in first)}
         finally:
             ctx.close()
 
@@ -500,13 +518,13 @@ def first_screens(site: Path, queries=SCREEN_QUERIES) -> list[dict]:
                     pg.wait_for_timeout(300)  # the runtime loads once the page is idle, as for a reader
                     typed = len(seen)
                     first = br.cold_first(pg, q)
-                    at = len(seen)
+                    at = br.finished_by(list(seen), br.first_at)
                     br._idle(pg)
                     st = pg.locator(".ipa-search__status")
                     by: dict[str, int] = {}
                     for req in seen[typed:]:
                         by[_kind_of(req.url)] = by.get(_kind_of(req.url), 0) + br._bytes([req])
-                    rows.append({"query": q, "first_s": first, "first_bytes": br._bytes(seen[:at]),
+                    rows.append({"query": q, "first_s": first, "first_bytes": br._bytes(at),
                                  "screen_bytes": sum(by.values()), "screen_by_kind": by,
                                  "final": st.get_attribute("data-final") == "1", "docs": int(st.get_attribute("data-docs") or 0),
                                  # the words Pagefind was asked for (each: an index chunk in every shard)

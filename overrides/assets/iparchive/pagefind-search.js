@@ -898,7 +898,7 @@
           many = pages.length;
           // before the next round (the rest of a common phrase's cover: its
           // chunks in every shard), the first result may show (firstEarly)
-          return Promise.resolve(between && asked.length >= 3 && between(pages, exact)).then(step);
+          return Promise.resolve(between && between(pages, exact, asked.length)).then(step);
         });
       }
       return step();
@@ -964,12 +964,18 @@
     // candidate's fragment is fetched and checked; when its true place is
     // ahead of every other candidate's bound, it is the first result
     // whatever the rest of the cover says, and it shows now: the rest of
-    // the cover (for 依法追究刑事责任, 2 words × 5 shards, ~380 KB) is fetched
-    // after the first paint, and the count is exact once it is in.
-    function firstEarly(mine, pages, exact) {
+    // the cover (for 依法追究刑事责任, 1 word × 5 shards, ~170 KB) is fetched
+    // after the first paint, and the count is exact once it is in.  Two
+    // words at their distance are a loose bound of the occurrences (依法…责任
+    // also chains 依法承担法律责任: 21 bounded, 8 true), so the fragment is
+    // fetched after three; but a title is checked as a whole, so a first
+    // candidate whose title may hold the phrase (中华人民共和国: a law) is
+    // fetched after two: if its title holds it, no other candidate is ahead.
+    function firstEarly(mine, pages, exact, words) {
       var th = selects.theme && selects.theme.value;
       if (mine !== seq || !exact || th || !pages.length || state.early) return null;
       var top = pages[0];
+      if (words < 3 && !top.title) return null;
       return fragment(top).then(function (d) {
         if (mine !== seq) return;
         var hs = docHits(d, state.ts);
@@ -1078,7 +1084,7 @@
       lookups(q).then(function (items) { if (mine === seq) showLookups(items); });
       state = { ts: ts, data: new Map(), early: null };
       load().then(function (pf) {
-        return findPages(pf, ts, chosenFilters(), function (pages, exact) { return firstEarly(mine, pages, exact); });
+        return findPages(pf, ts, chosenFilters(), function (pages, exact, words) { return firstEarly(mine, pages, exact, words); });
       }).then(function (pages) {
         if (mine !== seq) return;
         var th = selects.theme && selects.theme.value;
