@@ -9,7 +9,8 @@
  * Small archives (Material's search, works from file://): Material's own
  * index (search/search_index.json, or search_index.js from file://) is read
  * as a list of clauses; our results replace Material's list in the same
- * search panel; only document pages are searched (help pages never rank).
+ * search panel; only document pages are searched (help pages never rank);
+ * a screen is 20 documents with every hit of each (显示更多: the next 20).
  * Facets (the same five filters) come from each page's hidden filter values
  * (search_pages.facets_html), which Material's index keeps as text.
  *
@@ -26,7 +27,12 @@
  * asked sparsely first (its two end bigrams, at their distance): when at
  * most 20 pages are candidates, the first screen checks each in its
  * fragment and the count is final once they are in; only with more are the
- * other bigrams asked (findPages).
+ * other bigrams asked (findPages).  A phrase held by more than 20 pages
+ * (依法追究刑事责任: 1,931) needs its whole cover for the exact count, but
+ * its first result shows before the last word is asked, once the first
+ * candidate's fragment proves it first (firstEarly).  Two terms of about
+ * the same length are each probed by one word first, and the rarer one is
+ * completed first (askOrder).
  * Other terms (letters, digits, marks inside), several terms (which must
  * share a clause) and the theme filter give candidates, checked clause by
  * clause, and the count says 「约」 with the reason until all are checked
