@@ -803,6 +803,11 @@ def test_a_common_phrase_shows_its_first_result_before_its_whole_cover(large, se
         res = run_search(large["paths"].index, q, limit=100_000)
         cli_docs = list(dict.fromkeys(h.doc_id for h in res.hits))
         assert [HREF_PAGE.search(h).group(1) for h in hrefs] == cli_docs[:len(hrefs)], q  # the CLI's order
+        page.locator(".ipa-search__more").click()  # the next screen keeps the first result where it is
+        _idle(page, ".ipa-search__results")
+        more = page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        assert more[:len(hrefs)] == hrefs and len(more) == min(30, len(_docs(want))), q
 
 
 def test_two_terms_ask_one_end_of_each_then_the_rarer_term(large, server, page):

@@ -967,34 +967,46 @@
     // pages hold the rest of its cover at most where the words asked so far
     // chain, so each candidate's place (title, occurrences) from them is an
     // upper bound of its place once the cover is whole.  The first
-    // candidate's fragment is fetched and checked; when its true place is
-    // ahead of every other candidate's bound, it is the first result
-    // whatever the rest of the cover says, and it shows now: the rest of
-    // the cover (for 依法追究刑事责任, 1 word × 5 shards, ~170 KB) is fetched
-    // after the first paint, and the count is exact once it is in.  Two
-    // words at their distance are a loose bound of the occurrences (依法…责任
-    // also chains 依法承担法律责任: 21 bounded, 8 true), so the fragment is
-    // fetched after three; but a title is checked as a whole, so a first
-    // candidate whose title may hold the phrase (中华人民共和国: a law) is
-    // fetched after two: if its title holds it, no other candidate is ahead.
+    // candidate's fragment is fetched and checked (its true place); the
+    // candidates whose bound is still ahead of it (RIVALS at most) are
+    // fetched and checked too, once: when the best checked place is ahead of
+    // every other candidate's bound, it is the first result whatever the
+    // rest of the cover says, and it shows now (a top-k threshold test, as
+    // Fagin's).  The rest of the cover (for 依法追究刑事责任, 1 word × 5
+    // shards, ~170 KB; for 县级以上人民政府, 2 words) is fetched after the
+    // first paint, and the count is exact once it is in.  Two words at their
+    // distance may bound loosely (依法…责任 also chains 依法承担法律责任: 21
+    // bounded, 8 true, and many rivals): then it is tried again after three.
+    var RIVALS = 2;
     function firstEarly(mine, pages, exact, words) {
       var th = selects.theme && selects.theme.value;
       if (mine !== seq || !exact || th || !pages.length || state.early) return null;
-      var top = pages[0];
-      if (words < 3 && !top.title) return null;
-      return fragment(top).then(function (d) {
-        if (mine !== seq) return;
-        var hs = docHits(d, state.ts);
-        if (!hs.length) return;
-        var tk = keyed(String((d.meta || {}).title || "")).key;
-        var mineNow = { title: state.ts.every(function (t) { return holds(tk, t); }), trank: top.trank,
-                        occ: hs.reduce(function (a, h) { return a + h.sp.length; }, 0), rank: top.rank };
-        for (var i = 1; i < pages.length; i++) if (byRelevance(pages[i], mineNow) < 0) return;
-        var li = docItem(d, hs, mineNow);
-        state.early = { id: top.id, li: li };
-        list.appendChild(li);
-        status.textContent = "正在统计全部文件…";
-      }, function () {});
+      var checked = new Map(), tries = 0;
+      function check(p) {
+        return fragment(p).then(function (d) {
+          var hs = docHits(d, state.ts), tk = keyed(String((d.meta || {}).title || "")).key;
+          checked.set(p.id, !hs.length ? null : { p: p, d: d, hs: hs, v: {
+            title: state.ts.every(function (t) { return holds(tk, t); }), trank: p.trank,
+            occ: hs.reduce(function (a, h) { return a + h.sp.length; }, 0), rank: p.rank } });
+        });
+      }
+      function next() {
+        if (mine !== seq || state.early) return;
+        var best = null;
+        checked.forEach(function (c) { if (c && (!best || byRelevance(c.v, best.v) < 0)) best = c; });
+        var rivals = pages.filter(function (p) { return !checked.has(p.id) && (!best || byRelevance(p, best.v) < 0); });
+        if (best && !rivals.length) {
+          var li = docItem(best.d, best.hs, best.v);
+          state.early = { id: best.p.id, li: li };
+          list.appendChild(li);
+          status.textContent = "正在统计全部文件…";
+          return;
+        }
+        if (tries >= 2 || (best && rivals.length > RIVALS) || (!best && tries)) return;  // the next word first
+        tries += 1;
+        return Promise.all((best ? rivals : [pages[0]]).map(check)).then(next);
+      }
+      return Promise.resolve(next()).catch(function () {});
     }
 
     // show the next PAGE documents holding a hit (each fragment fetched at
@@ -1055,6 +1067,7 @@
         if (mine !== seq) return;
         var early = state.early && state.early.li;
         if (early && !placed.some(function (x) { return x.li === early; })) early.remove();  // not a hit after all
+        state.early = null;  // placed: later screens (加载更多) leave it where it is
         // ranked by estimates (a sparse or loose query): the screen's documents
         // again in relevance order, by what their fragments proved
         if (!state.final) {
