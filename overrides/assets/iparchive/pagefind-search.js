@@ -786,14 +786,24 @@
     // those in the title slot (before TITLE_SLOT) are the title's, the
     // others the clauses'
     function chain(locs, cover, n) {
-      var out = { title: 0, body: 0 }, sets = cover.map(function (c) { return locs[c[1]]; });
+      var out = { title: 0, body: 0, at: [] }, sets = cover.map(function (c) { return locs[c[1]]; });
       sets[0].forEach(function (q) {
         var p = q - cover[0][0];
         if (!cover.every(function (c, k) { return sets[k].has(p + c[0]); })) return;
         if (p + n - 1 < TITLE_SLOT) out.title++;
-        else if (p >= TITLE_SLOT) out.body++;
+        else if (p >= TITLE_SLOT) { out.body++; out.at.push(p); }
       });
       return out;
+    }
+
+    // the least distance between a position of a and one of b (sorted)
+    function apart(a, b) {
+      var i = 0, j = 0, best = Infinity;
+      while (i < a.length && j < b.length) {
+        best = Math.min(best, Math.abs(a[i] - b[j]));
+        if (a[i] < b[j]) i++; else j++;
+      }
+      return best;
     }
 
     // the candidate pages from the words asked so far (found: word -> page
@@ -809,9 +819,9 @@
           if (!hit) return;
           locs[w] = hit.locs;
         }
-        var occ = 0, title = true;
+        var occ = 0, title = true, where = [];
         for (var t of ts) {
-          var least = Infinity, inTitle = !t.plan.loose.length;
+          var least = Infinity, inTitle = !t.plan.loose.length, at = null;
           for (var c of t.plan.chains) {
             var cov = c.cover.filter(function (x) { return locs[x[1]]; });
             if (!cov.length) { inTitle = false; continue; }
@@ -819,11 +829,22 @@
             if (!n.body) return;
             least = Math.min(least, n.body);
             if (!n.title) inTitle = false;
+            if (!at || n.at.length < at.length) at = n.at;
           }
+          t.plan.loose.forEach(function (w) {
+            var ps = locs[w] && Array.from(locs[w]).filter(function (q) { return q >= TITLE_SLOT; });
+            if (ps && (!at || ps.length < at.length)) at = ps;
+          });
           occ += least === Infinity ? 1 : least;
           if (!inTitle) title = false;
+          if (at) where.push(at.slice().sort(function (x, y) { return x - y; }));
         }
-        out.push({ id: id, r: e.r, rank: e.rank, occ: occ, title: title,
+        // several terms: how close their occurrences come (words); a clause
+        // holds them all only where they are close, so the first screen
+        // checks the closest candidates first (its first result comes sooner)
+        var near = 0;
+        for (var k = 1; k < where.length; k++) near = Math.max(near, apart(where[0], where[k]));
+        out.push({ id: id, r: e.r, rank: e.rank, occ: occ, title: title, near: near,
                    trank: force.has(id) ? force.get(id) : Infinity });
       });
       return out;
@@ -887,7 +908,9 @@
         var rest = order.filter(function (w) { return asked.indexOf(w) < 0; });
         return ask(rest.slice(0, Math.min(room - asked.length, size))).then(function () {
           order = askOrder(ts, df);
-          var pages = candidates(ts, asked, found, force).sort(byRelevance);
+          var pages = candidates(ts, asked, found, force).sort(ts.length > 1 ? function (a, b) {
+            return (a.near - b.near) || byRelevance(a, b);  // checked closest first, shown by relevance (screen)
+          } : byRelevance);
           pages.exact = exact && asked.length === order.length;
           pages.asked = asked.length;
           // (a word more costs ~170 KB on the whole corpus; checking 20 more
