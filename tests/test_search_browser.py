@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.bench_search import Query, build, index_records, queries, topical_laws, truth
-from build_tools.pipeline import source_files
+from build_tools.doctypes import force_rank
+from build_tools.pipeline import load_documents, source_files
 from build_tools.publish.serve import background_server as serve_site
-from build_tools.render.search_pages import FILLER, TITLE_SLOT, spaced, theme_name_map, title_slot, words
+from build_tools.render.search_pages import (FILLER, TITLE_SLOT, force_key, recency_key, spaced, theme_name_map,
+                                             title_slot, words)
 from search.query import run_search
 from search.tokenizer import normalize
 
@@ -111,6 +113,21 @@ def pagefind_search(pg, base: str, q: str, filters: dict | None = None) -> list[
 
 
 # ------------------------------------------------------------------ no browser
+
+
+def test_sort_keys_order_ties_as_the_cli(tmp_path):
+    """The box's two orders are Pagefind sort keys, and ``iparchive search``
+    (search/query.rank_rows, whose records have the year only) breaks ties by
+    year then id: on the seeds and the gov.cn pages, sorting by the keys is
+    sorting as the CLI does (before, the date: 著作权法 2020-11-11 came before
+    专利法 2020-10-17 in the box, after it in the CLI)."""
+    files = source_files(ROOT / "source_texts") + sorted((CORPUS / "govcn2019").glob("*.html"))
+    ns = load_documents(files, cache_dir=tmp_path / "docs", workers=1).notices
+    assert len(ns) >= 50 and len({n.year for n in ns}) > 5
+    assert sorted(ns, key=recency_key, reverse=True) == sorted(ns, key=lambda n: (-(n.year or 0), n.id))
+    assert sorted(ns, key=force_key) == sorted(ns, key=lambda n: (force_rank(n.doc_type), -(n.year or 0), n.id))
+    same_year = [n for n in ns if n.year == 2020]
+    assert len(same_year) >= 2  # ties the keys must break by id
 
 
 def test_spaced_pages_give_pagefind_one_word_per_character_position():

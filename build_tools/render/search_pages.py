@@ -175,8 +175,8 @@ def force_key(n: Notice) -> str:
     ``force``, ascending), as ``iparchive search`` (``search.query.rank_rows``,
     whose records have the year, not the date): legal force
     (``doctypes.force_rank``: 法 first), then the newest year, then the id:
-    ``02`` + 9999 - year + id (专利法 2020 -> ``027979cn-2020-575ffb``, before
-    著作权法 2020, ``cn-2020-f0c3be``; no year: last)."""
+    rank + 9999 - year + id (专利法, a 法 of 2020 -> ``007979cn-2020-575ffb``,
+    before 著作权法 2020, ``cn-2020-f0c3be``; no year: last)."""
     return f"{force_rank(n.doc_type):02d}{9999 - (n.year or 0):04d}{n.id[:ID_KEY]}"
 
 
