@@ -438,11 +438,13 @@ class Browser:
     def finished_by(reqs, epoch_ms: float) -> list:
         """The requests of ``reqs`` whose response had ended at ``epoch_ms``
         (the first result's paint): those fetched for it, not those the box
-        started after it and that ended while the harness noticed it."""
+        started after it and that ended while the harness noticed it (nor
+        fewer: Playwright reports a finished request a while later, so
+        ``reqs`` is taken once the box is idle)."""
         out = []
         for req in reqs:
             try:
-                t = req.timing()
+                t = req.timing
                 end = t["startTime"] + t["responseEnd"]
             except Exception:  # no timing: counted, as before
                 out.append(req)
@@ -460,6 +462,7 @@ class Browser:
         try:
             self.open(pg)
             seconds = self.cold_first(pg, q.text)
+            self._idle(pg)
             first = self.finished_by(list(finished), self.first_at)  # what was fetched when the first result showed
             sizes = []
             for req in first:
@@ -522,8 +525,8 @@ def first_screens(site: Path, queries=SCREEN_QUERIES) -> list[dict]:
                     pg.wait_for_timeout(300)  # the runtime loads once the page is idle, as for a reader
                     typed = len(seen)
                     first = br.cold_first(pg, q)
-                    at = br.finished_by(list(seen), br.first_at)
                     br._idle(pg)
+                    at = br.finished_by(list(seen), br.first_at)
                     st = pg.locator(".ipa-search__status")
                     by: dict[str, int] = {}
                     for req in seen[typed:]:
