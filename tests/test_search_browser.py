@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_search import Query, build, index_records, topical_laws, truth
-from build_tools.pipeline import source_files
+from benchmarks.bench_search import Query, build, index_records, queries, topical_laws, truth
+from build_tools.doctypes import force_rank
+from build_tools.pipeline import load_documents, source_files
 from build_tools.publish.serve import background_server as serve_site
-from build_tools.render.search_pages import FILLER, TITLE_SLOT, spaced, theme_name_map, title_slot, words
+from build_tools.render.search_pages import (FILLER, TITLE_SLOT, force_key, recency_key, spaced, theme_name_map,
+                                             title_slot, words)
 from search.query import run_search
 from search.tokenizer import normalize
 
@@ -113,6 +115,21 @@ def pagefind_search(pg, base: str, q: str, filters: dict | None = None) -> list[
 # ------------------------------------------------------------------ no browser
 
 
+def test_sort_keys_order_ties_as_the_cli(tmp_path):
+    """The box's two orders are Pagefind sort keys, and ``iparchive search``
+    (search/query.rank_rows, whose records have the year only) breaks ties by
+    year then id: on the seeds and the gov.cn pages, sorting by the keys is
+    sorting as the CLI does (before, the date: 著作权法 2020-11-11 came before
+    专利法 2020-10-17 in the box, after it in the CLI)."""
+    files = source_files(ROOT / "source_texts") + sorted((CORPUS / "govcn2019").glob("*.html"))
+    ns = load_documents(files, cache_dir=tmp_path / "docs", workers=1).notices
+    assert len(ns) >= 50 and len({n.year for n in ns}) > 5
+    assert sorted(ns, key=recency_key, reverse=True) == sorted(ns, key=lambda n: (-(n.year or 0), n.id))
+    assert sorted(ns, key=force_key) == sorted(ns, key=lambda n: (force_rank(n.doc_type), -(n.year or 0), n.id))
+    same_year = [n for n in ns if n.year == 2020]
+    assert len(same_year) >= 2  # ties the keys must break by id
+
+
 def test_spaced_pages_give_pagefind_one_word_per_character_position():
     """search_pages.spaced: a Han character with the Han character after it
     (overlapping bigrams), alone at the end of a run; marks alone, letter and
@@ -199,6 +216,36 @@ def test_small_archive_reaches_every_clause_and_only_documents(small, page, q):
     for text in page.locator("ol.ipa-results .ipa-hit__text").all_inner_texts()[:30]:
         body = text.lstrip("…")
         assert needle in text and (text.startswith("…") or body == text)
+
+
+def test_small_archive_first_screen_holds_every_hit_of_up_to_20_documents(small, page):
+    """Issue 26, Material mode: a screen is 20 documents with every hit of
+    each (before: 20 clauses, and 27 of the bench's 103 seed queries held by at
+    most 20 documents needed 显示更多).  Every bench query on the seeds whose
+    hits are more than 20 clauses: with at most 20 documents all its hits are
+    on the first screen and 显示更多 is hidden; with more, exactly 20
+    documents are, each with every hit."""
+    recs = small["records"]
+    cases = [(q, truth(recs, q)) for q in queries(recs) if not q.filters]
+    cases = [(q, want) for q, want in cases if len(want) > 20]
+    assert len(cases) >= 10, len(cases)
+    page.goto((small["paths"].site / "index.html").resolve().as_uri())
+    box = page.locator("input.md-search__input")
+    box.click()
+    for q, want in cases:
+        box.fill(q.text)
+        page.wait_for_timeout(300)  # past the debounce
+        _idle(page, "ol.ipa-results")
+        got = _pairs(page.locator("ol.ipa-results a.md-search-result__link").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))"))
+        docs = _docs(want)
+        if len(docs) <= 20:
+            assert set(got) == want and len(got) == len(want), q.text
+            assert not page.locator("button.ipa-more").is_visible(), q.text
+        else:
+            shown = _docs(got)
+            assert len(shown) == 20 and set(got) == {h for h in want if h[0] in shown}, q.text
+            assert page.locator("button.ipa-more").is_visible(), q.text
 
 
 # ------------------------------------------------------------------ Pagefind (large archive)
@@ -717,3 +764,80 @@ def test_a_theme_filtered_first_screen_checks_every_candidate_and_is_final(large
     shown = {HREF_PAGE.search(h).group(1) for h in page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
         "els => els.map(e => e.getAttribute('href'))")}
     assert shown == best[2]
+
+
+# ------------------------------------------------------------------ issue 26: a common phrase, several terms
+
+_HAN_RUN8 = re.compile(r"[\u4e00-\u9fff]{8,}")
+
+
+def _common_phrases(records, n: int = 2, length: int = 8) -> list[str]:
+    """The ``n`` runs of ``length`` Han characters held by the most documents
+    of the archive's clause texts (依法追究刑事责任 on the whole corpus: 1,931)."""
+    held: dict[str, set[str]] = {}
+    for r in records:
+        if r.kind != "clause":
+            continue
+        for m in _HAN_RUN8.finditer(normalize(r.text.replace("\n", ""))):
+            run = m.group()
+            for i in range(len(run) - length + 1):
+                held.setdefault(run[i:i + length], set()).add(r.doc_id)
+    return sorted(held, key=lambda k: (-len(held[k]), k))[:n]
+
+
+def test_a_common_phrase_shows_its_first_result_before_its_whole_cover(large, server, page):
+    """Issue 26: a phrase held by more than 20 documents needs its whole cover
+    (4 words for 8 characters, each an index chunk in every shard) for its
+    exact count.  Its first result shows after three of them (after two when
+    the first candidate's title may hold it: 中华人民共和国, a law): the first
+    candidate's fragment proves its place ahead of every other candidate's
+    bound, so it is the first result of the final order (the CLI's first too);
+    the last word comes after the first paint, and the count on the first
+    screen is final and the truth's."""
+    phrases = _common_phrases(large["records"]) + ["中华人民共和国"]
+    for q in phrases:
+        want = truth(large["records"], Query(q, "word"))
+        assert len(_docs(want)) > 20, (q, len(_docs(want)))
+        page.goto(f"{server}/index.html")
+        page.evaluate("""() => { window.__first = null; new MutationObserver((_, o) => {
+            const a = document.querySelector('.ipa-search__results a.ipa-hit__doc');
+            if (a && document.querySelector('.ipa-search__results a.ipa-hit__clause')) {
+              window.__first = [a.getAttribute('href'),
+                document.querySelector('.ipa-search__results').dataset.pagefindQuery];
+              o.disconnect(); } }).observe(document.body, {childList: true, subtree: true}); }""")
+        page.locator("input.ipa-search__input").fill(q)
+        page.wait_for_selector(".ipa-search__status[data-final]", state="attached", timeout=60_000)
+        _idle(page, ".ipa-search__results")
+        status = page.locator(".ipa-search__status")
+        assert status.get_attribute("data-final") == "1", (q, status.inner_text())
+        assert status.get_attribute("data-docs") == str(len(_docs(want))), (q, status.inner_text())
+        first_href, asked_then = page.evaluate("window.__first")
+        asked_now = page.locator(".ipa-search__results").get_attribute("data-pagefind-query").split()
+        assert len(asked_now) == _cover(q) and len(asked_then.split()) < len(asked_now), (q, asked_then, asked_now)
+        hrefs = page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        assert hrefs[0] == first_href, q  # never moved: it was the first
+        res = run_search(large["paths"].index, q, limit=100_000)
+        cli_docs = list(dict.fromkeys(h.doc_id for h in res.hits))
+        assert [HREF_PAGE.search(h).group(1) for h in hrefs] == cli_docs[:len(hrefs)], q  # the CLI's order
+        page.locator(".ipa-search__more").click()  # the next screen keeps the first result where it is
+        _idle(page, ".ipa-search__results")
+        more = page.locator(".ipa-search__results a.ipa-hit__doc").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        assert more[:len(hrefs)] == hrefs and len(more) == min(30, len(_docs(want))), q
+
+
+def test_two_terms_ask_one_end_of_each_then_the_rarer_term(large, server, page):
+    """知识产权 侵权纠纷: which term is rarer is not known before asking, so the
+    first round asks one end of each (知识, 侵权); the rarer one's other end
+    (纠纷) comes next when the candidates are still more than 20 (on the whole
+    corpus; here they are not), and 产权 is never asked: 知识 is in far more
+    pages than there are candidates, which the first screen checks in their
+    fragments.  The count is final and the truth's."""
+    recs = large["records"]
+    want = truth(recs, Query("知识产权", "word")) & truth(recs, Query("侵权纠纷", "word"))
+    _open_search(page, server, "知识产权 侵权纠纷")
+    status = page.locator(".ipa-search__status")
+    assert status.get_attribute("data-final") == "1" and status.get_attribute("data-docs") == str(len(_docs(want)))
+    sent = page.locator(".ipa-search__results").get_attribute("data-pagefind-query").split()
+    assert sent[:2] == ["知识", "侵权"] and set(sent) <= {"知识", "侵权", "纠纷"}, sent

@@ -53,10 +53,10 @@ Two choices, both measured by ``make bench-search`` (benchmarks/bench_search.py)
   label: ``h第八十二条``) and the line of 文号, issuer and date (ignored):
   only clause text is a hit, as in the CLI (the title's words are told
   apart by their position).  ``date`` is a Pagefind sort
-  key (``0000-00-00`` when unknown: Pagefind leaves pages without the key
-  out of sorted results), the recency the box orders by; ``force``
-  (``force_key``: legal force, then recency) orders the documents whose
-  title holds the query.
+  key (``recency_key``: the year, then the id, as the CLI's ``rank_rows``;
+  ``0000`` when unknown: Pagefind leaves pages without the key out of sorted
+  results), the recency the box orders by; ``force`` (``force_key``: legal
+  force, then recency) orders the documents whose title holds the query.
 * **Filters** ``region`` (the region and every parent: 云南省 finds 昆明市's
   documents; 全国 for national ones), ``year``, ``type`` (文种), ``status``
   and ``theme`` (theme names of the document and of its clauses), the CLI's
@@ -100,7 +100,6 @@ TITLE_SLOT = 128  # words of the title slot: the clause text starts at this word
 # (pagefind-search.js has the same number)
 FILLER = "，"  # fills the slot: a mark, counted by Pagefind as a word, not indexed
 HEAD_MARK = "h"  # before a clause heading, one word (its label: never a hit, the clause text holds it)
-NO_DATE = "0000-00-00"  # the sort key of a document without a date
 # documents a Pagefind shard, chosen by measurement on the whole corpus
 # (3,489 documents, one bigram word per Han character position, issue 26):
 # Pagefind's peak memory follows a shard's text (1,150 documents, 49 MB of
@@ -168,13 +167,28 @@ def spaced(text: str) -> str:
     return " ".join(words(text))
 
 
+ID_KEY = 64  # an id's length in the sort keys (longer ids are cut: the corpus's longest has 40)
+
+
 def force_key(n: Notice) -> str:
     """The order of documents whose title holds the query (Pagefind sort key
-    ``force``, ascending): legal force (``doctypes.force_rank``: 法 first),
-    then the newest: ``02`` + the date's digits each as 9 - d
-    (2020-10-17 -> ``0279798982``; no date: last)."""
-    digits = re.sub(r"\D", "", n.date or NO_DATE)[:8].ljust(8, "0")
-    return f"{force_rank(n.doc_type):02d}" + "".join(str(9 - int(d)) for d in digits)
+    ``force``, ascending), as ``iparchive search`` (``search.query.rank_rows``,
+    whose records have the year, not the date): legal force
+    (``doctypes.force_rank``: 法 first), then the newest year, then the id:
+    rank + 9999 - year + id (专利法, a 法 of 2020 -> ``007979cn-2020-575ffb``,
+    before 著作权法 2020, ``cn-2020-f0c3be``; no year: last)."""
+    return f"{force_rank(n.doc_type):02d}{9999 - (n.year or 0):04d}{n.id[:ID_KEY]}"
+
+
+def recency_key(n: Notice) -> str:
+    """The order of the other documents at equal occurrences (Pagefind sort
+    key ``date``, descending), as ``iparchive search``: the newest year, then
+    the id ascending: the year + each id character complemented within
+    printable ASCII (``!`` <-> ``~``), padded with ``~`` to ``ID_KEY``, so a
+    descending sort of the key is an ascending one of the id (``a`` before
+    ``ab``)."""
+    flip = "".join(chr(0x9f - ord(c)) if "!" <= c <= "~" else c for c in n.id[:ID_KEY])
+    return f"{n.year or 0:04d}" + flip.ljust(ID_KEY, "~")
 
 
 def filter_values(n: Notice, theme_names: dict[str, str]) -> dict[str, list[str]]:
@@ -222,8 +236,8 @@ def search_page(n: Notice, theme_names: dict[str, str] | None = None, presegment
     if doc_themes or extra:
         parts.append(f'<span data-pagefind-meta="dtheme[data-v]" data-v="{esc("、".join(doc_themes))}"></span>'
                      f'<span data-pagefind-meta="ctheme[data-v]" data-v="{esc(" ".join(extra))}"></span>')
-    parts.append(f'<span data-pagefind-sort="date[data-v]" data-v="{esc(n.date or NO_DATE)}"></span>'
-                 f'<span data-pagefind-sort="force[data-v]" data-v="{force_key(n)}"></span>')
+    parts.append(f'<span data-pagefind-sort="date[data-v]" data-v="{esc(recency_key(n))}"></span>'
+                 f'<span data-pagefind-sort="force[data-v]" data-v="{esc(force_key(n))}"></span>')
     parts.append(f'<h1 data-pagefind-meta="title[data-title]" data-title="{esc(n.title)}" '
                  f'data-pagefind-ignore>{esc(n.title)}</h1>')
     if presegment:
@@ -269,7 +283,7 @@ def page_inputs(n: Notice, presegment: bool, code: bytes) -> bytes:
     """Digest of everything ``search_page`` reads of ``n``, with ``code``
     (``code_digest``: the modules and the theme vocabulary):
     equal digests, equal pages."""
-    return digest((code, presegment, n.title, n.doc_number, n.issuer, n.date, n.region, n.year, n.doc_type,
+    return digest((code, presegment, n.id, n.title, n.doc_number, n.issuer, n.date, n.region, n.year, n.doc_type,
                    n.status, n.themes, [(c.id, c.label, c.text, c.themes) for c in n.walk()],
                    n.body if not n.clauses else ""))
 

@@ -9,7 +9,8 @@
  * Small archives (Material's search, works from file://): Material's own
  * index (search/search_index.json, or search_index.js from file://) is read
  * as a list of clauses; our results replace Material's list in the same
- * search panel; only document pages are searched (help pages never rank).
+ * search panel; only document pages are searched (help pages never rank);
+ * a screen is 20 documents with every hit of each (显示更多: the next 20).
  * Facets (the same five filters) come from each page's hidden filter values
  * (search_pages.facets_html), which Material's index keeps as text.
  *
@@ -26,7 +27,12 @@
  * asked sparsely first (its two end bigrams, at their distance): when at
  * most 20 pages are candidates, the first screen checks each in its
  * fragment and the count is final once they are in; only with more are the
- * other bigrams asked (findPages).
+ * other bigrams asked (findPages).  A phrase held by more than 20 pages
+ * (依法追究刑事责任: 1,931) needs its whole cover for the exact count, but
+ * its first result shows before the last word is asked, once the first
+ * candidate's fragment proves it first (firstEarly).  Two terms of about
+ * the same length are each probed by one word first, and the rarer one is
+ * completed first (askOrder).
  * Other terms (letters, digits, marks inside), several terms (which must
  * share a clause) and the theme filter give candidates, checked clause by
  * clause, and the count says 「约」 with the reason until all are checked
@@ -322,8 +328,18 @@
       return out;
     }
 
+    // the hits of the next PAGE documents, every clause of each (a document's
+    // hits are together in the order): a query held by at most PAGE documents
+    // is whole on the first screen, no click (issue 26; before, PAGE clauses
+    // a screen, and 27 of 103 seed queries held by <= 20 documents needed
+    // 显示更多); 显示更多 shows the next PAGE documents
     function render() {
-      var upto = Math.min(hits.length, shown + PAGE);
+      var upto = shown, docs = new Set();
+      for (; upto < hits.length; upto++) {
+        var pg = hits[upto].c.page;
+        if (!docs.has(pg) && docs.size === PAGE) break;
+        docs.add(pg);
+      }
       for (; shown < upto; shown++) {
         var h = hits[shown], c = h.c;
         var li = el("li", "md-search-result__item");
@@ -343,7 +359,8 @@
         list.appendChild(li);
       }
       more.hidden = shown >= hits.length;
-      more.textContent = "显示更多（还有 " + (hits.length - shown) + " 条）";
+      var left = new Set(hits.slice(shown).map(function (h) { return h.c.page; })).size;
+      more.textContent = "显示更多（还有 " + left + " 个文件的 " + (hits.length - shown) + " 条）";
     }
 
     // the query and filters in the address (?q=…&region=…&year=…), as the
@@ -724,8 +741,16 @@
     // runs (29490, GB…), the two ends of each run of 2+ Han characters (the
     // longest run first), years and two-letter runs, the rest of each run's
     // cover, then what Pagefind takes as a prefix of many words (a lone Han
-    // character, a short number, one letter)
-    function askOrder(ts) {
+    // character, a short number, one letter).  Several runs (知识产权
+    // 侵权纠纷): a longer run is rarer, but of two runs of about the same
+    // length (at most one character apart) which is rarer is not known
+    // before asking, and a common one (知识产权, in most pages) narrows
+    // nothing the rare one has not; so the first round asks one end of
+    // each of the two, and ``held`` (word asked -> pages holding it) then
+    // puts the run whose asked word is in fewest pages first: its other end
+    // next (.learn: alone), the common run's words only while the
+    // candidates are still many
+    function askOrder(ts, held) {
       var tiers = [[], [], [], [], []], runs = [];
       ts.forEach(function (t) {
         t.plan = t.plan || plan(t);
@@ -740,12 +765,20 @@
       });
       var by = function (a, b) { return telling(b) - telling(a) || b.length - a.length; };
       [0, 2, 4].forEach(function (k) { tiers[k].sort(by); });
-      runs.sort(function (a, b) { return b.n - a.n; }).forEach(function (r) {
+      held = held || new Map();
+      runs.forEach(function (r) {
+        r.df = Math.min.apply(null, r.ws.map(function (w) { return held.has(w) ? held.get(w) : Infinity; }));
+      });
+      runs.sort(function (a, b) { return (a.df - b.df) || (b.n - a.n); });
+      var learn = runs.length > 1 && runs[0].df === Infinity && runs[1].n >= runs[0].n - 1;
+      if (learn) tiers[1] = [runs[0].ws[0], runs[1].ws[0]];  // one end of each
+      runs.forEach(function (r) {
         tiers[1] = tiers[1].concat(r.ws.slice(0, 2));
         tiers[3] = tiers[3].concat(r.ws.slice(2));
       });
-      var out = [].concat.apply([], tiers);
-      return out.filter(function (w, i) { return out.indexOf(w) === i; });
+      var out = [].concat.apply([], tiers), runDf = new Map();
+      runs.forEach(function (r) { r.ws.forEach(function (w) { if (!runDf.has(w)) runDf.set(w, r.df); }); });
+      return Object.assign(out.filter(function (w, i) { return out.indexOf(w) === i; }), { learn: learn, runDf: runDf });
     }
 
     // occurrences of a run of n characters in one page, from the cover
@@ -753,14 +786,24 @@
     // those in the title slot (before TITLE_SLOT) are the title's, the
     // others the clauses'
     function chain(locs, cover, n) {
-      var out = { title: 0, body: 0 }, sets = cover.map(function (c) { return locs[c[1]]; });
+      var out = { title: 0, body: 0, at: [] }, sets = cover.map(function (c) { return locs[c[1]]; });
       sets[0].forEach(function (q) {
         var p = q - cover[0][0];
         if (!cover.every(function (c, k) { return sets[k].has(p + c[0]); })) return;
         if (p + n - 1 < TITLE_SLOT) out.title++;
-        else if (p >= TITLE_SLOT) out.body++;
+        else if (p >= TITLE_SLOT) { out.body++; out.at.push(p); }
       });
       return out;
+    }
+
+    // the least distance between a position of a and one of b (sorted)
+    function apart(a, b) {
+      var i = 0, j = 0, best = Infinity;
+      while (i < a.length && j < b.length) {
+        best = Math.min(best, Math.abs(a[i] - b[j]));
+        if (a[i] < b[j]) i++; else j++;
+      }
+      return best;
     }
 
     // the candidate pages from the words asked so far (found: word -> page
@@ -776,9 +819,9 @@
           if (!hit) return;
           locs[w] = hit.locs;
         }
-        var occ = 0, title = true;
+        var occ = 0, title = true, where = [];
         for (var t of ts) {
-          var least = Infinity, inTitle = !t.plan.loose.length;
+          var least = Infinity, inTitle = !t.plan.loose.length, at = null;
           for (var c of t.plan.chains) {
             var cov = c.cover.filter(function (x) { return locs[x[1]]; });
             if (!cov.length) { inTitle = false; continue; }
@@ -786,11 +829,22 @@
             if (!n.body) return;
             least = Math.min(least, n.body);
             if (!n.title) inTitle = false;
+            if (!at || n.at.length < at.length) at = n.at;
           }
+          t.plan.loose.forEach(function (w) {
+            var ps = locs[w] && Array.from(locs[w]).filter(function (q) { return q >= TITLE_SLOT; });
+            if (ps && (!at || ps.length < at.length)) at = ps;
+          });
           occ += least === Infinity ? 1 : least;
           if (!inTitle) title = false;
+          if (at) where.push(at.slice().sort(function (x, y) { return x - y; }));
         }
-        out.push({ id: id, r: e.r, rank: e.rank, occ: occ, title: title,
+        // several terms: how close their occurrences come (words); a clause
+        // holds them all only where they are close, so the first screen
+        // checks the closest candidates first (its first result comes sooner)
+        var near = 0;
+        for (var k = 1; k < where.length; k++) near = Math.max(near, apart(where[0], where[k]));
+        out.push({ id: id, r: e.r, rank: e.rank, occ: occ, title: title, near: near,
                    trank: force.has(id) ? force.get(id) : Infinity });
       });
       return out;
@@ -808,8 +862,8 @@
     // force, then newest), then the others by occurrences, then newest -- as
     // `iparchive search` (search/query.rank_rows); .exact: the index proved
     // every one (one run, its whole cover asked)
-    function findPages(pf, ts, filters) {
-      var order = askOrder(ts), exact = ts.length === 1 && ts[0].plan.exact;
+    function findPages(pf, ts, filters, between) {
+      var order = askOrder(ts), exact = ts.length === 1 && ts[0].plan.exact, df = new Map(), learn = order.learn;
       var room = exact ? order.length : Math.min(order.length, LOOSE);
       var opts = { sort: { date: "desc" } };
       if (Object.keys(filters).length) opts.filters = filters;
@@ -830,6 +884,7 @@
                 m.set(r.id, { r: r, rank: rank, locs: new Set(r.words || []) });
               });
               found.set(w, m);
+              df.set(w, m.size);
             });
         });
         if (!asked.length) {  // the first word's index chunk is loaded already
@@ -845,17 +900,34 @@
       function step() {
         // one word more only while it may bring the candidates to PAGE; far
         // more (a long phrase held by hundreds): the rest of the cover at once
-        var size = round < ROUNDS.length && many <= 4 * PAGE ? ROUNDS[round] : Infinity;
+        // (several runs: after the first round, the rarer run's other end
+        // alone; a common phrase: one word, then the first result may show
+        // (between), then the rest)
+        var size = round === 1 && (learn || exact) ? 1 : round < ROUNDS.length && many <= 4 * PAGE ? ROUNDS[round] : Infinity;
         round += 1;
-        return ask(order.slice(asked.length, Math.min(room, asked.length + size))).then(function () {
-          var pages = candidates(ts, asked, found, force).sort(byRelevance);
+        var rest = order.filter(function (w) { return asked.indexOf(w) < 0; });
+        return ask(rest.slice(0, Math.min(room - asked.length, size))).then(function () {
+          order = askOrder(ts, df);
+          var pages = candidates(ts, asked, found, force).sort(ts.length > 1 ? function (a, b) {
+            return (a.near - b.near) || byRelevance(a, b);  // checked closest first, shown by relevance (screen)
+          } : byRelevance);
           pages.exact = exact && asked.length === order.length;
           pages.asked = asked.length;
           // (a word more costs ~170 KB on the whole corpus; checking 20 more
-          // candidates in their fragments, as much or more: 专利 行政裁决)
-          if (pages.exact || pages.length <= PAGE || asked.length >= room) return pages;
+          // candidates in their fragments, as much or more: 专利 行政裁决);
+          // but a run whose word asked is in ten times as many pages as
+          // there are candidates (知识 of 知识产权 侵权纠纷: 1,235 pages)
+          // narrows them little: when every word left is of such a run, the
+          // first screen checks up to 2 × PAGE candidates (screen) instead
+          var rest = order.filter(function (w) { return asked.indexOf(w) < 0; });
+          var common = !exact && pages.length <= 2 * PAGE && rest.every(function (w) {
+            return order.runDf.has(w) && order.runDf.get(w) < Infinity && order.runDf.get(w) >= 10 * pages.length;
+          });
+          if (pages.exact || pages.length <= PAGE || common || asked.length >= room) return pages;
           many = pages.length;
-          return step();
+          // before the next round (the rest of a common phrase's cover: its
+          // chunks in every shard), the first result may show (firstEarly)
+          return Promise.resolve(between && between(pages, exact, asked.length)).then(step);
         });
       }
       return step();
@@ -907,6 +979,59 @@
       more.textContent = "加载更多（还有 " + num(left) + (s.final ? " 个文件" : " 个候选文件") + "）";
     }
 
+    // a page's fragment, fetched once per query (the early first result's
+    // is used again by its screen)
+    function fragment(p) {
+      if (!state.data.has(p.id)) state.data.set(p.id, p.r.data());
+      return state.data.get(p.id);
+    }
+
+    // a common phrase (more than PAGE pages after its first words): the
+    // pages hold the rest of its cover at most where the words asked so far
+    // chain, so each candidate's place (title, occurrences) from them is an
+    // upper bound of its place once the cover is whole.  The first
+    // candidate's fragment is fetched and checked (its true place); the
+    // candidates whose bound is still ahead of it (RIVALS at most) are
+    // fetched and checked too, once: when the best checked place is ahead of
+    // every other candidate's bound, it is the first result whatever the
+    // rest of the cover says, and it shows now (a top-k threshold test, as
+    // Fagin's).  The rest of the cover (for 依法追究刑事责任, 1 word × 5
+    // shards, ~170 KB; for 县级以上人民政府, 2 words) is fetched after the
+    // first paint, and the count is exact once it is in.  Two words at their
+    // distance may bound loosely (依法…责任 also chains 依法承担法律责任: 21
+    // bounded, 8 true, and many rivals): then it is tried again after three.
+    var RIVALS = 2;
+    function firstEarly(mine, pages, exact, words) {
+      var th = selects.theme && selects.theme.value;
+      if (mine !== seq || !exact || th || !pages.length || state.early) return null;
+      var checked = new Map(), tries = 0;
+      function check(p) {
+        return fragment(p).then(function (d) {
+          var hs = docHits(d, state.ts), tk = keyed(String((d.meta || {}).title || "")).key;
+          checked.set(p.id, !hs.length ? null : { p: p, d: d, hs: hs, v: {
+            title: state.ts.every(function (t) { return holds(tk, t); }), trank: p.trank,
+            occ: hs.reduce(function (a, h) { return a + h.sp.length; }, 0), rank: p.rank } });
+        });
+      }
+      function next() {
+        if (mine !== seq || state.early) return;
+        var best = null;
+        checked.forEach(function (c) { if (c && (!best || byRelevance(c.v, best.v) < 0)) best = c; });
+        var rivals = pages.filter(function (p) { return !checked.has(p.id) && (!best || byRelevance(p, best.v) < 0); });
+        if (best && !rivals.length) {
+          var li = docItem(best.d, best.hs, best.v);
+          state.early = { id: best.p.id, li: li };
+          list.appendChild(li);
+          status.textContent = "正在统计全部文件…";
+          return;
+        }
+        if (tries >= 2 || (best && rivals.length > RIVALS) || (!best && tries)) return;  // the next word first
+        tries += 1;
+        return Promise.all((best ? rivals : [pages[0]]).map(check)).then(next);
+      }
+      return Promise.resolve(next()).catch(function () {});
+    }
+
     // show the next PAGE documents holding a hit (each fragment fetched at
     // once, shown in rank order as it arrives); a candidate that turns out
     // to hold no clause is skipped and the next one taken
@@ -931,7 +1056,7 @@
         state.next += take.length;
         return Promise.all(take.map(function (p) {
           var slot = list.appendChild(el("li", "ipa-hit ipa-hit--loading"));
-          return p.r.data().then(function (d) {
+          return fragment(p).then(function (d) {
             if (mine !== seq) return;
             var hs = docHits(d, state.ts);
             // a safety net: were Pagefind to split a query word itself (it did,
@@ -951,7 +1076,8 @@
             state.clauses += hs.length;
             state.docs += 1;
             shownNow += 1;
-            placed.push({ p: p, li: docItem(d, hs, p) });
+            var early = state.early && state.early.id === p.id && state.early.li;  // shown already: kept
+            placed.push({ p: p, li: early || docItem(d, hs, p) });
             list.replaceChild(placed[placed.length - 1].li, slot);
           }, function () { slot.remove(); });
         })).then(function () {
@@ -962,6 +1088,9 @@
       }
       return batch().then(function () {
         if (mine !== seq) return;
+        var early = state.early && state.early.li;
+        if (early && !placed.some(function (x) { return x.li === early; })) early.remove();  // not a hit after all
+        state.early = null;  // placed: later screens (加载更多) leave it where it is
         // ranked by estimates (a sparse or loose query): the screen's documents
         // again in relevance order, by what their fragments proved
         if (!state.final) {
@@ -995,13 +1124,15 @@
       if (!ts.length) { status.textContent = "检索式中没有可检索的字词"; list.dataset.state = "idle"; return; }
       status.textContent = "正在检索…";
       lookups(q).then(function (items) { if (mine === seq) showLookups(items); });
+      state = { ts: ts, data: new Map(), early: null };
       load().then(function (pf) {
-        return findPages(pf, ts, chosenFilters());
+        return findPages(pf, ts, chosenFilters(), function (pages, exact, words) { return firstEarly(mine, pages, exact, words); });
       }).then(function (pages) {
         if (mine !== seq) return;
         var th = selects.theme && selects.theme.value;
         var exact = ts.every(function (t) { return t.plan.exact; });
         state = { pages: pages, next: 0, ts: ts, clauses: 0, docs: 0, empty: 0, shown: 0,
+                  data: state.data, early: state.early,
                   final: pages.exact && !th, sparse: exact && ts.length === 1 && !pages.exact,
                   why: !exact ? "检索词含字母、数字或标点" : ts.length > 1 ? "多个检索词须在同一条款中" :
                     !pages.exact ? "长检索词先按其中 " + pages.asked + " 个双字词初筛" : "主题按条款核对" };
