@@ -235,3 +235,18 @@ def test_pages_outside_the_nav_are_released_once_written(sample, tmp_path, stock
         assert held["content"] == held["markdown"] == held["pages"]
     else:
         assert held["content"] <= held["nav"] + 1 and held["markdown"] <= held["nav"] + 1
+
+
+def test_link_copy_names_a_missing_folder_instead_of_copying_nothing(tmp_path):
+    """A missing source folder (a cache or site removed under the build) is an
+    error naming it, never an empty copy that reports 0 files."""
+    src = tmp_path / "src"
+    (src / "a" / "b").mkdir(parents=True)
+    (src / "a" / "b" / "x.html").write_text("x", encoding="utf-8")
+    (src / "top.txt").write_text("t", encoding="utf-8")
+    assert mkbuild.link_copy(src, tmp_path / "copy", skip=()) == 2
+    assert os.stat(tmp_path / "copy" / "a" / "b" / "x.html").st_ino == os.stat(src / "a" / "b" / "x.html").st_ino
+    with pytest.raises(FileNotFoundError) as e:
+        mkbuild.link_copy(tmp_path / "gone", tmp_path / "copy2")
+    assert "要复制的文件夹不存在" in str(e.value) and str(tmp_path / "gone") in str(e.value)
+    assert not (tmp_path / "copy2").exists()

@@ -88,3 +88,36 @@ def test_enrich_runs_its_per_document_step_through_the_mapper_it_is_given():
     assert [v for _, v in forked_out] == [v for _, v in serial]
     assert os.getpid() not in {pid for pid, _ in forked_out}
     assert compute_all(items, _double, forked.mapper(at_least=61, workers=2)) == serial
+
+
+def _grow(mb):
+    block = b"\1" * (mb * 1024 * 1024)  # written: resident
+    return len(block)
+
+
+def test_each_child_s_peak_memory_is_kept_under_its_function_s_name():
+    """Issue 29: the build report names each child's peak (``fork:<fn>``)
+    and the parent's size when it forked (``fork:<fn>@fork``); a child that
+    allocates 64 MB peaks at least that high."""
+    forked.CHILD_PEAKS.clear()
+    assert Forked("测试", _grow, 64).start().result() == 64 * 1024 * 1024
+    forked.fork_map(_grow, [8] * 4, 2, at_least=1)
+    rows = forked.child_peaks()
+    assert rows["fork:_grow"] >= 64 and rows["fork:_grow@fork"] > 0
+    assert rows["fork:map:_grow"] >= 8 and rows["fork:map:_grow@fork"] > 0
+    assert forked.resident_mb() >= forked.resident_mb("VmRSS") > 0
+
+
+def test_trim_gives_free_heap_pages_back_before_a_fork():
+    """``trim`` (glibc malloc_trim, called before every fork): a heap with
+    every tenth block kept alive holds its freed pages until trimmed; a child
+    would start with all of them."""
+    before = forked.resident_mb("VmRSS")
+    blocks = [b"x" * 5000 for _ in range(40000)]  # ~200 MB of small blocks in the C heap
+    kept = blocks[::10]
+    del blocks
+    held = forked.resident_mb("VmRSS")
+    forked.trim()
+    after = forked.resident_mb("VmRSS")
+    assert held - before > 150 and held - after > 100, (before, held, after)
+    assert len(kept) == 4000

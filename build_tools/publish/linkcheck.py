@@ -8,15 +8,29 @@ search result lands on an existing anchor).  External URLs (``http:``,
 unless they start with ``site_url``, which is then mapped to the local site.
 Fast enough for large sites: one parse per page with lexbor (selectolax;
 the whole corpus's 6,991 pages, 442 MB: 6.6 s against lxml's 19.4 s, the
-same ids and links on every page: tests/test_write_site.py), cached by size
-and mtime with ``cache=``, and string path resolution.
-With the cache a rebuild re-checks only the pages that changed and the
+same ids and links on every page: tests/test_write_site.py), and string
+path resolution against the site's file list.
+
+Memory does not hold the site (issue 29: the table of every page's ids,
+URLs and deps added ~600 MB to the build at 5x).  Pages are read one at a
+time; what outlives a page is compact: its anchors as a sorted array of
+64-bit hashes (8 bytes an id), the paths its links resolve to (``deps``)
+the same way, its problems (usually none).  A page's links to its own
+anchors and to files are answered while it is parsed; a link to another
+page's anchor is kept as (page, target, hash) in three flat arrays (16
+bytes) and answered once every page's anchors are known; a page with a
+miss there is read again and checked whole, so the problems and their
+order are the full table's (tests/test_linkcheck_compact.py holds it to
+that table on a real site with planted breaks).
+
+With ``cache=`` a rebuild re-checks only the pages that changed and the
 pages linking to a target that changed (issue 29, by difference): each
-page's result is kept with every site path its links resolve to (found or
-not: ``deps``), and a page is checked again when its bytes changed or one
-of its deps was added, removed, or is a page whose anchors changed (the
-same files, the same anchors, the same links: the same answer).  The
-site's file list of the last check is kept beside (``<name>-layout``).
+page's result is kept with its deps (found or not), and a page is checked
+again when its bytes changed or one of its deps was added, removed, or is
+a page whose anchors changed (the same files, the same anchors, the same
+links: the same answer).  An unchanged page checked again is read again
+(its URLs are not kept).  The site's file list of the last check is kept
+beside (``<name>-layout``), as hashes.
 
 Usage: ``python -m build_tools.publish.linkcheck site/ [site_url]``.
 """
@@ -27,10 +41,13 @@ import os
 import posixpath
 import re
 import sys
+from array import array
+from bisect import bisect_left
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 from urllib.parse import unquote, urlsplit
 
+import xxhash
 from selectolax.lexbor import LexborHTMLParser
 
 from ..fsutil import content_digest, load_keyed, replace_bytes, save_keyed
@@ -38,7 +55,8 @@ from ..fsutil import content_digest, load_keyed, replace_bytes, save_keyed
 _SKIP = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src"}
 _LINKING = ",".join(f"{tag}[{attr}]" for tag, attr in ATTRS.items())
-CACHE_VERSION = f"9-{sys.version_info[:2]}"  # marshal: tied to the Python version
+CACHE_VERSION = f"10-{sys.version_info[:2]}"  # marshal: tied to the Python version
+RESOLVED_MAX = 50_000  # (folder, relative path) -> site path memo, emptied when it grows past this
 
 
 def scan_html(data: bytes) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -63,6 +81,25 @@ def site_url_of(site: Path) -> str:
     return m.group(1).rstrip("/") if m else ""
 
 
+def _hash(text: str) -> int:
+    """64 bits naming an id or a site path (xxh3; a false match needs a
+    collision among one page's ids: ~n/2^64)."""
+    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+
+
+def packed(texts: Iterable[str]) -> bytes:
+    """The sorted, distinct hashes of ``texts`` as bytes (8 each): a page's
+    anchors or deps as the check keeps them."""
+    return array("Q", sorted({_hash(t) for t in texts})).tobytes()
+
+
+def _holds(pack: bytes, h: int) -> bool:
+    """``h`` is among the hashes of ``pack`` (binary search, nothing unpacked)."""
+    view = memoryview(pack).cast("Q")
+    i = bisect_left(view, h)
+    return i < len(view) and view[i] == h
+
+
 def _site_files(site: Path) -> tuple[set[str], set[str]]:
     """(files, folders) of the site, as '/'-separated paths relative to it ('' is the root)."""
     files: set[str] = set()
@@ -75,25 +112,14 @@ def _site_files(site: Path) -> tuple[set[str], set[str]]:
     return files, dirs
 
 
-def _scan_pages(site: Path, files: set[str], old: dict) -> dict[str, tuple]:
-    """rel -> (content digest, ids, urls) of every page; a page whose bytes
-    hash as last time keeps its scan (issue 28: the bytes decide, never a
-    size, mtime or inode: a clock set back or a same-length edit with its
-    mtime put back would keep an old answer)."""
-    pages: dict[str, tuple] = {}
-    for rel in sorted(f for f in files if f.endswith(".html")):
-        data = (site / rel).read_bytes()
-        key = content_digest(data)
-        hit = old.get(rel)
-        pages[rel] = hit if hit and hit[0] == key else (key, *scan_html(data))
-    return pages
-
-
 class _Resolver:
-    """Where one URL of one page lands, and what is wrong with it (None: it resolves)."""
+    """Where one URL of one page lands, and what is wrong with it (None: it resolves).
 
-    def __init__(self, files: set[str], dirs: set[str], pages: dict[str, tuple], site_url: str):
-        self.files, self.dirs, self.pages, self.site_url = files, dirs, pages, site_url
+    ``anchors``: site path -> its ``packed`` anchors, filled as pages are
+    read; a page's own anchors are asked of its exact ids (``own``)."""
+
+    def __init__(self, files: set[str], dirs: set[str], anchors: dict[str, bytes], site_url: str):
+        self.files, self.dirs, self.anchors, self.site_url = files, dirs, anchors, site_url
         self.prefix = urlsplit(site_url).path.rstrip("/") + "/" if site_url else "/"
         self.resolved: dict[tuple[str, str], str] = {}
 
@@ -113,17 +139,26 @@ class _Resolver:
         key = (posixpath.dirname(page), path)
         target = self.resolved.get(key)
         if target is None:
+            if len(self.resolved) >= RESOLVED_MAX:
+                self.resolved.clear()
             target = self.resolved[key] = posixpath.normpath(
                 path.lstrip("/") or "." if path.startswith("/") else posixpath.join(key[0], path))
         return target
 
-    def check(self, page: str, url: str, deps: Optional[set] = None) -> Optional[str]:
+    def has_anchor(self, page: str, frag: str, own: Optional[frozenset] = None) -> bool:
+        return frag in own if own is not None else _holds(self.anchors[page], _hash(frag))
+
+    def check(self, page: str, url: str, deps: Optional[set] = None, own: Optional[frozenset] = None,
+              defer: Optional[list] = None) -> Optional[str]:
         """What is wrong with ``url`` on ``page`` (None: it resolves); ``deps``
         gets every site path the answer read (a folder and its index.html,
-        a missing file too: adding it changes the answer)."""
+        a missing file too: adding it changes the answer); ``own``: the
+        page's ids; ``defer``: an anchor of another page is not asked but
+        appended as (target, hash of the fragment), for the caller to ask
+        once every page is read (None is returned for it meanwhile)."""
         if url[:1] == "#":  # most links: pilcrows and clause links on the same page
             frag = unquote(url[1:])
-            return None if not frag or frag in self.pages[page][1] else f"missing anchor #{frag}"
+            return None if not frag or self.has_anchor(page, frag, own) else f"missing anchor #{frag}"
         link = self.local(page, url)
         if link is None:
             return None
@@ -132,17 +167,30 @@ class _Resolver:
         if target == ".." or target.startswith("../"):
             return "points outside the site"
         target = "" if target == "." else target
-        if deps is not None:  # interned: the cache's marshal then writes each path once (a reference after)
-            deps.add(sys.intern(target))
+        if deps is not None:
+            deps.add(target)
         if target in self.dirs:
             target = posixpath.join(target, "index.html") if target else "index.html"
             if deps is not None:
-                deps.add(sys.intern(target))
+                deps.add(target)
         if target not in self.files:
             return "missing file"
-        if frag and target.endswith(".html") and frag not in self.pages[target][1]:
-            return f"missing anchor #{frag}"
+        if frag and target.endswith(".html"):
+            if target == page and own is not None:
+                return None if frag in own else f"missing anchor #{frag}"
+            if defer is not None:
+                defer.append((target, _hash(frag)))
+                return None
+            if not self.has_anchor(target, frag):
+                return f"missing anchor #{frag}"
         return None
+
+    def check_page(self, rel: str, data: bytes, defer: Optional[list] = None) -> tuple[bytes, tuple[str, ...], bytes]:
+        """(packed anchors, problems in document order, packed deps) of one page's bytes."""
+        ids, urls = scan_html(data)
+        deps: set[str] = set()
+        found = tuple(f"{rel}: {url} -> {p}" for url in urls if (p := self.check(rel, url, deps, ids, defer)))
+        return packed(ids), found, packed(deps)
 
 
 def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path] = None,
@@ -156,49 +204,71 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
 
     Paths are resolved as strings against the set of files in the site (no
     per-link filesystem calls).  With ``cache`` (``fsutil.save_keyed`` in
-    ``marshal``: only strings, bytes, tuples and frozensets, 40 % faster
-    than pickle; the results beside it in ``<name>-results``, the file list
-    in ``<name>-layout``), pages whose bytes hash as at the last check are
-    not parsed again, and only pages whose bytes or deps changed are checked
-    again (module doc).  ``stats`` (a dict) gets ``pages``, ``parsed``
-    (pages scanned again) and ``checked`` (pages whose links were resolved).
+    ``marshal``: a page -> (content digest, packed anchors, problems, packed
+    deps); the file list, as hashes, in ``<name>-layout``), pages whose bytes
+    hash as at the last check are not parsed, and only pages whose bytes or
+    deps changed are checked again (module doc).  ``stats`` (a dict) gets
+    ``pages``, ``parsed`` (pages whose bytes changed), ``checked`` (pages
+    whose links were resolved) and ``reread`` (pages read again to be
+    checked: unchanged pages whose targets changed, pages with a missing
+    anchor elsewhere).
     """
     site = Path(site_dir).resolve()
     site_url = site_url or site_url_of(site)
     files, dirs = _site_files(site)
-    pages_key, results_key = (CACHE_VERSION, str(site)), (CACHE_VERSION, str(site), site_url)
-    results_file, layout_file = (_beside(Path(cache), "-results"), _beside(Path(cache), "-layout")) if cache \
-        else (None, None)
-    old: dict = load_keyed(Path(cache), pages_key, codec="marshal") if cache else {}
-    old_results: dict = load_keyed(results_file, results_key, codec="marshal") if cache and old else {}
-    last = load_keyed(layout_file, results_key, codec="marshal").get("layout") if old_results else None
-    pages = _scan_pages(site, files, old)
-    # what changed under the links: pages whose anchors differ, and paths added or removed since the last check
-    changed = {rel for rel, v in pages.items() if rel in old and old[rel][1] != v[1]}
-    if last is not None:
-        changed |= files.symmetric_difference(last[0]) | dirs.symmetric_difference(last[1])
-    resolver = _Resolver(files, dirs, pages, site_url)
-    problems: list[str] = []
-    results: dict[str, tuple[tuple[str, ...], frozenset]] = {}
-    checked = 0
-    for rel, (key, _, urls) in pages.items():
-        kept = old_results.get(rel) if last is not None else None
-        if kept is not None and old.get(rel, ("",))[0] == key and kept[1].isdisjoint(changed):
-            results[rel] = kept  # same page, and nothing it points at changed
+    key = (CACHE_VERSION, str(site), site_url)
+    layout_file = _beside(Path(cache), "-layout") if cache else None
+    old: dict = load_keyed(Path(cache), key, codec="marshal") if cache else {}
+    last = load_keyed(layout_file, key, codec="marshal").get("layout") if old else None
+    layout = (packed(files), packed(dirs))
+    rels = sorted(f for f in files if f.endswith(".html"))
+    anchors: dict[str, bytes] = {}
+    resolver = _Resolver(files, dirs, anchors, site_url)
+    entries: dict[str, tuple] = {}  # rel -> (digest, anchors, problems, deps)
+    # deferred anchors of other pages: (page, target) as indexes into rels, the fragment's hash
+    at = {rel: i for i, rel in enumerate(rels)}
+    d_page, d_target, d_hash = array("I"), array("I"), array("Q")
+    parsed = reread = 0
+    for i, rel in enumerate(rels):  # each page's bytes read once; only changed ones parsed
+        data = (site / rel).read_bytes()
+        digest = content_digest(data)
+        hit = old.get(rel)
+        if hit is not None and hit[0] == digest:
+            entries[rel] = hit
         else:
-            deps: set[str] = set()
-            found = tuple(f"{rel}: {url} -> {p}" for url in urls if (p := resolver.check(rel, url, deps)))
-            results[rel] = (found, frozenset(deps))
-            checked += 1
-        problems.extend(results[rel][0])
+            defer: list[tuple[str, int]] = []
+            entries[rel] = (digest, *resolver.check_page(rel, data, defer))
+            for target, h in defer:
+                d_page.append(i)
+                d_target.append(at[target])
+                d_hash.append(h)
+            parsed += 1
+        anchors[rel] = entries[rel][1]
+    # what changed under the links: pages whose anchors differ, and paths added or removed
+    changed = {_hash(rel) for rel, e in entries.items() if rel in old and old[rel][1] != e[1]}
+    if last is not None:
+        for now, before in zip(layout, last):
+            changed |= set(memoryview(now).cast("Q")).symmetric_difference(memoryview(before).cast("Q"))
+    again: set[str] = set()
+    for rel, e in entries.items():
+        if e is old.get(rel) and (last is None or not changed.isdisjoint(memoryview(e[3]).cast("Q"))):
+            again.add(rel)  # same page, but something it points at changed (or the last layout is lost)
+    for i, t, h in zip(d_page, d_target, d_hash):
+        if not _holds(anchors[rels[t]], h):
+            again.add(rels[i])  # a missing anchor elsewhere: read again, to name it in document order
+    del d_page, d_target, d_hash
+    for rel in sorted(again):
+        entries[rel] = (entries[rel][0], *resolver.check_page(rel, (site / rel).read_bytes()))
+        reread += 1
+    problems = [p for rel in rels for p in entries[rel][2]]
     if cache:  # only what changed is appended (fsutil.save_keyed)
-        save_keyed(Path(cache), pages_key, pages, codec="marshal")
-        save_keyed(results_file, results_key, results, codec="marshal")
-        if last is None or last != (files, dirs):
-            save_keyed(layout_file, results_key, {"layout": (frozenset(files), frozenset(dirs))}, codec="marshal")
+        save_keyed(Path(cache), key, entries, codec="marshal")
+        if last is None or last != layout:
+            save_keyed(layout_file, key, {"layout": layout}, codec="marshal")
     if stats is not None:
-        stats.update(pages=len(pages), parsed=sum(1 for rel, v in pages.items() if old.get(rel) is not v),
-                     checked=checked)
+        stats.update(pages=len(rels), parsed=parsed, reread=reread,
+                     checked=parsed + sum(1 for rel in again if old.get(rel) is not None
+                                          and old[rel][0] == entries[rel][0]))
 
     index = site / "search" / "search_index.json"
     if index.is_file():

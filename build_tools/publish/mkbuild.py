@@ -16,6 +16,7 @@ this package's import would slow by 0.7 s).  Here:
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
@@ -80,9 +81,12 @@ def write_stamp(site: Path, **data) -> None:
 def link_copy(src: Path, dst: Path, *, skip: tuple[str, ...] = (PAGEFIND_DIR,)) -> int:
     """Hard-link every file of ``src`` into a new tree ``dst`` (top-level
     names in ``skip`` left out); falls back to copying across filesystems.
-    Returns the number of files."""
+    Returns the number of files; FileNotFoundError naming ``src`` when it is
+    not a folder (os.walk alone made nothing and said 0 files, silently)."""
     n = 0
     src, dst = Path(src), Path(dst)
+    if not src.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "要复制的文件夹不存在", str(src))
     for d, dnames, fnames in os.walk(src):
         rel = os.path.relpath(d, src)
         if rel == ".":
