@@ -244,14 +244,18 @@ def _stage_digest() -> bytes:
 
 
 def _cache_key(path: Path) -> str:
+    """The load key of a source: the stage code, its bytes, its sidecar's and its attachment files'
+    (names as strings: a rebuild keys every source, and pathlib's objects cost more than the hashing)."""
     h = hashlib.sha1(_stage_digest())
     h.update(b"ocr" if ocr_enabled() else b"")  # a scan read with OCR on is another result
-    h.update(read_regular(path))  # bounded, never a FIFO (limits.py)
-    side = path.with_suffix(".yml")
-    if side.is_file():
-        h.update(read_regular(side, SIDECAR_BYTES))
-    for f in held_files(path):  # the attachment files are part of the document (and where they are: the write stage copies them)
-        h.update(str(f.resolve()).encode() + b"\0" + read_regular(f))
+    name = os.fspath(path)
+    h.update(read_regular(name))  # bounded, never a FIFO (limits.py)
+    stem = os.path.splitext(name)[0]
+    if os.path.isfile(stem + ".yml"):
+        h.update(read_regular(stem + ".yml", SIDECAR_BYTES))
+    if os.path.isdir(stem + FILES_SUFFIX):  # the attachment files are part of the document (and where they are: the write stage copies them)
+        for f in held_files(path):
+            h.update(str(f.resolve()).encode() + b"\0" + read_regular(f))
     return h.hexdigest()
 
 
@@ -354,6 +358,11 @@ def _owner_of(doc_id: str, claimants: list[tuple[Path, Notice]], owners: dict[st
     if not name:
         return 0
     for k, (path, _) in enumerate(claimants):
+        try:  # the name as listed first (no file system call: a rebuild asks this of every document)
+            if sources and path.relative_to(sources).as_posix() == name:
+                return k
+        except ValueError:
+            pass
         try:
             rel = path.resolve().relative_to(Path(sources).resolve()).as_posix() if sources else path.name
         except ValueError:

@@ -341,8 +341,11 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
         published = _published_texts(lock_path)
         rep.old_texts = {(d, c): published[(d, c)] for d, ids in rep.changed.items() for c in ids
                          if (d, c) in published and fingerprint(published[(d, c)]) == lock[d][c]}
+    history: dict[str, list] = {}  # doc -> its rows of the lock's history, found once (not once per document)
+    for (d, cid), items in getattr(lock, "history", {}).items():
+        history.setdefault(d, []).append((cid, items))
     for n in notices:  # the page shows each change; iparchive check lists them
-        rep.clause_changes[n.id] = changes = _changes_of(n.id, rep, lock, texts)
+        rep.clause_changes[n.id] = changes = _changes_of(n.id, rep, lock, texts, history.get(n.id, ()))
         for cid, items in sorted(changes.items()):
             if cid not in rep.changed.get(n.id, {}):
                 rep.warnings.append(AnchorIssue(n.id, cid, "条款 {} 的文字曾更正：{}".format(
@@ -406,13 +409,12 @@ def _check_locked(rep: AnchorReport, doc: str, now: dict[str, str], locked: dict
 
 
 def _changes_of(doc: str, rep: AnchorReport, lock: dict[str, dict[str, str]],
-                texts: dict) -> dict[str, list[ClauseChange]]:
-    """One document's clause history: the lock's earlier fingerprints (with the
-    texts kept in clause-history.lock) and this build's changes."""
+                texts: dict, history: Iterable = ()) -> dict[str, list[ClauseChange]]:
+    """One document's clause history: the lock's earlier fingerprints (``history``:
+    its (clause id, [(old fingerprint, date)]) rows, with the texts kept in
+    clause-history.lock) and this build's changes."""
     changes: dict[str, list[ClauseChange]] = {}
-    for (d, cid), items in getattr(lock, "history", {}).items():
-        if d != doc:
-            continue
+    for cid, items in history:
         kept = {str(x.get("fingerprint")): x.get("text") for x in (texts.get(doc, {}) or {}).get(cid, []) or []}
         changes[cid] = [ClauseChange(cid, date, old, kept.get(old)) for old, date in items]
     for cid in rep.changed.get(doc, {}):
