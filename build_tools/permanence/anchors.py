@@ -403,7 +403,7 @@ def _check_locked(rep: AnchorReport, doc: str, now: dict[str, str], locked: dict
             rep.errors.append(AnchorIssue(doc, cid, (
                 f"条款 {cid} 已不存在（原文指纹 {fp}）；如系有意删除或改号，"
                 "请在 source_texts/redirects.yml 中把它映射到新的条款")))
-    added = {cid: fp for cid, fp in now.items() if cid not in locked}
+    added = {cid: fp for cid, fp in now.items() if cid not in locked} if locked else now  # read-only: shared
     if added:
         rep.new[doc] = added
 
