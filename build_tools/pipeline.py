@@ -244,11 +244,14 @@ def _stage_digest() -> bytes:
 
 
 def _cache_key(path: Path) -> str:
-    """The load key of a source: the stage code, its bytes, its sidecar's and its attachment files'
-    (names as strings: a rebuild keys every source, and pathlib's objects cost more than the hashing)."""
+    """The load key of a source: the stage code, where it is (the document names its file:
+    ``source_file``, an office original's ``source_path``; a moved file is another result), its
+    bytes, its sidecar's and its attachment files' (names as strings: a rebuild keys every source,
+    and pathlib's objects cost more than the hashing)."""
     h = hashlib.sha1(_stage_digest())
     h.update(b"ocr" if ocr_enabled() else b"")  # a scan read with OCR on is another result
     name = os.fspath(path)
+    h.update(os.fsencode(os.path.abspath(name)) + b"\0")
     h.update(read_regular(name))  # bounded, never a FIFO (limits.py)
     stem = os.path.splitext(name)[0]
     if os.path.isfile(stem + ".yml"):
@@ -791,6 +794,7 @@ def ingest_phase(run: Run, files: Optional[list[Path]], require_sidecar: bool, p
     """Read, clean, metadata and structure of every source (cached by content);
     bad ones are reported and left out."""
     rep, sources = run.rep, run.paths.sources
+    t0 = time.perf_counter()
     run.owners = load_owners(sources / IDS_LOCK) if run.update_lock else {}
     if files is None:
         rep.problems.extend(refused_sources(sources))
@@ -803,7 +807,7 @@ def ingest_phase(run: Run, files: Optional[list[Path]], require_sidecar: bool, p
     gc.freeze()  # the documents live until the end: later collections (and forked workers) skip them
     rep.timings.update(run.res.timings)
     rep.problems.extend(run.res.problems)
-    run.mark("load")
+    run.mark("load", t0)  # timings["load"]: the whole phase (read and structure: CPU seconds of the parsed ones)
     return True
 
 
@@ -811,6 +815,7 @@ def clauses_phase(run: Run) -> bool:
     """The published clause ids: none may silently disappear (anchors.lock,
     redirects.yml, ids.lock cross-checked)."""
     lock_path = run.paths.sources / "anchors.lock"
+    t0 = time.perf_counter()
     try:
         lock = anchors.load_lock(lock_path) if run.update_lock else {}
         run.redirects = anchors.load_redirects(run.paths.sources / "redirects.yml") if run.update_lock else {}
@@ -823,6 +828,7 @@ def clauses_phase(run: Run) -> bool:
         run.notices, run.res.keys, run.store.anchors))
     run.res.notices = anchors.apply_changes(run.notices, report)  # new records where a history is found
     run.rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
+    run.rep.timings["anchors"] = time.perf_counter() - t0
     if report.errors:
         return run.stop("已发布的条款锚点会丢失，构建中止；现有网站保持不变",
                         [Problem(str(lock_path), None, "error", str(i)) for i in report.errors])

@@ -208,3 +208,21 @@ def test_a_stored_rebuild_after_a_change_an_addition_and_a_removal_equals_a_load
     kept = load_documents.__globals__["Memo"](Store(cache.parent).headers, load_documents.__globals__["LOAD_MODULES"],
                                                codec="pickle").old
     assert set(kept) == set(warm.keys.values())  # the removed and the old changed source's headers dropped
+
+
+def test_a_moved_source_is_read_again_and_names_its_new_file(tmp_path):
+    """The same bytes under another name are another load key: the document names
+    the file it is read from now, as a load from nothing does (the cache once gave
+    the old name)."""
+    src = next(f for f in source_files(ROOT / "source_texts") if f.suffix == ".txt")
+    a, b = tmp_path / "a" / src.name, tmp_path / "b" / ("moved-" + src.name)
+    for d in (a, b):
+        d.parent.mkdir()
+        d.write_bytes(src.read_bytes())
+        d.with_suffix(".yml").write_bytes(src.with_suffix(".yml").read_bytes())
+    cache = tmp_path / "cache" / "docs"
+    first = load_documents([a], cache_dir=cache, stored=True)
+    moved = load_documents([b], cache_dir=cache, stored=True)
+    assert first.keys != moved.keys
+    assert moved.notices[0].source_file == b.name == load_documents([b]).notices[0].source_file
+    assert all(p.file == str(b) for p in moved.problems)
