@@ -48,6 +48,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Iterable, Optional
 
 import yaml
@@ -60,6 +61,7 @@ from ..models import ClauseChange, Notice
 
 __all__ = [
     "AnchorError", "AnchorIssue", "AnchorReport", "Redirects", "fingerprint", "current_anchors", "remembered_anchors",
+    "Fingerprints",
     "code_key", "load_lock", "load_redirects", "check_anchors", "apply_changes", "update_lock", "format_lock", "Lock",
     "load_history", "HISTORY_NAME",
 ]
@@ -134,29 +136,72 @@ def current_anchors(notice: Notice) -> dict[str, str]:
     return {c.id: fingerprint(c.text) for c in notice.walk()}
 
 
+class Fingerprints(Mapping):
+    """One document's ``{clause_id: fingerprint}`` kept as one string of
+    ``id<TAB>fp`` rows and made a dict only when read (issue 29: a rebuild
+    whose lock names nothing of a document reads none of its fingerprints;
+    1.8 M of them at 5x cost more to unpickle one by one than the whole
+    load phase of the unchanged documents).  Equal to the dict it stands for."""
+
+    __slots__ = ("rows", "_d")
+
+    def __init__(self, rows: str, made: Optional[dict[str, str]] = None):
+        self.rows, self._d = rows, made
+
+    @classmethod
+    def of(cls, fps: dict[str, str]) -> "Fingerprints":
+        return cls("".join(f"{cid}\t{fp}\n" for cid, fp in fps.items()), fps)  # ids are ASCII without tabs
+
+    def _dict(self) -> dict[str, str]:
+        if self._d is None:
+            self._d = dict(row.split("\t") for row in self.rows.split("\n") if row)
+        return self._d
+
+    def __getitem__(self, cid: str) -> str:
+        return self._dict()[cid]
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._dict()
+
+    def __iter__(self):
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return f"Fingerprints({self._dict()!r})"
+
+    def __reduce__(self):
+        return Fingerprints, (self.rows,)
+
+
 def code_key() -> str:
     """How fingerprints are made: this module and what it imports
     (``codedigest``); the key of the remembered fingerprints."""
     return code_digest("build_tools.permanence.anchors").hex()
 
 
-def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str], path: Optional[Path]) -> dict[str, dict[str, str]]:
-    """``current_anchors`` of every document, those of a document whose load
-    key (``LoadResult.keys``: its source, sidecar and the parser) is
-    unchanged taken from ``path`` (a pickle of the last build's): 358,000
-    fingerprints on the whole corpus cost 1.5 s, this costs 0.1 s."""
+def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str],
+                       path: Optional[Path]) -> dict[str, Mapping[str, str]]:
+    """``current_anchors`` of every document (as ``Fingerprints``), those of a
+    document whose load key (``LoadResult.keys``: its source, sidecar and the
+    parser) is unchanged taken from ``path`` (a pickle of the last build's,
+    doc id -> (load key, ``Fingerprints.rows``)): 358,000 fingerprints on the
+    whole corpus cost 1.5 s, this costs 0.1 s, and loads no clause tree."""
     code = code_key()
     old = load_keyed(Path(path), code) if path else {}
-    cur, keep = {}, {}
+    cur: dict[str, Mapping[str, str]] = {}
+    keep = {}
     for n in notices:
         key = keys.get(n.id)
         hit = old.get(n.id)
         if key and hit and hit[0] == key:
-            cur[n.id], keep[n.id] = hit[1], hit  # the loaded entry itself: save_keyed appends only changes
+            cur[n.id], keep[n.id] = Fingerprints(hit[1]), hit  # the loaded entry itself: save_keyed appends only changes
         else:
-            cur[n.id] = current_anchors(n)
+            cur[n.id] = Fingerprints.of(current_anchors(n))
             if key:
-                keep[n.id] = (key, cur[n.id])
+                keep[n.id] = (key, cur[n.id].rows)
     if path:
         save_keyed(Path(path), code, keep)
     return cur
