@@ -327,10 +327,12 @@ def _cached_load(path: Path, cache_dir: Path, heads: Optional[Memo] = None):
     its parse left unread."""
     try:
         key = _cache_key(path)
-        kept = heads.kept(key) if heads is not None and (Path(cache_dir) / f"{key}.pickle").is_file() else None
+        parse = os.path.join(cache_dir, f"{key}.pickle")  # a string: pathlib's objects cost more than the look-up
+        kept = heads.kept(key) if heads is not None and os.path.isfile(parse) else None
         if kept is not None:
             return kept, list(kept[1]), 0.0, 0.0, key
-        notice, probs = pickle.loads((Path(cache_dir) / f"{key}.pickle").read_bytes())
+        with open(parse, "rb") as f:
+            notice, probs = pickle.loads(f.read())
     except Exception:  # missing, unreadable or stale entry: parse it
         return None
     return notice, probs, 0.0, 0.0, key
@@ -453,7 +455,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
                 continue
             if isinstance(notice, tuple):  # a kept header: (header, problems, text digest)
                 digest_of[path] = notice[2]
-                notice = StoredNotice(None, functools.partial(load_parse, Path(cache_dir) / f"{key}.pickle"), notice[0])
+                notice = StoredNotice(None, functools.partial(load_parse, os.path.join(cache_dir, f"{key}.pickle")), notice[0])
             elif heads is not None and key and (kept := Path(cache_dir) / f"{key}.pickle").is_file():
                 header, digest_of[path] = stored_header(notice), text_digest(notice.body)
                 heads.put(key, (header, probs, digest_of[path]))

@@ -169,6 +169,9 @@ class Fingerprints(Mapping):
     def __len__(self) -> int:
         return len(self._dict())
 
+    def __bool__(self) -> bool:  # without making the dict
+        return bool(self.rows)
+
     def __repr__(self) -> str:
         return f"Fingerprints({self._dict()!r})"
 
