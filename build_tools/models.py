@@ -473,43 +473,53 @@ class Notice:
 
 # ------------------------------------------------------- the stored document (issue 29)
 
-STORED_FIELDS = ("body", "clauses")  # what a StoredNotice leaves in the store
+STORED_FIELDS = ("body", "clauses", "line_map")  # what a StoredNotice leaves in the store
 HEAD_CHARS = 1200  # the body's first characters whose digest a StoredNotice keeps (related.result_inputs)
 LOADED_KEEP = 64  # documents whose body and clause tree are held at once (StoredNotice._loaded)
+
+
+def stored_header(notice: Notice) -> tuple:
+    """What a rebuild reads back for a document whose source did not change
+    (``pipeline.load_documents``, issue 29), instead of its whole parse:
+    (every field but ``STORED_FIELDS``, its clause count, (``HEAD_CHARS``,
+    the digest of its body's head)).  Made once, when the document is parsed."""
+    state = {f.name: getattr(notice, f.name) for f in fields(Notice) if f.name not in STORED_FIELDS}
+    return state, sum(1 for _ in notice.walk()), (HEAD_CHARS, notice.head_key(HEAD_CHARS))
 
 
 class StoredNotice(Notice):
     """A ``Notice`` whose body and clause tree stay in the store (issue 29):
     the build holds, per document, its metadata and the small per-document
     facts (themes, references, goals, targets, validity …: ~9 KB a document
-    on the corpora, against ~67 KB with its clauses); ``body`` and ``clauses``
-    are read back from the store when asked for (``load``: the parse the
+    on the corpora, against ~67 KB with its clauses); ``body``, ``clauses``
+    and ``line_map`` are read back from the store when asked for (``load``: the parse the
     ingest stage wrote once, ``pipeline.load_documents``), the last
     ``LOADED_KEEP`` documents' kept, so one page's many reads of its own
     clauses load it once.
 
     They are read-only: the clause themes the enrich stage finds are kept
     here (``clause_themes``, one tuple per clause in walk order) and joined
-    to each tree as it is loaded; setting ``body`` or ``clauses`` is an
-    error.  Pickled (a forked worker's result, a digest), it is the whole
+    to each tree as it is loaded; setting ``body``, ``clauses`` or
+    ``line_map`` is an error.  A rebuild makes one from the header kept
+    for its load key (``stored_header``), not from its parse.  Pickled (a forked worker's result, a digest), it is the whole
     ``Notice``."""
 
     _lock = threading.Lock()
-    _loaded: "OrderedDict[int, tuple[str, list[Clause]]]" = OrderedDict()
+    _loaded: "OrderedDict[int, tuple[str, list[Clause], list[int]]]" = OrderedDict()
     _made = 0
 
-    def __init__(self, notice: Notice, load: Callable[[], Notice]):
-        state = {f.name: getattr(notice, f.name) for f in fields(Notice) if f.name not in STORED_FIELDS}
-        object.__setattr__(self, "__dict__", state)
+    def __init__(self, notice: Optional[Notice], load: Callable[[], Notice], header: Optional[tuple] = None):
+        state, count, head = header if header is not None else stored_header(notice)
+        object.__setattr__(self, "__dict__", dict(state))  # its own dict: the header's stays as it was kept
         self.load = load
-        self.clause_count = sum(1 for _ in notice.walk())
-        self.head = (HEAD_CHARS, notice.head_key(HEAD_CHARS))
+        self.clause_count = count
+        self.head = head
         self.clause_themes: Optional[tuple] = None  # None: as loaded
         with StoredNotice._lock:
             StoredNotice._made += 1
             self.token = StoredNotice._made
 
-    def _full(self) -> tuple[str, list[Clause]]:
+    def _full(self) -> tuple[str, list[Clause], list[int]]:
         with StoredNotice._lock:
             got = StoredNotice._loaded.get(self.token)
             if got is not None:
@@ -519,7 +529,7 @@ class StoredNotice(Notice):
         if self.clause_themes is not None:
             for c, themes in zip(n.walk(), self.clause_themes):
                 c.themes = list(themes)
-        got = (n.body, n.clauses)
+        got = (n.body, n.clauses, n.line_map)
         with StoredNotice._lock:
             StoredNotice._loaded[self.token] = got
             while len(StoredNotice._loaded) > LOADED_KEEP:
@@ -542,8 +552,20 @@ class StoredNotice(Notice):
     def clauses(self, value: list[Clause]) -> None:
         raise AttributeError(f"{self.id}：条款树在存储中，只读（issue 29）")
 
+    @property
+    def line_map(self) -> list[int]:  # type: ignore[override]
+        return self._full()[2]
+
+    @line_map.setter
+    def line_map(self, value: list[int]) -> None:
+        raise AttributeError(f"{self.id}：行号对照在存储中，只读（issue 29）")
+
     def head_key(self, chars: int) -> str:
         return self.head[1] if chars == self.head[0] else super().head_key(chars)
+
+    @property
+    def n_clauses(self) -> int:  # type: ignore[override]
+        return self.clause_count  # 0 too: no load
 
     def with_facts(self, **changes: Any) -> "StoredNotice":
         bad = set(changes) & set(STORED_FIELDS)
@@ -574,9 +596,9 @@ class StoredNotice(Notice):
 
     def full(self) -> Notice:
         """The whole document as a plain ``Notice`` (its clause themes joined)."""
-        body, clauses = self._full()
+        body, clauses, line_map = self._full()
         return Notice(**{f.name: getattr(self, f.name) for f in fields(Notice) if f.name not in STORED_FIELDS},
-                      body=body, clauses=clauses)
+                      body=body, clauses=clauses, line_map=line_map)
 
     def __reduce__(self):
         return self.full().__reduce__()

@@ -46,7 +46,7 @@ from .permanence import anchors
 from . import collector
 from .build.schedule import beside, child_peaks, mapper, pool_map
 from .build.tools import run_tool
-from .build.store import Store, load_parse
+from .build.store import Memo, Store, load_parse
 from .ingest.attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .permanence.claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
 from .codedigest import code_digest
@@ -56,7 +56,7 @@ from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, 
 from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point,
                      save_keyed)
 from .ingest.metadata import load_notice
-from .models import Enrichment, Notice, Problem, StoredNotice
+from .models import Enrichment, Notice, Problem, StoredNotice, stored_header
 from .ingest.office import ocr_enabled
 from .settings import LOAD_POOL_MIN, PARALLEL_MIN, RELATED_BESIDE_MIN, STORED_MIN
 from .ingest.sidecar import SidecarError, parse_sidecar
@@ -244,14 +244,21 @@ def _stage_digest() -> bytes:
 
 
 def _cache_key(path: Path) -> str:
+    """The load key of a source: the stage code, where it is (the document names its file:
+    ``source_file``, an office original's ``source_path``; a moved file is another result), its
+    bytes, its sidecar's and its attachment files' (names as strings: a rebuild keys every source,
+    and pathlib's objects cost more than the hashing)."""
     h = hashlib.sha1(_stage_digest())
     h.update(b"ocr" if ocr_enabled() else b"")  # a scan read with OCR on is another result
-    h.update(read_regular(path))  # bounded, never a FIFO (limits.py)
-    side = path.with_suffix(".yml")
-    if side.is_file():
-        h.update(read_regular(side, SIDECAR_BYTES))
-    for f in held_files(path):  # the attachment files are part of the document (and where they are: the write stage copies them)
-        h.update(str(f.resolve()).encode() + b"\0" + read_regular(f))
+    name = os.fspath(path)
+    h.update(os.fsencode(os.path.abspath(name)) + b"\0")
+    h.update(read_regular(name))  # bounded, never a FIFO (limits.py)
+    stem = os.path.splitext(name)[0]
+    if os.path.isfile(stem + ".yml"):
+        h.update(read_regular(stem + ".yml", SIDECAR_BYTES))
+    if os.path.isdir(stem + FILES_SUFFIX):  # the attachment files are part of the document (and where they are: the write stage copies them)
+        for f in held_files(path):
+            h.update(str(f.resolve()).encode() + b"\0" + read_regular(f))
     return h.hexdigest()
 
 
@@ -312,11 +319,20 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     return notice, probs, t1 - t0, t2 - t1, key
 
 
-def _cached_load(path: Path, cache_dir: Path):
-    """``_load_one``'s result for a file whose parse is cached, else None."""
+def _cached_load(path: Path, cache_dir: Path, heads: Optional[Memo] = None):
+    """``_load_one``'s result for a file whose parse is cached, else None.  With
+    ``heads`` (the stored build's headers by load key), a document whose header
+    is kept comes back as its kept entry in the notice's place (a tuple: its
+    ``models.stored_header``, the problems its parse had, its ``text_digest``),
+    its parse left unread."""
     try:
         key = _cache_key(path)
-        notice, probs = pickle.loads((Path(cache_dir) / f"{key}.pickle").read_bytes())
+        parse = os.path.join(cache_dir, f"{key}.pickle")  # a string: pathlib's objects cost more than the look-up
+        kept = heads.kept(key) if heads is not None and os.path.isfile(parse) else None
+        if kept is not None:
+            return kept, list(kept[1]), 0.0, 0.0, key
+        with open(parse, "rb") as f:
+            notice, probs = pickle.loads(f.read())
     except Exception:  # missing, unreadable or stale entry: parse it
         return None
     return notice, probs, 0.0, 0.0, key
@@ -347,6 +363,11 @@ def _owner_of(doc_id: str, claimants: list[tuple[Path, Notice]], owners: dict[st
     if not name:
         return 0
     for k, (path, _) in enumerate(claimants):
+        try:  # the name as listed first (no file system call: a rebuild asks this of every document)
+            if sources and path.relative_to(sources).as_posix() == name:
+                return k
+        except ValueError:
+            pass
         try:
             rel = path.resolve().relative_to(Path(sources).resolve()).as_posix() if sources else path.name
         except ValueError:
@@ -401,16 +422,19 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     """
     paths = [Path(p) for p in paths]
     workers = workers or os.cpu_count() or 1
-    # cached documents are unpickled here, once: through a worker they were
-    # unpickled, pickled again and sent (10 s of a one-document rebuild)
+    # stored: a source whose load key is unchanged comes back from its header (models.stored_header),
+    # its parse never read (issue 29); else cached documents are unpickled here, once: through a
+    # worker they were unpickled, pickled again and sent (10 s of a one-document rebuild)
+    heads = Memo(Store(Path(cache_dir).parent).headers, LOAD_MODULES, codec="pickle") if stored and cache_dir else None
     with collector.paused():  # unpickling 358,000 clauses makes no garbage to collect: 0.95 -> 0.67 s
-        cached = {p: hit for p in paths if (hit := _cached_load(p, cache_dir)) is not None} if cache_dir else {}
+        cached = {p: hit for p in paths if (hit := _cached_load(p, cache_dir, heads)) is not None} if cache_dir else {}
     todo = [p for p in paths if p not in cached]
     problems: list[Problem] = []
     claims: dict[str, list[tuple[Path, Notice]]] = {}
     t_read = t_struct = 0.0
     used: set[str] = set()
     key_of: dict[Path, str] = {}
+    digest_of: dict[Path, str] = {}  # claims.text_digest of the stored documents, kept in their headers
     with ExitStack() as stack:
         if workers > 1 and len(todo) >= LOAD_POOL_MIN:
             fresh = stack.enter_context(pool_map(_load_one, todo, [require_sidecar] * len(todo),
@@ -429,8 +453,13 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
             problems.extend(probs)
             if notice is None or any(p.level == "error" for p in probs):
                 continue
-            if stored and key and (kept := Path(cache_dir) / f"{key}.pickle").is_file():
-                notice = StoredNotice(notice, functools.partial(load_parse, kept))
+            if isinstance(notice, tuple):  # a kept header: (header, problems, text digest)
+                digest_of[path] = notice[2]
+                notice = StoredNotice(None, functools.partial(load_parse, os.path.join(cache_dir, f"{key}.pickle")), notice[0])
+            elif heads is not None and key and (kept := Path(cache_dir) / f"{key}.pickle").is_file():
+                header, digest_of[path] = stored_header(notice), text_digest(notice.body)
+                heads.put(key, (header, probs, digest_of[path]))
+                notice = StoredNotice(notice, functools.partial(load_parse, kept), header)
             claims.setdefault(notice.id, []).append((path, notice))
     notices: list[Notice] = []
     where: dict[str, Path] = {}
@@ -461,9 +490,11 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
             left_out |= conflicts[0]
             problems.extend(conflicts[1])
         notices = [n for n in notices if n.id not in left_out]
-        problems.extend(near_duplicates(notices, where, _text_digests(notices, key_of, where, cache_dir)))
+        problems.extend(near_duplicates(notices, where, _text_digests(notices, key_of, where, cache_dir, digest_of)))
     if cache_dir and prune_cache:
         _prune_cache(cache_dir, used)
+    if heads is not None:
+        heads.save(keep_old=not prune_cache)  # a whole-archive build keeps only the current sources' headers
     # with a pool, per-file seconds add up across cores: report CPU seconds
     keys = {n.id: key_of[where[n.id]] for n in notices if where[n.id] in key_of}
     return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys)
@@ -473,12 +504,19 @@ TEXT_DIGESTS = "text-digests.marshal"  # <cache>/: load key -> claims.text_diges
 
 
 def _text_digests(notices: list[Notice], key_of: dict[Path, str], where: dict[str, Path],
-                  cache_dir: Optional[Path]) -> dict[str, str]:
-    """id -> ``claims.text_digest`` of its body, kept by load key in the cache."""
+                  cache_dir: Optional[Path], known: Optional[dict[Path, str]] = None) -> dict[str, str]:
+    """id -> ``claims.text_digest`` of its body: from ``known`` (by source: the
+    stored documents' headers), else kept by load key in the cache."""
+    known = known or {}
+    if all(where[n.id] in known for n in notices):  # a stored build: no body read, no other file
+        return {n.id: known[where[n.id]] for n in notices}
     cache_file = Path(cache_dir).parent / TEXT_DIGESTS if cache_dir else None
     old = load_keyed(cache_file, CACHE_VERSION, codec="marshal") if cache_file else {}
     new, out = {}, {}
     for n in notices:
+        if where[n.id] in known:
+            out[n.id] = known[where[n.id]]
+            continue
         key = key_of.get(where[n.id])
         d = old.get(key) if key else None
         if d is None:
@@ -758,6 +796,7 @@ def ingest_phase(run: Run, files: Optional[list[Path]], require_sidecar: bool, p
     """Read, clean, metadata and structure of every source (cached by content);
     bad ones are reported and left out."""
     rep, sources = run.rep, run.paths.sources
+    t0 = time.perf_counter()
     run.owners = load_owners(sources / IDS_LOCK) if run.update_lock else {}
     if files is None:
         rep.problems.extend(refused_sources(sources))
@@ -770,7 +809,7 @@ def ingest_phase(run: Run, files: Optional[list[Path]], require_sidecar: bool, p
     gc.freeze()  # the documents live until the end: later collections (and forked workers) skip them
     rep.timings.update(run.res.timings)
     rep.problems.extend(run.res.problems)
-    run.mark("load")
+    run.mark("load", t0)  # timings["load"]: the whole phase (read and structure: CPU seconds of the parsed ones)
     return True
 
 
@@ -778,6 +817,7 @@ def clauses_phase(run: Run) -> bool:
     """The published clause ids: none may silently disappear (anchors.lock,
     redirects.yml, ids.lock cross-checked)."""
     lock_path = run.paths.sources / "anchors.lock"
+    t0 = time.perf_counter()
     try:
         lock = anchors.load_lock(lock_path) if run.update_lock else {}
         run.redirects = anchors.load_redirects(run.paths.sources / "redirects.yml") if run.update_lock else {}
@@ -790,6 +830,7 @@ def clauses_phase(run: Run) -> bool:
         run.notices, run.res.keys, run.store.anchors))
     run.res.notices = anchors.apply_changes(run.notices, report)  # new records where a history is found
     run.rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
+    run.rep.timings["anchors"] = time.perf_counter() - t0
     if report.errors:
         return run.stop("已发布的条款锚点会丢失，构建中止；现有网站保持不变",
                         [Problem(str(lock_path), None, "error", str(i)) for i in report.errors])

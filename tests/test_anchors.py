@@ -179,3 +179,35 @@ def test_remembered_anchors_equal_computed_ones_and_follow_the_load_key(tmp_path
     assert got[victim.id][first.id] != want[victim.id][first.id] and got[victim.id] == current_anchors(victim)
     path.write_bytes(b"not a pickle")
     assert remembered_anchors(res.notices, keys, path) == {n.id: current_anchors(n) for n in res.notices}
+
+
+def test_the_anchor_check_of_a_stored_rebuild_loads_no_tree_and_equals_one_of_whole_documents(tmp_path, monkeypatch):
+    """Issue 29: a stored rebuild's documents come from their headers; the clause
+    fingerprints of the unchanged ones come from the remembered ones (no tree
+    loaded), and the check against a real lock reports what it reports on
+    whole documents: here every seed with one clause's text changed."""
+    from build_tools import pipeline
+    from build_tools.build.store import load_parse
+    from build_tools.pipeline import load_documents, source_files
+    from conftest import ROOT
+
+    files = source_files(ROOT / "source_texts")
+    lock = anchors.load_lock(ROOT / "source_texts" / "anchors.lock")
+    assert lock
+    first = load_documents(files, cache_dir=tmp_path / "docs", stored=True, owners={})
+    anchors.remembered_anchors(first.notices, first.keys, tmp_path / "anchors.pickle")
+    trees = []
+    monkeypatch.setattr(pipeline, "load_parse", lambda path: trees.append(path) or load_parse(path))
+    res = load_documents(files, cache_dir=tmp_path / "docs", stored=True, owners={})
+    cur = anchors.remembered_anchors(res.notices, res.keys, tmp_path / "anchors.pickle")
+    assert trees == []
+    whole = load_documents(files).notices
+    assert cur == {n.id: anchors.current_anchors(n) for n in whole}
+    # a published text changed in every locked document: the same warnings, changes and new ids either way
+    bent = {d: {c: ("0" * 8 if k == 0 else fp) for k, (c, fp) in enumerate(sorted(ids.items()))} for d, ids in lock.items()}
+    bent = anchors.Lock(bent, path=None)
+    got = anchors.check_anchors(res.notices, bent, {}, current=cur)
+    want = anchors.check_anchors(whole, bent, {})
+    assert trees == []
+    assert [str(i) for i in got.warnings] == [str(i) for i in want.warnings] and len(got.changed) == len(lock)
+    assert got.new == want.new and got.clause_changes == want.clause_changes and not got.errors

@@ -52,6 +52,12 @@ class Store:
         return self.root / "related-terms.pickle"
 
     @property
+    def headers(self) -> Path:
+        """Each document's header by load key (``models.stored_header`` and its problems): what a rebuild
+        reads back for a source that did not change, instead of its parse (pipeline.load_documents)."""
+        return self.root / "headers.pickle"
+
+    @property
     def anchors(self) -> Path:
         """Each document's clause fingerprints by load key (anchors.remembered_anchors)."""
         return self.root / "anchors-current.pickle"
@@ -77,13 +83,26 @@ class Memo:
     under the code digest of the modules that make it (``code``): a rebuild
     makes the value again only for the keys it has not seen; ``save`` keeps the
     keys this build asked for (``fsutil.save_keyed`` appends only what changed).
-    Values: what marshal stores (numbers, strings, tuples, lists, dicts, None)."""
+    Values: what marshal stores (numbers, strings, tuples, lists, dicts, None),
+    or any picklable value with ``codec="pickle"`` (the document headers)."""
 
-    def __init__(self, path: Optional[Path], code: Sequence[str]):
-        self.path, self.key = path, code_digest(*code).hex()
-        self.old = load_keyed(path, self.key, codec="marshal") if path else {}
+    def __init__(self, path: Optional[Path], code: Sequence[str], codec: str = "marshal"):
+        self.path, self.key, self.codec = path, code_digest(*code).hex(), codec
+        self.old = load_keyed(path, self.key, codec=codec) if path else {}
         self.new: dict = {}
         self.made = 0
+
+    def kept(self, key: Optional[str]) -> Any:
+        """The value kept for ``key`` (None when there is none), kept again by ``save``."""
+        value = self.old.get(key) if key is not None else None
+        if value is not None:
+            self.new[key] = value
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        """``value`` for ``key``, made by the caller."""
+        self.new[key] = value
+        self.made += 1
 
     def get(self, key: Optional[str], make: Callable[[], Any]) -> Any:
         if key is None:
@@ -96,9 +115,10 @@ class Memo:
         self.new[key] = value
         return value
 
-    def save(self) -> None:
+    def save(self, keep_old: bool = False) -> None:
+        """The keys asked for this build (``keep_old``: and those kept before, for a build of some files only)."""
         if self.path is not None:
             try:
-                save_keyed(self.path, self.key, self.new, codec="marshal")
+                save_keyed(self.path, self.key, {**self.old, **self.new} if keep_old else self.new, codec=self.codec)
             except OSError:  # a cache: the next build makes the values again
                 pass

@@ -48,6 +48,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Iterable, Optional
 
 import yaml
@@ -60,6 +61,7 @@ from ..models import ClauseChange, Notice
 
 __all__ = [
     "AnchorError", "AnchorIssue", "AnchorReport", "Redirects", "fingerprint", "current_anchors", "remembered_anchors",
+    "Fingerprints",
     "code_key", "load_lock", "load_redirects", "check_anchors", "apply_changes", "update_lock", "format_lock", "Lock",
     "load_history", "HISTORY_NAME",
 ]
@@ -134,29 +136,75 @@ def current_anchors(notice: Notice) -> dict[str, str]:
     return {c.id: fingerprint(c.text) for c in notice.walk()}
 
 
+class Fingerprints(Mapping):
+    """One document's ``{clause_id: fingerprint}`` kept as one string of
+    ``id<TAB>fp`` rows and made a dict only when read (issue 29: a rebuild
+    whose lock names nothing of a document reads none of its fingerprints;
+    1.8 M of them at 5x cost more to unpickle one by one than the whole
+    load phase of the unchanged documents).  Equal to the dict it stands for."""
+
+    __slots__ = ("rows", "_d")
+
+    def __init__(self, rows: str, made: Optional[dict[str, str]] = None):
+        self.rows, self._d = rows, made
+
+    @classmethod
+    def of(cls, fps: dict[str, str]) -> "Fingerprints":
+        return cls("".join(f"{cid}\t{fp}\n" for cid, fp in fps.items()), fps)  # ids are ASCII without tabs
+
+    def _dict(self) -> dict[str, str]:
+        if self._d is None:
+            self._d = dict(row.split("\t") for row in self.rows.split("\n") if row)
+        return self._d
+
+    def __getitem__(self, cid: str) -> str:
+        return self._dict()[cid]
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self._dict()
+
+    def __iter__(self):
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __bool__(self) -> bool:  # without making the dict
+        return bool(self.rows)
+
+    def __repr__(self) -> str:
+        return f"Fingerprints({self._dict()!r})"
+
+    def __reduce__(self):
+        return Fingerprints, (self.rows,)
+
+
 def code_key() -> str:
     """How fingerprints are made: this module and what it imports
     (``codedigest``); the key of the remembered fingerprints."""
     return code_digest("build_tools.permanence.anchors").hex()
 
 
-def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str], path: Optional[Path]) -> dict[str, dict[str, str]]:
-    """``current_anchors`` of every document, those of a document whose load
-    key (``LoadResult.keys``: its source, sidecar and the parser) is
-    unchanged taken from ``path`` (a pickle of the last build's): 358,000
-    fingerprints on the whole corpus cost 1.5 s, this costs 0.1 s."""
+def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str],
+                       path: Optional[Path]) -> dict[str, Mapping[str, str]]:
+    """``current_anchors`` of every document (as ``Fingerprints``), those of a
+    document whose load key (``LoadResult.keys``: its source, sidecar and the
+    parser) is unchanged taken from ``path`` (a pickle of the last build's,
+    doc id -> (load key, ``Fingerprints.rows``)): 358,000 fingerprints on the
+    whole corpus cost 1.5 s, this costs 0.1 s, and loads no clause tree."""
     code = code_key()
     old = load_keyed(Path(path), code) if path else {}
-    cur, keep = {}, {}
+    cur: dict[str, Mapping[str, str]] = {}
+    keep = {}
     for n in notices:
         key = keys.get(n.id)
         hit = old.get(n.id)
         if key and hit and hit[0] == key:
-            cur[n.id], keep[n.id] = hit[1], hit  # the loaded entry itself: save_keyed appends only changes
+            cur[n.id], keep[n.id] = Fingerprints(hit[1]), hit  # the loaded entry itself: save_keyed appends only changes
         else:
-            cur[n.id] = current_anchors(n)
+            cur[n.id] = Fingerprints.of(current_anchors(n))
             if key:
-                keep[n.id] = (key, cur[n.id])
+                keep[n.id] = (key, cur[n.id].rows)
     if path:
         save_keyed(Path(path), code, keep)
     return cur
@@ -341,8 +389,11 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
         published = _published_texts(lock_path)
         rep.old_texts = {(d, c): published[(d, c)] for d, ids in rep.changed.items() for c in ids
                          if (d, c) in published and fingerprint(published[(d, c)]) == lock[d][c]}
+    history: dict[str, list] = {}  # doc -> its rows of the lock's history, found once (not once per document)
+    for (d, cid), items in getattr(lock, "history", {}).items():
+        history.setdefault(d, []).append((cid, items))
     for n in notices:  # the page shows each change; iparchive check lists them
-        rep.clause_changes[n.id] = changes = _changes_of(n.id, rep, lock, texts)
+        rep.clause_changes[n.id] = changes = _changes_of(n.id, rep, lock, texts, history.get(n.id, ()))
         for cid, items in sorted(changes.items()):
             if cid not in rep.changed.get(n.id, {}):
                 rep.warnings.append(AnchorIssue(n.id, cid, "条款 {} 的文字曾更正：{}".format(
@@ -400,19 +451,18 @@ def _check_locked(rep: AnchorReport, doc: str, now: dict[str, str], locked: dict
             rep.errors.append(AnchorIssue(doc, cid, (
                 f"条款 {cid} 已不存在（原文指纹 {fp}）；如系有意删除或改号，"
                 "请在 source_texts/redirects.yml 中把它映射到新的条款")))
-    added = {cid: fp for cid, fp in now.items() if cid not in locked}
+    added = {cid: fp for cid, fp in now.items() if cid not in locked} if locked else now  # read-only: shared
     if added:
         rep.new[doc] = added
 
 
 def _changes_of(doc: str, rep: AnchorReport, lock: dict[str, dict[str, str]],
-                texts: dict) -> dict[str, list[ClauseChange]]:
-    """One document's clause history: the lock's earlier fingerprints (with the
-    texts kept in clause-history.lock) and this build's changes."""
+                texts: dict, history: Iterable = ()) -> dict[str, list[ClauseChange]]:
+    """One document's clause history: the lock's earlier fingerprints (``history``:
+    its (clause id, [(old fingerprint, date)]) rows, with the texts kept in
+    clause-history.lock) and this build's changes."""
     changes: dict[str, list[ClauseChange]] = {}
-    for (d, cid), items in getattr(lock, "history", {}).items():
-        if d != doc:
-            continue
+    for cid, items in history:
         kept = {str(x.get("fingerprint")): x.get("text") for x in (texts.get(doc, {}) or {}).get(cid, []) or []}
         changes[cid] = [ClauseChange(cid, date, old, kept.get(old)) for old, date in items]
     for cid in rep.changed.get(doc, {}):
