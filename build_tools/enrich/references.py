@@ -65,6 +65,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -488,15 +489,61 @@ PART_SUFFIX = re.compile(r"（(?:总则|附则|[^（）]{1,8}编)）$")  # a par
 _BARE_END = re.compile(rf"(?:法|条例|规定|办法|细则|规则|解释)(?=第[{CN_NUM}\d]+条)")
 
 
-def add_bare_law_references(notices: list[Notice]) -> int:
-    """References to an archive law named without 《》, followed by an article.
+BARE_WINDOW = 160  # characters kept before a bare name's end: more than any law title (the longest: ~70)
 
-    Real forms: ``人民法院可以适用反不正当竞争法第二条予以认定``,
-    ``依照专利法第十条``, ``中华人民共和国著作权法第四十九条``.  Only the names
-    of laws in the archive count (full title, and without 中华人民共和国), so
-    ordinary words never become references; ``本法第X条`` and a law naming
-    itself are not cross-references.  Returns how many were added.
-    """
+
+@dataclass(frozen=True, slots=True)
+class BareSpot:
+    """One place in a document where a law may be named without 《》 and an
+    article follows (``…法第十条``, ``…条例第五条``): what
+    :func:`add_bare_law_references` reads of the clause, whatever the archive's
+    law names are.  Found once per document with its per-document enrichment
+    (``enrich.doccache``), so a rebuild matches the names of the archive's
+    laws against these spots and reads no clause text (issue 29).
+
+    ``before``: the clause's text up to the end of the name-like word
+    (``法`` of ``专利法``), at most ``BARE_WINDOW`` + 1 characters; ``end``:
+    that end's offset in the clause; ``after``: from there to the end of the
+    article (``第十条``); ``more``: the further articles of a list
+    (``_more_articles``); ``label``/``repeal``: the clause's label and, when
+    the clause says 废止, its text (``versions._repeals`` reads it)."""
+
+    clause_id: str
+    end: int
+    before: str
+    after: str
+    article: str
+    more: tuple[tuple[str, str], ...] = ()
+    label: Optional[str] = None
+    repeal: Optional[str] = None
+
+
+def bare_spots(notice: Notice, window: int = BARE_WINDOW) -> list[BareSpot]:
+    """Every ``BareSpot`` of ``notice``, in clause and text order (``window``:
+    the characters kept before each name's end, ``BareSpot.before``)."""
+    out: list[BareSpot] = []
+    for clause in notice.walk():
+        text = clause.text
+        if "条" not in text:
+            continue
+        for m in _BARE_END.finditer(text):
+            end = m.end()
+            am = _ARTICLE.match(text, end)
+            if not am:
+                continue
+            try:
+                article = _article_id(am)
+            except (ValueError, TypeError):
+                continue
+            out.append(BareSpot(clause.id, end, text[max(0, end - window - 1):end], text[end:am.end()], article,
+                                tuple(_more_articles(text, am.end())), clause.label,
+                                text if "废止" in text else None))
+    return out
+
+
+def law_names(notices: list[Notice]) -> dict[str, Notice]:
+    """The names a law of the archive may be cited by without 《》 (full title,
+    without 中华人民共和国, a code's part suffix dropped) -> the first such law."""
     names: dict[str, Notice] = {}
     for n in notices:
         if n.kind == "law" and n.title:
@@ -504,45 +551,67 @@ def add_bare_law_references(notices: list[Notice]) -> int:
             for nm in {n.title, n.title.removeprefix("中华人民共和国"), whole, whole.removeprefix("中华人民共和国")}:
                 if len(nm) >= 3:
                     names.setdefault(nm, n)
+    return names
+
+
+def add_bare_law_references(notices: list[Notice], spots: Optional[dict[str, list[BareSpot]]] = None,
+                            names: Optional[dict[str, Notice]] = None) -> int:
+    """References to an archive law named without 《》, followed by an article.
+
+    Real forms: ``人民法院可以适用反不正当竞争法第二条予以认定``,
+    ``依照专利法第十条``, ``中华人民共和国著作权法第四十九条``.  Only the names
+    of laws in the archive count (full title, and without 中华人民共和国), so
+    ordinary words never become references; ``本法第X条`` and a law naming
+    itself are not cross-references.  Returns how many were added.
+
+    ``spots``: doc id -> its ``bare_spots`` where already known (the enrich
+    cache); a document without them is read (``bare_spots``).
+    """
+    names = law_names(notices) if names is None else names
     if not names:
         return 0
-    longest = max(map(len, names))
     added = 0
     for n in notices:
-        have = {(r.clause_id, r.title and title_key(r.title), r.article) for r in n.references}
-        for clause in n.walk():
-            text = clause.text
-            if "条" not in text:
-                continue
-            for m in _BARE_END.finditer(text):
-                end = m.end()
-                name = next((text[end - k:end] for k in range(min(longest, end), 2, -1) if text[end - k:end] in names), None)
-                if not name or names[name].id == n.id:
-                    continue
-                start = end - len(name)
-                if start > 0 and text[start - 1] in "《〈<":
-                    continue  # already found as a 《title》
-                am = _ARTICLE.match(text, end)
-                if not am:
-                    continue
-                try:
-                    article = _article_id(am)
-                except (ValueError, TypeError):
-                    continue
-                key = (clause.id, title_key(PART_SUFFIX.sub("", names[name].title)), article)
-                if key in have:
-                    continue
+        known = spots.get(n.id) if spots else None
+        added += add_bare_references(n, known if known is not None else bare_spots(n), names)
+    return added
+
+
+def add_bare_references(n: Notice, spots: list[BareSpot], names: dict[str, Notice],
+                        longest: Optional[int] = None) -> int:
+    """``add_bare_law_references`` for one document, from its spots."""
+    if not spots or not names:
+        return 0
+    longest = longest or max(map(len, names))
+    if longest > BARE_WINDOW:  # a name longer than a spot keeps: read the clauses
+        spots = bare_spots(n, longest)
+    have = {(r.clause_id, r.title and title_key(r.title), r.article) for r in n.references}
+    added = 0
+    for sp in spots:
+        before, end = sp.before, sp.end
+        size = len(before)
+        k = next((k for k in range(min(longest, end), 2, -1) if before[size - k:] in names), None)
+        if k is None:
+            continue
+        law = names[before[size - k:]]
+        if law.id == n.id:
+            continue
+        if end - k > 0 and before[size - k - 1] in "《〈<":
+            continue  # already found as a 《title》
+        title = PART_SUFFIX.sub("", law.title)
+        key = (sp.clause_id, title_key(title), sp.article)
+        if key in have:
+            continue
+        have.add(key)
+        n.references.append(Reference(sp.clause_id, (before[size - k:] + sp.after).strip(), title=title,
+                                      article=sp.article))
+        added += 1
+        for printed, art in sp.more:
+            key = (sp.clause_id, title_key(title), art)
+            if key not in have:
                 have.add(key)
-                n.references.append(Reference(clause.id, text[start:am.end()].strip(),
-                                              title=PART_SUFFIX.sub("", names[name].title), article=article))
+                n.references.append(Reference(sp.clause_id, printed, title=title, article=art))
                 added += 1
-                for printed, art in _more_articles(text, am.end()):
-                    key = (clause.id, title_key(PART_SUFFIX.sub("", names[name].title)), art)
-                    if key not in have:
-                        have.add(key)
-                        n.references.append(Reference(clause.id, printed, title=PART_SUFFIX.sub("", names[name].title),
-                                                      article=art))
-                        added += 1
     return added
 
 
@@ -550,6 +619,7 @@ def resolve_references(
     notices: list[Notice], aliases: Optional[list[list[str]]] = None,
     works: Optional[dict[str, Work]] = None,
     aligned: Optional[dict[tuple[str, str], list[Match]]] = None,
+    spots: Optional[dict[str, list[BareSpot]]] = None,
 ) -> None:
     """Set target_id/target_clause (or external_key) on every notice.references.
 
@@ -573,7 +643,7 @@ def resolve_references(
     """
     if aliases is None:
         aliases = load_aliases() if DEFAULT_ALIASES.exists() else []
-    add_bare_law_references(notices)
+    add_bare_law_references(notices, spots)
     idx = _Targets(notices, aliases)
     for n in notices:
         for r in n.references:
