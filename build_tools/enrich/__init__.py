@@ -36,15 +36,17 @@ from .. import collector
 from ..models import Enrichment, Notice, Problem
 from ..vocabulary import Theme, load_vocabulary
 from .alignment import align_works, article_histories
-from .doccache import DocCache, DocEnrichment, Mapper, PairMemo, compute_all, serial_map
+from .doccache import DocCache, DocEnrichment, Mapper, PairMemo, clause_ids_digest, compute_all, serial_map
 from .goals import find_goals
 from .references import (
     BareSpot,
+    ResolvedMemo,
     bare_spots,
     cited_by,
     external_documents,
     find_references,
     load_aliases,
+    resolve_by_difference,
     resolve_references,
 )
 from .related import cached_result, related_documents
@@ -68,6 +70,9 @@ __all__ = [
     "resolve_references",
     "tag_clauses",
 ]
+
+
+RESOLVED = "resolved.marshal"  # each document's resolved references (references.ResolvedMemo), beside entries.pickle
 
 
 class Inline:
@@ -98,11 +103,12 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
     t4 = time.perf_counter()
     facts = doc_facts(notice)
     spots = bare_spots(notice)
+    ids = clause_ids_digest(notice)
     t5 = time.perf_counter()
     return DocEnrichment([tuple(c.themes) for c in notice.walk()], list(notice.themes),  # () shared: most clauses have none
                          notice.references, list(notice.goals), list(notice.targets),  # written to the cache before resolution
                          (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts,
-                         [c.id for c in notice.walk() if c.themes], spots)
+                         [c.id for c in notice.walk() if c.themes], spots, ids)
 
 
 
@@ -126,9 +132,10 @@ class PerDocument:
     def __init__(self) -> None:
         self.facts: dict[str, DocFacts] = {}
         self.spots: dict[str, list[BareSpot]] = {}
+        self.ids: dict[str, str] = {}  # digest of its clause ids (doccache.clause_ids_digest)
 
     def keep(self, doc: str, entry: DocEnrichment) -> None:
-        self.facts[doc], self.spots[doc] = entry.facts, entry.spots
+        self.facts[doc], self.spots[doc], self.ids[doc] = entry.facts, entry.spots, entry.ids
 
 
 def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float],
@@ -217,7 +224,10 @@ def enrich_all(
     try:
         facts = _per_document(notices, vocab, timing, cache, map)
         pairs = PairMemo(cache) if cache else None
-        out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs)
+        resolved = ResolvedMemo(cache.dir / RESOLVED, cache.keys, facts.ids) if cache else None
+        out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs, resolved)
+        if resolved:
+            resolved.save()
         if pairs:
             pairs.save()
         if related:
@@ -239,7 +249,8 @@ def enrich_all(
 
 def _across_documents(notices: list[Notice], timing: dict[str, float], works_lock: Optional[Path],
                       today: Optional[str], aliases: Optional[list[list[str]]],
-                      facts: Optional[PerDocument] = None, pairs: Optional[PairMemo] = None) -> Enrichment:
+                      facts: Optional[PerDocument] = None, pairs: Optional[PairMemo] = None,
+                      resolved: Optional[ResolvedMemo] = None) -> Enrichment:
     """Works and versions, then references resolved and cited-by lists."""
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
@@ -262,7 +273,7 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
     out.article_history = article_histories(out.works, out.versions, aligned)
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    resolve_references(notices, aliases, works=out.works, aligned=aligned, spots=facts.spots)
+    timing["resolve_docs"] = resolve_by_difference(notices, aliases, out.works, aligned, facts.spots, resolved)
     assign_validity(notices, out.versions, today or dt.date.today().isoformat(), facts.facts, facts.spots)  # issue 25: every document, with why
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)

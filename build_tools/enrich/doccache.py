@@ -49,7 +49,7 @@ def serial_map(fn: Callable[[Any], Any], items: list) -> list:
     """The serial mapper: ``[fn(x) for x in items]`` in this process."""
     return [fn(x) for x in items]
 
-CACHE_VERSION = "6"  # bump when DocEnrichment changes shape
+CACHE_VERSION = "7"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
 MODULES = ("build_tools.enrich",)
 
@@ -65,6 +65,7 @@ class DocEnrichment:
     facts: DocFacts = field(default_factory=DocFacts)  # what validity reads of this document (versions.doc_facts)
     themed_ids: list[str] = field(default_factory=list)  # ids of the clauses with themes, walk order (theme pages)
     spots: list[BareSpot] = field(default_factory=list)  # where a law may be named without 《》 (references.bare_spots)
+    ids: str = ""  # digest of its clause ids (clause_ids_digest): what a reference landing on it reads
 
     def apply(self, notice: Notice) -> None:
         """Give what the per-document steps found to the notice: this entry's own
@@ -75,6 +76,11 @@ class DocEnrichment:
         notice.themes, notice.references = self.themes, self.references
         notice.goals, notice.targets = self.goals, self.targets
         self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
+
+
+def clause_ids_digest(notice: Notice) -> str:
+    """A digest of ``notice``'s clause ids in walk order (``references.ResolvedMemo``)."""
+    return hashlib.sha1("\0".join(c.id or "" for c in notice.walk()).encode("utf-8")).hexdigest()
 
 
 def rules_digest(vocab_fingerprint: bytes) -> bytes:
