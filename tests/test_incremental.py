@@ -30,6 +30,11 @@ def _files() -> list[Path]:
     return sorted(laws[:380]) + sorted((SHARED / "govcn2019").glob("*.html")) + source_files(ROOT / "source_texts")
 
 
+def _entries(d: Path) -> dict:
+    """The per-document entries kept in ``d`` (enrich/doccache: one keyed file), whatever their keys."""
+    return doccache.DocCache(d, {}, repr(build_tools_enrich.load_vocabulary()).encode()).entries
+
+
 def _findings(notices) -> list:
     """Everything the enrich stage sets on the documents, after resolution."""
     return [(n.id, [(c.id, c.themes) for c in n.walk()], n.themes, n.references, n.goals, n.targets)
@@ -55,7 +60,7 @@ def test_cached_and_forked_enrichment_equal_a_cold_serial_run(loaded, tmp_path, 
     first = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys,
                        map=schedule.mapper(settings.PARALLEL_MIN))  # forked, as the build passes it
     assert _findings(docs) == cold
-    assert len(list(d.glob("*.pickle"))) == len(docs)
+    assert len(_entries(d)) == len(docs)  # one keyed file, an entry per document
     for n in docs:  # wipe what the stage sets: the cache alone must bring it back
         n.references, n.goals, n.targets, n.themes = [], [], [], []
         for c in n.walk():
@@ -76,14 +81,14 @@ def test_one_changed_document_misses_only_itself(loaded, tmp_path):
     docs = res.notices
     d = tmp_path / "enrich"
     enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
-    before = {f.name for f in d.glob("*.pickle")}
+    before = set(_entries(d))
     keys = dict(res.keys)
     victim = docs[7].id
     keys[victim] = "changed-" + keys[victim]
     cache = doccache.DocCache(d, keys, b"")
     assert sum(cache.get(n) is None for n in docs) == len(docs)  # another vocabulary: every entry misses
     enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=keys)
-    after = {f.name for f in d.glob("*.pickle")}
+    after = set(_entries(d))
     assert len(after) == len(docs) and len(after - before) == 1  # one new entry, the old one pruned
 
 
@@ -253,7 +258,7 @@ def test_a_rebuild_after_one_change_writes_the_docs_tree_of_a_cold_build(tmp_pat
     assert page in warm.changed and "附则修改后的一句话" in a[page].decode()
     assert len(warm.changed) < len(warm.files) / 4  # the rest kept (and their mtimes: MkDocs' dirty build skips them)
     assert warm.made < warm.notices / 10 and warm.kept == warm.notices - warm.made
-    assert len(list((tmp_path / "cache" / "enrich").glob("*.pickle"))) == warm.notices  # the old entry pruned
+    assert len(_entries(tmp_path / "cache" / "enrich")) == warm.notices  # the old entry pruned
 
 
 def test_a_renamed_cited_document_remakes_the_pages_that_cite_it(tmp_path):

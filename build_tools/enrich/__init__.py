@@ -36,19 +36,23 @@ from .. import collector
 from ..models import Enrichment, Notice, Problem
 from ..vocabulary import Theme, load_vocabulary
 from .alignment import align_works, article_histories
-from .doccache import DocCache, DocEnrichment, Mapper, PairMemo, compute_all, serial_map
+from .doccache import DocCache, DocEnrichment, Mapper, PairMemo, clause_ids_digest, compute_all, serial_map
 from .goals import find_goals
 from .references import (
+    BareSpot,
+    ResolvedMemo,
+    bare_spots,
     cited_by,
     external_documents,
     find_references,
     load_aliases,
+    resolve_by_difference,
     resolve_references,
 )
 from .related import cached_result, related_documents
 from .targets import find_targets, normalise_indicator
 from .themes import tag_clauses
-from .versions import DocFacts, WorksLockError, assign_validity, build_works, doc_facts, load_works_lock
+from .versions import DocFacts, WorksLockError, assign_validity, build_works, doc_facts, load_works_lock, same_text
 
 __all__ = [
     "enrich",
@@ -66,6 +70,9 @@ __all__ = [
     "resolve_references",
     "tag_clauses",
 ]
+
+
+RESOLVED = "resolved.marshal"  # each document's resolved references (references.ResolvedMemo), beside entries.pickle
 
 
 class Inline:
@@ -95,11 +102,13 @@ def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
     notice.targets = find_targets(notice)
     t4 = time.perf_counter()
     facts = doc_facts(notice)
+    spots = bare_spots(notice)
+    ids = clause_ids_digest(notice)
     t5 = time.perf_counter()
     return DocEnrichment([tuple(c.themes) for c in notice.walk()], list(notice.themes),  # () shared: most clauses have none
                          notice.references, list(notice.goals), list(notice.targets),  # written to the cache before resolution
                          (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts,
-                         [c.id for c in notice.walk() if c.themes])
+                         [c.id for c in notice.walk() if c.themes], spots, ids)
 
 
 
@@ -116,24 +125,37 @@ def _related_job(notices: list[Notice], cache: dict,
     return out, cache, time.perf_counter() - t0
 
 
+class PerDocument:
+    """What the per-document steps leave for the steps across documents: each
+    document's ``DocFacts`` (validity) and ``BareSpot``s (bare law names)."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, DocFacts] = {}
+        self.spots: dict[str, list[BareSpot]] = {}
+        self.ids: dict[str, str] = {}  # digest of its clause ids (doccache.clause_ids_digest)
+
+    def keep(self, doc: str, entry: DocEnrichment) -> None:
+        self.facts[doc], self.spots[doc], self.ids[doc] = entry.facts, entry.spots, entry.ids
+
+
 def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float],
-                  cache: Optional[DocCache] = None, map: Mapper = serial_map) -> dict[str, DocFacts]:
+                  cache: Optional[DocCache] = None, map: Mapper = serial_map) -> PerDocument:
     """Per-document steps: cached entries applied, the rest computed (on all
     cores for large batches, doccache.compute_all) and cached.  Returns each
-    document's ``DocFacts`` (validity reads them across documents)."""
+    document's ``DocFacts`` and ``BareSpot``s (read across documents)."""
     todo = []
-    facts: dict[str, DocFacts] = {}
+    facts = PerDocument()
     with collector.paused():  # unpickled entries only: no garbage to collect
         for n in notices:
             entry = cache.get(n) if cache else None
             if entry is None:
                 todo.append(n)
             else:
-                facts[n.id] = entry.facts
+                facts.keep(n.id, entry)
                 entry.apply(n)
     results = compute_all(todo, functools.partial(enrich_one, vocab=vocab), map)
     for n, entry in zip(todo, results):
-        facts[n.id] = entry.facts
+        facts.keep(n.id, entry)
         for k, sec in zip(("themes", "references", "goals", "targets", "facts"), entry.seconds):
             timing[k] = timing.get(k, 0.0) + sec
         if cache:
@@ -155,10 +177,10 @@ def enrich(
     (versions included).  Returns seconds spent per step (for the build log)."""
     vocab = vocab if vocab is not None else load_vocabulary()
     timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0, "resolve": 0.0}
-    _per_document(notices, vocab, timing, map=map)
+    facts = _per_document(notices, vocab, timing, map=map)
     t0 = time.perf_counter()
-    works, _, _ = build_works(notices)
-    resolve_references(notices, aliases, works=works)
+    works, _, _ = build_works(notices, facts=facts.facts)
+    resolve_references(notices, aliases, works=works, spots=facts.spots)
     timing["resolve"] = time.perf_counter() - t0
     return timing
 
@@ -202,7 +224,10 @@ def enrich_all(
     try:
         facts = _per_document(notices, vocab, timing, cache, map)
         pairs = PairMemo(cache) if cache else None
-        out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs)
+        resolved = ResolvedMemo(cache.dir / RESOLVED, cache.keys, facts.ids) if cache else None
+        out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs, resolved)
+        if resolved:
+            resolved.save()
         if pairs:
             pairs.save()
         if related:
@@ -224,7 +249,8 @@ def enrich_all(
 
 def _across_documents(notices: list[Notice], timing: dict[str, float], works_lock: Optional[Path],
                       today: Optional[str], aliases: Optional[list[list[str]]],
-                      facts: Optional[dict[str, DocFacts]] = None, pairs: Optional[PairMemo] = None) -> Enrichment:
+                      facts: Optional[PerDocument] = None, pairs: Optional[PairMemo] = None,
+                      resolved: Optional[ResolvedMemo] = None) -> Enrichment:
     """Works and versions, then references resolved and cited-by lists."""
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
@@ -234,7 +260,10 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
             lock = load_works_lock(works_lock)
         except WorksLockError as e:
             out.problems.append(Problem.from_error(e))
-    out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat(), facts)
+    facts = facts or PerDocument()
+    same = (lambda a, b: pairs(a.id, b.id, lambda: same_text(a, b), "same")) if pairs else None  # bodies read once
+    out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat(), facts.facts,
+                                                    same=same)
     out.problems.extend(problems)
     # any two held versions (issue 25), the consecutive ones first
     out.comparisons = [(w.versions[i], w.versions[j]) for w in out.works.values() if w.kind == "law"
@@ -244,8 +273,8 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
     out.article_history = article_histories(out.works, out.versions, aligned)
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    resolve_references(notices, aliases, works=out.works, aligned=aligned)
-    assign_validity(notices, out.versions, today or dt.date.today().isoformat(), facts)  # issue 25: every document, with why
+    timing["resolve_docs"] = resolve_by_difference(notices, aliases, out.works, aligned, facts.spots, resolved)
+    assign_validity(notices, out.versions, today or dt.date.today().isoformat(), facts.facts, facts.spots)  # issue 25: every document, with why
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)
     timing["resolve"] = time.perf_counter() - t0

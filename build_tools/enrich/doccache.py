@@ -8,13 +8,16 @@ targets and what validity reads of it alone (``versions.DocFacts``: its
 words repeal what they cite; issue 24: on a rebuild these were read again
 from all 3,489 bodies).  None of it depends on another document, so:
 
-* ``DocCache`` keeps one pickle per document in ``<cache>/enrich/``, named
-  by a key made of the document's load key (``pipeline.load_documents``:
-  the hash of its file, its sidecar and the read/structure modules), the
-  theme vocabulary and the code digest of the enrich package (``MODULES``,
-  ``codedigest``: what it imports too); a changed document, vocabulary or
-  rule misses, the others hit (issue 16: a one-document rebuild re-enriched all 3,490 documents,
-  15 s).  Entries no current document uses are deleted by ``prune``.
+* ``DocCache`` keeps every document's entry in one keyed file,
+  ``<cache>/enrich/entries.pickle`` (``fsutil.load_keyed``: a log, a save
+  appends only the entries that changed; issue 29: 6,883 pickles read one by
+  one at 2x), each entry its own pickled bytes under a key made of the
+  document's load key (``pipeline.load_documents``: the hash of its file, its
+  sidecar and the read/structure modules), the theme vocabulary and the code
+  digest of the enrich package (``MODULES``, ``codedigest``: what it imports
+  too); a changed document, vocabulary or rule misses, the others hit
+  (issue 16: a one-document rebuild re-enriched all 3,490 documents, 15 s).
+  Entries no current document uses are dropped by ``prune``.
 * ``compute_all`` enriches the documents the cache missed through the
   mapper the build passes in (``build.schedule.fork_map``: forked workers on
   both cores from ``PARALLEL_MIN`` documents, a cold build of the whole
@@ -34,7 +37,9 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..codedigest import code_digest
+from ..fsutil import load_keyed, save_keyed
 from ..models import Goal, Notice, Reference, Target
+from .references import BareSpot
 from .versions import DocFacts
 
 Mapper = Callable[[Callable[[Any], Any], list], list]  # map(fn, items) -> [fn(x) for x in items], in order
@@ -44,7 +49,7 @@ def serial_map(fn: Callable[[Any], Any], items: list) -> list:
     """The serial mapper: ``[fn(x) for x in items]`` in this process."""
     return [fn(x) for x in items]
 
-CACHE_VERSION = "5"  # bump when DocEnrichment changes shape
+CACHE_VERSION = "7"  # bump when DocEnrichment changes shape
 # whose rules decide a DocEnrichment: the enrich package (themes, references, goals, targets) and what it imports
 MODULES = ("build_tools.enrich",)
 
@@ -59,6 +64,8 @@ class DocEnrichment:
     seconds: tuple[float, ...] = ()  # themes, references, goals, targets, facts (when computed)
     facts: DocFacts = field(default_factory=DocFacts)  # what validity reads of this document (versions.doc_facts)
     themed_ids: list[str] = field(default_factory=list)  # ids of the clauses with themes, walk order (theme pages)
+    spots: list[BareSpot] = field(default_factory=list)  # where a law may be named without 《》 (references.bare_spots)
+    ids: str = ""  # digest of its clause ids (clause_ids_digest): what a reference landing on it reads
 
     def apply(self, notice: Notice) -> None:
         """Give what the per-document steps found to the notice: this entry's own
@@ -71,6 +78,11 @@ class DocEnrichment:
         self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
 
 
+def clause_ids_digest(notice: Notice) -> str:
+    """A digest of ``notice``'s clause ids in walk order (``references.ResolvedMemo``)."""
+    return hashlib.sha1("\0".join(c.id or "" for c in notice.walk()).encode("utf-8")).hexdigest()
+
+
 def rules_digest(vocab_fingerprint: bytes) -> bytes:
     h = hashlib.sha1(CACHE_VERSION.encode())
     h.update(vocab_fingerprint)
@@ -78,42 +90,47 @@ def rules_digest(vocab_fingerprint: bytes) -> bytes:
     return h.digest()
 
 
+ENTRIES = "entries.pickle"
+
+
 class DocCache:
-    """``<cache>/enrich/<key>.pickle`` per document (see module doc);
-    ``keys``: document id -> load key (documents without one are never cached)."""
+    """``<cache>/enrich/entries.pickle``: every document's entry (see module doc);
+    ``keys``: document id -> load key (documents without one are never cached).
+    ``prune`` drops the entries no current document uses and saves the file."""
 
     def __init__(self, directory: Path, keys: dict[str, str], vocab_fingerprint: bytes):
         self.dir = Path(directory)
         digest = rules_digest(vocab_fingerprint)
+        self.digest = digest.hex()
         self.keys = {doc: hashlib.sha1(digest + k.encode()).hexdigest() for doc, k in keys.items() if k}
         self.hits = self.misses = 0
+        self.entries: dict[str, bytes] = load_keyed(self.dir / ENTRIES, self.digest)
+        for stale in self.dir.glob("*.pickle") if self.dir.is_dir() and not self.entries else ():
+            if stale.name != ENTRIES:  # one pickle per document, before issue 29
+                stale.unlink(missing_ok=True)
 
     def get(self, notice: Notice) -> Optional[DocEnrichment]:
-        key = self.keys.get(notice.id)
-        if not key:
+        blob = self.entries.get(self.keys.get(notice.id, ""))
+        if blob is None:
             return None
         try:
-            entry = pickle.loads((self.dir / f"{key}.pickle").read_bytes())
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+            entry = pickle.loads(blob)
+        except (EOFError, pickle.UnpicklingError, AttributeError, TypeError, ValueError, IndexError):
             return None
         return entry if isinstance(entry, DocEnrichment) else None
 
     def put(self, notice: Notice, entry: DocEnrichment) -> None:
         key = self.keys.get(notice.id)
-        if not key:
-            return
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.dir / f"{key}.{os.getpid()}.tmp"
-        tmp.write_bytes(pickle.dumps(entry))
-        tmp.replace(self.dir / f"{key}.pickle")
+        if key:
+            self.entries[key] = pickle.dumps(entry)
 
     def prune(self) -> None:
-        """Delete entries no current document uses (edited or removed documents)."""
-        keep = set(self.keys.values())
-        if self.dir.is_dir():
-            for f in self.dir.glob("*.pickle"):
-                if f.stem not in keep:
-                    f.unlink(missing_ok=True)
+        """Keep only the entries of the current documents, and save (a log:
+        only what changed is appended)."""
+        keep = {k: self.entries[k] for k in self.keys.values() if k in self.entries}
+        self.entries = keep
+        self.dir.mkdir(parents=True, exist_ok=True)
+        save_keyed(self.dir / ENTRIES, self.digest, keep)
 
 
 class PairMemo:
@@ -134,8 +151,10 @@ class PairMemo:
         self.used: dict = {}
         self.misses = 0
 
-    def __call__(self, a: str, b: str, make: Callable[[], object]):
-        key = (self.keys.get(a), self.keys.get(b))
+    def __call__(self, a: str, b: str, make: Callable[[], object], kind: str = ""):
+        """``make()`` for documents ``a`` and ``b``, kept by their keys; ``kind``
+        names another question about the same pair (``same``: one text filed twice)."""
+        key = (self.keys.get(a), self.keys.get(b)) + ((kind,) if kind else ())
         if None in key:
             return make()
         if key not in self.old:

@@ -65,11 +65,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
 import yaml
 
+from ..fsutil import load_keyed, save_keyed
 from ..models import CitedBy, ExternalDocument, Notice, Reference, Version, Work
 from .alignment import Match, follow
 
@@ -488,15 +490,61 @@ PART_SUFFIX = re.compile(r"（(?:总则|附则|[^（）]{1,8}编)）$")  # a par
 _BARE_END = re.compile(rf"(?:法|条例|规定|办法|细则|规则|解释)(?=第[{CN_NUM}\d]+条)")
 
 
-def add_bare_law_references(notices: list[Notice]) -> int:
-    """References to an archive law named without 《》, followed by an article.
+BARE_WINDOW = 160  # characters kept before a bare name's end: more than any law title (the longest: ~70)
 
-    Real forms: ``人民法院可以适用反不正当竞争法第二条予以认定``,
-    ``依照专利法第十条``, ``中华人民共和国著作权法第四十九条``.  Only the names
-    of laws in the archive count (full title, and without 中华人民共和国), so
-    ordinary words never become references; ``本法第X条`` and a law naming
-    itself are not cross-references.  Returns how many were added.
-    """
+
+@dataclass(frozen=True, slots=True)
+class BareSpot:
+    """One place in a document where a law may be named without 《》 and an
+    article follows (``…法第十条``, ``…条例第五条``): what
+    :func:`add_bare_law_references` reads of the clause, whatever the archive's
+    law names are.  Found once per document with its per-document enrichment
+    (``enrich.doccache``), so a rebuild matches the names of the archive's
+    laws against these spots and reads no clause text (issue 29).
+
+    ``before``: the clause's text up to the end of the name-like word
+    (``法`` of ``专利法``), at most ``BARE_WINDOW`` + 1 characters; ``end``:
+    that end's offset in the clause; ``after``: from there to the end of the
+    article (``第十条``); ``more``: the further articles of a list
+    (``_more_articles``); ``label``/``repeal``: the clause's label and, when
+    the clause says 废止, its text (``versions._repeals`` reads it)."""
+
+    clause_id: str
+    end: int
+    before: str
+    after: str
+    article: str
+    more: tuple[tuple[str, str], ...] = ()
+    label: Optional[str] = None
+    repeal: Optional[str] = None
+
+
+def bare_spots(notice: Notice, window: int = BARE_WINDOW) -> list[BareSpot]:
+    """Every ``BareSpot`` of ``notice``, in clause and text order (``window``:
+    the characters kept before each name's end, ``BareSpot.before``)."""
+    out: list[BareSpot] = []
+    for clause in notice.walk():
+        text = clause.text
+        if "条" not in text:
+            continue
+        for m in _BARE_END.finditer(text):
+            end = m.end()
+            am = _ARTICLE.match(text, end)
+            if not am:
+                continue
+            try:
+                article = _article_id(am)
+            except (ValueError, TypeError):
+                continue
+            out.append(BareSpot(clause.id, end, text[max(0, end - window - 1):end], text[end:am.end()], article,
+                                tuple(_more_articles(text, am.end())), clause.label,
+                                text if "废止" in text else None))
+    return out
+
+
+def law_names(notices: list[Notice]) -> dict[str, Notice]:
+    """The names a law of the archive may be cited by without 《》 (full title,
+    without 中华人民共和国, a code's part suffix dropped) -> the first such law."""
     names: dict[str, Notice] = {}
     for n in notices:
         if n.kind == "law" and n.title:
@@ -504,45 +552,67 @@ def add_bare_law_references(notices: list[Notice]) -> int:
             for nm in {n.title, n.title.removeprefix("中华人民共和国"), whole, whole.removeprefix("中华人民共和国")}:
                 if len(nm) >= 3:
                     names.setdefault(nm, n)
+    return names
+
+
+def add_bare_law_references(notices: list[Notice], spots: Optional[dict[str, list[BareSpot]]] = None,
+                            names: Optional[dict[str, Notice]] = None) -> int:
+    """References to an archive law named without 《》, followed by an article.
+
+    Real forms: ``人民法院可以适用反不正当竞争法第二条予以认定``,
+    ``依照专利法第十条``, ``中华人民共和国著作权法第四十九条``.  Only the names
+    of laws in the archive count (full title, and without 中华人民共和国), so
+    ordinary words never become references; ``本法第X条`` and a law naming
+    itself are not cross-references.  Returns how many were added.
+
+    ``spots``: doc id -> its ``bare_spots`` where already known (the enrich
+    cache); a document without them is read (``bare_spots``).
+    """
+    names = law_names(notices) if names is None else names
     if not names:
         return 0
-    longest = max(map(len, names))
     added = 0
     for n in notices:
-        have = {(r.clause_id, r.title and title_key(r.title), r.article) for r in n.references}
-        for clause in n.walk():
-            text = clause.text
-            if "条" not in text:
-                continue
-            for m in _BARE_END.finditer(text):
-                end = m.end()
-                name = next((text[end - k:end] for k in range(min(longest, end), 2, -1) if text[end - k:end] in names), None)
-                if not name or names[name].id == n.id:
-                    continue
-                start = end - len(name)
-                if start > 0 and text[start - 1] in "《〈<":
-                    continue  # already found as a 《title》
-                am = _ARTICLE.match(text, end)
-                if not am:
-                    continue
-                try:
-                    article = _article_id(am)
-                except (ValueError, TypeError):
-                    continue
-                key = (clause.id, title_key(PART_SUFFIX.sub("", names[name].title)), article)
-                if key in have:
-                    continue
+        known = spots.get(n.id) if spots else None
+        added += add_bare_references(n, known if known is not None else bare_spots(n), names)
+    return added
+
+
+def add_bare_references(n: Notice, spots: list[BareSpot], names: dict[str, Notice],
+                        longest: Optional[int] = None) -> int:
+    """``add_bare_law_references`` for one document, from its spots."""
+    if not spots or not names:
+        return 0
+    longest = longest or max(map(len, names))
+    if longest > BARE_WINDOW:  # a name longer than a spot keeps: read the clauses
+        spots = bare_spots(n, longest)
+    have = {(r.clause_id, r.title and title_key(r.title), r.article) for r in n.references}
+    added = 0
+    for sp in spots:
+        before, end = sp.before, sp.end
+        size = len(before)
+        k = next((k for k in range(min(longest, end), 2, -1) if before[size - k:] in names), None)
+        if k is None:
+            continue
+        law = names[before[size - k:]]
+        if law.id == n.id:
+            continue
+        if end - k > 0 and before[size - k - 1] in "《〈<":
+            continue  # already found as a 《title》
+        title = PART_SUFFIX.sub("", law.title)
+        key = (sp.clause_id, title_key(title), sp.article)
+        if key in have:
+            continue
+        have.add(key)
+        n.references.append(Reference(sp.clause_id, (before[size - k:] + sp.after).strip(), title=title,
+                                      article=sp.article))
+        added += 1
+        for printed, art in sp.more:
+            key = (sp.clause_id, title_key(title), art)
+            if key not in have:
                 have.add(key)
-                n.references.append(Reference(clause.id, text[start:am.end()].strip(),
-                                              title=PART_SUFFIX.sub("", names[name].title), article=article))
+                n.references.append(Reference(sp.clause_id, printed, title=title, article=art))
                 added += 1
-                for printed, art in _more_articles(text, am.end()):
-                    key = (clause.id, title_key(PART_SUFFIX.sub("", names[name].title)), art)
-                    if key not in have:
-                        have.add(key)
-                        n.references.append(Reference(clause.id, printed, title=PART_SUFFIX.sub("", names[name].title),
-                                                      article=art))
-                        added += 1
     return added
 
 
@@ -550,6 +620,7 @@ def resolve_references(
     notices: list[Notice], aliases: Optional[list[list[str]]] = None,
     works: Optional[dict[str, Work]] = None,
     aligned: Optional[dict[tuple[str, str], list[Match]]] = None,
+    spots: Optional[dict[str, list[BareSpot]]] = None,
 ) -> None:
     """Set target_id/target_clause (or external_key) on every notice.references.
 
@@ -571,13 +642,114 @@ def resolve_references(
     deleted the cited article, the reference also names it there
     (``now_id``/``now_clause``/``now_note``: 原第六十五条，现第七十一条).
     """
+    resolve_by_difference(notices, aliases, works, aligned, spots, None)
+
+
+OUTCOME = ("target_id", "target_clause", "external_key", "target_work", "missing_version", "now_id", "now_clause",
+           "now_note")  # what resolution sets on a Reference
+
+
+class ResolvedMemo:
+    """Each document's resolution kept between builds (issue 29), in one keyed
+    file (``fsutil.load_keyed``, marshal): doc id -> (its entry key, the
+    table digest, the documents it read with their stamps, its bare law
+    references, the outcome of each reference).
+
+    What resolving a document's references reads: its own references and
+    dates (its entry key: ``doccache.DocCache.keys``, its content); the
+    archive's table — every document's id, kind, text date, work and version
+    label, the 文号 and title keys it answers to, the alias groups, the
+    文号/title pairs references print, the law names, the works with their
+    versions and 施行 dates (``table_digest``); and, of the documents a
+    reference lands on, their clause ids (``ids``: a digest of each
+    document's clause ids, so a new sentence in a cited law re-resolves
+    nobody) and, for a followed article, every version of its work (their
+    entry keys: the article alignment).  A document whose key, table and
+    stamps are as kept gets its kept outcome; the others are resolved again.
+    So a change that leaves the table as it was (a sentence, a clause) re-resolves
+    only the changed document and those whose references land on clause ids it
+    changed; one that changes the table (a document added, removed, retitled
+    or re-dated, a 文号, a version) re-resolves every document: the honest rule,
+    since any reference may now find another target."""
+
+    def __init__(self, path: Path, keys: dict[str, str], ids: dict[str, str]):
+        self.path, self.keys, self.ids = Path(path), keys, ids
+        self.old: dict = load_keyed(self.path, "resolved-1", codec="marshal")
+        self.new: dict = {}
+        self.hits = self.misses = 0
+
+    def get(self, n: Notice, table: str) -> Optional[tuple]:
+        got = self.old.get(n.id)
+        key = self.keys.get(n.id)
+        if got is None or key is None or got[0] != key or got[1] != table:
+            return None
+        if any(self.ids.get(d) != st for d, st in got[2]) or any(self.keys.get(d) != st for d, st in got[3]):
+            return None
+        return got
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        save_keyed(self.path, "resolved-1", self.new, codec="marshal")
+
+
+def table_digest(notices: list[Notice], idx: "_Targets", names: dict[str, Notice], works: dict[str, Work]) -> str:
+    """The digest of everything resolution reads across documents except the
+    clause ids of its targets (``ResolvedMemo``)."""
+    h = hashlib.sha1()
+    h.update(repr([(n.id, n.kind, _text_date(n), n.work_id, n.version_label) for n in notices]).encode())
+    h.update(repr(sorted((k, [n.id for n in v]) for k, v in idx.by_no.items())).encode())
+    h.update(repr(sorted((k, [n.id for n in v]) for k, v in idx.by_title.items())).encode())
+    h.update(repr(sorted(idx.alias_of.items())).encode())
+    h.update(repr((sorted(idx.no2title.items()), sorted(idx.title2no.items()))).encode())
+    h.update(repr(sorted((nm, n.id, n.title) for nm, n in names.items())).encode())
+    h.update(repr(sorted((w.id, w.kind, w.versions, w.history, sorted(w.effective.items()), w.current)
+                         for w in works.values())).encode())
+    return h.hexdigest()
+
+
+def resolve_by_difference(
+    notices: list[Notice], aliases: Optional[list[list[str]]] = None,
+    works: Optional[dict[str, Work]] = None,
+    aligned: Optional[dict[tuple[str, str], list[Match]]] = None,
+    spots: Optional[dict[str, list[BareSpot]]] = None,
+    memo: Optional[ResolvedMemo] = None,
+) -> int:
+    """``resolve_references``, with the outcome of each document kept in
+    ``memo`` (``ResolvedMemo``: a document is resolved again only when what
+    its resolution read changed).  Returns how many documents were resolved."""
     if aliases is None:
         aliases = load_aliases() if DEFAULT_ALIASES.exists() else []
-    add_bare_law_references(notices)
-    idx = _Targets(notices, aliases)
+    works, aligned = works or {}, aligned or {}
+    names = law_names(notices)
+    longest = max(map(len, names)) if names else 0
+    idx = _Targets(notices, aliases)  # bare law references carry no 文号: the 文号/title pairs are those found
+    table = table_digest(notices, idx, names, works) if memo is not None else ""
+    done = 0
     for n in notices:
+        got = memo.get(n, table) if memo is not None else None
+        if got is not None and len(got[5]) == len(n.references) + len(got[4]):
+            n.references.extend(Reference(c, t, title=ti, article=a) for c, t, ti, a in got[4])
+            for r, outcome in zip(n.references, got[5]):
+                (r.target_id, r.target_clause, r.external_key, r.target_work, r.missing_version, r.now_id,
+                 r.now_clause, r.now_note) = outcome
+            memo.new[n.id] = got
+            memo.hits += 1
+            continue
+        found = len(n.references)
+        known = spots.get(n.id) if spots else None
+        add_bare_references(n, known if known is not None else bare_spots(n), names, longest)
+        idx.read_ids, idx.read_works = set(), set()
         for r in n.references:
-            _resolve_one(r, n, idx, works or {}, aligned or {})
+            _resolve_one(r, n, idx, works, aligned)
+        done += 1
+        if memo is not None:
+            memo.misses += 1
+            memo.new[n.id] = (memo.keys.get(n.id), table,
+                              tuple(sorted((d, memo.ids.get(d)) for d in idx.read_ids)),
+                              tuple(sorted((d, memo.keys.get(d)) for d in idx.read_works)),
+                              tuple((r.clause_id, r.text, r.title, r.article) for r in n.references[found:]),
+                              tuple(tuple(getattr(r, f) for f in OUTCOME) for r in n.references))
+    return done
 
 
 class _Targets:
@@ -587,6 +759,8 @@ class _Targets:
     def __init__(self, notices: list[Notice], aliases: list[list[str]]):
         self.byid = {n.id: n for n in notices}
         self.clause_ids: dict[str, set[str]] = {}
+        self.read_ids: set[str] = set()  # the documents whose clause ids were read (ResolvedMemo)
+        self.read_works: set[str] = set()  # the versions whose article alignment was read
         self.by_no: dict[str, list[Notice]] = {}
         self.by_title: dict[str, list[Notice]] = {}
         for n in notices:
@@ -619,6 +793,12 @@ class _Targets:
             keys.add(title_key(PART_SUFFIX.sub("", n.title)))  # 民法典（侵权责任编） is cited as 民法典
         return keys
 
+    def clause_target(self, target: Notice, article: Optional[str]) -> Optional[str]:
+        """``_clause_target``, noting that ``target``'s clause ids were read."""
+        if article:
+            self.read_ids.add(target.id)
+        return _clause_target(target, article, self.clause_ids)
+
     def by_key(self, k: str) -> list[Notice]:
         if k in self.by_title:
             return self.by_title[k]
@@ -639,7 +819,7 @@ class _Targets:
         if not cands and r.title and title_key(r.title) in self.title2no:
             cands = self.by_no.get(self.title2no[title_key(r.title)], [])
         if r.article and len(cands) > 1:  # parts of one code: the one holding the article
-            holding = [c for c in cands if _clause_target(c, r.article, self.clause_ids)]
+            holding = [c for c in cands if self.clause_target(c, r.article)]
             cands = holding or cands
         return cands
 
@@ -665,9 +845,10 @@ def _resolve_one(r: Reference, n: Notice, idx: _Targets, works: dict[str, Work],
         # of the citing text (_text_date); a later version may renumber it
         when, version = _text_date(n), _text_date(target)
         later = bool(when and version and version > when)
-        r.target_clause = None if later else _clause_target(target, r.article, idx.clause_ids)
+        r.target_clause = None if later else idx.clause_target(target, r.article)
         if work is not None and r.target_clause and not later:
-            _follow_article(r, target.id, work, aligned, idx.clause_ids, idx.byid)
+            idx.read_works.update(work.versions)
+            _follow_article(r, target.id, work, aligned, idx)
         return
     proxy = r
     if not r.doc_number and r.title and title_key(r.title) in idx.title2no:
@@ -676,12 +857,13 @@ def _resolve_one(r: Reference, n: Notice, idx: _Targets, works: dict[str, Work],
 
 
 def _follow_article(r: Reference, doc_id: str, work: Work, aligned: dict[tuple[str, str], list[Match]],
-                    ids_of: dict[str, set[str]], byid: dict[str, Notice]) -> None:
+                    idx: "_Targets") -> None:
     """Name the cited article in the newest held text when it moved or went."""
     found = follow(doc_id, r.target_clause, work, aligned)
     if found is None:
         return
     now_doc, now, cited, _ = found
+    byid = idx.byid
     label = byid[now_doc].version_label or "现行"
     r.now_id = now_doc
     if now is None:
@@ -690,7 +872,7 @@ def _follow_article(r: Reference, doc_id: str, work: Work, aligned: dict[tuple[s
     if now.id == cited.id:
         return  # same number: nothing to say
     suffix = r.target_clause[len(cited.id):]
-    r.now_clause = _clause_target(byid[now_doc], now.id + suffix, ids_of)
+    r.now_clause = idx.clause_target(byid[now_doc], now.id + suffix)
     r.now_note = f"原{cited.label}，现{now.label}"  # the link says which text (render/works.ref_extra)
 
 

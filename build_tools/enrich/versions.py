@@ -56,7 +56,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ..errors import SourceError
 from ..fsutil import atomic_write_text
@@ -64,7 +64,7 @@ from ..limits import read_regular
 from ..ingest.lawdates import ADOPTION, AMENDMENT, body_effective, version_label
 from ..models import NATIONAL_CODE, Notice, Problem, Version, Work
 from ..numerals import cn_int
-from .references import loose_title_key, title_key
+from .references import BareSpot, loose_title_key, title_key
 
 __all__ = ["WorksLockError", "build_works", "load_works_lock", "works_lock_gaps", "format_works_lock", "update_works_lock",
            "version_date", "expiry_date", "decision_effective", "assign_validity", "repeal_verb", "LOCK_NAME",
@@ -307,12 +307,16 @@ def _effective_dates(chain: list[Notice], decisions: dict[tuple[str, str], tuple
 
 
 def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
-                today: Optional[str] = None, facts: Optional[dict[str, "DocFacts"]] = None
+                today: Optional[str] = None, facts: Optional[dict[str, "DocFacts"]] = None,
+                same: Optional[Callable[[Notice, Notice], bool]] = None
                 ) -> tuple[dict[str, Work], dict[str, Version], list[Problem]]:
     """Group ``notices`` into works; set ``work_id``/``version_label``/``validity``
     on each notice it concerns.  Returns (works, versions by doc id, problems).
-    ``facts``: each document's ``DocFacts`` where already known (the enrich cache)."""
+    ``facts``: each document's ``DocFacts`` where already known (the enrich cache);
+    ``same``: ``same_text`` as the caller keeps it (``doccache.PairMemo``: the
+    bodies of two same-dated texts are read once, not on every rebuild)."""
     lock = lock or {}
+    same = same or same_text
     decisions = decision_effective(notices, facts)
     today = today or dt.date.today().isoformat()
     groups: dict[tuple[str, str, str], list[Notice]] = {}
@@ -338,7 +342,7 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
                 last = chains[0][-1] if chains[0] else None
                 if last is None:
                     chains[0].append(m)
-                elif version_date(m) is None or (version_date(last) == version_date(m) and same_text(last, m)):
+                elif version_date(m) is None or (version_date(last) == version_date(m) and same(last, m)):
                     others.append(m)  # undated, or the same text filed twice
                 elif version_date(last) == version_date(m):
                     chains.append([m])  # same date, other text: not a version of it (民法典 parts)
@@ -527,12 +531,29 @@ def _repeal_words(n: Notice, refs: Iterable) -> dict[tuple[str, str], Optional[s
     return out
 
 
-def _repeals(notices: list[Notice], facts: Optional[dict[str, "DocFacts"]] = None) -> dict[str, str]:
+def bare_repeal_words(n: Notice, spots: list[BareSpot], refs: Iterable) -> dict[tuple[str, str], Optional[str]]:
+    """``_repeal_words`` of ``refs`` (bare law references, added at resolution)
+    read from the document's ``BareSpot``s (their clause's label and, when it
+    says 废止, its text), without loading its clause tree (issue 29)."""
+    clause = {sp.clause_id: sp for sp in spots}
+    out: dict[tuple[str, str], Optional[str]] = {}
+    for r in refs:
+        sp = clause.get(r.clause_id)
+        if sp is None or (r.clause_id, r.text) in out:
+            continue
+        verb = repeal_verb(sp.repeal, r.text) if sp.repeal is not None else None
+        out[(r.clause_id, r.text)] = f"《{n.title}》{sp.label}：{r.text}{verb}" if verb else None
+    return out
+
+
+def _repeals(notices: list[Notice], facts: Optional[dict[str, "DocFacts"]] = None,
+             spots: Optional[dict[str, list[BareSpot]]] = None) -> dict[str, str]:
     """doc id -> basis, for held documents another held document repeals: a sentence of
     its clause names the document (a resolved reference) and 废止 outside the title
     (江西省居住证办法 ``…的《江西省暂住人口管理办法》同时废止``; ``…同时废止《X》``).
     The words are read once per document (``DocFacts.repeals``, for the references
-    as found); a reference added at resolution (a bare law name) is read here."""
+    as found); a reference added at resolution (a bare law name) is read from the
+    document's ``spots`` where known, else from its clauses here."""
     out: dict[str, str] = {}
     for n in notices:
         got = facts.get(n.id) if facts else None
@@ -540,7 +561,11 @@ def _repeals(notices: list[Notice], facts: Optional[dict[str, "DocFacts"]] = Non
             continue
         known = (got or doc_facts(n)).repeals
         new = [r for r in n.references if (r.clause_id, r.text) not in known]
-        words = {**known, **_repeal_words(n, new)} if new else known
+        mine = spots.get(n.id) if spots else None
+        if new and mine is not None and all(any(sp.clause_id == r.clause_id for sp in mine) for r in new):
+            words = {**known, **bare_repeal_words(n, mine, new)}
+        else:
+            words = {**known, **_repeal_words(n, new)} if new else known
         for r in n.references:
             if not r.target_id or r.target_id == n.id:
                 continue
@@ -581,12 +606,14 @@ def _facts(n: Notice, facts: Optional[dict[str, DocFacts]]) -> DocFacts:
 
 
 def assign_validity(notices: list[Notice], versions: dict[str, Version], today: str,
-                    facts: Optional[dict[str, DocFacts]] = None) -> None:
+                    facts: Optional[dict[str, DocFacts]] = None,
+                    spots: Optional[dict[str, list[BareSpot]]] = None) -> None:
     """``validity`` and ``validity_basis`` of every document (issue 25): 现行有效 /
     已被修改 / 已废止 / 已失效 / 尚未生效 / 征求意见稿, each with why.  Runs after the
     references are resolved (a 同时废止 names a held document); ``facts``: each
-    document's ``DocFacts`` where already known (the enrich cache)."""
-    repealed = _repeals(notices, facts)
+    document's ``DocFacts`` where already known (the enrich cache); ``spots``: each
+    document's ``references.BareSpot``s where known (the bare law names' clauses)."""
+    repealed = _repeals(notices, facts, spots)
     byid = {n.id: n for n in notices}
     for n in notices:
         v = versions.get(n.id)
