@@ -13,6 +13,11 @@ or iterated.  The cache keeps, per document::
     own digest       the document (after enrichment) and its redirects
     reads            (map name, key) -> digest of the value at render time
                      ("*" = the renderer iterated the whole map)
+    outputs          the docs-relative files it was written to (its page,
+                     ``downloads.output_files``): a function of the own
+                     digest, so an unchanged document is never asked again
+                     (issue 29: asking loaded every stored clause tree,
+                     ``downloads.text_on_demand``: 5 s of a 2x rebuild)
 
 and the build-wide digest (site_url, the theme vocabulary, the source of
 every build_tools module).  ``PageCache.fresh(n)`` is True when all of these
@@ -37,13 +42,13 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from .. import codedigest
 from ..fsutil import load_keyed, save_keyed, value_digest as digest
 from ..models import Enrichment, Notice
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: an entry keeps its outputs
 CACHE_NAME = "write-pages.pickle"
 ALL = "*"  # the key recorded when a whole map was iterated
 _MISSING = ("<missing>",)
@@ -162,7 +167,7 @@ class PageCache:
         self.build_key = build_key
         self.maps = maps
         self.load_keys = load_keys or {}
-        self.entries: dict[str, tuple[bytes, tuple]] = load_keyed(self.path, build_key)
+        self.entries: dict[str, tuple[bytes, tuple, tuple]] = load_keyed(self.path, build_key)
         self.hits = self.misses = 0
         self._docs: dict[str, bytes] = dict(doc_digests or {})  # ``document_digests``, when the build has them
         self._whole: dict[str, bytes] = {}
@@ -205,17 +210,20 @@ class PageCache:
         return d
 
     # ---------------------------------------------------------------- use
-    def fresh(self, key: str, own: bytes, outputs: list, exists: Optional[Callable[[Any], bool]] = None) -> bool:
+    def fresh(self, key: str, own: bytes, outputs: Optional[list] = None,
+              exists: Optional[Callable[[Any], bool]] = None) -> bool:
         """True when the outputs of ``key`` (a document id, or ``compare:<path>``)
         exist and nothing they were made from changed (``own``: the digest of
-        what the maker was given directly, e.g. ``own_digest``).  ``exists``
-        tells whether an output is there (default: it is a file; the write
-        stage asks its listing of docs/, 21,000 files without a stat each)."""
+        what the maker was given directly, e.g. ``own_digest``).  ``outputs``
+        None: those the entry recorded (``outputs``), which ``own`` decides.
+        ``exists`` tells whether an output is there (default: it is a file;
+        the write stage asks its listing of docs/, 21,000 files without a
+        stat each)."""
         entry = self.entries.get(key)
         exists = exists or (lambda p: Path(p).is_file())
         ok = (entry is not None and entry[0] == own
               and all(self.value_digest(name, k) == d for name, k, d in entry[1])
-              and all(exists(p) for p in outputs))
+              and all(exists(p) for p in (entry[2] if outputs is None else outputs)))
         if ok:
             self.hits += 1
         else:
@@ -223,9 +231,14 @@ class PageCache:
             self.entries.pop(key, None)
         return ok
 
-    def record(self, key: str, own: bytes, reads: set[tuple[str, Any]]) -> None:
+    def outputs(self, key: str) -> list:
+        """The outputs ``key``'s entry recorded (``record``); [] without one."""
+        entry = self.entries.get(key)
+        return list(entry[2]) if entry is not None else []
+
+    def record(self, key: str, own: bytes, reads: set[tuple[str, Any]], outputs: Iterable = ()) -> None:
         deps = tuple(sorted(((name, k, self.value_digest(name, k)) for name, k in reads), key=repr))
-        self.entries[key] = (own, deps)
+        self.entries[key] = (own, deps, tuple(outputs))
 
     def save(self, keep: Optional[set[str]] = None) -> None:
         """Write the cache (only the entries in ``keep``, if given)."""

@@ -180,7 +180,7 @@ def cached_comparison(cache: PageCache, docs_dir: Path):
             return path, None, None
         log = ReadLog()
         out = comparison_page(old, new, tracked_enrichment(enr, log))
-        records.append((key, own, log.reads))  # the caller records them (write_docs: in its own page cache)
+        records.append((key, own, log.reads, (path,)))  # the caller records them (write_docs: in its own page cache)
         made.append(path)
         return out
     records: list[tuple] = []
@@ -346,8 +346,8 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     except BaseException:
         listing.cancel()
         raise
-    for key, own_key, reads in lst.records:
-        cache.record(key, own_key, reads)
+    for key, own_key, reads, files in lst.records:
+        cache.record(key, own_key, reads, files)
     stats = WriteStats(notices=len(notices), clauses=n_clauses, themes=lst.themes, external=len(enr.external),
                        search=mode, site_url=site_url, made=len(made), kept=len(notices) - len(made),
                        compared=lst.compared)
@@ -371,12 +371,14 @@ def _documents(job: DocumentJob, notices: list[Notice], cache: PageCache, before
     reads) of those made, id -> its outputs, the page first)."""
     registry = output_names()  # the page links every registered output: one added or removed remakes it
     own = {n.id: cache.own_digest(n, (job.redirects.get(n.id, {}), registry)) for n in notices}
-    outputs = {n.id: job.outputs(n) for n in notices}  # the page first, then the downloads
-    todo = [n for n in notices if not cache.fresh(n.id, own[n.id], outputs[n.id], before.__contains__)]
+    # an unchanged document's outputs are those its entry recorded (asking them loads a stored tree)
+    outputs = {n.id: cache.outputs(n.id) for n in notices if cache.fresh(n.id, own[n.id], None, before.__contains__)}
+    todo = [n for n in notices if n.id not in outputs]
+    outputs.update((n.id, job.outputs(n)) for n in todo)  # the page first, then the downloads
     cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
     made = dict(zip((n.id for n in todo), job.run(todo)))
     for n in todo:
-        cache.record(n.id, own[n.id], made[n.id][1])
+        cache.record(n.id, own[n.id], made[n.id][1], outputs[n.id])
     return made, outputs
 
 
