@@ -120,12 +120,15 @@ def _keep_peak(name: str, at_fork: float, peak: float) -> None:
     CHILD_PEAKS[name] = (max(old[0], at_fork), max(old[1], peak))
 
 
-def child_peaks() -> dict[str, float]:
+def child_peaks(clear: bool = False) -> dict[str, float]:
     """``fork:<name>`` -> the child's peak MB and ``fork:<name>@fork`` -> the
-    parent's MB when it forked, for every child and map run so far."""
+    parent's MB when it forked, for every child and map run so far
+    (``clear``: and forget them, for the next build's report)."""
     out: dict[str, float] = {}
     for name, (at_fork, peak) in CHILD_PEAKS.items():
         out[f"fork:{name}@fork"], out[f"fork:{name}"] = round(at_fork), round(peak)
+    if clear:
+        CHILD_PEAKS.clear()
     return out
 
 
