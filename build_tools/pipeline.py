@@ -918,7 +918,7 @@ def publish_phase(run: Run, sb, progress: bool) -> bool:
                         [Problem(str(getattr(e, "filename", None) or run.paths.sources), None, "error",
                                  f"无法写入（{e.strerror or e}）")])
     rep.peak_mb["commit"] = peak_rss_mb()
-    rep.peak_mb.update(child_peaks())  # each forked child's peak, and this process's size when it forked
+    rep.peak_mb.update(child_peaks(clear=True))  # each forked child's peak, and this process's size when it forked
     rep.problems.extend(Problem(str(run.paths.index), None, "error", e) for e in index_errors)
     if sb.index and not index_errors:
         record_site_url(run.paths.index, run.stats.site_url)  # iparchive search prints the site's own links

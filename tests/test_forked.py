@@ -106,6 +106,7 @@ def test_each_child_s_peak_memory_is_kept_under_its_function_s_name():
     assert rows["fork:_grow"] >= 64 and rows["fork:_grow@fork"] > 0
     assert rows["fork:map:_grow"] >= 8 and rows["fork:map:_grow@fork"] > 0
     assert forked.resident_mb() >= forked.resident_mb("VmRSS") > 0
+    assert forked.child_peaks(clear=True) == rows and forked.child_peaks() == {}
 
 
 def test_trim_gives_free_heap_pages_back_before_a_fork():
