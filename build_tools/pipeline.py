@@ -52,7 +52,8 @@ from .permanence.claims import doc_number_conflicts, near_duplicates, slug_confl
 from .codedigest import code_digest
 from .errors import SourceError
 from .ingest.lawdates import date_order_problem
-from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, too_large_message
+from .limits import (DEFAULT_SOURCE_BYTES, MAX_CLAUSES, OFFICE_BYTES, SIDECAR_BYTES, SOURCE_BYTES, max_source_bytes,
+                     read_regular, too_large_message)
 from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point,
                      save_keyed)
 from .ingest.metadata import load_notice
@@ -72,6 +73,9 @@ SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".shtml", ".xhtml", ".md", ".markdow
 # source names whose sidecar would be one of the archive's own files
 RESERVED_STEMS = {"redirects": "redirects.yml（条款重定向表）"}
 CACHE_VERSION = "1"
+# what keying reads of a source at most: the largest bound of any kind, so keying needs no sniffing of
+# its bytes (two reads a file); a file over its own bound is reported by _load_one, never cached
+KEY_BYTES = max(DEFAULT_SOURCE_BYTES, *SOURCE_BYTES.values(), *OFFICE_BYTES.values())
 LOAD_MODULES = ("build_tools.ingest.metadata", "build_tools.clauses.structure", "build_tools.ingest.lawdates",
                 "build_tools.ingest.attachments")  # what a parse runs
 
@@ -252,7 +256,7 @@ def _cache_key(path: Path) -> str:
     h.update(b"ocr" if ocr_enabled() else b"")  # a scan read with OCR on is another result
     name = os.fspath(path)
     h.update(os.fsencode(os.path.abspath(name)) + b"\0")
-    h.update(read_regular(name))  # bounded, never a FIFO (limits.py)
+    h.update(read_regular(name, KEY_BYTES))  # bounded, never a FIFO (limits.py); the file's own bound: _load_one
     stem = os.path.splitext(name)[0]
     if os.path.isfile(stem + ".yml"):
         h.update(read_regular(stem + ".yml", SIDECAR_BYTES))
