@@ -498,7 +498,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     if cache_dir and prune_cache:
         _prune_cache(cache_dir, used)
     if heads is not None:
-        heads.save(keep_old=not prune_cache)  # a whole-archive build keeps only the current sources' headers
+        heads.save(keep_old=not prune_cache, forget=True)  # a whole-archive build keeps only the current sources' headers
     # with a pool, per-file seconds add up across cores: report CPU seconds
     keys = {n.id: key_of[where[n.id]] for n in notices if where[n.id] in key_of}
     return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys)
