@@ -742,6 +742,7 @@ class Run:
     res: Optional[LoadResult] = None
     redirects: dict = field(default_factory=dict)
     anchors: Optional[anchors.AnchorReport] = None
+    lock: Optional[anchors.Lock] = None  # anchors.lock as the clauses phase read it (update_lock writes from it)
     enrichment: Optional[Enrichment] = None
     mode: str = "material"
     stats: Any = None  # build.render.WriteStats
@@ -823,7 +824,8 @@ def clauses_phase(run: Run) -> bool:
     lock_path = run.paths.sources / "anchors.lock"
     t0 = time.perf_counter()
     try:
-        lock = anchors.load_lock(lock_path) if run.update_lock else {}
+        lock = run.lock = anchors.load_lock(lock_path) if run.update_lock else None
+        lock = lock if lock is not None else {}
         run.redirects = anchors.load_redirects(run.paths.sources / "redirects.yml") if run.update_lock else {}
     except anchors.AnchorError as e:
         return run.stop("锚点文件无法读取，未构建", [Problem.from_error(e)])
@@ -937,7 +939,7 @@ def _write_locks(run: Run) -> None:
         return
     src = run.paths.sources
     lock_path, works_path, owners_path = src / "anchors.lock", src / versions.LOCK_NAME, src / IDS_LOCK
-    for path, write in ((lock_path, lambda: anchors.update_lock(lock_path, run.notices, run.anchors)),
+    for path, write in ((lock_path, lambda: anchors.update_lock(lock_path, run.notices, run.anchors, old=run.lock)),
                         (works_path, lambda: versions.update_works_lock(works_path, run.notices)),
                         (owners_path, lambda: write_owners(owners_path, run.res.paths, src, run.owners))):
         try:
