@@ -212,6 +212,13 @@ def _codec(codec: str):
     return marshal if codec == "marshal" else pickle
 
 
+def forget_keyed(path: Path) -> None:
+    """Drop this process's copy of what ``path`` holds (``save_keyed``'s base):
+    its values are freed with their last user; the next save writes the file whole
+    unless a ``load_keyed`` comes first (each build loads before it saves)."""
+    _KEYED.pop(str(path), None)
+
+
 def load_keyed(path: Optional[Path], key, *, codec: str = "pickle") -> dict:
     """The dict ``save_keyed`` stored at ``path`` with ``key``; {} when the
     file is missing, unreadable or was saved with another key.

@@ -52,7 +52,8 @@ from .permanence.claims import doc_number_conflicts, near_duplicates, slug_confl
 from .codedigest import code_digest
 from .errors import SourceError
 from .ingest.lawdates import date_order_problem
-from .limits import MAX_CLAUSES, SIDECAR_BYTES, max_source_bytes, read_regular, too_large_message
+from .limits import (DEFAULT_SOURCE_BYTES, MAX_CLAUSES, OFFICE_BYTES, SIDECAR_BYTES, SOURCE_BYTES, max_source_bytes,
+                     read_regular, too_large_message)
 from .fsutil import (NAME_MAX, TEMP_NAME_EXTRA, atomic_write_bytes, atomic_write_text, exclusive, load_keyed, pause_point,
                      save_keyed)
 from .ingest.metadata import load_notice
@@ -72,6 +73,9 @@ SOURCE_SUFFIXES = {".txt", ".html", ".htm", ".shtml", ".xhtml", ".md", ".markdow
 # source names whose sidecar would be one of the archive's own files
 RESERVED_STEMS = {"redirects": "redirects.yml（条款重定向表）"}
 CACHE_VERSION = "1"
+# what keying reads of a source at most: the largest bound of any kind, so keying needs no sniffing of
+# its bytes (two reads a file); a file over its own bound is reported by _load_one, never cached
+KEY_BYTES = max(DEFAULT_SOURCE_BYTES, *SOURCE_BYTES.values(), *OFFICE_BYTES.values())
 LOAD_MODULES = ("build_tools.ingest.metadata", "build_tools.clauses.structure", "build_tools.ingest.lawdates",
                 "build_tools.ingest.attachments")  # what a parse runs
 
@@ -252,7 +256,7 @@ def _cache_key(path: Path) -> str:
     h.update(b"ocr" if ocr_enabled() else b"")  # a scan read with OCR on is another result
     name = os.fspath(path)
     h.update(os.fsencode(os.path.abspath(name)) + b"\0")
-    h.update(read_regular(name))  # bounded, never a FIFO (limits.py)
+    h.update(read_regular(name, KEY_BYTES))  # bounded, never a FIFO (limits.py); the file's own bound: _load_one
     stem = os.path.splitext(name)[0]
     if os.path.isfile(stem + ".yml"):
         h.update(read_regular(stem + ".yml", SIDECAR_BYTES))
@@ -494,7 +498,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     if cache_dir and prune_cache:
         _prune_cache(cache_dir, used)
     if heads is not None:
-        heads.save(keep_old=not prune_cache)  # a whole-archive build keeps only the current sources' headers
+        heads.save(keep_old=not prune_cache, forget=True)  # a whole-archive build keeps only the current sources' headers
     # with a pool, per-file seconds add up across cores: report CPU seconds
     keys = {n.id: key_of[where[n.id]] for n in notices if where[n.id] in key_of}
     return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys)
@@ -738,6 +742,7 @@ class Run:
     res: Optional[LoadResult] = None
     redirects: dict = field(default_factory=dict)
     anchors: Optional[anchors.AnchorReport] = None
+    lock: Optional[anchors.Lock] = None  # anchors.lock as the clauses phase read it (update_lock writes from it)
     enrichment: Optional[Enrichment] = None
     mode: str = "material"
     stats: Any = None  # build.render.WriteStats
@@ -819,7 +824,8 @@ def clauses_phase(run: Run) -> bool:
     lock_path = run.paths.sources / "anchors.lock"
     t0 = time.perf_counter()
     try:
-        lock = anchors.load_lock(lock_path) if run.update_lock else {}
+        lock = run.lock = anchors.load_lock(lock_path) if run.update_lock else None
+        lock = lock if lock is not None else {}
         run.redirects = anchors.load_redirects(run.paths.sources / "redirects.yml") if run.update_lock else {}
     except anchors.AnchorError as e:
         return run.stop("锚点文件无法读取，未构建", [Problem.from_error(e)])
@@ -934,7 +940,7 @@ def _write_locks(run: Run) -> None:
         return
     src = run.paths.sources
     lock_path, works_path, owners_path = src / "anchors.lock", src / versions.LOCK_NAME, src / IDS_LOCK
-    for path, write in ((lock_path, lambda: anchors.update_lock(lock_path, run.notices, run.anchors)),
+    for path, write in ((lock_path, lambda: anchors.update_lock(lock_path, run.notices, run.anchors, old=run.lock)),
                         (works_path, lambda: versions.update_works_lock(works_path, run.notices)),
                         (owners_path, lambda: write_owners(owners_path, run.res.paths, src, run.owners))):
         try:

@@ -211,3 +211,30 @@ def test_the_anchor_check_of_a_stored_rebuild_loads_no_tree_and_equals_one_of_wh
     assert trees == []
     assert [str(i) for i in got.warnings] == [str(i) for i in want.warnings] and len(got.changed) == len(lock)
     assert got.new == want.new and got.clause_changes == want.clause_changes and not got.errors
+
+
+def test_the_lock_written_from_the_lock_the_check_read_equals_one_read_again(tmp_path, seeds, seed_files):
+    """The build writes anchors.lock from the lock its check read (not read a second
+    time): the same file, history and clause-history.lock as reading it again, after a
+    changed wording, a retired id with its redirect and a new document; the lock given
+    is left as it was."""
+    kun = _kunming(seed_files)
+    files = {}
+    for name in ("given", "again"):
+        d = tmp_path / name
+        d.mkdir()
+        lock_path, lock = _locked(d, [kun] + seeds[:2])
+        files[name] = (lock_path, lock)
+    edited = _kunming(seed_files, lambda b: _drop_item3(b).replace("全面提升知识产权创新创造质量", "全面提高知识产权创新创造质量"))
+    notices = [edited] + seeds[:2] + seeds[3:]
+    red = {kun.id: {"s2-3": "s2-4"}}
+    out = {}
+    for name, (lock_path, lock) in files.items():
+        before = anchors.format_lock(lock)
+        rep = anchors.check_anchors(notices, lock, red)
+        assert rep.ok and rep.changed and rep.new
+        anchors.update_lock(lock_path, notices, rep, redirects=red, old=lock if name == "given" else None)
+        assert anchors.format_lock(lock) == before  # the given lock is not changed
+        hist = lock_path.with_name(anchors.HISTORY_NAME)
+        out[name] = (lock_path.read_text(encoding="utf-8"), hist.read_text(encoding="utf-8") if hist.exists() else None)
+    assert out["given"] == out["again"] and f"{kun.id}\ts2-3\t>s2-4" in out["given"][0] and out["given"][1] is None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from ..codedigest import code_digest
-from ..fsutil import atomic_write_bytes, load_keyed, save_keyed
+from ..fsutil import atomic_write_bytes, forget_keyed, load_keyed, save_keyed
 
 __all__ = ["Store", "Memo", "load_parse"]
 
@@ -115,10 +115,14 @@ class Memo:
         self.new[key] = value
         return value
 
-    def save(self, keep_old: bool = False) -> None:
-        """The keys asked for this build (``keep_old``: and those kept before, for a build of some files only)."""
+    def save(self, keep_old: bool = False, forget: bool = False) -> None:
+        """The keys asked for this build (``keep_old``: and those kept before, for a build of some files only);
+        ``forget``: this process keeps no copy of the values (the document headers: the build holds each
+        document's own copy of its fields, issue 29)."""
         if self.path is not None:
             try:
                 save_keyed(self.path, self.key, {**self.old, **self.new} if keep_old else self.new, codec=self.codec)
+                if forget:
+                    forget_keyed(self.path)
             except OSError:  # a cache: the next build makes the values again
                 pass
