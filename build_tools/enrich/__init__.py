@@ -13,6 +13,14 @@
   (related.py).  The 成文/发布 order warning (lawdates.date_order_problem)
   is reported at load time by the pipeline, after the sidecar is applied.
 
+A rebuild (issue 29) reads each document's per-document entry from one keyed
+file (doccache.py) and makes the steps across documents from compact parts
+of them (``PerDocument``: validity facts, bare-law spots, clause-ids
+digests), loading no clause tree; references are resolved again only for the
+documents whose resolution read something that changed
+(``references.ResolvedMemo``, ``<cache>/enrich/resolved.marshal``;
+``Enrichment.timings["resolve_docs"]`` counts them).
+
 ``enrich(notices)`` is the per-document part plus resolution, for callers
 that need no Enrichment (returns the seconds per step).
 

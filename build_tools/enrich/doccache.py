@@ -24,8 +24,17 @@ from all 3,489 bodies).  None of it depends on another document, so:
   corpus; they read the notices from the parent's memory and send back only
   the small ``DocEnrichment`` records); by default serially (``serial_map``).
 
-Cross-document work (versions, resolution, validity from the facts, cited-by,
-related documents) stays in ``enrich_all``: it is recomputed on every build.
+An entry also keeps what the steps across documents read of the document
+alone (issue 29), so a rebuild loads no clause tree for them: its
+``BareSpot``s (where a law may be named without 《》: the bare law names are
+matched against them, ``references.add_bare_references``) and the digest of
+its clause ids (``clause_ids_digest``: ``references.ResolvedMemo`` re-resolves
+a reference landing on it only when they changed).  ``PairMemo`` keeps what
+concerns two documents: the article matches of two versions, and whether two
+same-dated laws are one text filed twice (``versions.same_text``: at 2x every
+law has such a twin).  Works, validity, cited-by and external documents are
+made again on every build from these compact parts; resolution is kept per
+document (``references.ResolvedMemo``).
 """
 from __future__ import annotations
 
