@@ -215,15 +215,16 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
     pages: dict[str, Optional[str]] = {}
     comparison = cached_comparison(cache, docs_dir)  # works/compare/<old>--<new>.md through the page cache
     n_themes = 0
+    # each part's pieces made from one document (clause blocks, clause citations) by its digest:
+    # an unchanged document's stored tree is not read back (issue 29)
+    memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME.format(part=part) if cache_dir else None, cache.build_key,
+                        cache.doc_digest)
     if part == 0:
-        pages.update(work_pages(notices, enr, comparison=comparison))
-        memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME if cache_dir else None, cache.build_key,
-                            cache.doc_digest)
+        pages.update(work_pages(notices, enr, comparison=comparison, memo=memo))
         theme_md = theme_pages(notices, themes, memo=memo)
-        memo.save()
         pages.update(theme_md)
-        pages.update(cited_pages(notices, enr.external))
-        pages.update(cited_by_pages(notices, enr.cited_by))  # a document's whole 被引用 list (issue 29)
+        pages.update(cited_pages(notices, enr.external, memo=memo))
+        pages.update(cited_by_pages(notices, enr.cited_by, memo=memo))  # a document's whole 被引用 list (issue 29)
         n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
         pages["index.md"] = home_page(notices, n_themes, len(enr.external), search=mode, n_clauses=n_clauses)
     else:
@@ -231,9 +232,10 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
         pages.update(region_pages(notices))
         pages.update(year_pages(notices))
         pages.update(type_pages(notices))
-        pages.update(timeline_pages(notices))
-        pages.update(targets_page(notices))
+        pages.update(timeline_pages(notices, memo=memo))
+        pages.update(targets_page(notices, memo=memo))
         pages.update(cite_page(notices, site_url, gbt_prefix))  # 如何引用, examples from these pages
+    memo.save()
     written = WrittenFiles(Path(cache_dir) / LISTING_WRITTEN.format(part=part) if cache_dir else None)
     changed = [rel_path for rel_path, text in pages.items()  # None: kept (page cache)
                if text is not None and written.write(docs_dir / rel_path, text)]
