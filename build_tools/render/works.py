@@ -279,7 +279,8 @@ def _work_cited_pages(work: Work, notices: dict[str, Notice], enr: Enrichment,
     return pages
 
 
-def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple[str, str]:
+def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment,
+               memo: Optional[Fragments] = None) -> tuple[str, str]:
     page = f"works/{work.id}.md"
     site_page = work_path(work.id)
     current = notices.get(work.current) if work.current else None
@@ -323,7 +324,7 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
     cmps = [(a, b) for a, b in enr.comparisons if a in work.versions and b in work.versions]
     if cmps:
         html.append(_compare_form(work, cmps, enr, site_page))  # issue 25: any two held versions
-    lis = _work_cited_items(enr.work_cited_by.get(work.id, []), notices, site_page)
+    lis = _work_cited_items(enr.work_cited_by.get(work.id, []), notices, site_page, memo)
     if lis:
         more = ""
         if len(lis) > WORK_CITED_SHOWN:  # issue 29: the first part here, the whole list on pages of its own
@@ -395,7 +396,7 @@ def work_pages(notices: list[Notice], enr: Enrichment, *, comparison=comparison_
     pages: dict[str, str] = {}
     for work in enr.works.values():
         if work.kind == "law" and _page_for(work, enr) and all(d in byid for d in work.versions):
-            path, md = _work_page(work, byid, enr)
+            path, md = _work_page(work, byid, enr, memo)
             pages[path] = md
             pages.update(_work_cited_pages(work, byid, enr, memo))
     for a, b in enr.comparisons:
