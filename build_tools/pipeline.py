@@ -874,10 +874,11 @@ def enrich_phase(run: Run) -> bool:
 def render_phase(run: Run, sb, site_url: str) -> bool:
     """The Markdown of every page (only what changed is made again), then MkDocs
     into the new site; the browser index beside, the CLI index after the Markdown."""
-    from .build.render import document_digests, write_docs  # the render orchestrator loads only when a site is built
+    from .build.render import document_digests, search_characters, write_docs  # the render orchestrator loads only when a site is built
 
     digests = document_digests(run.notices, run.res.keys)  # once: the pages, the search pages, the listings
-    beside = sb.start_browser_index(run.notices, digests)
+    chars = search_characters(run.notices, digests, run.paths.cache) if run.mode == "pagefind" else None
+    beside = sb.start_browser_index(run.notices, digests, chars)
     run.step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
     t0 = time.perf_counter()
     run.stats = write_docs(run.notices, run.paths.docs, site_url=site_url, enrichment=run.enrichment,

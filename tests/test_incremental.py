@@ -19,6 +19,8 @@ from build_tools.build import render as write  # the render orchestrator (was bu
 from build_tools.build import schedule
 from build_tools.enrich import doccache, enrich_all
 from build_tools.pipeline import enrich_stage, load_documents, source_files
+from build_tools.render.cite import example_law_clause, example_notice_clause
+from build_tools.render.search_pages import search_chars
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpus"
@@ -463,3 +465,44 @@ def test_stored_documents_write_the_docs_tree_of_whole_ones_cold_warm_and_forked
     assert 1 <= again.made < len(files) // 4
     a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
     assert [k for k in a.keys() | b.keys() if a.get(k) != b.get(k)] == []
+
+
+def test_a_warm_write_reads_back_no_stored_tree_of_an_unchanged_document(tmp_path, monkeypatch):
+    """Issue 29: with bodies and trees in the store, a rebuild's write stage (pages,
+    listings, exports) and the search pages' character count read back the tree of
+    a changed document and of those whose pages are made again, never the rest:
+    an unchanged document's outputs are in the page cache, its citing clauses'
+    citations and clause blocks in the fragment memo, its characters in a memo by
+    digest.  Real documents: 120 of the corpus slice and the seeds."""
+    from build_tools import models, pipeline
+
+    files = _files()[:120] + source_files(ROOT / "source_texts")
+    monkeypatch.setattr(models, "LOADED_KEEP", 1)
+    read: list[str] = []
+    real = pipeline.load_parse
+    monkeypatch.setattr(pipeline, "load_parse", lambda path: read.append(Path(path).stem) or real(path))
+
+    def stage(files):
+        res = load_documents(files, cache_dir=tmp_path / "cache" / "docs", stored=True, prune_cache=True)
+        _, enr = enrich_stage(res.notices, tmp_path / "cache", keys=res.keys)
+        read.clear()  # what load and enrich read is theirs
+        digests = write.document_digests(res.notices, res.keys)
+        chars = write.search_characters(res.notices, digests, tmp_path / "cache")
+        stats = write.write_docs(res.notices, tmp_path / "docs", site_url="https://ip.example.org", enrichment=enr,
+                                 search="pagefind", cache_dir=tmp_path / "cache", load_keys=res.keys,
+                                 doc_digests=digests)
+        by_key = {k: d for d, k in res.keys.items()}
+        return res, stats, chars, {by_key[k] for k in read}
+
+    res, stats, chars, loaded = stage(files)
+    assert len(loaded) == len(res.notices) > 100  # cold: every tree read
+    assert chars == search_chars(res.notices)
+    victim = next(f for f in files if "lawrefbook" in f.parts)
+    changed = _edited(victim, tmp_path / "edit", append="\n第九十九条　本条为测试所加。\n")
+    res, stats, chars, loaded = stage([changed if f == victim else f for f in files])
+    assert 1 <= len(stats.remade) == stats.made < len(res.notices) // 4
+    assert load_documents([changed]).notices[0].id in loaded & set(stats.remade)
+    # left: the two examples of 如何引用 (render.cite), found by walking documents in id order
+    examples = {hit[0].id for hit in (example_notice_clause(res.notices), example_law_clause(res.notices)) if hit}  # one each
+    assert sorted(loaded - set(stats.remade) - examples) == []
+    assert chars == search_chars(res.notices)  # the memo's sum is the count made afresh

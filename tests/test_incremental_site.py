@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from build_tools.build.render import generated_files
 from build_tools.pipeline import build_site, source_files, staged_paths
 from build_tools.settings import SEARCH_ENV
 from build_tools.publish.linkcheck import linkcheck
@@ -41,6 +42,11 @@ def _pages(site: Path) -> dict[str, bytes]:
     """Every file of the site but Pagefind's bundles (cut in shards by the build's own history) and the stamp."""
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
             if p.is_file() and not p.relative_to(site).as_posix().startswith(("pagefind/", ".iparchive"))}
+
+
+def _docs(docs: Path) -> dict[str, bytes]:
+    """Every generated file of docs/ (``build.render.generated_files``)."""
+    return {p: (docs / p).read_bytes() for p in generated_files(docs)}
 
 
 def _index(d: Path) -> tuple:
@@ -76,6 +82,9 @@ def test_a_rebuild_by_difference_equals_a_build_from_nothing(tmp_path, lawref_di
         a, b = _pages(paths.site), _pages(cold.site)
         assert sorted(a) == sorted(b), name
         assert [p for p in a if a[p] != b[p]] == [], name
+        d, e = _docs(paths.docs), _docs(cold.docs)  # the write stage's tree itself, by difference and from nothing
+        assert sorted(d) == sorted(e) and len(d) > 3 * len(files), name
+        assert [p for p in d if d[p] != e[p]] == [], name
         assert linkcheck(paths.site) == linkcheck(cold.site) == [], name  # the build checked it by difference
         assert _index(paths.index) == _index(cold.index), name
         assert rep.timings.get("linkcheck") is not None

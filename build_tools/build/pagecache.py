@@ -250,7 +250,7 @@ class PageCache:
 
 
 
-FRAGMENTS_NAME = "write-fragments.pickle"
+FRAGMENTS_NAME = "write-fragments-{part}.pickle"  # one per part of the listing pages (build.render.listing_pages)
 
 
 class FragmentMemo:

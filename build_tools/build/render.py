@@ -43,6 +43,7 @@ from .pagecache import (CACHE_NAME, FRAGMENTS_NAME, FragmentMemo, PageCache, Rea
                         document_digests,
                         enrichment_maps, tracked_enrichment)
 from ..render.pages import cited_by_pages, gbt_prefix, render_notice
+from ..render.search_pages import search_chars
 from ..render.site_mode import search_mode
 from ..render.tags import (cited_pages, notices_index, region_pages, theme_pages, type_pages,
                    year_pages)
@@ -52,9 +53,10 @@ from ..render.works import work_pages  # works, versions, comparisons (issue 13)
 
 LISTING_WRITTEN = "listing-written-{part}.marshal"  # in the build cache: what the listing pages' files were left as (WrittenFiles)
 CITATION_ARTICLES = "citation-articles.marshal"  # in the build cache: each law's article counts by load key (build.store.Memo)
+SEARCH_CHARS = "search-chars.marshal"  # in the build cache: each document's characters for Pagefind by its digest (build.store.Memo)
 ARCHIVE_KEY = "archive-key.json"  # in the build cache: what data/archive.json was made from (exports.stream_archive)
 
-__all__ = ["write_docs", "WriteStats", "document_digests", "clean_generated", "SCHEMA_VERSION",
+__all__ = ["write_docs", "WriteStats", "document_digests", "search_characters", "clean_generated", "SCHEMA_VERSION",
            "GENERATED_DIRS", "GENERATED_FILES", "search_mode", "generated_files"]
 
 
@@ -72,6 +74,7 @@ class WriteStats:
     removed: list[str] = field(default_factory=list)  # stale generated files deleted
     site_url: str = ""  # the public address the pages were written with ('' = local copies)
     made: int = 0  # documents whose page, record and downloads were made this run
+    remade: list[str] = field(default_factory=list)  # their ids
     kept: int = 0  # documents the page cache found unchanged (pagecache)
     compared: int = 0  # comparison pages made this run (the others kept: pagecache)
     doc_digests: dict[str, str] = field(default_factory=dict, repr=False)  # id -> pagecache digest (hex)
@@ -215,15 +218,16 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
     pages: dict[str, Optional[str]] = {}
     comparison = cached_comparison(cache, docs_dir)  # works/compare/<old>--<new>.md through the page cache
     n_themes = 0
+    # each part's pieces made from one document (clause blocks, clause citations) by its digest:
+    # an unchanged document's stored tree is not read back (issue 29)
+    memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME.format(part=part) if cache_dir else None, cache.build_key,
+                        cache.doc_digest)
     if part == 0:
-        pages.update(work_pages(notices, enr, comparison=comparison))
-        memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME if cache_dir else None, cache.build_key,
-                            cache.doc_digest)
+        pages.update(work_pages(notices, enr, comparison=comparison, memo=memo))
         theme_md = theme_pages(notices, themes, memo=memo)
-        memo.save()
         pages.update(theme_md)
-        pages.update(cited_pages(notices, enr.external))
-        pages.update(cited_by_pages(notices, enr.cited_by))  # a document's whole 被引用 list (issue 29)
+        pages.update(cited_pages(notices, enr.external, memo=memo))
+        pages.update(cited_by_pages(notices, enr.cited_by, memo=memo))  # a document's whole 被引用 list (issue 29)
         n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
         pages["index.md"] = home_page(notices, n_themes, len(enr.external), search=mode, n_clauses=n_clauses)
     else:
@@ -231,9 +235,10 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
         pages.update(region_pages(notices))
         pages.update(year_pages(notices))
         pages.update(type_pages(notices))
-        pages.update(timeline_pages(notices))
-        pages.update(targets_page(notices))
-        pages.update(cite_page(notices, site_url, gbt_prefix))  # 如何引用, examples from these pages
+        pages.update(timeline_pages(notices, memo=memo))
+        pages.update(targets_page(notices, memo=memo))
+        pages.update(cite_page(notices, site_url, gbt_prefix, memo))  # 如何引用, examples from these pages
+    memo.save()
     written = WrittenFiles(Path(cache_dir) / LISTING_WRITTEN.format(part=part) if cache_dir else None)
     changed = [rel_path for rel_path, text in pages.items()  # None: kept (page cache)
                if text is not None and written.write(docs_dir / rel_path, text)]
@@ -349,7 +354,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     for key, own_key, reads, files in lst.records:
         cache.record(key, own_key, reads, files)
     stats = WriteStats(notices=len(notices), clauses=n_clauses, themes=lst.themes, external=len(enr.external),
-                       search=mode, site_url=site_url, made=len(made), kept=len(notices) - len(made),
+                       search=mode, site_url=site_url, made=len(made), remade=list(made), kept=len(notices) - len(made),
                        compared=lst.compared)
     stats.changed = [f"notices/{n.id}.md" for n in notices if n.id in made and made[n.id][0]] + lst.changed
     stats.files = ([f"notices/{n.id}.md" for n in notices] + lst.files
@@ -389,6 +394,18 @@ def _start_archive(job: DocumentJob, notices: list[Notice], outputs: dict[str, l
     records = {n.id: job.docs_dir / record_path(n.id) for n in notices}
     return thread_beside(write_exports, notices, job.docs_dir, job.site_url, job.enr.cited_by, job.themes, records,
                          Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
+
+
+def search_characters(notices: list[Notice], doc_digests: dict[str, bytes], cache_dir: Optional[Path]) -> int:
+    """``search_pages.search_chars`` of the archive (what sizes Pagefind's shards), each
+    document's count kept by its digest (``document_digests``): counting reads every
+    clause, so a stored document's tree was read back on every build (issue 29: the
+    largest part of a rebuild's main path at 2x)."""
+    memo = Memo(Path(cache_dir) / SEARCH_CHARS if cache_dir else None, ("build_tools.render.search_pages",))
+    total = sum(memo.get(doc_digests[n.id].hex() if n.id in doc_digests else None, lambda n=n: search_chars([n]))
+                for n in notices)
+    memo.save()
+    return total
 
 
 def _remove_stale(docs_dir: Path, stale: set[str]) -> list[str]:

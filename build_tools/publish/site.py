@@ -341,17 +341,19 @@ class SiteBuild:
         remove_tree(self.tmp)
 
     # ----------------------------------------------------- side indexes
-    def start_browser_index(self, notices: list[Notice], digests: Optional[dict[str, bytes]] = None) -> bool:
+    def start_browser_index(self, notices: list[Notice], digests: Optional[dict[str, bytes]] = None,
+                            chars: Optional[int] = None) -> bool:
         """Large archives: Pagefind indexes minimal pages written from the
         notices, in shards (``search_pages.write_shard_pages``), while the
         Markdown is written and MkDocs runs; only shards whose pages changed
         are re-indexed, one after another (``mkbuild.PagefindShards``);
-        ``digests``: ``pagecache.document_digests``, which key the pages."""
+        ``digests``: ``pagecache.document_digests``, which key the pages;
+        ``chars``: ``search_chars(notices)`` when the build knows it (kept by digest)."""
         if self.mode != "pagefind":
             return False
         self._t_browser = time.perf_counter()
         src = self.paths.cache / "pagefind-src"
-        n = shard_count(len(notices), search_chars(notices))
+        n = shard_count(len(notices), search_chars(notices) if chars is None else chars)
         # the pages are written by a forked child, beside the write stage (both only read the notices);
         # in the job's thread they took the build process's lock on Python from the write stage
         self.pages = Forked("检索页写出", write_shard_pages, notices, src, n, digests).start()

@@ -16,44 +16,54 @@ page says the links are local copies (``LOCAL_COPY_NOTE``).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from ..clauses.clauseids import kinds_where
 from ..models import Clause, Notice
-from .common import LOCAL_COPY_NOTE, SITE_URL_ENV, clause_url, esc, md_text
+from .common import LOCAL_COPY_NOTE, SITE_URL_ENV, Fragments, NoFragments, clause_url, esc, find_clause, md_text
 from .tags import Pages, front
 
 CITE_PAGE = "generated/cite.md"
 NOTICE_KINDS = kinds_where("notice_sub")  # （三）/1./第一/一是 below a section (clauseids.KINDS)
 
 
-def example_notice_clause(notices: list[Notice]) -> Optional[tuple[Notice, Clause]]:
+def _first(memo: Optional[Fragments], n: Notice, test: str, pick: Callable[[], Optional[Clause]]) -> Optional[Clause]:
+    """``pick()`` (``n``'s first clause passing ``test``) through ``memo`` by ``n``'s digest:
+    only the id is kept, so an unchanged document that has none is not read again (issue 29)."""
+    cid = (memo or NoFragments()).get(("cite_example", test), n, lambda: getattr(pick(), "id", None))
+    return find_clause(n, cid) if cid is not None else None
+
+
+def example_notice_clause(notices: list[Notice], memo: Optional[Fragments] = None) -> Optional[tuple[Notice, Clause]]:
     """An item under a section of a formal notice (``二（三）``), from a
     document with a 文号, else with an issuer and a date; else any numbered
-    clause below the top."""
+    clause below the top (``memo``: each document's answer by its digest)."""
     formal = [n for n in sorted(notices, key=lambda x: x.id) if n.kind != "law" and n.status == "正式"]
-    for ok in (lambda n, c: bool(n.doc_number) and c.kind == "item" and c.level == 2,
-               lambda n, c: bool(n.issuer and n.date) and c.kind == "item" and c.level == 2,
-               lambda n, c: c.kind == "item" and c.level == 2,
-               lambda n, c: c.level >= 2 and c.kind in NOTICE_KINDS):
+    for k, ok in enumerate((lambda n, c: bool(n.doc_number) and c.kind == "item" and c.level == 2,
+                            lambda n, c: bool(n.issuer and n.date) and c.kind == "item" and c.level == 2,
+                            lambda n, c: c.kind == "item" and c.level == 2,
+                            lambda n, c: c.level >= 2 and c.kind in NOTICE_KINDS)):
         for n in formal:
-            hit = next((c for c in n.walk() if c.label and ok(n, c)), None)
+            hit = _first(memo, n, f"notice-{k}", lambda n=n, ok=ok: next((c for c in n.walk() if c.label and ok(n, c)), None))
             if hit is not None:
                 return n, hit
     return None
 
 
-def example_law_clause(notices: list[Notice]) -> Optional[tuple[Notice, Clause]]:
-    """A paragraph (款) of a law's article (``第二条第二款``), else an article."""
+def example_law_clause(notices: list[Notice], memo: Optional[Fragments] = None) -> Optional[tuple[Notice, Clause]]:
+    """A paragraph (款) of a law's article (``第二条第二款``), else an article (``memo``:
+    as ``example_notice_clause``)."""
     laws = sorted((n for n in notices if n.kind == "law"), key=lambda x: x.id)
+
+    def paragraph(n: Notice) -> Optional[Clause]:
+        return next((ch for c in n.walk() if c.kind == "article"
+                     for ch in c.children if ch.kind == "paragraph" and ch.label), None)
     for n in laws:
-        for c in n.walk():
-            if c.kind == "article":
-                para = next((ch for ch in c.children if ch.kind == "paragraph" and ch.label), None)
-                if para is not None:
-                    return n, para
+        para = _first(memo, n, "law-paragraph", lambda n=n: paragraph(n))
+        if para is not None:
+            return n, para
     for n in laws:
-        art = next((c for c in n.walk() if c.kind == "article"), None)
+        art = _first(memo, n, "law-article", lambda n=n: next((c for c in n.walk() if c.kind == "article"), None))
         if art is not None:
             return n, art
     return None
@@ -72,8 +82,9 @@ def citation_lines(n: Notice, c: Clause, site_url: str, gbt: str) -> list[str]:
             f'- 条款地址：{code(f"notices/{n.id}.html#{c.id}")}（<a href="../notices/{esc(n.id)}.html#{esc(c.id)}">打开</a>）']
 
 
-def cite_page(notices: list[Notice], site_url: str, gbt_of) -> Pages:
-    """The page; ``gbt_of(n)`` is the GB/T prefix the page buttons use."""
+def cite_page(notices: list[Notice], site_url: str, gbt_of, memo: Optional[Fragments] = None) -> Pages:
+    """The page; ``gbt_of(n)`` is the GB/T prefix the page buttons use; ``memo``: the build's
+    fragment memo (the examples' search, ``example_notice_clause``)."""
     where = (f"本站的公开地址是 `{site_url}/`，复制的链接都以它开头，可以直接贴进文书。" if site_url else
              f"本站构建时未设置公开地址（site_url），复制的链接指向本机文件，页面上会提示“{LOCAL_COPY_NOTE}”；"
              f"发布时请在 mkdocs.yml 设置 `site_url`，或用 `iparchive build --site-url URL`、环境变量 `{SITE_URL_ENV}`。")
@@ -85,7 +96,7 @@ def cite_page(notices: list[Notice], site_url: str, gbt_of) -> Pages:
            "“GB/T 7714”按 GB/T 7714-2015《信息与文献 参考文献著录规则》的电子资源格式复制，题名后写明条款标号，方括号中的引用日期为复制当天的日期。"
            "印发或转发的方案按方案自己的标题引用（两种格式相同），文号用印发它的通知的文号。以下例子取自本文库的实际页面：", ""]
     for title, pick in (("通知、方案中的条款", example_notice_clause), ("法律中的条款", example_law_clause)):
-        hit = pick(notices)
+        hit = pick(notices, memo)
         if hit is None:
             continue
         n, c = hit

@@ -453,6 +453,29 @@ class WrittenFiles:
             save_keyed(self.cache_file, WRITTEN_KEY, self.new, codec="marshal")
 
 
+def clause_citation(n: Notice, clause_id: Optional[str], memo: Optional[Fragments] = None) -> Optional[str]:
+    """``n.citation(c)`` of ``n``'s clause ``clause_id``; None when it has none.
+    Through ``memo`` (the build's ``FragmentMemo``) a document whose digest is
+    unchanged answers without its clause tree (issue 29: listing pages cite
+    the clauses of thousands of documents, each a stored tree to read back)."""
+    return (memo or NoFragments()).get(("citation", clause_id), n, lambda: _citation(n, clause_id))
+
+
+def _citation(n: Notice, clause_id: Optional[str]) -> Optional[str]:
+    c = find_clause(n, clause_id)
+    return None if c is None else n.citation(c)
+
+
+def clause_label(n: Notice, clause_id: Optional[str], memo: Optional[Fragments] = None) -> Optional[str]:
+    """The label of ``n``'s clause ``clause_id`` (None when it has none), through ``memo`` as ``clause_citation``."""
+    return (memo or NoFragments()).get(("label", clause_id), n, lambda: _label(n, clause_id))
+
+
+def _label(n: Notice, clause_id: Optional[str]) -> Optional[str]:
+    c = find_clause(n, clause_id)
+    return None if c is None else c.label
+
+
 _CLAUSES: dict[int, tuple[Notice, dict]] = {}
 CLAUSE_MAPS_KEPT = 256  # documents whose clause map find_clause keeps at once
 

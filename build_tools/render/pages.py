@@ -53,7 +53,7 @@ from ..clauses.clauseids import kind_of
 from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
 from ..settings import THEME_PAGE_BUDGET
-from .common import (LOCAL_COPY_NOTE, ThemeIndex, cited_path, esc, find_clause, json_for_script, list_page_size, md_text,
+from .common import (Fragments, LOCAL_COPY_NOTE, ThemeIndex, cited_path, clause_citation, clause_label, esc, find_clause, json_for_script, list_page_size, md_text,
                      notice_path, page_file, page_title, pager, permanent_url, link_or_text, raw_block, region_chain,
                      rel, slug, split_by_bytes, type_family, yaml_str, year_key)
 from .downloads import ATT_KIND, attachment_files, card_lines, download_links, header_lines
@@ -394,27 +394,29 @@ def cited_by_path(doc_id: str) -> str:
     return f"tags/cited-by/{doc_id}.html"
 
 
-def cited_by_items(n: Notice, cites: list[Citing], notices: dict[str, Notice], page: str) -> list[str]:
+def cited_by_items(n: Notice, cites: list[Citing], notices: dict[str, Notice], page: str,
+                   memo: Optional[Fragments] = None) -> list[str]:
     """被引用 entries, one ``<li>`` a citing document in the order of ``cites``: its
     citation once, then each citing clause (its label, the clause of ``n`` it cites),
     the version it cites once when all say the same (issue 29: 民事诉讼法's 442
     citations were 126 KB, each with the citing document's title and version note
-    again).  ``page``: the site page they are on (``n``'s own or a 被引用 page)."""
+    again).  ``page``: the site page they are on (``n``'s own or a 被引用 page);
+    ``memo``: the clauses' citations and labels kept by document digest (``clause_citation``)."""
     own = "" if page == notice_path(n.id) else rel(page, notice_path(n.id))
     groups: dict[str, list] = {}
     for c in cites:
         if c.source_id not in notices:
             continue
         src = notices[c.source_id]
-        cl = find_clause(src, c.clause_id)
+        cite = clause_citation(src, c.clause_id, memo)
         target = ""
         if c.target_clause:
-            tc = find_clause(n, c.target_clause)
-            target = (f'（引用本文件 <a href="{esc(own)}#{esc(c.target_clause)}">{esc(tc.label if tc else c.target_clause)}</a>）'
-                      if tc else "")
+            tc = clause_label(n, c.target_clause, memo)
+            target = (f'（引用本文件 <a href="{esc(own)}#{esc(c.target_clause)}">{esc(tc)}</a>）'
+                      if tc is not None else "")
         link = ""
-        if cl is not None:
-            whole, cite = src.citation(None), src.citation(cl)
+        if cite is not None:
+            whole = src.citation(None)
             label = cite[len(whole):] if cite.startswith(whole) and len(cite) > len(whole) else cite
             link = f'<a href="{esc(rel(page, notice_path(c.source_id)))}#{esc(c.clause_id)}">{esc(label)}</a>'
         groups.setdefault(c.source_id, []).append((link + target, c.version))
@@ -451,24 +453,25 @@ def _refs_in(n: Notice, ctx: dict) -> str:
     return f'<ul class="refs refs--in">{"".join(shown)}</ul>{more}'
 
 
-def cited_by_pages(notices: list[Notice], cited_by: dict[str, list[Citing]]) -> dict[str, str]:
+def cited_by_pages(notices: list[Notice], cited_by: dict[str, list[Citing]],
+                   memo: Optional[Fragments] = None) -> dict[str, str]:
     """docs path -> Markdown of the 被引用 pages of every document whose page shows only
     the first part of its list (``tags/cited-by/<id>.md``, then ``…/<id>/page/2.md``):
     every citing document with every citing clause, in the document page's order, in
-    pages of ``list_page_size()`` entries and at most THEME_PAGE_BUDGET bytes."""
+    pages of ``list_page_size()`` entries and at most THEME_PAGE_BUDGET bytes; ``memo``: see ``cited_by_items``."""
     byid = {n.id: n for n in notices}
     pages: dict[str, str] = {}
     for n in notices:
         cites = cited_by.get(n.id)
         if not cites:
             continue
-        lis = cited_by_items(n, cites, byid, notice_path(n.id))
+        lis = cited_by_items(n, cites, byid, notice_path(n.id), memo)
         if len(cited_by_shown(lis)) == len(lis):  # the page shows them all: no pages of their own
             continue
         first = cited_by_path(n.id)[: -len(".html")] + ".md"
         # the bounds on the deepest page's entries (longest links); the same cut on every page
         deep_page = page_file(first, 2)[:-3] + ".html"
-        deep = cited_by_items(n, cites, byid, deep_page)
+        deep = cited_by_items(n, cites, byid, deep_page, memo)
         cuts, at = [], 0
         for chunk in split_by_bytes(deep, list_page_size(), THEME_PAGE_BUDGET):
             cuts.append((at, at + len(chunk)))
@@ -480,7 +483,7 @@ def cited_by_pages(notices: list[Notice], cited_by: dict[str, list[Citing]]) -> 
             html_path = here[:-3] + ".html"
             d = html_path.count("/")
             if d not in made:
-                made[d] = deep if d == deep_page.count("/") else cited_by_items(n, cites, byid, html_path)
+                made[d] = deep if d == deep_page.count("/") else cited_by_items(n, cites, byid, html_path, memo)
             nav = pager(first, k, len(cuts), len(lis))
             lines = ["---", f"title: {yaml_str(page_title(title, k))}", "---", "",
                      f"# {esc(title)} {{#cited-by}}", "",

@@ -371,7 +371,7 @@ def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notic
     return out
 
 
-def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
+def cited_pages(notices: list[Notice], external: dict[str, External], memo: Optional[Fragments] = None) -> Pages:
     """The index of unresolved external documents (most cited first), in
     pages of ``LIST_PAGE_SIZE``, and their citing clauses: each document a
     section (``#ext-…``) of one of 256 pages by its key
@@ -379,7 +379,9 @@ def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
     address stays as documents come and go; its old page
     (``tags/cited/<key>.html``) is a small static page sending there.
     Issue 29: one MkDocs page each was ~13 KB, of which ~10 KB theme
-    chrome (613 pages, 17.7 KB a document on 354 real documents)."""
+    chrome (613 pages, 17.7 KB a document on 354 real documents).  ``memo``: each
+    citing document's clause block by its digest, as on theme pages."""
+    memo = memo or NoFragments()
     idx = "tags/cited/index.md"
     byid = {n.id: n for n in notices}
     size = list_page_size()
@@ -420,7 +422,7 @@ def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
                             "<p>以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。</p></div>")
             html.append(f"<p>本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。</p>")
             shown = list(per_doc.items())[:CITED_INLINE]
-            html += [clause_block(page, byid[d], list(dict.fromkeys(cids))) for d, cids in shown]
+            html += [_block(memo, page, byid[d], list(dict.fromkeys(cids))) for d, cids in shown]
             if len(per_doc) > len(shown):  # cited from many documents: all of them on its own pages
                 html.append(f'<p><a href="{esc(key)}.html">全部 {len(per_doc)} 件引用文件</a>（本页只列前 {len(shown)} 件）</p>')
             html.append("</section>")
@@ -430,7 +432,7 @@ def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
         pages[page] = "\n".join(body + raw_block(html)) + "\n"
         for key, ext in members:  # the address each had before (issue 29): its pages, or a page sending on
             if len(citing[key]) > CITED_INLINE:
-                pages.update(_cited_doc_pages(key, ext, citing[key], byid, idx, size))
+                pages.update(_cited_doc_pages(key, ext, citing[key], byid, idx, size, memo))
                 continue
             target = posixpath.relpath(cited_path(key), "tags/cited")
             pages[f"tags/cited/{key}.html"] = (
@@ -442,7 +444,7 @@ def cited_pages(notices: list[Notice], external: dict[str, External]) -> Pages:
 
 
 def _cited_doc_pages(key: str, ext: External, per_doc: dict[str, list[str]], byid: dict[str, Notice],
-                     idx: str, size: int) -> Pages:
+                     idx: str, size: int, memo: Fragments) -> Pages:
     """``tags/cited/<key>.md`` of an external document cited from more than
     ``CITED_INLINE`` documents: every citing document's clauses, in pages of
     ``size`` documents."""
@@ -460,7 +462,7 @@ def _cited_doc_pages(key: str, ext: External, per_doc: dict[str, list[str]], byi
                  f"{len(ext.citing)} 个条款引用了它。", ""]
         nav = pager(page, k, len(doc_chunks), len(per_doc))
         body += nav + raw_block(['<div class="theme-region">',
-                                 *(clause_block(here, byid[d], list(dict.fromkeys(cids))) for d, cids in chunk),
+                                 *(_block(memo, here, byid[d], list(dict.fromkeys(cids))) for d, cids in chunk),
                                  "</div>"]) + nav
         pages[here] = "\n".join(body) + "\n"
     return pages

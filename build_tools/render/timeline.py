@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Callable, Optional
 
 from ..models import Goal, Notice, Target
-from .common import (UNKNOWN_YEAR, by_date_asc, date_html, esc, find_clause, list_page_size, md_text,
+from .common import (Fragments, UNKNOWN_YEAR, by_date_asc, clause_citation, date_html, esc, list_page_size, md_text,
                      notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
                      region_options, region_sort_key, region_tree, rel, runs, slug, split_pages, year_key)
 from .tags import Pages, front
@@ -22,8 +22,9 @@ def _goal_year(g: Goal) -> Optional[str]:
     return s if s.isdigit() else None
 
 
-def _entries(notices: list[Notice], page: str) -> dict[str, list[tuple[str, str]]]:
-    """year -> [(sort key, raw HTML <li>)] for documents and goals."""
+def _entries(notices: list[Notice], page: str, memo: Optional[Fragments] = None) -> dict[str, list[tuple[str, str]]]:
+    """year -> [(sort key, raw HTML <li>)] for documents and goals (``memo``: the goals'
+    clause citations by document digest, ``common.clause_citation``)."""
     years: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for n in by_date_asc(notices):
         codes = " ".join(code for _, code in region_chain(n))
@@ -37,14 +38,14 @@ def _entries(notices: list[Notice], page: str) -> dict[str, list[tuple[str, str]
             y = _goal_year(g)
             if not y:
                 continue
-            c = find_clause(n, g.clause_id)
+            cite = clause_citation(n, g.clause_id, memo)
             span = g.start + (f"—{g.end}" if g.end and g.end != g.start else "")
             kind = "阶段" if g.kind == "phase" else "目标"
             years[y].append(((g.end or g.start), (
                 f'<li class="tl-goal tl-goal--{esc(g.kind)}" data-regions="{esc(codes)}">'
                 f'<span class="tag tag--goal">{kind} {esc(span)}</span> '
                 f'<span class="tl-region">{esc(region_label(n))}</span> '
-                f'<a href="{esc(href)}#{esc(g.clause_id)}">{esc(n.citation(c))}</a>'
+                f'<a href="{esc(href)}#{esc(g.clause_id)}">{esc(n.citation(None) if cite is None else cite)}</a>'
                 f'：{esc(g.text)}</li>')))
     return years
 
@@ -58,13 +59,13 @@ def _filter(notices: list[Notice]) -> list[str]:
 
 
 def _timeline_pages(notices: list[Notice], first: str, head: Callable[[str, int, int], list[str]],
-                    with_filter: bool) -> Pages:
+                    with_filter: bool, memo: Optional[Fragments] = None) -> Pages:
     """The timeline whose page 1 is ``first``, ``list_page_size()`` entries
     (documents and goals) a page in date order, each page's years as
     headings (``（续）`` where a year goes on from the page before);
     ``head(here, k, total)`` the lines above the list."""
     html_first = first[:-3] + ".html"
-    years = _entries(notices, html_first)
+    years = _entries(notices, html_first, memo)
     order = sorted(years, key=lambda y: (y == UNKNOWN_YEAR, y))
     entries = [(y, li) for y in order for _, li in sorted(years[y], key=lambda t: t[0])]
     chunks = split_pages(entries, list_page_size())
@@ -88,7 +89,7 @@ def _timeline_pages(notices: list[Notice], first: str, head: Callable[[str, int,
     return pages
 
 
-def timeline_pages(notices: list[Notice]) -> Pages:
+def timeline_pages(notices: list[Notice], memo: Optional[Fragments] = None) -> Pages:
     page = "generated/timeline.md"
     tree = region_tree(notices)
     links = " · ".join(f"[{md_text(tree[c]['name'])}](timeline/{c}.md)"
@@ -105,7 +106,7 @@ def timeline_pages(notices: list[Notice]) -> Pages:
             lines += [f"[分地区时间线]({rel(here, page)})", ""]
         return lines
 
-    pages = _timeline_pages(notices, page, head, with_filter=True)
+    pages = _timeline_pages(notices, page, head, with_filter=True, memo=memo)
     byid = {n.id: n for n in notices}
     for code, node in tree.items():
         p = f"generated/timeline/{code}.md"
@@ -116,7 +117,7 @@ def timeline_pages(notices: list[Notice]) -> Pages:
                     f"# {md_text(node['name'])}时间线 {{#timeline-{code}}}", "",
                     f"[全部时间线]({rel(here, page)}) · [{md_text(node['name'])}文件]"
                     f"({rel(here, f'tags/region/{code}.md')})", ""]
-        pages.update(_timeline_pages(docs, p, region_head, with_filter=False))
+        pages.update(_timeline_pages(docs, p, region_head, with_filter=False, memo=memo))
     return pages
 
 
@@ -125,7 +126,7 @@ def _fmt_value(t: Target) -> str:
     return f"{v}{t.unit}{t.qualifier}"
 
 
-def targets_page(notices: list[Notice]) -> Pages:
+def targets_page(notices: list[Notice], memo: Optional[Fragments] = None) -> Pages:
     page = "generated/targets.md"
     by_ind: dict[str, list[tuple[Notice, Target]]] = defaultdict(list)
     for n in notices:
@@ -144,13 +145,13 @@ def targets_page(notices: list[Notice]) -> Pages:
         rows = sorted(by_ind[ind], key=lambda nt: (region_label(nt[0]), nt[1].year or "", nt[0].id))
         trs = []
         for n, t in rows:
-            c = find_clause(n, t.clause_id)
+            cite = clause_citation(n, t.clause_id, memo)  # memo: a stored tree is not read for an unchanged document
             href = rel(page, notice_path(n.id)) + f"#{t.clause_id}"
             # data-label: the column name shown beside each cell on narrow screens
             trs.append(f'<tr><td data-label="地区">{esc(region_label(n))}</td>'
                        f'<td data-label="目标年份">{esc(t.year or "—")}</td>'
                        f'<td class="tv" data-label="目标值">{esc(_fmt_value(t))}</td>'
-                       f'<td data-label="条款"><a href="{esc(href)}">{esc(n.citation(c))}</a></td>'
+                       f'<td data-label="条款"><a href="{esc(href)}">{esc(n.citation(None) if cite is None else cite)}</a></td>'
                        f'<td data-label="原文">{esc(t.text)}</td></tr>')
         lines += [f"## {md_text(ind)} {{#{anchor}}}", *raw_block([
                   '<table class="targets"><thead><tr><th>地区</th><th>目标年份</th><th>目标值</th>'

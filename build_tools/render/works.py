@@ -25,7 +25,7 @@ import posixpath
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
-from .common import (esc, find_clause, list_page_size, notice_path, page_file, page_title, pager, raw_block,
+from .common import (Fragments, clause_citation, esc, list_page_size, notice_path, page_file, page_title, pager, raw_block,
                      rel, split_pages, yaml_str)
 from .compare import compare_path, comparison_page
 
@@ -240,20 +240,22 @@ def work_cited_path(work_id: str) -> str:
     return f"works/{work_id}/cited.html"
 
 
-def _work_cited_items(cites: list, notices: dict[str, Notice], site_page: str) -> list[str]:
+def _work_cited_items(cites: list, notices: dict[str, Notice], site_page: str,
+                      memo: Optional[Fragments] = None) -> list[str]:
     lis = []
     for c in cites:
         src = notices.get(c.source_id)
         if src is None:
             continue
-        cl = find_clause(src, c.clause_id)
-        href = rel(site_page, notice_path(src.id)) + (f"#{c.clause_id}" if cl else "")
-        lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(cl))}</a>（{esc(src.date or "日期不详")}）'
+        cite = clause_citation(src, c.clause_id, memo)  # a stored tree is not read for an unchanged document
+        href = rel(site_page, notice_path(src.id)) + (f"#{c.clause_id}" if cite is not None else "")
+        lis.append(f'<li><a href="{esc(href)}">{esc(src.citation(None) if cite is None else cite)}</a>（{esc(src.date or "日期不详")}）'
                    f"：引用时有效的是{esc((c.version or '当时的版本')[:5])}文本（本文库未收录）</li>")
     return lis
 
 
-def _work_cited_pages(work: Work, notices: dict[str, Notice], enr: Enrichment) -> dict[str, str]:
+def _work_cited_pages(work: Work, notices: dict[str, Notice], enr: Enrichment,
+                      memo: Optional[Fragments] = None) -> dict[str, str]:
     """The whole 未收录版本 citing list of a work, in pages (issue 29: 3,417 entries,
     931 KB on 民事诉讼法's work page at 5x); '' pages when the work page shows it all."""
     first = work_cited_path(work.id)[:-5] + ".md"
@@ -265,7 +267,7 @@ def _work_cited_pages(work: Work, notices: dict[str, Notice], enr: Enrichment) -
     chunks = split_pages(cites, list_page_size())
     for k, chunk in enumerate(chunks, 1):
         here = page_file(first, k)
-        lis = _work_cited_items(chunk, notices, here[:-3] + ".html")  # links relative to this page
+        lis = _work_cited_items(chunk, notices, here[:-3] + ".html", memo)  # links relative to this page
         title = f"{work.title}：{MISSING_NOTE}"
         nav = pager(first, k, len(chunks), n_items)
         lines = ["---", f"title: {yaml_str(page_title(title, k))}", "---", "",
@@ -277,7 +279,8 @@ def _work_cited_pages(work: Work, notices: dict[str, Notice], enr: Enrichment) -
     return pages
 
 
-def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple[str, str]:
+def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment,
+               memo: Optional[Fragments] = None) -> tuple[str, str]:
     page = f"works/{work.id}.md"
     site_page = work_path(work.id)
     current = notices.get(work.current) if work.current else None
@@ -321,7 +324,7 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment) -> tuple
     cmps = [(a, b) for a, b in enr.comparisons if a in work.versions and b in work.versions]
     if cmps:
         html.append(_compare_form(work, cmps, enr, site_page))  # issue 25: any two held versions
-    lis = _work_cited_items(enr.work_cited_by.get(work.id, []), notices, site_page)
+    lis = _work_cited_items(enr.work_cited_by.get(work.id, []), notices, site_page, memo)
     if lis:
         more = ""
         if len(lis) > WORK_CITED_SHOWN:  # issue 29: the first part here, the whole list on pages of its own
@@ -381,19 +384,21 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
     return pages
 
 
-def work_pages(notices: list[Notice], enr: Enrichment, *, comparison=comparison_page) -> dict[str, Optional[str]]:
+def work_pages(notices: list[Notice], enr: Enrichment, *, comparison=comparison_page,
+               memo: Optional[Fragments] = None) -> dict[str, Optional[str]]:
     """docs path -> Markdown of every work page, comparison page and validity page.
 
     ``comparison``: makes a comparison page, as ``compare.comparison_page``
     (the write stage passes it through its page cache: Markdown ``None``
-    means the page on disk is kept)."""
+    means the page on disk is kept); ``memo``: the citing clauses' citations by
+    document digest (``common.clause_citation``)."""
     byid = {n.id: n for n in notices}
     pages: dict[str, str] = {}
     for work in enr.works.values():
         if work.kind == "law" and _page_for(work, enr) and all(d in byid for d in work.versions):
-            path, md = _work_page(work, byid, enr)
+            path, md = _work_page(work, byid, enr, memo)
             pages[path] = md
-            pages.update(_work_cited_pages(work, byid, enr))
+            pages.update(_work_cited_pages(work, byid, enr, memo))
     for a, b in enr.comparisons:
         if a in byid and b in byid:
             path, md, _ = comparison(byid[a], byid[b], enr)
