@@ -397,7 +397,7 @@ class Notice:
 
     @property
     def n_clauses(self) -> int:
-        return getattr(self, "clause_count", None) or sum(1 for _ in self.walk())
+        return sum(1 for _ in self.walk())
 
     def clause(self, clause_id: str) -> Optional[Clause]:
         for c in self.walk():
@@ -487,6 +487,17 @@ def stored_header(notice: Notice) -> tuple:
     return state, sum(1 for _ in notice.walk()), (HEAD_CHARS, notice.head_key(HEAD_CHARS))
 
 
+def stored_field(index: int, what: str) -> property:
+    """One of ``STORED_FIELDS`` on a ``StoredNotice``: read back from the store
+    (``_full()[index]``), read-only (``what`` names it in the error)."""
+    def get(self: "StoredNotice") -> Any:
+        return self._full()[index]
+
+    def refuse(self: "StoredNotice", value: Any) -> None:
+        raise AttributeError(f"{self.id}：{what}在存储中，只读（issue 29）")
+    return property(get, refuse)
+
+
 class StoredNotice(Notice):
     """A ``Notice`` whose body and clause tree stay in the store (issue 29):
     the build holds, per document, its metadata and the small per-document
@@ -536,29 +547,9 @@ class StoredNotice(Notice):
                 StoredNotice._loaded.popitem(last=False)
         return got
 
-    @property
-    def body(self) -> str:  # type: ignore[override]
-        return self._full()[0]
-
-    @body.setter
-    def body(self, value: str) -> None:
-        raise AttributeError(f"{self.id}：正文在存储中，只读（issue 29）")
-
-    @property
-    def clauses(self) -> list[Clause]:  # type: ignore[override]
-        return self._full()[1]
-
-    @clauses.setter
-    def clauses(self, value: list[Clause]) -> None:
-        raise AttributeError(f"{self.id}：条款树在存储中，只读（issue 29）")
-
-    @property
-    def line_map(self) -> list[int]:  # type: ignore[override]
-        return self._full()[2]
-
-    @line_map.setter
-    def line_map(self, value: list[int]) -> None:
-        raise AttributeError(f"{self.id}：行号对照在存储中，只读（issue 29）")
+    body = stored_field(0, "正文")  # type: ignore[assignment]
+    clauses = stored_field(1, "条款树")  # type: ignore[assignment]
+    line_map = stored_field(2, "行号对照")  # type: ignore[assignment]
 
     def head_key(self, chars: int) -> str:
         return self.head[1] if chars == self.head[0] else super().head_key(chars)
