@@ -44,7 +44,7 @@ from tqdm import tqdm
 
 from .permanence import anchors
 from . import collector
-from .build.schedule import beside, child_peaks, mapper, pool_map
+from .build.schedule import beside, child_peaks, mapper, pool_map, resident_mb
 from .build.tools import run_tool
 from .build.store import Memo, Store, load_parse
 from .ingest.attachments import FILES_SUFFIX, attach, held_files, orphan_folders
@@ -247,6 +247,12 @@ def _stage_digest() -> bytes:
     return hashlib.sha1(CACHE_VERSION.encode() + code_digest(*LOAD_MODULES)).digest()
 
 
+def parse_file(cache_dir: Path | str, key: str) -> str:
+    """Where the parse of a source with load key ``key`` is kept (``<cache>/docs/<key>.pickle``; a
+    string: pathlib's objects cost more than the look-up, and a rebuild asks it of every source)."""
+    return os.path.join(cache_dir, f"{key}.pickle")
+
+
 def _cache_key(path: Path) -> str:
     """The load key of a source: the stage code, where it is (the document names its file:
     ``source_file``, an office original's ``source_path``; a moved file is another result), its
@@ -276,7 +282,7 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     except (OSError, SourceError):  # unreadable, too large, not a regular file: load_notice reports it
         key = None
     if key:
-        cf = Path(cache_dir) / f"{key}.pickle"
+        cf = Path(parse_file(cache_dir, key))
         if cf.exists():
             try:
                 notice, probs = pickle.loads(cf.read_bytes())
@@ -319,7 +325,7 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         tmp = Path(cache_dir) / f"{key}.{os.getpid()}.tmp"
         tmp.write_bytes(pickle.dumps((notice, probs)))
-        tmp.replace(Path(cache_dir) / f"{key}.pickle")
+        tmp.replace(parse_file(cache_dir, key))
     return notice, probs, t1 - t0, t2 - t1, key
 
 
@@ -331,7 +337,7 @@ def _cached_load(path: Path, cache_dir: Path, heads: Optional[Memo] = None):
     its parse left unread."""
     try:
         key = _cache_key(path)
-        parse = os.path.join(cache_dir, f"{key}.pickle")  # a string: pathlib's objects cost more than the look-up
+        parse = parse_file(cache_dir, key)
         kept = heads.kept(key) if heads is not None and os.path.isfile(parse) else None
         if kept is not None:
             return kept, list(kept[1]), 0.0, 0.0, key
@@ -459,8 +465,8 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
                 continue
             if isinstance(notice, tuple):  # a kept header: (header, problems, text digest)
                 digest_of[path] = notice[2]
-                notice = StoredNotice(None, functools.partial(load_parse, os.path.join(cache_dir, f"{key}.pickle")), notice[0])
-            elif heads is not None and key and (kept := Path(cache_dir) / f"{key}.pickle").is_file():
+                notice = StoredNotice(None, functools.partial(load_parse, parse_file(cache_dir, key)), notice[0])
+            elif heads is not None and key and os.path.isfile(kept := parse_file(cache_dir, key)):
                 header, digest_of[path] = stored_header(notice), text_digest(notice.body)
                 heads.put(key, (header, probs, digest_of[path]))
                 notice = StoredNotice(notice, functools.partial(load_parse, kept), header)
@@ -691,18 +697,6 @@ class BuildReport:
     documents_made: int = 0  # documents whose page the write stage made again (build.pagecache)
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (VmHWM, Linux; 0 elsewhere)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
 def enrich_stage(notices: list[Notice], cache_dir: Optional[Path] = None,
                  works_lock: Optional[Path] = None,
                  keys: Optional[dict[str, str]] = None) -> tuple[dict[str, float], Enrichment]:
@@ -765,7 +759,7 @@ class Run:
         if t0 is not None:
             self.rep.timings[phase] = time.perf_counter() - t0
         pause_point({"load": "loaded", "enrich": "enriched", "write": "written"}.get(phase, phase))
-        self.rep.peak_mb[phase] = peak_rss_mb()
+        self.rep.peak_mb[phase] = resident_mb()
 
 
 def build_site(root: Path, *, paths: Optional[Paths] = None, progress: bool = True, index: bool = True,
@@ -891,7 +885,7 @@ def render_phase(run: Run, sb, site_url: str) -> bool:
         sb.render(run.stats.changed)
     except RuntimeError as e:
         return run.stop("mkdocs 构建失败；现有网站保持不变", [Problem("mkdocs.yml", None, "error", str(e))])
-    run.rep.peak_mb["mkdocs"] = peak_rss_mb()
+    run.rep.peak_mb["mkdocs"] = resident_mb()
     return True
 
 
@@ -906,7 +900,7 @@ def publish_phase(run: Run, sb, progress: bool) -> bool:
     if broken:
         dropped, broken = sb.drop_broken_links(broken, {n.id for n in run.notices})
         rep.problems.extend(broken_link_warnings(dropped, run.res.paths))
-    rep.peak_mb["linkcheck"] = peak_rss_mb()
+    rep.peak_mb["linkcheck"] = resident_mb()
     try:
         sb.finish_browser_index()
     except RuntimeError as e:
@@ -924,7 +918,7 @@ def publish_phase(run: Run, sb, progress: bool) -> bool:
         return run.stop("锁文件或网站无法写入，未发布任何内容；现有网站保持不变",
                         [Problem(str(getattr(e, "filename", None) or run.paths.sources), None, "error",
                                  f"无法写入（{e.strerror or e}）")])
-    rep.peak_mb["commit"] = peak_rss_mb()
+    rep.peak_mb["commit"] = resident_mb()
     rep.peak_mb.update(child_peaks(clear=True))  # each forked child's peak, and this process's size when it forked
     rep.problems.extend(Problem(str(run.paths.index), None, "error", e) for e in index_errors)
     if sb.index and not index_errors:

@@ -191,10 +191,10 @@ def mapper(at_least: int, workers: Optional[int] = None) -> Callable[[Callable[[
 def _child(conn, fn, args, kwargs) -> None:
     die_with_parent()
     try:
-        out = ("ok", fn(*args, **kwargs), 0.0)
+        out = ("ok", fn(*args, **kwargs))
     except BaseException:
-        out = ("error", traceback.format_exc(), 0.0)
-    out = (*out[:2], resident_mb())
+        out = ("error", traceback.format_exc())
+    out = (*out, resident_mb())  # the child's peak, read by Forked.result
     try:
         conn.send(out)
     except Exception:  # an unpicklable result: said, not lost

@@ -36,11 +36,6 @@ class Store:
         """``<key>.pickle`` per source file: read + metadata + structure (pipeline.load_documents)."""
         return self.root / "docs"
 
-    def parse(self, key: str) -> Path:
-        """The parse of one source by its load key: the document as ingested, written once, read back
-        one at a time by the build's ``StoredNotice`` documents (issue 29)."""
-        return self.parses / f"{key}.pickle"
-
     @property
     def enrich(self) -> Path:
         """``<key>.pickle`` per document and ``pairs.memo`` (enrich.doccache)."""
