@@ -12,7 +12,9 @@ computed from the CLI index's records by plain substring search
 """
 from __future__ import annotations
 
+import gzip
 import html
+import json
 import re
 from pathlib import Path
 
@@ -22,7 +24,8 @@ from benchmarks.bench_search import Query, build, index_records, queries, topica
 from build_tools.doctypes import force_rank
 from build_tools.pipeline import load_documents, source_files
 from build_tools.publish.serve import background_server as serve_site
-from build_tools.render.search_pages import (FILLER, TITLE_SLOT, force_key, recency_key, spaced, theme_name_map,
+from build_tools.render.search_pages import (CLAUSES, FILLER, HEAD_MARK, TITLE_SLOT, clause_starts, decode_starts,
+                                             force_key, recency_key, spaced, theme_name_map,
                                              title_slot, words)
 from search.query import run_search
 from search.tokenizer import normalize
@@ -179,6 +182,57 @@ def test_every_han_character_starts_exactly_one_word_on_every_real_page(large):
                     assert b[0] == a[1], (line, a, b)
             seen += 1
     assert seen > 3000
+
+
+_BLOCK = re.compile(r'<(p|h3)([^>]*)>([^<]*)</\1>')
+
+
+def _emitted(page_html: str) -> tuple[list[str], list[int]]:
+    """The words a search page hands Pagefind (the text of each element not
+    ignored, split at spaces: the title slot, clause headings, clause lines)
+    and the word number of each clause heading."""
+    ws, starts = [], []
+    for tag, attrs, text in _BLOCK.findall(page_html):
+        if "data-pagefind-ignore" in attrs:
+            continue
+        if tag == "h3":
+            starts.append(len(ws))
+        ws += html.unescape(text).split()
+    return ws, starts
+
+
+def _fragments(bundle: Path):
+    for f in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        raw = gzip.decompress(f.read_bytes())
+        yield f.stem, json.loads(raw[len(b"pagefind_dcd"):] if raw.startswith(b"pagefind_dcd") else raw)
+
+
+def test_pagefind_counts_exactly_the_words_emitted_and_each_clause_file_holds_its_headings(large):
+    """Issue 26: Pagefind's word positions (those of the index's locations and
+    of its fragment's anchors: one counter, every space-separated word, marks
+    included) are exactly the words each search page emits, across the title
+    slot, headings and clause lines, in multi-byte text, on every page of the
+    86-document archive (laws of hundreds of articles among them); and the
+    site's clause file of each page (pagefind/clauses/<page id>.txt) holds
+    the position of each clause heading, so the box cuts clauses from word
+    locations exactly where the clause check cuts the fragment's text."""
+    site, cache = large["paths"].site / "pagefind", large["paths"].cache
+    pages, headings, longest = 0, 0, 0
+    for bundle in sorted(p for p in (cache / "pagefind").iterdir() if p.is_dir() and p.name.isdigit()):
+        for pid, frag in _fragments(bundle):
+            src = cache / "pagefind-src" / bundle.name / frag["url"].lstrip("/")
+            ws, starts = _emitted(src.read_text(encoding="utf-8"))
+            got = frag["content"].split()
+            assert len(got) == len(ws), src
+            # Pagefind closes a block with "." when it has no full stop of its own
+            bad = [(i, a, b) for i, (a, b) in enumerate(zip(got, ws)) if a not in (b, b + ".")]
+            assert not bad, (src, bad[:5])
+            assert [a["location"] for a in frag["anchors"] if a.get("id")] == starts == clause_starts(frag), src
+            assert decode_starts((site / CLAUSES / f"{pid}.txt").read_text(encoding="ascii")) == starts, src
+            assert all(ws[q].startswith(HEAD_MARK) for q in starts) and (not starts or starts[0] >= TITLE_SLOT)
+            pages, headings, longest = pages + 1, headings + len(starts), max(longest, len(ws))
+    assert pages == large["documents"] and headings > 5000 and longest > 20_000
+    assert len(list((site / CLAUSES).glob("*.txt"))) == pages
 
 
 # ------------------------------------------------------------------ Material (small archive)
@@ -841,3 +895,75 @@ def test_two_terms_ask_one_end_of_each_then_the_rarer_term(large, server, page):
     assert status.get_attribute("data-final") == "1" and status.get_attribute("data-docs") == str(len(_docs(want)))
     sent = page.locator(".ipa-search__results").get_attribute("data-pagefind-query").split()
     assert sent[:2] == ["知识", "侵权"] and set(sent) <= {"知识", "侵权", "纠纷"}, sent
+
+
+# ------------------------------------------------------------------ issue 26: several terms by their clause starts
+
+_PAIR_TERMS = ("知识产权", "行政处罚", "专利", "侵权", "保护", "赔偿", "行政", "人民政府", "法律", "责任", "商标", "著作权")
+
+
+def _pairs_by_gap(records, n: int = 3) -> list[tuple[str, str, set, set]]:
+    """Pairs of common terms whose pages hold both (in their clauses) far more
+    often than one clause holds both: (a, b, the documents holding both
+    somewhere, the truth's documents: a clause holds both), widest gap first."""
+    clauses = [(r.doc_id, normalize(r.text.replace("\n", ""))) for r in records if r.kind == "clause"]
+    out = []
+    for i, a in enumerate(_PAIR_TERMS):
+        for b in _PAIR_TERMS[i + 1:]:
+            if a in b or b in a:
+                continue
+            da = {d for d, t in clauses if a in t}
+            db = {d for d, t in clauses if b in t}
+            shared = {d for d, t in clauses if a in t and b in t}
+            out.append((a, b, da & db, shared))
+    out.sort(key=lambda x: (-(len(x[2]) - len(x[3])), x[0], x[1]))
+    return out[:n]
+
+
+def test_several_terms_are_proved_by_clause_starts_exactly_as_the_clause_check(large, server, page):
+    """Issue 26: two common terms that share a clause in few of the pages
+    holding both.  The box reads each candidate's clause starts and keeps the
+    pages where one clause holds every term, from the words' locations alone:
+    the first screen's count is final and the truth's (clause texts), the
+    documents come in the CLI's order, every hit is found, and a page
+    fragment is fetched only for a document shown (before, every candidate's
+    was fetched, or the count said 「约」)."""
+    recs = large["records"]
+    for a, b, both, shared in _pairs_by_gap(recs):
+        assert len(both) > len(shared) + 10, (a, b, len(both), len(shared))
+        q = f"{a} {b}"
+        want = truth(recs, Query(a, "word")) & truth(recs, Query(b, "word"))
+        assert _docs(want) == shared
+        frags: list[str] = []
+
+        def seen(r, frags=frags):
+            if "/fragment/" in r.url:
+                frags.append(r.url)
+        page.on("request", seen)
+        _open_search(page, server, q)
+        status = page.locator(".ipa-search__status")
+        assert status.get_attribute("data-final") == "1", (q, status.inner_text())
+        assert status.get_attribute("data-docs") == str(len(shared)), (q, status.inner_text())
+        shown = page.locator(".ipa-search__results .ipa-hit__doc").evaluate_all(
+            "els => els.map(e => e.getAttribute('href'))")
+        assert len(shown) == (len(shared) if len(shared) <= 20 else 10), q
+        assert len(frags) == len(shown), (q, len(frags), len(shown))  # no fragment for a candidate not shown
+        if len(shared) <= 20:  # every clause counted before any fragment: the count is exact
+            assert f"{len(want):,} 条条款" in status.inner_text(), (q, status.inner_text())
+        res = run_search(large["paths"].index, q, limit=100_000)
+        cli_docs = list(dict.fromkeys(h.doc_id for h in res.hits))
+        assert [HREF_PAGE.search(h).group(1) for h in shown] == cli_docs[:len(shown)], q
+        page.remove_listener("request", seen)
+        got = pagefind_search(page, server, q)
+        assert set(got) == want and len(got) == len(want), q
+
+
+def test_without_clause_files_several_terms_are_checked_in_their_fragments(large, server, page):
+    """A site whose clause files cannot be read (an older bundle served
+    without them, a server refusing them): the candidates are checked in
+    their fragments as before, and every hit is still found."""
+    a, b, both, shared = _pairs_by_gap(large["records"], 1)[0]
+    want = truth(large["records"], Query(a, "word")) & truth(large["records"], Query(b, "word"))
+    page.route("**/pagefind/clauses/**", lambda route: route.fulfill(status=404, body="not found"))
+    got = pagefind_search(page, server, f"{a} {b}")
+    assert set(got) == want and len(got) == len(want)

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Optional
@@ -38,6 +39,7 @@ from ..build.tools import signal_group, start_tool
 from ..fsutil import atomic_write_text, file_digest, pause_point, remove_tree, swap_dir
 from .mkdocs_run import ESCAPE_HOOKS
 from ..settings import CHANGES_ENV, PAGEFIND_CHANGES_PERCENT, env
+from ..render import search_pages
 from ..siteurl import site_url_setting
 
 STAMP = ".iparchive-site.json"   # in the built site: what it was built with
@@ -211,16 +213,33 @@ def cached_digest(bundle: Path) -> Optional[str]:
         return None
 
 
-def fragment_pages(bundle: Path) -> dict[str, dict]:
+def fragment_pages(bundle: Path, each: Optional[Callable[[str, dict], None]] = None) -> dict[str, dict]:
     """``/notices/<id>.html`` -> {"id": Pagefind's page id (its fragment's
     name), "filters": the page's filter values}, read from the fragments of
-    a finished bundle (gzip, ``pagefind_dcd`` then JSON)."""
+    a finished bundle (gzip, ``pagefind_dcd`` then JSON); ``each(page id,
+    fragment)`` is called on every one (the clause-start files)."""
     out = {}
     for f in sorted((Path(bundle) / "fragment").glob("*.pf_fragment")):
         raw = gzip.decompress(f.read_bytes())
         data = json.loads(raw[len(b"pagefind_dcd"):] if raw.startswith(b"pagefind_dcd") else raw)
         out[data["url"]] = {"id": f.name[:-len(".pf_fragment")], "filters": data.get("filters") or {}}
+        if each is not None:
+            each(out[data["url"]]["id"], data)
     return out
+
+
+def clause_files(bundle: Path) -> Path:
+    """``<bundle>/clauses/``: each page's clause starts (``search_pages.write_clause_file``),
+    made from its fragments when missing (a bundle cached by an older build), via
+    ``clauses.tmp/`` so a killed build leaves none half made."""
+    folder = Path(bundle) / search_pages.CLAUSES
+    if not folder.is_dir():
+        tmp = folder.with_name(folder.name + ".tmp")
+        remove_tree(tmp)
+        tmp.mkdir(parents=True)
+        fragment_pages(bundle, partial(search_pages.write_clause_file, tmp))
+        os.replace(tmp, folder)
+    return folder
 
 
 def shard_pages(bundle: Path, config: str) -> Optional[dict[str, dict]]:
@@ -391,7 +410,7 @@ class PagefindShards:
                 which = "改动页" if name == CHANGES else f"分片 {name}/{self.shards}"
                 self.error = f"Pagefind 索引失败（{which}，退出码 {code}）：\n{out[-20000:]}"
             return False
-        found = fragment_pages(tmp)
+        found = fragment_pages(tmp, partial(search_pages.write_clause_file, tmp / search_pages.CLAUSES))
         record = {}
         for rel, sha in pages.items():
             record[rel] = {"sha": sha, **found.get("/" + rel, {})}
@@ -425,6 +444,8 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
     filesystems): the first shard whole at ``site/pagefind/`` (pagefind.js,
     the wasm, the worker), each other shard k's index files at
     ``site/pagefind/s<k>/``, the changes bundle's at ``site/pagefind/changes/``,
+    every bundle's clause-start files together at ``site/pagefind/clauses/``
+    (``clause_files``; page ids are unique across bundles),
     and ``site/pagefind/iparchive-shards.json`` for the browser:
     ``{"shards": ["s1/", …, "changes/"], "drop": [page ids], "discount":
     {filter: {value: pages}}}`` (``PagefindShards._patch``).  A shard without pages has no
@@ -434,6 +455,7 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
     ks = [k for k in range(shards) if (cache / str(k) / "pagefind.js").is_file()]
     if not ks:
         return 0
+    clause_files(cache / str(ks[0]))
     n = link_copy(cache / str(ks[0]), dest, skip=(SHARD_DIGEST, SHARD_PAGES))
     try:
         patch = json.loads((cache / PATCH).read_text(encoding="utf-8"))
@@ -447,6 +469,7 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
         skip = tuple(x.name for x in bundle.iterdir()
                      if x.name not in SHARD_INDEX_FILES and not x.name.endswith(".pf_meta"))
         n += link_copy(bundle, dest / name, skip=skip)
+        n += link_copy(clause_files(bundle), dest / search_pages.CLAUSES)  # one folder: the box knows no shard of a page
         others.append(f"{name}/")
     manifest: dict = {"shards": others}
     if patch.get("drop"):

@@ -625,6 +625,20 @@
       return out;
     }
 
+    // a page's occurrences in its matching clauses: each term's matches
+    // (they do not overlap one another), summed over the terms, as the
+    // CLI counts them (search/query.rank_rows) and as the positions do
+    // (sharedClauses)
+    function occurrences(hs, ts) {
+      return hs.reduce(function (a, h) {
+        return a + ts.reduce(function (b, t) {
+          t.re.lastIndex = 0;
+          var m = h.kt.key.match(t.re);
+          return b + (m ? m.length : 0);
+        }, 0);
+      }, 0);
+    }
+
     function clauseItem(d, h) {
       var item = el("li", "ipa-hit__item");
       var title = (d.meta && d.meta.title) || d.url;
@@ -691,6 +705,10 @@
     // words asked in each round (then the rest), and at most LOOSE words for a
     // query the index cannot prove (its candidates are checked in the fragments)
     var ROUNDS = [2, 1], LOOSE = 4;
+    // candidates of several terms checked by their clause starts at most
+    // (files of ~0.4 KB with the reply's headers: 400 cost about what one
+    // word more costs, ~170 KB on the whole corpus)
+    var CLAUSE_CAP = 400;
 
     // the full cover of a run of Han characters: [offset, word] at 0, 2, 4 … and the last
     function coverOf(cs) {
@@ -784,16 +802,116 @@
     // occurrences of a run of n characters in one page, from the cover
     // words asked so far: positions p with each word at p + its offset;
     // those in the title slot (before TITLE_SLOT) are the title's, the
-    // others the clauses'
+    // others the clauses' (at: every start, ascending; body: how many do not
+    // overlap, taken from the first, as the clause check's regular
+    // expression and the CLI's str.count take them: 哈哈 in 哈哈哈 once)
     function chain(locs, cover, n) {
       var out = { title: 0, body: 0, at: [] }, sets = cover.map(function (c) { return locs[c[1]]; });
       sets[0].forEach(function (q) {
         var p = q - cover[0][0];
         if (!cover.every(function (c, k) { return sets[k].has(p + c[0]); })) return;
         if (p + n - 1 < TITLE_SLOT) out.title++;
-        else if (p >= TITLE_SLOT) { out.body++; out.at.push(p); }
+        else if (p >= TITLE_SLOT) out.at.push(p);
       });
+      out.at.sort(function (x, y) { return x - y; });
+      out.body = apartCount(out.at, n);
       return out;
+    }
+
+    // how many of the ascending starts ps of an n-character run do not
+    // overlap, taken from the first (the most there can be: a superset of
+    // starts never gives fewer)
+    function apartCount(ps, n) {
+      var k = 0, free = -Infinity;
+      ps.forEach(function (q) { if (q >= free) { k++; free = q + n; } });
+      return k;
+    }
+
+    // ---------------------------------------------------------- clauses
+    // Where each clause starts on a page: the word position of its heading,
+    // from Pagefind's own fragment (search_pages.clause_starts, one small
+    // file a page, pagefind/clauses/<page id>.txt, ~2 bytes a clause), so
+    // several terms are known to share a clause from their words'
+    // locations alone, before any fragment (行政处罚 知识产权 on the whole
+    // corpus: 59 pages hold both, few in one clause).  The position rule is
+    // the clause check's (sections): a clause's text is the words after its
+    // heading up to the next heading.
+    var START_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+    var startsOf = new Map();  // page id -> Promise of its clause starts (null: no file)
+    function clauseStarts(id) {
+      if (!startsOf.has(id)) {
+        startsOf.set(id, fetch(new URL("pagefind/clauses/" + id + ".txt", base)).then(function (r) {
+          return r.ok ? r.text() : null;
+        }).then(function (t) {
+          if (t === null) return null;
+          var out = [], v = 0, at = 0;
+          for (var ch of t.trim()) {
+            var d = START_DIGITS.indexOf(ch);
+            if (d < 0) return null;  // not such a file (a server's error page)
+            v = v * 32 + (d & 31);
+            if (d >= 32) { at += v; out.push(at); v = 0; }
+          }
+          return out;
+        }).catch(function () { return null; }));
+      }
+      return startsOf.get(id);
+    }
+
+    // the clause of word position q: the index of the last start before it
+    // (-1: before the first clause, the title slot; q on a start: the heading)
+    function clauseAt(starts, q) {
+      var lo = 0, hi = starts.length;
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (starts[mid] < q) lo = mid + 1; else hi = mid; }
+      return lo < starts.length && starts[lo] === q ? -1 : lo - 1;
+    }
+
+    // a candidate page by its clause starts: the clauses where every term
+    // has an occurrence (p.at: each term's starts, null where not known);
+    // -> {clauses, occ} (occ: each term's non-overlapping occurrences in
+    // those clauses, the CLI's count), or null when no clause holds them all
+    function sharedClauses(p, starts) {
+      var by = new Map(), known = 0;
+      p.at.forEach(function (ps, k) {
+        if (!ps) return;
+        known++;
+        ps.forEach(function (q) {
+          var c = clauseAt(starts, q);
+          if (c < 0) return;
+          var e = by.get(c);
+          if (!e) by.set(c, e = p.at.map(function () { return []; }));
+          e[k].push(q);
+        });
+      });
+      var clauses = 0, occ = 0;
+      by.forEach(function (e) {
+        if (!e.every(function (ps, k) { return !p.at[k] || ps.length; })) return;
+        clauses++;
+        e.forEach(function (ps, k) { occ += apartCount(ps, p.len[k]); });
+      });
+      return known && clauses ? { clauses: clauses, occ: occ } : null;
+    }
+
+    // the candidates of several terms, each by its page's clause starts:
+    // those where no clause holds every term go; the others get the
+    // occurrences of their shared clauses (exact where every term's cover
+    // was asked whole: p.whole).  A page whose file is missing stays, as
+    // before, checked in its fragment.  -> the pages kept; .proved: every
+    // page kept was proved a hit (the count is final before any fragment)
+    function byClauses(pages) {
+      return Promise.all(pages.map(function (p) { return clauseStarts(p.id); })).then(function (all) {
+        var kept = [], proved = true;
+        pages.forEach(function (p, i) {
+          if (!all[i]) { proved = false; kept.push(p); return; }
+          var got = sharedClauses(p, all[i]);
+          if (!got) return;
+          if (!p.whole) proved = false;
+          else p.nclauses = got.clauses;
+          p.occ = got.occ;  // exact, or a bound (an upper one: a superset of starts)
+          p.near = 0;
+          kept.push(p);
+        });
+        return Object.assign(kept, { proved: proved });
+      });
     }
 
     // the least distance between a position of a and one of b (sorted)
@@ -819,25 +937,29 @@
           if (!hit) return;
           locs[w] = hit.locs;
         }
-        var occ = 0, title = true, where = [];
+        var occ = 0, title = true, where = [], ats = [], lens = [], whole = true;
         for (var t of ts) {
-          var least = Infinity, inTitle = !t.plan.loose.length, at = null;
+          var least = Infinity, inTitle = !t.plan.loose.length, at = null, len = 1;
+          if (!t.plan.exact) whole = false;
           for (var c of t.plan.chains) {
             var cov = c.cover.filter(function (x) { return locs[x[1]]; });
+            if (cov.length < c.cover.length) whole = false;
             if (!cov.length) { inTitle = false; continue; }
             var n = chain(locs, cov, c.n);
             if (!n.body) return;
             least = Math.min(least, n.body);
             if (!n.title) inTitle = false;
-            if (!at || n.at.length < at.length) at = n.at;
+            if (!at || n.at.length < at.length) { at = n.at; len = c.n; }
           }
           t.plan.loose.forEach(function (w) {
             var ps = locs[w] && Array.from(locs[w]).filter(function (q) { return q >= TITLE_SLOT; });
-            if (ps && (!at || ps.length < at.length)) at = ps;
+            if (ps && (!at || ps.length < at.length)) { at = ps.sort(function (x, y) { return x - y; }); len = 1; }
           });
           occ += least === Infinity ? 1 : least;
           if (!inTitle) title = false;
-          if (at) where.push(at.slice().sort(function (x, y) { return x - y; }));
+          if (at) where.push(at);
+          ats.push(at);  // where the term may be: its starts (exact when it is one run, asked whole)
+          lens.push(len);
         }
         // several terms: how close their occurrences come (words); a clause
         // holds them all only where they are close, so the first screen
@@ -845,6 +967,7 @@
         var near = 0;
         for (var k = 1; k < where.length; k++) near = Math.max(near, apart(where[0], where[k]));
         out.push({ id: id, r: e.r, rank: e.rank, occ: occ, title: title, near: near,
+                   at: ats, len: lens, whole: whole,
                    trank: force.has(id) ? force.get(id) : Infinity });
       });
       return out;
@@ -864,7 +987,10 @@
     // every one (one run, its whole cover asked)
     function findPages(pf, ts, filters, between) {
       var order = askOrder(ts), exact = ts.length === 1 && ts[0].plan.exact, df = new Map(), learn = order.learn;
-      var room = exact ? order.length : Math.min(order.length, LOOSE);
+      // several terms, each one run of Han characters: their clause starts
+      // prove which pages share a clause once every cover is whole
+      var several = ts.length > 1, proven = several && ts.every(function (t) { return t.plan.exact; });
+      var room = exact || proven ? order.length : Math.min(order.length, LOOSE);
       var opts = { sort: { date: "desc" } };
       if (Object.keys(filters).length) opts.filters = filters;
       var asked = [], found = new Map(), force = new Map(), round = 0, forced = false;
@@ -917,10 +1043,23 @@
             return pages;
           });
         }).then(function (pages) {
-          pages.sort(ts.length > 1 ? function (a, b) {
+          // several terms: each candidate by its clause starts (byClauses),
+          // at most CLAUSE_CAP files (~0.4 KB each), once every cover is
+          // whole (the count is then proved), or when no word more will be
+          // asked, or when the candidates are few enough that their
+          // fragments would be checked (the files cost far less)
+          var whole = order.every(function (w) { return asked.indexOf(w) >= 0; });
+          if (!several || !pages.length || pages.length > CLAUSE_CAP ||
+              (!whole && asked.length < room && pages.length > 4 * PAGE)) return pages;
+          return byClauses(pages).then(function (kept) {
+            kept.proved = kept.proved && proven && whole;
+            return kept;
+          });
+        }).then(function (pages) {
+          pages.sort(ts.length > 1 && !pages.proved ? function (a, b) {
             return (a.near - b.near) || byRelevance(a, b);  // checked closest first, shown by relevance (screen)
           } : byRelevance);
-          pages.exact = exact && asked.length === order.length;
+          pages.exact = (exact && asked.length === order.length) || !!pages.proved;
           pages.asked = asked.length;
           // (a word more costs ~170 KB on the whole corpus; checking 20 more
           // candidates in their fragments, as much or more: 专利 行政裁决);
@@ -973,8 +1112,12 @@
       else if (s.final || !left) {
         var docs = s.final ? s.pages.length - s.empty : s.docs;
         txt = "共 " + num(docs) + " 个文件";
+        var counted = s.pages.slice(s.next).every(function (p) { return p.nclauses !== undefined; });
         if (!docs) txt = "没有找到匹配的条款";
         else if (!left) txt += "，" + num(s.clauses) + " 条条款";
+        else if (s.final && counted) {  // several terms proved by their clause starts: counted clause by clause
+          txt += "，" + num(s.pages.slice(s.next).reduce(function (a, p) { return a + p.nclauses; }, s.clauses)) + " 条条款";
+        }
         else txt += "，约 " + num(s.clauses + unseen) + " 条条款（" + (s.docs ? "已核对 " + num(s.docs) +
           " 个文件的 " + num(s.clauses) + " 条；其余" : "") + "按出现次数估计，加载时逐条核对）";
       } else {
@@ -1019,7 +1162,7 @@
           var hs = docHits(d, state.ts), tk = keyed(String((d.meta || {}).title || "")).key;
           checked.set(p.id, !hs.length ? null : { p: p, d: d, hs: hs, v: {
             title: state.ts.every(function (t) { return holds(tk, t); }), trank: p.trank,
-            occ: hs.reduce(function (a, h) { return a + h.sp.length; }, 0), rank: p.rank } });
+            occ: occurrences(hs, state.ts), rank: p.rank } });
         });
       }
       function next() {
@@ -1072,13 +1215,16 @@
             // 侵权 -> 侵 权, until load() gave it the index's language), its
             // locations would not be the bigram's, which shows as occurrences
             // the page's clauses do not have; the count is then an upper bound
-            if (state.final && hs.reduce(function (a, h) { return a + h.sp.length; }, 0) !== p.occ) {
+            // (and clause starts that are not the fragment's clauses: a
+            // clause file of another build)
+            if (state.final && (occurrences(hs, state.ts) !== p.occ ||
+                                (p.nclauses !== undefined && hs.length !== p.nclauses))) {
               state.final = false;
-              state.why = "检索服务把检索词拆成了单字";
+              state.why = p.nclauses !== undefined ? "条款位置与页面不符" : "检索服务把检索词拆成了单字";
             }
             if (!hs.length) { slot.remove(); state.empty += 1; return; }
             if (!state.final) {  // an estimate until now: the page's own clauses and title say
-              p.occ = hs.reduce(function (a, h) { return a + h.sp.length; }, 0);
+              p.occ = occurrences(hs, state.ts);
               var tk = keyed(String((d.meta || {}).title || "")).key;
               p.title = state.ts.every(function (t) { return holds(tk, t); });
             }
