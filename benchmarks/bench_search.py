@@ -493,7 +493,10 @@ SCREEN_QUERIES = ("惩罚性赔偿", "地理标志", "知识产权", "专利", "
                   # common phrases: a law's title (2,724 documents) and 8 characters held by 924;
                   # two terms, the rare one second; two terms that share a clause in few of
                   # the many pages holding both (issue 26, fourth session)
-                  "中华人民共和国", "县级以上人民政府", "商标 侵权纠纷", "行政处罚 知识产权")
+                  "中华人民共和国", "县级以上人民政府", "商标 侵权纠纷", "行政处罚 知识产权",
+                  # more pairs of common terms that share a clause in few documents (fifth session:
+                  # the clause starts and each page's longest clause decide them)
+                  "专利 行政处罚", "著作权 行政执法", "知识产权 刑事责任")
 
 
 def _kind_of(url: str) -> str:
@@ -503,6 +506,8 @@ def _kind_of(url: str) -> str:
             return k
     if path.endswith((".pf_meta", "pagefind-entry.json", "iparchive-shards.json")):
         return "meta"
+    if "/pagefind/clauses/" in path:  # clause starts of a page, every page's longest clause
+        return "clauses"
     return "runtime" if "/pagefind/" in path else "page"
 
 
@@ -548,15 +553,16 @@ def first_screens(site: Path, queries=SCREEN_QUERIES) -> list[dict]:
 
 
 def screens_table(rows: list[dict]) -> str:
-    lines = ["| 查询 | 文件数（首屏最终；首屏显示，需点击？） | 首个结果 | 首个结果前下载（含页面与检索程序） | 首屏下载 | 其中 索引 / 页面片段 / 筛选 / 其他 | 所查词 |",
+    lines = ["| 查询 | 文件数（首屏最终；首屏显示，需点击？） | 首个结果 | 首个结果前下载（含页面与检索程序） | 首屏下载 | 其中 索引 / 页面片段 / 筛选 / 条款位置 / 其他 | 所查词 |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         k = r["screen_by_kind"]
-        other = r["screen_bytes"] - k.get("index", 0) - k.get("fragment", 0) - k.get("filter", 0)
+        other = r["screen_bytes"] - k.get("index", 0) - k.get("fragment", 0) - k.get("filter", 0) - k.get("clauses", 0)
         click = "需点击" if r.get("more") else "无需点击"
         lines.append(f"| {r['query']} | {r['docs']}（{'是' if r['final'] else '否'}；{r.get('shown', '?')}，{click}） | {r['first_s']:.2f} s | "
                      f"{r['first_bytes'] / 1e3:.0f} KB | {r['screen_bytes'] / 1e3:.0f} KB | "
                      f"{k.get('index', 0) / 1e3:.0f} / {k.get('fragment', 0) / 1e3:.0f} / {k.get('filter', 0) / 1e3:.0f}"
+                     f" / {k.get('clauses', 0) / 1e3:.0f}"
                      f" / {other / 1e3:.0f} KB | {r.get('asked', '')} |")
     return "\n".join(lines)
 

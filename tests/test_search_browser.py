@@ -24,8 +24,8 @@ from benchmarks.bench_search import Query, build, index_records, queries, topica
 from build_tools.doctypes import force_rank
 from build_tools.pipeline import load_documents, source_files
 from build_tools.publish.serve import background_server as serve_site
-from build_tools.render.search_pages import (CLAUSES, FILLER, HEAD_MARK, TITLE_SLOT, clause_starts, decode_starts,
-                                             force_key, recency_key, spaced, theme_name_map,
+from build_tools.render.search_pages import (CLAUSES, FILLER, HEAD_MARK, SPANS, TITLE_SLOT, clause_starts,
+                                             decode_starts, force_key, read_spans, recency_key, spaced, theme_name_map,
                                              title_slot, words)
 from search.query import run_search
 from search.tokenizer import normalize
@@ -217,6 +217,7 @@ def test_pagefind_counts_exactly_the_words_emitted_and_each_clause_file_holds_it
     the position of each clause heading, so the box cuts clauses from word
     locations exactly where the clause check cuts the fragment's text."""
     site, cache = large["paths"].site / "pagefind", large["paths"].cache
+    spans = read_spans((site / CLAUSES / SPANS).read_text(encoding="ascii"))
     pages, headings, longest = 0, 0, 0
     for bundle in sorted(p for p in (cache / "pagefind").iterdir() if p.is_dir() and p.name.isdigit()):
         for pid, frag in _fragments(bundle):
@@ -230,9 +231,12 @@ def test_pagefind_counts_exactly_the_words_emitted_and_each_clause_file_holds_it
             assert [a["location"] for a in frag["anchors"] if a.get("id")] == starts == clause_starts(frag), src
             assert decode_starts((site / CLAUSES / f"{pid}.txt").read_text(encoding="ascii")) == starts, src
             assert all(ws[q].startswith(HEAD_MARK) for q in starts) and (not starts or starts[0] >= TITLE_SLOT)
+            # the longest clause, which two words of one clause are closer than, within the box's bound
+            longest_clause = max((b - a for a, b in zip(starts, starts[1:] + [len(ws)])), default=0)
+            assert 2 ** (spans[pid] / 2) >= longest_clause and (spans[pid] == 0 or 2 ** ((spans[pid] - 1) / 2) < longest_clause)
             pages, headings, longest = pages + 1, headings + len(starts), max(longest, len(ws))
     assert pages == large["documents"] and headings > 5000 and longest > 20_000
-    assert len(list((site / CLAUSES).glob("*.txt"))) == pages
+    assert len(list((site / CLAUSES).glob("und_*.txt"))) == pages == len(spans)
 
 
 # ------------------------------------------------------------------ Material (small archive)
@@ -925,9 +929,11 @@ def test_several_terms_are_proved_by_clause_starts_exactly_as_the_clause_check(l
     holding both.  The box reads each candidate's clause starts and keeps the
     pages where one clause holds every term, from the words' locations alone:
     the first screen's count is final and the truth's (clause texts), the
-    documents come in the CLI's order, every hit is found, and a page
-    fragment is fetched only for a document shown (before, every candidate's
-    was fetched, or the count said 「约」)."""
+    documents come in the CLI's order, every hit is found, and page
+    fragments are fetched for far fewer pages than hold both terms (before,
+    every candidate's was fetched, or the count said 「约」).  Each page's
+    longest clause (clauses/spans.txt) drops the candidates whose terms come
+    no closer, before any clause file."""
     recs = large["records"]
     for a, b, both, shared in _pairs_by_gap(recs):
         assert len(both) > len(shared) + 10, (a, b, len(both), len(shared))
@@ -947,7 +953,9 @@ def test_several_terms_are_proved_by_clause_starts_exactly_as_the_clause_check(l
         shown = page.locator(".ipa-search__results .ipa-hit__doc").evaluate_all(
             "els => els.map(e => e.getAttribute('href'))")
         assert len(shown) == (len(shared) if len(shared) <= 20 else 10), q
-        assert len(frags) == len(shown), (q, len(frags), len(shown))  # no fragment for a candidate not shown
+        # a fragment for each document shown, and for a candidate only while a term is not asked whole
+        # (its clause starts then keep a superset); never for every page holding both
+        assert len(shown) <= len(frags) < len(both), (q, len(frags), len(shown), len(both))
         if len(shared) <= 20:  # every clause counted before any fragment: the count is exact
             assert f"{len(want):,} 条条款" in status.inner_text(), (q, status.inner_text())
         res = run_search(large["paths"].index, q, limit=100_000)

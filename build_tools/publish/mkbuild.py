@@ -26,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Optional
@@ -229,16 +228,19 @@ def fragment_pages(bundle: Path, each: Optional[Callable[[str, dict], None]] = N
 
 
 def clause_files(bundle: Path) -> Path:
-    """``<bundle>/clauses/``: each page's clause starts (``search_pages.write_clause_file``),
-    made from its fragments when missing (a bundle cached by an older build), via
+    """``<bundle>/clauses/`` (each page's clause starts) and
+    ``<bundle>/iparchive-spans.txt`` (``search_pages.ClauseFiles``), made from
+    its fragments when missing (a bundle cached by an older build), via
     ``clauses.tmp/`` so a killed build leaves none half made."""
-    folder = Path(bundle) / search_pages.CLAUSES
-    if not folder.is_dir():
+    folder, spans = Path(bundle) / search_pages.CLAUSES, Path(bundle) / search_pages.BUNDLE_SPANS
+    if not (folder.is_dir() and spans.is_file()):
         tmp = folder.with_name(folder.name + ".tmp")
         remove_tree(tmp)
-        tmp.mkdir(parents=True)
-        fragment_pages(bundle, partial(search_pages.write_clause_file, tmp))
+        files = search_pages.ClauseFiles(tmp)
+        fragment_pages(bundle, files)
+        remove_tree(folder)
         os.replace(tmp, folder)
+        atomic_write_text(spans, files.spans_text())
     return folder
 
 
@@ -410,7 +412,9 @@ class PagefindShards:
                 which = "改动页" if name == CHANGES else f"分片 {name}/{self.shards}"
                 self.error = f"Pagefind 索引失败（{which}，退出码 {code}）：\n{out[-20000:]}"
             return False
-        found = fragment_pages(tmp, partial(search_pages.write_clause_file, tmp / search_pages.CLAUSES))
+        files = search_pages.ClauseFiles(tmp / search_pages.CLAUSES)
+        found = fragment_pages(tmp, files)
+        atomic_write_text(tmp / search_pages.BUNDLE_SPANS, files.spans_text())
         record = {}
         for rel, sha in pages.items():
             record[rel] = {"sha": sha, **found.get("/" + rel, {})}
@@ -445,7 +449,8 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
     the wasm, the worker), each other shard k's index files at
     ``site/pagefind/s<k>/``, the changes bundle's at ``site/pagefind/changes/``,
     every bundle's clause-start files together at ``site/pagefind/clauses/``
-    (``clause_files``; page ids are unique across bundles),
+    (``clause_files``; page ids are unique across bundles) with all their
+    pages' longest clauses in ``clauses/spans.txt``,
     and ``site/pagefind/iparchive-shards.json`` for the browser:
     ``{"shards": ["s1/", …, "changes/"], "drop": [page ids], "discount":
     {filter: {value: pages}}}`` (``PagefindShards._patch``).  A shard without pages has no
@@ -455,8 +460,8 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
     ks = [k for k in range(shards) if (cache / str(k) / "pagefind.js").is_file()]
     if not ks:
         return 0
-    clause_files(cache / str(ks[0]))
-    n = link_copy(cache / str(ks[0]), dest, skip=(SHARD_DIGEST, SHARD_PAGES))
+    spans = search_pages.read_spans((clause_files(cache / str(ks[0])).parent / search_pages.BUNDLE_SPANS).read_text())
+    n = link_copy(cache / str(ks[0]), dest, skip=(SHARD_DIGEST, SHARD_PAGES, search_pages.BUNDLE_SPANS))
     try:
         patch = json.loads((cache / PATCH).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -470,7 +475,9 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
                      if x.name not in SHARD_INDEX_FILES and not x.name.endswith(".pf_meta"))
         n += link_copy(bundle, dest / name, skip=skip)
         n += link_copy(clause_files(bundle), dest / search_pages.CLAUSES)  # one folder: the box knows no shard of a page
+        spans.update(search_pages.read_spans((bundle / search_pages.BUNDLE_SPANS).read_text()))
         others.append(f"{name}/")
+    atomic_write_text(dest / search_pages.CLAUSES / search_pages.SPANS, search_pages.spans_text(spans))
     manifest: dict = {"shards": others}
     if patch.get("drop"):
         manifest.update(drop=patch["drop"], discount=patch.get("discount") or {})
