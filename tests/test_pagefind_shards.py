@@ -129,7 +129,8 @@ def test_site_has_primary_bundle_index_only_shards_and_a_manifest(sharded):
     site, cache, n = sharded["paths"].site / "pagefind", sharded["paths"].cache, sharded["shards"]
     assert (site / "pagefind.js").is_file() and list(site.glob("wasm.*.pagefind"))
     manifest = json.loads((site / mkbuild.SHARD_MANIFEST).read_text())
-    assert manifest["shards"] == [f"s{k}/" for k in range(1, n)] and set(manifest) == {"shards"}
+    assert manifest["shards"] == [f"s{k}/" for k in range(1, n)] and set(manifest) == {"shards", "pages"}
+    assert manifest["pages"] == sharded["documents"]
     for k in range(1, n):
         names = {p.name for p in (site / f"s{k}").iterdir()}
         assert names == {"pagefind-entry.json", "index", "filter", "fragment"} | {
@@ -143,6 +144,30 @@ def test_site_has_primary_bundle_index_only_shards_and_a_manifest(sharded):
     # the site's files are the cached bundles' files, hard-linked
     prim = site / "pagefind.js"
     assert prim.stat().st_ino == (cache / "pagefind" / "0" / "pagefind.js").stat().st_ino
+
+
+def test_every_page_of_every_shard_has_its_clause_file_and_span_in_one_folder(sharded, tmp_path):
+    """Issue 26: the site's pagefind/clauses/ holds one clause-start file for
+    each page of every shard (the box knows a page's id, not its shard) and
+    spans.txt a line for each; a bundle cached by an older build (without
+    them) gets them made from its fragments at install, the same files."""
+    site, cache, n = sharded["paths"].site / "pagefind", sharded["paths"].cache / "pagefind", sharded["shards"]
+    ids = {rec["id"] for k in range(n)
+           for rec in json.loads((cache / str(k) / mkbuild.SHARD_PAGES).read_text())["pages"].values()}
+    assert len(ids) == sharded["documents"]
+    folder = site / search_pages.CLAUSES
+    assert {p.stem for p in folder.glob("und_*.txt")} == ids
+    spans = search_pages.read_spans((folder / search_pages.SPANS).read_text())
+    assert set(spans) == ids and max(spans.values()) > 0
+    old = tmp_path / "pagefind"
+    shutil.copytree(cache, old)
+    for k in range(n):
+        shutil.rmtree(old / str(k) / search_pages.CLAUSES)
+        (old / str(k) / search_pages.BUNDLE_SPANS).unlink()
+    mkbuild.pagefind_install_shards(old, n, tmp_path / "site")
+    again = tmp_path / "site" / "pagefind" / search_pages.CLAUSES
+    assert _tree(again) == _tree(folder)
+    assert all((old / str(k) / search_pages.CLAUSES).is_dir() for k in range(n))
 
 
 # ------------------------------------------------------------------ browser
@@ -347,7 +372,7 @@ def test_fewer_shards_remove_the_cache_of_the_others_and_an_empty_shard_has_no_b
     assert sorted(p.name for p in cache.iterdir()) == ["2", mkbuild.PATCH]
     mkbuild.pagefind_install_shards(cache, 3, site)
     assert (site / "pagefind" / "pagefind.js").is_file()
-    assert (site / "pagefind" / mkbuild.SHARD_MANIFEST).read_text() == '{"shards": []}'
+    assert (site / "pagefind" / mkbuild.SHARD_MANIFEST).read_text() == '{"shards": [], "pages": 2}'
 
 
 def _notices(k: int):

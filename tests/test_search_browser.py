@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import random
 import re
 from pathlib import Path
 
@@ -24,8 +25,9 @@ from benchmarks.bench_search import Query, build, index_records, queries, topica
 from build_tools.doctypes import force_rank
 from build_tools.pipeline import load_documents, source_files
 from build_tools.publish.serve import background_server as serve_site
-from build_tools.render.search_pages import (CLAUSES, FILLER, HEAD_MARK, SPANS, TITLE_SLOT, clause_starts,
-                                             decode_starts, force_key, read_spans, recency_key, spaced, theme_name_map,
+from build_tools.render.search_pages import (CLAUSES, FILLER, HEAD_MARK, SPANS, START_DIGITS, TITLE_SLOT,
+                                             clause_starts, decode_starts, encode_starts, force_key, read_spans,
+                                             recency_key, span_bucket, spaced, spans_text, theme_name_map,
                                              title_slot, words)
 from search.query import run_search
 from search.tokenizer import normalize
@@ -142,6 +144,26 @@ def test_spaced_pages_give_pagefind_one_word_per_character_position():
     assert spaced("GB/T7714，到2025年PCT") == "GB / T 7714 ， 到 2025 年 PCT"
     assert spaced("（三）①项") == "（ 三 ） 1 项"
     assert spaced("ＰＣＴ申请") == "PCT 申请 请"
+
+
+def test_clause_start_files_round_trip_and_the_box_reads_them_alike():
+    """The clause-start encoding (5 bits a digit, the last of a number from
+    the upper half) round-trips, and pagefind-search.js decodes with the
+    same digits; a page's longest clause is bounded by its bucket, never
+    under it."""
+    rnd = random.Random(26)
+    for _ in range(500):
+        xs = sorted(rnd.sample(range(1, 200_000), rnd.randint(0, 60)))
+        assert decode_starts(encode_starts(xs)) == xs
+    assert encode_starts([128, 140, 141]) == "4wIx" and encode_starts([]) == ""
+    with pytest.raises(ValueError):
+        encode_starts([5, 3])
+    js = (ROOT / "overrides" / "assets" / "iparchive" / "pagefind-search.js").read_text(encoding="utf-8")
+    assert re.search(r'var START_DIGITS = "([^"]+)";', js).group(1) == START_DIGITS
+    for span in list(range(0, 300)) + [4095, 4096, 4097, 30_000]:
+        b = span_bucket(span)
+        assert 2 ** (b / 2) >= span and (b == 0 or 2 ** ((b - 1) / 2) < span), span
+    assert read_spans(spans_text({"und_1": 3, "und_20": 63})) == {"und_1": 3, "und_20": 63}
 
 
 def test_title_slot_is_the_same_length_on_every_page_and_in_the_box(large):

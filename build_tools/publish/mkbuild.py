@@ -452,7 +452,7 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
     (``clause_files``; page ids are unique across bundles) with all their
     pages' longest clauses in ``clauses/spans.txt``,
     and ``site/pagefind/iparchive-shards.json`` for the browser:
-    ``{"shards": ["s1/", …, "changes/"], "drop": [page ids], "discount":
+    ``{"shards": ["s1/", …, "changes/"], "pages": N, "drop": [page ids], "discount":
     {filter: {value: pages}}}`` (``PagefindShards._patch``).  A shard without pages has no
     bundle and is left out.  Returns the number of files."""
     cache, dest = Path(cache), Path(site) / PAGEFIND_DIR
@@ -478,7 +478,7 @@ def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:
         spans.update(search_pages.read_spans((bundle / search_pages.BUNDLE_SPANS).read_text()))
         others.append(f"{name}/")
     atomic_write_text(dest / search_pages.CLAUSES / search_pages.SPANS, search_pages.spans_text(spans))
-    manifest: dict = {"shards": others}
+    manifest: dict = {"shards": others, "pages": len(spans)}  # pages: how common a word is (pagefind-search.js)
     if patch.get("drop"):
         manifest.update(drop=patch["drop"], discount=patch.get("discount") or {})
     atomic_write_text(dest / SHARD_MANIFEST, json.dumps(manifest, ensure_ascii=False))

@@ -75,8 +75,11 @@ last of a number marked; ~2 bytes a clause)::
     encode_starts([128, 140, 141]) == "4wIx"    # 128, +12, +1
 
 With them the box tells, from the words' locations alone, whether several
-terms share a clause (行政处罚 知识产权: 59 pages hold both, few in one
-clause), and fetches page fragments only for the documents it shows.
+terms share a clause (行政处罚 知识产权: 77 pages hold both, 4 in one
+clause), and fetches page fragments only for the documents it shows.  Each
+bundle also lists its pages' longest clauses (``ClauseFiles.spans_text``;
+the site's ``clauses/spans.txt``), from which the box drops, before their
+files, the candidates whose terms never come that close.
 
 **Shards** (issue 16): Pagefind has no incremental mode, so the pages are
 split by a stable hash of the document id (``shard_of``: sha1(id) mod N) into

@@ -474,7 +474,7 @@
     // pages changed since their shard was indexed: their new version is in
     // the changes shard, the old one's page id in drop (its filter values in
     // discount, taken off the counts)
-    var patch = { drop: new Set(), discount: {} };
+    var patch = { drop: new Set(), discount: {}, pages: 0 };
 
     // the index is in shards (build_tools/write/mkbuild.py): pagefind/ is
     // shard 0 with the runtime; pagefind/iparchive-shards.json lists the
@@ -500,6 +500,7 @@
               .then(function (r) { return r.ok ? r.json() : {}; }, function () { return {}; });
           }).then(function (m) {
             patch.drop = new Set((m && m.drop) || []);
+            patch.pages = (m && m.pages) || 0;  // the archive's pages (askOrder)
             patch.discount = (m && m.discount) || {};
             return Promise.all(((m && m.shards) || []).map(function (s) {
               return pf.mergeIndex(new URL("pagefind/" + s, base).href, Object.assign({ language: UND }, opts));
@@ -936,7 +937,8 @@
         clauses++;
         e.forEach(function (ps, k) { occ += apartCount(ps, p.len[k]); });
       });
-      return known && clauses ? { clauses: clauses, occ: occ } : null;
+      if (!known) return { clauses: 0, occ: p.occ, unknown: true };  // no term placed yet: nothing to tell
+      return clauses ? { clauses: clauses, occ: occ } : null;
     }
 
     // the candidates of several terms, each by its page's clause starts:
@@ -949,8 +951,8 @@
       return Promise.all(pages.map(function (p) { return clauseStarts(p.id); })).then(function (all) {
         var kept = [], proved = true;
         pages.forEach(function (p, i) {
-          if (!all[i]) { proved = false; kept.push(p); return; }
-          var got = sharedClauses(p, all[i]);
+          var got = all[i] && sharedClauses(p, all[i]);
+          if (!all[i] || (got && got.unknown)) { proved = false; kept.push(p); return; }
           if (!got) return;
           if (!p.whole) proved = false;
           else p.nclauses = got.clauses;
@@ -1043,7 +1045,6 @@
       if (Object.keys(filters).length) opts.filters = filters;
       var asked = [], found = new Map(), force = new Map(), round = 0, forced = false;
       if (!order.length) return Promise.resolve(Object.assign([], { exact: false, asked: 0 }));
-      if (several) spanTable();  // beside the first words
       function ask(ws) {
         var jobs = ws.map(function (w) {
           // Pagefind backtracks a word no page of a shard holds to a shorter
@@ -1077,9 +1078,7 @@
         round += 1;
         var rest = order.filter(function (w) { return asked.indexOf(w) < 0; });
         return ask(rest.slice(0, Math.min(room - asked.length, size))).then(function () {
-          return several ? spanTable() : null;  // its lines: the archive's pages
-        }).then(function (m) {
-          order = askOrder(ts, df, m ? m.size : 0);
+          order = askOrder(ts, df, patch.pages);
           var pages = candidates(ts, asked, found, force);
           // the order of title holders (legal force): the first word again,
           // sorted by the force key (its index chunk is loaded already), only
@@ -1099,10 +1098,11 @@
           // whole (the count is then proved), or when no word more will be
           // asked, or when the candidates are few enough that their
           // fragments would be checked (the files cost far less)
-          // (first every page's longest clause, when more than PAGE are candidates)
+          // (first every page's longest clause, when their files would cost
+          // more than its table: over 4 × PAGE candidates)
           var whole = order.every(function (w) { return asked.indexOf(w) >= 0; });
           if (!several || !pages.length) return pages;
-          return (pages.length > PAGE ? bySpans(pages) : Promise.resolve(pages)).then(function (pages) {
+          return (pages.length > 4 * PAGE ? bySpans(pages) : Promise.resolve(pages)).then(function (pages) {
             if (!pages.length || pages.length > CLAUSE_CAP ||
                 (!whole && asked.length < room && pages.length > 4 * PAGE)) return pages;
             return byClauses(pages).then(function (kept) {
