@@ -45,10 +45,11 @@ import io
 import json
 import os
 import pickle
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import BinaryIO, Callable, Iterable, Optional, TextIO
 
 from build_tools.codedigest import code_digest
 from build_tools.doctypes import type_group
@@ -61,7 +62,7 @@ from .citation import TABLE_NAME, citation_table, load_table
 from .schema import (META_FILE, NATIONAL_NAME, SCHEMA_VERSION, TITLE_LABEL, Backend, IndexRecord, RecordsToAdd,
                      read_meta)
 
-__all__ = ["build_index", "clear_index", "notice_records", "region_terms", "records_hash", "backend_module",
+__all__ = ["build_index", "write_here", "send_records", "WRITE_FLAG", "clear_index", "notice_records", "region_terms", "records_hash", "backend_module",
            "choose_backend", "IndexStats", "META_FILE", "SCHEMA_VERSION", "BACKENDS", "AUTO_THRESHOLD"]
 
 BACKENDS = ("whoosh", "tantivy")
@@ -194,6 +195,7 @@ def build_index(
     backend: str = "auto",
     userdict: bool = True,
     inputs: Optional[dict[str, str]] = None,
+    writer: Optional[Writer] = None,
 ) -> IndexStats:
     """Create or update the index in ``index_dir`` from ``notices``.
 
@@ -209,6 +211,11 @@ def build_index(
     build_tools/ and search/, equals the one the index recorded keeps its
     records' hash without its records being made again (3,490 documents:
     4 s to make and hash, 0.1 s to compare).
+
+    ``writer`` (default ``write_here``: in this process) does the backend's
+    write: ``publish.site`` passes one that streams the records to a fresh
+    process (``send_records`` / ``main``), so the index's native memory is
+    not added to a fork of the build (issue 29).
     """
     t0 = time.perf_counter()
     index_dir = Path(index_dir)
@@ -262,7 +269,8 @@ def build_index(
 
     if changed or stats.removed or fresh:
         stats.segmented = sum(counts[d] for d in changed)
-        stats.records = mod.write(
+        stats.records = (writer or write_here)(
+            name,
             index_dir,
             fresh=fresh,
             delete=stats.removed + stats.updated,
@@ -281,6 +289,48 @@ def build_index(
     stats.documents = len(new)
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+Writer = Callable[..., int]  # (backend name, index_dir, *, fresh, delete, add, userdict, progress) -> records
+
+
+def write_here(name: str, index_dir: Path, **kw) -> int:
+    """The backend's ``write`` in this process (``build_index``'s default writer)."""
+    return backend_module(name).write(index_dir, **kw)
+
+
+WRITE_FLAG = "--write"  # python -m search.index --write: the records come on stdin (send_records)
+
+
+def send_records(stream: BinaryIO, name: str, index_dir: Path, *, fresh: bool, delete: list[str],
+                 add: RecordsToAdd, userdict: bool = True, progress: bool = False) -> None:
+    """What ``main`` reads on its stdin: a header (backend, index folder,
+    what to delete, the ids and record total of what is added), then each
+    added document's records, one pickle each, made as they are sent (the
+    pipe holds one document at a time)."""
+    header = {"backend": name, "index_dir": str(index_dir), "fresh": fresh, "delete": list(delete),
+              "ids": list(add.ids), "records": add.records, "userdict": userdict}
+    pickle.dump(header, stream, protocol=5)
+    for recs in add:
+        pickle.dump(recs, stream, protocol=5)
+    stream.flush()
+
+
+def main(stdin: BinaryIO, stdout: TextIO) -> int:
+    """``python -m search.index --write``: one backend write from the
+    records ``send_records`` sends on ``stdin``; prints ``{"records": the
+    index's records afterwards, "peak_mb": this process's peak resident
+    memory}`` as JSON.  A fresh process holds only the writer (tantivy's
+    native heap and merges, jieba), not the build's documents."""
+    import resource  # only the writer process reports its peak
+
+    head = pickle.load(stdin)
+    add = RecordsToAdd(head["ids"], lambda _d: pickle.load(stdin), head["records"])
+    n = write_here(head["backend"], Path(head["index_dir"]), fresh=head["fresh"], delete=head["delete"], add=add,
+                   userdict=head["userdict"], progress=False)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    stdout.write(json.dumps({"records": n, "peak_mb": round(peak)}) + "\n")
+    return 0
 
 
 def _write_citations(byid: dict[str, Notice], todo: set[str], index_dir: Path) -> None:
@@ -350,3 +400,9 @@ def clear_index(index_dir: Path) -> None:
     (index_dir / TABLE_NAME).unlink(missing_ok=True)  # the citation table (issue 25)
     for name in BACKENDS:
         backend_module(name).clear(index_dir)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != [WRITE_FLAG]:
+        sys.exit(f"用法：python -m search.index {WRITE_FLAG}（由构建启动，记录从标准输入读入）")
+    sys.exit(main(sys.stdin.buffer, sys.stdout))

@@ -78,6 +78,7 @@ from ..fsutil import die_with_parent
 _PENDING = object()
 MAPPED: tuple = ()  # (fn, items) of the running fork_map: set just before its workers fork
 CHILD_PEAKS: dict[str, tuple[float, float]] = {}  # fn name -> (parent's MB at the fork, child's peak MB)
+TOOL_PEAKS: dict[str, float] = {}  # program -> its peak MB, as it reported it (tool_peak)
 
 
 def resident_mb(field: str = "VmHWM") -> float:
@@ -120,15 +121,24 @@ def _keep_peak(name: str, at_fork: float, peak: float) -> None:
     CHILD_PEAKS[name] = (max(old[0], at_fork), max(old[1], peak))
 
 
+def tool_peak(name: str, peak: float) -> None:
+    """Keep the peak MB of a program the build started (``tool:<name>`` in
+    ``child_peaks``): the CLI index's writer process reports its own."""
+    TOOL_PEAKS[name] = max(TOOL_PEAKS.get(name, 0.0), peak)
+
+
 def child_peaks(clear: bool = False) -> dict[str, float]:
     """``fork:<name>`` -> the child's peak MB and ``fork:<name>@fork`` -> the
-    parent's MB when it forked, for every child and map run so far
+    parent's MB when it forked, for every child and map run so far, and
+    ``tool:<name>`` for the programs that reported theirs (``tool_peak``)
     (``clear``: and forget them, for the next build's report)."""
     out: dict[str, float] = {}
     for name, (at_fork, peak) in CHILD_PEAKS.items():
         out[f"fork:{name}@fork"], out[f"fork:{name}"] = round(at_fork), round(peak)
+    out.update((f"tool:{name}", round(peak)) for name, peak in TOOL_PEAKS.items())
     if clear:
         CHILD_PEAKS.clear()
+        TOOL_PEAKS.clear()
     return out
 
 
