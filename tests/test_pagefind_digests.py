@@ -87,7 +87,7 @@ def test_the_shards_given_digests_read_no_page(notices, tmp_path, monkeypatch):
         raise AssertionError(f"page read back: {source}")
 
     monkeypatch.setattr(mkbuild, "page_digests", no_read)
-    job = mkbuild.PagefindShards(src, cache, 2, prepare=lambda: shas).start()
+    job = mkbuild.PagefindShards(src, cache, 2, pages=lambda: iter(shas.items())).start()
     job.wait()
     assert sorted(job.reindexed) == [0, 1]
     for k in range(2):

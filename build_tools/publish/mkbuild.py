@@ -28,7 +28,7 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import yaml
 
@@ -266,11 +266,14 @@ class PagefindShards:
     swapped in (``fsutil.swap_dir``), so a killed build never leaves a bundle
     a later build would trust.  Cache entries no longer needed are removed.
 
-    ``prepare``: run first in the thread (``SiteBuild`` writes the shards'
-    pages there, off the rebuild's critical path); when it returns a dict
-    (k -> ``page_digests`` of shard k, from the page writer's memo:
-    ``search_pages.write_shard_pages_digested``), the pages are not read
-    back to be digested (issue 29: 4.6-5.8 s of a 5x rebuild).  Each child is started by
+    ``pages``: when given, called first in the thread; it yields (k, shard
+    k's pages with their digests, ``page_digests``' form) for every shard in
+    order, as the writer makes them (``SiteBuild``: the search pages'
+    forked writer, ``search_pages.iter_shard_pages``): shard k is indexed
+    while the next ones are written, and no page is read back to be
+    digested (issue 29: at 5x the writer took 167 s before the first shard
+    started, and reading the pages back 4.6-5.8 s of a rebuild).  Without
+    it the pages already in ``src`` are read.  Each child is started by
     ``build.tools.start_tool`` (its own process group, dying with the
     build).  ``cancel`` kills the running child and stops; ``wait``
     raises RuntimeError with Pagefind's output if a shard failed.  Test
@@ -279,9 +282,9 @@ class PagefindShards:
 
     def __init__(self, src: Path, cache: Path, shards: int, *,
                  command: Optional[Callable[[Path, Path], list[str]]] = None,
-                 prepare: Optional[Callable[[], object]] = None):
+                 pages: Optional[Callable[[], Iterable[tuple[int, dict[str, str]]]]] = None):
         self.src, self.cache, self.shards = Path(src), Path(cache), shards
-        self.prepare = prepare
+        self.pages = pages
         self.command = command or pagefind_command  # looked up now: tests replace the module's
         self.reindexed: list[int] = []
         self.patched: dict[int, int] = {}  # shard -> its pages in the changes bundle or dropped
@@ -299,10 +302,6 @@ class PagefindShards:
 
     def _run(self) -> None:
         try:
-            t0 = time.perf_counter()
-            got = self.prepare() if self.prepare else None
-            ready = got if isinstance(got, dict) else {}  # k -> {page: digest}, when the writer kept them
-            self.seconds["prepare"] = time.perf_counter() - t0
             self.cache.mkdir(parents=True, exist_ok=True)
             keep = {str(k) for k in range(self.shards)} | {CHANGES, PATCH}
             for old in self.cache.iterdir():  # shards beyond N, half-built <k>.tmp/, changes-src/
@@ -310,15 +309,12 @@ class PagefindShards:
                     remove_tree(old)
             config = command_digest(self.command)
             patches: dict[int, tuple[dict[str, str], dict[str, dict], list[str]]] = {}
-            for k in range(self.shards):
+            for k, pages in self._shard_pages():
                 src, bundle = self.src / str(k), self.cache / str(k)
-                t1 = time.perf_counter()
-                pages = ready[k] if k in ready else page_digests(src)
                 if not pages:  # Pagefind refuses an empty site: no bundle
                     remove_tree(bundle)
                     continue
                 base = shard_pages(bundle, config) if (bundle / "pagefind.js").is_file() else None
-                self.seconds["digests"] = self.seconds.get("digests", 0) + time.perf_counter() - t1
                 digest = combined_digest(config, pages)
                 if cached_digest(bundle) == digest and (bundle / "pagefind.js").is_file():
                     continue
@@ -333,6 +329,24 @@ class PagefindShards:
             self._patch(config, patches)
         except Exception as e:  # reported by wait(), like a failed Pagefind
             self.error = f"Pagefind 分片索引失败：{type(e).__name__}: {e}"
+
+    def _shard_pages(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """(k, shard k's pages -> digest) for every shard in order: from
+        ``pages`` as its writer makes them (``seconds["prepare"]``: the time
+        waited for them), else read from ``src`` (``seconds["digests"]``)."""
+        t0 = time.perf_counter()
+        if self.pages is not None:
+            for k, pages in self.pages():
+                self.seconds["prepare"] = self.seconds.get("prepare", 0.0) + time.perf_counter() - t0
+                yield k, pages
+                t0 = time.perf_counter()
+            self.seconds["prepare"] = self.seconds.get("prepare", 0.0) + time.perf_counter() - t0
+            return
+        for k in range(self.shards):
+            pages = page_digests(self.src / str(k))
+            self.seconds["digests"] = self.seconds.get("digests", 0.0) + time.perf_counter() - t0
+            yield k, pages
+            t0 = time.perf_counter()
 
     def _patch(self, config: str, patches: dict) -> None:
         """The changes bundle and ``patch.json`` for the patched shards."""

@@ -64,12 +64,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from search.index import WRITE_FLAG, build_index, send_records
 from search.schema import read_meta
 
-from ..build.schedule import Forked, start_thread, tool_peak
+from ..build.schedule import Forked, ForkedStream, start_thread, tool_peak
 from ..build.tools import run_tool, signal_group, start_tool
 from ..fsutil import pause_point, remove_tree, stale_temp_files, swap_dir
 from ..models import Notice, Problem
@@ -77,7 +77,7 @@ from ..settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
 from ..render.common import GENERATED_DIRS
 from . import mkbuild
 from .linkcheck import isolate, linkcheck
-from ..render.search_pages import search_chars, shard_count, write_shard_pages_digested
+from ..render.search_pages import iter_shard_pages, search_chars, shard_count
 
 LOCK_NAME = "build.lock"
 
@@ -203,10 +203,11 @@ def prepare_index_copy(final: Path, *, fresh: bool = False) -> Path:
 
 
 def _shard_pages(notices: list[Notice], src: Path, shards: int, digests: Optional[dict[str, bytes]]) \
-        -> dict[int, dict[str, str]]:
-    """In the search pages' child: write them; returns each shard's pages
-    with their content digests (``PagefindShards``' ``prepare``)."""
-    return write_shard_pages_digested(notices, src, shards, digests)[1]
+        -> Iterator[tuple[int, dict[str, str]]]:
+    """In the search pages' child: write them, shard by shard; yields each
+    shard's pages with their content digests (``PagefindShards``' ``pages``)."""
+    for k, _, shas in iter_shard_pages(notices, src, shards, digests):
+        yield k, shas
 
 
 class IndexJob:
@@ -317,7 +318,7 @@ class SiteBuild:
         self.tmp = self.site.with_name(self.site.name + ".tmp")
         self.bundle = paths.cache / mkbuild.PAGEFIND_DIR  # the cached shard bundles, <k>/
         self.shards: Optional[mkbuild.PagefindShards] = None
-        self.pages: Optional[Forked] = None  # the search pages' writer (start_browser_index)
+        self.pages: Optional[ForkedStream] = None  # the search pages' writer (start_browser_index)
         self.job: Optional[IndexJob] = None
         self.index_inputs: Optional[dict[str, str]] = None  # start_cli_index
         self.key = ""
@@ -400,9 +401,9 @@ class SiteBuild:
         n = shard_count(len(notices), search_chars(notices) if chars is None else chars)
         # the pages are written by a forked child, beside the write stage (both only read the notices);
         # in the job's thread they took the build process's lock on Python from the write stage
-        self.pages = Forked("检索页写出", _shard_pages, notices, src, n, digests).start()
-        self.shards = mkbuild.PagefindShards(src, self.bundle, n,
-                                             prepare=self.pages.result).start()
+        # (ForkedStream: each shard's pages come back as soon as they are written, to be indexed at once)
+        self.pages = ForkedStream("检索页写出", _shard_pages, notices, src, n, digests).start()
+        self.shards = mkbuild.PagefindShards(src, self.bundle, n, pages=self.pages.items).start()
         return True
 
     def start_cli_index(self, notices: list[Notice], inputs: Optional[dict[str, str]] = None) -> None:

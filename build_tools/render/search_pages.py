@@ -85,7 +85,7 @@ import shutil
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 from ..doctypes import force_rank, type_group
 from ..models import Notice
@@ -383,6 +383,19 @@ def write_shard_pages_digested(notices: Iterable[Notice], out: Path, shards: int
     """``write_shard_pages``, and each shard's pages with their content
     digests (k -> {``notices/<id>.html``: hex}, ``mkbuild.page_digests``'
     form), the unchanged ones taken from the memo instead of read back."""
+    written, shas = {}, {}
+    for k, w, d in iter_shard_pages(notices, out, shards, doc_digests):
+        written[k], shas[k] = w, d
+    return written, shas
+
+
+def iter_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
+                     doc_digests: Optional[dict[str, bytes]] = None) \
+        -> Iterator[tuple[int, list[str], dict[str, str]]]:
+    """``write_shard_pages_digested`` one shard at a time, in order: (k, the
+    paths written, the shard's pages with their digests) as soon as shard k
+    is written, so Pagefind can index it while the next is written (issue
+    29).  The memo is saved after the last shard."""
     out = Path(out)
     groups: dict[int, list[Notice]] = {k: [] for k in range(shards)}
     for n in notices:
@@ -401,9 +414,10 @@ def write_shard_pages_digested(notices: Iterable[Notice], out: Path, shards: int
     except Exception:  # none yet, or unreadable: every page is made
         known = {}
     memo.unlink(missing_ok=True)  # written back only once every page matches it
-    shas: dict[int, dict[str, str]] = {k: {} for k in groups}
-    written = {k: write_search_pages(group, out / str(k), known=known, doc_digests=doc_digests, shas=shas[k])
-               for k, group in groups.items()}
-    ids = {n.id for g in groups.values() for n in g}
-    atomic_write_bytes(memo, pickle.dumps({k: v for k, v in known.items() if k in ids}, protocol=5))
-    return written, shas
+    for k, group in groups.items():
+        shas: dict[str, str] = {}
+        written = write_search_pages(group, out / str(k), known=known, doc_digests=doc_digests, shas=shas)
+        if k == shards - 1:  # before the last shard is handed out: its consumer may stop at it
+            ids = {n.id for g in groups.values() for n in g}
+            atomic_write_bytes(memo, pickle.dumps({i: v for i, v in known.items() if i in ids}, protocol=5))
+        yield k, written, shas
