@@ -139,6 +139,9 @@ def test_the_index_job_writes_in_a_process_of_its_own_and_reports_its_peak(loade
     assert not (tmp_path / "index.tmp").exists()
     assert _contents(tmp_path / "index", "tantivy") == _contents(tmp_path / "here", "tantivy")
     assert here.records == len(backend_module("tantivy").stored_records(tmp_path / "index"))
+    again = IndexJob(docs, tmp_path / "index", inputs).finish()  # nothing changed: the writer is stopped unused
+    assert "未变 12" in again["summary"] and again["writer_peak_mb"] == 0
+    assert _contents(tmp_path / "index", "tantivy") == _contents(tmp_path / "here", "tantivy")
 
 
 def test_a_failing_writer_process_is_reported_with_its_output(loaded, tmp_path):

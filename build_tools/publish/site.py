@@ -147,42 +147,68 @@ def _index_child(notices: list[Notice], final: Path, inputs: Optional[dict[str, 
     """In a forked child (``IndexJob``): copy the index to ``index.tmp/``
     (141 MB on the whole corpus: off the build's main path), update it
     there; returns the summary and the writer process's peak MB.  The
-    backend's write runs in a fresh process (``write_in_process``): in this
-    fork it added tantivy's native memory to the build's (5x: forked at 930,
-    peak 2,010 MB)."""
+    backend's write runs in a fresh process (``WriterProcess``), started
+    first so that its start and jieba's dictionary (about 1 s) overlap the
+    planning here: in this fork it added tantivy's native memory to the
+    build's (5x: forked at 930, peak 2,010 MB)."""
     t0 = time.perf_counter()
-    peak: dict[str, float] = {}
-    stats = build_index(notices, prepare_index_copy(final), progress=False, inputs=inputs,
-                        writer=lambda *a, **kw: write_in_process(*a, peak=peak, **kw))
-    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0, "writer_peak_mb": peak.get("mb", 0.0)}
+    writer = WriterProcess()
+    try:
+        stats = build_index(notices, prepare_index_copy(final), progress=False, inputs=inputs, writer=writer.write)
+    finally:
+        writer.close()
+    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0, "writer_peak_mb": writer.peak_mb}
+
+
+class WriterProcess:
+    """``search.index.build_index``'s writer in a process of its own
+    (``python -m search.index --write``, started by ``build.tools`` at
+    once; it loads jieba while it waits): ``write`` streams it the records
+    (``send_records``), one document at a time, so it holds only the index
+    writer, never the build's documents; ``peak_mb``: its peak resident MB
+    as it reported it.  ``close`` ends it when nothing was written."""
+
+    def __init__(self):
+        self.proc = start_tool([sys.executable, "-m", "search.index", WRITE_FLAG], env=child_environment(),
+                               stdin=subprocess.PIPE)
+        self.peak_mb = 0.0
+
+    def write(self, name: str, index_dir: Path, **kw) -> int:
+        """Returns the index's records afterwards; RuntimeError with the
+        process's output when it fails."""
+        proc = self.proc
+        try:
+            try:
+                send_records(proc.stdin, name, index_dir, **kw)
+            except BrokenPipeError:  # it stopped reading: its stderr says why
+                pass
+            out, err = proc.communicate()  # closes its stdin: the end of the records
+        except BaseException:
+            self.close()
+            raise
+        if proc.returncode != 0:
+            msg = err.decode("utf-8", "replace")[-4000:]
+            raise RuntimeError(f"命令行检索索引写入进程失败（退出码 {proc.returncode}）：{msg}")
+        res = json.loads(out.decode("utf-8").strip().splitlines()[-1])
+        self.peak_mb = float(res.get("peak_mb", 0))
+        return int(res["records"])
+
+    def close(self) -> None:
+        """Stop it if it still runs (nothing to write, or the caller failed)."""
+        if self.proc.poll() is None:
+            signal_group(self.proc)
+            self.proc.wait()
 
 
 def write_in_process(name: str, index_dir: Path, *, peak: Optional[dict[str, float]] = None, **kw) -> int:
-    """``search.index.build_index``'s writer in a process of its own
-    (``python -m search.index --write``, started by ``build.tools``): the
-    records are streamed to it (``send_records``), one document at a time,
-    so it holds only the index writer.  Returns the index's records; its
-    peak resident MB goes into ``peak["mb"]``.  RuntimeError with its
-    output when it fails."""
-    proc = start_tool([sys.executable, "-m", "search.index", WRITE_FLAG], env=child_environment(),
-                      stdin=subprocess.PIPE)
+    """One ``WriterProcess`` write (``build_index``'s ``writer``); its peak MB into ``peak["mb"]``."""
+    writer = WriterProcess()
     try:
-        try:
-            send_records(proc.stdin, name, index_dir, **kw)
-        except BrokenPipeError:  # it stopped reading: its stderr says why
-            pass
-        out, err = proc.communicate()  # closes its stdin: the end of the records
-    except BaseException:
-        signal_group(proc)
-        proc.wait()
-        raise
-    if proc.returncode != 0:
-        msg = err.decode("utf-8", "replace")[-4000:]
-        raise RuntimeError(f"命令行检索索引写入进程失败（退出码 {proc.returncode}）：{msg}")
-    res = json.loads(out.decode("utf-8").strip().splitlines()[-1])
-    if peak is not None:
-        peak["mb"] = float(res.get("peak_mb", 0))
-    return int(res["records"])
+        return writer.write(name, index_dir, **kw)
+    finally:
+        writer.close()
+        if peak is not None:
+            peak["mb"] = writer.peak_mb
 
 
 def prepare_index_copy(final: Path, *, fresh: bool = False) -> Path:
