@@ -11,6 +11,7 @@ kept; and given them, the shards decide from them without reading a page.
 from __future__ import annotations
 
 import pickle
+import sys
 
 import pytest
 
@@ -92,3 +93,49 @@ def test_the_shards_given_digests_read_no_page(notices, tmp_path, monkeypatch):
     assert sorted(job.reindexed) == [0, 1]
     for k in range(2):
         assert mkbuild.cached_digest(cache / str(k)) == mkbuild.cached_digest(again / str(k))
+
+
+FAKE_PAGEFIND = r'''
+import os, sys, time
+from pathlib import Path
+site, out, runs = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+me = runs / f"running-{site.name}"
+me.touch()
+seen, t0 = False, time.time()
+while time.time() - t0 < float(sys.argv[4]) and not seen:
+    seen = any(p != me for p in runs.glob("running-*"))
+    time.sleep(0.05)
+(runs / f"saw-{site.name}").write_text("1" if seen else "0")
+out.mkdir(parents=True)
+for name in ("pagefind.js", "pagefind-entry.json"):
+    (out / name).write_text("{}")
+me.unlink()
+'''
+
+
+@pytest.mark.parametrize("widen", [False, True])
+def test_two_shards_index_at_once_only_after_widen(notices, tmp_path, widen):
+    """``PagefindShards.widen`` (the build's other work done): from then on two
+    Pagefind processes run at once; before, one after another.  A fake
+    Pagefind waits a while for another one to be running and says whether it
+    saw one; every shard is indexed and recorded either way."""
+    src, cache, runs = tmp_path / "src", tmp_path / "cache", tmp_path / "runs"
+    runs.mkdir()
+    script = tmp_path / "fake_pagefind.py"
+    script.write_text(FAKE_PAGEFIND)
+    _, shas = search_pages.write_shard_pages_digested(notices[:16], src, 3)
+    wait = "20" if widen else "1.5"  # with widen the others come at once; without, nobody comes
+
+    def command(s, o):
+        return [sys.executable, str(script), str(s), str(o), str(runs), wait]
+
+    job = mkbuild.PagefindShards(src, cache, 3, command=command, pages=lambda: iter(shas.items()))
+    if widen:
+        job.widen()
+    job.start().wait()
+    assert job.reindexed == [0, 1, 2]
+    saw = sorted(p.read_text() for p in runs.glob("saw-*"))
+    assert len(saw) == 3
+    assert ("1" in saw) == widen, saw
+    for k in range(3):
+        assert mkbuild.cached_digest(cache / str(k)) == mkbuild.combined_digest(mkbuild.command_digest(command), shas[k])

@@ -449,6 +449,7 @@ class SiteBuild:
             return
         self.step("等待 Pagefind 索引完成…")
         job = self.shards
+        job.widen()  # MkDocs and the link check are done: two shards at once on two cores
         try:
             job.wait()
             mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp)
