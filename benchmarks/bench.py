@@ -313,6 +313,8 @@ def _short(words: list[str]) -> str:
         return "pagefind"
     if "build_tools.cli" in words:
         return "cli"
+    if "search.index" in words:
+        return "index-writer"  # the CLI index's writer process (publish.site.write_in_process)
     return "fork:" + Path(words[0]).name  # forked workers and the index job keep our command line
 
 

@@ -122,3 +122,55 @@ def test_trim_gives_free_heap_pages_back_before_a_fork():
     after = forked.resident_mb("VmRSS")
     assert held - before > 150 and held - after > 100, (before, held, after)
     assert len(kept) == 4000
+
+
+def _counts_until(flag: str, n: int):
+    """Yields 0, then waits (up to 20 s) for ``flag`` to exist before the rest."""
+    import time  # only this generator waits
+
+    yield 0, os.getpid()
+    t0 = time.perf_counter()
+    while not os.path.exists(flag) and time.perf_counter() - t0 < 20:
+        time.sleep(0.01)
+    for i in range(1, n):
+        yield i, os.path.exists(flag)
+
+
+def _yields_then_fails():
+    yield "第一个"
+    raise ValueError("坏输入（测试）")
+
+
+def test_a_streamed_child_s_values_come_as_they_are_made(tmp_path):
+    """``ForkedStream`` (issue 29: Pagefind indexes a shard as soon as its
+    pages are written): the first value reaches the caller while the child
+    is still waiting for the caller's answer to it; then every value, in order."""
+    flag = str(tmp_path / "got-the-first")
+    job = forked.ForkedStream("测试", _counts_until, flag, 5).start()
+    items = job.items()
+    first, pid = next(items)
+    assert first == 0 and pid != os.getpid()
+    open(flag, "w").close()  # the child goes on only now
+    assert list(items) == [(i, True) for i in range(1, 5)]
+    assert not job.proc.is_alive()
+    assert "fork:_counts_until" in forked.child_peaks(clear=True)
+
+
+def test_a_streamed_child_s_error_comes_after_its_values():
+    got = []
+    with pytest.raises(RuntimeError) as e:
+        for v in forked.ForkedStream("测试步骤", _yields_then_fails).start().items():
+            got.append(v)
+    assert got == ["第一个"]
+    assert "测试步骤失败" in str(e.value) and "坏输入（测试）" in str(e.value)
+
+
+def test_a_streamed_child_that_dies_or_is_cancelled_ends_its_values(tmp_path):
+    job = forked.ForkedStream("测试", _counts_until, str(tmp_path / "never"), 3).start()
+    items = job.items()
+    assert next(items)[0] == 0
+    job.cancel()
+    with pytest.raises(RuntimeError, match="未返回结果"):
+        list(items)
+    inline = forked.ForkedStream("测试", _counts_until, str(tmp_path), 3).start(beside=False)
+    assert inline.proc is None and [i for i, _ in inline.items()] == [0, 1, 2]

@@ -24,8 +24,11 @@ from benchmarks.bench import QUERIES, split_query
 from build_tools.enrich import enrich_all
 from build_tools.pipeline import load_documents, source_files
 from build_tools.build.pagecache import document_digests
-from search.citation import TABLE_NAME
-from search.index import backend_module, build_index, notice_records
+from build_tools.build.schedule import child_peaks
+from build_tools.publish.site import IndexJob, write_in_process
+from build_tools.settings import BACKEND_ENV
+from search.citation import TABLE_NAME, citation_table
+from search.index import ROWS_NAME, backend_module, build_index, notice_records
 from search.query import search
 from search.schema import META_FILE
 
@@ -83,8 +86,10 @@ def _answers(d: Path) -> list:
 
 
 @pytest.mark.slow  # ten indexes of 20 real documents: ~1 min on a quiet machine
-@pytest.mark.parametrize("backend", ["whoosh", "tantivy"])
-def test_an_index_updated_by_difference_equals_one_built_from_empty(loaded, tmp_path, backend):
+@pytest.mark.parametrize("backend,writer", [("whoosh", None), ("tantivy", None), ("tantivy", write_in_process)])
+def test_an_index_updated_by_difference_equals_one_built_from_empty(loaded, tmp_path, backend, writer):
+    """(With ``write_in_process``: the live index is written by the writer
+    process the build starts, the one from empty in this process.)"""
     res, newest = loaded
     every = [n.id for n in res.notices]
     pages = [i for i in every if res.paths[i].suffix == ".html"]
@@ -99,7 +104,9 @@ def test_an_index_updated_by_difference_equals_one_built_from_empty(loaded, tmp_
     before = None
     for k, (name, ids, edit) in enumerate(steps):
         docs, inputs = _enriched(res, ids, edit)
-        st = build_index(docs, live, backend=backend, inputs=inputs)
+        if name == "one added":  # an index of older builds, without its citation rows: taken from the table
+            (live / ROWS_NAME).unlink()
+        st = build_index(docs, live, backend=backend, inputs=inputs, writer=writer)
         assert st.rebuilt == (k == 0), name
         fresh = tmp_path / f"fresh-{k}"
         full = build_index(docs, fresh, backend=backend, inputs=inputs)
@@ -108,9 +115,46 @@ def test_an_index_updated_by_difference_equals_one_built_from_empty(loaded, tmp_
         assert got["records"] == want["records"], name
         assert len(got["records"]) == sum(len(notice_records(n)) for n in docs)
         assert got == want, name
+        assert got["table"] == json.dumps(citation_table(docs), ensure_ascii=False,  # citation.write_table's bytes
+                                          separators=(",", ":")).encode("utf-8"), name
         assert _answers(live) == _answers(fresh), name
         if before is not None:  # only the documents that differ were written again
             changed = {d for d, h in want["docs"].items() if before.get(d) != h}
             assert set(st.added) | set(st.updated) == changed, name
             assert set(st.removed) == set(before) - set(want["docs"]), name
         before = want["docs"]
+
+
+def test_the_index_job_writes_in_a_process_of_its_own_and_reports_its_peak(loaded, tmp_path, monkeypatch):
+    """The build's index job (``IndexJob``, forked) hands the records to a
+    fresh writer process (``python -m search.index --write``): the index it
+    swaps in holds what one written in this process holds, and the writer's
+    peak memory is reported as ``tool:index-writer``."""
+    res, _ = loaded
+    monkeypatch.setenv(BACKEND_ENV, "tantivy")  # a large archive's backend, inherited by both children
+    docs, inputs = _enriched(res, [n.id for n in res.notices][:12])
+    child_peaks(clear=True)
+    job = IndexJob(docs, tmp_path / "index", inputs)
+    out = job.finish()
+    assert out["writer_peak_mb"] > 0
+    peaks = child_peaks(clear=True)
+    assert peaks["tool:index-writer"] == round(out["writer_peak_mb"]) and "fork:_index_child" in peaks
+    here = build_index(docs, tmp_path / "here", backend="tantivy", inputs=inputs)
+    assert not (tmp_path / "index.tmp").exists()
+    assert _contents(tmp_path / "index", "tantivy") == _contents(tmp_path / "here", "tantivy")
+    assert here.records == len(backend_module("tantivy").stored_records(tmp_path / "index"))
+    again = IndexJob(docs, tmp_path / "index", inputs).finish()  # nothing changed: the writer is stopped unused
+    assert "未变 12" in again["summary"] and again["writer_peak_mb"] == 0
+    assert _contents(tmp_path / "index", "tantivy") == _contents(tmp_path / "here", "tantivy")
+
+
+def test_a_failing_writer_process_is_reported_with_its_output(loaded, tmp_path):
+    """A writer process that fails (here: an index folder it cannot create,
+    under a file) raises RuntimeError naming it, with its own traceback."""
+    res, _ = loaded
+    docs, inputs = _enriched(res, [n.id for n in res.notices][:3])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(RuntimeError, match="命令行检索索引写入进程失败"):
+        build_index(docs, tmp_path / "ix", backend="tantivy", inputs=inputs,
+                    writer=lambda name, _d, **kw: write_in_process(name, blocker / "ix", **kw))

@@ -25,6 +25,12 @@ dies with its parent (``fsutil.die_with_parent``) and leaves with
 Without ``fork`` (or with ``beside`` false) the call runs inline at
 ``start`` and ``result()`` returns its value.
 
+``ForkedStream(what, gen, *args)`` is a ``Forked`` child whose function is a
+generator: ``items()`` yields its values as the child makes them (a thread
+drains the pipe, so the child never waits): the search pages' writer hands
+each Pagefind shard over as soon as its pages are written
+(``publish.SiteBuild``).
+
 ``fork_map(fn, items, workers, at_least=N)`` is ``[fn(x) for x in items]``
 over a pool of forked workers (all cores) when there are at least ``N``
 items: the workers find ``fn`` and ``items`` in the parent's memory as it
@@ -67,6 +73,7 @@ import ctypes
 import ctypes.util
 import multiprocessing
 import os
+import queue
 import threading
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -78,6 +85,7 @@ from ..fsutil import die_with_parent
 _PENDING = object()
 MAPPED: tuple = ()  # (fn, items) of the running fork_map: set just before its workers fork
 CHILD_PEAKS: dict[str, tuple[float, float]] = {}  # fn name -> (parent's MB at the fork, child's peak MB)
+TOOL_PEAKS: dict[str, float] = {}  # program -> its peak MB, as it reported it (tool_peak)
 
 
 def resident_mb(field: str = "VmHWM") -> float:
@@ -120,15 +128,24 @@ def _keep_peak(name: str, at_fork: float, peak: float) -> None:
     CHILD_PEAKS[name] = (max(old[0], at_fork), max(old[1], peak))
 
 
+def tool_peak(name: str, peak: float) -> None:
+    """Keep the peak MB of a program the build started (``tool:<name>`` in
+    ``child_peaks``): the CLI index's writer process reports its own."""
+    TOOL_PEAKS[name] = max(TOOL_PEAKS.get(name, 0.0), peak)
+
+
 def child_peaks(clear: bool = False) -> dict[str, float]:
     """``fork:<name>`` -> the child's peak MB and ``fork:<name>@fork`` -> the
-    parent's MB when it forked, for every child and map run so far
+    parent's MB when it forked, for every child and map run so far, and
+    ``tool:<name>`` for the programs that reported theirs (``tool_peak``)
     (``clear``: and forget them, for the next build's report)."""
     out: dict[str, float] = {}
     for name, (at_fork, peak) in CHILD_PEAKS.items():
         out[f"fork:{name}@fork"], out[f"fork:{name}"] = round(at_fork), round(peak)
+    out.update((f"tool:{name}", round(peak)) for name, peak in TOOL_PEAKS.items())
     if clear:
         CHILD_PEAKS.clear()
+        TOOL_PEAKS.clear()
     return out
 
 
@@ -141,16 +158,24 @@ class Forked:
 
     def start(self, beside: bool = True) -> "Forked":
         if not beside or "fork" not in multiprocessing.get_all_start_methods():
-            self.value = self.fn(*self.args, **self.kwargs)
+            self.value = self.inline()
             return self
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe(duplex=False)
         trim()
         self.at_fork = resident_mb("VmRSS")
-        self.proc = ctx.Process(target=_child, args=(child, self.fn, self.args, self.kwargs), daemon=True)
+        self.proc = ctx.Process(target=self.child_main(), args=(child, self.fn, self.args, self.kwargs), daemon=True)
         self.proc.start()
         child.close()
         return self
+
+    def inline(self) -> Any:
+        """The call itself, without a fork."""
+        return self.fn(*self.args, **self.kwargs)
+
+    def child_main(self) -> Callable[..., None]:
+        """What the forked process runs: the call, its value sent back."""
+        return _child
 
     def cancel(self) -> None:
         """Stop the child (the caller failed): it never writes after this."""
@@ -173,6 +198,74 @@ class Forked:
             raise RuntimeError(f"{self.what}失败（子进程退出码 {self.proc.exitcode}）：{value}")
         self.value = value
         return value
+
+
+class ForkedStream(Forked):
+    """A ``Forked`` child whose ``fn`` is a generator: each value it yields
+    comes back as soon as it is made (``items()``, in order), while the child
+    goes on; a thread of the caller drains the pipe, so the child never waits
+    for the caller.  An exception in the child, or its death, is raised by
+    ``items()`` after the values made before it.  Used by the search pages'
+    writer (``publish.SiteBuild``): Pagefind indexes a shard as soon as its
+    pages are written, not after every shard's (issue 29: 167 s at 5x)."""
+
+    def start(self, beside: bool = True) -> "ForkedStream":
+        self.queue: "queue.Queue[tuple[str, Any]]" = queue.Queue()
+        super().start(beside)
+        if self.proc is not None:
+            self.reader = start_thread(self._drain, name="forked-stream")
+        return self
+
+    def inline(self) -> Any:
+        return list(self.fn(*self.args, **self.kwargs))
+
+    def child_main(self) -> Callable[..., None]:
+        return _stream_child
+
+    def _drain(self) -> None:
+        try:
+            while True:
+                kind, value, peak = self.conn.recv()
+                if kind != "item":
+                    _keep_peak(_name(self.fn), self.at_fork, peak)
+                    self.queue.put((kind, value))
+                    return
+                self.queue.put((kind, value))
+        except (EOFError, OSError):
+            self.queue.put(("error", "子进程未返回结果"))
+
+    def items(self) -> Iterator[Any]:
+        """The child's values as they come; RuntimeError naming ``what`` if it failed."""
+        if self.proc is None:
+            yield from self.value
+            return
+        while True:
+            kind, value = self.queue.get()
+            if kind == "item":
+                yield value
+                continue
+            self.reader.join()
+            self.proc.join()
+            self.conn.close()
+            if kind != "ok":
+                raise RuntimeError(f"{self.what}失败（子进程退出码 {self.proc.exitcode}）：{value}")
+            return
+
+    def result(self) -> list:
+        return list(self.items())
+
+
+def _stream_child(conn, fn, args, kwargs) -> None:
+    die_with_parent()
+    try:
+        for value in fn(*args, **kwargs):
+            conn.send(("item", value, 0.0))
+        out = ("ok", None)
+    except BaseException:
+        out = ("error", traceback.format_exc())
+    conn.send((*out, resident_mb()))
+    conn.close()
+    os._exit(0)
 
 
 def beside(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Forked:

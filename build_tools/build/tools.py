@@ -36,12 +36,13 @@ __all__ = ["run_tool", "start_tool", "kill_group", "signal_group"]
 
 
 def start_tool(argv: Sequence[str], *, cwd: Optional[Path | str] = None, env: Optional[dict] = None,
-               text: bool = False, stderr: int = subprocess.PIPE) -> subprocess.Popen:
-    """Start ``argv`` and return at once (stdout piped; ``stderr``: ``subprocess.STDOUT`` merges it):
+               text: bool = False, stderr: int = subprocess.PIPE, stdin: Optional[int] = None) -> subprocess.Popen:
+    """Start ``argv`` and return at once (stdout piped; ``stderr``: ``subprocess.STDOUT`` merges it;
+    ``stdin``: ``subprocess.PIPE`` for a tool fed by the caller, the CLI index's writer):
     for a tool that runs beside other work (Pagefind beside MkDocs and the link check).  Its own
     process group, dying with the calling thread; ``kill_group`` stops it and whatever it started."""
-    return subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=stderr, text=text,
-                            start_new_session=True, preexec_fn=die_with_parent)
+    return subprocess.Popen(list(argv), cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE, stderr=stderr,
+                            text=text, start_new_session=True, preexec_fn=die_with_parent)
 
 
 def run_tool(argv: Sequence[str], *, timeout: Optional[float] = None, cwd: Optional[Path | str] = None,

@@ -28,7 +28,7 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import yaml
 
@@ -271,8 +271,10 @@ def changes_allowed(pages: int) -> int:
 
 class PagefindShards:
     """Index the shards ``<src>/<k>/`` into ``<cache>/<k>/`` beside the
-    write stage and MkDocs, in one background thread, ONE PAGEFIND AFTER
-    ANOTHER (peak memory: one shard).
+    write stage and MkDocs, from one background thread, ONE PAGEFIND AFTER
+    ANOTHER while the build's other work runs, two at once after ``widen``
+    (the link check done: the other core is free; each process peaks at
+    ~1.3 GB, and the limit is per process).
 
     A shard whose pages all equal those it was indexed from is kept.  A
     shard with a few changed, new or removed pages (``changes_allowed``: 5 %)
@@ -287,19 +289,25 @@ class PagefindShards:
     swapped in (``fsutil.swap_dir``), so a killed build never leaves a bundle
     a later build would trust.  Cache entries no longer needed are removed.
 
-    ``prepare``: run first in the thread (``SiteBuild`` writes the shards'
-    pages there, off the rebuild's critical path).  Each child is started by
+    ``pages``: when given, called first in the thread; it yields (k, shard
+    k's pages with their digests, ``page_digests``' form) for every shard in
+    order, as the writer makes them (``SiteBuild``: the search pages'
+    forked writer, ``search_pages.iter_shard_pages``): shard k is indexed
+    while the next ones are written, and no page is read back to be
+    digested (issue 29: at 5x the writer took 167 s before the first shard
+    started, and reading the pages back 4.6-5.8 s of a rebuild).  Without
+    it the pages already in ``src`` are read.  Each child is started by
     ``build.tools.start_tool`` (its own process group, dying with the
-    build).  ``cancel`` kills the running child and stops; ``wait``
+    build).  ``cancel`` kills the running children and stops; ``wait``
     raises RuntimeError with Pagefind's output if a shard failed.  Test
     hook: ``IPARCHIVE_PAUSE_AT=pagefind:<k>`` (or ``pagefind:changes``)
     pauses while that bundle's Pagefind runs."""
 
     def __init__(self, src: Path, cache: Path, shards: int, *,
                  command: Optional[Callable[[Path, Path], list[str]]] = None,
-                 prepare: Optional[Callable[[], object]] = None):
+                 pages: Optional[Callable[[], Iterable[tuple[int, dict[str, str]]]]] = None):
         self.src, self.cache, self.shards = Path(src), Path(cache), shards
-        self.prepare = prepare
+        self.pages = pages
         self.command = command or pagefind_command  # looked up now: tests replace the module's
         self.reindexed: list[int] = []
         self.patched: dict[int, int] = {}  # shard -> its pages in the changes bundle or dropped
@@ -307,7 +315,9 @@ class PagefindShards:
         self.error: Optional[str] = None
         self.seconds: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._proc: Optional[subprocess.Popen] = None
+        self._procs: set[subprocess.Popen] = set()  # the Pagefind processes running
+        self._lanes = threading.Semaphore(1)  # Pagefind processes at once: 1, 2 after widen()
+        self._wide = False
         self._cancelled = False
         self._thread: Optional[threading.Thread] = None
 
@@ -317,10 +327,6 @@ class PagefindShards:
 
     def _run(self) -> None:
         try:
-            t0 = time.perf_counter()
-            if self.prepare:
-                self.prepare()
-            self.seconds["prepare"] = time.perf_counter() - t0
             self.cache.mkdir(parents=True, exist_ok=True)
             keep = {str(k) for k in range(self.shards)} | {CHANGES, PATCH}
             for old in self.cache.iterdir():  # shards beyond N, half-built <k>.tmp/, changes-src/
@@ -328,15 +334,13 @@ class PagefindShards:
                     remove_tree(old)
             config = command_digest(self.command)
             patches: dict[int, tuple[dict[str, str], dict[str, dict], list[str]]] = {}
-            for k in range(self.shards):
+            lanes: list[threading.Thread] = []
+            for k, pages in self._shard_pages():
                 src, bundle = self.src / str(k), self.cache / str(k)
-                if not any(src.glob("notices/*.html")):  # Pagefind refuses an empty site: no bundle
+                if not pages:  # Pagefind refuses an empty site: no bundle
                     remove_tree(bundle)
                     continue
-                t1 = time.perf_counter()
                 base = shard_pages(bundle, config) if (bundle / "pagefind.js").is_file() else None
-                pages = page_digests(src)
-                self.seconds["digests"] = self.seconds.get("digests", 0) + time.perf_counter() - t1
                 digest = combined_digest(config, pages)
                 if cached_digest(bundle) == digest and (bundle / "pagefind.js").is_file():
                     continue
@@ -345,12 +349,57 @@ class PagefindShards:
                     if len(moved) <= changes_allowed(len(base)):
                         patches[k] = (pages, base, moved)
                         continue
-                if not self._index(str(k), src, bundle, config, digest, pages):
-                    return
-                self.reindexed.append(k)
-            self._patch(config, patches)
+                self._lanes.acquire()  # a free lane: the shard before it is done, or widen() opened one
+                if self.error or self._cancelled:
+                    self._lanes.release()
+                    break
+                lanes.append(start_thread(self._lane, k, src, bundle, config, digest, pages, name=f"pagefind-{k}"))
+            for lane in lanes:
+                lane.join()
+            self.reindexed.sort()
+            if not (self.error or self._cancelled):
+                self._patch(config, patches)
         except Exception as e:  # reported by wait(), like a failed Pagefind
             self.error = f"Pagefind 分片索引失败：{type(e).__name__}: {e}"
+
+    def _lane(self, k: int, src: Path, bundle: Path, config: str, digest: str, pages: dict[str, str]) -> None:
+        """One shard indexed, in a thread of its own; its lane freed after."""
+        try:
+            if self._index(str(k), src, bundle, config, digest, pages):
+                with self._lock:
+                    self.reindexed.append(k)
+        except Exception as e:  # reported by wait(), like a failed Pagefind
+            self.error = self.error or f"Pagefind 分片索引失败：{type(e).__name__}: {e}"
+        finally:
+            self._lanes.release()
+
+    def widen(self) -> None:
+        """The build's other work is done (MkDocs, the link check): a second
+        Pagefind may run beside the first, on the other core (issue 29: 25
+        shards one after another were the 5x build's critical path).  Each
+        peaks at ~1.3 GB; the limit is per process."""
+        with self._lock:
+            if not self._wide:
+                self._wide = True
+                self._lanes.release()
+
+    def _shard_pages(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """(k, shard k's pages -> digest) for every shard in order: from
+        ``pages`` as its writer makes them (``seconds["prepare"]``: the time
+        waited for them), else read from ``src`` (``seconds["digests"]``)."""
+        t0 = time.perf_counter()
+        if self.pages is not None:
+            for k, pages in self.pages():
+                self.seconds["prepare"] = self.seconds.get("prepare", 0.0) + time.perf_counter() - t0
+                yield k, pages
+                t0 = time.perf_counter()
+            self.seconds["prepare"] = self.seconds.get("prepare", 0.0) + time.perf_counter() - t0
+            return
+        for k in range(self.shards):
+            pages = page_digests(self.src / str(k))
+            self.seconds["digests"] = self.seconds.get("digests", 0.0) + time.perf_counter() - t0
+            yield k, pages
+            t0 = time.perf_counter()
 
     def _patch(self, config: str, patches: dict) -> None:
         """The changes bundle and ``patch.json`` for the patched shards."""
@@ -400,17 +449,18 @@ class PagefindShards:
         with self._lock:
             if self._cancelled:
                 return False
-            self._proc = start_tool(self.command(src, tmp), text=True, stderr=subprocess.STDOUT)
+            proc = start_tool(self.command(src, tmp), text=True, stderr=subprocess.STDOUT)
+            self._procs.add(proc)
         pause_point(f"pagefind:{name}")
-        out, _ = self._proc.communicate()
-        code = self._proc.returncode
+        out, _ = proc.communicate()
+        code = proc.returncode
         with self._lock:
-            self._proc = None
+            self._procs.discard(proc)
         if code != 0 or not (tmp / "pagefind.js").is_file():
             remove_tree(tmp)
             if not self._cancelled:
                 which = "改动页" if name == CHANGES else f"分片 {name}/{self.shards}"
-                self.error = f"Pagefind 索引失败（{which}，退出码 {code}）：\n{out[-20000:]}"
+                self.error = self.error or f"Pagefind 索引失败（{which}，退出码 {code}）：\n{out[-20000:]}"
             return False
         files = search_pages.ClauseFiles(tmp / search_pages.CLAUSES)
         found = fragment_pages(tmp, files)
@@ -429,8 +479,9 @@ class PagefindShards:
         """Kill the running Pagefind (if any), stop, drop the half-built bundle."""
         with self._lock:
             self._cancelled = True
-            if self._proc and self._proc.poll() is None:
-                signal_group(self._proc)
+            for proc in self._procs:
+                if proc.poll() is None:
+                    signal_group(proc)
         if self._thread is not None and self._thread.is_alive():
             self._thread.join()
         for tmp in self.cache.glob("*.tmp"):

@@ -56,26 +56,28 @@ Guarantees (tests/test_pipeline.py, tests/test_faults.py):
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
-from search.index import build_index
+from search.index import WRITE_FLAG, build_index, send_records
 from search.schema import read_meta
 
-from ..build.schedule import Forked, start_thread
-from ..build.tools import run_tool
+from ..build.schedule import Forked, ForkedStream, start_thread, tool_peak
+from ..build.tools import run_tool, signal_group, start_tool
 from ..fsutil import pause_point, remove_tree, stale_temp_files, swap_dir
 from ..models import Notice, Problem
 from ..settings import FORK_INDEX_MIN, JINJA_CACHE_ENV, child_environment
 from ..render.common import GENERATED_DIRS
 from . import mkbuild
 from .linkcheck import isolate, linkcheck
-from ..render.search_pages import search_chars, shard_count, write_shard_pages
+from ..render.search_pages import iter_shard_pages, search_chars, shard_count
 
 LOCK_NAME = "build.lock"
 
@@ -144,10 +146,69 @@ class BuildLock:
 def _index_child(notices: list[Notice], final: Path, inputs: Optional[dict[str, str]]) -> dict:
     """In a forked child (``IndexJob``): copy the index to ``index.tmp/``
     (141 MB on the whole corpus: off the build's main path), update it
-    there; returns the summary."""
+    there; returns the summary and the writer process's peak MB.  The
+    backend's write runs in a fresh process (``WriterProcess``), started
+    first so that its start and jieba's dictionary (about 1 s) overlap the
+    planning here: in this fork it added tantivy's native memory to the
+    build's (5x: forked at 930, peak 2,010 MB)."""
     t0 = time.perf_counter()
-    stats = build_index(notices, prepare_index_copy(final), progress=False, inputs=inputs)
-    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0}
+    writer = WriterProcess()
+    try:
+        stats = build_index(notices, prepare_index_copy(final), progress=False, inputs=inputs, writer=writer.write)
+    finally:
+        writer.close()
+    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0, "writer_peak_mb": writer.peak_mb}
+
+
+class WriterProcess:
+    """``search.index.build_index``'s writer in a process of its own
+    (``python -m search.index --write``, started by ``build.tools`` at
+    once; it loads jieba while it waits): ``write`` streams it the records
+    (``send_records``), one document at a time, so it holds only the index
+    writer, never the build's documents; ``peak_mb``: its peak resident MB
+    as it reported it.  ``close`` ends it when nothing was written."""
+
+    def __init__(self):
+        self.proc = start_tool([sys.executable, "-m", "search.index", WRITE_FLAG], env=child_environment(),
+                               stdin=subprocess.PIPE)
+        self.peak_mb = 0.0
+
+    def write(self, name: str, index_dir: Path, **kw) -> int:
+        """Returns the index's records afterwards; RuntimeError with the
+        process's output when it fails."""
+        proc = self.proc
+        try:
+            try:
+                send_records(proc.stdin, name, index_dir, **kw)
+            except BrokenPipeError:  # it stopped reading: its stderr says why
+                pass
+            out, err = proc.communicate()  # closes its stdin: the end of the records
+        except BaseException:
+            self.close()
+            raise
+        if proc.returncode != 0:
+            msg = err.decode("utf-8", "replace")[-4000:]
+            raise RuntimeError(f"命令行检索索引写入进程失败（退出码 {proc.returncode}）：{msg}")
+        res = json.loads(out.decode("utf-8").strip().splitlines()[-1])
+        self.peak_mb = float(res.get("peak_mb", 0))
+        return int(res["records"])
+
+    def close(self) -> None:
+        """Stop it if it still runs (nothing to write, or the caller failed)."""
+        if self.proc.poll() is None:
+            signal_group(self.proc)
+            self.proc.wait()
+
+
+def write_in_process(name: str, index_dir: Path, *, peak: Optional[dict[str, float]] = None, **kw) -> int:
+    """One ``WriterProcess`` write (``build_index``'s ``writer``); its peak MB into ``peak["mb"]``."""
+    writer = WriterProcess()
+    try:
+        return writer.write(name, index_dir, **kw)
+    finally:
+        writer.close()
+        if peak is not None:
+            peak["mb"] = writer.peak_mb
 
 
 def prepare_index_copy(final: Path, *, fresh: bool = False) -> Path:
@@ -165,6 +226,14 @@ def prepare_index_copy(final: Path, *, fresh: bool = False) -> Path:
         else:
             shutil.copytree(final, tmp, symlinks=True)
     return tmp
+
+
+def _shard_pages(notices: list[Notice], src: Path, shards: int, digests: Optional[dict[str, bytes]]) \
+        -> Iterator[tuple[int, dict[str, str]]]:
+    """In the search pages' child: write them, shard by shard; yields each
+    shard's pages with their content digests (``PagefindShards``' ``pages``)."""
+    for k, _, shas in iter_shard_pages(notices, src, shards, digests):
+        yield k, shas
 
 
 class IndexJob:
@@ -188,6 +257,8 @@ class IndexJob:
         except BaseException:
             remove_tree(self.tmp)
             raise
+        if res.get("writer_peak_mb"):
+            tool_peak("index-writer", res["writer_peak_mb"])
         pause_point("index")
         swap_dir(self.tmp, self.final)
         return res
@@ -273,7 +344,7 @@ class SiteBuild:
         self.tmp = self.site.with_name(self.site.name + ".tmp")
         self.bundle = paths.cache / mkbuild.PAGEFIND_DIR  # the cached shard bundles, <k>/
         self.shards: Optional[mkbuild.PagefindShards] = None
-        self.pages: Optional[Forked] = None  # the search pages' writer (start_browser_index)
+        self.pages: Optional[ForkedStream] = None  # the search pages' writer (start_browser_index)
         self.job: Optional[IndexJob] = None
         self.index_inputs: Optional[dict[str, str]] = None  # start_cli_index
         self.key = ""
@@ -356,9 +427,9 @@ class SiteBuild:
         n = shard_count(len(notices), search_chars(notices) if chars is None else chars)
         # the pages are written by a forked child, beside the write stage (both only read the notices);
         # in the job's thread they took the build process's lock on Python from the write stage
-        self.pages = Forked("检索页写出", write_shard_pages, notices, src, n, digests).start()
-        self.shards = mkbuild.PagefindShards(src, self.bundle, n,
-                                             prepare=self.pages.result).start()
+        # (ForkedStream: each shard's pages come back as soon as they are written, to be indexed at once)
+        self.pages = ForkedStream("检索页写出", _shard_pages, notices, src, n, digests).start()
+        self.shards = mkbuild.PagefindShards(src, self.bundle, n, pages=self.pages.items).start()
         return True
 
     def start_cli_index(self, notices: list[Notice], inputs: Optional[dict[str, str]] = None) -> None:
@@ -378,6 +449,7 @@ class SiteBuild:
             return
         self.step("等待 Pagefind 索引完成…")
         job = self.shards
+        job.widen()  # MkDocs and the link check are done: two shards at once on two cores
         try:
             job.wait()
             mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp)

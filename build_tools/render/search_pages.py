@@ -102,13 +102,13 @@ import shutil
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 from ..doctypes import force_rank, type_group
 from ..models import Notice
 from ..vocabulary import load_vocabulary
 from .. import codedigest
-from ..fsutil import atomic_write_bytes, value_digest as digest
+from ..fsutil import atomic_write_bytes, content_digest, value_digest as digest
 from ..settings import PAGEFIND_SHARD_DOCS, SHARD_ENV, env
 from .common import esc, write_if_changed
 
@@ -136,7 +136,7 @@ BUNDLE_SPANS = "iparchive-spans.txt"  # in each bundle: its pages' part of SPANS
 # 64 digits of the clause-start files: 0-31 begin or continue a number, 32-63 end it
 # (pagefind-search.js has the same string)
 START_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
-DIGESTS = "page-inputs.pickle"  # doc id -> page_inputs of its page on disk (write_shard_pages)
+DIGESTS = "page-inputs.pickle"  # doc id -> (page_inputs, content digest) of its page on disk (write_shard_pages)
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
 _HAN_ONE = re.compile(f"[{_HAN}]")
@@ -312,15 +312,21 @@ def page_inputs(n: Notice, presegment: bool, code: bytes) -> bytes:
 
 
 def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = True,
-                       known: Optional[dict[str, bytes]] = None,
-                       doc_digests: Optional[dict[str, bytes]] = None) -> list[str]:
+                       known: Optional[dict[str, tuple[bytes, str]]] = None,
+                       doc_digests: Optional[dict[str, bytes]] = None,
+                       shas: Optional[dict[str, str]] = None) -> list[str]:
     """Write ``out/notices/<id>.html`` for every notice (unchanged files are
     kept) and remove pages of documents no longer in the archive.  Returns
     the paths written.  ``known`` (doc id -> ``page_inputs`` of the page on
     disk, updated here): a page whose inputs are unchanged is not made again
     (the 3,490 pages of the whole corpus: 4.4 s to make, 0.5 s to digest).
     ``doc_digests`` (``pagecache.document_digests``: every field of the
-    document) stand in for ``page_inputs`` when given: already computed."""
+    document) stand in for ``page_inputs`` when given: already computed.
+    ``known`` keeps each page's content digest beside its inputs, and
+    ``shas`` (``notices/<id>.html`` -> that digest, hex, as
+    ``mkbuild.page_digests`` reads it from the file) is filled for every
+    page, so Pagefind's shards need not read 17,000 pages back (issue 29:
+    4.6-5.8 s of a one-document rebuild at 5x)."""
     out = Path(out)
     folder = out / "notices"
     folder.mkdir(parents=True, exist_ok=True)
@@ -336,12 +342,19 @@ def write_search_pages(notices: Iterable[Notice], out: Path, presegment: bool = 
         if known is not None:
             d = (digest((code, presegment, doc_digests[n.id])) if doc_digests and n.id in doc_digests
                  else page_inputs(n, presegment, code))
-        if d is not None and known.get(n.id) == d and (folder / name).is_file():
+        was = known.get(n.id) if known is not None else None
+        if d is not None and isinstance(was, tuple) and was[0] == d and (folder / name).is_file():
+            if shas is not None:
+                shas[f"notices/{name}"] = was[1]
             continue
-        if write_if_changed(folder / name, search_page(n, names, presegment)):
+        raw = search_page(n, names, presegment).encode("utf-8")
+        sha = content_digest(raw).hex()
+        if write_if_changed(folder / name, raw):
             written.append(f"notices/{name}")
+        if shas is not None:
+            shas[f"notices/{name}"] = sha
         if d is not None:
-            known[n.id] = d
+            known[n.id] = (d, sha)
     return written
 
 
@@ -384,6 +397,28 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
     pages that left a shard and everything else in ``out`` (shards beyond
     ``shards``, the single-index ``out/notices/`` of older builds).  Returns
     the paths written, by shard."""
+    return write_shard_pages_digested(notices, out, shards, doc_digests)[0]
+
+
+def write_shard_pages_digested(notices: Iterable[Notice], out: Path, shards: int,
+                               doc_digests: Optional[dict[str, bytes]] = None) \
+        -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+    """``write_shard_pages``, and each shard's pages with their content
+    digests (k -> {``notices/<id>.html``: hex}, ``mkbuild.page_digests``'
+    form), the unchanged ones taken from the memo instead of read back."""
+    written, shas = {}, {}
+    for k, w, d in iter_shard_pages(notices, out, shards, doc_digests):
+        written[k], shas[k] = w, d
+    return written, shas
+
+
+def iter_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
+                     doc_digests: Optional[dict[str, bytes]] = None) \
+        -> Iterator[tuple[int, list[str], dict[str, str]]]:
+    """``write_shard_pages_digested`` one shard at a time, in order: (k, the
+    paths written, the shard's pages with their digests) as soon as shard k
+    is written, so Pagefind can index it while the next is written (issue
+    29).  The memo is saved after the last shard."""
     out = Path(out)
     groups: dict[int, list[Notice]] = {k: [] for k in range(shards)}
     for n in notices:
@@ -402,11 +437,13 @@ def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
     except Exception:  # none yet, or unreadable: every page is made
         known = {}
     memo.unlink(missing_ok=True)  # written back only once every page matches it
-    written = {k: write_search_pages(group, out / str(k), known=known, doc_digests=doc_digests)
-               for k, group in groups.items()}
-    ids = {n.id for g in groups.values() for n in g}
-    atomic_write_bytes(memo, pickle.dumps({k: v for k, v in known.items() if k in ids}, protocol=5))
-    return written
+    for k, group in groups.items():
+        shas: dict[str, str] = {}
+        written = write_search_pages(group, out / str(k), known=known, doc_digests=doc_digests, shas=shas)
+        if k == shards - 1:  # before the last shard is handed out: its consumer may stop at it
+            ids = {n.id for g in groups.values() for n in g}
+            atomic_write_bytes(memo, pickle.dumps({i: v for i, v in known.items() if i in ids}, protocol=5))
+        yield k, written, shas
 
 
 # ------------------------------------------------------------ clause starts
