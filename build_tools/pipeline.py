@@ -507,6 +507,8 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
         heads.save(keep_old=not prune_cache, forget=True)  # a whole-archive build keeps only the current sources' headers
     # with a pool, per-file seconds add up across cores: report CPU seconds
     keys = {n.id: key_of[where[n.id]] for n in notices if where[n.id] in key_of}
+    for n in notices:  # issue 24: the record as ingested is final; later stages make new ones (Notice.with_facts)
+        n.freeze()
     return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys)
 
 

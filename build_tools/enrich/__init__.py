@@ -59,7 +59,7 @@ from .references import (
 )
 from .related import cached_result, related_documents
 from .targets import find_targets, normalise_indicator
-from .themes import tag_clauses
+from .themes import find_themes, tag_clauses
 from .versions import DocFacts, WorksLockError, assign_validity, build_works, doc_facts, load_works_lock, same_text
 
 __all__ = [
@@ -98,27 +98,26 @@ class Inline:
 
 
 def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
-    """The per-document steps on one notice (sets its themes, references,
-    goals, targets) and what they found, with the seconds of each step."""
+    """The per-document steps on one notice (its themes, references, goals,
+    targets and what the steps across documents read of it alone), with the
+    seconds of each step; ``notice`` is only read (issue 24)."""
     t0 = time.perf_counter()
-    tag_clauses(notice, vocab)
+    per_clause, doc_themes = find_themes(notice, vocab)
     t1 = time.perf_counter()
-    notice.references = find_references(notice)
+    references = find_references(notice)
     t2 = time.perf_counter()
-    notice.goals = find_goals(notice)
+    goals = find_goals(notice)
     t3 = time.perf_counter()
-    notice.targets = find_targets(notice)
+    targets = find_targets(notice)
     t4 = time.perf_counter()
-    facts = doc_facts(notice)
+    facts = doc_facts(notice.draft(references=references))  # validity reads its references as found
     spots = bare_spots(notice)
     ids = clause_ids_digest(notice)
     t5 = time.perf_counter()
-    return DocEnrichment([tuple(c.themes) for c in notice.walk()], list(notice.themes),  # () shared: most clauses have none
-                         notice.references, list(notice.goals), list(notice.targets),  # written to the cache before resolution
+    return DocEnrichment([tuple(t) for t in per_clause], doc_themes,  # () shared: most clauses have none
+                         references, goals, targets,  # written to the cache before resolution
                          (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts,
-                         [c.id for c in notice.walk() if c.themes], spots, ids)
-
-
+                         [c.id for c, t in zip(notice.walk(), per_clause) if t], spots, ids)
 
 
 def _related_job(notices: list[Notice], cache: dict,
@@ -147,32 +146,45 @@ class PerDocument:
 
 
 def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float],
-                  cache: Optional[DocCache] = None, map: Mapper = serial_map) -> PerDocument:
-    """Per-document steps: cached entries applied, the rest computed (on all
+                  cache: Optional[DocCache] = None, map: Mapper = serial_map) -> tuple[PerDocument, list[Notice]]:
+    """Per-document steps: cached entries used, the rest computed (on all
     cores for large batches, doccache.compute_all) and cached.  Returns each
-    document's ``DocFacts`` and ``BareSpot``s (read across documents)."""
+    document's ``DocFacts`` and ``BareSpot``s (read across documents) and the
+    new records (``DocEnrichment.record``, in the order of ``notices``, not yet
+    frozen: the steps across documents fill them)."""
     todo = []
     facts = PerDocument()
+    records: dict[int, Notice] = {}
     with collector.paused():  # unpickled entries only: no garbage to collect
-        for n in notices:
+        for k, n in enumerate(notices):
             entry = cache.get(n) if cache else None
             if entry is None:
-                todo.append(n)
+                todo.append(k)
             else:
                 facts.keep(n.id, entry)
-                entry.apply(n)
-    results = compute_all(todo, functools.partial(enrich_one, vocab=vocab), map)
-    for n, entry in zip(todo, results):
+                records[k] = entry.record(n)
+    results = compute_all([notices[k] for k in todo], functools.partial(enrich_one, vocab=vocab), map)
+    for k, entry in zip(todo, results):
+        n = notices[k]
         facts.keep(n.id, entry)
-        for k, sec in zip(("themes", "references", "goals", "targets", "facts"), entry.seconds):
-            timing[k] = timing.get(k, 0.0) + sec
+        for step, sec in zip(("themes", "references", "goals", "targets", "facts"), entry.seconds):
+            timing[step] = timing.get(step, 0.0) + sec
         if cache:
-            cache.put(n, entry)  # as found: written before resolution fills the references in place
-        entry.apply(n)  # a forked worker set them on its own copy
+            cache.put(n, entry)  # as found: written before resolution fills the new record's references
+        records[k] = entry.record(n)
     if cache:
         cache.hits, cache.misses = len(notices) - len(todo), len(todo)
         cache.prune()
-    return facts
+    return facts, [records[k] for k in range(len(notices))]
+
+
+def hand_on(notices: list[Notice], records: list[Notice]) -> None:
+    """Freeze the stage's new records and put them in the caller's list in
+    place of the records it gave (the list is the build's collection, e.g.
+    ``LoadResult.notices``; the records it held are left as they were)."""
+    for r in records:
+        r.freeze()
+    notices[:] = records
 
 
 def enrich(
@@ -185,11 +197,12 @@ def enrich(
     (versions included).  Returns seconds spent per step (for the build log)."""
     vocab = vocab if vocab is not None else load_vocabulary()
     timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0, "resolve": 0.0}
-    facts = _per_document(notices, vocab, timing, map=map)
+    facts, records = _per_document(notices, vocab, timing, map=map)
     t0 = time.perf_counter()
-    works, _, _ = build_works(notices, facts=facts.facts)
-    resolve_references(notices, aliases, works=works, spots=facts.spots)
+    works, _, _ = build_works(records, facts=facts.facts)
+    resolve_references(records, aliases, works=works, spots=facts.spots)
     timing["resolve"] = time.perf_counter() - t0
+    hand_on(notices, records)
     return timing
 
 
@@ -230,10 +243,10 @@ def enrich_all(
         job = beside("相关文件计算", _related_job, notices, related_cache if related_cache is not None else {},
                      related_save)
     try:
-        facts = _per_document(notices, vocab, timing, cache, map)
+        facts, records = _per_document(notices, vocab, timing, cache, map)
         pairs = PairMemo(cache) if cache else None
         resolved = ResolvedMemo(cache.dir / RESOLVED, cache.keys, facts.ids) if cache else None
-        out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs, resolved)
+        out = _across_documents(records, timing, works_lock, today, aliases, facts, pairs, resolved)
         if resolved:
             resolved.save()
         if pairs:
@@ -252,7 +265,8 @@ def enrich_all(
         if job is not None:
             job.cancel()
         raise
-    return out
+    hand_on(notices, records)
+    return out.freeze()
 
 
 def _across_documents(notices: list[Notice], timing: dict[str, float], works_lock: Optional[Path],

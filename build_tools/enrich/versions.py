@@ -306,6 +306,19 @@ def _effective_dates(chain: list[Notice], decisions: dict[tuple[str, str], tuple
     return out
 
 
+def put(n: Notice, **facts: object) -> None:
+    """Give ``n`` the work, version and validity facts ``build_works`` found,
+    when ``n`` is the enrich stage's new record, still being made
+    (``enrich_all`` freezes it after the steps across documents).  A frozen
+    record already carries its facts (``resolved.enrichment_from_notices``
+    runs ``build_works`` over enriched records for the works alone): it is
+    not written (before issue 24 that rewrote the validity ``assign_validity``
+    had refined, e.g. a 征求意见稿's)."""
+    if not n.frozen:
+        for name, value in facts.items():
+            setattr(n, name, value)
+
+
 def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
                 today: Optional[str] = None, facts: Optional[dict[str, "DocFacts"]] = None,
                 same: Optional[Callable[[Notice, Notice], bool]] = None
@@ -360,9 +373,9 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
         if n.validity is None and n.kind != "law":
             end = _facts(n, facts).expiry_end
             if end and end < today:
-                n.validity = "已失效"
+                put(n, validity="已失效")
             elif end:
-                n.validity = "现行有效"
+                put(n, validity="现行有效")
     return works, versions, problems
 
 
@@ -408,8 +421,8 @@ def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lo
                     _validity_of_law(m, nxt, today, work.effective.get(version_date(nxt) or "") if nxt else None),
                     previous=chain[i - 1].id if i else None, next=nxt.id if nxt else None)
         versions[m.id] = v
-        m.work_id, m.validity = wid, v.validity
-        m.version_label = label if multi or re.match(r"\d{4}年", label) else None  # issue 25: cited by version
+        put(m, work_id=wid, validity=v.validity,
+            version_label=label if multi or re.match(r"\d{4}年", label) else None)  # issue 25: cited by version
     current = next((m.id for m in reversed(chain) if versions[m.id].validity == "现行有效"), None)
     work.current = current
     for m in chain:
@@ -423,8 +436,9 @@ def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lo
         else:
             versions[m.id] = Version(m.id, wid, "日期不详的文本", None, m.date_published, m.date_effective,
                                      "版本日期不详", current=current)
-        m.work_id, m.validity = wid, versions[m.id].validity
-        m.version_label = versions[m.id].label if len(chain) > 1 or re.match(r"\d{4}年", versions[m.id].label) else None
+        put(m, work_id=wid, validity=versions[m.id].validity,
+            version_label=versions[m.id].label if len(chain) > 1 or re.match(r"\d{4}年", versions[m.id].label)
+            else None)
         work.others.append(m.id)
     works[wid] = work
 
@@ -444,9 +458,9 @@ def _draft_work(drafts: list[Notice], finals: list[Notice], key: str, code: str,
                     previous=chain[i - 1].id if i else None,
                     next=chain[i + 1].id if i + 1 < len(chain) else None, current=final.id)
         versions[m.id] = v
-        m.work_id = wid
+        put(m, work_id=wid)
         if not is_final:
-            m.validity = v.validity
+            put(m, validity=v.validity)
     works[wid] = work
 
 
