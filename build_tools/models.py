@@ -1,9 +1,13 @@
 """Typed records passed between pipeline stages.
 
-read + clean return a new ``RawDocument``; metadata returns a new ``Notice``;
-from then on the stages fill that one ``Notice`` in place, in this order
-(a field keeps its default until its stage has run; ARCHITECTURE.md has the
-full table):
+read + clean return a new ``RawDocument``; metadata returns a new ``Notice``,
+which the ingest stage completes (structure, attachments) and
+``pipeline.load_documents`` freezes (``Frozen``: a later write raises
+``FrozenRecordError``).  Each later stage hands on new records
+(``Notice.with_facts``; ``Notice.draft`` while it is still making them),
+body and clause tree shared, never written into the ones it was given
+(issue 24).  The fields, by the stage that sets them (a field keeps its
+default until its stage has run; ARCHITECTURE.md has the record flow):
 
 1. metadata (``metadata.load_notice``, with ``sidecar.apply_sidecar`` and
    ``lawdates``): ``id``, ``title``, ``source_file``, ``body``, ``kind``,
@@ -16,10 +20,12 @@ full table):
    ``clauses``;
 3. anchors (``anchors.check_anchors`` reports, ``anchors.apply_changes``
    returns new records, ``Notice.with_facts``): ``clause_changes``;
-4. enrich (``enrich.enrich_all``): ``Clause.themes``, ``themes``,
-   ``references`` (resolved across documents), ``goals``, ``targets``,
-   ``work_id``, ``version_label``, ``validity``; what spans documents is
-   returned as a new ``Enrichment``;
+4. enrich (``enrich.enrich_all``: per document a frozen
+   ``doccache.DocEnrichment``, made into a new record): ``Clause.themes`` (a
+   tree made once with them, ``themed_tree``), ``themes``, ``references``
+   (resolved across documents), ``goals``, ``targets``, ``work_id``,
+   ``version_label``, ``validity``, ``validity_basis``; what spans documents
+   is returned as a new, frozen ``Enrichment``;
 5. write and search only read.
 
 In the build (``pipeline.load_documents(stored=True)``) each document is a

@@ -166,3 +166,19 @@ def test_the_records_after_enrich_equal_the_in_place_path(tmp_path):
         assert n == r
     assert sum(1 for n in notices for ref in n.references if ref.target_id or ref.target_work) > 20
     assert all(not g.themes and not g.references for g in given)
+
+
+def test_a_warm_enrich_from_its_cache_leaves_its_input_unchanged_too(stored, tmp_path):
+    """The rebuild's path: entries read back from ``<cache>/enrich`` become new
+    records as well; the stored records given keep every field, and the new
+    ones equal a cold run's."""
+    keys = {n.id: f"key-{n.id}" for n in stored}
+    cold = list(stored)
+    enrich_all(cold, today=TODAY, related=False, doc_cache_dir=tmp_path / "enrich", doc_keys=keys)
+    given = list(stored)
+    before = [digest(n) for n in given]
+    warm = list(given)
+    enrich_all(warm, today=TODAY, related=False, doc_cache_dir=tmp_path / "enrich", doc_keys=keys)
+    assert [digest(n) for n in given] == before
+    assert [digest(n) for n in warm] == [digest(n) for n in cold]
+    assert all(n.frozen and n is not g for n, g in zip(warm, given))

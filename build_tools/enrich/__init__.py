@@ -1,11 +1,14 @@
 """Enrich stage: themes, references, goals, targets; works, versions, cross-links.
 
-``enrich_all(notices)`` runs everything and returns one typed
-``models.Enrichment`` that the write stage takes as it is:
+``enrich_all(notices)`` runs everything and returns one typed, frozen
+``models.Enrichment`` that the write stage takes as it is; the records it
+was given are only read (issue 24): it makes a new record of each document
+(``DocEnrichment.record``), fills it across documents, freezes it and puts
+it in ``notices`` in place of the one given (``hand_on``):
 
-- per document: ``clause.themes`` / ``notice.themes`` (themes.py),
-  ``notice.references`` (references.py), ``notice.goals`` (goals.py),
-  ``notice.targets`` (targets.py);
+- per document (a frozen ``doccache.DocEnrichment``): the clause and
+  document themes (themes.py ``find_themes``), the references
+  (references.py), goals (goals.py) and targets (targets.py);
 - across documents: works and versions with their validity (versions.py;
   permanent work ids kept in ``works.lock``), references resolved to the
   version in force at the citing date (references.py), cited-by lists per
