@@ -24,7 +24,9 @@ default until its stage has run; ARCHITECTURE.md has the record flow):
    ``doccache.DocEnrichment``, made into a new record): ``Clause.themes`` (a
    tree made once with them, ``themed_tree``), ``themes``, ``references``
    (resolved across documents), ``goals``, ``targets``, ``work_id``,
-   ``version_label``, ``validity``, ``validity_basis``; what spans documents
+   ``version_label``, ``validity``, ``validity_basis`` (returned by
+   ``versions.build_works(found=…)`` / ``assign_validity``, made into new
+   records); what spans documents
    is returned as a new, frozen ``Enrichment``;
 5. write and search only read.
 

@@ -3,8 +3,9 @@
 ``enrich_all(notices)`` runs everything and returns one typed, frozen
 ``models.Enrichment`` that the write stage takes as it is; the records it
 was given are only read (issue 24): it makes a new record of each document
-(``DocEnrichment.record``), fills it across documents, freezes it and puts
-it in ``notices`` in place of the one given (``hand_on``):
+(``DocEnrichment.record``), gives it the facts found across documents (works,
+versions and validity are returned, not written: ``renewed`` makes new records of
+them), freezes it and puts it in ``notices`` in place of the one given (``hand_on``):
 
 - per document (a frozen ``doccache.DocEnrichment``): the clause and
   document themes (themes.py ``find_themes``), the references
@@ -181,6 +182,12 @@ def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, f
     return facts, [records[k] for k in range(len(notices))]
 
 
+def renewed(records: list[Notice], found: dict[str, dict]) -> list[Notice]:
+    """New records with the facts found across documents (``found``: doc id ->
+    fields), body, tree and lists shared; a record without facts stays itself."""
+    return [n.draft(**found[n.id]) if n.id in found else n for n in records]
+
+
 def hand_on(notices: list[Notice], records: list[Notice]) -> None:
     """Freeze the stage's new records and put them in the caller's list in
     place of the records it gave (the list is the build's collection, e.g.
@@ -202,7 +209,9 @@ def enrich(
     timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0, "resolve": 0.0}
     facts, records = _per_document(notices, vocab, timing, map=map)
     t0 = time.perf_counter()
-    works, _, _ = build_works(records, facts=facts.facts)
+    found: dict[str, dict] = {}
+    works, _, _ = build_works(records, facts=facts.facts, found=found)
+    records = renewed(records, found)
     resolve_references(records, aliases, works=works, spots=facts.spots)
     timing["resolve"] = time.perf_counter() - t0
     hand_on(notices, records)
@@ -249,7 +258,7 @@ def enrich_all(
         facts, records = _per_document(notices, vocab, timing, cache, map)
         pairs = PairMemo(cache) if cache else None
         resolved = ResolvedMemo(cache.dir / RESOLVED, cache.keys, facts.ids) if cache else None
-        out = _across_documents(records, timing, works_lock, today, aliases, facts, pairs, resolved)
+        out, records = _across_documents(records, timing, works_lock, today, aliases, facts, pairs, resolved)
         if resolved:
             resolved.save()
         if pairs:
@@ -275,8 +284,9 @@ def enrich_all(
 def _across_documents(notices: list[Notice], timing: dict[str, float], works_lock: Optional[Path],
                       today: Optional[str], aliases: Optional[list[list[str]]],
                       facts: Optional[PerDocument] = None, pairs: Optional[PairMemo] = None,
-                      resolved: Optional[ResolvedMemo] = None) -> Enrichment:
-    """Works and versions, then references resolved and cited-by lists."""
+                      resolved: Optional[ResolvedMemo] = None) -> tuple[Enrichment, list[Notice]]:
+    """Works and versions, then references resolved and cited-by lists; the
+    records with their work, version and validity (new records: ``renewed``)."""
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
     lock: dict[str, str] = {}
@@ -286,9 +296,11 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
         except WorksLockError as e:
             out.problems.append(Problem.from_error(e))
     facts = facts or PerDocument()
+    today = today or dt.date.today().isoformat()
     same = (lambda a, b: pairs(a.id, b.id, lambda: same_text(a, b), "same")) if pairs else None  # bodies read once
-    out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat(), facts.facts,
-                                                    same=same)
+    found: dict[str, dict] = {}
+    out.works, out.versions, problems = build_works(notices, lock, today, facts.facts, same=same, found=found)
+    notices = renewed(notices, found)
     out.problems.extend(problems)
     # any two held versions (issue 25), the consecutive ones first
     out.comparisons = [(w.versions[i], w.versions[j]) for w in out.works.values() if w.kind == "law"
@@ -299,8 +311,9 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     timing["resolve_docs"] = resolve_by_difference(notices, aliases, out.works, aligned, facts.spots, resolved)
-    assign_validity(notices, out.versions, today or dt.date.today().isoformat(), facts.facts, facts.spots)  # issue 25: every document, with why
+    validity = assign_validity(notices, out.versions, today, facts.facts, facts.spots)  # issue 25: every document, with why
+    notices = renewed(notices, {d: {"validity": v, "validity_basis": b} for d, (v, b) in validity.items()})
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)
     timing["resolve"] = time.perf_counter() - t0
-    return out
+    return out, notices
