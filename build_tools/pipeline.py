@@ -480,7 +480,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
                 problems.append(Problem(str(path), None, "error", f"id {doc_id!r} 属于已发布的 {owners[doc_id]}（ids.lock 记载其归属）：本文件不予发布，请为它另取一个 id"))
             continue
         first_path, first = claimants[owner]
-        notices.append(first)
+        notices.append(first.freeze())  # issue 24: the record as ingested is final; later stages make new ones
         where[doc_id] = first_path
         for k, (path, notice) in enumerate(claimants):
             if k == owner:
@@ -507,8 +507,6 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
         heads.save(keep_old=not prune_cache, forget=True)  # a whole-archive build keeps only the current sources' headers
     # with a pool, per-file seconds add up across cores: report CPU seconds
     keys = {n.id: key_of[where[n.id]] for n in notices if where[n.id] in key_of}
-    for n in notices:  # issue 24: the record as ingested is final; later stages make new ones (Notice.with_facts)
-        n.freeze()
     return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys)
 
 
