@@ -437,7 +437,8 @@ def test_query_process_never_loads_jieba(index_dir):
 def plain_index(tmp_path_factory, notices) -> Path:
     """The seeds indexed as the build does (site-relative URLs), plus a copy of
     one seed whose clause text carries terminal escapes (a hostile page)."""
-    hostile = copy.deepcopy(notices[0]).draft(id="zz-escapes")  # a new record: loaded ones are frozen (issue 24)
+    hostile = copy.deepcopy(notices[0])
+    hostile.id = "zz-escapes"
     first = next(c for c in hostile.walk() if c.text.strip())
     first.text = "\x1b[2J\x1b]0;pwned\x07惩罚性赔偿\u202e反向\r覆盖" + first.text
     d = tmp_path_factory.mktemp("ix-plain")
