@@ -58,8 +58,8 @@ from ..models import Notice
 from ..vocabulary import Theme, VocabularyError, load_vocabulary
 
 # the vocabulary lives in build_tools/vocabulary.py; its names are re-exported here
-__all__ = ["Theme", "VocabularyError", "clause_themes", "doc_threshold", "find_themes", "load_vocabulary", "strip_org_lists",
-           "tag_clauses", "topic"]
+__all__ = ["Theme", "VocabularyError", "clause_themes", "doc_threshold", "find_themes", "load_vocabulary", "retag",
+           "strip_org_lists", "tag_clauses", "topic"]
 
 
 _ORG_SUFFIX = ("局|厅|委|院|办|会|部|署|关|行|室|处|所|中心|公司|集团|社|馆|台|站|队|团|政府|"
@@ -226,6 +226,14 @@ def find_themes(notice: Notice, vocab: Optional[list[Theme]] = None) -> tuple[li
         top = max(counts.values())
         doc = {i for i, k in counts.items() if k == top}
     return per_clause, [vocab[i].slug for i in sorted(doc)]
+
+
+def retag(notice: Notice, vocab: Optional[list[Theme]] = None) -> Notice:
+    """A new record: ``notice`` with its clause and document themes found again
+    (``find_themes``, e.g. with another vocabulary); ``notice`` is left as it is."""
+    per_clause, doc = find_themes(notice, vocab)
+    return notice.with_facts(themes=doc, clause_themes=per_clause,
+                             themed_ids=[c.id for c, t in zip(notice.walk(), per_clause) if t])
 
 
 def tag_clauses(notice: Notice, vocab: Optional[list[Theme]] = None) -> None:
