@@ -449,7 +449,8 @@ class Notice(Frozen):
     def draft(self, *, clause_themes: Optional[list] = None, themed_ids: Optional[list[str]] = None,
               **changes: Any) -> "Notice":
         """``with_facts``, left unfrozen: the record a stage is still making
-        (enrich fills its drafts across documents, then freezes them)."""
+        (enrich makes one per document, new ones again with the facts found
+        across documents, then freezes them)."""
         if clause_themes is not None:
             changes["clauses"] = themed_tree(self.clauses, iter(clause_themes))
         return replace(self, **changes)

@@ -82,9 +82,9 @@ class DocEnrichment:
 
     def record(self, notice: Notice) -> Notice:
         """The document with what the per-document steps found, as a new record
-        still being made (``Notice.draft``: the steps across documents fill its
-        work, version and validity, then ``enrich_all`` freezes it); ``notice``
-        is left as it was.  The entry's lists are handed over, not copied (an
+        still being made (``Notice.draft``: the work, version and validity found
+        across documents make new records of it, ``enrich.renewed``, which
+        ``enrich_all`` freezes); ``notice`` is left as it was.  The entry's lists are handed over, not copied (an
         entry is used once: read from the cache, or just computed and already
         written to it; a rebuild applies 3,490 of them); resolution fills the
         new record's references."""
