@@ -1,9 +1,13 @@
 """Typed records passed between pipeline stages.
 
-read + clean return a new ``RawDocument``; metadata returns a new ``Notice``;
-from then on the stages fill that one ``Notice`` in place, in this order
-(a field keeps its default until its stage has run; ARCHITECTURE.md has the
-full table):
+read + clean return a new ``RawDocument``; metadata returns a new ``Notice``,
+which the ingest stage completes (structure, attachments) and
+``pipeline.load_documents`` freezes (``Frozen``: a later write raises
+``FrozenRecordError``).  Each later stage hands on new records
+(``Notice.with_facts``; ``Notice.draft`` while it is still making them),
+body and clause tree shared, never written into the ones it was given
+(issue 24).  The fields, by the stage that sets them (a field keeps its
+default until its stage has run; ARCHITECTURE.md has the record flow):
 
 1. metadata (``metadata.load_notice``, with ``sidecar.apply_sidecar`` and
    ``lawdates``): ``id``, ``title``, ``source_file``, ``body``, ``kind``,
@@ -16,10 +20,14 @@ full table):
    ``clauses``;
 3. anchors (``anchors.check_anchors`` reports, ``anchors.apply_changes``
    returns new records, ``Notice.with_facts``): ``clause_changes``;
-4. enrich (``enrich.enrich_all``): ``Clause.themes``, ``themes``,
-   ``references`` (resolved across documents), ``goals``, ``targets``,
-   ``work_id``, ``version_label``, ``validity``; what spans documents is
-   returned as a new ``Enrichment``;
+4. enrich (``enrich.enrich_all``: per document a frozen
+   ``doccache.DocEnrichment``, made into a new record): ``Clause.themes`` (a
+   tree made once with them, ``themed_tree``), ``themes``, ``references``
+   (resolved across documents), ``goals``, ``targets``, ``work_id``,
+   ``version_label``, ``validity``, ``validity_basis`` (returned by
+   ``versions.build_works(found=…)`` / ``assign_validity``, made into new
+   records); what spans documents
+   is returned as a new, frozen ``Enrichment``;
 5. write and search only read.
 
 In the build (``pipeline.load_documents(stored=True)``) each document is a
@@ -301,8 +309,59 @@ class Attachment:
         return d
 
 
+class FrozenRecordError(AttributeError):
+    """A write to a record a stage has handed on (issue 24): a later stage
+    makes a new record (``Notice.with_facts``) instead."""
+
+
+class Frozen:
+    """The guard a record shares once its stage is done (``freeze``): every
+    later ``setattr`` raises ``FrozenRecordError`` naming the record and the
+    field.  A stage may build its record step by step, then freezes it
+    (ingest: ``pipeline.load_documents``; enrich: ``enrich.enrich_all``).
+    The flag is no dataclass field: equality, ``replace`` and
+    ``stored_header`` do not see it (a replace is a new, unfrozen record)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_frozen"):
+            raise FrozenRecordError(f"{getattr(self, 'id', type(self).__name__)}：记录已冻结（只读），不能改写字段 {name}"
+                                    "（issue 24：后面的阶段应以 with_facts 生成新记录）")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if self.__dict__.get("_frozen"):
+            raise FrozenRecordError(f"{getattr(self, 'id', type(self).__name__)}：记录已冻结（只读），不能删除字段 {name}")
+        object.__delattr__(self, name)
+
+    def freeze(self):
+        """Refuse every later write; returns the record."""
+        object.__setattr__(self, "_frozen", True)
+        return self
+
+    @property
+    def frozen(self) -> bool:
+        return bool(self.__dict__.get("_frozen"))
+
+
+def themed_tree(clauses: list["Clause"], themes: Iterator) -> list["Clause"]:
+    """``clauses`` with each clause's themes from ``themes`` (walk order), as a
+    new tree sharing every subtree whose themes do not change (path copying:
+    only the clauses that gain themes and their ancestors are new shells, the
+    texts are shared); ``clauses`` itself when nothing changes."""
+    out, same = [], True
+    for c in clauses:
+        t = list(next(themes, ()))
+        kids = themed_tree(c.children, themes) if c.children else c.children
+        if t == c.themes and kids is c.children:
+            out.append(c)
+        else:
+            out.append(replace(c, themes=t, children=kids))
+            same = False
+    return clauses if same else out
+
+
 @dataclass
-class Notice:
+class Notice(Frozen):
     """One document of the archive with its metadata and clause tree.
 
     ``basis`` says where each metadata field came from: "printed" (found in
@@ -375,17 +434,26 @@ class Notice:
         """A digest of the body's first ``chars`` characters (the key of what reads only them: related documents)."""
         return hashlib.sha1(self.body[:chars].encode("utf-8")).hexdigest()
 
-    def with_facts(self, **changes: Any) -> "Notice":
+    def with_facts(self, *, clause_themes: Optional[list] = None, themed_ids: Optional[list[str]] = None,
+                   **changes: Any) -> "Notice":
         """A new record: this one with ``changes`` (facts a later stage found, e.g.
-        ``clause_changes``); this one is left as it is (issue 24: no stage writes
-        into another's record).  Body and clause tree are shared, not copied."""
-        return replace(self, **changes)
+        ``clause_changes``, ``themes``, ``references``), frozen when this one is;
+        this one is left as it is (issue 24: no stage writes into another's
+        record).  Body and clause tree are shared, not copied; ``clause_themes``
+        (one list per clause, walk order) gives the new record a tree made once
+        with them (``themed_tree``: only the themed clauses' shells are new;
+        a ``StoredNotice`` keeps them beside its tree, with ``themed_ids``)."""
+        out = self.draft(clause_themes=clause_themes, themed_ids=themed_ids, **changes)
+        return out.freeze() if self.frozen else out
 
-    def set_clause_themes(self, themes: list[list[str]], ids: Optional[list[str]] = None) -> None:
-        """The enrich stage's themes of each clause, in walk order (a ``StoredNotice`` keeps them beside its
-        tree, with ``ids``: the ids of the clauses that have themes, in walk order)."""
-        for clause, t in zip(self.walk(), themes):
-            clause.themes = t if isinstance(t, list) else list(t)
+    def draft(self, *, clause_themes: Optional[list] = None, themed_ids: Optional[list[str]] = None,
+              **changes: Any) -> "Notice":
+        """``with_facts``, left unfrozen: the record a stage is still making
+        (enrich makes one per document, new ones again with the facts found
+        across documents, then freezes them)."""
+        if clause_themes is not None:
+            changes["clauses"] = themed_tree(self.clauses, iter(clause_themes))
+        return replace(self, **changes)
 
     def themed_clauses(self) -> list[tuple[str, list[str]]]:
         """(clause id, its themes) of every clause with themes, in walk order."""
@@ -558,21 +626,24 @@ class StoredNotice(Notice):
     def n_clauses(self) -> int:  # type: ignore[override]
         return self.clause_count  # 0 too: no load
 
-    def with_facts(self, **changes: Any) -> "StoredNotice":
+    def draft(self, *, clause_themes: Optional[list] = None, themed_ids: Optional[list[str]] = None,
+              **changes: Any) -> "StoredNotice":
         bad = set(changes) & set(STORED_FIELDS)
         if bad:
             raise AttributeError(f"{self.id}：{'、'.join(sorted(bad))} 在存储中，只读（issue 29）")
+        state = {k: v for k, v in vars(self).items() if k != "_frozen"}
+        state.update(changes)
         out = object.__new__(StoredNotice)
-        object.__setattr__(out, "__dict__", {**vars(self), **changes})  # the same store entry (token) and loader
+        object.__setattr__(out, "__dict__", state)  # the same loader and store entry (token)
+        if clause_themes is not None:  # kept beside the tree, joined to each load of its own (a new token)
+            out.clause_themes = tuple(tuple(t) for t in clause_themes)
+            given = [t for t in out.clause_themes if t]
+            out.themed = tuple(zip(themed_ids, given)) if themed_ids is not None and len(themed_ids) == len(given) \
+                else None
+            with StoredNotice._lock:
+                StoredNotice._made += 1
+                out.token = StoredNotice._made
         return out
-
-    def set_clause_themes(self, themes: list[list[str]], ids: Optional[list[str]] = None) -> None:
-        """The enrich stage's clause themes (walk order), joined to every later load."""
-        self.clause_themes = tuple(tuple(t) for t in themes)
-        given = [t for t in self.clause_themes if t]
-        self.themed = tuple(zip(ids, given)) if ids is not None and len(ids) == len(given) else None
-        with StoredNotice._lock:
-            StoredNotice._loaded.pop(self.token, None)
 
     def themed_clauses(self) -> list[tuple[str, list[str]]]:
         if getattr(self, "themed", None) is None:
@@ -588,8 +659,9 @@ class StoredNotice(Notice):
     def full(self) -> Notice:
         """The whole document as a plain ``Notice`` (its clause themes joined)."""
         body, clauses, line_map = self._full()
-        return Notice(**{f.name: getattr(self, f.name) for f in fields(Notice) if f.name not in STORED_FIELDS},
-                      body=body, clauses=clauses, line_map=line_map)
+        out = Notice(**{f.name: getattr(self, f.name) for f in fields(Notice) if f.name not in STORED_FIELDS},
+                     body=body, clauses=clauses, line_map=line_map)
+        return out.freeze() if self.frozen else out
 
     def __reduce__(self):
         return self.full().__reduce__()
@@ -687,8 +759,9 @@ class Work:
 
 
 @dataclass
-class Enrichment:
-    """Everything enrich computes across documents, taken as-is by write."""
+class Enrichment(Frozen):
+    """Everything enrich computes across documents, taken as-is by write
+    (frozen by ``enrich.enrich_all`` once made, issue 24)."""
 
     cited_by: dict[str, list[CitedBy]] = field(default_factory=dict)  # target doc id -> citing
     work_cited_by: dict[str, list[CitedBy]] = field(default_factory=dict)  # work id -> citing a version not held

@@ -480,7 +480,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
                 problems.append(Problem(str(path), None, "error", f"id {doc_id!r} 属于已发布的 {owners[doc_id]}（ids.lock 记载其归属）：本文件不予发布，请为它另取一个 id"))
             continue
         first_path, first = claimants[owner]
-        notices.append(first)
+        notices.append(first.freeze())  # issue 24: the record as ingested is final; later stages make new ones
         where[doc_id] = first_path
         for k, (path, notice) in enumerate(claimants):
             if k == owner:

@@ -10,7 +10,6 @@ times (each again under another id: the copies a 5x archive holds).
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import html
 import posixpath
@@ -42,8 +41,7 @@ def _scaled(notices, enr, scale: int):
     more, cites = [], list(enr.cited_by[top])
     for k in range(1, scale):
         for src_id in dict.fromkeys(c.source_id for c in enr.cited_by[top]):
-            twin = copy.copy(byid[src_id])
-            twin.id = f"{src_id}-x{k}"
+            twin = byid[src_id].with_facts(id=f"{src_id}-x{k}")  # a new record (issue 24: records are frozen)
             more.append(twin)
         cites += [dataclasses.replace(c, source_id=f"{c.source_id}-x{k}") for c in enr.cited_by[top]]
     cited_by = dict(enr.cited_by)

@@ -250,3 +250,27 @@ def test_link_copy_names_a_missing_folder_instead_of_copying_nothing(tmp_path):
         mkbuild.link_copy(tmp_path / "gone", tmp_path / "copy2")
     assert "要复制的文件夹不存在" in str(e.value) and str(tmp_path / "gone") in str(e.value)
     assert not (tmp_path / "copy2").exists()
+
+
+def test_the_streamed_build_calls_only_public_mkdocs_names():
+    """Issue 24: ``publish/docpages.py`` takes from MkDocs only public names
+    (``Page.read_source``, ``Page.render``, ``get_context``, the plugins'
+    events, the theme's environment): no ``_populate_page`` / ``_build_page``
+    or other underscored name of a module or object it did not make."""
+    import ast
+
+    from build_tools.publish import docpages
+
+    tree = ast.parse(Path(docpages.__file__).read_text(encoding="utf-8"))
+    private = sorted({node.attr for node in ast.walk(tree)
+                      if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                      and not node.attr.startswith("__")})
+    imported = sorted({a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                       for a in node.names if a.name.startswith("_")})
+    modules = sorted({node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                      and node.module and node.module.startswith("mkdocs.commands")})
+    assert private == [] and imported == [], (private, imported)
+    assert modules == ["mkdocs.commands.build"]  # get_context only
+    names = {a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+             and node.module == "mkdocs.commands.build" for a in node.names}
+    assert names == {"get_context"}

@@ -28,6 +28,8 @@ def test_enrich_fills_every_field_and_resolves_references(seed_files, lawref_dir
     law = load(lawref_dir / "民法商法/专利法(2020-10-17).md")
     docs.append(law)
     timing = enrich(docs)
+    assert law.work_id is None and not law.references  # the record given is left as it was (issue 24) ...
+    law = docs[-1]  # ... the list holds the new ones
     assert set(timing) == {"themes", "references", "goals", "targets", "resolve", "facts"}
     yn = next(d for d in docs if d.doc_number is None and d.year == 2015)
     assert len(yn.references) == 16 and len(yn.goals) == 3 and len(yn.targets) == 16

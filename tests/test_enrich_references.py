@@ -235,9 +235,7 @@ def _load(*paths):
 
     res = load_documents([Path(p) for p in paths])
     assert not res.errors, res.errors
-    for n in res.notices:
-        n.references = find_references(n)
-    return res.notices
+    return [n.draft(references=find_references(n)) for n in res.notices]  # loaded records are frozen (issue 24)
 
 
 def test_bare_law_names_with_articles_resolve_to_clauses():

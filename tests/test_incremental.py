@@ -63,10 +63,10 @@ def test_cached_and_forked_enrichment_equal_a_cold_serial_run(loaded, tmp_path, 
                        map=schedule.mapper(settings.PARALLEL_MIN))  # forked, as the build passes it
     assert _findings(docs) == cold
     assert len(_entries(d)) == len(docs)  # one keyed file, an entry per document
-    for n in docs:  # wipe what the stage sets: the cache alone must bring it back
-        n.references, n.goals, n.targets, n.themes = [], [], [], []
-        for c in n.walk():
-            c.themes = []
+    # wipe what the stage sets (new records: the enriched ones are frozen): the cache alone must bring it back
+    docs[:] = [n.draft(references=[], goals=[], targets=[], themes=[], clause_themes=[[] for _ in n.walk()])
+               for n in docs]
+    assert not any(n.references or n.themes or any(c.themes for c in n.walk()) for n in docs)
     second = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
     assert _findings(docs) == cold
     for enr in (first, second):
@@ -125,8 +125,7 @@ def test_validity_facts_come_from_the_cache_and_a_changed_document_reads_its_own
 
     monkeypatch.setattr(versions, "doc_facts", counted)
     monkeypatch.setattr(build_tools_enrich, "doc_facts", counted)
-    for n in docs:
-        n.validity = n.validity_basis = n.work_id = n.version_label = None
+    docs[:] = [n.draft(validity=None, validity_basis=None, work_id=None, version_label=None) for n in docs]
     warm = enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=res.keys)
     assert calls == [] and _validity(docs) == want
     assert warm.versions == cold.versions and list(warm.works) == list(cold.works)
@@ -136,15 +135,16 @@ def test_validity_facts_come_from_the_cache_and_a_changed_document_reads_its_own
     assert sum(1 for n in docs if n.validity_basis and "有效期" in n.validity_basis) >= 1
 
     # one notice gets an ended 有效期: its facts (only) are read again; the result is a cold run's
-    victim = next(n for n in docs if n.kind != "law" and n.validity == "现行有效" and "有效期" not in n.body)
+    k = next(k for k, n in enumerate(docs) if n.kind != "law" and n.validity == "现行有效" and "有效期" not in n.body)
     line = "本办法有效期至2020年12月31日。"
-    victim.body += "\n" + line
+    victim = docs[k] = docs[k].draft(body=docs[k].body + "\n" + line)  # the record is frozen: a new one
     last = list(victim.walk())[-1]
     last.text += line
     keys = dict(res.keys)
     keys[victim.id] = "changed-" + keys[victim.id]
     enrich_all(docs, today="2026-12-01", related=False, doc_cache_dir=d, doc_keys=keys)
     assert calls == [victim.id]
+    victim = docs[k]  # the stage's new record
     assert victim.validity == "已失效" and victim.validity_basis.startswith("有效期至2020年12月31日")
     after = _validity(docs)
     monkeypatch.setattr(versions, "doc_facts", real)

@@ -54,18 +54,18 @@ def _enriched(res, ids: list[str], edit=None):
     across them as a build of exactly these would (no related documents)."""
     by_id = {n.id: n for n in res.notices}
     docs = [pickle.loads(pickle.dumps(by_id[i])) for i in ids]
-    if edit:
-        edit(docs)
+    edited = edit(docs) if edit else set()  # the ids of the documents it changed
     enrich_all(docs, today=TODAY, related=False)
-    keys = {n.id: res.keys[n.id] + ("-edited" if getattr(n, "_edited", False) else "") for n in docs}
+    keys = {n.id: res.keys[n.id] + ("-edited" if n.id in edited else "") for n in docs}
     return docs, {k: v.hex() for k, v in document_digests(docs, keys).items()}
 
 
-def _edit_first_clause(docs):
-    n = next(n for n in docs if n.kind != "law")
+def _edit_first_clause(docs) -> set[str]:
+    k = next(k for k, n in enumerate(docs) if n.kind != "law")
+    n = docs[k] = docs[k].draft()  # a new record: the loaded ones are frozen (issue 24)
     c = next(c for c in n.walk() if len(c.text) > 20)
     c.text = c.text[:10] + "（本句为重建测试所改：独角兽条款）" + c.text[10:]
-    n._edited = True
+    return {n.id}
 
 
 def _contents(d: Path, backend: str) -> dict:

@@ -66,26 +66,30 @@ def test_a_stored_document_is_read_only(loads):
 
 
 def test_clause_themes_set_by_enrich_are_joined_to_every_load(loads, monkeypatch):
-    """The enrich stage's clause themes live beside the stored tree: a document
-    evicted from the few kept in memory and loaded again still has them."""
+    """The enrich stage's clause themes live beside the stored tree of the new
+    record it makes (``with_facts``): a document evicted from the few kept in
+    memory and loaded again still has them; the record it was made from keeps
+    its tree without them (issue 24)."""
     _, stored, _ = loads
     monkeypatch.setattr(models, "LOADED_KEEP", 2)
     n = max(stored.notices, key=lambda d: d.n_clauses)
+    before = n.clause_enrichment()
     themes = [[f"t{k % 3}"] if k % 2 else [] for k in range(n.n_clauses)]
     ids = [c.id for c, t in zip(n.walk(), themes) if t]
-    n.set_clause_themes([tuple(t) for t in themes], ids)  # as the enrich cache gives them
-    assert n.clause_enrichment() == themes
-    for other in stored.notices[:5]:  # evicts n's tree
+    m = n.with_facts(clause_themes=[tuple(t) for t in themes], themed_ids=ids)  # as the enrich cache gives them
+    assert isinstance(m, StoredNotice) and m.frozen and m.clause_enrichment() == themes
+    for other in stored.notices[:5]:  # evicts m's tree
         other.body
-    assert [c.themes for c in n.walk()] == themes
-    assert n.clause_enrichment() == themes
+    assert [c.themes for c in m.walk()] == themes
+    assert m.clause_enrichment() == themes
+    assert n.clause_enrichment() == before and [c.themes for c in n.walk()] == before != themes
     # the theme pages read the themed clauses without loading the tree, and get what the tree says
     loads = []
-    n.load = (lambda real: lambda: loads.append(1) or real())(n.load)
+    vars(m)["load"] = (lambda real: lambda: loads.append(1) or real())(m.load)  # a probe on a frozen record
     for other in stored.notices[:5]:
         other.body
-    themed = n.themed_clauses()
-    assert loads == [] and themed == Notice.themed_clauses(n.full()) and len(themed) == len(ids)
+    themed = m.themed_clauses()
+    assert loads == [] and themed == Notice.themed_clauses(m.full()) and len(themed) == len(ids)
 
 
 def _retained(make) -> int:

@@ -31,9 +31,12 @@ WAIMAO = ("经济法/对外贸易法(2016-11-07).md", "经济法/对外贸易法
 
 
 def _docs(*paths) -> list:
+    """The documents as loaded (frozen), as new records still being made (``Notice.draft``: the
+    tests below change them and run the steps across documents on them, as ``enrich_all`` does)."""
     res = load_documents([Path(p) for p in paths])
     assert not res.errors, res.errors
-    return res.notices
+    assert all(n.frozen for n in res.notices)
+    return [n.draft() for n in res.notices]
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +205,7 @@ def test_every_lawrefbook_title_with_two_files_is_one_work():
 
 def test_draft_superseded_and_expiry(archive):
     byid, _ = archive
-    draft = next(n for n in byid.values() if n.status == "征求意见稿")  # seed 004, 成都 征求意见稿
+    draft = next(n for n in byid.values() if n.status == "征求意见稿").draft()  # seed 004, 成都 征求意见稿
     final = load(ROOT / "source_texts" / "004_8429dd0dfc029dc1.txt")
     final.id, final.status, final.date_written = "final", "正式", "2023-06-01"
     works, versions, _ = build_works([draft, final], today=TODAY)

@@ -1,11 +1,15 @@
 """Enrich stage: themes, references, goals, targets; works, versions, cross-links.
 
-``enrich_all(notices)`` runs everything and returns one typed
-``models.Enrichment`` that the write stage takes as it is:
+``enrich_all(notices)`` runs everything and returns one typed, frozen
+``models.Enrichment`` that the write stage takes as it is; the records it
+was given are only read (issue 24): it makes a new record of each document
+(``DocEnrichment.record``), gives it the facts found across documents (works,
+versions and validity are returned, not written: ``renewed`` makes new records of
+them), freezes it and puts it in ``notices`` in place of the one given (``hand_on``):
 
-- per document: ``clause.themes`` / ``notice.themes`` (themes.py),
-  ``notice.references`` (references.py), ``notice.goals`` (goals.py),
-  ``notice.targets`` (targets.py);
+- per document (a frozen ``doccache.DocEnrichment``): the clause and
+  document themes (themes.py ``find_themes``), the references
+  (references.py), goals (goals.py) and targets (targets.py);
 - across documents: works and versions with their validity (versions.py;
   permanent work ids kept in ``works.lock``), references resolved to the
   version in force at the citing date (references.py), cited-by lists per
@@ -59,7 +63,7 @@ from .references import (
 )
 from .related import cached_result, related_documents
 from .targets import find_targets, normalise_indicator
-from .themes import tag_clauses
+from .themes import find_themes, tag_clauses
 from .versions import DocFacts, WorksLockError, assign_validity, build_works, doc_facts, load_works_lock, same_text
 
 __all__ = [
@@ -98,27 +102,26 @@ class Inline:
 
 
 def enrich_one(notice: Notice, vocab: list[Theme]) -> DocEnrichment:
-    """The per-document steps on one notice (sets its themes, references,
-    goals, targets) and what they found, with the seconds of each step."""
+    """The per-document steps on one notice (its themes, references, goals,
+    targets and what the steps across documents read of it alone), with the
+    seconds of each step; ``notice`` is only read (issue 24)."""
     t0 = time.perf_counter()
-    tag_clauses(notice, vocab)
+    per_clause, doc_themes = find_themes(notice, vocab)
     t1 = time.perf_counter()
-    notice.references = find_references(notice)
+    references = find_references(notice)
     t2 = time.perf_counter()
-    notice.goals = find_goals(notice)
+    goals = find_goals(notice)
     t3 = time.perf_counter()
-    notice.targets = find_targets(notice)
+    targets = find_targets(notice)
     t4 = time.perf_counter()
-    facts = doc_facts(notice)
+    facts = doc_facts(notice.draft(references=references))  # validity reads its references as found
     spots = bare_spots(notice)
     ids = clause_ids_digest(notice)
     t5 = time.perf_counter()
-    return DocEnrichment([tuple(c.themes) for c in notice.walk()], list(notice.themes),  # () shared: most clauses have none
-                         notice.references, list(notice.goals), list(notice.targets),  # written to the cache before resolution
+    return DocEnrichment([tuple(t) for t in per_clause], doc_themes,  # () shared: most clauses have none
+                         references, goals, targets,  # written to the cache before resolution
                          (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), facts,
-                         [c.id for c in notice.walk() if c.themes], spots, ids)
-
-
+                         [c.id for c, t in zip(notice.walk(), per_clause) if t], spots, ids)
 
 
 def _related_job(notices: list[Notice], cache: dict,
@@ -147,32 +150,51 @@ class PerDocument:
 
 
 def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, float],
-                  cache: Optional[DocCache] = None, map: Mapper = serial_map) -> PerDocument:
-    """Per-document steps: cached entries applied, the rest computed (on all
+                  cache: Optional[DocCache] = None, map: Mapper = serial_map) -> tuple[PerDocument, list[Notice]]:
+    """Per-document steps: cached entries used, the rest computed (on all
     cores for large batches, doccache.compute_all) and cached.  Returns each
-    document's ``DocFacts`` and ``BareSpot``s (read across documents)."""
+    document's ``DocFacts`` and ``BareSpot``s (read across documents) and the
+    new records (``DocEnrichment.record``, in the order of ``notices``, not yet
+    frozen: the steps across documents fill them)."""
     todo = []
     facts = PerDocument()
+    records: dict[int, Notice] = {}
     with collector.paused():  # unpickled entries only: no garbage to collect
-        for n in notices:
+        for k, n in enumerate(notices):
             entry = cache.get(n) if cache else None
             if entry is None:
-                todo.append(n)
+                todo.append(k)
             else:
                 facts.keep(n.id, entry)
-                entry.apply(n)
-    results = compute_all(todo, functools.partial(enrich_one, vocab=vocab), map)
-    for n, entry in zip(todo, results):
+                records[k] = entry.record(n)
+    results = compute_all([notices[k] for k in todo], functools.partial(enrich_one, vocab=vocab), map)
+    for k, entry in zip(todo, results):
+        n = notices[k]
         facts.keep(n.id, entry)
-        for k, sec in zip(("themes", "references", "goals", "targets", "facts"), entry.seconds):
-            timing[k] = timing.get(k, 0.0) + sec
+        for step, sec in zip(("themes", "references", "goals", "targets", "facts"), entry.seconds):
+            timing[step] = timing.get(step, 0.0) + sec
         if cache:
-            cache.put(n, entry)  # as found: written before resolution fills the references in place
-        entry.apply(n)  # a forked worker set them on its own copy
+            cache.put(n, entry)  # as found: written before resolution fills the new record's references
+        records[k] = entry.record(n)
     if cache:
         cache.hits, cache.misses = len(notices) - len(todo), len(todo)
         cache.prune()
-    return facts
+    return facts, [records[k] for k in range(len(notices))]
+
+
+def renewed(records: list[Notice], found: dict[str, dict]) -> list[Notice]:
+    """New records with the facts found across documents (``found``: doc id ->
+    fields), body, tree and lists shared; a record without facts stays itself."""
+    return [n.draft(**found[n.id]) if n.id in found else n for n in records]
+
+
+def hand_on(notices: list[Notice], records: list[Notice]) -> None:
+    """Freeze the stage's new records and put them in the caller's list in
+    place of the records it gave (the list is the build's collection, e.g.
+    ``LoadResult.notices``; the records it held are left as they were)."""
+    for r in records:
+        r.freeze()
+    notices[:] = records
 
 
 def enrich(
@@ -185,11 +207,14 @@ def enrich(
     (versions included).  Returns seconds spent per step (for the build log)."""
     vocab = vocab if vocab is not None else load_vocabulary()
     timing = {"themes": 0.0, "references": 0.0, "goals": 0.0, "targets": 0.0, "resolve": 0.0}
-    facts = _per_document(notices, vocab, timing, map=map)
+    facts, records = _per_document(notices, vocab, timing, map=map)
     t0 = time.perf_counter()
-    works, _, _ = build_works(notices, facts=facts.facts)
-    resolve_references(notices, aliases, works=works, spots=facts.spots)
+    found: dict[str, dict] = {}
+    works, _, _ = build_works(records, facts=facts.facts, found=found)
+    records = renewed(records, found)
+    resolve_references(records, aliases, works=works, spots=facts.spots)
     timing["resolve"] = time.perf_counter() - t0
+    hand_on(notices, records)
     return timing
 
 
@@ -230,10 +255,10 @@ def enrich_all(
         job = beside("相关文件计算", _related_job, notices, related_cache if related_cache is not None else {},
                      related_save)
     try:
-        facts = _per_document(notices, vocab, timing, cache, map)
+        facts, records = _per_document(notices, vocab, timing, cache, map)
         pairs = PairMemo(cache) if cache else None
         resolved = ResolvedMemo(cache.dir / RESOLVED, cache.keys, facts.ids) if cache else None
-        out = _across_documents(notices, timing, works_lock, today, aliases, facts, pairs, resolved)
+        out, records = _across_documents(records, timing, works_lock, today, aliases, facts, pairs, resolved)
         if resolved:
             resolved.save()
         if pairs:
@@ -252,14 +277,16 @@ def enrich_all(
         if job is not None:
             job.cancel()
         raise
-    return out
+    hand_on(notices, records)
+    return out.freeze()
 
 
 def _across_documents(notices: list[Notice], timing: dict[str, float], works_lock: Optional[Path],
                       today: Optional[str], aliases: Optional[list[list[str]]],
                       facts: Optional[PerDocument] = None, pairs: Optional[PairMemo] = None,
-                      resolved: Optional[ResolvedMemo] = None) -> Enrichment:
-    """Works and versions, then references resolved and cited-by lists."""
+                      resolved: Optional[ResolvedMemo] = None) -> tuple[Enrichment, list[Notice]]:
+    """Works and versions, then references resolved and cited-by lists; the
+    records with their work, version and validity (new records: ``renewed``)."""
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
     lock: dict[str, str] = {}
@@ -269,9 +296,11 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
         except WorksLockError as e:
             out.problems.append(Problem.from_error(e))
     facts = facts or PerDocument()
+    today = today or dt.date.today().isoformat()
     same = (lambda a, b: pairs(a.id, b.id, lambda: same_text(a, b), "same")) if pairs else None  # bodies read once
-    out.works, out.versions, problems = build_works(notices, lock, today or dt.date.today().isoformat(), facts.facts,
-                                                    same=same)
+    found: dict[str, dict] = {}
+    out.works, out.versions, problems = build_works(notices, lock, today, facts.facts, same=same, found=found)
+    notices = renewed(notices, found)
     out.problems.extend(problems)
     # any two held versions (issue 25), the consecutive ones first
     out.comparisons = [(w.versions[i], w.versions[j]) for w in out.works.values() if w.kind == "law"
@@ -282,8 +311,9 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
     timing["versions"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     timing["resolve_docs"] = resolve_by_difference(notices, aliases, out.works, aligned, facts.spots, resolved)
-    assign_validity(notices, out.versions, today or dt.date.today().isoformat(), facts.facts, facts.spots)  # issue 25: every document, with why
+    validity = assign_validity(notices, out.versions, today, facts.facts, facts.spots)  # issue 25: every document, with why
+    notices = renewed(notices, {d: {"validity": v, "validity_basis": b} for d, (v, b) in validity.items()})
     out.cited_by, out.work_cited_by = cited_by(notices, out.versions)
     out.external = external_documents(notices)
     timing["resolve"] = time.perf_counter() - t0
-    return out
+    return out, notices

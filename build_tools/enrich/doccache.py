@@ -63,8 +63,12 @@ CACHE_VERSION = "7"  # bump when DocEnrichment changes shape
 MODULES = ("build_tools.enrich",)
 
 
-@dataclass
+@dataclass(frozen=True)
 class DocEnrichment:
+    """One document's per-document facts (a frozen record, issue 24): made once
+    by ``enrich.enrich_one`` or read from the cache, handed on as a new record
+    of the document (``record``), never written into the document."""
+
     clause_themes: list[tuple[str, ...]] = field(default_factory=list)  # one tuple per clause, walk order
     themes: list[str] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
@@ -76,15 +80,16 @@ class DocEnrichment:
     spots: list[BareSpot] = field(default_factory=list)  # where a law may be named without 《》 (references.bare_spots)
     ids: str = ""  # digest of its clause ids (clause_ids_digest): what a reference landing on it reads
 
-    def apply(self, notice: Notice) -> None:
-        """Give what the per-document steps found to the notice: this entry's own
-        lists, not copies (an entry is used once: read from the cache, or just
-        computed and already written to it; a rebuild applies 3,490 of them).
-        The entry is left empty."""
-        notice.set_clause_themes(self.clause_themes, self.themed_ids)
-        notice.themes, notice.references = self.themes, self.references
-        notice.goals, notice.targets = self.goals, self.targets
-        self.clause_themes, self.themes, self.references, self.goals, self.targets = [], [], [], [], []
+    def record(self, notice: Notice) -> Notice:
+        """The document with what the per-document steps found, as a new record
+        still being made (``Notice.draft``: the work, version and validity found
+        across documents make new records of it, ``enrich.renewed``, which
+        ``enrich_all`` freezes); ``notice`` is left as it was.  The entry's lists are handed over, not copied (an
+        entry is used once: read from the cache, or just computed and already
+        written to it; a rebuild applies 3,490 of them); resolution fills the
+        new record's references."""
+        return notice.draft(clause_themes=self.clause_themes, themed_ids=self.themed_ids, themes=self.themes,
+                            references=self.references, goals=self.goals, targets=self.targets)
 
 
 def clause_ids_digest(notice: Notice) -> str:

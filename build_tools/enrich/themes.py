@@ -58,8 +58,8 @@ from ..models import Notice
 from ..vocabulary import Theme, VocabularyError, load_vocabulary
 
 # the vocabulary lives in build_tools/vocabulary.py; its names are re-exported here
-__all__ = ["Theme", "VocabularyError", "clause_themes", "doc_threshold", "load_vocabulary", "strip_org_lists",
-           "tag_clauses", "topic"]
+__all__ = ["Theme", "VocabularyError", "clause_themes", "doc_threshold", "find_themes", "load_vocabulary", "retag",
+           "strip_org_lists", "tag_clauses", "topic"]
 
 
 _ORG_SUFFIX = ("局|厅|委|院|办|会|部|署|关|行|室|处|所|中心|公司|集团|社|馆|台|站|队|团|政府|"
@@ -202,13 +202,15 @@ def clause_themes(matcher: "_Matcher", text: str) -> tuple[set[int], set[int]]:
     return about, in_topic
 
 
-def tag_clauses(notice: Notice, vocab: Optional[list[Theme]] = None) -> None:
-    """Set ``clause.themes`` (slugs) on every clause and ``notice.themes``
-    by the clause and document rules of the module docstring."""
+def find_themes(notice: Notice, vocab: Optional[list[Theme]] = None) -> tuple[list[list[str]], list[str]]:
+    """The themes (slugs) of every clause, in walk order, and of the document,
+    by the clause and document rules of the module docstring; ``notice`` is
+    only read (issue 24: the enrich stage hands on new records)."""
     vocab = vocab if vocab is not None else load_vocabulary()
     matcher = _matcher(vocab)
     counts: Counter = Counter()
     headings: set[int] = set()
+    per_clause: list[list[str]] = []
     n = 0
     for clause in notice.walk():
         about, in_topic = clause_themes(matcher, clause.text)
@@ -217,10 +219,27 @@ def tag_clauses(notice: Notice, vocab: Optional[list[Theme]] = None) -> None:
         if clause.kind in HEADING_KINDS:
             headings |= in_topic
         counts.update(about)
-        clause.themes = [vocab[i].slug for i in sorted(about)]
+        per_clause.append([vocab[i].slug for i in sorted(about)])
     need = doc_threshold(n)
     doc = matcher.themes(strip_org_lists(notice.title)) | headings | {i for i, k in counts.items() if k >= need}
     if not doc and counts:
         top = max(counts.values())
         doc = {i for i, k in counts.items() if k == top}
-    notice.themes = [vocab[i].slug for i in sorted(doc)]
+    return per_clause, [vocab[i].slug for i in sorted(doc)]
+
+
+def retag(notice: Notice, vocab: Optional[list[Theme]] = None) -> Notice:
+    """A new record: ``notice`` with its clause and document themes found again
+    (``find_themes``, e.g. with another vocabulary); ``notice`` is left as it is."""
+    per_clause, doc = find_themes(notice, vocab)
+    return notice.with_facts(themes=doc, clause_themes=per_clause,
+                             themed_ids=[c.id for c, t in zip(notice.walk(), per_clause) if t])
+
+
+def tag_clauses(notice: Notice, vocab: Optional[list[Theme]] = None) -> None:
+    """Set ``clause.themes`` on every clause and ``notice.themes`` (``find_themes``),
+    on a record still being made (a frozen one refuses: use ``find_themes``)."""
+    per_clause, doc = find_themes(notice, vocab)
+    for clause, themes in zip(notice.walk(), per_clause):
+        clause.themes = themes
+    notice.themes = doc

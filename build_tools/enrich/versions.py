@@ -306,17 +306,44 @@ def _effective_dates(chain: list[Notice], decisions: dict[tuple[str, str], tuple
     return out
 
 
+Give = Callable[..., None]  # give(n, **facts): where build_works puts a document's work, version and validity
+
+
+def put(n: Notice, **facts: object) -> None:
+    """``build_works``' default ``give``: write the facts into ``n`` when it is
+    a record still being made (tests build works over drafts).  A frozen
+    record already carries its facts (``resolved.enrichment_from_notices``
+    runs ``build_works`` over enriched records for the works alone): it is
+    not written (before issue 24 that rewrote the validity ``assign_validity``
+    had refined, e.g. a 征求意见稿's).  The enrich stage passes ``found``
+    instead: nothing is written, the facts make new records."""
+    if not n.frozen:
+        for name, value in facts.items():
+            setattr(n, name, value)
+
+
+def collect(found: dict[str, dict]) -> Give:
+    """A ``give`` that keeps the facts by document id in ``found`` (written into no record)."""
+    def give(n: Notice, **facts: object) -> None:
+        found.setdefault(n.id, {}).update(facts)
+    return give
+
+
 def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
                 today: Optional[str] = None, facts: Optional[dict[str, "DocFacts"]] = None,
-                same: Optional[Callable[[Notice, Notice], bool]] = None
+                same: Optional[Callable[[Notice, Notice], bool]] = None,
+                found: Optional[dict[str, dict]] = None
                 ) -> tuple[dict[str, Work], dict[str, Version], list[Problem]]:
-    """Group ``notices`` into works; set ``work_id``/``version_label``/``validity``
-    on each notice it concerns.  Returns (works, versions by doc id, problems).
+    """Group ``notices`` into works; the ``work_id``/``version_label``/``validity``
+    of each notice it concerns go into ``found`` (doc id -> facts: the enrich
+    stage makes new records of them), or without ``found`` into the records
+    still being made (``put``).  Returns (works, versions by doc id, problems).
     ``facts``: each document's ``DocFacts`` where already known (the enrich cache);
     ``same``: ``same_text`` as the caller keeps it (``doccache.PairMemo``: the
     bodies of two same-dated texts are read once, not on every rebuild)."""
     lock = lock or {}
     same = same or same_text
+    give = collect(found) if found is not None else put
     decisions = decision_effective(notices, facts)
     today = today or dt.date.today().isoformat()
     groups: dict[tuple[str, str, str], list[Notice]] = {}
@@ -350,19 +377,20 @@ def build_works(notices: list[Notice], lock: Optional[dict[str, str]] = None,
                     chains[0].append(m)
             for i, chain in enumerate(chains):
                 _law_work(chain, others if i == 0 else [], key, code, lock, today, works, versions, problems,
-                          decisions)
+                          decisions, give)
         else:
             drafts = [m for m in members if m.status == "征求意见稿"]
             finals = [m for m in members if m.status == "正式"]
             if drafts and finals:
-                _draft_work(drafts, finals, key, code, lock, works, versions)
+                _draft_work(drafts, finals, key, code, lock, works, versions, give)
     for n in notices:
-        if n.validity is None and n.kind != "law":
+        given = (found or {}).get(n.id, {})
+        if given.get("validity", n.validity) is None and n.kind != "law":
             end = _facts(n, facts).expiry_end
             if end and end < today:
-                n.validity = "已失效"
+                give(n, validity="已失效")
             elif end:
-                n.validity = "现行有效"
+                give(n, validity="现行有效")
     return works, versions, problems
 
 
@@ -392,7 +420,7 @@ def same_text(a: Notice, b: Notice) -> bool:
 
 def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lock: dict[str, str], today: str,
               works: dict[str, Work], versions: dict[str, Version], problems: list[Problem],
-              decisions: Optional[dict[tuple[str, str], tuple[str, str]]] = None) -> None:
+              decisions: Optional[dict[tuple[str, str], tuple[str, str]]] = None, give: Give = put) -> None:
     wid = _work_id(chain + others, key, code, lock, works, problems)
     latest = chain[-1]
     work = Work(wid, latest.title, [m.id for m in chain], history=_history(latest, chain),
@@ -408,8 +436,8 @@ def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lo
                     _validity_of_law(m, nxt, today, work.effective.get(version_date(nxt) or "") if nxt else None),
                     previous=chain[i - 1].id if i else None, next=nxt.id if nxt else None)
         versions[m.id] = v
-        m.work_id, m.validity = wid, v.validity
-        m.version_label = label if multi or re.match(r"\d{4}年", label) else None  # issue 25: cited by version
+        give(m, work_id=wid, validity=v.validity,
+             version_label=label if multi or re.match(r"\d{4}年", label) else None)  # issue 25: cited by version
     current = next((m.id for m in reversed(chain) if versions[m.id].validity == "现行有效"), None)
     work.current = current
     for m in chain:
@@ -423,14 +451,15 @@ def _law_work(chain: list[Notice], others: list[Notice], key: str, code: str, lo
         else:
             versions[m.id] = Version(m.id, wid, "日期不详的文本", None, m.date_published, m.date_effective,
                                      "版本日期不详", current=current)
-        m.work_id, m.validity = wid, versions[m.id].validity
-        m.version_label = versions[m.id].label if len(chain) > 1 or re.match(r"\d{4}年", versions[m.id].label) else None
+        give(m, work_id=wid, validity=versions[m.id].validity,
+             version_label=versions[m.id].label if len(chain) > 1 or re.match(r"\d{4}年", versions[m.id].label)
+             else None)
         work.others.append(m.id)
     works[wid] = work
 
 
 def _draft_work(drafts: list[Notice], finals: list[Notice], key: str, code: str, lock: dict[str, str],
-                works: dict[str, Work], versions: dict[str, Version]) -> None:
+                works: dict[str, Work], versions: dict[str, Version], give: Give = put) -> None:
     final = max(finals, key=lambda m: (version_date(m) or "", m.id))
     chain = sorted(drafts, key=lambda m: (version_date(m) or "", m.id)) + [final]
     locked = [lock[m.id] for m in chain if m.id in lock]
@@ -444,9 +473,9 @@ def _draft_work(drafts: list[Notice], finals: list[Notice], key: str, code: str,
                     previous=chain[i - 1].id if i else None,
                     next=chain[i + 1].id if i + 1 < len(chain) else None, current=final.id)
         versions[m.id] = v
-        m.work_id = wid
+        give(m, work_id=wid)
         if not is_final:
-            m.validity = v.validity
+            give(m, validity=v.validity)
     works[wid] = work
 
 
@@ -607,72 +636,63 @@ def _facts(n: Notice, facts: Optional[dict[str, DocFacts]]) -> DocFacts:
 
 def assign_validity(notices: list[Notice], versions: dict[str, Version], today: str,
                     facts: Optional[dict[str, DocFacts]] = None,
-                    spots: Optional[dict[str, list[BareSpot]]] = None) -> None:
-    """``validity`` and ``validity_basis`` of every document (issue 25): 现行有效 /
-    已被修改 / 已废止 / 已失效 / 尚未生效 / 征求意见稿, each with why.  Runs after the
+                    spots: Optional[dict[str, list[BareSpot]]] = None) -> dict[str, tuple[str, str]]:
+    """The ``validity`` and ``validity_basis`` of every document (issue 25): 现行有效 /
+    已被修改 / 已废止 / 已失效 / 尚未生效 / 征求意见稿, each with why, by doc id
+    (issue 24: written into no record; the enrich stage makes new ones).  Runs after the
     references are resolved (a 同时废止 names a held document); ``facts``: each
     document's ``DocFacts`` where already known (the enrich cache); ``spots``: each
     document's ``references.BareSpot``s where known (the bare law names' clauses)."""
     repealed = _repeals(notices, facts, spots)
     byid = {n.id: n for n in notices}
+    out: dict[str, tuple[str, str]] = {}
     for n in notices:
         v = versions.get(n.id)
         declared = _declared(n) or ""
         if n.id in repealed:
-            n.validity, n.validity_basis = "已废止", repealed[n.id]
+            out[n.id] = "已废止", repealed[n.id]
         elif n.kind == "law":
-            _law_basis(n, v, byid, today)
+            out[n.id] = _law_basis(n, v, byid, today)
         elif n.status == DRAFT:
-            n.validity = DRAFT
             final = byid.get(v.current) if v is not None and v.current else None
-            n.validity_basis = (f"已有正式文本《{final.title}》（{final.date or '日期不详'}）" if final is not None
+            out[n.id] = DRAFT, (f"已有正式文本《{final.title}》（{final.date or '日期不详'}）" if final is not None
                                 else "标题或正文写有“征求意见稿”，本文库未见正式文本")
         elif "废止" in declared:
-            n.validity, n.validity_basis = "已废止", f"页面标注{declared}"
+            out[n.id] = "已废止", f"页面标注{declared}"
         elif "失效" in declared:
-            n.validity, n.validity_basis = "已失效", f"页面标注{declared}"
+            out[n.id] = "已失效", f"页面标注{declared}"
         else:
-            _notice_basis(n, declared, today, _facts(n, facts))
+            out[n.id] = _notice_basis(n, declared, today, _facts(n, facts))
+    return out
 
 
-def _notice_basis(n: Notice, declared: str, today: str, facts: DocFacts) -> None:
+def _notice_basis(n: Notice, declared: str, today: str, facts: DocFacts) -> tuple[str, str]:
     exp, eff = facts.expiry, facts.effective
     if exp is not None and exp[0] < today:
-        n.validity, n.validity_basis = "已失效", exp[1]
-        return
+        return "已失效", exp[1]
     if eff is not None and eff[0] and eff[0] > today:
-        n.validity, n.validity_basis = "尚未生效", eff[1]
-        return
+        return "尚未生效", eff[1]
     if exp is not None:
-        n.validity, n.validity_basis = "现行有效", exp[1]
-        return
+        return "现行有效", exp[1]
     if declared and "有效" in declared:
-        n.validity, n.validity_basis = "现行有效", f"页面标注{declared}"
-        return
+        return "现行有效", f"页面标注{declared}"
     m = _TITLE_PERIOD.search(n.title or "")
     if m and f"{m.group(2)}-12-31" < today:
-        n.validity = "已失效"
-        n.validity_basis = f"标题所示期限（{m.group(1)}—{m.group(2)}年）已过（推定，原文未载有效期）"
-        return
-    n.validity = "现行有效"
-    n.validity_basis = "未见有效期、废止或失效的记载（推定）"
+        return "已失效", f"标题所示期限（{m.group(1)}—{m.group(2)}年）已过（推定，原文未载有效期）"
+    return "现行有效", "未见有效期、废止或失效的记载（推定）"
 
 
-def _law_basis(n: Notice, v: Optional[Version], byid: dict[str, Notice], today: str) -> None:
+def _law_basis(n: Notice, v: Optional[Version], byid: dict[str, Notice], today: str) -> tuple[str, str]:
     repeal = next((e for e in n.events if e.kind == "废止"), None)
     if repeal is not None:
-        n.validity = "已废止"
-        n.validity_basis = f"题注第 {repeal.line} 行：{repeal.text[:60]}" if repeal.line else repeal.text[:60]
-        return
+        return "已废止", f"题注第 {repeal.line} 行：{repeal.text[:60]}" if repeal.line else repeal.text[:60]
     validity = (v.validity if v is not None else n.validity) or "现行有效"
-    n.validity = validity
     eff = v.date_effective if v is not None else n.date_effective
     if validity == "尚未生效":
-        n.validity_basis = f"施行日期 {eff or n.date_effective}，晚于本次构建日期 {today}"
-    elif validity.startswith("已被修改") and v is not None and v.next in byid:
+        return validity, f"施行日期 {eff or n.date_effective}，晚于本次构建日期 {today}"
+    if validity.startswith("已被修改") and v is not None and v.next in byid:
         nv = byid[v.next]
-        n.validity_basis = f"本文库收有后来的文本《{nv.title}》（{nv.version_label or nv.date}）"
-    elif validity == "版本日期不详":
-        n.validity_basis = "文本未载日期，无法确定是哪一版本"
-    else:
-        n.validity_basis = "本文库所收最新文本，未见废止记录" + (f"；施行于 {eff}" if eff else "")
+        return validity, f"本文库收有后来的文本《{nv.title}》（{nv.version_label or nv.date}）"
+    if validity == "版本日期不详":
+        return validity, "文本未载日期，无法确定是哪一版本"
+    return validity, "本文库所收最新文本，未见废止记录" + (f"；施行于 {eff}" if eff else "")

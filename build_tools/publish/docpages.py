@@ -2,8 +2,7 @@
 longer grows with the archive's pages (issue 29).
 
 MkDocs 1.6.1's ``mkdocs.commands.build.build`` reads and renders the
-Markdown of every page (``_populate_page``) before it writes any
-(``_build_page``), so every page's Markdown, HTML and table of contents stay
+Markdown of every page before it writes any, so every page's Markdown, HTML and table of contents stay
 in memory to the end: ~73 KB a page, 362 MB at 1x (3,489 documents, ~7,000
 pages) and 2,826 MB at 5x.  ``build`` here is the same sequence of MkDocs'
 own steps and plugin events, with one difference: a page outside the nav
@@ -17,7 +16,7 @@ every page's navigation shows their titles.
 
 What a page gets is what MkDocs gives it: the same ``Page``, the same
 Markdown extensions (``Page.render``), the theme's Jinja environment
-(``config.theme.get_env()``) and template context (``_build_page``), the
+(``config.theme.get_env()``) and template context (``get_context``), the
 same hooks (``mkdocs_hooks``, ``site_hooks``, ``escape_hooks``) and plugins
 (Material's search, offline), the same ``--dirty`` test (a page whose
 Markdown is not newer than its HTML is neither read nor written), the same
@@ -41,21 +40,38 @@ last 5x bench).  What still grows, ~2.7 KB a page, is MkDocs' file list
 and each page's shell (URL, title, anchors), which the sitemap and the
 anchor check read.  The same CPU time both ways (1x: 20 s).
 
+Public MkDocs API only (issue 24): a page is read with ``Page.read_source``
+and ``Page.render`` between the ``pre_page`` / ``page_markdown`` /
+``page_content`` events (``read_page``), written with
+``mkdocs.commands.build.get_context``, the theme's environment and template and
+the ``page_context`` / ``post_page`` events (``write_page``); the theme's static
+templates and the extra templates go through ``pre_template`` /
+``template_context`` / ``post_template`` (``write_template``).  MkDocs' private
+``_populate_page`` / ``_build_page`` / ``_build_theme_template`` are no longer
+called: they are the same steps, plus setting ``config._current_page``, which
+only MkDocs' ``!relative`` YAML tag reads (mkdocs.yml uses none);
+``tests/test_docpages.py`` holds this build to MkDocs' own, byte for byte.
+
 Input forms: a loaded ``MkDocsConfig`` (``mkdocs_run.build``) over the
 archive's docs/ (seed site: 122 Markdown pages, 12 in the nav; whole
 corpus as above).
 """
 from __future__ import annotations
 
+import gzip
 import logging
+import os
 import time
+from typing import Optional, Sequence
+from urllib.parse import urlsplit
 
+import jinja2
 from mkdocs import utils
-from mkdocs.commands import build as mk  # its page steps are internal to MkDocs 1.6.1, pinned in requirements.in
+from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError
-from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
-from mkdocs.structure.nav import get_navigation
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.commands.build")  # MkDocs' own logger: the runner's filters apply
@@ -70,6 +86,114 @@ def release(page: Page) -> None:
     page.content = None
     page.toc = []  # what Page.__init__ sets
     page.meta = {}
+
+
+def failed(what: str, page: Page, e: Exception) -> None:
+    """MkDocs' message for a page that raised (a BuildError has logged its own)."""
+    message = f"Error {what} page '{page.file.src_uri}':"
+    if not isinstance(e, BuildError):
+        message += f" {e}"
+    log.error(message)
+
+
+def read_page(page: Page, config: MkDocsConfig, files: Files, dirty: bool = False) -> None:
+    """Read a page's Markdown and render its HTML, with the plugins' page
+    events (what MkDocs 1.6.1 does for each page before writing any); with
+    ``dirty``, a page whose HTML is newer than its Markdown is not read."""
+    if dirty and not page.file.is_modified():
+        return
+    try:
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page.read_source(config)
+        assert page.markdown is not None
+        page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        page.render(config, files)
+        assert page.content is not None
+        page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+    except Exception as e:
+        failed("reading", page, e)
+        raise
+
+
+def write_page(page: Page, config: MkDocsConfig, doc_files: Sequence[File], nav: Navigation,
+               env: jinja2.Environment, dirty: bool = False, excluded: bool = False) -> None:
+    """The page through the theme's template (``template:`` in its front
+    matter, else main.html) with MkDocs' context and the plugins' events,
+    written to its place in the site (not with ``dirty`` and an up-to-date HTML)."""
+    if dirty and not page.file.is_modified():
+        return
+    log.debug(f"Building page {page.file.src_uri}")
+    page.active = True  # the theme marks the current page in the nav
+    try:
+        context = get_context(nav, doc_files, config, page)
+        template = env.get_template(page.meta.get("template", "main.html"))
+        context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
+        if excluded:
+            page.content = ('<div class="mkdocs-draft-marker" title="This page will not be included into the built '
+                            'site.">DRAFT</div>' + (page.content or ""))
+        output = config.plugins.on_post_page(template.render(context), page=page, config=config)
+        if output.strip():
+            utils.write_file(output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path)
+        else:
+            log.info(f"Page skipped: '{page.file.src_uri}'. Generated empty output.")
+    except Exception as e:
+        failed("building", page, e)
+        raise
+    finally:
+        page.active = False
+
+
+def render_template(name: str, template: jinja2.Template, files: Files, config: MkDocsConfig,
+                    nav: Navigation) -> str:
+    """A template that is not a page (404.html, sitemap.xml, an extra
+    template) with MkDocs' context and the plugins' template events."""
+    template = config.plugins.on_pre_template(template, template_name=name, config=config)
+    if utils.is_error_template(name):  # absolute URLs: the error page is served from any path
+        base_url = urlsplit(config.site_url or "/").path
+    else:
+        base_url = utils.get_relative_url(".", name)
+    context = get_context(nav, files, config, base_url=base_url)
+    context = config.plugins.on_template_context(context, template_name=name, config=config)
+    return config.plugins.on_post_template(template.render(context), template_name=name, config=config)
+
+
+def theme_template(name: str, env: jinja2.Environment, files: Files, config: MkDocsConfig,
+                   nav: Navigation) -> None:
+    """One of the theme's static templates into the site (sitemap.xml also gzipped, dated as MkDocs dates it)."""
+    try:
+        template = env.get_template(name)
+    except jinja2.TemplateNotFound:
+        log.warning(f"Template skipped: '{name}' not found in theme directories.")
+        return
+    output = render_template(name, template, files, config, nav)
+    if not output.strip():
+        log.info(f"Template skipped: '{name}' generated empty output.")
+        return
+    path = os.path.join(config.site_dir, name)
+    utils.write_file(output.encode("utf-8"), path)
+    if name == "sitemap.xml":
+        stamp = utils.get_build_timestamp(pages=[f.page for f in files.documentation_pages() if f.page is not None])
+        with open(f"{path}.gz", "wb") as f, gzip.GzipFile(fileobj=f, filename=f"{path}.gz", mode="wb",
+                                                          mtime=stamp) as gz:
+            gz.write(output.encode("utf-8"))
+
+
+def extra_template(name: str, files: Files, config: MkDocsConfig, nav: Navigation) -> None:
+    """An ``extra_templates`` entry of mkdocs.yml (a Jinja file of docs/) into the site."""
+    file: Optional[File] = files.get_file_from_path(name)
+    if file is None:
+        log.warning(f"Template skipped: '{name}' not found in docs_dir.")
+        return
+    try:
+        template = jinja2.Template(file.content_string)
+    except Exception as e:
+        log.warning(f"Error reading template '{name}': {e}")
+        return
+    output = render_template(name, template, files, config, nav)
+    if output.strip():
+        utils.write_file(output.encode("utf-8"), file.abs_dest_path)
+    else:
+        log.info(f"Template skipped: '{name}' generated empty output.")
 
 
 def build(config: MkDocsConfig, *, dirty: bool = False) -> int:
@@ -106,22 +230,22 @@ def build(config: MkDocsConfig, *, dirty: bool = False) -> int:
         for file in doc_files:  # the nav's pages, read as MkDocs reads them
             assert file.page is not None
             if id(file.page) in in_nav:
-                mk._populate_page(file.page, config, files, dirty)
+                read_page(file.page, config, files, dirty)
 
         env = config.plugins.on_env(env, config=config, files=files)
         files.copy_static_files(dirty=dirty, inclusion=inclusion)
         for template in config.theme.static_templates:
-            mk._build_theme_template(template, env, files, config, nav)
+            theme_template(template, env, files, config, nav)
         for template in config.extra_templates:
-            mk._build_extra_template(template, files, config, nav)
+            extra_template(template, files, config, nav)
 
         for file in doc_files:  # MkDocs' page order
             page = file.page
             assert page is not None
             stream = id(page) not in in_nav
             if stream:
-                mk._populate_page(page, config, files, dirty)
-            mk._build_page(page, config, doc_files, nav, env, dirty, excluded=file.inclusion.is_excluded())
+                read_page(page, config, files, dirty)
+            write_page(page, config, doc_files, nav, env, dirty, excluded=file.inclusion.is_excluded())
             if stream:
                 release(page)
                 streamed += 1
