@@ -217,8 +217,9 @@ class ListingCache:
     the documents whose digest changed since the last build, and ``run``."""
 
     def __init__(self, path: Optional[Path], build_key: bytes, cache: PageCache, notices: list[Notice],
-                 memo) -> None:
+                 memo, sink: Callable[[dict], None], exists: Callable[[str], bool]) -> None:
         self.path = Path(path) if path else None
+        self.sink, self.exists = sink, exists  # writes rendered pages at once; tells a kept page is still there
         self.build_key, self.cache, self.memo = build_key, cache, memo
         self.old: dict = load_keyed(self.path, build_key) if self.path else {}
         self.new: dict = {}
@@ -234,7 +235,9 @@ class ListingCache:
 
     # ----------------------------------------------------------- checks
     def scope_fresh(self, rec: tuple) -> bool:
-        docs, maps, _pages = rec
+        docs, maps, pages = rec
+        if not all(self.exists(p) for p in pages):  # a kept page deleted since: made again
+            return False
         for doc_id in self.changed.intersection(docs):
             n = self.byid.get(doc_id)
             keys, old = docs[doc_id]
@@ -287,9 +290,17 @@ class ListingCache:
         if stale is not None and set(outside) == set(old[2][2]):
             # its reads outside the units are unchanged, so are the pages made from them alone
             pages.update((p, None) for p in outside)
-        self.rendered += [p for p, text in pages.items() if text is not None]
+        self.emit(pages)
         self.new[name] = (own, self.ids, self.close(shared, outside), units_made)
-        return pages
+        return dict.fromkeys(pages)
+
+    def emit(self, pages: dict) -> dict:
+        """Hand the rendered pages to the sink now (one unit's pages are held, not the
+        family's: issue 29, the listing child's memory); their paths with None."""
+        made = {p: text for p, text in pages.items() if text is not None}
+        self.rendered += made
+        self.sink(made)
+        return dict.fromkeys(pages)
 
     def save(self) -> None:
         if self.path:
@@ -317,4 +328,4 @@ class RecordedUnits:
             pages = make()
         self.made[key] = self.owner.close(scope, pages)
         self.owner.made += 1
-        return pages
+        return self.owner.emit(pages)

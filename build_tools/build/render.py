@@ -227,9 +227,14 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
     # an unchanged document's stored tree is not read back (issue 29)
     memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME.format(part=part) if cache_dir else None, cache.build_key,
                         cache.doc_digest)
+    written = WrittenFiles(Path(cache_dir) / LISTING_WRITTEN.format(part=part) if cache_dir else None)
+    changed: list[str] = []
+
+    def sink(made: dict[str, str]) -> None:  # each unit's pages written as soon as made
+        changed.extend(p for p, text in made.items() if written.write(docs_dir / p, text))
     # each family made again only where what it read changed (issue 29: listcache)
     lc = ListingCache(Path(cache_dir) / LISTING_CACHE.format(part=part) if cache_dir else None, cache.build_key,
-                      cache, notices, memo)
+                      cache, notices, memo, sink, lambda p: (docs_dir / p).is_file())
     n_themes = 0
     base = (list_page_size(),)  # what every family reads beside the documents
     if part == 0:
@@ -256,10 +261,7 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
         pages.update(lc.run("cite", base + (site_url,), lambda ns, units, rec, m: cite_page(
             ns, site_url, gbt_prefix, m)))  # 如何引用, examples from these pages
     lc.save()
-    memo.save()
-    written = WrittenFiles(Path(cache_dir) / LISTING_WRITTEN.format(part=part) if cache_dir else None)
-    changed = [rel_path for rel_path, text in pages.items()  # None: kept (page cache)
-               if text is not None and written.write(docs_dir / rel_path, text)]
+    memo.save(lc.digests)
     written.save()
     return Listing(changed, list(pages), comparison.records, len(comparison.made), n_themes, lc.rendered, lc.families)
 
