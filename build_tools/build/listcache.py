@@ -185,6 +185,10 @@ class SeenFragments:
         self.rec.read(n.id, (FRAGMENT, key), digest(value))
         return value
 
+    def prefetch(self, n, keys: list, make: Callable[[tuple], Any]) -> None:
+        with self.rec.pause():  # made ahead, read (and recorded) when asked
+            self.memo.prefetch(real(n), keys, make)
+
 
 def key_value(n: Notice, key: Any) -> Optional[bytes]:
     """The digest of what ``key`` reads of ``n`` now; None: cannot be told (changed)."""

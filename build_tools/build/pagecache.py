@@ -283,7 +283,7 @@ class FragmentMemo:
             return make()
         full = (n.id,) + key
         d = self.doc_digest(n)
-        hit = self.old.get(full)
+        hit = self.new.get(full) or self.old.get(full)  # new: made ahead (prefetch)
         if hit is not None and hit[0] == d:
             self.hits += 1
             self.new[full] = hit  # the loaded entry itself: save_keyed appends only changes
@@ -292,6 +292,12 @@ class FragmentMemo:
         value = make()
         self.new[full] = (d, value)
         return value
+
+    def prefetch(self, n: Notice, keys: list, make) -> None:
+        """``get`` each of ``keys`` in a row (``render.common.Fragments.prefetch``)."""
+        if self.path:
+            for key in keys:
+                self.get(key, n, lambda key=key: make(key))
 
     def save(self, current: Optional[dict[str, bytes]] = None) -> None:
         if not self.path or self._old is None:  # never read: nothing asked, the file stays true

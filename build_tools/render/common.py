@@ -48,12 +48,19 @@ class Fragments(Protocol):
 
     def get(self, key: tuple, n: Notice, make: Callable[[], Any]) -> Any: ...
 
+    def prefetch(self, n: Notice, keys: list[tuple], make: Callable[[tuple], Any]) -> None:
+        """Make now those of ``n``'s pieces ``keys`` not kept (``make(key)``), while its
+        clause tree is read once: a family that visits documents in another order asks after."""
+
 
 class NoFragments:
     """Keeps nothing: every piece is made (a listing rendered outside a build)."""
 
     def get(self, key: tuple, n: Notice, make: Callable[[], Any]) -> Any:
         return make()
+
+    def prefetch(self, n: Notice, keys: list[tuple], make: Callable[[tuple], Any]) -> None:
+        pass
 
 
 class Units(Protocol):

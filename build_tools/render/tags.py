@@ -317,6 +317,13 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEM
     idx = "tags/theme/index.md"
     hits, names = _theme_hits(notices, themes)
     byid = {n.id: n for n in notices}
+    by_doc: dict[str, list[tuple]] = {}  # each document's clause blocks, made in document order (one tree read)
+    for s, docs in hits.items():
+        for doc_id, ids in docs.items():
+            by_doc.setdefault(doc_id, []).append(("clause_block", f"tags/theme/{s}/1.md", tuple(ids)))
+    for n in notices:
+        if n.id in by_doc:
+            memo.prefetch(n, by_doc[n.id], lambda key, n=n: clause_block(key[1], n, list(key[2])))
     lines = [front("按主题"), "# 按主题浏览 {#themes}", "",
              "主题来自受控词表。一个条款只有在真正谈到该主题时才标注：主题词出现在条款的标题句中，"
              "或在条款中出现两次以上，或条款本身就是一句含主题词的短句；一笔带过的词（如“面向南亚东南亚”）不算。"
@@ -349,11 +356,17 @@ def _theme(s: str, name: str, desc: str, docs: dict[str, list[str]], n_clauses: 
     if not docs:
         body += ["文库中暂无条款涉及该主题。", ""]
     elif sum(_bytes(b) - 3 * b.count('href="') for b in blocks.values()) <= budget:  # its size on this page
-        body += _region_sections(ordered, {n.id: _block(memo, page, n, docs[n.id]) for n in ordered})
+        body += _region_sections(ordered, {n.id: _shallower(blocks[n.id]) for n in ordered})
     else:
         body += _split_theme(pages, s, name, page, ordered, docs, blocks, budget)
     pages[page] = "\n".join(body) + "\n"
     return pages
+
+
+def _shallower(block: str) -> str:
+    """A clause block made for ``tags/theme/<s>/1.md`` as ``tags/theme/<s>.md`` shows it:
+    its links one folder less deep (every link of ``clause_block`` is to a document page)."""
+    return block.replace(' href="../../../notices/', ' href="../../notices/')
 
 
 def _bytes(html_text: str) -> int:
@@ -440,6 +453,13 @@ def cited_pages(notices: list[Notice], external: dict[str, External], memo: Opti
         for c in ext.citing:
             if c.source_id in byid:
                 per_doc.setdefault(c.source_id, []).append(c.clause_id)
+    by_doc: dict[str, list[tuple]] = {}  # the clause blocks the group pages show, made in document order
+    for key, per_doc in citing.items():
+        for d, cids in list(per_doc.items())[:CITED_INLINE]:
+            by_doc.setdefault(d, []).append(("clause_block", f"tags/cited/{cited_group(key)}.md", tuple(dict.fromkeys(cids))))
+    for n in notices:
+        if n.id in by_doc:
+            memo.prefetch(n, by_doc[n.id], lambda k, n=n: clause_block(k[1], n, list(k[2])))
     groups: dict[str, list[tuple[str, External]]] = {}
     for key, ext in sorted(external.items(), key=lambda kv: (kv[1].title, kv[0])):
         groups.setdefault(cited_group(key), []).append((key, ext))
