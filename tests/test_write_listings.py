@@ -132,3 +132,17 @@ def test_seen_records_reads_and_passes_for_a_notice(tmp_path):
         pass
     else:
         raise AssertionError("a Seen view was written")
+
+
+def test_a_kept_listing_page_deleted_by_hand_is_written_again(tmp_path):
+    """A listing family whose reads are unchanged is not rendered, but a page of it that
+    is gone from docs/ is: the rebuild gives the tree of the first build."""
+    files = _files()
+    _build(files, tmp_path / "cache", tmp_path / "docs")
+    first = _tree(tmp_path / "docs")
+    gone = sorted(p for p in first if p.startswith("tags/year/") and p != "tags/year/index.md")[0]
+    (tmp_path / "docs" / gone).unlink()
+    again, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
+    assert _tree(tmp_path / "docs") == first
+    assert again.listing_rendered == [gone]
+    assert again.listing_families["years"] == "units" and again.listing_families["notices"] == "kept"
