@@ -236,6 +236,7 @@ class ListingCache:
         self.kept = self.made = 0  # units
         self.families: dict[str, str] = {}  # family -> 'kept' | 'units' | 'whole'
         self.rendered: list[str] = []  # the pages rendered this build (the others kept as written)
+        self.interned: dict[frozenset, frozenset] = {}  # one object per set of keys (most documents read the same)
 
     # ----------------------------------------------------------- checks
     def scope_fresh(self, rec: tuple) -> bool:
@@ -258,7 +259,8 @@ class ListingCache:
         for doc_id, keys in scope.docs.items():
             n = self.byid[doc_id]
             values = [(k, d if d is not None else key_value(n, k)) for k, d in keys.items()]
-            docs[doc_id] = (frozenset(keys), combine(values))
+            keyset = frozenset(keys)
+            docs[doc_id] = (self.interned.setdefault(keyset, keyset), combine(values))
         maps = tuple((name, key, self.cache.value_digest(name, key)) for name, key in scope.maps)
         return docs, maps, tuple(pages)
 
