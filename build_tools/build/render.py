@@ -31,7 +31,7 @@ from ..models import Enrichment, Notice
 from ..settings import PARALLEL_MIN
 from ..vocabulary import load_vocabulary
 from ..render.common import (GENERATED_DIRS, GENERATED_FILES, LOCAL_COPY_BUILD_NOTE, ThemeIndex, WrittenFiles,
-                             clear_clause_cache, write_if_changed)
+                             clear_clause_cache, list_page_size, write_if_changed)
 from ..siteurl import site_url_setting
 from ..render.downloads import output_files, output_names, record_path, write_document_downloads
 from ..render.exports import SCHEMA_VERSION, document, write_exports
@@ -39,6 +39,7 @@ from ..render.feed import write_feed
 from ..render.cite import cite_page
 from ..render.home import home_page
 from ..render.compare import compare_path, comparison_page
+from .listcache import LISTING_CACHE, ListingCache, depends_on_whole
 from .pagecache import (CACHE_NAME, FRAGMENTS_NAME, FragmentMemo, PageCache, ReadLog, Tracked, code_digest, digest,
                         document_digests,
                         enrichment_maps, tracked_enrichment)
@@ -78,6 +79,8 @@ class WriteStats:
     kept: int = 0  # documents the page cache found unchanged (pagecache)
     compared: int = 0  # comparison pages made this run (the others kept: pagecache)
     doc_digests: dict[str, str] = field(default_factory=dict, repr=False)  # id -> pagecache digest (hex)
+    listing_rendered: list[str] = field(default_factory=list)  # listing pages rendered this run (listcache)
+    listing_families: dict[str, str] = field(default_factory=dict)  # family -> kept | units | whole
 
     def __str__(self) -> str:
         return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
@@ -177,6 +180,7 @@ def cached_comparison(cache: PageCache, docs_dir: Path):
     made: list[str] = []
 
     def make(old: Notice, new: Notice, enr: Enrichment):
+        old, new = depends_on_whole(old), depends_on_whole(new)  # within a listing family: it read both whole
         path = compare_path(old.id, new.id)[: -len(".html")] + ".md"  # its Markdown
         key, own = f"compare:{path}", digest((cache.doc_digest(old), cache.doc_digest(new)))
         if cache.fresh(key, own, [docs_dir / path]):
@@ -201,6 +205,8 @@ class Listing:
     records: list[tuple]
     compared: int
     themes: int
+    rendered: list[str] = field(default_factory=list)  # listing pages rendered (the others kept: listcache)
+    families: dict[str, str] = field(default_factory=dict)  # family -> kept | units | whole
 
 
 def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, site_url: str, mode: str,
@@ -217,38 +223,52 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
         return merge_listings(listing_pages(*args, part=0), listing_pages(*args, part=1))
     pages: dict[str, Optional[str]] = {}
     comparison = cached_comparison(cache, docs_dir)  # works/compare/<old>--<new>.md through the page cache
-    n_themes = 0
     # each part's pieces made from one document (clause blocks, clause citations) by its digest:
     # an unchanged document's stored tree is not read back (issue 29)
     memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME.format(part=part) if cache_dir else None, cache.build_key,
                         cache.doc_digest)
-    if part == 0:
-        pages.update(work_pages(notices, enr, comparison=comparison, memo=memo))
-        theme_md = theme_pages(notices, themes, memo=memo)
-        pages.update(theme_md)
-        pages.update(cited_pages(notices, enr.external, memo=memo))
-        pages.update(cited_by_pages(notices, enr.cited_by, memo=memo))  # a document's whole 被引用 list (issue 29)
-        n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
-        pages["index.md"] = home_page(notices, n_themes, len(enr.external), search=mode, n_clauses=n_clauses)
-    else:
-        pages.update(notices_index(notices))
-        pages.update(region_pages(notices))
-        pages.update(year_pages(notices))
-        pages.update(type_pages(notices))
-        pages.update(timeline_pages(notices, memo=memo))
-        pages.update(targets_page(notices, memo=memo))
-        pages.update(cite_page(notices, site_url, gbt_prefix, memo))  # 如何引用, examples from these pages
-    memo.save()
     written = WrittenFiles(Path(cache_dir) / LISTING_WRITTEN.format(part=part) if cache_dir else None)
-    changed = [rel_path for rel_path, text in pages.items()  # None: kept (page cache)
-               if text is not None and written.write(docs_dir / rel_path, text)]
+    changed: list[str] = []
+
+    def sink(made: dict[str, str]) -> None:  # each unit's pages written as soon as made
+        changed.extend(p for p, text in made.items() if written.write(docs_dir / p, text))
+    # each family made again only where what it read changed (issue 29: listcache)
+    lc = ListingCache(Path(cache_dir) / LISTING_CACHE.format(part=part) if cache_dir else None, cache.build_key,
+                      cache, notices, memo, sink, lambda p: (docs_dir / p).is_file())
+    n_themes = 0
+    base = (list_page_size(),)  # what every family reads beside the documents
+    if part == 0:
+        pages.update(lc.run("works", base, lambda ns, units, rec, m: work_pages(
+            ns, tracked_enrichment(enr, rec), comparison=comparison, memo=m, units=units)))
+        theme_md = lc.run("themes", base + (themes.themes,), lambda ns, units, rec, m: theme_pages(
+            ns, themes, memo=m, units=units))
+        pages.update(theme_md)
+        pages.update(lc.run("cited", base, lambda ns, units, rec, m: cited_pages(
+            ns, Tracked(enr.external, "enr.external", rec), memo=m, units=units)))
+        pages.update(lc.run("cited-by", base, lambda ns, units, rec, m: cited_by_pages(
+            ns, Tracked(enr.cited_by, "enr.cited_by", rec), memo=m, units=units)))  # a document's whole 被引用 list
+        n_themes = sum(1 for p in theme_md if p.count("/") == 2 and not p.endswith("/index.md"))
+        home = (n_themes, len(enr.external), mode, n_clauses)
+        pages.update(lc.run("home", base + home, lambda ns, units, rec, m: {
+            "index.md": home_page(ns, n_themes, home[1], search=mode, n_clauses=n_clauses)}))
+    else:
+        pages.update(lc.run("notices", base, lambda ns, units, rec, m: notices_index(ns, units=units)))
+        pages.update(lc.run("regions", base, lambda ns, units, rec, m: region_pages(ns, units=units)))
+        pages.update(lc.run("years", base, lambda ns, units, rec, m: year_pages(ns, units=units)))
+        pages.update(lc.run("types", base, lambda ns, units, rec, m: type_pages(ns, units=units)))
+        pages.update(lc.run("timeline", base, lambda ns, units, rec, m: timeline_pages(ns, memo=m, units=units)))
+        pages.update(lc.run("targets", base, lambda ns, units, rec, m: targets_page(ns, memo=m)))
+        pages.update(lc.run("cite", base + (site_url,), lambda ns, units, rec, m: cite_page(
+            ns, site_url, gbt_prefix, m)))  # 如何引用, examples from these pages
+    lc.save()
+    memo.save(lc.digests)
     written.save()
-    return Listing(changed, list(pages), comparison.records, len(comparison.made), n_themes)
+    return Listing(changed, list(pages), comparison.records, len(comparison.made), n_themes, lc.rendered, lc.families)
 
 
 def merge_listings(a: Listing, b: Listing) -> Listing:
     return Listing(a.changed + b.changed, a.files + b.files, a.records + b.records, a.compared + b.compared,
-                   a.themes + b.themes)
+                   a.themes + b.themes, a.rendered + b.rendered, {**a.families, **b.families})
 
 
 class ListingJob:
@@ -355,7 +375,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
         cache.record(key, own_key, reads, files)
     stats = WriteStats(notices=len(notices), clauses=n_clauses, themes=lst.themes, external=len(enr.external),
                        search=mode, site_url=site_url, made=len(made), remade=list(made), kept=len(notices) - len(made),
-                       compared=lst.compared)
+                       compared=lst.compared, listing_rendered=lst.rendered, listing_families=lst.families)
     stats.changed = [f"notices/{n.id}.md" for n in notices if n.id in made and made[n.id][0]] + lst.changed
     stats.files = ([f"notices/{n.id}.md" for n in notices] + lst.files
                    + [p.relative_to(docs_dir).as_posix() for p in exported]

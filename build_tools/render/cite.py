@@ -16,7 +16,7 @@ page says the links are local copies (``LOCAL_COPY_NOTE``).
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
 from ..clauses.clauseids import kinds_where
 from ..models import Clause, Notice
@@ -27,11 +27,41 @@ CITE_PAGE = "generated/cite.md"
 NOTICE_KINDS = kinds_where("notice_sub")  # （三）/1./第一/一是 below a section (clauseids.KINDS)
 
 
-def _first(memo: Optional[Fragments], n: Notice, test: str, pick: Callable[[], Optional[Clause]]) -> Optional[Clause]:
-    """``pick()`` (``n``'s first clause passing ``test``) through ``memo`` by ``n``'s digest:
-    only the id is kept, so an unchanged document that has none is not read again (issue 29)."""
-    cid = (memo or NoFragments()).get(("cite_example", test), n, lambda: getattr(pick(), "id", None))
+def _first(memo: Optional[Fragments], n: Notice, test: str) -> Optional[Clause]:
+    """``example_pick(n, test)`` through ``memo`` by ``n``'s digest: only the id is
+    kept, so an unchanged document that has none is not read again (issue 29)."""
+    cid = (memo or NoFragments()).get(("cite_example", test), n, lambda: example_id(n, test))
     return find_clause(n, cid) if cid is not None else None
+
+
+NOTICE_TESTS = (  # the example's clause, in order of preference; named so a rebuild can ask again (fragments)
+    lambda n, c: bool(n.doc_number) and c.kind == "item" and c.level == 2,
+    lambda n, c: bool(n.issuer and n.date) and c.kind == "item" and c.level == 2,
+    lambda n, c: c.kind == "item" and c.level == 2,
+    lambda n, c: c.level >= 2 and c.kind in NOTICE_KINDS)
+
+
+def law_paragraph(n: Notice) -> Optional[Clause]:
+    return next((ch for c in n.walk() if c.kind == "article"
+                 for ch in c.children if ch.kind == "paragraph" and ch.label), None)
+
+
+def law_article(n: Notice) -> Optional[Clause]:
+    return next((c for c in n.walk() if c.kind == "article"), None)
+
+
+def example_pick(n: Notice, test: str) -> Optional[Clause]:
+    """``n``'s first clause passing ``test`` (``notice-<k>``: ``NOTICE_TESTS[k]``,
+    ``law-paragraph``, ``law-article``): what ``_first`` keeps by ``n``'s digest."""
+    if test.startswith("notice-"):
+        ok = NOTICE_TESTS[int(test[len("notice-"):])]
+        return next((c for c in n.walk() if c.label and ok(n, c)), None)
+    return {"law-paragraph": law_paragraph, "law-article": law_article}[test](n)
+
+
+def example_id(n: Notice, test: str) -> Optional[str]:
+    """The id of ``example_pick(n, test)`` (the fragment kept)."""
+    return getattr(example_pick(n, test), "id", None)
 
 
 def example_notice_clause(notices: list[Notice], memo: Optional[Fragments] = None) -> Optional[tuple[Notice, Clause]]:
@@ -39,12 +69,9 @@ def example_notice_clause(notices: list[Notice], memo: Optional[Fragments] = Non
     document with a 文号, else with an issuer and a date; else any numbered
     clause below the top (``memo``: each document's answer by its digest)."""
     formal = [n for n in sorted(notices, key=lambda x: x.id) if n.kind != "law" and n.status == "正式"]
-    for k, ok in enumerate((lambda n, c: bool(n.doc_number) and c.kind == "item" and c.level == 2,
-                            lambda n, c: bool(n.issuer and n.date) and c.kind == "item" and c.level == 2,
-                            lambda n, c: c.kind == "item" and c.level == 2,
-                            lambda n, c: c.level >= 2 and c.kind in NOTICE_KINDS)):
+    for k in range(len(NOTICE_TESTS)):
         for n in formal:
-            hit = _first(memo, n, f"notice-{k}", lambda n=n, ok=ok: next((c for c in n.walk() if c.label and ok(n, c)), None))
+            hit = _first(memo, n, f"notice-{k}")
             if hit is not None:
                 return n, hit
     return None
@@ -54,18 +81,11 @@ def example_law_clause(notices: list[Notice], memo: Optional[Fragments] = None) 
     """A paragraph (款) of a law's article (``第二条第二款``), else an article (``memo``:
     as ``example_notice_clause``)."""
     laws = sorted((n for n in notices if n.kind == "law"), key=lambda x: x.id)
-
-    def paragraph(n: Notice) -> Optional[Clause]:
-        return next((ch for c in n.walk() if c.kind == "article"
-                     for ch in c.children if ch.kind == "paragraph" and ch.label), None)
-    for n in laws:
-        para = _first(memo, n, "law-paragraph", lambda n=n: paragraph(n))
-        if para is not None:
-            return n, para
-    for n in laws:
-        art = _first(memo, n, "law-article", lambda n=n: next((c for c in n.walk() if c.kind == "article"), None))
-        if art is not None:
-            return n, art
+    for test in ("law-paragraph", "law-article"):
+        for n in laws:
+            hit = _first(memo, n, test)
+            if hit is not None:
+                return n, hit
     return None
 
 

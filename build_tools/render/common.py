@@ -48,11 +48,34 @@ class Fragments(Protocol):
 
     def get(self, key: tuple, n: Notice, make: Callable[[], Any]) -> Any: ...
 
+    def prefetch(self, n: Notice, keys: list[tuple], make: Callable[[tuple], Any]) -> None:
+        """Make now those of ``n``'s pieces ``keys`` not kept (``make(key)``), while its
+        clause tree is read once: a family that visits documents in another order asks after."""
+
 
 class NoFragments:
     """Keeps nothing: every piece is made (a listing rendered outside a build)."""
 
     def get(self, key: tuple, n: Notice, make: Callable[[], Any]) -> Any:
+        return make()
+
+    def prefetch(self, n: Notice, keys: list[tuple], make: Callable[[tuple], Any]) -> None:
+        pass
+
+
+class Units(Protocol):
+    """The units of a listing family (``build.listcache``): ``unit(key, make)``
+    returns ``make()`` (docs path -> Markdown), or the same paths with None where
+    nothing the unit read changed since it was written.  A unit may read the
+    documents and whatever the family computed outside its units."""
+
+    def unit(self, key: str, make: Callable[[], dict]) -> dict: ...
+
+
+class AllUnits:
+    """Makes every unit (a listing rendered outside a build)."""
+
+    def unit(self, key: str, make: Callable[[], dict]) -> dict:
         return make()
 
 
@@ -458,20 +481,20 @@ def clause_citation(n: Notice, clause_id: Optional[str], memo: Optional[Fragment
     Through ``memo`` (the build's ``FragmentMemo``) a document whose digest is
     unchanged answers without its clause tree (issue 29: listing pages cite
     the clauses of thousands of documents, each a stored tree to read back)."""
-    return (memo or NoFragments()).get(("citation", clause_id), n, lambda: _citation(n, clause_id))
+    return (memo or NoFragments()).get(("citation", clause_id), n, lambda: citation_of(n, clause_id))
 
 
-def _citation(n: Notice, clause_id: Optional[str]) -> Optional[str]:
+def citation_of(n: Notice, clause_id: Optional[str]) -> Optional[str]:
     c = find_clause(n, clause_id)
     return None if c is None else n.citation(c)
 
 
 def clause_label(n: Notice, clause_id: Optional[str], memo: Optional[Fragments] = None) -> Optional[str]:
     """The label of ``n``'s clause ``clause_id`` (None when it has none), through ``memo`` as ``clause_citation``."""
-    return (memo or NoFragments()).get(("label", clause_id), n, lambda: _label(n, clause_id))
+    return (memo or NoFragments()).get(("label", clause_id), n, lambda: label_of(n, clause_id))
 
 
-def _label(n: Notice, clause_id: Optional[str]) -> Optional[str]:
+def label_of(n: Notice, clause_id: Optional[str]) -> Optional[str]:
     c = find_clause(n, clause_id)
     return None if c is None else c.label
 

@@ -53,7 +53,7 @@ from ..clauses.clauseids import kind_of
 from ..model.fields import FIELDS
 from ..models import Clause, Enrichment, Notice, Reference
 from ..settings import THEME_PAGE_BUDGET
-from .common import (Fragments, LOCAL_COPY_NOTE, ThemeIndex, cited_path, clause_citation, clause_label, esc, find_clause, json_for_script, list_page_size, md_text,
+from .common import (AllUnits, Fragments, LOCAL_COPY_NOTE, Units, ThemeIndex, cited_path, clause_citation, clause_label, esc, find_clause, json_for_script, list_page_size, md_text,
                      notice_path, page_file, page_title, pager, permanent_url, link_or_text, raw_block, region_chain,
                      rel, slug, split_by_bytes, type_family, yaml_str, year_key)
 from .downloads import ATT_KIND, attachment_files, card_lines, download_links, header_lines
@@ -454,42 +454,52 @@ def _refs_in(n: Notice, ctx: dict) -> str:
 
 
 def cited_by_pages(notices: list[Notice], cited_by: dict[str, list[Citing]],
-                   memo: Optional[Fragments] = None) -> dict[str, str]:
+                   memo: Optional[Fragments] = None, units: Optional[Units] = None) -> dict[str, str]:
     """docs path -> Markdown of the 被引用 pages of every document whose page shows only
     the first part of its list (``tags/cited-by/<id>.md``, then ``…/<id>/page/2.md``):
     every citing document with every citing clause, in the document page's order, in
-    pages of ``list_page_size()`` entries and at most THEME_PAGE_BUDGET bytes; ``memo``: see ``cited_by_items``."""
+    pages of ``list_page_size()`` entries and at most THEME_PAGE_BUDGET bytes; ``memo``: see ``cited_by_items``;
+    ``units``: each cited document's pages one unit."""
     byid = {n.id: n for n in notices}
     pages: dict[str, str] = {}
+    units = units or AllUnits()
     for n in notices:
-        cites = cited_by.get(n.id)
-        if not cites:
-            continue
-        lis = cited_by_items(n, cites, byid, notice_path(n.id), memo)
-        if len(cited_by_shown(lis)) == len(lis):  # the page shows them all: no pages of their own
-            continue
-        first = cited_by_path(n.id)[: -len(".html")] + ".md"
-        # the bounds on the deepest page's entries (longest links); the same cut on every page
-        deep_page = page_file(first, 2)[:-3] + ".html"
-        deep = cited_by_items(n, cites, byid, deep_page, memo)
-        cuts, at = [], 0
-        for chunk in split_by_bytes(deep, list_page_size(), THEME_PAGE_BUDGET):
-            cuts.append((at, at + len(chunk)))
-            at += len(chunk)
-        title = f"引用《{n.title}》的文件"
-        made: dict[int, list[str]] = {}  # entries by page depth: their links are relative
-        for k, (a, b) in enumerate(cuts, 1):
-            here = page_file(first, k)
-            html_path = here[:-3] + ".html"
-            d = html_path.count("/")
-            if d not in made:
-                made[d] = deep if d == deep_page.count("/") else cited_by_items(n, cites, byid, html_path, memo)
-            nav = pager(first, k, len(cuts), len(lis))
-            lines = ["---", f"title: {yaml_str(page_title(title, k))}", "---", "",
-                     f"# {esc(title)} {{#cited-by}}", "",
-                     f"[返回《{md_text(n.title)}》]({rel(here, notice_path(n.id)[:-5] + '.md')}) · 共 {len(lis)} 件文件引用本文件。", ""]
-            lines += nav + raw_block([f'<ul class="refs refs--in">{"".join(made[d][a:b])}</ul>']) + nav
-            pages[here] = "\n".join(lines) + "\n"
+        pages.update(units.unit(f"cited-by/{n.id}", lambda n=n: _cited_by_doc(n, cited_by, byid, memo)))
+    return pages
+
+
+def _cited_by_doc(n: Notice, cited_by: dict[str, list[Citing]], byid: dict[str, Notice],
+                  memo: Optional[Fragments]) -> dict[str, str]:
+    """The 被引用 pages of one document (``cited_by_pages``): none when its page shows its whole list."""
+    pages: dict[str, str] = {}
+    cites = cited_by.get(n.id)
+    if not cites:
+        return pages
+    lis = cited_by_items(n, cites, byid, notice_path(n.id), memo)
+    if len(cited_by_shown(lis)) == len(lis):  # the page shows them all: no pages of their own
+        return pages
+    first = cited_by_path(n.id)[: -len(".html")] + ".md"
+    # the bounds on the deepest page's entries (longest links); the same cut on every page
+    deep_page = page_file(first, 2)[:-3] + ".html"
+    deep = cited_by_items(n, cites, byid, deep_page, memo)
+    cuts, at = [], 0
+    for chunk in split_by_bytes(deep, list_page_size(), THEME_PAGE_BUDGET):
+        cuts.append((at, at + len(chunk)))
+        at += len(chunk)
+    title = f"引用《{n.title}》的文件"
+    made: dict[int, list[str]] = {}  # entries by page depth: their links are relative
+    for k, (a, b) in enumerate(cuts, 1):
+        here = page_file(first, k)
+        html_path = here[:-3] + ".html"
+        d = html_path.count("/")
+        if d not in made:
+            made[d] = deep if d == deep_page.count("/") else cited_by_items(n, cites, byid, html_path, memo)
+        nav = pager(first, k, len(cuts), len(lis))
+        lines = ["---", f"title: {yaml_str(page_title(title, k))}", "---", "",
+                 f"# {esc(title)} {{#cited-by}}", "",
+                 f"[返回《{md_text(n.title)}》]({rel(here, notice_path(n.id)[:-5] + '.md')}) · 共 {len(lis)} 件文件引用本文件。", ""]
+        lines += nav + raw_block([f'<ul class="refs refs--in">{"".join(made[d][a:b])}</ul>']) + nav
+        pages[here] = "\n".join(lines) + "\n"
     return pages
 
 

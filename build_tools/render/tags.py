@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Optional
 
 from ..models import NATIONAL_CODE, Notice
 from ..settings import THEME_PAGE_BUDGET
-from .common import (Fragments, NoFragments, ThemeIndex, UNKNOWN_YEAR, by_date_desc, cited_group, cited_path, date_md, esc, find_clause, group, list_page_size,
+from .common import (AllUnits, Fragments, NoFragments, ThemeIndex, Units, UNKNOWN_YEAR, by_date_desc, cited_group, cited_path, date_md, esc, find_clause, group, list_page_size,
                      md_text, notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
                      region_options, region_sort_key, region_tree, rel, runs, slug, split_by_bytes, split_pages,
                      type_family, yaml_str, year_key)
@@ -73,7 +73,7 @@ def _options(pairs: Iterable[tuple[str, str]]) -> str:
     return "".join(f'<option value="{esc(v)}">{esc(label)}</option>' for v, label in pairs)
 
 
-def notices_index(notices: list[Notice]) -> Pages:
+def notices_index(notices: list[Notice], units: Optional[Units] = None) -> Pages:
     """The document list: one table row per document carrying its region
     codes, year, 文种, status and date, filtered and sorted in the page by
     site.js (``#doc-filter``; works from file://, the table alone without JS)."""
@@ -98,7 +98,8 @@ def notices_index(notices: list[Notice]) -> Pages:
     size = list_page_size()
     chunks = split_pages(ordered, size)
     pages: Pages = {}
-    for k, chunk in enumerate(chunks, 1):
+
+    def one(k: int, chunk: list[Notice]) -> Pages:  # a unit: one page
         here = page_file(page, k)
         up = "../" * (here.count("/") - 1)  # pages 2.. (notices/page/<k>.html) sit one folder down
         rows = []
@@ -122,11 +123,15 @@ def notices_index(notices: list[Notice]) -> Pages:
                f"文库共收录 {len(notices)} 件文件，{intro}日期后标“（推定）”者为根据上下文推定的日期。", ""]
         nav = pager(page, k, len(chunks), len(notices))
         out += nav + raw_block([form, table]) + nav
-        pages[here] = "\n".join(out) + "\n"
+        return {here: "\n".join(out) + "\n"}
+    units = units or AllUnits()
+    for k, chunk in enumerate(chunks, 1):
+        pages.update(units.unit(f"notices/{k}", lambda k=k, chunk=chunk: one(k, chunk)))
     return pages
 
 
-def region_pages(notices: list[Notice]) -> Pages:
+def region_pages(notices: list[Notice], units: Optional[Units] = None) -> Pages:
+    units = units or AllUnits()
     tree = region_tree(notices)
     byid = {n.id: n for n in notices}
     pages: Pages = {}
@@ -155,57 +160,68 @@ def region_pages(notices: list[Notice]) -> Pages:
                   f"[地区不详的文件]({md_link(idx, 'tags/region/unknown.md')})（{len(unknown)} 件）", ""]
         first = "tags/region/unknown.md"
         chunks = split_pages(unknown, size)
-        for k, chunk in enumerate(chunks, 1):
+
+        def unknown_page(k: int, chunk: list[Notice]) -> Pages:
             here = page_file(first, k)
             nav = pager(first, k, len(chunks), len(unknown))
             body = [front(page_title("地区不详", k)), "# 地区不详 {#region-unknown}", "",
                     f"[全部地区]({md_link(here, idx)}) · 共 {len(unknown)} 件", ""]
-            pages[here] = "\n".join(body + nav + doc_list(here, chunk) + nav) + "\n"
-    pages[idx] = "\n".join(lines) + "\n"
-
-    for code, node in tree.items():
-        page = f"tags/region/{code}.md"
-        crumbs, p = [], node["parent"]
-        while p:
-            crumbs.insert(0, f"[{md_text(tree[p]['name'])}]({md_link(page, f'tags/region/{p}.md')})")
-            p = tree[p]["parent"]
-        lines = [front(node["name"]), f"# {md_text(node['name'])} {{#region-{code}}}", ""]
-        lines.append(f"[全部地区]({md_link(page, 'tags/region/index.md')})"
-                     + "".join(f" → {c}" for c in crumbs) + f" → {md_text(node['name'])}")
-        lines += ["", f"行政区划代码 `{code}`；共 {len(node['all'])} 件文件。"
-                  f"[本地区时间线]({md_link(page, f'generated/timeline/{code}.md')})", ""]
-        entries = [("", n) for n in by_date_desc(byid[i] for i in node["docs"])]
-        children = sorted(node["children"], key=region_sort_key)
-        for ch in children:
-            entries += [(ch, n) for n in by_date_desc(byid[i] for i in tree[ch]["all"])]
-        chunks = split_pages(entries, list_page_size())
-        seen: set[str] = set()
+            return {here: "\n".join(body + nav + doc_list(here, chunk) + nav) + "\n"}
         for k, chunk in enumerate(chunks, 1):
-            here = page_file(page, k)
-            body = list(lines) if k == 1 else [
-                front(page_title(node["name"], k)), f"# {md_text(node['name'])}（第 {k} 页） {{#region-{code}}}", "",
-                f"[{md_text(node['name'])}]({md_link(here, page)}) · 共 {len(node['all'])} 件文件", ""]
-            nav = pager(page, k, len(chunks), len(entries), unit="条")
-            body += nav
-            for key, group_entries in runs([(sec, doc_item(here, n)) for sec, n in chunk]):
-                more = "（续）" if key in seen else ""
-                seen.add(key)
-                if key == "":
-                    body += [f"## 本级文件{more} {{#own}}", ""]
-                else:
-                    sub = tree[key]
-                    body += [f"## {md_text(sub['name'])}{more} {{#sub-{key}}}", "",
-                             f"[{md_text(sub['name'])}专页]({md_link(here, f'tags/region/{key}.md')})", ""]
-                body += raw_block(["<ul>", *group_entries, "</ul>"]) + [""]
-            body += nav
-            pages[here] = "\n".join(body) + "\n"
+            pages.update(units.unit(f"region/unknown/{k}", lambda k=k, chunk=chunk: unknown_page(k, chunk)))
+    pages[idx] = "\n".join(lines) + "\n"
+    for code in tree:
+        pages.update(units.unit(f"region/{code}", lambda code=code: _region_page(code, tree, byid)))
+    return pages
+
+
+def _region_page(code: str, tree: dict, byid: dict[str, Notice]) -> Pages:
+    """The pages of one region (``tags/region/<code>.md`` and its pages 2..)."""
+    pages: Pages = {}
+    node = tree[code]
+    page = f"tags/region/{code}.md"
+    crumbs, p = [], node["parent"]
+    while p:
+        crumbs.insert(0, f"[{md_text(tree[p]['name'])}]({md_link(page, f'tags/region/{p}.md')})")
+        p = tree[p]["parent"]
+    lines = [front(node["name"]), f"# {md_text(node['name'])} {{#region-{code}}}", ""]
+    lines.append(f"[全部地区]({md_link(page, 'tags/region/index.md')})"
+                 + "".join(f" → {c}" for c in crumbs) + f" → {md_text(node['name'])}")
+    lines += ["", f"行政区划代码 `{code}`；共 {len(node['all'])} 件文件。"
+              f"[本地区时间线]({md_link(page, f'generated/timeline/{code}.md')})", ""]
+    entries = [("", n) for n in by_date_desc(byid[i] for i in node["docs"])]
+    children = sorted(node["children"], key=region_sort_key)
+    for ch in children:
+        entries += [(ch, n) for n in by_date_desc(byid[i] for i in tree[ch]["all"])]
+    chunks = split_pages(entries, list_page_size())
+    seen: set[str] = set()
+    for k, chunk in enumerate(chunks, 1):
+        here = page_file(page, k)
+        body = list(lines) if k == 1 else [
+            front(page_title(node["name"], k)), f"# {md_text(node['name'])}（第 {k} 页） {{#region-{code}}}", "",
+            f"[{md_text(node['name'])}]({md_link(here, page)}) · 共 {len(node['all'])} 件文件", ""]
+        nav = pager(page, k, len(chunks), len(entries), unit="条")
+        body += nav
+        for key, group_entries in runs([(sec, doc_item(here, n)) for sec, n in chunk]):
+            more = "（续）" if key in seen else ""
+            seen.add(key)
+            if key == "":
+                body += [f"## 本级文件{more} {{#own}}", ""]
+            else:
+                sub = tree[key]
+                body += [f"## {md_text(sub['name'])}{more} {{#sub-{key}}}", "",
+                         f"[{md_text(sub['name'])}专页]({md_link(here, f'tags/region/{key}.md')})", ""]
+            body += raw_block(["<ul>", *group_entries, "</ul>"]) + [""]
+        body += nav
+        pages[here] = "\n".join(body) + "\n"
     return pages
 
 
 def simple_facet(notices: list[Notice], *, folder: str, title: str, anchor: str,
                  key: Callable[[Notice], str], name: Callable[[str], str],
-                 file_of: Callable[[str], str], intro: str, order=None) -> Pages:
-    """Index page plus one page per value for a single-valued facet."""
+                 file_of: Callable[[str], str], intro: str, order=None, units: Optional[Units] = None) -> Pages:
+    """Index page plus one page per value for a single-valued facet (``units``: each value's pages one unit)."""
+    units = units or AllUnits()
     groups = group(notices, key)
     keys = sorted(groups, key=order) if order else sorted(groups)
     idx = f"tags/{folder}/index.md"
@@ -214,7 +230,9 @@ def simple_facet(notices: list[Notice], *, folder: str, title: str, anchor: str,
         lines.append(f"- [{md_text(name(k))}]({file_of(k)}.md)（{len(groups[k])} 件）")
     pages = {idx: "\n".join(lines) + "\n"}
     size = list_page_size()
-    for k in keys:
+
+    def value_pages(k: str) -> Pages:
+        out: Pages = {}
         page = f"tags/{folder}/{file_of(k)}.md"
         chunks = split_pages(by_date_desc(groups[k]), size)
         for i, chunk in enumerate(chunks, 1):
@@ -223,27 +241,30 @@ def simple_facet(notices: list[Notice], *, folder: str, title: str, anchor: str,
             body = [front(page_title(name(k), i)), f"# {md_text(name(k))} {{#{anchor}-{file_of(k)}}}", "",
                     f"[{title}]({md_link(here, idx)}) · 共 {len(groups[k])} 件", ""]
             body += nav + doc_list(here, chunk) + nav
-            pages[here] = "\n".join(body) + "\n"
+            out[here] = "\n".join(body) + "\n"
+        return out
+    for k in keys:
+        pages.update(units.unit(f"{folder}/{file_of(k)}", lambda k=k: value_pages(k)))
     return pages
 
 
-def year_pages(notices: list[Notice]) -> Pages:
+def year_pages(notices: list[Notice], units: Optional[Units] = None) -> Pages:
     return simple_facet(
         notices, folder="year", title="按年份", anchor="years", key=year_key,
         name=lambda y: "年份不详" if y == UNKNOWN_YEAR else f"{y}年", file_of=lambda y: y,
         intro="按成文日期（无成文日期时按发布日期）归年；推定日期的文件也计入，并在列表中标注。",
-        order=lambda y: (y == UNKNOWN_YEAR, -int(y) if y.isdigit() else 0))
+        order=lambda y: (y == UNKNOWN_YEAR, -int(y) if y.isdigit() else 0), units=units)
 
 
-def type_pages(notices: list[Notice]) -> Pages:
+def type_pages(notices: list[Notice], units: Optional[Units] = None) -> Pages:
     pages = simple_facet(
         notices, folder="type", title="按文种", anchor="types", key=lambda n: type_family(n.doc_type),
         name=lambda t: t, file_of=slug,
         intro="按文件类型（文种）浏览。同类文种合为一项：若干规定计入规定，若干意见、指导意见计入意见，复函计入函；"
-              "各文件页上保留原文的写法。另见[按状态](../status/index.md)。")
+              "各文件页上保留原文的写法。另见[按状态](../status/index.md)。", units=units)
     pages.update(simple_facet(
         notices, folder="status", title="按状态", anchor="statuses", key=lambda n: n.status or "正式",
-        name=lambda s: s, file_of=slug, intro="正式文件与征求意见稿分开列出。"))
+        name=lambda s: s, file_of=slug, intro="正式文件与征求意见稿分开列出。", units=units))
     return pages
 
 
@@ -281,7 +302,7 @@ def _theme_hits(notices: list[Notice], themes: ThemeIndex):
 
 
 def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEME_PAGE_BUDGET,
-                memo: Optional[Fragments] = None) -> Pages:
+                memo: Optional[Fragments] = None, units: Optional[Units] = None) -> Pages:
     """Index plus one page per theme listing matching clauses by region/document.
 
     A theme whose clause lists exceed ``budget`` bytes is split: its page
@@ -289,12 +310,20 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEM
     ``tags/theme/<slug>/<k>.md`` that hold them, whole documents per page in
     (region, date) order, so every clause stays reachable and no page grows
     with the corpus.  ``memo`` (``build.pagecache.FragmentMemo``) keeps each
-    document's clause blocks between builds.
+    document's clause blocks between builds; ``units``: each theme's pages one unit.
     """
     memo = memo or NoFragments()
+    units = units or AllUnits()
     idx = "tags/theme/index.md"
     hits, names = _theme_hits(notices, themes)
     byid = {n.id: n for n in notices}
+    by_doc: dict[str, list[tuple]] = {}  # each document's clause blocks, made in document order (one tree read)
+    for s, docs in hits.items():
+        for doc_id, ids in docs.items():
+            by_doc.setdefault(doc_id, []).append(("clause_block", f"tags/theme/{s}/1.md", tuple(ids)))
+    for n in notices:
+        if n.id in by_doc:
+            memo.prefetch(n, by_doc[n.id], lambda key, n=n: clause_block(key[1], n, list(key[2])))
     lines = [front("按主题"), "# 按主题浏览 {#themes}", "",
              "主题来自受控词表。一个条款只有在真正谈到该主题时才标注：主题词出现在条款的标题句中，"
              "或在条款中出现两次以上，或条款本身就是一句含主题词的短句；一笔带过的词（如“面向南亚东南亚”）不算。"
@@ -305,23 +334,39 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEM
         docs = hits.get(s, {})
         n_clauses = sum(len(v) for v in docs.values())
         lines.append(f"| [{md_text(name)}]({s}.md) | {n_clauses} | {len(docs)} |")
-        page = f"tags/theme/{s}.md"
-        body = [front(name), f"# {md_text(name)} {{#theme-{s}}}", ""]
-        if desc:
-            body += [md_text(desc), ""]
-        body += [f"[全部主题]({md_link(page, idx)}) · {len(docs)} 件文件中的 {n_clauses} 个条款，按地区、日期排列。", ""]
-        ordered = sorted((byid[d] for d in docs), key=lambda n: (region_label(n), n.date or "", n.id))
-        # sized at the depth of a split page (the same bytes but for "../"), made once
-        blocks = {n.id: _block(memo, f"tags/theme/{s}/1.md", n, docs[n.id]) for n in ordered}
-        if not docs:
-            body += ["文库中暂无条款涉及该主题。", ""]
-        elif sum(_bytes(b) - 3 * b.count('href="') for b in blocks.values()) <= budget:  # its size on this page
-            body += _region_sections(ordered, {n.id: _block(memo, page, n, docs[n.id]) for n in ordered})
-        else:
-            body += _split_theme(pages, s, name, page, ordered, docs, blocks, budget)
-        pages[page] = "\n".join(body) + "\n"
+        pages.update(units.unit(f"theme/{s}", lambda s=s, name=name, desc=desc, docs=docs, n_clauses=n_clauses:
+                                _theme(s, name, desc, docs, n_clauses, byid, memo, budget)))
     pages[idx] = "\n".join(lines) + "\n"
     return pages
+
+
+def _theme(s: str, name: str, desc: str, docs: dict[str, list[str]], n_clauses: int, byid: dict[str, Notice],
+           memo: Fragments, budget: int) -> Pages:
+    """The pages of one theme (``theme_pages``)."""
+    idx = "tags/theme/index.md"
+    pages: Pages = {}
+    page = f"tags/theme/{s}.md"
+    body = [front(name), f"# {md_text(name)} {{#theme-{s}}}", ""]
+    if desc:
+        body += [md_text(desc), ""]
+    body += [f"[全部主题]({md_link(page, idx)}) · {len(docs)} 件文件中的 {n_clauses} 个条款，按地区、日期排列。", ""]
+    ordered = sorted((byid[d] for d in docs), key=lambda n: (region_label(n), n.date or "", n.id))
+    # sized at the depth of a split page (the same bytes but for "../"), made once
+    blocks = {n.id: _block(memo, f"tags/theme/{s}/1.md", n, docs[n.id]) for n in ordered}
+    if not docs:
+        body += ["文库中暂无条款涉及该主题。", ""]
+    elif sum(_bytes(b) - 3 * b.count('href="') for b in blocks.values()) <= budget:  # its size on this page
+        body += _region_sections(ordered, {n.id: _shallower(blocks[n.id]) for n in ordered})
+    else:
+        body += _split_theme(pages, s, name, page, ordered, docs, blocks, budget)
+    pages[page] = "\n".join(body) + "\n"
+    return pages
+
+
+def _shallower(block: str) -> str:
+    """A clause block made for ``tags/theme/<s>/1.md`` as ``tags/theme/<s>.md`` shows it:
+    its links one folder less deep (every link of ``clause_block`` is to a document page)."""
+    return block.replace(' href="../../../notices/', ' href="../../notices/')
 
 
 def _bytes(html_text: str) -> int:
@@ -371,7 +416,8 @@ def _split_theme(pages: Pages, s: str, name: str, page: str, ordered: list[Notic
     return out
 
 
-def cited_pages(notices: list[Notice], external: dict[str, External], memo: Optional[Fragments] = None) -> Pages:
+def cited_pages(notices: list[Notice], external: dict[str, External], memo: Optional[Fragments] = None,
+                units: Optional[Units] = None) -> Pages:
     """The index of unresolved external documents (most cited first), in
     pages of ``LIST_PAGE_SIZE``, and their citing clauses: each document a
     section (``#ext-…``) of one of 256 pages by its key
@@ -380,8 +426,9 @@ def cited_pages(notices: list[Notice], external: dict[str, External], memo: Opti
     (``tags/cited/<key>.html``) is a small static page sending there.
     Issue 29: one MkDocs page each was ~13 KB, of which ~10 KB theme
     chrome (613 pages, 17.7 KB a document on 354 real documents).  ``memo``: each
-    citing document's clause block by its digest, as on theme pages."""
+    citing document's clause block by its digest, as on theme pages; ``units``: each group one unit."""
     memo = memo or NoFragments()
+    units = units or AllUnits()
     idx = "tags/cited/index.md"
     byid = {n.id: n for n in notices}
     size = list_page_size()
@@ -406,41 +453,62 @@ def cited_pages(notices: list[Notice], external: dict[str, External], memo: Opti
         for c in ext.citing:
             if c.source_id in byid:
                 per_doc.setdefault(c.source_id, []).append(c.clause_id)
+    by_doc: dict[str, list[tuple]] = {}  # the clause blocks the group pages show, made in document order
+    for key, per_doc in citing.items():
+        for d, cids in list(per_doc.items())[:CITED_INLINE]:
+            by_doc.setdefault(d, []).append(("clause_block", f"tags/cited/{cited_group(key)}.md", tuple(dict.fromkeys(cids))))
+    for n in notices:
+        if n.id in by_doc:
+            memo.prefetch(n, by_doc[n.id], lambda k, n=n: clause_block(k[1], n, list(k[2])))
     groups: dict[str, list[tuple[str, External]]] = {}
     for key, ext in sorted(external.items(), key=lambda kv: (kv[1].title, kv[0])):
         groups.setdefault(cited_group(key), []).append((key, ext))
     for g, members in sorted(groups.items()):
-        page = f"tags/cited/{g}.md"
-        html = ['<div class="cited-docs">']
-        for key, ext in members:
-            per_doc = citing[key]
-            html.append(f'<section class="cited-doc"><h2 id="{esc(key)}">{esc(ext.title)}</h2>')
-            if ext.doc_number:
-                html.append(f"<p>文号：{esc(ext.doc_number)}</p>")
-            if ext.ambiguous:  # issue 13: same title, no 文号 or date printed
-                html.append('<div class="admonition note"><p class="admonition-title">可能不止一件文件</p>'
-                            "<p>以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。</p></div>")
-            html.append(f"<p>本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。</p>")
-            shown = list(per_doc.items())[:CITED_INLINE]
-            html += [_block(memo, page, byid[d], list(dict.fromkeys(cids))) for d, cids in shown]
-            if len(per_doc) > len(shown):  # cited from many documents: all of them on its own pages
-                html.append(f'<p><a href="{esc(key)}.html">全部 {len(per_doc)} 件引用文件</a>（本页只列前 {len(shown)} 件）</p>')
-            html.append("</section>")
-        html.append("</div>")
-        body = [front(f"文库外被引文件（{g} 组）"), f"# 文库外被引文件（{g} 组） {{#cited-{g}}}", "",
-                f"[文库外被引文件]({md_link(page, idx)}) · 本页 {len(members)} 件，按文件名排列。", ""]
-        pages[page] = "\n".join(body + raw_block(html)) + "\n"
-        for key, ext in members:  # the address each had before (issue 29): its pages, or a page sending on
-            if len(citing[key]) > CITED_INLINE:
-                pages.update(_cited_doc_pages(key, ext, citing[key], byid, idx, size, memo))
-                continue
-            target = posixpath.relpath(cited_path(key), "tags/cited")
-            pages[f"tags/cited/{key}.html"] = (
-                '<!doctype html>\n<html lang="zh"><head><meta charset="utf-8">'
-                f'<meta http-equiv="refresh" content="0; url={esc(target)}"><title>已移至新地址</title>'
-                f'<link rel="canonical" href="{esc(target)}"></head>\n'
-                f'<body><p>本页已移至 <a href="{esc(target)}">{esc(target)}</a>。</p></body></html>\n')
+        pages.update(units.unit(f"cited/{g}", lambda g=g, members=members: _cited_group(g, members, citing, byid, memo)))
+        pages.update((f"tags/cited/{key}.html", _moved(key)) for key, _ in members if len(citing[key]) <= CITED_INLINE)
     return pages
+
+
+def _cited_group(g: str, members: list[tuple[str, External]], citing: dict[str, dict[str, list[str]]],
+                 byid: dict[str, Notice], memo: Fragments) -> Pages:
+    """The page of one group of external documents (``cited_pages``), with the
+    pages of those cited from many documents and the old addresses' pages."""
+    idx = "tags/cited/index.md"
+    size = list_page_size()
+    pages: Pages = {}
+    page = f"tags/cited/{g}.md"
+    html = ['<div class="cited-docs">']
+    for key, ext in members:
+        per_doc = citing[key]
+        html.append(f'<section class="cited-doc"><h2 id="{esc(key)}">{esc(ext.title)}</h2>')
+        if ext.doc_number:
+            html.append(f"<p>文号：{esc(ext.doc_number)}</p>")
+        if ext.ambiguous:  # issue 13: same title, no 文号 or date printed
+            html.append('<div class="admonition note"><p class="admonition-title">可能不止一件文件</p>'
+                        "<p>以下引用只写了标题，没有文号或日期；同名的文件可能不止一件（如各次修正决定），请按上下文核对。</p></div>")
+        html.append(f"<p>本文件未收录于文库；以下 {len(ext.citing)} 个条款引用了它。</p>")
+        shown = list(per_doc.items())[:CITED_INLINE]
+        html += [_block(memo, page, byid[d], list(dict.fromkeys(cids))) for d, cids in shown]
+        if len(per_doc) > len(shown):  # cited from many documents: all of them on its own pages
+            html.append(f'<p><a href="{esc(key)}.html">全部 {len(per_doc)} 件引用文件</a>（本页只列前 {len(shown)} 件）</p>')
+        html.append("</section>")
+    html.append("</div>")
+    body = [front(f"文库外被引文件（{g} 组）"), f"# 文库外被引文件（{g} 组） {{#cited-{g}}}", "",
+            f"[文库外被引文件]({md_link(page, idx)}) · 本页 {len(members)} 件，按文件名排列。", ""]
+    pages[page] = "\n".join(body + raw_block(html)) + "\n"
+    for key, ext in members:  # the address each had before (issue 29): its pages (a page sending on: cited_pages)
+        if len(citing[key]) > CITED_INLINE:
+            pages.update(_cited_doc_pages(key, ext, citing[key], byid, idx, size, memo))
+    return pages
+
+
+def _moved(key: str) -> str:
+    """The small static page at an external document's old address, sending to its section."""
+    target = posixpath.relpath(cited_path(key), "tags/cited")
+    return ('<!doctype html>\n<html lang="zh"><head><meta charset="utf-8">'
+            f'<meta http-equiv="refresh" content="0; url={esc(target)}"><title>已移至新地址</title>'
+            f'<link rel="canonical" href="{esc(target)}"></head>\n'
+            f'<body><p>本页已移至 <a href="{esc(target)}">{esc(target)}</a>。</p></body></html>\n')
 
 
 def _cited_doc_pages(key: str, ext: External, per_doc: dict[str, list[str]], byid: dict[str, Notice],

@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Callable, Optional
 
 from ..models import Goal, Notice, Target
-from .common import (Fragments, UNKNOWN_YEAR, by_date_asc, clause_citation, date_html, esc, list_page_size, md_text,
+from .common import (AllUnits, Fragments, Units, UNKNOWN_YEAR, by_date_asc, clause_citation, date_html, esc, list_page_size, md_text,
                      notice_path, page_file, page_title, pager, raw_block, region_chain, region_label,
                      region_options, region_sort_key, region_tree, rel, runs, slug, split_pages, year_key)
 from .tags import Pages, front
@@ -22,32 +22,40 @@ def _goal_year(g: Goal) -> Optional[str]:
     return s if s.isdigit() else None
 
 
-def _entries(notices: list[Notice], page: str, memo: Optional[Fragments] = None) -> dict[str, list[tuple[str, str]]]:
-    """year -> [(sort key, raw HTML <li>)] for documents and goals (``memo``: the goals'
-    clause citations by document digest, ``common.clause_citation``)."""
-    years: dict[str, list[tuple[str, str]]] = defaultdict(list)
+def _entries(notices: list[Notice], page: str, memo: Optional[Fragments] = None
+             ) -> dict[str, list[tuple[str, Callable[[], str]]]]:
+    """year -> [(sort key, maker of its raw HTML <li>)] for documents and goals (``memo``:
+    the goals' clause citations by document digest, ``common.clause_citation``).  The
+    items are made only for the pages being written (``Units``): placing them reads
+    only dates and goals."""
+    years: dict[str, list[tuple[str, Callable[[], str]]]] = defaultdict(list)
     for n in by_date_asc(notices):
-        codes = " ".join(code for _, code in region_chain(n))
-        href = rel(page, notice_path(n.id))
-        draft = ' <span class="tag tag--draft">征求意见稿</span>' if "征求意见" in n.status else ""
-        years[year_key(n)].append((n.date or "", (
-            f'<li class="tl-doc" data-regions="{esc(codes)}">{date_html(n)} '
-            f'<span class="tl-region">{esc(region_label(n))}</span> '
-            f'<a href="{esc(href)}">{esc(n.title)}</a>{draft}</li>')))
+        years[year_key(n)].append((n.date or "", lambda n=n: _doc_item(n, page)))
         for g in n.goals:
             y = _goal_year(g)
-            if not y:
-                continue
-            cite = clause_citation(n, g.clause_id, memo)
-            span = g.start + (f"—{g.end}" if g.end and g.end != g.start else "")
-            kind = "阶段" if g.kind == "phase" else "目标"
-            years[y].append(((g.end or g.start), (
-                f'<li class="tl-goal tl-goal--{esc(g.kind)}" data-regions="{esc(codes)}">'
-                f'<span class="tag tag--goal">{kind} {esc(span)}</span> '
-                f'<span class="tl-region">{esc(region_label(n))}</span> '
-                f'<a href="{esc(href)}#{esc(g.clause_id)}">{esc(n.citation(None) if cite is None else cite)}</a>'
-                f'：{esc(g.text)}</li>')))
+            if y:
+                years[y].append(((g.end or g.start), lambda n=n, g=g: _goal_item(n, g, page, memo)))
     return years
+
+
+def _doc_item(n: Notice, page: str) -> str:
+    codes = " ".join(code for _, code in region_chain(n))
+    draft = ' <span class="tag tag--draft">征求意见稿</span>' if "征求意见" in n.status else ""
+    return (f'<li class="tl-doc" data-regions="{esc(codes)}">{date_html(n)} '
+            f'<span class="tl-region">{esc(region_label(n))}</span> '
+            f'<a href="{esc(rel(page, notice_path(n.id)))}">{esc(n.title)}</a>{draft}</li>')
+
+
+def _goal_item(n: Notice, g: Goal, page: str, memo: Optional[Fragments]) -> str:
+    codes = " ".join(code for _, code in region_chain(n))
+    cite = clause_citation(n, g.clause_id, memo)
+    span = g.start + (f"—{g.end}" if g.end and g.end != g.start else "")
+    kind = "阶段" if g.kind == "phase" else "目标"
+    return (f'<li class="tl-goal tl-goal--{esc(g.kind)}" data-regions="{esc(codes)}">'
+            f'<span class="tag tag--goal">{kind} {esc(span)}</span> '
+            f'<span class="tl-region">{esc(region_label(n))}</span> '
+            f'<a href="{esc(rel(page, notice_path(n.id)))}#{esc(g.clause_id)}">{esc(n.citation(None) if cite is None else cite)}</a>'
+            f'：{esc(g.text)}</li>')
 
 
 def _filter(notices: list[Notice]) -> list[str]:
@@ -59,11 +67,12 @@ def _filter(notices: list[Notice]) -> list[str]:
 
 
 def _timeline_pages(notices: list[Notice], first: str, head: Callable[[str, int, int], list[str]],
-                    with_filter: bool, memo: Optional[Fragments] = None) -> Pages:
+                    with_filter: bool, memo: Optional[Fragments] = None, units: Optional[Units] = None) -> Pages:
     """The timeline whose page 1 is ``first``, ``list_page_size()`` entries
     (documents and goals) a page in date order, each page's years as
     headings (``（续）`` where a year goes on from the page before);
-    ``head(here, k, total)`` the lines above the list."""
+    ``head(here, k, total)`` the lines above the list; ``units``: each page one unit."""
+    units = units or AllUnits()
     html_first = first[:-3] + ".html"
     years = _entries(notices, html_first, memo)
     order = sorted(years, key=lambda y: (y == UNKNOWN_YEAR, y))
@@ -73,23 +82,33 @@ def _timeline_pages(notices: list[Notice], first: str, head: Callable[[str, int,
     pages: Pages = {}
     seen: set[str] = set()
     for k, chunk in enumerate(chunks, 1):
-        here = page_file(first, k)
-        depth = here.count("/") - first.count("/")  # pages 2.. sit deeper than page 1
-        nav = pager(first, k, len(chunks), len(entries), unit="条")
-        out = head(here, k, len(chunks)) + nav + filter_html
-        for y, items in runs(chunk):
-            title = ("年份不详" if y == UNKNOWN_YEAR else f"{y}年") + ("（续）" if y in seen else "")
-            seen.add(y)
-            ul = f'<ul class="timeline" data-year="{esc(y)}">{"".join(items)}</ul>'
-            if depth:
-                ul = ul.replace(' href="', ' href="' + "../" * depth)
-            out += [f"## {title} {{#y{y}}}", *raw_block([ul])]
-        out += nav
-        pages[here] = "\n".join(out) + "\n"
+        before = frozenset(seen)  # the years of earlier pages: （续）
+        seen.update(y for y, _ in chunk)
+        pages.update(units.unit(f"{first}/{k}", lambda k=k, chunk=chunk, before=before: _timeline_page(
+            first, k, chunk, before, len(chunks), len(entries), head, filter_html)))
     return pages
 
 
-def timeline_pages(notices: list[Notice], memo: Optional[Fragments] = None) -> Pages:
+def _timeline_page(first: str, k: int, chunk: list, before: frozenset, total: int, n_entries: int,
+                   head: Callable[[str, int, int], list[str]], filter_html: list[str]) -> Pages:
+    """Page ``k`` of a timeline (``_timeline_pages``): its items made here."""
+    seen = set(before)
+    here = page_file(first, k)
+    depth = here.count("/") - first.count("/")  # pages 2.. sit deeper than page 1
+    nav = pager(first, k, total, n_entries, unit="条")
+    out = head(here, k, total) + nav + filter_html
+    for y, items in runs([(y, make()) for y, make in chunk]):
+        title = ("年份不详" if y == UNKNOWN_YEAR else f"{y}年") + ("（续）" if y in seen else "")
+        seen.add(y)
+        ul = f'<ul class="timeline" data-year="{esc(y)}">{"".join(items)}</ul>'
+        if depth:
+            ul = ul.replace(' href="', ' href="' + "../" * depth)
+        out += [f"## {title} {{#y{y}}}", *raw_block([ul])]
+    out += nav
+    return {here: "\n".join(out) + "\n"}
+
+
+def timeline_pages(notices: list[Notice], memo: Optional[Fragments] = None, units: Optional[Units] = None) -> Pages:
     page = "generated/timeline.md"
     tree = region_tree(notices)
     links = " · ".join(f"[{md_text(tree[c]['name'])}](timeline/{c}.md)"
@@ -106,7 +125,7 @@ def timeline_pages(notices: list[Notice], memo: Optional[Fragments] = None) -> P
             lines += [f"[分地区时间线]({rel(here, page)})", ""]
         return lines
 
-    pages = _timeline_pages(notices, page, head, with_filter=True, memo=memo)
+    pages = _timeline_pages(notices, page, head, with_filter=True, memo=memo, units=units)
     byid = {n.id: n for n in notices}
     for code, node in tree.items():
         p = f"generated/timeline/{code}.md"
@@ -117,7 +136,7 @@ def timeline_pages(notices: list[Notice], memo: Optional[Fragments] = None) -> P
                     f"# {md_text(node['name'])}时间线 {{#timeline-{code}}}", "",
                     f"[全部时间线]({rel(here, page)}) · [{md_text(node['name'])}文件]"
                     f"({rel(here, f'tags/region/{code}.md')})", ""]
-        pages.update(_timeline_pages(docs, p, region_head, with_filter=False, memo=memo))
+        pages.update(_timeline_pages(docs, p, region_head, with_filter=False, memo=memo, units=units))
     return pages
 
 

@@ -25,7 +25,7 @@ import posixpath
 from typing import Optional
 
 from ..models import Clause, Enrichment, Notice, Reference, Work
-from .common import (Fragments, clause_citation, esc, list_page_size, notice_path, page_file, page_title, pager, raw_block,
+from .common import (AllUnits, Fragments, Units, clause_citation, esc, list_page_size, notice_path, page_file, page_title, pager, raw_block,
                      rel, split_pages, yaml_str)
 from .compare import compare_path, comparison_page
 
@@ -339,8 +339,8 @@ def _work_page(work: Work, notices: dict[str, Notice], enr: Enrichment,
     return page, "\n".join(out) + "\n"
 
 
-def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work]) -> dict[str, str]:
-    """``works/index.md`` (works with several versions) and one page per validity."""
+def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work], units: Units) -> dict[str, str]:
+    """``works/index.md`` (works with several versions) and one page per validity (each a unit)."""
     by_cls: dict[str, list[Notice]] = {}
     for n in notices:
         v = enr.versions.get(n.id)
@@ -363,47 +363,59 @@ def _facet_pages(notices: list[Notice], enr: Enrichment, works_listed: list[Work
         idx += nav + (raw_block([f'<ul class="works-list">{"".join(rows)}</ul>']) if rows else []) + nav
         pages[here] = "\n".join(idx) + "\n"
     for cls, docs in by_cls.items():
-        first = f"works/validity/{cls}.md"
-        chunks = split_pages(sorted(docs, key=lambda n: (n.title, n.date or "")), list_page_size())
-        for k, chunk in enumerate(chunks, 1):  # in pages, as every listing (issue 29: 772 KB at 1x)
-            here = page_file(first, k)
-            here_html = here[:-3] + ".html"
-            lines = ["---", f"title: {yaml_str(page_title(FACET_NAME[cls], k))}", "---", "",
-                     f"# {FACET_NAME[cls]} {{#validity}}", "",
-                     f"[全部效力状态]({rel(here, 'works/index.md')}) · 共 {len(docs)} 件。", ""]
-            rows = []
-            for n in chunk:
-                v = enr.versions.get(n.id)
-                label = f"（{esc(v.label)}）" if v else ""
-                rows.append(f'<li><a href="{esc(rel(here_html, notice_path(n.id)))}">{esc(n.title)}</a>{label} '
-                            f'<span class="doc-meta">{esc(n.validity or (v.validity if v else ""))}'
-                            f'{("：" + esc(n.validity_basis)) if n.validity_basis else ""}</span></li>')
-            nav = pager(first, k, len(chunks), len(docs))
-            lines += nav + raw_block([f'<ul class="validity-list">{"".join(rows)}</ul>']) + nav
-            pages[here] = "\n".join(lines) + "\n"
+        pages.update(units.unit(f"validity/{cls}", lambda cls=cls, docs=docs: _validity_pages(cls, docs, enr)))
+    return pages
+
+
+def _validity_pages(cls: str, docs: list[Notice], enr: Enrichment) -> dict[str, str]:
+    """The pages of one validity (``_facet_pages``), by title."""
+    pages: dict[str, str] = {}
+    first = f"works/validity/{cls}.md"
+    chunks = split_pages(sorted(docs, key=lambda n: (n.title, n.date or "")), list_page_size())
+    for k, chunk in enumerate(chunks, 1):  # in pages, as every listing (issue 29: 772 KB at 1x)
+        here = page_file(first, k)
+        here_html = here[:-3] + ".html"
+        lines = ["---", f"title: {yaml_str(page_title(FACET_NAME[cls], k))}", "---", "",
+                 f"# {FACET_NAME[cls]} {{#validity}}", "",
+                 f"[全部效力状态]({rel(here, 'works/index.md')}) · 共 {len(docs)} 件。", ""]
+        rows = []
+        for n in chunk:
+            v = enr.versions.get(n.id)
+            label = f"（{esc(v.label)}）" if v else ""
+            rows.append(f'<li><a href="{esc(rel(here_html, notice_path(n.id)))}">{esc(n.title)}</a>{label} '
+                        f'<span class="doc-meta">{esc(n.validity or (v.validity if v else ""))}'
+                        f'{("：" + esc(n.validity_basis)) if n.validity_basis else ""}</span></li>')
+        nav = pager(first, k, len(chunks), len(docs))
+        lines += nav + raw_block([f'<ul class="validity-list">{"".join(rows)}</ul>']) + nav
+        pages[here] = "\n".join(lines) + "\n"
     return pages
 
 
 def work_pages(notices: list[Notice], enr: Enrichment, *, comparison=comparison_page,
-               memo: Optional[Fragments] = None) -> dict[str, Optional[str]]:
+               memo: Optional[Fragments] = None, units: Optional[Units] = None) -> dict[str, Optional[str]]:
     """docs path -> Markdown of every work page, comparison page and validity page.
 
     ``comparison``: makes a comparison page, as ``compare.comparison_page``
     (the write stage passes it through its page cache: Markdown ``None``
     means the page on disk is kept); ``memo``: the citing clauses' citations by
-    document digest (``common.clause_citation``)."""
+    document digest (``common.clause_citation``); ``units``: each work's pages, each comparison
+    and each validity's pages one unit."""
+    units = units or AllUnits()
     byid = {n.id: n for n in notices}
     pages: dict[str, str] = {}
     for work in enr.works.values():
         if work.kind == "law" and _page_for(work, enr) and all(d in byid for d in work.versions):
-            path, md = _work_page(work, byid, enr, memo)
-            pages[path] = md
-            pages.update(_work_cited_pages(work, byid, enr, memo))
+            pages.update(units.unit(f"work/{work.id}", lambda work=work: _work_pages(work, byid, enr, memo)))
     for a, b in enr.comparisons:
         if a in byid and b in byid:
-            path, md, _ = comparison(byid[a], byid[b], enr)
-            pages[path] = md
+            pages.update(units.unit(f"compare/{a}--{b}", lambda a=a, b=b: dict([comparison(byid[a], byid[b], enr)[:2]])))
     listed = [w for w in enr.works.values() if w.kind == "law" and len(w.versions) > 1
               and all(d in byid for d in w.versions)]
-    pages.update(_facet_pages(notices, enr, listed))
+    pages.update(_facet_pages(notices, enr, listed, units))
     return pages
+
+
+def _work_pages(work: Work, byid: dict[str, Notice], enr: Enrichment, memo: Optional[Fragments]) -> dict[str, str]:
+    """A work's page and the pages of its citing clauses (``work_pages``)."""
+    path, md = _work_page(work, byid, enr, memo)
+    return {path: md, **_work_cited_pages(work, byid, enr, memo)}
