@@ -669,7 +669,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
     redirects_path = paths.sources / "redirects.yml"
     probs: list[Problem] = []
     try:
-        lock = anchors.load_lock(lock_path)
+        lock = anchors.read_lock(lock_path)
         redirects = anchors.load_redirects(redirects_path)
     except anchors.AnchorError as e:
         return [Problem.from_error(e)]
@@ -681,7 +681,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
     for item in report.warnings:
         probs.append(Problem(str(lock_path), None, "warning", str(item)))
     if update and not report.errors:
-        anchors.update_lock(lock_path, res.notices, report)
+        anchors.update_lock(lock_path, res.notices, report, old=lock)
     return probs
 
 
@@ -736,7 +736,7 @@ class Run:
     res: Optional[LoadResult] = None
     redirects: dict = field(default_factory=dict)
     anchors: Optional[anchors.AnchorReport] = None
-    lock: Optional[anchors.Lock] = None  # anchors.lock as the clauses phase read it (update_lock writes from it)
+    lock: "Optional[anchors.Lock | anchors.CompactLock]" = None  # anchors.lock as the clauses phase read it (update_lock writes from it)
     enrichment: Optional[Enrichment] = None
     mode: str = "material"
     stats: Any = None  # build.render.WriteStats
@@ -818,7 +818,7 @@ def clauses_phase(run: Run) -> bool:
     lock_path = run.paths.sources / "anchors.lock"
     t0 = time.perf_counter()
     try:
-        lock = run.lock = anchors.load_lock(lock_path) if run.update_lock else None
+        lock = run.lock = anchors.read_lock(lock_path) if run.update_lock else None  # compact: issue 29
         lock = lock if lock is not None else {}
         run.redirects = anchors.load_redirects(run.paths.sources / "redirects.yml") if run.update_lock else {}
     except anchors.AnchorError as e:
