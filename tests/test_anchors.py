@@ -289,3 +289,25 @@ def test_the_compact_lock_reads_checks_and_writes_what_the_whole_one_does(tmp_pa
         assert got["whole"] == got["compact"], k
         assert got["compact"][0][3] or k != 2  # the changed wording was seen
     assert b">s2-4" in got["compact"][1] and b"@" in got["compact"][1]  # a retired id and a history column kept
+
+
+def test_the_anchor_check_of_a_stored_full_build_loads_no_tree(tmp_path, monkeypatch):
+    """Issue 29: a full build of a stored archive makes each document's
+    fingerprints while the load stage holds its tree (``LoadResult.fingerprints``),
+    so the anchor check loads no tree back; they equal those of the whole
+    documents (every source of source_texts)."""
+    from build_tools import pipeline
+    from build_tools.build.store import load_parse
+    from build_tools.pipeline import load_documents, source_files
+    from conftest import ROOT
+
+    files = source_files(ROOT / "source_texts")
+    trees = []
+    monkeypatch.setattr(pipeline, "load_parse", lambda path: trees.append(path) or load_parse(path))
+    res = load_documents(files, cache_dir=tmp_path / "docs", stored=True, owners={})
+    assert sorted(res.fingerprints) == sorted(res.keys.values()) and len(res.notices) >= 10
+    cur = anchors.remembered_anchors(res.notices, res.keys, tmp_path / "anchors.pickle", made=res.fingerprints)
+    assert trees == []
+    whole = load_documents(files).notices
+    assert cur == {n.id: anchors.current_anchors(n) for n in whole}
+    assert all(cur[n.id].block == anchors.block_digest(n.id, anchors.current_anchors(n)) for n in whole)

@@ -126,9 +126,12 @@ class Lock(dict):
         self.history: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def fingerprint(text: str) -> str:
     """First 8 hex digits of sha1 of the text with all whitespace removed."""
-    return hashlib.sha1(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()[:8]
+    return hashlib.sha1(_SPACE.sub("", text).encode("utf-8")).hexdigest()[:8]
 
 
 def current_anchors(notice: Notice) -> dict[str, str]:
@@ -206,12 +209,16 @@ def code_key() -> str:
 
 
 def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str],
-                       path: Optional[Path]) -> dict[str, Mapping[str, str]]:
+                       path: Optional[Path], made: Optional[dict[str, "Fingerprints"]] = None
+                       ) -> dict[str, Mapping[str, str]]:
     """``current_anchors`` of every document (as ``Fingerprints``), those of a
     document whose load key (``LoadResult.keys``: its source, sidecar and the
     parser) is unchanged taken from ``path`` (a pickle of the last build's,
     doc id -> (load key, ``Fingerprints.rows``, ``Fingerprints.block``)): 358,000 fingerprints on the
-    whole corpus cost 1.5 s, this costs 0.1 s, and loads no clause tree."""
+    whole corpus cost 1.5 s, this costs 0.1 s, and loads no clause tree.
+    ``made``: load key -> ``Fingerprints`` the load stage made while the
+    document's tree was in memory (``pipeline.LoadResult.fingerprints``: a
+    full build of a stored archive loads no tree here either)."""
     code = code_key()
     old = load_keyed(Path(path), code) if path else {}
     cur: dict[str, Mapping[str, str]] = {}
@@ -222,7 +229,8 @@ def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str],
         if key and hit and hit[0] == key:
             cur[n.id], keep[n.id] = Fingerprints(hit[1], None, hit[2] if len(hit) > 2 else None), hit  # the loaded entry itself: save_keyed appends only changes
         else:
-            fps = cur[n.id] = Fingerprints.of(current_anchors(n))
+            fps = (made or {}).get(key) if key else None
+            fps = cur[n.id] = fps if fps is not None else Fingerprints.of(current_anchors(n))
             fps.block = block_digest(n.id, fps)
             if key:
                 keep[n.id] = (key, fps.rows, fps.block)
