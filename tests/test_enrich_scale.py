@@ -52,3 +52,29 @@ def test_copies_with_the_same_lines_are_one_text_without_reading_their_bodies(la
     # asked only of texts whose lines differ: the edited copy, and same-dated laws filed under two folders
     assert set(reads) <= set(asked) and any(b.endswith("-e") for _, b in reads) and len(reads) < len(asked) / 10
     assert all(facts[a].lines != facts[b].lines for a, b in reads)
+
+
+def test_copies_of_a_cited_law_lend_their_clause_ids_with_the_same_resolution(laws_with_copies, tmp_path):
+    """A reference with an article to a law held in several copies asks each
+    copy whether it holds the article (the parts of one code): a copy whose
+    clause ids have the digest of one read already (``ResolvedMemo.ids``) is
+    answered from it, its tree not walked; every reference resolves as
+    without the digests."""
+    from build_tools.enrich.doccache import clause_ids_digest
+    from build_tools.enrich.references import OUTCOME, ResolvedMemo, find_references, resolve_by_difference
+
+    def resolved(memo):
+        docs = [dataclasses.replace(d) for d in laws_with_copies]
+        for d in docs:
+            d.references = find_references(d)
+        kept, walked = memo(docs), []
+        for d in docs:
+            d.walk = (lambda d: lambda: walked.append(d.id) or type(d).walk(d))(d)
+        resolve_by_difference(docs, None, None, None, None, kept)
+        return [(d.id, [tuple(getattr(r, f) for f in OUTCOME) for r in d.references]) for d in docs], walked
+
+    want, walked_all = resolved(lambda docs: None)
+    got, walked = resolved(lambda docs: ResolvedMemo(tmp_path / "r.marshal", {d.id: d.id for d in docs},
+                                                      {d.id: clause_ids_digest(d) for d in docs}))
+    assert got == want and sum(1 for _, refs in got for o in refs if o[1]) > 20  # articles found
+    assert len(walked) < len(walked_all) and any(d.endswith("-c1") for d in walked_all)
