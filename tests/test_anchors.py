@@ -311,3 +311,30 @@ def test_the_anchor_check_of_a_stored_full_build_loads_no_tree(tmp_path, monkeyp
     whole = load_documents(files).notices
     assert cur == {n.id: anchors.current_anchors(n) for n in whole}
     assert all(cur[n.id].block == anchors.block_digest(n.id, anchors.current_anchors(n)) for n in whole)
+
+
+def test_a_changed_clause_reads_its_published_text_from_its_own_record(tmp_path, seed_files, monkeypatch):
+    """Issue 29: the text a changed clause had is read from the live site's
+    record of its document (data/notices/<id>.json.gz), not from the whole
+    archive.json.gz; a document without a record is read from the archive."""
+    import gzip
+    import json
+
+    kun = _kunming(seed_files)
+    src = tmp_path / "source_texts"
+    src.mkdir()
+    _, lock = _locked(src, [kun])
+    edited = _kunming(seed_files, lambda b: b.replace("持续加强知识产权行政司法保护", "持续强化知识产权行政司法保护"))
+    notices = tmp_path / "site" / "data" / "notices"
+    notices.mkdir(parents=True)
+    record = {"id": kun.id, "clauses": [c.to_dict() for c in kun.clauses]}
+    (notices / f"{kun.id}.json.gz").write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode()))
+    reads = []
+    real = anchors.read_archive
+    monkeypatch.setattr(anchors, "read_archive", lambda d: reads.append(d) or real(d))
+    rep = anchors.check_anchors([edited], lock, {})
+    assert rep.old_texts == {(kun.id, "s2-3"): kun.clause("s2-3").text} and reads == []
+    (notices / f"{kun.id}.json.gz").unlink()
+    (notices.parent / "archive.json").write_text(json.dumps({"documents": [record]}, ensure_ascii=False), encoding="utf-8")
+    rep = anchors.check_anchors([edited], lock, {})
+    assert rep.old_texts == {(kun.id, "s2-3"): kun.clause("s2-3").text} and len(reads) == 1

@@ -407,12 +407,27 @@ def read_archive(data_dir: Path) -> Optional[dict]:
     return None
 
 
-def _published_texts(lock_path: Path) -> dict[tuple[str, str], str]:
-    """(doc, clause) -> text of the last published site next to ``source_texts``."""
-    try:
-        docs = (read_archive(lock_path.parent.parent / "site" / "data") or {}).get("documents", [])
-    except (OSError, ValueError, EOFError):
-        return {}
+def _published_record(folder: Path, doc: str) -> Optional[dict]:
+    """A live site's record of ``doc`` (``data/notices/<id>.json.gz``, or ``.json``
+    of an older site), parsed; None when there is none or it is damaged."""
+    for name in (f"{doc}.json.gz", f"{doc}.json"):
+        p = folder / name
+        if p.is_file():
+            try:
+                raw = p.read_bytes()
+                rec = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+            except (OSError, ValueError, EOFError):
+                return None
+            return rec if isinstance(rec, dict) else None
+    return None
+
+
+def _published_texts(lock_path: Path, docs: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(doc, clause) -> text of the last published site next to ``source_texts``,
+    for the documents ``docs``: from each one's record (issue 29: the site's
+    whole archive.json.gz, 71 MB at 2x, was read for one changed clause),
+    else from the archive (the records it is made of)."""
+    data = lock_path.parent.parent / "site" / "data"
     out: dict[tuple[str, str], str] = {}
 
     def walk(doc: str, clauses: list) -> None:
@@ -420,8 +435,22 @@ def _published_texts(lock_path: Path) -> dict[tuple[str, str], str]:
             out[(doc, c.get("id"))] = c.get("text", "")
             walk(doc, c.get("children") or [])
 
-    for d in docs:
-        walk(d.get("id"), d.get("clauses") or [])
+    rest = set()
+    for doc in docs:
+        rec = _published_record(data / "notices", doc)
+        if rec is None or not isinstance(rec.get("clauses"), list):
+            rest.add(doc)
+        else:
+            walk(doc, rec["clauses"])
+    if not rest:
+        return out
+    try:
+        archived = (read_archive(data) or {}).get("documents", [])
+    except (OSError, ValueError, EOFError):
+        return out
+    for d in archived:
+        if d.get("id") in rest:
+            walk(d.get("id"), d.get("clauses") or [])
     return out
 
 
@@ -508,7 +537,7 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
             continue
         _check_locked(rep, doc, cur[doc], lock.get(doc, {}), redirects.get(doc, {}))
     if rep.changed and lock_path:
-        published = _published_texts(lock_path)
+        published = _published_texts(lock_path, rep.changed)
         rep.old_texts = {(d, c): published[(d, c)] for d, ids in rep.changed.items() for c in ids
                          if (d, c) in published and fingerprint(published[(d, c)]) == lock[d][c]}
     history: dict[str, list] = {}  # doc -> its rows of the lock's history, found once (not once per document)
