@@ -111,6 +111,9 @@ class LoadResult:
     timings: dict[str, float] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)  # id -> the file it was read from
     keys: dict[str, str] = field(default_factory=dict)  # id -> load cache key (content hash), when cached
+    # load key -> clause fingerprints of a document parsed by this load in stored mode, made while its tree was in
+    # memory (anchors.remembered_anchors takes them: a full build at 5x loaded every tree back for them, issue 29)
+    fingerprints: dict[str, Any] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -445,6 +448,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     used: set[str] = set()
     key_of: dict[Path, str] = {}
     digest_of: dict[Path, str] = {}  # claims.text_digest of the stored documents, kept in their headers
+    made: dict[str, anchors.Fingerprints] = {}  # load key -> fingerprints of a stored document parsed now
     with ExitStack() as stack:
         if workers > 1 and len(todo) >= LOAD_POOL_MIN:
             fresh = stack.enter_context(pool_map(_load_one, todo, [require_sidecar] * len(todo),
@@ -468,6 +472,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
                 notice = StoredNotice(None, functools.partial(load_parse, parse_file(cache_dir, key)), notice[0])
             elif heads is not None and key and os.path.isfile(kept := parse_file(cache_dir, key)):
                 header, digest_of[path] = stored_header(notice), text_digest(notice.body)
+                made[key] = anchors.Fingerprints.of(anchors.current_anchors(notice))
                 heads.put(key, (header, probs, digest_of[path]))
                 notice = StoredNotice(notice, functools.partial(load_parse, kept), header)
             claims.setdefault(notice.id, []).append((path, notice))
@@ -507,7 +512,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
         heads.save(keep_old=not prune_cache, forget=True)  # a whole-archive build keeps only the current sources' headers
     # with a pool, per-file seconds add up across cores: report CPU seconds
     keys = {n.id: key_of[where[n.id]] for n in notices if where[n.id] in key_of}
-    return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys)
+    return LoadResult(notices, problems, {"read": t_read, "structure": t_struct}, where, keys, made)
 
 
 TEXT_DIGESTS = "text-digests.marshal"  # <cache>/: load key -> claims.text_digest
@@ -669,7 +674,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
     redirects_path = paths.sources / "redirects.yml"
     probs: list[Problem] = []
     try:
-        lock = anchors.load_lock(lock_path)
+        lock = anchors.read_lock(lock_path)
         redirects = anchors.load_redirects(redirects_path)
     except anchors.AnchorError as e:
         return [Problem.from_error(e)]
@@ -681,7 +686,7 @@ def _anchor_problems(paths: Paths, res: LoadResult, *, update: bool) -> list[Pro
     for item in report.warnings:
         probs.append(Problem(str(lock_path), None, "warning", str(item)))
     if update and not report.errors:
-        anchors.update_lock(lock_path, res.notices, report)
+        anchors.update_lock(lock_path, res.notices, report, old=lock)
     return probs
 
 
@@ -736,7 +741,7 @@ class Run:
     res: Optional[LoadResult] = None
     redirects: dict = field(default_factory=dict)
     anchors: Optional[anchors.AnchorReport] = None
-    lock: Optional[anchors.Lock] = None  # anchors.lock as the clauses phase read it (update_lock writes from it)
+    lock: "Optional[anchors.Lock | anchors.CompactLock]" = None  # anchors.lock as the clauses phase read it (update_lock writes from it)
     enrichment: Optional[Enrichment] = None
     mode: str = "material"
     stats: Any = None  # build.render.WriteStats
@@ -818,7 +823,7 @@ def clauses_phase(run: Run) -> bool:
     lock_path = run.paths.sources / "anchors.lock"
     t0 = time.perf_counter()
     try:
-        lock = run.lock = anchors.load_lock(lock_path) if run.update_lock else None
+        lock = run.lock = anchors.read_lock(lock_path) if run.update_lock else None  # compact: issue 29
         lock = lock if lock is not None else {}
         run.redirects = anchors.load_redirects(run.paths.sources / "redirects.yml") if run.update_lock else {}
     except anchors.AnchorError as e:
@@ -827,7 +832,8 @@ def clauses_phase(run: Run) -> bool:
     if gaps:
         return run.stop("锁文件（anchors.lock、ids.lock）不完整，构建中止；现有网站保持不变", gaps)
     report = run.anchors = anchors.check_anchors(run.notices, lock, run.redirects, current=anchors.remembered_anchors(
-        run.notices, run.res.keys, run.store.anchors))
+        run.notices, run.res.keys, run.store.anchors, made=run.res.fingerprints))
+    run.res.fingerprints = {}
     run.res.notices = anchors.apply_changes(run.notices, report)  # new records where a history is found
     run.rep.problems.extend(Problem(str(lock_path), None, "warning", str(i)) for i in report.warnings)
     run.rep.timings["anchors"] = time.perf_counter() - t0

@@ -238,3 +238,103 @@ def test_the_lock_written_from_the_lock_the_check_read_equals_one_read_again(tmp
         hist = lock_path.with_name(anchors.HISTORY_NAME)
         out[name] = (lock_path.read_text(encoding="utf-8"), hist.read_text(encoding="utf-8") if hist.exists() else None)
     assert out["given"] == out["again"] and f"{kun.id}\ts2-3\t>s2-4" in out["given"][0] and out["given"][1] is None
+
+
+def _report(rep):
+    return ([str(i) for i in rep.errors], [str(i) for i in rep.warnings], rep.new, rep.changed,
+            rep.missing_documents, rep.clause_changes)
+
+
+def test_the_compact_lock_reads_checks_and_writes_what_the_whole_one_does(tmp_path, seeds, seed_files, monkeypatch):
+    """Issue 29: the build reads anchors.lock once into a compact form
+    (``read_lock``): equal to ``load_lock``'s on the real lock of source_texts;
+    over successive builds of the seeds (unchanged, a changed wording, a
+    retired id with its redirect, a new document, a document not built, the
+    lock's history read back) its check reports the same and its writer
+    writes the same bytes and clause-history.lock; an unchanged build writes nothing."""
+    from conftest import ROOT
+
+    real = ROOT / "source_texts" / "anchors.lock"
+    compact = anchors.read_lock(real)
+    assert isinstance(compact, anchors.CompactLock) and len(compact) >= 10
+    assert dict(compact.items()) == dict(anchors.load_lock(real).items()) and compact.history == anchors.load_lock(real).history
+    kun = _kunming(seed_files)
+    edited = _kunming(seed_files, lambda b: b.replace("持续加强知识产权行政司法保护", "持续强化知识产权行政司法保护"))
+    retired = _kunming(seed_files, lambda b: _drop_item3(b).replace("全面提升知识产权创新创造质量", "全面提高知识产权创新创造质量"))
+    red = {kun.id: {"s2-3": "s2-4"}}
+    others = [n for n in seeds if n.id != kun.id]
+    rounds = [([kun] + others[:2], {}), ([kun] + others[:2], {}), ([edited] + others[:2], {}),
+              ([edited] + others[:2], {}), ([retired] + others, red), (others[1:] + [retired], red),
+              ([retired] + others, red)]
+    dirs = {name: tmp_path / name for name in ("whole", "compact")}
+    for d in dirs.values():
+        d.mkdir()
+    writes = []
+    real_write = anchors.write_text_bytes
+    monkeypatch.setattr(anchors, "write_text_bytes", lambda p, data: writes.append(p) or real_write(p, data))
+    for k, (notices, redirects) in enumerate(rounds):
+        got = {}
+        for name, d in dirs.items():
+            lock_path = d / "anchors.lock"
+            lock = anchors.load_lock(lock_path) if name == "whole" else anchors.read_lock(lock_path)
+            assert (name == "whole" or not lock_path.exists()) or isinstance(lock, anchors.CompactLock)
+            rep = anchors.check_anchors(notices, lock, redirects, current={
+                n.id: anchors.Fingerprints.of(anchors.current_anchors(n)) for n in notices})
+            writes.clear()
+            anchors.update_lock(lock_path, notices, rep, redirects=redirects, old=lock)
+            hist = lock_path.with_name(anchors.HISTORY_NAME)
+            got[name] = (_report(rep), lock_path.read_bytes(), hist.read_bytes() if hist.exists() else None)
+            if name == "compact" and k in (1, 3):  # the same documents as the round before: nothing written
+                assert writes == [] and not rep.new and not rep.changed
+        assert got["whole"] == got["compact"], k
+        assert got["compact"][0][3] or k != 2  # the changed wording was seen
+    assert b">s2-4" in got["compact"][1] and b"@" in got["compact"][1]  # a retired id and a history column kept
+
+
+def test_the_anchor_check_of_a_stored_full_build_loads_no_tree(tmp_path, monkeypatch):
+    """Issue 29: a full build of a stored archive makes each document's
+    fingerprints while the load stage holds its tree (``LoadResult.fingerprints``),
+    so the anchor check loads no tree back; they equal those of the whole
+    documents (every source of source_texts)."""
+    from build_tools import pipeline
+    from build_tools.build.store import load_parse
+    from build_tools.pipeline import load_documents, source_files
+    from conftest import ROOT
+
+    files = source_files(ROOT / "source_texts")
+    trees = []
+    monkeypatch.setattr(pipeline, "load_parse", lambda path: trees.append(path) or load_parse(path))
+    res = load_documents(files, cache_dir=tmp_path / "docs", stored=True, owners={})
+    assert sorted(res.fingerprints) == sorted(res.keys.values()) and len(res.notices) >= 10
+    cur = anchors.remembered_anchors(res.notices, res.keys, tmp_path / "anchors.pickle", made=res.fingerprints)
+    assert trees == []
+    whole = load_documents(files).notices
+    assert cur == {n.id: anchors.current_anchors(n) for n in whole}
+    assert all(cur[n.id].block == anchors.block_digest(n.id, anchors.current_anchors(n)) for n in whole)
+
+
+def test_a_changed_clause_reads_its_published_text_from_its_own_record(tmp_path, seed_files, monkeypatch):
+    """Issue 29: the text a changed clause had is read from the live site's
+    record of its document (data/notices/<id>.json.gz), not from the whole
+    archive.json.gz; a document without a record is read from the archive."""
+    import gzip
+    import json
+
+    kun = _kunming(seed_files)
+    src = tmp_path / "source_texts"
+    src.mkdir()
+    _, lock = _locked(src, [kun])
+    edited = _kunming(seed_files, lambda b: b.replace("持续加强知识产权行政司法保护", "持续强化知识产权行政司法保护"))
+    notices = tmp_path / "site" / "data" / "notices"
+    notices.mkdir(parents=True)
+    record = {"id": kun.id, "clauses": [c.to_dict() for c in kun.clauses]}
+    (notices / f"{kun.id}.json.gz").write_bytes(gzip.compress(json.dumps(record, ensure_ascii=False).encode()))
+    reads = []
+    real = anchors.read_archive
+    monkeypatch.setattr(anchors, "read_archive", lambda d: reads.append(d) or real(d))
+    rep = anchors.check_anchors([edited], lock, {})
+    assert rep.old_texts == {(kun.id, "s2-3"): kun.clause("s2-3").text} and reads == []
+    (notices / f"{kun.id}.json.gz").unlink()
+    (notices.parent / "archive.json").write_text(json.dumps({"documents": [record]}, ensure_ascii=False), encoding="utf-8")
+    rep = anchors.check_anchors([edited], lock, {})
+    assert rep.old_texts == {(kun.id, "s2-3"): kun.clause("s2-3").text} and len(reads) == 1

@@ -132,3 +132,28 @@ def test_related_documents_beside_the_per_document_steps_are_the_inline_ones(doc
     assert cache == want_cache
     again = enrich.enrich_all(copy.deepcopy(notices), related_cache=cache, beside=schedule.beside)
     assert forks == [True] and again.related == out.related  # from the cache, no child
+
+
+def test_documents_with_one_query_walk_it_once_with_the_old_result(seed_files, lawref_dir, govcn_dir):
+    """Issue 29: the copies of one text (every law five times at 5x) have one
+    query, walked once for all of them; the result is the old per-document
+    walk's (tests/support/related_reference.py), scores and order, on the
+    seeds, govcn2019 (regions) and lawrefbook 民法商法 + 经济法, each taken
+    once, twice or three times under other ids, and with a small limit."""
+    import dataclasses
+
+    from build_tools.enrich.related import _related, vectors
+    from support.related_reference import related
+
+    docs = [load(p) for p in seed_files.values()]
+    docs += [load(p) for p in sorted(govcn_dir.glob("*.html"))]
+    for folder in ("民法商法", "经济法"):
+        docs += [load(p) for p in sorted((lawref_dir / folder).glob("*.md")) if p.name != "_index.md"]
+    copies = [dataclasses.replace(d, id=f"{d.id}-c{k}") for k in (1, 2) for d in docs[k - 1::2]]
+    for batch in (docs, docs + copies):
+        vecs = vectors(batch)
+        for k, max_query in ((5, 30), (2, 3)):
+            want = related(batch, vecs, k, max_query)
+            got = _related(batch, vecs, k, max_query)
+            assert got == want and list(got) == list(want)
+    assert sum(1 for lst in want.values() for _, _, r in lst if r == SAME_REGION) > 10  # regions were met

@@ -722,7 +722,8 @@ def resolve_by_difference(
     works, aligned = works or {}, aligned or {}
     names = law_names(notices)
     longest = max(map(len, names)) if names else 0
-    idx = _Targets(notices, aliases)  # bare law references carry no 文号: the 文号/title pairs are those found
+    # bare law references carry no 文号: the 文号/title pairs are those found
+    idx = _Targets(notices, aliases, memo.ids if memo is not None else None)
     table = table_digest(notices, idx, names, works) if memo is not None else ""
     done = 0
     for n in notices:
@@ -756,9 +757,11 @@ class _Targets:
     """The archive indexed for resolving: by 文号, by title key (with the
     alias groups), and the 文号 <-> title pairs references print together."""
 
-    def __init__(self, notices: list[Notice], aliases: list[list[str]]):
+    def __init__(self, notices: list[Notice], aliases: list[list[str]], ids: Optional[dict[str, str]] = None):
         self.byid = {n.id: n for n in notices}
         self.clause_ids: dict[str, set[str]] = {}
+        self.ids = ids or {}  # doc id -> digest of its clause ids (doccache.clause_ids_digest), where known
+        self.by_digest: dict[str, set[str]] = {}  # that digest -> the clause ids of a document read with it
         self.read_ids: set[str] = set()  # the documents whose clause ids were read (ResolvedMemo)
         self.read_works: set[str] = set()  # the versions whose article alignment was read
         self.by_no: dict[str, list[Notice]] = {}
@@ -795,9 +798,16 @@ class _Targets:
 
     def clause_target(self, target: Notice, article: Optional[str]) -> Optional[str]:
         """``_clause_target``, noting that ``target``'s clause ids were read."""
-        if article:
-            self.read_ids.add(target.id)
-        return _clause_target(target, article, self.clause_ids)
+        if not article:
+            return None
+        self.read_ids.add(target.id)
+        digest = self.ids.get(target.id)
+        if target.id not in self.clause_ids and digest in self.by_digest:  # a copy's ids: its tree is not loaded
+            self.clause_ids[target.id] = self.by_digest[digest]
+        found = _clause_target(target, article, self.clause_ids)
+        if digest is not None:
+            self.by_digest.setdefault(digest, self.clause_ids[target.id])
+        return found
 
     def by_key(self, k: str) -> list[Notice]:
         if k in self.by_title:

@@ -167,33 +167,45 @@ def _related(notices: list[Notice], vecs: list[dict[str, float]], k: int,
             by_code.setdefault(x.region.code, []).append(i)
             for code in chains[i]:
                 by_anc.setdefault(code, []).append(i)
-    out: dict[str, list[tuple[str, float, str]]] = {}
-    for i, a in enumerate(notices):
-        scores: dict[int, float] = {}
-        query = heapq.nlargest(max_query, vecs[i].items(), key=lambda kv: kv[1])
+    queries = [tuple(heapq.nlargest(max_query, v.items(), key=lambda kv: kv[1])) for v in vecs]
+    groups: dict[tuple, list[int]] = {}  # documents with the same query (same title and head: copies of one text)
+    for i, q in enumerate(queries):
+        groups.setdefault(q, []).append(i)
+    found: list[list[tuple[str, float, str]]] = [[] for _ in notices]
+    for query, members in groups.items():
+        base: dict[int, float] = {}  # every document's score against the query, the members' own included
         for t, w in query:
             post = index[t]
             if len(post) > limit:
                 continue
             for j, wj in post:
-                if j != i:
-                    scores[j] = scores.get(j, 0.0) + w * wj
-        result: list[tuple[str, float, str]] = []
-        taken: set[int] = {i}
-        if chains[i]:
-            # my region, its ancestors, and everything below my region
-            cands: set[int] = set(by_anc.get(a.region.code, ()))
-            for code in chains[i]:
-                cands.update(by_code.get(code, ()))
-            cands.discard(i)
-            ranked = heapq.nsmallest(k, cands, key=lambda j: (-scores.get(j, 0.0), notices[j].id))
-            for j in ranked:
-                result.append((notices[j].id, round(scores.get(j, 0.0), 4), SAME_REGION))
-                taken.add(j)
-        best = heapq.nlargest(k + len(taken), scores.items(), key=lambda kv: kv[1])
-        similar = [j for j, _ in best if j not in taken][:k]
-        for j in similar:
-            if scores[j] > 0:
-                result.append((notices[j].id, round(scores[j], 4), SIMILAR))
-        out[a.id] = result
-    return out
+                base[j] = base.get(j, 0.0) + w * wj
+        for i in members:
+            scores = dict(base)  # the same sums in the same order as a walk of i's own that skips i
+            scores.pop(i, None)
+            found[i] = _ranked(i, notices, scores, chains, by_code, by_anc, k)
+    return {a.id: found[i] for i, a in enumerate(notices)}
+
+
+def _ranked(i: int, notices: list[Notice], scores: dict[int, float], chains: list[set[str]],
+            by_code: dict[str, list[int]], by_anc: dict[str, list[int]], k: int) -> list[tuple[str, float, str]]:
+    """Document ``i``'s list from its scores against every other document."""
+    a = notices[i]
+    result: list[tuple[str, float, str]] = []
+    taken: set[int] = {i}
+    if chains[i]:
+        # my region, its ancestors, and everything below my region
+        cands: set[int] = set(by_anc.get(a.region.code, ()))
+        for code in chains[i]:
+            cands.update(by_code.get(code, ()))
+        cands.discard(i)
+        ranked = heapq.nsmallest(k, cands, key=lambda j: (-scores.get(j, 0.0), notices[j].id))
+        for j in ranked:
+            result.append((notices[j].id, round(scores.get(j, 0.0), 4), SAME_REGION))
+            taken.add(j)
+    best = heapq.nlargest(k + len(taken), scores.items(), key=lambda kv: kv[1])
+    similar = [j for j, _ in best if j not in taken][:k]
+    for j in similar:
+        if scores[j] > 0:
+            result.append((notices[j].id, round(scores[j], 4), SIMILAR))
+    return result

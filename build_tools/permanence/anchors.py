@@ -55,7 +55,7 @@ import yaml
 
 from ..codedigest import code_digest
 from ..errors import SourceError
-from ..fsutil import atomic_write_text, load_keyed, save_keyed
+from ..fsutil import atomic_write_bytes, atomic_write_text, content_digest, load_keyed, save_keyed
 from ..limits import read_regular
 from ..models import ClauseChange, Notice
 
@@ -63,7 +63,7 @@ __all__ = [
     "AnchorError", "AnchorIssue", "AnchorReport", "Redirects", "fingerprint", "current_anchors", "remembered_anchors",
     "Fingerprints",
     "code_key", "load_lock", "load_redirects", "check_anchors", "apply_changes", "update_lock", "format_lock", "Lock",
-    "load_history", "HISTORY_NAME",
+    "load_history", "HISTORY_NAME", "read_lock", "CompactLock", "lock_block", "block_digest",
 ]
 
 HISTORY_NAME = "clause-history.lock"
@@ -126,9 +126,12 @@ class Lock(dict):
         self.history: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def fingerprint(text: str) -> str:
     """First 8 hex digits of sha1 of the text with all whitespace removed."""
-    return hashlib.sha1(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()[:8]
+    return hashlib.sha1(_SPACE.sub("", text).encode("utf-8")).hexdigest()[:8]
 
 
 def current_anchors(notice: Notice) -> dict[str, str]:
@@ -136,17 +139,37 @@ def current_anchors(notice: Notice) -> dict[str, str]:
     return {c.id: fingerprint(c.text) for c in notice.walk()}
 
 
+def lock_block(doc: str, fps: Mapping[str, str], history: Optional[dict] = None) -> str:
+    """One document's rows of anchors.lock as ``format_lock`` writes them (sorted, each ending in a newline)."""
+    history = history or {}
+
+    def row(cid: str, fp: str) -> str:
+        h = history.get((doc, cid))
+        return f"{doc}\t{cid}\t{fp}" + ("\t" + ",".join(f"{o}@{d}" for o, d in h) if h else "")
+
+    return "".join(r + "\n" for r in sorted(row(cid, fp) for cid, fp in fps.items()))
+
+
+def block_digest(doc: str, fps: Mapping[str, str]) -> bytes:
+    """The digest of ``lock_block(doc, fps)`` without history: what a lock that
+    holds exactly these fingerprints has for the document (``Fingerprints.block``)."""
+    made = getattr(fps, "block", None)
+    return made if made is not None else content_digest(lock_block(doc, fps).encode("utf-8"))
+
+
 class Fingerprints(Mapping):
     """One document's ``{clause_id: fingerprint}`` kept as one string of
     ``id<TAB>fp`` rows and made a dict only when read (issue 29: a rebuild
     whose lock names nothing of a document reads none of its fingerprints;
     1.8 M of them at 5x cost more to unpickle one by one than the whole
-    load phase of the unchanged documents).  Equal to the dict it stands for."""
+    load phase of the unchanged documents).  Equal to the dict it stands for.
+    ``block``: the digest of its rows in anchors.lock (``block_digest``), kept
+    with it, so a check against an unchanged lock makes no row."""
 
-    __slots__ = ("rows", "_d")
+    __slots__ = ("rows", "_d", "block")
 
-    def __init__(self, rows: str, made: Optional[dict[str, str]] = None):
-        self.rows, self._d = rows, made
+    def __init__(self, rows: str, made: Optional[dict[str, str]] = None, block: Optional[bytes] = None):
+        self.rows, self._d, self.block = rows, made, block
 
     @classmethod
     def of(cls, fps: dict[str, str]) -> "Fingerprints":
@@ -176,7 +199,7 @@ class Fingerprints(Mapping):
         return f"Fingerprints({self._dict()!r})"
 
     def __reduce__(self):
-        return Fingerprints, (self.rows,)
+        return Fingerprints, (self.rows, None, self.block)
 
 
 def code_key() -> str:
@@ -186,12 +209,16 @@ def code_key() -> str:
 
 
 def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str],
-                       path: Optional[Path]) -> dict[str, Mapping[str, str]]:
+                       path: Optional[Path], made: Optional[dict[str, "Fingerprints"]] = None
+                       ) -> dict[str, Mapping[str, str]]:
     """``current_anchors`` of every document (as ``Fingerprints``), those of a
     document whose load key (``LoadResult.keys``: its source, sidecar and the
     parser) is unchanged taken from ``path`` (a pickle of the last build's,
-    doc id -> (load key, ``Fingerprints.rows``)): 358,000 fingerprints on the
-    whole corpus cost 1.5 s, this costs 0.1 s, and loads no clause tree."""
+    doc id -> (load key, ``Fingerprints.rows``, ``Fingerprints.block``)): 358,000 fingerprints on the
+    whole corpus cost 1.5 s, this costs 0.1 s, and loads no clause tree.
+    ``made``: load key -> ``Fingerprints`` the load stage made while the
+    document's tree was in memory (``pipeline.LoadResult.fingerprints``: a
+    full build of a stored archive loads no tree here either)."""
     code = code_key()
     old = load_keyed(Path(path), code) if path else {}
     cur: dict[str, Mapping[str, str]] = {}
@@ -200,11 +227,13 @@ def remembered_anchors(notices: Iterable[Notice], keys: dict[str, str],
         key = keys.get(n.id)
         hit = old.get(n.id)
         if key and hit and hit[0] == key:
-            cur[n.id], keep[n.id] = Fingerprints(hit[1]), hit  # the loaded entry itself: save_keyed appends only changes
+            cur[n.id], keep[n.id] = Fingerprints(hit[1], None, hit[2] if len(hit) > 2 else None), hit  # the loaded entry itself: save_keyed appends only changes
         else:
-            cur[n.id] = Fingerprints.of(current_anchors(n))
+            fps = (made or {}).get(key) if key else None
+            fps = cur[n.id] = fps if fps is not None else Fingerprints.of(current_anchors(n))
+            fps.block = block_digest(n.id, fps)
             if key:
-                keep[n.id] = (key, cur[n.id].rows)
+                keep[n.id] = (key, fps.rows, fps.block)
     if path:
         save_keyed(Path(path), code, keep)
     return cur
@@ -259,6 +288,96 @@ def load_lock(path: Path | str) -> Lock:
     return out
 
 
+# one document's rows in a lock as format_lock writes it: its id, then rows of 3 or 4 columns, all with that id
+_BLOCK = re.compile(rb"([^\t\r\n#][^\t\r\n]*)\t[^\t\r\n]+\t[^\t\r\n]+(?:\t[^\t\r\n]+)?\n"
+                    rb"(?:\1\t[^\t\r\n]+\t[^\t\r\n]+(?:\t[^\t\r\n]+)?\n)*")
+_HISTORY_ROW = re.compile(rb"^([^\t\r\n]+)\t([^\t\r\n]+)\t[^\t\r\n]+\t([^\t\r\n]+)$", re.M)
+
+
+class CompactLock(Mapping):
+    """anchors.lock as ``format_lock`` wrote it, read once into a compact form
+    (issue 29: at 5x the lock is 1.8 M rows; a dict of dicts of them cost
+    ~5 s of CPU to read, check and write again on every build): the file's
+    bytes and where each document's rows are, made a dict only when that
+    document is read (``lock[doc]``).  Equal to the ``Lock`` ``load_lock``
+    gives; ``history`` is the same.  ``unchanged(doc, fps)``: the lock holds
+    exactly these fingerprints of the document (its rows' digest), so the
+    check reads none of its rows and the writer keeps its bytes."""
+
+    def __init__(self, data: bytes, spans: dict[str, tuple[int, int]], path: Optional[Path] = None):
+        self.data, self.spans, self.path = data, spans, path
+        self.history: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._dicts: dict[str, dict[str, str]] = {}
+
+    def block(self, doc: str) -> bytes:
+        s, e = self.spans[doc]
+        return self.data[s:e]
+
+    def unchanged(self, doc: str, fps: Mapping[str, str]) -> bool:
+        span = self.spans.get(doc)
+        return span is not None and content_digest(memoryview(self.data)[span[0]:span[1]]) == block_digest(doc, fps)
+
+    def __getitem__(self, doc: str) -> dict[str, str]:
+        got = self._dicts.get(doc)
+        if got is None:
+            if doc not in self.spans:
+                raise KeyError(doc)
+            got = {}
+            start = self.spans[doc][0]
+            for k, row in enumerate(self.block(doc).decode("utf-8").split("\n")[:-1]):
+                cid, fp = row.split("\t")[1:3]
+                if cid in got:
+                    raise AnchorError(self.path, f"锚点 {doc}#{cid} 重复出现", self.data.count(b"\n", 0, start) + k + 1)
+                got[cid] = fp
+            self._dicts[doc] = got
+        return got
+
+    def __contains__(self, doc: object) -> bool:
+        return doc in self.spans
+
+    def __iter__(self):
+        return iter(self.spans)
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+
+def read_lock(path: Path | str) -> "Lock | CompactLock":
+    """anchors.lock for the build: a ``CompactLock`` when the file is as
+    ``format_lock`` writes it (the header, each document's rows together, the
+    documents in order), else ``load_lock``'s ``Lock`` (a hand-edited lock,
+    checked row by row: its errors name the line).  Raises AnchorError."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return Lock(path=path)
+    text = _read_text(path)  # UTF-8, a regular file, bounded: its errors
+    data = text.encode("utf-8")
+    head = LOCK_HEADER.encode("utf-8")
+    if not data.startswith(head):
+        return load_lock(path)
+    spans: dict[str, tuple[int, int]] = {}
+    pos, last = len(head), b""
+    while pos < len(data):
+        m = _BLOCK.match(data, pos)
+        if m is None or m.group(1) + b"\t" <= last:  # a row out of the written order: read row by row
+            return load_lock(path)
+        last = m.group(1) + b"\t"
+        spans[m.group(1).decode("utf-8")] = (pos, m.end())
+        pos = m.end()
+    out = CompactLock(data, spans, path)
+    for m in _HISTORY_ROW.finditer(data):
+        items = []
+        for item in m.group(3).decode("utf-8").split(","):
+            h = _HISTORY_ITEM.match(item)
+            if not h:
+                doc, cid = m.group(1).decode("utf-8"), m.group(2).decode("utf-8")
+                raise AnchorError(path, f"锚点 {doc}#{cid} 的历史记录应为“旧指纹@YYYY-MM-DD”：{item!r}",
+                                  data.count(b"\n", 0, m.start()) + 1)
+            items.append((h.group(1), h.group(2)))
+        out.history[(m.group(1).decode("utf-8"), m.group(2).decode("utf-8"))] = items
+    return out
+
+
 def load_history(path: Path | str) -> dict[str, dict[str, list[dict]]]:
     """clause-history.lock: ``{doc: {clause: [{date, fingerprint, text}]}}`` (missing: empty)."""
     path = Path(path)
@@ -288,12 +407,27 @@ def read_archive(data_dir: Path) -> Optional[dict]:
     return None
 
 
-def _published_texts(lock_path: Path) -> dict[tuple[str, str], str]:
-    """(doc, clause) -> text of the last published site next to ``source_texts``."""
-    try:
-        docs = (read_archive(lock_path.parent.parent / "site" / "data") or {}).get("documents", [])
-    except (OSError, ValueError, EOFError):
-        return {}
+def _published_record(folder: Path, doc: str) -> Optional[dict]:
+    """A live site's record of ``doc`` (``data/notices/<id>.json.gz``, or ``.json``
+    of an older site), parsed; None when there is none or it is damaged."""
+    for name in (f"{doc}.json.gz", f"{doc}.json"):
+        p = folder / name
+        if p.is_file():
+            try:
+                raw = p.read_bytes()
+                rec = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+            except (OSError, ValueError, EOFError):
+                return None
+            return rec if isinstance(rec, dict) else None
+    return None
+
+
+def _published_texts(lock_path: Path, docs: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(doc, clause) -> text of the last published site next to ``source_texts``,
+    for the documents ``docs``: from each one's record (issue 29: the site's
+    whole archive.json.gz, 71 MB at 2x, was read for one changed clause),
+    else from the archive (the records it is made of)."""
+    data = lock_path.parent.parent / "site" / "data"
     out: dict[tuple[str, str], str] = {}
 
     def walk(doc: str, clauses: list) -> None:
@@ -301,8 +435,22 @@ def _published_texts(lock_path: Path) -> dict[tuple[str, str], str]:
             out[(doc, c.get("id"))] = c.get("text", "")
             walk(doc, c.get("children") or [])
 
-    for d in docs:
-        walk(d.get("id"), d.get("clauses") or [])
+    rest = set()
+    for doc in docs:
+        rec = _published_record(data / "notices", doc)
+        if rec is None or not isinstance(rec.get("clauses"), list):
+            rest.add(doc)
+        else:
+            walk(doc, rec["clauses"])
+    if not rest:
+        return out
+    try:
+        archived = (read_archive(data) or {}).get("documents", [])
+    except (OSError, ValueError, EOFError):
+        return out
+    for d in archived:
+        if d.get("id") in rest:
+            walk(d.get("id"), d.get("clauses") or [])
     return out
 
 
@@ -382,11 +530,14 @@ def check_anchors(notices: Iterable[Notice], lock: dict[str, dict[str, str]],
             rep.errors.append(AnchorIssue(doc, None, (
                 f"该文件已发布（anchors.lock 中有 {len(lock[doc])} 个锚点），但本次没有构建出来；"
                 "请修正该文件的问题，而不是让已发布的页面消失")))
+    compact = isinstance(lock, CompactLock)
     for doc in sorted(built_ids & set(cur)):
         _check_redirects(rep, doc, cur[doc], redirects)
+        if compact and lock.unchanged(doc, cur[doc]):  # its rows are its fingerprints: nothing to report
+            continue
         _check_locked(rep, doc, cur[doc], lock.get(doc, {}), redirects.get(doc, {}))
     if rep.changed and lock_path:
-        published = _published_texts(lock_path)
+        published = _published_texts(lock_path, rep.changed)
         rep.old_texts = {(d, c): published[(d, c)] for d, ids in rep.changed.items() for c in ids
                          if (d, c) in published and fingerprint(published[(d, c)]) == lock[d][c]}
     history: dict[str, list] = {}  # doc -> its rows of the lock's history, found once (not once per document)
@@ -483,17 +634,27 @@ def format_lock(lock: dict[str, dict[str, str]]) -> str:
 
 
 def write_text(path: Path, text: str) -> None:
-    """The one place this module writes a file."""
+    """The one place this module writes a text file."""
     atomic_write_text(path, text)  # a kill or a full disk never truncates the lock
 
 
+def write_text_bytes(path: Path, data: bytes) -> None:
+    """A lock's UTF-8 bytes, written as ``write_text`` writes text."""
+    atomic_write_bytes(path, data)
+
+
 def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[AnchorReport] = None,
-                redirects: Optional[dict[str, dict[str, str]]] = None, old: Optional[Lock] = None) -> dict[str, dict[str, str]]:
+                redirects: Optional[dict[str, dict[str, str]]] = None,
+                old: "Optional[Lock | CompactLock]" = None) -> Mapping[str, dict[str, str]]:
     """Write the lock: every built document's current ids and fingerprints,
     retired ids kept as ``>new_id``, documents not built kept unchanged.
     Deterministic (sorted) output; returns the written mapping.  ``old``: the
     lock as the build read it from ``path`` (its check), not read again
-    (0.75 s of CPU at 2x); it is left unchanged."""
+    (0.75 s of CPU at 2x); it is left unchanged.  From a ``CompactLock``
+    (``read_lock``) with the check's report, only the rows of the documents
+    whose fingerprints differ from the lock's are made, and the file is
+    written only when its bytes change (issue 29); the bytes are those
+    ``format_lock`` gives."""
     path = Path(path)
     old = old if old is not None and old.path == path else load_lock(path)
     if redirects is None:
@@ -502,31 +663,22 @@ def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[An
     built = {n.id for n in notices}
     if report is not None:
         built -= set(report.missing_documents)
-    out = Lock({d: dict(ids) for d, ids in old.items() if d not in built}, path=path)
-    out.history = {k: list(v) for k, v in old.history.items()}
+    history = {k: list(v) for k, v in old.history.items()}
     texts_added: dict[str, dict[str, list[dict]]] = {}
-    for n in notices:
-        if n.id not in built:
-            continue
-        now = (report.current.get(n.id) if report is not None else None) or current_anchors(n)
-        ids = dict(now)
-        red = redirects.get(n.id, {})
-        for cid, fp in old.get(n.id, {}).items():  # a changed text: keep what it was, and when
-            if cid in now and now[cid] != fp and not fp.startswith(">"):
-                date = report.date if report is not None else dt.date.today().isoformat()
-                out.history.setdefault((n.id, cid), []).append((fp, date))
-                text = report.old_texts.get((n.id, cid)) if report is not None else None
-                if text is not None:
-                    texts_added.setdefault(n.id, {}).setdefault(cid, []).append(
-                        {"date": date, "fingerprint": fp, "text": text})
-        for cid, fp in old.get(n.id, {}).items():
-            if cid not in now:
-                # never drop a published id: retired ones point to their target
-                ids[cid] = ">" + (red.get(cid) or fp[1:]) if (cid in red or fp.startswith(">")) else fp
-        out[n.id] = ids
-    text = format_lock(out)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        write_text(path, text)
+    if isinstance(old, CompactLock) and report is not None:
+        out: Mapping[str, dict[str, str]] = _update_compact(path, old, notices, built, report, redirects, history,
+                                                            texts_added)
+    else:
+        out = Lock({d: dict(ids) for d, ids in old.items() if d not in built}, path=path)
+        out.history = history
+        for n in notices:
+            if n.id in built:
+                now = (report.current.get(n.id) if report is not None else None) or current_anchors(n)
+                out[n.id] = _lock_ids(n.id, now, old.get(n.id, {}), redirects.get(n.id, {}), report, history,
+                                      texts_added)
+        text = format_lock(out)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            write_text(path, text)
     if texts_added:
         hpath = path.with_name(HISTORY_NAME)
         data = load_history(hpath)
@@ -535,6 +687,61 @@ def update_lock(path: Path | str, notices: Iterable[Notice], report: Optional[An
                 data.setdefault(doc, {}).setdefault(cid, []).extend(items)
         write_text(hpath, "# clause-history.lock — 已发布条款被更正前的文字，由 iparchive build 自动追加，请勿删除。\n"
                    + yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=1000))
+    return out
+
+
+def _lock_ids(doc: str, now: Mapping[str, str], old_ids: dict[str, str], red: dict[str, str],
+              report: Optional[AnchorReport], history: dict, texts_added: dict) -> dict[str, str]:
+    """One built document's rows of the new lock: its current ids, a changed
+    text's old fingerprint kept in ``history`` (and its text in ``texts_added``),
+    retired ids kept as ``>new_id``."""
+    ids = dict(now)
+    for cid, fp in old_ids.items():  # a changed text: keep what it was, and when
+        if cid in now and now[cid] != fp and not fp.startswith(">"):
+            date = report.date if report is not None else dt.date.today().isoformat()
+            history.setdefault((doc, cid), []).append((fp, date))
+            text = report.old_texts.get((doc, cid)) if report is not None else None
+            if text is not None:
+                texts_added.setdefault(doc, {}).setdefault(cid, []).append(
+                    {"date": date, "fingerprint": fp, "text": text})
+    for cid, fp in old_ids.items():
+        if cid not in now:
+            # never drop a published id: retired ones point to their target
+            ids[cid] = ">" + (red.get(cid) or fp[1:]) if (cid in red or fp.startswith(">")) else fp
+    return ids
+
+
+def _update_compact(path: Path, old: CompactLock, notices: list[Notice], built: set[str], report: AnchorReport,
+                    redirects: dict, history: dict, texts_added: dict) -> CompactLock:
+    """``update_lock`` from a ``CompactLock``: the rows of a built document whose
+    fingerprints are the lock's are kept as bytes; the others made as
+    ``format_lock`` makes them; the file written only when it changed."""
+    blocks: dict[str, bytes] = {}
+    made: dict[str, dict[str, str]] = {}
+    for doc in old.spans:
+        if doc not in built:  # kept unchanged, in the written order
+            blocks[doc] = lock_block(doc, old[doc], history).encode("utf-8")
+    for n in notices:
+        if n.id not in built:
+            continue
+        now = report.current.get(n.id) or current_anchors(n)
+        if old.unchanged(n.id, now):
+            blocks[n.id] = old.block(n.id)
+            continue
+        ids = made[n.id] = _lock_ids(n.id, now, old.get(n.id, {}), redirects.get(n.id, {}), report, history,
+                                     texts_added)
+        blocks[n.id] = lock_block(n.id, ids, history).encode("utf-8")
+    order = sorted(blocks, key=lambda d: d + "\t")  # format_lock's order: a row begins with its id and a tab
+    data = LOCK_HEADER.encode("utf-8") + b"".join(blocks[d] for d in order)
+    spans, pos = {}, len(LOCK_HEADER.encode("utf-8"))
+    for d in order:
+        spans[d] = (pos, pos + len(blocks[d]))
+        pos += len(blocks[d])
+    if data != old.data or not path.exists():
+        write_text_bytes(path, data)
+    out = CompactLock(data, spans, path)
+    out.history = history
+    out._dicts.update(made)
     return out
 
 
