@@ -73,6 +73,17 @@ def _themed_clause(notices: list[Notice], files: list[Path]):
     raise AssertionError("no themed gov.cn clause to edit")
 
 
+def _rebuilt_equals_fresh(files, src, edited, tmp_path):
+    """Rebuild with ``edited`` in place of ``src`` on the warm cache, and from
+    nothing beside it; the two docs trees are byte-equal.  (report, tree)."""
+    files2 = [edited if f == src else f for f in files]
+    warm, _ = _build(files2, tmp_path / "cache", tmp_path / "warm")
+    _build(files2, tmp_path / "cold-cache", tmp_path / "cold")
+    a, b = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
+    assert a.keys() == b.keys() and [p for p in a if a[p] != b[p]] == []
+    return warm, a
+
+
 def test_a_sentence_re_renders_only_the_listing_pages_that_show_it(tmp_path):
     files = _files()
     cold, res = _build(files, tmp_path / "cache", tmp_path / "warm")
@@ -81,11 +92,7 @@ def test_a_sentence_re_renders_only_the_listing_pages_that_show_it(tmp_path):
     data = src.read_bytes()
     at = data.index(tail) + len(tail)
     edited = _copy(src, tmp_path / "edited", n.id, data[:at] + SENTENCE.encode() + data[at:])
-    files2 = [edited if f == src else f for f in files]
-    warm, _ = _build(files2, tmp_path / "cache", tmp_path / "warm")
-    _build(files2, tmp_path / "cold-cache", tmp_path / "cold")
-    a, b = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
-    assert a.keys() == b.keys() and [p for p in a if a[p] != b[p]] == []
+    warm, a = _rebuilt_equals_fresh(files, src, edited, tmp_path)
     shows = {p for p in a if _listing(p) and SENTENCE in a[p]}
     assert any(p.startswith("tags/theme/") for p in shows), "the theme page shows the edited clause"
     rendered = set(warm.listing_rendered)
@@ -101,11 +108,7 @@ def test_a_changed_title_re_renders_the_lists_that_show_it(tmp_path):
     src = next(f for f in files if f.stem == Path(n.source_file).stem)
     title = "重建测试用的新标题"
     edited = _copy(src, tmp_path / "edited", n.id, src.read_bytes(), title=title)
-    files2 = [edited if f == src else f for f in files]
-    warm, _ = _build(files2, tmp_path / "cache", tmp_path / "warm")
-    _build(files2, tmp_path / "cold-cache", tmp_path / "cold")
-    a, b = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
-    assert a.keys() == b.keys() and [p for p in a if a[p] != b[p]] == []
+    warm, a = _rebuilt_equals_fresh(files, src, edited, tmp_path)
     shows = {p for p in a if _listing(p) and title in a[p]}
     rendered = set(warm.listing_rendered)
     assert "notices/index.md" in shows and any(p.startswith("tags/year/") for p in shows)
