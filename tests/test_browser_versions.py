@@ -45,8 +45,8 @@ def built(tmp_path_factory):
     report.date = CHANGE_DATE
     anchors.update_lock(lock_path, notices, report, redirects={})
     notices = anchors.apply_changes(notices, anchors.check_anchors(notices, anchors.load_lock(lock_path), {}))  # the next build: history attached
-    patent = next(n for n in notices if n.id == patent.id)
     enr = enrich_all(notices, today="2026-12-01", related=False)
+    patent = next(n for n in notices if n.id == patent.id)  # enrich hands back new records (issue 24)
     out = build(work, notices, enrichment=enr)
     out.update(notices=notices, enrichment=enr, patent=patent, before=before)
     return out
