@@ -58,7 +58,7 @@ bench-5x: $(STAMP)
 
 bench-10x: $(STAMP)
 	$(BYTECODE)
-	$(PY) -m benchmarks.bench --scale 10 --repeat 1 --no-browser
+	$(PY) -m benchmarks.bench --scale 10 --repeat 1 --no-browser --no-mkdocs-alone
 
 ## Search quality: recall and precision@10 of the CLI and the browser (not a test).
 bench-search: $(STAMP)
