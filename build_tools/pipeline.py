@@ -358,12 +358,20 @@ def _merge_loads(paths: list[Path], cached: dict, fresh: Iterable):
         yield cached[p] if p in cached else next(fresh)
 
 
-def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
+def prune_parse_cache(cache_dir: Path, keep: set[str]) -> None:
     """Delete cached documents this build did not use (edited or removed
     files); the cache then holds one entry per current file."""
-    for f in Path(cache_dir).glob("*.pickle"):
-        if f.stem not in keep:
-            f.unlink(missing_ok=True)
+    try:
+        entries = os.scandir(cache_dir)  # names as strings: pathlib's glob made a Path per entry, 0.5 s at 2x
+    except OSError:
+        return
+    with entries:
+        for e in entries:
+            if e.name.endswith(".pickle") and e.name[:-len(".pickle")] not in keep:
+                try:
+                    os.unlink(e.path)
+                except FileNotFoundError:
+                    pass
 
 
 def _owner_of(doc_id: str, claimants: list[tuple[Path, Notice]], owners: dict[str, str],
@@ -433,7 +441,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     body and clause tree left in its cached parse (issue 29: the build holds
     ~9 KB a document, not ~67 KB).
     """
-    paths = [Path(p) for p in paths]
+    paths = [p if isinstance(p, Path) else Path(p) for p in paths]  # Path(path) parses it again: 0.1 s at 2x
     workers = workers or os.cpu_count() or 1
     # stored: a source whose load key is unchanged comes back from its header (models.stored_header),
     # its parse never read (issue 29); else cached documents are unpickled here, once: through a
@@ -507,7 +515,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
         notices = [n for n in notices if n.id not in left_out]
         problems.extend(near_duplicates(notices, where, _text_digests(notices, key_of, where, cache_dir, digest_of)))
     if cache_dir and prune_cache:
-        _prune_cache(cache_dir, used)
+        prune_parse_cache(cache_dir, used)
     if heads is not None:
         heads.save(keep_old=not prune_cache, forget=True)  # a whole-archive build keeps only the current sources' headers
     # with a pool, per-file seconds add up across cores: report CPU seconds
