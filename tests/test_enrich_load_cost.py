@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from build_tools.enrich.references import BareSpot, bare_spots, find_references, title_key
-from build_tools.pipeline import prune_parse_cache, load_documents, source_files
+import build_tools.pipeline as pipeline
+from build_tools.pipeline import identical_sources, load_documents, prune_parse_cache, source_files
 
 ROOT = Path(__file__).resolve().parent.parent
 GOVCN = ROOT.parent / "shared" / "corpus" / "govcn2019"
@@ -50,3 +51,38 @@ def test_prune_cache_keeps_exactly_the_used_entries(tmp_path):
     prune_parse_cache(tmp_path, keep)
     assert {p.name for p in tmp_path.iterdir()} == {f"{k}.pickle" for k in keep} | {"other.tmp"}
     prune_parse_cache(tmp_path / "missing", keep)  # no cache directory yet: nothing to do
+
+
+def test_identical_sources_by_load_key_equal_and_read_nothing_again(tmp_path, monkeypatch):
+    files = []
+    for src in sorted(GOVCN.glob("*.html"))[:20]:
+        dst = tmp_path / "src" / src.name
+        dst.parent.mkdir(exist_ok=True)
+        dst.write_bytes(src.read_bytes())
+        files.append(dst)
+    twin = tmp_path / "src" / "twin.html"
+    twin.write_bytes(files[3].read_bytes())  # byte-identical: reported
+    near = tmp_path / "src" / "near.html"
+    near.write_bytes(files[5].read_bytes()[:-1] + b"!")  # same size, other bytes: not reported
+    files += [twin, near]
+    want = identical_sources(files)
+    assert [p.file for p in want] == [str(twin)]
+    keys = {f: pipeline.cache_key(f) for f in files}
+    memo = tmp_path / "cache" / pipeline.SOURCE_DIGESTS
+    memo.parent.mkdir()
+    assert [(p.file, p.message) for p in identical_sources(files, keys, memo)] == [(p.file, p.message) for p in want]
+    reads = []
+    real_stat, real_read = type(files[0]).stat, type(files[0]).read_bytes
+    monkeypatch.setattr(type(files[0]), "stat", lambda self, **kw: reads.append(self) or real_stat(self, **kw))
+    monkeypatch.setattr(type(files[0]), "read_bytes", lambda self: reads.append(self) or real_read(self))
+    again = identical_sources(files, keys, memo)
+    assert [(p.file, p.message) for p in again] == [(p.file, p.message) for p in want]
+    assert [r for r in reads if r in files] == []  # only the memo file itself is looked at
+    # one file changed: its key is new, only it is looked at again
+    files[5].write_bytes(twin.read_bytes())
+    keys[files[5]] = pipeline.cache_key(files[5])
+    reads.clear()
+    changed = identical_sources(files, keys, memo)
+    seen = {r for r in reads if r in files}
+    assert seen == {files[5]}
+    assert sorted(p.file for p in changed) == sorted(p.file for p in identical_sources(files)) and len(changed) == 2
