@@ -4,8 +4,9 @@
 ``models.Enrichment`` that the write stage takes as it is; the records it
 was given are only read (issue 24): it makes a new record of each document
 (``DocEnrichment.record``), gives it the facts found across documents (works,
-versions and validity are returned, not written: ``renewed`` makes new records of
-them), freezes it and puts it in ``notices`` in place of the one given (``hand_on``):
+versions and validity are returned by ``build_works``/``assign_validity``, then
+``renewed`` gives them to that new record, still a draft of this stage), freezes it and
+puts it in ``notices`` in place of the one given (``hand_on``):
 
 - per document (a frozen ``doccache.DocEnrichment``): the clause and
   document themes (themes.py ``find_themes``), the references
@@ -299,7 +300,7 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
                       facts: Optional[PerDocument] = None, pairs: Optional[PairMemo] = None,
                       resolved: Optional[ResolvedMemo] = None) -> tuple[Enrichment, list[Notice]]:
     """Works and versions, then references resolved and cited-by lists; the
-    records with their work, version and validity (new records: ``renewed``)."""
+    records with their work, version and validity (``renewed``)."""
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
     lock: dict[str, str] = {}
