@@ -636,7 +636,7 @@ class StoredNotice(Notice):
         out = object.__new__(StoredNotice)
         object.__setattr__(out, "__dict__", state)  # the same loader and store entry (token)
         if clause_themes is not None:  # kept beside the tree, joined to each load of its own (a new token)
-            out.clause_themes = tuple(tuple(t) for t in clause_themes)
+            out.clause_themes = tuple(map(tuple, clause_themes))  # tuple(t) of a tuple is t: no copy, no Python frame per clause
             given = [t for t in out.clause_themes if t]
             out.themed = tuple(zip(themed_ids, given)) if themed_ids is not None and len(themed_ids) == len(given) \
                 else None

@@ -4,8 +4,9 @@
 ``models.Enrichment`` that the write stage takes as it is; the records it
 was given are only read (issue 24): it makes a new record of each document
 (``DocEnrichment.record``), gives it the facts found across documents (works,
-versions and validity are returned, not written: ``renewed`` makes new records of
-them), freezes it and puts it in ``notices`` in place of the one given (``hand_on``):
+versions and validity are returned by ``build_works``/``assign_validity``, then
+``renewed`` gives them to that new record, still a draft of this stage), freezes it and
+puts it in ``notices`` in place of the one given (``hand_on``):
 
 - per document (a frozen ``doccache.DocEnrichment``): the clause and
   document themes (themes.py ``find_themes``), the references
@@ -183,9 +184,22 @@ def _per_document(notices: list[Notice], vocab: list[Theme], timing: dict[str, f
 
 
 def renewed(records: list[Notice], found: dict[str, dict]) -> list[Notice]:
-    """New records with the facts found across documents (``found``: doc id ->
-    fields), body, tree and lists shared; a record without facts stays itself."""
-    return [n.draft(**found[n.id]) if n.id in found else n for n in records]
+    """The records with the facts found across documents (``found``: doc id ->
+    fields).  The stage's own drafts (``DocEnrichment.record``: records still
+    being made, held by nobody else until ``hand_on`` freezes them) are given
+    them in place, as ``versions.put`` does: a new copy of every record, twice
+    per rebuild, was 34,000 record copies at 5x (issue 29); a frozen record
+    is never written, a new one is made of it.  A record without facts stays itself."""
+    out = []
+    for n in records:
+        facts = found.get(n.id)
+        if facts and n.frozen:
+            n = n.draft(**facts)
+        elif facts:
+            for name, value in facts.items():
+                setattr(n, name, value)
+        out.append(n)
+    return out
 
 
 def hand_on(notices: list[Notice], records: list[Notice]) -> None:
@@ -286,7 +300,7 @@ def _across_documents(notices: list[Notice], timing: dict[str, float], works_loc
                       facts: Optional[PerDocument] = None, pairs: Optional[PairMemo] = None,
                       resolved: Optional[ResolvedMemo] = None) -> tuple[Enrichment, list[Notice]]:
     """Works and versions, then references resolved and cited-by lists; the
-    records with their work, version and validity (new records: ``renewed``)."""
+    records with their work, version and validity (``renewed``)."""
     out = Enrichment(timings=timing)
     t0 = time.perf_counter()
     lock: dict[str, str] = {}

@@ -62,6 +62,7 @@ same document/article is kept once.  Bare law names without 《》
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -115,6 +116,7 @@ def display_title(inner: str) -> str:
     return t.translate(str.maketrans("《》<>＜＞", "〈〉〈〉〈〉"))
 
 
+@functools.lru_cache(maxsize=1 << 15)  # a rebuild keys every title several times (works, targets, table): 35,000 calls at 2x
 def title_key(title: str) -> str:
     """Matching key: width/brackets/punctuation folded, 中华人民共和国 dropped,
     lawrefbook date suffix dropped (``专利法(2020-10-17)`` → ``专利法``)."""
@@ -517,6 +519,12 @@ class BareSpot:
     more: tuple[tuple[str, str], ...] = ()
     label: Optional[str] = None
     repeal: Optional[str] = None
+
+    def __reduce__(self):
+        # unpickled by its constructor: the dataclass default (fields() per object) was 0.6 s of CPU in a
+        # 2x rebuild, which unpickles every document's spots (issue 29)
+        return BareSpot, (self.clause_id, self.end, self.before, self.after, self.article, self.more, self.label,
+                          self.repeal)
 
 
 def bare_spots(notice: Notice, window: int = BARE_WINDOW) -> list[BareSpot]:
