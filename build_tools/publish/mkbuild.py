@@ -10,7 +10,7 @@ this package's import would slow by 0.7 s).  Here:
 * Pagefind (large archives) in shards (``PagefindShards``: only the shards
   whose pages changed, one after another, cached in ``<cache>/pagefind/<k>/``,
   a few changed pages patched through the changes bundle) from
-  ``search_pages.write_shard_pages``, put in with ``pagefind_install_shards``
+  ``search_pages.iter_shard_pages``, put in with ``pagefind_install_shards``
   (``pagefind_start`` / ``pagefind_install``: one unsharded bundle, for the
   benchmarks and test support).
 """

@@ -415,7 +415,7 @@ class SiteBuild:
     def start_browser_index(self, notices: list[Notice], digests: Optional[dict[str, bytes]] = None,
                             chars: Optional[int] = None) -> bool:
         """Large archives: Pagefind indexes minimal pages written from the
-        notices, in shards (``search_pages.write_shard_pages``), while the
+        notices, in shards (``search_pages.iter_shard_pages``), while the
         Markdown is written and MkDocs runs; only shards whose pages changed
         are re-indexed, one after another (``mkbuild.PagefindShards``);
         ``digests``: ``pagecache.document_digests``, which key the pages;
