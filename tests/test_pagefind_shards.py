@@ -377,6 +377,30 @@ def test_fewer_shards_remove_the_cache_of_the_others_and_an_empty_shard_has_no_b
     assert (site / "pagefind" / mkbuild.SHARD_MANIFEST).read_text() == '{"shards": [], "pages": 2}'
 
 
+def test_the_bundles_staged_beside_the_build_are_the_site_s_pagefind(tmp_path):
+    """``PagefindShards`` stages the site's ``pagefind/`` as soon as its
+    bundles are done (issue 29: off the rebuild's critical path);
+    ``install`` moves it in: every file and byte what
+    ``pagefind_install_shards`` makes from the same cache, patched or not;
+    the staged tree is gone after (moved, not copied)."""
+    src, cache = tmp_path / "src", tmp_path / "cache"
+    notices = _notices(40)
+    for step in ("first", "patched"):
+        if step == "patched":
+            notices[3].clauses[0].text += "补充。"
+        shard_pages_written(notices, src, 2)
+        job = mkbuild.PagefindShards(src, cache, 2).start()
+        job.wait()
+        assert job.staged and (job.stage / "pagefind" / "pagefind.js").is_file()
+        moved, direct = tmp_path / step / "moved", tmp_path / step / "direct"
+        job.install(moved)
+        mkbuild.pagefind_install_shards(cache, 2, direct)
+        tree = {p.relative_to(moved).as_posix(): p.read_bytes() for p in moved.rglob("*") if p.is_file()}
+        assert tree == {p.relative_to(direct).as_posix(): p.read_bytes() for p in direct.rglob("*") if p.is_file()}
+        assert len(tree) > 10 and not (job.stage / "pagefind").exists()
+    assert job.changes == 1 and "changes/" in json.loads((moved / "pagefind" / mkbuild.SHARD_MANIFEST).read_text())["shards"]
+
+
 def _notices(k: int):
     from factories import clause, notice  # test-support module, only these unit tests need it
 

@@ -456,7 +456,7 @@ class SiteBuild:
         job.widen()  # MkDocs and the link check are done: two shards at once on two cores
         try:
             job.wait()
-            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp)
+            job.install(self.tmp)  # made beside the build, moved in (issue 29)
         finally:
             self.timings["pagefind"] = time.perf_counter() - self._t_browser
             self.timings["pagefind_shards"] = job.shards
