@@ -234,6 +234,8 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
     last = load_keyed(layout_file, key, codec="marshal").get("layout") if old else None
     trust = (frozenset(written) if written is not None and live and last is not None
              and old.get(TOKEN) == live else None)  # the live site is the one last checked
+    if trust is not None and any(w.startswith("../") or w.startswith("/") for w in trust):
+        trust = None  # a list of another folder's files: nothing is known of this one
     layout = (packed(files), packed(dirs))
     rels = sorted(f for f in files if f.endswith(".html"))
     anchors: dict[str, bytes] = {}

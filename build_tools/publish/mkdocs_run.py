@@ -56,6 +56,7 @@ from ..settings import JINJA_CACHE_ENV, TIMING_ENV, env
 ESCAPE_HOOKS = Path(__file__).parent / "escape_hooks.py"
 DOCPAGES = Path(__file__).with_name("docpages.py")  # the streamed build (its code is in the dirty stamp)
 WRITTEN: list[str] = []  # every file the run put in the site (``--written``)
+SITE_DIR: list[str] = []  # the site folder as MkDocs resolved it (relative to the config file)
 
 
 def _mkdocs_options(config: Path, search: str) -> dict:
@@ -142,6 +143,7 @@ def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool
     _safe_writes(tuple(link_dirs))
     _cached_templates()
     cfg = load_config(str(config), site_dir=str(site_dir), strict=True, **_mkdocs_options(config, search))
+    SITE_DIR[:] = [cfg["site_dir"]]
     if stock:
         mk_build.build(cfg, dirty=dirty)
     else:
@@ -189,7 +191,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 1
     if args.written:
-        site = os.path.abspath(args.site_dir)
+        site = os.path.abspath(SITE_DIR[0] if SITE_DIR else args.site_dir)
         rels = sorted({os.path.relpath(os.path.abspath(p), site).replace(os.sep, "/") for p in WRITTEN})
         atomic_write_text(args.written, "".join(f"{r}\n" for r in rels))
     if env(TIMING_ENV):
