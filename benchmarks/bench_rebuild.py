@@ -7,7 +7,8 @@ Usage:
 
 * by the bench: ``python -m benchmarks.bench_rebuild SPEC OUT``: SPEC a
   pickle of {"root", "paths" (pipeline.Paths), "files"}; OUT gets the report
-  as JSON (timings, pages written, documents made, errors);
+  as JSON (timings, pages written, documents made, errors); the process
+  ends as ``iparchive build`` ends (``cli.exit_now``);
 * by hand, on a work directory kept by ``bench --keep`` (issue 29: where a
   one-document rebuild's seconds go): ``python -m benchmarks.bench_rebuild
   --work DIR [--kind notice|law] [--profile FILE]``: one more sentence in one
@@ -25,6 +26,8 @@ import resource
 import sys
 import time
 from pathlib import Path
+
+from build_tools.cli import exit_now  # the end of a user's build (iparchive build): timed as it is
 
 
 def main(spec_file: str, out_file: str) -> int:
@@ -91,4 +94,4 @@ def by_hand(argv: list[str]) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] and sys.argv[1].startswith("--"):
         sys.exit(by_hand(sys.argv[1:]))
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(exit_now(main(*sys.argv[1:3])))  # as ``iparchive build`` ends (issue 29)

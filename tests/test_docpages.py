@@ -75,12 +75,12 @@ def on_post_build(config, **kwargs):
 
 
 def mkdocs(config: Path, site: Path, *, search: str, stock: bool = False, dirty: bool = False,
-           ok: bool = True) -> subprocess.CompletedProcess:
+           ok: bool = True, written: Path | None = None) -> subprocess.CompletedProcess:
     """``build_tools.publish.mkdocs_run`` as the build runs it (``publish.site.run_mkdocs``:
     the generated folders hard-linked), streamed or MkDocs' own (``stock``);
-    ``ok``: it must succeed."""
+    ``ok``: it must succeed; ``written``: the list of the files it wrote goes there."""
     cmd = [sys.executable, "-m", "build_tools.publish.mkdocs_run", "-f", str(config), "-d", str(site), "--search", search]
-    cmd += ["--stock"] * stock + ["--dirty"] * dirty
+    cmd += ["--stock"] * stock + ["--dirty"] * dirty + (["--written", str(written)] if written else [])
     for d in GENERATED_DIRS:
         cmd += ["--link", d]
     r = subprocess.run(cmd, cwd=ROOT, env=child_environment(), capture_output=True, text=True)
@@ -184,15 +184,42 @@ def test_a_dirty_streamed_build_rewrites_only_the_changed_page_as_mkdocs_does(sa
             site = tmp_path / name
             mkbuild.link_copy(base, site)
             (site / f"notices/{victim.id}.html").unlink()  # publish.drop_stale_outputs does this for a changed page
-            mkdocs(paths.config, site, search="pagefind", stock=stock, dirty=True)
+            mkdocs(paths.config, site, search="pagefind", stock=stock, dirty=True,
+                   written=None if stock else tmp_path / "written.txt")
             runs[name] = site
         fa = assert_same_site(runs["stream"], runs["stock"])
         assert "测试追加的一句话" in fa[f"notices/{victim.id}.html"].decode()
         rewritten = [k for k in fa if k.endswith(".html") and k.startswith(("notices/", "tags/", "works/"))
                      and os.stat(runs["stream"] / k).st_ino != os.stat(base / k).st_ino]
         assert rewritten == [f"notices/{victim.id}.html"]
+        # --written (the link check reads only these, issue 29): every file that is not the base's own
+        written = set((tmp_path / "written.txt").read_text(encoding="utf-8").splitlines())
+        new_files = {k for k in fa if not (base / k).exists()
+                     or os.stat(runs["stream"] / k).st_ino != os.stat(base / k).st_ino}
+        assert f"notices/{victim.id}.html" in written and new_files <= written
+        assert all((runs["stream"] / k).is_file() for k in written)
     finally:
         md.write_text(text, encoding="utf-8")
+
+
+def test_the_theme_files_are_listed_as_mkdocs_lists_them(sample):
+    """``docpages.theme_files`` skips the theme's hidden folders (Material's
+    14,000 icons) yet adds the same static files, in the same order, from
+    the same folders, as ``Files.add_files_from_theme``."""
+    from mkdocs.config import load_config  # MkDocs' own, in the test only
+    from mkdocs.structure.files import get_files  # (ditto)
+
+    from build_tools.publish import docpages
+
+    cfg = load_config(str(sample["paths"].config))
+    made = []
+    for add in (lambda f, e: f.add_files_from_theme(e, cfg), lambda f, e: docpages.theme_files(f, e, cfg)):
+        files, env = get_files(cfg), cfg.theme.get_env()
+        add(files, env)
+        made.append([(f.src_uri, f.abs_src_path, f.dest_uri) for f in files])
+        assert "list_templates" not in vars(env.loader)  # the environment is left as it was
+    assert made[0] == made[1]
+    assert any(uri.startswith("assets/") for uri, _, _ in made[0]) and len(made[0]) > 50
 
 
 def test_a_warning_on_a_streamed_page_fails_the_strict_build_as_in_mkdocs(sample, tmp_path):

@@ -114,3 +114,48 @@ def test_a_lost_layout_file_checks_every_page_again(built, tmp_path):
     out = linkcheck(site, cache=cache, stats=stats)
     assert stats["checked"] == stats["pages"] and sorted(out) == sorted(linkcheck(site))
     assert {p.split(": ")[0] for p in out} >= citing - {target}
+
+
+def test_a_dirty_rebuild_reads_only_the_pages_written_and_finds_what_a_cold_check_finds(built, tmp_path):
+    """A dirty rebuild passes the pages MkDocs wrote and the live site's token
+    (issue 29): only those pages are read, and the pages linking to what
+    changed; the answer is a cold check's after each change: a broken link
+    added, an anchor other (unwritten) pages cite renamed, a cited page
+    removed.  With a token that is not the last check's (a failed build in
+    between) every page is read."""
+    site, cache = tmp_path / "site", tmp_path / "cache" / "linkcheck.marshal"
+    shutil.copytree(built["site"], site)
+    cache.parent.mkdir()
+    st: dict = {}
+    assert linkcheck(site, cache=cache, stats=st) == []
+    live = st["token"]
+    target, anchor, _, citing = _cited(site)
+    other = next(p for p in sorted(citing) if p != target)
+
+    def rebuilt(written: list[str]) -> tuple[list[str], dict]:
+        nonlocal live
+        got: dict = {}
+        out = linkcheck(site, cache=cache, stats=got, written=written, live=live)
+        assert sorted(out) == sorted(linkcheck(site))  # the cold check
+        assert got["token"] != live
+        live = got["token"]
+        return out, got
+
+    _edit(site, other, "</article>", '<p>改动后的一句话，<a href="#no-such-anchor">坏链接</a>。</p></article>')
+    out, st = rebuilt([other])
+    assert out == [f"{other}: #no-such-anchor -> missing anchor #no-such-anchor"]
+    assert st["parsed"] == 1 and st["kept"] == st["pages"] - 1
+
+    _edit(site, target, f'id="{anchor}"', 'id="renamed-anchor"')
+    out, st = rebuilt([target])
+    assert {p.split(": ")[0] for p in out if p.endswith(f"missing anchor #{anchor}")} >= citing - {target}
+    assert st["parsed"] == 1 and st["kept"] == st["pages"] - 1 and st["reread"] >= len(citing - {target})
+
+    (site / target).unlink()
+    out, st = rebuilt([])
+    assert {p.split(": ")[0] for p in out if p.endswith("-> missing file")} >= citing - {target}
+    assert st["parsed"] == 0 and st["kept"] == st["pages"]
+
+    got: dict = {}
+    out = linkcheck(site, cache=cache, stats=got, written=[], live="not-the-last-token")
+    assert got["kept"] == 0 and sorted(out) == sorted(linkcheck(site))

@@ -17,9 +17,11 @@ import pytest
 
 from build_tools.publish import mkbuild
 from build_tools.render import search_pages
+from support.site_build import shard_pages_written
 from support.loaders import mixed_notices
 
 SHARDS = 4
+
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def test_the_writer_s_digests_are_the_pages_on_disk_after_each_change(notices, t
              ("another shard count", lambda d: d, SHARDS - 1, None)]
     for name, edit, shards, want_written in steps:
         docs = edit(docs)
-        written, shas = search_pages.write_shard_pages_digested(docs, src, shards)
+        written, shas = shard_pages_written(docs, src, shards)
         if want_written is not None:
             assert sum(written.values(), []) == want_written, name
         assert shas == _read_back(src, shards), name
@@ -66,11 +68,11 @@ def test_a_memo_of_older_builds_makes_every_page_again_and_digests_it(notices, t
     rewritten) and digested."""
     docs = notices[:12]
     src = tmp_path / "src"
-    search_pages.write_shard_pages(docs, src, 2)
+    shard_pages_written(docs, src, 2)
     memo = src / search_pages.DIGESTS
     old = {k: v[0] for k, v in pickle.loads(memo.read_bytes()).items()}
     memo.write_bytes(pickle.dumps(old))
-    written, shas = search_pages.write_shard_pages_digested(docs, src, 2)
+    written, shas = shard_pages_written(docs, src, 2)
     assert sum(written.values(), []) == []
     assert shas == _read_back(src, 2)
 
@@ -81,7 +83,7 @@ def test_the_shards_given_digests_read_no_page(notices, tmp_path, monkeypatch):
     what a run that reads the pages makes (same cached digests)."""
     docs = notices[:12]
     src, cache, again = tmp_path / "src", tmp_path / "cache", tmp_path / "again"
-    _, shas = search_pages.write_shard_pages_digested(docs, src, 2)
+    _, shas = shard_pages_written(docs, src, 2)
     mkbuild.PagefindShards(src, again, 2).start().wait()
 
     def no_read(source):
@@ -123,7 +125,7 @@ def test_two_shards_index_at_once_only_after_widen(notices, tmp_path, widen):
     runs.mkdir()
     script = tmp_path / "fake_pagefind.py"
     script.write_text(FAKE_PAGEFIND)
-    _, shas = search_pages.write_shard_pages_digested(notices[:16], src, 3)
+    _, shas = shard_pages_written(notices[:16], src, 3)
     wait = "20" if widen else "1.5"  # with widen the others come at once; without, nobody comes
 
     def command(s, o):

@@ -30,6 +30,7 @@ from build_tools.publish.serve import background_server as serve_site
 from build_tools.pipeline import build_site, source_files, staged_paths
 from build_tools.publish import mkbuild
 from build_tools.render import search_pages
+from support.site_build import shard_pages_written
 from build_tools.render.search_pages import SHARD_ENV, shard_count, shard_of
 from support.procs import children_of_build
 
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HREF = re.compile(r"notices/([^/?#]+)\.html#(.+)$")
 SHARD_DOCS = "3"
 NEW_SENTENCE = "附则修改后的一句话"  # what bench.changed_copy adds
+
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +262,7 @@ def test_more_changed_pages_than_allowed_index_the_shard_again_and_leave_the_cha
     no page left there is no changes bundle and nothing to drop."""
     src, cache = tmp_path / "src", tmp_path / "cache"
     notices = _notices(40)
-    search_pages.write_shard_pages(notices, src, 2)
+    shard_pages_written(notices, src, 2)
     sizes = {k: len(list((src / str(k) / "notices").iterdir())) for k in (0, 1)}
     assert min(sizes.values()) >= 10
     mkbuild.PagefindShards(src, cache, 2).start().wait()
@@ -269,13 +271,13 @@ def test_more_changed_pages_than_allowed_index_the_shard_again_and_leave_the_cha
     allowed = mkbuild.changes_allowed(sizes[k])
     for i in range(allowed):
         same[i].clauses[0].text += "补充。"
-    search_pages.write_shard_pages(notices, src, 2)
+    shard_pages_written(notices, src, 2)
     job = mkbuild.PagefindShards(src, cache, 2).start()
     job.wait()
     assert job.reindexed == [] and job.changes == allowed and job.patched == {k: allowed}
     assert len(json.loads((cache / "patch.json").read_text())["drop"]) == allowed
     same[allowed].clauses[0].text += "再补充。"
-    search_pages.write_shard_pages(notices, src, 2)
+    shard_pages_written(notices, src, 2)
     job = mkbuild.PagefindShards(src, cache, 2).start()
     job.wait()
     assert job.reindexed == [k] and job.changes == 0
@@ -356,23 +358,47 @@ def test_fewer_shards_remove_the_cache_of_the_others_and_an_empty_shard_has_no_b
     src, cache, site = tmp_path / "src", tmp_path / "cache", tmp_path / "site"
     notices = _notices(12)
     assert {shard_of(n.id, 3) for n in notices} == {0, 1, 2}
-    search_pages.write_shard_pages(notices, src, 3)
+    shard_pages_written(notices, src, 3)
     mkbuild.PagefindShards(src, cache, 3).start().wait()
     assert sorted(p.name for p in cache.iterdir()) == ["0", "1", "2", mkbuild.PATCH]
-    search_pages.write_shard_pages(notices, src, 2)
+    shard_pages_written(notices, src, 2)
     job = mkbuild.PagefindShards(src, cache, 2).start()
     job.wait()
     assert sorted(p.name for p in cache.iterdir()) == ["0", "1", mkbuild.PATCH]
     assert ["0", "1"] == sorted(p.name for p in src.iterdir() if p.is_dir())
     assert job.reindexed == [0, 1]
     # shard-doc-8 and -9 alone: shard 1 of 3 empty, shard 2 primary
-    search_pages.write_shard_pages(notices[8:10], src, 3)
+    shard_pages_written(notices[8:10], src, 3)
     assert not list((src / "1" / "notices").iterdir())
     mkbuild.PagefindShards(src, cache, 3).start().wait()
     assert sorted(p.name for p in cache.iterdir()) == ["2", mkbuild.PATCH]
     mkbuild.pagefind_install_shards(cache, 3, site)
     assert (site / "pagefind" / "pagefind.js").is_file()
     assert (site / "pagefind" / mkbuild.SHARD_MANIFEST).read_text() == '{"shards": [], "pages": 2}'
+
+
+def test_the_bundles_staged_beside_the_build_are_the_site_s_pagefind(tmp_path):
+    """``PagefindShards`` stages the site's ``pagefind/`` as soon as its
+    bundles are done (issue 29: off the rebuild's critical path);
+    ``install`` moves it in: every file and byte what
+    ``pagefind_install_shards`` makes from the same cache, patched or not;
+    the staged tree is gone after (moved, not copied)."""
+    src, cache = tmp_path / "src", tmp_path / "cache"
+    notices = _notices(40)
+    for step in ("first", "patched"):
+        if step == "patched":
+            notices[3].clauses[0].text += "补充。"
+        shard_pages_written(notices, src, 2)
+        job = mkbuild.PagefindShards(src, cache, 2).start()
+        job.wait()
+        assert job.staged and (job.stage / "pagefind" / "pagefind.js").is_file()
+        moved, direct = tmp_path / step / "moved", tmp_path / step / "direct"
+        job.install(moved)
+        mkbuild.pagefind_install_shards(cache, 2, direct)
+        tree = {p.relative_to(moved).as_posix(): p.read_bytes() for p in moved.rglob("*") if p.is_file()}
+        assert tree == {p.relative_to(direct).as_posix(): p.read_bytes() for p in direct.rglob("*") if p.is_file()}
+        assert len(tree) > 10 and not (job.stage / "pagefind").exists()
+    assert job.changes == 1 and "changes/" in json.loads((moved / "pagefind" / mkbuild.SHARD_MANIFEST).read_text())["shards"]
 
 
 def _notices(k: int):
@@ -395,7 +421,7 @@ def test_a_failing_pagefind_keeps_the_cached_bundle_untrusted_nowhere(tmp_path, 
         monkeypatch.setenv(mkbuild.CHANGES_ENV, "0")
     src, cache = tmp_path / "src", tmp_path / "cache"
     notices = _notices(4)
-    search_pages.write_shard_pages(notices, src, 2)
+    shard_pages_written(notices, src, 2)
     mkbuild.PagefindShards(src, cache, 2).start().wait()
     digests = {k: mkbuild.cached_digest(cache / str(k)) for k in (0, 1)}
     patch = (cache / mkbuild.PATCH).read_bytes()
@@ -528,22 +554,22 @@ def test_a_build_killed_while_a_shard_indexes_leaves_no_child_no_trusted_bundle_
 
 
 def test_search_pages_are_made_again_only_when_their_inputs_change(tmp_path):
-    """``write_shard_pages`` keeps each page's input digest: an unchanged
+    """``iter_shard_pages`` keeps each page's input digest: an unchanged
     document's page is not made again (and keeps its mtime), a changed one is,
     and what is on disk is what a fresh write makes."""
     src, fresh = tmp_path / "src", tmp_path / "fresh"
     notices = _notices(12)
-    search_pages.write_shard_pages(notices, src, 3)
+    shard_pages_written(notices, src, 3)
     pages = sorted(src.glob("*/notices/*.html"))
     assert len(pages) == 12
     before = {p: p.stat().st_mtime_ns for p in pages}
-    assert search_pages.write_shard_pages(notices, src, 3) == {0: [], 1: [], 2: []}
+    assert shard_pages_written(notices, src, 3)[0] == {0: [], 1: [], 2: []}
     victim = notices[5]
     victim.clauses[0].text += "补充的一句话。"
-    written = search_pages.write_shard_pages(notices, src, 3)
+    written, _ = shard_pages_written(notices, src, 3)
     assert sum(written.values(), []) == [f"notices/{victim.id}.html"]
     changed = [p for p in pages if p.stat().st_mtime_ns != before[p]]
     assert [p.stem for p in changed] == [victim.id]
-    search_pages.write_shard_pages(notices, fresh, 3)
+    shard_pages_written(notices, fresh, 3)
     assert {p.relative_to(src).as_posix(): p.read_bytes() for p in src.glob("*/notices/*.html")} == \
         {p.relative_to(fresh).as_posix(): p.read_bytes() for p in fresh.glob("*/notices/*.html")}

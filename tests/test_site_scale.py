@@ -147,7 +147,7 @@ def test_pagefind_site_layout(large):
     assert "iparchive serve" in home  # downloaded copies are told how to search
     # Pagefind indexed one page per document, with every clause as a section
     # whose id is the clause's permanent anchor on the real page
-    # (in its shard's folder, pagefind-src/<k>/notices/: search_pages.write_shard_pages)
+    # (in its shard's folder, pagefind-src/<k>/notices/: search_pages.iter_shard_pages)
     pages = {p.stem: p for p in (large["paths"].cache / "pagefind-src").glob("*/notices/*.html")}
     assert set(pages) == {n.id for n in large["notices"]}
     n = max(large["notices"], key=lambda x: sum(1 for _ in x.walk()))

@@ -32,6 +32,16 @@ links: the same answer).  An unchanged page checked again is read again
 (its URLs are not kept).  The site's file list of the last check is kept
 beside (``<name>-layout``), as hashes.
 
+A dirty rebuild reads only the pages written since the last check
+(``written``: the files MkDocs wrote, ``mkdocs_run --written``; issue 29:
+reading every page back was most of the check, 0.8-1.1 s at 5x).  The other
+pages of the new site are hard links of the live site's files, which every
+writer replaces and never writes into; they are taken from the cache only
+when the live site is the one the cache was last saved for: each save has a
+new ``token``, the build writes it into the site's stamp when it swaps the
+site in, and the caller passes the live site's (``live``).  A failed build,
+a check run by hand or a lost stamp: every page is read, as before.
+
 Usage: ``python -m build_tools.publish.linkcheck site/ [site_url]``.
 """
 from __future__ import annotations
@@ -56,6 +66,7 @@ _SKIP = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 ATTRS = {"a": "href", "link": "href", "script": "src", "img": "src", "iframe": "src", "source": "src"}
 _LINKING = ",".join(f"{tag}[{attr}]" for tag, attr in ATTRS.items())
 CACHE_VERSION = f"10-{sys.version_info[:2]}"  # marshal: tied to the Python version
+TOKEN = ""  # the cache's entry naming this save (no page is ""): linkcheck's ``live``
 RESOLVED_MAX = 50_000  # (folder, relative path) -> site path memo, emptied when it grows past this
 
 
@@ -194,7 +205,8 @@ class _Resolver:
 
 
 def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path] = None,
-              stats: Optional[dict] = None) -> list[str]:
+              stats: Optional[dict] = None, written: Optional[Iterable[str]] = None,
+              live: str = "") -> list[str]:
     """Problems as ``page: href -> what is wrong``; [] when every link resolves.
 
     ``site_url`` defaults to the address the site was built for
@@ -220,6 +232,10 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
     layout_file = _beside(Path(cache), "-layout") if cache else None
     old: dict = load_keyed(Path(cache), key, codec="marshal") if cache else {}
     last = load_keyed(layout_file, key, codec="marshal").get("layout") if old else None
+    trust = (frozenset(written) if written is not None and live and last is not None
+             and old.get(TOKEN) == live else None)  # the live site is the one last checked
+    if trust is not None and any(w.startswith("../") or w.startswith("/") for w in trust):
+        trust = None  # a list of another folder's files: nothing is known of this one
     layout = (packed(files), packed(dirs))
     rels = sorted(f for f in files if f.endswith(".html"))
     anchors: dict[str, bytes] = {}
@@ -228,8 +244,13 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
     # deferred anchors of other pages: (page, target) as indexes into rels, the fragment's hash
     at = {rel: i for i, rel in enumerate(rels)}
     d_page, d_target, d_hash = array("I"), array("I"), array("Q")
-    parsed = reread = 0
+    parsed = reread = kept = 0
     for i, rel in enumerate(rels):  # each page's bytes read once; only changed ones parsed
+        if trust is not None and rel not in trust and (hit := old.get(rel)) is not None:
+            entries[rel] = hit  # a link of the live site's file, as last checked
+            anchors[rel] = hit[1]
+            kept += 1
+            continue
         data = (site / rel).read_bytes()
         digest = content_digest(data)
         hit = old.get(rel)
@@ -261,12 +282,13 @@ def linkcheck(site_dir: Path | str, site_url: str = "", *, cache: Optional[Path]
         entries[rel] = (entries[rel][0], *resolver.check_page(rel, (site / rel).read_bytes()))
         reread += 1
     problems = [p for rel in rels for p in entries[rel][2]]
+    token = os.urandom(8).hex()
     if cache:  # only what changed is appended (fsutil.save_keyed)
-        save_keyed(Path(cache), key, entries, codec="marshal")
+        save_keyed(Path(cache), key, {**entries, TOKEN: token}, codec="marshal")
         if last is None or last != layout:
             save_keyed(layout_file, key, {"layout": layout}, codec="marshal")
     if stats is not None:
-        stats.update(pages=len(rels), parsed=parsed, reread=reread,
+        stats.update(pages=len(rels), parsed=parsed, reread=reread, kept=kept, token=token,
                      checked=parsed + sum(1 for rel in again if old.get(rel) is not None
                                           and old[rel][0] == entries[rel][0]))
 

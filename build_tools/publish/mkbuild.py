@@ -10,7 +10,8 @@ this package's import would slow by 0.7 s).  Here:
 * Pagefind (large archives) in shards (``PagefindShards``: only the shards
   whose pages changed, one after another, cached in ``<cache>/pagefind/<k>/``,
   a few changed pages patched through the changes bundle) from
-  ``search_pages.write_shard_pages``, put in with ``pagefind_install_shards``
+  ``search_pages.iter_shard_pages``, put in with ``pagefind_install_shards`` (made in the
+  shards' thread as soon as they are done, moved in by ``PagefindShards.install``)
   (``pagefind_start`` / ``pagefind_install``: one unsharded bundle, for the
   benchmarks and test support).
 """
@@ -167,6 +168,7 @@ SHARD_PAGES = "iparchive-pages.json"      # in each cached shard bundle: its pag
 CHANGES = "changes"                       # <cache>/pagefind/changes/: pages changed since their shard was indexed
 CHANGES_SRC = "changes-src"               # <cache>/pagefind/changes-src/: those pages, for Pagefind
 PATCH = "patch.json"                      # <cache>/pagefind/patch.json: what the browser drops from the shards
+STAGED = "-staged"                         # <cache>/pagefind-staged/pagefind/: the bundles as the site gets them
 CHANGES_PERCENT = PAGEFIND_CHANGES_PERCENT  # pages per 100 of a shard patched before it is re-indexed
 # what the browser reads from a merged (non-primary) shard: the runtime and
 # its wasm come from the primary bundle
@@ -313,6 +315,8 @@ class PagefindShards:
         self.patched: dict[int, int] = {}  # shard -> its pages in the changes bundle or dropped
         self.changes = 0                   # pages in the changes bundle
         self.error: Optional[str] = None
+        self.stage = self.cache.with_name(self.cache.name + STAGED)  # the site's pagefind/ made there (``install``)
+        self.staged = False
         self.seconds: dict[str, float] = {}
         self._lock = threading.Lock()
         self._procs: set[subprocess.Popen] = set()  # the Pagefind processes running
@@ -328,6 +332,7 @@ class PagefindShards:
     def _run(self) -> None:
         try:
             self.cache.mkdir(parents=True, exist_ok=True)
+            remove_tree(self.stage)  # a killed build's; made again once the bundles are done
             keep = {str(k) for k in range(self.shards)} | {CHANGES, PATCH}
             for old in self.cache.iterdir():  # shards beyond N, half-built <k>.tmp/, changes-src/
                 if old.name not in keep:
@@ -359,6 +364,11 @@ class PagefindShards:
             self.reindexed.sort()
             if not (self.error or self._cancelled):
                 self._patch(config, patches)
+            if not (self.error or self._cancelled):
+                t0 = time.perf_counter()
+                pagefind_install_shards(self.cache, self.shards, self.stage)
+                self.seconds["stage"] = time.perf_counter() - t0
+                self.staged = True
         except Exception as e:  # reported by wait(), like a failed Pagefind
             self.error = f"Pagefind 分片索引失败：{type(e).__name__}: {e}"
 
@@ -492,6 +502,27 @@ class PagefindShards:
         self._thread.join()
         if self.error or self._cancelled:
             raise RuntimeError(self.error or "Pagefind 分片索引已取消")
+
+    def install(self, site: Path) -> None:
+        """Put the bundles in the new site (after ``wait``): the ``pagefind/``
+        tree the thread made with ``pagefind_install_shards`` in
+        ``<cache>/pagefind-staged/`` as soon as the last bundle was done,
+        beside the write stage and MkDocs, is moved in with one rename
+        (issue 29: its hard links, 8,530 files at 1x and about five times as
+        many at 5x, were made after the link check, on the rebuild's critical
+        path); across filesystems, or when nothing was staged, it is made
+        there as before."""
+        dest = Path(site) / PAGEFIND_DIR
+        staged = self.stage / PAGEFIND_DIR
+        if self.staged and staged.is_dir():
+            remove_tree(dest)
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, dest)
+                return
+            except OSError:  # another filesystem: linked there instead
+                pass
+        pagefind_install_shards(self.cache, self.shards, site)
 
 
 def pagefind_install_shards(cache: Path, shards: int, site: Path) -> int:

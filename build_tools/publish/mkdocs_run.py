@@ -19,6 +19,10 @@ is ``mkdocs build --strict -q`` with these additions:
   ``build`` instead (the same bytes: tests/test_docpages.py).
 * ``IPARCHIVE_JINJA_CACHE=<dir>``: the theme's compiled templates are kept
   there between runs (Jinja's bytecode cache: 0.3 s of every run).
+* ``--written FILE``: after a good build, FILE lists every site file this
+  run wrote, copied or linked (one site-relative path a line): the link
+  check reads only those of a dirty build (issue 29; ``linkcheck``'s
+  ``written``).  Removed first, so a failed run leaves none.
 * ``--link DIR`` (repeatable): static files under these top-level docs
   folders are hard-linked into SITE instead of copied (the write stage's
   downloads and archive.json: 537 MB on the whole corpus, the 175 MB
@@ -44,12 +48,15 @@ from typing import Optional
 
 import yaml
 
+from ..fsutil import atomic_write_text
 from ..settings import JINJA_CACHE_ENV, TIMING_ENV, env
 
 
 
 ESCAPE_HOOKS = Path(__file__).parent / "escape_hooks.py"
 DOCPAGES = Path(__file__).with_name("docpages.py")  # the streamed build (its code is in the dirty stamp)
+WRITTEN: list[str] = []  # every file the run put in the site (``--written``)
+SITE_DIR: list[str] = []  # the site folder as MkDocs resolved it (relative to the config file)
 
 
 def _mkdocs_options(config: Path, search: str) -> dict:
@@ -91,16 +98,20 @@ def _safe_writes(link_dirs: tuple[str, ...] = ()) -> None:
     def safe_write(content: bytes, output_path: str) -> None:
         _unlink(output_path)
         write_file(content, output_path)
+        WRITTEN.append(output_path)
 
     def safe_copy(source_path: str, output_path: str) -> None:
         if not os.path.isdir(output_path):
             _unlink(output_path)
         copy_file(source_path, output_path)
+        WRITTEN.append(os.path.join(output_path, os.path.basename(source_path))
+                       if os.path.isdir(output_path) else output_path)
 
     def safe_file_copy(self, dirty: bool = False) -> None:
         if dirty and not self.is_modified():  # asked once (MkDocs would ask again: 3 stats of 14,000 files)
             return
         _unlink(self.abs_dest_path)
+        WRITTEN.append(self.abs_dest_path)
         if self.src_uri.split("/", 1)[0] in link_dirs:
             try:
                 os.makedirs(os.path.dirname(self.abs_dest_path), exist_ok=True)
@@ -132,6 +143,7 @@ def build(config: Path, site_dir: Path, *, search: str = "material", dirty: bool
     _safe_writes(tuple(link_dirs))
     _cached_templates()
     cfg = load_config(str(config), site_dir=str(site_dir), strict=True, **_mkdocs_options(config, search))
+    SITE_DIR[:] = [cfg["site_dir"]]
     if stock:
         mk_build.build(cfg, dirty=dirty)
     else:
@@ -167,14 +179,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--link", action="append", default=[], metavar="DIR",
                     help="hard-link static files under this top-level docs folder")
     ap.add_argument("--stock", action="store_true", help="MkDocs' own build (every page held to the end)")
+    ap.add_argument("--written", type=Path, help="after a good build: the site files written, one a line")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
+    if args.written:
+        args.written.unlink(missing_ok=True)
     try:
         build(args.config_file, args.site_dir, search=args.search, dirty=args.dirty, link_dirs=tuple(args.link),
               stock=args.stock)
     except Exception as e:  # mkdocs' Abort too
         print(f"{type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    if args.written:
+        site = os.path.abspath(SITE_DIR[0] if SITE_DIR else args.site_dir)
+        rels = sorted({os.path.relpath(os.path.abspath(p), site).replace(os.sep, "/") for p in WRITTEN})
+        atomic_write_text(args.written, "".join(f"{r}\n" for r in rels))
     if env(TIMING_ENV):
         print(f"mkdocs {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0

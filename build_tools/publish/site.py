@@ -83,7 +83,7 @@ LOCK_NAME = "build.lock"
 
 
 def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, search: str = "material",
-               dirty: bool = False, jinja_cache: Optional[Path] = None) -> None:
+               dirty: bool = False, jinja_cache: Optional[Path] = None, written: Optional[Path] = None) -> None:
     """``mkdocs build --strict`` into ``site_dir`` (raises RuntimeError with
     mkdocs' output), through ``build_tools.publish.mkdocs_run``: ``search`` is
     'material' (Material's search + offline plugins, works from file://) or
@@ -94,6 +94,8 @@ def run_mkdocs(root: Path, site_dir: Path, *, config: Optional[Path] = None, sea
     cmd = [sys.executable, "-m", "build_tools.publish.mkdocs_run", "-f", str(cfg), "-d", str(site_dir), "--search", search]
     if dirty:
         cmd.append("--dirty")
+    if written:  # the files it wrote, for the link check (issue 29)
+        cmd += ["--written", str(written)]
     for d in GENERATED_DIRS:  # their files are only ever replaced (fsutil.replace_bytes): linked, not copied
         cmd += ["--link", d]
     env = child_environment()
@@ -354,6 +356,8 @@ class SiteBuild:
         self.copy_error: Optional[BaseException] = None
         self.timings: dict[str, float] = {}
         self._t_browser = self._t_job = 0.0
+        self.written = paths.cache / "mkdocs-written.txt"  # what MkDocs wrote (render), for the link check
+        self.linkcheck_token = ""  # the last link check's, written into the stamp (linkcheck's ``live``)
 
     # ------------------------------------------------------------ prepare
     def __enter__(self) -> "SiteBuild":
@@ -415,7 +419,7 @@ class SiteBuild:
     def start_browser_index(self, notices: list[Notice], digests: Optional[dict[str, bytes]] = None,
                             chars: Optional[int] = None) -> bool:
         """Large archives: Pagefind indexes minimal pages written from the
-        notices, in shards (``search_pages.write_shard_pages``), while the
+        notices, in shards (``search_pages.iter_shard_pages``), while the
         Markdown is written and MkDocs runs; only shards whose pages changed
         are re-indexed, one after another (``mkbuild.PagefindShards``);
         ``digests``: ``pagecache.document_digests``, which key the pages;
@@ -452,7 +456,7 @@ class SiteBuild:
         job.widen()  # MkDocs and the link check are done: two shards at once on two cores
         try:
             job.wait()
-            mkbuild.pagefind_install_shards(self.bundle, job.shards, self.tmp)
+            job.install(self.tmp)  # made beside the build, moved in (issue 29)
         finally:
             self.timings["pagefind"] = time.perf_counter() - self._t_browser
             self.timings["pagefind_shards"] = job.shards
@@ -479,13 +483,23 @@ class SiteBuild:
             self.timings["stale_outputs"] = len(drop_stale_outputs(self.tmp, self.paths.docs, changed))
         self.step(f"mkdocs build（{'只重新生成改动的页面' if self.dirty else '全部页面'}）…")
         run_mkdocs(self.paths.root, self.tmp, config=self.paths.config, search=self.mode, dirty=self.dirty,
-                   jinja_cache=self.paths.cache / "jinja")
+                   jinja_cache=self.paths.cache / "jinja", written=self.written)
         self.timings["mkdocs"] = time.perf_counter() - t0
 
     def check_links(self) -> list[str]:
         self.step("检查站内链接与锚点…")
         t0 = time.perf_counter()
-        broken = linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.marshal")
+        written, live = None, ""
+        if self.dirty:  # only the pages MkDocs wrote are read, when the live site is the one last checked
+            live = mkbuild.read_stamp(self.site).get("linkcheck", "")
+            try:
+                written = self.written.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                written = None
+        stats: dict = {}
+        broken = linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.marshal", stats=stats,
+                           written=written, live=live)
+        self.linkcheck_token = stats.get("token", "")
         self.timings["linkcheck"] = time.perf_counter() - t0
         pause_point("linkchecked")
         return broken
@@ -501,7 +515,10 @@ class SiteBuild:
         dropped = isolate(self.tmp, broken, doc_ids)
         if not dropped:
             return [], broken
-        return dropped, linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.marshal")
+        stats: dict = {}
+        left = linkcheck(self.tmp, cache=self.paths.cache / "linkcheck.marshal", stats=stats)  # every page read
+        self.linkcheck_token = stats.get("token", "")
+        return dropped, left
 
     # ------------------------------------------------------------- commit
     def commit(self, notices: list[Notice], *, before_swap: Callable[[], None] = lambda: None,
@@ -512,7 +529,8 @@ class SiteBuild:
         from ``before_swap`` (a full disk) leaves the last good site live and
         is raised.  Returns index errors (the site is already live then:
         they are reported, not fatal)."""
-        mkbuild.write_stamp(self.tmp, key=self.key, search=self.mode, dirty=self.dirty, documents=len(notices))
+        mkbuild.write_stamp(self.tmp, key=self.key, search=self.mode, dirty=self.dirty, documents=len(notices),
+                            linkcheck=self.linkcheck_token)
         pause_point("commit")
         before_swap()
         pause_point("locks-written")

@@ -136,7 +136,7 @@ BUNDLE_SPANS = "iparchive-spans.txt"  # in each bundle: its pages' part of SPANS
 # 64 digits of the clause-start files: 0-31 begin or continue a number, 32-63 end it
 # (pagefind-search.js has the same string)
 START_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
-DIGESTS = "page-inputs.pickle"  # doc id -> (page_inputs, content digest) of its page on disk (write_shard_pages)
+DIGESTS = "page-inputs.pickle"  # doc id -> (page_inputs, content digest) of its page on disk (iter_shard_pages)
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # a Han character, a punctuation mark or symbol, a run of letters, a run of digits
 _HAN_ONE = re.compile(f"[{_HAN}]")
@@ -390,35 +390,21 @@ def shard_of(doc_id: str, shards: int) -> int:
     return int.from_bytes(hashlib.sha1(doc_id.encode("utf-8")).digest()[:8], "big") % shards
 
 
-def write_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
-                      doc_digests: Optional[dict[str, bytes]] = None) -> dict[int, list[str]]:
-    """``out/<k>/notices/<id>.html`` for every notice, ``k = shard_of(id)``
-    (unchanged files kept, so an untouched shard keeps its digest); removes
-    pages that left a shard and everything else in ``out`` (shards beyond
-    ``shards``, the single-index ``out/notices/`` of older builds).  Returns
-    the paths written, by shard."""
-    return write_shard_pages_digested(notices, out, shards, doc_digests)[0]
-
-
-def write_shard_pages_digested(notices: Iterable[Notice], out: Path, shards: int,
-                               doc_digests: Optional[dict[str, bytes]] = None) \
-        -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
-    """``write_shard_pages``, and each shard's pages with their content
-    digests (k -> {``notices/<id>.html``: hex}, ``mkbuild.page_digests``'
-    form), the unchanged ones taken from the memo instead of read back."""
-    written, shas = {}, {}
-    for k, w, d in iter_shard_pages(notices, out, shards, doc_digests):
-        written[k], shas[k] = w, d
-    return written, shas
-
-
 def iter_shard_pages(notices: Iterable[Notice], out: Path, shards: int,
                      doc_digests: Optional[dict[str, bytes]] = None) \
         -> Iterator[tuple[int, list[str], dict[str, str]]]:
-    """``write_shard_pages_digested`` one shard at a time, in order: (k, the
-    paths written, the shard's pages with their digests) as soon as shard k
-    is written, so Pagefind can index it while the next is written (issue
-    29).  The memo is saved after the last shard."""
+    """Write ``out/<k>/notices/<id>.html`` for every notice, ``k = shard_of(id)``,
+    one shard at a time, in order, yielding (k, the paths written, the shard's
+    pages with their content digests: {``notices/<id>.html``: hex},
+    ``mkbuild.page_digests``' form) as soon as shard k is written, so
+    Pagefind can index it while the next is written (issue 29).  Unchanged
+    pages are neither made again nor read back: their digests come from the
+    memo ``out/page-inputs.pickle`` (doc id -> inputs digest, content
+    digest; ``doc_digests`` stand in for the inputs), saved before the last
+    shard is handed out.  Pages that left a shard and everything else in
+    ``out`` (shards beyond ``shards``, the single-index ``out/notices/`` of
+    older builds) are removed.  The build's search pages' child
+    (``publish.site``) and the tests use this one function."""
     out = Path(out)
     groups: dict[int, list[Notice]] = {k: [] for k in range(shards)}
     for n in notices:

@@ -17,13 +17,24 @@ from build_tools.pipeline import staged_paths
 from build_tools.publish.site import run_mkdocs
 from build_tools.build.render import write_docs
 from build_tools.publish import mkbuild
-from build_tools.render.search_pages import write_search_pages
+from build_tools.render.search_pages import iter_shard_pages, write_search_pages
 
 from factories import clause, notice
 
 from .loaders import real_notices
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def shard_pages_written(notices, src: Path, shards: int, doc_digests=None) -> tuple[dict, dict]:
+    """``search_pages.iter_shard_pages`` (the build's one writer of the
+    search pages) run to its end: (the paths written by shard, each shard's
+    pages with their content digests)."""
+    written, shas = {}, {}
+    for k, w, d in iter_shard_pages(notices, src, shards, doc_digests):
+        written[k], shas[k] = w, d
+    return written, shas
+
 
 PROBE_TEXT = "<script>window.__pwned=1</script> *星* | [链接](http://x.invalid) # 标题 {#x} _下_ `码`"
 
