@@ -152,9 +152,12 @@ class DocumentJob:
         self.docs_dir, self.site_url, self.byid = docs_dir, site_url, byid
         self.redirects, self.themes, self.enr = redirects, themes, enr
 
-    def one(self, n: Notice) -> tuple[bool, set]:
+    def one(self, n: Notice) -> tuple[bool, set, list[str]]:
         """Write ``n``'s page, record and downloads; returns (page rewritten,
-        the cross-document reads they were made from: ``pagecache``)."""
+        the cross-document reads they were made from: ``pagecache``, its
+        outputs: asked here, where its tree is loaded already; issue 29: asked
+        in the parent, a full build at 2x read every stored tree once more
+        there, serially, before the workers started)."""
         log = ReadLog()
         enr = tracked_enrichment(self.enr, log)
         text = render_notice(n, site_url=self.site_url, notices=Tracked(self.byid, "notices", log),
@@ -164,13 +167,13 @@ class DocumentJob:
         # one line, json's C encoder (indent= takes the pure-Python one)
         record = json.dumps(document(n, self.site_url, enr.cited_by.get(n.id, []), self.themes), ensure_ascii=False)
         write_document_downloads(n, self.docs_dir, self.site_url, record, gbt_prefix(n))
-        return changed, log.reads
+        return changed, log.reads, self.outputs(n)
 
     def outputs(self, n: Notice) -> list[str]:
         """docs-relative paths of what ``one(n)`` writes."""
         return [f"notices/{n.id}.md"] + output_files(n)
 
-    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set]]:
+    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set, list[str]]]:
         return fork_map(self.one, notices, workers, at_least=PARALLEL_MIN)
 
 
@@ -411,13 +414,13 @@ def _documents(job: DocumentJob, notices: list[Notice], cache: PageCache, before
     # an unchanged document's outputs are those its entry recorded (asking them loads a stored tree)
     outputs = {n.id: cache.outputs(n.id) for n in notices if cache.fresh(n.id, own[n.id], None, before.__contains__)}
     todo = [n for n in notices if n.id not in outputs]
-    outputs.update((n.id, job.outputs(n)) for n in todo)  # the page first, then the downloads
     cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
     t1 = time.perf_counter()
     made = dict(zip((n.id for n in todo), job.run(todo)))
     if timings is not None:
         timings.update(fresh=t1 - t0, documents=time.perf_counter() - t1)
     for n in todo:
+        outputs[n.id] = made[n.id][2]  # the page first, then the downloads
         cache.record(n.id, own[n.id], made[n.id][1], outputs[n.id])
     return made, outputs
 
