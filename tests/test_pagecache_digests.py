@@ -86,3 +86,40 @@ def test_a_rebuild_gives_every_document_the_same_digest_without_reading_a_tree(b
     second = pagecache.document_digests(again.notices, again.keys)
     assert read == []
     assert second == first and len(first) == len(res.notices)
+
+
+def test_a_cold_write_reads_each_stored_tree_once_for_its_page_and_downloads(tmp_path, monkeypatch):
+    """Issue 29: a document made afresh has its page, record and downloads made,
+    and its outputs listed, from one read of its stored tree (the parent
+    listed them first, reading every tree once more, serially).  Only one
+    tree held at a time, so a second read shows."""
+    from collections import Counter
+
+    from build_tools.build import render as write
+
+    monkeypatch.setattr(models, "LOADED_KEEP", 1)
+    read: list[str] = []
+    real = pipeline.load_parse
+    monkeypatch.setattr(pipeline, "load_parse", lambda path: read.append(Path(path).stem) or real(path))
+    files = source_files(ROOT / "source_texts") + sorted((SHARED / "govcn2019").glob("*.html"))[:30]
+    res = _stage(files, tmp_path / "cache", stored=True)
+    during: list[str] = []
+    documents = write._documents
+
+    def counted(*args, **kw):
+        start = len(read)
+        out = documents(*args, **kw)
+        during.extend(read[start:])
+        return out
+    monkeypatch.setattr(write, "_documents", counted)
+    stats = write.write_docs(res.notices, tmp_path / "docs", site_url="https://ip.example.org", search="pagefind",
+                             cache_dir=tmp_path / "cache", load_keys=res.keys)
+    assert stats.made == len(res.notices) > 30
+    by_key = {k: d for d, k in res.keys.items()}
+    times = Counter(by_key[k] for k in during)
+    assert set(times) == {n.id for n in res.notices}
+    # once each, and a few more: a page shows clauses of a document it forwards or cites (another
+    # tree, which pushes its own out: one held at a time); listing them in the parent read every tree twice
+    assert len(during) < len(res.notices) * 5 // 4, times.most_common(5)
+    for n in res.notices:  # the outputs listed in the worker are those the document has
+        assert all((tmp_path / "docs" / p).is_file() for p in [f"notices/{n.id}.md"] + write.output_files(n))
