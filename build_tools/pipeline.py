@@ -917,7 +917,9 @@ def render_phase(run: Run, sb, site_url: str) -> bool:
     into the new site; the browser index beside, the CLI index after the Markdown."""
     from .build.render import document_digests, search_characters, write_docs  # the render orchestrator loads only when a site is built
 
+    t0 = time.perf_counter()
     digests = document_digests(run.notices, run.res.keys)  # once: the pages, the search pages, the listings
+    run.rep.timings["write_digests"] = time.perf_counter() - t0
     chars = search_characters(run.notices, digests, run.paths.cache) if run.mode == "pagefind" else None
     beside = sb.start_browser_index(run.notices, digests, chars)
     run.step("写出 Markdown 页面…" + ("（Pagefind 同时建网页检索索引）" if beside else ""))
@@ -927,6 +929,7 @@ def render_phase(run: Run, sb, site_url: str) -> bool:
                            load_keys=run.res.keys, doc_digests=digests)
     run.rep.pages_written, run.rep.documents_made = len(run.stats.changed), run.stats.made
     run.mark("write", t0)
+    run.rep.timings.update((f"write_{k}", v) for k, v in run.stats.timings.items())  # where the write went
     sb.start_cli_index(run.notices, run.stats.doc_digests)  # after the write stage: beside it, both ran slower on two cores
     try:
         sb.render(run.stats.changed)

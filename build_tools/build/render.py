@@ -81,6 +81,7 @@ class WriteStats:
     doc_digests: dict[str, str] = field(default_factory=dict, repr=False)  # id -> pagecache digest (hex)
     listing_rendered: list[str] = field(default_factory=list)  # listing pages rendered this run (listcache)
     listing_families: dict[str, str] = field(default_factory=dict)  # family -> kept | units | whole
+    timings: dict[str, float] = field(default_factory=dict)  # sub-phase -> seconds (issue 29: where a rebuild's write goes)
 
     def __str__(self) -> str:
         return (f"{self.notices} 件文件，{self.clauses} 个条款，{self.pages} 个页面，"
@@ -151,9 +152,12 @@ class DocumentJob:
         self.docs_dir, self.site_url, self.byid = docs_dir, site_url, byid
         self.redirects, self.themes, self.enr = redirects, themes, enr
 
-    def one(self, n: Notice) -> tuple[bool, set]:
+    def one(self, n: Notice) -> tuple[bool, set, list[str]]:
         """Write ``n``'s page, record and downloads; returns (page rewritten,
-        the cross-document reads they were made from: ``pagecache``)."""
+        the cross-document reads they were made from: ``pagecache``, its
+        outputs: asked here, where its tree is loaded already; issue 29: asked
+        in the parent, a full build at 2x read every stored tree once more
+        there, serially, before the workers started)."""
         log = ReadLog()
         enr = tracked_enrichment(self.enr, log)
         text = render_notice(n, site_url=self.site_url, notices=Tracked(self.byid, "notices", log),
@@ -163,13 +167,13 @@ class DocumentJob:
         # one line, json's C encoder (indent= takes the pure-Python one)
         record = json.dumps(document(n, self.site_url, enr.cited_by.get(n.id, []), self.themes), ensure_ascii=False)
         write_document_downloads(n, self.docs_dir, self.site_url, record, gbt_prefix(n))
-        return changed, log.reads
+        return changed, log.reads, self.outputs(n)
 
     def outputs(self, n: Notice) -> list[str]:
         """docs-relative paths of what ``one(n)`` writes."""
         return [f"notices/{n.id}.md"] + output_files(n)
 
-    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set]]:
+    def run(self, notices: list[Notice], workers: Optional[int] = None) -> list[tuple[bool, set, list[str]]]:
         return fork_map(self.one, notices, workers, at_least=PARALLEL_MIN)
 
 
@@ -355,22 +359,29 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     # the listing pages first: beside everything below (both cores)
     listing = ListingJob(notices, enr, themes, site_url, mode, n_clauses, cache, docs_dir, cache_dir)
     listing.start(beside=len(notices) >= PARALLEL_MIN)
+    timings: dict[str, float] = {"start": time.perf_counter() - t0}
     try:
-        made, outputs = _documents(job, notices, cache, before)
+        made, outputs = _documents(job, notices, cache, before, timings)
         exports = _start_archive(job, notices, outputs, cache_dir)  # a thread, beside the rest
         try:
+            t1 = time.perf_counter()
             feed = write_feed(notices, docs_dir, site_url, themes)
             memo = Memo(Path(cache_dir) / CITATION_ARTICLES if cache_dir and load_keys else None, ("search.citation",))
             cites_table = write_script(notices, docs_dir / "data" / SCRIPT_NAME,  # issue 25: the box's citation lookup
                                        lambda n: memo.get((load_keys or {}).get(n.id), lambda: article_counts(n)))
             memo.save()
+            t2 = time.perf_counter()
             lst = listing.result()
+            t3 = time.perf_counter()
+            timings.update(feed_citations=t2 - t1, listings=t3 - t2)
         finally:
             exports.exception()  # waits: never a thread still writing in docs/ after write_docs
+            timings["archive_wait"] = time.perf_counter() - t3 if "listings" in timings else 0.0
         exported = exports.result() + [feed, cites_table]
     except BaseException:
         listing.cancel()
         raise
+    t4 = time.perf_counter()
     for key, own_key, reads, files in lst.records:
         cache.record(key, own_key, reads, files)
     stats = WriteStats(notices=len(notices), clauses=n_clauses, themes=lst.themes, external=len(enr.external),
@@ -386,23 +397,30 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     stats.doc_digests = {n.id: cache.doc_digest(n).hex() for n in notices}
     clear_clause_cache()
     stats.seconds = time.perf_counter() - t0
+    timings["finish"] = time.perf_counter() - t4  # stale outputs swept, the page cache saved
+    stats.timings = {k: round(v, 3) for k, v in timings.items()}
     return stats
 
 
-def _documents(job: DocumentJob, notices: list[Notice], cache: PageCache, before: set[str]
-               ) -> tuple[dict[str, tuple[bool, set]], dict[str, list[str]]]:
+def _documents(job: DocumentJob, notices: list[Notice], cache: PageCache, before: set[str],
+               timings: Optional[dict[str, float]] = None) -> tuple[dict[str, tuple[bool, set]], dict[str, list[str]]]:
     """Each document's page, record and downloads, made again only when the page
     cache says so (forked workers on large archives): (id -> (page rewritten,
-    reads) of those made, id -> its outputs, the page first)."""
-    registry = output_names()  # the page links every registered output: one added or removed remakes it
+    reads) of those made, id -> its outputs, the page first).  ``timings``
+    gets the seconds of the check (``fresh``) and of the making (``documents``)."""
+    t0 = time.perf_counter()
+    registry = digest(output_names())  # the page links every registered output: one added or removed remakes it
     own = {n.id: cache.own_digest(n, (job.redirects.get(n.id, {}), registry)) for n in notices}
     # an unchanged document's outputs are those its entry recorded (asking them loads a stored tree)
     outputs = {n.id: cache.outputs(n.id) for n in notices if cache.fresh(n.id, own[n.id], None, before.__contains__)}
     todo = [n for n in notices if n.id not in outputs]
-    outputs.update((n.id, job.outputs(n)) for n in todo)  # the page first, then the downloads
     cache.save({n.id for n in notices})  # stale entries dropped first: a killed write never leaves one for a page it changed
+    t1 = time.perf_counter()
     made = dict(zip((n.id for n in todo), job.run(todo)))
+    if timings is not None:
+        timings.update(fresh=t1 - t0, documents=time.perf_counter() - t1)
     for n in todo:
+        outputs[n.id] = made[n.id][2]  # the page first, then the downloads
         cache.record(n.id, own[n.id], made[n.id][1], outputs[n.id])
     return made, outputs
 
