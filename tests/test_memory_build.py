@@ -10,11 +10,14 @@ as the parse.
 """
 from __future__ import annotations
 
+import gc
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
 
+from build_tools import pipeline
 from build_tools.models import Region, StoredNotice
 from build_tools.pipeline import enrich_stage, load_documents, source_files
 
@@ -81,3 +84,27 @@ def test_enriched_theme_tuples_and_clause_ids_are_shared(loads):
     for n in ns:
         for (cid, t), (cid2, _) in zip(n.themed or (), n.themed_clauses()):
             assert cid == cid2 and cid is sys.intern(cid)
+
+
+def test_load_holds_one_parse_at_a_time_when_headers_are_made_again(loads, monkeypatch):
+    """Parses cached, headers not kept (a changed load code, a lost file): each parse is read
+    in turn and let go once its stored record is made, never all at once (counted by weak
+    references to the parsed records: before, the cached parses were all read first)."""
+    _, _, _, cache = loads
+    (cache / "headers.pickle").unlink(missing_ok=True)
+    alive: list[int] = []
+    refs: list = []
+    merge = pipeline._merge_loads
+
+    def watched(*args, **kwargs):
+        for out in merge(*args, **kwargs):
+            if not isinstance(out[0], tuple) and out[0] is not None:
+                refs.append(weakref.ref(out[0]))
+            gc.collect()
+            alive.append(sum(1 for r in refs if r() is not None))
+            yield out
+    monkeypatch.setattr(pipeline, "_merge_loads", watched)
+    res = pipeline.load_documents(_files(), cache_dir=cache / "docs", stored=True, require_sidecar=False)
+    assert len(refs) == len(res.notices) > 60  # every header made again from its parse
+    assert max(alive) <= 2, max(alive)
+    assert all(type(n) is StoredNotice for n in res.notices)
