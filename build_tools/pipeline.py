@@ -46,7 +46,7 @@ from .permanence import anchors
 from . import collector
 from .build.schedule import beside, child_peaks, mapper, pool_map, resident_mb
 from .build.tools import run_tool
-from .build.store import Memo, Store, load_parse
+from .build.store import Memo, Store, load_parse, release_memory
 from .ingest.attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .permanence.claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
 from .codedigest import code_digest
@@ -775,6 +775,7 @@ class Run:
         if t0 is not None:
             self.rep.timings[phase] = time.perf_counter() - t0
         pause_point({"load": "loaded", "enrich": "enriched", "write": "written"}.get(phase, phase))
+        release_memory()  # what the phase let go, out of this process and the children forked after it (issue 29)
         self.rep.peak_mb[phase] = resident_mb()
 
 

@@ -108,3 +108,15 @@ def test_load_holds_one_parse_at_a_time_when_headers_are_made_again(loads, monke
     assert len(refs) == len(res.notices) > 60  # every header made again from its parse
     assert max(alive) <= 2, max(alive)
     assert all(type(n) is StoredNotice for n in res.notices)
+
+
+def test_release_memory_gives_freed_heap_pages_back():
+    """After many C-heap blocks are let go (bytes over pymalloc's 512), the freed
+    pages go back to the system: malloc_trim reports it (glibc, as on the build machine)."""
+    from build_tools.build.store import release_memory
+
+    blocks = [bytes(4096 + k % 7) for k in range(60_000)]  # ~250 MB of heap, mostly not at its top
+    keep = blocks[::1000]
+    del blocks
+    assert release_memory() is True
+    assert len(keep) == 60
