@@ -40,6 +40,7 @@ All ids are ASCII; all user-facing labels are Chinese.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -546,6 +547,63 @@ HEAD_CHARS = 1200  # the body's first characters whose digest a StoredNotice kee
 LOADED_KEEP = 64  # documents whose body and clause tree are held at once (StoredNotice._loaded)
 
 
+SHARED_MAX = 200_000  # distinct small values kept for sharing (a bound: past it, sharing starts again)
+_SHARED: dict = {}  # equal small values of many documents as one object (theme tuples, regions): issue 29
+
+
+def shared(value: Any) -> Any:
+    """One object for equal values across documents (a stored record's theme
+    tuples, clause ids, region): strings interned, tuples of strings and
+    ``Region`` by value.  Only for values nobody writes (records are frozen)."""
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, tuple):
+        value = tuple(shared(v) for v in value)
+        key = value
+    elif type(value) is Region:
+        key = ("#region", value.name, value.code, tuple(tuple(c) for c in value.chain))
+    else:
+        return value
+    if len(_SHARED) >= SHARED_MAX:
+        _SHARED.clear()
+    return _SHARED.setdefault(key, value)
+
+
+def _interned(d: dict) -> dict:
+    """A small str -> str dict (``basis``, ``provenance``, ``date_lines``) with its strings shared."""
+    return {sys.intern(k) if isinstance(k, str) else k: sys.intern(v) if isinstance(v, str) else v
+            for k, v in d.items()}
+
+
+def compact_state(state: dict) -> dict:
+    """A stored record's fields with their repeated values shared (issue 29: the
+    build holds every document's header; on the corpora 12 KB a document, of
+    which the region, the provenance and basis strings and the references'
+    titles repeat across documents).  Equal values, other objects: nothing reads differently."""
+    out = {}
+    for k, v in state.items():
+        k = sys.intern(k)
+        if isinstance(v, str):
+            v = sys.intern(v)
+        elif type(v) is Region:
+            v = shared(v)
+        elif type(v) is dict and v and all(isinstance(x, str) for x in v.values()):
+            v = _interned(v)
+        elif type(v) is list and v and all(isinstance(x, str) for x in v):
+            v = [sys.intern(x) for x in v]
+        elif k == "references":
+            for r in v:  # the same Reference objects (resolution fills their targets): only equal strings swapped
+                for f in REFERENCE_TEXTS:
+                    x = getattr(r, f)
+                    if isinstance(x, str):
+                        setattr(r, f, sys.intern(x))
+        out[k] = v
+    return out
+
+
+REFERENCE_TEXTS = ("clause_id", "text", "title", "doc_number", "article")  # set by parsing, repeated across documents
+
+
 def stored_header(notice: Notice) -> tuple:
     """What a rebuild reads back for a document whose source did not change
     (``pipeline.load_documents``, issue 29), instead of its whole parse:
@@ -589,7 +647,7 @@ class StoredNotice(Notice):
 
     def __init__(self, notice: Optional[Notice], load: Callable[[], Notice], header: Optional[tuple] = None):
         state, count, head = header if header is not None else stored_header(notice)
-        object.__setattr__(self, "__dict__", dict(state))  # its own dict: the header's stays as it was kept
+        object.__setattr__(self, "__dict__", compact_state(state))  # its own dict: the header's stays as it was kept
         self.load = load
         self.clause_count = count
         self.head = head
@@ -632,14 +690,14 @@ class StoredNotice(Notice):
         if bad:
             raise AttributeError(f"{self.id}：{'、'.join(sorted(bad))} 在存储中，只读（issue 29）")
         state = {k: v for k, v in vars(self).items() if k != "_frozen"}
-        state.update(changes)
+        state.update(compact_state(changes))  # the enrich stage's facts (references): repeated values shared
         out = object.__new__(StoredNotice)
         object.__setattr__(out, "__dict__", state)  # the same loader and store entry (token)
         if clause_themes is not None:  # kept beside the tree, joined to each load of its own (a new token)
-            out.clause_themes = tuple(map(tuple, clause_themes))  # tuple(t) of a tuple is t: no copy, no Python frame per clause
+            out.clause_themes = tuple(shared(tuple(t)) for t in clause_themes)  # few distinct tuples: shared
             given = [t for t in out.clause_themes if t]
-            out.themed = tuple(zip(themed_ids, given)) if themed_ids is not None and len(themed_ids) == len(given) \
-                else None
+            out.themed = tuple((sys.intern(cid), t) for cid, t in zip(themed_ids, given)) \
+                if themed_ids is not None and len(themed_ids) == len(given) else None
             with StoredNotice._lock:
                 StoredNotice._made += 1
                 out.token = StoredNotice._made

@@ -46,7 +46,7 @@ from .permanence import anchors
 from . import collector
 from .build.schedule import beside, child_peaks, mapper, pool_map, resident_mb
 from .build.tools import run_tool
-from .build.store import Memo, Store, load_parse
+from .build.store import Memo, Store, load_parse, release_memory
 from .ingest.attachments import FILES_SUFFIX, attach, held_files, orphan_folders
 from .permanence.claims import doc_number_conflicts, near_duplicates, slug_conflicts, text_digest
 from .codedigest import code_digest
@@ -332,18 +332,23 @@ def _load_one(path: Path, require_sidecar: bool, cache_dir: Optional[Path], stru
     return notice, probs, t1 - t0, t2 - t1, key
 
 
-def _cached_load(path: Path, cache_dir: Path, heads: Optional[Memo] = None):
+def _cached_load(path: Path, cache_dir: Path, heads: Optional[Memo] = None, lazy: bool = False):
     """``_load_one``'s result for a file whose parse is cached, else None.  With
     ``heads`` (the stored build's headers by load key), a document whose header
     is kept comes back as its kept entry in the notice's place (a tuple: its
     ``models.stored_header``, the problems its parse had, its ``text_digest``),
-    its parse left unread."""
+    its parse left unread; ``lazy``: a parse whose header is not kept comes back
+    as a function that reads it (``_merge_loads`` calls it in turn: the parses
+    of a stored build are never all held at once, issue 29: 849 MB after load at
+    2x when the headers had to be made again, against 182 MB)."""
     try:
         key = cache_key(path)
         parse = parse_file(cache_dir, key)
         kept = heads.kept(key) if heads is not None and os.path.isfile(parse) else None
         if kept is not None:
             return kept, list(kept[1]), 0.0, 0.0, key
+        if lazy and os.path.isfile(parse):
+            return functools.partial(_cached_load, path, cache_dir)
         with open(parse, "rb") as f:
             notice, probs = pickle.loads(f.read())
     except Exception:  # missing, unreadable or stale entry: parse it
@@ -351,11 +356,16 @@ def _cached_load(path: Path, cache_dir: Path, heads: Optional[Memo] = None):
     return notice, probs, 0.0, 0.0, key
 
 
-def _merge_loads(paths: list[Path], cached: dict, fresh: Iterable):
-    """The results in the order of ``paths``: cached ones as they are, the others from ``fresh``."""
+def _merge_loads(paths: list[Path], cached: dict, fresh: Iterable, again: Callable[[Path], Any]):
+    """The results in the order of ``paths``: cached ones as they are (a function: read now, and
+    ``again(path)`` when that fails; each let go once given), the others from ``fresh``."""
     fresh = iter(fresh)
     for p in paths:
-        yield cached[p] if p in cached else next(fresh)
+        if p not in cached:
+            yield next(fresh)
+            continue
+        hit = cached.pop(p)
+        yield (hit() or again(p)) if callable(hit) else hit
 
 
 def prune_parse_cache(cache_dir: Path, keep: set[str]) -> None:
@@ -480,7 +490,8 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
     # worker they were unpickled, pickled again and sent (10 s of a one-document rebuild)
     heads = Memo(Store(Path(cache_dir).parent).headers, LOAD_MODULES, codec="pickle") if stored and cache_dir else None
     with collector.paused():  # unpickling 358,000 clauses makes no garbage to collect: 0.95 -> 0.67 s
-        cached = {p: hit for p in paths if (hit := _cached_load(p, cache_dir, heads)) is not None} if cache_dir else {}
+        cached = {p: hit for p in paths if (hit := _cached_load(p, cache_dir, heads, lazy=heads is not None))
+                  is not None} if cache_dir else {}
     todo = [p for p in paths if p not in cached]
     problems: list[Problem] = []
     claims: dict[str, list[tuple[Path, Notice]]] = {}
@@ -495,7 +506,7 @@ def load_documents(paths: Iterable[Path], *, require_sidecar: bool = False, cach
                                                  [cache_dir] * len(todo), [structure] * len(todo), workers=workers))
         else:
             fresh = (_load_one(p, require_sidecar, cache_dir, structure) for p in todo)
-        results = _merge_loads(paths, cached, fresh)
+        results = _merge_loads(paths, cached, fresh, lambda p: _load_one(p, require_sidecar, cache_dir, structure))
         if progress:
             results = tqdm(results, total=len(paths), desc="读取与切分", unit="件", file=sys.stderr)
         for path, (notice, probs, tr, ts, key) in zip(paths, results):
@@ -805,6 +816,7 @@ class Run:
         if t0 is not None:
             self.rep.timings[phase] = time.perf_counter() - t0
         pause_point({"load": "loaded", "enrich": "enriched", "write": "written"}.get(phase, phase))
+        release_memory()  # what the phase let go, out of this process and the children forked after it (issue 29)
         self.rep.peak_mb[phase] = resident_mb()
 
 

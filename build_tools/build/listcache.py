@@ -35,6 +35,8 @@ for a changed document).
 from __future__ import annotations
 
 import hashlib
+import pickle
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
@@ -44,6 +46,7 @@ from ..models import Notice
 from ..render.fragments import make_fragment
 from .pagecache import PageCache
 
+FRAGMENT_STORE = "listing-fragments-{part}.sqlite"  # in the build cache: each part's fragments (FragmentStore)
 LISTING_CACHE = "listing-reads-{part}.pickle"  # in the build cache: what each listing family read (ListingCache)
 DOCS_KEY = "__docs__"  # the entry holding each document's digest at the last build
 SHARED = None  # the scope of reads a family made outside its units
@@ -335,3 +338,98 @@ class RecordedUnits:
         self.made[key] = self.owner.close(scope, pages)
         self.owner.made += 1
         return self.owner.emit(pages)
+
+
+class FragmentStore:
+    """Pieces of listing pages made from ONE document (``render.fragments``),
+    kept between builds in a keyed file on disk (SQLite), never in memory:
+    ``get(key, n, make)`` returns what ``make()`` returned for ``key`` when
+    ``n``'s digest (``PageCache.doc_digest``) and the build key are unchanged,
+    else calls it and stores the value at once.  A listing unit thus holds
+    only the fragments it shows while it is written, and the listing child's
+    peak does not grow with the archive (issue 29: at 10x the in-memory memo,
+    ``pagecache.FragmentMemo``, held every document's fragments, 2.3 GB and
+    growing).  ``prefetch`` makes a document's pieces in a row (one read of
+    its clause tree) and stores them; they are read back when asked.
+    ``save(current)`` keeps the pieces asked for in this build and those of
+    documents whose digest is still ``current[id]`` (a family kept this build
+    still shows them).  ``FragmentStore(None, …)`` always calls ``make``.
+    A file that cannot be read (cut short, another format) is made again."""
+
+    def __init__(self, path: Optional[Path], build_key: bytes, doc_digest) -> None:
+        self.path = Path(path) if path else None
+        self.build_key, self.doc_digest = build_key, doc_digest
+        self.db: Optional[sqlite3.Connection] = None
+        self.gen = 0  # this build's mark on the rows it asked for
+        self.hits = self.misses = 0
+
+    def _open(self) -> sqlite3.Connection:
+        if self.db is None:
+            try:
+                self.db = self._connect()
+            except sqlite3.DatabaseError:  # not a database (a killed build, a foreign file): made again
+                self.path.unlink(missing_ok=True)
+                self.db = self._connect()
+        return self.db
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(self.path), isolation_level=None)
+        try:
+            db.execute("PRAGMA synchronous=OFF")  # a cache: a lost write is made again
+            db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB)")
+            db.execute("CREATE TABLE IF NOT EXISTS frag (doc TEXT, k TEXT, d BLOB, v BLOB, gen INTEGER,"
+                       " PRIMARY KEY (doc, k)) WITHOUT ROWID")
+            meta = dict(db.execute("SELECT k, v FROM meta"))
+            db.execute("BEGIN")
+            if meta.get("key") != self.build_key:
+                db.execute("DELETE FROM frag")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.build_key,))
+            self.gen = int(meta.get("gen") or 0) + 1
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('gen', ?)", (self.gen,))
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def get(self, key: tuple, n: Notice, make: Callable[[], Any]) -> Any:
+        if not self.path:
+            return make()
+        db, k, d = self._open(), repr(key), self.doc_digest(n)
+        row = db.execute("SELECT d, v, gen FROM frag WHERE doc = ? AND k = ?", (n.id, k)).fetchone()
+        if row is not None and row[0] == d:
+            self.hits += 1
+            if row[2] != self.gen:
+                db.execute("UPDATE frag SET gen = ? WHERE doc = ? AND k = ?", (self.gen, n.id, k))
+            return pickle.loads(row[1])
+        self.misses += 1
+        value = make()
+        db.execute("INSERT OR REPLACE INTO frag VALUES (?, ?, ?, ?, ?)",
+                   (n.id, k, d, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), self.gen))
+        return value
+
+    def prefetch(self, n: Notice, keys: list, make: Callable[[tuple], Any]) -> None:
+        """``get`` each of ``keys`` in a row (``render.common.Fragments.prefetch``)."""
+        if self.path:
+            for key in keys:
+                self.get(key, n, lambda key=key: make(key))
+
+    def held(self) -> int:
+        """Fragments this store holds in memory: none (the test of issue 29's bound)."""
+        return 0
+
+    def save(self, current: Optional[dict[str, bytes]] = None) -> None:
+        if self.db is None:  # never opened: nothing asked, the file stays true
+            return
+        db = self.db
+        if current is None:
+            db.execute("DELETE FROM frag WHERE gen != ?", (self.gen,))
+        else:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS cur (doc TEXT PRIMARY KEY, d BLOB)")
+            db.execute("DELETE FROM cur")
+            db.executemany("INSERT OR REPLACE INTO cur VALUES (?, ?)", current.items())
+            db.execute("DELETE FROM frag WHERE gen != ? AND NOT EXISTS "
+                       "(SELECT 1 FROM cur WHERE cur.doc = frag.doc AND cur.d = frag.d)", (self.gen,))
+        db.execute("COMMIT")
+        db.close()
+        self.db = None

@@ -39,8 +39,8 @@ from ..render.feed import write_feed
 from ..render.cite import cite_page
 from ..render.home import home_page
 from ..render.compare import compare_path, comparison_page
-from .listcache import LISTING_CACHE, ListingCache, depends_on_whole
-from .pagecache import (CACHE_NAME, FRAGMENTS_NAME, FragmentMemo, PageCache, ReadLog, Tracked, code_digest, digest,
+from .listcache import FRAGMENT_STORE, LISTING_CACHE, FragmentStore, ListingCache, depends_on_whole
+from .pagecache import (CACHE_NAME, FRAGMENTS_NAME, PageCache, ReadLog, Tracked, code_digest, digest,
                         document_digests,
                         enrichment_maps, tracked_enrichment)
 from ..render.pages import cited_by_pages, gbt_prefix, render_notice
@@ -229,8 +229,11 @@ def listing_pages(notices: list[Notice], enr: Enrichment, themes: ThemeIndex, si
     comparison = cached_comparison(cache, docs_dir)  # works/compare/<old>--<new>.md through the page cache
     # each part's pieces made from one document (clause blocks, clause citations) by its digest:
     # an unchanged document's stored tree is not read back (issue 29)
-    memo = FragmentMemo(Path(cache_dir) / FRAGMENTS_NAME.format(part=part) if cache_dir else None, cache.build_key,
-                        cache.doc_digest)
+    # on disk, so that a unit holds only the fragments it shows (issue 29: the listing child at 10x)
+    memo = FragmentStore(Path(cache_dir) / FRAGMENT_STORE.format(part=part) if cache_dir else None, cache.build_key,
+                         cache.doc_digest)
+    if cache_dir:  # the in-memory memo's file of earlier builds
+        (Path(cache_dir) / FRAGMENTS_NAME.format(part=part)).unlink(missing_ok=True)
     written = WrittenFiles(Path(cache_dir) / LISTING_WRITTEN.format(part=part) if cache_dir else None)
     changed: list[str] = []
 

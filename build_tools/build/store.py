@@ -8,6 +8,8 @@ that make it: their import closure).  A file that cannot be read is a miss
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,20 @@ from typing import Any, Callable, Optional, Sequence
 from ..codedigest import code_digest
 from ..fsutil import atomic_write_bytes, forget_keyed, load_keyed, save_keyed
 
-__all__ = ["Store", "Memo", "load_parse"]
+__all__ = ["Store", "Memo", "load_parse", "release_memory"]
+
+
+def release_memory() -> bool:
+    """Give the C heap's free pages back to the system (glibc ``malloc_trim``):
+    after a phase the objects it let go are free but still counted in this
+    process's size, and in every child forked after it (issue 29: 2x, after
+    enrich 779 -> 699 MB, after load 849 -> 675 MB).  True when pages went
+    back; False where there is no glibc (nothing to do)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):  # not glibc (musl, macOS): its allocator returns pages itself
+        return False
 
 
 def load_parse(path: Path) -> Any:

@@ -43,7 +43,7 @@ GENERATED_FILES = ("index.md",)
 
 
 class Fragments(Protocol):
-    """Pieces of listing pages kept between builds (``build.pagecache.FragmentMemo``):
+    """Pieces of listing pages kept between builds (``build.listcache.FragmentStore``):
     ``get(key, n, make)`` returns ``make()`` or what it returned last time."""
 
     def get(self, key: tuple, n: Notice, make: Callable[[], Any]) -> Any: ...
@@ -478,7 +478,7 @@ class WrittenFiles:
 
 def clause_citation(n: Notice, clause_id: Optional[str], memo: Optional[Fragments] = None) -> Optional[str]:
     """``n.citation(c)`` of ``n``'s clause ``clause_id``; None when it has none.
-    Through ``memo`` (the build's ``FragmentMemo``) a document whose digest is
+    Through ``memo`` (the build's ``FragmentStore``) a document whose digest is
     unchanged answers without its clause tree (issue 29: listing pages cite
     the clauses of thousands of documents, each a stored tree to read back)."""
     return (memo or NoFragments()).get(("citation", clause_id), n, lambda: citation_of(n, clause_id))

@@ -309,7 +309,7 @@ def theme_pages(notices: list[Notice], themes: ThemeIndex, *, budget: int = THEM
     ``tags/theme/<slug>.md`` lists the regions and the pages
     ``tags/theme/<slug>/<k>.md`` that hold them, whole documents per page in
     (region, date) order, so every clause stays reachable and no page grows
-    with the corpus.  ``memo`` (``build.pagecache.FragmentMemo``) keeps each
+    with the corpus.  ``memo`` (``build.listcache.FragmentStore``) keeps each
     document's clause blocks between builds; ``units``: each theme's pages one unit.
     """
     memo = memo or NoFragments()
