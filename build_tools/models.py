@@ -694,7 +694,8 @@ class StoredNotice(Notice):
         out = object.__new__(StoredNotice)
         object.__setattr__(out, "__dict__", state)  # the same loader and store entry (token)
         if clause_themes is not None:  # kept beside the tree, joined to each load of its own (a new token)
-            out.clause_themes = tuple(shared(tuple(t)) for t in clause_themes)  # few distinct tuples: shared
+            known = _SHARED.get  # few distinct tuples, shared; a known one (most) costs one lookup
+            out.clause_themes = tuple([t and (known(t) or shared(t)) for t in map(tuple, clause_themes)])
             given = [t for t in out.clause_themes if t]
             out.themed = tuple((sys.intern(cid), t) for cid, t in zip(themed_ids, given)) \
                 if themed_ids is not None and len(themed_ids) == len(given) else None
