@@ -109,3 +109,39 @@ def test_the_archive_by_difference_is_the_archive_from_nothing(tmp_path, counted
     counted.clear()
     _build(src, out)  # and then nothing to read, nothing written
     assert counted == [] and arch.read_bytes() == good
+
+
+def test_copied_runs_at_every_edge_give_the_archive_from_nothing(tmp_path):
+    """stream_archive on the seeds' real record files, changing by difference the
+    first, the last and two neighbouring records, removing the first and adding
+    one at the end and in the middle: each time the bytes of a write from
+    nothing (no key), and the key's offsets point at each record's own member."""
+    out = tmp_path / "b"
+    _, notices = _build(ROOT / "source_texts", out)
+    docs = out / "docs"
+    recs = [docs / write.record_path(n.id) for n in sorted(notices, key=lambda n: n.id)]
+    assert len(recs) >= 6
+    head = {"schema_version": exports.SCHEMA_VERSION, "count": len(recs)}
+    dest, key, fresh = tmp_path / "a.json.gz", tmp_path / "key.json", tmp_path / "fresh.json.gz"
+
+    def edit(f: Path, n: int) -> Path:
+        new = f.with_name(f"{f.name}.{n}.json.gz")
+        new.write_bytes(gzip.compress(gzip.decompress(f.read_bytes()).replace(b'"id"', b'"id"' + b" " * n, 1),
+                                      1, mtime=0))
+        return new
+
+    assert exports.stream_archive(dest, head, recs, key)
+    for n, change in enumerate((lambda r: [edit(r[0], 1)] + r[1:], lambda r: r[:-1] + [edit(r[-1], 2)],
+                                lambda r: r[:2] + [edit(r[2], 3), edit(r[3], 4)] + r[4:], lambda r: r[1:],
+                                lambda r: r + [edit(recs[0], 5)], lambda r: r[:3] + [edit(recs[1], 6)] + r[3:])):
+        before = recs
+        recs = change(recs)
+        assert exports.stream_archive(dest, head, recs, key, set(recs) - set(before))
+        fresh.unlink(missing_ok=True)
+        exports.stream_archive(fresh, head, recs)
+        assert dest.read_bytes() == fresh.read_bytes(), n
+        data = dest.read_bytes()
+        ids = [d["id"] for d in json.loads(gzip.decompress(data))["documents"]]
+        assert len(ids) == len(recs)
+        for name, _, offset, length in json.loads(key.read_text(encoding="utf-8"))["records"]:
+            assert data[offset:offset + length] == Path(name).read_bytes(), (n, name)
