@@ -365,7 +365,7 @@ def write_docs(notices: list[Notice], docs_dir: Path, *, site_url: Optional[str]
     timings: dict[str, float] = {"start": time.perf_counter() - t0}
     try:
         made, outputs = _documents(job, notices, cache, before, timings)
-        exports = _start_archive(job, notices, outputs, cache_dir)  # a thread, beside the rest
+        exports = _start_archive(job, notices, set(made), cache_dir)  # a thread, beside the rest
         try:
             t1 = time.perf_counter()
             feed = write_feed(notices, docs_dir, site_url, themes)
@@ -428,13 +428,14 @@ def _documents(job: DocumentJob, notices: list[Notice], cache: PageCache, before
     return made, outputs
 
 
-def _start_archive(job: DocumentJob, notices: list[Notice], outputs: dict[str, list[str]],
-                   cache_dir: Optional[Path]) -> Future:
+def _start_archive(job: DocumentJob, notices: list[Notice], made: set[str], cache_dir: Optional[Path]) -> Future:
     """archive.json (175 MB, mostly file I/O: the GIL is free), streamed from each
-    document's gzipped one-line record (``downloads.record_path``), in a thread of its own."""
+    document's gzipped one-line record (``downloads.record_path``), in a thread of its own;
+    by difference (issue 29): only the records of ``made`` (the documents whose record
+    files this build wrote) are read, the others copied from the last archive."""
     records = {n.id: job.docs_dir / record_path(n.id) for n in notices}
     return thread_beside(write_exports, notices, job.docs_dir, job.site_url, job.enr.cited_by, job.themes, records,
-                         Path(cache_dir) / ARCHIVE_KEY if cache_dir else None)
+                         Path(cache_dir) / ARCHIVE_KEY if cache_dir else None, {records[i] for i in made if i in records})
 
 
 def search_characters(notices: list[Notice], doc_digests: dict[str, bytes], cache_dir: Optional[Path]) -> int:

@@ -18,8 +18,8 @@ Output is deterministic (sorted by id, no timestamps).
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
-import hashlib
 import json
 import os
 from dataclasses import asdict
@@ -28,7 +28,7 @@ from typing import Optional
 
 import xxhash
 
-from ..fsutil import file_digest, write_cache_bytes
+from ..fsutil import write_cache_bytes
 from ..model.fields import export_schema, metadata_record
 from ..models import Clause, Notice
 from .downloads import RECORD_GZIP_LEVEL, WORD_TEMPLATE, read_record_file, word_template
@@ -145,59 +145,48 @@ def dump_records(head: dict, records: list[str]) -> str:
     return text[:-2] + ',\n "documents": [\n' + docs + "\n ]\n}\n"
 
 
-def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: Optional[Path] = None) -> bool:
+def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: Optional[Path] = None,
+                   changed: Optional[set[Path]] = None) -> bool:
     """``dump_records`` written piece by piece from files holding one
     document's JSON line each (the .json downloads): the archive (175 MB on
     the whole corpus) is never held in memory.  ``dest`` is replaced only
     when its bytes change (its mtime kept otherwise); True if written.
 
     ``key_file`` (in the build cache) keeps what the archive was made from:
-    the header and each record file's name and content digest, with the
-    digest of ``dest`` as written.  The same key and ``dest`` still holding
-    those bytes: nothing is written; another key: the archive is written
-    without comparing 2 x 175 MB first.  Issue 28: the bytes decide, never
-    a size, mtime or inode (files dated ahead by a clock set back, or a
-    same-length edit with its mtime put back, kept old text in the archive
-    on every build); hashing every record and the archive costs ~0.2 s."""
+    the header's digest and, for each record file, its piece's digest,
+    offset and length in ``dest``, with the digest of ``dest`` as written.
+    Issue 29, by difference: ``changed`` names the record files rewritten
+    since (the write stage's documents made again; ``None``: unknown, each
+    one read and hashed); every other record keeps the digest the key says,
+    and its piece is copied from the old archive in long runs
+    (``os.copy_file_range``), so a one-document rebuild reads one record
+    file, not 17k.  Issue 28: the bytes decide, never a size, mtime or
+    inode: the old archive is hashed whole (xxh3, ~0.03 s per 100 MB) and,
+    not what the key says (edited by hand, or a write cut short), the
+    archive is written again from every record file."""
+    gz = dest.name.endswith(".gz")
     text = json.dumps(head, ensure_ascii=False, indent=1)
-    h = hashlib.sha1(text.encode("utf-8"))
-    for f in record_files:
-        h.update(f"{f}\0".encode() + file_digest(f))
-    key = h.hexdigest()
-    known = None
-    if key_file is not None:
-        try:
-            known = json.loads(key_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            known = None
+    start, sep, end = (text[:-2] + ',\n "documents": [\n'), ",\n", "\n ]\n}\n"
+    start_b, sep_b, end_b = ((_member(start), _member(sep), _member(end)) if gz
+                             else (start.encode("utf-8"), sep.encode("utf-8"), end.encode("utf-8")))
+    known = _read_key(key_file)
     try:
-        here = file_digest(dest).hex()
+        here: Optional[str] = _file_xxh3(dest)
     except FileNotFoundError:
         here = None
-    if known and here and known.get("key") == key and known.get("dest") == here:
-        return False
+    valid = bool(known and here and known.get("dest") == here and known.get("gz") == gz)
+    old = {r[0]: (k, r[1], r[2], r[3]) for k, r in enumerate(known["records"])} if valid and known else {}
+    plan, records = _plan(record_files, old, changed, gz)
+    head_digest = xxhash.xxh3_128_hexdigest(start_b + sep_b + end_b)
+    if valid and known and known.get("head") == head_digest and \
+            [r[:2] for r in known["records"]] == [r[:2] for r in records]:
+        return False  # the key's records, the archive still holding their bytes
+    if key_file is not None:
+        key_file.unlink(missing_ok=True)  # a write cut short leaves no key: the next build writes all
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
-    made = xxhash.xxh3_128()
-    with open(tmp, "wb") as out:
-        def put(data: bytes) -> None:
-            out.write(data)
-            made.update(data)
-        if dest.name.endswith(".gz"):  # issue 29: one gzip member per piece, the records' own as they are
-            put(_member(text[:-2] + ',\n "documents": [\n'))
-            comma = _member(",\n")
-            for k, f in enumerate(record_files):
-                if k:
-                    put(comma)
-                put(_record_member(f))
-            put(_member("\n ]\n}\n"))
-        else:
-            put((text[:-2] + ',\n "documents": [\n').encode("utf-8"))
-            for k, f in enumerate(record_files):
-                if k:
-                    put(b",\n")
-                put(read_record_file(f).rstrip(b"\n"))
-            put(b"\n ]\n}\n")
-    if here and not (known and known.get("dest") == here) and here == made.hexdigest():
+    _write_plan(tmp, dest if old else None, start_b, sep_b, end_b, plan, records)
+    made = _file_xxh3(tmp)
+    if here and not valid and here == made:
         tmp.unlink()  # dest already holds these bytes (no key for it yet, or edited back)
         written = False
     else:
@@ -207,8 +196,127 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
         os.rename(tmp, dest)
         written = True
     if key_file is not None:
-        write_cache_bytes(key_file, json.dumps({"key": key, "dest": made.hexdigest()}).encode())
+        write_cache_bytes(key_file, json.dumps({"version": 2, "gz": gz, "head": head_digest, "dest": made,
+                                                "records": records}).encode())
     return written
+
+
+def _read_key(key_file: Optional[Path]) -> Optional[dict]:
+    """The archive key of the last build (``stream_archive``), None when missing, unreadable or of another form."""
+    if key_file is None:
+        return None
+    try:
+        known = json.loads(key_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(known, dict) and known.get("version") == 2 and isinstance(known.get("records"), list)
+    return known if ok else None
+
+
+def _plan(record_files: list[Path], old: dict[str, tuple[int, str, int, int]], changed: Optional[set[Path]],
+          gz: bool) -> tuple[list, list]:
+    """Each record's piece: ``(old index, offset, length)`` to copy from the old
+    archive, or its bytes (read from its file: changed, new, or no usable old
+    archive); and each record's ``[name, digest, -, length]`` (offsets set by ``_write_plan``)."""
+    plan, records = [], []
+    for f in record_files:
+        name = str(f)
+        was = old.get(name)
+        if was is not None and changed is not None and f not in changed:
+            plan.append(was[0:1] + was[2:])
+            records.append([name, was[1], 0, was[3]])
+            continue
+        data = _record_member(f) if gz else read_record_file(f).rstrip(b"\n")
+        d = xxhash.xxh3_128_hexdigest(data)
+        plan.append(was[0:1] + was[2:] if was is not None and was[1] == d else data)
+        records.append([name, d, 0, len(data)])
+    return plan, records
+
+
+def _write_plan(tmp: Path, src: Optional[Path], start: bytes, sep: bytes, end: bytes,
+                plan: list, records: list) -> None:
+    """Write the archive to ``tmp``: the header, then each record (a separator
+    between), then the end; a run of records that sat one after another in
+    the old archive ``src`` is one copy (with the separators between them)."""
+    with open(tmp, "wb", buffering=0) as out, (open(src, "rb", buffering=0) if src else contextlib.nullcontext()) as old:
+        fd, pos = out.fileno(), 0
+        run: Optional[list[int]] = None  # [old index of the last, old offset, length] of the copy being made
+        buf = bytearray(start)
+
+        def flush_run() -> None:
+            nonlocal pos, run
+            if run is not None:
+                _copy(old.fileno(), fd, run[1], pos, run[2])
+                pos += run[2]
+                run = None
+
+        def put(data: bytes) -> None:
+            nonlocal pos
+            flush_run()
+            buf.extend(data)
+            if len(buf) >= 1 << 20:
+                _pwrite(fd, buf, pos)
+                pos += len(buf)
+                buf.clear()
+
+        for k, (piece, rec) in enumerate(zip(plan, records)):
+            if isinstance(piece, bytes):
+                if k:
+                    put(sep)
+                rec[2] = pos + len(buf)
+                put(piece)
+                continue
+            i, off, length = piece
+            if run is not None and i == run[0] + 1:  # next to the last in the old archive: one longer copy
+                rec[2] = pos + (off - run[1])
+                run[0], run[2] = i, off + length - run[1]
+                continue
+            if k:
+                put(sep)
+            if buf:
+                _pwrite(fd, buf, pos)
+                pos += len(buf)
+                buf.clear()
+            flush_run()
+            rec[2] = pos
+            run = [i, off, length]
+        put(end)
+        _pwrite(fd, buf, pos)
+
+
+def _pwrite(fd: int, data: bytes | bytearray, pos: int) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, pos)
+        view, pos = view[n:], pos + n
+
+
+def _copy(src: int, dst: int, src_pos: int, dst_pos: int, length: int) -> None:
+    """``length`` bytes from ``src`` at ``src_pos`` to ``dst`` at ``dst_pos``, in
+    the kernel where it can (``copy_file_range``), else read and written."""
+    while length > 0:
+        try:
+            n = os.copy_file_range(src, dst, length, src_pos, dst_pos)
+        except OSError:  # another file system or an old kernel
+            n = 0
+        if n <= 0:
+            data = os.pread(src, min(length, 1 << 22), src_pos)
+            if not data:
+                raise OSError(f"归档文件在复制中变短：{src_pos}")
+            _pwrite(dst, data, dst_pos)
+            n = len(data)
+        src_pos, dst_pos, length = src_pos + n, dst_pos + n, length - n
+
+
+def _file_xxh3(path: Path) -> str:
+    """xxh3-128 of a file's bytes, read in 8 MB pieces (the archive is ~100 MB a corpus)."""
+    h = xxhash.xxh3_128()
+    with open(path, "rb", buffering=0) as f:
+        b = bytearray(1 << 23)
+        view = memoryview(b)
+        while n := f.readinto(b):
+            h.update(view[:n])
+    return h.hexdigest()
 
 
 def _member(text: str) -> bytes:
@@ -226,11 +334,12 @@ def _record_member(f: Path) -> bytes:
 
 def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
                   cited_by: dict[str, list[Citing]], themes: ThemeIndex,
-                  record_files: Optional[dict[str, Path]] = None, key_file: Optional[Path] = None) -> list[Path]:
+                  record_files: Optional[dict[str, Path]] = None, key_file: Optional[Path] = None,
+                  changed: Optional[set[Path]] = None) -> list[Path]:
     """archive.json, its schema and the Word files' package parts; ``record_files``: doc id -> the file
     holding its one-line JSON (``json.dumps(document(...))``, the .json
     download) when the caller has written them already (``stream_archive``,
-    with ``key_file``)."""
+    with ``key_file``; ``changed``: the record files written since the last build, None when unknown)."""
     out = docs_dir / "data"
     out.mkdir(parents=True, exist_ok=True)
     a = out / ARCHIVE_NAME
@@ -239,7 +348,7 @@ def write_exports(notices: list[Notice], docs_dir: Path, site_url: str,
     else:
         head = {k: v for k, v in archive(notices, site_url, cited_by, themes, documents=False).items()
                 if k != "documents"}
-        stream_archive(a, head, [record_files[n.id] for n in sorted(notices, key=lambda n: n.id)], key_file)
+        stream_archive(a, head, [record_files[n.id] for n in sorted(notices, key=lambda n: n.id)], key_file, changed)
     s = out / "archive.schema.json"
     write_if_changed(s, json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n")
     w = docs_dir / WORD_TEMPLATE  # the Word file's package parts, for site.js (downloads.word_template)
