@@ -275,7 +275,7 @@ def build_index(
             index_dir,
             fresh=fresh,
             delete=stats.removed + stats.updated,
-            add=RecordsToAdd(changed, make, stats.segmented),
+            add=RecordsToAdd(write_order(changed, byid), make, stats.segmented),
             userdict=userdict,
             progress=progress,
         )
@@ -290,6 +290,15 @@ def build_index(
     stats.documents = len(new)
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def write_order(ids: list[str], byid: dict[str, Notice]) -> list[str]:
+    """The documents to add in title order (then id): the versions of a law
+    and a notice reposted under the same title come one after the other, so
+    the writer's memo of recent clause texts (``tantivy_backend.TextMemo``)
+    tokenises the texts they share once.  The index holds the same records
+    in any order."""
+    return sorted(ids, key=lambda d: (byid[d].title or "", d))
 
 
 Writer = Callable[..., int]  # (backend name, index_dir, *, fresh, delete, add, userdict, progress) -> records
@@ -321,7 +330,8 @@ def main(stdin: BinaryIO, stdout: TextIO) -> int:
     """``python -m search.index --write``: one backend write from the
     records ``send_records`` sends on ``stdin``; prints ``{"records": the
     index's records afterwards, "peak_mb": this process's peak resident
-    memory}`` as JSON.  A fresh process holds only the writer (tantivy's
+    memory, and for tantivy "texts" and "tokenised": clause texts looked up and
+    tokenised (``tantivy_backend.TextMemo``)}`` as JSON.  A fresh process holds only the writer (tantivy's
     native heap and merges, jieba), not the build's documents."""
     import resource  # only the writer process reports its peak
 
@@ -334,7 +344,8 @@ def main(stdin: BinaryIO, stdout: TextIO) -> int:
     n = write_here(head["backend"], Path(head["index_dir"]), fresh=head["fresh"], delete=head["delete"], add=add,
                    userdict=head["userdict"], progress=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
-    stdout.write(json.dumps({"records": n, "peak_mb": round(peak)}) + "\n")
+    texts = dict(getattr(backend_module(head["backend"]), "LAST_WRITE", {}))  # tantivy: texts looked up, tokenised
+    stdout.write(json.dumps({"records": n, "peak_mb": round(peak), **texts}) + "\n")
     return 0
 
 

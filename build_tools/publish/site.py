@@ -160,7 +160,8 @@ def _index_child(notices: list[Notice], final: Path, inputs: Optional[dict[str, 
         stats = build_index(notices, prepare_index_copy(final), progress=False, inputs=inputs, writer=writer.write)
     finally:
         writer.close()
-    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0, "writer_peak_mb": writer.peak_mb}
+    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0, "writer_peak_mb": writer.peak_mb,
+            "texts": writer.report.get("texts", 0), "tokenised": writer.report.get("tokenised", 0)}
 
 
 class WriterProcess:
@@ -175,6 +176,7 @@ class WriterProcess:
         self.proc = start_tool([sys.executable, "-m", "search.index", WRITE_FLAG], env=child_environment(),
                                stdin=subprocess.PIPE)
         self.peak_mb = 0.0
+        self.report: dict = {}  # its JSON line (search.index.main): records, peak_mb, texts, tokenised
 
     def write(self, name: str, index_dir: Path, **kw) -> int:
         """Returns the index's records afterwards; RuntimeError with the
@@ -196,6 +198,7 @@ class WriterProcess:
             msg = err.decode("utf-8", "replace")[-4000:]
             raise RuntimeError(f"命令行检索索引写入进程失败（退出码 {proc.returncode}）：{msg}")
         self.peak_mb = float(res.get("peak_mb", 0))
+        self.report = res
         return int(res["records"])
 
     def close(self) -> None:
@@ -597,6 +600,7 @@ class SiteBuild:
             try:
                 res = self.job.finish()
                 self.timings["index"] = time.perf_counter() - self._t_job  # ran beside MkDocs
+                self.timings["index_texts"], self.timings["index_tokenised"] = res["texts"], res["tokenised"]
                 self.say(f"命令行检索{res['summary']}")
             except RuntimeError as e:
                 errors.append(str(e))
