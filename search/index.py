@@ -330,8 +330,9 @@ def main(stdin: BinaryIO, stdout: TextIO) -> int:
     """``python -m search.index --write``: one backend write from the
     records ``send_records`` sends on ``stdin``; prints ``{"records": the
     index's records afterwards, "peak_mb": this process's peak resident
-    memory, and for tantivy "texts" and "tokenised": clause texts looked up and
-    tokenised (``tantivy_backend.TextMemo``)}`` as JSON.  A fresh process holds only the writer (tantivy's
+    memory, "anon_mb" / "file_mb" (``_resident_split``), and for tantivy
+    "texts" and "tokenised": clause texts looked up and tokenised
+    (``tantivy_backend.TextMemo``)}`` as JSON.  A fresh process holds only the writer (tantivy's
     native heap and merges, jieba), not the build's documents."""
     import resource  # only the writer process reports its peak
 
@@ -345,8 +346,25 @@ def main(stdin: BinaryIO, stdout: TextIO) -> int:
                    userdict=head["userdict"], progress=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
     texts = dict(getattr(backend_module(head["backend"]), "LAST_WRITE", {}))  # tantivy: texts looked up, tokenised
-    stdout.write(json.dumps({"records": n, "peak_mb": round(peak), **texts}) + "\n")
+    stdout.write(json.dumps({"records": n, "peak_mb": round(peak), **texts, **_resident_split()}) + "\n")
     return 0
+
+
+def _resident_split() -> dict[str, int]:
+    """This process's resident MB now, after the write and its merges:
+    ``anon_mb`` its own memory (jieba, tantivy's heap, Python), ``file_mb``
+    pages of the index's segment files mapped by tantivy (they count in the
+    peak, but the kernel can drop them); {} without /proc."""
+    out = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                key = {"RssAnon:": "anon_mb", "RssFile:": "file_mb"}.get(line.split(" ", 1)[0].split("\t")[0])
+                if key:
+                    out[key] = round(int(line.split()[1]) / 1024)
+    except (OSError, ValueError, IndexError):
+        return {}
+    return out
 
 
 ROWS_NAME = "citations-rows.marshal"  # in the index folder: doc id -> its rows of citations.json, as JSON

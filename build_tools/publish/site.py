@@ -161,7 +161,7 @@ def _index_child(notices: list[Notice], final: Path, inputs: Optional[dict[str, 
     finally:
         writer.close()
     return {"summary": stats.summary(), "seconds": time.perf_counter() - t0, "writer_peak_mb": writer.peak_mb,
-            "texts": writer.report.get("texts", 0), "tokenised": writer.report.get("tokenised", 0)}
+            **{k: writer.report.get(k, 0) for k in ("texts", "tokenised", "anon_mb", "file_mb")}}
 
 
 class WriterProcess:
@@ -600,7 +600,8 @@ class SiteBuild:
             try:
                 res = self.job.finish()
                 self.timings["index"] = time.perf_counter() - self._t_job  # ran beside MkDocs
-                self.timings["index_texts"], self.timings["index_tokenised"] = res["texts"], res["tokenised"]
+                for k in ("texts", "tokenised", "anon_mb", "file_mb"):  # the writer's report (search.index.main)
+                    self.timings[f"index_{k}"] = res[k]
                 self.say(f"命令行检索{res['summary']}")
             except RuntimeError as e:
                 errors.append(str(e))
