@@ -384,8 +384,9 @@ def _write_citations(byid: dict[str, Notice], todo: set[str], index_dir: Path) -
         kept = marshal.loads(rows_path.read_bytes())
         if not isinstance(kept, dict):
             raise ValueError(rows_path)
+        stored = True
     except (OSError, ValueError, EOFError, TypeError):  # none yet (an older index): from the table in place
-        kept = {}
+        kept, stored = {}, False
         for d in (load_table(path) or {}).get("docs", []):
             if d.get("id") in byid:
                 kept[d["id"]] = kept[d["id"]] + b"," + _row_json(d) if d["id"] in kept else _row_json(d)
@@ -403,7 +404,7 @@ def _write_citations(byid: dict[str, Notice], todo: set[str], index_dir: Path) -
         same = False
     if not same:
         replace_bytes(path, data)
-    if rows != kept:
+    if rows != kept or not stored:  # (made from the table: written, or every later build parses the table again)
         replace_bytes(rows_path, marshal.dumps(rows))  # a new file: index.tmp/ holds hard links of the live one
 
 
