@@ -148,3 +148,8 @@ def overridden(values: dict[str, Optional[str]]) -> Iterator[None]:
 # (models.StoredNotice: ~9 KB a document held instead of ~67 KB); below it a warm rebuild reads no tree
 # back (the listing passes over every document's clauses cost ~1 s each at 3,490 documents)
 STORED_MIN = 5000
+
+# issue 29: the CLI index's writer tokenises a clause text once while it is among the last this many
+# distinct texts (two generations of this size: about 40 MB at most); the documents are written in
+# title order, so law versions and reposted notices, which share most clause texts, come together
+INDEX_TEXT_MEMO = 20_000

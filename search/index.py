@@ -275,7 +275,7 @@ def build_index(
             index_dir,
             fresh=fresh,
             delete=stats.removed + stats.updated,
-            add=RecordsToAdd(changed, make, stats.segmented),
+            add=RecordsToAdd(write_order(changed, byid), make, stats.segmented),
             userdict=userdict,
             progress=progress,
         )
@@ -290,6 +290,15 @@ def build_index(
     stats.documents = len(new)
     stats.seconds = time.perf_counter() - t0
     return stats
+
+
+def write_order(ids: list[str], byid: dict[str, Notice]) -> list[str]:
+    """The documents to add in title order (then id): the versions of a law
+    and a notice reposted under the same title come one after the other, so
+    the writer's memo of recent clause texts (``tantivy_backend.TextMemo``)
+    tokenises the texts they share once.  The index holds the same records
+    in any order."""
+    return sorted(ids, key=lambda d: (byid[d].title or "", d))
 
 
 Writer = Callable[..., int]  # (backend name, index_dir, *, fresh, delete, add, userdict, progress) -> records
@@ -321,7 +330,9 @@ def main(stdin: BinaryIO, stdout: TextIO) -> int:
     """``python -m search.index --write``: one backend write from the
     records ``send_records`` sends on ``stdin``; prints ``{"records": the
     index's records afterwards, "peak_mb": this process's peak resident
-    memory}`` as JSON.  A fresh process holds only the writer (tantivy's
+    memory, "anon_mb" / "file_mb" (``_resident_split``), and for tantivy
+    "texts" and "tokenised": clause texts looked up and tokenised
+    (``tantivy_backend.TextMemo``)}`` as JSON.  A fresh process holds only the writer (tantivy's
     native heap and merges, jieba), not the build's documents."""
     import resource  # only the writer process reports its peak
 
@@ -334,8 +345,26 @@ def main(stdin: BinaryIO, stdout: TextIO) -> int:
     n = write_here(head["backend"], Path(head["index_dir"]), fresh=head["fresh"], delete=head["delete"], add=add,
                    userdict=head["userdict"], progress=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
-    stdout.write(json.dumps({"records": n, "peak_mb": round(peak)}) + "\n")
+    texts = dict(getattr(backend_module(head["backend"]), "LAST_WRITE", {}))  # tantivy: texts looked up, tokenised
+    stdout.write(json.dumps({"records": n, "peak_mb": round(peak), **texts, **_resident_split()}) + "\n")
     return 0
+
+
+def _resident_split() -> dict[str, int]:
+    """This process's resident MB now, after the write and its merges:
+    ``anon_mb`` its own memory (jieba, tantivy's heap, Python), ``file_mb``
+    pages of the index's segment files mapped by tantivy (they count in the
+    peak, but the kernel can drop them); {} without /proc."""
+    out = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                key = {"RssAnon:": "anon_mb", "RssFile:": "file_mb"}.get(line.split(" ", 1)[0].split("\t")[0])
+                if key:
+                    out[key] = round(int(line.split()[1]) / 1024)
+    except (OSError, ValueError, IndexError):
+        return {}
+    return out
 
 
 ROWS_NAME = "citations-rows.marshal"  # in the index folder: doc id -> its rows of citations.json, as JSON
@@ -355,8 +384,9 @@ def _write_citations(byid: dict[str, Notice], todo: set[str], index_dir: Path) -
         kept = marshal.loads(rows_path.read_bytes())
         if not isinstance(kept, dict):
             raise ValueError(rows_path)
+        stored = True
     except (OSError, ValueError, EOFError, TypeError):  # none yet (an older index): from the table in place
-        kept = {}
+        kept, stored = {}, False
         for d in (load_table(path) or {}).get("docs", []):
             if d.get("id") in byid:
                 kept[d["id"]] = kept[d["id"]] + b"," + _row_json(d) if d["id"] in kept else _row_json(d)
@@ -374,7 +404,7 @@ def _write_citations(byid: dict[str, Notice], todo: set[str], index_dir: Path) -
         same = False
     if not same:
         replace_bytes(path, data)
-    if rows != kept:
+    if rows != kept or not stored:  # (made from the table: written, or every later build parses the table again)
         replace_bytes(rows_path, marshal.dumps(rows))  # a new file: index.tmp/ holds hard links of the live one
 
 

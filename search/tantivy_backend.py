@@ -33,11 +33,11 @@ import json
 import shutil
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 import tantivy
 
-from build_tools.settings import TANTIVY_HEAP_BYTES, TANTIVY_THREADED_RECORDS
+from build_tools.settings import INDEX_TEXT_MEMO, TANTIVY_HEAP_BYTES, TANTIVY_THREADED_RECORDS
 
 from . import qparse
 from . import tokenizer as tk
@@ -85,27 +85,65 @@ def _open(index_dir: Path, create: bool = False) -> tantivy.Index:
     return tantivy.Index.open(str(d))
 
 
-def record_fields(r: IndexRecord, title_grams: str, userdict: bool = True) -> dict:
-    """The tantivy field values of one record (``search.index.notice_records``)."""
+class TextMemo:
+    """The ``text`` and ``words`` terms of the last distinct texts tokenised
+    (two generations of ``size``: bounded whatever the archive), so a clause
+    text repeated in nearby documents -- the versions of a law, a notice
+    reposted by other sites, both written next to each other in title order
+    (``search.index.build_index``) -- is tokenised once.  ``hits`` and
+    ``texts``: lookups answered and made (the writer reports them)."""
+
+    def __init__(self, size: int = INDEX_TEXT_MEMO, userdict: bool = True):
+        self.size, self.userdict = max(1, size), userdict
+        self.new: dict[str, tuple[str, str]] = {}
+        self.old: dict[str, tuple[str, str]] = {}
+        self.hits = self.texts = 0
+
+    def terms(self, text: str) -> tuple[str, str]:
+        """(``gram_string``, ``word_string``) of ``text``."""
+        self.texts += 1
+        got = self.new.get(text)
+        if got is None:
+            got = self.old.get(text)
+            if got is None:
+                got = (tk.gram_string(text, tk.normalize(text)), tk.word_string(text, self.userdict))
+            else:
+                self.hits += 1
+            if len(self.new) >= self.size:  # the older generation goes
+                self.old, self.new = self.new, {}
+            self.new[text] = got
+        else:
+            self.hits += 1
+        return got
+
+
+def record_fields(r: IndexRecord, title_grams: str, userdict: bool = True, memo: Optional[TextMemo] = None) -> dict:
+    """The tantivy field values of one record (``search.index.notice_records``);
+    ``memo``: the terms of texts seen shortly before."""
     d: dict = {f: getattr(r, f) for f in _RAW if getattr(r, f)}
     for f in KEYWORDS:
         vals = [v for v in getattr(r, f) if v]
         if vals:
             d[f] = vals
     d["title"] = title_grams
-    norm = tk.normalize(r.text)
-    d["text"] = tk.gram_string(r.text, norm)
-    d["words"] = tk.word_string(r.text, userdict)
+    if memo is not None:
+        d["text"], d["words"] = memo.terms(r.text)
+    else:
+        d["text"] = tk.gram_string(r.text, tk.normalize(r.text))
+        d["words"] = tk.word_string(r.text, userdict)
     if r.year is not None:
         d["year"] = int(r.year)
     d["data"] = r.to_json()
     return d
 
 
-def doc_fields(recs: list[IndexRecord], userdict: bool = True) -> list[dict]:
+def doc_fields(recs: list[IndexRecord], userdict: bool = True, memo: Optional[TextMemo] = None) -> list[dict]:
     """Field values of every record of one document (title grams computed once)."""
     title_grams = tk.gram_string(recs[0].doc_title) if recs else ""
-    return [record_fields(r, title_grams, userdict) for r in recs]
+    return [record_fields(r, title_grams, userdict, memo) for r in recs]
+
+
+LAST_WRITE: dict[str, int] = {}  # the last ``write``'s text lookups: {"texts", "tokenised"} (the writer reports them)
 
 
 def write(
@@ -128,11 +166,12 @@ def write(
     big = record_total(add) >= TANTIVY_THREADED_RECORDS
     # tantivy's own threads only pay for a large batch
     writer = ix.writer(TANTIVY_HEAP_BYTES, 0 if big else 1)
+    memo = TextMemo(userdict=userdict)
     try:
         for d in delete:
             writer.delete_documents_by_term("doc_id", d)
         for i, recs in enumerate(add, 1):
-            for d in doc_fields(recs, userdict):
+            for d in doc_fields(recs, userdict, memo):
                 writer.add_document(tantivy.Document.from_dict(d, schema))
             if progress and (i % 200 == 0 or i == len(add)):
                 print(f"\r索引 {i}/{len(add)}", end="", file=sys.stderr)
@@ -141,6 +180,7 @@ def write(
         writer.rollback()
         raise
     writer.wait_merging_threads()
+    LAST_WRITE.update(texts=memo.texts, tokenised=memo.texts - memo.hits)
     if progress and add:
         print(file=sys.stderr)
     ix.reload()

@@ -145,21 +145,25 @@ class BuildLock:
             self.fd = None
 
 
-def _index_child(notices: list[Notice], final: Path, inputs: Optional[dict[str, str]]) -> dict:
+def _index_child(notices: list[Notice], final: Path, inputs: Optional[dict[str, str]],
+                 writer: Optional["WriterProcess"] = None) -> dict:
     """In a forked child (``IndexJob``): copy the index to ``index.tmp/``
     (141 MB on the whole corpus: off the build's main path), update it
-    there; returns the summary and the writer process's peak MB.  The
-    backend's write runs in a fresh process (``WriterProcess``), started
-    first so that its start and jieba's dictionary (about 1 s) overlap the
-    planning here: in this fork it added tantivy's native memory to the
-    build's (5x: forked at 930, peak 2,010 MB)."""
+    there; returns the summary, the seconds and the writer process's peak MB.
+    The backend's write runs in a fresh process (``WriterProcess``): in this
+    fork it added tantivy's native memory to the build's (5x: forked at 930,
+    peak 2,010 MB).  ``writer``: one the build started before the write
+    stage (``SiteBuild``), so its start and jieba's dictionary (about 1.4 s)
+    are off the index's path (issue 29: a one-document rebuild); else one is
+    started here, first, so that they overlap the planning at least."""
     t0 = time.perf_counter()
-    writer = WriterProcess()
+    writer = writer or WriterProcess()
     try:
         stats = build_index(notices, prepare_index_copy(final), progress=False, inputs=inputs, writer=writer.write)
     finally:
         writer.close()
-    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0, "writer_peak_mb": writer.peak_mb}
+    return {"summary": stats.summary(), "seconds": time.perf_counter() - t0, "writer_peak_mb": writer.peak_mb,
+            **{k: writer.report.get(k, 0) for k in ("texts", "tokenised", "anon_mb", "file_mb")}}
 
 
 class WriterProcess:
@@ -174,6 +178,7 @@ class WriterProcess:
         self.proc = start_tool([sys.executable, "-m", "search.index", WRITE_FLAG], env=child_environment(),
                                stdin=subprocess.PIPE)
         self.peak_mb = 0.0
+        self.report: dict = {}  # its JSON line (search.index.main): records, peak_mb, texts, tokenised
 
     def write(self, name: str, index_dir: Path, **kw) -> int:
         """Returns the index's records afterwards; RuntimeError with the
@@ -188,11 +193,14 @@ class WriterProcess:
         except BaseException:
             self.close()
             raise
-        if proc.returncode != 0:
+        # written from a fork of the process that started it (IndexJob), ``communicate`` cannot
+        # reap it and says 0: its report on stdout is what tells that it wrote
+        res = _writer_report(out) if proc.returncode == 0 else None
+        if res is None:
             msg = err.decode("utf-8", "replace")[-4000:]
             raise RuntimeError(f"命令行检索索引写入进程失败（退出码 {proc.returncode}）：{msg}")
-        res = json.loads(out.decode("utf-8").strip().splitlines()[-1])
         self.peak_mb = float(res.get("peak_mb", 0))
+        self.report = res
         return int(res["records"])
 
     def close(self) -> None:
@@ -200,6 +208,34 @@ class WriterProcess:
         if self.proc.poll() is None:
             signal_group(self.proc)
             self.proc.wait()
+
+    def handed_over(self) -> None:
+        """In the process that started it, once a forked ``IndexJob`` child
+        holds its pipes: our end of its stdin is closed (if that child dies,
+        the writer reads the end of its input and stops)."""
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+
+    def reap(self) -> None:
+        """In the process that started it, after the ``IndexJob`` child ended:
+        wait for it (it has written its report: it is exiting), or stop it."""
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.close()
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f is not None:
+                f.close()
+
+
+def _writer_report(out: bytes) -> Optional[dict]:
+    """The JSON line ``search.index.main`` prints last, or None when it printed none."""
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    try:
+        res = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
+    return res if isinstance(res, dict) and "records" in res else None
 
 
 def write_in_process(name: str, index_dir: Path, *, peak: Optional[dict[str, float]] = None, **kw) -> int:
@@ -242,13 +278,26 @@ class IndexJob:
     """The command-line index built beside MkDocs in a forked process (large
     archives), into ``index.tmp/``; swapped in only after a good site."""
 
-    def __init__(self, notices: list[Notice], index_dir: Path, inputs: Optional[dict[str, str]] = None):
+    def __init__(self, notices: list[Notice], index_dir: Path, inputs: Optional[dict[str, str]] = None,
+                 writer: Optional[WriterProcess] = None):
+        """``writer``: a writer process already started (``SiteBuild``), handed to the child."""
         self.final = index_dir
         self.tmp = index_dir.with_name(index_dir.name + ".tmp")  # the child's prepare_index_copy
-        self.child = Forked("命令行检索索引构建", _index_child, notices, index_dir, inputs).start()
+        self.writer = writer
+        self.child = Forked("命令行检索索引构建", _index_child, notices, index_dir, inputs, writer).start()
+        if writer is not None and self.child.proc is not None:  # forked: the child feeds it
+            writer.handed_over()
+
+    def _end_writer(self) -> None:
+        if self.writer is not None:
+            self.writer.reap()
+            self.writer = None
 
     def cancel(self) -> None:
         self.child.cancel()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
         remove_tree(self.tmp)
 
     def finish(self) -> dict:
@@ -259,6 +308,8 @@ class IndexJob:
         except BaseException:
             remove_tree(self.tmp)
             raise
+        finally:
+            self._end_writer()
         if res.get("writer_peak_mb"):
             tool_peak("index-writer", res["writer_peak_mb"])
         pause_point("index")
@@ -348,6 +399,7 @@ class SiteBuild:
         self.shards: Optional[mkbuild.PagefindShards] = None
         self.pages: Optional[ForkedStream] = None  # the search pages' writer (start_browser_index)
         self.job: Optional[IndexJob] = None
+        self.writer: Optional[WriterProcess] = None  # the CLI index's writer, started on entering (large archives)
         self.index_inputs: Optional[dict[str, str]] = None  # start_cli_index
         self.key = ""
         self.dirty = False
@@ -373,6 +425,10 @@ class SiteBuild:
         if self.paths.sources.is_dir():
             for f in stale_temp_files(self.paths.sources):
                 f.unlink(missing_ok=True)
+        if self.index and self.documents >= FORK_INDEX_MIN:
+            # started now, its start and jieba's dictionary (1.4 s) run beside the write stage, not on the
+            # index's path: a one-document rebuild's index then costs its planning and a small write
+            self.writer = WriterProcess()
         if self.mode == "pagefind" and self.site.is_dir():
             # the hard-linked copy a dirty render starts from, made beside the write stage
             # (25,000 links on the whole corpus: 0.5 s, mostly in the kernel, off the main path)
@@ -413,7 +469,14 @@ class SiteBuild:
         if self.job:
             self.job.cancel()
             self.job = None
+        self._drop_writer()
         remove_tree(self.tmp)
+
+    def _drop_writer(self) -> None:
+        """Stop the writer process when no index job took it."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
     # ----------------------------------------------------- side indexes
     def start_browser_index(self, notices: list[Notice], digests: Optional[dict[str, bytes]] = None,
@@ -442,7 +505,9 @@ class SiteBuild:
         self.index_inputs = inputs
         if self.index and len(notices) >= FORK_INDEX_MIN:
             self._t_job = time.perf_counter()
-            self.job = IndexJob(notices, self.paths.index, inputs)
+            writer, self.writer = self.writer, None
+            self.job = IndexJob(notices, self.paths.index, inputs, writer)
+        self._drop_writer()
 
     def finish_browser_index(self) -> None:
         """Wait for the shards and put them in the new site (RuntimeError with
@@ -547,11 +612,15 @@ class SiteBuild:
 
     def _commit_index(self, notices: list[Notice], progress: bool) -> list[str]:
         errors: list[str] = []
+        self._drop_writer()
         if self.job:
             self.step("等待命令行检索索引完成…")
             try:
                 res = self.job.finish()
-                self.timings["index"] = time.perf_counter() - self._t_job  # ran beside MkDocs
+                self.timings["index"] = time.perf_counter() - self._t_job  # ran beside MkDocs, awaited at the swap
+                self.timings["index_own"] = res["seconds"]  # the child's own seconds (its start to its result)
+                for k in ("texts", "tokenised", "anon_mb", "file_mb"):  # the writer's report (search.index.main)
+                    self.timings[f"index_{k}"] = res[k]
                 self.say(f"命令行检索{res['summary']}")
             except RuntimeError as e:
                 errors.append(str(e))
