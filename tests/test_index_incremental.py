@@ -171,6 +171,7 @@ def test_a_writer_started_before_the_job_is_fed_by_the_forked_child_and_reaped(l
     res, _ = loaded
     monkeypatch.setenv(BACKEND_ENV, "tantivy")
     ids = [n.id for n in res.notices][:12]
+    prev_inputs = None  # the inputs of the round before
     for k, edit in enumerate((None, _edit_first_clause, _edit_first_clause)):
         docs, inputs = _enriched(res, ids, edit)
         if k == 2:  # the same documents again: nothing to write
