@@ -24,10 +24,11 @@ import pytest
 from build_tools.build import listcache
 from build_tools.build import render as write
 from build_tools.build.pagecache import FragmentMemo
-from build_tools.pipeline import enrich_stage, load_documents, source_files
+from build_tools.pipeline import source_files
 from build_tools.settings import LIST_PAGE_ENV
 
 from conftest import GOVCN, LAWREF, SHARED
+from support.site_build import load_enrich_write
 
 ROOT = Path(__file__).resolve().parent.parent
 HELD_BOUND = 40  # fragments alive at the end of a unit: those of the units in hand, never the archive's
@@ -38,14 +39,6 @@ def _files() -> list[Path]:
     laws = sorted(p for p in LAWREF.rglob("*.md") if p.name.split("(")[0] in LAWS)
     return (source_files(ROOT / "source_texts") + sorted(GOVCN.glob("*.html"))
             + sorted((SHARED / "corpus" / "provincial").glob("*.html")) + laws[:6])
-
-
-def _build(files, cache: Path, docs: Path):
-    res = load_documents(files, cache_dir=cache / "docs", prune_cache=True)
-    _, enr = enrich_stage(res.notices, cache, keys=res.keys)
-    stats = write.write_docs(res.notices, docs, site_url="https://ip.example.org", enrichment=enr, search="pagefind",
-                             cache_dir=cache, load_keys=res.keys)
-    return stats, res
 
 
 def _tree(docs: Path) -> dict[str, str]:
@@ -95,7 +88,7 @@ def _held_at_unit_ends(tmp_path: Path, memo_class, monkeypatch) -> tuple[list[in
         m.setattr(write, "FragmentStore", _counting(memo_class))
         m.setenv(LIST_PAGE_ENV, "20")  # many small units, as at scale
         Live.now = Live.made = 0
-        _build(_files(), tmp_path / "cache", tmp_path / "docs")  # small: both parts in this process (PARALLEL_MIN)
+        load_enrich_write(_files(), tmp_path / "cache", tmp_path / "docs")  # small: both parts in this process (PARALLEL_MIN)
     return held, Live.made
 
 
@@ -111,11 +104,11 @@ def test_a_listing_unit_holds_a_bounded_number_of_fragments(tmp_path, monkeypatc
 
 def test_docs_equal_the_in_memory_memo_cold_and_warm(tmp_path, monkeypatch):
     files = _files()
-    _build(files, tmp_path / "new-cache", tmp_path / "new")
+    load_enrich_write(files, tmp_path / "new-cache", tmp_path / "new")
     new = _tree(tmp_path / "new")
     with monkeypatch.context() as m:
         m.setattr(write, "FragmentStore", FragmentMemo)
-        _build(files, tmp_path / "old-cache", tmp_path / "old")
+        load_enrich_write(files, tmp_path / "old-cache", tmp_path / "old")
     old = _tree(tmp_path / "old")
     assert new.keys() == old.keys() and [p for p in new if new[p] != old[p]] == []
     assert any(p.startswith("tags/theme/") for p in new) and any(p.startswith("works/") for p in new)
@@ -134,7 +127,7 @@ def test_docs_equal_the_in_memory_memo_cold_and_warm(tmp_path, monkeypatch):
         out = get(self, key, n, missed)
         return out
     monkeypatch.setattr(listcache.FragmentStore, "get", counted_get)
-    stats, _ = _build(files, tmp_path / "new-cache", tmp_path / "new")
+    stats, _ = load_enrich_write(files, tmp_path / "new-cache", tmp_path / "new")
     assert set(stats.listing_families.values()) == {"whole"}
     assert hits == []  # every fragment read back from the store
     assert _tree(tmp_path / "new") == old

@@ -15,10 +15,11 @@ from pathlib import Path
 from build_tools.build import render as write
 from build_tools.build.listcache import Seen, real
 from build_tools.models import Notice
-from build_tools.pipeline import enrich_stage, load_documents, source_files
+from build_tools.pipeline import load_documents, source_files
 from build_tools.render.common import find_clause
 
 from conftest import GOVCN
+from support.site_build import load_enrich_write
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCE = "（本句为重建测试所加）"
@@ -27,14 +28,6 @@ LISTINGS = ("index.md", "notices/", "tags/", "generated/", "works/")
 
 def _files() -> list[Path]:
     return sorted(GOVCN.glob("*.html")) + source_files(ROOT / "source_texts")
-
-
-def _build(files, cache: Path, docs: Path):
-    res = load_documents(files, cache_dir=cache / "docs", prune_cache=True)
-    _, enr = enrich_stage(res.notices, cache, keys=res.keys)
-    stats = write.write_docs(res.notices, docs, site_url="https://ip.example.org", enrichment=enr, search="pagefind",
-                             cache_dir=cache, load_keys=res.keys)
-    return stats, res
 
 
 def _tree(docs: Path) -> dict[str, str]:
@@ -77,8 +70,8 @@ def _rebuilt_equals_fresh(files, src, edited, tmp_path):
     """Rebuild with ``edited`` in place of ``src`` on the warm cache, and from
     nothing beside it; the two docs trees are byte-equal.  (report, tree)."""
     files2 = [edited if f == src else f for f in files]
-    warm, _ = _build(files2, tmp_path / "cache", tmp_path / "warm")
-    _build(files2, tmp_path / "cold-cache", tmp_path / "cold")
+    warm, _ = load_enrich_write(files2, tmp_path / "cache", tmp_path / "warm")
+    load_enrich_write(files2, tmp_path / "cold-cache", tmp_path / "cold")
     a, b = _tree(tmp_path / "warm"), _tree(tmp_path / "cold")
     assert a.keys() == b.keys() and [p for p in a if a[p] != b[p]] == []
     return warm, a
@@ -86,7 +79,7 @@ def _rebuilt_equals_fresh(files, src, edited, tmp_path):
 
 def test_a_sentence_re_renders_only_the_listing_pages_that_show_it(tmp_path):
     files = _files()
-    cold, res = _build(files, tmp_path / "cache", tmp_path / "warm")
+    cold, res = load_enrich_write(files, tmp_path / "cache", tmp_path / "warm")
     assert set(cold.listing_families.values()) == {"whole"}  # the first build renders every family
     src, n, c, tail = _themed_clause(res.notices, files)
     data = src.read_bytes()
@@ -103,7 +96,7 @@ def test_a_sentence_re_renders_only_the_listing_pages_that_show_it(tmp_path):
 
 def test_a_changed_title_re_renders_the_lists_that_show_it(tmp_path):
     files = _files()
-    _, res = _build(files, tmp_path / "cache", tmp_path / "warm")
+    _, res = load_enrich_write(files, tmp_path / "cache", tmp_path / "warm")
     n = next(n for n in res.notices if Path(n.source_file or "").suffix == ".html")
     src = next(f for f in files if f.stem == Path(n.source_file).stem)
     title = "重建测试用的新标题"
@@ -141,11 +134,11 @@ def test_a_kept_listing_page_deleted_by_hand_is_written_again(tmp_path):
     """A listing family whose reads are unchanged is not rendered, but a page of it that
     is gone from docs/ is: the rebuild gives the tree of the first build."""
     files = _files()
-    _build(files, tmp_path / "cache", tmp_path / "docs")
+    load_enrich_write(files, tmp_path / "cache", tmp_path / "docs")
     first = _tree(tmp_path / "docs")
     gone = sorted(p for p in first if p.startswith("tags/year/") and p != "tags/year/index.md")[0]
     (tmp_path / "docs" / gone).unlink()
-    again, _ = _build(files, tmp_path / "cache", tmp_path / "docs")
+    again, _ = load_enrich_write(files, tmp_path / "cache", tmp_path / "docs")
     assert _tree(tmp_path / "docs") == first
     assert again.listing_rendered == [gone]
     assert again.listing_families["years"] == "units" and again.listing_families["notices"] == "kept"

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from build_tools.pipeline import staged_paths
+from build_tools.pipeline import enrich_stage, load_documents, staged_paths
 from build_tools.publish.site import run_mkdocs
 from build_tools.build.render import write_docs
 from build_tools.publish import mkbuild
@@ -24,6 +24,16 @@ from factories import clause, notice
 from .loaders import real_notices
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def load_enrich_write(files, cache: Path, docs: Path):
+    """``files`` loaded, enriched and written to ``docs`` (Pagefind mode) with
+    ``cache`` as the build cache, as the build does them: (write stats, load result)."""
+    res = load_documents(files, cache_dir=cache / "docs", prune_cache=True)
+    _, enr = enrich_stage(res.notices, cache, keys=res.keys)
+    stats = write_docs(res.notices, docs, site_url="https://ip.example.org", enrichment=enr, search="pagefind",
+                       cache_dir=cache, load_keys=res.keys)
+    return stats, res
 
 
 def shard_pages_written(notices, src: Path, shards: int, doc_digests=None) -> tuple[dict, dict]:
