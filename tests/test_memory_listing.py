@@ -1,6 +1,6 @@
 """Issue 29: the listing pages' memory does not grow with the archive.
 
-In a full build the in-memory fragment memo (``pagecache.FragmentMemo``)
+In a full build the in-memory fragment memo (``FragmentMemo``, kept in tests/support/fragment_memo_reference.py)
 held every document's listing fragments (clause blocks, citations) until the
 end: at 10x the listing child reached 2.3 GB and was still growing.  The
 build now keeps them in a keyed file on disk (``listcache.FragmentStore``),
@@ -23,11 +23,11 @@ import pytest
 
 from build_tools.build import listcache
 from build_tools.build import render as write
-from build_tools.build.pagecache import FragmentMemo
 from build_tools.pipeline import source_files
 from build_tools.settings import LIST_PAGE_ENV
 
 from conftest import GOVCN, LAWREF, SHARED
+from support.fragment_memo_reference import FragmentMemo
 from support.site_build import load_enrich_write
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -348,7 +348,7 @@ class FragmentStore:
     else calls it and stores the value at once.  A listing unit thus holds
     only the fragments it shows while it is written, and the listing child's
     peak does not grow with the archive (issue 29: at 10x the in-memory memo,
-    ``pagecache.FragmentMemo``, held every document's fragments, 2.3 GB and
+    ``FragmentMemo``, now tests/support/fragment_memo_reference.py, held every document's fragments, 2.3 GB and
     growing).  ``prefetch`` makes a document's pieces in a row (one read of
     its clause tree) and stores them; they are read back when asked.
     ``save(current)`` keeps the pieces asked for in this build and those of
