@@ -28,7 +28,7 @@ from typing import Optional
 
 import xxhash
 
-from ..fsutil import write_cache_bytes
+from ..fsutil import file_digest, write_cache_bytes
 from ..model.fields import export_schema, metadata_record
 from ..models import Clause, Notice
 from .downloads import RECORD_GZIP_LEVEL, WORD_TEMPLATE, read_record_file, word_template
@@ -171,7 +171,7 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
                              else (start.encode("utf-8"), sep.encode("utf-8"), end.encode("utf-8")))
     known = _read_key(key_file)
     try:
-        here: Optional[str] = _file_xxh3(dest)
+        here: Optional[str] = file_digest(dest).hex()
     except FileNotFoundError:
         here = None
     valid = bool(known and here and known.get("dest") == here and known.get("gz") == gz)
@@ -185,7 +185,7 @@ def stream_archive(dest: Path, head: dict, record_files: list[Path], key_file: O
         key_file.unlink(missing_ok=True)  # a write cut short leaves no key: the next build writes all
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
     _write_plan(tmp, dest if old else None, start_b, sep_b, end_b, plan, records)
-    made = _file_xxh3(tmp)
+    made = file_digest(tmp).hex()
     if here and not valid and here == made:
         tmp.unlink()  # dest already holds these bytes (no key for it yet, or edited back)
         written = False
@@ -306,17 +306,6 @@ def _copy(src: int, dst: int, src_pos: int, dst_pos: int, length: int) -> None:
             _pwrite(dst, data, dst_pos)
             n = len(data)
         src_pos, dst_pos, length = src_pos + n, dst_pos + n, length - n
-
-
-def _file_xxh3(path: Path) -> str:
-    """xxh3-128 of a file's bytes, read in 8 MB pieces (the archive is ~100 MB a corpus)."""
-    h = xxhash.xxh3_128()
-    with open(path, "rb", buffering=0) as f:
-        b = bytearray(1 << 23)
-        view = memoryview(b)
-        while n := f.readinto(b):
-            h.update(view[:n])
-    return h.hexdigest()
 
 
 def _member(text: str) -> bytes:
